@@ -1,0 +1,86 @@
+"""e2e fixtures: the real server (subprocess, demo compound, fresh SQLite) and Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("ESTATEDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1366, "height": 768}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, url: str, proc: subprocess.Popen, data_dir: Path) -> None:
+        self.url = url
+        self.proc = proc
+        self.data_dir = data_dir
+
+
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> RunningServer:
+    port = _free_port()
+    env = dict(os.environ, ESTATEDESK_DATA_DIR=str(data_dir), **(extra_env or {}))
+    env.pop("ESTATEDESK_DATABASE_URL", None)
+    log = open(data_dir / "server.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--demo", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {(data_dir / 'server.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=1) as r:
+                if r.status == 200:
+                    return RunningServer(url, proc, data_dir)
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start within 60 s")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-") as d:
+        srv = start_server(Path(d))
+        try:
+            yield srv
+        finally:
+            srv.proc.terminate()
+            try:
+                srv.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                srv.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    # Browsers cannot be downloaded here: drive Debian's Chromium.
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

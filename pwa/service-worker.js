@@ -1,0 +1,152 @@
+// EstateDesk service worker (root scope): app-shell cache, blob cache, push notifications and the
+// Background Sync flush of the outbox.
+//
+// Versioning: this file is static. scripts/build_pwa.mjs writes /dist/sw-version.js, which sets
+// self.ESTATEDESK_BUILD = {version, precache}; the page registers this worker with
+// updateViaCache:'none', so the browser byte-compares the imported scripts on every update check
+// and a new build (new version hash) installs a new worker with a new cache name. Old shell caches
+// are deleted on activate. /dist/sw-lib.js is the app's own db/outbox/sync code (same source as
+// the page bundle), used for the 'sync' and 'pushsubscriptionchange' events.
+/* global self, caches, clients */
+importScripts('/dist/sw-version.js', '/dist/sw-lib.js');
+
+const BUILD = self.ESTATEDESK_BUILD || { version: 'dev', precache: ['/', '/index.html', '/styles.css'] };
+const SHELL_CACHE = `estatedesk-shell-${BUILD.version}`;
+const BLOB_CACHE = 'estatedesk-blobs-v1'; // content-addressed, so never needs a version bump
+const NAV_TIMEOUT_MS = 3000;
+const BLOB_PATH = /^\/api\/blobs\/[0-9a-f]{64}$/;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL_CACHE);
+      // cache:'reload' bypasses the HTTP cache so a new version never precaches stale files.
+      await cache.addAll(BUILD.precache.map((url) => new Request(url, { cache: 'reload' })));
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      const names = await caches.keys();
+      await Promise.all(
+        names.filter((n) => n.startsWith('estatedesk-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n)),
+      );
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return; // nothing cross-origin is ours to cache
+  if (req.mode === 'navigate') return event.respondWith(handleNavigation(event));
+  if (req.method !== 'GET') return; // writes go straight to the network, untouched
+  if (BLOB_PATH.test(url.pathname)) return event.respondWith(handleBlob(req));
+  if (url.pathname.startsWith('/api/')) return event.respondWith(handleApiGet(req));
+  if (url.pathname.startsWith('/schema')) return; // OpenAPI pages: plain network
+  return event.respondWith(handleShellAsset(req));
+});
+
+/** Network first with a short timeout (fresh index.html when online); cached shell when not. */
+async function handleNavigation(event) {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const res = await fetchWithTimeout(event.request, NAV_TIMEOUT_MS);
+    if (res.ok || res.status < 500) return res;
+    throw new Error(`navigation ${res.status}`);
+  } catch {
+    const cached = (await cache.match('/index.html')) || (await cache.match('/'));
+    return cached || new Response('<h1>离线 Offline</h1>', { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  }
+}
+
+/** Cache first: shell files are versioned as a set by the cache name. */
+async function handleShellAsset(req) {
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(req, { ignoreSearch: true });
+  if (hit) return hit;
+  const res = await fetch(req);
+  // Lazy chunks and source maps that were not precached are kept once fetched.
+  if (res.ok && res.type === 'basic') cache.put(req, res.clone());
+  return res;
+}
+
+/** Network only: the app keeps its own data in IndexedDB, so API reads are never served stale. */
+async function handleApiGet(req) {
+  return fetch(req);
+}
+
+/** Cache first for GET /api/blobs/<sha256>: the name is the content, so a hit is always right. */
+async function handleBlob(req) {
+  const cache = await caches.open(BLOB_CACHE);
+  const hit = await cache.match(req.url);
+  if (hit) return hit;
+  const res = await fetch(req);
+  if (res.ok) await cache.put(req.url, res.clone());
+  return res;
+}
+
+function fetchWithTimeout(req, ms) {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), ms);
+  return fetch(req, { signal: ctrl.signal }).finally(() => clearTimeout(timer));
+}
+
+// ---- push -------------------------------------------------------------------------------------
+self.addEventListener('push', (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch {
+    data = { body: event.data ? event.data.text() : '' };
+  }
+  const tag = data.tag || (data.case_id ? `case-${data.case_id}` : data.job_id ? `job-${data.job_id}` : 'estatedesk');
+  const url = data.url || (data.job_id ? `/#/job/${encodeURIComponent(data.job_id)}` : '/#/reminders');
+  event.waitUntil(
+    self.registration.showNotification(data.title || '物业服务台提醒', {
+      body: data.body || '您有新的工单消息',
+      tag, // one notification per case: a repeat replaces the previous one
+      renotify: true,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/badge-96.png',
+      lang: 'zh-CN',
+      data: { ...data, url },
+      actions: [{ action: 'open', title: '打开工单' }],
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data?.url || '/', self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const client = windows.find((c) => c.focused) || windows[0];
+      if (client) {
+        await client.focus();
+        // A hash change keeps the running app (and its state); navigate() would reload it.
+        client.postMessage({ type: 'navigate', url: target });
+        return;
+      }
+      await clients.openWindow(target);
+    })(),
+  );
+});
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(self.EstateDeskSW.resubscribe(self.registration, event.oldSubscription).catch(() => null));
+});
+
+// ---- Background Sync --------------------------------------------------------------------------
+self.addEventListener('sync', (event) => {
+  if (event.tag === 'outbox') event.waitUntil(self.EstateDeskSW.flushOutbox());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'skip-waiting') self.skipWaiting();
+});

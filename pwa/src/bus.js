@@ -1,0 +1,29 @@
+// Change notifications between modules, tabs and the service worker: emit() reaches listeners in
+// this context and, through a BroadcastChannel, every other page and the SW of this origin.
+// Event types: 'outbox' (entries added or changed), 'data' (pull applied), 'sync' (status).
+
+const target = new EventTarget();
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('estatedesk') : null;
+
+if (channel) {
+  channel.onmessage = (ev) => {
+    const { type, detail } = ev.data || {};
+    if (type) target.dispatchEvent(new CustomEvent(type, { detail: { ...detail, remote: true } }));
+  };
+}
+
+export function emit(type, detail = {}) {
+  target.dispatchEvent(new CustomEvent(type, { detail }));
+  try {
+    channel?.postMessage({ type, detail });
+  } catch {
+    /* detail not cloneable: local listeners still got it */
+  }
+}
+
+/** on('outbox', fn) → unsubscribe function. */
+export function on(type, fn) {
+  const handler = (ev) => fn(ev.detail || {});
+  target.addEventListener(type, handler);
+  return () => target.removeEventListener(type, handler);
+}

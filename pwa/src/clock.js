@@ -1,0 +1,96 @@
+// Server time on the phone (guarantee 4): every deadline and countdown is measured against
+// Date.now() + serverOffsetMs, the offset that sync.js estimates from server_time.
+import { on } from './bus.js';
+import { getServerOffsetMs } from './db.js';
+import { locale, t, registerStrings } from './i18n.js';
+
+let offsetMs = 0;
+
+export async function loadOffset() {
+  offsetMs = await getServerOffsetMs();
+  return offsetMs;
+}
+// Refresh after each sync (the SW or another tab may have written it).
+on('sync', (s) => {
+  if (s.state === 'idle') loadOffset();
+});
+
+export function serverNow() {
+  return Date.now() + offsetMs;
+}
+
+export function getOffsetMs() {
+  return offsetMs;
+}
+
+registerStrings({
+  zh: {
+    'clock.left': '剩余 {d}',
+    'clock.overdue': '已超时 {d}',
+    'clock.days': '{n}天',
+    'clock.hours': '{n}小时',
+    'clock.minutes': '{n}分钟',
+    'clock.just_now': '刚刚',
+    'clock.ago': '{d}前',
+  },
+  en: {
+    'clock.left': '{d} left',
+    'clock.overdue': 'overdue by {d}',
+    'clock.days': '{n}d',
+    'clock.hours': '{n}h',
+    'clock.minutes': '{n}min',
+    'clock.just_now': 'just now',
+    'clock.ago': '{d} ago',
+  },
+});
+
+/** '2小时5分钟' / '2h 5min' — the two largest units. */
+export function formatDuration(ms) {
+  const m = Math.max(0, Math.floor(Math.abs(ms) / 60000));
+  const days = Math.floor(m / 1440);
+  const hours = Math.floor((m % 1440) / 60);
+  const mins = m % 60;
+  const parts = [];
+  if (days) parts.push(t('clock.days', { n: days }));
+  if (hours || days) parts.push(t('clock.hours', { n: hours }));
+  if (!days) parts.push(t('clock.minutes', { n: mins }));
+  return parts.slice(0, 2).join(locale() === 'en' ? ' ' : '');
+}
+
+/** {text, overdue, ms} for a deadline given as an ISO string, against server time. */
+export function countdown(dueIso, now = serverNow()) {
+  const due = Date.parse(dueIso);
+  if (!Number.isFinite(due)) return null;
+  const ms = due - now;
+  return ms >= 0
+    ? { ms, overdue: false, text: t('clock.left', { d: formatDuration(ms) }) }
+    : { ms, overdue: true, text: t('clock.overdue', { d: formatDuration(ms) }) };
+}
+
+export function formatDateTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(locale(), { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+export function formatFullDateTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** '3分钟前' for the sync bar (device clock is fine here: both times are the device's). */
+export function formatAgo(iso) {
+  if (!iso) return '';
+  const ms = Date.now() - Date.parse(iso);
+  if (!Number.isFinite(ms)) return '';
+  if (ms < 60000) return t('clock.just_now');
+  return t('clock.ago', { d: formatDuration(ms) });
+}
+
+export function formatFee(cents) {
+  if (cents === null || cents === undefined || cents === '') return '';
+  return `¥${(Number(cents) / 100).toFixed(2)}`;
+}

@@ -1,0 +1,199 @@
+// The one IndexedDB module: owns the schema, its versioned migrations and the small typed
+// accessors everyone else uses (pages, desk/gate modules via ctx.db, and the service worker
+// through dist/sw-lib.js). Nothing else calls indexedDB.open.
+//
+// Database 'estatedesk'. Stores (version 1):
+//   kv                out-of-line keys. Known keys:
+//                       session        {token, device_id, user, logged_in_at}
+//                       cursor         {user_id, value}          pull cursor of that user's feed
+//                       clientId       {[user_id]: uuid}        sync client id, made once per install
+//                                                               per user (see outbox.js for why)
+//                       nextMutationId {[client_id]: n}         next id to hand out for that client
+//                       serverOffsetMs number                   server clock − device clock
+//                       lang           'zh' | 'en'
+//                       lastSyncAt     ISO time of the last sync that reached the server
+//                       lastPullAt     device ms when the last full pull finished
+//                       dataOwner      user_id whose jobs/cases are in the stores
+//   jobs              keyPath 'id'; index by_case (case_id), by_state (state)    — entity 'job'
+//   cases             keyPath 'id'; index by_state (state)                       — entity 'case'
+//   outbox            keyPath ['client_id', 'mutation_id']; index by_state (state)
+//                       {client_id, user_id, mutation_id, type, args, device_time, state:
+//                        'waiting'|'sent'|'refused', code, message, message_en, attempts,
+//                        created_at, sent_at, dismissed_at, blobs: [sha256]}
+//   blobs             keyPath 'sha256' {sha256, blob, type, size, uploaded: 0|1, created_at}
+//   reminders         keyPath 'id'                                               — entity 'reminder'
+//   slip_keys         keyPath 'id'                                               — entity 'slip_key'
+//   slip_revocations  keyPath 'id'                                               — entity 'slip_revocation'
+//   docs              keyPath ['entity', 'id'] — any other entity in the change feed, so a feed
+//                     entity this build does not know yet is still kept, never skipped.
+//
+// Migrations: append a function to MIGRATIONS; the database version is its length. Each runs
+// inside the upgrade transaction exactly once per browser. Never edit a released migration.
+import { openDB } from 'idb';
+
+export const DB_NAME = 'estatedesk';
+
+const MIGRATIONS = [
+  // v1: the initial schema.
+  (db) => {
+    db.createObjectStore('kv');
+    const jobs = db.createObjectStore('jobs', { keyPath: 'id' });
+    jobs.createIndex('by_case', 'case_id');
+    jobs.createIndex('by_state', 'state');
+    const cases = db.createObjectStore('cases', { keyPath: 'id' });
+    cases.createIndex('by_state', 'state');
+    const outbox = db.createObjectStore('outbox', { keyPath: ['client_id', 'mutation_id'] });
+    outbox.createIndex('by_state', 'state');
+    db.createObjectStore('blobs', { keyPath: 'sha256' });
+    db.createObjectStore('reminders', { keyPath: 'id' });
+    db.createObjectStore('slip_keys', { keyPath: 'id' });
+    db.createObjectStore('slip_revocations', { keyPath: 'id' });
+    db.createObjectStore('docs', { keyPath: ['entity', 'id'] });
+  },
+];
+
+export const DB_VERSION = MIGRATIONS.length;
+
+/** Feed entity → object store. Anything else goes to 'docs'. */
+export const ENTITY_STORES = {
+  job: 'jobs',
+  case: 'cases',
+  reminder: 'reminders',
+  slip_key: 'slip_keys',
+  slip_revocation: 'slip_revocations',
+};
+
+/** Stores holding the signed-in user's server data (wiped when another user signs in). */
+const USER_DATA_STORES = ['jobs', 'cases', 'reminders', 'slip_keys', 'slip_revocations', 'docs'];
+
+let dbPromise = null;
+
+export function db() {
+  if (!dbPromise) {
+    dbPromise = openDB(DB_NAME, DB_VERSION, {
+      upgrade(database, oldVersion, _newVersion, tx) {
+        for (let v = oldVersion; v < MIGRATIONS.length; v++) MIGRATIONS[v](database, tx);
+      },
+      blocking() {
+        // A newer build in another tab wants to upgrade: step aside; the next call reopens.
+        dbPromise?.then((d) => d.close());
+        dbPromise = null;
+      },
+      terminated() {
+        dbPromise = null;
+      },
+    });
+    dbPromise.catch(() => {
+      dbPromise = null;
+    });
+  }
+  return dbPromise;
+}
+
+// ---- kv -------------------------------------------------------------------------------------
+export async function kvGet(key) {
+  return (await db()).get('kv', key);
+}
+export async function kvSet(key, value) {
+  return (await db()).put('kv', value, key);
+}
+export async function kvDel(key) {
+  return (await db()).delete('kv', key);
+}
+
+export const getSession = () => kvGet('session');
+export const setSession = (s) => kvSet('session', s);
+export const clearSession = () => kvDel('session');
+
+export async function getServerOffsetMs() {
+  return (await kvGet('serverOffsetMs')) || 0;
+}
+
+// ---- server data ----------------------------------------------------------------------------
+export async function getAll(store) {
+  return (await db()).getAll(store);
+}
+export async function getOne(store, key) {
+  return (await db()).get(store, key);
+}
+export const listJobs = () => getAll('jobs');
+export const getJob = (id) => getOne('jobs', String(id));
+export const listCases = () => getAll('cases');
+export const getCase = (id) => getOne('cases', String(id));
+export const listReminders = () => getAll('reminders');
+
+/**
+ * Applies one pull page and stores the new cursor in the same transaction, so the cursor can
+ * never move past a change that was not written.
+ */
+export async function applyChanges(changes, cursor, userId) {
+  const d = await db();
+  const tx = d.transaction([...USER_DATA_STORES, 'kv'], 'readwrite');
+  for (const ch of changes) {
+    const storeName = ENTITY_STORES[ch.entity];
+    const id = String(ch.id);
+    if (storeName) {
+      const store = tx.objectStore(storeName);
+      if (ch.op === 'remove') store.delete(id);
+      else store.put({ ...(ch.doc || {}), id, _seq: ch.seq });
+    } else {
+      const store = tx.objectStore('docs');
+      if (ch.op === 'remove') store.delete([ch.entity, id]);
+      else store.put({ entity: ch.entity, id, doc: ch.doc, _seq: ch.seq });
+    }
+  }
+  tx.objectStore('kv').put({ user_id: userId, value: cursor }, 'cursor');
+  await tx.done;
+}
+
+export async function getCursor(userId) {
+  const c = await kvGet('cursor');
+  return c && c.user_id === userId ? c.value : 0;
+}
+
+/**
+ * Makes the stores belong to `userId`: when another user signs in on this phone, their jobs and
+ * the pull cursor are cleared. The outbox and unsent blobs are never touched here.
+ */
+export async function claimDataFor(userId) {
+  const owner = await kvGet('dataOwner');
+  if (owner === userId) return false;
+  const d = await db();
+  const tx = d.transaction([...USER_DATA_STORES, 'kv'], 'readwrite');
+  for (const s of USER_DATA_STORES) tx.objectStore(s).clear();
+  tx.objectStore('kv').delete('cursor');
+  tx.objectStore('kv').delete('lastPullAt');
+  tx.objectStore('kv').put(userId, 'dataOwner');
+  await tx.done;
+  return true;
+}
+
+// ---- blobs ----------------------------------------------------------------------------------
+export async function putBlob({ sha256, blob, type }) {
+  const d = await db();
+  const existing = await d.get('blobs', sha256);
+  if (existing) return existing;
+  const rec = { sha256, blob, type: type || blob.type, size: blob.size, uploaded: 0, created_at: new Date().toISOString() };
+  await d.put('blobs', rec);
+  return rec;
+}
+export const getBlob = (sha256) => getOne('blobs', sha256);
+export async function pendingBlobs() {
+  return (await getAll('blobs')).filter((b) => !b.uploaded);
+}
+export async function markBlobUploaded(sha256) {
+  const d = await db();
+  const tx = d.transaction('blobs', 'readwrite');
+  const rec = await tx.store.get(sha256);
+  if (rec) {
+    rec.uploaded = 1;
+    await tx.store.put(rec);
+  }
+  await tx.done;
+}
+
+/** The object handed to desk/gate modules as ctx.db. */
+export const dbApi = {
+  db, kvGet, kvSet, kvDel, getAll, getOne, listJobs, getJob, listCases, getCase, listReminders,
+  getBlob, putBlob, getServerOffsetMs, ENTITY_STORES,
+};

@@ -1,0 +1,83 @@
+// Element building without HTML strings: text goes in as text (no injection), and no inline
+// style or handler attributes are ever produced (the server's CSP forbids them).
+
+/**
+ * h('button', {class: 'btn', onclick: fn, type: 'button'}, 'text', child, [more]) → HTMLElement.
+ * props: class, text, dataset {}, on<event> functions, boolean/string attributes; null/false skip.
+ */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  if (props) {
+    for (const [key, value] of Object.entries(props)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') el.className = Array.isArray(value) ? value.filter(Boolean).join(' ') : value;
+      else if (key === 'text') el.textContent = value;
+      else if (key === 'dataset') Object.assign(el.dataset, value);
+      else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+      else if (key === 'value' && 'value' in el) el.value = value;
+      else if (value === true) el.setAttribute(key, '');
+      else el.setAttribute(key, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Replaces the content of `el`. */
+export function mount(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+let toastTimer = null;
+/** A short message at the bottom of the screen (role=status, so screen readers announce it). */
+export function toast(message, kind = 'info') {
+  let box = document.getElementById('toast');
+  if (!box) {
+    box = h('div', { id: 'toast', class: 'toast', role: 'status', 'aria-live': 'polite' });
+    document.body.append(box);
+  }
+  box.className = `toast toast-${kind} show`;
+  box.textContent = message;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => box.classList.remove('show'), 3500);
+}
+
+/** A modal <dialog>; resolves when closed. build(close) returns the dialog's content. */
+export function openDialog(build, { className = '' } = {}) {
+  return new Promise((resolve) => {
+    const dlg = h('dialog', { class: ['dialog', className] });
+    const close = (value) => {
+      dlg.close();
+      dlg.remove();
+      resolve(value);
+    };
+    dlg.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(undefined);
+    });
+    mount(dlg, build(close));
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
+
+/** Confirm dialog with our own styling and language (window.confirm cannot be translated). */
+export function confirmDialog({ title, body, ok, cancel, danger = false }) {
+  return openDialog((close) => [
+    h('h2', { class: 'dialog-title', text: title }),
+    body ? h('p', { class: 'dialog-body', text: body }) : null,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, cancel),
+      h('button', { type: 'button', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], onclick: () => close(true) }, ok)),
+  ]).then(Boolean);
+}

@@ -1,0 +1,94 @@
+// Offline release-slip verifier for the guard's phone: same verdicts as server/gate/signing.py, plus
+// cannot_verify_offline when the cached keys / revocation list are too old to trust.
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+import { b64uDecode, MalformedPayload, parsePayload, SIGNING_CONTEXT } from './payload.js';
+
+export const Verdict = Object.freeze({
+  VALID: 'valid',
+  EXPIRED: 'expired',
+  NOT_YET_VALID: 'not_yet_valid',
+  REVOKED: 'revoked',
+  TAMPERED: 'tampered',
+  UNKNOWN_KEY: 'unknown_key',
+  ALREADY_USED: 'already_used',
+  MALFORMED: 'malformed',
+  WRONG_GATE: 'wrong_gate',
+  CANNOT_VERIFY_OFFLINE: 'cannot_verify_offline',
+});
+
+// A phone clock that jumped back further than this since the cache was fetched is not trusted.
+const CLOCK_BACKWARD_TOLERANCE_MS = 60_000;
+
+function has(collection, id) {
+  if (!collection) return false;
+  if (collection instanceof Set) return collection.has(id);
+  return Array.from(collection).includes(id);
+}
+
+// keys[kid] is the cached `slip_key` entity {public, verify_until} or just the base64url public key.
+function keyEntry(entry) {
+  const pub = typeof entry === 'string' ? entry : entry?.public;
+  const until = typeof entry === 'string' ? null : (entry?.verify_until ?? null);
+  const raw = b64uDecode(pub);
+  if (raw.length !== 32 || (until !== null && !Number.isInteger(until))) throw new Error('bad key entry');
+  return { raw, until };
+}
+
+/**
+ * Verify a scanned (or looked-up) payload offline.
+ * @param {string} payloadStr
+ * @param {{keys: Object<string, string|{public: string, verify_until: number|null}>,
+ *          revoked?: Set<string>|string[], usedIds?: Set<string>|string[], now: number,
+ *          cacheFetchedAt: number, maxCacheAgeMs: number, gate?: string}} opts
+ *        now and cacheFetchedAt are epoch milliseconds (Date.now()).
+ * @returns {{verdict: string, slip?: object}} slip is present only once the signature checked out.
+ */
+export function verifySlip(payloadStr, opts) {
+  const { keys, revoked, usedIds, now, cacheFetchedAt, maxCacheAgeMs, gate } = opts ?? {};
+  if (
+    !Number.isFinite(now) ||
+    !Number.isFinite(cacheFetchedAt) ||
+    !Number.isFinite(maxCacheAgeMs) ||
+    now - cacheFetchedAt > maxCacheAgeMs ||
+    now < cacheFetchedAt - CLOCK_BACKWARD_TOLERANCE_MS ||
+    !keys
+  ) {
+    return { verdict: Verdict.CANNOT_VERIFY_OFFLINE };
+  }
+  const nowS = Math.floor(now / 1000);
+  let parsed;
+  try {
+    parsed = parsePayload(payloadStr);
+  } catch (err) {
+    if (err instanceof MalformedPayload) return { verdict: Verdict.MALFORMED };
+    throw err;
+  }
+  const { claims, body, signature } = parsed;
+  if (!Object.hasOwn(keys, claims.kid)) return { verdict: Verdict.UNKNOWN_KEY };
+  let key;
+  try {
+    key = keyEntry(keys[claims.kid]);
+  } catch {
+    return { verdict: Verdict.UNKNOWN_KEY };
+  }
+  if (key.until !== null && nowS >= key.until) return { verdict: Verdict.UNKNOWN_KEY };
+  const message = new Uint8Array(SIGNING_CONTEXT.length + body.length);
+  message.set(SIGNING_CONTEXT);
+  message.set(body, SIGNING_CONTEXT.length);
+  let ok = false;
+  try {
+    ok = ed25519.verify(signature, message, key.raw, { zip215: false });
+  } catch {
+    ok = false;
+  }
+  if (!ok) return { verdict: Verdict.TAMPERED };
+  let verdict;
+  if (has(revoked, claims.slipId)) verdict = Verdict.REVOKED;
+  else if (has(usedIds, claims.slipId)) verdict = Verdict.ALREADY_USED;
+  else if (gate != null && !claims.gates.includes(gate)) verdict = Verdict.WRONG_GATE;
+  else if (nowS < claims.validFrom) verdict = Verdict.NOT_YET_VALID;
+  else if (nowS >= claims.validUntil) verdict = Verdict.EXPIRED;
+  else verdict = Verdict.VALID;
+  return { verdict, slip: claims };
+}

@@ -1,0 +1,143 @@
+// A field job as the phone shows it: the server's doc (from the change feed) with this user's
+// unsent intents laid over it, so every action shows at once, offline, marked 待同步. The server
+// doc stays untouched; when the push is answered and the next pull lands, the overlay falls away
+// and the server's truth shows (including a refusal, which is listed with its reason).
+import { emit } from './bus.js';
+import { getJob, kvGet, listJobs } from './db.js';
+import { entriesOfUser, enqueue } from './outbox.js';
+import { currentUser } from './session.js';
+import { serverNow } from './clock.js';
+
+export const DONE_STATES = new Set(['completed', 'done', 'closed', 'cancelled', 'canceled', 'unable', 'finished']);
+
+/** Entries that still shape the view: waiting ones, and sent ones the feed has not reflected yet. */
+function overlayEntries(entries, lastPullAt) {
+  return entries.filter((e) => e.state === 'waiting' || (e.state === 'sent' && Date.parse(e.sent_at) > (lastPullAt || 0)));
+}
+
+export function applyIntents(doc, entries, lastPullAt) {
+  const job = { ...doc, notes: [...(doc.notes || [])], pending: [], refused: [] };
+  for (const e of entries) {
+    if (String(e.args?.job_id) !== String(doc.id)) continue;
+    if (e.state === 'refused' && !e.dismissed_at) job.refused.push(e);
+  }
+  for (const e of overlayEntries(entries, lastPullAt)) {
+    if (String(e.args?.job_id) !== String(doc.id)) continue;
+    if (e.state === 'waiting') job.pending.push(e);
+    const a = e.args;
+    const at = e.device_time;
+    switch (e.type) {
+      case 'job.accept':
+        job.accepted_at = job.accepted_at || at;
+        if (!job.arrived_at) job.state = 'accepted';
+        break;
+      case 'job.arrive':
+        job.arrived_at = job.arrived_at || at;
+        job.state = 'arrived';
+        break;
+      case 'job.note':
+        job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, created_at: at, local: true });
+        break;
+      case 'job.linked_problem':
+        job.notes.push({ kind: 'linked_problem', text: a.content, created_at: at, local: true });
+        break;
+      case 'job.unable':
+        job.state = 'unable';
+        job.unable_reason = a.reason;
+        break;
+      case 'job.complete':
+        job.state = 'completed';
+        job.completed_at = job.completed_at || at;
+        job.completion = { ...a };
+        break;
+      default:
+        break;
+    }
+  }
+  job.is_done = DONE_STATES.has(job.state);
+  job.local = job.pending.length > 0;
+  return job;
+}
+
+async function context() {
+  const user = currentUser();
+  const entries = user ? await entriesOfUser(user.id) : [];
+  return { entries, lastPullAt: (await kvGet('lastPullAt')) || 0 };
+}
+
+/** Open jobs first (by deadline, server time), finished ones after. */
+export async function loadJobs() {
+  const [docs, ctx] = await Promise.all([listJobs(), context()]);
+  const jobs = docs.map((d) => applyIntents(d, ctx.entries, ctx.lastPullAt));
+  const due = (j) => Date.parse(j.deadline_at) || Number.MAX_SAFE_INTEGER;
+  jobs.sort((a, b) => Number(a.is_done) - Number(b.is_done) || due(a) - due(b));
+  return jobs;
+}
+
+export async function loadJob(id) {
+  const [doc, ctx] = await Promise.all([getJob(id), context()]);
+  return doc ? applyIntents(doc, ctx.entries, ctx.lastPullAt) : null;
+}
+
+/** What the person may do next (the server still decides; this only guides the buttons). */
+export function nextActions(job) {
+  if (job.is_done) return [];
+  const acts = [];
+  if (!job.accepted_at) acts.push('accept');
+  else if (!job.arrived_at) acts.push('arrive');
+  else acts.push('complete');
+  acts.push('note', 'linked_problem', 'unable');
+  return acts;
+}
+
+async function intent(type, args, opts) {
+  const user = currentUser();
+  if (!user) throw new Error('not signed in');
+  const entry = await enqueue(user.id, type, args, opts);
+  emit('job', { job_id: args.job_id });
+  return entry;
+}
+
+export const acceptJob = (jobId) => intent('job.accept', { job_id: jobId });
+
+export async function arriveJob(jobId, geo) {
+  return intent('job.arrive', geo ? { job_id: jobId, geo } : { job_id: jobId });
+}
+
+export function addNote(jobId, text, photoSha) {
+  const args = { job_id: jobId, text };
+  if (photoSha) args.photo_sha256 = photoSha;
+  return intent('job.note', args, { blobs: photoSha ? [photoSha] : [] });
+}
+
+export const reportLinkedProblem = (jobId, content) => intent('job.linked_problem', { job_id: jobId, content });
+export const markUnable = (jobId, reason) => intent('job.unable', { job_id: jobId, reason });
+
+/** args: {work_done, materials, fee_cents, photo_sha256s, signature_sha256, signer_name, signer_relation} */
+export function completeJob(jobId, args) {
+  return intent('job.complete', { job_id: jobId, ...args }, { blobs: [...(args.photo_sha256s || []), args.signature_sha256] });
+}
+
+/**
+ * Position for the arrival record, or null. Never blocks the action: a short timeout, and any
+ * refusal or error just means "no position".
+ */
+export function currentPosition(timeoutMs = 6000) {
+  if (!navigator.geolocation) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs + 500);
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        clearTimeout(timer);
+        resolve({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy) });
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(null);
+      },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 60000 },
+    );
+  });
+}
+
+export { serverNow };

@@ -1,0 +1,223 @@
+// The outbox: intents waiting to reach the server (design guarantees 1, 2 and 6).
+//
+// - Each entry is keyed (client_id, mutation_id). Ids are handed out strictly increasing per
+//   client inside the same IndexedDB transaction that stores the entry, so there is never a hole.
+// - client_id is a random UUID made once per install *per user*: the outbox survives logout and is
+//   sent with the same user's next session, while another user signing in on a shared phone gets
+//   their own sequence (mixing users in one sequence would make the server see gaps, or apply one
+//   person's intents under another's token).
+// - Nothing is deleted silently: applied/duplicate → 'sent'; rejected → 'refused' with the server's
+//   code and message, visible until the person dismisses it. Sent entries and dismissed refusals
+//   are pruned only after 7 days.
+import { db, kvGet } from './db.js';
+import { emit } from './bus.js';
+
+const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+function uuid() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const rangeFor = (clientId) => IDBKeyRange.bound([clientId, 0], [clientId, Number.MAX_SAFE_INTEGER]);
+
+/** The sync client id of `userId` on this install (created on first use). */
+export async function clientIdFor(userId) {
+  const d = await db();
+  const tx = d.transaction('kv', 'readwrite');
+  const map = (await tx.store.get('clientId')) || {};
+  if (!map[userId]) {
+    map[userId] = uuid();
+    await tx.store.put(map, 'clientId');
+  }
+  await tx.done;
+  return map[userId];
+}
+
+/**
+ * Stores an intent. `blobs` lists sha256s the mutation references: sync uploads them first and
+ * holds the entry back until they are on the server (guarantee 5).
+ */
+export async function enqueue(userId, type, args, { blobs = [] } = {}) {
+  const clientId = await clientIdFor(userId);
+  const d = await db();
+  const tx = d.transaction(['kv', 'outbox'], 'readwrite');
+  const kv = tx.objectStore('kv');
+  const outbox = tx.objectStore('outbox');
+  const nextMap = (await kv.get('nextMutationId')) || {};
+  // Never reuse an id even if the kv counter were lost: also look at the last stored entry.
+  const last = await outbox.openCursor(rangeFor(clientId), 'prev');
+  const mutationId = Math.max(nextMap[clientId] || 1, last ? last.value.mutation_id + 1 : 1);
+  const now = new Date();
+  const entry = {
+    client_id: clientId,
+    user_id: userId,
+    mutation_id: mutationId,
+    type,
+    args,
+    device_time: now.toISOString(),
+    state: 'waiting',
+    code: null,
+    message: null,
+    message_en: null,
+    attempts: 0,
+    created_at: now.toISOString(),
+    sent_at: null,
+    dismissed_at: null,
+    blobs,
+  };
+  await outbox.put(entry);
+  nextMap[clientId] = mutationId + 1;
+  await kv.put(nextMap, 'nextMutationId');
+  await tx.done;
+  emit('outbox', { client_id: clientId });
+  return entry;
+}
+
+/** All entries of a client in id order (what the outbox view shows). */
+export async function entriesFor(clientId) {
+  return (await db()).getAll('outbox', rangeFor(clientId));
+}
+
+export async function waitingFor(clientId) {
+  return (await entriesFor(clientId)).filter((e) => e.state === 'waiting');
+}
+
+/** Entries of `userId`, or null when that user never queued anything on this install. */
+export async function entriesOfUser(userId) {
+  const map = (await kvGet('clientId')) || {};
+  return map[userId] ? entriesFor(map[userId]) : [];
+}
+
+export async function pendingCount(userId) {
+  return (await entriesOfUser(userId)).filter((e) => e.state === 'waiting').length;
+}
+
+/** Unsent entries left by other users of this phone (shown as a hint, never sent with our token). */
+export async function othersPendingCount(userId) {
+  const all = await (await db()).getAllFromIndex('outbox', 'by_state', 'waiting');
+  return all.filter((e) => e.user_id !== userId).length;
+}
+
+/** Records the server's answers for one pushed batch. */
+export async function recordResults(clientId, results) {
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  const now = new Date().toISOString();
+  for (const r of results) {
+    const entry = await tx.store.get([clientId, r.mutation_id]);
+    if (!entry) continue;
+    entry.attempts += 1;
+    if (r.status === 'applied' || r.status === 'duplicate') {
+      entry.state = 'sent';
+      entry.sent_at = entry.sent_at || now;
+      entry.result = r.status;
+    } else if (r.status === 'rejected') {
+      entry.state = 'refused';
+      entry.sent_at = entry.sent_at || now;
+      entry.code = r.code || 'rejected';
+      entry.message = r.message || null;
+      entry.message_en = r.message_en || null;
+    }
+    await tx.store.put(entry);
+  }
+  await tx.done;
+  emit('outbox', { client_id: clientId });
+}
+
+/** Counts a failed attempt (network, 5xx) so the outbox view can show it is being retried. */
+export async function noteAttempt(clientId, mutationIds, error) {
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  for (const id of mutationIds) {
+    const entry = await tx.store.get([clientId, id]);
+    if (!entry || entry.state !== 'waiting') continue;
+    entry.attempts += 1;
+    entry.last_error = error || null;
+    await tx.store.put(entry);
+  }
+  await tx.done;
+}
+
+/** The person acknowledges a refusal; it disappears from the list but is kept for 7 days. */
+export async function dismiss(clientId, mutationId) {
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  const entry = await tx.store.get([clientId, mutationId]);
+  if (entry && entry.state === 'refused') {
+    entry.dismissed_at = new Date().toISOString();
+    await tx.store.put(entry);
+  }
+  await tx.done;
+  emit('outbox', { client_id: clientId });
+}
+
+/** Deletes sent entries and dismissed refusals older than 7 days; waiting entries are never pruned. */
+export async function prune(now = Date.now()) {
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  let cursor = await tx.store.openCursor();
+  while (cursor) {
+    const e = cursor.value;
+    const doneAt = e.state === 'sent' ? e.sent_at : e.state === 'refused' ? e.dismissed_at : null;
+    if (doneAt && now - Date.parse(doneAt) > PRUNE_AFTER_MS) await cursor.delete();
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+}
+
+/**
+ * The server reports it expects `expectedId` but our lowest unsent id is higher and the entries in
+ * between are gone (e.g. the server was restored from a backup after acknowledging them). The
+ * waiting entries are moved, in order, to a fresh client id starting at 1 — never dropped.
+ */
+export async function rebaseToNewClient(userId, oldClientId) {
+  const d = await db();
+  const tx = d.transaction(['kv', 'outbox'], 'readwrite');
+  const kv = tx.objectStore('kv');
+  const outbox = tx.objectStore('outbox');
+  const newId = uuid();
+  const map = (await kv.get('clientId')) || {};
+  map[userId] = newId;
+  await kv.put(map, 'clientId');
+  const waiting = (await outbox.getAll(rangeFor(oldClientId))).filter((e) => e.state === 'waiting');
+  let n = 1;
+  for (const e of waiting) {
+    await outbox.delete([oldClientId, e.mutation_id]);
+    await outbox.put({ ...e, client_id: newId, mutation_id: n, rebased_from: [oldClientId, e.mutation_id] });
+    n += 1;
+  }
+  const nextMap = (await kv.get('nextMutationId')) || {};
+  nextMap[newId] = n;
+  await kv.put(nextMap, 'nextMutationId');
+  await tx.done;
+  emit('outbox', { client_id: newId });
+  return newId;
+}
+
+/**
+ * The server expects `fromId` but we sent later ids: put the entries from `fromId` up to (not
+ * including) `beforeId` back to 'waiting' so they are sent again. Returns false when one of those
+ * ids is no longer in the outbox (pruned), in which case the caller rebases instead.
+ */
+export async function requeueRange(clientId, fromId, beforeId) {
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  const entries = await tx.store.getAll(IDBKeyRange.bound([clientId, fromId], [clientId, beforeId], false, true));
+  const complete = entries.length === beforeId - fromId;
+  if (complete) {
+    for (const e of entries) {
+      if (e.state === 'waiting') continue;
+      e.state = 'waiting';
+      e.requeued_at = new Date().toISOString();
+      await tx.store.put(e);
+    }
+  }
+  await tx.done;
+  if (complete) emit('outbox', { client_id: clientId });
+  return complete;
+}

@@ -1,0 +1,159 @@
+// The frame around every view: header (title, navigation, language, emergency numbers) and the
+// sync status bar, which is always visible once signed in (guarantee 6: the person always sees
+// what is still unsent).
+import { on } from './bus.js';
+import { formatAgo } from './clock.js';
+import { h, mount, openDialog } from './dom.js';
+import { getLang, registerStrings, t } from './i18n.js';
+import { entriesOfUser, othersPendingCount } from './outbox.js';
+import { currentUser } from './session.js';
+import { getStatus } from './sync.js';
+
+registerStrings({
+  zh: {
+    'nav.jobs': '工单',
+    'nav.reminders': '提醒',
+    'nav.settings': '我的',
+    'nav.home': '首页',
+    'nav.lang': 'EN',
+    'nav.lang_label': 'Switch to English',
+    'emergency.button': '紧急电话',
+    'emergency.title': '紧急电话',
+    'emergency.hint': '点击号码直接拨打',
+    'emergency.110': '报警',
+    'emergency.119': '火警',
+    'emergency.120': '急救',
+    'emergency.122': '交通事故',
+    'sync.online': '在线',
+    'sync.offline': '离线',
+    'sync.syncing': '同步中…',
+    'sync.error': '同步失败',
+    'sync.auth': '需重新登录',
+    'sync.pending': '待发送 {n} 条',
+    'sync.all_sent': '全部已发送',
+    'sync.refused': '被拒 {n} 条',
+    'sync.last': '上次同步 {ago}',
+    'sync.never': '尚未同步',
+    'sync.others': '另有其他账号 {n} 条',
+    'sync.open_outbox': '查看待发送记录',
+    'update.ready': '新版本已就绪',
+    'update.reload': '刷新',
+  },
+  en: {
+    'nav.jobs': 'Jobs',
+    'nav.reminders': 'Inbox',
+    'nav.settings': 'Me',
+    'nav.home': 'Home',
+    'nav.lang': '中文',
+    'nav.lang_label': '切换到中文',
+    'emergency.button': 'Emergency',
+    'emergency.title': 'Emergency numbers',
+    'emergency.hint': 'Tap a number to call',
+    'emergency.110': 'Police',
+    'emergency.119': 'Fire',
+    'emergency.120': 'Ambulance',
+    'emergency.122': 'Traffic accident',
+    'sync.online': 'Online',
+    'sync.offline': 'Offline',
+    'sync.syncing': 'Syncing…',
+    'sync.error': 'Sync failed',
+    'sync.auth': 'Sign in again',
+    'sync.pending': '{n} waiting to send',
+    'sync.all_sent': 'All sent',
+    'sync.refused': '{n} refused',
+    'sync.last': 'synced {ago}',
+    'sync.never': 'never synced',
+    'sync.others': '+{n} of other accounts',
+    'sync.open_outbox': 'Open the outbox',
+    'update.ready': 'A new version is ready',
+    'update.reload': 'Reload',
+  },
+});
+
+const EMERGENCY = ['110', '119', '120', '122'];
+
+export function openEmergency() {
+  return openDialog((close) => [
+    h('h2', { class: 'dialog-title', text: t('emergency.title') }),
+    h('p', { class: 'muted', text: t('emergency.hint') }),
+    h('div', { class: 'emergency-grid' },
+      EMERGENCY.map((n) => h('a', { class: 'emergency-call', href: `tel:${n}` },
+        h('span', { class: 'emergency-number', text: n }),
+        h('span', { class: 'emergency-label', text: t(`emergency.${n}`) })))),
+    h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => close() }, t('common.close'))),
+  ], { className: 'dialog-emergency' });
+}
+
+/** Builds the frame into `app`; returns {view, refresh}. */
+export function buildShell(app, { onToggleLang, homeLinks }) {
+  const user = currentUser();
+  const nav = h('nav', { class: 'topnav', 'aria-label': 'main' },
+    (homeLinks || []).map(([hash, key]) => h('a', { href: hash, class: 'topnav-link', dataset: { route: hash } }, t(key))));
+  const header = h('header', { class: 'topbar' },
+    h('a', { class: 'brand', href: '#/' },
+      h('img', { src: '/icons/icon-192.png', alt: '', width: 28, height: 28, class: 'brand-icon' }),
+      h('span', { class: 'brand-name', text: t('app.name') })),
+    user ? nav : null,
+    h('div', { class: 'topbar-tools' },
+      h('button', { type: 'button', class: 'btn-lang', 'aria-label': t('nav.lang_label'), onclick: onToggleLang }, t('nav.lang')),
+      h('button', { type: 'button', class: 'btn-emergency', onclick: openEmergency },
+        h('span', { class: 'btn-emergency-icon', 'aria-hidden': 'true', text: '☎' }), t('emergency.button'))));
+
+  const bar = h('a', { class: 'syncbar', href: '#/outbox', 'aria-label': t('sync.open_outbox'), role: 'status', 'aria-live': 'polite' });
+  const view = h('main', { class: 'view', id: 'view', tabindex: '-1' });
+  const banner = h('div', { class: 'update-banner', hidden: true });
+  mount(app, header, user ? bar : null, banner, view);
+
+  async function refreshBar() {
+    if (!user || !bar.isConnected) return;
+    const entries = await entriesOfUser(user.id);
+    const pending = entries.filter((e) => e.state === 'waiting').length;
+    const refused = entries.filter((e) => e.state === 'refused' && !e.dismissed_at).length;
+    const others = await othersPendingCount(user.id);
+    const st = getStatus();
+    const offline = navigator.onLine === false || st.state === 'offline';
+    const state = st.state === 'syncing' ? 'syncing' : offline ? 'offline' : st.state === 'error' ? 'error' : st.state === 'auth' ? 'auth' : 'online';
+    bar.className = `syncbar syncbar-${state}${pending ? ' has-pending' : ''}`;
+    mount(bar,
+      h('span', { class: 'syncbar-dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'syncbar-state', text: t(`sync.${state}`) }),
+      h('span', { class: ['syncbar-pending', pending ? 'is-pending' : ''], 'data-testid': 'pending-count', dataset: { count: String(pending) } },
+        pending ? t('sync.pending', { n: pending }) : t('sync.all_sent')),
+      refused ? h('span', { class: 'syncbar-refused', text: t('sync.refused', { n: refused }) }) : null,
+      others ? h('span', { class: 'syncbar-others', text: t('sync.others', { n: others }) }) : null,
+      h('span', { class: 'syncbar-last', text: st.lastSyncAt ? t('sync.last', { ago: formatAgo(st.lastSyncAt) }) : t('sync.never') }));
+  }
+
+  function markNav() {
+    const hash = location.hash || '#/';
+    for (const a of nav.querySelectorAll('a')) {
+      const r = a.dataset.route;
+      const active = r === '#/' ? hash === '#/' || hash === '#' : hash.startsWith(r);
+      a.classList.toggle('active', active);
+      if (active) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  }
+
+  const offs = [on('sync', refreshBar), on('outbox', refreshBar)];
+  const onNet = () => refreshBar();
+  window.addEventListener('online', onNet);
+  window.addEventListener('offline', onNet);
+  const tick = setInterval(refreshBar, 30000);
+  refreshBar();
+  markNav();
+
+  return {
+    view,
+    banner,
+    markNav,
+    refreshBar,
+    destroy() {
+      offs.forEach((f) => f());
+      window.removeEventListener('online', onNet);
+      window.removeEventListener('offline', onNet);
+      clearInterval(tick);
+    },
+    lang: getLang(),
+  };
+}

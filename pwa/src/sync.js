@@ -1,0 +1,204 @@
+// Moves data between this phone and the server: pending blobs first, then the outbox in order,
+// then the change feed until it is drained. Runs in pages and in the service worker (Background
+// Sync) from the same code; a Web Lock makes runs exclusive across tabs and the SW, and an
+// in-memory promise makes triggers within one context coalesce (single flight).
+//
+// Server time: every push/pull answer carries server_time; offset = server_time − midpoint of the
+// request, keeping the sample with the shortest round trip of each run (guarantee 4: countdowns
+// use Date.now() + serverOffsetMs, never the bare device clock).
+import { ApiError, get, post, request, setToken } from './api.js';
+import { emit } from './bus.js';
+import { applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs } from './db.js';
+import {
+  clientIdFor, noteAttempt, prune, rebaseToNewClient, recordResults, requeueRange, waitingFor,
+} from './outbox.js';
+
+const PUSH_BATCH = 100;
+const PULL_LIMIT = 1000;
+
+/** Current status, also broadcast as bus event 'sync'. state: idle|syncing|offline|error|auth|signed_out */
+let status = { state: 'idle', lastSyncAt: null, error: null };
+let inflight = null;
+let again = false;
+
+export function getStatus() {
+  return status;
+}
+
+function setStatus(patch) {
+  status = { ...status, ...patch };
+  emit('sync', status);
+}
+
+function isOffline() {
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
+}
+
+/**
+ * Runs a sync unless one is already running here, in which case one more run is queued after it
+ * (so an entry enqueued mid-sync is not left waiting a full minute). Never throws; resolves to
+ * the final status. Pass {throwOnFailure: true} (service worker) to get the error.
+ */
+export function syncNow({ throwOnFailure = false } = {}) {
+  if (inflight) {
+    again = true;
+    return inflight;
+  }
+  inflight = (async () => {
+    let lastError = null;
+    do {
+      again = false;
+      lastError = await exclusive(runOnce);
+    } while (again && !lastError);
+    if (lastError && throwOnFailure) throw lastError;
+    return status;
+  })().finally(() => {
+    inflight = null;
+  });
+  return inflight;
+}
+
+async function exclusive(fn) {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : null;
+  if (locks?.request) return locks.request('estatedesk-sync', fn);
+  return fn();
+}
+
+/** One full sync. Returns null on success or the error that stopped it. */
+async function runOnce() {
+  const session = await getSession();
+  if (!session?.token || session.revoked) {
+    setStatus({ state: session?.revoked ? 'auth' : 'signed_out', error: null });
+    return null;
+  }
+  if (isOffline()) {
+    setStatus({ state: 'offline', error: null });
+    return new ApiError({ status: 0, code: 'network', message: '离线', message_en: 'Offline' });
+  }
+  setToken(session.token);
+  setStatus({ state: 'syncing', error: null });
+  const clock = { best: null };
+  try {
+    await uploadBlobs();
+    await pushOutbox(session.user.id, clock);
+    await pullChanges(session.user.id, clock);
+    if (clock.best) await kvSet('serverOffsetMs', clock.best.offset);
+    const lastSyncAt = new Date().toISOString();
+    await kvSet('lastSyncAt', lastSyncAt);
+    await prune();
+    setStatus({ state: 'idle', lastSyncAt, error: null });
+    return null;
+  } catch (e) {
+    if (clock.best) await kvSet('serverOffsetMs', clock.best.offset);
+    const err = e instanceof ApiError ? e : new ApiError({ status: -1, code: 'client', message: String(e?.message || e), message_en: String(e?.message || e) });
+    const state = err.status === 401 ? 'auth' : err.isNetwork ? 'offline' : 'error';
+    setStatus({ state, error: err.wire });
+    return err;
+  }
+}
+
+function sampleClock(clock, serverTime, t0, t1) {
+  const server = Date.parse(serverTime);
+  if (!Number.isFinite(server)) return;
+  const rtt = t1 - t0;
+  const offset = Math.round(server - (t0 + t1) / 2);
+  if (!clock.best || rtt < clock.best.rtt) clock.best = { rtt, offset };
+}
+
+/** Guarantee 5: blobs travel apart, before the mutations that reference them. HEAD then PUT. */
+async function uploadBlobs() {
+  for (const rec of await pendingBlobs()) {
+    const path = `/api/blobs/${rec.sha256}`;
+    let present = false;
+    try {
+      await request('HEAD', path, { timeoutMs: 15000 });
+      present = true;
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    }
+    if (!present) await request('PUT', path, { body: rec.blob, contentType: rec.type || 'application/octet-stream', timeoutMs: 120000 });
+    await markBlobUploaded(rec.sha256);
+  }
+}
+
+async function uploadedSet(shas) {
+  const done = new Set();
+  for (const sha of shas) {
+    const rec = await getBlob(sha);
+    if (!rec || rec.uploaded) done.add(sha); // unknown locally: it was uploaded by another route
+  }
+  return done;
+}
+
+async function pushOutbox(userId, clock) {
+  let clientId = await clientIdFor(userId);
+  let stalls = 0;
+  for (;;) {
+    const waiting = await waitingFor(clientId);
+    if (!waiting.length) return;
+    const batch = [];
+    for (const e of waiting) {
+      const need = e.blobs || [];
+      if (need.length) {
+        const ok = await uploadedSet(need);
+        if (need.some((s) => !ok.has(s))) break; // the mutation waits for its blob; order is kept
+      }
+      batch.push(e);
+      if (batch.length === PUSH_BATCH) break;
+    }
+    if (!batch.length) return;
+    const t0 = Date.now();
+    let res;
+    try {
+      res = await post('/api/sync/push', {
+        client_id: clientId,
+        mutations: batch.map((e) => ({ mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time })),
+      }, { timeoutMs: 30000 });
+    } catch (e) {
+      if (e instanceof ApiError) await noteAttempt(clientId, batch.map((b) => b.mutation_id), e.wire);
+      throw e;
+    }
+    sampleClock(clock, res.server_time, t0, Date.now());
+    const results = res.results || [];
+    await recordResults(clientId, results);
+    if (results.length >= batch.length) {
+      stalls = 0;
+      continue;
+    }
+    // The server stopped early: a gap, or it wants a resend from expected_next_id.
+    const expected = Number(res.expected_next_id);
+    const first = batch[0].mutation_id;
+    if (Number.isFinite(expected) && expected < first) {
+      const refilled = await requeueRange(clientId, expected, first);
+      if (!refilled) clientId = await rebaseToNewClient(userId, clientId);
+    }
+    stalls = results.length ? 0 : stalls + 1;
+    if (stalls >= 3) {
+      throw new ApiError({ status: 409, code: 'sync.stalled', message: `服务器不接受编号 ${first} 起的记录（期望 ${res.expected_next_id}）`, message_en: `The server does not accept mutations from ${first} (expects ${res.expected_next_id})` });
+    }
+  }
+}
+
+async function pullChanges(userId, clock) {
+  let cursor = await getCursor(userId);
+  let applied = 0;
+  for (let page = 0; page < 10000; page++) {
+    const t0 = Date.now();
+    const res = await get(`/api/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${PULL_LIMIT}`, { timeoutMs: 30000 });
+    sampleClock(clock, res.server_time, t0, Date.now());
+    const changes = res.changes || [];
+    await applyChanges(changes, res.cursor, userId);
+    applied += changes.length;
+    cursor = res.cursor;
+    if (!res.more) break;
+  }
+  await kvSet('lastPullAt', Date.now());
+  emit('data', { applied });
+}
+
+/** For the status bar on start (before the first run in this context). */
+export async function loadStatus() {
+  const lastSyncAt = await kvGet('lastSyncAt');
+  status = { ...status, lastSyncAt: lastSyncAt || null, state: isOffline() ? 'offline' : status.state };
+  return status;
+}

@@ -1,0 +1,183 @@
+// Completion and resident sign-off: work done, materials, fee, photos, the signer's name and
+// relation, and a finger signature (signature_pad) stored as a PNG blob by sha256. The
+// job.complete intent references the hashes; sync uploads the blobs before sending it.
+import SignaturePad from 'signature_pad';
+import { canvasToBlob, storeBlob } from '../blobs.js';
+import { h, mount, toast } from '../dom.js';
+import { registerStrings, t } from '../i18n.js';
+import { completeJob, loadJob } from '../jobs.js';
+import { photoPicker } from './job.js';
+
+registerStrings({
+  zh: {
+    'complete.title': '完工签字',
+    'complete.work_done': '完成的工作（必填）',
+    'complete.work_placeholder': '例如：更换厨房水龙头阀芯，试水无渗漏',
+    'complete.materials': '使用材料',
+    'complete.materials_placeholder': '例如：阀芯 1 个，生料带',
+    'complete.fee': '收费（元）',
+    'complete.fee_hint': '无收费填 0',
+    'complete.photos': '完工照片',
+    'complete.signer': '签字人姓名（必填）',
+    'complete.relation': '与业主关系',
+    'rel.owner': '业主',
+    'rel.household': '家庭成员',
+    'rel.other': '其他',
+    'complete.signature': '住户签名',
+    'complete.signature_hint': '请住户在框内用手指签名',
+    'complete.clear': '清除签名',
+    'complete.submit': '确认完工',
+    'complete.need_signature': '请住户先签名',
+    'complete.need_work': '请填写完成的工作',
+    'complete.need_signer': '请填写签字人姓名',
+    'complete.bad_fee': '收费金额格式不正确',
+    'complete.saved': '已完工，待同步',
+    'complete.not_allowed': '该工单当前不能完工。',
+  },
+  en: {
+    'complete.title': 'Complete & sign off',
+    'complete.work_done': 'Work done (required)',
+    'complete.work_placeholder': 'e.g. replaced the kitchen tap cartridge, no leak on test',
+    'complete.materials': 'Materials used',
+    'complete.materials_placeholder': 'e.g. 1 cartridge, PTFE tape',
+    'complete.fee': 'Fee (yuan)',
+    'complete.fee_hint': '0 if free of charge',
+    'complete.photos': 'Photos',
+    'complete.signer': "Signer's name (required)",
+    'complete.relation': 'Relation to the owner',
+    'rel.owner': 'Owner',
+    'rel.household': 'Household member',
+    'rel.other': 'Other',
+    'complete.signature': "Resident's signature",
+    'complete.signature_hint': 'Ask the resident to sign in the box with a finger',
+    'complete.clear': 'Clear',
+    'complete.submit': 'Confirm completion',
+    'complete.need_signature': 'The resident has not signed yet',
+    'complete.need_work': 'Describe the work done',
+    'complete.need_signer': "Enter the signer's name",
+    'complete.bad_fee': 'The fee is not a valid amount',
+    'complete.saved': 'Completed; will sync',
+    'complete.not_allowed': 'This job cannot be completed now.',
+  },
+});
+
+/** '12.5' → 1250; '' → 0; invalid → null. Integer fen, no float rounding surprises. */
+export function yuanToFen(text) {
+  const s = String(text ?? '').trim();
+  if (!s) return 0;
+  const m = s.match(/^(\d{1,7})(?:\.(\d{1,2}))?$/);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
+/** Keeps the canvas backing store matched to its CSS size × devicePixelRatio (sharp on phones). */
+function fitCanvas(canvas, pad) {
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  const w = canvas.offsetWidth;
+  const hgt = canvas.offsetHeight;
+  if (!w || !hgt) return;
+  if (canvas.width === Math.round(w * ratio) && canvas.height === Math.round(hgt * ratio)) return;
+  const data = pad.toData();
+  canvas.width = Math.round(w * ratio);
+  canvas.height = Math.round(hgt * ratio);
+  canvas.getContext('2d').scale(ratio, ratio);
+  pad.clear(); // repaints the background at the new size
+  if (data.length) pad.fromData(data);
+}
+
+export async function render(root, [id], app) {
+  const job = await loadJob(id);
+  if (!job || job.is_done) {
+    mount(root, h('a', { class: 'back-link', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') }), h('p', { class: 'empty', text: t('complete.not_allowed') }));
+    return null;
+  }
+  const workDone = h('textarea', { name: 'work_done', rows: 3, required: true, maxlength: 2000, placeholder: t('complete.work_placeholder') });
+  const materials = h('textarea', { name: 'materials', rows: 2, maxlength: 2000, placeholder: t('complete.materials_placeholder') });
+  const fee = h('input', { name: 'fee', inputmode: 'decimal', value: job.fee_cents ? (job.fee_cents / 100).toFixed(2) : '0', autocomplete: 'off' });
+  const signer = h('input', { name: 'signer_name', required: true, maxlength: 60, value: job.contact_name || '', autocomplete: 'off' });
+  const relations = ['owner', 'household', 'other'];
+  const relationGroup = h('div', { class: 'segmented', role: 'radiogroup' },
+    relations.map((r, i) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name: 'signer_relation', value: r, checked: i === 0 }),
+      h('span', { text: t(`rel.${r}`) }))));
+  const photos = photoPicker({ multiple: true });
+
+  const canvas = h('canvas', { class: 'signature-canvas', 'aria-label': t('complete.signature') });
+  const pad = new SignaturePad(canvas, { backgroundColor: 'rgb(255,255,255)', penColor: '#111', minWidth: 0.8, maxWidth: 2.6 });
+  const clear = h('button', { type: 'button', class: 'btn btn-small', onclick: () => pad.clear() }, t('complete.clear'));
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, t('complete.submit'));
+
+  const fail = (key) => {
+    error.textContent = t(key);
+    error.hidden = false;
+    error.scrollIntoView({ block: 'center' });
+  };
+
+  const form = h('form', {
+    class: 'form complete-form',
+    novalidate: true,
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      error.hidden = true;
+      const feeCents = yuanToFen(fee.value);
+      if (!workDone.value.trim()) return fail('complete.need_work');
+      if (feeCents === null) return fail('complete.bad_fee');
+      if (!signer.value.trim()) return fail('complete.need_signer');
+      if (pad.isEmpty()) return fail('complete.need_signature');
+      submit.disabled = true;
+      try {
+        const png = await canvasToBlob(canvas, 'image/png');
+        const signatureSha = await storeBlob(png);
+        await completeJob(job.id, {
+          work_done: workDone.value.trim(),
+          materials: materials.value.trim(),
+          fee_cents: feeCents,
+          photo_sha256s: [...photos.shas],
+          signature_sha256: signatureSha,
+          signer_name: signer.value.trim(),
+          signer_relation: form.querySelector('input[name=signer_relation]:checked')?.value || 'owner',
+        });
+        toast(t('complete.saved'), 'ok');
+        app.navigate(`#/job/${encodeURIComponent(job.id)}`);
+      } catch (e) {
+        submit.disabled = false;
+        error.textContent = t('error.unknown', { msg: e.message || String(e) });
+        error.hidden = false;
+      }
+    },
+  },
+  h('a', { class: 'back-link', href: `#/job/${encodeURIComponent(job.id)}`, text: t('common.back') }),
+  h('h1', { text: t('complete.title') }),
+  h('p', { class: 'muted', text: `${job.case_no || job.id} · ${job.unit_label || job.address || ''}` }),
+  h('section', { class: 'card' },
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.work_done') }), workDone),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.materials') }), materials),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: t('complete.fee_hint') })),
+    h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.photos') }), photos.element)),
+  h('section', { class: 'card' },
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.signer') }), signer),
+    h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.relation') }), relationGroup),
+    h('div', { class: 'field' },
+      h('div', { class: 'signature-head' }, h('span', { class: 'field-label', text: t('complete.signature') }), clear),
+      h('div', { class: 'signature-box' }, canvas),
+      h('span', { class: 'field-hint', text: t('complete.signature_hint') }))),
+  error,
+  submit);
+
+  mount(root, form);
+  fitCanvas(canvas, pad);
+  // Only width changes matter: mobile browsers fire resize when the address bar hides.
+  let lastWidth = canvas.offsetWidth;
+  const onResize = () => {
+    if (canvas.offsetWidth !== lastWidth) {
+      lastWidth = canvas.offsetWidth;
+      fitCanvas(canvas, pad);
+    }
+  };
+  window.addEventListener('resize', onResize);
+  return () => {
+    window.removeEventListener('resize', onResize);
+    pad.off();
+  };
+}

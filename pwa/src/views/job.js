@@ -1,0 +1,329 @@
+// One job: case content, unit, contact (tap to call), clocks, notes and photos, and the actions
+// of the visit — accept, arrive, note/photo, unable, linked problem, complete. Every action is
+// written to the outbox first, so it works in a basement with no signal.
+import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
+import { countdown, formatDateTime } from '../clock.js';
+import { h, mount, openDialog, toast } from '../dom.js';
+import { registerStrings, serverMessage, t } from '../i18n.js';
+import {
+  acceptJob, addNote, arriveJob, currentPosition, loadJob, markUnable, nextActions, reportLinkedProblem,
+} from '../jobs.js';
+import { dismiss } from '../outbox.js';
+import { nextDue, stateLabel } from './jobs.js';
+import { mutationLabel } from './outbox.js';
+
+registerStrings({
+  zh: {
+    'job.not_found': '本机没有这个工单（可能已转派给他人）。',
+    'job.back': '‹ 我的工单',
+    'job.content': '报修内容',
+    'job.unit': '房号 / 地址',
+    'job.contact': '联系人',
+    'job.call': '拨打 {phone}',
+    'job.clocks': '时限',
+    'job.times': '进度',
+    'job.assigned_at': '派单',
+    'job.accepted_at': '接单',
+    'job.arrived_at': '到场',
+    'job.completed_at': '完工',
+    'job.notes': '备注与照片',
+    'job.no_notes': '暂无备注',
+    'job.linked_problem_tag': '关联问题',
+    'job.pending_title': '待同步（已保存在本机）',
+    'job.refused_title': '服务器拒绝了以下操作',
+    'job.dismiss': '知道了',
+    'job.unable_reason': '无法完成原因：{reason}',
+    'act.accept': '接单',
+    'act.arrive': '到场',
+    'act.arriving': '正在记录到场…',
+    'act.note': '添加备注 / 照片',
+    'act.linked_problem': '报告关联问题',
+    'act.unable': '无法完成',
+    'act.complete': '完工签字',
+    'act.slip': '查看 / 打印服务单',
+    'act.saved': '已保存，待同步',
+    'note.title': '添加备注',
+    'note.text': '备注内容',
+    'note.photo': '拍照 / 选择照片',
+    'note.photo_busy': '正在处理照片…',
+    'note.photo_ready': '照片已压缩（{kb} KB）',
+    'note.empty': '请填写备注或添加照片',
+    'note.photo_only': '（照片）',
+    'unable.title': '无法完成',
+    'unable.reason': '原因（必填）',
+    'unable.placeholder': '例如：住户不在家、需要更换的配件缺货、需要工程部处理',
+    'linked.title': '报告关联问题',
+    'linked.content': '发现的问题（必填）',
+    'linked.placeholder': '例如：楼上管道渗漏导致本户天花板受潮',
+    'form.required_missing': '请填写必填项',
+  },
+  en: {
+    'job.not_found': 'This job is not on this phone (it may have been reassigned).',
+    'job.back': '‹ My jobs',
+    'job.content': 'Request',
+    'job.unit': 'Unit / address',
+    'job.contact': 'Contact',
+    'job.call': 'Call {phone}',
+    'job.clocks': 'Time limits',
+    'job.times': 'Progress',
+    'job.assigned_at': 'Assigned',
+    'job.accepted_at': 'Accepted',
+    'job.arrived_at': 'Arrived',
+    'job.completed_at': 'Completed',
+    'job.notes': 'Notes and photos',
+    'job.no_notes': 'No notes yet',
+    'job.linked_problem_tag': 'Linked problem',
+    'job.pending_title': 'Not yet synced (saved on this phone)',
+    'job.refused_title': 'The server refused these actions',
+    'job.dismiss': 'Dismiss',
+    'job.unable_reason': 'Unable: {reason}',
+    'act.accept': 'Accept',
+    'act.arrive': 'Arrived',
+    'act.arriving': 'Recording arrival…',
+    'act.note': 'Add note / photo',
+    'act.linked_problem': 'Report linked problem',
+    'act.unable': 'Unable to complete',
+    'act.complete': 'Complete & sign',
+    'act.slip': 'View / print service slip',
+    'act.saved': 'Saved; will sync',
+    'note.title': 'Add a note',
+    'note.text': 'Note',
+    'note.photo': 'Take / choose photo',
+    'note.photo_busy': 'Processing photo…',
+    'note.photo_ready': 'Photo compressed ({kb} KB)',
+    'note.empty': 'Write a note or add a photo',
+    'note.photo_only': '(photo)',
+    'unable.title': 'Unable to complete',
+    'unable.reason': 'Reason (required)',
+    'unable.placeholder': 'e.g. resident not home, part out of stock, needs engineering',
+    'linked.title': 'Report a linked problem',
+    'linked.content': 'Problem found (required)',
+    'linked.placeholder': 'e.g. leak from the flat above has soaked this ceiling',
+    'form.required_missing': 'Please fill in the required fields',
+  },
+});
+
+function row(label, ...value) {
+  return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value' }, ...value));
+}
+
+function photoThumb(sha) {
+  const img = h('img', { class: 'photo-thumb', alt: '', loading: 'lazy' });
+  blobUrl(sha).then((url) => {
+    if (url) img.src = url;
+  });
+  return img;
+}
+
+function textDialog({ title, label, placeholder, submitLabel }) {
+  return openDialog((close) => {
+    const input = h('textarea', { rows: 4, required: true, placeholder, maxlength: 2000 });
+    const err = h('p', { class: 'form-error', hidden: true, text: t('form.required_missing') });
+    return h('form', {
+      class: 'form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const v = input.value.trim();
+        if (!v) {
+          err.hidden = false;
+          return;
+        }
+        close(v);
+      },
+    },
+    h('h2', { class: 'dialog-title', text: title }),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: label }), input),
+    err,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(null) }, t('common.cancel')),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel)));
+  });
+}
+
+/** Photo picker used by notes and completion: returns {input, preview, getSha} */
+export function photoPicker({ multiple = false } = {}) {
+  const shas = [];
+  const status = h('p', { class: 'field-hint' });
+  const previews = h('div', { class: 'photo-row' });
+  const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input', multiple: multiple || null });
+  const button = h('label', { class: 'btn btn-file' }, h('span', { text: t('note.photo') }), input);
+  input.addEventListener('change', async () => {
+    const files = [...input.files];
+    input.value = '';
+    for (const file of files) {
+      status.textContent = t('note.photo_busy');
+      try {
+        const jpeg = await downscalePhoto(file);
+        const sha = await storeBlob(jpeg);
+        if (!multiple) {
+          shas.length = 0;
+          previews.replaceChildren();
+        }
+        if (!shas.includes(sha)) {
+          shas.push(sha);
+          previews.append(photoThumb(sha));
+        }
+        status.textContent = t('note.photo_ready', { kb: Math.round(jpeg.size / 1024) });
+      } catch (e) {
+        status.textContent = t('error.unknown', { msg: e.message || String(e) });
+      }
+    }
+  });
+  return { element: h('div', { class: 'photo-picker' }, button, status, previews), shas };
+}
+
+function noteDialog() {
+  return openDialog((close) => {
+    const text = h('textarea', { rows: 3, maxlength: 2000 });
+    const picker = photoPicker();
+    const err = h('p', { class: 'form-error', hidden: true, text: t('note.empty') });
+    return h('form', {
+      class: 'form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        const v = text.value.trim();
+        if (!v && !picker.shas.length) {
+          err.hidden = false;
+          return;
+        }
+        close({ text: v, photo: picker.shas[0] || null });
+      },
+    },
+    h('h2', { class: 'dialog-title', text: t('note.title') }),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('note.text') }), text),
+    picker.element,
+    err,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(null) }, t('common.cancel')),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('common.save'))));
+  });
+}
+
+function noteItem(n) {
+  const isLinked = n.kind === 'linked_problem' || n.type === 'linked_problem';
+  const shas = [n.photo_sha256, ...(n.photo_sha256s || [])].filter(Boolean);
+  return h('li', { class: ['note', n.local ? 'is-local' : ''] },
+    h('div', { class: 'note-meta' },
+      isLinked ? h('span', { class: 'badge badge-warn', text: t('job.linked_problem_tag') }) : null,
+      h('span', { class: 'muted', text: [n.author_name || n.author || '', formatDateTime(n.created_at || n.at)].filter(Boolean).join(' · ') }),
+      n.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
+    h('div', { class: 'note-text', text: n.text || n.content || (shas.length ? t('note.photo_only') : '') }),
+    shas.length ? h('div', { class: 'photo-row' }, shas.map(photoThumb)) : null);
+}
+
+export async function render(root, [id], app) {
+  const job = await loadJob(id);
+  if (!job) {
+    mount(root, h('a', { class: 'back-link', href: '#/jobs', text: t('job.back') }), h('p', { class: 'empty', text: t('job.not_found') }));
+    return null;
+  }
+  const due = job.is_done ? null : nextDue(job);
+  const cd = due ? countdown(due) : null;
+
+  const run = async (fn, button) => {
+    if (button) button.disabled = true;
+    try {
+      await fn();
+      toast(navigator.onLine === false ? t('act.saved') : t('act.saved'), 'ok');
+    } catch (e) {
+      toast(t('error.unknown', { msg: e.message || String(e) }), 'error');
+      if (button) button.disabled = false;
+    }
+  };
+
+  const buttons = {
+    accept: () => h('button', { type: 'button', class: 'btn btn-primary btn-action', 'data-action': 'accept', onclick: (e) => run(() => acceptJob(job.id), e.currentTarget) }, t('act.accept')),
+    arrive: () => h('button', {
+      type: 'button',
+      class: 'btn btn-primary btn-action',
+      'data-action': 'arrive',
+      onclick: (e) => {
+        const b = e.currentTarget;
+        b.textContent = t('act.arriving');
+        run(async () => arriveJob(job.id, await currentPosition(5000)), b);
+      },
+    }, t('act.arrive')),
+    complete: () => h('a', { class: 'btn btn-primary btn-action', 'data-action': 'complete', href: `#/job/${encodeURIComponent(job.id)}/complete` }, t('act.complete')),
+    note: () => h('button', {
+      type: 'button', class: 'btn', 'data-action': 'note',
+      onclick: async () => {
+        const r = await noteDialog();
+        if (r) run(() => addNote(job.id, r.text, r.photo));
+      },
+    }, t('act.note')),
+    linked_problem: () => h('button', {
+      type: 'button', class: 'btn', 'data-action': 'linked_problem',
+      onclick: async () => {
+        const v = await textDialog({ title: t('linked.title'), label: t('linked.content'), placeholder: t('linked.placeholder'), submitLabel: t('common.save') });
+        if (v) run(() => reportLinkedProblem(job.id, v));
+      },
+    }, t('act.linked_problem')),
+    unable: () => h('button', {
+      type: 'button', class: 'btn btn-danger-outline', 'data-action': 'unable',
+      onclick: async () => {
+        const v = await textDialog({ title: t('unable.title'), label: t('unable.reason'), placeholder: t('unable.placeholder'), submitLabel: t('act.unable') });
+        if (v) run(() => markUnable(job.id, v));
+      },
+    }, t('act.unable')),
+  };
+  const acts = nextActions(job);
+  const primary = acts.filter((a) => ['accept', 'arrive', 'complete'].includes(a));
+  const secondary = acts.filter((a) => !primary.includes(a));
+
+  const times = ['assigned_at', 'accepted_at', 'arrived_at', 'completed_at'].filter((k) => job[k]);
+  const notes = job.notes || [];
+
+  mount(root,
+    h('a', { class: 'back-link', href: '#/jobs', text: t('job.back') }),
+    h('section', { class: ['card', 'job-detail', cd?.overdue ? 'is-overdue' : ''] },
+      h('div', { class: 'job-card-top' },
+        h('span', { class: 'job-no', text: job.case_no || job.id }),
+        h('span', { class: ['badge', `badge-${job.state}`], 'data-testid': 'job-state', text: stateLabel(job.state) }),
+        job.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
+      h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
+      cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
+      job.unable_reason ? h('p', { class: 'notice notice-warn', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
+      row(t('job.content'), h('span', { class: 'pre', text: job.content || '' })),
+      row(t('job.unit'), job.unit_label || job.address || ''),
+      job.contact_name || job.phone
+        ? row(t('job.contact'), job.contact_name || '', job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null)
+        : null),
+
+    job.refused.length
+      ? h('section', { class: 'card refused-card', role: 'alert' },
+        h('h2', { text: t('job.refused_title') }),
+        h('ul', { class: 'plain-list' }, job.refused.map((e) => h('li', { class: 'refused-item' },
+          h('strong', { text: mutationLabel(e.type) }),
+          h('span', { text: ` — ${serverMessage(e) || e.code}` }),
+          h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('job.dismiss'))))))
+      : null,
+
+    job.pending.length
+      ? h('section', { class: 'card pending-card' },
+        h('h2', { text: t('job.pending_title') }),
+        h('ul', { class: 'plain-list' }, job.pending.map((e) => h('li', { text: `${mutationLabel(e.type)} · ${formatDateTime(e.device_time)}` }))))
+      : null,
+
+    acts.length
+      ? h('section', { class: 'actions' },
+        h('div', { class: 'actions-primary' }, primary.map((a) => buttons[a]())),
+        h('div', { class: 'actions-secondary' }, secondary.map((a) => buttons[a]())))
+      : null,
+    job.is_done && job.state !== 'unable'
+      ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(job.id)}/slip` }, t('act.slip'))
+      : null,
+
+    (job.clocks || []).length
+      ? h('section', { class: 'card' }, h('h2', { text: t('job.clocks') }),
+        (job.clocks || []).map((c) => {
+          const ccd = countdown(c.due_at);
+          const over = c.overdue || ccd?.overdue;
+          return row(c.label || c.code, h('span', { class: ['countdown', over ? 'overdue' : ''], text: `${formatDateTime(c.due_at)}${ccd && !job.is_done ? ` · ${ccd.text}` : ''}` }));
+        }))
+      : null,
+    times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,
+    h('section', { class: 'card' }, h('h2', { text: t('job.notes') }),
+      notes.length ? h('ul', { class: 'note-list' }, notes.map(noteItem)) : h('p', { class: 'muted', text: t('job.no_notes') })));
+  void app;
+  return null;
+}

@@ -1,0 +1,88 @@
+// Everything this user queued on this phone, newest first: waiting, sent, or refused with the
+// server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
+import { formatDateTime } from '../clock.js';
+import { h, mount } from '../dom.js';
+import { registerStrings, serverMessage, t } from '../i18n.js';
+import { dismiss, entriesOfUser, othersPendingCount } from '../outbox.js';
+import { currentUser } from '../session.js';
+import { getStatus, syncNow } from '../sync.js';
+
+registerStrings({
+  zh: {
+    'outbox.title': '待发送记录',
+    'outbox.explain': '所有操作先保存在本机，联网后按顺序发送到服务器。退出登录不会删除未发送的记录。',
+    'outbox.empty': '没有记录。',
+    'outbox.sync_now': '立即同步',
+    'outbox.state.waiting': '待发送',
+    'outbox.state.sent': '已发送',
+    'outbox.state.refused': '被拒绝',
+    'outbox.attempts': '已尝试 {n} 次',
+    'outbox.last_error': '上次失败：{msg}',
+    'outbox.dismiss': '知道了',
+    'outbox.others': '本机另有其他账号的 {n} 条未发送记录，将在该账号登录后发送。',
+    'outbox.job': '工单 {id}',
+    'outbox.sync_error': '同步失败：{msg}',
+    'mut.job.accept': '接单',
+    'mut.job.arrive': '到场',
+    'mut.job.note': '备注 / 照片',
+    'mut.job.linked_problem': '关联问题',
+    'mut.job.unable': '无法完成',
+    'mut.job.complete': '完工签字',
+    'mut.slip.release': '放行',
+  },
+  en: {
+    'outbox.title': 'Outbox',
+    'outbox.explain': 'Every action is saved on this phone first and sent in order when online. Signing out never deletes unsent records.',
+    'outbox.empty': 'Nothing here.',
+    'outbox.sync_now': 'Sync now',
+    'outbox.state.waiting': 'Waiting',
+    'outbox.state.sent': 'Sent',
+    'outbox.state.refused': 'Refused',
+    'outbox.attempts': '{n} attempts',
+    'outbox.last_error': 'Last failure: {msg}',
+    'outbox.dismiss': 'Dismiss',
+    'outbox.others': '{n} unsent records of another account are on this phone; they are sent when it signs in.',
+    'outbox.job': 'Job {id}',
+    'outbox.sync_error': 'Sync failed: {msg}',
+    'mut.job.accept': 'Accept',
+    'mut.job.arrive': 'Arrival',
+    'mut.job.note': 'Note / photo',
+    'mut.job.linked_problem': 'Linked problem',
+    'mut.job.unable': 'Unable',
+    'mut.job.complete': 'Completion & signature',
+    'mut.slip.release': 'Release',
+  },
+});
+
+export function mutationLabel(type) {
+  const key = `mut.${type}`;
+  const s = t(key);
+  return s === key ? type : s;
+}
+
+export async function render(root) {
+  const user = currentUser();
+  const entries = (await entriesOfUser(user.id)).filter((e) => !(e.state === 'refused' && e.dismissed_at)).reverse();
+  const others = await othersPendingCount(user.id);
+  const st = getStatus();
+  mount(root,
+    h('div', { class: 'view-head' }, h('h1', { text: t('outbox.title') }),
+      h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => syncNow() }, t('outbox.sync_now'))),
+    h('p', { class: 'muted', text: t('outbox.explain') }),
+    st.state === 'error' && st.error ? h('p', { class: 'notice notice-error', text: t('outbox.sync_error', { msg: serverMessage(st.error) }) }) : null,
+    others ? h('p', { class: 'notice notice-warn', text: t('outbox.others', { n: others }) }) : null,
+    entries.length ? null : h('p', { class: 'empty', text: t('outbox.empty') }),
+    h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
+      h('div', { class: 'outbox-top' },
+        h('strong', { text: mutationLabel(e.type) }),
+        e.args?.job_id ? h('a', { href: `#/job/${encodeURIComponent(e.args.job_id)}`, text: t('outbox.job', { id: e.args.job_id }) }) : null,
+        h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
+      h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(e.device_time)}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
+      e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
+      e.state === 'refused'
+        ? h('div', { class: 'refusal' },
+          h('p', { class: 'refusal-reason', text: serverMessage(e) || e.code }),
+          h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
+        : null))));
+  return null;
+}

@@ -1,0 +1,89 @@
+# Sourced by run.sh and test.sh: installs what the project needs on a fresh Debian/Ubuntu machine.
+# Idempotent and quick when everything is already there (stamps skip unchanged installs).
+
+APT_UPDATED=0
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "需要安装 / please install: $*" >&2
+    return 1
+  fi
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    $sudo apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+pick_python() {
+  for py in python3.13 python3.12 python3.11 python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      echo "$py"
+      return 0
+    fi
+  done
+  echo "EstateDesk needs Python >= 3.11" >&2
+  return 1
+}
+
+ensure_python_env() {
+  local extra="$1"  # "" for run, "[test]" for tests
+  local py
+  py=$(pick_python)
+  if [ ! -x .venv/bin/python ]; then
+    if ! "$py" -m venv .venv 2>/dev/null; then
+      apt_install python3-venv
+      "$py" -m venv .venv
+    fi
+  fi
+  local stamp=".venv/.installed$extra"
+  local want
+  want=$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "== 安装 Python 依赖 / installing Python packages"
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q -c requirements.lock -e ".$extra"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+}
+
+build_pwa() {
+  ensure_node
+  local want
+  want=$(sha256sum package-lock.json | cut -c1-16)
+  if [ ! -d node_modules ] || [ ! -f node_modules/.estatedesk-stamp ] || [ "$(cat node_modules/.estatedesk-stamp)" != "$want" ]; then
+    echo "== 安装前端依赖 / installing npm packages"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > node_modules/.estatedesk-stamp
+  fi
+  node scripts/build_pwa.mjs
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "== 安装 Chromium / installing Debian chromium"
+    apt_install chromium
+  fi
+}
+
+pg_bindir() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+ensure_pg_binaries() {
+  if ! pg_bindir >/dev/null; then
+    echo "== 安装 PostgreSQL / installing PostgreSQL binaries"
+    apt_install postgresql
+  fi
+}

@@ -1,0 +1,1 @@
+"""EstateDesk: offline-first dispatch and field service for residential compounds."""

@@ -1,0 +1,134 @@
+"""Command line: `python -m server serve|create-user|migrate|verify-audit`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from server.settings import from_env
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.storage.db import Database
+    from server.storage.migrate import upgrade
+
+    settings = from_env(host=args.host, port=args.port)
+    url = settings.effective_database_url
+
+    async def prepare() -> None:
+        await upgrade(url)
+        if args.demo:
+            from server.demo import seed_demo
+
+            db = Database(url)
+            try:
+                created = await seed_demo(db)
+            finally:
+                await db.dispose()
+            print("演示小区已创建 / demo compound created" if created else "演示小区已存在 / demo compound present")
+
+    asyncio.run(prepare())
+    print()
+    print(f"EstateDesk 运行于 / running at: http://{settings.host}:{settings.port}/")
+    print(f"数据库 / database: {settings.dialect} ({url.split('@')[-1]})")
+    if args.demo:
+        print("演示账号 / demo logins (password: demo):")
+        print("  dispatcher 调度员 · manager 经理 · tech 维修工 · cleaner 清洁工 · guard 护卫员")
+        print("  also: frontdesk lead tech2 control deputy gm engineering cashier")
+    print(flush=True)
+    app = create_app(settings, migrate=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from server.domain.errors import DomainError
+    from server.services.accounts import create_user
+    from server.storage.db import Database
+    from server.storage.migrate import upgrade
+
+    settings = from_env()
+    password = args.password or getpass.getpass("密码 / password: ")
+    if len(password) < 8:
+        print("密码至少 8 位 / password must have at least 8 characters", file=sys.stderr)
+        return 2
+
+    async def run() -> str:
+        await upgrade(settings.effective_database_url)
+        db = Database(settings.effective_database_url)
+        try:
+            return await create_user(
+                db, username=args.username, password=password, display_name=args.display_name or args.username,
+                roles=args.role,
+            )
+        finally:
+            await db.dispose()
+
+    try:
+        uid = asyncio.run(run())
+    except DomainError as e:
+        print(f"{e.refusal.zh} / {e.refusal.en}", file=sys.stderr)
+        return 1
+    print(f"created user {args.username} ({uid})")
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from server.storage.migrate import upgrade
+
+    asyncio.run(upgrade(from_env().effective_database_url))
+    print("migrated")
+    return 0
+
+
+def _verify_audit(_: argparse.Namespace) -> int:
+    from server.audit import verify_chain
+    from server.storage.db import Database
+
+    async def run():  # noqa: ANN202
+        db = Database(from_env().effective_database_url)
+        try:
+            async with db.read() as conn:
+                return await verify_chain(conn)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    if report.ok:
+        print(f"audit chain intact: {report.entries} entries")
+        return 0
+    print(f"audit chain BROKEN at entry id {report.first_bad_id} (after {report.entries} good entries)")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m server", description="EstateDesk server")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve", help="run the server (migrates first)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--demo", action="store_true", help="seed the demo compound once")
+    s.set_defaults(func=_serve)
+    c = sub.add_parser("create-user", help="create a staff account (e.g. the first manager)")
+    c.add_argument("username")
+    c.add_argument("--role", action="append", default=None, help="role (repeatable); default manager")
+    c.add_argument("--display-name")
+    c.add_argument("--password", help="omit to be asked")
+    c.set_defaults(func=_create_user)
+    m = sub.add_parser("migrate", help="bring the database schema up to date")
+    m.set_defaults(func=_migrate)
+    v = sub.add_parser("verify-audit", help="verify the audit trail's hash chain")
+    v.set_defaults(func=_verify_audit)
+    args = p.parse_args(argv)
+    if getattr(args, "role", None) is None and args.cmd == "create-user":
+        args.role = ["manager"]
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

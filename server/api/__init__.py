@@ -1,0 +1,1 @@
+"""HTTP controllers: decode, call one service, encode. No transactions or rules here."""

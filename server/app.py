@@ -1,0 +1,102 @@
+"""Litestar app factory: wiring only (routes, auth, errors, static PWA, lifecycle)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from server.api.auth import AuthController
+from server.api.deps import provide_db, provide_principal
+from server.api.health import health
+from server.auth.guards import PUBLIC, role_guard
+from server.auth.middleware import TokenAuthMiddleware
+from server.errors import EXCEPTION_HANDLERS
+from server.hosts import allowed_hosts_middleware
+from server.settings import Settings
+from server.storage.db import Database
+from server.storage.migrate import upgrade
+
+# No inline script anywhere: the PWA is one bundled module. Blob/data images are signatures and photos.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    ResponseHeader(name="Content-Security-Policy", value=CSP),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+    ResponseHeader(name="Permissions-Policy", value="camera=(self), geolocation=(self), microphone=()"),
+]
+
+
+def route_handlers() -> list:
+    from server.api import registry
+
+    return [health, AuthController, *registry.handlers()]
+
+
+def create_app(settings: Settings, *, db: Database | None = None, migrate: bool = True) -> Litestar:
+    database = db or Database(settings.effective_database_url, echo=settings.log_sql)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(database.url)
+        app.state.db = database
+        app.state.settings = settings
+        from server.runtime import start_background, stop_background
+
+        tasks = await start_background(app) if settings.run_scheduler else []
+        try:
+            yield
+        finally:
+            await stop_background(tasks)
+            if db is None:
+                await database.dispose()
+
+    static = create_static_files_router(
+        path="/",
+        directories=[settings.pwa_dir],
+        html_mode=True,
+        opt=PUBLIC,
+        include_in_schema=False,
+        # The service worker versions the shell; the browser must always revalidate.
+        cache_control=CacheControlHeader(no_cache=True),
+    )
+    return Litestar(
+        route_handlers=[*route_handlers(), static],
+        lifespan=[lifespan],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[allowed_hosts_middleware(settings.allowed_hosts), DefineMiddleware(TokenAuthMiddleware)],
+        guards=[role_guard],
+        exception_handlers=EXCEPTION_HANDLERS,
+        response_headers=SECURITY_HEADERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="EstateDesk API",
+            version="1.0.0",
+            path="/schema",
+            # The schema is public documentation; only the JSON and YAML documents are served
+            # (the HTML renderers would load scripts from a CDN, which the CSP forbids anyway).
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
+            enabled_endpoints={"openapi.json", "openapi.yaml", "openapi.yml"},
+            components=Components(
+                security_schemes={"deviceToken": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"deviceToken": []}],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""Staff authentication (passwords, per-device tokens) and per-route role rules."""

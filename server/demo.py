@@ -1,0 +1,94 @@
+"""The demo compound: buildings, households, staff for every role, price list and sample cases.
+
+Seeding is idempotent: it runs once per database and is skipped when the demo compound exists.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from server.auth.passwords import hash_password
+from server.domain.roles import Role
+from server.services.accounts import create_user, ensure_compound
+from server.storage.db import Database
+from server.storage.schema import buildings, compounds, people, units
+
+DEMO_COMPOUND = "cmp_demo"
+DEMO_PASSWORD = "demo"
+
+# username, display name, roles
+DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
+    ("dispatcher", "王调度", [Role.DISPATCHER]),
+    ("frontdesk", "李前台", [Role.FRONT_DESK]),
+    ("control", "赵中控", [Role.CONTROL_ROOM]),
+    ("lead", "陈班长", [Role.TEAM_LEAD]),
+    ("tech", "张师傅", [Role.TECHNICIAN]),
+    ("tech2", "刘师傅", [Role.TECHNICIAN]),
+    ("cleaner", "周阿姨", [Role.CLEANER]),
+    ("guard", "孙护卫", [Role.GUARD]),
+    ("manager", "钱经理", [Role.MANAGER]),
+    ("deputy", "吴副总", [Role.DEPUTY_GM]),
+    ("gm", "郑总经理", [Role.GENERAL_MANAGER]),
+    ("engineering", "冯工程", [Role.ENGINEERING]),
+    ("cashier", "何收银", [Role.CASHIER]),
+]
+
+# building, units per floor, floors
+BUILDINGS = [("1栋", 2, 6), ("2栋", 2, 6), ("3栋", 4, 3)]
+
+HOUSEHOLDS = [
+    # unit label, name, relation, registered
+    ("1栋-101", "黄业主", "owner", True),
+    ("1栋-101", "黄小明", "household", True),
+    ("1栋-101", "马保姆", "nanny", False),
+    ("1栋-202", "林业主", "owner", True),
+    ("1栋-202", "林太太", "household", True),
+    ("2栋-301", "杨租户", "tenant", False),
+    ("2栋-301", "高业主", "owner", True),
+    ("2栋-502", "谢业主", "owner", True),
+    ("3栋-104", "罗业主", "owner", True),
+]
+
+
+async def seed_demo(db: Database) -> bool:
+    """Seed once. Returns True when it created the compound, False when it was already there."""
+    async with db.read() as conn:
+        exists = (await conn.execute(select(compounds.c.id).where(compounds.c.id == DEMO_COMPOUND))).scalar()
+    if exists:
+        return False
+    async with db.transaction() as uow:
+        conn = uow.conn
+        await ensure_compound(conn, uow.now, name="翠湖花园（演示）", compound_id=DEMO_COMPOUND)
+        unit_ids: dict[str, str] = {}
+        for b_index, (bname, per_floor, floors) in enumerate(BUILDINGS, start=1):
+            bid = f"bld_{b_index}"
+            await conn.execute(insert(buildings).values(id=bid, compound_id=DEMO_COMPOUND, name=bname))
+            for floor in range(1, floors + 1):
+                for n in range(1, per_floor + 1):
+                    label = f"{bname}-{floor}{n:02d}"
+                    uid = f"unit_{b_index}_{floor}{n:02d}"
+                    unit_ids[label] = uid
+                    await conn.execute(
+                        insert(units).values(
+                            id=uid, compound_id=DEMO_COMPOUND, building_id=bid, floor=floor, label=label
+                        )
+                    )
+        for i, (label, name, relation, registered) in enumerate(HOUSEHOLDS, start=1):
+            await conn.execute(
+                insert(people).values(
+                    id=f"psn_{i}", compound_id=DEMO_COMPOUND, unit_id=unit_ids[label], name=name,
+                    relation=relation, registered=registered, phone=f"1380000{i:04d}",
+                )
+            )
+    # One Argon2 hash for the shared demo password: hashing is deliberately slow.
+    shared_hash = hash_password(DEMO_PASSWORD)
+    for username, display, roles in DEMO_STAFF:
+        await create_user(
+            db, username=username, password=DEMO_PASSWORD, display_name=display, roles=roles,
+            compound_id=DEMO_COMPOUND, user_id=f"usr_{username}", phone="13900000000",
+            password_hash=shared_hash,
+        )
+    from server import demo_content
+
+    await demo_content.seed(db)
+    return True

@@ -1,0 +1,234 @@
+"""A compound's business calendar: working days, hours, holidays and 调休, in its own time zone.
+
+Deadlines that speak of "the end of the working day", "next Monday" or "the quarterly review"
+(R-FU-2, R-FU-3, R-CL-4) are computed here from server time only (design guarantee 4). Every
+function takes and returns tz-aware datetimes; results are always in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+MONDAY = 0
+
+# How close to the end of a quarter the once-a-quarter review (R-CL-4, seed 000 "每季度一次") may
+# be held. The seeds name no day; the last ten calendar days of the quarter leave room for the
+# manager's schedule without letting a "quarterly" close happen mid-quarter.
+QUARTER_REVIEW_WINDOW_DAYS = 10
+
+
+def parse_hhmm(value: str | time) -> time:
+    """Accept "HH:MM" (how compounds configure hours) or a time."""
+    if isinstance(value, time):
+        return value
+    hh, mm = value.strip().split(":")[:2]
+    return time(int(hh), int(mm))
+
+
+def _require_aware(instant: datetime) -> None:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        # A naive time would silently be read in the host's zone and move every deadline.
+        raise ValueError("calendar functions need tz-aware datetimes")
+
+
+class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
+    """Per-compound working time. Holidays win over weekdays; make-up days win over weekends."""
+
+    tz: str = "Asia/Shanghai"
+    work_start: time = time(8, 30)
+    work_end: time = time(17, 30)
+    # A lunch break makes `is_working_time` false and is skipped by `add_working_minutes`;
+    # set both to None for a desk that is staffed through lunch.
+    lunch_start: time | None = time(12, 0)
+    lunch_end: time | None = time(13, 30)
+    working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    holidays: frozenset[date] = frozenset()
+    # 调休: weekend dates that are working days because a holiday borrowed them.
+    makeup_workdays: frozenset[date] = frozenset()
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        tz: str = "Asia/Shanghai",
+        work_start: str | time = "08:30",
+        work_end: str | time = "17:30",
+        lunch_start: str | time | None = "12:00",
+        lunch_end: str | time | None = "13:30",
+        working_weekdays: frozenset[int] | set[int] | list[int] | None = None,
+        holidays: frozenset[date] | set[date] | list[date] = (),  # type: ignore[assignment]
+        makeup_workdays: frozenset[date] | set[date] | list[date] = (),  # type: ignore[assignment]
+    ) -> BusinessCalendar:
+        """Build from configuration values ("HH:MM" strings, lists)."""
+        return cls(
+            tz=tz,
+            work_start=parse_hhmm(work_start),
+            work_end=parse_hhmm(work_end),
+            lunch_start=None if lunch_start is None else parse_hhmm(lunch_start),
+            lunch_end=None if lunch_end is None else parse_hhmm(lunch_end),
+            working_weekdays=frozenset(working_weekdays if working_weekdays is not None else {0, 1, 2, 3, 4}),
+            holidays=frozenset(holidays),
+            makeup_workdays=frozenset(makeup_workdays),
+        )
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    # --- days -------------------------------------------------------------------------------
+
+    def local(self, instant: datetime) -> datetime:
+        _require_aware(instant)
+        return instant.astimezone(self.zone)
+
+    def at(self, day: date, clock: time) -> datetime:
+        """The UTC instant of a local wall-clock time on a day."""
+        return datetime.combine(day, clock, tzinfo=self.zone).astimezone(UTC)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.holidays:
+            return False
+        if day in self.makeup_workdays:
+            return True
+        return day.weekday() in self.working_weekdays
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after `day`."""
+        candidate = day + timedelta(days=1)
+        for _ in range(400):  # a calendar with no working day in a year is a configuration error
+            if self.is_working_day(candidate):
+                return candidate
+            candidate += timedelta(days=1)
+        raise ValueError("calendar has no working day within a year")
+
+    def working_day_on_or_after(self, day: date) -> date:
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    # --- instants ---------------------------------------------------------------------------
+
+    def _in_lunch(self, clock: time) -> bool:
+        if self.lunch_start is None or self.lunch_end is None:
+            return False
+        return self.lunch_start <= clock < self.lunch_end
+
+    def is_working_time(self, instant: datetime) -> bool:
+        loc = self.local(instant)
+        clock = loc.time().replace(tzinfo=None)
+        return (
+            self.is_working_day(loc.date())
+            and self.work_start <= clock < self.work_end
+            and not self._in_lunch(clock)
+        )
+
+    def working_day_of(self, instant: datetime) -> date:
+        """The working day an instant belongs to.
+
+        Before work_end on a working day: that day (an early-morning report belongs to the day it
+        was made). After hours or on a non-working day: the next working day.
+        """
+        loc = self.local(instant)
+        day = loc.date()
+        if self.is_working_day(day) and loc.time().replace(tzinfo=None) < self.work_end:
+            return day
+        return self.next_working_day(day)
+
+    def end_of_working_day(self, instant: datetime) -> datetime:
+        """work_end of the working day the instant belongs to (R-FU-2), in UTC."""
+        return self.at(self.working_day_of(instant), self.work_end)
+
+    def next_working_moment(self, instant: datetime) -> datetime:
+        """The instant itself if within working time, otherwise the next time the desk opens."""
+        if self.is_working_time(instant):
+            return instant.astimezone(UTC)
+        loc = self.local(instant)
+        day = loc.date()
+        clock = loc.time().replace(tzinfo=None)
+        if self.is_working_day(day):
+            if clock < self.work_start:
+                return self.at(day, self.work_start)
+            if self._in_lunch(clock):
+                assert self.lunch_end is not None
+                return self.at(day, self.lunch_end)
+        return self.at(self.next_working_day(day), self.work_start)
+
+    def next_monday(self, instant: datetime) -> datetime:
+        """The weekly review moment (R-FU-3) for something that happened at `instant`.
+
+        The review looks at *last week's* cases, so the moment is the Monday strictly after the
+        instant's local date — a case of Monday morning is reviewed a week later, not the same
+        morning. If that Monday is not a working day (e.g. a public holiday), the review moves to
+        the first working day on or after it, at work_start: nobody reviews on a holiday, and
+        moving later rather than earlier keeps "the whole of last week" in scope.
+        """
+        day = self.local(instant).date()
+        monday = day + timedelta(days=(7 - day.weekday()) % 7 or 7)
+        return self.at(self.working_day_on_or_after(monday), self.work_start)
+
+    def end_of_quarter(self, instant: datetime) -> datetime:
+        """work_end on the last working day of the calendar quarter containing the instant."""
+        day = self.local(instant).date()
+        quarter_last_month = ((day.month - 1) // 3) * 3 + 3
+        if quarter_last_month == 12:
+            last = date(day.year, 12, 31)
+        else:
+            last = date(day.year, quarter_last_month + 1, 1) - timedelta(days=1)
+        while not self.is_working_day(last):
+            last -= timedelta(days=1)
+        return self.at(last, self.work_end)
+
+    def is_quarter_review_time(self, instant: datetime) -> bool:
+        """True within the last QUARTER_REVIEW_WINDOW_DAYS calendar days of a quarter (R-CL-4)."""
+        end = self.end_of_quarter(instant)
+        end_day = self.local(end).date()
+        day = self.local(instant).date()
+        # The window is counted back from the quarter's last working day, up to its work_end.
+        return end_day - timedelta(days=QUARTER_REVIEW_WINDOW_DAYS - 1) <= day and instant <= end
+
+    def add_working_minutes(self, instant: datetime, minutes: int) -> datetime:
+        """Move forward by `minutes` of working time, skipping nights, lunch and non-working days."""
+        if minutes < 0:
+            raise ValueError("minutes must be >= 0")
+        cursor = self.next_working_moment(instant)
+        remaining = timedelta(minutes=minutes)
+        while True:
+            loc = self.local(cursor)
+            day = loc.date()
+            clock = loc.time().replace(tzinfo=None)
+            # End of the current working stretch: lunch_start if before lunch, else work_end.
+            if self.lunch_start is not None and self.lunch_end is not None and clock < self.lunch_start:
+                stretch_end = self.at(day, self.lunch_start)
+            else:
+                stretch_end = self.at(day, self.work_end)
+            available = stretch_end - cursor
+            if remaining <= available:
+                return cursor + remaining
+            remaining -= available
+            cursor = self.next_working_moment(stretch_end)
+
+
+# Chinese public holidays and make-up working days for 2026, transcribed from the State Council's
+# notice on the 2026 holiday arrangement. Compounds load their own calendar each year (check it
+# against the official notice); this set is a convenience and the fixture the tests use.
+CN_2026_HOLIDAYS: frozenset[date] = frozenset(
+    [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3)]
+    + [date(2026, 2, 15) + timedelta(days=i) for i in range(9)]  # Spring Festival 2/15–2/23
+    + [date(2026, 4, 4), date(2026, 4, 5), date(2026, 4, 6)]
+    + [date(2026, 5, 1) + timedelta(days=i) for i in range(5)]
+    + [date(2026, 6, 19), date(2026, 6, 20), date(2026, 6, 21)]
+    + [date(2026, 9, 25), date(2026, 9, 26), date(2026, 9, 27)]
+    + [date(2026, 10, 1) + timedelta(days=i) for i in range(7)]
+)
+CN_2026_MAKEUP_WORKDAYS: frozenset[date] = frozenset(
+    {
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+    }
+)

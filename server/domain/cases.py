@@ -1,0 +1,1660 @@
+"""The Case aggregate: one resident request from intake to close, as an explicit state machine.
+
+Every transition is a pure function `(case, ..., now) -> Transition | Refusal`. `now` is server
+time; ids are passed in. A Transition carries the new case and the events the sync layer records
+and fans out. Nothing here touches storage, the network or the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+from msgspec.structs import replace
+
+from server.domain import emergencies as em
+from server.domain.calendar import BusinessCalendar
+from server.domain.errors import Refusal, refuse
+from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
+
+# --- vocabularies ------------------------------------------------------------------------------
+
+
+class CaseState(StrEnum):
+    RECEIVED = "received"
+    NOT_OPENED = "not_opened"
+    OPENED = "opened"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    ON_SITE = "on_site"
+    COMPLETED = "completed"
+    CLOSED = "closed"
+    CANNOT_HANDLE = "cannot_handle"
+
+
+class Kind(StrEnum):
+    """R-IN-2."""
+
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    HELP = "help"
+    INQUIRY = "inquiry"
+    SPECIAL_SERVICE = "special_service"
+    DAILY_AFFAIR = "daily_affair"
+
+
+class Channel(StrEnum):
+    """R-IN-1."""
+
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    WRITTEN = "written"
+    STAFF_FOUND = "staff_found"
+    LEADERSHIP_FOUND = "leadership_found"
+    APP = "app"
+    CONTROL_ROOM = "control_room"
+
+
+class ComplaintCategory(StrEnum):
+    """R-IN-3."""
+
+    SECURITY = "security"
+    CLEANING = "cleaning"
+    GREENING = "greening"
+    ENGINEERING_REPAIR = "engineering_repair"
+    MAIL_NEWSPAPERS = "mail_newspapers"
+    DECORATION = "decoration"
+    STAFF_ATTITUDE = "staff_attitude"
+    OTHER = "other"
+
+
+class HelpKind(StrEnum):
+    """R-IN-4. The first three are emergencies by themselves (R-EM-1)."""
+
+    MEDICAL_EMERGENCY = "medical_emergency"
+    CRIME = "crime"  # theft, fight, robbery, homicide, poisoning, traffic accident
+    DISASTER = "disaster"  # flood, fire, natural disaster
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    INQUIRY = "inquiry"
+    OTHER = "other"
+
+
+class RepairResponsibility(StrEnum):
+    """R-IN-6 (a)–(d)."""
+
+    OWNER_PRIVATE = "owner_private"  # (a) paid, fee told first
+    COMMON = "common"  # (b) common facilities
+    OWNER_PAYS_DEFECT = "owner_pays_defect"  # (c) past warranty or owner-caused
+    DEVELOPER_DEFECT = "developer_defect"  # (d) developer's legacy defect
+
+
+# R-IN-6: for these the work order must reach the repair team within 5 minutes.
+FAST_ORDER_RESPONSIBILITIES = frozenset(
+    {RepairResponsibility.OWNER_PRIVATE, RepairResponsibility.COMMON, RepairResponsibility.DEVELOPER_DEFECT}
+)
+
+
+class RepairClass(StrEnum):
+    """R-FU-4."""
+
+    SMALL = "small"
+    COMMON_FACILITY = "common_facility"
+    URGENT = "urgent"
+    GENERAL = "general"
+    MAJOR = "major"
+    OUTSOURCED = "outsourced"
+    PARTS_ELSEWHERE = "parts_elsewhere"
+
+
+class PaidService(StrEnum):
+    """Special-service codes whose response times R-FU-7 fixes."""
+
+    HOME_REPAIR = "home_repair"
+    HOME_CLEANING = "home_cleaning"
+    LAUNDRY = "laundry"
+    GAMES = "games"
+    OTHER = "other"
+
+
+class OpenReason(StrEnum):
+    """R-OP-1 (A)–(E)."""
+
+    A_SITE_FOLLOW_UP = "A"
+    B_FOUND_BY_STAFF = "B"
+    C_INQUIRY_FOLLOW_UP = "C"
+    D_EMERGENCY = "D"
+    E_OUTSIDE_REMIT = "E"
+
+
+class NotOpenReason(StrEnum):
+    """R-OP-2 (F)."""
+
+    F_EXPLAINED_ACCEPTED = "F"
+
+
+class WorkOrderState(StrEnum):
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    ON_SITE = "on_site"
+    COMPLETED = "completed"
+    UNABLE = "unable"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_WORK_ORDER_STATES = frozenset(
+    {WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED, WorkOrderState.ON_SITE}
+)
+
+
+class SignerRelation(StrEnum):
+    OWNER = "owner"
+    HOUSEHOLD = "household"
+    OTHER = "other"
+
+
+class FollowUpKind(StrEnum):
+    FIRST = "first"  # R-FU-1
+    SECOND = "second"  # R-FU-2
+    WEEKLY_REVIEW = "weekly_review"  # R-FU-3
+    COMPLETION_NOTICE = "completion_notice"  # R-FU-4: expected completion told (major etc.)
+    CALLBACK = "callback"  # R-FU-6
+    FEEDBACK = "feedback"  # R-FU-8: the promised feedback given
+    REPLY = "reply"  # R-IN-5
+    DELAY_NOTICE = "delay_notice"  # R-FU-7: resident told why 25 min cannot be met
+
+
+class ComplaintFault(StrEnum):
+    """R-IN-8."""
+
+    COMPANY = "company"
+    CUSTOMER = "customer"
+
+
+class CaseReason(StrEnum):
+    INTAKE_INCOMPLETE = "case.intake_incomplete"
+    CLASSIFICATION_MISSING = "case.classification_missing"
+    WRONG_STATE = "case.wrong_state"
+    FORBIDDEN_ROLE = "case.forbidden_role"
+    ALREADY_DECIDED = "case.already_decided"
+    REASON_REQUIRED = "case.reason_required"
+    EMERGENCY_MUST_OPEN = "case.emergency_must_open"
+    ESCALATED_NEEDS_SUPERVISOR = "case.escalated_needs_supervisor"
+    NOT_OPENED = "case.not_opened"
+    TEAM_LEAD_FIRST = "case.team_lead_first"
+    FEE_NOT_TOLD = "case.fee_not_told"
+    WORK_ORDER_INCOMPLETE = "case.work_order_incomplete"
+    UNKNOWN_WORK_ORDER = "case.unknown_work_order"
+    NOT_ASSIGNEE = "case.not_assignee"
+    SLIP_INCOMPLETE = "case.slip_incomplete"
+    SLIP_REQUIRED = "case.slip_required"
+    NOT_ON_SITE = "case.not_on_site"
+    PLAN_NOT_APPROVED = "case.plan_not_approved"
+    NO_PLAN = "case.no_plan"
+    SLIP_NOT_RETURNED = "case.slip_not_returned"
+    CLOSE_UNFINISHED = "case.close_unfinished"
+    CLOSE_MISSING = "case.close_missing"
+    ALREADY_CLOSED = "case.already_closed"
+    USE_QUARTERLY_REVIEW = "case.use_quarterly_review"
+    NOT_REVIEW_TIME = "case.not_review_time"
+    APPROVER_REQUIRED = "case.approver_required"
+    SIGNATURE_REQUIRED = "case.signature_required"
+    NOT_A_COMPLAINT = "case.not_a_complaint"
+    FEEDBACK_CHANGES_EXHAUSTED = "case.feedback_changes_exhausted"
+    FEEDBACK_DATE_PASSED = "case.feedback_date_passed"
+    FEEDBACK_DATE_INVALID = "case.feedback_date_invalid"
+    MANAGER_NOT_TOLD = "case.manager_not_told"
+    NOT_FOLLOWER = "case.not_follower"
+    NAMED_PERSON_REQUIRED = "case.named_person_required"
+    UNKNOWN_LINKED_PROBLEM = "case.unknown_linked_problem"
+    NOT_EMERGENCY = "case.not_emergency"
+    TEXT_REQUIRED = "case.text_required"
+
+
+# --- value types -------------------------------------------------------------------------------
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    at: datetime
+    by: str | None
+    data: dict[str, Any] = {}
+
+
+class Note(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    photo_sha256: str | None = None
+    at: datetime
+    by: str
+
+
+class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
+    """A 派工单 (R-DI-3): job, unit, executor, deadline; the assignee confirms receipt."""
+
+    id: str
+    job: str
+    assignee_id: str
+    assignee_role: Role
+    assigned_at: datetime
+    assigned_by: str
+    deadline_at: datetime
+    state: WorkOrderState = WorkOrderState.DISPATCHED
+    accepted_at: datetime | None = None
+    arrived_at: datetime | None = None  # server time: the only one deadlines use
+    arrived_device_at: datetime | None = None  # the phone's clock, kept for the offset estimate
+    geo: tuple[float, float] | None = None
+    notes: tuple[Note, ...] = ()
+    unable_reason: str | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):
+    """The 服务单 the resident signs (R-CL-1 A) and the dispatcher countersigns (R-CL-6)."""
+
+    work_done: str
+    materials: str = ""
+    fee_cents: int = 0
+    photo_sha256s: tuple[str, ...] = ()
+    executor_id: str | None = None
+    signer_name: str | None = None
+    signer_relation: SignerRelation | None = None
+    signature_sha256: str | None = None
+    signed_at: datetime | None = None
+    content_hash: str | None = None
+    countersigned_by: str | None = None
+    countersigned_at: datetime | None = None
+    slip_returned_at: datetime | None = None
+
+
+class DispatchRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """Who was told, when, by what means, and whether they were reached (R-DI-1)."""
+
+    told_id: str | None
+    told_role: Role
+    at: datetime
+    by: str
+    means: em.Means = em.Means.PHONE
+    reached: bool = True
+
+
+class ReportUp(msgspec.Struct, frozen=True, kw_only=True):
+    """An urgent or major matter reported to the manager or leadership (R-DI-2)."""
+
+    to_id: str | None
+    to_role: Role
+    at: datetime
+    by: str
+    means: em.Means = em.Means.PHONE
+
+
+class OpeningDecision(msgspec.Struct, frozen=True, kw_only=True):
+    """R-OP-1..4: opened or not, why, who decided and when."""
+
+    opened: bool
+    reason: OpenReason | None = None
+    not_open_reason: NotOpenReason | None = None
+    note: str = ""
+    decided_by: str
+    decided_by_roles: tuple[Role, ...] = ()
+    escalated: bool = False  # the dispatcher could not decide and passed it up (R-OP-3)
+    decided_at: datetime
+
+
+class LinkedProblem(msgspec.Struct, frozen=True, kw_only=True):
+    """A problem found on the job that could not be opened as its own case (R-CL-2 D)."""
+
+    id: str
+    description: str
+    found_at: datetime
+    found_by: str
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+
+
+class FeedbackPromise(msgspec.Struct, frozen=True, kw_only=True):
+    promised: date
+    set_at: datetime
+    set_by: str
+    reason: str = ""
+
+
+class RepairPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """R-FU-5: repairs over 3 days need the engineering manager's and the office head's approval."""
+
+    expected_days: int
+    text: str
+    submitted_by: str
+    submitted_at: datetime
+    engineering_approved_by: str | None = None
+    engineering_approved_at: datetime | None = None
+    manager_approved_by: str | None = None
+    manager_approved_at: datetime | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.engineering_approved_by is not None and self.manager_approved_by is not None
+
+    @property
+    def approved_at(self) -> datetime | None:
+        if not self.approved:
+            return None
+        assert self.engineering_approved_at is not None and self.manager_approved_at is not None
+        return max(self.engineering_approved_at, self.manager_approved_at)
+
+
+PLAN_THRESHOLD_DAYS = 3
+
+
+class ProgressEntry(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    by: str
+    text: str
+
+
+class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
+    kind: FollowUpKind
+    at: datetime
+    by: str
+    note: str = ""
+    reported_to_manager_id: str | None = None
+    new_due_at: datetime | None = None
+
+
+class FollowerChange(msgspec.Struct, frozen=True, kw_only=True):
+    """R-IN-9: follow-through passes only by an explicit handover to a named person."""
+
+    from_id: str
+    to_id: str
+    at: datetime
+    by: str
+
+
+class ComplaintJudgement(msgspec.Struct, frozen=True, kw_only=True):
+    """R-IN-8."""
+
+    fault: ComplaintFault
+    explanation: str
+    judged_by: str
+    judged_at: datetime
+    manager_confirmed_by: str | None = None
+    customer_accepted: bool = True
+    agreed_solution: str | None = None
+
+
+class Verification(msgspec.Struct, frozen=True, kw_only=True):
+    """R-CL-1 B: papers or a supervisor's notice arrived and were checked."""
+
+    note: str
+    by: str
+    at: datetime
+
+
+class CloseRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """R-CL-5."""
+
+    result: str
+    dispatcher_id: str  # the dispatcher's signature
+    closed_at: datetime
+    approver_id: str | None = None
+    approver_signature_sha256: str | None = None
+    quarterly_review_at: datetime | None = None
+
+
+class CannotHandleRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """R-CL-4 / R-FU-3: recorded with the manager's confirmation, closed at a quarterly review."""
+
+    reason: str
+    recorded_by: str
+    recorded_at: datetime
+    confirmed_by: str
+
+
+class QuarterlyReview(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    approver_id: str
+    approver_roles: frozenset[Role] = frozenset()
+    approver_signature_sha256: str | None = None
+
+
+class Case(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    no: str
+    compound_id: str
+    kind: Kind
+    channel: Channel
+    received_at: datetime
+    receiver_id: str
+    contact_name: str
+    phone: str = ""
+    unit_id: str | None = None
+    address: str = ""
+    content: str
+    # classification (R-IN-2..6, R-FU-4, R-FU-7)
+    complaint_category: ComplaintCategory | None = None
+    help_kind: HelpKind | None = None
+    repair_responsibility: RepairResponsibility | None = None
+    repair_class: RepairClass | None = None
+    service_code: PaidService | None = None
+    fee_quote_cents: int | None = None  # R-IN-6 (a): the fee told before dispatch
+    is_emergency: bool = False
+    is_major: bool = False
+    state: CaseState = CaseState.RECEIVED
+    # R-IN-9: who follows the request through; starts as the receiver
+    follower_id: str
+    follower_changes: tuple[FollowerChange, ...] = ()
+    opening: OpeningDecision | None = None
+    dispatches: tuple[DispatchRecord, ...] = ()
+    reports_up: tuple[ReportUp, ...] = ()
+    work_orders: tuple[WorkOrder, ...] = ()
+    notes: tuple[Note, ...] = ()
+    slip: ServiceSlip | None = None
+    parent_case_id: str | None = None
+    linked_case_ids: tuple[str, ...] = ()
+    linked_problems: tuple[LinkedProblem, ...] = ()
+    feedback_promises: tuple[FeedbackPromise, ...] = ()
+    plan: RepairPlan | None = None
+    progress: tuple[ProgressEntry, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+    judgement: ComplaintJudgement | None = None
+    verification: Verification | None = None
+    emergency: em.EmergencyState | None = None
+    close: CloseRecord | None = None
+    cannot_handle: CannotHandleRecord | None = None
+
+    @property
+    def opened_at(self) -> datetime | None:
+        return self.opening.decided_at if self.opening is not None and self.opening.opened else None
+
+    @property
+    def active_work_order(self) -> WorkOrder | None:
+        for wo in reversed(self.work_orders):
+            if wo.state in ACTIVE_WORK_ORDER_STATES:
+                return wo
+        return None
+
+    @property
+    def completed_at(self) -> datetime | None:
+        done = [wo.completed_at for wo in self.work_orders if wo.completed_at is not None]
+        return max(done) if done else None
+
+    @property
+    def is_open(self) -> bool:
+        """Still being followed (R-OP-4): not closed and not an intake that stayed unopened."""
+        return self.state not in (CaseState.CLOSED, CaseState.NOT_OPENED)
+
+
+class Transition(msgspec.Struct, frozen=True, kw_only=True):
+    case: Case
+    events: tuple[Event, ...]
+    # Cases created by the step (report_linked_problem); the caller stores them too.
+    new_cases: tuple[Case, ...] = ()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _step(case: Case, name: str, by: str | None, now: datetime, **data: Any) -> Transition:
+    return Transition(case=case, events=(Event(name=name, at=now, by=by, data=data),))
+
+
+def _wrong_state(case: Case, action: str, allowed: Iterable[CaseState]) -> Refusal:
+    return refuse(
+        CaseReason.WRONG_STATE,
+        f"案件当前状态（{case.state}）不能执行此操作",
+        f"Cannot {action} a case in state {case.state}",
+        state=str(case.state),
+        allowed=sorted(str(s) for s in allowed),
+    )
+
+
+def _forbidden(action: str, needed: Iterable[Role]) -> Refusal:
+    return refuse(
+        CaseReason.FORBIDDEN_ROLE,
+        "当前角色无权执行此操作",
+        f"Your role may not {action}",
+        kind="forbidden",
+        needs=sorted(str(r) for r in needed),
+    )
+
+
+def _text_required(field: str) -> Refusal:
+    return refuse(
+        CaseReason.TEXT_REQUIRED, "必须填写说明", f"{field} is required", kind="invalid", field=field
+    )
+
+
+def _find_wo(case: Case, work_order_id: str) -> tuple[int, WorkOrder] | Refusal:
+    for i, wo in enumerate(case.work_orders):
+        if wo.id == work_order_id:
+            return i, wo
+    return refuse(
+        CaseReason.UNKNOWN_WORK_ORDER,
+        "找不到该派工单",
+        "Unknown work order",
+        kind="not_found",
+        id=work_order_id,
+    )
+
+
+def _with_wo(case: Case, index: int, wo: WorkOrder) -> tuple[WorkOrder, ...]:
+    return (*case.work_orders[:index], wo, *case.work_orders[index + 1 :])
+
+
+def _undispatched_state(case: Case) -> CaseState:
+    # A case dispatched before its opening was decided (R-IN-7) falls back to received.
+    return CaseState.OPENED if case.opening is not None and case.opening.opened else CaseState.RECEIVED
+
+
+def _needs_slip(case: Case) -> bool:
+    # Repairs and paid home services end with the resident's signature on a service slip.
+    return case.kind in (Kind.REPAIR, Kind.SPECIAL_SERVICE)
+
+
+def _is_manager(roles: Iterable[Role]) -> bool:
+    return Role.MANAGER in set(roles)
+
+
+# --- intake (R-IN-1..9) ------------------------------------------------------------------------
+
+# Staff or leadership who found a problem, and letters, may come without a reporter's phone.
+_PHONE_OPTIONAL = frozenset({Channel.STAFF_FOUND, Channel.LEADERSHIP_FOUND, Channel.WRITTEN})
+
+
+def intake(
+    *,
+    case_id: str,
+    no: str,
+    compound_id: str,
+    kind: Kind,
+    channel: Channel,
+    contact_name: str,
+    phone: str,
+    content: str,
+    receiver_id: str,
+    now: datetime,
+    unit_id: str | None = None,
+    address: str = "",
+    complaint_category: ComplaintCategory | None = None,
+    help_kind: HelpKind | None = None,
+    repair_responsibility: RepairResponsibility | None = None,
+    repair_class: RepairClass | None = None,
+    service_code: PaidService | None = None,
+    fee_quote_cents: int | None = None,
+    is_major: bool = False,
+    emergency_trigger: em.EmergencyTrigger | None = None,
+    parent_case_id: str | None = None,
+) -> Transition | Refusal:
+    """Record a request at once (R-IN-1), classified (R-IN-2..4). Received time is `now`."""
+    missing = [
+        name
+        for name, ok in (
+            ("contact_name", bool(contact_name.strip())),
+            ("phone", bool(phone.strip()) or channel in _PHONE_OPTIONAL),
+            ("address", bool(unit_id) or bool(address.strip())),
+            ("content", bool(content.strip())),
+            ("receiver", bool(receiver_id)),
+        )
+        if not ok
+    ]
+    if missing:
+        return refuse(
+            CaseReason.INTAKE_INCOMPLETE,
+            "受理登记不完整",
+            "The intake record is incomplete",
+            kind="invalid",
+            missing=missing,
+        )
+    if kind == Kind.COMPLAINT and complaint_category is None:
+        return refuse(
+            CaseReason.CLASSIFICATION_MISSING,
+            "投诉须选择类别",
+            "A complaint needs a category",
+            kind="invalid",
+            missing=["complaint_category"],
+        )
+    if kind == Kind.HELP and help_kind is None:
+        return refuse(
+            CaseReason.CLASSIFICATION_MISSING,
+            "求助须选择类型",
+            "A help request needs a help kind",
+            kind="invalid",
+            missing=["help_kind"],
+        )
+    if kind == Kind.SPECIAL_SERVICE and service_code is None:
+        return refuse(
+            CaseReason.CLASSIFICATION_MISSING,
+            "特约服务须选择服务项目",
+            "A special service needs a service code",
+            kind="invalid",
+            missing=["service_code"],
+        )
+    trigger = em.classify_emergency(help_kind=help_kind, trigger=emergency_trigger)
+    case = Case(
+        id=case_id,
+        no=no,
+        compound_id=compound_id,
+        kind=kind,
+        channel=channel,
+        received_at=now,
+        receiver_id=receiver_id,
+        contact_name=contact_name.strip(),
+        phone=phone.strip(),
+        unit_id=unit_id,
+        address=address.strip(),
+        content=content.strip(),
+        complaint_category=complaint_category,
+        help_kind=help_kind,
+        repair_responsibility=repair_responsibility,
+        repair_class=repair_class,
+        service_code=service_code,
+        fee_quote_cents=fee_quote_cents,
+        is_emergency=trigger is not None,
+        is_major=is_major,
+        follower_id=receiver_id,
+        parent_case_id=parent_case_id,
+        emergency=None if trigger is None else em.declare(trigger=trigger, by=receiver_id, now=now),
+    )
+    return _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency)
+
+
+def classify(
+    case: Case,
+    *,
+    by: str,
+    now: datetime,
+    repair_responsibility: RepairResponsibility | None = None,
+    repair_class: RepairClass | None = None,
+    fee_quote_cents: int | None = None,
+    is_major: bool | None = None,
+) -> Transition | Refusal:
+    """Refine the classification after verification on site (R-IN-6 d) or after the fee is told."""
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "reclassify", ())
+    changes: dict[str, Any] = {}
+    if repair_responsibility is not None:
+        changes["repair_responsibility"] = repair_responsibility
+    if repair_class is not None:
+        changes["repair_class"] = repair_class
+    if fee_quote_cents is not None:
+        changes["fee_quote_cents"] = fee_quote_cents
+    if is_major is not None:
+        changes["is_major"] = is_major
+    return _step(
+        replace(case, **changes), "case.classified", by, now, **{k: str(v) for k, v in changes.items()}
+    )
+
+
+def hand_over_follow(
+    case: Case, *, to_id: str, by: str, roles: Iterable[Role], now: datetime
+) -> Transition | Refusal:
+    """R-IN-9: the follower changes only when handed to a named person by the follower (or manager)."""
+    if not to_id or not to_id.strip():
+        return refuse(
+            CaseReason.NAMED_PERSON_REQUIRED, "须交给具体的人", "Hand over to a named person", kind="invalid"
+        )
+    if by != case.follower_id and not _is_manager(roles):
+        return refuse(
+            CaseReason.NOT_FOLLOWER,
+            "只有当前跟进人可以移交",
+            "Only the current follower may hand the case over",
+            kind="forbidden",
+            follower_id=case.follower_id,
+        )
+    change = FollowerChange(from_id=case.follower_id, to_id=to_id, at=now, by=by)
+    new = replace(case, follower_id=to_id, follower_changes=(*case.follower_changes, change))
+    return _step(new, "case.follower_changed", by, now, from_id=change.from_id, to_id=to_id)
+
+
+def judge_complaint(
+    case: Case,
+    *,
+    fault: ComplaintFault,
+    explanation: str,
+    by: str,
+    now: datetime,
+    manager_id: str | None = None,
+    manager_roles: Iterable[Role] = (),
+    customer_accepted: bool = True,
+    agreed_solution: str | None = None,
+) -> Transition | Refusal:
+    """R-IN-8: judge whose responsibility; "the customer's own" needs the manager's confirmation."""
+    if case.kind != Kind.COMPLAINT:
+        return refuse(CaseReason.NOT_A_COMPLAINT, "不是投诉", "Not a complaint", kind="invalid")
+    if not explanation.strip():
+        return _text_required("explanation")
+    if fault == ComplaintFault.CUSTOMER:
+        if manager_id is None or not _is_manager(manager_roles):
+            return refuse(
+                CaseReason.APPROVER_REQUIRED,
+                "判定为客户自身原因须经管理处负责人确认",
+                "Judging the customer responsible needs the manager's confirmation",
+                kind="forbidden",
+            )
+        if not customer_accepted and not (agreed_solution or "").strip():
+            # The customer rejected the explanation: receiver and manager must agree a solution.
+            return _text_required("agreed_solution")
+    judgement = ComplaintJudgement(
+        fault=fault,
+        explanation=explanation,
+        judged_by=by,
+        judged_at=now,
+        manager_confirmed_by=manager_id if fault == ComplaintFault.CUSTOMER else None,
+        customer_accepted=customer_accepted,
+        agreed_solution=agreed_solution,
+    )
+    return _step(replace(case, judgement=judgement), "case.complaint_judged", by, now, fault=str(fault))
+
+
+# --- opening (R-OP-1..4) -----------------------------------------------------------------------
+
+_SUPERVISORS = frozenset({Role.TEAM_LEAD, Role.MANAGER}) | LEADERSHIP
+_PRE_OPEN_WORK_STATES = frozenset(
+    {CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE, CaseState.COMPLETED}
+)
+
+
+def decide_opening(
+    case: Case,
+    *,
+    open: bool,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+    reason: OpenReason | None = None,
+    note: str = "",
+    escalated: bool = False,
+) -> Transition | Refusal:
+    """Open the case with a reason A–E, or record F and keep the intake (R-OP-1/2).
+
+    `escalated` means the dispatcher could not decide and a supervisor or manager decided; the
+    decider and time are recorded (R-OP-3). A case dispatched first under R-IN-7 gets its
+    decision backfilled here without leaving its work state.
+    """
+    role_set = set(roles)
+    if case.opening is not None:
+        return refuse(CaseReason.ALREADY_DECIDED, "立项决定已作出", "The opening decision is already made")
+    if case.state != CaseState.RECEIVED and case.state not in _PRE_OPEN_WORK_STATES:
+        return _wrong_state(case, "decide opening", [CaseState.RECEIVED])
+    allowed = DESK | _SUPERVISORS
+    if not role_set & allowed:
+        return _forbidden("decide opening", allowed)
+    if escalated and not role_set & _SUPERVISORS:
+        return refuse(
+            CaseReason.ESCALATED_NEEDS_SUPERVISOR,
+            "调度员无法判断时，须由主管或管理处负责人决定",
+            "An escalated opening must be decided by a supervisor or the manager",
+            kind="forbidden",
+        )
+    if open:
+        if reason is None:
+            return refuse(
+                CaseReason.REASON_REQUIRED, "须选择立项理由", "Choose an opening reason", kind="invalid"
+            )
+        decision = OpeningDecision(
+            opened=True,
+            reason=reason,
+            note=note,
+            decided_by=by,
+            decided_by_roles=tuple(sorted(role_set)),
+            escalated=escalated,
+            decided_at=now,
+        )
+        state = CaseState.OPENED if case.state == CaseState.RECEIVED else case.state
+        new = replace(case, opening=decision, state=state)
+        return _step(new, "case.opened", by, now, reason=str(reason), escalated=escalated)
+    if case.is_emergency:
+        return refuse(
+            CaseReason.EMERGENCY_MUST_OPEN, "紧急事件必须立项", "An emergency must be opened (R-OP-1 D)"
+        )
+    if case.state != CaseState.RECEIVED:
+        return _wrong_state(case, "leave unopened", [CaseState.RECEIVED])
+    if not note.strip():
+        return _text_required("note")
+    decision = OpeningDecision(
+        opened=False,
+        not_open_reason=NotOpenReason.F_EXPLAINED_ACCEPTED,
+        note=note,
+        decided_by=by,
+        decided_by_roles=tuple(sorted(role_set)),
+        escalated=escalated,
+        decided_at=now,
+    )
+    new = replace(case, opening=decision, state=CaseState.NOT_OPENED)
+    return _step(new, "case.not_opened", by, now, reason="F", escalated=escalated)
+
+
+# --- dispatch (R-DI-1..3, R-IN-6, R-IN-7) ------------------------------------------------------
+
+
+def _may_dispatch_before_opening(case: Case, roles: set[Role]) -> bool:
+    # R-IN-7: urgent repairs, emergencies and the control room's night calls go first, paperwork after.
+    return (
+        case.repair_class == RepairClass.URGENT
+        or case.is_emergency
+        or case.channel == Channel.CONTROL_ROOM
+        or Role.CONTROL_ROOM in roles
+    )
+
+
+def dispatch(
+    case: Case,
+    *,
+    work_order_id: str,
+    job: str,
+    assignee_id: str,
+    assignee_role: Role,
+    deadline_at: datetime,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+    means: em.Means = em.Means.PHONE,
+    attempts: Iterable[DispatchRecord] = (),
+) -> Transition | Refusal:
+    """Send the job to a team lead, or to an executor if no lead could be reached (R-DI-1).
+
+    `attempts` are the unsuccessful tries made before this one (recorded as told/not reached).
+    Re-dispatching cancels the active work order; the event names the removed assignee so sync
+    can take the job off that person's phone. A team lead holding the active order may pass it to
+    an executor the same way.
+    """
+    role_set = set(roles)
+    attempts = tuple(attempts)
+    active = case.active_work_order
+    lead_delegating = (
+        Role.TEAM_LEAD in role_set
+        and not role_set & DESK
+        and active is not None
+        and active.assignee_id == by
+        and active.assignee_role == Role.TEAM_LEAD
+    )
+    if not role_set & DESK and not lead_delegating:
+        return _forbidden("dispatch", DESK | {Role.TEAM_LEAD})
+    dispatchable = {CaseState.OPENED, CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE}
+    if case.state == CaseState.RECEIVED:
+        if not _may_dispatch_before_opening(case, role_set):
+            return refuse(
+                CaseReason.NOT_OPENED,
+                "未立项的案件不能派工（紧急维修除外）",
+                "Open the case before dispatching (only urgent repairs go first)",
+            )
+    elif case.state not in dispatchable:
+        return _wrong_state(case, "dispatch", dispatchable)
+    if assignee_role != Role.TEAM_LEAD and assignee_role not in EXECUTORS:
+        return refuse(
+            CaseReason.FORBIDDEN_ROLE,
+            "只能派给班组主管或实施人员",
+            "Dispatch goes to a team lead or an executor",
+            kind="invalid",
+            assignee_role=str(assignee_role),
+        )
+    direct_ok = (
+        lead_delegating
+        or Role.CONTROL_ROOM in role_set
+        or any(a.told_role == Role.TEAM_LEAD and not a.reached for a in attempts)
+    )
+    if assignee_role in EXECUTORS and not direct_ok:
+        return refuse(
+            CaseReason.TEAM_LEAD_FIRST,
+            "须先通知班组主管，联系不上时才可直接通知实施人",
+            "Tell the team lead first; go to the executor only if no lead can be reached",
+            missing=["team_lead_attempt"],
+        )
+    if case.repair_responsibility == RepairResponsibility.OWNER_PRIVATE and case.fee_quote_cents is None:
+        return refuse(
+            CaseReason.FEE_NOT_TOLD,
+            "业主自用部分维修须先告知收费标准",
+            "Tell the owner the fee before dispatching a private repair",
+            missing=["fee_quote"],
+        )
+    missing = [n for n, ok in (("job", bool(job.strip())), ("deadline", deadline_at > now)) if not ok]
+    if not assignee_id:
+        missing.append("executor")
+    if not (case.unit_id or case.address):
+        missing.append("unit")
+    if missing:
+        return refuse(
+            CaseReason.WORK_ORDER_INCOMPLETE,
+            "派工单不完整",
+            "The work order is incomplete",
+            kind="invalid",
+            missing=missing,
+        )
+    work_orders = case.work_orders
+    removed: WorkOrder | None = None
+    if active is not None:
+        removed = replace(active, state=WorkOrderState.CANCELLED, cancelled_at=now)
+        work_orders = tuple(removed if wo.id == active.id else wo for wo in work_orders)
+    wo = WorkOrder(
+        id=work_order_id,
+        job=job,
+        assignee_id=assignee_id,
+        assignee_role=assignee_role,
+        assigned_at=now,
+        assigned_by=by,
+        deadline_at=deadline_at,
+    )
+    told = DispatchRecord(
+        told_id=assignee_id, told_role=assignee_role, at=now, by=by, means=means, reached=True
+    )
+    new = replace(
+        case,
+        work_orders=(*work_orders, wo),
+        dispatches=(*case.dispatches, *attempts, told),
+        state=CaseState.DISPATCHED,
+    )
+    return _step(
+        new,
+        "case.dispatched",
+        by,
+        now,
+        work_order_id=work_order_id,
+        assignee_id=assignee_id,
+        assignee_role=str(assignee_role),
+        removed_assignee_id=removed.assignee_id if removed else None,
+        cancelled_work_order_id=removed.id if removed else None,
+    )
+
+
+def report_up(
+    case: Case, *, to_id: str | None, to_role: Role, by: str, now: datetime, means: em.Means = em.Means.PHONE
+) -> Transition | Refusal:
+    """R-DI-2: an urgent or major matter also goes to the manager or leadership."""
+    targets = {Role.MANAGER} | LEADERSHIP
+    if to_role not in targets:
+        return refuse(
+            CaseReason.FORBIDDEN_ROLE,
+            "只能上报管理处负责人或公司领导",
+            "Report to the manager or company leadership",
+            kind="invalid",
+        )
+    rec = ReportUp(to_id=to_id, to_role=to_role, at=now, by=by, means=means)
+    new = replace(case, reports_up=(*case.reports_up, rec))
+    return _step(new, "case.reported_up", by, now, to_role=str(to_role), to_id=to_id)
+
+
+def _assignee_wo(case: Case, work_order_id: str, by: str) -> tuple[int, WorkOrder] | Refusal:
+    found = _find_wo(case, work_order_id)
+    if isinstance(found, Refusal):
+        return found
+    _, wo = found
+    if wo.assignee_id != by:
+        return refuse(
+            CaseReason.NOT_ASSIGNEE,
+            "不是该派工单的接单人",
+            "You are not this work order's assignee",
+            kind="forbidden",
+        )
+    return found
+
+
+def _wo_state_refusal(wo: WorkOrder, action: str, allowed: Iterable[WorkOrderState]) -> Refusal:
+    return refuse(
+        CaseReason.WRONG_STATE,
+        "派工单当前状态不能执行此操作",
+        f"Cannot {action} a work order in state {wo.state}",
+        work_order_state=str(wo.state),
+        allowed=sorted(str(s) for s in allowed),
+    )
+
+
+def accept(case: Case, *, work_order_id: str, by: str, now: datetime) -> Transition | Refusal:
+    """The receiving side confirms the work order (R-DI-3)."""
+    found = _assignee_wo(case, work_order_id, by)
+    if isinstance(found, Refusal):
+        return found
+    i, wo = found
+    if wo.state != WorkOrderState.DISPATCHED:
+        return _wo_state_refusal(wo, "accept", [WorkOrderState.DISPATCHED])
+    wo = replace(wo, state=WorkOrderState.ACCEPTED, accepted_at=now)
+    new = replace(case, work_orders=_with_wo(case, i, wo), state=CaseState.ACCEPTED)
+    return _step(new, "work_order.accepted", by, now, work_order_id=wo.id)
+
+
+def arrive(
+    case: Case,
+    *,
+    work_order_id: str,
+    by: str,
+    now: datetime,
+    device_at: datetime | None = None,
+    geo: tuple[float, float] | None = None,
+) -> Transition | Refusal:
+    """Arrival on site at server time `now`; the phone's own time is kept beside it."""
+    found = _assignee_wo(case, work_order_id, by)
+    if isinstance(found, Refusal):
+        return found
+    i, wo = found
+    if wo.state not in (WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED):
+        return _wo_state_refusal(wo, "arrive on", [WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED])
+    # An offline phone may send arrival without a separate accept: arriving is accepting.
+    wo = replace(
+        wo,
+        state=WorkOrderState.ON_SITE,
+        accepted_at=wo.accepted_at or now,
+        arrived_at=now,
+        arrived_device_at=device_at,
+        geo=geo,
+    )
+    new = replace(case, work_orders=_with_wo(case, i, wo), state=CaseState.ON_SITE)
+    return _step(
+        new,
+        "work_order.arrived",
+        by,
+        now,
+        work_order_id=wo.id,
+        device_at=device_at.isoformat() if device_at else None,
+    )
+
+
+def add_note(
+    case: Case,
+    *,
+    text: str,
+    by: str,
+    now: datetime,
+    photo_sha256: str | None = None,
+    work_order_id: str | None = None,
+) -> Transition | Refusal:
+    if not text.strip() and photo_sha256 is None:
+        return _text_required("text")
+    note = Note(text=text, photo_sha256=photo_sha256, at=now, by=by)
+    if work_order_id is None:
+        return _step(replace(case, notes=(*case.notes, note)), "case.note_added", by, now)
+    found = _find_wo(case, work_order_id)
+    if isinstance(found, Refusal):
+        return found
+    i, wo = found
+    wo = replace(wo, notes=(*wo.notes, note))
+    return _step(
+        replace(case, work_orders=_with_wo(case, i, wo)),
+        "work_order.note_added",
+        by,
+        now,
+        work_order_id=wo.id,
+    )
+
+
+def mark_unable(
+    case: Case, *, work_order_id: str, reason: str, by: str, now: datetime
+) -> Transition | Refusal:
+    """The executor cannot do the job; the case goes back to the desk for another dispatch."""
+    found = _assignee_wo(case, work_order_id, by)
+    if isinstance(found, Refusal):
+        return found
+    i, wo = found
+    if wo.state not in ACTIVE_WORK_ORDER_STATES:
+        return _wo_state_refusal(wo, "mark unable", ACTIVE_WORK_ORDER_STATES)
+    if not reason.strip():
+        return _text_required("reason")
+    wo = replace(wo, state=WorkOrderState.UNABLE, unable_reason=reason)
+    new = replace(case, work_orders=_with_wo(case, i, wo), state=_undispatched_state(case))
+    return _step(new, "work_order.unable", by, now, work_order_id=wo.id, reason=reason)
+
+
+def complete(
+    case: Case, *, work_order_id: str, by: str, now: datetime, slip: ServiceSlip | None = None
+) -> Transition | Refusal:
+    """Finish the job on site. Repairs and paid services need the resident's signed slip."""
+    found = _assignee_wo(case, work_order_id, by)
+    if isinstance(found, Refusal):
+        return found
+    i, wo = found
+    if wo.state != WorkOrderState.ON_SITE:
+        # R-CL-3: completion is only believable after an arrival was recorded.
+        return refuse(
+            CaseReason.NOT_ON_SITE,
+            "未记录到场，不能完工",
+            "Record arrival before completing",
+            missing=["arrival"],
+        )
+    if case.plan is not None and case.plan.expected_days > PLAN_THRESHOLD_DAYS and not case.plan.approved:
+        return refuse(
+            CaseReason.PLAN_NOT_APPROVED,
+            "超过3天的维修方案尚未审批",
+            "The plan for a repair over 3 days is not approved",
+            missing=["plan_approval"],
+        )
+    if slip is None and _needs_slip(case):
+        return refuse(
+            CaseReason.SLIP_REQUIRED,
+            "须有业主签字的服务单",
+            "A signed service slip is required",
+            missing=["slip"],
+        )
+    if slip is not None:
+        missing = [
+            n
+            for n, ok in (
+                ("work_done", bool(slip.work_done.strip())),
+                ("signer_name", bool(slip.signer_name)),
+                ("signer_relation", slip.signer_relation is not None),
+                ("signature", bool(slip.signature_sha256)),
+                ("signed_at", slip.signed_at is not None),
+                ("content_hash", bool(slip.content_hash)),
+            )
+            if not ok
+        ]
+        if missing:
+            return refuse(
+                CaseReason.SLIP_INCOMPLETE,
+                "服务单不完整",
+                "The service slip is incomplete",
+                kind="invalid",
+                missing=missing,
+            )
+        # Return and countersign happen at the desk later; never accept them from the phone.
+        slip = replace(
+            slip, executor_id=by, countersigned_by=None, countersigned_at=None, slip_returned_at=None
+        )
+    wo = replace(wo, state=WorkOrderState.COMPLETED, completed_at=now)
+    new = replace(case, work_orders=_with_wo(case, i, wo), state=CaseState.COMPLETED, slip=slip or case.slip)
+    return _step(new, "work_order.completed", by, now, work_order_id=wo.id, signed=slip is not None)
+
+
+def return_slip(case: Case, *, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
+    """The signed slip (or its copy) reached the service centre (R-CL-1 A, R-FU-6)."""
+    if not set(roles) & DESK:
+        return _forbidden("receive slips", DESK)
+    if case.slip is None or not case.slip.signature_sha256:
+        return refuse(CaseReason.SLIP_REQUIRED, "没有已签字的服务单", "No signed slip", missing=["signature"])
+    if case.slip.slip_returned_at is not None:
+        return refuse(CaseReason.WRONG_STATE, "服务单已交回", "The slip is already back")
+    new = replace(case, slip=replace(case.slip, slip_returned_at=now))
+    return _step(new, "slip.returned", by, now)
+
+
+def countersign_slip(case: Case, *, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
+    """R-CL-6: the dispatcher countersigns the returned, signed slip; it becomes the billing basis."""
+    if not set(roles) & DESK:
+        return _forbidden("countersign", DESK)
+    if case.slip is None or not case.slip.signature_sha256:
+        return refuse(CaseReason.SLIP_REQUIRED, "没有已签字的服务单", "No signed slip", missing=["signature"])
+    if case.slip.slip_returned_at is None:
+        return refuse(
+            CaseReason.SLIP_NOT_RETURNED,
+            "服务单尚未交回",
+            "The slip has not come back",
+            missing=["slip_returned"],
+        )
+    if case.slip.countersigned_by is not None:
+        return refuse(CaseReason.WRONG_STATE, "服务单已会签", "The slip is already countersigned")
+    new = replace(case, slip=replace(case.slip, countersigned_by=by, countersigned_at=now))
+    return _step(new, "slip.countersigned", by, now)
+
+
+# --- linked problems (R-CL-1 C, R-CL-2 D) ------------------------------------------------------
+
+
+def report_linked_problem(
+    case: Case,
+    *,
+    description: str,
+    by: str,
+    now: datetime,
+    separately: bool = True,
+    child_id: str | None = None,
+    child_no: str | None = None,
+    kind: Kind = Kind.REPAIR,
+    problem_id: str | None = None,
+) -> Transition | Refusal:
+    """A problem found on the job: its own case when it can be (C), otherwise held on this one (D)."""
+    if not description.strip():
+        return _text_required("description")
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "report a linked problem on", ())
+    if not separately:
+        if not problem_id:
+            return refuse(CaseReason.TEXT_REQUIRED, "缺少编号", "problem_id is required", kind="invalid")
+        lp = LinkedProblem(id=problem_id, description=description, found_at=now, found_by=by)
+        new = replace(case, linked_problems=(*case.linked_problems, lp))
+        return _step(new, "case.linked_problem_held", by, now, problem_id=problem_id)
+    if not child_id or not child_no:
+        return refuse(
+            CaseReason.TEXT_REQUIRED, "缺少新案件编号", "child_id and child_no are required", kind="invalid"
+        )
+    child_t = intake(
+        case_id=child_id,
+        no=child_no,
+        compound_id=case.compound_id,
+        kind=kind,
+        channel=Channel.STAFF_FOUND,
+        contact_name=case.contact_name,
+        phone=case.phone,
+        unit_id=case.unit_id,
+        address=case.address,
+        content=description,
+        receiver_id=by,
+        now=now,
+        complaint_category=ComplaintCategory.OTHER if kind == Kind.COMPLAINT else None,
+        help_kind=HelpKind.OTHER if kind == Kind.HELP else None,
+        service_code=PaidService.OTHER if kind == Kind.SPECIAL_SERVICE else None,
+        parent_case_id=case.id,
+    )
+    if isinstance(child_t, Refusal):
+        return child_t
+    parent = replace(case, linked_case_ids=(*case.linked_case_ids, child_id))
+    events = (
+        Event(name="case.linked_case_created", at=now, by=by, data={"child_id": child_id}),
+        *child_t.events,
+    )
+    return Transition(case=parent, events=events, new_cases=(child_t.case,))
+
+
+def resolve_linked_problem(case: Case, *, problem_id: str, by: str, now: datetime) -> Transition | Refusal:
+    for i, lp in enumerate(case.linked_problems):
+        if lp.id == problem_id and lp.resolved_at is None:
+            done = replace(lp, resolved_at=now, resolved_by=by)
+            problems = (*case.linked_problems[:i], done, *case.linked_problems[i + 1 :])
+            return _step(
+                replace(case, linked_problems=problems),
+                "case.linked_problem_resolved",
+                by,
+                now,
+                problem_id=problem_id,
+            )
+    return refuse(
+        CaseReason.UNKNOWN_LINKED_PROBLEM,
+        "找不到未解决的关联问题",
+        "No such open linked problem",
+        kind="not_found",
+    )
+
+
+# --- follow-up (R-FU-1..8) ---------------------------------------------------------------------
+
+
+def record_follow_up(
+    case: Case,
+    *,
+    kind: FollowUpKind,
+    by: str,
+    now: datetime,
+    note: str = "",
+    reported_to_manager_id: str | None = None,
+    new_due_at: datetime | None = None,
+) -> Transition | Refusal:
+    """Record a follow-up; the deadline engine reads these to stop its clocks."""
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "follow up", ())
+    nothing_arranged = not case.work_orders
+    if kind == FollowUpKind.SECOND and nothing_arranged and not reported_to_manager_id:
+        # R-FU-2: nothing arranged by the second follow-up -> tell the manager, and record it.
+        return refuse(
+            CaseReason.MANAGER_NOT_TOLD,
+            "尚未安排处理，须报告管理处负责人并记录",
+            "Nothing is arranged yet: tell the manager and record who was told",
+            missing=["reported_to_manager"],
+        )
+    if kind == FollowUpKind.DELAY_NOTICE and (new_due_at is None or new_due_at <= now):
+        return refuse(
+            CaseReason.TEXT_REQUIRED,
+            "须与住户约定新的时间",
+            "Agree a new time with the resident",
+            kind="invalid",
+            missing=["new_due_at"],
+        )
+    fu = FollowUp(
+        kind=kind,
+        at=now,
+        by=by,
+        note=note,
+        reported_to_manager_id=reported_to_manager_id,
+        new_due_at=new_due_at,
+    )
+    return _step(
+        replace(case, follow_ups=(*case.follow_ups, fu)), "case.followed_up", by, now, kind=str(kind)
+    )
+
+
+MAX_FEEDBACK_CHANGES = 2
+
+
+def feedback_due_at(case: Case, calendar: BusinessCalendar) -> datetime | None:
+    """The promised feedback moment: work_end on the promised date (R-FU-8)."""
+    if not case.feedback_promises:
+        return None
+    return calendar.at(case.feedback_promises[-1].promised, calendar.work_end)
+
+
+def set_feedback_date(
+    case: Case,
+    *,
+    promised: date,
+    calendar: BusinessCalendar,
+    by: str,
+    now: datetime,
+    reason: str = "",
+) -> Transition | Refusal:
+    """Promise a feedback date; it may be moved at most twice, and only before it passes (R-FU-8)."""
+    if case.kind != Kind.COMPLAINT:
+        return refuse(
+            CaseReason.NOT_A_COMPLAINT,
+            "只有投诉需要约定反馈日期",
+            "Only complaints get a feedback date",
+            kind="invalid",
+        )
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "set a feedback date on", ())
+    today = calendar.local(now).date()
+    if promised < today:
+        return refuse(
+            CaseReason.FEEDBACK_DATE_INVALID,
+            "反馈日期不能早于今天",
+            "The date is in the past",
+            kind="invalid",
+        )
+    if case.feedback_promises:
+        changes = len(case.feedback_promises) - 1
+        if changes >= MAX_FEEDBACK_CHANGES:
+            return refuse(
+                CaseReason.FEEDBACK_CHANGES_EXHAUSTED,
+                "反馈日期最多只能更改两次",
+                "The feedback date may be changed at most twice",
+                changes=changes,
+            )
+        due = feedback_due_at(case, calendar)
+        assert due is not None
+        if now > due:
+            return refuse(
+                CaseReason.FEEDBACK_DATE_PASSED,
+                "须在原定反馈日期前联系客户改期",
+                "Contact the customer before the promised date passes",
+                promised=case.feedback_promises[-1].promised.isoformat(),
+            )
+        if not reason.strip():
+            return _text_required("reason")
+        if promised <= case.feedback_promises[-1].promised:
+            return refuse(
+                CaseReason.FEEDBACK_DATE_INVALID,
+                "新日期须晚于原日期",
+                "The new date must be later",
+                kind="invalid",
+            )
+    fp = FeedbackPromise(promised=promised, set_at=now, set_by=by, reason=reason)
+    new = replace(case, feedback_promises=(*case.feedback_promises, fp))
+    return _step(
+        new,
+        "case.feedback_date_set",
+        by,
+        now,
+        promised=promised.isoformat(),
+        change=len(new.feedback_promises) - 1,
+    )
+
+
+def submit_plan(case: Case, *, expected_days: int, text: str, by: str, now: datetime) -> Transition | Refusal:
+    """The team's expected duration; over 3 days it needs approval (R-FU-5)."""
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.COMPLETED):
+        return _wrong_state(case, "plan", ())
+    if expected_days < 1:
+        return refuse(CaseReason.TEXT_REQUIRED, "天数无效", "expected_days must be >= 1", kind="invalid")
+    plan = RepairPlan(expected_days=expected_days, text=text, submitted_by=by, submitted_at=now)
+    return _step(replace(case, plan=plan), "case.plan_submitted", by, now, expected_days=expected_days)
+
+
+def approve_plan(case: Case, *, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
+    """The engineering manager and the office head (manager) each approve (R-FU-5)."""
+    if case.plan is None:
+        return refuse(CaseReason.NO_PLAN, "尚无维修方案", "No plan submitted", kind="not_found")
+    role_set = set(roles)
+    plan = case.plan
+    if Role.ENGINEERING in role_set and plan.engineering_approved_by is None:
+        plan = replace(plan, engineering_approved_by=by, engineering_approved_at=now)
+    elif Role.MANAGER in role_set and plan.manager_approved_by is None:
+        plan = replace(plan, manager_approved_by=by, manager_approved_at=now)
+    else:
+        return _forbidden("approve this plan", {Role.ENGINEERING, Role.MANAGER})
+    return _step(replace(case, plan=plan), "case.plan_approved", by, now, fully_approved=plan.approved)
+
+
+def record_progress(case: Case, *, text: str, by: str, now: datetime) -> Transition | Refusal:
+    """A daily progress entry for a long repair (R-FU-5)."""
+    if case.plan is None:
+        return refuse(CaseReason.NO_PLAN, "尚无维修方案", "No plan submitted", kind="not_found")
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "record progress on", ())
+    if not text.strip():
+        return _text_required("text")
+    entry = ProgressEntry(at=now, by=by, text=text)
+    return _step(replace(case, progress=(*case.progress, entry)), "case.progress", by, now)
+
+
+def verify(case: Case, *, note: str, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
+    """R-CL-1 B: papers or a supervisor's notice arrived and the desk verified them."""
+    if not set(roles) & DESK:
+        return _forbidden("verify", DESK)
+    if not note.strip():
+        return _text_required("note")
+    return _step(replace(case, verification=Verification(note=note, by=by, at=now)), "case.verified", by, now)
+
+
+# --- emergencies (R-EM-*) ----------------------------------------------------------------------
+
+
+def declare_emergency(
+    case: Case, *, trigger: em.EmergencyTrigger, by: str, now: datetime
+) -> Transition | Refusal:
+    """A case turns out to be an emergency after intake."""
+    if case.emergency is not None:
+        return refuse(CaseReason.WRONG_STATE, "已是紧急事件", "Already an emergency")
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "declare an emergency on", ())
+    new = replace(case, is_emergency=True, emergency=em.declare(trigger=trigger, by=by, now=now))
+    return _step(new, "emergency.declared", by, now, trigger=str(trigger))
+
+
+def emergency_step(
+    case: Case,
+    step: Callable[[em.EmergencyState], em.EmergencyState | Refusal],
+    *,
+    name: str,
+    by: str,
+    now: datetime,
+    **data: Any,
+) -> Transition | Refusal:
+    """Apply one emergencies.* step to the case's emergency state, e.g.
+    `emergency_step(c, lambda s: em.summon(s, role=..., person_id=..., now=now), name="emergency.summoned", ...)`.
+    """
+    if case.emergency is None:
+        return refuse(CaseReason.NOT_EMERGENCY, "不是紧急事件", "Not an emergency")
+    result = step(case.emergency)
+    if isinstance(result, Refusal):
+        return result
+    return _step(replace(case, emergency=result), name, by, now, **data)
+
+
+# --- closing (R-CL-1..6) -----------------------------------------------------------------------
+
+
+def needs_manager_approval(case: Case) -> bool:
+    return case.is_emergency or case.is_major
+
+
+def missing_to_close(case: Case) -> list[str]:
+    """Everything that still stops the desk from closing the case, in a stable order.
+
+    "manager_approval" is listed for emergency and major cases because it is supplied at the
+    moment of closing; close() drops it when a manager approves.
+    """
+    missing: list[str] = []
+    if case.opening is None:
+        missing.append("opening_decision")  # R-IN-7 backfill / R-OP-4
+    active = case.active_work_order
+    if active is not None or (case.work_orders and case.state != CaseState.COMPLETED):
+        missing.append("completion")  # R-CL-3
+    if _needs_slip(case):
+        if case.state != CaseState.COMPLETED and "completion" not in missing:
+            missing.append("completion")
+        slip = case.slip
+        if slip is None or not slip.signature_sha256:
+            missing.append("signature")
+        if slip is None or slip.slip_returned_at is None:
+            missing.append("slip_returned")
+        if slip is None or slip.countersigned_by is None:
+            missing.append("countersign")
+    elif case.verification is None:
+        missing.append("verification")  # R-CL-1 B, R-CL-3: the desk checked it is done
+    if any(lp.resolved_at is None for lp in case.linked_problems):
+        missing.append("linked_problems")  # R-CL-2 D
+    if case.kind == Kind.COMPLAINT and case.judgement is None:
+        missing.append("complaint_judgement")  # R-IN-8
+    if case.plan is not None and case.plan.expected_days > PLAN_THRESHOLD_DAYS and not case.plan.approved:
+        missing.append("plan_approval")  # R-FU-5
+    if needs_manager_approval(case):
+        if not case.reports_up:
+            missing.append("reported_up")  # R-DI-2
+        if case.emergency is not None:
+            missing.extend(em.missing_to_close(case.emergency))  # R-EM-2..4
+        missing.append("manager_approval")  # R-CL-2 E, R-EM-4
+    return missing
+
+
+def close(
+    case: Case,
+    *,
+    result: str,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+    approver_id: str | None = None,
+    approver_roles: Iterable[Role] = (),
+) -> Transition | Refusal:
+    """Close a case the desk has verified as done (R-CL-1..3, R-CL-5)."""
+    if not set(roles) & DESK:
+        return _forbidden("close cases", DESK)
+    if case.state == CaseState.CLOSED:
+        return refuse(CaseReason.ALREADY_CLOSED, "案件已销项", "The case is already closed")
+    if case.state == CaseState.CANNOT_HANDLE:
+        return refuse(
+            CaseReason.USE_QUARTERLY_REVIEW,
+            "无法处理的案件只能在季度评审时销项",
+            "A case that cannot be handled closes only at the quarterly review",
+        )
+    if case.state in (CaseState.NOT_OPENED, CaseState.RECEIVED):
+        return _wrong_state(case, "close", [CaseState.OPENED, CaseState.COMPLETED])
+    if not result.strip():
+        return _text_required("result")
+    missing = missing_to_close(case)
+    approved = approver_id is not None and _is_manager(approver_roles)
+    if approved and "manager_approval" in missing:
+        missing.remove("manager_approval")
+    if missing:
+        code = CaseReason.CLOSE_UNFINISHED if "completion" in missing else CaseReason.CLOSE_MISSING
+        return refuse(
+            code,
+            "销项条件不满足：" + "、".join(missing),
+            "Cannot close yet: " + ", ".join(missing),
+            missing=missing,
+        )
+    record = CloseRecord(
+        result=result,
+        dispatcher_id=by,
+        closed_at=now,
+        approver_id=approver_id if approved else None,
+    )
+    new = replace(case, close=record, state=CaseState.CLOSED)
+    return _step(new, "case.closed", by, now, approver_id=record.approver_id)
+
+
+def mark_cannot_handle(
+    case: Case, *, reason: str, by: str, roles: Iterable[Role], now: datetime
+) -> Transition | Refusal:
+    """Record that the case cannot be handled, with the manager's confirmation (R-FU-3, R-CL-4)."""
+    if not _is_manager(roles):
+        return _forbidden("confirm a case cannot be handled", {Role.MANAGER})
+    open_states = {CaseState.OPENED, CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE}
+    if case.state not in open_states:
+        return _wrong_state(case, "mark cannot-handle", open_states)
+    if not reason.strip():
+        return _text_required("reason")
+    work_orders = tuple(
+        replace(wo, state=WorkOrderState.CANCELLED, cancelled_at=now)
+        if wo.state in ACTIVE_WORK_ORDER_STATES
+        else wo
+        for wo in case.work_orders
+    )
+    removed = [wo.assignee_id for wo in case.work_orders if wo.state in ACTIVE_WORK_ORDER_STATES]
+    record = CannotHandleRecord(reason=reason, recorded_by=by, recorded_at=now, confirmed_by=by)
+    new = replace(case, state=CaseState.CANNOT_HANDLE, cannot_handle=record, work_orders=work_orders)
+    return _step(new, "case.cannot_handle", by, now, reason=reason, removed_assignee_ids=removed)
+
+
+def close_in_quarterly_review(
+    case: Case,
+    *,
+    review: QuarterlyReview,
+    calendar: BusinessCalendar,
+    result: str,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+) -> Transition | Refusal:
+    """R-CL-4: a cannot-handle case closes only at the quarterly review, approved and signed."""
+    if not set(roles) & DESK:
+        return _forbidden("close cases", DESK)
+    if case.state != CaseState.CANNOT_HANDLE or case.cannot_handle is None:
+        return _wrong_state(case, "close at the quarterly review", [CaseState.CANNOT_HANDLE])
+    if review.at > now or not calendar.is_quarter_review_time(review.at):
+        return refuse(
+            CaseReason.NOT_REVIEW_TIME,
+            "只能在季度评审时销项",
+            "Only at the quarterly review",
+            review_at=review.at.isoformat(),
+        )
+    if review.at < case.cannot_handle.recorded_at:
+        return refuse(CaseReason.NOT_REVIEW_TIME, "评审早于记录时间", "The review predates the record")
+    if Role.MANAGER not in review.approver_roles:
+        return refuse(
+            CaseReason.APPROVER_REQUIRED,
+            "须管理处负责人批准",
+            "The manager must approve",
+            kind="forbidden",
+            missing=["manager_approval"],
+        )
+    if not review.approver_signature_sha256:
+        return refuse(
+            CaseReason.SIGNATURE_REQUIRED,
+            "须管理处负责人签字",
+            "The manager must sign",
+            kind="invalid",
+            missing=["approver_signature"],
+        )
+    if not result.strip():
+        return _text_required("result")
+    record = CloseRecord(
+        result=result,
+        dispatcher_id=by,
+        closed_at=now,
+        approver_id=review.approver_id,
+        approver_signature_sha256=review.approver_signature_sha256,
+        quarterly_review_at=review.at,
+    )
+    new = replace(case, close=record, state=CaseState.CLOSED)
+    return _step(new, "case.closed", by, now, approver_id=review.approver_id, quarterly=True)
+
+
+# --- targets (R-FU-10) -------------------------------------------------------------------------
+
+TIMELY_REPAIR_TARGET = 0.98
+REWORK_TARGET = 0.01
+
+
+def timely_repair_rate(timely: int, total: int) -> float:
+    """Share of repairs done within their limit; an empty period counts as meeting the target."""
+    return 1.0 if total == 0 else timely / total
+
+
+def rework_rate(reworked: int, total: int) -> float:
+    return 0.0 if total == 0 else reworked / total
+
+
+def meets_targets(*, timely: int, reworked: int, total: int) -> bool:
+    """R-FU-10: timely-repair rate >= 98 % and rework rate <= 1 %."""
+    return (
+        timely_repair_rate(timely, total) >= TIMELY_REPAIR_TARGET
+        and rework_rate(reworked, total) <= REWORK_TARGET
+    )

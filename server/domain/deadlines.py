@@ -1,0 +1,475 @@
+"""The deadline engine: every time limit the rules put on a case, as clocks the desk can queue.
+
+`clocks(case, calendar, now, policy)` derives all clocks from the case's own server timestamps
+and the compound's calendar. Device times never enter (design guarantee 4), so a phone with a
+wrong clock cannot move a deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import msgspec
+
+from server.domain.calendar import BusinessCalendar
+from server.domain.cases import (
+    FAST_ORDER_RESPONSIBILITIES,
+    PLAN_THRESHOLD_DAYS,
+    Case,
+    CaseState,
+    Channel,
+    FollowUpKind,
+    Kind,
+    PaidService,
+    RepairClass,
+    WorkOrder,
+    WorkOrderState,
+    feedback_due_at,
+)
+from server.domain.roles import Role
+
+
+class ClockCode(StrEnum):
+    FU1_FIRST_FOLLOW_UP = "FU1_FIRST_FOLLOW_UP"
+    FU2_END_OF_DAY = "FU2_END_OF_DAY"
+    FU3_MONDAY_REVIEW = "FU3_MONDAY_REVIEW"
+    FU4_ON_SITE_15M = "FU4_ON_SITE_15M"
+    FU4_REPAIR_2H = "FU4_REPAIR_2H"
+    FU4_REPAIR_24H = "FU4_REPAIR_24H"
+    FU4_GENERAL_72H = "FU4_GENERAL_72H"
+    FU4_MAJOR_NOTICE_48H = "FU4_MAJOR_NOTICE_48H"
+    FU5_PLAN = "FU5_PLAN"
+    FU5_DAILY_PROGRESS = "FU5_DAILY_PROGRESS"
+    FU6_SLIP_BACK_24H = "FU6_SLIP_BACK_24H"
+    FU6_CALLBACK_72H = "FU6_CALLBACK_72H"
+    FU7_PAID_ARRIVE_20M = "FU7_PAID_ARRIVE_20M"
+    FU7_PAID_PROMISE_25M = "FU7_PAID_PROMISE_25M"
+    FU7_LAUNDRY_15M = "FU7_LAUNDRY_15M"
+    FU7_GAMES_10M = "FU7_GAMES_10M"
+    IN5_HELP_REPLY_5M = "IN5_HELP_REPLY_5M"
+    IN5_WRITTEN_REPLY_2D = "IN5_WRITTEN_REPLY_2D"
+    FU8_FEEDBACK_DATE = "FU8_FEEDBACK_DATE"
+    FU9_COMPLAINT_15D = "FU9_COMPLAINT_15D"
+    IN6_ORDER_TO_TEAM_5M = "IN6_ORDER_TO_TEAM_5M"
+
+
+# code -> (rule, label_zh, label_en)
+CLOCK_INFO: dict[ClockCode, tuple[str, str, str]] = {
+    ClockCode.FU1_FIRST_FOLLOW_UP: ("R-FU-1", "立项后2小时首次跟进", "First follow-up 2 h after opening"),
+    ClockCode.FU2_END_OF_DAY: ("R-FU-2", "当日下班前第二次跟进", "Second follow-up before end of day"),
+    ClockCode.FU3_MONDAY_REVIEW: ("R-FU-3", "周一复查上周案件", "Monday review of last week's cases"),
+    ClockCode.FU4_ON_SITE_15M: ("R-FU-4", "派工后15分钟到场", "On site 15 min after the work order"),
+    ClockCode.FU4_REPAIR_2H: ("R-FU-4", "小修/公共/急修2小时内完成", "Small/common/urgent repair: 2 h aim"),
+    ClockCode.FU4_REPAIR_24H: (
+        "R-FU-4",
+        "小修/公共/急修不超过24小时",
+        "Small/common/urgent repair: 24 h cap",
+    ),
+    ClockCode.FU4_GENERAL_72H: ("R-FU-4", "一般维修72小时内完成", "General repair within 72 h"),
+    ClockCode.FU4_MAJOR_NOTICE_48H: (
+        "R-FU-4",
+        "重大/外委/外购件维修48小时内告知预计完成时间",
+        "Major/outsourced/parts repair: tell the expected completion within 48 h",
+    ),
+    ClockCode.FU5_PLAN: ("R-FU-5", "超过3天的维修方案审批", "Plan approval for a repair over 3 days"),
+    ClockCode.FU5_DAILY_PROGRESS: ("R-FU-5", "每日进度记录", "Daily progress entry"),
+    ClockCode.FU6_SLIP_BACK_24H: (
+        "R-FU-6",
+        "完工后24小时内交回服务单",
+        "Slip back within 24 h of completion",
+    ),
+    ClockCode.FU6_CALLBACK_72H: ("R-FU-6", "服务单交回后72小时内回访", "Call-back within 72 h of the slip"),
+    ClockCode.FU7_PAID_ARRIVE_20M: ("R-FU-7", "有偿服务20分钟内到达", "Paid service: arrive within 20 min"),
+    ClockCode.FU7_PAID_PROMISE_25M: ("R-FU-7", "向住户承诺25分钟内到达", "Paid service: 25 min promise"),
+    ClockCode.FU7_LAUNDRY_15M: ("R-FU-7", "洗衣15分钟内上门收取", "Laundry pick-up within 15 min"),
+    ClockCode.FU7_GAMES_10M: ("R-FU-7", "棋牌用品10分钟内送到", "Games delivered within 10 min"),
+    ClockCode.IN5_HELP_REPLY_5M: ("R-IN-5", "求助5分钟内答复", "Help request: reply within 5 min"),
+    ClockCode.IN5_WRITTEN_REPLY_2D: (
+        "R-IN-5",
+        "书面咨询两日内书面答复",
+        "Written inquiry: written reply in 2 days",
+    ),
+    ClockCode.FU8_FEEDBACK_DATE: ("R-FU-8", "按约定日期反馈", "Feedback by the promised date"),
+    ClockCode.FU9_COMPLAINT_15D: ("R-FU-9", "投诉期限内结案", "Complaint closed within the limit"),
+    ClockCode.IN6_ORDER_TO_TEAM_5M: (
+        "R-IN-6",
+        "5分钟内将派工单送达维修组",
+        "Work order reaches the team in 5 min",
+    ),
+}
+
+
+class DeadlinePolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """A compound's configurable limits; defaults are the rules' figures."""
+
+    complaint_close_days: int = 15  # R-FU-9: the stricter seed
+    first_follow_up_minutes: int = 120
+    on_site_minutes: int = 15
+    repair_aim_hours: int = 2
+    repair_cap_hours: int = 24
+    general_repair_hours: int = 72
+    major_notice_hours: int = 48
+    slip_back_hours: int = 24
+    callback_hours: int = 72
+    paid_arrive_minutes: int = 20
+    paid_promise_minutes: int = 25
+    # R-FU-7: a delay must be explained this soon for a new agreed time to replace the promise.
+    paid_delay_notice_minutes: int = 20
+    laundry_minutes: int = 15
+    games_minutes: int = 10
+    help_reply_minutes: int = 5
+    # R-IN-5 says "within 2 days" with no "working": read as calendar days (48 h), the stricter.
+    written_reply_days: int = 2
+    order_to_team_minutes: int = 5
+    # How long before due_at the follow-up queue starts reminding.
+    reminder_lead_minutes: int = 15
+
+
+class Clock(msgspec.Struct, frozen=True, kw_only=True):
+    code: ClockCode
+    rule: str
+    label_zh: str
+    label_en: str
+    started_at: datetime
+    due_at: datetime
+    responsible_role: Role
+    responsible_id: str | None = None
+    satisfied_at: datetime | None = None
+    # Missed: still unsatisfied past due, or satisfied late. Kept true after a late
+    # satisfaction so statistics (timely rate) can count it.
+    overdue: bool = False
+    # Whether the clock still needs someone: unsatisfied on a case that is still open.
+    running: bool = True
+    remind_at: datetime | None = None
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _first(times: Iterable[datetime | None]) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
+
+
+def _follow_ups(case: Case, kind: FollowUpKind, after: datetime | None = None) -> list[datetime]:
+    return sorted(f.at for f in case.follow_ups if f.kind == kind and (after is None or f.at >= after))
+
+
+def _current_work_order(case: Case) -> WorkOrder | None:
+    """The work order whose times count: the active one, else the last one that got done."""
+    active = case.active_work_order
+    if active is not None:
+        return active
+    for wo in reversed(case.work_orders):
+        if wo.state == WorkOrderState.COMPLETED:
+            return wo
+    return None
+
+
+def _first_arrival(case: Case) -> datetime | None:
+    return _first(wo.arrived_at for wo in case.work_orders)
+
+
+def _end_of_case(case: Case) -> datetime | None:
+    """When the case stopped needing follow-up: closed, or parked as cannot-handle."""
+    if case.close is not None:
+        return case.close.closed_at
+    if case.cannot_handle is not None:
+        return case.cannot_handle.recorded_at
+    return None
+
+
+class _Builder:
+    def __init__(self, case: Case, now: datetime, policy: DeadlinePolicy) -> None:
+        self.case = case
+        self.now = now
+        self.policy = policy
+        self.out: list[Clock] = []
+        self.case_open = case.state not in (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+
+    def add(
+        self,
+        code: ClockCode,
+        *,
+        start: datetime,
+        due: datetime,
+        satisfied: datetime | None,
+        role: Role,
+        user_id: str | None = None,
+    ) -> None:
+        rule, zh, en = CLOCK_INFO[code]
+        end = _end_of_case(self.case)
+        # A closed case stops its clocks: judge lateness at the close, not at now.
+        judged_at = self.now if end is None else min(self.now, end)
+        overdue = satisfied > due if satisfied is not None else judged_at > due
+        self.out.append(
+            Clock(
+                code=code,
+                rule=rule,
+                label_zh=zh,
+                label_en=en,
+                started_at=start,
+                due_at=due,
+                responsible_role=role,
+                responsible_id=user_id,
+                satisfied_at=satisfied,
+                overdue=overdue,
+                running=satisfied is None and self.case_open,
+                remind_at=due - timedelta(minutes=self.policy.reminder_lead_minutes),
+            )
+        )
+
+
+# --- the engine --------------------------------------------------------------------------------
+
+
+def clocks(
+    case: Case, calendar: BusinessCalendar, now: datetime, policy: DeadlinePolicy | None = None
+) -> list[Clock]:
+    """All clocks of a case, in a stable order (rule order). Empty for an unopened intake."""
+    policy = policy or DeadlinePolicy()
+    if case.state == CaseState.NOT_OPENED:
+        return []
+    b = _Builder(case, now, policy)
+    end = _end_of_case(case)
+    closed_at = case.close.closed_at if case.close is not None else None
+    follower = case.follower_id
+
+    # R-IN-5
+    if case.kind == Kind.HELP:
+        b.add(
+            ClockCode.IN5_HELP_REPLY_5M,
+            start=case.received_at,
+            due=case.received_at + timedelta(minutes=policy.help_reply_minutes),
+            satisfied=_first([*_follow_ups(case, FollowUpKind.REPLY), closed_at]),
+            role=Role.DISPATCHER,
+            user_id=case.receiver_id,
+        )
+    if case.kind == Kind.INQUIRY and case.channel == Channel.WRITTEN:
+        b.add(
+            ClockCode.IN5_WRITTEN_REPLY_2D,
+            start=case.received_at,
+            due=case.received_at + timedelta(days=policy.written_reply_days),
+            satisfied=_first(_follow_ups(case, FollowUpKind.REPLY)),
+            role=Role.FRONT_DESK,
+            user_id=case.receiver_id,
+        )
+
+    # R-IN-6
+    if case.kind == Kind.REPAIR and case.repair_responsibility in FAST_ORDER_RESPONSIBILITIES:
+        b.add(
+            ClockCode.IN6_ORDER_TO_TEAM_5M,
+            start=case.received_at,
+            due=case.received_at + timedelta(minutes=policy.order_to_team_minutes),
+            satisfied=_first(wo.assigned_at for wo in case.work_orders),
+            role=Role.DISPATCHER,
+            user_id=follower,
+        )
+
+    # R-FU-1..3: only an opened case is followed up.
+    opened_at = case.opened_at
+    if opened_at is not None:
+        b.add(
+            ClockCode.FU1_FIRST_FOLLOW_UP,
+            start=opened_at,
+            due=opened_at + timedelta(minutes=policy.first_follow_up_minutes),
+            satisfied=_first([*_follow_ups(case, FollowUpKind.FIRST, opened_at), end]),
+            role=Role.DISPATCHER,
+            user_id=follower,
+        )
+        b.add(
+            ClockCode.FU2_END_OF_DAY,
+            start=opened_at,
+            due=calendar.end_of_working_day(opened_at),
+            satisfied=_first([*_follow_ups(case, FollowUpKind.SECOND, opened_at), end]),
+            role=Role.DISPATCHER,
+            user_id=follower,
+        )
+        # Recurring: each recorded review re-arms the clock for the following Monday.
+        reviews = _follow_ups(case, FollowUpKind.WEEKLY_REVIEW, opened_at)
+        anchor = reviews[-1] if reviews else opened_at
+        b.add(
+            ClockCode.FU3_MONDAY_REVIEW,
+            start=anchor,
+            due=calendar.next_monday(anchor),
+            satisfied=end,
+            role=Role.DISPATCHER,
+            user_id=follower,
+        )
+
+    completed_at = case.completed_at
+    wo = _current_work_order(case)
+
+    # R-FU-4
+    if case.kind == Kind.REPAIR:
+        if wo is not None:
+            b.add(
+                ClockCode.FU4_ON_SITE_15M,
+                start=wo.assigned_at,
+                due=wo.assigned_at + timedelta(minutes=policy.on_site_minutes),
+                satisfied=wo.arrived_at,
+                role=wo.assignee_role,
+                user_id=wo.assignee_id,
+            )
+        rc = case.repair_class
+        exec_role, exec_id = (wo.assignee_role, wo.assignee_id) if wo else (Role.TEAM_LEAD, None)
+        if rc in (RepairClass.SMALL, RepairClass.COMMON_FACILITY, RepairClass.URGENT):
+            b.add(
+                ClockCode.FU4_REPAIR_2H,
+                start=case.received_at,
+                due=case.received_at + timedelta(hours=policy.repair_aim_hours),
+                satisfied=completed_at,
+                role=exec_role,
+                user_id=exec_id,
+            )
+            b.add(
+                ClockCode.FU4_REPAIR_24H,
+                start=case.received_at,
+                due=case.received_at + timedelta(hours=policy.repair_cap_hours),
+                satisfied=completed_at,
+                role=exec_role,
+                user_id=exec_id,
+            )
+        elif rc in (RepairClass.MAJOR, RepairClass.OUTSOURCED, RepairClass.PARTS_ELSEWHERE):
+            b.add(
+                ClockCode.FU4_MAJOR_NOTICE_48H,
+                start=case.received_at,
+                due=case.received_at + timedelta(hours=policy.major_notice_hours),
+                satisfied=_first([*_follow_ups(case, FollowUpKind.COMPLETION_NOTICE), completed_at]),
+                role=Role.DISPATCHER,
+                user_id=follower,
+            )
+        else:
+            # An unclassified repair is held to the general limit rather than to none.
+            b.add(
+                ClockCode.FU4_GENERAL_72H,
+                start=case.received_at,
+                due=case.received_at + timedelta(hours=policy.general_repair_hours),
+                satisfied=completed_at,
+                role=exec_role,
+                user_id=exec_id,
+            )
+
+    # R-FU-5
+    plan = case.plan
+    if plan is not None and plan.expected_days > PLAN_THRESHOLD_DAYS:
+        b.add(
+            ClockCode.FU5_PLAN,
+            start=plan.submitted_at,
+            due=calendar.end_of_working_day(plan.submitted_at),
+            satisfied=plan.approved_at,
+            role=Role.ENGINEERING,
+        )
+        last = case.progress[-1].at if case.progress else plan.submitted_at
+        # One entry per working day: the next is due by the end of the working day after the
+        # last one (or after the plan was submitted).
+        next_day = calendar.next_working_day(calendar.working_day_of(last))
+        b.add(
+            ClockCode.FU5_DAILY_PROGRESS,
+            start=last,
+            due=calendar.at(next_day, calendar.work_end),
+            satisfied=completed_at,
+            role=Role.TEAM_LEAD,
+        )
+
+    # R-FU-6
+    if case.kind in (Kind.REPAIR, Kind.SPECIAL_SERVICE) and completed_at is not None:
+        returned = case.slip.slip_returned_at if case.slip is not None else None
+        b.add(
+            ClockCode.FU6_SLIP_BACK_24H,
+            start=completed_at,
+            due=completed_at + timedelta(hours=policy.slip_back_hours),
+            satisfied=returned,
+            role=wo.assignee_role if wo else Role.TEAM_LEAD,
+            user_id=wo.assignee_id if wo else None,
+        )
+        if case.kind == Kind.REPAIR and returned is not None:
+            b.add(
+                ClockCode.FU6_CALLBACK_72H,
+                start=returned,
+                due=returned + timedelta(hours=policy.callback_hours),
+                satisfied=_first(_follow_ups(case, FollowUpKind.CALLBACK, completed_at)),
+                role=Role.MANAGER,
+            )
+
+    # R-FU-7
+    if case.kind == Kind.SPECIAL_SERVICE and case.service_code is not None:
+        arrival = _first_arrival(case)
+        code = case.service_code
+        if code in (PaidService.HOME_REPAIR, PaidService.HOME_CLEANING):
+            if wo is not None:
+                first_wo = min(w.assigned_at for w in case.work_orders)
+                b.add(
+                    ClockCode.FU7_PAID_ARRIVE_20M,
+                    start=first_wo,
+                    due=first_wo + timedelta(minutes=policy.paid_arrive_minutes),
+                    satisfied=arrival,
+                    role=wo.assignee_role,
+                    user_id=wo.assignee_id,
+                )
+            promise_due = case.received_at + timedelta(minutes=policy.paid_promise_minutes)
+            notice_by = case.received_at + timedelta(minutes=policy.paid_delay_notice_minutes)
+            # A delay explained in time, with a new agreed time, replaces the 25-minute promise.
+            for f in case.follow_ups:
+                if f.kind == FollowUpKind.DELAY_NOTICE and f.at <= notice_by and f.new_due_at is not None:
+                    promise_due = f.new_due_at
+            b.add(
+                ClockCode.FU7_PAID_PROMISE_25M,
+                start=case.received_at,
+                due=promise_due,
+                satisfied=arrival,
+                role=Role.FRONT_DESK,
+                user_id=follower,
+            )
+        elif code in (PaidService.LAUNDRY, PaidService.GAMES):
+            minutes = policy.laundry_minutes if code == PaidService.LAUNDRY else policy.games_minutes
+            b.add(
+                ClockCode.FU7_LAUNDRY_15M if code == PaidService.LAUNDRY else ClockCode.FU7_GAMES_10M,
+                start=case.received_at,
+                due=case.received_at + timedelta(minutes=minutes),
+                satisfied=arrival,
+                role=wo.assignee_role if wo else Role.FRONT_DESK,
+                user_id=wo.assignee_id if wo else follower,
+            )
+
+    # R-FU-8, R-FU-9
+    if case.kind == Kind.COMPLAINT:
+        due = feedback_due_at(case, calendar)
+        if due is not None:
+            promised_since = case.feedback_promises[-1].set_at
+            b.add(
+                ClockCode.FU8_FEEDBACK_DATE,
+                start=promised_since,
+                due=due,
+                satisfied=_first([*_follow_ups(case, FollowUpKind.FEEDBACK, promised_since), closed_at]),
+                role=Role.DISPATCHER,
+                user_id=follower,
+            )
+        b.add(
+            ClockCode.FU9_COMPLAINT_15D,
+            start=case.received_at,
+            due=case.received_at + timedelta(days=policy.complaint_close_days),
+            satisfied=closed_at,
+            role=Role.DISPATCHER,
+            user_id=follower,
+        )
+
+    return b.out
+
+
+def next_due(all_clocks: Iterable[Clock]) -> Clock | None:
+    """The running clock due first: the head of the follow-up queue."""
+    running = [c for c in all_clocks if c.running]
+    return min(running, key=lambda c: (c.due_at, c.code)) if running else None
+
+
+def follow_up_queue(all_clocks: Iterable[Clock]) -> list[Clock]:
+    """Running clocks, soonest first (overdue ones naturally lead)."""
+    return sorted((c for c in all_clocks if c.running), key=lambda c: (c.due_at, c.code))
+
+
+def reminders_due(all_clocks: Iterable[Clock], now: datetime) -> list[Clock]:
+    """Running clocks whose reminder moment has come (the notifier claims each once, in storage)."""
+    return [c for c in follow_up_queue(all_clocks) if c.remind_at is not None and c.remind_at <= now]

@@ -1,0 +1,326 @@
+"""Emergencies (R-EM-1..5): what counts as one, the escalation chain, summons, leadership orders.
+
+The state here is a value held by a Case (`Case.emergency`); cases.py wraps each step below in a
+case transition. Every step returns a new EmergencyState or a Refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+import msgspec
+
+from server.domain.errors import Refusal, refuse
+from server.domain.roles import Role
+
+# R-EM-5: the public emergency numbers the desk shows next to every emergency.
+EMERGENCY_NUMBERS: MappingProxyType[str, str] = MappingProxyType(
+    {"police": "110", "fire": "119", "ambulance": "120", "traffic": "122"}
+)
+
+# R-EM-2: reach the manager first; only if unreachable the deputy GM, then the general manager.
+ESCALATION_CHAIN: tuple[Role, ...] = (Role.MANAGER, Role.DEPUTY_GM, Role.GENERAL_MANAGER)
+
+DEFAULT_UNACKED_AFTER_MINUTES = 5
+
+
+class EmergencyTrigger(StrEnum):
+    """Events of R-EM-1 (plus the emergency help kinds of R-IN-4)."""
+
+    PUBLIC_SAFETY = "public_safety"  # endangers residents' life or property
+    FIRE = "fire"  # fire alarm or fire
+    INJURY = "injury"
+    TRAFFIC_ACCIDENT = "traffic_accident"
+    GOVERNMENT_ORDER = "government_order"  # urgent order from government / law enforcement
+    LEADERSHIP_ORDER = "leadership_order"  # urgent order from company leadership
+    MEDICAL = "medical"
+    CRIME = "crime"  # theft, fight, robbery, homicide, poisoning
+    DISASTER = "disaster"  # flood, fire, natural disaster
+
+
+class SummonedRole(StrEnum):
+    """The responsible people R-EM-2 calls to the scene."""
+
+    SECURITY_MANAGER = "security_manager"
+    ENGINEERING_MANAGER = "engineering_manager"
+    GUARD_CAPTAIN = "guard_captain"
+    ELEVATOR_CAPTAIN = "elevator_captain"
+    REPAIR_LEAD = "repair_lead"
+    GUARD_SHIFT_LEAD = "guard_shift_lead"
+
+
+class Means(StrEnum):
+    PHONE = "phone"
+    RADIO = "radio"
+    IN_PERSON = "in_person"
+    APP = "app"
+    SMS = "sms"
+
+
+class EmergencyReason(StrEnum):
+    OUT_OF_CHAIN = "emergency.out_of_chain"
+    CHAIN_ORDER = "emergency.chain_order"
+    NO_REACHED_ATTEMPT = "emergency.no_reached_attempt"
+    ALREADY_SUMMONED = "emergency.already_summoned"
+    NOT_SUMMONED = "emergency.not_summoned"
+    UNKNOWN_INSTRUCTION = "emergency.unknown_instruction"
+    DUPLICATE_INSTRUCTION = "emergency.duplicate_instruction"
+    INSTRUCTION_DONE = "emergency.instruction_done"
+    ALREADY_RELEASED = "emergency.already_released"
+    TAKEOVER_BY_SELF = "emergency.takeover_by_self"
+    EMPTY_TEXT = "emergency.empty_text"
+
+
+class EscalationAttempt(msgspec.Struct, frozen=True, kw_only=True):
+    target_role: Role
+    target_id: str | None = None
+    at: datetime
+    means: Means
+    reached: bool
+    acknowledged_at: datetime | None = None
+
+
+class Summons(msgspec.Struct, frozen=True, kw_only=True):
+    role: SummonedRole
+    person_id: str | None = None
+    summoned_at: datetime
+    arrived_at: datetime | None = None
+    report: str | None = None
+    reported_at: datetime | None = None
+
+
+class Instruction(msgspec.Struct, frozen=True, kw_only=True):
+    """A leadership instruction: each one is tracked to completion on its own (R-EM-4)."""
+
+    id: str
+    text: str
+    given_by: str
+    given_at: datetime
+    done_at: datetime | None = None
+    done_by: str | None = None
+    result: str | None = None
+
+
+class EmergencyState(msgspec.Struct, frozen=True, kw_only=True):
+    declared_at: datetime
+    declared_by: str
+    trigger: EmergencyTrigger
+    attempts: tuple[EscalationAttempt, ...] = ()
+    summons: tuple[Summons, ...] = ()
+    instructions: tuple[Instruction, ...] = ()
+    # R-EM-3: the dispatcher on duty is held at the post until the event settles or someone takes
+    # over; `at_post_id` is who is held right now.
+    at_post_id: str
+    settled_at: datetime | None = None
+    settled_by: str | None = None
+    taken_over_by: str | None = None
+    taken_over_at: datetime | None = None
+
+
+# --- classification (R-EM-1) -------------------------------------------------------------------
+
+# Help kinds of R-IN-4 that are emergencies by themselves; kept as values so cases.py can map its
+# HelpKind enum onto them without an import cycle.
+EMERGENCY_HELP_KINDS: frozenset[str] = frozenset({"medical_emergency", "crime", "disaster"})
+
+_HELP_TRIGGER = {
+    "medical_emergency": EmergencyTrigger.MEDICAL,
+    "crime": EmergencyTrigger.CRIME,
+    "disaster": EmergencyTrigger.DISASTER,
+}
+
+
+def classify_emergency(
+    *, help_kind: str | None = None, trigger: EmergencyTrigger | None = None
+) -> EmergencyTrigger | None:
+    """The R-EM-1 trigger if the matter is an emergency, else None."""
+    if trigger is not None:
+        return trigger
+    if help_kind is not None and str(help_kind) in EMERGENCY_HELP_KINDS:
+        return _HELP_TRIGGER[str(help_kind)]
+    return None
+
+
+def is_emergency(*, help_kind: str | None = None, trigger: EmergencyTrigger | None = None) -> bool:
+    return classify_emergency(help_kind=help_kind, trigger=trigger) is not None
+
+
+def declare(*, trigger: EmergencyTrigger, by: str, now: datetime) -> EmergencyState:
+    return EmergencyState(declared_at=now, declared_by=by, trigger=trigger, at_post_id=by)
+
+
+# --- escalation (R-EM-2) -----------------------------------------------------------------------
+
+
+def _acknowledged(state: EmergencyState) -> bool:
+    return any(a.reached and a.acknowledged_at is not None for a in state.attempts)
+
+
+def next_escalation_target(
+    state: EmergencyState, now: datetime, unacked_after_minutes: int = DEFAULT_UNACKED_AFTER_MINUTES
+) -> Role | None:
+    """Whom to try next, or None when someone acknowledged or we are waiting for an answer.
+
+    A reached person who has not acknowledged within `unacked_after_minutes` counts as not
+    reached: the fastest means matter more than politeness in an emergency. Once the chain is
+    exhausted the general manager stays the target — there is nobody higher to go to.
+    """
+    if _acknowledged(state):
+        return None
+    if not state.attempts:
+        return ESCALATION_CHAIN[0]
+    last = state.attempts[-1]
+    if last.reached and now - last.at < timedelta(minutes=unacked_after_minutes):
+        return None
+    idx = ESCALATION_CHAIN.index(last.target_role)
+    return ESCALATION_CHAIN[min(idx + 1, len(ESCALATION_CHAIN) - 1)]
+
+
+def record_attempt(
+    state: EmergencyState,
+    *,
+    target_role: Role,
+    target_id: str | None,
+    means: Means,
+    reached: bool,
+    now: datetime,
+) -> EmergencyState | Refusal:
+    """Record one attempt to reach someone in the chain, refusing to skip a level (R-EM-2)."""
+    if target_role not in ESCALATION_CHAIN:
+        return refuse(
+            EmergencyReason.OUT_OF_CHAIN,
+            "紧急上报对象只能是管理处负责人、主管副总或总经理",
+            "Emergencies escalate only to the manager, deputy GM or general manager",
+            kind="invalid",
+            target_role=str(target_role),
+        )
+    idx = ESCALATION_CHAIN.index(target_role)
+    if idx > 0:
+        below = ESCALATION_CHAIN[idx - 1]
+        tried_below = [a for a in state.attempts if a.target_role == below]
+        if not tried_below:
+            return refuse(
+                EmergencyReason.CHAIN_ORDER,
+                "须先尝试联系上一级",
+                "Try the previous level of the chain first",
+                must_try=str(below),
+            )
+    attempt = EscalationAttempt(
+        target_role=target_role, target_id=target_id, at=now, means=means, reached=reached
+    )
+    return msgspec.structs.replace(state, attempts=(*state.attempts, attempt))
+
+
+def acknowledge(state: EmergencyState, *, by: str, now: datetime) -> EmergencyState | Refusal:
+    """The reached person confirms they have taken charge of the escalation."""
+    for i in range(len(state.attempts) - 1, -1, -1):
+        a = state.attempts[i]
+        if a.reached and a.acknowledged_at is None and (a.target_id in (None, by)):
+            acked = msgspec.structs.replace(a, acknowledged_at=now, target_id=a.target_id or by)
+            attempts = (*state.attempts[:i], acked, *state.attempts[i + 1 :])
+            return msgspec.structs.replace(state, attempts=attempts)
+    return refuse(
+        EmergencyReason.NO_REACHED_ATTEMPT,
+        "没有可确认的上报记录",
+        "There is no reached escalation attempt to acknowledge",
+    )
+
+
+# --- summons -----------------------------------------------------------------------------------
+
+
+def summon(
+    state: EmergencyState, *, role: SummonedRole, person_id: str | None, now: datetime
+) -> EmergencyState | Refusal:
+    if any(s.role == role for s in state.summons):
+        return refuse(EmergencyReason.ALREADY_SUMMONED, "该负责人已通知", "Already summoned", role=str(role))
+    item = Summons(role=role, person_id=person_id, summoned_at=now)
+    return msgspec.structs.replace(state, summons=(*state.summons, item))
+
+
+def report_arrival(
+    state: EmergencyState, *, role: SummonedRole, report: str | None, now: datetime
+) -> EmergencyState | Refusal:
+    """A summoned person reports from the scene; R-EM-2 wants them to report back."""
+    for i, s in enumerate(state.summons):
+        if s.role == role:
+            updated = msgspec.structs.replace(
+                s,
+                arrived_at=s.arrived_at or now,
+                report=report if report is not None else s.report,
+                reported_at=now if report else s.reported_at,
+            )
+            return msgspec.structs.replace(
+                state, summons=(*state.summons[:i], updated, *state.summons[i + 1 :])
+            )
+    return refuse(EmergencyReason.NOT_SUMMONED, "该负责人未被通知", "Not summoned", role=str(role))
+
+
+# --- leadership instructions (R-EM-4) ----------------------------------------------------------
+
+
+def add_instruction(
+    state: EmergencyState, *, instruction_id: str, text: str, given_by: str, now: datetime
+) -> EmergencyState | Refusal:
+    if not text.strip():
+        return refuse(
+            EmergencyReason.EMPTY_TEXT, "指示内容不能为空", "Instruction text is empty", kind="invalid"
+        )
+    if any(x.id == instruction_id for x in state.instructions):
+        return refuse(EmergencyReason.DUPLICATE_INSTRUCTION, "指示编号重复", "Duplicate instruction id")
+    item = Instruction(id=instruction_id, text=text, given_by=given_by, given_at=now)
+    return msgspec.structs.replace(state, instructions=(*state.instructions, item))
+
+
+def complete_instruction(
+    state: EmergencyState, *, instruction_id: str, by: str, result: str, now: datetime
+) -> EmergencyState | Refusal:
+    for i, x in enumerate(state.instructions):
+        if x.id == instruction_id:
+            if x.done_at is not None:
+                return refuse(EmergencyReason.INSTRUCTION_DONE, "该指示已完成", "Instruction already done")
+            done = msgspec.structs.replace(x, done_at=now, done_by=by, result=result)
+            return msgspec.structs.replace(
+                state, instructions=(*state.instructions[:i], done, *state.instructions[i + 1 :])
+            )
+    return refuse(
+        EmergencyReason.UNKNOWN_INSTRUCTION, "找不到该指示", "Unknown instruction", kind="not_found"
+    )
+
+
+# --- the dispatcher's post (R-EM-3) ------------------------------------------------------------
+
+
+def settle(state: EmergencyState, *, by: str, now: datetime) -> EmergencyState | Refusal:
+    """The event has settled: the dispatcher may leave the post."""
+    if state.settled_at is not None:
+        return refuse(EmergencyReason.ALREADY_RELEASED, "事态已平息", "Already settled")
+    return msgspec.structs.replace(state, settled_at=now, settled_by=by)
+
+
+def take_over(state: EmergencyState, *, by: str, now: datetime) -> EmergencyState | Refusal:
+    """Someone else takes the post; the person held there is released, the newcomer is held."""
+    if by == state.at_post_id:
+        return refuse(EmergencyReason.TAKEOVER_BY_SELF, "不能由本人接替", "Cannot take over from oneself")
+    return msgspec.structs.replace(state, taken_over_by=by, taken_over_at=now, at_post_id=by)
+
+
+def holds_post(state: EmergencyState, person_id: str) -> bool:
+    """True while `person_id` must stay at the post (R-EM-3)."""
+    return state.settled_at is None and state.at_post_id == person_id
+
+
+def missing_to_close(state: EmergencyState) -> list[str]:
+    """What still stops an emergency case from closing, apart from the manager's approval."""
+    missing: list[str] = []
+    if not _acknowledged(state):
+        missing.append("escalation_acknowledged")
+    if state.settled_at is None:
+        missing.append("event_settled")
+    if any(s.reported_at is None for s in state.summons):
+        missing.append("summons_reported")
+    if any(x.done_at is None for x in state.instructions):
+        missing.append("instructions_done")
+    return missing

@@ -1,0 +1,594 @@
+"""The monthly dispatch summary: counts, rates with their definitions, overdue list, satisfaction, sign-off.
+
+Rules: R-RV-4 (dispatcher fills, manager comments and signs; weekly quality check, corrective and
+preventive action), R-RV-5 (statistics by category, validity and timely-handling rates, due on the
+30th), R-FU-10 (timely-repair ≥ 98 %, rework ≤ 1 %), R-RV-3 (satisfaction rates).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+import msgspec
+
+from server.domain.errors import fail
+from server.domain.roles import Role
+from server.domain.surveys import (
+    AREA_LABELS,
+    Grade,
+    PeriodicSurvey,
+    SurveyArea,
+    area_satisfaction,
+    percent_of,
+)
+
+REPORT_DAY = 30  # R-RV-5: the month's statistics are handed in on the 30th
+COMPLAINT_LIMIT = timedelta(days=15)  # R-FU-9: used when a complaint row carries no limit of its own
+TIMELY_REPAIR_TARGET = 98.0  # R-FU-10: at least
+REWORK_TARGET = 1.0  # R-FU-10: at most
+
+FILLERS = frozenset({Role.DISPATCHER, Role.FRONT_DESK})
+SIGNER = Role.MANAGER
+
+
+class ReportRefusal(StrEnum):
+    NOT_A_FILLER = "monthly_report.not_a_filler"
+    NOT_MANAGER = "monthly_report.not_manager"
+    WRONG_STATUS = "monthly_report.wrong_status"
+    COMMENT_REQUIRED = "monthly_report.comment_required"
+    FINDINGS_REQUIRED = "monthly_report.findings_required"
+    NO_CAPA_NEEDED = "monthly_report.no_capa_needed"
+
+
+class CaseKind(StrEnum):
+    """R-IN-2."""
+
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    HELP = "help"
+    INQUIRY = "inquiry"
+    SPECIAL_SERVICE = "special_service"
+    OTHER = "other"
+
+
+class ComplaintCategory(StrEnum):
+    """R-IN-3."""
+
+    SECURITY = "security"
+    CLEANING = "cleaning"
+    GREENING = "greening"
+    ENGINEERING = "engineering"
+    MAIL = "mail"
+    DECORATION = "decoration"
+    STAFF_ATTITUDE = "staff_attitude"
+    OTHER = "other"
+
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    CaseKind.REPAIR: ("报修", "Repair"),
+    CaseKind.COMPLAINT: ("投诉", "Complaint"),
+    CaseKind.HELP: ("求助", "Help"),
+    CaseKind.INQUIRY: ("咨询", "Inquiry"),
+    CaseKind.SPECIAL_SERVICE: ("特约服务", "Special service"),
+    CaseKind.OTHER: ("日常事务", "Other daily affairs"),
+}
+CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    ComplaintCategory.SECURITY: ("安保", "Security"),
+    ComplaintCategory.CLEANING: ("清洁", "Cleaning"),
+    ComplaintCategory.GREENING: ("绿化", "Greening"),
+    ComplaintCategory.ENGINEERING: ("工程维修", "Engineering and repair"),
+    ComplaintCategory.MAIL: ("信件报刊", "Mail and newspapers"),
+    ComplaintCategory.DECORATION: ("装修管理", "Decoration management"),
+    ComplaintCategory.STAFF_ATTITUDE: ("员工服务态度", "Staff attitude"),
+    ComplaintCategory.OTHER: ("其他", "Other"),
+}
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {
+    "phone": ("电话", "Phone"),
+    "walk_in": ("来访", "Walk-in"),
+    "written": ("书面", "Written"),
+    "found_by_staff": ("员工发现", "Found by staff"),
+    "leadership": ("领导交办", "Leadership"),
+    "app": ("应用", "App"),
+}
+
+
+class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One case as the report needs it; storage flattens its cases into these."""
+
+    case_no: str
+    kind: str
+    channel: str
+    received_at: datetime
+    complaint_category: str | None = None
+    complainant: str = ""
+    receiver: str = ""
+    handler: str = ""
+    method: str = ""
+    result: str = ""
+    # The case's limit: for a repair its R-FU-4 limit, for a complaint its feedback/closing date.
+    deadline_at: datetime | None = None
+    closed_at: datetime | None = None  # repair completed / complaint handled
+    # A judgement already made elsewhere (e.g. copied from a paper register) wins over timestamps.
+    timely: bool | None = None
+    reworked: bool = False
+    satisfaction: Grade | None = None
+    valid_complaint: bool | None = None
+    revenue_cents: int = 0  # special-service revenue settled on this case
+
+
+class Rate(msgspec.Struct, frozen=True, kw_only=True):
+    """A rate as the report shows it: value is a percentage, None when the denominator is 0."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    numerator: int
+    denominator: int
+    value: float | None
+    target_percent: float | None = None
+    target_is_ceiling: bool = False  # True: the rate must stay at or below the target
+    met: bool | None = None  # None: no target, or nothing to measure
+    definition_zh: str
+    definition_en: str
+
+
+class ComplaintLine(msgspec.Struct, frozen=True, kw_only=True):
+    """R-RV-5: each complaint with its date, people, handling and the resident's satisfaction."""
+
+    case_no: str
+    received_at: datetime
+    category: str | None
+    complainant: str
+    receiver: str
+    handler: str
+    method: str
+    result: str
+    satisfaction: Grade | None
+    valid: bool | None
+
+
+class OverdueLine(msgspec.Struct, frozen=True, kw_only=True):
+    case_no: str
+    kind: str
+    category: str | None
+    received_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    handler: str
+    late_minutes: int | None
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SIGNED = "signed"
+
+
+class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
+    year: int
+    month: int
+    period_start: datetime
+    period_end: datetime  # exclusive; the earlier of month end and as_of
+    generated_at: datetime
+    due_on: date
+    counts_by_kind: dict[str, int]
+    counts_by_category: dict[str, int]
+    counts_by_channel: dict[str, int]
+    rates: tuple[Rate, ...]
+    ballots_issued: int
+    ballots_returned: int
+    satisfaction: tuple[Rate, ...]
+    complaints: tuple[ComplaintLine, ...]
+    overdue: tuple[OverdueLine, ...]
+    special_service_revenue_cents: int
+    status: ReportStatus = ReportStatus.DRAFT
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    submitted_late: bool = False
+    manager_comment: str = ""
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+
+
+class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """The manager's weekly look at handling quality; poor quality calls for a CAPA report (R-RV-4)."""
+
+    week_start: date
+    checked_by: str
+    checked_at: datetime
+    cases_checked: int
+    poor_quality: bool
+    findings: str = ""
+    capa_required: bool = False
+    capa_report_no: str | None = None
+
+
+# --- definitions shown next to every rate (the report prints them) ---------------------------
+
+VALIDITY_DEF = (
+    "有效投诉率 = 当月受理的有效投诉数 ÷ 当月受理的投诉总数 × 100%",
+    "Complaint validity rate = valid complaints received in the month ÷ all complaints received in the month × 100 %",
+)
+TIMELY_HANDLING_DEF = (
+    "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%;"
+    "未约定反馈日期的投诉以受理后15天为时限",
+    "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
+    "month × 100 %; a complaint with no agreed date is due 15 days after acceptance",
+)
+TIMELY_REPAIR_DEF = (
+    "维修及时率 = 当月完成且在规定时限内完成的维修数 ÷ 当月完成的维修数 × 100%;没有时限记录的不计为及时;目标 ≥ 98%",
+    "Timely-repair rate = repairs completed in the month within their time limit ÷ repairs completed in the "
+    "month × 100 %; a repair with no recorded limit does not count as timely; target ≥ 98 %",
+)
+REWORK_DEF = (
+    "返修率 = 当月完成的维修中需返修的数量 ÷ 当月完成的维修数 × 100%;目标 ≤ 1%",
+    "Rework rate = repairs completed in the month that needed rework ÷ repairs completed in the month × 100 %; "
+    "target ≤ 1 %",
+)
+SATISFACTION_DEF = (
+    "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%;无回收票时不计算(显示“—”)",
+    "Item satisfaction rate = A + B votes on the item ÷ ballots returned × 100 %; undefined (“—”) when no "
+    "ballot was returned",
+)
+
+
+def make_rate(
+    key: str,
+    labels: tuple[str, str],
+    definition: tuple[str, str],
+    numerator: int,
+    denominator: int,
+    *,
+    target_percent: float | None = None,
+    target_is_ceiling: bool = False,
+) -> Rate:
+    met: bool | None = None
+    if target_percent is not None and denominator > 0:
+        # Compare in integers scaled by 100 so 98 % of 50 is judged exactly, not through a rounded float.
+        scaled = numerator * 100
+        met = (
+            scaled <= target_percent * denominator
+            if target_is_ceiling
+            else scaled >= target_percent * denominator
+        )
+    return Rate(
+        key=key,
+        label_zh=labels[0],
+        label_en=labels[1],
+        numerator=numerator,
+        denominator=denominator,
+        value=percent_of(numerator, denominator),
+        target_percent=target_percent,
+        target_is_ceiling=target_is_ceiling,
+        met=met,
+        definition_zh=definition[0],
+        definition_en=definition[1],
+    )
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"
+
+
+# --- per-row judgements ----------------------------------------------------------------------
+
+
+def due_at(row: CaseRow) -> datetime | None:
+    if row.deadline_at is not None:
+        return row.deadline_at
+    if row.kind == CaseKind.COMPLAINT:
+        return row.received_at + COMPLAINT_LIMIT
+    return None
+
+
+def in_time(row: CaseRow) -> bool:
+    """Handled within its limit. Without a limit or a recorded judgement it cannot be shown timely."""
+    if row.timely is not None:
+        return row.timely
+    due = due_at(row)
+    return due is not None and row.closed_at is not None and row.closed_at <= due
+
+
+def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
+    return moment is not None and start <= moment < end
+
+
+def _is_overdue(row: CaseRow, start: datetime, cutoff: datetime) -> bool:
+    """Late at some moment of the period: its limit passed before the cutoff while it was still open."""
+    due = due_at(row)
+    if due is None and row.timely is None:
+        return False  # nothing to be late against
+    anchor = due or row.closed_at or row.received_at
+    if anchor >= cutoff or (row.closed_at is not None and row.closed_at < start):
+        return False
+    return not in_time(row)
+
+
+def _overdue_line(row: CaseRow, cutoff: datetime) -> OverdueLine:
+    due = due_at(row)
+    late: int | None = None
+    if due is not None:
+        seen_until = row.closed_at if row.closed_at is not None and row.closed_at < cutoff else cutoff
+        late = max(0, int((seen_until - due).total_seconds() // 60))
+    return OverdueLine(
+        case_no=row.case_no,
+        kind=row.kind,
+        category=row.complaint_category,
+        received_at=row.received_at,
+        due_at=due,
+        closed_at=row.closed_at,
+        handler=row.handler,
+        late_minutes=late,
+    )
+
+
+def _complaint_line(row: CaseRow) -> ComplaintLine:
+    return ComplaintLine(
+        case_no=row.case_no,
+        received_at=row.received_at,
+        category=row.complaint_category,
+        complainant=row.complainant,
+        receiver=row.receiver,
+        handler=row.handler,
+        method=row.method,
+        result=row.result,
+        satisfaction=row.satisfaction,
+        valid=row.valid_complaint,
+    )
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def report_due_on(year: int, month: int) -> date:
+    """The 30th, or the month's last day when it is shorter (February)."""
+    return date(year, month, min(REPORT_DAY, calendar.monthrange(year, month)[1]))
+
+
+def _counts(values: Iterable[str], zero_filled: Iterable[str]) -> dict[str, int]:
+    tally = Counter(values)
+    out = {str(k): tally.pop(str(k), 0) for k in zero_filled}
+    out.update(sorted(tally.items()))
+    return out
+
+
+def satisfaction_rates(
+    survey: PeriodicSurvey | None, *, target_percent: float | None = None
+) -> tuple[Rate, ...]:
+    """One rate per survey area (R-RV-2, R-RV-3); without a survey every rate is undefined."""
+    rates = []
+    for area in SurveyArea:
+        satisfied, back = 0, 0
+        if survey is not None:
+            tally = area_satisfaction(survey, area)
+            satisfied, back = tally.a + tally.b, tally.returned
+        rates.append(
+            make_rate(
+                f"satisfaction.{area}",
+                AREA_LABELS[area],
+                SATISFACTION_DEF,
+                satisfied,
+                back,
+                target_percent=target_percent,
+            )
+        )
+    return tuple(rates)
+
+
+def build_monthly_report(
+    rows: Iterable[CaseRow],
+    *,
+    year: int,
+    month: int,
+    tz: tzinfo,
+    as_of: datetime,
+    survey: PeriodicSurvey | None = None,
+    satisfaction_target_percent: float | None = None,
+) -> MonthlyReport:
+    """Compute the month's figures as seen at `as_of` (the report is due on the 30th, before month end)."""
+    rows = list(rows)
+    start, month_end = month_bounds(year, month, tz)
+    cutoff = min(month_end, as_of)
+    received = [r for r in rows if _within(r.received_at, start, cutoff)]
+    complaints = [r for r in received if r.kind == CaseKind.COMPLAINT]
+    complaints_due = [r for r in rows if r.kind == CaseKind.COMPLAINT and _within(due_at(r), start, cutoff)]
+    repairs_done = [r for r in rows if r.kind == CaseKind.REPAIR and _within(r.closed_at, start, cutoff)]
+    rates = (
+        make_rate(
+            "complaint_validity",
+            ("有效投诉率", "Complaint validity rate"),
+            VALIDITY_DEF,
+            sum(1 for r in complaints if r.valid_complaint),
+            len(complaints),
+        ),
+        make_rate(
+            "timely_handling",
+            ("投诉处理及时率", "Timely-handling rate"),
+            TIMELY_HANDLING_DEF,
+            sum(1 for r in complaints_due if in_time(r)),
+            len(complaints_due),
+        ),
+        make_rate(
+            "timely_repair",
+            ("维修及时率", "Timely-repair rate"),
+            TIMELY_REPAIR_DEF,
+            sum(1 for r in repairs_done if in_time(r)),
+            len(repairs_done),
+            target_percent=TIMELY_REPAIR_TARGET,
+        ),
+        make_rate(
+            "rework",
+            ("返修率", "Rework rate"),
+            REWORK_DEF,
+            sum(1 for r in repairs_done if r.reworked),
+            len(repairs_done),
+            target_percent=REWORK_TARGET,
+            target_is_ceiling=True,
+        ),
+    )
+    overdue = sorted(
+        (r for r in rows if _is_overdue(r, start, cutoff)),
+        key=lambda r: (due_at(r) or r.received_at, r.case_no),
+    )
+    return MonthlyReport(
+        year=year,
+        month=month,
+        period_start=start,
+        period_end=cutoff,
+        generated_at=as_of,
+        due_on=report_due_on(year, month),
+        counts_by_kind=_counts((r.kind for r in received), CaseKind),
+        counts_by_category=_counts(
+            (r.complaint_category or ComplaintCategory.OTHER for r in complaints), ComplaintCategory
+        ),
+        counts_by_channel=_counts((r.channel for r in received), ()),
+        rates=rates,
+        ballots_issued=survey.issued if survey else 0,
+        ballots_returned=len(survey.ballots) if survey else 0,
+        satisfaction=satisfaction_rates(survey, target_percent=satisfaction_target_percent),
+        complaints=tuple(_complaint_line(r) for r in sorted(complaints, key=lambda r: r.received_at)),
+        overdue=tuple(_overdue_line(r, cutoff) for r in overdue),
+        special_service_revenue_cents=sum(
+            r.revenue_cents for r in rows if _within(r.closed_at, start, cutoff)
+        ),
+    )
+
+
+def rate(report: MonthlyReport, key: str) -> Rate:
+    return next(r for r in (*report.rates, *report.satisfaction) if r.key == key)
+
+
+def quality_poor(report: MonthlyReport) -> bool:
+    """A missed target is poor quality: the manager's weekly check should call for CAPA."""
+    return any(r.met is False for r in report.rates)
+
+
+# --- workflow (R-RV-4, R-RV-5) ---------------------------------------------------------------
+
+
+def _require_status(report: MonthlyReport, status: ReportStatus) -> None:
+    if report.status is not status:
+        raise fail(
+            ReportRefusal.WRONG_STATUS,
+            "月报状态不允许此操作",
+            "Not allowed in the report's status",
+            status=str(report.status),
+            expected=str(status),
+        )
+
+
+def submit_report(report: MonthlyReport, *, by_role: Role, by_id: str, now: datetime) -> MonthlyReport:
+    """The dispatcher hands the summary in; after the 30th it is still accepted but marked late."""
+    if by_role not in FILLERS:
+        raise fail(
+            ReportRefusal.NOT_A_FILLER,
+            "月总结由调度员填写",
+            "The dispatcher fills in the monthly summary",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    _require_status(report, ReportStatus.DRAFT)
+    return msgspec.structs.replace(
+        report,
+        status=ReportStatus.SUBMITTED,
+        submitted_by=by_id,
+        submitted_at=now,
+        submitted_late=now.date() > report.due_on,
+    )
+
+
+def sign_report(
+    report: MonthlyReport, *, by_role: Role, by_id: str, comment: str, now: datetime
+) -> MonthlyReport:
+    """The manager comments on the dispatcher's service quality and signs; a signature alone is not enough."""
+    if by_role is not SIGNER:
+        raise fail(
+            ReportRefusal.NOT_MANAGER,
+            "月总结由管理处负责人评语并签名",
+            "Only the manager comments on and signs the summary",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    _require_status(report, ReportStatus.SUBMITTED)
+    if not comment.strip():
+        raise fail(
+            ReportRefusal.COMMENT_REQUIRED,
+            "须填写评语",
+            "A comment is required",
+            kind="invalid",
+            missing=["comment"],
+        )
+    return msgspec.structs.replace(
+        report, status=ReportStatus.SIGNED, manager_comment=comment.strip(), signed_by=by_id, signed_at=now
+    )
+
+
+def report_overdue(report: MonthlyReport, today: date) -> bool:
+    return report.status is ReportStatus.DRAFT and today > report.due_on
+
+
+def record_weekly_check(
+    *,
+    week_start: date,
+    cases_checked: int,
+    poor_quality: bool,
+    findings: str,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+) -> WeeklyCheck:
+    if by_role is not SIGNER:
+        raise fail(
+            ReportRefusal.NOT_MANAGER,
+            "每周质量检查由管理处负责人进行",
+            "Only the manager does the weekly quality check",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if poor_quality and not findings.strip():
+        raise fail(
+            ReportRefusal.FINDINGS_REQUIRED,
+            "质量不合格须写明问题",
+            "Poor quality needs its findings",
+            kind="invalid",
+            missing=["findings"],
+        )
+    return WeeklyCheck(
+        week_start=week_start,
+        checked_by=by_id,
+        checked_at=now,
+        cases_checked=cases_checked,
+        poor_quality=poor_quality,
+        findings=findings.strip(),
+        capa_required=poor_quality,
+    )
+
+
+def file_capa(check: WeeklyCheck, *, report_no: str) -> WeeklyCheck:
+    if not check.capa_required:
+        raise fail(
+            ReportRefusal.NO_CAPA_NEEDED, "该周检查无需纠正预防措施", "This check needs no CAPA report"
+        )
+    return msgspec.structs.replace(check, capa_report_no=report_no.strip() or None)
+
+
+def open_capas(checks: Iterable[WeeklyCheck]) -> list[WeeklyCheck]:
+    return [c for c in checks if c.capa_required and c.capa_report_no is None]
+
+
+def weeks_unchecked(checks: Iterable[WeeklyCheck], year: int, month: int) -> list[date]:
+    """Mondays of the month with no weekly check on record."""
+    done = {c.week_start for c in checks}
+    days = calendar.monthrange(year, month)[1]
+    mondays = [date(year, month, d) for d in range(1, days + 1) if date(year, month, d).weekday() == 0]
+    return [m for m in mondays if m not in done]

@@ -1,0 +1,724 @@
+"""Paid special services (特约服务): the approved catalogue, bookings from consent to cashier settlement.
+
+Rules: R-SS-1 (the general manager approves items and fees), R-SS-2 (booking, fee told and consent
+before dispatch, prepayment or deposit), R-SS-3 (resident signs, cashier settles, no private
+settlement or tips), R-SS-4 (loss review), R-SS-5 (return visits), R-FU-7 (arrival promises).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import msgspec
+
+from server.domain.errors import DomainError, Refusal, fail, refuse
+from server.domain.roles import EXECUTORS, Role
+from server.domain.surveys import CallBackSubject, CallBackTask, open_call_back
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+# R-FU-7: the resident is promised 25 min for paid home repairs and cleaning, 15 for laundry
+# pick-up, 10 for games. Items carry their own promise; these are the seed's figures.
+PROMISE_HOME_SERVICE_MINUTES = 25
+PROMISE_LAUNDRY_MINUTES = 15
+PROMISE_GAMES_MINUTES = 10
+TEAM_ARRIVAL_MINUTES = 20  # the team itself aims for 20, leaving 5 to warn the resident
+DELAY_NOTICE_MINUTES = 20  # if the promise cannot be kept, the resident hears why within 20
+
+PROPOSERS = frozenset({Role.MANAGER})
+APPROVER = Role.GENERAL_MANAGER
+BOOKERS = frozenset({Role.FRONT_DESK, Role.DISPATCHER, Role.CONTROL_ROOM, Role.MANAGER})
+SETTLER = Role.CASHIER
+
+
+class SpecialServiceRefusal(StrEnum):
+    NOT_MANAGER = "special_service.not_manager"
+    NOT_GENERAL_MANAGER = "special_service.not_general_manager"
+    NOTHING_TO_APPROVE = "special_service.nothing_to_approve"
+    INVALID_FEE = "special_service.invalid_fee"
+    INVALID_ITEM = "special_service.invalid_item"
+    ITEM_NOT_APPROVED = "special_service.item_not_approved"
+    ITEM_WITHDRAWN = "special_service.item_withdrawn"
+    NOT_A_BOOKER = "special_service.not_a_booker"
+    MISSING_CONTACT = "special_service.missing_contact"
+    AGREEMENT_NOT_ACTIVE = "special_service.agreement_not_active"
+    FEE_NOT_AS_QUOTED = "special_service.fee_not_as_quoted"
+    NO_CONSENT = "special_service.no_consent"
+    ADVANCE_NOT_REQUIRED = "special_service.advance_not_required"
+    ADVANCE_MISSING = "special_service.advance_missing"
+    WRONG_STATE = "special_service.wrong_state"
+    SIGNATURE_MISSING = "special_service.signature_missing"
+    INVALID_QUANTITY = "special_service.invalid_quantity"
+    FIELD_STAFF_CANNOT_SETTLE = "special_service.field_staff_cannot_settle"
+    NOT_CASHIER = "special_service.not_cashier"
+    RECEIPT_MISSING = "special_service.receipt_missing"
+    AMOUNT_NOT_AS_SLIP = "special_service.amount_not_as_slip"
+    NOT_LOSS_MAKING = "special_service.not_loss_making"
+    PRICE_NOT_RAISED = "special_service.price_not_raised"
+
+
+class ServiceUnit(StrEnum):
+    PER_VISIT = "per_visit"  # 次
+    PER_HOUR = "per_hour"  # 小时
+    PER_PIECE = "per_piece"  # 件
+
+
+UNIT_LABELS_ZH: dict[ServiceUnit, str] = {
+    ServiceUnit.PER_VISIT: "次",
+    ServiceUnit.PER_HOUR: "小时",
+    ServiceUnit.PER_PIECE: "件",
+}
+
+
+class Advance(StrEnum):
+    """What the resident pays before the service (R-SS-2)."""
+
+    NONE = "none"
+    PREPAYMENT = "prepayment"  # counted towards the fee
+    DEPOSIT = "deposit"  # returned at settlement
+
+
+class ItemStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    WITHDRAWN = "withdrawn"
+
+
+class PriceEntry(msgspec.Struct, frozen=True, kw_only=True):
+    fee_cents: int
+    approved_by: str
+    approved_at: datetime
+
+
+class ServiceItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A catalogue entry. `fee_cents` is what is charged; only the GM's approval changes it."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    fee_cents: int
+    unit: ServiceUnit
+    promise_minutes: int
+    advance: Advance = Advance.NONE
+    advance_cents: int = 0
+    status: ItemStatus = ItemStatus.PROPOSED
+    proposed_by: str
+    proposed_at: datetime
+    pending_fee_cents: int | None = None  # a new price the manager proposed, awaiting the GM
+    price_history: tuple[PriceEntry, ...] = ()
+    announced_at: datetime | None = None
+
+
+class BookingMode(StrEnum):
+    ONCE = "once"  # a single request, usually by phone
+    AGREEMENT = "agreement"  # under a long-term service agreement
+
+
+class BookingState(StrEnum):
+    BOOKED = "booked"
+    DISPATCHED = "dispatched"
+    COMPLETED = "completed"
+    SETTLED = "settled"
+
+
+class Agreement(msgspec.Struct, frozen=True, kw_only=True):
+    """A long-term service agreement: the resident consented to the fee once, when signing it."""
+
+    id: str
+    item_code: str
+    resident_name: str
+    unit: str
+    phone: str
+    fee_cents: int
+    signed_at: datetime
+    valid_until: datetime
+
+
+class Booking(msgspec.Struct, frozen=True, kw_only=True):
+    """One booked service. There is deliberately no field for a tip or for money taken on site:
+    the only money that enters is the advance and the settlement, both through the cashier (R-SS-3)."""
+
+    id: str
+    item_code: str
+    mode: BookingMode
+    agreement_id: str | None = None
+    resident_name: str
+    unit: str
+    phone: str
+    booked_at: datetime
+    booked_by: str
+    unit_fee_cents: int  # the fee quoted at booking, per item unit
+    promise_minutes: int
+    state: BookingState = BookingState.BOOKED
+    consent_at: datetime | None = None
+    advance: Advance = Advance.NONE
+    advance_required_cents: int = 0
+    advance_paid_cents: int = 0
+    advance_receipt_no: str | None = None
+    dispatched_at: datetime | None = None
+    dispatched_to: tuple[str, ...] = ()
+    arrive_by: datetime | None = None
+    completed_at: datetime | None = None
+    quantity: int = 0
+    slip_fee_cents: int | None = None  # printed on the slip the resident signs
+    signature_sha256: str | None = None
+    signer_name: str | None = None
+    settled_at: datetime | None = None
+    settled_by: str | None = None
+    receipt_no: str | None = None
+    settled_cents: int | None = None  # collected at settlement; negative means money handed back
+
+
+class LossReview(msgspec.Struct, frozen=True, kw_only=True):
+    item_code: str
+    period_start: datetime
+    period_end: datetime
+    settled_count: int
+    revenue_cents: int
+    cost_cents: int
+    margin_cents: int
+    loss_making: bool
+
+
+class LossDecisionKind(StrEnum):
+    PROMOTE = "promote"  # attract more users
+    RAISE_PRICE = "raise_price"  # becomes a price proposal for the GM
+    STOP = "stop"  # withdraw the item
+
+
+class LossDecision(msgspec.Struct, frozen=True, kw_only=True):
+    review: LossReview
+    decision: LossDecisionKind
+    decided_by: str
+    decided_at: datetime
+    note: str = ""
+    proposed_fee_cents: int | None = None
+
+
+# --- catalogue (R-SS-1) ----------------------------------------------------------------------
+
+
+def _require_manager(by_role: Role) -> None:
+    if by_role not in PROPOSERS:
+        raise fail(
+            SpecialServiceRefusal.NOT_MANAGER,
+            "服务项目及收费由管理处经理提出",
+            "Only the manager proposes items and fees",
+            kind="forbidden",
+            role=str(by_role),
+        )
+
+
+def _require_valid_fee(fee_cents: int) -> None:
+    if fee_cents <= 0:
+        raise fail(
+            SpecialServiceRefusal.INVALID_FEE,
+            "收费标准须为正数",
+            "The fee must be positive",
+            kind="invalid",
+            fee_cents=fee_cents,
+        )
+
+
+def propose_item(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    fee_cents: int,
+    unit: ServiceUnit,
+    promise_minutes: int,
+    advance: Advance = Advance.NONE,
+    advance_cents: int = 0,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+) -> ServiceItem:
+    _require_manager(by_role)
+    _require_valid_fee(fee_cents)
+    if promise_minutes <= 0 or (advance is Advance.NONE) != (advance_cents == 0) or advance_cents < 0:
+        raise fail(
+            SpecialServiceRefusal.INVALID_ITEM,
+            "时限或预付金额不正确",
+            "The time promise or the advance amount is wrong",
+            kind="invalid",
+            promise_minutes=promise_minutes,
+            advance=str(advance),
+            advance_cents=advance_cents,
+        )
+    return ServiceItem(
+        code=code,
+        name_zh=name_zh,
+        name_en=name_en,
+        fee_cents=fee_cents,
+        unit=unit,
+        promise_minutes=promise_minutes,
+        advance=advance,
+        advance_cents=advance_cents,
+        proposed_by=by_id,
+        proposed_at=now,
+    )
+
+
+def propose_price(item: ServiceItem, *, fee_cents: int, by_role: Role) -> ServiceItem:
+    """A new price waits beside the current one; bookings keep the old fee until the GM approves."""
+    _require_manager(by_role)
+    _require_valid_fee(fee_cents)
+    if item.status is not ItemStatus.APPROVED:
+        raise fail(
+            SpecialServiceRefusal.ITEM_NOT_APPROVED,
+            "项目尚未批准",
+            "The item is not approved",
+            status=str(item.status),
+        )
+    return msgspec.structs.replace(item, pending_fee_cents=fee_cents)
+
+
+def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> ServiceItem:
+    """The general manager approves a proposed item or a pending price (R-SS-1)."""
+    if by_role is not APPROVER:
+        raise fail(
+            SpecialServiceRefusal.NOT_GENERAL_MANAGER,
+            "服务项目及收费须总经理审批",
+            "Only the general manager approves items and fees",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if item.status is ItemStatus.PROPOSED:
+        fee = item.fee_cents
+    elif item.status is ItemStatus.APPROVED and item.pending_fee_cents is not None:
+        fee = item.pending_fee_cents
+    else:
+        raise fail(
+            SpecialServiceRefusal.NOTHING_TO_APPROVE,
+            "没有待审批的项目或价格",
+            "There is no item or price awaiting approval",
+            status=str(item.status),
+        )
+    entry = PriceEntry(fee_cents=fee, approved_by=by_id, approved_at=now)
+    return msgspec.structs.replace(
+        item,
+        status=ItemStatus.APPROVED,
+        fee_cents=fee,
+        pending_fee_cents=None,
+        price_history=(*item.price_history, entry),
+    )
+
+
+def announce(item: ServiceItem, *, now: datetime) -> ServiceItem:
+    """Residents are told only about approved items and fees."""
+    _require_bookable(item)
+    return msgspec.structs.replace(item, announced_at=now)
+
+
+def withdraw(item: ServiceItem, *, by_role: Role) -> ServiceItem:
+    if by_role not in PROPOSERS | {APPROVER}:
+        raise fail(
+            SpecialServiceRefusal.NOT_MANAGER,
+            "只有经理或总经理可停止服务项目",
+            "Only the manager or the general manager stops an item",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    return msgspec.structs.replace(item, status=ItemStatus.WITHDRAWN, pending_fee_cents=None)
+
+
+def _require_bookable(item: ServiceItem) -> None:
+    if item.status is ItemStatus.WITHDRAWN:
+        raise fail(
+            SpecialServiceRefusal.ITEM_WITHDRAWN,
+            "该服务已停止",
+            "The service was stopped",
+            item_code=item.code,
+        )
+    if item.status is not ItemStatus.APPROVED:
+        raise fail(
+            SpecialServiceRefusal.ITEM_NOT_APPROVED,
+            "项目未经总经理批准,不能提供",
+            "The item is not approved by the general manager",
+            item_code=item.code,
+        )
+
+
+# --- bookings (R-SS-2) -----------------------------------------------------------------------
+
+
+def book(
+    item: ServiceItem,
+    *,
+    id: str,
+    resident_name: str,
+    unit: str,
+    phone: str,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+) -> Booking:
+    """A one-off booking. The fee is quoted from the catalogue; consent comes separately."""
+    _require_bookable(item)
+    _require_booker(by_role)
+    _require_contact(resident_name, unit, phone)
+    return Booking(
+        id=id,
+        item_code=item.code,
+        mode=BookingMode.ONCE,
+        resident_name=resident_name.strip(),
+        unit=unit.strip(),
+        phone=phone.strip(),
+        booked_at=now,
+        booked_by=by_id,
+        unit_fee_cents=item.fee_cents,
+        promise_minutes=item.promise_minutes,
+        advance=item.advance,
+        advance_required_cents=item.advance_cents,
+    )
+
+
+def book_under_agreement(
+    item: ServiceItem, agreement: Agreement, *, id: str, by_role: Role, by_id: str, now: datetime
+) -> Booking:
+    """A booking under a long-term agreement: its fee and consent are the agreement's."""
+    _require_bookable(item)
+    _require_booker(by_role)
+    if agreement.item_code != item.code or not (agreement.signed_at <= now < agreement.valid_until):
+        raise fail(
+            SpecialServiceRefusal.AGREEMENT_NOT_ACTIVE,
+            "长期服务协议不适用或已过期",
+            "The long-term agreement does not cover this service now",
+            agreement_id=agreement.id,
+        )
+    return Booking(
+        id=id,
+        item_code=item.code,
+        mode=BookingMode.AGREEMENT,
+        agreement_id=agreement.id,
+        resident_name=agreement.resident_name,
+        unit=agreement.unit,
+        phone=agreement.phone,
+        booked_at=now,
+        booked_by=by_id,
+        unit_fee_cents=agreement.fee_cents,
+        promise_minutes=item.promise_minutes,
+        consent_at=agreement.signed_at,
+        advance=item.advance,
+        advance_required_cents=item.advance_cents,
+    )
+
+
+def _require_booker(by_role: Role) -> None:
+    if by_role not in BOOKERS:
+        raise fail(
+            SpecialServiceRefusal.NOT_A_BOOKER,
+            "特约服务由服务中心受理",
+            "Special services are booked at the service desk",
+            kind="forbidden",
+            role=str(by_role),
+        )
+
+
+def _require_contact(resident_name: str, unit: str, phone: str) -> None:
+    missing = [
+        name
+        for name, value in (("resident_name", resident_name), ("unit", unit), ("phone", phone))
+        if not value.strip()
+    ]
+    if missing:
+        raise fail(
+            SpecialServiceRefusal.MISSING_CONTACT,
+            "须登记姓名、单元和电话",
+            "Name, unit and phone must be recorded",
+            kind="invalid",
+            missing=missing,
+        )
+
+
+def record_consent(booking: Booking, *, shown_fee_cents: int, now: datetime) -> Booking:
+    """The resident agreed to the fee they were told; it must be the fee quoted on the booking."""
+    _require_state(booking, BookingState.BOOKED)
+    if shown_fee_cents != booking.unit_fee_cents:
+        raise fail(
+            SpecialServiceRefusal.FEE_NOT_AS_QUOTED,
+            "告知的收费与标准不符",
+            "The fee told differs from the approved fee",
+            kind="invalid",
+            shown_fee_cents=shown_fee_cents,
+            fee_cents=booking.unit_fee_cents,
+        )
+    return msgspec.structs.replace(booking, consent_at=now)
+
+
+def record_advance(booking: Booking, *, amount_cents: int, receipt_no: str, by_role: Role) -> Booking:
+    """The prepayment or deposit is paid at the cashier, with a receipt, before the service."""
+    _require_cashier(by_role, receipt_no)
+    if booking.advance is Advance.NONE:
+        raise fail(SpecialServiceRefusal.ADVANCE_NOT_REQUIRED, "该服务无需预付", "No advance is required")
+    _require_state(booking, BookingState.BOOKED)
+    if amount_cents != booking.advance_required_cents:
+        raise fail(
+            SpecialServiceRefusal.AMOUNT_NOT_AS_SLIP,
+            "预付金额与规定不符",
+            "The advance differs from the required amount",
+            kind="invalid",
+            amount_cents=amount_cents,
+            required_cents=booking.advance_required_cents,
+        )
+    return msgspec.structs.replace(
+        booking, advance_paid_cents=amount_cents, advance_receipt_no=receipt_no.strip()
+    )
+
+
+def dispatch_refusal(booking: Booking) -> Refusal | None:
+    """Why the booking may not be dispatched yet, or None."""
+    if booking.state is not BookingState.BOOKED:
+        return refuse(
+            SpecialServiceRefusal.WRONG_STATE,
+            "状态不允许派工",
+            "The booking cannot be dispatched now",
+            state=str(booking.state),
+        )
+    if booking.consent_at is None:
+        return refuse(
+            SpecialServiceRefusal.NO_CONSENT,
+            "住户尚未认可收费,不能派工",
+            "The resident has not agreed to the fee",
+            missing=["consent"],
+        )
+    if booking.advance_paid_cents < booking.advance_required_cents:
+        return refuse(
+            SpecialServiceRefusal.ADVANCE_MISSING,
+            "须先预交费用或押金",
+            "The prepayment or deposit has not been paid",
+            missing=["advance"],
+            required_cents=booking.advance_required_cents,
+        )
+    return None
+
+
+def dispatch(booking: Booking, *, to: Iterable[str], now: datetime) -> Booking:
+    """Send the job out; the promise to the resident runs from now (R-FU-7)."""
+    if refusal := dispatch_refusal(booking):
+        raise DomainError(refusal)
+    return msgspec.structs.replace(
+        booking,
+        state=BookingState.DISPATCHED,
+        dispatched_at=now,
+        dispatched_to=tuple(to),
+        arrive_by=now + timedelta(minutes=booking.promise_minutes),
+    )
+
+
+def delay_notice_due(booking: Booking) -> datetime | None:
+    """When the resident must hear why the promise will slip, if it will (R-FU-7)."""
+    if booking.dispatched_at is None:
+        return None
+    return booking.dispatched_at + timedelta(minutes=DELAY_NOTICE_MINUTES)
+
+
+def slip_fee(booking: Booking, quantity: int) -> int:
+    return booking.unit_fee_cents * quantity
+
+
+def complete(
+    booking: Booking, *, quantity: int, signature_sha256: str, signer_name: str, now: datetime
+) -> Booking:
+    """The resident signs the slip, which carries the fee; no signature, no completion (R-SS-3)."""
+    _require_state(booking, BookingState.DISPATCHED)
+    if quantity <= 0:
+        raise fail(
+            SpecialServiceRefusal.INVALID_QUANTITY,
+            "数量须为正数",
+            "The quantity must be positive",
+            kind="invalid",
+            quantity=quantity,
+        )
+    if not SHA256_HEX.match(signature_sha256 or "") or not signer_name.strip():
+        raise fail(
+            SpecialServiceRefusal.SIGNATURE_MISSING,
+            "须住户在服务单上签字确认",
+            "The resident must sign the slip",
+            kind="invalid",
+            missing=["signature"],
+        )
+    return msgspec.structs.replace(
+        booking,
+        state=BookingState.COMPLETED,
+        completed_at=now,
+        quantity=quantity,
+        slip_fee_cents=slip_fee(booking, quantity),
+        signature_sha256=signature_sha256,
+        signer_name=signer_name.strip(),
+    )
+
+
+def balance_due(booking: Booking) -> int:
+    """What the cashier collects at settlement: the signed slip's fee less the advance paid."""
+    # A deposit is set off against the fee like a prepayment; a negative balance is handed back.
+    return (booking.slip_fee_cents or 0) - booking.advance_paid_cents
+
+
+def _require_cashier(by_role: Role, receipt_no: str) -> None:
+    if by_role in EXECUTORS:
+        raise fail(
+            SpecialServiceRefusal.FIELD_STAFF_CANNOT_SETTLE,
+            "服务人员不得与住户私下结算",
+            "Field staff never settle with residents",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if by_role is not SETTLER:
+        raise fail(
+            SpecialServiceRefusal.NOT_CASHIER,
+            "费用由收银员收取",
+            "Only the cashier collects fees",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if not receipt_no.strip():
+        raise fail(
+            SpecialServiceRefusal.RECEIPT_MISSING,
+            "须开具收据",
+            "A receipt number is required",
+            kind="invalid",
+            missing=["receipt_no"],
+        )
+
+
+def settle(
+    booking: Booking, *, amount_cents: int, receipt_no: str, by_role: Role, by_id: str, now: datetime
+) -> Booking:
+    """Only the cashier settles, for exactly the signed slip's balance: nothing more can be taken."""
+    _require_cashier(by_role, receipt_no)
+    _require_state(booking, BookingState.COMPLETED)
+    due = balance_due(booking)
+    if amount_cents != due:
+        raise fail(
+            SpecialServiceRefusal.AMOUNT_NOT_AS_SLIP,
+            "收款金额与服务单不符",
+            "The amount differs from the signed slip",
+            kind="invalid",
+            amount_cents=amount_cents,
+            due_cents=due,
+        )
+    return msgspec.structs.replace(
+        booking,
+        state=BookingState.SETTLED,
+        settled_at=now,
+        settled_by=by_id,
+        receipt_no=receipt_no.strip(),
+        settled_cents=amount_cents,
+    )
+
+
+def _require_state(booking: Booking, state: BookingState) -> None:
+    if booking.state is not state:
+        raise fail(
+            SpecialServiceRefusal.WRONG_STATE,
+            "当前状态不允许此操作",
+            "Not allowed in the booking's current state",
+            state=str(booking.state),
+            expected=str(state),
+        )
+
+
+# --- loss review (R-SS-4) --------------------------------------------------------------------
+
+
+def revenue(
+    bookings: Iterable[Booking], *, item_code: str | None, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(settled count, revenue) of settlements in [start, end); revenue is the slip fees."""
+    count = total = 0
+    for b in bookings:
+        if b.settled_at is None or not (start <= b.settled_at < end):
+            continue
+        if item_code is not None and b.item_code != item_code:
+            continue
+        count += 1
+        total += b.slip_fee_cents or 0
+    return count, total
+
+
+def review_loss(
+    item_code: str, bookings: Iterable[Booking], *, cost_cents: int, start: datetime, end: datetime
+) -> LossReview:
+    count, earned = revenue(bookings, item_code=item_code, start=start, end=end)
+    margin = earned - cost_cents
+    return LossReview(
+        item_code=item_code,
+        period_start=start,
+        period_end=end,
+        settled_count=count,
+        revenue_cents=earned,
+        cost_cents=cost_cents,
+        margin_cents=margin,
+        loss_making=margin < 0,
+    )
+
+
+def decide_on_loss(
+    item: ServiceItem,
+    review: LossReview,
+    *,
+    decision: LossDecisionKind,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+    new_fee_cents: int | None = None,
+    note: str = "",
+) -> tuple[LossDecision, ServiceItem]:
+    """The manager decides; a price rise is only a proposal until the GM approves it."""
+    _require_manager(by_role)
+    if not review.loss_making:
+        raise fail(
+            SpecialServiceRefusal.NOT_LOSS_MAKING,
+            "该服务未亏损",
+            "The service is not losing money",
+            margin_cents=review.margin_cents,
+        )
+    updated = item
+    if decision is LossDecisionKind.RAISE_PRICE:
+        if new_fee_cents is None or new_fee_cents <= item.fee_cents:
+            raise fail(
+                SpecialServiceRefusal.PRICE_NOT_RAISED,
+                "新价格须高于现价",
+                "The new fee must be above the current one",
+                kind="invalid",
+                fee_cents=item.fee_cents,
+                new_fee_cents=new_fee_cents,
+            )
+        updated = propose_price(item, fee_cents=new_fee_cents, by_role=by_role)
+    elif decision is LossDecisionKind.STOP:
+        updated = withdraw(item, by_role=by_role)
+    record = LossDecision(
+        review=review,
+        decision=decision,
+        decided_by=by_id,
+        decided_at=now,
+        note=note,
+        proposed_fee_cents=updated.pending_fee_cents,
+    )
+    return record, updated
+
+
+# --- return visit (R-SS-5) -------------------------------------------------------------------
+
+
+def return_visit_for(booking: Booking, *, task_id: str) -> CallBackTask:
+    """Every completed service gets a call-back; its grades go to the staff who did it."""
+    if booking.completed_at is None:
+        raise fail(
+            SpecialServiceRefusal.WRONG_STATE,
+            "服务尚未完成",
+            "The service is not completed",
+            state=str(booking.state),
+        )
+    return open_call_back(
+        id=task_id,
+        subject=CallBackSubject.SPECIAL_SERVICE,
+        subject_id=booking.id,
+        completed_at=booking.completed_at,
+        staff_ids=booking.dispatched_to,
+    )

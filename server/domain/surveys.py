@@ -1,0 +1,324 @@
+"""Return visits and satisfaction surveys: call-backs after a job, periodic ballots, satisfaction rates.
+
+Rules: R-RV-1 (who visits), R-RV-2 (survey areas), R-RV-3 (grades and rates), R-FU-6 (slip back
+within 24 h, call-back within 72 h after that), R-SS-5 (results feed staff reviews).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import msgspec
+
+from server.domain.errors import DomainError, Refusal, fail, refuse
+from server.domain.roles import DESK, Role
+
+SLIP_RETURN_LIMIT = timedelta(hours=24)  # R-FU-6: the work order is back at the desk within 24 h
+CALL_BACK_LIMIT = timedelta(hours=72)  # R-FU-6: the call-back happens within 72 h of that
+
+# Executors would be grading their own work and residents are the ones asked, so neither may
+# record a call-back; the team lead samples his own services (R-RV-1).
+CALL_BACK_ROLES = DESK | {Role.TEAM_LEAD}
+SURVEY_ROLES = frozenset({Role.MANAGER})  # the manager runs the periodic full survey (R-RV-1)
+
+
+class SurveyRefusal(StrEnum):
+    NOT_ALLOWED_TO_CALL_BACK = "survey.not_allowed_to_call_back"
+    NOT_ALLOWED_TO_SURVEY = "survey.not_allowed_to_survey"
+    ALREADY_CALLED_BACK = "survey.already_called_back"
+    NO_GRADES = "survey.no_grades"
+    SLIP_ALREADY_RETURNED = "survey.slip_already_returned"
+    BEFORE_COMPLETION = "survey.before_completion"
+    BALLOTS_EXCEED_ISSUED = "survey.ballots_exceed_issued"
+    INVALID_ISSUED = "survey.invalid_issued"
+    EMPTY_BALLOT = "survey.empty_ballot"
+
+
+class SurveyArea(StrEnum):
+    """The fourteen areas a survey asks about (R-RV-2), in the seed's order."""
+
+    COMPLAINT_HANDLING = "complaint_handling"
+    EQUIPMENT = "equipment"
+    BUILDING_REPAIR = "building_repair"
+    SECURITY = "security"
+    FIRE_SAFETY = "fire_safety"
+    CLEANING = "cleaning"
+    GREENING = "greening"
+    PARKING = "parking"
+    CLUBHOUSE = "clubhouse"
+    STAFF_EFFICIENCY = "staff_efficiency"
+    STAFF_ATTITUDE = "staff_attitude"
+    MANAGER_COURTESY = "manager_courtesy"
+    OVERALL = "overall"
+    OTHER = "other"
+
+
+AREA_LABELS: dict[SurveyArea, tuple[str, str]] = {
+    SurveyArea.COMPLAINT_HANDLING: ("服务与投诉处理", "Service and complaint handling"),
+    SurveyArea.EQUIPMENT: ("设备管理", "Equipment"),
+    SurveyArea.BUILDING_REPAIR: ("房屋维修保养", "Building repair and upkeep"),
+    SurveyArea.SECURITY: ("安全保卫", "Security"),
+    SurveyArea.FIRE_SAFETY: ("消防防灾", "Fire safety and disaster prevention"),
+    SurveyArea.CLEANING: ("清洁卫生", "Cleaning"),
+    SurveyArea.GREENING: ("绿化与环境", "Greening and environment"),
+    SurveyArea.PARKING: ("停车场管理", "Parking"),
+    SurveyArea.CLUBHOUSE: ("会所及娱乐设施", "Clubhouse and amenities"),
+    SurveyArea.STAFF_EFFICIENCY: ("员工工作效率", "Staff efficiency"),
+    SurveyArea.STAFF_ATTITUDE: ("员工服务态度", "Staff attitude"),
+    SurveyArea.MANAGER_COURTESY: ("管理人员文明程度与应变能力", "Managers' courtesy and adaptability"),
+    SurveyArea.OVERALL: ("综合评议", "Overall"),
+    SurveyArea.OTHER: ("其他", "Other"),
+}
+
+
+class Grade(StrEnum):
+    A = "A"  # satisfied
+    B = "B"  # fairly satisfied
+    C = "C"  # unsatisfied
+
+
+SATISFIED = frozenset({Grade.A, Grade.B})  # R-RV-3 counts A and B as satisfied
+
+
+class CallBackSubject(StrEnum):
+    COMPLAINT = "complaint"
+    REPAIR = "repair"
+    SPECIAL_SERVICE = "special_service"
+
+
+class CallBackTask(msgspec.Struct, frozen=True, kw_only=True):
+    """A return visit owed after a job is done (R-FU-6, R-SS-5)."""
+
+    id: str
+    subject: CallBackSubject
+    subject_id: str
+    staff_ids: tuple[str, ...] = ()  # who did the work: the grades feed their reviews (R-SS-5)
+    completed_at: datetime
+    slip_due_at: datetime
+    slip_returned_at: datetime | None = None
+    due_at: datetime
+    called_back_at: datetime | None = None
+    called_back_by: str | None = None
+    grades: dict[SurveyArea, Grade] = {}
+    comment: str = ""
+    # Any C sends the case back for review and counts it as rework.
+    reopen_for_review: bool = False
+
+
+class Ballot(msgspec.Struct, frozen=True, kw_only=True):
+    grades: dict[SurveyArea, Grade]
+    comment: str = ""
+
+
+class PeriodicSurvey(msgspec.Struct, frozen=True, kw_only=True):
+    """A full survey run by the manager: ballots issued and the ones returned (R-RV-1, R-RV-3)."""
+
+    id: str
+    title: str
+    opened_at: datetime
+    opened_by: str
+    issued: int
+    ballots: tuple[Ballot, ...] = ()
+
+
+class AreaSatisfaction(msgspec.Struct, frozen=True, kw_only=True):
+    """One area's tally; `value` is a percentage, None when no ballot came back (shown as "—")."""
+
+    area: SurveyArea
+    a: int
+    b: int
+    c: int
+    returned: int
+    value: float | None
+
+
+class StaffGrades(msgspec.Struct, frozen=True, kw_only=True):
+    staff_id: str
+    a: int = 0
+    b: int = 0
+    c: int = 0
+
+
+def percent_of(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator × 100, rounded to 2 places; None when the denominator is 0.
+
+    An empty denominator is "undefined", never 0 % or 100 %: a month with no returned ballot must
+    not look like a perfect or a failed month.
+    """
+    if denominator <= 0:
+        return None
+    return round(numerator * 100 / denominator, 2)
+
+
+# --- call-backs (R-FU-6, R-RV-1) -------------------------------------------------------------
+
+
+def open_call_back(
+    *,
+    id: str,
+    subject: CallBackSubject,
+    subject_id: str,
+    completed_at: datetime,
+    staff_ids: Iterable[str] = (),
+) -> CallBackTask:
+    """Create the call-back the moment a job completes; until the slip is back, the latest date stands."""
+    slip_due = completed_at + SLIP_RETURN_LIMIT
+    return CallBackTask(
+        id=id,
+        subject=subject,
+        subject_id=subject_id,
+        staff_ids=tuple(staff_ids),
+        completed_at=completed_at,
+        slip_due_at=slip_due,
+        due_at=slip_due + CALL_BACK_LIMIT,
+    )
+
+
+def record_slip_returned(task: CallBackTask, *, at: datetime) -> CallBackTask:
+    """The slip reached the desk: the 72 h run from then, but a late slip cannot buy extra time."""
+    if task.slip_returned_at is not None:
+        raise fail(SurveyRefusal.SLIP_ALREADY_RETURNED, "服务单已交回", "The slip was already returned")
+    if at < task.completed_at:
+        raise fail(
+            SurveyRefusal.BEFORE_COMPLETION,
+            "交回时间早于完工时间",
+            "Slip returned before completion",
+            kind="invalid",
+        )
+    counted_from = min(at, task.slip_due_at)
+    return msgspec.structs.replace(task, slip_returned_at=at, due_at=counted_from + CALL_BACK_LIMIT)
+
+
+def slip_late(task: CallBackTask, now: datetime) -> bool:
+    returned = task.slip_returned_at
+    return (returned or now) > task.slip_due_at
+
+
+def call_back_overdue(task: CallBackTask, now: datetime) -> bool:
+    return task.called_back_at is None and now > task.due_at
+
+
+def call_back_refusal(
+    task: CallBackTask, *, by_role: Role, grades: Mapping[SurveyArea, Grade]
+) -> Refusal | None:
+    if by_role not in CALL_BACK_ROLES:
+        return refuse(
+            SurveyRefusal.NOT_ALLOWED_TO_CALL_BACK,
+            "该岗位不能做回访记录",
+            "This role may not record a call-back",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if task.called_back_at is not None:
+        return refuse(SurveyRefusal.ALREADY_CALLED_BACK, "已回访", "Already called back")
+    if not grades:
+        return refuse(
+            SurveyRefusal.NO_GRADES, "回访须记录评价", "A call-back needs at least one grade", kind="invalid"
+        )
+    return None
+
+
+def record_call_back(
+    task: CallBackTask,
+    *,
+    by_role: Role,
+    by_id: str,
+    grades: Mapping[SurveyArea, Grade],
+    comment: str,
+    now: datetime,
+) -> CallBackTask:
+    """Record the resident's grades; one C reopens the case for review (counted as rework)."""
+    if refusal := call_back_refusal(task, by_role=by_role, grades=grades):
+        raise DomainError(refusal)
+    graded = {SurveyArea(k): Grade(v) for k, v in grades.items()}
+    return msgspec.structs.replace(
+        task,
+        called_back_at=now,
+        called_back_by=by_id,
+        grades=graded,
+        comment=comment,
+        reopen_for_review=Grade.C in graded.values(),
+    )
+
+
+def counts_as_rework(task: CallBackTask) -> bool:
+    return task.reopen_for_review
+
+
+def grades_by_staff(tasks: Iterable[CallBackTask]) -> dict[str, StaffGrades]:
+    """Tally call-back grades per staff member for performance reviews (R-SS-5)."""
+    tally: dict[str, dict[Grade, int]] = {}
+    for task in tasks:
+        for staff_id in task.staff_ids:
+            row = tally.setdefault(staff_id, {g: 0 for g in Grade})
+            for grade in task.grades.values():
+                row[grade] += 1
+    return {
+        sid: StaffGrades(staff_id=sid, a=row[Grade.A], b=row[Grade.B], c=row[Grade.C])
+        for sid, row in sorted(tally.items())
+    }
+
+
+# --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------
+
+
+def open_survey(
+    *, id: str, title: str, issued: int, by_role: Role, by_id: str, now: datetime
+) -> PeriodicSurvey:
+    if by_role not in SURVEY_ROLES:
+        raise fail(
+            SurveyRefusal.NOT_ALLOWED_TO_SURVEY,
+            "定期综合回访由管理处负责人组织",
+            "Only the manager runs a periodic survey",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if issued < 0:
+        raise fail(
+            SurveyRefusal.INVALID_ISSUED,
+            "发出票数不能为负",
+            "Ballots issued cannot be negative",
+            kind="invalid",
+            issued=issued,
+        )
+    return PeriodicSurvey(id=id, title=title, opened_at=now, opened_by=by_id, issued=issued)
+
+
+def record_ballot(survey: PeriodicSurvey, ballot: Ballot) -> PeriodicSurvey:
+    if not ballot.grades:
+        raise fail(SurveyRefusal.EMPTY_BALLOT, "空白选票", "The ballot has no grade", kind="invalid")
+    # More ballots back than sent out means a miscount; the rate would silently be wrong.
+    if len(survey.ballots) >= survey.issued:
+        raise fail(
+            SurveyRefusal.BALLOTS_EXCEED_ISSUED,
+            "回收票数超过发出票数",
+            "More ballots returned than issued",
+            issued=survey.issued,
+        )
+    return msgspec.structs.replace(survey, ballots=(*survey.ballots, ballot))
+
+
+def returned(survey: PeriodicSurvey) -> int:
+    return len(survey.ballots)
+
+
+def area_satisfaction(survey: PeriodicSurvey, area: SurveyArea) -> AreaSatisfaction:
+    """(A + B on the area) / ballots returned × 100 % (R-RV-3).
+
+    The denominator is every returned ballot, so a ballot that skipped the area lowers the rate:
+    the seed divides by ballots returned, not by answers to the item.
+    """
+    grades = [b.grades[area] for b in survey.ballots if area in b.grades]
+    a, b, c = (grades.count(g) for g in (Grade.A, Grade.B, Grade.C))
+    back = returned(survey)
+    return AreaSatisfaction(area=area, a=a, b=b, c=c, returned=back, value=percent_of(a + b, back))
+
+
+def satisfaction_by_area(survey: PeriodicSurvey) -> tuple[AreaSatisfaction, ...]:
+    return tuple(area_satisfaction(survey, area) for area in SurveyArea)
+
+
+def overall_satisfaction(survey: PeriodicSurvey) -> AreaSatisfaction:
+    return area_satisfaction(survey, SurveyArea.OVERALL)

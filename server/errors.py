@@ -1,0 +1,109 @@
+"""The one place where errors become HTTP responses: {code, message, message_en, details}."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import OperationalError
+
+from server.domain.errors import DomainError
+
+log = logging.getLogger("estatedesk")
+
+STATUS_BY_KIND = {
+    "invalid": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "too_large": 413,
+    "unprocessable": 422,
+    "throttled": 429,
+    "unavailable": 503,
+}
+
+
+def error_body(code: str, zh: str, en: str, details: dict | None = None) -> dict:
+    return {"code": code, "message": zh, "message_en": en, "details": details or {}}
+
+
+def _json(status: int, body: dict, headers: dict | None = None) -> Response:
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def domain_error_handler(_: Request, exc: DomainError) -> Response:
+    r = exc.refusal
+    headers = {"Retry-After": str(r.details.get("retry_after", 5))} if r.kind in ("unavailable", "throttled") else None
+    return _json(STATUS_BY_KIND.get(r.kind, 409), error_body(r.code, r.zh, r.en, r.details), headers)
+
+
+def validation_handler(_: Request, exc: ValidationException) -> Response:
+    return _json(
+        400,
+        error_body("request.invalid", "请求内容格式不正确", "The request is malformed or invalid", {"errors": exc.extra}),
+    )
+
+
+def http_exception_handler(_: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    codes = {
+        401: ("auth.required", "请先登录", "Please log in first"),
+        403: ("auth.forbidden", "无权执行此操作", "Not allowed"),
+        404: ("not_found", "未找到", "Not found"),
+        405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+        413: ("request.too_large", "请求内容过大", "The request body is too large"),
+        429: ("request.throttled", "请求过于频繁，请稍后再试", "Too many requests; try again later"),
+    }
+    code, zh, en = codes.get(status, ("http.error", "请求失败", exc.detail or "Request failed"))
+    if status == 400:
+        code, zh, en = "request.invalid", "请求内容格式不正确", str(exc.detail or "Bad request")
+    return _json(status, error_body(code, zh, en), exc.headers)
+
+
+def storage_error_handler(request: Request, exc: OperationalError) -> Response:
+    orig = getattr(exc, "orig", None)
+    text = str(orig or exc).lower()
+    if "database or disk is full" in text or "disk i/o" in text or isinstance(orig, sqlite3.DataError):
+        return _json(
+            503,
+            error_body("storage.full", "服务器存储空间不足，数据已保留在手机上，稍后自动重试",
+                       "Server storage is full; your data stays on the phone and will be retried", {}),
+            {"Retry-After": "30"},
+        )
+    if "locked" in text or "busy" in text or "connection" in text or "terminating" in text:
+        return _json(
+            503,
+            error_body("storage.busy", "服务器繁忙，请稍后重试", "The server is busy; please retry", {}),
+            {"Retry-After": "5"},
+        )
+    return internal_error_handler(request, exc)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _json(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        error_body("internal", "服务器内部错误，已记录", "Internal server error; it has been logged"),
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    NotAuthorizedException: http_exception_handler,
+    PermissionDeniedException: http_exception_handler,
+    NotFoundException: http_exception_handler,
+    HTTPException: http_exception_handler,
+    OperationalError: storage_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,1 @@
+"""Notifications to people's devices: Web Push (VAPID keys, sender, retry policy)."""

@@ -1,0 +1,1 @@
+"""Report exports: turn domain report structs into files people open (XLSX)."""

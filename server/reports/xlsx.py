@@ -1,0 +1,212 @@
+"""Export a monthly report to an XLSX workbook (bytes) for the manager and company leadership."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, tzinfo
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from server.domain.monthly_report import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    KIND_LABELS,
+    MonthlyReport,
+    Rate,
+)
+from server.domain.surveys import Grade
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.00%"
+MONEY_FORMAT = "#,##0.00"
+UNDEFINED = "—"  # a rate with nothing to measure; never 0 % or 100 %
+
+SHEET_SUMMARY = "概要"
+SHEET_COUNTS = "分类统计"
+SHEET_OVERDUE = "超时清单"
+SHEET_SATISFACTION = "满意度"
+SHEET_COMPLAINTS = "投诉明细"
+
+STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "signed": "已签批"}
+GRADE_ZH = {Grade.A: "A 满意", Grade.B: "B 一般满意", Grade.C: "C 不满意"}
+BOLD = Font(bold=True)
+
+
+def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC) -> bytes:
+    """Times are written in `tz` (the compound's zone) because Excel cells cannot hold a zone."""
+    book = Workbook()
+    _summary(book.active, report, tz)
+    _counts(book.create_sheet(SHEET_COUNTS), report)
+    _overdue(book.create_sheet(SHEET_OVERDUE), report, tz)
+    _satisfaction(book.create_sheet(SHEET_SATISFACTION), report)
+    _complaints(book.create_sheet(SHEET_COMPLAINTS), report, tz)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell_value(value: Any, tz: tzinfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(tz).replace(tzinfo=None)
+    return value
+
+
+def _append(sheet: Worksheet, values: Sequence[Any], tz: tzinfo = UTC) -> None:
+    sheet.append([_cell_value(v, tz) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, datetime):
+            cell.number_format = DATETIME_FORMAT
+        elif isinstance(cell.value, date):
+            cell.number_format = DATE_FORMAT
+
+
+def _header(sheet: Worksheet, titles: Iterable[str]) -> None:
+    sheet.append(list(titles))
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+
+
+def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+
+
+def _rate_cells(rate: Rate) -> list[Any]:
+    value = UNDEFINED if rate.value is None else rate.value / 100
+    if rate.target_percent is None:
+        target = ""
+    else:
+        target = f"{'≤' if rate.target_is_ceiling else '≥'} {rate.target_percent:g}%"
+    met = {True: "达标", False: "未达标", None: UNDEFINED}[rate.met]
+    return [
+        rate.label_zh,
+        rate.numerator,
+        rate.denominator,
+        value,
+        target,
+        met,
+        rate.definition_zh,
+        rate.definition_en,
+    ]
+
+
+def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> None:
+    _header(sheet, ["指标", "分子", "分母", "数值", "目标", "达标", "定义", "Definition"])
+    for rate in rates:
+        sheet.append(_rate_cells(rate))
+        value_cell = sheet.cell(row=sheet.max_row, column=4)
+        if rate.value is not None:
+            value_cell.number_format = PERCENT_FORMAT
+        else:
+            value_cell.alignment = Alignment(horizontal="center")
+        for col in (7, 8):
+            sheet.cell(row=sheet.max_row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
+    sheet.title = SHEET_SUMMARY
+    sheet.append([f"{report.year}年{report.month}月 投诉调度记录月总结"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for label, value in (
+        ("统计期间起", report.period_start),
+        ("统计截止", report.period_end),
+        ("上报期限", report.due_on),
+        ("状态", STATUS_ZH.get(report.status, report.status)),
+        ("填报人", report.submitted_by or ""),
+        ("填报时间", report.submitted_at or ""),
+        ("逾期上报", "是" if report.submitted_late else "否"),
+        ("负责人评语", report.manager_comment),
+        ("签名", report.signed_by or ""),
+        ("签名时间", report.signed_at or ""),
+        ("特约服务收入(元)", report.special_service_revenue_cents / 100),
+    ):
+        _append(sheet, [label, value], tz)
+    sheet.cell(row=sheet.max_row, column=2).number_format = MONEY_FORMAT
+    sheet.append([])
+    _write_rates(sheet, report.rates)
+    _widths(sheet, [22, 10, 10, 12, 10, 10, 60, 70])
+
+
+def _counts(sheet: Worksheet, report: MonthlyReport) -> None:
+    for title, counts, labels in (
+        ("按类型", report.counts_by_kind, KIND_LABELS),
+        ("按投诉类别", report.counts_by_category, CATEGORY_LABELS),
+        ("按受理渠道", report.counts_by_channel, CHANNEL_LABELS),
+    ):
+        _header(sheet, [title, "数量"])
+        for key, count in counts.items():
+            sheet.append([labels.get(key, (key,))[0], count])
+        sheet.append(["合计", sum(counts.values())])
+        sheet.append([])
+    _widths(sheet, [20, 10])
+
+
+def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
+    _header(sheet, ["案件编号", "类型", "投诉类别", "受理时间", "时限", "完成时间", "处理人", "超时(分钟)"])
+    for line in report.overdue:
+        _append(
+            sheet,
+            [
+                line.case_no,
+                KIND_LABELS.get(line.kind, (line.kind,))[0],
+                CATEGORY_LABELS.get(line.category, (line.category or "",))[0] if line.category else "",
+                line.received_at,
+                line.due_at or "",
+                line.closed_at or "未完成",
+                line.handler,
+                line.late_minutes if line.late_minutes is not None else "",
+            ],
+            tz,
+        )
+    sheet.freeze_panes = "A2"
+    _widths(sheet, [14, 10, 12, 18, 18, 18, 12, 12])
+
+
+def _satisfaction(sheet: Worksheet, report: MonthlyReport) -> None:
+    sheet.append(["发出票数", report.ballots_issued])
+    sheet.append(["回收票数", report.ballots_returned])
+    sheet.append([])
+    _write_rates(sheet, report.satisfaction)
+    _widths(sheet, [26, 10, 10, 12, 10, 10, 60, 70])
+
+
+def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
+    _header(
+        sheet,
+        [
+            "案件编号",
+            "受理时间",
+            "投诉人",
+            "类别",
+            "受理人",
+            "处理人",
+            "处理方式",
+            "处理结果",
+            "满意程度",
+            "有效投诉",
+        ],
+    )
+    for line in report.complaints:
+        _append(
+            sheet,
+            [
+                line.case_no,
+                line.received_at,
+                line.complainant,
+                CATEGORY_LABELS.get(line.category, (line.category or "",))[0] if line.category else "",
+                line.receiver,
+                line.handler,
+                line.method,
+                line.result,
+                GRADE_ZH.get(line.satisfaction, "") if line.satisfaction else "",
+                {True: "是", False: "否", None: ""}[line.valid],
+            ],
+            tz,
+        )
+    sheet.freeze_panes = "A2"
+    _widths(sheet, [14, 18, 12, 12, 12, 12, 16, 24, 12, 10])

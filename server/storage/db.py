@@ -1,0 +1,145 @@
+"""Database engine setup for SQLite and PostgreSQL, and the unit of work every service writes through.
+
+SQLite: WAL, foreign keys on, synchronous=FULL (an acknowledged write survives power loss), and
+write transactions opened with BEGIN IMMEDIATE so a read-then-write transaction never fails with
+SQLITE_BUSY halfway. Writers inside one process also queue on an asyncio lock: a FIFO hand-off is
+far cheaper than SQLite's sleep-and-retry busy handler when eight phones push at once.
+PostgreSQL: asyncpg with pre-ping so the pool recovers after a server restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from server.clock import SystemClock
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False, clock: Any = None) -> None:
+        self.url = url
+        self.dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
+        self.clock = clock or SystemClock()
+        if self.dialect == "sqlite":
+            self.engine: AsyncEngine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+            )
+            _install_sqlite_hooks(self.engine)
+            self._write_lock: asyncio.Lock | None = asyncio.Lock()
+        else:
+            self.engine = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+            )
+            self._write_lock = None
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[UnitOfWork]:
+        """One transaction. On success, pending feed changes and audit entries are flushed, then commit."""
+        if write and self._write_lock is not None:
+            async with self._write_lock:
+                async with self._begin(write) as uow:
+                    yield uow
+        else:
+            async with self._begin(write) as uow:
+                yield uow
+
+    @asynccontextmanager
+    async def _begin(self, write: bool) -> AsyncIterator[UnitOfWork]:
+        async with self.engine.connect() as conn:
+            if self.dialect == "sqlite" and write:
+                await conn.execution_options(sqlite_immediate=True)
+            async with conn.begin():
+                uow = UnitOfWork(conn, self.dialect, self.clock.now())
+                yield uow
+                if write:
+                    await uow.flush()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._begin(False) as uow:
+            yield uow.conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        # Let SQLAlchemy's begin event emit BEGIN itself (pysqlite's implicit BEGIN is DEFERRED).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class UnitOfWork:
+    """The open transaction plus what must be appended when it commits (feed changes, audit)."""
+
+    def __init__(self, conn: AsyncConnection, dialect: str, now: datetime) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.now = now
+        self._changes: dict[tuple[str, str, str], tuple[str, bytes | None]] = {}
+        self._audit: list[dict[str, Any]] = []
+
+    def emit(self, scope: str, entity: str, entity_id: str, op: str, doc: bytes | None) -> None:
+        # Only the last state of an entity per scope matters inside one transaction.
+        self._changes[(scope, entity, entity_id)] = (op, doc)
+
+    def audit(
+        self,
+        *,
+        entity: str,
+        entity_id: str,
+        action: str,
+        actor_id: str | None,
+        actor_role: str | None,
+        device_id: str | None,
+        data: dict[str, Any] | None = None,
+        case_id: str | None = None,
+        compound_id: str | None = None,
+    ) -> None:
+        self._audit.append(
+            {
+                "compound_id": compound_id,
+                "case_id": case_id,
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "actor_id": actor_id,
+                "actor_role": actor_role,
+                "device_id": device_id,
+                "at": self.now,
+                "data": data or {},
+            }
+        )
+
+    async def flush(self) -> None:
+        if not self._changes and not self._audit:
+            return
+        from server.audit import append_entries
+        from server.sync.feed import append_changes
+
+        # The counter row lock is taken first and held to commit: it orders both the change
+        # feed and the audit hash chain across concurrent transactions and server processes.
+        await append_changes(self.conn, self.dialect, self._changes)
+        await append_entries(self.conn, self._audit)
+        self._changes = {}
+        self._audit = []

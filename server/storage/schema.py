@@ -1,0 +1,234 @@
+"""The relational schema (SQLAlchemy Core). Alembic migrations in server/migrations mirror it.
+
+Aggregates (a case with its work orders and slip) are stored as one msgspec-encoded JSON document
+plus the columns that queries filter on: the document is the truth, the columns are indexes.
+Passing stored JSON straight through on pull is ~10x cheaper than building ORM objects.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+
+class UTCDateTime(TypeDecorator):
+    """Always tz-aware UTC in Python. SQLite has no time zones, so it stores naive UTC text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: the server works in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TS = UTCDateTime()
+
+compounds = Table(
+    "compounds",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("calendar", Text, nullable=False),  # JSON BusinessCalendar
+    Column("policy", Text, nullable=False),  # JSON deadline policy
+    Column("created_at", TS, nullable=False),
+)
+
+buildings = Table(
+    "buildings",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), ForeignKey("compounds.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), ForeignKey("compounds.id"), nullable=False, index=True),
+    Column("building_id", String(40), ForeignKey("buildings.id"), nullable=False, index=True),
+    Column("floor", Integer, nullable=False),
+    Column("label", String(100), nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), ForeignKey("compounds.id"), nullable=False, index=True),
+    Column("unit_id", String(40), ForeignKey("units.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    # owner, household (registered household member), tenant, nanny, friend, employee, relative
+    Column("relation", String(20), nullable=False),
+    Column("registered", Boolean, nullable=False, default=False),
+    Column("phone", String(40), nullable=False, default=""),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), ForeignKey("compounds.id"), nullable=False, index=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("roles", Text, nullable=False),  # JSON list of Role values
+    Column("phone", String(40), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", TS, nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    # Only the SHA-256 of the token is stored: a leaked database does not leak usable tokens.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    Column("revoked_at", TS, nullable=True),
+    Column("revoked_by", String(40), nullable=True),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), ForeignKey("compounds.id"), nullable=False),
+    Column("no", String(40), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("category", String(30), nullable=True),
+    Column("building_id", String(40), nullable=True),
+    Column("unit_id", String(40), nullable=True),
+    Column("assignee_id", String(40), nullable=True, index=True),
+    Column("is_emergency", Boolean, nullable=False, default=False),
+    Column("received_at", TS, nullable=False),
+    Column("next_due_at", TS, nullable=True),
+    Column("updated_at", TS, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("doc", Text, nullable=False),
+    Index("ix_cases_compound_state", "compound_id", "state"),
+    Index("ix_cases_compound_due", "compound_id", "next_due_at"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("compound_id", String(40), nullable=True),
+    Column("case_id", String(40), nullable=True, index=True),
+    Column("entity", String(30), nullable=False),
+    Column("entity_id", String(40), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("actor_id", String(40), nullable=True),
+    Column("actor_role", String(30), nullable=True),
+    Column("device_id", String(40), nullable=True),
+    Column("at", TS, nullable=False),
+    Column("data", Text, nullable=False),
+    # Hash chain: hash = sha256(prev_hash || canonical entry); a changed or deleted row breaks it.
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The change feed. `seq` is assigned at the very end of a transaction while holding the row lock
+# on change_counter, so sequence order equals commit order (see server/sync/feed.py).
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("scope", String(80), nullable=False),
+    Column("entity", String(30), nullable=False),
+    Column("entity_id", String(80), nullable=False),
+    Column("op", String(10), nullable=False),
+    Column("doc", Text, nullable=True),
+    UniqueConstraint("scope", "entity", "entity_id", name="uq_changes_scope_entity"),
+    Index("ix_changes_scope_seq", "scope", "seq"),
+)
+
+change_counter = Table(
+    "change_counter",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+sync_clients = Table(
+    "sync_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("users.id"), nullable=False),
+    Column("device_id", String(40), nullable=True),
+    Column("last_mutation_id", BigInteger, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+sync_mutations = Table(
+    "sync_mutations",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("mutation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("type", String(40), nullable=False),
+    Column("status", String(12), nullable=False),  # applied | rejected
+    Column("code", String(60), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("message_en", Text, nullable=True),
+    Column("received_at", TS, nullable=False),
+    Column("device_time", TS, nullable=True),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("content_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(40), nullable=True),
+)

@@ -1,0 +1,1 @@
+"""Sync: the push/pull protocol, mutation handlers and the change feed."""

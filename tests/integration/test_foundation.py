@@ -1,0 +1,138 @@
+"""Foundation: health, migrations, storage settings, login and device tokens, error shape."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from server.storage.migrate import upgrade
+from tests.conftest import TEST_DB, login
+
+
+async def test_health_reports_dialect_and_migration_revision(client):
+    r = await client.get("/api/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["dialect"] == ("postgresql" if TEST_DB == "pg" else "sqlite")
+    assert body["revision"] and body["revision"] != "None"
+
+
+async def test_migrations_run_on_an_empty_and_on_a_current_database(db_url):
+    await upgrade(db_url)
+    await upgrade(db_url)  # a second start must be a no-op, not an error
+
+
+async def test_sqlite_is_durable_wal_with_foreign_keys(db):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite pragmas only apply to SQLite; the PostgreSQL run covers its own engine")
+    async with db.read() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        # 2 = FULL: an acknowledged commit survives power loss, not just a process crash.
+        assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2
+
+
+async def test_sqlite_write_transactions_begin_immediate(db):
+    if db.dialect != "sqlite":
+        pytest.skip("BEGIN IMMEDIATE is SQLite-specific")
+    # A second connection must not be able to take the write lock while a write transaction is open,
+    # even before the first one has written anything: that is what IMMEDIATE guarantees.
+    import sqlite3
+
+    path = db.url.split("///", 1)[1]
+    async with db.transaction():
+        other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+
+
+async def test_login_gives_a_device_token_that_identifies_the_user(client):
+    headers = await login(client, "tech")
+    r = await client.get("/api/me", headers=headers)
+    assert r.status_code == 200
+    assert r.json()["username"] == "tech"
+    assert r.json()["roles"] == ["technician"]
+
+
+async def test_wrong_password_is_refused_with_a_stable_code(client):
+    r = await client.post("/api/auth/login", json={"username": "tech", "password": "nope"})
+    assert r.status_code == 401
+    assert r.json()["code"] == "auth.bad_credentials"
+    assert r.json()["message"] and r.json()["message_en"]
+
+
+async def test_each_login_is_its_own_device_listed_for_the_manager(client):
+    await login(client, "tech", device="phone A")
+    await login(client, "tech", device="phone B")
+    mgr = await login(client, "manager")
+    r = await client.get("/api/devices", params={"user_id": "usr_tech"}, headers=mgr)
+    assert r.status_code == 200
+    assert sorted(d["name"] for d in r.json()) == ["phone A", "phone B"]
+
+
+async def test_revoked_device_token_is_refused_on_its_next_request(client):
+    tech = await login(client, "tech", device="lost phone")
+    mgr = await login(client, "manager")
+    devices = (await client.get("/api/devices", params={"user_id": "usr_tech"}, headers=mgr)).json()
+    r = await client.post(f"/api/devices/{devices[0]['id']}/revoke", headers=mgr)
+    assert r.status_code == 200 and r.json()["revoked_at"]
+    r = await client.get("/api/me", headers=tech)
+    assert r.status_code == 401
+    assert r.json()["code"] == "auth.invalid_token"
+
+
+async def test_only_a_manager_lists_devices(client):
+    tech = await login(client, "tech")
+    r = await client.get("/api/devices", headers=tech)
+    assert r.status_code == 403
+    assert r.json()["code"] == "auth.forbidden"
+
+
+async def test_logout_revokes_only_this_device(client):
+    a = await login(client, "tech", device="a")
+    b = await login(client, "tech", device="b")
+    assert (await client.post("/api/auth/logout", headers=a)).status_code == 200
+    assert (await client.get("/api/me", headers=a)).status_code == 401
+    assert (await client.get("/api/me", headers=b)).status_code == 200
+
+
+async def test_malformed_body_gives_400_with_code(client):
+    r = await client.post("/api/auth/login", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "request.invalid"
+    r = await client.post("/api/auth/login", json={"username": 5, "password": "x"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "request.invalid"
+
+
+async def test_unknown_host_is_refused(client):
+    r = await client.get("/api/health", headers={"host": "evil.example"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "request.bad_host"
+
+
+async def test_openapi_document_is_public_and_lists_the_api(client):
+    r = await client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert "/api/health" in paths and "/api/auth/login" in paths
+
+
+async def test_demo_seed_is_idempotent(demo_db):
+    from server.demo import seed_demo
+
+    assert await seed_demo(demo_db) is False
+    async with demo_db.read() as conn:
+        n = (await conn.execute(text("SELECT count(*) FROM users WHERE username = 'dispatcher'"))).scalar()
+    assert n == 1
+
+
+async def test_responses_carry_a_script_free_content_security_policy(client):
+    r = await client.get("/api/health")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,406 @@
+"""Paid special services: catalogue approval, booking, consent, signed slip, cashier settlement, loss review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import msgspec
+import pytest
+
+from server.domain import special_services as ss
+from server.domain.errors import DomainError
+from server.domain.roles import EXECUTORS, Role
+from server.domain.surveys import CallBackSubject, Grade, SurveyArea, grades_by_staff, record_call_back
+
+CST = timezone(timedelta(hours=8))
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
+SIG = "ab" * 32
+R = ss.SpecialServiceRefusal
+
+
+def code_of(excinfo: pytest.ExceptionInfo[DomainError]) -> str:
+    return excinfo.value.refusal.code
+
+
+def proposed(fee: int = 5000, advance: ss.Advance = ss.Advance.NONE, advance_cents: int = 0) -> ss.ServiceItem:
+    return ss.propose_item(
+        code="plumbing",
+        name_zh="水电维修",
+        name_en="Plumbing and electrical repair",
+        fee_cents=fee,
+        unit=ss.ServiceUnit.PER_HOUR,
+        promise_minutes=ss.PROMISE_HOME_SERVICE_MINUTES,
+        advance=advance,
+        advance_cents=advance_cents,
+        by_role=Role.MANAGER,
+        by_id="mgr-1",
+        now=T0,
+    )
+
+
+def approved(**kw) -> ss.ServiceItem:
+    return ss.approve(proposed(**kw), by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0 + timedelta(days=1))
+
+
+def booked(item: ss.ServiceItem | None = None, at: datetime = T0 + timedelta(days=2)) -> ss.Booking:
+    return ss.book(
+        item or approved(),
+        id="bk-1",
+        resident_name="王女士",
+        unit="3-2-501",
+        phone="13800000000",
+        by_role=Role.FRONT_DESK,
+        by_id="desk-1",
+        now=at,
+    )
+
+
+def consented(booking: ss.Booking) -> ss.Booking:
+    return ss.record_consent(booking, shown_fee_cents=booking.unit_fee_cents, now=booking.booked_at)
+
+
+def dispatched(booking: ss.Booking | None = None) -> ss.Booking:
+    b = booking or consented(booked())
+    return ss.dispatch(b, to=["tech-7"], now=b.booked_at + timedelta(minutes=2))
+
+
+def completed(booking: ss.Booking | None = None, quantity: int = 3) -> ss.Booking:
+    b = booking or dispatched()
+    return ss.complete(
+        b, quantity=quantity, signature_sha256=SIG, signer_name="王女士", now=b.dispatched_at + timedelta(hours=3)
+    )
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.GENERAL_MANAGER])
+def test_only_general_manager_can_approve_an_item(role):  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        ss.approve(proposed(), by_role=role, by_id="x", now=T0)
+    assert code_of(e) == R.NOT_GENERAL_MANAGER
+    assert e.value.refusal.kind == "forbidden"
+
+
+def test_general_manager_approval_records_fee_in_price_history():  # R-SS-1
+    item = approved()
+    assert item.status is ss.ItemStatus.APPROVED
+    assert item.price_history == (ss.PriceEntry(fee_cents=5000, approved_by="gm-1", approved_at=T0 + timedelta(days=1)),)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.MANAGER])
+def test_only_manager_proposes_items_and_prices(role):  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        ss.propose_item(
+            code="x", name_zh="x", name_en="x", fee_cents=100, unit=ss.ServiceUnit.PER_VISIT,
+            promise_minutes=25, by_role=role, by_id="u", now=T0,
+        )
+    assert code_of(e) == R.NOT_MANAGER
+    with pytest.raises(DomainError) as e:
+        ss.propose_price(approved(), fee_cents=9000, by_role=role)
+    assert code_of(e) == R.NOT_MANAGER
+
+
+def test_only_general_manager_can_approve_a_price():  # R-SS-1
+    item = ss.propose_price(approved(), fee_cents=6000, by_role=Role.MANAGER)
+    for role in (Role.MANAGER, Role.DEPUTY_GM, Role.CASHIER):
+        with pytest.raises(DomainError) as e:
+            ss.approve(item, by_role=role, by_id="x", now=T0)
+        assert code_of(e) == R.NOT_GENERAL_MANAGER
+    # Until the GM approves, bookings are quoted the old fee.
+    assert item.fee_cents == 5000 and item.pending_fee_cents == 6000
+    assert booked(item).unit_fee_cents == 5000
+    later = T0 + timedelta(days=10)
+    raised = ss.approve(item, by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=later)
+    assert raised.fee_cents == 6000 and raised.pending_fee_cents is None
+    assert [(p.fee_cents, p.approved_at) for p in raised.price_history] == [
+        (5000, T0 + timedelta(days=1)),
+        (6000, later),
+    ]
+    assert booked(raised).unit_fee_cents == 6000
+
+
+def test_nothing_to_approve_once_approved():  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        ss.approve(approved(), by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0)
+    assert code_of(e) == R.NOTHING_TO_APPROVE
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        (proposed(), R.ITEM_NOT_APPROVED),
+        (ss.withdraw(approved(), by_role=Role.MANAGER), R.ITEM_WITHDRAWN),
+    ],
+)
+def test_only_approved_items_can_be_booked_or_announced(item, code):  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        booked(item)
+    assert code_of(e) == code
+    with pytest.raises(DomainError) as e:
+        ss.announce(item, now=T0)
+    assert code_of(e) == code
+    assert ss.announce(approved(), now=T0).announced_at == T0
+
+
+@pytest.mark.parametrize(
+    ("fee", "promise", "advance", "advance_cents"),
+    [(0, 25, ss.Advance.NONE, 0), (100, 0, ss.Advance.NONE, 0), (100, 25, ss.Advance.DEPOSIT, 0),
+     (100, 25, ss.Advance.NONE, 500)],
+)
+def test_item_needs_positive_fee_promise_and_consistent_advance(fee, promise, advance, advance_cents):  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        ss.propose_item(
+            code="x", name_zh="x", name_en="x", fee_cents=fee, unit=ss.ServiceUnit.PER_PIECE,
+            promise_minutes=promise, advance=advance, advance_cents=advance_cents,
+            by_role=Role.MANAGER, by_id="m", now=T0,
+        )
+    assert e.value.refusal.kind == "invalid"
+
+
+# --- booking, consent, dispatch --------------------------------------------------------------
+
+
+def test_booking_records_resident_unit_phone_and_quotes_approved_fee():  # R-SS-2
+    b = booked()
+    assert (b.resident_name, b.unit, b.phone, b.item_code) == ("王女士", "3-2-501", "13800000000", "plumbing")
+    assert b.unit_fee_cents == 5000 and b.mode is ss.BookingMode.ONCE and b.consent_at is None
+
+
+@pytest.mark.parametrize("missing", ["resident_name", "unit", "phone"])
+def test_booking_refused_without_name_unit_or_phone(missing):  # R-SS-2
+    args = {"resident_name": "王女士", "unit": "3-2-501", "phone": "138"} | {missing: "  "}
+    with pytest.raises(DomainError) as e:
+        ss.book(approved(), id="b", by_role=Role.FRONT_DESK, by_id="d", now=T0, **args)
+    assert code_of(e) == R.MISSING_CONTACT and e.value.refusal.details["missing"] == [missing]
+
+
+@pytest.mark.parametrize("role", sorted(EXECUTORS | {Role.CASHIER, Role.RESIDENT}))
+def test_field_staff_cashier_and_residents_do_not_take_bookings(role):  # R-SS-2
+    with pytest.raises(DomainError) as e:
+        ss.book(approved(), id="b", resident_name="a", unit="u", phone="p", by_role=role, by_id="x", now=T0)
+    assert code_of(e) == R.NOT_A_BOOKER
+
+
+def test_dispatch_refused_without_consent():  # R-SS-2
+    b = booked()
+    assert ss.dispatch_refusal(b).code == R.NO_CONSENT
+    with pytest.raises(DomainError) as e:
+        ss.dispatch(b, to=["tech-7"], now=T0)
+    assert code_of(e) == R.NO_CONSENT and e.value.refusal.details["missing"] == ["consent"]
+    assert ss.dispatch(consented(b), to=["tech-7"], now=T0).state is ss.BookingState.DISPATCHED
+
+
+def test_consent_must_be_to_the_fee_actually_quoted():  # R-SS-2
+    with pytest.raises(DomainError) as e:
+        ss.record_consent(booked(), shown_fee_cents=4000, now=T0)
+    assert code_of(e) == R.FEE_NOT_AS_QUOTED
+
+
+def test_dispatch_refused_until_required_prepayment_paid_at_cashier():  # R-SS-2
+    item = approved(advance=ss.Advance.PREPAYMENT, advance_cents=5000)
+    b = consented(booked(item))
+    assert ss.dispatch_refusal(b).code == R.ADVANCE_MISSING
+    with pytest.raises(DomainError) as e:
+        ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.TECHNICIAN)
+    assert code_of(e) == R.FIELD_STAFF_CANNOT_SETTLE
+    with pytest.raises(DomainError) as e:
+        ss.record_advance(b, amount_cents=3000, receipt_no="R-001", by_role=Role.CASHIER)
+    assert code_of(e) == R.AMOUNT_NOT_AS_SLIP
+    paid = ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.CASHIER)
+    assert ss.dispatch_refusal(paid) is None
+
+
+def test_advance_refused_where_item_needs_none():  # R-SS-2
+    with pytest.raises(DomainError) as e:
+        ss.record_advance(booked(), amount_cents=100, receipt_no="R", by_role=Role.CASHIER)
+    assert code_of(e) == R.ADVANCE_NOT_REQUIRED
+
+
+def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
+    agreement = ss.Agreement(
+        id="ag-1", item_code="plumbing", resident_name="李先生", unit="5-1-201", phone="139",
+        fee_cents=4500, signed_at=T0, valid_until=T0 + timedelta(days=365),
+    )
+    b = ss.book_under_agreement(approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d",
+                                now=T0 + timedelta(days=30))
+    assert b.mode is ss.BookingMode.AGREEMENT and b.consent_at == T0 and b.unit_fee_cents == 4500
+    assert ss.dispatch_refusal(b) is None
+    with pytest.raises(DomainError) as e:
+        ss.book_under_agreement(approved(), agreement, id="b3", by_role=Role.FRONT_DESK, by_id="d",
+                                now=T0 + timedelta(days=365))
+    assert code_of(e) == R.AGREEMENT_NOT_ACTIVE
+
+
+def test_dispatch_promises_arrival_within_25_minutes_and_delay_notice_within_20():  # R-FU-7
+    b = dispatched()
+    sent = b.booked_at + timedelta(minutes=2)
+    assert b.arrive_by == sent + timedelta(minutes=25)
+    assert ss.delay_notice_due(b) == sent + timedelta(minutes=20)
+    assert b.dispatched_to == ("tech-7",)
+
+
+# --- completion and settlement ---------------------------------------------------------------
+
+
+def test_completion_requires_resident_signature_and_puts_fee_on_slip():  # R-SS-3
+    b = dispatched()
+    for sig, name in (("", "王女士"), ("not-a-hash", "王女士"), (SIG, " ")):
+        with pytest.raises(DomainError) as e:
+            ss.complete(b, quantity=1, signature_sha256=sig, signer_name=name, now=T0)
+        assert code_of(e) == R.SIGNATURE_MISSING
+    done = completed(b, quantity=3)
+    # 3 hours × 50.00 = 150.00 yuan: 3 × 5000 = 15000 fen on the slip the resident signed
+    assert done.slip_fee_cents == 15000 and done.signature_sha256 == SIG
+    assert done.state is ss.BookingState.COMPLETED
+
+
+def test_cannot_complete_before_dispatch():  # R-SS-3
+    with pytest.raises(DomainError) as e:
+        ss.complete(consented(booked()), quantity=1, signature_sha256=SIG, signer_name="王", now=T0)
+    assert code_of(e) == R.WRONG_STATE
+
+
+@pytest.mark.parametrize("role", sorted(EXECUTORS))
+def test_field_staff_can_never_settle(role):  # R-SS-3
+    with pytest.raises(DomainError) as e:
+        ss.settle(completed(), amount_cents=15000, receipt_no="R-9", by_role=role, by_id="x", now=T0)
+    assert code_of(e) == R.FIELD_STAFF_CANNOT_SETTLE and e.value.refusal.kind == "forbidden"
+
+
+@pytest.mark.parametrize("role", sorted(set(Role) - EXECUTORS - {Role.CASHIER}))
+def test_only_cashier_settles(role):  # R-SS-3
+    with pytest.raises(DomainError) as e:
+        ss.settle(completed(), amount_cents=15000, receipt_no="R-9", by_role=role, by_id="x", now=T0)
+    assert code_of(e) == R.NOT_CASHIER
+
+
+def test_settlement_needs_receipt_and_exactly_the_slip_balance():  # R-SS-3
+    done = completed()
+    with pytest.raises(DomainError) as e:
+        ss.settle(done, amount_cents=15000, receipt_no=" ", by_role=Role.CASHIER, by_id="c", now=T0)
+    assert code_of(e) == R.RECEIPT_MISSING
+    # 15000 + 1000 "tip": refused, the cashier can take only what the signed slip says
+    with pytest.raises(DomainError) as e:
+        ss.settle(done, amount_cents=16000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
+    assert code_of(e) == R.AMOUNT_NOT_AS_SLIP
+    settled = ss.settle(done, amount_cents=15000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
+    assert (settled.state, settled.receipt_no, settled.settled_cents) == (ss.BookingState.SETTLED, "R-9", 15000)
+    with pytest.raises(DomainError) as e:
+        ss.settle(settled, amount_cents=15000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
+    assert code_of(e) == R.WRONG_STATE
+
+
+def test_settlement_sets_prepayment_off_against_the_slip():  # R-SS-3
+    item = approved(advance=ss.Advance.DEPOSIT, advance_cents=20000)
+    b = ss.record_advance(consented(booked(item)), amount_cents=20000, receipt_no="R-1", by_role=Role.CASHIER)
+    done = completed(dispatched(b), quantity=3)
+    # slip 3 × 5000 = 15000; deposit 20000 paid → balance 15000 − 20000 = −5000 (handed back)
+    assert ss.balance_due(done) == -5000
+    settled = ss.settle(done, amount_cents=-5000, receipt_no="R-2", by_role=Role.CASHIER, by_id="c", now=T0)
+    assert settled.settled_cents == -5000
+
+
+def test_booking_has_no_place_for_tips_or_private_payment():  # R-SS-3
+    money_fields = {f for f in ss.Booking.__struct_fields__ if f.endswith("_cents")}
+    # The only money a booking can record: the quote, the advance (cashier) and the settlement (cashier).
+    assert money_fields == {
+        "unit_fee_cents", "advance_required_cents", "advance_paid_cents", "slip_fee_cents", "settled_cents",
+    }
+    assert not any("tip" in f or "private" in f for f in ss.Booking.__struct_fields__)
+
+
+def test_booking_encodes_to_json_for_storage():
+    b = completed()
+    assert msgspec.json.decode(msgspec.json.encode(b), type=ss.Booking) == b
+
+
+# --- loss review -----------------------------------------------------------------------------
+
+
+def settled_at(day: int, quantity: int, item_code: str = "plumbing") -> ss.Booking:
+    b = completed(quantity=quantity)
+    b = msgspec.structs.replace(b, item_code=item_code)
+    return ss.settle(
+        b, amount_cents=ss.balance_due(b), receipt_no=f"R-{day}", by_role=Role.CASHIER, by_id="c",
+        now=datetime(2026, 11, day, 15, 0, tzinfo=CST),
+    )
+
+
+START, END = datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST)
+
+
+def test_loss_review_sums_settled_revenue_in_the_period():  # R-SS-4
+    bookings = [
+        settled_at(3, 1),  # 5000
+        settled_at(10, 2),  # 10000
+        settled_at(12, 4, item_code="cleaning"),  # another service: not counted
+        completed(),  # completed, never settled: not revenue
+    ]
+    outside = ss.settle(completed(), amount_cents=15000, receipt_no="R-old", by_role=Role.CASHIER, by_id="c",
+                        now=datetime(2026, 10, 31, 23, 59, tzinfo=CST))
+    review = ss.review_loss("plumbing", [*bookings, outside], cost_cents=20000, start=START, end=END)
+    # revenue 5000 + 10000 = 15000; cost 20000 → margin −5000, loss-making
+    assert (review.settled_count, review.revenue_cents, review.margin_cents, review.loss_making) == (
+        2, 15000, -5000, True,
+    )
+
+
+def test_loss_raise_price_is_only_a_proposal_until_general_manager_approves():  # R-SS-4
+    review = ss.review_loss("plumbing", [settled_at(3, 1)], cost_cents=9000, start=START, end=END)
+    record, item = ss.decide_on_loss(
+        approved(), review, decision=ss.LossDecisionKind.RAISE_PRICE, new_fee_cents=7000,
+        by_role=Role.MANAGER, by_id="mgr-1", now=END,
+    )
+    assert record.proposed_fee_cents == 7000 and item.fee_cents == 5000 and item.pending_fee_cents == 7000
+    with pytest.raises(DomainError) as e:
+        ss.approve(item, by_role=Role.MANAGER, by_id="mgr-1", now=END)
+    assert code_of(e) == R.NOT_GENERAL_MANAGER
+    assert ss.approve(item, by_role=Role.GENERAL_MANAGER, by_id="gm", now=END).fee_cents == 7000
+    with pytest.raises(DomainError) as e:
+        ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.RAISE_PRICE, new_fee_cents=5000,
+                          by_role=Role.MANAGER, by_id="mgr-1", now=END)
+    assert code_of(e) == R.PRICE_NOT_RAISED
+
+
+def test_loss_stop_withdraws_the_item_and_promote_keeps_it():  # R-SS-4
+    review = ss.review_loss("plumbing", [], cost_cents=1, start=START, end=END)
+    _, stopped = ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.STOP,
+                                   by_role=Role.MANAGER, by_id="m", now=END)
+    assert stopped.status is ss.ItemStatus.WITHDRAWN
+    record, kept = ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.PROMOTE,
+                                     by_role=Role.MANAGER, by_id="m", now=END, note="leaflets")
+    assert kept == approved() and record.decision is ss.LossDecisionKind.PROMOTE
+
+
+def test_loss_decision_is_the_managers_and_only_for_a_losing_service():  # R-SS-4
+    losing = ss.review_loss("plumbing", [], cost_cents=1, start=START, end=END)
+    with pytest.raises(DomainError) as e:
+        ss.decide_on_loss(approved(), losing, decision=ss.LossDecisionKind.STOP, by_role=Role.DISPATCHER,
+                          by_id="d", now=END)
+    assert code_of(e) == R.NOT_MANAGER
+    # revenue 5000, cost 5000 → margin 0: not a loss
+    even = ss.review_loss("plumbing", [settled_at(3, 1)], cost_cents=5000, start=START, end=END)
+    with pytest.raises(DomainError) as e:
+        ss.decide_on_loss(approved(), even, decision=ss.LossDecisionKind.STOP, by_role=Role.MANAGER,
+                          by_id="m", now=END)
+    assert code_of(e) == R.NOT_LOSS_MAKING
+
+
+# --- return visit ----------------------------------------------------------------------------
+
+
+def test_completed_service_gets_a_return_visit_that_feeds_staff_reviews():  # R-SS-5
+    with pytest.raises(DomainError):
+        ss.return_visit_for(dispatched(), task_id="cb-1")
+    done = completed()
+    task = ss.return_visit_for(done, task_id="cb-1")
+    assert task.subject is CallBackSubject.SPECIAL_SERVICE and task.subject_id == done.id
+    assert task.staff_ids == ("tech-7",)
+    # slip back within 24 h, call-back within 72 h after: at the latest 96 h after completion
+    assert task.due_at == done.completed_at + timedelta(hours=96)
+    graded = record_call_back(task, by_role=Role.FRONT_DESK, by_id="desk-1",
+                              grades={SurveyArea.STAFF_ATTITUDE: Grade.A, SurveyArea.STAFF_EFFICIENCY: Grade.C},
+                              comment="late", now=done.completed_at + timedelta(hours=30))
+    tally = grades_by_staff([graded])["tech-7"]
+    assert (tally.a, tally.b, tally.c) == (1, 0, 1)

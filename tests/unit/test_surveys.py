@@ -1,0 +1,191 @@
+"""Return visits and surveys: call-back clocks, C grades reopening cases, satisfaction arithmetic."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import msgspec
+import pytest
+
+from server.domain import surveys as sv
+from server.domain.errors import DomainError
+from server.domain.roles import EXECUTORS, Role
+from server.domain.surveys import Ballot, Grade, SurveyArea
+
+CST = timezone(timedelta(hours=8))
+DONE = datetime(2026, 11, 5, 10, 0, tzinfo=CST)
+R = sv.SurveyRefusal
+A, B, C = Grade.A, Grade.B, Grade.C
+
+
+def task() -> sv.CallBackTask:
+    return sv.open_call_back(
+        id="cb-1", subject=sv.CallBackSubject.REPAIR, subject_id="case-9", completed_at=DONE, staff_ids=["tech-7"]
+    )
+
+
+def test_survey_asks_about_the_fourteen_areas_in_order():  # R-RV-2
+    assert [a.value for a in SurveyArea] == [
+        "complaint_handling", "equipment", "building_repair", "security", "fire_safety", "cleaning",
+        "greening", "parking", "clubhouse", "staff_efficiency", "staff_attitude", "manager_courtesy",
+        "overall", "other",
+    ]
+    assert set(sv.AREA_LABELS) == set(SurveyArea)
+
+
+def test_grades_are_a_b_c_and_only_a_and_b_count_as_satisfied():  # R-RV-3
+    assert [g.value for g in Grade] == ["A", "B", "C"]
+    assert frozenset({A, B}) == sv.SATISFIED
+
+
+@pytest.mark.parametrize(
+    ("returned_after", "due_after", "late"),
+    [
+        (None, timedelta(hours=24 + 72), True),  # still not back at 40 h: late; the latest date stands
+        (timedelta(hours=5), timedelta(hours=5 + 72), False),  # back after 5 h → call back by 77 h
+        (timedelta(hours=24), timedelta(hours=96), False),  # back on the limit
+        (timedelta(hours=30), timedelta(hours=96), True),  # back late: no extra time for the call-back
+    ],
+)
+def test_call_back_due_72h_after_the_slip_is_back_within_24h(returned_after, due_after, late):  # R-FU-6
+    t = task()
+    assert t.slip_due_at == DONE + timedelta(hours=24)
+    if returned_after is not None:
+        t = sv.record_slip_returned(t, at=DONE + returned_after)
+    assert t.due_at == DONE + due_after
+    assert sv.slip_late(t, DONE + timedelta(hours=40)) is late
+
+
+def test_call_back_overdue_only_after_due_and_while_not_done():  # R-FU-6
+    t = task()
+    assert not sv.call_back_overdue(t, t.due_at)
+    assert sv.call_back_overdue(t, t.due_at + timedelta(seconds=1))
+    done = sv.record_call_back(t, by_role=Role.MANAGER, by_id="m", grades={SurveyArea.OVERALL: A}, comment="",
+                               now=t.due_at + timedelta(hours=1))
+    assert not sv.call_back_overdue(done, t.due_at + timedelta(days=3))
+
+
+def test_slip_cannot_come_back_twice_or_before_completion():  # R-FU-6
+    t = sv.record_slip_returned(task(), at=DONE + timedelta(hours=1))
+    with pytest.raises(DomainError) as e:
+        sv.record_slip_returned(t, at=DONE + timedelta(hours=2))
+    assert e.value.refusal.code == R.SLIP_ALREADY_RETURNED
+    with pytest.raises(DomainError) as e:
+        sv.record_slip_returned(task(), at=DONE - timedelta(minutes=1))
+    assert e.value.refusal.code == R.BEFORE_COMPLETION
+
+
+@pytest.mark.parametrize(
+    ("grades", "reopen"),
+    [
+        ({SurveyArea.OVERALL: A}, False),
+        ({SurveyArea.OVERALL: B, SurveyArea.STAFF_ATTITUDE: A}, False),
+        ({SurveyArea.OVERALL: A, SurveyArea.STAFF_ATTITUDE: C}, True),
+        ({SurveyArea.BUILDING_REPAIR: C}, True),
+    ],
+)
+def test_call_back_with_any_c_reopens_the_case_as_rework(grades, reopen):  # R-RV-3
+    t = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="",
+                            now=DONE + timedelta(hours=30))
+    assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
+    assert t.called_back_by == "d" and t.grades == grades
+
+
+@pytest.mark.parametrize("role", sorted(EXECUTORS | {Role.RESIDENT, Role.CASHIER}))
+def test_executors_and_residents_cannot_record_a_call_back(role):  # R-RV-1
+    with pytest.raises(DomainError) as e:
+        sv.record_call_back(task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE)
+    assert e.value.refusal.code == R.NOT_ALLOWED_TO_CALL_BACK and e.value.refusal.kind == "forbidden"
+
+
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.FRONT_DESK, Role.TEAM_LEAD, Role.MANAGER])
+def test_dispatcher_supervisor_and_manager_record_call_backs(role):  # R-RV-1
+    t = sv.record_call_back(task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE)
+    assert t.called_back_at == DONE
+
+
+def test_call_back_needs_grades_and_happens_once():  # R-RV-3
+    with pytest.raises(DomainError) as e:
+        sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={}, comment="", now=DONE)
+    assert e.value.refusal.code == R.NO_GRADES
+    once = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: A},
+                               comment="", now=DONE)
+    with pytest.raises(DomainError) as e:
+        sv.record_call_back(once, by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C}, comment="",
+                            now=DONE)
+    assert e.value.refusal.code == R.ALREADY_CALLED_BACK
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.MANAGER])
+def test_only_the_manager_runs_a_periodic_survey(role):  # R-RV-1
+    with pytest.raises(DomainError) as e:
+        sv.open_survey(id="s", title="t", issued=10, by_role=role, by_id="x", now=DONE)
+    assert e.value.refusal.code == R.NOT_ALLOWED_TO_SURVEY
+
+
+def survey_with(ballots: list[dict[SurveyArea, Grade]], issued: int = 20) -> sv.PeriodicSurvey:
+    s = sv.open_survey(id="s-2026q4", title="2026 Q4", issued=issued, by_role=Role.MANAGER, by_id="m", now=DONE)
+    for grades in ballots:
+        s = sv.record_ballot(s, Ballot(grades=grades))
+    return s
+
+
+O, CL = SurveyArea.OVERALL, SurveyArea.CLEANING
+EIGHT_BALLOTS = [
+    {O: A, CL: A}, {O: A, CL: A}, {O: A, CL: A}, {O: B, CL: A},
+    {O: B, CL: B}, {O: C, CL: B}, {O: C, CL: B}, {CL: C},  # the last ballot left "overall" blank
+]
+
+
+def test_item_and_overall_satisfaction_rates_hand_computed():  # R-RV-3
+    s = survey_with(EIGHT_BALLOTS)
+    assert (s.issued, sv.returned(s)) == (20, 8)
+    overall = sv.overall_satisfaction(s)
+    # overall: A 3 + B 2 = 5 of 8 returned (the blank counts in the denominator) → 62.50 %
+    assert (overall.a, overall.b, overall.c, overall.returned, overall.value) == (3, 2, 2, 8, 62.5)
+    cleaning = sv.area_satisfaction(s, CL)
+    # cleaning: A 4 + B 3 = 7 of 8 → 87.50 %
+    assert (cleaning.a, cleaning.b, cleaning.c, cleaning.value) == (4, 3, 1, 87.5)
+    # parking was on no ballot: 0 of 8 → 0.00 % (asked but not satisfied, unlike "no ballots")
+    assert sv.area_satisfaction(s, SurveyArea.PARKING).value == 0.0
+    assert len(sv.satisfaction_by_area(s)) == 14
+
+
+def test_no_returned_ballots_leaves_every_rate_undefined():  # R-RV-3
+    s = survey_with([], issued=30)
+    assert (s.issued, sv.returned(s)) == (30, 0)
+    for tally in sv.satisfaction_by_area(s):
+        assert tally.returned == 0 and tally.value is None
+
+
+def test_more_ballots_than_issued_is_refused():  # R-RV-3
+    s = survey_with([{O: A}], issued=1)
+    with pytest.raises(DomainError) as e:
+        sv.record_ballot(s, Ballot(grades={O: A}))
+    assert e.value.refusal.code == R.BALLOTS_EXCEED_ISSUED
+    with pytest.raises(DomainError) as e:
+        sv.record_ballot(survey_with([]), Ballot(grades={}))
+    assert e.value.refusal.code == R.EMPTY_BALLOT
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "value"),
+    [(0, 0, None), (5, 0, None), (0, 4, 0.0), (4, 4, 100.0), (1, 3, 33.33), (2, 3, 66.67), (49, 50, 98.0)],
+)
+def test_percent_of_is_undefined_for_an_empty_denominator(num, den, value):  # R-RV-3
+    assert sv.percent_of(num, den) == value
+
+
+def test_grades_feed_each_staff_members_review():  # R-SS-5
+    t1 = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={O: A, CL: B}, comment="", now=DONE)
+    t2 = sv.open_call_back(id="cb-2", subject=sv.CallBackSubject.COMPLAINT, subject_id="c2", completed_at=DONE,
+                           staff_ids=["tech-7", "guard-2"])
+    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={O: C}, comment="", now=DONE)
+    tally = sv.grades_by_staff([t1, t2])
+    assert (tally["tech-7"].a, tally["tech-7"].b, tally["tech-7"].c) == (1, 1, 1)
+    assert (tally["guard-2"].a, tally["guard-2"].b, tally["guard-2"].c) == (0, 0, 1)
+
+
+def test_survey_round_trips_through_json():
+    s = survey_with(EIGHT_BALLOTS)
+    assert msgspec.json.decode(msgspec.json.encode(s), type=sv.PeriodicSurvey) == s
