@@ -129,8 +129,11 @@ self.addEventListener('notificationclick', (event) => {
       const client = windows.find((c) => c.focused) || windows[0];
       if (client) {
         await client.focus();
-        // A hash change keeps the running app (and its state); navigate() would reload it.
-        client.postMessage({ type: 'navigate', url: target });
+        const onApp = new URL(client.url).pathname === new URL(target).pathname;
+        // Inside the app a hash change keeps it running (and its state); elsewhere, navigate.
+        if (onApp) client.postMessage({ type: 'navigate', url: target });
+        else if (client.navigate) await client.navigate(target);
+        else await clients.openWindow(target);
         return;
       }
       await clients.openWindow(target);

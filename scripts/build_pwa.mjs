@@ -68,11 +68,13 @@ async function build() {
   });
 
   const icons = (await readdir(path.join(pwa, 'icons'))).filter((f) => f.endsWith('.png')).sort();
+  // Every top-level stylesheet (styles.css, and e.g. desk.css that a lazy module links) works offline.
+  const sheets = (await readdir(pwa)).filter((f) => f.endsWith('.css') && f !== 'styles.css').sort();
   const distFiles = (await listFiles(dist))
     .map((f) => '/' + path.relative(pwa, f).split(path.sep).join('/'))
     .filter((u) => !u.endsWith('.map') && !u.endsWith('.LEGAL.txt'))
     .sort();
-  const precache = [...STATIC_SHELL, ...icons.map((f) => `/icons/${f}`), ...distFiles];
+  const precache = [...STATIC_SHELL, ...sheets.map((f) => `/${f}`), ...icons.map((f) => `/icons/${f}`), ...distFiles];
 
   const hash = createHash('sha256');
   for (const url of [...precache.filter((u) => u !== '/'), '/service-worker.js'].sort()) {

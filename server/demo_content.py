@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from server.services.gate import seed_demo_slips
+from server.services.visits import seed_services_demo
 from server.storage.db import Database
 
 
 async def seed(db: Database) -> None:
-    return None
+    await seed_demo_slips(db, "cmp_demo")
+    await seed_services_demo(db, "cmp_demo")

@@ -8,7 +8,16 @@ from litestar import Litestar
 
 
 async def start_background(app: Litestar) -> list[asyncio.Task]:
-    return []
+    from server.notify.scheduler import run_forever
+
+    settings = app.state.settings
+    tasks: list[asyncio.Task] = []
+    if settings.run_scheduler:
+        tasks.append(asyncio.create_task(
+            run_forever(app.state.db, key_dir=settings.keys_dir, subject=settings.push_subject),
+            name="reminder-scheduler",
+        ))
+    return tasks
 
 
 async def stop_background(tasks: list[asyncio.Task]) -> None:

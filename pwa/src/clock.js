@@ -10,10 +10,16 @@ export async function loadOffset() {
   offsetMs = await getServerOffsetMs();
   return offsetMs;
 }
-// Refresh after each sync (the SW or another tab may have written it).
-on('sync', (s) => {
-  if (s.state === 'idle') loadOffset();
+// sync.js (here, in another tab or in the SW) publishes each new estimate.
+on('clock', (d) => {
+  if (Number.isFinite(d.offsetMs)) offsetMs = d.offsetMs;
 });
+
+/** A device-clock ISO time as the server clock would have read it (for optimistic display). */
+export function toServerTime(deviceIso) {
+  const ms = Date.parse(deviceIso);
+  return Number.isFinite(ms) ? new Date(ms + offsetMs).toISOString() : deviceIso;
+}
 
 export function serverNow() {
   return Date.now() + offsetMs;

@@ -20,7 +20,7 @@
 //                       {client_id, user_id, mutation_id, type, args, device_time, state:
 //                        'waiting'|'sent'|'refused', code, message, message_en, attempts,
 //                        created_at, sent_at, dismissed_at, blobs: [sha256]}
-//   blobs             keyPath 'sha256' {sha256, blob, type, size, uploaded: 0|1, created_at}
+//   blobs             keyPath 'sha256' {sha256, blob, type, size, uploaded: 0|1, created_at, error?}
 //   reminders         keyPath 'id'                                               — entity 'reminder'
 //   slip_keys         keyPath 'id'                                               — entity 'slip_key'
 //   slip_revocations  keyPath 'id'                                               — entity 'slip_revocation'
@@ -126,9 +126,12 @@ export const listReminders = () => getAll('reminders');
  * Applies one pull page and stores the new cursor in the same transaction, so the cursor can
  * never move past a change that was not written.
  */
-export async function applyChanges(changes, cursor, userId) {
+export async function applyChanges(changes, cursor, userId, { reset = false } = {}) {
   const d = await db();
   const tx = d.transaction([...USER_DATA_STORES, 'kv'], 'readwrite');
+  // reset: the server did not know our cursor (restored backup, new database): drop the copies
+  // and take the feed from zero — in this same transaction, so a crash cannot leave half of each.
+  if (reset) for (const s of USER_DATA_STORES) tx.objectStore(s).clear();
   for (const ch of changes) {
     const storeName = ENTITY_STORES[ch.entity];
     const id = String(ch.id);
@@ -181,12 +184,25 @@ export const getBlob = (sha256) => getOne('blobs', sha256);
 export async function pendingBlobs() {
   return (await getAll('blobs')).filter((b) => !b.uploaded);
 }
-export async function markBlobUploaded(sha256) {
+/** The server refused this blob (too large, wrong type): keep it, and say why. */
+export async function setBlobError(sha256, error) {
   const d = await db();
   const tx = d.transaction('blobs', 'readwrite');
   const rec = await tx.store.get(sha256);
   if (rec) {
-    rec.uploaded = 1;
+    rec.error = error;
+    await tx.store.put(rec);
+  }
+  await tx.done;
+}
+
+export async function markBlobUploaded(sha256, uploaded = true) {
+  const d = await db();
+  const tx = d.transaction('blobs', 'readwrite');
+  const rec = await tx.store.get(sha256);
+  if (rec) {
+    rec.uploaded = uploaded ? 1 : 0;
+    if (uploaded) delete rec.error;
     await tx.store.put(rec);
   }
   await tx.done;

@@ -6,7 +6,7 @@ import { emit } from './bus.js';
 import { getJob, kvGet, listJobs } from './db.js';
 import { entriesOfUser, enqueue } from './outbox.js';
 import { currentUser } from './session.js';
-import { serverNow } from './clock.js';
+import { toServerTime } from './clock.js';
 
 export const DONE_STATES = new Set(['completed', 'done', 'closed', 'cancelled', 'canceled', 'unable', 'finished']);
 
@@ -25,7 +25,7 @@ export function applyIntents(doc, entries, lastPullAt) {
     if (String(e.args?.job_id) !== String(doc.id)) continue;
     if (e.state === 'waiting') job.pending.push(e);
     const a = e.args;
-    const at = e.device_time;
+    const at = toServerTime(e.device_time); // shown on the server's clock, like the rest of the job
     switch (e.type) {
       case 'job.accept':
         job.accepted_at = job.accepted_at || at;
@@ -33,13 +33,13 @@ export function applyIntents(doc, entries, lastPullAt) {
         break;
       case 'job.arrive':
         job.arrived_at = job.arrived_at || at;
-        job.state = 'arrived';
+        job.state = 'on_site';
         break;
       case 'job.note':
-        job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, created_at: at, local: true });
+        job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, at, local: true });
         break;
       case 'job.linked_problem':
-        job.notes.push({ kind: 'linked_problem', text: a.content, created_at: at, local: true });
+        job.notes.push({ kind: 'linked_problem', text: a.content, at, local: true });
         break;
       case 'job.unable':
         job.state = 'unable';
@@ -110,7 +110,9 @@ export function addNote(jobId, text, photoSha) {
   return intent('job.note', args, { blobs: photoSha ? [photoSha] : [] });
 }
 
-export const reportLinkedProblem = (jobId, content) => intent('job.linked_problem', { job_id: jobId, content });
+/** separately: open it as its own case (the default) or keep it on this one (R-CL-2 D). */
+export const reportLinkedProblem = (jobId, content, separately = true) =>
+  intent('job.linked_problem', { job_id: jobId, content, separately });
 export const markUnable = (jobId, reason) => intent('job.unable', { job_id: jobId, reason });
 
 /** args: {work_done, materials, fee_cents, photo_sha256s, signature_sha256, signer_name, signer_relation} */
@@ -119,7 +121,7 @@ export function completeJob(jobId, args) {
 }
 
 /**
- * Position for the arrival record, or null. Never blocks the action: a short timeout, and any
+ * Position for the arrival record as [lat, lng], or null. Never blocks the action: a short timeout, and any
  * refusal or error just means "no position".
  */
 export function currentPosition(timeoutMs = 6000) {
@@ -129,7 +131,7 @@ export function currentPosition(timeoutMs = 6000) {
     navigator.geolocation.getCurrentPosition(
       (p) => {
         clearTimeout(timer);
-        resolve({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy) });
+        resolve([p.coords.latitude, p.coords.longitude]); // wire shape: geo = [lat, lng]
       },
       () => {
         clearTimeout(timer);
@@ -140,4 +142,3 @@ export function currentPosition(timeoutMs = 6000) {
   });
 }
 
-export { serverNow };

@@ -6,7 +6,7 @@
 // #/job/<id>/slip, #/outbox, #/reminders, #/settings. Every other hash — including #/ — is the
 // role home: renderDesk / renderGate is called again on each such hash change with ctx.route set.
 import { api, setUnauthorizedHandler } from './api.js';
-import { emit, on } from './bus.js';
+import { on } from './bus.js';
 import { loadOffset, serverNow } from './clock.js';
 import { dbApi, kvGet, kvSet } from './db.js';
 import { h, mount, toast } from './dom.js';
@@ -15,6 +15,14 @@ import { enqueue } from './outbox.js';
 import { currentSession, currentUser, loadSession, markRevoked } from './session.js';
 import { buildShell } from './shell.js';
 import { getStatus, loadStatus, syncNow } from './sync.js';
+import * as completeView from './views/complete.js';
+import * as jobView from './views/job.js';
+import * as jobsView from './views/jobs.js';
+import * as loginView from './views/login.js';
+import * as outboxView from './views/outbox.js';
+import * as remindersView from './views/reminders.js';
+import * as settingsView from './views/settings.js';
+import * as slipView from './views/slip.js';
 
 const DESK_ROLES = new Set(['dispatcher', 'front_desk', 'control_room', 'manager', 'deputy_gm', 'general_manager', 'cashier', 'engineering', 'team_lead']);
 
@@ -30,15 +38,17 @@ export function homeKind(user) {
   return 'field';
 }
 
+// Field views are small and must all work offline, so they are in the main bundle; only the desk
+// and gate modules (chart.js, the QR decoder, curve code) are lazy chunks.
 const ROUTES = [
-  { re: /^login$/, load: () => import('./views/login.js'), public: true },
-  { re: /^jobs$/, load: () => import('./views/jobs.js'), live: true },
-  { re: /^job\/([^/]+)$/, load: () => import('./views/job.js'), live: true },
-  { re: /^job\/([^/]+)\/complete$/, load: () => import('./views/complete.js') },
-  { re: /^job\/([^/]+)\/slip$/, load: () => import('./views/slip.js') },
-  { re: /^outbox$/, load: () => import('./views/outbox.js'), live: true },
-  { re: /^reminders$/, load: () => import('./views/reminders.js'), live: true },
-  { re: /^settings$/, load: () => import('./views/settings.js') },
+  { re: /^login$/, mod: loginView },
+  { re: /^jobs$/, mod: jobsView, live: true },
+  { re: /^job\/([^/]+)$/, mod: jobView, live: true },
+  { re: /^job\/([^/]+)\/complete$/, mod: completeView },
+  { re: /^job\/([^/]+)\/slip$/, mod: slipView },
+  { re: /^outbox$/, mod: outboxView, live: true },
+  { re: /^reminders$/, mod: remindersView, live: true },
+  { re: /^settings$/, mod: settingsView },
 ];
 
 let shell = null;
@@ -85,7 +95,7 @@ function makeCtx(path) {
     navigate,
     serverNow,
     sync: { syncNow, getStatus, on },
-    outbox: { enqueue: (type, args, opts) => enqueue(user.id, type, args, opts).then((e) => (syncSoon(), e)) },
+    outbox: { enqueue: (type, args, opts) => enqueue(user.id, type, args, opts) },
     h,
     toast,
   };
@@ -124,35 +134,65 @@ export async function route() {
     }
   }
   const view = shell.view;
+  // The desk's own views use the full width of a desktop screen (≥1024 px, see styles.css).
+  document.body.classList.toggle('layout-wide', !match && homeKind(user) === 'desk');
   const app = { navigate, user, ctx: () => makeCtx(path), syncSoon };
   try {
     if (match) {
-      const mod = await match.load();
-      if (seq !== renderSeq) return;
-      mount(view);
-      cleanup = (await mod.render(view, params, app)) || null;
+      const mod = match.mod;
+      // Each render fills a detached container that is shown only if it is still the current
+      // route when its data has loaded, so a slow render can never paint over a newer one.
+      const renderInto = async () => {
+        const box = h('div', { class: 'view-body' });
+        const done = (await mod.render(box, params, app)) || null;
+        if (seq !== renderSeq) {
+          if (typeof done === 'function') done();
+          return { stale: true };
+        }
+        mount(view, box);
+        box.dispatchEvent(new CustomEvent('view-attached'));
+        return { stale: false, done };
+      };
+      const first = await renderInto();
+      if (first.stale) return;
+      let viewCleanup = typeof first.done === 'function' ? first.done : null;
+      let offs = [];
       if (match.live) {
+        // Re-render on new data; renders are serialised so a burst of events gives one final view.
+        let running = false;
+        let queued = false;
         const rerender = async () => {
-          if (seq !== renderSeq) return;
-          const next = (await mod.render(view, params, app, { refresh: true })) || null;
-          if (seq === renderSeq && typeof next === 'function') {
-            cleanup?.();
-            cleanup = next;
+          if (running) {
+            queued = true;
+            return;
+          }
+          running = true;
+          try {
+            do {
+              queued = false;
+              if (seq !== renderSeq) return;
+              const next = await renderInto();
+              if (next.stale) return;
+              viewCleanup?.();
+              viewCleanup = typeof next.done === 'function' ? next.done : null;
+            } while (queued);
+          } finally {
+            running = false;
           }
         };
-        const offs = [on('data', rerender), on('job', rerender), on('outbox', rerender)];
-        const prev = cleanup;
-        cleanup = () => {
-          offs.forEach((f) => f());
-          prev?.();
-        };
+        offs = [on('data', rerender), on('job', rerender), on('outbox', rerender), on('clock', rerender)];
       }
+      cleanup = () => {
+        offs.forEach((f) => f());
+        viewCleanup?.();
+      };
     } else {
       const kind = homeKind(user);
       if (kind === 'field') return navigate('#/jobs', { replace: true });
       const mod = kind === 'desk' ? await import('./desk/index.js') : await import('./gate/index.js');
       if (seq !== renderSeq) return;
       mount(view);
+      // Desk and gate modules own their container for as long as their routes are shown.
       const fn = kind === 'desk' ? mod.renderDesk : mod.renderGate;
       const result = await fn(view, makeCtx(path));
       cleanup = typeof result === 'function' ? result : null;
@@ -193,8 +233,9 @@ function startTriggers() {
   setInterval(() => {
     if (document.visibilityState === 'visible' && currentUser()) syncNow();
   }, 60000);
+  // A new intent in this tab: send it now if we can (the SW's Background Sync covers a closed tab).
   on('outbox', (d) => {
-    if (!d.remote) syncSoon();
+    if (d.enqueued && !d.remote) syncSoon();
   });
 }
 
@@ -236,9 +277,11 @@ async function boot() {
     toast(t('auth.revoked'), 'error');
     navigate('#/login');
   });
-  on('session', () => {
+  on('session', (d) => {
+    if (d.remote) return; // another tab signed in or out: this tab keeps its own view until reload
     buildFrame();
     shell.user = currentUser();
+    if (currentUser()) syncSoon(0);
   });
   window.addEventListener('hashchange', route);
   registerServiceWorker();
@@ -253,4 +296,3 @@ boot().catch((e) => {
   mount(app, h('div', { class: 'card error-card' }, t('boot.failed', { msg: serverMessage(e.wire) || e.message || String(e) })));
 });
 
-export { emit };

@@ -74,7 +74,7 @@ export async function enqueue(userId, type, args, { blobs = [] } = {}) {
   nextMap[clientId] = mutationId + 1;
   await kv.put(nextMap, 'nextMutationId');
   await tx.done;
-  emit('outbox', { client_id: clientId });
+  emit('outbox', { client_id: clientId, enqueued: true });
   return entry;
 }
 
@@ -112,16 +112,22 @@ export async function recordResults(clientId, results) {
     const entry = await tx.store.get([clientId, r.mutation_id]);
     if (!entry) continue;
     entry.attempts += 1;
-    if (r.status === 'applied' || r.status === 'duplicate') {
+    // A duplicate carries the outcome of the first time (`original`): a refusal stays a refusal.
+    const refused = r.status === 'rejected' || (r.status === 'duplicate' && r.original === 'rejected');
+    if ((r.status === 'applied' || r.status === 'duplicate') && !refused) {
       entry.state = 'sent';
       entry.sent_at = entry.sent_at || now;
       entry.result = r.status;
-    } else if (r.status === 'rejected') {
+    } else if (refused) {
       entry.state = 'refused';
       entry.sent_at = entry.sent_at || now;
       entry.code = r.code || 'rejected';
       entry.message = r.message || null;
       entry.message_en = r.message_en || null;
+      entry.details = r.details || null;
+    } else {
+      // 'waiting': the server has not recorded it (a blob is missing); it stays in the queue.
+      entry.last_error = { code: r.code || r.status, message: r.message || null, message_en: r.message_en || null };
     }
     await tx.store.put(entry);
   }

@@ -8,7 +8,9 @@
 // use Date.now() + serverOffsetMs, never the bare device clock).
 import { ApiError, get, post, request, setToken } from './api.js';
 import { emit } from './bus.js';
-import { applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs } from './db.js';
+import {
+  applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs, setBlobError,
+} from './db.js';
 import {
   clientIdFor, noteAttempt, prune, rebaseToNewClient, recordResults, requeueRange, waitingFor,
 } from './outbox.js';
@@ -79,17 +81,27 @@ async function runOnce() {
   setStatus({ state: 'syncing', error: null });
   const clock = { best: null };
   try {
-    await uploadBlobs();
-    await pushOutbox(session.user.id, clock);
+    // A refused upload or push (a 4xx that retrying cannot fix) must not stop the pull: new jobs
+    // still arrive, and the error stays visible on the entries and in the status bar.
+    let sendError = null;
+    try {
+      await uploadBlobs();
+      await pushOutbox(session.user.id, clock);
+    } catch (e) {
+      if (!isPermanent(e)) throw e;
+      sendError = e;
+    }
     await pullChanges(session.user.id, clock);
-    if (clock.best) await kvSet('serverOffsetMs', clock.best.offset);
     const lastSyncAt = new Date().toISOString();
     await kvSet('lastSyncAt', lastSyncAt);
     await prune();
+    if (sendError) {
+      setStatus({ state: 'error', lastSyncAt, error: sendError.wire });
+      return sendError;
+    }
     setStatus({ state: 'idle', lastSyncAt, error: null });
     return null;
   } catch (e) {
-    if (clock.best) await kvSet('serverOffsetMs', clock.best.offset);
     const err = e instanceof ApiError ? e : new ApiError({ status: -1, code: 'client', message: String(e?.message || e), message_en: String(e?.message || e) });
     const state = err.status === 401 ? 'auth' : err.isNetwork ? 'offline' : 'error';
     setStatus({ state, error: err.wire });
@@ -97,27 +109,48 @@ async function runOnce() {
   }
 }
 
-function sampleClock(clock, serverTime, t0, t1) {
+/**
+ * Keeps the shortest-round-trip sample of this run and publishes it at once (bus 'clock'), so
+ * views re-rendered by the pull that follows already count down on the new offset.
+ */
+async function sampleClock(clock, serverTime, t0, t1) {
   const server = Date.parse(serverTime);
   if (!Number.isFinite(server)) return;
   const rtt = t1 - t0;
   const offset = Math.round(server - (t0 + t1) / 2);
-  if (!clock.best || rtt < clock.best.rtt) clock.best = { rtt, offset };
+  if (clock.best && rtt >= clock.best.rtt) return;
+  clock.best = { rtt, offset };
+  await kvSet('serverOffsetMs', offset);
+  emit('clock', { offsetMs: offset });
 }
 
-/** Guarantee 5: blobs travel apart, before the mutations that reference them. HEAD then PUT. */
+/** A failure that retrying will not fix: a 4xx other than 401 (sign in again), 408 and 429. */
+function isPermanent(e) {
+  return e instanceof ApiError && e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status);
+}
+
+/**
+ * Guarantee 5: blobs travel apart, before the mutations that reference them. HEAD, then PUT
+ * (idempotent, so an interrupted upload is simply repeated). A blob the server refuses keeps its
+ * error and holds back only the intents that reference it.
+ */
 async function uploadBlobs() {
   for (const rec of await pendingBlobs()) {
     const path = `/api/blobs/${rec.sha256}`;
-    let present = false;
     try {
-      await request('HEAD', path, { timeoutMs: 15000 });
-      present = true;
+      let present = false;
+      try {
+        await request('HEAD', path, { timeoutMs: 15000 });
+        present = true;
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 404) throw e;
+      }
+      if (!present) await request('PUT', path, { body: rec.blob, contentType: rec.type || 'application/octet-stream', timeoutMs: 120000 });
+      await markBlobUploaded(rec.sha256);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+      if (!isPermanent(e)) throw e;
+      await setBlobError(rec.sha256, e.wire);
     }
-    if (!present) await request('PUT', path, { body: rec.blob, contentType: rec.type || 'application/octet-stream', timeoutMs: 120000 });
-    await markBlobUploaded(rec.sha256);
   }
 }
 
@@ -133,6 +166,8 @@ async function uploadedSet(shas) {
 async function pushOutbox(userId, clock) {
   let clientId = await clientIdFor(userId);
   let stalls = 0;
+  let blobRetries = 0;
+  let rebased = false;
   for (;;) {
     const waiting = await waitingFor(clientId);
     if (!waiting.length) return;
@@ -141,7 +176,13 @@ async function pushOutbox(userId, clock) {
       const need = e.blobs || [];
       if (need.length) {
         const ok = await uploadedSet(need);
-        if (need.some((s) => !ok.has(s))) break; // the mutation waits for its blob; order is kept
+        const missing = need.filter((s) => !ok.has(s));
+        if (missing.length) {
+          // The mutation waits for its blob, and so does everything after it (order is kept).
+          const blobErr = (await getBlob(missing[0]))?.error;
+          if (blobErr) await noteAttempt(clientId, [e.mutation_id], blobErr);
+          break;
+        }
       }
       batch.push(e);
       if (batch.length === PUSH_BATCH) break;
@@ -155,12 +196,28 @@ async function pushOutbox(userId, clock) {
         mutations: batch.map((e) => ({ mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time })),
       }, { timeoutMs: 30000 });
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'sync.client_other_user' && !rebased) {
+        // The server ties this client id to another user (e.g. restored data): start a new one.
+        clientId = await rebaseToNewClient(userId, clientId);
+        rebased = true;
+        continue;
+      }
       if (e instanceof ApiError) await noteAttempt(clientId, batch.map((b) => b.mutation_id), e.wire);
       throw e;
     }
-    sampleClock(clock, res.server_time, t0, Date.now());
+    await sampleClock(clock, res.server_time, t0, Date.now());
     const results = res.results || [];
     await recordResults(clientId, results);
+    const waitingBlob = results.find((r) => r.status === 'waiting');
+    if (waitingBlob) {
+      // The server lacks a blob we thought uploaded: upload again once, else retry next run.
+      const entry = batch.find((b) => b.mutation_id === waitingBlob.mutation_id);
+      const missing = waitingBlob.details?.sha256 ? [waitingBlob.details.sha256] : entry?.blobs || [];
+      for (const sha of missing) await markBlobUploaded(sha, false);
+      if (++blobRetries > 1) return;
+      await uploadBlobs();
+      continue;
+    }
     if (results.length >= batch.length) {
       stalls = 0;
       continue;
@@ -185,9 +242,9 @@ async function pullChanges(userId, clock) {
   for (let page = 0; page < 10000; page++) {
     const t0 = Date.now();
     const res = await get(`/api/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${PULL_LIMIT}`, { timeoutMs: 30000 });
-    sampleClock(clock, res.server_time, t0, Date.now());
+    await sampleClock(clock, res.server_time, t0, Date.now());
     const changes = res.changes || [];
-    await applyChanges(changes, res.cursor, userId);
+    await applyChanges(changes, res.cursor, userId, { reset: Boolean(res.reset) });
     applied += changes.length;
     cursor = res.cursor;
     if (!res.more) break;

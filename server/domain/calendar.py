@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-MONDAY = 0
-
 # How close to the end of a quarter the once-a-quarter review (R-CL-4, seed 000 "每季度一次") may
 # be held. The seeds name no day; the last ten calendar days of the quarter leave room for the
 # manager's schedule without letting a "quarterly" close happen mid-quarter.

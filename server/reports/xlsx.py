@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from server.domain.monthly_report import (
@@ -73,7 +74,14 @@ def _header(sheet: Worksheet, titles: Iterable[str]) -> None:
 
 def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
     for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
+
+
+def _label(labels: dict[str, tuple[str, str]], key: str | None) -> str:
+    """The Chinese label of a code; an unknown code is shown as it is rather than dropped."""
+    if not key:
+        return ""
+    return labels.get(key, (key,))[0]
 
 
 def _rate_cells(rate: Rate) -> list[Any]:
@@ -123,9 +131,9 @@ def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
         ("负责人评语", report.manager_comment),
         ("签名", report.signed_by or ""),
         ("签名时间", report.signed_at or ""),
-        ("特约服务收入(元)", report.special_service_revenue_cents / 100),
     ):
         _append(sheet, [label, value], tz)
+    sheet.append(["特约服务收入(元)", report.special_service_revenue_cents / 100])
     sheet.cell(row=sheet.max_row, column=2).number_format = MONEY_FORMAT
     sheet.append([])
     _write_rates(sheet, report.rates)
@@ -140,7 +148,7 @@ def _counts(sheet: Worksheet, report: MonthlyReport) -> None:
     ):
         _header(sheet, [title, "数量"])
         for key, count in counts.items():
-            sheet.append([labels.get(key, (key,))[0], count])
+            sheet.append([_label(labels, key), count])
         sheet.append(["合计", sum(counts.values())])
         sheet.append([])
     _widths(sheet, [20, 10])
@@ -153,8 +161,8 @@ def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
             sheet,
             [
                 line.case_no,
-                KIND_LABELS.get(line.kind, (line.kind,))[0],
-                CATEGORY_LABELS.get(line.category, (line.category or "",))[0] if line.category else "",
+                _label(KIND_LABELS, line.kind),
+                _label(CATEGORY_LABELS, line.category),
                 line.received_at,
                 line.due_at or "",
                 line.closed_at or "未完成",
@@ -198,7 +206,7 @@ def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
                 line.case_no,
                 line.received_at,
                 line.complainant,
-                CATEGORY_LABELS.get(line.category, (line.category or "",))[0] if line.category else "",
+                _label(CATEGORY_LABELS, line.category),
                 line.receiver,
                 line.handler,
                 line.method,

@@ -131,6 +131,14 @@ class UnitOfWork:
             }
         )
 
+    def checkpoint(self) -> tuple[dict, int]:
+        return dict(self._changes), len(self._audit)
+
+    def rollback_to(self, mark: tuple[dict, int]) -> None:
+        """Forget feed changes and audit entries made after `mark` (their savepoint rolled back)."""
+        self._changes = mark[0]
+        del self._audit[mark[1] :]
+
     async def flush(self) -> None:
         if not self._changes and not self._audit:
             return

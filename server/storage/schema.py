@@ -232,3 +232,32 @@ blobs = Table(
     Column("created_at", TS, nullable=False),
     Column("created_by", String(40), nullable=True),
 )
+
+# Which case's slip a drawn signature belongs to: a signature replayed onto another job is refused.
+slip_signatures = Table(
+    "slip_signatures",
+    metadata,
+    Column("signature_sha256", String(64), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("at", TS, nullable=False),
+)
+
+# A manager's approval to close an emergency or major case, given before the desk closes it.
+case_approvals = Table(
+    "case_approvals",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("approver_id", String(40), nullable=False),
+    Column("at", TS, nullable=False),
+)
+
+# Shift handover sheets (R-SH-1): the domain HandoverSheet as a document.
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), nullable=False, index=True),
+    Column("built_at", TS, nullable=False),
+    Column("doc", Text, nullable=False),
+)

@@ -18,9 +18,19 @@ async def test_health_reports_dialect_and_migration_revision(client):
     assert body["revision"] and body["revision"] != "None"
 
 
-async def test_migrations_run_on_an_empty_and_on_a_current_database(db_url):
-    await upgrade(db_url)
-    await upgrade(db_url)  # a second start must be a no-op, not an error
+async def test_migrations_run_on_an_empty_and_on_a_current_database(empty_db_url):
+    await upgrade(empty_db_url)
+    await upgrade(empty_db_url)  # a second start must be a no-op, not an error
+    from server.storage.db import Database
+    from server.storage.migrate import current_revision
+
+    db = Database(empty_db_url)
+    try:
+        async with db.read() as conn:
+            rev = await current_revision(conn)
+    finally:
+        await db.dispose()
+    assert rev and "0001" not in rev.split(",")  # upgraded past the first revision to every head
 
 
 async def test_sqlite_is_durable_wal_with_foreign_keys(db):

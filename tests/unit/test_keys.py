@@ -16,14 +16,27 @@ SIG = "cd" * 32
 R = k.KeyRefusal
 
 
-def key(id: str = "k1", building: str = "3", floor: str = "02", key_type: k.KeyType = k.KeyType.RESIDENT_ENTRUSTED):
-    return k.register_key(id=id, building=building, floor=floor, key_type=key_type, label=f"{building}-{floor}", now=T0)
+def key(
+    id: str = "k1", building: str = "3", floor: str = "02", key_type: k.KeyType = k.KeyType.RESIDENT_ENTRUSTED
+):
+    return k.register_key(
+        id=id, building=building, floor=floor, key_type=key_type, label=f"{building}-{floor}", now=T0
+    )
 
 
-def lend(kk: k.Key, *, kind: k.BorrowerKind = k.BorrowerKind.STAFF, hours: int = 4, loan_id: str = "L1", **kw):
+def lend(
+    kk: k.Key, *, kind: k.BorrowerKind = k.BorrowerKind.STAFF, hours: int = 4, loan_id: str = "L1", **kw
+):
     return k.lend_key(
-        kk, loan_id=loan_id, borrower_name=kw.pop("name", "张师傅"), borrower_kind=kind, signature_sha256=kw.pop("sig", SIG),
-        lent_by="desk-1", due_at=T0 + timedelta(hours=hours), now=T0, **kw,
+        kk,
+        loan_id=loan_id,
+        borrower_name=kw.pop("name", "张师傅"),
+        borrower_kind=kind,
+        signature_sha256=kw.pop("sig", SIG),
+        lent_by="desk-1",
+        due_at=T0 + timedelta(hours=hours),
+        now=T0,
+        **kw,
     )
 
 
@@ -49,7 +62,10 @@ def test_staff_loan_is_signed_and_key_leaves_the_store():  # R-KY-1
     kk, loan = lend(key())
     assert kk.state is k.KeyState.ON_LOAN
     assert (loan.signature_sha256, loan.borrower_kind, loan.id_shown, loan.deposit_cents) == (
-        SIG, k.BorrowerKind.STAFF, None, 0,
+        SIG,
+        k.BorrowerKind.STAFF,
+        None,
+        0,
     )
     with pytest.raises(DomainError) as e:
         lend(kk, loan_id="L2")
@@ -67,8 +83,14 @@ ID = k.IdShown(doc_type=k.IdDocType.RESIDENT_ID_CARD, last4="123X")
         ({"id_shown": ID}, R.DEPOSIT_REQUIRED),
         ({"id_shown": ID, "deposit_cents": 10000}, R.DEPOSIT_REQUIRED),  # no receipt for the deposit
         ({"id_shown": ID, "deposit_cents": 0, "deposit_receipt_no": "D-1"}, R.DEPOSIT_REQUIRED),
-        ({"id_shown": k.IdShown(doc_type=k.IdDocType.PASSPORT, last4="E12345678"), "deposit_cents": 1,
-          "deposit_receipt_no": "D-1"}, R.ID_TOO_LONG),
+        (
+            {
+                "id_shown": k.IdShown(doc_type=k.IdDocType.PASSPORT, last4="E12345678"),
+                "deposit_cents": 1,
+                "deposit_receipt_no": "D-1",
+            },
+            R.ID_TOO_LONG,
+        ),
     ],
 )
 def test_outsider_must_show_id_and_pay_a_deposit(extra, code):  # R-KY-1
@@ -78,7 +100,9 @@ def test_outsider_must_show_id_and_pay_a_deposit(extra, code):  # R-KY-1
 
 
 def test_outsider_loan_keeps_only_id_type_and_last_four():  # R-KY-1
-    _, loan = lend(key(), kind=k.BorrowerKind.OUTSIDER, id_shown=ID, deposit_cents=10000, deposit_receipt_no="D-1")
+    _, loan = lend(
+        key(), kind=k.BorrowerKind.OUTSIDER, id_shown=ID, deposit_cents=10000, deposit_receipt_no="D-1"
+    )
     assert loan.id_shown == ID and loan.deposit_cents == 10000
     encoded = msgspec.json.encode(loan)
     assert b"123X" in encoded and len(ID.last4) == 4
@@ -122,7 +146,9 @@ def test_returned_loan_is_never_overdue():  # R-KY-1
 def test_monthly_count_hand_computed():  # R-KY-1
     now = datetime(2026, 11, 30, 17, 0, tzinfo=CST)
     k1, k2 = key("k1"), key("k2", key_type=k.KeyType.PLANT_ROOM_SPARE)
-    k3, loan3 = lend(key("k3", key_type=k.KeyType.PLANT_ROOM_SPARE), loan_id="L3", hours=24 * 60)  # due in January
+    k3, loan3 = lend(
+        key("k3", key_type=k.KeyType.PLANT_ROOM_SPARE), loan_id="L3", hours=24 * 60
+    )  # due in January
     k4, loan4 = lend(key("k4"), loan_id="L4", hours=2)  # due 3 Nov 11:00, still out: overdue
     k5 = k.report_lost(key("k5", key_type=k.KeyType.OTHER), now=T0)
     # k1 was lent and returned late in the month: its old loan is history, not overdue
@@ -133,7 +159,9 @@ def test_monthly_count_hand_computed():  # R-KY-1
     assert (count.total, count.in_store, count.on_loan, count.overdue, count.lost) == (5, 2, 2, 1, 1)
     # by type: entrusted k1, k4 = 2; plant-room k2, k3 = 2; other k5 = 1
     assert count.by_type == {
-        k.KeyType.RESIDENT_ENTRUSTED: 2, k.KeyType.PLANT_ROOM_SPARE: 2, k.KeyType.OTHER: 1,
+        k.KeyType.RESIDENT_ENTRUSTED: 2,
+        k.KeyType.PLANT_ROOM_SPARE: 2,
+        k.KeyType.OTHER: 1,
     }
 
 

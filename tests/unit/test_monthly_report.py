@@ -30,54 +30,124 @@ def complaint(no: str, received: datetime, **kw) -> mr.CaseRow:
 
 
 def repair(no: str, received: datetime, **kw) -> mr.CaseRow:
-    return mr.CaseRow(case_no=no, kind="repair", channel=kw.pop("channel", "phone"), received_at=received, **kw)
+    return mr.CaseRow(
+        case_no=no, kind="repair", channel=kw.pop("channel", "phone"), received_at=received, **kw
+    )
 
 
 # November 2026 in the compound's zone (UTC+8).
 COMPLAINTS = [
-    complaint("C1", at(11, 3, 9), channel="phone", complaint_category="cleaning", valid_complaint=True,
-              deadline_at=at(11, 5, 9), closed_at=at(11, 4, 10), satisfaction=A, complainant="王女士",
-              receiver="小李", handler="清洁班", method="上门清理", result="已清理"),
-    complaint("C2", at(11, 10, 14), channel="walk_in", complaint_category="security", valid_complaint=True,
-              deadline_at=at(11, 12, 14), closed_at=at(11, 13, 9), satisfaction=B),  # 19 h late
-    complaint("C3", at(11, 20, 8), channel="phone", complaint_category="staff_attitude",
-              valid_complaint=False),  # no date agreed: due 15 days on, 5 Dec, not in November
-    complaint("C4", at(10, 25, 10), channel="phone", complaint_category="engineering", valid_complaint=True,
-              deadline_at=at(11, 2, 10)),  # October's complaint, due in November, still open
-    complaint("C5", at(11, 25, 16), channel="app", complaint_category="cleaning", valid_complaint=True,
-              deadline_at=at(11, 27, 16), timely=True),  # the paper register says handled in time
+    complaint(
+        "C1",
+        at(11, 3, 9),
+        channel="phone",
+        complaint_category="cleaning",
+        valid_complaint=True,
+        deadline_at=at(11, 5, 9),
+        closed_at=at(11, 4, 10),
+        satisfaction=A,
+        complainant="王女士",
+        receiver="小李",
+        handler="清洁班",
+        method="上门清理",
+        result="已清理",
+    ),
+    complaint(
+        "C2",
+        at(11, 10, 14),
+        channel="walk_in",
+        complaint_category="security",
+        valid_complaint=True,
+        deadline_at=at(11, 12, 14),
+        closed_at=at(11, 13, 9),
+        satisfaction=B,
+    ),  # 19 h late
+    complaint(
+        "C3", at(11, 20, 8), channel="phone", complaint_category="staff_attitude", valid_complaint=False
+    ),  # no date agreed: due 15 days on, 5 Dec, not in November
+    complaint(
+        "C4",
+        at(10, 25, 10),
+        channel="phone",
+        complaint_category="engineering",
+        valid_complaint=True,
+        deadline_at=at(11, 2, 10),
+    ),  # October's complaint, due in November, still open
+    complaint(
+        "C5",
+        at(11, 25, 16),
+        channel="app",
+        complaint_category="cleaning",
+        valid_complaint=True,
+        deadline_at=at(11, 27, 16),
+        timely=True,
+    ),  # the paper register says handled in time
 ]
 # R01–R48: received on days 1..28 at 08:00, limit 24 h, done in 2 h: in time.
 ON_TIME_REPAIRS = [
-    repair(f"R{i:02d}", at(11, 1 + i % 28, 8), deadline_at=at(11, 1 + i % 28, 8) + 24 * H,
-           closed_at=at(11, 1 + i % 28, 8) + 2 * H)
+    repair(
+        f"R{i:02d}",
+        at(11, 1 + i % 28, 8),
+        deadline_at=at(11, 1 + i % 28, 8) + 24 * H,
+        closed_at=at(11, 1 + i % 28, 8) + 2 * H,
+    )
     for i in range(1, 49)
 ]
 OTHER_REPAIRS = [
-    repair("R49", at(11, 15, 8), deadline_at=at(11, 16, 8), closed_at=at(11, 17, 8), handler="维修班"),  # 24 h late
-    repair("R50", at(11, 16, 8), channel="app", deadline_at=at(11, 19, 8), closed_at=at(11, 17, 14),
-           reworked=True),
+    repair(
+        "R49", at(11, 15, 8), deadline_at=at(11, 16, 8), closed_at=at(11, 17, 8), handler="维修班"
+    ),  # 24 h late
+    repair(
+        "R50",
+        at(11, 16, 8),
+        channel="app",
+        deadline_at=at(11, 19, 8),
+        closed_at=at(11, 17, 14),
+        reworked=True,
+    ),
     repair("R51", at(11, 29, 8), deadline_at=at(12, 2, 8)),  # open, not yet due
     repair("R00", at(10, 30, 8), deadline_at=at(10, 30, 10), closed_at=at(10, 31, 8)),  # late, but in October
 ]
 OTHERS = [
     mr.CaseRow(case_no="H1", kind="help", channel="phone", received_at=at(11, 5, 20)),
     mr.CaseRow(case_no="I1", kind="inquiry", channel="walk_in", received_at=at(11, 6, 10)),
-    mr.CaseRow(case_no="S1", kind="special_service", channel="phone", received_at=at(11, 7, 9),
-               closed_at=at(11, 7, 12), revenue_cents=8000),
-    mr.CaseRow(case_no="S2", kind="special_service", channel="phone", received_at=at(10, 31, 9),
-               closed_at=at(11, 1, 9), revenue_cents=5000),
-    mr.CaseRow(case_no="S3", kind="special_service", channel="phone", received_at=at(11, 30, 19),
-               closed_at=at(12, 1, 1), revenue_cents=3000),
+    mr.CaseRow(
+        case_no="S1",
+        kind="special_service",
+        channel="phone",
+        received_at=at(11, 7, 9),
+        closed_at=at(11, 7, 12),
+        revenue_cents=8000,
+    ),
+    mr.CaseRow(
+        case_no="S2",
+        kind="special_service",
+        channel="phone",
+        received_at=at(10, 31, 9),
+        closed_at=at(11, 1, 9),
+        revenue_cents=5000,
+    ),
+    mr.CaseRow(
+        case_no="S3",
+        kind="special_service",
+        channel="phone",
+        received_at=at(11, 30, 19),
+        closed_at=at(12, 1, 1),
+        revenue_cents=3000,
+    ),
 ]
 ROWS = COMPLAINTS + ON_TIME_REPAIRS + OTHER_REPAIRS + OTHERS
 AFTER_MONTH = at(12, 1, 10)
 
 EIGHT_BALLOTS = [
-    {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A}, {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A},
-    {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A}, {SurveyArea.OVERALL: B, SurveyArea.CLEANING: A},
-    {SurveyArea.OVERALL: B, SurveyArea.CLEANING: B}, {SurveyArea.OVERALL: C, SurveyArea.CLEANING: B},
-    {SurveyArea.OVERALL: C, SurveyArea.CLEANING: B}, {SurveyArea.CLEANING: C},
+    {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A},
+    {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A},
+    {SurveyArea.OVERALL: A, SurveyArea.CLEANING: A},
+    {SurveyArea.OVERALL: B, SurveyArea.CLEANING: A},
+    {SurveyArea.OVERALL: B, SurveyArea.CLEANING: B},
+    {SurveyArea.OVERALL: C, SurveyArea.CLEANING: B},
+    {SurveyArea.OVERALL: C, SurveyArea.CLEANING: B},
+    {SurveyArea.CLEANING: C},
 ]
 
 
@@ -98,12 +168,23 @@ def test_counts_by_kind_category_and_channel():  # R-RV-5
     # received in November: repairs R01–R51 = 51; complaints C1, C2, C3, C5 = 4 (C4 came in October);
     # help H1; inquiry I1; special services S1, S3 = 2 (S2 came in October) → 59 in all
     assert rep.counts_by_kind == {
-        "repair": 51, "complaint": 4, "help": 1, "inquiry": 1, "special_service": 2, "other": 0,
+        "repair": 51,
+        "complaint": 4,
+        "help": 1,
+        "inquiry": 1,
+        "special_service": 2,
+        "other": 0,
     }
     # complaints by category: cleaning C1, C5; security C2; staff attitude C3
     assert rep.counts_by_category == {
-        "security": 1, "cleaning": 2, "greening": 0, "engineering": 0, "mail": 0, "decoration": 0,
-        "staff_attitude": 1, "other": 0,
+        "security": 1,
+        "cleaning": 2,
+        "greening": 0,
+        "engineering": 0,
+        "mail": 0,
+        "decoration": 0,
+        "staff_attitude": 1,
+        "other": 0,
     }
     # phone: R01–R49 and R51 (50), C1, C3, H1, S1, S3 = 55; walk-in: C2, I1 = 2; app: R50, C5 = 2
     assert rep.counts_by_channel == {"app": 2, "phone": 55, "walk_in": 2}
@@ -161,6 +242,15 @@ def test_every_rate_carries_a_bilingual_definition():  # R-RV-5
     assert "÷" in mr.rate(rep, "complaint_validity").definition_zh
 
 
+def test_complaint_without_an_agreed_date_is_due_15_days_after_acceptance():  # R-RV-5
+    rows = [complaint("C9", at(10, 20, 10), channel="phone", closed_at=at(11, 10, 10))]
+    rep = mr.build_monthly_report(rows, year=2026, month=11, tz=CST, as_of=AFTER_MONTH)
+    # accepted 20 Oct 10:00 → due 4 Nov 10:00 (in November); handled 10 Nov 10:00 → late by 6 d = 8640 min
+    t = mr.rate(rep, "timely_handling")
+    assert (t.numerator, t.denominator, t.value) == (0, 1, 0.0)
+    assert [(o.case_no, o.due_at, o.late_minutes) for o in rep.overdue] == [("C9", at(11, 4, 10), 8640)]
+
+
 def test_overdue_list_holds_cases_late_during_the_month():  # R-RV-5
     rep = report()
     # C4: due 2 Nov 10:00, open at month end → 28 d 14 h = 28×1440 + 14×60 = 41160 min
@@ -180,8 +270,22 @@ def test_each_complaint_is_listed_with_its_people_handling_and_satisfaction():  
     lines = report().complaints
     assert [c.case_no for c in lines] == ["C1", "C2", "C3", "C5"]
     c1 = lines[0]
-    assert (c1.received_at, c1.complainant, c1.receiver, c1.handler, c1.method, c1.result, c1.satisfaction) == (
-        at(11, 3, 9), "王女士", "小李", "清洁班", "上门清理", "已清理", A,
+    assert (
+        c1.received_at,
+        c1.complainant,
+        c1.receiver,
+        c1.handler,
+        c1.method,
+        c1.result,
+        c1.satisfaction,
+    ) == (
+        at(11, 3, 9),
+        "王女士",
+        "小李",
+        "清洁班",
+        "上门清理",
+        "已清理",
+        A,
     )
 
 
@@ -240,8 +344,12 @@ def test_report_round_trips_through_json():
 
 @pytest.mark.parametrize(
     ("year", "month", "due"),
-    [(2026, 11, date(2026, 11, 30)), (2027, 2, date(2027, 2, 28)), (2028, 2, date(2028, 2, 29)),
-     (2026, 12, date(2026, 12, 30))],
+    [
+        (2026, 11, date(2026, 11, 30)),
+        (2027, 2, date(2027, 2, 28)),
+        (2028, 2, date(2028, 2, 29)),
+        (2026, 12, date(2026, 12, 30)),
+    ],
 )
 def test_report_is_due_on_the_30th_or_the_last_day_of_february(year, month, due):  # R-RV-5
     assert mr.report_due_on(year, month) == due
@@ -250,9 +358,13 @@ def test_report_is_due_on_the_30th_or_the_last_day_of_february(year, month, due)
 def test_dispatcher_submits_and_manager_comments_and_signs():  # R-RV-4
     rep = mr.submit_report(report(), by_role=Role.DISPATCHER, by_id="disp-1", now=at(11, 30, 17))
     assert (rep.status, rep.submitted_by, rep.submitted_late) == (mr.ReportStatus.SUBMITTED, "disp-1", False)
-    signed = mr.sign_report(rep, by_role=Role.MANAGER, by_id="mgr-1", comment="跟进及时,返修偏高", now=at(12, 1, 9))
+    signed = mr.sign_report(
+        rep, by_role=Role.MANAGER, by_id="mgr-1", comment="跟进及时,返修偏高", now=at(12, 1, 9)
+    )
     assert (signed.status, signed.signed_by, signed.manager_comment) == (
-        mr.ReportStatus.SIGNED, "mgr-1", "跟进及时,返修偏高",
+        mr.ReportStatus.SIGNED,
+        "mgr-1",
+        "跟进及时,返修偏高",
     )
 
 
@@ -285,8 +397,15 @@ def test_manager_signature_needs_a_submitted_report_and_a_comment():  # R-RV-4
 
 
 def weekly(poor: bool, findings: str = "", role: Role = Role.MANAGER, week: date = date(2026, 11, 9)):
-    return mr.record_weekly_check(week_start=week, cases_checked=12, poor_quality=poor, findings=findings,
-                                  by_role=role, by_id="mgr-1", now=at(11, 13, 17))
+    return mr.record_weekly_check(
+        week_start=week,
+        cases_checked=12,
+        poor_quality=poor,
+        findings=findings,
+        by_role=role,
+        by_id="mgr-1",
+        now=at(11, 13, 17),
+    )
 
 
 def test_poor_weekly_check_requires_a_corrective_and_preventive_action_report():  # R-RV-4

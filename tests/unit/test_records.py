@@ -63,8 +63,9 @@ def test_slips_archive_dates():  # R-RC-1
 
 
 def small(amount: int = 50000, threshold: int = 50000) -> rc.Compensation:
-    return rc.open_compensation(id="cp-1", case_id="case-3", amount_cents=amount, threshold_cents=threshold,
-                                by_id="mgr", now=T0)
+    return rc.open_compensation(
+        id="cp-1", case_id="case-3", amount_cents=amount, threshold_cents=threshold, by_id="mgr", now=T0
+    )
 
 
 def test_small_compensation_closes_after_phone_approval_then_written_confirmation():  # R-RC-2
@@ -95,21 +96,29 @@ def test_large_compensation_cannot_close_without_a_memo_signed_by_the_owner():  
     assert e.value.refusal.code == R.PHONE_APPROVAL_ONLY_FOR_SMALL
     with pytest.raises(DomainError) as e:
         rc.close_compensation(c, by_role=Role.MANAGER, by_id="mgr", now=T0)
-    assert e.value.refusal.code == R.NO_SIGNED_MEMO and e.value.refusal.details["missing"] == ["settlement_memo"]
-    unsigned = rc.SettlementMemo(memo_no="HJ-1", owner_name="陈先生", owner_signature_sha256="", amount_cents=45000,
-                                 signed_at=T0)
+    assert e.value.refusal.code == R.NO_SIGNED_MEMO and e.value.refusal.details["missing"] == [
+        "settlement_memo"
+    ]
+    unsigned = rc.SettlementMemo(
+        memo_no="HJ-1", owner_name="陈先生", owner_signature_sha256="", amount_cents=45000, signed_at=T0
+    )
     with pytest.raises(DomainError) as e:
         rc.record_memo(c, unsigned)
     assert e.value.refusal.code == R.MEMO_NOT_SIGNED_BY_OWNER
-    signed = rc.record_memo(c, rc.SettlementMemo(memo_no="HJ-1", owner_name="陈先生", owner_signature_sha256=SIG,
-                                                 amount_cents=45000, signed_at=T0))
+    signed = rc.record_memo(
+        c,
+        rc.SettlementMemo(
+            memo_no="HJ-1", owner_name="陈先生", owner_signature_sha256=SIG, amount_cents=45000, signed_at=T0
+        ),
+    )
     assert rc.close_compensation(signed, by_role=Role.MANAGER, by_id="mgr", now=T0).closed_by == "mgr"
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.FRONT_DESK, Role.TECHNICIAN, Role.CASHIER])
 def test_only_manager_or_leadership_closes_a_compensation(role):  # R-RC-2
-    c = rc.record_written_confirmation(rc.record_phone_approval(small(), developer_lead="刘", now=T0),
-                                       contact_slip_no="X-1")
+    c = rc.record_written_confirmation(
+        rc.record_phone_approval(small(), developer_lead="刘", now=T0), contact_slip_no="X-1"
+    )
     with pytest.raises(DomainError) as e:
         rc.close_compensation(c, by_role=role, by_id="x", now=T0)
     assert e.value.refusal.code == R.NOT_ALLOWED_TO_CLOSE

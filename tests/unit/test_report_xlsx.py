@@ -22,13 +22,37 @@ def at(m: int, d: int, h: int = 0) -> datetime:
 
 
 ROWS = [
-    mr.CaseRow(case_no="C1", kind="complaint", channel="phone", received_at=at(11, 3, 9), complaint_category="cleaning",
-               valid_complaint=True, deadline_at=at(11, 5, 9), closed_at=at(11, 4, 10), satisfaction=Grade.A,
-               complainant="王女士", handler="清洁班"),
-    mr.CaseRow(case_no="C2", kind="complaint", channel="walk_in", received_at=at(11, 10, 14),
-               complaint_category="security", valid_complaint=False, deadline_at=at(11, 12, 14)),  # open, late
-    mr.CaseRow(case_no="R1", kind="repair", channel="phone", received_at=at(11, 6, 8), deadline_at=at(11, 7, 8),
-               closed_at=at(11, 6, 11), revenue_cents=12345),
+    mr.CaseRow(
+        case_no="C1",
+        kind="complaint",
+        channel="phone",
+        received_at=at(11, 3, 9),
+        complaint_category="cleaning",
+        valid_complaint=True,
+        deadline_at=at(11, 5, 9),
+        closed_at=at(11, 4, 10),
+        satisfaction=Grade.A,
+        complainant="王女士",
+        handler="清洁班",
+    ),
+    mr.CaseRow(
+        case_no="C2",
+        kind="complaint",
+        channel="walk_in",
+        received_at=at(11, 10, 14),
+        complaint_category="security",
+        valid_complaint=False,
+        deadline_at=at(11, 12, 14),
+    ),  # open, late
+    mr.CaseRow(
+        case_no="R1",
+        kind="repair",
+        channel="phone",
+        received_at=at(11, 6, 8),
+        deadline_at=at(11, 7, 8),
+        closed_at=at(11, 6, 11),
+        revenue_cents=12345,
+    ),
 ]
 
 
@@ -57,7 +81,7 @@ def test_summary_shows_each_rate_with_numerator_denominator_and_definition():  #
     summary = book["概要"]
     # validity: C1 valid of C1, C2 → 1 / 2 = 50 %
     label, num, den, value, target, met, def_zh, def_en = find(summary, "有效投诉率")
-    assert (num, den, value, target, met) == (1, 2, 0.5, "", "—")
+    assert (num, den, value, target, met) == (1, 2, 0.5, None, "—")  # no target: empty cell
     assert def_zh.startswith("有效投诉率 =") and def_en.startswith("Complaint validity rate =")
     # timely repair: R1 in time, 1 / 1 = 100 % ≥ 98 %
     assert find(summary, "维修及时率")[1:6] == (1, 1, 1.0, "≥ 98%", "达标")
@@ -83,12 +107,18 @@ def test_overdue_sheet_lists_late_cases():  # R-RV-5
     assert overdue[0][0] == "案件编号"
     # C2 due 12 Nov 14:00, open at 1 Dec 00:00: 18 d 10 h = 25920 + 600 = 26520 min
     assert overdue[1][:3] == ("C2", "投诉", "安保")
-    assert overdue[1][4] == datetime(2026, 11, 12, 14, 0) and overdue[1][5] == "未完成" and overdue[1][7] == 26520
+    assert (
+        overdue[1][4] == datetime(2026, 11, 12, 14, 0)
+        and overdue[1][5] == "未完成"
+        and overdue[1][7] == 26520
+    )
     assert len(overdue) == 2
 
 
 def test_satisfaction_sheet_shows_dash_when_no_ballot_came_back():  # R-RV-3
-    sat = workbook(sv.open_survey(id="s", title="t", issued=25, by_role=Role.MANAGER, by_id="m", now=at(11, 1)))
+    sat = workbook(
+        sv.open_survey(id="s", title="t", issued=25, by_role=Role.MANAGER, by_id="m", now=at(11, 1))
+    )
     sheet = sat["满意度"]
     assert find(sheet, "发出票数")[1] == 25 and find(sheet, "回收票数")[1] == 0
     overall = find(sheet, "综合评议")

@@ -22,7 +22,9 @@ def code_of(excinfo: pytest.ExceptionInfo[DomainError]) -> str:
     return excinfo.value.refusal.code
 
 
-def proposed(fee: int = 5000, advance: ss.Advance = ss.Advance.NONE, advance_cents: int = 0) -> ss.ServiceItem:
+def proposed(
+    fee: int = 5000, advance: ss.Advance = ss.Advance.NONE, advance_cents: int = 0
+) -> ss.ServiceItem:
     return ss.propose_item(
         code="plumbing",
         name_zh="水电维修",
@@ -67,7 +69,11 @@ def dispatched(booking: ss.Booking | None = None) -> ss.Booking:
 def completed(booking: ss.Booking | None = None, quantity: int = 3) -> ss.Booking:
     b = booking or dispatched()
     return ss.complete(
-        b, quantity=quantity, signature_sha256=SIG, signer_name="王女士", now=b.dispatched_at + timedelta(hours=3)
+        b,
+        quantity=quantity,
+        signature_sha256=SIG,
+        signer_name="王女士",
+        now=b.dispatched_at + timedelta(hours=3),
     )
 
 
@@ -85,15 +91,24 @@ def test_only_general_manager_can_approve_an_item(role):  # R-SS-1
 def test_general_manager_approval_records_fee_in_price_history():  # R-SS-1
     item = approved()
     assert item.status is ss.ItemStatus.APPROVED
-    assert item.price_history == (ss.PriceEntry(fee_cents=5000, approved_by="gm-1", approved_at=T0 + timedelta(days=1)),)
+    assert item.price_history == (
+        ss.PriceEntry(fee_cents=5000, approved_by="gm-1", approved_at=T0 + timedelta(days=1)),
+    )
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.MANAGER])
 def test_only_manager_proposes_items_and_prices(role):  # R-SS-1
     with pytest.raises(DomainError) as e:
         ss.propose_item(
-            code="x", name_zh="x", name_en="x", fee_cents=100, unit=ss.ServiceUnit.PER_VISIT,
-            promise_minutes=25, by_role=role, by_id="u", now=T0,
+            code="x",
+            name_zh="x",
+            name_en="x",
+            fee_cents=100,
+            unit=ss.ServiceUnit.PER_VISIT,
+            promise_minutes=25,
+            by_role=role,
+            by_id="u",
+            now=T0,
         )
     assert code_of(e) == R.NOT_MANAGER
     with pytest.raises(DomainError) as e:
@@ -145,15 +160,29 @@ def test_only_approved_items_can_be_booked_or_announced(item, code):  # R-SS-1
 
 @pytest.mark.parametrize(
     ("fee", "promise", "advance", "advance_cents"),
-    [(0, 25, ss.Advance.NONE, 0), (100, 0, ss.Advance.NONE, 0), (100, 25, ss.Advance.DEPOSIT, 0),
-     (100, 25, ss.Advance.NONE, 500)],
+    [
+        (0, 25, ss.Advance.NONE, 0),
+        (100, 0, ss.Advance.NONE, 0),
+        (100, 25, ss.Advance.DEPOSIT, 0),
+        (100, 25, ss.Advance.NONE, 500),
+    ],
 )
-def test_item_needs_positive_fee_promise_and_consistent_advance(fee, promise, advance, advance_cents):  # R-SS-1
+def test_item_needs_positive_fee_promise_and_consistent_advance(
+    fee, promise, advance, advance_cents
+):  # R-SS-1
     with pytest.raises(DomainError) as e:
         ss.propose_item(
-            code="x", name_zh="x", name_en="x", fee_cents=fee, unit=ss.ServiceUnit.PER_PIECE,
-            promise_minutes=promise, advance=advance, advance_cents=advance_cents,
-            by_role=Role.MANAGER, by_id="m", now=T0,
+            code="x",
+            name_zh="x",
+            name_en="x",
+            fee_cents=fee,
+            unit=ss.ServiceUnit.PER_PIECE,
+            promise_minutes=promise,
+            advance=advance,
+            advance_cents=advance_cents,
+            by_role=Role.MANAGER,
+            by_id="m",
+            now=T0,
         )
     assert e.value.refusal.kind == "invalid"
 
@@ -219,16 +248,24 @@ def test_advance_refused_where_item_needs_none():  # R-SS-2
 
 def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
     agreement = ss.Agreement(
-        id="ag-1", item_code="plumbing", resident_name="李先生", unit="5-1-201", phone="139",
-        fee_cents=4500, signed_at=T0, valid_until=T0 + timedelta(days=365),
+        id="ag-1",
+        item_code="plumbing",
+        resident_name="李先生",
+        unit="5-1-201",
+        phone="139",
+        fee_cents=4500,
+        signed_at=T0,
+        valid_until=T0 + timedelta(days=365),
     )
-    b = ss.book_under_agreement(approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d",
-                                now=T0 + timedelta(days=30))
+    b = ss.book_under_agreement(
+        approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d", now=T0 + timedelta(days=30)
+    )
     assert b.mode is ss.BookingMode.AGREEMENT and b.consent_at == T0 and b.unit_fee_cents == 4500
     assert ss.dispatch_refusal(b) is None
     with pytest.raises(DomainError) as e:
-        ss.book_under_agreement(approved(), agreement, id="b3", by_role=Role.FRONT_DESK, by_id="d",
-                                now=T0 + timedelta(days=365))
+        ss.book_under_agreement(
+            approved(), agreement, id="b3", by_role=Role.FRONT_DESK, by_id="d", now=T0 + timedelta(days=365)
+        )
     assert code_of(e) == R.AGREEMENT_NOT_ACTIVE
 
 
@@ -285,7 +322,11 @@ def test_settlement_needs_receipt_and_exactly_the_slip_balance():  # R-SS-3
         ss.settle(done, amount_cents=16000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
     assert code_of(e) == R.AMOUNT_NOT_AS_SLIP
     settled = ss.settle(done, amount_cents=15000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
-    assert (settled.state, settled.receipt_no, settled.settled_cents) == (ss.BookingState.SETTLED, "R-9", 15000)
+    assert (settled.state, settled.receipt_no, settled.settled_cents) == (
+        ss.BookingState.SETTLED,
+        "R-9",
+        15000,
+    )
     with pytest.raises(DomainError) as e:
         ss.settle(settled, amount_cents=15000, receipt_no="R-9", by_role=Role.CASHIER, by_id="c", now=T0)
     assert code_of(e) == R.WRONG_STATE
@@ -305,7 +346,11 @@ def test_booking_has_no_place_for_tips_or_private_payment():  # R-SS-3
     money_fields = {f for f in ss.Booking.__struct_fields__ if f.endswith("_cents")}
     # The only money a booking can record: the quote, the advance (cashier) and the settlement (cashier).
     assert money_fields == {
-        "unit_fee_cents", "advance_required_cents", "advance_paid_cents", "slip_fee_cents", "settled_cents",
+        "unit_fee_cents",
+        "advance_required_cents",
+        "advance_paid_cents",
+        "slip_fee_cents",
+        "settled_cents",
     }
     assert not any("tip" in f or "private" in f for f in ss.Booking.__struct_fields__)
 
@@ -322,7 +367,11 @@ def settled_at(day: int, quantity: int, item_code: str = "plumbing") -> ss.Booki
     b = completed(quantity=quantity)
     b = msgspec.structs.replace(b, item_code=item_code)
     return ss.settle(
-        b, amount_cents=ss.balance_due(b), receipt_no=f"R-{day}", by_role=Role.CASHIER, by_id="c",
+        b,
+        amount_cents=ss.balance_due(b),
+        receipt_no=f"R-{day}",
+        by_role=Role.CASHIER,
+        by_id="c",
         now=datetime(2026, 11, day, 15, 0, tzinfo=CST),
     )
 
@@ -337,20 +386,34 @@ def test_loss_review_sums_settled_revenue_in_the_period():  # R-SS-4
         settled_at(12, 4, item_code="cleaning"),  # another service: not counted
         completed(),  # completed, never settled: not revenue
     ]
-    outside = ss.settle(completed(), amount_cents=15000, receipt_no="R-old", by_role=Role.CASHIER, by_id="c",
-                        now=datetime(2026, 10, 31, 23, 59, tzinfo=CST))
+    outside = ss.settle(
+        completed(),
+        amount_cents=15000,
+        receipt_no="R-old",
+        by_role=Role.CASHIER,
+        by_id="c",
+        now=datetime(2026, 10, 31, 23, 59, tzinfo=CST),
+    )
     review = ss.review_loss("plumbing", [*bookings, outside], cost_cents=20000, start=START, end=END)
     # revenue 5000 + 10000 = 15000; cost 20000 → margin −5000, loss-making
     assert (review.settled_count, review.revenue_cents, review.margin_cents, review.loss_making) == (
-        2, 15000, -5000, True,
+        2,
+        15000,
+        -5000,
+        True,
     )
 
 
 def test_loss_raise_price_is_only_a_proposal_until_general_manager_approves():  # R-SS-4
     review = ss.review_loss("plumbing", [settled_at(3, 1)], cost_cents=9000, start=START, end=END)
     record, item = ss.decide_on_loss(
-        approved(), review, decision=ss.LossDecisionKind.RAISE_PRICE, new_fee_cents=7000,
-        by_role=Role.MANAGER, by_id="mgr-1", now=END,
+        approved(),
+        review,
+        decision=ss.LossDecisionKind.RAISE_PRICE,
+        new_fee_cents=7000,
+        by_role=Role.MANAGER,
+        by_id="mgr-1",
+        now=END,
     )
     assert record.proposed_fee_cents == 7000 and item.fee_cents == 5000 and item.pending_fee_cents == 7000
     with pytest.raises(DomainError) as e:
@@ -358,32 +421,49 @@ def test_loss_raise_price_is_only_a_proposal_until_general_manager_approves():  
     assert code_of(e) == R.NOT_GENERAL_MANAGER
     assert ss.approve(item, by_role=Role.GENERAL_MANAGER, by_id="gm", now=END).fee_cents == 7000
     with pytest.raises(DomainError) as e:
-        ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.RAISE_PRICE, new_fee_cents=5000,
-                          by_role=Role.MANAGER, by_id="mgr-1", now=END)
+        ss.decide_on_loss(
+            approved(),
+            review,
+            decision=ss.LossDecisionKind.RAISE_PRICE,
+            new_fee_cents=5000,
+            by_role=Role.MANAGER,
+            by_id="mgr-1",
+            now=END,
+        )
     assert code_of(e) == R.PRICE_NOT_RAISED
 
 
 def test_loss_stop_withdraws_the_item_and_promote_keeps_it():  # R-SS-4
     review = ss.review_loss("plumbing", [], cost_cents=1, start=START, end=END)
-    _, stopped = ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.STOP,
-                                   by_role=Role.MANAGER, by_id="m", now=END)
+    _, stopped = ss.decide_on_loss(
+        approved(), review, decision=ss.LossDecisionKind.STOP, by_role=Role.MANAGER, by_id="m", now=END
+    )
     assert stopped.status is ss.ItemStatus.WITHDRAWN
-    record, kept = ss.decide_on_loss(approved(), review, decision=ss.LossDecisionKind.PROMOTE,
-                                     by_role=Role.MANAGER, by_id="m", now=END, note="leaflets")
+    record, kept = ss.decide_on_loss(
+        approved(),
+        review,
+        decision=ss.LossDecisionKind.PROMOTE,
+        by_role=Role.MANAGER,
+        by_id="m",
+        now=END,
+        note="leaflets",
+    )
     assert kept == approved() and record.decision is ss.LossDecisionKind.PROMOTE
 
 
 def test_loss_decision_is_the_managers_and_only_for_a_losing_service():  # R-SS-4
     losing = ss.review_loss("plumbing", [], cost_cents=1, start=START, end=END)
     with pytest.raises(DomainError) as e:
-        ss.decide_on_loss(approved(), losing, decision=ss.LossDecisionKind.STOP, by_role=Role.DISPATCHER,
-                          by_id="d", now=END)
+        ss.decide_on_loss(
+            approved(), losing, decision=ss.LossDecisionKind.STOP, by_role=Role.DISPATCHER, by_id="d", now=END
+        )
     assert code_of(e) == R.NOT_MANAGER
     # revenue 5000, cost 5000 → margin 0: not a loss
     even = ss.review_loss("plumbing", [settled_at(3, 1)], cost_cents=5000, start=START, end=END)
     with pytest.raises(DomainError) as e:
-        ss.decide_on_loss(approved(), even, decision=ss.LossDecisionKind.STOP, by_role=Role.MANAGER,
-                          by_id="m", now=END)
+        ss.decide_on_loss(
+            approved(), even, decision=ss.LossDecisionKind.STOP, by_role=Role.MANAGER, by_id="m", now=END
+        )
     assert code_of(e) == R.NOT_LOSS_MAKING
 
 
@@ -399,8 +479,13 @@ def test_completed_service_gets_a_return_visit_that_feeds_staff_reviews():  # R-
     assert task.staff_ids == ("tech-7",)
     # slip back within 24 h, call-back within 72 h after: at the latest 96 h after completion
     assert task.due_at == done.completed_at + timedelta(hours=96)
-    graded = record_call_back(task, by_role=Role.FRONT_DESK, by_id="desk-1",
-                              grades={SurveyArea.STAFF_ATTITUDE: Grade.A, SurveyArea.STAFF_EFFICIENCY: Grade.C},
-                              comment="late", now=done.completed_at + timedelta(hours=30))
+    graded = record_call_back(
+        task,
+        by_role=Role.FRONT_DESK,
+        by_id="desk-1",
+        grades={SurveyArea.STAFF_ATTITUDE: Grade.A, SurveyArea.STAFF_EFFICIENCY: Grade.C},
+        comment="late",
+        now=done.completed_at + timedelta(hours=30),
+    )
     tally = grades_by_staff([graded])["tech-7"]
     assert (tally.a, tally.b, tally.c) == (1, 0, 1)

@@ -20,15 +20,30 @@ A, B, C = Grade.A, Grade.B, Grade.C
 
 def task() -> sv.CallBackTask:
     return sv.open_call_back(
-        id="cb-1", subject=sv.CallBackSubject.REPAIR, subject_id="case-9", completed_at=DONE, staff_ids=["tech-7"]
+        id="cb-1",
+        subject=sv.CallBackSubject.REPAIR,
+        subject_id="case-9",
+        completed_at=DONE,
+        staff_ids=["tech-7"],
     )
 
 
 def test_survey_asks_about_the_fourteen_areas_in_order():  # R-RV-2
     assert [a.value for a in SurveyArea] == [
-        "complaint_handling", "equipment", "building_repair", "security", "fire_safety", "cleaning",
-        "greening", "parking", "clubhouse", "staff_efficiency", "staff_attitude", "manager_courtesy",
-        "overall", "other",
+        "complaint_handling",
+        "equipment",
+        "building_repair",
+        "security",
+        "fire_safety",
+        "cleaning",
+        "greening",
+        "parking",
+        "clubhouse",
+        "staff_efficiency",
+        "staff_attitude",
+        "manager_courtesy",
+        "overall",
+        "other",
     ]
     assert set(sv.AREA_LABELS) == set(SurveyArea)
 
@@ -60,8 +75,14 @@ def test_call_back_overdue_only_after_due_and_while_not_done():  # R-FU-6
     t = task()
     assert not sv.call_back_overdue(t, t.due_at)
     assert sv.call_back_overdue(t, t.due_at + timedelta(seconds=1))
-    done = sv.record_call_back(t, by_role=Role.MANAGER, by_id="m", grades={SurveyArea.OVERALL: A}, comment="",
-                               now=t.due_at + timedelta(hours=1))
+    done = sv.record_call_back(
+        t,
+        by_role=Role.MANAGER,
+        by_id="m",
+        grades={SurveyArea.OVERALL: A},
+        comment="",
+        now=t.due_at + timedelta(hours=1),
+    )
     assert not sv.call_back_overdue(done, t.due_at + timedelta(days=3))
 
 
@@ -85,8 +106,9 @@ def test_slip_cannot_come_back_twice_or_before_completion():  # R-FU-6
     ],
 )
 def test_call_back_with_any_c_reopens_the_case_as_rework(grades, reopen):  # R-RV-3
-    t = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="",
-                            now=DONE + timedelta(hours=30))
+    t = sv.record_call_back(
+        task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="", now=DONE + timedelta(hours=30)
+    )
     assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
     assert t.called_back_by == "d" and t.grades == grades
 
@@ -94,13 +116,17 @@ def test_call_back_with_any_c_reopens_the_case_as_rework(grades, reopen):  # R-R
 @pytest.mark.parametrize("role", sorted(EXECUTORS | {Role.RESIDENT, Role.CASHIER}))
 def test_executors_and_residents_cannot_record_a_call_back(role):  # R-RV-1
     with pytest.raises(DomainError) as e:
-        sv.record_call_back(task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE)
+        sv.record_call_back(
+            task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
+        )
     assert e.value.refusal.code == R.NOT_ALLOWED_TO_CALL_BACK and e.value.refusal.kind == "forbidden"
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.FRONT_DESK, Role.TEAM_LEAD, Role.MANAGER])
 def test_dispatcher_supervisor_and_manager_record_call_backs(role):  # R-RV-1
-    t = sv.record_call_back(task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE)
+    t = sv.record_call_back(
+        task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
+    )
     assert t.called_back_at == DONE
 
 
@@ -108,11 +134,13 @@ def test_call_back_needs_grades_and_happens_once():  # R-RV-3
     with pytest.raises(DomainError) as e:
         sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={}, comment="", now=DONE)
     assert e.value.refusal.code == R.NO_GRADES
-    once = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: A},
-                               comment="", now=DONE)
+    once = sv.record_call_back(
+        task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
+    )
     with pytest.raises(DomainError) as e:
-        sv.record_call_back(once, by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C}, comment="",
-                            now=DONE)
+        sv.record_call_back(
+            once, by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C}, comment="", now=DONE
+        )
     assert e.value.refusal.code == R.ALREADY_CALLED_BACK
 
 
@@ -124,16 +152,24 @@ def test_only_the_manager_runs_a_periodic_survey(role):  # R-RV-1
 
 
 def survey_with(ballots: list[dict[SurveyArea, Grade]], issued: int = 20) -> sv.PeriodicSurvey:
-    s = sv.open_survey(id="s-2026q4", title="2026 Q4", issued=issued, by_role=Role.MANAGER, by_id="m", now=DONE)
+    s = sv.open_survey(
+        id="s-2026q4", title="2026 Q4", issued=issued, by_role=Role.MANAGER, by_id="m", now=DONE
+    )
     for grades in ballots:
         s = sv.record_ballot(s, Ballot(grades=grades))
     return s
 
 
-O, CL = SurveyArea.OVERALL, SurveyArea.CLEANING
+OV, CL = SurveyArea.OVERALL, SurveyArea.CLEANING
 EIGHT_BALLOTS = [
-    {O: A, CL: A}, {O: A, CL: A}, {O: A, CL: A}, {O: B, CL: A},
-    {O: B, CL: B}, {O: C, CL: B}, {O: C, CL: B}, {CL: C},  # the last ballot left "overall" blank
+    {OV: A, CL: A},
+    {OV: A, CL: A},
+    {OV: A, CL: A},
+    {OV: B, CL: A},
+    {OV: B, CL: B},
+    {OV: C, CL: B},
+    {OV: C, CL: B},
+    {CL: C},  # the last ballot left "overall" blank
 ]
 
 
@@ -159,9 +195,9 @@ def test_no_returned_ballots_leaves_every_rate_undefined():  # R-RV-3
 
 
 def test_more_ballots_than_issued_is_refused():  # R-RV-3
-    s = survey_with([{O: A}], issued=1)
+    s = survey_with([{OV: A}], issued=1)
     with pytest.raises(DomainError) as e:
-        sv.record_ballot(s, Ballot(grades={O: A}))
+        sv.record_ballot(s, Ballot(grades={OV: A}))
     assert e.value.refusal.code == R.BALLOTS_EXCEED_ISSUED
     with pytest.raises(DomainError) as e:
         sv.record_ballot(survey_with([]), Ballot(grades={}))
@@ -177,10 +213,17 @@ def test_percent_of_is_undefined_for_an_empty_denominator(num, den, value):  # R
 
 
 def test_grades_feed_each_staff_members_review():  # R-SS-5
-    t1 = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={O: A, CL: B}, comment="", now=DONE)
-    t2 = sv.open_call_back(id="cb-2", subject=sv.CallBackSubject.COMPLAINT, subject_id="c2", completed_at=DONE,
-                           staff_ids=["tech-7", "guard-2"])
-    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={O: C}, comment="", now=DONE)
+    t1 = sv.record_call_back(
+        task(), by_role=Role.DISPATCHER, by_id="d", grades={OV: A, CL: B}, comment="", now=DONE
+    )
+    t2 = sv.open_call_back(
+        id="cb-2",
+        subject=sv.CallBackSubject.COMPLAINT,
+        subject_id="c2",
+        completed_at=DONE,
+        staff_ids=["tech-7", "guard-2"],
+    )
+    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={OV: C}, comment="", now=DONE)
     tally = sv.grades_by_staff([t1, t2])
     assert (tally["tech-7"].a, tally["tech-7"].b, tally["tech-7"].c) == (1, 1, 1)
     assert (tally["guard-2"].a, tally["guard-2"].b, tally["guard-2"].c) == (0, 0, 1)

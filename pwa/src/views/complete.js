@@ -102,10 +102,13 @@ export async function render(root, [id], app) {
       h('span', { text: t(`rel.${r}`) }))));
   const photos = photoPicker({ multiple: true });
 
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const canvas = h('canvas', { class: 'signature-canvas', 'aria-label': t('complete.signature') });
   const pad = new SignaturePad(canvas, { backgroundColor: 'rgb(255,255,255)', penColor: '#111', minWidth: 0.8, maxWidth: 2.6 });
+  pad.addEventListener('beginStroke', () => {
+    error.hidden = true;
+  });
   const clear = h('button', { type: 'button', class: 'btn btn-small', onclick: () => pad.clear() }, t('complete.clear'));
-  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, t('complete.submit'));
 
   const fail = (key) => {
@@ -166,18 +169,12 @@ export async function render(root, [id], app) {
   submit);
 
   mount(root, form);
-  fitCanvas(canvas, pad);
-  // Only width changes matter: mobile browsers fire resize when the address bar hides.
-  let lastWidth = canvas.offsetWidth;
-  const onResize = () => {
-    if (canvas.offsetWidth !== lastWidth) {
-      lastWidth = canvas.offsetWidth;
-      fitCanvas(canvas, pad);
-    }
-  };
-  window.addEventListener('resize', onResize);
+  // Sized when it is on screen and whenever its box changes (rotation, split screen); a height-
+  // only change such as a mobile address bar hiding leaves the backing store, and the ink, alone.
+  const ro = new ResizeObserver(() => fitCanvas(canvas, pad));
+  ro.observe(canvas);
   return () => {
-    window.removeEventListener('resize', onResize);
+    ro.disconnect();
     pad.off();
   };
 }

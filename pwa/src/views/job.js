@@ -2,9 +2,9 @@
 // of the visit — accept, arrive, note/photo, unable, linked problem, complete. Every action is
 // written to the outbox first, so it works in a basement with no signal.
 import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
-import { countdown, formatDateTime } from '../clock.js';
+import { countdown, formatDateTime, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
-import { registerStrings, serverMessage, t } from '../i18n.js';
+import { getLang, registerStrings, serverMessage, t } from '../i18n.js';
 import {
   acceptJob, addNote, arriveJob, currentPosition, loadJob, markUnable, nextActions, reportLinkedProblem,
 } from '../jobs.js';
@@ -55,6 +55,7 @@ registerStrings({
     'linked.title': '报告关联问题',
     'linked.content': '发现的问题（必填）',
     'linked.placeholder': '例如：楼上管道渗漏导致本户天花板受潮',
+    'linked.separately': '另开新报修单处理（不能单独处理时取消勾选）',
     'form.required_missing': '请填写必填项',
   },
   en: {
@@ -78,7 +79,7 @@ registerStrings({
     'job.dismiss': 'Dismiss',
     'job.unable_reason': 'Unable: {reason}',
     'act.accept': 'Accept',
-    'act.arrive': 'Arrived',
+    'act.arrive': 'Record arrival',
     'act.arriving': 'Recording arrival…',
     'act.note': 'Add note / photo',
     'act.linked_problem': 'Report linked problem',
@@ -99,6 +100,7 @@ registerStrings({
     'linked.title': 'Report a linked problem',
     'linked.content': 'Problem found (required)',
     'linked.placeholder': 'e.g. leak from the flat above has soaked this ceiling',
+    'linked.separately': 'Open it as a new case (untick if it must stay on this one)',
     'form.required_missing': 'Please fill in the required fields',
   },
 });
@@ -115,9 +117,10 @@ function photoThumb(sha) {
   return img;
 }
 
-function textDialog({ title, label, placeholder, submitLabel }) {
+function textDialog({ title, label, placeholder, submitLabel, checkbox = null }) {
   return openDialog((close) => {
-    const input = h('textarea', { rows: 4, required: true, placeholder, maxlength: 2000 });
+    const input = h('textarea', { rows: 4, required: true, placeholder, maxlength: 4000 });
+    const check = checkbox ? h('input', { type: 'checkbox', checked: checkbox.checked }) : null;
     const err = h('p', { class: 'form-error', hidden: true, text: t('form.required_missing') });
     return h('form', {
       class: 'form',
@@ -128,11 +131,12 @@ function textDialog({ title, label, placeholder, submitLabel }) {
           err.hidden = false;
           return;
         }
-        close(v);
+        close(checkbox ? { text: v, checked: check.checked } : v);
       },
     },
     h('h2', { class: 'dialog-title', text: title }),
     h('label', { class: 'field' }, h('span', { class: 'field-label', text: label }), input),
+    checkbox ? h('label', { class: 'check' }, check, h('span', { text: checkbox.label })) : null,
     err,
     h('div', { class: 'dialog-actions' },
       h('button', { type: 'button', class: 'btn', onclick: () => close(null) }, t('common.cancel')),
@@ -205,7 +209,7 @@ function noteItem(n) {
   return h('li', { class: ['note', n.local ? 'is-local' : ''] },
     h('div', { class: 'note-meta' },
       isLinked ? h('span', { class: 'badge badge-warn', text: t('job.linked_problem_tag') }) : null,
-      h('span', { class: 'muted', text: [n.author_name || n.author || '', formatDateTime(n.created_at || n.at)].filter(Boolean).join(' · ') }),
+      h('span', { class: 'muted', text: [n.author_name || '', formatDateTime(n.at || n.created_at)].filter(Boolean).join(' · ') }),
       n.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
     h('div', { class: 'note-text', text: n.text || n.content || (shas.length ? t('note.photo_only') : '') }),
     shas.length ? h('div', { class: 'photo-row' }, shas.map(photoThumb)) : null);
@@ -224,7 +228,7 @@ export async function render(root, [id], app) {
     if (button) button.disabled = true;
     try {
       await fn();
-      toast(navigator.onLine === false ? t('act.saved') : t('act.saved'), 'ok');
+      toast(t('act.saved'), 'ok');
     } catch (e) {
       toast(t('error.unknown', { msg: e.message || String(e) }), 'error');
       if (button) button.disabled = false;
@@ -254,8 +258,11 @@ export async function render(root, [id], app) {
     linked_problem: () => h('button', {
       type: 'button', class: 'btn', 'data-action': 'linked_problem',
       onclick: async () => {
-        const v = await textDialog({ title: t('linked.title'), label: t('linked.content'), placeholder: t('linked.placeholder'), submitLabel: t('common.save') });
-        if (v) run(() => reportLinkedProblem(job.id, v));
+        const v = await textDialog({
+          title: t('linked.title'), label: t('linked.content'), placeholder: t('linked.placeholder'), submitLabel: t('common.save'),
+          checkbox: { label: t('linked.separately'), checked: true },
+        });
+        if (v) run(() => reportLinkedProblem(job.id, v.text, v.checked));
       },
     }, t('act.linked_problem')),
     unable: () => h('button', {
@@ -301,7 +308,7 @@ export async function render(root, [id], app) {
     job.pending.length
       ? h('section', { class: 'card pending-card' },
         h('h2', { text: t('job.pending_title') }),
-        h('ul', { class: 'plain-list' }, job.pending.map((e) => h('li', { text: `${mutationLabel(e.type)} · ${formatDateTime(e.device_time)}` }))))
+        h('ul', { class: 'plain-list' }, job.pending.map((e) => h('li', { text: `${mutationLabel(e.type)} · ${formatDateTime(toServerTime(e.device_time))}` }))))
       : null,
 
     acts.length
@@ -316,14 +323,15 @@ export async function render(root, [id], app) {
     (job.clocks || []).length
       ? h('section', { class: 'card' }, h('h2', { text: t('job.clocks') }),
         (job.clocks || []).map((c) => {
-          const ccd = countdown(c.due_at);
-          const over = c.overdue || ccd?.overdue;
-          return row(c.label || c.code, h('span', { class: ['countdown', over ? 'overdue' : ''], text: `${formatDateTime(c.due_at)}${ccd && !job.is_done ? ` · ${ccd.text}` : ''}` }));
+          const live = !job.is_done && c.running !== false && !c.satisfied_at;
+          const ccd = live ? countdown(c.due_at) : null;
+          const over = live && (c.overdue || ccd?.overdue);
+          const label = (getLang() === 'en' && c.label_en) || c.label || c.code;
+          return row(label, h('span', { class: ['countdown', over ? 'overdue' : '', live ? '' : 'muted'], text: `${formatDateTime(c.due_at)}${ccd ? ` · ${ccd.text}` : ''}` }));
         }))
       : null,
     times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,
     h('section', { class: 'card' }, h('h2', { text: t('job.notes') }),
       notes.length ? h('ul', { class: 'note-list' }, notes.map(noteItem)) : h('p', { class: 'muted', text: t('job.no_notes') })));
-  void app;
   return null;
 }

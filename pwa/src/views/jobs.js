@@ -59,7 +59,8 @@ export function stateLabel(state) {
 
 /** The earliest open deadline of a job: its own, or the earliest not-yet-met clock. */
 export function nextDue(job) {
-  const dues = [job.deadline_at, ...(job.clocks || []).map((c) => c.due_at)].filter(Boolean);
+  const open = (job.clocks || []).filter((c) => c.running !== false && !c.satisfied_at);
+  const dues = [job.deadline_at, ...open.map((c) => c.due_at)].filter(Boolean);
   dues.sort((a, b) => Date.parse(a) - Date.parse(b));
   return dues[0] || null;
 }

@@ -85,5 +85,5 @@ export async function render(root, _params, app) {
   error,
   submit);
   mount(root, h('div', { class: 'login-wrap' }, form));
-  (username.value ? password : username).focus();
+  root.addEventListener('view-attached', () => (username.value ? password : username).focus(), { once: true });
 }

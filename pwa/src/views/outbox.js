@@ -1,6 +1,7 @@
 // Everything this user queued on this phone, newest first: waiting, sent, or refused with the
 // server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
-import { formatDateTime } from '../clock.js';
+import { formatDateTime, toServerTime } from '../clock.js';
+import { listJobs } from '../db.js';
 import { h, mount } from '../dom.js';
 import { registerStrings, serverMessage, t } from '../i18n.js';
 import { dismiss, entriesOfUser, othersPendingCount } from '../outbox.js';
@@ -20,7 +21,7 @@ registerStrings({
     'outbox.last_error': '上次失败：{msg}',
     'outbox.dismiss': '知道了',
     'outbox.others': '本机另有其他账号的 {n} 条未发送记录，将在该账号登录后发送。',
-    'outbox.job': '工单 {id}',
+    'outbox.job': '{id}',
     'outbox.sync_error': '同步失败：{msg}',
     'mut.job.accept': '接单',
     'mut.job.arrive': '到场',
@@ -42,7 +43,7 @@ registerStrings({
     'outbox.last_error': 'Last failure: {msg}',
     'outbox.dismiss': 'Dismiss',
     'outbox.others': '{n} unsent records of another account are on this phone; they are sent when it signs in.',
-    'outbox.job': 'Job {id}',
+    'outbox.job': '{id}',
     'outbox.sync_error': 'Sync failed: {msg}',
     'mut.job.accept': 'Accept',
     'mut.job.arrive': 'Arrival',
@@ -64,6 +65,7 @@ export async function render(root) {
   const user = currentUser();
   const entries = (await entriesOfUser(user.id)).filter((e) => !(e.state === 'refused' && e.dismissed_at)).reverse();
   const others = await othersPendingCount(user.id);
+  const caseNo = new Map((await listJobs()).map((j) => [String(j.id), j.case_no || j.id]));
   const st = getStatus();
   mount(root,
     h('div', { class: 'view-head' }, h('h1', { text: t('outbox.title') }),
@@ -75,9 +77,9 @@ export async function render(root) {
     h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
         h('strong', { text: mutationLabel(e.type) }),
-        e.args?.job_id ? h('a', { href: `#/job/${encodeURIComponent(e.args.job_id)}`, text: t('outbox.job', { id: e.args.job_id }) }) : null,
+        e.args?.job_id ? h('a', { href: `#/job/${encodeURIComponent(e.args.job_id)}`, text: t('outbox.job', { id: caseNo.get(String(e.args.job_id)) || e.args.job_id }) }) : null,
         h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
-      h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(e.device_time)}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
+      h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(toServerTime(e.device_time))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
       e.state === 'refused'
         ? h('div', { class: 'refusal' },

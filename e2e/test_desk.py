@@ -1,0 +1,117 @@
+"""The dispatcher's desk in a wide browser: intake, opening, dispatch, live follow-up clocks."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.conftest import DESK
+
+
+def login(page: Page, username: str, password: str = "demo") -> None:
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("button[type=submit]").click()
+
+
+def open_desk(browser: Browser, server, username: str = "dispatcher"):  # noqa: ANN001, ANN201
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, username)
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    return ctx, page
+
+
+def test_intake_refusal_names_what_is_missing_in_chinese(browser: Browser, server) -> None:  # noqa: ANN001
+    ctx, page = open_desk(browser, server)
+    page.locator(".desk-nav").get_by_role("link", name="受理登记").click()
+    page.get_by_test_id("intake-submit").click()
+    error = page.locator(".desk-intake-form .desk-error")
+    expect(error).to_contain_text("受理登记不完整")  # R-IN-1
+    expect(error).to_contain_text("缺少：联系人、联系电话、房号或地址、内容")  # R-IN-1
+    expect(page.locator("[data-field=contact_name]")).to_have_class(re.compile("is-missing"))
+    ctx.close()
+
+
+def test_dispatcher_records_opens_and_dispatches_a_repair_and_sees_its_clocks(browser: Browser, server) -> None:  # noqa: ANN001
+    ctx, page = open_desk(browser, server)
+    # The emergency numbers are one tap away on the desk.  # R-EM-5
+    for n in ("110", "119", "120", "122"):
+        expect(page.locator(f".desk-header a[href='tel:{n}']")).to_be_visible()
+
+    # Intake: channel, classification, responsibility, unit, contact, content.  # R-IN-1 R-IN-2 R-IN-6
+    page.locator(".desk-nav").get_by_role("link", name="受理登记").click()
+    form = page.locator(".desk-intake-form")
+    expect(form).to_be_visible()
+    form.locator("select[name=channel]").select_option("phone")
+    form.get_by_role("radio", name="报修", exact=True).check()  # R-IN-2
+    form.locator("select[name=repair_responsibility]").select_option("common")  # R-IN-6 (b)
+    form.locator("select[name=repair_class]").select_option("small")  # R-FU-4
+    form.locator("select[name=building]").select_option(label="1栋")
+    form.locator("select[name=unit_id]").select_option(label="1栋-202")
+    form.locator("input[name=contact_name]").fill("林业主")
+    form.locator("input[name=phone]").fill("13800000004")
+    form.locator("textarea[name=content]").fill("卫生间水管漏水，楼下天花板渗水")
+    page.get_by_test_id("intake-submit").click()
+
+    # Opening decision with reason A.  # R-OP-1
+    decide = page.locator(".desk-decide")
+    expect(decide).to_be_visible(timeout=10000)
+    decide.get_by_label(re.compile("^A ")).check()
+    page.get_by_test_id("decide-submit").click()
+
+    head = page.get_by_test_id("case-head")
+    expect(head).to_be_visible(timeout=10000)
+    expect(page.get_by_test_id("case-state")).to_have_text("已立项")  # R-OP-4
+    case_no = head.locator(".desk-case-no").inner_text()
+    assert re.fullmatch(r"GD\d{8}-\d{4}", case_no)
+
+    # The first follow-up clock runs from the opening: 2 hours.  # R-FU-1
+    fu1 = page.locator("[data-testid=case-clocks] [data-code=FU1_FIRST_FOLLOW_UP] .desk-countdown")
+    expect(fu1).to_have_text(re.compile(r"^剩余 (0[01]|02):\d\d:\d\d$"))
+
+    # Dispatch to 张师傅 after the team lead could not be reached.  # R-DI-1
+    page.locator("[data-action=dispatch]").click()
+    dialog = page.locator("dialog.desk-dialog")
+    dialog.locator("select[name=assignee_id]").select_option(label="张师傅（维修工）")
+    dialog.get_by_role("checkbox", name="陈班长").check()
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_test_id("case-state")).to_have_text("已派工")
+    work_orders = page.get_by_test_id("work-orders")
+    expect(work_orders).to_contain_text("张师傅")  # R-DI-3
+    expect(page.locator(".desk-wos")).to_contain_text("陈班长")
+    expect(page.locator(".desk-wos")).to_contain_text("未联系上")  # R-DI-1: the unreached lead is recorded
+
+    # On site within 15 minutes of the work order, counting down live.  # R-FU-4
+    onsite = page.locator("[data-testid=case-clocks] [data-code=FU4_ON_SITE_15M] .desk-countdown")
+    expect(onsite).to_have_text(re.compile(r"^剩余 1[0-5]:\d\d$|^剩余 0\d:\d\d$"))
+    first = onsite.inner_text()
+    page.wait_for_timeout(1600)
+    assert onsite.inner_text() != first, "the countdown must tick every second"
+    expect(fu1).to_be_visible()  # R-FU-1
+
+    # The timeline records the intake, the opening and the dispatch.
+    timeline = page.locator(".desk-timeline")
+    expect(timeline).to_contain_text("受理登记")
+    expect(timeline).to_contain_text("立项")
+    expect(timeline).to_contain_text("派工")
+
+    # Closing now is refused and the desk says what is missing, in Chinese.  # R-CL-1 R-CL-3
+    page.locator("[data-action=close]").click()
+    dialog = page.locator("dialog.desk-dialog")
+    dialog.locator("textarea[name=result]").fill("已修好")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog.locator(".desk-error")).to_contain_text("缺少：完工、住户签字、服务单交回、调度员会签")
+    dialog.get_by_role("button", name="取消").click()
+
+    # The follow-up queue on the desk home shows the case with its on-site clock.  # R-FU-1 R-FU-4
+    page.locator(".desk-nav").get_by_role("link", name="工作台").click()
+    queue = page.get_by_test_id("followup-queue")
+    item = queue.locator(f"li[data-clock=FU4_ON_SITE_15M]:has-text('{case_no}')")
+    expect(item).to_be_visible(timeout=10000)
+    expect(item.locator(".desk-countdown")).to_have_text(re.compile(r"^剩余 \d\d:\d\d$"))
+    expect(queue.locator(f"li[data-clock=FU1_FIRST_FOLLOW_UP]:has-text('{case_no}')")).to_be_visible()
+    ctx.close()

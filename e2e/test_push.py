@@ -1,0 +1,120 @@
+"""A push reminder on the technician's phone: the service worker shows it, and opening it opens the job.
+
+Chromium here cannot subscribe at a real push service, so the push is handed to the service worker
+through the DevTools protocol (ServiceWorker.deliverPushMessage): from there on it is the real
+`push` handler and the real notification. The payload is built by the server's own
+`reminder_payload`, for a real job dispatched through the desk API.
+
+Clicking a notification: no DevTools command clicks a persistent notification, and a synthetic
+NotificationEvent is untrusted (waitUntil throws, and Chromium refuses WindowClient.focus() and
+openWindow() outside a real click). So the click is checked in its two observable halves: the
+notification carries the job URL in `notification.data.url` (what the SW's notificationclick reads),
+and the page, told by its service worker `{type: 'navigate', url}` (what the click handler posts to
+an open window), opens that job.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from playwright.sync_api import Browser, expect
+
+from e2e.conftest import PHONE
+from e2e.test_shell import login
+from server.notify.webpush import reminder_payload
+
+
+def _api(server, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:  # noqa: ANN001
+    req = urllib.request.Request(
+        server.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _dispatch_repair_to_tech(server) -> tuple[str, str]:  # noqa: ANN001
+    token = _api(server, "POST", "/api/auth/login",
+                 {"username": "dispatcher", "password": "demo", "device_name": "e2e-desk"})["token"]
+    view = _api(server, "POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": "卫生间水管漏水", "repair_class": "small",
+    }, token)
+    case_id = view["case"]["id"]
+    _api(server, "POST", f"/api/cases/{case_id}/decide", {"open": True, "reason": "A"}, token)
+    view = _api(server, "POST", f"/api/cases/{case_id}/dispatch",
+                {"assignee_id": "usr_tech", "job": "推送测试：更换水管", "unreached_lead_ids": ["usr_lead"]}, token)
+    return case_id, view["case"]["work_orders"][-1]["id"]
+
+
+def _notifications(page, ready, timeout_s: float = 10.0) -> list[dict]:  # noqa: ANN001
+    """The service worker registration's notifications, polled until `ready(list)` holds."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ns = page.evaluate(
+            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                .map((n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data}))"""
+        )
+        if ready(ns):
+            return ns
+        assert time.monotonic() < deadline, ns
+        page.wait_for_timeout(100)
+
+
+def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser: Browser, server) -> None:  # noqa: ANN001
+    case_id, job_id = _dispatch_repair_to_tech(server)
+    payload = reminder_payload(case_id=case_id, job_id=job_id, kind="before_due",  # type: ignore[arg-type]
+                               title="即将到期：派工后15分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水")
+
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    ctx.grant_permissions(["notifications"], origin=server.url)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    # The dispatched job has reached the phone (it is in the technician's list).
+    expect(page.get_by_text("推送测试：更换水管")).to_be_visible(timeout=15000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    assert page.evaluate("Notification.permission") == "granted"
+
+    # The registration id, from the DevTools protocol.
+    cdp = ctx.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 10
+    while not any(r["scopeURL"] == server.url + "/" and not r["isDeleted"] for r in registrations):
+        assert time.monotonic() < deadline, registrations
+        page.wait_for_timeout(100)
+    reg_id = next(r["registrationId"] for r in registrations if r["scopeURL"] == server.url + "/")
+
+    cdp.send("ServiceWorker.deliverPushMessage",
+             {"origin": server.url, "registrationId": reg_id, "data": json.dumps(payload, ensure_ascii=False)})
+    shown = _notifications(page, lambda ns: len(ns) > 0)
+    assert [(n["title"], n["tag"]) for n in shown] == [("即将到期：派工后15分钟到场", f"case-{case_id}")]
+    assert shown[0]["body"] == payload["body"]
+    assert shown[0]["data"]["url"] == f"/#/job/{job_id}"
+
+    # A second reminder about the same case replaces the first (one notification per case).
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": reg_id,
+                                                  "data": json.dumps({**payload, "title": "已超时：派工后15分钟到场"})})
+    replaced = _notifications(page, lambda ns: ns and ns[0]["title"].startswith("已超时"))
+    assert [(n["title"], n["tag"]) for n in replaced] == [("已超时：派工后15分钟到场", f"case-{case_id}")]
+
+    # The click half: the service worker tells the open window to go to the notification's URL,
+    # exactly as its notificationclick handler does for an open app.
+    [worker] = [w for w in ctx.service_workers if w.url.endswith("/service-worker.js")]
+    worker.evaluate(
+        """async () => {
+            const [n] = await self.registration.getNotifications();
+            const target = new URL(n.data.url, self.location.origin).href;
+            const windows = await clients.matchAll({type: 'window', includeUncontrolled: true});
+            windows[0].postMessage({type: 'navigate', url: target});
+        }"""
+    )
+    page.wait_for_function(f"location.hash === '#/job/{job_id}'", timeout=10000)
+    expect(page.locator("a.back-link")).to_be_visible(timeout=15000)  # the job page, not the list
+    expect(page.get_by_text("推送测试：更换水管")).to_be_visible()
+    expect(page.get_by_text("本机没有这个工单")).to_have_count(0)
+    ctx.close()

@@ -1,0 +1,55 @@
+"""The manager's monthly report page: charts, the rate definitions on screen, the XLSX download."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, expect
+
+from e2e.conftest import DESK
+from e2e.test_shell import login
+
+
+def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN", accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/reports")
+    view = page.locator("[data-view=reports]")
+    expect(view).to_be_visible(timeout=15000)
+    expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible()
+    expect(view.locator("canvas[data-testid=chart-satisfaction]")).to_be_visible()
+    # Each rate shows its definition text beside the figure.
+    expect(view.locator("[data-rate=timely_repair] [data-testid=rate-definition]")).to_contain_text("维修及时率 =")
+    expect(view.locator("[data-rate=rework] [data-testid=rate-definition]")).to_contain_text("目标 ≤ 1%")
+    expect(view.get_by_text("单项满意率 =")).to_be_visible()
+    # A percentage, or "—" when nothing was measured (never a made-up 0 % or 100 %).
+    expect(view.locator("[data-rate=timely_repair] [data-testid=rate-value]")).to_have_text(re.compile(r"^(—|\d+\.\d\d%)$"))
+    with page.expect_download() as info:
+        view.locator("[data-testid=download-xlsx]").click()
+    download = info.value
+    assert download.suggested_filename.startswith("monthly-report-") and download.suggested_filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
+    assert book.sheetnames[0] == "概要"
+    ctx.close()
+
+
+def test_front_desk_opens_the_services_and_keys_pages(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1 R-KY-1
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "frontdesk")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/services")
+    view = page.locator("[data-view=services]")
+    expect(view).to_be_visible(timeout=15000)
+    expect(view.get_by_text("洗衣取送 (laundry)")).to_be_visible()  # the approved demo price list
+    page.goto(server.url + "/#/keys")
+    view = page.locator("[data-view=keys]")
+    expect(view).to_be_visible(timeout=15000)
+    expect(view.locator("[data-testid=key-count]")).to_contain_text("本月盘点")
+    ctx.close()

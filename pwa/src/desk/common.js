@@ -1,0 +1,197 @@
+// Shared desk plumbing: server-time offset, live countdowns, enum labels, error display, the
+// staff and unit directories, authorised blob images and small form builders.
+import { getLang } from '../i18n.js';
+import { ENUMS } from './strings.js';
+
+let offsetMs = null;
+let offsetPromise = null;
+
+/**
+ * Server clock offset from GET /api/health (guarantee 4: deadlines are the server's). The request's
+ * round trip is split evenly; a failed probe keeps the shell's own estimate (ctx.serverNow).
+ */
+export function loadServerOffset(ctx) {
+  if (offsetPromise) return offsetPromise;
+  offsetPromise = (async () => {
+    try {
+      const t0 = Date.now();
+      const health = await ctx.api.get('/api/health', { auth: false });
+      const t1 = Date.now();
+      const server = Date.parse(health?.server_time);
+      if (Number.isFinite(server)) offsetMs = server - (t0 + t1) / 2;
+    } catch {
+      offsetPromise = null; // try again on the next render
+    }
+    return offsetMs;
+  })();
+  return offsetPromise;
+}
+
+export function serverNow(ctx) {
+  if (offsetMs !== null) return Date.now() + offsetMs;
+  return ctx?.serverNow ? ctx.serverNow() : Date.now();
+}
+
+/** Label of an enum value in the current language. */
+export function label(group, value) {
+  if (value === null || value === undefined || value === '') return '';
+  const pair = ENUMS[group]?.[value];
+  if (!pair) return String(value);
+  return getLang() === 'en' ? pair[1] : pair[0];
+}
+
+export function options(group) {
+  return Object.keys(ENUMS[group]).map((v) => [v, label(group, v)]);
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** '1天 02:03:04' / '12:34' — second resolution for the live countdowns. */
+export function formatCountdown(ms, t) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const d = Math.floor(s / 86400);
+  const hh = Math.floor((s % 86400) / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = s % 60;
+  const body = hh || d ? `${pad(hh)}:${pad(mm)}:${pad(ss)}` : `${pad(mm)}:${pad(ss)}`;
+  return (d ? t('desk.days', { n: d }) : '') + body;
+}
+
+/** A <span> the ticker keeps current: data-due carries the ISO due time. */
+export function countdownEl(h, dueIso, extraClass = '') {
+  return h('span', { class: ['countdown', 'desk-countdown', extraClass], dataset: { due: dueIso } });
+}
+
+/** Updates every [data-due] under `root` once a second (and right away). Returns the stop function. */
+export function startTicker(root, ctx) {
+  const tick = () => {
+    const now = serverNow(ctx);
+    for (const el of root.querySelectorAll('[data-due]')) {
+      const due = Date.parse(el.dataset.due);
+      if (!Number.isFinite(due)) continue;
+      const ms = due - now;
+      const overdue = ms < 0;
+      el.textContent = ctx.t(overdue ? 'desk.overdue' : 'desk.left', { d: formatCountdown(ms, ctx.t) });
+      el.classList.toggle('overdue', overdue);
+      const row = el.closest('[data-due-row]');
+      if (row) row.classList.toggle('is-overdue', overdue);
+    }
+  };
+  tick();
+  const id = setInterval(tick, 1000);
+  return () => clearInterval(id);
+}
+
+export function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  });
+}
+
+export function fmtFull(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  });
+}
+
+/** The text of a refused request: the server's message plus "缺少：…" from details.missing. */
+export function errorText(err, t) {
+  if (!err) return '';
+  const zhMsg = err.message_zh ?? err.message;
+  const msg = getLang() === 'en' ? err.message_en || zhMsg : zhMsg || err.message_en;
+  const missing = err.details?.missing;
+  let head = msg || err.code || String(err);
+  // Refusals with details.missing may repeat the raw codes after a colon: the list below says it in words.
+  if (Array.isArray(missing) && missing.length && missing.some((m) => head.includes(m))) head = head.split(/[：:]/)[0];
+  const parts = [head];
+  if (Array.isArray(missing) && missing.length) {
+    const sep = getLang() === 'en' ? ', ' : '、';
+    parts.push(t('desk.missing', { list: missing.map((m) => label('missing', m)).join(sep) }));
+  }
+  const invalid = err.details?.errors;
+  if (Array.isArray(invalid) && invalid.length) parts.push(invalid.map((e) => `${e.key}: ${e.message}`).join('; '));
+  return parts.join(' — ');
+}
+
+/** A live error box (role=alert) that forms and dialogs put next to their buttons. */
+export function errorBox(h) {
+  const el = h('div', { class: 'desk-error', role: 'alert', hidden: true });
+  return {
+    el,
+    show(err, t) {
+      el.textContent = typeof err === 'string' ? err : errorText(err, t);
+      el.hidden = false;
+    },
+    clear() {
+      el.textContent = '';
+      el.hidden = true;
+    },
+  };
+}
+
+let staffCache = null;
+let unitsCache = null;
+
+export async function loadStaff(ctx, { fresh = false } = {}) {
+  if (!staffCache || fresh) staffCache = await ctx.api.get('/api/staff');
+  return staffCache;
+}
+
+export async function loadUnits(ctx) {
+  if (!unitsCache) unitsCache = await ctx.api.get('/api/units');
+  return unitsCache;
+}
+
+export function staffName(staff, id) {
+  if (!id) return '';
+  const s = (staff || []).find((p) => p.id === id);
+  return s ? s.display_name || s.username : id;
+}
+
+const blobUrls = new Map();
+/** An object URL for a stored blob; GET /api/blobs needs the Authorization header, so no plain <img src>. */
+export async function blobObjectUrl(ctx, sha256) {
+  if (blobUrls.has(sha256)) return blobUrls.get(sha256);
+  const res = await ctx.api.request('GET', `/api/blobs/${sha256}`, { raw: true });
+  const url = URL.createObjectURL(await res.blob());
+  blobUrls.set(sha256, url);
+  return url;
+}
+
+// ---- form builders ----------------------------------------------------------------------------
+
+export function field(h, labelText, control, hint) {
+  return h('label', { class: 'field desk-field' },
+    h('span', { class: 'field-label', text: labelText }),
+    control,
+    hint ? h('span', { class: 'field-hint', text: hint }) : null);
+}
+
+export function select(h, name, opts, { value = '', empty = null, required = false } = {}) {
+  return h('select', { name, required },
+    empty !== null ? h('option', { value: '' }, empty) : null,
+    opts.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+}
+
+/** `datetime-local` value → ISO UTC string (the browser's zone is the desk's zone). */
+export function localToIso(value) {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+export function isEn() {
+  return getLang() === 'en';
+}
+
+/** A clock's or next_due's label in the current language. */
+export function clockText(clock) {
+  if (!clock) return '';
+  return isEn() ? clock.label_en || clock.label : clock.label;
+}

@@ -1,0 +1,482 @@
+// Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
+// audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
+import { openDialog } from '../dom.js';
+import {
+  blobObjectUrl, clockText, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff, localToIso,
+  options, select, staffName,
+} from './common.js';
+import { emergencyPanel } from './emergency.js';
+import { decidePanel } from './intake.js';
+import { signatureDialog } from './signature.js';
+
+const TERMINAL = ['closed', 'not_opened'];
+const WORKING = ['opened', 'dispatched', 'accepted', 'on_site'];
+const EXECUTOR_ROLES = ['technician', 'cleaner', 'guard'];
+
+function hasRole(ctx, r) {
+  return (ctx.user?.roles || []).includes(r);
+}
+
+/**
+ * A form dialog. build() returns {fields, body()}; body() gives the JSON to send or throws a
+ * string to show. submit(body) posts and resolves with the new view.
+ */
+function actionDialog(ctx, title, fields, submit, { hint, submitText, danger } = {}) {
+  const { h, t } = ctx;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const btn = h('button', { type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], 'data-testid': 'dialog-submit' }, submitText || t('desk.submit'));
+    return h('form', {
+      class: 'desk-dialog-form',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        err.clear();
+        btn.disabled = true;
+        try {
+          close(await submit());
+        } catch (ex) {
+          err.show(typeof ex === 'string' ? ex : ex, t);
+          btn.disabled = false;
+        }
+      },
+    },
+    h('h2', { class: 'dialog-title', text: title }),
+    hint ? h('p', { class: 'muted small', text: hint }) : null,
+    fields,
+    err.el,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
+      btn));
+  }, { className: 'desk-dialog' });
+}
+
+function kv(h, k, v) {
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
+  return h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: k }), h('div', { class: 'kv-value' }, v));
+}
+
+// Audit data keys worth showing, with their labels; ids of work orders and devices are noise here.
+const TL_KEYS = {
+  kind: ['类别', 'kind'], reason: ['理由', 'reason'], escalated: ['主管决定', 'escalated'], assignee_id: ['实施人', 'assignee'],
+  to_role: ['上报对象', 'to'], to_id: ['姓名', 'person'], target_role: ['联系对象', 'target'], reached: ['联系上', 'reached'],
+  role: ['负责人', 'role'], means: ['方式', 'means'], signed: ['住户签字', 'signed'], emergency: ['紧急', 'emergency'],
+  result: ['结果', 'result'], text: ['内容', 'text'], note: ['说明', 'note'], promised: ['反馈日期', 'promised'],
+  expected_days: ['预计天数', 'days'], child_id: ['关联案件', 'linked case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
+};
+
+function timelineData(data, staff) {
+  if (!data) return '';
+  const parts = [];
+  for (const [k, v] of Object.entries(data)) {
+    if (!(k in TL_KEYS)) continue;
+    if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || typeof v === 'object') continue;
+    let text = String(v);
+    if (typeof v === 'boolean') text = v ? '✓' : '✗';
+    else if (k === 'assignee_id' || k === 'to_id') text = staffName(staff, v);
+    else if (k === 'reason' && /^[A-F]$/.test(text)) text = label('open_reason', text);
+    else if (k === 'kind') text = label('kind', text) === text ? label('follow_up', text) : label('kind', text);
+    else if (k === 'to_role' || k === 'target_role') text = label('role', text);
+    else if (k === 'role') text = label('summoned', text);
+    else if (k === 'means') text = label('means', text);
+    else if (k === 'fault') text = label('fault', text);
+    else if (k === 'trigger') text = label('trigger', text);
+    parts.push(`${isEn() ? TL_KEYS[k][1] : TL_KEYS[k][0]}: ${text}`);
+  }
+  return parts.join(' · ');
+}
+
+// Running clocks first, soonest due first; stopped ones after (R-FU queue order).
+function sortedClocks(clocks) {
+  return [...clocks].sort((a, b) => (b.running - a.running) || String(a.due_at).localeCompare(String(b.due_at)));
+}
+
+export async function renderCase(body, ctx, caseId) {
+  const { h, t, api } = ctx;
+  const staff = await loadStaff(ctx).catch(() => []);
+  let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
+
+  // Runs one command; the response's timeline lags the command, so re-read the case (GET).
+  async function run(fn, errBox) {
+    try {
+      await fn();
+      await reload();
+      ctx.toast(t('desk.saved'), 'ok');
+    } catch (ex) {
+      if (errBox) errBox.show(ex, t);
+      else ctx.toast(ex.message_zh || ex.message, 'error');
+      throw ex;
+    }
+  }
+  const runQuiet = (fn, errBox) => run(fn, errBox).catch(() => {});
+
+  async function reload() {
+    view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
+    draw();
+  }
+
+  const post = (path, json) => api.post(`/api/cases/${view.case.id}${path}`, json || {});
+  const afterDialog = async (result) => {
+    if (result) await reload();
+  };
+
+  // ---- dialogs -------------------------------------------------------------------------------
+  function dispatchDialog() {
+    const leads = staff.filter((s) => s.roles.includes('team_lead'));
+    const execs = staff.filter((s) => s.roles.some((r) => EXECUTOR_ROLES.includes(r)));
+    const assignee = h('select', { name: 'assignee_id', required: true },
+      h('option', { value: '' }, t('intake.choose')),
+      h('optgroup', { label: t('dlg.leads') }, leads.map((s) => h('option', { value: s.id }, `${s.display_name}（${label('role', 'team_lead')}）`))),
+      h('optgroup', { label: t('dlg.executors') }, execs.map((s) => h('option', { value: s.id },
+        `${s.display_name}（${s.roles.filter((r) => EXECUTOR_ROLES.includes(r)).map((r) => label('role', r)).join('/')}）`))));
+    const unreached = leads.map((s) => h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'unreached', value: s.id }), s.display_name));
+    const job = h('input', { type: 'text', name: 'job', value: view.case.content.slice(0, 100) });
+    const deadline = h('input', { type: 'datetime-local', name: 'deadline_at' });
+    const means = select(h, 'means', options('means'), { value: 'phone' });
+    const fields = [
+      field(h, t('dlg.assignee'), assignee, t('dlg.direct_hint')),
+      h('fieldset', { class: 'desk-fieldset' }, h('legend', { text: t('dlg.unreached') }), unreached),
+      field(h, t('dlg.job'), job),
+      h('div', { class: 'desk-form-grid' }, field(h, t('dlg.deadline'), deadline), field(h, t('dlg.means'), means)),
+    ];
+    return actionDialog(ctx, view.case.work_orders.some((w) => ['dispatched', 'accepted', 'on_site'].includes(w.state)) ? t('act.redispatch') : t('act.dispatch'), fields, () => {
+      if (!assignee.value) throw t('desk.missing', { list: t('dlg.assignee') });
+      const body = {
+        assignee_id: assignee.value, job: job.value.trim(), means: means.value,
+        unreached_lead_ids: [...fields[1].querySelectorAll('input:checked')].map((i) => i.value).filter((id) => id !== assignee.value), // R-DI-1
+      };
+      const iso = localToIso(deadline.value);
+      if (iso) body.deadline_at = iso; // R-DI-3
+      return post('/dispatch', body);
+    }).then(afterDialog);
+  }
+
+  function reportUpDialog() {
+    const role = select(h, 'to_role', ['manager', 'deputy_gm', 'general_manager'].map((r) => [r, label('role', r)]), { value: 'manager' });
+    const person = h('select', { name: 'to_id' });
+    const fill = () => person.replaceChildren(h('option', { value: '' }, '—'),
+      ...staff.filter((s) => s.roles.includes(role.value)).map((s) => h('option', { value: s.id, selected: true }, s.display_name)));
+    role.addEventListener('change', fill);
+    fill();
+    const means = select(h, 'means', options('means'), { value: 'phone' });
+    return actionDialog(ctx, t('act.report_up'), [field(h, t('dlg.to_role'), role), field(h, t('dlg.to_person'), person), field(h, t('dlg.means'), means)],
+      () => post('/report-up', { to_role: role.value, to_id: person.value || null, means: means.value }), { hint: 'R-DI-2' }).then(afterDialog);
+  }
+
+  function followUpDialog(kindValue = 'first') {
+    const kind = select(h, 'kind', options('follow_up'), { value: kindValue });
+    const note = h('textarea', { name: 'note', rows: 3 });
+    const mgr = h('select', { name: 'reported_to_manager_id' }, h('option', { value: '' }, '—'),
+      staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, s.display_name)));
+    const due = h('input', { type: 'datetime-local', name: 'new_due_at' });
+    return actionDialog(ctx, t('act.follow_up'), [field(h, t('dlg.kind'), kind), field(h, t('dlg.note'), note),
+      field(h, t('dlg.reported_to_manager'), mgr), field(h, t('dlg.new_due'), due)], () => {
+      const body = { kind: kind.value, note: note.value.trim() };
+      if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
+      const iso = localToIso(due.value);
+      if (iso) body.new_due_at = iso;
+      return post('/follow-up', body);
+    }, { hint: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6' }).then(afterDialog);
+  }
+
+  function textDialog(title, path, key, labelText, { rows = 3, hint, danger } = {}) {
+    const input = h('textarea', { name: key, rows });
+    return actionDialog(ctx, title, [field(h, labelText, input)], () => post(path, { [key]: input.value.trim() }), { hint, danger }).then(afterDialog);
+  }
+
+  function feedbackDialog() {
+    const date = h('input', { type: 'date', name: 'promised', required: true });
+    const reason = h('input', { type: 'text', name: 'reason' });
+    const used = view.case.feedback_promises.length;
+    return actionDialog(ctx, t('act.feedback'), [field(h, t('dlg.promised'), date), used ? field(h, t('dlg.reason'), reason) : null], () => {
+      if (!date.value) throw t('desk.missing', { list: t('dlg.promised') });
+      return post('/feedback-date', { promised: date.value, reason: reason.value.trim() }); // R-FU-8: the server refuses a third change
+    }, { hint: t('dlg.feedback_hint') }).then(afterDialog);
+  }
+
+  function judgeDialog() {
+    const fault = h('div', { class: 'segmented', role: 'radiogroup' }, options('fault').map(([v, text], i) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name: 'fault', value: v, checked: i === 0 }), h('span', { text }))));
+    const expl = h('textarea', { name: 'explanation', rows: 3 });
+    const accepted = h('input', { type: 'checkbox', name: 'customer_accepted', checked: true });
+    const solution = h('textarea', { name: 'agreed_solution', rows: 2 });
+    return actionDialog(ctx, t('act.judge'), [h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('dlg.fault') }), fault),
+      field(h, t('dlg.explanation'), expl), h('label', { class: 'desk-check' }, accepted, t('dlg.customer_accepted')),
+      field(h, t('dlg.agreed_solution'), solution)], () => post('/judge', {
+      fault: fault.querySelector('input:checked').value, explanation: expl.value.trim(),
+      customer_accepted: accepted.checked, agreed_solution: solution.value.trim() || null,
+    }), { hint: 'R-IN-8' }).then(afterDialog);
+  }
+
+  function closeDialog() {
+    const result = h('textarea', { name: 'result', rows: 3 });
+    const sep = isEn() ? ', ' : '、';
+    const missing = view.missing_to_close.filter((m) => !(m === 'manager_approval' && hasRole(ctx, 'manager')));
+    const state = missing.length ? h('p', { class: 'notice notice-warn', text: t('desk.missing', { list: missing.map((m) => label('missing', m)).join(sep) }) }) : null;
+    return actionDialog(ctx, t('act.close'), [state, field(h, t('dlg.result'), result)],
+      () => post('/close', { result: result.value.trim() }), { hint: t('dlg.close_hint'), submitText: t('act.close') }).then(afterDialog);
+  }
+
+  function linkedDialog() {
+    const desc = h('textarea', { name: 'description', rows: 3 });
+    const sep = h('input', { type: 'checkbox', name: 'separately', checked: true });
+    return actionDialog(ctx, t('act.linked'), [field(h, t('dlg.description'), desc), h('label', { class: 'desk-check' }, sep, t('dlg.separately'))],
+      () => post('/linked-problem', { description: desc.value.trim(), separately: sep.checked }), { hint: 'R-CL-1 C / R-CL-2 D' }).then(afterDialog);
+  }
+
+  function planDialog() {
+    const days = h('input', { type: 'number', name: 'expected_days', min: '1', value: '4' });
+    const text = h('textarea', { name: 'text', rows: 4 });
+    return actionDialog(ctx, t('act.plan'), [field(h, t('dlg.expected_days'), days), field(h, t('dlg.plan_text'), text)],
+      () => post('/plan', { expected_days: Number(days.value) || 0, text: text.value.trim() }), { hint: 'R-FU-5' }).then(afterDialog);
+  }
+
+  function handFollowDialog() {
+    const to = h('select', { name: 'to_id' }, h('option', { value: '' }, t('intake.choose')),
+      staff.filter((s) => s.id !== view.case.follower_id && s.roles.some((r) => ['dispatcher', 'front_desk', 'control_room', 'manager'].includes(r)))
+        .map((s) => h('option', { value: s.id }, s.display_name)));
+    return actionDialog(ctx, t('act.hand_over_follow'), [field(h, t('dlg.to_id'), to)], () => post('/hand-over-follow', { to_id: to.value }), { hint: 'R-IN-9' }).then(afterDialog);
+  }
+
+  function declareDialog() {
+    const trig = select(h, 'trigger', options('trigger'), { value: 'public_safety' });
+    return actionDialog(ctx, t('act.declare_emergency'), [field(h, t('dlg.trigger'), trig)], () => post('/emergency', { trigger: trig.value }),
+      { hint: 'R-EM-1', danger: true }).then(afterDialog);
+  }
+
+  async function quarterlyClose() {
+    const result = h('textarea', { name: 'result', rows: 3 });
+    let sha = null;
+    const signBtn = h('button', { type: 'button', class: 'btn btn-small' }, t('dlg.signature'));
+    signBtn.addEventListener('click', async () => {
+      sha = (await signatureDialog(ctx, t('act.quarterly_close'), 'R-CL-4 / R-CL-5')) || sha;
+      signBtn.textContent = sha ? `${t('dlg.signature')} ✓` : t('dlg.signature');
+    });
+    return actionDialog(ctx, t('act.quarterly_close'), [field(h, t('dlg.result'), result), signBtn],
+      () => post('/quarterly-close', { result: result.value.trim(), signature_sha256: sha }), { hint: 'R-CL-4' }).then(afterDialog);
+  }
+
+  function decideDialog() {
+    return openDialog((close) => decidePanel(ctx, view, (v) => close(v)), { className: 'desk-dialog' }).then(afterDialog);
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+  function actionsBar() {
+    const c = view.case;
+    const s = c.state;
+    const open = !TERMINAL.includes(s);
+    const mgr = hasRole(ctx, 'manager');
+    const slip = c.slip;
+    const needsSlip = ['repair', 'special_service'].includes(c.kind);
+    const hasActiveWo = c.work_orders.some((w) => ['dispatched', 'accepted', 'on_site'].includes(w.state));
+    const b = (key, fn, cls = '', show = true) => (show ? h('button', { type: 'button', class: ['btn', 'btn-small', cls], dataset: { action: key }, onclick: fn }, t(`act.${key}`)) : null);
+    const simple = (path, errMsgBox) => () => runQuiet(() => post(path), errMsgBox);
+    return h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
+      b('decide', decideDialog, 'btn-primary', !c.opening && open && s !== 'cannot_handle'),
+      b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
+      b('report_up', reportUpDialog, '', open),
+      b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
+      b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
+      b('judge', judgeDialog, '', open && c.kind === 'complaint' && !c.judgement),
+      b('return_slip', simple('/return-slip'), 'btn-primary', !!slip && !slip.slip_returned_at), // R-FU-6
+      b('countersign', simple('/countersign'), 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by), // R-CL-6
+      b('verify', () => textDialog(t('act.verify'), '/verify', 'text', t('dlg.note'), { hint: t('dlg.verify_hint') }), '', open && !needsSlip && !c.verification && s !== 'cannot_handle'),
+      b('close', closeDialog, 'btn-primary', open && s !== 'cannot_handle'),
+      b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !view.timeline.some((e) => e.action === 'case.close_approved')),
+      b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { hint: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
+      b('quarterly_close', quarterlyClose, 'btn-primary', mgr && s === 'cannot_handle'),
+      b('linked', linkedDialog, '', open && s !== 'cannot_handle'),
+      b('plan', planDialog, '', open && c.kind === 'repair' && !c.plan),
+      b('plan_approve', simple('/plan/approve'), '', (mgr || hasRole(ctx, 'engineering')) && c.plan && !(c.plan.engineering_approved_by && c.plan.manager_approved_by)),
+      b('progress', () => textDialog(t('act.progress'), '/progress', 'text', t('dlg.progress_text')), '', open && !!c.plan),
+      b('note', () => textDialog(t('act.note'), '/note', 'text', t('dlg.note')), '', open),
+      b('hand_over_follow', handFollowDialog, '', open),
+      b('declare_emergency', declareDialog, 'btn-danger-outline', open && !c.is_emergency));
+  }
+
+  function infoCard() {
+    const c = view.case;
+    const cls = [label('kind', c.kind), label('complaint_category', c.complaint_category), label('help_kind', c.help_kind),
+      label('repair_responsibility', c.repair_responsibility), label('repair_class', c.repair_class), label('service_code', c.service_code),
+      c.fee_quote_cents !== null && c.fee_quote_cents !== undefined ? `¥${(c.fee_quote_cents / 100).toFixed(2)}` : ''].filter(Boolean).join(' · ');
+    const op = c.opening;
+    return h('section', { class: 'card desk-info' },
+      h('p', { class: 'desk-content pre', text: c.content }),
+      kv(h, t('detail.classification'), cls),
+      kv(h, t('detail.contact'), c.contact_name),
+      kv(h, t('detail.phone'), c.phone ? h('a', { href: `tel:${c.phone}`, text: c.phone }) : ''),
+      kv(h, t('detail.address'), c.address),
+      kv(h, t('detail.channel'), label('channel', c.channel)),
+      kv(h, t('detail.received'), fmtFull(c.received_at)),
+      kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
+      kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
+      kv(h, t('detail.opening'), op ? `${op.opened ? label('open_reason', op.reason) : label('open_reason', 'F')}${op.note ? '（' + op.note + '）' : ''} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · R-OP-3' : ''}` : ''),
+      kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
+      kv(h, t('detail.judgement'), c.judgement ? `${label('fault', c.judgement.fault)}：${c.judgement.explanation}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
+      kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
+      kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtFull(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
+  }
+
+  function clocksCard() {
+    return h('section', { class: 'card desk-clocks', 'data-testid': 'case-clocks' },
+      h('h2', { text: t('detail.clocks') }),
+      view.clocks.length ? h('ul', { class: 'desk-clock-list' }, sortedClocks(view.clocks).map((c) => h('li', {
+        class: ['desk-clock', c.running ? 'is-running' : 'is-stopped', c.running && c.overdue ? 'is-overdue' : ''],
+        dataset: { code: c.code, ...(c.running ? { dueRow: '' } : {}) },
+      },
+      h('div', { class: 'desk-clock-head' },
+        h('span', { class: 'desk-clock-label', text: clockText(c) }),
+        h('span', { class: 'desk-rule', text: c.rule })),
+      h('div', { class: 'desk-clock-foot small' },
+        h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
+        c.running ? countdownEl(h, c.due_at) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
+          text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') }))))) :
+        h('p', { class: 'muted small', text: t('desk.none') }));
+  }
+
+  function missingCard() {
+    const sep = isEn() ? ', ' : '、';
+    if (TERMINAL.includes(view.case.state)) return null;
+    const m = view.missing_to_close;
+    return h('section', { class: ['card', 'desk-missing', m.length ? '' : 'is-ready'], 'data-testid': 'missing-to-close' },
+      h('h2', { text: t('detail.missing_to_close') }),
+      m.length ? h('p', { text: m.map((x) => label('missing', x)).join(sep) }) : h('p', { class: 'ok-text', text: t('detail.can_close') }));
+  }
+
+  function workOrdersCard() {
+    const c = view.case;
+    if (!c.work_orders.length && !c.dispatches.length && !c.reports_up.length) return null;
+    return h('section', { class: 'card desk-wos' },
+      h('h2', { text: t('detail.work_orders') }),
+      c.work_orders.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'work-orders' },
+        h('thead', null, h('tr', null, ['detail.wo_job', 'detail.wo_assignee', 'detail.wo_assigned', 'detail.wo_deadline', 'detail.wo_state',
+          'detail.wo_accepted', 'detail.wo_arrived', 'detail.wo_completed'].map((k) => h('th', { text: t(k) })))),
+        h('tbody', null, c.work_orders.map((w) => {
+          const active = ['dispatched', 'accepted', 'on_site'].includes(w.state);
+          return h('tr', { dataset: active ? { dueRow: '' } : {} },
+            h('td', { text: w.job }),
+            h('td', { text: `${staffName(staff, w.assignee_id)}（${label('role', w.assignee_role)}）` }),
+            h('td', { text: fmtTime(w.assigned_at) }),
+            h('td', null, fmtTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at)) : null),
+            h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
+              w.unable_reason ? h('div', { class: 'small warn-text', text: w.unable_reason }) : null),
+            h('td', { text: fmtTime(w.accepted_at) }),
+            h('td', { text: fmtTime(w.arrived_at) }),
+            h('td', { text: fmtTime(w.completed_at) }));
+        })))) : null,
+      c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
+        `${fmtTime(d.at)} · ${staffName(staff, d.told_id) || label('role', d.told_role)}（${label('role', d.told_role)}）· ${label('means', d.means)} · `,
+        d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null,
+      c.reports_up.length ? [h('h3', { text: t('detail.reports_up') }), h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', {
+        text: `${fmtTime(r.at)} · ${label('role', r.to_role)} ${r.to_id ? staffName(staff, r.to_id) : ''} · ${label('means', r.means)}`,
+      })))] : null);
+  }
+
+  function slipCard() {
+    const c = view.case;
+    if (!['repair', 'special_service'].includes(c.kind) && !c.slip) return null;
+    const slip = c.slip;
+    const img = h('img', { class: 'desk-signature-img', alt: t('dlg.signature') });
+    img.hidden = true;
+    if (slip?.signature_sha256) {
+      blobObjectUrl(ctx, slip.signature_sha256).then((url) => {
+        img.src = url;
+        img.hidden = false;
+      }).catch(() => {});
+    }
+    return h('section', { class: 'card desk-slip-card', 'data-testid': 'slip' },
+      h('div', { class: 'desk-section-head' }, h('h2', { text: t('detail.slip') }),
+        slip ? h('a', { class: 'btn btn-small desk-head-btn', href: `#/case/${c.id}/slip` }, t('detail.slip_print')) : null),
+      slip ? [
+        !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
+        kv(h, t('slip.work_done'), slip.work_done),
+        kv(h, t('slip.materials'), slip.materials),
+        kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
+        kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
+        kv(h, t('slip.signer'), slip.signer_name ? `${slip.signer_name}（${label('relation', slip.signer_relation)}）` : t('slip.not_signed')),
+        kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
+        slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
+        kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
+        kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),
+        kv(h, t('slip.countersigned'), slip.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''),
+      ] : h('p', { class: 'muted small', text: t('detail.no_slip') }));
+  }
+
+  function extrasCard() {
+    const c = view.case;
+    const parts = [];
+    if (c.feedback_promises.length) {
+      parts.push(h('h3', { text: t('detail.feedback') }), h('ul', { class: 'plain-list small' }, c.feedback_promises.map((p, i) => h('li', {
+        class: i === c.feedback_promises.length - 1 ? '' : 'desk-struck',
+        text: `${p.promised}${p.reason ? ' · ' + p.reason : ''} · ${fmtTime(p.set_at)}`,
+      }))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
+    }
+    if (c.follow_ups.length) {
+      parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => h('li', {
+        text: `${fmtTime(f.at)} · ${label('follow_up', f.kind)} · ${staffName(staff, f.by)}${f.note ? ' · ' + f.note : ''}`,
+      }))));
+    }
+    if (c.plan) {
+      const p = c.plan;
+      parts.push(h('h3', { text: `${t('detail.plan')}（R-FU-5）` }), h('p', { class: 'small', text: `${p.expected_days}d · ${p.text}` }),
+        h('p', { class: 'small muted', text: [p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '', p.manager_approved_by ? `${label('role', 'manager')} ✓` : ''].filter(Boolean).join(' · ') || t('detail.plan_pending') }));
+    }
+    if (c.progress.length) {
+      parts.push(h('h3', { text: t('detail.progress') }), h('ul', { class: 'plain-list small' }, c.progress.map((p) => h('li', { text: `${fmtTime(p.at)} · ${p.text}` }))));
+    }
+    if (c.linked_problems.length || c.linked_case_ids.length) {
+      parts.push(h('h3', { text: t('detail.linked') }), h('ul', { class: 'plain-list small' },
+        c.linked_problems.map((lp) => h('li', null, `${lp.description} · ${fmtTime(lp.found_at)} `,
+          lp.resolved_at ? h('span', { class: 'ok-text', text: `✓ ${fmtTime(lp.resolved_at)}` }) :
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => runQuiet(() => post(`/linked-problem/${encodeURIComponent(lp.id)}/resolve`)) }, t('detail.resolve')))),
+        c.linked_case_ids.map((id) => h('li', null, h('a', { href: `#/case/${id}`, text: id })))));
+    }
+    if (c.notes.length) {
+      parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', { text: `${fmtTime(n.at)} · ${staffName(staff, n.by)} · ${n.text}` }))));
+    }
+    if (!parts.length) return null;
+    return h('section', { class: 'card desk-extras' }, parts);
+  }
+
+  function timelineCard() {
+    return h('section', { class: 'card desk-timeline' },
+      h('h2', { text: t('detail.timeline') }),
+      view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, view.timeline.map((e) => h('li', null,
+        h('span', { class: 'desk-tl-time', text: fmtFull(e.at) }),
+        h('strong', { text: label('action', e.action) }),
+        h('span', { class: 'muted small', text: ` ${staffName(staff, e.actor_id)}${e.actor_role ? '（' + label('role', e.actor_role) + '）' : ''}` }),
+        timelineData(e.data, staff) ? h('div', { class: 'small muted', text: timelineData(e.data, staff) }) : null))) :
+        h('p', { class: 'muted small', text: t('desk.none') }));
+  }
+
+  function draw() {
+    const c = view.case;
+    const scroll = window.scrollY;
+    body.replaceChildren(
+      h('div', { class: 'desk-case-head', 'data-testid': 'case-head', dataset: { caseId: c.id, state: c.state } },
+        h('a', { href: '#/', class: 'small no-print', text: t('detail.back') }),
+        h('h1', null, h('span', { class: 'desk-case-no', text: c.no }), ' ',
+          h('span', { class: `badge desk-state desk-state-${c.state}`, 'data-testid': 'case-state', text: label('state', c.state) }), ' ',
+          c.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null, ' ',
+          c.is_major ? h('span', { class: 'badge badge-warn', text: t('list.major_badge') }) : null,
+          view.summary.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null)),
+      actionsBar(),
+      h('div', { class: 'desk-case-grid' },
+        h('div', { class: 'desk-case-main' },
+          c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
+          infoCard(), workOrdersCard(), slipCard(), timelineCard()),
+        h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));
+    window.scrollTo(0, scroll);
+  }
+
+  draw();
+  const refresh = setInterval(() => {
+    if (document.querySelector('dialog[open]')) return;
+    api.get(`/api/cases/${encodeURIComponent(caseId)}`).then((v) => {
+      if (JSON.stringify(v.case) !== JSON.stringify(view.case)) {
+        view = v;
+        draw();
+      }
+    }).catch(() => {});
+  }, 30000);
+  return () => clearInterval(refresh);
+}

@@ -1,0 +1,86 @@
+// The emergency panel of a case (R-EM-1..5): escalation chain manager → deputy GM → GM with
+// attempts and acknowledgement, people summoned to the scene with their arrival reports,
+// leadership instructions tracked one by one, and settling the event.
+import { errorBox, fmtTime, label, options, staffName } from './common.js';
+
+const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
+const NUMBERS = ['110', '119', '120', '122']; // R-EM-5
+
+export function emergencyPanel(ctx, view, staff, run) {
+  const { h, t } = ctx;
+  const em = view.case.emergency;
+  if (!em) return null;
+  const err = errorBox(h);
+  const base = `/api/cases/${view.case.id}/emergency`;
+  const act = (path, body) => run(() => ctx.api.post(`${base}${path}`, body || {}), err);
+  const acked = em.attempts.some((a) => a.reached && a.acknowledged_at);
+
+  // Next level to try: the first level not yet tried after the last unreached one.
+  let nextIdx = 0;
+  for (const a of em.attempts) nextIdx = Math.max(nextIdx, CHAIN.indexOf(a.target_role) + (a.reached ? 0 : 1));
+  nextIdx = Math.min(nextIdx, CHAIN.length - 1);
+
+  const chain = h('ol', { class: 'desk-chain' }, CHAIN.map((role, i) => {
+    const attempts = em.attempts.filter((a) => a.target_role === role);
+    const pendingAck = attempts.find((a) => a.reached && !a.acknowledged_at);
+    const isNext = !acked && i === nextIdx;
+    return h('li', { class: ['desk-chain-step', isNext ? 'is-next' : '', attempts.some((a) => a.acknowledged_at) ? 'is-acked' : ''], dataset: { role } },
+      h('div', { class: 'desk-chain-role' }, h('strong', { text: label('role', role) })),
+      attempts.length ? h('ul', { class: 'plain-list small' }, attempts.map((a) => h('li', null,
+        `${fmtTime(a.at)} · ${label('means', a.means)} · `,
+        a.reached ? h('span', { class: 'ok-text', text: t('em.attempt_reached') }) : h('span', { class: 'warn-text', text: t('em.attempt_unreached') }),
+        a.acknowledged_at ? ` · ${t('em.acked', { t: fmtTime(a.acknowledged_at) })}` : a.reached ? ` · ${t('em.waiting_ack')}` : '',
+        a.target_id ? ` · ${staffName(staff, a.target_id)}` : ''))) : h('p', { class: 'muted small', text: t('em.not_tried') }),
+      !acked && !em.settled_at ? h('div', { class: 'desk-btn-row' },
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/attempt', { target_role: role, reached: true, means: 'phone' }) }, t('em.attempt_reached')),
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/attempt', { target_role: role, reached: false, means: 'phone' }) }, t('em.attempt_unreached')),
+        pendingAck ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('/ack') }, t('em.ack')) : null) : null);
+  }));
+
+  const summoned = new Map(em.summons.map((s) => [s.role, s]));
+  const summons = h('ul', { class: 'desk-summons' }, options('summoned').map(([role, text]) => {
+    const s = summoned.get(role);
+    const report = h('input', { type: 'text', name: `report_${role}`, placeholder: t('em.report_text'), class: 'desk-inline-input' });
+    return h('li', { class: ['desk-summon', s ? 'is-summoned' : '', s?.arrived_at ? 'is-arrived' : ''], dataset: { role } },
+      h('span', { class: 'desk-summon-role', text }),
+      s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
+      s?.arrived_at ? h('span', { class: 'small' }, t('em.arrived', { t: fmtTime(s.arrived_at) }), s.report ? ` · ${s.report}` : '') : null,
+      !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/summon', { role }) }, t('em.summon')) : null,
+      s && !s.reported_at ? h('span', { class: 'desk-inline' }, report,
+        h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('/arrival', { role, report: report.value.trim() || null }) }, t('em.report_arrival'))) : null);
+  }));
+
+  const insText = h('input', { type: 'text', name: 'instruction_text', placeholder: t('em.instruction_text'), class: 'desk-inline-input' });
+  const insBy = h('input', { type: 'text', name: 'instruction_by', placeholder: t('em.given_by'), class: 'desk-inline-input desk-input-short' });
+  const instructions = h('div', null,
+    h('ul', { class: 'desk-instructions' }, em.instructions.map((ins) => {
+      const result = h('input', { type: 'text', placeholder: t('dlg.result'), class: 'desk-inline-input' });
+      return h('li', { class: ['desk-instruction', ins.done_at ? 'is-done' : ''] },
+        h('div', null, h('strong', { text: ins.text }), h('span', { class: 'muted small', text: ` — ${ins.given_by} · ${fmtTime(ins.given_at)}` })),
+        ins.done_at ? h('div', { class: 'small ok-text', text: `${t('em.done_at', { t: fmtTime(ins.done_at) })}${ins.result ? ' · ' + ins.result : ''}` }) :
+          h('div', { class: 'desk-inline' }, result,
+            h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(`/instructions/${encodeURIComponent(ins.id)}/done`, { result: result.value.trim() }) }, t('em.done'))));
+    })),
+    h('form', { class: 'desk-inline', onsubmit: (e) => {
+      e.preventDefault();
+      act('/instructions', { text: insText.value.trim(), given_by: insBy.value.trim() });
+    } }, insText, insBy, h('button', { type: 'submit', class: 'btn btn-small' }, t('em.add_instruction'))));
+
+  return h('section', { class: 'card desk-emergency', 'aria-label': t('em.title'), 'data-testid': 'emergency-panel' },
+    h('div', { class: 'desk-section-head' },
+      h('h2', { text: `⚠ ${t('em.title')}` }),
+      h('span', { class: 'small', text: t('em.trigger', { t: label('trigger', em.trigger) }) }),
+      h('span', { class: 'small muted', text: t('em.declared', { t: fmtTime(em.declared_at) }) })),
+    h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
+      NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}` }, t(`desk.em.${n}`)))),
+    h('p', { class: 'small', text: t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) }),
+    err.el,
+    h('div', { class: 'desk-em-grid' },
+      h('div', null, h('h3', { text: t('em.chain') }), chain),
+      h('div', null, h('h3', { text: t('em.summons') }), summons)),
+    h('h3', { text: t('em.instructions') }),
+    instructions,
+    h('div', { class: 'desk-btn-row' },
+      em.settled_at ? h('span', { class: 'ok-text', text: t('em.settled', { t: fmtTime(em.settled_at) }) }) :
+        h('button', { type: 'button', class: 'btn btn-danger', onclick: () => act('/settle') }, t('em.settle'))));
+}

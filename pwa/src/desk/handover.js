@@ -1,0 +1,88 @@
+// Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs;
+// the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
+import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
+import { signatureDialog } from './signature.js';
+
+const DESK_ROLES = ['dispatcher', 'front_desk', 'control_room', 'manager'];
+
+export async function renderHandover(body, ctx) {
+  const { h, t, api } = ctx;
+  const staff = await loadStaff(ctx).catch(() => []);
+  const me = ctx.user?.id;
+  const err = errorBox(h);
+  const listSlot = h('div');
+
+  const incoming = h('select', { name: 'incoming_id' }, h('option', { value: '' }, t('intake.choose')),
+    staff.filter((s) => s.id !== me && s.roles.some((r) => DESK_ROLES.includes(r))).map((s) => h('option', { value: s.id }, `${s.display_name}（${s.roles.map((r) => label('role', r)).join('/')}）`)));
+  const notes = h('textarea', { name: 'notes', rows: 3 });
+  const form = h('form', { class: 'card desk-ho-new', onsubmit: async (e) => {
+    e.preventDefault();
+    err.clear();
+    try {
+      await api.post('/api/handovers', { incoming_id: incoming.value, notes: notes.value.trim() });
+      ctx.toast(t('ho.built'), 'ok');
+      notes.value = '';
+      await load();
+    } catch (ex) {
+      err.show(ex, t);
+    }
+  } },
+  h('h2', { text: t('ho.new') }),
+  field(h, t('ho.incoming'), incoming),
+  field(h, t('ho.notes'), notes),
+  h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('ho.build'))));
+
+  async function sign(sheet, side) {
+    err.clear();
+    const takeOver = side === 'incoming' ? [...document.querySelectorAll(`[data-sheet="${sheet.id}"] input[name=take_over]:checked`)].map((i) => i.value) : [];
+    const sha = await signatureDialog(ctx, t(side === 'outgoing' ? 'ho.sign_out' : 'ho.sign_in'), 'R-SH-1');
+    if (!sha) return;
+    try {
+      await api.post(`/api/handovers/${sheet.id}/sign-${side}`, { signature_sha256: sha, takes_over_case_ids: takeOver });
+      ctx.toast(t('desk.saved'), 'ok');
+      await load();
+    } catch (ex) {
+      // The refusal lists untaken emergencies by case id; show their numbers (R-EM-3).
+      const nos = new Map(sheet.items.map((i) => [i.case_id, i.case_no]));
+      if (Array.isArray(ex.details?.missing)) ex.details.missing = ex.details.missing.map((id) => nos.get(id) || id);
+      err.show(ex, t);
+    }
+  }
+
+  function sheetCard(s) {
+    const canOut = s.outgoing_id === me && !s.outgoing_signed_at;
+    const canIn = s.incoming_id === me && s.outgoing_signed_at && !s.incoming_signed_at;
+    return h('article', { class: 'card desk-ho-sheet', dataset: { sheet: s.id } },
+      h('div', { class: 'desk-section-head' },
+        h('h3', { text: fmtFull(s.built_at) }),
+        h('span', { class: 'small', text: `${t('ho.outgoing')}：${staffName(staff, s.outgoing_id)} → ${t('ho.incoming')}：${staffName(staff, s.incoming_id)}` })),
+      s.notes ? h('p', { class: 'pre small', text: s.notes }) : null,
+      h('p', { class: 'muted small', text: t('ho.items', { n: s.items.length }) }),
+      s.items.length ? h('table', { class: 'table' }, h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
+        h('td', null, h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no })),
+        h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) })),
+        h('td', { text: i.summary }),
+        h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
+        h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
+          h('input', { type: 'checkbox', name: 'take_over', value: i.case_id }), t('ho.take_over')) :
+          i.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null))))) : null,
+      h('div', { class: 'desk-btn-row' },
+        h('span', { class: 'small', text: `${t('ho.outgoing')}：${s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')}` }),
+        h('span', { class: 'small', text: `${t('ho.incoming')}：${s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')}` }),
+        canOut ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'outgoing') }, t('ho.sign_out')) : null,
+        canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null));
+  }
+
+  async function load() {
+    const sheets = await api.get('/api/handovers');
+    listSlot.replaceChildren(...(sheets.length ? sheets.map(sheetCard) : [h('p', { class: 'empty', text: t("ho.empty") })]));
+  }
+
+  body.replaceChildren(h('h1', { text: t('ho.title') }), err.el,
+    h('div', { class: 'desk-ho-grid' }, form, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
+  try {
+    await load();
+  } catch (e) {
+    err.show(e, t);
+  }
+}

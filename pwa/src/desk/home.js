@@ -1,0 +1,222 @@
+// Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
+// the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4).
+import { clockText, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
+
+
+function kindBadges(ctx, c) {
+  const { h, t } = ctx;
+  return [
+    c.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null,
+    c.is_major ? h('span', { class: 'badge badge-warn', text: t('list.major_badge') }) : null,
+  ];
+}
+
+function emergencyBanner(ctx, cases) {
+  const { h, t } = ctx;
+  const open = cases.filter((c) => c.is_emergency && !['closed', 'not_opened'].includes(c.state));
+  if (!open.length) return null;
+  return h('section', { class: 'desk-em-banner', 'aria-label': t('home.emergencies') },
+    h('h2', { text: t('home.emergency_open', { n: open.length }) }),
+    h('ul', { class: 'desk-em-list' }, open.map((c) => h('li', null,
+      h('a', { href: `#/case/${c.id}`, class: 'desk-em-link' },
+        h('strong', { text: c.no }), ' ', c.content, ' · ', c.address || ''),
+      c.next_due ? countdownEl(h, c.next_due.due_at) : null))));
+}
+
+function queuePanel(ctx, items) {
+  const { h, t } = ctx;
+  return h('section', { class: 'card desk-queue', 'aria-label': t('home.queue') },
+    h('div', { class: 'desk-section-head' },
+      h('h2', { text: t('home.queue') }),
+      h('span', { class: 'muted small', text: String(items.length) })),
+    items.length ? h('ol', { class: 'desk-queue-list', 'data-testid': 'followup-queue' }, items.map((it) => h('li', {
+      class: ['desk-queue-item', it.overdue ? 'is-overdue' : '', it.is_emergency ? 'is-emergency' : ''],
+      dataset: { dueRow: '', case: it.case_id, clock: it.clock.code },
+    },
+    h('a', { href: `#/case/${it.case_id}`, class: 'desk-queue-link' },
+      h('span', { class: 'desk-queue-top' },
+        h('span', { class: 'desk-case-no', text: it.case_no }),
+        countdownEl(h, it.due_at, 'desk-queue-countdown')),
+      h('span', { class: 'desk-queue-clock' }, clockText(it.clock), h('span', { class: 'desk-rule', text: ` ${it.clock.rule}` })),
+      h('span', { class: 'desk-queue-content muted small', text: `${it.content}${it.address ? ' · ' + it.address : ''}` }))))) :
+      h('p', { class: 'empty', text: t('home.queue_empty') }));
+}
+
+function caseTable(ctx, cases) {
+  const { h, t } = ctx;
+  if (!cases.length) return h('p', { class: 'empty', text: t('list.empty') });
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'case-list' },
+    h('thead', null, h('tr', null,
+      ['list.no', 'list.received', 'list.kind', 'list.content', 'list.address', 'list.state', 'list.next_due'].map((k) => h('th', { text: t(k) })))),
+    h('tbody', null, cases.map((c) => h('tr', {
+      class: ['desk-row', c.overdue ? 'is-overdue' : '', c.is_emergency ? 'is-emergency' : ''],
+      dataset: { case: c.id },
+      onclick: (e) => {
+        if (e.target.closest('a')) return;
+        ctx.navigate(`#/case/${c.id}`);
+      },
+    },
+    h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
+    h('td', { class: 'nowrap', text: fmtTime(c.received_at) }),
+    h('td', null, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.category) }) : null),
+    h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
+    h('td', { class: 'nowrap', text: c.address || '' }),
+    h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
+      c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null),
+    h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }),
+      countdownEl(h, c.next_due.due_at)] : null))))));
+}
+
+function categoryLabel(v) {
+  for (const g of ['complaint_category', 'help_kind', 'service_code', 'repair_class']) {
+    const l = label(g, v);
+    if (l !== v) return l;
+  }
+  return v;
+}
+
+function categoryOptions() {
+  const seen = new Set();
+  const out = [];
+  for (const g of ['complaint_category', 'help_kind', 'repair_class', 'service_code']) {
+    for (const [v, l] of options(g)) {
+      if (seen.has(v)) continue;
+      seen.add(v);
+      out.push([v, l]);
+    }
+  }
+  return out;
+}
+
+// Filters survive navigation to a case and back.
+const filters = { state: '', kind: '', category: '', building_id: '', overdue: false, q: '' };
+
+export async function renderHome(body, ctx) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const emSlot = h('div');
+  const queueSlot = h('div', { class: 'desk-col-queue' });
+  const listSlot = h('div');
+  const countEl = h('span', { class: 'muted small' });
+  const approvalsSlot = h('div');
+  let units = [];
+  try {
+    units = await loadUnits(ctx);
+  } catch {
+    /* the building filter is optional */
+  }
+
+  const onFilter = (key) => (e) => {
+    filters[key] = e.target.type === 'checkbox' ? e.target.checked : e.target.value;
+    loadList();
+  };
+  let searchTimer = null;
+  const filterBar = h('form', { class: 'desk-filters', role: 'search', onsubmit: (e) => e.preventDefault() },
+    h('input', { type: 'search', name: 'q', placeholder: t('filter.search'), value: filters.q, 'aria-label': t('filter.search'),
+      oninput: (e) => {
+        filters.q = e.target.value;
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(loadList, 300);
+      } }),
+    filterSelect(h, t('filter.state'), select(h, 'state', options('state'), { value: filters.state, empty: `${t('filter.state')}: ${t('filter.all')}` }), onFilter('state')),
+    filterSelect(h, t('filter.kind'), select(h, 'kind', options('kind'), { value: filters.kind, empty: `${t('filter.kind')}: ${t('filter.all')}` }), onFilter('kind')),
+    filterSelect(h, t('filter.category'), select(h, 'category', categoryOptions(), { value: filters.category, empty: `${t('filter.category')}: ${t('filter.all')}` }), onFilter('category')),
+    filterSelect(h, t('filter.building'), select(h, 'building_id', units.map((b) => [b.id, b.name]), { value: filters.building_id, empty: `${t('filter.building')}: ${t('filter.all')}` }), onFilter('building_id')),
+    h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'overdue', checked: filters.overdue, onchange: onFilter('overdue') }), t('filter.overdue')));
+
+  body.replaceChildren(
+    err.el,
+    emSlot,
+    approvalsSlot,
+    h('div', { class: 'desk-home-grid' },
+      queueSlot,
+      h('section', { class: 'card desk-cases' },
+        h('div', { class: 'desk-section-head' },
+          h('h2', { text: t('home.cases') }), countEl,
+          h('a', { class: 'btn btn-primary btn-small desk-head-btn', href: '#/intake' }, t('home.new_intake'))),
+        filterBar,
+        listSlot)));
+
+  let seq = 0;
+  async function loadList() {
+    const my = ++seq;
+    const p = new URLSearchParams();
+    for (const k of ['state', 'kind', 'category', 'building_id', 'q']) if (filters[k]) p.set(k, filters[k]);
+    if (filters.overdue) p.set('overdue', 'true');
+    try {
+      const cases = await api.get(`/api/cases${p.toString() ? `?${p}` : ''}`);
+      if (my !== seq) return;
+      listSlot.replaceChildren(caseTable(ctx, cases));
+      countEl.textContent = t('list.count', { n: cases.length });
+      err.clear();
+    } catch (e) {
+      err.show(e, t);
+    }
+  }
+
+  async function loadQueueAndEmergencies() {
+    try {
+      const [items, all] = await Promise.all([api.get('/api/followups'), api.get('/api/cases?limit=500')]);
+      queueSlot.replaceChildren(queuePanel(ctx, items));
+      emSlot.replaceChildren(emergencyBanner(ctx, all) || '');
+      if ((ctx.user?.roles || []).includes('manager')) approvalsSlot.replaceChildren(await approvalsPanel(ctx, all, true));
+    } catch (e) {
+      err.show(e, t);
+    }
+  }
+
+  await Promise.all([loadList(), loadQueueAndEmergencies()]);
+  const refresh = setInterval(() => {
+    loadQueueAndEmergencies();
+    loadList();
+  }, 30000);
+  return () => {
+    clearInterval(refresh);
+    clearTimeout(searchTimer);
+  };
+}
+
+function filterSelect(h, name, sel, onchange) {
+  sel.addEventListener('change', onchange);
+  sel.setAttribute('aria-label', name);
+  return sel;
+}
+
+/** Emergency and major cases still open, with what else they need and whether approval is given. */
+async function approvalsPanel(ctx, allCases, compact) {
+  const { h, t, api } = ctx;
+  const candidates = allCases.filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state));
+  const views = await Promise.all(candidates.map((c) => api.get(`/api/cases/${c.id}`).catch(() => null)));
+  const rows = views.filter(Boolean);
+  if (compact && !rows.length) return '';
+  const err = errorBox(h);
+  const sep = isEn() ? ', ' : '、';
+  return h('section', { class: 'card desk-approvals', 'aria-label': t('home.approvals') },
+    h('h2', { text: t('home.approvals') }),
+    err.el,
+    rows.length ? h('table', { class: 'table' }, h('tbody', null, rows.map((v) => {
+      const approved = v.timeline.some((e) => e.action === 'case.close_approved');
+      const other = v.missing_to_close.filter((m) => m !== 'manager_approval');
+      return h('tr', null,
+        h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
+        h('td', null, kindBadges(ctx, v.summary), ' ', v.case.content),
+        h('td', { class: 'small' }, other.length ? t('desk.missing', { list: other.map((m) => label('missing', m)).join(sep) }) : h('span', { class: 'ok-text', text: t('detail.can_close') })),
+        h('td', null, approved ? h('span', { class: 'badge badge-completed', text: t('ap.approved') }) :
+          h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async (e) => {
+            e.target.disabled = true;
+            try {
+              await api.post(`/api/cases/${v.case.id}/approve-close`, {}); // R-CL-2 E
+              ctx.toast(t('ap.approved'), 'ok');
+              ctx.navigate(location.hash || '#/');
+            } catch (ex) {
+              err.show(ex, t);
+              e.target.disabled = false;
+            }
+          } }, t('ap.approve'))));
+    }))) : h('p', { class: 'empty', text: t('home.approvals_empty') }));
+}
+
+export async function renderApprovals(body, ctx) {
+  const all = await ctx.api.get('/api/cases?limit=500');
+  body.replaceChildren(await approvalsPanel(ctx, all, false));
+}

@@ -1,0 +1,138 @@
+// The dispatcher's desk (wide layout): home with the follow-up queue and case list, intake,
+// case detail with every desk action, emergencies, Monday review, shift handover, and the
+// manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
+import { loadServerOffset, startTicker } from './common.js';
+import { registerDeskStrings } from './strings.js';
+
+let stringsDone = false;
+
+function ensureStylesheet() {
+  if (document.querySelector('link[data-desk-css]')) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = '/desk.css';
+  link.dataset.deskCss = '';
+  document.head.append(link);
+}
+
+const EMERGENCY_NUMBERS = ['110', '119', '120', '122']; // R-EM-5
+
+function isManager(ctx) {
+  return (ctx.user?.roles || []).includes('manager');
+}
+
+function navItems(ctx) {
+  const items = [
+    ['', 'desk.nav.home'],
+    ['intake', 'desk.nav.intake'],
+    ['review', 'desk.nav.review'],
+    ['handover', 'desk.nav.handover'],
+  ];
+  if (isManager(ctx)) items.push(['approvals', 'desk.nav.approvals']);
+  items.push(['reports', 'desk.nav.reports'], ['services', 'desk.nav.services'], ['keys', 'desk.nav.keys']);
+  return items;
+}
+
+function header(ctx, page) {
+  const { h, t } = ctx;
+  return h('div', { class: 'desk-header no-print' },
+    h('div', { class: 'desk-title' },
+      h('strong', { text: t('desk.title') }),
+      h('span', { class: 'muted small', text: ctx.user?.display_name || ctx.user?.username || '' })),
+    h('nav', { class: 'desk-nav', 'aria-label': t('desk.title') },
+      navItems(ctx).map(([route, key]) => h('a', {
+        href: `#/${route}`,
+        class: ['desk-nav-link', page === (route || 'home') ? 'active' : ''],
+        'aria-current': page === (route || 'home') ? 'page' : null,
+      }, t(key)))),
+    h('div', { class: 'desk-tels', 'aria-label': t('desk.em_numbers') },
+      EMERGENCY_NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}`, dataset: { number: n } }, t(`desk.em.${n}`)))));
+}
+
+async function loadReports(ctx, body, fnName) {
+  const { h, t } = ctx;
+  // The reports screens are a colleague's module; it may not exist yet. The template import lets
+  // esbuild bundle whatever pwa/src/desk/*/index.js exists without failing when it does not.
+  const dir = 'reports';
+  let mod;
+  try {
+    mod = await import(`./${dir}/index.js`);
+  } catch (e) {
+    body.replaceChildren(h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: e?.message || String(e) })));
+    return null;
+  }
+  if (typeof mod[fnName] !== 'function') {
+    body.replaceChildren(h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: 'export missing' })));
+    return null;
+  }
+  return mod[fnName](body, ctx);
+}
+
+function parseRoute(route) {
+  const parts = (route || '').split('/').filter(Boolean);
+  if (!parts.length) return { page: 'home' };
+  if (parts[0] === 'case' && parts[1]) return { page: parts[2] === 'slip' ? 'slip' : 'case', id: parts[1] };
+  return { page: parts[0] };
+}
+
+export async function renderDesk(root, ctx) {
+  if (!stringsDone) {
+    registerDeskStrings(ctx.registerStrings);
+    stringsDone = true;
+  }
+  ensureStylesheet();
+  root.classList.add('view-wide');
+  const { page, id } = parseRoute(ctx.route);
+  const body = ctx.h('div', { class: 'desk-body' });
+  const wrap = ctx.h('div', { class: ['desk', `desk-page-${page}`], 'data-view': 'desk', dataset: { page } }, header(ctx, page), body);
+  root.replaceChildren(wrap);
+  await loadServerOffset(ctx);
+
+  const cleanups = [];
+  let pageCleanup = null;
+  try {
+    switch (page) {
+      case 'home':
+        pageCleanup = await (await import('./home.js')).renderHome(body, ctx);
+        break;
+      case 'intake':
+        pageCleanup = await (await import('./intake.js')).renderIntake(body, ctx);
+        break;
+      case 'case':
+        pageCleanup = await (await import('./detail.js')).renderCase(body, ctx, id);
+        break;
+      case 'slip':
+        pageCleanup = await (await import('./slip.js')).renderSlip(body, ctx, id);
+        break;
+      case 'review':
+        pageCleanup = await (await import('./review.js')).renderReview(body, ctx);
+        break;
+      case 'handover':
+        pageCleanup = await (await import('./handover.js')).renderHandover(body, ctx);
+        break;
+      case 'approvals':
+        pageCleanup = await (await import('./home.js')).renderApprovals(body, ctx);
+        break;
+      case 'reports':
+        pageCleanup = await loadReports(ctx, body, 'renderReports');
+        break;
+      case 'services':
+        pageCleanup = await loadReports(ctx, body, 'renderServices');
+        break;
+      case 'keys':
+        pageCleanup = await loadReports(ctx, body, 'renderKeys');
+        break;
+      default:
+        body.replaceChildren(ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));
+    }
+  } catch (e) {
+    console.error(e);
+    body.replaceChildren(ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: e?.message_zh || e?.message || String(e) })));
+  }
+  cleanups.push(startTicker(wrap, ctx));
+  return () => {
+    root.classList.remove('view-wide');
+    if (typeof pageCleanup === 'function') pageCleanup();
+    cleanups.forEach((f) => f());
+  };
+}

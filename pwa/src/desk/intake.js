@@ -1,0 +1,206 @@
+// Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
+import { errorBox, field, label, loadUnits, options, select } from './common.js';
+
+const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
+
+function radioGroup(h, name, opts, value, onchange) {
+  return h('div', { class: 'segmented desk-segmented', role: 'radiogroup' },
+    opts.map(([v, text]) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name, value: v, checked: v === value, onchange }),
+      h('span', { text }))));
+}
+
+/** The 立项 decision form: A–E to open, or F with its reason text to keep the intake only. */
+export function decidePanel(ctx, view, onDone) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const c = view.case;
+  let open = true;
+  const reasons = h('div', { class: 'desk-reasons', role: 'radiogroup', 'aria-label': t('decide.reason') },
+    ['A', 'B', 'C', 'D', 'E'].map((r) => h('label', { class: 'desk-radio' },
+      h('input', { type: 'radio', name: 'open_reason', value: r, checked: c.is_emergency ? r === 'D' : false }),
+      h('span', { text: label('open_reason', r) }))));
+  const fReason = h('textarea', { name: 'not_open_note', rows: 2, placeholder: label('open_reason', 'F') });
+  const fWrap = field(h, t('decide.f_reason'), fReason);
+  fWrap.hidden = true;
+  const note = h('input', { type: 'text', name: 'decide_note' });
+  const escalated = h('input', { type: 'checkbox', name: 'escalated' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'decide-submit' }, t('decide.submit_open'));
+  const setOpen = (e) => {
+    open = e.target.value === 'open';
+    reasons.hidden = !open;
+    fWrap.hidden = open;
+    submit.textContent = t(open ? 'decide.submit_open' : 'decide.submit_not_open');
+  };
+  const form = h('form', {
+    class: 'desk-decide',
+    onsubmit: async (e) => {
+      e.preventDefault();
+      err.clear();
+      const body = { open, note: note.value.trim(), escalated: escalated.checked }; // R-OP-3
+      if (open) {
+        const r = reasons.querySelector('input:checked');
+        if (r) body.reason = r.value; // R-OP-1 A–E; the server refuses without one
+      } else {
+        // R-OP-2 (F): the server takes no reason code for not opening; the F text is the note.
+        body.note = [fReason.value.trim(), body.note].filter(Boolean).join('；');
+      }
+      submit.disabled = true;
+      try {
+        const v = await api.post(`/api/cases/${c.id}/decide`, body);
+        ctx.toast(t(open ? 'decide.done_open' : 'decide.done_not_open'), 'ok');
+        onDone(v);
+      } catch (ex) {
+        err.show(ex, t);
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  },
+  h('h2', { text: t('decide.title') }),
+  radioGroup(h, 'open', [['open', t('decide.open')], ['not_open', t('decide.not_open')]], 'open', setOpen),
+  reasons,
+  fWrap,
+  field(h, t('decide.note'), note),
+  h('label', { class: 'desk-check' }, escalated, t('decide.escalated')),
+  err.el,
+  h('div', { class: 'dialog-actions' }, submit));
+  return form;
+}
+
+export async function renderIntake(body, ctx) {
+  const { h, t, api } = ctx;
+  const units = await loadUnits(ctx).catch(() => []);
+  const err = errorBox(h);
+  let kind = 'repair';
+
+  const ctl = {
+    channel: select(h, 'channel', options('channel'), { value: 'phone' }),
+    complaint_category: select(h, 'complaint_category', options('complaint_category'), { empty: t('intake.choose') }),
+    help_kind: select(h, 'help_kind', options('help_kind'), { empty: t('intake.choose') }),
+    repair_responsibility: select(h, 'repair_responsibility', options('repair_responsibility'), { empty: t('intake.choose') }),
+    repair_class: select(h, 'repair_class', options('repair_class'), { empty: t('intake.choose') }),
+    service_code: select(h, 'service_code', options('service_code'), { empty: t('intake.choose') }),
+    fee: h('input', { type: 'number', name: 'fee_quote', min: '0', step: '0.01', inputmode: 'decimal' }),
+    building: select(h, 'building', units.map((b) => [b.id, b.name]), { empty: t('intake.choose') }),
+    unit: select(h, 'unit_id', [], { empty: t('intake.unit_pick') }),
+    address: h('input', { type: 'text', name: 'address', autocomplete: 'off' }),
+    contact_name: h('input', { type: 'text', name: 'contact_name', autocomplete: 'off' }),
+    phone: h('input', { type: 'tel', name: 'phone', autocomplete: 'off' }),
+    content: h('textarea', { name: 'content', rows: 4 }),
+    is_major: h('input', { type: 'checkbox', name: 'is_major' }),
+    emergency: select(h, 'emergency_trigger', options('trigger'), { empty: t('intake.emergency_none') }),
+  };
+  ctl.building.addEventListener('change', () => {
+    const b = units.find((x) => x.id === ctl.building.value);
+    ctl.unit.replaceChildren(h('option', { value: '' }, t('intake.unit_pick')),
+      ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
+  });
+
+  const wrap = (name, labelKey, control, hint) => {
+    const f = field(h, t(labelKey), control, hint);
+    f.dataset.field = name;
+    return f;
+  };
+  const f = {
+    complaint_category: wrap('complaint_category', 'intake.complaint_category', ctl.complaint_category), // R-IN-3
+    help_kind: wrap('help_kind', 'intake.help_kind', ctl.help_kind, t('intake.help_emergency_note')), // R-IN-4
+    repair_responsibility: wrap('repair_responsibility', 'intake.repair_responsibility', ctl.repair_responsibility), // R-IN-6
+    repair_class: wrap('repair_class', 'intake.repair_class', ctl.repair_class), // R-FU-4
+    service_code: wrap('service_code', 'intake.service_code', ctl.service_code),
+    fee: wrap('fee_quote_cents', 'intake.fee_quote', ctl.fee, t('intake.fee_hint')),
+  };
+  function sync() {
+    f.complaint_category.hidden = kind !== 'complaint';
+    f.help_kind.hidden = kind !== 'help';
+    f.repair_responsibility.hidden = kind !== 'repair';
+    f.repair_class.hidden = kind !== 'repair';
+    f.service_code.hidden = kind !== 'special_service';
+    f.fee.hidden = !(kind === 'special_service' || (kind === 'repair' && ctl.repair_responsibility.value === 'owner_private'));
+  }
+  ctl.repair_responsibility.addEventListener('change', sync);
+
+  const side = h('div', { class: 'desk-intake-side' },
+    h('div', { class: 'card desk-hint' },
+      h('p', { class: 'small', text: t('intake.receiver', { name: ctx.user?.display_name || ctx.user?.username || '' }) })));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'intake-submit' }, t('intake.submit'));
+
+  const form = h('form', {
+    class: 'card desk-intake-form',
+    'aria-label': t('intake.title'),
+    novalidate: true,
+    onsubmit: async (e) => {
+      e.preventDefault();
+      err.clear();
+      form.querySelectorAll('.is-missing').forEach((el) => el.classList.remove('is-missing'));
+      const data = {
+        kind,
+        channel: ctl.channel.value,
+        contact_name: ctl.contact_name.value.trim(),
+        phone: ctl.phone.value.trim(),
+        content: ctl.content.value.trim(),
+        is_major: ctl.is_major.checked,
+      };
+      if (ctl.unit.value) data.unit_id = ctl.unit.value;
+      if (ctl.address.value.trim()) data.address = ctl.address.value.trim();
+      if (kind === 'complaint' && ctl.complaint_category.value) data.complaint_category = ctl.complaint_category.value;
+      if (kind === 'help' && ctl.help_kind.value) data.help_kind = ctl.help_kind.value;
+      if (kind === 'repair') {
+        if (ctl.repair_responsibility.value) data.repair_responsibility = ctl.repair_responsibility.value;
+        if (ctl.repair_class.value) data.repair_class = ctl.repair_class.value;
+      }
+      if (kind === 'special_service' && ctl.service_code.value) data.service_code = ctl.service_code.value;
+      if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
+      if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
+      submit.disabled = true;
+      try {
+        const view = await api.post('/api/cases', data); // R-IN-1: received time is the server's
+        ctx.toast(t('intake.received', { no: view.case.no }), 'ok');
+        showDecision(view);
+      } catch (ex) {
+        err.show(ex, t);
+        for (const m of ex.details?.missing || []) {
+          const name = m === 'address' ? 'unit_id' : m;
+          form.querySelector(`[data-field="${name}"]`)?.classList.add('is-missing');
+          if (m === 'address') form.querySelector('[data-field="address"]')?.classList.add('is-missing');
+        }
+      } finally {
+        submit.disabled = false;
+      }
+    },
+  },
+  h('h1', { text: t('intake.title') }),
+  h('div', { class: 'desk-form-grid' },
+    wrap('channel', 'intake.channel', ctl.channel),
+    h('div', { class: 'desk-field desk-span2', dataset: { field: 'kind' } },
+      h('span', { class: 'field-label', text: t('intake.kind') }),
+      radioGroup(h, 'kind', KINDS.map((k) => [k, label('kind', k)]), kind, (e) => {
+        kind = e.target.value;
+        sync();
+      })),
+    f.complaint_category, f.help_kind, f.repair_responsibility, f.repair_class, f.service_code, f.fee,
+    wrap('building', 'intake.building', ctl.building),
+    wrap('unit_id', 'intake.unit', ctl.unit),
+    h('div', { class: 'desk-span2' }, wrap('address', 'intake.address', ctl.address)),
+    wrap('contact_name', 'intake.contact_name', ctl.contact_name),
+    wrap('phone', 'intake.phone', ctl.phone),
+    h('div', { class: 'desk-span2' }, wrap('content', 'intake.content', ctl.content)),
+    wrap('emergency_trigger', 'intake.emergency', ctl.emergency),
+    h('label', { class: 'desk-check desk-check-field' }, ctl.is_major, t('intake.major'))),
+  err.el,
+  h('div', { class: 'dialog-actions' }, submit));
+  sync();
+
+  function showDecision(view) {
+    form.querySelectorAll('input, select, textarea, button').forEach((el) => { el.disabled = true; });
+    const done = h('div', { class: 'card desk-intake-done' },
+      h('p', null, h('strong', { text: t('intake.received', { no: view.case.no }) })),
+      decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
+      h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')));
+    side.replaceChildren(done);
+    done.querySelector('input[name=open_reason]')?.focus();
+  }
+
+  body.replaceChildren(h('div', { class: 'desk-intake-grid' }, form, side));
+  ctl.contact_name.focus();
+}

@@ -1,0 +1,364 @@
+// Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
+// (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
+// renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
+import Chart from 'chart.js/auto';
+import { errorBox, errorText, field, fmtFull, loadStaff, localToIso, select } from '../common.js';
+import { signatureDialog } from '../signature.js';
+import { STRINGS } from './strings.js';
+
+let stringsDone = false;
+
+function setup(ctx) {
+  if (!stringsDone) {
+    ctx.registerStrings(STRINGS);
+    stringsDone = true;
+  }
+  if (!document.querySelector('link[data-reports-css]')) {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = '/reports.css';
+    link.dataset.reportsCss = '';
+    document.head.append(link);
+  }
+}
+
+const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
+const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
+const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(2)}%`);
+
+function thisMonth() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+}
+
+function table(h, head, rows, empty) {
+  if (!rows.length) return h('p', { class: 'muted', text: empty });
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'rpt-table' },
+    h('thead', null, h('tr', null, head.map((x) => h('th', { text: x })))),
+    h('tbody', null, rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))))));
+}
+
+// ---- monthly report -------------------------------------------------------------------------
+
+function rateCard(h, t, r) {
+  const target = r.target_percent === null || r.target_percent === undefined ? null
+    : `${t('rpt.target')} ${r.target_is_ceiling ? '≤' : '≥'} ${r.target_percent}%`;
+  const met = r.met === true ? t('rpt.met') : r.met === false ? t('rpt.missed') : null;
+  return h('div', { class: ['card', 'rpt-rate', r.met === false ? 'rpt-missed' : ''], dataset: { rate: r.key } },
+    h('div', { class: 'rpt-rate-head' },
+      h('strong', { text: r.label_zh }),
+      h('span', { class: 'rpt-rate-value', 'data-testid': 'rate-value', text: pct(r.value) })),
+    h('div', { class: 'muted small' }, `${r.numerator} / ${r.denominator}`, target ? ` · ${target}` : '', met ? ` · ${met}` : ''),
+    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: r.definition_zh }),
+    h('p', { class: 'rpt-definition small muted', lang: 'en', text: r.definition_en }));
+}
+
+function chartCanvas(h, title, testid) {
+  const canvas = h('canvas', { 'data-testid': testid, role: 'img', 'aria-label': title });
+  return { canvas, el: h('div', { class: 'card rpt-chart' }, h('h3', { text: title }), h('div', { class: 'rpt-chart-box' }, canvas)) };
+}
+
+function drawBar(canvas, labels, data, label, horizontal = false) {
+  return new Chart(canvas, {
+    type: 'bar',
+    data: { labels, datasets: [{ label, data, backgroundColor: '#0e7490' }] },
+    options: {
+      indexAxis: horizontal ? 'y' : 'x', responsive: true, maintainAspectRatio: false, animation: false,
+      plugins: { legend: { display: false } },
+      scales: horizontal ? { x: { min: 0, max: 100 } } : { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  });
+}
+
+async function downloadXlsx(ctx, y, m) {
+  const res = await ctx.api.request('GET', `/api/reports/monthly/${y}/${m}/xlsx`, { raw: true, timeoutMs: 60000 });
+  const url = URL.createObjectURL(await res.blob());
+  const a = ctx.h('a', { href: url, download: `monthly-report-${y}-${String(m).padStart(2, '0')}.xlsx`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export async function renderReports(root, ctx) {
+  setup(ctx);
+  const { h, t } = ctx;
+  const charts = [];
+  const destroyCharts = () => charts.splice(0).forEach((c) => c.destroy());
+  const monthInput = h('input', { type: 'month', name: 'month', value: thisMonth(), 'aria-label': t('rpt.month') });
+  const body = h('div', { class: 'rpt-body' });
+  const err = errorBox(h);
+  const actions = h('div', { class: 'rpt-actions no-print' });
+  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'reports' },
+    h('div', { class: 'view-head no-print' }, h('h1', { text: t('rpt.title') }), monthInput, actions),
+    h('h1', { class: 'print-only', text: t('rpt.title') }),
+    err.el, body));
+
+  async function load() {
+    err.clear();
+    destroyCharts();
+    const [y, m] = monthInput.value.split('-').map(Number);
+    if (!y || !m) return;
+    let rep;
+    try {
+      rep = await ctx.api.get(`/api/reports/monthly/${y}/${m}`);
+    } catch (e) {
+      err.show(e, t);
+      return;
+    }
+    const labels = rep.labels;
+    const status = t(`rpt.status.${rep.status}`);
+    const act = async (fn) => {
+      err.clear();
+      try {
+        await fn();
+        await load();
+      } catch (e) {
+        err.show(e, t);
+      }
+    };
+    const comment = h('textarea', { name: 'comment', rows: 2, placeholder: t('rpt.comment_ph') });
+    actions.replaceChildren(
+      h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, y, m)) }, t('rpt.xlsx')),
+      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('rpt.print')),
+      rep.status === 'draft' && has(ctx, 'dispatcher', 'front_desk')
+        ? h('button', { type: 'button', class: 'btn btn-primary', onclick: () => act(() => ctx.api.post(`/api/reports/monthly/${y}/${m}/submit`, {})) }, t('rpt.submit'))
+        : null,
+      rep.status === 'submitted' && has(ctx, 'manager')
+        ? h('span', { class: 'rpt-sign' }, comment,
+          h('button', { type: 'button', class: 'btn btn-primary', onclick: () => act(() => ctx.api.post(`/api/reports/monthly/${y}/${m}/sign`, { comment: comment.value })) }, t('rpt.sign')))
+        : null);
+
+    const kind = chartCanvas(h, t('rpt.chart_kind'), 'chart-kind');
+    const channel = chartCanvas(h, t('rpt.chart_channel'), 'chart-channel');
+    const sat = chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction');
+    const satRates = rep.satisfaction;
+    body.replaceChildren(
+      h('div', { class: 'card rpt-meta' },
+        h('div', null, t('rpt.period', { y, m }), ' · ', t('rpt.status'), ': ', h('strong', { 'data-testid': 'report-status', text: status })),
+        h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
+        rep.manager_comment ? h('div', null, t('rpt.comment'), ': ', rep.manager_comment) : null,
+        h('div', null, t('rpt.revenue'), ': ', h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
+      h('h2', { class: 'section-title', text: t('rpt.rates') }),
+      h('div', { class: 'rpt-rates' }, rep.rates.map((r) => rateCard(h, t, r))),
+      h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat.el),
+      h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
+      h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
+      h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0]?.definition_zh || '' }),
+      table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
+        satRates.map((r) => [r.label_zh, String(r.numerator), String(r.denominator), pct(r.value)]), ''),
+      h('h2', { class: 'section-title', text: t('rpt.by_category') }),
+      table(h, [t('rpt.category'), t('rpt.count')],
+        Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
+      h('h2', { class: 'section-title', text: t('rpt.overdue') }),
+      table(h, [t('rpt.case_no'), t('rpt.kind'), t('rpt.received'), t('rpt.due_at'), t('rpt.closed'), t('rpt.handler'), t('rpt.late_min')],
+        rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t('rpt.open'), o.handler, o.late_minutes ?? '']),
+        t('rpt.none')),
+      h('h2', { class: 'section-title', text: t('rpt.complaints') }),
+      table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
+        rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, c.method, c.result, c.satisfaction || '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
+        t('rpt.none')),
+      rep.signed_by ? h('p', { class: 'rpt-signature' }, t('rpt.signed', { at: fmtFull(rep.signed_at) })) : null);
+
+    charts.push(drawBar(kind.canvas, Object.keys(rep.counts_by_kind).map((k) => labels.kind[k] || k), Object.values(rep.counts_by_kind), t('rpt.count')));
+    charts.push(new Chart(channel.canvas, {
+      type: 'doughnut',
+      data: { labels: Object.keys(rep.counts_by_channel).map((k) => labels.channel[k] || k), datasets: [{ data: Object.values(rep.counts_by_channel) }] },
+      options: { responsive: true, maintainAspectRatio: false, animation: false },
+    }));
+    // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
+    charts.push(drawBar(sat.canvas, satRates.map((r) => r.label_zh), satRates.map((r) => r.value), t('rpt.rate'), true));
+  }
+
+  monthInput.addEventListener('change', load);
+  await load();
+  return destroyCharts;
+}
+
+// ---- special services -----------------------------------------------------------------------
+
+const AREAS = ['complaint_handling', 'equipment', 'building_repair', 'security', 'fire_safety', 'cleaning', 'greening',
+  'parking', 'clubhouse', 'staff_efficiency', 'staff_attitude', 'manager_courtesy', 'overall', 'other'];
+
+export async function renderServices(root, ctx) {
+  setup(ctx);
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  const body = h('div');
+  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'services' }, h('div', { class: 'view-head' }, h('h1', { text: t('svc.title') })), err.el, body));
+  const staff = await loadStaff(ctx).catch(() => []);
+  const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
+
+  const act = async (fn) => {
+    err.clear();
+    try {
+      await fn();
+      await load();
+    } catch (e) {
+      err.show(e, t);
+    }
+  };
+  const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
+
+  async function load() {
+    const [items, bookings, callbacks] = await Promise.all([
+      ctx.api.get('/api/services/items'),
+      ctx.api.get('/api/services/bookings'),
+      has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager') ? ctx.api.get('/api/callbacks?status=due') : [],
+    ]);
+    const sections = [];
+    // Catalogue with its price history (R-SS-1).
+    sections.push(h('h2', { class: 'section-title', text: t('svc.catalogue') }),
+      table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
+        items.map((i) => [
+          `${i.name_zh} (${i.code})`, `${yuan(i.fee_cents)}/${i.unit_label}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
+          `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
+          i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
+          has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
+            ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/items/${i.code}/approve`, {})) }, t('svc.approve'))
+            : '',
+        ]), t('rpt.none')));
+    if (has(ctx, 'manager')) {
+      const f = h('form', { class: 'card rpt-form' },
+        field(h, t('svc.code'), h('input', { name: 'code', required: true })),
+        field(h, t('svc.item'), h('input', { name: 'name_zh', required: true })),
+        field(h, t('svc.fee_yuan'), h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true })),
+        field(h, t('svc.promise'), h('input', { name: 'promise', type: 'number', min: '1', value: '25' })),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, t('svc.propose')));
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const d = new FormData(f);
+        act(() => ctx.api.post('/api/services/items', {
+          code: d.get('code'), name_zh: d.get('name_zh'), name_en: d.get('name_zh'),
+          fee_cents: Math.round(Number(d.get('fee')) * 100), promise_minutes: Number(d.get('promise')) || 25,
+        }));
+      });
+      sections.push(h('h3', { text: t('svc.propose') }), f);
+    }
+    // Booking (R-SS-2).
+    if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
+      const f = h('form', { class: 'card rpt-form' },
+        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${i.name_zh} ${yuan(i.fee_cents)}`]), { required: true })),
+        field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
+        field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
+        field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, t('svc.book')));
+      f.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const d = Object.fromEntries(new FormData(f));
+        act(() => ctx.api.post('/api/services/bookings', d));
+      });
+      sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
+    }
+    sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }),
+      table(h, [t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), ''], bookings.map((v) => {
+        const b = v.booking;
+        const controls = [];
+        if (b.state === 'booked' && has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
+          if (!b.consent_at) {
+            controls.push(h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) }, t('svc.consent', { fee: yuan(b.unit_fee_cents) })));
+          } else {
+            const who = select(h, 'assignee', executors.map((s) => [s.id, s.display_name]), { empty: t('svc.assignee') });
+            const leads = executors.filter((s) => s.roles.includes('team_lead')).map((s) => s.id);
+            controls.push(who, h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: leads.includes(who.value) ? [] : leads })) }, t('svc.dispatch')));
+          }
+        }
+        if (has(ctx, 'cashier') && (b.state === 'completed' || (b.state === 'booked' && b.advance_required_cents > b.advance_paid_cents))) {
+          const receipt = prompt(t('svc.receipt'));
+          const settle = b.state === 'completed';
+          const amount = settle ? v.balance_due_cents : b.advance_required_cents;
+          controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
+        }
+        return [v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${t(`svc.state.${b.state}`)}${v.missing_to_dispatch.length ? ` (${v.missing_to_dispatch.join(', ')})` : ''}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
+      }), t('rpt.none')));
+    // Call-backs due (R-FU-6, R-RV-2).
+    if (callbacks.length) {
+      sections.push(h('h2', { class: 'section-title', text: t('svc.callbacks') }),
+        table(h, [t('rpt.case_no'), t('rpt.due_at'), ''], callbacks.map((c) => {
+          const area = select(h, 'area', AREAS.map((a) => [a, t(`area.${a}`)]), { value: 'overall' });
+          const grade = select(h, 'grade', [['A', t('grade.A')], ['B', t('grade.B')], ['C', t('grade.C')]]);
+          const note = prompt(t('svc.comment'));
+          return [c.case_no, `${fmtFull(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}`, h('span', { class: 'rpt-controls' }, area, grade, note,
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/callbacks/${c.id}`, { grades: { [area.value]: grade.value }, comment: note.value })) }, t('svc.record')))];
+        }), ''));
+    }
+    body.replaceChildren(...sections);
+  }
+  try {
+    await load();
+  } catch (e) {
+    err.show(errorText(e, t), t);
+  }
+}
+
+// ---- keys -----------------------------------------------------------------------------------
+
+export async function renderKeys(root, ctx) {
+  setup(ctx);
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  const body = h('div');
+  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
+  const act = async (fn) => {
+    err.clear();
+    try {
+      await fn();
+      await load();
+    } catch (e) {
+      err.show(e, t);
+    }
+  };
+
+  async function lend(k) {
+    const sig = await signatureDialog(ctx, t('key.sign'), k.label);
+    if (!sig) return;
+    const outsider = document.querySelector(`[data-outsider="${k.id}"]`);
+    const form = outsider?.closest('tr');
+    const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
+    const isOut = outsider?.checked;
+    await act(() => ctx.api.post(`/api/keys/${k.id}/loans`, {
+      borrower_name: val('borrower'), borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
+      due_at: localToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
+      ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
+        deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
+    }));
+  }
+
+  async function load() {
+    const [keys, count] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count')]);
+    const reg = h('form', { class: 'card rpt-form' },
+      field(h, t('key.building'), h('input', { name: 'building', required: true })),
+      field(h, t('key.floor'), h('input', { name: 'floor', required: true })),
+      field(h, t('key.type'), select(h, 'key_type', ['resident_entrusted', 'plant_room_spare', 'other'].map((k) => [k, t(`key.type.${k}`)]))),
+      field(h, t('key.label'), h('input', { name: 'label', required: true })),
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('key.register')));
+    reg.addEventListener('submit', (e) => {
+      e.preventDefault();
+      act(() => ctx.api.post('/api/keys', Object.fromEntries(new FormData(reg))));
+    });
+    body.replaceChildren(
+      h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
+      table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
+        k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
+        loan ? h('span', { class: loan.overdue ? 'rpt-overdue' : '' }, `${loan.borrower_name} · ${t('key.due')} ${fmtFull(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`) : t(`key.state.${k.state}`),
+        k.state === 'in_store'
+          ? h('span', { class: 'rpt-controls' },
+            h('input', { name: 'borrower', placeholder: t('key.borrower'), class: 'rpt-inline' }),
+            h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline', 'aria-label': t('key.due') }),
+            h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id } }), t('key.outsider')),
+            h('input', { name: 'last4', maxlength: 4, placeholder: t('key.last4'), class: 'rpt-inline rpt-short' }),
+            h('input', { name: 'deposit', type: 'number', placeholder: t('key.deposit'), class: 'rpt-inline rpt-short' }),
+            h('input', { name: 'receipt', placeholder: t('svc.receipt'), class: 'rpt-inline rpt-short' }),
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k) }, t('key.lend')))
+          : k.state === 'on_loan'
+            ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) }, t('key.return'))
+            : '',
+      ]), t('rpt.none')),
+      h('h2', { class: 'section-title', text: t('key.register') }), reg);
+  }
+  try {
+    await load();
+  } catch (e) {
+    err.show(e, t);
+  }
+}

@@ -1,0 +1,45 @@
+// The printable service slip 服务单 of a case (R-CL-1 A, R-CL-6, R-RC-1): laid out for A5 paper
+// by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
+import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
+
+export async function renderSlip(body, ctx, caseId) {
+  const { h, t, api } = ctx;
+  const [view, staff] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadStaff(ctx).catch(() => [])]);
+  const c = view.case;
+  const slip = c.slip;
+  const img = h('img', { class: 'slip-signature', alt: t('dlg.signature') });
+  img.hidden = true;
+  if (slip?.signature_sha256) {
+    blobObjectUrl(ctx, slip.signature_sha256).then((url) => {
+      img.src = url;
+      img.hidden = false;
+    }).catch(() => {});
+  }
+  const row = (k, v) => h('tr', null, h('th', { text: k }), h('td', null, v ?? ''));
+  body.replaceChildren(
+    h('div', { class: 'desk-slip-tools no-print' },
+      h('a', { href: `#/case/${c.id}`, class: 'small', text: t('slip.back') }),
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('slip.print'))),
+    h('article', { class: 'slip desk-slip-print', 'data-testid': 'slip-print' },
+      h('div', { class: 'slip-head' },
+        h('div', null, h('h1', { text: `${t('app.full_name')} · ${t('slip.title')}` }), h('p', { class: 'muted', text: `${t('slip.case_no')} ${c.no}` }))),
+      h('table', { class: 'slip-table' }, h('tbody', null,
+        row(t('slip.case_no'), c.no),
+        row(t('detail.address'), c.address),
+        row(t('detail.contact'), `${c.contact_name}  ${c.phone || ''}`),
+        row(t('detail.classification'), [label('kind', c.kind), label('repair_responsibility', c.repair_responsibility), label('repair_class', c.repair_class), label('service_code', c.service_code)].filter(Boolean).join(' · ')),
+        row(t('detail.content'), c.content),
+        row(t('detail.received'), fmtFull(c.received_at)),
+        row(t('slip.work_done'), slip?.work_done),
+        row(t('slip.materials'), slip?.materials),
+        row(t('slip.fee'), slip ? `¥${((slip.fee_cents || 0) / 100).toFixed(2)}` : ''),
+        row(t('slip.executor'), staffName(staff, slip?.executor_id)),
+        row(t('slip.signer'), slip?.signer_name ? `${slip.signer_name}（${label('relation', slip.signer_relation)}）` : t('slip.not_signed')),
+        row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
+        row(t('slip.returned'), fmtFull(slip?.slip_returned_at)),
+        row(t('slip.countersigned'), slip?.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''))),
+      h('div', { class: 'slip-sign' },
+        h('span', { class: 'muted small', text: t('dlg.signature') }), img),
+      h('p', { class: 'desk-slip-hash' }, `${t('slip.hash')}：`, h('code', { text: slip?.content_hash || '—' })),
+      !view.slip_valid && slip?.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null));
+}

@@ -1,0 +1,489 @@
+// The guard's gate screen: scan (camera or a picture) or type a release slip's code, verify it offline
+// against the cached compound keys and revocation list, show one clear verdict, and record the release
+// through the outbox (mutation slip.release). Chinese first.
+//
+// Offline data: the change feed fills the slip_keys / slip_revocations stores and, in `docs`, the
+// entities slip_use (released at another gate) and gate_notice (tool names, R-RS-6). When online the
+// screen also fetches GET /api/gate/keys into kv 'gate.keys'. kv 'gate.used' remembers what this phone
+// released so it refuses a second release at once, before any sync; kv 'gate.code' is the guard's gate;
+// kv 'gate.seen' maps short codes to payloads scanned before (typed-code lookups while offline).
+import jsQR from 'jsqr';
+
+import { normalizeShortCode, shortCode } from './payload.js';
+import { Verdict, verifySlip } from './verify.js';
+
+// Keys and revocations older than this are not trusted: the guard calls the desk instead.
+export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
+const SCAN_INTERVAL_MS = 250;
+const MAX_DECODE_SIDE = 1600;
+
+const STRINGS = {
+  zh: {
+    'gate.title': '门岗放行核验',
+    'gate.my_gate': '本岗出入口代码',
+    'gate.my_gate_hint': '如 N、S；用于核对放行单上的出入口',
+    'gate.cache_ok': '离线核验数据：{keys} 个密钥，{revoked} 张已作废，更新于 {ago}',
+    'gate.cache_stale': '离线核验数据已过期或尚未下载，请联网同步后再核验',
+    'gate.scan': '扫码核验',
+    'gate.scan_stop': '停止扫码',
+    'gate.scan_hint': '将放行通知单上的二维码对准镜头',
+    'gate.camera_failed': '无法打开摄像头：{msg}。可改用“从图片识别”或输入放行码。',
+    'gate.from_image': '从图片识别',
+    'gate.no_qr_in_image': '图片中没有识别到二维码，请重新拍摄',
+    'gate.code_label': '放行码（9位）',
+    'gate.code_check': '查询',
+    'gate.code_invalid': '放行码有误，请核对后重新输入',
+    'gate.code_not_found': '未找到该放行码对应的放行通知单，请联系服务中心',
+    'gate.code_offline': '离线时无法按放行码查询，请扫码或联系服务中心',
+    'gate.verdict.valid': '有效 · 可以放行',
+    'gate.verdict.expired': '已过期 · 不得放行',
+    'gate.verdict.not_yet_valid': '尚未生效 · 不得放行',
+    'gate.verdict.revoked': '已作废 · 不得放行',
+    'gate.verdict.tampered': '二维码被篡改或伪造 · 不得放行',
+    'gate.verdict.already_used': '已放行过 · 不得重复放行',
+    'gate.verdict.wrong_gate': '非本出入口的放行单 · 不得放行',
+    'gate.verdict.malformed': '不是放行通知单的二维码',
+    'gate.verdict.cannot_verify_offline': '无法离线核验 · 请致电服务中心确认',
+    'gate.unit': '房号',
+    'gate.items': '物品件数',
+    'gate.items_n': '{n} 件',
+    'gate.tools': '工具',
+    'gate.validity': '有效期',
+    'gate.gates': '可放行出入口',
+    'gate.code': '放行码',
+    'gate.release': '确认放行',
+    'gate.released': '已登记放行（{gate}），待同步到服务中心',
+    'gate.need_gate': '请先填写本岗出入口代码',
+    'gate.clear': '核验下一张',
+  },
+  en: {
+    'gate.title': 'Gate: release slips',
+    'gate.my_gate': 'My gate code',
+    'gate.my_gate_hint': 'e.g. N or S; checked against the gates on the slip',
+    'gate.cache_ok': 'Offline data: {keys} keys, {revoked} revoked slips, updated {ago}',
+    'gate.cache_stale': 'Offline data is out of date or missing: sync online before verifying',
+    'gate.scan': 'Scan',
+    'gate.scan_stop': 'Stop scanning',
+    'gate.scan_hint': 'Point the camera at the QR code on the slip',
+    'gate.camera_failed': 'Cannot open the camera: {msg}. Use “From a picture” or type the code.',
+    'gate.from_image': 'From a picture',
+    'gate.no_qr_in_image': 'No QR code found in the picture; take it again',
+    'gate.code_label': 'Slip code (9 characters)',
+    'gate.code_check': 'Look up',
+    'gate.code_invalid': 'That code is not valid; check it and type it again',
+    'gate.code_not_found': 'No slip has this code; call the service desk',
+    'gate.code_offline': 'Codes cannot be looked up offline; scan the QR or call the desk',
+    'gate.verdict.valid': 'Valid · release',
+    'gate.verdict.expired': 'Expired · do not release',
+    'gate.verdict.not_yet_valid': 'Not valid yet · do not release',
+    'gate.verdict.revoked': 'Revoked · do not release',
+    'gate.verdict.tampered': 'Tampered or forged QR · do not release',
+    'gate.verdict.already_used': 'Already released · do not release again',
+    'gate.verdict.wrong_gate': 'Not for this gate · do not release',
+    'gate.verdict.malformed': 'Not a release slip QR code',
+    'gate.verdict.cannot_verify_offline': 'Cannot verify offline · call the service desk',
+    'gate.unit': 'Unit',
+    'gate.items': 'Items',
+    'gate.items_n': '{n} pieces',
+    'gate.tools': 'Tools',
+    'gate.validity': 'Valid',
+    'gate.gates': 'Gates',
+    'gate.code': 'Code',
+    'gate.release': 'Release',
+    'gate.released': 'Release recorded ({gate}); waiting to sync to the desk',
+    'gate.need_gate': 'Enter your gate code first',
+    'gate.clear': 'Next slip',
+  },
+};
+
+// Kept across re-renders (language switch, sync): the slip on screen stays on screen.
+let current = null; // {payload, result, released, error}
+
+// ---- offline cache -------------------------------------------------------------------------
+
+async function loadCache(ctx) {
+  const db = ctx.db;
+  const [keyRows, revokedRows, docs, kvKeys, used, lastPullAt] = await Promise.all([
+    db.getAll('slip_keys'),
+    db.getAll('slip_revocations'),
+    db.getAll('docs'),
+    db.kvGet('gate.keys'),
+    db.kvGet('gate.used'),
+    db.kvGet('lastPullAt'),
+  ]);
+  const keys = { ...(kvKeys?.keys || {}) };
+  for (const k of keyRows) keys[k.id] = { public: k.public, verify_until: k.verify_until ?? null };
+  const revoked = new Set([...(kvKeys?.revoked || []), ...revokedRows.map((r) => r.id)]);
+  const usedIds = new Set(Object.keys(used || {}));
+  const notices = {};
+  for (const d of docs) {
+    if (d.entity === 'slip_use') usedIds.add(d.id);
+    else if (d.entity === 'gate_notice') notices[d.id] = d.doc;
+  }
+  // Device milliseconds of the newest download of keys + revocations (a full pull or GET /api/gate/keys).
+  const fetchedDeviceMs = Math.max(Number(lastPullAt) || 0, Number(kvKeys?.fetched_device_ms) || 0);
+  return { keys, revoked, usedIds, notices, fetchedDeviceMs, hasAny: Object.keys(keys).length > 0 };
+}
+
+async function refreshKeys(ctx) {
+  if (navigator.onLine === false) return false;
+  try {
+    const res = await ctx.api.get('/api/gate/keys', { timeoutMs: 10000 });
+    await ctx.db.kvSet('gate.keys', { keys: res.keys || {}, revoked: res.revoked || [], fetched_device_ms: Date.now() });
+    return true;
+  } catch {
+    return false; // offline or server trouble: the cached copy (if fresh) still serves
+  }
+}
+
+function verify(ctx, cache, payload) {
+  const now = ctx.serverNow();
+  const offset = now - Date.now();
+  const gate = currentGate(ctx) || undefined;
+  return verifySlip(payload, {
+    keys: cache.hasAny ? cache.keys : null,
+    revoked: cache.revoked,
+    usedIds: cache.usedIds,
+    now,
+    cacheFetchedAt: cache.fetchedDeviceMs ? cache.fetchedDeviceMs + offset : NaN,
+    maxCacheAgeMs: MAX_CACHE_AGE_MS,
+    gate,
+  });
+}
+
+let gateCode = '';
+function currentGate() {
+  return gateCode.trim().toUpperCase();
+}
+
+// ---- QR decoding ----------------------------------------------------------------------------
+
+function decodeImageData(img) {
+  const found = jsQR(img.data, img.width, img.height, { inversionAttempts: 'attemptBoth' });
+  return found?.data || null;
+}
+
+async function decodeFile(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_DECODE_SIDE / Math.max(bitmap.width, bitmap.height));
+  const w = Math.max(1, Math.round(bitmap.width * scale));
+  const hgt = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = hgt;
+  const c2d = canvas.getContext('2d', { willReadFrequently: true });
+  c2d.fillStyle = '#fff';
+  c2d.fillRect(0, 0, w, hgt);
+  c2d.drawImage(bitmap, 0, 0, w, hgt);
+  bitmap.close?.();
+  return decodeImageData(c2d.getImageData(0, 0, w, hgt));
+}
+
+async function nativeDetector() {
+  try {
+    if (!('BarcodeDetector' in globalThis)) return null;
+    const formats = await globalThis.BarcodeDetector.getSupportedFormats();
+    return formats.includes('qr_code') ? new globalThis.BarcodeDetector({ formats: ['qr_code'] }) : null;
+  } catch {
+    return null;
+  }
+}
+
+function startCamera(video, onFound, onError) {
+  let stream = null;
+  let timer = null;
+  let stopped = false;
+  const canvas = document.createElement('canvas');
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    stream?.getTracks().forEach((tr) => tr.stop());
+    video.srcObject = null;
+    video.hidden = true;
+  };
+  (async () => {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+      if (stopped) return stop();
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      const detector = await nativeDetector();
+      const tick = async () => {
+        if (stopped) return;
+        let text = null;
+        try {
+          if (video.readyState >= 2) {
+            if (detector) {
+              const codes = await detector.detect(video);
+              text = codes[0]?.rawValue || null;
+            } else {
+              canvas.width = video.videoWidth;
+              canvas.height = video.videoHeight;
+              const c2d = canvas.getContext('2d', { willReadFrequently: true });
+              c2d.drawImage(video, 0, 0);
+              text = decodeImageData(c2d.getImageData(0, 0, canvas.width, canvas.height));
+            }
+          }
+        } catch {
+          text = null;
+        }
+        if (text && !stopped) {
+          stop();
+          onFound(text);
+        } else if (!stopped) timer = setTimeout(tick, SCAN_INTERVAL_MS);
+      };
+      tick();
+    } catch (e) {
+      stop();
+      onError(e);
+    }
+  })();
+  return stop;
+}
+
+// ---- view -----------------------------------------------------------------------------------
+
+export async function renderGate(root, ctx) {
+  ctx.registerStrings(STRINGS);
+  const { h, t } = ctx;
+  gateCode = (await ctx.db.kvGet('gate.code')) || gateCode;
+  let cache = await loadCache(ctx);
+  let stopCamera = null;
+
+  const statusLine = h('p', { class: 'small', 'data-testid': 'gate-cache' });
+  const resultBox = h('div', { class: 'gate-result', 'aria-live': 'polite', 'data-testid': 'gate-result' });
+  const video = h('video', { class: 'gate-video', playsinline: true, muted: true, hidden: true });
+  const scanMsg = h('p', { class: 'small muted', role: 'status' });
+  const scanBtn = h('button', { type: 'button', class: 'btn btn-primary btn-block', 'data-action': 'scan' }, t('gate.scan'));
+  const fileInput = h('input', {
+    type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input', name: 'qr-image',
+    id: 'gate-qr-image', 'data-testid': 'gate-qr-image',
+  });
+  const codeInput = h('input', {
+    name: 'short-code', id: 'gate-short-code', autocomplete: 'off', autocapitalize: 'characters',
+    inputmode: 'text', maxlength: '13', spellcheck: 'false',
+  });
+  const gateInput = h('input', {
+    name: 'gate', id: 'gate-code', value: gateCode, autocomplete: 'off', autocapitalize: 'characters', maxlength: '6',
+  });
+
+  function renderStatus() {
+    const fresh = cache.hasAny && Date.now() - cache.fetchedDeviceMs <= MAX_CACHE_AGE_MS;
+    statusLine.className = fresh ? 'small muted' : 'small warn-text';
+    statusLine.textContent = fresh
+      ? t('gate.cache_ok', {
+          keys: Object.keys(cache.keys).length,
+          revoked: cache.revoked.size,
+          ago: new Date(cache.fetchedDeviceMs).toLocaleTimeString(),
+        })
+      : t('gate.cache_stale');
+  }
+
+  function fmt(unixS) {
+    return new Date(unixS * 1000).toLocaleString(undefined, {
+      month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+    });
+  }
+
+  function row(label, value) {
+    return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value', text: value }));
+  }
+
+  function renderResult() {
+    resultBox.replaceChildren();
+    if (!current) return;
+    if (current.error) {
+      resultBox.append(h('div', { class: 'notice notice-error', role: 'alert', text: current.error }));
+      return;
+    }
+    const { result, released } = current;
+    const verdict = released ? Verdict.ALREADY_USED : result.verdict;
+    const ok = verdict === Verdict.VALID;
+    const claims = result.slip;
+    const card = h('div', {
+      class: ['card', 'gate-verdict', ok ? 'notice-info' : 'error-card'],
+      'data-verdict': verdict,
+      'data-testid': 'gate-verdict',
+    });
+    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`) }));
+    if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: released }) }));
+    // A tampered payload's contents are not to be trusted, so they are never shown.
+    if (claims) {
+      const notice = cache.notices[claims.slipId];
+      card.append(
+        row(t('gate.unit'), claims.unitLabel),
+        row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
+        notice?.tool_names?.length ? row(t('gate.tools'), notice.tool_names.join('、')) : null,
+        row(t('gate.validity'), `${fmt(claims.validFrom)} – ${fmt(claims.validUntil)}`),
+        row(t('gate.gates'), claims.gates.join(' ')),
+        row(t('gate.code'), safeShortCode(current.payload)),
+      );
+    }
+    const actions = h('div', { class: 'actions' });
+    if (ok && !released) {
+      actions.append(h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'release', onclick: release }, t('gate.release')));
+    }
+    actions.append(h('button', { type: 'button', class: 'btn', 'data-action': 'clear', onclick: clear }, t('gate.clear')));
+    card.append(actions);
+    resultBox.append(card);
+  }
+
+  function safeShortCode(payload) {
+    try {
+      return shortCode(payload);
+    } catch {
+      return '';
+    }
+  }
+
+  async function show(payload) {
+    const text = String(payload || '').trim();
+    cache = await loadCache(ctx);
+    const result = verify(ctx, cache, text);
+    if (result.verdict === Verdict.VALID || result.slip) {
+      const seen = (await ctx.db.kvGet('gate.seen')) || {};
+      seen[safeShortCode(text)] = text;
+      await ctx.db.kvSet('gate.seen', seen);
+    }
+    // A key the phone has never seen may simply be newer than its cache: the desk can confirm.
+    if (result.verdict === Verdict.UNKNOWN_KEY) result.verdict = Verdict.CANNOT_VERIFY_OFFLINE;
+    current = { payload: text, result, released: null, error: null };
+    renderResult();
+  }
+
+  function showError(message) {
+    current = { error: message };
+    renderResult();
+  }
+
+  async function release() {
+    const claims = current?.result?.slip;
+    if (!claims || current.result.verdict !== Verdict.VALID || current.released) return;
+    const gate = currentGate() || (claims.gates.length === 1 ? claims.gates[0] : '');
+    if (!gate) {
+      gateInput.focus();
+      ctx.toast(t('gate.need_gate'), 'error');
+      return;
+    }
+    // Remember first, so this phone refuses a second release at once even if the app is killed now.
+    const used = (await ctx.db.kvGet('gate.used')) || {};
+    if (used[claims.slipId]) {
+      current.released = used[claims.slipId].gate;
+      renderResult();
+      return;
+    }
+    used[claims.slipId] = { gate, at: new Date(ctx.serverNow()).toISOString() };
+    await ctx.db.kvSet('gate.used', used);
+    await ctx.outbox.enqueue('slip.release', { slip_id: claims.slipId, gate });
+    current.released = gate;
+    cache = await loadCache(ctx);
+    renderResult();
+  }
+
+  function clear() {
+    current = null;
+    codeInput.value = '';
+    fileInput.value = '';
+    renderResult();
+  }
+
+  async function lookupCode(ev) {
+    ev.preventDefault();
+    const code = normalizeShortCode(codeInput.value);
+    if (!code) return showError(t('gate.code_invalid'));
+    const seen = (await ctx.db.kvGet('gate.seen')) || {};
+    if (navigator.onLine !== false) {
+      try {
+        const res = await ctx.api.get(`/api/slips/by-code/${encodeURIComponent(code)}`, { timeoutMs: 10000 });
+        await refreshKeys(ctx);
+        return show(res.payload);
+      } catch (e) {
+        if (e?.status === 404) return showError(t('gate.code_not_found'));
+        if (e?.status === 400) return showError(t('gate.code_invalid'));
+        // network trouble: fall through to what this phone has seen
+      }
+    }
+    if (seen[code]) return show(seen[code]);
+    current = { payload: '', result: { verdict: Verdict.CANNOT_VERIFY_OFFLINE }, released: null, error: null };
+    renderResult();
+    ctx.toast(t('gate.code_offline'), 'error');
+  }
+
+  scanBtn.addEventListener('click', () => {
+    if (stopCamera) {
+      stopCamera();
+      stopCamera = null;
+      scanBtn.textContent = t('gate.scan');
+      scanMsg.textContent = '';
+      return;
+    }
+    scanBtn.textContent = t('gate.scan_stop');
+    scanMsg.textContent = t('gate.scan_hint');
+    stopCamera = startCamera(
+      video,
+      (text) => {
+        stopCamera = null;
+        scanBtn.textContent = t('gate.scan');
+        scanMsg.textContent = '';
+        show(text);
+      },
+      (e) => {
+        stopCamera = null;
+        scanBtn.textContent = t('gate.scan');
+        scanMsg.textContent = t('gate.camera_failed', { msg: e?.message || e?.name || String(e) });
+      },
+    );
+  });
+
+  fileInput.addEventListener('change', async () => {
+    const file = fileInput.files?.[0];
+    if (!file) return;
+    let text = null;
+    try {
+      text = await decodeFile(file);
+    } catch {
+      text = null;
+    }
+    if (!text) return showError(t('gate.no_qr_in_image'));
+    await show(text);
+  });
+
+  gateInput.addEventListener('change', async () => {
+    gateCode = gateInput.value.trim().toUpperCase();
+    gateInput.value = gateCode;
+    await ctx.db.kvSet('gate.code', gateCode);
+    if (current?.payload) await show(current.payload);
+  });
+
+  const page = h('section', { class: 'view-gate', 'data-view': 'gate' },
+    h('div', { class: 'view-head' }, h('h1', { text: t('gate.title') })),
+    h('div', { class: 'card' },
+      statusLine,
+      h('label', { class: 'field', for: 'gate-code' },
+        h('span', { class: 'field-label', text: t('gate.my_gate') }), gateInput,
+        h('span', { class: 'field-hint', text: t('gate.my_gate_hint') }))),
+    h('div', { class: 'card' },
+      scanBtn, video, scanMsg,
+      h('label', { class: 'btn btn-block btn-file', for: 'gate-qr-image' }, t('gate.from_image'), fileInput),
+      h('form', { class: 'form', onsubmit: lookupCode },
+        h('label', { class: 'field', for: 'gate-short-code' }, h('span', { class: 'field-label', text: t('gate.code_label') }), codeInput),
+        h('button', { type: 'submit', class: 'btn', 'data-action': 'lookup' }, t('gate.code_check')))),
+    resultBox,
+  );
+  root.replaceChildren(page);
+  renderStatus();
+  renderResult();
+
+  const refresh = async () => {
+    cache = await loadCache(ctx);
+    renderStatus();
+  };
+  const offData = ctx.sync.on('data', refresh);
+  refreshKeys(ctx).then((ok) => ok && refresh());
+
+  return () => {
+    offData?.();
+    stopCamera?.();
+  };
+}

@@ -1,0 +1,43 @@
+// The in-app inbox: reminders from the change feed (entity 'reminder'). It is the fallback for
+// phones where Web Push is unavailable, so it must show everything push would have.
+import { formatDateTime } from '../clock.js';
+import { h, mount } from '../dom.js';
+import { registerStrings, t } from '../i18n.js';
+import { listReminders } from '../db.js';
+
+registerStrings({
+  zh: { 'reminders.title': '提醒', 'reminders.empty': '暂无提醒。', 'reminders.open': '打开' },
+  en: { 'reminders.title': 'Inbox', 'reminders.empty': 'No reminders.', 'reminders.open': 'Open' },
+});
+
+function link(r) {
+  if (r.url) {
+    try {
+      const u = new URL(r.url, location.href);
+      if (u.origin === location.origin) return u.hash || '#/';
+    } catch {
+      /* ignore malformed */
+    }
+  }
+  if (r.job_id) return `#/job/${encodeURIComponent(r.job_id)}`;
+  return null;
+}
+
+export async function render(root) {
+  const items = await listReminders();
+  const when = (r) => Date.parse(r.created_at || r.sent_at || r.due_at || 0) || 0;
+  items.sort((a, b) => when(b) - when(a));
+  mount(root,
+    h('div', { class: 'view-head' }, h('h1', { text: t('reminders.title') })),
+    items.length ? null : h('p', { class: 'empty', text: t('reminders.empty') }),
+    h('ul', { class: 'reminder-list' }, items.map((r) => {
+      const href = link(r);
+      return h('li', { class: ['card', 'reminder', r.read_at ? 'is-read' : ''] },
+        h('div', { class: 'reminder-top' },
+          h('strong', { text: r.title || r.kind || '' }),
+          h('span', { class: 'muted small', text: formatDateTime(r.created_at || r.sent_at || r.due_at) })),
+        r.body ? h('p', { class: 'pre', text: r.body }) : null,
+        href ? h('a', { class: 'btn btn-small', href }, t('reminders.open')) : null);
+    })));
+  return null;
+}

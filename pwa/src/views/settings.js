@@ -1,0 +1,169 @@
+// "Me": who is signed in, language, push notification opt-in (only from a tap; honest about
+// failure), storage persistence, and sign-out — which warns about, and never deletes, unsent work.
+import { formatAgo } from '../clock.js';
+import { confirmDialog, h, mount, toast } from '../dom.js';
+import { getLang, registerStrings, setLang, t } from '../i18n.js';
+import { entriesOfUser } from '../outbox.js';
+import { enablePush, pushEnvironment, pushState } from '../push.js';
+import { currentUser, logout, requestPersistentStorage } from '../session.js';
+import { getStatus } from '../sync.js';
+
+const ROLES_ZH = {
+  resident: '业主/住户', dispatcher: '调度员', front_desk: '前台客服', team_lead: '班组主管', technician: '维修工',
+  cleaner: '清洁工', guard: '护卫员', manager: '管理处经理', deputy_gm: '主管副总经理', general_manager: '总经理',
+  engineering: '工程部', cashier: '收银员', control_room: '中控室',
+};
+const ROLES_EN = {
+  resident: 'Resident', dispatcher: 'Dispatcher', front_desk: 'Front desk', team_lead: 'Team lead', technician: 'Technician',
+  cleaner: 'Cleaner', guard: 'Guard', manager: 'Manager', deputy_gm: 'Deputy GM', general_manager: 'General manager',
+  engineering: 'Engineering', cashier: 'Cashier', control_room: 'Control room',
+};
+const prefixed = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [`role.${k}`, v]));
+registerStrings({ zh: prefixed(ROLES_ZH), en: prefixed(ROLES_EN) });
+
+export function roleLabel(role) {
+  const s = t(`role.${role}`);
+  return s === `role.${role}` ? role : s;
+}
+
+registerStrings({
+  zh: {
+    'settings.title': '我的',
+    'settings.roles': '角色',
+    'settings.lang': '语言 / Language',
+    'settings.notify': '消息通知',
+    'settings.notify_explain': '开启后，派单、催办和即将超时的工单会以系统通知提醒您，即使应用没有打开。关闭时仍可在“提醒”中查看。',
+    'settings.notify_ios': 'iPhone / iPad：请先在 Safari 中点“分享” → “添加到主屏幕”，从主屏幕图标打开后才能接收推送。',
+    'settings.notify_enable': '开启通知',
+    'settings.notify_on': '通知已开启',
+    'settings.notify_denied': '通知已被浏览器禁止。请在浏览器的网站设置中允许通知。',
+    'settings.notify_unsupported': '此浏览器不支持推送通知，请在“提醒”中查看消息。',
+    'settings.notify_failed': '推送服务不可用（{msg}）。提醒仍会显示在“提醒”页面中。',
+    'settings.notify_server': '通知订阅未能保存到服务器（{msg}），请稍后重试。',
+    'settings.storage': '离线数据',
+    'settings.storage_persisted': '已申请持久存储：浏览器不会自动清除本机的离线数据。',
+    'settings.storage_not': '浏览器可能在空间不足时清除离线数据。',
+    'settings.storage_ask': '申请持久存储',
+    'settings.last_sync': '上次同步：{ago}',
+    'settings.logout': '退出登录',
+    'settings.logout_title': '还有未发送的记录',
+    'settings.logout_body': '本机还有 {n} 条记录没有发送到服务器。退出后这些记录会保留在本机，您下次用同一账号登录后会自动发送。确定退出吗？',
+    'settings.logout_ok': '仍然退出',
+    'settings.logout_plain': '确定退出登录吗？',
+  },
+  en: {
+    'settings.title': 'Me',
+    'settings.roles': 'Roles',
+    'settings.lang': 'Language / 语言',
+    'settings.notify': 'Notifications',
+    'settings.notify_explain': 'When on, new assignments, chasers and jobs about to run late show as system notifications even when the app is closed. The Inbox always has them too.',
+    'settings.notify_ios': 'iPhone / iPad: in Safari tap Share → Add to Home Screen, then open the app from that icon to receive push.',
+    'settings.notify_enable': 'Turn on notifications',
+    'settings.notify_on': 'Notifications are on',
+    'settings.notify_denied': 'Notifications are blocked by the browser. Allow them in the site settings.',
+    'settings.notify_unsupported': 'This browser has no push notifications; use the Inbox.',
+    'settings.notify_failed': 'Push is unavailable ({msg}). Reminders still appear in the Inbox.',
+    'settings.notify_server': 'The subscription could not be saved on the server ({msg}). Try again later.',
+    'settings.storage': 'Offline data',
+    'settings.storage_persisted': 'Persistent storage granted: the browser will not evict offline data.',
+    'settings.storage_not': 'The browser may evict offline data when space runs low.',
+    'settings.storage_ask': 'Request persistent storage',
+    'settings.last_sync': 'Last sync: {ago}',
+    'settings.logout': 'Sign out',
+    'settings.logout_title': 'Unsent records',
+    'settings.logout_body': '{n} records have not reached the server yet. They stay on this phone and are sent when you sign in again with this account. Sign out anyway?',
+    'settings.logout_ok': 'Sign out anyway',
+    'settings.logout_plain': 'Sign out?',
+  },
+});
+
+async function notifySection() {
+  const env = pushEnvironment();
+  const state = await pushState();
+  const status = h('p', { class: 'notify-status', role: 'status' });
+  const button = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'enable-push' }, t('settings.notify_enable'));
+  const show = (s, msg) => {
+    status.className = 'notify-status';
+    if (s === 'subscribed') {
+      status.textContent = t('settings.notify_on');
+      status.classList.add('ok-text');
+      button.hidden = true;
+    } else if (s === 'denied') {
+      status.textContent = t('settings.notify_denied');
+      status.classList.add('warn-text');
+    } else if (s === 'unsupported') {
+      status.textContent = t('settings.notify_unsupported');
+      status.classList.add('warn-text');
+      button.hidden = true;
+    } else if (s === 'subscribe_failed') {
+      status.textContent = t('settings.notify_failed', { msg });
+      status.classList.add('warn-text');
+    } else if (s === 'server') {
+      status.textContent = t('settings.notify_server', { msg });
+      status.classList.add('warn-text');
+    } else status.textContent = '';
+  };
+  show(state);
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    const r = await enablePush(); // inside the click: the permission prompt needs a user gesture
+    button.disabled = false;
+    show(r.ok ? 'subscribed' : r.reason, r.error || '');
+  });
+  return h('section', { class: 'card' },
+    h('h2', { text: t('settings.notify') }),
+    h('p', { class: 'muted', text: t('settings.notify_explain') }),
+    env.isIOS && !env.standalone ? h('p', { class: 'notice notice-info', text: t('settings.notify_ios') }) : null,
+    button,
+    status);
+}
+
+async function storageSection() {
+  const persisted = navigator.storage?.persisted ? await navigator.storage.persisted() : false;
+  const button = h('button', {
+    type: 'button',
+    class: 'btn btn-small',
+    onclick: async () => {
+      const ok = await requestPersistentStorage();
+      toast(ok ? t('settings.storage_persisted') : t('settings.storage_not'), ok ? 'ok' : 'warn');
+    },
+  }, t('settings.storage_ask'));
+  const st = getStatus();
+  return h('section', { class: 'card' },
+    h('h2', { text: t('settings.storage') }),
+    h('p', { class: 'muted', text: persisted ? t('settings.storage_persisted') : t('settings.storage_not') }),
+    persisted ? null : button,
+    st.lastSyncAt ? h('p', { class: 'muted small', text: t('settings.last_sync', { ago: formatAgo(st.lastSyncAt) }) }) : null);
+}
+
+export async function render(root, _params, app) {
+  const user = currentUser();
+  const langSel = h('div', { class: 'segmented', role: 'radiogroup' },
+    [['zh', '简体中文'], ['en', 'English']].map(([code, label]) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name: 'lang', value: code, checked: getLang() === code, onchange: () => setLang(code) }),
+      h('span', { text: label }))));
+  const logoutBtn = h('button', {
+    type: 'button',
+    class: 'btn btn-danger-outline btn-block',
+    'data-action': 'logout',
+    onclick: async () => {
+      const waiting = (await entriesOfUser(user.id)).filter((e) => e.state === 'waiting').length;
+      const ok = waiting
+        ? await confirmDialog({ title: t('settings.logout_title'), body: t('settings.logout_body', { n: waiting }), ok: t('settings.logout_ok'), cancel: t('common.cancel'), danger: true })
+        : await confirmDialog({ title: t('settings.logout'), body: t('settings.logout_plain'), ok: t('settings.logout'), cancel: t('common.cancel') });
+      if (!ok) return;
+      await logout();
+      app.navigate('#/login', { replace: true });
+    },
+  }, t('settings.logout'));
+  mount(root,
+    h('div', { class: 'view-head' }, h('h1', { text: t('settings.title') })),
+    h('section', { class: 'card' },
+      h('h2', { text: user.display_name || user.username }),
+      h('p', { class: 'muted', text: `${user.username} · ${t('settings.roles')}: ${(user.roles || []).map(roleLabel).join(getLang() === 'en' ? ', ' : '、')}` })),
+    h('section', { class: 'card' }, h('h2', { text: t('settings.lang') }), langSel),
+    await notifySection(),
+    await storageSection(),
+    logoutBtn);
+  return null;
+}

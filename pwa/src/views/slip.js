@@ -1,0 +1,91 @@
+// The printable service slip of a completed job (#/job/<id>/slip): what was done, the fee and the
+// resident's signature. @media print in styles.css hides the app frame so only the slip prints.
+import { blobUrl } from '../blobs.js';
+import { formatFee, formatFullDateTime } from '../clock.js';
+import { h, mount } from '../dom.js';
+import { registerStrings, t } from '../i18n.js';
+import { loadJob } from '../jobs.js';
+import { currentUser } from '../session.js';
+
+registerStrings({
+  zh: {
+    'slip.title': '物业服务单',
+    'slip.case_no': '单号',
+    'slip.unit': '房号 / 地址',
+    'slip.contact': '联系人',
+    'slip.request': '报修内容',
+    'slip.work_done': '完成工作',
+    'slip.materials': '使用材料',
+    'slip.fee': '收费',
+    'slip.arrived': '到场时间',
+    'slip.completed': '完工时间',
+    'slip.staff': '服务人员',
+    'slip.signer': '签字人',
+    'slip.signature': '住户签名',
+    'slip.print': '打印',
+    'slip.not_completed': '工单尚未完工，暂无服务单。',
+    'slip.pending': '本服务单尚未同步到服务器',
+    'slip.free': '免费',
+  },
+  en: {
+    'slip.title': 'Service slip',
+    'slip.case_no': 'No.',
+    'slip.unit': 'Unit / address',
+    'slip.contact': 'Contact',
+    'slip.request': 'Request',
+    'slip.work_done': 'Work done',
+    'slip.materials': 'Materials',
+    'slip.fee': 'Fee',
+    'slip.arrived': 'Arrived',
+    'slip.completed': 'Completed',
+    'slip.staff': 'Staff',
+    'slip.signer': 'Signed by',
+    'slip.signature': "Resident's signature",
+    'slip.print': 'Print',
+    'slip.not_completed': 'The job is not completed yet; there is no slip.',
+    'slip.pending': 'This slip has not reached the server yet',
+    'slip.free': 'Free of charge',
+  },
+});
+
+const line = (label, value) => (value || value === 0 ? h('tr', {}, h('th', { scope: 'row', text: label }), h('td', { class: 'pre', text: String(value) })) : null);
+
+export async function render(root, [id]) {
+  const job = await loadJob(id);
+  const back = h('a', { class: 'back-link no-print', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') });
+  if (!job || !job.is_done) {
+    mount(root, back, h('p', { class: 'empty', text: t('slip.not_completed') }));
+    return null;
+  }
+  // Local completion (not yet synced) first, then the server's slip, then the job's own fields.
+  const s = { ...job, ...(job.slip || {}), ...(job.completion || {}) };
+  const fee = s.fee_cents ? formatFee(s.fee_cents) : t('slip.free');
+  const relation = s.signer_relation ? t(`rel.${s.signer_relation}`) : '';
+  const sigSha = s.signature_sha256;
+  const sig = h('img', { class: 'slip-signature', alt: t('slip.signature') });
+  if (sigSha) blobUrl(sigSha).then((u) => u && (sig.src = u));
+  const staff = s.staff_name || s.assignee_name || currentUser()?.display_name || '';
+
+  mount(root,
+    back,
+    h('article', { class: 'slip' },
+      h('header', { class: 'slip-head' },
+        h('img', { src: '/icons/icon-192.png', alt: '', width: 40, height: 40 }),
+        h('div', {}, h('h1', { text: t('slip.title') }), h('p', { class: 'muted', text: t('app.full_name') }))),
+      job.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
+      h('table', { class: 'slip-table' }, h('tbody', {},
+        line(t('slip.case_no'), s.case_no || s.id),
+        line(t('slip.unit'), s.unit_label || s.address),
+        line(t('slip.contact'), [s.contact_name, s.phone].filter(Boolean).join(' ')),
+        line(t('slip.request'), s.content),
+        line(t('slip.work_done'), s.work_done),
+        line(t('slip.materials'), s.materials),
+        line(t('slip.fee'), fee),
+        line(t('slip.arrived'), formatFullDateTime(s.arrived_at)),
+        line(t('slip.completed'), formatFullDateTime(s.completed_at)),
+        line(t('slip.staff'), staff),
+        line(t('slip.signer'), [s.signer_name, relation && `（${relation}）`].filter(Boolean).join('')))),
+      sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null),
+    h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
+  return null;
+}

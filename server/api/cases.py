@@ -1,0 +1,376 @@
+"""Desk endpoints for cases: intake, opening, dispatch, follow-up, closing, emergencies, handover."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.params import Body, Parameter
+
+from server.auth.guards import allow
+from server.auth.principal import Principal
+from server.domain import cases as dc
+from server.domain import emergencies as em
+from server.domain.calendar import BusinessCalendar
+from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
+from server.ids import new_id
+from server.services import desk
+from server.services.desk import CloseIn, DispatchIn, IntakeIn, roles_of
+from server.storage.db import Database
+
+DESK_ROLES = allow(*DESK)
+READERS = allow(*DESK, *LEADERSHIP, Role.ENGINEERING, Role.TEAM_LEAD, *EXECUTORS)
+DESK_READERS = allow(*DESK, *LEADERSHIP, Role.ENGINEERING, Role.TEAM_LEAD)
+MANAGER = allow(Role.MANAGER)
+
+
+class CaseView(msgspec.Struct, kw_only=True):
+    case: dict[str, Any]
+    summary: dict[str, Any]
+    clocks: list[dict[str, Any]]
+    missing_to_close: list[str]
+    slip_valid: bool
+    timeline: list[dict[str, Any]]
+
+
+def _view(d: dict[str, Any]) -> CaseView:
+    return CaseView(**d)
+
+
+class DecideIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    open: bool
+    reason: dc.OpenReason | None = None
+    note: str = ""
+    escalated: bool = False
+
+
+class FollowUpIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: dc.FollowUpKind
+    note: str = ""
+    reported_to_manager_id: str | None = None
+    new_due_at: datetime | None = None
+
+
+class NoteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: str
+
+
+class ReportUpIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    to_role: Role
+    to_id: str | None = None
+    means: em.Means = em.Means.PHONE
+
+
+class FeedbackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    promised: date
+    reason: str = ""
+
+
+class JudgeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    fault: dc.ComplaintFault
+    explanation: str
+    customer_accepted: bool = True
+    agreed_solution: str | None = None
+
+
+class ReasonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: str
+
+
+class QuarterlyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    result: str
+    signature_sha256: str | None = None
+
+
+class LinkedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    description: str
+    separately: bool = True
+
+
+class PlanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    expected_days: int
+    text: str
+
+
+class HandFollowIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    to_id: str
+
+
+class EmergencyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    trigger: em.EmergencyTrigger
+
+
+class AttemptIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    target_role: Role
+    target_id: str | None = None
+    means: em.Means = em.Means.PHONE
+    reached: bool = True
+
+
+class SummonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    role: em.SummonedRole
+    person_id: str | None = None
+
+
+class ArrivalIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    role: em.SummonedRole
+    report: str | None = None
+
+
+class InstructionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: str
+    given_by: str
+
+
+class InstructionDoneIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    result: str = ""
+
+
+class HandoverIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    incoming_id: str
+    notes: str = ""
+
+
+class HandoverSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    signature_sha256: str
+    takes_over_case_ids: list[str] = []
+
+
+class CaseController(Controller):
+    path = "/api"
+    tags = ["cases"]
+
+    @post("/cases", opt=DESK_ROLES, status_code=201)
+    async def intake(self, db: Database, principal: Principal, data: IntakeIn = Body()) -> CaseView:
+        return _view(await desk.intake(db, principal, data))
+
+    @get("/cases", opt=DESK_READERS)
+    async def list_cases(
+        self, db: Database, principal: Principal,
+        state_: Annotated[str | None, Parameter(query="state")] = None, kind: str | None = None,
+        category: str | None = None, building_id: str | None = None, overdue: bool | None = None,
+        q: str | None = None, limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
+                                     building_id=building_id, overdue=overdue, q=q, limit=limit)
+
+    @get("/cases/{case_id:str}", opt=READERS)
+    async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.get_case(db, principal, case_id))
+
+    @post("/cases/{case_id:str}/decide", opt=allow(*DESK, *LEADERSHIP), status_code=200)
+    async def decide(self, db: Database, principal: Principal, case_id: str, data: DecideIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.decide_opening(
+            c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
+            reason=data.reason, note=data.note, escalated=data.escalated)))
+
+    @post("/cases/{case_id:str}/dispatch", opt=allow(*DESK, Role.TEAM_LEAD), status_code=200)
+    async def dispatch(self, db: Database, principal: Principal, case_id: str,
+                       data: DispatchIn = Body()) -> CaseView:
+        return _view(await desk.dispatch(db, principal, case_id, data))
+
+    @post("/cases/{case_id:str}/report-up", opt=DESK_ROLES, status_code=200)
+    async def report_up(self, db: Database, principal: Principal, case_id: str,
+                        data: ReportUpIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.report_up(
+            c, to_id=data.to_id, to_role=data.to_role, by=principal.user_id, now=u.now, means=data.means)))
+
+    @post("/cases/{case_id:str}/follow-up", opt=DESK_ROLES, status_code=200)
+    async def follow_up(self, db: Database, principal: Principal, case_id: str,
+                        data: FollowUpIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_follow_up(
+            c, kind=data.kind, by=principal.user_id, now=u.now, note=data.note,
+            reported_to_manager_id=data.reported_to_manager_id, new_due_at=data.new_due_at)))
+
+    @post("/cases/{case_id:str}/note", opt=DESK_ROLES, status_code=200)
+    async def note(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.add_note(
+            c, text=data.text, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/feedback-date", opt=DESK_ROLES, status_code=200)
+    async def feedback_date(self, db: Database, principal: Principal, case_id: str,
+                            data: FeedbackIn = Body()) -> CaseView:
+        return _view(await desk.set_feedback_date(db, principal, case_id, data.promised, data.reason))
+
+    @post("/cases/{case_id:str}/judge", opt=DESK_ROLES, status_code=200)
+    async def judge(self, db: Database, principal: Principal, case_id: str, data: JudgeIn = Body()) -> CaseView:
+        is_mgr = Role.MANAGER in roles_of(principal)
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.judge_complaint(
+            c, fault=data.fault, explanation=data.explanation, by=principal.user_id, now=u.now,
+            manager_id=principal.user_id if is_mgr else None,
+            manager_roles=roles_of(principal) if is_mgr else (),
+            customer_accepted=data.customer_accepted, agreed_solution=data.agreed_solution)))
+
+    @post("/cases/{case_id:str}/return-slip", opt=DESK_ROLES, status_code=200)
+    async def return_slip(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.return_slip(
+            c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/countersign", opt=DESK_ROLES, status_code=200)
+    async def countersign(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.countersign_slip(
+            c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/verify", opt=DESK_ROLES, status_code=200)
+    async def verify(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.verify(
+            c, note=data.text, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/approve-close", opt=MANAGER, status_code=200)
+    async def approve_close(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.approve_close(db, principal, case_id))
+
+    @post("/cases/{case_id:str}/close", opt=DESK_ROLES, status_code=200)
+    async def close(self, db: Database, principal: Principal, case_id: str, data: CloseIn = Body()) -> CaseView:
+        return _view(await desk.close(db, principal, case_id, data))
+
+    @post("/cases/{case_id:str}/cannot-handle", opt=DESK_ROLES, status_code=200)
+    async def cannot_handle(self, db: Database, principal: Principal, case_id: str,
+                            data: ReasonIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.mark_cannot_handle(
+            c, reason=data.reason, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/quarterly-close", opt=MANAGER, status_code=200)
+    async def quarterly_close(self, db: Database, principal: Principal, case_id: str,
+                              data: QuarterlyIn = Body()) -> CaseView:
+        return _view(await desk.quarterly_close(db, principal, case_id, data.result, data.signature_sha256))
+
+    @post("/cases/{case_id:str}/linked-problem", opt=DESK_ROLES, status_code=200)
+    async def linked_problem(self, db: Database, principal: Principal, case_id: str,
+                             data: LinkedIn = Body()) -> CaseView:
+        return _view(await desk.linked_problem(db, principal, case_id, data.description, data.separately))
+
+    @post("/cases/{case_id:str}/linked-problem/{problem_id:str}/resolve", opt=DESK_ROLES, status_code=200)
+    async def resolve_linked(self, db: Database, principal: Principal, case_id: str, problem_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.resolve_linked_problem(
+            c, problem_id=problem_id, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/plan", opt=allow(*DESK, Role.TEAM_LEAD, Role.ENGINEERING), status_code=200)
+    async def plan(self, db: Database, principal: Principal, case_id: str, data: PlanIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.submit_plan(
+            c, expected_days=data.expected_days, text=data.text, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/plan/approve", opt=allow(Role.MANAGER, Role.ENGINEERING), status_code=200)
+    async def approve_plan(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.approve_plan(
+            c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/progress", opt=allow(*DESK, Role.TEAM_LEAD, Role.ENGINEERING), status_code=200)
+    async def progress(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_progress(
+            c, text=data.text, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/hand-over-follow", opt=DESK_ROLES, status_code=200)
+    async def hand_over_follow(self, db: Database, principal: Principal, case_id: str,
+                               data: HandFollowIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.hand_over_follow(
+            c, to_id=data.to_id, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    # --- emergencies (R-EM-1..5) ---
+
+    @post("/cases/{case_id:str}/emergency", opt=DESK_ROLES, status_code=200)
+    async def declare(self, db: Database, principal: Principal, case_id: str,
+                      data: EmergencyIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.declare_emergency(
+            c, trigger=data.trigger, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/emergency/attempt", opt=DESK_ROLES, status_code=200)
+    async def attempt(self, db: Database, principal: Principal, case_id: str, data: AttemptIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.record_attempt(s, target_role=data.target_role, target_id=data.target_id,
+                                           means=data.means, reached=data.reached, now=u.now),
+            name="emergency.attempt", by=principal.user_id, now=u.now, target_role=str(data.target_role),
+            reached=data.reached)))
+
+    @post("/cases/{case_id:str}/emergency/ack", opt=allow(Role.MANAGER, *LEADERSHIP, *DESK), status_code=200)
+    async def acknowledge(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.acknowledge(s, by=principal.user_id, now=u.now),
+            name="emergency.acknowledged", by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/emergency/summon", opt=DESK_ROLES, status_code=200)
+    async def summon(self, db: Database, principal: Principal, case_id: str, data: SummonIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.summon(s, role=data.role, person_id=data.person_id, now=u.now),
+            name="emergency.summoned", by=principal.user_id, now=u.now, role=str(data.role))))
+
+    @post("/cases/{case_id:str}/emergency/arrival", opt=DESK_ROLES, status_code=200)
+    async def arrival(self, db: Database, principal: Principal, case_id: str, data: ArrivalIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.report_arrival(s, role=data.role, report=data.report, now=u.now),
+            name="emergency.arrived", by=principal.user_id, now=u.now, role=str(data.role))))
+
+    @post("/cases/{case_id:str}/emergency/instructions", opt=allow(*DESK, *LEADERSHIP), status_code=200)
+    async def instruction(self, db: Database, principal: Principal, case_id: str,
+                          data: InstructionIn = Body()) -> CaseView:
+        iid = new_id("ins_")
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.add_instruction(s, instruction_id=iid, text=data.text, given_by=data.given_by,
+                                            now=u.now),
+            name="emergency.instruction", by=principal.user_id, now=u.now, instruction_id=iid)))
+
+    @post("/cases/{case_id:str}/emergency/instructions/{iid:str}/done", opt=DESK_ROLES, status_code=200)
+    async def instruction_done(self, db: Database, principal: Principal, case_id: str, iid: str,
+                               data: InstructionDoneIn = Body()) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.complete_instruction(s, instruction_id=iid, by=principal.user_id, result=data.result,
+                                                 now=u.now),
+            name="emergency.instruction_done", by=principal.user_id, now=u.now, instruction_id=iid)))
+
+    @post("/cases/{case_id:str}/emergency/settle", opt=DESK_ROLES, status_code=200)
+    async def settle(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
+            c, lambda s: em.settle(s, by=principal.user_id, now=u.now),
+            name="emergency.settled", by=principal.user_id, now=u.now)))
+
+    @get("/emergency-numbers", opt=READERS)
+    async def emergency_numbers(self) -> dict[str, str]:
+        return {k: str(v) for k, v in em.EMERGENCY_NUMBERS.items()}
+
+    # --- queues, directory, calendar, handover ---
+
+    @get("/followups", opt=DESK_READERS)
+    async def followups(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await desk.follow_up_queue(db, principal)
+
+    @get("/review/monday", opt=allow(*DESK, *LEADERSHIP))
+    async def monday(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await desk.monday_review(db, principal)
+
+    @get("/staff", opt=DESK_READERS)
+    async def staff(self, db: Database, principal: Principal, role: str | None = None) -> list[dict[str, Any]]:
+        return await desk.staff(db, principal, role)
+
+    @get("/units", opt=READERS)
+    async def units(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await desk.unit_directory(db, principal)
+
+    @get("/calendar", opt=READERS)
+    async def get_calendar(self, db: Database, principal: Principal) -> BusinessCalendar:
+        return await desk.get_calendar(db, principal)
+
+    @put("/calendar", opt=MANAGER)
+    async def put_calendar(self, db: Database, principal: Principal,
+                           data: BusinessCalendar = Body()) -> BusinessCalendar:
+        return await desk.put_calendar(db, principal, data)
+
+    @post("/handovers", opt=DESK_ROLES, status_code=201)
+    async def create_handover(self, db: Database, principal: Principal, data: HandoverIn = Body()) -> dict[str, Any]:
+        return await desk.create_handover(db, principal, data.incoming_id, data.notes)
+
+    @get("/handovers", opt=allow(*DESK, *LEADERSHIP))
+    async def handovers(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await desk.list_handovers(db, principal)
+
+    @post("/handovers/{sheet_id:str}/sign-outgoing", opt=DESK_ROLES, status_code=200)
+    async def sign_out(self, db: Database, principal: Principal, sheet_id: str,
+                       data: HandoverSignIn = Body()) -> dict[str, Any]:
+        return await desk.sign_handover(db, principal, sheet_id, "outgoing", data.signature_sha256, [])
+
+    @post("/handovers/{sheet_id:str}/sign-incoming", opt=DESK_ROLES, status_code=200)
+    async def sign_in(self, db: Database, principal: Principal, sheet_id: str,
+                      data: HandoverSignIn = Body()) -> dict[str, Any]:
+        return await desk.sign_handover(db, principal, sheet_id, "incoming", data.signature_sha256,
+                                        data.takes_over_case_ids)

@@ -1,0 +1,346 @@
+"""Desk endpoints for special services, return visits and surveys, the monthly report, keys and records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Body, Parameter
+
+from server.auth.guards import allow
+from server.auth.principal import Principal
+from server.domain import keys as dk
+from server.domain import monthly_report as mr
+from server.domain import special_services as sp
+from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
+from server.services import catalogue, keyring, records, reports, visits
+from server.storage.db import Database
+
+DESK_ONLY = allow(*DESK)
+SERVICE_READERS = allow(*DESK, *LEADERSHIP, Role.CASHIER)
+# The rule, not the route, refuses a wrong role here, so the caller learns the rule's own code
+# (e.g. special_service.not_general_manager, special_service.field_staff_cannot_settle).
+CATALOGUE_WRITERS = allow(*DESK, *LEADERSHIP)
+MONEY_ROLES = allow(Role.CASHIER, *DESK, *EXECUTORS, Role.TEAM_LEAD)
+MANAGEMENT = allow(Role.MANAGER, *LEADERSHIP)
+CALLERS = allow(*DESK, Role.TEAM_LEAD)
+REPORT_READERS = allow(*DESK, *LEADERSHIP)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- views (published in the OpenAPI schema) -------------------------------------------------
+
+
+class ItemView(msgspec.Struct, kw_only=True):
+    code: str
+    name_zh: str
+    name_en: str
+    fee_cents: int
+    unit: sp.ServiceUnit
+    unit_label: str
+    promise_minutes: int
+    advance: sp.Advance
+    advance_cents: int
+    status: sp.ItemStatus
+    bookable: bool
+    proposed_by: str
+    proposed_at: datetime
+    pending_fee_cents: int | None = None
+    price_history: list[sp.PriceEntry] = []
+    announced_at: datetime | None = None
+
+
+class BookingView(msgspec.Struct, kw_only=True):
+    booking: sp.Booking
+    case_id: str | None
+    item_name_zh: str
+    item_name_en: str
+    balance_due_cents: int | None
+    missing_to_dispatch: list[str]
+    case: dict[str, Any] | None = None
+
+
+class LoanView(dk.KeyLoan, kw_only=True):
+    overdue: bool
+
+
+class KeyView(msgspec.Struct, kw_only=True):
+    key: dk.Key
+    loan: LoanView | None
+
+
+class MonthlyReportView(mr.MonthlyReport, kw_only=True):
+    tz: str
+    quality_poor: bool
+    labels: dict[str, dict[str, str]]
+
+
+class RateDefinition(msgspec.Struct, kw_only=True):
+    key: str
+    label_zh: str
+    label_en: str
+    definition_zh: str
+    definition_en: str
+    target: str | None
+
+
+def _as(t: type, value: Any) -> Any:
+    return msgspec.convert(msgspec.to_builtins(value), t)
+
+
+def _item(d: dict) -> ItemView:
+    return _as(ItemView, d)
+
+
+def _booking(d: dict) -> BookingView:
+    return _as(BookingView, d)
+
+
+def _key(d: dict) -> KeyView:
+    return _as(KeyView, d)
+
+
+def _report(d: dict) -> MonthlyReportView:
+    return _as(MonthlyReportView, d)
+
+
+class ServicesController(Controller):
+    path = "/api"
+    tags = ["special services"]
+
+    # --- catalogue (R-SS-1) ---
+
+    @get("/services/items", opt=SERVICE_READERS)
+    async def items(self, db: Database, principal: Principal) -> list[ItemView]:
+        return [_item(i) for i in await catalogue.list_items(db, principal)]
+
+    @post("/services/items", opt=CATALOGUE_WRITERS, status_code=201)
+    async def propose(self, db: Database, principal: Principal, data: catalogue.ItemIn = Body()) -> ItemView:
+        return _item(await catalogue.propose_item(db, principal, data))
+
+    @post("/services/items/{code:str}/price", opt=CATALOGUE_WRITERS, status_code=200)
+    async def propose_price(self, db: Database, principal: Principal, code: str,
+                            data: catalogue.PriceIn = Body()) -> ItemView:
+        return _item(await catalogue.propose_price(db, principal, code, data.fee_cents))
+
+    @post("/services/items/{code:str}/approve", opt=CATALOGUE_WRITERS, status_code=200)
+    async def approve(self, db: Database, principal: Principal, code: str) -> ItemView:
+        return _item(await catalogue.approve_item(db, principal, code))
+
+    @post("/services/items/{code:str}/announce", opt=MANAGEMENT, status_code=200)
+    async def announce(self, db: Database, principal: Principal, code: str) -> ItemView:
+        return _item(await catalogue.announce_item(db, principal, code))
+
+    @post("/services/items/{code:str}/withdraw", opt=CATALOGUE_WRITERS, status_code=200)
+    async def withdraw(self, db: Database, principal: Principal, code: str) -> ItemView:
+        return _item(await catalogue.withdraw_item(db, principal, code))
+
+    @get("/services/items/{code:str}/loss-review", opt=MANAGEMENT)
+    async def loss_review(self, db: Database, principal: Principal, code: str, start: datetime, end: datetime,
+                          cost_cents: int) -> sp.LossReview:
+        return _as(sp.LossReview, await catalogue.loss_review(db, principal, code, start, end, cost_cents))
+
+    @post("/services/items/{code:str}/loss-decision", opt=MANAGEMENT, status_code=200)
+    async def loss_decision(self, db: Database, principal: Principal, code: str,
+                            data: catalogue.LossDecisionIn = Body()) -> dict[str, Any]:
+        return await catalogue.decide_loss(db, principal, code, data)
+
+    # --- agreements and bookings (R-SS-2, R-SS-3) ---
+
+    @post("/services/agreements", opt=DESK_ONLY, status_code=201)
+    async def agreement(self, db: Database, principal: Principal,
+                        data: catalogue.AgreementIn = Body()) -> sp.Agreement:
+        return _as(sp.Agreement, await catalogue.create_agreement(db, principal, data))
+
+    @get("/services/agreements", opt=SERVICE_READERS)
+    async def agreements(self, db: Database, principal: Principal) -> list[sp.Agreement]:
+        return [_as(sp.Agreement, a) for a in await catalogue.list_agreements(db, principal)]
+
+    @post("/services/bookings", opt=DESK_ONLY, status_code=201)
+    async def book(self, db: Database, principal: Principal, data: catalogue.BookIn = Body()) -> BookingView:
+        return _booking(await catalogue.book(db, principal, data))
+
+    @get("/services/bookings", opt=SERVICE_READERS)
+    async def bookings(self, db: Database, principal: Principal,
+                       state_: Annotated[str | None, Parameter(query="state")] = None) -> list[BookingView]:
+        return [_booking(b) for b in await catalogue.list_bookings(db, principal, state_)]
+
+    @post("/services/bookings/{booking_id:str}/consent", opt=DESK_ONLY, status_code=200)
+    async def consent(self, db: Database, principal: Principal, booking_id: str,
+                      data: catalogue.ConsentIn = Body()) -> BookingView:
+        return _booking(await catalogue.consent(db, principal, booking_id, data.shown_fee_cents))
+
+    @post("/services/bookings/{booking_id:str}/advance", opt=MONEY_ROLES, status_code=200)
+    async def advance(self, db: Database, principal: Principal, booking_id: str,
+                      data: catalogue.MoneyIn = Body()) -> BookingView:
+        return _booking(await catalogue.advance(db, principal, booking_id, data))
+
+    @post("/services/bookings/{booking_id:str}/dispatch", opt=DESK_ONLY, status_code=200)
+    async def dispatch(self, db: Database, principal: Principal, booking_id: str,
+                       data: catalogue.BookingDispatchIn = Body()) -> BookingView:
+        return _booking(await catalogue.dispatch(db, principal, booking_id, data))
+
+    @post("/services/bookings/{booking_id:str}/complete", opt=DESK_ONLY, status_code=200)
+    async def complete(self, db: Database, principal: Principal, booking_id: str,
+                       data: catalogue.CompleteIn = Body()) -> BookingView:
+        return _booking(await catalogue.complete(db, principal, booking_id, data.quantity))
+
+    @post("/services/bookings/{booking_id:str}/settle", opt=MONEY_ROLES, status_code=200)
+    async def settle(self, db: Database, principal: Principal, booking_id: str,
+                     data: catalogue.MoneyIn = Body()) -> BookingView:
+        return _booking(await catalogue.settle(db, principal, booking_id, data))
+
+
+class VisitsController(Controller):
+    path = "/api"
+    tags = ["return visits"]
+
+    @get("/callbacks", opt=allow(*DESK, *LEADERSHIP, Role.TEAM_LEAD))
+    async def call_backs(self, db: Database, principal: Principal, status: str | None = None) -> list[dict[str, Any]]:
+        return await visits.list_call_backs(db, principal, status)
+
+    @post("/callbacks/{task_id:str}", opt=CALLERS, status_code=200)
+    async def record(self, db: Database, principal: Principal, task_id: str,
+                     data: visits.CallBackIn = Body()) -> dict[str, Any]:
+        return await visits.record_call_back(db, principal, task_id, data)
+
+    @post("/callbacks/{task_id:str}/review", opt=allow(Role.MANAGER), status_code=200)
+    async def review(self, db: Database, principal: Principal, task_id: str,
+                     data: visits.ReviewIn = Body()) -> dict[str, Any]:
+        return await visits.close_review(db, principal, task_id, data.note)
+
+    @post("/surveys", opt=REPORT_READERS, status_code=201)
+    async def open_survey(self, db: Database, principal: Principal, data: visits.SurveyIn = Body()) -> dict[str, Any]:
+        return await visits.open_survey(db, principal, data)
+
+    @get("/surveys", opt=REPORT_READERS)
+    async def surveys(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await visits.list_surveys(db, principal)
+
+    @get("/surveys/{survey_id:str}", opt=REPORT_READERS)
+    async def survey(self, db: Database, principal: Principal, survey_id: str) -> dict[str, Any]:
+        return await visits.get_survey(db, principal, survey_id)
+
+    @post("/surveys/{survey_id:str}/ballots", opt=DESK_ONLY, status_code=200)
+    async def ballot(self, db: Database, principal: Principal, survey_id: str,
+                     data: visits.BallotIn = Body()) -> dict[str, Any]:
+        return await visits.add_ballot(db, principal, survey_id, data)
+
+
+class ReportsController(Controller):
+    path = "/api/reports"
+    tags = ["reports"]
+
+    @get("/definitions", opt=REPORT_READERS)
+    async def definitions(self) -> list[RateDefinition]:
+        """Every rate the monthly report shows, with the definition printed beside it."""
+        out = []
+        for key, labels, (zh, en), target in (
+            ("complaint_validity", ("有效投诉率", "Complaint validity rate"), mr.VALIDITY_DEF, None),
+            ("timely_handling", ("投诉处理及时率", "Timely-handling rate"), mr.TIMELY_HANDLING_DEF, None),
+            ("timely_repair", ("维修及时率", "Timely-repair rate"), mr.TIMELY_REPAIR_DEF,
+             f"≥ {mr.TIMELY_REPAIR_TARGET:g}%"),
+            ("rework", ("返修率", "Rework rate"), mr.REWORK_DEF, f"≤ {mr.REWORK_TARGET:g}%"),
+            ("satisfaction", ("单项满意率", "Item satisfaction rate"), mr.SATISFACTION_DEF, None),
+        ):
+            out.append(RateDefinition(key=key, label_zh=labels[0], label_en=labels[1], definition_zh=zh,
+                                      definition_en=en, target=target))
+        return out
+
+    @get("/monthly/{year:int}/{month:int}", opt=REPORT_READERS)
+    async def monthly(self, db: Database, principal: Principal, year: int, month: int) -> MonthlyReportView:
+        return _report(await reports.monthly_view(db, principal, year, month))
+
+    @post("/monthly/{year:int}/{month:int}/submit", opt=REPORT_READERS, status_code=200)
+    async def submit(self, db: Database, principal: Principal, year: int, month: int) -> MonthlyReportView:
+        return _report(await reports.submit(db, principal, year, month))
+
+    @post("/monthly/{year:int}/{month:int}/sign", opt=REPORT_READERS, status_code=200)
+    async def sign(self, db: Database, principal: Principal, year: int, month: int,
+                   data: reports.SignIn = Body()) -> MonthlyReportView:
+        return _report(await reports.sign(db, principal, year, month, data.comment))
+
+    @get("/monthly/{year:int}/{month:int}/xlsx", opt=REPORT_READERS, media_type=XLSX)
+    async def xlsx(self, db: Database, principal: Principal, year: int, month: int) -> Response[bytes]:
+        body = await reports.export_xlsx(db, principal, year, month)
+        ascii_name = f"monthly-report-{year}-{month:02d}.xlsx"
+        zh_name = quote(f"{year}年{month}月调度月总结.xlsx")
+        return Response(content=body, media_type=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{zh_name}"})
+
+
+class KeysController(Controller):
+    path = "/api/keys"
+    tags = ["keys"]
+
+    @get("/", opt=DESK_ONLY)
+    async def list_keys(self, db: Database, principal: Principal) -> list[KeyView]:
+        return [_key(k) for k in await keyring.list_keys(db, principal)]
+
+    @post("/", opt=DESK_ONLY, status_code=201)
+    async def register(self, db: Database, principal: Principal, data: keyring.KeyIn = Body()) -> KeyView:
+        return _key(await keyring.register(db, principal, data))
+
+    @get("/overdue", opt=DESK_ONLY)
+    async def overdue(self, db: Database, principal: Principal) -> list[LoanView]:
+        return [_as(LoanView, x) for x in await keyring.overdue(db, principal)]
+
+    @get("/count", opt=allow(*DESK, *LEADERSHIP))
+    async def count(self, db: Database, principal: Principal) -> dk.KeyCount:
+        return _as(dk.KeyCount, await keyring.monthly_count(db, principal))
+
+    @post("/{key_id:str}/loans", opt=DESK_ONLY, status_code=201)
+    async def lend(self, db: Database, principal: Principal, key_id: str, data: keyring.LoanIn = Body()) -> KeyView:
+        return _key(await keyring.lend(db, principal, key_id, data))
+
+    @post("/{key_id:str}/return", opt=DESK_ONLY, status_code=200)
+    async def give_back(self, db: Database, principal: Principal, key_id: str) -> KeyView:
+        return _key(await keyring.return_key(db, principal, key_id))
+
+    @post("/{key_id:str}/lost", opt=DESK_ONLY, status_code=200)
+    async def lost(self, db: Database, principal: Principal, key_id: str) -> KeyView:
+        return _key(await keyring.report_lost(db, principal, key_id))
+
+
+class RecordsController(Controller):
+    path = "/api"
+    tags = ["records"]
+
+    @get("/records/retention", opt=REPORT_READERS)
+    async def retention(self, db: Database, principal: Principal,
+                        created_at: datetime | None = None) -> list[dict[str, Any]]:
+        return await records.retention(db, principal, created_at)
+
+    @post("/compensations", opt=REPORT_READERS, status_code=201)
+    async def open_compensation(self, db: Database, principal: Principal,
+                                data: records.CompensationIn = Body()) -> dict[str, Any]:
+        return await records.open_compensation(db, principal, data)
+
+    @get("/compensations", opt=REPORT_READERS)
+    async def compensations(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        return await records.list_compensations(db, principal)
+
+    @post("/compensations/{comp_id:str}/phone-approval", opt=REPORT_READERS, status_code=200)
+    async def phone_approval(self, db: Database, principal: Principal, comp_id: str,
+                             data: records.PhoneApprovalIn = Body()) -> dict[str, Any]:
+        return await records.phone_approval(db, principal, comp_id, data.developer_lead)
+
+    @post("/compensations/{comp_id:str}/written-confirmation", opt=REPORT_READERS, status_code=200)
+    async def written(self, db: Database, principal: Principal, comp_id: str,
+                      data: records.WrittenIn = Body()) -> dict[str, Any]:
+        return await records.written_confirmation(db, principal, comp_id, data.contact_slip_no)
+
+    @post("/compensations/{comp_id:str}/memo", opt=REPORT_READERS, status_code=200)
+    async def memo(self, db: Database, principal: Principal, comp_id: str,
+                   data: records.MemoIn = Body()) -> dict[str, Any]:
+        return await records.memo(db, principal, comp_id, data)
+
+    @post("/compensations/{comp_id:str}/close", opt=REPORT_READERS, status_code=200)
+    async def close(self, db: Database, principal: Principal, comp_id: str) -> dict[str, Any]:
+        return await records.close(db, principal, comp_id)
+
+
+CONTROLLERS = [ServicesController, VisitsController, ReportsController, KeysController, RecordsController]

@@ -1,0 +1,243 @@
+"""Which reminders a case needs, from the deadline engine, and keeping the stored ones in step.
+
+`plan(...)` is pure: who is reminded of what, and when. `schedule_for_case(...)` runs inside every
+case save (server/services/cases.save_case): it resolves roles to people, inserts new reminders,
+and cancels pending ones the case no longer needs (a clock was satisfied, the job was completed,
+the case was closed or reassigned). The unique key (case, code, kind, recipient, due_at) makes
+this idempotent: saving the same case twice plans the same rows.
+
+The rules:
+- before_due: the clock's responsible person (or everyone holding its role) shortly before each
+  running clock is due — a third of the clock's span, at most the policy's reminder lead
+  (so 5 minutes before the 15-minute arrival limit, 15 minutes before the 2-hour follow-up).
+- overdue: the compound's managers when a running clock passes its limit.
+- escalation (R-EM-2): an emergency nobody has acknowledged goes to the next person in the chain
+  as soon as the domain says to try them (an unreached attempt at once, a reached but
+  unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from server.domain import emergencies as em
+from server.domain.calendar import BusinessCalendar
+from server.domain.cases import Case, CaseState
+from server.domain.deadlines import Clock, DeadlinePolicy
+from server.domain.roles import ROLE_LABELS_ZH, Role
+from server.ids import new_id
+from server.notify.tables import reminders
+from server.notify.webpush import encode_payload, reminder_payload
+from server.storage.db import UnitOfWork
+from server.storage.schema import users
+
+BEFORE_DUE = "before_due"
+OVERDUE = "overdue"
+ESCALATION = "escalation"
+ESCALATION_CODE = "EM_ESCALATION"
+# An overdue reminder planned more than this after the limit is stale news: the desk's overdue
+# list already shows it. Keeps a first deployment from paging managers about last month's cases.
+OVERDUE_STALE_AFTER = timedelta(hours=24)
+_ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+
+
+class Planned(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    kind: str
+    recipient_role: Role
+    recipient_id: str | None  # None: everyone in the compound holding recipient_role
+    due_at: datetime
+    send_at: datetime
+    title: str
+    body: str
+    job_id: str | None = None
+
+
+def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
+    """How long before due_at to remind: a third of the clock's span, at most the policy's lead."""
+    span = max(clock.due_at - clock.started_at, timedelta(0))
+    return min(timedelta(minutes=policy.reminder_lead_minutes), span / 3)
+
+
+def _hhmm(calendar: BusinessCalendar, at: datetime) -> str:
+    local = calendar.local(at)
+    return local.strftime("%m-%d %H:%M")
+
+
+def _where(case: Case) -> str:
+    return case.address or ""
+
+
+def _job_for(case: Case, clock: Clock) -> str | None:
+    """The work order a clock's reminder opens, when the clock is that order's assignee's."""
+    if clock.responsible_id is None:
+        return None
+    for wo in reversed(case.work_orders):
+        if wo.assignee_id == clock.responsible_id:
+            return wo.id
+    return None
+
+
+def plan(
+    case: Case,
+    clock_list: list[Clock],
+    now: datetime,
+    calendar: BusinessCalendar,
+    policy: DeadlinePolicy,
+    *,
+    unacked_after_minutes: int = em.DEFAULT_UNACKED_AFTER_MINUTES,
+) -> list[Planned]:
+    """Every reminder the case needs right now (sent or not); what is not listed is not needed."""
+    if case.state in _ENDED:
+        return []
+    out: list[Planned] = []
+    subject = " ".join(p for p in (case.no, _where(case)) if p)
+    content = case.content if len(case.content) <= 60 else case.content[:60] + "…"
+    for c in clock_list:
+        if not c.running:
+            continue
+        job_id = _job_for(case, c)
+        if now < c.due_at:
+            out.append(Planned(
+                code=str(c.code), kind=BEFORE_DUE, recipient_role=c.responsible_role,
+                recipient_id=c.responsible_id, due_at=c.due_at, send_at=c.due_at - lead_time(c, policy),
+                title=f"即将到期：{c.label_zh}",
+                body=f"{subject}：{content}（截止 {_hhmm(calendar, c.due_at)}）",
+                job_id=job_id,
+            ))
+        if now - c.due_at <= OVERDUE_STALE_AFTER:
+            out.append(Planned(
+                code=str(c.code), kind=OVERDUE, recipient_role=Role.MANAGER, recipient_id=None,
+                due_at=c.due_at, send_at=c.due_at,
+                title=f"已超时：{c.label_zh}",
+                body=f"{subject}：{content}（时限 {_hhmm(calendar, c.due_at)}，"
+                     f"负责：{ROLE_LABELS_ZH.get(c.responsible_role, str(c.responsible_role))}）",
+            ))
+    out.extend(_escalation(case, subject, content, calendar, unacked_after_minutes))
+    return out
+
+
+def _escalation(
+    case: Case, subject: str, content: str, calendar: BusinessCalendar, unacked_after_minutes: int
+) -> list[Planned]:
+    state = case.emergency
+    if state is None or state.settled_at is not None:
+        return []
+    if not state.attempts:
+        at, why = state.declared_at, "紧急事件，请立即处理"
+    else:
+        last = state.attempts[-1]
+        who = ROLE_LABELS_ZH.get(last.target_role, str(last.target_role))
+        if last.reached:
+            at = last.at + timedelta(minutes=unacked_after_minutes)
+            why = f"{who}{unacked_after_minutes}分钟内未确认，紧急事件转报给您"
+        else:
+            at, why = last.at, f"未能联系到{who}，紧急事件转报给您"
+    target = em.next_escalation_target(state, at, unacked_after_minutes)
+    if target is None:
+        return []
+    return [Planned(
+        code=ESCALATION_CODE, kind=ESCALATION, recipient_role=target, recipient_id=None,
+        due_at=at, send_at=at, title=f"紧急事件：{subject}",
+        body=f"{why}：{content}（{_hhmm(calendar, at)}）",
+    )]
+
+
+def payload_for(case_id: str, p: Planned) -> dict:
+    payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
+                               body=p.body)
+    if p.job_id is None:
+        # Desk and leadership reminders have no job on the phone; they open the inbox.
+        payload["job_id"] = None
+        payload["url"] = "/#/reminders"
+    payload["code"] = p.code
+    return payload
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+
+async def _staff_by_role(uow: UnitOfWork, compound_id: str) -> dict[str, list[str]]:
+    cache = getattr(uow, "_staff_cache", None)
+    if cache is None:
+        cache = {}
+        uow._staff_cache = cache  # type: ignore[attr-defined]
+    if compound_id not in cache:
+        rows = (await uow.conn.execute(
+            select(users.c.id, users.c.roles)
+            .where(users.c.compound_id == compound_id, users.c.active.is_(True))
+            .order_by(users.c.id)
+        )).all()
+        by_role: dict[str, list[str]] = {}
+        for r in rows:
+            for role in json.loads(r.roles or "[]"):
+                by_role.setdefault(str(role), []).append(r.id)
+        cache[compound_id] = by_role
+    return cache[compound_id]
+
+
+async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]) -> None:
+    """Bring the case's stored reminders in line with what it needs now (called by save_case)."""
+    from server.services.cases import compound_rules  # circular: cases imports this module
+
+    rules = await compound_rules(uow, case.compound_id)
+    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy)
+    staff = await _staff_by_role(uow, case.compound_id) if planned else {}
+
+    wanted: dict[tuple, dict] = {}
+    for p in planned:
+        recipients = [p.recipient_id] if p.recipient_id else staff.get(str(p.recipient_role), [])
+        payload = encode_payload(payload_for(case.id, p)).decode("utf-8")
+        for rid in recipients:
+            key = (p.code, p.kind, rid, p.due_at)
+            wanted[key] = dict(
+                id=new_id("rem"), compound_id=case.compound_id, case_id=case.id, job_id=p.job_id,
+                code=p.code, kind=p.kind, recipient_id=rid, due_at=p.due_at, send_at=p.send_at,
+                payload=payload, state="pending", attempts=0, next_attempt_at=p.send_at,
+                delivered_to="[]", created_at=uow.now, updated_at=uow.now,
+            )
+
+    existing = (await uow.conn.execute(
+        select(reminders.c.id, reminders.c.code, reminders.c.kind, reminders.c.recipient_id,
+               reminders.c.due_at, reminders.c.state, reminders.c.attempts, reminders.c.payload,
+               reminders.c.send_at)
+        .where(reminders.c.case_id == case.id)
+    )).all()
+    stale: list[str] = []
+    for r in existing:
+        key = (r.code, r.kind, r.recipient_id, r.due_at)
+        row = wanted.get(key)
+        if row is None:
+            if r.state == "pending":
+                stale.append(r.id)
+            continue
+        unchanged = r.payload == row["payload"] and r.send_at == row["send_at"]
+        if r.state in ("claimed", "sent", "failed") or (r.state == "pending" and (unchanged or r.attempts)):
+            del wanted[key]  # already as wanted, or in flight: leave it alone
+    if stale:
+        # A claimed reminder is left to finish: it is being sent at this moment.
+        await uow.conn.execute(
+            update(reminders).where(reminders.c.id.in_(stale), reminders.c.state == "pending")
+            .values(state="cancelled", updated_at=uow.now)
+        )
+    if wanted:
+        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(reminders)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[reminders.c.case_id, reminders.c.code, reminders.c.kind,
+                            reminders.c.recipient_id, reminders.c.due_at],
+            set_={
+                "state": "pending", "payload": ins.excluded.payload, "job_id": ins.excluded.job_id,
+                "send_at": ins.excluded.send_at, "next_attempt_at": ins.excluded.next_attempt_at,
+                "updated_at": ins.excluded.updated_at,
+            },
+            # Revive a cancelled reminder the case needs again, refresh an untried pending one;
+            # never touch one that is claimed, sent or failed (a concurrent save may have raced us).
+            where=(reminders.c.state == "cancelled") | ((reminders.c.state == "pending") & (reminders.c.attempts == 0)),
+        )
+        await uow.conn.execute(stmt, list(wanted.values()))

@@ -1,0 +1,210 @@
+"""Case storage and the one way every case change is applied: load, run a domain step, save.
+
+Saving writes the aggregate document and its index columns, recomputes the clocks, emits the
+desk's case summary and each assignee's job to the change feed (a removal to a phone whose job
+was reassigned), and appends the step's events to the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.auth.principal import Principal
+from server.domain import deadlines
+from server.domain.calendar import BusinessCalendar
+from server.domain.cases import Case, CaseState, Transition, WorkOrderState
+from server.domain.deadlines import Clock, DeadlinePolicy
+from server.domain.errors import DomainError, Refusal, fail
+from server.domain.service_slips import signature_covers_slip
+from server.notify import reminders
+from server.services import visits
+from server.storage.db import UnitOfWork
+from server.storage.schema import cases, compounds, counters, units
+from server.sync.scopes import desk_scope, user_scope
+
+_case_dec = msgspec.json.Decoder(Case)
+_enc = msgspec.json.Encoder()
+
+
+class CompoundRules(msgspec.Struct, frozen=True):
+    calendar: BusinessCalendar
+    policy: DeadlinePolicy
+
+
+async def compound_rules(uow_or_conn: UnitOfWork | AsyncConnection, compound_id: str) -> CompoundRules:
+    cache = getattr(uow_or_conn, "_rules_cache", None)
+    if cache is not None and compound_id in cache:
+        return cache[compound_id]
+    conn = uow_or_conn.conn if isinstance(uow_or_conn, UnitOfWork) else uow_or_conn
+    row = (await conn.execute(select(compounds.c.calendar, compounds.c.policy)
+                              .where(compounds.c.id == compound_id))).one()
+    rules = CompoundRules(
+        calendar=msgspec.json.decode(row.calendar or "{}", type=BusinessCalendar),
+        policy=msgspec.json.decode(row.policy or "{}", type=DeadlinePolicy),
+    )
+    if isinstance(uow_or_conn, UnitOfWork):
+        if cache is None:
+            cache = {}
+            uow_or_conn._rules_cache = cache  # type: ignore[attr-defined]
+        cache[compound_id] = rules
+    return rules
+
+
+def decode_case(doc: str | bytes) -> Case:
+    return _case_dec.decode(doc)
+
+
+def case_id_of_job(job_id: str) -> str:
+    # Work-order ids are "<case id>-w<n>", so a job id names its case without another lookup.
+    return job_id.rsplit("-w", 1)[0]
+
+
+def new_work_order_id(case: Case) -> str:
+    return f"{case.id}-w{len(case.work_orders) + 1}"
+
+
+async def next_case_no(uow: UnitOfWork, compound_id: str) -> str:
+    """Case numbers run per compound per local day: GD20261123-0001."""
+    rules = await compound_rules(uow, compound_id)
+    day = rules.calendar.local(uow.now).strftime("%Y%m%d")
+    name = f"case_no:{compound_id}:{day}"
+    ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(counters)
+    stmt = ins.values(name=name, value=1).on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
+    ).returning(counters.c.value)
+    n = (await uow.conn.execute(stmt)).scalar_one()
+    return f"GD{day}-{n:04d}"
+
+
+async def load_case(uow: UnitOfWork, case_id: str, who: Principal | None = None) -> Case:
+    q = select(cases.c.doc, cases.c.compound_id).where(cases.c.id == case_id)
+    if uow.dialect == "postgresql":
+        q = q.with_for_update()
+    row = (await uow.conn.execute(q)).first()
+    if row is None or (who is not None and row.compound_id != who.compound_id):
+        raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=case_id)
+    return decode_case(row.doc)
+
+
+async def unit_info(conn: AsyncConnection, unit_id: str | None) -> tuple[str | None, str]:
+    if not unit_id:
+        return None, ""
+    row = (await conn.execute(select(units.c.building_id, units.c.label).where(units.c.id == unit_id))).first()
+    if row is None:
+        raise fail("unit.not_found", "未找到该房号", "No such unit", kind="invalid", unit_id=unit_id)
+    return row.building_id, row.label
+
+
+def _clock_doc(c: Clock) -> dict[str, Any]:
+    return {
+        "code": str(c.code), "rule": c.rule, "label": c.label_zh, "label_en": c.label_en,
+        "due_at": c.due_at, "overdue": c.overdue, "running": c.running, "satisfied_at": c.satisfied_at,
+        "responsible_role": str(c.responsible_role), "responsible_id": c.responsible_id,
+    }
+
+
+def case_category(case: Case) -> str | None:
+    for v in (case.complaint_category, case.help_kind, case.service_code, case.repair_class):
+        if v is not None:
+            return str(v)
+    return None
+
+
+def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
+    nxt = deadlines.next_due(clock_list)
+    active = case.active_work_order
+    return {
+        "id": case.id, "no": case.no, "kind": str(case.kind), "state": str(case.state),
+        "channel": str(case.channel), "category": case_category(case), "content": case.content,
+        "contact_name": case.contact_name, "phone": case.phone, "address": case.address,
+        "unit_id": case.unit_id, "received_at": case.received_at, "is_emergency": case.is_emergency,
+        "is_major": case.is_major, "assignee_id": active.assignee_id if active else None,
+        "next_due": _clock_doc(nxt) if nxt else None,
+        "overdue": any(c.overdue and c.running for c in clock_list),
+        "slip_signed": signature_covers_slip(case),
+    }
+
+
+def job_doc(case: Case, wo, clock_list: list[Clock]) -> dict[str, Any]:  # noqa: ANN001
+    mine = [c for c in clock_list if c.running and (c.responsible_id in (None, wo.assignee_id))]
+    slip = case.slip if case.slip is not None and case.slip.executor_id == wo.assignee_id else None
+    return {
+        "id": wo.id, "case_id": case.id, "case_no": case.no, "kind": str(case.kind), "title": wo.job,
+        "content": case.content, "address": case.address, "contact_name": case.contact_name,
+        "phone": case.phone, "state": str(wo.state), "case_state": str(case.state),
+        "assigned_at": wo.assigned_at, "deadline_at": wo.deadline_at, "accepted_at": wo.accepted_at,
+        "arrived_at": wo.arrived_at, "completed_at": wo.completed_at, "is_emergency": case.is_emergency,
+        "fee_cents": case.fee_quote_cents or 0, "unable_reason": wo.unable_reason,
+        "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
+        "clocks": [_clock_doc(c) for c in mine],
+        "slip": msgspec.to_builtins(slip) if slip is not None else None,
+    }
+
+
+async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> list[Clock]:
+    rules = await compound_rules(uow, case.compound_id)
+    clock_list = deadlines.clocks(case, rules.calendar, uow.now, rules.policy)
+    await reminders.schedule_for_case(uow, case, clock_list)
+    nxt = deadlines.next_due(clock_list)
+    active = case.active_work_order
+    doc = _enc.encode(case).decode()
+    values = dict(
+        kind=str(case.kind), state=str(case.state), category=case_category(case),
+        unit_id=case.unit_id, assignee_id=active.assignee_id if active else None,
+        is_emergency=case.is_emergency, next_due_at=nxt.due_at if nxt else None,
+        updated_at=uow.now, doc=doc,
+    )
+    if created:
+        building_id, _ = await unit_info(uow.conn, case.unit_id)
+        await uow.conn.execute(
+            insert(cases).values(id=case.id, compound_id=case.compound_id, no=case.no,
+                                 received_at=case.received_at, building_id=building_id, version=1, **values)
+        )
+    else:
+        await uow.conn.execute(
+            update(cases).where(cases.c.id == case.id).values(version=cases.c.version + 1, **values)
+        )
+    uow.emit(desk_scope(case.compound_id), "case", case.id, "upsert", _enc.encode(case_summary(case, clock_list)))
+    for wo in case.work_orders:
+        scope = user_scope(wo.assignee_id)
+        if wo.state == WorkOrderState.CANCELLED or case.state == CaseState.CLOSED:
+            # Reassigned away, or done and closed: take it off that phone.
+            uow.emit(scope, "job", wo.id, "remove", None)
+        else:
+            uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list)))
+    return clock_list
+
+
+def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition) -> None:
+    for ev in transition.events:
+        uow.audit(entity="case", entity_id=case.id, action=ev.name, actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, case_id=case.id,
+                  compound_id=case.compound_id, data=msgspec.to_builtins(ev.data))
+
+
+async def store_transition(uow: UnitOfWork, who: Principal, out: Transition | Refusal, *,
+                           created: bool = False) -> Case:
+    if isinstance(out, Refusal):
+        raise DomainError(out)
+    await save_case(uow, out.case, created=created)
+    await visits.on_case_saved(uow, out.case)  # R-FU-6 call-back; special-service booking completion
+    _audit_events(uow, who, out.case, out)
+    for child in out.new_cases:
+        await save_case(uow, child, created=True)
+        uow.audit(entity="case", entity_id=child.id, action="case.received", actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, case_id=child.id,
+                  compound_id=child.compound_id, data={"parent_case_id": out.case.id})
+    return out.case
+
+
+async def apply(uow: UnitOfWork, who: Principal, case_id: str,
+                step: Callable[[Case], Transition | Refusal]) -> Case:
+    case = await load_case(uow, case_id, who)
+    return await store_transition(uow, who, step(case))

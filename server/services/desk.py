@@ -1,0 +1,436 @@
+"""Desk commands on cases: intake, opening, dispatch, follow-up, closing, emergencies, handover.
+
+Each command is one transaction through services.cases.apply, so a refused rule changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy import and_, delete, insert, or_, select
+
+from server.audit import case_timeline
+from server.auth.principal import Principal
+from server.domain import cases as dc
+from server.domain import deadlines
+from server.domain import emergencies as em
+from server.domain import handover as ho
+from server.domain.calendar import BusinessCalendar
+from server.domain.cases import Case, RepairClass
+from server.domain.errors import DomainError, fail
+from server.domain.roles import EXECUTORS, Role
+from server.domain.service_slips import signature_covers_slip
+from server.ids import new_id
+from server.services.cases import (
+    _clock_doc,
+    apply,
+    case_summary,
+    compound_rules,
+    decode_case,
+    load_case,
+    new_work_order_id,
+    next_case_no,
+    store_transition,
+    unit_info,
+)
+from server.storage.db import Database, UnitOfWork
+from server.storage.schema import buildings, case_approvals, cases, compounds, handovers, units, users
+
+
+def roles_of(who: Principal) -> set[Role]:
+    return {Role(r) for r in who.roles}
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+async def case_view(uow_or_db: Any, case: Case) -> dict[str, Any]:
+    conn = uow_or_db.conn
+    now = uow_or_db.now
+    rules = await compound_rules(conn, case.compound_id)
+    clock_list = deadlines.clocks(case, rules.calendar, now, rules.policy)
+    missing = dc.missing_to_close(case)
+    if case.slip is not None and case.slip.signature_sha256 and not signature_covers_slip(case):
+        missing = [*missing, "signature_valid"]
+    return {
+        "case": msgspec.to_builtins(case),
+        "summary": case_summary(case, clock_list),
+        "clocks": [_clock_doc(c) for c in clock_list],
+        "missing_to_close": missing,
+        "slip_valid": signature_covers_slip(case),
+        "timeline": await case_timeline(conn, case.id),
+    }
+
+
+async def get_case(db: Database, who: Principal, case_id: str) -> dict[str, Any]:
+    async with db.transaction(write=False) as uow:
+        case = await load_case(uow, case_id, who)
+        if not (who.roles & {str(r) for r in dc.DESK | {Role.DEPUTY_GM, Role.GENERAL_MANAGER,
+                                                          Role.ENGINEERING, Role.TEAM_LEAD}}):
+            # Executors read only cases they hold a work order on (object-level check).
+            if not any(wo.assignee_id == who.user_id for wo in case.work_orders):
+                raise fail("scope.not_assigned", "该工单未派给您", "This case is not assigned to you",
+                           kind="forbidden")
+        return await case_view(uow, case)
+
+
+async def list_cases(db: Database, who: Principal, *, state: str | None, kind: str | None,
+                     category: str | None, building_id: str | None, overdue: bool | None,
+                     q: str | None, limit: int) -> list[dict[str, Any]]:
+    stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id)
+    if state:
+        stmt = stmt.where(cases.c.state == state)
+    if kind:
+        stmt = stmt.where(cases.c.kind == kind)
+    if category:
+        stmt = stmt.where(cases.c.category == category)
+    if building_id:
+        stmt = stmt.where(cases.c.building_id == building_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(cases.c.no.like(like), cases.c.doc.like(like)))
+    stmt = stmt.order_by(cases.c.received_at.desc()).limit(min(limit, 1000))
+    async with db.transaction(write=False) as uow:
+        rows = (await uow.conn.execute(stmt)).all()
+        rules = await compound_rules(uow.conn, who.compound_id)
+    out = []
+    for r in rows:
+        case = decode_case(r.doc)
+        summary = case_summary(case, deadlines.clocks(case, rules.calendar, db.clock.now(), rules.policy))
+        if overdue is not None and summary["overdue"] != overdue:
+            continue
+        out.append(summary)
+    return out
+
+
+async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:
+    """Every running clock of every open case, soonest first (the dispatcher's work list)."""
+    stmt = select(cases.c.doc).where(
+        cases.c.compound_id == who.compound_id, cases.c.state.notin_(["closed", "not_opened"])
+    )
+    async with db.transaction(write=False) as uow:
+        rows = (await uow.conn.execute(stmt)).all()
+        rules = await compound_rules(uow.conn, who.compound_id)
+    now = db.clock.now()
+    items = []
+    for r in rows:
+        case = decode_case(r.doc)
+        for c in deadlines.follow_up_queue(deadlines.clocks(case, rules.calendar, now, rules.policy)):
+            items.append({"case_id": case.id, "case_no": case.no, "content": case.content,
+                          "address": case.address, "is_emergency": case.is_emergency, "clock": _clock_doc(c),
+                          "due_at": c.due_at, "overdue": c.overdue})
+    items.sort(key=lambda i: i["due_at"])
+    return items
+
+
+async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
+    """R-FU-3: last week's cases still open, for the dispatcher's Monday review."""
+    now = db.clock.now()
+    async with db.transaction(write=False) as uow:
+        rules = await compound_rules(uow.conn, who.compound_id)
+        local = rules.calendar.local(now)
+        this_monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        rows = (await uow.conn.execute(
+            select(cases.c.doc).where(cases.c.compound_id == who.compound_id,
+                                      cases.c.state.notin_(["closed", "not_opened"]),
+                                      cases.c.received_at < this_monday)
+            .order_by(cases.c.received_at)
+        )).all()
+    out = []
+    for r in rows:
+        case = decode_case(r.doc)
+        out.append(case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy)))
+    return out
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+class IntakeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: dc.Kind
+    channel: dc.Channel
+    contact_name: str
+    content: str
+    phone: str = ""
+    unit_id: str | None = None
+    address: str = ""
+    complaint_category: dc.ComplaintCategory | None = None
+    help_kind: dc.HelpKind | None = None
+    repair_responsibility: dc.RepairResponsibility | None = None
+    repair_class: dc.RepairClass | None = None
+    service_code: dc.PaidService | None = None
+    fee_quote_cents: int | None = None
+    is_major: bool = False
+    emergency_trigger: em.EmergencyTrigger | None = None
+
+
+async def intake(db: Database, who: Principal, data: IntakeIn) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        _, unit_label = await unit_info(uow.conn, data.unit_id)
+        no = await next_case_no(uow, who.compound_id)
+        out = dc.intake(
+            case_id=new_id("case_"), no=no, compound_id=who.compound_id, kind=data.kind, channel=data.channel,
+            contact_name=data.contact_name, phone=data.phone, content=data.content, receiver_id=who.user_id,
+            now=uow.now, unit_id=data.unit_id, address=data.address or unit_label,
+            complaint_category=data.complaint_category, help_kind=data.help_kind,
+            repair_responsibility=data.repair_responsibility, repair_class=data.repair_class,
+            service_code=data.service_code, fee_quote_cents=data.fee_quote_cents, is_major=data.is_major,
+            emergency_trigger=data.emergency_trigger,
+        )
+        case = await store_transition(uow, who, out, created=True)
+        return await case_view(uow, case)
+
+
+async def command(db: Database, who: Principal, case_id: str, step) -> dict[str, Any]:  # noqa: ANN001
+    """Run one domain step on a case in one transaction and return the fresh view."""
+    async with db.transaction() as uow:
+        case = await apply(uow, who, case_id, lambda c: step(c, uow))
+        return await case_view(uow, case)
+
+
+async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
+    row = (await uow.conn.execute(select(users.c.roles).where(
+        users.c.id == user_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
+    if row is None:
+        raise fail("staff.not_found", "未找到该员工", "No such staff member", kind="invalid", user_id=user_id)
+    roles = [Role(r) for r in msgspec.json.decode(row.roles)]
+    for r in (Role.TEAM_LEAD, *EXECUTORS):
+        if r in roles:
+            return r
+    raise fail("dispatch.not_executor", "只能派给班组主管或实施人员", "Dispatch goes to a team lead or an executor",
+               kind="invalid", user_id=user_id)
+
+
+def default_deadline(case: Case, now: datetime) -> datetime:
+    """The work order's deadline from the repair class (R-FU-4); paid services 25 minutes (R-FU-7)."""
+    if case.kind == dc.Kind.SPECIAL_SERVICE:
+        return now + timedelta(minutes=25)
+    hours = {RepairClass.SMALL: 2, RepairClass.COMMON_FACILITY: 2, RepairClass.URGENT: 2,
+             RepairClass.GENERAL: 72, RepairClass.MAJOR: 48, RepairClass.OUTSOURCED: 48,
+             RepairClass.PARTS_ELSEWHERE: 48}
+    return now + timedelta(hours=hours.get(case.repair_class, 24) if case.repair_class else 24)
+
+
+class DispatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    assignee_id: str
+    job: str = ""
+    deadline_at: datetime | None = None
+    means: em.Means = em.Means.PHONE
+    # Team leads tried first and not reached (R-DI-1): recorded as attempts.
+    unreached_lead_ids: list[str] = []
+
+
+async def dispatch(db: Database, who: Principal, case_id: str, data: DispatchIn) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        role = await _staff_role(uow, who, data.assignee_id)
+        attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
+                                      means=data.means, reached=False) for lid in data.unreached_lead_ids]
+        out = dc.dispatch(
+            case, work_order_id=new_work_order_id(case), job=data.job or case.content[:100],
+            assignee_id=data.assignee_id, assignee_role=role,
+            deadline_at=data.deadline_at or default_deadline(case, uow.now), by=who.user_id,
+            roles=roles_of(who), now=uow.now, means=data.means, attempts=attempts,
+        )
+        case = await store_transition(uow, who, out)
+        return await case_view(uow, case)
+
+
+class CloseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    result: str
+
+
+async def approve_close(db: Database, who: Principal, case_id: str) -> dict[str, Any]:
+    """The manager approves closing an emergency or major case (R-CL-2 E, R-EM-4)."""
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        if not dc.needs_manager_approval(case):
+            raise fail("case.approval_not_needed", "该工单不需要经理审批", "This case needs no approval to close")
+        await uow.conn.execute(delete(case_approvals).where(
+            and_(case_approvals.c.case_id == case_id, case_approvals.c.kind == "close")))
+        await uow.conn.execute(insert(case_approvals).values(
+            case_id=case_id, kind="close", approver_id=who.user_id, at=uow.now))
+        uow.audit(entity="case", entity_id=case_id, action="case.close_approved", actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, case_id=case_id,
+                  compound_id=who.compound_id)
+        return await case_view(uow, case)
+
+
+async def close(db: Database, who: Principal, case_id: str, data: CloseIn) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        if case.slip is not None and case.slip.signature_sha256 and not signature_covers_slip(case):
+            raise fail("slip.signature_void", "服务单内容在签字后被改动，签字失效",
+                       "The slip changed after it was signed; the signature no longer covers it",
+                       missing=["signature_valid"])
+        approver_id, approver_roles = None, ()
+        if dc.needs_manager_approval(case):
+            if Role.MANAGER in roles_of(who):
+                approver_id, approver_roles = who.user_id, (Role.MANAGER,)
+            else:
+                row = (await uow.conn.execute(select(case_approvals.c.approver_id).where(
+                    case_approvals.c.case_id == case_id, case_approvals.c.kind == "close"))).first()
+                if row is not None:
+                    r = (await uow.conn.execute(select(users.c.roles).where(users.c.id == row.approver_id))).one()
+                    approver_id = row.approver_id
+                    approver_roles = tuple(Role(x) for x in msgspec.json.decode(r.roles))
+        out = dc.close(case, result=data.result, by=who.user_id, roles=roles_of(who), now=uow.now,
+                       approver_id=approver_id, approver_roles=approver_roles)
+        case = await store_transition(uow, who, out)
+        return await case_view(uow, case)
+
+
+async def quarterly_close(db: Database, who: Principal, case_id: str, result: str,
+                          signature_sha256: str | None) -> dict[str, Any]:
+    async def step(c: Case, uow: UnitOfWork):  # noqa: ANN202
+        rules = await compound_rules(uow, c.compound_id)
+        review = dc.QuarterlyReview(at=uow.now, approver_id=who.user_id, approver_roles=frozenset(roles_of(who)),
+                                    approver_signature_sha256=signature_sha256)
+        return dc.close_in_quarterly_review(c, review=review, calendar=rules.calendar, result=result,
+                                            by=who.user_id, roles=roles_of(who), now=uow.now)
+
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        case = await store_transition(uow, who, await step(case, uow))
+        return await case_view(uow, case)
+
+
+async def linked_problem(db: Database, who: Principal, case_id: str, description: str,
+                         separately: bool) -> dict[str, Any]:
+    """R-CL-1 C / R-CL-2 D: a problem found on the job, opened as its own case when it can be."""
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        no = await next_case_no(uow, case.compound_id) if separately else None
+        out = dc.report_linked_problem(case, description=description, by=who.user_id, now=uow.now,
+                                       separately=separately, child_id=new_id("case_") if separately else None,
+                                       child_no=no, problem_id=None if separately else new_id("lp_"))
+        case = await store_transition(uow, who, out)
+        return await case_view(uow, case)
+
+
+async def set_feedback_date(db: Database, who: Principal, case_id: str, promised: date, reason: str):  # noqa: ANN201
+    async with db.transaction() as uow:
+        case = await load_case(uow, case_id, who)
+        rules = await compound_rules(uow, case.compound_id)
+        out = dc.set_feedback_date(case, promised=promised, calendar=rules.calendar, by=who.user_id,
+                                   now=uow.now, reason=reason)
+        case = await store_transition(uow, who, out)
+        return await case_view(uow, case)
+
+
+# --- calendar ----------------------------------------------------------------------------------
+
+
+async def get_calendar(db: Database, who: Principal) -> BusinessCalendar:
+    async with db.read() as conn:
+        return (await compound_rules(conn, who.compound_id)).calendar
+
+
+async def put_calendar(db: Database, who: Principal, cal: BusinessCalendar) -> BusinessCalendar:
+    async with db.transaction() as uow:
+        await uow.conn.execute(compounds.update().where(compounds.c.id == who.compound_id)
+                               .values(calendar=msgspec.json.encode(cal).decode()))
+        uow.audit(entity="compound", entity_id=who.compound_id, action="calendar.updated",
+                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                  compound_id=who.compound_id, data=msgspec.to_builtins(cal))
+    return cal
+
+
+# --- directory ---------------------------------------------------------------------------------
+
+
+async def staff(db: Database, who: Principal, role: str | None) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(users.c.id, users.c.display_name, users.c.username, users.c.roles,
+                                          users.c.phone)
+                                   .where(users.c.compound_id == who.compound_id, users.c.active.is_(True))
+                                   .order_by(users.c.username))).all()
+    out = []
+    for r in rows:
+        roles = msgspec.json.decode(r.roles)
+        if role and role not in roles:
+            continue
+        out.append({"id": r.id, "username": r.username, "display_name": r.display_name, "roles": roles,
+                    "phone": r.phone})
+    return out
+
+
+async def unit_directory(db: Database, who: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        bs = (await conn.execute(select(buildings).where(buildings.c.compound_id == who.compound_id)
+                                 .order_by(buildings.c.name))).all()
+        us = (await conn.execute(select(units).where(units.c.compound_id == who.compound_id)
+                                 .order_by(units.c.label))).all()
+    return [{"id": b.id, "name": b.name,
+             "units": [{"id": u.id, "label": u.label, "floor": u.floor} for u in us if u.building_id == b.id]}
+            for b in bs]
+
+
+# --- shift handover (R-SH-1) --------------------------------------------------------------------
+
+
+def _sheet_or_raise(out: ho.HandoverSheet | Any) -> ho.HandoverSheet:
+    if isinstance(out, ho.HandoverSheet):
+        return out
+    raise DomainError(out)
+
+
+async def _store_sheet(uow: UnitOfWork, who: Principal, sheet: ho.HandoverSheet, action: str,
+                       created: bool = False) -> None:
+    doc = msgspec.json.encode(sheet).decode()
+    if created:
+        await uow.conn.execute(insert(handovers).values(id=sheet.id, compound_id=sheet.compound_id,
+                                                        built_at=sheet.built_at, doc=doc))
+    else:
+        await uow.conn.execute(handovers.update().where(handovers.c.id == sheet.id).values(doc=doc))
+    uow.audit(entity="handover", entity_id=sheet.id, action=action, actor_id=who.user_id,
+              actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id)
+
+
+async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.HandoverSheet:
+    row = (await uow.conn.execute(select(handovers.c.doc).where(
+        handovers.c.id == sheet_id, handovers.c.compound_id == who.compound_id))).first()
+    if row is None:
+        raise fail("handover.not_found", "未找到交接单", "No such handover sheet", kind="not_found")
+    return msgspec.json.decode(row.doc, type=ho.HandoverSheet)
+
+
+async def create_handover(db: Database, who: Principal, incoming_id: str, notes: str) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        rows = (await uow.conn.execute(select(cases.c.doc, cases.c.next_due_at).where(
+            cases.c.compound_id == who.compound_id, cases.c.state.notin_(["closed", "not_opened"])))).all()
+        open_cases = [decode_case(r.doc) for r in rows]
+        due = {c.id: r.next_due_at for c, r in zip(open_cases, rows, strict=True) if r.next_due_at}
+        sheet = _sheet_or_raise(ho.build_handover(
+            sheet_id=new_id("hov_"), compound_id=who.compound_id, outgoing_id=who.user_id,
+            incoming_id=incoming_id, cases=open_cases, now=uow.now, notes=notes, next_due=due))
+        await _store_sheet(uow, who, sheet, "handover.built", created=True)
+        return msgspec.to_builtins(sheet)
+
+
+async def sign_handover(db: Database, who: Principal, sheet_id: str, side: str, signature_sha256: str,
+                        takes_over_case_ids: list[str]) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        sheet = await _load_sheet(uow, who, sheet_id)
+        if side == "outgoing":
+            sheet = _sheet_or_raise(ho.sign_outgoing(sheet, by=who.user_id, signature_sha256=signature_sha256,
+                                                     now=uow.now))
+        else:
+            sheet = _sheet_or_raise(ho.sign_incoming(sheet, by=who.user_id, signature_sha256=signature_sha256,
+                                                     now=uow.now, takes_over_case_ids=takes_over_case_ids))
+            # The incoming person now holds the post for each open emergency (R-EM-3).
+            for cid in sheet.taken_over_case_ids:
+                await apply(uow, who, cid, lambda c: dc.emergency_step(
+                    c, lambda st: em.take_over(st, by=who.user_id, now=uow.now),
+                    name="emergency.taken_over", by=who.user_id, now=uow.now))
+        await _store_sheet(uow, who, sheet, f"handover.signed_{side}")
+        return msgspec.to_builtins(sheet)
+
+
+async def list_handovers(db: Database, who: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(handovers.c.doc).where(handovers.c.compound_id == who.compound_id)
+                                   .order_by(handovers.c.built_at.desc()).limit(50))).all()
+    return [msgspec.json.decode(r.doc) for r in rows]

@@ -1,0 +1,160 @@
+"""Field work pushed from phones (job.*): the same domain steps the desk uses, scoped to the caller.
+
+A job id names its work order; the caller must be that work order's assignee. Anything else is
+refused as out of scope (and audited by the push layer), never applied.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from server.domain import cases as dc
+from server.domain.cases import Case, ServiceSlip, SignerRelation
+from server.domain.errors import fail
+from server.domain.roles import EXECUTORS, Role
+from server.domain.service_slips import slip_hash
+from server.ids import new_id
+from server.services import blobs
+from server.services.cases import case_id_of_job, load_case, next_case_no, store_transition
+from server.sync.mutations import MutationContext, mutation
+
+FIELD = EXECUTORS | {Role.TEAM_LEAD}
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Sha = Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
+
+
+class JobRef(msgspec.Struct, kw_only=True):
+    job_id: Annotated[str, msgspec.Meta(max_length=80)]
+
+
+class ArriveArgs(JobRef, kw_only=True):
+    geo: tuple[float, float] | None = None
+
+
+class NoteArgs(JobRef, kw_only=True):
+    text: Text = ""
+    photo_sha256: Sha | None = None
+
+
+class LinkedArgs(JobRef, kw_only=True):
+    content: Text
+    # False when the problem cannot be opened as its own case and stays on this one (R-CL-2 D).
+    separately: bool = True
+
+
+class UnableArgs(JobRef, kw_only=True):
+    reason: Text
+
+
+class CompleteArgs(JobRef, kw_only=True):
+    work_done: Text
+    materials: Text = ""
+    fee_cents: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
+    photo_sha256s: Annotated[list[Sha], msgspec.Meta(max_length=20)] = []
+    signature_sha256: Sha
+    signer_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    signer_relation: Literal["owner", "household", "other"]
+
+
+async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrder]:
+    case = await load_case(ctx.uow, case_id_of_job(job_id), ctx.principal)
+    for wo in case.work_orders:
+        if wo.id == job_id:
+            if wo.assignee_id != ctx.principal.user_id:
+                break
+            return case, wo
+    raise fail("scope.not_assigned", "该工单未派给您", "This job is not assigned to you", kind="forbidden",
+               job_id=job_id)
+
+
+@mutation("job.accept", roles=FIELD)
+async def accept(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, JobRef)
+    case, wo = await _my_case(ctx, a.job_id)
+    await store_transition(ctx.uow, ctx.principal,
+                           dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now))
+
+
+@mutation("job.arrive", roles=FIELD)
+async def arrive(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, ArriveArgs)
+    case, wo = await _my_case(ctx, a.job_id)
+    # Arrival counts at the server's receive time; the phone's clock is kept only as evidence.
+    await store_transition(ctx.uow, ctx.principal, dc.arrive(
+        case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
+        device_at=ctx.device_time, geo=a.geo,
+    ))
+
+
+@mutation("job.note", roles=FIELD)
+async def note(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, NoteArgs)
+    if a.photo_sha256:
+        await blobs.require_blobs(ctx.uow.conn, [a.photo_sha256])
+    case, wo = await _my_case(ctx, a.job_id)
+    await store_transition(ctx.uow, ctx.principal, dc.add_note(
+        case, text=a.text or "（照片）", by=ctx.principal.user_id, now=ctx.now,
+        photo_sha256=a.photo_sha256, work_order_id=wo.id,
+    ))
+
+
+@mutation("job.linked_problem", roles=FIELD)
+async def linked_problem(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, LinkedArgs)
+    case, _ = await _my_case(ctx, a.job_id)
+    child_id = new_id("case_")
+    no = await next_case_no(ctx.uow, case.compound_id) if a.separately else None
+    await store_transition(ctx.uow, ctx.principal, dc.report_linked_problem(
+        case, description=a.content, by=ctx.principal.user_id, now=ctx.now, separately=a.separately,
+        child_id=child_id if a.separately else None, child_no=no,
+        problem_id=None if a.separately else new_id("lp_"),
+    ))
+
+
+@mutation("job.unable", roles=FIELD)
+async def unable(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, UnableArgs)
+    case, wo = await _my_case(ctx, a.job_id)
+    await store_transition(ctx.uow, ctx.principal, dc.mark_unable(
+        case, work_order_id=wo.id, reason=a.reason, by=ctx.principal.user_id, now=ctx.now,
+    ))
+
+
+async def _signature_unused(ctx: MutationContext, sha: str, case_id: str) -> None:
+    from sqlalchemy import select
+
+    from server.storage.schema import slip_signatures
+
+    row = (await ctx.uow.conn.execute(
+        select(slip_signatures.c.case_id).where(slip_signatures.c.signature_sha256 == sha))).first()
+    if row is not None and row.case_id != case_id:
+        # One drawn signature belongs to one slip: replaying it onto another job is forgery.
+        raise fail("slip.signature_reused", "该签名已用于其他工单，请住户重新签字",
+                   "This signature belongs to another job's slip; the resident must sign again",
+                   kind="forbidden", signature_sha256=sha)
+
+
+@mutation("job.complete", roles=FIELD)
+async def complete(ctx: MutationContext, args: dict) -> None:
+    a = msgspec.convert(args, CompleteArgs)
+    await blobs.require_blobs(ctx.uow.conn, [a.signature_sha256, *a.photo_sha256s])
+    case, wo = await _my_case(ctx, a.job_id)
+    await _signature_unused(ctx, a.signature_sha256, case.id)
+    signed_at = ctx.now
+    slip = ServiceSlip(
+        work_done=a.work_done, materials=a.materials, fee_cents=a.fee_cents,
+        photo_sha256s=tuple(a.photo_sha256s), executor_id=ctx.principal.user_id,
+        signer_name=a.signer_name.strip(), signer_relation=SignerRelation(a.signer_relation),
+        signature_sha256=a.signature_sha256, signed_at=signed_at,
+    )
+    slip = msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
+    out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip)
+    stored = await store_transition(ctx.uow, ctx.principal, out)
+    from sqlalchemy import insert
+
+    from server.storage.schema import slip_signatures
+
+    await ctx.uow.conn.execute(insert(slip_signatures).values(
+        signature_sha256=a.signature_sha256, case_id=stored.id, at=ctx.now))

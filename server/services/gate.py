@@ -1,0 +1,854 @@
+"""Release slips at the desk and the gate: issue (signed QR + short code), revoke, look up, print, record
+a guard's release (mutation `slip.release`), incidents, and the ten-day hand-in of security copies.
+
+The rules are in server/domain/release_slips.py (R-RS-1..6) and the crypto in server/gate/signing.py;
+this module loads, stores and publishes. Guards' phones get what they need to verify offline through
+the gate scope of the change feed: `slip_key` (public keys), `slip_revocation`, `slip_use` (released
+elsewhere) and `gate_notice` (tool names the desk tells the gate, R-RS-6).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import time
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.auth.principal import Principal
+from server.domain import release_slips as rs
+from server.domain.errors import DomainError, Refusal, fail
+from server.domain.release_slips import (
+    Authorisation,
+    AuthorisationKind,
+    ConfirmationChannel,
+    EngineeringConfirmation,
+    IdCheck,
+    IdType,
+    IncidentKind,
+    Item,
+    OwnerConfirmation,
+    Relation,
+    ReleaseIncident,
+    ReleaseSlip,
+    SignatureSource,
+    SlipRequest,
+    SlipState,
+    StaffRef,
+    TenDayPeriod,
+)
+from server.domain.roles import DESK, Role
+from server.gate import keystore, signing
+from server.gate.signing import PublicKey
+from server.gate.tables import release_slips, slip_handins, slip_incidents, slip_revocations
+from server.ids import new_id
+from server.services.cases import compound_rules
+from server.storage.db import Database, UnitOfWork
+from server.storage.schema import blobs, people, units, users
+from server.sync.mutations import MutationContext, mutation
+from server.sync.scopes import desk_scope, gate_scope
+
+_enc = msgspec.json.Encoder()
+_slip_dec = msgspec.json.Decoder(ReleaseSlip)
+
+# Roles that issue and revoke slips (the service centre); every desk role may read them.
+ISSUERS = frozenset({Role.DISPATCHER, Role.FRONT_DESK, Role.MANAGER})
+DESK_READERS = frozenset(DESK)
+
+Text = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Sha256 = Annotated[str, msgspec.Meta(max_length=64)]
+GateCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{1,6}$")]
+SlipId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+PeriodKey = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-[123]$")]
+
+
+# --- wire: in ------------------------------------------------------------------------------------
+
+
+class ItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Name
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=9999)] = 1
+    valuable: bool = False  # 贵重
+    large: bool = False  # 大件
+    tool: bool = False  # renovation tool (R-RS-6)
+
+
+class IdCheckIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Only the ID type and the last four characters; the desk checked the document itself."""
+
+    id_type: IdType
+    last4: Annotated[str, msgspec.Meta(max_length=40)]
+
+
+class AuthorisationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The owner's authorisation letter for someone else (R-RS-3)."""
+
+    kind: AuthorisationKind
+    delegate_name: Annotated[str, msgspec.Meta(max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    visit_date: date | None = None
+    items: Annotated[list[Name], msgspec.Meta(max_length=50)] = []
+    owner_signature_sha256: Sha256 | None = None
+    owner_signature_source: SignatureSource | None = None
+    owner_id_copy_sha256: Sha256 | None = None
+    letter_sha256: Sha256 | None = None
+
+
+class EngineeringConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """R-RS-5: which engineering staff member confirmed the contractor's items, and when."""
+
+    confirmed_by_id: Annotated[str, msgspec.Meta(max_length=40)]
+    confirmed_at: datetime
+    note: Text = ""
+
+
+class OwnerConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """R-RS-6: the owner confirmed the renovation worker may take these tools out."""
+
+    owner_name: Name
+    channel: ConfirmationChannel
+    confirmed_at: datetime
+
+
+class SlipIssueIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    unit_id: Annotated[str, msgspec.Meta(max_length=40)]
+    requester_name: Name
+    relation: Relation
+    items: Annotated[list[ItemIn], msgspec.Meta(max_length=50)]
+    gates: Annotated[list[str], msgspec.Meta(max_length=8)]
+    valid_until: datetime
+    valid_from: datetime | None = None  # default: now
+    id_check: IdCheckIn | None = None
+    requester_signature_sha256: Sha256 | None = None
+    owner_signature_sha256: Sha256 | None = None
+    authorisation: AuthorisationIn | None = None
+    handover_period: bool = False
+    engineering_confirmation: EngineeringConfirmationIn | None = None
+    owner_confirmation: OwnerConfirmationIn | None = None
+
+
+class RevokeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class HandInConfirmIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    period: PeriodKey
+    gate: GateCode
+    received_ids: Annotated[list[SlipId], msgspec.Meta(max_length=5000)]
+
+
+class ReleaseArgs(msgspec.Struct, kw_only=True):
+    """Args of the guard's `slip.release` mutation."""
+
+    slip_id: SlipId
+    gate: GateCode
+
+
+# --- wire: out -----------------------------------------------------------------------------------
+
+
+class SlipView(msgspec.Struct, kw_only=True):
+    id: str
+    compound_id: str
+    unit_id: str | None
+    state: SlipState  # with "expired" derived from the validity window
+    payload: str  # the signed QR text
+    short_code: str  # what a guard types when the camera fails
+    slip: ReleaseSlip
+    incident_count: int = 0
+
+
+class SlipSummary(msgspec.Struct, kw_only=True):
+    id: str
+    unit_id: str | None
+    unit_label: str
+    requester_name: str
+    relation: Relation
+    path: rs.IssuePath
+    state: SlipState
+    short_code: str
+    item_count: int
+    gates: tuple[str, ...]
+    valid_from: datetime
+    valid_until: datetime
+    issued_at: datetime
+    released_at: datetime | None
+    released_gate: str | None
+
+
+class GateItem(msgspec.Struct, kw_only=True):
+    name: str
+    quantity: int
+    valuable: bool
+    large: bool
+
+
+class GateSlipView(msgspec.Struct, kw_only=True):
+    """What a guard sees for a typed short code (no requester ID details)."""
+
+    id: str
+    payload: str
+    short_code: str
+    unit_label: str
+    items: list[GateItem]
+    item_count: int
+    gates: tuple[str, ...]
+    valid_from: datetime
+    valid_until: datetime
+    state: SlipState
+    released_at: datetime | None
+    released_gate: str | None
+
+
+class GateKeysView(msgspec.Struct, kw_only=True):
+    keys: dict[str, PublicKey]  # kid -> {public, verify_until (unix s)}
+    revoked: list[str]  # revoked slip ids still inside their validity window
+    fetched_at: datetime
+
+
+class ReceiptView(msgspec.Struct, kw_only=True):
+    received_ids: tuple[str, ...]
+    missing_ids: tuple[str, ...]
+    received_by: str
+    received_at: datetime
+    complete: bool
+
+
+class HandInView(msgspec.Struct, kw_only=True):
+    period: str
+    first_day: date
+    last_day: date
+    period_over: bool  # the desk can sign for it only after the period ended (R-RS-4)
+    gate: str
+    slip_ids: tuple[str, ...]
+    receipt: ReceiptView | None = None
+
+
+class IncidentView(msgspec.Struct, kw_only=True):
+    id: str
+    slip_id: str
+    short_code: str
+    unit_label: str
+    kinds: list[IncidentKind]
+    gate: str
+    released_by: str
+    released_at: datetime
+    first_gate: str | None
+    first_released_by: str | None
+    first_released_at: datetime | None
+    recorded_at: datetime
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def new_slip_id() -> str:
+    # Short (the id is inside the QR) and time-ordered: "rs" + 11 hex of ms + 12 random hex.
+    return f"rs{int(time.time() * 1000):011x}{os.urandom(6).hex()}"
+
+
+def _staff_role(who: Principal, allowed: frozenset[Role]) -> Role:
+    for role in (Role.FRONT_DESK, Role.DISPATCHER, Role.MANAGER, Role.CONTROL_ROOM, Role.GUARD):
+        if role in allowed and str(role) in who.roles:
+            return role
+    raise fail("auth.forbidden", "您的角色无权执行此操作", "Your role may not do this", kind="forbidden")
+
+
+def _staff(who: Principal, allowed: frozenset[Role]) -> StaffRef:
+    return StaffRef(id=who.user_id, role=_staff_role(who, allowed), name=who.display_name)
+
+
+def _not_found(slip_id: str) -> DomainError:
+    return fail("slip.not_found", "未找到该放行通知单", "No such release slip", kind="not_found", slip_id=slip_id)
+
+
+def _raise(out: Any) -> Any:
+    if isinstance(out, Refusal):
+        raise DomainError(out)
+    return out
+
+
+async def _tz(uow_or_conn: UnitOfWork | AsyncConnection, compound_id: str) -> ZoneInfo:
+    return ZoneInfo((await compound_rules(uow_or_conn, compound_id)).calendar.tz)
+
+
+async def _load(conn: AsyncConnection, slip_id: str, compound_id: str, *, lock: bool = False):  # noqa: ANN202
+    q = select(release_slips).where(release_slips.c.id == slip_id)
+    if lock and conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    row = (await conn.execute(q)).first()
+    if row is None or row.compound_id != compound_id:
+        raise _not_found(slip_id)
+    return row
+
+
+def _summary(row, slip: ReleaseSlip, now: datetime) -> SlipSummary:  # noqa: ANN001
+    return SlipSummary(
+        id=slip.id, unit_id=row.unit_id, unit_label=slip.unit_label, requester_name=slip.requester_name,
+        relation=slip.relation, path=slip.path, state=rs.state_at(slip, now), short_code=row.short_code,
+        item_count=sum(i.quantity for i in slip.items), gates=slip.gates, valid_from=slip.valid_from,
+        valid_until=slip.valid_until, issued_at=slip.issued_at, released_at=slip.released_at,
+        released_gate=slip.released_gate,
+    )
+
+
+async def _save(uow: UnitOfWork, row, slip: ReleaseSlip) -> None:  # noqa: ANN001
+    await uow.conn.execute(
+        update(release_slips)
+        .where(release_slips.c.id == slip.id)
+        .values(doc=_enc.encode(slip).decode(), state=str(slip.state), released_at=slip.released_at,
+                released_gate=slip.released_gate, updated_at=uow.now)
+    )
+    _emit_summary(uow, row.compound_id, row, slip)
+
+
+def _emit_summary(uow: UnitOfWork, compound_id: str, row, slip: ReleaseSlip) -> None:  # noqa: ANN001
+    uow.emit(desk_scope(compound_id), "release_slip", slip.id, "upsert", _enc.encode(_summary(row, slip, uow.now)))
+
+
+def _audit(uow: UnitOfWork, who: Principal | None, compound_id: str, slip_id: str, action: str,
+           data: dict[str, Any] | None = None) -> None:
+    uow.audit(entity="release_slip", entity_id=slip_id, action=action,
+              actor_id=who.user_id if who else None, actor_role=who.primary_role if who else None,
+              device_id=who.device_id if who else None, compound_id=compound_id, data=data or {})
+
+
+async def _on_owner_record(conn: AsyncConnection, unit_id: str, name: str, relation: Relation) -> bool:
+    """Is this person the owner or a registered household member on the unit's record (R-RS-2)?
+    The server decides from the household register, not from a box the desk ticked."""
+    wanted = {Relation.OWNER: "owner", Relation.HOUSEHOLD_MEMBER: "household"}.get(relation)
+    if wanted is None:
+        return False
+    rows = (
+        await conn.execute(
+            select(people.c.name).where(
+                people.c.unit_id == unit_id, people.c.relation == wanted, people.c.registered.is_(True)
+            )
+        )
+    ).scalars().all()
+    clean = " ".join(name.split())
+    return any(" ".join(n.split()) == clean for n in rows)
+
+
+async def _require_blobs(conn: AsyncConnection, hashes: list[str | None]) -> None:
+    wanted = sorted({h for h in hashes if h})
+    if not wanted:
+        return
+    present = set((await conn.execute(select(blobs.c.sha256).where(blobs.c.sha256.in_(wanted)))).scalars())
+    missing = [h for h in wanted if h not in present]
+    if missing:
+        raise fail("blob.missing", "签名或附件尚未上传", "A signature or attachment has not been uploaded yet",
+                   kind="conflict", missing=missing)
+
+
+def _hashes(req: SlipRequest) -> list[str | None]:
+    out = [req.requester_signature_sha256, req.owner_signature_sha256]
+    if req.authorisation is not None:
+        a = req.authorisation
+        out += [a.owner_signature_sha256, a.owner_id_copy_sha256, a.letter_sha256]
+    return out
+
+
+# --- issuing -------------------------------------------------------------------------------------
+
+
+async def _engineering_ref(conn: AsyncConnection, compound_id: str, user_id: str) -> StaffRef:
+    row = (
+        await conn.execute(select(users.c.id, users.c.display_name, users.c.roles, users.c.compound_id)
+                           .where(users.c.id == user_id))
+    ).first()
+    if row is None or row.compound_id != compound_id:
+        raise fail("staff.not_found", "未找到该确认人员", "No such staff member", kind="invalid", user_id=user_id)
+    roles = [Role(r) for r in msgspec.json.decode(row.roles)]
+    role = Role.ENGINEERING if Role.ENGINEERING in roles else (roles[0] if roles else Role.RESIDENT)
+    return StaffRef(id=row.id, role=role, name=row.display_name)
+
+
+async def _build_request(uow: UnitOfWork, who: Principal, data: SlipIssueIn, unit_label: str) -> SlipRequest:
+    conn = uow.conn
+    registered = await _on_owner_record(conn, data.unit_id, data.requester_name, data.relation)
+    eng = None
+    if data.engineering_confirmation is not None:
+        e = data.engineering_confirmation
+        eng = EngineeringConfirmation(
+            confirmed_by=await _engineering_ref(conn, who.compound_id, e.confirmed_by_id),
+            confirmed_at=e.confirmed_at, note=e.note,
+        )
+    owner_conf = None
+    if data.owner_confirmation is not None:
+        o = data.owner_confirmation
+        owner_conf = OwnerConfirmation(owner_name=o.owner_name, channel=o.channel, confirmed_at=o.confirmed_at,
+                                       recorded_by=who.user_id)
+    auth = None
+    if data.authorisation is not None:
+        a = data.authorisation
+        auth = Authorisation(
+            kind=a.kind, delegate_name=a.delegate_name, visit_date=a.visit_date, items=tuple(a.items),
+            owner_signature_sha256=a.owner_signature_sha256, owner_signature_source=a.owner_signature_source,
+            owner_id_copy_sha256=a.owner_id_copy_sha256, letter_sha256=a.letter_sha256,
+        )
+    id_check = None
+    if data.id_check is not None:
+        id_check = IdCheck(id_type=data.id_check.id_type, last4=data.id_check.last4, checked_by=who.user_id,
+                           checked_at=uow.now)
+    return SlipRequest(
+        unit_label=unit_label,
+        requester_name=data.requester_name,
+        relation=data.relation,
+        registered_on_owner_record=registered,
+        items=tuple(Item(name=i.name, quantity=i.quantity, valuable=i.valuable, large=i.large, tool=i.tool)
+                    for i in data.items),
+        gates=tuple(data.gates),
+        valid_from=data.valid_from or uow.now,
+        valid_until=data.valid_until,
+        requester_signature_sha256=data.requester_signature_sha256,
+        owner_signature_sha256=data.owner_signature_sha256,
+        id_check=id_check,
+        authorisation=auth,
+        handover_period=data.handover_period,
+        engineering_confirmation=eng,
+        owner_confirmation=owner_conf,
+    )
+
+
+async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipView:
+    """Issue one slip inside an open transaction (also used by the demo seed)."""
+    conn = uow.conn
+    unit = (await conn.execute(select(units.c.label, units.c.compound_id).where(units.c.id == data.unit_id))).first()
+    if unit is None or unit.compound_id != who.compound_id:
+        raise fail("unit.not_found", "未找到该房号", "No such unit", kind="invalid", unit_id=data.unit_id)
+    request = await _build_request(uow, who, data, unit.label)
+    issuer = _staff(who, ISSUERS)
+    outcome = _raise(rs.issue_slip(request, slip_id=new_slip_id(), issued_by=issuer, now=uow.now,
+                                   tz=await _tz(uow, who.compound_id)))
+    slip = outcome.slip
+    await _require_blobs(conn, _hashes(request))
+    key = await keystore.signing_key(uow, who.compound_id)
+    try:
+        payload = signing.sign_release_slip(key, slip)
+    except signing.PayloadTooLarge:
+        raise fail("slip.payload_too_large", "房号或出入口过长，二维码无法容纳",
+                   "The unit label or gate list is too long to fit the QR code", kind="invalid") from None
+    except ValueError as exc:
+        raise fail("slip.not_signable", "房号或物品无法写入二维码", f"The slip cannot be signed: {exc}",
+                   kind="invalid") from None
+    code = signing.short_code(payload)
+    row = {
+        "id": slip.id, "compound_id": who.compound_id, "unit_id": data.unit_id,
+        "doc": _enc.encode(slip).decode(), "state": str(slip.state), "short_code": code, "payload": payload,
+        "kid": key.kid, "issued_at": slip.issued_at, "valid_until": slip.valid_until, "released_at": None,
+        "released_gate": None, "updated_at": uow.now,
+    }
+    await conn.execute(insert(release_slips).values(**row))
+    row_obj = _RowShim(unit_id=data.unit_id, short_code=code, compound_id=who.compound_id)
+    _emit_summary(uow, who.compound_id, row_obj, slip)
+    _audit(uow, who, who.compound_id, slip.id, "slip.issued",
+           {"path": str(slip.path), "unit": slip.unit_label, "kid": key.kid, "short_code": code,
+            "items": [[i.name, i.quantity] for i in slip.items], "gates": list(slip.gates)})
+    if outcome.duty_log_entry is not None:  # R-RS-5: engineering's confirmation goes into the duty log
+        _audit(uow, who, who.compound_id, slip.id, "duty_log.contractor_release",
+               msgspec.to_builtins(outcome.duty_log_entry))
+    if outcome.gate_notice is not None:  # R-RS-6: the gate is told the tool names directly
+        uow.emit(gate_scope(who.compound_id), "gate_notice", slip.id, "upsert", _enc.encode(outcome.gate_notice))
+        _audit(uow, who, who.compound_id, slip.id, "gate_notice.sent", msgspec.to_builtins(outcome.gate_notice))
+    return SlipView(id=slip.id, compound_id=who.compound_id, unit_id=data.unit_id, state=rs.state_at(slip, uow.now),
+                    payload=payload, short_code=code, slip=slip)
+
+
+class _RowShim(msgspec.Struct, kw_only=True):
+    unit_id: str | None
+    short_code: str
+    compound_id: str
+
+
+async def issue(db: Database, who: Principal, data: SlipIssueIn) -> SlipView:
+    async with db.transaction() as uow:
+        return await issue_in(uow, who, data)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+async def _incident_count(conn: AsyncConnection, slip_id: str) -> int:
+    rows = (await conn.execute(select(slip_incidents.c.id).where(slip_incidents.c.slip_id == slip_id))).all()
+    return len(rows)
+
+
+async def get_slip(db: Database, who: Principal, slip_id: str) -> SlipView:
+    async with db.read() as conn:
+        row = await _load(conn, slip_id, who.compound_id)
+        slip = _slip_dec.decode(row.doc)
+        return SlipView(id=row.id, compound_id=row.compound_id, unit_id=row.unit_id,
+                        state=rs.state_at(slip, db.clock.now()), payload=row.payload, short_code=row.short_code,
+                        slip=slip, incident_count=await _incident_count(conn, slip_id))
+
+
+async def list_slips(db: Database, who: Principal, *, state: str | None = None, unit_id: str | None = None,
+                     gate: str | None = None, issued_from: datetime | None = None,
+                     issued_to: datetime | None = None, limit: int = 200) -> list[SlipSummary]:
+    now = db.clock.now()
+    t = release_slips.c
+    q = select(release_slips).where(t.compound_id == who.compound_id)
+    if state == "expired":
+        q = q.where(t.state == str(SlipState.ISSUED), t.valid_until <= now)
+    elif state == "issued":
+        q = q.where(t.state == str(SlipState.ISSUED), t.valid_until > now)
+    elif state:
+        q = q.where(t.state == state)
+    if unit_id:
+        q = q.where(t.unit_id == unit_id)
+    if gate:
+        q = q.where(t.released_gate == gate)
+    if issued_from:
+        q = q.where(t.issued_at >= issued_from)
+    if issued_to:
+        q = q.where(t.issued_at < issued_to)
+    q = q.order_by(t.issued_at.desc(), t.id.desc()).limit(limit)
+    async with db.read() as conn:
+        rows = (await conn.execute(q)).all()
+    return [_summary(r, _slip_dec.decode(r.doc), now) for r in rows]
+
+
+async def by_code(db: Database, who: Principal, typed: str) -> GateSlipView:
+    code = signing.normalize_short_code(typed)
+    if code is None:
+        raise fail("slip.bad_short_code", "放行码有误，请核对后重新输入",
+                   "That code is not valid (check character mismatch); check it and type it again", kind="invalid")
+    async with db.read() as conn:
+        row = (await conn.execute(select(release_slips).where(release_slips.c.short_code == code))).first()
+    if row is None or row.compound_id != who.compound_id:
+        raise fail("slip.not_found", "未找到该放行码对应的放行通知单", "No slip has this code", kind="not_found")
+    slip = _slip_dec.decode(row.doc)
+    return GateSlipView(
+        id=slip.id, payload=row.payload, short_code=row.short_code, unit_label=slip.unit_label,
+        items=[GateItem(name=i.name, quantity=i.quantity, valuable=i.valuable, large=i.large) for i in slip.items],
+        item_count=sum(i.quantity for i in slip.items), gates=slip.gates, valid_from=slip.valid_from,
+        valid_until=slip.valid_until, state=rs.state_at(slip, db.clock.now()), released_at=slip.released_at,
+        released_gate=slip.released_gate,
+    )
+
+
+async def gate_keys(db: Database, who: Principal) -> GateKeysView:
+    now = db.clock.now()
+    async with db.read() as conn:
+        keys = await keystore.public_keys(conn, who.compound_id, now)
+        revoked = (
+            await conn.execute(
+                select(slip_revocations.c.slip_id).where(
+                    slip_revocations.c.compound_id == who.compound_id, slip_revocations.c.valid_until > now
+                ).order_by(slip_revocations.c.slip_id)
+            )
+        ).scalars().all()
+    return GateKeysView(keys=keys, revoked=list(revoked), fetched_at=now)
+
+
+# --- revoking ------------------------------------------------------------------------------------
+
+
+async def revoke(db: Database, who: Principal, slip_id: str, data: RevokeIn) -> SlipView:
+    async with db.transaction() as uow:
+        row = await _load(uow.conn, slip_id, who.compound_id, lock=True)
+        slip = _slip_dec.decode(row.doc)
+        revoked = _raise(rs.revoke(slip, by=_staff(who, ISSUERS), at=uow.now, reason=data.reason))
+        await _save(uow, row, revoked)
+        await uow.conn.execute(
+            insert(slip_revocations).values(slip_id=slip.id, compound_id=row.compound_id, revoked_at=uow.now,
+                                            revoked_by=who.user_id, reason=revoked.revoke_reason or "",
+                                            valid_until=slip.valid_until)
+        )
+        # Guards' phones learn it on their next pull and refuse the QR offline from then on.
+        uow.emit(gate_scope(row.compound_id), "slip_revocation", slip.id, "upsert",
+                 _enc.encode({"slip_id": slip.id, "revoked_at": uow.now,
+                              "valid_until": int(slip.valid_until.timestamp())}))
+        _audit(uow, who, row.compound_id, slip.id, "slip.revoked", {"reason": revoked.revoke_reason})
+        return SlipView(id=row.id, compound_id=row.compound_id, unit_id=row.unit_id,
+                        state=rs.state_at(revoked, uow.now), payload=row.payload, short_code=row.short_code,
+                        slip=revoked)
+
+
+# --- the guard's release (mutation) ----------------------------------------------------------------
+
+# A phone that was offline reports when the goods left; accept its clock only within sane bounds.
+_MAX_REPORT_AGE = timedelta(days=2)
+
+
+def _release_time(ctx: MutationContext, slip: ReleaseSlip) -> datetime:
+    at = ctx.now
+    if ctx.device_time is not None and ctx.now - _MAX_REPORT_AGE <= ctx.device_time <= ctx.now:
+        at = ctx.device_time
+    return max(at, slip.issued_at)
+
+
+@mutation("slip.release", roles=[Role.GUARD])
+async def release(ctx: MutationContext, args: dict[str, Any]) -> None:
+    """Record that goods left by a gate. The first release counts; a second one (two gates offline at
+    once), a revoked or out-of-window slip, or a gate the slip does not name is accepted as a fact and
+    recorded as an incident for the desk and the manager. Refused only for an unknown slip."""
+    a = msgspec.convert(args, ReleaseArgs)
+    who = ctx.principal
+    uow = ctx.uow
+    row = await _load(uow.conn, a.slip_id, who.compound_id, lock=True)
+    slip = _slip_dec.decode(row.doc)
+    at = _release_time(ctx, slip)
+    updated, incident = rs.apply_release(slip, a.gate, StaffRef(id=who.user_id, role=Role.GUARD,
+                                                                  name=who.display_name), at)
+    if updated is not slip:
+        await _save(uow, row, updated)
+        uow.emit(gate_scope(row.compound_id), "slip_use", slip.id, "upsert",
+                 _enc.encode({"slip_id": slip.id, "gate": a.gate, "released_at": at}))
+    _audit(uow, who, row.compound_id, slip.id, "slip.released",
+           {"gate": a.gate, "at": at.isoformat(), "device_time": ctx.device_time.isoformat()
+            if ctx.device_time else None, "client_id": ctx.client_id, "mutation_id": ctx.mutation_id,
+            "counted": updated is not slip})
+    if incident is not None:
+        await _record_incident(uow, row, incident, ctx)
+
+
+async def _record_incident(uow: UnitOfWork, row, incident: ReleaseIncident, ctx: MutationContext) -> None:  # noqa: ANN001
+    incident_id = new_id("inc_")
+    doc = {"incident": msgspec.to_builtins(incident), "client_id": ctx.client_id, "mutation_id": ctx.mutation_id,
+           "unit_label": _slip_dec.decode(row.doc).unit_label, "short_code": row.short_code}
+    await uow.conn.execute(
+        insert(slip_incidents).values(
+            id=incident_id, compound_id=row.compound_id, slip_id=incident.slip_id,
+            kinds=_enc.encode([str(k) for k in incident.kinds]).decode(), gate=incident.gate,
+            released_by=incident.released_by, released_at=incident.released_at, recorded_at=uow.now,
+            doc=_enc.encode(doc).decode(),
+        )
+    )
+    view = _incident_view(incident_id, doc, uow.now)
+    uow.emit(desk_scope(row.compound_id), "slip_incident", incident_id, "upsert", _enc.encode(view))
+    _audit(uow, ctx.principal, row.compound_id, incident.slip_id, "slip.incident",
+           {"incident_id": incident_id, "kinds": [str(k) for k in incident.kinds], "gate": incident.gate})
+
+
+def _incident_view(incident_id: str, doc: dict[str, Any], recorded_at: datetime) -> IncidentView:
+    inc = msgspec.convert(doc["incident"], ReleaseIncident)
+    return IncidentView(
+        id=incident_id, slip_id=inc.slip_id, short_code=doc.get("short_code", ""),
+        unit_label=doc.get("unit_label", ""), kinds=list(inc.kinds), gate=inc.gate, released_by=inc.released_by,
+        released_at=inc.released_at, first_gate=inc.first_gate, first_released_by=inc.first_released_by,
+        first_released_at=inc.first_released_at, recorded_at=recorded_at,
+    )
+
+
+async def incidents(db: Database, who: Principal, *, slip_id: str | None = None,
+                    limit: int = 200) -> list[IncidentView]:
+    t = slip_incidents.c
+    q = select(slip_incidents).where(t.compound_id == who.compound_id)
+    if slip_id:
+        q = q.where(t.slip_id == slip_id)
+    q = q.order_by(t.recorded_at.desc(), t.id.desc()).limit(limit)
+    async with db.read() as conn:
+        rows = (await conn.execute(q)).all()
+    return [_incident_view(r.id, msgspec.json.decode(r.doc), r.recorded_at) for r in rows]
+
+
+# --- R-RS-4: the security copies' ten-day hand-in ---------------------------------------------------
+
+_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})-([123])$")
+
+
+def period_key(p: TenDayPeriod) -> str:
+    return f"{p.year:04d}-{p.month:02d}-{p.index}"
+
+
+def parse_period(key: str, tz: ZoneInfo) -> TenDayPeriod:
+    m = _PERIOD_RE.match(key)
+    try:
+        if m is None:
+            raise ValueError(key)
+        year, month, index = int(m[1]), int(m[2]), int(m[3])
+        local_noon = datetime(year, month, (index - 1) * rs.HANDIN_PERIOD_DAYS + 1, 12, tzinfo=tz)
+    except ValueError:
+        raise fail("slip.bad_period", "期间格式应为 年-月-旬(1/2/3)，如 2026-11-2",
+                   "The period must look like 2026-11-2 (year-month-third)", kind="invalid") from None
+    return rs.ten_day_period(local_noon, tz)
+
+
+async def _released_in(conn: AsyncConnection, compound_id: str, period: TenDayPeriod) -> list[ReleaseSlip]:
+    t = release_slips.c
+    rows = (
+        await conn.execute(
+            select(t.doc).where(t.compound_id == compound_id, t.released_at >= period.start,
+                                t.released_at < period.end)
+        )
+    ).scalars().all()
+    return [_slip_dec.decode(d) for d in rows]
+
+
+async def _receipts(conn: AsyncConnection, compound_id: str, key: str) -> dict[str, rs.HandInReceipt]:
+    rows = (
+        await conn.execute(
+            select(slip_handins.c.gate, slip_handins.c.doc).where(
+                and_(slip_handins.c.compound_id == compound_id, slip_handins.c.period == key)
+            )
+        )
+    ).all()
+    return {r.gate: msgspec.json.decode(r.doc, type=rs.HandInReceipt) for r in rows}
+
+
+def _receipt_view(r: rs.HandInReceipt) -> ReceiptView:
+    return ReceiptView(received_ids=r.received_ids, missing_ids=r.missing_ids, received_by=r.received_by,
+                       received_at=r.received_at, complete=r.complete)
+
+
+async def handins(db: Database, who: Principal, period: str | None) -> list[HandInView]:
+    now = db.clock.now()
+    async with db.read() as conn:
+        tz = await _tz(conn, who.compound_id)
+        p = parse_period(period, tz) if period else rs.ten_day_period(now, tz)
+        key = period_key(p)
+        lists = {h.gate: h for h in rs.handin_lists(await _released_in(conn, who.compound_id, p), p)}
+        receipts = await _receipts(conn, who.compound_id, key)
+    out = []
+    for gate in sorted(set(lists) | set(receipts)):
+        slip_ids = lists[gate].slip_ids if gate in lists else ()
+        r = receipts.get(gate)
+        out.append(HandInView(period=key, first_day=p.first_day, last_day=p.last_day, period_over=now >= p.end,
+                              gate=gate, slip_ids=slip_ids, receipt=_receipt_view(r) if r else None))
+    return out
+
+
+async def confirm_handin(db: Database, who: Principal, data: HandInConfirmIn) -> HandInView:
+    async with db.transaction() as uow:
+        conn = uow.conn
+        tz = await _tz(uow, who.compound_id)
+        p = parse_period(data.period, tz)
+        key = period_key(p)
+        lists = {h.gate: h for h in rs.handin_lists(await _released_in(conn, who.compound_id, p), p)}
+        hand_in = lists.get(data.gate) or rs.HandInList(period=p, gate=data.gate, slip_ids=())
+        previous = (await _receipts(conn, who.compound_id, key)).get(data.gate)
+        # Late copies may arrive after a first receipt: what was received before stays received.
+        received = set(data.received_ids) | set(previous.received_ids if previous else ())
+        receipt = _raise(rs.confirm_handin(hand_in, received, by=_staff(who, ISSUERS), at=uow.now))
+        doc = _enc.encode(receipt).decode()
+        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(slip_handins)
+        await conn.execute(
+            ins.values(id=new_id("hin_"), compound_id=who.compound_id, period=key, gate=data.gate,
+                       received_by=who.user_id, received_at=uow.now, doc=doc)
+            .on_conflict_do_update(
+                index_elements=[slip_handins.c.compound_id, slip_handins.c.period, slip_handins.c.gate],
+                set_={"received_by": who.user_id, "received_at": uow.now, "doc": doc},
+            )
+        )
+        newly = set(receipt.received_ids) - set(previous.received_ids if previous else ())
+        for slip_id in sorted(newly):
+            row = await _load(conn, slip_id, who.compound_id, lock=True)
+            await _save(uow, row, rs.archive_security_copy(_slip_dec.decode(row.doc), receipt))
+        uow.audit(entity="slip_handin", entity_id=f"{key}:{data.gate}", action="slip.handin_confirmed",
+                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                  compound_id=who.compound_id,
+                  data={"received": list(receipt.received_ids), "missing": list(receipt.missing_ids)})
+        return HandInView(period=key, first_day=p.first_day, last_day=p.last_day, period_over=uow.now >= p.end,
+                          gate=data.gate, slip_ids=hand_in.slip_ids, receipt=_receipt_view(receipt))
+
+
+# --- printing ------------------------------------------------------------------------------------
+
+_RELATION_ZH = {
+    Relation.OWNER: "业主本人", Relation.HOUSEHOLD_MEMBER: "登记家属", Relation.TENANT: "租户",
+    Relation.NANNY: "保姆", Relation.FRIEND: "亲友", Relation.EMPLOYEE: "雇员",
+    Relation.UNREGISTERED_RELATIVE: "未登记亲属", Relation.CONTRACTOR: "施工人员",
+    Relation.RENOVATION_WORKER: "装修工人",
+}
+_PATH_ZH = {
+    rs.IssuePath.SELF: "业主/登记家属本人办理", rs.IssuePath.DELEGATE: "凭业主书面授权办理",
+    rs.IssuePath.HANDOVER_CONTRACTOR: "交接验收期·工程部确认", rs.IssuePath.RENOVATION_TOOLS: "装修工具·业主确认",
+}
+_COPIES = (("service_centre", "第一联 服务中心联"), ("security", "第二联 安全护卫部联"))
+
+
+async def print_html(db: Database, who: Principal, slip_id: str) -> str:
+    """Both copies of the slip (R-RS-4) on A6 pages; styles come from /print-slip.css (the CSP allows
+    no inline style), the QR is inline SVG."""
+    async with db.read() as conn:
+        row = await _load(conn, slip_id, who.compound_id)
+        tz = await _tz(conn, who.compound_id)
+    slip = _slip_dec.decode(row.doc)
+    esc = html.escape
+
+    def when(instant: datetime | None) -> str:
+        return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+    qr = signing.qr_svg(row.payload, scale=3)
+    items = "".join(
+        f"<tr><td>{esc(i.name)}</td><td class=\"num\">{i.quantity}</td>"
+        f"<td>{'贵重 ' if i.valuable else ''}{'大件 ' if i.large else ''}{'工具' if i.tool else ''}</td></tr>"
+        for i in slip.items
+    )
+    state = rs.state_at(slip, db.clock.now())
+    stamp = "" if state is SlipState.ISSUED else f"<p class=\"stamp\">{esc(str(state).upper())}</p>"
+    buf = io.StringIO()
+    buf.write("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+              f"<title>放行通知单 {esc(row.short_code)}</title>"
+              "<link rel=\"stylesheet\" href=\"/print-slip.css\"></head><body>")
+    for holder, label in _COPIES:
+        buf.write(f"<section class=\"copy copy-{holder}\">")
+        buf.write(f"<header><h1>放行通知单</h1><p class=\"copy-label\">{label}</p></header>{stamp}")
+        buf.write("<div class=\"top\"><table class=\"fields\">")
+        for k, v in (
+            ("放行码", row.short_code), ("房号", slip.unit_label),
+            ("申请人", f"{slip.requester_name}（{_RELATION_ZH.get(slip.relation, str(slip.relation))}）"),
+            ("办理方式", _PATH_ZH.get(slip.path, str(slip.path))), ("出入口", "、".join(slip.gates)),
+            ("有效期", f"{when(slip.valid_from)} 至 {when(slip.valid_until)}"),
+            ("开单", f"{slip.issued_by.name} {when(slip.issued_at)}"),
+        ):
+            buf.write(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
+        buf.write(f"</table><div class=\"qr\">{qr}</div></div>")
+        buf.write(f"<table class=\"items\"><thead><tr><th>物品</th><th>数量</th><th>备注</th></tr></thead>"
+                  f"<tbody>{items}</tbody></table>")
+        signed = "已电子签名" if slip.requester_signature_sha256 else ""
+        buf.write("<div class=\"signs\">"
+                  f"<p>申请人签名：<span class=\"line\">{signed}</span></p>"
+                  "<p>护卫员：<span class=\"line\"></span> 放行时间：<span class=\"line\"></span></p>"
+                  "</div>")
+        buf.write("<footer>本单一式两联；安全护卫部联每十天交回服务中心存档。</footer></section>")
+    buf.write("</body></html>")
+    return buf.getvalue()
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+async def seed_demo_slips(db: Database, compound_id: str) -> None:
+    """Two slips for the demo compound: one the gate can release, one the desk already revoked."""
+    import hashlib
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("L", (64, 24), 255).save(png, format="PNG")
+    data = png.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    who = Principal(user_id="usr_frontdesk", username="frontdesk", display_name="李前台",
+                    roles=frozenset({str(Role.FRONT_DESK)}), compound_id=compound_id, device_id="demo-seed")
+    async with db.transaction() as uow:
+        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(blobs)
+        await uow.conn.execute(
+            ins.values(sha256=sha, content_type="image/png", size=len(data), data=data, created_at=uow.now,
+                       created_by=who.user_id).on_conflict_do_nothing(index_elements=[blobs.c.sha256])
+        )
+        unit_id = (await uow.conn.execute(select(units.c.id).where(units.c.compound_id == compound_id,
+                                                                    units.c.label == "1栋-101"))).scalar()
+        if unit_id is None:
+            return
+        base = SlipIssueIn(
+            unit_id=unit_id, requester_name="黄业主", relation=Relation.OWNER,
+            items=[ItemIn(name="冰箱", large=True), ItemIn(name="纸箱", quantity=3)], gates=["N", "S"],
+            valid_until=uow.now + timedelta(days=3), id_check=IdCheckIn(id_type=IdType.RESIDENT_ID_CARD,
+                                                                         last4="123X"),
+            requester_signature_sha256=sha,
+        )
+        await issue_in(uow, who, base)
+        second = await issue_in(uow, who, msgspec.structs.replace(base, items=[ItemIn(name="旧沙发", large=True)]))
+    await revoke(db, who, second.id, RevokeIn(reason="业主改期搬运"))

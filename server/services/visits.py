@@ -1,0 +1,289 @@
+"""Return visits: the call-back owed after each job, the caller's A/B/C grades, periodic surveys.
+
+Rules: R-FU-6 (slip back within 24 h, call-back within 72 h after the slip returned), R-RV-1..3,
+R-SS-5. A case that reaches `completed` gets one call-back task (idempotent: the task is keyed by
+the case). A C grade opens a review of the case; the review counts the case as rework.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+
+from server.auth.principal import Principal
+from server.domain import cases as dc
+from server.domain import surveys as sv
+from server.domain.cases import Case, Kind
+from server.domain.errors import fail
+from server.domain.roles import Role
+from server.ids import new_id
+from server.services.acting import acting_role
+from server.storage.db import Database, UnitOfWork
+from server.storage.tables_services import call_backs, surveys
+
+_enc = msgspec.json.Encoder()
+
+
+class CallBackRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The stored call-back: the domain task, the case it belongs to, and its review when graded C."""
+
+    task: sv.CallBackTask
+    compound_id: str
+    case_id: str
+    case_no: str
+    review: str | None = None  # open | done
+    review_note: str = ""
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+
+
+_rec_dec = msgspec.json.Decoder(CallBackRecord)
+_survey_dec = msgspec.json.Decoder(sv.PeriodicSurvey)
+
+CALLERS = tuple(sorted(sv.CALL_BACK_ROLES))
+
+
+class CallBackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    grades: dict[sv.SurveyArea, sv.Grade]
+    comment: str = ""
+
+
+class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: str
+
+
+class SurveyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: str
+    issued: int
+
+
+class BallotIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    grades: dict[sv.SurveyArea, sv.Grade]
+    comment: str = ""
+
+
+def _subject(case: Case) -> sv.CallBackSubject:
+    if case.kind == Kind.COMPLAINT:
+        return sv.CallBackSubject.COMPLAINT
+    if case.kind == Kind.SPECIAL_SERVICE:
+        return sv.CallBackSubject.SPECIAL_SERVICE
+    return sv.CallBackSubject.REPAIR
+
+
+def _done_at(case: Case) -> datetime | None:
+    """When the job was done: the work order's completion; a complaint handled without one, at close."""
+    if case.completed_at is not None:
+        return case.completed_at
+    if case.kind == Kind.COMPLAINT and case.close is not None:
+        return case.close.closed_at
+    return None
+
+
+async def _save(uow: UnitOfWork, rec: CallBackRecord, *, created: bool = False) -> None:
+    values = dict(due_at=rec.task.due_at, called_back_at=rec.task.called_back_at, review=rec.review,
+                  doc=_enc.encode(rec).decode())
+    if created:
+        await uow.conn.execute(insert(call_backs).values(
+            id=rec.task.id, compound_id=rec.compound_id, subject=str(rec.task.subject),
+            subject_id=rec.case_id, **values))
+    else:
+        await uow.conn.execute(update(call_backs).where(call_backs.c.id == rec.task.id).values(**values))
+
+
+async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
+    """Called after every case save: opens the call-back the first time the job is done, and moves
+    its due time to 72 h after the slip came back (R-FU-6). Saving the case again changes nothing."""
+    from server.services import catalogue
+
+    await catalogue.on_case_saved(uow, case)
+    done = _done_at(case)
+    if done is None:
+        return
+    row = (await uow.conn.execute(select(call_backs.c.doc).where(
+        call_backs.c.subject == str(_subject(case)), call_backs.c.subject_id == case.id))).first()
+    returned = case.slip.slip_returned_at if case.slip is not None else None
+    if case.kind == Kind.COMPLAINT and case.slip is None and case.close is not None:
+        returned = case.close.closed_at  # a complaint has no slip: the close is its paperwork
+    if row is None:
+        staff = tuple(dict.fromkeys(wo.assignee_id for wo in case.work_orders
+                                    if wo.state == dc.WorkOrderState.COMPLETED))
+        task = sv.open_call_back(id=new_id("cbk_"), subject=_subject(case), subject_id=case.id,
+                                 completed_at=done, staff_ids=staff)
+        if returned is not None:
+            task = sv.record_slip_returned(task, at=returned)
+        await _save(uow, CallBackRecord(task=task, compound_id=case.compound_id, case_id=case.id,
+                                        case_no=case.no), created=True)
+        return
+    rec = _rec_dec.decode(row.doc)
+    if returned is not None and rec.task.slip_returned_at is None:
+        rec = msgspec.structs.replace(rec, task=sv.record_slip_returned(rec.task, at=returned))
+        await _save(uow, rec)
+
+
+def _view(rec: CallBackRecord, now: datetime) -> dict[str, Any]:
+    t = rec.task
+    return {
+        "id": t.id, "case_id": rec.case_id, "case_no": rec.case_no, "subject": str(t.subject),
+        "completed_at": t.completed_at, "slip_due_at": t.slip_due_at, "slip_returned_at": t.slip_returned_at,
+        "slip_late": sv.slip_late(t, now), "due_at": t.due_at, "overdue": sv.call_back_overdue(t, now),
+        "called_back_at": t.called_back_at, "called_back_by": t.called_back_by,
+        "grades": {str(k): str(v) for k, v in t.grades.items()}, "comment": t.comment,
+        "reopen_for_review": t.reopen_for_review, "counts_as_rework": sv.counts_as_rework(t),
+        "review": rec.review, "review_note": rec.review_note, "reviewed_by": rec.reviewed_by,
+        "reviewed_at": rec.reviewed_at, "staff_ids": list(t.staff_ids),
+    }
+
+
+async def list_call_backs(db: Database, who: Principal, status: str | None = None) -> list[dict[str, Any]]:
+    q = select(call_backs.c.doc).where(call_backs.c.compound_id == who.compound_id)
+    if status == "due":
+        q = q.where(call_backs.c.called_back_at.is_(None))
+    elif status == "done":
+        q = q.where(call_backs.c.called_back_at.is_not(None))
+    elif status == "review":
+        q = q.where(call_backs.c.review == "open")
+    async with db.read() as conn:
+        rows = (await conn.execute(q.order_by(call_backs.c.due_at).limit(1000))).all()
+    now = db.clock.now()
+    return [_view(_rec_dec.decode(r.doc), now) for r in rows]
+
+
+async def _load(uow: UnitOfWork, who: Principal, task_id: str) -> CallBackRecord:
+    q = select(call_backs.c.doc).where(call_backs.c.id == task_id, call_backs.c.compound_id == who.compound_id)
+    if uow.dialect == "postgresql":
+        q = q.with_for_update()
+    row = (await uow.conn.execute(q)).first()
+    if row is None:
+        raise fail("call_back.not_found", "未找到回访任务", "No such call-back", kind="not_found")
+    return _rec_dec.decode(row.doc)
+
+
+async def record_call_back(db: Database, who: Principal, task_id: str, data: CallBackIn) -> dict[str, Any]:
+    """Grades per survey area (R-RV-2); any C opens a review of the case and counts it as rework."""
+    from server.services.cases import apply
+
+    async with db.transaction() as uow:
+        rec = await _load(uow, who, task_id)
+        task = sv.record_call_back(rec.task, by_role=acting_role(who, CALLERS), by_id=who.user_id,
+                                   grades=data.grades, comment=data.comment, now=uow.now)
+        rec = msgspec.structs.replace(rec, task=task, review="open" if task.reopen_for_review else None)
+        await _save(uow, rec)
+        uow.audit(entity="call_back", entity_id=task.id, action="call_back.recorded", actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, case_id=rec.case_id,
+                  compound_id=who.compound_id,
+                  data={"grades": {str(k): str(v) for k, v in task.grades.items()},
+                        "reopen_for_review": task.reopen_for_review})
+        grades = " ".join(f"{sv.AREA_LABELS[k][0]}:{v}" for k, v in task.grades.items())
+        note = f"回访结果 {grades}" + (f";{data.comment}" if data.comment.strip() else "")
+
+        def step(case: Case):  # noqa: ANN202
+            if case.state in (dc.CaseState.CLOSED, dc.CaseState.NOT_OPENED):
+                return dc.add_note(case, text=note + (";不满意,转复查" if task.reopen_for_review else ""),
+                                   by=who.user_id, now=uow.now)
+            # Still open: the follow-up stops the deadline engine's call-back clock (R-FU-6).
+            return dc.record_follow_up(case, kind=dc.FollowUpKind.CALLBACK, by=who.user_id, now=uow.now,
+                                       note=note)
+
+        await apply(uow, who, rec.case_id, step)
+        return _view(rec, uow.now)
+
+
+async def close_review(db: Database, who: Principal, task_id: str, note: str) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        rec = await _load(uow, who, task_id)
+        if rec.review != "open":
+            raise fail("call_back.no_open_review", "该回访没有待复查事项", "This call-back has no open review")
+        if not note.strip():
+            raise fail("call_back.note_required", "须填写复查结论", "A review note is required", kind="invalid")
+        rec = msgspec.structs.replace(rec, review="done", review_note=note.strip(), reviewed_by=who.user_id,
+                                      reviewed_at=uow.now)
+        await _save(uow, rec)
+        uow.audit(entity="call_back", entity_id=rec.task.id, action="call_back.review_closed",
+                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                  case_id=rec.case_id, compound_id=who.compound_id)
+        return _view(rec, uow.now)
+
+
+async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask]:  # noqa: ANN001
+    out: dict[str, sv.CallBackTask] = {}
+    for i in range(0, len(case_ids), 500):
+        rows = (await conn.execute(select(call_backs.c.doc).where(
+            call_backs.c.subject_id.in_(case_ids[i:i + 500])))).all()
+        for r in rows:
+            rec = _rec_dec.decode(r.doc)
+            out[rec.case_id] = rec.task
+    return out
+
+
+# --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------
+
+
+def survey_view(s: sv.PeriodicSurvey) -> dict[str, Any]:
+    from server.domain.monthly_report import satisfaction_rates
+
+    return {
+        "id": s.id, "title": s.title, "opened_at": s.opened_at, "opened_by": s.opened_by,
+        "issued": s.issued, "returned": sv.returned(s),
+        "rates": msgspec.to_builtins(satisfaction_rates(s)),
+    }
+
+
+async def open_survey(db: Database, who: Principal, data: SurveyIn) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        s = sv.open_survey(id=new_id("srv_"), title=data.title.strip() or "定期综合回访", issued=data.issued,
+                           by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now)
+        await uow.conn.execute(insert(surveys).values(id=s.id, compound_id=who.compound_id, opened_at=s.opened_at,
+                                                      doc=_enc.encode(s).decode()))
+        uow.audit(entity="survey", entity_id=s.id, action="survey.opened", actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id,
+                  data={"issued": s.issued})
+        return survey_view(s)
+
+
+async def _load_survey(uow: UnitOfWork, who: Principal, survey_id: str) -> sv.PeriodicSurvey:
+    q = select(surveys.c.doc).where(surveys.c.id == survey_id, surveys.c.compound_id == who.compound_id)
+    if uow.dialect == "postgresql":
+        q = q.with_for_update()
+    row = (await uow.conn.execute(q)).first()
+    if row is None:
+        raise fail("survey.not_found", "未找到该回访调查", "No such survey", kind="not_found")
+    return _survey_dec.decode(row.doc)
+
+
+async def add_ballot(db: Database, who: Principal, survey_id: str, data: BallotIn) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        s = sv.record_ballot(await _load_survey(uow, who, survey_id),
+                             sv.Ballot(grades=dict(data.grades), comment=data.comment))
+        await uow.conn.execute(update(surveys).where(surveys.c.id == s.id).values(doc=_enc.encode(s).decode()))
+        return survey_view(s)
+
+
+async def get_survey(db: Database, who: Principal, survey_id: str) -> dict[str, Any]:
+    async with db.transaction(write=False) as uow:
+        return survey_view(await _load_survey(uow, who, survey_id))
+
+
+async def list_surveys(db: Database, who: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(surveys.c.doc).where(surveys.c.compound_id == who.compound_id)
+                                   .order_by(surveys.c.opened_at.desc()))).all()
+    return [survey_view(_survey_dec.decode(r.doc)) for r in rows]
+
+
+async def survey_of_month(conn, compound_id: str, start: datetime, end: datetime) -> sv.PeriodicSurvey | None:  # noqa: ANN001
+    """The month's survey: the last one opened in the month."""
+    row = (await conn.execute(select(surveys.c.doc).where(
+        surveys.c.compound_id == compound_id, surveys.c.opened_at >= start, surveys.c.opened_at < end)
+        .order_by(surveys.c.opened_at.desc()).limit(1))).first()
+    return _survey_dec.decode(row.doc) if row is not None else None
+
+
+async def seed_services_demo(db: Database, compound_id: str) -> None:
+    """Demo content for this feature: the approved price list and a few keys."""
+    from server.services import catalogue, keyring
+
+    await catalogue.seed_demo(db, compound_id)
+    await keyring.seed_demo(db, compound_id)

@@ -1,0 +1,64 @@
+"""The registry of mutation types a phone may push, each with the roles allowed to send it.
+
+Feature services register handlers with @mutation("job.arrive", roles=...). A handler receives the
+open unit of work and the decoded args, applies domain rules, and raises DomainError to refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.auth.principal import Principal
+from server.domain.roles import Role
+from server.storage.db import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class MutationContext:
+    uow: UnitOfWork
+    principal: Principal
+    client_id: str
+    mutation_id: int
+    device_time: datetime | None
+
+    @property
+    def now(self) -> datetime:
+        return self.uow.now
+
+
+Handler = Callable[[MutationContext, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    handler: Handler
+    roles: frozenset[str]
+
+
+_REGISTRY: dict[str, Registered] = {}
+
+
+def mutation(type_: str, *, roles: Iterable[Role]) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _REGISTRY[type_] = Registered(fn, frozenset(str(r) for r in roles))
+        return fn
+
+    return register
+
+
+def registry() -> dict[str, Registered]:
+    # Importing the feature modules registers their handlers.
+    from server.sync import handlers  # noqa: F401
+
+    return _REGISTRY
+
+
+class BlobMissing(Exception):
+    """A mutation references a blob that has not been uploaded yet: wait, do not record."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(sha256)
+        self.sha256 = sha256

@@ -1,0 +1,67 @@
+"""The sync wire contract (msgspec Structs): push a batch of intents, pull changes since a cursor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+MAX_BATCH = 500
+
+
+class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    mutation_id: Annotated[int, msgspec.Meta(ge=1)]
+    type: Annotated[str, msgspec.Meta(max_length=40)]
+    args: dict[str, Any] = {}
+    # The phone's own clock when the person acted. Stored, never used for deadlines.
+    device_time: datetime | None = None
+
+
+class PushIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    client_id: ClientId
+    mutations: Annotated[list[MutationIn], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+Status = Literal["applied", "duplicate", "rejected", "waiting"]
+
+
+class MutationResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    mutation_id: int
+    # applied: done now · duplicate: done before (original outcome in `original`) ·
+    # rejected: refused by a rule, recorded, will never apply · waiting: a referenced blob is not
+    # uploaded yet; nothing recorded, send it again after the upload.
+    status: Status
+    original: Literal["applied", "rejected"] | None = None
+    code: str | None = None
+    message: str | None = None
+    message_en: str | None = None
+    details: dict[str, Any] | None = None
+
+
+class PushOut(msgspec.Struct, kw_only=True):
+    results: list[MutationResult]
+    expected_next_id: int
+    server_time: datetime
+    # Set when the batch stopped early: a gap (a mutation id skipped) or a blob still missing.
+    stopped: Literal["gap", "waiting_blob"] | None = None
+
+
+class Change(msgspec.Struct, kw_only=True):
+    seq: int
+    entity: str
+    id: str
+    op: Literal["upsert", "remove"]
+    doc: dict[str, Any] | None = None
+
+
+class PullOut(msgspec.Struct, kw_only=True):
+    """Documented shape of a pull; the handler streams stored JSON documents without re-parsing."""
+
+    changes: list[Change]
+    cursor: int
+    more: bool
+    # True when the cursor was unknown to this server: clear local copies, then apply.
+    reset: bool
+    server_time: datetime

@@ -1,0 +1,153 @@
+"""Push: apply a batch of a client's mutations exactly once, in order, in one transaction.
+
+- A mutation id at or below the client's last processed id is a duplicate: its stored outcome is
+  returned and nothing is applied again (so a phone that lost the response can just resend).
+- An id above last+1 is a gap: the batch stops and `expected_next_id` says what to send.
+- A refusal by a rule is recorded as processed (status rejected, with its code) so it can never
+  block the queue, and the phone shows the reason.
+- Each mutation runs in a savepoint: a refused one leaves no partial write behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from server.auth.principal import Principal
+from server.domain.errors import DomainError, Refusal, fail
+from server.storage.db import Database
+from server.storage.schema import sync_clients, sync_mutations
+from server.sync.mutations import BlobMissing, MutationContext, registry
+from server.sync.protocol import MutationResult, PushIn, PushOut
+
+
+def _refusal_for_args(exc: msgspec.ValidationError) -> Refusal:
+    return Refusal(
+        code="sync.invalid_args",
+        zh="操作内容格式不正确",
+        en=f"The mutation's arguments are invalid: {exc}",
+        kind="invalid",
+    )
+
+
+async def push(db: Database, who: Principal, data: PushIn) -> PushOut:
+    handlers = registry()
+    async with db.transaction() as uow:
+        conn = uow.conn
+        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(sync_clients)
+        await conn.execute(
+            ins.values(
+                client_id=data.client_id, user_id=who.user_id, device_id=who.device_id,
+                last_mutation_id=0, created_at=uow.now,
+            ).on_conflict_do_nothing(index_elements=[sync_clients.c.client_id])
+        )
+        q = select(sync_clients.c.user_id, sync_clients.c.last_mutation_id).where(
+            sync_clients.c.client_id == data.client_id
+        )
+        if uow.dialect == "postgresql":
+            # Two pushes from one phone (a retry racing the original) queue here, one after the other.
+            q = q.with_for_update()
+        client = (await conn.execute(q)).one()
+        if client.user_id != who.user_id:
+            raise fail(
+                "sync.client_other_user",
+                "此设备的待发送记录属于另一位用户",
+                "This outbox belongs to another user",
+                kind="conflict",
+            )
+        last = int(client.last_mutation_id)
+        expected = last + 1
+
+        dup_ids = [m.mutation_id for m in data.mutations if m.mutation_id < expected]
+        stored: dict[int, Any] = {}
+        if dup_ids:
+            rows = await conn.execute(
+                select(sync_mutations).where(
+                    sync_mutations.c.client_id == data.client_id, sync_mutations.c.mutation_id.in_(dup_ids)
+                )
+            )
+            stored = {r.mutation_id: r for r in rows}
+
+        results: list[MutationResult] = []
+        records: list[dict[str, Any]] = []
+        stopped = None
+        for m in data.mutations:
+            if m.mutation_id < expected:
+                s = stored.get(m.mutation_id)
+                results.append(
+                    MutationResult(
+                        mutation_id=m.mutation_id, status="duplicate",
+                        original=(s.status if s is not None else "applied"),
+                        code=s.code if s is not None else None,
+                        message=s.message if s is not None else None,
+                        message_en=s.message_en if s is not None else None,
+                    )
+                )
+                continue
+            if m.mutation_id > expected:
+                stopped = "gap"
+                break
+            refusal: Refusal | None = None
+            entry = handlers.get(m.type)
+            if entry is None:
+                refusal = Refusal(code="sync.unknown_type", zh="未知的操作类型",
+                                  en=f"Unknown mutation type {m.type!r}", kind="invalid")
+            elif not (who.roles & entry.roles):
+                refusal = Refusal(code="auth.forbidden", zh="您的角色无权执行此操作",
+                                  en="Your role may not do this", kind="forbidden")
+            else:
+                ctx = MutationContext(uow=uow, principal=who, client_id=data.client_id,
+                                      mutation_id=m.mutation_id, device_time=m.device_time)
+                mark = uow.checkpoint()
+                try:
+                    async with conn.begin_nested():
+                        await entry.handler(ctx, m.args)
+                except DomainError as e:
+                    uow.rollback_to(mark)
+                    refusal = e.refusal
+                except msgspec.ValidationError as e:
+                    uow.rollback_to(mark)
+                    refusal = _refusal_for_args(e)
+                except BlobMissing as e:
+                    uow.rollback_to(mark)
+                    results.append(
+                        MutationResult(mutation_id=m.mutation_id, status="waiting", code="blob.missing",
+                                       message="附件尚未上传", message_en="A referenced file is not uploaded yet",
+                                       details={"sha256": e.sha256})
+                    )
+                    stopped = "waiting_blob"
+                    break
+            if refusal is not None and refusal.kind in ("forbidden",):
+                # Out-of-scope or wrong-role pushes are evidence of a bug or an attack: audit them.
+                uow.audit(entity="mutation", entity_id=f"{data.client_id}:{m.mutation_id}",
+                          action="refused." + refusal.code, actor_id=who.user_id, actor_role=who.primary_role,
+                          device_id=who.device_id, compound_id=who.compound_id,
+                          data={"type": m.type, "args": m.args, "reason": refusal.en})
+            records.append(
+                {
+                    "client_id": data.client_id, "mutation_id": m.mutation_id, "type": m.type,
+                    "status": "rejected" if refusal else "applied",
+                    "code": refusal.code if refusal else None,
+                    "message": refusal.zh if refusal else None,
+                    "message_en": refusal.en if refusal else None,
+                    "received_at": uow.now, "device_time": m.device_time,
+                }
+            )
+            results.append(
+                MutationResult(mutation_id=m.mutation_id, status="applied")
+                if refusal is None
+                else MutationResult(mutation_id=m.mutation_id, status="rejected", code=refusal.code,
+                                    message=refusal.zh, message_en=refusal.en, details=refusal.details or None)
+            )
+            expected += 1
+        if records:
+            await conn.execute(insert(sync_mutations), records)
+            await conn.execute(
+                update(sync_clients).where(sync_clients.c.client_id == data.client_id)
+                .values(last_mutation_id=expected - 1)
+            )
+        return PushOut(results=results, expected_next_id=expected, server_time=uow.now, stopped=stopped)

@@ -1,0 +1,107 @@
+"""Shared steps for integration tests: a repair taken from intake to a signed slip."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+from PIL import Image, ImageDraw
+
+from tests.conftest import login
+
+
+def signature_png(seed: str = "sig") -> bytes:
+    """A small real PNG (a drawn stroke), distinct per seed, like the phone's signature canvas."""
+    im = Image.new("RGB", (240, 80), "white")
+    d = ImageDraw.Draw(im)
+    h = int(hashlib.sha256(seed.encode()).hexdigest()[:6], 16)
+    d.line([(10, 60), (60, 10 + h % 50), (120, 70), (200, 20 + h % 40)], fill="black", width=3)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+async def upload(client, headers, data: bytes, content_type: str = "image/png") -> str:  # noqa: ANN001
+    sha = hashlib.sha256(data).hexdigest()
+    r = await client.put(f"/api/blobs/{sha}", content=data, headers={**headers, "content-type": content_type})
+    assert r.status_code == 201, r.text
+    return sha
+
+
+async def new_repair(client, desk, *, content: str = "厨房水龙头漏水", repair_class: str = "small") -> dict:  # noqa: ANN001
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common",
+        "repair_class": repair_class,
+    })
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def open_and_dispatch(client, desk, case_id: str, assignee: str = "usr_tech") -> dict:  # noqa: ANN001
+    r = await client.post(f"/api/cases/{case_id}/decide", headers=desk, json={"open": True, "reason": "A"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{case_id}/dispatch", headers=desk, json={
+        "assignee_id": assignee, "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class Phone:
+    """A simulated phone: its own client id and strictly increasing mutation ids."""
+
+    def __init__(self, client, headers) -> None:  # noqa: ANN001
+        self.client = client
+        self.headers = headers
+        self.client_id = "c" + uuid.uuid4().hex
+        self.next_id = 1
+        self.cursor = 0
+        self.docs: dict[tuple[str, str], dict] = {}
+
+    def mutation(self, type_: str, **args) -> dict:  # noqa: ANN003
+        m = {"mutation_id": self.next_id, "type": type_, "args": args, "device_time": "2026-11-23T02:00:00Z"}
+        self.next_id += 1
+        return m
+
+    async def push(self, *mutations: dict) -> dict:
+        r = await self.client.post("/api/sync/push", headers=self.headers,
+                                   json={"client_id": self.client_id, "mutations": list(mutations)})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def pull(self) -> list[dict]:
+        got = []
+        while True:
+            r = await self.client.get("/api/sync/pull", headers=self.headers, params={"cursor": self.cursor})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            for ch in body["changes"]:
+                got.append(ch)
+                key = (ch["entity"], ch["id"])
+                if ch["op"] == "remove":
+                    self.docs.pop(key, None)
+                else:
+                    self.docs[key] = ch["doc"]
+            self.cursor = body["cursor"]
+            if not body["more"]:
+                return got
+
+    def jobs(self) -> dict[str, dict]:
+        return {k[1]: v for k, v in self.docs.items() if k[0] == "job"}
+
+
+async def complete_on_phone(client, case_id: str, username: str = "tech") -> tuple[Phone, str]:  # noqa: ANN001
+    headers = await login(client, username, device="phone")
+    phone = Phone(client, headers)
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
+    sig = await upload(client, headers, signature_png(case_id))
+    res = await phone.push(
+        phone.mutation("job.accept", job_id=job_id),
+        phone.mutation("job.arrive", job_id=job_id),
+        phone.mutation("job.complete", job_id=job_id, work_done="更换阀芯", materials="阀芯1个", fee_cents=0,
+                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"),
+    )
+    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    return phone, job_id

@@ -1,0 +1,114 @@
+"""A case from intake to close through the desk API and a technician's phone (sync)."""
+
+from __future__ import annotations
+
+from tests.conftest import login
+from tests.integration.helpers import complete_on_phone, new_repair, open_and_dispatch
+
+
+async def test_repair_runs_from_intake_to_close_with_a_signed_slip(client):  # R-IN-1 R-OP-4 R-DI-3 R-CL-1 R-CL-6
+    desk = await login(client, "dispatcher")
+    view = await new_repair(client, desk)
+    case_id = view["case"]["id"]
+    assert view["case"]["state"] == "received"
+    assert view["case"]["receiver_id"] == "usr_dispatcher"  # R-IN-1: who received it
+    view = await open_and_dispatch(client, desk, case_id)
+    assert view["case"]["state"] == "dispatched"
+    codes = {c["code"] for c in view["clocks"]}
+    assert "FU1_FIRST_FOLLOW_UP" in codes and "FU4_ON_SITE_15M" in codes  # R-FU-1, R-FU-4
+
+    await complete_on_phone(client, case_id)
+    r = await client.get(f"/api/cases/{case_id}", headers=desk)
+    view = r.json()
+    assert view["case"]["state"] == "completed"
+    assert view["slip_valid"] is True
+    assert "slip_returned" in view["missing_to_close"]
+
+    # R-CL-1 (A): the slip copy must reach the desk and be countersigned before closing.
+    r = await client.post(f"/api/cases/{case_id}/close", headers=desk, json={"result": "已修复"})
+    assert r.status_code == 409
+    assert r.json()["details"]["missing"]
+    assert (await client.post(f"/api/cases/{case_id}/return-slip", headers=desk)).status_code == 200
+    assert (await client.post(f"/api/cases/{case_id}/countersign", headers=desk)).status_code == 200
+    r = await client.post(f"/api/cases/{case_id}/close", headers=desk, json={"result": "已修复"})
+    assert r.status_code == 200, r.text
+    closed = r.json()
+    assert closed["case"]["state"] == "closed"
+    assert closed["case"]["close"]["dispatcher_id"] == "usr_dispatcher"  # R-CL-5
+    actions = [e["action"] for e in closed["timeline"]]
+    assert actions[0] == "case.received" and "work_order.completed" in actions  # audit timeline
+
+
+async def test_repair_cannot_close_without_a_signed_slip(client):  # R-CL-1 R-CL-3
+    desk = await login(client, "dispatcher")
+    case_id = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, case_id)
+    r = await client.post(f"/api/cases/{case_id}/close", headers=desk, json={"result": "done"})
+    assert r.status_code == 409
+    body = r.json()
+    assert body["code"].startswith("case.")
+    assert body["message"] and body["message_en"]
+    assert body["details"]["missing"]
+
+
+async def test_emergency_closes_only_with_the_managers_approval(client):  # R-CL-2 R-EM-2 R-EM-4
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "楼道冒烟", "help_kind": "disaster"})
+    assert r.status_code == 201, r.text
+    view = r.json()
+    assert view["case"]["is_emergency"] is True  # R-EM-1
+    cid = view["case"]["id"]
+    ok = [
+        ("decide", {"open": True, "reason": "D"}),
+        ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
+        ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
+        ("emergency/settle", None),
+        ("verify", {"text": "消防确认为误报烟雾，已通风"}),
+    ]
+    for path, body in ok:
+        r = await client.post(f"/api/cases/{cid}/{path}", headers=desk, json=body)
+        assert r.status_code == 200, (path, r.text)
+    mgr = await login(client, "manager")
+    assert (await client.post(f"/api/cases/{cid}/emergency/ack", headers=mgr)).status_code == 200
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已处理"})
+    assert r.status_code == 409, r.text
+    assert "manager_approval" in r.json()["details"]["missing"]
+    # The dispatcher cannot approve it themselves.
+    assert (await client.post(f"/api/cases/{cid}/approve-close", headers=desk)).status_code == 403
+    assert (await client.post(f"/api/cases/{cid}/approve-close", headers=mgr)).status_code == 200
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已处理"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["close"]["approver_id"] == "usr_manager"
+
+
+async def test_executor_cannot_read_a_case_not_assigned_to_them(client):
+    desk = await login(client, "dispatcher")
+    case_id = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, case_id, assignee="usr_tech")
+    other = await login(client, "tech2")
+    r = await client.get(f"/api/cases/{case_id}", headers=other)
+    assert r.status_code == 403
+    mine = await login(client, "tech")
+    assert (await client.get(f"/api/cases/{case_id}", headers=mine)).status_code == 200
+
+
+async def test_intake_refuses_an_incomplete_record_and_stores_nothing(client):  # R-IN-1
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "complaint", "channel": "phone", "contact_name": "", "content": "噪音"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "case.intake_incomplete"
+    assert (await client.get("/api/cases", headers=desk)).json() == []
+
+
+async def test_followup_queue_orders_clocks_by_due_time(client):  # R-FU-1 R-FU-2
+    desk = await login(client, "dispatcher")
+    for text in ("灯不亮", "门禁坏了"):
+        cid = (await new_repair(client, desk, content=text))["case"]["id"]
+        await open_and_dispatch(client, desk, cid)
+    items = (await client.get("/api/followups", headers=desk)).json()
+    assert items
+    dues = [i["due_at"] for i in items]
+    assert dues == sorted(dues)

@@ -1,0 +1,89 @@
+"""Return visits through the API: the call-back is due 72 h after the slip returned; grades; reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tests.conftest import T0, login
+from tests.integration.helpers import complete_on_phone, new_repair, open_and_dispatch
+
+
+def _at(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+async def _task(client, headers, case_id: str) -> dict:  # noqa: ANN001
+    tasks = [t for t in (await client.get("/api/callbacks", headers=headers)).json() if t["case_id"] == case_id]
+    assert len(tasks) == 1, tasks  # one call-back per case, however often the case is saved
+    return tasks[0]
+
+
+async def test_completion_creates_one_call_back_due_72h_after_the_slip_returns(client, clock):  # R-FU-6
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    assert [t for t in (await client.get("/api/callbacks", headers=desk)).json() if t["case_id"] == cid] == []
+    await complete_on_phone(client, cid)
+    task = await _task(client, desk, cid)
+    # Until the slip is back, the latest allowed date stands: 24 h for the slip + 72 h.
+    assert _at(task["due_at"]) == T0 + timedelta(hours=96)
+    clock.advance(hours=2)
+    assert (await client.post(f"/api/cases/{cid}/return-slip", headers=desk)).status_code == 200
+    task = await _task(client, desk, cid)
+    assert _at(task["slip_returned_at"]) == T0 + timedelta(hours=2)
+    assert _at(task["due_at"]) == T0 + timedelta(hours=74)
+    assert (await client.post(f"/api/cases/{cid}/countersign", headers=desk)).status_code == 200
+    await _task(client, desk, cid)  # still exactly one
+    clock.advance(hours=73)
+    task = await _task(client, desk, cid)
+    assert task["overdue"] is True
+
+
+async def test_call_back_grades_areas_and_a_c_opens_a_review_counted_as_rework(client):  # R-RV-2 R-FU-10
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid)
+    task = await _task(client, desk, cid)
+    tech = await login(client, "tech")
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=tech, json={"grades": {"overall": "A"}})
+    assert r.status_code == 403  # executors never grade their own work (R-RV-1)
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {}})
+    assert r.status_code == 400 and r.json()["code"] == "survey.no_grades"
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={
+        "grades": {"building_repair": "C", "staff_attitude": "A"}, "comment": "仍有滴水"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["reopen_for_review"] is True and body["counts_as_rework"] is True and body["review"] == "open"
+    assert body["grades"] == {"building_repair": "C", "staff_attitude": "A"}
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": "A"}})
+    assert r.status_code == 409 and r.json()["code"] == "survey.already_called_back"
+    # The case carries the call-back, which stops the deadline engine's call-back clock.
+    view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
+    assert any(f["kind"] == "callback" and "仍有滴水" in f["note"] for f in view["case"]["follow_ups"])
+    reviews = (await client.get("/api/callbacks", headers=desk, params={"status": "review"})).json()
+    assert [t["case_id"] for t in reviews] == [cid]
+    mgr = await login(client, "manager")
+    r = await client.post(f"/api/callbacks/{task['id']}/review", headers=mgr, json={"note": "已返修,住户确认"})
+    assert r.status_code == 200 and r.json()["review"] == "done"
+    assert r.json()["counts_as_rework"] is True  # closing the review does not undo the rework count
+    assert (await client.get("/api/callbacks", headers=desk, params={"status": "review"})).json() == []
+
+
+async def test_a_complaint_gets_its_call_back_when_it_is_closed(client):  # R-RV-1
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "complaint", "channel": "phone", "contact_name": "林业主", "phone": "13800000004",
+        "unit_id": "unit_1_202", "content": "垃圾未清", "complaint_category": "cleaning"})
+    cid = r.json()["case"]["id"]
+    await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "A"})
+    await client.post(f"/api/cases/{cid}/judge", headers=desk, json={"fault": "company", "explanation": "属实"})
+    await client.post(f"/api/cases/{cid}/verify", headers=desk, json={"text": "已清理"})
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已清理"})
+    assert r.status_code == 200, r.text
+    task = await _task(client, desk, cid)
+    assert task["subject"] == "complaint" and _at(task["due_at"]) == T0 + timedelta(hours=72)
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"complaint_handling": "A"}})
+    assert r.status_code == 200, r.text
+    notes = (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["notes"]
+    assert any("回访结果" in n["text"] for n in notes)  # a closed case keeps the result as a note

@@ -1,0 +1,200 @@
+"""Special services through the API: catalogue approval, booking to cashier settlement, loss review."""
+
+from __future__ import annotations
+
+from tests.conftest import login
+from tests.integration.helpers import Phone, signature_png, upload
+
+
+async def _approved_item(client, code: str = "window_clean", fee: int = 6000, **extra) -> dict:  # noqa: ANN001, ANN003
+    mgr = await login(client, "manager")
+    gm = await login(client, "gm")
+    r = await client.post("/api/services/items", headers=mgr, json={
+        "code": code, "name_zh": "擦窗", "name_en": "Window cleaning", "fee_cents": fee,
+        "unit": "per_visit", "promise_minutes": 25, **extra})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/services/items/{code}/approve", headers=gm)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def _book(client, desk, code: str = "drain_unblock") -> dict:  # noqa: ANN001
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": code, "resident_name": "黄业主", "unit": "1栋-101", "unit_id": "unit_1_101",
+        "phone": "13800000001", "content": "卫生间下水道堵塞"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_demo_price_list_is_approved_and_bookable(client):  # R-SS-1
+    desk = await login(client, "frontdesk")
+    items = {i["code"]: i for i in (await client.get("/api/services/items", headers=desk)).json()}
+    assert {"drain_unblock", "appliance_cleaning", "unlock", "laundry", "games"} <= set(items)
+    assert items["laundry"]["promise_minutes"] == 15 and items["games"]["promise_minutes"] == 10  # R-FU-7
+    assert all(i["bookable"] and i["price_history"] for i in items.values())
+
+
+async def test_manager_proposes_and_only_the_general_manager_approves(client):  # R-SS-1
+    mgr = await login(client, "manager")
+    desk = await login(client, "frontdesk")
+    r = await client.post("/api/services/items", headers=mgr, json={
+        "code": "carpet", "name_zh": "地毯清洗", "name_en": "Carpet cleaning", "fee_cents": 9000,
+        "unit": "per_piece", "promise_minutes": 25})
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "proposed" and r.json()["bookable"] is False
+    # Not yet approved: it cannot be booked.
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "carpet", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004"})
+    assert r.status_code == 409 and r.json()["code"] == "special_service.item_not_approved"
+    # The manager cannot approve his own proposal; the desk cannot propose.
+    r = await client.post("/api/services/items/carpet/approve", headers=mgr)
+    assert r.status_code == 403 and r.json()["code"] == "special_service.not_general_manager"
+    r = await client.post("/api/services/items", headers=desk, json={
+        "code": "x", "name_zh": "x", "fee_cents": 100})
+    assert r.status_code == 403 and r.json()["code"] == "special_service.not_manager"
+    gm = await login(client, "gm")
+    r = await client.post("/api/services/items/carpet/approve", headers=gm)
+    assert r.status_code == 200 and r.json()["bookable"] is True
+
+
+async def test_a_new_price_waits_for_approval_and_the_history_is_kept(client):  # R-SS-1 R-SS-4
+    await _approved_item(client)
+    mgr = await login(client, "manager")
+    gm = await login(client, "gm")
+    r = await client.post("/api/services/items/window_clean/price", headers=mgr, json={"fee_cents": 7000})
+    assert r.status_code == 200
+    assert r.json()["fee_cents"] == 6000 and r.json()["pending_fee_cents"] == 7000
+    r = await client.post("/api/services/items/window_clean/approve", headers=gm)
+    body = r.json()
+    assert body["fee_cents"] == 7000 and body["pending_fee_cents"] is None
+    assert [p["fee_cents"] for p in body["price_history"]] == [6000, 7000]
+
+
+async def test_dispatch_needs_consent_to_the_quoted_fee(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    booking = await _book(client, desk)
+    bid = booking["booking"]["id"]
+    assert booking["booking"]["unit_fee_cents"] == 8000
+    assert booking["missing_to_dispatch"] == ["consent"]
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 409 and r.json()["code"] == "special_service.no_consent"
+    r = await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 5000})
+    assert r.status_code == 400 and r.json()["code"] == "special_service.fee_not_as_quoted"
+
+
+async def test_prepayment_is_taken_by_the_cashier_before_dispatch(client):  # R-SS-2 R-SS-3
+    await _approved_item(client, code="moving", fee=20000, advance="prepayment", advance_cents=5000)
+    desk = await login(client, "frontdesk")
+    cashier = await login(client, "cashier")
+    bid = (await _book(client, desk, "moving"))["booking"]["id"]
+    await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 20000})
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 409 and r.json()["code"] == "special_service.advance_missing"
+    r = await client.post(f"/api/services/bookings/{bid}/advance", headers=desk,
+                          json={"amount_cents": 5000, "receipt_no": "R-1"})
+    assert r.status_code == 403 and r.json()["code"] == "special_service.not_cashier"
+    r = await client.post(f"/api/services/bookings/{bid}/advance", headers=cashier,
+                          json={"amount_cents": 5000, "receipt_no": "R-1"})
+    assert r.status_code == 200 and r.json()["booking"]["advance_paid_cents"] == 5000
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+
+
+async def test_booking_runs_from_consent_through_the_phone_to_the_cashier(client):  # R-SS-2 R-SS-3 R-FU-7
+    desk = await login(client, "frontdesk")
+    bid = (await _book(client, desk))["booking"]["id"]
+    r = await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 8000})
+    assert r.status_code == 200 and r.json()["booking"]["consent_at"]
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    case_id = view["case_id"]
+    assert view["booking"]["state"] == "dispatched" and view["case"]["kind"] == "special_service"
+    assert view["case"]["category"] == "home_repair"
+    r = await client.get(f"/api/cases/{case_id}", headers=desk)
+    codes = {c["code"] for c in r.json()["clocks"]}
+    assert "FU7_PAID_PROMISE_25M" in codes  # R-FU-7: the 25-minute promise runs
+
+    # The technician's phone: the job carries the fee; completion needs the resident's signature.
+    tech = await login(client, "tech", device="phone")
+    phone = Phone(client, tech)
+    await phone.pull()
+    job_id, job = next((j, d) for j, d in phone.jobs().items() if d["case_id"] == case_id)
+    assert job["fee_cents"] == 8000 and job["kind"] == "special_service"
+    sig = await upload(client, tech, signature_png("svc" + case_id))
+    res = await phone.push(
+        phone.mutation("job.accept", job_id=job_id),
+        phone.mutation("job.arrive", job_id=job_id),
+        phone.mutation("job.complete", job_id=job_id, work_done="疏通完毕", fee_cents=8000,
+                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"),
+    )
+    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    booking = next(b for b in (await client.get("/api/services/bookings", headers=desk)).json()
+                   if b["booking"]["id"] == bid)
+    assert booking["booking"]["state"] == "completed"
+    assert booking["booking"]["slip_fee_cents"] == 8000 and booking["balance_due_cents"] == 8000
+
+    # R-SS-3: the technician can never settle, not even with the exact amount and a receipt.
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=tech,
+                          json={"amount_cents": 8000, "receipt_no": "SJ-001"})
+    assert r.status_code == 403 and r.json()["code"] == "special_service.field_staff_cannot_settle"
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=desk,
+                          json={"amount_cents": 8000, "receipt_no": "SJ-001"})
+    assert r.status_code == 403 and r.json()["code"] == "special_service.not_cashier"
+    cashier = await login(client, "cashier")
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
+                          json={"amount_cents": 9000, "receipt_no": "SJ-001"})
+    assert r.status_code == 400 and r.json()["code"] == "special_service.amount_not_as_slip"
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
+                          json={"amount_cents": 8000, "receipt_no": ""})
+    assert r.status_code == 400 and r.json()["code"] == "special_service.receipt_missing"
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
+                          json={"amount_cents": 8000, "receipt_no": "SJ-001"})
+    assert r.status_code == 200, r.text
+    b = r.json()["booking"]
+    assert b["state"] == "settled" and b["receipt_no"] == "SJ-001" and b["settled_by"] == "usr_cashier"
+
+    # R-SS-5: the completed service has its call-back task.
+    tasks = (await client.get("/api/callbacks", headers=desk)).json()
+    assert any(t["case_id"] == case_id and t["subject"] == "special_service" for t in tasks)
+
+
+async def test_booking_under_an_agreement_carries_its_consent(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    r = await client.post("/api/services/agreements", headers=desk, json={
+        "item_code": "laundry", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004",
+        "fee_cents": 1200, "valid_until": "2027-11-23T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "laundry", "agreement_id": r.json()["id"]})
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert b["booking"]["mode"] == "agreement" and b["booking"]["unit_fee_cents"] == 1200
+    assert b["booking"]["consent_at"] and b["missing_to_dispatch"] == []
+    r = await client.post(f"/api/services/bookings/{b['booking']['id']}/dispatch", headers=desk, json={
+        "assignee_id": "usr_cleaner", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    view = (await client.get(f"/api/cases/{r.json()['case_id']}", headers=desk)).json()
+    assert "FU7_LAUNDRY_15M" in {c["code"] for c in view["clocks"]}  # R-FU-7: 15-minute pick-up
+
+
+async def test_loss_review_compares_revenue_with_cost_for_the_manager(client):  # R-SS-4
+    mgr = await login(client, "manager")
+    params = {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z", "cost_cents": 30000}
+    r = await client.get("/api/services/items/unlock/loss-review", headers=mgr, params=params)
+    assert r.status_code == 200, r.text
+    review = r.json()
+    assert review["revenue_cents"] == 0 and review["margin_cents"] == -30000 and review["loss_making"] is True
+    desk = await login(client, "frontdesk")
+    assert (await client.get("/api/services/items/unlock/loss-review", headers=desk,
+                             params=params)).status_code == 403
+    r = await client.post("/api/services/items/unlock/loss-decision", headers=mgr, json={
+        "start": params["start"], "end": params["end"], "cost_cents": 30000, "decision": "raise_price",
+        "new_fee_cents": 6000})
+    assert r.status_code == 200, r.text
+    # A price rise is only a proposal until the general manager approves it.
+    assert r.json()["item"]["fee_cents"] == 5000 and r.json()["item"]["pending_fee_cents"] == 6000

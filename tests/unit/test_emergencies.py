@@ -1,0 +1,188 @@
+"""Emergencies: classification, escalation chain, summons, the dispatcher's post, instructions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from server.domain import cases as c
+from server.domain import emergencies as em
+from server.domain.cases import CaseReason, HelpKind, Kind
+from server.domain.emergencies import EmergencyReason, EmergencyTrigger, Means, SummonedRole
+from server.domain.errors import Refusal
+from server.domain.roles import Role
+from tests.unit.test_cases import DISPATCHER, MANAGER, T0, make_case, ok, opened, refused
+
+M = timedelta(minutes=1)
+
+
+def state() -> em.EmergencyState:
+    return em.declare(trigger=EmergencyTrigger.FIRE, by="d1", now=T0)
+
+
+def step(s: em.EmergencyState | Refusal) -> em.EmergencyState:
+    assert isinstance(s, em.EmergencyState), s
+    return s
+
+
+@pytest.mark.parametrize(
+    ("help_kind", "trigger", "expected"),
+    [
+        (HelpKind.MEDICAL_EMERGENCY, None, EmergencyTrigger.MEDICAL),
+        (HelpKind.CRIME, None, EmergencyTrigger.CRIME),
+        (HelpKind.DISASTER, None, EmergencyTrigger.DISASTER),
+        (HelpKind.REPAIR, None, None),
+        (HelpKind.OTHER, None, None),
+        (None, EmergencyTrigger.GOVERNMENT_ORDER, EmergencyTrigger.GOVERNMENT_ORDER),
+        (None, EmergencyTrigger.TRAFFIC_ACCIDENT, EmergencyTrigger.TRAFFIC_ACCIDENT),
+        (None, None, None),
+    ],
+)
+def test_emergency_classification(help_kind, trigger, expected) -> None:  # R-EM-1
+    assert em.classify_emergency(help_kind=help_kind, trigger=trigger) == expected
+    assert em.is_emergency(help_kind=help_kind, trigger=trigger) is (expected is not None)
+
+
+def test_fire_alarm_reported_as_daily_affair_is_an_emergency() -> None:  # R-EM-1
+    case = make_case(Kind.DAILY_AFFAIR, emergency_trigger=EmergencyTrigger.FIRE)
+    assert case.is_emergency and case.emergency is not None and case.emergency.at_post_id == "d1"
+
+
+def test_escalation_goes_manager_then_deputy_then_general_manager() -> None:  # R-EM-2
+    s = state()
+    assert em.next_escalation_target(s, T0) == Role.MANAGER
+    refused(
+        em.record_attempt(
+            s, target_role=Role.DEPUTY_GM, target_id="v1", means=Means.PHONE, reached=True, now=T0
+        ),
+        EmergencyReason.CHAIN_ORDER,
+    )
+    s = step(
+        em.record_attempt(
+            s, target_role=Role.MANAGER, target_id="m1", means=Means.PHONE, reached=False, now=T0
+        )
+    )
+    assert em.next_escalation_target(s, T0 + M) == Role.DEPUTY_GM
+    s = step(
+        em.record_attempt(
+            s, target_role=Role.DEPUTY_GM, target_id="v1", means=Means.PHONE, reached=True, now=T0 + M
+        )
+    )
+    # Reached but not yet acknowledged: wait a while before going higher.
+    assert em.next_escalation_target(s, T0 + 3 * M) is None
+    assert em.next_escalation_target(s, T0 + 7 * M) == Role.GENERAL_MANAGER
+    s = step(em.acknowledge(s, by="v1", now=T0 + 4 * M))
+    assert em.next_escalation_target(s, T0 + 30 * M) is None
+
+
+def test_escalation_only_within_the_chain() -> None:  # R-EM-2
+    r = em.record_attempt(
+        state(), target_role=Role.TEAM_LEAD, target_id="x", means=Means.PHONE, reached=True, now=T0
+    )
+    refused(r, EmergencyReason.OUT_OF_CHAIN)
+
+
+def test_summoned_people_must_report_back() -> None:  # R-EM-2
+    s = step(em.summon(state(), role=SummonedRole.SECURITY_MANAGER, person_id="s1", now=T0))
+    refused(
+        em.summon(s, role=SummonedRole.SECURITY_MANAGER, person_id="s1", now=T0),
+        EmergencyReason.ALREADY_SUMMONED,
+    )
+    refused(
+        em.report_arrival(s, role=SummonedRole.GUARD_CAPTAIN, report="x", now=T0),
+        EmergencyReason.NOT_SUMMONED,
+    )
+    assert "summons_reported" in em.missing_to_close(s)
+    s = step(em.report_arrival(s, role=SummonedRole.SECURITY_MANAGER, report="已封锁现场", now=T0 + 5 * M))
+    assert s.summons[0].arrived_at == T0 + 5 * M
+    assert "summons_reported" not in em.missing_to_close(s)
+    assert {r.value for r in SummonedRole} == {
+        "security_manager",
+        "engineering_manager",
+        "guard_captain",
+        "elevator_captain",
+        "repair_lead",
+        "guard_shift_lead",
+    }
+
+
+def test_dispatcher_is_held_at_post_until_settled_or_taken_over() -> None:  # R-EM-3
+    s = state()
+    assert em.holds_post(s, "d1")
+    assert "event_settled" in em.missing_to_close(s)
+    refused(em.take_over(s, by="d1", now=T0), EmergencyReason.TAKEOVER_BY_SELF)
+    s = step(em.take_over(s, by="d2", now=T0 + M))
+    assert not em.holds_post(s, "d1") and em.holds_post(s, "d2")
+    s = step(em.settle(s, by="d2", now=T0 + 9 * M))
+    assert not em.holds_post(s, "d2")
+    assert "event_settled" not in em.missing_to_close(s)
+
+
+def test_each_leadership_instruction_is_tracked_to_completion() -> None:  # R-EM-4
+    s = step(em.add_instruction(state(), instruction_id="i1", text="疏散3栋", given_by="gm", now=T0))
+    s = step(em.add_instruction(s, instruction_id="i2", text="通知业主", given_by="gm", now=T0))
+    refused(
+        em.add_instruction(s, instruction_id="i1", text="x", given_by="gm", now=T0),
+        EmergencyReason.DUPLICATE_INSTRUCTION,
+    )
+    s = step(em.complete_instruction(s, instruction_id="i1", by="g1", result="已疏散", now=T0 + M))
+    assert "instructions_done" in em.missing_to_close(s)
+    s = step(em.complete_instruction(s, instruction_id="i2", by="d1", result="已通知", now=T0 + M))
+    assert "instructions_done" not in em.missing_to_close(s)
+    refused(
+        em.complete_instruction(s, instruction_id="i2", by="d1", result="x", now=T0),
+        EmergencyReason.INSTRUCTION_DONE,
+    )
+
+
+def test_emergency_case_close_needs_instructions_done_post_released_and_manager() -> None:  # R-EM-4 R-EM-3
+    case = opened(Kind.HELP, help_kind=HelpKind.DISASTER)
+    case = ok(c.verify(case, note="现场已处理", by="d1", roles=DISPATCHER, now=T0)).case
+    case = ok(c.report_up(case, to_id="m1", to_role=Role.MANAGER, by="d1", now=T0)).case
+
+    def do(fn, name: str) -> None:
+        nonlocal case
+        case = ok(c.emergency_step(case, fn, name=name, by="d1", now=T0)).case
+
+    do(
+        lambda s: em.record_attempt(
+            s, target_role=Role.MANAGER, target_id="m1", means=Means.PHONE, reached=True, now=T0
+        ),
+        "attempt",
+    )
+    do(lambda s: em.acknowledge(s, by="m1", now=T0), "ack")
+    do(
+        lambda s: em.add_instruction(s, instruction_id="i1", text="排查隐患", given_by="gm", now=T0),
+        "instruction",
+    )
+    r = c.close(
+        case, result="完", by="d1", roles=DISPATCHER, now=T0, approver_id="m1", approver_roles=MANAGER
+    )
+    assert refused(r, CaseReason.CLOSE_MISSING).details["missing"] == ["event_settled", "instructions_done"]
+    do(lambda s: em.complete_instruction(s, instruction_id="i1", by="e1", result="已排查", now=T0), "done")
+    do(lambda s: em.settle(s, by="d1", now=T0), "settled")
+    r = c.close(case, result="完", by="d1", roles=DISPATCHER, now=T0)
+    assert refused(r, CaseReason.CLOSE_MISSING).details["missing"] == ["manager_approval"]
+    closed = ok(
+        c.close(
+            case, result="完", by="d1", roles=DISPATCHER, now=T0, approver_id="m1", approver_roles=MANAGER
+        )
+    )
+    assert closed.case.close is not None and closed.case.close.approver_id == "m1"
+
+
+def test_emergency_step_on_ordinary_case_is_refused() -> None:  # R-EM-1
+    r = c.emergency_step(opened(), lambda s: em.settle(s, by="d1", now=T0), name="x", by="d1", now=T0)
+    refused(r, CaseReason.NOT_EMERGENCY)
+
+
+def test_emergency_numbers() -> None:  # R-EM-5
+    assert dict(em.EMERGENCY_NUMBERS) == {
+        "police": "110",
+        "fire": "119",
+        "ambulance": "120",
+        "traffic": "122",
+    }
+    with pytest.raises(TypeError):
+        em.EMERGENCY_NUMBERS["police"] = "999"  # type: ignore[index]

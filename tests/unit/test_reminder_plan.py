@@ -1,0 +1,135 @@
+"""Which reminders a case needs (server/notify/reminders.plan): who, about what, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+
+from server.domain import cases as c
+from server.domain import emergencies as em
+from server.domain.cases import Case, CaseState, FollowUpKind, HelpKind, Kind
+from server.domain.deadlines import ClockCode, DeadlinePolicy, clocks
+from server.domain.roles import Role
+from server.notify.reminders import BEFORE_DUE, ESCALATION, OVERDUE, Planned, lead_time, payload_for, plan
+from tests.unit.test_cases import CAL, T0, make_case, ok, opened
+
+M = timedelta(minutes=1)
+POLICY = DeadlinePolicy()
+
+
+def planned(case: Case, now: datetime) -> list[Planned]:
+    return plan(case, clocks(case, CAL, now, POLICY), now, CAL, POLICY)
+
+
+def find(ps: list[Planned], code: str, kind: str) -> list[Planned]:
+    return [p for p in ps if p.code == code and p.kind == kind]
+
+
+def with_technician(now: datetime = T0) -> Case:
+    """Opened and sent to technician t1 (the team lead could not be reached)."""
+    lead_unreachable = c.DispatchRecord(told_id="lead1", told_role=Role.TEAM_LEAD, at=now, by="d1", reached=False)
+    return ok(c.dispatch(
+        opened(now=now), work_order_id="wo1", job="修水管", assignee_id="t1", assignee_role=Role.TECHNICIAN,
+        deadline_at=now + timedelta(hours=2), by="d1", roles={Role.DISPATCHER}, now=now,
+        attempts=[lead_unreachable])).case
+
+
+def test_technician_is_reminded_5_minutes_before_the_15_minute_arrival_limit() -> None:  # R-FU-4
+    [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    assert (p.recipient_role, p.recipient_id, p.job_id) == (Role.TECHNICIAN, "t1", "wo1")
+    assert (p.send_at, p.due_at) == (T0 + 10 * M, T0 + 15 * M)
+    assert p.title == "即将到期：派工后15分钟到场"
+
+
+def test_lead_is_a_third_of_the_span_at_most_the_policy_lead() -> None:
+    case = with_technician()
+    by_code = {k.code: k for k in clocks(case, CAL, T0, POLICY)}
+    assert lead_time(by_code[ClockCode.FU4_ON_SITE_15M], POLICY) == 5 * M
+    assert lead_time(by_code[ClockCode.FU1_FIRST_FOLLOW_UP], POLICY) == 15 * M
+
+
+def test_the_follower_is_reminded_of_the_first_and_second_follow_up() -> None:  # R-FU-1, R-FU-2
+    ps = planned(opened(), T0)
+    [fu1] = find(ps, ClockCode.FU1_FIRST_FOLLOW_UP, BEFORE_DUE)
+    [fu2] = find(ps, ClockCode.FU2_END_OF_DAY, BEFORE_DUE)
+    assert (fu1.recipient_role, fu1.recipient_id, fu1.send_at) == (Role.DISPATCHER, "d1", T0 + 105 * M)
+    assert fu2.recipient_id == "d1" and fu2.send_at == fu2.due_at - 15 * M
+    assert fu1.job_id is None
+
+
+def test_managers_are_told_when_a_limit_passes() -> None:
+    [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, OVERDUE)
+    assert (p.recipient_role, p.recipient_id, p.send_at) == (Role.MANAGER, None, T0 + 15 * M)
+    assert p.title == "已超时：派工后15分钟到场"
+
+
+def test_a_passed_limit_gets_no_before_reminder_and_a_long_passed_one_no_overdue_one() -> None:
+    case = with_technician()
+    late = planned(case, T0 + 20 * M)
+    assert find(late, ClockCode.FU4_ON_SITE_15M, BEFORE_DUE) == []
+    assert len(find(late, ClockCode.FU4_ON_SITE_15M, OVERDUE)) == 1
+    assert find(planned(case, T0 + timedelta(days=2)), ClockCode.FU4_ON_SITE_15M, OVERDUE) == []
+
+
+def test_a_satisfied_clock_needs_no_reminder() -> None:
+    case = ok(c.arrive(with_technician(), work_order_id="wo1", by="t1", now=T0 + 3 * M)).case
+    ps = planned(case, T0 + 3 * M)
+    assert [p for p in ps if p.code == ClockCode.FU4_ON_SITE_15M] == []
+    case = ok(c.record_follow_up(case, kind=FollowUpKind.FIRST, note="已联系住户", by="d1", now=T0 + 4 * M)).case
+    assert find(planned(case, T0 + 4 * M), ClockCode.FU1_FIRST_FOLLOW_UP, BEFORE_DUE) == []
+
+
+def test_an_ended_case_needs_no_reminders() -> None:
+    case = with_technician()
+    for state in (CaseState.CLOSED, CaseState.CANNOT_HANDLE, CaseState.NOT_OPENED):
+        ended = msgspec.structs.replace(case, state=state)
+        assert plan(ended, clocks(case, CAL, T0, POLICY), T0, CAL, POLICY) == []
+
+
+def emergency() -> Case:
+    return make_case(Kind.HELP, help_kind=HelpKind.MEDICAL_EMERGENCY)
+
+
+def attempt(case: Case, role: Role, *, reached: bool, at: datetime, ack: bool = False) -> Case:
+    case = ok(c.emergency_step(
+        case, lambda s: em.record_attempt(s, target_role=role, target_id=None, means=em.Means.PHONE,
+                                          reached=reached, now=at),
+        name="emergency.attempted", by="d1", now=at)).case
+    if ack:
+        case = ok(c.emergency_step(case, lambda s: em.acknowledge(s, by="m1", now=at), name="emergency.ack",
+                                   by="d1", now=at)).case
+    return case
+
+
+def test_a_new_emergency_goes_to_the_manager_at_once() -> None:  # R-EM-2
+    [p] = [p for p in planned(emergency(), T0) if p.kind == ESCALATION]
+    assert (p.recipient_role, p.send_at) == (Role.MANAGER, T0)
+
+
+def test_an_unacknowledged_escalation_passes_to_the_next_person_after_5_minutes() -> None:  # R-EM-2
+    case = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M)
+    [p] = [p for p in planned(case, T0 + M) if p.kind == ESCALATION]
+    assert (p.recipient_role, p.send_at) == (Role.DEPUTY_GM, T0 + 6 * M)
+    assert "5分钟内未确认" in p.body
+
+
+def test_an_unreached_person_passes_the_emergency_on_at_once() -> None:  # R-EM-2
+    case = attempt(emergency(), Role.MANAGER, reached=False, at=T0 + M)
+    [p] = [p for p in planned(case, T0 + M) if p.kind == ESCALATION]
+    assert (p.recipient_role, p.send_at) == (Role.DEPUTY_GM, T0 + M)
+
+
+def test_an_acknowledged_emergency_needs_no_escalation_reminder() -> None:  # R-EM-2
+    case = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M, ack=True)
+    assert [p for p in planned(case, T0 + M) if p.kind == ESCALATION] == []
+
+
+def test_payload_opens_the_job_for_field_staff_and_the_inbox_for_the_desk() -> None:
+    ps = planned(with_technician(), T0)
+    [tech] = find(ps, ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    [desk] = find(ps, ClockCode.FU1_FIRST_FOLLOW_UP, BEFORE_DUE)
+    assert payload_for("c1", tech)["url"] == "/#/job/wo1"
+    assert payload_for("c1", tech)["tag"] == "case-c1"
+    assert payload_for("c1", desk)["url"] == "/#/reminders"
+    assert payload_for("c1", desk)["job_id"] is None
