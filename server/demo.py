@@ -50,8 +50,11 @@ HOUSEHOLDS = [
 ]
 
 
-async def seed_demo(db: Database) -> bool:
-    """Seed once. Returns True when it created the compound, False when it was already there."""
+async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
+    """Seed once. Returns True when it created the compound, False when it was already there.
+
+    `sample_cases=False` leaves out the cases in progress (tests start from an empty case book).
+    """
     async with db.read() as conn:
         exists = (await conn.execute(select(compounds.c.id).where(compounds.c.id == DEMO_COMPOUND))).scalar()
     if exists:
@@ -90,5 +93,5 @@ async def seed_demo(db: Database) -> bool:
         )
     from server import demo_content
 
-    await demo_content.seed(db)
+    await demo_content.seed(db, sample_cases=sample_cases)
     return True

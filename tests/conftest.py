@@ -86,7 +86,7 @@ async def _migrated_template(tmp_root) -> str:  # noqa: ANN001
     await upgrade(url)
     seeder = Database(url, clock=FixedClock(T0))
     try:
-        await seed_demo(seeder)
+        await seed_demo(seeder, sample_cases=False)
     finally:
         await seeder.dispose()
     _TEMPLATE["name"] = name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post, put
@@ -41,7 +41,8 @@ def _view(d: dict[str, Any]) -> CaseView:
 
 class DecideIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     open: bool
-    reason: dc.OpenReason | None = None
+    # A–E open a case (R-OP-1); F records why none is opened (R-OP-2), with the reason in `note`.
+    reason: Literal["A", "B", "C", "D", "E", "F"] | None = None
     note: str = ""
     escalated: bool = False
 
@@ -164,7 +165,8 @@ class CaseController(Controller):
     async def decide(self, db: Database, principal: Principal, case_id: str, data: DecideIn = Body()) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.decide_opening(
             c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
-            reason=data.reason, note=data.note, escalated=data.escalated)))
+            reason=dc.OpenReason(data.reason) if data.open and data.reason else None, note=data.note,
+            escalated=data.escalated)))
 
     @post("/cases/{case_id:str}/dispatch", opt=allow(*DESK, Role.TEAM_LEAD), status_code=200)
     async def dispatch(self, db: Database, principal: Principal, case_id: str,

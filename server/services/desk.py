@@ -47,6 +47,9 @@ def roles_of(who: Principal) -> set[Role]:
 
 
 async def case_view(uow_or_db: Any, case: Case) -> dict[str, Any]:
+    if isinstance(uow_or_db, UnitOfWork):
+        # Append this transaction's audit entries now so the returned timeline includes them.
+        await uow_or_db.flush()
     conn = uow_or_db.conn
     now = uow_or_db.now
     rules = await compound_rules(conn, case.compound_id)

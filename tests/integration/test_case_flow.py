@@ -96,11 +96,13 @@ async def test_executor_cannot_read_a_case_not_assigned_to_them(client):
 
 async def test_intake_refuses_an_incomplete_record_and_stores_nothing(client):  # R-IN-1
     desk = await login(client, "dispatcher")
+    before = len((await client.get("/api/cases", headers=desk)).json())
     r = await client.post("/api/cases", headers=desk, json={
         "kind": "complaint", "channel": "phone", "contact_name": "", "content": "噪音"})
     assert r.status_code == 400
     assert r.json()["code"] == "case.intake_incomplete"
-    assert (await client.get("/api/cases", headers=desk)).json() == []
+    assert set(r.json()["details"]["missing"]) >= {"contact_name", "phone", "address"}
+    assert len((await client.get("/api/cases", headers=desk)).json()) == before
 
 
 async def test_followup_queue_orders_clocks_by_due_time(client):  # R-FU-1 R-FU-2
@@ -112,3 +114,20 @@ async def test_followup_queue_orders_clocks_by_due_time(client):  # R-FU-1 R-FU-
     assert items
     dues = [i["due_at"] for i in items]
     assert dues == sorted(dues)
+
+
+async def test_not_opening_records_reason_f_and_the_intake_stays(client):  # R-OP-2
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "inquiry", "channel": "phone", "contact_name": "高业主", "phone": "13800000007",
+        "unit_id": "unit_2_301", "content": "询问停水时间"})
+    cid = r.json()["case"]["id"]
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk,
+                          json={"open": False, "reason": "F", "note": "已解释停水安排，业主无需跟进"})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["case"]["state"] == "not_opened"
+    assert view["case"]["opening"]["note"].startswith("已解释")
+    # The returned timeline already holds this step (R-OP-4: the decision and when are recorded).
+    assert view["timeline"][-1]["action"] != "case.received"
+    assert (await client.get(f"/api/cases/{cid}", headers=desk)).status_code == 200

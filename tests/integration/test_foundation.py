@@ -146,3 +146,21 @@ async def test_responses_carry_a_script_free_content_security_policy(client):
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_served_demo_has_cases_in_different_states(empty_db_url):
+    from server.demo import seed_demo
+    from server.storage.db import Database
+
+    await upgrade(empty_db_url)
+    db = Database(empty_db_url)
+    try:
+        assert await seed_demo(db) is True
+        assert await seed_demo(db) is False  # a restart seeds nothing twice
+        async with db.read() as conn:
+            states = set((await conn.execute(text("SELECT DISTINCT state FROM cases"))).scalars())
+            users = (await conn.execute(text("SELECT count(*) FROM users"))).scalar()
+    finally:
+        await db.dispose()
+    assert {"received", "dispatched", "on_site", "completed"} <= states
+    assert users >= 13  # a login for every role in domain-rules.md

@@ -33,35 +33,6 @@ async def upload_png(client, headers, shade: int) -> str:  # noqa: ANN001
     return sha
 
 
-@pytest.fixture(autouse=True)
-def sync_routes(monkeypatch):  # noqa: ANN001, ANN201
-    """Blob upload, push and pull live in SyncController; make sure the app under test mounts it even
-    while server/api/registry.py is being edited by several features at once."""
-    from server.api import registry
-    from server.api.sync import SyncController
-
-    original = registry.handlers
-    if SyncController not in original():
-        monkeypatch.setattr(registry, "handlers", lambda: [*original(), SyncController])
-
-
-@pytest.fixture
-async def client(settings, demo_db, sync_routes):  # noqa: ANN001, ANN201
-    """The app in the test's own event loop. Litestar's AsyncTestClient runs it in a portal thread with
-    a second loop, and asyncpg connections pooled in one loop fail in the other (the PostgreSQL run)."""
-    import httpx
-
-    from server.app import create_app
-
-    app = create_app(settings, db=demo_db, migrate=False)
-    # What the app's lifespan would set (it would also start the scheduler, which settings turn off);
-    # entering the lifespan here would open an anyio task group across pytest-asyncio's tasks.
-    app.state.db = demo_db
-    app.state.settings = settings
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as c:
-        yield c
-
-
 @pytest.fixture
 async def desk(client):  # noqa: ANN001, ANN201
     return await login(client, "frontdesk")

@@ -86,7 +86,7 @@ export async function render(root) {
   const done = jobs.filter((j) => j.is_done);
   const refresh = h('button', { type: 'button', class: 'btn btn-small', onclick: () => syncNow() }, t('jobs.refresh'));
   mount(root,
-    h('div', { class: 'view-head' }, h('h1', { text: t('jobs.title') }), h('span', { class: 'muted', text: t('jobs.open', { n: open.length }) }), refresh),
+    h('div', { class: 'view-head', 'data-view': 'jobs' }, h('h1', { text: t('jobs.title') }), h('span', { class: 'muted', text: t('jobs.open', { n: open.length }) }), refresh),
     jobs.length ? null : h('p', { class: 'empty', text: t('jobs.empty') }),
     h('div', { class: 'job-list' }, open.map(card)),
     done.length ? h('h2', { class: 'section-title', text: t('jobs.done') }) : null,

@@ -1,0 +1,84 @@
+"""Demo cases in different states, made through the same desk and field services as real work."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import msgspec
+from PIL import Image, ImageDraw
+
+from server.auth.principal import Principal
+from server.services import blobs, desk
+from server.services.desk import DispatchIn, IntakeIn
+from server.storage.db import Database
+from server.sync.mutations import MutationContext, registry
+
+COMPOUND = "cmp_demo"
+
+
+def _who(user_id: str, username: str, role: str) -> Principal:
+    return Principal(user_id=user_id, username=username, display_name=username, roles=frozenset({role}),
+                     compound_id=COMPOUND, device_id="demo-seed")
+
+
+def _signature_png() -> bytes:
+    im = Image.new("RGB", (300, 120), "white")
+    d = ImageDraw.Draw(im)
+    d.line([(20, 90), (70, 30), (120, 95), (180, 35), (260, 80)], fill="black", width=4)
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    return buf.getvalue()
+
+
+async def _field(db: Database, who: Principal, type_: str, **args) -> None:  # noqa: ANN003
+    handler = registry()[type_].handler
+    async with db.transaction() as uow:
+        await handler(MutationContext(uow=uow, principal=who, client_id="demo-seed", mutation_id=0,
+                                      device_time=None), args)
+
+
+async def seed_cases(db: Database) -> None:
+    disp = _who("usr_dispatcher", "dispatcher", "dispatcher")
+    tech = _who("usr_tech", "tech", "technician")
+
+    async def intake(**kw) -> str:  # noqa: ANN003
+        view = await desk.intake(db, disp, msgspec.convert(kw, IntakeIn))
+        return view["case"]["id"]
+
+    async def open_dispatch(cid: str, assignee: str = "usr_tech") -> str:
+        await desk.command(db, disp, cid, lambda c, u: desk.dc.decide_opening(
+            c, open=True, by=disp.user_id, roles=desk.roles_of(disp), now=u.now, reason=desk.dc.OpenReason.A_SITE_FOLLOW_UP))
+        view = await desk.dispatch(db, disp, cid, DispatchIn(assignee_id=assignee, unreached_lead_ids=["usr_lead"]))
+        return view["case"]["work_orders"][-1]["id"]
+
+    # Just received at the desk, not yet decided.
+    await intake(kind="complaint", channel="phone", contact_name="杨租户", phone="13800000006",
+                 unit_id="unit_2_301", content="楼上夜间装修噪音", complaint_category="decoration")
+    # Dispatched to the technician: on their phone, waiting to be accepted.
+    cid = await intake(kind="repair", channel="phone", contact_name="黄业主", phone="13800000001",
+                       unit_id="unit_1_101", content="厨房水龙头漏水", repair_responsibility="common",
+                       repair_class="small")
+    await open_dispatch(cid)
+    # Accepted and on site.
+    cid = await intake(kind="repair", channel="walk_in", contact_name="林业主", phone="13800000004",
+                       unit_id="unit_1_202", content="卫生间灯不亮", repair_responsibility="common",
+                       repair_class="common_facility")
+    job = await open_dispatch(cid)
+    await _field(db, tech, "job.accept", job_id=job)
+    await _field(db, tech, "job.arrive", job_id=job)
+    # Completed with the resident's signature: waiting for the slip to come back to the desk.
+    cid = await intake(kind="repair", channel="phone", contact_name="谢业主", phone="13800000008",
+                       unit_id="unit_2_502", content="阳台地漏堵塞", repair_responsibility="common",
+                       repair_class="small")
+    job = await open_dispatch(cid)
+    png = _signature_png()
+    sha = hashlib.sha256(png).hexdigest()
+    await blobs.put_blob(db, tech, sha, "image/png", png, 6 * 1024 * 1024)
+    await _field(db, tech, "job.accept", job_id=job)
+    await _field(db, tech, "job.arrive", job_id=job)
+    await _field(db, tech, "job.complete", job_id=job, work_done="疏通地漏，清理杂物", materials="无",
+                 fee_cents=0, signature_sha256=sha, signer_name="谢业主", signer_relation="owner")
+    # An emergency help request: the escalation chain starts at the desk.
+    await intake(kind="help", channel="phone", contact_name="罗业主", phone="13800000009",
+                 unit_id="unit_3_104", content="地下车库有烟雾", help_kind="disaster")
