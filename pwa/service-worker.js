@@ -128,12 +128,13 @@ self.addEventListener('notificationclick', (event) => {
       const windows = await clients.matchAll({ type: 'window', includeUncontrolled: true });
       const client = windows.find((c) => c.focused) || windows[0];
       if (client) {
-        await client.focus();
         const onApp = new URL(client.url).pathname === new URL(target).pathname;
         // Inside the app a hash change keeps it running (and its state); elsewhere, navigate.
+        // Navigate before focusing: a refused focus() must not lose the navigation.
         if (onApp) client.postMessage({ type: 'navigate', url: target });
         else if (client.navigate) await client.navigate(target);
         else await clients.openWindow(target);
+        await client.focus().catch(() => {});
         return;
       }
       await clients.openWindow(target);

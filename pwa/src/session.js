@@ -1,6 +1,6 @@
 // Who is signed in on this phone: login, logout and the in-memory copy of the session that
 // views read synchronously. The session itself lives in IndexedDB (kv 'session').
-import { post, setToken } from './api.js';
+import { del, post, setToken } from './api.js';
 import { emit } from './bus.js';
 import { claimDataFor, clearSession, getSession, setSession } from './db.js';
 
@@ -48,7 +48,11 @@ export async function markRevoked() {
  */
 export async function logout() {
   try {
-    if (current?.token && !current.revoked) await post('/api/auth/logout', {}, { timeoutMs: 5000 });
+    if (current?.token && !current.revoked) {
+      // Stop pushes to this device first; the token is still valid for this one call.
+      await del('/api/push/subscriptions', { timeoutMs: 5000 }).catch(() => null);
+      await post('/api/auth/logout', {}, { timeoutMs: 5000 });
+    }
   } catch {
     /* offline or already revoked: the token is forgotten locally either way */
   }

@@ -37,6 +37,8 @@ from tests.conftest import T0, TEST_DB, drop_pg_database
 FIELD_USERS = ("tech", "tech2", "lead")
 JOBS_PER_USER = 2
 DEVICE_TIME = "2026-11-23T02:00:00Z"
+# What the run actually exercised, summed over all examples (checked at the end of the test).
+SEEN: collections.Counter[str] = collections.Counter()
 
 
 # --- the prepared database ----------------------------------------------------------------------
@@ -189,6 +191,10 @@ class Oracle:
         got = [(r["mutation_id"], r["status"]) for r in body["results"]]
         assert got == [(mid, status) for mid, status, _ in predicted], (batch, body, predicted)
         assert (body.get("stopped") == "gap") == gap, body
+        if gap:
+            SEEN["gap reported"] += 1
+        if any(s == "duplicate" for _, s, _ in predicted):
+            SEEN["duplicates answered from the stored outcome"] += 1
         for r, (mid, status, code) in zip(body["results"], predicted, strict=True):
             key = (phone.client_id, mid)
             if status == "duplicate":
@@ -290,7 +296,9 @@ class SyncMachine(RuleBasedStateMachine):
         phone.last_batch = batch
         if keep_response:
             self._acknowledge(phone, body)
-        # else: the response was lost after the server committed; the phone keeps its outbox.
+        else:
+            # The response was lost after the server committed; the phone keeps its outbox.
+            SEEN["response lost after commit"] += 1
 
     @rule(p=st.integers(0, 2), k=st.integers(1, 8), lost=st.booleans())
     def push(self, p: int, k: int, lost: bool) -> None:
@@ -329,6 +337,7 @@ class SyncMachine(RuleBasedStateMachine):
         first, second = (a, b) if fresh and fresh[0] is a else (b, a)
         self.oracle.learn(phone, batch, first)
         self.oracle.learn(phone, batch, second)
+        SEEN["same batch raced itself"] += 1
         self._acknowledge(phone, second)
         phone.last_batch = batch
 
@@ -366,6 +375,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.run(self.db.dispose())
         self.db, self.client = _app(self.url, self.prep.tmp)
         self.restarts += 1
+        SEEN["server restarted"] += 1
 
     # -- what must hold --
 
@@ -490,7 +500,9 @@ def _run_machine(db_url: str, tmp: Path) -> None:
 
 
 async def test_sync_converges_and_applies_each_mutation_once_under_faults(db_url, tmp_path):  # design 2, 3
+    SEEN.clear()
     await asyncio.to_thread(_run_machine, db_url, tmp_path)
+    print(dict(SEEN))
 
 
 def test_database_under_test_is_named() -> None:

@@ -1,0 +1,84 @@
+"""A technician in a basement: arrival and signed completion recorded offline, sent later, closed at the desk."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.conftest import PHONE
+from e2e.test_shell import login
+
+
+def _dispatched_repair(server, content: str) -> str:  # noqa: ANN001
+    desk = Api(server.url, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
+    })["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch",
+              {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    return case["id"]
+
+
+def _draw_signature(page) -> None:  # noqa: ANN001
+    canvas = page.locator("canvas.signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box, "signature canvas not visible"
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + 20, y + box["height"] * 0.7)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(x + 20 + i * (box["width"] - 40) / 11, y + box["height"] * (0.3 if i % 2 else 0.7), steps=3)
+    page.mouse.up()
+
+
+def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, server) -> None:  # noqa: ANN001
+    content = f"地下室水泵异响 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+
+    # Into the basement: no network from here on.
+    ctx.set_offline(True)
+    page.reload()
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    page.locator("textarea[name=work_done]").fill("更换水泵轴承")
+    _draw_signature(page)
+    page.locator("button[type=submit]").click()
+    pending = page.locator("[data-testid=pending-count]")
+    expect(pending).to_have_attribute("data-count", "3", timeout=15000)
+
+    # The phone is restarted while still offline: the outbox survives in IndexedDB.
+    page.reload()
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "3", timeout=15000)
+
+    # Back upstairs: the outbox drains by itself.
+    ctx.set_offline(False)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    ctx.close()
+
+    desk = Api(server.url, "dispatcher")
+    view = desk.call("GET", f"/api/cases/{case_id}")
+    assert view["case"]["state"] == "completed"
+    assert view["slip_valid"] is True
+    slip = view["case"]["slip"]
+    assert slip["signer_name"] == "黄业主" and slip["signature_sha256"]
+    # Arrival counts at server receive time; the phone's own clock is kept beside it.
+    wo = view["case"]["work_orders"][-1]
+    assert wo["arrived_at"] and wo["arrived_device_at"]
+    desk.call("POST", f"/api/cases/{case_id}/return-slip")
+    desk.call("POST", f"/api/cases/{case_id}/countersign")
+    closed = desk.call("POST", f"/api/cases/{case_id}/close", {"result": "已修复"})
+    assert closed["case"]["state"] == "closed"
