@@ -10,6 +10,7 @@ from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
@@ -92,7 +93,9 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
             # The schema is public documentation; only the JSON and YAML documents are served
             # (the HTML renderers would load scripts from a CDN, which the CSP forbids anyway).
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
-            enabled_endpoints={"openapi.json", "openapi.yaml", "openapi.yml"},
+            # No HTML renderer: they would load scripts from a CDN, which the CSP forbids anyway.
+            # The JSON document is always served; YAML beside it.
+            render_plugins=[YamlRenderPlugin()],
             components=Components(
                 security_schemes={"deviceToken": SecurityScheme(type="http", scheme="bearer")}
             ),

@@ -26,6 +26,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     push_subject: str = "mailto:ops@estatedesk.local"
     run_scheduler: bool = True
     log_sql: bool = False
+    # SQLite only, 0 = off: `PRAGMA max_page_count` on every connection, so the database cannot grow
+    # past that many pages (a value below the current size caps it at the current size). It rehearses
+    # "disk full" (writes fail with SQLITE_FULL, answered 503 + Retry-After) without filling a disk;
+    # see docs/reliability.md "Load and faults".
+    sqlite_max_page_count: int = 0
 
     @property
     def effective_database_url(self) -> str:
@@ -71,5 +76,7 @@ def from_env(environ: dict[str, str] | None = None, **overrides) -> Settings:
         values["run_scheduler"] = _bool(v)
     if v := env.get("ESTATEDESK_LOG_SQL"):
         values["log_sql"] = _bool(v)
+    if v := env.get("ESTATEDESK_SQLITE_MAX_PAGE_COUNT"):
+        values["sqlite_max_page_count"] = int(v)
     values.update(overrides)
     return Settings(**values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import Body
+from litestar.params import JSONBody
 
 from server.auth.guards import PUBLIC, allow
 from server.auth.principal import Principal
@@ -25,7 +25,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/auth/login", opt=PUBLIC, status_code=200)
-    async def login(self, db: Database, data: LoginIn = Body()) -> LoginResult:
+    async def login(self, db: Database, data: JSONBody[LoginIn]) -> LoginResult:
         return await accounts.login(db, data.username.strip(), data.password, data.device_name)
 
     @post("/auth/logout", opt=allow(*ALL_STAFF), status_code=200)

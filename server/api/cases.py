@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.params import Body, Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -144,13 +144,13 @@ class CaseController(Controller):
     tags = ["cases"]
 
     @post("/cases", opt=DESK_ROLES, status_code=201)
-    async def intake(self, db: Database, principal: Principal, data: IntakeIn = Body()) -> CaseView:
+    async def intake(self, db: Database, principal: Principal, data: JSONBody[IntakeIn]) -> CaseView:
         return _view(await desk.intake(db, principal, data))
 
     @get("/cases", opt=DESK_READERS)
     async def list_cases(
         self, db: Database, principal: Principal,
-        state_: Annotated[str | None, Parameter(query="state")] = None, kind: str | None = None,
+        state_: Annotated[str | None, QueryParameter(name="state")] = None, kind: str | None = None,
         category: str | None = None, building_id: str | None = None, overdue: bool | None = None,
         q: str | None = None, limit: int = 200,
     ) -> list[dict[str, Any]]:
@@ -162,7 +162,7 @@ class CaseController(Controller):
         return _view(await desk.get_case(db, principal, case_id))
 
     @post("/cases/{case_id:str}/decide", opt=allow(*DESK, *LEADERSHIP), status_code=200)
-    async def decide(self, db: Database, principal: Principal, case_id: str, data: DecideIn = Body()) -> CaseView:
+    async def decide(self, db: Database, principal: Principal, case_id: str, data: JSONBody[DecideIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.decide_opening(
             c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
             reason=dc.OpenReason(data.reason) if data.open and data.reason else None, note=data.note,
@@ -170,34 +170,34 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/dispatch", opt=allow(*DESK, Role.TEAM_LEAD), status_code=200)
     async def dispatch(self, db: Database, principal: Principal, case_id: str,
-                       data: DispatchIn = Body()) -> CaseView:
+                       data: JSONBody[DispatchIn]) -> CaseView:
         return _view(await desk.dispatch(db, principal, case_id, data))
 
     @post("/cases/{case_id:str}/report-up", opt=DESK_ROLES, status_code=200)
     async def report_up(self, db: Database, principal: Principal, case_id: str,
-                        data: ReportUpIn = Body()) -> CaseView:
+                        data: JSONBody[ReportUpIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.report_up(
             c, to_id=data.to_id, to_role=data.to_role, by=principal.user_id, now=u.now, means=data.means)))
 
     @post("/cases/{case_id:str}/follow-up", opt=DESK_ROLES, status_code=200)
     async def follow_up(self, db: Database, principal: Principal, case_id: str,
-                        data: FollowUpIn = Body()) -> CaseView:
+                        data: JSONBody[FollowUpIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_follow_up(
             c, kind=data.kind, by=principal.user_id, now=u.now, note=data.note,
             reported_to_manager_id=data.reported_to_manager_id, new_due_at=data.new_due_at)))
 
     @post("/cases/{case_id:str}/note", opt=DESK_ROLES, status_code=200)
-    async def note(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+    async def note(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.add_note(
             c, text=data.text, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/feedback-date", opt=DESK_ROLES, status_code=200)
     async def feedback_date(self, db: Database, principal: Principal, case_id: str,
-                            data: FeedbackIn = Body()) -> CaseView:
+                            data: JSONBody[FeedbackIn]) -> CaseView:
         return _view(await desk.set_feedback_date(db, principal, case_id, data.promised, data.reason))
 
     @post("/cases/{case_id:str}/judge", opt=DESK_ROLES, status_code=200)
-    async def judge(self, db: Database, principal: Principal, case_id: str, data: JudgeIn = Body()) -> CaseView:
+    async def judge(self, db: Database, principal: Principal, case_id: str, data: JSONBody[JudgeIn]) -> CaseView:
         is_mgr = Role.MANAGER in roles_of(principal)
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.judge_complaint(
             c, fault=data.fault, explanation=data.explanation, by=principal.user_id, now=u.now,
@@ -216,7 +216,7 @@ class CaseController(Controller):
             c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
     @post("/cases/{case_id:str}/verify", opt=DESK_ROLES, status_code=200)
-    async def verify(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+    async def verify(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.verify(
             c, note=data.text, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
@@ -225,23 +225,23 @@ class CaseController(Controller):
         return _view(await desk.approve_close(db, principal, case_id))
 
     @post("/cases/{case_id:str}/close", opt=DESK_ROLES, status_code=200)
-    async def close(self, db: Database, principal: Principal, case_id: str, data: CloseIn = Body()) -> CaseView:
+    async def close(self, db: Database, principal: Principal, case_id: str, data: JSONBody[CloseIn]) -> CaseView:
         return _view(await desk.close(db, principal, case_id, data))
 
     @post("/cases/{case_id:str}/cannot-handle", opt=DESK_ROLES, status_code=200)
     async def cannot_handle(self, db: Database, principal: Principal, case_id: str,
-                            data: ReasonIn = Body()) -> CaseView:
+                            data: JSONBody[ReasonIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.mark_cannot_handle(
             c, reason=data.reason, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
     @post("/cases/{case_id:str}/quarterly-close", opt=MANAGER, status_code=200)
     async def quarterly_close(self, db: Database, principal: Principal, case_id: str,
-                              data: QuarterlyIn = Body()) -> CaseView:
+                              data: JSONBody[QuarterlyIn]) -> CaseView:
         return _view(await desk.quarterly_close(db, principal, case_id, data.result, data.signature_sha256))
 
     @post("/cases/{case_id:str}/linked-problem", opt=DESK_ROLES, status_code=200)
     async def linked_problem(self, db: Database, principal: Principal, case_id: str,
-                             data: LinkedIn = Body()) -> CaseView:
+                             data: JSONBody[LinkedIn]) -> CaseView:
         return _view(await desk.linked_problem(db, principal, case_id, data.description, data.separately))
 
     @post("/cases/{case_id:str}/linked-problem/{problem_id:str}/resolve", opt=DESK_ROLES, status_code=200)
@@ -250,7 +250,7 @@ class CaseController(Controller):
             c, problem_id=problem_id, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/plan", opt=allow(*DESK, Role.TEAM_LEAD, Role.ENGINEERING), status_code=200)
-    async def plan(self, db: Database, principal: Principal, case_id: str, data: PlanIn = Body()) -> CaseView:
+    async def plan(self, db: Database, principal: Principal, case_id: str, data: JSONBody[PlanIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.submit_plan(
             c, expected_days=data.expected_days, text=data.text, by=principal.user_id, now=u.now)))
 
@@ -260,13 +260,13 @@ class CaseController(Controller):
             c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
     @post("/cases/{case_id:str}/progress", opt=allow(*DESK, Role.TEAM_LEAD, Role.ENGINEERING), status_code=200)
-    async def progress(self, db: Database, principal: Principal, case_id: str, data: NoteIn = Body()) -> CaseView:
+    async def progress(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_progress(
             c, text=data.text, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/hand-over-follow", opt=DESK_ROLES, status_code=200)
     async def hand_over_follow(self, db: Database, principal: Principal, case_id: str,
-                               data: HandFollowIn = Body()) -> CaseView:
+                               data: JSONBody[HandFollowIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.hand_over_follow(
             c, to_id=data.to_id, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
@@ -274,12 +274,12 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/emergency", opt=DESK_ROLES, status_code=200)
     async def declare(self, db: Database, principal: Principal, case_id: str,
-                      data: EmergencyIn = Body()) -> CaseView:
+                      data: JSONBody[EmergencyIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.declare_emergency(
             c, trigger=data.trigger, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/emergency/attempt", opt=DESK_ROLES, status_code=200)
-    async def attempt(self, db: Database, principal: Principal, case_id: str, data: AttemptIn = Body()) -> CaseView:
+    async def attempt(self, db: Database, principal: Principal, case_id: str, data: JSONBody[AttemptIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
             c, lambda s: em.record_attempt(s, target_role=data.target_role, target_id=data.target_id,
                                            means=data.means, reached=data.reached, now=u.now),
@@ -293,20 +293,20 @@ class CaseController(Controller):
             name="emergency.acknowledged", by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/emergency/summon", opt=DESK_ROLES, status_code=200)
-    async def summon(self, db: Database, principal: Principal, case_id: str, data: SummonIn = Body()) -> CaseView:
+    async def summon(self, db: Database, principal: Principal, case_id: str, data: JSONBody[SummonIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
             c, lambda s: em.summon(s, role=data.role, person_id=data.person_id, now=u.now),
             name="emergency.summoned", by=principal.user_id, now=u.now, role=str(data.role))))
 
     @post("/cases/{case_id:str}/emergency/arrival", opt=DESK_ROLES, status_code=200)
-    async def arrival(self, db: Database, principal: Principal, case_id: str, data: ArrivalIn = Body()) -> CaseView:
+    async def arrival(self, db: Database, principal: Principal, case_id: str, data: JSONBody[ArrivalIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
             c, lambda s: em.report_arrival(s, role=data.role, report=data.report, now=u.now),
             name="emergency.arrived", by=principal.user_id, now=u.now, role=str(data.role))))
 
     @post("/cases/{case_id:str}/emergency/instructions", opt=allow(*DESK, *LEADERSHIP), status_code=200)
     async def instruction(self, db: Database, principal: Principal, case_id: str,
-                          data: InstructionIn = Body()) -> CaseView:
+                          data: JSONBody[InstructionIn]) -> CaseView:
         iid = new_id("ins_")
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
             c, lambda s: em.add_instruction(s, instruction_id=iid, text=data.text, given_by=data.given_by,
@@ -315,7 +315,7 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/emergency/instructions/{iid:str}/done", opt=DESK_ROLES, status_code=200)
     async def instruction_done(self, db: Database, principal: Principal, case_id: str, iid: str,
-                               data: InstructionDoneIn = Body()) -> CaseView:
+                               data: JSONBody[InstructionDoneIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
             c, lambda s: em.complete_instruction(s, instruction_id=iid, by=principal.user_id, result=data.result,
                                                  now=u.now),
@@ -355,11 +355,11 @@ class CaseController(Controller):
 
     @put("/calendar", opt=MANAGER)
     async def put_calendar(self, db: Database, principal: Principal,
-                           data: BusinessCalendar = Body()) -> BusinessCalendar:
+                           data: JSONBody[BusinessCalendar]) -> BusinessCalendar:
         return await desk.put_calendar(db, principal, data)
 
     @post("/handovers", opt=DESK_ROLES, status_code=201)
-    async def create_handover(self, db: Database, principal: Principal, data: HandoverIn = Body()) -> dict[str, Any]:
+    async def create_handover(self, db: Database, principal: Principal, data: JSONBody[HandoverIn]) -> dict[str, Any]:
         return await desk.create_handover(db, principal, data.incoming_id, data.notes)
 
     @get("/handovers", opt=allow(*DESK, *LEADERSHIP))
@@ -368,11 +368,11 @@ class CaseController(Controller):
 
     @post("/handovers/{sheet_id:str}/sign-outgoing", opt=DESK_ROLES, status_code=200)
     async def sign_out(self, db: Database, principal: Principal, sheet_id: str,
-                       data: HandoverSignIn = Body()) -> dict[str, Any]:
+                       data: JSONBody[HandoverSignIn]) -> dict[str, Any]:
         return await desk.sign_handover(db, principal, sheet_id, "outgoing", data.signature_sha256, [])
 
     @post("/handovers/{sheet_id:str}/sign-incoming", opt=DESK_ROLES, status_code=200)
     async def sign_in(self, db: Database, principal: Principal, sheet_id: str,
-                      data: HandoverSignIn = Body()) -> dict[str, Any]:
+                      data: JSONBody[HandoverSignIn]) -> dict[str, Any]:
         return await desk.sign_handover(db, principal, sheet_id, "incoming", data.signature_sha256,
                                         data.takes_over_case_ids)

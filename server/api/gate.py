@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import Body, Parameter
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -37,7 +37,7 @@ class GateController(Controller):
     tags = ["release slips"]
 
     @post("/slips", opt=ISSUE, status_code=201)
-    async def issue(self, db: Database, principal: Principal, data: SlipIssueIn = Body()) -> SlipView:
+    async def issue(self, db: Database, principal: Principal, data: JSONBody[SlipIssueIn]) -> SlipView:
         return await gate.issue(db, principal, data)
 
     @get("/slips", opt=DESK)
@@ -46,10 +46,10 @@ class GateController(Controller):
         db: Database,
         principal: Principal,
         slip_state: Annotated[
-            str | None, Parameter(query="state", pattern=r"^(issued|released|revoked|expired)$")
+            str | None, QueryParameter(name="state", pattern=r"^(issued|released|revoked|expired)$")
         ] = None,
         unit_id: str | None = None,
-        gate_code: Annotated[str | None, Parameter(query="gate", pattern=r"^[A-Z0-9]{1,6}$")] = None,
+        gate_code: Annotated[str | None, QueryParameter(name="gate", pattern=r"^[A-Z0-9]{1,6}$")] = None,
         issued_from: datetime | None = None,
         issued_to: datetime | None = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
@@ -68,7 +68,7 @@ class GateController(Controller):
 
     @post("/slips/handins/confirm", opt=ISSUE, status_code=200)
     async def confirm_handin(
-        self, db: Database, principal: Principal, data: HandInConfirmIn = Body()
+        self, db: Database, principal: Principal, data: JSONBody[HandInConfirmIn]
     ) -> HandInView:
         return await gate.confirm_handin(db, principal, data)
 
@@ -96,7 +96,7 @@ class GateController(Controller):
         return Response(content=body, media_type="text/html; charset=utf-8")
 
     @post("/slips/{slip_id:str}/revoke", opt=ISSUE, status_code=200)
-    async def revoke(self, db: Database, principal: Principal, slip_id: str, data: RevokeIn = Body()) -> SlipView:
+    async def revoke(self, db: Database, principal: Principal, slip_id: str, data: JSONBody[RevokeIn]) -> SlipView:
         return await gate.revoke(db, principal, slip_id, data)
 
     @get("/gate/keys", opt=GATE_AND_DESK)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import Body, Parameter
+from litestar.params import JSONBody, QueryParameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -118,12 +118,12 @@ class ServicesController(Controller):
         return [_item(i) for i in await catalogue.list_items(db, principal)]
 
     @post("/services/items", opt=CATALOGUE_WRITERS, status_code=201)
-    async def propose(self, db: Database, principal: Principal, data: catalogue.ItemIn = Body()) -> ItemView:
+    async def propose(self, db: Database, principal: Principal, data: JSONBody[catalogue.ItemIn]) -> ItemView:
         return _item(await catalogue.propose_item(db, principal, data))
 
     @post("/services/items/{code:str}/price", opt=CATALOGUE_WRITERS, status_code=200)
     async def propose_price(self, db: Database, principal: Principal, code: str,
-                            data: catalogue.PriceIn = Body()) -> ItemView:
+                            data: JSONBody[catalogue.PriceIn]) -> ItemView:
         return _item(await catalogue.propose_price(db, principal, code, data.fee_cents))
 
     @post("/services/items/{code:str}/approve", opt=CATALOGUE_WRITERS, status_code=200)
@@ -145,14 +145,14 @@ class ServicesController(Controller):
 
     @post("/services/items/{code:str}/loss-decision", opt=MANAGEMENT, status_code=200)
     async def loss_decision(self, db: Database, principal: Principal, code: str,
-                            data: catalogue.LossDecisionIn = Body()) -> dict[str, Any]:
+                            data: JSONBody[catalogue.LossDecisionIn]) -> dict[str, Any]:
         return await catalogue.decide_loss(db, principal, code, data)
 
     # --- agreements and bookings (R-SS-2, R-SS-3) ---
 
     @post("/services/agreements", opt=DESK_ONLY, status_code=201)
     async def agreement(self, db: Database, principal: Principal,
-                        data: catalogue.AgreementIn = Body()) -> sp.Agreement:
+                        data: JSONBody[catalogue.AgreementIn]) -> sp.Agreement:
         return _as(sp.Agreement, await catalogue.create_agreement(db, principal, data))
 
     @get("/services/agreements", opt=SERVICE_READERS)
@@ -160,37 +160,37 @@ class ServicesController(Controller):
         return [_as(sp.Agreement, a) for a in await catalogue.list_agreements(db, principal)]
 
     @post("/services/bookings", opt=DESK_ONLY, status_code=201)
-    async def book(self, db: Database, principal: Principal, data: catalogue.BookIn = Body()) -> BookingView:
+    async def book(self, db: Database, principal: Principal, data: JSONBody[catalogue.BookIn]) -> BookingView:
         return _booking(await catalogue.book(db, principal, data))
 
     @get("/services/bookings", opt=SERVICE_READERS)
     async def bookings(self, db: Database, principal: Principal,
-                       state_: Annotated[str | None, Parameter(query="state")] = None) -> list[BookingView]:
+                       state_: Annotated[str | None, QueryParameter(name="state")] = None) -> list[BookingView]:
         return [_booking(b) for b in await catalogue.list_bookings(db, principal, state_)]
 
     @post("/services/bookings/{booking_id:str}/consent", opt=DESK_ONLY, status_code=200)
     async def consent(self, db: Database, principal: Principal, booking_id: str,
-                      data: catalogue.ConsentIn = Body()) -> BookingView:
+                      data: JSONBody[catalogue.ConsentIn]) -> BookingView:
         return _booking(await catalogue.consent(db, principal, booking_id, data.shown_fee_cents))
 
     @post("/services/bookings/{booking_id:str}/advance", opt=MONEY_ROLES, status_code=200)
     async def advance(self, db: Database, principal: Principal, booking_id: str,
-                      data: catalogue.MoneyIn = Body()) -> BookingView:
+                      data: JSONBody[catalogue.MoneyIn]) -> BookingView:
         return _booking(await catalogue.advance(db, principal, booking_id, data))
 
     @post("/services/bookings/{booking_id:str}/dispatch", opt=DESK_ONLY, status_code=200)
     async def dispatch(self, db: Database, principal: Principal, booking_id: str,
-                       data: catalogue.BookingDispatchIn = Body()) -> BookingView:
+                       data: JSONBody[catalogue.BookingDispatchIn]) -> BookingView:
         return _booking(await catalogue.dispatch(db, principal, booking_id, data))
 
     @post("/services/bookings/{booking_id:str}/complete", opt=DESK_ONLY, status_code=200)
     async def complete(self, db: Database, principal: Principal, booking_id: str,
-                       data: catalogue.CompleteIn = Body()) -> BookingView:
+                       data: JSONBody[catalogue.CompleteIn]) -> BookingView:
         return _booking(await catalogue.complete(db, principal, booking_id, data.quantity))
 
     @post("/services/bookings/{booking_id:str}/settle", opt=MONEY_ROLES, status_code=200)
     async def settle(self, db: Database, principal: Principal, booking_id: str,
-                     data: catalogue.MoneyIn = Body()) -> BookingView:
+                     data: JSONBody[catalogue.MoneyIn]) -> BookingView:
         return _booking(await catalogue.settle(db, principal, booking_id, data))
 
 
@@ -204,16 +204,16 @@ class VisitsController(Controller):
 
     @post("/callbacks/{task_id:str}", opt=CALLERS, status_code=200)
     async def record(self, db: Database, principal: Principal, task_id: str,
-                     data: visits.CallBackIn = Body()) -> dict[str, Any]:
+                     data: JSONBody[visits.CallBackIn]) -> dict[str, Any]:
         return await visits.record_call_back(db, principal, task_id, data)
 
     @post("/callbacks/{task_id:str}/review", opt=allow(Role.MANAGER), status_code=200)
     async def review(self, db: Database, principal: Principal, task_id: str,
-                     data: visits.ReviewIn = Body()) -> dict[str, Any]:
+                     data: JSONBody[visits.ReviewIn]) -> dict[str, Any]:
         return await visits.close_review(db, principal, task_id, data.note)
 
     @post("/surveys", opt=REPORT_READERS, status_code=201)
-    async def open_survey(self, db: Database, principal: Principal, data: visits.SurveyIn = Body()) -> dict[str, Any]:
+    async def open_survey(self, db: Database, principal: Principal, data: JSONBody[visits.SurveyIn]) -> dict[str, Any]:
         return await visits.open_survey(db, principal, data)
 
     @get("/surveys", opt=REPORT_READERS)
@@ -226,7 +226,7 @@ class VisitsController(Controller):
 
     @post("/surveys/{survey_id:str}/ballots", opt=DESK_ONLY, status_code=200)
     async def ballot(self, db: Database, principal: Principal, survey_id: str,
-                     data: visits.BallotIn = Body()) -> dict[str, Any]:
+                     data: JSONBody[visits.BallotIn]) -> dict[str, Any]:
         return await visits.add_ballot(db, principal, survey_id, data)
 
 
@@ -260,7 +260,7 @@ class ReportsController(Controller):
 
     @post("/monthly/{year:int}/{month:int}/sign", opt=REPORT_READERS, status_code=200)
     async def sign(self, db: Database, principal: Principal, year: int, month: int,
-                   data: reports.SignIn = Body()) -> MonthlyReportView:
+                   data: JSONBody[reports.SignIn]) -> MonthlyReportView:
         return _report(await reports.sign(db, principal, year, month, data.comment))
 
     @get("/monthly/{year:int}/{month:int}/xlsx", opt=REPORT_READERS, media_type=XLSX)
@@ -281,7 +281,7 @@ class KeysController(Controller):
         return [_key(k) for k in await keyring.list_keys(db, principal)]
 
     @post("/", opt=DESK_ONLY, status_code=201)
-    async def register(self, db: Database, principal: Principal, data: keyring.KeyIn = Body()) -> KeyView:
+    async def register(self, db: Database, principal: Principal, data: JSONBody[keyring.KeyIn]) -> KeyView:
         return _key(await keyring.register(db, principal, data))
 
     @get("/overdue", opt=DESK_ONLY)
@@ -293,7 +293,7 @@ class KeysController(Controller):
         return _as(dk.KeyCount, await keyring.monthly_count(db, principal))
 
     @post("/{key_id:str}/loans", opt=DESK_ONLY, status_code=201)
-    async def lend(self, db: Database, principal: Principal, key_id: str, data: keyring.LoanIn = Body()) -> KeyView:
+    async def lend(self, db: Database, principal: Principal, key_id: str, data: JSONBody[keyring.LoanIn]) -> KeyView:
         return _key(await keyring.lend(db, principal, key_id, data))
 
     @post("/{key_id:str}/return", opt=DESK_ONLY, status_code=200)
@@ -316,7 +316,7 @@ class RecordsController(Controller):
 
     @post("/compensations", opt=REPORT_READERS, status_code=201)
     async def open_compensation(self, db: Database, principal: Principal,
-                                data: records.CompensationIn = Body()) -> dict[str, Any]:
+                                data: JSONBody[records.CompensationIn]) -> dict[str, Any]:
         return await records.open_compensation(db, principal, data)
 
     @get("/compensations", opt=REPORT_READERS)
@@ -325,17 +325,17 @@ class RecordsController(Controller):
 
     @post("/compensations/{comp_id:str}/phone-approval", opt=REPORT_READERS, status_code=200)
     async def phone_approval(self, db: Database, principal: Principal, comp_id: str,
-                             data: records.PhoneApprovalIn = Body()) -> dict[str, Any]:
+                             data: JSONBody[records.PhoneApprovalIn]) -> dict[str, Any]:
         return await records.phone_approval(db, principal, comp_id, data.developer_lead)
 
     @post("/compensations/{comp_id:str}/written-confirmation", opt=REPORT_READERS, status_code=200)
     async def written(self, db: Database, principal: Principal, comp_id: str,
-                      data: records.WrittenIn = Body()) -> dict[str, Any]:
+                      data: JSONBody[records.WrittenIn]) -> dict[str, Any]:
         return await records.written_confirmation(db, principal, comp_id, data.contact_slip_no)
 
     @post("/compensations/{comp_id:str}/memo", opt=REPORT_READERS, status_code=200)
     async def memo(self, db: Database, principal: Principal, comp_id: str,
-                   data: records.MemoIn = Body()) -> dict[str, Any]:
+                   data: JSONBody[records.MemoIn]) -> dict[str, Any]:
         return await records.memo(db, principal, comp_id, data)
 
     @post("/compensations/{comp_id:str}/close", opt=REPORT_READERS, status_code=200)

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, head, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import JSONBody, Parameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -26,7 +26,7 @@ class SyncController(Controller):
     tags = ["sync"]
 
     @post("/sync/push", opt=STAFF, status_code=200)
-    async def push(self, db: Database, principal: Principal, data: PushIn = Body()) -> PushOut:
+    async def push(self, db: Database, principal: Principal, data: JSONBody[PushIn]) -> PushOut:
         return await push_service.push(db, principal, data)
 
     @get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.params import Body
+from litestar.params import JSONBody
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -34,7 +34,7 @@ class PushController(Controller):
         return VapidKeyView(public_key=keys.application_server_key)
 
     @post("/subscriptions", opt=allow(*ALL_STAFF), status_code=201)
-    async def subscribe(self, db: Database, principal: Principal, data: SubscriptionIn = Body()) -> SubscriptionView:
+    async def subscribe(self, db: Database, principal: Principal, data: JSONBody[SubscriptionIn]) -> SubscriptionView:
         return await subscriptions.subscribe(db, principal, data)
 
     @delete("/subscriptions", opt=allow(*ALL_STAFF), status_code=200)

@@ -5,6 +5,8 @@ write transactions opened with BEGIN IMMEDIATE so a read-then-write transaction 
 SQLITE_BUSY halfway. Writers inside one process also queue on an asyncio lock: a FIFO hand-off is
 far cheaper than SQLite's sleep-and-retry busy handler when eight phones push at once.
 PostgreSQL: asyncpg with pre-ping so the pool recovers after a server restart.
+`sqlite_max_page_count` (settings, ESTATEDESK_SQLITE_MAX_PAGE_COUNT) caps the SQLite file to rehearse
+a full disk; it is read when a connection opens, so change it and `dispose()` to apply.
 """
 
 from __future__ import annotations
@@ -22,15 +24,23 @@ from server.clock import SystemClock
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, clock: Any = None) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, clock: Any = None, sqlite_max_page_count: int | None = None
+    ) -> None:
         self.url = url
         self.dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
         self.clock = clock or SystemClock()
+        if sqlite_max_page_count is None:
+            from server.settings import from_env
+
+            sqlite_max_page_count = from_env().sqlite_max_page_count
+        # 0 = no cap. Read by each new connection (see _install_sqlite_hooks).
+        self.sqlite_max_page_count = sqlite_max_page_count
         if self.dialect == "sqlite":
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
             )
-            _install_sqlite_hooks(self.engine)
+            _install_sqlite_hooks(self.engine, self)
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
             self.engine = create_async_engine(
@@ -69,7 +79,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, db: Database) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -81,6 +91,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=30000")
+        if db.sqlite_max_page_count > 0:
+            cur.execute(f"PRAGMA max_page_count={int(db.sqlite_max_page_count)}")
         cur.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -6,16 +6,21 @@
 - A refusal by a rule is recorded as processed (status rejected, with its code) so it can never
   block the queue, and the phone shows the reason.
 - Each mutation runs in a savepoint: a refused one leaves no partial write behind.
+- A phone whose clock is off by more than CLOCK_SKEW_FLAG from the server's receive time is flagged
+  with one audit entry per batch (`sync.clock_skew`, data `clock_skew_s` = device - server, seconds).
+  Its mutations still apply: its time is stored as evidence only, deadlines use server time.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.auth.principal import Principal
 from server.domain.errors import DomainError, Refusal, fail
@@ -23,6 +28,29 @@ from server.storage.db import Database
 from server.storage.schema import sync_clients, sync_mutations
 from server.sync.mutations import BlobMissing, MutationContext, registry
 from server.sync.protocol import MutationResult, PushIn, PushOut
+
+# Beyond this, the offset is more than drift or a slow network: a wrong clock or time zone setting.
+CLOCK_SKEW_FLAG = timedelta(minutes=5)
+
+
+def _clock_skew(device_time: datetime | None, now: datetime) -> timedelta | None:
+    if device_time is None:
+        return None
+    if device_time.tzinfo is None:  # a phone that sent no offset: read it as UTC, like the wire contract
+        device_time = device_time.replace(tzinfo=UTC)
+    return device_time - now
+
+
+def _storage_cause(exc: OperationalError, inner: list[DBAPIError]) -> BaseException:
+    """The error that matters when a savepoint could not be rolled back.
+
+    SQLite rolls back the whole transaction on SQLITE_FULL (and may on I/O errors); the savepoint is
+    then gone, SQLAlchemy's ROLLBACK TO SAVEPOINT fails with "no such savepoint", and that error would
+    hide the cause (a 500 instead of the 503 + Retry-After a full disk gets). Nothing was stored.
+    """
+    if inner and "no such savepoint" in str(exc):
+        return inner[0]
+    return exc
 
 
 def _refusal_for_args(exc: msgspec.ValidationError) -> Refusal:
@@ -103,15 +131,22 @@ async def push(db: Database, who: Principal, data: PushIn) -> PushOut:
                 ctx = MutationContext(uow=uow, principal=who, client_id=data.client_id,
                                       mutation_id=m.mutation_id, device_time=m.device_time)
                 mark = uow.checkpoint()
+                inner: list[DBAPIError] = []
                 try:
                     async with conn.begin_nested():
-                        await entry.handler(ctx, m.args)
+                        try:
+                            await entry.handler(ctx, m.args)
+                        except DBAPIError as e:
+                            inner.append(e)
+                            raise
                 except DomainError as e:
                     uow.rollback_to(mark)
                     refusal = e.refusal
                 except msgspec.ValidationError as e:
                     uow.rollback_to(mark)
                     refusal = _refusal_for_args(e)
+                except OperationalError as e:
+                    raise _storage_cause(e, inner) from None
                 except BlobMissing as e:
                     uow.rollback_to(mark)
                     results.append(
@@ -144,6 +179,14 @@ async def push(db: Database, who: Principal, data: PushIn) -> PushOut:
                                     message=refusal.zh, message_en=refusal.en, details=refusal.details or None)
             )
             expected += 1
+        skewed = [(r["mutation_id"], skew) for r in records
+                  if (skew := _clock_skew(r["device_time"], uow.now)) is not None and abs(skew) > CLOCK_SKEW_FLAG]
+        if skewed:
+            uow.audit(entity="sync_client", entity_id=data.client_id, action="sync.clock_skew",
+                      actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                      compound_id=who.compound_id,
+                      data={"clock_skew_s": round(skewed[-1][1].total_seconds()),
+                            "mutation_ids": [mid for mid, _ in skewed]})
         if records:
             await conn.execute(insert(sync_mutations), records)
             await conn.execute(

@@ -1,0 +1,107 @@
+"""Hostile-input guard: refuses NUL characters and oversized bodies before any handler or store sees them.
+
+Why here and not in the handlers: SQLite stores U+0000 in text while PostgreSQL refuses it (and the
+refusal surfaces as a driver error, i.e. a 500 after part of the work was done). Rejecting it once,
+at the edge, makes both engines behave alike and keeps every handler free of the check
+(docs/decisions.md D10). Checked: the path, the query string (raw or %00) and every request body
+the framework will decode, both as a raw 0x00 byte and as the JSON escape \\u0000. Raw uploads
+(signatures and photos, PUT /api/blobs) are bytes, not text, and are left to their own checks.
+
+The body has to be buffered to be inspected, so the body-size limit is enforced here too, before
+buffering more than the limit (413, not an out-of-memory). Refusals are raised as DomainError, so
+they leave through the one error mapping in server/errors.py like every other error.
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.domain.errors import DomainError, fail
+
+# A backslash run of odd length before "u0000" is an escape; an even run is literal backslashes.
+_ESCAPED_NUL = re.compile(rb"(\\+)u0000")
+_BINARY_TYPES = (b"image/", b"application/octet-stream")
+
+
+def nul_refused() -> DomainError:
+    return fail("request.nul_char", "内容中含有不允许的空字符（U+0000）",
+                "The request contains a NUL character (U+0000), which is not accepted", kind="invalid")
+
+
+def too_large(limit: int) -> DomainError:
+    return fail("request.too_large", "请求内容过大", "The request body is too large", kind="too_large",
+                max_bytes=limit)
+
+
+def has_nul(data: bytes) -> bool:
+    """True if `data` holds a raw NUL byte or a JSON \\u0000 escape (not an escaped backslash + 'u0000')."""
+    if b"\x00" in data:
+        return True
+    if b"u0000" not in data:
+        return False
+    return any(len(m.group(1)) % 2 == 1 for m in _ESCAPED_NUL.finditer(data))
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    for k, v in scope.get("headers", []):
+        if k == name:
+            return v
+    return b""
+
+
+def _decodes_body(scope: Scope) -> bool:
+    """Whether this request's body will be read as text: any handler taking `data`, or a non-binary type."""
+    handler = scope.get("route_handler")
+    if handler is not None and getattr(handler, "parsed_data_field", None) is not None:
+        return True
+    ctype = _header(scope, b"content-type").lower()
+    return not ctype.startswith(_BINARY_TYPES)
+
+
+def input_guard_middleware(max_body_bytes: int):  # noqa: ANN201
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            qs = scope.get("query_string", b"")
+            if "\x00" in scope.get("path", "") or b"\x00" in qs or b"%00" in qs:
+                raise nul_refused()
+            if not _decodes_body(scope):
+                await app(scope, receive, send)
+                return
+            declared = _header(scope, b"content-length")
+            if declared.isdigit() and int(declared) > max_body_bytes:
+                raise too_large(max_body_bytes)
+            chunks: list[bytes] = []
+            size = 0
+            tail: list[Message] = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    tail.append(message)  # a disconnect: let the app see it
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > max_body_bytes:
+                    raise too_large(max_body_bytes)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            if has_nul(body):
+                raise nul_refused()
+            replay: list[Message] = [{"type": "http.request", "body": body, "more_body": False}, *tail]
+
+            async def replay_receive() -> Message:
+                if replay:
+                    return replay.pop(0)
+                return await receive()
+
+            await app(scope, replay_receive, send)
+
+        return middleware
+
+    return factory
