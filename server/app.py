@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
-from litestar.datastructures import CacheControlHeader, ResponseHeader
+from litestar.datastructures import CacheControlHeader, ResponseHeader, State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -19,8 +19,10 @@ from server.api.deps import provide_db, provide_principal
 from server.api.health import health
 from server.auth.guards import PUBLIC, role_guard
 from server.auth.middleware import TokenAuthMiddleware
-from server.errors import EXCEPTION_HANDLERS
+from server.errors import EXCEPTION_HANDLERS, document_error_responses
 from server.hosts import allowed_hosts_middleware
+from server.input_guard import input_guard_middleware
+from server.ratelimit import DeviceRateLimiter, rate_limit_middleware
 from server.settings import Settings
 from server.storage.db import Database
 from server.storage.migrate import upgrade
@@ -74,14 +76,25 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
         # The service worker versions the shell; the browser must always revalidate.
         cache_control=CacheControlHeader(no_cache=True),
     )
-    return Litestar(
+    # One limiter for every route (Litestar builds a middleware stack per route), on app.state so a
+    # test can read or replace it.
+    limiter = DeviceRateLimiter()
+    app = Litestar(
         route_handlers=[*route_handlers(), static],
         lifespan=[lifespan],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[allowed_hosts_middleware(settings.allowed_hosts), DefineMiddleware(TokenAuthMiddleware)],
+        # Order matters: host check, then NUL/size guard (before anything is decoded or stored), then
+        # authentication, then the per-device rate limit (it needs the device id auth found).
+        middleware=[
+            allowed_hosts_middleware(settings.allowed_hosts),
+            input_guard_middleware(settings.max_body_bytes),
+            DefineMiddleware(TokenAuthMiddleware),
+            rate_limit_middleware,
+        ],
+        state=State({"rate_limiter": limiter}),
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
@@ -103,3 +116,5 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
         ),
         debug=False,
     )
+    document_error_responses(app)
+    return app

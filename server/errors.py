@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
-from litestar import MediaType, Request, Response
+import msgspec
+from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -13,6 +15,8 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import OperationalError
 
@@ -31,6 +35,50 @@ STATUS_BY_KIND = {
     "throttled": 429,
     "unavailable": 503,
 }
+
+
+class ErrorBody(msgspec.Struct, kw_only=True):
+    """The one error shape every route answers with (documented in OpenAPI for every status below)."""
+
+    code: str
+    message: str
+    message_en: str
+    details: dict[str, Any] = {}
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed or invalid request (request.invalid, request.nul_char, ...)",
+    401: "No, unknown or revoked device token (auth.*)",
+    403: "The caller's role or scope does not allow this (auth.forbidden, scope.*)",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Refused by a domain rule",
+    413: "Request body too large (request.too_large)",
+    422: "Unprocessable",
+    429: "Too many requests (request.throttled, auth.login_throttled); see Retry-After",
+    503: "Storage full or busy (storage.*); see Retry-After",
+}
+# What a public route cannot answer (it has no caller to refuse by role).
+_NOT_FOR_PUBLIC = {403}
+
+
+def document_error_responses(app: Litestar) -> None:
+    """Declare the shared error responses on every route in the OpenAPI document.
+
+    Route handlers may declare their own for a status; those win. This replaces Litestar's default
+    400 schema ({status_code, detail}), which is not what this API sends.
+    """
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler) or not handler.include_in_schema:
+                continue
+            public = bool(handler.opt.get("public"))
+            shared = {
+                status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+                for status, text in ERROR_DESCRIPTIONS.items()
+                if not (public and status in _NOT_FOR_PUBLIC)
+            }
+            handler.responses = {**shared, **(handler.responses or {})}
 
 
 def error_body(code: str, zh: str, en: str, details: dict | None = None) -> dict:

@@ -70,21 +70,22 @@ class DeviceRateLimiter:
                 del self._buckets[k]
 
 
-def rate_limit_middleware(limiter: DeviceRateLimiter):  # noqa: ANN201
-    """Runs after authentication: `scope["auth"]` is the caller's device id. Public routes are not keyed."""
+def rate_limit_middleware(app: ASGIApp) -> ASGIApp:
+    """Runs after authentication: `scope["auth"]` is the caller's device id. Public routes are not keyed.
 
-    def factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            device_id = scope.get("auth") if scope["type"] == "http" else None
-            if isinstance(device_id, str):
-                wait = limiter.take(device_id)
-                if wait > 0:
-                    raise throttled(wait)
-            await app(scope, receive, send)
+    The limiter is `app.state.rate_limiter` (one per app, shared by every route's middleware stack).
+    """
 
-        return middleware
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        device_id = scope.get("auth") if scope["type"] == "http" else None
+        if isinstance(device_id, str):
+            limiter: DeviceRateLimiter = scope["app"].state.rate_limiter
+            wait = limiter.take(device_id)
+            if wait > 0:
+                raise throttled(wait)
+        await app(scope, receive, send)
 
-    return factory
+    return middleware
 
 
 class LoginThrottle:
@@ -118,7 +119,7 @@ class LoginThrottle:
         return q
 
     def check(self, key: tuple[str, str], now: datetime) -> None:
-        """Raise 429 (request.login_throttled) if this username is locked now."""
+        """Raise 429 (auth.login_throttled) if this username is locked now."""
         q = self._recent(key, now)
         if len(q) >= self.max_failures:
             retry = (q[0] + self.window - now).total_seconds()

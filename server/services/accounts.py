@@ -13,6 +13,7 @@ from server.auth.tokens import issue_token
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
+from server.ratelimit import LOGIN_THROTTLE
 from server.storage.db import Database
 from server.storage.schema import compounds, devices, users
 
@@ -51,13 +52,18 @@ def _user_view(row) -> UserView:  # noqa: ANN001
 
 
 async def login(db: Database, username: str, password: str, device_name: str) -> LoginResult:
+    # Throttled per username before the password is even checked (server/ratelimit.py).
+    throttle_key = LOGIN_THROTTLE.key(db.url, username)
+    LOGIN_THROTTLE.check(throttle_key, db.clock.now())
     async with db.transaction() as uow:
         row = (await uow.conn.execute(select(users).where(users.c.username == username))).first()
         ok = verify_password(row.password_hash if row else None, password)
         if not ok or row is None or not row.active:
+            LOGIN_THROTTLE.failed(throttle_key, uow.now)
             raise fail(
                 "auth.bad_credentials", "用户名或密码错误", "Wrong username or password", kind="unauthorized"
             )
+        LOGIN_THROTTLE.succeeded(throttle_key)
         token, device_id = await issue_token(uow.conn, row.id, device_name, uow.now)
         uow.audit(
             entity="device", entity_id=device_id, action="login", actor_id=row.id,

@@ -1,0 +1,91 @@
+"""The command line (first manager, audit check) and the PWA shell's static files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import login
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, url: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ESTATEDESK_DATABASE_URL=url)
+    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+async def test_create_user_makes_the_first_manager_and_there_is_no_default_password(empty_db_url, client):
+    r = _cli("create-user", "boss", "--password", "s3cret-pass", "--display-name", "老板", url=empty_db_url)
+    assert r.returncode == 0, r.stderr
+    from server.services import accounts
+    from server.storage.db import Database
+
+    db = Database(empty_db_url)
+    try:
+        ok = await accounts.login(db, "boss", "s3cret-pass", "cli test")
+        assert ok.user.roles == ["manager"]
+        # Without --demo nobody else exists: the demo password opens nothing.
+        from server.domain.errors import DomainError
+
+        with pytest.raises(DomainError):
+            await accounts.login(db, "dispatcher", "demo", "x")
+    finally:
+        await db.dispose()
+    # A password that is too short is refused, and a taken name is refused with a message.
+    assert _cli("create-user", "weak", "--password", "short", url=empty_db_url).returncode == 2
+    again = _cli("create-user", "boss", "--password", "another-pass", url=empty_db_url)
+    assert again.returncode == 1 and "taken" in again.stderr
+
+
+def test_verify_audit_reports_an_intact_chain(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}"
+    assert _cli("migrate", url=url).returncode == 0
+    assert _cli("create-user", "boss", "--password", "s3cret-pass", url=url).returncode == 0
+    r = _cli("verify-audit", url=url)
+    assert r.returncode == 0 and "intact" in r.stdout
+
+
+async def test_manifest_declares_an_installable_chinese_app(client):
+    r = await client.get("/manifest.webmanifest")
+    assert r.status_code == 200
+    m = json.loads(r.content)
+    assert m["lang"] == "zh-CN" and m["display"] == "standalone" and m["theme_color"]
+    sizes = {(i["sizes"], i.get("purpose", "any")) for i in m["icons"]}
+    assert ("192x192", "any") in sizes and ("512x512", "any") in sizes
+    assert any("maskable" in p for _, p in sizes)
+    for icon in m["icons"]:
+        assert (await client.get(icon["src"])).status_code == 200
+
+
+async def test_service_worker_is_served_from_the_root_and_always_revalidated(client):
+    r = await client.get("/service-worker.js")
+    assert r.status_code == 200
+    assert "no-cache" in r.headers.get("cache-control", "")
+    assert "addEventListener('push'" in r.text or 'addEventListener("push"' in r.text
+
+
+async def test_the_app_shell_loads_without_inline_script(client):
+    r = await client.get("/")
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="zh-CN"' in html or "lang=\"zh-CN\"" in html
+    # Every script is an external file (the CSP forbids inline script).
+    import re
+
+    for tag in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S):
+        assert tag.strip() == ""
+    assert "manifest.webmanifest" in html
+
+
+async def test_login_is_needed_for_the_api_but_not_for_the_shell(client):
+    assert (await client.get("/api/cases")).status_code == 401
+    assert (await client.get("/index.html")).status_code == 200
+    headers = await login(client, "dispatcher")
+    assert (await client.get("/api/cases", headers=headers)).status_code == 200
