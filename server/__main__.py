@@ -1,11 +1,14 @@
-"""Command line: `python -m server serve|create-user|migrate|verify-audit`."""
+"""Command line: `python -m server serve|create-user|migrate|verify-audit|backup|restore`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import sqlite3
 import sys
+import time
+from pathlib import Path
 
 from server.settings import from_env
 
@@ -106,6 +109,86 @@ def _verify_audit(_: argparse.Namespace) -> int:
     return 1
 
 
+def _sqlite_path() -> Path | None:
+    settings = from_env()
+    if settings.dialect != "sqlite":
+        print("backup/restore here are for SQLite; for PostgreSQL use scripts/backup_pg.sh (pg_dump/pg_restore)",
+              file=sys.stderr)
+        return None
+    return Path(settings.effective_database_url.split(":///", 1)[1])
+
+
+def _check_copy(path: Path) -> str | None:
+    """None when `path` is an intact EstateDesk database, else what is wrong with it."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = con.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            return f"integrity_check: {result}"
+        if con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone()[0] != 1:
+            return "not an EstateDesk database (no alembic_version table)"
+        return None
+    finally:
+        con.close()
+
+
+def _copy(src: Path, dst: Path) -> None:
+    # SQLite's online backup API: a consistent snapshot even while servers write (it restarts
+    # if a writer changes a page mid-copy), and it writes through the destination's own pager, so
+    # the destination's WAL is handled correctly. Copying the file could miss WAL frames.
+    s = sqlite3.connect(src)
+    d = sqlite3.connect(dst)
+    try:
+        s.execute("PRAGMA busy_timeout=30000")
+        with d:
+            s.backup(d, pages=1024)
+    finally:
+        d.close()
+        s.close()
+
+
+def _backup(args: argparse.Namespace) -> int:
+    db = _sqlite_path()
+    if db is None:
+        return 2
+    if not db.exists():
+        print(f"no database at {db}", file=sys.stderr)
+        return 1
+    target = Path(args.path)
+    tmp = target.with_name(target.name + ".partial")
+    tmp.unlink(missing_ok=True)
+    _copy(db, tmp)
+    problem = _check_copy(tmp)
+    if problem:
+        tmp.unlink(missing_ok=True)
+        print(f"backup failed its check: {problem}", file=sys.stderr)
+        return 1
+    tmp.replace(target)
+    print(f"backup written: {target} ({target.stat().st_size} bytes, integrity ok)")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    db = _sqlite_path()
+    if db is None:
+        return 2
+    source = Path(args.path)
+    problem = _check_copy(source) if source.exists() else f"no file at {source}"
+    if problem:
+        print(f"refusing to restore: {problem}", file=sys.stderr)
+        return 1
+    if db.exists():
+        # Keep what is being replaced: a restore onto the wrong file must be undoable.
+        kept = db.with_name(f"{db.stem}.before-restore-{time.strftime('%Y%m%d-%H%M%S')}{db.suffix}")
+        _copy(db, kept)
+        print(f"current database kept as {kept}")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    _copy(source, db)
+    _migrate(args)  # an older backup is brought up to the running code's schema
+    print(f"restored {source} -> {db}; start the server again")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m server", description="EstateDesk server")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -124,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     m.set_defaults(func=_migrate)
     v = sub.add_parser("verify-audit", help="verify the audit trail's hash chain")
     v.set_defaults(func=_verify_audit)
+    b = sub.add_parser("backup", help="SQLite: online backup to PATH (safe while the server runs)")
+    b.add_argument("path")
+    b.set_defaults(func=_backup)
+    r = sub.add_parser("restore", help="SQLite: replace the database with the backup at PATH (server stopped)")
+    r.add_argument("path")
+    r.set_defaults(func=_restore)
     args = p.parse_args(argv)
     if getattr(args, "role", None) is None and args.cmd == "create-user":
         args.role = ["manager"]

@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
 
 from server.api.auth import AuthController
 from server.api.deps import provide_db, provide_principal
@@ -40,6 +41,22 @@ SECURITY_HEADERS = [
     ResponseHeader(name="X-Frame-Options", value="DENY"),
     ResponseHeader(name="Permissions-Policy", value="camera=(self), geolocation=(self), microphone=()"),
 ]
+
+
+_HEADER_BYTES = [(h.name.lower().encode(), h.value.encode()) for h in SECURITY_HEADERS]
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """Every response carries the security headers, errors and unknown paths included.
+
+    `response_headers` covers responses made by handlers; refusals raised in middleware (auth, the
+    input guard, the rate limit) and the router's own 404/405 do not pass through it.
+    """
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers") or [])
+        present = {k.lower() for k, _ in headers}
+        headers += [(k, v) for k, v in _HEADER_BYTES if k not in present]
+        message["headers"] = headers
 
 
 def route_handlers() -> list:
@@ -98,6 +115,7 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
+        before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="EstateDesk API",

@@ -15,6 +15,9 @@ from enum import StrEnum
 
 import msgspec
 
+# The report counts cases in the cases module's own vocabulary (R-IN-1..3): one set of names.
+from server.domain.cases import Channel, ComplaintCategory
+from server.domain.cases import Kind as CaseKind
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.domain.surveys import (
@@ -44,55 +47,32 @@ class ReportRefusal(StrEnum):
     NO_CAPA_NEEDED = "monthly_report.no_capa_needed"
 
 
-class CaseKind(StrEnum):
-    """R-IN-2."""
-
-    REPAIR = "repair"
-    COMPLAINT = "complaint"
-    HELP = "help"
-    INQUIRY = "inquiry"
-    SPECIAL_SERVICE = "special_service"
-    OTHER = "other"
-
-
-class ComplaintCategory(StrEnum):
-    """R-IN-3."""
-
-    SECURITY = "security"
-    CLEANING = "cleaning"
-    GREENING = "greening"
-    ENGINEERING = "engineering"
-    MAIL = "mail"
-    DECORATION = "decoration"
-    STAFF_ATTITUDE = "staff_attitude"
-    OTHER = "other"
-
-
 KIND_LABELS: dict[str, tuple[str, str]] = {
     CaseKind.REPAIR: ("报修", "Repair"),
     CaseKind.COMPLAINT: ("投诉", "Complaint"),
     CaseKind.HELP: ("求助", "Help"),
     CaseKind.INQUIRY: ("咨询", "Inquiry"),
     CaseKind.SPECIAL_SERVICE: ("特约服务", "Special service"),
-    CaseKind.OTHER: ("日常事务", "Other daily affairs"),
+    CaseKind.DAILY_AFFAIR: ("日常事务", "Other daily affairs"),
 }
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     ComplaintCategory.SECURITY: ("安保", "Security"),
     ComplaintCategory.CLEANING: ("清洁", "Cleaning"),
     ComplaintCategory.GREENING: ("绿化", "Greening"),
-    ComplaintCategory.ENGINEERING: ("工程维修", "Engineering and repair"),
-    ComplaintCategory.MAIL: ("信件报刊", "Mail and newspapers"),
+    ComplaintCategory.ENGINEERING_REPAIR: ("工程维修", "Engineering and repair"),
+    ComplaintCategory.MAIL_NEWSPAPERS: ("信件报刊", "Mail and newspapers"),
     ComplaintCategory.DECORATION: ("装修管理", "Decoration management"),
     ComplaintCategory.STAFF_ATTITUDE: ("员工服务态度", "Staff attitude"),
     ComplaintCategory.OTHER: ("其他", "Other"),
 }
 CHANNEL_LABELS: dict[str, tuple[str, str]] = {
-    "phone": ("电话", "Phone"),
-    "walk_in": ("来访", "Walk-in"),
-    "written": ("书面", "Written"),
-    "found_by_staff": ("员工发现", "Found by staff"),
-    "leadership": ("领导交办", "Leadership"),
-    "app": ("应用", "App"),
+    Channel.PHONE: ("电话", "Phone"),
+    Channel.WALK_IN: ("来访", "Walk-in"),
+    Channel.WRITTEN: ("书面", "Written"),
+    Channel.STAFF_FOUND: ("员工发现", "Found by staff"),
+    Channel.LEADERSHIP_FOUND: ("领导交办", "Leadership"),
+    Channel.APP: ("应用", "App"),
+    Channel.CONTROL_ROOM: ("中控室", "Control room"),
 }
 
 

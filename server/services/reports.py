@@ -20,7 +20,7 @@ from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState, Channel, ComplaintFault, Kind
+from server.domain.cases import Case, CaseState, ComplaintFault, Kind
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.errors import fail
 from server.domain.roles import Role
@@ -35,10 +35,6 @@ _enc = msgspec.json.Encoder()
 _report_dec = msgspec.json.Decoder(mr.MonthlyReport)
 _booking_dec = msgspec.json.Decoder(sp.Booking)
 
-# The case vocabulary and the report's differ in a few names; the report's are the seed's.
-KIND_TO_REPORT = {Kind.DAILY_AFFAIR: mr.CaseKind.OTHER}
-CATEGORY_TO_REPORT = {"engineering_repair": "engineering", "mail_newspapers": "mail"}
-CHANNEL_TO_REPORT = {Channel.STAFF_FOUND: "found_by_staff", Channel.LEADERSHIP_FOUND: "leadership"}
 REPAIR_LIMITS = (ClockCode.FU4_REPAIR_24H, ClockCode.FU4_GENERAL_72H)
 COMPLAINT_LIMITS = (ClockCode.FU8_FEEDBACK_DATE, ClockCode.FU9_COMPLAINT_15D)
 LOOKBACK = timedelta(days=62)
@@ -62,7 +58,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     """One stored case as the report sees it. Limits come from the deadline engine, so the report
     and the desk's clocks can never disagree about when something was due."""
     clock_list = deadlines.clocks(case, calendar, now, policy)
-    kind = KIND_TO_REPORT.get(case.kind, str(case.kind))
+    kind = str(case.kind)
     deadline_at: datetime | None = None
     closed_at: datetime | None = case.close.closed_at if case.close else None
     if case.kind == Kind.REPAIR:
@@ -94,10 +90,9 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     elif case.work_orders:
         method = "派工处理"
     return mr.CaseRow(
-        case_no=case.no, kind=kind, channel=CHANNEL_TO_REPORT.get(case.channel, str(case.channel)),
+        case_no=case.no, kind=kind, channel=str(case.channel),
         received_at=case.received_at,
-        complaint_category=(CATEGORY_TO_REPORT.get(str(case.complaint_category), str(case.complaint_category))
-                            if case.complaint_category else None),
+        complaint_category=str(case.complaint_category) if case.complaint_category else None,
         complainant=case.contact_name, receiver=names.get(case.receiver_id, case.receiver_id),
         handler=names.get(handler_id, handler_id), method=method,
         result=case.close.result if case.close else "", deadline_at=deadline_at, closed_at=closed_at,

@@ -69,7 +69,7 @@ COMPLAINTS = [
         "C4",
         at(10, 25, 10),
         channel="phone",
-        complaint_category="engineering",
+        complaint_category="engineering_repair",
         valid_complaint=True,
         deadline_at=at(11, 2, 10),
     ),  # October's complaint, due in November, still open
@@ -173,15 +173,15 @@ def test_counts_by_kind_category_and_channel():  # R-RV-5
         "help": 1,
         "inquiry": 1,
         "special_service": 2,
-        "other": 0,
+        "daily_affair": 0,
     }
     # complaints by category: cleaning C1, C5; security C2; staff attitude C3
     assert rep.counts_by_category == {
         "security": 1,
         "cleaning": 2,
         "greening": 0,
-        "engineering": 0,
-        "mail": 0,
+        "engineering_repair": 0,
+        "mail_newspapers": 0,
         "decoration": 0,
         "staff_attitude": 1,
         "other": 0,
