@@ -413,6 +413,16 @@ class CannotHandleRecord(msgspec.Struct, frozen=True, kw_only=True):
     confirmed_by: str
 
 
+class Reopening(msgspec.Struct, frozen=True, kw_only=True):
+    """A finished case sent back for review after an unsatisfied call-back: it counts as rework."""
+
+    reason: str
+    by: str
+    at: datetime
+    from_state: CaseState
+    previous_close: CloseRecord | None = None
+
+
 class QuarterlyReview(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     approver_id: str
@@ -464,6 +474,7 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     emergency: em.EmergencyState | None = None
     close: CloseRecord | None = None
     cannot_handle: CannotHandleRecord | None = None
+    reopenings: tuple[Reopening, ...] = ()
 
     @property
     def opened_at(self) -> datetime | None:
@@ -1558,6 +1569,21 @@ def close(
     )
     new = replace(case, close=record, state=CaseState.CLOSED)
     return _step(new, "case.closed", by, now, approver_id=record.approver_id)
+
+
+def reopen_for_review(case: Case, *, reason: str, by: str, now: datetime) -> Transition | Refusal:
+    """A C grade on the call-back sends finished work back to the desk for review and rework.
+
+    The case returns to `opened`, so it is followed again (R-OP-4) and can be re-dispatched; the
+    earlier close record is kept on the reopening, and a new close needs the full checks again.
+    """
+    if not reason.strip():
+        return _text_required("reason")
+    if case.state not in (CaseState.COMPLETED, CaseState.CLOSED):
+        return _wrong_state(case, "reopen", (CaseState.COMPLETED, CaseState.CLOSED))
+    record = Reopening(reason=reason.strip(), by=by, at=now, from_state=case.state, previous_close=case.close)
+    new = replace(case, state=CaseState.OPENED, close=None, reopenings=(*case.reopenings, record))
+    return _step(new, "case.reopened", by, now, reason=record.reason, from_state=str(record.from_state))
 
 
 def mark_cannot_handle(

@@ -180,6 +180,9 @@ async def record_call_back(db: Database, who: Principal, task_id: str, data: Cal
         note = f"回访结果 {grades}" + (f";{data.comment}" if data.comment.strip() else "")
 
         def step(case: Case):  # noqa: ANN202
+            if task.reopen_for_review and case.state in (dc.CaseState.COMPLETED, dc.CaseState.CLOSED):
+                # A C: the work goes back to the desk for review and counts as rework.
+                return dc.reopen_for_review(case, reason=note + ";不满意,转复查", by=who.user_id, now=uow.now)
             if case.state in (dc.CaseState.CLOSED, dc.CaseState.NOT_OPENED):
                 return dc.add_note(case, text=note + (";不满意,转复查" if task.reopen_for_review else ""),
                                    by=who.user_id, now=uow.now)

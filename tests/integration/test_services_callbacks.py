@@ -39,7 +39,7 @@ async def test_completion_creates_one_call_back_due_72h_after_the_slip_returns(c
     assert task["overdue"] is True
 
 
-async def test_call_back_grades_areas_and_a_c_opens_a_review_counted_as_rework(client):  # R-RV-2 R-FU-10
+async def test_call_back_grades_areas_and_a_c_reopens_the_case_counted_as_rework(client):  # R-RV-2 R-FU-10
     desk = await login(client, "dispatcher")
     cid = (await new_repair(client, desk))["case"]["id"]
     await open_and_dispatch(client, desk, cid)
@@ -58,9 +58,11 @@ async def test_call_back_grades_areas_and_a_c_opens_a_review_counted_as_rework(c
     assert body["grades"] == {"building_repair": "C", "staff_attitude": "A"}
     r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": "A"}})
     assert r.status_code == 409 and r.json()["code"] == "survey.already_called_back"
-    # The case carries the call-back, which stops the deadline engine's call-back clock.
+    # The C sends the finished work back to the desk: the case is open again, for rework.
     view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
-    assert any(f["kind"] == "callback" and "仍有滴水" in f["note"] for f in view["case"]["follow_ups"])
+    assert view["case"]["state"] == "opened"
+    assert "仍有滴水" in view["case"]["reopenings"][-1]["reason"]
+    assert view["case"]["reopenings"][-1]["from_state"] == "completed"
     reviews = (await client.get("/api/callbacks", headers=desk, params={"status": "review"})).json()
     assert [t["case_id"] for t in reviews] == [cid]
     mgr = await login(client, "manager")
