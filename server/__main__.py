@@ -128,6 +128,8 @@ def _check_copy(path: Path) -> str | None:
         if con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone()[0] != 1:
             return "not an EstateDesk database (no alembic_version table)"
         return None
+    except sqlite3.DatabaseError as e:
+        return str(e)
     finally:
         con.close()
 

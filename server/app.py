@@ -22,7 +22,7 @@ from server.auth.guards import PUBLIC, role_guard
 from server.auth.middleware import TokenAuthMiddleware
 from server.errors import EXCEPTION_HANDLERS, document_error_responses
 from server.hosts import allowed_hosts_middleware
-from server.input_guard import input_guard_middleware
+from server.input_guard import GuardedRequest, input_guard_middleware
 from server.ratelimit import DeviceRateLimiter, rate_limit_middleware
 from server.settings import Settings
 from server.storage.db import Database
@@ -112,6 +112,7 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
             rate_limit_middleware,
         ],
         state=State({"rate_limiter": limiter}),
+        request_class=GuardedRequest,
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,

@@ -10,12 +10,20 @@ the framework will decode, both as a raw 0x00 byte and as the JSON escape \\u000
 The body has to be buffered to be inspected, so the body-size limit is enforced here too, before
 buffering more than the limit (413, not an out-of-memory). Refusals are raised as DomainError, so
 they leave through the one error mapping in server/errors.py like every other error.
+
+`GuardedRequest` is the decoding hook for what only the decoder can see: bytes that are not UTF-8
+and nesting so deep the decoder runs out of stack. Litestar lets both escape as a bare
+UnicodeDecodeError / RecursionError (a 500); here they become the usual 400 request.invalid.
 """
 
 from __future__ import annotations
 
 import re
 
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import DomainError, fail
@@ -105,3 +113,17 @@ def input_guard_middleware(max_body_bytes: int):  # noqa: ANN201
         return middleware
 
     return factory
+
+
+class GuardedRequest(Request):
+    """The app's request class: a body that cannot be decoded is the client's fault (400), never a 500."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except UnicodeDecodeError as exc:
+            raise ValidationException(detail="The request body is not valid UTF-8",
+                                      extra=[{"message": f"invalid UTF-8 at byte {exc.start}"}]) from None
+        except RecursionError:
+            raise ValidationException(detail="The request body is nested too deeply",
+                                      extra=[{"message": "JSON nested too deeply"}]) from None

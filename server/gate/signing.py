@@ -529,4 +529,5 @@ def normalize_short_code(typed: str) -> str | None:
 
 def qr_svg(payload: str, *, scale: int = 4) -> str:
     """A printable SVG QR of the payload (error level M, byte mode), for the slip's two copies (R-RS-4)."""
-    return segno.make(payload, error="m", micro=False, boost_error=False).svg_inline(scale=scale)
+    # omitsize: a viewBox instead of fixed width/height, so print CSS can scale it without cropping.
+    return segno.make(payload, error="m", micro=False, boost_error=False).svg_inline(scale=scale, omitsize=True)

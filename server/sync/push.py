@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,7 +64,24 @@ def _refusal_for_args(exc: msgspec.ValidationError) -> Refusal:
     )
 
 
+# PostgreSQL aborts one of two transactions that lock the same cases in opposite order (two phones'
+# batches touching jobs A then B, and B then A). The aborted one has written nothing: run it again.
+_RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+_ATTEMPTS = 5
+
+
 async def push(db: Database, who: Principal, data: PushIn) -> PushOut:
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return await _push_once(db, who, data)
+        except DBAPIError as e:
+            if getattr(e.orig, "sqlstate", None) not in _RETRY_SQLSTATES or attempt == _ATTEMPTS:
+                raise
+            await asyncio.sleep(random.uniform(0, 0.02 * attempt))
+    raise AssertionError("unreachable")
+
+
+async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
     handlers = registry()
     async with db.transaction() as uow:
         conn = uow.conn

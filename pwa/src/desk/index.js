@@ -2,6 +2,7 @@
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
 import { loadServerOffset, startTicker } from './common.js';
+import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
 
 let stringsDone = false;
@@ -27,6 +28,7 @@ function navItems(ctx) {
     ['intake', 'desk.nav.intake'],
     ['review', 'desk.nav.review'],
     ['handover', 'desk.nav.handover'],
+    ['slips', 'desk.nav.slips'], // 放行条 R-RS-1..6
   ];
   if (isManager(ctx)) items.push(['approvals', 'desk.nav.approvals']);
   items.push(['reports', 'desk.nav.reports'], ['services', 'desk.nav.services'], ['keys', 'desk.nav.keys']);
@@ -71,6 +73,7 @@ async function loadReports(ctx, body, fnName) {
 function parseRoute(route) {
   const parts = (route || '').split('/').filter(Boolean);
   if (!parts.length) return { page: 'home' };
+  if (parts[0] === 'slips') return { page: 'slips', id: parts[1] };
   if (parts[0] === 'case' && parts[1]) return { page: parts[2] === 'slip' ? 'slip' : 'case', id: parts[1] };
   return { page: parts[0] };
 }
@@ -78,6 +81,7 @@ function parseRoute(route) {
 export async function renderDesk(root, ctx) {
   if (!stringsDone) {
     registerDeskStrings(ctx.registerStrings);
+    registerSlipStrings(ctx.registerStrings);
     stringsDone = true;
   }
   ensureStylesheet();
@@ -103,6 +107,9 @@ export async function renderDesk(root, ctx) {
         break;
       case 'slip':
         pageCleanup = await (await import('./slip.js')).renderSlip(body, ctx, id);
+        break;
+      case 'slips':
+        pageCleanup = await (await import('./slips.js')).renderSlips(body, ctx, id);
         break;
       case 'review':
         pageCleanup = await (await import('./review.js')).renderReview(body, ctx);

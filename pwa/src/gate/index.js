@@ -311,14 +311,15 @@ export async function renderGate(root, ctx) {
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {
       const notice = cache.notices[claims.slipId];
-      card.append(
+      // Element.append prints null as the text "null": leave absent rows out.
+      card.append(...[
         row(t('gate.unit'), claims.unitLabel),
         row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
         notice?.tool_names?.length ? row(t('gate.tools'), notice.tool_names.join('、')) : null,
         row(t('gate.validity'), `${fmt(claims.validFrom)} – ${fmt(claims.validUntil)}`),
         row(t('gate.gates'), claims.gates.join(' ')),
         row(t('gate.code'), safeShortCode(current.payload)),
-      );
+      ].filter(Boolean));
     }
     const actions = h('div', { class: 'actions' });
     if (ok && !released) {
@@ -449,7 +450,8 @@ export async function renderGate(root, ctx) {
     await show(text);
   });
 
-  gateInput.addEventListener('change', async () => {
+  // 'input', not 'change': a guard who edits the gate and scans at once must be checked against it.
+  gateInput.addEventListener('input', async () => {
     gateCode = gateInput.value.trim().toUpperCase();
     gateInput.value = gateCode;
     await ctx.db.kvSet('gate.code', gateCode);
