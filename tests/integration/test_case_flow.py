@@ -131,3 +131,16 @@ async def test_not_opening_records_reason_f_and_the_intake_stays(client):  # R-O
     # The returned timeline already holds this step (R-OP-4: the decision and when are recorded).
     assert view["timeline"][-1]["action"] != "case.received"
     assert (await client.get(f"/api/cases/{cid}", headers=desk)).status_code == 200
+
+
+async def test_a_new_compound_knows_the_national_holidays_and_the_manager_keeps_them(client):
+    desk = await login(client, "dispatcher")
+    cal = (await client.get("/api/calendar", headers=desk)).json()
+    assert "2026-10-01" in cal["holidays"]  # National Day
+    assert cal["makeup_workdays"]  # 调休 weekends are on file too
+    cal["holidays"] = [*cal["holidays"], "2027-01-01"]
+    assert (await client.put("/api/calendar", headers=desk, json=cal)).status_code == 403
+    mgr = await login(client, "manager")
+    r = await client.put("/api/calendar", headers=mgr, json=cal)
+    assert r.status_code == 200, r.text
+    assert "2027-01-01" in (await client.get("/api/calendar", headers=desk)).json()["holidays"]

@@ -52,6 +52,19 @@ async def test_two_processes_on_one_database_apply_once_and_converge(db_url, tmp
             phones = [HttpPhone(u, await login(http, servers[i % 2], u), jobs[u])
                       for i, u in enumerate(FIELD_USERS * 2)]
             desk = HttpPhone("dispatcher", await login(http, b.url, "dispatcher"), [])
+
+            # Two phones of one technician push notes on the same two jobs in opposite order, each
+            # through its own process: the transactions lock the two cases A-then-B and B-then-A.
+            # PostgreSQL aborts one as a deadlock; the push must retry it, never answer 500.
+            one, two = phones[0], phones[3]
+            assert one.user == two.user
+            for _ in range(15):
+                x = [one.note(one.jobs[0]), one.note(one.jobs[1])]
+                y = [two.note(two.jobs[1]), two.note(two.jobs[0])]
+                rx, ry = await asyncio.gather(_push(http, a.url, one, x), _push(http, b.url, two, y))
+                assert [m["status"] for m in rx["results"] + ry["results"]] == ["applied"] * 4
+                one.take(rx)
+                two.take(ry)
             for p in phones:
                 for i in range(60):
                     p.note(p.jobs[i % 2])

@@ -31,6 +31,7 @@ function navItems(ctx) {
     ['slips', 'desk.nav.slips'], // 放行条 R-RS-1..6
   ];
   if (isManager(ctx)) items.push(['approvals', 'desk.nav.approvals']);
+  items.push(['calendar', 'desk.nav.calendar']);
   items.push(['reports', 'desk.nav.reports'], ['services', 'desk.nav.services'], ['keys', 'desk.nav.keys']);
   return items;
 }
@@ -116,6 +117,9 @@ export async function renderDesk(root, ctx) {
         break;
       case 'handover':
         pageCleanup = await (await import('./handover.js')).renderHandover(body, ctx);
+        break;
+      case 'calendar':
+        pageCleanup = await (await import('./calendar.js')).renderCalendar(body, ctx);
         break;
       case 'approvals':
         pageCleanup = await (await import('./home.js')).renderApprovals(body, ctx);

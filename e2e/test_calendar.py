@@ -1,0 +1,42 @@
+"""The manager keeps the business calendar: holidays and make-up working days (issue: cases, point 2)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.conftest import DESK
+from e2e.test_shell import login
+
+
+def test_manager_adds_a_holiday_and_a_make_up_day(browser: Browser, server) -> None:  # noqa: ANN001  R-FU-2
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/calendar")
+    form = page.locator("[data-testid=calendar-form]")
+    expect(form).to_be_visible(timeout=15000)
+    form.locator("textarea[name=holidays]").fill("2027-01-01\n2027-02-17")
+    form.locator("textarea[name=makeup_workdays]").fill("2027-02-07")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_text("工作日历已保存")).to_be_visible(timeout=10000)
+    ctx.close()
+    cal = Api(server.url, "dispatcher").call("GET", "/api/calendar")
+    assert set(cal["holidays"]) >= {"2027-01-01", "2027-02-17"}
+    assert "2027-02-07" in cal["makeup_workdays"]
+
+
+def test_a_dispatcher_sees_the_calendar_read_only(browser: Browser, server) -> None:  # noqa: ANN001
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "dispatcher")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/calendar")
+    form = page.locator("[data-testid=calendar-form]")
+    expect(form).to_be_visible(timeout=15000)
+    expect(form.locator("textarea[name=holidays]")).to_be_disabled()
+    expect(form.locator("button[type=submit]")).to_have_count(0)
+    ctx.close()
