@@ -103,7 +103,7 @@ def _verify_audit(_: argparse.Namespace) -> int:
 
     report = asyncio.run(run())
     if report.ok:
-        print(f"audit chain intact: {report.entries} entries")
+        print(f"audit chain intact: {report.entries} entries; head {report.head}")
         return 0
     print(f"audit chain BROKEN at entry id {report.first_bad_id} (after {report.entries} good entries)")
     return 1

@@ -43,6 +43,9 @@ class ChainReport(msgspec.Struct):
     ok: bool
     entries: int
     first_bad_id: int | None = None
+    # The newest hash. Recording it elsewhere (a ticket, the monthly report) makes a later
+    # truncation of the newest entries detectable, which the chain alone cannot show.
+    head: str | None = None
 
 
 async def verify_chain(conn: AsyncConnection) -> ChainReport:
@@ -55,7 +58,7 @@ async def verify_chain(conn: AsyncConnection) -> ChainReport:
             return ChainReport(ok=False, entries=n, first_bad_id=entry["id"])
         prev = entry["hash"]
         n += 1
-    return ChainReport(ok=True, entries=n)
+    return ChainReport(ok=True, entries=n, head=prev if n else None)
 
 
 async def case_timeline(conn: AsyncConnection, case_id: str) -> list[dict[str, Any]]:

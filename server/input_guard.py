@@ -3,7 +3,7 @@
 Why here and not in the handlers: SQLite stores U+0000 in text while PostgreSQL refuses it (and the
 refusal surfaces as a driver error, i.e. a 500 after part of the work was done). Rejecting it once,
 at the edge, makes both engines behave alike and keeps every handler free of the check
-(docs/decisions.md D10). Checked: the path, the query string (raw or %00) and every request body
+(docs/decisions.md D15). Checked: the path, the query string (raw or %00) and every request body
 the framework will decode, both as a raw 0x00 byte and as the JSON escape \\u0000. Raw uploads
 (signatures and photos, PUT /api/blobs) are bytes, not text, and are left to their own checks.
 
@@ -19,7 +19,6 @@ UnicodeDecodeError / RecursionError (a 500); here they become the usual 400 requ
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from litestar import Request

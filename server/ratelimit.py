@@ -1,7 +1,7 @@
 """Flood limits: a token bucket per device token, and a login throttle per username.
 
 Keyed on who is calling, never on the IP address: a crew's phones share one NAT address, and an
-IP limit would lock out the whole crew for one noisy phone (docs/decisions.md D11).
+IP limit would lock out the whole crew for one noisy phone (docs/decisions.md D16).
 
 Both live in the process's memory. With several server processes each has its own buckets, so a
 caller can get up to N times the limits through N processes; that is acceptable for a flood guard

@@ -152,7 +152,7 @@ class CaseController(Controller):
         self, db: Database, principal: Principal,
         state_: Annotated[str | None, QueryParameter(name="state")] = None, kind: str | None = None,
         category: str | None = None, building_id: str | None = None, overdue: bool | None = None,
-        q: str | None = None, limit: int = 200,
+        q: str | None = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
         return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
                                      building_id=building_id, overdue=overdue, q=q, limit=limit)

@@ -72,8 +72,10 @@ async def get_case(db: Database, who: Principal, case_id: str) -> dict[str, Any]
         case = await load_case(uow, case_id, who)
         if not (who.roles & {str(r) for r in dc.DESK | {Role.DEPUTY_GM, Role.GENERAL_MANAGER,
                                                           Role.ENGINEERING, Role.TEAM_LEAD}}):
-            # Executors read only cases they hold a work order on (object-level check).
-            if not any(wo.assignee_id == who.user_id for wo in case.work_orders):
+            # Executors read only cases they hold a live work order on (object-level check): a job
+            # reassigned away is no longer theirs to read.
+            if not any(wo.assignee_id == who.user_id and wo.state != dc.WorkOrderState.CANCELLED
+                       for wo in case.work_orders):
                 raise fail("scope.not_assigned", "该工单未派给您", "This case is not assigned to you",
                            kind="forbidden")
         return await case_view(uow, case)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from litestar import Litestar
 
 from server.domain.roles import Role
@@ -142,8 +141,6 @@ async def test_reading_another_technicians_case_is_refused_for_every_executor(cl
         assert "case" not in r.json()["details"] or r.json()["details"]["case"] == case_id
 
 
-@pytest.mark.xfail(strict=True, reason="server/services/desk.py get_case lets anyone who ever held a work order on "
-                   "the case read it; the reassigned technician keeps reading it (reported to the lead)")
 async def test_a_reassigned_technician_loses_read_access_to_the_case(client):  # noqa: ANN001
     desk = await login(client, "dispatcher")
     case_id = (await new_repair(client, desk))["case"]["id"]

@@ -1,7 +1,7 @@
 """Hostile input at the edge: NUL characters, oversized and malformed bodies, and text in any script.
 
 Runs on SQLite and PostgreSQL alike (ESTATEDESK_TEST_DB): the point of the NUL check is that both
-engines refuse the same requests with the same code before anything is stored (docs/decisions.md D10).
+engines refuse the same requests with the same code before anything is stored (docs/decisions.md D15).
 Forged mutations, replayed signatures and hostile images are covered in test_sync_protocol.py
 (see docs/reliability.md for the list).
 """

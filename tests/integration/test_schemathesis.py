@@ -14,7 +14,6 @@ import asyncio
 import os
 import time
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -24,19 +23,14 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import TEST_DB
 
 EXAMPLES = int(os.environ.get("ESTATEDESK_FUZZ_EXAMPLES", "4"))
 BUDGET_S = 85
 # Logging out would revoke the token the rest of the run uses; logout is covered by test_foundation.
 SKIP = {("POST", "/api/auth/logout")}
-# Known defects, pinned to a valid value so the rest of the operation is still fuzzed; each has an
-# xfail regression test below that turns into a failure (strict) once the defect is fixed.
-KNOWN = {
-    # A negative `limit` reaches PostgreSQL ("LIMIT must not be negative": 500); SQLite reads it as
-    # "no limit". Fix: `limit: Annotated[int, Parameter(ge=1, le=1000)]` in server/api/cases.py.
-    ("GET", "/api/cases"): {"query": {"limit": 200}},
-}
+# Known defects, pinned to a valid value so the rest of the operation is still fuzzed; each needs a
+# regression test below. (None open: a negative `limit` once reached PostgreSQL as LIMIT -1.)
+KNOWN: dict = {}
 
 
 async def _seed(url: str) -> None:
@@ -125,9 +119,9 @@ def test_the_openapi_document_declares_the_error_shape_on_every_operation(db_url
     assert set(props) == {"code", "message", "message_en", "details"}
 
 
-@pytest.mark.xfail(TEST_DB == "pg", strict=True, reason="negative limit reaches PostgreSQL as LIMIT -1 (see KNOWN)")
 async def test_a_negative_list_limit_is_refused_or_ignored_not_a_500(client):  # noqa: ANN001
     from tests.conftest import login
 
     r = await client.get("/api/cases", params={"limit": -1}, headers=await login(client, "dispatcher"))
-    assert r.status_code in (200, 400), r.text
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "request.invalid"

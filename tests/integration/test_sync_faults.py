@@ -188,7 +188,7 @@ TRANSPORT_ERRORS = (httpx.TransportError,)
 
 
 async def drain(phone: HttpPhone, http: httpx.AsyncClient, base_url, gate: asyncio.Event,  # noqa: ANN001
-                batch: int = 10) -> None:
+                batch: int = 10, on_progress=None) -> None:  # noqa: ANN001
     """Push until the outbox is empty, retrying through errors (the PWA's sync loop)."""
     while phone.outbox:
         await gate.wait()
@@ -206,6 +206,8 @@ async def drain(phone: HttpPhone, http: httpx.AsyncClient, base_url, gate: async
         body = r.json()
         assert body.get("stopped") is None, body  # the phone sends in order: never a gap
         phone.take(body)
+        if on_progress is not None:
+            on_progress()
 
 
 # --- checking the database --------------------------------------------------------------------------
@@ -286,11 +288,17 @@ async def test_acknowledged_pushes_survive_sigkill_and_retries_apply_once(db_url
             gate = asyncio.Event()
             gate.set()
             current = {"url": srv.url}
-            pushers = [asyncio.create_task(drain(p, http, lambda: current["url"], gate, batch=10)) for p in phones]
+            third = asyncio.Event()
+
+            def progress() -> None:
+                if sum(len(p.acked) for p in phones) >= total // 3:
+                    third.set()
+
+            pushers = [asyncio.create_task(drain(p, http, lambda: current["url"], gate, batch=10,
+                                                 on_progress=progress)) for p in phones]
 
             # Kill once a third of the mutations are acknowledged: pushes are in flight on every phone.
-            while sum(len(p.acked) for p in phones) < total // 3:
-                await asyncio.sleep(0.005)
+            await third.wait()
             gate.clear()
             srv.kill()
             acked_before_kill = {p.client_id: set(p.acked) for p in phones}
