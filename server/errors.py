@@ -18,7 +18,7 @@ from litestar.exceptions import (
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from server.domain.errors import DomainError
 
@@ -118,7 +118,12 @@ def http_exception_handler(_: Request, exc: HTTPException) -> Response:
     return _json(status, error_body(code, zh, en), exc.headers)
 
 
-def storage_error_handler(request: Request, exc: OperationalError) -> Response:
+# Messages of a database that is restarting or unreachable: the request may be retried as is.
+_TRANSIENT = ("locked", "busy", "connection", "terminating", "shutting down", "another operation is in progress",
+              "cannot connect", "the database system is starting up")
+
+
+def storage_error_handler(request: Request, exc: DBAPIError) -> Response:
     orig = getattr(exc, "orig", None)
     text = str(orig or exc).lower()
     if "database or disk is full" in text or "disk i/o" in text or isinstance(orig, sqlite3.DataError):
@@ -128,7 +133,7 @@ def storage_error_handler(request: Request, exc: OperationalError) -> Response:
                        "Server storage is full; your data stays on the phone and will be retried", {}),
             {"Retry-After": "30"},
         )
-    if "locked" in text or "busy" in text or "connection" in text or "terminating" in text:
+    if exc.connection_invalidated or any(m in text for m in _TRANSIENT):
         return _json(
             503,
             error_body("storage.busy", "服务器繁忙，请稍后重试", "The server is busy; please retry", {}),
@@ -152,6 +157,6 @@ EXCEPTION_HANDLERS = {
     PermissionDeniedException: http_exception_handler,
     NotFoundException: http_exception_handler,
     HTTPException: http_exception_handler,
-    OperationalError: storage_error_handler,
+    DBAPIError: storage_error_handler,
     Exception: internal_error_handler,
 }
