@@ -81,6 +81,11 @@ pg_bindir() {
   return 1
 }
 
+# docs/deploy.md's backup commands use the sqlite3 shell; the operations tests run them.
+ensure_sqlite_shell() {
+  command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3
+}
+
 ensure_pg_binaries() {
   if ! pg_bindir >/dev/null; then
     echo "== 安装 PostgreSQL / installing PostgreSQL binaries"

@@ -9,6 +9,7 @@ source scripts/pg_throwaway.sh
 ensure_python_env "[test]"
 build_pwa
 ensure_chromium
+ensure_sqlite_shell
 
 echo "== ruff"
 .venv/bin/ruff check .
