@@ -52,6 +52,15 @@ ensure_node() {
   if ! command -v npm >/dev/null 2>&1; then
     apt_install nodejs npm
   fi
+  # @noble/curves (the guard's offline slip verifier) declares Node >= 20.19; Debian 12's own
+  # nodejs package is 18. Say so plainly rather than fail somewhere inside a build.
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    echo "EstateDesk needs Node.js >= 20 (found $(node --version 2>/dev/null || echo none))." >&2
+    echo "Debian 13 / Ubuntu 24.10 ship it as 'nodejs'; on older releases install Node 20 first." >&2
+    return 1
+  fi
 }
 
 build_pwa() {
