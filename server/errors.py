@@ -6,6 +6,7 @@ import logging
 import sqlite3
 from typing import Any
 
+import asyncpg.exceptions as asyncpg_exc
 import msgspec
 from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import (
@@ -142,6 +143,19 @@ def storage_error_handler(request: Request, exc: DBAPIError) -> Response:
     return internal_error_handler(request, exc)
 
 
+def connection_error_handler(_: Request, exc: Exception) -> Response:
+    """The database could not be reached at all (restarting, refused): the request may be retried.
+
+    Raised by the driver while connecting, before SQLAlchemy could wrap it in a DBAPIError.
+    """
+    log.warning("database unreachable: %r", exc)
+    return _json(
+        503,
+        error_body("storage.busy", "服务器繁忙，请稍后重试", "The server is busy; please retry", {}),
+        {"Retry-After": "5"},
+    )
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(
@@ -158,5 +172,8 @@ EXCEPTION_HANDLERS = {
     NotFoundException: http_exception_handler,
     HTTPException: http_exception_handler,
     DBAPIError: storage_error_handler,
+    ConnectionError: connection_error_handler,
+    asyncpg_exc.PostgresConnectionError: connection_error_handler,
+    asyncpg_exc.CannotConnectNowError: connection_error_handler,
     Exception: internal_error_handler,
 }

@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, CaseState
@@ -180,6 +181,24 @@ async def _staff_by_role(uow: UnitOfWork, compound_id: str) -> dict[str, list[st
                 by_role.setdefault(str(role), []).append(r.id)
         cache[compound_id] = by_role
     return cache[compound_id]
+
+
+async def schedule_for_change(uow: UnitOfWork, before: Case | None, case: Case, clock_list: list[Clock]) -> None:
+    """Reschedule only when the change alters the plan: a note or a photo leaves every reminder as it was.
+
+    `plan` is pure, so comparing the plan for the case as it was read with the plan for the case as
+    it is written is exact; the database work (two queries and the writes) is skipped otherwise.
+    """
+    if before is not None:
+        from server.services.cases import compound_rules  # circular: cases imports this module
+
+        rules = await compound_rules(uow, case.compound_id)
+        before_clocks = deadlines.clocks(before, rules.calendar, uow.now, rules.policy)
+        if plan(before, before_clocks, uow.now, rules.calendar, rules.policy) == plan(
+            case, clock_list, uow.now, rules.calendar, rules.policy
+        ):
+            return
+    await schedule_for_case(uow, case, clock_list)
 
 
 async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]) -> None:

@@ -84,13 +84,20 @@ async def next_case_no(uow: UnitOfWork, compound_id: str) -> str:
 
 
 async def load_case(uow: UnitOfWork, case_id: str, who: Principal | None = None) -> Case:
-    q = select(cases.c.doc, cases.c.compound_id).where(cases.c.id == case_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
-    row = (await uow.conn.execute(q)).first()
-    if row is None or (who is not None and row.compound_id != who.compound_id):
+    """The case as this transaction sees it: staged changes first, then the database (locked on PG)."""
+    key = ("case", case_id)
+    case = uow.staged.get(key, (None,))[0] or uow.loaded.get(key)
+    if case is None:
+        q = select(cases.c.doc).where(cases.c.id == case_id)
+        if uow.dialect == "postgresql":
+            q = q.with_for_update()
+        row = (await uow.conn.execute(q)).first()
+        if row is not None:
+            case = decode_case(row.doc)
+            uow.loaded[key] = case
+    if case is None or (who is not None and case.compound_id != who.compound_id):
         raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=case_id)
-    return decode_case(row.doc)
+    return case
 
 
 async def unit_info(conn: AsyncConnection, unit_id: str | None) -> tuple[str | None, str]:
@@ -148,10 +155,31 @@ def job_doc(case: Case, wo, clock_list: list[Clock]) -> dict[str, Any]:  # noqa:
     }
 
 
-async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> list[Clock]:
+async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> None:
+    """Stage the case; it is written once when the transaction flushes, however often it changed.
+
+    A phone back from a day offline pushes many mutations on few jobs: one load and one write per
+    case per batch instead of one per mutation.
+    """
+    key = ("case", case.id)
+    was_created = key in uow.staged and uow.staged[key][1]
+    uow.staged[key] = (case, created or was_created)
+    uow.on_flush(_write_staged_cases)
+
+
+async def _write_staged_cases(uow: UnitOfWork) -> None:
+    staged = [(k, v) for k, v in uow.staged.items() if k[0] == "case"]
+    for key, _ in staged:
+        del uow.staged[key]
+    for key, (case, created) in staged:
+        await _write_case(uow, case, created=created, before=None if created else uow.loaded.get(key))
+        uow.loaded[key] = case
+
+
+async def _write_case(uow: UnitOfWork, case: Case, *, created: bool, before: Case | None) -> None:
     rules = await compound_rules(uow, case.compound_id)
     clock_list = deadlines.clocks(case, rules.calendar, uow.now, rules.policy)
-    await reminders.schedule_for_case(uow, case, clock_list)
+    await reminders.schedule_for_change(uow, before, case, clock_list)
     nxt = deadlines.next_due(clock_list)
     active = case.active_work_order
     doc = _enc.encode(case).decode()
@@ -179,7 +207,6 @@ async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> li
             uow.emit(scope, "job", wo.id, "remove", None)
         else:
             uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list)))
-    return clock_list
 
 
 def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition) -> None:

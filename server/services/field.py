@@ -69,7 +69,7 @@ async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrde
                job_id=job_id)
 
 
-@mutation("job.accept", roles=FIELD)
+@mutation("job.accept", roles=FIELD, direct_writes=False)
 async def accept(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
@@ -77,7 +77,7 @@ async def accept(ctx: MutationContext, args: dict) -> None:
                            dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now))
 
 
-@mutation("job.arrive", roles=FIELD)
+@mutation("job.arrive", roles=FIELD, direct_writes=False)
 async def arrive(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, ArriveArgs)
     case, wo = await _my_case(ctx, a.job_id)
@@ -88,7 +88,7 @@ async def arrive(ctx: MutationContext, args: dict) -> None:
     ))
 
 
-@mutation("job.note", roles=FIELD)
+@mutation("job.note", roles=FIELD, direct_writes=False)
 async def note(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, NoteArgs)
     if a.photo_sha256:
@@ -113,7 +113,7 @@ async def linked_problem(ctx: MutationContext, args: dict) -> None:
     ))
 
 
-@mutation("job.unable", roles=FIELD)
+@mutation("job.unable", roles=FIELD, direct_writes=False)
 async def unable(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, UnableArgs)
     case, wo = await _my_case(ctx, a.job_id)

@@ -12,7 +12,7 @@ a full disk; it is read when a connection opens, so change it and `dispose()` to
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -110,6 +110,11 @@ class UnitOfWork:
         self.now = now
         self._changes: dict[tuple[str, str, str], tuple[str, bytes | None]] = {}
         self._audit: list[dict[str, Any]] = []
+        # Aggregates changed in this transaction but not written yet (services stage them and
+        # write each once at flush), and the state each had when it was read from the database.
+        self.staged: dict[tuple[str, str], Any] = {}
+        self.loaded: dict[tuple[str, str], Any] = {}
+        self._flush_hooks: list[Callable[[UnitOfWork], Awaitable[None]]] = []
 
     def emit(self, scope: str, entity: str, entity_id: str, op: str, doc: bytes | None) -> None:
         # Only the last state of an entity per scope matters inside one transaction.
@@ -143,15 +148,25 @@ class UnitOfWork:
             }
         )
 
-    def checkpoint(self) -> tuple[dict, int]:
-        return dict(self._changes), len(self._audit)
+    def on_flush(self, hook: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+        """Run `hook` at the next flush (once, however often it is registered)."""
+        if hook not in self._flush_hooks:
+            self._flush_hooks.append(hook)
 
-    def rollback_to(self, mark: tuple[dict, int]) -> None:
-        """Forget feed changes and audit entries made after `mark` (their savepoint rolled back)."""
+    def checkpoint(self) -> tuple[dict, int, dict]:
+        return dict(self._changes), len(self._audit), dict(self.staged)
+
+    def rollback_to(self, mark: tuple[dict, int, dict]) -> None:
+        """Forget feed changes, audit entries and staged aggregates made after `mark`."""
         self._changes = mark[0]
         del self._audit[mark[1] :]
+        self.staged = mark[2]
 
     async def flush(self) -> None:
+        # Staged aggregates are written first: writing them emits feed changes and audit entries.
+        while self._flush_hooks:
+            hook = self._flush_hooks.pop(0)
+            await hook(self)
         if not self._changes and not self._audit:
             return
         from server.audit import append_entries

@@ -36,14 +36,17 @@ Handler = Callable[[MutationContext, dict[str, Any]], Awaitable[None]]
 class Registered:
     handler: Handler
     roles: frozenset[str]
+    # False for handlers whose only writes are staged aggregates (written at flush): a refusal then
+    # leaves nothing in the database to undo, so push skips the per-mutation savepoint.
+    direct_writes: bool = True
 
 
 _REGISTRY: dict[str, Registered] = {}
 
 
-def mutation(type_: str, *, roles: Iterable[Role]) -> Callable[[Handler], Handler]:
+def mutation(type_: str, *, roles: Iterable[Role], direct_writes: bool = True) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _REGISTRY[type_] = Registered(fn, frozenset(str(r) for r in roles))
+        _REGISTRY[type_] = Registered(fn, frozenset(str(r) for r in roles), direct_writes)
         return fn
 
     return register
