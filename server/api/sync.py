@@ -57,8 +57,8 @@ class SyncController(Controller):
         return Response(content=None, status_code=200 if await blobs.has_blob(db, sha256) else 404)
 
     @get("/blobs/{sha256:str}", opt=STAFF, media_type="application/octet-stream")
-    async def get_blob(self, db: Database, sha256: str) -> Response[bytes]:
-        content_type, data = await blobs.get_blob(db, sha256)
+    async def get_blob(self, db: Database, principal: Principal, sha256: str) -> Response[bytes]:
+        content_type, data = await blobs.get_blob(db, principal, sha256)
         # Content-addressed: the bytes behind a hash never change.
         return Response(
             content=data, media_type=content_type,

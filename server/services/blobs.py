@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth.principal import Principal
 from server.domain.errors import fail
 from server.storage.db import Database
-from server.storage.schema import blobs
+from server.storage.schema import blobs, users
 from server.sync.mutations import BlobMissing
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -97,11 +97,25 @@ async def has_blob(db: Database, sha256: str) -> bool:
         return (await conn.execute(select(blobs.c.size).where(blobs.c.sha256 == sha256))).first() is not None
 
 
-async def get_blob(db: Database, sha256: str) -> tuple[str, bytes]:
+async def get_blob(db: Database, who: Principal, sha256: str) -> tuple[str, bytes]:
+    """Object-level read rule: desk-side roles read their compound's files; field staff their own.
+
+    Signatures and ID copies are personal data: a hash learned from a slip must not be enough.
+    """
+    from server.sync.scopes import DESK_READERS
+
     check_sha256(sha256)
+    q = (
+        select(blobs.c.content_type, blobs.c.data)
+        .join(users, users.c.id == blobs.c.created_by)
+        .where(blobs.c.sha256 == sha256, users.c.compound_id == who.compound_id)
+    )
+    if not (who.roles & DESK_READERS):
+        q = q.where(blobs.c.created_by == who.user_id)
     async with db.read() as conn:
-        row = (await conn.execute(select(blobs.c.content_type, blobs.c.data).where(blobs.c.sha256 == sha256))).first()
+        row = (await conn.execute(q)).first()
     if row is None:
+        # Not found and not yours look the same: the answer must not confirm that a hash exists.
         raise fail("blob.not_found", "文件不存在", "No such file", kind="not_found")
     return row.content_type, bytes(row.data)
 

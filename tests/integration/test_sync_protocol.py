@@ -210,3 +210,15 @@ async def test_blob_of_an_unaccepted_type_is_refused(client):
     sha = hashlib.sha256(data).hexdigest()
     r = await client.put(f"/api/blobs/{sha}", content=data, headers={**tech, "content-type": "application/pdf"})
     assert r.status_code == 400 and r.json()["code"] == "blob.bad_type"
+
+
+async def test_a_technician_cannot_fetch_another_persons_file_by_its_hash(client):
+    tech = await login(client, "tech")
+    sha = await upload(client, tech, signature_png("private"))
+    assert (await client.get(f"/api/blobs/{sha}", headers=tech)).status_code == 200
+    other = await login(client, "tech2")
+    r = await client.get(f"/api/blobs/{sha}", headers=other)
+    assert r.status_code == 404 and r.json()["code"] == "blob.not_found"
+    # The desk reads the compound's files (signatures on slips it countersigns).
+    desk = await login(client, "dispatcher")
+    assert (await client.get(f"/api/blobs/{sha}", headers=desk)).status_code == 200
