@@ -5,17 +5,11 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.conftest import DESK
-from e2e.test_shell import login
+from e2e.test_shell import open_desk
 
 
 def test_manager_adds_a_holiday_and_a_make_up_day(browser: Browser, server) -> None:  # noqa: ANN001  R-FU-2
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "manager")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/calendar")
+    ctx, page = open_desk(browser, server, "manager", "calendar")
     form = page.locator("[data-testid=calendar-form]")
     expect(form).to_be_visible(timeout=15000)
     form.locator("textarea[name=holidays]").fill("2027-01-01\n2027-02-17")
@@ -29,12 +23,7 @@ def test_manager_adds_a_holiday_and_a_make_up_day(browser: Browser, server) -> N
 
 
 def test_a_dispatcher_sees_the_calendar_read_only(browser: Browser, server) -> None:  # noqa: ANN001
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "dispatcher")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/calendar")
+    ctx, page = open_desk(browser, server, "dispatcher", "calendar")
     form = page.locator("[data-testid=calendar-form]")
     expect(form).to_be_visible(timeout=15000)
     expect(form.locator("textarea[name=holidays]")).to_be_disabled()

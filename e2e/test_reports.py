@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from e2e.conftest import DESK
-from e2e.test_shell import login
+from e2e.test_shell import login, open_desk
 
 
 def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
@@ -39,12 +39,7 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
 
 
 def test_front_desk_opens_the_services_and_keys_pages(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1 R-KY-1
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "frontdesk")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/services")
+    ctx, page = open_desk(browser, server, "frontdesk", "services")
     view = page.locator("[data-view=services]")
     expect(view).to_be_visible(timeout=15000)
     expect(view.get_by_text("洗衣取送 (laundry)")).to_be_visible()  # the approved demo price list

@@ -13,6 +13,18 @@ def login(page, username: str, password: str = "demo") -> None:  # noqa: ANN001
     page.locator("button[type=submit]").click()
 
 
+def open_desk(browser: Browser, server, username: str, route: str = ""):  # noqa: ANN001, ANN201
+    """A desk-sized browser context logged in as `username`, on `#/route` once the desk is up."""
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, username)
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    if route:
+        page.goto(f"{server.url}/#/{route}")
+    return ctx, page
+
+
 def test_technician_home_opens_offline_after_one_visit(browser: Browser, server) -> None:  # noqa: ANN001
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
