@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.conftest import PHONE
-from e2e.test_shell import login
+from e2e.test_shell import login, wait_until_controlled
 
 
 def _dispatched_repair(server, content: str) -> str:  # noqa: ANN001
@@ -45,7 +45,7 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     page.goto(server.url + "/")
     login(page, "tech")
     expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page)
 
     # Into the basement: no network from here on.
     ctx.set_offline(True)

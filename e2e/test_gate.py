@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from e2e.conftest import PHONE
-from e2e.test_shell import login
+from e2e.test_shell import login, wait_until_controlled
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -71,7 +71,7 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     expect(page.locator("[data-view=gate]")).to_be_visible(timeout=15000)
     # The keys and the revocation list are on the phone (pulled feed and/or GET /api/gate/keys).
     expect(page.get_by_test_id("gate-cache")).to_contain_text("个密钥", timeout=15000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page)
 
     ctx.set_offline(True)
     gate = page.locator("input[name=gate]")

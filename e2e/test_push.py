@@ -21,7 +21,7 @@ import urllib.request
 from playwright.sync_api import Browser, expect
 
 from e2e.conftest import PHONE
-from e2e.test_shell import login
+from e2e.test_shell import login, wait_for_hash, wait_until_controlled
 from server.notify.webpush import reminder_payload
 
 
@@ -74,7 +74,7 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
     login(page, "tech")
     # The dispatched job has reached the phone (it is in the technician's list).
     expect(page.get_by_text("推送测试：更换水管")).to_be_visible(timeout=15000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page)
     assert page.evaluate("Notification.permission") == "granted"
 
     # The registration id, from the DevTools protocol.
@@ -111,7 +111,7 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
             self.dispatchEvent(new NotificationEvent('notificationclick', {notification: n}));
         }"""
     )
-    page.wait_for_function(f"location.hash === '#/job/{job_id}'", timeout=10000)
+    wait_for_hash(page, f"#/job/{job_id}")
     expect(page.locator("a.back-link")).to_be_visible(timeout=15000)  # the job page, not the list
     expect(page.get_by_text("推送测试：更换水管")).to_be_visible()
     expect(page.get_by_text("本机没有这个工单")).to_have_count(0)

@@ -13,6 +13,32 @@ def login(page, username: str, password: str = "demo") -> None:  # noqa: ANN001
     page.locator("button[type=submit]").click()
 
 
+# Playwright's wait_for_function polls by evaluating a string inside the page, which the app's CSP
+# (no 'unsafe-eval') refuses unless the condition already holds at the first check. These helpers wait
+# on the page's own events through evaluate(), which CSP does not restrict.
+_CONTROLLED = """() => navigator.serviceWorker.controller ? true : new Promise((resolve) =>
+    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true}))"""
+
+
+def wait_until_controlled(page) -> None:  # noqa: ANN001
+    """Until the service worker controls the page (after which a reload works offline)."""
+    page.evaluate("navigator.serviceWorker.ready")
+    assert page.evaluate(_CONTROLLED) is True
+
+
+def wait_for_hash(page, expected: str, timeout_ms: int = 10000) -> None:  # noqa: ANN001
+    ok = page.evaluate(
+        """([want, ms]) => location.hash === want || new Promise((resolve) => {
+            const t = setTimeout(() => resolve(location.hash === want), ms);
+            window.addEventListener('hashchange', function check() {
+                if (location.hash === want) { clearTimeout(t); window.removeEventListener('hashchange', check); resolve(true); }
+            });
+        })""",
+        [expected, timeout_ms],
+    )
+    assert ok, f"location.hash never became {expected!r}"
+
+
 def open_desk(browser: Browser, server, username: str, route: str = ""):  # noqa: ANN001, ANN201
     """A desk-sized browser context logged in as `username`, on `#/route` once the desk is up."""
     ctx = browser.new_context(viewport=DESK, locale="zh-CN")
@@ -35,7 +61,7 @@ def test_technician_home_opens_offline_after_one_visit(browser: Browser, server)
     # The demo technician has dispatched work waiting on the phone.
     expect(page.locator(".job-list").first).to_contain_text("厨房水龙头漏水", timeout=15000)
     # The service worker controls the page once it has claimed it.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_until_controlled(page)
     ctx.set_offline(True)
     page.reload()
     expect(page.locator("[data-view=jobs]")).to_be_visible(timeout=15000)
