@@ -80,6 +80,20 @@ async function downloadXlsx(ctx, y, m) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+
+/** Runs an action, then reloads the page's data; a failure is shown in the page's error box. */
+function actThenReload(err, t, load) {
+  return async (fn) => {
+    err.clear();
+    try {
+      await fn();
+      await load();
+    } catch (e) {
+      err.show(e, t);
+    }
+  };
+}
+
 export async function renderReports(root, ctx) {
   setup(ctx);
   const { h, t } = ctx;
@@ -108,15 +122,7 @@ export async function renderReports(root, ctx) {
     }
     const labels = rep.labels;
     const status = t(`rpt.status.${rep.status}`);
-    const act = async (fn) => {
-      err.clear();
-      try {
-        await fn();
-        await load();
-      } catch (e) {
-        err.show(e, t);
-      }
-    };
+    const act = actThenReload(err, t, load);
     const comment = h('textarea', { name: 'comment', rows: 2, placeholder: t('rpt.comment_ph') });
     actions.replaceChildren(
       h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, y, m)) }, t('rpt.xlsx')),
@@ -189,15 +195,7 @@ export async function renderServices(root, ctx) {
   const staff = await loadStaff(ctx).catch(() => []);
   const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
 
-  const act = async (fn) => {
-    err.clear();
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      err.show(e, t);
-    }
-  };
+  const act = actThenReload(err, t, load);
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
 
   async function load() {
@@ -299,15 +297,7 @@ export async function renderKeys(root, ctx) {
   const err = errorBox(h);
   const body = h('div');
   root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
-  const act = async (fn) => {
-    err.clear();
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      err.show(e, t);
-    }
-  };
+  const act = actThenReload(err, t, load);
 
   async function lend(k) {
     const sig = await signatureDialog(ctx, t('key.sign'), k.label);
