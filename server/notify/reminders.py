@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState
+from server.domain.cases import Case, CaseState, without_notes
 from server.domain.deadlines import Clock, DeadlinePolicy
 from server.domain.roles import ROLE_LABELS_ZH, Role
 from server.ids import new_id
@@ -190,6 +190,10 @@ async def schedule_for_change(uow: UnitOfWork, before: Case | None, case: Case, 
     it is written is exact; the database work (two queries and the writes) is skipped otherwise.
     """
     if before is not None:
+        # A note or a photo (the commonest push) changes nothing the planner reads: skip the two
+        # clock and plan runs. test_notes_change_no_clock_and_no_reminder keeps this true.
+        if without_notes(before) == without_notes(case):
+            return
         from server.services.cases import compound_rules  # circular: cases imports this module
 
         rules = await compound_rules(uow, case.compound_id)

@@ -58,6 +58,11 @@ class CompleteArgs(JobRef, kw_only=True):
     signer_relation: Literal["owner", "household", "other"]
 
 
+def _case_of_job(args: dict) -> str | None:
+    job_id = args.get("job_id")
+    return case_id_of_job(job_id) if isinstance(job_id, str) else None
+
+
 async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrder]:
     case = await load_case(ctx.uow, case_id_of_job(job_id), ctx.principal)
     for wo in case.work_orders:
@@ -69,7 +74,7 @@ async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrde
                job_id=job_id)
 
 
-@mutation("job.accept", roles=FIELD, direct_writes=False)
+@mutation("job.accept", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def accept(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
@@ -77,7 +82,7 @@ async def accept(ctx: MutationContext, args: dict) -> None:
                            dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now))
 
 
-@mutation("job.arrive", roles=FIELD, direct_writes=False)
+@mutation("job.arrive", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def arrive(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, ArriveArgs)
     case, wo = await _my_case(ctx, a.job_id)
@@ -88,7 +93,7 @@ async def arrive(ctx: MutationContext, args: dict) -> None:
     ))
 
 
-@mutation("job.note", roles=FIELD, direct_writes=False)
+@mutation("job.note", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def note(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, NoteArgs)
     if a.photo_sha256:
@@ -100,7 +105,7 @@ async def note(ctx: MutationContext, args: dict) -> None:
     ))
 
 
-@mutation("job.linked_problem", roles=FIELD)
+@mutation("job.linked_problem", roles=FIELD, case_of=_case_of_job)
 async def linked_problem(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, LinkedArgs)
     case, _ = await _my_case(ctx, a.job_id)
@@ -113,7 +118,7 @@ async def linked_problem(ctx: MutationContext, args: dict) -> None:
     ))
 
 
-@mutation("job.unable", roles=FIELD, direct_writes=False)
+@mutation("job.unable", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def unable(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, UnableArgs)
     case, wo = await _my_case(ctx, a.job_id)
@@ -136,7 +141,7 @@ async def _signature_unused(ctx: MutationContext, sha: str, case_id: str) -> Non
                    kind="forbidden", signature_sha256=sha)
 
 
-@mutation("job.complete", roles=FIELD)
+@mutation("job.complete", roles=FIELD, case_of=_case_of_job)
 async def complete(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, CompleteArgs)
     await blobs.require_blobs(ctx.uow.conn, [a.signature_sha256, *a.photo_sha256s])

@@ -39,14 +39,23 @@ class Registered:
     # False for handlers whose only writes are staged aggregates (written at flush): a refusal then
     # leaves nothing in the database to undo, so push skips the per-mutation savepoint.
     direct_writes: bool = True
+    # The case a mutation's args name, when that can be read without running it: push reads all
+    # of a batch's cases in one query before the first step.
+    case_of: Callable[[dict[str, Any]], str | None] | None = None
 
 
 _REGISTRY: dict[str, Registered] = {}
 
 
-def mutation(type_: str, *, roles: Iterable[Role], direct_writes: bool = True) -> Callable[[Handler], Handler]:
+def mutation(
+    type_: str,
+    *,
+    roles: Iterable[Role],
+    direct_writes: bool = True,
+    case_of: Callable[[dict[str, Any]], str | None] | None = None,
+) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        _REGISTRY[type_] = Registered(fn, frozenset(str(r) for r in roles), direct_writes)
+        _REGISTRY[type_] = Registered(fn, frozenset(str(r) for r in roles), direct_writes, case_of)
         return fn
 
     return register

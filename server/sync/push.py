@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.auth.principal import Principal
 from server.domain.errors import DomainError, Refusal, fail
+from server.services.cases import preload_cases
 from server.storage.db import Database
 from server.storage.schema import sync_clients, sync_mutations
 from server.sync.mutations import BlobMissing, MutationContext, registry
@@ -119,6 +120,12 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                 )
             )
             stored = {r.mutation_id: r for r in rows}
+
+        await preload_cases(uow, [
+            cid for m in data.mutations
+            if m.mutation_id >= expected and (entry := handlers.get(m.type)) is not None and entry.case_of is not None
+            and (cid := entry.case_of(m.args)) is not None
+        ])
 
         results: list[MutationResult] = []
         records: list[dict[str, Any]] = []

@@ -172,7 +172,7 @@ async def test_disk_full_answers_503_and_stores_nothing_then_the_same_push_succe
     before = await snapshot()
     # Cap the file at its current size: the next page the push needs is refused (SQLITE_FULL).
     demo_db.sqlite_max_page_count = 1
-    await demo_db.engine.dispose()
+    await demo_db.dispose()
     r = await client.post("/api/sync/push", headers=tech, json=body)
     assert r.status_code == 503, r.text
     assert int(r.headers["retry-after"]) > 0
@@ -183,7 +183,7 @@ async def test_disk_full_answers_503_and_stores_nothing_then_the_same_push_succe
 
     # Space is freed (the cap lifted); the phone sends the same outbox again and it all applies once.
     demo_db.sqlite_max_page_count = 0
-    await demo_db.engine.dispose()
+    await demo_db.dispose()
     res = await phone.push(*outbox)
     assert [x["status"] for x in res["results"]] == ["applied"] * len(outbox)
     wo = next(w for w in (await _case_doc(demo_db, case_id))["work_orders"] if w["id"] == job_id)

@@ -41,6 +41,11 @@ async def test_sqlite_is_durable_wal_with_foreign_keys(db):
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         # 2 = FULL: an acknowledged commit survives power loss, not just a process crash.
         assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2
+    # Write transactions run on their own (stdlib-driver) connections: the same guarantees hold there.
+    async with db.transaction() as uow:
+        assert (await uow.conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await uow.conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await uow.conn.execute(text("PRAGMA synchronous"))).scalar() == 2
 
 
 async def test_sqlite_write_transactions_begin_immediate(db):

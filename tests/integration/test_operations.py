@@ -72,7 +72,7 @@ async def test_sqlite_online_backup_and_restore_bring_the_data_back(client, demo
     lost_case = (await new_repair(client, desk, content="备份后的报修"))["case"]["id"]
     assert (await counts(db_url))[0] == at_backup[0] + 1
 
-    await demo_db.engine.dispose()  # the server is stopped for a restore
+    await demo_db.dispose()  # the server is stopped for a restore
     out = await sh(server_cmd("restore", str(backup)), db_url)
     assert "restored" in out.stdout
     assert await counts(db_url) == at_backup  # the audit chain verifies too

@@ -133,3 +133,19 @@ def test_payload_opens_the_job_for_field_staff_and_the_inbox_for_the_desk() -> N
     assert payload_for("c1", tech)["tag"] == "case-c1"
     assert payload_for("c1", desk)["url"] == "/#/reminders"
     assert payload_for("c1", desk)["job_id"] is None
+
+
+def test_notes_change_no_clock_and_no_reminder() -> None:  # R-FU-4
+    # schedule_for_change skips the planner when two cases differ only in notes (without_notes);
+    # that is exact only while neither the deadline engine nor the planner reads a note.
+    arrived = ok(c.arrive(with_technician(), work_order_id="wo1", by="t1", now=T0 + 3 * M)).case
+    for before in (opened(), with_technician(), arrived):
+        after = before
+        for i in range(3):
+            wo = "wo1" if after.work_orders else None
+            after = ok(c.add_note(after, text=f"第{i}条记录", by="t1", now=T0 + (5 + i) * M, work_order_id=wo)).case
+        after = ok(c.add_note(after, text="台账", by="d1", now=T0 + 9 * M)).case
+        assert after != before and c.without_notes(after) == c.without_notes(before)
+        for now in (T0 + 10 * M, T0 + timedelta(hours=3), T0 + timedelta(days=1)):
+            assert clocks(after, CAL, now, POLICY) == clocks(before, CAL, now, POLICY)
+            assert planned(after, now) == planned(before, now)
