@@ -10,9 +10,11 @@ import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.db import execute_many
 from server.storage.schema import audit
 
 GENESIS = "0" * 64
+_INSERT = insert(audit)
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
@@ -36,7 +38,7 @@ async def append_entries(conn: AsyncConnection, entries: list[dict[str, Any]]) -
         h = entry_hash(prev, stored)
         rows.append(dict(stored, prev_hash=prev, hash=h))
         prev = h
-    await conn.execute(insert(audit), rows)
+    await execute_many(conn, _INSERT, rows)
 
 
 class ChainReport(msgspec.Struct):

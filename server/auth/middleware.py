@@ -17,7 +17,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             raise fail("auth.missing_token", "请先登录", "Please log in first", kind="unauthorized")
         state = connection.app.state
         db = state.db
-        async with db.read() as conn:
+        async with db.lookup() as conn:
             found = await principal_for_token(conn, token.strip(), db.clock.now(), state.settings.token_idle_days)
         if found is None:
             raise fail(

@@ -25,7 +25,7 @@ from server.domain.errors import DomainError, Refusal, fail
 from server.domain.service_slips import signature_covers_slip
 from server.notify import reminders
 from server.services import visits
-from server.storage.db import UnitOfWork
+from server.storage.db import UnitOfWork, execute_many
 from server.storage.schema import cases, compounds, counters, units
 from server.sync.scopes import desk_scope, user_scope
 
@@ -209,8 +209,7 @@ async def _write_staged_cases(uow: UnitOfWork) -> None:
         else:
             updates.append({"b_id": case.id, **{"b_" + k: v for k, v in values.items()}})
         uow.loaded[key] = case
-    if updates:
-        await uow.conn.execute(_UPDATE_CASE, updates)
+    await execute_many(uow.conn, _UPDATE_CASE, updates)
 
 
 async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> dict[str, Any]:

@@ -111,6 +111,23 @@ class Database:
             conn.close()
 
     @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncConnection | DirectConnection]:
+        """A short read (a point query or two), e.g. the token check on every request.
+
+        On SQLite it runs on the loop's thread like the writes (WAL readers never wait for the
+        writer); on PostgreSQL it is an ordinary read. Not for anything that returns many rows.
+        """
+        if self.write_engine is None:
+            async with self.read() as conn:
+                yield conn
+            return
+        with self.write_engine.connect() as conn:
+            try:
+                yield DirectConnection(conn)
+            finally:
+                conn.rollback()
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self._begin(False) as uow:
             yield uow.conn
@@ -149,6 +166,44 @@ class DirectConnection:
 
     def begin_nested(self) -> _Savepoint:
         return _Savepoint(self.sync_connection)
+
+    def execute_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """executemany with the statement compiled once per shape and each value converted by its
+        column type's own bind processor (exactly what SQLAlchemy would store), without
+        SQLAlchemy's per-row parameter assembly, which costs more than SQLite's insert itself."""
+        keys = tuple(rows[0])
+        plan = _MANY_PLANS.get((statement, keys))
+        if plan is None:
+            compiled = statement.compile(dialect=self.dialect, column_keys=list(keys))
+            names = compiled.positiontup or []
+            if not set(names) <= set(keys):  # a default SQLAlchemy would fill in: let it
+                plan = False
+            else:
+                procs = [compiled.binds[n].type.dialect_impl(self.dialect).bind_processor(self.dialect) for n in names]
+                plan = (compiled.string, tuple(zip(names, procs, strict=True)))
+            if len(_MANY_PLANS) > 256:  # callers pass module-level statements; this only guards a leak
+                _MANY_PLANS.clear()
+            _MANY_PLANS[(statement, keys)] = plan
+        if plan is False:
+            self.sync_connection.execute(statement, rows)
+            return
+        sql, cols = plan
+        params = [tuple(p(r[n]) if p is not None else r[n] for n, p in cols) for r in rows]
+        # exec_driver_sql keeps SQLAlchemy's error wrapping (a full disk is still a 503) and events.
+        self.sync_connection.exec_driver_sql(sql, params)
+
+
+_MANY_PLANS: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+async def execute_many(conn: AsyncConnection | DirectConnection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Run `statement` once per row (every row with the same keys): the fast path on SQLite."""
+    if not rows:
+        return
+    if isinstance(conn, DirectConnection):
+        conn.execute_many(statement, rows)
+    else:
+        await conn.execute(statement, rows)
 
 
 class _Savepoint:

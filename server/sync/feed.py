@@ -17,7 +17,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from server.storage.db import execute_many
 from server.storage.schema import change_counter, changes
+
+
+def _upsert(ins):  # noqa: ANN001, ANN202
+    return ins.on_conflict_do_update(
+        index_elements=[changes.c.scope, changes.c.entity, changes.c.entity_id],
+        set_={"seq": ins.excluded.seq, "op": ins.excluded.op, "doc": ins.excluded.doc},
+    )
+
+
+# Built once: the storage layer caches each statement's compiled form by identity.
+_UPSERT = {"postgresql": _upsert(pg_insert(changes)), "sqlite": _upsert(sqlite_insert(changes))}
 
 
 async def reserve_seqs(conn: AsyncConnection, n: int) -> int:
@@ -50,12 +62,7 @@ async def append_changes(
         }
         for i, ((scope, entity, entity_id), (op, doc)) in enumerate(pending.items())
     ]
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(changes)
-    stmt = ins.on_conflict_do_update(
-        index_elements=[changes.c.scope, changes.c.entity, changes.c.entity_id],
-        set_={"seq": ins.excluded.seq, "op": ins.excluded.op, "doc": ins.excluded.doc},
-    )
-    await conn.execute(stmt, rows)
+    await execute_many(conn, _UPSERT[dialect], rows)
 
 
 async def read_changes(conn: AsyncConnection, scopes: list[str], cursor: int, limit: int) -> list:

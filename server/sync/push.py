@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from server.auth.principal import Principal
 from server.domain.errors import DomainError, Refusal, fail
 from server.services.cases import preload_cases
-from server.storage.db import Database
+from server.storage.db import Database, execute_many
 from server.storage.schema import sync_clients, sync_mutations
 from server.sync.mutations import BlobMissing, MutationContext, registry
 from server.sync.protocol import MutationResult, PushIn, PushOut
@@ -68,6 +68,7 @@ def _refusal_for_args(exc: msgspec.ValidationError) -> Refusal:
 
 # PostgreSQL aborts one of two transactions that lock the same cases in opposite order (two phones'
 # batches touching jobs A then B, and B then A). The aborted one has written nothing: run it again.
+_INSERT_MUTATIONS = insert(sync_mutations)
 _RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 _ATTEMPTS = 5
 
@@ -218,7 +219,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                       data={"clock_skew_s": round(skewed[-1][1].total_seconds()),
                             "mutation_ids": [mid for mid, _ in skewed]})
         if records:
-            await conn.execute(insert(sync_mutations), records)
+            await execute_many(conn, _INSERT_MUTATIONS, records)
             await conn.execute(
                 update(sync_clients).where(sync_clients.c.client_id == data.client_id)
                 .values(last_mutation_id=expected - 1)
