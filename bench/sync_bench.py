@@ -8,7 +8,10 @@ Not part of the test run. One run on one machine measures:
   (b) this server's push over HTTP on loopback (the real server as a subprocess), batches of 100
       job.note mutations with full semantics (dedupe, domain step, case save, change feed, audit),
       from 1 and from 8 concurrent clients;
-  (c) a pull of 10,000 work orders over HTTP (paged at the server's maximum page, 5000).
+  (c) a pull of 10,000 work orders over HTTP (paged at the server's maximum page, 5000);
+  (d) the transport floor: the same push client against bench/floor_app.py, the push endpoint with
+      the same wire contract and no semantics (no middleware, no database) - the most any push
+      on this stack can reach on this machine, for reading (b) against.
 The LAST line printed is one JSON object with the figures (see bench/README.md).
 
     .venv/bin/python bench/sync_bench.py                     # SQLite (a temp file)
@@ -214,6 +217,24 @@ def start_server(url: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
+def start_floor(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = free_port()
+    logf = open(data_dir / "floor.log", "ab")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--port", str(port),
+                             "--log-level", "warning"], cwd=ROOT, stdout=logf, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.post(f"{base}/api/sync/push", json={"client_id": "warmup-0", "mutations": []}, timeout=1)
+            return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("floor server did not start")
+
+
 # --- (b) push and (c) pull over HTTP --------------------------------------------------------------------
 
 
@@ -366,6 +387,14 @@ def main() -> int:
         log(f"server push c1: {c1:,.0f} mutations/s ({args.c1_batches} batches of {BATCH} job.note)")
         c8 = asyncio.run(push_run(base, tokens, jobs, cursor, args.c8_batches, warmup=1))
         log(f"server push c8: {c8:,.0f} mutations/s (8 clients x {args.c8_batches} batches of {BATCH})")
+        proc.terminate()
+        proc.wait(20)
+        proc = None
+
+        # (d) the transport floor: the same client against a push endpoint with no semantics.
+        proc, floor_base = start_floor(tmp / "srv")
+        floor = asyncio.run(push_run(floor_base, tokens[:1], jobs, [1], args.c1_batches, warmup=3))
+        log(f"floor  push: {floor:,.0f} mutations/s (no-op endpoint, same client, Litestar + uvicorn)")
     finally:
         if proc is not None:
             proc.terminate()
@@ -384,6 +413,8 @@ def main() -> int:
         "limit_pull_10k_ms": round(limit_pull_ms, 1),
         "pull_ratio_to_limit": round(pull_ms / limit_pull_ms, 3),
         "jobs_pulled": pulled,
+        "floor_push_mut_per_s": round(floor, 1),
+        "floor_ratio_to_limit": round(floor / limit_rows, 4),
     }
     missed = [k for k, (op, v) in TARGETS.items() if not (out[k] >= v if op == ">=" else out[k] <= v)]
     log(f"targets missed: {missed}" if missed else "targets: all met")

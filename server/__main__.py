@@ -13,6 +13,22 @@ from pathlib import Path
 from server.settings import from_env
 
 
+def _tune_gc() -> None:
+    """Collect less often, and never rescan what start-up built (D19).
+
+    A push of 100 mutations allocates tens of thousands of short-lived objects, nearly all freed by
+    reference counting; at CPython's default threshold (700) the collector runs dozens of times per
+    push, each pass walking every young object, and the full passes walk the app's whole start-up
+    heap (routes, schemas, SQLAlchemy metadata). Freezing that heap and raising the first threshold
+    cut a push's time by about a fifth here; cyclic garbage is still collected, just in bigger steps.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -45,6 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("  also: frontdesk lead tech2 control deputy gm engineering cashier")
     print(flush=True)
     app = create_app(settings, migrate=False)
+    _tune_gc()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
     return 0
 

@@ -15,10 +15,15 @@ from server.storage.schema import audit
 
 GENESIS = "0" * 64
 _INSERT = insert(audit)
+_LAST_HASH = select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+
+
+_NOT_HASHED = frozenset(("id", "hash", "prev_hash"))
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    body = {k: entry[k] for k in sorted(entry) if k not in ("id", "hash", "prev_hash")}
+    # Key order does not matter here: the encoder sorts keys (order="sorted").
+    body = {k: v for k, v in entry.items() if k not in _NOT_HASHED}
     at = body.get("at")
     if isinstance(at, datetime):
         body["at"] = at.isoformat()
@@ -30,7 +35,7 @@ async def append_entries(conn: AsyncConnection, entries: list[dict[str, Any]]) -
     """Append entries to the chain. The caller holds the change-counter row lock (see feed.py)."""
     if not entries:
         return
-    last = (await conn.execute(select(audit.c.hash).order_by(audit.c.id.desc()).limit(1))).scalar()
+    last = (await conn.execute(_LAST_HASH)).scalar()
     prev = last or GENESIS
     rows = []
     for e in entries:

@@ -18,6 +18,7 @@ a full disk; it is read when a connection opens, so change it and `dispose()` to
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -180,20 +181,39 @@ class DirectConnection:
                 plan = False
             else:
                 procs = [compiled.binds[n].type.dialect_impl(self.dialect).bind_processor(self.dialect) for n in names]
-                plan = (compiled.string, tuple(zip(names, procs, strict=True)))
+                get = (lambda r, _n=names[0]: (r[_n],)) if len(names) == 1 else operator.itemgetter(*names)
+                plan = (compiled.string, get, tuple((i, p) for i, p in enumerate(procs) if p is not None))
             if len(_MANY_PLANS) > 256:  # callers pass module-level statements; this only guards a leak
                 _MANY_PLANS.clear()
             _MANY_PLANS[(statement, keys)] = plan
         if plan is False:
             self.sync_connection.execute(statement, rows)
             return
-        sql, cols = plan
-        params = [tuple(p(r[n]) if p is not None else r[n] for n, p in cols) for r in rows]
+        sql, get, convert = plan
+        if not convert:
+            params = [get(r) for r in rows]
+        else:
+            # A batch repeats the same few values (the transaction's time): convert each once.
+            seen: dict[Any, Any] = {}
+            params = []
+            for r in rows:
+                t = list(get(r))
+                for i, proc in convert:
+                    v = t[i]
+                    key = (i, v) if v.__hash__ is not None else None
+                    c = seen.get(key, _MISSING) if key is not None else _MISSING
+                    if c is _MISSING:
+                        c = proc(v)
+                        if key is not None:
+                            seen[key] = c
+                    t[i] = c
+                params.append(tuple(t))
         # exec_driver_sql keeps SQLAlchemy's error wrapping (a full disk is still a 503) and events.
         self.sync_connection.exec_driver_sql(sql, params)
 
 
 _MANY_PLANS: dict[tuple[Any, tuple[str, ...]], Any] = {}
+_MISSING = object()
 
 
 async def execute_many(conn: AsyncConnection | DirectConnection, statement: Any, rows: list[dict[str, Any]]) -> None:

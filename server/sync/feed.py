@@ -12,7 +12,7 @@ from cursor 0 returns one row per live entity.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import BigInteger, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,16 +32,13 @@ def _upsert(ins):  # noqa: ANN001, ANN202
 _UPSERT = {"postgresql": _upsert(pg_insert(changes)), "sqlite": _upsert(sqlite_insert(changes))}
 
 
+_RESERVE = (update(change_counter).where(change_counter.c.id == 1)
+            .values(seq=change_counter.c.seq + bindparam("b_n", type_=BigInteger)).returning(change_counter.c.seq))
+
+
 async def reserve_seqs(conn: AsyncConnection, n: int) -> int:
     """Lock the counter row and reserve n numbers; returns the first. Call last in a transaction."""
-    row = (
-        await conn.execute(
-            update(change_counter)
-            .where(change_counter.c.id == 1)
-            .values(seq=change_counter.c.seq + n)
-            .returning(change_counter.c.seq)
-        )
-    ).one()
+    row = (await conn.execute(_RESERVE, {"b_n": n})).one()
     return int(row.seq) - n + 1
 
 
