@@ -7,8 +7,8 @@ far cheaper than SQLite's sleep-and-retry busy handler when eight phones push at
 SQLite write transactions run their statements on the event loop's own thread through the stdlib
 driver (`DirectConnection`): the writer already holds the process's write lock, a statement on a
 local file takes microseconds, and aiosqlite's several thread hops per statement cost ~0.4 ms each
-here (D18). BEGIN IMMEDIATE (which may wait for another process) and COMMIT (the fsync) still run
-on a worker thread, so the loop keeps serving other requests while the disk syncs. Reads stay on
+here (D18). COMMIT (the fsync) runs on a worker thread, so the loop keeps serving other requests
+while the disk syncs; so does BEGIN IMMEDIATE when another process holds the lock and it must wait. Reads stay on
 aiosqlite: a long report must not stall the loop.
 PostgreSQL: asyncpg with pre-ping so the pool recovers after a server restart.
 `sqlite_max_page_count` (settings, ESTATEDESK_SQLITE_MAX_PAGE_COUNT) caps the SQLite file to rehearse
@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from server.clock import SystemClock
@@ -89,16 +90,27 @@ class Database:
     async def _begin_direct(self) -> AsyncIterator[UnitOfWork]:
         assert self.write_engine is not None
         engine = self.write_engine
+        # This process's writers queue on the write lock, so BEGIN IMMEDIATE almost always gets
+        # SQLite's lock at once: take it on the loop. Only when another process holds it (a CLI
+        # command writing) wait for it on a worker thread, where waiting cannot stall the loop.
+        conn = engine.connect().execution_options(sqlite_immediate=True)
+        try:
+            trans = _begin_without_waiting(conn)
+        except _Busy:
+            conn.close()
 
-        def begin() -> tuple[Connection, Any]:
-            conn = engine.connect().execution_options(sqlite_immediate=True)
-            try:
-                return conn, conn.begin()
-            except BaseException:
-                conn.close()
-                raise
+            def begin_patiently() -> tuple[Connection, Any]:
+                c = engine.connect().execution_options(sqlite_immediate=True)
+                try:
+                    return c, c.begin()
+                except BaseException:
+                    c.close()
+                    raise
 
-        conn, trans = await asyncio.to_thread(begin)
+            conn, trans = await asyncio.to_thread(begin_patiently)
+        except BaseException:
+            conn.close()
+            raise
         try:
             uow = UnitOfWork(DirectConnection(conn), self.dialect, self.clock.now())
             yield uow
@@ -137,6 +149,26 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not None:
             self.write_engine.dispose()
+
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+class _Busy(Exception):
+    """Another process holds SQLite's write lock."""
+
+
+def _begin_without_waiting(conn: Connection) -> Any:
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        return conn.begin()
+    except OperationalError as e:
+        if getattr(e.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            raise _Busy from e
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class DirectConnection:
@@ -251,7 +283,7 @@ def _install_sqlite_hooks(sync_engine: Engine, db: Database) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if db.sqlite_max_page_count > 0:
             cur.execute(f"PRAGMA max_page_count={int(db.sqlite_max_page_count)}")
         cur.close()

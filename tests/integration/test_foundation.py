@@ -65,6 +65,41 @@ async def test_sqlite_write_transactions_begin_immediate(db):
             other.close()
 
 
+async def test_a_write_waiting_for_another_process_lock_does_not_stall_the_server(db):
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's single write lock; PostgreSQL writers do not queue on one lock")
+    # Writes run their statements on the event loop (D18). When another process (a CLI command)
+    # holds SQLite's write lock, the wait for it must happen off the loop: other requests go on.
+    import asyncio
+    import sqlite3
+
+    from server.storage.schema import counters
+
+    path = db.url.split("///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with db.transaction() as uow:
+            await uow.conn.execute(counters.insert().values(name="waited-for-lock", value=1))
+
+    writer = asyncio.create_task(write())
+    loop = asyncio.get_running_loop()
+    longest = 0.0
+    for _ in range(20):  # 0.4 s during which the writer cannot get the lock
+        t = loop.time()
+        await asyncio.sleep(0.02)
+        longest = max(longest, loop.time() - t)
+    assert not writer.done()
+    assert longest < 0.3, f"the event loop stalled for {longest:.2f} s while a write waited for the lock"
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writer, 10)  # then it proceeds, with nothing lost
+    async with db.read() as conn:
+        got = (await conn.execute(text("SELECT value FROM counters WHERE name = 'waited-for-lock'"))).scalar()
+    assert got == 1
+
+
 async def test_login_gives_a_device_token_that_identifies_the_user(client):
     headers = await login(client, "tech")
     r = await client.get("/api/me", headers=headers)
