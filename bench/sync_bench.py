@@ -338,8 +338,8 @@ async def pg_database(base_url: str, create: bool, name: str | None = None) -> t
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", default="", help="postgresql+asyncpg://... (a fresh database is created there)")
-    ap.add_argument("--c1-batches", type=int, default=30, help="batches of 100 for the 1-client run")
-    ap.add_argument("--c8-batches", type=int, default=5, help="batches of 100 per client for the 8-client run")
+    ap.add_argument("--c1-batches", type=int, default=100, help="batches of 100 for the 1-client run")
+    ap.add_argument("--c8-batches", type=int, default=10, help="batches of 100 per client for the 8-client run")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="estatedesk-bench-"))
