@@ -16,8 +16,6 @@ from server.storage.schema import audit
 GENESIS = "0" * 64
 _INSERT = insert(audit)
 _LAST_HASH = select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)
-
-
 _NOT_HASHED = frozenset(("id", "hash", "prev_hash"))
 
 

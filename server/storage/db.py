@@ -8,8 +8,8 @@ SQLite write transactions run their statements on the event loop's own thread th
 driver (`DirectConnection`): the writer already holds the process's write lock, a statement on a
 local file takes microseconds, and aiosqlite's several thread hops per statement cost ~0.4 ms each
 here (D18). COMMIT (the fsync) runs on a worker thread, so the loop keeps serving other requests
-while the disk syncs; so does BEGIN IMMEDIATE when another process holds the lock and it must wait. Reads stay on
-aiosqlite: a long report must not stall the loop.
+while the disk syncs; so does BEGIN IMMEDIATE when another process holds the lock and it must
+wait. Reads stay on aiosqlite: a long report must not stall the loop.
 PostgreSQL: asyncpg with pre-ping so the pool recovers after a server restart.
 `sqlite_max_page_count` (settings, ESTATEDESK_SQLITE_MAX_PAGE_COUNT) caps the SQLite file to rehearse
 a full disk; it is read when a connection opens, so change it and `dispose()` to apply.
@@ -93,24 +93,10 @@ class Database:
         # This process's writers queue on the write lock, so BEGIN IMMEDIATE almost always gets
         # SQLite's lock at once: take it on the loop. Only when another process holds it (a CLI
         # command writing) wait for it on a worker thread, where waiting cannot stall the loop.
-        conn = engine.connect().execution_options(sqlite_immediate=True)
         try:
-            trans = _begin_without_waiting(conn)
+            conn, trans = _open_write(engine, wait=False)
         except _Busy:
-            conn.close()
-
-            def begin_patiently() -> tuple[Connection, Any]:
-                c = engine.connect().execution_options(sqlite_immediate=True)
-                try:
-                    return c, c.begin()
-                except BaseException:
-                    c.close()
-                    raise
-
-            conn, trans = await asyncio.to_thread(begin_patiently)
-        except BaseException:
-            conn.close()
-            raise
+            conn, trans = await asyncio.to_thread(_open_write, engine, wait=True)
         try:
             uow = UnitOfWork(DirectConnection(conn), self.dialect, self.clock.now())
             yield uow
@@ -158,17 +144,25 @@ class _Busy(Exception):
     """Another process holds SQLite's write lock."""
 
 
-def _begin_without_waiting(conn: Connection) -> Any:
-    raw = conn.connection.driver_connection
-    raw.execute("PRAGMA busy_timeout=0")
+def _open_write(engine: Engine, *, wait: bool) -> tuple[Connection, Any]:
+    """A write connection with BEGIN IMMEDIATE done; without `wait`, _Busy if another process has the lock."""
+    conn = engine.connect().execution_options(sqlite_immediate=True)
     try:
-        return conn.begin()
-    except OperationalError as e:
-        if getattr(e.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-            raise _Busy from e
+        if wait:
+            return conn, conn.begin()
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            return conn, conn.begin()
+        except OperationalError as e:
+            if getattr(e.orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise _Busy from e
+            raise
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except BaseException:
+        conn.close()
         raise
-    finally:
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class DirectConnection:
@@ -222,30 +216,27 @@ class DirectConnection:
             self.sync_connection.execute(statement, rows)
             return
         sql, get, convert = plan
-        if not convert:
-            params = [get(r) for r in rows]
-        else:
-            # A batch repeats the same few values (the transaction's time): convert each once.
-            seen: dict[Any, Any] = {}
-            params = []
-            for r in rows:
-                t = list(get(r))
+        params = [get(r) for r in rows]
+        if convert:
+            # A batch repeats a few values (the transaction's time) and a conversion costs ~2.5 µs:
+            # convert each distinct value once.
+            memo: dict[tuple[int, Any], Any] = {}
+            for k, row in enumerate(params):
+                values = list(row)
                 for i, proc in convert:
-                    v = t[i]
-                    key = (i, v) if v.__hash__ is not None else None
-                    c = seen.get(key, _MISSING) if key is not None else _MISSING
-                    if c is _MISSING:
-                        c = proc(v)
-                        if key is not None:
-                            seen[key] = c
-                    t[i] = c
-                params.append(tuple(t))
+                    v = values[i]
+                    try:
+                        values[i] = memo[i, v]
+                    except KeyError:
+                        values[i] = memo[i, v] = proc(v)
+                    except TypeError:  # unhashable: nothing to share
+                        values[i] = proc(v)
+                params[k] = tuple(values)
         # exec_driver_sql keeps SQLAlchemy's error wrapping (a full disk is still a 503) and events.
         self.sync_connection.exec_driver_sql(sql, params)
 
 
 _MANY_PLANS: dict[tuple[Any, tuple[str, ...]], Any] = {}
-_MISSING = object()
 
 
 async def execute_many(conn: AsyncConnection | DirectConnection, statement: Any, rows: list[dict[str, Any]]) -> None:
