@@ -80,6 +80,12 @@ ensure_chromium() {
     echo "== 安装 Chromium / installing Debian chromium"
     apt_install chromium
   fi
+  # The UI is Chinese first. A bare Debian has no CJK font, so Chromium would draw boxes in every
+  # e2e screenshot; a small one (~10 MB) is enough to read them. Phones bring their own fonts.
+  if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+    echo "== 安装中文字体 / installing a CJK font for Chromium"
+    apt_install fonts-wqy-zenhei || echo "(no CJK font installed: screenshots will show boxes)" >&2
+  fi
 }
 
 pg_bindir() {
