@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import socket
@@ -350,9 +351,15 @@ def main() -> int:
     # (a) the limit
     bodies = [push_body("limit" + uuid.uuid4().hex, 1 + b * BATCH, [f"job{b}-{j}" for j in range(20)])
               for b in range(100)]
-    limit_rows = limit_insert(tmp, bodies)
+    # Best of three (a fresh file each): this VM's short runs swing by a third, and the best is
+    # the stricter yardstick for the ratio.
+    runs = []
+    for i in range(3):
+        (tmp / f"limit{i}").mkdir()
+        runs.append(limit_insert(tmp / f"limit{i}", bodies))
+    limit_rows = max(runs)
     log(f"limit  insert: stdlib sqlite3 WAL synchronous=FULL, msgspec decode + 100 rows/transaction: "
-        f"{limit_rows:,.0f} rows/s")
+        f"{limit_rows:,.0f} rows/s (best of {', '.join(f'{r:,.0f}' for r in runs)})")
 
     pg_name = None
     if args.db:
@@ -365,6 +372,9 @@ def main() -> int:
     try:
         t0 = time.perf_counter()
         jobs = asyncio.run(seed(url, tmp))
+        # Building the app for seeding configured logging at INFO; httpx would then log (and this
+        # process format and print) every request of the timed loops.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         log(f"seeded {len(jobs)} dispatched jobs for tech in {time.perf_counter() - t0:.1f} s")
 
         # The pull limit uses the very documents the server stores for these jobs.
