@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.api import Api
 from e2e.conftest import DESK
 
 
@@ -22,6 +25,23 @@ def open_desk(browser: Browser, server, username: str = "dispatcher"):  # noqa: 
     login(page, username)
     expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
     return ctx, page
+
+
+def test_desk_shows_times_in_the_compound_zone_whatever_zone_the_pc_is_set_to(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-2
+    # The compound's day decides case numbers and end-of-day follow-ups; a PC set to London must
+    # still show Shanghai wall-clock times, or the list would contradict the case numbers.
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN", timezone_id="Europe/London")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "dispatcher")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    case = Api(server.url, "dispatcher").call("GET", "/api/cases")[0]
+    shanghai = datetime.fromisoformat(case["received_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    london = shanghai.astimezone(ZoneInfo("Europe/London"))
+    assert shanghai.strftime("%H") != london.strftime("%H")  # the test means something
+    row = page.locator(f"tr[data-case='{case['id']}']")
+    expect(row).to_contain_text(shanghai.strftime("%m/%d %H:%M"))
+    ctx.close()
 
 
 def test_intake_refusal_names_what_is_missing_in_chinese(browser: Browser, server) -> None:  # noqa: ANN001

@@ -29,6 +29,8 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     expect(view.get_by_text("单项满意率 =")).to_be_visible()
     # A percentage, or "—" when nothing was measured (never a made-up 0 % or 100 %).
     expect(view.locator("[data-rate=timely_repair] [data-testid=rate-value]")).to_have_text(re.compile(r"^(—|\d+\.\d\d%)$"))
+    # Parts that do not apply leave nothing behind (the DOM's own replaceChildren once printed them as "null").
+    assert "null" not in view.inner_text()
     with page.expect_download() as info:
         view.locator("[data-testid=download-xlsx]").click()
     download = info.value

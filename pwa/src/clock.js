@@ -3,6 +3,7 @@
 import { on } from './bus.js';
 import { getServerOffsetMs } from './db.js';
 import { locale, t, registerStrings } from './i18n.js';
+import { displayZone } from './zone.js';
 
 let offsetMs = 0;
 
@@ -77,14 +78,14 @@ export function formatDateTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(locale(), { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  return d.toLocaleString(locale(), { timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
 export function formatFullDateTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  return d.toLocaleString(locale(), { timeZone: displayZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
 /** '3分钟前' for the sync bar (device clock is fine here: both times are the device's). */

@@ -3,6 +3,7 @@
 import { del, post, setToken } from './api.js';
 import { emit } from './bus.js';
 import { claimDataFor, clearSession, getSession, setSession } from './db.js';
+import { setDisplayZone } from './zone.js';
 
 let current = null;
 
@@ -17,6 +18,7 @@ export function currentUser() {
 export async function loadSession() {
   current = (await getSession()) || null;
   setToken(current && !current.revoked ? current.token : null);
+  setDisplayZone(current?.user?.time_zone);
   return current;
 }
 
@@ -24,6 +26,7 @@ export async function login(username, password, deviceName) {
   const res = await post('/api/auth/login', { username, password, device_name: deviceName }, { auth: false });
   await claimDataFor(res.user.id);
   current = { token: res.token, device_id: res.device_id, user: res.user, logged_in_at: new Date().toISOString() };
+  setDisplayZone(res.user.time_zone);
   await setSession(current);
   setToken(current.token);
   emit('session', { user_id: res.user.id });

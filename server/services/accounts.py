@@ -15,6 +15,7 @@ from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
 from server.ratelimit import LOGIN_THROTTLE
+from server.services.cases import compound_rules
 from server.storage.db import Database
 from server.storage.schema import compounds, devices, users
 
@@ -25,6 +26,9 @@ class UserView(msgspec.Struct, kw_only=True):
     display_name: str
     roles: list[str]
     compound_id: str
+    # The compound's IANA time zone: the apps show and read wall-clock times in it, whatever zone
+    # the device is set to, so they agree with case numbers, slips and reports.
+    time_zone: str
 
 
 class LoginResult(msgspec.Struct, kw_only=True):
@@ -42,13 +46,14 @@ class DeviceView(msgspec.Struct, kw_only=True):
     revoked_at: datetime | None
 
 
-def _user_view(row) -> UserView:  # noqa: ANN001
+def _user_view(row, time_zone: str) -> UserView:  # noqa: ANN001
     return UserView(
         id=row.id,
         username=row.username,
         display_name=row.display_name,
         roles=msgspec.json.decode(row.roles),
         compound_id=row.compound_id,
+        time_zone=time_zone,
     )
 
 
@@ -71,7 +76,8 @@ async def login(db: Database, username: str, password: str, device_name: str) ->
             actor_role=None, device_id=device_id, data={"device_name": device_name},
             compound_id=row.compound_id,
         )
-        return LoginResult(token=token, device_id=device_id, user=_user_view(row))
+        rules = await compound_rules(uow, row.compound_id)
+        return LoginResult(token=token, device_id=device_id, user=_user_view(row, rules.calendar.tz))
 
 
 async def logout(db: Database, who: Principal) -> None:
@@ -86,7 +92,8 @@ async def logout(db: Database, who: Principal) -> None:
 async def me(db: Database, who: Principal) -> UserView:
     async with db.read() as conn:
         row = (await conn.execute(select(users).where(users.c.id == who.user_id))).one()
-        return _user_view(row)
+        rules = await compound_rules(conn, row.compound_id)
+        return _user_view(row, rules.calendar.tz)
 
 
 async def list_devices(db: Database, who: Principal, user_id: str | None) -> list[DeviceView]:

@@ -108,6 +108,18 @@ async def test_login_gives_a_device_token_that_identifies_the_user(client):
     assert r.json()["roles"] == ["technician"]
 
 
+async def test_the_user_learns_the_compound_time_zone_at_login_and_from_me(client):
+    # The apps show and read wall-clock times in the compound's zone, not the device's (R-FU-2's
+    # "end of the working day" is the compound's day).
+    r = await client.post("/api/auth/login", json={"username": "dispatcher", "password": "demo", "device_name": "pc"})
+    assert r.json()["user"]["time_zone"] == "Asia/Shanghai"
+    mgr = await login(client, "manager")
+    cal = (await client.get("/api/calendar", headers=mgr)).json()
+    assert (await client.put("/api/calendar", headers=mgr, json={**cal, "tz": "Asia/Urumqi"})).status_code == 200
+    r = await client.get("/api/me", headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert r.json()["time_zone"] == "Asia/Urumqi"
+
+
 async def test_wrong_password_is_refused_with_a_stable_code(client):
     r = await client.post("/api/auth/login", json={"username": "tech", "password": "nope"})
     assert r.status_code == 401

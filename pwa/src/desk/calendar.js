@@ -1,5 +1,6 @@
 // Business calendar 工作日历 (deadlines R-FU-2/R-FU-3 count in it): working hours, lunch break,
 // working weekdays, public holidays and make-up working days (调休). The manager keeps it; others read it.
+import { mount } from '../dom.js';
 import { errorBox } from './common.js';
 
 const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
@@ -84,7 +85,7 @@ export async function renderCalendar(body, ctx) {
     }
   }
 
-  body.replaceChildren(h('form', { class: 'card desk-form cal-form', 'data-testid': 'calendar-form', onsubmit: save },
+  mount(body, h('form', { class: 'card desk-form cal-form', 'data-testid': 'calendar-form', onsubmit: save },
     h('h2', { text: t('cal.title') }),
     h('p', { class: 'muted', text: t('cal.explain') }),
     isManager ? null : h('p', { class: 'notice-info', text: t('cal.readonly') }),

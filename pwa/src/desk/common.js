@@ -1,6 +1,7 @@
 // Shared desk plumbing: server-time offset, live countdowns, enum labels, error display, the
 // staff and unit directories, authorised blob images and small form builders.
 import { getLang } from '../i18n.js';
+import { displayZone, zonedToIso } from '../zone.js';
 import { ENUMS } from './strings.js';
 
 let offsetMs = null;
@@ -87,7 +88,7 @@ export function fmtTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
-    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+    timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
   });
 }
 
@@ -96,7 +97,7 @@ export function fmtFull(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+    timeZone: displayZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
   });
 }
 
@@ -179,11 +180,9 @@ export function select(h, name, opts, { value = '', empty = null, required = fal
     opts.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
 }
 
-/** `datetime-local` value → ISO UTC string (the browser's zone is the desk's zone). */
+/** `datetime-local` value, read in the compound's zone → ISO UTC string. */
 export function localToIso(value) {
-  if (!value) return null;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  return zonedToIso(value);
 }
 
 export function isEn() {

@@ -1,6 +1,6 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
-import { openDialog } from '../dom.js';
+import { openDialog, mount } from '../dom.js';
 import {
   blobObjectUrl, clockText, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff, localToIso,
   options, select, staffName,
@@ -153,7 +153,7 @@ export async function renderCase(body, ctx, caseId) {
   function reportUpDialog() {
     const role = select(h, 'to_role', ['manager', 'deputy_gm', 'general_manager'].map((r) => [r, label('role', r)]), { value: 'manager' });
     const person = h('select', { name: 'to_id' });
-    const fill = () => person.replaceChildren(h('option', { value: '' }, '—'),
+    const fill = () => mount(person, h('option', { value: '' }, '—'),
       ...staff.filter((s) => s.roles.includes(role.value)).map((s) => h('option', { value: s.id, selected: true }, s.display_name)));
     role.addEventListener('change', fill);
     fill();
@@ -451,7 +451,7 @@ export async function renderCase(body, ctx, caseId) {
   function draw() {
     const c = view.case;
     const scroll = window.scrollY;
-    body.replaceChildren(
+    mount(body,
       h('div', { class: 'desk-case-head', 'data-testid': 'case-head', dataset: { caseId: c.id, state: c.state } },
         h('a', { href: '#/', class: 'small no-print', text: t('detail.back') }),
         h('h1', null, h('span', { class: 'desk-case-no', text: c.no }), ' ',

@@ -1,5 +1,6 @@
 // Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs;
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
+import { mount } from '../dom.js';
 import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
@@ -75,10 +76,10 @@ export async function renderHandover(body, ctx) {
 
   async function load() {
     const sheets = await api.get('/api/handovers');
-    listSlot.replaceChildren(...(sheets.length ? sheets.map(sheetCard) : [h('p', { class: 'empty', text: t("ho.empty") })]));
+    mount(listSlot, ...(sheets.length ? sheets.map(sheetCard) : [h('p', { class: 'empty', text: t("ho.empty") })]));
   }
 
-  body.replaceChildren(h('h1', { text: t('ho.title') }), err.el,
+  mount(body, h('h1', { text: t('ho.title') }), err.el,
     h('div', { class: 'desk-ho-grid' }, form, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
   try {
     await load();

@@ -1,5 +1,6 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4).
+import { mount } from '../dom.js';
 import { clockText, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
 
 
@@ -124,7 +125,7 @@ export async function renderHome(body, ctx) {
     filterSelect(h, t('filter.building'), select(h, 'building_id', units.map((b) => [b.id, b.name]), { value: filters.building_id, empty: `${t('filter.building')}: ${t('filter.all')}` }), onFilter('building_id')),
     h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'overdue', checked: filters.overdue, onchange: onFilter('overdue') }), t('filter.overdue')));
 
-  body.replaceChildren(
+  mount(body,
     err.el,
     emSlot,
     approvalsSlot,
@@ -146,7 +147,7 @@ export async function renderHome(body, ctx) {
     try {
       const cases = await api.get(`/api/cases${p.toString() ? `?${p}` : ''}`);
       if (my !== seq) return;
-      listSlot.replaceChildren(caseTable(ctx, cases));
+      mount(listSlot, caseTable(ctx, cases));
       countEl.textContent = t('list.count', { n: cases.length });
       err.clear();
     } catch (e) {
@@ -157,9 +158,9 @@ export async function renderHome(body, ctx) {
   async function loadQueueAndEmergencies() {
     try {
       const [items, all] = await Promise.all([api.get('/api/followups'), api.get('/api/cases?limit=500')]);
-      queueSlot.replaceChildren(queuePanel(ctx, items));
-      emSlot.replaceChildren(emergencyBanner(ctx, all) || '');
-      if ((ctx.user?.roles || []).includes('manager')) approvalsSlot.replaceChildren(await approvalsPanel(ctx, all, true));
+      mount(queueSlot, queuePanel(ctx, items));
+      mount(emSlot, emergencyBanner(ctx, all) || '');
+      if ((ctx.user?.roles || []).includes('manager')) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
     } catch (e) {
       err.show(e, t);
     }
@@ -218,5 +219,5 @@ async function approvalsPanel(ctx, allCases, compact) {
 
 export async function renderApprovals(body, ctx) {
   const all = await ctx.api.get('/api/cases?limit=500');
-  body.replaceChildren(await approvalsPanel(ctx, all, false));
+  mount(body, await approvalsPanel(ctx, all, false));
 }

@@ -1,6 +1,7 @@
 // The dispatcher's desk (wide layout): home with the follow-up queue and case list, intake,
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
+import { mount } from '../dom.js';
 import { loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
@@ -61,11 +62,11 @@ async function loadReports(ctx, body, fnName) {
   try {
     mod = await import(`./${dir}/index.js`);
   } catch (e) {
-    body.replaceChildren(h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: e?.message || String(e) })));
+    mount(body, h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: e?.message || String(e) })));
     return null;
   }
   if (typeof mod[fnName] !== 'function') {
-    body.replaceChildren(h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: 'export missing' })));
+    mount(body, h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: 'export missing' })));
     return null;
   }
   return mod[fnName](body, ctx);
@@ -90,7 +91,7 @@ export async function renderDesk(root, ctx) {
   const { page, id } = parseRoute(ctx.route);
   const body = ctx.h('div', { class: 'desk-body' });
   const wrap = ctx.h('div', { class: ['desk', `desk-page-${page}`], 'data-view': 'desk', dataset: { page } }, header(ctx, page), body);
-  root.replaceChildren(wrap);
+  mount(root, wrap);
   await loadServerOffset(ctx);
 
   const cleanups = [];
@@ -134,11 +135,11 @@ export async function renderDesk(root, ctx) {
         pageCleanup = await loadReports(ctx, body, 'renderKeys');
         break;
       default:
-        body.replaceChildren(ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));
+        mount(body, ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));
     }
   } catch (e) {
     console.error(e);
-    body.replaceChildren(ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: e?.message_zh || e?.message || String(e) })));
+    mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: e?.message_zh || e?.message || String(e) })));
   }
   cleanups.push(startTicker(wrap, ctx));
   return () => {

@@ -1,4 +1,5 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
+import { mount } from '../dom.js';
 import { errorBox, field, label, loadUnits, options, select } from './common.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
@@ -93,7 +94,7 @@ export async function renderIntake(body, ctx) {
   };
   ctl.building.addEventListener('change', () => {
     const b = units.find((x) => x.id === ctl.building.value);
-    ctl.unit.replaceChildren(h('option', { value: '' }, t('intake.unit_pick')),
+    mount(ctl.unit, h('option', { value: '' }, t('intake.unit_pick')),
       ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
   });
 
@@ -197,10 +198,10 @@ export async function renderIntake(body, ctx) {
       h('p', null, h('strong', { text: t('intake.received', { no: view.case.no }) })),
       decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
       h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')));
-    side.replaceChildren(done);
+    mount(side, done);
     done.querySelector('input[name=open_reason]')?.focus();
   }
 
-  body.replaceChildren(h('div', { class: 'desk-intake-grid' }, form, side));
+  mount(body, h('div', { class: 'desk-intake-grid' }, form, side));
   ctl.contact_name.focus();
 }

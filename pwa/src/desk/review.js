@@ -1,5 +1,6 @@
 // Monday review 周一回顾 (R-FU-3): last week's cases still open; each can be recorded as reviewed
 // (a weekly_review follow-up) or opened to pass it to the manager.
+import { mount } from '../dom.js';
 import { clockText, countdownEl, errorBox, fmtTime, label } from './common.js';
 
 export async function renderReview(body, ctx) {
@@ -8,7 +9,7 @@ export async function renderReview(body, ctx) {
   const list = h('div');
   async function load() {
     const cases = await api.get('/api/review/monday');
-    list.replaceChildren(cases.length ? h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
+    mount(list, cases.length ? h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
       h('thead', null, h('tr', null, ['list.no', 'list.received', 'list.kind', 'list.content', 'list.state', 'list.next_due', 'detail.actions'].map((k) => h('th', { text: t(k) })))),
       h('tbody', null, cases.map((c) => h('tr', { class: ['desk-row', c.overdue ? 'is-overdue' : ''] },
         h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
@@ -29,7 +30,7 @@ export async function renderReview(body, ctx) {
           }
         } }, t('review.record'))))))) : h('p', { class: 'empty', text: t('review.empty') }));
   }
-  body.replaceChildren(h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list));
+  mount(body, h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list));
   try {
     await load();
   } catch (e) {

@@ -1,5 +1,6 @@
 // The printable service slip 服务单 of a case (R-CL-1 A, R-CL-6, R-RC-1): laid out for A5 paper
 // by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
+import { mount } from '../dom.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
 export async function renderSlip(body, ctx, caseId) {
@@ -16,7 +17,7 @@ export async function renderSlip(body, ctx, caseId) {
     }).catch(() => {});
   }
   const row = (k, v) => h('tr', null, h('th', { text: k }), h('td', null, v ?? ''));
-  body.replaceChildren(
+  mount(body,
     h('div', { class: 'desk-slip-tools no-print' },
       h('a', { href: `#/case/${c.id}`, class: 'small', text: t('slip.back') }),
       h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('slip.print'))),

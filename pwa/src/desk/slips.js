@@ -4,7 +4,8 @@
 // collects the evidence, shows the refusals in words and never keeps a full ID number.
 import { downscalePhoto, sha256Hex } from '../blobs.js';
 import { getLang } from '../i18n.js';
-import { openDialog } from '../dom.js';
+import { openDialog, mount } from '../dom.js';
+import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
 import { signatureDialog } from './signature.js';
 import { RS_CODES, RS_ENUMS, registerSlipStrings } from './slips-strings.js';
@@ -84,20 +85,10 @@ function alertBox(h) {
 }
 
 const pad = (n) => String(n).padStart(2, '0');
-/** ms → the value of a datetime-local input (the desk's zone is the browser's). */
-function toLocalInput(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-function toLocalDate(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-function localIso(value) {
-  if (!value) return null;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
-}
+// Inputs are read and filled in the compound's zone (zone.js).
+const toLocalInput = toZonedInput;
+const toLocalDate = toZonedDate;
+const localIso = zonedToIso;
 
 function stateBadge(h, state) {
   return h('span', { class: ['badge', 'rs-state', `rs-state-${state}`], dataset: { state }, text: lbl('state', state) });
@@ -153,10 +144,10 @@ function incidentList(ctx, incidents) {
 
 /** Ten-day periods (1–10, 11–20, 21–end) in the desk's zone: key 'YYYY-MM-i' (R-RS-4). */
 function periodKeys(nowMs) {
-  const d = new Date(nowMs);
-  let y = d.getFullYear();
-  let m = d.getMonth() + 1;
-  const i = Math.min(Math.floor((d.getDate() - 1) / 10) + 1, 3);
+  const d = zonedParts(new Date(nowMs));
+  let y = d.year;
+  let m = d.month;
+  const i = Math.min(Math.floor((d.day - 1) / 10) + 1, 3);
   const cur = `${y}-${pad(m)}-${i}`;
   let pi = i - 1;
   if (pi < 1) {
@@ -232,7 +223,7 @@ async function renderList(body, ctx) {
   stateSel.addEventListener('change', () => { filters.state = stateSel.value; loadList(); });
   unitSel.addEventListener('change', () => { filters.unit_id = unitSel.value; loadList(); });
 
-  body.replaceChildren(h('div', { class: 'rs-page' },
+  mount(body, h('div', { class: 'rs-page' },
     err.el,
     h('div', { class: 'rs-grid' },
       h('section', { class: 'card rs-list' },
@@ -260,7 +251,7 @@ async function renderList(body, ctx) {
     try {
       const slips = await api.get(`/api/slips${p.toString() ? `?${p}` : ''}`);
       if (my !== seq) return;
-      listSlot.replaceChildren(slipTable(ctx, slips));
+      mount(listSlot, slipTable(ctx, slips));
       countEl.textContent = t('rs.count', { n: slips.length });
       err.clear();
     } catch (e) {
@@ -278,8 +269,8 @@ async function renderList(body, ctx) {
         api.get('/api/slips?limit=1000&state=released').catch(() => []),
       ]);
       const codes = new Map(released.map((s) => [s.id, s.short_code]));
-      incSlot.replaceChildren(incidentList(ctx, incidents));
-      handSlot.replaceChildren(
+      mount(incSlot, incidentList(ctx, incidents));
+      mount(handSlot,
         handinBlock(ctx, 'rs.period_prev', prev, prevViews, codes, loadSide),
         handinBlock(ctx, 'rs.period_cur', cur, curViews, codes, loadSide));
     } catch (e) {
@@ -357,7 +348,7 @@ function photoInput(ctx, { label, name, testid }) {
 async function renderIssue(body, ctx) {
   const { h, t, api } = ctx;
   if (!canIssue(ctx)) {
-    body.replaceChildren(h('div', { class: 'notice notice-info', text: t('rs.form.no_role') }));
+    mount(body, h('div', { class: 'notice notice-info', text: t('rs.form.no_role') }));
     return null;
   }
   const [units, engineers, recent] = await Promise.all([
@@ -396,7 +387,7 @@ async function renderIssue(body, ctx) {
   };
   c.building.addEventListener('change', () => {
     const b = units.find((x) => x.id === c.building.value);
-    c.unit.replaceChildren(h('option', { value: '' }, t('rs.form.unit_pick')),
+    mount(c.unit, h('option', { value: '' }, t('rs.form.unit_pick')),
       ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
   });
 
@@ -665,7 +656,7 @@ async function renderIssue(body, ctx) {
 
   addItem();
   sync();
-  body.replaceChildren(h('div', { class: 'rs-page' },
+  mount(body, h('div', { class: 'rs-page' },
     h('a', { href: '#/slips', class: 'small rs-back', text: t('rs.form.back') }),
     h('div', { class: 'rs-form-grid' }, form, side)));
   c.building.focus();
@@ -784,8 +775,8 @@ async function renderDetail(body, ctx, id) {
   fetchPrintHtml(ctx, id).then((html) => {
     const doc = new DOMParser().parseFromString(html, 'text/html');
     const svg = doc.querySelector('.qr svg');
-    qrBox.replaceChildren(svg ? cleanSvg(svg) : '');
-  }).catch((e) => qrBox.replaceChildren(h('span', { class: 'small warn-text', text: t('rs.detail.qr_failed', { msg: refusalText(e, t) }) })));
+    mount(qrBox, svg ? cleanSvg(svg) : '');
+  }).catch((e) => mount(qrBox, h('span', { class: 'small warn-text', text: t('rs.detail.qr_failed', { msg: refusalText(e, t) }) })));
 
   const row = (k, v, testid) => h('tr', { 'data-testid': testid || null }, h('th', { text: t(k) }), h('td', null, v ?? ''));
   const sep = en() ? ', ' : '、';
@@ -818,7 +809,7 @@ async function renderDetail(body, ctx, id) {
       } }, t('rs.detail.revoke'))
       : null);
 
-  body.replaceChildren(h('div', { class: 'rs-page rs-detail', dataset: { state: view.state } },
+  mount(body, h('div', { class: 'rs-page rs-detail', dataset: { state: view.state } },
     h('a', { href: '#/slips', class: 'small rs-back', text: t('rs.detail.back') }),
     h('div', { class: 'rs-detail-head' },
       h('h1', null, `${t('rs.title')} `, h('span', { class: 'rs-code rs-code-big', 'data-testid': 'slip-code', text: view.short_code })),

@@ -11,6 +11,7 @@ import jsQR from 'jsqr';
 
 import { normalizeShortCode, shortCode } from './payload.js';
 import { Verdict, verifySlip } from './verify.js';
+import { displayZone } from '../zone.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
 export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
@@ -282,7 +283,7 @@ export async function renderGate(root, ctx) {
 
   function fmt(unixS) {
     return new Date(unixS * 1000).toLocaleString(undefined, {
-      month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+      timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
     });
   }
 

@@ -1,6 +1,8 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
 // (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
 // renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
+import { mount } from '../../dom.js';
+import { zonedParts } from '../../zone.js';
 import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, loadStaff, localToIso, select } from '../common.js';
 import { signatureDialog } from '../signature.js';
@@ -27,8 +29,8 @@ const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(c
 const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(2)}%`);
 
 function thisMonth() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+  const d = zonedParts(new Date());
+  return `${d.year}-${String(d.month).padStart(2, '0')}`;
 }
 
 function table(h, head, rows, empty) {
@@ -103,7 +105,7 @@ export async function renderReports(root, ctx) {
   const body = h('div', { class: 'rpt-body' });
   const err = errorBox(h);
   const actions = h('div', { class: 'rpt-actions no-print' });
-  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'reports' },
+  mount(root, h('section', { class: 'rpt', 'data-view': 'reports' },
     h('div', { class: 'view-head no-print' }, h('h1', { text: t('rpt.title') }), monthInput, actions),
     h('h1', { class: 'print-only', text: t('rpt.title') }),
     err.el, body));
@@ -124,7 +126,7 @@ export async function renderReports(root, ctx) {
     const status = t(`rpt.status.${rep.status}`);
     const act = actThenReload(err, t, load);
     const comment = h('textarea', { name: 'comment', rows: 2, placeholder: t('rpt.comment_ph') });
-    actions.replaceChildren(
+    mount(actions,
       h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, y, m)) }, t('rpt.xlsx')),
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('rpt.print')),
       rep.status === 'draft' && has(ctx, 'dispatcher', 'front_desk')
@@ -139,7 +141,7 @@ export async function renderReports(root, ctx) {
     const channel = chartCanvas(h, t('rpt.chart_channel'), 'chart-channel');
     const sat = chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction');
     const satRates = rep.satisfaction;
-    body.replaceChildren(
+    mount(body,
       h('div', { class: 'card rpt-meta' },
         h('div', null, t('rpt.period', { y, m }), ' · ', t('rpt.status'), ': ', h('strong', { 'data-testid': 'report-status', text: status })),
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
@@ -191,7 +193,7 @@ export async function renderServices(root, ctx) {
   const { h, t } = ctx;
   const err = errorBox(h);
   const body = h('div');
-  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'services' }, h('div', { class: 'view-head' }, h('h1', { text: t('svc.title') })), err.el, body));
+  mount(root, h('section', { class: 'rpt', 'data-view': 'services' }, h('div', { class: 'view-head' }, h('h1', { text: t('svc.title') })), err.el, body));
   const staff = await loadStaff(ctx).catch(() => []);
   const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
 
@@ -280,7 +282,7 @@ export async function renderServices(root, ctx) {
             h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/callbacks/${c.id}`, { grades: { [area.value]: grade.value }, comment: note.value })) }, t('svc.record')))];
         }), ''));
     }
-    body.replaceChildren(...sections);
+    mount(body, ...sections);
   }
   try {
     await load();
@@ -296,7 +298,7 @@ export async function renderKeys(root, ctx) {
   const { h, t } = ctx;
   const err = errorBox(h);
   const body = h('div');
-  root.replaceChildren(h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
+  mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
   const act = actThenReload(err, t, load);
 
   async function lend(k) {
@@ -326,7 +328,7 @@ export async function renderKeys(root, ctx) {
       e.preventDefault();
       act(() => ctx.api.post('/api/keys', Object.fromEntries(new FormData(reg))));
     });
-    body.replaceChildren(
+    mount(body,
       h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
