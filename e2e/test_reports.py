@@ -37,6 +37,10 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     assert download.suggested_filename.startswith("monthly-report-") and download.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
     assert book.sheetnames[0] == "概要"
+    # Switched to English, the report's own labels follow (rate names, definitions, categories).
+    page.locator(".btn-lang").click()
+    expect(view.locator("[data-rate=timely_repair] [data-testid=rate-definition]")).to_contain_text("Timely-repair rate =")
+    expect(view.get_by_role("cell", name="Decoration management").first).to_be_visible()
     ctx.close()
 
 

@@ -75,7 +75,8 @@ class KeyView(msgspec.Struct, kw_only=True):
 class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     tz: str
     quality_poor: bool
-    labels: dict[str, dict[str, str]]
+    labels: dict[str, dict[str, str]]  # group -> value -> Chinese label
+    labels_en: dict[str, dict[str, str]]  # the same in English
 
 
 class RateDefinition(msgspec.Struct, kw_only=True):

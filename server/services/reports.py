@@ -162,11 +162,14 @@ def report_view(report: mr.MonthlyReport, tz_name: str) -> dict[str, Any]:
     out = msgspec.to_builtins(report)
     out["tz"] = tz_name
     out["quality_poor"] = mr.quality_poor(report)
-    out["labels"] = {
-        "kind": {k: v[0] for k, v in mr.KIND_LABELS.items()},
-        "category": {k: v[0] for k, v in mr.CATEGORY_LABELS.items()},
-        "channel": {**{k: v[0] for k, v in mr.CHANNEL_LABELS.items()}, "control_room": "中控室"},
-    }
+    # The report's own wording (the seed's report form), in both languages: the desk shows the one
+    # its language switch selects.
+    for key, i in (("labels", 0), ("labels_en", 1)):
+        out[key] = {
+            group: {str(k): v[i] for k, v in table.items()}
+            for group, table in (("kind", mr.KIND_LABELS), ("category", mr.CATEGORY_LABELS),
+                                 ("channel", mr.CHANNEL_LABELS))
+        }
     return out
 
 

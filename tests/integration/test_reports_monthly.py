@@ -218,5 +218,17 @@ async def test_rate_definitions_are_published(client):  # R-RV-5 R-FU-10
     assert "回收票数" in defs["satisfaction"]["definition_zh"]
 
 
+async def test_the_report_names_every_kind_category_and_channel_in_both_languages(client):  # R-RV-5
+    # The desk's English switch must not leave the report's tables and charts in Chinese.
+    desk = await login(client, "dispatcher")
+    rep = (await client.get("/api/reports/monthly/2026/11", headers=desk)).json()
+    assert rep["labels"]["channel"]["phone"] == "电话" and rep["labels_en"]["channel"]["phone"] == "Phone"
+    for group in ("kind", "category", "channel"):
+        assert rep["labels"][group].keys() == rep["labels_en"][group].keys()
+        assert all(v.isascii() for v in rep["labels_en"][group].values()), rep["labels_en"][group]
+    assert rep["labels"]["kind"].keys() >= rep["counts_by_kind"].keys()
+    assert rep["labels"]["category"].keys() >= rep["counts_by_category"].keys()
+
+
 def test_t0_is_in_november():
     assert T0.month == 11

@@ -4,7 +4,7 @@
 import { mount } from '../../dom.js';
 import { zonedParts } from '../../zone.js';
 import Chart from 'chart.js/auto';
-import { errorBox, errorText, field, fmtFull, loadStaff, localToIso, select } from '../common.js';
+import { errorBox, errorText, field, fmtFull, isEn, loadStaff, localToIso, select } from '../common.js';
 import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
 
@@ -48,11 +48,12 @@ function rateCard(h, t, r) {
   const met = r.met === true ? t('rpt.met') : r.met === false ? t('rpt.missed') : null;
   return h('div', { class: ['card', 'rpt-rate', r.met === false ? 'rpt-missed' : ''], dataset: { rate: r.key } },
     h('div', { class: 'rpt-rate-head' },
-      h('strong', { text: r.label_zh }),
+      h('strong', { text: isEn() ? r.label_en : r.label_zh }),
       h('span', { class: 'rpt-rate-value', 'data-testid': 'rate-value', text: pct(r.value) })),
     h('div', { class: 'muted small' }, `${r.numerator} / ${r.denominator}`, target ? ` · ${target}` : '', met ? ` · ${met}` : ''),
-    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: r.definition_zh }),
-    h('p', { class: 'rpt-definition small muted', lang: 'en', text: r.definition_en }));
+    // The definition in the desk's language, the other one below it (the report goes to people who read either).
+    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: isEn() ? r.definition_en : r.definition_zh }),
+    h('p', { class: 'rpt-definition small muted', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
 }
 
 function chartCanvas(h, title, testid) {
@@ -122,7 +123,7 @@ export async function renderReports(root, ctx) {
       err.show(e, t);
       return;
     }
-    const labels = rep.labels;
+    const labels = (isEn() && rep.labels_en) || rep.labels;
     const status = t(`rpt.status.${rep.status}`);
     const act = actThenReload(err, t, load);
     const comment = h('textarea', { name: 'comment', rows: 2, placeholder: t('rpt.comment_ph') });
@@ -152,9 +153,9 @@ export async function renderReports(root, ctx) {
       h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat.el),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
-      h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0]?.definition_zh || '' }),
+      h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: (isEn() ? satRates[0]?.definition_en : satRates[0]?.definition_zh) || '' }),
       table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
-        satRates.map((r) => [r.label_zh, String(r.numerator), String(r.denominator), pct(r.value)]), ''),
+        satRates.map((r) => [isEn() ? r.label_en : r.label_zh, String(r.numerator), String(r.denominator), pct(r.value)]), ''),
       h('h2', { class: 'section-title', text: t('rpt.by_category') }),
       table(h, [t('rpt.category'), t('rpt.count')],
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
@@ -175,7 +176,7 @@ export async function renderReports(root, ctx) {
       options: { responsive: true, maintainAspectRatio: false, animation: false },
     }));
     // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-    charts.push(drawBar(sat.canvas, satRates.map((r) => r.label_zh), satRates.map((r) => r.value), t('rpt.rate'), true));
+    charts.push(drawBar(sat.canvas, satRates.map((r) => (isEn() ? r.label_en : r.label_zh)), satRates.map((r) => r.value), t('rpt.rate'), true));
   }
 
   monthInput.addEventListener('change', load);
