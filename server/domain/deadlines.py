@@ -61,11 +61,11 @@ CLOCK_INFO: dict[ClockCode, tuple[str, str, str]] = {
     ClockCode.FU2_END_OF_DAY: ("R-FU-2", "当日下班前第二次跟进", "Second follow-up before end of day"),
     ClockCode.FU3_MONDAY_REVIEW: ("R-FU-3", "周一复查上周案件", "Monday review of last week's cases"),
     ClockCode.FU4_ON_SITE_15M: ("R-FU-4", "派工后15分钟到场", "On site 15 min after the work order"),
-    ClockCode.FU4_REPAIR_2H: ("R-FU-4", "小修/公共/急修2小时内完成", "Small/common/urgent repair: 2 h aim"),
+    ClockCode.FU4_REPAIR_2H: ("R-FU-4", "小修/公共/急修2小时内完成", "Small, common-area or urgent repair: 2 h aim"),
     ClockCode.FU4_REPAIR_24H: (
         "R-FU-4",
         "小修/公共/急修不超过24小时",
-        "Small/common/urgent repair: 24 h cap",
+        "Small, common-area or urgent repair: 24 h cap",
     ),
     ClockCode.FU4_GENERAL_72H: ("R-FU-4", "一般维修72小时内完成", "General repair within 72 h"),
     ClockCode.FU4_MAJOR_NOTICE_48H: (
