@@ -44,6 +44,20 @@ def test_desk_shows_times_in_the_compound_zone_whatever_zone_the_pc_is_set_to(br
     ctx.close()
 
 
+def test_desk_home_never_scrolls_sideways_from_a_phone_to_a_laptop(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-1
+    # A manager opens the desk on a phone; a dispatcher may have a 1024 px screen. Wide tables
+    # scroll inside their card; the page itself must not.
+    ctx, page = open_desk(browser, server, "manager")
+    expect(page.get_by_test_id("case-list")).to_be_visible(timeout=15000)
+    expect(page.get_by_test_id("followup-queue")).to_be_visible()
+    for width, height in ((1366, 768), (1024, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(200)  # one layout pass
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
+    ctx.close()
+
+
 def test_intake_refusal_names_what_is_missing_in_chinese(browser: Browser, server) -> None:  # noqa: ANN001
     ctx, page = open_desk(browser, server)
     page.locator(".desk-nav").get_by_role("link", name="受理登记").click()

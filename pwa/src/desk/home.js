@@ -59,7 +59,7 @@ function caseTable(ctx, cases) {
     },
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
     h('td', { class: 'nowrap', text: fmtTime(c.received_at) }),
-    h('td', null, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.category) }) : null),
+    h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.category) }) : null),
     h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
     h('td', { class: 'nowrap', text: c.address || '' }),
     h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
