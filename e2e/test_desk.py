@@ -50,11 +50,15 @@ def test_desk_home_never_scrolls_sideways_from_a_phone_to_a_laptop(browser: Brow
     ctx, page = open_desk(browser, server, "manager")
     expect(page.get_by_test_id("case-list")).to_be_visible(timeout=15000)
     expect(page.get_by_test_id("followup-queue")).to_be_visible()
-    for width, height in ((1366, 768), (1024, 768), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(200)  # one layout pass
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, (width, overflow)
+    for route, ready in (("#/", "case-list"), ("#/slips", "slip-list"), ("#/slips/new", "slip-submit")):
+        page.goto(server.url + "/" + route)
+        expect(page.get_by_test_id(ready)).to_be_visible(timeout=15000)
+        for width, height in ((1366, 768), (1024, 768), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(200)  # one layout pass
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (route, width, overflow)
+        page.set_viewport_size(DESK)
     ctx.close()
 
 
