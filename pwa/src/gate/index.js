@@ -276,7 +276,7 @@ export async function renderGate(root, ctx) {
       ? t('gate.cache_ok', {
           keys: Object.keys(cache.keys).length,
           revoked: cache.revoked.size,
-          ago: new Date(cache.fetchedDeviceMs).toLocaleTimeString(),
+          ago: new Date(cache.fetchedDeviceMs).toLocaleTimeString(undefined, { timeZone: displayZone() }),
         })
       : t('gate.cache_stale');
   }
