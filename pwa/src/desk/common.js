@@ -1,7 +1,7 @@
 // Shared desk plumbing: server-time offset, live countdowns, enum labels, error display, the
 // staff and unit directories, authorised blob images and small form builders.
 import { getLang } from '../i18n.js';
-import { displayZone, zonedToIso } from '../zone.js';
+import { displayZone } from '../zone.js';
 import { ENUMS } from './strings.js';
 
 let offsetMs = null;
@@ -178,11 +178,6 @@ export function select(h, name, opts, { value = '', empty = null, required = fal
   return h('select', { name, required },
     empty !== null ? h('option', { value: '' }, empty) : null,
     opts.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
-}
-
-/** `datetime-local` value, read in the compound's zone → ISO UTC string. */
-export function localToIso(value) {
-  return zonedToIso(value);
 }
 
 export function isEn() {

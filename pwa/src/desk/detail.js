@@ -1,8 +1,9 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
+import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff, localToIso,
+  blobObjectUrl, clockText, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { emergencyPanel } from './emergency.js';
@@ -144,7 +145,7 @@ export async function renderCase(body, ctx, caseId) {
         assignee_id: assignee.value, job: job.value.trim(), means: means.value,
         unreached_lead_ids: [...fields[1].querySelectorAll('input:checked')].map((i) => i.value).filter((id) => id !== assignee.value), // R-DI-1
       };
-      const iso = localToIso(deadline.value);
+      const iso = zonedToIso(deadline.value);
       if (iso) body.deadline_at = iso; // R-DI-3
       return post('/dispatch', body);
     }).then(afterDialog);
@@ -172,7 +173,7 @@ export async function renderCase(body, ctx, caseId) {
       field(h, t('dlg.reported_to_manager'), mgr), field(h, t('dlg.new_due'), due)], () => {
       const body = { kind: kind.value, note: note.value.trim() };
       if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
-      const iso = localToIso(due.value);
+      const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;
       return post('/follow-up', body);
     }, { hint: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6' }).then(afterDialog);

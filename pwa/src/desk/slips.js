@@ -85,10 +85,6 @@ function alertBox(h) {
 }
 
 const pad = (n) => String(n).padStart(2, '0');
-// Inputs are read and filled in the compound's zone (zone.js).
-const toLocalInput = toZonedInput;
-const toLocalDate = toZonedDate;
-const localIso = zonedToIso;
 
 function stateBadge(h, state) {
   return h('span', { class: ['badge', 'rs-state', `rs-state-${state}`], dataset: { state }, text: lbl('state', state) });
@@ -370,20 +366,20 @@ async function renderIssue(body, ctx) {
     unregistered: h('input', { type: 'checkbox', name: 'unregistered' }),
     id_type: sel('id_type', opts('id_type'), { value: 'resident_id_card' }),
     last4: h('input', { type: 'text', name: 'id_last4', autocomplete: 'off', inputmode: 'text', placeholder: '1234', spellcheck: 'false' }),
-    valid_from: h('input', { type: 'datetime-local', name: 'valid_from', value: toLocalInput(now) }),
-    valid_until: h('input', { type: 'datetime-local', name: 'valid_until', value: toLocalInput(now + DAY) }),
+    valid_from: h('input', { type: 'datetime-local', name: 'valid_from', value: toZonedInput(now) }),
+    valid_until: h('input', { type: 'datetime-local', name: 'valid_until', value: toZonedInput(now + DAY) }),
     gates: h('input', { type: 'text', name: 'gates', autocomplete: 'off', placeholder: 'N S' }),
     auth_kind: sel('auth_kind', opts('auth_kind'), { value: 'written' }),
     delegate_name: h('input', { type: 'text', name: 'delegate_name', autocomplete: 'off', maxlength: '50' }),
-    visit_date: h('input', { type: 'date', name: 'visit_date', value: toLocalDate(now) }),
+    visit_date: h('input', { type: 'date', name: 'visit_date', value: toZonedDate(now) }),
     auth_items: h('input', { type: 'text', name: 'auth_items', autocomplete: 'off' }),
     handover: h('input', { type: 'checkbox', name: 'handover_period' }),
     eng_by: sel('engineering_by', engineers.map((p) => [p.id, p.display_name || p.username]), { empty: t('rs.form.choose') }),
-    eng_at: h('input', { type: 'datetime-local', name: 'engineering_at', value: toLocalInput(now) }),
+    eng_at: h('input', { type: 'datetime-local', name: 'engineering_at', value: toZonedInput(now) }),
     eng_note: h('input', { type: 'text', name: 'engineering_note', autocomplete: 'off', maxlength: '200' }),
     owner_name: h('input', { type: 'text', name: 'owner_name', autocomplete: 'off', maxlength: '50' }),
     owner_channel: sel('owner_channel', opts('channel'), { value: 'phone' }),
-    owner_at: h('input', { type: 'datetime-local', name: 'owner_at', value: toLocalInput(now) }),
+    owner_at: h('input', { type: 'datetime-local', name: 'owner_at', value: toZonedInput(now) }),
   };
   c.building.addEventListener('change', () => {
     const b = units.find((x) => x.id === c.building.value);
@@ -608,8 +604,8 @@ async function renderIssue(body, ctx) {
       relation: c.relation.value,
       items,
       gates,
-      valid_from: localIso(c.valid_from.value) || undefined,
-      valid_until: localIso(c.valid_until.value),
+      valid_from: zonedToIso(c.valid_from.value) || undefined,
+      valid_until: zonedToIso(c.valid_until.value),
     };
     if (last4) data.id_check = { id_type: c.id_type.value, last4 }; // only the type and the last four (R-RS-2/3)
     if (sigRequester.sha) data.requester_signature_sha256 = sigRequester.sha;
@@ -617,11 +613,11 @@ async function renderIssue(body, ctx) {
     if (c.relation.value === 'contractor') {
       data.handover_period = c.handover.checked;
       if (c.handover.checked && c.eng_by.value) { // R-RS-5
-        data.engineering_confirmation = { confirmed_by_id: c.eng_by.value, confirmed_at: localIso(c.eng_at.value), note: c.eng_note.value.trim() };
+        data.engineering_confirmation = { confirmed_by_id: c.eng_by.value, confirmed_at: zonedToIso(c.eng_at.value), note: c.eng_note.value.trim() };
       }
     }
     if (p === 'renovation_tools' && c.owner_name.value.trim()) { // R-RS-6
-      data.owner_confirmation = { owner_name: c.owner_name.value.trim(), channel: c.owner_channel.value, confirmed_at: localIso(c.owner_at.value) };
+      data.owner_confirmation = { owner_name: c.owner_name.value.trim(), channel: c.owner_channel.value, confirmed_at: zonedToIso(c.owner_at.value) };
     }
     if (p === 'delegate') { // R-RS-3: sent only when the desk has something of the letter
       const letterItems = c.auth_items.value.split(/[,，、;；\n]+/).map((s) => s.trim()).filter(Boolean);

@@ -2,9 +2,9 @@
 // (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
 // renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
 import { mount } from '../../dom.js';
-import { zonedParts } from '../../zone.js';
+import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
-import { errorBox, errorText, field, fmtFull, isEn, loadStaff, localToIso, select } from '../common.js';
+import { errorBox, errorText, field, fmtFull, isEn, loadStaff, select } from '../common.js';
 import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
 
@@ -26,6 +26,8 @@ function setup(ctx) {
 
 const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
 const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
+// A rate's name or definition in the desk's language (the API sends both: label_zh / label_en …).
+const inLang = (r, field) => (isEn() ? r[`${field}_en`] : r[`${field}_zh`]);
 const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(2)}%`);
 
 function thisMonth() {
@@ -48,11 +50,11 @@ function rateCard(h, t, r) {
   const met = r.met === true ? t('rpt.met') : r.met === false ? t('rpt.missed') : null;
   return h('div', { class: ['card', 'rpt-rate', r.met === false ? 'rpt-missed' : ''], dataset: { rate: r.key } },
     h('div', { class: 'rpt-rate-head' },
-      h('strong', { text: isEn() ? r.label_en : r.label_zh }),
+      h('strong', { text: inLang(r, 'label') }),
       h('span', { class: 'rpt-rate-value', 'data-testid': 'rate-value', text: pct(r.value) })),
     h('div', { class: 'muted small' }, `${r.numerator} / ${r.denominator}`, target ? ` · ${target}` : '', met ? ` · ${met}` : ''),
     // The definition in the desk's language, the other one below it (the report goes to people who read either).
-    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: isEn() ? r.definition_en : r.definition_zh }),
+    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: inLang(r, 'definition') }),
     h('p', { class: 'rpt-definition small muted', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
 }
 
@@ -153,9 +155,9 @@ export async function renderReports(root, ctx) {
       h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat.el),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
-      h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: (isEn() ? satRates[0]?.definition_en : satRates[0]?.definition_zh) || '' }),
+      h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
       table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
-        satRates.map((r) => [isEn() ? r.label_en : r.label_zh, String(r.numerator), String(r.denominator), pct(r.value)]), ''),
+        satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator), pct(r.value)]), ''),
       h('h2', { class: 'section-title', text: t('rpt.by_category') }),
       table(h, [t('rpt.category'), t('rpt.count')],
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
@@ -176,7 +178,7 @@ export async function renderReports(root, ctx) {
       options: { responsive: true, maintainAspectRatio: false, animation: false },
     }));
     // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-    charts.push(drawBar(sat.canvas, satRates.map((r) => (isEn() ? r.label_en : r.label_zh)), satRates.map((r) => r.value), t('rpt.rate'), true));
+    charts.push(drawBar(sat.canvas, satRates.map((r) => inLang(r, 'label')), satRates.map((r) => r.value), t('rpt.rate'), true));
   }
 
   monthInput.addEventListener('change', load);
@@ -311,7 +313,7 @@ export async function renderKeys(root, ctx) {
     const isOut = outsider?.checked;
     await act(() => ctx.api.post(`/api/keys/${k.id}/loans`, {
       borrower_name: val('borrower'), borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
-      due_at: localToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
+      due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
       ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
         deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
     }));
