@@ -15,8 +15,11 @@ def signature_png(seed: str = "sig") -> bytes:
     """A small real PNG (a drawn stroke), distinct per seed, like the phone's signature canvas."""
     im = Image.new("RGB", (240, 80), "white")
     d = ImageDraw.Draw(im)
-    h = int(hashlib.sha256(seed.encode()).hexdigest()[:6], 16)
-    d.line([(10, 60), (60, 10 + h % 50), (120, 70), (200, 20 + h % 40)], fill="black", width=3)
+    # Eight points from eight bytes of the seed's hash: two seeds drawing the same stroke (and so the
+    # same blob, which the server rightly refuses as a reused signature) is out of reach. The old
+    # two-point stroke had only 200 shapes, and random case ids collided now and then.
+    digest = hashlib.sha256(seed.encode()).digest()
+    d.line([(10 + 30 * i, 8 + digest[i] % 64) for i in range(8)], fill="black", width=3)
     buf = io.BytesIO()
     im.save(buf, "PNG")
     return buf.getvalue()
