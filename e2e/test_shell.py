@@ -60,6 +60,9 @@ def test_technician_home_opens_offline_after_one_visit(browser: Browser, server)
     expect(page.locator("[data-view=jobs]")).to_be_visible(timeout=15000)
     # The demo technician has dispatched work waiting on the phone.
     expect(page.locator(".job-list").first).to_contain_text("厨房水龙头漏水", timeout=15000)
+    # A technician's header leads to their jobs, the inbox and settings; there is no desk home.
+    assert page.locator(".topnav a").evaluate_all("els => els.map(e => e.getAttribute('href'))") == [
+        "#/jobs", "#/reminders", "#/settings"]
     # The service worker controls the page once it has claimed it.
     wait_until_controlled(page)
     ctx.set_offline(True)
@@ -74,4 +77,7 @@ def test_dispatcher_sees_the_desk_home_on_a_wide_screen(browser: Browser, server
     page.goto(server.url + "/")
     login(page, "dispatcher")
     expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    # Nobody assigns work orders to a dispatcher: no "my jobs" link that could only ever be empty.
+    assert page.locator(".topnav a").evaluate_all("els => els.map(e => e.getAttribute('href'))") == [
+        "#/", "#/reminders", "#/settings"]
     ctx.close()

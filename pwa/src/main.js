@@ -68,9 +68,13 @@ function currentPath() {
   return decodeURIComponent((location.hash || '#/').replace(/^#\/?/, '')).replace(/\/+$/, '');
 }
 
-function navLinks(user) {
-  const kind = homeKind(user);
-  const links = kind === 'field' ? [['#/jobs', 'nav.jobs']] : [['#/', 'nav.home'], ['#/jobs', 'nav.jobs']];
+// Roles a work order can be assigned to (server/domain/roles.py EXECUTORS plus team leads): only
+// they get "my jobs" in the header; a dispatcher or manager would only ever see an empty list there.
+const JOB_ROLES = new Set(['technician', 'cleaner', 'guard', 'team_lead']);
+
+export function navLinks(user) {
+  const links = homeKind(user) === 'field' ? [] : [['#/', 'nav.home']];
+  if ((user?.roles || []).some((r) => JOB_ROLES.has(r))) links.push(['#/jobs', 'nav.jobs']);
   return [...links, ['#/reminders', 'nav.reminders'], ['#/settings', 'nav.settings']];
 }
 
