@@ -14,7 +14,7 @@ from litestar import Litestar
 
 from server.domain.roles import Role
 from tests.conftest import login
-from tests.integration.helpers import Phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import Phone, new_repair, open_and_dispatch
 
 # One demo login per role (server/demo.py). RESIDENT has no staff login and no route allows it.
 USER_FOR_ROLE = {

@@ -18,7 +18,7 @@ from server.audit import GENESIS, verify_chain
 from server.settings import REPO_ROOT
 from server.storage.schema import audit
 from tests.conftest import login
-from tests.integration.helpers import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
 
 
 async def _activity(client) -> None:  # noqa: ANN001

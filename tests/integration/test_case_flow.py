@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.helpers import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
 
 
 async def test_repair_runs_from_intake_to_close_with_a_signed_slip(client):  # R-IN-1 R-OP-4 R-DI-3 R-CL-1 R-CL-6

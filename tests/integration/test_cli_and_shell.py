@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,21 @@ def _cli(*args: str, url: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, ESTATEDESK_DATABASE_URL=url)
     return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def test_serve_on_a_busy_port_says_so_before_announcing_anything(empty_db_url, tmp_path):
+    # A newcomer whose port 8000 is taken must not be told "running at" first and then see a bind
+    # failure from inside the web server.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        env = dict(os.environ, ESTATEDESK_DATABASE_URL=empty_db_url, ESTATEDESK_DATA_DIR=str(tmp_path))
+        r = subprocess.run([sys.executable, "-m", "server", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "ESTATEDESK_PORT" in r.stderr
+    assert "running at" not in r.stdout
 
 
 async def test_create_user_makes_the_first_manager_and_there_is_no_default_password(empty_db_url, client):

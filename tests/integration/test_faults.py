@@ -25,7 +25,7 @@ from server.storage.db import Database
 from server.storage.schema import audit, cases, sync_clients, sync_mutations
 from tests.conftest import T0, TEST_DB, login
 from tests.faultproxy import FaultProxy
-from tests.integration.helpers import Phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import Phone, new_repair, open_and_dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 

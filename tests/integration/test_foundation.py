@@ -31,6 +31,11 @@ async def test_migrations_run_on_an_empty_and_on_a_current_database(empty_db_url
     finally:
         await db.dispose()
     assert rev and "0001" not in rev.split(",")  # upgraded past the first revision to every head
+    from alembic.script import ScriptDirectory
+
+    from server.storage.migrate import alembic_config
+
+    assert set(rev.split(",")) == set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 async def test_sqlite_is_durable_wal_with_foreign_keys(db):

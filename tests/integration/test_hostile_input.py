@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from server.input_guard import has_nul
 from tests.conftest import login
-from tests.integration.helpers import Phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import Phone, new_repair, open_and_dispatch
 
 INTAKE = {"kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
           "unit_id": "unit_1_101", "content": "厨房漏水", "repair_responsibility": "common", "repair_class": "small"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.conftest import login
-from tests.integration.helpers import signature_png, upload
+from tests.integration.scenarios import signature_png, upload
 
 
 async def _key(client, desk, **over) -> dict:  # noqa: ANN001, ANN003

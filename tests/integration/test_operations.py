@@ -20,7 +20,7 @@ from server.notify.vapid_store import shared_vapid_keys
 from server.storage.db import Database
 from server.storage.schema import audit, cases
 from tests.conftest import TEST_DB, create_pg_database, drop_pg_database, login
-from tests.integration.helpers import new_repair
+from tests.integration.scenarios import new_repair
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_PSQL = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))), None)

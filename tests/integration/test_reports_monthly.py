@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from openpyxl import load_workbook
 
 from tests.conftest import T0, login
-from tests.integration.helpers import (
+from tests.integration.scenarios import (
     Phone,
     complete_on_phone,
     new_repair,

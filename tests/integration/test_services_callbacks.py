@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.conftest import T0, login
-from tests.integration.helpers import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
 
 
 def _at(s: str) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.helpers import Phone, signature_png, upload
+from tests.integration.scenarios import Phone, signature_png, upload
 
 
 async def _approved_item(client, code: str = "window_clean", fee: int = 6000, **extra) -> dict:  # noqa: ANN001, ANN003

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.helpers import new_repair, signature_png, upload
+from tests.integration.scenarios import new_repair, signature_png, upload
 
 
 async def test_retention_dates_for_help_log_and_slips(client):  # R-RC-1

@@ -26,7 +26,7 @@ import httpx
 import msgspec
 from sqlalchemy import func, select
 
-from tests.integration.helpers import new_repair, open_and_dispatch
+from tests.integration.scenarios import new_repair, open_and_dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELD_USERS = ("tech", "tech2", "lead")
@@ -112,7 +112,7 @@ async def login(http: httpx.AsyncClient, base: str, username: str) -> dict[str, 
 
 
 class _Desk:
-    """helpers.new_repair / open_and_dispatch expect a client with relative URLs."""
+    """scenarios.new_repair / open_and_dispatch expect a client with relative URLs."""
 
     def __init__(self, http: httpx.AsyncClient, base: str) -> None:
         self.http, self.base = http, base

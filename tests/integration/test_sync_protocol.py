@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from tests.conftest import login
-from tests.integration.helpers import Phone, new_repair, open_and_dispatch, signature_png, upload
+from tests.integration.scenarios import Phone, new_repair, open_and_dispatch, signature_png, upload
 
 
 async def _job_for(client, username: str = "tech"):  # noqa: ANN001, ANN202

@@ -71,7 +71,7 @@ def _app(url: str, tmp: Path):  # noqa: ANN202
 async def _prepare(url: str, tmp: Path) -> Prepared:
     from server.demo import seed_demo
     from server.storage.migrate import upgrade
-    from tests.integration.helpers import new_repair, open_and_dispatch
+    from tests.integration.scenarios import new_repair, open_and_dispatch
 
     await upgrade(url)
     db, client = _app(url, tmp)

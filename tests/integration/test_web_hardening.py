@@ -10,7 +10,7 @@ import pytest
 from server.ratelimit import DeviceRateLimiter, LoginThrottle
 from server.settings import REPO_ROOT
 from tests.conftest import login
-from tests.integration.helpers import Phone
+from tests.integration.scenarios import Phone
 
 HEADERS = {
     "content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy",
