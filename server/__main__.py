@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import socket
 import sqlite3
 import sys
 import time
@@ -29,6 +30,21 @@ def _tune_gc() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced: a busy port is a clear error, not
+    a "running at" banner followed by a bind failure from deep inside the web server."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart at once
+        sock.bind((host.strip("[]"), port))
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -51,6 +67,13 @@ def _serve(args: argparse.Namespace) -> int:
                 await db.dispose()
             print("演示小区已创建 / demo compound created" if created else "演示小区已存在 / demo compound present")
 
+    try:
+        sock = _listen(settings.host, settings.port)
+    except OSError as e:
+        print(f"无法监听 {settings.host}:{settings.port}（{e.strerror or e}）。端口被占用时请换一个：--port 8001 或 "
+              f"ESTATEDESK_PORT=8001 / cannot listen on {settings.host}:{settings.port} ({e.strerror or e}); "
+              "if the port is taken, choose another with --port or ESTATEDESK_PORT", file=sys.stderr)
+        return 1
     asyncio.run(prepare())
     print()
     print(f"EstateDesk 运行于 / running at: http://{settings.host}:{settings.port}/")
@@ -62,7 +85,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(flush=True)
     app = create_app(settings, migrate=False)
     _tune_gc()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
