@@ -58,9 +58,27 @@ function rateCard(h, t, r) {
     h('p', { class: 'rpt-definition small muted', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
 }
 
-function chartCanvas(h, title, testid) {
+function chartCanvas(h, title, testid, boxClass = '') {
   const canvas = h('canvas', { 'data-testid': testid, role: 'img', 'aria-label': title });
-  return { canvas, el: h('div', { class: 'card rpt-chart' }, h('h3', { text: title }), h('div', { class: 'rpt-chart-box' }, canvas)) };
+  return { canvas, el: h('div', { class: 'card rpt-chart' }, h('h3', { text: title }), h('div', { class: ['rpt-chart-box', boxClass] }, canvas)) };
+}
+
+// Chart.js gives a category axis at most a share of the canvas and clips longer labels at the edge:
+// on a phone "Security and disaster prevention" lost its first letters. Labels with spaces (English)
+// break into lines of about `width` characters (an array is Chart.js's multi-line label); Chinese
+// area names are short and stay whole.
+export function wrapLabel(text, width = 16) {
+  if (text.length <= width || !text.includes(' ')) return text;
+  const lines = [];
+  let cur = '';
+  for (const word of text.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
 }
 
 function drawBar(canvas, labels, data, label, horizontal = false) {
@@ -142,7 +160,7 @@ export async function renderReports(root, ctx) {
 
     const kind = chartCanvas(h, t('rpt.chart_kind'), 'chart-kind');
     const channel = chartCanvas(h, t('rpt.chart_channel'), 'chart-channel');
-    const sat = chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction');
+    const sat = chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction', 'rpt-chart-tall');
     const satRates = rep.satisfaction;
     mount(body,
       h('div', { class: 'card rpt-meta' },
@@ -178,7 +196,7 @@ export async function renderReports(root, ctx) {
       options: { responsive: true, maintainAspectRatio: false, animation: false },
     }));
     // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-    charts.push(drawBar(sat.canvas, satRates.map((r) => inLang(r, 'label')), satRates.map((r) => r.value), t('rpt.rate'), true));
+    charts.push(drawBar(sat.canvas, satRates.map((r) => wrapLabel(inLang(r, 'label'))), satRates.map((r) => r.value), t('rpt.rate'), true));
   }
 
   monthInput.addEventListener('change', load);
