@@ -153,3 +153,13 @@ def test_dispatcher_records_opens_and_dispatches_a_repair_and_sees_its_clocks(br
     expect(item.locator(".desk-countdown")).to_have_text(re.compile(r"^剩余 \d\d:\d\d$"))
     expect(queue.locator(f"li[data-clock=FU1_FIRST_FOLLOW_UP]:has-text('{case_no}')")).to_be_visible()
     ctx.close()
+
+
+def test_manager_is_offered_approval_only_once_the_emergency_is_otherwise_done(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-4
+    # The demo's smoke-in-the-garage emergency is still in progress (not even opened).
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(".desk-approvals tr", has_text="地下车库有烟雾")
+    expect(row).to_contain_text("其余事项完成后可审批", timeout=15000)
+    expect(row.get_by_role("button", name="批准销项")).to_have_count(0)
+    ctx.close()

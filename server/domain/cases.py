@@ -212,6 +212,8 @@ class CaseReason(StrEnum):
     UNKNOWN_LINKED_PROBLEM = "case.unknown_linked_problem"
     NOT_EMERGENCY = "case.not_emergency"
     TEXT_REQUIRED = "case.text_required"
+    APPROVAL_NOT_NEEDED = "case.approval_not_needed"
+    APPROVAL_TOO_EARLY = "case.approval_too_early"
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -1528,6 +1530,33 @@ def missing_to_close(case: Case) -> list[str]:
             missing.extend(em.missing_to_close(case.emergency))  # R-EM-2..4
         missing.append("manager_approval")  # R-CL-2 E, R-EM-4
     return missing
+
+
+def check_close_approval(case: Case) -> Refusal | None:
+    """Whether a manager may approve closing now (R-CL-2 E, R-EM-4).
+
+    The approval is of the handled outcome ("afterwards" in R-EM-4), so it is given only once
+    everything else needed to close is in place; approving an emergency still in progress would be
+    a signature on work nobody has seen.
+    """
+    if not needs_manager_approval(case):
+        return refuse(CaseReason.APPROVAL_NOT_NEEDED, "该工单不需要经理审批", "This case needs no approval to close")
+    if case.state == CaseState.CLOSED:
+        return refuse(CaseReason.ALREADY_CLOSED, "案件已销项", "The case is already closed")
+    rest = [m for m in missing_to_close(case) if m != "manager_approval"]
+    if rest:
+        return refuse(
+            CaseReason.APPROVAL_TOO_EARLY,
+            "其余销项条件齐备后才能审批：" + "、".join(rest),
+            "Approve once everything else needed to close is done: " + ", ".join(rest),
+            missing=rest,
+        )
+    return None
+
+
+def approval_still_counts(case: Case, approved_at: datetime) -> bool:
+    """An approval given before the case was last reopened approved other work (R-EM-4)."""
+    return not case.reopenings or approved_at >= case.reopenings[-1].at
 
 
 def close(

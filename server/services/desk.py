@@ -251,8 +251,9 @@ async def approve_close(db: Database, who: Principal, case_id: str) -> dict[str,
     """The manager approves closing an emergency or major case (R-CL-2 E, R-EM-4)."""
     async with db.transaction() as uow:
         case = await load_case(uow, case_id, who)
-        if not dc.needs_manager_approval(case):
-            raise fail("case.approval_not_needed", "该工单不需要经理审批", "This case needs no approval to close")
+        refusal = dc.check_close_approval(case)
+        if refusal is not None:
+            raise DomainError(refusal)
         await uow.conn.execute(delete(case_approvals).where(
             and_(case_approvals.c.case_id == case_id, case_approvals.c.kind == "close")))
         await uow.conn.execute(insert(case_approvals).values(
@@ -275,9 +276,9 @@ async def close(db: Database, who: Principal, case_id: str, data: CloseIn) -> di
             if Role.MANAGER in roles_of(who):
                 approver_id, approver_roles = who.user_id, (Role.MANAGER,)
             else:
-                row = (await uow.conn.execute(select(case_approvals.c.approver_id).where(
+                row = (await uow.conn.execute(select(case_approvals.c.approver_id, case_approvals.c.at).where(
                     case_approvals.c.case_id == case_id, case_approvals.c.kind == "close"))).first()
-                if row is not None:
+                if row is not None and dc.approval_still_counts(case, row.at):
                     r = (await uow.conn.execute(select(users.c.roles).where(users.c.id == row.approver_id))).one()
                     approver_id = row.approver_id
                     approver_roles = tuple(Role(x) for x in msgspec.json.decode(r.roles))

@@ -83,6 +83,25 @@ async def test_emergency_closes_only_with_the_managers_approval(client):  # R-CL
     assert r.json()["case"]["close"]["approver_id"] == "usr_manager"
 
 
+async def test_manager_cannot_approve_closing_an_emergency_still_in_progress(client):  # R-CL-2 R-EM-4
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "楼道冒烟", "help_kind": "disaster"})
+    cid = r.json()["case"]["id"]
+    assert (await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "D"})).is_success
+    mgr = await login(client, "manager")
+    r = await client.post(f"/api/cases/{cid}/approve-close", headers=mgr)
+    assert r.status_code == 409, r.text
+    body = r.json()
+    assert body["code"] == "case.approval_too_early"
+    assert "reported_up" in body["details"]["missing"] and "manager_approval" not in body["details"]["missing"]
+    # Nothing was recorded: the timeline has no approval and the case still needs one.
+    view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
+    assert not any(e["action"] == "case.close_approved" for e in view["timeline"])
+    assert "manager_approval" in view["missing_to_close"]
+
+
 async def test_executor_cannot_read_a_case_not_assigned_to_them(client):
     desk = await login(client, "dispatcher")
     case_id = (await new_repair(client, desk))["case"]["id"]

@@ -800,6 +800,24 @@ def test_phone_cannot_pre_fill_desk_fields_of_the_slip() -> None:  # R-CL-6
     assert case.slip is not None and case.slip.countersigned_by is None and case.slip.slip_returned_at is None
 
 
+def test_manager_approves_closing_only_once_everything_else_is_done() -> None:  # R-CL-2 R-EM-4
+    case = ok(c.classify(closable_repair(), by="d1", now=T0, is_major=True)).case
+    # Not yet reported up: the approval would be of an outcome nobody has reported.
+    early = refused(c.check_close_approval(case), CaseReason.APPROVAL_TOO_EARLY)
+    assert early.details["missing"] == ["reported_up"]
+    case = ok(c.report_up(case, to_id="m1", to_role=Role.MANAGER, by="d1", now=T0)).case
+    assert c.check_close_approval(case) is None
+    refused(c.check_close_approval(closable_repair()), CaseReason.APPROVAL_NOT_NEEDED)
+
+
+def test_an_approval_given_before_a_reopening_no_longer_counts() -> None:  # R-EM-4
+    case = ok(c.classify(closable_repair(), by="d1", now=T0, is_major=True)).case
+    assert c.approval_still_counts(case, T0)
+    reopened = ok(c.reopen_for_review(case, reason="回访：C", by="d1", now=T0 + timedelta(days=2))).case
+    assert not c.approval_still_counts(reopened, T0 + timedelta(days=1))
+    assert c.approval_still_counts(reopened, T0 + timedelta(days=3))
+
+
 # --- emergency case closing (details in test_emergencies) --------------------------------------
 
 

@@ -202,8 +202,9 @@ async function approvalsPanel(ctx, allCases, compact) {
         h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
         h('td', null, kindBadges(ctx, v.summary), ' ', v.case.content),
         h('td', { class: 'small' }, other.length ? t('desk.missing', { list: other.map((m) => label('missing', m)).join(sep) }) : h('span', { class: 'ok-text', text: t('detail.can_close') })),
+        // The manager approves the handled outcome (R-EM-4), so not before the rest is done.
         h('td', null, approved ? h('span', { class: 'badge badge-completed', text: t('ap.approved') }) :
-          h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async (e) => {
+          other.length ? h('span', { class: 'small muted', text: t('ap.after_rest') }) : h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async (e) => {
             e.target.disabled = true;
             try {
               await api.post(`/api/cases/${v.case.id}/approve-close`, {}); // R-CL-2 E

@@ -288,6 +288,7 @@ const zh = {
   'ap.title': '待审批销项（R-CL-2 E）',
   'ap.approve': '批准销项',
   'ap.approved': '已批准',
+  'ap.after_rest': '其余事项完成后可审批',
 };
 
 const en = {
@@ -557,6 +558,7 @@ const en = {
   'ap.title': 'Close approvals (R-CL-2 E)',
   'ap.approve': 'Approve closing',
   'ap.approved': 'Approved',
+  'ap.after_rest': 'Can be approved once the rest is done',
 };
 
 // Enum labels: [zh, en] per value.
