@@ -180,6 +180,12 @@ export function select(h, name, opts, { value = '', empty = null, required = fal
     opts.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
 }
 
+/** Whether the manager's close approval on this case view still stands (D22: a reopening withdraws it). */
+export function closeApproved(view) {
+  const actions = view.timeline.map((e) => e.action);
+  return actions.lastIndexOf('case.close_approved') > actions.lastIndexOf('case.reopened');
+}
+
 export function isEn() {
   return getLang() === 'en';
 }

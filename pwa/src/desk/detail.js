@@ -3,7 +3,7 @@
 import { openDialog, mount } from '../dom.js';
 import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
+  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { emergencyPanel } from './emergency.js';
@@ -282,7 +282,7 @@ export async function renderCase(body, ctx, caseId) {
       b('countersign', simple('/countersign'), 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by), // R-CL-6
       b('verify', () => textDialog(t('act.verify'), '/verify', 'text', t('dlg.note'), { hint: t('dlg.verify_hint') }), '', open && !needsSlip && !c.verification && s !== 'cannot_handle'),
       b('close', closeDialog, 'btn-primary', open && s !== 'cannot_handle'),
-      b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !view.timeline.some((e) => e.action === 'case.close_approved')
+      b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !closeApproved(view)
         && view.missing_to_close.every((m) => m === 'manager_approval')),
       b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { hint: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
       b('quarterly_close', quarterlyClose, 'btn-primary', mgr && s === 'cannot_handle'),

@@ -1,7 +1,7 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4).
 import { mount } from '../dom.js';
-import { clockText, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
+import { clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
 
 
 function kindBadges(ctx, c) {
@@ -196,7 +196,7 @@ async function approvalsPanel(ctx, allCases, compact) {
     h('h2', { text: t('home.approvals') }),
     err.el,
     rows.length ? h('table', { class: 'table' }, h('tbody', null, rows.map((v) => {
-      const approved = v.timeline.some((e) => e.action === 'case.close_approved');
+      const approved = closeApproved(v);
       const other = v.missing_to_close.filter((m) => m !== 'manager_approval');
       return h('tr', null,
         h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
