@@ -79,6 +79,11 @@ async def seed_cases(db: Database) -> None:
     await _field(db, tech, "job.arrive", job_id=job)
     await _field(db, tech, "job.complete", job_id=job, work_done="疏通地漏，清理杂物", materials="无",
                  fee_cents=0, signature_sha256=sha, signer_name="谢业主", signer_relation="owner")
+    # A cleaning complaint dispatched to the cleaner, so their phone has work too.
+    cid = await intake(kind="complaint", channel="phone", contact_name="周业主", phone="13800000011",
+                       unit_id="unit_3_104", content="3栋电梯厅地面有大片污渍，已两天没人清理",
+                       complaint_category="cleaning")
+    await open_dispatch(cid, assignee="usr_cleaner")
     # An emergency help request: the escalation chain starts at the desk.
     await intake(kind="help", channel="phone", contact_name="罗业主", phone="13800000009",
                  unit_id="unit_3_104", content="地下车库有烟雾", help_kind="disaster")
