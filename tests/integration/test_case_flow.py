@@ -39,6 +39,35 @@ async def test_repair_runs_from_intake_to_close_with_a_signed_slip(client):  # R
     assert actions[0] == "case.received" and "work_order.completed" in actions  # audit timeline
 
 
+async def test_a_slip_changed_after_signing_is_no_longer_signed_and_the_case_cannot_close(client, db):  # R-CL-6
+    desk = await login(client, "dispatcher")
+    case_id = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, case_id)
+    await complete_on_phone(client, case_id)
+    assert (await client.post(f"/api/cases/{case_id}/return-slip", headers=desk)).status_code == 200
+    assert (await client.post(f"/api/cases/{case_id}/countersign", headers=desk)).status_code == 200
+    assert (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["slip_valid"] is True
+
+    # Someone raises the fee in the stored record after the resident signed.
+    import msgspec
+    from sqlalchemy import select, update
+
+    from server.services.cases import decode_case
+    from server.storage.schema import cases
+
+    async with db.transaction() as uow:
+        doc = (await uow.conn.execute(select(cases.c.doc).where(cases.c.id == case_id))).scalar_one()
+        case = decode_case(doc)
+        edited = msgspec.structs.replace(case, slip=msgspec.structs.replace(case.slip, fee_cents=99_900))
+        await uow.conn.execute(update(cases).where(cases.c.id == case_id)
+                               .values(doc=msgspec.json.encode(edited).decode()))
+
+    assert (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["slip_valid"] is False
+    r = await client.post(f"/api/cases/{case_id}/close", headers=desk, json={"result": "已修复"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "slip.signature_void"
+
+
 async def test_repair_cannot_close_without_a_signed_slip(client):  # R-CL-1 R-CL-3
     desk = await login(client, "dispatcher")
     case_id = (await new_repair(client, desk))["case"]["id"]

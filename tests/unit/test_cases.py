@@ -783,6 +783,32 @@ def test_close_records_result_dispatcher_and_time_and_needs_desk_role() -> None:
     refused(c.close(t.case, result="x", by="d1", roles=DISPATCHER, now=T0), CaseReason.ALREADY_CLOSED)
 
 
+def test_any_later_change_to_the_signed_slip_voids_the_signature() -> None:  # R-CL-6
+    from msgspec.structs import replace
+
+    from server.domain.service_slips import signature_covers_slip, signed_work_order, slip_hash
+
+    case = completed_repair()
+    wo = signed_work_order(case)
+    assert wo is not None and case.slip is not None
+    case = replace(case, slip=replace(case.slip, content_hash=slip_hash(case, wo, case.slip)))
+    assert signature_covers_slip(case)
+    slip_edits = {
+        "work_done": "另换了整根水管", "materials": "水管x1", "fee_cents": 5000, "photo_sha256s": ("c" * 64,),
+        "signer_name": "李先生", "signer_relation": SignerRelation.OTHER, "signature_sha256": "d" * 64,
+        "signed_at": T0 + timedelta(minutes=5),
+    }
+    for name, value in slip_edits.items():
+        assert not signature_covers_slip(replace(case, slip=replace(case.slip, **{name: value}))), name
+    # The case's own facts on the slip are covered too: what was asked, where, and when the worker came.
+    assert not signature_covers_slip(replace(case, content="别的内容"))
+    assert not signature_covers_slip(replace(case, address="9栋-909"))
+    moved = tuple(replace(w, arrived_at=T0 - timedelta(hours=1)) if w.id == wo.id else w for w in case.work_orders)
+    assert not signature_covers_slip(replace(case, work_orders=moved))
+    # Desk-side steps after signing (return, countersign) are not slip content: the signature stands.
+    assert signature_covers_slip(replace(case, slip=replace(case.slip, slip_returned_at=T0, countersigned_by="d1")))
+
+
 def test_dispatcher_countersigns_only_a_returned_signed_slip() -> None:  # R-CL-6
     case = completed_repair()
     r = c.countersign_slip(case, by="d1", roles=DISPATCHER, now=T0)
