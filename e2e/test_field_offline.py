@@ -82,3 +82,35 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     desk.call("POST", f"/api/cases/{case_id}/countersign")
     closed = desk.call("POST", f"/api/cases/{case_id}/close", {"result": "已修复"})
     assert closed["case"]["state"] == "closed"
+
+
+def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(browser: Browser, server) -> None:  # noqa: ANN001
+    content = f"配电房灯管闪烁 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    # The narrowest phone the app supports.
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+
+    ctx.set_offline(True)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "1", timeout=15000)
+
+    page.goto(server.url + "/#/settings")
+    page.locator("[data-action=logout]").click()
+    dialog = page.locator(".dialog-body")
+    expect(dialog).to_contain_text("1 条记录没有发送")
+    page.get_by_role("button", name="仍然退出").click()
+    expect(page.locator("input[name=username]")).to_be_visible(timeout=15000)
+
+    # Back in signal, the same technician signs in again: the acceptance recorded before is sent.
+    ctx.set_offline(False)
+    login(page, "tech")
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    ctx.close()
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    assert view["case"]["work_orders"][-1]["state"] == "accepted"
