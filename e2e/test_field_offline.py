@@ -23,6 +23,17 @@ def _dispatched_repair(server, content: str) -> str:  # noqa: ANN001
     return case["id"]
 
 
+def _phone_showing(browser: Browser, server, content: str, viewport: dict = PHONE):  # noqa: ANN001, ANN201
+    """The technician's phone, signed in, its job list showing `content`, ready to work offline."""
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+    return ctx, page
+
+
 def _draw_signature(page) -> None:  # noqa: ANN001
     canvas = page.locator("canvas.signature-canvas")
     canvas.scroll_into_view_if_needed()
@@ -40,12 +51,7 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     content = f"地下室水泵异响 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
 
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "tech")
-    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
-    wait_until_controlled(page)
+    ctx, page = _phone_showing(browser, server, content)
 
     # Into the basement: no network from here on.
     ctx.set_offline(True)
@@ -88,12 +94,7 @@ def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(
     content = f"配电房灯管闪烁 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
     # The narrowest phone the app supports.
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "tech")
-    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
-    wait_until_controlled(page)
+    ctx, page = _phone_showing(browser, server, content, {"width": 360, "height": 740})
 
     ctx.set_offline(True)
     page.locator(".job-card", has_text=content).click()
