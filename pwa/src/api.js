@@ -44,10 +44,13 @@ export function setUnauthorizedHandler(fn) {
 /**
  * request('POST', '/api/sync/push', {json: {...}}) → parsed JSON (or null for empty bodies).
  * Options: json (encoded as the body), body + contentType (raw bytes), timeoutMs (default 20 s),
- * raw: true (return the Response itself for HEAD / blob downloads; non-2xx still throws).
+ * raw: true (return the Response itself for HEAD / blob downloads; non-2xx still throws, except the
+ * statuses listed in `expect`), headers (extra request headers).
  */
-export async function request(method, path, { json, body, contentType, timeoutMs = 20000, raw = false, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+export async function request(method, path, {
+  json, body, contentType, timeoutMs = 20000, raw = false, auth = true, headers: extra = {}, expect = [],
+} = {}) {
+  const headers = { Accept: 'application/json', ...extra };
   if (auth && token) headers.Authorization = `Bearer ${token}`;
   let payload = body;
   if (json !== undefined) {
@@ -66,7 +69,7 @@ export async function request(method, path, { json, body, contentType, timeoutMs
   } finally {
     clearTimeout(timer);
   }
-  if (!res.ok) {
+  if (!res.ok && !(raw && expect.includes(res.status))) {
     const err = await errorFrom(res);
     if (res.status === 401 && auth && onUnauthorized) onUnauthorized(err);
     throw err;

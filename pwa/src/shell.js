@@ -30,6 +30,7 @@ registerStrings({
     'sync.error': '同步失败',
     'sync.auth': '需重新登录',
     'sync.pending': '待发送 {n} 条',
+    'sync.uploading': '正在上传图片 {pct}%',
     'sync.all_sent': '全部已发送',
     'sync.refused': '被拒 {n} 条',
     'sync.last': '上次同步 {ago}',
@@ -59,6 +60,7 @@ registerStrings({
     'sync.error': 'Sync failed',
     'sync.auth': 'Sign in again',
     'sync.pending': '{n} waiting to send',
+    'sync.uploading': 'uploading an image {pct}%',
     'sync.all_sent': 'All sent',
     'sync.refused': '{n} refused',
     'sync.last': 'synced {ago}',
@@ -119,6 +121,7 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
       h('span', { class: 'syncbar-state', text: t(`sync.${state}`) }),
       h('span', { class: ['syncbar-pending', pending ? 'is-pending' : ''], 'data-testid': 'pending-count', dataset: { count: String(pending) } },
         pending ? t('sync.pending', { n: pending }) : t('sync.all_sent')),
+      st.upload?.total ? h('span', { class: 'syncbar-upload', 'data-testid': 'upload-progress', text: t('sync.uploading', { pct: Math.floor((100 * st.upload.sent) / st.upload.total) }) }) : null,
       refused ? h('span', { class: 'syncbar-refused', text: t('sync.refused', { n: refused }) }) : null,
       others ? h('span', { class: 'syncbar-others', text: t('sync.others', { n: others }) }) : null,
       h('span', { class: 'syncbar-last', text: st.lastSyncAt ? t('sync.last', { ago: formatAgo(st.lastSyncAt) }) : t('sync.never') }));

@@ -18,8 +18,11 @@ import {
 const PUSH_BATCH = 100;
 const PULL_LIMIT = 1000;
 
-/** Current status, also broadcast as bus event 'sync'. state: idle|syncing|offline|error|auth|signed_out */
-let status = { state: 'idle', lastSyncAt: null, error: null };
+/**
+ * Current status, also broadcast as bus event 'sync'. state: idle|syncing|offline|error|auth|signed_out;
+ * upload: {sent, total} bytes of the blob being uploaded, or null.
+ */
+let status = { state: 'idle', lastSyncAt: null, error: null, upload: null };
 let inflight = null;
 let again = false;
 
@@ -129,28 +132,61 @@ function isPermanent(e) {
   return e instanceof ApiError && e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status);
 }
 
+// Pieces small enough to get through a basement's weak signal between drop-outs; a downscaled
+// photo (≤ 1600 px JPEG, a few hundred KB) takes one to three.
+const PIECE_BYTES = 256 * 1024;
+const MAX_OFFSET_CORRECTIONS = 3;
+
 /**
- * Guarantee 5: blobs travel apart, before the mutations that reference them. HEAD, then PUT
- * (idempotent, so an interrupted upload is simply repeated). A blob the server refuses keeps its
- * error and holds back only the intents that reference it.
+ * Guarantee 5: blobs travel apart, before the mutations that reference them, and resume: HEAD says
+ * how much of the blob the server already has (Upload-Offset), then PATCH sends the rest in pieces.
+ * A dropped link costs at most one piece. A blob the server refuses keeps its error and holds back
+ * only the intents that reference it.
  */
 async function uploadBlobs() {
   for (const rec of await pendingBlobs()) {
-    const path = `/api/blobs/${rec.sha256}`;
     try {
-      let present = false;
-      try {
-        await request('HEAD', path, { timeoutMs: 15000 });
-        present = true;
-      } catch (e) {
-        if (!(e instanceof ApiError) || e.status !== 404) throw e;
-      }
-      if (!present) await request('PUT', path, { body: rec.blob, contentType: rec.type || 'application/octet-stream', timeoutMs: 120000 });
+      await uploadBlob(rec);
       await markBlobUploaded(rec.sha256);
     } catch (e) {
       if (!isPermanent(e)) throw e;
       await setBlobError(rec.sha256, e.wire);
+    } finally {
+      setStatus({ upload: null });
     }
+  }
+}
+
+async function uploadBlob(rec) {
+  const path = `/api/blobs/${rec.sha256}`;
+  const total = rec.blob.size;
+  const head = await request('HEAD', path, { raw: true, expect: [404], timeoutMs: 15000 });
+  if (head.ok) return;
+  let offset = Number(head.headers.get('Upload-Offset')) || 0;
+  let corrections = 0;
+  for (;;) {
+    setStatus({ upload: { sent: offset, total } });
+    const end = Math.min(offset + PIECE_BYTES, total);
+    let out;
+    try {
+      out = await request('PATCH', path, {
+        body: rec.blob.slice(offset, end), contentType: rec.type || 'application/octet-stream',
+        headers: { 'Upload-Offset': String(offset), 'Upload-Length': String(total) }, timeoutMs: 60000,
+      });
+    } catch (e) {
+      // Another tab or the service worker sent this piece first, or an answer was lost: the server
+      // names where it stands, and the upload continues from there.
+      const at = e instanceof ApiError && e.code === 'blob.offset_mismatch' ? e.details?.offset : undefined;
+      if (Number.isInteger(at) && corrections++ < MAX_OFFSET_CORRECTIONS) {
+        offset = at;
+        continue;
+      }
+      throw e;
+    }
+    if (out?.complete) return;
+    if (!(out?.offset > offset)) throw new ApiError({ status: -1, code: 'client', message: '上传没有进展', message_en: 'The upload made no progress' });
+    offset = out.offset;
+    corrections = 0;
   }
 }
 

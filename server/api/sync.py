@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, head, post, put
+from litestar import Controller, Request, Response, get, head, patch, post, put
 from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, Parameter
+from litestar.params import HeaderParameter, JSONBody, Parameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
@@ -16,7 +16,7 @@ from server.services import blobs
 from server.storage.db import Database
 from server.sync import pull as pull_service
 from server.sync import push as push_service
-from server.sync.protocol import PullOut, PushIn, PushOut
+from server.sync.protocol import BlobUploadOut, PullOut, PushIn, PushOut
 
 STAFF = allow(*ALL_STAFF)
 
@@ -53,8 +53,27 @@ class SyncController(Controller):
         )
 
     @head("/blobs/{sha256:str}", opt=STAFF)
-    async def has_blob(self, db: Database, sha256: str) -> Response[None]:
-        return Response(content=None, status_code=200 if await blobs.has_blob(db, sha256) else 404)
+    async def has_blob(self, db: Database, principal: Principal, sha256: str) -> Response[None]:
+        """200 when stored; 404 otherwise. `Upload-Offset` says how many bytes of it this caller has sent."""
+        stored, offset = await blobs.upload_offset(db, principal, sha256)
+        return Response(content=None, status_code=200 if stored else 404, headers={"Upload-Offset": str(offset)})
+
+    @patch("/blobs/{sha256:str}", opt=STAFF, status_code=200)
+    async def append_blob(
+        self,
+        request: Request,
+        db: Database,
+        principal: Principal,
+        sha256: str,
+        upload_offset: Annotated[int, HeaderParameter(name="Upload-Offset", ge=0)],
+        upload_length: Annotated[int, HeaderParameter(name="Upload-Length", ge=1)],
+    ) -> BlobUploadOut:
+        """A piece of a blob starting at `Upload-Offset`, of `Upload-Length` bytes in all (resumable upload)."""
+        return await blobs.append_chunk(
+            db, principal, sha256, offset=upload_offset, total=upload_length,
+            content_type=request.headers.get("content-type", ""), chunk=await request.body(),
+            max_bytes=request.app.state.settings.max_blob_bytes,
+        )
 
     @get("/blobs/{sha256:str}", opt=STAFF, media_type="application/octet-stream")
     async def get_blob(self, db: Database, principal: Principal, sha256: str) -> Response[bytes]:

@@ -233,6 +233,30 @@ blobs = Table(
     Column("created_by", String(40), nullable=True),
 )
 
+# A blob arriving in pieces over a flaky link (design guarantee 5, "resumable"): what one user has
+# sent so far of one hash. The pieces are rows of their own, so appending never rewrites what came
+# before; at the last piece they are joined, checked like a whole upload, and moved to `blobs`.
+blob_uploads = Table(
+    "blob_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("content_type", String(40), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False, index=True),
+)
+
+blob_upload_parts = Table(
+    "blob_upload_parts",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("start", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
 # Which case's slip a drawn signature belongs to: a signature replayed onto another job is refused.
 slip_signatures = Table(
     "slip_signatures",

@@ -65,3 +65,11 @@ class PullOut(msgspec.Struct, kw_only=True):
     # True when the cursor was unknown to this server: clear local copies, then apply.
     reset: bool
     server_time: datetime
+
+
+class BlobUploadOut(msgspec.Struct, kw_only=True):
+    """Where a resumable blob upload stands after a piece: bytes received so far, and whether it is stored."""
+
+    sha256: str
+    offset: int
+    complete: bool
