@@ -62,6 +62,19 @@ def _notifications(page, ready, timeout_s: float = 10.0) -> list[dict]:  # noqa:
         page.wait_for_timeout(100)
 
 
+def _push_channel(ctx, page, server):  # noqa: ANN001, ANN202
+    """A DevTools session and the app's service worker registration id, to hand pushes to."""
+    cdp = ctx.new_cdp_session(page)
+    registrations: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 10
+    while not any(r["scopeURL"] == server.url + "/" and not r["isDeleted"] for r in registrations):
+        assert time.monotonic() < deadline, registrations
+        page.wait_for_timeout(100)
+    return cdp, next(r["registrationId"] for r in registrations if r["scopeURL"] == server.url + "/")
+
+
 def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser: Browser, server) -> None:  # noqa: ANN001
     case_id, job_id = _dispatch_repair_to_tech(server)
     payload = reminder_payload(case_id=case_id, job_id=job_id, kind="before_due",  # type: ignore[arg-type]
@@ -77,17 +90,7 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
     wait_until_controlled(page)
     assert page.evaluate("Notification.permission") == "granted"
 
-    # The registration id, from the DevTools protocol.
-    cdp = ctx.new_cdp_session(page)
-    registrations: list[dict] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 10
-    while not any(r["scopeURL"] == server.url + "/" and not r["isDeleted"] for r in registrations):
-        assert time.monotonic() < deadline, registrations
-        page.wait_for_timeout(100)
-    reg_id = next(r["registrationId"] for r in registrations if r["scopeURL"] == server.url + "/")
-
+    cdp, reg_id = _push_channel(ctx, page, server)
     cdp.send("ServiceWorker.deliverPushMessage",
              {"origin": server.url, "registrationId": reg_id, "data": json.dumps(payload, ensure_ascii=False)})
     shown = _notifications(page, lambda ns: len(ns) > 0)
@@ -115,4 +118,33 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
     expect(page.locator("a.back-link")).to_be_visible(timeout=15000)  # the job page, not the list
     expect(page.get_by_text("推送测试：更换水管")).to_be_visible()
     expect(page.get_by_text("本机没有这个工单")).to_have_count(0)
+    ctx.close()
+
+
+def test_a_phone_switched_to_english_shows_the_reminder_in_english(browser: Browser, server) -> None:  # noqa: ANN001
+    case_id, job_id = _dispatch_repair_to_tech(server)
+    payload = reminder_payload(case_id=case_id, job_id=job_id, kind="before_due",  # type: ignore[arg-type]
+                               title="即将到期：派工后15分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水（截止 11-23 09:15）",
+                               title_en="Due soon: On site 15 min after the work order",
+                               body_en="GD-推送测试 1栋-101: 卫生间水管漏水 (due 11-23 09:15)")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    ctx.grant_permissions(["notifications"], origin=server.url)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.get_by_text("推送测试：更换水管").first).to_be_visible(timeout=15000)
+    wait_until_controlled(page)
+    page.locator(".btn-lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    cdp, reg_id = _push_channel(ctx, page, server)
+    # The switch is stored for the service worker (IndexedDB) a moment after the click: wait for it.
+    deadline = time.monotonic() + 10
+    while True:
+        cdp.send("ServiceWorker.deliverPushMessage",
+                 {"origin": server.url, "registrationId": reg_id, "data": json.dumps(payload, ensure_ascii=False)})
+        shown = _notifications(page, lambda ns: len(ns) > 0)
+        if shown[0]["title"] == payload["title_en"] or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(200)
+    assert (shown[0]["title"], shown[0]["body"]) == (payload["title_en"], payload["body_en"])
     ctx.close()

@@ -97,28 +97,36 @@ function fetchWithTimeout(req, ms) {
 }
 
 // ---- push -------------------------------------------------------------------------------------
-self.addEventListener('push', (event) => {
+self.addEventListener('push', (event) => event.waitUntil(showReminder(event)));
+
+/** One notification per reminder, in the language the person chose in the app. */
+async function showReminder(event) {
   let data = {};
   try {
     data = event.data ? event.data.json() : {};
   } catch {
     data = { body: event.data ? event.data.text() : '' };
   }
+  let lang = 'zh';
+  try {
+    lang = await self.EstateDeskSW.lang();
+  } catch {
+    /* IndexedDB unavailable: Chinese, the app's default */
+  }
+  const en = lang === 'en';
   const tag = data.tag || (data.case_id ? `case-${data.case_id}` : data.job_id ? `job-${data.job_id}` : 'estatedesk');
   const url = data.url || (data.job_id ? `/#/job/${encodeURIComponent(data.job_id)}` : '/#/reminders');
-  event.waitUntil(
-    self.registration.showNotification(data.title || '物业服务台提醒', {
-      body: data.body || '您有新的工单消息',
-      tag, // one notification per case: a repeat replaces the previous one
-      renotify: true,
-      icon: '/icons/icon-192.png',
-      badge: '/icons/badge-96.png',
-      lang: 'zh-CN',
-      data: { ...data, url },
-      actions: [{ action: 'open', title: '打开工单' }],
-    }),
-  );
-});
+  return self.registration.showNotification((en && data.title_en) || data.title || (en ? 'EstateDesk reminder' : '物业服务台提醒'), {
+    body: (en && data.body_en) || data.body || (en ? 'You have a new job message' : '您有新的工单消息'),
+    tag, // one notification per case: a repeat replaces the previous one
+    renotify: true,
+    icon: '/icons/icon-192.png',
+    badge: '/icons/badge-96.png',
+    lang: en ? 'en' : 'zh-CN',
+    data: { ...data, url },
+    actions: [{ action: 'open', title: en ? 'Open' : '打开工单' }],
+  });
+}
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();

@@ -2,7 +2,7 @@
 // IndexedDB, outbox and sync code, so Background Sync and pushsubscriptionchange reuse it instead
 // of a second implementation. Exposes self.EstateDeskSW.
 import { setToken } from './api.js';
-import { getSession } from './db.js';
+import { getSession, kvGet } from './db.js';
 import { fetchVapidKey, registerSubscription, urlBase64ToUint8Array } from './push.js';
 import { syncNow } from './sync.js';
 
@@ -14,6 +14,9 @@ async function withSession(fn) {
 }
 
 self.EstateDeskSW = {
+  /** The language the person chose in the app ('zh' unless they switched to English). */
+  lang: async () => ((await kvGet('lang')) === 'en' ? 'en' : 'zh'),
+
   /** Background Sync 'outbox': throws on failure so the browser schedules a retry. */
   flushOutbox: () => syncNow({ throwOnFailure: true }),
 

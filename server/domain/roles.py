@@ -42,3 +42,19 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.CASHIER: "收银员",
     Role.CONTROL_ROOM: "中控室",
 }
+
+ROLE_LABELS_EN: dict[Role, str] = {
+    Role.RESIDENT: "resident",
+    Role.DISPATCHER: "dispatcher",
+    Role.FRONT_DESK: "front desk",
+    Role.TEAM_LEAD: "team lead",
+    Role.TECHNICIAN: "technician",
+    Role.CLEANER: "cleaner",
+    Role.GUARD: "guard",
+    Role.MANAGER: "manager",
+    Role.DEPUTY_GM: "deputy general manager",
+    Role.GENERAL_MANAGER: "general manager",
+    Role.ENGINEERING: "engineering",
+    Role.CASHIER: "cashier",
+    Role.CONTROL_ROOM: "control room",
+}

@@ -31,7 +31,7 @@ from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, CaseState, without_notes
 from server.domain.deadlines import Clock, DeadlinePolicy
-from server.domain.roles import ROLE_LABELS_ZH, Role
+from server.domain.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, Role
 from server.ids import new_id
 from server.notify.tables import reminders
 from server.notify.webpush import encode_payload, reminder_payload
@@ -57,6 +57,10 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     send_at: datetime
     title: str
     body: str
+    # The same message in English, for a phone or desk switched to English (the case's own words,
+    # content and address, stay as the resident gave them).
+    title_en: str
+    body_en: str
     job_id: str | None = None
 
 
@@ -110,6 +114,8 @@ def plan(
                 recipient_id=c.responsible_id, due_at=c.due_at, send_at=c.due_at - lead_time(c, policy),
                 title=f"即将到期：{c.label_zh}",
                 body=f"{subject}：{content}（截止 {_hhmm(calendar, c.due_at)}）",
+                title_en=f"Due soon: {c.label_en}",
+                body_en=f"{subject}: {content} (due {_hhmm(calendar, c.due_at)})",
                 job_id=job_id,
             ))
         if now - c.due_at <= OVERDUE_STALE_AFTER:
@@ -119,6 +125,9 @@ def plan(
                 title=f"已超时：{c.label_zh}",
                 body=f"{subject}：{content}（时限 {_hhmm(calendar, c.due_at)}，"
                      f"负责：{ROLE_LABELS_ZH.get(c.responsible_role, str(c.responsible_role))}）",
+                title_en=f"Overdue: {c.label_en}",
+                body_en=f"{subject}: {content} (limit {_hhmm(calendar, c.due_at)}, "
+                        f"responsible: {ROLE_LABELS_EN.get(c.responsible_role, str(c.responsible_role))})",
             ))
     out.extend(_escalation(case, subject, content, calendar, unacked_after_minutes))
     return out
@@ -131,15 +140,18 @@ def _escalation(
     if state is None or state.settled_at is not None:
         return []
     if not state.attempts:
-        at, why = state.declared_at, "紧急事件，请立即处理"
+        at, why, why_en = state.declared_at, "紧急事件，请立即处理", "Emergency: act now"
     else:
         last = state.attempts[-1]
         who = ROLE_LABELS_ZH.get(last.target_role, str(last.target_role))
+        who_en = ROLE_LABELS_EN.get(last.target_role, str(last.target_role))
         if last.reached:
             at = last.at + timedelta(minutes=unacked_after_minutes)
             why = f"{who}{unacked_after_minutes}分钟内未确认，紧急事件转报给您"
+            why_en = f"The {who_en} did not acknowledge within {unacked_after_minutes} minutes; the emergency passes to you"
         else:
             at, why = last.at, f"未能联系到{who}，紧急事件转报给您"
+            why_en = f"The {who_en} could not be reached; the emergency passes to you"
     target = em.next_escalation_target(state, at, unacked_after_minutes)
     if target is None:
         return []
@@ -147,12 +159,13 @@ def _escalation(
         code=ESCALATION_CODE, kind=ESCALATION, recipient_role=target, recipient_id=None,
         due_at=at, send_at=at, title=f"紧急事件：{subject}",
         body=f"{why}：{content}（{_hhmm(calendar, at)}）",
+        title_en=f"Emergency: {subject}", body_en=f"{why_en}: {content} ({_hhmm(calendar, at)})",
     )]
 
 
 def payload_for(case_id: str, p: Planned) -> dict:
     payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
-                               body=p.body)
+                               body=p.body, title_en=p.title_en, body_en=p.body_en)
     if p.job_id is None:
         # Desk and leadership reminders have no job on the phone; they open the inbox.
         payload["job_id"] = None

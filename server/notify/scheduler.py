@@ -173,6 +173,7 @@ def _inbox_doc(r: _Claimed, now: datetime, state: str) -> bytes:
     doc = {
         "id": r.id, "case_id": r.case_id, "job_id": r.job_id, "code": r.code, "kind": r.kind,
         "title": p.get("title"), "body": p.get("body"), "url": p.get("url"), "tag": p.get("tag"),
+        "title_en": p.get("title_en"), "body_en": p.get("body_en"),
         "due_at": r.due_at.isoformat().replace("+00:00", "Z"),
         "created_at": now.isoformat().replace("+00:00", "Z"), "state": state,
     }

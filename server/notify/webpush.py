@@ -67,11 +67,13 @@ class PayloadTooLarge(ValueError):
     """The serialized payload exceeds MAX_PAYLOAD_BYTES; a programming error, not a delivery outcome."""
 
 
-def reminder_payload(*, case_id: int, job_id: int, kind: str, title: str, body: str) -> dict[str, Any]:
+def reminder_payload(*, case_id: int, job_id: int, kind: str, title: str, body: str,
+                     title_en: str | None = None, body_en: str | None = None) -> dict[str, Any]:
     """The JSON the service worker's push handler reads.
 
     `tag` is per case so a repeated reminder replaces the earlier notification on the phone
-    instead of stacking; `url` opens the job in the app. Long text is cut to stay under the size limit.
+    instead of stacking; `url` opens the job in the app. `title_en`/`body_en` are shown on a phone
+    switched to English. Long text is cut to stay under the size limit, English body first.
     """
     payload: dict[str, Any] = {
         "title": title,
@@ -82,8 +84,13 @@ def reminder_payload(*, case_id: int, job_id: int, kind: str, title: str, body: 
         "job_id": job_id,
         "kind": kind,
     }
-    for field in ("body", "title"):
-        _shorten(payload, field)
+    if title_en is not None:
+        payload["title_en"] = title_en
+    if body_en is not None:
+        payload["body_en"] = body_en
+    for field in ("body_en", "body", "title_en", "title"):
+        if field in payload:
+            _shorten(payload, field)
     return payload
 
 

@@ -197,6 +197,9 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
         # The in-app inbox has it too (the fallback for phones without push).
         [item] = await inbox(demo_db, "usr_tech")
         assert (item["id"], item["title"], item["url"]) == (row.id, msg["title"], msg["url"])
+        # Both carry the English text for a phone switched to English.
+        assert msg["title_en"] == item["title_en"] == "Due soon: On site 15 min after the work order"
+        assert "(due 11-23 10:15)" in msg["body_en"] and item["body_en"] == msg["body_en"]
 
         # Sent once: later rounds never send it again.
         await run_once(demo_db, T0 + timedelta(minutes=11))

@@ -149,3 +149,28 @@ def test_notes_change_no_clock_and_no_reminder() -> None:  # R-FU-4
         for now in (T0 + 10 * M, T0 + timedelta(hours=3), T0 + timedelta(days=1)):
             assert clocks(after, CAL, now, POLICY) == clocks(before, CAL, now, POLICY)
             assert planned(after, now) == planned(before, now)
+
+
+def test_every_reminder_reads_in_english_apart_from_the_residents_own_words() -> None:  # R-FU-4, R-EM-2
+    # A phone or desk switched to English shows title_en/body_en; only the case's content and
+    # address (as the resident gave them) may stay Chinese.
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    samples = [
+        (with_technician(), T0), (with_technician(), T0 + 20 * M), (opened(), T0), (emergency(), T0),
+        (attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M), T0 + M),
+        (attempt(emergency(), Role.MANAGER, reached=False, at=T0 + M), T0 + M),
+    ]
+    kinds = set()
+    for case, now in samples:
+        for p in planned(case, now):
+            kinds.add(p.kind)
+            own_words = [w for w in (case.content, case.address) if w]
+            for text in (p.title_en, p.body_en):
+                for w in own_words:
+                    text = text.replace(w, "")
+                assert text.strip() and not cjk.search(text), (p.code, p.kind, p.title_en, p.body_en)
+            payload = payload_for("c1", p)
+            assert (payload["title_en"], payload["body_en"]) == (p.title_en, p.body_en)
+    assert kinds == {BEFORE_DUE, OVERDUE, ESCALATION}

@@ -2,7 +2,7 @@
 // phones where Web Push is unavailable, so it must show everything push would have.
 import { formatDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
-import { registerStrings, t } from '../i18n.js';
+import { getLang, registerStrings, t } from '../i18n.js';
 import { listReminders } from '../db.js';
 
 registerStrings({
@@ -23,6 +23,12 @@ function link(r) {
   return null;
 }
 
+/** The reminder's title and body in `lang`; reminders from before the English text carry Chinese only. */
+export function reminderText(r, lang) {
+  const en = lang === 'en';
+  return { title: (en && r.title_en) || r.title || r.kind || '', body: (en && r.body_en) || r.body || '' };
+}
+
 export async function render(root) {
   const items = await listReminders();
   const when = (r) => Date.parse(r.created_at || r.sent_at || r.due_at || 0) || 0;
@@ -32,11 +38,12 @@ export async function render(root) {
     items.length ? null : h('p', { class: 'empty', text: t('reminders.empty') }),
     h('ul', { class: 'reminder-list' }, items.map((r) => {
       const href = link(r);
+      const { title, body } = reminderText(r, getLang());
       return h('li', { class: ['card', 'reminder', r.read_at ? 'is-read' : ''] },
         h('div', { class: 'reminder-top' },
-          h('strong', { text: r.title || r.kind || '' }),
+          h('strong', { text: title }),
           h('span', { class: 'muted small', text: formatDateTime(r.created_at || r.sent_at || r.due_at) })),
-        r.body ? h('p', { class: 'pre', text: r.body }) : null,
+        body ? h('p', { class: 'pre', text: body }) : null,
         href ? h('a', { class: 'btn btn-small', href }, t('reminders.open')) : null);
     })));
   return null;

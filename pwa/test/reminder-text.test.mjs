@@ -1,0 +1,28 @@
+// The inbox shows a reminder in the language the person chose (reminders planned before the English
+// text existed carry Chinese only, and keep showing it).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { reminderText } from '../src/views/reminders.js';
+
+const r = {
+  kind: 'before_due',
+  title: '即将到期：派工后15分钟到场',
+  body: 'GD20261123-0002 1栋-101：厨房水龙头漏水（截止 11-23 05:53）',
+  title_en: 'Due soon: On site 15 min after the work order',
+  body_en: 'GD20261123-0002 1栋-101: 厨房水龙头漏水 (due 11-23 05:53)',
+};
+
+test('an English inbox shows the English title and body', () => {
+  assert.deepEqual(reminderText(r, 'en'), { title: r.title_en, body: r.body_en });
+});
+
+test('a Chinese inbox shows the Chinese title and body', () => {
+  assert.deepEqual(reminderText(r, 'zh'), { title: r.title, body: r.body });
+});
+
+test('a reminder without English text shows its Chinese in an English inbox', () => {
+  const old = { kind: 'overdue', title: '已超时：求助5分钟内答复', body: '…' };
+  assert.deepEqual(reminderText(old, 'en'), { title: old.title, body: old.body });
+  assert.deepEqual(reminderText({ kind: 'escalation' }, 'en'), { title: 'escalation', body: '' });
+});
