@@ -2,8 +2,9 @@
 
 An upload names its SHA-256; the server recomputes it, checks size, declared type and magic bytes,
 and decodes the whole image under a pixel limit (a decompression bomb or a truncated file is
-refused). It arrives whole (PUT) or in pieces that resume where a broken link left off (PATCH). The original bytes are kept: the hash is the evidence a signed service slip refers to,
-and re-encoding would change it.
+refused). It arrives whole (PUT) or in pieces that resume where a broken link left off (PATCH).
+The original bytes are kept: the hash is the evidence a signed service slip refers to, and
+re-encoding would change it.
 """
 
 from __future__ import annotations
@@ -133,8 +134,8 @@ def _bad_range(en: str) -> DomainError:
     return fail("blob.bad_range", "上传分段的位置或长度无效", en, kind="invalid")
 
 
-def _key(table, sha256: str, who: Principal):  # noqa: ANN001, ANN202
-    return (table.c.sha256 == sha256) & (table.c.user_id == who.user_id)
+def _key(table, sha256: str, user_id: str):  # noqa: ANN001, ANN202
+    return (table.c.sha256 == sha256) & (table.c.user_id == user_id)
 
 
 async def _stored_size(conn, sha256: str) -> int | None:  # noqa: ANN001
@@ -149,7 +150,7 @@ async def upload_offset(db: Database, who: Principal, sha256: str) -> tuple[bool
         if size is not None:
             return True, size
         received = (await conn.execute(
-            select(blob_uploads.c.received).where(_key(blob_uploads, sha256, who)))).scalar()
+            select(blob_uploads.c.received).where(_key(blob_uploads, sha256, who.user_id)))).scalar()
     return False, received or 0
 
 
@@ -158,13 +159,12 @@ async def _purge_abandoned(uow: UnitOfWork) -> None:
         select(blob_uploads.c.sha256, blob_uploads.c.user_id)
         .where(blob_uploads.c.updated_at < uow.now - ABANDONED_AFTER).limit(_PURGE_BATCH))).all()
     for sha, user_id in stale:
-        for table in (blob_upload_parts, blob_uploads):
-            await uow.conn.execute(delete(table).where((table.c.sha256 == sha) & (table.c.user_id == user_id)))
+        await _discard(uow, user_id, sha)
 
 
-async def _discard(uow: UnitOfWork, who: Principal, sha256: str) -> None:
+async def _discard(uow: UnitOfWork, user_id: str, sha256: str) -> None:
     for table in (blob_upload_parts, blob_uploads):
-        await uow.conn.execute(delete(table).where(_key(table, sha256, who)))
+        await uow.conn.execute(delete(table).where(_key(table, sha256, user_id)))
 
 
 async def append_chunk(db: Database, who: Principal, sha256: str, *, offset: int, total: int,
@@ -184,13 +184,13 @@ async def append_chunk(db: Database, who: Principal, sha256: str, *, offset: int
         size = await _stored_size(uow.conn, sha256)
         if size is not None:
             return BlobUploadOut(sha256=sha256, offset=size, complete=True)
-        q = select(blob_uploads).where(_key(blob_uploads, sha256, who))
+        q = select(blob_uploads).where(_key(blob_uploads, sha256, who.user_id))
         row = (await uow.conn.execute(q.with_for_update() if uow.dialect == "postgresql" else q)).first()
         if row is not None and (row.total != total or row.content_type != content_type):
             # The same hash declared differently: only a fresh start (offset 0) may redo it.
             if offset != 0:
                 raise _offset_mismatch(0)
-            await _discard(uow, who, sha256)
+            await _discard(uow, who.user_id, sha256)
             row = None
         if row is None:
             if offset != 0:
@@ -208,7 +208,7 @@ async def append_chunk(db: Database, who: Principal, sha256: str, *, offset: int
         if chunk:
             await uow.conn.execute(insert(blob_upload_parts).values(
                 sha256=sha256, user_id=who.user_id, start=offset, data=chunk))
-            await uow.conn.execute(update(blob_uploads).where(_key(blob_uploads, sha256, who))
+            await uow.conn.execute(update(blob_uploads).where(_key(blob_uploads, sha256, who.user_id))
                                    .values(received=received, updated_at=uow.now))
     if received < total:
         return BlobUploadOut(sha256=sha256, offset=received, complete=False)
@@ -219,7 +219,7 @@ async def _finish(db: Database, who: Principal, sha256: str, content_type: str, 
     async with db.read() as conn:
         parts = (await conn.execute(
             select(blob_upload_parts.c.start, blob_upload_parts.c.data)
-            .where(_key(blob_upload_parts, sha256, who)).order_by(blob_upload_parts.c.start))).all()
+            .where(_key(blob_upload_parts, sha256, who.user_id)).order_by(blob_upload_parts.c.start))).all()
     data = b"".join(bytes(p.data) for p in parts)
     try:
         if len(data) != total:  # pieces are contiguous by construction; this guards the invariant
@@ -228,11 +228,11 @@ async def _finish(db: Database, who: Principal, sha256: str, content_type: str, 
     except DomainError:
         # Bytes that fail the checks are not worth resuming: the next attempt starts from zero.
         async with db.transaction() as uow:
-            await _discard(uow, who, sha256)
+            await _discard(uow, who.user_id, sha256)
         raise
     async with db.transaction() as uow:
         await _store(uow, who, sha256, content_type, data)
-        await _discard(uow, who, sha256)
+        await _discard(uow, who.user_id, sha256)
     return BlobUploadOut(sha256=sha256, offset=total, complete=True)
 
 
