@@ -17,9 +17,10 @@ from e2e.test_field_offline import _dispatched_repair, _phone_showing
 from e2e.test_shell import login, wait_until_controlled
 
 PUSH = "**/api/sync/push"
-# The reason the server gives (server/domain/cases.py _wo_state_refusal) for an action on a work order
-# that is no longer in a state that allows it.
+# The reasons the server gives (server/domain/cases.py _wo_state_refusal) for an action on a work order
+# that is no longer in a state that allows it, and on one the desk has given to someone else.
 WRONG_STATE_ZH = "派工单当前状态不能执行此操作"
+WITHDRAWN_ZH = "该派工单已被调度改派或取消，无需再处理"
 
 
 def _pending(page: Page):  # noqa: ANN202
@@ -122,8 +123,12 @@ def test_a_refused_action_shows_the_servers_reason_and_does_not_block_the_queue(
     refused = page.locator(".outbox-item[data-state=refused]")
     expect(refused).to_have_count(1)
     expect(refused.locator(".outbox-top")).to_contain_text("接单")
+    # The job has left this phone: the entry still names its case, and does not link to a missing page.
+    case_no = Api(server.url, "dispatcher").call("GET", f"/api/cases/{reassigned_id}")["case"]["no"]
+    expect(refused.locator(".outbox-top")).to_contain_text(f"{case_no}（已不在本机）")
+    expect(refused.locator(".outbox-top a")).to_have_count(0)
     expect(refused.locator(".badge")).to_have_text("被拒绝")
-    expect(refused.locator(".refusal-reason")).to_have_text(WRONG_STATE_ZH)
+    expect(refused.locator(".refusal-reason")).to_have_text(WITHDRAWN_ZH)
     expect(page.locator(".outbox-item[data-state=sent]")).to_have_count(1)
     # It stays until the technician acknowledges it.
     refused.get_by_role("button", name="知道了").click()

@@ -45,9 +45,12 @@ export async function clientIdFor(userId) {
 export async function enqueue(userId, type, args, { blobs = [] } = {}) {
   const clientId = await clientIdFor(userId);
   const d = await db();
-  const tx = d.transaction(['kv', 'outbox'], 'readwrite');
+  const tx = d.transaction(['kv', 'outbox', 'jobs'], 'readwrite');
   const kv = tx.objectStore('kv');
   const outbox = tx.objectStore('outbox');
+  // The case number, kept on the entry itself: if the desk takes the job off this phone before
+  // the entry is sent, the outbox can still say which job it was about.
+  const job = args?.job_id ? await tx.objectStore('jobs').get(String(args.job_id)) : null;
   const nextMap = (await kv.get('nextMutationId')) || {};
   // Never reuse an id even if the kv counter were lost: also look at the last stored entry.
   const last = await outbox.openCursor(rangeFor(clientId), 'prev');
@@ -69,6 +72,7 @@ export async function enqueue(userId, type, args, { blobs = [] } = {}) {
     sent_at: null,
     dismissed_at: null,
     blobs,
+    case_no: job?.case_no || null,
   };
   await outbox.put(entry);
   nextMap[clientId] = mutationId + 1;
@@ -183,9 +187,12 @@ export async function prune(now = Date.now()) {
  */
 export async function rebaseToNewClient(userId, oldClientId) {
   const d = await db();
-  const tx = d.transaction(['kv', 'outbox'], 'readwrite');
+  const tx = d.transaction(['kv', 'outbox', 'jobs'], 'readwrite');
   const kv = tx.objectStore('kv');
   const outbox = tx.objectStore('outbox');
+  // The case number, kept on the entry itself: if the desk takes the job off this phone before
+  // the entry is sent, the outbox can still say which job it was about.
+  const job = args?.job_id ? await tx.objectStore('jobs').get(String(args.job_id)) : null;
   const newId = uuid();
   const map = (await kv.get('clientId')) || {};
   map[userId] = newId;

@@ -178,6 +178,7 @@ class CaseReason(StrEnum):
     INTAKE_INCOMPLETE = "case.intake_incomplete"
     CLASSIFICATION_MISSING = "case.classification_missing"
     WRONG_STATE = "case.wrong_state"
+    WORK_ORDER_WITHDRAWN = "case.work_order_withdrawn"
     FORBIDDEN_ROLE = "case.forbidden_role"
     ALREADY_DECIDED = "case.already_decided"
     REASON_REQUIRED = "case.reason_required"
@@ -1011,6 +1012,15 @@ def _assignee_wo(case: Case, work_order_id: str, by: str) -> tuple[int, WorkOrde
 
 
 def _wo_state_refusal(wo: WorkOrder, action: str, allowed: Iterable[WorkOrderState]) -> Refusal:
+    if wo.state == WorkOrderState.CANCELLED:
+        # The commonest case on a phone back from a basement: the desk gave the job to someone else
+        # meanwhile. Say so, rather than name a state the technician never saw.
+        return refuse(
+            CaseReason.WORK_ORDER_WITHDRAWN,
+            "该派工单已被调度改派或取消，无需再处理",
+            "The desk reassigned or cancelled this work order; there is nothing more to do on it",
+            work_order_state=str(wo.state),
+        )
     return refuse(
         CaseReason.WRONG_STATE,
         "派工单当前状态不能执行此操作",

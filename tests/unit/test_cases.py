@@ -517,6 +517,20 @@ def test_redispatch_cancels_old_order_and_names_removed_assignee() -> None:  # R
     assert t.events[0].data["removed_assignee_id"] == "lead1"
 
 
+def test_the_old_assignee_is_told_their_order_was_withdrawn_not_a_state_name() -> None:  # R-DI-1
+    # A phone back from a basement still holds the old order: every step on it says it was withdrawn.
+    case = dispatched(opened(), T0)
+    case = ok(c.dispatch(case, work_order_id="wo2", job="x", assignee_id="lead2", assignee_role=Role.TEAM_LEAD,
+                         deadline_at=T0 + timedelta(hours=1), by="d1", roles=DISPATCHER, now=T0)).case
+    for step in (
+        lambda: c.accept(case, work_order_id="wo1", by="lead1", now=T0),
+        lambda: c.arrive(case, work_order_id="wo1", by="lead1", now=T0),
+        lambda: c.mark_unable(case, work_order_id="wo1", reason="没有配件", by="lead1", now=T0),
+    ):
+        r = refused(step(), CaseReason.WORK_ORDER_WITHDRAWN)
+        assert "改派或取消" in r.zh and "reassigned or cancelled" in r.en
+
+
 def test_arrival_keeps_server_time_and_device_time() -> None:
     case = dispatched(opened(), T0, to="t1", role=Role.TEAM_LEAD)
     device = T0 - timedelta(hours=3)

@@ -22,6 +22,7 @@ registerStrings({
     'outbox.dismiss': '知道了',
     'outbox.others': '本机另有其他账号的 {n} 条未发送记录，将在该账号登录后发送。',
     'outbox.job': '{id}',
+    'outbox.job_gone': '{id}（已不在本机）',
     'outbox.sync_error': '同步失败：{msg}',
     'mut.job.accept': '接单',
     'mut.job.arrive': '到场',
@@ -44,6 +45,7 @@ registerStrings({
     'outbox.dismiss': 'Dismiss',
     'outbox.others': '{n} unsent records of another account are on this phone; they are sent when it signs in.',
     'outbox.job': '{id}',
+    'outbox.job_gone': '{id} (no longer on this phone)',
     'outbox.sync_error': 'Sync failed: {msg}',
     'mut.job.accept': 'Accept',
     'mut.job.arrive': 'Arrival',
@@ -59,6 +61,15 @@ export function mutationLabel(type) {
   const key = `mut.${type}`;
   const s = t(key);
   return s === key ? type : s;
+}
+
+/** The job an entry is about: a link while the job is on this phone, its case number once it is gone. */
+function jobRef(e, onPhone) {
+  const jobId = e.args?.job_id;
+  if (!jobId) return null;
+  const no = onPhone.get(String(jobId));
+  if (no) return h('a', { href: `#/job/${encodeURIComponent(jobId)}`, text: t('outbox.job', { id: no }) });
+  return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 
 export async function render(root) {
@@ -77,7 +88,7 @@ export async function render(root) {
     h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
         h('strong', { text: mutationLabel(e.type) }),
-        e.args?.job_id ? h('a', { href: `#/job/${encodeURIComponent(e.args.job_id)}`, text: t('outbox.job', { id: caseNo.get(String(e.args.job_id)) || e.args.job_id }) }) : null,
+        jobRef(e, caseNo),
         h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
       h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(toServerTime(e.device_time))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
