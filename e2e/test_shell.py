@@ -16,14 +16,19 @@ def login(page, username: str, password: str = "demo") -> None:  # noqa: ANN001
 # Playwright's wait_for_function polls by evaluating a string inside the page, which the app's CSP
 # (no 'unsafe-eval') refuses unless the condition already holds at the first check. These helpers wait
 # on the page's own events through evaluate(), which CSP does not restrict.
-_CONTROLLED = """() => navigator.serviceWorker.controller ? true : new Promise((resolve) =>
-    navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true}))"""
+# A worker that fails to install never settles `ready`: give up after `ms` instead of hanging the run.
+_CONTROLLED = """async (ms) => {
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timed out'), ms));
+    const ready = await Promise.race([navigator.serviceWorker.ready.then(() => 'ready'), timeout]);
+    if (ready !== 'ready') return 'service worker not ready';
+    return navigator.serviceWorker.controller ? true : Promise.race([timeout, new Promise((resolve) =>
+        navigator.serviceWorker.addEventListener('controllerchange', () => resolve(true), {once: true}))]);
+}"""
 
 
-def wait_until_controlled(page) -> None:  # noqa: ANN001
+def wait_until_controlled(page, timeout_ms: int = 30000) -> None:  # noqa: ANN001
     """Until the service worker controls the page (after which a reload works offline)."""
-    page.evaluate("navigator.serviceWorker.ready")
-    assert page.evaluate(_CONTROLLED) is True
+    assert page.evaluate(_CONTROLLED, timeout_ms) is True
 
 
 def wait_for_hash(page, expected: str, timeout_ms: int = 10000) -> None:  # noqa: ANN001
