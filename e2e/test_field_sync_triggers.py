@@ -75,6 +75,22 @@ def _without_background_sync(ctx: BrowserContext, page: Page, origin: str) -> CD
     return cdp
 
 
+def _accepted_offline_with_a_movable_clock(browser: Browser, server, content: str):  # noqa: ANN001, ANN202
+    """The technician's phone with the page clock under the test's control (installed before the app
+    loads, so its minute timer is one the test can move; time otherwise runs normally), Background
+    Sync denied, and the job accepted while pushes fail. Keep the returned CDP session to the end."""
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = ctx.new_page()
+    page.clock.install()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+    no_background_sync = _without_background_sync(ctx, page, server.url)
+    _accept_while_pushes_fail(page, content)
+    return ctx, page, no_background_sync
+
+
 # A headless page is always visible (minimising the window or opening another tab does not hide it), so
 # the test sets document.visibilityState itself and fires the event the browser would fire.
 _SET_VISIBILITY = """(state) => {
@@ -194,15 +210,7 @@ def test_the_outbox_is_sent_when_the_app_starts(browser: Browser, server) -> Non
 def test_the_outbox_is_sent_when_the_app_comes_back_into_view(browser: Browser, server) -> None:  # noqa: ANN001  # design guarantee 6
     content = f"电梯按钮失灵 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = ctx.new_page()
-    page.clock.install()  # time runs normally; the test only moves the minute timer out of the way
-    page.goto(server.url + "/")
-    login(page, "tech")
-    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
-    wait_until_controlled(page)
-    no_background_sync = _without_background_sync(ctx, page, server.url)
-    _accept_while_pushes_fail(page, content)
+    ctx, page, no_background_sync = _accepted_offline_with_a_movable_clock(browser, server, content)
 
     # The technician switches to another app. While hidden, the minute timer does not sync; jumping past
     # it here means its next run is a minute away, so only the return to the app can send the outbox.
@@ -219,15 +227,7 @@ def test_the_outbox_is_sent_when_the_app_comes_back_into_view(browser: Browser, 
 def test_the_outbox_is_retried_every_minute_while_the_app_is_open(browser: Browser, server) -> None:  # noqa: ANN001  # design guarantee 6
     content = f"单元门禁无法刷卡 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = ctx.new_page()
-    page.clock.install()  # before the app loads, so its minute timer is one the test can move
-    page.goto(server.url + "/")
-    login(page, "tech")
-    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
-    wait_until_controlled(page)
-    no_background_sync = _without_background_sync(ctx, page, server.url)
-    _accept_while_pushes_fail(page, content)
+    ctx, page, no_background_sync = _accepted_offline_with_a_movable_clock(browser, server, content)
 
     page.unroute(PUSH)
     # No event tells the page the server is back; a minute later its timer tries again.
