@@ -75,6 +75,12 @@ def _without_background_sync(ctx: BrowserContext, page: Page, origin: str) -> CD
     return cdp
 
 
+def _sent_and_accepted(page: Page, server, case_id: str) -> None:  # noqa: ANN001
+    """The outbox has emptied by itself and the server has the acceptance."""
+    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=15000)
+    assert _work_order(server, case_id)["state"] == "accepted"
+
+
 def _accepted_offline_with_a_movable_clock(browser: Browser, server, content: str):  # noqa: ANN001, ANN202
     """The technician's phone with the page clock under the test's control (installed before the app
     loads, so its minute timer is one the test can move; time otherwise runs normally), Background
@@ -201,8 +207,7 @@ def test_the_outbox_is_sent_when_the_app_starts(browser: Browser, server) -> Non
     # The server is reachable again, but nothing tells this page so; the next start of the app sends it.
     page.unroute(PUSH)
     page.reload()
-    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=15000)
-    assert _work_order(server, case_id)["state"] == "accepted"
+    _sent_and_accepted(page, server, case_id)
     no_background_sync.detach()
     ctx.close()
 
@@ -218,8 +223,7 @@ def test_the_outbox_is_sent_when_the_app_comes_back_into_view(browser: Browser, 
     page.clock.fast_forward(61_000)
     page.unroute(PUSH)
     page.evaluate(_SET_VISIBILITY, "visible")
-    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=15000)
-    assert _work_order(server, case_id)["state"] == "accepted"
+    _sent_and_accepted(page, server, case_id)
     no_background_sync.detach()
     ctx.close()
 
@@ -232,8 +236,7 @@ def test_the_outbox_is_retried_every_minute_while_the_app_is_open(browser: Brows
     page.unroute(PUSH)
     # No event tells the page the server is back; a minute later its timer tries again.
     page.clock.fast_forward(61_000)
-    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=15000)
-    assert _work_order(server, case_id)["state"] == "accepted"
+    _sent_and_accepted(page, server, case_id)
     no_background_sync.detach()
     ctx.close()
 
