@@ -88,6 +88,9 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
     receiver: str = ""
     handler: str = ""
     method: str = ""
+    # The same handling in English where it is a fixed phrase; free text (a judgement's agreed
+    # solution) is shown as written in both languages.
+    method_en: str = ""
     result: str = ""
     # The case's limit: for a repair its R-FU-4 limit, for a complaint its feedback/closing date.
     deadline_at: datetime | None = None
@@ -126,6 +129,7 @@ class ComplaintLine(msgspec.Struct, frozen=True, kw_only=True):
     receiver: str
     handler: str
     method: str
+    method_en: str
     result: str
     satisfaction: Grade | None
     valid: bool | None
@@ -315,6 +319,7 @@ def _complaint_line(row: CaseRow) -> ComplaintLine:
         receiver=row.receiver,
         handler=row.handler,
         method=row.method,
+        method_en=row.method_en or row.method,
         result=row.result,
         satisfaction=row.satisfaction,
         valid=row.valid_complaint,

@@ -83,18 +83,18 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     handler_ids = [wo.assignee_id for wo in case.work_orders if wo.state != "cancelled"]
     handler_id = handler_ids[-1] if handler_ids else case.follower_id
     valid = None
-    method = ""
+    method = method_en = ""
     if case.judgement is not None:
         valid = case.judgement.fault == ComplaintFault.COMPANY
-        method = case.judgement.agreed_solution or case.judgement.explanation
+        method = method_en = case.judgement.agreed_solution or case.judgement.explanation
     elif case.work_orders:
-        method = "派工处理"
+        method, method_en = "派工处理", "Dispatched to staff"
     return mr.CaseRow(
         case_no=case.no, kind=kind, channel=str(case.channel),
         received_at=case.received_at,
         complaint_category=str(case.complaint_category) if case.complaint_category else None,
         complainant=case.contact_name, receiver=names.get(case.receiver_id, case.receiver_id),
-        handler=names.get(handler_id, handler_id), method=method,
+        handler=names.get(handler_id, handler_id), method=method, method_en=method_en,
         result=case.close.result if case.close else "", deadline_at=deadline_at, closed_at=closed_at,
         reworked=call_back is not None and sv.counts_as_rework(call_back), satisfaction=satisfaction,
         valid_complaint=valid, revenue_cents=revenue,

@@ -41,7 +41,7 @@ function header(ctx, page) {
   const { h, t } = ctx;
   return h('div', { class: 'desk-header no-print' },
     h('div', { class: 'desk-title' },
-      h('strong', { text: t('desk.title') }),
+      h('strong', { text: t(isManager(ctx) ? 'desk.title_manager' : 'desk.title') }),
       h('span', { class: 'muted small', text: ctx.user?.display_name || ctx.user?.username || '' })),
     h('nav', { class: 'desk-nav', 'aria-label': t('desk.title') },
       navItems(ctx).map(([route, key]) => h('a', {
@@ -55,18 +55,13 @@ function header(ctx, page) {
 
 async function loadReports(ctx, body, fnName) {
   const { h, t } = ctx;
-  // The reports screens are a colleague's module; it may not exist yet. The template import lets
-  // esbuild bundle whatever pwa/src/desk/*/index.js exists without failing when it does not.
-  const dir = 'reports';
+  // Loaded on demand: the reports screens carry Chart.js, which the other desk pages do not need
+  // (esbuild splits it into its own chunk; the service worker precaches it for offline use).
   let mod;
   try {
-    mod = await import(`./${dir}/index.js`);
+    mod = await import('./reports/index.js');
   } catch (e) {
-    mount(body, h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: e?.message || String(e) })));
-    return null;
-  }
-  if (typeof mod[fnName] !== 'function') {
-    mount(body, h('div', { class: 'notice notice-info' }, t('desk.module_missing', { name: fnName, msg: 'export missing' })));
+    mount(body, h('div', { class: 'notice notice-error', role: 'alert' }, t('desk.module_failed', { msg: e?.message || String(e) })));
     return null;
   }
   return mod[fnName](body, ctx);

@@ -3,6 +3,7 @@
 
 const zh = {
   'desk.title': '调度台',
+  'desk.title_manager': '经理台',
   'desk.nav.home': '工作台',
   'desk.nav.intake': '受理登记',
   'desk.nav.cases': '案件',
@@ -20,7 +21,7 @@ const zh = {
   'desk.em.122': '交通 122',
   'desk.loading': '加载中…',
   'desk.refresh': '刷新',
-  'desk.module_missing': '该模块尚未安装（{name}）：{msg}',
+  'desk.module_failed': '报表模块加载失败，请刷新后重试：{msg}',
   'desk.not_found': '页面不存在',
   'desk.error': '出错：{msg}',
   'desk.missing': '缺少：{list}',
@@ -293,6 +294,7 @@ const zh = {
 
 const en = {
   'desk.title': 'Dispatch desk',
+  'desk.title_manager': "Manager's desk",
   'desk.nav.home': 'Desk',
   'desk.nav.intake': 'New intake',
   'desk.nav.cases': 'Cases',
@@ -310,7 +312,7 @@ const en = {
   'desk.em.122': 'Traffic 122',
   'desk.loading': 'Loading…',
   'desk.refresh': 'Refresh',
-  'desk.module_missing': 'This module is not installed yet ({name}): {msg}',
+  'desk.module_failed': 'The reports module failed to load; reload and try again: {msg}',
   'desk.not_found': 'No such page',
   'desk.error': 'Error: {msg}',
   'desk.missing': 'Missing: {list}',

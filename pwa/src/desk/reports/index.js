@@ -185,7 +185,7 @@ export async function renderReports(root, ctx) {
         t('rpt.none')),
       h('h2', { class: 'section-title', text: t('rpt.complaints') }),
       table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
-        rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, c.method, c.result, c.satisfaction || '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
+        rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction || '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
         t('rpt.none')),
       rep.signed_by ? h('p', { class: 'rpt-signature' }, t('rpt.signed', { at: fmtFull(rep.signed_at) })) : null);
 
