@@ -215,6 +215,7 @@ class CaseReason(StrEnum):
     TEXT_REQUIRED = "case.text_required"
     APPROVAL_NOT_NEEDED = "case.approval_not_needed"
     APPROVAL_TOO_EARLY = "case.approval_too_early"
+    SPECIAL_SERVICE_NEEDS_BOOKING = "case.special_service_needs_booking"
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -453,6 +454,8 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     repair_class: RepairClass | None = None
     service_code: PaidService | None = None
     fee_quote_cents: int | None = None  # R-IN-6 (a): the fee told before dispatch
+    # R-SS-1..3: the special-service booking this case carries out; only a booking is dispatched.
+    booking_id: str | None = None
     is_emergency: bool = False
     is_major: bool = False
     state: CaseState = CaseState.RECEIVED
@@ -607,6 +610,7 @@ def intake(
     is_major: bool = False,
     emergency_trigger: em.EmergencyTrigger | None = None,
     parent_case_id: str | None = None,
+    booking_id: str | None = None,
 ) -> Transition | Refusal:
     """Record a request at once (R-IN-1), classified (R-IN-2..4). Received time is `now`."""
     missing = [
@@ -672,6 +676,7 @@ def intake(
         repair_class=repair_class,
         service_code=service_code,
         fee_quote_cents=fee_quote_cents,
+        booking_id=booking_id,
         is_emergency=trigger is not None,
         is_major=is_major,
         follower_id=receiver_id,
@@ -893,6 +898,16 @@ def dispatch(
     )
     if not role_set & DESK and not lead_delegating:
         return _forbidden("dispatch", DESK | {Role.TEAM_LEAD})
+    if case.kind == Kind.SPECIAL_SERVICE and case.booking_id is None:
+        # R-SS-1..3: only a booking quotes the GM-approved fee, holds the resident's consent and
+        # leads to the cashier; a bare intake would send a technician to name a price on site.
+        return refuse(
+            CaseReason.SPECIAL_SERVICE_NEEDS_BOOKING,
+            "特约服务须在「特约服务」页预约：按批准的收费告知住户、住户认可后从预约派工，由收银员结算",
+            "Book special services under 特约服务 (Special services): tell the approved fee, get the "
+            "resident's consent and dispatch from the booking; the cashier settles",
+            missing=["booking"],
+        )
     dispatchable = {CaseState.OPENED, CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE}
     if case.state == CaseState.RECEIVED:
         if not _may_dispatch_before_opening(case, role_set):

@@ -8,7 +8,7 @@ A dispatched booking becomes a case of kind special_service, so the technician's
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -399,7 +399,12 @@ async def _booking_unit_id(uow: UnitOfWork, booking_id: str) -> tuple[str | None
 
 
 async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingDispatchIn) -> dict[str, Any]:
-    """Consent and advance are checked first; then a special_service case is opened and dispatched."""
+    """Consent and advance are checked first; then a special_service case is opened and dispatched.
+
+    The case is received when the resident accepted the fee, so its R-FU-7 clocks (the promise and
+    the 20-minute delay notice) run from then; the team's order gets 20 minutes from now, capped by
+    the promise.
+    """
     from server.services.cases import new_work_order_id, next_case_no, store_transition
     from server.services.desk import _staff_role, case_view, roles_of
 
@@ -416,9 +421,10 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         case = await store_transition(uow, who, dc.intake(
             case_id=new_id("case_"), no=no, compound_id=who.compound_id, kind=dc.Kind.SPECIAL_SERVICE,
             channel=dc.Channel.PHONE, contact_name=b.resident_name, phone=b.phone,
-            content=content or f"特约服务:{item.name_zh}", receiver_id=who.user_id, now=uow.now,
-            unit_id=unit_id, address=b.unit, service_code=paid_service_of(item),
-            fee_quote_cents=b.unit_fee_cents), created=True)
+            content=content or f"特约服务:{item.name_zh}", receiver_id=who.user_id,
+            now=sp.promised_at(b) or uow.now, unit_id=unit_id, address=b.unit,
+            service_code=paid_service_of(item), fee_quote_cents=b.unit_fee_cents, booking_id=b.id),
+            created=True)
         case = await store_transition(uow, who, dc.decide_opening(
             case, open=True, by=who.user_id, roles=roles, now=uow.now, reason=dc.OpenReason.A_SITE_FOLLOW_UP,
             note=f"特约服务预约 {b.id}"))
@@ -428,7 +434,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         b = sp.dispatch(b, to=[data.assignee_id], now=uow.now)
         case = await store_transition(uow, who, dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=item.name_zh, assignee_id=data.assignee_id,
-            assignee_role=role, deadline_at=b.arrive_by or uow.now + timedelta(minutes=b.promise_minutes),
+            assignee_role=role, deadline_at=sp.team_arrive_by(promised_by=b.arrive_by or uow.now, now=uow.now),
             by=who.user_id, roles=roles, now=uow.now, attempts=attempts))
         await _save_booking(uow, who.compound_id, b, case_id=case.id)
         _audit(uow, who, "service_booking", b.id, "service_booking.dispatched", case_id=case.id,

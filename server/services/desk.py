@@ -17,6 +17,7 @@ from server.domain import cases as dc
 from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import handover as ho
+from server.domain import special_services as sp
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, RepairClass
 from server.domain.errors import DomainError, fail
@@ -209,9 +210,11 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
 
 
 def default_deadline(case: Case, now: datetime) -> datetime:
-    """The work order's deadline from the repair class (R-FU-4); paid services 25 minutes (R-FU-7)."""
+    """The work order's deadline from the repair class (R-FU-4); paid services 20 minutes, never past
+    the resident's promise, which runs from the fee's acceptance, the case's received time (R-FU-7)."""
     if case.kind == dc.Kind.SPECIAL_SERVICE:
-        return now + timedelta(minutes=25)
+        promised_by = case.received_at + timedelta(minutes=sp.promise_minutes_of(case.service_code))
+        return sp.team_arrive_by(promised_by=promised_by, now=now)
     hours = {RepairClass.SMALL: 2, RepairClass.COMMON_FACILITY: 2, RepairClass.URGENT: 2,
              RepairClass.GENERAL: 72, RepairClass.MAJOR: 48, RepairClass.OUTSOURCED: 48,
              RepairClass.PARTS_ELSEWHERE: 48}

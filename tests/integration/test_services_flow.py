@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import login
+from datetime import datetime, timedelta
+
+from tests.conftest import T0, login
 from tests.integration.scenarios import Phone, signature_png, upload
 
 
@@ -180,6 +182,61 @@ async def test_booking_under_an_agreement_carries_its_consent(client):  # R-SS-2
     assert r.status_code == 200, r.text
     view = (await client.get(f"/api/cases/{r.json()['case_id']}", headers=desk)).json()
     assert "FU7_LAUNDRY_15M" in {c["code"] for c in view["clocks"]}  # R-FU-7: 15-minute pick-up
+
+
+async def test_special_service_from_ordinary_intake_cannot_be_dispatched(client):  # R-SS-1 R-SS-2 R-SS-3
+    desk = await login(client, "frontdesk")
+    disp = await login(client, "dispatcher")
+    # The intake form takes kind special_service with a fee typed by hand: no approved item, no consent.
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "special_service", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": "换水龙头", "service_code": "home_repair", "fee_quote_cents": 5000})
+    assert r.status_code == 201, r.text
+    cid = r.json()["case"]["id"]
+    assert (await client.post(f"/api/cases/{cid}/decide", headers=desk,
+                              json={"open": True, "reason": "A"})).status_code == 200
+    for who in (desk, disp):
+        r = await client.post(f"/api/cases/{cid}/dispatch", headers=who, json={
+            "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+        assert r.status_code == 409, r.text
+        body = r.json()
+        assert body["code"] == "case.special_service_needs_booking" and body["details"]["missing"] == ["booking"]
+        assert "特约服务" in body["message"] and body["message_en"]
+    case = (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]
+    assert case["state"] == "opened" and case["work_orders"] == []
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+async def test_booking_promise_runs_from_consent_and_team_order_from_dispatch(client, clock):  # R-FU-7
+    desk = await login(client, "frontdesk")
+    bid = (await _book(client, desk))["booking"]["id"]
+    clock.advance(minutes=3)
+    accepted = T0 + timedelta(minutes=3)  # the resident accepts the fee and is told "within 25 minutes"
+    r = await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 8000})
+    assert _at(r.json()["booking"]["arrive_by"]) == accepted + timedelta(minutes=25)
+    clock.advance(minutes=2)  # dispatched 2 minutes after consent, to the team lead
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={"assignee_id": "usr_lead"})
+    assert r.status_code == 200, r.text
+    b, case_id = r.json()["booking"], r.json()["case_id"]
+    assert _at(b["arrive_by"]) == accepted + timedelta(minutes=25)  # not dispatch + 25
+    view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
+    assert _at(view["case"]["received_at"]) == accepted and view["case"]["booking_id"] == bid
+    assert _at(view["case"]["work_orders"][0]["deadline_at"]) == accepted + timedelta(minutes=22)  # 20 from dispatch
+    due = {c["code"]: _at(c["due_at"]) for c in view["clocks"]}
+    assert due["FU7_PAID_PROMISE_25M"] == accepted + timedelta(minutes=25)
+    assert due["FU7_PAID_ARRIVE_20M"] == accepted + timedelta(minutes=22)
+
+    # The lead passes it on 8 minutes later: 20 more minutes would pass the promise, so it is capped.
+    clock.advance(minutes=8)
+    lead = await login(client, "lead")
+    r = await client.post(f"/api/cases/{case_id}/dispatch", headers=lead, json={"assignee_id": "usr_tech"})
+    assert r.status_code == 200, r.text
+    active = [w for w in r.json()["case"]["work_orders"] if w["state"] != "cancelled"]
+    assert [w["assignee_id"] for w in active] == ["usr_tech"]
+    assert _at(active[0]["deadline_at"]) == accepted + timedelta(minutes=25)
 
 
 async def test_loss_review_compares_revenue_with_cost_for_the_manager(client):  # R-SS-4

@@ -82,6 +82,7 @@ def make_case(kind: Kind = Kind.REPAIR, now: datetime = T0, **kw: Any) -> Case:
     if kind == Kind.SPECIAL_SERVICE:
         args["service_code"] = c.PaidService.HOME_REPAIR
         args["fee_quote_cents"] = 5000
+        args["booking_id"] = "bkg1"  # dispatched only through its booking (R-SS-2)
     args.update(kw)
     return ok(c.intake(**args)).case
 

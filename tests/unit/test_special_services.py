@@ -269,12 +269,67 @@ def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
     assert code_of(e) == R.AGREEMENT_NOT_ACTIVE
 
 
-def test_dispatch_promises_arrival_within_25_minutes_and_delay_notice_within_20():  # R-FU-7
+def test_dispatch_keeps_the_25_minute_promise_and_20_minute_notice_made_at_consent():  # R-FU-7
     b = dispatched()
-    sent = b.booked_at + timedelta(minutes=2)
-    assert b.arrive_by == sent + timedelta(minutes=25)
-    assert ss.delay_notice_due(b) == sent + timedelta(minutes=20)
+    accepted = b.consent_at  # the fixture consents at booking and dispatches 2 minutes later
+    assert b.arrive_by == accepted + timedelta(minutes=25)
+    assert ss.delay_notice_due(b) == accepted + timedelta(minutes=20)
     assert b.dispatched_to == ("tech-7",)
+
+
+def test_promise_to_resident_runs_from_fee_acceptance_not_from_dispatch():  # R-FU-7
+    b = booked(at=T0)
+    assert b.arrive_by is None and ss.delay_notice_due(b) is None
+    b = ss.record_consent(b, shown_fee_cents=5000, now=T0 + timedelta(minutes=3))
+    # told "within 25 minutes" when accepting the fee at 09:03: due 09:28, reason for a delay by 09:23
+    assert b.arrive_by == datetime(2026, 11, 2, 9, 28, tzinfo=CST)
+    assert ss.delay_notice_due(b) == datetime(2026, 11, 2, 9, 23, tzinfo=CST)
+    sent = ss.dispatch(b, to=["tech-7"], now=T0 + timedelta(minutes=10))
+    assert sent.dispatched_at == datetime(2026, 11, 2, 9, 10, tzinfo=CST)
+    assert sent.arrive_by == datetime(2026, 11, 2, 9, 28, tzinfo=CST)  # not 09:35
+    assert ss.delay_notice_due(sent) == datetime(2026, 11, 2, 9, 23, tzinfo=CST)  # not 09:30
+
+
+def test_team_order_is_due_20_minutes_after_dispatch_never_past_the_promise():  # R-FU-7
+    promised_by = datetime(2026, 11, 2, 9, 28, tzinfo=CST)  # fee accepted 09:03
+    # dispatched 09:05: the team's own 20 minutes (09:25) come first
+    at = datetime(2026, 11, 2, 9, 5, tzinfo=CST)
+    assert ss.team_arrive_by(promised_by=promised_by, now=at) == datetime(2026, 11, 2, 9, 25, tzinfo=CST)
+    # dispatched 09:10: 09:30 would break the promise, so the order is due 09:28
+    at = datetime(2026, 11, 2, 9, 10, tzinfo=CST)
+    assert ss.team_arrive_by(promised_by=promised_by, now=at) == promised_by
+    # dispatched 09:40, promise already missed: the team still gets 20 minutes (10:00)
+    at = datetime(2026, 11, 2, 9, 40, tzinfo=CST)
+    assert ss.team_arrive_by(promised_by=promised_by, now=at) == datetime(2026, 11, 2, 10, 0, tzinfo=CST)
+
+
+@pytest.mark.parametrize("minutes", [ss.PROMISE_LAUNDRY_MINUTES, ss.PROMISE_GAMES_MINUTES])
+def test_laundry_and_games_promises_run_from_fee_acceptance(minutes):  # R-FU-7
+    item = msgspec.structs.replace(approved(), promise_minutes=minutes)
+    b = ss.record_consent(booked(item, at=T0), shown_fee_cents=5000, now=T0 + timedelta(minutes=1))
+    sent = ss.dispatch(b, to=["cleaner-1"], now=T0 + timedelta(minutes=2))
+    # laundry: 09:01 + 15 = 09:16; games: 09:01 + 10 = 09:11; the order is capped at that too
+    assert sent.arrive_by == T0 + timedelta(minutes=1 + minutes)
+    assert ss.team_arrive_by(promised_by=sent.arrive_by, now=sent.dispatched_at) == sent.arrive_by
+    assert (ss.PROMISE_LAUNDRY_MINUTES, ss.PROMISE_GAMES_MINUTES) == (15, 10)
+
+
+def test_agreement_booking_promise_runs_from_the_booking_not_the_signing():  # R-FU-7
+    agreement = ss.Agreement(
+        id="ag-1",
+        item_code="plumbing",
+        resident_name="李先生",
+        unit="5-1-201",
+        phone="139",
+        fee_cents=4500,
+        signed_at=T0,
+        valid_until=T0 + timedelta(days=365),
+    )
+    asked = datetime(2026, 12, 2, 14, 0, tzinfo=CST)
+    b = ss.book_under_agreement(approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d", now=asked)
+    assert b.consent_at == T0 and ss.promised_at(b) == asked
+    assert b.arrive_by == datetime(2026, 12, 2, 14, 25, tzinfo=CST)
+    assert ss.delay_notice_due(b) == datetime(2026, 12, 2, 14, 20, tzinfo=CST)
 
 
 # --- completion and settlement ---------------------------------------------------------------

@@ -69,8 +69,24 @@ export function decidePanel(ctx, view, onDone) {
   return form;
 }
 
+// R-SS-1..3: a special service is taken as a booking, never as a bare intake (the server refuses to
+// dispatch one: case.special_service_needs_booking), so the form sends the desk to the booking page.
+const SS_STRINGS = {
+  zh: {
+    'intake.ss_title': '特约服务请在「特约服务」页预约',
+    'intake.ss_body': '预约时按总经理批准的价目告知收费，住户认可后派工，完工后由收银员结算（R-SS-1～3）。',
+    'intake.ss_go': '去特约服务预约',
+  },
+  en: {
+    'intake.ss_title': 'Book special services on the Special services page',
+    'intake.ss_body': 'The booking tells the GM-approved fee, dispatches once the resident agrees, and the cashier settles (R-SS-1..3).',
+    'intake.ss_go': 'Book a special service',
+  },
+};
+
 export async function renderIntake(body, ctx) {
   const { h, t, api } = ctx;
+  ctx.registerStrings(SS_STRINGS);
   const units = await loadUnits(ctx).catch(() => []);
   const err = errorBox(h);
   let kind = 'repair';
@@ -81,7 +97,6 @@ export async function renderIntake(body, ctx) {
     help_kind: select(h, 'help_kind', options('help_kind'), { empty: t('intake.choose') }),
     repair_responsibility: select(h, 'repair_responsibility', options('repair_responsibility'), { empty: t('intake.choose') }),
     repair_class: select(h, 'repair_class', options('repair_class'), { empty: t('intake.choose') }),
-    service_code: select(h, 'service_code', options('service_code'), { empty: t('intake.choose') }),
     fee: h('input', { type: 'number', name: 'fee_quote', min: '0', step: '0.01', inputmode: 'decimal' }),
     building: select(h, 'building', units.map((b) => [b.id, b.name]), { empty: t('intake.choose') }),
     unit: select(h, 'unit_id', [], { empty: t('intake.unit_pick') }),
@@ -108,7 +123,6 @@ export async function renderIntake(body, ctx) {
     help_kind: wrap('help_kind', 'intake.help_kind', ctl.help_kind, t('intake.help_emergency_note')), // R-IN-4
     repair_responsibility: wrap('repair_responsibility', 'intake.repair_responsibility', ctl.repair_responsibility), // R-IN-6
     repair_class: wrap('repair_class', 'intake.repair_class', ctl.repair_class), // R-FU-4
-    service_code: wrap('service_code', 'intake.service_code', ctl.service_code),
     fee: wrap('fee_quote_cents', 'intake.fee_quote', ctl.fee, t('intake.fee_hint')),
   };
   function sync() {
@@ -116,8 +130,9 @@ export async function renderIntake(body, ctx) {
     f.help_kind.hidden = kind !== 'help';
     f.repair_responsibility.hidden = kind !== 'repair';
     f.repair_class.hidden = kind !== 'repair';
-    f.service_code.hidden = kind !== 'special_service';
-    f.fee.hidden = !(kind === 'special_service' || (kind === 'repair' && ctl.repair_responsibility.value === 'owner_private'));
+    f.fee.hidden = !(kind === 'repair' && ctl.repair_responsibility.value === 'owner_private');
+    steer.hidden = kind !== 'special_service';
+    submit.hidden = kind === 'special_service';
   }
   ctl.repair_responsibility.addEventListener('change', sync);
 
@@ -125,6 +140,10 @@ export async function renderIntake(body, ctx) {
     h('div', { class: 'card desk-hint' },
       h('p', { class: 'small', text: t('intake.receiver', { name: ctx.user?.display_name || ctx.user?.username || '' }) })));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'intake-submit' }, t('intake.submit'));
+  const steer = h('div', { class: 'card desk-hint', 'data-testid': 'intake-special-service', hidden: true },
+    h('p', null, h('strong', { text: t('intake.ss_title') })),
+    h('p', { class: 'small', text: t('intake.ss_body') }),
+    h('a', { href: '#/services', class: 'btn btn-primary' }, t('intake.ss_go')));
 
   const form = h('form', {
     class: 'card desk-intake-form',
@@ -132,6 +151,7 @@ export async function renderIntake(body, ctx) {
     novalidate: true,
     onsubmit: async (e) => {
       e.preventDefault();
+      if (kind === 'special_service') return; // Enter in a field: the booking page is the way (steer)
       err.clear();
       form.querySelectorAll('.is-missing').forEach((el) => el.classList.remove('is-missing'));
       const data = {
@@ -150,7 +170,6 @@ export async function renderIntake(body, ctx) {
         if (ctl.repair_responsibility.value) data.repair_responsibility = ctl.repair_responsibility.value;
         if (ctl.repair_class.value) data.repair_class = ctl.repair_class.value;
       }
-      if (kind === 'special_service' && ctl.service_code.value) data.service_code = ctl.service_code.value;
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
       submit.disabled = true;
@@ -179,7 +198,7 @@ export async function renderIntake(body, ctx) {
         kind = e.target.value;
         sync();
       })),
-    f.complaint_category, f.help_kind, f.repair_responsibility, f.repair_class, f.service_code, f.fee,
+    f.complaint_category, f.help_kind, f.repair_responsibility, f.repair_class, f.fee,
     wrap('building', 'intake.building', ctl.building),
     wrap('unit_id', 'intake.unit', ctl.unit),
     h('div', { class: 'desk-span2' }, wrap('address', 'intake.address', ctl.address)),
@@ -189,6 +208,7 @@ export async function renderIntake(body, ctx) {
     wrap('emergency_trigger', 'intake.emergency', ctl.emergency),
     h('label', { class: 'desk-check desk-check-field' }, ctl.is_major, t('intake.major'))),
   err.el,
+  steer,
   h('div', { class: 'dialog-actions' }, submit));
   sync();
 
