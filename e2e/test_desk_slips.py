@@ -13,6 +13,11 @@ from e2e.test_desk import open_desk
 def sign(page: Page, testid: str) -> None:
     """Draw a signature on the signature_pad canvas of the dialog and upload it."""
     page.get_by_test_id(testid).click()
+    sign_open_dialog(page)
+
+
+def sign_open_dialog(page: Page) -> None:
+    """Sign in the signature dialog already opened, and upload it."""
     dialog = page.locator("dialog.desk-dialog")
     canvas = dialog.locator("canvas")
     expect(canvas).to_be_visible()

@@ -8,7 +8,9 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
+from e2e.api import Api
 from e2e.conftest import DESK
+from e2e.test_desk_slips import sign_open_dialog
 from e2e.test_shell import login, open_desk
 
 
@@ -54,3 +56,26 @@ def test_front_desk_opens_the_services_and_keys_pages(browser: Browser, server) 
     expect(view).to_be_visible(timeout=15000)
     expect(view.locator("[data-testid=key-count]")).to_contain_text("本月盘点")
     ctx.close()
+
+
+def test_front_desk_lends_a_key_to_a_staff_member_picked_from_the_list(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    ctx, page = open_desk(browser, server, "frontdesk", "keys")
+    view = page.locator("[data-view=keys]")
+    row = view.locator("tr", has_text="设备用房备用钥匙").first
+    expect(row).to_be_visible(timeout=15000)
+    # Staff borrow as their account: no name box, no ID or deposit until "outsider" is ticked.
+    expect(row.locator("input[name=last4]")).to_be_hidden()
+    row.locator("input[data-outsider]").check()
+    expect(row.locator("input[name=last4]")).to_be_visible()
+    expect(row.locator("select[name=borrower_user]")).to_be_hidden()
+    row.locator("input[data-outsider]").uncheck()
+    row.locator("select[name=borrower_user]").select_option("usr_tech2")
+    row.get_by_role("button", name="签名借出").click()
+    sign_open_dialog(page)
+    staff = {u["id"]: u["display_name"] for u in Api(server.url, "frontdesk").call("GET", "/api/staff")}
+    expect(view.locator("tr", has_text="设备用房备用钥匙").first).to_contain_text(staff["usr_tech2"], timeout=10000)
+    loan = next(k["loan"] for k in Api(server.url, "frontdesk").call("GET", "/api/keys")
+                if k["key"]["key_type"] == "plant_room_spare")
+    assert (loan["borrower_user_id"], loan["borrower_kind"]) == ("usr_tech2", "staff")
+    ctx.close()
+

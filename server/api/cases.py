@@ -286,10 +286,10 @@ class CaseController(Controller):
             name="emergency.attempt", by=principal.user_id, now=u.now, target_role=str(data.target_role),
             reached=data.reached)))
 
-    @post("/cases/{case_id:str}/emergency/ack", opt=allow(Role.MANAGER, *LEADERSHIP, *DESK), status_code=200)
+    @post("/cases/{case_id:str}/emergency/ack", opt=allow(*em.ESCALATION_CHAIN), status_code=200)
     async def acknowledge(self, db: Database, principal: Principal, case_id: str) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.acknowledge(s, by=principal.user_id, now=u.now),
+            c, lambda s: em.acknowledge(s, by=principal.user_id, by_roles=principal.roles, now=u.now),
             name="emergency.acknowledged", by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/emergency/summon", opt=DESK_ROLES, status_code=200)

@@ -207,6 +207,7 @@ class CaseReason(StrEnum):
     FEEDBACK_CHANGES_EXHAUSTED = "case.feedback_changes_exhausted"
     FEEDBACK_DATE_PASSED = "case.feedback_date_passed"
     FEEDBACK_DATE_INVALID = "case.feedback_date_invalid"
+    FEEDBACK_AFTER_CLOSE_LIMIT = "case.feedback_after_close_limit"
     MANAGER_NOT_TOLD = "case.manager_not_told"
     NOT_FOLLOWER = "case.not_follower"
     NAMED_PERSON_REQUIRED = "case.named_person_required"
@@ -1372,8 +1373,13 @@ def set_feedback_date(
     by: str,
     now: datetime,
     reason: str = "",
+    close_limit: datetime | None = None,
 ) -> Transition | Refusal:
-    """Promise a feedback date; it may be moved at most twice, and only before it passes (R-FU-8)."""
+    """Promise a feedback date; it may be moved at most twice, and only before it passes (R-FU-8).
+
+    `close_limit` is the moment the complaint must be closed by (R-FU-9, the compound's policy): a
+    promise past it would plan the breach, so it is refused and the desk is told the last day.
+    """
     if case.kind != Kind.COMPLAINT:
         return refuse(
             CaseReason.NOT_A_COMPLAINT,
@@ -1390,6 +1396,14 @@ def set_feedback_date(
             "反馈日期不能早于今天",
             "The date is in the past",
             kind="invalid",
+        )
+    if close_limit is not None and promised > (last := calendar.local(close_limit).date()):
+        return refuse(
+            CaseReason.FEEDBACK_AFTER_CLOSE_LIMIT,
+            f"投诉须在受理后规定期限内处理完毕，反馈日期最晚为 {last.isoformat()}",
+            f"A complaint must be closed within its limit: the latest feedback date is {last.isoformat()}",
+            kind="invalid",
+            close_by=last.isoformat(),
         )
     if case.feedback_promises:
         changes = len(case.feedback_promises) - 1

@@ -71,6 +71,7 @@ class EmergencyReason(StrEnum):
     ALREADY_RELEASED = "emergency.already_released"
     TAKEOVER_BY_SELF = "emergency.takeover_by_self"
     EMPTY_TEXT = "emergency.empty_text"
+    ACK_BY_OTHER = "emergency.ack_by_other"
 
 
 class EscalationAttempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -213,14 +214,31 @@ def record_attempt(
     return msgspec.structs.replace(state, attempts=(*state.attempts, attempt))
 
 
-def acknowledge(state: EmergencyState, *, by: str, now: datetime) -> EmergencyState | Refusal:
-    """The reached person confirms they have taken charge of the escalation."""
+def acknowledge(
+    state: EmergencyState, *, by: str, by_roles: frozenset[str], now: datetime
+) -> EmergencyState | Refusal:
+    """The reached person confirms they have taken charge of the escalation.
+
+    Only that person may: the attempt's named target, or, when the desk recorded only the level,
+    someone holding that role. The desk cannot acknowledge for them: an unconfirmed reach keeps
+    the chain climbing (R-EM-2), which is the point of asking for the confirmation.
+    """
+    pending = False
     for i in range(len(state.attempts) - 1, -1, -1):
         a = state.attempts[i]
-        if a.reached and a.acknowledged_at is None and (a.target_id in (None, by)):
+        if not a.reached or a.acknowledged_at is not None:
+            continue
+        pending = True
+        if a.target_id == by or (a.target_id is None and a.target_role in by_roles):
             acked = msgspec.structs.replace(a, acknowledged_at=now, target_id=a.target_id or by)
             attempts = (*state.attempts[:i], acked, *state.attempts[i + 1 :])
             return msgspec.structs.replace(state, attempts=attempts)
+    if pending:
+        return refuse(
+            EmergencyReason.ACK_BY_OTHER,
+            "只有被联系到的负责人本人可以确认接手",
+            "Only the person who was reached can confirm they have taken charge",
+        )
     return refuse(
         EmergencyReason.NO_REACHED_ATTEMPT,
         "没有可确认的上报记录",
@@ -319,7 +337,11 @@ def missing_to_close(state: EmergencyState) -> list[str]:
         missing.append("escalation_acknowledged")
     if state.settled_at is None:
         missing.append("event_settled")
-    if any(s.reported_at is None for s in state.summons):
+    if not state.summons:
+        # R-EM-2 calls the responsible people to the scene and hears their report: an emergency
+        # nobody was summoned to has not been handled by the procedure, whatever its outcome.
+        missing.append("responsible_summoned")
+    elif any(s.reported_at is None for s in state.summons):
         missing.append("summons_reported")
     if any(x.done_at is None for x in state.instructions):
         missing.append("instructions_done")

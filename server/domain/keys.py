@@ -25,6 +25,7 @@ class KeyRefusal(StrEnum):
     DEPOSIT_REQUIRED = "key.deposit_required"
     DUE_BEFORE_LOAN = "key.due_before_loan"
     ALREADY_LOST = "key.already_lost"
+    STAFF_NOT_IDENTIFIED = "key.staff_not_identified"
 
 
 class KeyType(StrEnum):
@@ -76,6 +77,9 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     key_id: str
     borrower_name: str
     borrower_kind: BorrowerKind
+    # A staff borrower is a staff account, not a name typed at the counter: that is what lets the
+    # ID and deposit be waived (R-KY-1). None for outsiders.
+    borrower_user_id: str | None = None
     signature_sha256: str  # the signature image is a content-addressed blob
     id_shown: IdShown | None = None
     deposit_cents: int = 0
@@ -121,9 +125,20 @@ def lend_key(
     id_shown: IdShown | None = None,
     deposit_cents: int = 0,
     deposit_receipt_no: str | None = None,
+    borrower_user_id: str | None = None,
 ) -> tuple[Key, KeyLoan]:
+    """Lend a key. `borrower_user_id` is the staff account of a staff borrower, already checked to
+    be one of the compound's active staff by the caller."""
     if key.state is not KeyState.IN_STORE:
         raise fail(KeyRefusal.NOT_IN_STORE, "钥匙不在柜内", "The key is not in store", state=str(key.state))
+    if borrower_kind is BorrowerKind.STAFF and not borrower_user_id:
+        raise fail(
+            KeyRefusal.STAFF_NOT_IDENTIFIED,
+            "公司员工借用须选择员工账号；其他人按外来人员登记证件和押金",
+            "A staff loan must name a staff account; anyone else is an outsider (ID and deposit)",
+            kind="invalid",
+            missing=["borrower_user_id"],
+        )
     if not SHA256_HEX.match(signature_sha256) or not borrower_name.strip():
         raise fail(
             KeyRefusal.SIGNATURE_MISSING,
@@ -141,11 +156,13 @@ def lend_key(
         )
     if borrower_kind is BorrowerKind.OUTSIDER:
         _require_outsider_terms(id_shown, deposit_cents, deposit_receipt_no)
+        borrower_user_id = None
     loan = KeyLoan(
         id=loan_id,
         key_id=key.id,
         borrower_name=borrower_name.strip(),
         borrower_kind=borrower_kind,
+        borrower_user_id=borrower_user_id,
         signature_sha256=signature_sha256,
         id_shown=id_shown,
         deposit_cents=deposit_cents,

@@ -199,9 +199,10 @@ VALIDITY_DEF = (
 )
 TIMELY_HANDLING_DEF = (
     "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%;"
-    "未约定反馈日期的投诉以受理后15天为时限",
+    "时限为约定的反馈日期，且不晚于受理后15天;未约定反馈日期的投诉以受理后15天为时限",
     "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
-    "month × 100 %; a complaint with no agreed date is due 15 days after acceptance",
+    "month × 100 %; the limit is the agreed feedback date, never later than 15 days after acceptance; a "
+    "complaint with no agreed date is due 15 days after acceptance",
 )
 TIMELY_REPAIR_DEF = (
     "维修及时率 = 当月完成且在规定时限内完成的维修数 ÷ 当月完成的维修数 × 100%;没有时限记录的不计为及时;目标 ≥ 98%",
@@ -488,7 +489,9 @@ def submit_report(report: MonthlyReport, *, by_role: Role, by_id: str, now: date
         status=ReportStatus.SUBMITTED,
         submitted_by=by_id,
         submitted_at=now,
-        submitted_late=now.date() > report.due_on,
+        # The 30th is a date in the compound's zone (the period's own), not in UTC: 00:30 on the
+        # 31st in Beijing is still the 30th in UTC.
+        submitted_late=now.astimezone(report.period_start.tzinfo).date() > report.due_on,
     )
 
 

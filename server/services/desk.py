@@ -323,8 +323,9 @@ async def set_feedback_date(db: Database, who: Principal, case_id: str, promised
     async with db.transaction() as uow:
         case = await load_case(uow, case_id, who)
         rules = await compound_rules(uow, case.compound_id)
-        out = dc.set_feedback_date(case, promised=promised, calendar=rules.calendar, by=who.user_id,
-                                   now=uow.now, reason=reason)
+        out = dc.set_feedback_date(
+            case, promised=promised, calendar=rules.calendar, by=who.user_id, now=uow.now, reason=reason,
+            close_limit=case.received_at + timedelta(days=rules.policy.complaint_close_days))
         case = await store_transition(uow, who, out)
         return await case_view(uow, case)
 

@@ -18,6 +18,7 @@ from server.domain.errors import fail
 from server.ids import new_id
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs as blobs_table
+from server.storage.schema import users
 from server.storage.tables_services import key_loans, keys
 
 _enc = msgspec.json.Encoder()
@@ -33,8 +34,9 @@ class KeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LoanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    borrower_name: str
     borrower_kind: dk.BorrowerKind
+    borrower_name: str = ""  # an outsider's name; a staff borrower's comes from their account
+    borrower_user_id: str | None = None
     signature_sha256: str
     due_at: datetime
     id_shown: dk.IdShown | None = None
@@ -118,7 +120,16 @@ async def lend(db: Database, who: Principal, key_id: str, data: LoanIn) -> dict[
             if ctype != "image/png":
                 raise fail(dk.KeyRefusal.SIGNATURE_MISSING, "签名须为签名板图片", "The signature must be a PNG",
                            kind="invalid", missing=["signature"])
-        key, loan = dk.lend_key(key, loan_id=new_id("kln_"), borrower_name=data.borrower_name,
+        name = data.borrower_name
+        if data.borrower_kind is dk.BorrowerKind.STAFF and data.borrower_user_id:
+            name = (await uow.conn.execute(select(users.c.display_name).where(
+                users.c.id == data.borrower_user_id, users.c.compound_id == who.compound_id,
+                users.c.active.is_(True)))).scalar()
+            if name is None:
+                raise fail("key.staff_unknown", "该员工账号不存在或已停用", "No active staff account with that id",
+                           kind="invalid", borrower_user_id=data.borrower_user_id)
+        key, loan = dk.lend_key(key, loan_id=new_id("kln_"), borrower_name=name,
+                                borrower_user_id=data.borrower_user_id,
                                 borrower_kind=data.borrower_kind, signature_sha256=data.signature_sha256,
                                 lent_by=who.user_id, due_at=data.due_at, now=uow.now, id_shown=data.id_shown,
                                 deposit_cents=data.deposit_cents, deposit_receipt_no=data.deposit_receipt_no)

@@ -69,7 +69,10 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
             deadline_at = done[-1].deadline_at
         closed_at = case.completed_at
     elif case.kind == Kind.COMPLAINT:
-        deadline_at = _limit(clock_list, COMPLAINT_LIMITS)
+        # The agreed feedback date, but never past the close limit: a late promise does not make a
+        # complaint closed on day 25 timely (R-FU-9).
+        dues = [d for code in COMPLAINT_LIMITS if (d := _limit(clock_list, (code,))) is not None]
+        deadline_at = min(dues) if dues else None
     elif case.kind == Kind.SPECIAL_SERVICE:
         closed_at = case.completed_at
     revenue = 0

@@ -93,12 +93,17 @@ async def test_emergency_closes_only_with_the_managers_approval(client):  # R-CL
         ("decide", {"open": True, "reason": "D"}),
         ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
         ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
+        ("emergency/summon", {"role": "security_manager"}),
+        ("emergency/arrival", {"role": "security_manager", "report": "现场已封锁，烟雾来自烧焦的锅"}),
         ("emergency/settle", None),
         ("verify", {"text": "消防确认为误报烟雾，已通风"}),
     ]
     for path, body in ok:
         r = await client.post(f"/api/cases/{cid}/{path}", headers=desk, json=body)
         assert r.status_code == 200, (path, r.text)
+    # R-EM-2: the desk reached the manager, but only the manager can confirm taking charge.
+    r = await client.post(f"/api/cases/{cid}/emergency/ack", headers=desk)
+    assert r.status_code == 403, r.text
     mgr = await login(client, "manager")
     assert (await client.post(f"/api/cases/{cid}/emergency/ack", headers=mgr)).status_code == 200
     r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已处理"})

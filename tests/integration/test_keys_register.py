@@ -29,24 +29,41 @@ async def test_a_loan_needs_an_uploaded_png_signature(client):  # R-KY-1
     key = await _key(client, desk)
     never_uploaded = hashlib.sha256(b"nothing").hexdigest()
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
-        "borrower_name": "张师傅", "borrower_kind": "staff", "signature_sha256": never_uploaded,
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": never_uploaded,
         "due_at": "2026-11-23T06:00:00Z"})
     assert r.status_code == 400 and r.json()["code"] == "blob.missing"
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
-        "borrower_name": "张师傅", "borrower_kind": "staff", "signature_sha256": "",
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": "",
         "due_at": "2026-11-23T06:00:00Z"})
     assert r.status_code == 400 and r.json()["code"] == "key.signature_missing"
     sig = await upload(client, desk, signature_png("key-staff"))
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
-        "borrower_name": "张师傅", "borrower_kind": "staff", "signature_sha256": sig,
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig,
         "due_at": "2026-11-23T06:00:00Z"})
     assert r.status_code == 201, r.text
     assert r.json()["key"]["state"] == "on_loan" and r.json()["loan"]["signature_sha256"] == sig
     # A key on loan cannot be lent twice.
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
-        "borrower_name": "刘师傅", "borrower_kind": "staff", "signature_sha256": sig,
+        "borrower_user_id": "usr_tech2", "borrower_kind": "staff", "signature_sha256": sig,
         "due_at": "2026-11-23T06:00:00Z"})
     assert r.status_code == 409 and r.json()["code"] == "key.not_in_store"
+
+
+async def test_only_a_staff_account_borrows_without_id_and_deposit(client):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    key = await _key(client, desk)
+    sig = await upload(client, desk, signature_png("key-staff-id"))
+    base = {"borrower_kind": "staff", "signature_sha256": sig, "due_at": "2026-11-23T06:00:00Z"}
+    # A name typed as "staff" would waive the ID and deposit for anyone.
+    r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={**base, "borrower_name": "张师傅"})
+    assert r.status_code == 400 and r.json()["code"] == "key.staff_not_identified"
+    r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={**base, "borrower_user_id": "usr_nobody"})
+    assert r.status_code == 400 and r.json()["code"] == "key.staff_unknown"
+    r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={**base, "borrower_user_id": "usr_tech"})
+    assert r.status_code == 201, r.text
+    staff = {u["id"]: u for u in (await client.get("/api/staff", headers=desk)).json()}
+    loan = r.json()["loan"]
+    assert (loan["borrower_user_id"], loan["borrower_name"]) == ("usr_tech", staff["usr_tech"]["display_name"])
 
 
 async def test_an_outsider_shows_id_kept_as_last_four_and_pays_a_deposit(client):  # R-KY-1
@@ -76,7 +93,7 @@ async def test_overdue_loans_are_flagged_and_counted_until_returned(client, cloc
     key = await _key(client, desk)
     sig = await upload(client, desk, signature_png("key-overdue"))
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
-        "borrower_name": "张师傅", "borrower_kind": "staff", "signature_sha256": sig,
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig,
         "due_at": "2026-11-23T04:00:00Z"})
     assert r.status_code == 201
     assert (await client.get("/api/keys/overdue", headers=desk)).json() == []

@@ -623,6 +623,17 @@ def test_feedback_date_is_moved_only_before_it_passes() -> None:  # R-FU-8
     refused(r, CaseReason.FEEDBACK_DATE_PASSED)
 
 
+def test_feedback_date_cannot_be_promised_past_the_complaint_close_limit() -> None:  # R-FU-8 R-FU-9
+    case = opened(Kind.COMPLAINT)
+    limit = case.received_at + timedelta(days=15)
+    last = CAL.local(limit).date()
+    r = c.set_feedback_date(case, promised=last + timedelta(days=1), calendar=CAL, by="d1", now=T0,
+                            close_limit=limit)
+    assert refused(r, CaseReason.FEEDBACK_AFTER_CLOSE_LIMIT).details["close_by"] == last.isoformat()
+    case = ok(c.set_feedback_date(case, promised=last, calendar=CAL, by="d1", now=T0, close_limit=limit)).case
+    assert case.feedback_promises[-1].promised == last
+
+
 def test_timeliness_and_rework_targets() -> None:  # R-FU-10
     assert (c.TIMELY_REPAIR_TARGET, c.REWORK_TARGET) == (0.98, 0.01)
     assert c.meets_targets(timely=98, reworked=1, total=100)
@@ -877,16 +888,14 @@ def test_emergency_closed_without_manager_is_refused() -> None:  # R-EM-4
             now=T0,
         )
     ).case
-    case = ok(
-        c.emergency_step(
-            case, lambda s: em.acknowledge(s, by="m1", now=T0), name="emergency.ack", by="m1", now=T0
-        )
-    ).case
-    case = ok(
-        c.emergency_step(
-            case, lambda s: em.settle(s, by="d1", now=T0), name="emergency.settled", by="d1", now=T0
-        )
-    ).case
+    for fn, name in (
+        (lambda s: em.acknowledge(s, by="m1", by_roles=frozenset({Role.MANAGER}), now=T0), "emergency.ack"),
+        (lambda s: em.summon(s, role=em.SummonedRole.SECURITY_MANAGER, person_id=None, now=T0), "emergency.summoned"),
+        (lambda s: em.report_arrival(s, role=em.SummonedRole.SECURITY_MANAGER, report="已到场", now=T0),
+         "emergency.arrived"),
+        (lambda s: em.settle(s, by="d1", now=T0), "emergency.settled"),
+    ):
+        case = ok(c.emergency_step(case, fn, name=name, by="d1", now=T0)).case
     r = c.close(case, result="已处理", by="d1", roles=DISPATCHER, now=T0)
     assert refused(r, CaseReason.CLOSE_MISSING).details["missing"] == ["manager_approval"]
     ok(

@@ -72,7 +72,7 @@ def test_escalation_goes_manager_then_deputy_then_general_manager() -> None:  # 
     # Reached but not yet acknowledged: wait a while before going higher.
     assert em.next_escalation_target(s, T0 + 3 * M) is None
     assert em.next_escalation_target(s, T0 + 7 * M) == Role.GENERAL_MANAGER
-    s = step(em.acknowledge(s, by="v1", now=T0 + 4 * M))
+    s = step(em.acknowledge(s, by="v1", by_roles=frozenset({Role.DEPUTY_GM}), now=T0 + 4 * M))
     assert em.next_escalation_target(s, T0 + 30 * M) is None
 
 
@@ -81,6 +81,28 @@ def test_escalation_only_within_the_chain() -> None:  # R-EM-2
         state(), target_role=Role.TEAM_LEAD, target_id="x", means=Means.PHONE, reached=True, now=T0
     )
     refused(r, EmergencyReason.OUT_OF_CHAIN)
+
+
+def test_an_emergency_nobody_was_summoned_to_cannot_close() -> None:  # R-EM-2
+    assert "responsible_summoned" in em.missing_to_close(state())
+    s = step(em.summon(state(), role=SummonedRole.GUARD_CAPTAIN, person_id=None, now=T0))
+    assert "responsible_summoned" not in em.missing_to_close(s)
+
+
+def test_only_the_reached_person_can_confirm_taking_charge() -> None:  # R-EM-2
+    s = step(em.record_attempt(state(), target_role=Role.MANAGER, target_id=None, means=Means.PHONE,
+                               reached=True, now=T0))
+    # The dispatcher who made the call cannot confirm for the manager.
+    refused(em.acknowledge(s, by="d1", by_roles=frozenset({Role.DISPATCHER}), now=T0 + M), EmergencyReason.ACK_BY_OTHER)
+    named = step(em.record_attempt(state(), target_role=Role.MANAGER, target_id="m1", means=Means.PHONE,
+                                   reached=True, now=T0))
+    # Nor can another manager when the desk named who it reached.
+    refused(em.acknowledge(named, by="m2", by_roles=frozenset({Role.MANAGER}), now=T0 + M),
+            EmergencyReason.ACK_BY_OTHER)
+    acked = step(em.acknowledge(s, by="m2", by_roles=frozenset({Role.MANAGER}), now=T0 + M))
+    assert acked.attempts[0].acknowledged_at == T0 + M and acked.attempts[0].target_id == "m2"
+    refused(em.acknowledge(state(), by="m1", by_roles=frozenset({Role.MANAGER}), now=T0),
+            EmergencyReason.NO_REACHED_ATTEMPT)
 
 
 def test_summoned_people_must_report_back() -> None:  # R-EM-2
@@ -151,7 +173,7 @@ def test_emergency_case_close_needs_instructions_done_post_released_and_manager(
         ),
         "attempt",
     )
-    do(lambda s: em.acknowledge(s, by="m1", now=T0), "ack")
+    do(lambda s: em.acknowledge(s, by="m1", by_roles=frozenset({Role.MANAGER}), now=T0), "ack")
     do(
         lambda s: em.add_instruction(s, instruction_id="i1", text="排查隐患", given_by="gm", now=T0),
         "instruction",
@@ -159,7 +181,10 @@ def test_emergency_case_close_needs_instructions_done_post_released_and_manager(
     r = c.close(
         case, result="完", by="d1", roles=DISPATCHER, now=T0, approver_id="m1", approver_roles=MANAGER
     )
-    assert refused(r, CaseReason.CLOSE_MISSING).details["missing"] == ["event_settled", "instructions_done"]
+    assert refused(r, CaseReason.CLOSE_MISSING).details["missing"] == [
+        "event_settled", "responsible_summoned", "instructions_done"]
+    do(lambda s: em.summon(s, role=SummonedRole.ENGINEERING_MANAGER, person_id="e1", now=T0), "summoned")
+    do(lambda s: em.report_arrival(s, role=SummonedRole.ENGINEERING_MANAGER, report="已到场", now=T0), "arrived")
     do(lambda s: em.complete_instruction(s, instruction_id="i1", by="e1", result="已排查", now=T0), "done")
     do(lambda s: em.settle(s, by="d1", now=T0), "settled")
     r = c.close(case, result="完", by="d1", roles=DISPATCHER, now=T0)

@@ -32,6 +32,7 @@ def lend(
         loan_id=loan_id,
         borrower_name=kw.pop("name", "张师傅"),
         borrower_kind=kind,
+        borrower_user_id=kw.pop("user_id", "usr_zhang" if kind is k.BorrowerKind.STAFF else None),
         signature_sha256=kw.pop("sig", SIG),
         lent_by="desk-1",
         due_at=T0 + timedelta(hours=hours),
@@ -70,6 +71,15 @@ def test_staff_loan_is_signed_and_key_leaves_the_store():  # R-KY-1
     with pytest.raises(DomainError) as e:
         lend(kk, loan_id="L2")
     assert e.value.refusal.code == R.NOT_IN_STORE
+
+
+def test_a_staff_loan_must_name_a_staff_account():  # R-KY-1
+    # "Staff" waives the ID and deposit, so it cannot be a name typed at the counter.
+    with pytest.raises(DomainError) as e:
+        lend(key(), user_id=None)
+    assert e.value.refusal.code == R.STAFF_NOT_IDENTIFIED
+    _, loan = lend(key(), user_id="usr_zhang")
+    assert loan.borrower_user_id == "usr_zhang"
 
 
 ID = k.IdShown(doc_type=k.IdDocType.RESIDENT_ID_CARD, last4="123X")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -373,6 +373,11 @@ def test_submission_after_the_30th_is_marked_late():  # R-RV-5
     assert mr.report_overdue(rep, date(2026, 12, 1)) and not mr.report_overdue(rep, date(2026, 11, 30))
     late = mr.submit_report(rep, by_role=Role.DISPATCHER, by_id="d", now=at(12, 1, 9))
     assert late.submitted_late
+    # 00:30 on 1 December in the compound is still 30 November in UTC: late all the same.
+    just_late = mr.submit_report(rep, by_role=Role.DISPATCHER, by_id="d", now=at(12, 1, 0, 30).astimezone(UTC))
+    assert just_late.submitted_late
+    on_time = mr.submit_report(rep, by_role=Role.DISPATCHER, by_id="d", now=at(11, 30, 23, 59).astimezone(UTC))
+    assert not on_time.submitted_late
 
 
 @pytest.mark.parametrize("role", [Role.TECHNICIAN, Role.MANAGER, Role.CASHIER, Role.GUARD])

@@ -97,7 +97,7 @@ def attempt(case: Case, role: Role, *, reached: bool, at: datetime, ack: bool = 
                                           reached=reached, now=at),
         name="emergency.attempted", by="d1", now=at)).case
     if ack:
-        case = ok(c.emergency_step(case, lambda s: em.acknowledge(s, by="m1", now=at), name="emergency.ack",
+        case = ok(c.emergency_step(case, lambda s: em.acknowledge(s, by="m1", by_roles=frozenset({Role.MANAGER}), now=at), name="emergency.ack",
                                    by="d1", now=at)).case
     return case
 

@@ -22,7 +22,10 @@ export function emergencyPanel(ctx, view, staff, run) {
 
   const chain = h('ol', { class: 'desk-chain' }, CHAIN.map((role, i) => {
     const attempts = em.attempts.filter((a) => a.target_role === role);
-    const pendingAck = attempts.find((a) => a.reached && !a.acknowledged_at);
+    // Only the person reached confirms taking charge (R-EM-2); the desk sees who it is waiting for.
+    const me = ctx.user || {};
+    const pendingAck = attempts.find((a) => a.reached && !a.acknowledged_at
+      && (a.target_id ? a.target_id === me.id : (me.roles || []).includes(a.target_role)));
     const isNext = !acked && i === nextIdx;
     return h('li', { class: ['desk-chain-step', isNext ? 'is-next' : '', attempts.some((a) => a.acknowledged_at) ? 'is-acked' : ''], dataset: { role } },
       h('div', { class: 'desk-chain-role' }, h('strong', { text: label('role', role) })),

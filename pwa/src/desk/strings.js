@@ -651,7 +651,7 @@ export const ENUMS = {
     verification: ['完成核实', 'verification'], linked_problems: ['关联问题未处理完', 'linked problems'],
     complaint_judgement: ['投诉判定', 'complaint judgement'], plan_approval: ['维修方案审批', 'plan approval'],
     reported_up: ['上报经理/领导', 'reported up'], escalation_acknowledged: ['紧急上报确认', 'escalation acknowledged'],
-    event_settled: ['事态平息', 'event settled'], summons_reported: ['到场负责人汇报', 'summons reported'],
+    event_settled: ['事态平息', 'event settled'], summons_reported: ['到场负责人汇报', 'summons reported'], responsible_summoned: ['通知负责人到场', 'responsible people summoned'],
     instructions_done: ['领导指示办结', 'instructions done'], manager_approval: ['经理审批', "manager's approval"],
     signature_valid: ['有效签字（服务单签字后被改动）', 'a valid signature'], reported_to_manager: ['报告管理处负责人', 'manager told'],
   },

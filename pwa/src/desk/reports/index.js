@@ -329,16 +329,42 @@ export async function renderKeys(root, ctx) {
     const form = outsider?.closest('tr');
     const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
     const isOut = outsider?.checked;
+    // Staff borrow as their account (no ID or deposit, R-KY-1); anyone else is an outsider by name.
     await act(() => ctx.api.post(`/api/keys/${k.id}/loans`, {
-      borrower_name: val('borrower'), borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
+      ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
+      borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
       due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
       ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
         deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
     }));
   }
 
+  // A staff borrower is picked from the staff list; only an outsider types a name and gives ID,
+  // deposit and receipt (R-KY-1), so those fields show when the outsider box is ticked.
+  function lendControls(k, staff) {
+    const outsiderOnly = [
+      h('input', { name: 'borrower', placeholder: t('key.outsider_name'), class: 'rpt-inline' }),
+      h('input', { name: 'last4', maxlength: 4, placeholder: t('key.last4'), class: 'rpt-inline rpt-short' }),
+      h('input', { name: 'deposit', type: 'number', placeholder: t('key.deposit'), class: 'rpt-inline rpt-short' }),
+      h('input', { name: 'receipt', placeholder: t('svc.receipt'), class: 'rpt-inline rpt-short' }),
+    ];
+    const pick = h('select', { name: 'borrower_user', class: 'rpt-inline', 'aria-label': t('key.staff_pick') },
+      h('option', { value: '' }, t('key.staff_pick')),
+      staff.map((u) => h('option', { value: u.id }, u.display_name || u.username)));
+    const show = (outsider) => {
+      pick.hidden = outsider;
+      for (const el of outsiderOnly) el.hidden = !outsider;
+    };
+    show(false);
+    return h('span', { class: 'rpt-controls' },
+      h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id }, onchange: (e) => show(e.target.checked) }), t('key.outsider')),
+      pick, ...outsiderOnly,
+      h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline', 'aria-label': t('key.due') }),
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k) }, t('key.lend')));
+  }
+
   async function load() {
-    const [keys, count] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count')]);
+    const [keys, count, staff] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), loadStaff(ctx)]);
     const reg = h('form', { class: 'card rpt-form' },
       field(h, t('key.building'), h('input', { name: 'building', required: true })),
       field(h, t('key.floor'), h('input', { name: 'floor', required: true })),
@@ -354,18 +380,9 @@ export async function renderKeys(root, ctx) {
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
         loan ? h('span', { class: loan.overdue ? 'rpt-overdue' : '' }, `${loan.borrower_name} · ${t('key.due')} ${fmtFull(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`) : t(`key.state.${k.state}`),
-        k.state === 'in_store'
-          ? h('span', { class: 'rpt-controls' },
-            h('input', { name: 'borrower', placeholder: t('key.borrower'), class: 'rpt-inline' }),
-            h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline', 'aria-label': t('key.due') }),
-            h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id } }), t('key.outsider')),
-            h('input', { name: 'last4', maxlength: 4, placeholder: t('key.last4'), class: 'rpt-inline rpt-short' }),
-            h('input', { name: 'deposit', type: 'number', placeholder: t('key.deposit'), class: 'rpt-inline rpt-short' }),
-            h('input', { name: 'receipt', placeholder: t('svc.receipt'), class: 'rpt-inline rpt-short' }),
-            h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k) }, t('key.lend')))
-          : k.state === 'on_loan'
-            ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) }, t('key.return'))
-            : '',
+        k.state === 'in_store' ? lendControls(k, staff) : k.state === 'on_loan'
+          ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) }, t('key.return'))
+          : '',
       ]), t('rpt.none')),
       h('h2', { class: 'section-title', text: t('key.register') }), reg);
   }
