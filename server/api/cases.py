@@ -13,6 +13,7 @@ from server.auth.guards import allow
 from server.auth.principal import Principal
 from server.domain import cases as dc
 from server.domain import emergencies as em
+from server.domain import handover as ho
 from server.domain.calendar import BusinessCalendar
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
 from server.ids import new_id
@@ -137,6 +138,15 @@ class HandoverIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class HandoverSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     signature_sha256: str
     takes_over_case_ids: list[str] = []
+
+
+class HandoverReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: str = ""
+
+
+class HandoverReviewView(msgspec.Struct, kw_only=True):
+    sheet: ho.HandoverSheet
+    unfinished: list[ho.HandoverItem]  # the sheet's items whose cases are still open now
 
 
 class CaseController(Controller):
@@ -362,7 +372,8 @@ class CaseController(Controller):
     async def create_handover(self, db: Database, principal: Principal, data: JSONBody[HandoverIn]) -> dict[str, Any]:
         return await desk.create_handover(db, principal, data.incoming_id, data.notes)
 
-    @get("/handovers", opt=allow(*DESK, *LEADERSHIP))
+    # Team leads read the sheets too: they are among the supervisors who review them (R-SH-1).
+    @get("/handovers", opt=allow(*DESK, Role.TEAM_LEAD, *LEADERSHIP))
     async def handovers(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
         return await desk.list_handovers(db, principal)
 
@@ -376,3 +387,10 @@ class CaseController(Controller):
                       data: JSONBody[HandoverSignIn]) -> dict[str, Any]:
         return await desk.sign_handover(db, principal, sheet_id, "incoming", data.signature_sha256,
                                         data.takes_over_case_ids)
+
+    # The rule, not the route, refuses a desk role that is not a supervisor (handover.not_supervisor).
+    @post("/handovers/{sheet_id:str}/review", opt=allow(*DESK, Role.TEAM_LEAD, *LEADERSHIP), status_code=200)
+    async def review_handover(self, db: Database, principal: Principal, sheet_id: str,
+                              data: JSONBody[HandoverReviewIn]) -> HandoverReviewView:
+        sheet, unfinished = await desk.review_handover(db, principal, sheet_id, data.note)
+        return HandoverReviewView(sheet=sheet, unfinished=unfinished)

@@ -9,8 +9,10 @@ from __future__ import annotations
 def handlers() -> list:
     from server.api.cases import CaseController
     from server.api.gate import GateController
+    from server.api.quality import QualityController
     from server.api.services import CONTROLLERS as SERVICE_CONTROLLERS
     from server.api.sync import SyncController
     from server.notify.api import PushController
 
-    return [CaseController, SyncController, GateController, PushController, *SERVICE_CONTROLLERS]
+    return [CaseController, SyncController, GateController, PushController, *SERVICE_CONTROLLERS,
+            QualityController]

@@ -28,6 +28,7 @@ class HandoverReason(StrEnum):
     EMERGENCY_NOT_TAKEN_OVER = "handover.emergency_not_taken_over"
     NOT_SUPERVISOR = "handover.not_supervisor"
     NOT_COMPLETE = "handover.not_complete"
+    ALREADY_REVIEWED = "handover.already_reviewed"
 
 
 class HandoverItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -189,7 +190,15 @@ def review(
                 if not ok
             ],
         )
-    return replace(sheet, reviewed_by=by, reviewed_at=now, review_note=note)
+    if sheet.reviewed_at is not None:
+        # The first review is the record of the morning's check; a second would overwrite it.
+        return refuse(
+            HandoverReason.ALREADY_REVIEWED,
+            "该交接单已复核",
+            "This sheet has already been reviewed",
+            reviewed_by=sheet.reviewed_by,
+        )
+    return replace(sheet, reviewed_by=by, reviewed_at=now, review_note=note.strip())
 
 
 def unfinished_items(sheet: HandoverSheet, cases: Iterable[Case]) -> list[HandoverItem]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -18,7 +18,7 @@ import msgspec
 # The report counts cases in the cases module's own vocabulary (R-IN-1..3): one set of names.
 from server.domain.cases import Channel, ComplaintCategory
 from server.domain.cases import Kind as CaseKind
-from server.domain.errors import fail
+from server.domain.errors import DomainError, fail
 from server.domain.roles import Role
 from server.domain.surveys import (
     AREA_LABELS,
@@ -45,6 +45,9 @@ class ReportRefusal(StrEnum):
     COMMENT_REQUIRED = "monthly_report.comment_required"
     FINDINGS_REQUIRED = "monthly_report.findings_required"
     NO_CAPA_NEEDED = "monthly_report.no_capa_needed"
+    WEEK_ALREADY_CHECKED = "monthly_report.week_already_checked"
+    CAPA_REPORT_NO_REQUIRED = "monthly_report.capa_report_no_required"
+    CAPA_ALREADY_FILED = "monthly_report.capa_already_filed"
 
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -189,6 +192,8 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
     findings: str = ""
     capa_required: bool = False
     capa_report_no: str | None = None
+    capa_filed_by: str | None = None
+    capa_filed_at: datetime | None = None
 
 
 # --- definitions shown next to every rate (the report prints them) ---------------------------
@@ -525,6 +530,20 @@ def report_overdue(report: MonthlyReport, today: date) -> bool:
     return report.status is ReportStatus.DRAFT and today > report.due_on
 
 
+def week_of(day: date) -> date:
+    """The Monday that starts the week `day` falls in: a week is named by its Monday."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_already_checked(monday: date) -> DomainError:
+    return fail(
+        ReportRefusal.WEEK_ALREADY_CHECKED,
+        "该周已做过质量检查",
+        "This week has already been checked",
+        week_start=monday.isoformat(),
+    )
+
+
 def record_weekly_check(
     *,
     week_start: date,
@@ -534,7 +553,12 @@ def record_weekly_check(
     by_role: Role,
     by_id: str,
     now: datetime,
+    checked_weeks: Collection[date] = (),
 ) -> WeeklyCheck:
+    """The manager's check of one week (any day of it names the week); one check per week.
+
+    `checked_weeks` are the Mondays already on record for the compound.
+    """
     if by_role is not SIGNER:
         raise fail(
             ReportRefusal.NOT_MANAGER,
@@ -551,8 +575,11 @@ def record_weekly_check(
             kind="invalid",
             missing=["findings"],
         )
+    monday = week_of(week_start)
+    if monday in checked_weeks:
+        raise week_already_checked(monday)
     return WeeklyCheck(
-        week_start=week_start,
+        week_start=monday,
         checked_by=by_id,
         checked_at=now,
         cases_checked=cases_checked,
@@ -562,12 +589,36 @@ def record_weekly_check(
     )
 
 
-def file_capa(check: WeeklyCheck, *, report_no: str) -> WeeklyCheck:
+def file_capa(check: WeeklyCheck, *, report_no: str, by_role: Role, by_id: str, now: datetime) -> WeeklyCheck:
+    """The manager files the corrective-and-preventive-action report a poor week calls for (R-RV-4)."""
+    if by_role is not SIGNER:
+        raise fail(
+            ReportRefusal.NOT_MANAGER,
+            "纠正预防措施报告由管理处负责人提交",
+            "Only the manager files the CAPA report",
+            kind="forbidden",
+            role=str(by_role),
+        )
     if not check.capa_required:
         raise fail(
             ReportRefusal.NO_CAPA_NEEDED, "该周检查无需纠正预防措施", "This check needs no CAPA report"
         )
-    return msgspec.structs.replace(check, capa_report_no=report_no.strip() or None)
+    if check.capa_report_no is not None:
+        raise fail(
+            ReportRefusal.CAPA_ALREADY_FILED,
+            "该周的纠正预防措施报告已提交",
+            "The CAPA report for this week is already filed",
+            capa_report_no=check.capa_report_no,
+        )
+    if not report_no.strip():
+        raise fail(
+            ReportRefusal.CAPA_REPORT_NO_REQUIRED,
+            "须填写纠正预防措施报告编号",
+            "The CAPA report number is required",
+            kind="invalid",
+            missing=["capa_report_no"],
+        )
+    return msgspec.structs.replace(check, capa_report_no=report_no.strip(), capa_filed_by=by_id, capa_filed_at=now)
 
 
 def open_capas(checks: Iterable[WeeklyCheck]) -> list[WeeklyCheck]:

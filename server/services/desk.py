@@ -400,8 +400,10 @@ async def _store_sheet(uow: UnitOfWork, who: Principal, sheet: ho.HandoverSheet,
 
 
 async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.HandoverSheet:
-    row = (await uow.conn.execute(select(handovers.c.doc).where(
-        handovers.c.id == sheet_id, handovers.c.compound_id == who.compound_id))).first()
+    q = select(handovers.c.doc).where(handovers.c.id == sheet_id, handovers.c.compound_id == who.compound_id)
+    if uow.dialect == "postgresql":
+        q = q.with_for_update()  # two signers or reviewers at once: the second sees the first's result
+    row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("handover.not_found", "未找到交接单", "No such handover sheet", kind="not_found")
     return msgspec.json.decode(row.doc, type=ho.HandoverSheet)
@@ -444,3 +446,18 @@ async def list_handovers(db: Database, who: Principal) -> list[dict[str, Any]]:
         rows = (await conn.execute(select(handovers.c.doc).where(handovers.c.compound_id == who.compound_id)
                                    .order_by(handovers.c.built_at.desc()).limit(50))).all()
     return [msgspec.json.decode(r.doc) for r in rows]
+
+
+async def review_handover(db: Database, who: Principal, sheet_id: str,
+                          note: str) -> tuple[ho.HandoverSheet, list[ho.HandoverItem]]:
+    """The supervisor's morning review (R-SH-1): recorded on the sheet, with what is still open now."""
+    async with db.transaction() as uow:
+        sheet = await _load_sheet(uow, who, sheet_id)
+        sheet = _sheet_or_raise(ho.review(sheet, by=who.user_id, roles=roles_of(who), now=uow.now, note=note))
+        await _store_sheet(uow, who, sheet, "handover.reviewed")
+        ids = [i.case_id for i in sheet.items]
+        listed: list[Case] = []
+        for i in range(0, len(ids), 500):
+            listed += [decode_case(r.doc) for r in (await uow.conn.execute(select(cases.c.doc).where(
+                cases.c.compound_id == who.compound_id, cases.c.id.in_(ids[i:i + 500])))).all()]
+        return sheet, ho.unfinished_items(sheet, listed)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -284,4 +285,16 @@ handovers = Table(
     Column("compound_id", String(40), nullable=False, index=True),
     Column("built_at", TS, nullable=False),
     Column("doc", Text, nullable=False),
+)
+
+# The manager's weekly quality checks (R-RV-4): the domain WeeklyCheck as a document, one per week
+# (named by its Monday) per compound.
+weekly_checks = Table(
+    "weekly_checks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("compound_id", String(40), nullable=False),
+    Column("week_start", Date, nullable=False),
+    Column("doc", Text, nullable=False),
+    UniqueConstraint("compound_id", "week_start", name="uq_weekly_checks_compound_week"),
 )

@@ -93,3 +93,19 @@ def test_open_emergency_must_be_taken_over_explicitly() -> None:  # R-EM-3
         ho.sign_incoming(sheet, by="d2", signature_sha256="i" * 64, now=T0, takes_over_case_ids=["c1"])
     )
     assert sheet.taken_over_case_ids == ("c1",)
+
+
+def test_a_sheet_is_reviewed_once_and_the_first_review_stands() -> None:  # R-SH-1
+    sheet = good(ho.sign_outgoing(sheet_of(opened()), by="d1", signature_sha256="o" * 64, now=T0))
+    sheet = good(ho.sign_incoming(sheet, by="d2", signature_sha256="i" * 64, now=T0))
+    sheet = good(ho.review(sheet, by="m1", roles={Role.MANAGER}, now=T0 + 9 * H, note=" 催办水管 "))
+    assert (sheet.reviewed_by, sheet.reviewed_at, sheet.review_note) == ("m1", T0 + 9 * H, "催办水管")
+    again = ho.review(sheet, by="gm", roles={Role.GENERAL_MANAGER}, now=T0 + 10 * H)
+    assert refused(again, HandoverReason.ALREADY_REVIEWED).details["reviewed_by"] == "m1"
+
+
+def test_unfinished_items_leave_out_cases_closed_since_the_handover() -> None:  # R-SH-1
+    first, second = opened(), opened(case_id="c2", no="2026-0002")
+    sheet = sheet_of(first, second)
+    closed = msgspec.structs.replace(second, state=c.CaseState.CLOSED)
+    assert [i.case_id for i in ho.unfinished_items(sheet, [first, closed])] == ["c1"]

@@ -417,14 +417,14 @@ def test_poor_weekly_check_requires_a_corrective_and_preventive_action_report():
     good = weekly(False)
     assert not good.capa_required
     with pytest.raises(DomainError) as e:
-        mr.file_capa(good, report_no="CAPA-1")
+        mr.file_capa(good, report_no="CAPA-1", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
     assert e.value.refusal.code == R.NO_CAPA_NEEDED
     with pytest.raises(DomainError) as e:
         weekly(True)
     assert e.value.refusal.code == R.FINDINGS_REQUIRED
     poor = weekly(True, "两单未按时回访")
     assert poor.capa_required and mr.open_capas([good, poor]) == [poor]
-    filed = mr.file_capa(poor, report_no="CAPA-2026-11")
+    filed = mr.file_capa(poor, report_no="CAPA-2026-11", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
     assert mr.open_capas([good, filed]) == []
 
 
@@ -435,3 +435,46 @@ def test_weekly_check_is_the_managers_and_missing_weeks_show():  # R-RV-4
     # November 2026 Mondays: 2, 9, 16, 23, 30; checked 9 and 23
     checks = [weekly(False, week=date(2026, 11, 9)), weekly(False, week=date(2026, 11, 23))]
     assert mr.weeks_unchecked(checks, 2026, 11) == [date(2026, 11, 2), date(2026, 11, 16), date(2026, 11, 30)]
+
+
+def test_a_week_is_named_by_its_monday_and_checked_once():  # R-RV-4
+    wednesday = weekly(False, week=date(2026, 11, 11))
+    assert wednesday.week_start == date(2026, 11, 9)
+    with pytest.raises(DomainError) as e:
+        mr.record_weekly_check(week_start=date(2026, 11, 13), cases_checked=3, poor_quality=False, findings="",
+                               by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 17),
+                               checked_weeks={date(2026, 11, 9)})
+    assert e.value.refusal.code == R.WEEK_ALREADY_CHECKED
+    assert e.value.refusal.details["week_start"] == "2026-11-09"
+
+
+def test_capa_is_filed_once_by_the_manager_with_a_report_number():  # R-RV-4
+    poor = weekly(True, "回访记录缺失")
+    for role, code in ((Role.DISPATCHER, R.NOT_MANAGER), (Role.GENERAL_MANAGER, R.NOT_MANAGER)):
+        with pytest.raises(DomainError) as e:
+            mr.file_capa(poor, report_no="CAPA-7", by_role=role, by_id="x", now=at(11, 14))
+        assert e.value.refusal.code == code and e.value.refusal.kind == "forbidden"
+    with pytest.raises(DomainError) as e:
+        mr.file_capa(poor, report_no="   ", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+    assert e.value.refusal.code == R.CAPA_REPORT_NO_REQUIRED
+    filed = mr.file_capa(poor, report_no=" CAPA-7 ", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+    assert (filed.capa_report_no, filed.capa_filed_by, filed.capa_filed_at) == ("CAPA-7", "mgr-1", at(11, 14))
+    with pytest.raises(DomainError) as e:
+        mr.file_capa(filed, report_no="CAPA-8", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 15))
+    assert e.value.refusal.code == R.CAPA_ALREADY_FILED
+
+
+def test_a_feedback_date_promised_past_15_days_does_not_extend_the_complaint_limit():  # R-FU-9 R-RV-5
+    from server.domain import cases as c
+    from server.domain.cases import Kind
+    from server.domain.deadlines import DeadlinePolicy
+    from server.services.reports import case_row
+    from tests.unit.test_cases import CAL, T0, ok, opened
+
+    case = opened(Kind.COMPLAINT)
+    # A promise made before the desk refused such dates (or under a longer configured limit).
+    case = ok(c.set_feedback_date(case, promised=CAL.local(T0 + timedelta(days=35)).date(), calendar=CAL,
+                                  by="d1", now=T0)).case
+    row = case_row(case, calendar=CAL, policy=DeadlinePolicy(), now=T0 + timedelta(days=25), names={},
+                   call_back=None, booking=None)
+    assert row.deadline_at == case.received_at + timedelta(days=15)

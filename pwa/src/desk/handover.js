@@ -1,15 +1,23 @@
 // Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs;
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
+// Each morning a supervisor reviews the signed sheet and presses on the items still open.
 import { mount } from '../dom.js';
 import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
 const DESK_ROLES = ['dispatcher', 'front_desk', 'control_room', 'manager'];
+// Who reviews a sheet (server/domain/handover.py _SUPERVISORS); the server refuses anyone else.
+const SUPERVISOR_ROLES = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
 
 export async function renderHandover(body, ctx) {
   const { h, t, api } = ctx;
   const staff = await loadStaff(ctx).catch(() => []);
   const me = ctx.user?.id;
+  const myRoles = ctx.user?.roles || [];
+  const isDesk = myRoles.some((r) => DESK_ROLES.includes(r));
+  const isSupervisor = myRoles.some((r) => SUPERVISOR_ROLES.includes(r));
+  // What the review found still open, per sheet, as the server answered it (shown until reload).
+  const unfinishedBySheet = new Map();
   const err = errorBox(h);
   const listSlot = h('div');
 
@@ -50,6 +58,41 @@ export async function renderHandover(body, ctx) {
     }
   }
 
+  async function review(sheet, noteInput, button) {
+    err.clear();
+    button.disabled = true;
+    try {
+      const res = await api.post(`/api/handovers/${sheet.id}/review`, { note: noteInput.value.trim() });
+      unfinishedBySheet.set(sheet.id, res.unfinished);
+      ctx.toast(t('ho.review_done'), 'ok');
+      await load();
+    } catch (ex) {
+      err.show(ex, t);
+      button.disabled = false;
+    }
+  }
+
+  function reviewBlock(s) {
+    const signed = s.outgoing_signed_at && s.incoming_signed_at;
+    if (!signed) return null;
+    if (s.reviewed_at) {
+      const open = unfinishedBySheet.get(s.id);
+      return h('div', { class: 'desk-ho-review', 'data-testid': 'ho-review' },
+        h('p', { class: 'small', text: t('ho.reviewed', { who: staffName(staff, s.reviewed_by), t: fmtTime(s.reviewed_at) }) }),
+        s.review_note ? h('p', { class: 'pre small', text: s.review_note }) : null,
+        open ? (open.length ? [
+          h('p', { class: 'small', text: t('ho.unfinished', { n: open.length }) }),
+          h('ul', { class: 'desk-ho-unfinished' }, open.map((i) => h('li', null,
+            h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no }), ' ',
+            h('span', { class: 'small', text: i.summary })))),
+        ] : h('p', { class: 'small', text: t('ho.all_done') })) : null);
+    }
+    if (!isSupervisor) return h('p', { class: 'muted small', text: t('ho.unreviewed') });
+    const note = h('input', { type: 'text', name: 'review_note', class: 'desk-inline-input', maxlength: '500', placeholder: t('ho.review_note') });
+    const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => review(s, note, button) }, t('ho.review'));
+    return h('div', { class: 'desk-inline desk-ho-review' }, note, button);
+  }
+
   function sheetCard(s) {
     const canOut = s.outgoing_id === me && !s.outgoing_signed_at;
     const canIn = s.incoming_id === me && s.outgoing_signed_at && !s.incoming_signed_at;
@@ -71,7 +114,8 @@ export async function renderHandover(body, ctx) {
         h('span', { class: 'small', text: `${t('ho.outgoing')}：${s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')}` }),
         h('span', { class: 'small', text: `${t('ho.incoming')}：${s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')}` }),
         canOut ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'outgoing') }, t('ho.sign_out')) : null,
-        canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null));
+        canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null),
+      reviewBlock(s));
   }
 
   async function load() {
@@ -80,7 +124,8 @@ export async function renderHandover(body, ctx) {
   }
 
   mount(body, h('h1', { text: t('ho.title') }), err.el,
-    h('div', { class: 'desk-ho-grid' }, form, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
+    // A supervisor without a desk role (a team lead) reviews sheets but does not build them.
+    h('div', { class: 'desk-ho-grid' }, isDesk ? form : null, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
   try {
     await load();
   } catch (e) {

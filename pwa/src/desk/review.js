@@ -1,7 +1,75 @@
 // Monday review 周一回顾 (R-FU-3): last week's cases still open; each can be recorded as reviewed
-// (a weekly_review follow-up) or opened to pass it to the manager.
+// (a weekly_review follow-up) or opened to pass it to the manager. For the manager, the same screen
+// records the week's quality check and files the CAPA report a poor week calls for (R-RV-4).
 import { mount } from '../dom.js';
-import { clockText, countdownEl, errorBox, fmtTime, label } from './common.js';
+import { toZonedDate } from '../zone.js';
+import { clockText, countdownEl, errorBox, field, fmtTime, label, serverNow } from './common.js';
+
+// R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
+function weeklyChecks(ctx) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const list = h('div');
+  const week = h('input', { type: 'date', name: 'week_start', required: true, value: toZonedDate(serverNow(ctx)) });
+  const checked = h('input', { type: 'number', name: 'cases_checked', min: '0', step: '1', required: true, value: '0' });
+  const poor = h('input', { type: 'checkbox', name: 'poor_quality' });
+  const findings = h('textarea', { name: 'findings', rows: 2, maxlength: '4000' });
+  const form = h('form', { class: 'desk-form-grid', onsubmit: async (e) => {
+    e.preventDefault();
+    err.clear();
+    try {
+      await api.post('/api/quality/weekly-checks', {
+        week_start: week.value, cases_checked: Number(checked.value), poor_quality: poor.checked, findings: findings.value.trim(),
+      });
+      ctx.toast(t('wq.recorded'), 'ok');
+      findings.value = '';
+      poor.checked = false;
+      await load();
+    } catch (ex) {
+      err.show(ex, t);
+    }
+  } },
+  field(h, t('wq.week'), week, t('wq.week_hint')),
+  field(h, t('wq.cases_checked'), checked),
+  h('label', { class: 'desk-check desk-check-field' }, poor, t('wq.poor')),
+  field(h, t('wq.findings'), findings, t('wq.findings_hint')),
+  h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('wq.record'))));
+
+  function capaCell(c) {
+    if (!c.capa_required) return h('span', { class: 'muted small', text: t('wq.capa_none') });
+    if (c.capa_report_no) return h('span', { class: 'small', text: t('wq.capa_filed', { no: c.capa_report_no, t: fmtTime(c.capa_filed_at) }) });
+    const no = h('input', { type: 'text', name: 'capa_report_no', class: 'desk-inline-input desk-input-short', maxlength: '60', placeholder: t('wq.capa_no') });
+    const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async () => {
+      err.clear();
+      button.disabled = true;
+      try {
+        await api.post(`/api/quality/weekly-checks/${c.id}/capa`, { report_no: no.value.trim() });
+        ctx.toast(t('wq.capa_done'), 'ok');
+        await load();
+      } catch (ex) {
+        err.show(ex, t);
+        button.disabled = false;
+      }
+    } }, t('wq.capa_file'));
+    return h('div', { class: 'desk-inline' }, h('span', { class: 'badge desk-badge-emergency', text: t('wq.capa_open') }), no, button);
+  }
+
+  async function load() {
+    const checks = await api.get('/api/quality/weekly-checks');
+    mount(list, checks.length ? h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
+      h('thead', null, h('tr', null, ['wq.week', 'wq.cases_checked', 'wq.result', 'wq.findings', 'wq.capa'].map((k) => h('th', { text: t(k) })))),
+      h('tbody', null, checks.map((c) => h('tr', { class: c.poor_quality ? 'is-overdue' : '' },
+        h('td', { text: t('wq.week_of', { d: c.week_start }) }),
+        h('td', { text: String(c.cases_checked) }),
+        h('td', { text: t(c.poor_quality ? 'wq.result_poor' : 'wq.result_ok') }),
+        h('td', { class: 'pre small', text: c.findings }),
+        h('td', null, capaCell(c)))))) : h('p', { class: 'empty', text: t('wq.empty') }));
+  }
+
+  const section = h('section', { class: 'card', 'data-testid': 'weekly-quality' },
+    h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), err.el, form, list);
+  return { section, load, err };
+}
 
 export async function renderReview(body, ctx) {
   const { h, t, api } = ctx;
@@ -30,10 +98,19 @@ export async function renderReview(body, ctx) {
           }
         } }, t('review.record'))))))) : h('p', { class: 'empty', text: t('review.empty') }));
   }
-  mount(body, h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list));
+  const quality = (ctx.user?.roles || []).includes('manager') ? weeklyChecks(ctx) : null;
+  mount(body, h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list),
+    quality?.section);
   try {
     await load();
   } catch (e) {
     err.show(e, t);
+  }
+  if (quality) {
+    try {
+      await quality.load();
+    } catch (e) {
+      quality.err.show(e, t);
+    }
   }
 }

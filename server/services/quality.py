@@ -1,0 +1,93 @@
+"""The manager's weekly quality check and its corrective-and-preventive-action report (R-RV-4).
+
+One stored check per compound and week (named by its Monday); the domain WeeklyCheck is the
+document, the row's id is how the desk names it when filing the CAPA report number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.auth.principal import Principal
+from server.domain import monthly_report as mr
+from server.domain.errors import fail
+from server.domain.roles import Role
+from server.ids import new_id
+from server.services.acting import acting_role
+from server.storage.db import Database, UnitOfWork
+from server.storage.schema import weekly_checks
+
+_enc = msgspec.json.Encoder()
+_dec = msgspec.json.Decoder(mr.WeeklyCheck)
+RECENT_WEEKS = 52  # the list shows a year of checks
+
+
+class WeeklyCheckIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    week_start: date  # any day of the week; stored as its Monday
+    cases_checked: Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+    poor_quality: bool
+    findings: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+class CapaIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    report_no: Annotated[str, msgspec.Meta(max_length=60)]
+
+
+async def _checked_weeks(uow: UnitOfWork, compound_id: str) -> set[date]:
+    rows = await uow.conn.execute(select(weekly_checks.c.week_start).where(weekly_checks.c.compound_id == compound_id))
+    return {r.week_start for r in rows}
+
+
+def _audit(uow: UnitOfWork, who: Principal, check_id: str, action: str, data: dict) -> None:
+    uow.audit(entity="weekly_check", entity_id=check_id, action=action, actor_id=who.user_id,
+              actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id, data=data)
+
+
+async def record(db: Database, who: Principal, data: WeeklyCheckIn) -> tuple[str, mr.WeeklyCheck]:
+    async with db.transaction() as uow:
+        check = mr.record_weekly_check(
+            week_start=data.week_start, cases_checked=data.cases_checked, poor_quality=data.poor_quality,
+            findings=data.findings, by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now,
+            checked_weeks=await _checked_weeks(uow, who.compound_id))
+        check_id = new_id("wck_")
+        try:
+            await uow.conn.execute(insert(weekly_checks).values(
+                id=check_id, compound_id=who.compound_id, week_start=check.week_start,
+                doc=_enc.encode(check).decode()))
+        except IntegrityError:
+            # Two checks of the same week at once (PostgreSQL): the unique key decides, the rule speaks.
+            raise mr.week_already_checked(check.week_start) from None
+        _audit(uow, who, check_id, "weekly_check.recorded",
+               {"week_start": check.week_start.isoformat(), "poor_quality": check.poor_quality})
+        return check_id, check
+
+
+async def list_checks(db: Database, who: Principal) -> list[tuple[str, mr.WeeklyCheck]]:
+    async with db.read() as conn:
+        rows = (await conn.execute(select(weekly_checks.c.id, weekly_checks.c.doc)
+                                   .where(weekly_checks.c.compound_id == who.compound_id)
+                                   .order_by(weekly_checks.c.week_start.desc()).limit(RECENT_WEEKS))).all()
+    return [(r.id, _dec.decode(r.doc)) for r in rows]
+
+
+async def file_capa(db: Database, who: Principal, check_id: str, report_no: str) -> tuple[str, mr.WeeklyCheck]:
+    async with db.transaction() as uow:
+        q = select(weekly_checks.c.doc).where(weekly_checks.c.id == check_id,
+                                              weekly_checks.c.compound_id == who.compound_id)
+        if uow.dialect == "postgresql":
+            q = q.with_for_update()
+        row = (await uow.conn.execute(q)).first()
+        if row is None:
+            raise fail("monthly_report.weekly_check_not_found", "未找到该周质量检查", "No such weekly check",
+                       kind="not_found")
+        check = mr.file_capa(_dec.decode(row.doc), report_no=report_no, by_role=acting_role(who, (Role.MANAGER,)),
+                             by_id=who.user_id, now=uow.now)
+        await uow.conn.execute(update(weekly_checks).where(weekly_checks.c.id == check_id)
+                               .values(doc=_enc.encode(check).decode()))
+        _audit(uow, who, check_id, "weekly_check.capa_filed", {"capa_report_no": check.capa_report_no})
+        return check_id, check

@@ -1,0 +1,118 @@
+"""The supervisor's morning review of the last shift's handover sheet, through the API.
+
+The night's sheet lists two open cases: A (opened and dispatched) and B (an intake not yet decided).
+Before the review the day dispatcher settles B as not opened, so only A is still unfinished.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import select
+
+from server.storage.schema import audit, handovers
+from tests.conftest import T0, login
+from tests.integration.scenarios import new_repair, open_and_dispatch
+
+SIG = "5" * 64
+
+
+async def _signed_sheet(client) -> dict:  # noqa: ANN001
+    """Dispatcher hands over to the front desk; both sign. Returns {sheet, a, b}."""
+    desk = await login(client, "dispatcher")
+    a = (await new_repair(client, desk, content="A 水管漏水"))["case"]["id"]
+    await open_and_dispatch(client, desk, a)
+    b = (await new_repair(client, desk, content="B 门铃不响"))["case"]["id"]
+    r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk", "notes": "夜班"})
+    assert r.status_code == 201, r.text
+    sheet = r.json()
+    assert {i["case_id"] for i in sheet["items"]} == {a, b}
+    r = await client.post(f"/api/handovers/{sheet['id']}/sign-outgoing", headers=desk, json={"signature_sha256": SIG})
+    assert r.status_code == 200, r.text
+    front = await login(client, "frontdesk")
+    r = await client.post(f"/api/handovers/{sheet['id']}/sign-incoming", headers=front, json={"signature_sha256": SIG})
+    assert r.status_code == 200, r.text
+    return {"sheet": r.json(), "a": a, "b": b}
+
+
+async def _review(client, username: str, sheet_id: str, note: str = ""):  # noqa: ANN001, ANN202
+    return await client.post(f"/api/handovers/{sheet_id}/review", headers=await login(client, username),
+                             json={"note": note})
+
+
+async def test_manager_reviews_a_signed_sheet_and_sees_what_is_still_open(client, clock, demo_db):  # R-SH-1
+    s = await _signed_sheet(client)
+    desk = await login(client, "dispatcher")
+    r = await client.post(f"/api/cases/{s['b']}/decide", headers=desk,
+                          json={"open": False, "reason": "F", "note": "已解释，业主自行处理"})
+    assert r.status_code == 200, r.text
+    clock.advance(hours=9)
+    r = await _review(client, "manager", s["sheet"]["id"], " 催办A ")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["sheet"]["reviewed_by"] == "usr_manager"
+    assert msgspec.convert(body["sheet"]["reviewed_at"], type=type(T0)) == clock.now()
+    assert body["sheet"]["review_note"] == "催办A"
+    assert [i["case_id"] for i in body["unfinished"]] == [s["a"]]
+    # Stored on the sheet document itself, and in the audit trail.
+    async with demo_db.read() as conn:
+        doc = msgspec.json.decode((await conn.execute(
+            select(handovers.c.doc).where(handovers.c.id == s["sheet"]["id"]))).scalar_one())
+        actors = (await conn.execute(select(audit.c.actor_id).where(
+            audit.c.entity_id == s["sheet"]["id"], audit.c.action == "handover.reviewed"))).scalars().all()
+    assert (doc["reviewed_by"], doc["review_note"]) == ("usr_manager", "催办A")
+    assert actors == ["usr_manager"]
+    listed = (await client.get("/api/handovers", headers=desk)).json()
+    assert next(x for x in listed if x["id"] == s["sheet"]["id"])["reviewed_by"] == "usr_manager"
+
+
+async def test_only_a_supervisor_reviews(client):  # R-SH-1
+    s = await _signed_sheet(client)
+    sid = s["sheet"]["id"]
+    r = await _review(client, "dispatcher", sid)
+    assert (r.status_code, r.json()["code"]) == (403, "handover.not_supervisor")
+    r = await _review(client, "tech", sid)
+    assert (r.status_code, r.json()["code"]) == (403, "auth.forbidden")
+    r = await _review(client, "cashier", sid)
+    assert (r.status_code, r.json()["code"]) == (403, "auth.forbidden")
+    # The team lead is a supervisor: reads the sheets and reviews.
+    lead = await login(client, "lead")
+    assert (await client.get("/api/handovers", headers=lead)).status_code == 200
+    r = await _review(client, "lead", sid)
+    assert r.status_code == 200, r.text
+    assert r.json()["sheet"]["reviewed_by"] == "usr_lead"
+
+
+async def test_leadership_may_review(client):  # R-SH-1
+    s = await _signed_sheet(client)
+    r = await _review(client, "gm", s["sheet"]["id"])
+    assert r.status_code == 200, r.text
+    assert r.json()["sheet"]["reviewed_by"] == "usr_gm"
+
+
+async def test_a_sheet_not_signed_by_both_sides_cannot_be_reviewed(client):  # R-SH-1
+    desk = await login(client, "dispatcher")
+    await new_repair(client, desk)
+    sheet = (await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk"})).json()
+    await client.post(f"/api/handovers/{sheet['id']}/sign-outgoing", headers=desk, json={"signature_sha256": SIG})
+    r = await _review(client, "manager", sheet["id"])
+    assert (r.status_code, r.json()["code"]) == (409, "handover.not_complete")
+    assert r.json()["details"]["missing"] == ["incoming_signature"]
+    listed = (await client.get("/api/handovers", headers=desk)).json()
+    assert next(x for x in listed if x["id"] == sheet["id"])["reviewed_at"] is None  # nothing stored
+
+
+async def test_the_first_review_stands(client, clock):  # R-SH-1
+    s = await _signed_sheet(client)
+    first = (await _review(client, "manager", s["sheet"]["id"], "已催办")).json()["sheet"]
+    clock.advance(hours=1)
+    r = await _review(client, "deputy", s["sheet"]["id"], "再看")
+    assert (r.status_code, r.json()["code"]) == (409, "handover.already_reviewed")
+    listed = (await client.get("/api/handovers", headers=await login(client, "manager"))).json()
+    kept = next(x for x in listed if x["id"] == s["sheet"]["id"])
+    assert (kept["reviewed_by"], kept["reviewed_at"], kept["review_note"]) == (
+        "usr_manager", first["reviewed_at"], "已催办")
+
+
+async def test_an_unknown_sheet_is_not_found(client):  # R-SH-1
+    r = await _review(client, "manager", "hov_nope")
+    assert (r.status_code, r.json()["code"]) == (404, "handover.not_found")
