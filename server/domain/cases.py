@@ -525,11 +525,37 @@ def _step(case: Case, name: str, by: str | None, now: datetime, **data: Any) -> 
     return Transition(case=case, events=(Event(name=name, at=now, by=by, data=data),))
 
 
+# The people reading a refusal know states by these names, not by their codes (details keep the code).
+STATE_LABELS: dict[CaseState, tuple[str, str]] = {
+    CaseState.RECEIVED: ("已受理", "received"),
+    CaseState.NOT_OPENED: ("不立项", "not opened"),
+    CaseState.OPENED: ("已立项", "opened"),
+    CaseState.DISPATCHED: ("已派工", "dispatched"),
+    CaseState.ACCEPTED: ("已接单", "accepted"),
+    CaseState.ON_SITE: ("已到场", "on site"),
+    CaseState.COMPLETED: ("已完工", "completed"),
+    CaseState.CLOSED: ("已销项", "closed"),
+    CaseState.CANNOT_HANDLE: ("无法处理", "marked cannot-handle"),
+}
+
+# Free-text fields a step requires, as the form names them.
+TEXT_FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "agreed_solution": ("约定的解决办法", "the agreed solution"),
+    "description": ("问题描述", "a description of the problem"),
+    "explanation": ("说明", "an explanation"),
+    "note": ("备注", "a note"),
+    "reason": ("原因", "the reason"),
+    "result": ("处理结果", "the result"),
+    "text": ("内容", "the text"),
+}
+
+
 def _wrong_state(case: Case, action: str, allowed: Iterable[CaseState]) -> Refusal:
+    zh, en = STATE_LABELS[case.state]
     return refuse(
         CaseReason.WRONG_STATE,
-        f"案件当前状态（{case.state}）不能执行此操作",
-        f"Cannot {action} a case in state {case.state}",
+        f"案件当前为「{zh}」状态，不能执行此操作",
+        f"Cannot {action} a case that is {en}",
         state=str(case.state),
         allowed=sorted(str(s) for s in allowed),
     )
@@ -546,8 +572,9 @@ def _forbidden(action: str, needed: Iterable[Role]) -> Refusal:
 
 
 def _text_required(field: str) -> Refusal:
+    zh, en = TEXT_FIELD_LABELS.get(field, ("说明", "an explanation"))
     return refuse(
-        CaseReason.TEXT_REQUIRED, "必须填写说明", f"{field} is required", kind="invalid", field=field
+        CaseReason.TEXT_REQUIRED, f"请填写{zh}", f"Please enter {en}", kind="invalid", field=field
     )
 
 
@@ -1282,9 +1309,11 @@ def report_linked_problem(
     if isinstance(child_t, Refusal):
         return child_t
     parent = replace(case, linked_case_ids=(*case.linked_case_ids, child_id))
+    # The child's own "received" belongs to the child's timeline (the caller records it there); the
+    # parent records the link, by number as people know the case.
     events = (
-        Event(name="case.linked_case_created", at=now, by=by, data={"child_id": child_id}),
-        *child_t.events,
+        Event(name="case.linked_case_created", at=now, by=by,
+              data={"child_id": child_id, "child_no": child_no, "kind": str(kind)}),
     )
     return Transition(case=parent, events=events, new_cases=(child_t.case,))
 

@@ -254,7 +254,9 @@ async def store_transition(uow: UnitOfWork, who: Principal, out: Transition | Re
         await save_case(uow, child, created=True)
         uow.audit(entity="case", entity_id=child.id, action="case.received", actor_id=who.user_id,
                   actor_role=who.primary_role, device_id=who.device_id, case_id=child.id,
-                  compound_id=child.compound_id, data={"parent_case_id": out.case.id})
+                  compound_id=child.compound_id,
+                  data={"kind": str(child.kind), "emergency": child.is_emergency, "parent_case_id": out.case.id,
+                        "parent_case_no": out.case.no})
     return out.case
 
 

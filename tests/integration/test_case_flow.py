@@ -197,3 +197,22 @@ async def test_a_new_compound_knows_the_national_holidays_and_the_manager_keeps_
     r = await client.put("/api/calendar", headers=mgr, json=cal)
     assert r.status_code == 200, r.text
     assert "2027-01-01" in (await client.get("/api/calendar", headers=desk)).json()["holidays"]
+
+
+async def test_a_linked_problem_becomes_its_own_case_named_by_number_on_both_timelines(client):  # R-CL-1
+    desk = await login(client, "dispatcher")
+    parent = (await new_repair(client, desk, content="厨房水龙头漏水"))["case"]
+    await open_and_dispatch(client, desk, parent["id"])
+    r = await client.post(f"/api/cases/{parent['id']}/linked-problem", headers=desk,
+                          json={"description": "楼道灯不亮", "separately": True})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    [child_id] = view["case"]["linked_case_ids"]
+    child = (await client.get(f"/api/cases/{child_id}", headers=desk)).json()
+    assert child["case"]["parent_case_id"] == parent["id"] and child["case"]["content"] == "楼道灯不亮"
+    # The parent's timeline records the link by number, and not the child's own intake.
+    link = [e for e in view["timeline"] if e["action"] == "case.linked_case_created"]
+    assert [e["data"]["child_no"] for e in link] == [child["case"]["no"]]
+    assert [e["action"] for e in view["timeline"]].count("case.received") == 1
+    received = [e for e in child["timeline"] if e["action"] == "case.received"]
+    assert len(received) == 1 and received[0]["data"]["parent_case_no"] == parent["no"]

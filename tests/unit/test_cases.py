@@ -798,6 +798,20 @@ def test_cannot_handle_case_closes_only_at_quarterly_review_with_manager_signatu
     assert closed.close is not None and closed.close.approver_signature_sha256 == "s" * 64
 
 
+def test_refusals_name_the_missing_field_and_the_state_in_words() -> None:  # R-CL-5
+    r = refused(c.close(closable_repair(), result=" ", by="d1", roles=DISPATCHER, now=T0), CaseReason.TEXT_REQUIRED)
+    assert (r.zh, r.en, r.details["field"]) == ("请填写处理结果", "Please enter the result", "result")
+    r = refused(c.close(make_case(), result="完", by="d1", roles=DISPATCHER, now=T0), CaseReason.WRONG_STATE)
+    assert r.en == "Cannot close a case that is received" and "「已受理」" in r.zh
+    assert r.details["state"] == "received"  # the code stays machine-readable
+    # Every field a step may ask for has its words, and every state its name.
+    import inspect
+    import re
+    asked = set(re.findall(r'_text_required\("(\w+)"\)', inspect.getsource(c)))
+    assert asked and asked <= set(c.TEXT_FIELD_LABELS)
+    assert set(c.STATE_LABELS) == set(c.CaseState)
+
+
 def test_close_records_result_dispatcher_and_time_and_needs_desk_role() -> None:  # R-CL-5
     case = closable_repair()
     refused(c.close(case, result="完", by="t1", roles={Role.TECHNICIAN}, now=T0), CaseReason.FORBIDDEN_ROLE)
