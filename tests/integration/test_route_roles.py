@@ -36,3 +36,17 @@ def test_every_route_declares_its_roles():
             missing.append(path)
     assert not missing, f"routes without a role rule: {missing}"
     assert not unexpected_public, f"routes public by accident: {unexpected_public}"
+
+
+def test_the_documented_route_table_is_the_apps():
+    # docs/api-contract.md's table is what reviewers and client authors read; regenerate it with
+    # `.venv/bin/python scripts/route_table.py --write` when a route or its roles change.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "route_table.py"
+    spec = importlib.util.spec_from_file_location("route_table", path)
+    assert spec and spec.loader
+    route_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(route_table)
+    assert route_table.documented() == route_table.table()
