@@ -246,8 +246,9 @@ def test_advance_refused_where_item_needs_none():  # R-SS-2
     assert code_of(e) == R.ADVANCE_NOT_REQUIRED
 
 
-def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
-    agreement = ss.Agreement(
+def yearly_agreement() -> ss.Agreement:
+    """A long-term plumbing agreement signed at T0 for a year."""
+    return ss.Agreement(
         id="ag-1",
         item_code="plumbing",
         resident_name="李先生",
@@ -257,6 +258,10 @@ def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
         signed_at=T0,
         valid_until=T0 + timedelta(days=365),
     )
+
+
+def test_agreement_booking_carries_the_agreements_consent_and_fee():  # R-SS-2
+    agreement = yearly_agreement()
     b = ss.book_under_agreement(
         approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d", now=T0 + timedelta(days=30)
     )
@@ -315,16 +320,7 @@ def test_laundry_and_games_promises_run_from_fee_acceptance(minutes):  # R-FU-7
 
 
 def test_agreement_booking_promise_runs_from_the_booking_not_the_signing():  # R-FU-7
-    agreement = ss.Agreement(
-        id="ag-1",
-        item_code="plumbing",
-        resident_name="李先生",
-        unit="5-1-201",
-        phone="139",
-        fee_cents=4500,
-        signed_at=T0,
-        valid_until=T0 + timedelta(days=365),
-    )
+    agreement = yearly_agreement()
     asked = datetime(2026, 12, 2, 14, 0, tzinfo=CST)
     b = ss.book_under_agreement(approved(), agreement, id="b2", by_role=Role.FRONT_DESK, by_id="d", now=asked)
     assert b.consent_at == T0 and ss.promised_at(b) == asked

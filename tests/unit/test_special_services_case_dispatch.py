@@ -11,6 +11,7 @@ from server.domain.cases import Case, CaseReason, Kind, PaidService, Transition
 from server.domain.errors import Refusal
 from server.domain.roles import Role
 from server.services.desk import default_deadline
+from tests.unit.test_cases import make_case, ok
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
@@ -18,9 +19,6 @@ M = timedelta(minutes=1)
 DESK = (Role.DISPATCHER,)
 
 
-def ok(out: Transition | Refusal) -> Transition:
-    assert isinstance(out, Transition), out
-    return out
 
 
 def special_case(
@@ -31,24 +29,7 @@ def special_case(
     opened: bool = True,
 ) -> Case:
     """A special-service case; the ordinary intake form lets the desk type a fee quote."""
-    case = ok(
-        c.intake(
-            case_id="c1",
-            no="N1",
-            compound_id="cp1",
-            kind=Kind.SPECIAL_SERVICE,
-            channel=c.Channel.PHONE,
-            contact_name="王女士",
-            phone="13800000000",
-            unit_id="u-3-2-501",
-            content="水龙头更换",
-            receiver_id="d1",
-            now=now,
-            service_code=service,
-            fee_quote_cents=5000,
-            booking_id=booking_id,
-        )
-    ).case
+    case = make_case(Kind.SPECIAL_SERVICE, now=now, service_code=service, booking_id=booking_id)
     if not opened:
         return case
     return ok(
@@ -119,23 +100,7 @@ def test_special_service_case_of_a_booking_is_dispatched_and_passed_on_by_the_le
 
 
 def test_other_kinds_are_not_affected():  # R-SS-2
-    repair = ok(
-        c.intake(
-            case_id="c2",
-            no="N2",
-            compound_id="cp1",
-            kind=Kind.REPAIR,
-            channel=c.Channel.PHONE,
-            contact_name="x",
-            phone="1",
-            unit_id="u",
-            content="漏水",
-            receiver_id="d1",
-            now=T0,
-            repair_responsibility=c.RepairResponsibility.COMMON,
-            repair_class=c.RepairClass.SMALL,
-        )
-    ).case
+    repair = make_case(Kind.REPAIR, case_id="c2")
     repair = ok(
         c.decide_opening(repair, open=True, reason=c.OpenReason.A_SITE_FOLLOW_UP, by="d1", roles=DESK, now=T0)
     ).case
