@@ -41,6 +41,7 @@ class ItemView(msgspec.Struct, kw_only=True):
     fee_cents: int
     unit: sp.ServiceUnit
     unit_label: str
+    unit_label_en: str
     promise_minutes: int
     advance: sp.Advance
     advance_cents: int

@@ -73,6 +73,11 @@ UNIT_LABELS_ZH: dict[ServiceUnit, str] = {
     ServiceUnit.PER_HOUR: "小时",
     ServiceUnit.PER_PIECE: "件",
 }
+UNIT_LABELS_EN: dict[ServiceUnit, str] = {
+    ServiceUnit.PER_VISIT: "visit",
+    ServiceUnit.PER_HOUR: "hour",
+    ServiceUnit.PER_PIECE: "piece",
+}
 
 
 class Advance(StrEnum):

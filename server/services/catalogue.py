@@ -147,6 +147,7 @@ def _audit(uow: UnitOfWork, who: Principal, entity: str, entity_id: str, action:
 def item_view(item: sp.ServiceItem) -> dict[str, Any]:
     out = msgspec.to_builtins(item)
     out["unit_label"] = sp.UNIT_LABELS_ZH[item.unit]
+    out["unit_label_en"] = sp.UNIT_LABELS_EN[item.unit]
     out["bookable"] = item.status is sp.ItemStatus.APPROVED
     return out
 

@@ -34,6 +34,9 @@ async def test_demo_price_list_is_approved_and_bookable(client):  # R-SS-1
     assert {"drain_unblock", "appliance_cleaning", "unlock", "laundry", "games"} <= set(items)
     assert items["laundry"]["promise_minutes"] == 15 and items["games"]["promise_minutes"] == 10  # R-FU-7
     assert all(i["bookable"] and i["price_history"] for i in items.values())
+    # The price list reads in both languages: name and unit ("¥15.00/件" / "¥15.00 per piece").
+    assert (items["laundry"]["unit_label"], items["laundry"]["unit_label_en"]) == ("件", "piece")
+    assert all(i["name_en"] and i["name_en"] != i["name_zh"] for i in items.values())
 
 
 async def test_manager_proposes_and_only_the_general_manager_approves(client):  # R-SS-1
