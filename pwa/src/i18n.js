@@ -23,11 +23,42 @@ export function registerStrings(strings) {
   for (const code of Object.keys(tables)) Object.assign(tables[code], strings?.[code] || {});
 }
 
+// Plurals, in the ICU message form: '{n, plural, one {# attempt} other {# attempts}}' picks the
+// branch for params.n by Intl.PluralRules of the current language ('=0 {…}' matches exactly); '#'
+// is the number. Chinese strings need no plural and stay plain '{n} 次'.
+const PLURAL = /\{(\w+), plural,((?:\s*=?\w+\s*\{[^{}]*\})+)\s*\}/g;
+const pluralRules = {};
+
+function pluralBranch(name, branches, params) {
+  const n = Number(params?.[name]);
+  const forms = {};
+  for (const [, sel, text] of branches.matchAll(/(=?\w+)\s*\{([^{}]*)\}/g)) forms[sel] = text;
+  pluralRules[lang] ??= new Intl.PluralRules(locale());
+  const text = forms[`=${n}`] ?? forms[pluralRules[lang].select(n)] ?? forms.other ?? '';
+  return text.replace(/#/g, String(params?.[name] ?? ''));
+}
+
 /** t('jobs.count', {n: 3}) → '3 个工单'. Missing English falls back to Chinese, then to the key. */
 export function t(key, params) {
   let s = tables[lang][key] ?? tables.zh[key] ?? key;
+  if (s.includes(', plural,')) s = s.replace(PLURAL, (m, name, branches) => pluralBranch(name, branches, params));
   if (params) s = s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
   return s;
+}
+
+/** "王调度（调度员）" / "Wang (Dispatcher)": an aside in the current language's brackets. */
+export function paren(main, aside) {
+  return aside ? t('fmt.paren', { main, aside }) : String(main ?? '');
+}
+
+/** "外出：王调度" / "Outgoing: Wang": a label and its value with the language's colon. */
+export function colon(label, value) {
+  return t('fmt.colon', { label, value: value ?? '' });
+}
+
+/** A list joined the way the language writes one: 、 in Chinese, ", " in English. */
+export function joinList(items) {
+  return items.join(lang === 'en' ? ', ' : '、');
 }
 
 export function getLang() {
@@ -80,6 +111,8 @@ registerStrings({
     'common.required': '必填',
     'error.network': '网络不可用，已保存在本机，稍后自动发送',
     'error.unknown': '出现错误：{msg}',
+    'fmt.paren': '{main}（{aside}）',
+    'fmt.colon': '{label}：{value}',
   },
   en: {
     'app.name': 'EstateDesk',
@@ -96,5 +129,7 @@ registerStrings({
     'common.required': 'Required',
     'error.network': 'No network. Saved on this phone; it will be sent automatically.',
     'error.unknown': 'Something went wrong: {msg}',
+    'fmt.paren': '{main} ({aside})',
+    'fmt.colon': '{label}: {value}',
   },
 });

@@ -79,6 +79,11 @@ export async function loadJob(id) {
   return doc ? applyIntents(doc, ctx.entries, ctx.lastPullAt) : null;
 }
 
+/** A service slip exists only for work actually completed (not for an unable or cancelled job). */
+export function isCompleted(job) {
+  return Boolean(job?.completed_at);
+}
+
 /** What the person may do next (the server still decides; this only guides the buttons). */
 export function nextActions(job) {
   if (job.is_done) return [];

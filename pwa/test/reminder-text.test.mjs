@@ -26,3 +26,17 @@ test('a reminder without English text shows its Chinese in an English inbox', ()
   assert.deepEqual(reminderText(old, 'en'), { title: old.title, body: old.body });
   assert.deepEqual(reminderText({ kind: 'escalation' }, 'en'), { title: 'escalation', body: '' });
 });
+
+test('the deadline in the body is written like every other time in the app', async () => {
+  const { setDisplayZone } = await import('../src/zone.js');
+  const { setLang } = await import('../src/i18n.js');
+  setDisplayZone('Asia/Shanghai');
+  setLang('en');
+  try {
+    const due = { ...r, due_at: '2026-11-22T21:53:00Z' }; // 11-23 05:53 in Shanghai
+    assert.equal(reminderText(due, 'en').body, 'GD20261123-0002 1栋-101: 厨房水龙头漏水 (due 11/23, 05:53)');
+  } finally {
+    setLang('zh');
+    setDisplayZone(undefined);
+  }
+});

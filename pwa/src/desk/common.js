@@ -4,6 +4,29 @@ import { getLang } from '../i18n.js';
 import { displayZone } from '../zone.js';
 import { ENUMS } from './strings.js';
 
+// Who may open each desk page: the roles of the server routes the page loads or exists to post to
+// (server/api/*.py opt=allow(...), server/domain/roles.py DESK / LEADERSHIP). Pages not listed are
+// open to every desk user.
+const DESK = ['dispatcher', 'front_desk', 'control_room', 'manager'];
+const LEADERSHIP = ['deputy_gm', 'general_manager'];
+const PAGE_ROLES = {
+  intake: DESK, // POST /api/cases
+  review: [...DESK, ...LEADERSHIP], // GET /api/review/monday, /api/quality/weekly-checks
+  handover: [...DESK, 'team_lead', ...LEADERSHIP], // GET /api/handovers
+  slips: DESK, // GET /api/slips
+  approvals: ['manager'], // POST /api/cases/{id}/approve-close
+  calendar: [...DESK, ...LEADERSHIP, 'engineering', 'team_lead'], // GET /api/calendar
+  reports: [...DESK, ...LEADERSHIP], // /api/reports/*
+  services: [...DESK, ...LEADERSHIP, 'cashier'], // GET /api/services/items, /bookings
+  keys: DESK, // GET /api/keys
+};
+
+/** canOpen(ctx, 'keys'): may this user's roles open the desk page (nav links, page buttons)? */
+export function canOpen(ctx, page) {
+  const allowed = PAGE_ROLES[page];
+  return !allowed || (ctx.user?.roles || []).some((r) => allowed.includes(r));
+}
+
 let offsetMs = null;
 let offsetPromise = null;
 

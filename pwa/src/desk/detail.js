@@ -1,6 +1,7 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
+import { colon, paren } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
 import {
   blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
@@ -126,9 +127,9 @@ export async function renderCase(body, ctx, caseId) {
     const execs = staff.filter((s) => s.roles.some((r) => EXECUTOR_ROLES.includes(r)));
     const assignee = h('select', { name: 'assignee_id', required: true },
       h('option', { value: '' }, t('intake.choose')),
-      h('optgroup', { label: t('dlg.leads') }, leads.map((s) => h('option', { value: s.id }, `${s.display_name}（${label('role', 'team_lead')}）`))),
+      h('optgroup', { label: t('dlg.leads') }, leads.map((s) => h('option', { value: s.id }, paren(s.display_name, label('role', 'team_lead'))))),
       h('optgroup', { label: t('dlg.executors') }, execs.map((s) => h('option', { value: s.id },
-        `${s.display_name}（${s.roles.filter((r) => EXECUTOR_ROLES.includes(r)).map((r) => label('role', r)).join('/')}）`))));
+        paren(s.display_name, s.roles.filter((r) => EXECUTOR_ROLES.includes(r)).map((r) => label('role', r)).join('/'))))));
     const unreached = leads.map((s) => h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'unreached', value: s.id }), s.display_name));
     const job = h('input', { type: 'text', name: 'job', value: view.case.content.slice(0, 100) });
     const deadline = h('input', { type: 'datetime-local', name: 'deadline_at' });
@@ -311,9 +312,9 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.received'), fmtFull(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
-      kv(h, t('detail.opening'), op ? `${op.opened ? label('open_reason', op.reason) : label('open_reason', 'F')}${op.note ? '（' + op.note + '）' : ''} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · R-OP-3' : ''}` : ''),
+      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · R-OP-3' : ''}` : ''),
       kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
-      kv(h, t('detail.judgement'), c.judgement ? `${label('fault', c.judgement.fault)}：${c.judgement.explanation}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
+      kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
       kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
       kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtFull(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
   }
@@ -356,7 +357,7 @@ export async function renderCase(body, ctx, caseId) {
           const active = ['dispatched', 'accepted', 'on_site'].includes(w.state);
           return h('tr', { dataset: active ? { dueRow: '' } : {} },
             h('td', { text: w.job }),
-            h('td', { text: `${staffName(staff, w.assignee_id)}（${label('role', w.assignee_role)}）` }),
+            h('td', { text: paren(staffName(staff, w.assignee_id), label('role', w.assignee_role)) }),
             h('td', { text: fmtTime(w.assigned_at) }),
             h('td', null, fmtTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at)) : null),
             h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
@@ -366,7 +367,7 @@ export async function renderCase(body, ctx, caseId) {
             h('td', { text: fmtTime(w.completed_at) }));
         })))) : null,
       c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
-        `${fmtTime(d.at)} · ${staffName(staff, d.told_id) || label('role', d.told_role)}（${label('role', d.told_role)}）· ${label('means', d.means)} · `,
+        `${fmtTime(d.at)} · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
         d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null,
       c.reports_up.length ? [h('h3', { text: t('detail.reports_up') }), h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', {
         text: `${fmtTime(r.at)} · ${label('role', r.to_role)} ${r.to_id ? staffName(staff, r.to_id) : ''} · ${label('means', r.means)}`,
@@ -394,7 +395,7 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.materials'), slip.materials),
         kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
         kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
-        kv(h, t('slip.signer'), slip.signer_name ? `${slip.signer_name}（${label('relation', slip.signer_relation)}）` : t('slip.not_signed')),
+        kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
@@ -419,7 +420,7 @@ export async function renderCase(body, ctx, caseId) {
     }
     if (c.plan) {
       const p = c.plan;
-      parts.push(h('h3', { text: `${t('detail.plan')}（R-FU-5）` }), h('p', { class: 'small', text: `${p.expected_days}d · ${p.text}` }),
+      parts.push(h('h3', { text: paren(t('detail.plan'), 'R-FU-5') }), h('p', { class: 'small', text: `${p.expected_days}d · ${p.text}` }),
         h('p', { class: 'small muted', text: [p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '', p.manager_approved_by ? `${label('role', 'manager')} ✓` : ''].filter(Boolean).join(' · ') || t('detail.plan_pending') }));
     }
     if (c.progress.length) {
@@ -445,7 +446,7 @@ export async function renderCase(body, ctx, caseId) {
       view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, view.timeline.map((e) => h('li', null,
         h('span', { class: 'desk-tl-time', text: fmtFull(e.at) }),
         h('strong', { text: label('action', e.action) }),
-        h('span', { class: 'muted small', text: ` ${staffName(staff, e.actor_id)}${e.actor_role ? '（' + label('role', e.actor_role) + '）' : ''}` }),
+        h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
         timelineData(e.data, staff) ? h('div', { class: 'small muted', text: timelineData(e.data, staff) }) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }

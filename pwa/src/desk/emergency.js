@@ -1,6 +1,7 @@
 // The emergency panel of a case (R-EM-1..5): escalation chain manager → deputy GM → GM with
 // attempts and acknowledgement, people summoned to the scene with their arrival reports,
 // leadership instructions tracked one by one, and settling the event.
+import { confirmDialog } from '../dom.js';
 import { errorBox, fmtTime, label, options, staffName } from './common.js';
 
 const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
@@ -85,5 +86,11 @@ export function emergencyPanel(ctx, view, staff, run) {
     instructions,
     h('div', { class: 'desk-btn-row' },
       em.settled_at ? h('span', { class: 'ok-text', text: t('em.settled', { t: fmtTime(em.settled_at) }) }) :
-        h('button', { type: 'button', class: 'btn btn-danger', onclick: () => act('/settle') }, t('em.settle'))));
+        h('button', {
+          type: 'button', class: 'btn btn-danger',
+          // Settling ends the emergency for everyone (R-EM-3): asked once more, never on a stray click.
+          onclick: async () => {
+            if (await confirmDialog({ title: t('em.settle_title'), body: t('em.settle_body'), ok: t('em.settle'), cancel: t('common.cancel'), danger: true })) act('/settle');
+          },
+        }, t('em.settle'))));
 }

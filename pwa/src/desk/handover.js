@@ -2,6 +2,7 @@
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
 // Each morning a supervisor reviews the signed sheet and presses on the items still open.
 import { mount } from '../dom.js';
+import { colon, paren } from '../i18n.js';
 import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
@@ -22,7 +23,7 @@ export async function renderHandover(body, ctx) {
   const listSlot = h('div');
 
   const incoming = h('select', { name: 'incoming_id' }, h('option', { value: '' }, t('intake.choose')),
-    staff.filter((s) => s.id !== me && s.roles.some((r) => DESK_ROLES.includes(r))).map((s) => h('option', { value: s.id }, `${s.display_name}（${s.roles.map((r) => label('role', r)).join('/')}）`)));
+    staff.filter((s) => s.id !== me && s.roles.some((r) => DESK_ROLES.includes(r))).map((s) => h('option', { value: s.id }, paren(s.display_name, s.roles.map((r) => label('role', r)).join('/')))));
   const notes = h('textarea', { name: 'notes', rows: 3 });
   const form = h('form', { class: 'card desk-ho-new', onsubmit: async (e) => {
     e.preventDefault();
@@ -99,20 +100,20 @@ export async function renderHandover(body, ctx) {
     return h('article', { class: 'card desk-ho-sheet', dataset: { sheet: s.id } },
       h('div', { class: 'desk-section-head' },
         h('h3', { text: fmtFull(s.built_at) }),
-        h('span', { class: 'small', text: `${t('ho.outgoing')}：${staffName(staff, s.outgoing_id)} → ${t('ho.incoming')}：${staffName(staff, s.incoming_id)}` })),
+        h('span', { class: 'small', text: `${colon(t('ho.outgoing'), staffName(staff, s.outgoing_id))} → ${colon(t('ho.incoming'), staffName(staff, s.incoming_id))}` })),
       s.notes ? h('p', { class: 'pre small', text: s.notes }) : null,
       h('p', { class: 'muted small', text: t('ho.items', { n: s.items.length }) }),
-      s.items.length ? h('table', { class: 'table' }, h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
+      s.items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table' }, h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
         h('td', null, h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no })),
         h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) })),
         h('td', { text: i.summary }),
         h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
         h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
           h('input', { type: 'checkbox', name: 'take_over', value: i.case_id }), t('ho.take_over')) :
-          i.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null))))) : null,
+          i.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null)))))) : null,
       h('div', { class: 'desk-btn-row' },
-        h('span', { class: 'small', text: `${t('ho.outgoing')}：${s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')}` }),
-        h('span', { class: 'small', text: `${t('ho.incoming')}：${s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')}` }),
+        h('span', { class: 'small', text: colon(t('ho.outgoing'), s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')) }),
+        h('span', { class: 'small', text: colon(t('ho.incoming'), s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')) }),
         canOut ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'outgoing') }, t('ho.sign_out')) : null,
         canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null),
       reviewBlock(s));

@@ -1,7 +1,7 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4).
 import { mount } from '../dom.js';
-import { clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
+import { canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
 
 
 function kindBadges(ctx, c) {
@@ -134,7 +134,7 @@ export async function renderHome(body, ctx) {
       h('section', { class: 'card desk-cases' },
         h('div', { class: 'desk-section-head' },
           h('h2', { text: t('home.cases') }), countEl,
-          h('a', { class: 'btn btn-primary btn-small desk-head-btn', href: '#/intake' }, t('home.new_intake'))),
+          canOpen(ctx, 'intake') ? h('a', { class: 'btn btn-primary btn-small desk-head-btn', href: '#/intake' }, t('home.new_intake')) : null),
         filterBar,
         listSlot)));
 
@@ -195,7 +195,7 @@ async function approvalsPanel(ctx, allCases, compact) {
   return h('section', { class: 'card desk-approvals', 'aria-label': t('home.approvals') },
     h('h2', { text: t('home.approvals') }),
     err.el,
-    rows.length ? h('table', { class: 'table' }, h('tbody', null, rows.map((v) => {
+    rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, h('tbody', null, rows.map((v) => {
       const approved = closeApproved(v);
       const other = v.missing_to_close.filter((m) => m !== 'manager_approval');
       return h('tr', null,
@@ -215,7 +215,7 @@ async function approvalsPanel(ctx, allCases, compact) {
               e.target.disabled = false;
             }
           } }, t('ap.approve'))));
-    }))) : h('p', { class: 'empty', text: t('home.approvals_empty') }));
+    })))) : h('p', { class: 'empty', text: t('home.approvals_empty') }));
 }
 
 export async function renderApprovals(body, ctx) {

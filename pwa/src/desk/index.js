@@ -2,7 +2,7 @@
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
 import { mount } from '../dom.js';
-import { loadServerOffset, startTicker } from './common.js';
+import { canOpen, loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
 
@@ -23,18 +23,22 @@ function isManager(ctx) {
   return (ctx.user?.roles || []).includes('manager');
 }
 
+const NAV = [
+  ['', 'desk.nav.home'],
+  ['intake', 'desk.nav.intake'],
+  ['review', 'desk.nav.review'],
+  ['handover', 'desk.nav.handover'],
+  ['slips', 'desk.nav.slips'], // 放行条 R-RS-1..6
+  ['approvals', 'desk.nav.approvals'],
+  ['calendar', 'desk.nav.calendar'],
+  ['reports', 'desk.nav.reports'],
+  ['services', 'desk.nav.services'],
+  ['keys', 'desk.nav.keys'],
+];
+
+/** Only the pages this user's roles may open: a link the server would answer with 403 is not offered. */
 function navItems(ctx) {
-  const items = [
-    ['', 'desk.nav.home'],
-    ['intake', 'desk.nav.intake'],
-    ['review', 'desk.nav.review'],
-    ['handover', 'desk.nav.handover'],
-    ['slips', 'desk.nav.slips'], // 放行条 R-RS-1..6
-  ];
-  if (isManager(ctx)) items.push(['approvals', 'desk.nav.approvals']);
-  items.push(['calendar', 'desk.nav.calendar']);
-  items.push(['reports', 'desk.nav.reports'], ['services', 'desk.nav.services'], ['keys', 'desk.nav.keys']);
-  return items;
+  return NAV.filter(([route]) => canOpen(ctx, route || 'home'));
 }
 
 function header(ctx, page) {

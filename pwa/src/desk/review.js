@@ -56,14 +56,14 @@ function weeklyChecks(ctx) {
 
   async function load() {
     const checks = await api.get('/api/quality/weekly-checks');
-    mount(list, checks.length ? h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
+    mount(list, checks.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
       h('thead', null, h('tr', null, ['wq.week', 'wq.cases_checked', 'wq.result', 'wq.findings', 'wq.capa'].map((k) => h('th', { text: t(k) })))),
       h('tbody', null, checks.map((c) => h('tr', { class: c.poor_quality ? 'is-overdue' : '' },
         h('td', { text: t('wq.week_of', { d: c.week_start }) }),
         h('td', { text: String(c.cases_checked) }),
         h('td', { text: t(c.poor_quality ? 'wq.result_poor' : 'wq.result_ok') }),
         h('td', { class: 'pre small', text: c.findings }),
-        h('td', null, capaCell(c)))))) : h('p', { class: 'empty', text: t('wq.empty') }));
+        h('td', null, capaCell(c))))))) : h('p', { class: 'empty', text: t('wq.empty') }));
   }
 
   const section = h('section', { class: 'card', 'data-testid': 'weekly-quality' },
@@ -77,7 +77,7 @@ export async function renderReview(body, ctx) {
   const list = h('div');
   async function load() {
     const cases = await api.get('/api/review/monday');
-    mount(list, cases.length ? h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
+    mount(list, cases.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
       h('thead', null, h('tr', null, ['list.no', 'list.received', 'list.kind', 'list.content', 'list.state', 'list.next_due', 'detail.actions'].map((k) => h('th', { text: t(k) })))),
       h('tbody', null, cases.map((c) => h('tr', { class: ['desk-row', c.overdue ? 'is-overdue' : ''] },
         h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
@@ -96,7 +96,7 @@ export async function renderReview(body, ctx) {
             err.show(ex, t);
             e.target.disabled = false;
           }
-        } }, t('review.record'))))))) : h('p', { class: 'empty', text: t('review.empty') }));
+        } }, t('review.record')))))))) : h('p', { class: 'empty', text: t('review.empty') }));
   }
   const quality = (ctx.user?.roles || []).includes('manager') ? weeklyChecks(ctx) : null;
   mount(body, h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list),

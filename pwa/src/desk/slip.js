@@ -1,6 +1,7 @@
 // The printable service slip 服务单 of a case (R-CL-1 A, R-CL-6, R-RC-1): laid out for A5 paper
 // by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
 import { mount } from '../dom.js';
+import { colon, paren } from '../i18n.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
 export async function renderSlip(body, ctx, caseId) {
@@ -35,12 +36,12 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.materials'), slip?.materials),
         row(t('slip.fee'), slip ? `¥${((slip.fee_cents || 0) / 100).toFixed(2)}` : ''),
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
-        row(t('slip.signer'), slip?.signer_name ? `${slip.signer_name}（${label('relation', slip.signer_relation)}）` : t('slip.not_signed')),
+        row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
         row(t('slip.returned'), fmtFull(slip?.slip_returned_at)),
         row(t('slip.countersigned'), slip?.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''))),
       h('div', { class: 'slip-sign' },
         h('span', { class: 'muted small', text: t('dlg.signature') }), img),
-      h('p', { class: 'desk-slip-hash' }, `${t('slip.hash')}：`, h('code', { text: slip?.content_hash || '—' })),
+      h('p', { class: 'desk-slip-hash' }, colon(t('slip.hash'), ''), h('code', { text: slip?.content_hash || '—' })),
       !view.slip_valid && slip?.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null));
 }

@@ -3,7 +3,7 @@
 // revoke (#/slips/<id>). The rules are the server's (server/domain/release_slips.py); this page
 // collects the evidence, shows the refusals in words and never keeps a full ID number.
 import { downscalePhoto, sha256Hex } from '../blobs.js';
-import { getLang } from '../i18n.js';
+import { getLang, paren } from '../i18n.js';
 import { openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
@@ -540,7 +540,7 @@ async function renderIssue(body, ctx) {
       })()),
     h('fieldset', { class: 'desk-fieldset rs-section', dataset: { field: 'items_list' } },
       h('legend', { text: t('rs.form.items') }),
-      itemsTable,
+      h('div', { class: 'table-wrap' }, itemsTable),
       h('div', { class: 'desk-inline' },
         h('button', { type: 'button', class: 'btn btn-small', onclick: () => addItem().querySelector('input')?.focus() }, t('rs.form.add_item')),
         h('span', { class: 'muted small', text: t('rs.form.valuable_hint') }))),
@@ -816,7 +816,7 @@ async function renderDetail(body, ctx, id) {
       h('section', { class: 'card' },
         h('table', { class: 'slip-table rs-fields' }, h('tbody', null,
           row('rs.detail.unit', s.unit_label),
-          row('rs.detail.requester', `${s.requester_name}（${lbl('relation', s.relation)}）`),
+          row('rs.detail.requester', paren(s.requester_name, lbl('relation', s.relation))),
           row('rs.detail.path', lbl('path', s.path)),
           row('rs.detail.gates', s.gates.join(' ')),
           row('rs.detail.validity', `${fmtFull(s.valid_from)} – ${fmtFull(s.valid_until)}`),
@@ -829,11 +829,11 @@ async function renderDetail(body, ctx, id) {
           s.engineering_confirmation ? row('rs.detail.eng', `${s.engineering_confirmation.confirmed_by?.name || ''} · ${fmtFull(s.engineering_confirmation.confirmed_at)} ${s.engineering_confirmation.note || ''}`) : null,
           s.owner_confirmation ? row('rs.detail.owner_conf', `${s.owner_confirmation.owner_name} · ${lbl('channel', s.owner_confirmation.channel)} · ${fmtFull(s.owner_confirmation.confirmed_at)}`) : null)),
         h('h3', { text: t('rs.detail.items') }),
-        h('table', { class: 'table rs-items-view' },
+        h('div', { class: 'table-wrap' }, h('table', { class: 'table rs-items-view' },
           h('thead', null, h('tr', null, h('th', { text: t('rs.form.item_name') }), h('th', { text: t('rs.form.qty') }), h('th'))),
           h('tbody', null, s.items.map((i) => h('tr', null,
             h('td', { text: i.name }), h('td', { text: String(i.quantity) }),
-            h('td', null, [i.valuable ? t('rs.form.valuable') : '', i.large ? t('rs.form.large') : '', i.tool ? t('rs.form.tool') : ''].filter(Boolean).map((x) => h('span', { class: 'badge badge-warn rs-flag', text: x }))))))),
+            h('td', null, [i.valuable ? t('rs.form.valuable') : '', i.large ? t('rs.form.large') : '', i.tool ? t('rs.form.tool') : ''].filter(Boolean).map((x) => h('span', { class: 'badge badge-warn rs-flag', text: x })))))))),
         images.length ? [h('h3', { text: t('rs.detail.signatures') }), h('div', { class: 'rs-figures' }, images)] : null),
       h('aside', { class: 'rs-detail-side' },
         h('section', { class: 'card rs-qr-card' },

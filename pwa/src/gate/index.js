@@ -11,7 +11,8 @@ import jsQR from 'jsqr';
 
 import { normalizeShortCode, shortCode } from './payload.js';
 import { Verdict, verifySlip } from './verify.js';
-import { displayZone } from '../zone.js';
+import { formatDateTime } from '../clock.js';
+import { joinList } from '../i18n.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
 export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
@@ -61,7 +62,7 @@ const STRINGS = {
     'gate.title': 'Gate: release slips',
     'gate.my_gate': 'My gate code',
     'gate.my_gate_hint': 'e.g. N or S; checked against the gates on the slip',
-    'gate.cache_ok': 'Offline data: {keys} keys, {revoked} revoked slips, updated {ago}',
+    'gate.cache_ok': 'Offline data: {keys, plural, one {# key} other {# keys}}, {revoked, plural, one {# revoked slip} other {# revoked slips}}, updated {ago}',
     'gate.cache_stale': 'Offline data is out of date or missing: sync online before verifying',
     'gate.scan': 'Scan',
     'gate.scan_stop': 'Stop scanning',
@@ -85,7 +86,7 @@ const STRINGS = {
     'gate.verdict.cannot_verify_offline': 'Cannot verify offline · call the service desk',
     'gate.unit': 'Unit',
     'gate.items': 'Items',
-    'gate.items_n': '{n} pieces',
+    'gate.items_n': '{n, plural, one {# piece} other {# pieces}}',
     'gate.tools': 'Tools',
     'gate.validity': 'Valid',
     'gate.gates': 'Gates',
@@ -276,15 +277,13 @@ export async function renderGate(root, ctx) {
       ? t('gate.cache_ok', {
           keys: Object.keys(cache.keys).length,
           revoked: cache.revoked.size,
-          ago: new Date(cache.fetchedDeviceMs).toLocaleTimeString(undefined, { timeZone: displayZone() }),
+          ago: formatDateTime(new Date(cache.fetchedDeviceMs).toISOString()), // the app's language, not the browser's
         })
       : t('gate.cache_stale');
   }
 
   function fmt(unixS) {
-    return new Date(unixS * 1000).toLocaleString(undefined, {
-      timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
-    });
+    return formatDateTime(new Date(unixS * 1000).toISOString());
   }
 
   function row(label, value) {
@@ -316,7 +315,7 @@ export async function renderGate(root, ctx) {
       card.append(...[
         row(t('gate.unit'), claims.unitLabel),
         row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
-        notice?.tool_names?.length ? row(t('gate.tools'), notice.tool_names.join('、')) : null,
+        notice?.tool_names?.length ? row(t('gate.tools'), joinList(notice.tool_names)) : null,
         row(t('gate.validity'), `${fmt(claims.validFrom)} – ${fmt(claims.validUntil)}`),
         row(t('gate.gates'), claims.gates.join(' ')),
         row(t('gate.code'), safeShortCode(current.payload)),

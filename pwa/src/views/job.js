@@ -6,7 +6,7 @@ import { countdown, formatDateTime, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, registerStrings, serverMessage, t } from '../i18n.js';
 import {
-  acceptJob, addNote, arriveJob, currentPosition, loadJob, markUnable, nextActions, reportLinkedProblem,
+  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, markUnable, nextActions, reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
 import { nextDue, stateLabel } from './jobs.js';
@@ -269,7 +269,12 @@ export async function render(root, [id], app) {
       type: 'button', class: 'btn btn-danger-outline', 'data-action': 'unable',
       onclick: async () => {
         const v = await textDialog({ title: t('unable.title'), label: t('unable.reason'), placeholder: t('unable.placeholder'), submitLabel: t('act.unable') });
-        if (v) run(() => markUnable(job.id, v));
+        if (!v) return;
+        await run(() => markUnable(job.id, v));
+        // The view re-renders from the local store at once, but the reason banner sits at the top of
+        // the job card: from the action buttons below it was left above the fold, under the sticky
+        // header, until a reload scrolled back up. Bring it into view.
+        window.scrollTo({ top: 0 });
       },
     }, t('act.unable')),
   };
@@ -289,7 +294,7 @@ export async function render(root, [id], app) {
         job.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
       h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
-      job.unable_reason ? h('p', { class: 'notice notice-warn', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
+      job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
       row(t('job.content'), h('span', { class: 'pre', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone
@@ -316,7 +321,7 @@ export async function render(root, [id], app) {
         h('div', { class: 'actions-primary' }, primary.map((a) => buttons[a]())),
         h('div', { class: 'actions-secondary' }, secondary.map((a) => buttons[a]())))
       : null,
-    job.is_done && job.state !== 'unable'
+    isCompleted(job)
       ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(job.id)}/slip` }, t('act.slip'))
       : null,
 

@@ -30,7 +30,7 @@ registerStrings({
     'login.busy': 'Signing in…',
     'login.offline': 'You are offline; signing in needs the network. Saved records are kept.',
     'login.revoked': 'Your sign-in has expired. Please sign in again.',
-    'login.unsent': '{n} unsent records are on this phone; they are sent when their user signs in again.',
+    'login.unsent': '{n, plural, one {# unsent record is} other {# unsent records are}} on this phone; they are sent when their user signs in again.',
   },
 });
 

@@ -4,6 +4,7 @@ import { formatDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
 import { getLang, registerStrings, t } from '../i18n.js';
 import { listReminders } from '../db.js';
+import { zonedParts } from '../zone.js';
 
 registerStrings({
   zh: { 'reminders.title': '提醒', 'reminders.empty': '暂无提醒。', 'reminders.open': '打开' },
@@ -23,10 +24,23 @@ function link(r) {
   return null;
 }
 
+const pad = (n) => String(n).padStart(2, '0');
+
+/**
+ * The server writes the deadline into the body in its own short form ("11-23 08:01", the compound's
+ * zone); shown here the way the rest of the app writes times (formatDateTime: "11/23, 08:01").
+ */
+function restamp(text, dueIso) {
+  const due = new Date(dueIso || '');
+  if (!text || Number.isNaN(due.getTime())) return text;
+  const p = zonedParts(due);
+  return text.split(`${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`).join(formatDateTime(dueIso));
+}
+
 /** The reminder's title and body in `lang`; reminders from before the English text carry Chinese only. */
 export function reminderText(r, lang) {
   const en = lang === 'en';
-  return { title: (en && r.title_en) || r.title || r.kind || '', body: (en && r.body_en) || r.body || '' };
+  return { title: (en && r.title_en) || r.title || r.kind || '', body: restamp((en && r.body_en) || r.body || '', r.due_at) };
 }
 
 export async function render(root) {

@@ -71,7 +71,7 @@ registerStrings({
     'settings.last_sync': 'Last sync: {ago}',
     'settings.logout': 'Sign out',
     'settings.logout_title': 'Unsent records',
-    'settings.logout_body': '{n} records have not reached the server yet. They stay on this phone and are sent when you sign in again with this account. Sign out anyway?',
+    'settings.logout_body': '{n, plural, one {# record has} other {# records have}} not reached the server yet. They stay on this phone and are sent when you sign in again with this account. Sign out anyway?',
     'settings.logout_ok': 'Sign out anyway',
     'settings.logout_plain': 'Sign out?',
   },

@@ -3,8 +3,8 @@
 import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
-import { registerStrings, t } from '../i18n.js';
-import { loadJob } from '../jobs.js';
+import { paren, registerStrings, t } from '../i18n.js';
+import { isCompleted, loadJob } from '../jobs.js';
 import { currentUser } from '../session.js';
 
 registerStrings({
@@ -23,7 +23,7 @@ registerStrings({
     'slip.signer': '签字人',
     'slip.signature': '住户签名',
     'slip.print': '打印',
-    'slip.not_completed': '工单尚未完工，暂无服务单。',
+    'slip.not_completed': '暂无服务单：此工单尚未完工。',
     'slip.pending': '本服务单尚未同步到服务器',
     'slip.free': '免费',
   },
@@ -42,7 +42,7 @@ registerStrings({
     'slip.signer': 'Signed by',
     'slip.signature': "Resident's signature",
     'slip.print': 'Print',
-    'slip.not_completed': 'The job is not completed yet; there is no slip.',
+    'slip.not_completed': 'No service slip: this job has not been completed.',
     'slip.pending': 'This slip has not reached the server yet',
     'slip.free': 'Free of charge',
   },
@@ -53,8 +53,8 @@ const line = (label, value) => (value || value === 0 ? h('tr', {}, h('th', { sco
 export async function render(root, [id]) {
   const job = await loadJob(id);
   const back = h('a', { class: 'back-link no-print', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') });
-  if (!job || !job.is_done) {
-    mount(root, back, h('p', { class: 'empty', text: t('slip.not_completed') }));
+  if (!isCompleted(job)) {
+    mount(root, back, h('p', { class: 'notice notice-info', role: 'status', 'data-testid': 'slip-none', text: t('slip.not_completed') }));
     return null;
   }
   // Local completion (not yet synced) first, then the server's slip, then the job's own fields.
@@ -84,7 +84,7 @@ export async function render(root, [id]) {
         line(t('slip.arrived'), formatFullDateTime(s.arrived_at)),
         line(t('slip.completed'), formatFullDateTime(s.completed_at)),
         line(t('slip.staff'), staff),
-        line(t('slip.signer'), [s.signer_name, relation && `（${relation}）`].filter(Boolean).join('')))),
+        line(t('slip.signer'), paren(s.signer_name || '', relation)))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
   return null;

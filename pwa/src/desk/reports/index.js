@@ -323,12 +323,20 @@ export async function renderKeys(root, ctx) {
   const act = actThenReload(err, t, load);
 
   async function lend(k) {
-    const sig = await signatureDialog(ctx, t('key.sign'), k.label);
-    if (!sig) return;
     const outsider = document.querySelector(`[data-outsider="${k.id}"]`);
     const form = outsider?.closest('tr');
     const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
     const isOut = outsider?.checked;
+    // The borrower first: the server would refuse a loan without one only after the signature.
+    err.clear();
+    const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim();
+    if (isOut ? !outsiderOk : !val('borrower_user')) {
+      err.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
+      err.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    const sig = await signatureDialog(ctx, t('key.sign'), k.label);
+    if (!sig) return;
     // Staff borrow as their account (no ID or deposit, R-KY-1); anyone else is an outsider by name.
     await act(() => ctx.api.post(`/api/keys/${k.id}/loans`, {
       ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),

@@ -43,6 +43,7 @@ export const STRINGS = {
     'key.count': '本月盘点：共 {total} 把，在柜 {in_store}，借出 {on_loan}（超期 {overdue}），遗失 {lost}',
     'key.borrower': '借用人', 'key.staff_pick': '员工借用：选择员工', 'key.outsider_name': '外来人员姓名', 'key.due': '应还', 'key.overdue': '超期未还', 'key.outsider': '非公司人员', 'key.last4': '证件后四位',
     'key.deposit': '押金（元）', 'key.lend': '签名借出', 'key.return': '归还', 'key.sign': '借用人签名',
+    'key.need_staff': '请先选择借钥匙的员工', 'key.need_outsider': '请先填写外来人员的姓名、证件后四位、押金和收据号',
     ...prefixed(AREA_ZH),
   },
   en: {
@@ -71,9 +72,10 @@ export const STRINGS = {
     'key.title': 'Keys', 'key.building': 'Building', 'key.floor': 'Floor', 'key.type': 'Type', 'key.label': 'Label', 'key.state': 'State',
     'key.type.resident_entrusted': 'Resident entrusted', 'key.type.plant_room_spare': 'Plant-room spare', 'key.type.other': 'Other',
     'key.state.in_store': 'In store', 'key.state.on_loan': 'On loan', 'key.state.lost': 'Lost', 'key.register': 'Register key',
-    'key.count': 'Month count: {total} keys, {in_store} in store, {on_loan} on loan ({overdue} overdue), {lost} lost',
+    'key.count': 'Month count: {total, plural, one {# key} other {# keys}}, {in_store} in store, {on_loan} on loan ({overdue} overdue), {lost} lost',
     'key.borrower': 'Borrower', 'key.staff_pick': 'Staff: pick the person', 'key.outsider_name': "Outsider's name", 'key.due': 'Due', 'key.overdue': 'overdue', 'key.outsider': 'Outsider', 'key.last4': 'ID last 4',
     'key.deposit': 'Deposit (yuan)', 'key.lend': 'Sign and lend', 'key.return': 'Return', 'key.sign': "Borrower's signature",
+    'key.need_staff': 'Pick the staff member who borrows the key first', 'key.need_outsider': "Enter the outsider's name, ID last 4, deposit and receipt number first",
     ...prefixed(AREA_EN),
   },
 };
