@@ -50,7 +50,11 @@ def test_front_desk_opens_the_services_and_keys_pages(browser: Browser, server) 
     ctx, page = open_desk(browser, server, "frontdesk", "services")
     view = page.locator("[data-view=services]")
     expect(view).to_be_visible(timeout=15000)
-    expect(view.get_by_text("洗衣取送 (laundry)")).to_be_visible()  # the approved demo price list
+    laundry = view.get_by_role("row", name=re.compile("洗衣取送"))  # the approved demo price list
+    expect(laundry).to_contain_text("¥15.00/件")
+    page.locator(".btn-lang").click()
+    expect(view.get_by_role("row", name=re.compile("Laundry pick-up and delivery"))).to_contain_text("¥15.00/piece")
+    page.locator(".btn-lang").click()
     page.goto(server.url + "/#/keys")
     view = page.locator("[data-view=keys]")
     expect(view).to_be_visible(timeout=15000)

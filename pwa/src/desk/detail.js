@@ -63,7 +63,7 @@ const TL_KEYS = {
   to_role: ['上报对象', 'to'], to_id: ['姓名', 'person'], target_role: ['联系对象', 'target'], reached: ['联系上', 'reached'],
   role: ['负责人', 'role'], means: ['方式', 'means'], signed: ['住户签字', 'signed'], emergency: ['紧急', 'emergency'],
   result: ['结果', 'result'], text: ['内容', 'text'], note: ['说明', 'note'], promised: ['反馈日期', 'promised'],
-  expected_days: ['预计天数', 'days'], child_id: ['关联案件', 'linked case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
+  expected_days: ['预计天数', 'days'], child_no: ['关联案件', 'linked case'], parent_case_no: ['来自案件', 'from case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
 };
 
 function timelineData(data, staff) {
@@ -404,6 +404,13 @@ export async function renderCase(body, ctx, caseId) {
       ] : h('p', { class: 'muted small', text: t('detail.no_slip') }));
   }
 
+  // A linked case is named by its number, which the link's timeline entry carries (older entries
+  // have only the id).
+  function linkedNo(id) {
+    const ev = view.timeline.find((e) => e.action === 'case.linked_case_created' && e.data?.child_id === id);
+    return ev?.data?.child_no || id;
+  }
+
   function extrasCard() {
     const c = view.case;
     const parts = [];
@@ -431,7 +438,7 @@ export async function renderCase(body, ctx, caseId) {
         c.linked_problems.map((lp) => h('li', null, `${lp.description} · ${fmtTime(lp.found_at)} `,
           lp.resolved_at ? h('span', { class: 'ok-text', text: `✓ ${fmtTime(lp.resolved_at)}` }) :
             h('button', { type: 'button', class: 'btn btn-small', onclick: () => runQuiet(() => post(`/linked-problem/${encodeURIComponent(lp.id)}/resolve`)) }, t('detail.resolve')))),
-        c.linked_case_ids.map((id) => h('li', null, h('a', { href: `#/case/${id}`, text: id })))));
+        c.linked_case_ids.map((id) => h('li', null, h('a', { href: `#/case/${id}`, text: linkedNo(id) })))));
     }
     if (c.notes.length) {
       parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', { text: `${fmtTime(n.at)} · ${staffName(staff, n.by)} · ${n.text}` }))));

@@ -232,7 +232,7 @@ export async function renderServices(root, ctx) {
     sections.push(h('h2', { class: 'section-title', text: t('svc.catalogue') }),
       table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
         items.map((i) => [
-          `${i.name_zh} (${i.code})`, `${yuan(i.fee_cents)}/${i.unit_label}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
+          itemName(i), `${yuan(i.fee_cents)}/${isEn() ? i.unit_label_en : i.unit_label}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
           i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
           has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
@@ -243,6 +243,7 @@ export async function renderServices(root, ctx) {
       const f = h('form', { class: 'card rpt-form' },
         field(h, t('svc.code'), h('input', { name: 'code', required: true })),
         field(h, t('svc.item'), h('input', { name: 'name_zh', required: true })),
+        field(h, t('svc.item_en'), h('input', { name: 'name_en', lang: 'en' })),
         field(h, t('svc.fee_yuan'), h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true })),
         field(h, t('svc.promise'), h('input', { name: 'promise', type: 'number', min: '1', value: '25' })),
         h('button', { type: 'submit', class: 'btn btn-primary' }, t('svc.propose')));
@@ -250,7 +251,7 @@ export async function renderServices(root, ctx) {
         e.preventDefault();
         const d = new FormData(f);
         act(() => ctx.api.post('/api/services/items', {
-          code: d.get('code'), name_zh: d.get('name_zh'), name_en: d.get('name_zh'),
+          code: d.get('code'), name_zh: d.get('name_zh'), name_en: String(d.get('name_en') || '').trim() || d.get('name_zh'),
           fee_cents: Math.round(Number(d.get('fee')) * 100), promise_minutes: Number(d.get('promise')) || 25,
         }));
       });
@@ -259,7 +260,7 @@ export async function renderServices(root, ctx) {
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
       const f = h('form', { class: 'card rpt-form' },
-        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${i.name_zh} ${yuan(i.fee_cents)}`]), { required: true })),
+        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}`]), { required: true })),
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
         field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
@@ -290,7 +291,7 @@ export async function renderServices(root, ctx) {
           const amount = settle ? v.balance_due_cents : b.advance_required_cents;
           controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
         }
-        return [v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${t(`svc.state.${b.state}`)}${v.missing_to_dispatch.length ? ` (${v.missing_to_dispatch.join(', ')})` : ''}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
+        return [isEn() ? v.item_name_en : v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${t(`svc.state.${b.state}`)}${v.missing_to_dispatch.length ? ` (${v.missing_to_dispatch.join(', ')})` : ''}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
       }), t('rpt.none')));
     // Call-backs due (R-FU-6, R-RV-2).
     if (callbacks.length) {
@@ -310,6 +311,11 @@ export async function renderServices(root, ctx) {
   } catch (e) {
     err.show(errorText(e, t), t);
   }
+}
+
+/** A service item as the person reads it: its name in their language (the code stays internal). */
+function itemName(i) {
+  return isEn() ? i.name_en || i.name_zh : i.name_zh;
 }
 
 // ---- keys -----------------------------------------------------------------------------------
