@@ -83,3 +83,13 @@ def test_front_desk_lends_a_key_to_a_staff_member_picked_from_the_list(browser: 
     assert (loan["borrower_user_id"], loan["borrower_kind"]) == ("usr_tech2", "staff")
     ctx.close()
 
+
+
+def test_a_cashier_lands_on_the_services_page_and_is_offered_only_pages_they_may_open(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3
+    ctx, page = open_desk(browser, server, "cashier")
+    # The desk home lists cases, which a cashier may not read: they start where they settle bookings.
+    expect(page.locator("[data-view=services]")).to_be_visible(timeout=15000)
+    assert page.url.endswith("#/services")
+    nav = [a.get_attribute("href") for a in page.locator(".desk-nav a").all()]
+    assert nav == ["#/services"]
+    ctx.close()

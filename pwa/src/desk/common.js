@@ -10,6 +10,7 @@ import { ENUMS } from './strings.js';
 const DESK = ['dispatcher', 'front_desk', 'control_room', 'manager'];
 const LEADERSHIP = ['deputy_gm', 'general_manager'];
 const PAGE_ROLES = {
+  home: [...DESK, ...LEADERSHIP, 'team_lead', 'engineering'], // GET /api/cases, /api/followups
   intake: DESK, // POST /api/cases
   review: [...DESK, ...LEADERSHIP], // GET /api/review/monday, /api/quality/weekly-checks
   handover: [...DESK, 'team_lead', ...LEADERSHIP], // GET /api/handovers

@@ -88,6 +88,12 @@ export async function renderDesk(root, ctx) {
   ensureStylesheet();
   root.classList.add('view-wide');
   const { page, id } = parseRoute(ctx.route);
+  const first = navItems(ctx)[0];
+  if (!canOpen(ctx, page) && first) {
+    // A page this person's roles cannot open (a cashier's desk home): go to the first one they can.
+    location.replace(`#/${first[0]}`);
+    return undefined;
+  }
   const body = ctx.h('div', { class: 'desk-body' });
   const wrap = ctx.h('div', { class: ['desk', `desk-page-${page}`], 'data-view': 'desk', dataset: { page } }, header(ctx, page), body);
   mount(root, wrap);
