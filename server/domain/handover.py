@@ -20,6 +20,7 @@ from server.domain.roles import LEADERSHIP, Role
 
 class HandoverReason(StrEnum):
     SAME_PERSON = "handover.same_person"
+    INCOMING_UNKNOWN = "handover.incoming_unknown"
     NOT_OUTGOING = "handover.not_outgoing"
     NOT_INCOMING = "handover.not_incoming"
     OUTGOING_FIRST = "handover.outgoing_first"

@@ -21,7 +21,7 @@ from server.domain import special_services as sp
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, RepairClass
 from server.domain.errors import DomainError, fail
-from server.domain.roles import EXECUTORS, Role
+from server.domain.roles import DESK, EXECUTORS, Role
 from server.domain.service_slips import signature_covers_slip
 from server.ids import new_id
 from server.services.cases import (
@@ -411,6 +411,14 @@ async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.Hand
 
 async def create_handover(db: Database, who: Principal, incoming_id: str, notes: str) -> dict[str, Any]:
     async with db.transaction() as uow:
+        # The incoming side signs on their own login at the desk: it must be an active desk account
+        # of the compound, or nobody could ever countersign the sheet.
+        row = (await uow.conn.execute(select(users.c.roles).where(
+            users.c.id == incoming_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
+        if row is None or not set(msgspec.json.decode(row.roles)) & {str(r) for r in DESK}:
+            raise fail(ho.HandoverReason.INCOMING_UNKNOWN, "请选择接班的值班人员（调度、前台、控制室或经理）",
+                       "Choose the incoming duty person (dispatcher, front desk, control room or manager)",
+                       kind="invalid", incoming_id=incoming_id)
         rows = (await uow.conn.execute(select(cases.c.doc, cases.c.next_due_at).where(
             cases.c.compound_id == who.compound_id, cases.c.state.notin_(["closed", "not_opened"])))).all()
         open_cases = [decode_case(r.doc) for r in rows]

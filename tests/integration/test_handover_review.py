@@ -116,3 +116,13 @@ async def test_the_first_review_stands(client, clock):  # R-SH-1
 async def test_an_unknown_sheet_is_not_found(client):  # R-SH-1
     r = await _review(client, "manager", "hov_nope")
     assert (r.status_code, r.json()["code"]) == (404, "handover.not_found")
+
+
+async def test_a_sheet_is_handed_to_a_desk_account_that_can_sign_it(client):  # R-SH-1
+    desk = await login(client, "dispatcher")
+    for incoming in ("", "usr_nobody", "usr_tech"):  # nobody, unknown, not a desk role
+        r = await client.post("/api/handovers", headers=desk, json={"incoming_id": incoming, "notes": ""})
+        assert r.status_code == 400 and r.json()["code"] == "handover.incoming_unknown", (incoming, r.text)
+    r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_control", "notes": "夜班"})
+    assert r.status_code == 201, r.text
+

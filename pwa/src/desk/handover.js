@@ -22,7 +22,7 @@ export async function renderHandover(body, ctx) {
   const err = errorBox(h);
   const listSlot = h('div');
 
-  const incoming = h('select', { name: 'incoming_id' }, h('option', { value: '' }, t('intake.choose')),
+  const incoming = h('select', { name: 'incoming_id', required: true }, h('option', { value: '' }, t('intake.choose')),
     staff.filter((s) => s.id !== me && s.roles.some((r) => DESK_ROLES.includes(r))).map((s) => h('option', { value: s.id }, paren(s.display_name, s.roles.map((r) => label('role', r)).join('/')))));
   const notes = h('textarea', { name: 'notes', rows: 3 });
   const form = h('form', { class: 'card desk-ho-new', onsubmit: async (e) => {
