@@ -89,8 +89,7 @@ async def load_case(uow: UnitOfWork, case_id: str, who: Principal | None = None)
     case = uow.staged.get(key, (None,))[0] or uow.loaded.get(key)
     if case is None:
         q = select(cases.c.doc).where(cases.c.id == case_id)
-        if uow.dialect == "postgresql":
-            q = q.with_for_update()
+        q = uow.for_update(q)
         row = (await uow.conn.execute(q)).first()
         if row is not None:
             case = decode_case(row.doc)
@@ -111,8 +110,7 @@ async def preload_cases(uow: UnitOfWork, case_ids: list[str]) -> None:
     wanted = sorted({cid for cid in case_ids if ("case", cid) not in uow.loaded and ("case", cid) not in uow.staged})
     for i in range(0, len(wanted), 500):
         q = select(cases.c.id, cases.c.doc).where(cases.c.id.in_(wanted[i : i + 500])).order_by(cases.c.id)
-        if uow.dialect == "postgresql":
-            q = q.with_for_update()
+        q = uow.for_update(q)
         for row in (await uow.conn.execute(q)).all():
             uow.loaded[("case", row.id)] = decode_case(row.doc)
 

@@ -115,8 +115,7 @@ def _not_found(what: str, **details: Any):  # noqa: ANN202
 async def load_item(uow: UnitOfWork, compound_id: str, code: str) -> sp.ServiceItem:
     q = select(service_items.c.doc).where(service_items.c.compound_id == compound_id,
                                           service_items.c.code == code)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise _not_found("special_service.item", item_code=code)
@@ -155,8 +154,7 @@ def item_view(item: sp.ServiceItem) -> dict[str, Any]:
 async def _load_booking(uow: UnitOfWork, who: Principal, booking_id: str) -> tuple[sp.Booking, str | None]:
     q = select(service_bookings.c.doc, service_bookings.c.case_id).where(
         service_bookings.c.id == booking_id, service_bookings.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise _not_found("special_service.booking", booking_id=booking_id)

@@ -401,8 +401,7 @@ async def _store_sheet(uow: UnitOfWork, who: Principal, sheet: ho.HandoverSheet,
 
 async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.HandoverSheet:
     q = select(handovers.c.doc).where(handovers.c.id == sheet_id, handovers.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()  # two signers or reviewers at once: the second sees the first's result
+    q = uow.for_update(q)  # two signers or reviewers at once: the second sees the first's result
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("handover.not_found", "未找到交接单", "No such handover sheet", kind="not_found")

@@ -62,8 +62,7 @@ async def _save_key(uow: UnitOfWork, compound_id: str, key: dk.Key, *, created: 
 
 async def _load_key(uow: UnitOfWork, who: Principal, key_id: str) -> dk.Key:
     q = select(keys.c.doc).where(keys.c.id == key_id, keys.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("key.not_found", "未找到该钥匙", "No such key", kind="not_found", key_id=key_id)

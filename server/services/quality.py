@@ -79,8 +79,7 @@ async def file_capa(db: Database, who: Principal, check_id: str, report_no: str)
     async with db.transaction() as uow:
         q = select(weekly_checks.c.doc).where(weekly_checks.c.id == check_id,
                                               weekly_checks.c.compound_id == who.compound_id)
-        if uow.dialect == "postgresql":
-            q = q.with_for_update()
+        q = uow.for_update(q)
         row = (await uow.conn.execute(q)).first()
         if row is None:
             raise fail("monthly_report.weekly_check_not_found", "未找到该周质量检查", "No such weekly check",

@@ -86,8 +86,7 @@ def _view(c: rc.Compensation) -> dict[str, Any]:
 async def _load(uow: UnitOfWork, who: Principal, comp_id: str) -> rc.Compensation:
     q = select(compensations.c.doc).where(compensations.c.id == comp_id,
                                           compensations.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("compensation.not_found", "未找到该赔付记录", "No such compensation", kind="not_found")

@@ -144,8 +144,7 @@ async def _compute(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
 async def _stored(uow: UnitOfWork, compound_id: str, year: int, month: int) -> mr.MonthlyReport | None:
     q = select(monthly_reports.c.doc).where(monthly_reports.c.compound_id == compound_id,
                                             monthly_reports.c.year == year, monthly_reports.c.month == month)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     return _report_dec.decode(row.doc) if row is not None else None
 

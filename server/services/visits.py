@@ -153,8 +153,7 @@ async def list_call_backs(db: Database, who: Principal, status: str | None = Non
 
 async def _load(uow: UnitOfWork, who: Principal, task_id: str) -> CallBackRecord:
     q = select(call_backs.c.doc).where(call_backs.c.id == task_id, call_backs.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("call_back.not_found", "未找到回访任务", "No such call-back", kind="not_found")
@@ -248,8 +247,7 @@ async def open_survey(db: Database, who: Principal, data: SurveyIn) -> dict[str,
 
 async def _load_survey(uow: UnitOfWork, who: Principal, survey_id: str) -> sv.PeriodicSurvey:
     q = select(surveys.c.doc).where(surveys.c.id == survey_id, surveys.c.compound_id == who.compound_id)
-    if uow.dialect == "postgresql":
-        q = q.with_for_update()
+    q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     if row is None:
         raise fail("survey.not_found", "未找到该回访调查", "No such survey", kind="not_found")

@@ -337,6 +337,12 @@ class UnitOfWork:
         if hook not in self._flush_hooks:
             self._flush_hooks.append(hook)
 
+    def for_update(self, query: Any) -> Any:
+        """`query` locking the rows it reads until commit, where that is needed: on PostgreSQL two
+        writers may read the same row at once; SQLite has no FOR UPDATE and needs none, since its
+        writers already queue on the one write lock (BEGIN IMMEDIATE)."""
+        return query.with_for_update() if self.dialect == "postgresql" else query
+
     def checkpoint(self) -> tuple[dict, int, dict]:
         return dict(self._changes), len(self._audit), dict(self.staged)
 
