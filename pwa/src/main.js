@@ -12,6 +12,7 @@ import { dbApi, kvGet, kvSet } from './db.js';
 import { h, mount, toast } from './dom.js';
 import { getLang, onLangChange, registerStrings, serverMessage, setLang, t } from './i18n.js';
 import { enqueue } from './outbox.js';
+import { DESK_HOME_ROLES, JOB_ROLES } from './roles.js';
 import { currentSession, currentUser, loadSession, markRevoked } from './session.js';
 import { buildShell } from './shell.js';
 import { getStatus, loadStatus, syncNow } from './sync.js';
@@ -24,7 +25,8 @@ import * as remindersView from './views/reminders.js';
 import * as settingsView from './views/settings.js';
 import * as slipView from './views/slip.js';
 
-const DESK_ROLES = new Set(['dispatcher', 'front_desk', 'control_room', 'manager', 'deputy_gm', 'general_manager', 'cashier', 'engineering', 'team_lead']);
+const DESK_HOME = new Set(DESK_HOME_ROLES);
+const JOB_ROLE_SET = new Set(JOB_ROLES);
 
 registerStrings({
   zh: { 'boot.failed': '无法启动：{msg}', 'auth.revoked': '登录已失效，请重新登录。未发送的记录仍保留在本机。' },
@@ -33,7 +35,7 @@ registerStrings({
 
 export function homeKind(user) {
   const roles = new Set(user?.roles || []);
-  if ([...roles].some((r) => DESK_ROLES.has(r))) return 'desk';
+  if ([...roles].some((r) => DESK_HOME.has(r))) return 'desk';
   if (roles.has('guard')) return 'gate';
   return 'field';
 }
@@ -68,13 +70,10 @@ function currentPath() {
   return decodeURIComponent((location.hash || '#/').replace(/^#\/?/, '')).replace(/\/+$/, '');
 }
 
-// Roles a work order can be assigned to (server/domain/roles.py EXECUTORS plus team leads): only
-// they get "my jobs" in the header; a dispatcher or manager would only ever see an empty list there.
-const JOB_ROLES = new Set(['technician', 'cleaner', 'guard', 'team_lead']);
-
 export function navLinks(user) {
   const links = homeKind(user) === 'field' ? [] : [['#/', 'nav.home']];
-  if ((user?.roles || []).some((r) => JOB_ROLES.has(r))) links.push(['#/jobs', 'nav.jobs']);
+  // Only assignable roles get "my jobs": a dispatcher or manager would only ever see an empty list.
+  if ((user?.roles || []).some((r) => JOB_ROLE_SET.has(r))) links.push(['#/jobs', 'nav.jobs']);
   return [...links, ['#/reminders', 'nav.reminders'], ['#/settings', 'nav.settings']];
 }
 

@@ -1,25 +1,38 @@
 // Shared desk plumbing: server-time offset, live countdowns, enum labels, error display, the
 // staff and unit directories, authorised blob images and small form builders.
 import { getLang } from '../i18n.js';
+import { DESK, LEADERSHIP } from '../roles.js';
 import { displayZone } from '../zone.js';
 import { ENUMS } from './strings.js';
 
-// Who may open each desk page: the roles of the server routes the page loads or exists to post to
-// (server/api/*.py opt=allow(...), server/domain/roles.py DESK / LEADERSHIP). Pages not listed are
-// open to every desk user.
-const DESK = ['dispatcher', 'front_desk', 'control_room', 'manager'];
-const LEADERSHIP = ['deputy_gm', 'general_manager'];
-const PAGE_ROLES = {
-  home: [...DESK, ...LEADERSHIP, 'team_lead', 'engineering'], // GET /api/cases, /api/followups
-  intake: DESK, // POST /api/cases
-  review: [...DESK, ...LEADERSHIP], // GET /api/review/monday, /api/quality/weekly-checks
-  handover: [...DESK, 'team_lead', ...LEADERSHIP], // GET /api/handovers
-  slips: DESK, // GET /api/slips
-  approvals: ['manager'], // POST /api/cases/{id}/approve-close
-  calendar: [...DESK, ...LEADERSHIP, 'engineering', 'team_lead'], // GET /api/calendar
-  reports: [...DESK, ...LEADERSHIP], // /api/reports/*
-  services: [...DESK, ...LEADERSHIP, 'cashier'], // GET /api/services/items, /bookings
-  keys: DESK, // GET /api/keys
+// Who may open each desk page: the desk-home users among the roles of the server route the page
+// loads or exists to post to. PAGE_ANCHORS names that route; pwa/test/page-roles.test.mjs holds
+// PAGE_ROLES to it through docs/api-contract.md (which a pytest holds to the app's route table), so
+// a role change on the server that the nav does not follow fails a test instead of showing a page
+// that answers 403. Pages not listed are open to every desk user.
+export const PAGE_ANCHORS = {
+  home: 'GET /api/cases',
+  intake: 'POST /api/cases',
+  review: 'GET /api/review/monday',
+  handover: 'GET /api/handovers',
+  slips: 'GET /api/slips',
+  approvals: 'POST /api/cases/{case_id:str}/approve-close',
+  calendar: 'GET /api/calendar',
+  reports: 'GET /api/reports/monthly/{year:int}/{month:int}',
+  services: 'GET /api/services/bookings',
+  keys: 'GET /api/keys',
+};
+export const PAGE_ROLES = {
+  home: [...DESK, ...LEADERSHIP, 'team_lead', 'engineering'],
+  intake: DESK,
+  review: [...DESK, ...LEADERSHIP],
+  handover: [...DESK, 'team_lead', ...LEADERSHIP],
+  slips: DESK,
+  approvals: ['manager'],
+  calendar: [...DESK, ...LEADERSHIP, 'engineering', 'team_lead'],
+  reports: [...DESK, ...LEADERSHIP],
+  services: [...DESK, ...LEADERSHIP, 'cashier'],
+  keys: DESK,
 };
 
 /** canOpen(ctx, 'keys'): may this user's roles open the desk page (nav links, page buttons)? */

@@ -2,6 +2,7 @@
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
 import { colon, paren } from '../i18n.js';
+import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
   blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
@@ -234,7 +235,7 @@ export async function renderCase(body, ctx, caseId) {
 
   function handFollowDialog() {
     const to = h('select', { name: 'to_id' }, h('option', { value: '' }, t('intake.choose')),
-      staff.filter((s) => s.id !== view.case.follower_id && s.roles.some((r) => ['dispatcher', 'front_desk', 'control_room', 'manager'].includes(r)))
+      staff.filter((s) => s.id !== view.case.follower_id && s.roles.some((r) => DESK.includes(r)))
         .map((s) => h('option', { value: s.id }, s.display_name)));
     return actionDialog(ctx, t('act.hand_over_follow'), [field(h, t('dlg.to_id'), to)], () => post('/hand-over-follow', { to_id: to.value }), { hint: 'R-IN-9' }).then(afterDialog);
   }

@@ -3,10 +3,10 @@
 // Each morning a supervisor reviews the signed sheet and presses on the items still open.
 import { mount } from '../dom.js';
 import { colon, paren } from '../i18n.js';
+import { DESK } from '../roles.js';
 import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
-const DESK_ROLES = ['dispatcher', 'front_desk', 'control_room', 'manager'];
 // Who reviews a sheet (server/domain/handover.py _SUPERVISORS); the server refuses anyone else.
 const SUPERVISOR_ROLES = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
 
@@ -15,7 +15,7 @@ export async function renderHandover(body, ctx) {
   const staff = await loadStaff(ctx).catch(() => []);
   const me = ctx.user?.id;
   const myRoles = ctx.user?.roles || [];
-  const isDesk = myRoles.some((r) => DESK_ROLES.includes(r));
+  const isDesk = myRoles.some((r) => DESK.includes(r));
   const isSupervisor = myRoles.some((r) => SUPERVISOR_ROLES.includes(r));
   // What the review found still open, per sheet, as the server answered it (shown until reload).
   const unfinishedBySheet = new Map();
@@ -23,7 +23,7 @@ export async function renderHandover(body, ctx) {
   const listSlot = h('div');
 
   const incoming = h('select', { name: 'incoming_id', required: true }, h('option', { value: '' }, t('intake.choose')),
-    staff.filter((s) => s.id !== me && s.roles.some((r) => DESK_ROLES.includes(r))).map((s) => h('option', { value: s.id }, paren(s.display_name, s.roles.map((r) => label('role', r)).join('/')))));
+    staff.filter((s) => s.id !== me && s.roles.some((r) => DESK.includes(r))).map((s) => h('option', { value: s.id }, paren(s.display_name, s.roles.map((r) => label('role', r)).join('/')))));
   const notes = h('textarea', { name: 'notes', rows: 3 });
   const form = h('form', { class: 'card desk-ho-new', onsubmit: async (e) => {
     e.preventDefault();
