@@ -165,7 +165,7 @@ audit = Table(
     Column("compound_id", String(40), nullable=True),
     Column("case_id", String(40), nullable=True, index=True),
     Column("entity", String(30), nullable=False),
-    Column("entity_id", String(40), nullable=False),
+    Column("entity_id", String(100), nullable=False),  # "<client id>:<mutation id>" fits
     Column("action", String(60), nullable=False),
     Column("actor_id", String(40), nullable=True),
     Column("actor_role", String(30), nullable=True),
@@ -222,6 +222,30 @@ sync_mutations = Table(
     Column("received_at", TS, nullable=False),
     Column("device_time", TS, nullable=True),
 )
+
+# A phone's mutation the push refused, with the arguments it carried: the phone shows the reason,
+# the desk sees the record (server/domain/field_refusals.py) until someone says what was done.
+field_refusals = Table(
+    "field_refusals",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("mutation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("compound_id", String(40), nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("case_id", String(40), nullable=True),
+    Column("type", String(40), nullable=False),
+    Column("code", String(60), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("message_en", Text, nullable=False),
+    Column("args", Text, nullable=False),
+    Column("device_time", TS, nullable=True),
+    Column("received_at", TS, nullable=False),
+    Column("handled_at", TS, nullable=True),
+    Column("handled_by", String(40), nullable=True),
+    Column("handled_note", Text, nullable=True),
+    Index("ix_field_refusals_compound_case", "compound_id", "case_id"),
+)
+
 
 blobs = Table(
     "blobs",

@@ -6,6 +6,8 @@
 - A refusal by a rule is recorded as processed (status rejected, with its code) so it can never
   block the queue, and the phone shows the reason.
 - Each mutation runs in a savepoint: a refused one leaves no partial write behind.
+- A refused mutation is also kept with its arguments in `field_refusals`, for the desk: the phone
+  shows the reason, but the record itself (a signature, a note) must reach someone who can act.
 - A phone whose clock is off by more than CLOCK_SKEW_FLAG from the server's receive time is flagged
   with one audit entry per batch (`sync.clock_skew`, data `clock_skew_s` = device - server, seconds).
   Its mutations still apply: its time is stored as evidence only, deadlines use server time.
@@ -29,8 +31,8 @@ from server.auth.principal import Principal
 from server.domain.errors import DomainError, Refusal, fail
 from server.services.cases import preload_cases
 from server.storage.db import Database, execute_many
-from server.storage.schema import sync_clients, sync_mutations
-from server.sync.mutations import BlobMissing, MutationContext, registry
+from server.storage.schema import field_refusals, sync_clients, sync_mutations
+from server.sync.mutations import BlobMissing, MutationContext, Registered, registry
 from server.sync.protocol import MutationResult, PushIn, PushOut
 
 # Beyond this, the offset is more than drift or a slow network: a wrong clock or time zone setting.
@@ -66,10 +68,20 @@ def _refusal_for_args(exc: msgspec.ValidationError) -> Refusal:
     )
 
 
+def _case_named(entry: Registered | None, args: dict[str, Any]) -> str | None:
+    """The case a refused mutation names, for the desk to find it by; None when it names none."""
+    if entry is None or entry.case_of is None:
+        return None
+    case_id = entry.case_of(args)
+    # A forged or garbled id is kept in the arguments, not in the indexed column.
+    return case_id if case_id and len(case_id) <= 40 else None
+
+
 # PostgreSQL aborts one of two transactions that lock the same cases in opposite order (two phones'
 # batches touching jobs A then B, and B then A). The aborted one has written nothing: run it again.
 # Statements of every push, built once (building them is a measurable share of a push).
 _INSERT_MUTATIONS = insert(sync_mutations)
+_INSERT_REFUSALS = insert(field_refusals)
 _ENSURE_CLIENT = {
     d: ins(sync_clients).on_conflict_do_nothing(index_elements=[sync_clients.c.client_id])
     for d, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
@@ -132,6 +144,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
 
         results: list[MutationResult] = []
         records: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
         stopped = None
         for m in data.mutations:
             if m.mutation_id < expected:
@@ -195,6 +208,14 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                           action="refused." + refusal.code, actor_id=who.user_id, actor_role=who.primary_role,
                           device_id=who.device_id, compound_id=who.compound_id,
                           data={"type": m.type, "args": m.args, "reason": refusal.en})
+            if refusal is not None:
+                refused.append({
+                    "client_id": data.client_id, "mutation_id": m.mutation_id, "compound_id": who.compound_id,
+                    "user_id": who.user_id, "case_id": _case_named(entry, m.args), "type": m.type,
+                    "code": refusal.code, "message": refusal.zh, "message_en": refusal.en,
+                    "args": msgspec.json.encode(m.args).decode(), "device_time": m.device_time,
+                    "received_at": uow.now,
+                })
             records.append(
                 {
                     "client_id": data.client_id, "mutation_id": m.mutation_id, "type": m.type,
@@ -222,5 +243,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                             "mutation_ids": [mid for mid, _ in skewed]})
         if records:
             await execute_many(conn, _INSERT_MUTATIONS, records)
+            if refused:
+                await execute_many(conn, _INSERT_REFUSALS, refused)
             await conn.execute(_ADVANCE_CLIENT, {"b_client_id": data.client_id, "b_last": expected - 1})
         return PushOut(results=results, expected_next_id=expected, server_time=uow.now, stopped=stopped)

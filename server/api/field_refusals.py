@@ -1,0 +1,35 @@
+"""Desk endpoints for field records the push refused: the list, and marking one handled."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import JSONBody, Parameter
+
+from server.auth.guards import allow
+from server.auth.principal import Principal
+from server.domain.roles import DESK, LEADERSHIP
+from server.services import field_refusals as service
+from server.services.field_refusals import FieldRefusalView, HandleIn
+from server.storage.db import Database
+
+
+class FieldRefusalController(Controller):
+    path = "/api/field-refusals"
+    tags = ["sync"]
+
+    @get("/", opt=allow(*DESK, *LEADERSHIP))
+    async def refusals(
+        self, db: Database, principal: Principal,
+        case_id: Annotated[str | None, Parameter(max_length=40)] = None,
+        include_handled: bool = False,
+    ) -> list[FieldRefusalView]:
+        """Refused field records of the compound, newest first: the open ones, or with `include_handled` all."""
+        return await service.list_refusals(db, principal, case_id=case_id, include_handled=include_handled)
+
+    @post("/{client_id:str}/{mutation_id:int}/handle", opt=allow(*DESK), status_code=200)
+    async def handle(self, db: Database, principal: Principal, client_id: str, mutation_id: int,
+                     data: JSONBody[HandleIn]) -> FieldRefusalView:
+        """Say what the desk did about a refused record (once)."""
+        return await service.handle(db, principal, client_id, mutation_id, data)
