@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.conftest import PHONE
+from e2e.conftest import DESK, PHONE
 from e2e.test_shell import login, wait_until_controlled
 
 
@@ -115,3 +116,61 @@ def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(
     ctx.close()
     view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
     assert view["case"]["work_orders"][-1]["state"] == "accepted"
+
+
+def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_the_signature(
+    browser: Browser, server
+) -> None:  # noqa: ANN001  # design guarantee 1
+    content = f"车库排水沟堵塞 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content)
+
+    # The technician does the job offline and the resident signs on the phone ...
+    ctx.set_offline(True)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    page.locator("textarea[name=work_done]").fill("疏通排水沟")
+    _draw_signature(page)
+    page.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "3", timeout=15000)
+    # ... while the desk, not reaching them, gives the job to another technician.
+    Api(server.url, "dispatcher").call("POST", f"/api/cases/{case_id}/dispatch",
+                                       {"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
+    ctx.set_offline(False)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    page.goto(server.url + "/#/outbox")
+    refused = page.locator(".outbox-item[data-state=refused]")
+    expect(refused).to_have_count(3)
+    expect(refused.first).to_contain_text("服务中心也收到了这条记录的内容")
+    ctx.close()
+
+    # The desk sees the three refused records on its home page, the completion with the signature.
+    desk_ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    desk = desk_ctx.new_page()
+    desk.goto(server.url + "/")
+    login(desk, "dispatcher")
+    panel = desk.locator("[data-testid=field-refusals]")
+    expect(panel).to_be_visible(timeout=20000)
+    completion = panel.locator(".rf-item", has_text="完工签字").filter(has_text="疏通排水沟")
+    expect(completion).to_have_count(1)
+    expect(completion).to_contain_text("黄业主")
+    signature = completion.locator("img.rf-img")
+    expect(signature).to_have_count(1)
+    expect(signature).to_have_attribute("src", re.compile(r"^blob:"), timeout=15000)
+    assert signature.evaluate("(img) => img.decode().then(() => img.naturalWidth)") > 0
+
+    # Marking it handled needs a note, and takes it off the open list; the case keeps the history.
+    completion.get_by_role("button", name="标记已处理").click()
+    dialog = desk.locator("dialog[open]")
+    dialog.locator("[data-testid=dialog-submit]").click()
+    expect(dialog.locator(".desk-error")).to_have_text("请写明如何处理了这条记录")
+    dialog.locator("textarea[name=note]").fill("已请二号维修工上门复核并由业主重新签字")
+    dialog.locator("[data-testid=dialog-submit]").click()
+    expect(panel.locator(".rf-item", has_text="疏通排水沟")).to_have_count(0, timeout=15000)
+    desk.goto(server.url + f"/#/case/{case_id}")
+    in_case = desk.locator("[data-testid=field-refusals]")
+    expect(in_case.locator(".rf-item")).to_have_count(3, timeout=15000)
+    expect(in_case.locator(".rf-item.is-handled")).to_contain_text("已请二号维修工上门复核")
+    desk_ctx.close()

@@ -9,6 +9,7 @@ import {
   options, select, staffName,
 } from './common.js';
 import { emergencyPanel } from './emergency.js';
+import { loadRefusals, refusalsPanel } from './refusals.js';
 import { decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
 
@@ -97,6 +98,8 @@ export async function renderCase(body, ctx, caseId) {
   const { h, t, api } = ctx;
   const staff = await loadStaff(ctx).catch(() => []);
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
+  // Records phones sent about this case that the server refused (handled ones too: the history).
+  let refused = await loadRefusals(ctx, { caseId });
 
   // Runs one command; the response's timeline lags the command, so re-read the case (GET).
   async function run(fn, errBox) {
@@ -113,7 +116,7 @@ export async function renderCase(body, ctx, caseId) {
   const runQuiet = (fn, errBox) => run(fn, errBox).catch(() => {});
 
   async function reload() {
-    view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
+    [view, refused] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadRefusals(ctx, { caseId })]);
     draw();
   }
 
@@ -474,7 +477,9 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-case-grid' },
         h('div', { class: 'desk-case-main' },
           c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
-          infoCard(), workOrdersCard(), slipCard(), timelineCard()),
+          infoCard(), workOrdersCard(),
+          refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id) }),
+          slipCard(), timelineCard()),
         h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));
     window.scrollTo(0, scroll);
   }

@@ -1,7 +1,11 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
-// the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4).
+// the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), and the
+// desk the field records the server refused, until it has dealt with them.
 import { mount } from '../dom.js';
-import { canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadUnits, options, select } from './common.js';
+import {
+  canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadStaff, loadUnits, options, select, staffName,
+} from './common.js';
+import { loadRefusals, refusalsPanel } from './refusals.js';
 
 
 function kindBadges(ctx, c) {
@@ -100,7 +104,9 @@ export async function renderHome(body, ctx) {
   const listSlot = h('div');
   const countEl = h('span', { class: 'muted small' });
   const approvalsSlot = h('div');
+  const refusalsSlot = h('div');
   let units = [];
+  const staff = await loadStaff(ctx).catch(() => []);
   try {
     units = await loadUnits(ctx);
   } catch {
@@ -129,6 +135,7 @@ export async function renderHome(body, ctx) {
     err.el,
     emSlot,
     approvalsSlot,
+    refusalsSlot,
     h('div', { class: 'desk-home-grid' },
       queueSlot,
       h('section', { class: 'card desk-cases' },
@@ -161,6 +168,7 @@ export async function renderHome(body, ctx) {
       mount(queueSlot, queuePanel(ctx, items));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if ((ctx.user?.roles || []).includes('manager')) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
+      mount(refusalsSlot, refusalsPanel(ctx, await loadRefusals(ctx), { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));
     } catch (e) {
       err.show(e, t);
     }

@@ -20,6 +20,7 @@ registerStrings({
     'outbox.attempts': '已尝试 {n} 次',
     'outbox.last_error': '上次失败：{msg}',
     'outbox.dismiss': '知道了',
+    'outbox.desk_has_it': '服务中心也收到了这条记录的内容，会跟进处理。',
     'outbox.others': '本机另有其他账号的 {n} 条未发送记录，将在该账号登录后发送。',
     'outbox.job': '{id}',
     'outbox.job_gone': '{id}（已不在本机）',
@@ -43,6 +44,7 @@ registerStrings({
     'outbox.attempts': '{n, plural, one {# attempt} other {# attempts}}',
     'outbox.last_error': 'Last failure: {msg}',
     'outbox.dismiss': 'Dismiss',
+    'outbox.desk_has_it': 'The service centre has this record too and will follow it up.',
     'outbox.others': '{n, plural, one {# unsent record of another account is} other {# unsent records of another account are}} on this phone; they are sent when it signs in.',
     'outbox.job': '{id}',
     'outbox.job_gone': '{id} (no longer on this phone)',
@@ -95,6 +97,7 @@ export async function render(root) {
       e.state === 'refused'
         ? h('div', { class: 'refusal' },
           h('p', { class: 'refusal-reason', text: serverMessage(e) || e.code }),
+          h('p', { class: 'muted small', text: t('outbox.desk_has_it') }),
           h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
         : null))));
   return null;

@@ -1,0 +1,144 @@
+// Field records the server refused (server/domain/field_refusals.py): a completion on a job that
+// was reassigned meanwhile, a note on a closed case. The phone shows the reason; the record itself —
+// the resident's signature, the note, the photos — is shown here so the desk can put it right on the
+// case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not.
+import { openDialog } from '../dom.js';
+import { colon, paren, serverMessage } from '../i18n.js';
+import { DESK } from '../roles.js';
+import { mutationLabel } from '../views/outbox.js';
+import { blobObjectUrl, errorBox, field, fmtTime, label } from './common.js';
+
+const STRINGS = {
+  zh: {
+    'rf.title': '被拒的现场记录',
+    'rf.explain': '手机上报的这些记录未被系统接受（例如工单已改派）。请核对内容，在案件上补录需要的信息，再标记已处理。',
+    'rf.case_title': '本案被拒的现场记录',
+    'rf.by': '{name} 上报',
+    'rf.device_time': '手机时间 {t}',
+    'rf.reason': '拒绝原因',
+    'rf.no_case': '（未对应到本小区的案件）',
+    'rf.handle': '标记已处理',
+    'rf.handle_title': '处理被拒的记录',
+    'rf.note': '处理说明（做了什么）',
+    'rf.note_required': '请写明如何处理了这条记录',
+    'rf.handled': '已处理：{who} {t} — {note}',
+    'rf.arg.text': '内容', 'rf.arg.content': '问题描述', 'rf.arg.reason': '原因', 'rf.arg.work_done': '完成内容',
+    'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.signature': '住户签字',
+    'rf.arg.photos': '照片', 'rf.arg.geo': '位置', 'rf.fee_yuan': '¥{v}',
+  },
+  en: {
+    'rf.title': 'Refused field records',
+    'rf.explain': 'The system did not accept these records from phones (for example, the job had been reassigned). Check each one, re-record on the case what is still needed, then mark it handled.',
+    'rf.case_title': 'Refused field records of this case',
+    'rf.by': 'from {name}',
+    'rf.device_time': 'phone time {t}',
+    'rf.reason': 'Reason',
+    'rf.no_case': '(names no case of this compound)',
+    'rf.handle': 'Mark handled',
+    'rf.handle_title': 'Handle a refused record',
+    'rf.note': 'What was done',
+    'rf.note_required': 'Say what was done about this record',
+    'rf.handled': 'Handled: {who} {t} — {note}',
+    'rf.arg.text': 'Text', 'rf.arg.content': 'Problem', 'rf.arg.reason': 'Reason', 'rf.arg.work_done': 'Work done',
+    'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.signature': 'Resident signature',
+    'rf.arg.photos': 'Photos', 'rf.arg.geo': 'Location', 'rf.fee_yuan': '¥{v}',
+  },
+};
+
+let stringsDone = false;
+function registerStrings(ctx) {
+  if (stringsDone) return;
+  stringsDone = true;
+  ctx.registerStrings(STRINGS);
+}
+
+/** The refused records, open ones only or one case's whole history; [] when this role may not read them. */
+export async function loadRefusals(ctx, { caseId = null } = {}) {
+  const p = caseId ? `?case_id=${encodeURIComponent(caseId)}&include_handled=true` : '';
+  return ctx.api.get(`/api/field-refusals${p}`).catch(() => []);
+}
+
+function image(ctx, sha, alt) {
+  const img = ctx.h('img', { class: 'rf-img', alt, loading: 'lazy' });
+  blobObjectUrl(ctx, sha).then((url) => {
+    img.src = url;
+  }).catch(() => {
+    img.alt = `${alt} (${sha.slice(0, 12)}…)`;
+  });
+  return img;
+}
+
+/** What the record carried, as label/value rows (images fetched with the desk's token). */
+function recordRows(ctx, args) {
+  const { h, t } = ctx;
+  const row = (k, v) => (v === null || v === undefined || v === '' ? null
+    : h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: t(`rf.arg.${k}`) }), h('div', { class: 'kv-value' }, v)));
+  const photos = [...(args.photo_sha256s || []), ...(args.photo_sha256 ? [args.photo_sha256] : [])];
+  return [
+    row('text', args.text), row('content', args.content), row('reason', args.reason),
+    row('work_done', args.work_done), row('materials', args.materials),
+    args.fee_cents ? row('fee', t('rf.fee_yuan', { v: (args.fee_cents / 100).toFixed(2) })) : null,
+    args.signer_name ? row('signer', args.signer_relation ? paren(args.signer_name, label('relation', args.signer_relation)) : args.signer_name) : null,
+    args.signature_sha256 ? row('signature', image(ctx, args.signature_sha256, t('rf.arg.signature'))) : null,
+    photos.length ? row('photos', h('div', { class: 'rf-photos' }, photos.map((s) => image(ctx, s, t('rf.arg.photos'))))) : null,
+    Array.isArray(args.geo) ? row('geo', args.geo.map((x) => Number(x).toFixed(5)).join(', ')) : null,
+  ];
+}
+
+function handleDialog(ctx, r) {
+  const { h, t } = ctx;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const note = h('textarea', { name: 'note', rows: 3, maxlength: 500 });
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-submit' }, t('rf.handle'));
+    return h('form', {
+      class: 'desk-dialog-form',
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        err.clear();
+        if (!note.value.trim()) return err.show(t('rf.note_required'), t);
+        btn.disabled = true;
+        try {
+          close(await ctx.api.post(`/api/field-refusals/${encodeURIComponent(r.client_id)}/${r.mutation_id}/handle`, { note: note.value.trim() }));
+        } catch (ex) {
+          err.show(ex, t);
+          btn.disabled = false;
+        }
+      },
+    },
+    h('h2', { class: 'dialog-title', text: t('rf.handle_title') }),
+    h('p', { class: 'muted small', text: `${mutationLabel(r.type)} · ${r.case_no || ''} · ${t('rf.by', { name: r.user_name })}` }),
+    field(h, t('rf.note'), note),
+    err.el,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
+      btn));
+  }, { className: 'desk-dialog' });
+}
+
+/**
+ * The card of refused records; '' when there are none. `inCase` drops the case link and the
+ * explanation (the case page is the context). `onChanged` runs after one is marked handled.
+ */
+export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {}, staffName = (id) => id } = {}) {
+  const { h, t } = ctx;
+  registerStrings(ctx);
+  if (!list.length) return '';
+  const mayHandle = (ctx.user?.roles || []).some((r) => DESK.includes(r));
+  return h('section', { class: 'card desk-refusals', 'data-testid': 'field-refusals', 'aria-label': t(inCase ? 'rf.case_title' : 'rf.title') },
+    h('h2', { text: `${t(inCase ? 'rf.case_title' : 'rf.title')} (${list.length})` }),
+    inCase ? null : h('p', { class: 'muted small', text: t('rf.explain') }),
+    h('ul', { class: 'rf-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id) } },
+      h('div', { class: 'rf-head' },
+        h('strong', { text: mutationLabel(r.type) }), ' ',
+        inCase ? null : (r.case_id ? h('a', { class: 'desk-case-no', href: `#/case/${r.case_id}`, text: r.case_no }) : h('span', { class: 'muted', text: t('rf.no_case') })), ' ',
+        h('span', { class: 'muted small', text: `${t('rf.by', { name: r.user_name })} · ${fmtTime(r.received_at)}${r.device_time ? ` · ${t('rf.device_time', { t: fmtTime(r.device_time) })}` : ''}` })),
+      h('div', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(r)) }),
+      h('div', { class: 'kv rf-record' }, recordRows(ctx, r.args || {})),
+      r.handled_at
+        ? h('div', { class: 'small muted', text: t('rf.handled', { who: staffName(r.handled_by), t: fmtTime(r.handled_at), note: r.handled_note }) })
+        : (mayHandle ? h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
+          if (await handleDialog(ctx, r)) onChanged();
+        } }, t('rf.handle')) : null)))));
+}
