@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import msgspec
 
+from server.domain import special_services as sp
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import (
     FAST_ORDER_RESPONSIBILITIES,
@@ -123,9 +124,33 @@ class DeadlinePolicy(msgspec.Struct, frozen=True, kw_only=True):
     # R-IN-5 says "within 2 days" with no "working": read as calendar days (48 h), the stricter.
     written_reply_days: int = 2
     order_to_team_minutes: int = 5
+    # No rule limits a work order for a complaint or a request: the desk's default is a day.
+    other_order_hours: int = 24
     # How long before due_at the follow-up queue starts reminding.
     reminder_lead_minutes: int = 15
 
+
+
+def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None = None) -> datetime:
+    """The deadline a work order gets when the desk sets none: the R-FU-4 limit of the repair's class
+    from the order (the aim for small, common-facility and urgent repairs; the notice limit for major,
+    outsourced and parts-from-elsewhere ones; the general limit otherwise, as the general clock holds
+    an unclassified repair); a day for a complaint's or a request's order; for a paid service the team's 20 minutes, never past the resident's
+    promise, which runs from the fee's acceptance, the case's received time (R-FU-7)."""
+    policy = policy or DeadlinePolicy()
+    if case.kind == Kind.SPECIAL_SERVICE:
+        promised_by = case.received_at + timedelta(minutes=sp.promise_minutes_of(case.service_code))
+        return sp.team_arrive_by(promised_by=promised_by, now=now)
+    rc = case.repair_class
+    if case.kind != Kind.REPAIR:
+        hours = policy.other_order_hours
+    elif rc in (RepairClass.SMALL, RepairClass.COMMON_FACILITY, RepairClass.URGENT):
+        hours = policy.repair_aim_hours
+    elif rc in (RepairClass.MAJOR, RepairClass.OUTSOURCED, RepairClass.PARTS_ELSEWHERE):
+        hours = policy.major_notice_hours
+    else:
+        hours = policy.general_repair_hours
+    return now + timedelta(hours=hours)
 
 class Clock(msgspec.Struct, frozen=True, kw_only=True):
     code: ClockCode

@@ -17,9 +17,8 @@ from server.domain import cases as dc
 from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import handover as ho
-from server.domain import special_services as sp
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, RepairClass
+from server.domain.cases import Case
 from server.domain.errors import DomainError, fail
 from server.domain.roles import DESK, EXECUTORS, Role
 from server.domain.service_slips import signature_covers_slip
@@ -209,18 +208,6 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                kind="invalid", user_id=user_id)
 
 
-def default_deadline(case: Case, now: datetime) -> datetime:
-    """The work order's deadline from the repair class (R-FU-4); paid services 20 minutes, never past
-    the resident's promise, which runs from the fee's acceptance, the case's received time (R-FU-7)."""
-    if case.kind == dc.Kind.SPECIAL_SERVICE:
-        promised_by = case.received_at + timedelta(minutes=sp.promise_minutes_of(case.service_code))
-        return sp.team_arrive_by(promised_by=promised_by, now=now)
-    hours = {RepairClass.SMALL: 2, RepairClass.COMMON_FACILITY: 2, RepairClass.URGENT: 2,
-             RepairClass.GENERAL: 72, RepairClass.MAJOR: 48, RepairClass.OUTSOURCED: 48,
-             RepairClass.PARTS_ELSEWHERE: 48}
-    return now + timedelta(hours=hours.get(case.repair_class, 24) if case.repair_class else 24)
-
-
 class DispatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     assignee_id: str
     job: str = ""
@@ -234,12 +221,13 @@ async def dispatch(db: Database, who: Principal, case_id: str, data: DispatchIn)
     async with db.transaction() as uow:
         case = await load_case(uow, case_id, who)
         role = await _staff_role(uow, who, data.assignee_id)
+        policy = (await compound_rules(uow, case.compound_id)).policy
         attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
                                       means=data.means, reached=False) for lid in data.unreached_lead_ids]
         out = dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=data.job or case.content[:100],
             assignee_id=data.assignee_id, assignee_role=role,
-            deadline_at=data.deadline_at or default_deadline(case, uow.now), by=who.user_id,
+            deadline_at=data.deadline_at or deadlines.work_order_deadline(case, uow.now, policy), by=who.user_id,
             roles=roles_of(who), now=uow.now, means=data.means, attempts=attempts,
         )
         case = await store_transition(uow, who, out)

@@ -8,17 +8,15 @@ import pytest
 
 from server.domain import cases as c
 from server.domain.cases import Case, CaseReason, Kind, PaidService, Transition
+from server.domain.deadlines import work_order_deadline
 from server.domain.errors import Refusal
 from server.domain.roles import Role
-from server.services.desk import default_deadline
 from tests.unit.test_cases import make_case, ok
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
 M = timedelta(minutes=1)
 DESK = (Role.DISPATCHER,)
-
-
 
 
 def special_case(
@@ -124,4 +122,5 @@ def test_desk_order_on_a_booking_case_is_due_20_minutes_capped_by_the_promise(
 ):  # R-FU-7
     # The booking's case is received when the resident accepted the fee (T0).
     case = special_case(booking_id="bkg-1", service=service)
-    assert default_deadline(case, T0 + dispatched_after * M) == T0 + due_after * M
+    assert work_order_deadline(case, T0 + dispatched_after * M) == T0 + due_after * M
+
