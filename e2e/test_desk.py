@@ -113,7 +113,14 @@ def test_dispatcher_records_opens_and_dispatches_a_repair_and_sees_its_clocks(br
     # Dispatch to 张师傅 after the team lead could not be reached.  # R-DI-1
     page.locator("[data-action=dispatch]").click()
     dialog = page.locator("dialog.desk-dialog")
+    # Nobody chosen: the dialog says so in Chinese, not the browser's "Please select an item in the list."
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog.locator(".desk-error")).to_have_text("缺少：派给")
+    # Straight to the executor without trying the lead: refused, with the missing step in words (not its code).
     dialog.locator("select[name=assignee_id]").select_option(label="张师傅（维修工）")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog.locator(".desk-error")).to_contain_text("已尝试联系班组主管", timeout=10000)
+    expect(dialog.locator(".desk-error")).not_to_contain_text("team_lead_attempt")
     dialog.get_by_role("checkbox", name="陈班长").check()
     dialog.get_by_test_id("dialog-submit").click()
     expect(dialog).to_have_count(0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
 from playwright.sync_api import Browser, expect
 
@@ -89,6 +90,27 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     desk.call("POST", f"/api/cases/{case_id}/countersign")
     closed = desk.call("POST", f"/api/cases/{case_id}/close", {"result": "已修复"})
     assert closed["case"]["state"] == "closed"
+
+
+def test_an_arrival_recorded_offline_stops_the_on_site_countdown_at_once(browser: Browser, server) -> None:  # noqa: ANN001
+    content = f"消防泵房漏水 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    clocks = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["clocks"]
+    on_site = datetime.fromisoformat(next(c["due_at"] for c in clocks if c["code"] == "FU4_ON_SITE_15M").replace("Z", "+00:00"))
+    ctx, page = _phone_showing(browser, server, content, {"width": 360, "height": 740})
+
+    ctx.set_offline(True)
+    page.locator(".job-card", has_text=content).click()
+    big = page.locator(".countdown-big")
+    due = lambda: datetime.fromisoformat(big.get_attribute("data-due").replace("Z", "+00:00"))  # noqa: E731
+    assert due() == on_site, "before arriving, the job counts down to being on site"
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    expect(page.locator("[data-testid=job-state]")).to_have_text("已到场", timeout=15000)
+    # On site, in a basement: the 15-minute clock is met on the phone, not left to run red until a sync.
+    assert due() > on_site
+    expect(page.locator(".card", has_text="派工后15分钟到场")).to_contain_text("已完成")
+    ctx.close()
 
 
 def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(browser: Browser, server) -> None:  # noqa: ANN001

@@ -95,7 +95,10 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
     verdict.locator("[data-action=release]").click()
     expect(page.get_by_test_id("gate-released")).to_be_visible()
-    expect(verdict).to_have_attribute("data-verdict", "already_used")
+    # The guard who just released sees it confirmed, not "already released, do not release".
+    expect(verdict).to_have_attribute("data-verdict", "released")
+    expect(verdict).not_to_contain_text("不得")
+    expect(verdict.locator("[data-action=release]")).to_have_count(0)
 
     # The same phone refuses the slip at once, still offline.
     verdict.locator("[data-action=clear]").click()

@@ -81,3 +81,23 @@ export function confirmDialog({ title, body, ok, cancel, danger = false }) {
       h('button', { type: 'button', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], onclick: () => close(true) }, ok)),
   ]).then(Boolean);
 }
+
+/**
+ * The labels of the required controls left empty in `form` (and their fields marked .is-missing).
+ * Forms are novalidate and call this instead of leaving it to the browser: its tooltip speaks the
+ * browser's language ("Please fill out this field." on a Chinese screen) and hides the app's own
+ * message, so the form says what is missing in the app's words, next to its button.
+ */
+export function missingRequired(form) {
+  const names = [];
+  for (const el of form.querySelectorAll('.is-missing')) el.classList.remove('is-missing');
+  for (const el of form.querySelectorAll('input[required], select[required], textarea[required]')) {
+    if (el.disabled || el.closest('[hidden]') || String(el.value).trim()) continue;
+    const wrap = el.closest('.field, .desk-field');
+    wrap?.classList.add('is-missing');
+    const text = wrap?.querySelector('.field-label')?.textContent || el.getAttribute('aria-label') || el.placeholder || el.name;
+    // '完成的工作（必填）' → '完成的工作': the list already says these are missing.
+    names.push(text.replace(/[（(][^）)]*[）)]\s*$/, '').trim());
+  }
+  return names;
+}

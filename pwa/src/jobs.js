@@ -15,6 +15,11 @@ function overlayEntries(entries, lastPullAt) {
   return entries.filter((e) => e.state === 'waiting' || (e.state === 'sent' && Date.parse(e.sent_at) > (lastPullAt || 0)));
 }
 
+// Clocks an arrival meets (server/domain/deadlines.py: satisfied by the first arrival). Met on the
+// phone the moment 到场 is pressed, so an arrival recorded offline in a basement does not keep the
+// "15 minutes to be on site" countdown running, and turning red, until the next sync.
+const ARRIVAL_CLOCKS = new Set(['FU4_ON_SITE_15M', 'FU7_PAID_ARRIVE_20M', 'FU7_PAID_PROMISE_25M', 'FU7_LAUNDRY_15M', 'FU7_GAMES_10M']);
+
 export function applyIntents(doc, entries, lastPullAt) {
   const job = { ...doc, notes: [...(doc.notes || [])], pending: [], refused: [] };
   for (const e of entries) {
@@ -34,6 +39,8 @@ export function applyIntents(doc, entries, lastPullAt) {
       case 'job.arrive':
         job.arrived_at = job.arrived_at || at;
         job.state = 'on_site';
+        job.clocks = (job.clocks || []).map((c) => (ARRIVAL_CLOCKS.has(c.code) && !c.satisfied_at
+          ? { ...c, satisfied_at: job.arrived_at, overdue: Date.parse(job.arrived_at) > Date.parse(c.due_at) } : c));
         break;
       case 'job.note':
         job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, at, local: true });

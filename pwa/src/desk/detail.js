@@ -1,7 +1,7 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
-import { openDialog, mount } from '../dom.js';
-import { colon, paren } from '../i18n.js';
+import { missingRequired, openDialog, mount } from '../dom.js';
+import { colon, joinList, paren } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
@@ -30,11 +30,17 @@ function actionDialog(ctx, title, fields, submit, { hint, submitText, danger } =
   return openDialog((close) => {
     const err = errorBox(h);
     const btn = h('button', { type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], 'data-testid': 'dialog-submit' }, submitText || t('desk.submit'));
-    return h('form', {
+    const form = h('form', {
       class: 'desk-dialog-form',
+      novalidate: true,
       onsubmit: async (e) => {
         e.preventDefault();
         err.clear();
+        const missing = missingRequired(form);
+        if (missing.length) {
+          err.show(t('desk.missing', { list: joinList(missing) }), t);
+          return;
+        }
         btn.disabled = true;
         try {
           close(await submit());
@@ -51,6 +57,7 @@ function actionDialog(ctx, title, fields, submit, { hint, submitText, danger } =
     h('div', { class: 'dialog-actions' },
       h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
       btn));
+    return form;
   }, { className: 'desk-dialog' });
 }
 
@@ -84,7 +91,7 @@ function timelineData(data, staff) {
     else if (k === 'means') text = label('means', text);
     else if (k === 'fault') text = label('fault', text);
     else if (k === 'trigger') text = label('trigger', text);
-    parts.push(`${isEn() ? TL_KEYS[k][1] : TL_KEYS[k][0]}: ${text}`);
+    parts.push(colon(isEn() ? TL_KEYS[k][1] : TL_KEYS[k][0], text)); // '类别：报修' / 'kind: repair'
   }
   return parts.join(' · ');
 }
@@ -276,7 +283,7 @@ export async function renderCase(body, ctx, caseId) {
     const hasActiveWo = c.work_orders.some((w) => ['dispatched', 'accepted', 'on_site'].includes(w.state));
     const b = (key, fn, cls = '', show = true) => (show ? h('button', { type: 'button', class: ['btn', 'btn-small', cls], dataset: { action: key }, onclick: fn }, t(`act.${key}`)) : null);
     const simple = (path, errMsgBox) => () => runQuiet(() => post(path), errMsgBox);
-    return h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
+    const bar = h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
       b('decide', decideDialog, 'btn-primary', !c.opening && open && s !== 'cannot_handle'),
       b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
       b('report_up', reportUpDialog, '', open),
@@ -298,6 +305,8 @@ export async function renderCase(body, ctx, caseId) {
       b('note', () => textDialog(t('act.note'), '/note', 'text', t('dlg.note')), '', open),
       b('hand_over_follow', handFollowDialog, '', open),
       b('declare_emergency', declareDialog, 'btn-danger-outline', open && !c.is_emergency));
+    // A closed case has nothing left to do: no empty strip under its number.
+    return bar.childElementCount ? bar : null;
   }
 
   function infoCard() {
@@ -431,7 +440,7 @@ export async function renderCase(body, ctx, caseId) {
     }
     if (c.plan) {
       const p = c.plan;
-      parts.push(h('h3', { text: paren(t('detail.plan'), 'R-FU-5') }), h('p', { class: 'small', text: `${p.expected_days}d · ${p.text}` }),
+      parts.push(h('h3', { text: paren(t('detail.plan'), 'R-FU-5') }), h('p', { class: 'small', text: `${t('detail.plan_days', { n: p.expected_days })} · ${p.text}` }),
         h('p', { class: 'small muted', text: [p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '', p.manager_approved_by ? `${label('role', 'manager')} ✓` : ''].filter(Boolean).join(' · ') || t('detail.plan_pending') }));
     }
     if (c.progress.length) {

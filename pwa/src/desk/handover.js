@@ -1,8 +1,8 @@
 // Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs;
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
 // Each morning a supervisor reviews the signed sheet and presses on the items still open.
-import { mount } from '../dom.js';
-import { colon, paren } from '../i18n.js';
+import { missingRequired, mount } from '../dom.js';
+import { colon, joinList, paren } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
@@ -25,9 +25,11 @@ export async function renderHandover(body, ctx) {
   const incoming = h('select', { name: 'incoming_id', required: true }, h('option', { value: '' }, t('intake.choose')),
     staff.filter((s) => s.id !== me && s.roles.some((r) => DESK.includes(r))).map((s) => h('option', { value: s.id }, paren(s.display_name, s.roles.map((r) => label('role', r)).join('/')))));
   const notes = h('textarea', { name: 'notes', rows: 3 });
-  const form = h('form', { class: 'card desk-ho-new', onsubmit: async (e) => {
+  const form = h('form', { class: 'card desk-ho-new', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     err.clear();
+    const missing = missingRequired(form);
+    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
     try {
       await api.post('/api/handovers', { incoming_id: incoming.value, notes: notes.value.trim() });
       ctx.toast(t('ho.built'), 'ok');

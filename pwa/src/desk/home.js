@@ -2,6 +2,7 @@
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), and the
 // desk the field records the server refused, until it has dealt with them.
 import { mount } from '../dom.js';
+import { colon } from '../i18n.js';
 import {
   canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
@@ -125,10 +126,10 @@ export async function renderHome(body, ctx) {
         clearTimeout(searchTimer);
         searchTimer = setTimeout(loadList, 300);
       } }),
-    filterSelect(h, t('filter.state'), select(h, 'state', options('state'), { value: filters.state, empty: `${t('filter.state')}: ${t('filter.all')}` }), onFilter('state')),
-    filterSelect(h, t('filter.kind'), select(h, 'kind', options('kind'), { value: filters.kind, empty: `${t('filter.kind')}: ${t('filter.all')}` }), onFilter('kind')),
-    filterSelect(h, t('filter.category'), select(h, 'category', categoryOptions(), { value: filters.category, empty: `${t('filter.category')}: ${t('filter.all')}` }), onFilter('category')),
-    filterSelect(h, t('filter.building'), select(h, 'building_id', units.map((b) => [b.id, b.name]), { value: filters.building_id, empty: `${t('filter.building')}: ${t('filter.all')}` }), onFilter('building_id')),
+    filterSelect(h, t('filter.state'), select(h, 'state', options('state'), { value: filters.state, empty: colon(t('filter.state'), t('filter.all')) }), onFilter('state')),
+    filterSelect(h, t('filter.kind'), select(h, 'kind', options('kind'), { value: filters.kind, empty: colon(t('filter.kind'), t('filter.all')) }), onFilter('kind')),
+    filterSelect(h, t('filter.category'), select(h, 'category', categoryOptions(), { value: filters.category, empty: colon(t('filter.category'), t('filter.all')) }), onFilter('category')),
+    filterSelect(h, t('filter.building'), select(h, 'building_id', units.map((b) => [b.id, b.name]), { value: filters.building_id, empty: colon(t('filter.building'), t('filter.all')) }), onFilter('building_id')),
     h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'overdue', checked: filters.overdue, onchange: onFilter('overdue') }), t('filter.overdue')));
 
   mount(body,

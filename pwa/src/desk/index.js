@@ -23,6 +23,14 @@ function isManager(ctx) {
   return (ctx.user?.roles || []).includes('manager');
 }
 
+/** The desk's name as its user knows it: a cashier works at the 收银台, not the 调度台. */
+function deskTitle(ctx) {
+  const roles = ctx.user?.roles || [];
+  if (isManager(ctx)) return 'desk.title_manager';
+  if (roles.length && roles.every((r) => r === 'cashier')) return 'desk.title_cashier';
+  return 'desk.title';
+}
+
 const NAV = [
   ['', 'desk.nav.home'],
   ['intake', 'desk.nav.intake'],
@@ -45,7 +53,7 @@ function header(ctx, page) {
   const { h, t } = ctx;
   return h('div', { class: 'desk-header no-print' },
     h('div', { class: 'desk-title' },
-      h('strong', { text: t(isManager(ctx) ? 'desk.title_manager' : 'desk.title') }),
+      h('strong', { text: t(deskTitle(ctx)) }),
       h('span', { class: 'muted small', text: ctx.user?.display_name || ctx.user?.username || '' })),
     h('nav', { class: 'desk-nav', 'aria-label': t('desk.title') },
       navItems(ctx).map(([route, key]) => h('a', {

@@ -1,7 +1,8 @@
 // Monday review 周一回顾 (R-FU-3): last week's cases still open; each can be recorded as reviewed
 // (a weekly_review follow-up) or opened to pass it to the manager. For the manager, the same screen
 // records the week's quality check and files the CAPA report a poor week calls for (R-RV-4).
-import { mount } from '../dom.js';
+import { missingRequired, mount } from '../dom.js';
+import { joinList } from '../i18n.js';
 import { toZonedDate } from '../zone.js';
 import { clockText, countdownEl, errorBox, field, fmtTime, label, serverNow } from './common.js';
 
@@ -14,9 +15,11 @@ function weeklyChecks(ctx) {
   const checked = h('input', { type: 'number', name: 'cases_checked', min: '0', step: '1', required: true, value: '0' });
   const poor = h('input', { type: 'checkbox', name: 'poor_quality' });
   const findings = h('textarea', { name: 'findings', rows: 2, maxlength: '4000' });
-  const form = h('form', { class: 'desk-form-grid', onsubmit: async (e) => {
+  const form = h('form', { class: 'desk-form-grid', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     err.clear();
+    const missing = missingRequired(form);
+    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
     try {
       await api.post('/api/quality/weekly-checks', {
         week_start: week.value, cases_checked: Number(checked.value), poor_quality: poor.checked, findings: findings.value.trim(),

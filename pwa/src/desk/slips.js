@@ -3,7 +3,7 @@
 // revoke (#/slips/<id>). The rules are the server's (server/domain/release_slips.py); this page
 // collects the evidence, shows the refusals in words and never keeps a full ID number.
 import { downscalePhoto, sha256Hex } from '../blobs.js';
-import { getLang, paren } from '../i18n.js';
+import { colon, getLang, paren } from '../i18n.js';
 import { openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
@@ -157,13 +157,22 @@ function periodKeys(nowMs) {
   return { prev: `${y}-${pad(m)}-${pi}`, cur };
 }
 
+/** 'YYYY-MM-i' → its first and last day ('2026-11-11', '2026-11-20'), as the server's views name them. */
+export function periodDays(key) {
+  const [y, m, i] = key.split('-').map(Number);
+  const last = i === 3 ? new Date(Date.UTC(y, m, 0)).getUTCDate() : i * 10;
+  return { from: `${y}-${pad(m)}-${pad((i - 1) * 10 + 1)}`, to: `${y}-${pad(m)}-${pad(last)}` };
+}
+
 function handinBlock(ctx, titleKey, periodKey, views, codes, reload) {
   const { h, t, api } = ctx;
   const err = alertBox(h);
   const first = views[0];
+  // A period with no slips has no view to name its days: work them out from the key rather than show
+  // the key ('2026-11-2' reads as a date in Chinese, 2 November).
   const head = h('div', { class: 'rs-period-head' },
     h('h3', { text: t(titleKey) }),
-    h('span', { class: 'muted small', text: first ? t('rs.period', { from: first.first_day, to: first.last_day }) : periodKey }));
+    h('span', { class: 'muted small', text: t('rs.period', first ? { from: first.first_day, to: first.last_day } : periodDays(periodKey)) }));
   if (!views.length) return h('div', { class: 'rs-period', dataset: { period: periodKey } }, head, h('p', { class: 'muted small rs-empty-line', text: t('rs.handin_none') }));
   return h('div', { class: 'rs-period', dataset: { period: periodKey } }, head, err.el, views.map((v) => {
     const boxes = v.slip_ids.map((sid) => {
@@ -211,10 +220,10 @@ async function renderList(body, ctx) {
   const handSlot = h('div');
 
   const stateSel = h('select', { name: 'state', 'aria-label': t('rs.filter.state') },
-    h('option', { value: '' }, `${t('rs.filter.state')}: ${t('rs.filter.all')}`),
+    h('option', { value: '' }, colon(t('rs.filter.state'), t('rs.filter.all'))),
     opts('state').map(([v, text]) => h('option', { value: v }, text)));
   const unitSel = h('select', { name: 'unit_id', 'aria-label': t('rs.filter.unit') },
-    h('option', { value: '' }, `${t('rs.filter.unit')}: ${t('rs.filter.all')}`),
+    h('option', { value: '' }, colon(t('rs.filter.unit'), t('rs.filter.all'))),
     units.map((b) => h('optgroup', { label: b.name }, b.units.map((u) => h('option', { value: u.id }, u.label)))));
   stateSel.addEventListener('change', () => { filters.state = stateSel.value; loadList(); });
   unitSel.addEventListener('change', () => { filters.unit_id = unitSel.value; loadList(); });

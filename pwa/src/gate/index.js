@@ -43,6 +43,7 @@ const STRINGS = {
     'gate.verdict.revoked': '已作废 · 不得放行',
     'gate.verdict.tampered': '二维码被篡改或伪造 · 不得放行',
     'gate.verdict.already_used': '已放行过 · 不得重复放行',
+    'gate.verdict.released': '已确认放行 · 物品可以出门',
     'gate.verdict.wrong_gate': '非本出入口的放行单 · 不得放行',
     'gate.verdict.malformed': '不是放行通知单的二维码',
     'gate.verdict.cannot_verify_offline': '无法离线核验 · 请致电服务中心确认',
@@ -81,6 +82,7 @@ const STRINGS = {
     'gate.verdict.revoked': 'Revoked · do not release',
     'gate.verdict.tampered': 'Tampered or forged QR · do not release',
     'gate.verdict.already_used': 'Already released · do not release again',
+    'gate.verdict.released': 'Release confirmed · the items may leave',
     'gate.verdict.wrong_gate': 'Not for this gate · do not release',
     'gate.verdict.malformed': 'Not a release slip QR code',
     'gate.verdict.cannot_verify_offline': 'Cannot verify offline · call the service desk',
@@ -297,9 +299,11 @@ export async function renderGate(root, ctx) {
       resultBox.append(h('div', { class: 'notice notice-error', role: 'alert', text: current.error }));
       return;
     }
-    const { result, released } = current;
-    const verdict = released ? Verdict.ALREADY_USED : result.verdict;
-    const ok = verdict === Verdict.VALID;
+    const { result, released, releasedNow } = current;
+    // The guard who has just pressed 确认放行 sees that confirmed, in green: the red "already released,
+    // do not release again" is for the next look at the same slip (a second scan, this gate or another).
+    const verdict = releasedNow ? 'released' : released ? Verdict.ALREADY_USED : result.verdict;
+    const ok = verdict === Verdict.VALID || verdict === 'released';
     const claims = result.slip;
     const card = h('div', {
       class: ['card', 'gate-verdict', ok ? 'notice-info' : 'error-card'],
@@ -378,6 +382,7 @@ export async function renderGate(root, ctx) {
     await ctx.db.kvSet('gate.used', used);
     await ctx.outbox.enqueue('slip.release', { slip_id: claims.slipId, gate });
     current.released = gate;
+    current.releasedNow = true;
     cache = await loadCache(ctx);
     renderResult();
   }

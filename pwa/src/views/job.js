@@ -33,6 +33,7 @@ registerStrings({
     'job.refused_title': '服务器拒绝了以下操作',
     'job.dismiss': '知道了',
     'job.unable_reason': '无法完成原因：{reason}',
+    'job.clock_met': '已完成 {at}',
     'act.accept': '接单',
     'act.arrive': '到场',
     'act.arriving': '正在记录到场…',
@@ -78,6 +79,7 @@ registerStrings({
     'job.refused_title': 'The server refused these actions',
     'job.dismiss': 'Dismiss',
     'job.unable_reason': 'Unable: {reason}',
+    'job.clock_met': 'met {at}',
     'act.accept': 'Accept',
     'act.arrive': 'Record arrival',
     'act.arriving': 'Recording arrival…',
@@ -124,6 +126,7 @@ function textDialog({ title, label, placeholder, submitLabel, checkbox = null })
     const err = h('p', { class: 'form-error', hidden: true, text: t('form.required_missing') });
     return h('form', {
       class: 'form',
+      novalidate: true, // the message below, not the browser's tooltip in the browser's language
       onsubmit: (e) => {
         e.preventDefault();
         const v = input.value.trim();
@@ -332,7 +335,10 @@ export async function render(root, [id], app) {
           const ccd = live ? countdown(c.due_at) : null;
           const over = live && (c.overdue || ccd?.overdue);
           const label = (getLang() === 'en' && c.label_en) || c.label || c.code;
-          return row(label, h('span', { class: ['countdown', over ? 'overdue' : '', live ? '' : 'muted'], text: `${formatDateTime(c.due_at)}${ccd ? ` · ${ccd.text}` : ''}` }));
+          // Each part stays whole on a 360 px screen ('剩余 14' / '分钟' split across lines otherwise).
+          const after = ccd ? ccd.text : c.satisfied_at ? t('job.clock_met', { at: formatDateTime(c.satisfied_at) }) : '';
+          return row(label, h('span', { class: ['countdown', over ? 'overdue' : '', live ? '' : 'muted'] },
+            h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }), after ? [' · ', h('span', { class: 'nowrap', text: after })] : null));
         }))
       : null,
     times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,

@@ -1,7 +1,7 @@
 // Sign-in: username, password and a device name (defaults to the phone's platform) — the server
 // issues one long-lived token per device.
-import { h, mount } from '../dom.js';
-import { registerStrings, serverMessage, t } from '../i18n.js';
+import { h, missingRequired, mount } from '../dom.js';
+import { joinList, registerStrings, serverMessage, t } from '../i18n.js';
 import { currentSession, login } from '../session.js';
 import { getAll } from '../db.js';
 
@@ -16,6 +16,7 @@ registerStrings({
     'login.submit': '登录',
     'login.busy': '正在登录…',
     'login.offline': '当前离线，登录需要网络。已保存的记录不会丢失。',
+    'login.missing': '请填写{list}',
     'login.revoked': '登录已失效，请重新登录。',
     'login.unsent': '本机还有 {n} 条未发送的记录，将在原账号重新登录后发送。',
   },
@@ -29,6 +30,7 @@ registerStrings({
     'login.submit': 'Sign in',
     'login.busy': 'Signing in…',
     'login.offline': 'You are offline; signing in needs the network. Saved records are kept.',
+    'login.missing': 'Fill in: {list}',
     'login.revoked': 'Your sign-in has expired. Please sign in again.',
     'login.unsent': '{n, plural, one {# unsent record is} other {# unsent records are}} on this phone; they are sent when their user signs in again.',
   },
@@ -53,9 +55,16 @@ export async function render(root, _params, app) {
 
   const form = h('form', {
     class: 'card form login-form',
+    novalidate: true,
     onsubmit: async (ev) => {
       ev.preventDefault();
       error.hidden = true;
+      const missing = missingRequired(form);
+      if (missing.length) {
+        error.textContent = t('login.missing', { list: joinList(missing) });
+        error.hidden = false;
+        return;
+      }
       if (navigator.onLine === false) {
         error.textContent = t('login.offline');
         error.hidden = false;

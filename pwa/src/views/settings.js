@@ -2,7 +2,7 @@
 // failure), storage persistence, and sign-out — which warns about, and never deletes, unsent work.
 import { formatAgo } from '../clock.js';
 import { confirmDialog, h, mount, toast } from '../dom.js';
-import { getLang, registerStrings, setLang, t } from '../i18n.js';
+import { colon, getLang, joinList, registerStrings, setLang, t } from '../i18n.js';
 import { entriesOfUser } from '../outbox.js';
 import { enablePush, pushEnvironment, pushState } from '../push.js';
 import { currentUser, logout, requestPersistentStorage } from '../session.js';
@@ -160,7 +160,7 @@ export async function render(root, _params, app) {
     h('div', { class: 'view-head' }, h('h1', { text: t('settings.title') })),
     h('section', { class: 'card' },
       h('h2', { text: user.display_name || user.username }),
-      h('p', { class: 'muted', text: `${user.username} · ${t('settings.roles')}: ${(user.roles || []).map(roleLabel).join(getLang() === 'en' ? ', ' : '、')}` })),
+      h('p', { class: 'muted', text: `${user.username} · ${colon(t('settings.roles'), joinList((user.roles || []).map(roleLabel)))}` })),
     h('section', { class: 'card' }, h('h2', { text: t('settings.lang') }), langSel),
     await notifySection(),
     await storageSection(),

@@ -1,10 +1,11 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
 // (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
 // renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
-import { mount } from '../../dom.js';
+import { missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
-import { errorBox, errorText, field, fmtFull, isEn, loadStaff, select } from '../common.js';
+import { errorBox, errorText, field, fmtFull, isEn, label, loadStaff, select } from '../common.js';
+import { colon, joinList, paren } from '../../i18n.js';
 import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
 
@@ -104,6 +105,24 @@ async function downloadXlsx(ctx, y, m) {
 }
 
 
+/**
+ * A form that says what is missing in the app's words, next to its own button (the page's error box
+ * sits at the top, out of sight under a long phone page), and otherwise posts through act().
+ */
+function checkedForm(h, t, props, fields, submitText, send, load) {
+  const err = errorBox(h);
+  const act = actThenReload(err, t, load);
+  const form = h('form', { ...props, novalidate: true }, fields, err.el, h('button', { type: 'submit', class: 'btn btn-primary' }, submitText));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    err.clear();
+    const missing = missingRequired(form);
+    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
+    return act(() => send(form));
+  });
+  return form;
+}
+
 /** Runs an action, then reloads the page's data; a failure is shown in the page's error box. */
 function actThenReload(err, t, load) {
   return async (fn) => {
@@ -164,10 +183,10 @@ export async function renderReports(root, ctx) {
     const satRates = rep.satisfaction;
     mount(body,
       h('div', { class: 'card rpt-meta' },
-        h('div', null, t('rpt.period', { y, m }), ' · ', t('rpt.status'), ': ', h('strong', { 'data-testid': 'report-status', text: status })),
+        h('div', null, t('rpt.period', { y, m }), ' · ', colon(t('rpt.status'), ''), h('strong', { 'data-testid': 'report-status', text: status })),
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
-        rep.manager_comment ? h('div', null, t('rpt.comment'), ': ', rep.manager_comment) : null,
-        h('div', null, t('rpt.revenue'), ': ', h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
+        rep.manager_comment ? h('div', null, colon(t('rpt.comment'), rep.manager_comment)) : null,
+        h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
       h('h2', { class: 'section-title', text: t('rpt.rates') }),
       h('div', { class: 'rpt-rates' }, rep.rates.map((r) => rateCard(h, t, r))),
       h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat.el),
@@ -240,36 +259,29 @@ export async function renderServices(root, ctx) {
             : '',
         ]), t('rpt.none')));
     if (has(ctx, 'manager')) {
-      const f = h('form', { class: 'card rpt-form' },
+      const f = checkedForm(h, t, { class: 'card rpt-form' }, [
         field(h, t('svc.code'), h('input', { name: 'code', required: true })),
         field(h, t('svc.item'), h('input', { name: 'name_zh', required: true })),
         field(h, t('svc.item_en'), h('input', { name: 'name_en', lang: 'en' })),
         field(h, t('svc.fee_yuan'), h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true })),
         field(h, t('svc.promise'), h('input', { name: 'promise', type: 'number', min: '1', value: '25' })),
-        h('button', { type: 'submit', class: 'btn btn-primary' }, t('svc.propose')));
-      f.addEventListener('submit', (e) => {
-        e.preventDefault();
-        const d = new FormData(f);
-        act(() => ctx.api.post('/api/services/items', {
+      ], t('svc.propose'), (form) => {
+        const d = new FormData(form);
+        return ctx.api.post('/api/services/items', {
           code: d.get('code'), name_zh: d.get('name_zh'), name_en: String(d.get('name_en') || '').trim() || d.get('name_zh'),
           fee_cents: Math.round(Number(d.get('fee')) * 100), promise_minutes: Number(d.get('promise')) || 25,
-        }));
-      });
+        });
+      }, load);
       sections.push(h('h3', { text: t('svc.propose') }), f);
     }
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
-      const f = h('form', { class: 'card rpt-form' },
+      const f = checkedForm(h, t, { class: 'card rpt-form' }, [
         field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}`]), { required: true })),
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
         field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
-        h('button', { type: 'submit', class: 'btn btn-primary' }, t('svc.book')));
-      f.addEventListener('submit', (e) => {
-        e.preventDefault();
-        const d = Object.fromEntries(new FormData(f));
-        act(() => ctx.api.post('/api/services/bookings', d));
-      });
+      ], t('svc.book'), (form) => ctx.api.post('/api/services/bookings', Object.fromEntries(new FormData(form))), load);
       sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
     }
     sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }),
@@ -291,7 +303,8 @@ export async function renderServices(root, ctx) {
           const amount = settle ? v.balance_due_cents : b.advance_required_cents;
           controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
         }
-        return [isEn() ? v.item_name_en : v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${t(`svc.state.${b.state}`)}${v.missing_to_dispatch.length ? ` (${v.missing_to_dispatch.join(', ')})` : ''}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
+        return [isEn() ? v.item_name_en : v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${paren(t(`svc.state.${b.state}`), v.missing_to_dispatch.length
+          ? t('desk.missing', { list: joinList(v.missing_to_dispatch.map((m) => label('missing', m))) }) : '')}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
       }), t('rpt.none')));
     // Call-backs due (R-FU-6, R-RV-2).
     if (callbacks.length) {
@@ -379,16 +392,12 @@ export async function renderKeys(root, ctx) {
 
   async function load() {
     const [keys, count, staff] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), loadStaff(ctx)]);
-    const reg = h('form', { class: 'card rpt-form' },
+    const reg = checkedForm(h, t, { class: 'card rpt-form' }, [
       field(h, t('key.building'), h('input', { name: 'building', required: true })),
       field(h, t('key.floor'), h('input', { name: 'floor', required: true })),
       field(h, t('key.type'), select(h, 'key_type', ['resident_entrusted', 'plant_room_spare', 'other'].map((k) => [k, t(`key.type.${k}`)]))),
       field(h, t('key.label'), h('input', { name: 'label', required: true })),
-      h('button', { type: 'submit', class: 'btn btn-primary' }, t('key.register')));
-    reg.addEventListener('submit', (e) => {
-      e.preventDefault();
-      act(() => ctx.api.post('/api/keys', Object.fromEntries(new FormData(reg))));
-    });
+    ], t('key.register'), (form) => ctx.api.post('/api/keys', Object.fromEntries(new FormData(form))), load);
     mount(body,
       h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
