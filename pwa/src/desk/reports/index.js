@@ -54,9 +54,10 @@ function rateCard(h, t, r) {
       h('strong', { text: inLang(r, 'label') }),
       h('span', { class: 'rpt-rate-value', 'data-testid': 'rate-value', text: pct(r.value) })),
     h('div', { class: 'muted small' }, `${r.numerator} / ${r.denominator}`, target ? ` · ${target}` : '', met ? ` · ${met}` : ''),
-    // The definition in the desk's language, the other one below it (the report goes to people who read either).
+    // The definition in the desk's language; the printed report, which goes to people who read
+    // either, adds the other one (on screen it only doubled every card's height).
     h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: inLang(r, 'definition') }),
-    h('p', { class: 'rpt-definition small muted', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
+    h('p', { class: 'rpt-definition small muted print-only', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
 }
 
 function chartCanvas(h, title, testid, boxClass = '') {
