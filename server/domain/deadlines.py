@@ -170,6 +170,21 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
     remind_at: datetime | None = None
 
 
+# R-FU-7: after a delay notice the promise clock runs to the time agreed with the resident.
+AGREED_NEW_TIME_LABELS = ("与住户约定的新到达时间", "Paid service: new time agreed with the resident")
+
+# The resident's promise is the desk's clock (it owes the delay notice), but the team on the way
+# must know it too, and above all the new time agreed after a delay notice: the phone shows it.
+_SHOWN_TO_EVERY_EXECUTOR = frozenset({ClockCode.FU7_PAID_PROMISE_25M})
+
+
+def shown_on_phone(clock: Clock, assignee_id: str) -> bool:
+    """Whether a running clock belongs on the phone of the work order's assignee."""
+    if not clock.running:
+        return False
+    return clock.responsible_id in (None, assignee_id) or clock.code in _SHOWN_TO_EVERY_EXECUTOR
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -223,8 +238,11 @@ class _Builder:
         satisfied: datetime | None,
         role: Role,
         user_id: str | None = None,
+        labels: tuple[str, str] | None = None,
     ) -> None:
         rule, zh, en = CLOCK_INFO[code]
+        if labels is not None:
+            zh, en = labels
         end = _end_of_case(self.case)
         # A closed case stops its clocks: judge lateness at the close, not at now.
         judged_at = self.now if end is None else min(self.now, end)
@@ -436,10 +454,13 @@ def clocks(
                 )
             promise_due = case.received_at + timedelta(minutes=policy.paid_promise_minutes)
             notice_by = case.received_at + timedelta(minutes=policy.paid_delay_notice_minutes)
-            # A delay explained in time, with a new agreed time, replaces the 25-minute promise.
+            labels = None
+            # A delay explained in time, with a new agreed time, replaces the 25-minute promise;
+            # the clock then says so instead of still reading "25 minutes".
             for f in case.follow_ups:
                 if f.kind == FollowUpKind.DELAY_NOTICE and f.at <= notice_by and f.new_due_at is not None:
                     promise_due = f.new_due_at
+                    labels = AGREED_NEW_TIME_LABELS
             b.add(
                 ClockCode.FU7_PAID_PROMISE_25M,
                 start=case.received_at,
@@ -447,6 +468,7 @@ def clocks(
                 satisfied=arrival,
                 role=Role.FRONT_DESK,
                 user_id=follower,
+                labels=labels,
             )
         elif code in (PaidService.LAUNDRY, PaidService.GAMES):
             minutes = policy.laundry_minutes if code == PaidService.LAUNDRY else policy.games_minutes

@@ -155,7 +155,7 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
 
 
 def job_doc(case: Case, wo, clock_list: list[Clock]) -> dict[str, Any]:  # noqa: ANN001
-    mine = [c for c in clock_list if c.running and (c.responsible_id in (None, wo.assignee_id))]
+    mine = [c for c in clock_list if deadlines.shown_on_phone(c, wo.assignee_id)]
     slip = case.slip if case.slip is not None and case.slip.executor_id == wo.assignee_id else None
     return {
         "id": wo.id, "case_id": case.id, "case_no": case.no, "kind": str(case.kind), "title": wo.job,
