@@ -181,14 +181,29 @@ export async function renderCase(body, ctx, caseId) {
     const mgr = h('select', { name: 'reported_to_manager_id' }, h('option', { value: '' }, '—'),
       staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, s.display_name)));
     const due = h('input', { type: 'datetime-local', name: 'new_due_at' });
-    return actionDialog(ctx, t('act.follow_up'), [field(h, t('dlg.kind'), kind), field(h, t('dlg.note'), note),
-      field(h, t('dlg.reported_to_manager'), mgr), field(h, t('dlg.new_due'), due)], () => {
+    const dueField = field(h, t('dlg.new_due'), due);
+    // R-FU-7: a delay notice is the reason told to the resident and the new time agreed with them;
+    // the time is then required (the server refuses one without it), and the note is the reason.
+    const hint = h('p', { class: 'muted small' });
+    const adapt = () => {
+      const delay = kind.value === 'delay_notice';
+      due.required = delay;
+      note.required = delay;
+      dueField.querySelector('.field-label').textContent = t(delay ? 'dlg.agreed_time' : 'dlg.new_due');
+      note.placeholder = delay ? t('dlg.delay_reason') : '';
+      hint.textContent = delay ? t('dlg.delay_hint') : '';
+      hint.hidden = !delay;
+    };
+    kind.addEventListener('change', adapt);
+    adapt();
+    return actionDialog(ctx, kindValue === 'delay_notice' ? t('act.delay_notice') : t('act.follow_up'), [field(h, t('dlg.kind'), kind), hint, field(h, t('dlg.note'), note),
+      field(h, t('dlg.reported_to_manager'), mgr), dueField], () => {
       const body = { kind: kind.value, note: note.value.trim() };
       if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
       const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;
       return post('/follow-up', body);
-    }, { hint: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6' }).then(afterDialog);
+    }, { hint: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7' }).then(afterDialog);
   }
 
   function textDialog(title, path, key, labelText, { rows = 3, hint, danger } = {}) {
@@ -288,6 +303,8 @@ export async function renderCase(body, ctx, caseId) {
       b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
+      // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.
+      b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
       b('judge', judgeDialog, '', open && c.kind === 'complaint' && !c.judgement),
       b('return_slip', simple('/return-slip'), 'btn-primary', !!slip && !slip.slip_returned_at), // R-FU-6
@@ -435,7 +452,7 @@ export async function renderCase(body, ctx, caseId) {
     }
     if (c.follow_ups.length) {
       parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => h('li', {
-        text: `${fmtTime(f.at)} · ${label('follow_up', f.kind)} · ${staffName(staff, f.by)}${f.note ? ' · ' + f.note : ''}`,
+        text: `${fmtTime(f.at)} · ${label('follow_up', f.kind)} · ${staffName(staff, f.by)}${f.note ? ' · ' + f.note : ''}${f.new_due_at ? ' · ' + t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''}`,
       }))));
     }
     if (c.plan) {

@@ -47,7 +47,20 @@ export async function renderHandover(body, ctx) {
   async function sign(sheet, side) {
     err.clear();
     const takeOver = side === 'incoming' ? [...document.querySelectorAll(`[data-sheet="${sheet.id}"] input[name=take_over]:checked`)].map((i) => i.value) : [];
-    const sha = await signatureDialog(ctx, t(side === 'outgoing' ? 'ho.sign_out' : 'ho.sign_in'), 'R-SH-1');
+    // R-EM-3: every open emergency is taken over explicitly; say so before the signature is drawn,
+    // not after the server refuses it and the signature has to be drawn again.
+    const emergencies = sheet.items.filter((i) => i.is_emergency);
+    const untaken = emergencies.filter((i) => !takeOver.includes(i.case_id));
+    if (side === 'incoming' && untaken.length) {
+      err.show(t('ho.need_take_over', { list: joinList(untaken.map((i) => i.case_no)) }), t);
+      err.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    // The signer reads what the signature stands for: who hands what to whom (R-SH-1).
+    const names = { out: staffName(staff, sheet.outgoing_id), in: staffName(staff, sheet.incoming_id), n: sheet.items.length };
+    const what = side === 'outgoing' ? t('ho.sign_what_out', names)
+      : t('ho.sign_what_in', { ...names, em: emergencies.length ? t('ho.sign_what_em', { list: joinList(emergencies.map((i) => i.case_no)) }) : '' });
+    const sha = await signatureDialog(ctx, t(side === 'outgoing' ? 'ho.sign_out' : 'ho.sign_in'), `${what}（R-SH-1）`);
     if (!sha) return;
     try {
       await api.post(`/api/handovers/${sheet.id}/sign-${side}`, { signature_sha256: sha, takes_over_case_ids: takeOver });
@@ -105,14 +118,19 @@ export async function renderHandover(body, ctx) {
         h('span', { class: 'small', text: `${colon(t('ho.outgoing'), staffName(staff, s.outgoing_id))} → ${colon(t('ho.incoming'), staffName(staff, s.incoming_id))}` })),
       s.notes ? h('p', { class: 'pre small', text: s.notes }) : null,
       h('p', { class: 'muted small', text: t('ho.items', { n: s.items.length }) }),
-      s.items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table' }, h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
-        h('td', null, h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no })),
-        h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) })),
-        h('td', { text: i.summary }),
-        h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
-        h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
-          h('input', { type: 'checkbox', name: 'take_over', value: i.case_id }), t('ho.take_over')) :
-          i.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null)))))) : null,
+      s.items.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table' },
+        h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
+        h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
+          h('td', null, h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no })),
+          h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) })),
+          h('td', { text: i.summary }),
+          h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
+          h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
+            h('input', { type: 'checkbox', name: 'take_over', value: i.case_id }), t('ho.take_over')) :
+            i.is_emergency ? [h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }),
+              // R-EM-3: who holds the emergency now, on the sheet both signed.
+              (s.taken_over_case_ids || []).includes(i.case_id)
+                ? h('span', { class: 'small ok-text', 'data-testid': 'ho-taken-over', text: ` ${t('ho.taken_over', { who: staffName(staff, s.incoming_id) })}` }) : null] : null)))))) : null,
       h('div', { class: 'desk-btn-row' },
         h('span', { class: 'small', text: colon(t('ho.outgoing'), s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')) }),
         h('span', { class: 'small', text: colon(t('ho.incoming'), s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')) }),
@@ -128,7 +146,7 @@ export async function renderHandover(body, ctx) {
 
   mount(body, h('h1', { text: t('ho.title') }), err.el,
     // A supervisor without a desk role (a team lead) reviews sheets but does not build them.
-    h('div', { class: 'desk-ho-grid' }, isDesk ? form : null, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
+    h('div', { class: ['desk-ho-grid', isDesk ? '' : 'desk-ho-grid-single'] }, isDesk ? form : null, h('section', null, h('h2', { text: t('ho.list') }), listSlot)));
   try {
     await load();
   } catch (e) {

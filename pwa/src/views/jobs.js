@@ -60,7 +60,10 @@ export function stateLabel(state) {
 /** The earliest open deadline of a job: its own, or the earliest not-yet-met clock. */
 export function nextDue(job) {
   const open = (job.clocks || []).filter((c) => c.running !== false && !c.satisfied_at);
-  const dues = [job.deadline_at, ...open.map((c) => c.due_at)].filter(Boolean);
+  // A paid service's order is to be on site in 20 minutes (R-FU-7): its deadline is met by the
+  // arrival, so a technician at work is not counted down to it, nor shown overdue after it.
+  const own = job.kind === 'special_service' && job.arrived_at ? null : job.deadline_at;
+  const dues = [own, ...open.map((c) => c.due_at)].filter(Boolean);
   dues.sort((a, b) => Date.parse(a) - Date.parse(b));
   return dues[0] || null;
 }

@@ -4,7 +4,7 @@
 import { missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
-import { errorBox, errorText, field, fmtFull, isEn, label, loadStaff, select } from '../common.js';
+import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, select } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
 import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
@@ -235,11 +235,46 @@ export async function renderServices(root, ctx) {
   const err = errorBox(h);
   const body = h('div');
   mount(root, h('section', { class: 'rpt', 'data-view': 'services' }, h('div', { class: 'view-head' }, h('h1', { text: t('svc.title') })), err.el, body));
-  const staff = await loadStaff(ctx).catch(() => []);
+  const booker = has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager');
+  // Only the desk dispatches; a cashier may not read the staff list (the server answers 403).
+  const staff = booker ? await loadStaff(ctx).catch(() => []) : [];
   const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
+  const leads = executors.filter((s) => s.roles.includes('team_lead'));
 
   const act = actThenReload(err, t, load);
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
+
+  /** Until dispatch, when the resident was promised the team, once they accepted the fee (R-FU-7).
+   *  Once dispatched the case's clocks speak (a delay notice moves the promise there, not here). */
+  function promiseText(b) {
+    if (b.state !== 'booked') return '';
+    if (!b.arrive_by) return h('span', { class: 'small muted', text: t('svc.promise_after_consent', { min: b.promise_minutes }) });
+    return h('span', { class: 'small', 'data-testid': 'svc-arrive-by', text: t('svc.arrive_by', { at: fmtTime(b.arrive_by) }) });
+  }
+
+  // R-DI-1: the team lead first; straight to a technician only when no lead could be reached, and
+  // then the desk says which leads it tried. Nothing is recorded as tried that the desk did not tick.
+  function dispatchControls(b) {
+    const who = select(h, 'assignee', executors.map((s) => [s.id, s.display_name]), { empty: t('svc.assignee') });
+    who.setAttribute('aria-label', t('svc.assignee'));
+    const tried = leads.map((s) => h('label', { class: 'desk-check small' },
+      h('input', { type: 'checkbox', name: 'unreached', value: s.id }), s.display_name));
+    const triedBox = h('span', { class: 'rpt-controls', hidden: true }, h('span', { class: 'small muted', text: t('svc.leads_unreached') }), tried);
+    who.addEventListener('change', () => {
+      triedBox.hidden = !who.value || leads.some((s) => s.id === who.value);
+    });
+    const go = () => {
+      err.clear();
+      if (!who.value) {
+        err.show(t('svc.need_assignee'), t);
+        err.el.scrollIntoView({ block: 'nearest' });
+        return;
+      }
+      const unreached = triedBox.hidden ? [] : [...triedBox.querySelectorAll('input:checked')].map((i) => i.value);
+      act(() => ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: unreached }));
+    };
+    return [who, triedBox, h('button', { type: 'button', class: 'btn btn-small', onclick: go }, t('svc.dispatch'))];
+  }
 
   async function load() {
     const [items, bookings, callbacks] = await Promise.all([
@@ -252,7 +287,7 @@ export async function renderServices(root, ctx) {
     sections.push(h('h2', { class: 'section-title', text: t('svc.catalogue') }),
       table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
         items.map((i) => [
-          itemName(i), `${yuan(i.fee_cents)}/${isEn() ? i.unit_label_en : i.unit_label}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
+          itemName(i), `${yuan(i.fee_cents)}/${unitLabel(i)}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
           i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
           has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
@@ -278,24 +313,26 @@ export async function renderServices(root, ctx) {
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
       const f = checkedForm(h, t, { class: 'card rpt-form' }, [
-        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}`]), { required: true })),
+        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true })),
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
         field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
       ], t('svc.book'), (form) => ctx.api.post('/api/services/bookings', Object.fromEntries(new FormData(form))), load);
       sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
     }
+    const itemsByCode = new Map(items.map((i) => [i.code, i]));
     sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }),
-      table(h, [t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), ''], bookings.map((v) => {
+      table(h, [t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), t('svc.promise'), ''], bookings.map((v) => {
         const b = v.booking;
+        const item = itemsByCode.get(b.item_code);
         const controls = [];
-        if (b.state === 'booked' && has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
+        if (b.state === 'booked' && booker) {
           if (!b.consent_at) {
-            controls.push(h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) }, t('svc.consent', { fee: yuan(b.unit_fee_cents) })));
+            // R-FU-7: the resident hears the fee and the arrival promise in the same breath (R-SS-2).
+            controls.push(h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-consent', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) },
+              t('svc.consent', { fee: item ? `${yuan(b.unit_fee_cents)}/${unitLabel(item)}` : yuan(b.unit_fee_cents), min: b.promise_minutes })));
           } else {
-            const who = select(h, 'assignee', executors.map((s) => [s.id, s.display_name]), { empty: t('svc.assignee') });
-            const leads = executors.filter((s) => s.roles.includes('team_lead')).map((s) => s.id);
-            controls.push(who, h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: leads.includes(who.value) ? [] : leads })) }, t('svc.dispatch')));
+            controls.push(...dispatchControls(b));
           }
         }
         if (has(ctx, 'cashier') && (b.state === 'completed' || (b.state === 'booked' && b.advance_required_cents > b.advance_paid_cents))) {
@@ -304,8 +341,18 @@ export async function renderServices(root, ctx) {
           const amount = settle ? v.balance_due_cents : b.advance_required_cents;
           controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
         }
-        return [isEn() ? v.item_name_en : v.item_name_zh, `${b.resident_name} ${b.unit}`, yuan(b.slip_fee_cents ?? b.unit_fee_cents), `${paren(t(`svc.state.${b.state}`), v.missing_to_dispatch.length
-          ? t('desk.missing', { list: joinList(v.missing_to_dispatch.map((m) => label('missing', m))) }) : '')}${b.receipt_no ? ` #${b.receipt_no}` : ''}`, h('span', { class: 'rpt-controls' }, controls)];
+        const status = `${paren(t(`svc.state.${b.state}`), v.missing_to_dispatch.length
+          ? t('desk.missing', { list: joinList(v.missing_to_dispatch.map((m) => label('missing', m))) }) : '')}${b.receipt_no ? ` #${b.receipt_no}` : ''}`;
+        // The desk closes the booking's case (销项): one click from here to it.
+        const caseLink = v.case_id && booker ? h('a', { href: `#/case/${encodeURIComponent(v.case_id)}`, class: 'small', 'data-testid': 'svc-case-link' }, t('svc.case')) : null;
+        return [
+          isEn() ? v.item_name_en : v.item_name_zh,
+          h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
+          yuan(b.slip_fee_cents ?? b.unit_fee_cents),
+          h('span', null, status, caseLink ? [h('br'), caseLink] : null),
+          promiseText(b),
+          h('span', { class: 'rpt-controls' }, controls),
+        ];
       }), t('rpt.none')));
     // Call-backs due (R-FU-6, R-RV-2).
     if (callbacks.length) {
@@ -325,6 +372,11 @@ export async function renderServices(root, ctx) {
   } catch (e) {
     err.show(errorText(e, t), t);
   }
+}
+
+/** The unit a fee is charged per (次 / 件 / 小时), in the reader's language. */
+function unitLabel(i) {
+  return isEn() ? i.unit_label_en : i.unit_label;
 }
 
 /** A service item as the person reads it: its name in their language (the code stays internal). */
