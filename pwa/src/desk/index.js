@@ -23,11 +23,15 @@ function isManager(ctx) {
   return (ctx.user?.roles || []).includes('manager');
 }
 
-/** The desk's name as its user knows it: a cashier works at the 收银台, not the 调度台. */
+/** The desk's name as its user knows it: a cashier works at the 收银台, a team lead at the 班组台, not the 调度台. */
 function deskTitle(ctx) {
   const roles = ctx.user?.roles || [];
   if (isManager(ctx)) return 'desk.title_manager';
-  if (roles.length && roles.every((r) => r === 'cashier')) return 'desk.title_cashier';
+  const only = (...group) => roles.length && roles.every((r) => group.includes(r));
+  if (only('cashier')) return 'desk.title_cashier';
+  if (only('team_lead', 'technician', 'cleaner', 'guard')) return 'desk.title_team';
+  if (only('engineering')) return 'desk.title_engineering';
+  if (only('deputy_gm', 'general_manager')) return 'desk.title_leadership';
   return 'desk.title';
 }
 

@@ -4,7 +4,7 @@
 // case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not.
 import { openDialog } from '../dom.js';
 import { colon, paren, serverMessage } from '../i18n.js';
-import { DESK } from '../roles.js';
+import { DESK, LEADERSHIP } from '../roles.js';
 import { mutationLabel } from '../views/outbox.js';
 import { blobObjectUrl, errorBox, field, fmtTime, label } from './common.js';
 
@@ -54,6 +54,8 @@ function registerStrings(ctx) {
 
 /** The refused records, open ones only or one case's whole history; [] when this role may not read them. */
 export async function loadRefusals(ctx, { caseId = null } = {}) {
+  // Desk and leadership read them (GET /api/field-refusals); a team lead's home asks nothing.
+  if (!(ctx.user?.roles || []).some((r) => DESK.includes(r) || LEADERSHIP.includes(r))) return [];
   const p = caseId ? `?case_id=${encodeURIComponent(caseId)}&include_handled=true` : '';
   return ctx.api.get(`/api/field-refusals${p}`).catch(() => []);
 }
@@ -128,7 +130,7 @@ export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {},
   const mayHandle = (ctx.user?.roles || []).some((r) => DESK.includes(r));
   return h('section', { class: 'card desk-refusals', 'data-testid': 'field-refusals', 'aria-label': t(inCase ? 'rf.case_title' : 'rf.title') },
     h('h2', { text: `${t(inCase ? 'rf.case_title' : 'rf.title')} (${list.length})` }),
-    inCase ? null : h('p', { class: 'muted small', text: t('rf.explain') }),
+    inCase || !mayHandle ? null : h('p', { class: 'muted small', text: t('rf.explain') }),
     h('ul', { class: 'rf-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id) } },
       h('div', { class: 'rf-head' },
         h('strong', { text: mutationLabel(r.type) }), ' ',
