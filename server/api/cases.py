@@ -175,7 +175,7 @@ class CaseController(Controller):
     async def decide(self, db: Database, principal: Principal, case_id: str, data: JSONBody[DecideIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.decide_opening(
             c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
-            reason=dc.OpenReason(data.reason) if data.open and data.reason else None, note=data.note,
+            reason=data.reason if data.open else None, note=data.note,
             escalated=data.escalated)))
 
     @post("/cases/{case_id:str}/dispatch", opt=allow(*DESK, Role.TEAM_LEAD), status_code=200)

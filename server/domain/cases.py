@@ -130,6 +130,9 @@ class OpenReason(StrEnum):
     E_OUTSIDE_REMIT = "E"
 
 
+_OPEN_REASONS = frozenset(r.value for r in OpenReason)
+
+
 class NotOpenReason(StrEnum):
     """R-OP-2 (F)."""
 
@@ -182,6 +185,7 @@ class CaseReason(StrEnum):
     FORBIDDEN_ROLE = "case.forbidden_role"
     ALREADY_DECIDED = "case.already_decided"
     REASON_REQUIRED = "case.reason_required"
+    REASON_NOT_FOR_OPENING = "case.reason_not_for_opening"
     EMERGENCY_MUST_OPEN = "case.emergency_must_open"
     ESCALATED_NEEDS_SUPERVISOR = "case.escalated_needs_supervisor"
     NOT_OPENED = "case.not_opened"
@@ -817,7 +821,7 @@ def decide_opening(
     by: str,
     roles: Iterable[Role],
     now: datetime,
-    reason: OpenReason | None = None,
+    reason: OpenReason | str | None = None,
     note: str = "",
     escalated: bool = False,
 ) -> Transition | Refusal:
@@ -825,7 +829,8 @@ def decide_opening(
 
     `escalated` means the dispatcher could not decide and a supervisor or manager decided; the
     decider and time are recorded (R-OP-3). A case dispatched first under R-IN-7 gets its
-    decision backfilled here without leaving its work state.
+    decision backfilled here without leaving its work state. `reason` may come as the wire's letter:
+    F (or anything not A–E) is not a reason to open, and is refused rather than taken for one.
     """
     role_set = set(roles)
     if case.opening is not None:
@@ -847,9 +852,18 @@ def decide_opening(
             return refuse(
                 CaseReason.REASON_REQUIRED, "须选择立项理由", "Choose an opening reason", kind="invalid"
             )
+        if reason not in _OPEN_REASONS:
+            return refuse(
+                CaseReason.REASON_NOT_FOR_OPENING,
+                f"立项理由须为 A–E 之一；{reason} 不是立项理由（F 表示不立项）",
+                f"An opening needs a reason A–E; {reason} is not one (F leaves the case unopened)",
+                kind="invalid",
+                reason=str(reason),
+                allowed=sorted(_OPEN_REASONS),
+            )
         decision = OpeningDecision(
             opened=True,
-            reason=reason,
+            reason=OpenReason(reason),
             note=note,
             decided_by=by,
             decided_by_roles=tuple(sorted(role_set)),

@@ -216,3 +216,14 @@ async def test_a_linked_problem_becomes_its_own_case_named_by_number_on_both_tim
     assert [e["action"] for e in view["timeline"]].count("case.received") == 1
     received = [e for e in child["timeline"] if e["action"] == "case.received"]
     assert len(received) == 1 and received[0]["data"]["parent_case_no"] == parent["no"]
+
+
+async def test_opening_with_reason_f_is_refused_and_the_case_stays_received(client):  # R-OP-1 R-OP-2
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    # F is why a case is *not* opened; with open=true it once crashed converting "F" to an opening reason.
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "F", "note": "x"})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "case.reason_not_for_opening" and r.json()["message_en"]
+    view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
+    assert view["case"]["state"] == "received" and view["case"]["opening"] is None

@@ -383,6 +383,16 @@ def test_opening_needs_a_reason_a_to_e() -> None:  # R-OP-1
     assert [r.value for r in OpenReason] == ["A", "B", "C", "D", "E"]
 
 
+def test_reason_f_does_not_open_a_case() -> None:  # R-OP-1 R-OP-2
+    # F is why a case is *not* opened; sent with open=true it once reached OpenReason("F") and a 500.
+    for reason in ("F", "Z"):
+        r = c.decide_opening(make_case(), open=True, reason=reason, by="d1", roles=DISPATCHER, now=T0)
+        refused(r, CaseReason.REASON_NOT_FOR_OPENING)
+        assert r.kind == "invalid" and r.details["allowed"] == ["A", "B", "C", "D", "E"]
+    case = ok(c.decide_opening(make_case(), open=True, reason="B", by="d1", roles=DISPATCHER, now=T0)).case
+    assert case.opening is not None and case.opening.reason is OpenReason.B_FOUND_BY_STAFF
+
+
 def test_emergency_cannot_be_left_unopened() -> None:  # R-OP-1
     case = make_case(Kind.HELP, help_kind=HelpKind.MEDICAL_EMERGENCY)
     r = c.decide_opening(case, open=False, note="已解释", by="d1", roles=DISPATCHER, now=T0)
