@@ -7,16 +7,40 @@ function takes and returns tz-aware datetimes; results are always in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cached_property
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import msgspec
+
+from server.domain.errors import Refusal, refuse
 
 # How close to the end of a quarter the once-a-quarter review (R-CL-4, seed 000 "每季度一次") may
 # be held. The seeds name no day; the last ten calendar days of the quarter leave room for the
 # manager's schedule without letting a "quarterly" close happen mid-quarter.
 QUARTER_REVIEW_WINDOW_DAYS = 10
+# The longest stretch of days without a working day a calendar may declare, counted from a
+# holiday (the Spring Festival with its weekends is about ten). A longer one is a mistyped
+# calendar, and the deadline functions stop looking for the next working day after a year.
+MAX_CLOSED_DAYS = 31
+# Holidays or make-up days a calendar may list: decades of them, not an unbounded list.
+MAX_CALENDAR_DATES = 1000
+
+# Wall-clock times of the compound: naive, read in `tz` (a time with its own offset could not be
+# compared with the local clock at all).
+LocalTime = Annotated[time, msgspec.Meta(tz=False)]
+Weekday = Annotated[int, msgspec.Meta(ge=0, le=6)]  # Monday = 0, as date.weekday()
+Dates = Annotated[frozenset[date], msgspec.Meta(max_length=MAX_CALENDAR_DATES)]
+
+
+class CalendarReason(StrEnum):
+    UNKNOWN_TIME_ZONE = "calendar.unknown_time_zone"
+    HOURS_OUT_OF_ORDER = "calendar.hours_out_of_order"
+    LUNCH_OUTSIDE_HOURS = "calendar.lunch_outside_hours"
+    NO_WORKING_DAY = "calendar.no_working_day"
 
 
 def parse_hhmm(value: str | time) -> time:
@@ -36,17 +60,17 @@ def _require_aware(instant: datetime) -> None:
 class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
     """Per-compound working time. Holidays win over weekdays; make-up days win over weekends."""
 
-    tz: str = "Asia/Shanghai"
-    work_start: time = time(8, 30)
-    work_end: time = time(17, 30)
+    tz: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] = "Asia/Shanghai"
+    work_start: LocalTime = time(8, 30)
+    work_end: LocalTime = time(17, 30)
     # A lunch break makes `is_working_time` false and is skipped by `add_working_minutes`;
     # set both to None for a desk that is staffed through lunch.
-    lunch_start: time | None = time(12, 0)
-    lunch_end: time | None = time(13, 30)
-    working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
-    holidays: frozenset[date] = frozenset()
+    lunch_start: LocalTime | None = time(12, 0)
+    lunch_end: LocalTime | None = time(13, 30)
+    working_weekdays: Annotated[frozenset[Weekday], msgspec.Meta(max_length=7)] = frozenset({0, 1, 2, 3, 4})
+    holidays: Dates = frozenset()
     # 调休: weekend dates that are working days because a holiday borrowed them.
-    makeup_workdays: frozenset[date] = frozenset()
+    makeup_workdays: Dates = frozenset()
 
     @classmethod
     def build(
@@ -206,6 +230,67 @@ class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
                 return cursor + remaining
             remaining -= available
             cursor = self.next_working_moment(stretch_end)
+
+
+def check_calendar(cal: BusinessCalendar, *, zones: Collection[str]) -> Refusal | None:
+    """Why a calendar cannot be the compound's, or None. Every deadline is computed from it.
+
+    `zones` is the set of IANA time-zone names the server knows (zoneinfo.available_timezones()):
+    a name outside it would fail every deadline computed afterwards, not just this request.
+    """
+    if cal.tz not in zones:
+        return refuse(
+            CalendarReason.UNKNOWN_TIME_ZONE,
+            f"未知的时区：{cal.tz}",
+            f"Unknown time zone: {cal.tz}",
+            kind="invalid",
+            tz=cal.tz,
+        )
+    if not cal.work_start < cal.work_end:
+        return refuse(
+            CalendarReason.HOURS_OUT_OF_ORDER,
+            "下班时间须晚于上班时间",
+            "The working day must end after it starts",
+            kind="invalid",
+            work_start=cal.work_start.isoformat(),
+            work_end=cal.work_end.isoformat(),
+        )
+    if (cal.lunch_start is None) != (cal.lunch_end is None) or (
+        cal.lunch_start is not None
+        and cal.lunch_end is not None
+        and not cal.work_start <= cal.lunch_start < cal.lunch_end <= cal.work_end
+    ):
+        return refuse(
+            CalendarReason.LUNCH_OUTSIDE_HOURS,
+            "午休须同时填写开始和结束，且在上班时间之内",
+            "A lunch break needs a start and a later end, both within working hours",
+            kind="invalid",
+        )
+    if not cal.working_weekdays:
+        return refuse(
+            CalendarReason.NO_WORKING_DAY,
+            "至少须有一个工作日",
+            "At least one weekday must be a working day",
+            kind="invalid",
+        )
+    # With a working weekday, only holidays can close the desk for more than six days in a row.
+    checked: set[date] = set()
+    for holiday in sorted(cal.holidays):
+        day, closed = holiday, 0
+        while day not in checked and not cal.is_working_day(day) and day < date.max:
+            checked.add(day)
+            closed += 1
+            if closed > MAX_CLOSED_DAYS:
+                return refuse(
+                    CalendarReason.NO_WORKING_DAY,
+                    f"从 {holiday} 起连续 {MAX_CLOSED_DAYS} 天以上没有工作日",
+                    f"No working day for more than {MAX_CLOSED_DAYS} days from {holiday}",
+                    kind="invalid",
+                    from_day=holiday.isoformat(),
+                    max_days=MAX_CLOSED_DAYS,
+                )
+            day += timedelta(days=1)
+    return None
 
 
 # Chinese public holidays and make-up working days for 2026, transcribed from the State Council's

@@ -5,6 +5,8 @@ Each command is one transaction through services.cases.apply, so a refused rule 
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +19,7 @@ from server.domain import cases as dc
 from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import handover as ho
-from server.domain.calendar import BusinessCalendar
+from server.domain.calendar import BusinessCalendar, check_calendar
 from server.domain.cases import Case
 from server.domain.errors import DomainError, fail
 from server.domain.roles import DESK, EXECUTORS, Role
@@ -326,7 +328,16 @@ async def get_calendar(db: Database, who: Principal) -> BusinessCalendar:
         return (await compound_rules(conn, who.compound_id)).calendar
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # Read once from the tz database; a zone added by a tzdata upgrade needs a restart anyway.
+    return frozenset(zoneinfo.available_timezones())
+
+
 async def put_calendar(db: Database, who: Principal, cal: BusinessCalendar) -> BusinessCalendar:
+    # Checked before it is stored: every deadline of the compound is computed from this calendar.
+    if (refusal := check_calendar(cal, zones=_known_zones())) is not None:
+        raise DomainError(refusal)
     async with db.transaction() as uow:
         await uow.conn.execute(compounds.update().where(compounds.c.id == who.compound_id)
                                .values(calendar=msgspec.json.encode(cal).decode()))

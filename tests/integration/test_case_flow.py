@@ -227,3 +227,26 @@ async def test_opening_with_reason_f_is_refused_and_the_case_stays_received(clie
     assert r.json()["code"] == "case.reason_not_for_opening" and r.json()["message_en"]
     view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
     assert view["case"]["state"] == "received" and view["case"]["opening"] is None
+
+
+async def test_a_calendar_that_would_break_every_deadline_is_refused_and_the_old_one_kept(client):  # R-FU-2
+    mgr = await login(client, "manager")
+    desk = await login(client, "dispatcher")
+    good = (await client.get("/api/calendar", headers=mgr)).json()
+    bad = [
+        ({"tz": "Mars/Olympus"}, "calendar.unknown_time_zone"),
+        ({"work_start": "18:00:00", "work_end": "08:30:00"}, "calendar.hours_out_of_order"),
+        ({"lunch_start": "07:00:00", "lunch_end": "08:00:00"}, "calendar.lunch_outside_hours"),
+        ({"working_weekdays": []}, "calendar.no_working_day"),
+        ({"work_start": "08:30:00+08:00"}, "request.invalid"),  # a wall-clock time carries no offset
+        ({"working_weekdays": [7]}, "request.invalid"),
+    ]
+    for change, code in bad:
+        r = await client.put("/api/calendar", headers=mgr, json={**good, **change})
+        assert (r.status_code, r.json()["code"]) == (400, code), (change, r.text)
+    assert (await client.get("/api/calendar", headers=mgr)).json() == good
+    # An unknown zone was once stored, and every request computing a deadline afterwards was a 500.
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": "灯不亮", "repair_responsibility": "common", "repair_class": "small"})
+    assert r.status_code == 201, r.text

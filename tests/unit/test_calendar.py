@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from server.domain.calendar import (
     CN_2026_HOLIDAYS,
     CN_2026_MAKEUP_WORKDAYS,
+    MAX_CLOSED_DAYS,
     BusinessCalendar,
+    CalendarReason,
+    check_calendar,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -113,6 +116,53 @@ def test_naive_datetimes_are_rejected() -> None:  # design guarantee 4
 
 def test_calendar_round_trips_through_json() -> None:
     assert msgspec.json.decode(msgspec.json.encode(CAL), type=BusinessCalendar) == CAL
+
+
+ZONES = frozenset({"Asia/Shanghai", "UTC"})
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"tz": "Mars/Olympus"}, CalendarReason.UNKNOWN_TIME_ZONE),
+        ({"tz": "../../etc/passwd"}, CalendarReason.UNKNOWN_TIME_ZONE),
+        ({"work_start": "18:00", "work_end": "09:00"}, CalendarReason.HOURS_OUT_OF_ORDER),
+        ({"work_start": "09:00", "work_end": "09:00"}, CalendarReason.HOURS_OUT_OF_ORDER),
+        ({"lunch_start": "13:30", "lunch_end": "12:00"}, CalendarReason.LUNCH_OUTSIDE_HOURS),
+        ({"lunch_start": "07:00", "lunch_end": "08:00"}, CalendarReason.LUNCH_OUTSIDE_HOURS),
+        ({"lunch_start": "12:00", "lunch_end": None}, CalendarReason.LUNCH_OUTSIDE_HOURS),
+        ({"working_weekdays": []}, CalendarReason.NO_WORKING_DAY),
+        # One working weekday, and a holiday on every one of those days for two months.
+        (
+            {"working_weekdays": [0], "holidays": [date(2027, 1, 4) + timedelta(weeks=i) for i in range(9)]},
+            CalendarReason.NO_WORKING_DAY,
+        ),
+    ],
+)
+def test_a_calendar_every_deadline_would_fail_on_is_refused(change: dict, reason: CalendarReason) -> None:
+    # A calendar is stored once and read by every deadline after it: an unknown zone, a day that ends
+    # before it starts or a year without a working day broke every later request (a 500 or a hang).
+    refusal = check_calendar(BusinessCalendar.build(**change), zones=ZONES)
+    assert refusal is not None and refusal.code == reason and refusal.kind == "invalid"
+    assert refusal.zh and refusal.en
+
+
+def test_the_national_calendar_and_a_desk_staffed_through_lunch_are_accepted() -> None:
+    assert check_calendar(CAL, zones=ZONES) is None
+    assert check_calendar(BusinessCalendar.build(lunch_start=None, lunch_end=None), zones=ZONES) is None
+    # The Spring Festival week with its weekends is a long closure, and still well inside the bound.
+    assert MAX_CLOSED_DAYS >= 14
+
+
+def test_calendar_times_must_be_wall_clock_and_weekdays_real() -> None:
+    dec = msgspec.json.Decoder(BusinessCalendar)
+    for bad in (
+        b'{"work_start": "08:30:00+08:00"}',
+        b'{"working_weekdays": [7]}',
+        b'{"working_weekdays": [-1]}',
+    ):
+        with pytest.raises(msgspec.ValidationError):
+            dec.decode(bad)
 
 
 def test_build_accepts_hhmm_strings() -> None:
