@@ -277,8 +277,7 @@ class CaseController(Controller):
     @post("/cases/{case_id:str}/hand-over-follow", opt=DESK_ROLES, status_code=200)
     async def hand_over_follow(self, db: Database, principal: Principal, case_id: str,
                                data: JSONBody[HandFollowIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.hand_over_follow(
-            c, to_id=data.to_id, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+        return _view(await desk.hand_over_follow(db, principal, case_id, data.to_id))
 
     # --- emergencies (R-EM-1..5) ---
 

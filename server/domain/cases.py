@@ -215,6 +215,7 @@ class CaseReason(StrEnum):
     MANAGER_NOT_TOLD = "case.manager_not_told"
     NOT_FOLLOWER = "case.not_follower"
     NAMED_PERSON_REQUIRED = "case.named_person_required"
+    FOLLOWER_UNKNOWN = "case.follower_unknown"
     UNKNOWN_LINKED_PROBLEM = "case.unknown_linked_problem"
     NOT_EMERGENCY = "case.not_emergency"
     TEXT_REQUIRED = "case.text_required"

@@ -21,7 +21,7 @@ from server.domain import emergencies as em
 from server.domain import handover as ho
 from server.domain.calendar import BusinessCalendar, check_calendar
 from server.domain.cases import Case
-from server.domain.errors import DomainError, fail
+from server.domain.errors import DomainError, Refusal, fail, refuse
 from server.domain.roles import DESK, EXECUTORS, Role
 from server.domain.service_slips import signature_covers_slip
 from server.ids import new_id
@@ -407,13 +407,39 @@ async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.Hand
     return msgspec.json.decode(row.doc, type=ho.HandoverSheet)
 
 
+async def _is_desk_account(uow: UnitOfWork, who: Principal, user_id: str) -> bool:
+    """An active account of the caller's compound with a desk role (dispatcher, front desk, control room, manager)."""
+    row = (await uow.conn.execute(select(users.c.roles).where(
+        users.c.id == user_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
+    return row is not None and bool(set(msgspec.json.decode(row.roles)) & {str(r) for r in DESK})
+
+
+async def hand_over_follow(db: Database, who: Principal, case_id: str, to_id: str) -> dict[str, Any]:
+    """R-IN-9: hand the follow-up to another named person, who must be someone at the desk.
+
+    A follower who is no account of the compound (or a technician) never sees the case's follow-up
+    queue, and the case's reminders would go to nobody.
+    """
+    async with db.transaction() as uow:
+        to_desk = await _is_desk_account(uow, who, to_id)
+
+        def step(c: Case) -> dc.Transition | Refusal:
+            out = dc.hand_over_follow(c, to_id=to_id, by=who.user_id, roles=roles_of(who), now=uow.now)
+            if isinstance(out, Refusal) or to_desk:
+                return out
+            return refuse(dc.CaseReason.FOLLOWER_UNKNOWN, "请选择接手跟进的值班人员（调度、前台、控制室或经理）",
+                          "Choose who follows the case up at the desk (dispatcher, front desk, control room or "
+                          "manager)", kind="invalid", to_id=to_id)
+
+        case = await apply(uow, who, case_id, step)
+        return await case_view(uow, case)
+
+
 async def create_handover(db: Database, who: Principal, incoming_id: str, notes: str) -> dict[str, Any]:
     async with db.transaction() as uow:
         # The incoming side signs on their own login at the desk: it must be an active desk account
         # of the compound, or nobody could ever countersign the sheet.
-        row = (await uow.conn.execute(select(users.c.roles).where(
-            users.c.id == incoming_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
-        if row is None or not set(msgspec.json.decode(row.roles)) & {str(r) for r in DESK}:
+        if not await _is_desk_account(uow, who, incoming_id):
             raise fail(ho.HandoverReason.INCOMING_UNKNOWN, "请选择接班的值班人员（调度、前台、控制室或经理）",
                        "Choose the incoming duty person (dispatcher, front desk, control room or manager)",
                        kind="invalid", incoming_id=incoming_id)

@@ -250,3 +250,17 @@ async def test_a_calendar_that_would_break_every_deadline_is_refused_and_the_old
         "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
         "unit_id": "unit_1_101", "content": "灯不亮", "repair_responsibility": "common", "repair_class": "small"})
     assert r.status_code == 201, r.text
+
+
+async def test_the_follow_up_is_handed_only_to_a_desk_account(client):  # R-IN-9
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    # An unknown id (or one longer than a user id; PostgreSQL refused to store it: a 500) and a
+    # technician, who has no follow-up queue, are refused; the follower stays.
+    for to_id in ("usr_nobody", "x" * 200, "usr_tech"):
+        r = await client.post(f"/api/cases/{cid}/hand-over-follow", headers=desk, json={"to_id": to_id})
+        assert (r.status_code, r.json()["code"]) == (400, "case.follower_unknown"), (to_id, r.text)
+    assert (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["follower_id"] == "usr_dispatcher"
+    r = await client.post(f"/api/cases/{cid}/hand-over-follow", headers=desk, json={"to_id": "usr_frontdesk"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["follower_id"] == "usr_frontdesk"
