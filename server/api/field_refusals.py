@@ -13,6 +13,7 @@ from server.domain.roles import DESK, LEADERSHIP
 from server.services import field_refusals as service
 from server.services.field_refusals import FieldRefusalView, HandleIn
 from server.storage.db import Database
+from server.sync.protocol import MAX_MUTATION_ID
 
 
 class FieldRefusalController(Controller):
@@ -29,7 +30,8 @@ class FieldRefusalController(Controller):
         return await service.list_refusals(db, principal, case_id=case_id, include_handled=include_handled)
 
     @post("/{client_id:str}/{mutation_id:int}/handle", opt=allow(*DESK), status_code=200)
-    async def handle(self, db: Database, principal: Principal, client_id: str, mutation_id: int,
+    async def handle(self, db: Database, principal: Principal, client_id: str,
+                     mutation_id: Annotated[int, Parameter(ge=1, le=MAX_MUTATION_ID)],
                      data: JSONBody[HandleIn]) -> FieldRefusalView:
         """Say what the desk did about a refused record (once)."""
         return await service.handle(db, principal, client_id, mutation_id, data)

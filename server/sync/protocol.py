@@ -8,11 +8,15 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 ClientId = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# Mutation ids are stored as BIGINT: a larger one can never be a client's next id, and neither
+# engine can even compare it with the column (SQLite raises OverflowError, PostgreSQL a DataError).
+MAX_MUTATION_ID = 2**63 - 1
+MutationId = Annotated[int, msgspec.Meta(ge=1, le=MAX_MUTATION_ID)]
 MAX_BATCH = 500
 
 
 class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    mutation_id: Annotated[int, msgspec.Meta(ge=1)]
+    mutation_id: MutationId
     type: Annotated[str, msgspec.Meta(max_length=40)]
     args: dict[str, Any] = {}
     # The phone's own clock when the person acted. Stored, never used for deadlines.

@@ -137,3 +137,15 @@ async def test_an_out_of_scope_push_from_the_longest_client_id_is_refused_and_ke
     assert actions == {"refused.scope.not_assigned", "sync.clock_skew"}
     listed = (await client.get("/api/field-refusals", headers=desk)).json()
     assert [x["user_id"] for x in listed if x["client_id"] == client_id] == ["usr_tech2"]
+
+
+async def test_a_mutation_id_beyond_the_stored_range_is_a_coded_400(client):  # noqa: ANN001
+    # Mutation ids are BIGINT: a larger one in the path once reached the database (SQLite raised an
+    # OverflowError, a 500). It is refused with the push's own bound, like 0 and negatives.
+    desk = await login(client, "dispatcher")
+    for mutation_id in (2**63, 10**30, 0, -1):
+        r = await client.post(f"/api/field-refusals/nosuchclient1/{mutation_id}/handle", headers=desk,
+                              json={"note": "x"})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (mutation_id, r.text)
+    r = await client.post(f"/api/field-refusals/nosuchclient1/{2**63 - 1}/handle", headers=desk, json={"note": "x"})
+    assert (r.status_code, r.json()["code"]) == (404, "refusal.not_found")
