@@ -28,6 +28,9 @@ PROMISE_HOME_SERVICE_MINUTES = 25
 PROMISE_LAUNDRY_MINUTES = 15
 PROMISE_GAMES_MINUTES = 10
 TEAM_ARRIVAL_MINUTES = 20  # the team's own order: on site 20 min after dispatch (000 篇5 10.2, 11.3)
+# The longest promise an item may carry: a week. The promise is added to the moment of consent, so an
+# unbounded one would overflow the clock on every booking of the item.
+MAX_PROMISE_MINUTES = 7 * 24 * 60
 DELAY_NOTICE_MINUTES = 20  # if the promise cannot be kept, the resident hears why within 20 of it
 
 PROPOSERS = frozenset({Role.MANAGER})

@@ -9,7 +9,7 @@ A dispatched booking becomes a case of kind special_service, so the technician's
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import insert, select, update
@@ -44,12 +44,13 @@ BOOKER_ROLES = (Role.FRONT_DESK, Role.DISPATCHER, Role.CONTROL_ROOM, Role.MANAGE
 
 
 class ItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: str = msgspec.field(default="")
+    # The item's key in service_items, a column of 40 characters, and a path segment of its routes.
+    code: Annotated[str, msgspec.Meta(max_length=40)] = msgspec.field(default="")
     name_zh: str = ""
     name_en: str = ""
     fee_cents: int = 0
     unit: sp.ServiceUnit = sp.ServiceUnit.PER_VISIT
-    promise_minutes: int = sp.PROMISE_HOME_SERVICE_MINUTES
+    promise_minutes: Annotated[int, msgspec.Meta(le=sp.MAX_PROMISE_MINUTES)] = sp.PROMISE_HOME_SERVICE_MINUTES
     advance: sp.Advance = sp.Advance.NONE
     advance_cents: int = 0
 

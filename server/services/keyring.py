@@ -7,7 +7,7 @@ refers to it by hash. An outsider's ID is kept as its type and last four charact
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import insert, select, update
@@ -27,10 +27,11 @@ _loan_dec = msgspec.json.Decoder(dk.KeyLoan)
 
 
 class KeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    building: str
-    floor: str
+    # Filed by building and floor, which are indexed columns of that width (tables_services.keys).
+    building: Annotated[str, msgspec.Meta(max_length=100)]
+    floor: Annotated[str, msgspec.Meta(max_length=20)]
     key_type: dk.KeyType
-    label: str
+    label: Annotated[str, msgspec.Meta(max_length=100)]
 
 
 class LoanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -116,3 +116,16 @@ async def test_overdue_loans_are_flagged_and_counted_until_returned(client, cloc
 async def test_field_staff_cannot_use_the_key_register(client):  # R-KY-1
     tech = await login(client, "tech")
     assert (await client.get("/api/keys", headers=tech)).status_code == 403
+
+
+async def test_a_key_filed_beyond_its_columns_is_refused(client):  # R-KY-1
+    # Building and floor are indexed columns of 100 and 20 characters: PostgreSQL refused longer ones
+    # when storing (a 500 there, silently kept on SQLite). Both engines now answer the same 400.
+    desk = await login(client, "frontdesk")
+    before = len((await client.get("/api/keys", headers=desk)).json())
+    for over in ({"building": "栋" * 101}, {"floor": "层" * 21}, {"label": "门" * 101}):
+        body = {"building": "2栋", "floor": "3", "key_type": "resident_entrusted", "label": "x", **over}
+        r = await client.post("/api/keys", headers=desk, json=body)
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), r.text
+    assert len((await client.get("/api/keys", headers=desk)).json()) == before
+    await _key(client, desk, building="栋" * 100, floor="层" * 20)

@@ -258,3 +258,18 @@ async def test_loss_review_compares_revenue_with_cost_for_the_manager(client):  
     assert r.status_code == 200, r.text
     # A price rise is only a proposal until the general manager approves it.
     assert r.json()["item"]["fee_cents"] == 5000 and r.json()["item"]["pending_fee_cents"] == 6000
+
+
+async def test_an_item_beyond_its_column_or_promising_more_than_a_week_is_refused(client):  # R-SS-1 R-FU-7
+    mgr = await login(client, "manager")
+    base = {"name_zh": "地毯清洗", "name_en": "Carpet cleaning", "fee_cents": 9000, "unit": "per_piece"}
+    # The code keys service_items (40 characters; PostgreSQL refused longer ones: a 500), and the
+    # promise is added to the moment of consent (2**62 minutes overflowed the clock on every booking).
+    for over in ({"code": "c" * 41, "promise_minutes": 25}, {"code": "carpet", "promise_minutes": 2**62},
+                 {"code": "carpet", "promise_minutes": 7 * 24 * 60 + 1}):
+        r = await client.post("/api/services/items", headers=mgr, json={**base, **over})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (over, r.text)
+    items = {i["code"] for i in (await client.get("/api/services/items", headers=mgr)).json()}
+    assert "carpet" not in items
+    r = await client.post("/api/services/items", headers=mgr, json={**base, "code": "c" * 40, "promise_minutes": 7 * 24 * 60})
+    assert r.status_code == 201, r.text
