@@ -14,13 +14,19 @@ they leave through the one error mapping in server/errors.py like every other er
 `GuardedRequest` is the decoding hook for what only the decoder can see: bytes that are not UTF-8
 and nesting so deep the decoder runs out of stack. Litestar lets both escape as a bare
 UnicodeDecodeError / RecursionError (a 500); here they become the usual 400 request.invalid.
+
+`DatedIn` is the base of request bodies that carry dates or instants, and `check_instants` the same
+check for query parameters: msgspec has no bounds for dates, and an instant near datetime's ends
+("0001-01-01T00:00:00+14:00") cannot even be converted to UTC for storage (an OverflowError, a 500).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -126,3 +132,39 @@ class GuardedRequest(Request):
         except RecursionError:
             raise ValidationException(detail="The request body is nested too deeply",
                                       extra=[{"message": "JSON nested too deeply"}]) from None
+
+
+# The years a date or instant sent by a client may fall in: the service's own lifetime, give or take.
+# Outside them a value is a typo or an attack; refusing it also keeps every instant convertible.
+INPUT_YEARS = range(2000, 3000)
+
+
+def date_problem(value: date) -> str | None:
+    """Why a client's date or instant cannot be taken, or None."""
+    if isinstance(value, datetime) and value.utcoffset() is None:
+        return "an instant needs a UTC offset (such as Z or +08:00)"
+    if value.year not in INPUT_YEARS:
+        return f"must lie in the years {INPUT_YEARS.start}–{INPUT_YEARS.stop - 1}"
+    return None
+
+
+class DatedIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A request body with dates or instants: each must carry an offset and lie in INPUT_YEARS.
+
+    msgspec turns the ValueError into a validation error, which leaves as 400 request.invalid naming
+    the field. Nested bodies check their own fields (they derive from this class too).
+    """
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, date) and (problem := date_problem(value)) is not None:
+                raise ValueError(f"`{name}` {problem}")
+
+
+def check_instants(**values: datetime | None) -> None:
+    """The same check for query parameters: raise 400 request.invalid naming the first bad one."""
+    for name, value in values.items():
+        if value is not None and (problem := date_problem(value)) is not None:
+            raise fail("request.invalid", "请求内容格式不正确", f"`{name}` {problem}", kind="invalid",
+                       errors=[{"message": problem, "key": name, "source": "query"}])

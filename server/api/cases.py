@@ -17,6 +17,7 @@ from server.domain import handover as ho
 from server.domain.calendar import BusinessCalendar
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.services import desk
 from server.services.desk import CloseIn, DispatchIn, IntakeIn, roles_of
 from server.storage.db import Database
@@ -48,7 +49,7 @@ class DecideIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     escalated: bool = False
 
 
-class FollowUpIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class FollowUpIn(DatedIn, kw_only=True):
     kind: dc.FollowUpKind
     note: str = ""
     reported_to_manager_id: str | None = None
@@ -65,7 +66,7 @@ class ReportUpIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     means: em.Means = em.Means.PHONE
 
 
-class FeedbackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class FeedbackIn(DatedIn, kw_only=True):
     promised: date
     reason: str = ""
 

@@ -13,6 +13,7 @@ from litestar.params import JSONBody, Parameter, QueryParameter
 from server.auth.guards import allow
 from server.auth.principal import Principal
 from server.domain.roles import Role
+from server.input_guard import check_instants
 from server.services import gate
 from server.services.gate import (
     GateKeysView,
@@ -54,6 +55,7 @@ class GateController(Controller):
         issued_to: datetime | None = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
     ) -> list[SlipSummary]:
+        check_instants(issued_from=issued_from, issued_to=issued_to)
         return await gate.list_slips(db, principal, state=slip_state, unit_id=unit_id, gate=gate_code,
                                      issued_from=issued_from, issued_to=issued_to, limit=limit)
 

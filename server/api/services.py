@@ -16,6 +16,7 @@ from server.domain import keys as dk
 from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
+from server.input_guard import check_instants
 from server.services import catalogue, keyring, records, reports, visits
 from server.storage.db import Database
 
@@ -143,6 +144,7 @@ class ServicesController(Controller):
     @get("/services/items/{code:str}/loss-review", opt=MANAGEMENT)
     async def loss_review(self, db: Database, principal: Principal, code: str, start: datetime, end: datetime,
                           cost_cents: int) -> sp.LossReview:
+        check_instants(start=start, end=end)
         return _as(sp.LossReview, await catalogue.loss_review(db, principal, code, start, end, cost_cents))
 
     @post("/services/items/{code:str}/loss-decision", opt=MANAGEMENT, status_code=200)
@@ -314,6 +316,7 @@ class RecordsController(Controller):
     @get("/records/retention", opt=REPORT_READERS)
     async def retention(self, db: Database, principal: Principal,
                         created_at: datetime | None = None) -> list[dict[str, Any]]:
+        check_instants(created_at=created_at)
         return await records.retention(db, principal, created_at)
 
     @post("/compensations", opt=REPORT_READERS, status_code=201)

@@ -21,6 +21,7 @@ from server.domain.cases import Case, CaseState, PaidService
 from server.domain.errors import fail
 from server.domain.roles import EXECUTORS, Role
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.services.acting import acting_role
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import units, users
@@ -59,7 +60,7 @@ class PriceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     fee_cents: int
 
 
-class LossDecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class LossDecisionIn(DatedIn, kw_only=True):
     start: datetime
     end: datetime
     cost_cents: int
@@ -68,7 +69,7 @@ class LossDecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: str = ""
 
 
-class AgreementIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AgreementIn(DatedIn, kw_only=True):
     item_code: str
     resident_name: str
     unit: str

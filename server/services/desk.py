@@ -25,6 +25,7 @@ from server.domain.errors import DomainError, Refusal, fail, refuse
 from server.domain.roles import DESK, EXECUTORS, Role
 from server.domain.service_slips import signature_covers_slip
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.services.cases import (
     _clock_doc,
     apply,
@@ -210,7 +211,7 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                kind="invalid", user_id=user_id)
 
 
-class DispatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class DispatchIn(DatedIn, kw_only=True):
     assignee_id: str
     job: str = ""
     deadline_at: datetime | None = None

@@ -51,6 +51,7 @@ from server.gate import keystore, signing
 from server.gate.signing import PublicKey
 from server.gate.tables import release_slips, slip_handins, slip_incidents, slip_revocations
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs, people, units, users
@@ -90,7 +91,7 @@ class IdCheckIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     last4: Annotated[str, msgspec.Meta(max_length=40)]
 
 
-class AuthorisationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AuthorisationIn(DatedIn, kw_only=True):
     """The owner's authorisation letter for someone else (R-RS-3)."""
 
     kind: AuthorisationKind
@@ -103,7 +104,7 @@ class AuthorisationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     letter_sha256: Sha256 | None = None
 
 
-class EngineeringConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class EngineeringConfirmationIn(DatedIn, kw_only=True):
     """R-RS-5: which engineering staff member confirmed the contractor's items, and when."""
 
     confirmed_by_id: Annotated[str, msgspec.Meta(max_length=40)]
@@ -111,7 +112,7 @@ class EngineeringConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fie
     note: Text = ""
 
 
-class OwnerConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class OwnerConfirmationIn(DatedIn, kw_only=True):
     """R-RS-6: the owner confirmed the renovation worker may take these tools out."""
 
     owner_name: Name
@@ -119,7 +120,7 @@ class OwnerConfirmationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tr
     confirmed_at: datetime
 
 
-class SlipIssueIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class SlipIssueIn(DatedIn, kw_only=True):
     unit_id: Annotated[str, msgspec.Meta(max_length=40)]
     requester_name: Name
     relation: Relation
@@ -656,6 +657,10 @@ async def incidents(db: Database, who: Principal, *, slip_id: str | None = None,
 # --- R-RS-4: the security copies' ten-day hand-in ---------------------------------------------------
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})-([123])$")
+# Hand-in periods are of slips this server issued: none before 2000, none centuries ahead. The bound
+# also keeps a period's start and end representable in UTC (year 1 in +08:00 begins in year 0, and
+# the period after 9999-12-3 in year 10000), which both engines need to compare release times.
+PERIOD_YEARS = range(2000, 3000)
 
 
 def period_key(p: TenDayPeriod) -> str:
@@ -668,10 +673,13 @@ def parse_period(key: str, tz: ZoneInfo) -> TenDayPeriod:
         if m is None:
             raise ValueError(key)
         year, month, index = int(m[1]), int(m[2]), int(m[3])
+        if year not in PERIOD_YEARS:
+            raise ValueError(key)
         local_noon = datetime(year, month, (index - 1) * rs.HANDIN_PERIOD_DAYS + 1, 12, tzinfo=tz)
     except ValueError:
-        raise fail("slip.bad_period", "期间格式应为 年-月-旬(1/2/3)，如 2026-11-2",
-                   "The period must look like 2026-11-2 (year-month-third)", kind="invalid") from None
+        raise fail("slip.bad_period", "期间格式应为 年-月-旬(1/2/3)，如 2026-11-2，年份在 2000–2999 之间",
+                   "The period must look like 2026-11-2 (year-month-third), in the years 2000–2999",
+                   kind="invalid", period=key) from None
     return rs.ten_day_period(local_noon, tz)
 
 

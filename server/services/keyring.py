@@ -16,6 +16,7 @@ from server.auth.principal import Principal
 from server.domain import keys as dk
 from server.domain.errors import fail
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs as blobs_table
 from server.storage.schema import users
@@ -34,7 +35,7 @@ class KeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     label: Annotated[str, msgspec.Meta(max_length=100)]
 
 
-class LoanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class LoanIn(DatedIn, kw_only=True):
     borrower_kind: dk.BorrowerKind
     borrower_name: str = ""  # an outsider's name; a staff borrower's comes from their account
     borrower_user_id: str | None = None

@@ -18,6 +18,7 @@ from server.domain import monthly_report as mr
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
+from server.input_guard import DatedIn
 from server.services.acting import acting_role
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import weekly_checks
@@ -27,7 +28,7 @@ _dec = msgspec.json.Decoder(mr.WeeklyCheck)
 RECENT_WEEKS = 52  # the list shows a year of checks
 
 
-class WeeklyCheckIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class WeeklyCheckIn(DatedIn, kw_only=True):
     week_start: date  # any day of the week; stored as its Monday
     cases_checked: Annotated[int, msgspec.Meta(ge=0, le=100_000)]
     poor_quality: bool

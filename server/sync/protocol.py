@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import MAXYEAR, MINYEAR, UTC, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -21,6 +21,17 @@ class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     args: dict[str, Any] = {}
     # The phone's own clock when the person acted. Stored, never used for deadlines.
     device_time: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # A phone's clock may say anything (a reset phone says 1970), and refusing the mutation would
+        # stop the phone's whole queue for it. Without an offset it is read as UTC; one that cannot
+        # be placed in UTC at all (within a day of year 1 or 9999) is recorded as unknown.
+        t = self.device_time
+        if t is not None and t.utcoffset() is None:
+            t = t.replace(tzinfo=UTC)
+        if t is not None and not MINYEAR < t.year < MAXYEAR:
+            t = None
+        self.device_time = t
 
 
 class PushIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

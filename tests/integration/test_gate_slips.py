@@ -438,3 +438,31 @@ async def test_handin_lists_per_gate_per_ten_day_period_and_the_desk_signs_after
     assert (r.status_code, r.json()["code"]) == (400, "slip.handin_unknown_slip")
     r = await client.post("/api/slips/handins/confirm", json=confirm, headers=guard)
     assert r.status_code == 403
+
+
+async def test_a_handin_period_or_slip_search_outside_plausible_years_is_a_coded_400(client, desk, demo_db):  # R-RS-4  # noqa: ANN001
+    # 0001-01-1 begins in year 0 in UTC and the period after 9999-12-3 in year 10000: both once
+    # reached the query or the domain as an OverflowError (a 500). Nothing is stored for them.
+    from sqlalchemy import func, select
+
+    from server.gate.tables import slip_handins
+
+    for period in ("0001-01-1", "9999-12-3", "1999-12-3", "3000-01-1"):
+        r = await client.get("/api/slips/handins", params={"period": period}, headers=desk)
+        assert (r.status_code, r.json()["code"]) == (400, "slip.bad_period"), (period, r.text)
+        r = await client.post("/api/slips/handins/confirm", headers=desk,
+                              json={"period": period, "gate": "N", "received_ids": []})
+        assert (r.status_code, r.json()["code"]) == (400, "slip.bad_period"), (period, r.text)
+    async with demo_db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(slip_handins))).scalar() == 0
+    for param in ("issued_from", "issued_to"):
+        for instant in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-11-01T00:00:00"):
+            r = await client.get("/api/slips", params={param: instant}, headers=desk)
+            assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (param, instant, r.text)
+    r = await client.get("/api/slips", params={"issued_from": "2026-11-01T00:00:00+08:00"}, headers=desk)
+    assert r.status_code == 200, r.text
+
+
+async def test_a_slip_valid_until_no_real_instant_is_refused(client, desk, sig):  # R-RS-1  # noqa: ANN001
+    for instant in ("9999-12-31T23:59:59-14:00", "2026-11-24T10:00:00"):
+        await refused(client, desk, owner_request(sig, valid_until=instant), 400, "request.invalid")

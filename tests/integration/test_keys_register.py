@@ -129,3 +129,16 @@ async def test_a_key_filed_beyond_its_columns_is_refused(client):  # R-KY-1
         assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), r.text
     assert len((await client.get("/api/keys", headers=desk)).json()) == before
     await _key(client, desk, building="栋" * 100, floor="层" * 20)
+
+
+async def test_a_loan_due_at_no_real_instant_is_refused(client):  # R-KY-1
+    # A due time must be an instant (with its offset) in a plausible year: year 1 in +14:00 could not
+    # even be converted to UTC for storage (a 500), and a time without an offset failed there too.
+    desk = await login(client, "frontdesk")
+    key = await _key(client, desk)
+    sig = await upload(client, desk, signature_png("loan-bounds"))
+    for due in ("0001-01-01T00:00:00+14:00", "2026-11-30T18:00:00"):
+        r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
+            "borrower_kind": "staff", "borrower_user_id": "usr_tech", "signature_sha256": sig, "due_at": due})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), r.text
+        assert "due_at" in str(r.json()["details"])

@@ -273,3 +273,26 @@ async def test_an_item_beyond_its_column_or_promising_more_than_a_week_is_refuse
     assert "carpet" not in items
     r = await client.post("/api/services/items", headers=mgr, json={**base, "code": "c" * 40, "promise_minutes": 7 * 24 * 60})
     assert r.status_code == 201, r.text
+
+
+async def test_instants_outside_any_plausible_year_are_refused_by_the_services_routes(client):  # R-SS-2 R-SS-4
+    # Year 1 in +14:00 or year 9999 in -14:00 cannot be converted to UTC for storage or a query
+    # (an OverflowError, a 500 on both engines); an instant without an offset is no instant.
+    mgr = await login(client, "manager")
+    desk = await login(client, "frontdesk")
+    for instant in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1999-12-31T00:00:00Z",
+                    "2026-12-01T00:00:00"):
+        r = await client.post("/api/services/items/unlock/loss-decision", headers=mgr, json={
+            "start": instant, "end": "2026-12-01T00:00:00Z", "cost_cents": 30000, "decision": "promote"})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (instant, r.text)
+        r = await client.get("/api/services/items/unlock/loss-review", headers=mgr, params={
+            "start": "2026-11-01T00:00:00Z", "end": instant, "cost_cents": 30000})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (instant, r.text)
+        r = await client.post("/api/services/agreements", headers=desk, json={
+            "item_code": "laundry", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004",
+            "fee_cents": 1200, "valid_until": instant})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (instant, r.text)
+    r = await client.post("/api/services/items/unlock/loss-decision", headers=mgr, json={
+        "start": "2026-11-01T00:00:00+08:00", "end": "2026-12-01T00:00:00Z", "cost_cents": 30000,
+        "decision": "promote"})
+    assert r.status_code == 200, r.text  # any offset is fine for an instant in a real year

@@ -58,3 +58,13 @@ async def test_small_compensation_needs_phone_approval_confirmed_in_writing(clie
                       json={"contact_slip_no": "LX-0098"})
     r = await client.post(f"/api/compensations/{comp['id']}/close", headers=mgr)
     assert r.status_code == 200, r.text
+
+
+async def test_retention_for_an_instant_outside_plausible_years_is_a_coded_400(client):  # R-RC-1
+    # Year 1 in +14:00 once reached the calendar as an OverflowError (a 500); a time without an offset
+    # could not be placed in the compound's zone at all.
+    desk = await login(client, "dispatcher")
+    for created_at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-03-10T10:00:00"):
+        r = await client.get("/api/records/retention", headers=desk, params={"created_at": created_at})
+        assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (created_at, r.text)
+        assert "created_at" in r.json()["message_en"]

@@ -222,3 +222,34 @@ async def test_a_technician_cannot_fetch_another_persons_file_by_its_hash(client
     # The desk reads the compound's files (signatures on slips it countersigns).
     desk = await login(client, "dispatcher")
     assert (await client.get(f"/api/blobs/{sha}", headers=desk)).status_code == 200
+
+
+async def test_a_phone_clock_that_cannot_be_placed_in_utc_does_not_block_the_queue(client, demo_db):  # design 4
+    # A device time of year 1 in +14:00 (or 9999 in -14:00) could not be converted to UTC for storage,
+    # and a time without an offset was refused at storage: a 500 each, which the phone retried forever.
+    # The clock is the phone's and never moves a deadline: the mutation applies, the odd clock is
+    # kept as unknown (or read as UTC, without an offset), and a reset phone's 1970 is kept as it is.
+    from sqlalchemy import select
+
+    from server.storage.schema import sync_mutations
+
+    desk = await login(client, "dispatcher")
+    case_id = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, case_id)
+    phone = Phone(client, await login(client, "tech", device="phone"))
+    await phone.pull()
+    job_id = next(iter(phone.jobs()))
+    sent = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-11-23T09:00:00", "1970-01-01T00:00:00Z"]
+    mutations = []
+    for device_time in sent:
+        m = phone.mutation("job.note", job_id=job_id, text="到了")
+        m["device_time"] = device_time
+        mutations.append(m)
+    res = await phone.push(*mutations)
+    assert [x["status"] for x in res["results"]] == ["applied"] * 4
+    async with demo_db.read() as conn:
+        rows = (await conn.execute(select(sync_mutations.c.mutation_id, sync_mutations.c.device_time)
+                                   .where(sync_mutations.c.client_id == phone.client_id)
+                                   .order_by(sync_mutations.c.mutation_id))).all()
+    stored = [r.device_time.isoformat() if r.device_time else None for r in rows]
+    assert stored == [None, None, "2026-11-23T09:00:00+00:00", "1970-01-01T00:00:00+00:00"]
