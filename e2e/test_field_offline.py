@@ -49,6 +49,17 @@ def _draw_signature(page) -> None:  # noqa: ANN001
     page.mouse.up()
 
 
+def _accept_arrive_and_complete(page, content: str, work_done: str) -> None:  # noqa: ANN001
+    """On the phone: open the job, accept, record arrival, and complete with a drawn signature."""
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    page.locator("textarea[name=work_done]").fill(work_done)
+    _draw_signature(page)
+    page.locator("button[type=submit]").click()
+
+
 def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, server) -> None:  # noqa: ANN001
     content = f"地下室水泵异响 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
@@ -58,13 +69,7 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     # Into the basement: no network from here on.
     ctx.set_offline(True)
     page.reload()
-    page.locator(".job-card", has_text=content).click()
-    page.locator("[data-action=accept]").click()
-    page.locator("[data-action=arrive]").click()
-    page.locator("[data-action=complete]").click()
-    page.locator("textarea[name=work_done]").fill("更换水泵轴承")
-    _draw_signature(page)
-    page.locator("button[type=submit]").click()
+    _accept_arrive_and_complete(page, content, "更换水泵轴承")
     pending = page.locator("[data-testid=pending-count]")
     expect(pending).to_have_attribute("data-count", "3", timeout=15000)
 
@@ -149,13 +154,7 @@ def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_
 
     # The technician does the job offline and the resident signs on the phone ...
     ctx.set_offline(True)
-    page.locator(".job-card", has_text=content).click()
-    page.locator("[data-action=accept]").click()
-    page.locator("[data-action=arrive]").click()
-    page.locator("[data-action=complete]").click()
-    page.locator("textarea[name=work_done]").fill("疏通排水沟")
-    _draw_signature(page)
-    page.locator("button[type=submit]").click()
+    _accept_arrive_and_complete(page, content, "疏通排水沟")
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "3", timeout=15000)
     # ... while the desk, not reaching them, gives the job to another technician.
     Api(server.url, "dispatcher").call("POST", f"/api/cases/{case_id}/dispatch",
