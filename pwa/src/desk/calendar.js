@@ -1,7 +1,8 @@
 // Business calendar 工作日历 (deadlines R-FU-2/R-FU-3 count in it): working hours, lunch break,
 // working weekdays, public holidays and make-up working days (调休). The manager keeps it; others read it.
-import { mount } from '../dom.js';
+import { missingRequired, mount } from '../dom.js';
 import { errorBox } from './common.js';
+import { joinList } from '../i18n.js';
 
 const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
 const WEEKDAYS_EN = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -55,6 +56,13 @@ export async function renderCalendar(body, ctx) {
   const ls = h('input', { type: 'time', name: 'lunch_start', value: hhmm(cal.lunch_start), disabled: dis });
   const le = h('input', { type: 'time', name: 'lunch_end', value: hhmm(cal.lunch_end), disabled: dis });
   const noLunch = h('input', { type: 'checkbox', name: 'no_lunch', checked: !cal.lunch_start, disabled: dis });
+  // A lunch break needs both ends; with "no lunch" ticked its times are not asked for (nor sent).
+  const lunchRequired = () => {
+    ls.required = !noLunch.checked;
+    le.required = !noLunch.checked;
+  };
+  noLunch.addEventListener('change', lunchRequired);
+  lunchRequired();
   const days = new Set(cal.working_weekdays);
   const dayBoxes = WEEKDAYS.map((label, i) => h('label', { class: 'chip' },
     h('input', { type: 'checkbox', value: String(i), checked: days.has(i), disabled: dis }),
@@ -67,6 +75,9 @@ export async function renderCalendar(body, ctx) {
   async function save(e) {
     e.preventDefault();
     err.clear();
+    // The app names what is missing in its own language (the browser's tooltip would not).
+    const missing = [...new Set(missingRequired(e.target))];
+    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
     try {
       const payload = {
         tz: tz.value.trim() || 'Asia/Shanghai',
@@ -85,14 +96,14 @@ export async function renderCalendar(body, ctx) {
     }
   }
 
-  mount(body, h('form', { class: 'card desk-form cal-form', 'data-testid': 'calendar-form', onsubmit: save },
+  mount(body, h('form', { class: 'card desk-form cal-form', 'data-testid': 'calendar-form', novalidate: true, onsubmit: save },
     h('h2', { text: t('cal.title') }),
     h('p', { class: 'muted', text: t('cal.explain') }),
     isManager ? null : h('p', { class: 'notice-info', text: t('cal.readonly') }),
     err.el,
     h('label', { class: 'field' }, h('span', { text: t('cal.tz') }), tz),
-    h('div', { class: 'field' }, h('span', { text: t('cal.work') }), h('div', { class: 'cal-row' }, ws, ' – ', we)),
-    h('div', { class: 'field' }, h('span', { text: t('cal.lunch') }), h('div', { class: 'cal-row' }, ls, ' – ', le),
+    h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('cal.work') }), h('div', { class: 'cal-row' }, ws, ' – ', we)),
+    h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('cal.lunch') }), h('div', { class: 'cal-row' }, ls, ' – ', le),
       h('label', null, noLunch, ` ${t('cal.no_lunch')}`)),
     h('div', { class: 'field' }, h('span', { text: t('cal.weekdays') }), h('div', { class: 'cal-row' }, dayBoxes)),
     h('label', { class: 'field' }, h('span', { text: t('cal.holidays') }), holidays),
