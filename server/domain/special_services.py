@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 import msgspec
@@ -169,15 +169,23 @@ class Booking(msgspec.Struct, frozen=True, kw_only=True):
     advance_required_cents: int = 0
     advance_paid_cents: int = 0
     advance_receipt_no: str | None = None
+    # Who took the advance and when, kept with the money for the printed settlement statement (结算单);
+    # the name as it was then, since a cashier may not read the staff list.
+    advance_paid_at: datetime | None = None
+    advance_paid_by: str | None = None
+    advance_paid_by_name: str | None = None
     dispatched_at: datetime | None = None
+    case_no: str | None = None  # the case the dispatch opened, as people quote it (GD20261123-0001)
     dispatched_to: tuple[str, ...] = ()
     completed_at: datetime | None = None
     quantity: int = 0
     slip_fee_cents: int | None = None  # printed on the slip the resident signs
     signature_sha256: str | None = None
     signer_name: str | None = None
+    slip_hash: str | None = None  # the content hash the resident's signature covers (R-CL-6)
     settled_at: datetime | None = None
     settled_by: str | None = None
+    settled_by_name: str | None = None
     receipt_no: str | None = None
     settled_cents: int | None = None  # collected at settlement; negative means money handed back
 
@@ -464,7 +472,16 @@ def record_consent(booking: Booking, *, shown_fee_cents: int, now: datetime) -> 
     )
 
 
-def record_advance(booking: Booking, *, amount_cents: int, receipt_no: str, by_role: Role) -> Booking:
+def record_advance(
+    booking: Booking,
+    *,
+    amount_cents: int,
+    receipt_no: str,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+    by_name: str = "",
+) -> Booking:
     """The prepayment or deposit is paid at the cashier, with a receipt, before the service."""
     _require_cashier(by_role, receipt_no)
     if booking.advance is Advance.NONE:
@@ -480,7 +497,12 @@ def record_advance(booking: Booking, *, amount_cents: int, receipt_no: str, by_r
             required_cents=booking.advance_required_cents,
         )
     return msgspec.structs.replace(
-        booking, advance_paid_cents=amount_cents, advance_receipt_no=receipt_no.strip()
+        booking,
+        advance_paid_cents=amount_cents,
+        advance_receipt_no=receipt_no.strip(),
+        advance_paid_at=now,
+        advance_paid_by=by_id,
+        advance_paid_by_name=by_name.strip() or None,
     )
 
 
@@ -522,18 +544,39 @@ def promised_at(booking: Booking) -> datetime | None:
     return max(booking.consent_at, booking.booked_at)
 
 
-def dispatch(booking: Booking, *, to: Iterable[str], now: datetime) -> Booking:
+def promised_arrival(booking: Booking) -> datetime | None:
+    """The arrival time the resident was promised (R-FU-7), or None before they accepted the fee."""
+    start = promised_at(booking)
+    return None if start is None else start + timedelta(minutes=booking.promise_minutes)
+
+
+def dispatch(booking: Booking, *, to: Iterable[str], now: datetime, case_no: str | None = None) -> Booking:
     """Send the job out. The resident's promise keeps running from the fee's acceptance, not from now."""
     if refusal := dispatch_refusal(booking):
         raise DomainError(refusal)
-    start = promised_at(booking) or now  # never `now`: consent was checked just above
     return msgspec.structs.replace(
         booking,
         state=BookingState.DISPATCHED,
         dispatched_at=now,
         dispatched_to=tuple(to),
-        arrive_by=start + timedelta(minutes=booking.promise_minutes),
+        arrive_by=promised_arrival(booking),  # never None: consent was checked just above
+        case_no=case_no,
     )
+
+
+def opening_note(booking: Booking, *, item_name: str, tz: tzinfo) -> str:
+    """The note on the case a booking opens: what was booked, for whom, and the promise, in words.
+
+    The desk reads it in the case's timeline next to the others; a booking id there meant nothing to
+    anyone. The promised time is the compound's wall clock (D20), as the resident was told it.
+    """
+    who = " ".join(x for x in (booking.resident_name, booking.unit) if x)
+    parts = [f"特约服务预约：{item_name}", f"住户 {who}" if who else ""]
+    arrive = promised_arrival(booking)
+    if arrive is not None:
+        local = arrive.astimezone(tz)
+        parts.append(f"承诺 {local.month}月{local.day}日 {local:%H:%M} 前到达")
+    return "，".join(p for p in parts if p)
 
 
 def promise_minutes_of(service_code: str | None) -> int:
@@ -566,7 +609,13 @@ def slip_fee(booking: Booking, quantity: int) -> int:
 
 
 def complete(
-    booking: Booking, *, quantity: int, signature_sha256: str, signer_name: str, now: datetime
+    booking: Booking,
+    *,
+    quantity: int,
+    signature_sha256: str,
+    signer_name: str,
+    now: datetime,
+    slip_hash: str | None = None,
 ) -> Booking:
     """The resident signs the slip, which carries the fee; no signature, no completion (R-SS-3)."""
     _require_state(booking, BookingState.DISPATCHED)
@@ -594,6 +643,7 @@ def complete(
         slip_fee_cents=slip_fee(booking, quantity),
         signature_sha256=signature_sha256,
         signer_name=signer_name.strip(),
+        slip_hash=slip_hash,
     )
 
 
@@ -631,7 +681,14 @@ def _require_cashier(by_role: Role, receipt_no: str) -> None:
 
 
 def settle(
-    booking: Booking, *, amount_cents: int, receipt_no: str, by_role: Role, by_id: str, now: datetime
+    booking: Booking,
+    *,
+    amount_cents: int,
+    receipt_no: str,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+    by_name: str = "",
 ) -> Booking:
     """Only the cashier settles, for exactly the signed slip's balance: nothing more can be taken."""
     _require_cashier(by_role, receipt_no)
@@ -651,6 +708,7 @@ def settle(
         state=BookingState.SETTLED,
         settled_at=now,
         settled_by=by_id,
+        settled_by_name=by_name.strip() or None,
         receipt_no=receipt_no.strip(),
         settled_cents=amount_cents,
     )

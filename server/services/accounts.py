@@ -29,6 +29,8 @@ class UserView(msgspec.Struct, kw_only=True):
     # The compound's IANA time zone: the apps show and read wall-clock times in it, whatever zone
     # the device is set to, so they agree with case numbers, slips and reports.
     time_zone: str
+    # The compound's name, for what the desk prints (a settlement statement names who issued it).
+    compound_name: str = ""
 
 
 class LoginResult(msgspec.Struct, kw_only=True):
@@ -46,7 +48,7 @@ class DeviceView(msgspec.Struct, kw_only=True):
     revoked_at: datetime | None
 
 
-def _user_view(row, time_zone: str) -> UserView:  # noqa: ANN001
+def _user_view(row, time_zone: str, compound_name: str) -> UserView:  # noqa: ANN001
     return UserView(
         id=row.id,
         username=row.username,
@@ -54,7 +56,12 @@ def _user_view(row, time_zone: str) -> UserView:  # noqa: ANN001
         roles=msgspec.json.decode(row.roles),
         compound_id=row.compound_id,
         time_zone=time_zone,
+        compound_name=compound_name,
     )
+
+
+async def _compound_name(conn, compound_id: str) -> str:  # noqa: ANN001
+    return (await conn.execute(select(compounds.c.name).where(compounds.c.id == compound_id))).scalar() or ""
 
 
 async def login(db: Database, username: str, password: str, device_name: str) -> LoginResult:
@@ -77,7 +84,8 @@ async def login(db: Database, username: str, password: str, device_name: str) ->
             compound_id=row.compound_id,
         )
         rules = await compound_rules(uow, row.compound_id)
-        return LoginResult(token=token, device_id=device_id, user=_user_view(row, rules.calendar.tz))
+        name = await _compound_name(uow.conn, row.compound_id)
+        return LoginResult(token=token, device_id=device_id, user=_user_view(row, rules.calendar.tz, name))
 
 
 async def logout(db: Database, who: Principal) -> None:
@@ -93,7 +101,7 @@ async def me(db: Database, who: Principal) -> UserView:
     async with db.read() as conn:
         row = (await conn.execute(select(users).where(users.c.id == who.user_id))).one()
         rules = await compound_rules(conn, row.compound_id)
-        return _user_view(row, rules.calendar.tz)
+        return _user_view(row, rules.calendar.tz, await _compound_name(conn, row.compound_id))
 
 
 async def list_devices(db: Database, who: Principal, user_id: str | None) -> list[DeviceView]:

@@ -368,7 +368,8 @@ async def consent(db: Database, who: Principal, booking_id: str, shown_fee_cents
 async def advance(db: Database, who: Principal, booking_id: str, data: MoneyIn) -> dict[str, Any]:
     return await _booking_step(db, who, booking_id, lambda b, u: sp.record_advance(
         b, amount_cents=data.amount_cents, receipt_no=data.receipt_no,
-        by_role=acting_role(who, (Role.CASHIER,))), "service_booking.advance_paid")
+        by_role=acting_role(who, (Role.CASHIER,)), by_id=who.user_id, by_name=who.display_name, now=u.now),
+        "service_booking.advance_paid")
 
 
 def settle_role(who: Principal) -> Role:
@@ -379,7 +380,7 @@ def settle_role(who: Principal) -> Role:
 async def settle(db: Database, who: Principal, booking_id: str, data: MoneyIn) -> dict[str, Any]:
     return await _booking_step(db, who, booking_id, lambda b, u: sp.settle(
         b, amount_cents=data.amount_cents, receipt_no=data.receipt_no, by_role=settle_role(who),
-        by_id=who.user_id, now=u.now), "service_booking.settled")
+        by_id=who.user_id, by_name=who.display_name, now=u.now), "service_booking.settled")
 
 
 def paid_service_of(item: sp.ServiceItem) -> PaidService:
@@ -406,7 +407,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
     the 20-minute delay notice) run from then; the team's order gets 20 minutes from now, capped by
     the promise.
     """
-    from server.services.cases import new_work_order_id, next_case_no, store_transition
+    from server.services.cases import compound_rules, new_work_order_id, next_case_no, store_transition
     from server.services.desk import _staff_role, case_view, roles_of
 
     async with db.transaction() as uow:
@@ -428,11 +429,12 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
             created=True)
         case = await store_transition(uow, who, dc.decide_opening(
             case, open=True, by=who.user_id, roles=roles, now=uow.now, reason=dc.OpenReason.A_SITE_FOLLOW_UP,
-            note=f"特约服务预约 {b.id}"))
+            note=sp.opening_note(b, item_name=item.name_zh,
+                                 tz=(await compound_rules(uow, who.compound_id)).calendar.zone)))
         role = await _staff_role(uow, who, data.assignee_id)
         attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
                                       reached=False) for lid in data.unreached_lead_ids]
-        b = sp.dispatch(b, to=[data.assignee_id], now=uow.now)
+        b = sp.dispatch(b, to=[data.assignee_id], now=uow.now, case_no=case.no)
         case = await store_transition(uow, who, dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=item.name_zh, assignee_id=data.assignee_id,
             assignee_role=role, deadline_at=sp.team_arrive_by(promised_by=b.arrive_by or uow.now, now=uow.now),
@@ -451,7 +453,7 @@ def _complete_from_slip(b: sp.Booking, case: Case, quantity: int, now: datetime)
         raise fail(sp.SpecialServiceRefusal.SIGNATURE_MISSING, "须住户在服务单上签字确认",
                    "The resident must sign the slip", kind="invalid", missing=["signature"])
     return sp.complete(b, quantity=quantity, signature_sha256=slip.signature_sha256,
-                       signer_name=slip.signer_name or "", now=slip.signed_at or now)
+                       signer_name=slip.signer_name or "", now=slip.signed_at or now, slip_hash=slip.content_hash)
 
 
 async def complete(db: Database, who: Principal, booking_id: str, quantity: int) -> dict[str, Any]:

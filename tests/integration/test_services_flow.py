@@ -296,3 +296,56 @@ async def test_instants_outside_any_plausible_year_are_refused_by_the_services_r
         "start": "2026-11-01T00:00:00+08:00", "end": "2026-12-01T00:00:00Z", "cost_cents": 30000,
         "decision": "promote"})
     assert r.status_code == 200, r.text  # any offset is fine for an instant in a real year
+
+
+async def test_the_booking_carries_what_the_settlement_statement_prints(client):  # R-SS-3 R-SS-2 R-CL-6
+    await _approved_item(client, code="moving", fee=20000, advance="prepayment", advance_cents=5000)
+    desk = await login(client, "frontdesk")
+    cashier = await login(client, "cashier")
+    bid = (await _book(client, desk, "moving"))["booking"]["id"]
+    await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 20000})
+    r = await client.post(f"/api/services/bookings/{bid}/advance", headers=cashier,
+                          json={"amount_cents": 5000, "receipt_no": "YF-7"})
+    assert r.status_code == 200, r.text
+    b = r.json()["booking"]
+    # The advance is kept with who took it and when: the statement prints it before any settlement.
+    assert (b["advance_paid_by"], b["advance_paid_by_name"], b["advance_receipt_no"]) == (
+        "usr_cashier", "何收银", "YF-7")
+    assert b["advance_paid_at"]
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    case_id = r.json()["case_id"]
+    case = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]
+    assert r.json()["booking"]["case_no"] == case["no"]  # quoted on the statement as people know it
+    # The case's opening note says what was booked, for whom and by when, not a booking id.
+    note = case["opening"]["note"]
+    assert bid not in note
+    assert note.startswith("特约服务预约：擦窗，住户 黄业主 1栋-101，承诺 ") and note.endswith("前到达")
+
+    tech = await login(client, "tech", device="phone")
+    phone = Phone(client, tech)
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
+    sig = await upload(client, tech, signature_png("stmt" + case_id))
+    res = await phone.push(
+        phone.mutation("job.accept", job_id=job_id),
+        phone.mutation("job.arrive", job_id=job_id),
+        phone.mutation("job.complete", job_id=job_id, work_done="搬运完毕", fee_cents=20000,
+                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"),
+    )
+    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    slip = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]["slip"]
+    r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
+                          json={"amount_cents": 15000, "receipt_no": "SJ-8"})
+    assert r.status_code == 200, r.text
+    view = next(v for v in (await client.get("/api/services/bookings", headers=cashier)).json()
+                if v["booking"]["id"] == bid)
+    b = view["booking"]
+    assert (b["unit_fee_cents"], b["quantity"], b["slip_fee_cents"]) == (20000, 1, 20000)
+    assert b["slip_hash"] == slip["content_hash"] and b["slip_hash"]  # the slip the resident signed
+    assert (b["advance_paid_cents"], b["settled_cents"], b["receipt_no"]) == (5000, 15000, "SJ-8")
+    assert (b["settled_by"], b["settled_by_name"]) == ("usr_cashier", "何收银")
+    # The statement names the compound that issues it; the cashier learns it with their session.
+    me = (await client.get("/api/me", headers=cashier)).json()
+    assert me["compound_name"] == "翠湖花园（演示）"

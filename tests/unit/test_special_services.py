@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -231,18 +231,18 @@ def test_dispatch_refused_until_required_prepayment_paid_at_cashier():  # R-SS-2
     b = consented(booked(item))
     assert ss.dispatch_refusal(b).code == R.ADVANCE_MISSING
     with pytest.raises(DomainError) as e:
-        ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.TECHNICIAN)
+        ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.TECHNICIAN, by_id="t", now=T0)
     assert code_of(e) == R.FIELD_STAFF_CANNOT_SETTLE
     with pytest.raises(DomainError) as e:
-        ss.record_advance(b, amount_cents=3000, receipt_no="R-001", by_role=Role.CASHIER)
+        ss.record_advance(b, amount_cents=3000, receipt_no="R-001", by_role=Role.CASHIER, by_id="c", now=T0)
     assert code_of(e) == R.AMOUNT_NOT_AS_SLIP
-    paid = ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.CASHIER)
+    paid = ss.record_advance(b, amount_cents=5000, receipt_no="R-001", by_role=Role.CASHIER, by_id="c", now=T0)
     assert ss.dispatch_refusal(paid) is None
 
 
 def test_advance_refused_where_item_needs_none():  # R-SS-2
     with pytest.raises(DomainError) as e:
-        ss.record_advance(booked(), amount_cents=100, receipt_no="R", by_role=Role.CASHIER)
+        ss.record_advance(booked(), amount_cents=100, receipt_no="R", by_role=Role.CASHIER, by_id="c", now=T0)
     assert code_of(e) == R.ADVANCE_NOT_REQUIRED
 
 
@@ -385,7 +385,8 @@ def test_settlement_needs_receipt_and_exactly_the_slip_balance():  # R-SS-3
 
 def test_settlement_sets_prepayment_off_against_the_slip():  # R-SS-3
     item = approved(advance=ss.Advance.DEPOSIT, advance_cents=20000)
-    b = ss.record_advance(consented(booked(item)), amount_cents=20000, receipt_no="R-1", by_role=Role.CASHIER)
+    b = ss.record_advance(consented(booked(item)), amount_cents=20000, receipt_no="R-1", by_role=Role.CASHIER,
+                          by_id="c", now=T0)
     done = completed(dispatched(b), quantity=3)
     # slip 3 × 5000 = 15000; deposit 20000 paid → balance 15000 − 20000 = −5000 (handed back)
     assert ss.balance_due(done) == -5000
@@ -540,3 +541,31 @@ def test_completed_service_gets_a_return_visit_that_feeds_staff_reviews():  # R-
     )
     tally = grades_by_staff([graded])["tech-7"]
     assert (tally.a, tally.b, tally.c) == (1, 0, 1)
+
+
+# --- what the desk reads and prints ------------------------------------------------------------
+
+
+def test_the_case_a_booking_opens_says_what_was_booked_for_whom_and_by_when():  # R-SS-2 R-FU-7
+    b = consented(booked())  # consent 2026-11-04 09:00 +08:00, 25-minute promise
+    note = ss.opening_note(b, item_name="水电维修", tz=CST)
+    assert note == "特约服务预约：水电维修，住户 王女士 3-2-501，承诺 11月4日 09:25 前到达"
+    assert b.id not in note
+    # The promise reads on the compound's own clock (D20), not UTC's.
+    assert "承诺 11月4日 01:25 前到达" in ss.opening_note(b, item_name="水电维修", tz=UTC)
+
+
+def test_the_money_events_keep_who_took_the_money_and_when():  # R-SS-3
+    item = approved(advance=ss.Advance.PREPAYMENT, advance_cents=2000)
+    paid_at = T0 + timedelta(days=2, minutes=5)
+    b = ss.record_advance(consented(booked(item)), amount_cents=2000, receipt_no=" SJ-1 ", by_role=Role.CASHIER,
+                          by_id="cash-1", by_name="刘收银", now=paid_at)
+    assert (b.advance_paid_at, b.advance_paid_by, b.advance_paid_by_name, b.advance_receipt_no) == (
+        paid_at, "cash-1", "刘收银", "SJ-1")
+    b = ss.dispatch(b, to=["tech-7"], now=paid_at, case_no="GD20261104-0001")
+    assert b.case_no == "GD20261104-0001"
+    done = ss.complete(b, quantity=2, signature_sha256=SIG, signer_name="王女士", now=paid_at, slip_hash="cd" * 32)
+    assert done.slip_hash == "cd" * 32
+    settled = ss.settle(done, amount_cents=ss.balance_due(done), receipt_no="SJ-2", by_role=Role.CASHIER,
+                        by_id="cash-1", by_name="刘收银", now=paid_at)
+    assert (settled.settled_by, settled.settled_by_name, settled.settled_cents) == ("cash-1", "刘收银", 8000)
