@@ -164,9 +164,12 @@ class CaseController(Controller):
         state_: Annotated[str | None, QueryParameter(name="state")] = None, kind: str | None = None,
         category: str | None = None, building_id: str | None = None, overdue: bool | None = None,
         q: str | None = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+        open_only: Annotated[bool, QueryParameter(name="open")] = False,
+        before: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> list[dict[str, Any]]:
         return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
-                                     building_id=building_id, overdue=overdue, q=q, limit=limit)
+                                     building_id=building_id, overdue=overdue, q=q, limit=limit,
+                                     open_only=open_only, before=before)
 
     @get("/cases/{case_id:str}", opt=READERS)
     async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:

@@ -32,6 +32,10 @@ from server.sync.scopes import desk_scope, user_scope
 _case_dec = msgspec.json.Decoder(Case)
 _enc = msgspec.json.Encoder()
 
+# Closed and not-opened cases run no clocks: only these can be due, overdue or awaiting review.
+# Named as a list (not NOT IN) so both engines can look them up in ix_cases_compound_state.
+OPEN_STATES = tuple(str(s) for s in CaseState if s not in (CaseState.CLOSED, CaseState.NOT_OPENED))
+
 
 class CompoundRules(msgspec.Struct, frozen=True):
     calendar: BusinessCalendar

@@ -27,6 +27,7 @@ from server.domain.service_slips import signature_covers_slip
 from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.cases import (
+    OPEN_STATES,
     _clock_doc,
     apply,
     case_summary,
@@ -86,10 +87,20 @@ async def get_case(db: Database, who: Principal, case_id: str) -> dict[str, Any]
 
 async def list_cases(db: Database, who: Principal, *, state: str | None, kind: str | None,
                      category: str | None, building_id: str | None, overdue: bool | None,
-                     q: str | None, limit: int) -> list[dict[str, Any]]:
-    stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id)
+                     q: str | None, limit: int, open_only: bool = False,
+                     before: str | None = None) -> list[dict[str, Any]]:
+    """Newest first, at most `limit`; `before` (a case id from the previous page) pages back.
+
+    Every filter is applied before the limit: a page holds the newest `limit` cases that match,
+    however old they are (the overdue flag needs the deadline engine, so it is checked here, page
+    by page, on the cases SQL could not rule out).
+    """
+    limit = min(limit, 1000)
+    stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
     if state:
         stmt = stmt.where(cases.c.state == state)
+    if open_only or overdue:
+        stmt = stmt.where(cases.c.state.in_(OPEN_STATES))
     if kind:
         stmt = stmt.where(cases.c.kind == kind)
     if category:
@@ -99,25 +110,41 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(cases.c.no.like(like), cases.c.doc.like(like)))
-    stmt = stmt.order_by(cases.c.received_at.desc()).limit(min(limit, 1000))
+    # (received_at, id) is a total order, so a page boundary never skips or repeats a case.
+    stmt = stmt.order_by(cases.c.received_at.desc(), cases.c.id.desc())
+    out: list[dict[str, Any]] = []
     async with db.transaction(write=False) as uow:
-        rows = (await uow.conn.execute(stmt)).all()
         rules = await compound_rules(uow.conn, who.compound_id)
-    out = []
-    for r in rows:
-        case = decode_case(r.doc)
-        summary = case_summary(case, deadlines.clocks(case, rules.calendar, db.clock.now(), rules.policy))
-        if overdue is not None and summary["overdue"] != overdue:
-            continue
-        out.append(summary)
+        cursor = None
+        if before:
+            cursor = (await uow.conn.execute(select(cases.c.received_at, cases.c.id).where(
+                cases.c.id == before, cases.c.compound_id == who.compound_id))).first()
+            if cursor is None:
+                raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=before)
+        now = db.clock.now()
+        while len(out) < limit:
+            page = stmt
+            if cursor is not None:
+                page = page.where(or_(cases.c.received_at < cursor.received_at,
+                                      and_(cases.c.received_at == cursor.received_at, cases.c.id < cursor.id)))
+            rows = (await uow.conn.execute(page.limit(limit))).all()
+            for r in rows:
+                case = decode_case(r.doc)
+                summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy))
+                if overdue is not None and summary["overdue"] != overdue:
+                    continue
+                out.append(summary)
+                if len(out) == limit:
+                    break
+            if overdue is None or len(rows) < limit:
+                break
+            cursor = rows[-1]
     return out
 
 
 async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:
     """Every running clock of every open case, soonest first (the dispatcher's work list)."""
-    stmt = select(cases.c.doc).where(
-        cases.c.compound_id == who.compound_id, cases.c.state.notin_(["closed", "not_opened"])
-    )
+    stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id, cases.c.state.in_(OPEN_STATES))
     async with db.transaction(write=False) as uow:
         rows = (await uow.conn.execute(stmt)).all()
         rules = await compound_rules(uow.conn, who.compound_id)
@@ -142,7 +169,7 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
         this_monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
         rows = (await uow.conn.execute(
             select(cases.c.doc).where(cases.c.compound_id == who.compound_id,
-                                      cases.c.state.notin_(["closed", "not_opened"]),
+                                      cases.c.state.in_(OPEN_STATES),
                                       cases.c.received_at < this_monday)
             .order_by(cases.c.received_at)
         )).all()

@@ -20,12 +20,12 @@ from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState, ComplaintFault, Kind
+from server.domain.cases import Case, ComplaintFault, Kind
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.services.acting import acting_role
-from server.services.cases import compound_rules, decode_case
+from server.services.cases import OPEN_STATES, compound_rules, decode_case
 from server.services.visits import call_backs_for, survey_of_month
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import cases, users
@@ -110,7 +110,7 @@ async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: date
     # began, or recent enough that its limit (a complaint's 15 days, a promised date) may fall in it.
     stmt = select(cases.c.doc).where(
         cases.c.compound_id == compound_id, cases.c.received_at < cutoff,
-        or_(cases.c.state.notin_([str(CaseState.CLOSED), str(CaseState.NOT_OPENED)]),
+        or_(cases.c.state.in_(OPEN_STATES),
             cases.c.updated_at >= start, cases.c.received_at >= start - LOOKBACK))
     all_cases = [decode_case(r.doc) for r in (await uow.conn.execute(stmt)).all()]
     names = {r.id: r.display_name for r in (await uow.conn.execute(

@@ -156,6 +156,9 @@ cases = Table(
     Column("doc", Text, nullable=False),
     Index("ix_cases_compound_state", "compound_id", "state"),
     Index("ix_cases_compound_due", "compound_id", "next_due_at"),
+    # The desk's lists run newest first with (received_at, id) as the page key; received_at never
+    # changes after intake, so the index costs the push's case updates nothing (D21, D31).
+    Index("ix_cases_compound_received", "compound_id", "received_at", "id"),
 )
 
 audit = Table(

@@ -1,0 +1,79 @@
+"""The desk's case list at a year's scale: filters apply before the page limit, and pages go back.
+
+bench/desk_scale.py found the overdue filter applied after the newest `limit` cases were taken, and
+the home's emergency banner built from the newest 500 cases: an overdue or emergency case older
+than one page was missing from both (D31).
+"""
+
+from __future__ import annotations
+
+from tests.conftest import login
+from tests.integration.scenarios import new_repair, open_and_dispatch
+
+
+async def _not_opened(client, desk, content: str) -> str:  # noqa: ANN001
+    cid = (await new_repair(client, desk, content=content))["case"]["id"]
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk,
+                          json={"open": False, "reason": "F", "note": "已当场解释，住户接受"})
+    assert r.status_code == 200, r.text
+    return cid
+
+
+async def test_case_list_pages_back_newest_first_without_skipping_or_repeating(client, clock):  # D31
+    desk = await login(client, "dispatcher")
+    made = []
+    for i in range(7):
+        # Two cases share each received time: the page key must still order them totally.
+        if i % 2 == 0:
+            clock.advance(minutes=5)
+        made.append((await new_repair(client, desk, content=f"第{i}号报修"))["case"]["id"])
+    seen: list[str] = []
+    before = None
+    while True:
+        params = {"limit": 3, **({"before": before} if before else {})}
+        page = (await client.get("/api/cases", headers=desk, params=params)).json()
+        seen += [c["id"] for c in page]
+        if len(page) < 3:
+            break
+        before = page[-1]["id"]
+    assert len(seen) == len(set(seen)) == 7
+    assert set(seen) == set(made)
+    first = (await client.get("/api/cases", headers=desk, params={"limit": 7})).json()
+    assert [c["id"] for c in first] == seen  # the pages joined are the one long list
+
+
+async def test_overdue_filter_finds_an_overdue_case_older_than_one_page(client, clock):  # R-FU-1 D31
+    desk = await login(client, "dispatcher")
+    old = (await new_repair(client, desk, content="旧的报修，已超时"))["case"]["id"]
+    await open_and_dispatch(client, desk, old)
+    clock.advance(days=2)
+    for i in range(3):
+        await _not_opened(client, desk, f"咨询{i}")  # newer, and never overdue
+    got = (await client.get("/api/cases", headers=desk, params={"overdue": "true", "limit": 2})).json()
+    assert [c["id"] for c in got] == [old] and got[0]["overdue"] is True
+    not_overdue = (await client.get("/api/cases", headers=desk, params={"overdue": "false", "limit": 2})).json()
+    assert len(not_overdue) == 2 and old not in {c["id"] for c in not_overdue}
+
+
+async def test_open_filter_keeps_an_old_emergency_behind_newer_finished_cases(client, clock):  # R-EM-1 D31
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "地下车库有烟雾", "help_kind": "disaster"})
+    assert r.status_code == 201, r.text
+    emergency = r.json()["case"]["id"]
+    clock.advance(hours=1)
+    done = [await _not_opened(client, desk, f"咨询{i}") for i in range(3)]
+    newest = (await client.get("/api/cases", headers=desk, params={"limit": 3})).json()
+    assert emergency not in {c["id"] for c in newest}  # what the banner used to read
+    got = (await client.get("/api/cases", headers=desk, params={"open": "true", "limit": 3})).json()
+    ids = [c["id"] for c in got]
+    assert emergency in ids and not set(done) & set(ids)
+    assert next(c for c in got if c["id"] == emergency)["is_emergency"] is True
+
+
+async def test_paging_after_an_unknown_case_is_not_found(client):  # D31
+    desk = await login(client, "dispatcher")
+    r = await client.get("/api/cases", headers=desk, params={"before": "case_nosuch"})
+    assert r.status_code == 404, r.text
+    assert r.json()["code"] == "case.not_found"
