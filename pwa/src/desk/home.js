@@ -94,6 +94,9 @@ function categoryOptions() {
   return out;
 }
 
+const PAGE = 200;
+const OPEN_CASES = '/api/cases?open=true&limit=1000';
+
 // Filters survive navigation to a case and back.
 const filters = { state: '', kind: '', category: '', building_id: '', overdue: false, q: '' };
 
@@ -146,17 +149,27 @@ export async function renderHome(body, ctx) {
         filterBar,
         listSlot)));
 
+  // The server answers a page of the newest matching cases; older ones come a page at a time
+  // after the last case shown (`before`), so a year of cases never arrives at once (D31).
   let seq = 0;
-  async function loadList() {
+  let shown = [];
+  async function loadList(more = false) {
     const my = ++seq;
     const p = new URLSearchParams();
     for (const k of ['state', 'kind', 'category', 'building_id', 'q']) if (filters[k]) p.set(k, filters[k]);
     if (filters.overdue) p.set('overdue', 'true');
+    p.set('limit', String(PAGE));
+    if (more && shown.length) p.set('before', shown[shown.length - 1].id);
     try {
-      const cases = await api.get(`/api/cases${p.toString() ? `?${p}` : ''}`);
+      const page = await api.get(`/api/cases?${p}`);
       if (my !== seq) return;
-      mount(listSlot, caseTable(ctx, cases));
-      countEl.textContent = t('list.count', { n: cases.length });
+      shown = more ? shown.concat(page) : page;
+      const moreBtn = page.length === PAGE ? h('button', {
+        type: 'button', class: 'btn btn-small desk-list-more', 'data-testid': 'case-list-more',
+        onclick: (e) => { e.target.disabled = true; loadList(true); },
+      }, t('list.more')) : null;
+      mount(listSlot, caseTable(ctx, shown), moreBtn);
+      countEl.textContent = t(moreBtn ? 'list.count_more' : 'list.count', { n: shown.length });
       err.clear();
     } catch (e) {
       err.show(e, t);
@@ -165,7 +178,8 @@ export async function renderHome(body, ctx) {
 
   async function loadQueueAndEmergencies() {
     try {
-      const [items, all] = await Promise.all([api.get('/api/followups'), api.get('/api/cases?limit=500')]);
+      // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
+      const [items, all] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES)]);
       mount(queueSlot, queuePanel(ctx, items));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if ((ctx.user?.roles || []).includes('manager')) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
@@ -178,7 +192,7 @@ export async function renderHome(body, ctx) {
   await Promise.all([loadList(), loadQueueAndEmergencies()]);
   const refresh = setInterval(() => {
     loadQueueAndEmergencies();
-    loadList();
+    if (shown.length <= PAGE) loadList(); // pages the dispatcher asked for are not thrown away
   }, 30000);
   return () => {
     clearInterval(refresh);
@@ -228,6 +242,6 @@ async function approvalsPanel(ctx, allCases, compact) {
 }
 
 export async function renderApprovals(body, ctx) {
-  const all = await ctx.api.get('/api/cases?limit=500');
+  const all = await ctx.api.get(OPEN_CASES);
   mount(body, await approvalsPanel(ctx, all, false));
 }
