@@ -195,3 +195,63 @@ def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_
     expect(in_case.locator(".rf-item")).to_have_count(3, timeout=15000)
     expect(in_case.locator(".rf-item.is-handled")).to_contain_text("已请二号维修工上门复核")
     desk_ctx.close()
+
+
+
+# Fills the phone's storage with a scratch IndexedDB database of random (incompressible: Chromium
+# compresses IndexedDB values) bytes until the browser's own quota check refuses even 256 bytes.
+_FILL_STORAGE = """async () => {
+    const d = await new Promise((r) => { const o = indexedDB.open('e2e-filler', 1);
+        o.onupgradeneeded = () => o.result.createObjectStore('s'); o.onsuccess = () => r(o.result); });
+    const put = (k, n) => new Promise((res) => {
+        const v = new Uint8Array(n); for (let i = 0; i < n; i += 65536) crypto.getRandomValues(v.subarray(i, i + 65536));
+        const tx = d.transaction('s', 'readwrite'); tx.objectStore('s').put(v, k);
+        tx.oncomplete = () => res(true); tx.onabort = () => res(false); });
+    let k = 0;
+    for (const size of [1 << 20, 1 << 16, 1 << 12, 256]) while (await put('f' + (k++), size));
+    d.close();
+    return k;
+}"""
+_FREE_STORAGE = """() => new Promise((r) => { const q = indexedDB.deleteDatabase('e2e-filler');
+    q.onsuccess = () => r(true); q.onerror = () => r(false); q.onblocked = () => r(false); })"""
+
+
+def test_a_completion_on_a_full_phone_says_so_keeps_the_form_and_saves_once_space_is_freed(
+        browser: Browser, server) -> None:  # noqa: ANN001  R-CL-6
+    content = f"电梯厅照明 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = ctx.new_page()
+    # A small phone: Chromium reads an origin's quota when its storage is first opened, so the
+    # override comes before the app's first visit. 24 MB is ample for the app itself.
+    ctx.new_cdp_session(page).send("Storage.overrideQuotaForOrigin",
+                                   {"origin": server.url.rstrip("/"), "quotaSize": 24 * 1024 * 1024})
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    page.locator("textarea[name=work_done]").fill("更换灯管两支")
+    _draw_signature(page)
+
+    # The phone is full: the browser's real quota check aborts the write of the signature.
+    assert page.evaluate(_FILL_STORAGE) > 4
+    page.locator("button[type=submit]").click()
+    expect(page.get_by_text("手机存储空间已满")).to_be_visible(timeout=10000)
+    # Nothing half-stored, and what the technician entered (and the resident drew) is still there.
+    expect(page.locator("textarea[name=work_done]")).to_have_value("更换灯管两支")
+    assert page.locator("canvas.signature-canvas").is_visible()
+    assert Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["state"] != "completed"
+
+    # Space freed: the same form, pressed again, saves; the signed completion reaches the desk.
+    assert page.evaluate(_FREE_STORAGE) is True
+    page.locator("button[type=submit]").click()
+    expect(page.get_by_text("已完工，待同步")).to_be_visible(timeout=10000)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    ctx.close()
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    assert view["case"]["state"] == "completed"
+    assert view["case"]["slip"]["signature_sha256"]

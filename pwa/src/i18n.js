@@ -57,6 +57,16 @@ export function colon(label, value) {
 }
 
 /** A list joined the way the language writes one: 、 in Chinese, ", " in English. */
+/**
+ * A failure on the phone itself, in words. A full phone is the one a person can act on: the record
+ * was not stored (IndexedDB aborts the whole transaction), the form still holds it, and saving
+ * again after freeing space works — so say exactly that instead of a browser error name.
+ */
+export function localErrorText(e) {
+  if (e?.name === 'QuotaExceededError' || e?.cause?.name === 'QuotaExceededError') return t('error.storage_full');
+  return t('error.unknown', { msg: e?.message || String(e) });
+}
+
 export function joinList(items) {
   return items.join(lang === 'en' ? ', ' : '、');
 }
@@ -111,6 +121,7 @@ registerStrings({
     'common.required': '必填',
     'error.network': '网络不可用，已保存在本机，稍后自动发送',
     'error.unknown': '出现错误：{msg}',
+    'error.storage_full': '手机存储空间已满，这条记录没有保存。已填写的内容还在：请删除一些照片或文件，腾出空间后再保存一次。',
     'fmt.paren': '{main}（{aside}）',
     'fmt.colon': '{label}：{value}',
   },
@@ -129,6 +140,7 @@ registerStrings({
     'common.required': 'Required',
     'error.network': 'No network. Saved on this phone; it will be sent automatically.',
     'error.unknown': 'Something went wrong: {msg}',
+    'error.storage_full': "This phone's storage is full, so this record was not saved. What you entered is still here: free some space (photos, files) and save again.",
     'fmt.paren': '{main} ({aside})',
     'fmt.colon': '{label}: {value}',
   },

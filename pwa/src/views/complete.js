@@ -4,7 +4,7 @@
 import SignaturePad from 'signature_pad';
 import { canvasToBlob, storeBlob } from '../blobs.js';
 import { h, mount, toast } from '../dom.js';
-import { registerStrings, t } from '../i18n.js';
+import { localErrorText, registerStrings, t } from '../i18n.js';
 import { completeJob, loadJob } from '../jobs.js';
 import { photoPicker } from './job.js';
 
@@ -145,7 +145,7 @@ export async function render(root, [id], app) {
         app.navigate(`#/job/${encodeURIComponent(job.id)}`);
       } catch (e) {
         submit.disabled = false;
-        error.textContent = t('error.unknown', { msg: e.message || String(e) });
+        error.textContent = localErrorText(e);
         error.hidden = false;
       }
     },

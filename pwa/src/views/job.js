@@ -4,7 +4,7 @@
 import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
 import { countdown, formatDateTime, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
-import { getLang, registerStrings, serverMessage, t } from '../i18n.js';
+import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
   acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, markUnable, nextActions, reportLinkedProblem,
 } from '../jobs.js';
@@ -172,7 +172,7 @@ export function photoPicker({ multiple = false } = {}) {
         }
         status.textContent = t('note.photo_ready', { kb: Math.round(jpeg.size / 1024) });
       } catch (e) {
-        status.textContent = t('error.unknown', { msg: e.message || String(e) });
+        status.textContent = localErrorText(e);
       }
     }
   });
@@ -233,7 +233,7 @@ export async function render(root, [id], app) {
       await fn();
       toast(t('act.saved'), 'ok');
     } catch (e) {
-      toast(t('error.unknown', { msg: e.message || String(e) }), 'error');
+      toast(localErrorText(e), 'error');
       if (button) button.disabled = false;
     }
   };
