@@ -5,6 +5,7 @@ import { mount } from '../dom.js';
 import { canOpen, loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
+import { watchTables } from './tables.js';
 
 let stringsDone = false;
 
@@ -109,9 +110,10 @@ export async function renderDesk(root, ctx) {
   const body = ctx.h('div', { class: 'desk-body' });
   const wrap = ctx.h('div', { class: ['desk', `desk-page-${page}`], 'data-view': 'desk', dataset: { page } }, header(ctx, page), body);
   mount(root, wrap);
+  // Every desk table stacks into labelled cards on a phone (tables.js, desk.css).
+  const cleanups = [watchTables(body)];
   await loadServerOffset(ctx);
 
-  const cleanups = [];
   let pageCleanup = null;
   try {
     switch (page) {

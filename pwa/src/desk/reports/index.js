@@ -36,11 +36,13 @@ function thisMonth() {
   return `${d.year}-${String(d.month).padStart(2, '0')}`;
 }
 
+// Each cell carries its column's header (data-label): on a phone the rows stack into cards that
+// show it beside the value (desk.css, desk/tables.js).
 function table(h, head, rows, empty) {
   if (!rows.length) return h('p', { class: 'muted', text: empty });
   return h('div', { class: 'table-wrap' }, h('table', { class: 'rpt-table' },
     h('thead', null, h('tr', null, head.map((x) => h('th', { text: x })))),
-    h('tbody', null, rows.map((r) => h('tr', null, r.map((c) => h('td', null, c)))))));
+    h('tbody', null, rows.map((r) => h('tr', null, r.map((c, i) => h('td', { 'data-label': head[i] ?? '' }, c)))))));
 }
 
 // ---- monthly report -------------------------------------------------------------------------
