@@ -70,7 +70,7 @@ function header(ctx, page) {
       EMERGENCY_NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}`, dataset: { number: n } }, t(`desk.em.${n}`)))));
 }
 
-async function loadReports(ctx, body, fnName) {
+async function loadReports(ctx, body, fnName, ...args) {
   const { h, t } = ctx;
   // Loaded on demand: the reports screens carry Chart.js, which the other desk pages do not need
   // (esbuild splits it into its own chunk; the service worker precaches it for offline use).
@@ -81,13 +81,15 @@ async function loadReports(ctx, body, fnName) {
     mount(body, h('div', { class: 'notice notice-error', role: 'alert' }, t('desk.module_failed', { msg: e?.message || String(e) })));
     return null;
   }
-  return mod[fnName](body, ctx);
+  return mod[fnName](body, ctx, ...args);
 }
 
 function parseRoute(route) {
   const parts = (route || '').split('/').filter(Boolean);
   if (!parts.length) return { page: 'home' };
   if (parts[0] === 'slips') return { page: 'slips', id: parts[1] };
+  // #/services/<booking id>/statement: the booking's printable settlement statement (结算单).
+  if (parts[0] === 'services' && parts[1] && parts[2] === 'statement') return { page: 'services', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'case' && parts[1]) return { page: parts[2] === 'slip' ? 'slip' : 'case', id: parts[1] };
   return { page: parts[0] };
 }
@@ -148,7 +150,7 @@ export async function renderDesk(root, ctx) {
         pageCleanup = await loadReports(ctx, body, 'renderReports');
         break;
       case 'services':
-        pageCleanup = await loadReports(ctx, body, 'renderServices');
+        pageCleanup = await (id ? loadReports(ctx, body, 'renderStatement', id) : loadReports(ctx, body, 'renderServices'));
         break;
       case 'keys':
         pageCleanup = await loadReports(ctx, body, 'renderKeys');

@@ -347,11 +347,13 @@ export async function renderServices(root, ctx) {
           ? t('desk.missing', { list: joinList(v.missing_to_dispatch.map((m) => label('missing', m))) }) : '')}${b.receipt_no ? ` #${b.receipt_no}` : ''}`;
         // The desk closes the booking's case (销项): one click from here to it.
         const caseLink = v.case_id && booker ? h('a', { href: `#/case/${encodeURIComponent(v.case_id)}`, class: 'small', 'data-testid': 'svc-case-link' }, t('svc.case')) : null;
+        // Once money has passed the cashier, its statement is one click away (R-SS-3).
+        const statementLink = hasStatement(b) ? h('a', { href: `#/services/${encodeURIComponent(b.id)}/statement`, class: 'small', 'data-testid': 'svc-statement-link' }, t('svc.statement')) : null;
         return [
           isEn() ? v.item_name_en : v.item_name_zh,
           h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
           yuan(b.slip_fee_cents ?? b.unit_fee_cents),
-          h('span', null, status, caseLink ? [h('br'), caseLink] : null),
+          h('span', null, status, caseLink ? [h('br'), caseLink] : null, statementLink ? [h('br'), statementLink] : null),
           promiseText(b),
           h('span', { class: 'rpt-controls' }, controls),
         ];
@@ -374,6 +376,87 @@ export async function renderServices(root, ctx) {
   } catch (e) {
     err.show(errorText(e, t), t);
   }
+}
+
+/** A booking's money has been through the cashier: an advance taken or the settlement made (R-SS-3). */
+function hasStatement(b) {
+  return Boolean(b.settled_at || b.advance_paid_at || b.advance_paid_cents > 0);
+}
+
+/**
+ * The settlement statement 结算单 of one booking (R-SS-3), printable on A5 or A4 like the service slip
+ * (desk/slip.js: the shell's @media print rules, the tools bar hidden). Every amount is one the
+ * server recorded (the quoted fee, the signed slip's fee, the advance, the settlement): the page
+ * formats them and computes none.
+ */
+export async function renderStatement(root, ctx, bookingId) {
+  setup(ctx);
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  mount(root, err.el);
+  let views;
+  let items;
+  let me;
+  try {
+    [views, items, me] = await Promise.all([
+      ctx.api.get('/api/services/bookings'), ctx.api.get('/api/services/items'), ctx.api.get('/api/me').catch(() => ctx.user),
+    ]);
+  } catch (e) {
+    err.show(e, t);
+    return;
+  }
+  const v = views.find((x) => x.booking.id === bookingId);
+  const back = h('a', { href: '#/services', class: 'small', text: t('stmt.back') });
+  if (!v) {
+    mount(root, h('div', { class: 'desk-slip-tools no-print' }, back), h('p', { class: 'empty', text: t('stmt.not_found') }));
+    return;
+  }
+  const b = v.booking;
+  const item = items.find((i) => i.code === b.item_code);
+  const unit = item ? unitLabel(item) : '';
+  const none = h('span', { class: 'muted', text: t('stmt.none') });
+  const row = (k, value, testid) => h('tr', null, h('th', { text: k }), h('td', testid ? { 'data-testid': testid } : null, value ?? ''));
+  const who = (name, at) => (name || at ? t('stmt.taken_by', { name: name || '—', at: fmtFull(at) }) : '');
+
+  let balance;
+  if (b.settled_cents === null || b.settled_cents === undefined) balance = h('span', { class: 'muted', text: t('stmt.not_settled') });
+  else if (b.settled_cents > 0) balance = t('stmt.collected', { amount: yuan(b.settled_cents) });
+  else if (b.settled_cents < 0) balance = t('stmt.refunded', { amount: yuan(-b.settled_cents) });
+  else balance = t('stmt.nothing_due', { amount: yuan(0) });
+
+  const advanceLabel = b.advance === 'deposit' ? t('stmt.deposit') : t('stmt.advance');
+  mount(root,
+    h('div', { class: 'desk-slip-tools no-print' }, back,
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('stmt.print'))),
+    h('article', { class: 'slip desk-slip-print svc-statement', 'data-testid': 'settlement-statement' },
+      h('div', { class: 'slip-head' },
+        h('div', null,
+          h('h1', { 'data-testid': 'stmt-title', text: `${me?.compound_name || t('app.full_name')} · ${t('stmt.title')}` }))),
+      h('table', { class: 'slip-table' }, h('tbody', null,
+        row(t('stmt.booking_no'), b.id),
+        row(t('stmt.case_no'), b.case_no || none, 'stmt-case-no'),
+        row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
+        row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
+        row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
+        row(t('stmt.quantity'), b.quantity ? t('stmt.qty', { qty: b.quantity, unit }) : h('span', { class: 'muted', text: t('stmt.not_done') }), 'stmt-quantity'),
+        row(t('stmt.slip_fee'), b.slip_fee_cents === null || b.slip_fee_cents === undefined ? h('span', { class: 'muted', text: t('stmt.not_done') })
+          : t('stmt.fee_line', { fee: yuan(b.unit_fee_cents), unit, qty: b.quantity, total: yuan(b.slip_fee_cents) }), 'stmt-slip-fee'),
+        row(t('stmt.signed'), b.signer_name ? t('stmt.signed_by', { name: b.signer_name, at: fmtFull(b.completed_at) }) : ''),
+        row(t('stmt.slip_hash'), b.slip_hash ? h('code', { class: 'desk-hash', text: b.slip_hash }) : none, 'stmt-slip-hash'),
+        row(advanceLabel, b.advance_paid_cents > 0
+          ? [t('stmt.advance_line', { amount: yuan(b.advance_paid_cents), receipt: b.advance_receipt_no || '—' }), h('br'),
+            h('span', { class: 'small', text: who(b.advance_paid_by_name, b.advance_paid_at) })]
+          : none, 'stmt-advance'),
+        row(t('stmt.balance'), balance, 'stmt-balance'),
+        row(t('stmt.receipt'), b.receipt_no || '', 'stmt-receipt'),
+        row(t('stmt.cashier'), b.settled_by_name || '', 'stmt-cashier'),
+        row(t('stmt.settled_at'), fmtFull(b.settled_at)))),
+      h('p', { class: 'small muted', text: t('stmt.rule') }),
+      h('div', { class: 'svc-statement-signs' },
+        h('p', null, colon(t('stmt.cashier_sign'), ''), h('span', { class: 'svc-sign-line' })),
+        h('p', null, colon(t('stmt.resident_sign'), ''), h('span', { class: 'svc-sign-line' }))),
+      h('p', { class: 'small muted', text: t('stmt.printed_at', { at: fmtFull(new Date().toISOString()) }) })));
+  return undefined;
 }
 
 /** The unit a fee is charged per (次 / 件 / 小时), in the reader's language. */

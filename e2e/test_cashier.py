@@ -1,0 +1,150 @@
+"""The cashier's phone and the printed settlement statement (R-SS-3), and desk tables on a phone.
+
+The cashier and the front desk often work from a 360 px phone: a table there must not hide its
+buttons past the right edge. Once money passes the cashier, the desk prints a 结算单 whose every
+figure is one the server recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Browser, Page, expect
+
+from e2e import bookings
+from e2e.api import Api
+from e2e.conftest import DESK
+from e2e.test_shell import login
+
+PHONE_360 = {"width": 360, "height": 740}
+
+
+def _desk_at(browser: Browser, server, username: str, viewport: dict):  # noqa: ANN001, ANN201
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, username)
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    return ctx, page
+
+
+def _inside_viewport(page: Page, locator) -> None:  # noqa: ANN001
+    """The element is on screen once the page is scrolled down to it. Only the page scrolls, and only
+    vertically: Playwright's scroll-into-view would also slide a table's own scroll box sideways,
+    which a cashier's thumb does not do."""
+    box = locator.evaluate("""el => {
+        window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - innerHeight / 2);
+        const r = el.getBoundingClientRect();
+        return {x: r.x, y: r.y, width: r.width, height: r.height};
+    }""")
+    width, height = page.evaluate("[innerWidth, innerHeight]")
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, (box, width)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, (box, height)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), page.evaluate(
+        "[document.scrollingElement.scrollWidth, innerWidth]")
+
+
+def test_cashier_collects_settlement_at_360px(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3
+    resident = f"黄阿姨{uuid.uuid4().hex[:4]}"
+    view = bookings.booked(server.url, resident)
+    done = bookings.complete(server.url, view["booking"]["id"], quantity=2)
+    assert done["balance_due_cents"] == 24000  # 2 件 × ¥120.00, as the resident signed
+
+    ctx, page = _desk_at(browser, server, "cashier", PHONE_360)
+    page.goto(server.url + "/#/services")
+    row = page.locator("tr", has_text=resident)
+    receipt = row.get_by_placeholder("收据号")
+    collect = row.get_by_role("button", name="收款 ¥240.00")
+    expect(collect).to_be_visible(timeout=15000)
+    # The row is a card: its cells read with their column's name, and nothing lies past the edge.
+    expect(row.locator("td[data-label=收费]")).to_have_text("¥240.00")
+    _no_sideways_scroll(page)
+    _inside_viewport(page, receipt)
+    _inside_viewport(page, collect)
+    receipt.fill("SJ-360")
+    collect.click()
+    expect(row).to_contain_text("已结算 #SJ-360", timeout=10000)
+    settled = next(v for v in Api(server.url, "cashier").call("GET", "/api/services/bookings")
+                   if v["booking"]["id"] == view["booking"]["id"])["booking"]
+    assert (settled["state"], settled["settled_cents"], settled["receipt_no"]) == ("settled", 24000, "SJ-360")
+    _no_sideways_scroll(page)
+    ctx.close()
+
+
+def test_desk_tables_stack_into_labelled_cards_on_a_phone_and_stay_tables_on_a_laptop(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-1 R-KY-1
+    ctx, page = _desk_at(browser, server, "frontdesk", PHONE_360)
+    for route, table, label in (("#/", "case-list", "单号"), ("#/keys", None, "标签")):
+        page.goto(server.url + "/" + route)
+        rows = page.get_by_test_id(table).locator("tbody tr") if table else page.locator(".rpt-table tbody tr")
+        expect(rows.first).to_be_visible(timeout=15000)
+        cells = rows.first.locator("td")
+        # Every cell on the card is on screen, the last one too (on a wide table it was past the edge).
+        _no_sideways_scroll(page)
+        _inside_viewport(page, cells.last)
+        labelled = rows.first.locator(f"td[data-label='{label}']")
+        shown = labelled.evaluate("td => getComputedStyle(td, '::before').content")
+        assert shown == f'"{label}"', (route, shown)
+    # At the desk's own width the same pages are tables again, the header row on show.
+    page.set_viewport_size(DESK)
+    page.goto(server.url + "/#/keys")
+    head = page.locator(".rpt-table thead th").first
+    expect(head).to_be_visible(timeout=15000)
+    assert page.locator(".rpt-table tbody tr").first.evaluate("tr => getComputedStyle(tr).display") == "table-row"
+    ctx.close()
+
+
+def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3 R-SS-2
+    code = f"moving_{uuid.uuid4().hex[:6]}"
+    bookings.approved_item(server.url, code, 20000, advance="prepayment", advance_cents=5000)
+    resident = f"林先生{uuid.uuid4().hex[:4]}"
+    bid = bookings.booked(server.url, resident, code)["booking"]["id"]
+
+    ctx, page = _desk_at(browser, server, "cashier", DESK)
+    page.goto(server.url + "/#/services")
+    row = page.locator("tr", has_text=resident)
+    row.get_by_placeholder("收据号").fill("YF-51")
+    row.get_by_role("button", name="收预付 ¥50.00").click()
+    # An advance taken is already worth a statement: the row offers it at once.
+    expect(row.get_by_test_id("svc-statement-link")).to_be_visible(timeout=10000)
+
+    done = bookings.complete(server.url, bid, quantity=2)
+    assert done["balance_due_cents"] == 35000  # 2 小时 × ¥200.00 less the ¥50.00 prepaid
+    page.reload()
+    row.get_by_placeholder("收据号").fill("SJ-52")
+    row.get_by_role("button", name="收款 ¥350.00").click()
+    expect(row).to_contain_text("已结算 #SJ-52", timeout=10000)
+    row.get_by_test_id("svc-statement-link").click()
+
+    stmt = page.get_by_test_id("settlement-statement")
+    expect(stmt).to_be_visible(timeout=10000)
+    case = Api(server.url, "dispatcher").call("GET", f"/api/cases/{done['case_id']}")["case"]
+    expect(page.get_by_test_id("stmt-title")).to_have_text("翠湖花园（演示） · 特约服务结算单")
+    expect(stmt.get_by_test_id("stmt-case-no")).to_have_text(case["no"])
+    expect(stmt.get_by_test_id("stmt-item")).to_have_text("搬家协助")
+    expect(stmt.get_by_test_id("stmt-unit-fee")).to_have_text("¥200.00/小时")
+    expect(stmt.get_by_test_id("stmt-quantity")).to_have_text("2 小时")
+    expect(stmt.get_by_test_id("stmt-slip-fee")).to_have_text("¥200.00/小时 × 2 = ¥400.00")
+    expect(stmt.get_by_test_id("stmt-slip-hash")).to_have_text(case["slip"]["content_hash"])
+    expect(stmt.get_by_test_id("stmt-advance")).to_contain_text("¥50.00，收据号 YF-51")
+    expect(stmt.get_by_test_id("stmt-advance")).to_contain_text("收款人 何收银")
+    expect(stmt.get_by_test_id("stmt-balance")).to_have_text("收取余款 ¥350.00")
+    expect(stmt.get_by_test_id("stmt-receipt")).to_have_text("SJ-52")
+    expect(stmt.get_by_test_id("stmt-cashier")).to_have_text("何收银")
+    expect(stmt).to_contain_text(bid)
+
+    # On paper only the statement: the desk's header and the tools bar are left off.
+    page.emulate_media(media="print")
+    expect(page.locator(".desk-slip-tools")).to_be_hidden()
+    expect(page.locator(".desk-header")).to_be_hidden()
+    expect(stmt).to_be_visible()
+    page.emulate_media(media="screen")
+
+    # The same statement in English reads the same server figures.
+    page.locator(".btn-lang").first.click()
+    expect(stmt.get_by_test_id("stmt-balance")).to_have_text("Balance collected ¥350.00", timeout=10000)
+    expect(stmt.get_by_test_id("stmt-slip-fee")).to_have_text("¥200.00/hour × 2 = ¥400.00")
+    ctx.close()
