@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import datetime
 
@@ -245,13 +246,19 @@ def test_a_completion_on_a_full_phone_says_so_keeps_the_form_and_saves_once_spac
     expect(page.locator("textarea[name=work_done]")).to_have_value("更换灯管两支")
     assert page.locator("canvas.signature-canvas").is_visible()
     assert Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["state"] != "completed"
+    # A sync on the full phone cannot store what it pulls: the bar says why, not just "failed".
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator(".syncbar-state")).to_have_text("同步失败：手机存储已满，请清理空间", timeout=15000)
 
     # Space freed: the same form, pressed again, saves; the signed completion reaches the desk.
     assert page.evaluate(_FREE_STORAGE) is True
     page.locator("button[type=submit]").click()
     expect(page.get_by_text("已完工，待同步")).to_be_visible(timeout=10000)
+    desk = Api(server.url, "dispatcher")
+    deadline = time.monotonic() + 30
+    while (view := desk.call("GET", f"/api/cases/{case_id}"))["case"]["state"] != "completed":
+        assert time.monotonic() < deadline, "the completion never reached the server"
+        page.wait_for_timeout(250)
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
     ctx.close()
-    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
-    assert view["case"]["state"] == "completed"
     assert view["case"]["slip"]["signature_sha256"]
