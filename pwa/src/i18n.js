@@ -56,7 +56,6 @@ export function colon(label, value) {
   return t('fmt.colon', { label, value: value ?? '' });
 }
 
-/** A list joined the way the language writes one: 、 in Chinese, ", " in English. */
 /**
  * A failure on the phone itself, in words. A full phone is the one a person can act on: the record
  * was not stored (IndexedDB aborts the whole transaction), the form still holds it, and saving
@@ -67,6 +66,7 @@ export function localErrorText(e) {
   return t('error.unknown', { msg: e?.message || String(e) });
 }
 
+/** A list joined the way the language writes one: 、 in Chinese, ", " in English. */
 export function joinList(items) {
   return items.join(lang === 'en' ? ', ' : '、');
 }
