@@ -541,6 +541,12 @@ async def limits(url: str, info: dict[str, Any]) -> tuple[dict[str, float], dict
                                                 "ORDER BY received_at DESC LIMIT ?", [COMPOUND, n])]
             out[name] = await rd.docs_by_key("cases", "id", ids)
             rows[name] = len(ids)
+        # The home's banner and approvals (D31): open cases, however old, newest first.
+        ids = [r[0] for r in await rd.fetch("SELECT id FROM cases WHERE compound_id = ? AND state NOT IN "
+                                            "('closed', 'not_opened') ORDER BY received_at DESC LIMIT 1000",
+                                            [COMPOUND])]
+        out["cases_open"] = await rd.docs_by_key("cases", "id", ids)
+        rows["cases_open"] = len(ids)
         # Overdue: open cases whose soonest running clock is past.
         ids = [r[0] for r in await rd.fetch("SELECT id FROM cases WHERE compound_id = ? AND state NOT IN "
                                             "('closed', 'not_opened') AND next_due_at < ?",
@@ -665,6 +671,7 @@ def main() -> int:
             ("followups", "dispatcher", "/api/followups"),
             ("cases_list", "dispatcher", "/api/cases"),
             ("cases_500", "dispatcher", "/api/cases?limit=500"),
+            ("cases_open", "dispatcher", "/api/cases?open=true&limit=1000"),
             ("cases_overdue", "dispatcher", "/api/cases?overdue=true"),
             ("cases_filtered", "dispatcher", "/api/cases?kind=repair&state=closed"),
             ("cases_search", "dispatcher", "/api/cases?q=%E5%A4%96%E5%A2%99%E6%B8%97%E6%B0%B4"),
