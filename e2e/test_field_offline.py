@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.conftest import DESK, PHONE
-from e2e.test_shell import login, wait_until_controlled
+from e2e.test_shell import login, open_desk, wait_until_controlled
 
 
 def _dispatched_repair(server, content: str) -> str:  # noqa: ANN001
@@ -262,3 +262,41 @@ def test_a_completion_on_a_full_phone_says_so_keeps_the_form_and_saves_once_spac
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
     ctx.close()
     assert view["case"]["slip"]["signature_sha256"]
+
+
+def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Browser, server) -> None:  # noqa: ANN001  R-RV-3, R-CL-6
+    content = f"楼道声控灯不亮 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content, viewport={"width": 360, "height": 740})
+    ctx.set_offline(True)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    page.locator("textarea[name=work_done]").fill("更换声控开关")
+    # The resident picks the grade themselves: nothing is preselected for them.
+    grades = page.locator("input[name=resident_grade]")
+    assert grades.count() == 3 and not any(grades.nth(i).is_checked() for i in range(3))
+    page.locator("input[name=resident_grade][value=C]").check()
+    page.locator("textarea[name=resident_opinion]").fill("等了很久")
+    _draw_signature(page)
+    page.locator("button[type=submit]").click()
+    expect(page.get_by_text("已完工，待同步")).to_be_visible(timeout=10000)
+    # The phone's own slip shows it before it is sent.
+    page.goto(page.url + "/slip")
+    expect(page.locator(".slip-table")).to_contain_text("不满意：等了很久")
+    ctx.set_offline(False)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    ctx.close()
+
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    assert (view["case"]["slip"]["resident_grade"], view["slip_valid"]) == ("C", True)
+    desk_ctx, desk = open_desk(browser, server, "dispatcher")
+    row = desk.locator("tr.desk-row", has_text=content)
+    expect(row.locator("[data-testid=badge-unsatisfied]")).to_have_text("住户不满意", timeout=15000)
+    row.click()
+    expect(desk.locator("[data-testid=resident-unsatisfied]")).to_be_visible(timeout=10000)
+    expect(desk.locator("[data-testid=slip]")).to_contain_text("不满意：等了很久")
+    desk.goto(f"{server.url}/#/case/{case_id}/slip")
+    expect(desk.locator("[data-testid=slip-print]")).to_contain_text("不满意：等了很久", timeout=10000)
+    desk_ctx.close()

@@ -127,7 +127,8 @@ export const reportLinkedProblem = (jobId, content, separately = true) =>
   intent('job.linked_problem', { job_id: jobId, content, separately });
 export const markUnable = (jobId, reason) => intent('job.unable', { job_id: jobId, reason });
 
-/** args: {work_done, materials, fee_cents, photo_sha256s, signature_sha256, signer_name, signer_relation} */
+/** args: {work_done, materials, fee_cents, photo_sha256s, signature_sha256, signer_name, signer_relation,
+ *  resident_grade (A/B/C or null), resident_opinion} */
 export function completeJob(jobId, args) {
   return intent('job.complete', { job_id: jobId, ...args }, { blobs: [...(args.photo_sha256s || []), args.signature_sha256] });
 }

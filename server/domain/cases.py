@@ -19,6 +19,7 @@ from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
 from server.domain.errors import Refusal, refuse
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
+from server.domain.surveys import Grade
 
 # --- vocabularies ------------------------------------------------------------------------------
 
@@ -278,6 +279,11 @@ class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):
     countersigned_by: str | None = None
     countersigned_at: datetime | None = None
     slip_returned_at: datetime | None = None
+    # The resident's own word at the door (业主评价), given with the signature and covered by it.
+    # Optional: it does not replace the call-back (R-FU-6, R-RV-1), which still asks; a C here
+    # tells the desk before it closes the case.
+    resident_grade: Grade | None = None
+    resident_opinion: str = ""
 
 
 class DispatchRecord(msgspec.Struct, frozen=True, kw_only=True):

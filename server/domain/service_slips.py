@@ -20,7 +20,7 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def canonical_slip(case: Case, wo: WorkOrder, slip: ServiceSlip) -> dict[str, Any]:
-    return {
+    doc = {
         "v": 1,
         "case_id": case.id,
         "case_no": case.no,
@@ -38,6 +38,12 @@ def canonical_slip(case: Case, wo: WorkOrder, slip: ServiceSlip) -> dict[str, An
         "signature_sha256": slip.signature_sha256,
         "signed_at": _iso(slip.signed_at),
     }
+    # Present only when the resident gave one: slips signed before the rating existed (or without
+    # one) keep exactly the document, and so the hash, they were signed with.
+    if slip.resident_grade is not None or slip.resident_opinion:
+        doc["resident_grade"] = None if slip.resident_grade is None else str(slip.resident_grade)
+        doc["resident_opinion"] = slip.resident_opinion
+    return doc
 
 
 def slip_hash(case: Case, wo: WorkOrder, slip: ServiceSlip) -> str:

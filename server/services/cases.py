@@ -155,6 +155,8 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         "next_due": _clock_doc(nxt) if nxt else None,
         "overdue": any(c.overdue and c.running for c in clock_list),
         "slip_signed": signature_covers_slip(case),
+        # The desk's list flags a resident who signed but said they were not satisfied.
+        "resident_grade": str(case.slip.resident_grade) if case.slip and case.slip.resident_grade else None,
     }
 
 

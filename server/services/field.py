@@ -15,6 +15,7 @@ from server.domain.cases import Case, ServiceSlip, SignerRelation
 from server.domain.errors import fail
 from server.domain.roles import EXECUTORS, Role
 from server.domain.service_slips import slip_hash
+from server.domain.surveys import Grade
 from server.ids import new_id
 from server.services import blobs
 from server.services.cases import case_id_of_job, load_case, next_case_no, store_transition
@@ -56,6 +57,9 @@ class CompleteArgs(JobRef, kw_only=True):
     signature_sha256: Sha
     signer_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     signer_relation: Literal["owner", "household", "other"]
+    # 业主评价: the resident's grade (R-RV-3's A/B/C) and words, optional, signed with the slip.
+    resident_grade: Literal["A", "B", "C"] | None = None
+    resident_opinion: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 def _case_of_job(args: dict) -> str | None:
@@ -153,6 +157,8 @@ async def complete(ctx: MutationContext, args: dict) -> None:
         photo_sha256s=tuple(a.photo_sha256s), executor_id=ctx.principal.user_id,
         signer_name=a.signer_name.strip(), signer_relation=SignerRelation(a.signer_relation),
         signature_sha256=a.signature_sha256, signed_at=signed_at,
+        resident_grade=None if a.resident_grade is None else Grade(a.resident_grade),
+        resident_opinion=a.resident_opinion.strip(),
     )
     slip = msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
     out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip)

@@ -253,3 +253,37 @@ async def test_a_phone_clock_that_cannot_be_placed_in_utc_does_not_block_the_que
                                    .order_by(sync_mutations.c.mutation_id))).all()
     stored = [r.device_time.isoformat() if r.device_time else None for r in rows]
     assert stored == [None, None, "2026-11-23T09:00:00+00:00", "1970-01-01T00:00:00+00:00"]
+
+
+async def test_the_residents_grade_at_sign_off_is_stored_signed_and_flagged_to_the_desk(client):  # R-RV-3, R-CL-6
+    desk, case_id, phone, job_id = await _job_for(client)
+    sig = await upload(client, phone.headers, signature_png("graded"))
+    base = {"job_id": job_id, "work_done": "更换阀芯", "signature_sha256": sig, "signer_name": "黄业主",
+            "signer_relation": "owner"}
+    # Not a grade, or an essay: refused as invalid arguments, and the job stays on site.
+    res = await phone.push(phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
+                           phone.mutation("job.complete", **base, resident_grade="D"),
+                           phone.mutation("job.complete", **base, resident_grade="C", resident_opinion="很" * 501))
+    assert [(r["status"], r.get("code")) for r in res["results"][2:]] == [
+        ("rejected", "sync.invalid_args"), ("rejected", "sync.invalid_args")]
+    good = phone.mutation("job.complete", **base, resident_grade="C", resident_opinion="  地面没有清理干净  ")
+    assert (await phone.push(good))["results"][0]["status"] == "applied"
+
+    view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
+    slip = view["case"]["slip"]
+    assert (slip["resident_grade"], slip["resident_opinion"]) == ("C", "地面没有清理干净")
+    assert view["slip_valid"] is True  # the grade is part of what the signature covers
+    listed = (await client.get("/api/cases", params={"q": view["case"]["no"]}, headers=desk)).json()
+    row = next(c for c in listed if c["id"] == case_id)
+    assert row["resident_grade"] == "C"
+
+
+async def test_a_sign_off_without_a_grade_stays_valid_and_unflagged(client):  # R-CL-6
+    desk, case_id, phone, job_id = await _job_for(client)
+    sig = await upload(client, phone.headers, signature_png("ungraded"))
+    res = await phone.push(phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
+                           phone.mutation("job.complete", job_id=job_id, work_done="ok", signature_sha256=sig,
+                                          signer_name="黄业主", signer_relation="owner"))
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3
+    view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
+    assert view["case"]["slip"]["resident_grade"] is None and view["slip_valid"] is True

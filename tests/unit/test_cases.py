@@ -33,6 +33,7 @@ from server.domain.cases import (
 )
 from server.domain.errors import Refusal
 from server.domain.roles import Role
+from server.domain.surveys import Grade
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = BusinessCalendar.build(holidays=CN_2026_HOLIDAYS, makeup_workdays=CN_2026_MAKEUP_WORKDAYS)
@@ -847,6 +848,7 @@ def test_any_later_change_to_the_signed_slip_voids_the_signature() -> None:  # R
         "work_done": "另换了整根水管", "materials": "水管x1", "fee_cents": 5000, "photo_sha256s": ("c" * 64,),
         "signer_name": "李先生", "signer_relation": SignerRelation.OTHER, "signature_sha256": "d" * 64,
         "signed_at": T0 + timedelta(minutes=5),
+        "resident_grade": Grade.C, "resident_opinion": "地面没有清理",
     }
     for name, value in slip_edits.items():
         assert not signature_covers_slip(replace(case, slip=replace(case.slip, **{name: value}))), name
@@ -857,6 +859,31 @@ def test_any_later_change_to_the_signed_slip_voids_the_signature() -> None:  # R
     assert not signature_covers_slip(replace(case, work_orders=moved))
     # Desk-side steps after signing (return, countersign) are not slip content: the signature stands.
     assert signature_covers_slip(replace(case, slip=replace(case.slip, slip_returned_at=T0, countersigned_by="d1")))
+
+
+def test_the_residents_grade_is_signed_with_the_slip_and_old_slips_keep_their_hash() -> None:  # R-CL-6, R-RV-3
+    from msgspec.structs import replace
+
+    from server.domain.service_slips import (
+        canonical_slip,
+        signature_covers_slip,
+        signed_work_order,
+        slip_hash,
+    )
+
+    case = completed_repair()
+    wo = signed_work_order(case)
+    assert wo is not None and case.slip is not None
+    # A slip signed without a grade has exactly the document it had before grades existed.
+    assert "resident_grade" not in canonical_slip(case, wo, case.slip)
+    graded = replace(case.slip, resident_grade=Grade.B, resident_opinion="师傅很细心")
+    doc = canonical_slip(case, wo, graded)
+    assert (doc["resident_grade"], doc["resident_opinion"]) == ("B", "师傅很细心")
+    case = replace(case, slip=replace(graded, content_hash=slip_hash(case, wo, graded)))
+    assert signature_covers_slip(case)
+    # Changing the resident's word afterwards (or dropping it) voids the signature.
+    for edit in ({"resident_grade": Grade.A}, {"resident_grade": None}, {"resident_opinion": ""}):
+        assert not signature_covers_slip(replace(case, slip=replace(case.slip, **edit))), edit
 
 
 def test_dispatcher_countersigns_only_a_returned_signed_slip() -> None:  # R-CL-6

@@ -427,6 +427,8 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
+        slip.resident_grade === 'C' ? h('p', { class: 'notice notice-warn', 'data-testid': 'resident-unsatisfied', text: t('slip.resident_unsatisfied') }) : null,
+        kv(h, t('slip.resident_grade'), [label('resident_grade', slip.resident_grade), slip.resident_opinion].filter(Boolean).join('：')),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
         kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),

@@ -68,7 +68,8 @@ function caseTable(ctx, cases) {
     h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
     h('td', { class: 'nowrap', text: c.address || '' }),
     h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
-      c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null),
+      c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null,
+      c.resident_grade === 'C' ? h('span', { class: 'badge desk-badge-overdue', 'data-testid': 'badge-unsatisfied', text: t('list.unsatisfied') }) : null),
     h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }),
       countdownEl(h, c.next_due.due_at)] : null))))));
 }

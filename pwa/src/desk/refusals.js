@@ -23,7 +23,7 @@ const STRINGS = {
     'rf.note_required': '请写明如何处理了这条记录',
     'rf.handled': '已处理：{who} {t} — {note}',
     'rf.arg.text': '内容', 'rf.arg.content': '问题描述', 'rf.arg.reason': '原因', 'rf.arg.work_done': '完成内容',
-    'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.signature': '住户签字',
+    'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.resident_grade': '住户评价', 'rf.arg.signature': '住户签字',
     'rf.arg.photos': '照片', 'rf.arg.geo': '位置', 'rf.fee_yuan': '¥{v}',
   },
   en: {
@@ -40,7 +40,7 @@ const STRINGS = {
     'rf.note_required': 'Say what was done about this record',
     'rf.handled': 'Handled: {who} {t} — {note}',
     'rf.arg.text': 'Text', 'rf.arg.content': 'Problem', 'rf.arg.reason': 'Reason', 'rf.arg.work_done': 'Work done',
-    'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.signature': 'Resident signature',
+    'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.resident_grade': "Resident's rating", 'rf.arg.signature': 'Resident signature',
     'rf.arg.photos': 'Photos', 'rf.arg.geo': 'Location', 'rf.fee_yuan': '¥{v}',
   },
 };
@@ -81,6 +81,7 @@ function recordRows(ctx, args) {
     row('work_done', args.work_done), row('materials', args.materials),
     args.fee_cents ? row('fee', t('rf.fee_yuan', { v: (args.fee_cents / 100).toFixed(2) })) : null,
     args.signer_name ? row('signer', args.signer_relation ? paren(args.signer_name, label('relation', args.signer_relation)) : args.signer_name) : null,
+    row('resident_grade', [label('resident_grade', args.resident_grade), args.resident_opinion].filter(Boolean).join('：')),
     args.signature_sha256 ? row('signature', image(ctx, args.signature_sha256, t('rf.arg.signature'))) : null,
     photos.length ? row('photos', h('div', { class: 'rf-photos' }, photos.map((s) => image(ctx, s, t('rf.arg.photos'))))) : null,
     Array.isArray(args.geo) ? row('geo', args.geo.map((x) => Number(x).toFixed(5)).join(', ')) : null,

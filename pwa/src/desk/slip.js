@@ -38,6 +38,7 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
+        row(t('slip.resident_grade'), slip ? [label('resident_grade', slip.resident_grade), slip.resident_opinion].filter(Boolean).join('：') : ''),
         row(t('slip.returned'), fmtFull(slip?.slip_returned_at)),
         row(t('slip.countersigned'), slip?.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''))),
       h('div', { class: 'slip-sign' },

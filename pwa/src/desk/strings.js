@@ -268,6 +268,9 @@ const zh = {
   'slip.executor': '实施人',
   'slip.signer': '签字人',
   'slip.signed_at': '签字时间',
+  'slip.resident_grade': '住户评价',
+  'slip.resident_unsatisfied': '住户签收时表示不满意：结案前请回访了解原因',
+  'list.unsatisfied': '住户不满意',
   'slip.hash': '内容哈希',
   'slip.countersigned': '调度员会签',
   'slip.returned': '交回时间',
@@ -598,6 +601,9 @@ const en = {
   'slip.executor': 'Executor',
   'slip.signer': 'Signed by',
   'slip.signed_at': 'Signed at',
+  'slip.resident_grade': "Resident's rating",
+  'slip.resident_unsatisfied': 'The resident signed but was not satisfied: call back to learn why before closing',
+  'list.unsatisfied': 'Resident unsatisfied',
   'slip.hash': 'Content hash',
   'slip.countersigned': 'Countersigned',
   'slip.returned': 'Returned',
@@ -743,6 +749,7 @@ export const ENUMS = {
     engineering: ['工程部', 'Engineering'], cashier: ['收银员', 'Cashier'], control_room: ['中控室', 'Control room'], resident: ['住户', 'Resident'],
   },
   relation: { owner: ['业主', 'Owner'], household: ['登记家庭成员', 'Household member'], other: ['其他', 'Other'] },
+  resident_grade: { A: ['满意', 'Satisfied'], B: ['一般满意', 'Fairly satisfied'], C: ['不满意', 'Unsatisfied'] },
   // details.missing codes from intake and close refusals
   missing: {
     contact_name: ['联系人', 'contact'], phone: ['联系电话', 'phone'], address: ['房号或地址', 'unit or address'],

@@ -24,6 +24,13 @@ registerStrings({
     'rel.household': '家庭成员',
     'rel.other': '其他',
     'complete.signature': '住户签名',
+    'complete.grade': '住户评价（选填）',
+    'complete.grade_hint': '请住户自己选择，评价会随签名一起提交',
+    'rating.A': '满意',
+    'rating.B': '一般满意',
+    'rating.C': '不满意',
+    'complete.opinion': '住户意见',
+    'complete.opinion_placeholder': '住户想说的话（选填）',
     'complete.signature_hint': '请住户在框内用手指签名',
     'complete.clear': '清除签名',
     'complete.submit': '确认完工',
@@ -49,6 +56,13 @@ registerStrings({
     'rel.household': 'Household member',
     'rel.other': 'Other',
     'complete.signature': "Resident's signature",
+    'complete.grade': "Resident's rating (optional)",
+    'complete.grade_hint': 'Let the resident choose; it is submitted with the signature',
+    'rating.A': 'Satisfied',
+    'rating.B': 'Fairly satisfied',
+    'rating.C': 'Unsatisfied',
+    'complete.opinion': "Resident's comments",
+    'complete.opinion_placeholder': 'Anything the resident wants to say (optional)',
     'complete.signature_hint': 'Ask the resident to sign in the box with a finger',
     'complete.clear': 'Clear',
     'complete.submit': 'Confirm completion',
@@ -101,6 +115,12 @@ export async function render(root, [id], app) {
       h('input', { type: 'radio', name: 'signer_relation', value: r, checked: i === 0 }),
       h('span', { text: t(`rel.${r}`) }))));
   const photos = photoPicker({ multiple: true });
+  // 业主评价 (R-RV-3 grades): nothing preselected — it is the resident's word, not the technician's.
+  const gradeGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': t('complete.grade') },
+    ['A', 'B', 'C'].map((g) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name: 'resident_grade', value: g }),
+      h('span', { text: t(`rating.${g}`) }))));
+  const opinion = h('textarea', { name: 'resident_opinion', rows: 2, maxlength: 500, placeholder: t('complete.opinion_placeholder') });
 
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const canvas = h('canvas', { class: 'signature-canvas', 'aria-label': t('complete.signature') });
@@ -140,6 +160,8 @@ export async function render(root, [id], app) {
           signature_sha256: signatureSha,
           signer_name: signer.value.trim(),
           signer_relation: form.querySelector('input[name=signer_relation]:checked')?.value || 'owner',
+          resident_grade: form.querySelector('input[name=resident_grade]:checked')?.value || null,
+          resident_opinion: opinion.value.trim(),
         });
         toast(t('complete.saved'), 'ok');
         app.navigate(`#/job/${encodeURIComponent(job.id)}`);
@@ -161,6 +183,9 @@ export async function render(root, [id], app) {
   h('section', { class: 'card' },
     h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.signer') }), signer),
     h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.relation') }), relationGroup),
+    h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.grade') }), gradeGroup,
+      h('span', { class: 'field-hint', text: t('complete.grade_hint') })),
+    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.opinion') }), opinion),
     h('div', { class: 'field' },
       h('div', { class: 'signature-head' }, h('span', { class: 'field-label', text: t('complete.signature') }), clear),
       h('div', { class: 'signature-box' }, canvas),

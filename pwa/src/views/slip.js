@@ -21,6 +21,7 @@ registerStrings({
     'slip.completed': '完工时间',
     'slip.staff': '服务人员',
     'slip.signer': '签字人',
+    'slip.grade': '住户评价',
     'slip.signature': '住户签名',
     'slip.print': '打印',
     'slip.not_completed': '暂无服务单：此工单尚未完工。',
@@ -40,6 +41,7 @@ registerStrings({
     'slip.completed': 'Completed',
     'slip.staff': 'Staff',
     'slip.signer': 'Signed by',
+    'slip.grade': "Resident's rating",
     'slip.signature': "Resident's signature",
     'slip.print': 'Print',
     'slip.not_completed': 'No service slip: this job has not been completed.',
@@ -84,7 +86,8 @@ export async function render(root, [id]) {
         line(t('slip.arrived'), formatFullDateTime(s.arrived_at)),
         line(t('slip.completed'), formatFullDateTime(s.completed_at)),
         line(t('slip.staff'), staff),
-        line(t('slip.signer'), paren(s.signer_name || '', relation)))),
+        line(t('slip.signer'), paren(s.signer_name || '', relation)),
+        line(t('slip.grade'), [s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion].filter(Boolean).join('：')))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
   return null;
