@@ -700,7 +700,7 @@ def main() -> int:
             proc.wait(20)
         if pg_name:
             asyncio.run(pg_database(args.db, False, pg_name))
-        if not args.keep and not pg_name:
+        if not args.keep:
             import shutil
 
             shutil.rmtree(tmp, ignore_errors=True)
