@@ -172,6 +172,10 @@ class ServicesController(Controller):
                        state_: Annotated[str | None, QueryParameter(name="state")] = None) -> list[BookingView]:
         return [_booking(b) for b in await catalogue.list_bookings(db, principal, state_)]
 
+    @get("/services/bookings/{booking_id:str}", opt=SERVICE_READERS)
+    async def booking(self, db: Database, principal: Principal, booking_id: str) -> BookingView:
+        return _booking(await catalogue.get_booking(db, principal, booking_id))
+
     @post("/services/bookings/{booking_id:str}/consent", opt=DESK_ONLY, status_code=200)
     async def consent(self, db: Database, principal: Principal, booking_id: str,
                       data: JSONBody[catalogue.ConsentIn]) -> BookingView:

@@ -351,6 +351,19 @@ async def list_bookings(db: Database, who: Principal, state: str | None = None) 
     return out
 
 
+async def get_booking(db: Database, who: Principal, booking_id: str) -> dict[str, Any]:
+    """One booking however old (the list holds the newest 500): what its statement prints."""
+    async with db.read() as conn:
+        row = (await conn.execute(select(service_bookings.c.doc, service_bookings.c.case_id).where(
+            service_bookings.c.id == booking_id, service_bookings.c.compound_id == who.compound_id))).first()
+        if row is None:
+            raise _not_found("special_service.booking", booking_id=booking_id)
+        b = _booking_dec.decode(row.doc)
+        item_row = (await conn.execute(select(service_items.c.doc).where(
+            service_items.c.compound_id == who.compound_id, service_items.c.code == b.item_code))).first()
+    return booking_view(b, row.case_id, _item_dec.decode(item_row.doc) if item_row else None)
+
+
 async def _booking_step(db: Database, who: Principal, booking_id: str, step, action: str) -> dict[str, Any]:  # noqa: ANN001
     async with db.transaction() as uow:
         b, case_id = await _load_booking(uow, who, booking_id)

@@ -349,3 +349,20 @@ async def test_the_booking_carries_what_the_settlement_statement_prints(client):
     # The statement names the compound that issues it; the cashier learns it with their session.
     me = (await client.get("/api/me", headers=cashier)).json()
     assert me["compound_name"] == "翠湖花园（演示）"
+
+
+async def test_one_booking_is_read_by_its_id_however_old_and_an_unknown_one_is_404(client):  # R-SS-3
+    await _approved_item(client, code="moving", fee=20000, advance="prepayment", advance_cents=5000)
+    desk = await login(client, "frontdesk")
+    bid = (await _book(client, desk, "moving"))["booking"]["id"]
+    cashier = await login(client, "cashier")
+    r = await client.get(f"/api/services/bookings/{bid}", headers=cashier)
+    assert r.status_code == 200, r.text
+    listed = next(v for v in (await client.get("/api/services/bookings", headers=cashier)).json()
+                  if v["booking"]["id"] == bid)
+    assert r.json() == listed  # the same view the list gives, for a booking the list no longer holds
+    r = await client.get("/api/services/bookings/bk_nope", headers=cashier)
+    assert r.status_code == 404 and r.json()["code"] == "special_service.booking.not_found", r.text
+    # A role that may not read bookings may not read one either.
+    r = await client.get(f"/api/services/bookings/{bid}", headers=await login(client, "tech"))
+    assert r.status_code == 403, r.text

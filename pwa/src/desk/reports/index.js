@@ -394,19 +394,23 @@ export async function renderStatement(root, ctx, bookingId) {
   const { h, t } = ctx;
   const err = errorBox(h);
   mount(root, err.el);
-  let views;
+  let v;
   let items;
   let me;
+  const back = h('a', { href: '#/services', class: 'small', text: t('stmt.back') });
   try {
-    [views, items, me] = await Promise.all([
-      ctx.api.get('/api/services/bookings'), ctx.api.get('/api/services/items'), ctx.api.get('/api/me').catch(() => ctx.user),
+    // The booking by its id, however old (the bookings list holds only the newest 500).
+    [v, items, me] = await Promise.all([
+      ctx.api.get(`/api/services/bookings/${encodeURIComponent(bookingId)}`).catch((e) => {
+        if (e?.status === 404) return null;
+        throw e;
+      }),
+      ctx.api.get('/api/services/items'), ctx.api.get('/api/me').catch(() => ctx.user),
     ]);
   } catch (e) {
     err.show(e, t);
     return;
   }
-  const v = views.find((x) => x.booking.id === bookingId);
-  const back = h('a', { href: '#/services', class: 'small', text: t('stmt.back') });
   if (!v) {
     mount(root, h('div', { class: 'desk-slip-tools no-print' }, back), h('p', { class: 'empty', text: t('stmt.not_found') }));
     return;
