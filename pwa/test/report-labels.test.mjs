@@ -4,9 +4,16 @@ import { test } from 'node:test';
 
 import { wrapLabel } from '../src/desk/reports/index.js';
 
-test('short and Chinese labels stay whole', () => {
+test('short labels stay whole', () => {
   assert.equal(wrapLabel('Overall'), 'Overall');
-  assert.equal(wrapLabel('消防安全与灾害预防及其他很长的名称'), '消防安全与灾害预防及其他很长的名称');
+  assert.equal(wrapLabel('综合评议'), '综合评议');
+  assert.equal(wrapLabel('房屋维修保养'), '房屋维修保养');
+});
+
+test('long Chinese labels break into lines of half the width, nothing dropped', () => {
+  const lines = wrapLabel('管理人员文明程度与应变能力');
+  assert.deepEqual(lines, ['管理人员文明程度', '与应变能力']);
+  assert.equal(lines.join(''), '管理人员文明程度与应变能力');
 });
 
 test('long English labels break between words into lines of at most the width', () => {

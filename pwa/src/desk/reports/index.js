@@ -68,11 +68,19 @@ function chartCanvas(h, title, testid, boxClass = '') {
 }
 
 // Chart.js gives a category axis at most a share of the canvas and clips longer labels at the edge:
-// on a phone "Security and disaster prevention" lost its first letters. Labels with spaces (English)
-// break into lines of about `width` characters (an array is Chart.js's multi-line label); Chinese
-// area names are short and stay whole.
+// on a phone "Security and disaster prevention" lost its first letters, and so did
+// "管理人员文明程度与应变能力". Labels with spaces (English) break between words into lines of about
+// `width` characters (an array is Chart.js's multi-line label); labels without spaces (Chinese,
+// whose characters are about twice as wide) break into lines of `width / 2` characters.
 export function wrapLabel(text, width = 16) {
-  if (text.length <= width || !text.includes(' ')) return text;
+  if (!text.includes(' ')) {
+    const per = Math.max(1, Math.floor(width / 2));
+    if (text.length <= per) return text;
+    const lines = [];
+    for (let i = 0; i < text.length; i += per) lines.push(text.slice(i, i + per));
+    return lines;
+  }
+  if (text.length <= width) return text;
   const lines = [];
   let cur = '';
   for (const word of text.split(' ')) {
@@ -92,7 +100,9 @@ function drawBar(canvas, labels, data, label, horizontal = false) {
     options: {
       indexAxis: horizontal ? 'y' : 'x', responsive: true, maintainAspectRatio: false, animation: false,
       plugins: { legend: { display: false } },
-      scales: horizontal ? { x: { min: 0, max: 100 } } : { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      // Every survey area is named: Chart.js would otherwise skip every other label on a phone.
+      scales: horizontal ? { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } }
+        : { y: { beginAtZero: true, ticks: { precision: 0 } } },
     },
   });
 }
