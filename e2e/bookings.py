@@ -52,12 +52,17 @@ def booked(base: str, resident: str, item_code: str = "appliance_cleaning") -> d
     return desk.call("POST", f"/api/services/bookings/{b['id']}/consent", {"shown_fee_cents": b["unit_fee_cents"]})
 
 
-def complete(base: str, booking_id: str, quantity: int) -> dict:
-    """Dispatched to the technician, who completes it on the phone with the resident's signature."""
+def complete(base: str, booking_id: str, quantity: int, fee_cents: int | None = None) -> dict:
+    """Dispatched to the technician, who completes it on the phone with the resident's signature.
+
+    `fee_cents` is what the slip says when it is not `quantity` whole units (the desk then completes
+    the booking by hand).
+    """
     desk = Api(base, "frontdesk")
     view = desk.call("POST", f"/api/services/bookings/{booking_id}/dispatch",
                      {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
-    case_id, fee = view["case_id"], view["booking"]["unit_fee_cents"] * quantity
+    case_id = view["case_id"]
+    fee = view["booking"]["unit_fee_cents"] * quantity if fee_cents is None else fee_cents
     tech = Api(base, "tech")
     client_id = "c" + uuid.uuid4().hex
     docs = tech.call("GET", "/api/sync/pull?cursor=0")

@@ -148,3 +148,39 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     expect(stmt.get_by_test_id("stmt-balance")).to_have_text("Balance collected ¥350.00", timeout=10000)
     expect(stmt.get_by_test_id("stmt-slip-fee")).to_have_text("¥200.00/hour × 2 = ¥400.00")
     ctx.close()
+
+
+def test_the_statement_prints_what_the_resident_signed_beside_a_lower_amount_due(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3
+    code = f"porter_{uuid.uuid4().hex[:6]}"
+    bookings.approved_item(server.url, code, 5000)
+    resident = f"钟女士{uuid.uuid4().hex[:4]}"
+    bid = bookings.booked(server.url, resident, code)["booking"]["id"]
+    # ¥125.00 signed on a ¥50.00-per-hour item: the desk completes it as 2 hours (3 would be refused).
+    bookings.complete(server.url, bid, quantity=2, fee_cents=12500)
+    desk = Api(server.url, "frontdesk")
+    desk.call("POST", f"/api/services/bookings/{bid}/complete", {"quantity": 2})
+    Api(server.url, "cashier").call("POST", f"/api/services/bookings/{bid}/settle",
+                                    {"amount_cents": 10000, "receipt_no": "SJ-61"})
+    ctx, page = _desk_at(browser, server, "cashier", DESK)
+    page.goto(f"{server.url}/#/services/{bid}/statement")
+    stmt = page.get_by_test_id("settlement-statement")
+    expect(stmt.get_by_test_id("stmt-slip-fee")).to_have_text("¥50.00/小时 × 2 = ¥100.00", timeout=10000)
+    expect(stmt.get_by_test_id("stmt-signed-fee")).to_contain_text("¥125.00")
+    expect(stmt.get_by_test_id("stmt-balance")).to_have_text("收取余款 ¥100.00")
+    ctx.close()
+
+
+def test_a_statement_before_dispatch_says_none_in_every_empty_row(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-2
+    code = f"moving_{uuid.uuid4().hex[:6]}"
+    bookings.approved_item(server.url, code, 20000, advance="prepayment", advance_cents=5000)
+    bid = bookings.booked(server.url, f"潘先生{uuid.uuid4().hex[:4]}", code)["booking"]["id"]
+    Api(server.url, "cashier").call("POST", f"/api/services/bookings/{bid}/advance",
+                                    {"amount_cents": 5000, "receipt_no": "YF-70"})
+    ctx, page = _desk_at(browser, server, "cashier", DESK)
+    page.goto(f"{server.url}/#/services/{bid}/statement")
+    stmt = page.get_by_test_id("settlement-statement")
+    # No case and no signed slip yet: both rows say so (one shared node would leave the first blank).
+    expect(stmt.get_by_test_id("stmt-case-no")).to_have_text("无", timeout=10000)
+    expect(stmt.get_by_test_id("stmt-slip-hash")).to_have_text("无")
+    expect(stmt.get_by_test_id("stmt-advance")).to_contain_text("YF-70")
+    ctx.close()

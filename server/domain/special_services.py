@@ -61,6 +61,8 @@ class SpecialServiceRefusal(StrEnum):
     NOT_CASHIER = "special_service.not_cashier"
     RECEIPT_MISSING = "special_service.receipt_missing"
     AMOUNT_NOT_AS_SLIP = "special_service.amount_not_as_slip"
+    AMOUNT_ABOVE_SIGNED = "special_service.amount_above_signed"
+    ADVANCE_ALREADY_PAID = "special_service.advance_already_paid"
     NOT_LOSS_MAKING = "special_service.not_loss_making"
     PRICE_NOT_RAISED = "special_service.price_not_raised"
 
@@ -179,7 +181,10 @@ class Booking(msgspec.Struct, frozen=True, kw_only=True):
     dispatched_to: tuple[str, ...] = ()
     completed_at: datetime | None = None
     quantity: int = 0
-    slip_fee_cents: int | None = None  # printed on the slip the resident signs
+    slip_fee_cents: int | None = None  # what is billed: the approved unit fee × quantity
+    # The fee on the slip as the resident signed it. Equal to slip_fee_cents unless the desk had to
+    # complete by hand (a fee that is not a whole number of units); the statement prints both then.
+    signed_fee_cents: int | None = None
     signature_sha256: str | None = None
     signer_name: str | None = None
     slip_hash: str | None = None  # the content hash the resident's signature covers (R-CL-6)
@@ -487,6 +492,16 @@ def record_advance(
     if booking.advance is Advance.NONE:
         raise fail(SpecialServiceRefusal.ADVANCE_NOT_REQUIRED, "该服务无需预付", "No advance is required")
     _require_state(booking, BookingState.BOOKED)
+    if booking.advance_paid_cents > 0:
+        # A retry after a lost answer, or a second cashier's tab: the money was taken once, under
+        # one receipt; a second record would overwrite the first receipt on the statement.
+        raise fail(
+            SpecialServiceRefusal.ADVANCE_ALREADY_PAID,
+            f"预付款已收取，收据号 {booking.advance_receipt_no or '—'}",
+            f"The advance was already taken (receipt {booking.advance_receipt_no or '—'})",
+            kind="conflict",
+            receipt_no=booking.advance_receipt_no,
+        )
     if amount_cents != booking.advance_required_cents:
         raise fail(
             SpecialServiceRefusal.AMOUNT_NOT_AS_SLIP,
@@ -616,8 +631,13 @@ def complete(
     signer_name: str,
     now: datetime,
     slip_hash: str | None = None,
+    signed_fee_cents: int | None = None,
 ) -> Booking:
-    """The resident signs the slip, which carries the fee; no signature, no completion (R-SS-3)."""
+    """The resident signs the slip, which carries the fee; no signature, no completion (R-SS-3).
+
+    Never more than was signed for: a quantity whose approved total exceeds the fee on the signed
+    slip is refused (the cashier could otherwise collect money the resident never agreed to).
+    """
     _require_state(booking, BookingState.DISPATCHED)
     if quantity <= 0:
         raise fail(
@@ -626,6 +646,16 @@ def complete(
             "The quantity must be positive",
             kind="invalid",
             quantity=quantity,
+        )
+    if signed_fee_cents is not None and slip_fee(booking, quantity) > signed_fee_cents:
+        raise fail(
+            SpecialServiceRefusal.AMOUNT_ABOVE_SIGNED,
+            "按此数量计费超过住户签字的金额",
+            "At this quantity the fee exceeds what the resident signed for",
+            kind="invalid",
+            quantity=quantity,
+            amount_cents=slip_fee(booking, quantity),
+            signed_fee_cents=signed_fee_cents,
         )
     if not SHA256_HEX.match(signature_sha256 or "") or not signer_name.strip():
         raise fail(
@@ -644,6 +674,7 @@ def complete(
         signature_sha256=signature_sha256,
         signer_name=signer_name.strip(),
         slip_hash=slip_hash,
+        signed_fee_cents=signed_fee_cents,
     )
 
 

@@ -466,7 +466,8 @@ def _complete_from_slip(b: sp.Booking, case: Case, quantity: int, now: datetime)
         raise fail(sp.SpecialServiceRefusal.SIGNATURE_MISSING, "须住户在服务单上签字确认",
                    "The resident must sign the slip", kind="invalid", missing=["signature"])
     return sp.complete(b, quantity=quantity, signature_sha256=slip.signature_sha256,
-                       signer_name=slip.signer_name or "", now=slip.signed_at or now, slip_hash=slip.content_hash)
+                       signer_name=slip.signer_name or "", now=slip.signed_at or now, slip_hash=slip.content_hash,
+                       signed_fee_cents=slip.fee_cents)
 
 
 async def complete(db: Database, who: Principal, booking_id: str, quantity: int) -> dict[str, Any]:

@@ -312,6 +312,12 @@ async def test_the_booking_carries_what_the_settlement_statement_prints(client):
     assert (b["advance_paid_by"], b["advance_paid_by_name"], b["advance_receipt_no"]) == (
         "usr_cashier", "何收银", "YF-7")
     assert b["advance_paid_at"]
+    # A retry (or a second cashier's tab) cannot record the advance again over the first receipt.
+    r = await client.post(f"/api/services/bookings/{bid}/advance", headers=cashier,
+                          json={"amount_cents": 5000, "receipt_no": "YF-8"})
+    assert r.status_code == 409 and r.json()["code"] == "special_service.advance_already_paid", r.text
+    again = (await client.get(f"/api/services/bookings/{bid}", headers=cashier)).json()["booking"]
+    assert (again["advance_receipt_no"], again["advance_paid_at"]) == ("YF-7", b["advance_paid_at"])
     r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
         "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
     assert r.status_code == 200, r.text
@@ -366,3 +372,34 @@ async def test_one_booking_is_read_by_its_id_however_old_and_an_unknown_one_is_4
     # A role that may not read bookings may not read one either.
     r = await client.get(f"/api/services/bookings/{bid}", headers=await login(client, "tech"))
     assert r.status_code == 403, r.text
+
+
+async def test_a_fee_not_in_whole_units_is_completed_at_the_desk_never_above_what_was_signed(client):  # R-SS-3
+    await _approved_item(client, code="porter", fee=5000, unit="per_hour")
+    desk = await login(client, "frontdesk")
+    bid = (await _book(client, desk, "porter"))["booking"]["id"]
+    await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 5000})
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    case_id = r.json()["case_id"]
+    tech = await login(client, "tech", device="phone")
+    phone = Phone(client, tech)
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
+    sig = await upload(client, tech, signature_png("porter" + case_id))
+    # 125.00 on a 50.00-per-hour item: not a whole number of hours, so the booking waits for the desk.
+    res = await phone.push(
+        phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
+        phone.mutation("job.complete", job_id=job_id, work_done="搬运两个半小时", fee_cents=12500,
+                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"))
+    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    assert (await client.get(f"/api/services/bookings/{bid}", headers=desk)).json()["booking"]["state"] == "dispatched"
+
+    r = await client.post(f"/api/services/bookings/{bid}/complete", headers=desk, json={"quantity": 3})
+    assert r.status_code == 400 and r.json()["code"] == "special_service.amount_above_signed", r.text
+    assert (await client.get(f"/api/services/bookings/{bid}", headers=desk)).json()["booking"]["state"] == "dispatched"
+    r = await client.post(f"/api/services/bookings/{bid}/complete", headers=desk, json={"quantity": 2})
+    assert r.status_code == 200, r.text
+    b = r.json()["booking"]
+    assert (b["slip_fee_cents"], b["signed_fee_cents"], r.json()["balance_due_cents"]) == (10000, 12500, 10000)

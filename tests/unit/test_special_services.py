@@ -240,6 +240,17 @@ def test_dispatch_refused_until_required_prepayment_paid_at_cashier():  # R-SS-2
     assert ss.dispatch_refusal(paid) is None
 
 
+def test_an_advance_is_taken_once_and_a_second_receipt_never_overwrites_the_first():  # R-SS-2 R-SS-3
+    item = approved(advance=ss.Advance.PREPAYMENT, advance_cents=5000)
+    paid = ss.record_advance(consented(booked(item)), amount_cents=5000, receipt_no="YF-1",
+                             by_role=Role.CASHIER, by_id="c1", now=T0)
+    with pytest.raises(DomainError) as e:
+        ss.record_advance(paid, amount_cents=5000, receipt_no="YF-2", by_role=Role.CASHIER, by_id="c2",
+                          now=T0 + timedelta(minutes=1))
+    assert code_of(e) == R.ADVANCE_ALREADY_PAID
+    assert e.value.refusal.details["receipt_no"] == "YF-1"
+
+
 def test_advance_refused_where_item_needs_none():  # R-SS-2
     with pytest.raises(DomainError) as e:
         ss.record_advance(booked(), amount_cents=100, receipt_no="R", by_role=Role.CASHIER, by_id="c", now=T0)
@@ -343,6 +354,19 @@ def test_completion_requires_resident_signature_and_puts_fee_on_slip():  # R-SS-
     assert done.state is ss.BookingState.COMPLETED
 
 
+def test_a_quantity_billing_more_than_the_signed_fee_is_refused_and_both_figures_are_kept():  # R-SS-3
+    # The resident signed a slip for 125.00 on a 50.00-per-hour item: 3 hours would bill 150.00.
+    with pytest.raises(DomainError) as e:
+        ss.complete(dispatched(), quantity=3, signature_sha256=SIG, signer_name="王女士", now=T0,
+                    signed_fee_cents=12500)
+    assert code_of(e) == R.AMOUNT_ABOVE_SIGNED
+    assert (e.value.refusal.details["amount_cents"], e.value.refusal.details["signed_fee_cents"]) == (15000, 12500)
+    done = ss.complete(dispatched(), quantity=2, signature_sha256=SIG, signer_name="王女士", now=T0,
+                       signed_fee_cents=12500)
+    assert (done.slip_fee_cents, done.signed_fee_cents) == (10000, 12500)
+    assert ss.balance_due(done) == 10000  # never more than signed for
+
+
 def test_cannot_complete_before_dispatch():  # R-SS-3
     with pytest.raises(DomainError) as e:
         ss.complete(consented(booked()), quantity=1, signature_sha256=SIG, signer_name="王", now=T0)
@@ -402,6 +426,7 @@ def test_booking_has_no_place_for_tips_or_private_payment():  # R-SS-3
         "advance_required_cents",
         "advance_paid_cents",
         "slip_fee_cents",
+        "signed_fee_cents",  # what the signed slip says: a record for the statement, never collected
         "settled_cents",
     }
     assert not any("tip" in f or "private" in f for f in ss.Booking.__struct_fields__)

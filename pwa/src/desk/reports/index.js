@@ -428,7 +428,8 @@ export async function renderStatement(root, ctx, bookingId) {
   const b = v.booking;
   const item = items.find((i) => i.code === b.item_code);
   const unit = item ? unitLabel(item) : '';
-  const none = h('span', { class: 'muted', text: t('stmt.none') });
+  // A fresh node per use: one node placed in two rows would move to the last of them.
+  const none = () => h('span', { class: 'muted', text: t('stmt.none') });
   const row = (k, value, testid) => h('tr', null, h('th', { text: k }), h('td', testid ? { 'data-testid': testid } : null, value ?? ''));
   const who = (name, at) => (name || at ? t('stmt.taken_by', { name: name || '—', at: fmtFull(at) }) : '');
 
@@ -448,19 +449,22 @@ export async function renderStatement(root, ctx, bookingId) {
           h('h1', { 'data-testid': 'stmt-title', text: `${me?.compound_name || t('app.full_name')} · ${t('stmt.title')}` }))),
       h('table', { class: 'slip-table' }, h('tbody', null,
         row(t('stmt.booking_no'), b.id),
-        row(t('stmt.case_no'), b.case_no || none, 'stmt-case-no'),
+        row(t('stmt.case_no'), b.case_no || none(), 'stmt-case-no'),
         row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
         row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
         row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
         row(t('stmt.quantity'), b.quantity ? t('stmt.qty', { qty: b.quantity, unit }) : h('span', { class: 'muted', text: t('stmt.not_done') }), 'stmt-quantity'),
         row(t('stmt.slip_fee'), b.slip_fee_cents === null || b.slip_fee_cents === undefined ? h('span', { class: 'muted', text: t('stmt.not_done') })
           : t('stmt.fee_line', { fee: yuan(b.unit_fee_cents), unit, qty: b.quantity, total: yuan(b.slip_fee_cents) }), 'stmt-slip-fee'),
+        // Completed by hand at the desk: what the resident signed is printed beside what is due.
+        b.signed_fee_cents !== null && b.signed_fee_cents !== undefined && b.signed_fee_cents !== b.slip_fee_cents
+          ? row(t('stmt.signed_fee'), h('span', { class: 'stmt-differs', text: t('stmt.signed_differs', { amount: yuan(b.signed_fee_cents) }) }), 'stmt-signed-fee') : null,
         row(t('stmt.signed'), b.signer_name ? t('stmt.signed_by', { name: b.signer_name, at: fmtFull(b.completed_at) }) : ''),
-        row(t('stmt.slip_hash'), b.slip_hash ? h('code', { class: 'desk-hash', text: b.slip_hash }) : none, 'stmt-slip-hash'),
+        row(t('stmt.slip_hash'), b.slip_hash ? h('code', { class: 'desk-hash', text: b.slip_hash }) : none(), 'stmt-slip-hash'),
         row(advanceLabel, b.advance_paid_cents > 0
           ? [t('stmt.advance_line', { amount: yuan(b.advance_paid_cents), receipt: b.advance_receipt_no || '—' }), h('br'),
             h('span', { class: 'small', text: who(b.advance_paid_by_name, b.advance_paid_at) })]
-          : none, 'stmt-advance'),
+          : none(), 'stmt-advance'),
         row(t('stmt.balance'), balance, 'stmt-balance'),
         row(t('stmt.receipt'), b.receipt_no || '', 'stmt-receipt'),
         row(t('stmt.cashier'), b.settled_by_name || '', 'stmt-cashier'),
