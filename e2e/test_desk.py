@@ -170,3 +170,37 @@ def test_manager_is_offered_approval_only_once_the_emergency_is_otherwise_done(b
     expect(row).to_contain_text("其余事项完成后可审批", timeout=15000)
     expect(row.get_by_role("button", name="批准销项")).to_have_count(0)
     ctx.close()
+
+
+def test_older_cases_load_a_page_at_a_time_and_the_refresh_keeps_them(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-1
+    desk = Api(server.url, "dispatcher")
+    tag = datetime.now().strftime("%H%M%S%f")
+
+    def new_case(i: int) -> dict:
+        return desk.call("POST", "/api/cases", {
+            "kind": "inquiry", "channel": "phone", "contact_name": "翻页测试", "phone": "13800000077",
+            "unit_id": "unit_1_101", "content": f"翻页{tag}-{i}"})["case"]
+
+    first = new_case(0)
+    for i in range(1, 201):  # more than one page (200) newer than the first
+        new_case(i)
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.clock.install()  # the 30-s refresh is run on demand below, not waited for
+    page.goto(server.url + "/")
+    login(page, "dispatcher")
+    rows = page.locator("tr.desk-row")
+    expect(rows).to_have_count(200, timeout=20000)
+    expect(page.locator("tr.desk-row", has_text=first["content"])).to_have_count(0)
+    page.get_by_test_id("case-list-more").click()
+    expect(page.locator("tr.desk-row", has_text=first["content"])).to_have_count(1, timeout=10000)
+    shown = rows.count()
+    assert shown > 200
+
+    # A new case arrives; the refresh shows it on top and keeps the older pages asked for.
+    newest = new_case(999)
+    page.clock.run_for(31_000)
+    expect(page.locator("tr.desk-row", has_text=newest["content"])).to_have_count(1, timeout=10000)
+    expect(page.locator("tr.desk-row", has_text=first["content"])).to_have_count(1)
+    assert rows.count() == shown + 1
+    ctx.close()

@@ -166,10 +166,11 @@ class CaseController(Controller):
         q: str | None = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         open_only: Annotated[bool, QueryParameter(name="open")] = False,
         before: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        attention: bool = False,
     ) -> list[dict[str, Any]]:
         return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
                                      building_id=building_id, overdue=overdue, q=q, limit=limit,
-                                     open_only=open_only, before=before)
+                                     open_only=open_only, before=before, attention=attention)
 
     @get("/cases/{case_id:str}", opt=READERS)
     async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:

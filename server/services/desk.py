@@ -85,15 +85,20 @@ async def get_case(db: Database, who: Principal, case_id: str) -> dict[str, Any]
         return await case_view(uow, case)
 
 
+# Cases read per query when a filter can only be checked here (overdue, attention).
+FILTER_CHUNK = 200
+
+
 async def list_cases(db: Database, who: Principal, *, state: str | None, kind: str | None,
                      category: str | None, building_id: str | None, overdue: bool | None,
                      q: str | None, limit: int, open_only: bool = False,
-                     before: str | None = None) -> list[dict[str, Any]]:
+                     before: str | None = None, attention: bool = False) -> list[dict[str, Any]]:
     """Newest first, at most `limit`; `before` (a case id from the previous page) pages back.
 
     Every filter is applied before the limit: a page holds the newest `limit` cases that match,
-    however old they are (the overdue flag needs the deadline engine, so it is checked here, page
-    by page, on the cases SQL could not rule out).
+    however old they are (the overdue flag needs the deadline engine, and `attention` — emergency
+    or major, what the banner and the manager's approvals show — is read off the case, so both are
+    checked here, chunk by chunk, on the cases SQL could not rule out).
     """
     limit = min(limit, 1000)
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
@@ -122,21 +127,26 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             if cursor is None:
                 raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=before)
         now = db.clock.now()
+        filtered_here = overdue is not None or attention
+        # A small page filtered here would otherwise cost one query per case it skips.
+        chunk = max(limit, FILTER_CHUNK) if filtered_here else limit
         while len(out) < limit:
             page = stmt
             if cursor is not None:
                 page = page.where(or_(cases.c.received_at < cursor.received_at,
                                       and_(cases.c.received_at == cursor.received_at, cases.c.id < cursor.id)))
-            rows = (await uow.conn.execute(page.limit(limit))).all()
+            rows = (await uow.conn.execute(page.limit(chunk))).all()
             for r in rows:
                 case = decode_case(r.doc)
+                if attention and not (case.is_emergency or case.is_major):
+                    continue
                 summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy))
                 if overdue is not None and summary["overdue"] != overdue:
                     continue
                 out.append(summary)
                 if len(out) == limit:
                     break
-            if overdue is None or len(rows) < limit:
+            if not filtered_here or len(rows) < chunk:
                 break
             cursor = rows[-1]
     return out

@@ -42,17 +42,47 @@ async def test_case_list_pages_back_newest_first_without_skipping_or_repeating(c
     assert [c["id"] for c in first] == seen  # the pages joined are the one long list
 
 
-async def test_overdue_filter_finds_an_overdue_case_older_than_one_page(client, clock):  # R-FU-1 D31
+async def _opened(client, desk, content: str) -> str:  # noqa: ANN001
+    cid = (await new_repair(client, desk, content=content))["case"]["id"]
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "A"})
+    assert r.status_code == 200, r.text
+    return cid
+
+
+async def test_overdue_filter_finds_an_overdue_case_older_than_one_page(client, clock, monkeypatch):  # R-FU-1 D31
+    from server.services import desk as desk_service
+
+    # Two cases per query, so the filter has to read past several chunks of newer open cases.
+    monkeypatch.setattr(desk_service, "FILTER_CHUNK", 2)
     desk = await login(client, "dispatcher")
     old = (await new_repair(client, desk, content="旧的报修，已超时"))["case"]["id"]
     await open_and_dispatch(client, desk, old)
     clock.advance(days=2)
-    for i in range(3):
-        await _not_opened(client, desk, f"咨询{i}")  # newer, and never overdue
-    got = (await client.get("/api/cases", headers=desk, params={"overdue": "true", "limit": 2})).json()
+    newer = [await _opened(client, desk, f"新报修{i}") for i in range(5)]  # open, clocks running, not overdue
+    closed_off = [await _not_opened(client, desk, f"咨询{i}") for i in range(2)]  # newest, never overdue
+    got = (await client.get("/api/cases", headers=desk, params={"overdue": "true", "limit": 1})).json()
     assert [c["id"] for c in got] == [old] and got[0]["overdue"] is True
-    not_overdue = (await client.get("/api/cases", headers=desk, params={"overdue": "false", "limit": 2})).json()
-    assert len(not_overdue) == 2 and old not in {c["id"] for c in not_overdue}
+    not_overdue = (await client.get("/api/cases", headers=desk, params={"overdue": "false", "limit": 4})).json()
+    assert [c["id"] for c in not_overdue] == [*closed_off[::-1], *newer[::-1][:2]]
+
+
+async def test_attention_filter_finds_an_old_emergency_behind_many_newer_open_cases(client, clock, monkeypatch):  # R-EM-1 D31
+    from server.services import desk as desk_service
+
+    monkeypatch.setattr(desk_service, "FILTER_CHUNK", 2)
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "地下车库有烟雾", "help_kind": "disaster"})
+    assert r.status_code == 201, r.text
+    emergency = r.json()["case"]["id"]
+    clock.advance(hours=1)
+    newer = [await _opened(client, desk, f"新报修{i}") for i in range(5)]
+    plain = (await client.get("/api/cases", headers=desk, params={"open": "true", "limit": 5})).json()
+    assert emergency not in {c["id"] for c in plain}  # more open cases than one page
+    got = (await client.get("/api/cases", headers=desk,
+                            params={"open": "true", "attention": "true", "limit": 5})).json()
+    assert [c["id"] for c in got] == [emergency] and not set(newer) & {c["id"] for c in got}
 
 
 async def test_open_filter_keeps_an_old_emergency_behind_newer_finished_cases(client, clock):  # R-EM-1 D31

@@ -96,7 +96,9 @@ function categoryOptions() {
 }
 
 const PAGE = 200;
-const OPEN_CASES = '/api/cases?open=true&limit=1000';
+// Open emergencies and major cases however old and however many other cases are open: the
+// banner and the manager's approvals read only these (D31).
+const OPEN_CASES = '/api/cases?open=true&attention=true&limit=1000';
 
 // Filters survive navigation to a case and back.
 const filters = { state: '', kind: '', category: '', building_id: '', overdue: false, q: '' };
@@ -152,28 +154,50 @@ export async function renderHome(body, ctx) {
 
   // The server answers a page of the newest matching cases; older ones come a page at a time
   // after the last case shown (`before`), so a year of cases never arrives at once (D31).
+  // mode: 'reset' (first page, filters changed), 'more' (the page after the last case shown) or
+  // 'refresh' (the 30-s tick: the first page again, merged in front of the older pages the
+  // dispatcher asked for, so new cases and changed states show without losing those pages).
   let seq = 0;
   let shown = [];
-  async function loadList(more = false) {
+  let hasMore = false;
+  let loadingMore = false;
+  const older = (a, b) => a.received_at < b.received_at || (a.received_at === b.received_at && a.id < b.id);
+  async function loadList(mode = 'reset') {
+    if (mode === 'refresh' && loadingMore) return; // the page on its way would be thrown away
     const my = ++seq;
     const p = new URLSearchParams();
     for (const k of ['state', 'kind', 'category', 'building_id', 'q']) if (filters[k]) p.set(k, filters[k]);
     if (filters.overdue) p.set('overdue', 'true');
     p.set('limit', String(PAGE));
-    if (more && shown.length) p.set('before', shown[shown.length - 1].id);
+    if (mode === 'more' && shown.length) p.set('before', shown[shown.length - 1].id);
+    loadingMore = mode === 'more';
     try {
       const page = await api.get(`/api/cases?${p}`);
       if (my !== seq) return;
-      shown = more ? shown.concat(page) : page;
-      const moreBtn = page.length === PAGE ? h('button', {
+      if (mode === 'more') {
+        shown = shown.concat(page);
+        hasMore = page.length === PAGE;
+      } else if (mode === 'refresh' && shown.length > PAGE && page.length === PAGE) {
+        const fresh = new Set(page.map((c) => c.id));
+        const last = page[page.length - 1];
+        shown = page.concat(shown.filter((c) => !fresh.has(c.id) && older(c, last)));
+      } else {
+        shown = page;
+        hasMore = page.length === PAGE;
+      }
+      const moreBtn = hasMore ? h('button', {
         type: 'button', class: 'btn btn-small desk-list-more', 'data-testid': 'case-list-more',
-        onclick: (e) => { e.target.disabled = true; loadList(true); },
+        onclick: (e) => { e.target.disabled = true; loadList('more'); },
       }, t('list.more')) : null;
       mount(listSlot, caseTable(ctx, shown), moreBtn);
       countEl.textContent = t(moreBtn ? 'list.count_more' : 'list.count', { n: shown.length });
       err.clear();
     } catch (e) {
       err.show(e, t);
+      // A failed "load older" can be pressed again.
+      listSlot.querySelector('[data-testid=case-list-more]')?.removeAttribute('disabled');
+    } finally {
+      if (my === seq) loadingMore = false;
     }
   }
 
@@ -193,7 +217,7 @@ export async function renderHome(body, ctx) {
   await Promise.all([loadList(), loadQueueAndEmergencies()]);
   const refresh = setInterval(() => {
     loadQueueAndEmergencies();
-    if (shown.length <= PAGE) loadList(); // pages the dispatcher asked for are not thrown away
+    loadList('refresh'); // pages the dispatcher asked for are kept behind the fresh first page
   }, 30000);
   return () => {
     clearInterval(refresh);
