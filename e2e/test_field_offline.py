@@ -274,9 +274,12 @@ def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Br
     page.locator("[data-action=arrive]").click()
     page.locator("[data-action=complete]").click()
     page.locator("textarea[name=work_done]").fill("更换声控开关")
-    # The resident picks the grade themselves: nothing is preselected for them.
-    grades = page.locator("input[name=resident_grade]")
-    assert grades.count() == 3 and not any(grades.nth(i).is_checked() for i in range(3))
+    # The resident picks the grade themselves: no grade is preselected for them, and a grade
+    # tapped by mistake can be taken back.
+    expect(page.locator("input[name=resident_grade]:checked")).to_have_value("")
+    page.locator("input[name=resident_grade][value=A]").check()
+    page.locator("input[name=resident_grade][value='']").check()
+    expect(page.locator("input[name=resident_grade]:checked")).to_have_value("")
     page.locator("input[name=resident_grade][value=C]").check()
     page.locator("textarea[name=resident_opinion]").fill("等了很久")
     _draw_signature(page)

@@ -874,8 +874,10 @@ def test_the_residents_grade_is_signed_with_the_slip_and_old_slips_keep_their_ha
     case = completed_repair()
     wo = signed_work_order(case)
     assert wo is not None and case.slip is not None
-    # A slip signed without a grade has exactly the document it had before grades existed.
+    # A slip signed without a grade has exactly the document it had before grades existed: this is
+    # the hash the code of 47f67ed (before grades) computes for this fixture.
     assert "resident_grade" not in canonical_slip(case, wo, case.slip)
+    assert slip_hash(case, wo, case.slip) == "ef9a37886d8da246377bd0b0adf64b4cfc7aca82d906d671ef8625d0ec2e49a5"
     graded = replace(case.slip, resident_grade=Grade.B, resident_opinion="师傅很细心")
     doc = canonical_slip(case, wo, graded)
     assert (doc["resident_grade"], doc["resident_opinion"]) == ("B", "师傅很细心")

@@ -26,6 +26,7 @@ registerStrings({
     'complete.signature': '住户签名',
     'complete.grade': '住户评价（选填）',
     'complete.grade_hint': '请住户自己选择，评价会随签名一起提交',
+    'rating.none': '不评价',
     'rating.A': '满意',
     'rating.B': '一般满意',
     'rating.C': '不满意',
@@ -58,6 +59,7 @@ registerStrings({
     'complete.signature': "Resident's signature",
     'complete.grade': "Resident's rating (optional)",
     'complete.grade_hint': 'Let the resident choose; it is submitted with the signature',
+    'rating.none': 'No rating',
     'rating.A': 'Satisfied',
     'rating.B': 'Fairly satisfied',
     'rating.C': 'Unsatisfied',
@@ -115,11 +117,13 @@ export async function render(root, [id], app) {
       h('input', { type: 'radio', name: 'signer_relation', value: r, checked: i === 0 }),
       h('span', { text: t(`rel.${r}`) }))));
   const photos = photoPicker({ multiple: true });
-  // 业主评价 (R-RV-3 grades): nothing preselected — it is the resident's word, not the technician's.
+  // 业主评价 (R-RV-3 grades): no grade preselected — it is the resident's word, not the
+  // technician's — and "不评价" stays one tap away, so a grade tapped by mistake can be taken back
+  // before it is signed.
   const gradeGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': t('complete.grade') },
-    ['A', 'B', 'C'].map((g) => h('label', { class: 'segmented-item' },
-      h('input', { type: 'radio', name: 'resident_grade', value: g }),
-      h('span', { text: t(`rating.${g}`) }))));
+    ['', 'A', 'B', 'C'].map((g) => h('label', { class: 'segmented-item' },
+      h('input', { type: 'radio', name: 'resident_grade', value: g, checked: g === '' }),
+      h('span', { text: t(g ? `rating.${g}` : 'rating.none') }))));
   const opinion = h('textarea', { name: 'resident_opinion', rows: 2, maxlength: 500, placeholder: t('complete.opinion_placeholder') });
 
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
