@@ -204,3 +204,36 @@ def test_older_cases_load_a_page_at_a_time_and_the_refresh_keeps_them(browser: B
     expect(page.locator("tr.desk-row", has_text=first["content"])).to_have_count(1)
     assert rows.count() == shown + 1
     ctx.close()
+
+
+def test_leaving_the_desk_home_while_it_loads_leaves_no_refresh_running(browser: Browser, server) -> None:  # noqa: ANN001
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.clock.install()
+    page.goto(server.url + "/")
+    login(page, "dispatcher")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/calendar")
+    expect(page.get_by_test_id("calendar-form")).to_be_visible(timeout=10000)
+    # Back to the home and away again before the home has loaded its data: the home's 30-s refresh
+    # must not start (or must be stopped) once the calendar owns the page.
+    slow = {"on": True}
+
+    def hold(route):  # noqa: ANN001, ANN202
+        if slow["on"]:
+            page.wait_for_timeout(400)
+        route.continue_()
+
+    page.route("**/api/followups", hold)
+    page.evaluate("location.hash = '#/'")
+    page.wait_for_timeout(50)
+    page.evaluate("location.hash = '#/calendar'")
+    expect(page.get_by_test_id("calendar-form")).to_be_visible(timeout=10000)
+    page.wait_for_timeout(1500)
+    slow["on"] = False
+    polled = []
+    page.on("request", lambda r: polled.append(r.url) if "/api/followups" in r.url else None)
+    page.clock.run_for(95_000)
+    page.wait_for_timeout(500)
+    assert polled == [], polled
+    ctx.close()

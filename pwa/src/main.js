@@ -198,6 +198,12 @@ export async function route() {
       // Desk and gate modules own their container for as long as their routes are shown.
       const fn = kind === 'desk' ? mod.renderDesk : mod.renderGate;
       const result = await fn(view, makeCtx(path));
+      if (seq !== renderSeq) {
+        // A newer route rendered while this one was loading and owns `cleanup` now: stop this
+        // view's timers and observers at once instead of overwriting (and leaking) the newer ones.
+        if (typeof result === 'function') result();
+        return;
+      }
       cleanup = typeof result === 'function' ? result : null;
     }
   } catch (e) {
