@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import io
 import json
 import logging
 import os
@@ -47,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sync_bench import login, pg_database, start_server  # noqa: E402
+from tests.images import signature_png  # noqa: E402
 
 COMPOUND = "cmp_demo"
 DAYS = 365
@@ -235,18 +235,6 @@ async def _staff(db: Any) -> None:
                           compound_id=COMPOUND, user_id=uid, phone="13900000000", password_hash=shared)
 
 
-def _signature_png(seed: str) -> bytes:
-    from PIL import Image, ImageDraw
-
-    im = Image.new("RGB", (240, 80), "white")
-    d = ImageDraw.Draw(im)
-    digest = hashlib.sha256(seed.encode()).digest()
-    d.line([(10 + 30 * i, 8 + digest[i] % 64) for i in range(8)], fill="black", width=3)
-    buf = io.BytesIO()
-    im.save(buf, "PNG")
-    return buf.getvalue()
-
-
 async def _api_flows(db: Any, clock: Any, url: str, tmp: Path, rng: random.Random, now: datetime,
                      emergencies: int, services: int, units: list[tuple[str, str]]) -> None:
     """Emergencies and special services go through the desk, cashier and phone API (in process):
@@ -321,7 +309,7 @@ async def _api_flows(db: Any, clock: Any, url: str, tmp: Path, rng: random.Rando
             if day < 2:
                 continue
             job_id = f"{cid}-w1"
-            png = _signature_png(cid)
+            png = signature_png(cid)
             sha = hashlib.sha256(png).hexdigest()
             r = await c.put(f"/api/blobs/{sha}", content=png, headers={**tech, "content-type": "image/png"})
             assert r.status_code in (200, 201), r.text

@@ -7,22 +7,11 @@ cashier start from a booking the resident has already signed for on the technici
 from __future__ import annotations
 
 import hashlib
-import io
 import urllib.request
 import uuid
 
-from PIL import Image, ImageDraw
-
 from e2e.api import Api
-
-
-def _signature_png(seed: str) -> bytes:
-    im = Image.new("RGB", (240, 80), "white")
-    digest = hashlib.sha256(seed.encode()).digest()
-    ImageDraw.Draw(im).line([(10 + 30 * i, 8 + digest[i] % 64) for i in range(8)], fill="black", width=3)
-    buf = io.BytesIO()
-    im.save(buf, "PNG")
-    return buf.getvalue()
+from tests.images import signature_png
 
 
 def _upload(base: str, api: Api, data: bytes) -> str:
@@ -72,7 +61,7 @@ def complete(base: str, booking_id: str, quantity: int, fee_cents: int | None = 
         changes += docs["changes"]
     job_id = next(c["id"] for c in changes if c["entity"] == "job" and c["op"] != "remove"
                   and c["doc"]["case_id"] == case_id)
-    sig = _upload(base, tech, _signature_png(booking_id))
+    sig = _upload(base, tech, signature_png(booking_id))
     steps = [("job.accept", {}), ("job.arrive", {}),
              ("job.complete", {"work_done": "服务完毕", "fee_cents": fee, "signature_sha256": sig,
                                "signer_name": "住户本人", "signer_relation": "owner"})]

@@ -150,6 +150,13 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     ctx.close()
 
 
+def _statement_as_cashier(browser: Browser, server, booking_id: str):  # noqa: ANN001, ANN202
+    """The cashier's browser on a booking's settlement statement (opened by its address)."""
+    ctx, page = _desk_at(browser, server, "cashier", DESK)
+    page.goto(f"{server.url}/#/services/{booking_id}/statement")
+    return ctx, page, page.get_by_test_id("settlement-statement")
+
+
 def test_the_statement_prints_what_the_resident_signed_beside_a_lower_amount_due(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3
     code = f"porter_{uuid.uuid4().hex[:6]}"
     bookings.approved_item(server.url, code, 5000)
@@ -161,9 +168,7 @@ def test_the_statement_prints_what_the_resident_signed_beside_a_lower_amount_due
     desk.call("POST", f"/api/services/bookings/{bid}/complete", {"quantity": 2})
     Api(server.url, "cashier").call("POST", f"/api/services/bookings/{bid}/settle",
                                     {"amount_cents": 10000, "receipt_no": "SJ-61"})
-    ctx, page = _desk_at(browser, server, "cashier", DESK)
-    page.goto(f"{server.url}/#/services/{bid}/statement")
-    stmt = page.get_by_test_id("settlement-statement")
+    ctx, page, stmt = _statement_as_cashier(browser, server, bid)
     expect(stmt.get_by_test_id("stmt-slip-fee")).to_have_text("¥50.00/小时 × 2 = ¥100.00", timeout=10000)
     expect(stmt.get_by_test_id("stmt-signed-fee")).to_contain_text("¥125.00")
     expect(stmt.get_by_test_id("stmt-balance")).to_have_text("收取余款 ¥100.00")
@@ -176,9 +181,7 @@ def test_a_statement_before_dispatch_says_none_in_every_empty_row(browser: Brows
     bid = bookings.booked(server.url, f"潘先生{uuid.uuid4().hex[:4]}", code)["booking"]["id"]
     Api(server.url, "cashier").call("POST", f"/api/services/bookings/{bid}/advance",
                                     {"amount_cents": 5000, "receipt_no": "YF-70"})
-    ctx, page = _desk_at(browser, server, "cashier", DESK)
-    page.goto(f"{server.url}/#/services/{bid}/statement")
-    stmt = page.get_by_test_id("settlement-statement")
+    ctx, page, stmt = _statement_as_cashier(browser, server, bid)
     # No case and no signed slip yet: both rows say so (one shared node would leave the first blank).
     expect(stmt.get_by_test_id("stmt-case-no")).to_have_text("无", timeout=10000)
     expect(stmt.get_by_test_id("stmt-slip-hash")).to_have_text("无")

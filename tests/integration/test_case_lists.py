@@ -42,6 +42,15 @@ async def test_case_list_pages_back_newest_first_without_skipping_or_repeating(c
     assert [c["id"] for c in first] == seen  # the pages joined are the one long list
 
 
+async def _emergency(client, desk) -> str:  # noqa: ANN001
+    """Smoke in the basement garage: a help request that is an emergency (R-IN-4, R-EM-1)."""
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "地下车库有烟雾", "help_kind": "disaster"})
+    assert r.status_code == 201, r.text
+    return r.json()["case"]["id"]
+
+
 async def _opened(client, desk, content: str) -> str:  # noqa: ANN001
     cid = (await new_repair(client, desk, content=content))["case"]["id"]
     r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "A"})
@@ -71,11 +80,7 @@ async def test_attention_filter_finds_an_old_emergency_behind_many_newer_open_ca
 
     monkeypatch.setattr(desk_service, "FILTER_CHUNK", 2)
     desk = await login(client, "dispatcher")
-    r = await client.post("/api/cases", headers=desk, json={
-        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
-        "unit_id": "unit_3_104", "content": "地下车库有烟雾", "help_kind": "disaster"})
-    assert r.status_code == 201, r.text
-    emergency = r.json()["case"]["id"]
+    emergency = await _emergency(client, desk)
     clock.advance(hours=1)
     newer = [await _opened(client, desk, f"新报修{i}") for i in range(5)]
     plain = (await client.get("/api/cases", headers=desk, params={"open": "true", "limit": 5})).json()
@@ -87,11 +92,7 @@ async def test_attention_filter_finds_an_old_emergency_behind_many_newer_open_ca
 
 async def test_open_filter_keeps_an_old_emergency_behind_newer_finished_cases(client, clock):  # R-EM-1 D31
     desk = await login(client, "dispatcher")
-    r = await client.post("/api/cases", headers=desk, json={
-        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
-        "unit_id": "unit_3_104", "content": "地下车库有烟雾", "help_kind": "disaster"})
-    assert r.status_code == 201, r.text
-    emergency = r.json()["case"]["id"]
+    emergency = await _emergency(client, desk)
     clock.advance(hours=1)
     done = [await _not_opened(client, desk, f"咨询{i}") for i in range(3)]
     newest = (await client.get("/api/cases", headers=desk, params={"limit": 3})).json()
