@@ -45,7 +45,7 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sync_bench import login, pg_database, start_server  # noqa: E402
+from bench.sync_bench import login, pg_database, server_database, start_server  # noqa: E402
 from tests.images import signature_png  # noqa: E402
 
 COMPOUND = "cmp_demo"
@@ -650,13 +650,7 @@ def main() -> int:
     log(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpu, {platform.platform()}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
     log(f"date: {datetime.now(UTC).isoformat(timespec='seconds')}")
-    pg_name = None
-    if args.db:
-        url, pg_name = asyncio.run(pg_database(args.db, True))
-    else:
-        url = f"sqlite+aiosqlite:///{tmp / 'server.sqlite3'}"
-    dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
-    log(f"server database: {dialect}")
+    url, pg_name, dialect = server_database(args.db, tmp)
     proc = None
     try:
         t0 = time.perf_counter()

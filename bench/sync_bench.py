@@ -321,6 +321,18 @@ async def login(base: str, username: str) -> str:
         return r.json()["token"]
 
 
+def server_database(db_arg: str, tmp: Path) -> tuple[str, str | None, str]:
+    """The server's database for a run: a fresh PostgreSQL database on the server `db_arg` names
+    (dropped afterwards by the caller, by the name returned), else a SQLite file under `tmp`."""
+    if db_arg:
+        url, pg_name = asyncio.run(pg_database(db_arg, True))
+    else:
+        url, pg_name = f"sqlite+aiosqlite:///{tmp / 'server.sqlite3'}", None
+    dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
+    log(f"server database: {dialect}")
+    return url, pg_name, dialect
+
+
 async def pg_database(base_url: str, create: bool, name: str | None = None) -> tuple[str, str]:
     import asyncpg
 
@@ -361,13 +373,7 @@ def main() -> int:
     log(f"limit  insert: stdlib sqlite3 WAL synchronous=FULL, msgspec decode + 100 rows/transaction: "
         f"{limit_rows:,.0f} rows/s (best of {', '.join(f'{r:,.0f}' for r in runs)})")
 
-    pg_name = None
-    if args.db:
-        url, pg_name = asyncio.run(pg_database(args.db, True))
-    else:
-        url = f"sqlite+aiosqlite:///{tmp / 'server.sqlite3'}"
-    dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
-    log(f"server database: {dialect}")
+    url, pg_name, dialect = server_database(args.db, tmp)
     proc = None
     try:
         t0 = time.perf_counter()
