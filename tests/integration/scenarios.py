@@ -78,17 +78,23 @@ class Phone:
         return {k[1]: v for k, v in self.docs.items() if k[0] == "job"}
 
 
-async def complete_on_phone(client, case_id: str, username: str = "tech") -> tuple[Phone, str]:  # noqa: ANN001
-    headers = await login(client, username, device="phone")
+async def complete_on_phone(client, case_id: str, username: str = "tech", *, device: str = "phone",  # noqa: ANN001
+                            **slip) -> tuple[Phone, str]:  # noqa: ANN003
+    """On `username`'s phone: accept, arrive and complete the case's job with a drawn signature.
+
+    `slip` overrides the completion's arguments (work done, materials, fee).
+    """
+    headers = await login(client, username, device=device)
     phone = Phone(client, headers)
     await phone.pull()
     job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
     sig = await upload(client, headers, signature_png(case_id))
+    args = {"work_done": "更换阀芯", "materials": "阀芯1个", "fee_cents": 0, "signer_name": "黄业主",
+            "signer_relation": "owner", **slip}
     res = await phone.push(
         phone.mutation("job.accept", job_id=job_id),
         phone.mutation("job.arrive", job_id=job_id),
-        phone.mutation("job.complete", job_id=job_id, work_done="更换阀芯", materials="阀芯1个", fee_cents=0,
-                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"),
+        phone.mutation("job.complete", job_id=job_id, signature_sha256=sig, **args),
     )
     assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
     return phone, job_id

@@ -21,12 +21,9 @@ from openpyxl import load_workbook
 
 from tests.conftest import T0, login
 from tests.integration.scenarios import (
-    Phone,
     complete_on_phone,
     new_repair,
     open_and_dispatch,
-    signature_png,
-    upload,
 )
 
 
@@ -56,16 +53,7 @@ async def _settled_booking(client) -> None:  # noqa: ANN001
     r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
         "assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
     case_id = r.json()["case_id"]
-    tech = await login(client, "tech2", device="phone2")
-    phone = Phone(client, tech)
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
-    sig = await upload(client, tech, signature_png("bk" + case_id))
-    res = await phone.push(
-        phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
-        phone.mutation("job.complete", job_id=job_id, work_done="疏通", fee_cents=8000, signature_sha256=sig,
-                       signer_name="黄业主", signer_relation="owner"))
-    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    await complete_on_phone(client, case_id, "tech2", device="phone2", work_done="疏通", materials="", fee_cents=8000)
     cashier = await login(client, "cashier")
     r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
                           json={"amount_cents": 8000, "receipt_no": "SJ-9"})

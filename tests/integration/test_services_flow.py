@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.conftest import T0, login
-from tests.integration.scenarios import Phone, signature_png, upload
+from tests.integration.scenarios import Phone, complete_on_phone, signature_png, upload
 
 
 async def _approved_item(client, code: str = "window_clean", fee: int = 6000, **extra) -> dict:  # noqa: ANN001, ANN003
@@ -329,18 +329,7 @@ async def test_the_booking_carries_what_the_settlement_statement_prints(client):
     assert bid not in note
     assert note.startswith("特约服务预约：擦窗，住户 黄业主 1栋-101，承诺 ") and note.endswith("前到达")
 
-    tech = await login(client, "tech", device="phone")
-    phone = Phone(client, tech)
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
-    sig = await upload(client, tech, signature_png("stmt" + case_id))
-    res = await phone.push(
-        phone.mutation("job.accept", job_id=job_id),
-        phone.mutation("job.arrive", job_id=job_id),
-        phone.mutation("job.complete", job_id=job_id, work_done="搬运完毕", fee_cents=20000,
-                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"),
-    )
-    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    await complete_on_phone(client, case_id, work_done="搬运完毕", materials="", fee_cents=20000)
     slip = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]["slip"]
     r = await client.post(f"/api/services/bookings/{bid}/settle", headers=cashier,
                           json={"amount_cents": 15000, "receipt_no": "SJ-8"})
@@ -383,17 +372,8 @@ async def test_a_fee_not_in_whole_units_is_completed_at_the_desk_never_above_wha
         "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
     assert r.status_code == 200, r.text
     case_id = r.json()["case_id"]
-    tech = await login(client, "tech", device="phone")
-    phone = Phone(client, tech)
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
-    sig = await upload(client, tech, signature_png("porter" + case_id))
     # 125.00 on a 50.00-per-hour item: not a whole number of hours, so the booking waits for the desk.
-    res = await phone.push(
-        phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
-        phone.mutation("job.complete", job_id=job_id, work_done="搬运两个半小时", fee_cents=12500,
-                       signature_sha256=sig, signer_name="黄业主", signer_relation="owner"))
-    assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
+    await complete_on_phone(client, case_id, work_done="搬运两个半小时", materials="", fee_cents=12500)
     assert (await client.get(f"/api/services/bookings/{bid}", headers=desk)).json()["booking"]["state"] == "dispatched"
 
     r = await client.post(f"/api/services/bookings/{bid}/complete", headers=desk, json={"quantity": 3})
