@@ -28,6 +28,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What stopped a sync, as an ApiError the status bar can show. A failure on the phone itself (not
+ * an answer from the server) has status -1; a full phone is named as such (client.storage_full):
+ * the entries stay waiting and are resent (the server answers duplicates), so nothing is lost, but
+ * the person must know why the bar is red and what would fix it.
+ */
+export function syncFailure(e) {
+  if (e instanceof ApiError) return e;
+  if (e?.name === 'QuotaExceededError' || e?.cause?.name === 'QuotaExceededError') {
+    return new ApiError({ status: -1, code: 'client.storage_full', message: '手机存储空间已满', message_en: "This phone's storage is full" });
+  }
+  return new ApiError({ status: -1, code: 'client', message: String(e?.message || e), message_en: String(e?.message || e) });
+}
+
 export function setToken(value) {
   token = value || null;
 }

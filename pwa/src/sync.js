@@ -6,7 +6,7 @@
 // Server time: every push/pull answer carries server_time; offset = server_time − midpoint of the
 // request, keeping the sample with the shortest round trip of each run (guarantee 4: countdowns
 // use Date.now() + serverOffsetMs, never the bare device clock).
-import { ApiError, get, post, request, setToken } from './api.js';
+import { ApiError, get, post, request, setToken, syncFailure } from './api.js';
 import { emit } from './bus.js';
 import {
   applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs, setBlobError,
@@ -105,13 +105,7 @@ async function runOnce() {
     setStatus({ state: 'idle', lastSyncAt, error: null });
     return null;
   } catch (e) {
-    // A full phone cannot store what the server sends back (or the jobs it pulls): the outbox
-    // entries stay 'waiting' and are resent, which the server answers as duplicates, so nothing
-    // is lost — but the person must know why the bar is red and what would fix it.
-    const full = e?.name === 'QuotaExceededError' || e?.cause?.name === 'QuotaExceededError';
-    const err = e instanceof ApiError ? e : full
-      ? new ApiError({ status: -1, code: 'client.storage_full', message: '手机存储空间已满', message_en: "This phone's storage is full" })
-      : new ApiError({ status: -1, code: 'client', message: String(e?.message || e), message_en: String(e?.message || e) });
+    const err = syncFailure(e); // a full phone is named as such (client.storage_full)
     const state = err.status === 401 ? 'auth' : err.isNetwork ? 'offline' : 'error';
     setStatus({ state, error: err.wire });
     return err;
