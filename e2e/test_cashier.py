@@ -75,7 +75,7 @@ def test_cashier_collects_settlement_at_360px(browser: Browser, server) -> None:
 
 
 def test_desk_tables_stack_into_labelled_cards_on_a_phone_and_stay_tables_on_a_laptop(
-        browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-1 R-KY-1
+        browser: Browser, server) -> None:  # noqa: ANN001
     ctx, page = _desk_at(browser, server, "frontdesk", PHONE_360)
     for route, table, label in (("#/", "case-list", "单号"), ("#/keys", None, "标签")):
         page.goto(server.url + "/" + route)

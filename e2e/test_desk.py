@@ -44,7 +44,7 @@ def test_desk_shows_times_in_the_compound_zone_whatever_zone_the_pc_is_set_to(br
     ctx.close()
 
 
-def test_desk_home_never_scrolls_sideways_from_a_phone_to_a_laptop(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-1
+def test_desk_home_never_scrolls_sideways_from_a_phone_to_a_laptop(browser: Browser, server) -> None:  # noqa: ANN001
     # A manager opens the desk on a phone; a dispatcher may have a 1024 px screen. Wide tables
     # scroll inside their card; the page itself must not.
     ctx, page = open_desk(browser, server, "manager")
@@ -172,7 +172,7 @@ def test_manager_is_offered_approval_only_once_the_emergency_is_otherwise_done(b
     ctx.close()
 
 
-def test_older_cases_load_a_page_at_a_time_and_the_refresh_keeps_them(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-1
+def test_older_cases_load_a_page_at_a_time_and_the_refresh_keeps_them(browser: Browser, server) -> None:  # noqa: ANN001  # R-OP-4
     desk = Api(server.url, "dispatcher")
     tag = datetime.now().strftime("%H%M%S%f")
 

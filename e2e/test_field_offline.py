@@ -219,7 +219,7 @@ _FREE_STORAGE = """() => new Promise((r) => { const q = indexedDB.deleteDatabase
 
 
 def test_a_completion_on_a_full_phone_says_so_keeps_the_form_and_saves_once_space_is_freed(
-        browser: Browser, server) -> None:  # noqa: ANN001  R-CL-6
+        browser: Browser, server) -> None:  # noqa: ANN001  (design.md, sync guarantee 6)
     content = f"电梯厅照明 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")

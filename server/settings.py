@@ -20,10 +20,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_body_bytes: int = 8 * 1024 * 1024
     max_blob_bytes: int = 6 * 1024 * 1024
     # Hosts the server answers for (Host header); "*" allows any.
-    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "*.localhost", "[::1]", "testserver.local")
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "*.localhost", "[::1]")
     # A device token unused this long stops working; phones may stay offline for days.
     token_idle_days: int = 60
     push_subject: str = "mailto:ops@estatedesk.local"
+    # Browsers' push services are always https. Plain http to this machine is only for a local test
+    # push service; off by default, so a login cannot point the server's pushes at local ports.
+    push_allow_http_loopback: bool = False
     run_scheduler: bool = True
     log_sql: bool = False
     # SQLite only, 0 = off: `PRAGMA max_page_count` on every connection, so the database cannot grow
@@ -72,6 +75,8 @@ def from_env(environ: dict[str, str] | None = None, **overrides) -> Settings:
         values["token_idle_days"] = int(v)
     if v := env.get("ESTATEDESK_PUSH_SUBJECT"):
         values["push_subject"] = v
+    if v := env.get("ESTATEDESK_PUSH_ALLOW_HTTP_LOOPBACK"):
+        values["push_allow_http_loopback"] = _bool(v)
     if v := env.get("ESTATEDESK_RUN_SCHEDULER"):
         values["run_scheduler"] = _bool(v)
     if v := env.get("ESTATEDESK_LOG_SQL"):

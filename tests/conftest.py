@@ -176,7 +176,7 @@ async def client(settings, demo_db):  # noqa: ANN001, ANN201
     app.state.db = demo_db
     app.state.settings = settings
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.localhost") as c:
         yield c
 
 

@@ -3,7 +3,9 @@
 It plays both ends a real delivery involves: the push service (HTTP on 127.0.0.1, ephemeral
 port) and the browser (each subscriber's P-256 key pair and 16-byte auth secret are made here,
 as `pushManager.subscribe()` would). Its checks are written against the RFCs with
-`cryptography` directly, not with py_vapid, so they do not share code with the sender under test.
+`cryptography` directly, not with py_vapid or http_ece, so they share no code with the sender
+under test (pywebpush encrypts with http_ece: a decrypter built on the same library would accept
+a symmetric mistake of it). `decrypt_aes128gcm` is proven on RFC 8291 §5's example by a unit test.
 
 Usage from a test: `with PushServiceDouble() as push_service: ...`, or the `push_service`
 fixture below, made available through a conftest (`pytest_plugins = ["pushservice_double"]`
@@ -31,14 +33,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAX_BODY_BYTES = 4096  # RFC 8030 §7.2: push services must accept at least this much; we accept no more
 MAX_JWT_LIFETIME_S = 24 * 60 * 60  # RFC 8292 §2: exp no more than 24 hours from the request
+HOLD_LIMIT_S = 5.0  # how long a held answer waits for its event before the double gives up
 URGENCIES = {"very-low", "low", "normal", "high"}  # RFC 8030 §5.3
 TOPIC_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")  # RFC 8030 §5.4
 
@@ -49,6 +53,53 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
+
+
+def decrypt_aes128gcm(body: bytes, private_key: ec.EllipticCurvePrivateKey, auth_secret: bytes) -> bytes:
+    """The user agent's side of RFC 8291 (Web Push message encryption) over RFC 8188 (aes128gcm).
+
+    Raises ValueError with the reason when the body is not a well-formed message for this key.
+    """
+    # RFC 8188 §2.1 header: salt(16) | rs(uint32) | idlen(1) | keyid(idlen); RFC 8291 §4: keyid is the
+    # application server's ephemeral public key, 65 bytes uncompressed.
+    if len(body) < 21:
+        raise ValueError("body shorter than the aes128gcm header")
+    salt, rs, idlen = body[:16], int.from_bytes(body[16:20], "big"), body[20]
+    if idlen != 65 or len(body) < 21 + idlen:
+        raise ValueError(f"keyid must be the sender's 65-byte public key, not {idlen} bytes")
+    if rs < 18:
+        raise ValueError(f"record size {rs} is below the minimum of 18")
+    as_public_bytes, records = body[21 : 21 + idlen], body[21 + idlen :]
+    as_public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), as_public_bytes)
+    ua_public_bytes = private_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    # RFC 8291 §3.3-3.4: the auth secret and both public keys go into the input keying material.
+    ecdh_secret = private_key.exchange(ec.ECDH(), as_public)
+    ikm = _hkdf(auth_secret, ecdh_secret, b"WebPush: info\x00" + ua_public_bytes + as_public_bytes, 32)
+    cek = _hkdf(salt, ikm, b"Content-Encoding: aes128gcm\x00", 16)
+    base_nonce = int.from_bytes(_hkdf(salt, ikm, b"Content-Encoding: nonce\x00", 12), "big")
+    if not records:
+        raise ValueError("no records")
+    plaintext = bytearray()
+    chunks = [records[i : i + rs] for i in range(0, len(records), rs)]
+    for seq, chunk in enumerate(chunks):
+        nonce = (base_nonce ^ seq).to_bytes(12, "big")  # RFC 8188 §2.3
+        try:
+            padded = AESGCM(cek).decrypt(nonce, chunk, None)
+        except InvalidTag as exc:
+            raise ValueError(f"record {seq} fails authentication") from exc
+        # RFC 8188 §2: data | delimiter (2 = last record, 1 = any other) | zero padding.
+        unpadded = padded.rstrip(b"\x00")
+        last = seq == len(chunks) - 1
+        if not unpadded or unpadded[-1] != (2 if last else 1):
+            raise ValueError(f"record {seq} has a wrong padding delimiter")
+        plaintext += unpadded[:-1]
+    return bytes(plaintext)
 
 
 @dataclass
@@ -99,6 +150,7 @@ class _Rule:
     retry_after: str | None
     times: int | None  # None = until replaced
     delay_s: float
+    hold_until: threading.Event | None = None
 
 
 class _Refused(Exception):
@@ -201,11 +253,14 @@ class PushServiceDouble:
         retry_after: str | None = None,
         times: int | None = None,
         delay_s: float = 0.0,
+        hold_until: threading.Event | None = None,
     ) -> None:
         """Answer well-formed pushes to `target` (a Subscriber or endpoint path) with `status`.
 
         `times` limits the rule to that many requests, after which the next rule (or 201)
         applies; rules queue in the order given. `delay_s` holds the answer back (for timeouts).
+        `hold_until` holds it until the test sets that event, and answers 504 if it is not set within
+        HOLD_LIMIT_S (a sender that blocks the thread that would set it then fails visibly).
         The protocol checks always run first, so a scripted 410 still proves the request was valid.
         """
         path = target.path if isinstance(target, Subscriber) else target
@@ -213,7 +268,7 @@ class PushServiceDouble:
             rules = self._rules.setdefault(path, [])
             if times is None:
                 rules[:] = [r for r in rules if r.times is not None]
-            rules.append(_Rule(status, retry_after, times, delay_s))
+            rules.append(_Rule(status, retry_after, times, delay_s, hold_until))
 
     def refusals(self) -> list[Received]:
         with self._lock:
@@ -236,10 +291,8 @@ class PushServiceDouble:
             claims = self._check_vapid(headers.get("authorization"), sub)
             self._check_headers(headers, body)
             try:
-                plaintext = http_ece.decrypt(
-                    body, private_key=sub.private_key, auth_secret=sub.auth_secret, version="aes128gcm"
-                )
-            except (http_ece.ECEException, ValueError, binascii.Error, IndexError) as exc:
+                plaintext = decrypt_aes128gcm(body, sub.private_key, sub.auth_secret)
+            except ValueError as exc:
                 raise _Refused(400, f"body does not decrypt as aes128gcm: {exc!r}") from exc
             rule = self._next_rule(req.path)
             status, reason = 201, ""
@@ -247,6 +300,8 @@ class PushServiceDouble:
                 if rule.delay_s:
                     time.sleep(rule.delay_s)
                 status, retry_after = rule.status, rule.retry_after
+                if rule.hold_until is not None and not rule.hold_until.wait(HOLD_LIMIT_S):
+                    status, retry_after = 504, None
             if 200 <= status < 300:
                 with self._lock:
                     sub.messages.append(plaintext)

@@ -34,8 +34,11 @@ class PushController(Controller):
         return VapidKeyView(public_key=keys.application_server_key)
 
     @post("/subscriptions", opt=allow(*ALL_STAFF), status_code=201)
-    async def subscribe(self, db: Database, principal: Principal, data: JSONBody[SubscriptionIn]) -> SubscriptionView:
-        return await subscriptions.subscribe(db, principal, data)
+    async def subscribe(
+        self, db: Database, principal: Principal, request: Request, data: JSONBody[SubscriptionIn]
+    ) -> SubscriptionView:
+        allow = request.app.state.settings.push_allow_http_loopback
+        return await subscriptions.subscribe(db, principal, data, allow_http_loopback=allow)
 
     @delete("/subscriptions", opt=allow(*ALL_STAFF), status_code=200)
     async def unsubscribe(self, db: Database, principal: Principal) -> Unsubscribed:

@@ -22,7 +22,8 @@ from server.storage.db import Database, UnitOfWork
 from server.storage.schema import devices
 
 MAX_ENDPOINT_CHARS = 1000
-# Plain http is a test push service on this machine; a real push service is always https.
+# Plain http is a test push service on this machine (Settings.push_allow_http_loopback); a real push
+# service is always https.
 _LOOPBACK_HOSTS = frozenset({"localhost"})
 
 
@@ -65,7 +66,7 @@ def _b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def validate(sub: SubscriptionIn) -> None:
+def validate(sub: SubscriptionIn, *, allow_http_loopback: bool = False) -> None:
     endpoint = sub.endpoint.strip()
     if not endpoint or len(endpoint) > MAX_ENDPOINT_CHARS or "\x00" in endpoint:
         raise _invalid("endpoint", "推送地址无效", "The push endpoint is missing or too long")
@@ -78,7 +79,7 @@ def validate(sub: SubscriptionIn) -> None:
         raise _invalid("endpoint", "推送地址无效", "The push endpoint is not a URL")
     if parts.scheme == "https":
         pass
-    elif parts.scheme == "http" and _is_loopback(host):
+    elif parts.scheme == "http" and allow_http_loopback and _is_loopback(host):
         pass
     else:
         raise _invalid("endpoint", "推送地址必须使用 https", "The push endpoint must use https")
@@ -106,9 +107,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-async def subscribe(db: Database, who: Principal, sub: SubscriptionIn) -> SubscriptionView:
+async def subscribe(
+    db: Database, who: Principal, sub: SubscriptionIn, *, allow_http_loopback: bool = False
+) -> SubscriptionView:
     """Store this device's subscription, replacing its previous one."""
-    validate(sub)
+    validate(sub, allow_http_loopback=allow_http_loopback)
     endpoint = sub.endpoint.strip()
     async with db.transaction() as uow:
         # An endpoint belongs to one browser profile: if another login on the same browser had it,

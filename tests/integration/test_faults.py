@@ -248,9 +248,14 @@ class FieldPhone:
 
 
 @pytest.mark.skipif(TEST_DB != "pg", reason="restarts the PostgreSQL server; SQLite has no server to restart")
-@pytest.mark.skipif(not (PG_CTL and PG_DATA), reason="needs the throwaway cluster (ESTATEDESK_TEST_PG_CTL, "
-                    "ESTATEDESK_TEST_PG_DATA from scripts/pg_throwaway.sh); will not restart a machine cluster")
 async def test_postgres_restart_under_load_loses_no_acknowledged_mutation(server_proc, db_url):  # noqa: ANN001
+    if not (PG_CTL and PG_DATA):
+        why = ("needs the throwaway cluster (ESTATEDESK_TEST_PG_CTL, ESTATEDESK_TEST_PG_DATA from "
+               "scripts/pg_throwaway.sh); it will not restart a machine's own cluster")
+        # Locally a developer may point the tests at their own server; CI must not go green without it.
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
     async with httpx.AsyncClient(base_url=server_proc.url, timeout=15) as http:
         desk = await login(http, "dispatcher", device="desk")
         phones = []

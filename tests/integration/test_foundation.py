@@ -112,14 +112,10 @@ async def test_a_write_waiting_for_another_process_lock_does_not_stall_the_serve
             await uow.conn.execute(counters.insert().values(name="waited-for-lock", value=1))
 
     writer = asyncio.create_task(write())
-    loop = asyncio.get_running_loop()
-    longest = 0.0
-    for _ in range(20):  # 0.4 s during which the writer cannot get the lock
-        t = loop.time()
-        await asyncio.sleep(0.02)
-        longest = max(longest, loop.time() - t)
+    await asyncio.sleep(0.2)  # the writer starts and meets the lock
     assert not writer.done()
-    assert longest < 0.3, f"the event loop stalled for {longest:.2f} s while a write waited for the lock"
+    # The lock is released by this task, on the loop. A writer that waited for the lock on the loop
+    # would keep this line from running until its busy timeout and then fail "database is locked".
     other.execute("COMMIT")
     other.close()
     await asyncio.wait_for(writer, 10)  # then it proceeds, with nothing lost

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import msgspec
 import pytest
 from sqlalchemy import func, select
 
@@ -25,11 +26,13 @@ async def api_fixture(settings, demo_db):  # noqa: ANN001, ANN201
     in a different task"). Until that is fixed, push tests use this one. The lifespan only puts
     the database and settings on app.state (run_scheduler is off in tests), so it is done here.
     """
+    # The push service double listens on plain http on this machine.
+    settings = msgspec.structs.replace(settings, push_allow_http_loopback=True)
     app = create_app(settings, db=demo_db, migrate=False)
     app.state.db = demo_db
     app.state.settings = settings
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.localhost") as c:
         yield c
 
 
@@ -107,6 +110,25 @@ async def test_unsubscribe_removes_only_this_devices_subscription(api, demo_db):
         assert [row.user_id for row in await _rows(demo_db)] == ["usr_dispatcher"]
         r = await api.delete("/api/push/subscriptions", headers=tech)
         assert r.json() == {"deleted": 0}
+
+
+async def test_plain_http_endpoints_are_refused_unless_the_test_push_service_setting_allows_them(
+        settings, demo_db):  # noqa: ANN001
+    # By default a staff login cannot point the server's pushes at a port on the server's machine.
+    app = create_app(settings, db=demo_db, migrate=False)
+    app.state.db, app.state.settings = demo_db, settings
+    assert settings.push_allow_http_loopback is False
+    with PushServiceDouble() as push_service:
+        keys = _sub(push_service.subscribe())["keys"]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as c:
+        tech = await login(c, "tech")
+        for endpoint in ("http://127.0.0.1:9/push/x", "http://localhost:9/p", "http://[::1]:9/p"):
+            r = await c.post("/api/push/subscriptions", json={"endpoint": endpoint, "keys": keys}, headers=tech)
+            assert r.status_code == 400, (endpoint, r.text)
+            assert r.json()["code"] == "push.invalid_subscription"
+        r = await c.post("/api/push/subscriptions", headers=tech,
+                         json={"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "keys": keys})
+        assert r.status_code == 201, r.text
 
 
 async def test_endpoints_must_be_https_except_on_this_machine(api, demo_db):  # noqa: ANN001

@@ -50,8 +50,6 @@ EXAMPLES = int(os.environ.get("ESTATEDESK_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 # Another seed draws other examples for a longer local hunt; unset, the run is derandomized.
 SEED = os.environ.get("ESTATEDESK_FUZZ_SEED")
 MADE_UP_EXAMPLES = max(2, EXAMPLES // 3)
-# The default run must stay short; a longer hunt (more examples, another seed) takes what it takes.
-BUDGET_S = 50 if EXAMPLES == DEFAULT_EXAMPLES and SEED is None else math.inf
 # Logging out revokes the token every later request uses; it has no body anyway (test_foundation).
 SKIP = {("POST", "/api/auth/logout")}
 ERROR_KEYS = {"code", "message", "message_en", "details"}
@@ -503,4 +501,3 @@ async def test_every_json_route_answers_hostile_bodies_with_a_coded_4xx_and_stor
         if not any(not k.endswith(" request.invalid") for k in seen[(m, p, False)])
     ]
     assert not stuck, f"no generated body got past the decoder of {stuck}"
-    assert elapsed < BUDGET_S, "fuzz run over budget: lower ESTATEDESK_FUZZ_EXAMPLES"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -25,7 +24,6 @@ from server.app import create_app
 from server.settings import Settings
 
 EXAMPLES = int(os.environ.get("ESTATEDESK_FUZZ_EXAMPLES", "4"))
-BUDGET_S = 85
 # Logging out would revoke the token the rest of the run uses; logout is covered by test_foundation.
 SKIP = {("POST", "/api/auth/logout")}
 # Known defects, pinned to a valid value so the rest of the operation is still fuzzed; each needs a
@@ -82,7 +80,6 @@ def test_no_generated_request_gets_a_5xx_or_an_undocumented_status(db_url, tmp_p
         with asgi.get_client(app) as c:
             callers = {who: {"Authorization": f"Bearer {_token(c, who)}"} for who in ("manager", "tech")}
         failures: list[str] = []
-        started = time.monotonic()
         operations = [r.ok() for r in schema.get_all_operations()]
         assert len(operations) > 50
         for op in operations:
@@ -95,7 +92,6 @@ def test_no_generated_request_gets_a_5xx_or_an_undocumented_status(db_url, tmp_p
                         exercise()
                     except Exception as exc:  # noqa: BLE001 - collect all, report together
                         failures.append(f"{op.method.upper()} {op.path} [{mode.value}, {who}]: {_describe(exc)}")
-            assert time.monotonic() - started < BUDGET_S, "fuzz run over budget: lower ESTATEDESK_FUZZ_EXAMPLES"
         assert not failures, "\n\n".join(failures[:10]) + f"\n\n({len(failures)} failing operations)"
     finally:
         asgi.shutdown_lifespans()

@@ -64,7 +64,7 @@ def _app(url: str, tmp: Path):  # noqa: ANN202
     # transport drive the app, and lets a "restart" throw the whole app away at any step.
     app.state.db = db
     app.state.settings = settings
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.localhost")
     return db, client
 
 

@@ -160,8 +160,10 @@ async def test_a_phone_syncing_every_15_seconds_is_never_throttled_by_the_defaul
     for _ in range(24 * 60 * 4):
         refused += sum(limiter.take("dev_phone") > 0 for _ in range(8))
         now[0] += 15
-    # ... and, after a day in a basement, 400 queued photos checked and uploaded at once.
-    refused += sum(limiter.take("dev_phone") > 0 for _ in range(240))
+    # ... and, after a day in a basement, 120 queued photos checked and uploaded at once (a HEAD and a
+    # PUT each). More than that meets 429, which the phone treats as transient: it waits and resumes
+    # (sync.js isPermanent), so a longer queue is slowed down, never lost.
+    refused += sum(limiter.take("dev_phone") > 0 for _ in range(2 * 120))
     assert refused == 0
 
 

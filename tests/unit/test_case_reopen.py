@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from msgspec.structs import replace
 
 from server.domain import cases as dc
@@ -23,8 +24,9 @@ def test_a_closed_case_reopens_for_review_and_keeps_its_earlier_close():  # R-RV
     assert [e.name for e in out.events] == ["case.reopened"]
 
 
-def test_work_still_in_progress_cannot_be_reopened():  # R-OP-4
-    out = dc.reopen_for_review(make_case(), reason="x", by="disp", now=T0)
+@pytest.mark.parametrize("state", ["received", "opened", "dispatched", "accepted", "on_site"])
+def test_work_still_in_progress_cannot_be_reopened(state):  # R-OP-4
+    out = dc.reopen_for_review(replace(make_case(), state=dc.CaseState(state)), reason="x", by="disp", now=T0)
     assert isinstance(out, Refusal) and out.code == dc.CaseReason.WRONG_STATE
 
 

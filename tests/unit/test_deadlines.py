@@ -316,7 +316,7 @@ def test_next_due_is_the_earliest_running_clock() -> None:  # R-FU-1
     assert next_due([]) is None
 
 
-def test_closed_case_has_no_running_clocks() -> None:  # R-CL-5
+def test_closed_case_has_no_running_clocks() -> None:  # R-OP-4
     case = ok(c.verify(opened(Kind.INQUIRY, now=T0), note="已答复", by="d1", roles=DISPATCHER, now=T0)).case
     case = ok(c.close(case, result="已答复", by="d1", roles=DISPATCHER, now=T0 + H)).case
     assert next_due(clocks(case, CAL, T0 + timedelta(days=40))) is None
