@@ -1,7 +1,7 @@
 """Ed25519-signed release-slip payloads for the QR code, the compound keyring, and the offline verifier.
 
 The guard's phone verifies with the same rules in pwa/src/gate/verify.js; tests/vectors/release_slips.json
-(made by server/gate/vectors.py) holds both to the same verdicts.
+(made by tests/vectors/generate_release_slips.py) holds both to the same verdicts.
 
 Payload text: ``"ED1." + base64url(body || signature)`` with no padding. ``body`` (version 1, big endian):
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.gate import signing, vectors
+from server.gate import signing
 from server.gate.signing import Verdict
+from tests.vectors import generate_release_slips as vectors
 
 DATA = json.loads(vectors.VECTORS_PATH.read_text(encoding="utf-8"))
 T0 = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ def _at(unix: int) -> datetime:
 
 
 def test_committed_vectors_match_the_generator():
-    # If this fails after a deliberate format change: .venv/bin/python -m server.gate.vectors
+    # If this fails after a deliberate format change: .venv/bin/python -m tests.vectors.generate_release_slips
     assert vectors.VECTORS_PATH.read_text(encoding="utf-8") == vectors.render()
 
 
