@@ -282,18 +282,24 @@ class PageHead(msgspec.Struct):
     more: bool
 
 
-async def pull_run(base: str, token: str) -> tuple[float, int]:
+async def pull_run(base: str, token: str, encoding: str) -> tuple[float, int, int]:
+    """Best of 3 full pulls (ms), the work orders in them, and the bytes on the wire for one pull.
+
+    `encoding` is the Accept-Encoding sent: "gzip" as a browser sends it, or "identity".
+    """
     import httpx
 
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": encoding}
     head = msgspec.json.Decoder(PageHead)
     best = float("inf")
+    wire = 0
     async with httpx.AsyncClient(timeout=120) as http:
         for _ in range(3):
             t0 = time.perf_counter()
-            cursor = 0
+            cursor, wire = 0, 0
             while True:
                 r = await http.get(f"{base}/api/sync/pull", headers=headers, params={"cursor": cursor, "limit": 5000})
+                wire += r.num_bytes_downloaded
                 page = head.decode(r.content)
                 cursor = page.cursor
                 if not page.more:
@@ -308,7 +314,7 @@ async def pull_run(base: str, token: str) -> tuple[float, int]:
             cursor = body["cursor"]
             if not body["more"]:
                 break
-    return best, n
+    return best, n, wire
 
 
 async def login(base: str, username: str) -> str:
@@ -394,8 +400,12 @@ def main() -> int:
         tokens = [asyncio.run(login(base, "tech")) for _ in range(8)]
 
         # (c) pull first, while the documents are as seeded
-        pull_ms, pulled = asyncio.run(pull_run(base, tokens[0]))
-        log(f"server pull: {pulled} work orders over HTTP in {pull_ms:.1f} ms (best of 3, pages of 5000)")
+        # As a phone pulls (its browser accepts gzip), and uncompressed for comparison.
+        pull_ms, pulled, pull_bytes = asyncio.run(pull_run(base, tokens[0], "gzip"))
+        log(f"server pull: {pulled} work orders over HTTP in {pull_ms:.1f} ms, {pull_bytes / 1e6:.1f} MB on the "
+            "wire (gzip; best of 3, pages of 5000)")
+        plain_ms, _, plain_bytes = asyncio.run(pull_run(base, tokens[0], "identity"))
+        log(f"server pull uncompressed: {plain_ms:.1f} ms, {plain_bytes / 1e6:.1f} MB on the wire")
 
         # (b) push
         cursor = [1]
@@ -429,6 +439,9 @@ def main() -> int:
         "limit_pull_10k_ms": round(limit_pull_ms, 1),
         "pull_ratio_to_limit": round(pull_ms / limit_pull_ms, 3),
         "jobs_pulled": pulled,
+        "pull_10k_wire_bytes": pull_bytes,
+        "pull_10k_identity_ms": round(plain_ms, 1),
+        "pull_10k_identity_wire_bytes": plain_bytes,
         "floor_push_mut_per_s": round(floor, 1),
         "floor_ratio_to_limit": round(floor / limit_rows, 4),
     }

@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import Message, Scope
 
 from server.api.auth import AuthController
+from server.api.compression import COMPRESSION
 from server.api.deps import provide_db, provide_principal
 from server.api.health import health
 from server.auth.guards import PUBLIC, role_guard
@@ -116,6 +117,7 @@ def create_app(settings: Settings, *, db: Database | None = None, migrate: bool 
         guards=[role_guard],
         exception_handlers=EXCEPTION_HANDLERS,
         response_headers=SECURITY_HEADERS,
+        compression_config=COMPRESSION,
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
+from server.api.compression import NO_COMPRESSION
 from server.auth.guards import allow
 from server.auth.principal import Principal
 from server.domain import keys as dk
@@ -271,7 +272,7 @@ class ReportsController(Controller):
                    data: JSONBody[reports.SignIn]) -> MonthlyReportView:
         return _report(await reports.sign(db, principal, year, month, data.comment))
 
-    @get("/monthly/{year:int}/{month:int}/xlsx", opt=REPORT_READERS, media_type=XLSX)
+    @get("/monthly/{year:int}/{month:int}/xlsx", opt={**REPORT_READERS, **NO_COMPRESSION}, media_type=XLSX)
     async def xlsx(self, db: Database, principal: Principal, year: int, month: int) -> Response[bytes]:
         body = await reports.export_xlsx(db, principal, year, month)
         ascii_name = f"monthly-report-{year}-{month:02d}.xlsx"

@@ -9,6 +9,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, Parameter
 
+from server.api.compression import NO_COMPRESSION
 from server.auth.guards import allow
 from server.auth.principal import Principal
 from server.domain.roles import ALL_STAFF
@@ -75,7 +76,7 @@ class SyncController(Controller):
             max_bytes=request.app.state.settings.max_blob_bytes,
         )
 
-    @get("/blobs/{sha256:str}", opt=STAFF, media_type="application/octet-stream")
+    @get("/blobs/{sha256:str}", opt={**STAFF, **NO_COMPRESSION}, media_type="application/octet-stream")
     async def get_blob(self, db: Database, principal: Principal, sha256: str) -> Response[bytes]:
         content_type, data = await blobs.get_blob(db, principal, sha256)
         # Content-addressed: the bytes behind a hash never change.

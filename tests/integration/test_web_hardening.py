@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 
 import pytest
+from PIL import Image
 
 from server.ratelimit import DeviceRateLimiter, LoginThrottle
 from server.settings import REPO_ROOT
 from tests.conftest import login
-from tests.integration.scenarios import Phone
+from tests.integration.scenarios import Phone, new_repair, upload
 
 HEADERS = {
     "content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy",
@@ -254,3 +256,41 @@ async def test_no_response_ever_sets_a_cookie(client):  # noqa: ANN001
     for r in responses:
         assert "set-cookie" not in r.headers, (r.request.url, r.headers)
     assert client.cookies.jar is not None and len(client.cookies.jar) == 0
+
+
+# --- response compression ---------------------------------------------------------------------
+
+GZIP = {"Accept-Encoding": "gzip"}
+IDENTITY = {"Accept-Encoding": "identity"}
+
+
+async def test_json_answers_are_gzipped_for_clients_that_accept_it_and_mean_the_same(client):  # noqa: ANN001
+    # A phone's first pull and the desk's lists are what a weak signal waits for.
+    desk = await login(client, "dispatcher")
+    for _ in range(3):
+        await new_repair(client, desk, content="地下车库 B2 排水沟堵塞，" * 5)
+    plain = await client.get("/api/cases?limit=50", headers={**desk, **IDENTITY})
+    packed = await client.get("/api/cases?limit=50", headers={**desk, **GZIP})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in packed.headers["vary"].lower()
+    assert packed.json() == plain.json()  # httpx undid the gzip
+    on_wire = int(packed.headers["content-length"])
+    assert on_wire * 4 < len(plain.content), (on_wire, len(plain.content))
+    # The security headers are on the compressed answer too.
+    assert packed.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_small_answers_images_and_spreadsheets_are_not_gzipped(client, clock):  # noqa: ANN001
+    desk = await login(client, "dispatcher")
+    assert "content-encoding" not in (await client.get("/api/health", headers=GZIP)).headers
+    photo = io.BytesIO()
+    Image.effect_noise((320, 240), 40).convert("RGB").save(photo, "JPEG", quality=80)
+    sha = await upload(client, desk, photo.getvalue(), "image/jpeg")
+    blob = await client.get(f"/api/blobs/{sha}", headers={**desk, **GZIP})
+    assert blob.status_code == 200 and len(blob.content) > 1024
+    assert "content-encoding" not in blob.headers  # a JPEG does not shrink; gzip would only cost CPU
+    mgr = await login(client, "manager")
+    xlsx = await client.get("/api/reports/monthly/2026/11/xlsx", headers={**mgr, **GZIP})
+    assert xlsx.status_code == 200 and "content-encoding" not in xlsx.headers
+    assert xlsx.content[:2] == b"PK"
