@@ -52,7 +52,9 @@ def _serve(args: argparse.Namespace) -> int:
     from server.storage.db import Database
     from server.storage.migrate import upgrade
 
-    settings = from_env(host=args.host, port=args.port)
+    # --host/--port win over ESTATEDESK_HOST/_PORT, which win over the defaults (127.0.0.1:8000).
+    given = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = from_env(**given)
     url = settings.effective_database_url
 
     async def prepare() -> None:
@@ -236,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m server", description="EstateDesk server")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve", help="run the server (migrates first)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host", help="listen address (default ESTATEDESK_HOST, else 127.0.0.1)")
+    s.add_argument("--port", type=int, help="listen port (default ESTATEDESK_PORT, else 8000)")
     s.add_argument("--demo", action="store_true", help="seed the demo compound once")
     s.set_defaults(func=_serve)
     c = sub.add_parser("create-user", help="create a staff account (e.g. the first manager)")

@@ -37,6 +37,24 @@ def test_serve_on_a_busy_port_says_so_before_announcing_anything(empty_db_url, t
     assert "running at" not in r.stdout
 
 
+def test_serve_listens_where_the_environment_says_unless_a_flag_says_otherwise(empty_db_url, tmp_path):
+    # The README's configuration table promises ESTATEDESK_PORT; --port overrides it. Both are checked
+    # on a busy port, so the answer names the port the server tried without serving anything.
+    with socket.socket() as taken, socket.socket() as other:
+        for s in (taken, other):
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+        port, other_port = taken.getsockname()[1], other.getsockname()[1]
+        env = dict(os.environ, ESTATEDESK_DATABASE_URL=empty_db_url, ESTATEDESK_DATA_DIR=str(tmp_path),
+                   ESTATEDESK_PORT=str(port))
+        by_env = subprocess.run([sys.executable, "-m", "server", "serve"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=120)
+        by_flag = subprocess.run([sys.executable, "-m", "server", "serve", "--port", str(other_port)], cwd=ROOT,
+                                 env=env, capture_output=True, text=True, timeout=120)
+    assert f"cannot listen on 127.0.0.1:{port}" in by_env.stderr, by_env.stderr
+    assert f"cannot listen on 127.0.0.1:{other_port}" in by_flag.stderr, by_flag.stderr
+
+
 async def test_create_user_makes_the_first_manager_and_there_is_no_default_password(empty_db_url, client):
     r = _cli("create-user", "boss", "--password", "s3cret-pass", "--display-name", "老板", url=empty_db_url)
     assert r.returncode == 0, r.stderr
