@@ -230,6 +230,10 @@ async function pushOutbox(userId, clock) {
       res = await post('/api/sync/push', {
         client_id: clientId,
         mutations: batch.map((e) => ({ mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time })),
+        // This clock's reading now: the server takes its own time minus this as the phone's offset
+        // and places each device_time in server time, so an arrival tapped offline counts when it
+        // happened, whatever this phone's clock says (D35).
+        sent_at: new Date().toISOString(),
       }, { timeoutMs: 30000 });
     } catch (e) {
       if (e instanceof ApiError && e.code === 'sync.client_other_user' && !rebased) {

@@ -254,7 +254,7 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     deadline_at: datetime
     state: WorkOrderState = WorkOrderState.DISPATCHED
     accepted_at: datetime | None = None
-    arrived_at: datetime | None = None  # server time: the only one deadlines use
+    arrived_at: datetime | None = None  # server time (the phone's act placed by its offset, D35)
     arrived_device_at: datetime | None = None  # the phone's clock, kept for the offset estimate
     geo: tuple[float, float] | None = None
     notes: tuple[Note, ...] = ()
@@ -1094,7 +1094,21 @@ def _wo_state_refusal(wo: WorkOrder, action: str, allowed: Iterable[WorkOrderSta
     )
 
 
-def accept(case: Case, *, work_order_id: str, by: str, now: datetime) -> Transition | Refusal:
+def field_time(acted_at: datetime | None, now: datetime, floor: datetime) -> datetime:
+    """When a field step counts: the phone's act in server time, kept between `floor` and `now` (D35).
+
+    An offline phone reports its steps late; counting them at the receive time would mark a
+    technician who arrived on time in a basement as late. The bounds keep a phone from moving a
+    step after the server heard of it or before the step it follows (the dispatch, the acceptance).
+    """
+    if acted_at is None:
+        return now
+    return min(now, max(acted_at, floor))
+
+
+def accept(
+    case: Case, *, work_order_id: str, by: str, now: datetime, acted_at: datetime | None = None
+) -> Transition | Refusal:
     """The receiving side confirms the work order (R-DI-3)."""
     found = _assignee_wo(case, work_order_id, by)
     if isinstance(found, Refusal):
@@ -1102,9 +1116,10 @@ def accept(case: Case, *, work_order_id: str, by: str, now: datetime) -> Transit
     i, wo = found
     if wo.state != WorkOrderState.DISPATCHED:
         return _wo_state_refusal(wo, "accept", [WorkOrderState.DISPATCHED])
-    wo = replace(wo, state=WorkOrderState.ACCEPTED, accepted_at=now)
+    at = field_time(acted_at, now, wo.assigned_at)
+    wo = replace(wo, state=WorkOrderState.ACCEPTED, accepted_at=at)
     new = replace(case, work_orders=_with_wo(case, i, wo), state=CaseState.ACCEPTED)
-    return _step(new, "work_order.accepted", by, now, work_order_id=wo.id)
+    return _step(new, "work_order.accepted", by, at, work_order_id=wo.id)
 
 
 def arrive(
@@ -1115,20 +1130,25 @@ def arrive(
     now: datetime,
     device_at: datetime | None = None,
     geo: tuple[float, float] | None = None,
+    acted_at: datetime | None = None,
 ) -> Transition | Refusal:
-    """Arrival on site at server time `now`; the phone's own time is kept beside it."""
+    """Arrival on site, counted at `field_time` (the phone's act in server time, or `now`).
+
+    The phone's own clock reading is kept beside it as evidence.
+    """
     found = _assignee_wo(case, work_order_id, by)
     if isinstance(found, Refusal):
         return found
     i, wo = found
     if wo.state not in (WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED):
         return _wo_state_refusal(wo, "arrive on", [WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED])
+    at = field_time(acted_at, now, wo.accepted_at or wo.assigned_at)
     # An offline phone may send arrival without a separate accept: arriving is accepting.
     wo = replace(
         wo,
         state=WorkOrderState.ON_SITE,
-        accepted_at=wo.accepted_at or now,
-        arrived_at=now,
+        accepted_at=wo.accepted_at or at,
+        arrived_at=at,
         arrived_device_at=device_at,
         geo=geo,
     )
@@ -1137,7 +1157,7 @@ def arrive(
         new,
         "work_order.arrived",
         by,
-        now,
+        at,
         work_order_id=wo.id,
         device_at=device_at.isoformat() if device_at else None,
     )

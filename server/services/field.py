@@ -83,17 +83,19 @@ async def accept(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
     await store_transition(ctx.uow, ctx.principal,
-                           dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now))
+                           dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
+                                     acted_at=ctx.acted_at))
 
 
 @mutation("job.arrive", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def arrive(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, ArriveArgs)
     case, wo = await _my_case(ctx, a.job_id)
-    # Arrival counts at the server's receive time; the phone's clock is kept only as evidence.
+    # Arrival counts when the technician tapped it (in server time, D35), not when a basement let
+    # the phone sync; the phone's own clock reading is kept as evidence.
     await store_transition(ctx.uow, ctx.principal, dc.arrive(
         case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
-        device_at=ctx.device_time, geo=a.geo,
+        device_at=ctx.device_time, geo=a.geo, acted_at=ctx.acted_at,
     ))
 
 

@@ -23,6 +23,9 @@ class MutationContext:
     client_id: str
     mutation_id: int
     device_time: datetime | None
+    # When the person acted, in server time: device_time moved by the batch's clock offset, never
+    # after the receive time; None when the phone sent no clock readings (D35).
+    acted_at: datetime | None = None
 
     @property
     def now(self) -> datetime:

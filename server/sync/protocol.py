@@ -15,28 +15,41 @@ MutationId = Annotated[int, msgspec.Meta(ge=1, le=MAX_MUTATION_ID)]
 MAX_BATCH = 500
 
 
+def phone_instant(t: datetime | None) -> datetime | None:
+    """A phone's clock reading as an aware instant, or None when it cannot be placed in UTC at all.
+
+    A phone's clock may say anything (a reset phone says 1970), and refusing the mutation would stop
+    the phone's whole queue for it. Without an offset it is read as UTC; one within a day of year 1
+    or 9999 is recorded as unknown.
+    """
+    if t is not None and t.utcoffset() is None:
+        t = t.replace(tzinfo=UTC)
+    if t is not None and not MINYEAR < t.year < MAXYEAR:
+        t = None
+    return t
+
+
 class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     mutation_id: MutationId
     type: Annotated[str, msgspec.Meta(max_length=40)]
     args: dict[str, Any] = {}
-    # The phone's own clock when the person acted. Stored, never used for deadlines.
+    # The phone's own clock when the person acted. With the batch's `sent_at` it places the act in
+    # server time (D35); alone it is only evidence.
     device_time: datetime | None = None
 
     def __post_init__(self) -> None:
-        # A phone's clock may say anything (a reset phone says 1970), and refusing the mutation would
-        # stop the phone's whole queue for it. Without an offset it is read as UTC; one that cannot
-        # be placed in UTC at all (within a day of year 1 or 9999) is recorded as unknown.
-        t = self.device_time
-        if t is not None and t.utcoffset() is None:
-            t = t.replace(tzinfo=UTC)
-        if t is not None and not MINYEAR < t.year < MAXYEAR:
-            t = None
-        self.device_time = t
+        self.device_time = phone_instant(self.device_time)
 
 
 class PushIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     client_id: ClientId
     mutations: Annotated[list[MutationIn], msgspec.Meta(max_length=MAX_BATCH)]
+    # The phone's clock as it sent this batch: receive time minus it is the phone's offset, so a
+    # mutation's device_time can be read in server time however wrong the phone's clock is (D35).
+    sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.sent_at = phone_instant(self.sent_at)
 
 
 Status = Literal["applied", "duplicate", "rejected", "waiting"]

@@ -39,6 +39,17 @@ from server.sync.protocol import MutationResult, PushIn, PushOut
 CLOCK_SKEW_FLAG = timedelta(minutes=5)
 
 
+def acted_at(device_time: datetime | None, sent_at: datetime | None, now: datetime) -> datetime | None:
+    """device_time in server time: moved by the offset `now - sent_at`, and never later than now.
+
+    Both readings come from the same phone clock, so its error cancels out; only the time the batch
+    spent on the wire counts against the phone (the act looks that much later, never earlier).
+    """
+    if device_time is None or sent_at is None:
+        return None
+    return min(now, device_time + (now - sent_at))
+
+
 def _clock_skew(device_time: datetime | None, now: datetime) -> timedelta | None:
     if device_time is None:
         return None
@@ -172,7 +183,8 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                                   en="Your role may not do this", kind="forbidden")
             else:
                 ctx = MutationContext(uow=uow, principal=who, client_id=data.client_id,
-                                      mutation_id=m.mutation_id, device_time=m.device_time)
+                                      mutation_id=m.mutation_id, device_time=m.device_time,
+                                      acted_at=acted_at(m.device_time, data.sent_at, uow.now))
                 mark = uow.checkpoint()
                 inner: list[DBAPIError] = []
                 # A savepoint only where the handler writes to the database itself; staged

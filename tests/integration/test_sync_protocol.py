@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import datetime, timedelta
 
 from PIL import Image
 from sqlalchemy import text
@@ -287,3 +288,63 @@ async def test_a_sign_off_without_a_grade_stays_valid_and_unflagged(client):  # 
     assert [r["status"] for r in res["results"]] == ["applied"] * 3
     view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
     assert view["case"]["slip"]["resident_grade"] is None and view["slip_valid"] is True
+
+
+async def test_an_arrival_tapped_offline_counts_when_it_happened_whatever_the_phones_clock(client, clock):  # R-FU-4, design 4
+    # A technician arrives on time in a basement with no signal and the phone syncs 25 minutes after
+    # the dispatch. The phone's clock is an hour fast. The arrival must count at 10 minutes (within
+    # R-FU-4's 15), placed by the batch's own clock reading, not at the receive time (D35).
+    desk, case_id, phone, job_id = await _job_for(client)
+    dispatched = clock.now()
+    fast = timedelta(hours=1)
+
+    def at(m: dict, t: datetime) -> dict:
+        m["device_time"] = (t + fast).isoformat()
+        return m
+
+    accept = at(phone.mutation("job.accept", job_id=job_id), dispatched + timedelta(minutes=2))
+    arrive = at(phone.mutation("job.arrive", job_id=job_id), dispatched + timedelta(minutes=10))
+    clock.advance(minutes=25)
+    r = await client.post("/api/sync/push", headers=phone.headers, json={
+        "client_id": phone.client_id, "mutations": [accept, arrive], "sent_at": (clock.now() + fast).isoformat()})
+    assert [x["status"] for x in r.json()["results"]] == ["applied", "applied"]
+
+    view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
+    [wo] = view["case"]["work_orders"]
+    assert datetime.fromisoformat(wo["accepted_at"]) == dispatched + timedelta(minutes=2)
+    assert datetime.fromisoformat(wo["arrived_at"]) == dispatched + timedelta(minutes=10)
+    assert datetime.fromisoformat(wo["arrived_device_at"]) == dispatched + timedelta(minutes=10) + fast
+    on_site = next(c for c in view["clocks"] if c["code"] == "FU4_ON_SITE_15M")
+    assert on_site["overdue"] is False, on_site
+
+
+async def test_a_phone_cannot_place_an_arrival_before_its_dispatch_or_after_the_server_heard_of_it(client, clock):  # R-FU-4
+    desk, case_id, phone, job_id = await _job_for(client)
+    dispatched = clock.now()
+    clock.advance(minutes=30)
+    early = phone.mutation("job.arrive", job_id=job_id)
+    early["device_time"] = (clock.now() - timedelta(days=2)).isoformat()  # claims two days ago
+    r = await client.post("/api/sync/push", headers=phone.headers, json={
+        "client_id": phone.client_id, "mutations": [early], "sent_at": clock.now().isoformat()})
+    assert r.json()["results"][0]["status"] == "applied"
+    [wo] = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]["work_orders"]
+    assert datetime.fromisoformat(wo["arrived_at"]) == dispatched  # not before the dispatch
+
+    desk2, case2, phone2, job2 = await _job_for(client)
+    late = phone2.mutation("job.arrive", job_id=job2)
+    late["device_time"] = (clock.now() + timedelta(hours=3)).isoformat()  # claims the future
+    r = await client.post("/api/sync/push", headers=phone2.headers, json={
+        "client_id": phone2.client_id, "mutations": [late], "sent_at": clock.now().isoformat()})
+    [wo2] = (await client.get(f"/api/cases/{case2}", headers=desk2)).json()["case"]["work_orders"]
+    assert datetime.fromisoformat(wo2["arrived_at"]) == clock.now()  # not after the server heard of it
+
+
+async def test_without_the_phones_send_time_an_arrival_counts_at_the_receive_time(client, clock):  # R-FU-4
+    # An older app sends no sent_at: its device_time cannot be placed, so it stays evidence only.
+    desk, case_id, phone, job_id = await _job_for(client)
+    clock.advance(minutes=20)
+    m = phone.mutation("job.arrive", job_id=job_id)
+    m["device_time"] = (clock.now() - timedelta(minutes=15)).isoformat()
+    await phone.push(m)
+    [wo] = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]["work_orders"]
+    assert datetime.fromisoformat(wo["arrived_at"]) == clock.now()
