@@ -71,6 +71,7 @@ class EmergencyReason(StrEnum):
     ALREADY_RELEASED = "emergency.already_released"
     TAKEOVER_BY_SELF = "emergency.takeover_by_self"
     EMPTY_TEXT = "emergency.empty_text"
+    NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
 
 
@@ -286,9 +287,15 @@ def add_instruction(
         return refuse(
             EmergencyReason.EMPTY_TEXT, "指示内容不能为空", "Instruction text is empty", kind="invalid"
         )
+    if not given_by.strip():
+        # R-EM-4 tracks each instruction of the leadership: who gave it is what the follow-up asks.
+        return refuse(
+            EmergencyReason.NO_GIVER, "请填写下达指示的领导", "Say which leader gave the instruction",
+            kind="invalid",
+        )
     if any(x.id == instruction_id for x in state.instructions):
         return refuse(EmergencyReason.DUPLICATE_INSTRUCTION, "指示编号重复", "Duplicate instruction id")
-    item = Instruction(id=instruction_id, text=text, given_by=given_by, given_at=now)
+    item = Instruction(id=instruction_id, text=text, given_by=given_by.strip(), given_at=now)
     return msgspec.structs.replace(state, instructions=(*state.instructions, item))
 
 

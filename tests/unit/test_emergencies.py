@@ -141,6 +141,14 @@ def test_dispatcher_is_held_at_post_until_settled_or_taken_over() -> None:  # R-
     assert "event_settled" not in em.missing_to_close(s)
 
 
+@pytest.mark.parametrize("giver", ["", "   "])
+def test_an_instruction_without_the_leader_who_gave_it_is_refused(giver) -> None:  # R-EM-4
+    refused(
+        em.add_instruction(state(), instruction_id="i1", text="疏散3栋2楼住户", given_by=giver, now=T0),
+        EmergencyReason.NO_GIVER,
+    )
+
+
 def test_each_leadership_instruction_is_tracked_to_completion() -> None:  # R-EM-4
     s = step(em.add_instruction(state(), instruction_id="i1", text="疏散3栋", given_by="gm", now=T0))
     s = step(em.add_instruction(s, instruction_id="i2", text="通知业主", given_by="gm", now=T0))
