@@ -682,9 +682,9 @@ export const ENUMS = {
     leadership_found: ['领导发现', 'Found by leadership'], app: ['应用', 'App'], control_room: ['中控室', 'Control room'],
   },
   complaint_category: {
-    security: ['治安', 'Security'], cleaning: ['清洁', 'Cleaning'], greening: ['绿化', 'Greening'],
-    engineering_repair: ['工程维修', 'Engineering/repair'], mail_newspapers: ['邮件报刊', 'Mail & newspapers'],
-    decoration: ['装修管理', 'Decoration'], staff_attitude: ['员工态度', 'Staff attitude'], other: ['其他', 'Other'],
+    security: ['安保', 'Security'], cleaning: ['清洁', 'Cleaning'], greening: ['绿化', 'Greening'],
+    engineering_repair: ['工程维修', 'Engineering/repair'], mail_newspapers: ['信件报刊', 'Mail & newspapers'],
+    decoration: ['装修管理', 'Decoration'], staff_attitude: ['员工服务态度', 'Staff attitude'], other: ['其他', 'Other'],
   },
   help_kind: {
     medical_emergency: ['急病救助', 'Medical emergency'], crime: ['盗窃/打架/抢劫/凶杀/投毒/交通事故', 'Theft/fight/robbery/homicide/poisoning/traffic'],
