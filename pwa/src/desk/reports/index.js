@@ -275,17 +275,29 @@ export async function renderServices(root, ctx) {
     who.addEventListener('change', () => {
       triedBox.hidden = !who.value || leads.some((s) => s.id === who.value);
     });
-    const go = () => {
+    // The refusal shows beside this row's button: the page's error box sits above the tables, off
+    // screen once the desk has scrolled down to the bookings, so a click seemed to do nothing.
+    const rowErr = errorBox(h);
+    rowErr.el.classList.add('rpt-row-error');
+    const go = async () => {
       err.clear();
+      rowErr.clear();
       if (!who.value) {
-        err.show(t('svc.need_assignee'), t);
-        err.el.scrollIntoView({ block: 'nearest' });
+        rowErr.show(t('svc.need_assignee'), t);
+        who.focus();
         return;
       }
       const unreached = triedBox.hidden ? [] : [...triedBox.querySelectorAll('input:checked')].map((i) => i.value);
-      act(() => ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: unreached }));
+      try {
+        await ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: unreached });
+      } catch (e) {
+        rowErr.show(e, t);
+        rowErr.el.scrollIntoView({ block: 'nearest' });
+        return;
+      }
+      await load().catch((e) => err.show(e, t));
     };
-    return [who, triedBox, h('button', { type: 'button', class: 'btn btn-small', onclick: go }, t('svc.dispatch'))];
+    return [who, triedBox, h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-dispatch', onclick: go }, t('svc.dispatch')), rowErr.el];
   }
 
   async function load() {
