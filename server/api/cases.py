@@ -97,6 +97,13 @@ class PlanIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     text: str
 
 
+class ClassifyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    repair_responsibility: dc.RepairResponsibility | None = None
+    repair_class: dc.RepairClass | None = None
+    fee_quote_cents: int | None = None
+    is_major: bool | None = None
+
+
 class HandFollowIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     to_id: str
 
@@ -205,6 +212,14 @@ class CaseController(Controller):
     async def note(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.add_note(
             c, text=data.text, by=principal.user_id, now=u.now)))
+
+    @post("/cases/{case_id:str}/classify", opt=DESK_ROLES, status_code=200)
+    async def classify(self, db: Database, principal: Principal, case_id: str,
+                       data: JSONBody[ClassifyIn]) -> CaseView:
+        """R-IN-6: classify a repair after intake (verified on site), or record the fee once told."""
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.classify(
+            c, by=principal.user_id, now=u.now, repair_responsibility=data.repair_responsibility,
+            repair_class=data.repair_class, fee_quote_cents=data.fee_quote_cents, is_major=data.is_major)))
 
     @post("/cases/{case_id:str}/feedback-date", opt=DESK_ROLES, status_code=200)
     async def feedback_date(self, db: Database, principal: Principal, case_id: str,

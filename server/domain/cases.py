@@ -209,6 +209,9 @@ class CaseReason(StrEnum):
     APPROVER_REQUIRED = "case.approver_required"
     SIGNATURE_REQUIRED = "case.signature_required"
     NOT_A_COMPLAINT = "case.not_a_complaint"
+    NOT_A_REPAIR = "case.not_a_repair"
+    NOTHING_TO_CLASSIFY = "case.nothing_to_classify"
+    NEGATIVE_FEE = "case.negative_fee"
     FEEDBACK_CHANGES_EXHAUSTED = "case.feedback_changes_exhausted"
     FEEDBACK_DATE_PASSED = "case.feedback_date_passed"
     FEEDBACK_DATE_INVALID = "case.feedback_date_invalid"
@@ -738,6 +741,14 @@ def classify(
     """Refine the classification after verification on site (R-IN-6 d) or after the fee is told."""
     if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return _wrong_state(case, "reclassify", ())
+    if (repair_responsibility is not None or repair_class is not None) and case.kind != Kind.REPAIR:
+        return refuse(CaseReason.NOT_A_REPAIR, "不是报修，没有维修分类", "Not a repair: it has no repair class",
+                      kind="invalid")
+    if fee_quote_cents is not None and fee_quote_cents < 0:
+        return refuse(CaseReason.NEGATIVE_FEE, "费用不能为负数", "The fee cannot be negative",
+                      kind="invalid", field="fee_quote_cents")
+    if all(v is None for v in (repair_responsibility, repair_class, fee_quote_cents, is_major)):
+        return refuse(CaseReason.NOTHING_TO_CLASSIFY, "没有要修改的分类", "Nothing to reclassify", kind="invalid")
     changes: dict[str, Any] = {}
     if repair_responsibility is not None:
         changes["repair_responsibility"] = repair_responsibility

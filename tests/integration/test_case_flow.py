@@ -264,3 +264,45 @@ async def test_the_follow_up_is_handed_only_to_a_desk_account(client):  # R-IN-9
     r = await client.post(f"/api/cases/{cid}/hand-over-follow", headers=desk, json={"to_id": "usr_frontdesk"})
     assert r.status_code == 200, r.text
     assert r.json()["case"]["follower_id"] == "usr_frontdesk"
+
+
+async def test_a_repair_is_classified_after_intake_and_a_private_one_dispatches_once_the_fee_is_told(client):  # R-IN-6
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": "卫生间地漏堵塞"})
+    case_id = r.json()["case"]["id"]
+    assert r.json()["case"]["repair_responsibility"] is None
+    await client.post(f"/api/cases/{case_id}/decide", headers=desk, json={"open": True, "reason": "A"})
+    # Verified on site: the owner's private part, (a) — the fee must be told before anyone goes.
+    r = await client.post(f"/api/cases/{case_id}/classify", headers=desk,
+                          json={"repair_responsibility": "owner_private", "repair_class": "small"})
+    assert r.status_code == 200, r.text
+    dispatch = {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]}
+    r = await client.post(f"/api/cases/{case_id}/dispatch", headers=desk, json=dispatch)
+    assert r.status_code == 409 and r.json()["code"] == "case.fee_not_told", r.text
+    r = await client.post(f"/api/cases/{case_id}/classify", headers=desk, json={"fee_quote_cents": 5000})
+    view = r.json()
+    assert (view["case"]["repair_class"], view["case"]["fee_quote_cents"]) == ("small", 5000)
+    r = await client.post(f"/api/cases/{case_id}/dispatch", headers=desk, json=dispatch)
+    assert r.status_code == 200, r.text
+    # The class sets R-FU-4's limit: a small repair has the 2-hour aim and the 24-hour cap.
+    codes = {c["code"] for c in r.json()["clocks"]}
+    assert {"FU4_REPAIR_2H", "FU4_REPAIR_24H"} <= codes and "FU4_GENERAL_72H" not in codes
+
+
+async def test_classifying_refuses_an_empty_change_a_negative_fee_and_repair_fields_on_a_complaint(client):  # R-IN-6
+    desk = await login(client, "dispatcher")
+    repair = (await new_repair(client, desk))["case"]["id"]
+    for body, code in (({}, "case.nothing_to_classify"), ({"fee_quote_cents": -1}, "case.negative_fee")):
+        r = await client.post(f"/api/cases/{repair}/classify", headers=desk, json=body)
+        assert r.status_code == 400 and r.json()["code"] == code, r.text
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "complaint", "channel": "phone", "contact_name": "李女士", "phone": "13800000002",
+        "unit_id": "unit_1_101", "content": "楼道灯不亮", "complaint_category": "engineering_repair"})
+    complaint = r.json()["case"]["id"]
+    r = await client.post(f"/api/cases/{complaint}/classify", headers=desk, json={"repair_class": "small"})
+    assert r.status_code == 400 and r.json()["code"] == "case.not_a_repair", r.text
+    tech = await login(client, "tech")
+    r = await client.post(f"/api/cases/{repair}/classify", headers=tech, json={"repair_class": "general"})
+    assert r.status_code == 403
