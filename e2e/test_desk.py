@@ -73,6 +73,28 @@ def test_intake_refusal_names_what_is_missing_in_chinese(browser: Browser, serve
     ctx.close()
 
 
+def test_after_registering_the_open_decision_shows_below_the_sticky_top_bar(browser: Browser, server) -> None:  # noqa: ANN001  # R-OP-1
+    # The desk scrolls down to 登记 at the form's foot; the decision panel it then scrolls to must not
+    # hide its case number and the 立项/不立项 switch under the sticky top bar.
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + "/#/intake")
+    form = page.locator(".desk-intake-form")
+    form.locator("input[name=address]").fill("3栋2单元502")
+    form.locator("input[name=contact_name]").fill("顶栏测试")
+    form.locator("input[name=phone]").fill("13800000005")
+    form.locator("textarea[name=content]").fill("厨房水龙头漏水")
+    page.get_by_test_id("intake-submit").scroll_into_view_if_needed()
+    page.get_by_test_id("intake-submit").click()
+    done = page.locator(".desk-intake-done")
+    expect(done).to_contain_text("已受理", timeout=10000)
+    page.wait_for_timeout(300)  # the scroll has settled
+    bar_bottom = page.locator(".topbar").bounding_box()["height"]
+    for part in (done.locator("strong").first, done.get_by_text("不立项", exact=True)):
+        box = part.bounding_box()
+        assert box and box["y"] >= bar_bottom, (part, box, bar_bottom)
+    ctx.close()
+
+
 def test_dispatcher_records_opens_and_dispatches_a_repair_and_sees_its_clocks(browser: Browser, server) -> None:  # noqa: ANN001
     ctx, page = open_desk(browser, server)
     # The emergency numbers are one tap away on the desk.  # R-EM-5

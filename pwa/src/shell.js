@@ -140,6 +140,14 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
     }
   }
 
+  // The top bar is sticky and its height changes (the nav wraps under the brand on a phone, the
+  // language changes the labels): styles.css pads every scroll-into-view and focus scroll by it
+  // (scroll-padding-top), or what the app scrolls to lands underneath the bar.
+  const setTopbarHeight = () => document.documentElement.style.setProperty('--topbar-h', `${header.offsetHeight}px`);
+  const sizer = typeof ResizeObserver === 'function' ? new ResizeObserver(setTopbarHeight) : null;
+  sizer?.observe(header);
+  setTopbarHeight();
+
   const offs = [on('sync', refreshBar), on('outbox', refreshBar)];
   const onNet = () => refreshBar();
   window.addEventListener('online', onNet);
@@ -154,6 +162,7 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
     markNav,
     refreshBar,
     destroy() {
+      sizer?.disconnect();
       offs.forEach((f) => f());
       window.removeEventListener('online', onNet);
       window.removeEventListener('offline', onNet);

@@ -219,7 +219,11 @@ export async function renderIntake(body, ctx) {
       decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
       h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')));
     mount(side, done);
-    done.querySelector('input[name=open_reason]')?.focus();
+    // The desk sees the case number and the 立项/不立项 switch first: the panel's top comes into view
+    // (below the sticky top bar, styles.css scroll-padding-top), and the first reason takes the
+    // focus without scrolling again to put itself just under the bar.
+    done.scrollIntoView({ block: 'start' });
+    done.querySelector('input[name=open_reason]')?.focus({ preventScroll: true });
   }
 
   mount(body, h('div', { class: 'desk-intake-grid' }, form, side));
