@@ -215,6 +215,16 @@ def record_attempt(
     return msgspec.structs.replace(state, attempts=(*state.attempts, attempt))
 
 
+def awaiting_acknowledgement(state: EmergencyState) -> tuple[EscalationAttempt, ...]:
+    """Reached attempts nobody has confirmed yet, while no one has taken charge (R-EM-2).
+
+    The people named in them are asked, wherever they look, to confirm that they have taken charge.
+    """
+    if state.settled_at is not None or any(a.acknowledged_at is not None for a in state.attempts):
+        return ()
+    return tuple(a for a in state.attempts if a.reached and a.acknowledged_at is None)
+
+
 def acknowledge(
     state: EmergencyState, *, by: str, by_roles: frozenset[str], now: datetime
 ) -> EmergencyState | Refusal:

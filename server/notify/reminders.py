@@ -42,6 +42,7 @@ BEFORE_DUE = "before_due"
 OVERDUE = "overdue"
 ESCALATION = "escalation"
 ESCALATION_CODE = "EM_ESCALATION"
+ACK_CODE = "EM_ACK"  # the person reached is asked to confirm they have taken charge (R-EM-2)
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
@@ -152,15 +153,26 @@ def _escalation(
         else:
             at, why = last.at, f"未能联系到{who}，紧急事件转报给您"
             why_en = f"The {who_en} could not be reached; the emergency passes to you"
+    out: list[Planned] = []
+    # The one the desk just reached by phone confirms in the app; until then the chain climbs on.
+    for a in em.awaiting_acknowledgement(state):
+        out.append(Planned(
+            code=ACK_CODE, kind=ESCALATION, recipient_role=a.target_role, recipient_id=a.target_id,
+            due_at=a.at, send_at=a.at, title=f"紧急事件：{subject}",
+            body=f"服务中心已联系您，请在{unacked_after_minutes}分钟内确认接手：{content}",
+            title_en=f"Emergency: {subject}",
+            body_en=f"The service desk reached you; confirm within {unacked_after_minutes} minutes that you "
+                    f"have taken charge: {content}",
+        ))
     target = em.next_escalation_target(state, at, unacked_after_minutes)
-    if target is None:
-        return []
-    return [Planned(
-        code=ESCALATION_CODE, kind=ESCALATION, recipient_role=target, recipient_id=None,
-        due_at=at, send_at=at, title=f"紧急事件：{subject}",
-        body=f"{why}：{content}（{_hhmm(calendar, at)}）",
-        title_en=f"Emergency: {subject}", body_en=f"{why_en}: {content} ({_hhmm(calendar, at)})",
-    )]
+    if target is not None:
+        out.append(Planned(
+            code=ESCALATION_CODE, kind=ESCALATION, recipient_role=target, recipient_id=None,
+            due_at=at, send_at=at, title=f"紧急事件：{subject}",
+            body=f"{why}：{content}（{_hhmm(calendar, at)}）",
+            title_en=f"Emergency: {subject}", body_en=f"{why_en}: {content} ({_hhmm(calendar, at)})",
+        ))
+    return out
 
 
 def payload_for(case_id: str, p: Planned) -> dict:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
 from server.domain import deadlines
+from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, CaseState, Transition, WorkOrderState
 from server.domain.deadlines import Clock, DeadlinePolicy
@@ -157,6 +158,11 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         "slip_signed": signature_covers_slip(case),
         # The desk's list flags a resident who signed but said they were not satisfied.
         "resident_grade": str(case.slip.resident_grade) if case.slip and case.slip.resident_grade else None,
+        # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
+        "awaiting_ack": [
+            {"role": str(a.target_role), "target_id": a.target_id}
+            for a in (em.awaiting_acknowledgement(case.emergency) if case.emergency else ())
+        ],
     }
 
 

@@ -306,3 +306,25 @@ async def test_classifying_refuses_an_empty_change_a_negative_fee_and_repair_fie
     tech = await login(client, "tech")
     r = await client.post(f"/api/cases/{repair}/classify", headers=tech, json={"repair_class": "general"})
     assert r.status_code == 403
+
+
+async def test_the_desk_lists_who_was_reached_and_has_not_yet_taken_charge_of_an_emergency(client):  # R-EM-2
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": "地下车库进水", "help_kind": "disaster"})
+    cid = r.json()["case"]["id"]
+    await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "D"})
+
+    async def waiting() -> list:
+        listed = (await client.get("/api/cases?open=true&attention=true", headers=desk)).json()
+        return next(c for c in listed if c["id"] == cid)["awaiting_ack"]
+
+    assert await waiting() == []
+    for body in ({"target_role": "manager", "reached": False}, {"target_role": "deputy_gm", "reached": True}):
+        r = await client.post(f"/api/cases/{cid}/emergency/attempt", headers=desk, json=body)
+        assert r.status_code == 200, r.text
+    assert await waiting() == [{"role": "deputy_gm", "target_id": None}]
+    deputy = await login(client, "deputy")
+    assert (await client.post(f"/api/cases/{cid}/emergency/ack", headers=deputy)).status_code == 200
+    assert await waiting() == []

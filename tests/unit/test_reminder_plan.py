@@ -11,7 +11,17 @@ from server.domain import emergencies as em
 from server.domain.cases import Case, CaseState, FollowUpKind, HelpKind, Kind
 from server.domain.deadlines import ClockCode, DeadlinePolicy, clocks
 from server.domain.roles import Role
-from server.notify.reminders import BEFORE_DUE, ESCALATION, OVERDUE, Planned, lead_time, payload_for, plan
+from server.notify.reminders import (
+    ACK_CODE,
+    BEFORE_DUE,
+    ESCALATION,
+    ESCALATION_CODE,
+    OVERDUE,
+    Planned,
+    lead_time,
+    payload_for,
+    plan,
+)
 from tests.unit.test_cases import CAL, T0, make_case, ok, opened
 
 M = timedelta(minutes=1)
@@ -109,9 +119,20 @@ def test_a_new_emergency_goes_to_the_manager_at_once() -> None:  # R-EM-2
 
 def test_an_unacknowledged_escalation_passes_to_the_next_person_after_5_minutes() -> None:  # R-EM-2
     case = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M)
-    [p] = [p for p in planned(case, T0 + M) if p.kind == ESCALATION]
+    [p] = [p for p in planned(case, T0 + M) if p.kind == ESCALATION and p.code == ESCALATION_CODE]
     assert (p.recipient_role, p.send_at) == (Role.DEPUTY_GM, T0 + 6 * M)
     assert "5分钟内未确认" in p.body
+
+
+def test_the_person_reached_is_asked_at_once_to_confirm_taking_charge() -> None:  # R-EM-2
+    case = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M)
+    [p] = [p for p in planned(case, T0 + M) if p.code == ACK_CODE]
+    assert (p.recipient_role, p.send_at, p.kind) == (Role.MANAGER, T0 + M, ESCALATION)
+    assert "确认接手" in p.body and "confirm" in p.body_en
+    acked = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M, ack=True)
+    assert [p for p in planned(acked, T0 + 2 * M) if p.code == ACK_CODE] == []
+    unreached = attempt(emergency(), Role.MANAGER, reached=False, at=T0 + M)
+    assert [p for p in planned(unreached, T0 + M) if p.code == ACK_CODE] == []
 
 
 def test_an_unreached_person_passes_the_emergency_on_at_once() -> None:  # R-EM-2

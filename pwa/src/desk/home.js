@@ -26,7 +26,24 @@ function emergencyBanner(ctx, cases) {
     h('ul', { class: 'desk-em-list' }, open.map((c) => h('li', null,
       h('a', { href: `#/case/${c.id}`, class: 'desk-em-link' },
         h('strong', { text: c.no }), ' ', c.content, ' · ', c.address || ''),
-      c.next_due ? countdownEl(h, c.next_due.due_at) : null))));
+      c.next_due ? countdownEl(h, c.next_due.due_at) : null,
+      ackPrompt(ctx, c)))));
+}
+
+// R-EM-2: the person the desk reached must confirm taking charge; until someone does, the chain
+// keeps climbing. The one reached is asked here, on whatever desk page they open first.
+function ackPrompt(ctx, c) {
+  const { h, t } = ctx;
+  const waiting = c.awaiting_ack || [];
+  if (!waiting.length) return null;
+  const me = ctx.user || {};
+  const mine = waiting.some((a) => (a.target_id ? a.target_id === me.id : (me.roles || []).includes(a.role)));
+  if (mine) {
+    return h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary desk-em-ack', 'data-testid': 'em-ack-prompt' },
+      t('home.em_ack_mine'));
+  }
+  const roles = [...new Set(waiting.map((a) => label('role', a.role)))].join('、');
+  return h('span', { class: 'small desk-em-waiting', text: t('home.em_ack_waiting', { roles }) });
 }
 
 function queuePanel(ctx, items) {
