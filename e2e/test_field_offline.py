@@ -304,3 +304,43 @@ def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Br
     desk.goto(f"{server.url}/#/case/{case_id}/slip")
     expect(desk.locator("[data-testid=slip-print]")).to_contain_text("不满意：等了很久", timeout=10000)
     desk_ctx.close()
+
+
+def test_the_slip_of_a_job_closed_since_shows_what_the_phone_recorded_not_not_completed(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-1
+    # Closing the case takes the job off the phone; its slip link must not then say "尚未完工".
+    content = f"阳台地漏堵塞 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    desk = Api(server.url, "dispatcher")
+    job_id = desk.call("GET", f"/api/cases/{case_id}")["case"]["work_orders"][-1]["id"]
+    ctx, page = _phone_showing(browser, server, content)
+    _accept_arrive_and_complete(page, content, "疏通地漏，清理杂物")
+    deadline = time.monotonic() + 30
+    while desk.call("GET", f"/api/cases/{case_id}")["case"]["state"] != "completed":
+        assert time.monotonic() < deadline, "the completion did not reach the server"
+        page.wait_for_timeout(300)
+    desk.call("POST", f"/api/cases/{case_id}/return-slip")
+    desk.call("POST", f"/api/cases/{case_id}/countersign")
+    desk.call("POST", f"/api/cases/{case_id}/close", {"result": "已修复"})
+    page.goto(server.url + f"/#/job/{job_id}/slip")
+    deadline = time.monotonic() + 30
+    while not page.get_by_test_id("slip-closed").is_visible():  # until a pull takes the job off the phone
+        assert time.monotonic() < deadline, "the phone never showed the slip of the closed job"
+        page.reload()
+        page.wait_for_timeout(1000)
+    expect(page.get_by_test_id("slip-closed")).to_contain_text("已完工并销项")
+    slip = page.locator("article.slip")
+    expect(slip).to_contain_text("疏通地漏，清理杂物")
+    expect(slip).to_contain_text("黄业主")
+    expect(page.get_by_text("尚未完工")).to_have_count(0)
+    ctx.close()
+
+    # A phone that never had the job says where the signed slip is, not "not completed".
+    other = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = other.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech2")
+    expect(page.locator("[data-testid=pending-count]")).to_be_visible(timeout=20000)
+    page.goto(server.url + f"/#/job/{job_id}/slip")
+    expect(page.get_by_test_id("slip-gone")).to_contain_text("服务单存于服务中心")
+    expect(page.get_by_text("尚未完工")).to_have_count(0)
+    other.close()

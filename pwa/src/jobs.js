@@ -86,6 +86,26 @@ export async function loadJob(id) {
   return doc ? applyIntents(doc, ctx.entries, ctx.lastPullAt) : null;
 }
 
+/**
+ * The slip this phone recorded for `jobId` from its own outbox: the person's job.complete (waiting or
+ * sent, not refused), as the slip's fields. Once the desk closes the case the job leaves the phone
+ * (its feed says remove), but the completion entry stays in the outbox for 7 days: that is the
+ * signed slip the phone still has. Null when this phone completed no such job.
+ */
+export function ownCompletion(entries, jobId) {
+  const mine = entries.filter((e) => e.type === 'job.complete' && String(e.args?.job_id) === String(jobId) && e.state !== 'refused');
+  const e = mine[mine.length - 1];
+  if (!e) return null;
+  const { job_id: id, ...slip } = e.args;
+  return { ...slip, id, case_no: e.case_no || null, completed_at: toServerTime(e.device_time), local: e.state === 'waiting' };
+}
+
+/** ownCompletion for the signed-in person's outbox. */
+export async function loadOwnCompletion(jobId) {
+  const { entries } = await context();
+  return ownCompletion(entries, jobId);
+}
+
 /** A service slip exists only for work actually completed (not for an unable or cancelled job). */
 export function isCompleted(job) {
   return Boolean(job?.completed_at);

@@ -6,7 +6,8 @@ import { countdown, formatDateTime, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
-  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, markUnable, nextActions, reportLinkedProblem,
+  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, loadOwnCompletion, markUnable, nextActions,
+  reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
 import { nextDue, stateLabel } from './jobs.js';
@@ -14,7 +15,8 @@ import { mutationLabel } from './outbox.js';
 
 registerStrings({
   zh: {
-    'job.not_found': '本机没有这个工单（可能已转派给他人）。',
+    'job.not_found': '本机没有这个工单（已完工销项，或已转派给他人）。',
+    'job.closed': '此工单已完工并销项，已从工单列表移除。',
     'job.back': '‹ 我的工单',
     'job.content': '报修内容',
     'job.unit': '房号 / 地址',
@@ -60,7 +62,8 @@ registerStrings({
     'form.required_missing': '请填写必填项',
   },
   en: {
-    'job.not_found': 'This job is not on this phone (it may have been reassigned).',
+    'job.not_found': 'This job is not on this phone (completed and closed, or reassigned).',
+    'job.closed': 'This job is completed and closed, and has left the job list.',
     'job.back': '‹ My jobs',
     'job.content': 'Request',
     'job.unit': 'Unit / address',
@@ -221,7 +224,11 @@ function noteItem(n) {
 export async function render(root, [id], app) {
   const job = await loadJob(id);
   if (!job) {
-    mount(root, h('a', { class: 'back-link', href: '#/jobs', text: t('job.back') }), h('p', { class: 'empty', text: t('job.not_found') }));
+    // Completed here and closed since: the signed slip this phone recorded is still one tap away.
+    const own = await loadOwnCompletion(id);
+    mount(root, h('a', { class: 'back-link', href: '#/jobs', text: t('job.back') }),
+      h('p', { class: 'empty', text: t(own ? 'job.closed' : 'job.not_found') }),
+      own ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(id)}/slip` }, t('act.slip')) : null);
     return null;
   }
   const due = job.is_done ? null : nextDue(job);

@@ -71,6 +71,10 @@ function jobRef(e, onPhone) {
   if (!jobId) return null;
   const no = onPhone.get(String(jobId));
   if (no) return h('a', { href: `#/job/${encodeURIComponent(jobId)}`, text: t('outbox.job', { id: no }) });
+  // A job completed here and since closed: its signed slip is still on this phone (views/slip.js).
+  if (e.type === 'job.complete' && e.state !== 'refused') {
+    return h('a', { href: `#/job/${encodeURIComponent(jobId)}/slip`, text: t('outbox.job_gone', { id: e.case_no || jobId }) });
+  }
   return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 

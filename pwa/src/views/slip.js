@@ -4,7 +4,7 @@ import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
 import { paren, registerStrings, t } from '../i18n.js';
-import { isCompleted, loadJob } from '../jobs.js';
+import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
 import { currentUser } from '../session.js';
 
 registerStrings({
@@ -25,6 +25,8 @@ registerStrings({
     'slip.signature': '住户签名',
     'slip.print': '打印',
     'slip.not_completed': '暂无服务单：此工单尚未完工。',
+    'slip.gone': '此工单已不在本机：工单完工销项（或转派他人）后会从手机上移除。签字的服务单存于服务中心，可向调度查阅。',
+    'slip.closed_copy': '此工单已完工并销项，已从工单列表移除。以下是本机保存的签字服务单。',
     'slip.pending': '本服务单尚未同步到服务器',
     'slip.free': '免费',
   },
@@ -45,6 +47,8 @@ registerStrings({
     'slip.signature': "Resident's signature",
     'slip.print': 'Print',
     'slip.not_completed': 'No service slip: this job has not been completed.',
+    'slip.gone': 'This job is no longer on this phone: a job leaves the phone once it is completed and closed (or reassigned). The signed slip is kept at the service centre; ask the desk.',
+    'slip.closed_copy': 'This job is completed and closed, and has left the job list. Below is the signed slip this phone kept.',
     'slip.pending': 'This slip has not reached the server yet',
     'slip.free': 'Free of charge',
   },
@@ -54,13 +58,29 @@ const line = (label, value) => (value || value === 0 ? h('tr', {}, h('th', { sco
 
 export async function render(root, [id]) {
   const job = await loadJob(id);
+  if (!job) {
+    // The job left the phone: the desk closed its case (or reassigned it). Not "not completed":
+    // the phone shows the slip it recorded itself, or says where the signed slip now is.
+    const back = h('a', { class: 'back-link no-print', href: '#/jobs', text: t('common.back') });
+    const own = await loadOwnCompletion(id);
+    if (!own) {
+      mount(root, back, h('p', { class: 'notice notice-info', role: 'status', 'data-testid': 'slip-gone', text: t('slip.gone') }));
+      return null;
+    }
+    showSlip(root, back, own, h('p', { class: 'notice notice-info no-print', 'data-testid': 'slip-closed', text: t('slip.closed_copy') }));
+    return null;
+  }
   const back = h('a', { class: 'back-link no-print', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') });
   if (!isCompleted(job)) {
     mount(root, back, h('p', { class: 'notice notice-info', role: 'status', 'data-testid': 'slip-none', text: t('slip.not_completed') }));
     return null;
   }
   // Local completion (not yet synced) first, then the server's slip, then the job's own fields.
-  const s = { ...job, ...(job.slip || {}), ...(job.completion || {}) };
+  showSlip(root, back, { ...job, ...(job.slip || {}), ...(job.completion || {}) });
+  return null;
+}
+
+function showSlip(root, back, s, notice = null) {
   const fee = s.fee_cents ? formatFee(s.fee_cents) : t('slip.free');
   const relation = s.signer_relation ? t(`rel.${s.signer_relation}`) : '';
   const sigSha = s.signature_sha256;
@@ -74,7 +94,8 @@ export async function render(root, [id]) {
       h('header', { class: 'slip-head' },
         h('img', { src: '/icons/icon-192.png', alt: '', width: 40, height: 40 }),
         h('div', {}, h('h1', { text: t('slip.title') }), h('p', { class: 'muted', text: t('app.full_name') }))),
-      job.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
+      notice,
+      s.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
       h('table', { class: 'slip-table' }, h('tbody', {},
         line(t('slip.case_no'), s.case_no || s.id),
         line(t('slip.unit'), s.unit_label || s.address),
@@ -90,5 +111,4 @@ export async function render(root, [id]) {
         line(t('slip.grade'), [s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion].filter(Boolean).join('：')))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
-  return null;
 }
