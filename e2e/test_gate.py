@@ -25,7 +25,7 @@ def _api_login(api: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-def _issue_slip(api: httpx.Client, desk: dict[str, str]) -> dict:
+def _issue_slip(api: httpx.Client, desk: dict[str, str], items: list[dict] | None = None) -> dict:
     buf = io.BytesIO()
     Image.new("L", (80, 30), 180).save(buf, format="PNG")
     sig = hashlib.sha256(buf.getvalue()).hexdigest()
@@ -34,7 +34,7 @@ def _issue_slip(api: httpx.Client, desk: dict[str, str]) -> dict:
     until = (datetime.now(UTC) + timedelta(days=1)).isoformat().replace("+00:00", "Z")
     r = api.post("/api/slips", headers=desk, json={
         "unit_id": "unit_1_202", "requester_name": "林业主", "relation": "owner",
-        "items": [{"name": "洗衣机", "large": True}, {"name": "纸箱", "quantity": 3}],
+        "items": items or [{"name": "洗衣机", "large": True}, {"name": "纸箱", "quantity": 3}],
         "gates": ["N", "S"], "valid_until": until,
         "id_check": {"id_type": "resident_id_card", "last4": "0021"}, "requester_signature_sha256": sig,
     })
@@ -119,5 +119,74 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     assert view["slip"]["released_gate"] == "N"
     assert view["slip"]["released_by"] == "usr_guard"
     assert api.get("/api/slips/incidents", headers=desk).json() == []
+    ctx.close()
+    api.close()
+
+
+# Counts the synced gate documents in the phone's IndexedDB (evaluate, not wait_for_function: the CSP).
+_SYNCED = """async ([slipId, revokedId]) => {
+    const db = await new Promise((ok, bad) => { const r = indexedDB.open('estatedesk'); r.onsuccess = () => ok(r.result); r.onerror = bad; });
+    const get = (store, key) => new Promise((ok) => { const r = db.transaction(store).objectStore(store).get(key); r.onsuccess = () => ok(r.result); r.onerror = () => ok(undefined); });
+    const slip = await get('docs', ['gate_slip', slipId]);
+    const revoked = await get('slip_revocations', revokedId);
+    db.close();
+    return Boolean(slip && revoked);
+}"""
+
+
+def test_guard_types_a_code_offline_and_sees_the_goods_and_the_requester(  # R-RS-1
+    browser: Browser, server, tmp_path: Path  # noqa: ANN001
+) -> None:
+    api = httpx.Client(base_url=server.url, timeout=20)
+    desk = _api_login(api, "frontdesk")
+    slip = _issue_slip(api, desk, [{"name": "钢琴", "large": True}, {"name": "首饰盒", "valuable": True},
+                                   {"name": "书箱", "quantity": 5}])
+    cancelled = _issue_slip(api, desk, [{"name": "旧床垫", "large": True}])
+    r = api.post(f"/api/slips/{cancelled['id']}/revoke", headers=desk, json={"reason": "业主取消"})
+    assert r.status_code == 200, r.text
+
+    # The walk-through's phone: 360 px wide.
+    ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("navigator.serviceWorker.ready")
+    login(page, "guard")
+    expect(page.locator("[data-view=gate]")).to_be_visible(timeout=15000)
+    expect(page.get_by_test_id("gate-cache")).to_contain_text("个密钥", timeout=15000)
+    wait_until_controlled(page)
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while not page.evaluate(_SYNCED, [slip["id"], cancelled["id"]]):
+        assert datetime.now(UTC) < deadline, "the guard's phone never synced the gate documents"
+        page.wait_for_timeout(300)
+
+    ctx.set_offline(True)
+    page.locator("input[name=gate]").fill("N")
+    code = page.locator("input[name=short-code]")
+    code.fill(slip["short_code"].lower())  # as a guard types it
+    page.locator("[data-action=lookup]").click()
+    verdict = page.get_by_test_id("gate-verdict")
+    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    expect(verdict).to_contain_text("有效")
+    expect(verdict).to_contain_text("林业主（业主本人）")
+    goods = page.get_by_test_id("gate-goods")
+    expect(goods).to_contain_text("钢琴 ×1")
+    expect(goods).to_contain_text("大件")
+    expect(goods).to_contain_text("首饰盒 ×1")
+    expect(goods).to_contain_text("贵重")
+    expect(goods).to_contain_text("书箱 ×5")
+    expect(goods).to_contain_text("共 7 件")
+    expect(page.get_by_test_id("gate-goods-unchecked")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "gate-typed-offline.png"), full_page=True)
+    # Nothing runs off a 360 px screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The revoked slip, typed offline after the sync, is refused.
+    verdict.locator("[data-action=clear]").click()
+    code.fill(cancelled["short_code"])
+    page.locator("[data-action=lookup]").click()
+    expect(verdict).to_have_attribute("data-verdict", "revoked", timeout=10000)
+    expect(verdict).to_contain_text("已作废")
+    expect(verdict).not_to_contain_text("旧床垫")
+    expect(verdict.locator("[data-action=release]")).to_have_count(0)
     ctx.close()
     api.close()

@@ -4,7 +4,8 @@ a guard's release (mutation `slip.release`), incidents, and the ten-day hand-in 
 The rules are in server/domain/release_slips.py (R-RS-1..6) and the crypto in server/gate/signing.py;
 this module loads, stores and publishes. Guards' phones get what they need to verify offline through
 the gate scope of the change feed: `slip_key` (public keys), `slip_revocation`, `slip_use` (released
-elsewhere) and `gate_notice` (tool names the desk tells the gate, R-RS-6).
+elsewhere), `gate_notice` (tool names the desk tells the gate, R-RS-6) and `gate_slip` (what a typed
+short code stands for: the signed payload, the items and the requester, D36).
 """
 
 from __future__ import annotations
@@ -189,12 +190,14 @@ class SlipSummary(msgspec.Struct, kw_only=True):
 class GateItem(msgspec.Struct, kw_only=True):
     name: str
     quantity: int
-    valuable: bool
-    large: bool
+    valuable: bool  # 贵重
+    large: bool  # 大件
+    tool: bool = False  # renovation tool (R-RS-6)
 
 
 class GateSlipView(msgspec.Struct, kw_only=True):
-    """What a guard sees for a typed short code (no requester ID details)."""
+    """What a guard sees for a typed short code: who the slip was issued to and what may leave
+    (R-RS-1..3), but none of the requester's ID details."""
 
     id: str
     payload: str
@@ -202,12 +205,32 @@ class GateSlipView(msgspec.Struct, kw_only=True):
     unit_label: str
     items: list[GateItem]
     item_count: int
+    requester_name: str
+    relation: Relation
     gates: tuple[str, ...]
     valid_from: datetime
     valid_until: datetime
     state: SlipState
     released_at: datetime | None
     released_gate: str | None
+
+
+class GateSlipDoc(msgspec.Struct, kw_only=True):
+    """The `gate_slip` feed document (gate scope): lets a guard's phone turn a typed short code into the
+    signed payload offline and show what may leave and for whom. The payload is verified on the phone
+    exactly like a scanned QR, so this document never makes a slip valid; the item list is shown as
+    the slip's only when it hashes to the payload's signed `items_digest` (pwa/src/gate/details.js)."""
+
+    slip_id: str
+    short_code: str
+    payload: str
+    unit_label: str
+    items: list[GateItem]  # in slip order: the order the digest is taken in
+    requester_name: str
+    relation: Relation
+    gates: tuple[str, ...]
+    valid_from: datetime
+    valid_until: datetime
 
 
 class GateKeysView(msgspec.Struct, kw_only=True):
@@ -310,6 +333,19 @@ async def _save(uow: UnitOfWork, row, slip: ReleaseSlip) -> None:  # noqa: ANN00
                 released_gate=slip.released_gate, updated_at=uow.now)
     )
     _emit_summary(uow, row.compound_id, row, slip)
+
+
+def _gate_items(slip: ReleaseSlip) -> list[GateItem]:
+    return [GateItem(name=i.name, quantity=i.quantity, valuable=i.valuable, large=i.large, tool=i.tool)
+            for i in slip.items]
+
+
+def _gate_slip_doc(slip: ReleaseSlip, short_code: str, payload: str) -> GateSlipDoc:
+    return GateSlipDoc(
+        slip_id=slip.id, short_code=short_code, payload=payload, unit_label=slip.unit_label,
+        items=_gate_items(slip), requester_name=slip.requester_name, relation=slip.relation, gates=slip.gates,
+        valid_from=slip.valid_from, valid_until=slip.valid_until,
+    )
 
 
 def _emit_summary(uow: UnitOfWork, compound_id: str, row, slip: ReleaseSlip) -> None:  # noqa: ANN001
@@ -452,6 +488,13 @@ async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipVi
     await conn.execute(insert(release_slips).values(**row))
     row_obj = _RowShim(unit_id=data.unit_id, short_code=code, compound_id=who.compound_id)
     _emit_summary(uow, who.compound_id, row_obj, slip)
+    # Written once and never updated: what the slip says does not change after issue. A revocation
+    # removes it (revoke below); a release or the end of the validity window leaves it, because the
+    # signed payload already refuses those (slip_use, valid_until) and a guard told "already released"
+    # still needs to see what left and for whom. Slips issued before this document existed get none:
+    # they live at most MAX_VALIDITY (7 days) and meanwhile behave as before (D36).
+    uow.emit(gate_scope(who.compound_id), "gate_slip", slip.id, "upsert",
+             _enc.encode(_gate_slip_doc(slip, code, payload)))
     _audit(uow, who, who.compound_id, slip.id, "slip.issued",
            {"path": str(slip.path), "unit": slip.unit_label, "kid": key.kid, "short_code": code,
             "items": [[i.name, i.quantity] for i in slip.items], "gates": list(slip.gates)})
@@ -531,8 +574,8 @@ async def by_code(db: Database, who: Principal, typed: str) -> GateSlipView:
     slip = _slip_dec.decode(row.doc)
     return GateSlipView(
         id=slip.id, payload=row.payload, short_code=row.short_code, unit_label=slip.unit_label,
-        items=[GateItem(name=i.name, quantity=i.quantity, valuable=i.valuable, large=i.large) for i in slip.items],
-        item_count=sum(i.quantity for i in slip.items), gates=slip.gates, valid_from=slip.valid_from,
+        items=_gate_items(slip), item_count=sum(i.quantity for i in slip.items),
+        requester_name=slip.requester_name, relation=slip.relation, gates=slip.gates, valid_from=slip.valid_from,
         valid_until=slip.valid_until, state=rs.state_at(slip, db.clock.now()), released_at=slip.released_at,
         released_gate=slip.released_gate,
     )
@@ -567,9 +610,13 @@ async def revoke(db: Database, who: Principal, slip_id: str, data: RevokeIn) -> 
                                             valid_until=slip.valid_until)
         )
         # Guards' phones learn it on their next pull and refuse the QR offline from then on.
+        # short_code: a code typed offline for a revoked slip is answered "revoked", not "unknown".
         uow.emit(gate_scope(row.compound_id), "slip_revocation", slip.id, "upsert",
-                 _enc.encode({"slip_id": slip.id, "revoked_at": uow.now,
+                 _enc.encode({"slip_id": slip.id, "short_code": row.short_code, "revoked_at": uow.now,
                               "valid_until": int(slip.valid_until.timestamp())}))
+        # A revoked slip's goods and requester are no longer the gate's business; the revocation
+        # above is what refuses it.
+        uow.emit(gate_scope(row.compound_id), "gate_slip", slip.id, "remove", None)
         _audit(uow, who, row.compound_id, slip.id, "slip.revoked", {"reason": revoked.revoke_reason})
         return SlipView(id=row.id, compound_id=row.compound_id, unit_id=row.unit_id,
                         state=rs.state_at(revoked, uow.now), payload=row.payload, short_code=row.short_code,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 from server.gate import keystore, signing
 from server.gate.signing import Verdict
 from tests.conftest import T0, login
+from tests.vectors.generate_release_slips import VECTORS_PATH
 
 UNIT = "unit_1_101"  # 1栋-101: 黄业主 (owner), 黄小明 (registered household), 马保姆 (nanny)
 TENANT_UNIT = "unit_2_301"  # 2栋-301: 杨租户 (tenant), 高业主 (owner)
@@ -334,10 +336,60 @@ async def test_the_guard_looks_up_a_typed_short_code(client, desk, sig):  # noqa
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["payload"] == slip["payload"] and body["item_count"] == 3
-    assert "id_check" not in body and "requester_name" not in body
+    # The guard checks the goods and the person against the slip (R-RS-1..3), never the ID details.
+    assert (body["requester_name"], body["relation"]) == ("黄业主", "owner")
+    assert [(i["name"], i["quantity"], i["large"]) for i in body["items"]] == [("冰箱", 1, True), ("纸箱", 2, False)]
+    assert "id_check" not in body
     bad = slip["short_code"][:8] + ("0" if slip["short_code"][8] != "0" else "1")
     r = await client.get(f"/api/slips/by-code/{bad}", headers=guard)
     assert (r.status_code, r.json()["code"]) == (400, "slip.bad_short_code")
+
+
+async def test_a_guards_pull_carries_what_a_typed_code_stands_for_until_the_slip_is_revoked(  # R-RS-1
+    client, desk, sig  # noqa: ANN001
+):
+    body = owner_request(sig, items=[{"name": "冰箱", "quantity": 1, "large": True},
+                                     {"name": "金饰盒", "quantity": 2, "valuable": True}])
+    slip = await issue(client, desk, body)
+    guard = await login(client, "guard")
+    docs = {c["id"]: c for c in await pull_all(client, guard) if c["entity"] == "gate_slip"}
+    doc = docs[slip["id"]]["doc"]
+    assert docs[slip["id"]]["op"] == "upsert"
+    assert (doc["slip_id"], doc["short_code"], doc["payload"]) == (slip["id"], slip["short_code"], slip["payload"])
+    assert (doc["unit_label"], doc["requester_name"], doc["relation"]) == ("1栋-101", "黄业主", "owner")
+    assert [(i["name"], i["quantity"], i["large"], i["valuable"]) for i in doc["items"]] == [
+        ("冰箱", 1, True, False), ("金饰盒", 2, False, True)]
+    # The phone proves the list against the signed payload: the digest of the document's items is the
+    # one the QR was signed over (pwa/src/gate/details.js recomputes it the same way).
+    claims, _, _ = signing.parse_payload(doc["payload"])
+    assert signing.items_digest([(i["name"], i["quantity"]) for i in doc["items"]]).hex() == claims.items_digest
+    assert claims.item_count == 3
+    # The shared vectors the phone's proof is tested against have this very shape.
+    vector_doc = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))["gate_slips"][0]["doc"]
+    assert set(doc) == set(vector_doc) and set(doc["items"][0]) == set(vector_doc["items"][0])
+    # Not the technician's business: the gate scope is for guards and the desk.
+    tech = await login(client, "tech")
+    assert not [c for c in await pull_all(client, tech) if c["entity"] == "gate_slip"]
+
+    cursor = (await client.get("/api/sync/pull", params={"cursor": 0, "limit": 5000}, headers=guard)).json()["cursor"]
+    r = await client.post(f"/api/slips/{slip['id']}/revoke", json={"reason": "业主取消"}, headers=desk)
+    assert r.status_code == 200, r.text
+    r = await client.get("/api/sync/pull", params={"cursor": cursor, "limit": 5000}, headers=guard)
+    changes = r.json()["changes"]
+    assert [(c["op"], c["doc"]) for c in changes if c["entity"] == "gate_slip"] == [("remove", None)]
+    revocation = next(c["doc"] for c in changes if c["entity"] == "slip_revocation")
+    assert revocation["short_code"] == slip["short_code"]  # a code typed offline is answered "revoked"
+    tech_changes = (await client.get("/api/sync/pull", params={"cursor": 0, "limit": 5000}, headers=tech)).json()
+    assert not [c for c in tech_changes["changes"] if c["entity"] in ("gate_slip", "slip_revocation")]
+
+
+async def test_a_released_slip_keeps_its_gate_document(client, desk, sig):  # R-RS-1  # noqa: ANN001
+    # A second gate told "already released" still sees what left and for whom.
+    slip = await issue(client, desk, owner_request(sig))
+    guard = await login(client, "guard")
+    assert (await push_release(client, guard, "gate-phone", 1, slip["id"], "N"))["status"] == "applied"
+    docs = [c for c in await pull_all(client, guard) if c["entity"] == "gate_slip" and c["id"] == slip["id"]]
+    assert [c["op"] for c in docs] == ["upsert"]
 
 
 async def test_the_printed_slip_has_both_copies_and_obeys_the_csp(client, desk, sig):  # noqa: ANN001

@@ -121,6 +121,55 @@ def _flip_vectors(payload: str) -> list[dict[str, Any]]:
     return rows
 
 
+# What the `gate_slip` feed document (server/services/gate.py GateSlipDoc) says about the vectors' slip.
+GATE_ITEMS = [
+    {"name": "冰箱", "quantity": 1, "valuable": False, "large": True, "tool": False},
+    {"name": "纸箱", "quantity": 4, "valuable": False, "large": False, "tool": False},
+    {"name": "旧沙发", "quantity": 1, "valuable": False, "large": True, "tool": False},
+]
+
+
+def _gate_doc(payload: str, items: list[dict[str, Any]], slip_id: str = SLIP_ID) -> dict[str, Any]:
+    return {
+        "slip_id": slip_id,
+        "short_code": signing.short_code(payload),
+        "payload": payload,
+        "unit_label": UNIT,
+        "items": items,
+        "requester_name": "黄业主",
+        "relation": "owner",
+        "gates": list(GATES),
+        "valid_from": T0.isoformat().replace("+00:00", "Z"),
+        "valid_until": VALID_UNTIL.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _gate_slip_vector(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """`proven`: the phone may show the document's item list as the slip's — it is the list the payload's
+    signed items_digest was taken over, and the document is about the payload's slip."""
+    claims, _, _ = signing.parse_payload(doc["payload"])
+    digest = signing.items_digest([(i["name"], i["quantity"]) for i in doc["items"]]).hex()
+    proven = digest == claims.items_digest and doc["slip_id"] == claims.slip_id
+    return {"name": name, "doc": doc, "proven": proven}
+
+
+def _gate_slips(valid: str) -> list[dict[str, Any]]:
+    first, boxes, sofa = GATE_ITEMS
+    rows = [
+        _gate_slip_vector("the list the slip was signed for", _gate_doc(valid, GATE_ITEMS)),
+        _gate_slip_vector("flags are not signed and do not change the proof",
+                          _gate_doc(valid, [{**first, "valuable": True}, boxes, sofa])),
+        _gate_slip_vector("a quantity changed", _gate_doc(valid, [first, {**boxes, "quantity": 5}, sofa])),
+        _gate_slip_vector("an item renamed", _gate_doc(valid, [first, {**boxes, "name": "纸箱 "}, sofa])),
+        _gate_slip_vector("items reordered", _gate_doc(valid, [boxes, first, sofa])),
+        _gate_slip_vector("an item left out", _gate_doc(valid, [first, boxes])),
+        _gate_slip_vector("another slip's document", _gate_doc(valid, GATE_ITEMS, "01JNQ8ZK5X2W9R7M3T6V4B8C1E")),
+    ]
+    if [r["proven"] for r in rows] != [True, True, False, False, False, False, False]:
+        raise AssertionError("gate_slip vectors: the Python proof disagrees with their names")
+    return rows
+
+
 def generate() -> dict[str, Any]:
     valid = _sign(ACTIVE)
     body_len = len(signing.b64u_decode(valid[len(signing.PREFIX) :])) - signing.SIGNATURE_LEN
@@ -192,8 +241,17 @@ def generate() -> dict[str, Any]:
         ],
         "items_digests": [
             {"items": [list(i) for i in items], "digest": signing.items_digest(items).hex()}
-            for items in (ITEMS, [("tool box", 1)], [('台灯 "大"', 2), ("a\\b", 1)])
+            for items in (
+                ITEMS,
+                [("tool box", 1)],
+                [('台灯 "大"', 2), ("a\\b", 1)],
+                # Where JSON encoders differ if anywhere: "/", "<", "&", U+2028/9, astral characters,
+                # combining marks (no normalisation on either side), a large quantity.
+                [("沙发/椅子 <b>&amp;", 9999), ("x\u2028y\u2029z", 1), ("🛋️ 沙发", 2)],
+                [("e\u0301", 1), ("\u00e9", 1), ("\u00a0", 3)],
+            )
         ],
+        "gate_slips": _gate_slips(valid),
     }
 
 

@@ -3,16 +3,19 @@
 // through the outbox (mutation slip.release). Chinese first.
 //
 // Offline data: the change feed fills the slip_keys / slip_revocations stores and, in `docs`, the
-// entities slip_use (released at another gate) and gate_notice (tool names, R-RS-6). When online the
-// screen also fetches GET /api/gate/keys into kv 'gate.keys'. kv 'gate.used' remembers what this phone
-// released so it refuses a second release at once, before any sync; kv 'gate.code' is the guard's gate;
-// kv 'gate.seen' maps short codes to payloads scanned before (typed-code lookups while offline).
+// entities slip_use (released at another gate), gate_notice (tool names, R-RS-6) and gate_slip (a slip's
+// short code, signed payload, items and requester: a typed code is verified offline, and the goods and
+// the person are shown, see details.js). When online the screen also fetches GET /api/gate/keys into
+// kv 'gate.keys'. kv 'gate.used' remembers what this phone released so it refuses a second release at
+// once, before any sync; kv 'gate.code' is the guard's gate; kv 'gate.seen' maps short codes to
+// payloads scanned before (typed codes of slips issued before gate_slip existed).
 import jsQR from 'jsqr';
 
+import { findOffline, indexGateDocs, slipDetails } from './details.js';
 import { normalizeShortCode, shortCode } from './payload.js';
 import { Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
-import { joinList } from '../i18n.js';
+import { joinList, paren } from '../i18n.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
 export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
@@ -36,7 +39,7 @@ const STRINGS = {
     'gate.code_check': '查询',
     'gate.code_invalid': '放行码有误，请核对后重新输入',
     'gate.code_not_found': '未找到该放行码对应的放行通知单，请联系服务中心',
-    'gate.code_offline': '离线时无法按放行码查询，请扫码或联系服务中心',
+    'gate.code_not_cached': '本机离线数据中没有该放行码（可能是上次同步后新开的单），请扫码、联网查询或致电服务中心',
     'gate.verdict.valid': '有效 · 可以放行',
     'gate.verdict.expired': '已过期 · 不得放行',
     'gate.verdict.not_yet_valid': '尚未生效 · 不得放行',
@@ -50,6 +53,22 @@ const STRINGS = {
     'gate.unit': '房号',
     'gate.items': '物品件数',
     'gate.items_n': '{n} 件',
+    'gate.requester': '申请人',
+    'gate.goods': '放行物品',
+    'gate.goods_total': '共 {n} 件',
+    'gate.goods_unchecked': '物品清单与申请人无法核对，请以纸质放行单为准',
+    'gate.flag.large': '大件',
+    'gate.flag.valuable': '贵重',
+    'gate.flag.tool': '工具',
+    'gate.relation.owner': '业主本人',
+    'gate.relation.household_member': '登记家属',
+    'gate.relation.tenant': '租户',
+    'gate.relation.nanny': '保姆',
+    'gate.relation.friend': '亲友',
+    'gate.relation.employee': '雇员',
+    'gate.relation.unregistered_relative': '未登记亲属',
+    'gate.relation.contractor': '施工人员',
+    'gate.relation.renovation_worker': '装修工人',
     'gate.tools': '工具',
     'gate.validity': '有效期',
     'gate.gates': '可放行出入口',
@@ -75,7 +94,7 @@ const STRINGS = {
     'gate.code_check': 'Look up',
     'gate.code_invalid': 'That code is not valid; check it and type it again',
     'gate.code_not_found': 'No slip has this code; call the service desk',
-    'gate.code_offline': 'Codes cannot be looked up offline; scan the QR or call the desk',
+    'gate.code_not_cached': 'This code is not in the phone’s offline data (perhaps a slip issued since the last sync): scan the QR, look it up online or call the desk',
     'gate.verdict.valid': 'Valid · release',
     'gate.verdict.expired': 'Expired · do not release',
     'gate.verdict.not_yet_valid': 'Not valid yet · do not release',
@@ -89,6 +108,22 @@ const STRINGS = {
     'gate.unit': 'Unit',
     'gate.items': 'Items',
     'gate.items_n': '{n, plural, one {# piece} other {# pieces}}',
+    'gate.requester': 'Issued to',
+    'gate.goods': 'Items',
+    'gate.goods_total': '{n, plural, one {# piece} other {# pieces}} in all',
+    'gate.goods_unchecked': 'The item list and the requester cannot be checked against the QR: go by the paper slip',
+    'gate.flag.large': 'large',
+    'gate.flag.valuable': 'valuable',
+    'gate.flag.tool': 'tool',
+    'gate.relation.owner': 'owner',
+    'gate.relation.household_member': 'registered household member',
+    'gate.relation.tenant': 'tenant',
+    'gate.relation.nanny': 'nanny',
+    'gate.relation.friend': 'friend',
+    'gate.relation.employee': 'employee',
+    'gate.relation.unregistered_relative': 'unregistered relative',
+    'gate.relation.contractor': 'contractor',
+    'gate.relation.renovation_worker': 'renovation worker',
     'gate.tools': 'Tools',
     'gate.validity': 'Valid',
     'gate.gates': 'Gates',
@@ -101,7 +136,7 @@ const STRINGS = {
 };
 
 // Kept across re-renders (language switch, sync): the slip on screen stays on screen.
-let current = null; // {payload, result, released, error}
+let current = null; // {payload, result, details, released, error}
 
 // ---- offline cache -------------------------------------------------------------------------
 
@@ -124,9 +159,13 @@ async function loadCache(ctx) {
     if (d.entity === 'slip_use') usedIds.add(d.id);
     else if (d.entity === 'gate_notice') notices[d.id] = d.doc;
   }
+  const { slipsByCode, slipsById, revokedCodes } = indexGateDocs(docs, revokedRows);
   // Device milliseconds of the newest download of keys + revocations (a full pull or GET /api/gate/keys).
   const fetchedDeviceMs = Math.max(Number(lastPullAt) || 0, Number(kvKeys?.fetched_device_ms) || 0);
-  return { keys, revoked, usedIds, notices, fetchedDeviceMs, hasAny: Object.keys(keys).length > 0 };
+  return {
+    keys, revoked, usedIds, notices, slipsByCode, slipsById, revokedCodes, fetchedDeviceMs,
+    hasAny: Object.keys(keys).length > 0,
+  };
 }
 
 async function refreshKeys(ctx) {
@@ -315,10 +354,17 @@ export async function renderGate(root, ctx) {
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {
       const notice = cache.notices[claims.slipId];
+      // What may leave and for whom: only for a slip the guard may release or has released, and only as
+      // far as the cached list is the signed one (details.js); otherwise the signed count and a warning.
+      const details = ok || verdict === Verdict.ALREADY_USED ? current.details : null;
       // Element.append prints null as the text "null": leave absent rows out.
       card.append(...[
         row(t('gate.unit'), claims.unitLabel),
-        row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
+        details?.requester ? row(t('gate.requester'), requesterText(details.requester)) : null,
+        details?.proven ? goodsRow(details.items, claims.itemCount) : row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
+        details && !details.proven
+          ? h('p', { class: 'notice notice-warn', 'data-testid': 'gate-goods-unchecked', text: t('gate.goods_unchecked') })
+          : null,
         notice?.tool_names?.length ? row(t('gate.tools'), joinList(notice.tool_names)) : null,
         row(t('gate.validity'), `${fmt(claims.validFrom)} – ${fmt(claims.validUntil)}`),
         row(t('gate.gates'), claims.gates.join(' ')),
@@ -334,6 +380,22 @@ export async function renderGate(root, ctx) {
     resultBox.append(card);
   }
 
+  function requesterText({ name, relation }) {
+    const key = `gate.relation.${relation}`;
+    const label = t(key);
+    return paren(name, label === key ? relation : label);
+  }
+
+  function goodsRow(items, count) {
+    const list = h('ul', { class: 'gate-goods', 'data-testid': 'gate-goods' },
+      ...items.map((i) => h('li', {},
+        h('span', { text: `${i.name} ×${i.quantity}` }),
+        ...['large', 'valuable', 'tool'].filter((f) => i[f])
+          .map((f) => h('span', { class: 'badge badge-warn', text: t(`gate.flag.${f}`) })))),
+      h('li', { class: 'muted', text: t('gate.goods_total', { n: count }) }));
+    return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: t('gate.goods') }), h('div', { class: 'kv-value' }, list));
+  }
+
   function safeShortCode(payload) {
     try {
       return shortCode(payload);
@@ -342,7 +404,9 @@ export async function renderGate(root, ctx) {
     }
   }
 
-  async function show(payload) {
+  // doc: the slip's gate_slip document or by-code answer, when the code was typed; a scan looks its
+  // document up by the signed slip id.
+  async function show(payload, doc = null) {
     const text = String(payload || '').trim();
     cache = await loadCache(ctx);
     const result = verify(ctx, cache, text);
@@ -353,7 +417,8 @@ export async function renderGate(root, ctx) {
     }
     // A key the phone has never seen may simply be newer than its cache: the desk can confirm.
     if (result.verdict === Verdict.UNKNOWN_KEY) result.verdict = Verdict.CANNOT_VERIFY_OFFLINE;
-    current = { payload: text, result, released: null, error: null };
+    const details = result.slip ? await slipDetails(result.slip, doc || cache.slipsById.get(result.slip.slipId)) : null;
+    current = { payload: text, result, details, released: null, error: null };
     renderResult();
   }
 
@@ -403,17 +468,23 @@ export async function renderGate(root, ctx) {
       try {
         const res = await ctx.api.get(`/api/slips/by-code/${encodeURIComponent(code)}`, { timeoutMs: 10000 });
         await refreshKeys(ctx);
-        return show(res.payload);
+        return show(res.payload, { ...res, slip_id: res.id });
       } catch (e) {
         if (e?.status === 404) return showError(t('gate.code_not_found'));
         if (e?.status === 400) return showError(t('gate.code_invalid'));
-        // network trouble: fall through to what this phone has seen
+        // network trouble: fall through to what this phone holds
       }
     }
-    if (seen[code]) return show(seen[code]);
-    current = { payload: '', result: { verdict: Verdict.CANNOT_VERIFY_OFFLINE }, released: null, error: null };
+    // Offline: the synced gate_slip documents, then slips scanned here before. The payload found is
+    // verified exactly like a scan: keys, revocations, uses, validity, gate.
+    cache = await loadCache(ctx);
+    const found = findOffline(code, { ...cache, seen });
+    if (found?.payload) return show(found.payload, found.doc);
+    // The desk revoked it and the phone synced since: refuse it by name rather than as unknown.
+    const verdict = found?.revokedSlipId ? Verdict.REVOKED : Verdict.CANNOT_VERIFY_OFFLINE;
+    current = { payload: '', result: { verdict }, details: null, released: null, error: null };
     renderResult();
-    ctx.toast(t('gate.code_offline'), 'error');
+    if (!found) ctx.toast(t('gate.code_not_cached'), 'error');
   }
 
   scanBtn.addEventListener('click', () => {
