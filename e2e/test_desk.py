@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
+from e2e.bookings import _upload
 from e2e.conftest import DESK
+from tests.images import signature_png
 
 
 def login(page: Page, username: str, password: str = "demo") -> None:
@@ -258,4 +261,66 @@ def test_leaving_the_desk_home_while_it_loads_leaves_no_refresh_running(browser:
     page.clock.run_for(95_000)
     page.wait_for_timeout(500)
     assert polled == [], polled
+    ctx.close()
+
+
+def completed_repair(base: str, content: str) -> str:
+    """A repair dispatched to the technician, who completed it with the resident's signature (sync push)."""
+    desk = Api(base, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
+    })["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
+    tech = Api(base, "tech")
+    sig = _upload(base, tech, signature_png(case["id"]))
+    steps = [("job.accept", {}), ("job.arrive", {}),
+             ("job.complete", {"work_done": "更换水龙头阀芯", "fee_cents": 0, "signature_sha256": sig,
+                               "signer_name": "黄业主", "signer_relation": "owner"})]
+    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
+        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
+        for i, (t, a) in enumerate(steps)]})
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
+    return case["id"]
+
+
+def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_close_leads_only_when_ready(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-6 R-CL-6 R-CL-1
+    case_id = completed_repair(server.url, f"厨房水龙头滴水 {uuid.uuid4().hex[:6]}")
+    desk = Api(server.url, "dispatcher")
+    slip = desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}")
+    close = page.locator("[data-action=close]")
+    expect(close).to_be_visible(timeout=10000)
+    # Slip not handed in, not countersigned: 销项 is offered but not styled as the next step.
+    expect(close).not_to_have_class(re.compile(r"\bbtn-primary\b"))
+
+    # One click does not record the slip as handed in: the desk sees the slip and confirms.
+    page.locator("[data-action=return_slip]").click()
+    confirm = page.get_by_test_id("slip-confirm")
+    expect(confirm).to_contain_text("黄业主")
+    expect(confirm).to_contain_text(slip["content_hash"])
+    signed = datetime.fromisoformat(slip["signed_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    expect(confirm).to_contain_text(signed.strftime("%Y/%m/%d %H:%M"))
+    expect(confirm.get_by_role("link", name="查看完整服务单")).to_have_attribute("href", f"#/case/{case_id}/slip")
+    page.locator("dialog").get_by_role("button", name="取消").click()
+    expect(page.locator("dialog")).to_have_count(0)
+    assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["slip_returned_at"] is None
+    page.locator("[data-action=return_slip]").click()
+    page.get_by_test_id("confirm-ok").click()
+    expect(page.locator("[data-action=countersign]")).to_be_visible(timeout=10000)
+    assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["slip_returned_at"]
+
+    page.locator("[data-action=countersign]").click()
+    expect(page.get_by_test_id("slip-confirm")).to_contain_text(slip["content_hash"])
+    expect(page.get_by_test_id("slip-confirm")).to_contain_text("黄业主")
+    page.get_by_test_id("confirm-ok").click()
+    expect(page.locator("[data-action=countersign]")).to_have_count(0, timeout=10000)
+    assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["countersigned_by"]
+    # Nothing is missing now: 销项 is the thing to do.
+    expect(page.get_by_test_id("missing-to-close")).to_contain_text("已满足销项条件", timeout=10000)
+    expect(page.locator("[data-action=close]")).to_have_class(re.compile(r"\bbtn-primary\b"))
     ctx.close()

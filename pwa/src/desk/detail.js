@@ -235,10 +235,13 @@ export async function renderCase(body, ctx, caseId) {
     }), { hint: 'R-IN-8' }).then(afterDialog);
   }
 
+  // What still stands between this user and 销项: a manager's own approval comes with closing.
+  const closeMissing = () => view.missing_to_close.filter((m) => !(m === 'manager_approval' && hasRole(ctx, 'manager')));
+
   function closeDialog() {
     const result = h('textarea', { name: 'result', rows: 3 });
     const sep = isEn() ? ', ' : '、';
-    const missing = view.missing_to_close.filter((m) => !(m === 'manager_approval' && hasRole(ctx, 'manager')));
+    const missing = closeMissing();
     const state = missing.length ? h('p', { class: 'notice notice-warn', text: t('desk.missing', { list: missing.map((m) => label('missing', m)).join(sep) }) }) : null;
     return actionDialog(ctx, t('act.close'), [state, field(h, t('dlg.result'), result)],
       () => post('/close', { result: result.value.trim() }), { hint: t('dlg.close_hint'), submitText: t('act.close') }).then(afterDialog);
@@ -283,6 +286,42 @@ export async function renderCase(body, ctx, caseId) {
       () => post('/quarterly-close', { result: result.value.trim(), signature_sha256: sha }), { hint: 'R-CL-4' }).then(afterDialog);
   }
 
+  /**
+   * 服务单交回 / 调度员会签 are the desk's word that it holds the signed paper slip and that it matches
+   * the record: asked once, with the slip in front of the dispatcher (signer, time signed, the
+   * content hash the signature covers, the signature itself, a link to the full slip), never on a
+   * single stray click. Built like dom.js confirmDialog, whose body can only be text.
+   */
+  function slipConfirm(key, path) {
+    const c = view.case;
+    const slip = c.slip;
+    const img = h('img', { class: 'desk-signature-img', alt: t('dlg.signature') });
+    img.hidden = true;
+    if (slip.signature_sha256) {
+      blobObjectUrl(ctx, slip.signature_sha256).then((url) => {
+        img.src = url;
+        img.hidden = false;
+      }).catch(() => {});
+    }
+    return openDialog((close) => [
+      h('h2', { class: 'dialog-title', text: t(`act.${key}`) }),
+      h('p', { class: 'dialog-body', text: t(`confirm.${key}`) }),
+      !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
+      h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
+        kv(h, t('slip.case_no'), c.no),
+        kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
+        kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
+        kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
+        kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),
+        slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
+        // Leaving for the full slip closes the question: it is asked again on the way back.
+        h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(false) }, t('confirm.view_slip'))),
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('desk.cancel')),
+        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'confirm-ok', onclick: () => close(true) }, t(`act.${key}`))),
+    ], { className: 'desk-dialog' }).then((ok) => (ok ? runQuiet(() => post(path)) : undefined));
+  }
+
   function decideDialog() {
     return openDialog((close) => decidePanel(ctx, view, (v) => close(v)), { className: 'desk-dialog' }).then(afterDialog);
   }
@@ -307,10 +346,12 @@ export async function renderCase(body, ctx, caseId) {
       b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
       b('judge', judgeDialog, '', open && c.kind === 'complaint' && !c.judgement),
-      b('return_slip', simple('/return-slip'), 'btn-primary', !!slip && !slip.slip_returned_at), // R-FU-6
-      b('countersign', simple('/countersign'), 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by), // R-CL-6
+      b('return_slip', () => slipConfirm('return_slip', '/return-slip'), 'btn-primary', !!slip && !slip.slip_returned_at), // R-FU-6
+      b('countersign', () => slipConfirm('countersign', '/countersign'), 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by), // R-CL-6
       b('verify', () => textDialog(t('act.verify'), '/verify', 'text', t('dlg.note'), { hint: t('dlg.verify_hint') }), '', open && !needsSlip && !c.verification && s !== 'cannot_handle'),
-      b('close', closeDialog, 'btn-primary', open && s !== 'cannot_handle'),
+      // 销项 is the next step only once nothing is missing: before that it is offered (the dialog
+      // says what is missing) but not styled as the thing to do.
+      b('close', closeDialog, closeMissing().length ? '' : 'btn-primary', open && s !== 'cannot_handle'),
       b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !closeApproved(view)
         && view.missing_to_close.every((m) => m === 'manager_approval')),
       b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { hint: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
