@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from playwright.sync_api import Browser, expect
 
@@ -344,3 +344,32 @@ def test_the_slip_of_a_job_closed_since_shows_what_the_phone_recorded_not_not_co
     expect(page.get_by_test_id("slip-gone")).to_contain_text("服务单存于服务中心")
     expect(page.get_by_text("尚未完工")).to_have_count(0)
     other.close()
+
+
+def test_the_technicians_list_puts_the_job_nearest_its_deadline_on_top(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-4
+    # On site at the first job, whose work order is due first; the second was dispatched later, so
+    # its work order is due later, but its 15-minute on-site clock runs out long before that.
+    tag = uuid.uuid4().hex[:6]
+    first_id = _dispatched_repair(server, f"先派的工单 {tag}")
+    desk = Api(server.url, "dispatcher")
+    first = desk.call("GET", f"/api/cases/{first_id}")["case"]
+    tech = Api(server.url, "tech")
+    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
+        {"mutation_id": i + 1, "type": t, "args": {"job_id": first["work_orders"][-1]["id"]},
+         "device_time": datetime.now(UTC).isoformat()} for i, t in enumerate(("job.accept", "job.arrive"))]})
+    assert [r["status"] for r in res["results"]] == ["applied"] * 2, res
+    second = desk.call("GET", f"/api/cases/{_dispatched_repair(server, f'后派的工单 {tag}')}")["case"]
+    assert second["work_orders"][-1]["deadline_at"] > first["work_orders"][-1]["deadline_at"]  # the test means something
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=f"后派的工单 {tag}")).to_be_visible(timeout=20000)
+    expect(page.locator(".job-card", has_text=f"先派的工单 {tag}")).to_be_visible()
+    numbers = page.locator(".job-card .job-no").all_inner_texts()
+    assert numbers.index(second["no"]) < numbers.index(first["no"]), numbers
+    # Finished jobs come after every open one.
+    done = page.locator(".job-card").evaluate_all("cards => cards.map((c) => c.classList.contains('is-done'))")
+    assert done == sorted(done), done
+    ctx.close()

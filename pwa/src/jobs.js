@@ -72,12 +72,38 @@ async function context() {
   return { entries, lastPullAt: (await kvGet('lastPullAt')) || 0 };
 }
 
-/** Open jobs first (by deadline, server time), finished ones after. */
+/** The earliest open deadline of a job: its own, or the earliest not-yet-met clock. */
+export function nextDue(job) {
+  const open = (job.clocks || []).filter((c) => c.running !== false && !c.satisfied_at);
+  // A paid service's order is to be on site in 20 minutes (R-FU-7): its deadline is met by the
+  // arrival, so a technician at work is not counted down to it, nor shown overdue after it.
+  const own = job.kind === 'special_service' && job.arrived_at ? null : job.deadline_at;
+  const dues = [own, ...open.map((c) => c.due_at)].filter(Boolean);
+  dues.sort((a, b) => Date.parse(a) - Date.parse(b));
+  return dues[0] || null;
+}
+
+const LAST = Number.MAX_SAFE_INTEGER;
+const ms = (iso) => (iso ? Date.parse(iso) : NaN);
+const orLast = (n) => (Number.isFinite(n) ? n : LAST);
+
+/**
+ * The job list's order: open jobs by the deadline their card counts down to (nextDue: the nearest
+ * running clock, so an overdue one comes first), then by the job's own deadline; finished jobs
+ * after, the most recently finished first. Sorting by the work order's deadline alone put a job
+ * 14 minutes from its on-site deadline below one with two hours left.
+ */
+export function compareJobs(a, b) {
+  if (a.is_done !== b.is_done) return a.is_done ? 1 : -1;
+  if (a.is_done) return (ms(b.completed_at) || 0) - (ms(a.completed_at) || 0); // NaN (never completed: unable) → 0, last
+  return orLast(ms(nextDue(a))) - orLast(ms(nextDue(b))) || orLast(ms(a.deadline_at)) - orLast(ms(b.deadline_at));
+}
+
+/** This person's jobs as the list shows them (compareJobs), their unsent intents laid over. */
 export async function loadJobs() {
   const [docs, ctx] = await Promise.all([listJobs(), context()]);
   const jobs = docs.map((d) => applyIntents(d, ctx.entries, ctx.lastPullAt));
-  const due = (j) => Date.parse(j.deadline_at) || Number.MAX_SAFE_INTEGER;
-  jobs.sort((a, b) => Number(a.is_done) - Number(b.is_done) || due(a) - due(b));
+  jobs.sort(compareJobs);
   return jobs;
 }
 

@@ -7,10 +7,10 @@ import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
   acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, loadOwnCompletion, markUnable, nextActions,
-  reportLinkedProblem,
+  nextDue, reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
-import { nextDue, stateLabel } from './jobs.js';
+import { stateLabel } from './jobs.js';
 import { mutationLabel } from './outbox.js';
 
 registerStrings({

@@ -1,9 +1,9 @@
-// My jobs: open ones first, ordered by deadline, each with a countdown measured on server time
-// (overdue in red) and a 待同步 mark while local changes are unsent.
+// My jobs: open ones first, the nearest deadline first (jobs.js compareJobs), each with a
+// countdown measured on server time (overdue in red) and a 待同步 mark while local changes are unsent.
 import { countdown, formatDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
 import { registerStrings, t } from '../i18n.js';
-import { loadJobs } from '../jobs.js';
+import { loadJobs, nextDue } from '../jobs.js';
 import { syncNow } from '../sync.js';
 
 registerStrings({
@@ -55,17 +55,6 @@ export function stateLabel(state) {
   const key = `state.${state}`;
   const label = t(key);
   return label === key ? String(state || '') : label;
-}
-
-/** The earliest open deadline of a job: its own, or the earliest not-yet-met clock. */
-export function nextDue(job) {
-  const open = (job.clocks || []).filter((c) => c.running !== false && !c.satisfied_at);
-  // A paid service's order is to be on site in 20 minutes (R-FU-7): its deadline is met by the
-  // arrival, so a technician at work is not counted down to it, nor shown overdue after it.
-  const own = job.kind === 'special_service' && job.arrived_at ? null : job.deadline_at;
-  const dues = [own, ...open.map((c) => c.due_at)].filter(Boolean);
-  dues.sort((a, b) => Date.parse(a) - Date.parse(b));
-  return dues[0] || null;
 }
 
 function card(job) {
