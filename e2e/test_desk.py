@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
@@ -323,4 +323,24 @@ def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_cl
     # Nothing is missing now: 销项 is the thing to do.
     expect(page.get_by_test_id("missing-to-close")).to_contain_text("已满足销项条件", timeout=10000)
     expect(page.locator("[data-action=close]")).to_have_class(re.compile(r"\bbtn-primary\b"))
+    ctx.close()
+
+
+def test_the_key_register_shows_due_times_to_the_minute_and_labels_the_due_box(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    desk = Api(server.url, "dispatcher")
+    key = next(k["key"] for k in desk.call("GET", "/api/keys") if k["key"]["state"] == "in_store")
+    sig = _upload(server.url, desk, signature_png(f"key-{uuid.uuid4().hex}"))
+    due = datetime.now(ZoneInfo("Asia/Shanghai")).replace(second=37, microsecond=0) + timedelta(hours=3)
+    desk.call("POST", f"/api/keys/{key['id']}/loans", {"borrower_user_id": "usr_tech", "borrower_kind": "staff",
+                                                       "signature_sha256": sig, "due_at": due.isoformat()})
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + "/#/keys")
+    row = page.locator("tr", has_text=key["label"])
+    expect(row).to_contain_text(f"应还 {due.strftime('%m/%d %H:%M')}", timeout=10000)
+    expect(row).not_to_contain_text(due.strftime("%H:%M:%S"))
+    # Every key still in the cabinet has a due box with a visible label.
+    in_store = page.locator("tr", has=page.locator("input[name=due]"))
+    expect(in_store.first.get_by_label(re.compile("^应还时间"))).to_be_visible()
+    expect(in_store.first.get_by_text(re.compile("^应还时间"))).to_be_visible()
+    desk.call("POST", f"/api/keys/{key['id']}/return", {})
     ctx.close()

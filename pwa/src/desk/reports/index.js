@@ -554,7 +554,9 @@ export async function renderKeys(root, ctx) {
     return h('span', { class: 'rpt-controls' },
       h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id }, onchange: (e) => show(e.target.checked) }), t('key.outsider')),
       pick, ...outsiderOnly,
-      h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline', 'aria-label': t('key.due') }),
+      // A visible label: an unlabelled date box beside the borrower left the desk guessing what it was for.
+      h('label', { class: 'rpt-due small' }, h('span', { text: t('key.due_by') }),
+        h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline' })),
       h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k) }, t('key.lend')));
   }
 
@@ -570,7 +572,7 @@ export async function renderKeys(root, ctx) {
       h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
-        loan ? h('span', { class: loan.overdue ? 'rpt-overdue' : '' }, `${loan.borrower_name} · ${t('key.due')} ${fmtFull(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`) : t(`key.state.${k.state}`),
+        loan ? h('span', { class: loan.overdue ? 'rpt-overdue' : '' }, `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`) : t(`key.state.${k.state}`),
         k.state === 'in_store' ? lendControls(k, staff) : k.state === 'on_loan'
           ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) }, t('key.return'))
           : '',
