@@ -7,6 +7,7 @@ figure is one the server recorded.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Browser, Page, expect
@@ -124,6 +125,7 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     case = Api(server.url, "dispatcher").call("GET", f"/api/cases/{done['case_id']}")["case"]
     expect(page.get_by_test_id("stmt-title")).to_have_text("翠湖花园（演示） · 特约服务结算单")
     expect(stmt.get_by_test_id("stmt-case-no")).to_have_text(case["no"])
+    expect(stmt).not_to_contain_text(bid)  # the booking's internal id means nothing on paper
     expect(stmt.get_by_test_id("stmt-item")).to_have_text("搬家协助")
     expect(stmt.get_by_test_id("stmt-unit-fee")).to_have_text("¥200.00/小时")
     expect(stmt.get_by_test_id("stmt-quantity")).to_have_text("2 小时")
@@ -134,7 +136,7 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     expect(stmt.get_by_test_id("stmt-balance")).to_have_text("收取余款 ¥350.00")
     expect(stmt.get_by_test_id("stmt-receipt")).to_have_text("SJ-52")
     expect(stmt.get_by_test_id("stmt-cashier")).to_have_text("何收银")
-    expect(stmt).to_contain_text(bid)
+    expect(stmt.get_by_test_id("stmt-booked-at")).to_have_text(re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d$"))
 
     # On paper only the statement: the desk's header and the tools bar are left off.
     page.emulate_media(media="print")

@@ -344,3 +344,15 @@ def test_the_key_register_shows_due_times_to_the_minute_and_labels_the_due_box(b
     expect(in_store.first.get_by_text(re.compile("^应还时间"))).to_be_visible()
     desk.call("POST", f"/api/keys/{key['id']}/return", {})
     ctx.close()
+
+
+def test_the_printed_service_slip_is_headed_with_the_compounds_name_and_keeps_the_hash(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6
+    case_id = completed_repair(server.url, f"卧室门锁松动 {uuid.uuid4().hex[:6]}")
+    slip = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["slip"]
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}/slip")
+    printed = page.get_by_test_id("slip-print")
+    expect(page.get_by_test_id("slip-title")).to_have_text("翠湖花园（演示） · 服务单", timeout=10000)
+    expect(printed).not_to_contain_text("EstateDesk")
+    expect(printed.locator(".desk-slip-hash")).to_contain_text(slip["content_hash"])  # what the signature covers
+    ctx.close()

@@ -6,7 +6,10 @@ import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js
 
 export async function renderSlip(body, ctx, caseId) {
   const { h, t, api } = ctx;
-  const [view, staff] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadStaff(ctx).catch(() => [])]);
+  // The slip goes to the resident under the compound's name, like the settlement statement; a
+  // session from before the login answer carried the name asks /api/me.
+  const [view, staff, me] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadStaff(ctx).catch(() => []),
+    ctx.user?.compound_name ? ctx.user : api.get('/api/me').catch(() => ctx.user)]);
   const c = view.case;
   const slip = c.slip;
   const img = h('img', { class: 'slip-signature', alt: t('dlg.signature') });
@@ -24,7 +27,7 @@ export async function renderSlip(body, ctx, caseId) {
       h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('slip.print'))),
     h('article', { class: 'slip desk-slip-print', 'data-testid': 'slip-print' },
       h('div', { class: 'slip-head' },
-        h('div', null, h('h1', { text: `${t('app.full_name')} · ${t('slip.title')}` }), h('p', { class: 'muted', text: `${t('slip.case_no')} ${c.no}` }))),
+        h('div', null, h('h1', { 'data-testid': 'slip-title', text: `${me?.compound_name || t('app.full_name')} · ${t('slip.title')}` }), h('p', { class: 'muted', text: `${t('slip.case_no')} ${c.no}` }))),
       h('table', { class: 'slip-table' }, h('tbody', null,
         row(t('slip.case_no'), c.no),
         row(t('detail.address'), c.address),

@@ -93,7 +93,7 @@ function showSlip(root, back, s, notice = null) {
     h('article', { class: 'slip' },
       h('header', { class: 'slip-head' },
         h('img', { src: '/icons/icon-192.png', alt: '', width: 40, height: 40 }),
-        h('div', {}, h('h1', { text: t('slip.title') }), h('p', { class: 'muted', text: t('app.full_name') }))),
+        h('div', {}, h('h1', { text: t('slip.title') }), h('p', { class: 'muted', text: currentUser()?.compound_name || t('app.full_name') }))),
       notice,
       s.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
       h('table', { class: 'slip-table' }, h('tbody', {},

@@ -460,8 +460,11 @@ export async function renderStatement(root, ctx, bookingId) {
         h('div', null,
           h('h1', { 'data-testid': 'stmt-title', text: `${me?.compound_name || t('app.full_name')} · ${t('stmt.title')}` }))),
       h('table', { class: 'slip-table' }, h('tbody', null,
-        row(t('stmt.booking_no'), b.id),
+        // The case number is what the resident, the desk and the cashier quote; the booking's
+        // internal id (bkg_…) means nothing on paper. Before dispatch there is no case yet: the
+        // booking time, the resident and the receipts say which booking it is.
         row(t('stmt.case_no'), b.case_no || none(), 'stmt-case-no'),
+        row(t('stmt.booked_at'), fmtFull(b.booked_at), 'stmt-booked-at'),
         row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
         row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
         row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
