@@ -86,3 +86,20 @@ def test_dispatcher_sees_the_desk_home_on_a_wide_screen(browser: Browser, server
     assert page.locator(".topnav a").evaluate_all("els => els.map(e => e.getAttribute('href'))") == [
         "#/", "#/reminders", "#/settings"]
     ctx.close()
+
+
+def test_the_sync_state_stays_in_sight_below_the_top_bar_on_a_long_page(browser: Browser, server) -> None:  # noqa: ANN001
+    # The pending count and the sync state must be visible wherever the technician has scrolled to.
+    ctx = browser.new_context(viewport={"width": 360, "height": 400}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator("[data-view=jobs]")).to_be_visible(timeout=15000)
+    expect(page.locator(".job-list").first).to_be_visible(timeout=15000)
+    # A long list, as after a day of work: the view grows and the page scrolls under the bars.
+    page.evaluate("document.getElementById('view').style.minHeight = '3000px'; window.scrollTo(0, 2000)")
+    top = page.locator(".topbar").bounding_box()
+    bar = page.locator(".syncbar").bounding_box()
+    assert bar is not None and top is not None
+    assert abs(bar["y"] - (top["y"] + top["height"])) < 2, (top, bar)
+    ctx.close()
