@@ -54,6 +54,21 @@ def _qr_png(payload: str, path: Path) -> Path:
     return path
 
 
+def _guard_phone(browser: Browser, server, viewport: dict):  # noqa: ANN001, ANN202
+    """The guard signed in on a phone whose service worker controls the page and whose offline data
+    (keys, revocations, gate documents) has been downloaded, ready to go offline."""
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("navigator.serviceWorker.ready")
+    login(page, "guard")
+    expect(page.locator("[data-view=gate]")).to_be_visible(timeout=15000)
+    # The keys and the revocation list are on the phone (pulled feed and/or GET /api/gate/keys).
+    expect(page.get_by_test_id("gate-cache")).to_contain_text("个密钥", timeout=15000)
+    wait_until_controlled(page)
+    return ctx, page
+
+
 def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_the_desk(
     browser: Browser, server, tmp_path: Path  # noqa: ANN001
 ) -> None:
@@ -63,15 +78,7 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     valid_png = _qr_png(slip["payload"], tmp_path / "valid.png")
     tampered_png = _qr_png(_tampered(slip["payload"]), tmp_path / "tampered.png")
 
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    page.evaluate("navigator.serviceWorker.ready")
-    login(page, "guard")
-    expect(page.locator("[data-view=gate]")).to_be_visible(timeout=15000)
-    # The keys and the revocation list are on the phone (pulled feed and/or GET /api/gate/keys).
-    expect(page.get_by_test_id("gate-cache")).to_contain_text("个密钥", timeout=15000)
-    wait_until_controlled(page)
+    ctx, page = _guard_phone(browser, server, PHONE)
 
     ctx.set_offline(True)
     gate = page.locator("input[name=gate]")
@@ -146,14 +153,7 @@ def test_guard_types_a_code_offline_and_sees_the_goods_and_the_requester(  # R-R
     assert r.status_code == 200, r.text
 
     # The walk-through's phone: 360 px wide.
-    ctx = browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    page.evaluate("navigator.serviceWorker.ready")
-    login(page, "guard")
-    expect(page.locator("[data-view=gate]")).to_be_visible(timeout=15000)
-    expect(page.get_by_test_id("gate-cache")).to_contain_text("个密钥", timeout=15000)
-    wait_until_controlled(page)
+    ctx, page = _guard_phone(browser, server, {"width": 360, "height": 780})
     deadline = datetime.now(UTC) + timedelta(seconds=20)
     while not page.evaluate(_SYNCED, [slip["id"], cancelled["id"]]):
         assert datetime.now(UTC) < deadline, "the guard's phone never synced the gate documents"
