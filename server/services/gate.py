@@ -55,7 +55,7 @@ from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import blobs, people, units, users
+from server.storage.schema import blobs, changes, people, units, users
 from server.sync.mutations import MutationContext, mutation
 from server.sync.scopes import desk_scope, gate_scope
 
@@ -491,7 +491,8 @@ async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipVi
     # Written once and never updated: what the slip says does not change after issue. A revocation
     # removes it (revoke below); a release or the end of the validity window leaves it, because the
     # signed payload already refuses those (slip_use, valid_until) and a guard told "already released"
-    # still needs to see what left and for whom. Slips issued before this document existed get none:
+    # still needs to see what left and for whom — until a day after valid_until, when
+    # prune_gate_documents removes it (D40). Slips issued before this document existed get none:
     # they live at most MAX_VALIDITY (7 days) and meanwhile behave as before (D36).
     uow.emit(gate_scope(who.compound_id), "gate_slip", slip.id, "upsert",
              _enc.encode(_gate_slip_doc(slip, code, payload)))
@@ -516,7 +517,46 @@ class _RowShim(msgspec.Struct, kw_only=True):
 
 async def issue(db: Database, who: Principal, data: SlipIssueIn) -> SlipView:
     async with db.transaction() as uow:
-        return await issue_in(uow, who, data)
+        view = await issue_in(uow, who, data)
+        await prune_gate_documents(uow, who.compound_id)
+        return view
+
+
+# --- pruning the gate's feed ---------------------------------------------------------------------
+
+# The per-slip documents in the gate scope. Once a slip's validity has ended, its signed payload is
+# refused as expired whatever these say, so they only fill the guards' phones (D40).
+GATE_SLIP_ENTITIES = ("gate_slip", "slip_use", "slip_revocation", "gate_notice")
+# A day past valid_until: a guard asked about yesterday's slip still sees "released at N, by ..."
+# and a phone whose clock estimate is a few hours off never meets a slip it can no longer place.
+GATE_DOC_GRACE = timedelta(days=1)
+PRUNE_BATCH = 200
+
+
+async def prune_gate_documents(uow: UnitOfWork, compound_id: str, *, batch: int = PRUNE_BATCH) -> int:
+    """Turn the gate documents of slips dead for longer than GATE_DOC_GRACE into removals, at most
+    `batch` per call. Runs inside each issuing transaction: the feed grows only when slips are issued,
+    so pruning at the same moment keeps it bounded with no background job; concurrent issuers at most
+    both write the same removal (last writer wins on (scope, entity, id)). Returns how many."""
+    scope = gate_scope(compound_id)
+    rows = (
+        await uow.conn.execute(
+            select(changes.c.entity, changes.c.entity_id)
+            .join(release_slips, release_slips.c.id == changes.c.entity_id)
+            .where(
+                changes.c.scope == scope,
+                changes.c.entity.in_(GATE_SLIP_ENTITIES),
+                changes.c.op == "upsert",
+                release_slips.c.compound_id == compound_id,
+                release_slips.c.valid_until < uow.now - GATE_DOC_GRACE,
+            )
+            .order_by(changes.c.seq)
+            .limit(batch)
+        )
+    ).all()
+    for r in rows:
+        uow.emit(scope, r.entity, r.entity_id, "remove", None)
+    return len(rows)
 
 
 # --- reading -------------------------------------------------------------------------------------
