@@ -25,6 +25,7 @@ from server.services.gate import (
     SlipIssueIn,
     SlipSummary,
     SlipView,
+    UnitRegisterView,
 )
 from server.storage.db import Database
 
@@ -100,6 +101,11 @@ class GateController(Controller):
     @post("/slips/{slip_id:str}/revoke", opt=ISSUE, status_code=200)
     async def revoke(self, db: Database, principal: Principal, slip_id: str, data: JSONBody[RevokeIn]) -> SlipView:
         return await gate.revoke(db, principal, slip_id, data)
+
+    # The slip form shows who is on the unit's household register (R-RS-2) before the desk types a name.
+    @get("/units/{unit_id:str}/register", opt=DESK)
+    async def unit_register(self, db: Database, principal: Principal, unit_id: str) -> UnitRegisterView:
+        return await gate.unit_register(db, principal, unit_id)
 
     @get("/gate/keys", opt=GATE_AND_DESK)
     async def keys(self, db: Database, principal: Principal) -> GateKeysView:

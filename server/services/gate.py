@@ -233,6 +233,21 @@ class GateSlipDoc(msgspec.Struct, kw_only=True):
     valid_until: datetime
 
 
+class RegisteredPerson(msgspec.Struct, kw_only=True):
+    name: str
+    relation: Relation  # owner or household_member only: the people R-RS-2 serves in person
+
+
+class UnitRegisterView(msgspec.Struct, kw_only=True):
+    """Who is on a unit's household register for a release slip (R-RS-2): the registered owner(s),
+    then the registered household members. Names and relations only; never a nanny, a tenant or anyone
+    unregistered (they come with the owner's written authorisation, R-RS-3), and no phone numbers."""
+
+    unit_id: str
+    unit_label: str
+    people: list[RegisteredPerson]
+
+
 class GateKeysView(msgspec.Struct, kw_only=True):
     keys: dict[str, PublicKey]  # kid -> {public, verify_until (unix s)}
     revoked: list[str]  # revoked slip ids still inside their validity window
@@ -359,6 +374,23 @@ def _audit(uow: UnitOfWork, who: Principal | None, compound_id: str, slip_id: st
               device_id=who.device_id if who else None, compound_id=compound_id, data=data or {})
 
 
+# The household register's relations (people.relation) that R-RS-2 serves in person, as slip relations.
+_REGISTER_RELATIONS = {"owner": Relation.OWNER, "household": Relation.HOUSEHOLD_MEMBER}
+
+
+async def _registered_people(conn: AsyncConnection, unit_id: str) -> list[RegisteredPerson]:
+    rows = (
+        await conn.execute(
+            select(people.c.name, people.c.relation).where(
+                people.c.unit_id == unit_id, people.c.relation.in_(list(_REGISTER_RELATIONS)),
+                people.c.registered.is_(True),
+            ).order_by(people.c.id)
+        )
+    ).all()
+    found = [RegisteredPerson(name=r.name, relation=_REGISTER_RELATIONS[r.relation]) for r in rows]
+    return sorted(found, key=lambda p: p.relation is not Relation.OWNER)  # owners first, else register order
+
+
 async def _on_owner_record(conn: AsyncConnection, unit_id: str, name: str, relation: Relation) -> bool:
     """Is this person the owner or a registered household member on the unit's record (R-RS-2)?
     The server decides from the household register, not from a box the desk ticked."""
@@ -457,6 +489,49 @@ async def _build_request(uow: UnitOfWork, who: Principal, data: SlipIssueIn, uni
     )
 
 
+async def _explain_not_on_record(conn: AsyncConnection, refusal: Refusal, request: SlipRequest,
+                                 unit_id: str) -> Refusal:
+    """The desk chose 业主本人 / 登记家属 for a name the register does not have, so the rules took the
+    person as someone else (R-RS-3) and asked for the owner's letter. Said as the rules say it ("not the
+    owner…") that contradicts the desk's own choice, and the form shows no letter section for an owner.
+    Say what happened instead: this name is not on the unit's register (naming who is), so either pick
+    the registered name or, for anyone else, the owner's written authorisation. The code stays."""
+    if (
+        refusal.code != rs.SlipReason.AUTHORISATION_REQUIRED
+        or request.relation not in (Relation.OWNER, Relation.HOUSEHOLD_MEMBER)
+        or request.registered_on_owner_record
+    ):
+        return refusal
+    on_record = await _registered_people(conn, unit_id)
+    owners = [p.name for p in on_record if p.relation is Relation.OWNER]
+    household = [p.name for p in on_record if p.relation is Relation.HOUSEHOLD_MEMBER]
+    if on_record:
+        listed_zh = "；".join(part for part in (
+            f"登记业主：{'、'.join(owners)}" if owners else "", f"登记家属：{'、'.join(household)}" if household else ""
+        ) if part)
+        listed_en = "; ".join(part for part in (
+            f"registered owner: {', '.join(owners)}" if owners else "",
+            f"registered household: {', '.join(household)}" if household else "",
+        ) if part)
+    else:
+        listed_zh, listed_en = "该房号没有登记业主或家属", "nobody is registered for this unit"
+    name = " ".join(request.requester_name.split())
+    unit = request.unit_label
+    if request.relation is Relation.OWNER:
+        zh = (f"“{name}”不是{unit}登记的业主或家属（{listed_zh}），不能按业主本人办理。"
+              "请核对姓名或选择登记的姓名；如确是他人，须凭业主书面授权委托书办理，并选择其实际关系。")
+        en = (f"“{name}” is not the registered owner or a household member of {unit} ({listed_en}), so this "
+              "cannot be issued as the owner's own slip. Check the name or pick the registered one; anyone "
+              "else needs the owner's written authorisation: choose their actual relation.")
+    else:
+        zh = (f"“{name}”不是{unit}登记的业主或家属（{listed_zh}），不能按登记家属办理。"
+              "请核对姓名或选择登记的姓名；未登记的家属须凭业主书面授权委托书办理。")
+        en = (f"“{name}” is not the registered owner or a household member of {unit} ({listed_en}), so this "
+              "cannot be issued as a registered household member's slip. Check the name or pick the "
+              "registered one; a relative who is not registered needs the owner's written authorisation.")
+    return msgspec.structs.replace(refusal, zh=zh, en=en, details={**refusal.details, "on_record": False})
+
+
 async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipView:
     """Issue one slip inside an open transaction (also used by the demo seed)."""
     conn = uow.conn
@@ -465,8 +540,11 @@ async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipVi
         raise fail("unit.not_found", "未找到该房号", "No such unit", kind="invalid", unit_id=data.unit_id)
     request = await _build_request(uow, who, data, unit.label)
     issuer = _staff(who, ISSUERS)
-    outcome = _raise(rs.issue_slip(request, slip_id=new_slip_id(), issued_by=issuer, now=uow.now,
-                                   tz=await _tz(uow, who.compound_id)))
+    outcome = rs.issue_slip(request, slip_id=new_slip_id(), issued_by=issuer, now=uow.now,
+                            tz=await _tz(uow, who.compound_id))
+    if isinstance(outcome, Refusal):
+        outcome = await _explain_not_on_record(conn, outcome, request, data.unit_id)
+    outcome = _raise(outcome)
     slip = outcome.slip
     await _require_blobs(conn, _hashes(request))
     key = await keystore.signing_key(uow, who.compound_id)
@@ -619,6 +697,17 @@ async def by_code(db: Database, who: Principal, typed: str) -> GateSlipView:
         valid_until=slip.valid_until, state=rs.state_at(slip, db.clock.now()), released_at=slip.released_at,
         released_gate=slip.released_gate,
     )
+
+
+async def unit_register(db: Database, who: Principal, unit_id: str) -> UnitRegisterView:
+    """The registered owner(s) and household members of one unit of the caller's compound, so the desk
+    can see who R-RS-2 serves in person before it types a name the server would refuse."""
+    async with db.read() as conn:
+        unit = (await conn.execute(select(units.c.label, units.c.compound_id).where(units.c.id == unit_id))).first()
+        if unit is None or unit.compound_id != who.compound_id:
+            raise fail("unit.not_found", "未找到该房号", "No such unit", kind="not_found", unit_id=unit_id)
+        found = await _registered_people(conn, unit_id)
+    return UnitRegisterView(unit_id=unit_id, unit_label=unit.label, people=found)
 
 
 async def gate_keys(db: Database, who: Principal) -> GateKeysView:

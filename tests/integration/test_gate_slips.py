@@ -132,6 +132,90 @@ async def test_household_membership_is_checked_against_the_owners_record(client,
     await refused(client, desk, body, 409, "slip.written_authorisation_required")  # R-RS-2
 
 
+async def test_a_name_not_on_the_register_is_refused_as_such_not_as_someone_else(client, desk, sig):  # noqa: ANN001
+    # R-RS-2 R-RS-3: the desk chose 业主本人 for a name the register does not have. The refusal used to
+    # say "非业主本人或登记家属" (not the owner), contradicting the desk's own choice, and asked for a
+    # letter the form does not offer an owner. It now says the name is not on the unit's register,
+    # names who is, and says what to do; the code is unchanged (docs and clients rely on it).
+    body = owner_request(sig, requester_name="黄先生", items=[{"name": "纸箱"}])
+    err = await refused(client, desk, body, 409, "slip.written_authorisation_required")
+    assert not err["message"].startswith("非业主本人"), err
+    assert "“黄先生”不是1栋-101登记的业主或家属" in err["message"], err
+    assert "登记业主：黄业主；登记家属：黄小明" in err["message"], err  # the names the desk can pick
+    assert "书面授权" in err["message"] and "实际关系" in err["message"], err  # R-RS-3: what anyone else needs
+    assert "is not the registered owner or a household member of 1栋-101" in err["message_en"], err
+    assert "registered owner: 黄业主; registered household: 黄小明" in err["message_en"], err
+    assert "written authorisation" in err["message_en"], err
+    assert err["details"]["on_record"] is False and err["details"]["missing"] == ["authorisation"], err
+    # As a household member the same holds, worded for that choice.
+    err = await refused(client, desk, {**body, "requester_name": "黄大明", "relation": "household_member"},
+                        409, "slip.written_authorisation_required")
+    assert "“黄大明”不是1栋-101登记的业主或家属" in err["message"] and "不能按登记家属办理" in err["message"], err
+    # A unit with nobody on its register says so.
+    err = await refused(client, desk, {**body, "unit_id": "unit_1_102"}, 409, "slip.written_authorisation_required")
+    assert "该房号没有登记业主或家属" in err["message"] and "nobody is registered" in err["message_en"], err
+    # Someone the desk itself names as another relation keeps the rules' own words.  # R-RS-3
+    err = await refused(client, desk, {**body, "requester_name": "马保姆", "relation": "nanny"},
+                        409, "slip.written_authorisation_required")
+    assert err["message"].startswith("保姆不属于业主家属") and "on_record" not in err["details"], err
+
+
+# --- the unit's household register, for the slip form (R-RS-2) -------------------------------------
+
+
+async def test_the_desk_reads_a_units_registered_owner_and_household_members(client, desk):  # noqa: ANN001
+    # R-RS-2: the form shows who is on the register, so the desk picks a name the server will accept.
+    r = await client.get(f"/api/units/{UNIT}/register", headers=desk)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"unit_id": UNIT, "unit_label": "1栋-101", "people": [
+        {"name": "黄业主", "relation": "owner"}, {"name": "黄小明", "relation": "household_member"},
+    ]}  # 马保姆 is not: a nanny is never a household member; and no phone numbers
+    r = await client.get(f"/api/units/{TENANT_UNIT}/register", headers=desk)
+    assert r.json()["people"] == [{"name": "高业主", "relation": "owner"}]  # the tenant is not on it  # R-RS-3
+    r = await client.get("/api/units/unit_1_102/register", headers=desk)
+    assert (r.status_code, r.json()["people"]) == (200, [])  # nobody registered: the form says so
+
+
+async def test_a_registered_name_from_the_register_issues_a_self_slip(client, desk, sig):  # noqa: ANN001
+    # R-RS-2: what the register endpoint lists is exactly what the issuing check accepts.
+    people = (await client.get(f"/api/units/{UNIT}/register", headers=desk)).json()["people"]
+    owner_sig = await upload_png(client, desk, 120)
+    for p in people:
+        slip = await issue(client, desk, owner_request(sig, requester_name=p["name"], relation=p["relation"],
+                                                       owner_signature_sha256=owner_sig))
+        assert slip["slip"]["path"] == "self", p
+
+
+async def test_another_compounds_unit_register_is_not_found(client, demo_db, desk):  # noqa: ANN001
+    # R-RS-2: the register is the compound's own; another compound's unit is unknown here.
+    from sqlalchemy import insert
+
+    from server.services.accounts import ensure_compound
+    from server.storage.schema import buildings, people, units
+
+    async with demo_db.transaction() as uow:
+        other = await ensure_compound(uow.conn, uow.now, name="别的小区", compound_id="cmp_other")
+        await uow.conn.execute(insert(buildings).values(id="bld_other", compound_id=other, name="9栋"))
+        await uow.conn.execute(insert(units).values(id="unit_other", compound_id=other, building_id="bld_other",
+                                                    floor=1, label="9栋-101"))
+        await uow.conn.execute(insert(people).values(id="psn_other", compound_id=other, unit_id="unit_other",
+                                                     name="外区业主", relation="owner", registered=True, phone=""))
+    for unit_id in ("unit_other", "unit_no_such"):
+        r = await client.get(f"/api/units/{unit_id}/register", headers=desk)
+        assert r.status_code == 404, r.text
+        assert r.json()["code"] == "unit.not_found" and "外区业主" not in r.text, r.text
+
+
+async def test_only_desk_roles_read_a_units_register(client):  # noqa: ANN001
+    # R-RS-2: residents' names are the service centre's to see, not the field's or the gate's.
+    for user in ("dispatcher", "frontdesk", "manager", "control"):
+        r = await client.get(f"/api/units/{UNIT}/register", headers=await login(client, user))
+        assert r.status_code == 200, (user, r.text)
+    for user in ("guard", "tech", "cashier", "lead"):
+        r = await client.get(f"/api/units/{UNIT}/register", headers=await login(client, user))
+        assert (r.status_code, r.json()["code"]) == (403, "auth.forbidden"), (user, r.text)
+
+
 async def authorisation(client, desk, **changes) -> dict:  # noqa: ANN001, ANN003
     body = {
         "kind": "written",
