@@ -58,7 +58,9 @@ function refusalText(err, t) {
   const parts = [msg || err.code || String(err)];
   const d = err.details || {};
   const sep = en() ? ', ' : '、';
-  if (Array.isArray(d.missing) && d.missing.length) {
+  // A name the unit's register does not have (R-RS-2): the message says what to do; "missing: the
+  // owner's letter" would point at a section the form does not show for 业主本人.
+  if (Array.isArray(d.missing) && d.missing.length && d.on_record !== false) {
     const names = d.missing.map((m) => (/^[0-9a-f]{64}$/.test(m) ? `${t('rs.form.uploaded')}? ${m.slice(0, 8)}…` : lbl('missing', m)));
     parts.push(t('desk.missing', { list: names.join(sep) }));
   }
@@ -244,7 +246,7 @@ async function renderList(body, ctx) {
           incSlot),
         h('section', { class: 'card rs-handins-card', 'data-testid': 'slip-handins' },
           h('h2', { text: t('rs.handins') }),
-          h('p', { class: 'muted small', text: t('rs.handins_hint') }),
+          h('p', { class: 'muted small', text: t('rs.handins_hint'), title: 'R-RS-4' }),
           handSlot)))));
 
   let seq = 0;
@@ -293,33 +295,45 @@ async function renderList(body, ctx) {
 
 // ---- the issue form -----------------------------------------------------------------------------
 
+// The half-filled form, kept in memory only (never in localStorage: it holds residents' names and ID
+// digits) so that a re-render of the same form — the shell's 中文/English switch re-renders the
+// page — gives it back. Signatures and photos are already uploaded and are kept by their sha. It is
+// dropped once the slip is issued or the desk leaves the form, and is never restored for another user.
+let issueDraft = null; // { userId, data }
+
 async function uploadBlob(ctx, blob, type) {
   const sha = await sha256Hex(blob);
   await ctx.api.request('PUT', `/api/blobs/${sha}`, { body: blob, contentType: type });
   return sha;
 }
 
-function signButton(ctx, { label, title, note, testid, name }) {
+function signButton(ctx, { label, title, note, testid, name, onChange = () => {} }) {
   const { h, t } = ctx;
   const state = { sha: null };
   const img = h('img', { class: 'rs-sig-thumb', alt: label, hidden: true });
   const btn = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': testid }, label);
   const mark = h('span', { class: 'ok-text small', hidden: true, text: `✓ ${t('rs.form.signed')}` });
-  btn.addEventListener('click', async () => {
-    const sha = await signatureDialog(ctx, title, note);
+  /** Shows an uploaded signature (just drawn, or kept by sha from the draft across a re-render). */
+  const set = (sha) => {
     if (!sha) return;
     state.sha = sha;
     mark.hidden = false;
     btn.textContent = t('rs.form.resign');
     blobObjectUrl(ctx, sha).then((url) => { img.src = url; img.hidden = false; }).catch(() => {});
+  };
+  btn.addEventListener('click', async () => {
+    const sha = await signatureDialog(ctx, title, note);
+    if (!sha) return;
+    set(sha);
+    onChange();
   });
   const el = h('div', { class: 'desk-field rs-sign', dataset: { field: name } },
     h('span', { class: 'field-label', text: label }),
     h('div', { class: 'desk-inline' }, btn, mark), img);
-  return { el, get sha() { return state.sha; } };
+  return { el, set, get sha() { return state.sha; } };
 }
 
-function photoInput(ctx, { label, name, testid }) {
+function photoInput(ctx, { label, name, testid, onChange = () => {} }) {
   const { h, t } = ctx;
   const state = { sha: null };
   const img = h('img', { class: 'rs-photo-thumb', alt: label, hidden: true });
@@ -338,16 +352,24 @@ function photoInput(ctx, { label, name, testid }) {
       img.src = URL.createObjectURL(jpeg);
       img.hidden = false;
       status.textContent = `✓ ${t('rs.form.uploaded')}`;
+      onChange();
     } catch (e) {
       status.textContent = '';
       err.show(e, t);
     }
   });
+  /** A photo already uploaded (kept by sha from the draft across a re-render). */
+  const set = (sha) => {
+    if (!sha) return;
+    state.sha = sha;
+    status.textContent = `✓ ${t('rs.form.uploaded')}`;
+    blobObjectUrl(ctx, sha).then((url) => { img.src = url; img.hidden = false; }).catch(() => {});
+  };
   const el = h('div', { class: 'desk-field rs-photo', dataset: { field: name } },
     h('span', { class: 'field-label', text: label }),
     h('div', { class: 'desk-inline' }, h('label', { class: 'btn btn-small btn-file' }, t('rs.form.choose_photo'), input), status),
     err.el, img);
-  return { el, get sha() { return state.sha; } };
+  return { el, set, get sha() { return state.sha; } };
 }
 
 async function renderIssue(body, ctx) {
@@ -394,6 +416,7 @@ async function renderIssue(body, ctx) {
     const b = units.find((x) => x.id === c.building.value);
     mount(c.unit, h('option', { value: '' }, t('rs.form.unit_pick')),
       ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
+    loadRegister();
   });
 
   // Privacy: the full ID number never stays in the form — more than four characters are refused
@@ -458,11 +481,75 @@ async function renderIssue(body, ctx) {
     if (!delegateTouched) c.delegate_name.value = c.requester.value;
   });
 
-  const sigRequester = signButton(ctx, { label: t('rs.form.sign_requester'), title: t('rs.form.sign_requester'), note: t('rs.form.sign_note'), testid: 'sign-requester', name: 'requester_signature_sha256' });
-  const sigOwnerSlip = signButton(ctx, { label: t('rs.form.sign_owner_slip'), title: t('rs.form.sign_owner_slip'), note: t('rs.form.sign_owner_note'), testid: 'sign-owner-slip', name: 'owner_signature_sha256' });
-  const sigOwnerAuth = signButton(ctx, { label: t('rs.form.owner_sig_draw'), title: t('rs.form.owner_sig'), note: t('rs.form.sign_owner_note'), testid: 'sign-owner-auth', name: 'auth_owner_signature_sha256' });
-  const idCopy = photoInput(ctx, { label: t('rs.form.owner_id_copy'), name: 'owner_id_copy_sha256', testid: 'owner-id-copy' });
-  const letter = photoInput(ctx, { label: t('rs.form.letter'), name: 'letter_sha256', testid: 'letter-scan' });
+  const onChange = () => saveDraft();
+  const sigRequester = signButton(ctx, { label: t('rs.form.sign_requester'), title: t('rs.form.sign_requester'), note: t('rs.form.sign_note'), testid: 'sign-requester', name: 'requester_signature_sha256', onChange });
+  const sigOwnerSlip = signButton(ctx, { label: t('rs.form.sign_owner_slip'), title: t('rs.form.sign_owner_slip'), note: t('rs.form.sign_owner_note'), testid: 'sign-owner-slip', name: 'owner_signature_sha256', onChange });
+  const sigOwnerAuth = signButton(ctx, { label: t('rs.form.owner_sig_draw'), title: t('rs.form.owner_sig'), note: t('rs.form.sign_owner_note'), testid: 'sign-owner-auth', name: 'auth_owner_signature_sha256', onChange });
+  const idCopy = photoInput(ctx, { label: t('rs.form.owner_id_copy'), name: 'owner_id_copy_sha256', testid: 'owner-id-copy', onChange });
+  const letter = photoInput(ctx, { label: t('rs.form.letter'), name: 'letter_sha256', testid: 'letter-scan', onChange });
+
+  // R-RS-2: who is on the chosen unit's household register — the registered owner(s) and household
+  // members, the people served in person. A click fills the name and the relation; anyone else comes
+  // with the owner's written authorisation (R-RS-3). The server checks the name again when issuing.
+  const registerBox = h('div', { class: 'desk-span2 notice notice-info small rs-register', 'data-testid': 'unit-register', dataset: { field: 'register' }, 'aria-live': 'polite' }, t('rs.form.register_pick_unit'));
+  const nameWarn = h('span', { class: 'field-hint rs-field-error', 'data-testid': 'not-on-register', hidden: true });
+  let register = null; // the unit's register once loaded: { unit_id, unit_label, people: [{ name, relation }] }
+  let registerSeq = 0;
+  const cleanName = (s) => s.trim().split(/\s+/).join(' ');
+  function usePerson(p) {
+    c.relation.value = p.relation;
+    c.requester.value = p.name;
+    c.unregistered.checked = false;
+    if (!delegateTouched) c.delegate_name.value = p.name;
+    sync();
+    checkName();
+    saveDraft();
+  }
+  function renderRegister() {
+    const people = register.people;
+    if (!people.length) return mount(registerBox, t('rs.form.register_none'));
+    const group = (relation, key, sep) => {
+      const list = people.filter((p) => p.relation === relation);
+      if (!list.length) return null;
+      // The "·" opens the second group, so on a narrow screen it wraps with it instead of dangling.
+      return h('span', { class: 'desk-inline', dataset: { relation } },
+        sep ? h('span', { 'aria-hidden': 'true', text: '·' }) : null, h('span', { text: colon(t(key), '') }),
+        list.map((p) => h('button', { type: 'button', class: 'btn btn-small', title: t('rs.form.register_use'), dataset: { name: p.name, relation: p.relation }, onclick: () => usePerson(p) }, p.name)));
+    };
+    const owners = group('owner', 'rs.form.register_owner', false);
+    return mount(registerBox, h('div', { class: 'desk-inline' }, owners, group('household_member', 'rs.form.register_household', Boolean(owners))));
+  }
+  async function loadRegister() {
+    const my = ++registerSeq;
+    const unitId = c.unit.value;
+    register = null;
+    checkName();
+    if (!unitId) return mount(registerBox, t('rs.form.register_pick_unit'));
+    mount(registerBox, t('desk.loading'));
+    try {
+      const view = await api.get(`/api/units/${encodeURIComponent(unitId)}/register`);
+      if (my !== registerSeq) return null;
+      register = view;
+      renderRegister();
+    } catch (e) {
+      if (my !== registerSeq) return null;
+      mount(registerBox, t('rs.form.register_failed', { msg: refusalText(e, t) }));
+    }
+    return checkName();
+  }
+  /** Warns, before submitting, that an owner / household name is not on the register (R-RS-2). */
+  function checkName() {
+    const rel = c.relation.value;
+    const name = cleanName(c.requester.value);
+    const self = rel === 'owner' || (rel === 'household_member' && !c.unregistered.checked);
+    const listed = register?.people.some((p) => p.relation === rel && cleanName(p.name) === name);
+    nameWarn.hidden = !(register && self && name && !listed);
+    nameWarn.textContent = nameWarn.hidden ? '' : t(rel === 'owner' ? 'rs.form.not_registered_owner' : 'rs.form.not_registered_household', { name });
+  }
+  c.unit.addEventListener('change', loadRegister);
+  c.requester.addEventListener('input', checkName);
+  c.relation.addEventListener('change', checkName);
+  c.unregistered.addEventListener('change', checkName);
 
   const wrap = (name, key, control, hint) => {
     const f = field(h, t(key), control, hint);
@@ -471,7 +558,7 @@ async function renderIssue(body, ctx) {
   };
   const phoneNote = h('p', { class: 'notice notice-warn small', text: t('rs.form.phone_call_note'), hidden: true });
   const secAuth = h('fieldset', { class: 'desk-fieldset rs-section', dataset: { field: 'authorisation', section: 'delegate' } },
-    h('legend', { text: t('rs.form.auth') }),
+    h('legend', { text: t('rs.form.auth'), title: 'R-RS-3' }),
     h('p', { class: 'muted small', text: t('rs.form.auth_hint') }),
     h('div', { class: 'desk-form-grid' },
       wrap('auth_kind', 'rs.form.auth_kind', c.auth_kind),
@@ -486,12 +573,12 @@ async function renderIssue(body, ctx) {
     wrap('engineering_at', 'rs.form.eng_at', c.eng_at),
     h('div', { class: 'desk-span2' }, wrap('engineering_note', 'rs.form.eng_note', c.eng_note)));
   const secHandover = h('fieldset', { class: 'desk-fieldset rs-section', dataset: { section: 'handover' } },
-    h('legend', { text: t('rs.form.handover') }),
+    h('legend', { text: t('rs.form.handover'), title: 'R-RS-5' }),
     h('label', { class: 'desk-check' }, c.handover, t('rs.form.handover_period')),
     engFields);
   c.handover.addEventListener('change', sync);
   const secTools = h('fieldset', { class: 'desk-fieldset rs-section', dataset: { section: 'tools', field: 'owner_confirmation' } },
-    h('legend', { text: t('rs.form.tools') }),
+    h('legend', { text: t('rs.form.tools'), title: 'R-RS-6' }),
     h('p', { class: 'muted small', text: t('rs.form.tools_hint') }),
     h('div', { class: 'desk-form-grid' },
       wrap('owner_name', 'rs.form.owner_name', c.owner_name),
@@ -538,8 +625,13 @@ async function renderIssue(body, ctx) {
     h('div', { class: 'desk-form-grid' },
       wrap('building', 'rs.form.building', c.building),
       wrap('unit_id', 'rs.form.unit', c.unit),
+      registerBox,
       wrap('relation', 'rs.form.relation', c.relation),
-      wrap('requester_name', 'rs.form.requester', c.requester, t('rs.form.requester_hint')),
+      (() => {
+        const f = wrap('requester_name', 'rs.form.requester', c.requester, t('rs.form.requester_hint'));
+        f.append(nameWarn);
+        return f;
+      })(),
       unregisteredRow,
       wrap('id_type', 'rs.form.id_type', c.id_type),
       (() => {
@@ -552,7 +644,7 @@ async function renderIssue(body, ctx) {
       h('div', { class: 'table-wrap' }, itemsTable),
       h('div', { class: 'desk-inline' },
         h('button', { type: 'button', class: 'btn btn-small', onclick: () => addItem().querySelector('input')?.focus() }, t('rs.form.add_item')),
-        h('span', { class: 'muted small', text: t('rs.form.valuable_hint') }))),
+        h('span', { class: 'muted small', text: t('rs.form.valuable_hint'), title: 'R-RS-1' }))),
     h('div', { class: 'desk-form-grid' },
       wrap('valid_from', 'rs.form.valid_from', c.valid_from),
       wrap('valid_until', 'rs.form.valid_until', c.valid_until, t('rs.form.validity_hint')),
@@ -570,8 +662,10 @@ async function renderIssue(body, ctx) {
   const side = h('aside', { class: 'rs-form-side' },
     h('div', { class: 'card rs-refusal-card' }, err.el,
       h('h2', { text: t('rs.form.rules') }),
-      h('ul', { class: 'rs-rules small' }, ['rs.form.rule1', 'rs.form.rule2', 'rs.form.rule3', 'rs.form.rule4'].map((k) => h('li', { text: t(k) }))),
-      h('p', { class: 'muted small', text: t('rs.form.people_missing') })));
+      // People at the desk do not know rule numbers: the reference is only a tooltip.
+      h('ul', { class: 'rs-rules small' }, [['rs.form.rule1', 'R-RS-2'], ['rs.form.rule2', 'R-RS-3'], ['rs.form.rule3', 'R-RS-5'], ['rs.form.rule4', 'R-RS-6']]
+        .map(([k, ref]) => h('li', { text: t(k), title: ref }))),
+      h('p', { class: 'muted small', text: t('rs.form.register_note') })));
 
   function parseGates(text) {
     return [...new Set(text.toUpperCase().split(/[\s,，、;；]+/).filter(Boolean))];
@@ -647,11 +741,14 @@ async function renderIssue(body, ctx) {
     submit.disabled = true;
     try {
       const view = await api.post('/api/slips', data);
+      issueDraft = null;
       ctx.toast(t('rs.form.issued', { code: view.short_code }), 'ok');
       ctx.navigate(`#/slips/${view.id}`);
     } catch (ex) {
       err.show(ex, t);
-      markMissing(ex.details?.missing || []);
+      // R-RS-2: a name not on the unit's register — the name is what to correct (or pick from the register).
+      if (ex.details?.on_record === false) markMissing(['requester_name']);
+      else markMissing(ex.details?.missing || []);
       if (ex.code === 'slip.full_id_number_refused' || ex.code === 'slip.bad_id_last4') markMissing(['id_check']);
       err.el.scrollIntoView({ block: 'nearest' });
     } finally {
@@ -659,13 +756,66 @@ async function renderIssue(body, ctx) {
     }
   }
 
-  addItem();
+  function snapshot() {
+    return {
+      fields: Object.fromEntries(Object.entries(c).map(([k, el]) => [k, el.type === 'checkbox' ? el.checked : el.value])),
+      items: [...itemsBody.querySelectorAll('tr.rs-item')].map((tr) => ({
+        name: tr.querySelector('[name=item_name]').value,
+        qty: tr.querySelector('[name=item_qty]').value,
+        valuable: tr.querySelector('[name=item_valuable]').checked,
+        large: tr.querySelector('[name=item_large]').checked,
+        tool: tr.querySelector('[name=item_tool]').checked,
+      })),
+      authItemsTouched,
+      delegateTouched,
+      shas: { sigRequester: sigRequester.sha, sigOwnerSlip: sigOwnerSlip.sha, sigOwnerAuth: sigOwnerAuth.sha, idCopy: idCopy.sha, letter: letter.sha },
+    };
+  }
+  function saveDraft() {
+    issueDraft = { userId: ctx.user?.id, data: snapshot() };
+  }
+  function restore(d) {
+    const set = (k, v) => {
+      const el = c[k];
+      if (!el || v === undefined) return;
+      if (el.type === 'checkbox') el.checked = Boolean(v);
+      else el.value = v;
+    };
+    set('building', d.fields.building);
+    c.building.dispatchEvent(new Event('change')); // the building's units
+    for (const [k, v] of Object.entries(d.fields)) if (k !== 'building') set(k, v);
+    for (const it of d.items) {
+      const tr = addItem(it.name);
+      tr.querySelector('[name=item_qty]').value = it.qty;
+      tr.querySelector('[name=item_valuable]').checked = it.valuable;
+      tr.querySelector('[name=item_large]').checked = it.large;
+      tr.querySelector('[name=item_tool]').checked = it.tool;
+    }
+    authItemsTouched = d.authItemsTouched;
+    delegateTouched = d.delegateTouched;
+    c.auth_items.value = d.fields.auth_items; // after the rows, which re-derive it while untouched
+    const widgets = { sigRequester, sigOwnerSlip, sigOwnerAuth, idCopy, letter };
+    for (const [k, sha] of Object.entries(d.shas)) widgets[k].set(sha);
+    phoneNote.hidden = c.auth_kind.value !== 'phone_call';
+    loadRegister();
+  }
+
+  const draft = issueDraft && issueDraft.userId === ctx.user?.id ? issueDraft.data : null;
+  if (draft?.items.length) restore(draft);
+  else addItem();
   sync();
+  checkName();
+  form.addEventListener('input', saveDraft);
+  form.addEventListener('change', saveDraft);
   mount(body, h('div', { class: 'rs-page' },
     h('a', { href: '#/slips', class: 'small rs-back', text: t('rs.form.back') }),
     h('div', { class: 'rs-form-grid' }, form, side)));
-  c.building.focus();
-  return null;
+  if (!draft) c.building.focus();
+  return () => {
+    // Still on the form (a re-render, e.g. the language switch): keep the draft; anywhere else: drop it.
+    if (location.hash === '#/slips/new') saveDraft();
+    else issueDraft = null;
+  };
 }
 
 // ---- one slip: QR, print, revoke ----------------------------------------------------------------
