@@ -512,29 +512,39 @@ export async function renderKeys(root, ctx) {
   mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
   const act = actThenReload(err, t, load);
 
-  async function lend(k) {
+  // A refusal shows beside the key's own row (rowErr), like the bookings' 派工: the page's error box
+  // sits above the table, off screen once the desk has scrolled down to the key.
+  async function lend(k, rowErr) {
     const outsider = document.querySelector(`[data-outsider="${k.id}"]`);
     const form = outsider?.closest('tr');
     const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
     const isOut = outsider?.checked;
     // The borrower first: the server would refuse a loan without one only after the signature.
     err.clear();
+    rowErr.clear();
     const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim();
     if (isOut ? !outsiderOk : !val('borrower_user')) {
-      err.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
-      err.el.scrollIntoView({ block: 'nearest' });
+      rowErr.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
+      rowErr.el.scrollIntoView({ block: 'nearest' });
       return;
     }
     const sig = await signatureDialog(ctx, t('key.sign'), k.label);
     if (!sig) return;
     // Staff borrow as their account (no ID or deposit, R-KY-1); anyone else is an outsider by name.
-    await act(() => ctx.api.post(`/api/keys/${k.id}/loans`, {
-      ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
-      borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
-      due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
-      ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
-        deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
-    }));
+    try {
+      await ctx.api.post(`/api/keys/${k.id}/loans`, {
+        ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
+        borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
+        due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
+        ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
+          deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
+      });
+    } catch (e) {
+      rowErr.show(e, t);
+      rowErr.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    await load().catch((e) => err.show(e, t));
   }
 
   // A staff borrower is picked from the staff list; only an outsider types a name and gives ID,
@@ -554,13 +564,15 @@ export async function renderKeys(root, ctx) {
       for (const el of outsiderOnly) el.hidden = !outsider;
     };
     show(false);
+    const rowErr = errorBox(h);
+    rowErr.el.classList.add('rpt-row-error');
     return h('span', { class: 'rpt-controls' },
       h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id }, onchange: (e) => show(e.target.checked) }), t('key.outsider')),
       pick, ...outsiderOnly,
       // A visible label: an unlabelled date box beside the borrower left the desk guessing what it was for.
       h('label', { class: 'rpt-due small' }, h('span', { text: t('key.due_by') }),
         h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline' })),
-      h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k) }, t('key.lend')));
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k, rowErr) }, t('key.lend')), rowErr.el);
   }
 
   async function load() {
