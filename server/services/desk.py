@@ -224,6 +224,14 @@ async def intake(db: Database, who: Principal, data: IntakeIn) -> dict[str, Any]
             service_code=data.service_code, fee_quote_cents=data.fee_quote_cents, is_major=data.is_major,
             emergency_trigger=data.emergency_trigger,
         )
+        given = (data.repair_responsibility, data.repair_class, data.fee_quote_cents)
+        if isinstance(out, dc.Transition) and any(v is not None for v in given):
+            # R-IN-6: a class or fee given at intake passes the checks a later classification does
+            # (a repair's fields on a repair only, no negative fee); classify's refusal, not its step.
+            checked = dc.classify(out.case, by=who.user_id, now=uow.now, repair_responsibility=data.repair_responsibility,
+                                  repair_class=data.repair_class, fee_quote_cents=data.fee_quote_cents)
+            if isinstance(checked, Refusal):
+                out = checked
         case = await store_transition(uow, who, out, created=True)
         return await case_view(uow, case)
 
