@@ -10,7 +10,7 @@ import {
 } from './common.js';
 import { emergencyPanel } from './emergency.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
-import { decidePanel } from './intake.js';
+import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
 
 const TERMINAL = ['closed', 'not_opened'];
@@ -23,9 +23,10 @@ function hasRole(ctx, r) {
 
 /**
  * A form dialog. build() returns {fields, body()}; body() gives the JSON to send or throws a
- * string to show. submit(body) posts and resolves with the new view.
+ * string to show. submit(body) posts and resolves with the new view. `rule` names the rules the
+ * dialog serves as the title's tooltip only: desk staff do not read rule numbers.
  */
-function actionDialog(ctx, title, fields, submit, { hint, submitText, danger } = {}) {
+function actionDialog(ctx, title, fields, submit, { hint, rule, submitText, danger } = {}) {
   const { h, t } = ctx;
   return openDialog((close) => {
     const err = errorBox(h);
@@ -50,7 +51,7 @@ function actionDialog(ctx, title, fields, submit, { hint, submitText, danger } =
         }
       },
     },
-    h('h2', { class: 'dialog-title', text: title }),
+    h('h2', { class: 'dialog-title', text: title, title: rule }),
     hint ? h('p', { class: 'muted small', text: hint }) : null,
     fields,
     err.el,
@@ -172,7 +173,7 @@ export async function renderCase(body, ctx, caseId) {
     fill();
     const means = select(h, 'means', options('means'), { value: 'phone' });
     return actionDialog(ctx, t('act.report_up'), [field(h, t('dlg.to_role'), role), field(h, t('dlg.to_person'), person), field(h, t('dlg.means'), means)],
-      () => post('/report-up', { to_role: role.value, to_id: person.value || null, means: means.value }), { hint: 'R-DI-2' }).then(afterDialog);
+      () => post('/report-up', { to_role: role.value, to_id: person.value || null, means: means.value }), { rule: 'R-DI-2' }).then(afterDialog);
   }
 
   function followUpDialog(kindValue = 'first') {
@@ -203,12 +204,12 @@ export async function renderCase(body, ctx, caseId) {
       const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;
       return post('/follow-up', body);
-    }, { hint: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7' }).then(afterDialog);
+    }, { rule: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7' }).then(afterDialog);
   }
 
-  function textDialog(title, path, key, labelText, { rows = 3, hint, danger } = {}) {
+  function textDialog(title, path, key, labelText, { rows = 3, hint, rule, danger } = {}) {
     const input = h('textarea', { name: key, rows });
-    return actionDialog(ctx, title, [field(h, labelText, input)], () => post(path, { [key]: input.value.trim() }), { hint, danger }).then(afterDialog);
+    return actionDialog(ctx, title, [field(h, labelText, input)], () => post(path, { [key]: input.value.trim() }), { hint, rule, danger }).then(afterDialog);
   }
 
   function feedbackDialog() {
@@ -232,7 +233,7 @@ export async function renderCase(body, ctx, caseId) {
       field(h, t('dlg.agreed_solution'), solution)], () => post('/judge', {
       fault: fault.querySelector('input:checked').value, explanation: expl.value.trim(),
       customer_accepted: accepted.checked, agreed_solution: solution.value.trim() || null,
-    }), { hint: 'R-IN-8' }).then(afterDialog);
+    }), { rule: 'R-IN-8' }).then(afterDialog);
   }
 
   // What still stands between this user and 销项: a manager's own approval comes with closing.
@@ -251,27 +252,27 @@ export async function renderCase(body, ctx, caseId) {
     const desc = h('textarea', { name: 'description', rows: 3 });
     const sep = h('input', { type: 'checkbox', name: 'separately', checked: true });
     return actionDialog(ctx, t('act.linked'), [field(h, t('dlg.description'), desc), h('label', { class: 'desk-check' }, sep, t('dlg.separately'))],
-      () => post('/linked-problem', { description: desc.value.trim(), separately: sep.checked }), { hint: 'R-CL-1 C / R-CL-2 D' }).then(afterDialog);
+      () => post('/linked-problem', { description: desc.value.trim(), separately: sep.checked }), { rule: 'R-CL-1 C / R-CL-2 D' }).then(afterDialog);
   }
 
   function planDialog() {
     const days = h('input', { type: 'number', name: 'expected_days', min: '1', value: '4' });
     const text = h('textarea', { name: 'text', rows: 4 });
     return actionDialog(ctx, t('act.plan'), [field(h, t('dlg.expected_days'), days), field(h, t('dlg.plan_text'), text)],
-      () => post('/plan', { expected_days: Number(days.value) || 0, text: text.value.trim() }), { hint: 'R-FU-5' }).then(afterDialog);
+      () => post('/plan', { expected_days: Number(days.value) || 0, text: text.value.trim() }), { rule: 'R-FU-5' }).then(afterDialog);
   }
 
   function handFollowDialog() {
     const to = h('select', { name: 'to_id' }, h('option', { value: '' }, t('intake.choose')),
       staff.filter((s) => s.id !== view.case.follower_id && s.roles.some((r) => DESK.includes(r)))
         .map((s) => h('option', { value: s.id }, s.display_name)));
-    return actionDialog(ctx, t('act.hand_over_follow'), [field(h, t('dlg.to_id'), to)], () => post('/hand-over-follow', { to_id: to.value }), { hint: 'R-IN-9' }).then(afterDialog);
+    return actionDialog(ctx, t('act.hand_over_follow'), [field(h, t('dlg.to_id'), to)], () => post('/hand-over-follow', { to_id: to.value }), { rule: 'R-IN-9' }).then(afterDialog);
   }
 
   function declareDialog() {
     const trig = select(h, 'trigger', options('trigger'), { value: 'public_safety' });
     return actionDialog(ctx, t('act.declare_emergency'), [field(h, t('dlg.trigger'), trig)], () => post('/emergency', { trigger: trig.value }),
-      { hint: 'R-EM-1', danger: true }).then(afterDialog);
+      { rule: 'R-EM-1', danger: true }).then(afterDialog);
   }
 
   async function quarterlyClose() {
@@ -279,11 +280,11 @@ export async function renderCase(body, ctx, caseId) {
     let sha = null;
     const signBtn = h('button', { type: 'button', class: 'btn btn-small' }, t('dlg.signature'));
     signBtn.addEventListener('click', async () => {
-      sha = (await signatureDialog(ctx, t('act.quarterly_close'), 'R-CL-4 / R-CL-5')) || sha;
+      sha = (await signatureDialog(ctx, t('act.quarterly_close'))) || sha; // R-CL-4 / R-CL-5
       signBtn.textContent = sha ? `${t('dlg.signature')} ✓` : t('dlg.signature');
     });
     return actionDialog(ctx, t('act.quarterly_close'), [field(h, t('dlg.result'), result), signBtn],
-      () => post('/quarterly-close', { result: result.value.trim(), signature_sha256: sha }), { hint: 'R-CL-4' }).then(afterDialog);
+      () => post('/quarterly-close', { result: result.value.trim(), signature_sha256: sha }), { rule: 'R-CL-4' }).then(afterDialog);
   }
 
   /**
@@ -335,11 +336,14 @@ export async function renderCase(body, ctx, caseId) {
     const slip = c.slip;
     const needsSlip = ['repair', 'special_service'].includes(c.kind);
     const hasActiveWo = c.work_orders.some((w) => ['dispatched', 'accepted', 'on_site'].includes(w.state));
+    // R-IN-6 (a): until the fee is told the server refuses the dispatch, so it is not the next step.
+    const feeUntold = c.kind === 'repair' && c.repair_responsibility === 'owner_private'
+      && (c.fee_quote_cents === null || c.fee_quote_cents === undefined);
     const b = (key, fn, cls = '', show = true) => (show ? h('button', { type: 'button', class: ['btn', 'btn-small', cls], dataset: { action: key }, onclick: fn }, t(`act.${key}`)) : null);
     const simple = (path, errMsgBox) => () => runQuiet(() => post(path), errMsgBox);
     const bar = h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
       b('decide', decideDialog, 'btn-primary', !c.opening && open && s !== 'cannot_handle'),
-      b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
+      b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened && !feeUntold ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
       // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.
@@ -354,7 +358,7 @@ export async function renderCase(body, ctx, caseId) {
       b('close', closeDialog, closeMissing().length ? '' : 'btn-primary', open && s !== 'cannot_handle'),
       b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !closeApproved(view)
         && view.missing_to_close.every((m) => m === 'manager_approval')),
-      b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { hint: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
+      b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { rule: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
       b('quarterly_close', quarterlyClose, 'btn-primary', mgr && s === 'cannot_handle'),
       b('linked', linkedDialog, '', open && s !== 'cannot_handle'),
       b('plan', planDialog, '', open && c.kind === 'repair' && !c.plan),
@@ -369,9 +373,10 @@ export async function renderCase(body, ctx, caseId) {
 
   function infoCard() {
     const c = view.case;
+    // A repair's responsibility, class and fee are on the classification card (classifyCard).
     const cls = [label('kind', c.kind), label('complaint_category', c.complaint_category), label('help_kind', c.help_kind),
-      label('repair_responsibility', c.repair_responsibility), label('repair_class', c.repair_class), label('service_code', c.service_code),
-      c.fee_quote_cents !== null && c.fee_quote_cents !== undefined ? `¥${(c.fee_quote_cents / 100).toFixed(2)}` : ''].filter(Boolean).join(' · ');
+      label('service_code', c.service_code),
+      c.kind !== 'repair' && c.fee_quote_cents !== null && c.fee_quote_cents !== undefined ? `¥${(c.fee_quote_cents / 100).toFixed(2)}` : ''].filter(Boolean).join(' · ');
     const op = c.opening;
     return h('section', { class: 'card desk-info' },
       h('p', { class: 'desk-content pre', text: c.content }),
@@ -383,11 +388,82 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.received'), fmtFull(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
-      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · R-OP-3' : ''}` : ''),
+      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · ' + t('detail.escalated') : ''}` : ''), // R-OP-3
       kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
       kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
       kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
       kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtFull(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
+  }
+
+  // R-IN-6: who answers for a repair, the fee told where the owner pays, the R-FU-4 class, what
+  // each means for the desk (the dispatch refused until a private part's fee is told:
+  // case.fee_not_told), and the change (POST …/classify), its refusal shown beside the control.
+  function classifyCard() {
+    const c = view.case;
+    if (c.kind !== 'repair') return null;
+    const resp = c.repair_responsibility;
+    const rc = c.repair_class;
+    const feeTold = c.fee_quote_cents !== null && c.fee_quote_cents !== undefined;
+    const yuan = (cents) => (cents / 100).toFixed(2);
+    let limit = 'unset';
+    if (['small', 'common_facility', 'urgent'].includes(rc)) limit = 'fast';
+    else if (['major', 'outsourced', 'parts_elsewhere'].includes(rc)) limit = 'major';
+    else if (rc) limit = 'general';
+    const dues = view.clocks.filter((k) => k.code.startsWith('FU4_') && k.code !== 'FU4_ON_SITE_15M')
+      .map((k) => `${clockText(k)} · ${t('detail.due', { t: fmtTime(k.due_at) })}`);
+    const open = !TERMINAL.includes(c.state);
+    const blocked = open && resp === 'owner_private' && !feeTold;
+    const facts = h('div', { 'data-testid': 'repair-class-facts' },
+      kv(h, t('cls.responsibility'), resp ? label('repair_responsibility', resp) : t('cls.undecided')),
+      kv(h, t('cls.means'), t(`cls.means.${resp || 'undecided'}`)),
+      kv(h, t('cls.repair_class'), rc ? label('repair_class', rc) : t('intake.class_open')),
+      kv(h, t('cls.limit'), [h('div', { text: t(`cls.limit.${limit}`), title: 'R-FU-4' }),
+        ...dues.map((d) => h('div', { class: 'muted small', text: d }))]),
+      PAID_RESPONSIBILITIES.includes(resp) || feeTold ? kv(h, t('cls.fee_status'), feeTold
+        ? h('span', { class: 'ok-text', 'data-testid': 'fee-told', text: t('cls.fee_told', { fee: yuan(c.fee_quote_cents) }) })
+        : h('span', { class: resp === 'owner_private' ? 'warn-text' : '', 'data-testid': 'fee-told', text: t('cls.fee_not_told') })) : null,
+      blocked ? h('p', { class: 'notice notice-warn', 'data-testid': 'fee-blocks-dispatch', text: t('cls.blocked') }) : null);
+    const canEdit = open && (ctx.user?.roles || []).some((r) => DESK.includes(r));
+    let form = null;
+    if (canEdit) {
+      const err = errorBox(h);
+      // The server cannot take a class back: once given, "to be decided" is no longer offered.
+      const respSel = select(h, 'repair_responsibility', options('repair_responsibility'),
+        { value: resp || '', empty: resp ? null : t('cls.undecided') });
+      const classSel = select(h, 'repair_class', options('repair_class'), { value: rc || '', empty: rc ? null : t('intake.class_open') });
+      const fee = h('input', { type: 'number', name: 'fee_quote', min: '0', step: '0.01', inputmode: 'decimal',
+        value: feeTold ? yuan(c.fee_quote_cents) : '' });
+      const feeField = field(h, t('cls.fee'), fee);
+      const syncFee = () => { feeField.hidden = !PAID_RESPONSIBILITIES.includes(respSel.value); };
+      respSel.addEventListener('change', syncFee);
+      syncFee();
+      const save = h('button', { type: 'submit', class: 'btn btn-small btn-primary', 'data-testid': 'classify-submit' }, t('cls.save'));
+      form = h('form', {
+        class: 'desk-classify-form no-print',
+        novalidate: true,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          err.clear();
+          // Only what changed; nothing changed is the server's to refuse (case.nothing_to_classify).
+          const body = {};
+          if (respSel.value && respSel.value !== (resp || '')) body.repair_responsibility = respSel.value;
+          if (classSel.value && classSel.value !== (rc || '')) body.repair_class = classSel.value;
+          if (!feeField.hidden && fee.value.trim() !== '') {
+            const cents = Math.round(Number(fee.value) * 100);
+            if (cents !== c.fee_quote_cents) body.fee_quote_cents = cents; // a negative fee: case.negative_fee
+          }
+          save.disabled = true;
+          await runQuiet(() => post('/classify', body), err);
+          save.disabled = false;
+        },
+      },
+      h('div', { class: 'desk-form-grid' },
+        field(h, t('cls.responsibility'), respSel), field(h, t('cls.repair_class'), classSel), feeField),
+      err.el,
+      h('div', { class: 'desk-btn-row' }, save));
+    }
+    return h('section', { class: 'card desk-info desk-classify', 'data-testid': 'repair-classify' },
+      h('h2', { text: t('cls.title'), title: 'R-IN-6' }), facts, form);
   }
 
   function clocksCard() {
@@ -398,8 +474,7 @@ export async function renderCase(body, ctx, caseId) {
         dataset: { code: c.code, ...(c.running ? { dueRow: '' } : {}) },
       },
       h('div', { class: 'desk-clock-head' },
-        h('span', { class: 'desk-clock-label', text: clockText(c) }),
-        h('span', { class: 'desk-rule', text: c.rule })),
+        h('span', { class: 'desk-clock-label', text: clockText(c), title: c.rule })),
       h('div', { class: 'desk-clock-foot small' },
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
         c.running ? countdownEl(h, c.due_at) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
@@ -500,7 +575,7 @@ export async function renderCase(body, ctx, caseId) {
     }
     if (c.plan) {
       const p = c.plan;
-      parts.push(h('h3', { text: paren(t('detail.plan'), 'R-FU-5') }), h('p', { class: 'small', text: `${t('detail.plan_days', { n: p.expected_days })} · ${p.text}` }),
+      parts.push(h('h3', { text: t('detail.plan'), title: 'R-FU-5' }), h('p', { class: 'small', text: `${t('detail.plan_days', { n: p.expected_days })} · ${p.text}` }),
         h('p', { class: 'small muted', text: [p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '', p.manager_approved_by ? `${label('role', 'manager')} ✓` : ''].filter(Boolean).join(' · ') || t('detail.plan_pending') }));
     }
     if (c.progress.length) {
@@ -546,7 +621,7 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-case-grid' },
         h('div', { class: 'desk-case-main' },
           c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
-          infoCard(), workOrdersCard(),
+          infoCard(), classifyCard(), workOrdersCard(),
           refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id) }),
           slipCard(), timelineCard()),
         h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));

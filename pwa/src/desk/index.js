@@ -33,6 +33,10 @@ function deskTitle(ctx) {
   if (only('team_lead', 'technician', 'cleaner', 'guard')) return 'desk.title_team';
   if (only('engineering')) return 'desk.title_engineering';
   if (only('deputy_gm', 'general_manager')) return 'desk.title_leadership';
+  // The front desk (客服/前台接待) and the control room (中控室) are not the 调度台; one person who
+  // also dispatches works at the 调度台 (roles of the front desk and dispatcher may be combined).
+  if (only('front_desk')) return 'desk.title_front_desk';
+  if (only('control_room')) return 'desk.title_control_room';
   return 'desk.title';
 }
 
@@ -58,9 +62,9 @@ function header(ctx, page) {
   const { h, t } = ctx;
   return h('div', { class: 'desk-header no-print' },
     h('div', { class: 'desk-title' },
-      h('strong', { text: t(deskTitle(ctx)) }),
+      h('strong', { 'data-testid': 'desk-title', text: t(deskTitle(ctx)) }),
       h('span', { class: 'muted small', text: ctx.user?.display_name || ctx.user?.username || '' })),
-    h('nav', { class: 'desk-nav', 'aria-label': t('desk.title') },
+    h('nav', { class: 'desk-nav', 'aria-label': t(deskTitle(ctx)) },
       navItems(ctx).map(([route, key]) => h('a', {
         href: `#/${route}`,
         class: ['desk-nav-link', page === (route || 'home') ? 'active' : ''],

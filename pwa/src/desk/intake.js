@@ -3,6 +3,10 @@ import { mount } from '../dom.js';
 import { errorBox, field, label, loadUnits, options, select } from './common.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
+// The intake's "to be decided on site" choice for a repair's responsibility: the form's value only.
+const ON_SITE = 'on_site';
+// R-IN-6: the classes the owner pays for, (a) and (c); the fee told is recorded for them.
+export const PAID_RESPONSIBILITIES = ['owner_private', 'owner_pays_defect'];
 
 function radioGroup(h, name, opts, value, onchange) {
   return h('div', { class: 'segmented desk-segmented', role: 'radiogroup' },
@@ -74,12 +78,12 @@ export function decidePanel(ctx, view, onDone) {
 const SS_STRINGS = {
   zh: {
     'intake.ss_title': '特约服务请在「特约服务」页预约',
-    'intake.ss_body': '预约时按总经理批准的价目告知收费，住户认可后派工，完工后由收银员结算（R-SS-1～3）。',
+    'intake.ss_body': '预约时按总经理批准的价目告知收费，住户认可后派工，完工后由收银员结算。',
     'intake.ss_go': '去特约服务预约',
   },
   en: {
     'intake.ss_title': 'Book special services on the Special services page',
-    'intake.ss_body': 'The booking tells the GM-approved fee, dispatches once the resident agrees, and the cashier settles (R-SS-1..3).',
+    'intake.ss_body': 'The booking tells the GM-approved fee, dispatches once the resident agrees, and the cashier settles.',
     'intake.ss_go': 'Book a special service',
   },
 };
@@ -95,8 +99,13 @@ export async function renderIntake(body, ctx) {
     channel: select(h, 'channel', options('channel'), { value: 'phone' }),
     complaint_category: select(h, 'complaint_category', options('complaint_category'), { empty: t('intake.choose') }),
     help_kind: select(h, 'help_kind', options('help_kind'), { empty: t('intake.choose') }),
-    repair_responsibility: select(h, 'repair_responsibility', options('repair_responsibility'), { empty: t('intake.choose') }),
-    repair_class: select(h, 'repair_class', options('repair_class'), { empty: t('intake.choose') }),
+    // R-IN-6 (D38): no preselected responsibility. The desk picks (a)–(d), or says in so many words
+    // that only the site visit can tell (ON_SITE, sent as no responsibility); a repair with neither
+    // is not sent.
+    repair_responsibility: select(h, 'repair_responsibility',
+      [...options('repair_responsibility'), [ON_SITE, t('intake.on_site')]], { empty: t('intake.choose') }),
+    // R-FU-4: no class yet is the general repair's 72 hours (the server's rule), and says so.
+    repair_class: select(h, 'repair_class', options('repair_class'), { empty: t('intake.class_open') }),
     fee: h('input', { type: 'number', name: 'fee_quote', min: '0', step: '0.01', inputmode: 'decimal' }),
     building: select(h, 'building', units.map((b) => [b.id, b.name]), { empty: t('intake.choose') }),
     unit: select(h, 'unit_id', [], { empty: t('intake.unit_pick') }),
@@ -130,11 +139,16 @@ export async function renderIntake(body, ctx) {
     f.help_kind.hidden = kind !== 'help';
     f.repair_responsibility.hidden = kind !== 'repair';
     f.repair_class.hidden = kind !== 'repair';
-    f.fee.hidden = !(kind === 'repair' && ctl.repair_responsibility.value === 'owner_private');
+    const resp = ctl.repair_responsibility.value;
+    f.fee.hidden = !(kind === 'repair' && PAID_RESPONSIBILITIES.includes(resp));
+    f.fee.querySelector('.field-hint').textContent = t(resp === 'owner_pays_defect' ? 'intake.fee_hint_c' : 'intake.fee_hint');
     steer.hidden = kind !== 'special_service';
     submit.hidden = kind === 'special_service';
   }
-  ctl.repair_responsibility.addEventListener('change', sync);
+  ctl.repair_responsibility.addEventListener('change', () => {
+    f.repair_responsibility.classList.remove('is-missing'); // the desk has now decided
+    sync();
+  });
 
   const side = h('div', { class: 'desk-intake-side' },
     h('div', { class: 'card desk-hint' },
@@ -154,6 +168,13 @@ export async function renderIntake(body, ctx) {
       if (kind === 'special_service') return; // Enter in a field: the booking page is the way (steer)
       err.clear();
       form.querySelectorAll('.is-missing').forEach((el) => el.classList.remove('is-missing'));
+      if (kind === 'repair' && !ctl.repair_responsibility.value) {
+        // R-IN-6 (D38): the desk decides, even if the decision is "on site"; no silent default.
+        err.show(t('intake.responsibility_required'), t);
+        f.repair_responsibility.classList.add('is-missing');
+        ctl.repair_responsibility.focus();
+        return;
+      }
       const data = {
         kind,
         channel: ctl.channel.value,
@@ -167,7 +188,8 @@ export async function renderIntake(body, ctx) {
       if (kind === 'complaint' && ctl.complaint_category.value) data.complaint_category = ctl.complaint_category.value;
       if (kind === 'help' && ctl.help_kind.value) data.help_kind = ctl.help_kind.value;
       if (kind === 'repair') {
-        if (ctl.repair_responsibility.value) data.repair_responsibility = ctl.repair_responsibility.value;
+        const resp = ctl.repair_responsibility.value;
+        if (resp !== ON_SITE) data.repair_responsibility = resp; // to be decided on site: none yet
         if (ctl.repair_class.value) data.repair_class = ctl.repair_class.value;
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
