@@ -60,7 +60,7 @@ export async function renderHandover(body, ctx) {
     const names = { out: staffName(staff, sheet.outgoing_id), in: staffName(staff, sheet.incoming_id), n: sheet.items.length };
     const what = side === 'outgoing' ? t('ho.sign_what_out', names)
       : t('ho.sign_what_in', { ...names, em: emergencies.length ? t('ho.sign_what_em', { list: joinList(emergencies.map((i) => i.case_no)) }) : '' });
-    const sha = await signatureDialog(ctx, t(side === 'outgoing' ? 'ho.sign_out' : 'ho.sign_in'), `${what}（R-SH-1）`);
+    const sha = await signatureDialog(ctx, t(side === 'outgoing' ? 'ho.sign_out' : 'ho.sign_in'), what);
     if (!sha) return;
     try {
       await api.post(`/api/handovers/${sheet.id}/sign-${side}`, { signature_sha256: sha, takes_over_case_ids: takeOver });

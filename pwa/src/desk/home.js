@@ -60,7 +60,7 @@ function queuePanel(ctx, items) {
       h('span', { class: 'desk-queue-top' },
         h('span', { class: 'desk-case-no', text: it.case_no }),
         countdownEl(h, it.due_at, 'desk-queue-countdown')),
-      h('span', { class: 'desk-queue-clock' }, clockText(it.clock), h('span', { class: 'desk-rule', text: ` ${it.clock.rule}` })),
+      h('span', { class: 'desk-queue-clock', title: it.clock.rule }, clockText(it.clock)),
       h('span', { class: 'desk-queue-content muted small', text: `${it.content}${it.address ? ' · ' + it.address : ''}` }))))) :
       h('p', { class: 'empty', text: t('home.queue_empty') }));
 }
