@@ -8,7 +8,7 @@ the case). A C grade opens a review of the case; the review counts the case as r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from sqlalchemy import insert, select, update
@@ -46,8 +46,14 @@ _survey_dec = msgspec.json.Decoder(sv.PeriodicSurvey)
 CALLERS = tuple(sorted(sv.CALL_BACK_ROLES))
 
 
+# A grade as the desk's form sends it: "" (or null) is the select's "choose a grade" left as it was.
+GradeIn = Literal["A", "B", "C", ""] | None
+
+
 class CallBackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    grades: dict[sv.SurveyArea, sv.Grade]
+    # No grade at all is refused as survey.no_grades, a blank one as survey.grade_missing: the
+    # caller is told which, never the generic request.invalid (R-RV-3).
+    grades: dict[sv.SurveyArea, GradeIn] = {}
     comment: str = ""
 
 
@@ -123,9 +129,10 @@ async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
         await _save(uow, rec)
 
 
-def _view(rec: CallBackRecord, now: datetime) -> dict[str, Any]:
+def _view(rec: CallBackRecord, now: datetime, about: dict[str, Any] | None = None) -> dict[str, Any]:
     t = rec.task
     return {
+        **(about if about is not None else _NOTHING_ABOUT),
         "id": t.id, "case_id": rec.case_id, "case_no": rec.case_no, "subject": str(t.subject),
         "completed_at": t.completed_at, "slip_due_at": t.slip_due_at, "slip_returned_at": t.slip_returned_at,
         "slip_late": sv.slip_late(t, now), "due_at": t.due_at, "overdue": sv.call_back_overdue(t, now),
@@ -135,6 +142,52 @@ def _view(rec: CallBackRecord, now: datetime) -> dict[str, Any]:
         "review": rec.review, "review_note": rec.review_note, "reviewed_by": rec.reviewed_by,
         "reviewed_at": rec.reviewed_at, "staff_ids": list(t.staff_ids),
     }
+
+
+# What the caller needs beside the task to make the call (R-FU-6): whom to ring, about what, who did
+# the work, and what the resident already said on the slip they signed (D33). Read from the case as
+# it is now, so a corrected phone number reaches the caller.
+_NOTHING_ABOUT: dict[str, Any] = {
+    "kind": None, "resident_name": "", "unit": "", "phone": "", "content": "", "work_done": "",
+    "executors": [], "resident_grade": None, "resident_opinion": "",
+}
+
+
+async def _about(conn, recs: list[CallBackRecord]) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """Per case id: the call's who and what, read in chunks of 500 (one query for the cases, one
+    for the staff names)."""
+    from server.services.cases import decode_case
+    from server.storage.schema import cases, users
+
+    ids = list(dict.fromkeys(r.case_id for r in recs))
+    found: dict[str, Case] = {}
+    for i in range(0, len(ids), 500):
+        for row in (await conn.execute(select(cases.c.id, cases.c.doc).where(cases.c.id.in_(ids[i:i + 500])))).all():
+            found[row.id] = decode_case(row.doc)
+    staff: dict[str, list[str]] = {}
+    for rec in recs:
+        case = found.get(rec.case_id)
+        # The executor who signed the slip first, then anyone else whose work order was completed.
+        signed = case.slip.executor_id if case is not None and case.slip is not None else None
+        staff[rec.case_id] = list(dict.fromkeys(x for x in (signed, *rec.task.staff_ids) if x))
+    names: dict[str, str] = {}
+    wanted = sorted({x for xs in staff.values() for x in xs})
+    for i in range(0, len(wanted), 500):
+        for row in (await conn.execute(select(users.c.id, users.c.display_name).where(
+                users.c.id.in_(wanted[i:i + 500])))).all():
+            names[row.id] = row.display_name
+    out: dict[str, dict[str, Any]] = {}
+    for case_id, case in found.items():
+        slip = case.slip
+        out[case_id] = {
+            "kind": str(case.kind), "resident_name": case.contact_name, "unit": case.address,
+            "phone": case.phone, "content": case.content, "work_done": slip.work_done if slip else "",
+            "executors": [{"id": x, "name": names.get(x, x)} for x in staff[case_id]],
+            # The resident's own grade on the signed slip (C = 住户不满意), as the case view shows it.
+            "resident_grade": str(slip.resident_grade) if slip and slip.resident_grade else None,
+            "resident_opinion": slip.resident_opinion if slip else "",
+        }
+    return out
 
 
 async def list_call_backs(db: Database, who: Principal, status: str | None = None) -> list[dict[str, Any]]:
@@ -147,8 +200,10 @@ async def list_call_backs(db: Database, who: Principal, status: str | None = Non
         q = q.where(call_backs.c.review == "open")
     async with db.read() as conn:
         rows = (await conn.execute(q.order_by(call_backs.c.due_at).limit(1000))).all()
+        recs = [_rec_dec.decode(r.doc) for r in rows]
+        about = await _about(conn, recs)
     now = db.clock.now()
-    return [_view(_rec_dec.decode(r.doc), now) for r in rows]
+    return [_view(rec, now, about.get(rec.case_id)) for rec in recs]
 
 
 async def _load(uow: UnitOfWork, who: Principal, task_id: str) -> CallBackRecord:
@@ -166,8 +221,15 @@ async def record_call_back(db: Database, who: Principal, task_id: str, data: Cal
 
     async with db.transaction() as uow:
         rec = await _load(uow, who, task_id)
-        task = sv.record_call_back(rec.task, by_role=acting_role(who, CALLERS), by_id=who.user_id,
-                                   grades=data.grades, comment=data.comment, now=uow.now)
+        role = acting_role(who, CALLERS)
+        blank = sorted(str(k) for k, v in data.grades.items() if not v)
+        if blank and role in sv.CALL_BACK_ROLES and rec.task.called_back_at is None:
+            # The desk's grade select starts on "choose a grade": left there, nothing is recorded.
+            raise fail("survey.grade_missing", "请选择回访评价(A/B/C)", "Choose a grade (A, B or C) for the call-back",
+                       kind="invalid", missing=blank)
+        grades = {k: sv.Grade(v) for k, v in data.grades.items() if v}
+        task = sv.record_call_back(rec.task, by_role=role, by_id=who.user_id,
+                                   grades=grades, comment=data.comment, now=uow.now)
         rec = msgspec.structs.replace(rec, task=task, review="open" if task.reopen_for_review else None)
         await _save(uow, rec)
         uow.audit(entity="call_back", entity_id=task.id, action="call_back.recorded", actor_id=who.user_id,
@@ -190,7 +252,7 @@ async def record_call_back(db: Database, who: Principal, task_id: str, data: Cal
                                        note=note)
 
         await apply(uow, who, rec.case_id, step)
-        return _view(rec, uow.now)
+        return _view(rec, uow.now, (await _about(uow.conn, [rec])).get(rec.case_id))
 
 
 async def close_review(db: Database, who: Principal, task_id: str, note: str) -> dict[str, Any]:
@@ -206,7 +268,7 @@ async def close_review(db: Database, who: Principal, task_id: str, note: str) ->
         uow.audit(entity="call_back", entity_id=rec.task.id, action="call_back.review_closed",
                   actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
                   case_id=rec.case_id, compound_id=who.compound_id)
-        return _view(rec, uow.now)
+        return _view(rec, uow.now, (await _about(uow.conn, [rec])).get(rec.case_id))
 
 
 async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask]:  # noqa: ANN001

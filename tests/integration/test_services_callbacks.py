@@ -89,3 +89,44 @@ async def test_a_complaint_gets_its_call_back_when_it_is_closed(client):  # R-RV
     assert r.status_code == 200, r.text
     notes = (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["notes"]
     assert any("回访结果" in n["text"] for n in notes)  # a closed case keeps the result as a note
+
+
+async def test_call_back_row_names_resident_and_content(client):  # R-FU-6 R-RV-1
+    # The caller must know whom to ring, where, about what, who did the work and what the resident
+    # already said on the slip: the list carries it, not just the case number and the due time.
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk, content="卫生间天花板渗水"))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid, resident_grade="C", resident_opinion="师傅来晚了")
+    task = await _task(client, desk, cid)
+    assert (task["resident_name"], task["unit"], task["phone"]) == ("黄业主", "1栋-101", "13800000001")
+    assert task["content"] == "卫生间天花板渗水" and task["work_done"] == "更换阀芯"
+    assert task["executors"] == [{"id": "usr_tech", "name": "张师傅"}]
+    assert _at(task["completed_at"]) == T0
+    # The resident's own grade on the signed slip, as the case view shows it (C = 住户不满意, D33).
+    view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
+    assert view["summary"]["resident_grade"] == task["resident_grade"] == "C"
+    assert task["resident_opinion"] == "师傅来晚了"
+    # The answer to recording the call-back carries the same, for the row it replaces.
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": "B"}})
+    assert r.status_code == 200, r.text
+    assert (r.json()["resident_name"], r.json()["phone"]) == ("黄业主", "13800000001")
+
+
+async def test_a_call_back_without_a_grade_is_refused_with_its_code(client):  # R-FU-6 R-RV-3
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid)
+    task = await _task(client, desk, cid)
+    # The desk's select left on "choose a grade" sends a blank grade: refused by name, nothing recorded.
+    for grades in ({"overall": ""}, {"overall": None}, {"overall": "A", "cleaning": ""}):
+        r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": grades})
+        assert r.status_code == 400 and r.json()["code"] == "survey.grade_missing", (grades, r.text)
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": ""}})
+    assert r.json()["details"]["missing"] == ["overall"]
+    # No grade at all, or no grades field: its own code, never the generic request.invalid.
+    for body in ({"grades": {}}, {"comment": "没接电话"}):
+        r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json=body)
+        assert r.status_code == 400 and r.json()["code"] == "survey.no_grades", (body, r.text)
+    assert (await _task(client, desk, cid))["called_back_at"] is None
