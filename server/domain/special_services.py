@@ -154,6 +154,9 @@ class Booking(msgspec.Struct, frozen=True, kw_only=True):
     the only money that enters is the advance and the settlement, both through the cashier (R-SS-3)."""
 
     id: str
+    # The number people quote (TY20261123-001): given at booking, per compound and local day, so a
+    # booking has one before any case is opened for it. None only on a booking stored before it.
+    booking_no: str | None = None
     item_code: str
     mode: BookingMode
     agreement_id: str | None = None

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.auth.principal import Principal
 from server.domain import cases as dc
@@ -24,7 +26,7 @@ from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.acting import acting_role
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import units, users
+from server.storage.schema import counters, units, users
 from server.storage.tables_services import (
     service_agreements,
     service_bookings,
@@ -170,8 +172,8 @@ async def _save_booking(uow: UnitOfWork, compound_id: str, b: sp.Booking, *, cas
         values["case_id"] = case_id
     if created:
         await uow.conn.execute(insert(service_bookings).values(
-            id=b.id, compound_id=compound_id, item_code=b.item_code, booked_at=b.booked_at, unit_id=unit_id,
-            content=content.strip(), **values))
+            id=b.id, compound_id=compound_id, booking_no=b.booking_no, item_code=b.item_code,
+            booked_at=b.booked_at, unit_id=unit_id, content=content.strip(), **values))
     else:
         await uow.conn.execute(update(service_bookings).where(service_bookings.c.id == b.id).values(**values))
 
@@ -308,6 +310,23 @@ async def list_agreements(db: Database, who: Principal) -> list[dict[str, Any]]:
     return [msgspec.json.decode(r.doc) for r in rows]
 
 
+async def next_booking_no(uow: UnitOfWork, compound_id: str) -> str:
+    """Booking numbers run per compound per local day, like case numbers: TY20261123-001 (特约).
+
+    The same `counters` row upsert as `next_case_no`: on PostgreSQL the row lock makes two bookings
+    in one instant take consecutive numbers, never the same one (D39)."""
+    from server.services.cases import compound_rules
+
+    rules = await compound_rules(uow, compound_id)
+    day = rules.calendar.local(uow.now).strftime("%Y%m%d")
+    ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(counters)
+    stmt = ins.values(name=f"booking_no:{compound_id}:{day}", value=1).on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
+    ).returning(counters.c.value)
+    n = (await uow.conn.execute(stmt)).scalar_one()
+    return f"TY{day}-{n:03d}"
+
+
 async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         item = await load_item(uow, who.compound_id, data.item_code)
@@ -330,6 +349,8 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
         else:
             b = sp.book(item, id=new_id("bkg_"), resident_name=data.resident_name, unit=unit, phone=data.phone,
                         by_role=role, by_id=who.user_id, now=uow.now)
+        # Numbered once the booking is accepted, so a refused booking uses up no number.
+        b = msgspec.structs.replace(b, booking_no=await next_booking_no(uow, who.compound_id))
         await _save_booking(uow, who.compound_id, b, created=True, unit_id=data.unit_id, content=data.content)
         _audit(uow, who, "service_booking", b.id, "service_booking.booked", item_code=item.code, mode=str(b.mode))
         return booking_view(b, None, item)

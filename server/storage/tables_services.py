@@ -1,7 +1,7 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
-Mirrored by migrations/versions/0005_services.py. Each aggregate is one msgspec JSON document (the
-domain Struct) plus the columns queries filter on (decisions.md D1).
+Mirrored by migrations/versions/0005_services.py and 0011_booking_no.py. Each aggregate is one msgspec
+JSON document (the domain Struct) plus the columns queries filter on (decisions.md D1).
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ service_bookings = Table(
     metadata,
     Column("id", String(40), primary_key=True),
     Column("compound_id", String(40), nullable=False),
+    # The booking's human number (TY20261123-001), also in the doc; migration 0011 numbered the
+    # bookings made before it. Unique per compound.
+    Column("booking_no", String(40), nullable=True),
     Column("item_code", String(40), nullable=False),
     Column("state", String(20), nullable=False),
     Column("case_id", String(40), nullable=True, unique=True),
@@ -45,6 +48,7 @@ service_bookings = Table(
     Column("settled_at", TS, nullable=True),
     Column("doc", Text, nullable=False),  # domain Booking
     Index("ix_service_bookings_compound_state", "compound_id", "state"),
+    Index("uq_service_bookings_compound_no", "compound_id", "booking_no", unique=True),
 )
 
 # A manager's decision on a loss-making service (R-SS-4), kept with the review it was based on.

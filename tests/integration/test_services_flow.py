@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
+
+import msgspec
 
 from tests.conftest import T0, login
 from tests.integration.scenarios import Phone, complete_on_phone, signature_png, upload
@@ -383,3 +386,105 @@ async def test_a_fee_not_in_whole_units_is_completed_at_the_desk_never_above_wha
     assert r.status_code == 200, r.text
     b = r.json()["booking"]
     assert (b["slip_fee_cents"], b["signed_fee_cents"], r.json()["balance_due_cents"]) == (10000, 12500, 10000)
+
+
+async def test_two_bookings_get_distinct_consecutive_numbers(client, clock):  # R-SS-2
+    # A booking is quoted by a number from the moment it is taken, like a case (D39).
+    desk = await login(client, "frontdesk")
+    assert (await _book(client, desk))["booking"]["booking_no"] == "TY20261123-001"
+    # Five desks booking in the same instant: each its own number, none skipped (on PostgreSQL the
+    # counter row is locked by the first and the others wait for it).
+    many = await asyncio.gather(*(_book(client, desk, "unlock") for _ in range(5)))
+    assert sorted(v["booking"]["booking_no"] for v in many) == [f"TY20261123-{n:03d}" for n in range(2, 7)]
+    # A booking under a long-term agreement is numbered in the same sequence.
+    r = await client.post("/api/services/agreements", headers=desk, json={
+        "item_code": "laundry", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004",
+        "fee_cents": 1200, "valid_until": "2027-11-23T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "laundry", "agreement_id": r.json()["id"]})
+    assert r.status_code == 201 and r.json()["booking"]["booking_no"] == "TY20261123-007", r.text
+    # The compound's next day (midnight in Shanghai) starts again at 001.
+    clock.advance(hours=14)
+    assert (await _book(client, desk))["booking"]["booking_no"] == "TY20261124-001"
+
+
+async def test_the_statement_before_dispatch_carries_the_booking_number(client):  # R-SS-2 R-SS-3
+    await _approved_item(client, code="moving", fee=20000, advance="prepayment", advance_cents=5000)
+    desk = await login(client, "frontdesk")
+    cashier = await login(client, "cashier")
+    booked = (await _book(client, desk, "moving"))["booking"]
+    bid, no = booked["id"], booked["booking_no"]
+    assert no == "TY20261123-001"
+    await client.post(f"/api/services/bookings/{bid}/consent", headers=desk, json={"shown_fee_cents": 20000})
+    r = await client.post(f"/api/services/bookings/{bid}/advance", headers=cashier,
+                          json={"amount_cents": 5000, "receipt_no": "YF-9"})
+    assert r.status_code == 200 and r.json()["booking"]["booking_no"] == no, r.text
+    # What the statement reads (the booking by its id) names it by its number; no case exists yet.
+    b = (await client.get(f"/api/services/bookings/{bid}", headers=cashier)).json()["booking"]
+    assert (b["booking_no"], b["case_no"]) == (no, None)
+    listed = [v["booking"]["booking_no"] for v in (await client.get("/api/services/bookings", headers=cashier)).json()]
+    assert listed == [no]
+    r = await client.post(f"/api/services/bookings/{bid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["booking"]["booking_no"] == no and r.json()["booking"]["case_no"].startswith("GD20261123-")
+
+
+async def test_bookings_stored_before_numbering_get_numbers_from_the_migration(empty_db_url):  # R-SS-2
+    from alembic import command
+    from sqlalchemy import insert, select
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from server.domain import special_services as sp
+    from server.storage.migrate import alembic_config, upgrade
+    from server.storage.schema import compounds, counters
+    from server.storage.tables_services import service_bookings
+
+    def migrate(step, target: str):  # noqa: ANN001, ANN202
+        def run(sync_conn) -> None:  # noqa: ANN001
+            cfg = alembic_config()
+            cfg.attributes["connection"] = sync_conn
+            step(cfg, target)
+        return run
+
+    def old_doc(bid: str, at: datetime) -> str:
+        b = sp.Booking(id=bid, item_code="unlock", mode=sp.BookingMode.ONCE, resident_name="黄业主", unit="1栋-101",
+                       phone="13800000001", booked_at=at, booked_by="usr_frontdesk", unit_fee_cents=5000,
+                       promise_minutes=25)
+        doc = msgspec.to_builtins(b)
+        del doc["booking_no"]  # as stored before the field existed
+        return msgspec.json.encode(doc).decode()
+
+    # Local (Shanghai) days: T0 and T0+1h are 11-23; 17:00 UTC is already 01:00 on 11-24.
+    stored = [("bkg_b", T0 + timedelta(hours=1)), ("bkg_a", T0), ("bkg_c", T0.replace(hour=17))]
+    engine = create_async_engine(empty_db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate(command.upgrade, "0005_services"))
+            await conn.execute(insert(compounds).values(id="cmp_x", name="x", calendar='{"tz": "Asia/Shanghai"}',
+                                                        policy="{}", created_at=T0))
+            for bid, at in stored:
+                await conn.execute(insert(service_bookings).values(
+                    id=bid, compound_id="cmp_x", item_code="unlock", state="booked", content="", booked_at=at,
+                    doc=old_doc(bid, at)))
+        await upgrade(empty_db_url)
+        # Down and up again: the column goes and comes back, the counters are set afresh, not doubled.
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate(command.downgrade, "0011_booking_no-1"))
+            assert "booking_no" not in {c["name"] for c in await conn.run_sync(
+                lambda c: sa_inspect(c).get_columns("service_bookings"))}
+        await upgrade(empty_db_url)
+        async with engine.connect() as conn:
+            rows = {r.id: r for r in (await conn.execute(select(
+                service_bookings.c.id, service_bookings.c.booking_no, service_bookings.c.doc))).all()}
+            count = dict((await conn.execute(select(counters.c.name, counters.c.value))).all())
+    finally:
+        await engine.dispose()
+    # Numbered in booking order within each local day; the document (what views read) agrees.
+    assert {k: r.booking_no for k, r in rows.items()} == {
+        "bkg_a": "TY20261123-001", "bkg_b": "TY20261123-002", "bkg_c": "TY20261124-001"}
+    assert all(msgspec.json.decode(r.doc, type=sp.Booking).booking_no == r.booking_no for r in rows.values())
+    # The day counters continue after them: the next booking of 11-23 is 003.
+    assert count["booking_no:cmp_x:20261123"] == 2 and count["booking_no:cmp_x:20261124"] == 1
