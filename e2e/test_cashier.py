@@ -102,11 +102,15 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     code = f"moving_{uuid.uuid4().hex[:6]}"
     bookings.approved_item(server.url, code, 20000, advance="prepayment", advance_cents=5000)
     resident = f"林先生{uuid.uuid4().hex[:4]}"
-    bid = bookings.booked(server.url, resident, code)["booking"]["id"]
+    booked = bookings.booked(server.url, resident, code)["booking"]
+    bid, booking_no = booked["id"], booked["booking_no"]
+    assert re.fullmatch(r"TY\d{8}-\d{3}", booking_no), booking_no
 
     ctx, page = _desk_at(browser, server, "cashier", DESK)
     page.goto(server.url + "/#/services")
     row = page.locator("tr", has_text=resident)
+    # The bookings table names each booking by its number, the one the statement prints (D39).
+    expect(row.get_by_test_id("svc-booking-no")).to_have_text(booking_no, timeout=15000)
     row.get_by_placeholder("收据号").fill("YF-51")
     row.get_by_role("button", name="收预付 ¥50.00").click()
     # An advance taken is already worth a statement: the row offers it at once.
@@ -136,7 +140,7 @@ def test_cashier_prints_the_settlement_statement_with_the_servers_figures(browse
     expect(stmt.get_by_test_id("stmt-balance")).to_have_text("收取余款 ¥350.00")
     expect(stmt.get_by_test_id("stmt-receipt")).to_have_text("SJ-52")
     expect(stmt.get_by_test_id("stmt-cashier")).to_have_text("何收银")
-    expect(stmt.get_by_test_id("stmt-booked-at")).to_have_text(re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d$"))
+    expect(stmt.get_by_test_id("stmt-booking-no")).to_have_text(booking_no)
 
     # On paper only the statement: the desk's header and the tools bar are left off.
     page.emulate_media(media="print")
@@ -180,12 +184,17 @@ def test_the_statement_prints_what_the_resident_signed_beside_a_lower_amount_due
 def test_a_statement_before_dispatch_says_none_in_every_empty_row(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-2
     code = f"moving_{uuid.uuid4().hex[:6]}"
     bookings.approved_item(server.url, code, 20000, advance="prepayment", advance_cents=5000)
-    bid = bookings.booked(server.url, f"潘先生{uuid.uuid4().hex[:4]}", code)["booking"]["id"]
+    booked = bookings.booked(server.url, f"潘先生{uuid.uuid4().hex[:4]}", code)["booking"]
+    bid = booked["id"]
     Api(server.url, "cashier").call("POST", f"/api/services/bookings/{bid}/advance",
                                     {"amount_cents": 5000, "receipt_no": "YF-70"})
     ctx, page, stmt = _statement_as_cashier(browser, server, bid)
+    # Taken before dispatch, the statement is still named by a number a person quotes: the
+    # booking's own, given when it was booked (D39), not its booking time.
+    expect(stmt.get_by_test_id("stmt-booking-no")).to_have_text(booked["booking_no"], timeout=10000)
+    expect(stmt.get_by_test_id("stmt-booking-no")).to_have_text(re.compile(r"^TY\d{8}-\d{3}$"))
     # No case and no signed slip yet: both rows say so (one shared node would leave the first blank).
-    expect(stmt.get_by_test_id("stmt-case-no")).to_have_text("无", timeout=10000)
+    expect(stmt.get_by_test_id("stmt-case-no")).to_have_text("无")
     expect(stmt.get_by_test_id("stmt-slip-hash")).to_have_text("无")
     expect(stmt.get_by_test_id("stmt-advance")).to_contain_text("YF-70")
     ctx.close()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
+from datetime import datetime
 
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.bookings import _upload
 from e2e.conftest import DESK
+from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
 from e2e.test_desk_slips import sign_open_dialog
 from e2e.test_shell import login, open_desk
+from tests.images import signature_png
 
 
 def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
@@ -92,4 +97,64 @@ def test_a_cashier_lands_on_the_services_page_and_is_offered_only_pages_they_may
     assert page.url.endswith("#/services")
     nav = [a.get_attribute("href") for a in page.locator(".desk-nav a").all()]
     assert nav == ["#/services"]
+    ctx.close()
+
+
+def _completed_repair_rated(base: str, *, resident: str, phone: str, content: str, grade: str, opinion: str) -> str:
+    """A repair the technician completed with the resident's signature and their own rating on the slip."""
+    desk = Api(base, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": resident, "phone": phone, "unit_id": "unit_1_101",
+        "content": content, "repair_responsibility": "common", "repair_class": "small"})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
+    tech = Api(base, "tech")
+    sig = _upload(base, tech, signature_png(case["id"]))
+    steps = [("job.accept", {}), ("job.arrive", {}),
+             ("job.complete", {"work_done": "更换止水阀", "fee_cents": 0, "signature_sha256": sig, "signer_name": resident,
+                               "signer_relation": "owner", "resident_grade": grade, "resident_opinion": opinion})]
+    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
+        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a},
+         "device_time": datetime.now().astimezone().isoformat()} for i, (t, a) in enumerate(steps)]})
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
+    return case["id"]
+
+
+def test_call_back_row_names_resident_and_content(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-6 R-RV-3
+    tag = uuid.uuid4().hex[:4]
+    resident, phone, content = f"回访业主{tag}", f"1390000{int(tag, 16) % 10000:04d}", f"阳台地漏反水 {tag}"
+    case_id = _completed_repair_rated(server.url, resident=resident, phone=phone, content=content,
+                                      grade="C", opinion="师傅来晚了")
+    ctx, page = open_desk(browser, server, "dispatcher", "services")
+    row = page.get_by_test_id("callbacks").locator("tr", has_text=content)
+    # Whom to call, where, about what, who did the work, and what the resident said on the slip.
+    expect(row.get_by_test_id("cb-resident")).to_have_text(f"{resident} 1栋-101", timeout=15000)
+    expect(row.locator(f"a[href='tel:{phone}']")).to_have_text(phone)
+    expect(row.get_by_test_id("cb-content")).to_have_text(content)
+    expect(row).to_contain_text("处理情况：更换止水阀")
+    expect(row.get_by_test_id("cb-done-by")).to_contain_text("张师傅")
+    expect(row.get_by_test_id("cb-slip-grade")).to_have_text("住户签单评价：C 不满意 — 师傅来晚了")
+    # No grade is chosen for the caller: a careless click records nothing and says why, beside the row.
+    grade = row.locator("select[name=grade]")
+    expect(grade).to_have_value("")
+    expect(grade.locator("option").first).to_have_text("请选择评价")
+    row.get_by_test_id("cb-record").click()
+    expect(row.locator(".desk-error")).to_have_text("请先选择评价（A/B/C）再记录回访")
+    expect(row.locator(".desk-error")).to_be_in_viewport()
+    task = next(c for c in Api(server.url, "dispatcher").call("GET", "/api/callbacks") if c["case_id"] == case_id)
+    assert task["called_back_at"] is None
+
+    # On a 360 px phone the row is a card: nothing past the right edge, the phone and the button in reach.
+    page.set_viewport_size(PHONE_360)
+    expect(row.locator("td[data-label=住户]")).to_be_visible()
+    _no_sideways_scroll(page)
+    _inside_viewport(page, row.locator(f"a[href='tel:{phone}']"))
+    _inside_viewport(page, row.get_by_test_id("cb-record"))
+    grade.select_option("B")
+    expect(row.locator(".desk-error")).to_be_hidden()
+    row.get_by_test_id("cb-record").click()
+    expect(page.get_by_test_id("callbacks").locator("tr", has_text=content)).to_have_count(0, timeout=10000)
+    task = next(c for c in Api(server.url, "dispatcher").call("GET", "/api/callbacks") if c["case_id"] == case_id)
+    assert task["grades"] == {"overall": "B"} and task["called_back_at"]
     ctx.close()

@@ -7,6 +7,7 @@ promise on the phone, the delay notice's new agreed time), R-SH-1 / R-EM-3 (hand
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,6 +29,9 @@ def _book_on_the_services_page(page: Page, server, resident: str) -> None:  # no
     page.locator("input[name=phone]").fill("13700007777")
     page.get_by_role("button", name="预约登记").click()
     row = page.locator("tr", has_text=resident)
+    # The booking is numbered as it is taken (D39): the row shows the number the server gave it.
+    expect(row.get_by_test_id("svc-booking-no")).to_have_text(re.compile(r"^TY\d{8}-\d{3}$"), timeout=10000)
+    assert row.get_by_test_id("svc-booking-no").inner_text() == _booking(server, resident)["booking"]["booking_no"]
     # R-SS-2 / R-FU-7: the fee and the arrival promise are told in one breath.
     row.get_by_test_id("svc-consent").click()
     expect(row.get_by_test_id("svc-arrive-by")).to_contain_text("前到达", timeout=10000)

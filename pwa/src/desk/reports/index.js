@@ -300,6 +300,55 @@ export async function renderServices(root, ctx) {
     return [who, triedBox, h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-dispatch', onclick: go }, t('svc.dispatch')), rowErr.el];
   }
 
+  // One call-back due (R-FU-6): the resident, the unit and a phone to tap; what the case was about,
+  // who did the work and when; what the resident already said on the slip they signed (D33). No
+  // grade is chosen for the caller: recording without one is refused beside the row (the server
+  // refuses a blank grade too, survey.grade_missing).
+  function callBackRow(c) {
+    const area = select(h, 'area', AREAS.map((a) => [a, t(`area.${a}`)]), { value: 'overall' });
+    area.setAttribute('aria-label', t('rpt.area'));
+    const grade = select(h, 'grade', [['A', t('grade.A')], ['B', t('grade.B')], ['C', t('grade.C')]], { empty: t('cb.choose_grade') });
+    grade.setAttribute('aria-label', t('cb.grade'));
+    const note = prompt(t('svc.comment'));
+    note.setAttribute('aria-label', t('svc.comment'));
+    const rowErr = errorBox(h);
+    rowErr.el.classList.add('rpt-row-error');
+    grade.addEventListener('change', () => rowErr.clear());
+    const go = async () => {
+      err.clear();
+      rowErr.clear();
+      if (!grade.value) {
+        rowErr.show(t('cb.need_grade'), t);
+        grade.focus();
+        return;
+      }
+      try {
+        await ctx.api.post(`/api/callbacks/${encodeURIComponent(c.id)}`, { grades: { [area.value]: grade.value }, comment: note.value });
+      } catch (e) {
+        rowErr.show(e, t);
+        return;
+      }
+      await load().catch((e) => err.show(e, t));
+    };
+    const names = joinList((c.executors || []).map((x) => x.name));
+    const caseNo = h('a', { href: `#/case/${encodeURIComponent(c.case_id)}`, 'data-testid': 'cb-case', text: c.case_no });
+    const resident = h('span', null,
+      h('span', { 'data-testid': 'cb-resident', text: [c.resident_name, c.unit].filter(Boolean).join(' ') || '—' }), h('br'),
+      c.phone ? h('a', { href: `tel:${c.phone}`, 'data-testid': 'cb-phone', text: c.phone }) : h('span', { class: 'small muted', text: t('cb.no_phone') }));
+    const slipGrade = c.resident_grade
+      ? h('span', { class: ['small', c.resident_grade === 'C' ? 'rpt-overdue' : ''], 'data-testid': 'cb-slip-grade',
+        text: colon(t('cb.slip_grade'), [t(`grade.${c.resident_grade}`), c.resident_opinion].filter(Boolean).join(' — ')) })
+      : h('span', { class: 'small muted', 'data-testid': 'cb-slip-grade', text: t('cb.slip_no_grade') });
+    const about = h('span', null,
+      h('span', { 'data-testid': 'cb-content', text: c.content }),
+      c.work_done ? [h('br'), h('span', { class: 'small', text: colon(t('cb.work_done'), c.work_done) })] : null,
+      h('br'), h('span', { class: 'small muted', 'data-testid': 'cb-done-by', text: t('cb.done_by', { at: fmtTime(c.completed_at), names: names || '—' }) }),
+      h('br'), slipGrade);
+    const due = h('span', { class: c.overdue ? 'rpt-overdue' : '', text: `${fmtTime(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}` });
+    return [caseNo, resident, about, due, h('span', { class: 'rpt-controls' }, area, grade, note,
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cb-record', onclick: go }, t('svc.record')), rowErr.el)];
+  }
+
   async function load() {
     const [items, bookings, callbacks] = await Promise.all([
       ctx.api.get('/api/services/items'),
@@ -346,7 +395,7 @@ export async function renderServices(root, ctx) {
     }
     const itemsByCode = new Map(items.map((i) => [i.code, i]));
     sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }),
-      table(h, [t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), t('svc.promise'), ''], bookings.map((v) => {
+      table(h, [t('svc.booking_no'), t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), t('svc.promise'), ''], bookings.map((v) => {
         const b = v.booking;
         const item = itemsByCode.get(b.item_code);
         const controls = [];
@@ -372,6 +421,7 @@ export async function renderServices(root, ctx) {
         // Once money has passed the cashier, its statement is one click away (R-SS-3).
         const statementLink = hasStatement(b) ? h('a', { href: `#/services/${encodeURIComponent(b.id)}/statement`, class: 'small', 'data-testid': 'svc-statement-link' }, t('svc.statement')) : null;
         return [
+          h('span', { class: 'nowrap', 'data-testid': 'svc-booking-no', text: bookingNo(t, b) }),
           isEn() ? v.item_name_en : v.item_name_zh,
           h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
           yuan(b.slip_fee_cents ?? b.unit_fee_cents),
@@ -380,16 +430,11 @@ export async function renderServices(root, ctx) {
           h('span', { class: 'rpt-controls' }, controls),
         ];
       }), t('rpt.none')));
-    // Call-backs due (R-FU-6, R-RV-2).
+    // Call-backs due (R-FU-6, R-RV-2): each row says whom to ring and about what.
     if (callbacks.length) {
       sections.push(h('h2', { class: 'section-title', text: t('svc.callbacks') }),
-        table(h, [t('rpt.case_no'), t('rpt.due_at'), ''], callbacks.map((c) => {
-          const area = select(h, 'area', AREAS.map((a) => [a, t(`area.${a}`)]), { value: 'overall' });
-          const grade = select(h, 'grade', [['A', t('grade.A')], ['B', t('grade.B')], ['C', t('grade.C')]]);
-          const note = prompt(t('svc.comment'));
-          return [c.case_no, `${fmtFull(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}`, h('span', { class: 'rpt-controls' }, area, grade, note,
-            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/callbacks/${c.id}`, { grades: { [area.value]: grade.value }, comment: note.value })) }, t('svc.record')))];
-        }), ''));
+        h('div', { 'data-testid': 'callbacks' }, table(h, [t('rpt.case_no'), t('cb.resident'), t('cb.about'), t('cb.due'), ''],
+          callbacks.map(callBackRow), '')));
     }
     mount(body, ...sections);
   }
@@ -398,6 +443,12 @@ export async function renderServices(root, ctx) {
   } catch (e) {
     err.show(errorText(e, t), t);
   }
+}
+
+/** The number a booking is quoted by (TY20261123-001, D39). Every booking has one since migration
+ *  0011; should one still lack it, its booking time says which it is, labelled as such. */
+function bookingNo(t, b) {
+  return b.booking_no || t('svc.booked_on', { at: fmtFull(b.booked_at) });
 }
 
 /** A booking's money has been through the cashier: an advance taken or the settlement made (R-SS-3). */
@@ -460,11 +511,11 @@ export async function renderStatement(root, ctx, bookingId) {
         h('div', null,
           h('h1', { 'data-testid': 'stmt-title', text: `${me?.compound_name || t('app.full_name')} · ${t('stmt.title')}` }))),
       h('table', { class: 'slip-table' }, h('tbody', null,
-        // The case number is what the resident, the desk and the cashier quote; the booking's
-        // internal id (bkg_…) means nothing on paper. Before dispatch there is no case yet: the
-        // booking time, the resident and the receipts say which booking it is.
+        // The booking's own number, given when it was booked, names it from the first receipt on
+        // (D39); the case number joins it once the dispatch opened a case. The internal id (bkg_…)
+        // means nothing on paper.
+        row(t('stmt.booking_no'), bookingNo(t, b), 'stmt-booking-no'),
         row(t('stmt.case_no'), b.case_no || none(), 'stmt-case-no'),
-        row(t('stmt.booked_at'), fmtFull(b.booked_at), 'stmt-booked-at'),
         row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
         row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
         row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
