@@ -129,7 +129,7 @@ def test_call_back_row_names_resident_and_content(browser: Browser, server) -> N
     ctx, page = open_desk(browser, server, "dispatcher", "services")
     row = page.get_by_test_id("callbacks").locator("tr", has_text=content)
     # Whom to call, where, about what, who did the work, and what the resident said on the slip.
-    expect(row.get_by_test_id("cb-resident")).to_have_text(f"{resident} 1栋-101", timeout=15000)
+    expect(row.get_by_test_id("cb-resident")).to_have_text(f"{resident}1栋-101{phone}", timeout=15000)
     expect(row.locator(f"a[href='tel:{phone}']")).to_have_text(phone)
     expect(row.get_by_test_id("cb-content")).to_have_text(content)
     expect(row).to_contain_text("处理情况：更换止水阀")

@@ -331,9 +331,10 @@ export async function renderServices(root, ctx) {
       await load().catch((e) => err.show(e, t));
     };
     const names = joinList((c.executors || []).map((x) => x.name));
-    const caseNo = h('a', { href: `#/case/${encodeURIComponent(c.case_id)}`, 'data-testid': 'cb-case', text: c.case_no });
-    const resident = h('span', null,
-      h('span', { 'data-testid': 'cb-resident', text: [c.resident_name, c.unit].filter(Boolean).join(' ') || '—' }), h('br'),
+    const caseNo = h('a', { href: `#/case/${encodeURIComponent(c.case_id)}`, class: 'nowrap', 'data-testid': 'cb-case', text: c.case_no });
+    // Name, unit and phone each on a line of their own: a narrow column broke "1栋-101" mid-label.
+    const resident = h('span', { 'data-testid': 'cb-resident' },
+      h('span', { text: c.resident_name || '—' }), c.unit ? [h('br'), h('span', { class: 'nowrap', text: c.unit })] : null, h('br'),
       c.phone ? h('a', { href: `tel:${c.phone}`, 'data-testid': 'cb-phone', text: c.phone }) : h('span', { class: 'small muted', text: t('cb.no_phone') }));
     const slipGrade = c.resident_grade
       ? h('span', { class: ['small', c.resident_grade === 'C' ? 'rpt-overdue' : ''], 'data-testid': 'cb-slip-grade',
