@@ -346,7 +346,7 @@ export async function renderServices(root, ctx) {
       h('br'), h('span', { class: 'small muted', 'data-testid': 'cb-done-by', text: t('cb.done_by', { at: fmtTime(c.completed_at), names: names || '—' }) }),
       h('br'), slipGrade);
     const due = h('span', { class: c.overdue ? 'rpt-overdue' : '', text: `${fmtTime(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}` });
-    return [caseNo, resident, about, due, h('span', { class: 'rpt-controls' }, area, grade, note,
+    return [caseNo, resident, about, due, h('span', { class: 'rpt-controls rpt-callback-controls' }, area, grade, note,
       h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cb-record', onclick: go }, t('svc.record')), rowErr.el)];
   }
 
