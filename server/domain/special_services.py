@@ -589,7 +589,9 @@ def opening_note(booking: Booking, *, item_name: str, tz: tzinfo) -> str:
     anyone. The promised time is the compound's wall clock (D20), as the resident was told it.
     """
     who = " ".join(x for x in (booking.resident_name, booking.unit) if x)
-    parts = [f"特约服务预约：{item_name}", f"住户 {who}" if who else ""]
+    # The booking number is what the resident and the cashier quote (D39), so the case names it too.
+    booked = f"特约服务预约 {booking.booking_no}" if booking.booking_no else "特约服务预约"
+    parts = [f"{booked}：{item_name}", f"住户 {who}" if who else ""]
     arrive = promised_arrival(booking)
     if arrive is not None:
         local = arrive.astimezone(tz)

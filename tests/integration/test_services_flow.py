@@ -330,7 +330,9 @@ async def test_the_booking_carries_what_the_settlement_statement_prints(client):
     # The case's opening note says what was booked, for whom and by when, not a booking id.
     note = case["opening"]["note"]
     assert bid not in note
-    assert note.startswith("特约服务预约：擦窗，住户 黄业主 1栋-101，承诺 ") and note.endswith("前到达")
+    booking_no = r.json()["booking"]["booking_no"]
+    assert booking_no  # the number the resident and the cashier quote (D39)
+    assert note.startswith(f"特约服务预约 {booking_no}：擦窗，住户 黄业主 1栋-101，承诺 ") and note.endswith("前到达")
 
     await complete_on_phone(client, case_id, work_done="搬运完毕", materials="", fee_cents=20000)
     slip = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]["slip"]

@@ -578,6 +578,9 @@ def test_the_case_a_booking_opens_says_what_was_booked_for_whom_and_by_when():  
     assert b.id not in note
     # The promise reads on the compound's own clock (D20), not UTC's.
     assert "承诺 11月4日 01:25 前到达" in ss.opening_note(b, item_name="水电维修", tz=UTC)
+    # Numbered bookings (D39): the case names the number the resident and the cashier quote.
+    numbered = msgspec.structs.replace(b, booking_no="TY20261104-003")
+    assert ss.opening_note(numbered, item_name="水电维修", tz=CST).startswith("特约服务预约 TY20261104-003：水电维修，")
 
 
 def test_the_money_events_keep_who_took_the_money_and_when():  # R-SS-3
