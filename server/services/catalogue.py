@@ -457,7 +457,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         case = await store_transition(uow, who, dc.intake(
             case_id=new_id("case_"), no=no, compound_id=who.compound_id, kind=dc.Kind.SPECIAL_SERVICE,
             channel=dc.Channel.PHONE, contact_name=b.resident_name, phone=b.phone,
-            content=content or f"特约服务:{item.name_zh}", receiver_id=who.user_id,
+            content=content or f"特约服务：{item.name_zh}", receiver_id=who.user_id,
             now=sp.promised_at(b) or uow.now, unit_id=unit_id, address=b.unit,
             service_code=paid_service_of(item), fee_quote_cents=b.unit_fee_cents, booking_id=b.id),
             created=True)

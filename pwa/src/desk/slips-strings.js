@@ -328,7 +328,7 @@ const en = {
 // Enum labels: [zh, en] per value (server/domain/release_slips.py).
 export const RS_ENUMS = {
   relation: {
-    owner: ['业主本人', 'Owner'], household_member: ['家属（登记在册）', 'Household member'], tenant: ['租户', 'Tenant'],
+    owner: ['业主本人', 'Owner'], household_member: ['登记家属', 'Registered household member'], tenant: ['租户', 'Tenant'],
     nanny: ['保姆', 'Nanny'], friend: ['亲友', 'Friend'], employee: ['雇员', 'Employee'],
     unregistered_relative: ['亲属（未登记）', 'Relative (not registered)'], contractor: ['施工人员', 'Contractor'],
     renovation_worker: ['装修工人', 'Renovation worker'],
