@@ -14,6 +14,7 @@ from enum import StrEnum
 import msgspec
 
 from server.domain import special_services as sp
+from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import (
     FAST_ORDER_RESPONSIBILITIES,
@@ -239,11 +240,13 @@ class _Builder:
         role: Role,
         user_id: str | None = None,
         labels: tuple[str, str] | None = None,
+        outlives_case: bool = False,
     ) -> None:
         rule, zh, en = CLOCK_INFO[code]
         if labels is not None:
             zh, en = labels
-        end = _end_of_case(self.case)
+        # A clock that outlives the case (the R-FU-6 call-back) keeps running after the close.
+        end = None if outlives_case else _end_of_case(self.case)
         # A closed case stops its clocks: judge lateness at the close, not at now.
         judged_at = self.now if end is None else min(self.now, end)
         overdue = satisfied > due if satisfied is not None else judged_at > due
@@ -259,7 +262,7 @@ class _Builder:
                 responsible_id=user_id,
                 satisfied_at=satisfied,
                 overdue=overdue,
-                running=satisfied is None and self.case_open,
+                running=satisfied is None and (self.case_open or outlives_case),
                 remind_at=due - timedelta(minutes=self.policy.reminder_lead_minutes),
             )
         )
@@ -269,9 +272,19 @@ class _Builder:
 
 
 def clocks(
-    case: Case, calendar: BusinessCalendar, now: datetime, policy: DeadlinePolicy | None = None
+    case: Case,
+    calendar: BusinessCalendar,
+    now: datetime,
+    policy: DeadlinePolicy | None = None,
+    *,
+    call_back: sv.CallBackTask | None = None,
 ) -> list[Clock]:
-    """All clocks of a case, in a stable order (rule order). Empty for an unopened intake."""
+    """All clocks of a case, in a stable order (rule order). Empty for an unopened intake.
+
+    `call_back` is the case's stored call-back task (R-FU-6), when the caller has it: the call-back
+    often happens after the case is closed, so with it the call-back clock keeps running past the
+    close and is met when the call-back is recorded on the task. Without it the clock is judged from
+    the case alone and stops at the close."""
     policy = policy or DeadlinePolicy()
     if case.state == CaseState.NOT_OPENED:
         return []
@@ -433,8 +446,12 @@ def clocks(
                 ClockCode.FU6_CALLBACK_72H,
                 start=returned,
                 due=returned + timedelta(hours=policy.callback_hours),
-                satisfied=_first(_follow_ups(case, FollowUpKind.CALLBACK, completed_at)),
+                satisfied=_first([
+                    *_follow_ups(case, FollowUpKind.CALLBACK, completed_at),
+                    call_back.called_back_at if call_back is not None else None,
+                ]),
                 role=Role.MANAGER,
+                outlives_case=call_back is not None,
             )
 
     # R-FU-7

@@ -57,7 +57,11 @@ async def case_view(uow_or_db: Any, case: Case) -> dict[str, Any]:
     conn = uow_or_db.conn
     now = uow_or_db.now
     rules = await compound_rules(conn, case.compound_id)
-    clock_list = deadlines.clocks(case, rules.calendar, now, rules.policy)
+    from server.services.visits import call_backs_for  # visits imports the case services
+
+    # The stored call-back decides the R-FU-6 call-back clock, which outlives the close.
+    call_back = (await call_backs_for(conn, [case.id])).get(case.id)
+    clock_list = deadlines.clocks(case, rules.calendar, now, rules.policy, call_back=call_back)
     missing = dc.missing_to_close(case)
     if case.slip is not None and case.slip.signature_sha256 and not signature_covers_slip(case):
         missing = [*missing, "signature_valid"]
