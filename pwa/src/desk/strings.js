@@ -864,6 +864,8 @@ export const ENUMS = {
     'service_booking.booked': ['特约服务预约', 'Service booked'], 'service_booking.consented': ['住户同意收费', 'Fee agreed'],
     'service_booking.advance_paid': ['收银员收预付', 'Advance paid'], 'service_booking.dispatched': ['特约服务派工', 'Service dispatched'],
     'service_booking.completed': ['住户签字确认费用', 'Fee signed by resident'], 'service_booking.settled': ['收银员收款', 'Fee collected'],
+    // The call-back (R-FU-6, R-RV-1) and its review write into the case's timeline too.
+    'call_back.recorded': ['回访已记录', 'Call-back recorded'], 'call_back.review_closed': ['回访复查结束', 'Call-back review closed'],
   },
 };
 
