@@ -190,3 +190,40 @@ def test_guard_types_a_code_offline_and_sees_the_goods_and_the_requester(  # R-R
     expect(verdict.locator("[data-action=release]")).to_have_count(0)
     ctx.close()
     api.close()
+
+
+def test_guard_with_no_gate_set_is_asked_for_the_gate_before_releasing(  # R-RS-1
+    browser: Browser, server  # noqa: ANN001
+) -> None:
+    api = httpx.Client(base_url=server.url, timeout=20)
+    desk = _api_login(api, "frontdesk")
+    slip = _issue_slip(api, desk, [{"name": "电视机", "large": True}])  # valid at gates N and S
+
+    # R-RS-1: a fresh login, 本岗出入口代码 empty, 360 px phone.
+    ctx, page = _guard_phone(browser, server, {"width": 360, "height": 780})
+    gate = page.locator("input[name=gate]")
+    expect(gate).to_have_value("")
+    page.locator("input[name=short-code]").fill(slip["short_code"])
+    page.locator("[data-action=lookup]").click()
+    verdict = page.get_by_test_id("gate-verdict")
+    expect(verdict).to_have_attribute("data-verdict", "gate_unset", timeout=10000)
+    expect(verdict).to_contain_text("请先设置本岗出入口（本单限 N、S）")
+    expect(verdict).not_to_contain_text("可以放行")
+    expect(verdict.locator("[data-action=release]")).to_have_count(0)
+    expect(gate).to_have_attribute("aria-invalid", "true")
+    expect(gate).to_be_focused()
+
+    # Setting the gate re-checks the slip on the screen: now valid, with the release button.
+    gate.fill("N")
+    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    expect(gate).not_to_have_attribute("aria-invalid", "true")
+    release = verdict.locator("[data-action=release]")
+    clear = verdict.locator("[data-action=clear]")
+    expect(release).to_be_visible()
+    # 确认放行 and 核验下一张 do not touch at 360 px.
+    a, b = release.bounding_box(), clear.bounding_box()
+    assert a and b
+    apart = b["x"] - (a["x"] + a["width"]) if abs(a["y"] - b["y"]) < 1 else b["y"] - (a["y"] + a["height"])
+    assert apart >= 6, (a, b)
+    ctx.close()
+    api.close()

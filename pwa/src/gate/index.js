@@ -13,7 +13,7 @@ import jsQR from 'jsqr';
 
 import { findOffline, indexGateDocs, slipDetails } from './details.js';
 import { normalizeShortCode, shortCode } from './payload.js';
-import { Verdict, verifySlip } from './verify.js';
+import { requireGate, Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
 import { joinList, paren } from '../i18n.js';
 
@@ -48,6 +48,7 @@ const STRINGS = {
     'gate.verdict.already_used': '已放行过 · 不得重复放行',
     'gate.verdict.released': '已确认放行 · 物品可以出门',
     'gate.verdict.wrong_gate': '非本出入口的放行单 · 不得放行',
+    'gate.verdict.gate_unset': '请先设置本岗出入口（本单限 {gates}）',
     'gate.verdict.malformed': '不是放行通知单的二维码',
     'gate.verdict.cannot_verify_offline': '无法离线核验 · 请致电服务中心确认',
     'gate.unit': '房号',
@@ -103,6 +104,7 @@ const STRINGS = {
     'gate.verdict.already_used': 'Already released · do not release again',
     'gate.verdict.released': 'Release confirmed · the items may leave',
     'gate.verdict.wrong_gate': 'Not for this gate · do not release',
+    'gate.verdict.gate_unset': "Set this gate's code first (slip is for {gates})",
     'gate.verdict.malformed': 'Not a release slip QR code',
     'gate.verdict.cannot_verify_offline': 'Cannot verify offline · call the service desk',
     'gate.unit': 'Unit',
@@ -183,7 +185,7 @@ function verify(ctx, cache, payload) {
   const now = ctx.serverNow();
   const offset = now - Date.now();
   const gate = currentGate(ctx) || undefined;
-  return verifySlip(payload, {
+  const result = verifySlip(payload, {
     keys: cache.hasAny ? cache.keys : null,
     revoked: cache.revoked,
     usedIds: cache.usedIds,
@@ -192,6 +194,7 @@ function verify(ctx, cache, payload) {
     maxCacheAgeMs: MAX_CACHE_AGE_MS,
     gate,
   });
+  return requireGate(result, gate); // R-RS-1: no plain "valid" for a gated slip until the gate is set
 }
 
 let gateCode = '';
@@ -333,6 +336,11 @@ export async function renderGate(root, ctx) {
 
   function renderResult() {
     resultBox.replaceChildren();
+    // R-RS-1: the gate field is marked (and focused) while a slip waits for it.
+    const needGate = current?.result?.verdict === Verdict.GATE_UNSET && !current.released;
+    if (needGate) gateInput.setAttribute('aria-invalid', 'true');
+    else gateInput.removeAttribute('aria-invalid');
+    if (needGate && document.activeElement !== gateInput) gateInput.focus();
     if (!current) return;
     if (current.error) {
       resultBox.append(h('div', { class: 'notice notice-error', role: 'alert', text: current.error }));
@@ -349,7 +357,7 @@ export async function renderGate(root, ctx) {
       'data-verdict': verdict,
       'data-testid': 'gate-verdict',
     });
-    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`) }));
+    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`, { gates: joinList(claims?.gates ?? []) }) }));
     if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: released }) }));
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {

@@ -15,6 +15,8 @@ export const Verdict = Object.freeze({
   MALFORMED: 'malformed',
   WRONG_GATE: 'wrong_gate',
   CANNOT_VERIFY_OFFLINE: 'cannot_verify_offline',
+  // Phone only (R-RS-1): the slip names gates but this phone does not know which gate it is at.
+  GATE_UNSET: 'gate_unset',
 });
 
 // A phone clock that jumped back further than this since the cache was fetched is not trusted.
@@ -91,4 +93,17 @@ export function verifySlip(payloadStr, opts) {
   else if (nowS >= claims.validUntil) verdict = Verdict.EXPIRED;
   else verdict = Verdict.VALID;
   return { verdict, slip: claims };
+}
+
+/**
+ * R-RS-1: on a phone that does not know its own gate, a slip that names gates is not a plain "valid":
+ * the guard sets the gate first (verifySlip, like the Python verifier, skips the gate check when no gate
+ * is given, so the shared vectors still hold). Other verdicts and slips naming no gates pass unchanged.
+ * @param {{verdict: string, slip?: object}} result verifySlip's answer
+ * @param {string|undefined} gate the phone's gate code, '' or undefined when unset
+ */
+export function requireGate(result, gate) {
+  if (result?.verdict !== Verdict.VALID || gate) return result;
+  if (!result.slip?.gates?.length) return result;
+  return { ...result, verdict: Verdict.GATE_UNSET };
 }
