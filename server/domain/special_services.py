@@ -49,6 +49,7 @@ class SpecialServiceRefusal(StrEnum):
     ITEM_WITHDRAWN = "special_service.item_withdrawn"
     NOT_A_BOOKER = "special_service.not_a_booker"
     MISSING_CONTACT = "special_service.missing_contact"
+    BAD_PHONE = "special_service.bad_phone"
     AGREEMENT_NOT_ACTIVE = "special_service.agreement_not_active"
     FEE_NOT_AS_QUOTED = "special_service.fee_not_as_quoted"
     NO_CONSENT = "special_service.no_consent"
@@ -460,6 +461,18 @@ def _require_contact(resident_name: str, unit: str, phone: str) -> None:
             kind="invalid",
             missing=missing,
         )
+    # The technician rings this number from the lift lobby: "abc" or a typo'd 3 digits is no contact.
+    if not _PHONE.fullmatch(phone.strip()) or sum(ch.isdigit() for ch in phone) < 5:
+        raise fail(
+            SpecialServiceRefusal.BAD_PHONE,
+            "电话号码格式不正确（只能有数字、空格、+、-、括号，至少 5 位数字）",
+            "The phone number is not valid (digits, spaces, + - and brackets only, at least 5 digits)",
+            kind="invalid",
+            phone=phone,
+        )
+
+
+_PHONE = re.compile(r"\+?[0-9 ()\-]{5,30}")
 
 
 def record_consent(booking: Booking, *, shown_fee_cents: int, now: datetime) -> Booking:

@@ -198,10 +198,25 @@ def test_booking_records_resident_unit_phone_and_quotes_approved_fee():  # R-SS-
 
 @pytest.mark.parametrize("missing", ["resident_name", "unit", "phone"])
 def test_booking_refused_without_name_unit_or_phone(missing):  # R-SS-2
-    args = {"resident_name": "王女士", "unit": "3-2-501", "phone": "138"} | {missing: "  "}
+    args = {"resident_name": "王女士", "unit": "3-2-501", "phone": "13800000000"} | {missing: "  "}
     with pytest.raises(DomainError) as e:
         ss.book(approved(), id="b", by_role=Role.FRONT_DESK, by_id="d", now=T0, **args)
     assert code_of(e) == R.MISSING_CONTACT and e.value.refusal.details["missing"] == [missing]
+
+
+@pytest.mark.parametrize("phone", ["abc", "138", "1380000000a", "+86 138-0000-0000 转 8"])
+def test_booking_refused_with_a_phone_nobody_can_ring(phone):  # R-SS-2
+    with pytest.raises(DomainError) as e:
+        ss.book(approved(), id="b", by_role=Role.FRONT_DESK, by_id="d", now=T0,
+                resident_name="王女士", unit="3-2-501", phone=phone)
+    assert code_of(e) == R.BAD_PHONE
+
+
+@pytest.mark.parametrize("phone", ["13800000000", "+86 138-0000-0000", "(021) 6123 4567", "88001"])
+def test_booking_takes_mobile_landline_and_extension_style_numbers(phone):  # R-SS-2
+    b = ss.book(approved(), id="b", by_role=Role.FRONT_DESK, by_id="d", now=T0,
+                resident_name="王女士", unit="3-2-501", phone=phone)
+    assert b.phone == phone
 
 
 @pytest.mark.parametrize("role", sorted(EXECUTORS | {Role.CASHIER, Role.RESIDENT}))

@@ -387,7 +387,7 @@ export async function renderServices(root, ctx) {
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
       const f = checkedForm(h, t, { class: 'card rpt-form' }, [
-        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true })),
+        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') })),
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
         field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
