@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from e2e.api import Api
 from e2e.bookings import _upload
 from e2e.conftest import DESK
+from e2e.repairs import completed_repair
 from tests.images import signature_png
 
 
@@ -267,28 +268,6 @@ def test_leaving_the_desk_home_while_it_loads_leaves_no_refresh_running(browser:
     page.wait_for_timeout(500)
     assert polled == [], polled
     ctx.close()
-
-
-def completed_repair(base: str, content: str) -> str:
-    """A repair dispatched to the technician, who completed it with the resident's signature (sync push)."""
-    desk = Api(base, "dispatcher")
-    case = desk.call("POST", "/api/cases", {
-        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
-        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
-    })["case"]
-    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
-    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
-    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
-    tech = Api(base, "tech")
-    sig = _upload(base, tech, signature_png(case["id"]))
-    steps = [("job.accept", {}), ("job.arrive", {}),
-             ("job.complete", {"work_done": "更换水龙头阀芯", "fee_cents": 0, "signature_sha256": sig,
-                               "signer_name": "黄业主", "signer_relation": "owner"})]
-    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
-        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
-        for i, (t, a) in enumerate(steps)]})
-    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
-    return case["id"]
 
 
 def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_close_leads_only_when_ready(

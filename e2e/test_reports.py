@@ -5,18 +5,16 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import datetime
 
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.bookings import _upload
 from e2e.conftest import DESK
+from e2e.repairs import completed_repair
 from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
 from e2e.test_desk_slips import sign_open_dialog
 from e2e.test_shell import login, open_desk
-from tests.images import signature_png
 
 
 def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
@@ -100,32 +98,11 @@ def test_a_cashier_lands_on_the_services_page_and_is_offered_only_pages_they_may
     ctx.close()
 
 
-def _completed_repair_rated(base: str, *, resident: str, phone: str, content: str, grade: str, opinion: str) -> str:
-    """A repair the technician completed with the resident's signature and their own rating on the slip."""
-    desk = Api(base, "dispatcher")
-    case = desk.call("POST", "/api/cases", {
-        "kind": "repair", "channel": "phone", "contact_name": resident, "phone": phone, "unit_id": "unit_1_101",
-        "content": content, "repair_responsibility": "common", "repair_class": "small"})["case"]
-    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
-    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
-    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
-    tech = Api(base, "tech")
-    sig = _upload(base, tech, signature_png(case["id"]))
-    steps = [("job.accept", {}), ("job.arrive", {}),
-             ("job.complete", {"work_done": "更换止水阀", "fee_cents": 0, "signature_sha256": sig, "signer_name": resident,
-                               "signer_relation": "owner", "resident_grade": grade, "resident_opinion": opinion})]
-    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
-        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a},
-         "device_time": datetime.now().astimezone().isoformat()} for i, (t, a) in enumerate(steps)]})
-    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
-    return case["id"]
-
-
 def test_call_back_row_names_resident_and_content(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-6 R-RV-3
     tag = uuid.uuid4().hex[:4]
     resident, phone, content = f"回访业主{tag}", f"1390000{int(tag, 16) % 10000:04d}", f"阳台地漏反水 {tag}"
-    case_id = _completed_repair_rated(server.url, resident=resident, phone=phone, content=content,
-                                      grade="C", opinion="师傅来晚了")
+    case_id = completed_repair(server.url, content, resident=resident, phone=phone, work_done="更换止水阀",
+                               rating={"resident_grade": "C", "resident_opinion": "师傅来晚了"})
     ctx, page = open_desk(browser, server, "dispatcher", "services")
     row = page.get_by_test_id("callbacks").locator("tr", has_text=content)
     # Whom to call, where, about what, who did the work, and what the resident said on the slip.

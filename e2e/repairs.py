@@ -1,0 +1,35 @@
+"""A repair taken to completion through the API (desk intake, dispatch, the technician's sync push),
+for e2e tests of what the desk does after the resident has signed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from e2e.api import Api
+from e2e.bookings import _upload
+from tests.images import signature_png
+
+
+def completed_repair(base: str, content: str, *, resident: str = "黄业主", phone: str = "13800000001",
+                     work_done: str = "更换水龙头阀芯", rating: dict | None = None) -> str:
+    """A repair dispatched to the technician, who completed it with the resident's signature and,
+    when `rating` is given ({"resident_grade", "resident_opinion"}), the resident's own rating."""
+    desk = Api(base, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": resident, "phone": phone,
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
+    })["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
+    tech = Api(base, "tech")
+    sig = _upload(base, tech, signature_png(case["id"]))
+    steps = [("job.accept", {}), ("job.arrive", {}),
+             ("job.complete", {"work_done": work_done, "fee_cents": 0, "signature_sha256": sig,
+                               "signer_name": resident, "signer_relation": "owner", **(rating or {})})]
+    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
+        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
+        for i, (t, a) in enumerate(steps)]})
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
+    return case["id"]
