@@ -133,25 +133,32 @@ class DeadlinePolicy(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None = None) -> datetime:
-    """The deadline a work order gets when the desk sets none: the R-FU-4 limit of the repair's class
-    from the order (the aim for small, common-facility and urgent repairs; the notice limit for major,
-    outsourced and parts-from-elsewhere ones; the general limit otherwise, as the general clock holds
-    an unclassified repair); a day for a complaint's or a request's order; for a paid service the team's 20 minutes, never past the resident's
-    promise, which runs from the fee's acceptance, the case's received time (R-FU-7)."""
+    """The deadline a work order gets when the desk sets none.
+
+    A repair's order is due when the case's own R-FU-4 clock is: the limits run from the report (the
+    case's received time), as the clocks and the timeliness figures count them, so a late dispatch
+    does not buy the team more time than the resident was promised. The first limit still ahead is
+    the order's (the 2-hour aim, then the 24-hour cap for small, common-facility and urgent repairs;
+    the 48-hour notice for major, outsourced and parts-from-elsewhere ones; 72 hours otherwise, as the
+    general clock holds an unclassified repair); when all have passed the last one stands, and the
+    order is overdue from the start. A complaint's or a request's order gets a day from the order.
+    A paid service gets the team's 20 minutes, never past the resident's promise, which runs from the
+    fee's acceptance, the case's received time (R-FU-7)."""
     policy = policy or DeadlinePolicy()
     if case.kind == Kind.SPECIAL_SERVICE:
         promised_by = case.received_at + timedelta(minutes=sp.promise_minutes_of(case.service_code))
         return sp.team_arrive_by(promised_by=promised_by, now=now)
-    rc = case.repair_class
     if case.kind != Kind.REPAIR:
-        hours = policy.other_order_hours
-    elif rc in (RepairClass.SMALL, RepairClass.COMMON_FACILITY, RepairClass.URGENT):
-        hours = policy.repair_aim_hours
+        return now + timedelta(hours=policy.other_order_hours)
+    rc = case.repair_class
+    if rc in (RepairClass.SMALL, RepairClass.COMMON_FACILITY, RepairClass.URGENT):
+        hours = (policy.repair_aim_hours, policy.repair_cap_hours)
     elif rc in (RepairClass.MAJOR, RepairClass.OUTSOURCED, RepairClass.PARTS_ELSEWHERE):
-        hours = policy.major_notice_hours
+        hours = (policy.major_notice_hours,)
     else:
-        hours = policy.general_repair_hours
-    return now + timedelta(hours=hours)
+        hours = (policy.general_repair_hours,)
+    limits = [case.received_at + timedelta(hours=h) for h in hours]
+    return next((t for t in limits if t > now), limits[-1])
 
 class Clock(msgspec.Struct, frozen=True, kw_only=True):
     code: ClockCode
@@ -313,8 +320,12 @@ def clocks(
             user_id=case.receiver_id,
         )
 
-    # R-IN-6
-    if case.kind == Kind.REPAIR and case.repair_responsibility in FAST_ORDER_RESPONSIBILITIES:
+    # R-IN-6: (a), (b) and (d) reach the team within 5 minutes; so does a repair still to be judged on
+    # site (no responsibility yet), since only the team on site can judge it (D45). Only (c), where the
+    # owner pays and must hear why first, waits for the desk.
+    if case.kind == Kind.REPAIR and (
+        case.repair_responsibility is None or case.repair_responsibility in FAST_ORDER_RESPONSIBILITIES
+    ):
         b.add(
             ClockCode.IN6_ORDER_TO_TEAM_5M,
             start=case.received_at,

@@ -38,8 +38,8 @@ async def test_a_repair_to_be_decided_on_site_has_no_class_and_gets_one_later(cl
     view = r.json()
     assert (view["case"]["repair_responsibility"], view["case"]["repair_class"]) == (None, None)
     codes = {c["code"] for c in view["clocks"]}
-    # D38: not yet (a), (b) or (d), so no 5-minute order clock; held to the general 72 hours.
-    assert "FU4_GENERAL_72H" in codes and "IN6_ORDER_TO_TEAM_5M" not in codes
+    # D45: the team must judge it on site, so the 5-minute order clock runs; held to the general 72 hours.
+    assert {"FU4_GENERAL_72H", "IN6_ORDER_TO_TEAM_5M"} <= codes
     case_id = view["case"]["id"]
     r = await client.post(f"/api/cases/{case_id}/classify", headers=desk,
                           json={"repair_responsibility": "developer_defect", "repair_class": "urgent"})

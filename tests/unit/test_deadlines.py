@@ -263,6 +263,8 @@ def test_written_inquiry_reply_within_two_calendar_days_even_over_holiday() -> N
         (Resp.COMMON, True),
         (Resp.DEVELOPER_DEFECT, True),
         (Resp.OWNER_PAYS_DEFECT, False),
+        # To be judged on site (D45): the team must go and look, so the order is due in 5 minutes too.
+        (None, True),
     ],
 )
 def test_order_reaches_team_in_5_minutes_for_a_b_d(responsibility: Resp, has_clock: bool) -> None:  # R-IN-6
