@@ -94,6 +94,15 @@ def test_dispatcher_issues_an_owner_slip_prints_it_and_a_nanny_is_refused(browse
     expect(popup.locator(".qr svg")).to_have_count(2, timeout=10000)
     expect(popup.locator(".copy")).to_have_count(2)
     expect(popup.locator("body")).to_contain_text(code)
+    # The owner's signature drawn at the desk is on both copies, with her name and the time.  # R-RS-1 R-RS-4
+    signature = popup.locator(".sig[data-signer=requester]")
+    expect(signature).to_have_count(2)
+    expect(signature.locator("img.sig-img")).to_have_count(2)
+    expect(signature.first).to_contain_text("黄业主（业主本人）")
+    expect(signature.first).to_contain_text("签于 ")
+    assert popup.evaluate("[...document.querySelectorAll('img.sig-img')].every((i) => i.complete && i.naturalWidth > 0)")
+    # Gates by name, the code beside it.
+    expect(popup.locator("body")).to_contain_text("北门（N）、南门（S）")
     popup.close()
 
     # A nanny is never a household member: without the owner's written authorisation she is refused.  # R-RS-2 R-RS-3
@@ -101,6 +110,11 @@ def test_dispatcher_issues_an_owner_slip_prints_it_and_a_nanny_is_refused(browse
     fill_common(page, "nanny", "马保姆", "行李箱")
     page.locator(".rs-form input[name=id_last4]").fill("5678")
     expect(page.locator(".rs-form [data-section=delegate]")).to_be_visible()  # the form asks for the letter  # R-RS-3
+    # An owner's phone call is never enough, so it is not offered; one line says so.  # R-RS-3
+    auth_kind = page.locator(".rs-form select[name=auth_kind]")
+    expect(auth_kind.locator("option")).to_have_count(1)
+    expect(auth_kind.locator("option[value=phone_call]")).to_have_count(0)
+    expect(page.locator(".rs-form [data-field=auth_kind]")).to_contain_text("业主来电委托不予受理")
     page.get_by_test_id("slip-submit").click()
     error = page.locator(".rs-form-side .rs-error")
     expect(error).to_contain_text("保姆不属于业主家属", timeout=10000)  # R-RS-2

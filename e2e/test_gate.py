@@ -92,6 +92,11 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     expect(verdict).to_contain_text("1栋-202")
     expect(verdict).to_contain_text("4 件")
     expect(verdict).to_contain_text(slip["short_code"])
+    # Offline, the guard sees who signed the slip and the signature itself (from the pulled gate document).  # R-RS-1
+    signed = verdict.get_by_test_id("gate-signatures")
+    expect(signed).to_contain_text("业主已签字：林业主（业主本人）")
+    expect(signed.locator("img.gate-signature-img")).to_have_count(1)
+    expect(verdict).to_contain_text("北门（N）、南门（S）")
 
     page.get_by_test_id("gate-qr-image").set_input_files(str(tampered_png))
     expect(verdict).to_have_attribute("data-verdict", "tampered", timeout=10000)
@@ -207,7 +212,7 @@ def test_guard_with_no_gate_set_is_asked_for_the_gate_before_releasing(  # R-RS-
     page.locator("[data-action=lookup]").click()
     verdict = page.get_by_test_id("gate-verdict")
     expect(verdict).to_have_attribute("data-verdict", "gate_unset", timeout=10000)
-    expect(verdict).to_contain_text("请先设置本岗出入口（本单限 N、S）")
+    expect(verdict).to_contain_text("请先设置本岗出入口（本单限 北门（N）、南门（S））")
     expect(verdict).not_to_contain_text("可以放行")
     expect(verdict.locator("[data-action=release]")).to_have_count(0)
     expect(gate).to_have_attribute("aria-invalid", "true")

@@ -36,6 +36,10 @@ DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
 # building, units per floor, floors
 BUILDINGS = [("1栋", 2, 6), ("2栋", 2, 6), ("3栋", 4, 3)]
 
+# The compound's gates: code (what slips and the QR carry), name (what people read). The demo slips
+# name N and S.
+DEMO_GATES = [("N", "北门"), ("S", "南门"), ("E", "东门"), ("B1", "地库出口")]
+
 HOUSEHOLDS = [
     # unit label, name, relation, registered
     ("1栋-101", "黄业主", "owner", True),
@@ -83,6 +87,9 @@ async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
                     relation=relation, registered=registered, phone=f"1380000{i:04d}",
                 )
             )
+        from server.services.gate import GateIn, GatesIn, set_gates_in
+
+        await set_gates_in(uow, DEMO_COMPOUND, GatesIn(gates=[GateIn(code=c, name=n) for c, n in DEMO_GATES]))
     # One Argon2 hash for the shared demo password: hashing is deliberately slow.
     shared_hash = hash_password(DEMO_PASSWORD)
     for username, display, roles in DEMO_STAFF:

@@ -39,8 +39,8 @@ test('every gate_slip vector is proven in JS exactly when Python proves it', asy
       assert.deepEqual(details.items.map((i) => [i.name, i.quantity]), data.items_digests[0].items, name);
       assert.deepEqual(details.requester, { name: '黄业主', relation: 'owner' }, name);
     } else {
-      // A document that disagrees with the signature is believed in nothing, the requester included.
-      assert.deepEqual(details, { proven: false, items: null, requester: null }, name);
+      // A document that disagrees with the signature is believed in nothing, the requester and the signatures included.
+      assert.deepEqual(details, { proven: false, items: null, requester: null, signatures: [] }, name);
     }
   }
 });
@@ -72,8 +72,8 @@ test('the cached document never makes a slip valid: its payload is what gets ver
 
 test('a missing document or one about another slip proves nothing', async () => { // R-RS-1
   const { slip } = verifySlip(valid.payload, opts());
-  assert.deepEqual(await slipDetails(slip, null), { proven: false, items: null, requester: null });
-  assert.deepEqual(await slipDetails(slip, { ...signedFor.doc, items: 'nonsense' }), { proven: false, items: null, requester: null });
+  assert.deepEqual(await slipDetails(slip, null), { proven: false, items: null, requester: null, signatures: [] });
+  assert.deepEqual(await slipDetails(slip, { ...signedFor.doc, items: 'nonsense' }), { proven: false, items: null, requester: null, signatures: [] });
   // The online by-code answer names the slip `id`, not `slip_id`.
   const { slip_id: id, ...rest } = signedFor.doc;
   assert.equal((await slipDetails(slip, { ...rest, id })).proven, true);

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from server.auth.guards import allow
@@ -17,7 +17,9 @@ from server.input_guard import check_instants
 from server.services import gate
 from server.services.gate import (
     GateKeysView,
+    GatesIn,
     GateSlipView,
+    GatesView,
     HandInConfirmIn,
     HandInView,
     IncidentView,
@@ -31,6 +33,7 @@ from server.storage.db import Database
 
 ISSUE = allow(Role.DISPATCHER, Role.FRONT_DESK, Role.MANAGER)
 DESK = allow(Role.DISPATCHER, Role.FRONT_DESK, Role.MANAGER, Role.CONTROL_ROOM)
+MANAGE = allow(Role.MANAGER)
 GATE_AND_DESK = allow(Role.GUARD, Role.DISPATCHER, Role.FRONT_DESK, Role.MANAGER, Role.CONTROL_ROOM)
 
 
@@ -110,3 +113,12 @@ class GateController(Controller):
     @get("/gate/keys", opt=GATE_AND_DESK)
     async def keys(self, db: Database, principal: Principal) -> GateKeysView:
         return await gate.gate_keys(db, principal)
+
+    # The compound's gates by name (东门 (E) …): the desk's slip form and print, the guard's phone.
+    @get("/gates", opt=GATE_AND_DESK)
+    async def gates(self, db: Database, principal: Principal) -> GatesView:
+        return await gate.list_gates(db, principal)
+
+    @put("/gates", opt=MANAGE, status_code=200)
+    async def set_gates(self, db: Database, principal: Principal, data: JSONBody[GatesIn]) -> GatesView:
+        return await gate.put_gates(db, principal, data)

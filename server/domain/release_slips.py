@@ -74,6 +74,14 @@ class ConfirmationChannel(StrEnum):
     APP = "app"
 
 
+class Signer(StrEnum):
+    """Whose signature a slip carries, as the gate and the printed copies name it."""
+
+    REQUESTER = "requester"  # the person at the desk (owner, household member, delegate, worker)
+    OWNER = "owner"  # the owner signing beside a household member for large / valuable items (R-RS-1)
+    LETTER_OWNER = "letter_owner"  # the owner's own signature on the written authorisation (R-RS-3)
+
+
 class SlipState(StrEnum):
     ISSUED = "issued"
     RELEASED = "released"
@@ -309,6 +317,34 @@ class HandInReceipt(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def complete(self) -> bool:
         return not self.missing_ids
+
+
+class SignatureRef(msgspec.Struct, frozen=True, kw_only=True):
+    """One signature the slip carries: the image's sha256 and who signed. `name` is empty when the slip
+    does not name the signer (the owner signing beside a household member, or on the letter)."""
+
+    signer: Signer
+    sha256: str
+    name: str
+    relation: Relation
+
+
+def signatures(slip: ReleaseSlip) -> tuple[SignatureRef, ...]:
+    """The signatures on an issued slip, the requester's first (R-RS-1..3). An owner who asked for
+    their own slip signed once: issue_slip copies that signature into owner_signature_sha256, so it is
+    listed once, as the requester's."""
+    out: list[SignatureRef] = []
+    if slip.requester_signature_sha256:
+        out.append(SignatureRef(signer=Signer.REQUESTER, sha256=slip.requester_signature_sha256,
+                                name=slip.requester_name, relation=slip.relation))
+    if slip.owner_signature_sha256 and slip.owner_signature_sha256 != slip.requester_signature_sha256:
+        out.append(SignatureRef(signer=Signer.OWNER, sha256=slip.owner_signature_sha256, name="",
+                                relation=Relation.OWNER))
+    auth = slip.authorisation
+    if auth is not None and auth.owner_signature_sha256:
+        out.append(SignatureRef(signer=Signer.LETTER_OWNER, sha256=auth.owner_signature_sha256, name="",
+                                relation=Relation.OWNER))
+    return tuple(out)
 
 
 # --- R-RS-1: does the owner need a slip at all? ------------------------------------------------------

@@ -1,5 +1,6 @@
 """Storage for release slips and the gate: slips, the compound signing keys, revocations, release
-incidents and the ten-day hand-in receipts (R-RS-1..6). Mirrored by migrations/versions/0003_gate.py.
+incidents, the ten-day hand-in receipts (R-RS-1..6) and the compound's named gates. Mirrored by
+migrations/versions/0003_gate.py and 0013_gate_names.py.
 
 A slip is stored like a case (decisions.md D1): the domain `ReleaseSlip` as one JSON document plus the
 columns the desk filters on. The signing keys live in the database, not on one server's disk, so
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     Table,
@@ -105,4 +107,16 @@ slip_handins = Table(
     Column("received_at", TS, nullable=False),
     Column("doc", Text, nullable=False),  # JSON domain HandInReceipt
     UniqueConstraint("compound_id", "period", "gate", name="uq_slip_handins_period_gate"),
+)
+
+# The compound's gates (出入口): the code is the stable key slips, releases and hand-ins carry; the
+# name (东门, 地库出口 …) is what people read. A code with no row is still a valid gate: it is shown
+# as the bare code (slips issued before gates were named, compounds that never named theirs).
+gates = Table(
+    "gates",
+    metadata,
+    Column("compound_id", String(40), ForeignKey("compounds.id"), primary_key=True),
+    Column("code", String(8), primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("position", Integer, nullable=False),  # display order
 )

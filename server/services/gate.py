@@ -10,6 +10,7 @@ short code stands for: the signed payload, the items and the requester, D36).
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import os
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -50,6 +51,7 @@ from server.domain.release_slips import (
 from server.domain.roles import DESK, Role
 from server.gate import keystore, signing
 from server.gate.signing import PublicKey
+from server.gate.tables import gates as gate_rows
 from server.gate.tables import release_slips, slip_handins, slip_incidents, slip_revocations
 from server.ids import new_id
 from server.input_guard import DatedIn
@@ -70,6 +72,7 @@ Text = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Sha256 = Annotated[str, msgspec.Meta(max_length=64)]
 GateCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{1,6}$")]
+GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")]
 SlipId = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 PeriodKey = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-[123]$")]
 
@@ -138,6 +141,17 @@ class SlipIssueIn(DatedIn, kw_only=True):
     owner_confirmation: OwnerConfirmationIn | None = None
 
 
+class GateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: GateCode  # the stable key slips carry
+    name: GateName  # what people read: 东门, 地库出口 …
+
+
+class GatesIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The compound's whole gate list, in display order (replaces the previous one)."""
+
+    gates: Annotated[list[GateIn], msgspec.Meta(max_length=20)]
+
+
 class RevokeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
@@ -195,6 +209,28 @@ class GateItem(msgspec.Struct, kw_only=True):
     tool: bool = False  # renovation tool (R-RS-6)
 
 
+class GateInfo(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+
+
+class GatesView(msgspec.Struct, kw_only=True):
+    """The compound's named gates. A code a slip names that is not listed is shown as the bare code."""
+
+    gates: list[GateInfo]
+
+
+class GateSignature(msgspec.Struct, kw_only=True):
+    """A signature the slip carries, for the guard (R-RS-1..3): who signed and, when it fits, the
+    image itself as a small black-and-white PNG data URI, so the phone shows it offline (D42)."""
+
+    signer: rs.Signer
+    name: str  # empty when the slip does not name the signer (the owner beside a household member)
+    relation: Relation
+    signed_at: datetime  # signed at the desk, when the slip was issued
+    image: str | None = None  # "data:image/png;base64,…", at most GATE_SIGNATURE_MAX_BYTES of PNG
+
+
 class GateSlipView(msgspec.Struct, kw_only=True):
     """What a guard sees for a typed short code: who the slip was issued to and what may leave
     (R-RS-1..3), but none of the requester's ID details."""
@@ -213,6 +249,7 @@ class GateSlipView(msgspec.Struct, kw_only=True):
     state: SlipState
     released_at: datetime | None
     released_gate: str | None
+    signatures: list[GateSignature] = []
 
 
 class GateSlipDoc(msgspec.Struct, kw_only=True):
@@ -231,6 +268,8 @@ class GateSlipDoc(msgspec.Struct, kw_only=True):
     gates: tuple[str, ...]
     valid_from: datetime
     valid_until: datetime
+    # Not signed, like the requester: shown only beside a proven item list (pwa/src/gate/details.js).
+    signatures: list[GateSignature] = []
 
 
 class RegisteredPerson(msgspec.Struct, kw_only=True):
@@ -252,6 +291,7 @@ class GateKeysView(msgspec.Struct, kw_only=True):
     keys: dict[str, PublicKey]  # kid -> {public, verify_until (unix s)}
     revoked: list[str]  # revoked slip ids still inside their validity window
     fetched_at: datetime
+    gates: list[GateInfo] = []  # the compound's gate names (also in the feed: gate_directory)
 
 
 class ReceiptView(msgspec.Struct, kw_only=True):
@@ -355,12 +395,110 @@ def _gate_items(slip: ReleaseSlip) -> list[GateItem]:
             for i in slip.items]
 
 
-def _gate_slip_doc(slip: ReleaseSlip, short_code: str, payload: str) -> GateSlipDoc:
+def _gate_slip_doc(slip: ReleaseSlip, short_code: str, payload: str,
+                   signatures: list[GateSignature]) -> GateSlipDoc:
     return GateSlipDoc(
         slip_id=slip.id, short_code=short_code, payload=payload, unit_label=slip.unit_label,
         items=_gate_items(slip), requester_name=slip.requester_name, relation=slip.relation, gates=slip.gates,
-        valid_from=slip.valid_from, valid_until=slip.valid_until,
+        valid_from=slip.valid_from, valid_until=slip.valid_until, signatures=signatures,
     )
+
+
+# --- signatures for the gate and the printed copies --------------------------------------------------
+
+# The gate phone keeps every live slip's gate_slip document offline (D36, pruned by D40), so a
+# signature travels there only as a small thumbnail: 1-bit PNG, at most this many bytes, else none.
+GATE_SIGNATURE_MAX_BYTES = 4096
+GATE_SIGNATURE_BOX = (240, 90)
+_PRINTABLE_TYPES = ("image/png", "image/jpeg", "image/webp")
+
+
+async def _blob(conn: AsyncConnection, sha: str) -> tuple[str, bytes] | None:
+    row = (await conn.execute(select(blobs.c.content_type, blobs.c.data).where(blobs.c.sha256 == sha))).first()
+    return (row.content_type, bytes(row.data)) if row is not None else None
+
+
+def signature_thumbnail(data: bytes) -> str | None:
+    """The signature as a black-on-white 1-bit PNG fitted into GATE_SIGNATURE_BOX, as a data URI, or
+    None when it is not an image or is still too large (a noisy scan) to ship to every gate phone."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as src:
+            src.load()
+            img = src.convert("RGBA")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    # A canvas signature is ink on a transparent background: flatten it onto white first.
+    white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+    gray = Image.alpha_composite(white, img).convert("L")
+    gray.thumbnail(GATE_SIGNATURE_BOX, Image.Resampling.LANCZOS)
+    bw = gray.point(lambda v: 255 if v > 160 else 0, mode="1")
+    out = io.BytesIO()
+    bw.save(out, format="PNG", optimize=True)
+    png = out.getvalue()
+    if len(png) > GATE_SIGNATURE_MAX_BYTES:
+        return None
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+async def _gate_signatures(conn: AsyncConnection, slip: ReleaseSlip) -> list[GateSignature]:
+    out = []
+    for ref in rs.signatures(slip):
+        blob = await _blob(conn, ref.sha256)
+        out.append(GateSignature(signer=ref.signer, name=ref.name, relation=ref.relation, signed_at=slip.issued_at,
+                                 image=signature_thumbnail(blob[1]) if blob else None))
+    return out
+
+
+# --- the compound's gates ------------------------------------------------------------------------
+
+
+async def gate_names(conn: AsyncConnection, compound_id: str) -> list[GateInfo]:
+    rows = (
+        await conn.execute(
+            select(gate_rows.c.code, gate_rows.c.name).where(gate_rows.c.compound_id == compound_id)
+            .order_by(gate_rows.c.position, gate_rows.c.code)
+        )
+    ).all()
+    return [GateInfo(code=r.code, name=r.name) for r in rows]
+
+
+def gate_label(code: str, names: dict[str, str]) -> str:
+    """"东门（E）": the name people read, with the code the slip and the QR carry; a code the
+    compound has not named is shown bare. Chinese parentheses: only the printed slip uses it."""
+    name = names.get(code)
+    return f"{name}（{code}）" if name else code
+
+
+async def set_gates_in(uow: UnitOfWork, compound_id: str, data: GatesIn) -> GatesView:
+    """Replace the compound's gate list and tell the gate phones (feed: gate_directory)."""
+    codes = [g.code for g in data.gates]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise fail("gate.duplicate_code", "出入口代码重复", "A gate code is listed twice", kind="invalid", codes=dupes)
+    await uow.conn.execute(delete(gate_rows).where(gate_rows.c.compound_id == compound_id))
+    for position, g in enumerate(data.gates):
+        await uow.conn.execute(insert(gate_rows).values(compound_id=compound_id, code=g.code,
+                                                        name=" ".join(g.name.split()), position=position))
+    view = GatesView(gates=await gate_names(uow.conn, compound_id))
+    # One document per compound: the phone reads gate names from it offline.
+    uow.emit(gate_scope(compound_id), "gate_directory", compound_id, "upsert", _enc.encode(view))
+    return view
+
+
+async def list_gates(db: Database, who: Principal) -> GatesView:
+    async with db.read() as conn:
+        return GatesView(gates=await gate_names(conn, who.compound_id))
+
+
+async def put_gates(db: Database, who: Principal, data: GatesIn) -> GatesView:
+    async with db.transaction() as uow:
+        view = await set_gates_in(uow, who.compound_id, data)
+        uow.audit(entity="gates", entity_id=who.compound_id, action="gates.set", actor_id=who.user_id,
+                  actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id,
+                  data={"gates": [[g.code, g.name] for g in view.gates]})
+        return view
 
 
 def _emit_summary(uow: UnitOfWork, compound_id: str, row, slip: ReleaseSlip) -> None:  # noqa: ANN001
@@ -573,7 +711,7 @@ async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipVi
     # prune_gate_documents removes it (D40). Slips issued before this document existed get none:
     # they live at most MAX_VALIDITY (7 days) and meanwhile behave as before (D36).
     uow.emit(gate_scope(who.compound_id), "gate_slip", slip.id, "upsert",
-             _enc.encode(_gate_slip_doc(slip, code, payload)))
+             _enc.encode(_gate_slip_doc(slip, code, payload, await _gate_signatures(conn, slip))))
     _audit(uow, who, who.compound_id, slip.id, "slip.issued",
            {"path": str(slip.path), "unit": slip.unit_label, "kid": key.kid, "short_code": code,
             "items": [[i.name, i.quantity] for i in slip.items], "gates": list(slip.gates)})
@@ -687,15 +825,16 @@ async def by_code(db: Database, who: Principal, typed: str) -> GateSlipView:
                    "That code is not valid (check character mismatch); check it and type it again", kind="invalid")
     async with db.read() as conn:
         row = (await conn.execute(select(release_slips).where(release_slips.c.short_code == code))).first()
-    if row is None or row.compound_id != who.compound_id:
-        raise fail("slip.not_found", "未找到该放行码对应的放行通知单", "No slip has this code", kind="not_found")
-    slip = _slip_dec.decode(row.doc)
+        if row is None or row.compound_id != who.compound_id:
+            raise fail("slip.not_found", "未找到该放行码对应的放行通知单", "No slip has this code", kind="not_found")
+        slip = _slip_dec.decode(row.doc)
+        signed = await _gate_signatures(conn, slip)
     return GateSlipView(
         id=slip.id, payload=row.payload, short_code=row.short_code, unit_label=slip.unit_label,
         items=_gate_items(slip), item_count=sum(i.quantity for i in slip.items),
         requester_name=slip.requester_name, relation=slip.relation, gates=slip.gates, valid_from=slip.valid_from,
         valid_until=slip.valid_until, state=rs.state_at(slip, db.clock.now()), released_at=slip.released_at,
-        released_gate=slip.released_gate,
+        released_gate=slip.released_gate, signatures=signed,
     )
 
 
@@ -721,7 +860,8 @@ async def gate_keys(db: Database, who: Principal) -> GateKeysView:
                 ).order_by(slip_revocations.c.slip_id)
             )
         ).scalars().all()
-    return GateKeysView(keys=keys, revoked=list(revoked), fetched_at=now)
+        names = await gate_names(conn, who.compound_id)
+    return GateKeysView(keys=keys, revoked=list(revoked), fetched_at=now, gates=names)
 
 
 # --- revoking ------------------------------------------------------------------------------------
@@ -958,7 +1098,9 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
     async with db.read() as conn:
         row = await _load(conn, slip_id, who.compound_id)
         tz = await _tz(conn, who.compound_id)
-    slip = _slip_dec.decode(row.doc)
+        slip = _slip_dec.decode(row.doc)
+        names = {g.code: g.name for g in await gate_names(conn, who.compound_id)}
+        signed = [(ref, await _blob(conn, ref.sha256)) for ref in rs.signatures(slip)]
     esc = html.escape
 
     def when(instant: datetime | None) -> str:
@@ -983,7 +1125,8 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
         for k, v in (
             ("放行码", row.short_code), ("房号", slip.unit_label),
             ("申请人", f"{slip.requester_name}（{_RELATION_ZH.get(slip.relation, str(slip.relation))}）"),
-            ("办理方式", _PATH_ZH.get(slip.path, str(slip.path))), ("出入口", "、".join(slip.gates)),
+            ("办理方式", _PATH_ZH.get(slip.path, str(slip.path))),
+            ("出入口", "、".join(gate_label(g, names) for g in slip.gates)),
             ("有效期", f"{when(slip.valid_from)} 至 {when(slip.valid_until)}"),
             ("开单", f"{slip.issued_by.name} {when(slip.issued_at)}"),
         ):
@@ -991,14 +1134,35 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
         buf.write(f"</table><div class=\"qr\">{qr}</div></div>")
         buf.write(f"<table class=\"items\"><thead><tr><th>物品</th><th>数量</th><th>备注</th></tr></thead>"
                   f"<tbody>{items}</tbody></table>")
-        signed = "已电子签名" if slip.requester_signature_sha256 else ""
-        buf.write("<div class=\"signs\">"
-                  f"<p>申请人签名：<span class=\"line\">{signed}</span></p>"
-                  "<p>护卫员：<span class=\"line\"></span> 放行时间：<span class=\"line\"></span></p>"
-                  "</div>")
+        buf.write("<div class=\"signs\">")
+        # R-RS-1/R-RS-4: both copies carry the signature captured at the desk, with who signed and when,
+        # so the archived copies show the owner's (or household member's) signature, not a blank line.
+        for ref, blob in signed:
+            buf.write(_signature_html(ref, blob, when(slip.issued_at)))
+        if not signed:
+            buf.write("<p>申请人签名：<span class=\"line\"></span></p>")
+        buf.write("<p>护卫员：<span class=\"line\"></span> 放行时间：<span class=\"line\"></span></p></div>")
         buf.write("<footer>本单一式两联；安全护卫部联每十天交回服务中心存档。</footer></section>")
     buf.write("</body></html>")
     return buf.getvalue()
+
+
+_SIGNER_ZH = {rs.Signer.REQUESTER: "申请人签名", rs.Signer.OWNER: "业主签名",
+              rs.Signer.LETTER_OWNER: "业主授权签名（书面授权委托书）"}
+
+
+def _signature_html(ref: rs.SignatureRef, blob: tuple[str, bytes] | None, signed_at: str) -> str:
+    esc = html.escape
+    label = "业主签名" if ref.signer is rs.Signer.REQUESTER and ref.relation is Relation.OWNER else _SIGNER_ZH[ref.signer]
+    who = f"{ref.name}（{_RELATION_ZH[ref.relation]}）" if ref.name else _RELATION_ZH[ref.relation]
+    if blob is not None and blob[0] in _PRINTABLE_TYPES:
+        # A data URI: the print page is opened as a blob document and the CSP allows img-src data:.
+        src = f"data:{blob[0]};base64,{base64.b64encode(blob[1]).decode()}"
+        image = f"<img class=\"sig-img\" alt=\"{esc(label)}\" src=\"{src}\">"
+    else:
+        image = "<span class=\"line\">已电子签名（图像不可用）</span>"
+    return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>{image}"
+            f"<p class=\"sig-who\">{esc(who)} · 签于 {esc(signed_at)}</p></div>")
 
 
 # --- demo ----------------------------------------------------------------------------------------

@@ -129,6 +129,11 @@ GATE_ITEMS = [
 ]
 
 
+# A signature as the gate document carries it (D42): a tiny 1-bit PNG stands for the owner's.
+SIGNATURE_IMAGE = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAwAAAAEAQAAAACSXeMnAAAAFElEQVR42mP8/5GJgYGBgYHx/0cAF3sD5QjcO/"
+                   "EAAAAASUVORK5CYII=")
+
+
 def _gate_doc(payload: str, items: list[dict[str, Any]], slip_id: str = SLIP_ID) -> dict[str, Any]:
     return {
         "slip_id": slip_id,
@@ -141,6 +146,8 @@ def _gate_doc(payload: str, items: list[dict[str, Any]], slip_id: str = SLIP_ID)
         "gates": list(GATES),
         "valid_from": T0.isoformat().replace("+00:00", "Z"),
         "valid_until": VALID_UNTIL.isoformat().replace("+00:00", "Z"),
+        "signatures": [{"signer": "requester", "name": "黄业主", "relation": "owner",
+                        "signed_at": T0.isoformat().replace("+00:00", "Z"), "image": SIGNATURE_IMAGE}],
     }
 
 

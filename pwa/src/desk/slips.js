@@ -3,7 +3,7 @@
 // revoke (#/slips/<id>). The rules are the server's (server/domain/release_slips.py); this page
 // collects the evidence, shows the refusals in words and never keeps a full ID number.
 import { downscalePhoto, sha256Hex } from '../blobs.js';
-import { colon, getLang, paren } from '../i18n.js';
+import { colon, getLang, joinList, paren } from '../i18n.js';
 import { openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
@@ -92,10 +92,34 @@ function stateBadge(h, state) {
   return h('span', { class: ['badge', 'rs-state', `rs-state-${state}`], dataset: { state }, text: lbl('state', state) });
 }
 
+// ---- the compound's gates by name ------------------------------------------------------------------
+
+// code -> name from GET /api/gates. The code is what slips carry and what the desk types; people read
+// "北门（N）". A code the compound has not named is shown as "N 岗" / "gate N".
+let gateNameMap = new Map();
+
+async function loadGates(ctx) {
+  try {
+    const view = await ctx.api.get('/api/gates');
+    gateNameMap = new Map((view.gates || []).map((g) => [g.code, g.name]));
+  } catch {
+    // Names are a reading aid: without them every gate shows as its code.
+  }
+  return gateNameMap;
+}
+
+function gateText(t, code) {
+  const name = gateNameMap.get(code);
+  return name ? paren(name, code) : t('rs.gate_code', { code });
+}
+
+const gatesText = (t, codes) => joinList((codes || []).map((g) => gateText(t, g)));
+
 // ---- routing ------------------------------------------------------------------------------------
 
 export async function renderSlips(body, ctx, id) {
   ensureSetup(ctx);
+  await loadGates(ctx);
   if (id === 'new') return renderIssue(body, ctx);
   if (id) return renderDetail(body, ctx, id);
   return renderList(body, ctx);
@@ -122,9 +146,9 @@ function slipTable(ctx, slips) {
     h('td', { class: 'nowrap', text: s.unit_label }),
     h('td', null, s.requester_name, h('span', { class: 'muted small rs-sub', text: ` ${lbl('relation', s.relation)} · ${lbl('path', s.path)}` })),
     h('td', { class: 'nowrap', text: t('rs.items_n', { n: s.item_count }) }),
-    h('td', { class: 'small nowrap' }, `${fmtTime(s.valid_from)} – ${fmtTime(s.valid_until)}`, h('div', { class: 'muted', text: s.gates.join(' ') })),
+    h('td', { class: 'small nowrap' }, `${fmtTime(s.valid_from)} – ${fmtTime(s.valid_until)}`, h('div', { class: 'muted', text: gatesText(t, s.gates) })),
     h('td', null, stateBadge(h, s.state)),
-    h('td', { class: 'small nowrap' }, s.released_at ? t('rs.released_at', { gate: s.released_gate, time: fmtTime(s.released_at) }) : h('span', { class: 'muted', text: t('rs.not_released') })),
+    h('td', { class: 'small nowrap' }, s.released_at ? t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtTime(s.released_at) }) : h('span', { class: 'muted', text: t('rs.not_released') })),
     h('td', { class: 'small nowrap', text: fmtTime(s.issued_at) }))))));
 }
 
@@ -136,8 +160,8 @@ function incidentList(ctx, incidents) {
       i.kinds.map((k) => h('span', { class: ['badge', 'rs-inc-kind', `rs-inc-${k}`], text: lbl('incident', k) })),
       h('a', { href: `#/slips/${i.slip_id}`, class: 'rs-code', text: i.short_code }),
       h('span', { text: i.unit_label })),
-    h('div', { class: 'small' }, t('rs.inc.at', { gate: i.gate, time: fmtTime(i.released_at) }),
-      i.first_gate ? h('span', { class: 'muted', text: ` · ${t('rs.inc.first', { gate: i.first_gate, time: fmtTime(i.first_released_at) })}` }) : null))));
+    h('div', { class: 'small' }, t('rs.inc.at', { gate: gateText(t, i.gate), time: fmtTime(i.released_at) }),
+      i.first_gate ? h('span', { class: 'muted', text: ` · ${t('rs.inc.first', { gate: gateText(t, i.first_gate), time: fmtTime(i.first_released_at) })}` }) : null))));
 }
 
 /** Ten-day periods (1–10, 11–20, 21–end) in the desk's zone: key 'YYYY-MM-i' (R-RS-4). */
@@ -201,7 +225,7 @@ function handinBlock(ctx, titleKey, periodKey, views, codes, reload) {
       : null;
     return h('div', { class: 'rs-handin', dataset: { gate: v.gate } },
       h('div', { class: 'rs-handin-top' },
-        h('strong', { text: t('rs.handin_gate', { gate: v.gate }) }),
+        h('strong', { text: t('rs.handin_gate', { gate: gateText(t, v.gate) }) }),
         h('span', { class: 'small', text: t('rs.handin_count', { n: v.slip_ids.length }) }),
         r ? h('span', { class: ['badge', r.complete ? 'badge-completed' : 'badge-warn'], text: r.complete ? t('rs.handin_complete') : `${t('rs.handin_received', { n: r.received_ids.length })} · ${t('rs.handin_missing', { n: r.missing_ids.length })}` }) : null,
         btn),
@@ -400,7 +424,9 @@ async function renderIssue(body, ctx) {
     valid_from: h('input', { type: 'datetime-local', name: 'valid_from', value: toZonedInput(now) }),
     valid_until: h('input', { type: 'datetime-local', name: 'valid_until', value: toZonedInput(now + DAY) }),
     gates: h('input', { type: 'text', name: 'gates', autocomplete: 'off', placeholder: 'N S' }),
-    auth_kind: sel('auth_kind', opts('auth_kind'), { value: 'written' }),
+    // R-RS-3: only the written letter is offered; the owner's phone call is never enough, so it is not
+    // a choice (the server still refuses a client that sends it: slip.phone_call_not_authorisation).
+    auth_kind: sel('auth_kind', [['written', lbl('auth_kind', 'written')]], { value: 'written' }),
     delegate_name: h('input', { type: 'text', name: 'delegate_name', autocomplete: 'off', maxlength: '50' }),
     visit_date: h('input', { type: 'date', name: 'visit_date', value: toZonedDate(now) }),
     auth_items: h('input', { type: 'text', name: 'auth_items', autocomplete: 'off' }),
@@ -432,14 +458,26 @@ async function renderIssue(body, ctx) {
     }
   });
 
-  // Gates: chips of the gates named on recent slips (the API has no gate directory).
-  const known = [...new Set(recent.flatMap((s) => s.gates || []))].sort();
+  // Gates: a chip per gate of the compound, by name (GET /api/gates), then codes seen on recent slips
+  // that are not named; under the field, the typed codes read back as names.
+  const named = [...gateNameMap.keys()];
+  const known = [...named, ...[...new Set(recent.flatMap((s) => s.gates || []))].filter((g) => !gateNameMap.has(g)).sort()];
+  const gateNamesLine = h('p', { class: 'small muted rs-gate-names', 'data-testid': 'gate-names', 'aria-live': 'polite' });
+  const showGateNames = () => {
+    const codes = parseGates(c.gates.value).filter((g) => GATE_RE.test(g));
+    gateNamesLine.textContent = codes.length ? gatesText(t, codes) : '';
+    gateNamesLine.hidden = !codes.length;
+    for (const b of gateChips?.querySelectorAll('[data-gate]') || []) b.setAttribute('aria-pressed', String(codes.includes(b.dataset.gate)));
+  };
   const gateChips = known.length ? h('div', { class: 'rs-chips' }, known.map((g) => h('button', {
-    type: 'button', class: 'btn btn-small rs-chip', onclick: () => {
+    type: 'button', class: 'btn btn-small rs-chip', dataset: { gate: g }, 'aria-pressed': 'false', onclick: () => {
       const cur = parseGates(c.gates.value);
       c.gates.value = (cur.includes(g) ? cur.filter((x) => x !== g) : [...cur, g]).join(' ');
+      showGateNames();
+      saveDraft();
     },
-  }, g))) : null;
+  }, gateNameMap.has(g) ? gateText(t, g) : g))) : null;
+  c.gates.addEventListener('input', showGateNames);
 
   // Items: name, quantity, valuable / large (R-RS-1), renovation tool (R-RS-6).
   const itemsBody = h('tbody');
@@ -556,18 +594,15 @@ async function renderIssue(body, ctx) {
     f.dataset.field = name;
     return f;
   };
-  const phoneNote = h('p', { class: 'notice notice-warn small', text: t('rs.form.phone_call_note'), hidden: true });
   const secAuth = h('fieldset', { class: 'desk-fieldset rs-section', dataset: { field: 'authorisation', section: 'delegate' } },
     h('legend', { text: t('rs.form.auth'), title: 'R-RS-3' }),
     h('p', { class: 'muted small', text: t('rs.form.auth_hint') }),
     h('div', { class: 'desk-form-grid' },
-      wrap('auth_kind', 'rs.form.auth_kind', c.auth_kind),
+      wrap('auth_kind', 'rs.form.auth_kind', c.auth_kind, t('rs.form.no_phone_call')),
       wrap('delegate_name', 'rs.form.delegate_name', c.delegate_name),
       wrap('visit_date', 'rs.form.visit_date', c.visit_date),
       wrap('items', 'rs.form.auth_items', c.auth_items, t('rs.form.auth_items_hint')),
-      h('div', { class: 'desk-span2' }, phoneNote),
       sigOwnerAuth.el, idCopy.el, letter.el));
-  c.auth_kind.addEventListener('change', () => { phoneNote.hidden = c.auth_kind.value !== 'phone_call'; });
   const engFields = h('div', { class: 'desk-form-grid' },
     wrap('engineering_confirmation', 'rs.form.eng_by', c.eng_by),
     wrap('engineering_at', 'rs.form.eng_at', c.eng_at),
@@ -649,7 +684,8 @@ async function renderIssue(body, ctx) {
       wrap('valid_from', 'rs.form.valid_from', c.valid_from),
       wrap('valid_until', 'rs.form.valid_until', c.valid_until, t('rs.form.validity_hint')),
       h('div', { class: 'desk-span2' }, (() => {
-        const f = wrap('gates', 'rs.form.gates', c.gates, t('rs.form.gates_hint'));
+        const f = wrap('gates', 'rs.form.gates', c.gates, t(named.length ? 'rs.form.gates_hint_named' : 'rs.form.gates_hint'));
+        f.append(gateNamesLine);
         if (gateChips) f.append(gateChips);
         return f;
       })())),
@@ -724,7 +760,7 @@ async function renderIssue(body, ctx) {
     }
     if (p === 'delegate') { // R-RS-3: sent only when the desk has something of the letter
       const letterItems = c.auth_items.value.split(/[,，、;；\n]+/).map((s) => s.trim()).filter(Boolean);
-      const anything = c.auth_kind.value === 'phone_call' || sigOwnerAuth.sha || idCopy.sha || letter.sha || delegateTouched;
+      const anything = sigOwnerAuth.sha || idCopy.sha || letter.sha || delegateTouched;
       if (anything) {
         data.authorisation = {
           kind: c.auth_kind.value,
@@ -796,13 +832,13 @@ async function renderIssue(body, ctx) {
     c.auth_items.value = d.fields.auth_items; // after the rows, which re-derive it while untouched
     const widgets = { sigRequester, sigOwnerSlip, sigOwnerAuth, idCopy, letter };
     for (const [k, sha] of Object.entries(d.shas)) widgets[k].set(sha);
-    phoneNote.hidden = c.auth_kind.value !== 'phone_call';
     loadRegister();
   }
 
   const draft = issueDraft && issueDraft.userId === ctx.user?.id ? issueDraft.data : null;
   if (draft?.items.length) restore(draft);
   else addItem();
+  showGateNames();
   sync();
   checkName();
   form.addEventListener('input', saveDraft);
@@ -977,11 +1013,11 @@ async function renderDetail(body, ctx, id) {
           row('rs.detail.unit', s.unit_label),
           row('rs.detail.requester', paren(s.requester_name, lbl('relation', s.relation))),
           row('rs.detail.path', lbl('path', s.path)),
-          row('rs.detail.gates', s.gates.join(' ')),
+          row('rs.detail.gates', gatesText(t, s.gates)),
           row('rs.detail.validity', `${fmtFull(s.valid_from)} – ${fmtFull(s.valid_until)}`),
           row('rs.detail.issued', `${s.issued_by?.name || ''} · ${fmtFull(s.issued_at)}`),
           s.id_check ? row('rs.detail.id_check', `${lbl('id_type', s.id_check.id_type)} ****${s.id_check.last4}`) : null,
-          s.released_at ? row('rs.detail.released', t('rs.released_at', { gate: s.released_gate, time: fmtFull(s.released_at) })) : null,
+          s.released_at ? row('rs.detail.released', t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtFull(s.released_at) })) : null,
           s.revoked_at ? row('rs.detail.revoked', `${fmtFull(s.revoked_at)} · ${staffName(s.revoked_by)} · ${s.revoke_reason || ''}`) : null,
           row('rs.detail.copies', security?.handed_in_at ? t('rs.detail.copy_security_in', { time: fmtFull(security.handed_in_at) }) : t('rs.detail.copy_security_out')),
           a ? row('rs.detail.auth', t('rs.detail.auth_line', { name: a.delegate_name, date: a.visit_date || '', items: (a.items || []).join(sep) })) : null,

@@ -55,12 +55,12 @@ function cleanItems(items) {
  * The details to show beside a verdict.
  * @param {object|undefined} claims the signed claims verifySlip returned (absent: nothing is shown)
  * @param {object|null|undefined} doc a gate_slip document or by-code answer ({slip_id|id, items, requester_name, relation})
- * @returns {Promise<{proven: boolean, items: Array|null, requester: {name: string, relation: string}|null}>}
+ * @returns {Promise<{proven: boolean, items: Array|null, requester: {name: string, relation: string}|null, signatures: Array}>}
  *   proven: the items are the signed list; when false, items and requester are null — a document that
  *   disagrees with the signature (or is about another slip) is not believed in anything.
  */
 export async function slipDetails(claims, doc) {
-  const none = { proven: false, items: null, requester: null };
+  const none = { proven: false, items: null, requester: null, signatures: [] };
   if (!claims || !doc) return none;
   if ((doc.slip_id ?? doc.id) !== claims.slipId) return none;
   const items = cleanItems(doc.items);
@@ -77,5 +77,38 @@ export async function slipDetails(claims, doc) {
     typeof doc.requester_name === 'string' && doc.requester_name
       ? { name: doc.requester_name, relation: typeof doc.relation === 'string' ? doc.relation : '' }
       : null;
-  return { proven: true, items, requester };
+  return { proven: true, items, requester, signatures: cleanSignatures(doc.signatures) };
+}
+
+const SIGNERS = ['requester', 'owner', 'letter_owner'];
+// Only an inline raster image is shown: the document comes from the feed, not from the signature.
+const IMAGE_RE = /^data:image\/(png|webp|jpeg);base64,[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * The signatures a gate_slip document lists (D42): who signed the slip at the desk and, when the server
+ * could make it small enough, the signature image as a data URI. Like the requester they are not signed
+ * by the QR, so slipDetails returns them only beside a proven item list.
+ * @returns {Array<{signer: string, name: string, relation: string, signedAt: string, image: string|null}>}
+ */
+export function cleanSignatures(list) {
+  if (!Array.isArray(list)) return [];
+  return list.filter((s) => s && SIGNERS.includes(s.signer)).map((s) => ({
+    signer: s.signer,
+    name: typeof s.name === 'string' ? s.name : '',
+    relation: typeof s.relation === 'string' ? s.relation : '',
+    signedAt: typeof s.signed_at === 'string' ? s.signed_at : '',
+    image: typeof s.image === 'string' && IMAGE_RE.test(s.image) ? s.image : null,
+  }));
+}
+
+/**
+ * The compound's gate names as the phone holds them: the feed's gate_directory document, else the
+ * list GET /api/gate/keys last returned. code -> name.
+ */
+export function gateNames(docs, keysAnswer) {
+  const dir = docs.find((d) => d.entity === 'gate_directory' && Array.isArray(d.doc?.gates));
+  const list = dir ? dir.doc.gates : Array.isArray(keysAnswer?.gates) ? keysAnswer.gates : [];
+  const names = new Map();
+  for (const g of list) if (g && typeof g.code === 'string' && typeof g.name === 'string' && g.name) names.set(g.code, g.name);
+  return names;
 }

@@ -8,10 +8,12 @@
 // the person are shown, see details.js). When online the screen also fetches GET /api/gate/keys into
 // kv 'gate.keys'. kv 'gate.used' remembers what this phone released so it refuses a second release at
 // once, before any sync; kv 'gate.code' is the guard's gate; kv 'gate.seen' maps short codes to
-// payloads scanned before (typed codes of slips issued before gate_slip existed).
+// payloads scanned before (typed codes of slips issued before gate_slip existed). The compound's gate
+// names come from the feed's gate_directory document (or GET /api/gate/keys): a gate is shown as
+// "北门（N）", the code staying what the slip carries and what is checked.
 import jsQR from 'jsqr';
 
-import { findOffline, indexGateDocs, slipDetails } from './details.js';
+import { findOffline, gateNames, indexGateDocs, slipDetails } from './details.js';
 import { normalizeShortCode, shortCode } from './payload.js';
 import { requireGate, Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
@@ -27,6 +29,15 @@ const STRINGS = {
     'gate.title': '门岗放行核验',
     'gate.my_gate': '本岗出入口代码',
     'gate.my_gate_hint': '如 N、S；用于核对放行单上的出入口',
+    'gate.my_gate_pick': '点选本岗：',
+    'gate.signed.requester.owner': '业主已签字：{who}',
+    'gate.signed.requester.household_member': '登记家属已签字：{who}',
+    'gate.signed.requester.other': '申请人已签字：{who}',
+    'gate.signed.owner': '业主已签字',
+    'gate.signed.letter_owner': '业主已在书面授权委托书上签字',
+    'gate.signed.none': '放行单上没有签字，请以纸质放行单为准',
+    'gate.signature': '签字',
+    'gate.signature_img': '{who}的签字',
     'gate.cache_ok': '离线核验数据：{keys} 个密钥，{revoked} 张已作废，更新于 {ago}',
     'gate.cache_stale': '离线核验数据已过期或尚未下载，请联网同步后再核验',
     'gate.scan': '扫码核验',
@@ -83,6 +94,15 @@ const STRINGS = {
     'gate.title': 'Gate: release slips',
     'gate.my_gate': 'My gate code',
     'gate.my_gate_hint': 'e.g. N or S; checked against the gates on the slip',
+    'gate.my_gate_pick': 'Pick this gate:',
+    'gate.signed.requester.owner': 'Signed by {who}',
+    'gate.signed.requester.household_member': 'Signed by {who}',
+    'gate.signed.requester.other': 'Signed by {who}',
+    'gate.signed.owner': 'Signed by the owner',
+    'gate.signed.letter_owner': "The owner signed the written authorisation",
+    'gate.signed.none': 'Nobody signed this slip: go by the paper slip',
+    'gate.signature': 'Signature',
+    'gate.signature_img': "{who}'s signature",
     'gate.cache_ok': 'Offline data: {keys, plural, one {# key} other {# keys}}, {revoked, plural, one {# revoked slip} other {# revoked slips}}, updated {ago}',
     'gate.cache_stale': 'Offline data is out of date or missing: sync online before verifying',
     'gate.scan': 'Scan',
@@ -162,10 +182,11 @@ async function loadCache(ctx) {
     else if (d.entity === 'gate_notice') notices[d.id] = d.doc;
   }
   const { slipsByCode, slipsById, revokedCodes } = indexGateDocs(docs, revokedRows);
+  const names = gateNames(docs, kvKeys);
   // Device milliseconds of the newest download of keys + revocations (a full pull or GET /api/gate/keys).
   const fetchedDeviceMs = Math.max(Number(lastPullAt) || 0, Number(kvKeys?.fetched_device_ms) || 0);
   return {
-    keys, revoked, usedIds, notices, slipsByCode, slipsById, revokedCodes, fetchedDeviceMs,
+    keys, revoked, usedIds, notices, slipsByCode, slipsById, revokedCodes, fetchedDeviceMs, names,
     hasAny: Object.keys(keys).length > 0,
   };
 }
@@ -174,7 +195,7 @@ async function refreshKeys(ctx) {
   if (navigator.onLine === false) return false;
   try {
     const res = await ctx.api.get('/api/gate/keys', { timeoutMs: 10000 });
-    await ctx.db.kvSet('gate.keys', { keys: res.keys || {}, revoked: res.revoked || [], fetched_device_ms: Date.now() });
+    await ctx.db.kvSet('gate.keys', { keys: res.keys || {}, revoked: res.revoked || [], gates: res.gates || [], fetched_device_ms: Date.now() });
     return true;
   } catch {
     return false; // offline or server trouble: the cached copy (if fresh) still serves
@@ -292,6 +313,11 @@ function startCamera(video, onFound, onError) {
 
 export async function renderGate(root, ctx) {
   ctx.registerStrings(STRINGS);
+  // The signature and gate-pick styles live with the release slips' (precached like every sheet).
+  if (!document.querySelector('link[data-slips-css]')) {
+    document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/slips.css' }));
+    document.head.lastElementChild.dataset.slipsCss = '';
+  }
   const { h, t } = ctx;
   gateCode = (await ctx.db.kvGet('gate.code')) || gateCode;
   let cache = await loadCache(ctx);
@@ -313,6 +339,8 @@ export async function renderGate(root, ctx) {
   const gateInput = h('input', {
     name: 'gate', id: 'gate-code', value: gateCode, autocomplete: 'off', autocapitalize: 'characters', maxlength: '6',
   });
+
+  const gatePick = h('div', { class: 'gate-pick', 'data-testid': 'gate-pick' });
 
   function renderStatus() {
     const fresh = cache.hasAny && Date.now() - cache.fetchedDeviceMs <= MAX_CACHE_AGE_MS;
@@ -357,8 +385,8 @@ export async function renderGate(root, ctx) {
       'data-verdict': verdict,
       'data-testid': 'gate-verdict',
     });
-    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`, { gates: joinList(claims?.gates ?? []) }) }));
-    if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: released }) }));
+    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`, { gates: joinList((claims?.gates ?? []).map(gateLabel)) }) }));
+    if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: gateLabel(released) }) }));
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {
       const notice = cache.notices[claims.slipId];
@@ -369,13 +397,14 @@ export async function renderGate(root, ctx) {
       card.append(...[
         row(t('gate.unit'), claims.unitLabel),
         details?.requester ? row(t('gate.requester'), requesterText(details.requester)) : null,
+        details?.proven ? signaturesRow(details.signatures) : null,
         details?.proven ? goodsRow(details.items, claims.itemCount) : row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
         details && !details.proven
           ? h('p', { class: 'notice notice-warn', 'data-testid': 'gate-goods-unchecked', text: t('gate.goods_unchecked') })
           : null,
         notice?.tool_names?.length ? row(t('gate.tools'), joinList(notice.tool_names)) : null,
         row(t('gate.validity'), `${fmt(claims.validFrom)} – ${fmt(claims.validUntil)}`),
-        row(t('gate.gates'), claims.gates.join(' ')),
+        row(t('gate.gates'), joinList(claims.gates.map(gateLabel))),
         row(t('gate.code'), safeShortCode(current.payload)),
       ].filter(Boolean));
     }
@@ -392,6 +421,49 @@ export async function renderGate(root, ctx) {
     const key = `gate.relation.${relation}`;
     const label = t(key);
     return paren(name, label === key ? relation : label);
+  }
+
+  function gateLabel(code) {
+    const name = cache.names.get(code);
+    return name ? paren(name, code) : code;
+  }
+
+  // R-RS-1/R-RS-2: who signed the slip at the desk, and the signature itself when the phone has it.
+  function signaturesRow(list) {
+    const relationText = (rel) => {
+      const key = `gate.relation.${rel}`;
+      const label = t(key);
+      return label === key ? rel : label;
+    };
+    const lines = list.map((s) => {
+      const who = s.name ? paren(s.name, relationText(s.relation)) : relationText(s.relation);
+      const kind = s.relation === 'owner' || s.relation === 'household_member' ? s.relation : 'other';
+      const text = s.signer === 'requester' ? t(`gate.signed.requester.${kind}`, { who }) : t(`gate.signed.${s.signer}`);
+      return h('li', { class: 'gate-signature', dataset: { signer: s.signer } },
+        h('span', { class: 'ok-text', text: `✓ ${text}` }),
+        s.image ? h('img', { class: 'gate-signature-img', src: s.image, alt: t('gate.signature_img', { who }) }) : null);
+    });
+    const body = lines.length ? h('ul', { class: 'gate-goods gate-signatures' }, lines)
+      : h('span', { class: 'warn-text', text: t('gate.signed.none') });
+    return h('div', { class: 'kv-row', 'data-testid': 'gate-signatures' },
+      h('span', { class: 'kv-label', text: t('gate.signature') }), h('div', { class: 'kv-value' }, body));
+  }
+
+  function gateChips() {
+    const chips = [...cache.names.keys()].map((code) => h('button', {
+      type: 'button', class: ['btn', 'btn-small', code === currentGate() ? 'btn-primary' : null].filter(Boolean),
+      'aria-pressed': String(code === currentGate()), dataset: { gate: code },
+      onclick: () => {
+        gateInput.value = code;
+        gateInput.dispatchEvent(new Event('input'));
+      },
+    }, gateLabel(code)));
+    return chips.length ? [h('span', { class: 'small muted', text: t('gate.my_gate_pick') }), ...chips] : [];
+  }
+
+  function renderGatePick() {
+    gatePick.replaceChildren(...gateChips());
+    gatePick.hidden = !cache.names.size;
   }
 
   function goodsRow(items, count) {
@@ -539,6 +611,7 @@ export async function renderGate(root, ctx) {
     gateCode = gateInput.value.trim().toUpperCase();
     gateInput.value = gateCode;
     await ctx.db.kvSet('gate.code', gateCode);
+    renderGatePick();
     if (current?.payload) await show(current.payload);
   });
 
@@ -548,7 +621,8 @@ export async function renderGate(root, ctx) {
       statusLine,
       h('label', { class: 'field', for: 'gate-code' },
         h('span', { class: 'field-label', text: t('gate.my_gate') }), gateInput,
-        h('span', { class: 'field-hint', text: t('gate.my_gate_hint') }))),
+        h('span', { class: 'field-hint', text: t('gate.my_gate_hint') })),
+      gatePick),
     h('div', { class: 'card' },
       scanBtn, video, scanMsg,
       h('label', { class: 'btn btn-block btn-file', for: 'gate-qr-image' }, t('gate.from_image'), fileInput),
@@ -559,11 +633,13 @@ export async function renderGate(root, ctx) {
   );
   root.replaceChildren(page);
   renderStatus();
+  renderGatePick();
   renderResult();
 
   const refresh = async () => {
     cache = await loadCache(ctx);
     renderStatus();
+    renderGatePick();
   };
   const offData = ctx.sync.on('data', refresh);
   refreshKeys(ctx).then((ok) => ok && refresh());

@@ -1,0 +1,106 @@
+"""Release slips carry the signature captured at the desk onto both printed copies and the guard's
+phone, and gates are read by name (D42)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import re
+
+from PIL import Image, ImageDraw
+
+from server.services.gate import GATE_SIGNATURE_MAX_BYTES
+from tests.conftest import login
+from tests.integration.test_gate_slips import desk, issue, owner_request, pull_all, sig  # noqa: F401
+
+PNG_DATA_URI = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/]+={0,2})$")
+
+
+async def drawn_signature(client, headers) -> str:  # noqa: ANN001
+    """Ink on a transparent canvas at a phone's pixel ratio, as the desk's signature pad uploads it."""
+    img = Image.new("RGBA", (900, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(img).line([(60, 200), (150, 80), (220, 220), (300, 90), (380, 210), (560, 120), (820, 180)],
+                             fill=(20, 20, 60, 255), width=8)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    r = await client.put(f"/api/blobs/{sha}", content=data, headers={**headers, "Content-Type": "image/png"})
+    assert r.status_code in (200, 201), r.text
+    return sha
+
+
+async def test_both_printed_copies_carry_the_owners_signature_with_name_and_time(client, desk):  # noqa: ANN001, F811  # R-RS-1, R-RS-4
+    sha = await drawn_signature(client, desk)
+    slip = await issue(client, desk, owner_request(sha))
+    r = await client.get(f"/api/slips/{slip['id']}/print", headers=desk)
+    assert r.status_code == 200, r.text
+    page = r.text
+    copies = page.split('<section class="copy ')[1:]
+    assert len(copies) == 2
+    for copy in copies:
+        sig_block = re.search(r'<div class="sig" data-signer="requester">(.*?)</div>', copy)
+        assert sig_block, copy
+        assert "业主签名" in sig_block[1] and "黄业主（业主本人）" in sig_block[1] and "签于 " in sig_block[1]
+        src = re.search(r'<img class="sig-img" alt="[^"]*" src="data:image/png;base64,([^"]+)"', sig_block[1])
+        assert src, sig_block[1]
+        assert hashlib.sha256(base64.b64decode(src[1])).hexdigest() == sha  # the very image signed at the desk
+
+
+async def test_the_guard_gets_who_signed_and_a_small_signature_image_offline(client, desk):  # noqa: ANN001, F811  # R-RS-1
+    sha = await drawn_signature(client, desk)
+    slip = await issue(client, desk, owner_request(sha))
+    guard = await login(client, "guard")
+    doc = next(c["doc"] for c in await pull_all(client, guard) if c["entity"] == "gate_slip" and c["id"] == slip["id"])
+    [signed] = doc["signatures"]
+    assert (signed["signer"], signed["name"], signed["relation"]) == ("requester", "黄业主", "owner")
+    png = base64.b64decode(PNG_DATA_URI.match(signed["image"])[1])
+    # Small enough for every gate phone to keep offline: a 1-bit thumbnail, not the 900 px original.
+    assert len(png) <= GATE_SIGNATURE_MAX_BYTES
+    with Image.open(io.BytesIO(png)) as thumb:
+        assert thumb.mode == "1" and thumb.width <= 240 and thumb.height <= 90
+        assert thumb.getextrema()[0] == 0  # the ink survived the flattening onto white
+    # The typed-code answer online says the same.
+    r = await client.get(f"/api/slips/by-code/{slip['short_code']}", headers=guard)
+    assert r.status_code == 200, r.text
+    assert r.json()["signatures"] == doc["signatures"]
+
+
+async def test_a_household_members_slip_lists_the_owners_signature_beside_theirs(client, desk, sig):  # noqa: ANN001, F811  # R-RS-1
+    owner_sig = await drawn_signature(client, desk)
+    body = owner_request(sig, requester_name="黄小明", relation="household_member", owner_signature_sha256=owner_sig)
+    slip = await issue(client, desk, body)
+    r = await client.get(f"/api/slips/by-code/{slip['short_code']}", headers=await login(client, "guard"))
+    assert [(s["signer"], s["name"], s["relation"]) for s in r.json()["signatures"]] == [
+        ("requester", "黄小明", "household_member"), ("owner", "", "owner")]
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert page.count('data-signer="owner"') == 2 and page.count('data-signer="requester"') == 2
+
+
+async def test_gates_are_read_by_name_with_the_code_kept(client, desk, sig):  # noqa: ANN001, F811
+    guard = await login(client, "guard")
+    r = await client.get("/api/gates", headers=guard)
+    assert r.status_code == 200, r.text
+    assert [(g["code"], g["name"]) for g in r.json()["gates"]][:2] == [("N", "北门"), ("S", "南门")]
+    assert {(g["code"], g["name"]) for g in (await client.get("/api/gate/keys", headers=guard)).json()["gates"]} >= {
+        ("N", "北门"), ("S", "南门")}
+    slip = await issue(client, desk, owner_request(sig))
+    assert slip["slip"]["gates"] == ["N", "S"]  # the code is what the slip and its QR carry
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert page.count("<th>出入口</th><td>北门（N）、南门（S）</td>") == 2
+
+
+async def test_the_manager_names_the_gates_and_the_guards_phone_learns_them(client):  # noqa: ANN001
+    manager = await login(client, "manager")
+    body = {"gates": [{"code": "G1", "name": "东门"}, {"code": "B1", "name": "地库出口"}]}
+    assert (await client.put("/api/gates", json=body, headers=await login(client, "frontdesk"))).status_code == 403
+    r = await client.put("/api/gates", json=body, headers=manager)
+    assert r.status_code == 200, r.text
+    assert r.json()["gates"] == body["gates"]
+    guard = await login(client, "guard")
+    [directory] = [c for c in await pull_all(client, guard) if c["entity"] == "gate_directory"]
+    assert directory["doc"]["gates"] == body["gates"]
+    dup = {"gates": [{"code": "G1", "name": "东门"}, {"code": "G1", "name": "西门"}]}
+    r = await client.put("/api/gates", json=dup, headers=manager)
+    assert r.status_code == 400 and r.json()["code"] == "gate.duplicate_code", r.text
