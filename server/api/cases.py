@@ -169,7 +169,9 @@ class CaseController(Controller):
     async def list_cases(
         self, db: Database, principal: Principal,
         state_: Annotated[str | None, QueryParameter(name="state")] = None, kind: str | None = None,
-        category: str | None = None, building_id: str | None = None, overdue: bool | None = None,
+        category: Annotated[str | None, QueryParameter(description=(
+            "A category code, or kind:code (e.g. help:complaint) for that category within that kind"))] = None,
+        building_id: str | None = None, overdue: bool | None = None,
         q: str | None = None, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         open_only: Annotated[bool, QueryParameter(name="open")] = False,
         before: Annotated[str | None, QueryParameter(max_length=40)] = None,

@@ -286,7 +286,7 @@ def clocks(
     *,
     call_back: sv.CallBackTask | None = None,
 ) -> list[Clock]:
-    """All clocks of a case, in a stable order (rule order). Empty for an unopened intake.
+    """All clocks of a case, soonest due first, then in rule order. Empty for an unopened intake.
 
     `call_back` is the case's stored call-back task (R-FU-6), when the caller has it: the call-back
     often happens after the case is closed, so with it the call-back clock keeps running past the
@@ -531,7 +531,15 @@ def clocks(
             user_id=follower,
         )
 
-    return b.out
+    # Every list of clocks (the case page, the phone's job, the queue) reads soonest first: the
+    # end-of-day follow-up (R-FU-2) of a morning case comes after its 2-hour one (R-FU-1).
+    return sorted(b.out, key=_due_then_rule)
+
+
+def _due_then_rule(c: Clock) -> tuple[datetime, str, int, str]:
+    # "R-FU-4" before "R-FU-10": the rule's number compares as a number.
+    group, _, number = c.rule.rpartition("-")
+    return (c.due_at, group, int(number) if number.isdigit() else 0, c.code)
 
 
 def next_due(all_clocks: Iterable[Clock]) -> Clock | None:

@@ -113,7 +113,14 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     if kind:
         stmt = stmt.where(cases.c.kind == kind)
     if category:
-        stmt = stmt.where(cases.c.category == category)
+        # "help:complaint" names a category within its kind: the same code is a help kind, a
+        # complaint category or a service code depending on the kind (R-IN-2..4), so the desk's
+        # filter sends the kind with it. A plain code still matches it in any kind.
+        cat_kind, sep, code = category.partition(":")
+        if sep:
+            stmt = stmt.where(cases.c.kind == cat_kind, cases.c.category == code)
+        else:
+            stmt = stmt.where(cases.c.category == category)
     if building_id:
         stmt = stmt.where(cases.c.building_id == building_id)
     if q:

@@ -8,6 +8,7 @@ import {
   blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
+import { sortedClocks } from './clock-order.js';
 import { emergencyPanel } from './emergency.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
@@ -95,11 +96,6 @@ function timelineData(data, staff) {
     parts.push(colon(isEn() ? TL_KEYS[k][1] : TL_KEYS[k][0], text)); // '类别：报修' / 'kind: repair'
   }
   return parts.join(' · ');
-}
-
-// Running clocks first, soonest due first; stopped ones after (R-FU queue order).
-function sortedClocks(clocks) {
-  return [...clocks].sort((a, b) => (b.running - a.running) || String(a.due_at).localeCompare(String(b.due_at)));
 }
 
 export async function renderCase(body, ctx, caseId) {

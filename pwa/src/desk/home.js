@@ -6,6 +6,7 @@ import { colon } from '../i18n.js';
 import {
   canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
+import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 
 
@@ -81,7 +82,7 @@ function caseTable(ctx, cases) {
     },
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
     h('td', { class: 'nowrap', text: fmtTime(c.received_at) }),
-    h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.category) }) : null),
+    h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.kind, c.category) }) : null),
     h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
     h('td', { class: 'nowrap', text: c.address || '' }),
     h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
@@ -91,25 +92,17 @@ function caseTable(ctx, cases) {
       countdownEl(h, c.next_due.due_at)] : null))))));
 }
 
-function categoryLabel(v) {
-  for (const g of ['complaint_category', 'help_kind', 'service_code', 'repair_class']) {
-    const l = label(g, v);
-    if (l !== v) return l;
-  }
-  return v;
-}
-
-function categoryOptions() {
-  const seen = new Set();
-  const out = [];
-  for (const g of ['complaint_category', 'help_kind', 'repair_class', 'service_code']) {
-    for (const [v, l] of options(g)) {
-      if (seen.has(v)) continue;
-      seen.add(v);
-      out.push([v, l]);
-    }
-  }
-  return out;
+// The 分类 filter: one <optgroup> per kind, values `kind:code` (categories.js), only the chosen
+// kind's categories once a 类别 is chosen; a kind without categories leaves it disabled.
+function fillCategorySelect(h, t, sel, kind, value) {
+  const groups = categoryGroups(kind);
+  mount(sel,
+    h('option', { value: '' }, colon(t('filter.category'), t('filter.all'))),
+    groups.map((g) => h('optgroup', { label: t(g.title) },
+      g.options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)))));
+  sel.value = groups.some((g) => g.options.some(([v]) => v === value)) ? value : '';
+  sel.disabled = !groups.length;
+  return sel.value;
 }
 
 const PAGE = 200;
@@ -139,8 +132,14 @@ export async function renderHome(body, ctx) {
 
   const onFilter = (key) => (e) => {
     filters[key] = e.target.type === 'checkbox' ? e.target.checked : e.target.value;
+    // A category of another kind would match nothing: the category list follows the kind.
+    if (key === 'kind') filters.category = fillCategorySelect(h, t, categorySel, filters.kind, filters.category);
     loadList();
   };
+  // Only kind-qualified categories are offered; a plain code left in the filters is dropped.
+  if (filters.category && !categoryKind(filters.category)) filters.category = '';
+  const categorySel = h('select', { name: 'category', 'data-testid': 'filter-category' });
+  filters.category = fillCategorySelect(h, t, categorySel, filters.kind, filters.category);
   let searchTimer = null;
   const filterBar = h('form', { class: 'desk-filters', role: 'search', onsubmit: (e) => e.preventDefault() },
     h('input', { type: 'search', name: 'q', placeholder: t('filter.search'), value: filters.q, 'aria-label': t('filter.search'),
@@ -151,7 +150,7 @@ export async function renderHome(body, ctx) {
       } }),
     filterSelect(h, t('filter.state'), select(h, 'state', options('state'), { value: filters.state, empty: colon(t('filter.state'), t('filter.all')) }), onFilter('state')),
     filterSelect(h, t('filter.kind'), select(h, 'kind', options('kind'), { value: filters.kind, empty: colon(t('filter.kind'), t('filter.all')) }), onFilter('kind')),
-    filterSelect(h, t('filter.category'), select(h, 'category', categoryOptions(), { value: filters.category, empty: colon(t('filter.category'), t('filter.all')) }), onFilter('category')),
+    filterSelect(h, t('filter.category'), categorySel, onFilter('category')),
     filterSelect(h, t('filter.building'), select(h, 'building_id', units.map((b) => [b.id, b.name]), { value: filters.building_id, empty: colon(t('filter.building'), t('filter.all')) }), onFilter('building_id')),
     h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'overdue', checked: filters.overdue, onchange: onFilter('overdue') }), t('filter.overdue')));
 

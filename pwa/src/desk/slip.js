@@ -4,6 +4,16 @@ import { mount } from '../dom.js';
 import { colon, paren } from '../i18n.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
+// R-CL-6: the dispatcher countersigns the signed slip and archives it (the basis for billing).
+// Countersigned in the system: who and when; otherwise blank lines to sign on the paper.
+function countersignLine(h, t, slip, staff) {
+  const done = !!slip?.countersigned_by;
+  const blank = (text) => h('span', { class: ['desk-slip-line', done ? 'is-filled' : ''], text });
+  return h('p', { class: 'desk-slip-countersign', 'data-testid': 'slip-countersign', title: 'R-CL-6' },
+    h('span', { text: t('slip.countersign_line') }), ' ', blank(done ? staffName(staff, slip.countersigned_by) : ''),
+    ' ', h('span', { text: t('slip.countersign_date') }), ' ', blank(done ? fmtFull(slip.countersigned_at) : ''));
+}
+
 export async function renderSlip(body, ctx, caseId) {
   const { h, t, api } = ctx;
   // The slip goes to the resident under the compound's name, like the settlement statement; a
@@ -29,7 +39,6 @@ export async function renderSlip(body, ctx, caseId) {
       h('div', { class: 'slip-head' },
         h('div', null, h('h1', { 'data-testid': 'slip-title', text: `${me?.compound_name || t('app.full_name')} · ${t('slip.title')}` }), h('p', { class: 'muted', text: `${t('slip.case_no')} ${c.no}` }))),
       h('table', { class: 'slip-table' }, h('tbody', null,
-        row(t('slip.case_no'), c.no),
         row(t('detail.address'), c.address),
         row(t('detail.contact'), `${c.contact_name}  ${c.phone || ''}`),
         row(t('detail.classification'), [label('kind', c.kind), label('repair_responsibility', c.repair_responsibility), label('repair_class', c.repair_class), label('service_code', c.service_code)].filter(Boolean).join(' · ')),
@@ -42,10 +51,10 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
         row(t('slip.resident_grade'), slip ? [label('resident_grade', slip.resident_grade), slip.resident_opinion].filter(Boolean).join('：') : ''),
-        row(t('slip.returned'), fmtFull(slip?.slip_returned_at)),
-        row(t('slip.countersigned'), slip?.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''))),
+        row(t('slip.returned'), fmtFull(slip?.slip_returned_at)))),
       h('div', { class: 'slip-sign' },
         h('span', { class: 'muted small', text: t('dlg.signature') }), img),
+      countersignLine(h, t, slip, staff),
       h('p', { class: 'desk-slip-hash' }, colon(t('slip.hash'), ''), h('code', { text: slip?.content_hash || '—' })),
       !view.slip_valid && slip?.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null));
 }

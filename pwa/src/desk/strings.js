@@ -61,6 +61,10 @@ const zh = {
   'filter.overdue': '仅超时',
   'filter.search': '搜索单号、内容、住户、电话',
   'filter.all': '全部',
+  'filter.group_complaint': '投诉类别',
+  'filter.group_help': '求助类型',
+  'filter.group_repair': '维修分类',
+  'filter.group_special': '特约项目',
   'list.no': '单号',
   'list.received': '受理时间',
   'list.kind': '类别',
@@ -310,6 +314,8 @@ const zh = {
   'slip.print': '打印',
   'slip.back': '← 返回案件',
   'slip.not_signed': '未签字',
+  'slip.countersign_line': '调度员复核签字',
+  'slip.countersign_date': '日期',
 
   // review
   'review.title': '周一回顾',
@@ -439,6 +445,10 @@ const en = {
   'filter.overdue': 'Overdue only',
   'filter.search': 'Search number, content, resident, phone',
   'filter.all': 'All',
+  'filter.group_complaint': 'Complaint category',
+  'filter.group_help': 'Help kind',
+  'filter.group_repair': 'Repair class',
+  'filter.group_special': 'Special service',
   'list.no': 'No.',
   'list.received': 'Received',
   'list.kind': 'Kind',
@@ -676,6 +686,8 @@ const en = {
   'slip.print': 'Print',
   'slip.back': '← Back to the case',
   'slip.not_signed': 'Not signed',
+  'slip.countersign_line': "Dispatcher's countersignature",
+  'slip.countersign_date': 'Date',
   'review.title': 'Monday review',
   'review.hint': "Last week's cases still open. Cases that cannot be handled go to the manager.",
   'review.empty': 'Nothing left from last week',
@@ -814,7 +826,7 @@ export const ENUMS = {
     manager: ['管理处负责人', 'Manager'], deputy_gm: ['主管副总经理', 'Deputy GM'], general_manager: ['总经理', 'General manager'],
     engineering: ['工程部', 'Engineering'], cashier: ['收银员', 'Cashier'], control_room: ['中控室', 'Control room'], resident: ['住户', 'Resident'],
   },
-  relation: { owner: ['业主', 'Owner'], household: ['登记家庭成员', 'Household member'], other: ['其他', 'Other'] },
+  relation: { owner: ['业主', 'Owner'], household: ['家庭成员', 'Household member'], other: ['其他', 'Other'] },
   resident_grade: { A: ['满意', 'Satisfied'], B: ['一般满意', 'Fairly satisfied'], C: ['不满意', 'Unsatisfied'] },
   // details.missing codes from intake and close refusals
   missing: {

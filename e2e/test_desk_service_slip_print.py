@@ -1,0 +1,114 @@
+"""The desk's printed service slip 服务单 (R-CL-1 A, R-CL-6): the number once, the dispatcher's
+countersign line, and the signer's relation as the resident gave it (D43)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.bookings import _upload
+from e2e.test_desk import open_desk
+from tests.images import signature_png
+
+SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS", "/tmp/shots-h3"))
+
+
+def _pages(pdf: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+
+
+def _signed_by_household(base: str, content: str) -> str:
+    """A repair completed on the technician's phone, signed by a household member."""
+    desk = Api(base, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
+    })["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
+    tech = Api(base, "tech")
+    sig = _upload(base, tech, signature_png(case["id"]))
+    steps = [("job.accept", {}), ("job.arrive", {}),
+             ("job.complete", {"work_done": "更换门锁锁芯", "fee_cents": 0, "signature_sha256": sig,
+                               "signer_name": "路人甲", "signer_relation": "household"})]
+    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
+        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
+        for i, (t, a) in enumerate(steps)]})
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
+    return case["id"]
+
+
+def test_printed_slip_shows_its_number_once_and_a_blank_countersign_line_until_countersigned(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6 R-CL-1
+    case_id = _signed_by_household(server.url, f"卧室门锁松动 {uuid.uuid4().hex[:6]}")
+    desk = Api(server.url, "dispatcher")
+    no = desk.call("GET", f"/api/cases/{case_id}")["case"]["no"]
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}/slip")
+    printed = page.get_by_test_id("slip-print")
+    expect(printed).to_contain_text("路人甲", timeout=10000)
+    # The number once, in the heading.
+    assert printed.inner_text().count(no) == 1
+    assert printed.inner_text().count("单号") == 1
+    # The relation as the resident gave it on the phone: nothing checked the unit's register (D43).
+    expect(printed).to_contain_text("路人甲（家庭成员）")
+    expect(printed).not_to_contain_text("登记")
+    line = page.get_by_test_id("slip-countersign")
+    expect(line).to_have_text("调度员复核签字 日期")  # two blank lines to sign on paper
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.emulate_media(media="print")
+    page.pdf(path=str(SHOTS / "slip-blank-a4.pdf"), format="A4")
+    assert _pages(SHOTS / "slip-blank-a4.pdf") == 1  # the countersign line stays on the sheet
+    page.screenshot(path=str(SHOTS / "slip-blank-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+
+    desk.call("POST", f"/api/cases/{case_id}/return-slip", {})
+    slip = desk.call("POST", f"/api/cases/{case_id}/countersign", {})["case"]["slip"]
+    me = desk.call("GET", "/api/me")
+    page.reload()
+    line = page.get_by_test_id("slip-countersign")
+    expect(line).to_contain_text(me["display_name"], timeout=10000)
+    signed = datetime.fromisoformat(slip["countersigned_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    expect(line).to_contain_text(signed.strftime("%H:%M"))
+    assert page.get_by_test_id("slip-print").inner_text().count("单号") == 1
+    page.emulate_media(media="print")
+    page.pdf(path=str(SHOTS / "slip-countersigned-a4.pdf"), format="A4")
+    assert _pages(SHOTS / "slip-countersigned-a4.pdf") == 1
+    page.screenshot(path=str(SHOTS / "slip-countersigned-print.png"), full_page=True)
+    ctx.close()
+
+
+def test_case_list_category_filter_is_grouped_per_kind_and_follows_the_kind(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-2 R-IN-4
+    desk = Api(server.url, "dispatcher")
+    marker = uuid.uuid4().hex[:6]
+    about = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": f"想投诉噪音 {marker}", "help_kind": "complaint"})["case"]
+    ctx, page = open_desk(browser, server)
+    category = page.get_by_test_id("filter-category")
+    expect(category).to_be_visible(timeout=10000)
+    groups = category.locator("optgroup")
+    expect(groups).to_have_count(4, timeout=10000)
+    assert [groups.nth(i).get_attribute("label") for i in range(4)] == ["投诉类别", "求助类型", "维修分类", "特约项目"]
+    # 投诉 under 求助类型 is a help request about a complaint, and it finds one.
+    category.select_option("help:complaint")
+    page.locator("input[name=q]").fill(marker)
+    rows = page.locator("[data-testid=case-list] tbody tr")
+    expect(rows).to_have_count(1, timeout=10000)
+    expect(rows.first).to_have_attribute("data-case", about["id"], timeout=10000)
+    # A chosen kind offers only its own categories; a category of another kind is dropped.
+    page.locator("select[name=kind]").select_option("complaint")
+    expect(category.locator("optgroup")).to_have_count(1, timeout=10000)
+    expect(category.locator("optgroup")).to_have_attribute("label", "投诉类别")
+    expect(category).to_have_value("", timeout=10000)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=str(SHOTS / "home-filter.png"))
+    ctx.close()
