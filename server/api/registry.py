@@ -8,6 +8,7 @@ from __future__ import annotations
 
 def handlers() -> list:
     from server.api.cases import CaseController
+    from server.api.contact_slips import ContactSlipController
     from server.api.field_refusals import FieldRefusalController
     from server.api.gate import GateController
     from server.api.quality import QualityController
@@ -16,4 +17,4 @@ def handlers() -> list:
     from server.notify.api import PushController
 
     return [CaseController, SyncController, GateController, PushController, *SERVICE_CONTROLLERS,
-            QualityController, FieldRefusalController]
+            QualityController, FieldRefusalController, ContactSlipController]

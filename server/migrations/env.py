@@ -7,6 +7,7 @@ from alembic import context
 # Every module that defines tables on the shared metadata, so autogenerate sees the whole schema.
 import server.gate.tables  # noqa: F401, E402
 import server.notify.tables  # noqa: F401, E402
+import server.storage.tables_contact_slips  # noqa: F401, E402
 import server.storage.tables_services  # noqa: F401, E402
 from server.storage.schema import metadata
 

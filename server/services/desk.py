@@ -39,6 +39,7 @@ from server.services.cases import (
     store_transition,
     unit_info,
 )
+from server.services.contact_slips import open_slips_for
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import buildings, case_approvals, cases, compounds, handovers, units, users
 
@@ -65,9 +66,12 @@ async def case_view(uow_or_db: Any, case: Case) -> dict[str, Any]:
     missing = dc.missing_to_close(case)
     if case.slip is not None and case.slip.signature_sha256 and not signature_covers_slip(case):
         missing = [*missing, "signature_valid"]
+    summary = case_summary(case, clock_list)
+    # R-IN-6 (d): a work-contact slip sent to the developer and not yet answered (D44).
+    summary["contact_slip"] = (await open_slips_for(conn, case.compound_id, [case.id], now)).get(case.id)
     return {
         "case": msgspec.to_builtins(case),
-        "summary": case_summary(case, clock_list),
+        "summary": summary,
         "clocks": [_clock_doc(c) for c in clock_list],
         "missing_to_close": missing,
         "slip_valid": signature_covers_slip(case),
@@ -160,6 +164,10 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             if not filtered_here or len(rows) < chunk:
                 break
             cursor = rows[-1]
+        # The developer's open work-contact slips (R-IN-6 d, D44), one query for the page.
+        slips = await open_slips_for(uow.conn, who.compound_id, [s["id"] for s in out if s["kind"] == "repair"], now)
+        for s in out:
+            s["contact_slip"] = slips.get(s["id"])
     return out
 
 

@@ -47,6 +47,7 @@ async def test_the_migrations_build_exactly_the_schema_the_code_declares(empty_d
 
     import server.gate.tables  # noqa: F401 - every module that declares tables
     import server.notify.tables  # noqa: F401
+    import server.storage.tables_contact_slips  # noqa: F401
     import server.storage.tables_services  # noqa: F401
     from server.storage.schema import metadata
 

@@ -9,6 +9,7 @@ import {
   options, select, staffName,
 } from './common.js';
 import { sortedClocks } from './clock-order.js';
+import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
 import { emergencyPanel } from './emergency.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
@@ -99,6 +100,8 @@ function timelineData(data, staff) {
 }
 
 export async function renderCase(body, ctx, caseId) {
+  // #/case/<id>/contact-slip/<slip id>: the work-contact slip's print view (R-IN-6 d).
+  if (contactSlipPrintId(ctx.route)) return renderContactSlipPrint(body, ctx, caseId, contactSlipPrintId(ctx.route));
   const { h, t, api } = ctx;
   const staff = await loadStaff(ctx).catch(() => []);
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
@@ -612,12 +615,13 @@ export async function renderCase(body, ctx, caseId) {
           h('span', { class: `badge desk-state desk-state-${c.state}`, 'data-testid': 'case-state', text: label('state', c.state) }), ' ',
           c.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null, ' ',
           c.is_major ? h('span', { class: 'badge badge-warn', text: t('list.major_badge') }) : null,
-          view.summary.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null)),
+          view.summary.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null, ' ',
+          contactSlipBadge(ctx, view.summary))),
       actionsBar(),
       h('div', { class: 'desk-case-grid' },
         h('div', { class: 'desk-case-main' },
           c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
-          infoCard(), classifyCard(), workOrdersCard(),
+          infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(),
           refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id) }),
           slipCard(), timelineCard()),
         h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));

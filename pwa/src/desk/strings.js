@@ -878,6 +878,10 @@ export const ENUMS = {
     'service_booking.completed': ['住户签字确认费用', 'Fee signed by resident'], 'service_booking.settled': ['收银员收款', 'Fee collected'],
     // The call-back (R-FU-6, R-RV-1) and its review write into the case's timeline too.
     'call_back.recorded': ['回访已记录', 'Call-back recorded'], 'call_back.review_closed': ['回访复查结束', 'Call-back review closed'],
+    // The work-contact slip to the developer (R-IN-6 d) writes into its case's timeline too.
+    'contact_slip.created': ['工作联系单草稿', 'Contact slip drafted'], 'contact_slip.edited': ['修改工作联系单', 'Contact slip edited'],
+    'contact_slip.verified': ['现场核实', 'Verified on site'], 'contact_slip.issued': ['工作联系单发出', 'Contact slip sent'],
+    'contact_slip.answered': ['开发商已回复', 'Developer replied'],
   },
 };
 
