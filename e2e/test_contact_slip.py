@@ -68,4 +68,9 @@ def test_desk_creates_verifies_issues_and_prints_a_contact_slip(browser: Browser
     expect(sheet).to_contain_text("发件人（签字）")
     expect(sheet).to_contain_text("开发商签收（签字/盖章）")
     assert sheet.get_by_test_id("lx-print-company").inner_text().strip()
+
+    # The case list on the desk's home flags it too, so the desk follows the developer up.
+    page.goto(f"{server.url}/#/")
+    row = page.locator(f"[data-testid=case-list] tr[data-case='{case['id']}']")
+    expect(row.get_by_test_id("contact-slip-badge")).to_have_text(f"联系单待回复 {no}", timeout=10000)
     ctx.close()

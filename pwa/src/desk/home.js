@@ -7,6 +7,7 @@ import {
   canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
 import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
+import { contactSlipBadge } from './contact-slip.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 
 
@@ -87,7 +88,8 @@ function caseTable(ctx, cases) {
     h('td', { class: 'nowrap', text: c.address || '' }),
     h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
       c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null,
-      c.resident_grade === 'C' ? h('span', { class: 'badge desk-badge-overdue', 'data-testid': 'badge-unsatisfied', text: t('list.unsatisfied') }) : null),
+      c.resident_grade === 'C' ? h('span', { class: 'badge desk-badge-overdue', 'data-testid': 'badge-unsatisfied', text: t('list.unsatisfied') }) : null,
+      contactSlipBadge(ctx, c)), // R-IN-6 d: a work-contact slip still waiting for the developer
     h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }),
       countdownEl(h, c.next_due.due_at)] : null))))));
 }
