@@ -36,7 +36,7 @@ def booked(base: str, resident: str, item_code: str = "appliance_cleaning") -> d
     """Booked at the front desk with the resident's consent to the quoted fee (R-SS-2)."""
     desk = Api(base, "frontdesk")
     view = desk.call("POST", "/api/services/bookings", {
-        "item_code": item_code, "resident_name": resident, "unit": "2栋3单元801", "phone": "13700007777"})
+        "item_code": item_code, "resident_name": resident, "unit_id": "unit_2_201", "phone": "13700007777"})
     b = view["booking"]
     return desk.call("POST", f"/api/services/bookings/{b['id']}/consent", {"shown_fee_cents": b["unit_fee_cents"]})
 

@@ -25,7 +25,9 @@ def _book_on_the_services_page(page: Page, server, resident: str) -> None:  # no
     page.goto(server.url + "/#/services")
     page.locator("select[name=item_code]").select_option(label="家电清洗 ¥120.00/件")  # the unit is told too
     page.locator("input[name=resident_name]").fill(resident)
-    page.locator("input[name=unit]").fill("2栋3单元801")
+    # A registered unit, picked as at intake (D41): the booking form has no free-text unit.
+    page.locator("select[name=building]").select_option(label="2栋")
+    page.locator("select[name=unit_id]").select_option(label="2栋-201")
     page.locator("input[name=phone]").fill("13700007777")
     page.get_by_role("button", name="预约登记").click()
     row = page.locator("tr", has_text=resident)

@@ -146,8 +146,7 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
     fee's acceptance, the case's received time (R-FU-7)."""
     policy = policy or DeadlinePolicy()
     if case.kind == Kind.SPECIAL_SERVICE:
-        promised_by = case.received_at + timedelta(minutes=sp.promise_minutes_of(case.service_code))
-        return sp.team_arrive_by(promised_by=promised_by, now=now)
+        return paid_order_deadline(case, now, policy)
     if case.kind != Kind.REPAIR:
         return now + timedelta(hours=policy.other_order_hours)
     rc = case.repair_class
@@ -180,6 +179,52 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
 
 # R-FU-7: after a delay notice the promise clock runs to the time agreed with the resident.
 AGREED_NEW_TIME_LABELS = ("与住户约定的新到达时间", "Paid service: new time agreed with the resident")
+
+
+
+def paid_promise_due(case: Case, policy: DeadlinePolicy, *, as_of: datetime | None = None) -> tuple[datetime, bool]:
+    """The arrival a paid service's resident was promised (R-FU-7), and whether it is a new time.
+
+    The promise runs from the fee's acceptance (the case's received time): 25 minutes for home
+    services, 15 for laundry, 10 for games. A delay explained within 20 minutes with a new agreed time
+    replaces the 25 minutes (True). `as_of` leaves out notices recorded after that moment: an order
+    sent before the notice was capped by the promise as it stood then, and keeps that deadline.
+    """
+    code = case.service_code
+    if code in (PaidService.LAUNDRY, PaidService.GAMES):
+        minutes = policy.laundry_minutes if code == PaidService.LAUNDRY else policy.games_minutes
+        return case.received_at + timedelta(minutes=minutes), False
+    due, agreed = case.received_at + timedelta(minutes=policy.paid_promise_minutes), False
+    notice_by = case.received_at + timedelta(minutes=policy.paid_delay_notice_minutes)
+    for f in case.follow_ups:
+        if (f.kind == FollowUpKind.DELAY_NOTICE and f.at <= notice_by and f.new_due_at is not None
+                and (as_of is None or f.at <= as_of)):
+            due, agreed = f.new_due_at, True
+    return due, agreed
+
+
+def paid_order_deadline(case: Case, sent_at: datetime, policy: DeadlinePolicy | None = None) -> datetime:
+    """The on-site deadline of a paid service's work order sent at `sent_at` (R-FU-7): the team's 20
+    minutes, never past the resident's promise (or the time agreed after a delay notice) while that is
+    still ahead. The one computation behind the stored order, its arrival clock and the phone (D41)."""
+    policy = policy or DeadlinePolicy()
+    promised_by, _ = paid_promise_due(case, policy, as_of=sent_at)
+    return sp.team_arrive_by(promised_by=promised_by, now=sent_at, minutes=policy.paid_arrive_minutes)
+
+
+def order_deadline(
+    case: Case, now: datetime, policy: DeadlinePolicy | None = None, *, asked: datetime | None = None
+) -> datetime:
+    """The deadline of a work order sent now: the one the desk typed, else `work_order_deadline`.
+
+    A paid service's order may be given less time than the team's 20 minutes, never more than the
+    resident's promise: a typed time past the cap is held to it (R-FU-7), so the order, its clock and
+    the technician's phone cannot disagree (D41)."""
+    if case.kind == Kind.SPECIAL_SERVICE:
+        cap = paid_order_deadline(case, now, policy)
+        return cap if asked is None else min(asked, cap)
+    return asked or work_order_deadline(case, now, policy)
+
 
 # The resident's promise is the desk's clock (it owes the delay notice), but the team on the way
 # must know it too, and above all the new time agreed after a delay notice: the phone shows it.
@@ -471,24 +516,21 @@ def clocks(
         code = case.service_code
         if code in (PaidService.HOME_REPAIR, PaidService.HOME_CLEANING):
             if wo is not None:
-                first_wo = min(w.assigned_at for w in case.work_orders)
+                # The order the technician holds: 20 minutes from it, capped by the promise as it stood
+                # when it was sent, and never later than the deadline stored on it (D41). A clock of
+                # its own from the first order said 20 minutes even past the resident's promise.
                 b.add(
                     ClockCode.FU7_PAID_ARRIVE_20M,
-                    start=first_wo,
-                    due=first_wo + timedelta(minutes=policy.paid_arrive_minutes),
+                    start=wo.assigned_at,
+                    due=min(wo.deadline_at, paid_order_deadline(case, wo.assigned_at, policy)),
                     satisfied=arrival,
                     role=wo.assignee_role,
                     user_id=wo.assignee_id,
                 )
-            promise_due = case.received_at + timedelta(minutes=policy.paid_promise_minutes)
-            notice_by = case.received_at + timedelta(minutes=policy.paid_delay_notice_minutes)
-            labels = None
             # A delay explained in time, with a new agreed time, replaces the 25-minute promise;
             # the clock then says so instead of still reading "25 minutes".
-            for f in case.follow_ups:
-                if f.kind == FollowUpKind.DELAY_NOTICE and f.at <= notice_by and f.new_due_at is not None:
-                    promise_due = f.new_due_at
-                    labels = AGREED_NEW_TIME_LABELS
+            promise_due, agreed = paid_promise_due(case, policy)
+            labels = AGREED_NEW_TIME_LABELS if agreed else None
             b.add(
                 ClockCode.FU7_PAID_PROMISE_25M,
                 start=case.received_at,

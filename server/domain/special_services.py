@@ -621,13 +621,14 @@ def promise_minutes_of(service_code: str | None) -> int:
     return special.get(service_code, PROMISE_HOME_SERVICE_MINUTES)
 
 
-def team_arrive_by(*, promised_by: datetime, now: datetime) -> datetime:
+def team_arrive_by(*, promised_by: datetime, now: datetime, minutes: int = TEAM_ARRIVAL_MINUTES) -> datetime:
     """The on-site deadline of a work order sent now: 20 minutes, never past the resident's promise.
 
     A promise already missed cannot cap it; the team still gets its 20 minutes, and the desk owes
-    the resident the reason and a new time (R-FU-7).
+    the resident the reason and a new time (R-FU-7). `minutes` is the compound's figure for the
+    team's own order when its deadline policy sets one, so the order and its clock say the same.
     """
-    own = now + timedelta(minutes=TEAM_ARRIVAL_MINUTES)
+    own = now + timedelta(minutes=minutes)
     return min(own, promised_by) if promised_by > now else own
 
 

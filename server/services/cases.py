@@ -28,6 +28,7 @@ from server.notify import reminders
 from server.services import visits
 from server.storage.db import UnitOfWork, execute_many
 from server.storage.schema import cases, compounds, counters, units
+from server.sync.job_terms import NO_BOOKING, booking_terms
 from server.sync.scopes import desk_scope, user_scope
 
 _case_dec = msgspec.json.Decoder(Case)
@@ -166,7 +167,7 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
     }
 
 
-def job_doc(case: Case, wo, clock_list: list[Clock]) -> dict[str, Any]:  # noqa: ANN001
+def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: ANN001
     mine = [c for c in clock_list if deadlines.shown_on_phone(c, wo.assignee_id)]
     slip = case.slip if case.slip is not None and case.slip.executor_id == wo.assignee_id else None
     return {
@@ -179,6 +180,12 @@ def job_doc(case: Case, wo, clock_list: list[Clock]) -> dict[str, Any]:  # noqa:
         "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
         "clocks": [_clock_doc(c) for c in mine],
         "slip": msgspec.to_builtins(slip) if slip is not None else None,
+        # Before accepting, the technician sees what was agreed at the desk (D41): the booking's number,
+        # item and fee (R-SS-2), or the repair's responsibility class, None meaning "judge on site", and
+        # the fee told, None meaning none was (R-IN-6).
+        "fee_quote_cents": case.fee_quote_cents,
+        "repair_responsibility": str(case.repair_responsibility) if case.repair_responsibility else None,
+        **(booking or NO_BOOKING),
     }
 
 
@@ -236,13 +243,14 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
         updated_at=uow.now, doc=_enc.encode(case).decode(),
     )
     uow.emit(desk_scope(case.compound_id), "case", case.id, "upsert", _enc.encode(case_summary(case, clock_list)))
+    booking = await booking_terms(uow, case) if case.work_orders else None
     for wo in case.work_orders:
         scope = user_scope(wo.assignee_id)
         if wo.state == WorkOrderState.CANCELLED or case.state == CaseState.CLOSED:
             # Reassigned away, or done and closed: take it off that phone.
             uow.emit(scope, "job", wo.id, "remove", None)
         else:
-            uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list)))
+            uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list, booking)))
     return values
 
 

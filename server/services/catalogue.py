@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.auth.principal import Principal
 from server.domain import cases as dc
+from server.domain import deadlines
 from server.domain import special_services as sp
 from server.domain.cases import Case, CaseState, PaidService
 from server.domain.errors import fail
@@ -331,13 +332,19 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         item = await load_item(uow, who.compound_id, data.item_code)
         role = acting_role(who, BOOKER_ROLES)
-        unit = data.unit
-        if data.unit_id:
-            row = (await uow.conn.execute(select(units.c.label).where(
-                units.c.id == data.unit_id, units.c.compound_id == who.compound_id))).first()
+        unit, unit_id = data.unit, data.unit_id
+        if unit_id or (not data.agreement_id and unit.strip()):
+            # The unit is one of the compound's registered units, picked as at intake (D41): a typed
+            # "2栋3单元801" that is no unit gave the case no unit, the technician no door, the unit's
+            # history nothing. An API caller may still name it by its registered label.
+            q = select(units.c.id, units.c.label).where(units.c.compound_id == who.compound_id)
+            q = q.where(units.c.id == unit_id) if unit_id else q.where(units.c.label == unit.strip())
+            row = (await uow.conn.execute(q)).first()
             if row is None:
-                raise fail("unit.not_found", "未找到该房号", "No such unit", kind="invalid")
-            unit = unit or row.label
+                raise fail("unit.not_found", "未找到该房号，请从已登记的房号中选择",
+                           "No such unit; choose one of the registered units", kind="invalid",
+                           missing=["unit_id"], unit_id=unit_id, unit=unit.strip())
+            unit, unit_id = row.label, row.id
         if data.agreement_id:
             row = (await uow.conn.execute(select(service_agreements.c.doc).where(
                 service_agreements.c.id == data.agreement_id,
@@ -351,7 +358,7 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
                         by_role=role, by_id=who.user_id, now=uow.now)
         # Numbered once the booking is accepted, so a refused booking uses up no number.
         b = msgspec.structs.replace(b, booking_no=await next_booking_no(uow, who.compound_id))
-        await _save_booking(uow, who.compound_id, b, created=True, unit_id=data.unit_id, content=data.content)
+        await _save_booking(uow, who.compound_id, b, created=True, unit_id=unit_id, content=data.content)
         _audit(uow, who, "service_booking", b.id, "service_booking.booked", item_code=item.code, mode=str(b.mode))
         return booking_view(b, None, item)
 
@@ -461,17 +468,21 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
             now=sp.promised_at(b) or uow.now, unit_id=unit_id, address=b.unit,
             service_code=paid_service_of(item), fee_quote_cents=b.unit_fee_cents, booking_id=b.id),
             created=True)
+        rules = await compound_rules(uow, who.compound_id)
         case = await store_transition(uow, who, dc.decide_opening(
             case, open=True, by=who.user_id, roles=roles, now=uow.now, reason=dc.OpenReason.A_SITE_FOLLOW_UP,
-            note=sp.opening_note(b, item_name=item.name_zh,
-                                 tz=(await compound_rules(uow, who.compound_id)).calendar.zone)))
+            note=sp.opening_note(b, item_name=item.name_zh, tz=rules.calendar.zone)))
         role = await _staff_role(uow, who, data.assignee_id)
         attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
                                       reached=False) for lid in data.unreached_lead_ids]
         b = sp.dispatch(b, to=[data.assignee_id], now=uow.now, case_no=case.no)
+        # The same deadline as the case's arrival clock and a desk re-dispatch (D41); the booking's own
+        # promise caps it too, should the item promise less than the compound's deadline policy.
+        own_cap = sp.team_arrive_by(promised_by=b.arrive_by or uow.now, now=uow.now,
+                                    minutes=rules.policy.paid_arrive_minutes)
         case = await store_transition(uow, who, dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=item.name_zh, assignee_id=data.assignee_id,
-            assignee_role=role, deadline_at=sp.team_arrive_by(promised_by=b.arrive_by or uow.now, now=uow.now),
+            assignee_role=role, deadline_at=deadlines.order_deadline(case, uow.now, rules.policy, asked=own_cap),
             by=who.user_id, roles=roles, now=uow.now, attempts=attempts))
         await _save_booking(uow, who.compound_id, b, case_id=case.id)
         _audit(uow, who, "service_booking", b.id, "service_booking.dispatched", case_id=case.id,

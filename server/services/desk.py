@@ -294,7 +294,7 @@ async def dispatch(db: Database, who: Principal, case_id: str, data: DispatchIn)
         out = dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=data.job or case.content[:100],
             assignee_id=data.assignee_id, assignee_role=role,
-            deadline_at=data.deadline_at or deadlines.work_order_deadline(case, uow.now, policy), by=who.user_id,
+            deadline_at=deadlines.order_deadline(case, uow.now, policy, asked=data.deadline_at), by=who.user_id,
             roles=roles_of(who), now=uow.now, means=data.means, attempts=attempts,
         )
         case = await store_transition(uow, who, out)

@@ -217,6 +217,21 @@ export function select(h, name, opts, { value = '', empty = null, required = fal
     opts.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
 }
 
+/**
+ * A registered unit, picked building first (loadUnits' list): the intake's picker, shared with the
+ * special-service booking (D41) so a unit is never typed. `unit` posts as unit_id.
+ */
+export function unitPicker(h, t, units, { required = false } = {}) {
+  const building = select(h, 'building', units.map((b) => [b.id, b.name]), { empty: t('intake.choose') });
+  const unit = select(h, 'unit_id', [], { empty: t('intake.unit_pick'), required });
+  building.addEventListener('change', () => {
+    const b = units.find((x) => x.id === building.value);
+    unit.replaceChildren(h('option', { value: '' }, t('intake.unit_pick')),
+      ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
+  });
+  return { building, unit };
+}
+
 /** Whether the manager's close approval on this case view still stands (D22: a reopening withdraws it). */
 export function closeApproved(view) {
   const actions = view.timeline.map((e) => e.action);

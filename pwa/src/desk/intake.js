@@ -1,6 +1,6 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
 import { mount } from '../dom.js';
-import { errorBox, field, label, loadUnits, options, select } from './common.js';
+import { errorBox, field, label, loadUnits, options, select, unitPicker } from './common.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
 // The intake's "to be decided on site" choice for a repair's responsibility: the form's value only.
@@ -92,6 +92,7 @@ export async function renderIntake(body, ctx) {
   const { h, t, api } = ctx;
   ctx.registerStrings(SS_STRINGS);
   const units = await loadUnits(ctx).catch(() => []);
+  const picker = unitPicker(h, t, units);
   const err = errorBox(h);
   let kind = 'repair';
 
@@ -107,8 +108,8 @@ export async function renderIntake(body, ctx) {
     // R-FU-4: no class yet is the general repair's 72 hours (the server's rule), and says so.
     repair_class: select(h, 'repair_class', options('repair_class'), { empty: t('intake.class_open') }),
     fee: h('input', { type: 'number', name: 'fee_quote', min: '0', step: '0.01', inputmode: 'decimal' }),
-    building: select(h, 'building', units.map((b) => [b.id, b.name]), { empty: t('intake.choose') }),
-    unit: select(h, 'unit_id', [], { empty: t('intake.unit_pick') }),
+    building: picker.building,
+    unit: picker.unit,
     address: h('input', { type: 'text', name: 'address', autocomplete: 'off' }),
     contact_name: h('input', { type: 'text', name: 'contact_name', autocomplete: 'off' }),
     phone: h('input', { type: 'tel', name: 'phone', autocomplete: 'off' }),
@@ -116,12 +117,6 @@ export async function renderIntake(body, ctx) {
     is_major: h('input', { type: 'checkbox', name: 'is_major' }),
     emergency: select(h, 'emergency_trigger', options('trigger'), { empty: t('intake.emergency_none') }),
   };
-  ctl.building.addEventListener('change', () => {
-    const b = units.find((x) => x.id === ctl.building.value);
-    mount(ctl.unit, h('option', { value: '' }, t('intake.unit_pick')),
-      ...(b ? b.units.map((u) => h('option', { value: u.id }, u.label)) : []));
-  });
-
   const wrap = (name, labelKey, control, hint) => {
     const f = field(h, t(labelKey), control, hint);
     f.dataset.field = name;

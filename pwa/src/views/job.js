@@ -2,7 +2,7 @@
 // of the visit — accept, arrive, note/photo, unable, linked problem, complete. Every action is
 // written to the outbox first, so it works in a basement with no signal.
 import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
-import { countdown, formatDateTime, toServerTime } from '../clock.js';
+import { countdown, formatDateTime, formatFee, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
@@ -60,6 +60,23 @@ registerStrings({
     'linked.placeholder': '例如：楼上管道渗漏导致本户天花板受潮',
     'linked.separately': '另开新报修单处理（不能单独处理时取消勾选）',
     'form.required_missing': '请填写必填项',
+    'terms.title': '费用与分类',
+    'terms.booking_no': '预约编号',
+    'terms.service': '服务项目',
+    'terms.fee': '约定收费',
+    'terms.fee_per': '{fee}/{unit}',
+    'terms.fee_agreed_note': '住户派工前已认可此收费，不得另收其他费用',
+    'terms.class': '责任分类',
+    'terms.class.owner_private': '业主自用部分（有偿）',
+    'terms.class.common': '公共设施',
+    'terms.class.owner_pays_defect': '过保修期或业主造成（业主付费）',
+    'terms.class.developer_defect': '开发商遗留问题',
+    'terms.class.on_site': '待现场判定',
+    'terms.repair_fee': '收费',
+    'terms.fee_told': '{fee}（已告知住户）',
+    'terms.fee_not_told': '尚未告知收费：收费前须先告知住户并征得同意',
+    'terms.no_charge': '不向住户收费',
+    'terms.on_site_fee': '现场判定；如属业主付费，须先告知收费标准',
   },
   en: {
     'job.not_found': 'This job is not on this phone (completed and closed, or reassigned).',
@@ -107,11 +124,68 @@ registerStrings({
     'linked.placeholder': 'e.g. leak from the flat above has soaked this ceiling',
     'linked.separately': 'Open it as a new case (untick if it must stay on this one)',
     'form.required_missing': 'Please fill in the required fields',
+    'terms.title': 'Fee & class',
+    'terms.booking_no': 'Booking no.',
+    'terms.service': 'Service',
+    'terms.fee': 'Agreed fee',
+    'terms.fee_per': '{fee} per {unit}',
+    'terms.fee_agreed_note': 'The resident agreed to this fee before dispatch; charge nothing else',
+    'terms.class': 'Responsibility',
+    'terms.class.owner_private': "Owner's private part (paid)",
+    'terms.class.common': 'Common facilities',
+    'terms.class.owner_pays_defect': 'Past warranty or owner-caused (owner pays)',
+    'terms.class.developer_defect': "Developer's legacy defect",
+    'terms.class.on_site': 'To be judged on site',
+    'terms.repair_fee': 'Fee',
+    'terms.fee_told': '{fee} (told to the resident)',
+    'terms.fee_not_told': 'No fee told yet: tell the resident and get consent before charging',
+    'terms.no_charge': 'No charge to the resident',
+    'terms.on_site_fee': 'Judge on site; if the owner pays, tell the fee first',
   },
 });
 
 function row(label, ...value) {
   return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value' }, ...value));
+}
+
+// R-IN-6: the classes the owner pays for, (a) and (c); (b) and (d) cost the resident nothing.
+const OWNER_PAYS = ['owner_private', 'owner_pays_defect'];
+
+/**
+ * What was agreed at the desk, shown before the job is accepted (D41): a booking's number, service
+ * and the fee the resident agreed to (R-SS-2, nothing else is charged), or a repair's responsibility
+ * class and the fee told (R-IN-6). Null for jobs with neither.
+ */
+export function termsRows(job) {
+  if (job.kind === 'special_service' && (job.booking_no || job.service_name)) {
+    const en = getLang() === 'en';
+    const unit = en ? job.fee_unit_en : job.fee_unit;
+    const fee = job.fee_quote_cents ?? job.fee_cents;
+    return [
+      job.booking_no ? ['booking_no', t('terms.booking_no'), job.booking_no] : null,
+      ['service', t('terms.service'), (en && job.service_name_en) || job.service_name || job.title || ''],
+      ['fee', t('terms.fee'), unit ? t('terms.fee_per', { fee: formatFee(fee), unit }) : formatFee(fee), t('terms.fee_agreed_note')],
+    ].filter(Boolean);
+  }
+  if (job.kind !== 'repair') return null;
+  const cls = job.repair_responsibility || 'on_site';
+  let fee;
+  if (!job.repair_responsibility) fee = t('terms.on_site_fee');
+  else if (!OWNER_PAYS.includes(cls)) fee = t('terms.no_charge');
+  else if (job.fee_quote_cents === null || job.fee_quote_cents === undefined) fee = t('terms.fee_not_told');
+  else fee = t('terms.fee_told', { fee: formatFee(job.fee_quote_cents) });
+  return [['class', t('terms.class'), t(`terms.class.${cls}`)], ['repair_fee', t('terms.repair_fee'), fee]];
+}
+
+function termsCard(job) {
+  const rows = termsRows(job);
+  if (!rows) return null;
+  return h('section', { class: 'card job-terms', 'data-testid': 'job-terms' },
+    h('h2', { text: t('terms.title') }),
+    rows.map(([key, label, value, note]) => h('div', { class: 'kv-row', dataset: { term: key } },
+      h('span', { class: 'kv-label', text: label }),
+      h('span', { class: 'kv-value' }, h('strong', { class: key === 'booking_no' ? 'nowrap' : '', text: value }),
+        note ? h('span', { class: 'field-hint', text: note }) : null))));
 }
 
 function photoThumb(sha) {
@@ -310,6 +384,8 @@ export async function render(root, [id], app) {
       job.contact_name || job.phone
         ? row(t('job.contact'), job.contact_name || '', job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null)
         : null),
+
+    termsCard(job),
 
     job.refused.length
       ? h('section', { class: 'card refused-card', role: 'alert' },

@@ -4,7 +4,7 @@
 import { missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
-import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, select } from '../common.js';
+import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
 import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
@@ -252,6 +252,8 @@ export async function renderServices(root, ctx) {
   const staff = booker ? await loadStaff(ctx).catch(() => []) : [];
   const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
   const leads = executors.filter((s) => s.roles.includes('team_lead'));
+  // The booking's unit is a registered one, picked as at intake (D41); the server refuses any other.
+  const units = booker ? await loadUnits(ctx).catch(() => []) : [];
 
   const act = actThenReload(err, t, load);
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
@@ -386,12 +388,19 @@ export async function renderServices(root, ctx) {
     }
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
+      const picker = unitPicker(h, t, units, { required: true });
       const f = checkedForm(h, t, { class: 'card rpt-form' }, [
         field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') })),
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
-        field(h, t('svc.unit'), h('input', { name: 'unit', required: true })),
+        field(h, t('intake.building'), picker.building),
+        field(h, t('svc.unit'), picker.unit),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
-      ], t('svc.book'), (form) => ctx.api.post('/api/services/bookings', Object.fromEntries(new FormData(form))), load);
+      ], t('svc.book'), (form) => {
+        const d = new FormData(form);
+        return ctx.api.post('/api/services/bookings', {
+          item_code: d.get('item_code'), resident_name: d.get('resident_name'), unit_id: d.get('unit_id'), phone: d.get('phone'),
+        });
+      }, load);
       sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
     }
     const itemsByCode = new Map(items.map((i) => [i.code, i]));
