@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.api import Api
 from e2e.test_desk import open_desk
+from e2e.test_gate import _api_login, _issue_slip
 
 
 def sign(page: Page, testid: str) -> None:
@@ -269,3 +272,58 @@ def test_the_register_fits_a_360px_phone(browser: Browser, server) -> None:  # n
     owner.click()
     expect(page.locator(".rs-form input[name=requester_name]")).to_have_value("黄业主")
     ctx.close()
+
+
+# --- the manager names the gates (D42, D46) -------------------------------------------------------
+
+
+def test_the_manager_adds_and_renames_gates_and_a_refused_removal_changes_nothing(browser: Browser, server) -> None:  # noqa: ANN001  # R-RS-1, D46
+    manager_api = Api(server.url, "manager")
+    original = manager_api.call("GET", "/api/gates")["gates"]
+    with httpx.Client(base_url=server.url) as client:  # a live slip that names N (and S)
+        _issue_slip(client, _api_login(client, "frontdesk"))
+    ctx, page = open_desk(browser, server, "manager")
+    try:
+        page.goto(server.url + "/#/slips")
+        card = page.get_by_test_id("gates-card")
+        expect(card).to_be_visible(timeout=15000)
+        expect(card.locator("tr[data-gate]")).to_have_count(len(original))
+        card.locator("input[name=new_gate_code]").fill("w")
+        card.locator("input[name=new_gate_name]").fill("西门")
+        card.locator("[data-action=gates-add]").click()
+        card.locator("tr[data-gate=E] input[name=gate_name]").fill("东大门")
+        card.locator("tr[data-gate=W] [data-action=gate-up]").click()  # W above B1
+        expect(card.get_by_test_id("gates-status")).to_have_text("有未保存的修改")
+        card.locator("[data-action=gates-save]").click()
+        expect(card.get_by_test_id("gates-status")).to_have_text("")
+        page.reload()
+        card = page.get_by_test_id("gates-card")
+        expect(card.locator("tr[data-gate]")).to_have_count(len(original) + 1)
+        codes = [r.get_attribute("data-gate") for r in card.locator("tr[data-gate]").all()]
+        assert codes == ["N", "S", "E", "W", "B1"], codes
+        expect(card.locator("tr[data-gate=E] input[name=gate_name]")).to_have_value("东大门")
+        expect(card.locator("tr[data-gate=W] input[name=gate_name]")).to_have_value("西门")
+        # The slip form offers exactly these gates, by name.
+        page.goto(server.url + "/#/slips/new")
+        chips = page.locator(".rs-form .rs-chip[data-gate]")
+        expect(chips).to_have_count(5, timeout=15000)
+        expect(page.locator(".rs-form .rs-chip[data-gate=W]")).to_have_text("西门（W）")
+
+        # Removing N, which a live slip names, is refused beside the list and nothing changes.
+        page.goto(server.url + "/#/slips")
+        card = page.get_by_test_id("gates-card")
+        card.locator("tr[data-gate=N] [data-action=gate-remove]").click()
+        card.locator("[data-action=gates-save]").click()
+        error = card.get_by_test_id("gates-error")
+        expect(error).to_be_visible(timeout=10000)
+        expect(error).to_have_attribute("data-code", "gate.in_use")
+        expect(error).to_contain_text("北门（N）")
+        expect(error).to_contain_text("gate.in_use")
+        expect(card.get_by_test_id("gates-status")).to_have_text("有未保存的修改")
+        assert [g["code"] for g in manager_api.call("GET", "/api/gates")["gates"]] == ["N", "S", "E", "W", "B1"]
+        page.reload()
+        card = page.get_by_test_id("gates-card")
+        expect(card.locator("tr[data-gate=N]")).to_have_count(1, timeout=15000)
+    finally:
+        ctx.close()
+        manager_api.call("PUT", "/api/gates", {"gates": original}, expect=200)  # other tests read the demo's gates

@@ -57,7 +57,7 @@ from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import blobs, changes, people, units, users
+from server.storage.schema import blobs, changes, compounds, people, units, users
 from server.sync.mutations import MutationContext, mutation
 from server.sync.scopes import desk_scope, gate_scope
 
@@ -471,13 +471,91 @@ def gate_label(code: str, names: dict[str, str]) -> str:
     return f"{name}（{code}）" if name else code
 
 
+async def _lock_directory(conn: AsyncConnection, compound_id: str, *, replace: bool) -> None:
+    """Issuing a slip and replacing the gate list serialise on the compound's row (PostgreSQL; SQLite
+    runs one writer at a time): issuers share it, a replacement takes it alone. So a replacement
+    waits for slips being issued and then sees them (D46), and an issue that waited reads the new
+    list, never the moment between the replacement's delete and its inserts."""
+    if conn.dialect.name != "postgresql":
+        return
+    q = select(compounds.c.id).where(compounds.c.id == compound_id)
+    await conn.execute(q.with_for_update(key_share=True) if replace else q.with_for_update(read=True))
+
+
+def _gate_list_text(gates: list[GateInfo], *, english: bool) -> str:
+    if english:
+        return ", ".join(f"{g.name} ({g.code})" for g in gates)
+    return "、".join(gate_label(g.code, {g.code: g.name}) for g in gates)
+
+
+async def _check_gates_known(conn: AsyncConnection, compound_id: str, requested: list[str]) -> None:
+    """A slip names only gates the compound has (R-RS-1, R-RS-4: the guard at a gate that does not
+    exist never sees it, and the security copy has no gate to be handed in from, D46). A compound
+    that has not named its gates yet (empty directory) keeps accepting any well-formed code."""
+    await _lock_directory(conn, compound_id, replace=False)
+    directory = await gate_names(conn, compound_id)
+    known = {g.code for g in directory}
+    unknown = [g for g in dict.fromkeys(requested) if g not in known] if known else []
+    if not unknown:
+        return
+    raise fail(
+        "slip.unknown_gate",
+        f"出入口 {'、'.join(unknown)} 不是本小区的出入口；可选：{_gate_list_text(directory, english=False)}",
+        f"Gate {', '.join(unknown)} is not one of the compound's gates; they are: "
+        f"{_gate_list_text(directory, english=True)}",
+        kind="invalid", unknown=unknown, known=[g.code for g in directory],
+    )
+
+
+# How many of the slips that keep a gate in use a refusal names in its message (all are in details).
+IN_USE_LISTED = 10
+
+
+async def _live_slips_naming(conn: AsyncConnection, compound_id: str, codes: set[str],
+                             now: datetime) -> list[tuple[Any, ReleaseSlip]]:
+    t = release_slips.c
+    rows = (
+        await conn.execute(
+            select(t.id, t.short_code, t.doc).where(
+                t.compound_id == compound_id, t.state == str(SlipState.ISSUED), t.valid_until > now
+            ).order_by(t.valid_until, t.id)
+        )
+    ).all()
+    found = []
+    for r in rows:
+        slip = _slip_dec.decode(r.doc)
+        if codes & set(slip.gates):
+            found.append((r, slip))
+    return found
+
+
 async def set_gates_in(uow: UnitOfWork, compound_id: str, data: GatesIn) -> GatesView:
     """Replace the compound's gate list and tell the gate phones (feed: gate_directory)."""
     codes = [g.code for g in data.gates]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
     if dupes:
         raise fail("gate.duplicate_code", "出入口代码重复", "A gate code is listed twice", kind="invalid", codes=dupes)
+    await _lock_directory(uow.conn, compound_id, replace=True)
+    before = await gate_names(uow.conn, compound_id)
     await uow.conn.execute(delete(gate_rows).where(gate_rows.c.compound_id == compound_id))
+    # D46: a gate that an issued, unexpired slip names stays until the slip expires or is revoked.
+    removed = {g.code for g in before} - set(codes)
+    live = await _live_slips_naming(uow.conn, compound_id, removed, uow.now) if removed else []
+    if live:
+        in_use = [g for g in before if g.code in removed and any(g.code in s.gates for _, s in live)]
+        listed = [r.short_code for r, _ in live[:IN_USE_LISTED]]
+        more_zh = f" 等 {len(live)} 张" if len(live) > len(listed) else ""
+        more_en = f" and {len(live) - len(listed)} more" if len(live) > len(listed) else ""
+        raise fail(
+            "gate.in_use",
+            f"{_gate_list_text(in_use, english=False)}仍被未到期的放行条指定（{'、'.join(listed)}{more_zh}），"
+            "不能删除；请待其到期（或作废）后再删除。改名不受影响。",
+            f"{_gate_list_text(in_use, english=True)} cannot be removed: unexpired release slips still name it "
+            f"({', '.join(listed)}{more_en}). Remove it once they expire or are revoked; renaming is fine.",
+            kind="conflict", codes=[g.code for g in in_use],
+            slips=[{"id": r.id, "short_code": r.short_code, "gates": [g for g in s.gates if g in removed],
+                    "valid_until": s.valid_until.isoformat()} for r, s in live],
+        )
     for position, g in enumerate(data.gates):
         await uow.conn.execute(insert(gate_rows).values(compound_id=compound_id, code=g.code,
                                                         name=" ".join(g.name.split()), position=position))
@@ -676,6 +754,7 @@ async def issue_in(uow: UnitOfWork, who: Principal, data: SlipIssueIn) -> SlipVi
     unit = (await conn.execute(select(units.c.label, units.c.compound_id).where(units.c.id == data.unit_id))).first()
     if unit is None or unit.compound_id != who.compound_id:
         raise fail("unit.not_found", "未找到该房号", "No such unit", kind="invalid", unit_id=data.unit_id)
+    await _check_gates_known(conn, who.compound_id, data.gates)
     request = await _build_request(uow, who, data, unit.label)
     issuer = _staff(who, ISSUERS)
     outcome = rs.issue_slip(request, slip_id=new_slip_id(), issued_by=issuer, now=uow.now,

@@ -7,6 +7,8 @@ import { colon, getLang, joinList, paren } from '../i18n.js';
 import { openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
+import { slipGateChoices, unknownGates } from './gate-list.js';
+import { gatesCard } from './gates.js';
 import { signatureDialog } from './signature.js';
 import { RS_CODES, RS_ENUMS, registerSlipStrings } from './slips-strings.js';
 
@@ -47,6 +49,9 @@ const opts = (group) => Object.keys(RS_ENUMS[group]).map((v) => [v, lbl(group, v
 function canIssue(ctx) {
   return (ctx.user?.roles || []).some((r) => ISSUER_ROLES.includes(r));
 }
+
+// Only the manager names the gates (PUT /api/gates, server/api/gate.py).
+const canNameGates = (ctx) => (ctx.user?.roles || []).includes('manager');
 
 /** A refusal in words: the server's message (or ours for the code), then 缺少：… from details.missing. */
 function refusalText(err, t) {
@@ -97,11 +102,16 @@ function stateBadge(h, state) {
 // code -> name from GET /api/gates. The code is what slips carry and what the desk types; people read
 // "北门（N）". A code the compound has not named is shown as "N 岗" / "gate N".
 let gateNameMap = new Map();
+let gateList = []; // [{code, name}] in the manager's order
+
+function setGates(gates) {
+  gateList = gates.map((g) => ({ code: g.code, name: g.name }));
+  gateNameMap = new Map(gateList.map((g) => [g.code, g.name]));
+}
 
 async function loadGates(ctx) {
   try {
-    const view = await ctx.api.get('/api/gates');
-    gateNameMap = new Map((view.gates || []).map((g) => [g.code, g.name]));
+    setGates((await ctx.api.get('/api/gates')).gates || []);
   } catch {
     // Names are a reading aid: without them every gate shows as its code.
   }
@@ -271,7 +281,9 @@ async function renderList(body, ctx) {
         h('section', { class: 'card rs-handins-card', 'data-testid': 'slip-handins' },
           h('h2', { text: t('rs.handins') }),
           h('p', { class: 'muted small', text: t('rs.handins_hint'), title: 'R-RS-4' }),
-          handSlot)))));
+          handSlot),
+        // The manager names the gates where the slips that use them are (D42, D46).
+        canNameGates(ctx) ? gatesCard(ctx, { gates: gateList, onSaved: (gates) => { setGates(gates); loadList(); loadSide(); } }) : null))));
 
   let seq = 0;
   async function loadList() {
@@ -458,10 +470,11 @@ async function renderIssue(body, ctx) {
     }
   });
 
-  // Gates: a chip per gate of the compound, by name (GET /api/gates), then codes seen on recent slips
-  // that are not named; under the field, the typed codes read back as names.
-  const named = [...gateNameMap.keys()];
-  const known = [...named, ...[...new Set(recent.flatMap((s) => s.gates || []))].filter((g) => !gateNameMap.has(g)).sort()];
+  // Gates: a chip per gate of the compound, by name, in the manager's order (GET /api/gates) — only
+  // those, since a slip may name no other (slip.unknown_gate, D46); a compound that has named none yet
+  // gets the codes seen on recent slips. Under the field, the typed codes read back as names.
+  const named = gateList.map((g) => g.code);
+  const known = slipGateChoices(named, recent.flatMap((s) => s.gates || []));
   const gateNamesLine = h('p', { class: 'small muted rs-gate-names', 'data-testid': 'gate-names', 'aria-live': 'polite' });
   const showGateNames = () => {
     const codes = parseGates(c.gates.value).filter((g) => GATE_RE.test(g));
@@ -712,6 +725,7 @@ async function renderIssue(body, ctx) {
       id_check: ['id_check'], requester_signature_sha256: ['requester_signature_sha256'],
       owner_signature_sha256: ['owner_signature_sha256', 'auth_owner_signature_sha256'], owner_signature_source: ['auth_owner_signature_sha256'],
       authorisation: ['authorisation'], delegate_name: ['delegate_name'], visit_date: ['visit_date'], items: ['items'],
+      gates_unknown: ['gates'],
       owner_id_copy_sha256: ['owner_id_copy_sha256'], engineering_confirmation: ['engineering_confirmation'], owner_confirmation: ['owner_confirmation'],
     };
     for (const m of list) for (const name of map[m] || [m]) form.querySelector(`[data-field="${name}"]`)?.classList.add('is-missing');
@@ -729,10 +743,11 @@ async function renderIssue(body, ctx) {
     if (!c.requester.value.trim()) localMissing.push('requester_name');
     if (!items.length) localMissing.push('items_list');
     if (!gates.length || !gates.every((g) => GATE_RE.test(g))) localMissing.push('gates');
+    else if (unknownGates(gates, named).length) localMissing.push('gates_unknown');
     if (last4 && !LAST4_RE.test(last4)) localMissing.push('id_check');
     if (localMissing.length) {
       markMissing(localMissing);
-      const words = { unit_id: t('rs.form.unit'), requester_name: t('rs.form.requester'), items_list: t('rs.form.items'), gates: t('rs.form.gates_bad'), id_check: t('rs.form.last4_bad') };
+      const words = { unit_id: t('rs.form.unit'), requester_name: t('rs.form.requester'), items_list: t('rs.form.items'), gates: t('rs.form.gates_bad'), gates_unknown: t('rs.form.gates_unknown', { codes: joinList(unknownGates(gates, named)) }), id_check: t('rs.form.last4_bad') };
       err.show(t('rs.form.check', { list: localMissing.map((m) => words[m]).join(en() ? '; ' : '；') }), t);
       return;
     }
@@ -786,6 +801,7 @@ async function renderIssue(body, ctx) {
       if (ex.details?.on_record === false) markMissing(['requester_name']);
       else markMissing(ex.details?.missing || []);
       if (ex.code === 'slip.full_id_number_refused' || ex.code === 'slip.bad_id_last4') markMissing(['id_check']);
+      if (ex.code === 'slip.unknown_gate' || ex.code === 'slip.bad_gates') markMissing(['gates']);
       err.el.scrollIntoView({ block: 'nearest' });
     } finally {
       submit.disabled = false;
