@@ -12,9 +12,11 @@ from tests.images import signature_png
 
 
 def completed_repair(base: str, content: str, *, resident: str = "黄业主", phone: str = "13800000001",
-                     work_done: str = "更换水龙头阀芯", rating: dict | None = None) -> str:
-    """A repair dispatched to the technician, who completed it with the resident's signature and,
-    when `rating` is given ({"resident_grade", "resident_opinion"}), the resident's own rating."""
+                     work_done: str = "更换水龙头阀芯", rating: dict | None = None,
+                     signer: str | None = None, relation: str = "owner") -> str:
+    """A repair dispatched to the technician, who completed it with the signature of `signer` (the
+    resident by default) as `relation` and, when `rating` is given ({"resident_grade",
+    "resident_opinion"}), the resident's own rating."""
     desk = Api(base, "dispatcher")
     case = desk.call("POST", "/api/cases", {
         "kind": "repair", "channel": "phone", "contact_name": resident, "phone": phone,
@@ -27,7 +29,7 @@ def completed_repair(base: str, content: str, *, resident: str = "黄业主", ph
     sig = _upload(base, tech, signature_png(case["id"]))
     steps = [("job.accept", {}), ("job.arrive", {}),
              ("job.complete", {"work_done": work_done, "fee_cents": 0, "signature_sha256": sig,
-                               "signer_name": resident, "signer_relation": "owner", **(rating or {})})]
+                               "signer_name": signer or resident, "signer_relation": relation, **(rating or {})})]
     res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
         {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
         for i, (t, a) in enumerate(steps)]})

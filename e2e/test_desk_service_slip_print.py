@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +14,11 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.bookings import _upload
+from e2e.repairs import completed_repair
 from e2e.test_desk import open_desk
-from tests.images import signature_png
 
-SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS", "/tmp/shots-h3"))
+# The PDFs and pictures are kept for a person to look at; ESTATEDESK_SHOTS names where.
+SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS") or tempfile.mkdtemp(prefix="estatedesk-slip-print-"))
 
 
 def _pages(pdf: Path) -> int:
@@ -26,24 +27,7 @@ def _pages(pdf: Path) -> int:
 
 def _signed_by_household(base: str, content: str) -> str:
     """A repair completed on the technician's phone, signed by a household member."""
-    desk = Api(base, "dispatcher")
-    case = desk.call("POST", "/api/cases", {
-        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
-        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
-    })["case"]
-    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
-    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
-    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
-    tech = Api(base, "tech")
-    sig = _upload(base, tech, signature_png(case["id"]))
-    steps = [("job.accept", {}), ("job.arrive", {}),
-             ("job.complete", {"work_done": "更换门锁锁芯", "fee_cents": 0, "signature_sha256": sig,
-                               "signer_name": "路人甲", "signer_relation": "household"})]
-    res = tech.call("POST", "/api/sync/push", {"client_id": "c" + uuid.uuid4().hex, "mutations": [
-        {"mutation_id": i + 1, "type": t, "args": {"job_id": job_id, **a}, "device_time": datetime.now().astimezone().isoformat()}
-        for i, (t, a) in enumerate(steps)]})
-    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
-    return case["id"]
+    return completed_repair(base, content, work_done="更换门锁锁芯", signer="路人甲", relation="household")
 
 
 def test_printed_slip_shows_its_number_once_and_a_blank_countersign_line_until_countersigned(
