@@ -101,3 +101,12 @@ export function missingRequired(form) {
   }
   return names;
 }
+
+/**
+ * Load a page-specific stylesheet once (the desk, slips, reports, contact-slip sheets): the shell
+ * links only styles.css, so phones never download the desk's styles. Precached like every sheet.
+ */
+export function ensureStylesheet(href) {
+  if (document.querySelector(`link[rel="stylesheet"][href="${href}"]`)) return;
+  document.head.append(h('link', { rel: 'stylesheet', href }));
+}

@@ -1,7 +1,7 @@
 // The work-contact slip 工作联系单 to the developer for a legacy defect (R-IN-6 d, D44): the case
 // page's card (draft pre-filled from the case, on-site verification, issue, the developer's reply)
 // and the A4 print view at #/case/<case id>/contact-slip/<slip id>. Strings are registered here.
-import { mount } from '../dom.js';
+import { ensureStylesheet, mount } from '../dom.js';
 import { registerStrings } from '../i18n.js';
 import { toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
 import { errorBox, field, fmtFull, isEn, loadStaff, staffName } from './common.js';
@@ -48,15 +48,6 @@ const STRINGS = {
 };
 registerStrings(STRINGS);
 
-function ensureStylesheet() {
-  if (document.querySelector('link[data-contact-slip-css]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = '/contact-slip.css';
-  link.dataset.contactSlipCss = '';
-  document.head.append(link);
-}
-
 const DAY = 86400000;
 const enc = encodeURIComponent;
 
@@ -94,7 +85,7 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
   const isDefect = c.repair_responsibility === 'developer_defect';
   const canEdit = (ctx.user?.roles || []).some((r) => ['dispatcher', 'front_desk', 'control_room', 'manager'].includes(r));
   if (!canEdit) return null; // the desk's own follow-up; other roles are refused by the server
-  ensureStylesheet();
+  ensureStylesheet('/contact-slip.css');
   const content = h('div', { class: 'lx-body' }, h('p', { class: 'muted small', text: '…' }));
   const section = h('section', { class: 'card desk-info lx-card', 'data-testid': 'contact-slip' },
     h('h2', { text: t('lx.title'), title: 'R-IN-6' }),
@@ -271,7 +262,7 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
 /** The A4 print view of one slip, with the compound's header and the two signature lines. */
 export async function renderContactSlipPrint(body, ctx, caseId, slipId) {
   const { h, t, api } = ctx;
-  ensureStylesheet();
+  ensureStylesheet('/contact-slip.css');
   const [view, s, me, staff] = await Promise.all([
     api.get(`/api/cases/${enc(caseId)}`), api.get(`/api/contact-slips/${enc(slipId)}`),
     ctx.user?.compound_name ? ctx.user : api.get('/api/me').catch(() => ctx.user),

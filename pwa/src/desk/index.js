@@ -1,7 +1,7 @@
 // The dispatcher's desk (wide layout): home with the follow-up queue and case list, intake,
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
-import { mount } from '../dom.js';
+import { ensureStylesheet, mount } from '../dom.js';
 import { canOpen, loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
@@ -9,14 +9,6 @@ import { watchTables } from './tables.js';
 
 let stringsDone = false;
 
-function ensureStylesheet() {
-  if (document.querySelector('link[data-desk-css]')) return;
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = '/desk.css';
-  link.dataset.deskCss = '';
-  document.head.append(link);
-}
 
 const EMERGENCY_NUMBERS = ['110', '119', '120', '122']; // R-EM-5
 
@@ -104,7 +96,7 @@ export async function renderDesk(root, ctx) {
     registerSlipStrings(ctx.registerStrings);
     stringsDone = true;
   }
-  ensureStylesheet();
+  ensureStylesheet('/desk.css');
   root.classList.add('view-wide');
   const { page, id } = parseRoute(ctx.route);
   const first = navItems(ctx)[0];

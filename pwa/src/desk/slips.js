@@ -4,7 +4,7 @@
 // collects the evidence, shows the refusals in words and never keeps a full ID number.
 import { downscalePhoto, sha256Hex } from '../blobs.js';
 import { colon, getLang, joinList, paren } from '../i18n.js';
-import { openDialog, mount } from '../dom.js';
+import { ensureStylesheet, openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
 import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
 import { slipGateChoices, unknownGates } from './gate-list.js';
@@ -26,13 +26,7 @@ function ensureSetup(ctx) {
     registerSlipStrings(ctx.registerStrings);
     stringsDone = true;
   }
-  if (!document.querySelector('link[data-slips-css]')) {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = '/slips.css';
-    link.dataset.slipsCss = '';
-    document.head.append(link);
-  }
+  ensureStylesheet('/slips.css');
 }
 
 const en = () => getLang() === 'en';

@@ -17,6 +17,7 @@ import { findOffline, gateNames, indexGateDocs, slipDetails } from './details.js
 import { normalizeShortCode, shortCode } from './payload.js';
 import { requireGate, Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
+import { ensureStylesheet } from '../dom.js';
 import { joinList, paren } from '../i18n.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
@@ -314,10 +315,7 @@ function startCamera(video, onFound, onError) {
 export async function renderGate(root, ctx) {
   ctx.registerStrings(STRINGS);
   // The signature and gate-pick styles live with the release slips' (precached like every sheet).
-  if (!document.querySelector('link[data-slips-css]')) {
-    document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/slips.css' }));
-    document.head.lastElementChild.dataset.slipsCss = '';
-  }
+  ensureStylesheet('/slips.css');
   const { h, t } = ctx;
   gateCode = (await ctx.db.kvGet('gate.code')) || gateCode;
   let cache = await loadCache(ctx);

@@ -1,7 +1,7 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
 // (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
 // renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
-import { missingRequired, mount } from '../../dom.js';
+import { ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
@@ -16,13 +16,7 @@ function setup(ctx) {
     ctx.registerStrings(STRINGS);
     stringsDone = true;
   }
-  if (!document.querySelector('link[data-reports-css]')) {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = '/reports.css';
-    link.dataset.reportsCss = '';
-    document.head.append(link);
-  }
+  ensureStylesheet('/reports.css');
 }
 
 const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
