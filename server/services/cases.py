@@ -76,17 +76,24 @@ def new_work_order_id(case: Case) -> str:
     return f"{case.id}-w{len(case.work_orders) + 1}"
 
 
-async def next_case_no(uow: UnitOfWork, compound_id: str) -> str:
-    """Case numbers run per compound per local day: GD20261123-0001."""
+async def day_number(uow: UnitOfWork, compound_id: str, *, sequence: str, prefix: str, digits: int) -> str:
+    """The next number of a sequence that restarts each local day per compound, e.g. GD20261123-0001.
+
+    One `counters` row per sequence, compound and day, taken with an upsert: on PostgreSQL its row
+    lock makes two transactions in one instant take consecutive numbers, never the same one."""
     rules = await compound_rules(uow, compound_id)
     day = rules.calendar.local(uow.now).strftime("%Y%m%d")
-    name = f"case_no:{compound_id}:{day}"
     ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(counters)
-    stmt = ins.values(name=name, value=1).on_conflict_do_update(
+    stmt = ins.values(name=f"{sequence}:{compound_id}:{day}", value=1).on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
     ).returning(counters.c.value)
     n = (await uow.conn.execute(stmt)).scalar_one()
-    return f"GD{day}-{n:04d}"
+    return f"{prefix}{day}-{n:0{digits}d}"
+
+
+async def next_case_no(uow: UnitOfWork, compound_id: str) -> str:
+    """Case numbers run per compound per local day: GD20261123-0001."""
+    return await day_number(uow, compound_id, sequence="case_no", prefix="GD", digits=4)
 
 
 async def load_case(uow: UnitOfWork, case_id: str, who: Principal | None = None) -> Case:

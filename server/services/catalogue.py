@@ -13,8 +13,6 @@ from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.auth.principal import Principal
 from server.domain import cases as dc
@@ -27,7 +25,7 @@ from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.acting import acting_role
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import counters, units, users
+from server.storage.schema import units, users
 from server.storage.tables_services import (
     service_agreements,
     service_bookings,
@@ -312,20 +310,11 @@ async def list_agreements(db: Database, who: Principal) -> list[dict[str, Any]]:
 
 
 async def next_booking_no(uow: UnitOfWork, compound_id: str) -> str:
-    """Booking numbers run per compound per local day, like case numbers: TY20261123-001 (特约).
+    """Booking numbers run per compound per local day, like case numbers: TY20261123-001 (特约);
+    two bookings in one instant take consecutive numbers, never the same one (D39)."""
+    from server.services.cases import day_number
 
-    The same `counters` row upsert as `next_case_no`: on PostgreSQL the row lock makes two bookings
-    in one instant take consecutive numbers, never the same one (D39)."""
-    from server.services.cases import compound_rules
-
-    rules = await compound_rules(uow, compound_id)
-    day = rules.calendar.local(uow.now).strftime("%Y%m%d")
-    ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(counters)
-    stmt = ins.values(name=f"booking_no:{compound_id}:{day}", value=1).on_conflict_do_update(
-        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
-    ).returning(counters.c.value)
-    n = (await uow.conn.execute(stmt)).scalar_one()
-    return f"TY{day}-{n:03d}"
+    return await day_number(uow, compound_id, sequence="booking_no", prefix="TY", digits=3)
 
 
 async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:

@@ -14,8 +14,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
@@ -23,9 +21,8 @@ from server.domain import contact_slips as dcs
 from server.domain.errors import fail
 from server.ids import new_id
 from server.input_guard import DatedIn
-from server.services.cases import compound_rules, load_case
+from server.services.cases import compound_rules, day_number, load_case
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import counters
 from server.storage.tables_contact_slips import contact_slips
 
 _enc = msgspec.json.Encoder()
@@ -124,15 +121,9 @@ async def default_addressee(conn: AsyncConnection, compound_id: str) -> str:
 
 
 async def next_slip_no(uow: UnitOfWork, compound_id: str) -> str:
-    """LX20261123-001 (联系单): per compound per local day, the `counters` row upsert the case and
-    booking numbers use, so two slips issued in one instant on PostgreSQL take consecutive numbers."""
-    day = (await compound_rules(uow, compound_id)).calendar.local(uow.now).strftime("%Y%m%d")
-    ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(counters)
-    stmt = ins.values(name=f"contact_slip_no:{compound_id}:{day}", value=1).on_conflict_do_update(
-        index_elements=[counters.c.name], set_={"value": counters.c.value + 1}
-    ).returning(counters.c.value)
-    n = (await uow.conn.execute(stmt)).scalar_one()
-    return f"LX{day}-{n:03d}"
+    """LX20261123-001 (联系单): per compound per local day, in the counters the case and booking
+    numbers use, so two slips issued in one instant take consecutive numbers."""
+    return await day_number(uow, compound_id, sequence="contact_slip_no", prefix="LX", digits=3)
 
 
 async def list_for_case(db: Database, who: Principal, case_id: str) -> CaseContactSlips:
