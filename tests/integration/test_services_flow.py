@@ -171,14 +171,19 @@ async def test_booking_runs_from_consent_through_the_phone_to_the_cashier(client
     assert any(t["case_id"] == case_id and t["subject"] == "special_service" for t in tasks)
 
 
-async def test_booking_under_an_agreement_carries_its_consent(client):  # R-SS-2
-    desk = await login(client, "frontdesk")
+async def _book_under_agreement(client, desk):  # noqa: ANN001, ANN202
+    """A laundry booking under a year-long agreement of 林业主 (R-SS-2): the agreement is the consent."""
     r = await client.post("/api/services/agreements", headers=desk, json={
         "item_code": "laundry", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004",
         "fee_cents": 1200, "valid_until": "2027-11-23T00:00:00Z"})
     assert r.status_code == 201, r.text
-    r = await client.post("/api/services/bookings", headers=desk, json={
+    return await client.post("/api/services/bookings", headers=desk, json={
         "item_code": "laundry", "agreement_id": r.json()["id"]})
+
+
+async def test_booking_under_an_agreement_carries_its_consent(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    r = await _book_under_agreement(client, desk)
     assert r.status_code == 201, r.text
     b = r.json()
     assert b["booking"]["mode"] == "agreement" and b["booking"]["unit_fee_cents"] == 1200
@@ -399,12 +404,7 @@ async def test_two_bookings_get_distinct_consecutive_numbers(client, clock):  # 
     many = await asyncio.gather(*(_book(client, desk, "unlock") for _ in range(5)))
     assert sorted(v["booking"]["booking_no"] for v in many) == [f"TY20261123-{n:03d}" for n in range(2, 7)]
     # A booking under a long-term agreement is numbered in the same sequence.
-    r = await client.post("/api/services/agreements", headers=desk, json={
-        "item_code": "laundry", "resident_name": "林业主", "unit": "1栋-202", "phone": "13800000004",
-        "fee_cents": 1200, "valid_until": "2027-11-23T00:00:00Z"})
-    assert r.status_code == 201, r.text
-    r = await client.post("/api/services/bookings", headers=desk, json={
-        "item_code": "laundry", "agreement_id": r.json()["id"]})
+    r = await _book_under_agreement(client, desk)
     assert r.status_code == 201 and r.json()["booking"]["booking_no"] == "TY20261123-007", r.text
     # The compound's next day (midnight in Shanghai) starts again at 001.
     clock.advance(hours=14)
