@@ -80,6 +80,8 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     quality_poor: bool
     labels: dict[str, dict[str, str]]  # group -> value -> Chinese label
     labels_en: dict[str, dict[str, str]]  # the same in English
+    submitted_by_name: str | None = None  # the filler and the signer by name, for screen and print
+    signed_by_name: str | None = None
 
 
 class RateDefinition(msgspec.Struct, kw_only=True):

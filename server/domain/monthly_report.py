@@ -199,8 +199,9 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
 # --- definitions shown next to every rate (the report prints them) ---------------------------
 
 VALIDITY_DEF = (
-    "有效投诉率 = 当月受理的有效投诉数 ÷ 当月受理的投诉总数 × 100%",
-    "Complaint validity rate = valid complaints received in the month ÷ all complaints received in the month × 100 %",
+    "有效投诉率 = 当月受理的有效投诉数 ÷ 当月受理且已判定责任的投诉数 × 100%;尚未判定的投诉不计入",
+    "Complaint validity rate = valid complaints received in the month ÷ complaints received in the month whose "
+    "responsibility has been judged × 100 %; complaints not yet judged are left out",
 )
 TIMELY_HANDLING_DEF = (
     "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%;"
@@ -400,7 +401,9 @@ def build_monthly_report(
             ("有效投诉率", "Complaint validity rate"),
             VALIDITY_DEF,
             sum(1 for r in complaints if r.valid_complaint),
-            len(complaints),
+            # R-IN-8: a complaint not yet judged is neither valid nor invalid; counting it in the
+            # denominator showed a month of unjudged complaints as 0 % valid.
+            sum(1 for r in complaints if r.valid_complaint is not None),
         ),
         make_rate(
             "timely_handling",

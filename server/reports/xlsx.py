@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from io import BytesIO
 from typing import Any
@@ -38,10 +38,14 @@ GRADE_ZH = {Grade.A: "A 满意", Grade.B: "B 一般满意", Grade.C: "C 不满�
 BOLD = Font(bold=True)
 
 
-def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC) -> bytes:
-    """Times are written in `tz` (the compound's zone) because Excel cells cannot hold a zone."""
+def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC, names: Mapping[str, str] | None = None) -> bytes:
+    """Times are written in `tz` (the compound's zone) because Excel cells cannot hold a zone.
+
+    `names` maps the filler's and signer's account ids to their names: the sheet goes to leadership
+    on paper, where "usr_manager" names nobody.
+    """
     book = Workbook()
-    _summary(book.active, report, tz)
+    _summary(book.active, report, tz, names or {})
     _counts(book.create_sheet(SHEET_COUNTS), report)
     _overdue(book.create_sheet(SHEET_OVERDUE), report, tz)
     _satisfaction(book.create_sheet(SHEET_SATISFACTION), report)
@@ -116,7 +120,11 @@ def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> None:
             sheet.cell(row=sheet.max_row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
+def _person(names: Mapping[str, str], user_id: str | None) -> str:
+    return names.get(user_id, user_id) if user_id else ""
+
+
+def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, names: Mapping[str, str]) -> None:
     sheet.title = SHEET_SUMMARY
     sheet.append([f"{report.year}年{report.month}月 投诉调度记录月总结"])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -125,11 +133,11 @@ def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
         ("统计截止", report.period_end),
         ("上报期限", report.due_on),
         ("状态", STATUS_ZH.get(report.status, report.status)),
-        ("填报人", report.submitted_by or ""),
+        ("填报人", _person(names, report.submitted_by)),
         ("填报时间", report.submitted_at or ""),
         ("逾期上报", "是" if report.submitted_late else "否"),
         ("负责人评语", report.manager_comment),
-        ("签名", report.signed_by or ""),
+        ("签名", _person(names, report.signed_by)),
         ("签名时间", report.signed_at or ""),
     ):
         _append(sheet, [label, value], tz)

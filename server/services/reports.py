@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
 from server.domain import deadlines
@@ -160,9 +161,22 @@ async def _save(uow: UnitOfWork, compound_id: str, report: mr.MonthlyReport, *, 
             monthly_reports.c.month == report.month).values(**values))
 
 
-def report_view(report: mr.MonthlyReport, tz_name: str) -> dict[str, Any]:
+async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.MonthlyReport) -> dict[str, str]:
+    """Who handed the report in and who signed it, by name: an account id means nothing on paper."""
+    ids = [i for i in (report.submitted_by, report.signed_by) if i]
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
+        users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()
+    return {r.id: r.display_name for r in rows}
+
+
+def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | None = None) -> dict[str, Any]:
     out = msgspec.to_builtins(report)
     out["tz"] = tz_name
+    names = names or {}
+    out["submitted_by_name"] = names.get(report.submitted_by) if report.submitted_by else None
+    out["signed_by_name"] = names.get(report.signed_by) if report.signed_by else None
     out["quality_poor"] = mr.quality_poor(report)
     # The report's own wording (the seed's report form), in both languages: the desk shows the one
     # its language switch selects.
@@ -186,7 +200,8 @@ async def monthly_view(db: Database, who: Principal, year: int, month: int) -> d
     report = await monthly(db, who, year, month)
     async with db.read() as conn:
         tz = (await compound_rules(conn, who.compound_id)).calendar.tz
-    return report_view(report, tz)
+        names = await _signer_names(conn, who.compound_id, report)
+    return report_view(report, tz, names)
 
 
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
@@ -201,7 +216,7 @@ async def submit(db: Database, who: Principal, year: int, month: int) -> dict[st
                   actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
                   compound_id=who.compound_id, data={"late": report.submitted_late})
         tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz)
+        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
 
 
 async def sign(db: Database, who: Principal, year: int, month: int, comment: str) -> dict[str, Any]:
@@ -216,7 +231,7 @@ async def sign(db: Database, who: Principal, year: int, month: int, comment: str
                   actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
                   compound_id=who.compound_id)
         tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz)
+        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
 
 
 async def export_xlsx(db: Database, who: Principal, year: int, month: int) -> bytes:
@@ -225,4 +240,5 @@ async def export_xlsx(db: Database, who: Principal, year: int, month: int) -> by
     report = await monthly(db, who, year, month)
     async with db.read() as conn:
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
-    return monthly_report_xlsx(report, tz=tz)
+        names = await _signer_names(conn, who.compound_id, report)
+    return monthly_report_xlsx(report, tz=tz, names=names)

@@ -67,7 +67,8 @@ function chartCanvas(h, title, testid, boxClass = '') {
 // `width` characters (an array is Chart.js's multi-line label); labels without spaces (Chinese,
 // whose characters are about twice as wide) break into lines of `width / 2` characters.
 export function wrapLabel(text, width = 16) {
-  if (!text.includes(' ')) {
+  // Only Chinese breaks between characters: one English word ("Equipment") was cut into "Equipmen" / "t".
+  if (/[\u3400-\u9fff]/.test(text) && !text.includes(' ')) {
     const per = Math.max(1, Math.floor(width / 2));
     if (text.length <= per) return text;
     const lines = [];
@@ -85,6 +86,14 @@ export function wrapLabel(text, width = 16) {
   }
   if (cur) lines.push(cur);
   return lines;
+}
+
+// Each category of a horizontal bar chart needs room for all of its label's lines: 14 survey areas in a
+// fixed 400 px box drew the wrapped English names ("Service and / complaint / handling") over each
+// other. The box grows with the lines it must show (about 14 px a line, 10 px between areas).
+export function barBoxHeight(labels, min = 400) {
+  const lines = labels.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
+  return Math.max(min, lines * 14 + labels.length * 10 + 60);
 }
 
 function drawBar(canvas, labels, data, label, horizontal = false) {
@@ -186,22 +195,33 @@ export async function renderReports(root, ctx) {
 
     const kind = chartCanvas(h, t('rpt.chart_kind'), 'chart-kind');
     const channel = chartCanvas(h, t('rpt.chart_channel'), 'chart-channel');
-    const sat = chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction', 'rpt-chart-tall');
     const satRates = rep.satisfaction;
+    // No ballot returned: every item rate is undefined (R-RV-3), so an empty chart and fourteen rows
+    // of "0 / 0 —" said nothing; one sentence says why there are no figures.
+    const surveyed = rep.ballots_returned > 0;
+    const satLabels = satRates.map((r) => wrapLabel(inLang(r, 'label')));
+    const sat = surveyed ? chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction', 'rpt-chart-tall') : null;
+    if (sat) sat.canvas.parentElement.style.height = `${barBoxHeight(satLabels)}px`;
+    const noSurvey = h('p', { class: 'muted', 'data-testid': 'no-survey', text: t('rpt.no_survey') });
+    // The manager signs what the dispatcher handed in (R-RV-4): until then say so, not a blank bar.
+    const waiting = rep.status === 'draft' && has(ctx, 'manager') && !has(ctx, 'dispatcher', 'front_desk')
+      ? h('div', { class: 'small muted no-print', 'data-testid': 'awaiting-submit', text: t('rpt.awaiting_submit') }) : null;
     mount(body,
       h('div', { class: 'card rpt-meta' },
         h('div', null, t('rpt.period', { y, m }), ' · ', colon(t('rpt.status'), ''), h('strong', { 'data-testid': 'report-status', text: status })),
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
+        rep.submitted_by_name ? h('div', { class: 'small' }, t('rpt.submitted_by', { name: rep.submitted_by_name, at: fmtFull(rep.submitted_at) })) : null,
+        waiting,
         rep.manager_comment ? h('div', null, colon(t('rpt.comment'), rep.manager_comment)) : null,
         h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
       h('h2', { class: 'section-title', text: t('rpt.rates') }),
       h('div', { class: 'rpt-rates' }, rep.rates.map((r) => rateCard(h, t, r))),
-      h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat.el),
+      h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat ? sat.el : null),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
       h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
-      table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
-        satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator), pct(r.value)]), ''),
+      surveyed ? table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
+        satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator), pct(r.value)]), '') : noSurvey,
       h('h2', { class: 'section-title', text: t('rpt.by_category') }),
       table(h, [t('rpt.category'), t('rpt.count')],
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
@@ -211,9 +231,10 @@ export async function renderReports(root, ctx) {
         t('rpt.none')),
       h('h2', { class: 'section-title', text: t('rpt.complaints') }),
       table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
-        rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction || '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
+        rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction ? t(`grade.${c.satisfaction}`) : '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
         t('rpt.none')),
-      rep.signed_by ? h('p', { class: 'rpt-signature' }, t('rpt.signed', { at: fmtFull(rep.signed_at) })) : null);
+      rep.signed_by ? h('p', { class: 'rpt-signature', 'data-testid': 'report-signature' },
+        t('rpt.signed', { name: rep.signed_by_name || '', at: fmtFull(rep.signed_at) })) : null);
 
     charts.push(drawBar(kind.canvas, Object.keys(rep.counts_by_kind).map((k) => labels.kind[k] || k), Object.values(rep.counts_by_kind), t('rpt.count')));
     charts.push(new Chart(channel.canvas, {
@@ -222,7 +243,7 @@ export async function renderReports(root, ctx) {
       options: { responsive: true, maintainAspectRatio: false, animation: false },
     }));
     // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-    charts.push(drawBar(sat.canvas, satRates.map((r) => wrapLabel(inLang(r, 'label'))), satRates.map((r) => r.value), t('rpt.rate'), true));
+    if (sat) charts.push(drawBar(sat.canvas, satLabels, satRates.map((r) => r.value), t('rpt.rate'), true));
   }
 
   monthInput.addEventListener('change', load);

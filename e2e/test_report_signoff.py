@@ -1,0 +1,55 @@
+"""The manager's monthly report: no empty chart without ballots, a readable satisfaction chart in
+English, and the names of who handed it in and who signed it (R-RV-3, R-RV-4)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.test_shell import open_desk
+
+
+def _month(page, value: str) -> None:  # noqa: ANN001
+    page.locator("input[name=month]").fill(value)
+    page.locator("input[name=month]").dispatch_event("change")
+
+
+def test_a_month_without_ballots_says_so_instead_of_an_empty_chart(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-3
+    ctx, page = open_desk(browser, server, "manager", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible(timeout=15000)
+    _month(page, "2025-01")  # long before the demo: nothing received, no survey
+    expect(view.get_by_test_id("no-survey")).to_have_text("本月没有回收的满意度调查票，各项满意率不计算。")
+    expect(view.locator("canvas[data-testid=chart-satisfaction]")).to_have_count(0)
+    # A draft tells the manager why there is nothing to sign yet (the dispatcher submits first).
+    expect(view.get_by_test_id("awaiting-submit")).to_contain_text("调度员提交月报后")
+    ctx.close()
+
+
+def test_the_english_satisfaction_chart_has_room_for_every_wrapped_area(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-2 R-RV-3
+    mgr, desk = Api(server.url, "manager"), Api(server.url, "dispatcher")
+    sid = mgr.call("POST", "/api/surveys", {"title": "本月综合回访", "issued": 5})["id"]
+    desk.call("POST", f"/api/surveys/{sid}/ballots", {"grades": {"overall": "A", "cleaning": "B"}})
+    ctx, page = open_desk(browser, server, "manager", "reports")
+    view = page.locator("[data-view=reports]")
+    chart = view.locator("canvas[data-testid=chart-satisfaction]")
+    expect(chart).to_be_visible(timeout=15000)
+    page.locator(".btn-lang").click()
+    expect(view.get_by_text("Satisfaction by area (%)")).to_be_visible()
+    # 14 areas, several wrapping onto three lines: more than the old fixed 400 px, where they overlapped.
+    box = view.locator("canvas[data-testid=chart-satisfaction]").bounding_box()
+    assert box is not None and box["height"] > 400, box
+    ctx.close()
+
+
+def test_the_signed_report_names_who_submitted_and_who_signed(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    Api(server.url, "dispatcher").call("POST", "/api/reports/monthly/2025/2/submit", {})
+    Api(server.url, "manager").call("POST", "/api/reports/monthly/2025/2/sign", {"comment": "调度及时，继续保持"})
+    ctx, page = open_desk(browser, server, "manager", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible(timeout=15000)
+    _month(page, "2025-02")
+    expect(view.get_by_test_id("report-status")).to_have_text("已签批")
+    expect(view.get_by_test_id("report-signature")).to_contain_text("管理处负责人 钱经理 已签名")
+    expect(view).to_contain_text("王调度 于")
+    ctx.close()
