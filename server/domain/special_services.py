@@ -143,11 +143,13 @@ class Agreement(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     item_code: str
     resident_name: str
-    unit: str
+    unit: str  # the registered unit's label as it was at signing
     phone: str
     fee_cents: int
     signed_at: datetime
     valid_until: datetime
+    # The registered unit (R-SS-2); None on an agreement signed before agreements named one.
+    unit_id: str | None = None
 
 
 class Booking(msgspec.Struct, frozen=True, kw_only=True):

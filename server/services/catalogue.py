@@ -73,7 +73,9 @@ class LossDecisionIn(DatedIn, kw_only=True):
 class AgreementIn(DatedIn, kw_only=True):
     item_code: str
     resident_name: str
-    unit: str
+    # A registered unit, as for a one-off booking: by id, or by its exact label for an API caller.
+    unit_id: str | None = None
+    unit: str = ""
     phone: str
     fee_cents: int
     valid_until: datetime
@@ -280,6 +282,26 @@ async def decide_loss(db: Database, who: Principal, code: str, data: LossDecisio
 # --- agreements and bookings (R-SS-2) --------------------------------------------------------
 
 
+async def _find_unit(uow: UnitOfWork, compound_id: str, unit_id: str | None, label: str) -> tuple[str, str] | None:
+    """The registered unit (label, id) named by its id, or else by its exact label; None if none is."""
+    q = select(units.c.id, units.c.label).where(units.c.compound_id == compound_id)
+    q = q.where(units.c.id == unit_id) if unit_id else q.where(units.c.label == label.strip())
+    row = (await uow.conn.execute(q)).first()
+    return (row.label, row.id) if row is not None else None
+
+
+async def registered_unit(uow: UnitOfWork, compound_id: str, unit_id: str | None, label: str) -> tuple[str, str]:
+    """The unit of a booking or an agreement: one of the compound's registered units, picked as at
+    intake (D41). A typed "2栋3单元801" that is no unit gave the case no unit, the technician no door,
+    the unit's history nothing. An API caller may still name it by its registered label."""
+    found = await _find_unit(uow, compound_id, unit_id, label)
+    if found is None:
+        raise fail("unit.not_found", "未找到该房号，请从已登记的房号中选择",
+                   "No such unit; choose one of the registered units", kind="invalid",
+                   missing=["unit_id"], unit_id=unit_id, unit=label.strip())
+    return found
+
+
 async def create_agreement(db: Database, who: Principal, data: AgreementIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         item = await load_item(uow, who.compound_id, data.item_code)
@@ -292,8 +314,10 @@ async def create_agreement(db: Database, who: Principal, data: AgreementIn) -> d
         if data.fee_cents <= 0 or data.valid_until <= uow.now:
             raise fail(sp.SpecialServiceRefusal.INVALID_FEE, "协议收费或期限不正确",
                        "The agreement's fee or term is wrong", kind="invalid")
+        # Typed text would be kept for the agreement's whole term and every case it opens (R-SS-2).
+        unit, unit_id = await registered_unit(uow, who.compound_id, data.unit_id, data.unit)
         ag = sp.Agreement(id=new_id("agr_"), item_code=item.code, resident_name=data.resident_name.strip(),
-                          unit=data.unit.strip(), phone=data.phone.strip(), fee_cents=data.fee_cents,
+                          unit=unit, unit_id=unit_id, phone=data.phone.strip(), fee_cents=data.fee_cents,
                           signed_at=uow.now, valid_until=data.valid_until)
         await uow.conn.execute(insert(service_agreements).values(
             id=ag.id, compound_id=who.compound_id, item_code=ag.item_code, valid_until=ag.valid_until,
@@ -322,27 +346,22 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
         item = await load_item(uow, who.compound_id, data.item_code)
         role = acting_role(who, BOOKER_ROLES)
         unit, unit_id = data.unit, data.unit_id
-        if unit_id or (not data.agreement_id and unit.strip()):
-            # The unit is one of the compound's registered units, picked as at intake (D41): a typed
-            # "2栋3单元801" that is no unit gave the case no unit, the technician no door, the unit's
-            # history nothing. An API caller may still name it by its registered label.
-            q = select(units.c.id, units.c.label).where(units.c.compound_id == who.compound_id)
-            q = q.where(units.c.id == unit_id) if unit_id else q.where(units.c.label == unit.strip())
-            row = (await uow.conn.execute(q)).first()
-            if row is None:
-                raise fail("unit.not_found", "未找到该房号，请从已登记的房号中选择",
-                           "No such unit; choose one of the registered units", kind="invalid",
-                           missing=["unit_id"], unit_id=unit_id, unit=unit.strip())
-            unit, unit_id = row.label, row.id
         if data.agreement_id:
             row = (await uow.conn.execute(select(service_agreements.c.doc).where(
                 service_agreements.c.id == data.agreement_id,
                 service_agreements.c.compound_id == who.compound_id))).first()
             if row is None:
                 raise _not_found("special_service.agreement", agreement_id=data.agreement_id)
-            b = sp.book_under_agreement(item, _agreement_dec.decode(row.doc), id=new_id("bkg_"), by_role=role,
-                                        by_id=who.user_id, now=uow.now)
+            ag = _agreement_dec.decode(row.doc)
+            b = sp.book_under_agreement(item, ag, id=new_id("bkg_"), by_role=role, by_id=who.user_id, now=uow.now)
+            # The agreement names the door for its whole term, so its case gets the unit. One signed
+            # before agreements named a unit keeps booking; its text gives the unit if it is a label.
+            unit_id = ag.unit_id
+            if unit_id is None and (found := await _find_unit(uow, who.compound_id, None, ag.unit)):
+                unit_id = found[1]
         else:
+            if unit_id or unit.strip():
+                unit, unit_id = await registered_unit(uow, who.compound_id, unit_id, unit)
             b = sp.book(item, id=new_id("bkg_"), resident_name=data.resident_name, unit=unit, phone=data.phone,
                         by_role=role, by_id=who.user_id, now=uow.now)
         # Numbered once the booking is accepted, so a refused booking uses up no number.

@@ -195,6 +195,70 @@ async def test_booking_under_an_agreement_carries_its_consent(client):  # R-SS-2
     assert "FU7_LAUNDRY_15M" in {c["code"] for c in view["clocks"]}  # R-FU-7: 15-minute pick-up
 
 
+async def _dispatched_case(client, desk, agreement_id: str) -> dict:  # noqa: ANN001
+    """Book laundry under the agreement and dispatch it to the cleaner; the case it opened."""
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "laundry", "agreement_id": agreement_id})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/services/bookings/{r.json()['booking']['id']}/dispatch", headers=desk, json={
+        "assignee_id": "usr_cleaner", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    return (await client.get(f"/api/cases/{r.json()['case_id']}", headers=desk)).json()["case"]
+
+
+async def test_an_agreement_for_a_unit_not_registered_is_refused_and_nothing_stored(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    terms = {"item_code": "laundry", "resident_name": "林业主", "phone": "13800000004", "fee_cents": 1200,
+             "valid_until": "2027-11-23T00:00:00Z"}
+    booked = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "laundry", "resident_name": "林业主", "unit": "2栋801", "phone": "13800000004"})
+    for unit in ({"unit": "2栋801"}, {"unit_id": "unit_9_999"}, {}):
+        r = await client.post("/api/services/agreements", headers=desk, json={**terms, **unit})
+        assert r.status_code == 400, (unit, r.text)
+        # The same refusal as a one-off booking's: one lookup, one message.
+        assert {k: r.json()[k] for k in ("code", "message")} == {k: booked.json()[k] for k in ("code", "message")}
+        assert r.json()["code"] == "unit.not_found" and r.json()["details"]["missing"] == ["unit_id"]
+    assert (await client.get("/api/services/agreements", headers=desk)).json() == []
+
+
+async def test_an_agreement_names_a_registered_unit_and_its_bookings_case_gets_it(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    r = await client.post("/api/services/agreements", headers=desk, json={
+        "item_code": "laundry", "resident_name": "林业主", "unit_id": "unit_1_202", "phone": "13800000004",
+        "fee_cents": 1200, "valid_until": "2027-11-23T00:00:00Z"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["unit_id"], r.json()["unit"]) == ("unit_1_202", "1栋-202")  # the register's label
+    listed = (await client.get("/api/services/agreements", headers=desk)).json()
+    assert [(a["unit_id"], a["unit"]) for a in listed] == [("unit_1_202", "1栋-202")]
+    case = await _dispatched_case(client, desk, r.json()["id"])
+    assert (case["unit_id"], case["address"]) == ("unit_1_202", "1栋-202")
+    # The cleaner's phone is told the door.
+    phone = Phone(client, await login(client, "cleaner", device="agreement phone"))
+    await phone.pull()
+    job = next(j for j in phone.jobs().values() if j["case_id"] == case["id"])
+    assert job["address"] == "1栋-202" and job["booking_no"]
+
+
+async def test_an_agreement_stored_before_agreements_named_a_unit_still_books(client, db):  # R-SS-2
+    from server.storage.tables_services import service_agreements
+
+    desk = await login(client, "frontdesk")
+    async with db.transaction() as uow:
+        for agreement_id, unit in (("agr_old_typed", "2栋801"), ("agr_old_label", "1栋-202")):
+            doc = {"id": agreement_id, "item_code": "laundry", "resident_name": "林业主", "unit": unit,
+                   "phone": "13800000004", "fee_cents": 1200, "signed_at": "2026-01-01T00:00:00Z",
+                   "valid_until": "2027-11-23T00:00:00Z"}  # as stored before: no unit_id
+            await uow.conn.execute(service_agreements.insert().values(
+                id=agreement_id, compound_id="cmp_demo", item_code="laundry",
+                valid_until=datetime.fromisoformat("2027-11-23T00:00:00+00:00"), doc=msgspec.json.encode(doc).decode()))
+    listed = {a["id"]: a for a in (await client.get("/api/services/agreements", headers=desk)).json()}
+    assert listed["agr_old_typed"]["unit_id"] is None and listed["agr_old_typed"]["unit"] == "2栋801"
+    case = await _dispatched_case(client, desk, "agr_old_typed")
+    assert (case["unit_id"], case["address"]) == (None, "2栋801")  # as typed then, never guessed
+    case = await _dispatched_case(client, desk, "agr_old_label")
+    assert (case["unit_id"], case["address"]) == ("unit_1_202", "1栋-202")  # the text is a registered label
+
+
 async def test_special_service_from_ordinary_intake_cannot_be_dispatched(client):  # R-SS-1 R-SS-2 R-SS-3
     desk = await login(client, "frontdesk")
     disp = await login(client, "dispatcher")
