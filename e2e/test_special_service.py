@@ -193,3 +193,41 @@ def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: 
     sheet.get_by_role("button", name="晨间复核").click()
     expect(sheet.get_by_test_id("ho-review")).to_contain_text("晨间复核：陈班长")
     ctx.close()
+
+
+def test_a_long_term_agreement_names_a_picked_unit_and_its_booking_opens_a_case_with_it(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-2
+    resident = f"林阿姨{uuid.uuid4().hex[:4]}"
+    ctx, page = open_desk(browser, server, "dispatcher")
+    page.goto(server.url + "/#/services")
+    page.get_by_test_id("svc-agreement-new").click()
+    form = page.get_by_test_id("svc-agreement-form")
+    form.locator("select[name=item_code]").select_option(label="洗衣取送 ¥15.00/件")
+    expect(form.locator("input[name=fee]")).to_have_value("15.00")  # the approved fee to start from
+    form.locator("input[name=fee]").fill("12")
+    form.locator("input[name=resident_name]").fill(resident)
+    form.locator("input[name=phone]").fill("13700008888")
+    form.locator("input[name=valid_until]").fill("2030-12-31")
+    form.get_by_role("button", name="登记协议").click()
+    expect(form.locator(".desk-error")).to_contain_text("房号")  # no unit typed or guessed: one is picked
+    # A registered unit, picked as for a one-off booking (D41): the agreement form has no free-text unit.
+    form.locator("select[name=building]").select_option(label="2栋")
+    form.locator("select[name=unit_id]").select_option(label="2栋-201")
+    form.get_by_role("button", name="登记协议").click()
+    row = page.get_by_test_id("svc-agreements").locator("tr", has_text=resident)
+    expect(row.get_by_test_id("svc-agreement-unit")).to_have_text("2栋-201", timeout=10000)
+    expect(row).to_contain_text("¥12.00/件")
+    desk = Api(server.url, "dispatcher")
+    agreement = next(a for a in desk.call("GET", "/api/services/agreements") if a["resident_name"] == resident)
+    assert (agreement["unit_id"], agreement["unit"]) == ("unit_2_201", "2栋-201")
+
+    # Booked under the agreement: its consent is the agreement's, and the case it opens has the unit.
+    row.get_by_test_id("svc-agreement-book").click()
+    booking = page.locator("tr", has=page.get_by_test_id("svc-booking-no"), has_text=resident)
+    expect(booking.locator("select[name=assignee]")).to_be_visible(timeout=10000)
+    view = _booking(server, resident)
+    assert view["booking"]["agreement_id"] == agreement["id"] and view["missing_to_dispatch"] == []
+    view = desk.call("POST", f"/api/services/bookings/{view['booking']['id']}/dispatch",
+                     {"assignee_id": "usr_cleaner", "unreached_lead_ids": ["usr_lead"]})
+    case = desk.call("GET", f"/api/cases/{view['case_id']}")["case"]
+    assert (case["unit_id"], case["address"]) == ("unit_2_201", "2栋-201")
+    ctx.close()

@@ -269,6 +269,7 @@ export async function renderServices(root, ctx) {
   const leads = executors.filter((s) => s.roles.includes('team_lead'));
   // The booking's unit is a registered one, picked as at intake (D41); the server refuses any other.
   const units = booker ? await loadUnits(ctx).catch(() => []) : [];
+  const agreementReader = booker || has(ctx, 'cashier', 'general_manager', 'deputy_gm');
 
   const act = actThenReload(err, t, load);
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
@@ -367,11 +368,85 @@ export async function renderServices(root, ctx) {
       h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cb-record', onclick: go }, t('svc.record')), rowErr.el)];
   }
 
+  // Long-term agreements (R-SS-2): the resident consented to the fee once, when signing. The unit is
+  // a registered one, picked as for a booking (D41), so every case booked under the agreement has the
+  // door; typed text would have been kept for the whole term.
+  function agreementSection(agreements, items, itemsByCode) {
+    const now = Date.now();
+    const rows = [...agreements].sort((a, b) => b.signed_at.localeCompare(a.signed_at)).map((a) => {
+      const item = itemsByCode.get(a.item_code);
+      const active = Date.parse(a.valid_until) > now;
+      const rowErr = errorBox(h);
+      rowErr.el.classList.add('rpt-row-error');
+      const book = async () => {
+        rowErr.clear();
+        try {
+          await ctx.api.post('/api/services/bookings', { item_code: a.item_code, agreement_id: a.id });
+        } catch (e) {
+          rowErr.show(e, t);
+          return;
+        }
+        await load().catch((e) => err.show(e, t));
+      };
+      return [
+        item ? itemName(item) : a.item_code,
+        h('span', null, `${a.resident_name} `, h('span', { class: 'nowrap', 'data-testid': 'svc-agreement-unit', text: a.unit }),
+          h('br'), h('span', { class: 'small muted', text: a.phone })),
+        item ? `${yuan(a.fee_cents)}/${unitLabel(item)}` : yuan(a.fee_cents),
+        h('span', { class: active ? '' : 'muted', text: active ? fmtFull(a.valid_until) : `${fmtFull(a.valid_until)} ${t('svc.agreement_expired')}` }),
+        h('span', { class: 'rpt-controls' }, active && booker && item?.bookable
+          ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-agreement-book', onclick: book }, t('svc.agreement_book')) : null,
+        rowErr.el),
+      ];
+    });
+    const out = [h('h2', { class: 'section-title', text: t('svc.agreements') }),
+      h('div', { 'data-testid': 'svc-agreements' }, table(h, [t('svc.item'), t('svc.resident'), t('svc.agreement_fee_col'), t('svc.valid_until'), ''], rows, t('rpt.none')))];
+    if (booker) out.push(agreementForm(items));
+    return out;
+  }
+
+  /** Signing is rare beside the day's bookings: the form opens on request, under the agreements. */
+  function agreementForm(items) {
+    const slot = h('div', { class: 'rpt-agreement-new' });
+    const open = () => {
+      const picker = unitPicker(h, t, units, { required: true });
+      const bookable = items.filter((i) => i.bookable);
+      const item = select(h, 'item_code', bookable.map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') });
+      const fee = h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true });
+      // The approved fee is where the agreed one starts; the desk may agree less for a long term.
+      item.addEventListener('change', () => {
+        const i = bookable.find((x) => x.code === item.value);
+        if (i && !fee.value) fee.value = (i.fee_cents / 100).toFixed(2);
+      });
+      const f = checkedForm(h, t, { class: 'card rpt-form', 'data-testid': 'svc-agreement-form' }, [
+        field(h, t('svc.item'), item),
+        field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
+        field(h, t('intake.building'), picker.building),
+        field(h, t('svc.unit'), picker.unit),
+        field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
+        field(h, t('svc.agreement_fee'), fee),
+        field(h, t('svc.valid_until'), h('input', { name: 'valid_until', type: 'date', required: true })),
+      ], t('svc.agreement_sign'), (form) => {
+        const d = new FormData(form);
+        return ctx.api.post('/api/services/agreements', {
+          item_code: d.get('item_code'), resident_name: d.get('resident_name'), unit_id: d.get('unit_id'), phone: d.get('phone'),
+          // The whole of the last day, in the compound's zone.
+          fee_cents: Math.round(Number(d.get('fee')) * 100), valid_until: zonedToIso(`${d.get('valid_until')}T23:59:59`),
+        });
+      }, load);
+      slot.replaceChildren(h('h3', { text: t('svc.agreement_new') }), f);
+      item.focus();
+    };
+    slot.append(h('button', { type: 'button', class: 'btn', 'data-testid': 'svc-agreement-new', onclick: open }, t('svc.agreement_new')));
+    return slot;
+  }
+
   async function load() {
-    const [items, bookings, callbacks] = await Promise.all([
+    const [items, bookings, callbacks, agreements] = await Promise.all([
       ctx.api.get('/api/services/items'),
       ctx.api.get('/api/services/bookings'),
       has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager') ? ctx.api.get('/api/callbacks?status=due') : [],
+      agreementReader ? ctx.api.get('/api/services/agreements') : null,
     ]);
     const sections = [];
     // Catalogue with its price history (R-SS-1).
@@ -455,6 +530,7 @@ export async function renderServices(root, ctx) {
           h('span', { class: 'rpt-controls' }, controls),
         ];
       }), t('rpt.none')));
+    if (agreements) sections.push(...agreementSection(agreements, items, itemsByCode));
     // Call-backs due (R-FU-6, R-RV-2): each row says whom to ring and about what.
     if (callbacks.length) {
       sections.push(h('h2', { class: 'section-title', text: t('svc.callbacks') }),
