@@ -81,9 +81,7 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     ctx, page = _guard_phone(browser, server, PHONE)
 
     ctx.set_offline(True)
-    gate = page.locator("input[name=gate]")
-    gate.fill("N")
-    gate.press("Tab")
+    page.locator("select[name=gate]").select_option("N")  # chosen from the compound's gates (D47)
 
     page.get_by_test_id("gate-qr-image").set_input_files(str(valid_png))
     verdict = page.get_by_test_id("gate-verdict")
@@ -165,7 +163,7 @@ def test_guard_types_a_code_offline_and_sees_the_goods_and_the_requester(  # R-R
         page.wait_for_timeout(300)
 
     ctx.set_offline(True)
-    page.locator("input[name=gate]").fill("N")
+    page.locator("select[name=gate]").select_option("N")
     code = page.locator("input[name=short-code]")
     code.fill(slip["short_code"].lower())  # as a guard types it
     page.locator("[data-action=lookup]").click()
@@ -206,7 +204,7 @@ def test_guard_with_no_gate_set_is_asked_for_the_gate_before_releasing(  # R-RS-
 
     # R-RS-1: a fresh login, 本岗出入口代码 empty, 360 px phone.
     ctx, page = _guard_phone(browser, server, {"width": 360, "height": 780})
-    gate = page.locator("input[name=gate]")
+    gate = page.locator("select[name=gate]")
     expect(gate).to_have_value("")
     page.locator("input[name=short-code]").fill(slip["short_code"])
     page.locator("[data-action=lookup]").click()
@@ -219,7 +217,7 @@ def test_guard_with_no_gate_set_is_asked_for_the_gate_before_releasing(  # R-RS-
     expect(gate).to_be_focused()
 
     # Setting the gate re-checks the slip on the screen: now valid, with the release button.
-    gate.fill("N")
+    gate.select_option("N")
     expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
     expect(gate).not_to_have_attribute("aria-invalid", "true")
     release = verdict.locator("[data-action=release]")

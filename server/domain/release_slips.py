@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
@@ -99,6 +99,7 @@ class IncidentKind(StrEnum):
     RELEASED_WHILE_REVOKED = "released_while_revoked"  # the gate's revocation list was stale
     RELEASED_OUTSIDE_VALIDITY = "released_outside_validity"  # gate clock or cache wrong
     WRONG_GATE = "wrong_gate"  # released at a gate the slip does not name
+    UNKNOWN_GATE = "unknown_gate"  # released at a gate the compound's directory does not list (D47)
 
 
 class SlipReason(StrEnum):
@@ -740,10 +741,12 @@ def revoke(slip: ReleaseSlip, *, by: StaffRef, at: datetime, reason: str) -> Rel
 
 
 def apply_release(
-    slip: ReleaseSlip, gate: str, by: StaffRef, at: datetime
+    slip: ReleaseSlip, gate: str, by: StaffRef, at: datetime, *, known_gates: Collection[str] = ()
 ) -> tuple[ReleaseSlip, ReleaseIncident | None]:
     """Record a gate's release. Goods that left are a fact, so nothing is refused; anything that
-    should not have happened (a second gate, a revoked or out-of-window slip) comes back as an incident.
+    should not have happened (a second gate, a revoked or out-of-window slip, a gate the compound's
+    directory `known_gates` does not list) comes back as an incident. An empty `known_gates` is a
+    compound that has named no gates: any code is taken, as when issuing (D46, D47).
 
     Raises DomainError only when the report itself is not a guard's.
     """
@@ -758,6 +761,10 @@ def apply_release(
         kinds.append(IncidentKind.RELEASED_OUTSIDE_VALIDITY)
     if gate not in slip.gates:
         kinds.append(IncidentKind.WRONG_GATE)
+    if known_gates and gate not in known_gates:
+        # A phone's stale or mistyped gate setting: the goods still left, so the release is kept,
+        # and the desk learns that the gate it names is none it knows (D47).
+        kinds.append(IncidentKind.UNKNOWN_GATE)
     incident = None
     if kinds:
         incident = ReleaseIncident(

@@ -987,16 +987,21 @@ def _release_time(ctx: MutationContext, slip: ReleaseSlip) -> datetime:
 @mutation("slip.release", roles=[Role.GUARD])
 async def release(ctx: MutationContext, args: dict[str, Any]) -> None:
     """Record that goods left by a gate. The first release counts; a second one (two gates offline at
-    once), a revoked or out-of-window slip, or a gate the slip does not name is accepted as a fact and
-    recorded as an incident for the desk and the manager. Refused only for an unknown slip."""
+    once), a revoked or out-of-window slip, a gate the slip does not name or the compound's gate
+    directory does not list is accepted as a fact and recorded as an incident for the desk and the
+    manager. Refused only for an unknown slip."""
     a = msgspec.convert(args, ReleaseArgs)
     who = ctx.principal
     uow = ctx.uow
     row = await _load(uow.conn, a.slip_id, who.compound_id, lock=True)
     slip = _slip_dec.decode(row.doc)
     at = _release_time(ctx, slip)
+    # The directory as it stands when the release arrives (a phone may have been offline for hours):
+    # a gate it does not list is flagged, never refused (D47).
+    known = {g.code for g in await gate_names(uow.conn, row.compound_id)}
     updated, incident = rs.apply_release(slip, a.gate, StaffRef(id=who.user_id, role=Role.GUARD,
-                                                                  name=who.display_name), at)
+                                                                  name=who.display_name), at,
+                                         known_gates=known)
     if updated is not slip:
         await _save(uow, row, updated)
         uow.emit(gate_scope(row.compound_id), "slip_use", slip.id, "upsert",

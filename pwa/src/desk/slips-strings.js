@@ -24,7 +24,7 @@ const zh = {
   'rs.gate_code': '{code} 岗',
   'rs.not_released': '未放行',
   'rs.incidents': '放行异常',
-  'rs.incidents_hint': '一张放行条只能放行一次；离线时两个门岗重复放行、已作废或超出有效期仍放行、非指定出入口放行，均记为异常。',
+  'rs.incidents_hint': '一张放行条只能放行一次；离线时两个门岗重复放行、已作废或超出有效期仍放行、非指定出入口放行、在本小区未登记的出入口放行，均记为异常。',
   'rs.incidents_empty': '没有放行异常',
   'rs.inc.first': '首次放行：{gate} {time}',
   'rs.inc.at': '{gate} {time}',
@@ -218,7 +218,7 @@ const en = {
   'rs.gate_code': 'gate {code}',
   'rs.not_released': 'not yet',
   'rs.incidents': 'Release incidents',
-  'rs.incidents_hint': 'A slip is used once: double releases by two offline gates, releases of revoked or expired slips and releases at other gates are incidents.',
+  'rs.incidents_hint': "A slip is used once: double releases by two offline gates, releases of revoked or expired slips, releases at other gates and at gates not in the compound's list are incidents.",
   'rs.incidents_empty': 'No incidents',
   'rs.inc.first': 'first release: {gate} {time}',
   'rs.inc.at': '{gate} {time}',
@@ -410,6 +410,7 @@ export const RS_ENUMS = {
   incident: {
     double_release: ['重复放行', 'Double release'], released_while_revoked: ['作废后放行', 'Released while revoked'],
     released_outside_validity: ['有效期外放行', 'Outside validity'], wrong_gate: ['非指定出入口', 'Wrong gate'],
+    unknown_gate: ['未登记的出入口', 'Gate not in the list'],
   },
   // details.missing of slip refusals
   missing: {

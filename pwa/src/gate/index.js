@@ -10,12 +10,14 @@
 // once, before any sync; kv 'gate.code' is the guard's gate; kv 'gate.seen' maps short codes to
 // payloads scanned before (typed codes of slips issued before gate_slip existed). The compound's gate
 // names come from the feed's gate_directory document (or GET /api/gate/keys): a gate is shown as
-// "北门（N）", the code staying what the slip carries and what is checked.
+// "北门（N）", the code staying what the slip carries and what is checked. Once the compound has named
+// its gates the guard picks this phone's gate from that list, never types it (D47): a typo would record
+// releases at a gate nobody knows, and a gate removed while the phone was offline stops counting as set.
 import jsQR from 'jsqr';
 
 import { findOffline, gateNames, indexGateDocs, slipDetails } from './details.js';
 import { normalizeShortCode, shortCode } from './payload.js';
-import { requireGate, Verdict, verifySlip } from './verify.js';
+import { effectiveGate, requireGate, Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
 import { ensureStylesheet } from '../dom.js';
 import { joinList, paren } from '../i18n.js';
@@ -29,8 +31,13 @@ const STRINGS = {
   zh: {
     'gate.title': '门岗放行核验',
     'gate.my_gate': '本岗出入口代码',
-    'gate.my_gate_hint': '如 N、S；用于核对放行单上的出入口',
-    'gate.my_gate_pick': '点选本岗：',
+    'gate.my_gate_choose': '本岗出入口',
+    'gate.my_gate_placeholder': '请选择本岗出入口',
+    'gate.my_gate_hint_list': '从本小区登记的出入口中选择；列表由管理处维护',
+    'gate.my_gate_hint_none': '本小区尚未登记出入口名称，请输入本岗代码，如 N、S',
+    'gate.here': '本岗：{gate}',
+    'gate.here_unset': '尚未设置本岗出入口',
+    'gate.not_listed': '本机原设的出入口 {gate} 不在本小区的出入口列表中（可能已被删除），请重新选择本岗',
     'gate.signed.requester.owner': '业主已签字：{who}',
     'gate.signed.requester.household_member': '登记家属已签字：{who}',
     'gate.signed.requester.other': '申请人已签字：{who}',
@@ -88,14 +95,19 @@ const STRINGS = {
     'gate.code': '放行码',
     'gate.release': '确认放行',
     'gate.released': '已登记放行（{gate}），待同步到服务中心',
-    'gate.need_gate': '请先填写本岗出入口代码',
+    'gate.need_gate': '请先选择本岗出入口',
     'gate.clear': '核验下一张',
   },
   en: {
     'gate.title': 'Gate: release slips',
     'gate.my_gate': 'My gate code',
-    'gate.my_gate_hint': 'e.g. N or S; checked against the gates on the slip',
-    'gate.my_gate_pick': 'Pick this gate:',
+    'gate.my_gate_choose': 'My gate',
+    'gate.my_gate_placeholder': 'Choose this gate',
+    'gate.my_gate_hint_list': "Chosen from the compound's gates; the management office keeps the list",
+    'gate.my_gate_hint_none': 'The compound has not named its gates yet: type this gate’s code, e.g. N or S',
+    'gate.here': 'At gate: {gate}',
+    'gate.here_unset': 'This gate is not set',
+    'gate.not_listed': "This phone's gate {gate} is not one of the compound's gates (perhaps removed): choose the gate again",
     'gate.signed.requester.owner': 'Signed by {who}',
     'gate.signed.requester.household_member': 'Signed by {who}',
     'gate.signed.requester.other': 'Signed by {who}',
@@ -153,7 +165,7 @@ const STRINGS = {
     'gate.code': 'Code',
     'gate.release': 'Release',
     'gate.released': 'Release recorded ({gate}); waiting to sync to the desk',
-    'gate.need_gate': 'Enter your gate code first',
+    'gate.need_gate': 'Choose your gate first',
     'gate.clear': 'Next slip',
   },
 };
@@ -206,7 +218,7 @@ async function refreshKeys(ctx) {
 function verify(ctx, cache, payload) {
   const now = ctx.serverNow();
   const offset = now - Date.now();
-  const gate = currentGate(ctx) || undefined;
+  const gate = currentGate(cache) || undefined;
   const result = verifySlip(payload, {
     keys: cache.hasAny ? cache.keys : null,
     revoked: cache.revoked,
@@ -220,8 +232,8 @@ function verify(ctx, cache, payload) {
 }
 
 let gateCode = '';
-function currentGate() {
-  return gateCode.trim().toUpperCase();
+function currentGate(cache) {
+  return effectiveGate(gateCode, cache?.names);
 }
 
 // ---- QR decoding ----------------------------------------------------------------------------
@@ -334,11 +346,11 @@ export async function renderGate(root, ctx) {
     name: 'short-code', id: 'gate-short-code', autocomplete: 'off', autocapitalize: 'characters',
     inputmode: 'text', maxlength: '13', spellcheck: 'false',
   });
-  const gateInput = h('input', {
-    name: 'gate', id: 'gate-code', value: gateCode, autocomplete: 'off', autocapitalize: 'characters', maxlength: '6',
-  });
-
-  const gatePick = h('div', { class: 'gate-pick', 'data-testid': 'gate-pick' });
+  // The gate control: a list of the compound's gates once it names them (no free text, D47), else a
+  // code typed as before D42. Rebuilt when the directory changes (renderGateField).
+  let gateInput = null;
+  const gateField = h('div', { 'data-testid': 'gate-field' });
+  const gateHere = h('p', { 'data-testid': 'gate-here' });
 
   function renderStatus() {
     const fresh = cache.hasAny && Date.now() - cache.fetchedDeviceMs <= MAX_CACHE_AGE_MS;
@@ -447,21 +459,35 @@ export async function renderGate(root, ctx) {
       h('span', { class: 'kv-label', text: t('gate.signature') }), h('div', { class: 'kv-value' }, body));
   }
 
-  function gateChips() {
-    const chips = [...cache.names.keys()].map((code) => h('button', {
-      type: 'button', class: ['btn', 'btn-small', code === currentGate() ? 'btn-primary' : null].filter(Boolean),
-      'aria-pressed': String(code === currentGate()), dataset: { gate: code },
-      onclick: () => {
-        gateInput.value = code;
-        gateInput.dispatchEvent(new Event('input'));
-      },
-    }, gateLabel(code)));
-    return chips.length ? [h('span', { class: 'small muted', text: t('gate.my_gate_pick') }), ...chips] : [];
+  // R-RS-1: the guard sees at a glance which gate the phone releases for; a stored gate the directory
+  // no longer lists is named, so the guard knows why it has to choose again.
+  function renderGateHere() {
+    const gate = currentGate(cache);
+    const stale = !gate && gateCode && cache.names.size ? gateCode : '';
+    gateHere.className = gate ? 'notice notice-info gate-here' : 'notice notice-warn gate-here';
+    gateHere.dataset.gate = gate;
+    gateHere.textContent = stale ? t('gate.not_listed', { gate: stale })
+      : gate ? t('gate.here', { gate: gateLabel(gate) }) : t('gate.here_unset');
   }
 
-  function renderGatePick() {
-    gatePick.replaceChildren(...gateChips());
-    gatePick.hidden = !cache.names.size;
+  function renderGateField() {
+    const listed = cache.names.size > 0;
+    const gate = currentGate(cache);
+    const wasFocused = gateInput && document.activeElement === gateInput;
+    gateInput = listed
+      ? h('select', { name: 'gate', id: 'gate-code' },
+        h('option', { value: '', text: t('gate.my_gate_placeholder') }),
+        ...[...cache.names.keys()].map((code) => h('option', { value: code, text: gateLabel(code) })))
+      : h('input', {
+        name: 'gate', id: 'gate-code', value: gateCode, autocomplete: 'off', autocapitalize: 'characters', maxlength: '6',
+      });
+    if (listed) gateInput.value = gate;
+    gateInput.addEventListener(listed ? 'change' : 'input', onGateChosen);
+    gateField.replaceChildren(h('label', { class: 'field', for: 'gate-code' },
+      h('span', { class: 'field-label', text: t(listed ? 'gate.my_gate_choose' : 'gate.my_gate') }), gateInput,
+      h('span', { class: 'field-hint', text: t(listed ? 'gate.my_gate_hint_list' : 'gate.my_gate_hint_none') })));
+    if (wasFocused) gateInput.focus();
+    renderGateHere();
   }
 
   function goodsRow(items, count) {
@@ -508,7 +534,7 @@ export async function renderGate(root, ctx) {
   async function release() {
     const claims = current?.result?.slip;
     if (!claims || current.result.verdict !== Verdict.VALID || current.released) return;
-    const gate = currentGate() || (claims.gates.length === 1 ? claims.gates[0] : '');
+    const gate = currentGate(cache) || (claims.gates.length === 1 ? claims.gates[0] : '');
     if (!gate) {
       gateInput.focus();
       ctx.toast(t('gate.need_gate'), 'error');
@@ -604,23 +630,22 @@ export async function renderGate(root, ctx) {
     await show(text);
   });
 
-  // 'input', not 'change': a guard who edits the gate and scans at once must be checked against it.
-  gateInput.addEventListener('input', async () => {
+  // A typed code is taken on 'input', not 'change': a guard who edits the gate and scans at once must
+  // be checked against it. A chosen one arrives on 'change'.
+  async function onGateChosen() {
     gateCode = gateInput.value.trim().toUpperCase();
-    gateInput.value = gateCode;
+    if (gateInput.tagName === 'INPUT') gateInput.value = gateCode;
     await ctx.db.kvSet('gate.code', gateCode);
-    renderGatePick();
+    renderGateHere();
     if (current?.payload) await show(current.payload);
-  });
+  }
 
   const page = h('section', { class: 'view-gate', 'data-view': 'gate' },
     h('div', { class: 'view-head' }, h('h1', { text: t('gate.title') })),
     h('div', { class: 'card' },
       statusLine,
-      h('label', { class: 'field', for: 'gate-code' },
-        h('span', { class: 'field-label', text: t('gate.my_gate') }), gateInput,
-        h('span', { class: 'field-hint', text: t('gate.my_gate_hint') })),
-      gatePick),
+      gateHere,
+      gateField),
     h('div', { class: 'card' },
       scanBtn, video, scanMsg,
       h('label', { class: 'btn btn-block btn-file', for: 'gate-qr-image' }, t('gate.from_image'), fileInput),
@@ -631,13 +656,18 @@ export async function renderGate(root, ctx) {
   );
   root.replaceChildren(page);
   renderStatus();
-  renderGatePick();
+  renderGateField();
   renderResult();
 
   const refresh = async () => {
+    const before = currentGate(cache);
     cache = await loadCache(ctx);
     renderStatus();
-    renderGatePick();
+    renderGateField();
+    // The directory changed what this phone's gate is (a gate removed): check the slip on screen again,
+    // unless it has just been released here.
+    if (currentGate(cache) !== before && current?.payload && !current.released) await show(current.payload);
+    else renderResult(); // the new gate control gets the result's marks (aria-invalid) again
   };
   const offData = ctx.sync.on('data', refresh);
   refreshKeys(ctx).then((ok) => ok && refresh());

@@ -107,3 +107,16 @@ export function requireGate(result, gate) {
   if (!result.slip?.gates?.length) return result;
   return { ...result, verdict: Verdict.GATE_UNSET };
 }
+
+/**
+ * R-RS-1, D47: the gate this phone stands at. The stored code, unless the compound names its gates and
+ * this code is not one of them (typed before the phone offered the list, or removed while the phone was
+ * offline): then none, so a slip that names gates waits for the guard to choose (requireGate) instead of
+ * a release being recorded at a gate nobody knows.
+ * @param {string|undefined|null} code the phone's stored gate code
+ * @param {Map<string, string>|undefined} names the cached gate directory, code → name (empty: none named)
+ */
+export function effectiveGate(code, names) {
+  const g = String(code || '').trim().toUpperCase();
+  return names?.size && !names.has(g) ? '' : g;
+}
