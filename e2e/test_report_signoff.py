@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.test_shell import open_desk
+from e2e.test_shell import login, open_desk
 
 
 def _month(page, value: str) -> None:  # noqa: ANN001
@@ -52,4 +52,25 @@ def test_the_signed_report_names_who_submitted_and_who_signed(browser: Browser, 
     expect(view.get_by_test_id("report-status")).to_have_text("已签批")
     expect(view.get_by_test_id("report-signature")).to_contain_text("管理处负责人 钱经理 已签名")
     expect(view).to_contain_text("王调度 于")
+    ctx.close()
+
+
+def test_the_printed_complaint_list_fits_an_a4_page(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-5
+    desk = Api(server.url, "dispatcher")
+    desk.call("POST", "/api/cases", {
+        "kind": "complaint", "channel": "phone", "contact_name": "打印业主", "phone": "13800000004",
+        "unit_id": "unit_1_202", "content": "夜间噪音", "complaint_category": "decoration"})
+    ctx = browser.new_context(viewport={"width": 794, "height": 1123}, locale="zh-CN")  # A4 at 96 dpi
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.get_by_role("cell", name="打印业主").first).to_be_visible(timeout=15000)
+    page.emulate_media(media="print")
+    # Every column of every report table lies inside the page: nothing cut at the right edge.
+    widths = page.evaluate("""() => [...document.querySelectorAll('.rpt .table-wrap')].map(
+        (w) => [w.scrollWidth, w.clientWidth, w.querySelector('table').getBoundingClientRect().right])""")
+    assert widths and all(scroll <= client + 1 and right <= 794 for scroll, client, right in widths), widths
     ctx.close()
