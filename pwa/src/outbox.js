@@ -91,10 +91,20 @@ export async function waitingFor(clientId) {
   return (await entriesFor(clientId)).filter((e) => e.state === 'waiting');
 }
 
-/** Entries of `userId`, or null when that user never queued anything on this install. */
+/**
+ * Every entry `userId` queued on this install, oldest first. A rebase (rebaseToNewClient) moves only
+ * the waiting entries to the new client id; the sent ones and the refusals stay under the old one
+ * and must still show (guarantee 1: a refusal is shown until dismissed), so older client ids of the
+ * same person come first, then the current one in id order.
+ */
 export async function entriesOfUser(userId) {
   const map = (await kvGet('clientId')) || {};
-  return map[userId] ? entriesFor(map[userId]) : [];
+  const current = map[userId];
+  if (!current) return [];
+  const all = await (await db()).getAll('outbox');
+  const older = all.filter((e) => e.user_id === userId && e.client_id !== current);
+  older.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.mutation_id - b.mutation_id);
+  return [...older, ...(await entriesFor(current))];
 }
 
 export async function pendingCount(userId) {
@@ -187,12 +197,10 @@ export async function prune(now = Date.now()) {
  */
 export async function rebaseToNewClient(userId, oldClientId) {
   const d = await db();
-  const tx = d.transaction(['kv', 'outbox', 'jobs'], 'readwrite');
+  // The entries keep their own case_no (set by enqueue): nothing to look up here.
+  const tx = d.transaction(['kv', 'outbox'], 'readwrite');
   const kv = tx.objectStore('kv');
   const outbox = tx.objectStore('outbox');
-  // The case number, kept on the entry itself: if the desk takes the job off this phone before
-  // the entry is sent, the outbox can still say which job it was about.
-  const job = args?.job_id ? await tx.objectStore('jobs').get(String(args.job_id)) : null;
   const newId = uuid();
   const map = (await kv.get('clientId')) || {};
   map[userId] = newId;
