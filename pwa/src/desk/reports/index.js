@@ -30,6 +30,13 @@ function thisMonth() {
   return `${d.year}-${String(d.month).padStart(2, '0')}`;
 }
 
+/** A month input's value ('2026-11') as the instants it starts and ends at in the compound's zone. */
+export function monthRange(value) {
+  const [y, m] = value.split('-').map(Number);
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  return { start: zonedToIso(`${value}-01T00:00`), end: zonedToIso(`${next}-01T00:00`) };
+}
+
 // Each cell carries its column's header (data-label): on a phone the rows stack into cards that
 // show it beside the value (desk.css, desk/tables.js).
 function table(h, head, rows, empty) {
@@ -441,6 +448,57 @@ export async function renderServices(root, ctx) {
     return slot;
   }
 
+  // R-SS-4: a service losing money goes to the manager, who attracts more users, asks the GM for a
+  // higher fee, or stops it. The month's settled revenue is the server's; the manager enters the cost.
+  function lossSection(items) {
+    const approved = items.filter((i) => i.status === 'approved');
+    const item = select(h, 'loss_item', approved.map((i) => [i.code, itemName(i)]), { required: true, empty: t('svc.choose_item') });
+    const month = h('input', { type: 'month', name: 'loss_month', value: thisMonth(), required: true });
+    const cost = h('input', { type: 'number', name: 'loss_cost', min: '0', step: '0.01', required: true });
+    const result = h('div', { 'data-testid': 'svc-loss-result' });
+    const lossErr = errorBox(h);
+    const asked = () => ({ ...monthRange(month.value), cost_cents: Math.round(Number(cost.value) * 100) });
+    const decide = (r, q) => {
+      const kind = select(h, 'loss_decision', ['promote', 'raise_price', 'stop'].map((k) => [k, t(`svc.loss.${k}`)]), { value: 'promote' });
+      const fee = h('input', { type: 'number', name: 'loss_new_fee', min: '0.01', step: '0.01' });
+      const feeField = field(h, t('svc.loss.new_fee'), fee);
+      feeField.hidden = true;
+      kind.addEventListener('change', () => { feeField.hidden = kind.value !== 'raise_price'; });
+      const note = h('input', { name: 'loss_note' });
+      const go = () => act(() => ctx.api.post(`/api/services/items/${encodeURIComponent(r.item_code)}/loss-decision`, {
+        ...q, decision: kind.value, note: note.value,
+        new_fee_cents: kind.value === 'raise_price' && fee.value ? Math.round(Number(fee.value) * 100) : null,
+      }));
+      return h('div', { class: 'rpt-form' }, field(h, t('svc.loss.decision'), kind), feeField, field(h, t('svc.comment'), note),
+        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'svc-loss-decide', onclick: go }, t('svc.loss.decide')));
+    };
+    const review = async () => {
+      lossErr.clear();
+      result.replaceChildren();
+      const missing = [[item, t('svc.item')], [month, t('rpt.month')], [cost, t('svc.loss.cost')]].filter(([el]) => !el.value).map(([, n]) => n);
+      if (missing.length) return lossErr.show(t('desk.missing', { list: joinList(missing) }), t);
+      const q = asked();
+      let r;
+      try {
+        r = await ctx.api.get(`/api/services/items/${encodeURIComponent(item.value)}/loss-review?${new URLSearchParams({ ...q, cost_cents: String(q.cost_cents) })}`);
+      } catch (e) {
+        return lossErr.show(e, t);
+      }
+      result.replaceChildren(
+        h('p', { 'data-testid': 'svc-loss-figures', text: t('svc.loss.figures', { n: r.settled_count, revenue: yuan(r.revenue_cents), cost: yuan(r.cost_cents),
+          margin: r.margin_cents < 0 ? `-${yuan(-r.margin_cents)}` : yuan(r.margin_cents) }) }),
+        r.loss_making ? h('p', { class: 'rpt-overdue', text: t('svc.loss.losing') }) : h('p', { class: 'muted', text: t('svc.loss.not_losing') }),
+        r.loss_making ? decide(r, q) : null);
+      return undefined;
+    };
+    return [h('h2', { class: 'section-title', text: t('svc.loss.title') }),
+      h('div', { class: 'card', 'data-testid': 'svc-loss' },
+        h('p', { class: 'small muted', text: t('svc.loss.rule') }),
+        h('div', { class: 'rpt-form' }, field(h, t('svc.item'), item), field(h, t('rpt.month'), month), field(h, t('svc.loss.cost'), cost),
+          h('button', { type: 'button', class: 'btn', 'data-testid': 'svc-loss-review', onclick: review }, t('svc.loss.review'))),
+        lossErr.el, result)];
+  }
+
   async function load() {
     const [items, bookings, callbacks, agreements] = await Promise.all([
       ctx.api.get('/api/services/items'),
@@ -474,7 +532,7 @@ export async function renderServices(root, ctx) {
           fee_cents: Math.round(Number(d.get('fee')) * 100), promise_minutes: Number(d.get('promise')) || 25,
         });
       }, load);
-      sections.push(h('h3', { text: t('svc.propose') }), f);
+      sections.push(h('h3', { text: t('svc.propose') }), f, ...lossSection(items));
     }
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
