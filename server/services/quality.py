@@ -20,6 +20,7 @@ from server.domain.roles import Role
 from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.acting import acting_role
+from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import weekly_checks
 
@@ -49,8 +50,19 @@ def _audit(uow: UnitOfWork, who: Principal, check_id: str, action: str, data: di
               actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id, data=data)
 
 
+def _not_yet_begun(week_start: date, today: date) -> None:
+    """A week is checked from its records; one that has not begun has none. Recording it early also
+    took the week, so the real check later was refused as already done (R-RV-4)."""
+    if mr.week_of(week_start) > mr.week_of(today):
+        raise fail("monthly_report.week_not_begun", "该周尚未开始，不能记录质量检查",
+                   "That week has not begun yet; it cannot be checked", kind="invalid",
+                   week_start=mr.week_of(week_start).isoformat())
+
+
 async def record(db: Database, who: Principal, data: WeeklyCheckIn) -> tuple[str, mr.WeeklyCheck]:
     async with db.transaction() as uow:
+        zone = (await compound_rules(uow, who.compound_id)).calendar.zone
+        _not_yet_begun(data.week_start, uow.now.astimezone(zone).date())
         check = mr.record_weekly_check(
             week_start=data.week_start, cases_checked=data.cases_checked, poor_quality=data.poor_quality,
             findings=data.findings, by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now,
