@@ -7,7 +7,7 @@ was reassigned), and appends the step's events to the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -19,15 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.auth.principal import Principal
 from server.domain import deadlines
 from server.domain import emergencies as em
+from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState, Transition, WorkOrderState
+from server.domain.cases import Case, CaseState, Kind, Transition, WorkOrderState
 from server.domain.deadlines import Clock, DeadlinePolicy
 from server.domain.errors import DomainError, Refusal, fail
 from server.domain.service_slips import signature_covers_slip
 from server.notify import reminders
 from server.services import visits
 from server.storage.db import UnitOfWork, execute_many
-from server.storage.schema import cases, compounds, counters, units
+from server.storage.schema import cases, compounds, counters, units, users
 from server.sync.job_terms import NO_BOOKING, booking_terms
 from server.sync.scopes import desk_scope, user_scope
 
@@ -152,6 +153,18 @@ def case_category(case: Case) -> str | None:
     return None
 
 
+def call_back_decides(case: Case) -> bool:
+    """Whether the case's stored call-back task decides one of its clocks: a repair whose slip came
+    back has the R-FU-6 call-back clock, met by the call recorded on the task, closed case or not."""
+    return case.kind == Kind.REPAIR and case.slip is not None and case.slip.slip_returned_at is not None
+
+
+async def call_backs_deciding(conn: AsyncConnection, found: Iterable[Case]) -> dict[str, sv.CallBackTask]:
+    """The stored call-back task of each case whose clocks it decides; no query when none does."""
+    ids = [c.id for c in found if call_back_decides(c)]
+    return await visits.call_backs_for(conn, ids) if ids else {}
+
+
 def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
     nxt = deadlines.next_due(clock_list)
     active = case.active_work_order
@@ -174,7 +187,8 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
     }
 
 
-def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: ANN001
+def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | None = None,  # noqa: ANN001
+            countersigner: str | None = None) -> dict[str, Any]:
     mine = [c for c in clock_list if deadlines.shown_on_phone(c, wo.assignee_id)]
     slip = case.slip if case.slip is not None and case.slip.executor_id == wo.assignee_id else None
     return {
@@ -187,6 +201,8 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
         "clocks": [_clock_doc(c) for c in mine],
         "slip": msgspec.to_builtins(slip) if slip is not None else None,
+        # The phone prints the dispatcher's countersign line (R-CL-6) by name; it has no staff list.
+        "countersigned_by_name": countersigner if slip is not None and slip.countersigned_by else None,
         # Before accepting, the technician sees what was agreed at the desk (D41): the booking's number,
         # item and fee (R-SS-2), or the repair's responsibility class, None meaning "judge on site", and
         # the fee told, None meaning none was (R-IN-6).
@@ -239,7 +255,10 @@ async def _write_staged_cases(uow: UnitOfWork) -> None:
 async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> dict[str, Any]:
     """Clocks, reminders and feed documents for a case about to be written; returns its row values."""
     rules = await compound_rules(uow, case.compound_id)
-    clock_list = deadlines.clocks(case, rules.calendar, uow.now, rules.policy)
+    # With the stored call-back the R-FU-6 call-back clock outlives the close, so a closed case still
+    # owed its call-back keeps it as next_due_at (and in the desk's summary) until the call is made.
+    call_back = (await call_backs_deciding(uow.conn, [case])).get(case.id)
+    clock_list = deadlines.clocks(case, rules.calendar, uow.now, rules.policy, call_back=call_back)
     await reminders.schedule_for_change(uow, before, case, clock_list)
     nxt = deadlines.next_due(clock_list)
     active = case.active_work_order
@@ -251,14 +270,23 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
     )
     uow.emit(desk_scope(case.compound_id), "case", case.id, "upsert", _enc.encode(case_summary(case, clock_list)))
     booking = await booking_terms(uow, case) if case.work_orders else None
+    countersigner = await _countersigner_name(uow.conn, case)
     for wo in case.work_orders:
         scope = user_scope(wo.assignee_id)
         if wo.state == WorkOrderState.CANCELLED or case.state == CaseState.CLOSED:
             # Reassigned away, or done and closed: take it off that phone.
             uow.emit(scope, "job", wo.id, "remove", None)
         else:
-            uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list, booking)))
+            uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list, booking, countersigner)))
     return values
+
+
+async def _countersigner_name(conn: AsyncConnection, case: Case) -> str | None:
+    """The name of the dispatcher who countersigned the slip (R-CL-6); no query until someone has."""
+    by = case.slip.countersigned_by if case.slip is not None else None
+    if by is None or case.state == CaseState.CLOSED:  # not countersigned, or the job leaves the phone
+        return None
+    return (await conn.execute(select(users.c.display_name).where(users.c.id == by))).scalar_one_or_none() or by
 
 
 def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition) -> None:

@@ -30,6 +30,7 @@ from server.services.cases import (
     OPEN_STATES,
     _clock_doc,
     apply,
+    call_backs_deciding,
     case_summary,
     compound_rules,
     decode_case,
@@ -112,8 +113,12 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
     if state:
         stmt = stmt.where(cases.c.state == state)
-    if open_only or overdue:
+    if open_only:
         stmt = stmt.where(cases.c.state.in_(OPEN_STATES))
+    elif overdue:
+        # A closed case can still be overdue on the call-back it is owed (R-FU-6): its next_due_at
+        # stays set until the call is recorded.
+        stmt = stmt.where(or_(cases.c.state.in_(OPEN_STATES), cases.c.next_due_at.is_not(None)))
     if kind:
         stmt = stmt.where(cases.c.kind == kind)
     if category:
@@ -151,11 +156,14 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
                 page = page.where(or_(cases.c.received_at < cursor.received_at,
                                       and_(cases.c.received_at == cursor.received_at, cases.c.id < cursor.id)))
             rows = (await uow.conn.execute(page.limit(chunk))).all()
-            for r in rows:
-                case = decode_case(r.doc)
+            found = [decode_case(r.doc) for r in rows]
+            # The stored call-backs: a closed case's next deadline can be the call-back it is owed (R-FU-6).
+            call_backs = await call_backs_deciding(uow.conn, found)
+            for case in found:
                 if attention and not (case.is_emergency or case.is_major):
                     continue
-                summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy))
+                summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy,
+                                                              call_back=call_backs.get(case.id)))
                 if overdue is not None and summary["overdue"] != overdue:
                     continue
                 out.append(summary)
