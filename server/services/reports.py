@@ -204,9 +204,19 @@ async def monthly_view(db: Database, who: Principal, year: int, month: int) -> d
     return report_view(report, tz, names)
 
 
+async def _month_begun(uow: UnitOfWork, compound_id: str, year: int, month: int) -> None:
+    """A month's summary is of its cases; one that has not begun has none. Submitting it early froze
+    an empty report the manager could then sign, and the real one could no longer be handed in."""
+    start, _ = mr.month_bounds(year, month, (await compound_rules(uow, compound_id)).calendar.zone)
+    if uow.now < start:
+        raise fail("monthly_report.month_not_begun", "该月尚未开始，不能提交月报",
+                   "That month has not begun yet; its report cannot be submitted", kind="invalid")
+
+
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
     _check_month(year, month)
     async with db.transaction() as uow:
+        await _month_begun(uow, who.compound_id, year, month)
         stored = await _stored(uow, who.compound_id, year, month)
         report = stored or await _compute(uow, who.compound_id, year, month)
         report = mr.submit_report(report, by_role=acting_role(who, sorted(mr.FILLERS)), by_id=who.user_id,

@@ -1,4 +1,5 @@
-"""The monthly report names who handed it in and who signed it, on screen and in the spreadsheet.
+"""The monthly report names who handed it in and who signed it, on screen and in the spreadsheet;
+only a month that has begun can be handed in.
 
 Found walking the manager's month: the XLSX summary said 填报人 usr_dispatcher and 签名 usr_manager,
 account ids that mean nothing to the leadership the sheet is sent to (R-RV-4: the manager signs).
@@ -39,3 +40,16 @@ async def test_draft_report_has_no_names_yet(client):  # R-RV-4
     mgr = await login(client, "manager")
     rep = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
     assert rep["status"] == "draft" and rep["submitted_by_name"] is None and rep["signed_by_name"] is None
+
+
+async def test_a_month_that_has_not_begun_cannot_be_submitted(client, clock):  # noqa: ANN001  # R-RV-4 R-RV-5
+    # Found in the demo: December's report could be submitted in November, freezing empty figures
+    # the manager could then sign. The clock starts 2026-11-23.
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.month_not_begun", r.text
+    mgr = await login(client, "manager")
+    assert (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()["status"] == "draft"
+    clock.advance(days=8)  # 1 December, Shanghai
+    r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
+    assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
