@@ -1,17 +1,15 @@
 // The printable service slip 服务单 of a case (R-CL-1 A, R-CL-6, R-RC-1): laid out for A5 paper
 // by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
+import { countersignLine as line } from '../countersign.js';
 import { mount } from '../dom.js';
 import { colon, paren } from '../i18n.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
-// R-CL-6: the dispatcher countersigns the signed slip and archives it (the basis for billing).
-// Countersigned in the system: who and when; otherwise blank lines to sign on the paper.
+// R-CL-6: countersigned in the system: who and when; otherwise blank lines to sign on the paper
+// (the line is shared with the phone's print, ../countersign.js).
 function countersignLine(h, t, slip, staff) {
-  const done = !!slip?.countersigned_by;
-  const blank = (text) => h('span', { class: ['desk-slip-line', done ? 'is-filled' : ''], text });
-  return h('p', { class: 'desk-slip-countersign', 'data-testid': 'slip-countersign', title: 'R-CL-6' },
-    h('span', { text: t('slip.countersign_line') }), ' ', blank(done ? staffName(staff, slip.countersigned_by) : ''),
-    ' ', h('span', { text: t('slip.countersign_date') }), ' ', blank(done ? fmtFull(slip.countersigned_at) : ''));
+  const signed = slip?.countersigned_by ? { by: staffName(staff, slip.countersigned_by), at: fmtFull(slip.countersigned_at) } : null;
+  return line(h, t, signed, { cls: 'desk-slip-countersign', lineClass: 'desk-slip-line' });
 }
 
 export async function renderSlip(body, ctx, caseId) {

@@ -314,8 +314,6 @@ const zh = {
   'slip.print': '打印',
   'slip.back': '← 返回案件',
   'slip.not_signed': '未签字',
-  'slip.countersign_line': '调度员复核签字',
-  'slip.countersign_date': '日期',
 
   // review
   'review.title': '周一回顾',
@@ -686,8 +684,6 @@ const en = {
   'slip.print': 'Print',
   'slip.back': '← Back to the case',
   'slip.not_signed': 'Not signed',
-  'slip.countersign_line': "Dispatcher's countersignature",
-  'slip.countersign_date': 'Date',
   'review.title': 'Monday review',
   'review.hint': "Last week's cases still open. Cases that cannot be handled go to the manager.",
   'review.empty': 'Nothing left from last week',

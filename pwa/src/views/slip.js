@@ -2,6 +2,7 @@
 // resident's signature. @media print in styles.css hides the app frame so only the slip prints.
 import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
+import { countersignLine } from '../countersign.js';
 import { h, mount } from '../dom.js';
 import { paren, registerStrings, t } from '../i18n.js';
 import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
@@ -80,6 +81,14 @@ export async function render(root, [id]) {
   return null;
 }
 
+// R-CL-6: the server's job document says who countersigned (by name: the phone has no staff list)
+// and when, until the case closes and the job leaves the phone; a slip only this phone recorded
+// (unsynced, or of a job closed since) has no countersign to show, so its line stays blank.
+function countersigned(s) {
+  if (!s.countersigned_by || !s.countersigned_at) return null;
+  return { by: s.countersigned_by_name || s.countersigned_by, at: formatFullDateTime(s.countersigned_at) };
+}
+
 function showSlip(root, back, s, notice = null) {
   const fee = s.fee_cents ? formatFee(s.fee_cents) : t('slip.free');
   const relation = s.signer_relation ? t(`rel.${s.signer_relation}`) : '';
@@ -109,6 +118,7 @@ function showSlip(root, back, s, notice = null) {
         line(t('slip.staff'), staff),
         line(t('slip.signer'), paren(s.signer_name || '', relation)),
         line(t('slip.grade'), [s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion].filter(Boolean).join('：')))),
-      sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null),
+      sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null,
+      countersignLine(h, t, countersigned(s))),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
 }
