@@ -66,3 +66,25 @@ def test_an_outbox_the_server_ties_to_another_user_moves_to_a_new_client_and_kee
     expect(page.locator(".syncbar-refused")).to_have_text("被拒 1 条")
     expect(page.locator(".outbox-sent", has_text="接单")).to_be_visible()
     ctx.close()
+
+
+def test_the_sync_buttons_say_the_phone_is_offline_instead_of_doing_nothing(browser: Browser, server) -> None:  # noqa: ANN001  # design guarantee 6
+    content = f"单元门禁失灵 {uuid.uuid4().hex[:6]}"
+    _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content, NARROW)
+    ctx.set_offline(True)
+    toast = page.locator("#toast")
+    page.locator(".view-head [data-action=sync-now]").click()  # 刷新 on the job list
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("当前离线")
+    page.goto(server.url + "/#/outbox")
+    page.evaluate("document.getElementById('toast')?.classList.remove('show')")
+    page.locator(".view-head [data-action=sync-now]").click()  # 立即同步
+    expect(toast).to_be_visible()
+    expect(toast).to_contain_text("联网后会自动发送")
+
+    # Online, the same button reports that the sync went through.
+    ctx.set_offline(False)
+    page.locator(".view-head [data-action=sync-now]").click()
+    expect(toast).to_contain_text("已同步", timeout=15000)
+    ctx.close()

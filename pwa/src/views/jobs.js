@@ -4,7 +4,7 @@ import { countdown, formatDateTime } from '../clock.js';
 import { h, mount } from '../dom.js';
 import { registerStrings, t } from '../i18n.js';
 import { loadJobs, nextDue } from '../jobs.js';
-import { syncNow } from '../sync.js';
+import { syncButton } from './outbox.js';
 
 registerStrings({
   zh: {
@@ -76,7 +76,7 @@ export async function render(root) {
   const jobs = await loadJobs();
   const open = jobs.filter((j) => !j.is_done);
   const done = jobs.filter((j) => j.is_done);
-  const refresh = h('button', { type: 'button', class: 'btn btn-small', onclick: () => syncNow() }, t('jobs.refresh'));
+  const refresh = syncButton(t('jobs.refresh'), 'btn btn-small');
   mount(root,
     h('div', { class: 'view-head', 'data-view': 'jobs' }, h('h1', { text: t('jobs.title') }), h('span', { class: 'muted', text: t('jobs.open', { n: open.length }) }), refresh),
     jobs.length ? null : h('p', { class: 'empty', text: t('jobs.empty') }),

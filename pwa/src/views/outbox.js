@@ -2,7 +2,7 @@
 // server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
 import { formatDateTime, toServerTime } from '../clock.js';
 import { listJobs } from '../db.js';
-import { h, mount } from '../dom.js';
+import { h, mount, toast } from '../dom.js';
 import { registerStrings, serverMessage, t } from '../i18n.js';
 import { dismiss, entriesOfUser, othersPendingCount } from '../outbox.js';
 import { currentUser } from '../session.js';
@@ -25,6 +25,8 @@ registerStrings({
     'outbox.job': '{id}',
     'outbox.job_gone': '{id}（已不在本机）',
     'outbox.sync_error': '同步失败：{msg}',
+    'outbox.offline_now': '当前离线：记录都已保存在本机，联网后会自动发送和刷新。',
+    'outbox.sync_done': '已同步',
     'mut.job.accept': '接单',
     'mut.job.arrive': '到场',
     'mut.job.note': '备注 / 照片',
@@ -49,6 +51,8 @@ registerStrings({
     'outbox.job': '{id}',
     'outbox.job_gone': '{id} (no longer on this phone)',
     'outbox.sync_error': 'Sync failed: {msg}',
+    'outbox.offline_now': 'Offline: everything is saved on this phone; it is sent and refreshed by itself once online.',
+    'outbox.sync_done': 'Synced',
     'mut.job.accept': 'Accept',
     'mut.job.arrive': 'Arrival',
     'mut.job.note': 'Note / photo',
@@ -63,6 +67,34 @@ export function mutationLabel(type) {
   const key = `mut.${type}`;
   const s = t(key);
   return s === key ? type : s;
+}
+
+/**
+ * A button that syncs now (the outbox's 立即同步, the job list's 刷新). Offline, a sync cannot start:
+ * it says so and that nothing is lost, instead of a tap that visibly does nothing.
+ */
+export function syncButton(label, className) {
+  const say = (st) => {
+    if (st.state === 'offline') toast(t('outbox.offline_now'));
+    else if (st.state === 'error' && st.error) toast(t('outbox.sync_error', { msg: serverMessage(st.error) }), 'error');
+    else if (st.state === 'idle') toast(t('outbox.sync_done'), 'ok');
+  };
+  const button = h('button', {
+    type: 'button',
+    class: className,
+    'data-action': 'sync-now',
+    onclick: async () => {
+      if (navigator.onLine === false) return say({ state: 'offline' });
+      button.disabled = true;
+      try {
+        say(await syncNow());
+      } finally {
+        button.disabled = false;
+      }
+      return null;
+    },
+  }, label);
+  return button;
 }
 
 /** The job an entry is about: a link while the job is on this phone, its case number once it is gone. */
@@ -86,7 +118,7 @@ export async function render(root) {
   const st = getStatus();
   mount(root,
     h('div', { class: 'view-head' }, h('h1', { text: t('outbox.title') }),
-      h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => syncNow() }, t('outbox.sync_now'))),
+      syncButton(t('outbox.sync_now'), 'btn btn-small btn-primary')),
     h('p', { class: 'muted', text: t('outbox.explain') }),
     st.state === 'error' && st.error ? h('p', { class: 'notice notice-error', text: t('outbox.sync_error', { msg: serverMessage(st.error) }) }) : null,
     others ? h('p', { class: 'notice notice-warn', text: t('outbox.others', { n: others }) }) : null,
