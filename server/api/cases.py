@@ -185,7 +185,8 @@ class CaseController(Controller):
     async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:
         return _view(await desk.get_case(db, principal, case_id))
 
-    @post("/cases/{case_id:str}/decide", opt=allow(*DESK, *LEADERSHIP), status_code=200)
+    # R-OP-3: the team lead is one of the supervisors who decide what the dispatcher passed up.
+    @post("/cases/{case_id:str}/decide", opt=allow(*DESK, Role.TEAM_LEAD, *LEADERSHIP), status_code=200)
     async def decide(self, db: Database, principal: Principal, case_id: str, data: JSONBody[DecideIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.decide_opening(
             c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
