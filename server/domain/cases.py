@@ -1700,8 +1700,10 @@ def close(
             "无法处理的案件只能在季度评审时销项",
             "A case that cannot be handled closes only at the quarterly review",
         )
-    if case.state in (CaseState.NOT_OPENED, CaseState.RECEIVED):
+    if case.state == CaseState.NOT_OPENED:
         return _wrong_state(case, "close", [CaseState.OPENED, CaseState.COMPLETED])
+    # A case still awaiting its opening decision falls through to the list of what is missing
+    # (opening_decision first), so the desk is told what to do rather than only its state.
     if not result.strip():
         return _text_required("result")
     missing = missing_to_close(case)

@@ -812,15 +812,25 @@ def test_cannot_handle_case_closes_only_at_quarterly_review_with_manager_signatu
 def test_refusals_name_the_missing_field_and_the_state_in_words() -> None:  # R-CL-5
     r = refused(c.close(closable_repair(), result=" ", by="d1", roles=DISPATCHER, now=T0), CaseReason.TEXT_REQUIRED)
     assert (r.zh, r.en, r.details["field"]) == ("请填写处理结果", "Please enter the result", "result")
-    r = refused(c.close(make_case(), result="完", by="d1", roles=DISPATCHER, now=T0), CaseReason.WRONG_STATE)
-    assert r.en == "Cannot close a case that is received" and "「已受理」" in r.zh
-    assert r.details["state"] == "received"  # the code stays machine-readable
+    not_opened = ok(c.decide_opening(make_case(), open=False, note="已解释，住户接受", by="d1", roles=DISPATCHER, now=T0)).case
+    r = refused(c.close(not_opened, result="完", by="d1", roles=DISPATCHER, now=T0), CaseReason.WRONG_STATE)
+    assert r.en == "Cannot close a case that is not opened" and "「不立项」" in r.zh
+    assert r.details["state"] == "not_opened"  # the code stays machine-readable
     # Every field a step may ask for has its words, and every state its name.
     import inspect
     import re
     asked = set(re.findall(r'_text_required\("(\w+)"\)', inspect.getsource(c)))
     assert asked and asked <= set(c.TEXT_FIELD_LABELS)
     assert set(c.STATE_LABELS) == set(c.CaseState)
+
+
+def test_closing_a_case_still_awaiting_its_opening_decision_names_what_is_missing() -> None:  # R-CL-1 R-CL-3 R-OP-4
+    # The close dialog promises to say what is missing; "the case is received" told the desk nothing
+    # about the opening decision, the completion or the verification it still needs.
+    r = refused(c.close(make_case(Kind.INQUIRY), result="完", by="d1", roles=DISPATCHER, now=T0), CaseReason.CLOSE_MISSING)
+    assert r.details["missing"] == ["opening_decision", "verification"]
+    r = refused(c.close(make_case(), result="完", by="d1", roles=DISPATCHER, now=T0), CaseReason.CLOSE_UNFINISHED)
+    assert r.details["missing"][:2] == ["opening_decision", "completion"]
 
 
 def test_close_records_result_dispatcher_and_time_and_needs_desk_role() -> None:  # R-CL-5
