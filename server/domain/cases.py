@@ -1515,13 +1515,18 @@ def set_feedback_date(
             )
     fp = FeedbackPromise(promised=promised, set_at=now, set_by=by, reason=reason)
     new = replace(case, feedback_promises=(*case.feedback_promises, fp))
+    change = len(new.feedback_promises) - 1
+    # A moved date carries why the customer was told it moved: the timeline is where the desk and
+    # the manager read a complaint's history, and a bare new date hides the reason (R-FU-8).
+    extra = {"reason": reason.strip()} if change else {}
     return _step(
         new,
         "case.feedback_date_set",
         by,
         now,
         promised=promised.isoformat(),
-        change=len(new.feedback_promises) - 1,
+        change=change,
+        **extra,
     )
 
 

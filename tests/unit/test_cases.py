@@ -634,6 +634,15 @@ def test_feedback_date_is_moved_only_before_it_passes() -> None:  # R-FU-8
     refused(r, CaseReason.FEEDBACK_DATE_PASSED)
 
 
+def test_a_moved_feedback_date_records_why_in_the_case_history() -> None:  # R-FU-8
+    case = opened(Kind.COMPLAINT)
+    first = ok(c.set_feedback_date(case, promised=date(2026, 5, 8), calendar=CAL, by="d1", now=T0))
+    assert first.events[0].data == {"promised": "2026-05-08", "change": 0}
+    moved = ok(c.set_feedback_date(first.case, promised=date(2026, 5, 11), reason="业主出差，约定下周一反馈",
+                                   calendar=CAL, by="d1", now=T0 + timedelta(hours=1)))
+    assert moved.events[0].data == {"promised": "2026-05-11", "change": 1, "reason": "业主出差，约定下周一反馈"}
+
+
 def test_feedback_date_cannot_be_promised_past_the_complaint_close_limit() -> None:  # R-FU-8 R-FU-9
     case = opened(Kind.COMPLAINT)
     limit = case.received_at + timedelta(days=15)

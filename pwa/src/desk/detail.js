@@ -75,7 +75,7 @@ const TL_KEYS = {
   to_role: ['上报对象', 'to'], to_id: ['姓名', 'person'], target_role: ['联系对象', 'target'], reached: ['联系上', 'reached'],
   role: ['负责人', 'role'], means: ['方式', 'means'], signed: ['住户签字', 'signed'], emergency: ['紧急', 'emergency'],
   result: ['结果', 'result'], text: ['内容', 'text'], note: ['说明', 'note'], promised: ['反馈日期', 'promised'],
-  expected_days: ['预计天数', 'days'], child_no: ['关联案件', 'linked case'], parent_case_no: ['来自案件', 'from case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
+  change: ['改期', 'moved'], expected_days: ['预计天数', 'days'], child_no: ['关联案件', 'linked case'], parent_case_no: ['来自案件', 'from case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
 };
 
 function timelineData(data, staff) {
@@ -85,7 +85,9 @@ function timelineData(data, staff) {
     if (!(k in TL_KEYS)) continue;
     if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || typeof v === 'object') continue;
     let text = String(v);
-    if (typeof v === 'boolean') text = v ? '✓' : '✗';
+    if (k === 'change' && !v) continue; // the first promise is not a change (R-FU-8)
+    if (k === 'change') text = isEn() ? `#${v} of 2` : `第${v}次（最多2次）`;
+    else if (typeof v === 'boolean') text = v ? '✓' : '✗';
     else if (k === 'assignee_id' || k === 'to_id') text = staffName(staff, v);
     else if (k === 'reason' && /^[A-F]$/.test(text)) text = label('open_reason', text);
     else if (k === 'kind') text = label('kind', text) === text ? label('follow_up', text) : label('kind', text);
