@@ -40,3 +40,23 @@ def test_a_reached_deputy_is_prompted_on_the_desk_home_and_the_prompt_goes_once_
     expect(item).to_be_visible(timeout=15000)
     expect(item.get_by_test_id("em-ack-prompt")).to_have_count(0)
     ctx.close()
+
+
+def test_an_emergency_panel_refusal_shows_beside_the_control_that_caused_it(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-4
+    # The panel is taller than a 1366x768 screen: a refused instruction reported at the panel's top
+    # is off-screen while the dispatcher is typing at its bottom.
+    desk = Api(server.url, "dispatcher")
+    content = f"配电房冒烟 {uuid.uuid4().hex[:6]}"
+    case = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": content, "help_kind": "disaster"})["case"]
+    ctx, page = open_desk(browser, server, "dispatcher")
+    page.goto(server.url + f"/#/case/{case['id']}")
+    panel = page.get_by_test_id("emergency-panel")
+    expect(panel).to_be_visible(timeout=15000)
+    panel.get_by_role("button", name="添加指示").click()  # no instruction typed
+    error = panel.get_by_test_id("em-instructions").locator(".desk-error")
+    expect(error).to_contain_text("指示内容不能为空")
+    expect(error).to_be_in_viewport()
+    expect(panel.get_by_test_id("em-chain").locator(".desk-error")).to_be_hidden()
+    ctx.close()

@@ -11,9 +11,14 @@ export function emergencyPanel(ctx, view, staff, run) {
   const { h, t } = ctx;
   const em = view.case.emergency;
   if (!em) return null;
-  const err = errorBox(h);
+  // One error box per part of the panel, under the controls that caused it: the panel is taller
+  // than the screen, and a refusal shown at its top is not seen by someone adding an instruction.
+  const errs = { chain: errorBox(h), summons: errorBox(h), instructions: errorBox(h), settle: errorBox(h) };
   const base = `/api/cases/${view.case.id}/emergency`;
-  const act = (path, body) => run(() => ctx.api.post(`${base}${path}`, body || {}), err);
+  const act = (part, path, body) => {
+    Object.values(errs).forEach((e) => e.clear());
+    return run(() => ctx.api.post(`${base}${path}`, body || {}), errs[part]);
+  };
   const acked = em.attempts.some((a) => a.reached && a.acknowledged_at);
 
   // Next level to try: the first level not yet tried after the last unreached one.
@@ -36,9 +41,9 @@ export function emergencyPanel(ctx, view, staff, run) {
         a.acknowledged_at ? ` · ${t('em.acked', { t: fmtTime(a.acknowledged_at) })}` : a.reached ? ` · ${t('em.waiting_ack')}` : '',
         a.target_id ? ` · ${staffName(staff, a.target_id)}` : ''))) : h('p', { class: 'muted small', text: t('em.not_tried') }),
       !acked && !em.settled_at ? h('div', { class: 'desk-btn-row' },
-        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/attempt', { target_role: role, reached: true, means: 'phone' }) }, t('em.attempt_reached')),
-        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/attempt', { target_role: role, reached: false, means: 'phone' }) }, t('em.attempt_unreached')),
-        pendingAck ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('/ack') }, t('em.ack')) : null) : null);
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('chain', '/attempt', { target_role: role, reached: true, means: 'phone' }) }, t('em.attempt_reached')),
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('chain', '/attempt', { target_role: role, reached: false, means: 'phone' }) }, t('em.attempt_unreached')),
+        pendingAck ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('chain', '/ack') }, t('em.ack')) : null) : null);
   }));
 
   const summoned = new Map(em.summons.map((s) => [s.role, s]));
@@ -49,9 +54,9 @@ export function emergencyPanel(ctx, view, staff, run) {
       h('span', { class: 'desk-summon-role', text }),
       s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
       s?.arrived_at ? h('span', { class: 'small' }, t('em.arrived', { t: fmtTime(s.arrived_at) }), s.report ? ` · ${s.report}` : '') : null,
-      !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('/summon', { role }) }, t('em.summon')) : null,
+      !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('summons', '/summon', { role }) }, t('em.summon')) : null,
       s && !s.reported_at ? h('span', { class: 'desk-inline' }, report,
-        h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('/arrival', { role, report: report.value.trim() || null }) }, t('em.report_arrival'))) : null);
+        h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('summons', '/arrival', { role, report: report.value.trim() || null }) }, t('em.report_arrival'))) : null);
   }));
 
   const insText = h('input', { type: 'text', name: 'instruction_text', placeholder: t('em.instruction_text'), class: 'desk-inline-input' });
@@ -63,11 +68,11 @@ export function emergencyPanel(ctx, view, staff, run) {
         h('div', null, h('strong', { text: ins.text }), h('span', { class: 'muted small', text: ` — ${ins.given_by} · ${fmtTime(ins.given_at)}` })),
         ins.done_at ? h('div', { class: 'small ok-text', text: `${t('em.done_at', { t: fmtTime(ins.done_at) })}${ins.result ? ' · ' + ins.result : ''}` }) :
           h('div', { class: 'desk-inline' }, result,
-            h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(`/instructions/${encodeURIComponent(ins.id)}/done`, { result: result.value.trim() }) }, t('em.done'))));
+            h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('instructions', `/instructions/${encodeURIComponent(ins.id)}/done`, { result: result.value.trim() }) }, t('em.done'))));
     })),
     h('form', { class: 'desk-inline', onsubmit: (e) => {
       e.preventDefault();
-      act('/instructions', { text: insText.value.trim(), given_by: insBy.value.trim() });
+      act('instructions', '/instructions', { text: insText.value.trim(), given_by: insBy.value.trim() });
     } }, insText, insBy, h('button', { type: 'submit', class: 'btn btn-small' }, t('em.add_instruction'))));
 
   return h('section', { class: 'card desk-emergency', 'aria-label': t('em.title'), 'data-testid': 'emergency-panel' },
@@ -78,19 +83,18 @@ export function emergencyPanel(ctx, view, staff, run) {
     h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
       NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}` }, t(`desk.em.${n}`)))),
     h('p', { class: 'small', text: t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) }),
-    err.el,
     h('div', { class: 'desk-em-grid' },
-      h('div', null, h('h3', { text: t('em.chain') }), chain),
-      h('div', null, h('h3', { text: t('em.summons') }), summons)),
-    h('h3', { text: t('em.instructions') }),
-    instructions,
+      h('div', { 'data-testid': 'em-chain' }, h('h3', { text: t('em.chain') }), chain, errs.chain.el),
+      h('div', { 'data-testid': 'em-summons' }, h('h3', { text: t('em.summons') }), summons, errs.summons.el)),
+    h('div', { 'data-testid': 'em-instructions' }, h('h3', { text: t('em.instructions') }), instructions, errs.instructions.el),
+    errs.settle.el,
     h('div', { class: 'desk-btn-row' },
       em.settled_at ? h('span', { class: 'ok-text', text: t('em.settled', { t: fmtTime(em.settled_at) }) }) :
         h('button', {
           type: 'button', class: 'btn btn-danger',
           // Settling ends the emergency for everyone (R-EM-3): asked once more, never on a stray click.
           onclick: async () => {
-            if (await confirmDialog({ title: t('em.settle_title'), body: t('em.settle_body'), ok: t('em.settle'), cancel: t('common.cancel'), danger: true })) act('/settle');
+            if (await confirmDialog({ title: t('em.settle_title'), body: t('em.settle_body'), ok: t('em.settle'), cancel: t('common.cancel'), danger: true })) act('settle', '/settle');
           },
         }, t('em.settle'))));
 }
