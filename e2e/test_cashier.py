@@ -75,6 +75,31 @@ def test_cashier_collects_settlement_at_360px(browser: Browser, server) -> None:
     ctx.close()
 
 
+def test_a_settlement_without_a_receipt_number_is_refused_beside_the_cashiers_button(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-3
+    """The cashier taps 收款 with the receipt box empty: the server refuses (a settlement needs its
+    receipt), and the refusal must show in the booking's own row on the 360 px phone, where the
+    cashier is looking, not in the page's error box scrolled far above."""
+    resident = f"韩阿姨{uuid.uuid4().hex[:4]}"
+    view = bookings.booked(server.url, resident)
+    bookings.complete(server.url, view["booking"]["id"], quantity=1)
+
+    ctx, page = _desk_at(browser, server, "cashier", PHONE_360)
+    page.goto(server.url + "/#/services")
+    row = page.locator("tr", has_text=resident)
+    collect = row.get_by_role("button", name="收款 ¥120.00")
+    expect(collect).to_be_visible(timeout=15000)
+    _inside_viewport(page, collect)
+    collect.click()
+    refusal = row.locator(".rpt-row-error")
+    expect(refusal).to_contain_text("收据号", timeout=10000)
+    _inside_viewport(page, refusal)
+    # Nothing was settled; with the receipt number the same button goes through.
+    row.get_by_role("textbox", name="收据号").fill("SJ-0001")
+    collect.click()
+    expect(row).to_contain_text("已结算 #SJ-0001", timeout=10000)
+    ctx.close()
+
+
 def test_desk_tables_stack_into_labelled_cards_on_a_phone_and_stay_tables_on_a_laptop(
         browser: Browser, server) -> None:  # noqa: ANN001
     ctx, page = _desk_at(browser, server, "frontdesk", PHONE_360)

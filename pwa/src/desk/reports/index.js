@@ -146,6 +146,30 @@ function checkedForm(h, t, props, fields, submitText, send, load) {
   return form;
 }
 
+/**
+ * A row's own error box and a runner for the row's buttons: a refusal (a settlement without its
+ * receipt number, a fee the resident was not told) shows beside the button that caused it. The
+ * page's error box sits above the tables, off screen once the desk or the cashier's phone has
+ * scrolled down to the row, so a tap there seemed to do nothing.
+ */
+function rowAction(h, t, pageErr, load) {
+  const rowErr = errorBox(h);
+  rowErr.el.classList.add('rpt-row-error');
+  const run = async (fn) => {
+    pageErr.clear();
+    rowErr.clear();
+    try {
+      await fn();
+    } catch (e) {
+      rowErr.show(e, t);
+      rowErr.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    await load().catch((e) => pageErr.show(e, t));
+  };
+  return { el: rowErr.el, run };
+}
+
 /** Runs an action, then reloads the page's data; a failure is shown in the page's error box. */
 function actThenReload(err, t, load) {
   return async (fn) => {
@@ -278,7 +302,6 @@ export async function renderServices(root, ctx) {
   const units = booker ? await loadUnits(ctx).catch(() => []) : [];
   const agreementReader = booker || has(ctx, 'cashier', 'general_manager', 'deputy_gm');
 
-  const act = actThenReload(err, t, load);
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
 
   /** Until dispatch, when the resident was promised the team, once they accepted the fee (R-FU-7).
@@ -465,12 +488,14 @@ export async function renderServices(root, ctx) {
       feeField.hidden = true;
       kind.addEventListener('change', () => { feeField.hidden = kind.value !== 'raise_price'; });
       const note = h('input', { name: 'loss_note' });
-      const go = () => act(() => ctx.api.post(`/api/services/items/${encodeURIComponent(r.item_code)}/loss-decision`, {
+      // A refused decision (a raise with no new fee) is told under its own button, not at the page top.
+      const row = rowAction(h, t, err, load);
+      const go = () => row.run(() => ctx.api.post(`/api/services/items/${encodeURIComponent(r.item_code)}/loss-decision`, {
         ...q, decision: kind.value, note: note.value,
         new_fee_cents: kind.value === 'raise_price' && fee.value ? Math.round(Number(fee.value) * 100) : null,
       }));
       return h('div', { class: 'rpt-form' }, field(h, t('svc.loss.decision'), kind), feeField, field(h, t('svc.comment'), note),
-        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'svc-loss-decide', onclick: go }, t('svc.loss.decide')));
+        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'svc-loss-decide', onclick: go }, t('svc.loss.decide')), row.el);
     };
     const review = async () => {
       lossErr.clear();
@@ -515,7 +540,12 @@ export async function renderServices(root, ctx) {
           `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
           i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
           has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
-            ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/services/items/${i.code}/approve`, {})) }, t('svc.approve'))
+            ? (() => {
+              const row = rowAction(h, t, err, load);
+              return h('span', { class: 'rpt-controls' },
+                h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-approve', onclick: () => row.run(() => ctx.api.post(`/api/services/items/${i.code}/approve`, {})) }, t('svc.approve')),
+                row.el);
+            })()
             : '',
         ]), t('rpt.none')));
     if (has(ctx, 'manager')) {
@@ -557,21 +587,29 @@ export async function renderServices(root, ctx) {
         const b = v.booking;
         const item = itemsByCode.get(b.item_code);
         const controls = [];
+        const row = rowAction(h, t, err, load);
+        let usesRow = false;
         if (b.state === 'booked' && booker) {
           if (!b.consent_at) {
             // R-FU-7: the resident hears the fee and the arrival promise in the same breath (R-SS-2).
-            controls.push(h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-consent', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) },
+            usesRow = true;
+            controls.push(h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-consent', onclick: () => row.run(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) },
               t('svc.consent', { fee: item ? `${yuan(b.unit_fee_cents)}/${unitLabel(item)}` : yuan(b.unit_fee_cents), min: b.promise_minutes })));
           } else {
             controls.push(...dispatchControls(b));
           }
         }
         if (has(ctx, 'cashier') && (b.state === 'completed' || (b.state === 'booked' && b.advance_required_cents > b.advance_paid_cents))) {
+          usesRow = true;
           const receipt = prompt(t('svc.receipt'));
+          receipt.setAttribute('aria-label', t('svc.receipt'));
+          receipt.name = 'receipt_no';
           const settle = b.state === 'completed';
           const amount = settle ? v.balance_due_cents : b.advance_required_cents;
-          controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
+          controls.push(receipt, h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': settle ? 'svc-settle' : 'svc-advance', onclick: () => row.run(() => ctx.api.post(`/api/services/bookings/${b.id}/${settle ? 'settle' : 'advance'}`, { amount_cents: amount, receipt_no: receipt.value })) }, t(settle ? 'svc.settle' : 'svc.advance', { amount: yuan(amount) })));
         }
+        // The consent and cashier buttons report into the row's box (dispatch brings its own).
+        if (usesRow) controls.push(row.el);
         const status = `${paren(t(`svc.state.${b.state}`), v.missing_to_dispatch.length
           ? t('desk.missing', { list: joinList(v.missing_to_dispatch.map((m) => label('missing', m))) }) : '')}${b.receipt_no ? ` #${b.receipt_no}` : ''}`;
         // The desk closes the booking's case (销项): one click from here to it.
