@@ -1174,6 +1174,34 @@ _PATH_ZH = {
     rs.IssuePath.HANDOVER_CONTRACTOR: "交接验收期·工程部确认", rs.IssuePath.RENOVATION_TOOLS: "装修工具·业主确认",
 }
 _COPIES = (("service_centre", "第一联 服务中心联"), ("security", "第二联 安全护卫部联"))
+_ID_TYPE_ZH = {
+    rs.IdType.RESIDENT_ID_CARD: "居民身份证", rs.IdType.PASSPORT: "护照",
+    rs.IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证", rs.IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
+    rs.IdType.FOREIGN_RESIDENCE_PERMIT: "外国人永久居留身份证", rs.IdType.OTHER: "其他证件",
+}
+
+
+def _evidence_rows(slip: ReleaseSlip) -> list[tuple[str, str]]:
+    """What the desk checked, printed on both copies: the ID shown (type and last four only) and, for
+    a delegate, the owner's written authorisation and what is attached to it (R-RS-3). The archived
+    copy is the record that the letter was seen; without these lines it read like an owner's slip."""
+    rows: list[tuple[str, str]] = []
+    if slip.id_check is not None:
+        rows.append(("查验证件", f"{_ID_TYPE_ZH.get(slip.id_check.id_type, str(slip.id_check.id_type))} "
+                                 f"****{slip.id_check.last4}"))
+    auth = slip.authorisation
+    if auth is not None and auth.kind is rs.AuthorisationKind.WRITTEN:
+        parts = [f"受托人 {auth.delegate_name or slip.requester_name}"]
+        if auth.visit_date is not None:
+            parts.append(f"日期 {auth.visit_date.isoformat()}")
+        if auth.items:
+            parts.append(f"物品 {'、'.join(auth.items)}")
+        attached = [name for name, sha in (("委托书", auth.letter_sha256), ("业主身份证复印件", auth.owner_id_copy_sha256))
+                    if sha]
+        if attached:
+            parts.append(f"附 {'、'.join(attached)}")
+        rows.append(("书面授权", " · ".join(parts)))
+    return rows
 
 
 async def print_html(db: Database, who: Principal, slip_id: str) -> str:
@@ -1213,6 +1241,7 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
             ("出入口", "、".join(gate_label(g, names) for g in slip.gates)),
             ("有效期", f"{when(slip.valid_from)} 至 {when(slip.valid_until)}"),
             ("开单", f"{slip.issued_by.name} {when(slip.issued_at)}"),
+            *_evidence_rows(slip),
         ):
             buf.write(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
         buf.write(f"</table><div class=\"qr\">{qr}</div></div>")

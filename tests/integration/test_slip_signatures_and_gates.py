@@ -12,7 +12,16 @@ from PIL import Image, ImageDraw
 
 from server.services.gate import GATE_SIGNATURE_MAX_BYTES
 from tests.conftest import login
-from tests.integration.test_gate_slips import desk, issue, owner_request, pull_all, sig  # noqa: F401
+from tests.integration.test_gate_slips import (  # noqa: F401
+    authorisation,
+    desk,
+    issue,
+    owner_request,
+    pull_all,
+    sig,
+    tenant_request,
+    upload_png,
+)
 
 PNG_DATA_URI = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/]+={0,2})$")
 
@@ -106,3 +115,20 @@ async def test_the_manager_names_the_gates_and_the_guards_phone_learns_them(clie
     dup = {"gates": [{"code": "G1", "name": "东门"}, {"code": "G1", "name": "西门"}]}
     r = await client.put("/api/gates", json=dup, headers=manager)
     assert r.status_code == 400 and r.json()["code"] == "gate.duplicate_code", r.text
+
+
+async def test_a_delegates_printed_slip_records_the_id_shown_and_the_owners_letter_on_both_copies(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3, R-RS-4
+    # The archived copies are the record that the delegate showed ID and the owner's letter was seen:
+    # they once printed only the name and "凭业主书面授权办理", like any owner's slip.
+    auth = await authorisation(client, desk, letter_sha256=await upload_png(client, desk, 70))
+    slip = await issue(client, desk, {**tenant_request(sig, auth), "id_check": {"id_type": "passport", "last4": "7788"}})
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert page.count("<th>查验证件</th><td>护照 ****7788</td>") == 2
+    assert page.count("<th>书面授权</th><td>受托人 杨租户 · 日期 2026-11-23 · 物品 电视机 · 附 委托书、业主身份证复印件</td>") == 2
+
+
+async def test_an_owners_printed_slip_records_the_id_shown_and_no_letter(client, desk, sig):  # noqa: ANN001, F811  # R-RS-2
+    slip = await issue(client, desk, owner_request(sig))
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert page.count("<th>查验证件</th><td>居民身份证 ****123X</td>") == 2
+    assert "书面授权" not in page.replace("业主授权签名（书面授权委托书）", "")
