@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.bookings import approved_item
 from e2e.conftest import DESK
 from e2e.repairs import completed_repair
 from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
@@ -135,4 +136,27 @@ def test_call_back_row_names_resident_and_content(browser: Browser, server) -> N
     expect(page.get_by_test_id("callbacks").locator("tr", has_text=content)).to_have_count(0, timeout=10000)
     task = next(c for c in Api(server.url, "dispatcher").call("GET", "/api/callbacks") if c["case_id"] == case_id)
     assert task["grades"] == {"overall": "B"} and task["called_back_at"]
+    ctx.close()
+
+
+def test_the_manager_proposes_a_new_fee_and_it_applies_once_the_gm_approves(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
+    code = f"move_{uuid.uuid4().hex[:6]}"
+    approved_item(server.url, code, 6123)
+    ctx, page = open_desk(browser, server, "manager", "services")
+    row = page.locator("[data-view=services] tr", has_text="¥61.23/小时")
+    expect(row).to_be_visible(timeout=15000)
+    # No fee typed: told beside the button, nothing proposed.
+    row.get_by_test_id("svc-propose-price").click()
+    expect(row.locator(".rpt-row-error")).to_contain_text("请填写新收费")
+    row.get_by_role("spinbutton", name="新收费（元）").fill("74.56")
+    row.get_by_test_id("svc-propose-price").click()
+    expect(page.get_by_test_id("svc-pending-fee").filter(has_text="¥74.56")).to_be_visible(timeout=10000)
+    # Until the GM approves, the fee quoted is still the approved one.
+    assert next(i for i in Api(server.url, "frontdesk").call("GET", "/api/services/items") if i["code"] == code)["fee_cents"] == 6123
+    ctx.close()
+    ctx, page = open_desk(browser, server, "gm", "services")
+    row = page.locator("[data-view=services] tr", has_text="¥61.23/小时 → ¥74.56?").last
+    row.get_by_test_id("svc-approve").click()
+    expect(page.locator("[data-view=services] tr", has_text="¥74.56/小时").last).to_be_visible(timeout=10000)
+    assert next(i for i in Api(server.url, "frontdesk").call("GET", "/api/services/items") if i["code"] == code)["fee_cents"] == 7456
     ctx.close()

@@ -524,6 +524,25 @@ export async function renderServices(root, ctx) {
         lossErr.el, result)];
   }
 
+  // R-SS-1: a fee is changed as it was set — the manager proposes, the general manager approves —
+  // and until then the approved fee stays the one quoted. Without this the only way to ask for a new
+  // fee was a loss review (R-SS-4), so a cost rise with no loss had no path.
+  function priceControls(i) {
+    const row = rowAction(h, t, err, load);
+    if (i.pending_fee_cents) {
+      return h('span', { class: 'small muted', 'data-testid': 'svc-pending-fee', text: t('svc.pending_fee', { fee: yuan(i.pending_fee_cents) }) });
+    }
+    const fee = h('input', { type: 'number', name: 'new_fee', min: '0.01', step: '0.01', class: 'rpt-inline rpt-short', placeholder: t('svc.new_fee'), 'aria-label': t('svc.new_fee') });
+    const go = () => {
+      row.run(async () => {
+        if (!(Number(fee.value) > 0)) throw new Error(t('svc.need_new_fee'));
+        await ctx.api.post(`/api/services/items/${encodeURIComponent(i.code)}/price`, { fee_cents: Math.round(Number(fee.value) * 100) });
+      });
+    };
+    return h('span', { class: 'rpt-controls' }, fee,
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-propose-price', onclick: go }, t('svc.propose_price')), row.el);
+  }
+
   async function load() {
     const [items, bookings, callbacks, agreements] = await Promise.all([
       ctx.api.get('/api/services/items'),
@@ -539,7 +558,7 @@ export async function renderServices(root, ctx) {
           itemName(i), `${yuan(i.fee_cents)}/${unitLabel(i)}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
           i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
-          has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
+          has(ctx, 'manager') && i.status === 'approved' ? priceControls(i) : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
             ? (() => {
               const row = rowAction(h, t, err, load);
               return h('span', { class: 'rpt-controls' },
