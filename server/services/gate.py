@@ -1173,6 +1173,7 @@ _PATH_ZH = {
     rs.IssuePath.SELF: "业主/登记家属本人办理", rs.IssuePath.DELEGATE: "凭业主书面授权办理",
     rs.IssuePath.HANDOVER_CONTRACTOR: "交接验收期·工程部确认", rs.IssuePath.RENOVATION_TOOLS: "装修工具·业主确认",
 }
+_STATE_ZH = {SlipState.RELEASED: "已放行", SlipState.REVOKED: "已作废", SlipState.EXPIRED: "已过期"}
 _COPIES = (("service_centre", "第一联 服务中心联"), ("security", "第二联 安全护卫部联"))
 _ID_TYPE_ZH = {
     rs.IdType.RESIDENT_ID_CARD: "居民身份证", rs.IdType.PASSPORT: "护照",
@@ -1225,7 +1226,8 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
         for i in slip.items
     )
     state = rs.state_at(slip, db.clock.now())
-    stamp = "" if state is SlipState.ISSUED else f"<p class=\"stamp\">{esc(str(state).upper())}</p>"
+    # The stamp is read by the desk and the guard on a Chinese form: 已放行, not RELEASED.
+    stamp = "" if state is SlipState.ISSUED else f"<p class=\"stamp\">{esc(_STATE_ZH.get(state, str(state)))}</p>"
     buf = io.StringIO()
     buf.write("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
               f"<title>放行通知单 {esc(row.short_code)}</title>"

@@ -132,3 +132,11 @@ async def test_an_owners_printed_slip_records_the_id_shown_and_no_letter(client,
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert page.count("<th>查验证件</th><td>居民身份证 ****123X</td>") == 2
     assert "书面授权" not in page.replace("业主授权签名（书面授权委托书）", "")
+
+
+async def test_a_revoked_slips_printed_stamp_is_in_chinese(client, desk, sig):  # noqa: ANN001, F811  # R-RS-4
+    slip = await issue(client, desk, owner_request(sig))
+    r = await client.post(f"/api/slips/{slip['id']}/revoke", json={"reason": "业主取消"}, headers=desk)
+    assert r.status_code == 200, r.text
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert page.count('<p class="stamp">已作废</p>') == 2 and "REVOKED" not in page
