@@ -105,6 +105,9 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
     verdict.locator("[data-action=release]").click()
     expect(page.get_by_test_id("gate-released")).to_be_visible()
+    # The gate reads once, with its code in one pair of brackets.  # R-RS-1
+    expect(page.get_by_test_id("gate-released")).to_contain_text("已在北门（N）登记放行")
+    assert "））" not in page.get_by_test_id("gate-released").inner_text()
     # The guard who just released sees it confirmed, not "already released, do not release".
     expect(verdict).to_have_attribute("data-verdict", "released")
     expect(verdict).not_to_contain_text("不得")

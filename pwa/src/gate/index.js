@@ -94,7 +94,8 @@ const STRINGS = {
     'gate.gates': '可放行出入口',
     'gate.code': '放行码',
     'gate.release': '确认放行',
-    'gate.released': '已登记放行（{gate}），待同步到服务中心',
+    // The gate's label already carries its code in brackets (北门（N）): no second pair round it.
+    'gate.released': '已在{gate}登记放行，待同步到服务中心',
     'gate.need_gate': '请先选择本岗出入口',
     'gate.clear': '核验下一张',
   },
@@ -164,7 +165,7 @@ const STRINGS = {
     'gate.gates': 'Gates',
     'gate.code': 'Code',
     'gate.release': 'Release',
-    'gate.released': 'Release recorded ({gate}); waiting to sync to the desk',
+    'gate.released': 'Release recorded at {gate}; waiting to sync to the desk',
     'gate.need_gate': 'Choose your gate first',
     'gate.clear': 'Next slip',
   },
