@@ -56,6 +56,12 @@ const ROUTES = [
 let shell = null;
 let cleanup = null;
 let renderSeq = 0;
+// Scroll position per field route: a new screen opens at its top, not at the height the previous
+// one was scrolled to (a job tapped low in the list opened with its title, countdown and address
+// above the fold); going back to a list returns to where it was.
+let shownPath = null;
+const scrollOf = new Map();
+const KEEPS_SCROLL = new Set(['jobs', 'outbox', 'reminders']);
 
 export function navigate(hash, { replace = false } = {}) {
   const target = hash.startsWith('#') ? hash : `#${hash}`;
@@ -156,8 +162,11 @@ export async function route() {
         box.dispatchEvent(new CustomEvent('view-attached'));
         return { stale: false, done };
       };
+      if (shownPath !== null) scrollOf.set(shownPath, window.scrollY);
       const first = await renderInto();
       if (first.stale) return;
+      if (path !== shownPath) window.scrollTo(0, KEEPS_SCROLL.has(path) ? scrollOf.get(path) || 0 : 0);
+      shownPath = path;
       let viewCleanup = typeof first.done === 'function' ? first.done : null;
       let offs = [];
       if (match.live) {
@@ -190,6 +199,7 @@ export async function route() {
         viewCleanup?.();
       };
     } else {
+      shownPath = null; // the desk and gate keep their own scrolling
       const kind = homeKind(user);
       if (kind === 'field') return navigate('#/jobs', { replace: true });
       const mod = kind === 'desk' ? await import('./desk/index.js') : await import('./gate/index.js');
