@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Browser, expect
 
 from e2e.test_field_offline import _dispatched_repair
-from e2e.test_shell import login
+from e2e.test_shell import login, wait_until_controlled
 
 NARROW = {"width": 360, "height": 740}
 
@@ -39,3 +40,27 @@ def test_a_job_opened_from_low_in_the_list_opens_at_its_top_and_back_returns_to_
     assert abs(page.evaluate("window.scrollY") - list_scroll) < 5
     ctx.close()
 
+
+def test_the_job_page_countdown_runs_on_while_offline(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-4, design guarantee 4
+    content = f"设备间排风扇不转 {uuid.uuid4().hex[:6]}"
+    _dispatched_repair(server, content)
+    ctx = browser.new_context(viewport=NARROW, locale="zh-CN")
+    page = ctx.new_page()
+    page.clock.install()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+    ctx.set_offline(True)  # in a basement: no sync re-renders the page from here on
+    page.locator(".job-card", has_text=content).click()
+    big = page.locator(".countdown-big")
+    expect(big).to_contain_text("剩余")
+    on_site = page.locator(".kv-row", has_text="派工后15分钟到场").locator(".countdown")
+    expect(on_site).to_contain_text("剩余")
+
+    page.clock.fast_forward("20:00")
+    expect(big).to_contain_text("已超时")
+    expect(big).to_have_class(re.compile(r"\boverdue\b"))
+    expect(on_site).to_contain_text("已超时")
+    expect(on_site).to_have_class(re.compile(r"\boverdue\b"))
+    ctx.close()

@@ -421,11 +421,30 @@ export async function render(root, [id], app) {
           // Each part stays whole on a 360 px screen ('剩余 14' / '分钟' split across lines otherwise).
           const after = ccd ? ccd.text : c.satisfied_at ? t('job.clock_met', { at: formatDateTime(c.satisfied_at) }) : '';
           return row(label, h('span', { class: ['countdown', over ? 'overdue' : '', live ? '' : 'muted'] },
-            h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }), after ? [' · ', h('span', { class: 'nowrap', text: after })] : null));
+            h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }),
+            after ? [' · ', h('span', { class: 'nowrap', dataset: live ? { due: c.due_at } : {}, text: after })] : null));
         }))
       : null,
     times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,
     h('section', { class: 'card' }, h('h2', { text: t('job.notes') }),
       notes.length ? h('ul', { class: 'note-list' }, notes.map(noteItem)) : h('p', { class: 'muted', text: t('job.no_notes') })));
-  return null;
+  // The countdowns move with (server) time, not only when a sync brings new data: in a basement
+  // with no signal the page is never re-rendered, and "剩余 14分钟" stood still past the deadline.
+  const timer = setInterval(() => tickCountdowns(root), 30000);
+  return () => clearInterval(timer);
+}
+
+function tickCountdowns(root) {
+  const big = root.querySelector('.countdown-big[data-due]');
+  if (big) {
+    const cd = countdown(big.dataset.due);
+    big.textContent = `${cd.text} · ${formatDateTime(big.dataset.due)}`;
+    big.classList.toggle('overdue', cd.overdue);
+    big.closest('.job-detail')?.classList.toggle('is-overdue', cd.overdue);
+  }
+  for (const el of root.querySelectorAll('.kv-value [data-due]')) {
+    const cd = countdown(el.dataset.due);
+    el.textContent = cd.text;
+    el.closest('.countdown')?.classList.toggle('overdue', cd.overdue);
+  }
 }
