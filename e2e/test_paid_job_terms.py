@@ -92,3 +92,35 @@ def test_the_booking_form_picks_a_registered_unit(browser: Browser, server) -> N
     b = next(v for v in views if v["booking"]["resident_name"] == resident)["booking"]
     assert b["unit"] == "3栋-104"
     ctx.close()
+
+
+def test_the_completion_form_offers_a_fee_only_where_the_resident_pays(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-6, R-SS-3
+    tag = uuid.uuid4().hex[:4]
+    disp = Api(server.url, "dispatcher")
+    titles = {}
+    for resp, fee in (("common", None), ("owner_private", 5000)):
+        title = f"完工收费 {resp} {tag}"
+        body = {"kind": "repair", "channel": "phone", "contact_name": "李业主", "phone": "13800000002",
+                "unit_id": "unit_1_102", "content": title, "repair_class": "small", "repair_responsibility": resp}
+        if fee:
+            body["fee_quote_cents"] = fee
+        case = disp.call("POST", "/api/cases", body)["case"]
+        disp.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+        disp.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+        titles[resp] = title
+    ctx, page = _open_job(browser, server, titles["common"])
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    # A common facility costs the resident nothing: no amount to type, the form says so.
+    expect(page.get_by_test_id("no-fee")).to_contain_text("不向住户收费", timeout=10000)
+    expect(page.locator("input[name=fee]")).to_have_count(0)
+
+    page.goto(server.url + "/#/jobs")
+    page.locator(".job-card", has_text=titles["owner_private"]).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=complete]").click()
+    expect(page.locator("input[name=fee]")).to_have_value("50.00", timeout=10000)  # the fee told, to start from
+    expect(page.get_by_test_id("no-fee")).to_have_count(0)
+    ctx.close()

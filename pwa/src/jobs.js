@@ -137,6 +137,17 @@ export function isCompleted(job) {
   return Boolean(job?.completed_at);
 }
 
+/**
+ * Whether the slip may carry a fee (the server's resident_may_be_charged, case.fee_not_chargeable):
+ * a paid service, or a repair the owner pays for or not yet judged. Common facilities and the
+ * developer's defects (R-IN-6 b, d), complaints and help cost the resident nothing (R-SS-3).
+ */
+export function residentMayBeCharged(job) {
+  if (job?.kind === 'special_service') return true;
+  if (job?.kind !== 'repair') return false;
+  return !['common', 'developer_defect'].includes(job.repair_responsibility);
+}
+
 /** What the person may do next (the server still decides; this only guides the buttons). */
 export function nextActions(job) {
   if (job.is_done) return [];

@@ -212,6 +212,7 @@ class CaseReason(StrEnum):
     NOT_A_REPAIR = "case.not_a_repair"
     NOTHING_TO_CLASSIFY = "case.nothing_to_classify"
     NEGATIVE_FEE = "case.negative_fee"
+    FEE_NOT_CHARGEABLE = "case.fee_not_chargeable"
     FEEDBACK_CHANGES_EXHAUSTED = "case.feedback_changes_exhausted"
     FEEDBACK_DATE_PASSED = "case.feedback_date_passed"
     FEEDBACK_DATE_INVALID = "case.feedback_date_invalid"
@@ -612,6 +613,20 @@ def _with_wo(case: Case, index: int, wo: WorkOrder) -> tuple[WorkOrder, ...]:
 def _undispatched_state(case: Case) -> CaseState:
     # A case dispatched before its opening was decided (R-IN-7) falls back to received.
     return CaseState.OPENED if case.opening is not None and case.opening.opened else CaseState.RECEIVED
+
+
+def resident_may_be_charged(case: Case) -> bool:
+    """Whether a slip may carry a fee: a paid service, or a repair the owner pays for or not yet judged.
+
+    R-IN-6: common facilities (b) and the developer's legacy defects (d) cost the resident nothing;
+    complaints, help and the other kinds are no paid work at all. R-SS-3: staff never settle money
+    privately, so a fee written on such a slip is refused rather than billed.
+    """
+    if case.kind == Kind.SPECIAL_SERVICE:
+        return True
+    if case.kind != Kind.REPAIR:
+        return False
+    return case.repair_responsibility not in (RepairResponsibility.COMMON, RepairResponsibility.DEVELOPER_DEFECT)
 
 
 def _needs_slip(case: Case) -> bool:
@@ -1269,6 +1284,15 @@ def complete(
                 "The service slip is incomplete",
                 kind="invalid",
                 missing=missing,
+            )
+        if slip.fee_cents and not resident_may_be_charged(case):
+            return refuse(
+                CaseReason.FEE_NOT_CHARGEABLE,
+                "此工单不向住户收费（公共设施、开发商遗留问题或非有偿服务），服务单收费须为 0；如属业主付费，请先由服务中心更改责任分类",
+                "This job is free for the resident (common facility, developer defect or unpaid work): the slip's "
+                "fee must be 0; if the owner pays, have the service centre change the responsibility first",
+                kind="invalid",
+                field="fee_cents",
             )
         # Return and countersign happen at the desk later; never accept them from the phone.
         slip = replace(

@@ -5,7 +5,7 @@ import SignaturePad from 'signature_pad';
 import { canvasToBlob, storeBlob } from '../blobs.js';
 import { h, mount, toast } from '../dom.js';
 import { localErrorText, registerStrings, t } from '../i18n.js';
-import { completeJob, loadJob } from '../jobs.js';
+import { completeJob, loadJob, residentMayBeCharged } from '../jobs.js';
 import { photoPicker } from './job.js';
 
 registerStrings({
@@ -17,6 +17,8 @@ registerStrings({
     'complete.materials_placeholder': '例如：阀芯 1 个，生料带',
     'complete.fee': '收费（元）',
     'complete.fee_hint': '无收费填 0',
+    'complete.no_fee': '不向住户收费',
+    'complete.no_fee_hint': '公共设施、开发商遗留问题和非有偿服务不收费；如属业主付费，请先联系服务中心更改分类',
     'complete.photos': '完工照片',
     'complete.signer': '签字人姓名（必填）',
     'complete.relation': '与业主关系',
@@ -50,6 +52,8 @@ registerStrings({
     'complete.materials_placeholder': 'e.g. 1 cartridge, PTFE tape',
     'complete.fee': 'Fee (yuan)',
     'complete.fee_hint': '0 if free of charge',
+    'complete.no_fee': 'No charge to the resident',
+    'complete.no_fee_hint': 'Common facilities, developer defects and unpaid work are free; if the owner pays, ask the service centre to change the class first',
     'complete.photos': 'Photos',
     'complete.signer': "Signer's name (required)",
     'complete.relation': 'Relation to the owner',
@@ -110,6 +114,13 @@ export async function render(root, [id], app) {
   const workDone = h('textarea', { name: 'work_done', rows: 3, required: true, maxlength: 2000, placeholder: t('complete.work_placeholder') });
   const materials = h('textarea', { name: 'materials', rows: 2, maxlength: 2000, placeholder: t('complete.materials_placeholder') });
   const fee = h('input', { name: 'fee', inputmode: 'decimal', value: job.fee_cents ? (job.fee_cents / 100).toFixed(2) : '0', autocomplete: 'off' });
+  // A slip may carry a fee only where the resident pays; elsewhere the server refuses the whole
+  // signed completion (case.fee_not_chargeable), so the form offers no amount to type.
+  const chargeable = residentMayBeCharged(job);
+  const feeField = chargeable
+    ? h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: t('complete.fee_hint') }))
+    : h('div', { class: 'field', 'data-testid': 'no-fee' }, h('span', { class: 'field-label', text: t('complete.fee') }),
+      h('strong', { text: t('complete.no_fee') }), h('span', { class: 'field-hint', text: t('complete.no_fee_hint') }));
   const signer = h('input', { name: 'signer_name', required: true, maxlength: 60, value: job.contact_name || '', autocomplete: 'off' });
   const relations = ['owner', 'household', 'other'];
   const relationGroup = h('div', { class: 'segmented', role: 'radiogroup' },
@@ -147,7 +158,7 @@ export async function render(root, [id], app) {
     onsubmit: async (ev) => {
       ev.preventDefault();
       error.hidden = true;
-      const feeCents = yuanToFen(fee.value);
+      const feeCents = chargeable ? yuanToFen(fee.value) : 0;
       if (!workDone.value.trim()) return fail('complete.need_work');
       if (feeCents === null) return fail('complete.bad_fee');
       if (!signer.value.trim()) return fail('complete.need_signer');
@@ -182,7 +193,7 @@ export async function render(root, [id], app) {
   h('section', { class: 'card' },
     h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.work_done') }), workDone),
     h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.materials') }), materials),
-    h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: t('complete.fee_hint') })),
+    feeField,
     h('div', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.photos') }), photos.element)),
   h('section', { class: 'card' },
     h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.signer') }), signer),
