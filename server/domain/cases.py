@@ -1384,6 +1384,10 @@ def report_linked_problem(
     )
     if isinstance(child_t, Refusal):
         return child_t
+    # Found by the technician (the receiver on record, R-IN-1), but followed up at the service centre
+    # by whoever follows the original case: a technician cannot open or dispatch it, and their phone
+    # got the desk's 5-minute and follow-up reminders while the desk got none (R-IN-9, R-FU-1).
+    child = replace(child_t.case, follower_id=case.follower_id or by)
     parent = replace(case, linked_case_ids=(*case.linked_case_ids, child_id))
     # The child's own "received" belongs to the child's timeline (the caller records it there); the
     # parent records the link, by number as people know the case.
@@ -1391,7 +1395,7 @@ def report_linked_problem(
         Event(name="case.linked_case_created", at=now, by=by,
               data={"child_id": child_id, "child_no": child_no, "kind": str(kind)}),
     )
-    return Transition(case=parent, events=events, new_cases=(child_t.case,))
+    return Transition(case=parent, events=events, new_cases=(child,))
 
 
 def resolve_linked_problem(case: Case, *, problem_id: str, by: str, now: datetime) -> Transition | Refusal:
