@@ -165,6 +165,7 @@ export async function render(root, [id], app) {
       if (pad.isEmpty()) return fail('complete.need_signature');
       submit.disabled = true;
       try {
+        await photos.settled(); // a photo still being processed belongs to this completion
         const png = await canvasToBlob(canvas, 'image/png');
         const signatureSha = await storeBlob(png);
         await completeJob(job.id, {

@@ -224,16 +224,24 @@ function textDialog({ title, label, placeholder, submitLabel, checkbox = null })
   });
 }
 
-/** Photo picker used by notes and completion: returns {input, preview, getSha} */
+/**
+ * Photo picker used by notes and completion: {element, shas, settled}. A camera photo takes a moment
+ * to downscale and store; a form saved meanwhile must await settled() before reading shas, or the
+ * photo the technician just took is silently left out of the record.
+ */
 export function photoPicker({ multiple = false } = {}) {
   const shas = [];
+  let processing = Promise.resolve();
   const status = h('p', { class: 'field-hint' });
   const previews = h('div', { class: 'photo-row' });
   const input = h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input', multiple: multiple || null });
   const button = h('label', { class: 'btn btn-file' }, h('span', { text: t('note.photo') }), input);
-  input.addEventListener('change', async () => {
+  input.addEventListener('change', () => {
     const files = [...input.files];
     input.value = '';
+    processing = processing.then(() => addFiles(files));
+  });
+  async function addFiles(files) {
     for (const file of files) {
       status.textContent = t('note.photo_busy');
       try {
@@ -252,8 +260,8 @@ export function photoPicker({ multiple = false } = {}) {
         status.textContent = localErrorText(e);
       }
     }
-  });
-  return { element: h('div', { class: 'photo-picker' }, button, status, previews), shas };
+  }
+  return { element: h('div', { class: 'photo-picker' }, button, status, previews), shas, settled: () => processing };
 }
 
 function noteDialog() {
@@ -263,8 +271,12 @@ function noteDialog() {
     const err = h('p', { class: 'form-error', hidden: true, text: t('note.empty') });
     return h('form', {
       class: 'form',
-      onsubmit: (e) => {
+      onsubmit: async (e) => {
         e.preventDefault();
+        const save = e.submitter || e.currentTarget.querySelector('button[type=submit]');
+        if (save) save.disabled = true;
+        await picker.settled();
+        if (save) save.disabled = false;
         const v = text.value.trim();
         if (!v && !picker.shas.length) {
           err.hidden = false;
