@@ -49,6 +49,11 @@ class DecideIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     escalated: bool = False
 
 
+class ReferOpeningIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    to_id: str  # the team lead, manager, deputy GM or GM asked to decide (R-OP-3)
+    note: str = ""
+
+
 class FollowUpIn(DatedIn, kw_only=True):
     kind: dc.FollowUpKind
     note: str = ""
@@ -192,6 +197,12 @@ class CaseController(Controller):
             c, open=data.open, by=principal.user_id, roles=roles_of(principal), now=u.now,
             reason=data.reason if data.open else None, note=data.note,
             escalated=data.escalated)))
+
+    # R-OP-3: the dispatcher cannot decide and passes the opening up to a named supervisor.
+    @post("/cases/{case_id:str}/refer-opening", opt=DESK_ROLES, status_code=200)
+    async def refer_opening(self, db: Database, principal: Principal, case_id: str,
+                            data: JSONBody[ReferOpeningIn]) -> CaseView:
+        return _view(await desk.refer_opening(db, principal, case_id, data.to_id, data.note))
 
     @post("/cases/{case_id:str}/dispatch", opt=allow(*DESK, Role.TEAM_LEAD), status_code=200)
     async def dispatch(self, db: Database, principal: Principal, case_id: str,

@@ -189,6 +189,8 @@ class CaseReason(StrEnum):
     REASON_NOT_FOR_OPENING = "case.reason_not_for_opening"
     EMERGENCY_MUST_OPEN = "case.emergency_must_open"
     ESCALATED_NEEDS_SUPERVISOR = "case.escalated_needs_supervisor"
+    REFERRAL_NOT_SUPERVISOR = "case.referral_not_supervisor"
+    AWAITING_SUPERVISOR = "case.awaiting_supervisor"
     NOT_OPENED = "case.not_opened"
     TEAM_LEAD_FIRST = "case.team_lead_first"
     FEE_NOT_TOLD = "case.fee_not_told"
@@ -322,6 +324,17 @@ class OpeningDecision(msgspec.Struct, frozen=True, kw_only=True):
     decided_by_roles: tuple[Role, ...] = ()
     escalated: bool = False  # the dispatcher could not decide and passed it up (R-OP-3)
     decided_at: datetime
+    referred_to_id: str | None = None  # whom the dispatcher asked, when they passed it up
+
+
+class OpeningReferral(msgspec.Struct, frozen=True, kw_only=True):
+    """R-OP-3: the dispatcher could not decide the opening and asked this supervisor to."""
+
+    to_id: str
+    to_role: Role
+    note: str = ""  # why the dispatcher could not decide
+    by: str
+    at: datetime
 
 
 class LinkedProblem(msgspec.Struct, frozen=True, kw_only=True):
@@ -479,6 +492,9 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     follower_id: str
     follower_changes: tuple[FollowerChange, ...] = ()
     opening: OpeningDecision | None = None
+    # R-OP-3: passed up and awaiting the named supervisor's decision (kept after it, as the record).
+    # Defaulted: cases stored before the hand-up existed decode without it.
+    opening_referral: OpeningReferral | None = None
     dispatches: tuple[DispatchRecord, ...] = ()
     reports_up: tuple[ReportUp, ...] = ()
     work_orders: tuple[WorkOrder, ...] = ()
@@ -501,6 +517,11 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def opened_at(self) -> datetime | None:
         return self.opening.decided_at if self.opening is not None and self.opening.opened else None
+
+    @property
+    def awaiting_supervisor(self) -> OpeningReferral | None:
+        """The hand-up still waiting for a supervisor's opening decision (R-OP-3)."""
+        return self.opening_referral if self.opening is None else None
 
     @property
     def active_work_order(self) -> WorkOrder | None:
@@ -873,6 +894,17 @@ def decide_opening(
     allowed = DESK | _SUPERVISORS
     if not role_set & allowed:
         return _forbidden("decide opening", allowed)
+    referral = case.opening_referral
+    if referral is not None and not role_set & _SUPERVISORS:
+        # Passed up: the dispatcher no longer decides it; they may ask someone else (refer_opening).
+        return refuse(
+            CaseReason.AWAITING_SUPERVISOR,
+            "调度员已将立项决定转交主管，须由主管或管理处负责人决定",
+            "The dispatcher passed this opening up; a supervisor or the manager decides it",
+            kind="forbidden",
+            referred_to_id=referral.to_id,
+        )
+    escalated = escalated or referral is not None
     if escalated and not role_set & _SUPERVISORS:
         return refuse(
             CaseReason.ESCALATED_NEEDS_SUPERVISOR,
@@ -902,10 +934,12 @@ def decide_opening(
             decided_by_roles=tuple(sorted(role_set)),
             escalated=escalated,
             decided_at=now,
+            referred_to_id=referral.to_id if referral else None,
         )
         state = CaseState.OPENED if case.state == CaseState.RECEIVED else case.state
         new = replace(case, opening=decision, state=state)
-        return _step(new, "case.opened", by, now, reason=str(reason), escalated=escalated)
+        return _step(new, "case.opened", by, now, reason=str(reason), escalated=escalated,
+                     referred_to_id=decision.referred_to_id)
     if case.is_emergency:
         return refuse(
             CaseReason.EMERGENCY_MUST_OPEN, "紧急事件必须立项", "An emergency must be opened (R-OP-1 D)"
@@ -922,9 +956,46 @@ def decide_opening(
         decided_by_roles=tuple(sorted(role_set)),
         escalated=escalated,
         decided_at=now,
+        referred_to_id=referral.to_id if referral else None,
     )
     new = replace(case, opening=decision, state=CaseState.NOT_OPENED)
-    return _step(new, "case.not_opened", by, now, reason="F", escalated=escalated)
+    return _step(new, "case.not_opened", by, now, reason="F", escalated=escalated,
+                 referred_to_id=decision.referred_to_id)
+
+
+def refer_opening(
+    case: Case,
+    *,
+    to_id: str,
+    to_role: Role,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+    note: str = "",
+) -> Transition | Refusal:
+    """The dispatcher cannot decide the opening and asks a named supervisor to (R-OP-3).
+
+    `to_role` is the supervisor role the asked account holds (team lead, manager, deputy GM, GM).
+    Until a supervisor decides, the case waits for them and the desk may not decide it itself; the
+    desk may ask someone else instead (the new hand-up replaces the old, the history keeps both).
+    """
+    if case.opening is not None:
+        return refuse(CaseReason.ALREADY_DECIDED, "立项决定已作出", "The opening decision is already made")
+    if case.state != CaseState.RECEIVED and case.state not in _PRE_OPEN_WORK_STATES:
+        return _wrong_state(case, "pass the opening up", [CaseState.RECEIVED])
+    if not set(roles) & DESK:
+        return _forbidden("pass the opening up", DESK)
+    if to_role not in _SUPERVISORS or to_id == by:
+        return refuse(
+            CaseReason.REFERRAL_NOT_SUPERVISOR,
+            "请选择一位主管或管理处负责人来决定是否立项",
+            "Choose a supervisor or the manager to decide the opening",
+            kind="invalid",
+            to_id=to_id,
+        )
+    referral = OpeningReferral(to_id=to_id, to_role=to_role, note=note.strip(), by=by, at=now)
+    new = replace(case, opening_referral=referral)
+    return _step(new, "case.opening_referred", by, now, to_id=to_id, to_role=str(to_role), note=referral.note)
 
 
 # --- dispatch (R-DI-1..3, R-IN-6, R-IN-7) ------------------------------------------------------

@@ -179,6 +179,11 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         "slip_signed": signature_covers_slip(case),
         # The desk's list flags a resident who signed but said they were not satisfied.
         "resident_grade": str(case.slip.resident_grade) if case.slip and case.slip.resident_grade else None,
+        # R-OP-3: the opening the dispatcher passed up, still waiting for this supervisor's decision.
+        "awaiting_decision": (
+            {"to_id": case.awaiting_supervisor.to_id, "to_role": str(case.awaiting_supervisor.to_role)}
+            if case.awaiting_supervisor else None
+        ),
         # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
         "awaiting_ack": [
             {"role": str(a.target_role), "target_id": a.target_id}

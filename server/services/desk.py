@@ -283,6 +283,25 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                kind="invalid", user_id=user_id)
 
 
+# The roles that decide an opening the desk passed up (R-OP-3), most senior first.
+_DECIDING_ROLES = (Role.GENERAL_MANAGER, Role.DEPUTY_GM, Role.MANAGER, Role.TEAM_LEAD)
+
+
+async def refer_opening(db: Database, who: Principal, case_id: str, to_id: str, note: str) -> dict[str, Any]:
+    """R-OP-3: record whom the dispatcher asked to decide; the rule checks they are a supervisor."""
+    async with db.transaction() as uow:
+        row = (await uow.conn.execute(select(users.c.roles).where(
+            users.c.id == to_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
+        if row is None:
+            raise fail("staff.not_found", "未找到该员工", "No such staff member", kind="invalid", user_id=to_id)
+        held = {Role(r) for r in msgspec.json.decode(row.roles)}
+        # A non-supervisor is passed on with one of their roles, for the rule to refuse by its own code.
+        to_role = next((r for r in _DECIDING_ROLES if r in held), next(iter(sorted(held)), Role.DISPATCHER))
+        case = await apply(uow, who, case_id, lambda c: dc.refer_opening(
+            c, to_id=to_id, to_role=to_role, by=who.user_id, roles=roles_of(who), now=uow.now, note=note))
+        return await case_view(uow, case)
+
+
 class DispatchIn(DatedIn, kw_only=True):
     assignee_id: str
     job: str = ""

@@ -1009,3 +1009,34 @@ def test_transitions_emit_events_with_actor_and_time() -> None:
     assert [(e.name, e.by, e.at) for e in t.events] == [
         ("work_order.accepted", "lead1", T0 + timedelta(minutes=1))
     ]
+
+
+def test_dispatcher_passes_the_opening_up_and_the_named_supervisor_decides() -> None:  # R-OP-3
+    case = make_case()
+    # Only a supervisor can be asked: another dispatcher or oneself is refused.
+    refused(c.refer_opening(case, to_id="d2", to_role=Role.DISPATCHER, by="d1", roles=DISPATCHER, now=T0),
+            CaseReason.REFERRAL_NOT_SUPERVISOR)
+    t = ok(c.refer_opening(case, to_id="l1", to_role=Role.TEAM_LEAD, note="不确定是否公共设施", by="d1",
+                           roles=DISPATCHER, now=T0))
+    case = t.case
+    assert t.events[0].name == "case.opening_referred" and t.events[0].data["to_id"] == "l1"
+    assert case.awaiting_supervisor is not None and case.awaiting_supervisor.to_id == "l1"
+    assert case.state == CaseState.RECEIVED and case.opening is None
+    # Passed up, the desk no longer decides it itself.
+    refused(c.decide_opening(case, open=True, reason=OpenReason.A_SITE_FOLLOW_UP, by="d1", roles=DISPATCHER,
+                             now=T0), CaseReason.AWAITING_SUPERVISOR)
+    decided = ok(c.decide_opening(case, open=True, reason=OpenReason.A_SITE_FOLLOW_UP, by="l1",
+                                  roles={Role.TEAM_LEAD}, now=T0 + timedelta(minutes=5)))
+    op = decided.case.opening
+    assert op is not None
+    assert (op.decided_by, op.escalated, op.referred_to_id) == ("l1", True, "l1")
+    assert decided.case.awaiting_supervisor is None and decided.case.opening_referral is not None
+    assert decided.events[0].data["escalated"] is True
+
+
+def test_case_stored_before_the_hand_up_existed_still_decodes() -> None:  # R-OP-3
+    case = make_case()
+    doc = msgspec.json.decode(msgspec.json.encode(case))
+    doc.pop("opening_referral")
+    back = msgspec.json.decode(msgspec.json.encode(doc), type=Case)
+    assert back.opening_referral is None and back.awaiting_supervisor is None

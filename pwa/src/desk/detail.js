@@ -325,7 +325,7 @@ export async function renderCase(body, ctx, caseId) {
   }
 
   function decideDialog() {
-    return openDialog((close) => decidePanel(ctx, view, (v) => close(v)), { className: 'desk-dialog' }).then(afterDialog);
+    return openDialog((close) => decidePanel(ctx, view, (v) => close(v), staff), { className: 'desk-dialog' }).then(afterDialog);
   }
 
   // ---- rendering -----------------------------------------------------------------------------
@@ -379,6 +379,8 @@ export async function renderCase(body, ctx, caseId) {
       label('service_code', c.service_code),
       c.kind !== 'repair' && c.fee_quote_cents !== null && c.fee_quote_cents !== undefined ? `¥${(c.fee_quote_cents / 100).toFixed(2)}` : ''].filter(Boolean).join(' · ');
     const op = c.opening;
+    const ref = c.opening_referral; // R-OP-3: whom the dispatcher asked to decide
+    const referral = (r) => t('detail.referral', { by: staffName(staff, r.by), at: fmtTime(r.at), to: staffName(staff, r.to_id) });
     return h('section', { class: 'card desk-info' },
       h('p', { class: 'desk-content pre', text: c.content }),
       kv(h, t('detail.classification'), cls),
@@ -389,7 +391,8 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.received'), fmtFull(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
-      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · ' + t('detail.escalated') : ''}` : ''), // R-OP-3
+      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · ' + t('detail.escalated') : ''}${ref ? ' · ' + referral(ref) : ''}`
+        : ref ? h('span', { class: 'warn-text', 'data-testid': 'opening-awaiting', text: [t('detail.awaiting', { who: staffName(staff, ref.to_id) }), ref.note ? colon(referral(ref), ref.note) : referral(ref)].join(' · ') }) : ''), // R-OP-3
       kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
       kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
       kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
@@ -618,6 +621,9 @@ export async function renderCase(body, ctx, caseId) {
           c.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null, ' ',
           c.is_major ? h('span', { class: 'badge badge-warn', text: t('list.major_badge') }) : null,
           view.summary.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null, ' ',
+          // R-OP-3: passed up, the case waits for the named supervisor's decision.
+          view.summary.awaiting_decision ? h('span', { class: 'badge badge-warn', 'data-testid': 'awaiting-decision',
+            text: t('detail.awaiting', { who: staffName(staff, view.summary.awaiting_decision.to_id) }) }) : null, ' ',
           contactSlipBadge(ctx, view.summary))),
       actionsBar(),
       h('div', { class: 'desk-case-grid' },

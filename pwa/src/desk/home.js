@@ -48,6 +48,22 @@ function ackPrompt(ctx, c) {
   return h('span', { class: 'small desk-em-waiting', text: t('home.em_ack_waiting', { roles }) });
 }
 
+// R-OP-3: the openings a dispatcher passed up to this user, waiting for their decision. They are
+// still "received" (a case dispatched first under R-IN-7 and passed up shows on its own page only).
+const AWAITING = '/api/cases?state=received&limit=200';
+
+function decideMinePanel(ctx, cases) {
+  const { h, t } = ctx;
+  const mine = cases.filter((c) => c.awaiting_decision?.to_id === ctx.user?.id);
+  if (!mine.length) return '';
+  return h('section', { class: 'card desk-decide-mine', 'data-testid': 'decide-mine' },
+    h('div', { class: 'desk-section-head' }, h('h2', { text: t('home.decide_mine') }),
+      h('span', { class: 'muted small', text: String(mine.length) })),
+    h('ul', { class: 'plain-list' }, mine.map((c) => h('li', null,
+      h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }), ' ', c.content,
+      c.address ? h('span', { class: 'muted small', text: ` · ${c.address}` }) : null))));
+}
+
 function queuePanel(ctx, items) {
   const { h, t } = ctx;
   return h('section', { class: 'card desk-queue', 'aria-label': t('home.queue') },
@@ -67,7 +83,7 @@ function queuePanel(ctx, items) {
       h('p', { class: 'empty', text: t('home.queue_empty') }));
 }
 
-function caseTable(ctx, cases) {
+function caseTable(ctx, cases, staff) {
   const { h, t } = ctx;
   if (!cases.length) return h('p', { class: 'empty', text: t('list.empty') });
   return h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'case-list' },
@@ -88,6 +104,9 @@ function caseTable(ctx, cases) {
     h('td', { class: 'nowrap', text: c.address || '' }),
     h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
       c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null,
+      // R-OP-3: passed up and waiting for the named supervisor's decision.
+      c.awaiting_decision ? h('span', { class: 'badge badge-warn', 'data-testid': 'badge-awaiting-decision',
+        text: t('detail.awaiting', { who: staffName(staff, c.awaiting_decision.to_id) }) }) : null,
       c.resident_grade === 'C' ? h('span', { class: 'badge desk-badge-overdue', 'data-testid': 'badge-unsatisfied', text: t('list.unsatisfied') }) : null,
       contactSlipBadge(ctx, c)), // R-IN-6 d: a work-contact slip still waiting for the developer
     h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }),
@@ -123,6 +142,7 @@ export async function renderHome(body, ctx) {
   const listSlot = h('div');
   const countEl = h('span', { class: 'muted small' });
   const approvalsSlot = h('div');
+  const decideSlot = h('div');
   const refusalsSlot = h('div');
   let units = [];
   const staff = await loadStaff(ctx).catch(() => []);
@@ -159,6 +179,7 @@ export async function renderHome(body, ctx) {
   mount(body,
     err.el,
     emSlot,
+    decideSlot,
     approvalsSlot,
     refusalsSlot,
     h('div', { class: 'desk-home-grid' },
@@ -207,7 +228,7 @@ export async function renderHome(body, ctx) {
         type: 'button', class: 'btn btn-small desk-list-more', 'data-testid': 'case-list-more',
         onclick: (e) => { e.target.disabled = true; loadList('more'); },
       }, t('list.more')) : null;
-      mount(listSlot, caseTable(ctx, shown), moreBtn);
+      mount(listSlot, caseTable(ctx, shown, staff), moreBtn);
       countEl.textContent = t(moreBtn ? 'list.count_more' : 'list.count', { n: shown.length });
       err.clear();
     } catch (e) {
@@ -222,8 +243,9 @@ export async function renderHome(body, ctx) {
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
-      const [items, all] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES)]);
+      const [items, all, received] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(AWAITING)]);
       mount(queueSlot, queuePanel(ctx, items));
+      mount(decideSlot, decideMinePanel(ctx, received));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if ((ctx.user?.roles || []).includes('manager')) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       mount(refusalsSlot, refusalsPanel(ctx, await loadRefusals(ctx), { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));

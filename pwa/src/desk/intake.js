@@ -1,6 +1,7 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
 import { mount } from '../dom.js';
-import { errorBox, field, label, loadUnits, options, select, unitPicker } from './common.js';
+import { colon, paren } from '../i18n.js';
+import { errorBox, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker } from './common.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
 // The intake's "to be decided on site" choice for a repair's responsibility: the form's value only.
@@ -15,45 +16,93 @@ function radioGroup(h, name, opts, value, onchange) {
       h('span', { text }))));
 }
 
-/** The 立项 decision form: A–E to open, or F with its reason text to keep the intake only. */
-export function decidePanel(ctx, view, onDone) {
+// R-OP-3: who decides an opening the dispatcher could not; the server holds the same list.
+export const OPENING_SUPERVISORS = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
+
+/**
+ * The 立项 decision form: A–E to open, or F with its reason text to keep the intake only.
+ *
+ * R-OP-3: a dispatcher who cannot decide passes it up to a named supervisor (POST …/refer-opening)
+ * and the case then waits for them; a supervisor sees who asked and why, and their decision is
+ * recorded as the supervisor's (escalated). The desk may still ask someone else while it waits.
+ */
+export function decidePanel(ctx, view, onDone, staff = []) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const c = view.case;
-  let open = true;
+  const roles = ctx.user?.roles || [];
+  const supervisor = roles.some((r) => OPENING_SUPERVISORS.includes(r));
+  const waiting = !c.opening ? c.opening_referral : null;
+  // A pending hand-up leaves the dispatcher only the choice of whom to ask.
+  let mode = waiting && !supervisor ? 'refer' : 'open';
   const reasons = h('div', { class: 'desk-reasons', role: 'radiogroup', 'aria-label': t('decide.reason') },
     ['A', 'B', 'C', 'D', 'E'].map((r) => h('label', { class: 'desk-radio' },
       h('input', { type: 'radio', name: 'open_reason', value: r, checked: c.is_emergency ? r === 'D' : false }),
       h('span', { text: label('open_reason', r) }))));
   const fReason = h('textarea', { name: 'not_open_note', rows: 2, placeholder: label('open_reason', 'F') });
   const fWrap = field(h, t('decide.f_reason'), fReason);
-  fWrap.hidden = true;
   const note = h('input', { type: 'text', name: 'decide_note' });
+  const noteWrap = field(h, t('decide.note'), note);
+  // A supervisor deciding what a dispatcher asked in person (no hand-up on record) says so here.
   const escalated = h('input', { type: 'checkbox', name: 'escalated' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'decide-submit' }, t('decide.submit_open'));
-  const setOpen = (e) => {
-    open = e.target.value === 'open';
-    reasons.hidden = !open;
-    fWrap.hidden = open;
-    submit.textContent = t(open ? 'decide.submit_open' : 'decide.submit_not_open');
+  const escWrap = supervisor && !waiting ? h('label', { class: 'desk-check' }, escalated, t('decide.escalated')) : null;
+  const referTo = h('select', { name: 'refer_to', 'data-testid': 'refer-to' }, h('option', { value: '' }, t('intake.choose')));
+  loadStaff(ctx).then((staff) => {
+    for (const s of staff) {
+      const role = OPENING_SUPERVISORS.find((r) => s.roles.includes(r));
+      if (!role || s.id === ctx.user?.id || s.id === waiting?.to_id) continue;
+      referTo.append(h('option', { value: s.id }, paren(s.display_name || s.username, label('role', role))));
+    }
+  }).catch(() => {});
+  const referNote = h('textarea', { name: 'refer_note', rows: 2, placeholder: t('decide.refer_note_ph') });
+  const referWrap = h('div', { class: 'desk-refer' },
+    field(h, t('decide.refer_to'), referTo), field(h, t('decide.refer_note'), referNote));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'decide-submit' });
+  const sync = () => {
+    reasons.hidden = mode !== 'open';
+    fWrap.hidden = mode !== 'not_open';
+    noteWrap.hidden = mode === 'refer';
+    if (escWrap) escWrap.hidden = mode === 'refer';
+    referWrap.hidden = mode !== 'refer';
+    submit.textContent = t({ open: 'decide.submit_open', not_open: 'decide.submit_not_open', refer: 'decide.submit_refer' }[mode]);
   };
+  const choices = [['open', t('decide.open')], ['not_open', t('decide.not_open')]];
+  if (!supervisor) choices.push(['refer', t('decide.refer')]);
+  if (waiting && !supervisor) choices.splice(0, 2); // only the supervisor decides it now (R-OP-3)
+  const asked = waiting ? t('decide.waiting', {
+    who: staffName(staff, waiting.by), to: staffName(staff, waiting.to_id), at: fmtTime(waiting.at),
+  }) : '';
+  const waitingNote = waiting ? h('p', { class: 'notice notice-warn', 'data-testid': 'decide-waiting',
+    text: waiting.note ? colon(asked, waiting.note) : asked }) : null;
   const form = h('form', {
     class: 'desk-decide',
     onsubmit: async (e) => {
       e.preventDefault();
       err.clear();
-      const body = { open, note: note.value.trim(), escalated: escalated.checked }; // R-OP-3
-      if (open) {
-        const r = reasons.querySelector('input:checked');
-        if (r) body.reason = r.value; // R-OP-1 A–E; the server refuses without one
+      let path = `/api/cases/${c.id}/decide`;
+      let body;
+      if (mode === 'refer') {
+        if (!referTo.value) {
+          err.show(t('decide.refer_pick'), t);
+          referTo.focus();
+          return;
+        }
+        path = `/api/cases/${c.id}/refer-opening`;
+        body = { to_id: referTo.value, note: referNote.value.trim() };
       } else {
-        // R-OP-2 (F): the server takes no reason code for not opening; the F text is the note.
-        body.note = [fReason.value.trim(), body.note].filter(Boolean).join('；');
+        body = { open: mode === 'open', note: note.value.trim(), escalated: escalated.checked };
+        if (mode === 'open') {
+          const r = reasons.querySelector('input:checked');
+          if (r) body.reason = r.value; // R-OP-1 A–E; the server refuses without one
+        } else {
+          // R-OP-2 (F): the server takes no reason code for not opening; the F text is the note.
+          body.note = [fReason.value.trim(), body.note].filter(Boolean).join('；');
+        }
       }
       submit.disabled = true;
       try {
-        const v = await api.post(`/api/cases/${c.id}/decide`, body);
-        ctx.toast(t(open ? 'decide.done_open' : 'decide.done_not_open'), 'ok');
+        const v = await api.post(path, body);
+        ctx.toast(t({ open: 'decide.done_open', not_open: 'decide.done_not_open', refer: 'decide.done_refer' }[mode]), 'ok');
         onDone(v);
       } catch (ex) {
         err.show(ex, t);
@@ -62,14 +111,17 @@ export function decidePanel(ctx, view, onDone) {
       }
     },
   },
-  h('h2', { text: t('decide.title') }),
-  radioGroup(h, 'open', [['open', t('decide.open')], ['not_open', t('decide.not_open')]], 'open', setOpen),
+  h('h2', { text: t(waiting && !supervisor ? 'decide.title_waiting' : 'decide.title') }),
+  waitingNote,
+  choices.length > 1 ? radioGroup(h, 'open', choices, mode, (e) => { mode = e.target.value; sync(); }) : null,
   reasons,
   fWrap,
-  field(h, t('decide.note'), note),
-  h('label', { class: 'desk-check' }, escalated, t('decide.escalated')),
+  referWrap,
+  noteWrap,
+  escWrap,
   err.el,
   h('div', { class: 'dialog-actions' }, submit));
+  sync();
   return form;
 }
 
