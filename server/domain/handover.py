@@ -57,6 +57,9 @@ class HandoverSheet(msgspec.Struct, frozen=True, kw_only=True):
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     review_note: str = ""
+    # The items the morning review found still open, which the supervisor presses on (R-SH-1): the
+    # review's own record, read again after a reload. Defaulted: older sheets decode without it.
+    unfinished_case_ids: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -167,9 +170,19 @@ _SUPERVISORS = frozenset({Role.TEAM_LEAD, Role.MANAGER}) | LEADERSHIP
 
 
 def review(
-    sheet: HandoverSheet, *, by: str, roles: Iterable[Role], now: datetime, note: str = ""
+    sheet: HandoverSheet,
+    *,
+    by: str,
+    roles: Iterable[Role],
+    now: datetime,
+    note: str = "",
+    cases: Iterable[Case] = (),
 ) -> HandoverSheet | Refusal:
-    """The supervisor's morning review of the last shift's sheet (R-SH-1)."""
+    """The supervisor's morning review of the last shift's sheet (R-SH-1).
+
+    `cases` are the sheet's cases as they stand now; those still open are recorded on the sheet as
+    what the review found unfinished.
+    """
     if not set(roles) & _SUPERVISORS:
         return refuse(
             HandoverReason.NOT_SUPERVISOR,
@@ -199,7 +212,8 @@ def review(
             "This sheet has already been reviewed",
             reviewed_by=sheet.reviewed_by,
         )
-    return replace(sheet, reviewed_by=by, reviewed_at=now, review_note=note.strip())
+    unfinished = tuple(i.case_id for i in unfinished_items(sheet, cases))
+    return replace(sheet, reviewed_by=by, reviewed_at=now, review_note=note.strip(), unfinished_case_ids=unfinished)
 
 
 def unfinished_items(sheet: HandoverSheet, cases: Iterable[Case]) -> list[HandoverItem]:

@@ -577,11 +577,13 @@ async def review_handover(db: Database, who: Principal, sheet_id: str,
     """The supervisor's morning review (R-SH-1): recorded on the sheet, with what is still open now."""
     async with db.transaction() as uow:
         sheet = await _load_sheet(uow, who, sheet_id)
-        sheet = _sheet_or_raise(ho.review(sheet, by=who.user_id, roles=roles_of(who), now=uow.now, note=note))
-        await _store_sheet(uow, who, sheet, "handover.reviewed")
         ids = [i.case_id for i in sheet.items]
         listed: list[Case] = []
         for i in range(0, len(ids), 500):
             listed += [decode_case(r.doc) for r in (await uow.conn.execute(select(cases.c.doc).where(
                 cases.c.compound_id == who.compound_id, cases.c.id.in_(ids[i:i + 500])))).all()]
-        return sheet, ho.unfinished_items(sheet, listed)
+        sheet = _sheet_or_raise(ho.review(sheet, by=who.user_id, roles=roles_of(who), now=uow.now, note=note,
+                                          cases=listed))
+        await _store_sheet(uow, who, sheet, "handover.reviewed")
+        pressed = set(sheet.unfinished_case_ids)
+        return sheet, [i for i in sheet.items if i.case_id in pressed]

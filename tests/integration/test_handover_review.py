@@ -126,3 +126,17 @@ async def test_a_sheet_is_handed_to_a_desk_account_that_can_sign_it(client):  # 
     r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_control", "notes": "夜班"})
     assert r.status_code == 201, r.text
 
+
+
+async def test_the_morning_review_s_unfinished_items_are_read_again_after_a_reload(client, clock):  # noqa: ANN001  # R-SH-1
+    s = await _signed_sheet(client)
+    desk = await login(client, "dispatcher")
+    r = await client.post(f"/api/cases/{s['b']}/decide", headers=desk,
+                          json={"open": False, "reason": "F", "note": "已解释"})
+    assert r.status_code == 200, r.text
+    r = await _review(client, "lead", s["sheet"]["id"], "催办A")
+    assert r.status_code == 200, r.text
+    # The list the page loads again carries what the review found still open.
+    sheets = (await client.get("/api/handovers", headers=await login(client, "lead"))).json()
+    sheet = next(x for x in sheets if x["id"] == s["sheet"]["id"])
+    assert sheet["unfinished_case_ids"] == [s["a"]]

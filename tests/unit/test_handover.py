@@ -109,3 +109,18 @@ def test_unfinished_items_leave_out_cases_closed_since_the_handover() -> None:  
     sheet = sheet_of(first, second)
     closed = msgspec.structs.replace(second, state=c.CaseState.CLOSED)
     assert [i.case_id for i in ho.unfinished_items(sheet, [first, closed])] == ["c1"]
+
+
+
+def test_review_records_the_items_still_open_on_the_sheet() -> None:  # R-SH-1
+    still_open = opened()
+    settled = msgspec.structs.replace(opened(), id="c2", state=c.CaseState.CLOSED)
+    sheet = sheet_of(still_open, msgspec.structs.replace(opened(), id="c2"))
+    sheet = good(ho.sign_outgoing(sheet, by="d1", signature_sha256="o" * 64, now=T0))
+    sheet = good(ho.sign_incoming(sheet, by="d2", signature_sha256="i" * 64, now=T0))
+    reviewed = good(ho.review(sheet, by="m1", roles={Role.MANAGER}, now=T0 + 9 * H, cases=[still_open, settled]))
+    assert reviewed.unfinished_case_ids == ("c1",)
+    # A sheet stored before the field existed still decodes.
+    doc = msgspec.json.decode(msgspec.json.encode(sheet))
+    doc.pop("unfinished_case_ids")
+    assert msgspec.json.decode(msgspec.json.encode(doc), type=HandoverSheet).unfinished_case_ids == ()

@@ -4,22 +4,74 @@
 import { missingRequired, mount } from '../dom.js';
 import { colon, joinList, paren } from '../i18n.js';
 import { DESK } from '../roles.js';
-import { errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
+import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
 // Who reviews a sheet (server/domain/handover.py _SUPERVISORS); the server refuses anyone else.
 const SUPERVISOR_ROLES = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
 
+/** The signed sheet as the shift keeps it on paper: open items, both signatures, the review. */
+async function renderSheetPrint(body, ctx, sheetId, staff) {
+  const { h, t, api } = ctx;
+  const sheet = (await api.get('/api/handovers')).find((x) => x.id === sheetId);
+  if (!sheet) {
+    mount(body, h('p', { class: 'empty', text: t('ho.print_missing') }), h('a', { href: '#/handover', text: t('ho.back') }));
+    return;
+  }
+  const sig = (sha) => {
+    const img = h('img', { class: 'ho-print-signature', alt: t('dlg.signature') });
+    img.hidden = true;
+    if (sha) blobObjectUrl(ctx, sha).then((url) => { img.src = url; img.hidden = false; }).catch(() => {});
+    return img;
+  };
+  const side = (key, id, at, sha) => h('div', { class: 'ho-print-sign', 'data-testid': `ho-print-${key}` },
+    h('p', null, colon(t(key === 'out' ? 'ho.outgoing' : 'ho.incoming'), staffName(staff, id))),
+    sig(sha),
+    h('p', { class: 'small', text: at ? t('ho.signed', { t: fmtFull(at) }) : t('ho.unsigned') }));
+  const taken = sheet.taken_over_case_ids || [];
+  mount(body,
+    h('div', { class: 'desk-slip-tools no-print' },
+      h('a', { href: '#/handover', class: 'small', text: t('ho.back') }),
+      h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('ho.print'))),
+    h('article', { class: 'card ho-print', 'data-testid': 'ho-print-sheet' },
+      h('h1', { text: t('ho.print_title') }),
+      h('p', null, colon(t('ho.built_at'), fmtFull(sheet.built_at))),
+      sheet.notes ? h('p', { class: 'pre' }, colon(t('ho.notes'), sheet.notes)) : null,
+      h('p', { class: 'small', text: t('ho.items', { n: sheet.items.length }) }),
+      sheet.items.length ? h('table', { class: 'table ho-print-table' },
+        h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
+        h('tbody', null, sheet.items.map((i) => h('tr', null,
+          h('td', { text: i.case_no }), h('td', { text: label('state', i.state) }), h('td', { text: i.summary }),
+          h('td', { text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
+          h('td', { text: i.is_emergency ? (taken.includes(i.case_id) ? t('ho.taken_over', { who: staffName(staff, sheet.incoming_id) }) : t('list.emergency_badge')) : '' }))))) : null,
+      h('div', { class: 'ho-print-signs' },
+        side('out', sheet.outgoing_id, sheet.outgoing_signed_at, sheet.outgoing_signature_sha256),
+        side('in', sheet.incoming_id, sheet.incoming_signed_at, sheet.incoming_signature_sha256)),
+      sheet.reviewed_at ? h('p', { class: 'small' }, t('ho.reviewed', { who: staffName(staff, sheet.reviewed_by), t: fmtFull(sheet.reviewed_at) }),
+        sheet.review_note ? ` · ${sheet.review_note}` : '') : null));
+}
+
 export async function renderHandover(body, ctx) {
   const { h, t, api } = ctx;
   const staff = await loadStaff(ctx).catch(() => []);
+  // #/handover/<sheet id>: the printable sheet.
+  const printId = (ctx.route || '').split('/').filter(Boolean)[1];
+  if (printId) return renderSheetPrint(body, ctx, decodeURIComponent(printId), staff);
   const me = ctx.user?.id;
   const myRoles = ctx.user?.roles || [];
   const isDesk = myRoles.some((r) => DESK.includes(r));
   const isSupervisor = myRoles.some((r) => SUPERVISOR_ROLES.includes(r));
   // What the review found still open, per sheet, as the server answered it (shown until reload).
   const unfinishedBySheet = new Map();
+  // Errors show beside what caused them: the page's own box only for loading the list, the form's
+  // under the form, and each sheet's under that sheet's sign and review buttons.
   const err = errorBox(h);
+  const formErr = errorBox(h);
+  const sheetErrs = new Map();
+  const sheetErr = (id) => {
+    if (!sheetErrs.has(id)) sheetErrs.set(id, errorBox(h));
+    return sheetErrs.get(id);
+  };
   const listSlot = h('div');
 
   const incoming = h('select', { name: 'incoming_id', required: true }, h('option', { value: '' }, t('intake.choose')),
@@ -27,24 +79,26 @@ export async function renderHandover(body, ctx) {
   const notes = h('textarea', { name: 'notes', rows: 3 });
   const form = h('form', { class: 'card desk-ho-new', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
-    err.clear();
+    formErr.clear();
     const missing = missingRequired(form);
-    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
+    if (missing.length) return formErr.show(t('desk.missing', { list: joinList(missing) }), t);
     try {
       await api.post('/api/handovers', { incoming_id: incoming.value, notes: notes.value.trim() });
       ctx.toast(t('ho.built'), 'ok');
       notes.value = '';
       await load();
     } catch (ex) {
-      err.show(ex, t);
+      formErr.show(ex, t);
     }
   } },
   h('h2', { text: t('ho.new') }),
   field(h, t('ho.incoming'), incoming),
   field(h, t('ho.notes'), notes),
+  formErr.el,
   h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('ho.build'))));
 
   async function sign(sheet, side) {
+    const err = sheetErr(sheet.id);
     err.clear();
     const takeOver = side === 'incoming' ? [...document.querySelectorAll(`[data-sheet="${sheet.id}"] input[name=take_over]:checked`)].map((i) => i.value) : [];
     // R-EM-3: every open emergency is taken over explicitly; say so before the signature is drawn,
@@ -75,6 +129,7 @@ export async function renderHandover(body, ctx) {
   }
 
   async function review(sheet, noteInput, button) {
+    const err = sheetErr(sheet.id);
     err.clear();
     button.disabled = true;
     try {
@@ -92,7 +147,10 @@ export async function renderHandover(body, ctx) {
     const signed = s.outgoing_signed_at && s.incoming_signed_at;
     if (!signed) return null;
     if (s.reviewed_at) {
-      const open = unfinishedBySheet.get(s.id);
+      // What the review found still open is stored on the sheet; older sheets only had it in memory.
+      const pressed = s.unfinished_case_ids;
+      const open = unfinishedBySheet.get(s.id)
+        || (Array.isArray(pressed) ? s.items.filter((i) => pressed.includes(i.case_id)) : null);
       return h('div', { class: 'desk-ho-review', 'data-testid': 'ho-review' },
         h('p', { class: 'small', text: t('ho.reviewed', { who: staffName(staff, s.reviewed_by), t: fmtTime(s.reviewed_at) }) }),
         s.review_note ? h('p', { class: 'pre small', text: s.review_note }) : null,
@@ -135,8 +193,12 @@ export async function renderHandover(body, ctx) {
         h('span', { class: 'small', text: colon(t('ho.outgoing'), s.outgoing_signed_at ? t('ho.signed', { t: fmtTime(s.outgoing_signed_at) }) : t('ho.unsigned')) }),
         h('span', { class: 'small', text: colon(t('ho.incoming'), s.incoming_signed_at ? t('ho.signed', { t: fmtTime(s.incoming_signed_at) }) : t('ho.unsigned')) }),
         canOut ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'outgoing') }, t('ho.sign_out')) : null,
-        canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null),
-      reviewBlock(s));
+        canIn ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => sign(s, 'incoming') }, t('ho.sign_in')) : null,
+        // R-SH-1: the paper copy the shift keeps, once both sides signed.
+        s.outgoing_signed_at && s.incoming_signed_at ? h('a', { class: 'btn btn-small', 'data-testid': 'ho-print',
+          href: `#/handover/${encodeURIComponent(s.id)}` }, t('ho.print')) : null),
+      reviewBlock(s),
+      sheetErr(s.id).el);
   }
 
   async function load() {

@@ -371,6 +371,11 @@ const zh = {
   'ho.unreviewed': '待主管晨间复核',
   'ho.unfinished': '仍未完成 {n} 项，请督促：',
   'ho.all_done': '上一班事项均已完成',
+  'ho.print': '打印交接单',
+  'ho.print_title': '交接班记录',
+  'ho.print_missing': '未找到该交接单',
+  'ho.back': '← 返回交接班',
+  'ho.built_at': '生成时间',
 
   // weekly quality check and CAPA report (R-RV-4), on the Monday review screen
   'wq.title': '每周质量检查',
@@ -745,6 +750,11 @@ const en = {
   'ho.unreviewed': 'Awaiting the morning review',
   'ho.unfinished': '{n, plural, one {# item} other {# items}} still open — press on:',
   'ho.all_done': 'Everything from the last shift is done',
+  'ho.print': 'Print the sheet',
+  'ho.print_title': 'Shift handover sheet',
+  'ho.print_missing': 'No such handover sheet',
+  'ho.back': '← Back to handover',
+  'ho.built_at': 'Built',
   'wq.title': 'Weekly quality check',
   'wq.hint': 'The manager checks handling quality weekly; poor quality needs its findings and a corrective-and-preventive-action (CAPA) report.',
   'wq.week': 'Week',
