@@ -4,11 +4,12 @@
 import { mount } from '../dom.js';
 import { colon } from '../i18n.js';
 import {
-  canOpen, clockText, closeApproved, countdownEl, errorBox, fmtTime, isEn, label, loadStaff, loadUnits, options, select, staffName,
+  canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
 import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
+import { approvalsPanel, approvesSomething } from './approvals.js';
 
 
 function kindBadges(ctx, c) {
@@ -247,7 +248,7 @@ export async function renderHome(body, ctx) {
       mount(queueSlot, queuePanel(ctx, items));
       mount(decideSlot, decideMinePanel(ctx, received));
       mount(emSlot, emergencyBanner(ctx, all) || '');
-      if ((ctx.user?.roles || []).includes('manager')) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
+      if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       mount(refusalsSlot, refusalsPanel(ctx, await loadRefusals(ctx), { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));
     } catch (e) {
       err.show(e, t);
@@ -269,41 +270,6 @@ function filterSelect(h, name, sel, onchange) {
   sel.addEventListener('change', onchange);
   sel.setAttribute('aria-label', name);
   return sel;
-}
-
-/** Emergency and major cases still open, with what else they need and whether approval is given. */
-async function approvalsPanel(ctx, allCases, compact) {
-  const { h, t, api } = ctx;
-  const candidates = allCases.filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state));
-  const views = await Promise.all(candidates.map((c) => api.get(`/api/cases/${c.id}`).catch(() => null)));
-  const rows = views.filter(Boolean);
-  if (compact && !rows.length) return '';
-  const err = errorBox(h);
-  const sep = isEn() ? ', ' : '、';
-  return h('section', { class: 'card desk-approvals', 'aria-label': t('home.approvals') },
-    h('h2', { text: t('home.approvals') }),
-    err.el,
-    rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, h('tbody', null, rows.map((v) => {
-      const approved = closeApproved(v);
-      const other = v.missing_to_close.filter((m) => m !== 'manager_approval');
-      return h('tr', null,
-        h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
-        h('td', null, kindBadges(ctx, v.summary), ' ', v.case.content),
-        h('td', { class: 'small' }, other.length ? t('desk.missing', { list: other.map((m) => label('missing', m)).join(sep) }) : h('span', { class: 'ok-text', text: t('detail.can_close') })),
-        // The manager approves the handled outcome (R-EM-4), so not before the rest is done.
-        h('td', null, approved ? h('span', { class: 'badge badge-completed', text: t('ap.approved') }) :
-          other.length ? h('span', { class: 'small muted', text: t('ap.after_rest') }) : h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async (e) => {
-            e.target.disabled = true;
-            try {
-              await api.post(`/api/cases/${v.case.id}/approve-close`, {}); // R-CL-2 E
-              ctx.toast(t('ap.approved'), 'ok');
-              ctx.navigate(location.hash || '#/');
-            } catch (ex) {
-              err.show(ex, t);
-              e.target.disabled = false;
-            }
-          } }, t('ap.approve'))));
-    })))) : h('p', { class: 'empty', text: t('home.approvals_empty') }));
 }
 
 export async function renderApprovals(body, ctx) {

@@ -1,0 +1,64 @@
+"""The approvals panel: everything that waits for the manager's or the general manager's word."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.test_desk import open_desk
+
+
+def _opened_repair(desk: Api, content: str) -> str:
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small",
+    })["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    return case["id"]
+
+
+def test_manager_sees_quarterly_closes_and_long_repair_plans_and_approves_a_plan_in_place(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-4 R-FU-5
+    tag = uuid.uuid4().hex[:6]
+    desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
+    stuck = _opened_repair(desk, f"外墙渗水{tag}")
+    manager.call("POST", f"/api/cases/{stuck}/cannot-handle", {"reason": "属开发商保修范围"})
+    long_job = _opened_repair(desk, f"屋面翻修{tag}")
+    desk.call("POST", f"/api/cases/{long_job}/plan", {"expected_days": 5, "text": "分三段施工"})
+
+    ctx, page = open_desk(browser, server, "manager")
+    panel = page.get_by_test_id("approvals")
+    quarterly = panel.locator("tr[data-approval=quarterly]", has_text=f"外墙渗水{tag}")
+    expect(quarterly).to_be_visible(timeout=15000)
+    # Closed only at the quarterly review with a signature: the row leads to the case page's dialog.
+    expect(quarterly.get_by_test_id("approval-quarterly-go")).to_have_attribute("href", f"#/case/{stuck}")
+
+    plan = panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")
+    expect(plan).to_contain_text("预计5天")
+    plan.get_by_test_id("approval-plan-approve").click()
+    expect(panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")).to_have_count(0, timeout=15000)
+    assert manager.call("GET", f"/api/cases/{long_job}")["case"]["plan"]["manager_approved_by"]
+    # The approvals page lists the same rows.
+    page.goto(server.url + "/#/approvals")
+    expect(page.locator("tr[data-approval=quarterly]", has_text=f"外墙渗水{tag}")).to_be_visible(timeout=15000)
+    ctx.close()
+
+
+def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announced(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
+    code = f"sofa{uuid.uuid4().hex[:6]}"
+    manager = Api(server.url, "manager")
+    manager.call("POST", "/api/services/items", {"code": code, "name_zh": f"沙发清洗{code}", "name_en": "Sofa",
+                                                 "fee_cents": 12000, "promise_minutes": 60})
+    ctx, page = open_desk(browser, server, "gm")
+    panel = page.get_by_test_id("approvals")
+    row = panel.locator(f"tr[data-approval=item][data-item={code}]")
+    expect(row).to_contain_text("新项目 ¥120.00", timeout=15000)
+    row.get_by_test_id("approval-item-approve").click()
+    announce = panel.locator(f"tr[data-approval=announce][data-item={code}]")
+    expect(announce).to_be_visible(timeout=15000)
+    announce.get_by_test_id("approval-announce").click()
+    expect(panel.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
+    item = next(i for i in manager.call("GET", "/api/services/items") if i["code"] == code)
+    assert item["status"] == "approved" and item["announced_at"]
+    ctx.close()

@@ -1,0 +1,214 @@
+// Everything that waits for the manager's or the general manager's word, in one place: the close
+// approval of emergencies and major cases (R-CL-2 E, R-EM-4), cases that cannot be handled, closed
+// only at the quarterly review with the manager's approval and signature (R-CL-4), repair plans over
+// 3 days (R-FU-5), and special-service items and fees awaiting the GM (R-SS-1), then their
+// announcement to residents. A row is acted on in place where the server has a plain route for it;
+// the quarterly close needs a result and a drawn signature, so its row links to the case page.
+// Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
+// the month's cost in the loss review on the services page, so there is nothing here to wait on.
+import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
+
+const STRINGS = {
+  zh: {
+    'apq.title': '待审批事项',
+    'apq.close': '重大/紧急事件销项审批',
+    'apq.quarterly': '无法处理的案件 · 季度评审销项',
+    'apq.quarterly_hint': '须在季度评审时由经理审批并签名后销项（R-CL-4）',
+    'apq.quarterly_go': '去季度评审销项',
+    'apq.plans': '超过3天的维修方案 · 待审批',
+    'apq.plan_days': '预计{n}天',
+    'apq.plan_approve': '批准方案',
+    'apq.plan_approved': '方案已批准',
+    'apq.plan_waiting_other': '您已批准，待{role}审批',
+    'apq.items': '特约服务项目及收费 · 待总经理审批',
+    'apq.item_new': '新项目',
+    'apq.item_new_fee': '调价 {old} → {fee}',
+    'apq.item_approve': '批准',
+    'apq.item_approved': '已批准',
+    'apq.announce': '特约服务 · 已批准待公告',
+    'apq.announce_btn': '已向住户公告',
+    'apq.announced': '已公告',
+    'apq.since': '自{at}',
+  },
+  en: {
+    'apq.title': 'Waiting for your approval',
+    'apq.close': 'Emergencies and major cases: close approval',
+    'apq.quarterly': 'Cases that cannot be handled: quarterly close',
+    'apq.quarterly_hint': 'Closed only at the quarterly review, with the manager\'s approval and signature (R-CL-4)',
+    'apq.quarterly_go': 'Quarterly close',
+    'apq.plans': 'Repair plans over 3 days awaiting approval',
+    'apq.plan_days': '{n} days expected',
+    'apq.plan_approve': 'Approve plan',
+    'apq.plan_approved': 'Plan approved',
+    'apq.plan_waiting_other': 'You approved; waiting for {role}',
+    'apq.items': 'Special-service items and fees awaiting the GM',
+    'apq.item_new': 'New item',
+    'apq.item_new_fee': 'New fee {old} → {fee}',
+    'apq.item_approve': 'Approve',
+    'apq.item_approved': 'Approved',
+    'apq.announce': 'Special services approved, not yet announced',
+    'apq.announce_btn': 'Announced to residents',
+    'apq.announced': 'Announced',
+    'apq.since': 'since {at}',
+  },
+};
+
+let stringsDone = false;
+const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
+const yuan = (cents) => `¥${(cents / 100).toFixed(2)}`;
+const itemName = (i) => (isEn() ? i.name_en || i.name_zh : i.name_zh);
+
+/** Does this login have anything the approvals panel would list (the home page asks before loading)? */
+export function approvesSomething(ctx) {
+  return has(ctx, 'manager', 'general_manager');
+}
+
+/**
+ * The rows waiting for this login's word, grouped by what is asked (pure: the panel and the tests
+ * share it). `data`: {attention: open emergency/major case views, cannotHandle: case summaries,
+ * plans: case views whose R-FU-5 plan clock runs, items: the service catalogue}.
+ */
+export function approvalGroups(roles, data) {
+  const mgr = roles.includes('manager');
+  const gm = roles.includes('general_manager');
+  const groups = [];
+  if (mgr) {
+    groups.push({ key: 'close', rows: (data.attention || []) });
+    groups.push({ key: 'quarterly', rows: (data.cannotHandle || []) });
+    // A plan the manager already approved waits for engineering, not for the manager.
+    groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
+  }
+  if (gm) {
+    groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
+  }
+  if (mgr || gm) {
+    // R-SS-1: approved items are offered only once residents were told.
+    groups.push({ key: 'announce', rows: (data.items || []).filter((i) => i.status === 'approved' && !i.announced_at && !i.pending_fee_cents) });
+  }
+  return groups;
+}
+
+async function loadData(ctx, attentionCases) {
+  const { api } = ctx;
+  const mgr = has(ctx, 'manager');
+  const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
+  const [attention, cannotHandle, followups, items] = await Promise.all([
+    mgr ? Promise.all(attentionCases
+      .filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state))
+      .map((c) => caseView(c.id))) : [],
+    mgr ? api.get('/api/cases?state=cannot_handle&limit=1000') : [],
+    mgr ? api.get('/api/followups') : [],
+    api.get('/api/services/items').catch(() => []),
+  ]);
+  // The R-FU-5 plan clock runs from submission until both approvals are in.
+  const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
+  const plans = await Promise.all(planIds.map(caseView));
+  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items };
+}
+
+function kindBadges(ctx, c) {
+  const { h, t } = ctx;
+  return [
+    c.is_emergency ? h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }) : null,
+    c.is_major ? h('span', { class: 'badge badge-warn', text: t('list.major_badge') }) : null,
+  ];
+}
+
+/** One button that posts, says so, and reloads the page; a refusal shows above the tables. */
+function postButton(ctx, err, text, path, testid, done) {
+  const { h, t, api } = ctx;
+  return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': testid, onclick: async (e) => {
+    e.target.disabled = true;
+    err.clear();
+    try {
+      await api.post(path, {});
+      ctx.toast(done, 'ok');
+      ctx.navigate(location.hash || '#/');
+    } catch (ex) {
+      err.show(ex, t);
+      e.target.disabled = false;
+    }
+  } }, text);
+}
+
+function closeRow(ctx, err, v) {
+  const { h, t } = ctx;
+  const sep = isEn() ? ', ' : '、';
+  const approved = closeApproved(v);
+  const other = v.missing_to_close.filter((m) => m !== 'manager_approval');
+  return h('tr', { dataset: { approval: 'close', case: v.case.id } },
+    h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
+    h('td', null, kindBadges(ctx, v.summary), ' ', v.case.content),
+    h('td', { class: 'small' }, other.length ? t('desk.missing', { list: other.map((m) => label('missing', m)).join(sep) }) : h('span', { class: 'ok-text', text: t('detail.can_close') })),
+    // The manager approves the handled outcome (R-EM-4), so not before the rest is done.
+    h('td', null, approved ? h('span', { class: 'badge badge-completed', text: t('ap.approved') }) :
+      other.length ? h('span', { class: 'small muted', text: t('ap.after_rest') }) :
+        postButton(ctx, err, t('ap.approve'), `/api/cases/${v.case.id}/approve-close`, 'approve-close', t('ap.approved'))));
+}
+
+function quarterlyRow(ctx, c) {
+  const { h, t } = ctx;
+  return h('tr', { dataset: { approval: 'quarterly', case: c.id } },
+    h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
+    h('td', null, c.content, c.address ? h('div', { class: 'muted small', text: c.address }) : null),
+    h('td', { class: 'small muted', text: t('apq.quarterly_hint') }),
+    h('td', null, h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary', 'data-testid': 'approval-quarterly-go' }, t('apq.quarterly_go'))));
+}
+
+function planRow(ctx, err, v) {
+  const { h, t } = ctx;
+  const p = v.case.plan;
+  return h('tr', { dataset: { approval: 'plan', case: v.case.id } },
+    h('td', null, h('a', { href: `#/case/${v.case.id}`, class: 'desk-case-no', text: v.case.no })),
+    h('td', null, v.case.content, h('div', { class: 'muted small', text: `${t('apq.plan_days', { n: p.expected_days })} · ${p.text}` })),
+    h('td', { class: 'small muted', text: [
+      p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '',
+      t('apq.since', { at: fmtTime(p.submitted_at) }),
+    ].filter(Boolean).join(' · ') }),
+    h('td', null, postButton(ctx, err, t('apq.plan_approve'), `/api/cases/${v.case.id}/plan/approve`, 'approval-plan-approve', t('apq.plan_approved'))));
+}
+
+function itemRow(ctx, err, i) {
+  const { h, t } = ctx;
+  const code = encodeURIComponent(i.code);
+  const what = i.status === 'proposed' ? `${t('apq.item_new')} ${yuan(i.fee_cents)}` : t('apq.item_new_fee', { old: yuan(i.fee_cents), fee: yuan(i.pending_fee_cents) });
+  return h('tr', { dataset: { approval: 'item', item: i.code } },
+    h('td', null, h('a', { href: '#/services', text: itemName(i) })),
+    h('td', null, what),
+    h('td', { class: 'small muted', text: 'R-SS-1' }),
+    h('td', null, postButton(ctx, err, t('apq.item_approve'), `/api/services/items/${code}/approve`, 'approval-item-approve', t('apq.item_approved'))));
+}
+
+function announceRow(ctx, err, i) {
+  const { h, t } = ctx;
+  return h('tr', { dataset: { approval: 'announce', item: i.code } },
+    h('td', null, h('a', { href: '#/services', text: itemName(i) })),
+    h('td', null, yuan(i.fee_cents)),
+    h('td', { class: 'small muted', text: 'R-SS-1' }),
+    h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
+}
+
+const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, items: itemRow, announce: announceRow };
+const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', items: 'apq.items', announce: 'apq.announce' };
+
+/**
+ * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page
+ * already loaded; `compact` (the home page): nothing at all when nothing waits.
+ */
+export async function approvalsPanel(ctx, attentionCases, compact) {
+  const { h, t } = ctx;
+  if (!stringsDone) {
+    ctx.registerStrings(STRINGS);
+    stringsDone = true;
+  }
+  const groups = approvalGroups(ctx.user?.roles || [], await loadData(ctx, attentionCases)).filter((g) => g.rows.length);
+  if (compact && !groups.length) return '';
+  const err = errorBox(h);
+  return h('section', { class: 'card desk-approvals', 'aria-label': t('apq.title'), 'data-testid': 'approvals' },
+    h('h2', { text: t('apq.title') }),
+    err.el,
+    groups.length ? groups.map((g) => h('div', { class: 'desk-approvals-group', dataset: { group: g.key } },
+      h('h3', { text: `${t(TITLES[g.key])} (${g.rows.length})` }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, h('tbody', null, g.rows.map((r) => ROWS[g.key](ctx, err, r)))))))
+      : h('p', { class: 'empty', text: t('home.approvals_empty') }));
+}
