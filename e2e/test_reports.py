@@ -160,3 +160,16 @@ def test_the_manager_proposes_a_new_fee_and_it_applies_once_the_gm_approves(brow
     expect(page.locator("[data-view=services] tr", has_text="¥74.56/小时").last).to_be_visible(timeout=10000)
     assert next(i for i in Api(server.url, "frontdesk").call("GET", "/api/services/items") if i["code"] == code)["fee_cents"] == 7456
     ctx.close()
+
+
+def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
+    code = f"ann_{uuid.uuid4().hex[:6]}"
+    approved_item(server.url, code, 4321)
+    ctx, page = open_desk(browser, server, "manager", "services")
+    row = page.locator("[data-view=services] tr", has_text="¥43.21/小时")
+    expect(row.get_by_test_id("svc-announced")).to_have_text("未向住户公告", timeout=15000)
+    row.get_by_test_id("svc-announce").click()
+    expect(row.get_by_test_id("svc-announced")).to_contain_text("已公告", timeout=10000)
+    expect(row.get_by_test_id("svc-announce")).to_have_count(0)
+    assert next(i for i in Api(server.url, "manager").call("GET", "/api/services/items") if i["code"] == code)["announced_at"]
+    ctx.close()

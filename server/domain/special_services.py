@@ -334,6 +334,8 @@ def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> S
         fee_cents=fee,
         pending_fee_cents=None,
         price_history=(*item.price_history, entry),
+        # Residents were told the old fee (or nothing): the approved one is announced anew (R-SS-1).
+        announced_at=None,
     )
 
 

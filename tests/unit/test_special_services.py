@@ -158,6 +158,14 @@ def test_only_approved_items_can_be_booked_or_announced(item, code):  # R-SS-1
     assert ss.announce(approved(), now=T0).announced_at == T0
 
 
+def test_a_newly_approved_fee_waits_to_be_announced_again():  # R-SS-1
+    # Residents were told the old fee; until the new one is announced the item shows it is not.
+    told = ss.announce(approved(), now=T0)
+    raised = ss.propose_price(told, fee_cents=told.fee_cents + 300, by_role=Role.MANAGER)
+    assert raised.announced_at == T0  # the old fee still applies and was announced
+    assert ss.approve(raised, by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0).announced_at is None
+
+
 @pytest.mark.parametrize(
     ("fee", "promise", "advance", "advance_cents"),
     [

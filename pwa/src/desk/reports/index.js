@@ -527,8 +527,7 @@ export async function renderServices(root, ctx) {
   // R-SS-1: a fee is changed as it was set — the manager proposes, the general manager approves —
   // and until then the approved fee stays the one quoted. Without this the only way to ask for a new
   // fee was a loss review (R-SS-4), so a cost rise with no loss had no path.
-  function priceControls(i) {
-    const row = rowAction(h, t, err, load);
+  function priceControls(i, row) {
     if (i.pending_fee_cents) {
       return h('span', { class: 'small muted', 'data-testid': 'svc-pending-fee', text: t('svc.pending_fee', { fee: yuan(i.pending_fee_cents) }) });
     }
@@ -540,7 +539,34 @@ export async function renderServices(root, ctx) {
       });
     };
     return h('span', { class: 'rpt-controls' }, fee,
-      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-propose-price', onclick: go }, t('svc.propose_price')), row.el);
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-propose-price', onclick: go }, t('svc.propose_price')));
+  }
+
+  // R-SS-1: an approved item (or fee) is offered once residents were told; the status says whether
+  // they were, and the management announces it here once the notice is up.
+  function statusCell(i) {
+    const status = t(`svc.item_status.${i.status}`);
+    if (i.status !== 'approved') return status;
+    return h('span', null, status, h('div', { class: i.announced_at ? 'small muted' : 'small warn-text', 'data-testid': 'svc-announced',
+      text: i.announced_at ? t('svc.announced_at', { at: fmtFull(i.announced_at) }) : t('svc.not_announced') }));
+  }
+
+  function announceButton(i, row) {
+    if (i.status !== 'approved' || i.announced_at || i.pending_fee_cents) return '';
+    return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'svc-announce',
+      onclick: () => row.run(() => ctx.api.post(`/api/services/items/${encodeURIComponent(i.code)}/announce`, {})) }, t('svc.announce'));
+  }
+
+  /** The manager's controls on an approved item: announce it, propose a new fee; one error box. */
+  function managerControls(i) {
+    const row = rowAction(h, t, err, load);
+    return h('span', { class: 'rpt-controls' }, announceButton(i, row), priceControls(i, row), row.el);
+  }
+
+  function announceControls(i) {
+    const row = rowAction(h, t, err, load);
+    const btn = announceButton(i, row);
+    return btn ? h('span', { class: 'rpt-controls' }, btn, row.el) : '';
   }
 
   async function load() {
@@ -556,16 +582,16 @@ export async function renderServices(root, ctx) {
       table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
         items.map((i) => [
           itemName(i), `${yuan(i.fee_cents)}/${unitLabel(i)}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
-          `${i.promise_minutes} ${t('svc.min')}`, t(`svc.item_status.${i.status}`),
+          `${i.promise_minutes} ${t('svc.min')}`, statusCell(i),
           i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
-          has(ctx, 'manager') && i.status === 'approved' ? priceControls(i) : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
+          has(ctx, 'manager') && i.status === 'approved' ? managerControls(i) : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
             ? (() => {
               const row = rowAction(h, t, err, load);
               return h('span', { class: 'rpt-controls' },
                 h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-approve', onclick: () => row.run(() => ctx.api.post(`/api/services/items/${i.code}/approve`, {})) }, t('svc.approve')),
                 row.el);
             })()
-            : '',
+            : has(ctx, 'general_manager', 'deputy_gm') ? announceControls(i) : '',
         ]), t('rpt.none')));
     if (has(ctx, 'manager')) {
       const f = checkedForm(h, t, { class: 'card rpt-form' }, [
