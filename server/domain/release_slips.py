@@ -202,6 +202,9 @@ class SlipRequest(msgspec.Struct, frozen=True, kw_only=True):
     valid_until: datetime
     requester_signature_sha256: str | None = None
     owner_signature_sha256: str | None = None  # the owner signing this slip (R-RS-1)
+    # The unit's registered owner(s) at issue, named beside an owner's signature that is not the
+    # requester's (beside a household member's, on the written authorisation).
+    owner_name: str = ""
     id_check: IdCheck | None = None  # the requester's (for a delegate: the delegate's) ID
     authorisation: Authorisation | None = None
     handover_period: bool = False  # the unit is in the developer's hand-over (交接验收) period
@@ -231,6 +234,7 @@ class ReleaseSlip(msgspec.Struct, frozen=True, kw_only=True):
     id_check: IdCheck | None = None
     requester_signature_sha256: str | None = None
     owner_signature_sha256: str | None = None
+    owner_name: str = ""  # the registered owner(s) when issued (SlipRequest.owner_name)
     authorisation: Authorisation | None = None
     engineering_confirmation: EngineeringConfirmation | None = None
     owner_confirmation: OwnerConfirmation | None = None
@@ -339,12 +343,12 @@ def signatures(slip: ReleaseSlip) -> tuple[SignatureRef, ...]:
         out.append(SignatureRef(signer=Signer.REQUESTER, sha256=slip.requester_signature_sha256,
                                 name=slip.requester_name, relation=slip.relation))
     if slip.owner_signature_sha256 and slip.owner_signature_sha256 != slip.requester_signature_sha256:
-        out.append(SignatureRef(signer=Signer.OWNER, sha256=slip.owner_signature_sha256, name="",
+        out.append(SignatureRef(signer=Signer.OWNER, sha256=slip.owner_signature_sha256, name=slip.owner_name,
                                 relation=Relation.OWNER))
     auth = slip.authorisation
     if auth is not None and auth.owner_signature_sha256:
-        out.append(SignatureRef(signer=Signer.LETTER_OWNER, sha256=auth.owner_signature_sha256, name="",
-                                relation=Relation.OWNER))
+        out.append(SignatureRef(signer=Signer.LETTER_OWNER, sha256=auth.owner_signature_sha256,
+                                name=slip.owner_name, relation=Relation.OWNER))
     return tuple(out)
 
 
@@ -675,6 +679,7 @@ def issue_slip(
         id_check=request.id_check,
         requester_signature_sha256=request.requester_signature_sha256,
         owner_signature_sha256=owner_signature,
+        owner_name=_clean(request.owner_name),
         authorisation=request.authorisation if path is IssuePath.DELEGATE else None,
         engineering_confirmation=request.engineering_confirmation
         if path is IssuePath.HANDOVER_CONTRACTOR

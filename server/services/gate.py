@@ -661,6 +661,9 @@ async def _engineering_ref(conn: AsyncConnection, compound_id: str, user_id: str
 async def _build_request(uow: UnitOfWork, who: Principal, data: SlipIssueIn, unit_label: str) -> SlipRequest:
     conn = uow.conn
     registered = await _on_owner_record(conn, data.unit_id, data.requester_name, data.relation)
+    # The owner who signs beside a household member or on the letter is the unit's registered owner:
+    # the slip names them beside that signature (the desk enters no separate owner name).
+    owners = [p.name for p in await _registered_people(conn, data.unit_id) if p.relation is Relation.OWNER]
     eng = None
     if data.engineering_confirmation is not None:
         e = data.engineering_confirmation
@@ -697,6 +700,7 @@ async def _build_request(uow: UnitOfWork, who: Principal, data: SlipIssueIn, uni
         valid_until=data.valid_until,
         requester_signature_sha256=data.requester_signature_sha256,
         owner_signature_sha256=data.owner_signature_sha256,
+        owner_name="、".join(owners),
         id_check=id_check,
         authorisation=auth,
         handover_period=data.handover_period,

@@ -82,9 +82,21 @@ async def test_a_household_members_slip_lists_the_owners_signature_beside_theirs
     slip = await issue(client, desk, body)
     r = await client.get(f"/api/slips/by-code/{slip['short_code']}", headers=await login(client, "guard"))
     assert [(s["signer"], s["name"], s["relation"]) for s in r.json()["signatures"]] == [
-        ("requester", "黄小明", "household_member"), ("owner", "", "owner")]
+        ("requester", "黄小明", "household_member"), ("owner", "黄业主", "owner")]
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert page.count('data-signer="owner"') == 2 and page.count('data-signer="requester"') == 2
+    assert page.count("黄业主（业主本人） · 签于") == 2
+
+
+async def test_the_printed_letter_signature_names_the_registered_owner(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3, R-RS-4
+    # The owner's signature on the written authorisation once read only "业主本人": the archived copy
+    # must say whose letter it was, the unit's registered owner (2栋-301: 高业主), not the tenant.
+    auth = await authorisation(client, desk)
+    slip = await issue(client, desk, tenant_request(sig, auth))
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    blocks = re.findall(r'<div class="sig" data-signer="letter_owner">(.*?)</div>', page)
+    assert len(blocks) == 2
+    assert all('<p class="sig-who">高业主（业主本人） · 签于' in b for b in blocks), blocks
 
 
 async def test_gates_are_read_by_name_with_the_code_kept(client, desk, sig):  # noqa: ANN001, F811
