@@ -421,7 +421,7 @@ async def _blob(conn: AsyncConnection, sha: str) -> tuple[str, bytes] | None:
 def signature_thumbnail(data: bytes) -> str | None:
     """The signature as a black-on-white 1-bit PNG fitted into GATE_SIGNATURE_BOX, as a data URI, or
     None when it is not an image or is still too large (a noisy scan) to ship to every gate phone."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFilter, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as src:
@@ -432,6 +432,19 @@ def signature_thumbnail(data: bytes) -> str | None:
     # A canvas signature is ink on a transparent background: flatten it onto white first.
     white = Image.new("RGBA", img.size, (255, 255, 255, 255))
     gray = Image.alpha_composite(white, img).convert("L")
+    # Only the ink matters: a signature in one part of a wide pad would otherwise shrink to a few
+    # pixels. A small margin keeps the strokes off the edge.
+    ink = gray.point(lambda v: 255 if v < 200 else 0).getbbox()
+    if ink is not None:
+        margin = 4
+        gray = gray.crop((max(ink[0] - margin, 0), max(ink[1] - margin, 0),
+                          min(ink[2] + margin, gray.width), min(ink[3] + margin, gray.height)))
+    # A pen line 1-3 px wide on a high-DPI pad becomes a fraction of a pixel when shrunk, light grey,
+    # and the 1-bit threshold then turned the whole signature white (an empty box at the gate):
+    # thicken the ink by the shrink factor first, so each stroke keeps at least a pixel.
+    factor = int(max(gray.width / GATE_SIGNATURE_BOX[0], gray.height / GATE_SIGNATURE_BOX[1]))
+    if factor >= 2:
+        gray = gray.filter(ImageFilter.MinFilter(factor | 1))
     gray.thumbnail(GATE_SIGNATURE_BOX, Image.Resampling.LANCZOS)
     bw = gray.point(lambda v: 255 if v > 160 else 0, mode="1")
     out = io.BytesIO()
@@ -1291,10 +1304,14 @@ async def seed_demo_slips(db: Database, compound_id: str) -> None:
     """Two slips for the demo compound: one the gate can release, one the desk already revoked."""
     import hashlib
 
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
     png = io.BytesIO()
-    Image.new("L", (64, 24), 255).save(png, format="PNG")
+    # A drawn stroke, not a blank sheet: the demo's gate and printed copies show a signature.
+    sheet = Image.new("L", (240, 90), 255)
+    ImageDraw.Draw(sheet).line([(20, 70), (55, 20), (80, 75), (110, 25), (135, 70), (175, 40), (220, 60)],
+                               fill=0, width=3)
+    sheet.save(png, format="PNG")
     data = png.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     who = Principal(user_id="usr_frontdesk", username="frontdesk", display_name="李前台",

@@ -76,6 +76,29 @@ async def test_the_guard_gets_who_signed_and_a_small_signature_image_offline(cli
     assert r.json()["signatures"] == doc["signatures"]
 
 
+async def test_a_thin_pen_signature_from_a_high_dpi_pad_still_shows_ink_at_the_gate(client, desk):  # noqa: ANN001, F811  # R-RS-1
+    # The desk's pad draws 0.8-2.6 px lines on a white canvas sized in device pixels: on a 2x screen
+    # a 600 px pad is 1200 px wide, and shrunk to the gate's thumbnail the strokes fell under the
+    # 1-bit threshold, so the guard saw an empty white box where the signature should be.
+    img = Image.new("RGB", (1200, 360), (255, 255, 255))
+    ImageDraw.Draw(img).line([(80, 260), (200, 100), (290, 290), (400, 120), (500, 280), (740, 160), (1090, 240)],
+                             fill=(17, 17, 17), width=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    r = await client.put(f"/api/blobs/{sha}", content=data, headers={**desk, "Content-Type": "image/png"})
+    assert r.status_code in (200, 201), r.text
+    slip = await issue(client, desk, owner_request(sha))
+    guard = await login(client, "guard")
+    doc = next(c["doc"] for c in await pull_all(client, guard) if c["entity"] == "gate_slip" and c["id"] == slip["id"])
+    [signed] = doc["signatures"]
+    with Image.open(io.BytesIO(base64.b64decode(PNG_DATA_URI.match(signed["image"])[1]))) as thumb:
+        black = thumb.convert("L").histogram()[0]
+        # The stroke crosses the thumbnail: a continuous line is at least as many pixels as it is wide.
+        assert black >= thumb.width, black
+
+
 async def test_a_household_members_slip_lists_the_owners_signature_beside_theirs(client, desk, sig):  # noqa: ANN001, F811  # R-RS-1
     owner_sig = await drawn_signature(client, desk)
     body = owner_request(sig, requester_name="黄小明", relation="household_member", owner_signature_sha256=owner_sig)
