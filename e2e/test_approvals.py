@@ -7,6 +7,7 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.repairs import completed_repair
 from e2e.test_desk import open_desk
 
 
@@ -61,4 +62,26 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
     expect(panel.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
     item = next(i for i in manager.call("GET", "/api/services/items") if i["code"] == code)
     assert item["status"] == "approved" and item["announced_at"]
+    ctx.close()
+
+
+def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-2 R-FU-6
+    # A C on the call-back sends the work back for review; only the manager closes that review, and
+    # no screen offered it.
+    content = f"推拉门卡滞{uuid.uuid4().hex[:6]}"
+    case_id = completed_repair(server.url, content)
+    desk = Api(server.url, "dispatcher")
+    [task] = [c for c in desk.call("GET", "/api/callbacks?status=due") if c["case_id"] == case_id]
+    desk.call("POST", f"/api/callbacks/{task['id']}", {"grades": {"overall": "C"}, "comment": "门还是卡"})
+
+    ctx, page = open_desk(browser, server, "manager")
+    row = page.get_by_test_id("approvals").locator("tr[data-approval=review]", has_text=content)
+    expect(row).to_contain_text("综合评议 C", timeout=15000)
+    row.get_by_test_id("approval-review-close").click()
+    expect(page.get_by_test_id("approvals")).to_contain_text("请填写复查结论")
+    row.locator("input[name=review_note]").fill("已上门调整滑轮，住户认可")
+    row.get_by_test_id("approval-review-close").click()
+    expect(page.locator("tr[data-approval=review]", has_text=content)).to_have_count(0, timeout=15000)
+    done = next(c for c in desk.call("GET", "/api/callbacks?status=done") if c["id"] == task["id"])
+    assert (done["review"], done["review_note"]) == ("done", "已上门调整滑轮，住户认可")
     ctx.close()

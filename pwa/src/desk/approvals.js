@@ -1,12 +1,14 @@
 // Everything that waits for the manager's or the general manager's word, in one place: the close
 // approval of emergencies and major cases (R-CL-2 E, R-EM-4), cases that cannot be handled, closed
 // only at the quarterly review with the manager's approval and signature (R-CL-4), repair plans over
-// 3 days (R-FU-5), and special-service items and fees awaiting the GM (R-SS-1), then their
-// announcement to residents. A row is acted on in place where the server has a plain route for it;
+// 3 days (R-FU-5), call-backs the resident graded C, whose review only the manager closes (R-RV-2,
+// R-FU-6), and special-service items and fees awaiting the GM (R-SS-1), then their announcement to
+// residents. A row is acted on in place where the server has a plain route for it;
 // the quarterly close needs a result and a drawn signature, so its row links to the case page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
+import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 
 const STRINGS = {
   zh: {
@@ -20,6 +22,12 @@ const STRINGS = {
     'apq.plan_approve': '批准方案',
     'apq.plan_approved': '方案已批准',
     'apq.plan_waiting_other': '您已批准，待{role}审批',
+    'apq.reviews': '回访不满意 · 待经理复查',
+    'apq.review_note': '复查结论',
+    'apq.review_close': '复查完毕',
+    'apq.review_closed': '复查已记录',
+    'apq.review_need_note': '请填写复查结论',
+    'apq.called': '{at} 回访',
     'apq.items': '特约服务项目及收费 · 待总经理审批',
     'apq.item_new': '新项目',
     'apq.item_new_fee': '调价 {old} → {fee}',
@@ -41,6 +49,12 @@ const STRINGS = {
     'apq.plan_approve': 'Approve plan',
     'apq.plan_approved': 'Plan approved',
     'apq.plan_waiting_other': 'You approved; waiting for {role}',
+    'apq.reviews': 'Unsatisfied call-backs awaiting the manager\'s review',
+    'apq.review_note': 'Review conclusion',
+    'apq.review_close': 'Review done',
+    'apq.review_closed': 'Review recorded',
+    'apq.review_need_note': 'Enter the review conclusion',
+    'apq.called': 'called {at}',
     'apq.items': 'Special-service items and fees awaiting the GM',
     'apq.item_new': 'New item',
     'apq.item_new_fee': 'New fee {old} → {fee}',
@@ -77,6 +91,7 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'quarterly', rows: (data.cannotHandle || []) });
     // A plan the manager already approved waits for engineering, not for the manager.
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
+    groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
   }
   if (gm) {
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
@@ -92,18 +107,19 @@ async function loadData(ctx, attentionCases) {
   const { api } = ctx;
   const mgr = has(ctx, 'manager');
   const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
-  const [attention, cannotHandle, followups, items] = await Promise.all([
+  const [attention, cannotHandle, followups, items, reviews] = await Promise.all([
     mgr ? Promise.all(attentionCases
       .filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state))
       .map((c) => caseView(c.id))) : [],
     mgr ? api.get('/api/cases?state=cannot_handle&limit=1000') : [],
     mgr ? api.get('/api/followups') : [],
     api.get('/api/services/items').catch(() => []),
+    mgr ? api.get('/api/callbacks?status=review') : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
   const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
   const plans = await Promise.all(planIds.map(caseView));
-  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items };
+  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews };
 }
 
 function kindBadges(ctx, c) {
@@ -168,6 +184,38 @@ function planRow(ctx, err, v) {
     h('td', null, postButton(ctx, err, t('apq.plan_approve'), `/api/cases/${v.case.id}/plan/approve`, 'approval-plan-approve', t('apq.plan_approved'))));
 }
 
+// A C on a call-back sent the work back for review (counted as rework); the manager closes that
+// review with a conclusion, here — no other screen offers it.
+function reviewRow(ctx, err, c) {
+  const { h, t, api } = ctx;
+  const grades = Object.entries(c.grades || {}).map(([area, g]) => `${t(`area.${area}`)} ${g}`).join(' · ');
+  const note = h('input', { type: 'text', name: 'review_note', class: 'desk-inline-input', maxlength: '500',
+    placeholder: t('apq.review_note'), 'aria-label': t('apq.review_note') });
+  const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'approval-review-close', onclick: async () => {
+    err.clear();
+    if (!note.value.trim()) {
+      err.show(t('apq.review_need_note'), t);
+      note.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api.post(`/api/callbacks/${encodeURIComponent(c.id)}/review`, { note: note.value.trim() });
+      ctx.toast(t('apq.review_closed'), 'ok');
+      ctx.navigate(location.hash || '#/');
+    } catch (ex) {
+      err.show(ex, t);
+      button.disabled = false;
+    }
+  } }, t('apq.review_close'));
+  return h('tr', { dataset: { approval: 'review', case: c.case_id } },
+    h('td', null, h('a', { href: `#/case/${c.case_id}`, class: 'desk-case-no', text: c.case_no })),
+    h('td', null, c.content || '', h('div', { class: 'muted small', text: [c.resident_name, c.unit].filter(Boolean).join(' · ') })),
+    h('td', { class: 'small' }, grades, c.comment ? h('div', { class: 'muted', text: c.comment }) : null,
+      c.called_back_at ? h('div', { class: 'muted', text: t('apq.called', { at: fmtTime(c.called_back_at) }) }) : null),
+    h('td', null, h('div', { class: 'desk-inline' }, note, button)));
+}
+
 function itemRow(ctx, err, i) {
   const { h, t } = ctx;
   const code = encodeURIComponent(i.code);
@@ -188,8 +236,8 @@ function announceRow(ctx, err, i) {
     h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
 }
 
-const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, items: itemRow, announce: announceRow };
-const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', items: 'apq.items', announce: 'apq.announce' };
+const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, items: itemRow, announce: announceRow };
+const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', items: 'apq.items', announce: 'apq.announce' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page
@@ -198,6 +246,7 @@ const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.pla
 export async function approvalsPanel(ctx, attentionCases, compact) {
   const { h, t } = ctx;
   if (!stringsDone) {
+    ctx.registerStrings(REPORT_STRINGS);
     ctx.registerStrings(STRINGS);
     stringsDone = true;
   }
