@@ -173,3 +173,29 @@ def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(br
     expect(row.get_by_test_id("svc-announce")).to_have_count(0)
     assert next(i for i in Api(server.url, "manager").call("GET", "/api/services/items") if i["code"] == code)["announced_at"]
     ctx.close()
+
+
+def test_the_monthly_report_prints_on_a4_with_lines_for_the_managers_comment_and_signature(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    # The shell's @page is A5 (the service slip): the monthly summary printed as a scaled-down A5
+    # booklet, its channel chart cut off, and ended with no place for the manager to comment and sign.
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-channel]")).to_be_visible(timeout=15000)
+    page.emulate_media(media="print")
+    signs = view.get_by_test_id("report-print-signs")
+    expect(signs).to_be_visible()
+    expect(signs).to_contain_text("管理处负责人签名")
+    # Every chart fits its card on paper.
+    for testid in ("chart-kind", "chart-channel"):
+        canvas = view.locator(f"canvas[data-testid={testid}]").bounding_box()
+        card = view.locator(f".card:has(canvas[data-testid={testid}])").bounding_box()
+        assert canvas["x"] + canvas["width"] <= card["x"] + card["width"] + 1, (testid, canvas, card)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    boxes = set(re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf))
+    assert boxes and all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h in boxes), boxes  # A4 in points
+    ctx.close()

@@ -265,7 +265,14 @@ export async function renderReports(root, ctx) {
         rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction ? t(`grade.${c.satisfaction}`) : '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
         t('rpt.none')),
       rep.signed_by ? h('p', { class: 'rpt-signature', 'data-testid': 'report-signature' },
-        t('rpt.signed', { name: rep.signed_by_name || '', at: fmtFull(rep.signed_at) })) : null);
+        t('rpt.signed', { name: rep.signed_by_name || '', at: fmtFull(rep.signed_at) })) : null,
+      // R-RV-4: the paper copy is filled by the dispatcher and commented and signed by the manager;
+      // until the system holds those, the printout leaves lines for them instead of ending blank.
+      h('div', { class: 'print-only rpt-print-signs', 'data-testid': 'report-print-signs' },
+        h('p', null, colon(t('rpt.print_filled_by'), ''), h('span', { class: 'rpt-sign-line', text: rep.submitted_by_name || '' })),
+        rep.manager_comment ? null : h('p', { class: 'rpt-print-comment' }, colon(t('rpt.comment'), ''), h('span', { class: 'rpt-sign-line rpt-sign-line-wide' })),
+        h('p', null, colon(t('rpt.print_signed_by'), ''), h('span', { class: 'rpt-sign-line', text: rep.signed_by_name || '' }),
+          ' ', colon(t('rpt.print_date'), ''), h('span', { class: 'rpt-sign-line', text: rep.signed_at ? fmtFull(rep.signed_at).slice(0, 10) : '' }))));
 
     charts.push(drawBar(kind.canvas, Object.keys(rep.counts_by_kind).map((k) => labels.kind[k] || k), Object.values(rep.counts_by_kind), t('rpt.count')));
     charts.push(new Chart(channel.canvas, {
