@@ -1278,6 +1278,11 @@ def add_note(
     if isinstance(found, Refusal):
         return found
     i, wo = found
+    if wo.state == WorkOrderState.CANCELLED:
+        # A note sent from a phone that was offline when the desk reassigned the job: kept on the
+        # withdrawn order nobody reads, and the technician never learnt why. Refused, it is shown on
+        # the phone and lands in the desk's field refusals with its text and photo (D28).
+        return _wo_state_refusal(wo, "add a note to", ACTIVE_WORK_ORDER_STATES)
     wo = replace(wo, notes=(*wo.notes, note))
     return _step(
         replace(case, work_orders=_with_wo(case, i, wo)),
@@ -1419,10 +1424,21 @@ def report_linked_problem(
     child_no: str | None = None,
     kind: Kind = Kind.REPAIR,
     problem_id: str | None = None,
+    work_order_id: str | None = None,
 ) -> Transition | Refusal:
-    """A problem found on the job: its own case when it can be (C), otherwise held on this one (D)."""
+    """A problem found on the job: its own case when it can be (C), otherwise held on this one (D).
+
+    `work_order_id` names the job it was found on, when a phone reports it: a job the desk has
+    reassigned meanwhile is refused like its note (the desk gets it from the field refusals, D28).
+    """
     if not description.strip():
         return _text_required("description")
+    if work_order_id is not None:
+        found = _find_wo(case, work_order_id)
+        if isinstance(found, Refusal):
+            return found
+        if found[1].state == WorkOrderState.CANCELLED:
+            return _wo_state_refusal(found[1], "report a linked problem on", ACTIVE_WORK_ORDER_STATES)
     if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return _wrong_state(case, "report a linked problem on", ())
     if not separately:

@@ -114,13 +114,13 @@ async def note(ctx: MutationContext, args: dict) -> None:
 @mutation("job.linked_problem", roles=FIELD, case_of=_case_of_job)
 async def linked_problem(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, LinkedArgs)
-    case, _ = await _my_case(ctx, a.job_id)
+    case, wo = await _my_case(ctx, a.job_id)
     child_id = new_id("case_")
     no = await next_case_no(ctx.uow, case.compound_id) if a.separately else None
     await store_transition(ctx.uow, ctx.principal, dc.report_linked_problem(
         case, description=a.content, by=ctx.principal.user_id, now=ctx.now, separately=a.separately,
         child_id=child_id if a.separately else None, child_no=no,
-        problem_id=None if a.separately else new_id("lp_"),
+        problem_id=None if a.separately else new_id("lp_"), work_order_id=wo.id,
     ))
 
 

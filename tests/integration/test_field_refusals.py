@@ -149,3 +149,48 @@ async def test_a_mutation_id_beyond_the_stored_range_is_a_coded_400(client):  # 
         assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), (mutation_id, r.text)
     r = await client.post(f"/api/field-refusals/nosuchclient1/{2**63 - 1}/handle", headers=desk, json={"note": "x"})
     assert (r.status_code, r.json()["code"]) == (404, "refusal.not_found")
+
+
+async def _reassigned_while_offline(client):  # noqa: ANN001, ANN202
+    """tech holds a job on the phone; the desk gives it to tech2 before the phone syncs again."""
+    desk = await login(client, "dispatcher")
+    case = (await new_repair(client, desk, content="楼道顶灯不亮"))["case"]
+    await open_and_dispatch(client, desk, case["id"])
+    phone = Phone(client, await login(client, "tech", device="phone"))
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case["id"])
+    r = await client.post(f"/api/cases/{case['id']}/dispatch", headers=desk,
+                          json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    return desk, case, phone, job_id
+
+
+async def test_a_note_on_a_job_reassigned_while_offline_is_refused_and_kept_for_the_desk(client):  # R-DI-3, D28
+    desk, case, phone, job_id = await _reassigned_while_offline(client)
+    photo = await upload(client, phone.headers, signature_png("灯罩照片"))
+    res = await phone.push(phone.mutation("job.note", job_id=job_id, text="灯管已坏，需更换", photo_sha256=photo))
+    got = res["results"][0]
+    # The phone is told the job moved on, in words the technician understands...
+    assert (got["status"], got["code"]) == ("rejected", "case.work_order_withdrawn"), got
+    assert "改派" in got["message"]
+    # ...the withdrawn order does not silently collect the note...
+    detail = (await client.get(f"/api/cases/{case['id']}", headers=desk)).json()
+    assert "灯管已坏" not in str(detail)
+    # ...and the desk has the note and its photo to act on.
+    kept = [x for x in (await client.get("/api/field-refusals", headers=desk)).json()
+            if x["client_id"] == phone.client_id]
+    assert [(x["type"], x["args"]["text"], x["args"]["photo_sha256"]) for x in kept] == [
+        ("job.note", "灯管已坏，需更换", photo)]
+
+
+async def test_a_linked_problem_on_a_job_reassigned_while_offline_is_refused_and_kept(client):  # R-CL-1 C, D28
+    desk, case, phone, job_id = await _reassigned_while_offline(client)
+    res = await phone.push(phone.mutation("job.linked_problem", job_id=job_id, content="配电箱门锁损坏"))
+    got = res["results"][0]
+    assert (got["status"], got["code"]) == ("rejected", "case.work_order_withdrawn"), got
+    detail = (await client.get(f"/api/cases/{case['id']}", headers=desk)).json()
+    assert "配电箱门锁损坏" not in str(detail)
+    kept = [x for x in (await client.get("/api/field-refusals", headers=desk)).json()
+            if x["client_id"] == phone.client_id]
+    assert [(x["type"], x["args"]["content"], x["case_id"]) for x in kept] == [
+        ("job.linked_problem", "配电箱门锁损坏", case["id"])]
