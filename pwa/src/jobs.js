@@ -148,6 +148,26 @@ export function residentMayBeCharged(job) {
   return !['common', 'developer_defect'].includes(job.repair_responsibility);
 }
 
+/**
+ * Whether a fee may go on this job's slip as it stands, before the resident signs (the server decides
+ * the same, cases.slip_fee_refusal): 'over_agreed' for a per-visit special service above the fee the
+ * resident agreed to (R-SS-2), 'reason_needed' for a repair above the fee told without a reason
+ * (R-IN-6 a), null when it may stand.
+ */
+export function feeProblem(job, feeCents, reason = '') {
+  const told = job?.fee_quote_cents;
+  if (told === null || told === undefined || feeCents <= told) return null;
+  if (job.kind === 'special_service' && job.fee_unit_code === 'per_visit') return 'over_agreed';
+  if (job.kind === 'repair' && !String(reason).trim()) return 'reason_needed';
+  return null;
+}
+
+/** Whether the fee is above the one told, so the slip must say why (R-IN-6 a). */
+export function feeAboveTold(job, feeCents) {
+  const told = job?.fee_quote_cents;
+  return job?.kind === 'repair' && told !== null && told !== undefined && feeCents > told;
+}
+
 /** What the person may do next (the server still decides; this only guides the buttons). */
 export function nextActions(job) {
   if (job.is_done) return [];
@@ -185,7 +205,7 @@ export const reportLinkedProblem = (jobId, content, separately = true) =>
 export const markUnable = (jobId, reason) => intent('job.unable', { job_id: jobId, reason });
 
 /** args: {work_done, materials, fee_cents, photo_sha256s, signature_sha256, signer_name, signer_relation,
- *  resident_grade (A/B/C or null), resident_opinion} */
+ *  resident_grade (A/B/C or null), resident_opinion, fee_over_reason (why above the fee told, R-IN-6 a)} */
 export function completeJob(jobId, args) {
   return intent('job.complete', { job_id: jobId, ...args }, { blobs: [...(args.photo_sha256s || []), args.signature_sha256] });
 }

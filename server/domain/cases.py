@@ -215,6 +215,8 @@ class CaseReason(StrEnum):
     NOTHING_TO_CLASSIFY = "case.nothing_to_classify"
     NEGATIVE_FEE = "case.negative_fee"
     FEE_NOT_CHARGEABLE = "case.fee_not_chargeable"
+    FEE_ABOVE_AGREED = "case.fee_above_agreed"
+    FEE_REASON_REQUIRED = "case.fee_reason_required"
     FEEDBACK_CHANGES_EXHAUSTED = "case.feedback_changes_exhausted"
     FEEDBACK_DATE_PASSED = "case.feedback_date_passed"
     FEEDBACK_DATE_INVALID = "case.feedback_date_invalid"
@@ -290,6 +292,9 @@ class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):
     # tells the desk before it closes the case.
     resident_grade: Grade | None = None
     resident_opinion: str = ""
+    # Why a repair costs more than the fee told before dispatch (R-IN-6 a): printed on the slip, so
+    # the resident signs the higher fee knowing why. Empty when the fee is within what was told.
+    fee_over_reason: str = ""
 
 
 class DispatchRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -648,6 +653,37 @@ def resident_may_be_charged(case: Case) -> bool:
     if case.kind != Kind.REPAIR:
         return False
     return case.repair_responsibility not in (RepairResponsibility.COMMON, RepairResponsibility.DEVELOPER_DEFECT)
+
+
+def slip_fee_refusal(case: Case, fee_cents: int, fee_over_reason: str, *, fee_unit: str | None) -> Refusal | None:
+    """Whether a slip's fee may stand against what the resident was told before dispatch.
+
+    R-SS-2: a special service's fee was told and consented to before dispatch; for an item charged
+    per visit (`fee_unit`, the booking item's unit) nothing above it is charged. Per piece or per hour
+    the count is only known on site; the booking's completion reads it off the fee (whole units) and
+    leaves anything else to the desk. R-IN-6 a: a repair's told fee may prove too low on site (a part
+    that must be replaced); the higher fee then carries a reason printed on the slip the resident signs.
+    """
+    told = case.fee_quote_cents
+    if told is None or fee_cents <= told:
+        return None
+    if case.kind == Kind.SPECIAL_SERVICE and fee_unit == "per_visit":
+        return refuse(
+            CaseReason.FEE_ABOVE_AGREED,
+            f"收费不得超过住户派工前认可的 {told / 100:.2f} 元（特约服务按约定收费，不得另收费用）",
+            f"The fee cannot exceed the {told / 100:.2f} yuan the resident agreed to before dispatch "
+            "(a special service charges what was agreed, nothing more)",
+            kind="invalid", field="fee_cents", agreed_fee_cents=told,
+        )
+    if case.kind == Kind.REPAIR and not fee_over_reason.strip():
+        return refuse(
+            CaseReason.FEE_REASON_REQUIRED,
+            f"收费高于派工前告知住户的 {told / 100:.2f} 元：请填写原因，原因会印在服务单上由住户签字确认",
+            f"The fee is above the {told / 100:.2f} yuan told to the resident before dispatch: give the reason; "
+            "it is printed on the slip the resident signs",
+            kind="invalid", field="fee_over_reason", missing=["fee_over_reason"], told_fee_cents=told,
+        )
+    return None
 
 
 def _needs_slip(case: Case) -> bool:
@@ -1311,9 +1347,14 @@ def mark_unable(
 
 
 def complete(
-    case: Case, *, work_order_id: str, by: str, now: datetime, slip: ServiceSlip | None = None
+    case: Case, *, work_order_id: str, by: str, now: datetime, slip: ServiceSlip | None = None,
+    fee_unit: str | None = None,
 ) -> Transition | Refusal:
-    """Finish the job on site. Repairs and paid services need the resident's signed slip."""
+    """Finish the job on site. Repairs and paid services need the resident's signed slip.
+
+    `fee_unit` is a booked special service's item unit (per_visit, per_piece, per_hour), for the
+    agreed-fee check (`slip_fee_refusal`).
+    """
     found = _assignee_wo(case, work_order_id, by)
     if isinstance(found, Refusal):
         return found
@@ -1370,6 +1411,9 @@ def complete(
                 kind="invalid",
                 field="fee_cents",
             )
+        over = slip_fee_refusal(case, slip.fee_cents, slip.fee_over_reason, fee_unit=fee_unit)
+        if over is not None:
+            return over
         # Return and countersign happen at the desk later; never accept them from the phone.
         slip = replace(
             slip, executor_id=by, countersigned_by=None, countersigned_at=None, slip_returned_at=None

@@ -43,6 +43,8 @@ def canonical_slip(case: Case, wo: WorkOrder, slip: ServiceSlip) -> dict[str, An
     if slip.resident_grade is not None or slip.resident_opinion:
         doc["resident_grade"] = None if slip.resident_grade is None else str(slip.resident_grade)
         doc["resident_opinion"] = slip.resident_opinion
+    if slip.fee_over_reason:  # likewise: only slips whose fee went above the one told carry it
+        doc["fee_over_reason"] = slip.fee_over_reason
     return doc
 
 

@@ -19,6 +19,7 @@ from server.domain.surveys import Grade
 from server.ids import new_id
 from server.services import blobs
 from server.services.cases import case_id_of_job, load_case, next_case_no, store_transition
+from server.sync.job_terms import booking_terms
 from server.sync.mutations import MutationContext, mutation
 
 FIELD = EXECUTORS | {Role.TEAM_LEAD}
@@ -60,6 +61,8 @@ class CompleteArgs(JobRef, kw_only=True):
     # 业主评价: the resident's grade (R-RV-3's A/B/C) and words, optional, signed with the slip.
     resident_grade: Literal["A", "B", "C"] | None = None
     resident_opinion: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    # Why the fee is above the one told before dispatch (R-IN-6 a); printed on the slip.
+    fee_over_reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 def _case_of_job(args: dict) -> str | None:
@@ -160,10 +163,12 @@ async def complete(ctx: MutationContext, args: dict) -> None:
         signer_name=a.signer_name.strip(), signer_relation=SignerRelation(a.signer_relation),
         signature_sha256=a.signature_sha256, signed_at=signed_at,
         resident_grade=None if a.resident_grade is None else Grade(a.resident_grade),
-        resident_opinion=a.resident_opinion.strip(),
+        resident_opinion=a.resident_opinion.strip(), fee_over_reason=a.fee_over_reason.strip(),
     )
     slip = msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
-    out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip)
+    terms = await booking_terms(ctx.uow, case)
+    out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip,
+                      fee_unit=terms["fee_unit_code"])
     stored = await store_transition(ctx.uow, ctx.principal, out)
     from sqlalchemy import insert
 

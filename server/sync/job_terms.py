@@ -24,6 +24,7 @@ _item_dec = msgspec.json.Decoder(sp.ServiceItem)
 # Every job document has the keys, so the phone never tells "absent" from "none".
 NO_BOOKING: dict[str, Any] = {
     "booking_no": None, "service_name": None, "service_name_en": None, "fee_unit": None, "fee_unit_en": None,
+    "fee_unit_code": None,
 }
 
 
@@ -48,4 +49,6 @@ async def booking_terms(uow: UnitOfWork, case: Case) -> dict[str, Any]:
         "service_name_en": (item.name_en or item.name_zh) if item else b.item_code,
         "fee_unit": sp.UNIT_LABELS_ZH[item.unit] if item else None,
         "fee_unit_en": sp.UNIT_LABELS_EN[item.unit] if item else None,
+        # per_visit: the slip's fee never exceeds the agreed one (R-SS-2, `cases.slip_fee_refusal`).
+        "fee_unit_code": str(item.unit) if item else None,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.conftest import T0, login
-from tests.integration.scenarios import Phone
+from tests.integration.scenarios import Phone, signature_png, upload
 
 M = timedelta(minutes=1)
 
@@ -151,3 +151,47 @@ async def test_a_booking_must_name_a_registered_unit(client):  # R-SS-2
             "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
         assert r.status_code == 200, r.text
         assert r.json()["case"]["unit_id"] == unit_id
+
+
+async def _complete_pushed(client, case_id: str, **slip) -> tuple[dict, Phone]:  # noqa: ANN003
+    phone = Phone(client, await login(client, "tech", device="tech-phone"))
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
+    sig = await upload(client, phone.headers, signature_png(case_id + str(slip)))
+    res = await phone.push(
+        phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
+        phone.mutation("job.complete", job_id=job_id, signature_sha256=sig, work_done="疏通完毕",
+                       signer_name="黄业主", signer_relation="owner", **slip))
+    return res["results"][2], phone
+
+
+async def test_a_special_service_slip_above_the_agreed_fee_is_refused_and_nothing_stored(client):  # R-SS-2
+    desk = await login(client, "frontdesk")
+    b = await _booked_and_consented(client, desk)  # 疏通下水道, ¥80 per visit, consented
+    case_id = (await client.post(f"/api/services/bookings/{b['id']}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})).json()["case_id"]
+    got, _ = await _complete_pushed(client, case_id, fee_cents=12000)
+    assert (got["status"], got["code"]) == ("rejected", "case.fee_above_agreed"), got
+    assert "80.00" in got["message"]
+    case = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]
+    assert case["slip"] is None and case["state"] != "completed"
+    got, _ = await _complete_pushed(client, case_id, fee_cents=8000)
+    assert got["status"] == "applied", got
+
+
+async def test_a_repair_fee_above_the_fee_told_is_signed_with_its_reason(client):  # R-IN-6 a
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": "厨房水龙头漏水", "repair_class": "small",
+        "repair_responsibility": "owner_private", "fee_quote_cents": 5000})
+    cid = r.json()["case"]["id"]
+    await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "A"})
+    await client.post(f"/api/cases/{cid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    got, _ = await _complete_pushed(client, cid, fee_cents=8000)
+    assert (got["status"], got["code"]) == ("rejected", "case.fee_reason_required"), got
+    got, _ = await _complete_pushed(client, cid, fee_cents=8000, fee_over_reason="阀门锈死，须整套更换")
+    assert got["status"] == "applied", got
+    slip = (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["slip"]
+    assert (slip["fee_cents"], slip["fee_over_reason"]) == (8000, "阀门锈死，须整套更换")

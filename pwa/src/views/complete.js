@@ -5,7 +5,8 @@ import SignaturePad from 'signature_pad';
 import { canvasToBlob, storeBlob } from '../blobs.js';
 import { h, mount, toast } from '../dom.js';
 import { localErrorText, registerStrings, t } from '../i18n.js';
-import { completeJob, loadJob, residentMayBeCharged } from '../jobs.js';
+import { formatFee } from '../clock.js';
+import { completeJob, feeAboveTold, feeProblem, loadJob, residentMayBeCharged } from '../jobs.js';
 import { photoPicker } from './job.js';
 
 registerStrings({
@@ -17,6 +18,12 @@ registerStrings({
     'complete.materials_placeholder': '例如：阀芯 1 个，生料带',
     'complete.fee': '收费（元）',
     'complete.fee_hint': '无收费填 0',
+    'complete.fee_agreed_hint': '按约定收费 {fee}/次，不得超过',
+    'complete.fee_told_hint': '派工前已告知住户 {fee}；高于此数须填写原因',
+    'complete.fee_over_reason': '收费高于告知的原因（必填，印在服务单上）',
+    'complete.fee_over_placeholder': '例如：现场发现需更换的配件，已向住户说明',
+    'complete.over_agreed': '收费不得超过住户认可的约定收费 {fee}',
+    'complete.reason_needed': '收费高于告知住户的 {fee}，请填写原因',
     'complete.no_fee': '不向住户收费',
     'complete.no_fee_hint': '公共设施、开发商遗留问题和非有偿服务不收费；如属业主付费，请先联系服务中心更改分类',
     'complete.photos': '完工照片',
@@ -52,6 +59,12 @@ registerStrings({
     'complete.materials_placeholder': 'e.g. 1 cartridge, PTFE tape',
     'complete.fee': 'Fee (yuan)',
     'complete.fee_hint': '0 if free of charge',
+    'complete.fee_agreed_hint': 'Agreed fee {fee} per visit; do not charge more',
+    'complete.fee_told_hint': 'The resident was told {fee} before dispatch; above that, give the reason',
+    'complete.fee_over_reason': 'Why the fee is above the one told (required, printed on the slip)',
+    'complete.fee_over_placeholder': 'e.g. a part found on site had to be replaced; explained to the resident',
+    'complete.over_agreed': 'The fee cannot exceed the {fee} the resident agreed to',
+    'complete.reason_needed': 'The fee is above the {fee} told to the resident: give the reason',
     'complete.no_fee': 'No charge to the resident',
     'complete.no_fee_hint': 'Common facilities, developer defects and unpaid work are free; if the owner pays, ask the service centre to change the class first',
     'complete.photos': 'Photos',
@@ -117,8 +130,23 @@ export async function render(root, [id], app) {
   // A slip may carry a fee only where the resident pays; elsewhere the server refuses the whole
   // signed completion (case.fee_not_chargeable), so the form offers no amount to type.
   const chargeable = residentMayBeCharged(job);
+  // What the resident was told before dispatch bounds the fee (R-SS-2, R-IN-6 a): a per-visit service
+  // charges at most what was agreed; a repair above the fee told says why, on the slip they sign.
+  const told = job.fee_quote_cents ?? null;
+  const feeHint = told === null ? t('complete.fee_hint')
+    : job.kind === 'special_service' && job.fee_unit_code === 'per_visit' ? t('complete.fee_agreed_hint', { fee: formatFee(told) })
+      : job.kind === 'repair' ? t('complete.fee_told_hint', { fee: formatFee(told) }) : t('complete.fee_hint');
+  const overReason = h('textarea', { name: 'fee_over_reason', rows: 2, maxlength: 500, placeholder: t('complete.fee_over_placeholder') });
+  const overField = h('label', { class: 'field', 'data-testid': 'fee-over-reason', hidden: true },
+    h('span', { class: 'field-label', text: t('complete.fee_over_reason') }), overReason);
+  const showOver = () => {
+    overField.hidden = !feeAboveTold(job, yuanToFen(fee.value) ?? 0);
+  };
+  fee.addEventListener('input', showOver);
+  showOver();
   const feeField = chargeable
-    ? h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: t('complete.fee_hint') }))
+    ? [h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: feeHint })),
+      overField]
     : h('div', { class: 'field', 'data-testid': 'no-fee' }, h('span', { class: 'field-label', text: t('complete.fee') }),
       h('strong', { text: t('complete.no_fee') }), h('span', { class: 'field-hint', text: t('complete.no_fee_hint') }));
   const signer = h('input', { name: 'signer_name', required: true, maxlength: 60, value: job.contact_name || '', autocomplete: 'off' });
@@ -146,8 +174,8 @@ export async function render(root, [id], app) {
   const clear = h('button', { type: 'button', class: 'btn btn-small', onclick: () => pad.clear() }, t('complete.clear'));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, t('complete.submit'));
 
-  const fail = (key) => {
-    error.textContent = t(key);
+  const fail = (key, vars) => {
+    error.textContent = t(key, vars);
     error.hidden = false;
     error.scrollIntoView({ block: 'center' });
   };
@@ -161,6 +189,8 @@ export async function render(root, [id], app) {
       const feeCents = chargeable ? yuanToFen(fee.value) : 0;
       if (!workDone.value.trim()) return fail('complete.need_work');
       if (feeCents === null) return fail('complete.bad_fee');
+      const problem = feeProblem(job, feeCents, overReason.value);
+      if (problem) return fail(`complete.${problem}`, { fee: formatFee(told) });
       if (!signer.value.trim()) return fail('complete.need_signer');
       if (pad.isEmpty()) return fail('complete.need_signature');
       submit.disabled = true;
@@ -178,6 +208,8 @@ export async function render(root, [id], app) {
           signer_relation: form.querySelector('input[name=signer_relation]:checked')?.value || 'owner',
           resident_grade: form.querySelector('input[name=resident_grade]:checked')?.value || null,
           resident_opinion: opinion.value.trim(),
+          // Only a fee above the one told is explained (and the reason covered by the signature).
+          fee_over_reason: feeAboveTold(job, feeCents) ? overReason.value.trim() : '',
         });
         toast(t('complete.saved'), 'ok');
         app.navigate(`#/job/${encodeURIComponent(job.id)}`);
