@@ -69,3 +69,35 @@ def test_phone_slip_prints_a_blank_countersign_line_then_the_dispatchers_name_an
     expect(page.locator("article.slip").get_by_test_id("slip-countersign")).to_contain_text(
         f"Dispatcher's countersignature: {me['display_name']}", timeout=10000)
     ctx.close()
+
+
+def _label_and_blank_share_a_line(line, label: str) -> bool:  # noqa: ANN001
+    """The blank sits on the label's last text line (a long label may wrap above it; the two never part)."""
+    head = line.locator("span", has_text=label).last
+    blank = head.locator("xpath=following-sibling::span[1]")
+    a, b = head.bounding_box(), blank.bounding_box()
+    return abs((a["y"] + a["height"]) - (b["y"] + b["height"])) < 4 and b["x"] > a["x"]
+
+
+def test_phone_slip_keeps_each_countersign_label_with_its_blank_at_360_px(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6
+    content = f"楼道灯不亮 {uuid.uuid4().hex[:6]}"
+    case_id = completed_repair(server.url, content, work_done="更换灯管")
+    job_id = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["work_orders"][-1]["id"]
+    ctx = browser.new_context(viewport=NARROW_PHONE, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    page.goto(server.url + f"/#/job/{job_id}/slip")
+    line = page.locator("article.slip").get_by_test_id("slip-countersign")
+    expect(line).to_contain_text("日期", timeout=10000)
+    for lang, labels in (("zh", ("调度员复核签字：", "日期：")), ("en", ("Dispatcher's countersignature:", "Date:"))):
+        if lang == "en":
+            page.get_by_role("button", name="EN").click()
+            expect(line).to_contain_text("Date:", timeout=10000)
+        for media in ("screen", "print"):
+            page.emulate_media(media=media)
+            for label in labels:
+                assert _label_and_blank_share_a_line(line, label), (lang, media, label)
+        page.emulate_media(media="screen")
+    ctx.close()

@@ -20,9 +20,14 @@ export function countersignLine(h, t, signed, { cls = 'slip-countersign', lineCl
   const value = (text) => (lineClass
     ? h('span', { class: [lineClass, done ? 'is-filled' : ''], text })
     : h('span', { class: 'slip-countersign-value', text: text || BLANK }));
-  const head = (key) => h('span', { text: lineClass ? t(key) : colon(t(key), '') });
+  // A no-break space after an English colon (the CSS keeps a Chinese one with its blank): a label
+  // wider than the line wraps before its last word, never between the colon and the blank.
+  const head = (key) => h('span', { text: lineClass ? t(key) : colon(t(key), '').replace(/ $/, '\u00a0') });
   const gap = lineClass ? ' ' : ''; // the colon already parts label and value
+  // Each label travels with its blank: on a 360 px phone "日期：" was left at the end of one line and
+  // its blank started the next, so the date could be written under the wrong label.
+  const part = (key, text) => h('span', { class: 'countersign-part' }, head(key), gap, value(text));
   return h('p', { class: cls, 'data-testid': 'slip-countersign', title: 'R-CL-6' },
-    head('slip.countersign_line'), gap, value(done ? signed.by : ''),
-    ' ', head('slip.countersign_date'), gap, value(done ? signed.at || '' : ''));
+    part('slip.countersign_line', done ? signed.by : ''),
+    ' ', part('slip.countersign_date', done ? signed.at || '' : ''));
 }
