@@ -13,9 +13,13 @@ registerStrings({
   zh: {
     'complete.title': '完工签字',
     'complete.work_done': '完成的工作（必填）',
-    'complete.work_placeholder': '例如：更换厨房水龙头阀芯，试水无渗漏',
+    'complete.work_placeholder': '例如：到场处理完毕，并向住户说明结果',
+    'complete.work_placeholder.repair': '例如：更换厨房水龙头阀芯，试水无渗漏',
+    'complete.work_placeholder.complaint': '例如：已清理现场，并向住户说明处理结果',
+    'complete.work_placeholder.special_service': '例如：按预约完成服务，住户现场查看无问题',
     'complete.materials': '使用材料',
-    'complete.materials_placeholder': '例如：阀芯 1 个，生料带',
+    'complete.materials_placeholder': '没有可不填',
+    'complete.materials_placeholder.repair': '例如：阀芯 1 个，生料带',
     'complete.fee': '收费（元）',
     'complete.fee_hint': '无收费填 0',
     'complete.fee_agreed_hint': '按约定收费 {fee}/次，不得超过',
@@ -54,9 +58,13 @@ registerStrings({
   en: {
     'complete.title': 'Complete & sign off',
     'complete.work_done': 'Work done (required)',
-    'complete.work_placeholder': 'e.g. replaced the kitchen tap cartridge, no leak on test',
+    'complete.work_placeholder': 'e.g. dealt with on site and explained the outcome to the resident',
+    'complete.work_placeholder.repair': 'e.g. replaced the kitchen tap cartridge, no leak on test',
+    'complete.work_placeholder.complaint': 'e.g. cleaned up the area and told the resident what was done',
+    'complete.work_placeholder.special_service': 'e.g. service done as booked; the resident checked it on site',
     'complete.materials': 'Materials used',
-    'complete.materials_placeholder': 'e.g. 1 cartridge, PTFE tape',
+    'complete.materials_placeholder': 'Leave empty if none',
+    'complete.materials_placeholder.repair': 'e.g. 1 cartridge, PTFE tape',
     'complete.fee': 'Fee (yuan)',
     'complete.fee_hint': '0 if free of charge',
     'complete.fee_agreed_hint': 'Agreed fee {fee} per visit; do not charge more',
@@ -94,6 +102,16 @@ registerStrings({
   },
 });
 
+/**
+ * A placeholder that fits the job's kind (R-IN-2): the kitchen-tap example is a repair's; a cleaner
+ * closing a complaint, or a paid service, gets its own or a neutral one.
+ */
+export function placeholderFor(field, kind) {
+  const key = `complete.${field}_placeholder.${kind}`;
+  const text = t(key);
+  return text === key ? t(`complete.${field}_placeholder`) : text;
+}
+
 /** '12.5' → 1250; '' → 0; invalid → null. Integer fen, no float rounding surprises. */
 export function yuanToFen(text) {
   const s = String(text ?? '').trim();
@@ -124,8 +142,8 @@ export async function render(root, [id], app) {
     mount(root, h('a', { class: 'back-link', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') }), h('p', { class: 'empty', text: t('complete.not_allowed') }));
     return null;
   }
-  const workDone = h('textarea', { name: 'work_done', rows: 3, required: true, maxlength: 2000, placeholder: t('complete.work_placeholder') });
-  const materials = h('textarea', { name: 'materials', rows: 2, maxlength: 2000, placeholder: t('complete.materials_placeholder') });
+  const workDone = h('textarea', { name: 'work_done', rows: 3, required: true, maxlength: 2000, placeholder: placeholderFor('work', job.kind) });
+  const materials = h('textarea', { name: 'materials', rows: 2, maxlength: 2000, placeholder: placeholderFor('materials', job.kind) });
   const fee = h('input', { name: 'fee', inputmode: 'decimal', value: job.fee_cents ? (job.fee_cents / 100).toFixed(2) : '0', autocomplete: 'off' });
   // A slip may carry a fee only where the resident pays; elsewhere the server refuses the whole
   // signed completion (case.fee_not_chargeable), so the form offers no amount to type.

@@ -18,7 +18,19 @@ registerStrings({
     'job.not_found': '本机没有这个工单（已完工销项，或已转派给他人）。',
     'job.closed': '此工单已完工并销项，已从工单列表移除。',
     'job.back': '‹ 我的工单',
-    'job.content': '报修内容',
+    'job.content': '内容',
+    'job.content.repair': '报修内容',
+    'job.content.complaint': '投诉内容',
+    'job.content.help': '求助内容',
+    'job.content.inquiry': '咨询内容',
+    'job.content.special_service': '服务要求',
+    'job.content.daily_affair': '事务内容',
+    'job.kind.repair': '报修',
+    'job.kind.complaint': '投诉',
+    'job.kind.help': '求助',
+    'job.kind.inquiry': '咨询',
+    'job.kind.special_service': '特约服务',
+    'job.kind.daily_affair': '日常事务',
     'job.unit': '房号 / 地址',
     'job.contact': '联系人',
     'job.call': '拨打 {phone}',
@@ -82,7 +94,19 @@ registerStrings({
     'job.not_found': 'This job is not on this phone (completed and closed, or reassigned).',
     'job.closed': 'This job is completed and closed, and has left the job list.',
     'job.back': '‹ My jobs',
-    'job.content': 'Request',
+    'job.content': 'Details',
+    'job.content.repair': 'Repair request',
+    'job.content.complaint': 'Complaint',
+    'job.content.help': 'Help request',
+    'job.content.inquiry': 'Inquiry',
+    'job.content.special_service': 'Service requested',
+    'job.content.daily_affair': 'Task',
+    'job.kind.repair': 'Repair',
+    'job.kind.complaint': 'Complaint',
+    'job.kind.help': 'Help',
+    'job.kind.inquiry': 'Inquiry',
+    'job.kind.special_service': 'Special service',
+    'job.kind.daily_affair': 'Daily affair',
     'job.unit': 'Unit / address',
     'job.contact': 'Contact',
     'job.call': 'Call {phone}',
@@ -143,6 +167,20 @@ registerStrings({
     'terms.on_site_fee': 'Judge on site; if the owner pays, tell the fee first',
   },
 });
+
+/** The content's label by the job's kind (R-IN-2): a complaint or a cleaning job is no 报修. */
+export function contentLabel(kind) {
+  const key = `job.content.${kind}`;
+  const text = t(key);
+  return text === key ? t('job.content') : text;
+}
+
+/** The job's kind as a word (报修, 投诉, 特约服务 …), or '' for a kind this phone does not know. */
+export function kindLabel(kind) {
+  const key = `job.kind.${kind}`;
+  const text = t(key);
+  return text === key ? '' : text;
+}
 
 function row(label, ...value) {
   return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value' }, ...value));
@@ -387,11 +425,12 @@ export async function render(root, [id], app) {
       h('div', { class: 'job-card-top' },
         h('span', { class: 'job-no', text: job.case_no || job.id }),
         h('span', { class: ['badge', `badge-${job.state}`], 'data-testid': 'job-state', text: stateLabel(job.state) }),
+        kindLabel(job.kind) ? h('span', { class: 'badge badge-kind', 'data-testid': 'job-kind', text: kindLabel(job.kind) }) : null,
         job.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
       h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
-      row(t('job.content'), h('span', { class: 'pre', text: job.content || '' })),
+      row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone
         ? row(t('job.contact'), job.contact_name || '', job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null)

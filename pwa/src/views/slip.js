@@ -6,6 +6,7 @@ import { countersignLine } from '../countersign.js';
 import { h, mount } from '../dom.js';
 import { paren, registerStrings, t } from '../i18n.js';
 import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
+import { contentLabel } from './job.js';
 import { currentUser } from '../session.js';
 
 registerStrings({
@@ -14,7 +15,6 @@ registerStrings({
     'slip.case_no': '单号',
     'slip.unit': '房号 / 地址',
     'slip.contact': '联系人',
-    'slip.request': '报修内容',
     'slip.work_done': '完成工作',
     'slip.materials': '使用材料',
     'slip.fee': '收费',
@@ -37,7 +37,6 @@ registerStrings({
     'slip.case_no': 'No.',
     'slip.unit': 'Unit / address',
     'slip.contact': 'Contact',
-    'slip.request': 'Request',
     'slip.work_done': 'Work done',
     'slip.materials': 'Materials',
     'slip.fee': 'Fee',
@@ -111,7 +110,7 @@ function showSlip(root, back, s, notice = null) {
         line(t('slip.case_no'), s.case_no || s.id),
         line(t('slip.unit'), s.unit_label || s.address),
         line(t('slip.contact'), [s.contact_name, s.phone].filter(Boolean).join(' ')),
-        line(t('slip.request'), s.content),
+        line(contentLabel(s.kind), s.content),
         line(t('slip.work_done'), s.work_done),
         line(t('slip.materials'), s.materials),
         line(t('slip.fee'), fee),
