@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { setLang } from '../src/i18n.js';
 import { placeholderFor } from '../src/views/complete.js';
-import { contentLabel, kindLabel } from '../src/views/job.js';
+import { contentLabel, kindLabel, titleRepeatsContent } from '../src/views/job.js';
 
 test('the content is labelled by the job kind', () => { // R-IN-2
   setLang('zh');
@@ -29,4 +29,11 @@ test('only a repair is offered the kitchen-tap example', () => { // R-IN-2
     assert.doesNotMatch(placeholderFor('work', kind), /水龙头/, kind);
     assert.doesNotMatch(placeholderFor('materials', kind), /阀芯/, kind);
   }
+});
+
+test('a title that is the content, or its first 100 characters, is shown once', () => {
+  const long = '3栋电梯厅地面有大片污渍，已两天没人清理'.repeat(6);
+  assert.equal(titleRepeatsContent({ title: long.slice(0, 100), content: long }), true);
+  assert.equal(titleRepeatsContent({ title: '更换水龙头', content: '厨房水龙头漏水' }), false);
+  assert.equal(titleRepeatsContent({ title: '', content: '厨房水龙头漏水' }), false);
 });

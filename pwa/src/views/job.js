@@ -182,6 +182,16 @@ export function kindLabel(kind) {
   return text === key ? '' : text;
 }
 
+/**
+ * A work order is titled with its case's content by default (its first 100 characters): the page
+ * then shows the content once, as the heading, instead of twice.
+ */
+export function titleRepeatsContent(job) {
+  const title = (job.title || '').trim();
+  const content = (job.content || '').trim();
+  return Boolean(title) && Boolean(content) && content.startsWith(title);
+}
+
 function row(label, ...value) {
   return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value' }, ...value));
 }
@@ -416,6 +426,7 @@ export async function render(root, [id], app) {
   const primary = acts.filter((a) => ['accept', 'arrive', 'complete'].includes(a));
   const secondary = acts.filter((a) => !primary.includes(a));
 
+  const repeats = titleRepeatsContent(job);
   const times = ['assigned_at', 'accepted_at', 'arrived_at', 'completed_at'].filter((k) => job[k]);
   const notes = job.notes || [];
 
@@ -427,10 +438,12 @@ export async function render(root, [id], app) {
         h('span', { class: ['badge', `badge-${job.state}`], 'data-testid': 'job-state', text: stateLabel(job.state) }),
         kindLabel(job.kind) ? h('span', { class: 'badge badge-kind', 'data-testid': 'job-kind', text: kindLabel(job.kind) }) : null,
         job.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
-      h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
+      repeats
+        ? h('h1', { class: ['job-title', 'pre', job.content.length > 40 ? 'job-title-long' : ''], 'data-testid': 'job-content', title: contentLabel(job.kind), text: job.content })
+        : h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
-      row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
+      repeats ? null : row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone
         ? row(t('job.contact'), job.contact_name || '', job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null)
