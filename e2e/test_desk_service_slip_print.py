@@ -96,3 +96,17 @@ def test_case_list_category_filter_is_grouped_per_kind_and_follows_the_kind(brow
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=str(SHOTS / "home-filter.png"))
     ctx.close()
+
+
+def test_printed_slip_shows_why_the_fee_is_above_the_one_told(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-6 R-CL-6
+    # The archived copy is the basis for billing (R-CL-6): a fee above the one told at intake was
+    # signed under its reason on the phone, so the desk's print must show that reason too.
+    content = f"阳台地漏堵塞 {uuid.uuid4().hex[:6]}"
+    case_id = completed_repair(server.url, content, work_done="疏通并更换地漏芯", responsibility="owner_private",
+                               fee_quote_cents=3000, fee_cents=5000, fee_over_reason="地漏芯老化开裂，需更换配件")
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}/slip")
+    printed = page.get_by_test_id("slip-print")
+    expect(printed).to_contain_text("¥50.00", timeout=10000)
+    expect(printed.locator("tr", has_text="超出告知收费原因")).to_contain_text("地漏芯老化开裂，需更换配件")
+    ctx.close()

@@ -45,6 +45,9 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.work_done'), slip?.work_done),
         row(t('slip.materials'), slip?.materials),
         row(t('slip.fee'), slip ? `¥${((slip.fee_cents || 0) / 100).toFixed(2)}` : ''),
+        // R-IN-6 a: a fee above the one told carries its reason, which the resident signed under;
+        // the archived copy must show it as the phone's print does.
+        slip?.fee_over_reason ? row(t('slip.fee_over_reason'), slip.fee_over_reason) : null,
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
