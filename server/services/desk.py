@@ -213,7 +213,14 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         case = decode_case(r.doc)
-        out.append(case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy)))
+        summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy))
+        # This week's review of the case, if any: the dispatcher sees which of last week's cases are
+        # done and whether one went to the manager; last week's review does not count for this one.
+        done = [f for f in case.follow_ups if f.kind == dc.FollowUpKind.WEEKLY_REVIEW and f.at >= this_monday]
+        last = done[-1] if done else None
+        summary["reviewed"] = {"at": last.at, "by": last.by, "note": last.note,
+                               "reported_to_manager_id": last.reported_to_manager_id} if last else None
+        out.append(summary)
     return out
 
 

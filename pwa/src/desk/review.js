@@ -4,7 +4,7 @@
 import { missingRequired, mount } from '../dom.js';
 import { joinList } from '../i18n.js';
 import { toZonedDate } from '../zone.js';
-import { clockText, countdownEl, errorBox, field, fmtTime, label, serverNow } from './common.js';
+import { clockText, countdownEl, errorBox, field, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
 
 // R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
 function weeklyChecks(ctx) {
@@ -74,32 +74,66 @@ function weeklyChecks(ctx) {
   return { section, load, err };
 }
 
+// R-FU-3: what this week's review of a case said: who, when, and whether it went to a manager.
+function reviewedCell(ctx, r, staff) {
+  const { h, t } = ctx;
+  return h('div', { class: 'desk-reviewed', 'data-testid': 'reviewed' },
+    h('span', { class: 'badge badge-completed', text: t('review.done') }),
+    h('div', { class: 'small', text: t('review.done_by', { who: staffName(staff, r.by), t: fmtTime(r.at) }) }),
+    h('div', { class: r.reported_to_manager_id ? 'small warn-text' : 'small muted',
+      text: r.reported_to_manager_id ? t('review.passed', { who: staffName(staff, r.reported_to_manager_id) }) : t('review.kept') }),
+    r.note ? h('div', { class: 'small pre', text: r.note }) : null);
+}
+
+// Not yet reviewed this week: the dispatcher keeps the case, or passes it to a named manager to
+// confirm or set a new approach (saying why, which the manager needs).
+function reviewForm(ctx, c, staff, err, done) {
+  const { h, t, api } = ctx;
+  const outcome = h('select', { name: 'reported_to_manager_id', 'aria-label': t('review.outcome') },
+    h('option', { value: '' }, t('review.keep')),
+    staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, t('review.pass_to', { who: s.display_name }))));
+  const note = h('input', { type: 'text', name: 'note', maxlength: '500', class: 'desk-inline-input', placeholder: t('review.note') });
+  const sync = () => { note.required = !!outcome.value; };
+  outcome.addEventListener('change', sync);
+  const button = h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
+    err.clear();
+    sync();
+    if (note.required && !note.value.trim()) return err.show(t('desk.missing', { list: t('review.note') }), t);
+    button.disabled = true;
+    try {
+      const body = { kind: 'weekly_review', note: note.value.trim() }; // R-FU-3
+      if (outcome.value) body.reported_to_manager_id = outcome.value;
+      await api.post(`/api/cases/${c.id}/follow-up`, body);
+      ctx.toast(t('desk.saved'), 'ok');
+      await done();
+    } catch (ex) {
+      err.show(ex, t);
+      button.disabled = false;
+    }
+  } }, t('review.record'));
+  return h('div', { class: 'desk-review-form' }, outcome, note, button);
+}
+
 export async function renderReview(body, ctx) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const list = h('div');
+  const staff = await loadStaff(ctx).catch(() => []);
   async function load() {
     const cases = await api.get('/api/review/monday');
-    mount(list, cases.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
-      h('thead', null, h('tr', null, ['list.no', 'list.received', 'list.kind', 'list.content', 'list.state', 'list.next_due', 'detail.actions'].map((k) => h('th', { text: t(k) })))),
-      h('tbody', null, cases.map((c) => h('tr', { class: ['desk-row', c.overdue ? 'is-overdue' : ''] },
-        h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
-        h('td', { text: fmtTime(c.received_at) }),
-        h('td', { text: label('kind', c.kind) }),
-        h('td', { text: `${c.content} · ${c.address || ''}` }),
-        h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) })),
-        h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }), countdownEl(h, c.next_due.due_at)] : null),
-        h('td', null, h('button', { type: 'button', class: 'btn btn-small', onclick: async (e) => {
-          e.target.disabled = true;
-          try {
-            await api.post(`/api/cases/${c.id}/follow-up`, { kind: 'weekly_review', note: '' }); // R-FU-3
-            ctx.toast(t('desk.saved'), 'ok');
-            await load();
-          } catch (ex) {
-            err.show(ex, t);
-            e.target.disabled = false;
-          }
-        } }, t('review.record')))))))) : h('p', { class: 'empty', text: t('review.empty') }));
+    const left = cases.filter((c) => !c.reviewed).length;
+    mount(list, cases.length ? [h('p', { class: 'small', 'data-testid': 'review-count', text: t('review.count', { done: cases.length - left, n: cases.length }) }),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'monday-review' },
+        h('thead', null, h('tr', null, ['list.no', 'list.received', 'list.kind', 'list.content', 'list.state', 'list.next_due', 'review.result'].map((k) => h('th', { text: t(k) })))),
+        h('tbody', null, cases.map((c) => h('tr', { class: ['desk-row', c.overdue ? 'is-overdue' : '', c.reviewed ? 'is-reviewed' : ''], dataset: { case: c.id } },
+          h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
+          h('td', { text: fmtTime(c.received_at) }),
+          h('td', { text: label('kind', c.kind) }),
+          h('td', { text: `${c.content} · ${c.address || ''}` }),
+          h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) })),
+          h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }), countdownEl(h, c.next_due.due_at)] : null),
+          h('td', { class: 'desk-review-cell' }, c.reviewed ? reviewedCell(ctx, c.reviewed, staff) : reviewForm(ctx, c, staff, err, load)))))))]
+      : h('p', { class: 'empty', text: t('review.empty') }));
   }
   const quality = (ctx.user?.roles || []).includes('manager') ? weeklyChecks(ctx) : null;
   mount(body, h('section', { class: 'card' }, h('h1', { text: t('review.title') }), h('p', { class: 'muted small', text: t('review.hint') }), err.el, list),
