@@ -797,7 +797,12 @@ def intake(
         parent_case_id=parent_case_id,
         emergency=None if trigger is None else em.declare(trigger=trigger, by=receiver_id, now=now),
     )
-    return _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency)
+    # The history says how a repair was classed at intake (R-IN-6 a-d; None: to be judged on site);
+    # entries written before this carry no such key, and the desk then says nothing about it.
+    extra: dict[str, Any] = {}
+    if kind == Kind.REPAIR:
+        extra["repair_responsibility"] = str(repair_responsibility) if repair_responsibility else None
+    return _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency, **extra)
 
 
 def classify(

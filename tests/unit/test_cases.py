@@ -185,6 +185,18 @@ def test_intake_records_time_channel_contact_and_receiver() -> None:  # R-IN-1
     assert t.events[0].name == "case.received"
 
 
+def test_intake_event_records_a_repairs_responsibility_class_or_that_it_is_judged_on_site() -> None:  # R-IN-6
+    base: dict[str, Any] = dict(case_id="c9", no="N9", compound_id="cp1", kind=Kind.REPAIR, channel=Channel.PHONE,
+                                contact_name="王先生", phone="139", unit_id="u1", content="水管漏水",
+                                receiver_id="d1", now=T0, repair_class=RepairClass.SMALL)
+    classed = ok(c.intake(**base, repair_responsibility=RepairResponsibility.DEVELOPER_DEFECT)).events[0]
+    assert classed.data["repair_responsibility"] == "developer_defect"
+    on_site = ok(c.intake(**base)).events[0]
+    assert "repair_responsibility" in on_site.data and on_site.data["repair_responsibility"] is None
+    inquiry = ok(c.intake(**{**base, "kind": Kind.INQUIRY, "repair_class": None})).events[0]
+    assert "repair_responsibility" not in inquiry.data
+
+
 def test_intake_refuses_incomplete_record_listing_what_is_missing() -> None:  # R-IN-1
     r = c.intake(
         case_id="c9",

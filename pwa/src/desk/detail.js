@@ -14,6 +14,7 @@ import { emergencyPanel } from './emergency.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
+import { timelineSentence } from './timeline.js';
 
 const TERMINAL = ['closed', 'not_opened'];
 const WORKING = ['opened', 'dispatched', 'accepted', 'on_site'];
@@ -67,38 +68,6 @@ function actionDialog(ctx, title, fields, submit, { hint, rule, submitText, dang
 function kv(h, k, v) {
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
   return h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: k }), h('div', { class: 'kv-value' }, v));
-}
-
-// Audit data keys worth showing, with their labels; ids of work orders and devices are noise here.
-const TL_KEYS = {
-  kind: ['类别', 'kind'], reason: ['理由', 'reason'], escalated: ['主管决定', 'escalated'], assignee_id: ['实施人', 'assignee'],
-  to_role: ['上报对象', 'to'], to_id: ['姓名', 'person'], target_role: ['联系对象', 'target'], reached: ['联系上', 'reached'],
-  role: ['负责人', 'role'], means: ['方式', 'means'], signed: ['住户签字', 'signed'], emergency: ['紧急', 'emergency'],
-  result: ['结果', 'result'], text: ['内容', 'text'], note: ['说明', 'note'], promised: ['反馈日期', 'promised'],
-  change: ['改期', 'moved'], expected_days: ['预计天数', 'days'], child_no: ['关联案件', 'linked case'], parent_case_no: ['来自案件', 'from case'], fault: ['责任', 'fault'], trigger: ['类型', 'trigger'],
-};
-
-function timelineData(data, staff) {
-  if (!data) return '';
-  const parts = [];
-  for (const [k, v] of Object.entries(data)) {
-    if (!(k in TL_KEYS)) continue;
-    if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) || typeof v === 'object') continue;
-    let text = String(v);
-    if (k === 'change' && !v) continue; // the first promise is not a change (R-FU-8)
-    if (k === 'change') text = isEn() ? `#${v} of 2` : `第${v}次（最多2次）`;
-    else if (typeof v === 'boolean') text = v ? '✓' : '✗';
-    else if (k === 'assignee_id' || k === 'to_id') text = staffName(staff, v);
-    else if (k === 'reason' && /^[A-F]$/.test(text)) text = label('open_reason', text);
-    else if (k === 'kind') text = label('kind', text) === text ? label('follow_up', text) : label('kind', text);
-    else if (k === 'to_role' || k === 'target_role') text = label('role', text);
-    else if (k === 'role') text = label('summoned', text);
-    else if (k === 'means') text = label('means', text);
-    else if (k === 'fault') text = label('fault', text);
-    else if (k === 'trigger') text = label('trigger', text);
-    parts.push(colon(isEn() ? TL_KEYS[k][1] : TL_KEYS[k][0], text)); // '类别：报修' / 'kind: repair'
-  }
-  return parts.join(' · ');
 }
 
 export async function renderCase(body, ctx, caseId) {
@@ -606,7 +575,7 @@ export async function renderCase(body, ctx, caseId) {
         h('span', { class: 'desk-tl-time', text: fmtFull(e.at) }),
         h('strong', { text: label('action', e.action) }),
         h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
-        timelineData(e.data, staff) ? h('div', { class: 'small muted', text: timelineData(e.data, staff) }) : null))) :
+        timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence', text: timelineSentence(e, staff) }) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }
 

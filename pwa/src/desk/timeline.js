@@ -1,0 +1,99 @@
+// The case history in words: each audit entry's data told as a short sentence a person reads
+// ("按 A 立项，经主管决定（陈班长）" / "Opened under A …; decided by a supervisor (Chen)"), not as
+// key/value pairs. False flags say nothing and are left out; ids become names. Entries written before
+// a key existed simply lack it (the intake's repair responsibility, say) and then say nothing of it.
+import { t } from '../i18n.js';
+import { label, staffName } from './common.js';
+
+const has = (d, k) => d[k] !== null && d[k] !== undefined && d[k] !== '';
+
+/** The repair's responsibility class at intake or reclassification: a–d, or "to be judged on site". */
+function responsibility(d) {
+  if (!('repair_responsibility' in d)) return '';
+  return t('tl.responsibility', { r: d.repair_responsibility ? label('repair_responsibility', d.repair_responsibility) : t('cls.undecided') });
+}
+
+const SENTENCES = {
+  'case.received': (d) => [
+    has(d, 'kind') ? t('tl.received', { kind: label('kind', d.kind) }) : '',
+    d.emergency ? t('tl.as_emergency') : '',
+    responsibility(d),
+  ],
+  'case.opened': (d, s) => [
+    has(d, 'reason') ? t('tl.opened', { reason: label('open_reason', d.reason) }) : '',
+    // Passed up (R-OP-3): the referral names who decided; else a supervisor decided it directly.
+    has(d, 'referred_to_id') ? t('tl.was_referred', { who: staffName(s, d.referred_to_id) }) : d.escalated ? t('tl.by_supervisor') : '',
+  ],
+  'case.not_opened': (d, s) => [
+    t('tl.not_opened', { reason: label('open_reason', d.reason || 'F') }),
+    // Passed up (R-OP-3): the referral names who decided; else a supervisor decided it directly.
+    has(d, 'referred_to_id') ? t('tl.was_referred', { who: staffName(s, d.referred_to_id) }) : d.escalated ? t('tl.by_supervisor') : '',
+  ],
+  'case.opening_referred': (d, s) => [
+    t('tl.referred', { who: whoWithRole(d.to_id, d.to_role, s) }),
+    has(d, 'note') ? t('tl.note', { text: d.note }) : '',
+  ],
+  'case.dispatched': (d, s) => [
+    has(d, 'assignee_id') ? t('tl.dispatched', { who: whoWithRole(d.assignee_id, d.assignee_role, s) }) : '',
+    has(d, 'removed_assignee_id') ? t('tl.replaces', { who: staffName(s, d.removed_assignee_id) }) : '',
+  ],
+  'case.reported_up': (d, s) => [t('tl.reported_up', { who: whoWithRole(d.to_id, d.to_role, s) })],
+  'case.followed_up': (d) => [has(d, 'kind') ? t('tl.followed_up', { kind: label('follow_up', d.kind) }) : ''],
+  'case.complaint_judged': (d) => [has(d, 'fault') ? t('tl.judged', { fault: label('fault', d.fault) }) : ''],
+  'case.closed': (d, s) => [
+    d.quarterly ? t('tl.quarterly') : '',
+    has(d, 'approver_id') ? t('tl.approved_by', { who: staffName(s, d.approver_id) }) : '',
+  ],
+  'case.cannot_handle': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
+  'case.reopened': (d) => [
+    has(d, 'from_state') ? t('tl.reopened_from', { state: label('state', d.from_state) }) : '',
+    has(d, 'reason') ? t('tl.reason', { text: d.reason }) : '',
+  ],
+  'case.plan_submitted': (d) => [has(d, 'expected_days') ? t('tl.plan_days', { n: d.expected_days }) : ''],
+  'case.plan_approved': (d) => [d.fully_approved ? t('tl.plan_full') : t('tl.plan_partial')],
+  'case.follower_changed': (d, s) => [has(d, 'to_id') ? t('tl.follower', { from: staffName(s, d.from_id) || '—', to: staffName(s, d.to_id) }) : ''],
+  'case.linked_case_created': (d) => [
+    has(d, 'child_no') ? t('tl.child', { no: d.child_no }) : '',
+    has(d, 'parent_case_no') ? t('tl.parent', { no: d.parent_case_no }) : '',
+  ],
+  'case.feedback_date_set': (d) => [
+    has(d, 'promised') ? t('tl.promised', { date: d.promised }) : '',
+    d.change ? t('tl.change', { n: d.change }) : '',
+    has(d, 'reason') ? t('tl.reason', { text: d.reason }) : '',
+  ],
+  'case.classified': (d) => [
+    responsibility(d),
+    has(d, 'repair_class') ? t('tl.repair_class', { c: label('repair_class', d.repair_class) }) : '',
+    has(d, 'fee_quote_cents') ? t('tl.fee', { fee: (Number(d.fee_quote_cents) / 100).toFixed(2) }) : '',
+    d.is_major === 'True' || d.is_major === true ? t('tl.major') : '',
+    d.is_major === 'False' || d.is_major === false ? t('tl.not_major') : '',
+  ],
+  'work_order.completed': (d) => [d.signed ? t('tl.signed') : ''],
+  'work_order.unable': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
+  'emergency.declared': (d) => [has(d, 'trigger') ? t('tl.trigger', { trigger: label('trigger', d.trigger) }) : ''],
+  'emergency.attempt': (d) => [
+    has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', { who: label('role', d.target_role) }) : '',
+  ],
+  'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
+  'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : ''],
+};
+
+function whoWithRole(id, role, staff) {
+  const name = staffName(staff, id);
+  const roleText = role ? label('role', role) : '';
+  if (name && roleText) return t('fmt.paren', { main: name, aside: roleText });
+  return name || roleText;
+}
+
+// Other entries (a booking's, a call-back's, a contact slip's): the few keys that read well alone.
+const PLAIN = { text: 'tl.note', note: 'tl.note', reason: 'tl.reason', result: 'tl.result' };
+
+/** The sentence under an audit entry's title, '' when its data says nothing worth reading. */
+export function timelineSentence(entry, staff) {
+  const d = entry?.data;
+  if (!d || typeof d !== 'object') return '';
+  const make = SENTENCES[entry.action];
+  const parts = make ? make(d, staff) : Object.entries(PLAIN).filter(([k]) => has(d, k) && typeof d[k] === 'string').map(([k, key]) => t(key, { text: d[k] }));
+  const text = parts.filter(Boolean).join(t('tl.sep'));
+  return text.charAt(0).toUpperCase() + text.slice(1); // English reads as a sentence; Chinese has no case
+}
