@@ -51,3 +51,17 @@ def test_dispatcher_passes_the_opening_to_the_lead_who_decides_it_from_the_desk(
     opened = desk.call("GET", f"/api/cases/{case['id']}")["case"]["opening"]
     assert (opened["decided_by"], opened["escalated"]) == ("usr_lead", True)
     ctx.close()
+
+
+def test_an_urgent_case_dispatched_first_and_passed_up_waits_on_the_deciders_home(browser: Browser, server) -> None:  # noqa: ANN001  # R-OP-3 R-IN-7
+    desk = Api(server.url, "dispatcher")
+    content = f"主水管爆裂，先派工 {uuid.uuid4().hex[:6]}"
+    case = desk.call("POST", "/api/cases", {"kind": "repair", "channel": "phone", "contact_name": "先派后定",
+                                             "phone": "13800000012", "address": "4栋地下室", "content": content,
+                                             "repair_responsibility": "common", "repair_class": "urgent"})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    desk.call("POST", f"/api/cases/{case['id']}/refer-opening", {"to_id": "usr_manager", "note": "是否立项请经理定"})
+    ctx, page = open_desk(browser, server, "manager")
+    mine = page.get_by_test_id("decide-mine")
+    expect(mine).to_contain_text(content, timeout=10000)
+    ctx.close()

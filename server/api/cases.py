@@ -181,10 +181,13 @@ class CaseController(Controller):
         open_only: Annotated[bool, QueryParameter(name="open")] = False,
         before: Annotated[str | None, QueryParameter(max_length=40)] = None,
         attention: bool = False,
+        awaiting_me: Annotated[bool, QueryParameter(description=(
+            "Only the openings passed up to the caller and still waiting for their decision (R-OP-3)"))] = False,
     ) -> list[dict[str, Any]]:
         return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
                                      building_id=building_id, overdue=overdue, q=q, limit=limit,
-                                     open_only=open_only, before=before, attention=attention)
+                                     open_only=open_only, before=before, attention=attention,
+                                     awaiting_me=awaiting_me)
 
     @get("/cases/{case_id:str}", opt=READERS)
     async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:

@@ -101,20 +101,27 @@ FILTER_CHUNK = 200
 async def list_cases(db: Database, who: Principal, *, state: str | None, kind: str | None,
                      category: str | None, building_id: str | None, overdue: bool | None,
                      q: str | None, limit: int, open_only: bool = False,
-                     before: str | None = None, attention: bool = False) -> list[dict[str, Any]]:
+                     before: str | None = None, attention: bool = False,
+                     awaiting_me: bool = False) -> list[dict[str, Any]]:
     """Newest first, at most `limit`; `before` (a case id from the previous page) pages back.
 
     Every filter is applied before the limit: a page holds the newest `limit` cases that match,
     however old they are (the overdue flag needs the deadline engine, and `attention` — emergency
     or major, what the banner and the manager's approvals show — is read off the case, so both are
-    checked here, chunk by chunk, on the cases SQL could not rule out).
+    checked here, chunk by chunk, on the cases SQL could not rule out). `awaiting_me` keeps the
+    openings passed up to the caller and not yet decided (R-OP-3), whatever the case's state: a
+    case dispatched first (R-IN-7) can wait for its opening decision too.
     """
     limit = min(limit, 1000)
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
     if state:
         stmt = stmt.where(cases.c.state == state)
-    if open_only:
+    if open_only or awaiting_me:
         stmt = stmt.where(cases.c.state.in_(OPEN_STATES))
+    if awaiting_me:
+        # The referral lives in the case's document; a case that never names the caller cannot wait
+        # for them, so SQL rules most out and the exact check is below.
+        stmt = stmt.where(cases.c.doc.like(f"%{who.user_id}%"))
     elif overdue:
         # A closed case can still be overdue on the call-back it is owed (R-FU-6): its next_due_at
         # stays set until the call is recorded.
@@ -147,7 +154,7 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             if cursor is None:
                 raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=before)
         now = db.clock.now()
-        filtered_here = overdue is not None or attention
+        filtered_here = overdue is not None or attention or awaiting_me
         # A small page filtered here would otherwise cost one query per case it skips.
         chunk = max(limit, FILTER_CHUNK) if filtered_here else limit
         while len(out) < limit:
@@ -161,6 +168,8 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             call_backs = await call_backs_deciding(uow.conn, found)
             for case in found:
                 if attention and not (case.is_emergency or case.is_major):
+                    continue
+                if awaiting_me and not (case.awaiting_supervisor and case.awaiting_supervisor.to_id == who.user_id):
                     continue
                 summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy,
                                                               call_back=call_backs.get(case.id)))

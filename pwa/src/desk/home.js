@@ -49,9 +49,10 @@ function ackPrompt(ctx, c) {
   return h('span', { class: 'small desk-em-waiting', text: t('home.em_ack_waiting', { roles }) });
 }
 
-// R-OP-3: the openings a dispatcher passed up to this user, waiting for their decision. They are
-// still "received" (a case dispatched first under R-IN-7 and passed up shows on its own page only).
-const AWAITING = '/api/cases?state=received&limit=200';
+// R-OP-3: the openings a dispatcher passed up to this user, waiting for their decision, in any
+// open state (a case dispatched first under R-IN-7 can wait too) and however old: the server
+// filters on the referral itself.
+const AWAITING = '/api/cases?awaiting_me=true&limit=1000';
 
 function decideMinePanel(ctx, cases) {
   const { h, t } = ctx;
