@@ -9,6 +9,7 @@ import {
   options, select, staffName,
 } from './common.js';
 import { sortedClocks } from './clock-order.js';
+import { mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
 import { emergencyPanel } from './emergency.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
@@ -309,7 +310,8 @@ export async function renderCase(body, ctx, caseId) {
     // R-IN-6 (a): until the fee is told the server refuses the dispatch, so it is not the next step.
     const feeUntold = c.kind === 'repair' && c.repair_responsibility === 'owner_private'
       && (c.fee_quote_cents === null || c.fee_quote_cents === undefined);
-    const b = (key, fn, cls = '', show = true) => (show ? h('button', { type: 'button', class: ['btn', 'btn-small', cls], dataset: { action: key }, onclick: fn }, t(`act.${key}`)) : null);
+    // Only what this user's roles may do: the server's route would answer 403 to the rest.
+    const b = (key, fn, cls = '', show = true) => (show && mayAct(ctx.user?.roles, key) ? h('button', { type: 'button', class: ['btn', 'btn-small', cls], dataset: { action: key }, onclick: fn }, t(`act.${key}`)) : null);
     const simple = (path, errMsgBox) => () => runQuiet(() => post(path), errMsgBox);
     const bar = h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
       b('decide', decideDialog, 'btn-primary', !c.opening && open && s !== 'cannot_handle'),

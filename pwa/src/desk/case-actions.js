@@ -1,0 +1,64 @@
+// Which of the case page's actions each role may take: the desk-home users among the roles of the
+// server route the action posts to. ACTION_ANCHORS names that route; pwa/test/case-actions.test.mjs
+// holds ACTION_ROLES to it through docs/api-contract.md (itself held to the app's route table), so
+// a team lead, an engineer or a deputy GM is never offered a button that can only answer 403.
+import { DESK, LEADERSHIP } from '../roles.js';
+
+const CASE = 'POST /api/cases/{case_id:str}';
+export const ACTION_ANCHORS = {
+  decide: `${CASE}/decide`,
+  dispatch: `${CASE}/dispatch`,
+  redispatch: `${CASE}/dispatch`,
+  report_up: `${CASE}/report-up`,
+  follow_up: `${CASE}/follow-up`,
+  delay_notice: `${CASE}/follow-up`,
+  feedback: `${CASE}/feedback-date`,
+  judge: `${CASE}/judge`,
+  return_slip: `${CASE}/return-slip`,
+  countersign: `${CASE}/countersign`,
+  verify: `${CASE}/verify`,
+  close: `${CASE}/close`,
+  approve_close: `${CASE}/approve-close`,
+  cannot_handle: `${CASE}/cannot-handle`,
+  quarterly_close: `${CASE}/quarterly-close`,
+  linked: `${CASE}/linked-problem`,
+  plan: `${CASE}/plan`,
+  plan_approve: `${CASE}/plan/approve`,
+  progress: `${CASE}/progress`,
+  note: `${CASE}/note`,
+  hand_over_follow: `${CASE}/hand-over-follow`,
+  declare_emergency: `${CASE}/emergency`,
+};
+
+const LEAD = 'team_lead';
+const ENG = 'engineering';
+export const ACTION_ROLES = {
+  decide: [...DESK, LEAD, ...LEADERSHIP],
+  dispatch: [...DESK, LEAD],
+  redispatch: [...DESK, LEAD],
+  report_up: DESK,
+  follow_up: DESK,
+  delay_notice: DESK,
+  feedback: DESK,
+  judge: DESK,
+  return_slip: DESK,
+  countersign: DESK,
+  verify: DESK,
+  close: DESK,
+  approve_close: ['manager'],
+  cannot_handle: DESK,
+  quarterly_close: ['manager'],
+  linked: DESK,
+  plan: [...DESK, LEAD, ENG],
+  plan_approve: ['manager', ENG],
+  progress: [...DESK, LEAD, ENG],
+  note: DESK,
+  hand_over_follow: DESK,
+  declare_emergency: DESK,
+};
+
+/** mayAct(['team_lead'], 'close') → false: is any of these roles admitted by the action's route? */
+export function mayAct(roles, action) {
+  const allowed = ACTION_ROLES[action];
+  return !!allowed && (roles || []).some((r) => allowed.includes(r));
+}
