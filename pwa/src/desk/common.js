@@ -96,8 +96,19 @@ export function formatCountdown(ms, t) {
 }
 
 /** A <span> the ticker keeps current: data-due carries the ISO due time. */
-export function countdownEl(h, dueIso, extraClass = '') {
-  return h('span', { class: ['countdown', 'desk-countdown', extraClass], dataset: { due: dueIso } });
+export function countdownEl(h, dueIso, extraClass = '', { dueShown = false } = {}) {
+  // On paper a ticking "超时 03:13" is meaningless: print shows the due time itself (unless the
+  // caller already shows it beside) and whether it had passed when printed. startTicker keeps the
+  // print text's late/not-late in step with the live one.
+  return h('span', { class: 'desk-due' },
+    h('span', { class: ['countdown', 'desk-countdown', extraClass], dataset: { due: dueIso } }),
+    h('span', { class: 'desk-due-print', dataset: { printDue: dueIso, dueShown: dueShown ? '1' : '' } }));
+}
+
+/** The printed form of a countdown: '截止 12/07 12:02 · 已超时' / 'due 12/07, 12:02 · not yet due when printed'. */
+export function printedDue(t, dueIso, overdue, dueShown) {
+  const status = t(overdue ? 'desk.print_late' : 'desk.print_open');
+  return dueShown ? status : t('desk.print_due', { t: fmtTime(dueIso), status });
 }
 
 /** Updates every [data-due] under `root` once a second (and right away). Returns the stop function. */
@@ -111,6 +122,11 @@ export function startTicker(root, ctx) {
       const overdue = ms < 0;
       el.textContent = ctx.t(overdue ? 'desk.overdue' : 'desk.left', { d: formatCountdown(ms, ctx.t) });
       el.classList.toggle('overdue', overdue);
+      const printed = el.nextElementSibling;
+      if (printed?.dataset.printDue) {
+        printed.textContent = printedDue(ctx.t, printed.dataset.printDue, overdue, !!printed.dataset.dueShown);
+        printed.classList.toggle('warn-text', overdue);
+      }
       const row = el.closest('[data-due-row]');
       if (row) row.classList.toggle('is-overdue', overdue);
     }

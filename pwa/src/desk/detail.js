@@ -452,7 +452,7 @@ export async function renderCase(body, ctx, caseId) {
         h('span', { class: 'desk-clock-label', text: clockText(c), title: c.rule })),
       h('div', { class: 'desk-clock-foot small' },
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
-        c.running ? countdownEl(h, c.due_at) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
+        c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
           text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') }))))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }
@@ -480,7 +480,7 @@ export async function renderCase(body, ctx, caseId) {
             h('td', { text: w.job }),
             h('td', { text: paren(staffName(staff, w.assignee_id), label('role', w.assignee_role)) }),
             h('td', { text: fmtTime(w.assigned_at) }),
-            h('td', null, fmtTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at)) : null),
+            h('td', null, fmtTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
             h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
               w.unable_reason ? h('div', { class: 'small warn-text', text: w.unable_reason }) : null),
             h('td', { text: fmtTime(w.accepted_at) }),
