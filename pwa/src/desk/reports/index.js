@@ -39,11 +39,14 @@ export function monthRange(value) {
 
 // Each cell carries its column's header (data-label): on a phone the rows stack into cards that
 // show it beside the value (desk.css, desk/tables.js).
-function table(h, head, rows, empty) {
+// `keep`: per column, how a cell may wrap on a narrow (printed) column: 'code' never (a case
+// number), 'words' only between words (names, times, categories: 周业/主 split a name), else freely.
+const KEEP = { code: 'rpt-nowrap', words: 'rpt-words' };
+function table(h, head, rows, empty, keep = []) {
   if (!rows.length) return h('p', { class: 'muted', text: empty });
   return h('div', { class: 'table-wrap' }, h('table', { class: 'rpt-table' },
     h('thead', null, h('tr', null, head.map((x) => h('th', { text: x })))),
-    h('tbody', null, rows.map((r) => h('tr', null, r.map((c, i) => h('td', { 'data-label': head[i] ?? '' }, c)))))));
+    h('tbody', null, rows.map((r) => h('tr', null, r.map((c, i) => h('td', { 'data-label': head[i] ?? '', class: KEEP[keep[i]] || null }, c)))))));
 }
 
 // ---- monthly report -------------------------------------------------------------------------
@@ -259,11 +262,11 @@ export async function renderReports(root, ctx) {
       h('h2', { class: 'section-title', text: t('rpt.overdue') }),
       table(h, [t('rpt.case_no'), t('rpt.kind'), t('rpt.received'), t('rpt.due_at'), t('rpt.closed'), t('rpt.handler'), t('rpt.late_min')],
         rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t('rpt.open'), o.handler, o.late_minutes ?? '']),
-        t('rpt.none')),
+        t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'words', 'code']),
       h('h2', { class: 'section-title', text: t('rpt.complaints') }),
       table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
         rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction ? t(`grade.${c.satisfaction}`) : '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
-        t('rpt.none')),
+        t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'words', 'words', '', 'words', 'words']),
       rep.signed_by ? h('p', { class: 'rpt-signature', 'data-testid': 'report-signature' },
         t('rpt.signed', { name: rep.signed_by_name || '', at: fmtFull(rep.signed_at) })) : null,
       // R-RV-4: the paper copy is filled by the dispatcher and commented and signed by the manager;
