@@ -5,10 +5,13 @@
 // R-FU-6), and special-service items and fees awaiting the GM (R-SS-1), then their announcement to
 // residents. A row is acted on in place where the server has a plain route for it;
 // the quarterly close needs a result and a drawn signature, so its row links to the case page.
+// A poor week of the manager's quality check waits here for its corrective-and-preventive-action
+// report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
+import { capaFiler } from './review.js';
 
 const STRINGS = {
   zh: {
@@ -17,6 +20,8 @@ const STRINGS = {
     'apq.quarterly': '无法处理的案件 · 季度评审销项',
     'apq.quarterly_hint': '须在季度评审时由经理审批并签名后销项（R-CL-4）',
     'apq.quarterly_go': '去季度评审销项',
+    'apq.capa': '每周质量检查不合格 · 待提交纠正预防措施报告',
+    'apq.capa_checked': '抽查{n}单 · {at}记录',
     'apq.plans': '超过3天的维修方案 · 待审批',
     'apq.plan_days': '预计{n}天',
     'apq.plan_approve': '批准方案',
@@ -44,6 +49,8 @@ const STRINGS = {
     'apq.quarterly': 'Cases that cannot be handled: quarterly close',
     'apq.quarterly_hint': 'Closed only at the quarterly review, with the manager\'s approval and signature (R-CL-4)',
     'apq.quarterly_go': 'Quarterly close',
+    'apq.capa': 'Poor weekly quality checks awaiting the CAPA report',
+    'apq.capa_checked': '{n} cases checked · recorded {at}',
     'apq.plans': 'Repair plans over 3 days awaiting approval',
     'apq.plan_days': '{n} days expected',
     'apq.plan_approve': 'Approve plan',
@@ -80,7 +87,8 @@ export function approvesSomething(ctx) {
 /**
  * The rows waiting for this login's word, grouped by what is asked (pure: the panel and the tests
  * share it). `data`: {attention: open emergency/major case views, cannotHandle: case summaries,
- * plans: case views whose R-FU-5 plan clock runs, items: the service catalogue}.
+ * plans: case views whose R-FU-5 plan clock runs, items: the service catalogue, reviews: call-backs
+ * in review, checks: the weekly quality checks}.
  */
 export function approvalGroups(roles, data) {
   const mgr = roles.includes('manager');
@@ -92,6 +100,8 @@ export function approvalGroups(roles, data) {
     // A plan the manager already approved waits for engineering, not for the manager.
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
     groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
+    // R-RV-4: only the manager files the CAPA report (server: monthly_report.file_capa).
+    groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && !c.capa_report_no) });
   }
   if (gm) {
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
@@ -107,7 +117,7 @@ async function loadData(ctx, attentionCases) {
   const { api } = ctx;
   const mgr = has(ctx, 'manager');
   const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
-  const [attention, cannotHandle, followups, items, reviews] = await Promise.all([
+  const [attention, cannotHandle, followups, items, reviews, checks] = await Promise.all([
     mgr ? Promise.all(attentionCases
       .filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state))
       .map((c) => caseView(c.id))) : [],
@@ -115,11 +125,12 @@ async function loadData(ctx, attentionCases) {
     mgr ? api.get('/api/followups') : [],
     api.get('/api/services/items').catch(() => []),
     mgr ? api.get('/api/callbacks?status=review') : [],
+    mgr ? api.get('/api/quality/weekly-checks') : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
   const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
   const plans = await Promise.all(planIds.map(caseView));
-  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews };
+  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews, checks };
 }
 
 function kindBadges(ctx, c) {
@@ -236,8 +247,18 @@ function announceRow(ctx, err, i) {
     h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
 }
 
-const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, items: itemRow, announce: announceRow };
-const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', items: 'apq.items', announce: 'apq.announce' };
+// R-RV-4: a poor week's check, its CAPA report number filed in place (the refusal shows in the row).
+function capaRow(ctx, c) {
+  const { h, t } = ctx;
+  return h('tr', { dataset: { approval: 'capa', check: c.id } },
+    h('td', null, h('a', { href: '#/review', text: t('wq.week_of', { d: c.week_start }) })),
+    h('td', { class: 'pre small', text: c.findings }),
+    h('td', { class: 'small muted', text: t('apq.capa_checked', { n: c.cases_checked, at: fmtTime(c.checked_at) }) }),
+    h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));
+}
+
+const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
+const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page

@@ -2,9 +2,47 @@
 // (a weekly_review follow-up) or opened to pass it to the manager. For the manager, the same screen
 // records the week's quality check and files the CAPA report a poor week calls for (R-RV-4).
 import { missingRequired, mount } from '../dom.js';
-import { joinList } from '../i18n.js';
+import { joinList, registerStrings } from '../i18n.js';
 import { toZonedDate } from '../zone.js';
 import { clockText, countdownEl, errorBox, field, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
+
+// The quality check's own strings beyond strings.js (the approvals page files the CAPA number too).
+registerStrings({
+  zh: { 'wq.capa_need_no': '请填写纠正预防措施报告编号' },
+  en: { 'wq.capa_need_no': 'Enter the CAPA report number' },
+});
+
+/**
+ * R-RV-4: the CAPA report number a poor week waits for, filed in place (the review page's table and
+ * the approvals page share it). A refusal shows under this row's own input, not at the top of the
+ * section where the manager would not connect it to the week; an empty number is caught here, so the
+ * server's "须填写…编号" is not followed by the same words again as its missing-field list.
+ */
+export function capaFiler(ctx, c, done) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const no = h('input', { type: 'text', name: 'capa_report_no', class: 'desk-inline-input desk-input-short', maxlength: '60',
+    placeholder: t('wq.capa_no'), 'aria-label': t('wq.capa_no') });
+  const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'capa-file', onclick: async () => {
+    err.clear();
+    if (!no.value.trim()) {
+      err.show(t('wq.capa_need_no'), t);
+      no.focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      await api.post(`/api/quality/weekly-checks/${c.id}/capa`, { report_no: no.value.trim() });
+      ctx.toast(t('wq.capa_done'), 'ok');
+      await done();
+    } catch (ex) {
+      err.show(ex, t);
+      button.disabled = false;
+    }
+  } }, t('wq.capa_file'));
+  return h('div', { 'data-testid': 'capa-filer' },
+    h('div', { class: 'desk-inline' }, h('span', { class: 'badge desk-badge-emergency', text: t('wq.capa_open') }), no, button), err.el);
+}
 
 // R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
 function weeklyChecks(ctx) {
@@ -36,25 +74,14 @@ function weeklyChecks(ctx) {
   field(h, t('wq.cases_checked'), checked),
   h('label', { class: 'desk-check desk-check-field' }, poor, t('wq.poor')),
   field(h, t('wq.findings'), findings, t('wq.findings_hint')),
-  h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('wq.record'))));
+  // A refusal shows beside the button that caused it, not above the form.
+  h('div', { class: 'desk-span2' }, err.el,
+    h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('wq.record')))));
 
   function capaCell(c) {
     if (!c.capa_required) return h('span', { class: 'muted small', text: t('wq.capa_none') });
     if (c.capa_report_no) return h('span', { class: 'small', text: t('wq.capa_filed', { no: c.capa_report_no, t: fmtTime(c.capa_filed_at) }) });
-    const no = h('input', { type: 'text', name: 'capa_report_no', class: 'desk-inline-input desk-input-short', maxlength: '60', placeholder: t('wq.capa_no') });
-    const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: async () => {
-      err.clear();
-      button.disabled = true;
-      try {
-        await api.post(`/api/quality/weekly-checks/${c.id}/capa`, { report_no: no.value.trim() });
-        ctx.toast(t('wq.capa_done'), 'ok');
-        await load();
-      } catch (ex) {
-        err.show(ex, t);
-        button.disabled = false;
-      }
-    } }, t('wq.capa_file'));
-    return h('div', { class: 'desk-inline' }, h('span', { class: 'badge desk-badge-emergency', text: t('wq.capa_open') }), no, button);
+    return capaFiler(ctx, c, load);
   }
 
   async function load() {
@@ -70,7 +97,7 @@ function weeklyChecks(ctx) {
   }
 
   const section = h('section', { class: 'card', 'data-testid': 'weekly-quality' },
-    h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), err.el, form, list);
+    h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), form, list);
   return { section, load, err };
 }
 
