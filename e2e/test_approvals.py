@@ -85,3 +85,28 @@ def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Brow
     done = next(c for c in desk.call("GET", "/api/callbacks?status=done") if c["id"] == task["id"])
     assert (done["review"], done["review_note"]) == ("done", "已上门调整滑轮，住户认可")
     ctx.close()
+
+
+def test_the_general_manager_and_deputy_open_the_approvals_page_and_see_only_what_they_may_do(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
+    # The 审批 tab was the manager's alone: the GM saw the items waiting for approval only on the
+    # desk home. The deputy GM may announce an approved item but not approve one.
+    code = f"win{uuid.uuid4().hex[:6]}"
+    manager = Api(server.url, "manager")
+    manager.call("POST", "/api/services/items", {"code": code, "name_zh": f"擦窗{code}", "name_en": "Windows",
+                                                 "fee_cents": 8000, "promise_minutes": 60})
+    ctx, page = open_desk(browser, server, "gm")
+    page.locator(".desk-nav a", has_text="审批").click()
+    expect(page).to_have_url(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=item][data-item={code}]")
+    row.get_by_test_id("approval-item-approve").click()
+    expect(page.locator(f"tr[data-approval=announce][data-item={code}]")).to_be_visible(timeout=15000)
+    ctx.close()
+
+    ctx, page = open_desk(browser, server, "deputy")
+    page.locator(".desk-nav a", has_text="审批").click()
+    announce = page.locator(f"tr[data-approval=announce][data-item={code}]")
+    expect(announce).to_be_visible(timeout=15000)
+    expect(page.get_by_test_id("approval-item-approve")).to_have_count(0)
+    announce.get_by_test_id("approval-announce").click()
+    expect(page.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
+    ctx.close()

@@ -9,6 +9,7 @@
 // report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
+// The deputy GM may announce an approved item (the route admits them) and sees that group only.
 import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
@@ -81,7 +82,7 @@ const itemName = (i) => (isEn() ? i.name_en || i.name_zh : i.name_zh);
 
 /** Does this login have anything the approvals panel would list (the home page asks before loading)? */
 export function approvesSomething(ctx) {
-  return has(ctx, 'manager', 'general_manager');
+  return has(ctx, 'manager', 'general_manager', 'deputy_gm');
 }
 
 /**
@@ -93,6 +94,7 @@ export function approvesSomething(ctx) {
 export function approvalGroups(roles, data) {
   const mgr = roles.includes('manager');
   const gm = roles.includes('general_manager');
+  const deputy = roles.includes('deputy_gm');
   const groups = [];
   if (mgr) {
     groups.push({ key: 'close', rows: (data.attention || []) });
@@ -106,7 +108,7 @@ export function approvalGroups(roles, data) {
   if (gm) {
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
   }
-  if (mgr || gm) {
+  if (mgr || gm || deputy) {
     // R-SS-1: approved items are offered only once residents were told.
     groups.push({ key: 'announce', rows: (data.items || []).filter((i) => i.status === 'approved' && !i.announced_at && !i.pending_fee_cents) });
   }

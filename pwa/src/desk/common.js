@@ -16,7 +16,7 @@ export const PAGE_ANCHORS = {
   review: 'GET /api/review/monday',
   handover: 'GET /api/handovers',
   slips: 'GET /api/slips',
-  approvals: 'POST /api/cases/{case_id:str}/approve-close',
+  approvals: 'POST /api/services/items/{code:str}/announce', // the widest approval route: manager, GM, deputy GM
   calendar: 'GET /api/calendar',
   reports: 'GET /api/reports/monthly/{year:int}/{month:int}',
   services: 'GET /api/services/bookings',
@@ -28,7 +28,7 @@ export const PAGE_ROLES = {
   review: [...DESK, ...LEADERSHIP],
   handover: [...DESK, 'team_lead', ...LEADERSHIP],
   slips: DESK,
-  approvals: ['manager'],
+  approvals: ['manager', ...LEADERSHIP],
   calendar: [...DESK, ...LEADERSHIP, 'engineering', 'team_lead'],
   reports: [...DESK, ...LEADERSHIP],
   services: [...DESK, ...LEADERSHIP, 'cashier'],
