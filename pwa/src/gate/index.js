@@ -27,7 +27,7 @@ export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
 const SCAN_INTERVAL_MS = 250;
 const MAX_DECODE_SIDE = 1600;
 
-const STRINGS = {
+export const STRINGS = {
   zh: {
     'gate.title': '门岗放行核验',
     'gate.my_gate': '本岗出入口代码',
@@ -43,6 +43,8 @@ const STRINGS = {
     'gate.signed.requester.other': '申请人已签字：{who}',
     'gate.signed.owner': '业主已签字',
     'gate.signed.letter_owner': '业主已在书面授权委托书上签字',
+    'gate.signed.owner_named': '业主已签字：{who}',
+    'gate.signed.letter_owner_named': '业主已在书面授权委托书上签字：{who}',
     'gate.signed.none': '放行单上没有签字，请以纸质放行单为准',
     'gate.signature': '签字',
     'gate.signature_img': '{who}的签字',
@@ -114,6 +116,8 @@ const STRINGS = {
     'gate.signed.requester.other': 'Signed by {who}',
     'gate.signed.owner': 'Signed by the owner',
     'gate.signed.letter_owner': "The owner signed the written authorisation",
+    'gate.signed.owner_named': 'Signed by the owner, {who}',
+    'gate.signed.letter_owner_named': 'The owner, {who}, signed the written authorisation',
     'gate.signed.none': 'Nobody signed this slip: go by the paper slip',
     'gate.signature': 'Signature',
     'gate.signature_img': "{who}'s signature",
@@ -325,6 +329,26 @@ function startCamera(video, onFound, onError) {
 
 // ---- view -----------------------------------------------------------------------------------
 
+/**
+ * The line a signature gets on the guard's screen, and who it names (the image's alt text).
+ * The owner's signature beside a requester's, or on the written authorisation (R-RS-3), names the
+ * registered owner the slip was issued for (D52), so the guard can compare it with the letter.
+ */
+export function signatureText(s, t) {
+  const relationText = (rel) => {
+    const key = `gate.relation.${rel}`;
+    const label = t(key);
+    return label === key ? rel : label;
+  };
+  const who = s.name ? paren(s.name, relationText(s.relation)) : relationText(s.relation);
+  if (s.signer === 'requester') {
+    const kind = s.relation === 'owner' || s.relation === 'household_member' ? s.relation : 'other';
+    return { text: t(`gate.signed.requester.${kind}`, { who }), who };
+  }
+  // The relation is always "owner" here and the line says so already: only the name is added.
+  return { text: s.name ? t(`gate.signed.${s.signer}_named`, { who: s.name }) : t(`gate.signed.${s.signer}`), who };
+}
+
 export async function renderGate(root, ctx) {
   ctx.registerStrings(STRINGS);
   // The signature and gate-pick styles live with the release slips' (precached like every sheet).
@@ -441,15 +465,8 @@ export async function renderGate(root, ctx) {
 
   // R-RS-1/R-RS-2: who signed the slip at the desk, and the signature itself when the phone has it.
   function signaturesRow(list) {
-    const relationText = (rel) => {
-      const key = `gate.relation.${rel}`;
-      const label = t(key);
-      return label === key ? rel : label;
-    };
     const lines = list.map((s) => {
-      const who = s.name ? paren(s.name, relationText(s.relation)) : relationText(s.relation);
-      const kind = s.relation === 'owner' || s.relation === 'household_member' ? s.relation : 'other';
-      const text = s.signer === 'requester' ? t(`gate.signed.requester.${kind}`, { who }) : t(`gate.signed.${s.signer}`);
+      const { text, who } = signatureText(s, t);
       return h('li', { class: 'gate-signature', dataset: { signer: s.signer } },
         h('span', { class: 'ok-text', text: `✓ ${text}` }),
         s.image ? h('img', { class: 'gate-signature-img', src: s.image, alt: t('gate.signature_img', { who }) }) : null);
