@@ -110,3 +110,26 @@ def test_the_general_manager_and_deputy_open_the_approvals_page_and_see_only_wha
     announce.get_by_test_id("approval-announce").click()
     expect(page.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
     ctx.close()
+
+
+def test_approval_groups_share_columns_and_a_quarterly_row_says_why_the_case_could_not_be_handled(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-4 R-FU-5
+    # Each group was its own table, so columns wandered from group to group; and the row of a case
+    # waiting for the quarterly close did not say why it could not be handled.
+    tag = uuid.uuid4().hex[:6]
+    desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
+    stuck = _opened_repair(desk, f"地库渗水{tag}")
+    manager.call("POST", f"/api/cases/{stuck}/cannot-handle", {"reason": f"需开发商维修{tag}"})
+    long_job = _opened_repair(desk, f"外立面修补{tag}")
+    desk.call("POST", f"/api/cases/{long_job}/plan", {"expected_days": 6, "text": "搭架施工"})
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    panel = page.get_by_test_id("approvals")
+    quarterly = panel.locator("tr[data-approval=quarterly]", has_text=f"地库渗水{tag}")
+    expect(quarterly).to_contain_text(f"无法处理原因：需开发商维修{tag}", timeout=15000)
+    plan = panel.locator("tr[data-approval=plan]", has_text=f"外立面修补{tag}")
+    expect(plan).to_be_visible()
+    assert panel.locator("table").count() == 1
+    for col in range(4):
+        a, b = quarterly.locator("td").nth(col).bounding_box(), plan.locator("td").nth(col).bounding_box()
+        assert abs(a["x"] - b["x"]) < 1 and abs(a["width"] - b["width"]) < 1, (col, a, b)
+    ctx.close()

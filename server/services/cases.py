@@ -184,6 +184,10 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
             {"to_id": case.awaiting_supervisor.to_id, "to_role": str(case.awaiting_supervisor.to_role)}
             if case.awaiting_supervisor else None
         ),
+        # R-CL-4: why it could not be handled, which the quarterly review (the approvals page) judges.
+        "cannot_handle_reason": (
+            case.cannot_handle.reason if case.state == CaseState.CANNOT_HANDLE and case.cannot_handle else None
+        ),
         # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
         "awaiting_ack": [
             {"role": str(a.target_role), "target_id": a.target_id}

@@ -108,3 +108,19 @@ async def test_paging_after_an_unknown_case_is_not_found(client):  # D31
     r = await client.get("/api/cases", headers=desk, params={"before": "case_nosuch"})
     assert r.status_code == 404, r.text
     assert r.json()["code"] == "case.not_found"
+
+
+async def test_case_list_says_why_a_case_could_not_be_handled(client):  # R-CL-4
+    # The quarterly review judges the reason; the approvals page lists these cases from the case
+    # list, which did not carry it, so the manager saw only the complaint.
+    desk, manager = await login(client, "dispatcher"), await login(client, "manager")
+    cid = (await new_repair(client, desk, content="外墙渗水"))["case"]["id"]
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "A"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{cid}/cannot-handle", headers=manager, json={"reason": "属开发商保修范围"})
+    assert r.status_code == 200, r.text
+    listed = (await client.get("/api/cases", headers=manager, params={"state": "cannot_handle"})).json()
+    assert [c["cannot_handle_reason"] for c in listed if c["id"] == cid] == ["属开发商保修范围"]
+    other = (await new_repair(client, desk, content="楼道灯不亮"))["case"]["id"]
+    assert next(c for c in (await client.get("/api/cases", headers=desk)).json()
+                if c["id"] == other)["cannot_handle_reason"] is None

@@ -10,6 +10,7 @@
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 // The deputy GM may announce an approved item (the route admits them) and sees that group only.
+// All groups share one table, so their columns line up: a group is a header row over its rows.
 import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
@@ -21,6 +22,7 @@ const STRINGS = {
     'apq.quarterly': '无法处理的案件 · 季度评审销项',
     'apq.quarterly_hint': '须在季度评审时由经理审批并签名后销项（R-CL-4）',
     'apq.quarterly_go': '去季度评审销项',
+    'apq.quarterly_reason': '无法处理原因：{reason}',
     'apq.capa': '每周质量检查不合格 · 待提交纠正预防措施报告',
     'apq.capa_checked': '抽查{n}单 · {at}记录',
     'apq.plans': '超过3天的维修方案 · 待审批',
@@ -50,6 +52,7 @@ const STRINGS = {
     'apq.quarterly': 'Cases that cannot be handled: quarterly close',
     'apq.quarterly_hint': 'Closed only at the quarterly review, with the manager\'s approval and signature (R-CL-4)',
     'apq.quarterly_go': 'Quarterly close',
+    'apq.quarterly_reason': 'Cannot be handled: {reason}',
     'apq.capa': 'Poor weekly quality checks awaiting the CAPA report',
     'apq.capa_checked': '{n} cases checked · recorded {at}',
     'apq.plans': 'Repair plans over 3 days awaiting approval',
@@ -180,7 +183,9 @@ function quarterlyRow(ctx, c) {
   return h('tr', { dataset: { approval: 'quarterly', case: c.id } },
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
     h('td', null, c.content, c.address ? h('div', { class: 'muted small', text: c.address }) : null),
-    h('td', { class: 'small muted', text: t('apq.quarterly_hint') }),
+    // Why it could not be handled is what the quarterly review judges.
+    h('td', { class: 'small' }, c.cannot_handle_reason ? h('div', { text: t('apq.quarterly_reason', { reason: c.cannot_handle_reason }) }) : null,
+      h('div', { class: 'muted', text: t('apq.quarterly_hint') })),
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary', 'data-testid': 'approval-quarterly-go' }, t('apq.quarterly_go'))));
 }
 
@@ -279,8 +284,10 @@ export async function approvalsPanel(ctx, attentionCases, compact) {
   return h('section', { class: 'card desk-approvals', 'aria-label': t('apq.title'), 'data-testid': 'approvals' },
     h('h2', { text: t('apq.title') }),
     err.el,
-    groups.length ? groups.map((g) => h('div', { class: 'desk-approvals-group', dataset: { group: g.key } },
-      h('h3', { text: `${t(TITLES[g.key])} (${g.rows.length})` }),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'table' }, h('tbody', null, g.rows.map((r) => ROWS[g.key](ctx, err, r)))))))
+    groups.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-approvals-table' },
+      h('colgroup', null, ['no', 'what', 'state', 'act'].map((c) => h('col', { class: `desk-approvals-col-${c}` }))),
+      groups.map((g) => h('tbody', { class: 'desk-approvals-group', dataset: { group: g.key } },
+        h('tr', { class: 'desk-approvals-head' }, h('th', { colspan: 4, scope: 'colgroup', text: `${t(TITLES[g.key])} (${g.rows.length})` })),
+        g.rows.map((r) => ROWS[g.key](ctx, err, r))))))
       : h('p', { class: 'empty', text: t('home.approvals_empty') }));
 }
