@@ -106,6 +106,11 @@ ensure_sqlite_shell() {
   command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3
 }
 
+# The monthly report's print test reads the PDF Chromium prints (pdftotext, from poppler-utils).
+ensure_pdf_tools() {
+  command -v pdftotext >/dev/null 2>&1 || apt_install poppler-utils
+}
+
 ensure_pg_binaries() {
   if ! pg_bindir >/dev/null; then
     echo "== 安装 PostgreSQL / installing PostgreSQL binaries"

@@ -10,6 +10,7 @@ ensure_python_env "[test]"
 build_pwa
 ensure_chromium
 ensure_sqlite_shell
+ensure_pdf_tools
 
 echo "== ruff"
 .venv/bin/ruff check .
