@@ -103,8 +103,8 @@ function caseTable(ctx, cases, staff) {
     h('td', { class: 'nowrap', text: fmtTime(c.received_at) }),
     h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.kind, c.category) }) : null),
     h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
-    h('td', { class: 'nowrap', text: c.address || '' }),
-    h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
+    h('td', { class: 'desk-cell-address', text: c.address || '' }),
+    h('td', { class: 'desk-cell-state' }, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),
       c.overdue ? h('span', { class: 'badge desk-badge-overdue', text: t('list.overdue_badge') }) : null,
       // R-OP-3: passed up and waiting for the named supervisor's decision.
       c.awaiting_decision ? h('span', { class: 'badge badge-warn', 'data-testid': 'badge-awaiting-decision',
