@@ -1,7 +1,7 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { missingRequired, openDialog, mount } from '../dom.js';
-import { colon, joinList, paren } from '../i18n.js';
+import { colon, joinList, paren, t } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
@@ -64,6 +64,27 @@ function actionDialog(ctx, title, fields, submit, { hint, rule, submitText, dang
       btn));
     return form;
   }, { className: 'desk-dialog' });
+}
+
+/**
+ * The 立项 line, each fact said once (R-OP-3, R-OP-4): `decision` is what was decided and why (or
+ * whom it waits for); `detail` who decided and when and, when the dispatcher passed it up, who did
+ * and their reason — naming the one asked only when someone else decided.
+ */
+export function openingLines(op, ref, staff) {
+  const name = (id) => staffName(staff, id);
+  let passed = '';
+  if (ref) {
+    const to = op && ref.to_id !== op.decided_by ? 'detail.passed_up_to' : 'detail.passed_up';
+    passed = t(to, { by: name(ref.by), at: fmtTime(ref.at), to: name(ref.to_id) });
+    if (ref.note) passed = colon(passed, ref.note);
+  }
+  const upper = (s) => s.charAt(0).toUpperCase() + s.slice(1); // English starts a line with a capital
+  if (!op) return { decision: t('detail.awaiting', { who: name(ref.to_id) }), detail: upper(passed) };
+  const decision = paren(label('open_reason', op.opened ? op.reason : 'F'), op.note);
+  const how = passed || (op.escalated ? t('detail.not_decidable') : '');
+  const detail = [t('detail.decided_by', { who: name(op.decided_by), at: fmtTime(op.decided_at) }), how].filter(Boolean).join(' · ');
+  return { decision, detail: upper(detail) };
 }
 
 function kv(h, k, v) {
@@ -351,7 +372,7 @@ export async function renderCase(body, ctx, caseId) {
       c.kind !== 'repair' && c.fee_quote_cents !== null && c.fee_quote_cents !== undefined ? `¥${(c.fee_quote_cents / 100).toFixed(2)}` : ''].filter(Boolean).join(' · ');
     const op = c.opening;
     const ref = c.opening_referral; // R-OP-3: whom the dispatcher asked to decide
-    const referral = (r) => t('detail.referral', { by: staffName(staff, r.by), at: fmtTime(r.at), to: staffName(staff, r.to_id) });
+    const opening = op || ref ? openingLines(op, ref, staff) : null;
     return h('section', { class: 'card desk-info' },
       h('p', { class: 'desk-content pre', text: c.content }),
       kv(h, t('detail.classification'), cls),
@@ -362,8 +383,9 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.received'), fmtFull(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
-      kv(h, t('detail.opening'), op ? `${paren(op.opened ? label('open_reason', op.reason) : label('open_reason', 'F'), op.note)} · ${staffName(staff, op.decided_by)} · ${fmtTime(op.decided_at)}${op.escalated ? ' · ' + t('detail.escalated') : ''}${ref ? ' · ' + referral(ref) : ''}`
-        : ref ? h('span', { class: 'warn-text', 'data-testid': 'opening-awaiting', text: [t('detail.awaiting', { who: staffName(staff, ref.to_id) }), ref.note ? colon(referral(ref), ref.note) : referral(ref)].join(' · ') }) : ''), // R-OP-3
+      kv(h, t('detail.opening'), opening ? h('div', { 'data-testid': op ? 'opening-decided' : 'opening-awaiting' },
+        h('div', { class: op ? '' : 'warn-text', text: opening.decision }),
+        opening.detail ? h('div', { class: 'muted small', text: opening.detail }) : null) : ''), // R-OP-3
       kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
       kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
       kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),

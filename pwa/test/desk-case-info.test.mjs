@@ -1,0 +1,63 @@
+// The case page's 立项 line and follow-up list say each fact once, in Chinese and English: who
+// decided the opening, when and why, and — when the dispatcher passed it up — by whom to whom
+// (R-OP-3); a follow-up reported to the manager names the manager (R-FU-2, R-FU-3).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { registerStrings, setLang } from '../src/i18n.js';
+import { registerDeskStrings } from '../src/desk/strings.js';
+import { openingLines } from '../src/desk/detail.js';
+import { setDisplayZone } from '../src/zone.js';
+
+registerDeskStrings(registerStrings);
+setDisplayZone('Asia/Shanghai');
+const staff = [
+  { id: 'usr_dispatcher', display_name: '王调度' },
+  { id: 'usr_lead', display_name: '陈班长' },
+  { id: 'usr_manager', display_name: '钱经理' },
+];
+// 2026-12-07 11:50 and 11:57 in Shanghai.
+const ref = { by: 'usr_dispatcher', at: '2026-12-07T03:50:00Z', to_id: 'usr_lead', to_role: 'team_lead', note: '不确定是否公共部位' };
+const decidedByLead = {
+  opened: true, reason: 'A', note: '公共部位外墙', decided_by: 'usr_lead', escalated: true,
+  decided_at: '2026-12-07T03:57:00Z', referred_to_id: 'usr_lead',
+};
+const count = (s, sub) => s.split(sub).length - 1;
+
+test('an opening decided after a referral names the decider and the referral once each', () => { // R-OP-3
+  setLang('zh');
+  const { decision, detail } = openingLines(decidedByLead, ref, staff);
+  assert.equal(decision, 'A 需上门处理，需跟进和质检（公共部位外墙）');
+  const line = `${decision} ${detail}`;
+  assert.equal(count(line, '陈班长'), 1, line);
+  assert.equal(count(line, '王调度'), 1, line);
+  assert.equal(count(line, '决定'), 1, line);
+  assert.doesNotMatch(line, /由主管\/经理决定/);
+  assert.equal(detail, '陈班长 于 12/07 11:57 决定 · 王调度 于 12/07 11:50 转交：不确定是否公共部位');
+  setLang('en');
+  assert.equal(openingLines(decidedByLead, ref, staff).detail,
+    'Decided by 陈班长 at 12/07, 11:57 · passed up by 王调度 at 12/07, 11:50: 不确定是否公共部位');
+});
+
+test('a referral decided by someone other than the one asked says whom it was passed to', () => { // R-OP-3
+  setLang('zh');
+  const byManager = { ...decidedByLead, decided_by: 'usr_manager' };
+  assert.equal(openingLines(byManager, ref, staff).detail, '钱经理 于 12/07 11:57 决定 · 王调度 于 12/07 11:50 转交陈班长：不确定是否公共部位');
+});
+
+test('an opening still waiting says whom it waits for and who passed it up, once', () => { // R-OP-3
+  setLang('zh');
+  const { decision, detail } = openingLines(null, ref, staff);
+  assert.equal(decision, '待陈班长决定立项');
+  assert.equal(detail, '王调度 于 12/07 11:50 转交：不确定是否公共部位');
+  setLang('en');
+  assert.equal(openingLines(null, { ...ref, note: '' }, staff).detail, 'Passed up by 王调度 at 12/07, 11:50');
+});
+
+test('an opening the dispatcher decided alone has no referral text', () => { // R-OP-4
+  setLang('zh');
+  const own = { opened: false, reason: null, note: '已解释，住户接受', decided_by: 'usr_dispatcher', escalated: false, decided_at: '2026-12-07T03:57:00Z' };
+  const { decision, detail } = openingLines(own, null, staff);
+  assert.match(decision, /^F .*（已解释，住户接受）$/);
+  assert.equal(detail, '王调度 于 12/07 11:57 决定');
+});
