@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
-import { openingLines } from '../src/desk/detail.js';
+import { followUpLine, openingLines } from '../src/desk/detail.js';
 import { setDisplayZone } from '../src/zone.js';
 
 registerDeskStrings(registerStrings);
@@ -60,4 +60,15 @@ test('an opening the dispatcher decided alone has no referral text', () => { // 
   const { decision, detail } = openingLines(own, null, staff);
   assert.match(decision, /^F .*（已解释，住户接受）$/);
   assert.equal(detail, '王调度 于 12/07 11:57 决定');
+});
+
+test('a follow-up reported to the manager names the manager; an ordinary one does not', () => { // R-FU-2 R-FU-3
+  setLang('zh');
+  const review = { kind: 'weekly_review', at: '2026-12-07T01:00:00Z', by: 'usr_dispatcher', note: '配件未到，请经理定方案', reported_to_manager_id: 'usr_manager' };
+  const { text, manager } = followUpLine(review, staff);
+  assert.equal(manager, '已报告经理 钱经理');
+  assert.match(text, /^12\/07 09:00 · .+ · 王调度 · 配件未到，请经理定方案$/);
+  assert.equal(followUpLine({ ...review, reported_to_manager_id: null }).manager, '');
+  setLang('en');
+  assert.equal(followUpLine(review, staff).manager, 'reported to manager 钱经理');
 });

@@ -87,6 +87,18 @@ export function openingLines(op, ref, staff) {
   return { decision, detail: upper(detail) };
 }
 
+/**
+ * One follow-up as the list shows it: when, which, by whom, the note, a new agreed time, and —
+ * apart, to stand out — the manager it was reported to (R-FU-2's "tell the manager", R-FU-3's
+ * Monday review passed to the manager to confirm or set a new approach).
+ */
+export function followUpLine(f, staff) {
+  const text = [fmtTime(f.at), label('follow_up', f.kind), staffName(staff, f.by), f.note,
+    f.new_due_at ? t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''].filter(Boolean).join(' · ');
+  const manager = f.reported_to_manager_id ? t('detail.told_manager', { who: staffName(staff, f.reported_to_manager_id) }) : '';
+  return { text, manager };
+}
+
 function kv(h, k, v) {
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
   return h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: k }), h('div', { class: 'kv-value' }, v));
@@ -566,9 +578,11 @@ export async function renderCase(body, ctx, caseId) {
       }))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
     }
     if (c.follow_ups.length) {
-      parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => h('li', {
-        text: `${fmtTime(f.at)} · ${label('follow_up', f.kind)} · ${staffName(staff, f.by)}${f.note ? ' · ' + f.note : ''}${f.new_due_at ? ' · ' + t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''}`,
-      }))));
+      parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => {
+        const { text, manager } = followUpLine(f, staff);
+        return h('li', { 'data-testid': 'follow-up' }, text,
+          manager ? [' · ', h('strong', { class: 'warn-text', 'data-testid': 'follow-up-manager', text: manager })] : null);
+      })));
     }
     if (c.plan) {
       const p = c.plan;
