@@ -221,9 +221,9 @@ class CaseController(Controller):
     @post("/cases/{case_id:str}/follow-up", opt=DESK_ROLES, status_code=200)
     async def follow_up(self, db: Database, principal: Principal, case_id: str,
                         data: JSONBody[FollowUpIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_follow_up(
-            c, kind=data.kind, by=principal.user_id, now=u.now, note=data.note,
-            reported_to_manager_id=data.reported_to_manager_id, new_due_at=data.new_due_at)))
+        return _view(await desk.follow_up(db, principal, case_id, kind=data.kind, note=data.note,
+                                          reported_to_manager_id=data.reported_to_manager_id,
+                                          new_due_at=data.new_due_at))
 
     @post("/cases/{case_id:str}/note", opt=DESK_ROLES, status_code=200)
     async def note(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:

@@ -225,6 +225,7 @@ class CaseReason(StrEnum):
     NOT_FOLLOWER = "case.not_follower"
     NAMED_PERSON_REQUIRED = "case.named_person_required"
     FOLLOWER_UNKNOWN = "case.follower_unknown"
+    REPORTED_TO_NOT_MANAGER = "case.reported_to_not_manager"
     UNKNOWN_LINKED_PROBLEM = "case.unknown_linked_problem"
     NOT_EMERGENCY = "case.not_emergency"
     TEXT_REQUIRED = "case.text_required"
@@ -1565,11 +1566,25 @@ def record_follow_up(
     now: datetime,
     note: str = "",
     reported_to_manager_id: str | None = None,
+    manager_roles: Iterable[Role] = (),
     new_due_at: datetime | None = None,
 ) -> Transition | Refusal:
-    """Record a follow-up; the deadline engine reads these to stop its clocks."""
+    """Record a follow-up; the deadline engine reads these to stop its clocks.
+
+    `manager_roles` are the roles of the account named as `reported_to_manager_id` (none when it is
+    no active account of the compound). R-FU-2's and R-FU-3's "manager" is 管理处负责人: a record
+    saying the manager was told must name one, or the Monday review passed up goes to nobody.
+    """
     if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return _wrong_state(case, "follow up", ())
+    if reported_to_manager_id and Role.MANAGER not in set(manager_roles):
+        return refuse(
+            CaseReason.REPORTED_TO_NOT_MANAGER,
+            "请选择管理处负责人（经理）作为报告对象",
+            "Choose the manager (管理处负责人) this was reported to",
+            kind="invalid",
+            reported_to_manager_id=reported_to_manager_id[:64],
+        )
     nothing_arranged = not case.work_orders
     if kind == FollowUpKind.SECOND and nothing_arranged and not reported_to_manager_id:
         # R-FU-2: nothing arranged by the second follow-up -> tell the manager, and record it.

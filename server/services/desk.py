@@ -515,6 +515,24 @@ async def _load_sheet(uow: UnitOfWork, who: Principal, sheet_id: str) -> ho.Hand
     return msgspec.json.decode(row.doc, type=ho.HandoverSheet)
 
 
+async def _account_roles(uow: UnitOfWork, who: Principal, user_id: str) -> set[Role]:
+    """The roles of an active account of the caller's compound; none for any other id."""
+    row = (await uow.conn.execute(select(users.c.roles).where(
+        users.c.id == user_id, users.c.compound_id == who.compound_id, users.c.active.is_(True)))).first()
+    return {Role(r) for r in msgspec.json.decode(row.roles)} if row is not None else set()
+
+
+async def follow_up(db: Database, who: Principal, case_id: str, *, kind: dc.FollowUpKind, note: str,
+                    reported_to_manager_id: str | None, new_due_at: datetime | None) -> dict[str, Any]:
+    """R-FU-1..3, R-FU-7: record a follow-up; the manager it names must be one (the rule checks)."""
+    async with db.transaction() as uow:
+        manager_roles = await _account_roles(uow, who, reported_to_manager_id) if reported_to_manager_id else set()
+        case = await apply(uow, who, case_id, lambda c: dc.record_follow_up(
+            c, kind=kind, by=who.user_id, now=uow.now, note=note, reported_to_manager_id=reported_to_manager_id,
+            manager_roles=manager_roles, new_due_at=new_due_at))
+        return await case_view(uow, case)
+
+
 async def _is_desk_account(uow: UnitOfWork, who: Principal, user_id: str) -> bool:
     """An active account of the caller's compound with a desk role (dispatcher, front desk, control room, manager)."""
     row = (await uow.conn.execute(select(users.c.roles).where(

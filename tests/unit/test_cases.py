@@ -599,9 +599,18 @@ def test_second_follow_up_with_nothing_arranged_must_tell_manager() -> None:  # 
     r = c.record_follow_up(case, kind=FollowUpKind.SECOND, by="d1", now=T0)
     assert refused(r, CaseReason.MANAGER_NOT_TOLD).details["missing"] == ["reported_to_manager"]
     case = ok(
-        c.record_follow_up(case, kind=FollowUpKind.SECOND, by="d1", now=T0, reported_to_manager_id="m1")
+        c.record_follow_up(case, kind=FollowUpKind.SECOND, by="d1", now=T0, reported_to_manager_id="m1",
+                           manager_roles=[Role.MANAGER])
     ).case
     assert case.follow_ups[0].reported_to_manager_id == "m1"
+
+
+def test_follow_up_reported_to_someone_not_a_manager_is_refused() -> None:  # R-FU-2 R-FU-3
+    case = opened()
+    for roles in ((), (Role.TECHNICIAN,), (Role.DEPUTY_GM,)):
+        r = c.record_follow_up(case, kind=FollowUpKind.WEEKLY_REVIEW, by="d1", now=T0,
+                               reported_to_manager_id="x1", manager_roles=roles)
+        refused(r, CaseReason.REPORTED_TO_NOT_MANAGER)
 
 
 def test_long_repair_cannot_complete_without_approved_plan() -> None:  # R-FU-5
