@@ -48,3 +48,48 @@ test('false flags are left out and ids read as names, in both languages', () => 
   assert.equal(timelineSentence(entries[1], staff), 'Opened under "A Site visit, follow-up and quality check"; decided by 陈班长 at the desk\'s request');
   assert.equal(timelineSentence(entries[2], staff), 'Assigned to 张师傅 (Technician)');
 });
+
+test("a leader's instruction reads as what was instructed and by whom, and its completion repeats it", () => { // R-EM-4
+  setLang('zh');
+  const given = { action: 'emergency.instruction', data: { instruction_id: 'ins_1', text: '疏散3栋2楼住户', given_by: '郑总' } };
+  const done = { action: 'emergency.instruction_done', data: { instruction_id: 'ins_1', text: '疏散3栋2楼住户', given_by: '郑总', result: '已全部疏散' } };
+  assert.equal(timelineSentence(given, staff), '郑总指示：疏散3栋2楼住户');
+  assert.equal(timelineSentence(done, staff), '已落实「疏散3栋2楼住户」，结果：已全部疏散');
+  // An entry written before the instruction's words were recorded still says the result.
+  assert.equal(timelineSentence({ action: 'emergency.instruction_done', data: { instruction_id: 'ins_1', result: '已疏散' } }, staff), '结果：已疏散');
+  setLang('en');
+  assert.equal(timelineSentence(given, staff), '郑总 instructed: 疏散3栋2楼住户');
+  assert.equal(timelineSentence(done, staff), 'Carried out "疏散3栋2楼住户"; result: 已全部疏散');
+});
+
+test("a contact slip's, a booking's and a call-back's entries read as sentences", () => { // R-IN-6 R-SS-2 R-FU-6
+  const entries = [
+    { action: 'contact_slip.created', data: { no: null, addressee: '万科地产' } },
+    { action: 'contact_slip.verified', data: { no: null, verified_by: '冯工程', note: '外墙裂缝渗水' } },
+    { action: 'contact_slip.issued', data: { no: 'LX20261207-01', addressee: '万科地产', reply_by: '2026-12-14' } },
+    { action: 'contact_slip.answered', data: { no: 'LX20261207-01', text: '下周派人维修' } },
+    { action: 'service_booking.dispatched', data: { assignee_id: 'usr_tech' } },
+    { action: 'service_booking.completed', data: { quantity: 2, slip_fee_cents: 6000 } },
+    { action: 'call_back.recorded', data: { grades: { building_repair: 'A', staff_attitude: 'C' }, reopen_for_review: true } },
+  ];
+  setLang('zh');
+  assert.deepEqual(entries.map((e) => timelineSentence(e, staff)), [
+    '致万科地产',
+    '核实人：冯工程，说明：外墙裂缝渗水',
+    'LX20261207-01 致万科地产，请于2026-12-14前回复',
+    '开发商回复：下周派人维修',
+    '派给张师傅',
+    '数量 2，服务单金额 ¥60.00',
+    '评价：房屋维修保养 A、员工服务态度 C，不满意，转复查',
+  ]);
+  setLang('en');
+  assert.deepEqual(entries.map((e) => timelineSentence(e, staff)), [
+    'To 万科地产',
+    'Verified by 冯工程; note: 外墙裂缝渗水',
+    'LX20261207-01 to 万科地产; reply by 2026-12-14',
+    "Developer's reply: 下周派人维修",
+    'Assigned to 张师傅',
+    'Quantity 2; slip amount ¥60.00',
+    'Grades: Building repair A, Staff attitude C; unsatisfied, sent for review',
+  ]);
+});

@@ -354,18 +354,14 @@ class CaseController(Controller):
     async def instruction(self, db: Database, principal: Principal, case_id: str,
                           data: JSONBody[InstructionIn]) -> CaseView:
         iid = new_id("ins_")
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.add_instruction(s, instruction_id=iid, text=data.text, given_by=data.given_by,
-                                            now=u.now),
-            name="emergency.instruction", by=principal.user_id, now=u.now, instruction_id=iid)))
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.give_instruction(
+            c, instruction_id=iid, text=data.text, given_by=data.given_by, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/emergency/instructions/{iid:str}/done", opt=DESK_ROLES, status_code=200)
     async def instruction_done(self, db: Database, principal: Principal, case_id: str, iid: str,
                                data: JSONBody[InstructionDoneIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.complete_instruction(s, instruction_id=iid, by=principal.user_id, result=data.result,
-                                                 now=u.now),
-            name="emergency.instruction_done", by=principal.user_id, now=u.now, instruction_id=iid)))
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.finish_instruction(
+            c, instruction_id=iid, result=data.result, by=principal.user_id, now=u.now)))
 
     @post("/cases/{case_id:str}/emergency/settle", opt=DESK_ROLES, status_code=200)
     async def settle(self, db: Database, principal: Principal, case_id: str) -> CaseView:

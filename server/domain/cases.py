@@ -1790,6 +1790,32 @@ def emergency_step(
     return _step(replace(case, emergency=result), name, by, now, **data)
 
 
+def give_instruction(
+    case: Case, *, instruction_id: str, text: str, given_by: str, by: str, now: datetime
+) -> Transition | Refusal:
+    """R-EM-4: a leadership instruction, its history entry saying what was instructed and by whom
+    (the case's timeline is read by people: an instruction id alone tells them nothing)."""
+    return emergency_step(
+        case,
+        lambda s: em.add_instruction(s, instruction_id=instruction_id, text=text, given_by=given_by, now=now),
+        name="emergency.instruction", by=by, now=now,
+        instruction_id=instruction_id, text=text, given_by=given_by.strip(),
+    )
+
+
+def finish_instruction(
+    case: Case, *, instruction_id: str, result: str, by: str, now: datetime
+) -> Transition | Refusal:
+    """R-EM-4: an instruction carried out; its entry repeats the instruction beside the result."""
+    given = next((x for x in case.emergency.instructions if x.id == instruction_id), None) if case.emergency else None
+    said = {"text": given.text, "given_by": given.given_by} if given else {}
+    return emergency_step(
+        case,
+        lambda s: em.complete_instruction(s, instruction_id=instruction_id, by=by, result=result, now=now),
+        name="emergency.instruction_done", by=by, now=now, instruction_id=instruction_id, **said, result=result,
+    )
+
+
 # --- closing (R-CL-1..6) -----------------------------------------------------------------------
 
 

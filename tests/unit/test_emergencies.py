@@ -166,6 +166,21 @@ def test_each_leadership_instruction_is_tracked_to_completion() -> None:  # R-EM
     )
 
 
+def test_an_instructions_history_entries_say_what_was_instructed_and_by_whom() -> None:  # R-EM-4
+    # The case's timeline reads these entries: an id alone told the reader nothing.
+    case = opened(Kind.HELP, help_kind=HelpKind.DISASTER)
+    given = ok(c.give_instruction(case, instruction_id="i1", text="疏散3栋2楼住户", given_by=" 郑总 ", by="d1", now=T0))
+    [ev] = given.events
+    assert (ev.name, ev.data) == (
+        "emergency.instruction", {"instruction_id": "i1", "text": "疏散3栋2楼住户", "given_by": "郑总"})
+    done = ok(c.finish_instruction(given.case, instruction_id="i1", result="已疏散", by="d1", now=T0 + M))
+    [ev] = done.events
+    assert (ev.name, ev.data) == ("emergency.instruction_done", {
+        "instruction_id": "i1", "text": "疏散3栋2楼住户", "given_by": "郑总", "result": "已疏散"})
+    refused(c.finish_instruction(done.case, instruction_id="i9", result="x", by="d1", now=T0),
+            EmergencyReason.UNKNOWN_INSTRUCTION)
+
+
 def test_emergency_case_close_needs_instructions_done_post_released_and_manager() -> None:  # R-EM-4 R-EM-3
     case = opened(Kind.HELP, help_kind=HelpKind.DISASTER)
     case = ok(c.verify(case, note="现场已处理", by="d1", roles=DISPATCHER, now=T0)).case

@@ -2,8 +2,9 @@
 // ("按 A 立项，经主管决定（陈班长）" / "Opened under A …; decided by a supervisor (Chen)"), not as
 // key/value pairs. False flags say nothing and are left out; ids become names. Entries written before
 // a key existed simply lack it (the intake's repair responsibility, say) and then say nothing of it.
-import { t } from '../i18n.js';
+import { getLang, joinList, t } from '../i18n.js';
 import { label, staffName } from './common.js';
+import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 
 const has = (d, k) => d[k] !== null && d[k] !== undefined && d[k] !== '';
 
@@ -76,7 +77,43 @@ const SENTENCES = {
   ],
   'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
   'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : ''],
+  // R-EM-4: the instruction's words and the leader who gave it (entries before they were recorded
+  // carry only an id and say nothing, or only the result).
+  'emergency.instruction': (d) => [
+    has(d, 'text') ? t(has(d, 'given_by') ? 'tl.instruction' : 'tl.note', { who: d.given_by, text: d.text }) : '',
+  ],
+  'emergency.instruction_done': (d) => [
+    has(d, 'text') ? t('tl.instruction_done', { text: d.text }) : '',
+    has(d, 'result') ? t('tl.result', { text: d.result }) : '',
+  ],
+  // R-IN-6 (d): the work-contact slip to the developer.
+  'contact_slip.created': (d) => [has(d, 'addressee') ? t('tl.lx_to', { to: d.addressee }) : ''],
+  'contact_slip.verified': (d) => [
+    has(d, 'verified_by') ? t('tl.lx_verified_by', { who: d.verified_by }) : '',
+    has(d, 'note') ? t('tl.note', { text: d.note }) : '',
+  ],
+  'contact_slip.issued': (d) => [
+    has(d, 'addressee') ? [d.no, t('tl.lx_to', { to: d.addressee })].filter(Boolean).join(' ') : d.no || '',
+    has(d, 'reply_by') ? t('tl.lx_reply_by', { date: d.reply_by }) : '',
+  ],
+  'contact_slip.answered': (d) => [has(d, 'text') ? t('tl.lx_reply', { text: d.text }) : ''],
+  // R-SS-2, R-SS-3: a paid service's booking.
+  'service_booking.dispatched': (d, s) => [has(d, 'assignee_id') ? t('tl.dispatched', { who: staffName(s, d.assignee_id) }) : ''],
+  'service_booking.completed': (d) => [
+    has(d, 'quantity') ? t('tl.quantity', { n: d.quantity }) : '',
+    has(d, 'slip_fee_cents') ? t('tl.slip_fee', { fee: (Number(d.slip_fee_cents) / 100).toFixed(2) }) : '',
+  ],
+  // R-FU-6: the call-back's grades by survey area; a C sends the work back for review.
+  'call_back.recorded': (d) => [
+    d.grades && Object.keys(d.grades).length
+      ? t('tl.grades', { list: joinList(Object.entries(d.grades).map(([area, g]) => `${areaLabel(area)} ${g}`)) }) : '',
+    d.reopen_for_review ? t('tl.to_review') : '',
+  ],
 };
+
+function areaLabel(area) {
+  return (REPORT_STRINGS[getLang()] || REPORT_STRINGS.zh)[`area.${area}`] || area;
+}
 
 function whoWithRole(id, role, staff) {
   const name = staffName(staff, id);
