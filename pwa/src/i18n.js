@@ -92,6 +92,14 @@ export function setLang(next) {
   for (const fn of listeners) fn(lang);
 }
 
+/**
+ * A frozen copy of the registered tables, for the parity test (pwa/test/i18n-parity.test.mjs): it
+ * reads what the modules registered without being able to change what t() returns.
+ */
+export function stringTables() {
+  return Object.freeze({ zh: Object.freeze({ ...tables.zh }), en: Object.freeze({ ...tables.en }) });
+}
+
 export function onLangChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
