@@ -20,7 +20,7 @@ PUSH = "**/api/sync/push"
 # The reasons the server gives (server/domain/cases.py _wo_state_refusal) for an action on a work order
 # that is no longer in a state that allows it, and on one the desk has given to someone else.
 WRONG_STATE_ZH = "派工单当前状态不能执行此操作"
-WITHDRAWN_ZH = "该派工单已被调度改派或取消，无需再处理"
+WITHDRAWN_ZH = "该派工单已被调度改派或取消，本条记录未记入该工单"
 
 
 def _pending(page: Page):  # noqa: ANN202

@@ -1217,11 +1217,14 @@ def _assignee_wo(case: Case, work_order_id: str, by: str) -> tuple[int, WorkOrde
 def _wo_state_refusal(wo: WorkOrder, action: str, allowed: Iterable[WorkOrderState]) -> Refusal:
     if wo.state == WorkOrderState.CANCELLED:
         # The commonest case on a phone back from a basement: the desk gave the job to someone else
-        # meanwhile. Say so, rather than name a state the technician never saw.
+        # meanwhile. Say so, rather than name a state the technician never saw. The refused record
+        # (a note, a linked problem, the resident's signed slip) goes to the desk's field refusals
+        # (D28), which the phone's outbox says under the reason. "无需再处理" read as "your note is
+        # pointless" — only the record's place on this order is gone, not what it reports.
         return refuse(
             CaseReason.WORK_ORDER_WITHDRAWN,
-            "该派工单已被调度改派或取消，无需再处理",
-            "The desk reassigned or cancelled this work order; there is nothing more to do on it",
+            "该派工单已被调度改派或取消，本条记录未记入该工单",
+            "The desk reassigned or cancelled this work order, so this record was not added to it",
             work_order_state=str(wo.state),
         )
     return refuse(
@@ -1365,6 +1368,10 @@ def complete(
     if isinstance(found, Refusal):
         return found
     i, wo = found
+    if wo.state == WorkOrderState.CANCELLED:
+        # Reassigned while the phone was offline, perhaps after the arrival: "record arrival first"
+        # would send the technician back to a job that is no longer theirs.
+        return _wo_state_refusal(wo, "complete", [WorkOrderState.ON_SITE])
     if wo.state != WorkOrderState.ON_SITE:
         # R-CL-3: completion is only believable after an arrival was recorded.
         return refuse(

@@ -1061,3 +1061,22 @@ def test_case_stored_before_the_hand_up_existed_still_decodes() -> None:  # R-OP
     doc.pop("opening_referral")
     back = msgspec.json.decode(msgspec.json.encode(doc), type=Case)
     assert back.opening_referral is None and back.awaiting_supervisor is None
+
+
+def test_a_record_on_a_withdrawn_order_is_told_it_was_not_added_not_that_nothing_is_left_to_do() -> None:  # R-DI-1, D28
+    # A note, a linked problem or a completion from a phone that was offline when the desk reassigned
+    # the job carries something real (a broken part, the resident's signature): it is kept for the
+    # desk (D28), so the refusal must not tell the technician there is "nothing more to do".
+    case = ok(c.arrive(dispatched(opened(), T0), work_order_id="wo1", by="lead1", now=T0)).case
+    case = ok(c.dispatch(case, work_order_id="wo2", job="x", assignee_id="lead2", assignee_role=Role.TEAM_LEAD,
+                         deadline_at=T0 + timedelta(hours=1), by="d1", roles=DISPATCHER, now=T0)).case
+    for step in (
+        lambda: c.add_note(case, text="灯管已坏", work_order_id="wo1", by="lead1", now=T0),
+        lambda: c.report_linked_problem(case, description="配电箱门锁损坏", work_order_id="wo1", by="lead1",
+                                        now=T0, child_id="c9", child_no="X9"),
+        lambda: c.complete(case, work_order_id="wo1", by="lead1", now=T0, slip=signed_slip(T0)),
+    ):
+        r = refused(step(), CaseReason.WORK_ORDER_WITHDRAWN)
+        assert "改派或取消" in r.zh and "reassigned or cancelled" in r.en
+        assert "无需再处理" not in r.zh and "nothing more to do" not in r.en
+        assert "未记入" in r.zh and "not added" in r.en
