@@ -446,7 +446,9 @@ export async function render(root, [id], app) {
       repeats ? null : row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone
-        ? row(t('job.contact'), job.contact_name || '', job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null)
+        ? h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: t('job.contact') }),
+          h('span', { class: 'kv-value kv-contact', 'data-testid': 'job-contact' }, job.contact_name ? h('span', { text: job.contact_name }) : null,
+            job.phone ? h('a', { class: 'tel-link', href: `tel:${job.phone}`, text: t('job.call', { phone: job.phone }) }) : null))
         : null),
 
     termsCard(job),
