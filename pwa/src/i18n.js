@@ -88,7 +88,17 @@ export function setLang(next) {
   } catch {
     /* ignore */
   }
-  if (globalThis.document) document.documentElement.lang = locale();
+  if (globalThis.document) {
+    document.documentElement.lang = locale();
+    // A toast (dom.js) is a sentence already written in the old language, and views re-render but
+    // it does not; it would fade in 3.5 s anyway, so the switch takes it away at once rather than
+    // leave "Saved; will sync" on a Chinese screen. Before the listeners: a toast they show is new.
+    const shown = document.getElementById('toast');
+    if (shown) {
+      shown.classList.remove('show');
+      shown.textContent = '';
+    }
+  }
   for (const fn of listeners) fn(lang);
 }
 
