@@ -13,6 +13,7 @@ registerStrings({
     'login.password': '密码',
     'login.device': '设备名称',
     'login.device_hint': '用于在设备列表中识别这台手机',
+    'login.device_mobile': '{platform} 手机',
     'login.submit': '登录',
     'login.busy': '正在登录…',
     'login.offline': '当前离线，登录需要网络。已保存的记录不会丢失。',
@@ -27,6 +28,7 @@ registerStrings({
     'login.password': 'Password',
     'login.device': 'Device name',
     'login.device_hint': 'Shown in the device list so this phone can be recognised',
+    'login.device_mobile': '{platform} phone',
     'login.submit': 'Sign in',
     'login.busy': 'Signing in…',
     'login.offline': 'You are offline; signing in needs the network. Saved records are kept.',
@@ -40,8 +42,9 @@ export function defaultDeviceName() {
   const uad = navigator.userAgentData;
   const platform = uad?.platform || navigator.platform || '';
   const mobile = uad?.mobile ?? /Mobi|Android|iPhone/.test(navigator.userAgent);
-  const base = platform || (mobile ? 'Mobile' : 'Browser');
-  return `${base}${mobile ? ' 手机' : ''}`.trim();
+  // The suggested name is in the language on screen: "Android 手机" used to sit in an English form.
+  if (mobile) return t('login.device_mobile', { platform }).trim();
+  return platform || 'Browser';
 }
 
 export async function render(root, _params, app) {
