@@ -85,6 +85,8 @@ def test_dispatcher_sees_the_desk_home_on_a_wide_screen(browser: Browser, server
     # Nobody assigns work orders to a dispatcher: no "my jobs" link that could only ever be empty.
     assert page.locator(".topnav a").evaluate_all("els => els.map(e => e.getAttribute('href'))") == [
         "#/", "#/reminders", "#/settings"]
+    # A screen reader reads the navigation's name in the screen's language, not a literal 'main'.
+    expect(page.locator("nav.topnav")).to_have_attribute("aria-label", "主导航")
     ctx.close()
 
 

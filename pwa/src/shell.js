@@ -15,6 +15,7 @@ registerStrings({
     'nav.reminders': '提醒',
     'nav.settings': '我的',
     'nav.home': '首页',
+    'nav.main': '主导航',
     'nav.lang': 'EN',
     'nav.lang_label': 'Switch to English',
     'emergency.button': '紧急电话',
@@ -46,6 +47,7 @@ registerStrings({
     'nav.reminders': 'Inbox',
     'nav.settings': 'Me',
     'nav.home': 'Home',
+    'nav.main': 'Main navigation',
     'nav.lang': '中文',
     'nav.lang_label': '切换到中文',
     'emergency.button': 'Emergency',
@@ -91,7 +93,7 @@ export function openEmergency() {
 /** Builds the frame into `app`; returns {view, refresh}. */
 export function buildShell(app, { onToggleLang, homeLinks }) {
   const user = currentUser();
-  const nav = h('nav', { class: 'topnav', 'aria-label': 'main' },
+  const nav = h('nav', { class: 'topnav', 'aria-label': t('nav.main') }, // read out in the screen's language
     (homeLinks || []).map(([hash, key]) => h('a', { href: hash, class: 'topnav-link', dataset: { route: hash } }, t(key))));
   const header = h('header', { class: 'topbar' },
     h('a', { class: 'brand', href: '#/' },
