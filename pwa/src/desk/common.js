@@ -154,7 +154,7 @@ export function fmtFull(iso) {
   });
 }
 
-/** The text of a refused request: the server's message plus "缺少：…" from details.missing. */
+/** The text of a refused request: the server's message plus "缺少：…" for the details.missing it does not name. */
 export function errorText(err, t) {
   if (!err) return '';
   const zhMsg = err.message_zh ?? err.message;
@@ -166,7 +166,11 @@ export function errorText(err, t) {
   const parts = [head];
   if (Array.isArray(missing) && missing.length) {
     const sep = getLang() === 'en' ? ', ' : '、';
-    parts.push(t('desk.missing', { list: missing.map((m) => label('missing', m)).join(sep) }));
+    // A message that already names a field ("须填写纠正预防措施报告编号") says it once: only the
+    // fields it does not name are listed after it, and nothing when it names them all.
+    const said = head.toLowerCase();
+    const unsaid = missing.map((m) => label('missing', m)).filter((w) => !said.includes(String(w).toLowerCase()));
+    if (unsaid.length) parts.push(t('desk.missing', { list: unsaid.join(sep) }));
   }
   const invalid = err.details?.errors;
   if (Array.isArray(invalid) && invalid.length) parts.push(invalid.map((e) => `${e.key}: ${e.message}`).join('; '));
