@@ -133,3 +133,43 @@ def test_approval_groups_share_columns_and_a_quarterly_row_says_why_the_case_cou
         a, b = quarterly.locator("td").nth(col).bounding_box(), plan.locator("td").nth(col).bounding_box()
         assert abs(a["x"] - b["x"]) < 1 and abs(a["width"] - b["width"]) < 1, (col, a, b)
     ctx.close()
+
+
+def test_a_case_the_monday_review_passed_to_the_manager_waits_on_their_approvals_page_until_answered(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3
+    # The dispatcher's Monday review could pass a case to the manager, but no manager's screen showed it.
+    from e2e.test_desk_monday_review import _backdate
+
+    tag = uuid.uuid4().hex[:6]
+    desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
+    new_way, stuck = _opened_repair(desk, f"车库渗水{tag}"), _opened_repair(desk, f"外墙空鼓{tag}")
+    for case_id in (new_way, stuck):
+        _backdate(server, case_id, 8)  # last week's case
+        desk.call("POST", f"/api/cases/{case_id}/follow-up", {
+            "kind": "weekly_review", "note": f"外包未定{tag}", "reported_to_manager_id": "usr_manager"})
+
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    panel = page.get_by_test_id("approvals")
+    row = panel.locator(f"tr[data-approval=passed][data-case='{new_way}']")
+    expect(row).to_contain_text(f"车库渗水{tag}", timeout=15000)
+    expect(row).to_contain_text("王调度")  # who passed it
+    expect(row).to_contain_text(f"外包未定{tag}")  # and why
+    expect(row.locator(f"a[href='#/case/{new_way}']")).to_be_visible()
+    # An empty answer is refused beside the row, not at the top of the page.
+    row.get_by_test_id("approval-approach").click()
+    expect(row.locator(".desk-error")).to_have_text("请填写新的处理方式，或确认无法处理的原因")
+    row.locator("input[name=approach]").fill("联系防水公司报价")
+    row.get_by_test_id("approval-approach").click()
+    expect(panel.locator(f"tr[data-approval=passed][data-case='{new_way}']")).to_have_count(0, timeout=15000)
+    reviewed = next(c for c in desk.call("GET", "/api/review/monday") if c["id"] == new_way)["reviewed"]
+    assert reviewed["answer"]["approach"] == "联系防水公司报价"
+
+    # Confirming the case cannot be handled answers too: it moves to the quarterly-close group.
+    row = panel.locator(f"tr[data-approval=passed][data-case='{stuck}']")
+    row.locator("input[name=approach]").fill("产权方不同意施工")
+    row.get_by_test_id("approval-cannot-handle").click()
+    expect(panel.locator(f"tr[data-approval=quarterly][data-case='{stuck}']")).to_contain_text("产权方不同意施工", timeout=15000)
+    expect(panel.locator("tr[data-approval=passed]", has_text=tag)).to_have_count(0)
+    page.screenshot(path="/tmp/mgr4-approvals-after.png", full_page=True)
+    ctx.close()
+    assert manager.call("GET", f"/api/cases/{stuck}")["case"]["state"] == "cannot_handle"

@@ -87,6 +87,10 @@ class ReasonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: str
 
 
+class ApproachIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    approach: Annotated[str, msgspec.Meta(max_length=1000)]  # R-FU-3: the manager's new approach
+
+
 class QuarterlyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     result: str
     signature_sha256: str | None = None
@@ -280,6 +284,12 @@ class CaseController(Controller):
                             data: JSONBody[ReasonIn]) -> CaseView:
         return _view(await desk.command(db, principal, case_id, lambda c, u: dc.mark_cannot_handle(
             c, reason=data.reason, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
+    @post("/cases/{case_id:str}/review-answer", opt=MANAGER, status_code=200)
+    async def review_answer(self, db: Database, principal: Principal, case_id: str,
+                            data: JSONBody[ApproachIn]) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.answer_review_referral(
+            c, approach=data.approach, by=principal.user_id, roles=roles_of(principal), now=u.now)))
 
     @post("/cases/{case_id:str}/quarterly-close", opt=MANAGER, status_code=200)
     async def quarterly_close(self, db: Database, principal: Principal, case_id: str,

@@ -223,6 +223,7 @@ class CaseReason(StrEnum):
     FEEDBACK_AFTER_CLOSE_LIMIT = "case.feedback_after_close_limit"
     MANAGER_NOT_TOLD = "case.manager_not_told"
     NOT_FOLLOWER = "case.not_follower"
+    NO_REVIEW_REFERRAL = "case.no_review_referral"
     NAMED_PERSON_REQUIRED = "case.named_person_required"
     FOLLOWER_UNKNOWN = "case.follower_unknown"
     REPORTED_TO_NOT_MANAGER = "case.reported_to_not_manager"
@@ -403,6 +404,15 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
     new_due_at: datetime | None = None
 
 
+class ReviewAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    """R-FU-3: the manager's new approach for a case the Monday review passed up (`referral_at`)."""
+
+    approach: str
+    by: str
+    at: datetime
+    referral_at: datetime
+
+
 class FollowerChange(msgspec.Struct, frozen=True, kw_only=True):
     """R-IN-9: follow-through passes only by an explicit handover to a named person."""
 
@@ -513,6 +523,9 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     plan: RepairPlan | None = None
     progress: tuple[ProgressEntry, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    # R-FU-3: the manager's answers to Monday reviews that passed the case up. Defaulted: cases
+    # stored before it existed decode without it.
+    review_answers: tuple[ReviewAnswer, ...] = ()
     judgement: ComplaintJudgement | None = None
     verification: Verification | None = None
     emergency: em.EmergencyState | None = None
@@ -585,6 +598,7 @@ TEXT_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "agreed_solution": ("约定的解决办法", "the agreed solution"),
     "description": ("问题描述", "a description of the problem"),
     "explanation": ("说明", "an explanation"),
+    "approach": ("新的处理方式", "the new approach"),
     "note": ("备注", "a note"),
     "reason": ("原因", "the reason"),
     "result": ("处理结果", "the result"),
@@ -1619,6 +1633,55 @@ def record_follow_up(
     )
     return _step(
         replace(case, follow_ups=(*case.follow_ups, fu)), "case.followed_up", by, now, kind=str(kind)
+    )
+
+
+def pending_review_referral(case: Case) -> FollowUp | None:
+    """R-FU-3: the latest Monday review, if it passed the case to a manager who has not answered yet.
+
+    Confirming that the case cannot be handled answers it too (the case then waits for the quarterly
+    review, R-CL-4); a later review that keeps the case at the desk ends the referral.
+    """
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE):
+        return None
+    reviews = [f for f in case.follow_ups if f.kind == FollowUpKind.WEEKLY_REVIEW]
+    last = reviews[-1] if reviews else None
+    if last is None or not last.reported_to_manager_id:
+        return None
+    if any(a.referral_at == last.at for a in case.review_answers):
+        return None
+    return last
+
+
+def answer_review_referral(
+    case: Case, *, approach: str, by: str, roles: Iterable[Role], now: datetime
+) -> Transition | Refusal:
+    """R-FU-3: the manager sets a new approach for a case the Monday review passed up.
+
+    Any manager may answer, not only the one named: a case must not wait for someone who is away
+    (as D50 for openings). The other answer, that the case cannot be handled, is `mark_cannot_handle`.
+    """
+    if not _is_manager(roles):
+        return _forbidden("answer a Monday review", {Role.MANAGER})
+    referral = pending_review_referral(case)
+    if referral is None:
+        if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE):
+            return _wrong_state(case, "answer a Monday review", ())
+        return refuse(
+            CaseReason.NO_REVIEW_REFERRAL,
+            "该案件没有转交经理、待答复的周一回顾",
+            "No Monday review passed this case to a manager, or it was answered already",
+        )
+    if not approach.strip():
+        return _text_required("approach")
+    answer = ReviewAnswer(approach=approach.strip(), by=by, at=now, referral_at=referral.at)
+    return _step(
+        replace(case, review_answers=(*case.review_answers, answer)),
+        "case.review_answered",
+        by,
+        now,
+        note=answer.approach,
+        referred_by=referral.by,
     )
 
 

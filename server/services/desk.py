@@ -227,8 +227,13 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
         # done and whether one went to the manager; last week's review does not count for this one.
         done = [f for f in case.follow_ups if f.kind == dc.FollowUpKind.WEEKLY_REVIEW and f.at >= this_monday]
         last = done[-1] if done else None
+        # A case passed to the manager carries the manager's answer once given (R-FU-3): the new
+        # approach, or the case's cannot-handle state; until then the manager's approvals page lists it.
+        answer = next((a for a in case.review_answers if last and a.referral_at == last.at), None)
         summary["reviewed"] = {"at": last.at, "by": last.by, "note": last.note,
-                               "reported_to_manager_id": last.reported_to_manager_id} if last else None
+                               "reported_to_manager_id": last.reported_to_manager_id,
+                               "answer": {"at": answer.at, "by": answer.by, "approach": answer.approach} if answer else None,
+                               } if last else None
         out.append(summary)
     return out
 

@@ -5,13 +5,15 @@
 // R-FU-6), and special-service items and fees awaiting the GM (R-SS-1), then their announcement to
 // residents. A row is acted on in place where the server has a plain route for it;
 // the quarterly close needs a result and a drawn signature, so its row links to the case page.
+// Cases the dispatcher's Monday review passed to this manager (R-FU-3) wait for the manager to set a
+// new approach or to confirm that the case cannot be handled, both in place; the case page has the rest.
 // A poor week of the manager's quality check waits here for its corrective-and-preventive-action
 // report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 // The deputy GM may announce an approved item (the route admits them) and sees that group only.
 // All groups share one table, so their columns line up: a group is a header row over its rows.
-import { errorBox, closeApproved, fmtTime, isEn, label } from './common.js';
+import { errorBox, closeApproved, fmtTime, isEn, label, loadStaff, staffName } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
 
@@ -45,6 +47,14 @@ const STRINGS = {
     'apq.announce_btn': '已向住户公告',
     'apq.announced': '已公告',
     'apq.since': '自{at}',
+    'apq.passed': '周一回顾转交经理 · 待确认或定新的处理方式',
+    'apq.passed_by': '{who}于{at}转交',
+    'apq.approach': '新的处理方式',
+    'apq.approach_set': '按新方式处理',
+    'apq.approach_done': '处理方式已记录',
+    'apq.cannot_handle': '确认无法处理',
+    'apq.cannot_handle_done': '已确认无法处理，待季度评审销项',
+    'apq.approach_need': '请填写新的处理方式，或确认无法处理的原因',
   },
   en: {
     'apq.title': 'Waiting for your approval',
@@ -75,6 +85,14 @@ const STRINGS = {
     'apq.announce_btn': 'Announced to residents',
     'apq.announced': 'Announced',
     'apq.since': 'since {at}',
+    'apq.passed': 'Passed to you in the Monday review: confirm or set a new approach',
+    'apq.passed_by': 'passed by {who}, {at}',
+    'apq.approach': 'New approach',
+    'apq.approach_set': 'Set this approach',
+    'apq.approach_done': 'Approach recorded',
+    'apq.cannot_handle': 'Confirm it cannot be handled',
+    'apq.cannot_handle_done': 'Confirmed as not possible to handle; closed at the quarterly review',
+    'apq.approach_need': 'Enter the new approach, or why the case cannot be handled',
   },
 };
 
@@ -92,7 +110,8 @@ export function approvesSomething(ctx) {
  * The rows waiting for this login's word, grouped by what is asked (pure: the panel and the tests
  * share it). `data`: {attention: open emergency/major case views, cannotHandle: case summaries,
  * plans: case views whose R-FU-5 plan clock runs, items: the service catalogue, reviews: call-backs
- * in review, checks: the weekly quality checks}.
+ * in review, checks: the weekly quality checks, review: the Monday review's cases, me: this login's
+ * user id}.
  */
 export function approvalGroups(roles, data) {
   const mgr = roles.includes('manager');
@@ -101,6 +120,10 @@ export function approvalGroups(roles, data) {
   const groups = [];
   if (mgr) {
     groups.push({ key: 'close', rows: (data.attention || []) });
+    // R-FU-3: passed to this manager and not answered yet; a case confirmed as cannot-handle is
+    // answered (it then waits in the quarterly group).
+    groups.push({ key: 'passed', rows: (data.review || []).filter((c) => c.reviewed?.reported_to_manager_id
+      && c.reviewed.reported_to_manager_id === data.me && !c.reviewed.answer && c.state !== 'cannot_handle') });
     groups.push({ key: 'quarterly', rows: (data.cannotHandle || []) });
     // A plan the manager already approved waits for engineering, not for the manager.
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
@@ -122,7 +145,7 @@ async function loadData(ctx, attentionCases) {
   const { api } = ctx;
   const mgr = has(ctx, 'manager');
   const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
-  const [attention, cannotHandle, followups, items, reviews, checks] = await Promise.all([
+  const [attention, cannotHandle, followups, items, reviews, checks, review, staff] = await Promise.all([
     mgr ? Promise.all(attentionCases
       .filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state))
       .map((c) => caseView(c.id))) : [],
@@ -131,11 +154,14 @@ async function loadData(ctx, attentionCases) {
     api.get('/api/services/items').catch(() => []),
     mgr ? api.get('/api/callbacks?status=review') : [],
     mgr ? api.get('/api/quality/weekly-checks') : [],
+    mgr ? api.get('/api/review/monday') : [],
+    mgr ? loadStaff(ctx).catch(() => []) : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
   const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
   const plans = await Promise.all(planIds.map(caseView));
-  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews, checks };
+  return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews, checks,
+    review, staff, me: ctx.user?.id };
 }
 
 function kindBadges(ctx, c) {
@@ -234,6 +260,47 @@ function reviewRow(ctx, err, c) {
     h('td', null, h('div', { class: 'desk-inline' }, note, button)));
 }
 
+// R-FU-3: the Monday review passed this case up; the manager answers with a new approach, or by
+// confirming that it cannot be handled (its reason then goes to the quarterly review, R-CL-4).
+const WORKING = ['opened', 'dispatched', 'accepted', 'on_site']; // where the server takes cannot-handle
+// A refusal shows in the row that caused it.
+function passedRow(ctx, c, staff) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const r = c.reviewed;
+  const text = h('input', { type: 'text', name: 'approach', class: 'desk-inline-input', maxlength: '1000',
+    placeholder: t('apq.approach'), 'aria-label': t('apq.approach') });
+  const send = (path, body, done) => async (e) => {
+    err.clear();
+    if (!text.value.trim()) {
+      err.show(t('apq.approach_need'), t);
+      text.focus();
+      return;
+    }
+    e.target.disabled = true;
+    try {
+      await api.post(`/api/cases/${c.id}/${path}`, body(text.value.trim()));
+      ctx.toast(done, 'ok');
+      ctx.navigate(location.hash || '#/');
+    } catch (ex) {
+      err.show(ex, t);
+      e.target.disabled = false;
+    }
+  };
+  return h('tr', { dataset: { approval: 'passed', case: c.id } },
+    h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }),
+      h('div', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }))),
+    h('td', null, c.content, c.address ? h('div', { class: 'muted small', text: c.address }) : null),
+    h('td', { class: 'small' }, h('div', { class: 'muted', text: t('apq.passed_by', { who: staffName(staff, r.by), at: fmtTime(r.at) }) }),
+      r.note ? h('div', { class: 'pre', text: r.note }) : null),
+    h('td', null, h('div', { class: 'desk-inline' }, text,
+      h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'approval-approach',
+        onclick: send('review-answer', (v) => ({ approach: v }), t('apq.approach_done')) }, t('apq.approach_set')),
+      WORKING.includes(c.state) ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'approval-cannot-handle',
+        onclick: send('cannot-handle', (v) => ({ reason: v }), t('apq.cannot_handle_done')) }, t('apq.cannot_handle')) : null),
+    err.el));
+}
+
 function itemRow(ctx, err, i) {
   const { h, t } = ctx;
   const code = encodeURIComponent(i.code);
@@ -264,8 +331,8 @@ function capaRow(ctx, c) {
     h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));
 }
 
-const ROWS = { close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
-const TITLES = { close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
+const ROWS = { passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
+const TITLES = { passed: 'apq.passed', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page
@@ -278,7 +345,8 @@ export async function approvalsPanel(ctx, attentionCases, compact) {
     ctx.registerStrings(STRINGS);
     stringsDone = true;
   }
-  const groups = approvalGroups(ctx.user?.roles || [], await loadData(ctx, attentionCases)).filter((g) => g.rows.length);
+  const data = await loadData(ctx, attentionCases);
+  const groups = approvalGroups(ctx.user?.roles || [], data).filter((g) => g.rows.length);
   if (compact && !groups.length) return '';
   const err = errorBox(h);
   return h('section', { class: 'card desk-approvals', 'aria-label': t('apq.title'), 'data-testid': 'approvals' },
@@ -288,6 +356,6 @@ export async function approvalsPanel(ctx, attentionCases, compact) {
       h('colgroup', null, ['no', 'what', 'state', 'act'].map((c) => h('col', { class: `desk-approvals-col-${c}` }))),
       groups.map((g) => h('tbody', { class: 'desk-approvals-group', dataset: { group: g.key } },
         h('tr', { class: 'desk-approvals-head' }, h('th', { colspan: 4, scope: 'colgroup', text: `${t(TITLES[g.key])} (${g.rows.length})` })),
-        g.rows.map((r) => ROWS[g.key](ctx, err, r))))))
+        g.rows.map((r) => ROWS[g.key](ctx, err, r, data))))))
       : h('p', { class: 'empty', text: t('home.approvals_empty') }));
 }

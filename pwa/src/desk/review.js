@@ -8,8 +8,8 @@ import { clockText, countdownEl, errorBox, field, fmtTime, label, loadStaff, ser
 
 // The quality check's own strings beyond strings.js (the approvals page files the CAPA number too).
 registerStrings({
-  zh: { 'wq.capa_need_no': '请填写纠正预防措施报告编号' },
-  en: { 'wq.capa_need_no': 'Enter the CAPA report number' },
+  zh: { 'wq.capa_need_no': '请填写纠正预防措施报告编号', 'review.answer': '经理答复：{approach}（{who} · {t}）' },
+  en: { 'wq.capa_need_no': 'Enter the CAPA report number', 'review.answer': 'Manager\'s answer: {approach} ({who}, {t})' },
 });
 
 /**
@@ -109,7 +109,10 @@ function reviewedCell(ctx, r, staff) {
     h('div', { class: 'small', text: t('review.done_by', { who: staffName(staff, r.by), t: fmtTime(r.at) }) }),
     h('div', { class: r.reported_to_manager_id ? 'small warn-text' : 'small muted',
       text: r.reported_to_manager_id ? t('review.passed', { who: staffName(staff, r.reported_to_manager_id) }) : t('review.kept') }),
-    r.note ? h('div', { class: 'small pre', text: r.note }) : null);
+    r.note ? h('div', { class: 'small pre', text: r.note }) : null,
+    // The manager's answer (R-FU-3), so the desk knows how to go on with the case.
+    r.answer ? h('div', { class: 'small', 'data-testid': 'review-answer', text: t('review.answer', {
+      approach: r.answer.approach, who: staffName(staff, r.answer.by), t: fmtTime(r.answer.at) }) }) : null);
 }
 
 // Not yet reviewed this week: the dispatcher keeps the case, or passes it to a named manager to

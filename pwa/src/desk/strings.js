@@ -1023,6 +1023,7 @@ export const ENUMS = {
   action: {
     'case.received': ['受理登记', 'Received'], 'case.opened': ['立项', 'Opened'], 'case.not_opened': ['不立项', 'Not opened'],
     'case.opening_referred': ['转交主管决定立项', 'Opening passed up'],
+    'case.review_answered': ['经理答复周一回顾（新的处理方式）', 'Manager set a new approach (Monday review)'],
     'case.dispatched': ['派工', 'Dispatched'], 'case.reported_up': ['上报', 'Reported up'], 'case.follow_up': ['跟进', 'Follow-up'],
     'case.followed_up': ['跟进', 'Follow-up'], 'case.note_added': ['备注', 'Note'], 'case.complaint_judged': ['投诉判定', 'Complaint judged'],
     'case.verified': ['核实完成', 'Verified'], 'case.closed': ['销项', 'Closed'], 'case.close_approved': ['经理批准销项', 'Close approved'],

@@ -1,0 +1,71 @@
+"""R-FU-3 through the API: a case the Monday review passed to the manager gets the manager's answer."""
+
+from __future__ import annotations
+
+from tests.conftest import login
+from tests.integration.scenarios import new_repair, open_and_dispatch
+
+
+async def _passed_case(client, clock, desk: dict[str, str]) -> str:  # noqa: ANN001
+    case_id = (await new_repair(client, desk, content="地下车库渗水"))["case"]["id"]
+    await open_and_dispatch(client, desk, case_id)
+    clock.advance(days=7)  # the next Monday: last week's case
+    r = await client.post(f"/api/cases/{case_id}/follow-up", headers=desk, json={
+        "kind": "weekly_review", "note": "防水需外包，请经理定方案", "reported_to_manager_id": "usr_manager"})
+    assert r.status_code == 200, r.text
+    return case_id
+
+
+async def _reviewed(client, headers: dict[str, str], case_id: str) -> dict:  # noqa: ANN001
+    rows = {c["id"]: c for c in (await client.get("/api/review/monday", headers=headers)).json()}
+    return rows[case_id]["reviewed"]
+
+
+async def test_the_manager_sets_a_new_approach_for_a_case_the_monday_review_passed_up(client, clock):  # noqa: ANN001  # R-FU-3
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = await _passed_case(client, clock, desk)
+    assert (await _reviewed(client, manager, case_id))["answer"] is None
+
+    # Only the manager answers, and an answer says what the new approach is.
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=desk, json={"approach": "外包"})
+    assert r.status_code == 403, r.text
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "  "})
+    assert r.status_code == 400, r.text
+    assert r.json()["details"]["field"] == "approach"
+
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager,
+                          json={"approach": "联系防水公司报价，周三前定"})
+    assert r.status_code == 200, r.text
+    assert any(e["action"] == "case.review_answered" for e in r.json()["timeline"])
+    answer = (await _reviewed(client, desk, case_id))["answer"]
+    assert (answer["by"], answer["approach"]) == ("usr_manager", "联系防水公司报价，周三前定")
+    assert answer["at"]
+
+    # Answered once: a second answer to the same review is refused.
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "再议"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "case.no_review_referral"
+
+
+async def test_a_case_kept_at_the_desk_has_nothing_for_the_manager_to_answer(client, clock):  # noqa: ANN001  # R-FU-3
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = (await new_repair(client, desk, content="楼道灯不亮"))["case"]["id"]
+    clock.advance(days=7)
+    r = await client.post(f"/api/cases/{case_id}/follow-up", headers=desk, json={"kind": "weekly_review", "note": "本周可修好"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "外包"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "case.no_review_referral"
+
+
+async def test_confirming_the_case_cannot_be_handled_also_answers_the_review(client, clock):  # noqa: ANN001  # R-FU-3 R-CL-4
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = await _passed_case(client, clock, desk)
+    r = await client.post(f"/api/cases/{case_id}/cannot-handle", headers=manager, json={"reason": "产权方不同意施工"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "外包"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "case.wrong_state"
