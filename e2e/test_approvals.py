@@ -78,7 +78,7 @@ def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Brow
     row = page.get_by_test_id("approvals").locator("tr[data-approval=review]", has_text=content)
     expect(row).to_contain_text("综合评议 C", timeout=15000)
     row.get_by_test_id("approval-review-close").click()
-    expect(page.get_by_test_id("approvals")).to_contain_text("请填写复查结论")
+    expect(row.locator(".desk-error")).to_have_text("请填写复查结论")  # beside its row
     row.locator("input[name=review_note]").fill("已上门调整滑轮，住户认可")
     row.get_by_test_id("approval-review-close").click()
     expect(page.locator("tr[data-approval=review]", has_text=content)).to_have_count(0, timeout=15000)
@@ -173,3 +173,25 @@ def test_a_case_the_monday_review_passed_to_the_manager_waits_on_their_approvals
     page.screenshot(path="/tmp/mgr4-approvals-after.png", full_page=True)
     ctx.close()
     assert manager.call("GET", f"/api/cases/{stuck}")["case"]["state"] == "cannot_handle"
+
+
+def test_a_refused_announcement_shows_beside_its_own_item(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
+    # Refusals of the approve/announce buttons showed at the top of the panel, away from the row.
+    tag = uuid.uuid4().hex[:6]
+    manager, gm = Api(server.url, "manager"), Api(server.url, "gm")
+    for code in (f"a{tag}", f"b{tag}"):
+        manager.call("POST", "/api/services/items", {"code": code, "name_zh": f"擦窗{code}", "name_en": "Windows",
+                                                     "fee_cents": 8000, "promise_minutes": 60})
+        gm.call("POST", f"/api/services/items/{code}/approve")
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    panel = page.get_by_test_id("approvals")
+    row = panel.locator(f"tr[data-approval=announce][data-item=b{tag}]")
+    expect(row).to_be_visible(timeout=15000)
+    manager.call("POST", f"/api/services/items/b{tag}/withdraw")  # stopped meanwhile, from another screen
+    row.get_by_test_id("approval-announce").click()
+    expect(row.locator(".desk-error")).to_contain_text("该服务已停止")
+    expect(panel.locator(".desk-error:visible")).to_have_count(1)  # the row's only, none at the top
+    expect(panel.locator(f"tr[data-approval=announce][data-item=a{tag}] .desk-error:visible")).to_have_count(0)
+    page.screenshot(path="/tmp/mgr4/announce-refused.png", full_page=True)
+    ctx.close()

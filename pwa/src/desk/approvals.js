@@ -172,7 +172,7 @@ function kindBadges(ctx, c) {
   ];
 }
 
-/** One button that posts, says so, and reloads the page; a refusal shows above the tables. */
+/** One button that posts, says so, and reloads the page; a refusal shows in the button's row (`err`). */
 function postButton(ctx, err, text, path, testid, done) {
   const { h, t, api } = ctx;
   return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': testid, onclick: async (e) => {
@@ -348,14 +348,20 @@ export async function approvalsPanel(ctx, attentionCases, compact) {
   const data = await loadData(ctx, attentionCases);
   const groups = approvalGroups(ctx.user?.roles || [], data).filter((g) => g.rows.length);
   if (compact && !groups.length) return '';
-  const err = errorBox(h);
+  // Each row gets its own error box under its action: a refusal shown above the tables left the
+  // manager guessing which of several items it was about.
+  const row = (key, r) => {
+    const err = errorBox(h);
+    const tr = ROWS[key](ctx, err, r, data);
+    if (!tr.querySelector('.desk-error')) tr.lastElementChild.append(err.el);
+    return tr;
+  };
   return h('section', { class: 'card desk-approvals', 'aria-label': t('apq.title'), 'data-testid': 'approvals' },
     h('h2', { text: t('apq.title') }),
-    err.el,
     groups.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-approvals-table' },
       h('colgroup', null, ['no', 'what', 'state', 'act'].map((c) => h('col', { class: `desk-approvals-col-${c}` }))),
       groups.map((g) => h('tbody', { class: 'desk-approvals-group', dataset: { group: g.key } },
         h('tr', { class: 'desk-approvals-head' }, h('th', { colspan: 4, scope: 'colgroup', text: `${t(TITLES[g.key])} (${g.rows.length})` })),
-        g.rows.map((r) => ROWS[g.key](ctx, err, r, data))))))
+        g.rows.map((r) => row(g.key, r))))))
       : h('p', { class: 'empty', text: t('home.approvals_empty') }));
 }
