@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import DESK
 from e2e.test_desk import open_desk
+from e2e.test_shell import login
 
 
 def _poor_week(manager: Api) -> dict:
@@ -48,4 +50,51 @@ def test_on_the_review_page_a_capa_refusal_shows_beside_its_week_once(browser: B
     row.get_by_test_id("capa-file").click()
     expect(row.locator(".desk-error")).to_have_text("请填写纠正预防措施报告编号")
     expect(section.locator(".desk-error:visible")).to_have_count(1)  # only the row's, none at the top
+    ctx.close()
+
+
+def test_the_weekly_check_asks_for_an_explicit_good_or_poor_verdict(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    # "质量不合格" was a lone checkbox at the foot of an empty column, the only way to mark a poor week:
+    # easy to miss, and a week left unticked was recorded as good. Now neither is chosen until the
+    # manager picks one, and the form is refused until then.
+    week = date(2001, 1, 1) + timedelta(weeks=random.randrange(1200))  # noqa: S311
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/review")
+    section = page.get_by_test_id("weekly-quality")
+    verdict = section.get_by_test_id("quality-verdict")
+    expect(verdict).to_contain_text("本周处理质量", timeout=15000)
+    expect(verdict.get_by_label("合格", exact=True)).not_to_be_checked()
+    expect(verdict.get_by_label("不合格")).not_to_be_checked()
+    section.locator("input[name=week_start]").fill(week.isoformat())
+    section.locator("input[name=cases_checked]").fill("5")
+    section.get_by_role("button", name="记录本周检查").click()
+    error = section.locator("form .desk-error")
+    expect(error).to_have_text("请选择本周处理质量：合格或不合格")
+    # A poor week needs its findings, said before the server is asked.
+    verdict.get_by_label("不合格").check()
+    section.get_by_role("button", name="记录本周检查").click()
+    expect(error).to_have_text("缺少：发现的问题")
+    section.locator("textarea[name=findings]").fill(f"派工超时{week}")
+    section.get_by_role("button", name="记录本周检查").click()
+    row = section.locator("tr", has_text=f"派工超时{week}")
+    expect(row).to_contain_text("不合格", timeout=15000)
+    expect(verdict.locator("input:checked")).to_have_count(0)  # the next week is decided afresh
+    page.screenshot(path="/tmp/mgr4/weekly-verdict.png", full_page=True)
+    ctx.close()
+
+
+def test_a_week_list_that_fails_to_load_says_so_above_the_list(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    # The service worker would fetch past page.route: block it, as the test only needs the page.
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN", service_workers="block")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.route("**/api/quality/weekly-checks", lambda route: route.fulfill(
+        status=500, content_type="application/json",
+        body='{"code": "internal", "message": "服务器内部错误", "message_en": "Internal error", "details": {}}'))
+    page.goto(server.url + "/#/review")
+    section = page.get_by_test_id("weekly-quality")
+    expect(section.locator(":scope > .desk-error")).to_have_text("服务器内部错误", timeout=15000)
+    expect(section.locator("form .desk-error:visible")).to_have_count(0)  # not beside the submit button
     ctx.close()

@@ -8,8 +8,24 @@ import { clockText, countdownEl, errorBox, field, fmtTime, label, loadStaff, ser
 
 // The quality check's own strings beyond strings.js (the approvals page files the CAPA number too).
 registerStrings({
-  zh: { 'wq.capa_need_no': '请填写纠正预防措施报告编号', 'review.answer': '经理答复：{approach}（{who} · {t}）' },
-  en: { 'wq.capa_need_no': 'Enter the CAPA report number', 'review.answer': 'Manager\'s answer: {approach} ({who}, {t})' },
+  zh: {
+    'wq.capa_need_no': '请填写纠正预防措施报告编号',
+    'review.answer': '经理答复：{approach}（{who} · {t}）',
+    'wq.verdict': '本周处理质量',
+    'wq.verdict_ok': '合格',
+    'wq.verdict_poor': '不合格',
+    'wq.verdict_poor_hint': '须写明问题，并提交纠正预防措施报告',
+    'wq.verdict_need': '请选择本周处理质量：合格或不合格',
+  },
+  en: {
+    'wq.capa_need_no': 'Enter the CAPA report number',
+    'review.answer': 'Manager\'s answer: {approach} ({who}, {t})',
+    'wq.verdict': 'This week\'s handling quality',
+    'wq.verdict_ok': 'Good',
+    'wq.verdict_poor': 'Poor',
+    'wq.verdict_poor_hint': 'needs the findings and a CAPA report',
+    'wq.verdict_need': 'Choose this week\'s handling quality: good or poor',
+  },
 });
 
 /**
@@ -45,26 +61,47 @@ export function capaFiler(ctx, c, done) {
 }
 
 // R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
+// The verdict is an explicit 合格 / 不合格 choice with nothing chosen, refused until one is: it is the
+// only way a week is marked poor, and a box left unticked (or a default of 合格) would record a good
+// week for a manager who never decided. A refusal of the form shows beside its button; a week list
+// that fails to load says so above the list.
 function weeklyChecks(ctx) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
+  const listErr = errorBox(h);
   const list = h('div');
   const week = h('input', { type: 'date', name: 'week_start', required: true, value: toZonedDate(serverNow(ctx)) });
   const checked = h('input', { type: 'number', name: 'cases_checked', min: '0', step: '1', required: true, value: '0' });
-  const poor = h('input', { type: 'checkbox', name: 'poor_quality' });
+  const choice = (value, text, hint) => h('label', { class: `desk-verdict-choice desk-verdict-${value}` },
+    h('input', { type: 'radio', name: 'quality_verdict', value }), h('span', { class: 'desk-verdict-text', text }),
+    hint ? h('span', { class: 'small muted', text: hint }) : null);
+  const verdict = h('fieldset', { class: 'desk-field desk-span2 desk-verdict', 'data-testid': 'quality-verdict' },
+    h('legend', { class: 'field-label', text: t('wq.verdict') }),
+    h('div', { class: 'desk-verdict-choices' }, choice('ok', t('wq.verdict_ok')), choice('poor', t('wq.verdict_poor'), t('wq.verdict_poor_hint'))));
+  const chosen = () => verdict.querySelector('input:checked')?.value || '';
   const findings = h('textarea', { name: 'findings', rows: 2, maxlength: '4000' });
+  // The findings are required for a poor week (the server refuses one without them).
+  verdict.addEventListener('change', () => {
+    findings.required = chosen() === 'poor';
+    verdict.classList.remove('is-missing');
+  });
   const form = h('form', { class: 'desk-form-grid', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     err.clear();
     const missing = missingRequired(form);
+    if (!chosen()) {
+      verdict.classList.add('is-missing');
+      return err.show(missing.length ? `${t('wq.verdict_need')} — ${t('desk.missing', { list: joinList(missing) })}` : t('wq.verdict_need'), t);
+    }
     if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
     try {
       await api.post('/api/quality/weekly-checks', {
-        week_start: week.value, cases_checked: Number(checked.value), poor_quality: poor.checked, findings: findings.value.trim(),
+        week_start: week.value, cases_checked: Number(checked.value), poor_quality: chosen() === 'poor', findings: findings.value.trim(),
       });
       ctx.toast(t('wq.recorded'), 'ok');
       findings.value = '';
-      poor.checked = false;
+      findings.required = false;
+      for (const r of verdict.querySelectorAll('input')) r.checked = false; // next week is decided afresh
       await load();
     } catch (ex) {
       err.show(ex, t);
@@ -72,8 +109,8 @@ function weeklyChecks(ctx) {
   } },
   field(h, t('wq.week'), week, t('wq.week_hint')),
   field(h, t('wq.cases_checked'), checked),
-  h('label', { class: 'desk-check desk-check-field' }, poor, t('wq.poor')),
-  field(h, t('wq.findings'), findings, t('wq.findings_hint')),
+  verdict,
+  h('div', { class: 'desk-span2' }, field(h, t('wq.findings'), findings, t('wq.findings_hint'))),
   // A refusal shows beside the button that caused it, not above the form.
   h('div', { class: 'desk-span2' }, err.el,
     h('div', { class: 'dialog-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('wq.record')))));
@@ -85,6 +122,7 @@ function weeklyChecks(ctx) {
   }
 
   async function load() {
+    listErr.clear();
     const checks = await api.get('/api/quality/weekly-checks');
     mount(list, checks.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
       h('thead', null, h('tr', null, ['wq.week', 'wq.cases_checked', 'wq.result', 'wq.findings', 'wq.capa'].map((k) => h('th', { text: t(k) })))),
@@ -97,8 +135,8 @@ function weeklyChecks(ctx) {
   }
 
   const section = h('section', { class: 'card', 'data-testid': 'weekly-quality' },
-    h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), form, list);
-  return { section, load, err };
+    h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), form, listErr.el, list);
+  return { section, load, listErr };
 }
 
 // R-FU-3: what this week's review of a case said: who, when, and whether it went to a manager.
@@ -177,7 +215,7 @@ export async function renderReview(body, ctx) {
     try {
       await quality.load();
     } catch (e) {
-      quality.err.show(e, t);
+      quality.listErr.show(e, t);
     }
   }
 }
