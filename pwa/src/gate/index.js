@@ -349,6 +349,32 @@ export function signatureText(s, t) {
   return { text: s.name ? t(`gate.signed.${s.signer}_named`, { who: s.name }) : t(`gate.signed.${s.signer}`), who };
 }
 
+/**
+ * `text` split around each of `names`, so a caller can keep every name whole: a Chinese name inside an
+ * English sentence may otherwise break between any two of its characters on a 360 px phone ("高业 / 主").
+ * Returns [{text, name: bool}] in order; names that do not occur are ignored.
+ */
+export function nameParts(text, names) {
+  const wanted = [...new Set(names.filter(Boolean))].sort((a, b) => b.length - a.length);
+  const parts = [];
+  let rest = text;
+  while (rest) {
+    let best = null;
+    for (const n of wanted) {
+      const at = rest.indexOf(n);
+      if (at >= 0 && (best === null || at < best.at)) best = { at, n };
+    }
+    if (!best) {
+      parts.push({ text: rest, name: false });
+      break;
+    }
+    if (best.at) parts.push({ text: rest.slice(0, best.at), name: false });
+    parts.push({ text: best.n, name: true });
+    rest = rest.slice(best.at + best.n.length);
+  }
+  return parts;
+}
+
 export async function renderGate(root, ctx) {
   ctx.registerStrings(STRINGS);
   // The signature and gate-pick styles live with the release slips' (precached like every sheet).
@@ -397,6 +423,11 @@ export async function renderGate(root, ctx) {
     return h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: label }), h('span', { class: 'kv-value', text: value }));
   }
 
+  // A sentence whose names do not break across lines (each name in a nowrap span).
+  function withWholeNames(text, names) {
+    return nameParts(text, names).map((p) => (p.name ? h('span', { class: 'gate-name', text: p.text }) : p.text));
+  }
+
   function renderResult() {
     resultBox.replaceChildren();
     // R-RS-1: the gate field is marked (and focused) while a slip waits for it.
@@ -431,7 +462,8 @@ export async function renderGate(root, ctx) {
       // Element.append prints null as the text "null": leave absent rows out.
       card.append(...[
         row(t('gate.unit'), claims.unitLabel),
-        details?.requester ? row(t('gate.requester'), requesterText(details.requester)) : null,
+        details?.requester ? h('div', { class: 'kv-row' }, h('span', { class: 'kv-label', text: t('gate.requester') }),
+          h('span', { class: 'kv-value' }, withWholeNames(requesterText(details.requester), [details.requester.name]))) : null,
         details?.proven ? signaturesRow(details.signatures) : null,
         details?.proven ? goodsRow(details.items, claims.itemCount) : row(t('gate.items'), t('gate.items_n', { n: claims.itemCount })),
         details && !details.proven
@@ -468,7 +500,7 @@ export async function renderGate(root, ctx) {
     const lines = list.map((s) => {
       const { text, who } = signatureText(s, t);
       return h('li', { class: 'gate-signature', dataset: { signer: s.signer } },
-        h('span', { class: 'ok-text', text: `✓ ${text}` }),
+        h('span', { class: 'ok-text' }, withWholeNames(`✓ ${text}`, [s.name])),
         s.image ? h('img', { class: 'gate-signature-img', src: s.image, alt: t('gate.signature_img', { who }) }) : null);
     });
     const body = lines.length ? h('ul', { class: 'gate-goods gate-signatures' }, lines)
