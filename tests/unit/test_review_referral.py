@@ -15,7 +15,7 @@ MONDAY = T0 + timedelta(days=5)
 
 def passed(case: c.Case, at=MONDAY, to: str | None = "m1") -> c.Case:  # noqa: ANN001
     return ok(c.record_follow_up(case, kind=FollowUpKind.WEEKLY_REVIEW, by="d1", now=at, note="请定方案",
-                                 reported_to_manager_id=to)).case
+                                 reported_to_manager_id=to, manager_roles=MANAGER if to else ())).case
 
 
 def test_the_manager_answers_the_latest_review_once():  # R-FU-3
