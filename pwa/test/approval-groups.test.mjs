@@ -35,16 +35,16 @@ test('the GM and the deputy GM reach the approvals page, each with what they may
 });
 
 test('a case the Monday review passed up waits only on the manager it was passed to, until answered', () => { // R-FU-3
-  const passed = (to, extra = {}) => ({ id: `c_${to}_${Object.keys(extra).join('')}`, state: 'opened',
-    reviewed: { by: 'usr_dispatcher', reported_to_manager_id: to, answer: null }, ...extra });
-  const review = [
-    passed('usr_manager'),
-    passed('usr_manager2'),
-    passed(null),
-    { ...passed('usr_manager', { a: 1 }), reviewed: { reported_to_manager_id: 'usr_manager', answer: { approach: '外包' } } },
-    passed('usr_manager', { state: 'cannot_handle' }),
+  // Case summaries from GET /api/cases?review_to_me=true: the server keeps only unanswered referrals.
+  const one = (to, extra = {}) => ({ id: `c_${to}_${Object.keys(extra).join('')}`, state: 'opened',
+    review_referral: to ? { by: 'usr_dispatcher', to_id: to, at: '2026-11-30T02:00:00Z' } : null, ...extra });
+  const passed = [
+    one('usr_manager'),
+    one('usr_manager2'),
+    one(null),
+    one('usr_manager', { state: 'cannot_handle' }),
   ];
-  const rows = approvalGroups(['manager'], { review, me: 'usr_manager' }).find((g) => g.key === 'passed').rows;
+  const rows = approvalGroups(['manager'], { passed, me: 'usr_manager' }).find((g) => g.key === 'passed').rows;
   assert.deepEqual(rows.map((c) => c.id), ['c_usr_manager_']);
-  assert.ok(!approvalGroups(['general_manager'], { review, me: 'usr_manager' }).some((g) => g.key === 'passed'));
+  assert.ok(!approvalGroups(['general_manager'], { passed, me: 'usr_manager' }).some((g) => g.key === 'passed'));
 });

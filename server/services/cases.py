@@ -21,7 +21,15 @@ from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState, Kind, Transition, WorkOrderState
+from server.domain.cases import (
+    Case,
+    CaseState,
+    FollowUp,
+    Kind,
+    Transition,
+    WorkOrderState,
+    pending_review_referral,
+)
 from server.domain.deadlines import Clock, DeadlinePolicy
 from server.domain.errors import DomainError, Refusal, fail
 from server.domain.service_slips import signature_covers_slip
@@ -165,6 +173,12 @@ async def call_backs_deciding(conn: AsyncConnection, found: Iterable[Case]) -> d
     return await visits.call_backs_for(conn, ids) if ids else {}
 
 
+def _referral_doc(fu: FollowUp | None) -> dict[str, Any] | None:
+    if fu is None:
+        return None
+    return {"at": fu.at, "by": fu.by, "note": fu.note, "to_id": fu.reported_to_manager_id}
+
+
 def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
     nxt = deadlines.next_due(clock_list)
     active = case.active_work_order
@@ -184,6 +198,9 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
             {"to_id": case.awaiting_supervisor.to_id, "to_role": str(case.awaiting_supervisor.to_role)}
             if case.awaiting_supervisor else None
         ),
+        # R-FU-3: the Monday review that passed the case to a manager who has not answered yet — of
+        # whichever week: the case waits for the manager until answered, not only in the week it went up.
+        "review_referral": _referral_doc(pending_review_referral(case)),
         # R-CL-4: why it could not be handled, which the quarterly review (the approvals page) judges.
         "cannot_handle_reason": (
             case.cannot_handle.reason if case.state == CaseState.CANNOT_HANDLE and case.cannot_handle else None

@@ -102,7 +102,7 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
                      category: str | None, building_id: str | None, overdue: bool | None,
                      q: str | None, limit: int, open_only: bool = False,
                      before: str | None = None, attention: bool = False,
-                     awaiting_me: bool = False) -> list[dict[str, Any]]:
+                     awaiting_me: bool = False, review_to_me: bool = False) -> list[dict[str, Any]]:
     """Newest first, at most `limit`; `before` (a case id from the previous page) pages back.
 
     Every filter is applied before the limit: a page holds the newest `limit` cases that match,
@@ -110,15 +110,17 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     or major, what the banner and the manager's approvals show — is read off the case, so both are
     checked here, chunk by chunk, on the cases SQL could not rule out). `awaiting_me` keeps the
     openings passed up to the caller and not yet decided (R-OP-3), whatever the case's state: a
-    case dispatched first (R-IN-7) can wait for its opening decision too.
+    case dispatched first (R-IN-7) can wait for its opening decision too. `review_to_me` keeps the
+    cases a Monday review passed to the caller and still unanswered (R-FU-3), whichever week it was:
+    a referral nobody answered by the next Monday still waits for the manager (D58).
     """
     limit = min(limit, 1000)
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
     if state:
         stmt = stmt.where(cases.c.state == state)
-    if open_only or awaiting_me:
+    if open_only or awaiting_me or review_to_me:
         stmt = stmt.where(cases.c.state.in_(OPEN_STATES))
-    if awaiting_me:
+    if awaiting_me or review_to_me:
         # The referral lives in the case's document; a case that never names the caller cannot wait
         # for them, so SQL rules most out and the exact check is below.
         stmt = stmt.where(cases.c.doc.like(f"%{who.user_id}%"))
@@ -154,7 +156,7 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             if cursor is None:
                 raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=before)
         now = db.clock.now()
-        filtered_here = overdue is not None or attention or awaiting_me
+        filtered_here = overdue is not None or attention or awaiting_me or review_to_me
         # A small page filtered here would otherwise cost one query per case it skips.
         chunk = max(limit, FILTER_CHUNK) if filtered_here else limit
         while len(out) < limit:
@@ -171,6 +173,8 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
                     continue
                 if awaiting_me and not (case.awaiting_supervisor and case.awaiting_supervisor.to_id == who.user_id):
                     continue
+                if review_to_me and not _review_waits_for(case, who.user_id):
+                    continue
                 summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy,
                                                               call_back=call_backs.get(case.id)))
                 if overdue is not None and summary["overdue"] != overdue:
@@ -186,6 +190,11 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
         for s in out:
             s["contact_slip"] = slips.get(s["id"])
     return out
+
+
+def _review_waits_for(case: Case, user_id: str) -> bool:
+    referral = dc.pending_review_referral(case)
+    return referral is not None and referral.reported_to_manager_id == user_id
 
 
 async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:

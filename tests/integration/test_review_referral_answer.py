@@ -69,3 +69,27 @@ async def test_confirming_the_case_cannot_be_handled_also_answers_the_review(cli
     r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "外包"})
     assert r.status_code == 409, r.text
     assert r.json()["code"] == "case.wrong_state"
+
+
+async def test_a_referral_unanswered_by_the_next_monday_still_waits_for_the_manager_it_went_to(client, clock):  # noqa: ANN001  # R-FU-3
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = await _passed_case(client, clock, desk)
+    (await new_repair(client, desk, content="不相关"))  # never passed up
+    waiting = "/api/cases?review_to_me=true&limit=1"
+    rows = (await client.get(waiting, headers=manager)).json()
+    assert [c["id"] for c in rows] == [case_id]
+    assert rows[0]["review_referral"]["to_id"] == "usr_manager"
+
+    # A week on, nobody answered: this week's Monday review no longer carries it, the manager still does.
+    clock.advance(days=7)
+    assert (await _reviewed(client, manager, case_id)) is None
+    rows = (await client.get(waiting, headers=manager)).json()
+    assert [c["id"] for c in rows] == [case_id]
+    assert rows[0]["review_referral"]["note"] == "防水需外包，请经理定方案"
+    assert (await client.get(waiting, headers=desk)).json() == []  # passed to the manager, not to the desk
+
+    r = await client.post(f"/api/cases/{case_id}/review-answer", headers=manager, json={"approach": "外包"})
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["review_referral"] is None
+    assert (await client.get(waiting, headers=manager)).json() == []

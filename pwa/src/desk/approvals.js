@@ -7,6 +7,8 @@
 // the quarterly close needs a result and a drawn signature, so its row links to the case page.
 // Cases the dispatcher's Monday review passed to this manager (R-FU-3) wait for the manager to set a
 // new approach or to confirm that the case cannot be handled, both in place; the case page has the rest.
+// They are read with the case list's `review_to_me` filter, not from this week's Monday review: a
+// referral still unanswered the next Monday waits for the manager all the same.
 // A poor week of the manager's quality check waits here for its corrective-and-preventive-action
 // report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
@@ -110,7 +112,8 @@ export function approvesSomething(ctx) {
  * The rows waiting for this login's word, grouped by what is asked (pure: the panel and the tests
  * share it). `data`: {attention: open emergency/major case views, cannotHandle: case summaries,
  * plans: case views whose R-FU-5 plan clock runs, items: the service catalogue, reviews: call-backs
- * in review, checks: the weekly quality checks, review: the Monday review's cases, me: this login's
+ * in review, checks: the weekly quality checks, passed: case summaries whose unanswered Monday-review
+ * referral (`review_referral`, any week) names a manager, me: this login's
  * user id}.
  */
 export function approvalGroups(roles, data) {
@@ -122,8 +125,8 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'close', rows: (data.attention || []) });
     // R-FU-3: passed to this manager and not answered yet; a case confirmed as cannot-handle is
     // answered (it then waits in the quarterly group).
-    groups.push({ key: 'passed', rows: (data.review || []).filter((c) => c.reviewed?.reported_to_manager_id
-      && c.reviewed.reported_to_manager_id === data.me && !c.reviewed.answer && c.state !== 'cannot_handle') });
+    groups.push({ key: 'passed', rows: (data.passed || []).filter((c) => c.review_referral?.to_id
+      && c.review_referral.to_id === data.me && c.state !== 'cannot_handle') });
     groups.push({ key: 'quarterly', rows: (data.cannotHandle || []) });
     // A plan the manager already approved waits for engineering, not for the manager.
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
@@ -145,7 +148,7 @@ async function loadData(ctx, attentionCases) {
   const { api } = ctx;
   const mgr = has(ctx, 'manager');
   const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
-  const [attention, cannotHandle, followups, items, reviews, checks, review, staff] = await Promise.all([
+  const [attention, cannotHandle, followups, items, reviews, checks, passed, staff] = await Promise.all([
     mgr ? Promise.all(attentionCases
       .filter((c) => (c.is_emergency || c.is_major) && !['closed', 'not_opened', 'cannot_handle'].includes(c.state))
       .map((c) => caseView(c.id))) : [],
@@ -154,14 +157,14 @@ async function loadData(ctx, attentionCases) {
     api.get('/api/services/items').catch(() => []),
     mgr ? api.get('/api/callbacks?status=review') : [],
     mgr ? api.get('/api/quality/weekly-checks') : [],
-    mgr ? api.get('/api/review/monday') : [],
+    mgr ? api.get('/api/cases?review_to_me=true&limit=1000') : [],
     mgr ? loadStaff(ctx).catch(() => []) : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
   const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
   const plans = await Promise.all(planIds.map(caseView));
   return { attention: attention.filter(Boolean), cannotHandle, plans: plans.filter(Boolean), items, reviews, checks,
-    review, staff, me: ctx.user?.id };
+    passed, staff, me: ctx.user?.id };
 }
 
 function kindBadges(ctx, c) {
@@ -267,7 +270,7 @@ const WORKING = ['opened', 'dispatched', 'accepted', 'on_site']; // where the se
 function passedRow(ctx, c, staff) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
-  const r = c.reviewed;
+  const r = c.review_referral;
   const text = h('input', { type: 'text', name: 'approach', class: 'desk-inline-input', maxlength: '1000',
     placeholder: t('apq.approach'), 'aria-label': t('apq.approach') });
   const send = (path, body, done) => async (e) => {
