@@ -38,3 +38,8 @@ test('a team lead is offered the opening decision, dispatch, plan and progress o
   assert.deepEqual(offered, ['decide', 'dispatch', 'plan', 'progress', 'redispatch']);
   assert.ok(mayAct(['dispatcher'], 'close') && !mayAct(['deputy_gm'], 'close') && mayAct(['deputy_gm'], 'decide'));
 });
+
+test('the manager is offered the answer to a case the Monday review passed up; the desk is not', () => { // R-FU-3
+  assert.ok(mayAct(['manager'], 'review_answer'));
+  assert.ok(!mayAct(['dispatcher'], 'review_answer') && !mayAct(['team_lead'], 'review_answer'));
+});

@@ -72,3 +72,15 @@ test('a follow-up reported to the manager names the manager; an ordinary one doe
   setLang('en');
   assert.equal(followUpLine(review, staff).manager, 'reported to manager 钱经理');
 });
+
+test('a review passed to the manager shows the manager\'s answer under it: who, when, the approach', () => { // R-FU-3
+  setLang('zh');
+  const review = { kind: 'weekly_review', at: '2026-12-07T01:00:00Z', by: 'usr_dispatcher', note: '防水需外包', reported_to_manager_id: 'usr_manager' };
+  const answers = [{ approach: '联系防水公司报价，周三前定', by: 'usr_manager', at: '2026-12-07T06:30:00Z', referral_at: '2026-12-07T01:00:00.000Z' }];
+  assert.equal(followUpLine(review, staff, answers).answer, '经理答复：钱经理 12/07 14:30 · 新的处理方式：联系防水公司报价，周三前定');
+  // An answer to an earlier review is not this review's answer.
+  assert.equal(followUpLine({ ...review, at: '2026-12-14T01:00:00Z' }, staff, answers).answer, '');
+  assert.equal(followUpLine(review, staff).answer, '');
+  setLang('en');
+  assert.equal(followUpLine(review, staff, answers).answer, "Manager's answer: 钱经理 12/07, 14:30 · new approach: 联系防水公司报价，周三前定");
+});

@@ -90,14 +90,20 @@ export function openingLines(op, ref, staff) {
 /**
  * One follow-up as the list shows it: when, which, by whom, the note, a new agreed time, and —
  * apart, to stand out — the manager it was reported to (R-FU-2's "tell the manager", R-FU-3's
- * Monday review passed to the manager to confirm or set a new approach).
+ * Monday review passed to the manager to confirm or set a new approach), and under a passed-up
+ * review the manager's answer (`answers`: the case's review_answers), which the review is for.
  */
-export function followUpLine(f, staff) {
+export function followUpLine(f, staff, answers = []) {
   const text = [fmtTime(f.at), label('follow_up', f.kind), staffName(staff, f.by), f.note,
     f.new_due_at ? t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''].filter(Boolean).join(' · ');
   const manager = f.reported_to_manager_id ? t('detail.told_manager', { who: staffName(staff, f.reported_to_manager_id) }) : '';
-  return { text, manager };
+  const a = f.reported_to_manager_id ? (answers || []).find((x) => sameInstant(x.referral_at, f.at)) : null;
+  const answer = a ? t('detail.review_answer', { who: staffName(staff, a.by), at: fmtTime(a.at), approach: a.approach }) : '';
+  return { text, manager, answer };
 }
+
+// The server writes both instants the same way, but compare the instants, not their spelling.
+const sameInstant = (x, y) => !!x && !!y && Date.parse(x) === Date.parse(y);
 
 function kv(h, k, v) {
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
@@ -365,6 +371,10 @@ export async function renderCase(body, ctx, caseId) {
         && view.missing_to_close.every((m) => m === 'manager_approval')),
       b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { rule: 'R-CL-4 / R-FU-3' }), '', mgr && WORKING.includes(s)),
       b('quarterly_close', quarterlyClose, 'btn-primary', mgr && s === 'cannot_handle'),
+      // R-FU-3: the Monday review passed the case up; a manager sets the new approach (any manager
+      // may, D58; confirming it cannot be handled is 无法处理 above).
+      b('review_answer', () => textDialog(t('act.review_answer'), '/review-answer', 'approach', t('dlg.approach'),
+        { hint: t('dlg.approach_hint'), rule: 'R-FU-3' }), 'btn-primary', mgr && !!view.summary?.review_referral),
       b('linked', linkedDialog, '', open && s !== 'cannot_handle'),
       b('plan', planDialog, '', open && c.kind === 'repair' && !c.plan),
       b('plan_approve', simple('/plan/approve'), '', (mgr || hasRole(ctx, 'engineering')) && c.plan && !(c.plan.engineering_approved_by && c.plan.manager_approved_by)),
@@ -578,10 +588,14 @@ export async function renderCase(body, ctx, caseId) {
       }))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
     }
     if (c.follow_ups.length) {
+      const pending = view.summary?.review_referral;
       parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => {
-        const { text, manager } = followUpLine(f, staff);
+        const { text, manager, answer } = followUpLine(f, staff, c.review_answers);
+        const waits = !answer && f.reported_to_manager_id && pending && sameInstant(pending.at, f.at);
         return h('li', { 'data-testid': 'follow-up' }, text,
-          manager ? [' · ', h('strong', { class: 'warn-text', 'data-testid': 'follow-up-manager', text: manager })] : null);
+          manager ? [' · ', h('strong', { class: 'warn-text', 'data-testid': 'follow-up-manager', text: manager })] : null,
+          answer ? h('div', { class: 'ok-text', 'data-testid': 'follow-up-answer', text: answer }) : null,
+          waits ? h('div', { class: 'warn-text', 'data-testid': 'follow-up-pending', text: t('detail.review_pending') }) : null);
       })));
     }
     if (c.plan) {
