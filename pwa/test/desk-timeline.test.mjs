@@ -93,3 +93,13 @@ test("a contact slip's, a booking's and a call-back's entries read as sentences"
     'Grades: Building repair A, Staff attitude C; unsatisfied, sent for review',
   ]);
 });
+
+test("the call-back review's close says who concluded what", () => { // R-FU-6
+  const entry = { action: 'call_back.review_closed', data: { conclusion: '已返修，住户确认', reviewed_by: 'usr_manager' } };
+  const people = [...staff, { id: 'usr_manager', display_name: '钱经理' }];
+  setLang('zh');
+  assert.equal(timelineSentence(entry, people), '钱经理复查结论：已返修，住户确认');
+  setLang('en');
+  assert.equal(timelineSentence(entry, people), "钱经理's review conclusion: 已返修，住户确认");
+  assert.equal(timelineSentence({ action: 'call_back.review_closed', data: {} }, staff), ''); // recorded before it had data
+});

@@ -265,9 +265,12 @@ async def close_review(db: Database, who: Principal, task_id: str, note: str) ->
         rec = msgspec.structs.replace(rec, review="done", review_note=note.strip(), reviewed_by=who.user_id,
                                       reviewed_at=uow.now)
         await _save(uow, rec)
+        # The case history is where the desk reads how the review ended (R-FU-6): the conclusion and
+        # who reached it go into the entry, not only into the call-back record.
         uow.audit(entity="call_back", entity_id=rec.task.id, action="call_back.review_closed",
                   actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
-                  case_id=rec.case_id, compound_id=who.compound_id)
+                  case_id=rec.case_id, compound_id=who.compound_id,
+                  data={"conclusion": rec.review_note, "reviewed_by": who.user_id})
         return _view(rec, uow.now, (await _about(uow.conn, [rec])).get(rec.case_id))
 
 

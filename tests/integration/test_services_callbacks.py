@@ -72,6 +72,22 @@ async def test_call_back_grades_areas_and_a_c_reopens_the_case_counted_as_rework
     assert (await client.get("/api/callbacks", headers=desk, params={"status": "review"})).json() == []
 
 
+async def test_the_case_history_records_the_review_conclusion_and_who_reached_it(client):  # R-FU-6 R-RV-2
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid)
+    task = await _task(client, desk, cid)
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"building_repair": "C"}})
+    assert r.status_code == 200, r.text
+    mgr = await login(client, "manager")
+    r = await client.post(f"/api/callbacks/{task['id']}/review", headers=mgr, json={"note": " 已返修，住户确认不再滴水 "})
+    assert r.status_code == 200, r.text
+    timeline = (await client.get(f"/api/cases/{cid}", headers=desk)).json()["timeline"]
+    closed = [e for e in timeline if e["action"] == "call_back.review_closed"]
+    assert [e["data"] for e in closed] == [{"conclusion": "已返修，住户确认不再滴水", "reviewed_by": "usr_manager"}]
+
+
 async def test_a_complaint_gets_its_call_back_when_it_is_closed(client):  # R-RV-1
     desk = await login(client, "dispatcher")
     r = await client.post("/api/cases", headers=desk, json={

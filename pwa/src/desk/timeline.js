@@ -109,6 +109,10 @@ const SENTENCES = {
       ? t('tl.grades', { list: joinList(Object.entries(d.grades).map(([area, g]) => `${areaLabel(area)} ${g}`)) }) : '',
     d.reopen_for_review ? t('tl.to_review') : '',
   ],
+  // The manager's conclusion on the review a C opened (entries before it was recorded say nothing).
+  'call_back.review_closed': (d, s) => [
+    has(d, 'conclusion') ? t('tl.review_closed', { who: staffName(s, d.reviewed_by) || '—', text: d.conclusion }) : '',
+  ],
 };
 
 function areaLabel(area) {
