@@ -46,6 +46,7 @@ registerStrings({
     'job.pending_title': '待同步（已保存在本机）',
     'job.refused_title': '服务器拒绝了以下操作',
     'job.dismiss': '知道了',
+    'job.desk_has_it': '服务中心也收到了被拒绝记录所带的内容，会跟进处理。',
     'job.unable_reason': '无法完成原因：{reason}',
     'job.clock_met': '已完成 {at}',
     'act.accept': '接单',
@@ -122,6 +123,7 @@ registerStrings({
     'job.pending_title': 'Not yet synced (saved on this phone)',
     'job.refused_title': 'The server refused these actions',
     'job.dismiss': 'Dismiss',
+    'job.desk_has_it': 'The service centre has also received what the refused records carried and will follow them up.',
     'job.unable_reason': 'Unable: {reason}',
     'job.clock_met': 'met {at}',
     'act.accept': 'Accept',
@@ -459,7 +461,10 @@ export async function render(root, [id], app) {
         h('ul', { class: 'plain-list' }, job.refused.map((e) => h('li', { class: 'refused-item' },
           h('strong', { text: mutationLabel(e.type) }),
           h('span', { text: ` — ${serverMessage(e) || e.code}` }),
-          h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('job.dismiss'))))))
+          h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('job.dismiss'))))),
+        // The push keeps every refused record, with what it carried, for the desk (D28): the
+        // technician need not fear that a refused signature is lost, nor redo it unasked.
+        h('p', { class: 'muted small', 'data-testid': 'refused-desk-has-it', text: t('job.desk_has_it') }))
       : null,
 
     job.pending.length
