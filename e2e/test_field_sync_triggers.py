@@ -19,7 +19,7 @@ from e2e.test_shell import login, wait_until_controlled
 PUSH = "**/api/sync/push"
 # The reasons the server gives (server/domain/cases.py _wo_state_refusal) for an action on a work order
 # that is no longer in a state that allows it, and on one the desk has given to someone else.
-WRONG_STATE_ZH = "派工单当前状态不能执行此操作"
+WRONG_STATE_ZH = "派工单当前为「已报无法完成」，不能执行此操作"
 WITHDRAWN_ZH = "该派工单已被调度改派或取消，本条记录未记入该工单"
 
 

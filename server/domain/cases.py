@@ -1241,13 +1241,24 @@ def _wo_state_refusal(wo: WorkOrder, action: str, allowed: Iterable[WorkOrderSta
             "The desk reassigned or cancelled this work order, so this record was not added to it",
             work_order_state=str(wo.state),
         )
+    # The technician reads this on the phone: the state in words, never the stored code ("unable").
+    zh_state, en_state = _WO_STATE_WORDS.get(wo.state, (str(wo.state), str(wo.state)))
     return refuse(
         CaseReason.WRONG_STATE,
-        "派工单当前状态不能执行此操作",
-        f"Cannot {action} a work order in state {wo.state}",
+        f"派工单当前为「{zh_state}」，不能执行此操作",
+        f"Cannot {action} a work order that is {en_state}",
         work_order_state=str(wo.state),
         allowed=sorted(str(s) for s in allowed),
     )
+
+
+_WO_STATE_WORDS = {
+    WorkOrderState.DISPATCHED: ("已派工", "dispatched and not yet accepted"),
+    WorkOrderState.ACCEPTED: ("已接单", "accepted"),
+    WorkOrderState.ON_SITE: ("已到场", "on site"),
+    WorkOrderState.COMPLETED: ("已完工", "completed"),
+    WorkOrderState.UNABLE: ("已报无法完成", "reported as unable to complete"),
+}
 
 
 def field_time(acted_at: datetime | None, now: datetime, floor: datetime) -> datetime:

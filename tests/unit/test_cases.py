@@ -583,6 +583,15 @@ def test_unable_sends_case_back_for_another_dispatch() -> None:
     assert case.state == CaseState.OPENED and case.active_work_order is None
 
 
+def test_a_refused_step_on_a_work_order_names_its_state_in_words_not_its_code() -> None:  # R-DI-3
+    # Read on the technician's phone: "in state unable" meant nothing to anyone.
+    case = dispatched(opened(), T0)
+    case = ok(c.mark_unable(case, work_order_id="wo1", reason="缺配件", by="lead1", now=T0)).case
+    r = refused(c.accept(case, work_order_id="wo1", by="lead1", now=T0), CaseReason.WRONG_STATE)
+    assert "已报无法完成" in r.zh and "unable to complete" in r.en
+    assert "state unable" not in r.en and r.details["work_order_state"] == "unable"
+
+
 def test_notes_attach_to_work_order_with_photo_hash() -> None:
     case = dispatched(opened(), T0)
     case = ok(
