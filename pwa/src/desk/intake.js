@@ -140,9 +140,17 @@ const SS_STRINGS = {
   },
 };
 
+// The next call: after one intake the form is locked (it shows what was recorded) until the desk
+// asks for a fresh one, here or with the 受理登记 link it is already on (the same hash, no route change).
+const NEXT_STRINGS = {
+  zh: { 'intake.next': '受理下一条' },
+  en: { 'intake.next': 'Record the next request' },
+};
+
 export async function renderIntake(body, ctx) {
   const { h, t, api } = ctx;
   ctx.registerStrings(SS_STRINGS);
+  ctx.registerStrings(NEXT_STRINGS);
   const units = await loadUnits(ctx).catch(() => []);
   const picker = unitPicker(h, t, units);
   const err = errorBox(h);
@@ -283,10 +291,13 @@ export async function renderIntake(body, ctx) {
 
   function showDecision(view) {
     form.querySelectorAll('input, select, textarea, button').forEach((el) => { el.disabled = true; });
+    locked = true;
     const done = h('div', { class: 'card desk-intake-done' },
       h('p', null, h('strong', { text: t('intake.received', { no: view.case.no }) })),
       decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
-      h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')));
+      h('div', { class: 'dialog-actions' },
+        h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')),
+        h('button', { type: 'button', class: 'btn', 'data-testid': 'intake-next', onclick: fresh }, t('intake.next'))));
     mount(side, done);
     // The desk sees the case number and the 立项/不立项 switch first: the panel's top comes into view
     // (below the sticky top bar, styles.css scroll-padding-top), and the first reason takes the
@@ -295,6 +306,21 @@ export async function renderIntake(body, ctx) {
     done.querySelector('input[name=open_reason]')?.focus({ preventScroll: true });
   }
 
+  // A locked form (one request recorded) is replaced by a fresh one; a decision not taken yet is
+  // taken on the case page, as with 稍后决定. The link's listener dies with the header it is on.
+  let locked = false;
+  const navLink = body.closest('.desk')?.querySelector('a.desk-nav-link[href="#/intake"]');
+  function fresh(e) {
+    e?.preventDefault();
+    navLink?.removeEventListener('click', onNav);
+    renderIntake(body, ctx);
+  }
+  function onNav(e) {
+    if (locked) fresh(e);
+  }
+  navLink?.addEventListener('click', onNav);
+
   mount(body, h('div', { class: 'desk-intake-grid' }, form, side));
   ctl.contact_name.focus();
+  return () => navLink?.removeEventListener('click', onNav);
 }
