@@ -807,6 +807,9 @@ function itemName(i) {
 
 // ---- keys -----------------------------------------------------------------------------------
 
+// The ID kinds an outsider may show (server/domain/keys.py IdDocType).
+const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
+
 export async function renderKeys(root, ctx) {
   setup(ctx);
   const { h, t } = ctx;
@@ -853,11 +856,17 @@ export async function renderKeys(root, ctx) {
   // A staff borrower is picked from the staff list; only an outsider types a name and gives ID,
   // deposit and receipt (R-KY-1), so those fields show when the outsider box is ticked.
   function lendControls(k, staff) {
+    // The ID is the kind shown as well as its tail: a passport or a permit is recorded as what it is,
+    // not as a resident ID card (R-KY-1). Each box is named by a label, not only a placeholder
+    // that disappears once typed in.
+    const labelled = (text, control) => h('label', { class: 'rpt-due small' }, h('span', { text }), control);
     const outsiderOnly = [
-      h('input', { name: 'borrower', placeholder: t('key.outsider_name'), class: 'rpt-inline' }),
-      h('input', { name: 'last4', maxlength: 4, placeholder: t('key.last4'), class: 'rpt-inline rpt-short' }),
-      h('input', { name: 'deposit', type: 'number', placeholder: t('key.deposit'), class: 'rpt-inline rpt-short' }),
-      h('input', { name: 'receipt', placeholder: t('svc.receipt'), class: 'rpt-inline rpt-short' }),
+      labelled(t('key.outsider_name'), h('input', { name: 'borrower', class: 'rpt-inline' })),
+      labelled(t('key.doc_type'), h('select', { name: 'doc_type', class: 'rpt-inline' },
+        KEY_ID_DOCS.map((d) => h('option', { value: d }, t(`key.doc.${d}`))))),
+      labelled(t('key.last4'), h('input', { name: 'last4', maxlength: 4, class: 'rpt-inline rpt-short' })),
+      labelled(t('key.deposit'), h('input', { name: 'deposit', type: 'number', min: '0', step: '0.01', class: 'rpt-inline rpt-short' })),
+      labelled(t('svc.receipt'), h('input', { name: 'receipt', class: 'rpt-inline rpt-short' })),
     ];
     const pick = h('select', { name: 'borrower_user', class: 'rpt-inline', 'aria-label': t('key.staff_pick') },
       h('option', { value: '' }, t('key.staff_pick')),
@@ -878,6 +887,18 @@ export async function renderKeys(root, ctx) {
       h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k, rowErr) }, t('key.lend')), rowErr.el);
   }
 
+  // An outsider's loan says what was taken against it — the ID shown and the deposit with its
+  // receipt — so whoever takes the key back knows what to refund and against which receipt.
+  function loanText(loan) {
+    const terms = loan.borrower_kind === 'outsider' && loan.id_shown ? t('key.outsider_terms', {
+      doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4,
+      deposit: yuan(loan.deposit_cents), receipt: loan.deposit_receipt_no || '',
+    }) : null;
+    return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
+      `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
+      terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null);
+  }
+
   async function load() {
     const [keys, count, staff] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), loadStaff(ctx)]);
     const reg = checkedForm(h, t, { class: 'card rpt-form' }, [
@@ -890,9 +911,10 @@ export async function renderKeys(root, ctx) {
       h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
-        loan ? h('span', { class: loan.overdue ? 'rpt-overdue' : '' }, `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`) : t(`key.state.${k.state}`),
+        loan ? loanText(loan) : t(`key.state.${k.state}`),
         k.state === 'in_store' ? lendControls(k, staff) : k.state === 'on_loan'
-          ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) }, t('key.return'))
+          ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) },
+            loan?.deposit_cents ? t('key.return_refund', { deposit: yuan(loan.deposit_cents) }) : t('key.return'))
           : '',
       ]), t('rpt.none')),
       h('h2', { class: 'section-title', text: t('key.register') }), reg);

@@ -73,6 +73,9 @@ export const STRINGS = {
     'key.borrower': '借用人', 'key.staff_pick': '员工借用：选择员工', 'key.outsider_name': '外来人员姓名', 'key.due': '应还', 'key.due_by': '应还时间（不填为4小时后）', 'key.overdue': '超期未还', 'key.outsider': '非公司人员', 'key.last4': '证件后四位',
     'key.deposit': '押金（元）', 'key.lend': '签名借出', 'key.return': '归还', 'key.sign': '借用人签名',
     'key.need_staff': '请先选择借钥匙的员工', 'key.need_outsider': '请先填写外来人员的姓名、证件后四位、押金和收据号',
+    'key.doc_type': '证件类型', 'key.doc.resident_id_card': '居民身份证', 'key.doc.passport': '护照', 'key.doc.hk_macao_permit': '港澳通行证',
+    'key.doc.taiwan_permit': '台胞证', 'key.doc.driving_licence': '驾驶证', 'key.doc.other': '其他证件',
+    'key.outsider_terms': '外来人员 · {doc} 后四位 {last4} · 押金 {deposit}，收据号 {receipt}', 'key.return_refund': '归还并退押金 {deposit}',
     ...prefixed(AREA_ZH),
   },
   en: {
@@ -135,6 +138,9 @@ export const STRINGS = {
     'key.borrower': 'Borrower', 'key.staff_pick': 'Staff: pick the person', 'key.outsider_name': "Outsider's name", 'key.due': 'Due', 'key.due_by': 'Due back (blank: in 4 hours)', 'key.overdue': 'overdue', 'key.outsider': 'Outsider', 'key.last4': 'ID last 4',
     'key.deposit': 'Deposit (yuan)', 'key.lend': 'Sign and lend', 'key.return': 'Return', 'key.sign': "Borrower's signature",
     'key.need_staff': 'Pick the staff member who borrows the key first', 'key.need_outsider': "Enter the outsider's name, ID last 4, deposit and receipt number first",
+    'key.doc_type': 'ID type', 'key.doc.resident_id_card': 'Resident ID card', 'key.doc.passport': 'Passport', 'key.doc.hk_macao_permit': 'HK/Macao permit',
+    'key.doc.taiwan_permit': 'Taiwan permit', 'key.doc.driving_licence': 'Driving licence', 'key.doc.other': 'Other ID',
+    'key.outsider_terms': 'outsider · {doc} ending {last4} · deposit {deposit}, receipt {receipt}', 'key.return_refund': 'Return and refund {deposit}',
     ...prefixed(AREA_EN),
   },
 };
