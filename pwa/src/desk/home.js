@@ -242,6 +242,7 @@ export async function renderHome(body, ctx) {
     }
   }
 
+  let refusalsSeen = null;
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
@@ -250,7 +251,14 @@ export async function renderHome(body, ctx) {
       mount(decideSlot, decideMinePanel(ctx, received));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
-      mount(refusalsSlot, refusalsPanel(ctx, await loadRefusals(ctx), { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));
+      // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every
+      // signature again and throw the panel's scroll back to the top while the desk reads it.
+      const refused = await loadRefusals(ctx);
+      const seen = refused.map((r) => `${r.client_id}/${r.mutation_id}`).join(' ');
+      if (seen !== refusalsSeen) {
+        refusalsSeen = seen;
+        mount(refusalsSlot, refusalsPanel(ctx, refused, { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));
+      }
     } catch (e) {
       err.show(e, t);
     }

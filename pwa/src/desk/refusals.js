@@ -132,7 +132,10 @@ export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {},
   return h('section', { class: 'card desk-refusals', 'data-testid': 'field-refusals', 'aria-label': t(inCase ? 'rf.case_title' : 'rf.title') },
     h('h2', { text: `${t(inCase ? 'rf.case_title' : 'rf.title')} (${list.length})` }),
     inCase || !mayHandle ? null : h('p', { class: 'muted small', text: t('rf.explain') }),
-    h('ul', { class: 'rf-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id) } },
+    // On the desk home the list scrolls inside a bounded card (desk.css .rf-list-home): one job
+    // reassigned while its phone was offline refuses three or four records, each with its signature,
+    // and an unbounded list pushed the follow-up queue and the case list below the screen.
+    h('ul', { class: ['rf-list', inCase ? '' : 'rf-list-home'], 'data-testid': 'field-refusals-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id) } },
       h('div', { class: 'rf-head' },
         h('strong', { text: mutationLabel(r.type) }), ' ',
         inCase ? null : (r.case_id ? h('a', { class: 'desk-case-no', href: `#/case/${r.case_id}`, text: r.case_no }) : h('span', { class: 'muted', text: t('rf.no_case') })), ' ',

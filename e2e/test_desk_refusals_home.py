@@ -1,0 +1,70 @@
+"""Refused field records on the desk home (D28): however many a reassigned job's offline phone sent,
+the panel stays a bounded card that scrolls, so the follow-up queue and the case list stay on a
+1366x768 screen; and the 30-second refresh leaves the panel (its scroll, its signatures) alone
+while nothing in it changed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.bookings import _upload
+from e2e.test_shell import open_desk
+from tests.images import signature_png
+
+
+def refused_job(base: str, content: str) -> None:
+    """A repair the technician accepted, then the desk gave it to tech2 while the phone was offline;
+    the phone's arrival, note and signed completion are all refused (case.work_order_withdrawn)."""
+    desk = Api(base, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small"})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
+    tech, client = Api(base, "tech"), "tech-" + uuid.uuid4().hex[:8]
+    now = datetime.now().astimezone().isoformat()
+    tech.call("POST", "/api/sync/push", {"client_id": client, "mutations": [
+        {"mutation_id": 1, "type": "job.accept", "args": {"job_id": job_id}, "device_time": now}]})
+    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
+    sig = _upload(base, tech, signature_png(case["id"]))
+    res = tech.call("POST", "/api/sync/push", {"client_id": client, "mutations": [
+        {"mutation_id": 2, "type": "job.arrive", "args": {"job_id": job_id}, "device_time": now},
+        {"mutation_id": 3, "type": "job.note", "args": {"job_id": job_id, "text": "灯管老化，需更换"}, "device_time": now},
+        {"mutation_id": 4, "type": "job.complete", "args": {
+            "job_id": job_id, "work_done": "更换灯管", "fee_cents": 0, "signature_sha256": sig,
+            "signer_name": "黄业主", "signer_relation": "owner"}, "device_time": now}]})
+    assert [r["status"] for r in res["results"]] == ["rejected"] * 3, res
+
+
+def test_many_refused_records_leave_the_case_list_on_the_desk_screen(browser: Browser, server) -> None:  # noqa: ANN001  # D28
+    for n in range(3):
+        refused_job(server.url, f"阳台灯不亮 {uuid.uuid4().hex[:4]} {n}")
+    ctx, page = open_desk(browser, server, "dispatcher")
+    page.clock.install()  # the home's 30-s refresh, run on demand below
+    page.reload()
+    panel = page.get_by_test_id("field-refusals")
+    items = panel.locator(".rf-item")
+    expect(items.nth(8)).to_be_attached(timeout=20000)
+    page.wait_for_timeout(500)  # the signatures have loaded
+
+    box = panel.bounding_box()
+    assert box is not None and box["height"] <= 768 * 0.5, box
+    home_lists = page.locator(".desk-home-grid")
+    grid = home_lists.bounding_box()
+    assert grid is not None and grid["y"] < 768, grid  # the queue and the case list start on screen
+
+    # The list scrolls inside the card; the refresh keeps where the desk had scrolled to.
+    listed = page.get_by_test_id("field-refusals-list")
+    assert listed.evaluate("(el) => el.scrollHeight > el.clientHeight + 100")
+    listed.evaluate("(el) => { el.scrollTop = 400; }")
+    marker = listed.evaluate_handle("(el) => el")
+    page.clock.run_for(31000)
+    page.wait_for_timeout(1500)
+    assert listed.evaluate("(el) => el.scrollTop") >= 350
+    assert marker.evaluate("(el) => el.isConnected")  # the same panel, not a re-drawn one
+    ctx.close()
