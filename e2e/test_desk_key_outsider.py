@@ -45,3 +45,21 @@ def test_an_outsiders_loan_records_the_id_kind_and_shows_the_deposit_to_refund(b
     row.get_by_role("button", name="归还并退押金 ¥50.00").click()
     expect(row).to_contain_text("在柜", timeout=10000)
     ctx.close()
+
+
+def test_the_desk_records_a_key_lost_after_confirming(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    label = f"e2e-{uuid.uuid4().hex[:6]} 配电房"
+    Api(server.url, "frontdesk").call("POST", "/api/keys", {"building": "6栋", "floor": "B1", "key_type": "plant_room_spare", "label": label})
+    ctx, page = open_desk(browser, server, "frontdesk", "keys")
+    row = page.locator("[data-view=keys] tr", has_text=label)
+    expect(row).to_be_visible(timeout=15000)
+    row.get_by_test_id("key-lost").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(label)
+    dialog.get_by_role("button", name="取消").click()
+    expect(row).to_contain_text("在柜")  # nothing recorded without the confirmation
+    row.get_by_test_id("key-lost").click()
+    page.locator("dialog[open]").get_by_role("button", name="登记遗失").click()
+    expect(row).to_contain_text("遗失", timeout=10000)
+    expect(row.get_by_role("button", name="签名借出")).to_have_count(0)
+    ctx.close()

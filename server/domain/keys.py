@@ -89,6 +89,8 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     due_at: datetime
     returned_at: datetime | None = None
     received_by: str | None = None
+    # A key lost while lent ends its loan here: it is then neither on loan nor overdue.
+    lost_at: datetime | None = None
 
 
 class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,8 +219,18 @@ def report_lost(key: Key, *, now: datetime) -> Key:
     return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=now)
 
 
+def lost_on_loan(key: Key, loan: KeyLoan, *, now: datetime) -> tuple[Key, KeyLoan]:
+    """A key reported lost while lent (the borrower lost it): the key is lost and its open loan ends
+    with it, so the loan stops counting as on loan or overdue and still names who had the key."""
+    if loan.key_id != key.id:
+        raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
+    if loan.returned_at is not None or loan.lost_at is not None:
+        raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
+    return report_lost(key, now=now), msgspec.structs.replace(loan, lost_at=now)
+
+
 def is_overdue(loan: KeyLoan, now: datetime) -> bool:
-    return loan.returned_at is None and now > loan.due_at
+    return loan.returned_at is None and loan.lost_at is None and now > loan.due_at
 
 
 def overdue_loans(loans: Iterable[KeyLoan], now: datetime) -> list[KeyLoan]:

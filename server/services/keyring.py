@@ -159,10 +159,20 @@ async def return_key(db: Database, who: Principal, key_id: str) -> dict[str, Any
 
 async def report_lost(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
     async with db.transaction() as uow:
-        key = dk.report_lost(await _load_key(uow, who, key_id), now=uow.now)
+        key = await _load_key(uow, who, key_id)
+        loan = await _open_loan(uow, key_id)
+        if loan is None:
+            key = dk.report_lost(key, now=uow.now)
+        else:
+            # Lost while lent: the loan ends with the key. The returned_at column marks when a loan
+            # ended (returned or lost), which is what the open-loan queries ask; the record itself
+            # says lost_at, not returned.
+            key, loan = dk.lost_on_loan(key, loan, now=uow.now)
+            await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
+                returned_at=loan.lost_at, doc=_enc.encode(loan).decode()))
         await _save_key(uow, who.compound_id, key)
-        _audit(uow, who, key.id, "key.lost")
-        return {"key": msgspec.to_builtins(key), "loan": None}
+        _audit(uow, who, key.id, "key.lost", loan_id=loan.id if loan else None)
+        return {"key": msgspec.to_builtins(key), "loan": loan_view(loan, uow.now) if loan else None}
 
 
 async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:

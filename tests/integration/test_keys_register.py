@@ -142,3 +142,26 @@ async def test_a_loan_due_at_no_real_instant_is_refused(client):  # R-KY-1
             "borrower_kind": "staff", "borrower_user_id": "usr_tech", "signature_sha256": sig, "due_at": due})
         assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), r.text
         assert "due_at" in str(r.json()["details"])
+
+
+async def test_a_key_lost_while_lent_leaves_the_overdue_list_and_counts_as_lost(client, clock):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    key = await _key(client, desk)
+    sig = await upload(client, desk, signature_png("key-lost"))
+    r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig,
+        "due_at": "2026-11-23T04:00:00Z"})
+    assert r.status_code == 201
+    clock.advance(hours=3)
+    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk)
+    assert r.status_code == 200, r.text
+    assert r.json()["key"]["state"] == "lost" and r.json()["loan"]["lost_at"] and r.json()["loan"]["overdue"] is False
+    # Neither overdue nor on loan any more, for ever; the count says lost.
+    clock.advance(days=10)
+    assert [o["key_id"] for o in (await client.get("/api/keys/overdue", headers=desk)).json()] == []
+    listed = next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key["id"])
+    assert listed["key"]["state"] == "lost" and listed["loan"] is None
+    count = (await client.get("/api/keys/count", headers=desk)).json()
+    assert (count["on_loan"], count["overdue"], count["lost"]) == (0, 0, 1)
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk)
+    assert r.status_code == 409 and r.json()["code"] == "key.not_on_loan"

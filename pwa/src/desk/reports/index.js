@@ -1,7 +1,7 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
 // (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
 // renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
-import { ensureStylesheet, missingRequired, mount } from '../../dom.js';
+import { confirmDialog, ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
@@ -899,6 +899,18 @@ export async function renderKeys(root, ctx) {
       terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null);
   }
 
+  // A key lost (in the cabinet or by its borrower) is recorded as such, after a confirmation: it
+  // leaves the lendable keys for good, a loan ends with it, and the month's count says lost (R-KY-1).
+  function lostButton(k, loan) {
+    return h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-lost', onclick: async () => {
+      const ok = await confirmDialog({
+        title: t('key.lost_title'), danger: true, ok: t('key.lost'), cancel: t('key.cancel'),
+        body: loan ? t('key.lost_body_loan', { label: k.label, name: loan.borrower_name }) : t('key.lost_body', { label: k.label }),
+      });
+      if (ok) await act(() => ctx.api.post(`/api/keys/${k.id}/lost`, {}));
+    } }, t('key.lost'));
+  }
+
   async function load() {
     const [keys, count, staff] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), loadStaff(ctx)]);
     const reg = checkedForm(h, t, { class: 'card rpt-form' }, [
@@ -912,9 +924,11 @@ export async function renderKeys(root, ctx) {
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
         loan ? loanText(loan) : t(`key.state.${k.state}`),
-        k.state === 'in_store' ? lendControls(k, staff) : k.state === 'on_loan'
-          ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) },
-            loan?.deposit_cents ? t('key.return_refund', { deposit: yuan(loan.deposit_cents) }) : t('key.return'))
+        k.state === 'in_store' ? h('span', { class: 'rpt-controls' }, lendControls(k, staff), lostButton(k, null)) : k.state === 'on_loan'
+          ? h('span', { class: 'rpt-controls' },
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) },
+              loan?.deposit_cents ? t('key.return_refund', { deposit: yuan(loan.deposit_cents) }) : t('key.return')),
+            lostButton(k, loan))
           : '',
       ]), t('rpt.none')),
       h('h2', { class: 'section-title', text: t('key.register') }), reg);

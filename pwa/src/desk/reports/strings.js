@@ -76,6 +76,8 @@ export const STRINGS = {
     'key.doc_type': '证件类型', 'key.doc.resident_id_card': '居民身份证', 'key.doc.passport': '护照', 'key.doc.hk_macao_permit': '港澳通行证',
     'key.doc.taiwan_permit': '台胞证', 'key.doc.driving_licence': '驾驶证', 'key.doc.other': '其他证件',
     'key.outsider_terms': '外来人员 · {doc} 后四位 {last4} · 押金 {deposit}，收据号 {receipt}', 'key.return_refund': '归还并退押金 {deposit}',
+    'key.lost': '登记遗失', 'key.lost_title': '登记钥匙遗失', 'key.lost_body': '“{label}”将登记为遗失，不能再借出，并计入本月盘点。',
+    'key.lost_body_loan': '“{label}”将登记为遗失：{name} 的借用随之结束，不再算作借出或超期。', 'key.cancel': '取消',
     ...prefixed(AREA_ZH),
   },
   en: {
@@ -141,6 +143,8 @@ export const STRINGS = {
     'key.doc_type': 'ID type', 'key.doc.resident_id_card': 'Resident ID card', 'key.doc.passport': 'Passport', 'key.doc.hk_macao_permit': 'HK/Macao permit',
     'key.doc.taiwan_permit': 'Taiwan permit', 'key.doc.driving_licence': 'Driving licence', 'key.doc.other': 'Other ID',
     'key.outsider_terms': 'outsider · {doc} ending {last4} · deposit {deposit}, receipt {receipt}', 'key.return_refund': 'Return and refund {deposit}',
+    'key.lost': 'Report lost', 'key.lost_title': 'Report a key lost', 'key.lost_body': '"{label}" will be recorded lost: it can no longer be lent and counts as lost this month.',
+    'key.lost_body_loan': '"{label}" will be recorded lost: the loan to {name} ends with it and is no longer on loan or overdue.', 'key.cancel': 'Cancel',
     ...prefixed(AREA_EN),
   },
 };
