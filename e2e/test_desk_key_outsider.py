@@ -63,3 +63,22 @@ def test_the_desk_records_a_key_lost_after_confirming(browser: Browser, server) 
     expect(row).to_contain_text("遗失", timeout=10000)
     expect(row.get_by_role("button", name="签名借出")).to_have_count(0)
     ctx.close()
+
+
+def test_the_monthly_key_count_prints_as_a_signed_sheet_without_the_controls(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    ctx, page = open_desk(browser, server, "frontdesk", "keys")
+    view = page.locator("[data-view=keys]")
+    expect(view.get_by_test_id("key-print")).to_be_visible(timeout=15000)
+    signs = view.get_by_test_id("key-print-signs")
+    expect(signs).to_be_hidden()  # on screen: the working page
+    page.emulate_media(media="print")
+    expect(view.locator("h1", has_text="钥匙月度盘点表")).to_be_visible()
+    expect(view.get_by_test_id("key-count")).to_contain_text("盘点时间")
+    expect(signs).to_contain_text("盘点人签字")
+    expect(signs).to_contain_text("管理处负责人审阅")
+    assert view.locator("th").last.evaluate("(th) => getComputedStyle(th, '::after').content") == '"实物核对"'
+    # Nothing to press or fill on paper: the lending boxes, the buttons and the register form are gone.
+    for control in ("button", "select", "input"):
+        assert view.locator(control).evaluate_all("(els) => els.filter((e) => e.offsetParent !== null).length") == 0, control
+    expect(view.get_by_text("钥匙管理", exact=True)).to_be_hidden()
+    ctx.close()

@@ -815,7 +815,7 @@ export async function renderKeys(root, ctx) {
   const { h, t } = ctx;
   const err = errorBox(h);
   const body = h('div');
-  mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head' }, h('h1', { text: t('key.title') })), err.el, body));
+  mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head no-print' }, h('h1', { text: t('key.title') })), err.el, body));
   const act = actThenReload(err, t, load);
 
   // A refusal shows beside the key's own row (rowErr), like the bookings' 派工: the page's error box
@@ -919,8 +919,15 @@ export async function renderKeys(root, ctx) {
       field(h, t('key.type'), select(h, 'key_type', ['resident_entrusted', 'plant_room_spare', 'other'].map((k) => [k, t(`key.type.${k}`)]))),
       field(h, t('key.label'), h('input', { name: 'label', required: true })),
     ], t('key.register'), (form) => ctx.api.post('/api/keys', Object.fromEntries(new FormData(form))), load);
+    // The month-end count is reported on paper (R-KY-1): the sheet prints the cabinet in filing
+    // order with an empty column to tick each key found, the figures, and the signature lines;
+    // the lending controls and the register form stay off the paper (desk.css).
     mount(body,
-      h('div', { class: 'card', 'data-testid': 'key-count' }, t('key.count', count)),
+      h('h1', { class: 'print-only', text: t('key.print_title') }),
+      h('div', { class: 'card rpt-key-count', 'data-testid': 'key-count' },
+        h('span', { text: t('key.count', count) }),
+        h('span', { class: 'print-only small', text: t('key.counted_at', { at: fmtFull(count.counted_at) }) }),
+        h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-print', onclick: () => window.print() }, t('key.print'))),
       table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
         k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
         loan ? loanText(loan) : t(`key.state.${k.state}`),
@@ -931,7 +938,13 @@ export async function renderKeys(root, ctx) {
             lostButton(k, loan))
           : '',
       ]), t('rpt.none')),
-      h('h2', { class: 'section-title', text: t('key.register') }), reg);
+      h('div', { class: 'print-only rpt-print-signs', 'data-testid': 'key-print-signs' },
+        h('p', null, t('key.counter_sign'), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' })),
+        h('p', null, t('key.reviewer_sign'), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' }))),
+      h('h2', { class: 'section-title no-print', text: t('key.register') }), h('div', { class: 'no-print' }, reg));
+    // The controls' column is headed only on paper, where it is the counter's tick column.
+    const lastHead = body.querySelector('.rpt-table th:last-child');
+    if (lastHead) lastHead.dataset.print = t('key.checked');
   }
   try {
     await load();

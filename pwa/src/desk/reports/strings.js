@@ -78,6 +78,8 @@ export const STRINGS = {
     'key.outsider_terms': '外来人员 · {doc} 后四位 {last4} · 押金 {deposit}，收据号 {receipt}', 'key.return_refund': '归还并退押金 {deposit}',
     'key.lost': '登记遗失', 'key.lost_title': '登记钥匙遗失', 'key.lost_body': '“{label}”将登记为遗失，不能再借出，并计入本月盘点。',
     'key.lost_body_loan': '“{label}”将登记为遗失：{name} 的借用随之结束，不再算作借出或超期。', 'key.cancel': '取消',
+    'key.print': '打印盘点表', 'key.print_title': '钥匙月度盘点表', 'key.counted_at': '盘点时间：{at}', 'key.checked': '实物核对',
+    'key.counter_sign': '盘点人签字：', 'key.reviewer_sign': '管理处负责人审阅：', 'key.sign_date': '日期：',
     ...prefixed(AREA_ZH),
   },
   en: {
@@ -145,6 +147,8 @@ export const STRINGS = {
     'key.outsider_terms': 'outsider · {doc} ending {last4} · deposit {deposit}, receipt {receipt}', 'key.return_refund': 'Return and refund {deposit}',
     'key.lost': 'Report lost', 'key.lost_title': 'Report a key lost', 'key.lost_body': '"{label}" will be recorded lost: it can no longer be lent and counts as lost this month.',
     'key.lost_body_loan': '"{label}" will be recorded lost: the loan to {name} ends with it and is no longer on loan or overdue.', 'key.cancel': 'Cancel',
+    'key.print': 'Print count sheet', 'key.print_title': 'Monthly key count', 'key.counted_at': 'Counted at {at}', 'key.checked': 'Checked',
+    'key.counter_sign': 'Counted by (signature): ', 'key.reviewer_sign': "Reviewed by the manager: ", 'key.sign_date': 'Date: ',
     ...prefixed(AREA_EN),
   },
 };
