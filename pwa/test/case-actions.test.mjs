@@ -2,20 +2,11 @@
 // R-FU-5): ACTION_ROLES must equal the desk-home users among the roles docs/api-contract.md lists
 // for the action's route, so a team lead sees 立项/派工/方案/进度 and not 上报, 跟进记录 or 销项.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { ACTION_ANCHORS, ACTION_ROLES, mayAct } from '../src/desk/case-actions.js';
 import { DESK_HOME_ROLES } from '../src/roles.js';
-
-function routeRoles() {
-  const doc = readFileSync(new URL('../../docs/api-contract.md', import.meta.url), 'utf8');
-  const out = new Map();
-  for (const m of doc.matchAll(/^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| ([^|]+) \|$/gm)) {
-    out.set(`${m[1]} ${m[2]}`, m[3].trim().split(/,\s*/));
-  }
-  return out;
-}
+import { routeRoles } from './route-table.mjs';
 
 test('every case action names a route that exists', () => {
   const routes = routeRoles();

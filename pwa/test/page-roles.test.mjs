@@ -2,20 +2,11 @@
 // the desk-home users among the roles docs/api-contract.md lists for the page's anchor route.
 // (tests/integration/test_route_roles.py holds that table to the app's own route table.)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { PAGE_ANCHORS, PAGE_ROLES } from '../src/desk/common.js';
 import { DESK_HOME_ROLES } from '../src/roles.js';
-
-function routeRoles() {
-  const doc = readFileSync(new URL('../../docs/api-contract.md', import.meta.url), 'utf8');
-  const out = new Map();
-  for (const m of doc.matchAll(/^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| ([^|]+) \|$/gm)) {
-    out.set(`${m[1]} ${m[2]}`, m[3].trim().split(/,\s*/));
-  }
-  return out;
-}
+import { routeRoles } from './route-table.mjs';
 
 test('the route table parses and every page names a route that exists', () => {
   const routes = routeRoles();
