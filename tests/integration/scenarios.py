@@ -98,3 +98,18 @@ async def complete_on_phone(client, case_id: str, username: str = "tech", *, dev
     )
     assert [x["status"] for x in res["results"]] == ["applied"] * 3, res
     return phone, job_id
+
+
+async def closed_repair_owing_call_back(client, clock, desk) -> str:  # noqa: ANN001
+    """A repair completed on the phone, its slip returned and countersigned an hour later, then closed:
+    the R-FU-6 call-back is still owed. Returns the case id."""
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid)
+    clock.advance(hours=1)
+    assert (await client.post(f"/api/cases/{cid}/return-slip", headers=desk)).status_code == 200
+    assert (await client.post(f"/api/cases/{cid}/countersign", headers=desk)).status_code == 200
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已修复"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "closed"
+    return cid

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import closed_repair_owing_call_back
 
 
 def _call_back_clock(view: dict) -> dict:
@@ -19,15 +19,7 @@ async def _due_ids(client, headers) -> list[str]:  # noqa: ANN001
 
 async def test_closing_keeps_the_call_back_clock_running_until_the_call_back_is_recorded(client, clock):  # R-FU-6
     desk = await login(client, "dispatcher")
-    cid = (await new_repair(client, desk))["case"]["id"]
-    await open_and_dispatch(client, desk, cid)
-    await complete_on_phone(client, cid)
-    clock.advance(hours=1)
-    assert (await client.post(f"/api/cases/{cid}/return-slip", headers=desk)).status_code == 200
-    assert (await client.post(f"/api/cases/{cid}/countersign", headers=desk)).status_code == 200
-    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已修复"})
-    assert r.status_code == 200, r.text
-    assert r.json()["case"]["state"] == "closed"
+    cid = await closed_repair_owing_call_back(client, clock, desk)
 
     # Closed, call-back still owed: the clock runs and the list has the case as due.
     view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()

@@ -13,19 +13,11 @@ from sqlalchemy import select
 
 from server.storage.schema import cases
 from tests.conftest import login
-from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import closed_repair_owing_call_back
 
 
 async def _closed_with_call_back_owed(client, clock, desk) -> tuple[str, dict]:  # noqa: ANN001
-    cid = (await new_repair(client, desk))["case"]["id"]
-    await open_and_dispatch(client, desk, cid)
-    await complete_on_phone(client, cid)
-    clock.advance(hours=1)
-    assert (await client.post(f"/api/cases/{cid}/return-slip", headers=desk)).status_code == 200
-    assert (await client.post(f"/api/cases/{cid}/countersign", headers=desk)).status_code == 200
-    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已修复"})
-    assert r.status_code == 200, r.text
-    assert r.json()["case"]["state"] == "closed"
+    cid = await closed_repair_owing_call_back(client, clock, desk)
     view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
     call_back = next(k for k in view["clocks"] if k["code"] == "FU6_CALLBACK_72H")
     assert call_back["running"] is True
