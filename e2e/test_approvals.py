@@ -170,7 +170,6 @@ def test_a_case_the_monday_review_passed_to_the_manager_waits_on_their_approvals
     row.get_by_test_id("approval-cannot-handle").click()
     expect(panel.locator(f"tr[data-approval=quarterly][data-case='{stuck}']")).to_contain_text("产权方不同意施工", timeout=15000)
     expect(panel.locator("tr[data-approval=passed]", has_text=tag)).to_have_count(0)
-    page.screenshot(path="/tmp/mgr4-approvals-after.png", full_page=True)
     ctx.close()
     assert manager.call("GET", f"/api/cases/{stuck}")["case"]["state"] == "cannot_handle"
 
@@ -188,10 +187,15 @@ def test_a_refused_announcement_shows_beside_its_own_item(browser: Browser, serv
     panel = page.get_by_test_id("approvals")
     row = panel.locator(f"tr[data-approval=announce][data-item=b{tag}]")
     expect(row).to_be_visible(timeout=15000)
-    manager.call("POST", f"/api/services/items/b{tag}/withdraw")  # stopped meanwhile, from another screen
+    # Stopped from another screen while the manager's request is on its way: the server really refuses
+    # it (the withdrawal runs as the click's request leaves), and no refresh can take the row away first.
+    def withdraw_then_send(route):  # noqa: ANN001, ANN202
+        manager.call("POST", f"/api/services/items/b{tag}/withdraw")
+        route.continue_()
+
+    page.route(f"**/api/services/items/b{tag}/announce", withdraw_then_send)
     row.get_by_test_id("approval-announce").click()
     expect(row.locator(".desk-error")).to_contain_text("该服务已停止")
     expect(panel.locator(".desk-error:visible")).to_have_count(1)  # the row's only, none at the top
     expect(panel.locator(f"tr[data-approval=announce][data-item=a{tag}] .desk-error:visible")).to_have_count(0)
-    page.screenshot(path="/tmp/mgr4/announce-refused.png", full_page=True)
     ctx.close()

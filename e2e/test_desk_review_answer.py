@@ -36,5 +36,4 @@ def test_the_manager_sets_a_new_approach_on_the_case_page_and_the_follow_ups_sho
     expect(answer).to_contain_text("新的处理方式：联系防水公司报价，周三前定")
     expect(page.get_by_test_id("follow-up-pending")).to_have_count(0)
     expect(page.locator("[data-action=review_answer]")).to_have_count(0)  # answered once
-    page.get_by_test_id("follow-up").first.screenshot(path="/tmp/left-review-answer.png")
     ctx.close()

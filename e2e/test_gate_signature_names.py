@@ -78,7 +78,6 @@ def test_a_chinese_name_in_an_english_signature_line_is_not_split_at_360px(brows
     signed = page.get_by_test_id("gate-signatures")
     expect(signed).to_contain_text("The owner, 高业主, signed the written authorisation", timeout=10000)
     expect(signed).to_contain_text("杨租户")
-    page.screenshot(path="/tmp/mgr4/gate-en-360.png", full_page=True)
     for name in ("高业主", "杨租户"):
         assert page.evaluate(_NAME_LINES, name) and all(n == 1 for n in page.evaluate(_NAME_LINES, name)), name
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

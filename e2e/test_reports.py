@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import tempfile
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import approved_item
-from e2e.conftest import DESK
+from e2e.conftest import DESK, RunningServer, start_server
 from e2e.repairs import completed_repair
 from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
 from e2e.test_desk_slips import sign_open_dialog
@@ -216,9 +220,24 @@ def _pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:  # noqa: ANN001
         n += 1
 
 
-def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on_page_one(browser: Browser, server, tmp_path) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
+@pytest.fixture(scope="module")
+def demo_month_server() -> Iterator[RunningServer]:
+    """A server holding only the demo compound: how much page 1 holds depends on the month's figures,
+    and the shared server's month carries every other test's cases, bookings and income."""
+    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-report-print-") as d:
+        srv = start_server(Path(d))
+        try:
+            yield srv
+        finally:
+            srv.proc.terminate()
+            srv.proc.wait(10)
+
+
+def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on_page_one(
+        browser: Browser, demo_month_server, tmp_path) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
     # The complaint list's narrow columns split a complainant's name (周业/主) and the case number
     # over lines, and the two charts, too tall for what page 1 had left, moved to page 2 leaving a gap.
+    server = demo_month_server
     desk = Api(server.url, "dispatcher")
     case = desk.call("POST", "/api/cases", {
         "kind": "complaint", "channel": "phone", "contact_name": "欧阳明月", "phone": "13800000002",

@@ -173,7 +173,8 @@ def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: 
     page.goto(server.url + "/#/handover")
     sheet = page.locator(".desk-ho-sheet").first
     sheet.get_by_role("button", name="接班签字").click()
-    expect(page.locator(".desk-error").first).to_contain_text("请先勾选接手所有未平息的紧急事件")
+    # The refusal shows under this sheet's own buttons (D50's handover change), not under the heading.
+    expect(sheet.locator(".desk-error:visible")).to_contain_text("请先勾选接手所有未平息的紧急事件")
     expect(page.locator("dialog[open]")).to_have_count(0)  # no signature drawn in vain
     for box in sheet.locator("input[name=take_over]").all():
         box.check()

@@ -79,7 +79,6 @@ def test_the_weekly_check_asks_for_an_explicit_good_or_poor_verdict(browser: Bro
     row = section.locator("tr", has_text=f"派工超时{week}")
     expect(row).to_contain_text("不合格", timeout=15000)
     expect(verdict.locator("input:checked")).to_have_count(0)  # the next week is decided afresh
-    page.screenshot(path="/tmp/mgr4/weekly-verdict.png", full_page=True)
     ctx.close()
 
 
