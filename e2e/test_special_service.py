@@ -8,13 +8,18 @@ promise on the phone, the delay notice's new agreed time), R-SH-1 / R-EM-3 (hand
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
+from e2e.conftest import RunningServer, start_server
 from e2e.test_desk import open_desk
 from e2e.test_shell import login
 
@@ -155,12 +160,34 @@ def test_the_phone_shows_the_promise_and_the_new_time_agreed_after_a_delay(brows
     ctx.close()
 
 
-def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: Browser, server) -> None:  # noqa: ANN001  # R-SH-1, R-EM-3
+@pytest.fixture(scope="module")
+def handover_server() -> Iterator[RunningServer]:
+    """A server of its own: a handover sheet lists the compound's open work and emergencies, and on the
+    shared server other tests' sheets have already taken over the demo's emergency."""
+    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-handover-") as d:
+        srv = start_server(Path(d))
+        try:
+            yield srv
+        finally:
+            srv.proc.terminate()
+            srv.proc.wait(10)
+
+
+def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: Browser, handover_server) -> None:  # noqa: ANN001  # R-SH-1, R-EM-3
+    server = handover_server
     ctx, page = open_desk(browser, server, "dispatcher")
     page.goto(server.url + "/#/handover")
     page.locator("select[name=incoming_id]").select_option(label="李前台（前台）")
+    sheets = page.locator(".desk-ho-sheet")
+    expect(page.locator("select[name=incoming_id]")).to_be_visible(timeout=10000)
+    page.wait_for_load_state("networkidle")
+    before = set(sheets.evaluate_all("els => els.map(e => e.dataset.sheet)"))
     page.get_by_role("button", name="生成交接单").click()
-    sheet = page.locator(".desk-ho-sheet").first
+    expect(sheets).to_have_count(len(before) + 1, timeout=10000)
+    # Held by its id from here on: other tests' sheets share this server and the list is not ordered
+    # newest first, so "the first sheet" is not always this one.
+    (sheet_id,) = set(sheets.evaluate_all("els => els.map(e => e.dataset.sheet)")) - before
+    sheet = page.locator(f"article[data-sheet='{sheet_id}']")
     expect(sheet.locator("th", has_text="下一时限")).to_be_visible(timeout=10000)
     sheet.get_by_role("button", name="交班签字").click()
     expect(page.locator("dialog")).to_contain_text("交班：王调度 → 李前台")  # what the signature stands for
@@ -171,7 +198,7 @@ def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: 
 
     ctx, page = open_desk(browser, server, "frontdesk")
     page.goto(server.url + "/#/handover")
-    sheet = page.locator(".desk-ho-sheet").first
+    sheet = page.locator(f"article[data-sheet='{sheet_id}']")
     sheet.get_by_role("button", name="接班签字").click()
     # The refusal shows under this sheet's own buttons (D50's handover change), not under the heading.
     expect(sheet.locator(".desk-error:visible")).to_contain_text("请先勾选接手所有未平息的紧急事件")
@@ -187,7 +214,7 @@ def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: 
     # The supervisor's morning review uses the whole width (no empty form column).
     ctx, page = open_desk(browser, server, "lead")
     page.locator(".desk-nav").get_by_role("link", name="交接班").click()
-    sheet = page.locator(".desk-ho-sheet").first
+    sheet = page.locator(f"article[data-sheet='{sheet_id}']")
     expect(sheet).to_be_visible(timeout=15000)
     assert sheet.bounding_box()["width"] > 1000
     sheet.locator("input[name=review_note]").fill("烟雾事件今早查明原因")
