@@ -10,6 +10,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,12 @@ def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Run
     raise RuntimeError("server did not start within 60 s")
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[RunningServer]:
-    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-") as d:
+@contextmanager
+def serving(prefix: str = "estatedesk-e2e-") -> Iterator[RunningServer]:
+    """A demo server on a fresh SQLite file for as long as the block runs; stopped and removed after.
+    Tests whose figures depend on the whole compound (a month's report, the open handover items) use
+    one of their own instead of the shared `server`."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
         srv = start_server(Path(d))
         try:
             yield srv
@@ -78,6 +82,12 @@ def server() -> Iterator[RunningServer]:
                 srv.proc.wait(10)
             except subprocess.TimeoutExpired:
                 srv.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    with serving() as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

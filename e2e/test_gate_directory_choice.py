@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.conftest import RunningServer, start_server
+from e2e.conftest import RunningServer, serving
 from e2e.test_gate import _api_login, _guard_phone, _issue_slip
 from e2e.test_shell import open_desk
 
@@ -31,13 +31,8 @@ PHONE_360 = {"width": 360, "height": 780}
 
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[RunningServer]:
-    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-gates-") as d:
-        srv = start_server(Path(d))
-        try:
-            yield srv
-        finally:
-            srv.proc.terminate()
-            srv.proc.wait(10)
+    with serving("estatedesk-e2e-gates-") as srv:
+        yield srv
 
 
 def _wait_released(api: httpx.Client, desk: dict[str, str], slip_id: str) -> dict:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import approved_item
-from e2e.conftest import DESK, RunningServer, start_server
+from e2e.conftest import DESK, RunningServer, serving
 from e2e.repairs import completed_repair
 from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
 from e2e.test_desk_slips import sign_open_dialog
@@ -224,13 +222,8 @@ def _pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:  # noqa: ANN001
 def demo_month_server() -> Iterator[RunningServer]:
     """A server holding only the demo compound: how much page 1 holds depends on the month's figures,
     and the shared server's month carries every other test's cases, bookings and income."""
-    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-report-print-") as d:
-        srv = start_server(Path(d))
-        try:
-            yield srv
-        finally:
-            srv.proc.terminate()
-            srv.proc.wait(10)
+    with serving("estatedesk-e2e-report-print-") as srv:
+        yield srv
 
 
 def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on_page_one(

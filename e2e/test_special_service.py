@@ -8,18 +8,16 @@ promise on the phone, the delay notice's new agreed time), R-SH-1 / R-EM-3 (hand
 from __future__ import annotations
 
 import re
-import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
-from e2e.conftest import RunningServer, start_server
+from e2e.conftest import RunningServer, serving
 from e2e.test_desk import open_desk
 from e2e.test_shell import login
 
@@ -164,13 +162,8 @@ def test_the_phone_shows_the_promise_and_the_new_time_agreed_after_a_delay(brows
 def handover_server() -> Iterator[RunningServer]:
     """A server of its own: a handover sheet lists the compound's open work and emergencies, and on the
     shared server other tests' sheets have already taken over the demo's emergency."""
-    with tempfile.TemporaryDirectory(prefix="estatedesk-e2e-handover-") as d:
-        srv = start_server(Path(d))
-        try:
-            yield srv
-        finally:
-            srv.proc.terminate()
-            srv.proc.wait(10)
+    with serving("estatedesk-e2e-handover-") as srv:
+        yield srv
 
 
 def test_handover_asks_to_take_over_the_emergency_before_the_signature(browser: Browser, handover_server) -> None:  # noqa: ANN001  # R-SH-1, R-EM-3
