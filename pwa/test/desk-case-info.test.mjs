@@ -6,7 +6,7 @@ import { test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
-import { followUpLine, openingLines } from '../src/desk/detail.js';
+import { defaultReplyMedium, followUpLine, needsWrittenReply, openingLines } from '../src/desk/detail.js';
 import { setDisplayZone } from '../src/zone.js';
 
 registerDeskStrings(registerStrings);
@@ -83,4 +83,25 @@ test('a review passed to the manager shows the manager\'s answer under it: who, 
   assert.equal(followUpLine(review, staff).answer, '');
   setLang('en');
   assert.equal(followUpLine(review, staff, answers).answer, "Manager's answer: 钱经理 12/07, 14:30 · new approach: 联系防水公司报价，周三前定");
+});
+
+test('a reply says how it was given; one stored before that was asked says it is not recorded', () => { // R-IN-5
+  setLang('zh');
+  const reply = { kind: 'reply', at: '2026-12-07T01:00:00Z', by: 'usr_dispatcher', note: '物业费明年不调整', medium: 'phone' };
+  assert.equal(followUpLine(reply, staff).text, '12/07 09:00 · 答复（电话） · 王调度 · 物业费明年不调整');
+  assert.match(followUpLine({ ...reply, medium: 'written' }, staff).text, / · 答复（书面） · /);
+  assert.match(followUpLine({ ...reply, medium: null }, staff).text, / · 答复（方式未记录） · /);
+  assert.doesNotMatch(followUpLine({ ...reply, kind: 'first', medium: null }, staff).text, /方式/);
+  setLang('en');
+  assert.match(followUpLine({ ...reply, medium: 'in_person' }, staff).text, / · Reply \(in person\) · /);
+});
+
+test('the reply form starts with the medium the resident asked in: written for a written inquiry', () => { // R-IN-5
+  assert.equal(defaultReplyMedium({ kind: 'inquiry', channel: 'written' }), 'written');
+  assert.equal(defaultReplyMedium({ kind: 'help', channel: 'walk_in' }), 'in_person');
+  assert.equal(defaultReplyMedium({ kind: 'help', channel: 'phone' }), 'phone');
+  assert.equal(defaultReplyMedium({ kind: 'inquiry', channel: 'app' }), 'phone');
+  assert.ok(needsWrittenReply({ kind: 'inquiry', channel: 'written' }));
+  assert.ok(!needsWrittenReply({ kind: 'inquiry', channel: 'phone' }));
+  assert.ok(!needsWrittenReply({ kind: 'complaint', channel: 'written' }));
 });

@@ -103,3 +103,11 @@ test("the call-back review's close says who concluded what", () => { // R-FU-6
   assert.equal(timelineSentence(entry, people), "钱经理's review conclusion: 已返修，住户确认");
   assert.equal(timelineSentence({ action: 'call_back.review_closed', data: {} }, staff), ''); // recorded before it had data
 });
+
+test('a reply in the history says how it was given; an entry from before the medium says nothing of it', () => { // R-IN-5
+  setLang('zh');
+  assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'phone' } }, staff), '完成答复，答复方式：电话');
+  assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply' } }, staff), '完成答复');
+  setLang('en');
+  assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written' } }, staff), 'Reply done; given in writing');
+});

@@ -59,6 +59,8 @@ class FollowUpIn(DatedIn, kw_only=True):
     note: str = ""
     reported_to_manager_id: str | None = None
     new_due_at: datetime | None = None
+    # A reply's medium, required on a reply (R-IN-5): only a written one answers a written inquiry.
+    medium: dc.ReplyMedium | None = None
 
 
 class NoteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -229,7 +231,7 @@ class CaseController(Controller):
                         data: JSONBody[FollowUpIn]) -> CaseView:
         return _view(await desk.follow_up(db, principal, case_id, kind=data.kind, note=data.note,
                                           reported_to_manager_id=data.reported_to_manager_id,
-                                          new_due_at=data.new_due_at))
+                                          new_due_at=data.new_due_at, medium=data.medium))
 
     @post("/cases/{case_id:str}/note", opt=DESK_ROLES, status_code=200)
     async def note(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:

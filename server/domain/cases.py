@@ -171,6 +171,14 @@ class FollowUpKind(StrEnum):
     DELAY_NOTICE = "delay_notice"  # R-FU-7: resident told why 25 min cannot be met
 
 
+class ReplyMedium(StrEnum):
+    """R-IN-5: how a reply reached the resident. Only a written one answers a written inquiry."""
+
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    WRITTEN = "written"  # a letter, notice or other text the resident keeps
+
+
 class ComplaintFault(StrEnum):
     """R-IN-8."""
 
@@ -230,6 +238,8 @@ class CaseReason(StrEnum):
     UNKNOWN_LINKED_PROBLEM = "case.unknown_linked_problem"
     NOT_EMERGENCY = "case.not_emergency"
     TEXT_REQUIRED = "case.text_required"
+    REPLY_MEDIUM_REQUIRED = "case.reply_medium_required"
+    MEDIUM_ONLY_FOR_REPLY = "case.medium_only_for_reply"
     APPROVAL_NOT_NEEDED = "case.approval_not_needed"
     APPROVAL_TOO_EARLY = "case.approval_too_early"
     SPECIAL_SERVICE_NEEDS_BOOKING = "case.special_service_needs_booking"
@@ -402,6 +412,8 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
     note: str = ""
     reported_to_manager_id: str | None = None
     new_due_at: datetime | None = None
+    # A reply's medium (R-IN-5). None on every other kind, and on replies stored before it was asked.
+    medium: ReplyMedium | None = None
 
 
 class ReviewAnswer(msgspec.Struct, frozen=True, kw_only=True):
@@ -1600,6 +1612,7 @@ def record_follow_up(
     reported_to_manager_id: str | None = None,
     manager_roles: Iterable[Role] = (),
     new_due_at: datetime | None = None,
+    medium: ReplyMedium | None = None,
 ) -> Transition | Refusal:
     """Record a follow-up; the deadline engine reads these to stop its clocks.
 
@@ -1634,6 +1647,24 @@ def record_follow_up(
             kind="invalid",
             missing=["new_due_at"],
         )
+    if kind == FollowUpKind.REPLY and medium is None:
+        # R-IN-5: a written inquiry is answered in writing; which medium a reply took decides whether
+        # it met that clock, so a reply that does not say is not recorded.
+        return refuse(
+            CaseReason.REPLY_MEDIUM_REQUIRED,
+            "请选择答复方式：电话、当面或书面",
+            "Say how the reply was given: by phone, in person or in writing",
+            kind="invalid",
+            missing=["medium"],
+        )
+    if kind != FollowUpKind.REPLY and medium is not None:
+        return refuse(
+            CaseReason.MEDIUM_ONLY_FOR_REPLY,
+            "只有答复记录答复方式",
+            "Only a reply records how it was given",
+            kind="invalid",
+            follow_up_kind=str(kind),
+        )
     fu = FollowUp(
         kind=kind,
         at=now,
@@ -1641,9 +1672,11 @@ def record_follow_up(
         note=note,
         reported_to_manager_id=reported_to_manager_id,
         new_due_at=new_due_at,
+        medium=medium,
     )
+    said = {"medium": str(medium)} if medium is not None else {}
     return _step(
-        replace(case, follow_ups=(*case.follow_ups, fu)), "case.followed_up", by, now, kind=str(kind)
+        replace(case, follow_ups=(*case.follow_ups, fu)), "case.followed_up", by, now, kind=str(kind), **said
     )
 
 

@@ -26,6 +26,7 @@ from server.domain.cases import (
     Kind,
     PaidService,
     RepairClass,
+    ReplyMedium,
     WorkOrder,
     WorkOrderState,
     feedback_due_at,
@@ -177,6 +178,18 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
     remind_at: datetime | None = None
 
 
+# R-IN-5: a written inquiry answered only by phone or in person still owes its written reply.
+ORAL_REPLY_LABELS: dict[ReplyMedium, tuple[str, str]] = {
+    ReplyMedium.PHONE: (
+        "书面咨询两日内书面答复（已电话答复，书面答复仍未给出）",
+        "Written inquiry: written reply in 2 days (answered by phone; the written reply is still due)",
+    ),
+    ReplyMedium.IN_PERSON: (
+        "书面咨询两日内书面答复（已当面答复，书面答复仍未给出）",
+        "Written inquiry: written reply in 2 days (answered in person; the written reply is still due)",
+    ),
+}
+
 # R-FU-7: after a delay notice the promise clock runs to the time agreed with the resident.
 AGREED_NEW_TIME_LABELS = ("与住户约定的新到达时间", "Paid service: new time agreed with the resident")
 
@@ -248,6 +261,13 @@ def _first(times: Iterable[datetime | None]) -> datetime | None:
 
 def _follow_ups(case: Case, kind: FollowUpKind, after: datetime | None = None) -> list[datetime]:
     return sorted(f.at for f in case.follow_ups if f.kind == kind and (after is None or f.at >= after))
+
+
+def _written_replies(case: Case) -> list[datetime]:
+    """R-IN-5: the replies that answer a written inquiry. A reply stored before replies recorded their
+    medium has none; it met the clock when it was recorded, and still does (D6x)."""
+    return sorted(f.at for f in case.follow_ups
+                  if f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None))
 
 
 def _current_work_order(case: Case) -> WorkOrder | None:
@@ -356,13 +376,17 @@ def clocks(
             user_id=case.receiver_id,
         )
     if case.kind == Kind.INQUIRY and case.channel == Channel.WRITTEN:
+        written = _first(_written_replies(case))
+        oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
         b.add(
             ClockCode.IN5_WRITTEN_REPLY_2D,
             start=case.received_at,
             due=case.received_at + timedelta(days=policy.written_reply_days),
-            satisfied=_first(_follow_ups(case, FollowUpKind.REPLY)),
+            satisfied=written,
             role=Role.FRONT_DESK,
             user_id=case.receiver_id,
+            # Answered by phone or in person only: the clock still runs, and says why.
+            labels=ORAL_REPLY_LABELS[oral[-1]] if written is None and oral else None,
         )
 
     # R-IN-6: (a), (b) and (d) reach the team within 5 minutes; so does a repair still to be judged on

@@ -537,13 +537,14 @@ async def _account_roles(uow: UnitOfWork, who: Principal, user_id: str) -> set[R
 
 
 async def follow_up(db: Database, who: Principal, case_id: str, *, kind: dc.FollowUpKind, note: str,
-                    reported_to_manager_id: str | None, new_due_at: datetime | None) -> dict[str, Any]:
-    """R-FU-1..3, R-FU-7: record a follow-up; the manager it names must be one (the rule checks)."""
+                    reported_to_manager_id: str | None, new_due_at: datetime | None,
+                    medium: dc.ReplyMedium | None = None) -> dict[str, Any]:
+    """R-FU-1..3, R-FU-7, R-IN-5: record a follow-up; the manager it names must be one (the rule checks)."""
     async with db.transaction() as uow:
         manager_roles = await _account_roles(uow, who, reported_to_manager_id) if reported_to_manager_id else set()
         case = await apply(uow, who, case_id, lambda c: dc.record_follow_up(
             c, kind=kind, by=who.user_id, now=uow.now, note=note, reported_to_manager_id=reported_to_manager_id,
-            manager_roles=manager_roles, new_due_at=new_due_at))
+            manager_roles=manager_roles, new_due_at=new_due_at, medium=medium))
         return await case_view(uow, case)
 
 

@@ -8,7 +8,16 @@ import msgspec
 import pytest
 
 from server.domain import cases as c
-from server.domain.cases import Case, Channel, FollowUpKind, HelpKind, Kind, PaidService, RepairClass
+from server.domain.cases import (
+    Case,
+    Channel,
+    FollowUpKind,
+    HelpKind,
+    Kind,
+    PaidService,
+    RepairClass,
+    ReplyMedium,
+)
 from server.domain.cases import RepairResponsibility as Resp
 from server.domain.deadlines import (
     Clock,
@@ -245,7 +254,7 @@ def test_help_request_reply_within_5_minutes() -> None:  # R-IN-5
     case = make_case(Kind.HELP, now=T0)
     k = clock(case, ClockCode.IN5_HELP_REPLY_5M, now=T0 + 6 * M)
     assert k.due_at == T0 + 5 * M and k.overdue and k.responsible_id == "d1"
-    case = ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, by="d1", now=T0 + 3 * M)).case
+    case = ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=ReplyMedium.PHONE, by="d1", now=T0 + 3 * M)).case
     assert not clock(case, ClockCode.IN5_HELP_REPLY_5M, now=T0 + 6 * M).overdue
 
 
@@ -311,7 +320,7 @@ def test_next_due_is_the_earliest_running_clock() -> None:  # R-FU-1
     case = opened(Kind.HELP, now=T0)
     all_clocks = clocks(case, CAL, T0)
     assert next_due(all_clocks).code == ClockCode.IN5_HELP_REPLY_5M  # type: ignore[union-attr]
-    case = ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, by="d1", now=T0 + M)).case
+    case = ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=ReplyMedium.PHONE, by="d1", now=T0 + M)).case
     queue = follow_up_queue(clocks(case, CAL, T0))
     assert queue[0].code == ClockCode.FU1_FIRST_FOLLOW_UP
     assert [k.code for k in reminders_due(queue, T0 + 110 * M)] == [ClockCode.FU1_FIRST_FOLLOW_UP]

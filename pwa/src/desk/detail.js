@@ -94,12 +94,34 @@ export function openingLines(op, ref, staff) {
  * review the manager's answer (`answers`: the case's review_answers), which the review is for.
  */
 export function followUpLine(f, staff, answers = []) {
-  const text = [fmtTime(f.at), label('follow_up', f.kind), staffName(staff, f.by), f.note,
+  const text = [fmtTime(f.at), followUpKindText(f), staffName(staff, f.by), f.note,
     f.new_due_at ? t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''].filter(Boolean).join(' · ');
   const manager = f.reported_to_manager_id ? t('detail.told_manager', { who: staffName(staff, f.reported_to_manager_id) }) : '';
   const a = f.reported_to_manager_id ? (answers || []).find((x) => sameInstant(x.referral_at, f.at)) : null;
   const answer = a ? t('detail.review_answer', { who: staffName(staff, a.by), at: fmtTime(a.at), approach: a.approach }) : '';
   return { text, manager, answer };
+}
+
+// A reply says how it was given (R-IN-5): only a written one answers a written inquiry. Replies
+// stored before the medium was asked have none, and say so rather than guess.
+function followUpKindText(f) {
+  if (f.kind !== 'reply') return label('follow_up', f.kind);
+  return paren(label('follow_up', f.kind), f.medium ? label('reply_medium', f.medium) : t('detail.medium_unknown'));
+}
+
+/**
+ * The medium the reply form starts with (R-IN-5): as the resident asked — a written inquiry is
+ * answered in writing, a walk-in in person, anything else (a call, the app, the control room) by phone.
+ */
+export function defaultReplyMedium(c) {
+  if (c?.channel === 'written') return 'written';
+  if (c?.channel === 'walk_in') return 'in_person';
+  return 'phone';
+}
+
+/** R-IN-5: a written inquiry's reply clock runs on until a written reply; the form says so. */
+export function needsWrittenReply(c) {
+  return c?.kind === 'inquiry' && c?.channel === 'written';
 }
 
 // The server writes both instants the same way, but compare the instants, not their spelling.
@@ -193,6 +215,10 @@ export async function renderCase(body, ctx, caseId) {
       staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, s.display_name)));
     const due = h('input', { type: 'datetime-local', name: 'new_due_at' });
     const dueField = field(h, t('dlg.new_due'), due);
+    // R-IN-5: a reply records its medium; only a written one meets a written inquiry's 2-day clock.
+    const medium = select(h, 'medium', options('reply_medium'), { value: defaultReplyMedium(view.case) });
+    const mediumField = field(h, t('dlg.reply_medium'), medium);
+    const mediumHint = h('p', { class: 'notice notice-warn small', 'data-testid': 'reply-not-written', text: t('dlg.reply_not_written') });
     // R-FU-7: a delay notice is the reason told to the resident and the new time agreed with them;
     // the time is then required (the server refuses one without it), and the note is the reason.
     const hint = h('p', { class: 'muted small' });
@@ -204,17 +230,23 @@ export async function renderCase(body, ctx, caseId) {
       note.placeholder = delay ? t('dlg.delay_reason') : '';
       hint.textContent = delay ? t('dlg.delay_hint') : '';
       hint.hidden = !delay;
+      const reply = kind.value === 'reply';
+      mediumField.hidden = !reply;
+      medium.required = reply;
+      mediumHint.hidden = !(reply && needsWrittenReply(view.case) && medium.value !== 'written');
     };
     kind.addEventListener('change', adapt);
+    medium.addEventListener('change', adapt);
     adapt();
-    return actionDialog(ctx, kindValue === 'delay_notice' ? t('act.delay_notice') : t('act.follow_up'), [field(h, t('dlg.kind'), kind), hint, field(h, t('dlg.note'), note),
-      field(h, t('dlg.reported_to_manager'), mgr), dueField], () => {
+    return actionDialog(ctx, kindValue === 'delay_notice' ? t('act.delay_notice') : t('act.follow_up'), [field(h, t('dlg.kind'), kind), hint,
+      mediumField, mediumHint, field(h, t('dlg.note'), note), field(h, t('dlg.reported_to_manager'), mgr), dueField], () => {
       const body = { kind: kind.value, note: note.value.trim() };
+      if (kind.value === 'reply') body.medium = medium.value; // R-IN-5
       if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
       const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;
       return post('/follow-up', body);
-    }, { rule: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7' }).then(afterDialog);
+    }, { rule: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7 / R-IN-5' }).then(afterDialog);
   }
 
   function textDialog(title, path, key, labelText, { rows = 3, hint, rule, danger } = {}) {

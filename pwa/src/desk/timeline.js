@@ -39,7 +39,11 @@ const SENTENCES = {
     has(d, 'removed_assignee_id') ? t('tl.replaces', { who: staffName(s, d.removed_assignee_id) }) : '',
   ],
   'case.reported_up': (d, s) => [t('tl.reported_up', { who: whoWithRole(d.to_id, d.to_role, s) })],
-  'case.followed_up': (d) => [has(d, 'kind') ? t('tl.followed_up', { kind: label('follow_up', d.kind) }) : ''],
+  // R-IN-5: a reply says how it was given (entries before the medium was recorded say nothing of it).
+  'case.followed_up': (d) => [
+    has(d, 'kind') ? t('tl.followed_up', { kind: label('follow_up', d.kind) }) : '',
+    has(d, 'medium') ? t('tl.reply_medium', { medium: label('reply_medium', d.medium) }) : '',
+  ],
   'case.complaint_judged': (d) => [has(d, 'fault') ? t('tl.judged', { fault: label('fault', d.fault) }) : ''],
   'case.closed': (d, s) => [
     d.quarterly ? t('tl.quarterly') : '',

@@ -1,0 +1,60 @@
+"""The case page's reply form records how the reply was given; a written inquiry waits for a written one (R-IN-5)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.test_desk import open_desk
+
+SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS") or tempfile.mkdtemp(prefix="estatedesk-written-reply-"))
+
+
+def test_a_phone_reply_to_a_written_inquiry_is_recorded_and_the_clock_says_the_written_reply_is_due(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-5
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    case_id = desk.call("POST", "/api/cases", {
+        "kind": "inquiry", "channel": "written", "contact_name": "周业主", "phone": "13800000021",
+        "unit_id": "unit_1_101", "content": f"来信询问明年物业费是否调整 {tag}"})["case"]["id"]
+
+    ctx, page = open_desk(browser, server)
+    page.goto(f"{server.url}/#/case/{case_id}")
+    clock = page.locator("[data-code=IN5_WRITTEN_REPLY_2D]")
+    expect(clock).to_contain_text("书面咨询两日内书面答复", timeout=15000)
+
+    page.locator("[data-action=follow_up]").click()
+    dialog = page.locator("dialog[open]")
+    medium = dialog.locator("select[name=medium]")
+    expect(medium).to_be_hidden()  # only a reply has a medium
+    dialog.locator("select[name=kind]").select_option("reply")
+    expect(medium).to_be_visible()
+    expect(medium).to_have_value("written")  # a written inquiry is answered in writing
+    expect(dialog.get_by_test_id("reply-not-written")).to_be_hidden()
+    medium.select_option("phone")
+    expect(dialog.get_by_test_id("reply-not-written")).to_contain_text("书面答复的时限仍在计时")
+    dialog.locator("textarea[name=note]").fill("已电话告知不调整，书面答复随后")
+    page.screenshot(path=str(SHOTS / "desk-reply-medium.png"))
+    dialog.get_by_test_id("dialog-submit").click()
+
+    expect(page.get_by_test_id("follow-up")).to_contain_text("答复（电话）", timeout=15000)
+    expect(clock).to_contain_text("已电话答复，书面答复仍未给出")
+    expect(clock).to_have_class(re.compile(r"\bis-running\b"))
+    expect(page.get_by_test_id("tl-sentence").filter(has_text="答复方式：电话")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "desk-reply-clock.png"))
+
+    page.locator("[data-action=follow_up]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("select[name=kind]").select_option("reply")
+    dialog.locator("textarea[name=note]").fill("书面答复已送达")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("follow-up").last).to_contain_text("答复（书面）", timeout=15000)
+    expect(clock).to_have_class(re.compile(r"\bis-stopped\b"))
+    expect(clock).not_to_contain_text("已电话答复")
+    ctx.close()
