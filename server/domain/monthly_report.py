@@ -48,6 +48,7 @@ class ReportRefusal(StrEnum):
     WEEK_ALREADY_CHECKED = "monthly_report.week_already_checked"
     CAPA_REPORT_NO_REQUIRED = "monthly_report.capa_report_no_required"
     CAPA_ALREADY_FILED = "monthly_report.capa_already_filed"
+    VERDICT_REQUIRED = "monthly_report.verdict_required"
 
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -551,7 +552,7 @@ def record_weekly_check(
     *,
     week_start: date,
     cases_checked: int,
-    poor_quality: bool,
+    poor_quality: bool | None,
     findings: str,
     by_role: Role,
     by_id: str,
@@ -560,6 +561,8 @@ def record_weekly_check(
 ) -> WeeklyCheck:
     """The manager's check of one week (any day of it names the week); one check per week.
 
+    `poor_quality` is the manager's verdict, 不合格 (True) or 合格 (False); None is no verdict, and is
+    refused: a default of 合格 would record weeks nobody judged (D59).
     `checked_weeks` are the Mondays already on record for the compound.
     """
     if by_role is not SIGNER:
@@ -569,6 +572,14 @@ def record_weekly_check(
             "Only the manager does the weekly quality check",
             kind="forbidden",
             role=str(by_role),
+        )
+    if poor_quality is None:
+        raise fail(
+            ReportRefusal.VERDICT_REQUIRED,
+            "请选择本周处理质量：合格或不合格",
+            "Choose this week's handling quality: good or poor",
+            kind="invalid",
+            missing=["verdict"],
         )
     if poor_quality and not findings.strip():
         raise fail(

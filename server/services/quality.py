@@ -32,7 +32,9 @@ RECENT_WEEKS = 52  # the list shows a year of checks
 class WeeklyCheckIn(DatedIn, kw_only=True):
     week_start: date  # any day of the week; stored as its Monday
     cases_checked: Annotated[int, msgspec.Meta(ge=0, le=100_000)]
-    poor_quality: bool
+    # The verdict, 不合格 (true) or 合格 (false). Optional on the wire only so that a check without one
+    # is refused by the rule with its own code (monthly_report.verdict_required), not as malformed.
+    poor_quality: bool | None = None
     findings: Annotated[str, msgspec.Meta(max_length=4000)] = ""
 
 

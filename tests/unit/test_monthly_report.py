@@ -428,6 +428,15 @@ def test_poor_weekly_check_requires_a_corrective_and_preventive_action_report():
     assert mr.open_capas([good, filed]) == []
 
 
+def test_weekly_check_needs_an_explicit_verdict():  # R-RV-4
+    # D59: a week nobody judged must not be recorded as good, whatever a client leaves out.
+    with pytest.raises(DomainError) as e:
+        weekly(None)  # type: ignore[arg-type]
+    r = e.value.refusal
+    assert (r.code, r.kind, r.details["missing"]) == (R.VERDICT_REQUIRED, "invalid", ["verdict"])
+    assert "合格" in r.zh and "good or poor" in r.en
+
+
 def test_weekly_check_is_the_managers_and_missing_weeks_show():  # R-RV-4
     with pytest.raises(DomainError) as e:
         weekly(False, role=Role.DISPATCHER)
