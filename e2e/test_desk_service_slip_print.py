@@ -70,6 +70,10 @@ def test_printed_slip_shows_its_number_once_and_a_blank_countersign_line_until_c
     ctx.close()
 
 
+# The text a closed <select> shows: its chosen option's.
+_SHOWN = "(s) => s.options[s.selectedIndex].textContent"
+
+
 def test_case_list_category_filter_is_grouped_per_kind_and_follows_the_kind(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-2 R-IN-4
     desk = Api(server.url, "dispatcher")
     marker = uuid.uuid4().hex[:6]
@@ -88,11 +92,24 @@ def test_case_list_category_filter_is_grouped_per_kind_and_follows_the_kind(brow
     rows = page.locator("[data-testid=case-list] tbody tr")
     expect(rows).to_have_count(1, timeout=10000)
     expect(rows.first).to_have_attribute("data-case", about["id"], timeout=10000)
+    # A chosen filter says which filter it is: "分类：投诉" is not the kind 投诉; the open list keeps
+    # the bare values.
+    assert category.evaluate(_SHOWN) == "分类：投诉"
+    assert category.locator("option[value='complaint:security']").text_content() == "安保"
+    state = page.locator("select[name=state]")
+    state.select_option("received")
+    expect(rows).to_have_count(1, timeout=10000)
+    assert state.evaluate(_SHOWN) == "状态：已受理"
     # A chosen kind offers only its own categories; a category of another kind is dropped.
-    page.locator("select[name=kind]").select_option("complaint")
+    kind = page.locator("select[name=kind]")
+    kind.select_option("complaint")
+    assert kind.evaluate(_SHOWN) == "类别：投诉"
     expect(category.locator("optgroup")).to_have_count(1, timeout=10000)
     expect(category.locator("optgroup")).to_have_attribute("label", "投诉类别")
     expect(category).to_have_value("", timeout=10000)
+    assert category.evaluate(_SHOWN) == "分类：全部"
+    state.select_option("")
+    assert state.evaluate(_SHOWN) == "状态：全部"
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=str(SHOTS / "home-filter.png"))
     ctx.close()

@@ -6,6 +6,7 @@ import { colon } from '../i18n.js';
 import {
   canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
+import { nameChosenOption } from './case-filters.js';
 import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
@@ -125,6 +126,7 @@ function fillCategorySelect(h, t, sel, kind, value) {
       g.options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)))));
   sel.value = groups.some((g) => g.options.some(([v]) => v === value)) ? value : '';
   sel.disabled = !groups.length;
+  nameChosenOption(sel, t('filter.category')); // the options were rebuilt
   return sel.value;
 }
 
@@ -275,8 +277,13 @@ export async function renderHome(body, ctx) {
   };
 }
 
+// A chosen value says which filter it is ("状态：已完工"), as the unset one does ("状态：全部").
 function filterSelect(h, name, sel, onchange) {
-  sel.addEventListener('change', onchange);
+  nameChosenOption(sel, name);
+  sel.addEventListener('change', (e) => {
+    nameChosenOption(sel, name);
+    onchange(e);
+  });
   sel.setAttribute('aria-label', name);
   return sel;
 }
