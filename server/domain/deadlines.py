@@ -265,7 +265,7 @@ def _follow_ups(case: Case, kind: FollowUpKind, after: datetime | None = None) -
 
 def _written_replies(case: Case) -> list[datetime]:
     """R-IN-5: the replies that answer a written inquiry. A reply stored before replies recorded their
-    medium has none; it met the clock when it was recorded, and still does (D6x)."""
+    medium has none; it met the clock when it was recorded, and still does (D62)."""
     return sorted(f.at for f in case.follow_ups
                   if f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None))
 

@@ -1,7 +1,7 @@
 """R-IN-5: a written inquiry is answered in writing within 2 days; a reply records how it was given.
 
 The seed (002 篇2 四3(1)) asks for a reply "以书面形式": a call to a written inquirer is worth
-recording, but it is not the written reply, so the 2-day clock stays open and says why (D6x).
+recording, but it is not the written reply, so the 2-day clock stays open and says why (D62).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_the_recorded_reply_and_its_event_carry_the_medium() -> None:  # R-IN-5
 
 def test_a_reply_stored_before_media_were_recorded_still_reads_and_counts() -> None:  # R-IN-5
     # Replies recorded before the medium existed have none; they met the clock when recorded, and the
-    # monthly figures already reported them so: the medium is unknown, not oral (D6x).
+    # monthly figures already reported them so: the medium is unknown, not oral (D62).
     old = msgspec.json.decode(b'{"kind":"reply","at":"2026-05-06T02:00:00Z","by":"d1","note":""}', type=FollowUp)
     assert old.medium is None
     case = msgspec.structs.replace(written_inquiry(), follow_ups=(old,))
