@@ -68,11 +68,31 @@ class BookingView(msgspec.Struct, kw_only=True):
 
 class LoanView(dk.KeyLoan, kw_only=True):
     overdue: bool
+    # Who handed the key out, took it back, reported it lost and settled the deposit, by name.
+    lent_by_name: str | None = None
+    received_by_name: str | None = None
+    lost_reported_by_name: str | None = None
+    settled_by_name: str | None = None
 
 
 class KeyView(msgspec.Struct, kw_only=True):
     key: dk.Key
     loan: LoanView | None
+
+
+class KeyHistoryView(msgspec.Struct, kw_only=True):
+    key: dk.Key
+    loans: list[LoanView]  # newest first
+
+
+class PastKeyCountView(msgspec.Struct, kw_only=True):
+    year: int
+    month: int
+    count: dk.KeyCount
+
+
+class KeyCountSheetView(PastKeyCountView, kw_only=True):
+    keys: list[KeyView]  # the cabinet at the month's end, in filing order
 
 
 class MonthlyReportView(mr.MonthlyReport, kw_only=True):
@@ -303,17 +323,32 @@ class KeysController(Controller):
     async def count(self, db: Database, principal: Principal) -> dk.KeyCount:
         return _as(dk.KeyCount, await keyring.monthly_count(db, principal))
 
+    @get("/counts", opt=allow(*DESK, *LEADERSHIP))
+    async def past_counts(self, db: Database, principal: Principal) -> list[PastKeyCountView]:
+        return [_as(PastKeyCountView, c) for c in await keyring.past_counts(db, principal)]
+
+    @get("/counts/{year:int}/{month:int}", opt=allow(*DESK, *LEADERSHIP))
+    async def month_count(self, db: Database, principal: Principal, year: int, month: int) -> KeyCountSheetView:
+        return _as(KeyCountSheetView, await keyring.month_count(db, principal, year, month))
+
+    @get("/{key_id:str}/loans", opt=DESK_ONLY)
+    async def history(self, db: Database, principal: Principal, key_id: str) -> KeyHistoryView:
+        return _as(KeyHistoryView, await keyring.history(db, principal, key_id))
+
     @post("/{key_id:str}/loans", opt=DESK_ONLY, status_code=201)
     async def lend(self, db: Database, principal: Principal, key_id: str, data: JSONBody[keyring.LoanIn]) -> KeyView:
         return _key(await keyring.lend(db, principal, key_id, data))
 
+    # The body settles an outsider's deposit; a loan without one may send none.
     @post("/{key_id:str}/return", opt=DESK_ONLY, status_code=200)
-    async def give_back(self, db: Database, principal: Principal, key_id: str) -> KeyView:
-        return _key(await keyring.return_key(db, principal, key_id))
+    async def give_back(self, db: Database, principal: Principal, key_id: str,
+                        data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
+        return _key(await keyring.return_key(db, principal, key_id, data))
 
     @post("/{key_id:str}/lost", opt=DESK_ONLY, status_code=200)
-    async def lost(self, db: Database, principal: Principal, key_id: str) -> KeyView:
-        return _key(await keyring.report_lost(db, principal, key_id))
+    async def lost(self, db: Database, principal: Principal, key_id: str,
+                   data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
+        return _key(await keyring.report_lost(db, principal, key_id, data))
 
 
 class RecordsController(Controller):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 import msgspec
@@ -26,6 +26,11 @@ class KeyRefusal(StrEnum):
     DUE_BEFORE_LOAN = "key.due_before_loan"
     ALREADY_LOST = "key.already_lost"
     STAFF_NOT_IDENTIFIED = "key.staff_not_identified"
+    # Settling an outsider's deposit when the loan ends (D6x).
+    DEPOSIT_UNSETTLED = "key.deposit_unsettled"
+    REFUND_ABOVE_DEPOSIT = "key.refund_above_deposit"
+    REFUND_NEGATIVE = "key.refund_negative"
+    KEEP_REASON_REQUIRED = "key.keep_reason_required"
 
 
 class KeyType(StrEnum):
@@ -72,6 +77,20 @@ class IdShown(msgspec.Struct, frozen=True, kw_only=True):
     last4: str
 
 
+class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
+    """What became of an outsider's deposit when the loan ended: refunded, kept, or part of each.
+
+    `refunded_cents + kept_cents` is always the deposit taken; whatever is kept carries its reason
+    (the key lost, the lock damaged), so the deposit book balances against the receipts.
+    """
+
+    refunded_cents: int
+    kept_cents: int
+    kept_reason: str | None = None
+    settled_by: str
+    settled_at: datetime
+
+
 class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     key_id: str
@@ -91,10 +110,18 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     received_by: str | None = None
     # A key lost while lent ends its loan here: it is then neither on loan nor overdue.
     lost_at: datetime | None = None
+    lost_reported_by: str | None = None
+    # Set when a loan that took a deposit ends (returned or lost); None while it is open and for
+    # loans without a deposit.
+    deposit_settlement: DepositSettlement | None = None
 
 
 class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
-    """The month-end count; overdue loans are a subset of those on loan."""
+    """The month-end count; overdue loans are a subset of those on loan.
+
+    The deposits: those still held against keys on loan at `counted_at`, and those settled (refunded
+    or kept) from `since` to `counted_at` — the month's movements the front desk reports with the keys.
+    """
 
     counted_at: datetime
     total: int
@@ -103,6 +130,10 @@ class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
     overdue: int
     lost: int
     by_type: dict[KeyType, int]
+    since: datetime | None = None
+    deposits_held_cents: int = 0
+    deposits_refunded_cents: int = 0
+    deposits_kept_cents: int = 0
 
 
 def register_key(*, id: str, building: str, floor: str, key_type: KeyType, label: str, now: datetime) -> Key:
@@ -204,12 +235,66 @@ def _require_outsider_terms(id_shown: IdShown | None, deposit_cents: int, receip
         )
 
 
-def return_key(key: Key, loan: KeyLoan, *, received_by: str, now: datetime) -> tuple[Key, KeyLoan]:
+def settle_deposit(
+    loan: KeyLoan, *, refund_cents: int | None, kept_reason: str | None, by: str, now: datetime
+) -> DepositSettlement | None:
+    """How the deposit of a loan that is ending is settled: `refund_cents` handed back, the rest kept
+    for the reason given. A loan without a deposit has nothing to settle (None).
+
+    The desk must say what it refunds: defaulting to a full refund would record money handed back that
+    nobody confirmed, and defaulting to keeping it would record a deduction nobody decided (R-KY-1).
+    """
+    if refund_cents is not None and refund_cents < 0:
+        raise fail(KeyRefusal.REFUND_NEGATIVE, "退还金额不能为负数", "The refund cannot be negative",
+                   kind="invalid", refund_cents=refund_cents)
+    if loan.deposit_cents <= 0:
+        if refund_cents:
+            raise fail(KeyRefusal.REFUND_ABOVE_DEPOSIT, "退还金额超过所收押金", "The refund is more than the deposit taken",
+                       kind="invalid", deposit_cents=loan.deposit_cents, refund_cents=refund_cents)
+        return None
+    if refund_cents is None:
+        raise fail(
+            KeyRefusal.DEPOSIT_UNSETTLED,
+            "须登记押金的退还金额（全额、部分或不退）",
+            "Say how much of the deposit is refunded (all, part or none)",
+            kind="invalid",
+            missing=["refund_cents"],
+            deposit_cents=loan.deposit_cents,
+        )
+    if refund_cents > loan.deposit_cents:
+        raise fail(KeyRefusal.REFUND_ABOVE_DEPOSIT, "退还金额超过所收押金", "The refund is more than the deposit taken",
+                   kind="invalid", deposit_cents=loan.deposit_cents, refund_cents=refund_cents)
+    kept = loan.deposit_cents - refund_cents
+    reason = (kept_reason or "").strip()
+    if kept and not reason:
+        raise fail(
+            KeyRefusal.KEEP_REASON_REQUIRED,
+            "扣留押金须写明原因",
+            "Give the reason the deposit, or part of it, is kept",
+            kind="invalid",
+            missing=["kept_reason"],
+            kept_cents=kept,
+        )
+    # A reason only explains money kept; with a full refund there is nothing for it to explain.
+    return DepositSettlement(refunded_cents=refund_cents, kept_cents=kept, kept_reason=reason if kept else None,
+                             settled_by=by, settled_at=now)
+
+
+def return_key(
+    key: Key,
+    loan: KeyLoan,
+    *,
+    received_by: str,
+    now: datetime,
+    refund_cents: int | None = None,
+    kept_reason: str | None = None,
+) -> tuple[Key, KeyLoan]:
     if loan.key_id != key.id:
         raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
     if key.state is not KeyState.ON_LOAN or loan.returned_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-    returned = msgspec.structs.replace(loan, returned_at=now, received_by=received_by)
+    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=received_by, now=now)
+    returned = msgspec.structs.replace(loan, returned_at=now, received_by=received_by, deposit_settlement=settlement)
     return msgspec.structs.replace(key, state=KeyState.IN_STORE), returned
 
 
@@ -219,14 +304,26 @@ def report_lost(key: Key, *, now: datetime) -> Key:
     return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=now)
 
 
-def lost_on_loan(key: Key, loan: KeyLoan, *, now: datetime) -> tuple[Key, KeyLoan]:
+def lost_on_loan(
+    key: Key,
+    loan: KeyLoan,
+    *,
+    now: datetime,
+    reported_by: str,
+    refund_cents: int | None = None,
+    kept_reason: str | None = None,
+) -> tuple[Key, KeyLoan]:
     """A key reported lost while lent (the borrower lost it): the key is lost and its open loan ends
-    with it, so the loan stops counting as on loan or overdue and still names who had the key."""
+    with it, so the loan stops counting as on loan or overdue and still names who had the key. An
+    outsider's deposit is settled here as at a return — usually kept, for the lost key."""
     if loan.key_id != key.id:
         raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
     if loan.returned_at is not None or loan.lost_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-    return report_lost(key, now=now), msgspec.structs.replace(loan, lost_at=now)
+    lost = report_lost(key, now=now)
+    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=reported_by, now=now)
+    return lost, msgspec.structs.replace(loan, lost_at=now, lost_reported_by=reported_by,
+                                         deposit_settlement=settlement)
 
 
 def is_overdue(loan: KeyLoan, now: datetime) -> bool:
@@ -237,12 +334,32 @@ def overdue_loans(loans: Iterable[KeyLoan], now: datetime) -> list[KeyLoan]:
     return sorted((loan for loan in loans if is_overdue(loan, now)), key=lambda loan: loan.due_at)
 
 
-def monthly_count(keys: Iterable[Key], loans: Iterable[KeyLoan], now: datetime) -> KeyCount:
+def loan_history(loans: Iterable[KeyLoan]) -> list[KeyLoan]:
+    """A key's loans, newest first: the register page reads from the latest loan back."""
+    return sorted(loans, key=lambda loan: (loan.lent_at, loan.id), reverse=True)
+
+
+def _settled_between(loan: KeyLoan, since: datetime | None, until: datetime) -> DepositSettlement | None:
+    s = loan.deposit_settlement
+    if s is None or s.settled_at > until or (since is not None and s.settled_at < since):
+        return None
+    return s
+
+
+def monthly_count(
+    keys: Iterable[Key], loans: Iterable[KeyLoan], now: datetime, *, since: datetime | None = None
+) -> KeyCount:
+    """The count at `now`. `loans` must hold the keys' open loans; any ended ones passed too add their
+    deposit settlements made from `since` (every one given, when None) up to `now`."""
     keys = list(keys)
+    loans = list(loans)
     on_loan_ids = {k.id for k in keys if k.state is KeyState.ON_LOAN}
+    open_loans = [loan for loan in loans if loan.key_id in on_loan_ids and loan.returned_at is None
+                  and loan.lost_at is None]
     # Only the open loan of a key on loan can make it overdue; old returned loans are history.
-    overdue = {loan.key_id for loan in loans if loan.key_id in on_loan_ids and is_overdue(loan, now)}
+    overdue = {loan.key_id for loan in open_loans if is_overdue(loan, now)}
     by_state = {state: sum(1 for k in keys if k.state is state) for state in KeyState}
+    settled = [s for s in (_settled_between(loan, since, now) for loan in loans) if s is not None]
     return KeyCount(
         counted_at=now,
         total=len(keys),
@@ -251,4 +368,75 @@ def monthly_count(keys: Iterable[Key], loans: Iterable[KeyLoan], now: datetime) 
         overdue=len(overdue),
         lost=by_state[KeyState.LOST],
         by_type={t: sum(1 for k in keys if k.key_type is t) for t in KeyType},
+        since=since,
+        deposits_held_cents=sum(loan.deposit_cents for loan in open_loans),
+        deposits_refunded_cents=sum(s.refunded_cents for s in settled),
+        deposits_kept_cents=sum(s.kept_cents for s in settled),
     )
+
+
+# --- the register as it stood at an earlier instant (past months' counts) -------------------------
+#
+# Keys are never edited or deleted and a loan only ever gains its end, so the register at any past
+# instant follows from the records themselves: a past month's count is recomputed, not stored, and
+# cannot be missing because nobody pressed a button at the month's end. Something that happened
+# exactly at `at` belongs to the next period (`at` is the exclusive end of a month).
+
+
+def loan_as_of(loan: KeyLoan, at: datetime) -> KeyLoan | None:
+    """The loan as the register showed it just before `at`: None if not lent yet; still open if it
+    ended at or after `at`."""
+    if loan.lent_at >= at:
+        return None
+    ended = loan.returned_at or loan.lost_at
+    if ended is not None and ended >= at:
+        return msgspec.structs.replace(loan, returned_at=None, received_by=None, lost_at=None,
+                                       lost_reported_by=None, deposit_settlement=None)
+    return loan
+
+
+def key_as_of(key: Key, loans_then: Iterable[KeyLoan], at: datetime) -> Key | None:
+    """The key just before `at` (None if not yet registered), given its loans as of `at`."""
+    if key.registered_at >= at:
+        return None
+    if key.lost_at is not None and key.lost_at < at:
+        return msgspec.structs.replace(key, state=KeyState.LOST)
+    lent = any(loan.key_id == key.id and loan.returned_at is None and loan.lost_at is None for loan in loans_then)
+    return msgspec.structs.replace(key, state=KeyState.ON_LOAN if lent else KeyState.IN_STORE, lost_at=None)
+
+
+def register_as_of(
+    keys: Iterable[Key], loans: Iterable[KeyLoan], at: datetime
+) -> tuple[list[tuple[Key, KeyLoan | None]], list[KeyLoan]]:
+    """The cabinet just before `at` in filing order, each key with the loan it was out on; and every
+    loan as it then stood (for the deposits settled in the period)."""
+    loans_then = [then for loan in loans if (then := loan_as_of(loan, at)) is not None]
+    by_key: dict[str, list[KeyLoan]] = {}
+    for loan in loans_then:
+        by_key.setdefault(loan.key_id, []).append(loan)
+    keys_then = [then for key in keys if (then := key_as_of(key, by_key.get(key.id, ()), at)) is not None]
+    rows = []
+    for key in filing_order(keys_then):
+        open_loan = None
+        if key.state is KeyState.ON_LOAN:
+            open_loan = next((loan for loan in by_key[key.id] if loan.returned_at is None and loan.lost_at is None), None)
+        rows.append((key, open_loan))
+    return rows, loans_then
+
+
+def month_end_count(keys: Iterable[Key], loans: Iterable[KeyLoan], *, start: datetime, end: datetime) -> KeyCount:
+    """A month's count as the register stood at its end, with the deposits settled during it."""
+    rows, loans_then = register_as_of(keys, loans, end)
+    return monthly_count([key for key, _ in rows], loans_then, end, since=start)
+
+
+def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int, int]]:
+    """The months that have ended since the one `first` (the first key's registration) fell in,
+    newest first: the months whose count can be looked back on."""
+    a, b = first.astimezone(tz), now.astimezone(tz)
+    months = []
+    y, m = a.year, a.month
+    while (y, m) < (b.year, b.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months[::-1]

@@ -1,22 +1,28 @@
 """The key cabinet: keys filed by building, floor and type; signed loans, returns, the monthly count (R-KY-1).
 
 A loan's signature is a content-addressed PNG uploaded first (PUT /api/blobs/{sha256}); the loan
-refers to it by hash. An outsider's ID is kept as its type and last four characters only.
+refers to it by hash. An outsider's ID is kept as its type and last four characters only; the
+deposit is settled (refunded, kept, or part of each) when the loan ends. Past months' counts are
+recomputed from the records as they stood at each month's end (server/domain/keys.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any
 
 import msgspec
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
 from server.domain import keys as dk
 from server.domain.errors import fail
+from server.domain.monthly_report import month_bounds
 from server.ids import new_id
 from server.input_guard import DatedIn
+from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs as blobs_table
 from server.storage.schema import users
@@ -44,6 +50,22 @@ class LoanIn(DatedIn, kw_only=True):
     id_shown: dk.IdShown | None = None
     deposit_cents: int = 0
     deposit_receipt_no: str | None = None
+
+
+class SettleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """How an outsider's deposit is settled as the loan ends (a return, or the key reported lost).
+
+    Both may be left out for a loan that took no deposit. The sign and the ceiling of the refund are
+    the rule's to refuse (key.refund_negative, key.refund_above_deposit), not the decoder's.
+    """
+
+    refund_cents: int | None = None
+    kept_reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+# Months listed on the keys page: two years, the time records are kept (R-RC-1). Older months are
+# still opened by their address.
+PAST_MONTHS_LISTED = 24
 
 
 def _audit(uow: UnitOfWork, who: Principal, entity_id: str, action: str, **data: Any) -> None:
@@ -77,8 +99,39 @@ async def _open_loan(uow: UnitOfWork, key_id: str) -> dk.KeyLoan | None:
     return _loan_dec.decode(row.doc) if row is not None else None
 
 
-def loan_view(loan: dk.KeyLoan, now: datetime) -> dict[str, Any]:
-    return {**msgspec.to_builtins(loan), "overdue": dk.is_overdue(loan, now)}
+def _people(loan: dk.KeyLoan) -> list[str]:
+    s = loan.deposit_settlement
+    return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i]
+
+
+async def _names(conn: AsyncConnection, compound_id: str, loans: Iterable[dk.KeyLoan]) -> dict[str, str]:
+    """Who handed a key out, took it back or settled its deposit, by name: an account id means
+    nothing on the register page or on paper."""
+    ids = sorted({i for loan in loans for i in _people(loan)})
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
+        users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()
+    return {r.id: r.display_name for r in rows}
+
+
+def loan_view(loan: dk.KeyLoan, now: datetime, names: dict[str, str] | None = None) -> dict[str, Any]:
+    names = names or {}
+    s = loan.deposit_settlement
+    return {
+        **msgspec.to_builtins(loan),
+        "overdue": dk.is_overdue(loan, now),
+        "lent_by_name": names.get(loan.lent_by),
+        "received_by_name": names.get(loan.received_by) if loan.received_by else None,
+        "lost_reported_by_name": names.get(loan.lost_reported_by) if loan.lost_reported_by else None,
+        "settled_by_name": names.get(s.settled_by) if s else None,
+    }
+
+
+async def _loan_views(conn: AsyncConnection, compound_id: str, loans: list[dk.KeyLoan],
+                      now: datetime) -> list[dict[str, Any]]:
+    names = await _names(conn, compound_id, loans)
+    return [loan_view(loan, now, names) for loan in loans]
 
 
 async def register(db: Database, who: Principal, data: KeyIn) -> dict[str, Any]:
@@ -103,8 +156,9 @@ async def list_keys(db: Database, who: Principal) -> list[dict[str, Any]]:
         loans = {ln.key_id: ln for ln in (_loan_dec.decode(r.doc) for r in (await conn.execute(
             select(key_loans.c.doc).where(key_loans.c.compound_id == who.compound_id,
                                           key_loans.c.returned_at.is_(None)))).all())}
+        names = await _names(conn, who.compound_id, loans.values())
     now = db.clock.now()
-    return [{"key": msgspec.to_builtins(k), "loan": loan_view(loans[k.id], now) if k.id in loans else None}
+    return [{"key": msgspec.to_builtins(k), "loan": loan_view(loans[k.id], now, names) if k.id in loans else None}
             for k in dk.filing_order(ks)]
 
 
@@ -140,24 +194,29 @@ async def lend(db: Database, who: Principal, key_id: str, data: LoanIn) -> dict[
             returned_at=None, doc=_enc.encode(loan).decode()))
         _audit(uow, who, key.id, "key.lent", loan_id=loan.id, borrower_kind=str(loan.borrower_kind),
                deposit_cents=loan.deposit_cents)
-        return {"key": msgspec.to_builtins(key), "loan": loan_view(loan, uow.now)}
+        return {"key": msgspec.to_builtins(key),
+                "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
-async def return_key(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
+async def return_key(db: Database, who: Principal, key_id: str, data: SettleIn | None = None) -> dict[str, Any]:
+    data = data or SettleIn()
     async with db.transaction() as uow:
         key = await _load_key(uow, who, key_id)
         loan = await _open_loan(uow, key_id)
         if loan is None:
             raise fail(dk.KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-        key, loan = dk.return_key(key, loan, received_by=who.user_id, now=uow.now)
+        key, loan = dk.return_key(key, loan, received_by=who.user_id, now=uow.now,
+                                  refund_cents=data.refund_cents, kept_reason=data.kept_reason)
         await _save_key(uow, who.compound_id, key)
         await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
             returned_at=loan.returned_at, doc=_enc.encode(loan).decode()))
-        _audit(uow, who, key.id, "key.returned", loan_id=loan.id)
-        return {"key": msgspec.to_builtins(key), "loan": loan_view(loan, uow.now)}
+        _audit(uow, who, key.id, "key.returned", loan_id=loan.id, deposit=loan.deposit_settlement)
+        return {"key": msgspec.to_builtins(key),
+                "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
-async def report_lost(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
+async def report_lost(db: Database, who: Principal, key_id: str, data: SettleIn | None = None) -> dict[str, Any]:
+    data = data or SettleIn()
     async with db.transaction() as uow:
         key = await _load_key(uow, who, key_id)
         loan = await _open_loan(uow, key_id)
@@ -167,12 +226,30 @@ async def report_lost(db: Database, who: Principal, key_id: str) -> dict[str, An
             # Lost while lent: the loan ends with the key. The returned_at column marks when a loan
             # ended (returned or lost), which is what the open-loan queries ask; the record itself
             # says lost_at, not returned.
-            key, loan = dk.lost_on_loan(key, loan, now=uow.now)
+            key, loan = dk.lost_on_loan(key, loan, now=uow.now, reported_by=who.user_id,
+                                        refund_cents=data.refund_cents, kept_reason=data.kept_reason)
             await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
                 returned_at=loan.lost_at, doc=_enc.encode(loan).decode()))
         await _save_key(uow, who.compound_id, key)
-        _audit(uow, who, key.id, "key.lost", loan_id=loan.id if loan else None)
-        return {"key": msgspec.to_builtins(key), "loan": loan_view(loan, uow.now) if loan else None}
+        _audit(uow, who, key.id, "key.lost", loan_id=loan.id if loan else None,
+               deposit=loan.deposit_settlement if loan else None)
+        if loan is None:
+            return {"key": msgspec.to_builtins(key), "loan": None}
+        return {"key": msgspec.to_builtins(key),
+                "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
+
+
+async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
+    """A key and every loan it has been out on, newest first (the 钥匙借用登记表 of that key)."""
+    async with db.read() as conn:
+        row = (await conn.execute(select(keys.c.doc).where(
+            keys.c.id == key_id, keys.c.compound_id == who.compound_id))).first()
+        if row is None:
+            raise fail("key.not_found", "未找到该钥匙", "No such key", kind="not_found", key_id=key_id)
+        loans = dk.loan_history(_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
+            key_loans.c.key_id == key_id, key_loans.c.compound_id == who.compound_id))).all())
+        views = await _loan_views(conn, who.compound_id, loans, db.clock.now())
+    return {"key": msgspec.to_builtins(_key_dec.decode(row.doc)), "loans": views}
 
 
 async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:
@@ -184,12 +261,89 @@ async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:
 
 
 async def monthly_count(db: Database, who: Principal) -> dict[str, Any]:
+    """This month's count so far: the cabinet now, and the deposits settled since the month began."""
+    now = db.clock.now()
     async with db.read() as conn:
-        ks = [_key_dec.decode(r.doc) for r in (await conn.execute(
-            select(keys.c.doc).where(keys.c.compound_id == who.compound_id))).all()]
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+        local = now.astimezone(tz)
+        since, _ = _month(local.year, local.month, tz)
+        ks = await _all_keys(conn, who.compound_id)
+        # The returned_at column is when a loan ended (returned or lost): open loans, and those that
+        # ended this month, whose deposits were settled this month.
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
-            key_loans.c.compound_id == who.compound_id, key_loans.c.returned_at.is_(None)))).all()]
-    return msgspec.to_builtins(dk.monthly_count(ks, loans, db.clock.now()))
+            key_loans.c.compound_id == who.compound_id,
+            or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since)))).all()]
+    return msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since))
+
+
+def _month(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
+    """A month's bounds in the compound's zone, as UTC instants like every other time the API sends."""
+    start, end = month_bounds(year, month, tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _check_month(year: int, month: int) -> None:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise fail("key.bad_month", "月份不正确", "No such month", kind="invalid")
+
+
+async def _all_keys(conn: AsyncConnection, compound_id: str) -> list[dk.Key]:
+    return [_key_dec.decode(r.doc) for r in (await conn.execute(
+        select(keys.c.doc).where(keys.c.compound_id == compound_id))).all()]
+
+
+async def _loans_between(conn: AsyncConnection, compound_id: str, start: datetime, end: datetime) -> list[dk.KeyLoan]:
+    """The loans that bear on a count of a month inside [start, end): lent before `end` and not ended
+    before `start` (the returned_at column is when a loan ended, returned or lost)."""
+    return [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
+        key_loans.c.compound_id == compound_id, key_loans.c.lent_at < end,
+        or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= start)))).all()]
+
+
+async def past_counts(db: Database, who: Principal) -> list[dict[str, Any]]:
+    """The counts of the months that have ended since the first key was filed, newest first."""
+    now = db.clock.now()
+    async with db.read() as conn:
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+        ks = await _all_keys(conn, who.compound_id)
+        # A loan never precedes its key, so the first key filed opens the first month with a count.
+        months = dk.counted_months(min(k.registered_at for k in ks), now, tz)[:PAST_MONTHS_LISTED] if ks else []
+        if not months:
+            return []
+        oldest, _ = _month(*months[-1], tz)
+        _, newest = _month(*months[0], tz)
+        loans = await _loans_between(conn, who.compound_id, oldest, newest)
+    out = []
+    for year, month in months:
+        start, end = _month(year, month, tz)
+        count = dk.month_end_count(ks, loans, start=start, end=end)
+        out.append({"year": year, "month": month, "count": msgspec.to_builtins(count)})
+    return out
+
+
+async def month_count(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
+    """One ended month's count with the cabinet as it stood at the month's end, for its count sheet."""
+    _check_month(year, month)
+    now = db.clock.now()
+    async with db.read() as conn:
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+        start, end = _month(year, month, tz)
+        if end > now:
+            # The month still running is counted live (GET /api/keys/count); a figure "at its end"
+            # would be a guess.
+            raise fail("key.month_not_ended", "该月尚未结束，本月盘点见钥匙管理页", "That month has not ended yet",
+                       kind="invalid")
+        ks = await _all_keys(conn, who.compound_id)
+        rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, end), end)
+        count = dk.monthly_count([k for k, _ in rows], loans_then, end, since=start)
+        names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
+    return {
+        "year": year,
+        "month": month,
+        "count": msgspec.to_builtins(count),
+        "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, end, names) if loan else None}
+                 for k, loan in rows],
+    }
 
 
 async def seed_demo(db: Database, compound_id: str) -> None:

@@ -189,12 +189,12 @@ def test_a_key_lost_while_lent_ends_its_loan_and_is_no_longer_overdue():  # R-KY
     kk, loan = lend(key(), hours=1)
     later = T0 + timedelta(hours=5)
     assert k.is_overdue(loan, later)
-    lost, ended = k.lost_on_loan(kk, loan, now=later)
+    lost, ended = k.lost_on_loan(kk, loan, now=later, reported_by="desk-2")
     assert lost.state is k.KeyState.LOST and ended.lost_at == later and ended.returned_at is None
     assert not k.is_overdue(ended, later + timedelta(days=30))
     assert ended.borrower_name == loan.borrower_name  # who had it stays on the record
     count = k.monthly_count([lost], [ended], later)
     assert (count.on_loan, count.overdue, count.lost) == (0, 0, 1)
     with pytest.raises(DomainError) as e:
-        k.lost_on_loan(lost, ended, now=later)
+        k.lost_on_loan(lost, ended, now=later, reported_by="desk-2")
     assert e.value.refusal.code == R.NOT_ON_LOAN
