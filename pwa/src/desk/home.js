@@ -1,6 +1,6 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
-// the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), and the
-// desk the field records the server refused, until it has dealt with them.
+// the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), the
+// desk the field records the server refused, until it has dealt with them, and the keys overdue.
 import { mount } from '../dom.js';
 import { colon } from '../i18n.js';
 import {
@@ -65,6 +65,19 @@ function decideMinePanel(ctx, cases) {
     h('ul', { class: 'plain-list' }, mine.map((c) => h('li', null,
       h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }), ' ', c.content,
       c.address ? h('span', { class: 'muted small', text: ` · ${c.address}` }) : null))));
+}
+
+// R-KY-1: a key past its time due back is chased from the desk home too, not only when someone
+// happens to open the keys page; the panel links there. Only for the roles that lend keys.
+function keysOverduePanel(ctx, overdue) {
+  const { h, t } = ctx;
+  if (!overdue?.length) return '';
+  // One line: the desk's own work (queue, cases) stays where it was, below it.
+  return h('section', { class: 'card desk-keys-overdue', 'data-testid': 'keys-overdue' },
+    h('div', { class: 'desk-section-head' }, h('h2', { text: t('home.keys_overdue') }),
+      h('span', { class: 'badge desk-badge-overdue', 'data-testid': 'keys-overdue-count', text: String(overdue.length) }),
+      h('span', { class: 'small', text: t('home.keys_overdue_n', { n: overdue.length }) }),
+      h('a', { href: '#/keys', class: 'btn btn-small desk-head-btn', 'data-testid': 'keys-overdue-link' }, t('home.keys_open'))));
 }
 
 function queuePanel(ctx, items) {
@@ -147,6 +160,7 @@ export async function renderHome(body, ctx) {
   const countEl = h('span', { class: 'muted small' });
   const approvalsSlot = h('div');
   const decideSlot = h('div');
+  const keysSlot = h('div');
   const refusalsSlot = h('div');
   let units = [];
   const staff = await loadStaff(ctx).catch(() => []);
@@ -184,6 +198,7 @@ export async function renderHome(body, ctx) {
     err.el,
     emSlot,
     decideSlot,
+    keysSlot,
     approvalsSlot,
     refusalsSlot,
     h('div', { class: 'desk-home-grid' },
@@ -248,9 +263,11 @@ export async function renderHome(body, ctx) {
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
-      const [items, all, received] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(AWAITING)]);
+      const [items, all, received, keysOverdue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(AWAITING),
+        canOpen(ctx, 'keys') ? api.get('/api/keys/overdue') : []]);
       mount(queueSlot, queuePanel(ctx, items));
       mount(decideSlot, decideMinePanel(ctx, received));
+      mount(keysSlot, keysOverduePanel(ctx, keysOverdue));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every

@@ -87,6 +87,8 @@ function parseRoute(route) {
   // #/services/<booking id>/statement: the booking's printable settlement statement (结算单).
   if (parts[0] === 'services' && parts[1] && parts[2] === 'statement') return { page: 'services', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'case' && parts[1]) return { page: parts[2] === 'slip' ? 'slip' : 'case', id: parts[1] };
+  // #/keys/<key id>: a key's loans; #/keys/month/2026-11: an ended month's count sheet.
+  if (parts[0] === 'keys' && parts[1]) return { page: 'keys', id: parts.slice(1).map(decodeURIComponent).join('/') };
   return { page: parts[0] };
 }
 
@@ -149,7 +151,7 @@ export async function renderDesk(root, ctx) {
         pageCleanup = await (id ? loadReports(ctx, body, 'renderStatement', id) : loadReports(ctx, body, 'renderServices'));
         break;
       case 'keys':
-        pageCleanup = await loadReports(ctx, body, 'renderKeys');
+        pageCleanup = await (await import('./keys.js')).renderKeys(body, ctx, id);
         break;
       default:
         mount(body, ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));

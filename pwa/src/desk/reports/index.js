@@ -1,12 +1,11 @@
-// Monthly report (charts, rate definitions, submit/sign, XLSX, print view), special services
-// (catalogue, bookings, cashier settlement, call-backs) and the key cabinet. The desk links to
-// renderReports / renderServices / renderKeys at #/reports, #/services, #/keys.
-import { confirmDialog, ensureStylesheet, missingRequired, mount } from '../../dom.js';
+// Monthly report (charts, rate definitions, submit/sign, XLSX, print view) and special services
+// (catalogue, bookings, cashier settlement, call-backs). The desk links to renderReports /
+// renderServices at #/reports, #/services; the key cabinet is desk/keys.js.
+import { ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
-import { signatureDialog } from '../signature.js';
 import { STRINGS } from './strings.js';
 
 let stringsDone = false;
@@ -803,152 +802,4 @@ function unitLabel(i) {
 /** A service item as the person reads it: its name in their language (the code stays internal). */
 function itemName(i) {
   return isEn() ? i.name_en || i.name_zh : i.name_zh;
-}
-
-// ---- keys -----------------------------------------------------------------------------------
-
-// The ID kinds an outsider may show (server/domain/keys.py IdDocType).
-const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
-
-export async function renderKeys(root, ctx) {
-  setup(ctx);
-  const { h, t } = ctx;
-  const err = errorBox(h);
-  const body = h('div');
-  mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head no-print' }, h('h1', { text: t('key.title') })), err.el, body));
-  const act = actThenReload(err, t, load);
-
-  // A refusal shows beside the key's own row (rowErr), like the bookings' 派工: the page's error box
-  // sits above the table, off screen once the desk has scrolled down to the key.
-  async function lend(k, rowErr) {
-    const outsider = document.querySelector(`[data-outsider="${k.id}"]`);
-    const form = outsider?.closest('tr');
-    const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
-    const isOut = outsider?.checked;
-    // The borrower first: the server would refuse a loan without one only after the signature.
-    err.clear();
-    rowErr.clear();
-    const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim();
-    if (isOut ? !outsiderOk : !val('borrower_user')) {
-      rowErr.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
-      rowErr.el.scrollIntoView({ block: 'nearest' });
-      return;
-    }
-    const sig = await signatureDialog(ctx, t('key.sign'), k.label);
-    if (!sig) return;
-    // Staff borrow as their account (no ID or deposit, R-KY-1); anyone else is an outsider by name.
-    try {
-      await ctx.api.post(`/api/keys/${k.id}/loans`, {
-        ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
-        borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
-        due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
-        ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
-          deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
-      });
-    } catch (e) {
-      rowErr.show(e, t);
-      rowErr.el.scrollIntoView({ block: 'nearest' });
-      return;
-    }
-    await load().catch((e) => err.show(e, t));
-  }
-
-  // A staff borrower is picked from the staff list; only an outsider types a name and gives ID,
-  // deposit and receipt (R-KY-1), so those fields show when the outsider box is ticked.
-  function lendControls(k, staff) {
-    // The ID is the kind shown as well as its tail: a passport or a permit is recorded as what it is,
-    // not as a resident ID card (R-KY-1). Each box is named by a label, not only a placeholder
-    // that disappears once typed in.
-    const labelled = (text, control) => h('label', { class: 'rpt-due small' }, h('span', { text }), control);
-    const outsiderOnly = [
-      labelled(t('key.outsider_name'), h('input', { name: 'borrower', class: 'rpt-inline' })),
-      labelled(t('key.doc_type'), h('select', { name: 'doc_type', class: 'rpt-inline' },
-        KEY_ID_DOCS.map((d) => h('option', { value: d }, t(`key.doc.${d}`))))),
-      labelled(t('key.last4'), h('input', { name: 'last4', maxlength: 4, class: 'rpt-inline rpt-short' })),
-      labelled(t('key.deposit'), h('input', { name: 'deposit', type: 'number', min: '0', step: '0.01', class: 'rpt-inline rpt-short' })),
-      labelled(t('svc.receipt'), h('input', { name: 'receipt', class: 'rpt-inline rpt-short' })),
-    ];
-    const pick = h('select', { name: 'borrower_user', class: 'rpt-inline', 'aria-label': t('key.staff_pick') },
-      h('option', { value: '' }, t('key.staff_pick')),
-      staff.map((u) => h('option', { value: u.id }, u.display_name || u.username)));
-    const show = (outsider) => {
-      pick.hidden = outsider;
-      for (const el of outsiderOnly) el.hidden = !outsider;
-    };
-    show(false);
-    const rowErr = errorBox(h);
-    rowErr.el.classList.add('rpt-row-error');
-    return h('span', { class: 'rpt-controls' },
-      h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id }, onchange: (e) => show(e.target.checked) }), t('key.outsider')),
-      pick, ...outsiderOnly,
-      // A visible label: an unlabelled date box beside the borrower left the desk guessing what it was for.
-      h('label', { class: 'rpt-due small' }, h('span', { text: t('key.due_by') }),
-        h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline' })),
-      h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k, rowErr) }, t('key.lend')), rowErr.el);
-  }
-
-  // An outsider's loan says what was taken against it — the ID shown and the deposit with its
-  // receipt — so whoever takes the key back knows what to refund and against which receipt.
-  function loanText(loan) {
-    const terms = loan.borrower_kind === 'outsider' && loan.id_shown ? t('key.outsider_terms', {
-      doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4,
-      deposit: yuan(loan.deposit_cents), receipt: loan.deposit_receipt_no || '',
-    }) : null;
-    return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
-      `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
-      terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null);
-  }
-
-  // A key lost (in the cabinet or by its borrower) is recorded as such, after a confirmation: it
-  // leaves the lendable keys for good, a loan ends with it, and the month's count says lost (R-KY-1).
-  function lostButton(k, loan) {
-    return h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-lost', onclick: async () => {
-      const ok = await confirmDialog({
-        title: t('key.lost_title'), danger: true, ok: t('key.lost'), cancel: t('key.cancel'),
-        body: loan ? t('key.lost_body_loan', { label: k.label, name: loan.borrower_name }) : t('key.lost_body', { label: k.label }),
-      });
-      if (ok) await act(() => ctx.api.post(`/api/keys/${k.id}/lost`, {}));
-    } }, t('key.lost'));
-  }
-
-  async function load() {
-    const [keys, count, staff] = await Promise.all([ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), loadStaff(ctx)]);
-    const reg = checkedForm(h, t, { class: 'card rpt-form' }, [
-      field(h, t('key.building'), h('input', { name: 'building', required: true })),
-      field(h, t('key.floor'), h('input', { name: 'floor', required: true })),
-      field(h, t('key.type'), select(h, 'key_type', ['resident_entrusted', 'plant_room_spare', 'other'].map((k) => [k, t(`key.type.${k}`)]))),
-      field(h, t('key.label'), h('input', { name: 'label', required: true })),
-    ], t('key.register'), (form) => ctx.api.post('/api/keys', Object.fromEntries(new FormData(form))), load);
-    // The month-end count is reported on paper (R-KY-1): the sheet prints the cabinet in filing
-    // order with an empty column to tick each key found, the figures, and the signature lines;
-    // the lending controls and the register form stay off the paper (desk.css).
-    mount(body,
-      h('h1', { class: 'print-only', text: t('key.print_title') }),
-      h('div', { class: 'card rpt-key-count', 'data-testid': 'key-count' },
-        h('span', { text: t('key.count', count) }),
-        h('span', { class: 'print-only small', text: t('key.counted_at', { at: fmtFull(count.counted_at) }) }),
-        h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-print', onclick: () => window.print() }, t('key.print'))),
-      table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], keys.map(({ key: k, loan }) => [
-        k.building, k.floor, t(`key.type.${k.key_type}`), k.label,
-        loan ? loanText(loan) : t(`key.state.${k.state}`),
-        k.state === 'in_store' ? h('span', { class: 'rpt-controls' }, lendControls(k, staff), lostButton(k, null)) : k.state === 'on_loan'
-          ? h('span', { class: 'rpt-controls' },
-            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(() => ctx.api.post(`/api/keys/${k.id}/return`, {})) },
-              loan?.deposit_cents ? t('key.return_refund', { deposit: yuan(loan.deposit_cents) }) : t('key.return')),
-            lostButton(k, loan))
-          : '',
-      ]), t('rpt.none')),
-      h('div', { class: 'print-only rpt-print-signs', 'data-testid': 'key-print-signs' },
-        h('p', null, t('key.counter_sign'), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' })),
-        h('p', null, t('key.reviewer_sign'), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' }))),
-      h('h2', { class: 'section-title no-print', text: t('key.register') }), h('div', { class: 'no-print' }, reg));
-    // The controls' column is headed only on paper, where it is the counter's tick column.
-    const lastHead = body.querySelector('.rpt-table th:last-child');
-    if (lastHead) lastHead.dataset.print = t('key.checked');
-  }
-  try {
-    await load();
-  } catch (e) {
-    err.show(e, t);
-  }
 }

@@ -1,0 +1,424 @@
+// The key cabinet (R-KY-1): keys filed by building, floor and type; signed loans; an outsider's ID
+// and deposit, settled (refunded, kept, or part of each) when the loan ends; each key's loans; this
+// month's count and the counts of the months that have ended, each printable as a signed sheet.
+// Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
+import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
+import { joinList } from '../i18n.js';
+import { zonedToIso } from '../zone.js';
+import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, loadStaff, select } from './common.js';
+import { STRINGS } from './keys-strings.js';
+import { signatureDialog } from './signature.js';
+
+let stringsDone = false;
+
+function setup(ctx) {
+  if (!stringsDone) {
+    ctx.registerStrings(STRINGS);
+    stringsDone = true;
+  }
+  // The cabinet shares the reports' table, form and print-sheet styles.
+  ensureStylesheet('/reports.css');
+}
+
+const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
+// The ID kinds an outsider may show (server/domain/keys.py IdDocType).
+const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
+const KEY_TYPES = ['resident_entrusted', 'plant_room_spare', 'other'];
+
+// Each cell carries its column's header (data-label): on a phone the rows stack into cards that
+// show it beside the value (desk.css, desk/tables.js).
+function table(h, head, rows, { empty, cls = null } = {}) {
+  if (!rows.length) return h('p', { class: 'muted', text: empty });
+  return h('div', { class: 'table-wrap' }, h('table', { class: ['rpt-table', cls] },
+    h('thead', null, h('tr', null, head.map((x) => h('th', { text: x })))),
+    h('tbody', null, rows.map((r) => h('tr', null, r.map((c, i) => h('td', { 'data-label': head[i] ?? '' }, c)))))));
+}
+
+export async function renderKeys(root, ctx, sub) {
+  setup(ctx);
+  const month = /^month\/(\d{4})-(\d{2})$/.exec(sub || '');
+  if (month) return renderMonth(root, ctx, Number(month[1]), Number(month[2]));
+  if (sub) return renderHistory(root, ctx, sub);
+  return renderCabinet(root, ctx);
+}
+
+// ---- what the cabinet and the count sheets share ----------------------------------------------
+
+/** The month's figures and its deposits; `period` names an ended month, none is this month so far. */
+function countCard(ctx, count, period = null) {
+  const { h, t } = ctx;
+  const money = { held: yuan(count.deposits_held_cents), refunded: yuan(count.deposits_refunded_cents), kept: yuan(count.deposits_kept_cents) };
+  return h('div', { class: 'card rpt-key-count', 'data-testid': 'key-count' },
+    h('span', { class: 'rpt-key-figures' },
+      h('span', { text: period ? t('key.count_month', { ...count, period }) : t('key.count', count) }),
+      h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) })),
+    h('span', { class: 'print-only small', text: period ? t('key.month_asof', { period }) : t('key.counted_at', { at: fmtFull(count.counted_at) }) }),
+    h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-print', onclick: () => window.print() }, t('key.print')));
+}
+
+/** The signature lines at the foot of a printed sheet (the count is reported on paper, R-KY-1). */
+function signLines(ctx, first) {
+  const { h, t } = ctx;
+  return h('div', { class: 'print-only rpt-print-signs', 'data-testid': 'key-print-signs' },
+    h('p', null, t(first), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' })),
+    h('p', null, t('key.reviewer_sign'), h('span', { class: 'rpt-sign-line' }), ' ', t('key.sign_date'), h('span', { class: 'rpt-sign-line' })));
+}
+
+// An outsider's loan says what was taken against it — the ID shown and the deposit with its
+// receipt — so whoever takes the key back knows what to settle and against which receipt.
+function loanText(ctx, loan) {
+  const { h, t } = ctx;
+  const terms = loan.borrower_kind === 'outsider' && loan.id_shown ? t('key.outsider_terms', {
+    doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4,
+    deposit: yuan(loan.deposit_cents), receipt: loan.deposit_receipt_no || '',
+  }) : null;
+  return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
+    `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
+    terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null);
+}
+
+/**
+ * The cabinet in filing order, as a count sheet: on paper the last column is left empty for the
+ * counter's tick (desk.css), so `controls` (the working page's buttons) never print.
+ */
+function countTable(ctx, rows, controls) {
+  const { h, t } = ctx;
+  const el = table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], rows.map(({ key: k, loan }) => [
+    k.building, k.floor, t(`key.type.${k.key_type}`),
+    h('a', { href: `#/keys/${encodeURIComponent(k.id)}`, 'data-testid': 'key-history-link', title: t('key.history') }, k.label),
+    loan ? loanText(ctx, loan) : t(`key.state.${k.state}`),
+    controls ? controls(k, loan) : '',
+  ]), { empty: t('key.none'), cls: 'key-count-table' });
+  const lastHead = el.querySelector('th:last-child');
+  if (lastHead) lastHead.dataset.print = t('key.checked');
+  return el;
+}
+
+// ---- ending a loan: the return, or the key lost while out ---------------------------------------
+
+/**
+ * Asks before a loan ends, and records it from inside the dialog so a refusal is read where the
+ * figures were typed. A loan that took a deposit says how it is settled (R-KY-1): the refund (the
+ * whole deposit offered on a return, nothing on a loss) and, for whatever is kept, the reason.
+ * Resolves true once the server has recorded it.
+ */
+function endLoanDialog(ctx, k, loan, lost) {
+  const { h, t } = ctx;
+  const deposit = loan.deposit_cents || 0;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const refund = h('input', {
+      name: 'refund', type: 'number', min: '0', step: '0.01', inputmode: 'decimal',
+      value: lost ? '0' : (deposit / 100).toFixed(2),
+    });
+    const reason = h('input', { name: 'kept_reason', maxlength: 200, value: lost ? t('key.lost_reason_default') : '' });
+    const reasonField = field(h, t('key.kept_reason'), reason, t('key.kept_reason_hint'));
+    const line = h('p', { class: 'small', 'data-testid': 'key-settle-line' });
+    const cents = () => (refund.value.trim() === '' ? NaN : Math.round(Number(refund.value) * 100));
+    const sync = () => {
+      const r = cents();
+      const valid = Number.isFinite(r) && r >= 0 && r <= deposit;
+      line.textContent = valid ? t('key.settle_line', { refund: yuan(r), kept: yuan(deposit - r) }) : '';
+      reasonField.hidden = !(valid && r < deposit);
+    };
+    refund.addEventListener('input', sync);
+    sync();
+    const ok = h('button', { type: 'button', class: ['btn', lost ? 'btn-danger' : 'btn-primary'], 'data-testid': 'key-end-ok' },
+      t(lost ? 'key.lost_ok' : 'key.return_ok'));
+    ok.addEventListener('click', async () => {
+      err.clear();
+      let body = {};
+      if (deposit) {
+        const r = cents();
+        if (!Number.isFinite(r) || r < 0) return err.show(t('key.refund_bad'), t);
+        if (r > deposit) return err.show(t('key.refund_too_much', { deposit: yuan(deposit) }), t);
+        if (r < deposit && !reason.value.trim()) return err.show(t('key.reason_needed'), t);
+        body = { refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}) };
+      }
+      ok.disabled = true;
+      try {
+        await ctx.api.post(`/api/keys/${k.id}/${lost ? 'lost' : 'return'}`, body);
+        close(true);
+      } catch (e) {
+        err.show(e, t);
+        ok.disabled = false;
+      }
+      return undefined;
+    });
+    return [
+      h('h2', { class: 'dialog-title', text: t(lost ? 'key.lost_title' : 'key.return_title') }),
+      h('p', { class: 'dialog-body', text: lost ? t('key.lost_body_loan', { label: k.label, name: loan.borrower_name })
+        : t('key.return_body', { label: k.label, name: loan.borrower_name, at: fmtTime(loan.lent_at) }) }),
+      deposit ? h('div', { class: 'desk-dialog-form', 'data-testid': 'key-deposit-settle' },
+        h('p', { text: t('key.deposit_taken', { deposit: yuan(deposit), receipt: loan.deposit_receipt_no || '—' }) }),
+        field(h, t('key.refund'), refund), reasonField, line) : null,
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
+    ];
+  }, { className: 'desk-dialog' }).then(Boolean);
+}
+
+// ---- the cabinet ------------------------------------------------------------------------------
+
+async function renderCabinet(root, ctx) {
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  const body = h('div');
+  mount(root, h('section', { class: 'rpt', 'data-view': 'keys' }, h('div', { class: 'view-head no-print' }, h('h1', { text: t('key.title') })), err.el, body));
+  const reload = () => load().catch((e) => err.show(e, t));
+
+  // A refusal shows beside the key's own row (rowErr), like the bookings' 派工: the page's error box
+  // sits above the table, off screen once the desk has scrolled down to the key.
+  async function lend(k, rowErr) {
+    const outsider = document.querySelector(`[data-outsider="${k.id}"]`);
+    const form = outsider?.closest('tr');
+    const val = (n) => form?.querySelector(`[name=${n}]`)?.value || '';
+    const isOut = outsider?.checked;
+    // The borrower first: the server would refuse a loan without one only after the signature.
+    err.clear();
+    rowErr.clear();
+    const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim();
+    if (isOut ? !outsiderOk : !val('borrower_user')) {
+      rowErr.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
+      rowErr.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    const sig = await signatureDialog(ctx, t('key.sign'), k.label);
+    if (!sig) return;
+    // Staff borrow as their account (no ID or deposit, R-KY-1); anyone else is an outsider by name.
+    try {
+      await ctx.api.post(`/api/keys/${k.id}/loans`, {
+        ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
+        borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
+        due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
+        ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
+          deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
+      });
+    } catch (e) {
+      rowErr.show(e, t);
+      rowErr.el.scrollIntoView({ block: 'nearest' });
+      return;
+    }
+    await reload();
+  }
+
+  // A staff borrower is picked from the staff list; only an outsider types a name and gives ID,
+  // deposit and receipt (R-KY-1), so those fields show when the outsider box is ticked.
+  function lendControls(k, staff) {
+    // The ID is the kind shown as well as its tail: a passport or a permit is recorded as what it is,
+    // not as a resident ID card (R-KY-1). Each box is named by a label, not only a placeholder
+    // that disappears once typed in.
+    const labelled = (text, control) => h('label', { class: 'rpt-due small' }, h('span', { text }), control);
+    const outsiderOnly = [
+      labelled(t('key.outsider_name'), h('input', { name: 'borrower', class: 'rpt-inline' })),
+      labelled(t('key.doc_type'), h('select', { name: 'doc_type', class: 'rpt-inline' },
+        KEY_ID_DOCS.map((d) => h('option', { value: d }, t(`key.doc.${d}`))))),
+      labelled(t('key.last4'), h('input', { name: 'last4', maxlength: 4, class: 'rpt-inline rpt-short' })),
+      labelled(t('key.deposit'), h('input', { name: 'deposit', type: 'number', min: '0', step: '0.01', class: 'rpt-inline rpt-short' })),
+      labelled(t('key.receipt'), h('input', { name: 'receipt', class: 'rpt-inline rpt-short' })),
+    ];
+    const pick = h('select', { name: 'borrower_user', class: 'rpt-inline', 'aria-label': t('key.staff_pick') },
+      h('option', { value: '' }, t('key.staff_pick')),
+      staff.map((u) => h('option', { value: u.id }, u.display_name || u.username)));
+    const show = (outsider) => {
+      pick.hidden = outsider;
+      for (const el of outsiderOnly) el.hidden = !outsider;
+    };
+    show(false);
+    const rowErr = errorBox(h);
+    rowErr.el.classList.add('rpt-row-error');
+    return h('span', { class: 'rpt-controls' },
+      h('label', { class: 'small' }, h('input', { type: 'checkbox', dataset: { outsider: k.id }, onchange: (e) => show(e.target.checked) }), t('key.outsider')),
+      pick, ...outsiderOnly,
+      // A visible label: an unlabelled date box beside the borrower left the desk guessing what it was for.
+      h('label', { class: 'rpt-due small' }, h('span', { text: t('key.due_by') }),
+        h('input', { name: 'due', type: 'datetime-local', class: 'rpt-inline' })),
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => lend(k, rowErr) }, t('key.lend')), rowErr.el);
+  }
+
+  // Taking a key back is asked first, in the app's own dialog: one stray tap on a crowded row used
+  // to end a loan (and, for an outsider, hand back a deposit) with nothing to undo it.
+  function returnButton(k, loan) {
+    return h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'key-return', onclick: async () => {
+      err.clear();
+      if (await endLoanDialog(ctx, k, loan, false)) await reload();
+    } }, loan.deposit_cents ? t('key.return_deposit', { deposit: yuan(loan.deposit_cents) }) : t('key.return'));
+  }
+
+  // A key lost (in the cabinet or by its borrower) is recorded as such, after a confirmation: it
+  // leaves the lendable keys for good, a loan ends with it (its deposit settled), and the month's
+  // count says lost (R-KY-1).
+  function lostButton(k, loan) {
+    return h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-lost', onclick: async () => {
+      err.clear();
+      if (loan) {
+        if (await endLoanDialog(ctx, k, loan, true)) await reload();
+        return;
+      }
+      const ok = await confirmDialog({
+        title: t('key.lost_title'), danger: true, ok: t('key.lost'), cancel: t('key.cancel'), body: t('key.lost_body', { label: k.label }),
+      });
+      if (!ok) return;
+      try {
+        await ctx.api.post(`/api/keys/${k.id}/lost`, {});
+      } catch (e) {
+        err.show(e, t);
+        return;
+      }
+      await reload();
+    } }, t('key.lost'));
+  }
+
+  function registerForm() {
+    const formErr = errorBox(h);
+    const form = h('form', { class: 'card rpt-form', novalidate: true },
+      field(h, t('key.building'), h('input', { name: 'building', required: true })),
+      field(h, t('key.floor'), h('input', { name: 'floor', required: true })),
+      field(h, t('key.type'), select(h, 'key_type', KEY_TYPES.map((k) => [k, t(`key.type.${k}`)]))),
+      field(h, t('key.label'), h('input', { name: 'label', required: true })),
+      formErr.el, h('button', { type: 'submit', class: 'btn btn-primary' }, t('key.register')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      formErr.clear();
+      const missing = missingRequired(form);
+      if (missing.length) return formErr.show(t('desk.missing', { list: joinList(missing) }), t);
+      try {
+        await ctx.api.post('/api/keys', Object.fromEntries(new FormData(form)));
+      } catch (e2) {
+        return formErr.show(e2, t);
+      }
+      return reload();
+    });
+    return form;
+  }
+
+  async function load() {
+    const [keys, count, past, staff] = await Promise.all([
+      ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), ctx.api.get('/api/keys/counts'), loadStaff(ctx)]);
+    const controls = (k, loan) => {
+      if (k.state === 'in_store') return h('span', { class: 'rpt-controls' }, lendControls(k, staff), lostButton(k, null));
+      if (k.state === 'on_loan' && loan) return h('span', { class: 'rpt-controls' }, returnButton(k, loan), lostButton(k, loan));
+      return '';
+    };
+    // The month-end count is reported on paper (R-KY-1): the sheet prints the cabinet in filing
+    // order with an empty column to tick each key found, the figures, and the signature lines;
+    // the lending controls, earlier months and the register form stay off the paper (desk.css).
+    mount(body,
+      h('h1', { class: 'print-only', text: t('key.print_title') }),
+      countCard(ctx, count),
+      countTable(ctx, keys, controls),
+      signLines(ctx, 'key.counter_sign'),
+      pastMonths(ctx, past),
+      h('h2', { class: 'section-title no-print', text: t('key.register') }), h('div', { class: 'no-print' }, registerForm()));
+  }
+  await reload();
+}
+
+/** The months that have ended, newest first: each opens as its own count sheet to print. */
+function pastMonths(ctx, months) {
+  const { h, t } = ctx;
+  const head = ['key.month', 'key.c.total', 'key.c.in_store', 'key.c.on_loan', 'key.c.overdue', 'key.c.lost',
+    'key.c.held', 'key.c.refunded', 'key.c.kept', ''].map((k) => (k ? t(k) : ''));
+  return h('section', { class: 'no-print', 'data-testid': 'key-past' },
+    h('h2', { class: 'section-title', text: t('key.past') }),
+    table(h, head, months.map(({ year, month, count: c }) => [
+      t('key.month_label', { y: year, m: month }), c.total, c.in_store, c.on_loan, c.overdue, c.lost,
+      yuan(c.deposits_held_cents), yuan(c.deposits_refunded_cents), yuan(c.deposits_kept_cents),
+      h('a', { class: 'btn btn-small', href: `#/keys/month/${year}-${String(month).padStart(2, '0')}` }, t('key.open_month')),
+    ]), { empty: t('key.past_none') }));
+}
+
+// ---- an ended month's count sheet -------------------------------------------------------------
+
+async function renderMonth(root, ctx, year, month) {
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  const body = h('div');
+  const period = t('key.month_label', { y: year, m: month });
+  mount(root, h('section', { class: 'rpt', 'data-view': 'key-month' },
+    h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back'))),
+    h('h1', { text: t('key.month_title', { period }) }), err.el, body));
+  try {
+    const sheet = await ctx.api.get(`/api/keys/counts/${year}/${month}`);
+    // The cabinet as it stood at the month's end (the server recomputes it from the register), with
+    // the same tick column and signature lines as this month's sheet.
+    mount(body, countCard(ctx, sheet.count, period), countTable(ctx, sheet.keys, null), signLines(ctx, 'key.counter_sign'));
+  } catch (e) {
+    err.show(e, t);
+  }
+}
+
+// ---- a key's loans ----------------------------------------------------------------------------
+
+function settlementText(ctx, loan) {
+  const { h, t } = ctx;
+  const s = loan.deposit_settlement;
+  if (!loan.deposit_cents) return '—';
+  const taken = t('key.deposit_of', { deposit: yuan(loan.deposit_cents), receipt: loan.deposit_receipt_no || '—' });
+  if (!s) {
+    // Still out: nothing settled yet. Ended without a record: a loan from before deposits were settled.
+    const open = !loan.returned_at && !loan.lost_at;
+    return [taken, open ? null : h('div', { class: 'small muted', text: t('key.unrecorded') })];
+  }
+  return h('span', { 'data-testid': 'key-deposit-outcome' }, taken,
+    s.refunded_cents ? h('div', { text: t('key.refunded', { amount: yuan(s.refunded_cents) }) }) : null,
+    s.kept_cents ? h('div', { class: 'rpt-overdue', text: t('key.kept', { amount: yuan(s.kept_cents), reason: s.kept_reason || '' }) }) : null,
+    h('div', { class: 'small muted', text: t('key.settled_by', { name: loan.settled_by_name || s.settled_by, at: fmtFull(s.settled_at) }) }));
+}
+
+function backText(ctx, loan) {
+  const { h, t } = ctx;
+  const by = (name) => h('div', { class: 'small muted', text: t('key.by', { name }) });
+  if (loan.returned_at) return [fmtFull(loan.returned_at), by(loan.received_by_name || loan.received_by)];
+  if (loan.lost_at) return [h('span', { class: 'rpt-overdue', text: t('key.lost_at', { at: fmtFull(loan.lost_at) }) }), by(loan.lost_reported_by_name || loan.lost_reported_by)];
+  return h('span', { class: loan.overdue ? 'rpt-overdue' : '', text: loan.overdue ? `${t('key.not_back')} · ${t('key.overdue')}` : t('key.not_back') });
+}
+
+async function renderHistory(root, ctx, keyId) {
+  const { h, t } = ctx;
+  // A cell of several lines is one block, so a phone's stacked card keeps it beside its label.
+  const cell = (...parts) => h('span', { class: 'key-cell' }, ...parts);
+  const err = errorBox(h);
+  const body = h('div');
+  mount(root, h('section', { class: 'rpt', 'data-view': 'key-history' },
+    h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back'))),
+    err.el, body));
+  try {
+    const { key: k, loans } = await ctx.api.get(`/api/keys/${encodeURIComponent(keyId)}/loans`);
+    const sigs = [];
+    const rows = loans.map((loan) => {
+      const img = h('img', { class: 'key-history-sig', alt: t('key.h.signature') });
+      sigs.push([img, loan.signature_sha256]);
+      return [
+        cell(loan.borrower_name, h('div', { class: 'small muted', text: t(`key.kind.${loan.borrower_kind}`) })),
+        loan.id_shown ? t('key.id_shown', { doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4 }) : '—',
+        cell(fmtFull(loan.lent_at), h('div', { class: 'small muted', text: t('key.by', { name: loan.lent_by_name || loan.lent_by }) })),
+        fmtFull(loan.due_at),
+        cell(backText(ctx, loan)),
+        cell(settlementText(ctx, loan)),
+        img,
+      ];
+    });
+    // The key's own page of the 钥匙借用登记表, newest loan first; it prints as it stands.
+    mount(body,
+      h('h1', { class: 'print-only', text: t('key.history_title') }),
+      h('div', { class: 'card rpt-key-count' },
+        h('span', { class: 'rpt-key-figures' },
+          h('strong', { text: t('key.history_of', { label: k.label }) }),
+          h('span', { class: 'small', text: `${k.building} · ${k.floor} · ${t(`key.type.${k.key_type}`)} · ${t(`key.state.${k.state}`)}` })),
+        h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-history-print', onclick: () => window.print() }, t('key.print_history'))),
+      table(h, ['key.h.borrower', 'key.h.id', 'key.h.out', 'key.h.due', 'key.h.back', 'key.h.deposit', 'key.h.signature'].map((x) => t(x)), rows,
+        { empty: t('key.history_none'), cls: 'key-history-table' }));
+    // The signatures come after the table is up: each is an authorised fetch (blobObjectUrl).
+    await Promise.all(sigs.map(async ([img, sha]) => {
+      try {
+        img.src = await blobObjectUrl(ctx, sha);
+      } catch {
+        img.replaceWith(h('span', { class: 'muted small', text: '—' }));
+      }
+    }));
+  } catch (e) {
+    err.show(e, t);
+  }
+}
