@@ -37,12 +37,16 @@ def test_an_outsiders_loan_records_the_id_kind_and_shows_the_deposit_to_refund(b
     expect(loan).to_contain_text("快递员 王五", timeout=10000)
     expect(loan).to_contain_text("护照 后四位 9876")
     expect(loan).to_contain_text("押金 ¥50.00，收据号 SJ-0002")
-    expect(row.get_by_role("button", name="归还并退押金 ¥50.00")).to_be_visible()
+    expect(row.get_by_role("button", name="归还（押金 ¥50.00）")).to_be_visible()
     [listed] = [k for k in desk.call("GET", "/api/keys") if k["key"]["id"] == key["id"]]
     assert listed["loan"]["id_shown"] == {"doc_type": "passport", "last4": "9876"}
     assert listed["loan"]["deposit_cents"] == 5000
 
-    row.get_by_role("button", name="归还并退押金 ¥50.00").click()
+    # The return is confirmed in a dialog that offers the whole deposit back (D6x).
+    row.get_by_role("button", name="归还（押金 ¥50.00）").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator("input[name=refund]")).to_have_value("50.00")
+    dialog.get_by_test_id("key-end-ok").click()
     expect(row).to_contain_text("在柜", timeout=10000)
     ctx.close()
 
