@@ -9,7 +9,7 @@ from enum import StrEnum
 
 import msgspec
 
-from server.domain.errors import fail
+from server.domain.errors import DomainError, fail
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 ID_TAIL = re.compile(r"^[0-9A-Za-z]{4}$")
@@ -249,8 +249,7 @@ def settle_deposit(
                    kind="invalid", refund_cents=refund_cents)
     if loan.deposit_cents <= 0:
         if refund_cents:
-            raise fail(KeyRefusal.REFUND_ABOVE_DEPOSIT, "退还金额超过所收押金", "The refund is more than the deposit taken",
-                       kind="invalid", deposit_cents=loan.deposit_cents, refund_cents=refund_cents)
+            raise _refund_above(loan, refund_cents)
         return None
     if refund_cents is None:
         raise fail(
@@ -262,8 +261,7 @@ def settle_deposit(
             deposit_cents=loan.deposit_cents,
         )
     if refund_cents > loan.deposit_cents:
-        raise fail(KeyRefusal.REFUND_ABOVE_DEPOSIT, "退还金额超过所收押金", "The refund is more than the deposit taken",
-                   kind="invalid", deposit_cents=loan.deposit_cents, refund_cents=refund_cents)
+        raise _refund_above(loan, refund_cents)
     kept = loan.deposit_cents - refund_cents
     reason = (kept_reason or "").strip()
     if kept and not reason:
@@ -278,6 +276,11 @@ def settle_deposit(
     # A reason only explains money kept; with a full refund there is nothing for it to explain.
     return DepositSettlement(refunded_cents=refund_cents, kept_cents=kept, kept_reason=reason if kept else None,
                              settled_by=by, settled_at=now)
+
+
+def _refund_above(loan: KeyLoan, refund_cents: int) -> DomainError:
+    return fail(KeyRefusal.REFUND_ABOVE_DEPOSIT, "退还金额超过所收押金", "The refund is more than the deposit taken",
+                kind="invalid", deposit_cents=loan.deposit_cents, refund_cents=refund_cents)
 
 
 def return_key(

@@ -74,7 +74,7 @@ export const STRINGS = {
     'key.unrecorded': 'outcome not recorded',
     'key.deposits': 'Deposits: {held} held on loan; this month {refunded} refunded, {kept} kept',
     'key.deposits_month': 'Deposits: {held} held on loan at month end; in the month {refunded} refunded, {kept} kept',
-    'key.past': 'Earlier months', 'key.past_none': 'No month has ended yet', 'key.month': 'Month', 'key.month_label': '{y}-{m}',
+    'key.past': 'Earlier months', 'key.past_none': 'No month has ended yet', 'key.month': 'Month', 'key.month_label': '{m}/{y}',
     'key.c.total': 'Total', 'key.c.in_store': 'In store', 'key.c.on_loan': 'On loan', 'key.c.overdue': 'Overdue', 'key.c.lost': 'Lost',
     'key.c.held': 'Deposits held', 'key.c.refunded': 'Refunded in month', 'key.c.kept': 'Kept in month', 'key.open_month': 'Open and print',
     'key.count_month': 'End of {period}: {total, plural, one {# key} other {# keys}}, {in_store} in store, {on_loan} on loan ({overdue} overdue), {lost} lost',
