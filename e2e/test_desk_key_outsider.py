@@ -42,7 +42,7 @@ def test_an_outsiders_loan_records_the_id_kind_and_shows_the_deposit_to_refund(b
     assert listed["loan"]["id_shown"] == {"doc_type": "passport", "last4": "9876"}
     assert listed["loan"]["deposit_cents"] == 5000
 
-    # The return is confirmed in a dialog that offers the whole deposit back (D6x).
+    # The return is confirmed in a dialog that offers the whole deposit back (D64).
     row.get_by_role("button", name="归还（押金 ¥50.00）").click()
     dialog = page.locator("dialog[open]")
     expect(dialog.locator("input[name=refund]")).to_have_value("50.00")

@@ -26,7 +26,7 @@ class KeyRefusal(StrEnum):
     DUE_BEFORE_LOAN = "key.due_before_loan"
     ALREADY_LOST = "key.already_lost"
     STAFF_NOT_IDENTIFIED = "key.staff_not_identified"
-    # Settling an outsider's deposit when the loan ends (D6x).
+    # Settling an outsider's deposit when the loan ends (D64).
     DEPOSIT_UNSETTLED = "key.deposit_unsettled"
     REFUND_ABOVE_DEPOSIT = "key.refund_above_deposit"
     REFUND_NEGATIVE = "key.refund_negative"
