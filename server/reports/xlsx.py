@@ -8,6 +8,11 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, DoughnutChart, Reference
+from openpyxl.chart.axis import NumericAxis, TextAxis
+from openpyxl.chart.data_source import AxDataSource, NumFmt, StrRef
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -32,6 +37,12 @@ SHEET_COUNTS = "分类统计"
 SHEET_OVERDUE = "超时清单"
 SHEET_SATISFACTION = "满意度"
 SHEET_COMPLAINTS = "投诉明细"
+
+# The same three charts as the desk's report page (pwa/src/desk/reports/index.js), titled as it titles
+# them: leadership reads the workbook, not the page. The workbook is Chinese only, as its sheets are.
+CHART_KIND = "按类型统计"
+CHART_CHANNEL = "按受理渠道统计"
+CHART_SATISFACTION = "各项满意率（%）"
 
 STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "signed": "已签批"}
 GRADE_ZH = {Grade.A: "A 满意", Grade.B: "B 一般满意", Grade.C: "C 不满意"}
@@ -107,8 +118,10 @@ def _rate_cells(rate: Rate) -> list[Any]:
     ]
 
 
-def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> None:
+def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> int:
+    """Writes the rate table and returns its header row."""
     _header(sheet, ["指标", "分子", "分母", "数值", "目标", "达标", "定义", "Definition"])
+    header = sheet.max_row
     for rate in rates:
         sheet.append(_rate_cells(rate))
         value_cell = sheet.cell(row=sheet.max_row, column=4)
@@ -118,6 +131,7 @@ def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> None:
             value_cell.alignment = Alignment(horizontal="center")
         for col in (7, 8):
             sheet.cell(row=sheet.max_row, column=col).alignment = Alignment(wrap_text=True, vertical="top")
+    return header
 
 
 def _person(names: Mapping[str, str], user_id: str | None) -> str:
@@ -149,17 +163,70 @@ def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, names: Mapping
 
 
 def _counts(sheet: Worksheet, report: MonthlyReport) -> None:
-    for title, counts, labels in (
-        ("按类型", report.counts_by_kind, KIND_LABELS),
-        ("按投诉类别", report.counts_by_category, CATEGORY_LABELS),
-        ("按受理渠道", report.counts_by_channel, CHANNEL_LABELS),
+    rows: dict[str, tuple[int, int]] = {}  # table -> (its header row, its last figure row)
+    for key, title, counts, labels in (
+        ("kind", "按类型", report.counts_by_kind, KIND_LABELS),
+        ("category", "按投诉类别", report.counts_by_category, CATEGORY_LABELS),
+        ("channel", "按受理渠道", report.counts_by_channel, CHANNEL_LABELS),
     ):
         _header(sheet, [title, "数量"])
-        for key, count in counts.items():
-            sheet.append([_label(labels, key), count])
+        header = sheet.max_row
+        for code, count in counts.items():
+            sheet.append([_label(labels, code), count])
+        rows[key] = (header, sheet.max_row)
         sheet.append(["合计", sum(counts.values())])
         sheet.append([])
     _widths(sheet, [20, 10])
+    # Beside their tables (columns A-B), from the figure rows only: a 合计 bar would dwarf the rest.
+    header, last = rows["kind"]
+    sheet.add_chart(_kind_chart(sheet, header, last), f"D{header}")
+    header, last = rows["channel"]
+    if last > header:  # channels are listed only when used: a month with no case has none to draw
+        sheet.add_chart(_channel_chart(sheet, header, last), f"D{header}")
+
+
+def _categories(chart: BarChart | DoughnutChart, labels: Reference) -> None:
+    # set_categories() files the labels as a number reference; they are text (kind, channel and area
+    # names), which Excel itself files as a string reference.
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=str(labels)))
+
+
+def _axis_titles(chart: BarChart, category: str, value: str) -> None:
+    chart.x_axis.title = category
+    chart.y_axis.title = value
+    # openpyxl 3.1 writes no <c:delete> unless told, and Excel then hides both axes: bars with no
+    # names and no scale.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _kind_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = CHART_KIND
+    _axis_titles(chart, "类型", "数量")
+    chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
+    _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
+    chart.legend = None  # one series, named by the value axis (the page hides it too)
+    chart.x_axis.axPos = "b"
+    counts: NumericAxis = chart.y_axis
+    counts.scaling.min = 0
+    counts.numFmt = NumFmt(formatCode="0", sourceLinked=False)  # counts: no 0.5 on the scale
+    chart.width, chart.height = 15, 7.5  # cm; fits above the category table's end
+    return chart
+
+
+def _channel_chart(sheet: Worksheet, header: int, last: int) -> DoughnutChart:
+    chart = DoughnutChart(holeSize=50)
+    chart.title = CHART_CHANNEL
+    chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
+    _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
+    # On paper there is no hovering for a figure: each ring segment carries its count.
+    chart.dataLabels = DataLabelList(showVal=True, showCatName=False, showSerName=False, showLegendKey=False,
+                                     showPercent=False)
+    chart.legend.position = "r"
+    chart.width, chart.height = 15, 7.5
+    return chart
 
 
 def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
@@ -187,8 +254,37 @@ def _satisfaction(sheet: Worksheet, report: MonthlyReport) -> None:
     sheet.append(["发出票数", report.ballots_issued])
     sheet.append(["回收票数", report.ballots_returned])
     sheet.append([])
-    _write_rates(sheet, report.satisfaction)
+    header = _write_rates(sheet, report.satisfaction)
+    last = sheet.max_row
     _widths(sheet, [26, 10, 10, 12, 10, 10, 60, 70])
+    # No ballot back: every rate is "—" (R-RV-3) and the page shows a sentence, not a chart; a chart
+    # over "—" cells would draw every area at 0 %.
+    if report.ballots_returned > 0:
+        # Below the table: beside it is past the two wide definition columns, off any screen.
+        sheet.add_chart(_satisfaction_chart(sheet, header, last), f"A{last + 2}")
+
+
+def _satisfaction_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
+    chart = BarChart()
+    chart.type = "bar"  # horizontal: fourteen area names read across, as on the page
+    chart.title = CHART_SATISFACTION
+    _axis_titles(chart, "项目", "满意率")
+    chart.add_data(Reference(sheet, min_col=4, min_row=header + 1, max_row=last))
+    chart.series[0].tx = SeriesLabel(v="满意率")
+    _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
+    chart.legend = None
+    areas: TextAxis = chart.x_axis
+    rates: NumericAxis = chart.y_axis
+    # Excel lists a bar chart's categories bottom-up; the table (and the page) list them top-down.
+    # Reversed, the value axis would move to the top unless it crosses at the far end.
+    areas.scaling.orientation = "maxMin"
+    rates.crosses = "max"
+    rates.axPos = "b"
+    # The cells hold fractions shown as per cent: the scale runs 0-100 %, never auto-zoomed to 60-80 %.
+    rates.scaling.min, rates.scaling.max = 0, 1
+    rates.numFmt = NumFmt(formatCode="0%", sourceLinked=False)
+    chart.width, chart.height = 16, 12
+    return chart
 
 
 def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:

@@ -139,3 +139,27 @@ def test_complaint_sheet_lists_each_complaint():  # R-RV-5
     assert [r[0] for r in lines[1:]] == ["C1", "C2"]
     assert lines[1][1] == datetime(2026, 11, 3, 9, 0) and lines[1][2] == "王女士" and lines[1][8] == "A 满意"
     assert lines[2][9] == "否"
+
+
+def _chart_titles(book) -> dict[str, list[str]]:  # noqa: ANN001
+    return {
+        ws.title: ["".join(r.t for p in c.title.tx.rich.p for r in p.r) for c in ws._charts]
+        for ws in book.worksheets
+        if ws._charts
+    }
+
+
+def test_the_satisfaction_chart_is_left_out_when_no_ballot_came_back():  # R-RV-3
+    # Every rate is "—": the page says so in a sentence; a chart would draw each area at 0 %.
+    survey = sv.open_survey(id="s", title="t", issued=25, by_role=Role.MANAGER, by_id="m", now=at(11, 1))
+    assert _chart_titles(workbook(survey)) == {"分类统计": ["按类型统计", "按受理渠道统计"]}
+    survey = sv.record_ballot(survey, Ballot(grades={SurveyArea.OVERALL: Grade.A}))
+    assert _chart_titles(workbook(survey))["满意度"] == ["各项满意率（%）"]
+
+
+def test_a_month_with_no_case_charts_the_kinds_at_zero_and_no_channel():  # R-RV-5
+    # Kinds are listed at 0 and drawn so; channels are listed only when used, so there is nothing to ring.
+    rep = mr.build_monthly_report([], year=2026, month=11, tz=CST, as_of=at(12, 1, 10))
+    book = load_workbook(BytesIO(monthly_report_xlsx(rep, tz=CST)))
+    assert _chart_titles(book) == {"分类统计": ["按类型统计"]}
+    assert find(book["分类统计"], "合计")[1] == 0
