@@ -7,6 +7,8 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -193,9 +195,9 @@ def test_the_monthly_report_prints_on_a4_with_lines_for_the_managers_comment_and
     signs = view.get_by_test_id("report-print-signs")
     expect(signs).to_be_visible()
     expect(signs).to_contain_text("管理处负责人签名")
-    # Every chart fits its card on paper.
+    # Every chart fits its card on paper (what prints is the chart's paper drawing).
     for testid in ("chart-kind", "chart-channel"):
-        canvas = view.locator(f"canvas[data-testid={testid}]").bounding_box()
+        canvas = view.locator(f"canvas[data-testid={testid}-print]").bounding_box()
         card = view.locator(f".card:has(canvas[data-testid={testid}])").bounding_box()
         assert canvas["x"] + canvas["width"] <= card["x"] + card["width"] + 1, (testid, canvas, card)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
@@ -250,4 +252,95 @@ def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on
     for whole in ("欧阳明月", case["no"], "装修管理"):
         assert whole in text, (whole, text[-3000:])
     assert "按类型统计" in pages[0] and "按受理渠道统计" in pages[0], pages[0]
+    ctx.close()
+
+
+CHANNELS = ("phone", "walk_in", "written", "staff_found", "leadership_found", "app", "control_room")
+COMMENT = "本月报修、投诉处理基本及时；停车场管理满意率偏低，请秩序维护部下周提交整改措施并跟踪落实。"
+CATEGORIES = ("security", "cleaning", "greening", "engineering_repair", "mail_newspapers", "decoration",
+              "staff_attitude", "other")
+
+
+@pytest.fixture(scope="module")
+def busy_month_server() -> Iterator[RunningServer]:
+    """A month with everything the printed page 1 can hold: cases of every kind through every channel,
+    complaints in every category, a survey with ballots back (the third, tall chart) and the report
+    handed in and signed with the manager's comment. Its own server: a signed month is frozen."""
+    with serving("estatedesk-e2e-report-busy-") as srv:
+        desk, mgr = Api(srv.url, "dispatcher"), Api(srv.url, "manager")
+        for i in range(28):
+            kind = ("complaint", "repair", "help", "inquiry")[i % 4]
+            body = {"kind": kind, "channel": CHANNELS[i % len(CHANNELS)], "contact_name": f"业主{i}",
+                    "phone": f"1380000{i:04d}", "unit_id": "unit_1_101", "content": f"本月事项 {i}"}
+            if kind == "complaint":
+                body["complaint_category"] = CATEGORIES[(i // 4) % len(CATEGORIES)]
+            elif kind == "repair":
+                body |= {"repair_responsibility": "common", "repair_class": "small"}
+            elif kind == "help":
+                body["help_kind"] = "inquiry"
+            desk.call("POST", "/api/cases", body)
+        sid = mgr.call("POST", "/api/surveys", {"title": "本月综合回访", "issued": 40})["id"]
+        for i in range(12):
+            desk.call("POST", f"/api/surveys/{sid}/ballots", {"grades": {
+                "overall": "AB"[i % 2], "cleaning": "ABC"[i % 3], "security": "A", "parking": "C"}})
+        month = datetime.now(ZoneInfo("Asia/Shanghai"))  # the demo compound's month, as the page opens it
+        desk.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/submit", {})
+        mgr.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/sign", {"comment": COMMENT})
+        yield srv
+
+
+def _printed_images(pdf_path) -> list[tuple[int, int, int]]:  # noqa: ANN001
+    """(page, width, height) of every raster image in the PDF: a chart prints as its canvas's bitmap."""
+    out = subprocess.run(["pdfimages", "-list", str(pdf_path)], capture_output=True, text=True, check=True)
+    rows = [line.split() for line in out.stdout.splitlines()[2:]]
+    return [(int(r[0]), int(r[3]), int(r[4])) for r in rows if r[2] == "image"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_busy_month_prints_each_chart_whole_on_page_one_with_the_summary(
+        browser: Browser, busy_month_server, tmp_path, lang) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5 R-RV-3
+    # In a busy month (a survey back, so three charts) page 1 held the rates and two charts shrunk to
+    # the top of their boxes, and the satisfaction chart went to page 2 leaving page 1's foot blank.
+    # A chart's drawing is a bitmap in the PDF (pdfimages lists it with its page); Chromium moves a
+    # canvas whole, so a chart is cut when its heading and its drawing land on different pages.
+    server = busy_month_server
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    page.goto(server.url + "/#/reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-satisfaction]")).to_be_visible(timeout=15000)
+    if lang == "en":
+        page.locator(".btn-lang").click()
+        expect(view.get_by_text("Satisfaction by area (%)")).to_be_visible()
+    titles = {"chart-kind": "按类型统计", "chart-channel": "按受理渠道统计", "chart-satisfaction": "各项满意率（%）"}
+    if lang == "en":
+        titles = {"chart-kind": "By kind", "chart-channel": "By channel", "chart-satisfaction": "Satisfaction by area (%)"}
+    page.emulate_media(media="print")
+    # Whichever canvas of a chart's card shows on paper, its bitmap's size is what the PDF lists.
+    bitmaps = {}
+    for testid in titles:
+        card = view.locator(f".card:has(canvas[data-testid={testid}])")
+        printed = card.locator("canvas:visible")
+        expect(printed).to_have_count(1)
+        bitmaps[testid] = tuple(printed.evaluate("(c) => [c.width, c.height]"))
+    path = tmp_path / "busy.pdf"
+    path.write_bytes(page.pdf(prefer_css_page_size=True, print_background=True))
+    pages = _pdf_pages_text(path.read_bytes(), tmp_path)
+    images = _printed_images(path)
+    assert len(images) == len(titles), (images, bitmaps)  # one drawing per chart, printed once
+    for testid, title in titles.items():
+        on = [n for n, text in enumerate(pages, 1) if title in text]
+        drawn = sorted({n for n, w, hgt in images if (w, hgt) == bitmaps[testid]})
+        assert len(on) == 1 and on[0] in drawn, (title, "heading on", on, "drawing on", drawn)  # whole
+        assert on == [1], (title, on)  # and on page 1, with the summary
+    assert all(n == 1 for n, _, _ in images), images
+    # …and page 1 still opens with the summary: the title, the manager's comment and every rate.
+    summary = ("调度记录月总结", "有效投诉率", "投诉处理及时率", "维修及时率", "返修率") if lang == "zh" else (
+        "Monthly dispatch summary", "Complaint validity rate", "Timely-handling rate", "Timely-repair rate", "Rework rate")
+    flat = re.sub(r"\s+", "", pages[0])  # pdftotext -layout spreads a wrapped line over columns
+    for text in (*summary, COMMENT[:12]):
+        assert re.sub(r"\s+", "", text) in flat, (text, pages[0][:3000])
     ctx.close()

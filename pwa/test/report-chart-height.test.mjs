@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { barBoxHeight, wrapLabel } from '../src/desk/reports/index.js';
+import { barBoxHeight, paperBarHeight, wrapLabel } from '../src/desk/reports/index.js';
 
 const EN = ['Service and complaint handling', 'Equipment', 'Building repair and upkeep', 'Security',
   'Fire safety and disaster prevention', 'Cleaning', 'Greening and environment', 'Parking',
@@ -28,4 +28,18 @@ test('a single English word is never cut between letters', () => {
   assert.equal(wrapLabel('Parking'), 'Parking');
   // Chinese still breaks between characters.
   assert.deepEqual(wrapLabel('管理人员文明程度与应变能力'), ['管理人员文明程度', '与应变能力']);
+});
+
+// The printed copy (PAPER in index.js): 10 px type, labels wrapped at 20, beside the kind and channel
+// charts on page 1 of A4. It still gives every label line its room, and no more than it needs.
+test('the paper chart gives every area its label lines at 10 px type and stays page-1 sized', () => {
+  const en = EN.map((l) => wrapLabel(l, 20));
+  const lines = en.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
+  const plot = paperBarHeight(en) - 40; // the value axis takes about 40 px
+  assert.ok(plot >= lines * 11, `${plot} px for ${lines} lines`);
+  const zh = ['服务与投诉处理', '设备管理', '房屋维修保养', '安全保卫', '消防防灾', '清洁卫生', '绿化与环境', '停车场管理',
+    '会所及娱乐设施', '员工工作效率', '员工服务态度', '管理人员文明程度与应变能力', '综合评议', '其他'].map((l) => wrapLabel(l, 20));
+  // About the two 150 px charts stacked beside it (e2e/test_reports.py prints the busy month).
+  assert.ok(paperBarHeight(zh) <= 320, paperBarHeight(zh));
+  assert.ok(paperBarHeight(en) <= 380, paperBarHeight(en));
 });

@@ -65,9 +65,23 @@ function rateCard(h, t, r) {
     h('p', { class: 'rpt-definition small muted print-only', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
 }
 
-function chartCanvas(h, title, testid, boxClass = '') {
+// On paper a chart is a drawing of its own. The screen's canvas is drawn for the screen's width and
+// was shrunk into an A4 column: it filled the top half of its box, in about 5 pt type. Each chart is
+// drawn once more, not responsive, at the size it prints (CSS px of a column of A4's 186 mm text
+// width, twice the pixels for the printer), and only that copy prints; reports.css scales it to the
+// column, keeping its shape, so the printed box is as tall as the drawing and no taller.
+export const PAPER = { width: 320, height: 150, dpr: 2 };
+
+function chartCanvas(h, title, testid, { boxClass = '', paperHeight = PAPER.height } = {}) {
   const canvas = h('canvas', { 'data-testid': testid, role: 'img', 'aria-label': title });
-  return { canvas, el: h('div', { class: 'card rpt-chart' }, h('h3', { text: title }), h('div', { class: ['rpt-chart-box', boxClass] }, canvas)) };
+  const paper = h('canvas', { 'data-testid': `${testid}-print`, width: PAPER.width, height: paperHeight, role: 'img', 'aria-label': title });
+  return {
+    canvas,
+    paper,
+    el: h('div', { class: ['card', 'rpt-chart', boxClass ? `${boxClass}-card` : ''] }, h('h3', { text: title }),
+      h('div', { class: ['rpt-chart-box', 'no-print', boxClass] }, canvas),
+      h('div', { class: 'rpt-chart-paper print-only' }, paper)),
+  };
 }
 
 // Chart.js gives a category axis at most a share of the canvas and clips longer labels at the edge:
@@ -105,17 +119,41 @@ export function barBoxHeight(labels, min = 400) {
   return Math.max(min, lines * 14 + labels.length * 10 + 60);
 }
 
-function drawBar(canvas, labels, data, label, horizontal = false) {
+// The same on paper, in 10 px type and tighter: the satisfaction chart sits beside the other two,
+// and together they must fit under the rates on page 1 of a busy month.
+export function paperBarHeight(labels, min = 300) {
+  const lines = labels.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
+  return Math.max(min, lines * 12 + labels.length * 6 + 40);
+}
+
+// A screen chart follows its box; a paper chart keeps the size it was given (see PAPER).
+const sizing = (paper) => (paper
+  ? { responsive: false, devicePixelRatio: PAPER.dpr, animation: false }
+  : { responsive: true, maintainAspectRatio: false, animation: false });
+
+function drawBar(canvas, labels, data, label, { horizontal = false, paper = false } = {}) {
+  const font = paper ? { size: 10 } : horizontal ? { size: 11 } : undefined;
   return new Chart(canvas, {
     type: 'bar',
     data: { labels, datasets: [{ label, data, backgroundColor: '#0e7490' }] },
     options: {
-      indexAxis: horizontal ? 'y' : 'x', responsive: true, maintainAspectRatio: false, animation: false,
+      ...sizing(paper),
+      indexAxis: horizontal ? 'y' : 'x',
       plugins: { legend: { display: false } },
-      // Every survey area is named: Chart.js would otherwise skip every other label on a phone.
-      scales: horizontal ? { x: { min: 0, max: 100 }, y: { ticks: { autoSkip: false, font: { size: 11 } } } }
-        : { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      // Every survey area is named: Chart.js would otherwise skip every other label on a phone. On
+      // paper every kind is named too, level (the labels come wrapped), not tilted into the plot.
+      scales: horizontal ? { x: { min: 0, max: 100, ticks: { font } }, y: { ticks: { autoSkip: false, font } } }
+        : { x: { ticks: paper ? { autoSkip: false, maxRotation: 0, font } : {} }, y: { beginAtZero: true, ticks: { precision: 0, font } } },
     },
+  });
+}
+
+function drawDoughnut(canvas, labels, data, paper = false) {
+  return new Chart(canvas, {
+    type: 'doughnut',
+    data: { labels, datasets: [{ data }] },
+    // On a paper column the legend goes beside the ring: above it, seven channels left a thumbnail.
+    options: { ...sizing(paper), plugins: paper ? { legend: { position: 'right', labels: { boxWidth: 10, font: { size: 10 } } } } : {} },
   });
 }
 
@@ -233,7 +271,10 @@ export async function renderReports(root, ctx) {
     // of "0 / 0 —" said nothing; one sentence says why there are no figures.
     const surveyed = rep.ballots_returned > 0;
     const satLabels = satRates.map((r) => wrapLabel(inLang(r, 'label')));
-    const sat = surveyed ? chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction', 'rpt-chart-tall') : null;
+    // 10 px paper type fits about 20 Latin (10 Chinese) characters a line in the label column.
+    const satPaperLabels = satRates.map((r) => wrapLabel(inLang(r, 'label'), 20));
+    const sat = surveyed ? chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction',
+      { boxClass: 'rpt-chart-tall', paperHeight: paperBarHeight(satPaperLabels) }) : null;
     if (sat) sat.canvas.parentElement.style.height = `${barBoxHeight(satLabels)}px`;
     const noSurvey = h('p', { class: 'muted', 'data-testid': 'no-survey', text: t('rpt.no_survey') });
     // The manager signs what the dispatcher handed in (R-RV-4): until then say so, not a blank bar.
@@ -276,14 +317,16 @@ export async function renderReports(root, ctx) {
         h('p', null, colon(t('rpt.print_signed_by'), ''), h('span', { class: 'rpt-sign-line', text: rep.signed_by_name || '' }),
           ' ', colon(t('rpt.print_date'), ''), h('span', { class: 'rpt-sign-line', text: rep.signed_at ? fmtFull(rep.signed_at).slice(0, 10) : '' }))));
 
-    charts.push(drawBar(kind.canvas, Object.keys(rep.counts_by_kind).map((k) => labels.kind[k] || k), Object.values(rep.counts_by_kind), t('rpt.count')));
-    charts.push(new Chart(channel.canvas, {
-      type: 'doughnut',
-      data: { labels: Object.keys(rep.counts_by_channel).map((k) => labels.channel[k] || k), datasets: [{ data: Object.values(rep.counts_by_channel) }] },
-      options: { responsive: true, maintainAspectRatio: false, animation: false },
-    }));
-    // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-    if (sat) charts.push(drawBar(sat.canvas, satLabels, satRates.map((r) => r.value), t('rpt.rate'), true));
+    const kindLabels = Object.keys(rep.counts_by_kind).map((k) => labels.kind[k] || k);
+    const channelLabels = Object.keys(rep.counts_by_channel).map((k) => labels.channel[k] || k);
+    for (const paper of [false, true]) {
+      const on = (c) => (paper ? c.paper : c.canvas);
+      // Six kinds under a 320 px column: "Other daily affairs" goes on three short lines.
+      charts.push(drawBar(on(kind), paper ? kindLabels.map((l) => wrapLabel(l, 8)) : kindLabels, Object.values(rep.counts_by_kind), t('rpt.count'), { paper }));
+      charts.push(drawDoughnut(on(channel), channelLabels, Object.values(rep.counts_by_channel), paper));
+      // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
+      if (sat) charts.push(drawBar(on(sat), paper ? satPaperLabels : satLabels, satRates.map((r) => r.value), t('rpt.rate'), { horizontal: true, paper }));
+    }
   }
 
   monthInput.addEventListener('change', load);
