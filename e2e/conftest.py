@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PHONE = {"width": 390, "height": 844}
+# The narrowest phone the field app supports (issue: "signature capture that works with a finger at
+# 360 px width"): every phone test runs at this size, so a page that fits here fits every phone.
+PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1366, "height": 768}
 
 

@@ -14,10 +14,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e import bookings
 from e2e.api import Api
-from e2e.conftest import DESK
+from e2e.conftest import DESK, PHONE
 from e2e.test_shell import login
-
-PHONE_360 = {"width": 360, "height": 740}
 
 
 def _desk_at(browser: Browser, server, username: str, viewport: dict):  # noqa: ANN001, ANN201
@@ -54,7 +52,7 @@ def test_cashier_collects_settlement_at_360px(browser: Browser, server) -> None:
     done = bookings.complete(server.url, view["booking"]["id"], quantity=2)
     assert done["balance_due_cents"] == 24000  # 2 件 × ¥120.00, as the resident signed
 
-    ctx, page = _desk_at(browser, server, "cashier", PHONE_360)
+    ctx, page = _desk_at(browser, server, "cashier", PHONE)
     page.goto(server.url + "/#/services")
     row = page.locator("tr", has_text=resident)
     receipt = row.get_by_placeholder("收据号")
@@ -83,7 +81,7 @@ def test_a_settlement_without_a_receipt_number_is_refused_beside_the_cashiers_bu
     view = bookings.booked(server.url, resident)
     bookings.complete(server.url, view["booking"]["id"], quantity=1)
 
-    ctx, page = _desk_at(browser, server, "cashier", PHONE_360)
+    ctx, page = _desk_at(browser, server, "cashier", PHONE)
     page.goto(server.url + "/#/services")
     row = page.locator("tr", has_text=resident)
     collect = row.get_by_role("button", name="收款 ¥120.00")
@@ -102,7 +100,7 @@ def test_a_settlement_without_a_receipt_number_is_refused_beside_the_cashiers_bu
 
 def test_desk_tables_stack_into_labelled_cards_on_a_phone_and_stay_tables_on_a_laptop(
         browser: Browser, server) -> None:  # noqa: ANN001
-    ctx, page = _desk_at(browser, server, "frontdesk", PHONE_360)
+    ctx, page = _desk_at(browser, server, "frontdesk", PHONE)
     for route, table, label in (("#/", "case-list", "单号"), ("#/keys", None, "标签")):
         page.goto(server.url + "/" + route)
         rows = page.get_by_test_id(table).locator("tbody tr") if table else page.locator(".rpt-table tbody tr")

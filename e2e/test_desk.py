@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
 from e2e.bookings import _upload
-from e2e.conftest import DESK
+from e2e.conftest import DESK, PHONE
 from e2e.repairs import completed_repair
 from tests.images import signature_png
 
@@ -57,7 +57,7 @@ def test_desk_home_never_scrolls_sideways_from_a_phone_to_a_laptop(browser: Brow
     for route, ready in (("#/", "case-list"), ("#/slips", "slip-list"), ("#/slips/new", "slip-submit")):
         page.goto(server.url + "/" + route)
         expect(page.get_by_test_id(ready)).to_be_visible(timeout=15000)
-        for width, height in ((1366, 768), (1024, 768), (390, 844)):
+        for width, height in ((1366, 768), (1024, 768), (PHONE["width"], PHONE["height"])):
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_timeout(200)  # one layout pass
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -9,6 +9,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
+from e2e.conftest import PHONE
 from e2e.test_desk import open_desk
 from e2e.test_gate import _api_login, _issue_slip
 
@@ -128,7 +129,6 @@ def test_dispatcher_issues_an_owner_slip_prints_it_and_a_nanny_is_refused(browse
 
 # --- the unit's register, the refusal's words, the draft across a language switch, no rule codes ---
 
-PHONE_360 = {"width": 360, "height": 740}
 RULE_CODE = re.compile(r"R-[A-Z]{2}-\d")
 
 
@@ -262,7 +262,7 @@ def test_the_slip_form_shows_no_rule_codes_to_the_desk(browser: Browser, server)
 
 def test_the_register_fits_a_360px_phone(browser: Browser, server) -> None:  # noqa: ANN001
     # R-RS-2: the front desk sometimes works from a phone; the register's names stay tappable on screen.
-    ctx, page = open_slip_form(browser, server, PHONE_360)
+    ctx, page = open_slip_form(browser, server, PHONE)
     choose_unit(page, "1栋", "1栋-101")
     owner = page.get_by_test_id("unit-register").get_by_role("button", name="黄业主")
     expect(owner).to_be_visible(timeout=10000)

@@ -7,10 +7,9 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import PHONE
 from e2e.test_field_offline import _dispatched_repair, _phone_showing
 from e2e.test_field_sync_triggers import _work_order
-
-NARROW = {"width": 360, "height": 740}
 
 # Puts an old refusal under client id `cid` for the technician and makes `cid` this phone's client id,
 # as if an earlier sync had been answered under it (IndexedDB written directly: the app has no way to
@@ -47,7 +46,7 @@ def test_an_outbox_the_server_ties_to_another_user_moves_to_a_new_client_and_kee
     taken = "c" + uuid.uuid4().hex
     Api(server.url, "tech2").call("POST", "/api/sync/push", {"client_id": taken, "mutations": []})
 
-    ctx, page = _phone_showing(browser, server, content, NARROW)
+    ctx, page = _phone_showing(browser, server, content, PHONE)
     ctx.set_offline(True)
     assert page.evaluate(_ADOPT_CLIENT, taken) is True
     page.locator(".job-card", has_text=content).click()
@@ -71,7 +70,7 @@ def test_an_outbox_the_server_ties_to_another_user_moves_to_a_new_client_and_kee
 def test_the_sync_buttons_say_the_phone_is_offline_instead_of_doing_nothing(browser: Browser, server) -> None:  # noqa: ANN001  # design guarantee 6
     content = f"单元门禁失灵 {uuid.uuid4().hex[:6]}"
     _dispatched_repair(server, content)
-    ctx, page = _phone_showing(browser, server, content, NARROW)
+    ctx, page = _phone_showing(browser, server, content, PHONE)
     ctx.set_offline(True)
     toast = page.locator("#toast")
     page.locator(".view-head [data-action=sync-now]").click()  # 刷新 on the job list

@@ -6,10 +6,9 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.conftest import PHONE
 from e2e.test_field_offline import _dispatched_repair
 from e2e.test_shell import login
-
-NARROW = {"width": 360, "height": 740}
 
 # How many lines an element's text takes: the distinct tops of its text's line boxes.
 _LINES = """(el) => {
@@ -20,7 +19,7 @@ _LINES = """(el) => {
 
 
 def _job_page(browser: Browser, server, content: str) -> tuple:  # noqa: ANN001
-    ctx = browser.new_context(viewport=NARROW, locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")
@@ -64,7 +63,7 @@ def test_the_call_link_and_the_action_buttons_keep_their_words_on_one_line_in_en
         button = page.locator(f"[data-action={action}]")
         assert button.evaluate(_LINES) == 1, f"{action}: {button.inner_text()!r} breaks"
         b = button.bounding_box()
-        assert b["x"] >= 0 and b["x"] + b["width"] <= NARROW["width"], f"{action} fits the screen"
+        assert b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"], f"{action} fits the screen"
     assert linked.evaluate("(el) => getComputedStyle(el).fontSize") == zh_font, "not fitted by shrinking"
     ctx.close()
 

@@ -103,7 +103,7 @@ def test_an_arrival_recorded_offline_stops_the_on_site_countdown_at_once(browser
     case_id = _dispatched_repair(server, content)
     clocks = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["clocks"]
     on_site = datetime.fromisoformat(next(c["due_at"] for c in clocks if c["code"] == "FU4_ON_SITE_15M").replace("Z", "+00:00"))
-    ctx, page = _phone_showing(browser, server, content, {"width": 360, "height": 740})
+    ctx, page = _phone_showing(browser, server, content, PHONE)
 
     ctx.set_offline(True)
     page.locator(".job-card", has_text=content).click()
@@ -123,7 +123,7 @@ def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(
     content = f"配电房灯管闪烁 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
     # The narrowest phone the app supports.
-    ctx, page = _phone_showing(browser, server, content, {"width": 360, "height": 740})
+    ctx, page = _phone_showing(browser, server, content, PHONE)
 
     ctx.set_offline(True)
     page.locator(".job-card", has_text=content).click()
@@ -268,7 +268,7 @@ def test_a_completion_on_a_full_phone_says_so_keeps_the_form_and_saves_once_spac
 def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Browser, server) -> None:  # noqa: ANN001  R-RV-3, R-CL-6
     content = f"楼道声控灯不亮 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
-    ctx, page = _phone_showing(browser, server, content, viewport={"width": 360, "height": 740})
+    ctx, page = _phone_showing(browser, server, content, viewport=PHONE)
     ctx.set_offline(True)
     page.locator(".job-card", has_text=content).click()
     page.locator("[data-action=accept]").click()
@@ -361,7 +361,7 @@ def test_the_technicians_list_puts_the_job_nearest_its_deadline_on_top(browser: 
     second = desk.call("GET", f"/api/cases/{_dispatched_repair(server, f'后派的工单 {tag}')}")["case"]
     assert second["work_orders"][-1]["deadline_at"] > first["work_orders"][-1]["deadline_at"]  # the test means something
 
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")

@@ -7,6 +7,7 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import PHONE
 from e2e.test_field_english import _switch_language
 from e2e.test_field_offline import _dispatched_repair, _phone_showing
 from e2e.test_field_sync_triggers import _pending, _work_order
@@ -17,7 +18,7 @@ def test_a_refused_action_on_the_job_page_says_the_service_centre_has_it_too(bro
     # refused record looked lost and the technician redid or worried about it.
     content = f"消防栓漏水 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
-    ctx, page = _phone_showing(browser, server, content, viewport={"width": 360, "height": 740})
+    ctx, page = _phone_showing(browser, server, content, viewport=PHONE)
     job_id = _work_order(server, case_id)["id"]
 
     ctx.set_offline(True)

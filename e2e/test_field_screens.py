@@ -7,10 +7,9 @@ import uuid
 
 from playwright.sync_api import Browser, expect
 
+from e2e.conftest import PHONE
 from e2e.test_field_offline import _dispatched_repair
 from e2e.test_shell import login, wait_until_controlled
-
-NARROW = {"width": 360, "height": 740}
 
 
 def test_a_job_opened_from_low_in_the_list_opens_at_its_top_and_back_returns_to_the_list_position(
@@ -20,7 +19,7 @@ def test_a_job_opened_from_low_in_the_list_opens_at_its_top_and_back_returns_to_
     contents = [f"楼道应急灯不亮 {tag} 第{i}处" for i in range(5)]
     for c in contents:
         _dispatched_repair(server, c)
-    ctx = browser.new_context(viewport=NARROW, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")
@@ -44,7 +43,7 @@ def test_a_job_opened_from_low_in_the_list_opens_at_its_top_and_back_returns_to_
 def test_the_job_page_countdown_runs_on_while_offline(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-4, design guarantee 4
     content = f"设备间排风扇不转 {uuid.uuid4().hex[:6]}"
     _dispatched_repair(server, content)
-    ctx = browser.new_context(viewport=NARROW, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.clock.install()
     page.goto(server.url + "/")
@@ -81,7 +80,7 @@ def test_a_photo_still_being_processed_when_saving_stays_with_its_note_and_compl
     content = f"地库积水 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
     photo = {"name": "photo.png", "mimeType": "image/png", "buffer": signature_png(content)}
-    ctx = browser.new_context(viewport=NARROW, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     ctx.add_init_script(_SLOW_PHOTOS)
     page = ctx.new_page()
     page.goto(server.url + "/")

@@ -12,6 +12,7 @@ import httpx
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
+from e2e.conftest import PHONE
 from e2e.test_gate import _SYNCED, _api_login
 from e2e.test_shell import login, wait_until_controlled
 
@@ -60,7 +61,7 @@ def test_a_chinese_name_in_an_english_signature_line_is_not_split_at_360px(brows
     assert r.status_code == 201, r.text
     slip = r.json()
 
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     page.evaluate("localStorage.setItem('estatedesk.lang', 'en')")

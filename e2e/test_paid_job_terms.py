@@ -10,12 +10,13 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import PHONE
 from e2e.test_desk import open_desk
 from e2e.test_shell import login
 
 
 def _open_job(browser: Browser, server, title: str):  # noqa: ANN001, ANN202
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import PHONE
 from e2e.repairs import completed_repair
 from e2e.test_shell import login, wait_until_controlled
 
 SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS") or tempfile.mkdtemp(prefix="estatedesk-phone-slip-"))
-NARROW_PHONE = {"width": 360, "height": 740}
 
 
 def test_phone_slip_prints_a_blank_countersign_line_then_the_dispatchers_name_and_time(
@@ -28,7 +28,7 @@ def test_phone_slip_prints_a_blank_countersign_line_then_the_dispatchers_name_an
     desk = Api(server.url, "dispatcher")
     job_id = desk.call("GET", f"/api/cases/{case_id}")["case"]["work_orders"][-1]["id"]
 
-    ctx = browser.new_context(viewport=NARROW_PHONE, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")
@@ -83,7 +83,7 @@ def test_phone_slip_keeps_each_countersign_label_with_its_blank_at_360_px(browse
     content = f"楼道灯不亮 {uuid.uuid4().hex[:6]}"
     case_id = completed_repair(server.url, content, work_done="更换灯管")
     job_id = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["work_orders"][-1]["id"]
-    ctx = browser.new_context(viewport=NARROW_PHONE, locale="zh-CN")
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = ctx.new_page()
     page.goto(server.url + "/")
     login(page, "tech")

@@ -16,9 +16,9 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import approved_item
-from e2e.conftest import DESK, RunningServer, serving
+from e2e.conftest import DESK, PHONE, RunningServer, serving
 from e2e.repairs import completed_repair
-from e2e.test_cashier import PHONE_360, _inside_viewport, _no_sideways_scroll
+from e2e.test_cashier import _inside_viewport, _no_sideways_scroll
 from e2e.test_desk_slips import sign_open_dialog
 from e2e.test_shell import login, open_desk
 
@@ -130,7 +130,7 @@ def test_call_back_row_names_resident_and_content(browser: Browser, server) -> N
     assert task["called_back_at"] is None
 
     # On a 360 px phone the row is a card: nothing past the right edge, the phone and the button in reach.
-    page.set_viewport_size(PHONE_360)
+    page.set_viewport_size(PHONE)
     expect(row.locator("td[data-label=住户]")).to_be_visible()
     _no_sideways_scroll(page)
     _inside_viewport(page, row.locator(f"a[href='tel:{phone}']"))

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
-from e2e.conftest import RunningServer, serving
+from e2e.conftest import PHONE, RunningServer, serving
 from e2e.test_desk import open_desk
 from e2e.test_shell import login
 
@@ -125,7 +125,7 @@ def test_the_phone_shows_the_promise_and_the_new_time_agreed_after_a_delay(brows
     expect(page.locator("tr", has_text=resident).get_by_test_id("svc-case-link")).to_be_visible(timeout=10000)
     case_no = Api(server.url, "dispatcher").call("GET", f"/api/cases/{_booking(server, resident)['case_id']}")["case"]["no"]
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN")
     ph = phone.new_page()
     ph.goto(server.url + "/")
     login(ph, "cleaner")
