@@ -63,7 +63,8 @@ registerStrings({
     'sync.error': 'Sync failed',
     'sync.storage_full': 'Sync failed: phone storage full, free some space',
     'sync.auth': 'Sign in again',
-    'sync.pending': '{n} waiting to send',
+    // As short as the Chinese 待发送 n 条: the bar is one line at 360 px with a refusal beside it.
+    'sync.pending': '{n} to send',
     'sync.uploading': 'uploading an image {pct}%',
     'sync.all_sent': 'All sent',
     'sync.refused': '{n} refused',
@@ -128,7 +129,8 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
       st.upload?.total ? h('span', { class: 'syncbar-upload', 'data-testid': 'upload-progress', text: t('sync.uploading', { pct: Math.floor((100 * st.upload.sent) / st.upload.total) }) }) : null,
       refused ? h('span', { class: 'syncbar-refused', text: t('sync.refused', { n: refused }) }) : null,
       others ? h('span', { class: 'syncbar-others', text: t('sync.others', { n: others }) }) : null,
-      h('span', { class: 'syncbar-last', text: st.lastSyncAt ? t('sync.last', { ago: formatAgo(st.lastSyncAt) }) : t('sync.never') }));
+      // The inner span is what wraps below the line and is clipped when it does not fit (styles.css).
+      h('span', { class: 'syncbar-last' }, h('span', { text: st.lastSyncAt ? t('sync.last', { ago: formatAgo(st.lastSyncAt) }) : t('sync.never') })));
   }
 
   function markNav() {
@@ -145,9 +147,15 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
   // The top bar is sticky and its height changes (the nav wraps under the brand on a phone, the
   // language changes the labels): styles.css pads every scroll-into-view and focus scroll by it
   // (scroll-padding-top), or what the app scrolls to lands underneath the bar.
-  const setTopbarHeight = () => document.documentElement.style.setProperty('--topbar-h', `${header.offsetHeight}px`);
+  // The sync bar sticks under it and can take a second line when what it must show does not fit
+  // (an upload, other accounts' records, a long error): its height is measured too (--syncbar-h).
+  const setTopbarHeight = () => {
+    document.documentElement.style.setProperty('--topbar-h', `${header.offsetHeight}px`);
+    document.documentElement.style.setProperty('--syncbar-h', `${bar.isConnected ? bar.offsetHeight : 0}px`);
+  };
   const sizer = typeof ResizeObserver === 'function' ? new ResizeObserver(setTopbarHeight) : null;
   sizer?.observe(header);
+  if (user) sizer?.observe(bar);
   setTopbarHeight();
 
   const offs = [on('sync', refreshBar), on('outbox', refreshBar)];

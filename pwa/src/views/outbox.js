@@ -1,6 +1,6 @@
 // Everything this user queued on this phone, newest first: waiting, sent, or refused with the
 // server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
-import { formatDateTime, toServerTime } from '../clock.js';
+import { formatAgo, formatDateTime, toServerTime } from '../clock.js';
 import { listJobs } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { registerStrings, serverMessage, t } from '../i18n.js';
@@ -27,6 +27,8 @@ registerStrings({
     'outbox.sync_error': '同步失败：{msg}',
     'outbox.offline_now': '当前离线：记录都已保存在本机，联网后会自动发送和刷新。',
     'outbox.sync_done': '已同步',
+    'outbox.last_sync': '上次同步：{ago}',
+    'outbox.never_synced': '本机尚未同步过',
     'mut.job.accept': '接单',
     'mut.job.arrive': '到场',
     'mut.job.note': '备注 / 照片',
@@ -53,6 +55,8 @@ registerStrings({
     'outbox.sync_error': 'Sync failed: {msg}',
     'outbox.offline_now': 'Offline: everything is saved on this phone; it is sent and refreshed by itself once online.',
     'outbox.sync_done': 'Synced',
+    'outbox.last_sync': 'Last sync: {ago}',
+    'outbox.never_synced': 'This phone has not synced yet',
     'mut.job.accept': 'Accept',
     'mut.job.arrive': 'Arrival',
     'mut.job.note': 'Note / photo',
@@ -120,13 +124,14 @@ export async function render(root) {
     h('div', { class: 'view-head' }, h('h1', { text: t('outbox.title') }),
       syncButton(t('outbox.sync_now'), 'btn btn-small btn-primary')),
     h('p', { class: 'muted', text: t('outbox.explain') }),
+    // The sync bar drops its last-sync time when a narrow screen has no room for it (styles.css).
+    h('p', { class: 'muted small', 'data-testid': 'outbox-last-sync', text: st.lastSyncAt ? t('outbox.last_sync', { ago: formatAgo(st.lastSyncAt) }) : t('outbox.never_synced') }),
     st.state === 'error' && st.error ? h('p', { class: 'notice notice-error', text: t('outbox.sync_error', { msg: serverMessage(st.error) }) }) : null,
     others ? h('p', { class: 'notice notice-warn', text: t('outbox.others', { n: others }) }) : null,
     entries.length ? null : h('p', { class: 'empty', text: t('outbox.empty') }),
     h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
-        h('strong', { text: mutationLabel(e.type) }),
-        jobRef(e, caseNo),
+        h('span', { class: 'outbox-what' }, h('strong', { text: mutationLabel(e.type) }), jobRef(e, caseNo)),
         h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
       h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(toServerTime(e.device_time))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
