@@ -111,3 +111,12 @@ test('a reply in the history says how it was given; an entry from before the med
   setLang('en');
   assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written' } }, staff), 'Reply done; given in writing');
 });
+
+test('a public emergency number called reads as the service and its number', () => { // R-EM-5
+  const called = { action: 'emergency.public_called', data: { number: '122' } };
+  setLang('zh');
+  assert.equal(timelineSentence(called, staff), '拨打交通 122');
+  setLang('en');
+  assert.equal(timelineSentence(called, staff), 'Called Traffic 122');
+  setLang('zh');
+});

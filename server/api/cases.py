@@ -130,6 +130,17 @@ class AttemptIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reached: bool = True
 
 
+class PublicCallIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    number: em.PublicNumber  # R-EM-5: 110, 119, 120 or 122
+
+
+class NumbersToCall(msgspec.Struct, kw_only=True):
+    """R-EM-5: the public numbers each help kind (R-IN-4) and emergency type (R-EM-1) calls for."""
+
+    help_kind: dict[str, list[str]]
+    trigger: dict[str, list[str]]
+
+
 class SummonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     role: em.SummonedRole
     person_id: str | None = None
@@ -364,6 +375,12 @@ class CaseController(Controller):
             c, lambda s: em.report_arrival(s, role=data.role, report=data.report, now=u.now),
             name="emergency.arrived", by=principal.user_id, now=u.now, role=str(data.role))))
 
+    @post("/cases/{case_id:str}/emergency/public-call", opt=DESK_ROLES, status_code=200)
+    async def public_call(self, db: Database, principal: Principal, case_id: str,
+                          data: JSONBody[PublicCallIn]) -> CaseView:
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.record_public_call(
+            c, number=data.number, by=principal.user_id, now=u.now)))
+
     @post("/cases/{case_id:str}/emergency/instructions", opt=allow(*DESK, *LEADERSHIP), status_code=200)
     async def instruction(self, db: Database, principal: Principal, case_id: str,
                           data: JSONBody[InstructionIn]) -> CaseView:
@@ -386,6 +403,14 @@ class CaseController(Controller):
     @get("/emergency-numbers", opt=READERS)
     async def emergency_numbers(self) -> dict[str, str]:
         return {k: str(v) for k, v in em.EMERGENCY_NUMBERS.items()}
+
+    @get("/emergency-numbers/to-call", opt=READERS)
+    async def numbers_to_call(self) -> NumbersToCall:
+        # The intake prompts the number before the case exists; the table is the domain's, not a copy.
+        return NumbersToCall(
+            help_kind={k: [str(n) for n in v] for k, v in em.NUMBERS_BY_HELP_KIND.items()},
+            trigger={str(k): [str(n) for n in v] for k, v in em.NUMBERS_BY_TRIGGER.items()},
+        )
 
     # --- queues, directory, calendar, handover ---
 

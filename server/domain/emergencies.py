@@ -1,4 +1,5 @@
-"""Emergencies (R-EM-1..5): what counts as one, the escalation chain, summons, leadership orders.
+"""Emergencies (R-EM-1..5): what counts as one, the escalation chain, summons, leadership orders,
+the public emergency numbers to call and the calls made.
 
 The state here is a value held by a Case (`Case.emergency`); cases.py wraps each step below in a
 case transition. Every step returns a new EmergencyState or a Refusal.
@@ -15,9 +16,19 @@ import msgspec
 from server.domain.errors import Refusal, refuse
 from server.domain.roles import Role
 
+
+class PublicNumber(StrEnum):
+    """R-EM-5: the public emergency services' numbers."""
+
+    POLICE = "110"
+    FIRE = "119"
+    AMBULANCE = "120"
+    TRAFFIC = "122"
+
+
 # R-EM-5: the public emergency numbers the desk shows next to every emergency.
 EMERGENCY_NUMBERS: MappingProxyType[str, str] = MappingProxyType(
-    {"police": "110", "fire": "119", "ambulance": "120", "traffic": "122"}
+    {n.name.lower(): n.value for n in PublicNumber}
 )
 
 # R-EM-2: reach the manager first; only if unreachable the deputy GM, then the general manager.
@@ -70,6 +81,7 @@ class EmergencyReason(StrEnum):
     INSTRUCTION_DONE = "emergency.instruction_done"
     ALREADY_RELEASED = "emergency.already_released"
     TAKEOVER_BY_SELF = "emergency.takeover_by_self"
+    UNKNOWN_NUMBER = "emergency.unknown_number"
     EMPTY_TEXT = "emergency.empty_text"
     NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
@@ -105,6 +117,14 @@ class Instruction(msgspec.Struct, frozen=True, kw_only=True):
     result: str | None = None
 
 
+class PublicCall(msgspec.Struct, frozen=True, kw_only=True):
+    """R-EM-5: a public emergency number the desk called for the event: which, who, when."""
+
+    number: PublicNumber
+    by: str
+    at: datetime
+
+
 class EmergencyState(msgspec.Struct, frozen=True, kw_only=True):
     declared_at: datetime
     declared_by: str
@@ -119,17 +139,20 @@ class EmergencyState(msgspec.Struct, frozen=True, kw_only=True):
     settled_by: str | None = None
     taken_over_by: str | None = None
     taken_over_at: datetime | None = None
+    # R-EM-5: defaulted, so emergencies stored before calls were recorded decode without it.
+    public_calls: tuple[PublicCall, ...] = ()
 
 
 # --- classification (R-EM-1) -------------------------------------------------------------------
 
 # Help kinds of R-IN-4 that are emergencies by themselves; kept as values so cases.py can map its
 # HelpKind enum onto them without an import cycle.
-EMERGENCY_HELP_KINDS: frozenset[str] = frozenset({"medical_emergency", "crime", "disaster"})
+EMERGENCY_HELP_KINDS: frozenset[str] = frozenset({"medical_emergency", "crime", "traffic_accident", "disaster"})
 
 _HELP_TRIGGER = {
     "medical_emergency": EmergencyTrigger.MEDICAL,
     "crime": EmergencyTrigger.CRIME,
+    "traffic_accident": EmergencyTrigger.TRAFFIC_ACCIDENT,
     "disaster": EmergencyTrigger.DISASTER,
 }
 
@@ -151,6 +174,55 @@ def is_emergency(*, help_kind: str | None = None, trigger: EmergencyTrigger | No
 
 def declare(*, trigger: EmergencyTrigger, by: str, now: datetime) -> EmergencyState:
     return EmergencyState(declared_at=now, declared_by=by, trigger=trigger, at_post_id=by)
+
+
+# --- the public services to call (R-EM-5) -------------------------------------------------------
+
+# Which public service each help kind of R-IN-4 calls for, the most pressing first: a traffic
+# accident is the traffic police's (122), and the police (110) come to any accident with injury or
+# dispute. Kinds the company handles itself (repair, complaint, inquiry, other) call for none.
+NUMBERS_BY_HELP_KIND: MappingProxyType[str, tuple[PublicNumber, ...]] = MappingProxyType({
+    "medical_emergency": (PublicNumber.AMBULANCE,),
+    "crime": (PublicNumber.POLICE,),  # theft, fight, robbery, homicide, poisoning
+    "traffic_accident": (PublicNumber.TRAFFIC, PublicNumber.POLICE),
+    "disaster": (PublicNumber.FIRE,),  # flood, fire, natural disaster: the fire brigade rescues
+})
+
+# The same for an emergency declared by its R-EM-1 type. Orders from the government or the
+# company's leadership come from the authorities themselves, and a public-safety event names no one
+# service: the desk judges those with all four numbers in front of it.
+NUMBERS_BY_TRIGGER: MappingProxyType[EmergencyTrigger, tuple[PublicNumber, ...]] = MappingProxyType({
+    EmergencyTrigger.MEDICAL: (PublicNumber.AMBULANCE,),
+    EmergencyTrigger.INJURY: (PublicNumber.AMBULANCE,),
+    EmergencyTrigger.FIRE: (PublicNumber.FIRE,),
+    EmergencyTrigger.DISASTER: (PublicNumber.FIRE,),
+    EmergencyTrigger.CRIME: (PublicNumber.POLICE,),
+    EmergencyTrigger.TRAFFIC_ACCIDENT: (PublicNumber.TRAFFIC, PublicNumber.POLICE),
+})
+
+
+def numbers_to_call(
+    *, help_kind: str | None = None, trigger: EmergencyTrigger | None = None
+) -> tuple[PublicNumber, ...]:
+    """The public numbers the desk should call for a matter of this help kind and/or emergency type,
+    each once, the help kind's first (it says what happened; the type may add a service)."""
+    found = (*NUMBERS_BY_HELP_KIND.get(str(help_kind), ()), *(NUMBERS_BY_TRIGGER.get(trigger, ()) if trigger else ()))
+    return tuple(dict.fromkeys(found))
+
+
+def record_public_call(state: EmergencyState, *, number: str, by: str, now: datetime) -> EmergencyState | Refusal:
+    """The desk called a public emergency number. Each call is kept (a second call to the fire brigade
+    is its own record), after the event settled too: a call is often written down once the line is free."""
+    if number not in {str(n) for n in PublicNumber}:
+        return refuse(
+            EmergencyReason.UNKNOWN_NUMBER,
+            "只能记录报警 110、火警 119、急救 120、交通事故 122",
+            "Only 110 (police), 119 (fire), 120 (ambulance) and 122 (traffic) can be recorded",
+            kind="invalid",
+            number=number,
+        )
+    call = PublicCall(number=PublicNumber(number), by=by, at=now)
+    return msgspec.structs.replace(state, public_calls=(*state.public_calls, call))
 
 
 # --- escalation (R-EM-2) -----------------------------------------------------------------------

@@ -205,6 +205,9 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         "cannot_handle_reason": (
             case.cannot_handle.reason if case.state == CaseState.CANNOT_HANDLE and case.cannot_handle else None
         ),
+        # R-EM-5: the public emergency numbers this case calls for (the desk's prompt to call them).
+        "numbers_to_call": [str(n) for n in em.numbers_to_call(
+            help_kind=case.help_kind, trigger=case.emergency.trigger if case.emergency else None)],
         # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
         "awaiting_ack": [
             {"role": str(a.target_role), "target_id": a.target_id}

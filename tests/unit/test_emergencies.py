@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from server.domain import cases as c
@@ -234,3 +235,92 @@ def test_emergency_numbers() -> None:  # R-EM-5
     }
     with pytest.raises(TypeError):
         em.EMERGENCY_NUMBERS["police"] = "999"  # type: ignore[index]
+
+
+# --- which public service to call (R-EM-5 against the help kinds of R-IN-4) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("help_kind", "numbers"),
+    [
+        (HelpKind.MEDICAL_EMERGENCY, ("120",)),  # ambulance
+        (HelpKind.DISASTER, ("119",)),  # flood, fire, disaster: the fire brigade
+        (HelpKind.CRIME, ("110",)),  # theft, fight, robbery, homicide, poisoning: the police
+        (HelpKind.TRAFFIC_ACCIDENT, ("122", "110")),  # traffic police first, then the police
+        (HelpKind.REPAIR, ()),
+        (HelpKind.COMPLAINT, ()),
+        (HelpKind.INQUIRY, ()),
+        (HelpKind.OTHER, ()),
+    ],
+)
+def test_each_help_kind_calls_for_its_public_emergency_numbers(help_kind, numbers) -> None:  # R-EM-5 R-IN-4
+    assert em.numbers_to_call(help_kind=help_kind) == numbers
+
+
+@pytest.mark.parametrize(
+    ("trigger", "numbers"),
+    [
+        (EmergencyTrigger.MEDICAL, ("120",)),
+        (EmergencyTrigger.INJURY, ("120",)),
+        (EmergencyTrigger.FIRE, ("119",)),
+        (EmergencyTrigger.DISASTER, ("119",)),
+        (EmergencyTrigger.CRIME, ("110",)),
+        (EmergencyTrigger.TRAFFIC_ACCIDENT, ("122", "110")),
+        # Orders come from the authorities; a public-safety event names no one service.
+        (EmergencyTrigger.GOVERNMENT_ORDER, ()),
+        (EmergencyTrigger.LEADERSHIP_ORDER, ()),
+        (EmergencyTrigger.PUBLIC_SAFETY, ()),
+    ],
+)
+def test_an_emergency_declared_by_its_type_calls_for_the_same_services(trigger, numbers) -> None:  # R-EM-5 R-EM-1
+    assert em.numbers_to_call(trigger=trigger) == numbers
+
+
+def test_a_help_kind_and_an_emergency_type_together_call_each_number_once_the_help_kinds_first() -> None:  # R-EM-5
+    assert em.numbers_to_call(help_kind=HelpKind.MEDICAL_EMERGENCY, trigger=EmergencyTrigger.FIRE) == ("120", "119")
+    assert em.numbers_to_call(help_kind=HelpKind.CRIME, trigger=EmergencyTrigger.TRAFFIC_ACCIDENT) == ("110", "122")
+    assert em.numbers_to_call(help_kind=HelpKind.TRAFFIC_ACCIDENT, trigger=EmergencyTrigger.TRAFFIC_ACCIDENT) == ("122", "110")
+    assert em.numbers_to_call() == ()
+
+
+def test_the_numbers_to_call_are_the_four_public_numbers_of_the_rules() -> None:  # R-EM-5
+    every = {n for k in HelpKind for n in em.numbers_to_call(help_kind=k)}
+    every |= {n for t in EmergencyTrigger for n in em.numbers_to_call(trigger=t)}
+    assert every == set(em.EMERGENCY_NUMBERS.values()) == {str(n) for n in em.PublicNumber}
+
+
+def test_a_traffic_accident_is_an_emergency_help_kind_of_its_own() -> None:  # R-IN-4 R-EM-1
+    case = make_case(Kind.HELP, help_kind=HelpKind.TRAFFIC_ACCIDENT)
+    assert case.is_emergency and case.emergency is not None
+    assert case.emergency.trigger == EmergencyTrigger.TRAFFIC_ACCIDENT
+
+
+def test_a_public_number_called_is_recorded_with_who_and_when() -> None:  # R-EM-5
+    s = step(em.record_public_call(state(), number=em.PublicNumber.FIRE, by="d1", now=T0 + M))
+    s = step(em.record_public_call(s, number="110", by="d2", now=T0 + 2 * M))
+    assert [(str(x.number), x.by, x.at) for x in s.public_calls] == [("119", "d1", T0 + M), ("110", "d2", T0 + 2 * M)]
+    # Called again (a second fire engine, an update to the police): each call is its own record.
+    s = step(em.record_public_call(s, number="119", by="d1", now=T0 + 3 * M))
+    assert [str(x.number) for x in s.public_calls] == ["119", "110", "119"]
+
+
+def test_only_the_four_public_numbers_can_be_recorded_as_called() -> None:  # R-EM-5
+    r = em.record_public_call(state(), number="999", by="d1", now=T0)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.UNKNOWN_NUMBER
+    assert r.details["number"] == "999"
+
+
+def test_the_call_goes_into_the_case_history_and_only_on_an_emergency() -> None:  # R-EM-5
+    case = make_case(Kind.HELP, help_kind=HelpKind.MEDICAL_EMERGENCY)
+    t = ok(c.record_public_call(case, number="120", by="d1", now=T0 + M))
+    assert t.case.emergency is not None and [str(x.number) for x in t.case.emergency.public_calls] == ["120"]
+    [ev] = t.events
+    assert (ev.name, ev.by, ev.at, ev.data) == ("emergency.public_called", "d1", T0 + M, {"number": "120"})
+    refused(c.record_public_call(opened(), number="120", by="d1", now=T0), CaseReason.NOT_EMERGENCY)
+
+
+def test_an_emergency_stored_before_calls_were_recorded_still_reads() -> None:  # R-EM-5
+    old = msgspec.json.encode(state())
+    doc = msgspec.json.decode(old)
+    doc.pop("public_calls", None)
+    assert msgspec.json.decode(msgspec.json.encode(doc), type=em.EmergencyState).public_calls == ()

@@ -29,6 +29,7 @@ export const ACTION_ANCHORS = {
   note: `${CASE}/note`,
   hand_over_follow: `${CASE}/hand-over-follow`,
   declare_emergency: `${CASE}/emergency`,
+  public_call: `${CASE}/emergency/public-call`,
 };
 
 const LEAD = 'team_lead';
@@ -57,6 +58,7 @@ export const ACTION_ROLES = {
   note: DESK,
   hand_over_follow: DESK,
   declare_emergency: DESK,
+  public_call: DESK,
 };
 
 /** mayAct(['team_lead'], 'close') → false: is any of these roles admitted by the action's route? */

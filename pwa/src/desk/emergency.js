@@ -2,10 +2,58 @@
 // attempts and acknowledgement, people summoned to the scene with their arrival reports,
 // leadership instructions tracked one by one, and settling the event.
 import { confirmDialog } from '../dom.js';
+import { mayAct } from './case-actions.js';
 import { errorBox, fmtTime, label, options, staffName } from './common.js';
 
 const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
 const NUMBERS = ['110', '119', '120', '122']; // R-EM-5
+
+let toCallCache = null;
+/** R-EM-5: {help_kind: {kind: [numbers]}, trigger: {type: [numbers]}}, the server's (domain's) table. */
+export async function loadNumbersToCall(ctx) {
+  if (!toCallCache) toCallCache = await ctx.api.get('/api/emergency-numbers/to-call');
+  return toCallCache;
+}
+
+/** The numbers a help kind and an emergency type call for, each once, the help kind's first (as the server). */
+export function numbersFor(table, helpKind, trigger) {
+  const found = [...(table?.help_kind?.[helpKind] || []), ...(table?.trigger?.[trigger] || [])];
+  return [...new Set(found)];
+}
+
+/** The numbers to call as tap-to-dial links, the most pressing first. */
+export function callLinks(h, t, numbers) {
+  return h('div', { class: 'desk-tels desk-call-numbers' },
+    numbers.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}`, dataset: { number: n } }, t(`desk.em.${n}`))));
+}
+
+/**
+ * R-EM-5: the public numbers called for this emergency (which, when, who) and a button per number to
+ * record a call just made; the numbers the case calls for come first and stand out. `post(number)`
+ * records it and redraws.
+ */
+export function publicCallsBlock(ctx, view, staff, post) {
+  const { h, t } = ctx;
+  const em = view.case.emergency;
+  if (!em) return null;
+  const prompted = view.summary?.numbers_to_call || [];
+  const order = [...prompted, ...NUMBERS.filter((n) => !prompted.includes(n))];
+  const calls = em.public_calls || [];
+  const may = mayAct(ctx.user?.roles, 'public_call');
+  return h('div', { class: 'desk-public-calls', 'data-testid': 'em-public-calls' },
+    h('h3', { text: t('em.public_calls') }),
+    calls.length
+      ? h('ul', { class: 'plain-list small', 'data-testid': 'em-calls' }, calls.map((c) => h('li', {
+        text: t('em.called', { label: t(`desk.em.${c.number}`), t: fmtTime(c.at), who: staffName(staff, c.by) }),
+      })))
+      : h('p', { class: 'muted small', text: t('em.no_calls') }),
+    may ? h('div', { class: 'desk-btn-row' }, order.map((n) => h('button', {
+      type: 'button',
+      class: ['btn', 'btn-small', prompted.includes(n) ? 'btn-primary' : ''],
+      dataset: { record: n },
+      onclick: () => post(n),
+    }, t('em.record_call', { n: t(`desk.em.${n}`) })))) : null);
+}
 
 export function emergencyPanel(ctx, view, staff, run) {
   const { h, t } = ctx;
@@ -13,7 +61,7 @@ export function emergencyPanel(ctx, view, staff, run) {
   if (!em) return null;
   // One error box per part of the panel, under the controls that caused it: the panel is taller
   // than the screen, and a refusal shown at its top is not seen by someone adding an instruction.
-  const errs = { chain: errorBox(h), summons: errorBox(h), instructions: errorBox(h), settle: errorBox(h) };
+  const errs = { chain: errorBox(h), summons: errorBox(h), instructions: errorBox(h), settle: errorBox(h), calls: errorBox(h) };
   const base = `/api/cases/${view.case.id}/emergency`;
   const act = (part, path, body) => {
     Object.values(errs).forEach((e) => e.clear());
@@ -80,8 +128,11 @@ export function emergencyPanel(ctx, view, staff, run) {
       h('h2', { text: `⚠ ${t('em.title')}` }),
       h('span', { class: 'small', text: t('em.trigger', { t: label('trigger', em.trigger) }) }),
       h('span', { class: 'small muted', text: t('em.declared', { t: fmtTime(em.declared_at) }) })),
+    // R-EM-5: the numbers this emergency calls for stand out among the four.
     h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
-      NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}` }, t(`desk.em.${n}`)))),
+      NUMBERS.map((n) => h('a', { class: ['desk-tel', (view.summary?.numbers_to_call || []).includes(n) ? 'is-prompted' : ''], href: `tel:${n}` }, t(`desk.em.${n}`)))),
+    publicCallsBlock(ctx, view, staff, (number) => act('calls', '/public-call', { number })),
+    errs.calls.el,
     h('p', { class: 'small', text: t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) }),
     h('div', { class: 'desk-em-grid' },
       h('div', { 'data-testid': 'em-chain' }, h('h3', { text: t('em.chain') }), chain, errs.chain.el),

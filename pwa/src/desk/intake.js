@@ -1,7 +1,8 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
 import { mount } from '../dom.js';
 import { colon, paren } from '../i18n.js';
-import { errorBox, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker } from './common.js';
+import { errorBox, errorText, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker } from './common.js';
+import { callLinks, loadNumbersToCall, numbersFor, publicCallsBlock } from './emergency.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
 // The intake's "to be decided on site" choice for a repair's responsibility: the form's value only.
@@ -152,6 +153,8 @@ export async function renderIntake(body, ctx) {
   ctx.registerStrings(SS_STRINGS);
   ctx.registerStrings(NEXT_STRINGS);
   const units = await loadUnits(ctx).catch(() => []);
+  // R-EM-5: which public number each help kind and emergency type calls for (the server's table).
+  const toCall = await loadNumbersToCall(ctx).catch(() => null);
   const picker = unitPicker(h, t, units);
   const err = errorBox(h);
   let kind = 'repair';
@@ -189,7 +192,24 @@ export async function renderIntake(body, ctx) {
     repair_class: wrap('repair_class', 'intake.repair_class', ctl.repair_class), // R-FU-4
     fee: wrap('fee_quote_cents', 'intake.fee_quote', ctl.fee, t('intake.fee_hint')),
   };
+  // R-EM-5: the moment the help kind or emergency type calls for a public service, the desk is told
+  // which number to dial, before the record is complete: the call comes first, the form after.
+  const callPrompt = h('div', { class: 'notice notice-error desk-call-prompt desk-span2', 'data-testid': 'intake-call-prompt', role: 'alert', hidden: true });
+  function syncCallPrompt() {
+    const numbers = numbersFor(toCall, kind === 'help' ? ctl.help_kind.value : null, ctl.emergency.value);
+    callPrompt.hidden = !numbers.length;
+    mount(callPrompt, numbers.length ? [
+      h('strong', { text: t('em.call_prompt') }),
+      callLinks(h, t, numbers),
+      h('p', { class: 'small', text: t('em.call_prompt_hint') }),
+    ] : []);
+    callPrompt.dataset.numbers = numbers.join(' ');
+  }
+  ctl.help_kind.addEventListener('change', syncCallPrompt);
+  ctl.emergency.addEventListener('change', syncCallPrompt);
+
   function sync() {
+    syncCallPrompt();
     f.complaint_category.hidden = kind !== 'complaint';
     f.help_kind.hidden = kind !== 'help';
     f.repair_responsibility.hidden = kind !== 'repair';
@@ -275,7 +295,7 @@ export async function renderIntake(body, ctx) {
         kind = e.target.value;
         sync();
       })),
-    f.complaint_category, f.help_kind, f.repair_responsibility, f.repair_class, f.fee,
+    f.complaint_category, f.help_kind, callPrompt, f.repair_responsibility, f.repair_class, f.fee,
     wrap('building', 'intake.building', ctl.building),
     wrap('unit_id', 'intake.unit', ctl.unit),
     h('div', { class: 'desk-span2' }, wrap('address', 'intake.address', ctl.address)),
@@ -292,8 +312,21 @@ export async function renderIntake(body, ctx) {
   function showDecision(view) {
     form.querySelectorAll('input, select, textarea, button').forEach((el) => { el.disabled = true; });
     locked = true;
+    // R-EM-5: the call the form prompted is recorded on the case just registered (who, when, which).
+    const calls = h('div', { class: 'desk-intake-calls' });
+    const drawCalls = (v, staff) => mount(calls, v.case.emergency ? publicCallsBlock(ctx, v, staff, async (number) => {
+      try {
+        const next = await ctx.api.post(`/api/cases/${v.case.id}/emergency/public-call`, { number });
+        ctx.toast(t('em.call_recorded', { n: t(`desk.em.${number}`) }), 'ok');
+        drawCalls(next, staff);
+      } catch (ex) {
+        ctx.toast(errorText(ex, t), 'error');
+      }
+    }) : []);
+    loadStaff(ctx).catch(() => []).then((staff) => drawCalls(view, staff));
     const done = h('div', { class: 'card desk-intake-done' },
       h('p', null, h('strong', { text: t('intake.received', { no: view.case.no }) })),
+      calls,
       decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
       h('div', { class: 'dialog-actions' },
         h('a', { href: `#/case/${view.case.id}`, class: 'small' }, t('decide.skip')),

@@ -79,6 +79,8 @@ const SENTENCES = {
   'emergency.attempt': (d) => [
     has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', { who: label('role', d.target_role) }) : '',
   ],
+  // R-EM-5: which public number; who called and when are the entry's own author and time.
+  'emergency.public_called': (d) => [has(d, 'number') ? t('tl.public_called', { label: t(`desk.em.${d.number}`) }) : ''],
   'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
   'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : ''],
   // R-EM-4: the instruction's words and the leader who gave it (entries before they were recorded
