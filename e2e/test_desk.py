@@ -194,7 +194,7 @@ def test_dispatcher_records_opens_and_dispatches_a_repair_and_sees_its_clocks(br
 
 
 def test_manager_is_offered_approval_only_once_the_emergency_is_otherwise_done(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-4
-    # The demo's smoke-in-the-garage emergency is still in progress (not even opened).
+    # The demo's smoke-in-the-garage emergency is still in progress (escalated and opened, not settled).
     ctx, page = open_desk(browser, server, "manager")
     page.goto(server.url + "/#/approvals")
     row = page.locator(".desk-approvals tr", has_text="地下车库有烟雾")
