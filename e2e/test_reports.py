@@ -60,10 +60,12 @@ def test_front_desk_opens_the_services_and_keys_pages(browser: Browser, server) 
     ctx, page = open_desk(browser, server, "frontdesk", "services")
     view = page.locator("[data-view=services]")
     expect(view).to_be_visible(timeout=15000)
-    laundry = view.get_by_role("row", name=re.compile("洗衣取送"))  # the approved demo price list
+    # The price list is the page's first table; bookings made by other tests on the shared server
+    # name the same service in rows further down.
+    laundry = view.get_by_role("row", name=re.compile("洗衣取送")).first  # the approved demo price list
     expect(laundry).to_contain_text("¥15.00/件")
     page.locator(".btn-lang").click()
-    expect(view.get_by_role("row", name=re.compile("Laundry pick-up and delivery"))).to_contain_text("¥15.00/piece")
+    expect(view.get_by_role("row", name=re.compile("Laundry pick-up and delivery")).first).to_contain_text("¥15.00/piece")
     page.locator(".btn-lang").click()
     page.goto(server.url + "/#/keys")
     view = page.locator("[data-view=keys]")

@@ -54,7 +54,7 @@ async def emergency_in_progress(db: Database, disp: Principal, cid: str) -> str:
 
     await step(disp, lambda c, now: dc.record_public_call(c, number="119", by=disp.user_id, now=now))  # R-EM-5
     await step(disp, lambda c, now: dc.record_follow_up(  # R-IN-5: the resident is answered at once
-        c, kind=dc.FollowUpKind.REPLY, by=disp.user_id, now=now, note="已报火警 119，保安正赶往地库，请勿进入车库"))
+        c, kind=dc.FollowUpKind.REPLY, medium=dc.ReplyMedium.PHONE, by=disp.user_id, now=now, note="已报火警 119，保安正赶往地库，请勿进入车库"))
     for role, reached in ((Role.MANAGER, False), (Role.DEPUTY_GM, True)):  # R-EM-2: the fastest means, in order
         target = "usr_manager" if role == Role.MANAGER else "usr_deputy"
         await step(disp, on_state(lambda s, now, role=role, target=target, reached=reached: em.record_attempt(
