@@ -1,4 +1,4 @@
-"""Desk endpoints for field records the push refused: the list, and marking one handled."""
+"""Desk endpoints for field records the push refused: the list, and marking one or several handled."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from server.auth.guards import allow
 from server.auth.principal import Principal
 from server.domain.roles import DESK, LEADERSHIP
 from server.services import field_refusals as service
-from server.services.field_refusals import FieldRefusalView, HandleIn
+from server.services.field_refusals import FieldRefusalView, HandleIn, HandleManyIn
 from server.storage.db import Database
 from server.sync.protocol import MAX_MUTATION_ID
 
@@ -26,8 +26,16 @@ class FieldRefusalController(Controller):
         case_id: Annotated[str | None, Parameter(max_length=40)] = None,
         include_handled: bool = False,
     ) -> list[FieldRefusalView]:
-        """Refused field records of the compound, newest first: the open ones, or with `include_handled` all."""
+        """Refused field records of the compound, newest first: the open ones, or with `include_handled` all.
+
+        Each carries the case's state now and who holds its job now (`holder`: name, role, phone)."""
         return await service.list_refusals(db, principal, case_id=case_id, include_handled=include_handled)
+
+    @post("/handle-many", opt=allow(*DESK), status_code=200)
+    async def handle_many(self, db: Database, principal: Principal,
+                          data: JSONBody[HandleManyIn]) -> list[FieldRefusalView]:
+        """Say once what the desk did about several records refused for the same reason: all or none."""
+        return await service.handle_many(db, principal, data)
 
     @post("/{client_id:str}/{mutation_id:int}/handle", opt=allow(*DESK), status_code=200)
     async def handle(self, db: Database, principal: Principal, client_id: str,
