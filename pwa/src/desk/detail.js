@@ -140,6 +140,7 @@ export async function renderCase(body, ctx, caseId) {
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
   // Records phones sent about this case that the server refused (handled ones too: the history).
   let refused = await loadRefusals(ctx, { caseId });
+  const refusalsSelection = new Set(); // the records ticked, kept while the page re-draws
 
   // Runs one command; the response's timeline lags the command, so re-read the case (GET).
   async function run(fn, errBox) {
@@ -683,7 +684,7 @@ export async function renderCase(body, ctx, caseId) {
         h('div', { class: 'desk-case-main' },
           c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
           infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(),
-          refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id) }),
+          refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id), selection: refusalsSelection }),
           slipCard(), timelineCard()),
         h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));
     window.scrollTo(0, scroll);

@@ -260,6 +260,7 @@ export async function renderHome(body, ctx) {
   }
 
   let refusalsSeen = null;
+  const refusalsSelection = new Set();
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
@@ -272,11 +273,17 @@ export async function renderHome(body, ctx) {
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every
       // signature again and throw the panel's scroll back to the top while the desk reads it.
+      // The case's state and who holds its job now are part of what is seen: the panel says whom to
+      // call, and a stale name would send the desk to the wrong person. A re-draw keeps the ticked
+      // records (refusalsSelection) and where the list was scrolled to.
       const refused = await loadRefusals(ctx);
-      const seen = refused.map((r) => `${r.client_id}/${r.mutation_id}`).join(' ');
+      const seen = refused.map((r) => `${r.client_id}/${r.mutation_id}:${r.case_state}:${r.holder?.user_id}:${r.holder?.work_order_state}`).join(' ');
       if (seen !== refusalsSeen) {
         refusalsSeen = seen;
-        mount(refusalsSlot, refusalsPanel(ctx, refused, { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id) }));
+        const top = refusalsSlot.querySelector('[data-testid=field-refusals-list]')?.scrollTop || 0;
+        mount(refusalsSlot, refusalsPanel(ctx, refused, { onChanged: loadQueueAndEmergencies, staffName: (id) => staffName(staff, id), selection: refusalsSelection }));
+        const list = refusalsSlot.querySelector('[data-testid=field-refusals-list]');
+        if (list) list.scrollTop = top;
       }
     } catch (e) {
       err.show(e, t);

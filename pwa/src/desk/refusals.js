@@ -11,7 +11,7 @@ import { blobObjectUrl, errorBox, field, fmtTime, label } from './common.js';
 const STRINGS = {
   zh: {
     'rf.title': '被拒的现场记录',
-    'rf.explain': '手机上报的这些记录未被系统接受（例如工单已改派）。请核对内容，在案件上补录需要的信息，再标记已处理。',
+    'rf.explain': '手机上报的这些记录未被系统接受（例如工单已改派）。请核对内容，在案件上补录需要的信息，再标记已处理；拒绝原因相同的记录可勾选后一并处理。',
     'rf.case_title': '本案被拒的现场记录',
     'rf.by': '{name} 上报',
     'rf.device_time': '手机时间 {t}',
@@ -25,10 +25,17 @@ const STRINGS = {
     'rf.arg.text': '内容', 'rf.arg.content': '问题描述', 'rf.arg.reason': '原因', 'rf.arg.work_done': '完成内容',
     'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.resident_grade': '住户评价', 'rf.arg.signature': '住户签字',
     'rf.arg.photos': '照片', 'rf.arg.geo': '位置', 'rf.fee_yuan': '¥{v}',
+    'rf.sender': '上报人', 'rf.holder': '现在负责', 'rf.case_state': '案件状态',
+    'rf.holder_order': '工单{state}', 'rf.holder_is_sender': '上报人本人', 'rf.no_holder': '无人（尚未派工）',
+    'rf.select': '选择此记录', 'rf.selected': '已选 {n} 条',
+    'rf.handle_selected': '将所选标记为已处理',
+    'rf.handle_selected_title': '一并处理 {n} 条被拒的记录',
+    'rf.mixed': '所选记录的拒绝原因不同，须分开处理',
+    'rf.batch_note': '处理说明（对所选记录都适用）',
   },
   en: {
     'rf.title': 'Refused field records',
-    'rf.explain': 'The system did not accept these records from phones (for example, the job had been reassigned). Check each one, re-record on the case what is still needed, then mark it handled.',
+    'rf.explain': 'The system did not accept these records from phones (for example, the job had been reassigned). Check each one, re-record on the case what is still needed, then mark it handled; records refused for the same reason can be ticked and handled together.',
     'rf.case_title': 'Refused field records of this case',
     'rf.by': 'from {name}',
     'rf.device_time': 'phone time {t}',
@@ -42,6 +49,13 @@ const STRINGS = {
     'rf.arg.text': 'Text', 'rf.arg.content': 'Problem', 'rf.arg.reason': 'Reason', 'rf.arg.work_done': 'Work done',
     'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.resident_grade': "Resident's rating", 'rf.arg.signature': 'Resident signature',
     'rf.arg.photos': 'Photos', 'rf.arg.geo': 'Location', 'rf.fee_yuan': '¥{v}',
+    'rf.sender': 'Sent by', 'rf.holder': 'Holds the job now', 'rf.case_state': 'Case',
+    'rf.holder_order': 'order {state}', 'rf.holder_is_sender': 'the sender', 'rf.no_holder': 'nobody (not dispatched yet)',
+    'rf.select': 'Select this record', 'rf.selected': '{n} selected',
+    'rf.handle_selected': 'Mark the selected handled',
+    'rf.handle_selected_title': 'Handle {n} refused records together',
+    'rf.mixed': 'The selected records were refused for different reasons; handle them separately',
+    'rf.batch_note': 'What was done (true of every selected record)',
   },
 };
 
@@ -120,27 +134,134 @@ function handleDialog(ctx, r) {
   }, { className: 'desk-dialog' });
 }
 
+/** "张师傅（维修工） 13900000000": a person as the desk calls them, the phone a tel: link. */
+function person(ctx, name, roles, phone) {
+  const { h } = ctx;
+  const who = paren(name, (roles || []).map((r) => label('role', r)).join('、'));
+  return [h('span', { text: who }), phone ? [' ', h('a', { class: 'rf-phone', href: `tel:${phone}`, text: phone })] : null];
+}
+
+/**
+ * Whom to call about a refused record (R-IN-9): who sent it, who holds the case's job now (the
+ * server's holder: the order being worked, else the last one not withdrawn) and the case's state now.
+ */
+function peopleRows(ctx, r) {
+  const { h, t } = ctx;
+  const row = (k, testid, ...v) => h('div', { class: 'kv-row', 'data-testid': testid },
+    h('div', { class: 'kv-label', text: t(k) }), h('div', { class: 'kv-value' }, ...v));
+  const hd = r.holder;
+  let holder;
+  if (!hd) holder = t('rf.no_holder');
+  else {
+    const order = t('rf.holder_order', { state: label('wo_state', hd.work_order_state) });
+    holder = hd.user_id === r.user_id
+      ? [h('span', { text: paren(t('rf.holder_is_sender'), order) })]
+      : [...person(ctx, hd.name, [hd.role], hd.phone), h('span', { class: 'muted', text: ` · ${order}` })];
+  }
+  return h('div', { class: 'kv rf-people' },
+    row('rf.sender', 'rf-sender', ...person(ctx, r.user_name, r.user_roles, r.user_phone)),
+    r.case_id ? row('rf.holder', 'rf-holder', ...[].concat(holder)) : null,
+    r.case_state ? row('rf.case_state', 'rf-case-state', h('span', { class: 'badge', text: label('state', r.case_state) })) : null);
+}
+
+const keyOf = (r) => `${r.client_id}/${r.mutation_id}`;
+
+/** One note for several records refused for the same reason (POST …/handle-many): all or none. */
+function batchDialog(ctx, chosen) {
+  const { h, t } = ctx;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const note = h('textarea', { name: 'note', rows: 3, maxlength: 500 });
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-submit' }, t('rf.handle'));
+    return h('form', {
+      class: 'desk-dialog-form',
+      novalidate: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        err.clear();
+        if (!note.value.trim()) return err.show(t('rf.note_required'), t);
+        btn.disabled = true;
+        try {
+          close(await ctx.api.post('/api/field-refusals/handle-many', {
+            items: chosen.map((r) => ({ client_id: r.client_id, mutation_id: r.mutation_id })), note: note.value.trim(),
+          }));
+        } catch (ex) {
+          // Someone else handled one of them meanwhile (refusal.already_handled), or it is gone:
+          // nothing was marked; the message says so and the list is read again once this closes.
+          err.show(ex, t);
+          btn.disabled = false;
+        }
+      },
+    },
+    h('h2', { class: 'dialog-title', text: t('rf.handle_selected_title', { n: chosen.length }) }),
+    h('ul', { class: 'plain-list small muted', 'data-testid': 'rf-batch-list' }, chosen.map((r) => h('li', {
+      text: `${mutationLabel(r.type)} · ${r.case_no || ''} · ${t('rf.by', { name: r.user_name })}` }))),
+    h('p', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(chosen[0])) }),
+    field(h, t('rf.batch_note'), note),
+    err.el,
+    h('div', { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
+      btn));
+  }, { className: 'desk-dialog' });
+}
+
 /**
  * The card of refused records; '' when there are none. `inCase` drops the case link and the
- * explanation (the case page is the context). `onChanged` runs after one is marked handled.
+ * explanation (the case page is the context). `onChanged` runs after records are marked handled.
+ * `selection` (a Set of "client/mutation" keys the caller keeps) survives a re-draw of the card:
+ * the desk home re-draws it when a record's case or holder changes, while the desk may be ticking.
  */
-export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {}, staffName = (id) => id } = {}) {
+export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {}, staffName = (id) => id, selection = new Set() } = {}) {
   const { h, t } = ctx;
   registerStrings(ctx);
   if (!list.length) return '';
   const mayHandle = (ctx.user?.roles || []).some((r) => DESK.includes(r));
+  const open = list.filter((r) => !r.handled_at);
+  for (const k of [...selection]) if (!open.some((r) => keyOf(r) === k)) selection.delete(k);
+  // Ticking and one action for several records: only where there are several open to handle.
+  const batch = mayHandle && open.length > 1;
+  const count = h('span', { class: 'small', 'data-testid': 'rf-selected-count' });
+  const mixed = h('span', { class: 'small warn-text', 'data-testid': 'rf-mixed', text: t('rf.mixed'), hidden: true });
+  const chosen = () => open.filter((r) => selection.has(keyOf(r)));
+  const batchBtn = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'rf-handle-selected',
+    onclick: async () => {
+      if (await batchDialog(ctx, chosen())) selection.clear();
+      // Read again even after a refusal: another desk may have handled some of them meanwhile.
+      onChanged();
+    } }, t('rf.handle_selected'));
+  const sync = () => {
+    const picked = chosen();
+    const reasons = new Set(picked.map((r) => r.code));
+    count.textContent = t('rf.selected', { n: picked.length });
+    mixed.hidden = reasons.size < 2;
+    // The server refuses one note for different reasons (refusal.mixed_reasons): say so before.
+    batchBtn.disabled = picked.length === 0 || reasons.size > 1;
+  };
+  // In the title's row: on the desk home the card must stay within half a 768-px screen (D28).
+  const toolbar = batch ? h('div', { class: 'rf-batch', 'data-testid': 'rf-batch' }, count, batchBtn, mixed) : null;
+  const tick = (r) => (batch && !r.handled_at ? h('input', {
+    type: 'checkbox', class: 'rf-select', 'aria-label': t('rf.select'), checked: selection.has(keyOf(r)),
+    onchange: (e) => {
+      if (e.target.checked) selection.add(keyOf(r));
+      else selection.delete(keyOf(r));
+      sync();
+    },
+  }) : null);
+  sync();
   return h('section', { class: 'card desk-refusals', 'data-testid': 'field-refusals', 'aria-label': t(inCase ? 'rf.case_title' : 'rf.title') },
-    h('h2', { text: `${t(inCase ? 'rf.case_title' : 'rf.title')} (${list.length})` }),
+    h('div', { class: 'rf-title-row' }, h('h2', { text: `${t(inCase ? 'rf.case_title' : 'rf.title')} (${list.length})` }), toolbar),
     inCase || !mayHandle ? null : h('p', { class: 'muted small', text: t('rf.explain') }),
     // On the desk home the list scrolls inside a bounded card (desk.css .rf-list-home): one job
     // reassigned while its phone was offline refuses three or four records, each with its signature,
     // and an unbounded list pushed the follow-up queue and the case list below the screen.
-    h('ul', { class: ['rf-list', inCase ? '' : 'rf-list-home'], 'data-testid': 'field-refusals-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id) } },
+    h('ul', { class: ['rf-list', inCase ? '' : 'rf-list-home'], 'data-testid': 'field-refusals-list' }, list.map((r) => h('li', { class: ['rf-item', r.handled_at ? 'is-handled' : ''], dataset: { mutationId: String(r.mutation_id), key: keyOf(r) } },
       h('div', { class: 'rf-head' },
+        tick(r),
         h('strong', { text: mutationLabel(r.type) }), ' ',
         inCase ? null : (r.case_id ? h('a', { class: 'desk-case-no', href: `#/case/${r.case_id}`, text: r.case_no }) : h('span', { class: 'muted', text: t('rf.no_case') })), ' ',
-        h('span', { class: 'muted small', text: `${t('rf.by', { name: r.user_name })} · ${fmtTime(r.received_at)}${r.device_time ? ` · ${t('rf.device_time', { t: fmtTime(r.device_time) })}` : ''}` })),
+        h('span', { class: 'muted small', text: `${fmtTime(r.received_at)}${r.device_time ? ` · ${t('rf.device_time', { t: fmtTime(r.device_time) })}` : ''}` })),
       h('div', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(r)) }),
+      peopleRows(ctx, r),
       h('div', { class: 'kv rf-record' }, recordRows(ctx, r.args || {})),
       r.handled_at
         ? h('div', { class: 'small muted', text: t('rf.handled', { who: staffName(r.handled_by), t: fmtTime(r.handled_at), note: r.handled_note }) })
