@@ -577,6 +577,12 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
         """Still being followed (R-OP-4): not closed and not an intake that stayed unopened."""
         return self.state not in (CaseState.CLOSED, CaseState.NOT_OPENED)
 
+    @property
+    def owes_written_reply(self) -> bool:
+        """R-IN-5: a written inquiry is answered in writing within 2 days, whatever the opening decision:
+        one explained and left unopened (R-OP-2 F) still gets its written reply (D6x)."""
+        return self.kind == Kind.INQUIRY and self.channel == Channel.WRITTEN
+
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
     case: Case
@@ -1626,7 +1632,10 @@ def record_follow_up(
     no active account of the compound). R-FU-2's and R-FU-3's "manager" is 管理处负责人: a record
     saying the manager was told must name one, or the Monday review passed up goes to nobody.
     """
-    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+    # An intake left unopened is not followed up (R-OP-2), but a written inquiry among them still owes
+    # its written reply (R-IN-5, D6x): the reply, and only the reply, is recorded on it.
+    unopened_reply = case.state == CaseState.NOT_OPENED and kind == FollowUpKind.REPLY and case.owes_written_reply
+    if case.state == CaseState.CLOSED or (case.state == CaseState.NOT_OPENED and not unopened_reply):
         return _wrong_state(case, "follow up", ())
     if reported_to_manager_id and Role.MANAGER not in set(manager_roles):
         return refuse(

@@ -21,7 +21,6 @@ from server.domain.cases import (
     PLAN_THRESHOLD_DAYS,
     Case,
     CaseState,
-    Channel,
     FollowUpKind,
     Kind,
     PaidService,
@@ -340,6 +339,26 @@ class _Builder:
         )
 
 
+def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy, *, unopened: bool = False) -> None:
+    """R-IN-5: a written inquiry's written reply within 2 days of receipt, met only by a written reply (D62).
+
+    `unopened`: the desk left the inquiry unopened (R-OP-2); the case then runs nothing else, but
+    this clock keeps running until the written reply is recorded (D6x)."""
+    written = _first(_written_replies(case))
+    oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
+    b.add(
+        ClockCode.IN5_WRITTEN_REPLY_2D,
+        start=case.received_at,
+        due=case.received_at + timedelta(days=policy.written_reply_days),
+        satisfied=written,
+        role=Role.FRONT_DESK,
+        user_id=case.receiver_id,
+        # Answered by phone or in person only: the clock still runs, and says why.
+        labels=ORAL_REPLY_LABELS[oral[-1]] if written is None and oral else None,
+        outlives_case=unopened,
+    )
+
+
 # --- the engine --------------------------------------------------------------------------------
 
 
@@ -351,7 +370,8 @@ def clocks(
     *,
     call_back: sv.CallBackTask | None = None,
 ) -> list[Clock]:
-    """All clocks of a case, soonest due first, then in rule order. Empty for an unopened intake.
+    """All clocks of a case, soonest due first, then in rule order. An unopened intake runs none but a
+    written inquiry's written reply (R-IN-5, D6x).
 
     `call_back` is the case's stored call-back task (R-FU-6), when the caller has it: the call-back
     often happens after the case is closed, so with it the call-back clock keeps running past the
@@ -359,7 +379,13 @@ def clocks(
     the case alone and stops at the close."""
     policy = policy or DeadlinePolicy()
     if case.state == CaseState.NOT_OPENED:
-        return []
+        # R-OP-2: an intake left unopened is not followed up, but R-IN-5's written reply is owed
+        # whatever the opening decision; that one clock runs on it until the written reply (D6x).
+        if not case.owes_written_reply:
+            return []
+        b = _Builder(case, now, policy)
+        _written_reply_clock(b, case, policy, unopened=True)
+        return b.out
     b = _Builder(case, now, policy)
     end = _end_of_case(case)
     closed_at = case.close.closed_at if case.close is not None else None
@@ -375,19 +401,8 @@ def clocks(
             role=Role.DISPATCHER,
             user_id=case.receiver_id,
         )
-    if case.kind == Kind.INQUIRY and case.channel == Channel.WRITTEN:
-        written = _first(_written_replies(case))
-        oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
-        b.add(
-            ClockCode.IN5_WRITTEN_REPLY_2D,
-            start=case.received_at,
-            due=case.received_at + timedelta(days=policy.written_reply_days),
-            satisfied=written,
-            role=Role.FRONT_DESK,
-            user_id=case.receiver_id,
-            # Answered by phone or in person only: the clock still runs, and says why.
-            labels=ORAL_REPLY_LABELS[oral[-1]] if written is None and oral else None,
-        )
+    if case.owes_written_reply:
+        _written_reply_clock(b, case, policy)
 
     # R-IN-6: (a), (b) and (d) reach the team within 5 minutes; so does a repair still to be judged on
     # site (no responsibility yet), since only the team on site can judge it (D45). Only (c), where the

@@ -30,7 +30,7 @@ from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, CaseState, without_notes
-from server.domain.deadlines import Clock, DeadlinePolicy
+from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, Role
 from server.ids import new_id
 from server.notify.tables import reminders
@@ -101,7 +101,11 @@ def plan(
 ) -> list[Planned]:
     """Every reminder the case needs right now (sent or not); what is not listed is not needed."""
     if case.state in _ENDED:
-        return []
+        if case.state != CaseState.NOT_OPENED:
+            return []
+        # Left unopened (R-OP-2), a written inquiry still owes its written reply (R-IN-5, D6x): the
+        # front desk is reminded of that clock alone, and the manager told when it passes.
+        clock_list = [c for c in clock_list if c.code == ClockCode.IN5_WRITTEN_REPLY_2D]
     out: list[Planned] = []
     subject = " ".join(p for p in (case.no, _where(case)) if p)
     content = case.content if len(case.content) <= 60 else case.content[:60] + "…"

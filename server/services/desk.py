@@ -198,8 +198,15 @@ def _review_waits_for(case: Case, user_id: str) -> bool:
 
 
 async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:
-    """Every running clock of every open case, soonest first (the dispatcher's work list)."""
-    stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id, cases.c.state.in_(OPEN_STATES))
+    """Every running clock of every open case, soonest first (the dispatcher's work list).
+
+    An intake left unopened is listed while a clock still runs on it: a written inquiry owes its
+    written reply whatever the opening decision (R-IN-5, D6x). Its stored next due time says so, so
+    the thousands of unopened intakes a compound collects are not read to find the few that owe one.
+    """
+    stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id, or_(
+        cases.c.state.in_(OPEN_STATES),
+        and_(cases.c.state == str(dc.CaseState.NOT_OPENED), cases.c.next_due_at.is_not(None))))
     async with db.transaction(write=False) as uow:
         rows = (await uow.conn.execute(stmt)).all()
         rules = await compound_rules(uow.conn, who.compound_id)

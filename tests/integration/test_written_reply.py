@@ -1,7 +1,9 @@
 """R-IN-5 through the API: a written inquiry's 2-day clock is met only by a written reply.
 
 A reply says how it was given (phone, in person, written); one that does not is refused, and a reply
-stored before replies said so still reads. The clock starts Monday 2026-11-23 (Shanghai).
+stored before replies said so still reads. A written inquiry explained and left unopened (R-OP-2 F)
+still owes its written reply: the clock runs, the queue lists it and the desk records the reply on
+it (D6x). The clock starts Monday 2026-11-23 (Shanghai).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy import select, update
 
+from server.notify.tables import reminders
 from server.storage.schema import cases
 from tests.conftest import login
 
@@ -93,3 +96,87 @@ async def test_a_reply_stored_without_a_medium_still_reads_and_counts(client, de
     assert (fu["note"], fu["medium"]) == ("已答复", None)
     k = _clock(view)
     assert (k["running"], k["overdue"]) == (False, False)
+
+
+# --- a written inquiry explained and left unopened still owes its written reply (D6x) -------------
+
+
+async def _not_opened(client, desk, cid: str) -> None:  # noqa: ANN001
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk,
+                          json={"open": False, "reason": "F", "note": "已当面解释明年物业费标准，业主接受"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "not_opened"
+
+
+def _queued(items: list[dict], cid: str) -> list[str]:
+    return [i["clock"]["code"] for i in items if i["case_id"] == cid]
+
+
+async def test_a_written_inquiry_left_unopened_is_queued_until_its_written_reply(client, clock, demo_db) -> None:  # noqa: ANN001  # R-IN-5, R-OP-2
+    desk = await login(client, "frontdesk")
+    cid = await _written_inquiry(client, desk)
+    await _not_opened(client, desk, cid)
+    k = _clock(await _view(client, desk, cid))
+    assert (k["running"], k["overdue"], k["responsible_role"]) == (True, False, "front_desk")
+    assert _queued((await client.get("/api/followups", headers=desk)).json(), cid) == [CLOCK]
+    # The receiver is still reminded before the limit (deciding not to open once cancelled it).
+    async with demo_db.read() as conn:
+        pending = (await conn.execute(select(reminders.c.kind, reminders.c.recipient_id).where(
+            reminders.c.case_id == cid, reminders.c.code == CLOCK, reminders.c.state == "pending"))).all()
+    assert ("before_due", "usr_frontdesk") in {(p.kind, p.recipient_id) for p in pending}
+
+    # A phone call is recorded, but the written reply is still due; past two days it is overdue.
+    url = f"/api/cases/{cid}/follow-up"
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "phone", "note": "已电话告知，书面答复随后"})
+    assert r.status_code == 200, r.text
+    clock.advance(days=2, minutes=1)
+    items = (await client.get("/api/followups", headers=desk)).json()
+    assert _queued(items, cid) == [CLOCK] and next(i for i in items if i["case_id"] == cid)["overdue"]
+    overdue = (await client.get("/api/cases", headers=desk, params={"overdue": "true"})).json()
+    assert cid in [s["id"] for s in overdue]
+
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "note": "书面答复已邮寄"})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["case"]["state"] == "not_opened"  # the reply opens nothing
+    k = _clock(view)
+    assert (k["running"], k["overdue"]) == (False, True) and k["satisfied_at"] is not None
+    assert _queued((await client.get("/api/followups", headers=desk)).json(), cid) == []
+    async with demo_db.read() as conn:
+        next_due = (await conn.execute(select(cases.c.next_due_at).where(cases.c.id == cid))).scalar_one()
+    assert next_due is None
+
+
+async def test_an_unopened_intake_takes_only_the_reply_a_written_inquiry_owes(client) -> None:  # noqa: ANN001  # R-OP-2, R-IN-5
+    desk = await login(client, "dispatcher")
+    cid = await _written_inquiry(client, desk)
+    await _not_opened(client, desk, cid)
+    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk, json={"kind": "first", "note": "跟进"})
+    assert (r.status_code, r.json()["code"]) == (409, "case.wrong_state"), r.text
+    # An inquiry that came by phone and was explained owes no written reply: nothing runs, nothing is taken.
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "inquiry", "channel": "phone", "contact_name": "周业主", "phone": "13800000021",
+        "unit_id": "unit_1_101", "content": "电话询问停车费"})
+    phoned = r.json()["case"]["id"]
+    await _not_opened(client, desk, phoned)
+    assert (await _view(client, desk, phoned))["clocks"] == []
+    r = await client.post(f"/api/cases/{phoned}/follow-up", headers=desk, json={"kind": "reply", "medium": "phone"})
+    assert (r.status_code, r.json()["code"]) == (409, "case.wrong_state"), r.text
+    assert _queued((await client.get("/api/followups", headers=desk)).json(), phoned) == []
+
+
+async def test_an_unopened_written_inquiry_counts_in_the_month_like_an_opened_one(client, clock) -> None:  # noqa: ANN001  # R-IN-5, R-RV-5
+    desk = await login(client, "dispatcher")
+    unopened = await _written_inquiry(client, desk)
+    await _not_opened(client, desk, unopened)
+    opened = await _written_inquiry(client, desk)
+    r = await client.post(f"/api/cases/{opened}/decide", headers=desk, json={"open": True, "reason": "C"})
+    assert r.status_code == 200, r.text
+    clock.advance(days=3)  # both written replies are overdue now
+    manager = await login(client, "manager")
+    r = await client.get("/api/reports/monthly/2026/11", headers=manager)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert (report["counts_by_kind"]["inquiry"], report["counts_by_channel"]["written"]) == (2, 2)
+    # The overdue list is against the repair and complaint limits (docs/report-definitions.md).
+    assert report["overdue"] == []

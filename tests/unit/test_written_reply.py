@@ -1,7 +1,9 @@
 """R-IN-5: a written inquiry is answered in writing within 2 days; a reply records how it was given.
 
 The seed (002 篇2 四3(1)) asks for a reply "以书面形式": a call to a written inquirer is worth
-recording, but it is not the written reply, so the 2-day clock stays open and says why (D62).
+recording, but it is not the written reply, so the 2-day clock stays open and says why (D62). The
+duty holds whatever the opening decision: a written inquiry explained and left unopened (R-OP-2 F)
+still gets its written reply within 2 days, recorded on the intake (D6x).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import msgspec
 
 from server.domain import cases as c
 from server.domain.cases import Case, Channel, FollowUp, FollowUpKind, Kind, ReplyMedium
-from server.domain.deadlines import ClockCode
-from tests.unit.test_cases import T0, make_case, ok, opened, refused
+from server.domain.deadlines import ClockCode, DeadlinePolicy, clocks
+from server.domain.roles import Role
+from server.notify.reminders import BEFORE_DUE, OVERDUE, plan
+from tests.unit.test_cases import CAL, T0, make_case, ok, opened, refused
 from tests.unit.test_deadlines import clock
 
 M = timedelta(minutes=1)
@@ -93,3 +97,79 @@ def test_a_reply_stored_before_media_were_recorded_still_reads_and_counts() -> N
     case = msgspec.structs.replace(written_inquiry(), follow_ups=(old,))
     k = clock(case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * D)
     assert (k.running, k.satisfied_at) == (False, old.at)
+
+
+# --- a written inquiry left unopened still owes its written reply (D6x) ----------------------------
+
+
+def not_opened_written_inquiry() -> Case:
+    case = make_case(Kind.INQUIRY, now=T0, channel=Channel.WRITTEN)
+    return ok(c.decide_opening(case, open=False, note="已当面解释物业费标准，业主接受，无需立项", by="d1",
+                               roles={Role.DISPATCHER}, now=T0 + H)).case
+
+
+def test_a_written_inquiry_not_opened_keeps_its_two_day_written_reply_clock() -> None:  # R-IN-5, R-OP-2
+    case = not_opened_written_inquiry()
+    k = clock(case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 2 * H)
+    assert (k.due_at, k.running, k.overdue, k.satisfied_at) == (T0 + 2 * D, True, False, None)
+    assert (k.responsible_role, k.responsible_id) == (Role.FRONT_DESK, "d1")
+    # Nothing else is followed up on an intake left unopened (R-OP-2): only the written reply runs.
+    assert [k.code for k in clocks(case, CAL, T0 + 2 * H)] == [ClockCode.IN5_WRITTEN_REPLY_2D]
+    late = clock(case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 2 * D + M)
+    assert (late.running, late.overdue) == (True, True)
+
+
+def test_the_desk_records_the_written_reply_on_a_written_inquiry_not_opened() -> None:  # R-IN-5, R-OP-2
+    t = ok(c.record_follow_up(not_opened_written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN,
+                              note="书面答复已邮寄", by="d1", now=T0 + D))
+    assert t.case.state == c.CaseState.NOT_OPENED  # recording the reply opens nothing
+    assert t.events[0].data == {"kind": "reply", "medium": "written"}
+    k = clock(t.case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * D)
+    assert (k.running, k.satisfied_at, k.overdue) == (False, T0 + D, False)
+
+
+def test_a_phone_reply_to_a_written_inquiry_not_opened_leaves_the_written_reply_due() -> None:  # R-IN-5
+    case = reply(not_opened_written_inquiry(), ReplyMedium.PHONE, 2 * H, note="电话告知，书面答复随后")
+    k = clock(case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * H)
+    assert k.running and k.satisfied_at is None and "已电话答复" in k.label_zh
+
+
+def test_an_unopened_intake_takes_no_other_follow_up() -> None:  # R-OP-2
+    # The written inquiry takes its reply, nothing else; any other unopened intake takes none at all.
+    refused(c.record_follow_up(not_opened_written_inquiry(), kind=FollowUpKind.FIRST, by="d1", now=T0 + D),
+            "case.wrong_state")
+    phoned = ok(c.decide_opening(make_case(Kind.INQUIRY, now=T0), open=False, note="已解释", by="d1",
+                                 roles={Role.DISPATCHER}, now=T0 + H)).case
+    refused(c.record_follow_up(phoned, kind=FollowUpKind.REPLY, medium=ReplyMedium.PHONE, by="d1", now=T0 + D),
+            "case.wrong_state")
+    assert clocks(phoned, CAL, T0 + D) == []
+
+
+def test_the_front_desk_is_reminded_of_the_written_reply_an_unopened_inquiry_owes() -> None:  # R-IN-5
+    case = not_opened_written_inquiry()
+    now = T0 + 2 * H
+    ps = plan(case, clocks(case, CAL, now), now, CAL, DeadlinePolicy())
+    # The receiver before the limit, the managers once it passes, as for the clock on an opened inquiry.
+    assert [(p.code, p.kind, p.recipient_role, p.recipient_id, p.due_at) for p in ps] == [
+        (ClockCode.IN5_WRITTEN_REPLY_2D, BEFORE_DUE, Role.FRONT_DESK, "d1", T0 + 2 * D),
+        (ClockCode.IN5_WRITTEN_REPLY_2D, OVERDUE, Role.MANAGER, None, T0 + 2 * D)]
+    answered = reply(case, ReplyMedium.WRITTEN, 3 * H)
+    assert plan(answered, clocks(answered, CAL, now), now, CAL, DeadlinePolicy()) == []
+
+
+def test_an_unopened_written_inquiry_counts_in_the_monthly_figures_as_an_opened_one() -> None:  # R-IN-5, R-RV-5
+    # R-RV-5's rates are the complaints' and R-FU-10's the repairs'; the overdue list is against the
+    # repair and complaint limits. Neither R-IN-5 clock enters them, opened or not: both inquiries
+    # count by kind and channel, and neither is listed late, though both replies are overdue.
+    from server.domain.monthly_report import build_monthly_report
+    from server.services.reports import case_row
+
+    unopened = msgspec.structs.replace(not_opened_written_inquiry(), id="c2", no="2026-0002")
+    now = T0 + 5 * D
+    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=now, names={}, call_back=None, booking=None)
+            for k in (written_inquiry(), unopened)]
+    assert [(r.kind, r.channel, r.deadline_at, r.closed_at, r.timely) for r in rows] == [
+        ("inquiry", "written", None, None, None)] * 2
+    report = build_monthly_report(rows, year=2026, month=5, tz=CAL.zone, as_of=now)
+    assert (report.counts_by_kind["inquiry"], report.counts_by_channel["written"], report.overdue) == (2, 2, ())
+    assert all(r.denominator == 0 for r in report.rates)
