@@ -58,3 +58,44 @@ def test_a_phone_reply_to_a_written_inquiry_is_recorded_and_the_clock_says_the_w
     expect(clock).to_have_class(re.compile(r"\bis-stopped\b"))
     expect(clock).not_to_contain_text("已电话答复")
     ctx.close()
+
+
+def test_a_written_inquiry_left_unopened_is_queued_and_takes_its_written_reply(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-5, R-OP-2
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    content = f"来信询问电梯年检安排 {tag}"
+    case_id = desk.call("POST", "/api/cases", {
+        "kind": "inquiry", "channel": "written", "contact_name": "吴业主", "phone": "13800000022",
+        "unit_id": "unit_1_101", "content": content})["case"]["id"]
+    desk.call("POST", f"/api/cases/{case_id}/decide", {"open": False, "reason": "F", "note": "已当面解释年检安排，业主接受"})
+
+    # Explained and not opened, it still waits in the follow-up queue for its written reply.
+    ctx, page = open_desk(browser, server)
+    queued = page.get_by_test_id("followup-queue").locator("li", has_text=content)
+    expect(queued).to_contain_text("书面咨询两日内书面答复", timeout=15000)
+    queued.locator("a").click()
+    expect(page).to_have_url(re.compile(f"#/case/{case_id}$"))
+    clock = page.locator("[data-code=IN5_WRITTEN_REPLY_2D]")
+    expect(clock).to_have_class(re.compile(r"\bis-running\b"), timeout=15000)
+    # The intake is not followed up: the reply is the only thing offered, and the thing to do.
+    expect(page.locator("[data-action=follow_up]")).to_have_count(0)
+    reply = page.locator("[data-action=reply]")
+    expect(reply).to_have_class(re.compile(r"\bbtn-primary\b"))
+    reply.click()
+    dialog = page.locator("dialog[open]")
+    kinds = dialog.locator("select[name=kind] option")
+    expect(kinds).to_have_count(1)
+    expect(dialog.locator("select[name=kind]")).to_have_value("reply")
+    expect(dialog.locator("select[name=medium]")).to_have_value("written")
+    expect(dialog.locator("select[name=reported_to_manager_id]")).to_have_count(0)
+    dialog.locator("textarea[name=note]").fill("书面答复已投入业主信箱")
+    page.screenshot(path=str(SHOTS / "desk-unopened-written-reply.png"))
+    dialog.get_by_test_id("dialog-submit").click()
+
+    expect(clock).to_have_class(re.compile(r"\bis-stopped\b"), timeout=15000)
+    expect(page.get_by_test_id("follow-up")).to_contain_text("答复（书面）")
+    expect(reply).not_to_have_class(re.compile(r"\bbtn-primary\b"))
+    page.goto(f"{server.url}/#/")
+    expect(page.get_by_test_id("followup-queue").or_(page.locator(".desk-queue .empty")).first).to_be_visible(timeout=15000)
+    expect(page.get_by_test_id("followup-queue").locator("li", has_text=content)).to_have_count(0)
+    ctx.close()

@@ -124,6 +124,11 @@ export function needsWrittenReply(c) {
   return c?.kind === 'inquiry' && c?.channel === 'written';
 }
 
+/** Whether the written-reply clock still runs (R-IN-5): the reply is then the thing to do. */
+function writtenReplyDue(view) {
+  return (view.clocks || []).some((k) => k.code === 'IN5_WRITTEN_REPLY_2D' && k.running);
+}
+
 // The server writes both instants the same way, but compare the instants, not their spelling.
 const sameInstant = (x, y) => !!x && !!y && Date.parse(x) === Date.parse(y);
 
@@ -209,8 +214,9 @@ export async function renderCase(body, ctx, caseId) {
       () => post('/report-up', { to_role: role.value, to_id: person.value || null, means: means.value }), { rule: 'R-DI-2' }).then(afterDialog);
   }
 
-  function followUpDialog(kindValue = 'first') {
-    const kind = select(h, 'kind', options('follow_up'), { value: kindValue });
+  // `replyOnly`: a written inquiry left unopened takes its reply and nothing else (R-IN-5, R-OP-2).
+  function followUpDialog(kindValue = 'first', { replyOnly = false } = {}) {
+    const kind = select(h, 'kind', options('follow_up').filter(([v]) => !replyOnly || v === 'reply'), { value: kindValue });
     const note = h('textarea', { name: 'note', rows: 3 });
     const mgr = h('select', { name: 'reported_to_manager_id' }, h('option', { value: '' }, '—'),
       staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, s.display_name)));
@@ -239,15 +245,18 @@ export async function renderCase(body, ctx, caseId) {
     kind.addEventListener('change', adapt);
     medium.addEventListener('change', adapt);
     adapt();
-    return actionDialog(ctx, kindValue === 'delay_notice' ? t('act.delay_notice') : t('act.follow_up'), [field(h, t('dlg.kind'), kind), hint,
-      mediumField, mediumHint, field(h, t('dlg.note'), note), field(h, t('dlg.reported_to_manager'), mgr), dueField], () => {
+    const title = replyOnly ? t('act.reply') : kindValue === 'delay_notice' ? t('act.delay_notice') : t('act.follow_up');
+    // Nothing is followed up on an unopened intake: only the reply, so no manager and no new time.
+    const rest = replyOnly ? [] : [field(h, t('dlg.reported_to_manager'), mgr), dueField];
+    return actionDialog(ctx, title, [field(h, t('dlg.kind'), kind), hint,
+      mediumField, mediumHint, field(h, t('dlg.note'), note), ...rest], () => {
       const body = { kind: kind.value, note: note.value.trim() };
       if (kind.value === 'reply') body.medium = medium.value; // R-IN-5
       if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
       const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;
       return post('/follow-up', body);
-    }, { rule: 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7 / R-IN-5' }).then(afterDialog);
+    }, { rule: replyOnly ? 'R-IN-5' : 'R-FU-1 / R-FU-2 / R-FU-3 / R-FU-6 / R-FU-7 / R-IN-5' }).then(afterDialog);
   }
 
   function textDialog(title, path, key, labelText, { rows = 3, hint, rule, danger } = {}) {
@@ -390,6 +399,10 @@ export async function renderCase(body, ctx, caseId) {
       b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened && !feeUntold ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
+      // R-IN-5: left unopened (R-OP-2), a written inquiry still owes its written reply within 2 days;
+      // the desk records it here until its clock stops (D6x).
+      b('reply', () => followUpDialog('reply', { replyOnly: true }), writtenReplyDue(view) ? 'btn-primary' : '',
+        s === 'not_opened' && needsWrittenReply(c)),
       // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.
       b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
