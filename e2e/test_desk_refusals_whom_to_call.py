@@ -1,4 +1,4 @@
-"""Refused field records on the case page (D28, D6x): each says who sent it, who holds the job now and
+"""Refused field records on the case page (D28, D68): each says who sent it, who holds the job now and
 the case's state, so the desk knows whom to call; several refused for one reason are ticked and
 marked handled with one note, all or none."""
 

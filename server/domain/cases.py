@@ -580,7 +580,7 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def owes_written_reply(self) -> bool:
         """R-IN-5: a written inquiry is answered in writing within 2 days, whatever the opening decision:
-        one explained and left unopened (R-OP-2 F) still gets its written reply (D6y)."""
+        one explained and left unopened (R-OP-2 F) still gets its written reply (D69)."""
         return self.kind == Kind.INQUIRY and self.channel == Channel.WRITTEN
 
 
@@ -1633,7 +1633,7 @@ def record_follow_up(
     saying the manager was told must name one, or the Monday review passed up goes to nobody.
     """
     # An intake left unopened is not followed up (R-OP-2), but a written inquiry among them still owes
-    # its written reply (R-IN-5, D6y): the reply, and only the reply, is recorded on it.
+    # its written reply (R-IN-5, D69): the reply, and only the reply, is recorded on it.
     unopened_reply = case.state == CaseState.NOT_OPENED and kind == FollowUpKind.REPLY and case.owes_written_reply
     if case.state == CaseState.CLOSED or (case.state == CaseState.NOT_OPENED and not unopened_reply):
         return _wrong_state(case, "follow up", ())

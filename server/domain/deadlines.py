@@ -343,7 +343,7 @@ def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy, *, uno
     """R-IN-5: a written inquiry's written reply within 2 days of receipt, met only by a written reply (D62).
 
     `unopened`: the desk left the inquiry unopened (R-OP-2); the case then runs nothing else, but
-    this clock keeps running until the written reply is recorded (D6y)."""
+    this clock keeps running until the written reply is recorded (D69)."""
     written = _first(_written_replies(case))
     oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
     b.add(
@@ -371,7 +371,7 @@ def clocks(
     call_back: sv.CallBackTask | None = None,
 ) -> list[Clock]:
     """All clocks of a case, soonest due first, then in rule order. An unopened intake runs none but a
-    written inquiry's written reply (R-IN-5, D6y).
+    written inquiry's written reply (R-IN-5, D69).
 
     `call_back` is the case's stored call-back task (R-FU-6), when the caller has it: the call-back
     often happens after the case is closed, so with it the call-back clock keeps running past the
@@ -380,7 +380,7 @@ def clocks(
     policy = policy or DeadlinePolicy()
     if case.state == CaseState.NOT_OPENED:
         # R-OP-2: an intake left unopened is not followed up, but R-IN-5's written reply is owed
-        # whatever the opening decision; that one clock runs on it until the written reply (D6y).
+        # whatever the opening decision; that one clock runs on it until the written reply (D69).
         if not case.owes_written_reply:
             return []
         b = _Builder(case, now, policy)

@@ -103,7 +103,7 @@ def plan(
     if case.state in _ENDED:
         if case.state != CaseState.NOT_OPENED:
             return []
-        # Left unopened (R-OP-2), a written inquiry still owes its written reply (R-IN-5, D6y): the
+        # Left unopened (R-OP-2), a written inquiry still owes its written reply (R-IN-5, D69): the
         # front desk is reminded of that clock alone, and the manager told when it passes.
         clock_list = [c for c in clock_list if c.code == ClockCode.IN5_WRITTEN_REPLY_2D]
     out: list[Planned] = []

@@ -201,7 +201,7 @@ async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:
     """Every running clock of every open case, soonest first (the dispatcher's work list).
 
     An intake left unopened is listed while a clock still runs on it: a written inquiry owes its
-    written reply whatever the opening decision (R-IN-5, D6y). Its stored next due time says so, so
+    written reply whatever the opening decision (R-IN-5, D69). Its stored next due time says so, so
     the thousands of unopened intakes a compound collects are not read to find the few that owe one.
     """
     stmt = select(cases.c.doc).where(cases.c.compound_id == who.compound_id, or_(

@@ -1,4 +1,4 @@
-"""The desk puts refused field records right: whom to call, and several records handled at once (D28, D6x).
+"""The desk puts refused field records right: whom to call, and several records handled at once (D28, D68).
 
 Each refused record comes with the case's state now and who holds its job now (name, role, phone)
 beside who sent it; records refused for one reason are marked handled in one step with one note,

@@ -3,7 +3,7 @@
 A reply says how it was given (phone, in person, written); one that does not is refused, and a reply
 stored before replies said so still reads. A written inquiry explained and left unopened (R-OP-2 F)
 still owes its written reply: the clock runs, the queue lists it and the desk records the reply on
-it (D6y). The clock starts Monday 2026-11-23 (Shanghai).
+it (D69). The clock starts Monday 2026-11-23 (Shanghai).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ async def test_a_reply_stored_without_a_medium_still_reads_and_counts(client, de
     assert (k["running"], k["overdue"]) == (False, False)
 
 
-# --- a written inquiry explained and left unopened still owes its written reply (D6y) -------------
+# --- a written inquiry explained and left unopened still owes its written reply (D69) -------------
 
 
 async def _not_opened(client, desk, cid: str) -> None:  # noqa: ANN001

@@ -3,7 +3,7 @@
 The seed (002 篇2 四3(1)) asks for a reply "以书面形式": a call to a written inquirer is worth
 recording, but it is not the written reply, so the 2-day clock stays open and says why (D62). The
 duty holds whatever the opening decision: a written inquiry explained and left unopened (R-OP-2 F)
-still gets its written reply within 2 days, recorded on the intake (D6y).
+still gets its written reply within 2 days, recorded on the intake (D69).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def test_a_reply_stored_before_media_were_recorded_still_reads_and_counts() -> N
     assert (k.running, k.satisfied_at) == (False, old.at)
 
 
-# --- a written inquiry left unopened still owes its written reply (D6y) ----------------------------
+# --- a written inquiry left unopened still owes its written reply (D69) ----------------------------
 
 
 def not_opened_written_inquiry() -> Case:

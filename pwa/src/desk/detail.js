@@ -400,7 +400,7 @@ export async function renderCase(body, ctx, caseId) {
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
       // R-IN-5: left unopened (R-OP-2), a written inquiry still owes its written reply within 2 days;
-      // the desk records it here until its clock stops (D6y).
+      // the desk records it here until its clock stops (D69).
       b('reply', () => followUpDialog('reply', { replyOnly: true }), writtenReplyDue(view) ? 'btn-primary' : '',
         s === 'not_opened' && needsWrittenReply(c)),
       // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.
