@@ -102,7 +102,12 @@ function recordRows(ctx, args) {
   ];
 }
 
-function handleDialog(ctx, r) {
+/**
+ * The dialog that marks refused records handled with one note: `send(note)` posts it and resolves
+ * with the answer (which closes the dialog); a refusal from the server (someone else handled one of
+ * them meanwhile, or it is gone) marks nothing, and its message shows here.
+ */
+function noteDialog(ctx, { title, intro, noteLabel, send }) {
   const { h, t } = ctx;
   return openDialog((close) => {
     const err = errorBox(h);
@@ -117,21 +122,33 @@ function handleDialog(ctx, r) {
         if (!note.value.trim()) return err.show(t('rf.note_required'), t);
         btn.disabled = true;
         try {
-          close(await ctx.api.post(`/api/field-refusals/${encodeURIComponent(r.client_id)}/${r.mutation_id}/handle`, { note: note.value.trim() }));
+          close(await send(note.value.trim()));
         } catch (ex) {
           err.show(ex, t);
           btn.disabled = false;
         }
       },
     },
-    h('h2', { class: 'dialog-title', text: t('rf.handle_title') }),
-    h('p', { class: 'muted small', text: `${mutationLabel(r.type)} · ${r.case_no || ''} · ${t('rf.by', { name: r.user_name })}` }),
-    field(h, t('rf.note'), note),
+    h('h2', { class: 'dialog-title', text: title }),
+    ...intro,
+    field(h, noteLabel, note),
     err.el,
     h('div', { class: 'dialog-actions' },
       h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
       btn));
   }, { className: 'desk-dialog' });
+}
+
+const recordLine = (t, r) => `${mutationLabel(r.type)} · ${r.case_no || ''} · ${t('rf.by', { name: r.user_name })}`;
+
+function handleDialog(ctx, r) {
+  const { h, t } = ctx;
+  return noteDialog(ctx, {
+    title: t('rf.handle_title'),
+    intro: [h('p', { class: 'muted small', text: recordLine(t, r) })],
+    noteLabel: t('rf.note'),
+    send: (note) => ctx.api.post(`/api/field-refusals/${encodeURIComponent(r.client_id)}/${r.mutation_id}/handle`, { note }),
+  });
 }
 
 /** "张师傅（维修工） 13900000000": a person as the desk calls them, the phone a tel: link. */
@@ -169,40 +186,17 @@ const keyOf = (r) => `${r.client_id}/${r.mutation_id}`;
 /** One note for several records refused for the same reason (POST …/handle-many): all or none. */
 function batchDialog(ctx, chosen) {
   const { h, t } = ctx;
-  return openDialog((close) => {
-    const err = errorBox(h);
-    const note = h('textarea', { name: 'note', rows: 3, maxlength: 500 });
-    const btn = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-submit' }, t('rf.handle'));
-    return h('form', {
-      class: 'desk-dialog-form',
-      novalidate: true,
-      onsubmit: async (e) => {
-        e.preventDefault();
-        err.clear();
-        if (!note.value.trim()) return err.show(t('rf.note_required'), t);
-        btn.disabled = true;
-        try {
-          close(await ctx.api.post('/api/field-refusals/handle-many', {
-            items: chosen.map((r) => ({ client_id: r.client_id, mutation_id: r.mutation_id })), note: note.value.trim(),
-          }));
-        } catch (ex) {
-          // Someone else handled one of them meanwhile (refusal.already_handled), or it is gone:
-          // nothing was marked; the message says so and the list is read again once this closes.
-          err.show(ex, t);
-          btn.disabled = false;
-        }
-      },
-    },
-    h('h2', { class: 'dialog-title', text: t('rf.handle_selected_title', { n: chosen.length }) }),
-    h('ul', { class: 'plain-list small muted', 'data-testid': 'rf-batch-list' }, chosen.map((r) => h('li', {
-      text: `${mutationLabel(r.type)} · ${r.case_no || ''} · ${t('rf.by', { name: r.user_name })}` }))),
-    h('p', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(chosen[0])) }),
-    field(h, t('rf.batch_note'), note),
-    err.el,
-    h('div', { class: 'dialog-actions' },
-      h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
-      btn));
-  }, { className: 'desk-dialog' });
+  return noteDialog(ctx, {
+    title: t('rf.handle_selected_title', { n: chosen.length }),
+    intro: [
+      h('ul', { class: 'plain-list small muted', 'data-testid': 'rf-batch-list' }, chosen.map((r) => h('li', { text: recordLine(t, r) }))),
+      h('p', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(chosen[0])) }),
+    ],
+    noteLabel: t('rf.batch_note'),
+    send: (note) => ctx.api.post('/api/field-refusals/handle-many', {
+      items: chosen.map((r) => ({ client_id: r.client_id, mutation_id: r.mutation_id })), note,
+    }),
+  });
 }
 
 /**
