@@ -16,9 +16,10 @@ from e2e.test_shell import open_desk
 from tests.images import signature_png
 
 
-def refused_job(base: str, content: str) -> None:
+def refused_job(base: str, content: str) -> tuple[str, str, str]:
     """A repair the technician accepted, then the desk gave it to tech2 while the phone was offline;
-    the phone's arrival, note and signed completion are all refused (case.work_order_withdrawn)."""
+    the phone's arrival, note and signed completion are all refused (case.work_order_withdrawn).
+    Returns the case id, the withdrawn job's id and the phone's client id."""
     desk = Api(base, "dispatcher")
     case = desk.call("POST", "/api/cases", {
         "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
@@ -38,7 +39,8 @@ def refused_job(base: str, content: str) -> None:
         {"mutation_id": 4, "type": "job.complete", "args": {
             "job_id": job_id, "work_done": "更换灯管", "fee_cents": 0, "signature_sha256": sig,
             "signer_name": "黄业主", "signer_relation": "owner"}, "device_time": now}]})
-    assert [r["status"] for r in res["results"]] == ["rejected"] * 3, res
+    assert [r["code"] for r in res["results"]] == ["case.work_order_withdrawn"] * 3, res
+    return case["id"], job_id, client
 
 
 def test_many_refused_records_leave_the_case_list_on_the_desk_screen(browser: Browser, server) -> None:  # noqa: ANN001  # D28

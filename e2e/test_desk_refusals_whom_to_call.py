@@ -14,10 +14,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.bookings import _upload
+from e2e.test_desk_refusals_home import refused_job
 from e2e.test_field_english import _switch_language
 from e2e.test_shell import open_desk
-from tests.images import signature_png
 
 SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS") or tempfile.mkdtemp(prefix="estatedesk-refusals-"))
 
@@ -27,31 +26,13 @@ def reassigned_job_with_refusals(base: str, content: str) -> tuple[str, str, str
     note and signed completion are refused (case.work_order_withdrawn). 刘师傅's phone then writes on
     the withdrawn order too, refused for another reason (scope.not_assigned). Returns the case id and
     the two phones' client ids."""
-    desk = Api(base, "dispatcher")
-    case = desk.call("POST", "/api/cases", {
-        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
-        "unit_id": "unit_1_101", "content": content, "repair_responsibility": "common", "repair_class": "small"})["case"]
-    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "A"})
-    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
-    job_id = desk.call("GET", f"/api/cases/{case['id']}")["case"]["work_orders"][-1]["id"]
-    tech, client = Api(base, "tech"), "tech-" + uuid.uuid4().hex[:8]
+    case_id, job_id, client = refused_job(base, content)
     now = datetime.now().astimezone().isoformat()
-    tech.call("POST", "/api/sync/push", {"client_id": client, "mutations": [
-        {"mutation_id": 1, "type": "job.accept", "args": {"job_id": job_id}, "device_time": now}]})
-    desk.call("POST", f"/api/cases/{case['id']}/dispatch", {"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
-    sig = _upload(base, tech, signature_png(case["id"]))
-    res = tech.call("POST", "/api/sync/push", {"client_id": client, "mutations": [
-        {"mutation_id": 2, "type": "job.arrive", "args": {"job_id": job_id}, "device_time": now},
-        {"mutation_id": 3, "type": "job.note", "args": {"job_id": job_id, "text": "灯管老化，需更换"}, "device_time": now},
-        {"mutation_id": 4, "type": "job.complete", "args": {
-            "job_id": job_id, "work_done": "更换灯管", "fee_cents": 0, "signature_sha256": sig,
-            "signer_name": "黄业主", "signer_relation": "owner"}, "device_time": now}]})
-    assert [r["code"] for r in res["results"]] == ["case.work_order_withdrawn"] * 3, res
     other = "tech2-" + uuid.uuid4().hex[:8]
     res = Api(base, "tech2").call("POST", "/api/sync/push", {"client_id": other, "mutations": [
         {"mutation_id": 1, "type": "job.note", "args": {"job_id": job_id, "text": "我来接手"}, "device_time": now}]})
     assert res["results"][0]["code"] == "scope.not_assigned", res
-    return case["id"], client, other
+    return case_id, client, other
 
 
 def test_the_case_page_says_whom_to_call_and_handles_one_reasons_records_together(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-9, D28
