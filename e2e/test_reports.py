@@ -185,12 +185,7 @@ def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(br
 def test_the_monthly_report_prints_on_a4_with_lines_for_the_managers_comment_and_signature(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
     # The shell's @page is A5 (the service slip): the monthly summary printed as a scaled-down A5
     # booklet, its channel chart cut off, and ended with no place for the manager to comment and sign.
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "manager")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/reports")
+    ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.locator("canvas[data-testid=chart-channel]")).to_be_visible(timeout=15000)
     page.emulate_media(media="print")
@@ -239,12 +234,7 @@ def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on
     case = desk.call("POST", "/api/cases", {
         "kind": "complaint", "channel": "phone", "contact_name": "欧阳明月", "phone": "13800000002",
         "unit_id": "unit_1_101", "content": "保洁不及时", "complaint_category": "decoration"})["case"]
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "manager")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/reports")
+    ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.locator("canvas[data-testid=chart-channel]")).to_be_visible(timeout=15000)
     expect(view.locator("td", has_text=case["no"])).to_be_visible()
@@ -306,12 +296,7 @@ def test_a_busy_month_prints_each_chart_whole_on_page_one_with_the_summary(
     # A chart's drawing is a bitmap in the PDF (pdfimages lists it with its page); Chromium moves a
     # canvas whole, so a chart is cut when its heading and its drawing land on different pages.
     server = busy_month_server
-    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "manager")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    page.goto(server.url + "/#/reports")
+    ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.locator("canvas[data-testid=chart-satisfaction]")).to_be_visible(timeout=15000)
     if lang == "en":
