@@ -99,3 +99,45 @@ def test_a_written_inquiry_left_unopened_is_queued_and_takes_its_written_reply(b
     expect(page.get_by_test_id("followup-queue").or_(page.locator(".desk-queue .empty")).first).to_be_visible(timeout=15000)
     expect(page.get_by_test_id("followup-queue").locator("li", has_text=content)).to_have_count(0)
     ctx.close()
+
+
+def test_the_close_dialog_names_the_written_reply_a_written_inquiry_still_owes(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-5, R-CL-1
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    case_id = desk.call("POST", "/api/cases", {
+        "kind": "inquiry", "channel": "written", "contact_name": "郑业主", "phone": "13800000023",
+        "unit_id": "unit_1_101", "content": f"来信询问车位租金 {tag}"})["case"]["id"]
+    desk.call("POST", f"/api/cases/{case_id}/decide", {"open": True, "reason": "C"})
+    desk.call("POST", f"/api/cases/{case_id}/verify", {"text": "来信所问已核实"})
+    desk.call("POST", f"/api/cases/{case_id}/follow-up", {"kind": "reply", "medium": "phone", "note": "已电话告知租金标准"})
+
+    ctx, page = open_desk(browser, server)
+    page.goto(f"{server.url}/#/case/{case_id}")
+    expect(page.get_by_test_id("missing-to-close")).to_contain_text("书面答复", timeout=15000)
+    close = page.locator("[data-action=close]")
+    expect(close).not_to_have_class(re.compile(r"\bbtn-primary\b"))  # not the next step yet
+    close.click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator(".notice-warn")).to_have_text("缺少：书面答复")
+    dialog.locator("textarea[name=result]").fill("已电话答复")
+    page.screenshot(path=str(SHOTS / "desk-close-needs-written-reply.png"))
+    dialog.get_by_test_id("dialog-submit").click()
+    # The server refuses it the same way: the written reply, in words.
+    expect(dialog.locator(".desk-error")).to_contain_text("书面答复")
+    dialog.locator("button", has_text="取消").first.click()
+    expect(page.locator("dialog[open]")).to_have_count(0)
+
+    page.locator("[data-action=follow_up]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("select[name=kind]").select_option("reply")
+    dialog.locator("textarea[name=note]").fill("书面答复已送达")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("missing-to-close")).to_contain_text("已满足销项条件", timeout=15000)
+    expect(close).to_have_class(re.compile(r"\bbtn-primary\b"))
+    close.click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog.locator(".notice-warn")).to_have_count(0)
+    dialog.locator("textarea[name=result]").fill("已书面答复")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(page.get_by_test_id("case-state")).to_have_class(re.compile(r"\bdesk-state-closed\b"), timeout=15000)
+    ctx.close()

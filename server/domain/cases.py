@@ -583,6 +583,11 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
         one explained and left unopened (R-OP-2 F) still gets its written reply (D69)."""
         return self.kind == Kind.INQUIRY and self.channel == Channel.WRITTEN
 
+    @property
+    def written_reply_due(self) -> bool:
+        """R-IN-5: a written inquiry whose written reply is not on record yet, however it ends (D6x)."""
+        return self.owes_written_reply and not written_replies(self)
+
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):
     case: Case
@@ -592,6 +597,14 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def written_replies(case: Case) -> list[datetime]:
+    """R-IN-5: when the replies that answer a written inquiry were given, first first. A reply stored
+    before replies recorded their medium has none; it met the clock when it was recorded, and still
+    does (D62). The clock, the close and the handover all read it here, so they cannot disagree."""
+    return sorted(f.at for f in case.follow_ups
+                  if f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None))
 
 
 def without_notes(case: Case) -> Case:
@@ -1992,6 +2005,10 @@ def missing_to_close(case: Case) -> list[str]:
         missing.append("complaint_judgement")  # R-IN-8
     if case.plan is not None and case.plan.expected_days > PLAN_THRESHOLD_DAYS and not case.plan.approved:
         missing.append("plan_approval")  # R-FU-5
+    if case.written_reply_due:
+        # R-IN-5: closing stopped the written reply's clock unseen, so a written inquiry closed on a
+        # phone call was never answered in writing. No way a case ends makes the reply moot (D6x).
+        missing.append("written_reply")
     if needs_manager_approval(case):
         if not case.reports_up:
             missing.append("reported_up")  # R-DI-2
@@ -2157,6 +2174,15 @@ def close_in_quarterly_review(
         )
     if not result.strip():
         return _text_required("result")
+    if case.written_reply_due:
+        # R-IN-5: a written inquiry that cannot be handled is still answered in writing, if only to say
+        # so; its clock kept running while the case waited for the review (D6x).
+        return refuse(
+            CaseReason.CLOSE_MISSING,
+            "书面咨询须先书面答复才能销项",
+            "A written inquiry closes only once its written reply is recorded",
+            missing=["written_reply"],
+        )
     record = CloseRecord(
         result=result,
         dispatcher_id=by,

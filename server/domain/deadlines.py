@@ -29,6 +29,7 @@ from server.domain.cases import (
     WorkOrder,
     WorkOrderState,
     feedback_due_at,
+    written_replies,
 )
 from server.domain.roles import Role
 
@@ -262,13 +263,6 @@ def _follow_ups(case: Case, kind: FollowUpKind, after: datetime | None = None) -
     return sorted(f.at for f in case.follow_ups if f.kind == kind and (after is None or f.at >= after))
 
 
-def _written_replies(case: Case) -> list[datetime]:
-    """R-IN-5: the replies that answer a written inquiry. A reply stored before replies recorded their
-    medium has none; it met the clock when it was recorded, and still does (D62)."""
-    return sorted(f.at for f in case.follow_ups
-                  if f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None))
-
-
 def _current_work_order(case: Case) -> WorkOrder | None:
     """The work order whose times count: the active one, else the last one that got done."""
     active = case.active_work_order
@@ -339,12 +333,14 @@ class _Builder:
         )
 
 
-def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy, *, unopened: bool = False) -> None:
+def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy) -> None:
     """R-IN-5: a written inquiry's written reply within 2 days of receipt, met only by a written reply (D62).
 
-    `unopened`: the desk left the inquiry unopened (R-OP-2); the case then runs nothing else, but
-    this clock keeps running until the written reply is recorded (D69)."""
-    written = _first(_written_replies(case))
+    It keeps running until the written reply is recorded however the case stands: left unopened (R-OP-2;
+    the case then runs nothing else, D69) or parked as cannot-handle until the quarterly review, which
+    closes it only once the reply is on record (D6x). Only a case closed before closing asked for the
+    written reply (before D6x) stops it at the close."""
+    written = _first(written_replies(case))
     oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
     b.add(
         ClockCode.IN5_WRITTEN_REPLY_2D,
@@ -355,7 +351,7 @@ def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy, *, uno
         user_id=case.receiver_id,
         # Answered by phone or in person only: the clock still runs, and says why.
         labels=ORAL_REPLY_LABELS[oral[-1]] if written is None and oral else None,
-        outlives_case=unopened,
+        outlives_case=case.state in (CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE),
     )
 
 
@@ -384,7 +380,7 @@ def clocks(
         if not case.owes_written_reply:
             return []
         b = _Builder(case, now, policy)
-        _written_reply_clock(b, case, policy, unopened=True)
+        _written_reply_clock(b, case, policy)
         return b.out
     b = _Builder(case, now, policy)
     end = _end_of_case(case)

@@ -101,10 +101,11 @@ def plan(
 ) -> list[Planned]:
     """Every reminder the case needs right now (sent or not); what is not listed is not needed."""
     if case.state in _ENDED:
-        if case.state != CaseState.NOT_OPENED:
+        if case.state not in (CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE):
             return []
-        # Left unopened (R-OP-2), a written inquiry still owes its written reply (R-IN-5, D69): the
-        # front desk is reminded of that clock alone, and the manager told when it passes.
+        # Left unopened (R-OP-2, D69) or parked as cannot-handle (R-CL-4, D6x), a written inquiry still
+        # owes its written reply (R-IN-5): the front desk is reminded of that clock alone, and the
+        # manager told when it passes.
         clock_list = [c for c in clock_list if c.code == ClockCode.IN5_WRITTEN_REPLY_2D]
     out: list[Planned] = []
     subject = " ".join(p for p in (case.no, _where(case)) if p)

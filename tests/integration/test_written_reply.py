@@ -180,3 +180,52 @@ async def test_an_unopened_written_inquiry_counts_in_the_month_like_an_opened_on
     assert (report["counts_by_kind"]["inquiry"], report["counts_by_channel"]["written"]) == (2, 2)
     # The overdue list is against the repair and complaint limits (docs/report-definitions.md).
     assert report["overdue"] == []
+
+
+# --- a written inquiry closes only once its written reply is recorded (D6x) ------------------------
+
+
+async def test_a_written_inquiry_is_not_closed_on_a_phone_reply(client, clock) -> None:  # noqa: ANN001  # R-IN-5, R-CL-1
+    desk = await login(client, "dispatcher")
+    cid = await _written_inquiry(client, desk)
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "C"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{cid}/verify", headers=desk, json={"text": "来信所问已核实"})
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,
+                          json={"kind": "reply", "medium": "phone", "note": "已电话告知不调整，书面答复随后"})
+    assert r.status_code == 200, r.text
+    # The case page's close dialog lists what is missing from the view; the refusal names the same.
+    assert r.json()["missing_to_close"] == ["written_reply"]
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已电话答复"})
+    assert (r.status_code, r.json()["code"]) == (409, "case.close_missing"), r.text
+    assert r.json()["details"]["missing"] == ["written_reply"]
+    # The refusal changed nothing: the clock still runs and the queue still asks for the reply.
+    clock.advance(days=2, minutes=1)
+    view = await _view(client, desk, cid)
+    assert view["case"]["state"] == "opened"
+    assert (_clock(view)["running"], _clock(view)["overdue"]) == (True, True)
+    assert CLOCK in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
+
+    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,
+                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+    assert r.status_code == 200 and r.json()["missing_to_close"] == [], r.text
+    r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已书面答复"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "closed" and _clock(r.json())["satisfied_at"] is not None
+
+
+async def test_a_written_inquiry_parked_as_cannot_handle_keeps_its_reply_queued(client) -> None:  # noqa: ANN001  # R-IN-5, R-CL-4
+    desk = await login(client, "dispatcher")
+    cid = await _written_inquiry(client, desk)
+    r = await client.post(f"/api/cases/{cid}/decide", headers=desk, json={"open": True, "reason": "C"})
+    assert r.status_code == 200, r.text
+    manager = await login(client, "manager")
+    r = await client.post(f"/api/cases/{cid}/cannot-handle", headers=manager, json={"reason": "涉及产权，须业委会决定"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "cannot_handle" and _clock(r.json())["running"]
+    assert CLOCK in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
+    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,
+                          json={"kind": "reply", "medium": "written", "note": "书面告知须由业委会决定"})
+    assert r.status_code == 200, r.text
+    assert CLOCK not in _queued((await client.get("/api/followups", headers=desk)).json(), cid)

@@ -173,3 +173,63 @@ def test_an_unopened_written_inquiry_counts_in_the_monthly_figures_as_an_opened_
     report = build_monthly_report(rows, year=2026, month=5, tz=CAL.zone, as_of=now)
     assert (report.counts_by_kind["inquiry"], report.counts_by_channel["written"], report.overdue) == (2, 2, ())
     assert all(r.denominator == 0 for r in report.rates)
+
+
+# --- closing waits for the written reply (D6x) -----------------------------------------------------
+
+
+def verified_written_inquiry() -> Case:
+    return ok(c.verify(written_inquiry(), note="来信所问已核实", by="d1", roles={Role.DISPATCHER}, now=T0 + H)).case
+
+
+def test_a_written_inquiry_cannot_close_before_its_written_reply() -> None:  # R-IN-5, R-CL-1, R-CL-3
+    # A phone call answered the question, but the written reply is still owed: closing would stop its
+    # clock unseen, so the close is refused and names what is missing, as every other missing item.
+    case = reply(verified_written_inquiry(), ReplyMedium.PHONE, 2 * H, note="电话告知，书面答复随后")
+    assert c.missing_to_close(case) == ["written_reply"]
+    r = refused(c.close(case, result="已答复", by="d1", roles={Role.DISPATCHER}, now=T0 + 3 * H),
+                c.CaseReason.CLOSE_MISSING)
+    assert r.details["missing"] == ["written_reply"]
+    case = reply(case, ReplyMedium.WRITTEN, D, note="书面答复已送达")
+    assert c.missing_to_close(case) == []
+    closed = ok(c.close(case, result="已书面答复", by="d1", roles={Role.DISPATCHER}, now=T0 + D + H)).case
+    assert closed.state == c.CaseState.CLOSED
+    k = clock(closed, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * D)
+    assert (k.running, k.satisfied_at, k.overdue) == (False, T0 + D, False)
+
+
+def test_the_written_reply_is_listed_beside_the_other_missing_items() -> None:  # R-IN-5, R-CL-1
+    # Before verification both are missing, in the stable order the close dialog shows.
+    assert c.missing_to_close(written_inquiry()) == ["verification", "written_reply"]
+    # A reply stored before replies had a medium met the clock then, and still lets the case close (D62).
+    old = FollowUp(kind=FollowUpKind.REPLY, at=T0 + H, by="d1")
+    assert c.missing_to_close(msgspec.structs.replace(verified_written_inquiry(), follow_ups=(old,))) == []
+    # Any other inquiry owes no written reply: nothing new is asked of it.
+    phoned = ok(c.verify(opened(Kind.INQUIRY, now=T0), note="已核实", by="d1", roles={Role.DISPATCHER}, now=T0 + H)).case
+    assert c.missing_to_close(phoned) == []
+
+
+def test_a_written_inquiry_that_cannot_be_handled_still_gets_its_written_reply_first() -> None:  # R-IN-5, R-CL-4
+    # Parked as cannot-handle, the case waits for the quarterly review, but the resident's written reply
+    # does not wait with it: the clock runs on (and reminds), and the review cannot close without it.
+    from server.domain.cases import QuarterlyReview
+    from tests.unit.test_cases import sh
+
+    case = ok(c.mark_cannot_handle(written_inquiry(), reason="涉及产权，物业无权答复", by="m1",
+                                   roles={Role.MANAGER}, now=T0 + H)).case
+    k = clock(case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * D)
+    assert (k.running, k.overdue) == (True, True)
+    ps = plan(case, clocks(case, CAL, T0 + 2 * H), T0 + 2 * H, CAL, DeadlinePolicy())
+    assert {(p.code, p.kind) for p in ps} == {(ClockCode.IN5_WRITTEN_REPLY_2D, BEFORE_DUE),
+                                             (ClockCode.IN5_WRITTEN_REPLY_2D, OVERDUE)}
+    at = sh(2026, 6, 26, 10)
+    review = QuarterlyReview(at=at, approver_id="m1", approver_roles=frozenset({Role.MANAGER}),
+                             approver_signature_sha256="s" * 64)
+    r = refused(c.close_in_quarterly_review(case, review=review, calendar=CAL, result="转业委会", by="d1",
+                                            roles={Role.DISPATCHER}, now=at), c.CaseReason.CLOSE_MISSING)
+    assert r.details["missing"] == ["written_reply"] and "书面答复" in r.zh and "written reply" in r.en
+    answered = reply(case, ReplyMedium.WRITTEN, 3 * D, note="书面告知须由业委会决定")
+    assert not clock(answered, ClockCode.IN5_WRITTEN_REPLY_2D, now=at).running
+    closed = ok(c.close_in_quarterly_review(answered, review=review, calendar=CAL, result="转业委会", by="d1",
+                                            roles={Role.DISPATCHER}, now=at)).case
+    assert closed.state == c.CaseState.CLOSED

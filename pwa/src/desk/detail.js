@@ -400,9 +400,10 @@ export async function renderCase(body, ctx, caseId) {
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
       // R-IN-5: left unopened (R-OP-2), a written inquiry still owes its written reply within 2 days;
-      // the desk records it here until its clock stops (D69).
+      // the desk records it here until its clock stops (D69). So does one parked as cannot-handle,
+      // which the quarterly review closes only once the reply is on record (D6x).
       b('reply', () => followUpDialog('reply', { replyOnly: true }), writtenReplyDue(view) ? 'btn-primary' : '',
-        s === 'not_opened' && needsWrittenReply(c)),
+        ['not_opened', 'cannot_handle'].includes(s) && needsWrittenReply(c)),
       // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.
       b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),

@@ -1067,7 +1067,7 @@ export const ENUMS = {
     comment: ['负责人评语', "manager's comment"], findings: ['发现的问题', 'findings'],
     owner_signature: ['业主签字', "owner's signature"], settlement_memo: ['和解备忘', 'settlement memo'],
     phone_approval: ['电话同意记录', 'phone approval'], written_confirmation: ['书面确认', 'written confirmation'],
-    medium: ['答复方式', 'how the reply was given'], verdict: ['本周处理质量（合格或不合格）', "the week's handling quality (good or poor)"],
+    medium: ['答复方式', 'how the reply was given'], written_reply: ['书面答复', 'written reply'], verdict: ['本周处理质量（合格或不合格）', "the week's handling quality (good or poor)"],
   },
   action: {
     'case.received': ['受理登记', 'Received'], 'case.opened': ['立项', 'Opened'], 'case.not_opened': ['不立项', 'Not opened'],
