@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import _upload
 from e2e.test_desk import open_desk
 from tests.images import signature_png
+
+SHOTS = Path(os.environ.get("ESTATEDESK_SHOTS") or tempfile.mkdtemp(prefix="estatedesk-handover-"))
 
 
 def _sheet(server, *, sign_in: bool) -> dict:  # noqa: ANN001
@@ -57,4 +64,25 @@ def test_the_signed_sheet_prints_with_both_signatures_and_the_review_survives_a_
     expect(printed.locator("img.ho-print-signature")).to_have_count(2)
     expect(printed.locator("img.ho-print-signature").nth(1)).to_be_visible(timeout=10000)
     expect(printed.locator("tbody tr")).to_have_count(len(sheet["items"]))
+    ctx.close()
+
+
+def test_a_written_inquiry_still_owed_its_written_reply_is_on_the_sheet(browser: Browser, server) -> None:  # noqa: ANN001  # R-SH-1 R-IN-5
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    content = f"来信询问外墙清洗安排 {tag}"
+    case = desk.call("POST", "/api/cases", {
+        "kind": "inquiry", "channel": "written", "contact_name": "冯业主", "phone": "13800000024",
+        "unit_id": "unit_1_101", "content": content})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": False, "reason": "F", "note": "已当面解释，业主接受"})
+    # Unsigned by the incoming side: the demo's emergency may already be held by either desk account.
+    sheet = _sheet(server, sign_in=False)
+    assert any(i["case_id"] == case["id"] and i["written_reply_due"] for i in sheet["items"])
+    ctx, page = open_desk(browser, server, "frontdesk")
+    page.goto(f"{server.url}/#/handover")
+    card = page.locator(f"article[data-sheet='{sheet['id']}']")
+    row = card.locator("tbody tr", has_text=content)
+    expect(row).to_contain_text("不立项", timeout=10000)
+    expect(row.get_by_test_id("ho-written-reply-due")).to_have_text("待书面答复")
+    page.screenshot(path=str(SHOTS / "handover-written-reply.png"))
     ctx.close()

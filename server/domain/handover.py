@@ -1,5 +1,7 @@
 """Shift handover (R-SH-1): the sheet of open work both sides sign, and the morning review.
 
+Open work includes a written inquiry left unopened whose written reply is still owed (R-IN-5).
+
 An open emergency cannot simply be signed away: the incoming person must explicitly take over
 each one, because the outgoing dispatcher is held at the post until someone does (R-EM-3).
 """
@@ -39,6 +41,9 @@ class HandoverItem(msgspec.Struct, frozen=True, kw_only=True):
     summary: str
     is_emergency: bool = False
     next_due_at: datetime | None = None
+    # R-IN-5: a written inquiry whose written reply is still owed (opened or not): the next shift
+    # writes it. Defaulted: older sheets decode without it.
+    written_reply_due: bool = False
 
 
 class HandoverSheet(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,6 +77,13 @@ class HandoverSheet(msgspec.Struct, frozen=True, kw_only=True):
 _HANDED_OVER_STATES = frozenset(CaseState) - {CaseState.CLOSED, CaseState.NOT_OPENED}
 
 
+def handed_over(case: Case) -> bool:
+    """Whether the case is open work the next shift takes on (R-SH-1). An intake left unopened is not,
+    unless it is a written inquiry still owed its written reply within 2 days (R-IN-5, D69): that duty
+    outlives the shift that explained it, so the next shift must be told to write it (D6x)."""
+    return case.state in _HANDED_OVER_STATES or (case.state == CaseState.NOT_OPENED and case.written_reply_due)
+
+
 def build_handover(
     *,
     sheet_id: str,
@@ -100,9 +112,10 @@ def build_handover(
             summary=c.content[:120],
             is_emergency=c.is_emergency,
             next_due_at=due.get(c.id),
+            written_reply_due=c.written_reply_due,
         )
         for c in sorted(cases, key=lambda c: (not c.is_emergency, c.received_at))
-        if c.compound_id == compound_id and c.state in _HANDED_OVER_STATES
+        if c.compound_id == compound_id and handed_over(c)
     )
     return HandoverSheet(
         id=sheet_id,
@@ -218,5 +231,5 @@ def review(
 
 def unfinished_items(sheet: HandoverSheet, cases: Iterable[Case]) -> list[HandoverItem]:
     """Items of the sheet still open now: what the supervisor presses on in the morning."""
-    still_open = {c.id for c in cases if c.state in _HANDED_OVER_STATES}
+    still_open = {c.id for c in cases if handed_over(c)}
     return [i for i in sheet.items if i.case_id in still_open]

@@ -591,8 +591,12 @@ async def create_handover(db: Database, who: Principal, incoming_id: str, notes:
             raise fail(ho.HandoverReason.INCOMING_UNKNOWN, "请选择接班的值班人员（调度、前台、控制室或经理）",
                        "Choose the incoming duty person (dispatcher, front desk, control room or manager)",
                        kind="invalid", incoming_id=incoming_id)
+        # Open cases, and the unopened intakes a clock still runs on: a written inquiry owed its
+        # written reply (R-IN-5), found by its stored next due time as in the follow-up queue.
         rows = (await uow.conn.execute(select(cases.c.doc, cases.c.next_due_at).where(
-            cases.c.compound_id == who.compound_id, cases.c.state.notin_(["closed", "not_opened"])))).all()
+            cases.c.compound_id == who.compound_id, or_(
+                cases.c.state.notin_(["closed", "not_opened"]),
+                and_(cases.c.state == str(dc.CaseState.NOT_OPENED), cases.c.next_due_at.is_not(None)))))).all()
         open_cases = [decode_case(r.doc) for r in rows]
         due = {c.id: r.next_due_at for c, r in zip(open_cases, rows, strict=True) if r.next_due_at}
         sheet = _sheet_or_raise(ho.build_handover(

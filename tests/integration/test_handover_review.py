@@ -140,3 +140,41 @@ async def test_the_morning_review_s_unfinished_items_are_read_again_after_a_relo
     sheets = (await client.get("/api/handovers", headers=await login(client, "lead"))).json()
     sheet = next(x for x in sheets if x["id"] == s["sheet"]["id"])
     assert sheet["unfinished_case_ids"] == [s["a"]]
+
+
+async def test_a_written_inquiry_left_unopened_is_handed_over_until_it_is_answered_in_writing(client, clock):  # noqa: ANN001  # R-SH-1, R-IN-5
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "inquiry", "channel": "written", "contact_name": "周业主", "phone": "13800000021",
+        "unit_id": "unit_1_101", "content": "来信询问明年物业费是否调整"})
+    letter = r.json()["case"]["id"]
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "inquiry", "channel": "phone", "contact_name": "吴业主", "phone": "13800000022",
+        "unit_id": "unit_1_101", "content": "电话询问停车费"})
+    phoned = r.json()["case"]["id"]
+    for cid in (letter, phoned):
+        r = await client.post(f"/api/cases/{cid}/decide", headers=desk,
+                              json={"open": False, "reason": "F", "note": "已当面解释，业主接受"})
+        assert r.status_code == 200, r.text
+    r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk", "notes": "夜班"})
+    assert r.status_code == 201, r.text
+    sheet = r.json()
+    items = {i["case_id"]: i for i in sheet["items"]}
+    assert letter in items and phoned not in items
+    assert (items[letter]["state"], items[letter]["written_reply_due"]) == ("not_opened", True)
+    assert items[letter]["next_due_at"] is not None  # the written reply's 2-day limit
+    r = await client.post(f"/api/handovers/{sheet['id']}/sign-outgoing", headers=desk, json={"signature_sha256": SIG})
+    assert r.status_code == 200, r.text
+    front = await login(client, "frontdesk")
+    r = await client.post(f"/api/handovers/{sheet['id']}/sign-incoming", headers=front, json={"signature_sha256": SIG})
+    assert r.status_code == 200, r.text
+    # The incoming shift writes the reply; the morning review no longer presses on it.
+    r = await client.post(f"/api/cases/{letter}/follow-up", headers=front,
+                          json={"kind": "reply", "medium": "written", "note": "书面答复已投入信箱"})
+    assert r.status_code == 200, r.text
+    clock.advance(hours=9)
+    r = await _review(client, "manager", sheet["id"])
+    assert r.status_code == 200, r.text
+    assert letter not in [i["case_id"] for i in r.json()["unfinished"]]
+    r = await client.post("/api/handovers", headers=front, json={"incoming_id": "usr_dispatcher", "notes": "白班"})
+    assert letter not in [i["case_id"] for i in r.json()["items"]]

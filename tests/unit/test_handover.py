@@ -124,3 +124,30 @@ def test_review_records_the_items_still_open_on_the_sheet() -> None:  # R-SH-1
     doc = msgspec.json.decode(msgspec.json.encode(sheet))
     doc.pop("unfinished_case_ids")
     assert msgspec.json.decode(msgspec.json.encode(doc), type=HandoverSheet).unfinished_case_ids == ()
+
+
+def test_a_written_inquiry_left_unopened_is_handed_over_until_its_written_reply() -> None:  # R-SH-1, R-IN-5
+    # Explained and not opened (R-OP-2), a written inquiry still owes its written reply within 2 days:
+    # the shift that took it hands that duty over; a phone inquiry left unopened owes nothing.
+    def unopened(case: c.Case, cid: str) -> c.Case:
+        t = c.decide_opening(case, open=False, note="已解释，业主接受", by="d1", roles=DISPATCHER, now=T0)
+        return msgspec.structs.replace(ok(t).case, id=cid)
+
+    letter = unopened(make_case(Kind.INQUIRY, channel=c.Channel.WRITTEN), "c5")
+    phoned = unopened(make_case(Kind.INQUIRY), "c6")
+    routine = opened()
+    sheet = sheet_of(routine, letter, phoned)
+    assert [(i.case_id, i.state, i.written_reply_due) for i in sheet.items] == [
+        ("c1", c.CaseState.OPENED, False), ("c5", c.CaseState.NOT_OPENED, True)]
+    # The morning review presses on it while the reply is still owed, and not once it is written.
+    sheet = good(ho.sign_outgoing(sheet, by="d1", signature_sha256="o" * 64, now=T0))
+    sheet = good(ho.sign_incoming(sheet, by="d2", signature_sha256="i" * 64, now=T0 + H))
+    assert [i.case_id for i in ho.unfinished_items(sheet, [routine, letter])] == ["c1", "c5"]
+    answered = ok(c.record_follow_up(letter, kind=c.FollowUpKind.REPLY, medium=c.ReplyMedium.WRITTEN,
+                                     note="书面答复已送达", by="d2", now=T0 + 2 * H)).case
+    assert [i.case_id for i in ho.unfinished_items(sheet, [routine, answered])] == ["c1"]
+    assert [i.case_id for i in sheet_of(routine, answered).items] == ["c1"]
+    # An older sheet, stored before the flag, still reads.
+    old = msgspec.json.encode(sheet).replace(b',"written_reply_due":true', b"").replace(b',"written_reply_due":false', b"")
+    assert b"written_reply_due" not in old
+    assert [i.written_reply_due for i in msgspec.json.decode(old, type=HandoverSheet).items] == [False, False]

@@ -1,4 +1,5 @@
-// Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs;
+// Shift handover 交接班 (R-SH-1): the outgoing dispatcher builds the sheet of open work and signs
+// (a written inquiry still owed its written reply is open work too, opened or not: R-IN-5);
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
 // Each morning a supervisor reviews the signed sheet and presses on the items still open.
 import { missingRequired, mount } from '../dom.js';
@@ -41,7 +42,7 @@ async function renderSheetPrint(body, ctx, sheetId, staff) {
       sheet.items.length ? h('table', { class: 'table ho-print-table' },
         h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
         h('tbody', null, sheet.items.map((i) => h('tr', null,
-          h('td', { text: i.case_no }), h('td', { text: label('state', i.state) }), h('td', { text: i.summary }),
+          h('td', { text: i.case_no }), h('td', { text: i.written_reply_due ? `${label('state', i.state)} · ${t('ho.written_reply_due')}` : label('state', i.state) }), h('td', { text: i.summary }),
           h('td', { text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
           h('td', { text: i.is_emergency ? (taken.includes(i.case_id) ? t('ho.taken_over', { who: staffName(staff, sheet.incoming_id) }) : t('list.emergency_badge')) : '' }))))) : null,
       h('div', { class: 'ho-print-signs' },
@@ -180,7 +181,9 @@ export async function renderHandover(body, ctx) {
         h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
         h('tbody', null, s.items.map((i) => h('tr', { class: i.is_emergency ? 'is-emergency' : '' },
           h('td', null, h('a', { href: `#/case/${i.case_id}`, class: 'desk-case-no', text: i.case_no })),
-          h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) })),
+          h('td', null, h('span', { class: `badge desk-state desk-state-${i.state}`, text: label('state', i.state) }),
+            // R-IN-5: a written inquiry (left unopened, or not) whose written reply this shift still owes.
+            i.written_reply_due ? [' ', h('span', { class: 'badge badge-warn', 'data-testid': 'ho-written-reply-due', text: t('ho.written_reply_due') })] : null),
           h('td', { text: i.summary }),
           h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
           h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
