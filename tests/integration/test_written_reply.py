@@ -229,3 +229,67 @@ async def test_a_written_inquiry_parked_as_cannot_handle_keeps_its_reply_queued(
                           json={"kind": "reply", "medium": "written", "note": "书面告知须由业委会决定"})
     assert r.status_code == 200, r.text
     assert CLOCK not in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
+
+
+# --- written inquiries left unopened before D69 get their due time from migration 0014 (D6x) -------
+
+
+async def test_a_written_inquiry_left_unopened_before_d69_joins_the_queue_after_the_upgrade(client, db_url) -> None:  # noqa: ANN001  # R-IN-5, R-SH-1
+    from datetime import timedelta
+
+    from alembic import command
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from server.storage.migrate import alembic_config, upgrade
+
+    desk = await login(client, "dispatcher")
+    owed = await _written_inquiry(client, desk)
+    await _not_opened(client, desk, owed)
+    # Answered in writing while still undecided, then left unopened: it owes nothing.
+    answered = await _written_inquiry(client, desk)
+    r = await client.post(f"/api/cases/{answered}/follow-up", headers=desk,
+                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+    assert r.status_code == 200, r.text
+    await _not_opened(client, desk, answered)
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "inquiry", "channel": "phone", "contact_name": "周业主", "phone": "13800000021",
+        "unit_id": "unit_1_101", "content": "电话询问停车费"})
+    phoned = r.json()["case"]["id"]
+    await _not_opened(client, desk, phoned)
+
+    def migrate(step, target: str):  # noqa: ANN001, ANN202
+        def run(sync_conn) -> None:  # noqa: ANN001
+            cfg = alembic_config()
+            cfg.attributes["connection"] = sync_conn
+            step(cfg, target)
+        return run
+
+    engine = create_async_engine(db_url)
+    try:
+        # Back to before the backfill, with the rows as the code before D69 stored them: an unopened
+        # intake ran no clock, so its next_due_at was NULL.
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate(command.downgrade, "0014_written_reply_due-1"))
+            await conn.execute(update(cases).where(cases.c.id.in_([owed, answered, phoned])).values(next_due_at=None))
+        assert _queued((await client.get("/api/followups", headers=desk)).json(), owed) == []
+        await upgrade(db_url)
+        await upgrade(db_url)  # already at the head: nothing runs twice
+        async with engine.connect() as conn:
+            stored = dict((await conn.execute(select(cases.c.id, cases.c.next_due_at).where(
+                cases.c.id.in_([owed, answered, phoned])))).all())
+            received = (await conn.execute(select(cases.c.received_at).where(cases.c.id == owed))).scalar_one()
+        # The backfill runs the migration again on the same rows: it sets what is unset, nothing else.
+        async with engine.begin() as conn:
+            from importlib import import_module
+
+            from server.clock import SystemClock
+            mig = import_module("server.migrations.versions.0014_written_reply_due")
+            assert await conn.run_sync(lambda c: mig.backfill_written_reply_due(c, SystemClock().now())) == 0
+    finally:
+        await engine.dispose()
+    assert stored == {owed: received + timedelta(days=2), answered: None, phoned: None}
+    # The queue, the overdue list's candidates and the handover read that column: the reply is owed again.
+    assert _queued((await client.get("/api/followups", headers=desk)).json(), owed) == [CLOCK]
+    r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk", "notes": "夜班"})
+    listed = [i["case_id"] for i in r.json()["items"]]
+    assert owed in listed and answered not in listed and phoned not in listed
