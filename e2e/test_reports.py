@@ -49,10 +49,15 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     assert download.suggested_filename.startswith("monthly-report-") and download.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
     assert book.sheetnames[0] == "概要"
+    # The overdue list says what it is read against, on the page and in the workbook: the written
+    # reply to a written inquiry (R-IN-5) besides the repair and complaint limits.
+    expect(view.get_by_role("heading", name="超时清单（维修、投诉时限及书面咨询两日内书面答复）")).to_be_visible()
+    assert book["超时清单"]["A1"].value == "超时清单（维修、投诉时限及书面咨询两日内书面答复）"
     # Switched to English, the report's own labels follow (rate names, definitions, categories).
     page.locator(".btn-lang").click()
     expect(view.locator("[data-rate=timely_repair] [data-testid=rate-definition]")).to_contain_text("Timely-repair rate =")
     expect(view.get_by_role("cell", name="Decoration management").first).to_be_visible()
+    expect(view.get_by_role("heading", name="Late against the repair and complaint limits and the 2-day written reply to a written inquiry")).to_be_visible()
     ctx.close()
 
 
@@ -244,6 +249,8 @@ def test_the_printed_report_keeps_names_and_case_numbers_whole_and_the_charts_on
     for whole in ("欧阳明月", case["no"], "装修管理"):
         assert whole in text, (whole, text[-3000:])
     assert "按类型统计" in pages[0] and "按受理渠道统计" in pages[0], pages[0]
+    # The printed overdue list is titled with every limit it is read against (R-IN-5 too).
+    assert "超时清单（维修、投诉时限及书面咨询两日内书面答复）" in re.sub(r"\s+", "", text), text[-3000:]
     ctx.close()
 
 

@@ -2,7 +2,9 @@
 
 Rules: R-RV-4 (dispatcher fills, manager comments and signs; weekly quality check, corrective and
 preventive action), R-RV-5 (statistics by category, validity and timely-handling rates, due on the
-30th), R-FU-10 (timely-repair ≥ 98 %, rework ≤ 1 %), R-RV-3 (satisfaction rates).
+30th), R-FU-10 (timely-repair ≥ 98 %, rework ≤ 1 %), R-RV-3 (satisfaction rates). The overdue list is
+read against a repair's and a complaint's limits and a written inquiry's 2-day written reply (R-IN-5),
+each row carrying its own limit; no rate counts the written replies.
 """
 
 from __future__ import annotations
@@ -96,9 +98,10 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
     # solution) is shown as written in both languages.
     method_en: str = ""
     result: str = ""
-    # The case's limit: for a repair its R-FU-4 limit, for a complaint its feedback/closing date.
+    # The case's limit: for a repair its R-FU-4 limit, for a complaint its feedback/closing date, for a
+    # written inquiry its written reply's 2 days (R-IN-5).
     deadline_at: datetime | None = None
-    closed_at: datetime | None = None  # repair completed / complaint handled
+    closed_at: datetime | None = None  # repair completed / complaint handled / written reply given
     # A judgement already made elsewhere (e.g. copied from a paper register) wins over timestamps.
     timely: bool | None = None
     reworked: bool = False
@@ -137,6 +140,14 @@ class ComplaintLine(msgspec.Struct, frozen=True, kw_only=True):
     result: str
     satisfaction: Grade | None
     valid: bool | None
+
+
+# The overdue list's title: what it is read against (the page and the print say it from their own
+# tables in both languages; the workbook, Chinese only, from here).
+OVERDUE_TITLE = (
+    "超时清单（维修、投诉时限及书面咨询两日内书面答复）",
+    "Late against the repair and complaint limits and the 2-day written reply to a written inquiry",
+)
 
 
 class OverdueLine(msgspec.Struct, frozen=True, kw_only=True):

@@ -17,10 +17,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from server.domain.cases import Kind as CaseKind
 from server.domain.monthly_report import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
+    OVERDUE_TITLE,
     MonthlyReport,
     Rate,
 )
@@ -230,7 +232,11 @@ def _channel_chart(sheet: Worksheet, header: int, last: int) -> DoughnutChart:
 
 
 def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
-    _header(sheet, ["案件编号", "类型", "投诉类别", "受理时间", "时限", "完成时间", "处理人", "超时(分钟)"])
+    # The title says what the list is read against, as the page's heading does: a written inquiry's
+    # written reply (R-IN-5) as well as the repair and complaint limits.
+    sheet.append([OVERDUE_TITLE[0]])
+    sheet["A1"].font = BOLD
+    _header(sheet, ["案件编号", "类型", "投诉类别", "受理时间", "时限", "完成或书面答复时间", "处理人", "超时(分钟)"])
     for line in report.overdue:
         _append(
             sheet,
@@ -240,14 +246,14 @@ def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
                 _label(CATEGORY_LABELS, line.category),
                 line.received_at,
                 line.due_at or "",
-                line.closed_at or "未完成",
+                line.closed_at or ("未书面答复" if line.kind == CaseKind.INQUIRY else "未完成"),
                 line.handler,
                 line.late_minutes if line.late_minutes is not None else "",
             ],
             tz,
         )
-    sheet.freeze_panes = "A2"
-    _widths(sheet, [14, 10, 12, 18, 18, 18, 12, 12])
+    sheet.freeze_panes = "A3"
+    _widths(sheet, [14, 10, 12, 18, 18, 20, 12, 12])
 
 
 def _satisfaction(sheet: Worksheet, report: MonthlyReport) -> None:

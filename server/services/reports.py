@@ -37,6 +37,7 @@ _report_dec = msgspec.json.Decoder(mr.MonthlyReport)
 _booking_dec = msgspec.json.Decoder(sp.Booking)
 
 REPAIR_LIMITS = (ClockCode.FU4_REPAIR_24H, ClockCode.FU4_GENERAL_72H)
+WRITTEN_REPLY = ClockCode.IN5_WRITTEN_REPLY_2D
 COMPLAINT_LIMITS = (ClockCode.FU8_FEEDBACK_DATE, ClockCode.FU9_COMPLAINT_15D)
 LOOKBACK = timedelta(days=62)
 GRADE_ORDER = {sv.Grade.C: 0, sv.Grade.B: 1, sv.Grade.A: 2}
@@ -74,6 +75,14 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         # complaint closed on day 25 timely (R-FU-9).
         dues = [d for code in COMPLAINT_LIMITS if (d := _limit(clock_list, (code,))) is not None]
         deadline_at = min(dues) if dues else None
+    elif case.owes_written_reply:
+        # R-IN-5: a written inquiry is late when its written reply came after the 2 days, or has not
+        # come by then, opened or not (D6x). Its "done" is the written reply; a case closed unanswered
+        # before closing waited for the reply stopped its clock at the close, and is judged there, as
+        # its clock is.
+        reply = next(c for c in clock_list if c.code == WRITTEN_REPLY)
+        deadline_at = reply.due_at
+        closed_at = reply.satisfied_at or (closed_at if not reply.running else None)
     elif case.kind == Kind.SPECIAL_SERVICE:
         closed_at = case.completed_at
     revenue = 0
@@ -108,10 +117,12 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
 async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: datetime) -> list[mr.CaseRow]:
     rules = await compound_rules(uow, compound_id)
     # Everything that can touch the month: received before its end, and still open, changed since it
-    # began, or recent enough that its limit (a complaint's 15 days, a promised date) may fall in it.
+    # began, or recent enough that its limit (a complaint's 15 days, a promised date) may fall in it;
+    # and any case a clock still runs on, as a written inquiry left unopened still owed its written
+    # reply (R-IN-5): late in every month until it is answered, however long ago it came in.
     stmt = select(cases.c.doc).where(
         cases.c.compound_id == compound_id, cases.c.received_at < cutoff,
-        or_(cases.c.state.in_(OPEN_STATES),
+        or_(cases.c.state.in_(OPEN_STATES), cases.c.next_due_at.is_not(None),
             cases.c.updated_at >= start, cases.c.received_at >= start - LOOKBACK))
     all_cases = [decode_case(r.doc) for r in (await uow.conn.execute(stmt)).all()]
     names = {r.id: r.display_name for r in (await uow.conn.execute(

@@ -165,21 +165,36 @@ async def test_an_unopened_intake_takes_only_the_reply_a_written_inquiry_owes(cl
     assert _queued((await client.get("/api/followups", headers=desk)).json(), phoned) == []
 
 
-async def test_an_unopened_written_inquiry_counts_in_the_month_like_an_opened_one(client, clock) -> None:  # noqa: ANN001  # R-IN-5, R-RV-5
+async def test_late_written_replies_are_on_the_monthly_reports_overdue_list(client, clock) -> None:  # noqa: ANN001  # R-IN-5, R-RV-5
+    # Both received Mon 23 Nov 10:00 (Shanghai), due Wed 25 Nov 10:00.
     desk = await login(client, "dispatcher")
     unopened = await _written_inquiry(client, desk)
     await _not_opened(client, desk, unopened)
     opened = await _written_inquiry(client, desk)
     r = await client.post(f"/api/cases/{opened}/decide", headers=desk, json={"open": True, "reason": "C"})
     assert r.status_code == 200, r.text
-    clock.advance(days=3)  # both written replies are overdue now
+    clock.advance(days=2, minutes=45)  # the opened one is answered in writing 45 minutes late
+    r = await client.post(f"/api/cases/{opened}/follow-up", headers=desk,
+                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+    assert r.status_code == 200, r.text
+    clock.advance(days=1)  # seen at Thu 26 Nov 10:45: the unopened one is 1 d 45 min late, unanswered
     manager = await login(client, "manager")
     r = await client.get("/api/reports/monthly/2026/11", headers=manager)
     assert r.status_code == 200, r.text
     report = r.json()
     assert (report["counts_by_kind"]["inquiry"], report["counts_by_channel"]["written"]) == (2, 2)
-    # The overdue list is against the repair and complaint limits (docs/report-definitions.md).
-    assert report["overdue"] == []
+    nos = {cid: (await _view(client, desk, cid))["case"]["no"] for cid in (unopened, opened)}
+    late = {o["case_no"]: o for o in report["overdue"]}
+    assert set(late) == set(nos.values())
+    assert (late[nos[opened]]["kind"], late[nos[opened]]["late_minutes"]) == ("inquiry", 45)
+    assert late[nos[opened]]["closed_at"] is not None
+    assert (late[nos[unopened]]["late_minutes"], late[nos[unopened]]["closed_at"]) == (1440 + 45, None)
+    assert all(r["denominator"] == 0 for r in report["rates"])  # no rate counts the written replies
+    # Months later the unanswered one is still late, though nothing touched it since November.
+    clock.advance(days=100)  # Sat 6 Mar 2027
+    r = await client.get("/api/reports/monthly/2027/3", headers=await login(client, "manager"))
+    assert r.status_code == 200, r.text
+    assert [(o["case_no"], o["closed_at"]) for o in r.json()["overdue"]] == [(nos[unopened], None)]
 
 
 # --- a written inquiry closes only once its written reply is recorded (D6x) ------------------------

@@ -104,15 +104,28 @@ def test_counts_sheet_lists_kinds_categories_and_channels():  # R-RV-5
 
 def test_overdue_sheet_lists_late_cases():  # R-RV-5
     overdue = rows_of(workbook()["超时清单"])
-    assert overdue[0][0] == "案件编号"
+    # Titled with what the list is read against, as on the page; then the column heads.
+    assert overdue[0][0] == "超时清单（维修、投诉时限及书面咨询两日内书面答复）"
+    assert overdue[1][0] == "案件编号" and overdue[1][5] == "完成或书面答复时间"
     # C2 due 12 Nov 14:00, open at 1 Dec 00:00: 18 d 10 h = 25920 + 600 = 26520 min
-    assert overdue[1][:3] == ("C2", "投诉", "安保")
+    assert overdue[2][:3] == ("C2", "投诉", "安保")
     assert (
-        overdue[1][4] == datetime(2026, 11, 12, 14, 0)
-        and overdue[1][5] == "未完成"
-        and overdue[1][7] == 26520
+        overdue[2][4] == datetime(2026, 11, 12, 14, 0)
+        and overdue[2][5] == "未完成"
+        and overdue[2][7] == 26520
     )
-    assert len(overdue) == 2
+    assert len(overdue) == 3
+
+
+def test_overdue_sheet_lists_a_late_written_reply():  # R-IN-5, R-RV-5
+    # A written inquiry received 20 Nov 09:00 is due 22 Nov 09:00; unanswered at 1 Dec 00:00 it is
+    # 8 d 15 h = 11520 + 900 = 12420 min late, and says it has no written reply rather than "not done".
+    letter = mr.CaseRow(case_no="Q1", kind="inquiry", channel="written", received_at=at(11, 20, 9),
+                        deadline_at=at(11, 22, 9), handler="王调度")
+    rep = mr.build_monthly_report([*ROWS, letter], year=2026, month=11, tz=CST, as_of=at(12, 1, 10))
+    overdue = rows_of(load_workbook(BytesIO(monthly_report_xlsx(rep, tz=CST)))["超时清单"])
+    assert [r[0] for r in overdue[2:]] == ["C2", "Q1"]
+    assert overdue[3][1:3] == ("咨询", None) and overdue[3][5:] == ("未书面答复", "王调度", 12420)
 
 
 def test_satisfaction_sheet_shows_dash_when_no_ballot_came_back():  # R-RV-3

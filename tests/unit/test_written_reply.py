@@ -8,7 +8,7 @@ still gets its written reply within 2 days, recorded on the intake (D69).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -157,22 +157,51 @@ def test_the_front_desk_is_reminded_of_the_written_reply_an_unopened_inquiry_owe
     assert plan(answered, clocks(answered, CAL, now), now, CAL, DeadlinePolicy()) == []
 
 
-def test_an_unopened_written_inquiry_counts_in_the_monthly_figures_as_an_opened_one() -> None:  # R-IN-5, R-RV-5
-    # R-RV-5's rates are the complaints' and R-FU-10's the repairs'; the overdue list is against the
-    # repair and complaint limits. Neither R-IN-5 clock enters them, opened or not: both inquiries
-    # count by kind and channel, and neither is listed late, though both replies are overdue.
-    from server.domain.monthly_report import build_monthly_report
+def test_late_written_replies_are_on_the_months_overdue_list_and_in_no_rate() -> None:  # R-IN-5, R-RV-5
+    # May 2026 in Shanghai, seen at 1 June 00:00 (the period's end). Every written inquiry's written reply
+    # is due 2 days after receipt; those received Wed 6 May 10:00 are due Fri 8 May 10:00.
+    from server.domain.monthly_report import build_monthly_report, rate
     from server.services.reports import case_row
+    from tests.unit.test_cases import sh
 
-    unopened = msgspec.structs.replace(not_opened_written_inquiry(), id="c2", no="2026-0002")
-    now = T0 + 5 * D
-    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=now, names={}, call_back=None, booking=None)
-            for k in (written_inquiry(), unopened)]
-    assert [(r.kind, r.channel, r.deadline_at, r.closed_at, r.timely) for r in rows] == [
-        ("inquiry", "written", None, None, None)] * 2
+    def numbered(case: Case, n: int) -> Case:
+        return msgspec.structs.replace(case, id=f"c{n}", no=f"2026-000{n}")
+
+    def written(case: Case, at: datetime) -> Case:
+        return ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN, note="书面答复",
+                                     by="d1", now=at)).case
+
+    # 1: opened, answered by phone only: still unanswered at the period's end (8 May 10:00 -> 1 June
+    #    00:00 = 23 d 14 h = 33,960 min late).
+    phone_only = numbered(reply(written_inquiry(), ReplyMedium.PHONE, H), 1)
+    # 2: left unopened, answered in writing on Sat 9 May 12:30: 1 d 2 h 30 min = 1,590 min late.
+    late = numbered(written(not_opened_written_inquiry(), sh(2026, 5, 9, 12, 30)), 2)
+    # 3: answered in writing the next day: in time, not listed.
+    in_time = numbered(written(written_inquiry(), T0 + D), 3)
+    # 4: an inquiry by phone owes no written reply: not listed, however it was answered.
+    phoned = numbered(opened(Kind.INQUIRY, now=T0), 4)
+    # 5: received Sat 30 May 10:00, due 1 June 10:00: after May's end, not listed in May.
+    next_month = numbered(opened(Kind.INQUIRY, now=sh(2026, 5, 30, 10), channel=Channel.WRITTEN), 5)
+    # 6: received 20 April, answered late on 25 April: late in April, answered before May began.
+    april = numbered(written(opened(Kind.INQUIRY, now=sh(2026, 4, 20, 10), channel=Channel.WRITTEN),
+                             sh(2026, 4, 25, 9)), 6)
+    now = sh(2026, 6, 1, 0)
+    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=now, names={"d1": "王调度"}, call_back=None,
+                     booking=None) for k in (phone_only, late, in_time, phoned, next_month, april)]
+    assert [(r.deadline_at, r.closed_at) for r in rows[:4]] == [
+        (sh(2026, 5, 8, 10), None), (sh(2026, 5, 8, 10), sh(2026, 5, 9, 12, 30)),
+        (sh(2026, 5, 8, 10), T0 + D), (None, None)]
     report = build_monthly_report(rows, year=2026, month=5, tz=CAL.zone, as_of=now)
-    assert (report.counts_by_kind["inquiry"], report.counts_by_channel["written"], report.overdue) == (2, 2, ())
+    assert [(o.case_no, o.kind, o.due_at, o.closed_at, o.handler, o.late_minutes) for o in report.overdue] == [
+        ("2026-0001", "inquiry", sh(2026, 5, 8, 10), None, "王调度", 33960),
+        ("2026-0002", "inquiry", sh(2026, 5, 8, 10), sh(2026, 5, 9, 12, 30), "王调度", 1590)]
+    # Counted by kind and channel like any case received in May (5 of the 6); no rate counts the replies.
+    assert (report.counts_by_kind["inquiry"], report.counts_by_channel["written"]) == (5, 4)
     assert all(r.denominator == 0 for r in report.rates)
+    assert rate(report, "timely_handling").denominator == 0
+    # June, seen at Wed 3 June 00:00: no. 5 is still unanswered, 38 h past 1 June 10:00; no. 1 is still late.
+    june = build_monthly_report(rows, year=2026, month=6, tz=CAL.zone, as_of=sh(2026, 6, 3, 0))
+    assert [(o.case_no, o.late_minutes) for o in june.overdue] == [("2026-0001", 36840), ("2026-0005", 2280)]
 
 
 # --- closing waits for the written reply (D6x) -----------------------------------------------------

@@ -301,7 +301,8 @@ export async function renderReports(root, ctx) {
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
       h('h2', { class: 'section-title', text: t('rpt.overdue') }),
       table(h, [t('rpt.case_no'), t('rpt.kind'), t('rpt.received'), t('rpt.due_at'), t('rpt.closed'), t('rpt.handler'), t('rpt.late_min')],
-        rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t('rpt.open'), o.handler, o.late_minutes ?? '']),
+        // A written inquiry is on the list for its written reply (R-IN-5): its "done" is that reply.
+        rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t(o.kind === 'inquiry' ? 'rpt.not_replied' : 'rpt.open'), o.handler, o.late_minutes ?? '']),
         t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'words', 'code']),
       h('h2', { class: 'section-title', text: t('rpt.complaints') }),
       table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
