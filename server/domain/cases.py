@@ -585,7 +585,7 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def written_reply_due(self) -> bool:
-        """R-IN-5: a written inquiry whose written reply is not on record yet, however it ends (D6x)."""
+        """R-IN-5: a written inquiry whose written reply is not on record yet, however it ends (D70)."""
         return self.owes_written_reply and not written_replies(self)
 
 
@@ -2007,7 +2007,7 @@ def missing_to_close(case: Case) -> list[str]:
         missing.append("plan_approval")  # R-FU-5
     if case.written_reply_due:
         # R-IN-5: closing stopped the written reply's clock unseen, so a written inquiry closed on a
-        # phone call was never answered in writing. No way a case ends makes the reply moot (D6x).
+        # phone call was never answered in writing. No way a case ends makes the reply moot (D70).
         missing.append("written_reply")
     if needs_manager_approval(case):
         if not case.reports_up:
@@ -2176,7 +2176,7 @@ def close_in_quarterly_review(
         return _text_required("result")
     if case.written_reply_due:
         # R-IN-5: a written inquiry that cannot be handled is still answered in writing, if only to say
-        # so; its clock kept running while the case waited for the review (D6x).
+        # so; its clock kept running while the case waited for the review (D70).
         return refuse(
             CaseReason.CLOSE_MISSING,
             "书面咨询须先书面答复才能销项",

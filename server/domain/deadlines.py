@@ -338,8 +338,8 @@ def _written_reply_clock(b: _Builder, case: Case, policy: DeadlinePolicy) -> Non
 
     It keeps running until the written reply is recorded however the case stands: left unopened (R-OP-2;
     the case then runs nothing else, D69) or parked as cannot-handle until the quarterly review, which
-    closes it only once the reply is on record (D6x). Only a case closed before closing asked for the
-    written reply (before D6x) stops it at the close."""
+    closes it only once the reply is on record (D70). Only a case closed before closing asked for the
+    written reply (before D70) stops it at the close."""
     written = _first(written_replies(case))
     oral = [f.medium for f in case.follow_ups if f.kind == FollowUpKind.REPLY and f.medium in ORAL_REPLY_LABELS]
     b.add(

@@ -80,7 +80,7 @@ _HANDED_OVER_STATES = frozenset(CaseState) - {CaseState.CLOSED, CaseState.NOT_OP
 def handed_over(case: Case) -> bool:
     """Whether the case is open work the next shift takes on (R-SH-1). An intake left unopened is not,
     unless it is a written inquiry still owed its written reply within 2 days (R-IN-5, D69): that duty
-    outlives the shift that explained it, so the next shift must be told to write it (D6x)."""
+    outlives the shift that explained it, so the next shift must be told to write it (D70)."""
     return case.state in _HANDED_OVER_STATES or (case.state == CaseState.NOT_OPENED and case.written_reply_due)
 
 

@@ -103,7 +103,7 @@ def plan(
     if case.state in _ENDED:
         if case.state not in (CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE):
             return []
-        # Left unopened (R-OP-2, D69) or parked as cannot-handle (R-CL-4, D6x), a written inquiry still
+        # Left unopened (R-OP-2, D69) or parked as cannot-handle (R-CL-4, D70), a written inquiry still
         # owes its written reply (R-IN-5): the front desk is reminded of that clock alone, and the
         # manager told when it passes.
         clock_list = [c for c in clock_list if c.code == ClockCode.IN5_WRITTEN_REPLY_2D]

@@ -77,7 +77,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         deadline_at = min(dues) if dues else None
     elif case.owes_written_reply:
         # R-IN-5: a written inquiry is late when its written reply came after the 2 days, or has not
-        # come by then, opened or not (D6x). Its "done" is the written reply; a case closed unanswered
+        # come by then, opened or not (D70). Its "done" is the written reply; a case closed unanswered
         # before closing waited for the reply stopped its clock at the close, and is judged there, as
         # its clock is.
         reply = next(c for c in clock_list if c.code == WRITTEN_REPLY)

@@ -197,7 +197,7 @@ async def test_late_written_replies_are_on_the_monthly_reports_overdue_list(clie
     assert [(o["case_no"], o["closed_at"]) for o in r.json()["overdue"]] == [(nos[unopened], None)]
 
 
-# --- a written inquiry closes only once its written reply is recorded (D6x) ------------------------
+# --- a written inquiry closes only once its written reply is recorded (D70) ------------------------
 
 
 async def test_a_written_inquiry_is_not_closed_on_a_phone_reply(client, clock) -> None:  # noqa: ANN001  # R-IN-5, R-CL-1
@@ -246,7 +246,7 @@ async def test_a_written_inquiry_parked_as_cannot_handle_keeps_its_reply_queued(
     assert CLOCK not in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
 
 
-# --- written inquiries left unopened before D69 get their due time from migration 0014 (D6x) -------
+# --- written inquiries left unopened before D69 get their due time from migration 0014 (D70) -------
 
 
 async def test_a_written_inquiry_left_unopened_before_d69_joins_the_queue_after_the_upgrade(client, db_url) -> None:  # noqa: ANN001  # R-IN-5, R-SH-1

@@ -204,7 +204,7 @@ def test_late_written_replies_are_on_the_months_overdue_list_and_in_no_rate() ->
     assert [(o.case_no, o.late_minutes) for o in june.overdue] == [("2026-0001", 36840), ("2026-0005", 2280)]
 
 
-# --- closing waits for the written reply (D6x) -----------------------------------------------------
+# --- closing waits for the written reply (D70) -----------------------------------------------------
 
 
 def verified_written_inquiry() -> Case:

@@ -401,7 +401,7 @@ export async function renderCase(body, ctx, caseId) {
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
       // R-IN-5: left unopened (R-OP-2), a written inquiry still owes its written reply within 2 days;
       // the desk records it here until its clock stops (D69). So does one parked as cannot-handle,
-      // which the quarterly review closes only once the reply is on record (D6x).
+      // which the quarterly review closes only once the reply is on record (D70).
       b('reply', () => followUpDialog('reply', { replyOnly: true }), writtenReplyDue(view) ? 'btn-primary' : '',
         ['not_opened', 'cannot_handle'].includes(s) && needsWrittenReply(c)),
       // R-FU-7: the paid service's promise cannot be kept: tell the resident why, agree a new time.

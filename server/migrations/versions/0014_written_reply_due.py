@@ -13,7 +13,7 @@ then an unopened intake ran no clock: they owed the reply but nothing listed the
 This fills the column for those rows with what saving the case computes today
 (`services.cases._prepare_case`): the domain's own `deadlines.clocks` and `deadlines.next_due` on the
 stored document, with the compound's calendar and policy. The domain is pure (no I/O, the clock passed
-in), so a migration can call it as the service does; a copy of the rule here could drift from it (D6x).
+in), so a migration can call it as the service does; a copy of the rule here could drift from it (D70).
 The due time is the receipt plus the policy's days, whatever `now` is; `now` (the wall clock) only
 decides whether the clock already counts as overdue, which is not stored.
 
