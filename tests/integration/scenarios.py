@@ -113,3 +113,20 @@ async def closed_repair_owing_call_back(client, clock, desk) -> str:  # noqa: AN
     assert r.status_code == 200, r.text
     assert r.json()["case"]["state"] == "closed"
     return cid
+
+
+async def reassigned_before_sync(client, content: str = "卫生间地漏堵塞"):  # noqa: ANN001, ANN201
+    """tech holds the job on the phone; the desk gives it to tech2 (刘师傅) before the phone syncs again.
+    Returns the desk's headers, the case, the phone, the withdrawn job's id and the hash of a
+    resident's signature the phone has uploaded, for the pushes the test then makes."""
+    desk = await login(client, "dispatcher")
+    case = (await new_repair(client, desk, content=content))["case"]
+    await open_and_dispatch(client, desk, case["id"])
+    phone = Phone(client, await login(client, "tech", device="phone"))
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case["id"])
+    r = await client.post(f"/api/cases/{case['id']}/dispatch", headers=desk,
+                          json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    sig = await upload(client, phone.headers, signature_png(case["id"]))
+    return desk, case, phone, job_id, sig

@@ -12,21 +12,19 @@ from sqlalchemy import func, select
 
 from server.storage.schema import audit, field_refusals
 from tests.conftest import login
-from tests.integration.scenarios import Phone, new_repair, open_and_dispatch, signature_png, upload
+from tests.integration.scenarios import (
+    Phone,
+    new_repair,
+    open_and_dispatch,
+    reassigned_before_sync,
+    signature_png,
+    upload,
+)
 
 
 async def _reassigned_completion(client):  # noqa: ANN001, ANN202
     """tech completes offline a job the desk meanwhile gave to tech2; the push is refused."""
-    desk = await login(client, "dispatcher")
-    case = (await new_repair(client, desk, content="卫生间地漏堵塞"))["case"]
-    await open_and_dispatch(client, desk, case["id"])
-    phone = Phone(client, await login(client, "tech", device="phone"))
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case["id"])
-    r = await client.post(f"/api/cases/{case['id']}/dispatch", headers=desk,
-                          json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
-    assert r.status_code == 200, r.text
-    sig = await upload(client, phone.headers, signature_png(case["id"]))
+    desk, case, phone, job_id, sig = await reassigned_before_sync(client, "卫生间地漏堵塞")
     res = await phone.push(
         phone.mutation("job.complete", job_id=job_id, work_done="疏通地漏", signature_sha256=sig,
                        signer_name="黄业主", signer_relation="owner"))
@@ -153,15 +151,7 @@ async def test_a_mutation_id_beyond_the_stored_range_is_a_coded_400(client):  # 
 
 async def _reassigned_while_offline(client):  # noqa: ANN001, ANN202
     """tech holds a job on the phone; the desk gives it to tech2 before the phone syncs again."""
-    desk = await login(client, "dispatcher")
-    case = (await new_repair(client, desk, content="楼道顶灯不亮"))["case"]
-    await open_and_dispatch(client, desk, case["id"])
-    phone = Phone(client, await login(client, "tech", device="phone"))
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case["id"])
-    r = await client.post(f"/api/cases/{case['id']}/dispatch", headers=desk,
-                          json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
-    assert r.status_code == 200, r.text
+    desk, case, phone, job_id, _ = await reassigned_before_sync(client, "楼道顶灯不亮")
     return desk, case, phone, job_id
 
 

@@ -14,7 +14,13 @@ from sqlalchemy import func, insert, select
 
 from server.storage.schema import audit, field_refusals
 from tests.conftest import login
-from tests.integration.scenarios import Phone, new_repair, open_and_dispatch, signature_png, upload
+from tests.integration.scenarios import (
+    Phone,
+    new_repair,
+    reassigned_before_sync,
+    signature_png,
+    upload,
+)
 
 HANDLE_MANY = "/api/field-refusals/handle-many"
 
@@ -22,16 +28,7 @@ HANDLE_MANY = "/api/field-refusals/handle-many"
 async def _reassigned_while_offline(client, content: str = "卫生间地漏堵塞"):  # noqa: ANN001, ANN202
     """tech holds the job on the phone; the desk gives it to tech2 (刘师傅) before the phone syncs, and
     the phone's arrival, note and signed completion are then all refused (case.work_order_withdrawn)."""
-    desk = await login(client, "dispatcher")
-    case = (await new_repair(client, desk, content=content))["case"]
-    await open_and_dispatch(client, desk, case["id"])
-    phone = Phone(client, await login(client, "tech", device="phone"))
-    await phone.pull()
-    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case["id"])
-    r = await client.post(f"/api/cases/{case['id']}/dispatch", headers=desk,
-                          json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
-    assert r.status_code == 200, r.text
-    sig = await upload(client, phone.headers, signature_png(case["id"]))
+    desk, case, phone, job_id, sig = await reassigned_before_sync(client, content)
     res = await phone.push(
         phone.mutation("job.arrive", job_id=job_id),
         phone.mutation("job.note", job_id=job_id, text="地漏里有头发团"),
