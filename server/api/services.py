@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import msgspec
@@ -276,6 +276,7 @@ class ReportsController(Controller):
              f"≥ {mr.TIMELY_REPAIR_TARGET:g}%"),
             ("rework", ("返修率", "Rework rate"), mr.REWORK_DEF, f"≤ {mr.REWORK_TARGET:g}%"),
             ("satisfaction", ("单项满意率", "Item satisfaction rate"), mr.SATISFACTION_DEF, None),
+            ("help_reply_5m", mr.HELP_REPLY_LABELS, mr.HELP_REPLY_DEF, None),
         ):
             out.append(RateDefinition(key=key, label_zh=labels[0], label_en=labels[1], definition_zh=zh,
                                       definition_en=en, target=target))
@@ -295,12 +296,15 @@ class ReportsController(Controller):
         return _report(await reports.sign(db, principal, year, month, data.comment))
 
     @get("/monthly/{year:int}/{month:int}/xlsx", opt={**REPORT_READERS, **NO_COMPRESSION}, media_type=XLSX)
-    async def xlsx(self, db: Database, principal: Principal, year: int, month: int) -> Response[bytes]:
-        body = await reports.export_xlsx(db, principal, year, month)
+    async def xlsx(self, db: Database, principal: Principal, year: int, month: int,
+                   lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
+                       "The workbook's language, the one the desk shows; Chinese unless asked (D7x)"))] = "zh",
+                   ) -> Response[bytes]:
+        body = await reports.export_xlsx(db, principal, year, month, lang)
         ascii_name = f"monthly-report-{year}-{month:02d}.xlsx"
-        zh_name = quote(f"{year}年{month}月调度月总结.xlsx")
+        local_name = quote(f"{year}年{month}月调度月总结.xlsx" if lang == "zh" else ascii_name)
         return Response(content=body, media_type=XLSX, headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{zh_name}"})
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{local_name}"})
 
 
 class KeysController(Controller):

@@ -4,12 +4,14 @@ Rules: R-RV-4 (dispatcher fills, manager comments and signs; weekly quality chec
 preventive action), R-RV-5 (statistics by category, validity and timely-handling rates, due on the
 30th), R-FU-10 (timely-repair ≥ 98 %, rework ≤ 1 %), R-RV-3 (satisfaction rates). The overdue list is
 read against a repair's and a complaint's limits and a written inquiry's 2-day written reply (R-IN-5),
-each row carrying its own limit; no rate counts the written replies.
+each row carrying its own limit; no rate counts the written replies. A help request's reply within 5
+minutes (R-IN-5) is its own figure with its own list of late replies (`help_replies`, D7x).
 """
 
 from __future__ import annotations
 
 import calendar
+import math
 from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta, tzinfo
@@ -108,6 +110,11 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
     satisfaction: Grade | None = None
     valid_complaint: bool | None = None
     revenue_cents: int = 0  # special-service revenue settled on this case
+    # R-IN-5, a help request only: when its reply was due (5 minutes after receipt) and when it came (the
+    # first reply recorded, or the close), both from its IN5_HELP_REPLY_5M clock. No due time: no clock
+    # ran (a help request left unopened, R-OP-2 F, runs none).
+    help_reply_due_at: datetime | None = None
+    help_replied_at: datetime | None = None
 
 
 class Rate(msgspec.Struct, frozen=True, kw_only=True):
@@ -161,6 +168,29 @@ class OverdueLine(msgspec.Struct, frozen=True, kw_only=True):
     late_minutes: int | None
 
 
+class HelpReplies(msgspec.Struct, frozen=True, kw_only=True):
+    """R-IN-5: the month's help requests and their reply within 5 minutes (a help request counts in the
+    month it was received, however late its reply came)."""
+
+    received: int  # every help request received in the month (as counted by kind)
+    in_time: int  # replied within 5 minutes (at 5:00 exactly is in time)
+    late: int  # replied after 5 minutes, or not replied and the 5 minutes are over
+    pending: int  # not replied yet and still within its 5 minutes: neither in time nor late
+    not_opened: int  # left unopened (R-OP-2 F, explained at intake): no clock ran, not counted
+    rate: Rate  # in_time ÷ (in_time + late)
+
+
+class HelpReplyLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A help request whose reply came after its 5 minutes, or has not come."""
+
+    case_no: str
+    received_at: datetime
+    due_at: datetime
+    replied_at: datetime | None
+    receiver: str
+    late_minutes: int  # to the reply, or to the report's time while unanswered; a part-minute counts
+
+
 class ReportStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -191,6 +221,10 @@ class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     manager_comment: str = ""
     signed_by: str | None = None
     signed_at: datetime | None = None
+    # R-IN-5 help replies (D7x). None on a report frozen before the figure existed: it shows none,
+    # rather than a figure nobody handed in.
+    help_replies: HelpReplies | None = None
+    help_late: tuple[HelpReplyLine, ...] = ()
 
 
 class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -236,6 +270,18 @@ SATISFACTION_DEF = (
     "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%;无回收票时不计算(显示“—”)",
     "Item satisfaction rate = A + B votes on the item ÷ ballots returned × 100 %; undefined (“—”) when no "
     "ballot was returned",
+)
+
+HELP_REPLY_LABELS = ("求助5分钟内答复率", "Help replies within 5 minutes")
+HELP_REPLY_DEF = (
+    "求助5分钟内答复率 = 当月受理的求助中5分钟内答复的件数 ÷ 当月受理且已答复或已过5分钟的求助件数 × 100%;"
+    "答复以第一次答复记录(或结案)为准，恰好第5分钟答复算及时;未答复且未满5分钟的不计入;"
+    "不立项的求助不计时，不计入;目标：每件求助5分钟内答复(R-IN-5)",
+    "Help-reply rate = help requests received in the month and replied to within 5 minutes ÷ help requests "
+    "received in the month that were replied to or whose 5 minutes are over × 100 %; the reply is the first "
+    "one recorded (or the close), and one at 5:00 exactly is in time; one not replied yet and still within "
+    "its 5 minutes is left out; a help request left unopened runs no clock and is left out; every help "
+    "request is to be replied to within 5 minutes (R-IN-5)",
 )
 
 
@@ -327,6 +373,46 @@ def _overdue_line(row: CaseRow, cutoff: datetime) -> OverdueLine:
         handler=row.handler,
         late_minutes=late,
     )
+
+
+def help_replies(
+    rows: Iterable[CaseRow], start: datetime, cutoff: datetime, as_of: datetime
+) -> tuple[HelpReplies, tuple[HelpReplyLine, ...]]:
+    """R-IN-5: the help requests received in [start, cutoff) and whether each was replied to in 5 minutes.
+
+    A request is judged on its reply however late in the month it came in: one received at 23:58 on the
+    last day and replied to at 00:02 the next day counts, in time, in the month it was received. One not
+    replied to is late once its 5 minutes are over at `as_of` (the moment the report is computed), and
+    pending before that."""
+    in_time = late = pending = not_opened = received = 0
+    late_lines: list[HelpReplyLine] = []
+    for row in rows:
+        if row.kind != CaseKind.HELP or not _within(row.received_at, start, cutoff):
+            continue
+        received += 1
+        due, replied = row.help_reply_due_at, row.help_replied_at
+        if due is None:
+            not_opened += 1
+        elif replied is not None and replied <= due:
+            in_time += 1
+        elif replied is None and as_of <= due:
+            pending += 1
+        else:
+            late += 1
+            seconds = ((replied or as_of) - due).total_seconds()
+            late_lines.append(HelpReplyLine(
+                case_no=row.case_no, received_at=row.received_at, due_at=due, replied_at=replied,
+                receiver=row.receiver, late_minutes=max(1, math.ceil(seconds / 60)),
+            ))
+    figure = HelpReplies(
+        received=received,
+        in_time=in_time,
+        late=late,
+        pending=pending,
+        not_opened=not_opened,
+        rate=make_rate("help_reply_5m", HELP_REPLY_LABELS, HELP_REPLY_DEF, in_time, in_time + late),
+    )
+    return figure, tuple(sorted(late_lines, key=lambda line: (line.received_at, line.case_no)))
 
 
 def _complaint_line(row: CaseRow) -> ComplaintLine:
@@ -446,6 +532,7 @@ def build_monthly_report(
         (r for r in rows if _is_overdue(r, start, cutoff)),
         key=lambda r: (due_at(r) or r.received_at, r.case_no),
     )
+    help_figure, help_late = help_replies(rows, start, cutoff, as_of)
     return MonthlyReport(
         year=year,
         month=month,
@@ -467,6 +554,8 @@ def build_monthly_report(
         special_service_revenue_cents=sum(
             r.revenue_cents for r in rows if _within(r.closed_at, start, cutoff)
         ),
+        help_replies=help_figure,
+        help_late=help_late,
     )
 
 

@@ -1,4 +1,10 @@
-"""Export a monthly report to an XLSX workbook (bytes) for the manager and company leadership."""
+"""Export a monthly report to an XLSX workbook (bytes) for the manager and company leadership.
+
+The workbook is in the language the desk shows (`lang`, "zh" by default, or "en"): sheet names, headings,
+labels, kind/channel/category/area names, chart and axis titles. Free text (names, results, the
+manager's comment) is written as it was entered. Each rate's definition is given in both languages,
+the chosen one first, as the printed report does (D7x).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,6 @@ from server.domain.monthly_report import (
     MonthlyReport,
     Rate,
 )
-from server.domain.surveys import Grade
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -34,35 +39,112 @@ PERCENT_FORMAT = "0.00%"
 MONEY_FORMAT = "#,##0.00"
 UNDEFINED = "—"  # a rate with nothing to measure; never 0 % or 100 %
 
-SHEET_SUMMARY = "概要"
-SHEET_COUNTS = "分类统计"
-SHEET_OVERDUE = "超时清单"
-SHEET_SATISFACTION = "满意度"
-SHEET_COMPLAINTS = "投诉明细"
+LANGS = ("zh", "en")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
 
-# The same three charts as the desk's report page (pwa/src/desk/reports/index.js), titled as it titles
-# them: leadership reads the workbook, not the page. The workbook is Chinese only, as its sheets are.
-CHART_KIND = "按类型统计"
-CHART_CHANNEL = "按受理渠道统计"
-CHART_SATISFACTION = "各项满意率（%）"
-
-STATUS_ZH = {"draft": "草稿", "submitted": "已提交", "signed": "已签批"}
-GRADE_ZH = {Grade.A: "A 满意", Grade.B: "B 一般满意", Grade.C: "C 不满意"}
+# Every word the workbook writes, per language (Chinese first, the report form's own wording). The three
+# charts are titled as the desk's report page titles them (pwa/src/desk/reports/strings.js): leadership
+# reads the workbook, not the page.
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "sheet.summary": "概要", "sheet.counts": "分类统计", "sheet.overdue": "超时清单", "sheet.help": "求助答复",
+        "sheet.satisfaction": "满意度", "sheet.complaints": "投诉明细",
+        "title": "{y}年{m}月 投诉调度记录月总结",
+        "period_start": "统计期间起", "period_end": "统计截止", "due_on": "上报期限", "status": "状态",
+        "submitted_by": "填报人", "submitted_at": "填报时间", "submitted_late": "逾期上报", "comment": "负责人评语",
+        "signed_by": "签名", "signed_at": "签名时间", "revenue": "特约服务收入(元)", "yes": "是", "no": "否",
+        "status.draft": "草稿", "status.submitted": "已提交", "status.signed": "已签批",
+        "rate": "指标", "numerator": "分子", "denominator": "分母", "value": "数值", "target": "目标", "met": "达标",
+        "definition": "定义", "definition_other": "Definition", "is_met": "达标", "missed": "未达标",
+        "by_kind": "按类型", "by_category": "按投诉类别", "by_channel": "按受理渠道", "count": "数量", "total": "合计",
+        "chart.kind": "按类型统计", "chart.channel": "按受理渠道统计", "chart.satisfaction": "各项满意率（%）",
+        "axis.kind": "类型", "axis.count": "数量", "axis.area": "项目", "axis.rate": "满意率",
+        "case_no": "案件编号", "kind": "类型", "category": "投诉类别", "received": "受理时间", "due": "时限",
+        "done": "完成或书面答复时间", "handler": "处理人", "late_min": "超时(分钟)",
+        "not_replied_written": "未书面答复", "open": "未完成",
+        "ballots_issued": "发出票数", "ballots_returned": "回收票数",
+        "complainant": "投诉人", "complaint_category": "类别", "receiver": "受理人", "method": "处理方式",
+        "result": "处理结果", "sat": "满意程度", "valid": "有效投诉",
+        "grade.A": "A 满意", "grade.B": "B 一般满意", "grade.C": "C 不满意",
+        "help.title": "求助5分钟内答复（R-IN-5）", "help.received": "当月受理求助", "help.in_time": "5分钟内答复",
+        "help.late": "超过5分钟答复或未答复", "help.pending": "未答复，未满5分钟", "help.not_opened": "不立项（不计时）",
+        "help.list": "求助超时答复清单", "help.due": "答复时限", "help.replied": "答复时间",
+        "help.not_replied": "未答复",
+    },
+    "en": {
+        "sheet.summary": "Summary", "sheet.counts": "Counts", "sheet.overdue": "Late cases", "sheet.help": "Help replies",
+        "sheet.satisfaction": "Satisfaction", "sheet.complaints": "Complaints",
+        "title": "Monthly complaint and dispatch summary, {month_en} {y}",
+        "period_start": "Period from", "period_end": "Counted up to", "due_on": "Due on", "status": "Status",
+        "submitted_by": "Filled in by", "submitted_at": "Submitted at", "submitted_late": "Submitted late",
+        "comment": "Manager's comment", "signed_by": "Signed by", "signed_at": "Signed at",
+        "revenue": "Special-service revenue (yuan)", "yes": "Yes", "no": "No",
+        "status.draft": "Draft", "status.submitted": "Submitted", "status.signed": "Signed",
+        "rate": "Rate", "numerator": "Numerator", "denominator": "Denominator", "value": "Value", "target": "Target",
+        "met": "Met", "definition": "Definition", "definition_other": "Definition (Chinese)", "is_met": "Met",
+        "missed": "Missed",
+        "by_kind": "By kind", "by_category": "By complaint category", "by_channel": "By channel", "count": "Count",
+        "total": "Total",
+        "chart.kind": "By kind", "chart.channel": "By channel", "chart.satisfaction": "Satisfaction by area (%)",
+        "axis.kind": "Kind", "axis.count": "Count", "axis.area": "Area", "axis.rate": "Satisfaction rate",
+        "case_no": "Case no.", "kind": "Kind", "category": "Complaint category", "received": "Received", "due": "Due",
+        "done": "Done or answered in writing", "handler": "Handler", "late_min": "Late (min)",
+        "not_replied_written": "No written reply", "open": "Open",
+        "ballots_issued": "Ballots issued", "ballots_returned": "Ballots returned",
+        "complainant": "Complainant", "complaint_category": "Category", "receiver": "Receiver", "method": "Method",
+        "result": "Result", "sat": "Satisfaction", "valid": "Valid",
+        "grade.A": "A satisfied", "grade.B": "B fairly satisfied", "grade.C": "C unsatisfied",
+        "help.title": "Help requests: reply within 5 minutes (R-IN-5)", "help.received": "Help requests received",
+        "help.in_time": "Replied within 5 minutes", "help.late": "Replied after 5 minutes, or not replied",
+        "help.pending": "Not replied, 5 minutes not over yet", "help.not_opened": "Left unopened (no clock)",
+        "help.list": "Help requests replied to late", "help.due": "Reply due", "help.replied": "Replied at",
+        "help.not_replied": "Not replied",
+    },
+}
 BOLD = Font(bold=True)
 
 
-def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC, names: Mapping[str, str] | None = None) -> bytes:
+class _Lang:
+    """The workbook's words in one language: `t(key)` a fixed text, `label(table, code)` a code's name."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGS:
+            raise ValueError(f"no workbook language {lang!r}")
+        self.lang = lang
+        self.index = LANGS.index(lang)
+        self.text = TEXT[lang]
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.text[key].format(**values) if values else self.text[key]
+
+    def label(self, labels: Mapping[str, tuple[str, str]], key: str | None) -> str:
+        """The label of a code; an unknown code is shown as it is rather than dropped."""
+        if not key:
+            return ""
+        names = labels.get(key)
+        return names[self.index] if names else key
+
+    def pick(self, pair: tuple[str, str]) -> str:
+        return pair[self.index]
+
+
+def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC, names: Mapping[str, str] | None = None,
+                        lang: str = "zh") -> bytes:
     """Times are written in `tz` (the compound's zone) because Excel cells cannot hold a zone.
 
     `names` maps the filler's and signer's account ids to their names: the sheet goes to leadership
-    on paper, where "usr_manager" names nobody.
+    on paper, where "usr_manager" names nobody. `lang` is the desk's language ("zh" or "en").
     """
+    lg = _Lang(lang)
     book = Workbook()
-    _summary(book.active, report, tz, names or {})
-    _counts(book.create_sheet(SHEET_COUNTS), report)
-    _overdue(book.create_sheet(SHEET_OVERDUE), report, tz)
-    _satisfaction(book.create_sheet(SHEET_SATISFACTION), report)
-    _complaints(book.create_sheet(SHEET_COMPLAINTS), report, tz)
+    _summary(book.active, report, tz, names or {}, lg)
+    _counts(book.create_sheet(lg.t("sheet.counts")), report, lg)
+    _overdue(book.create_sheet(lg.t("sheet.overdue")), report, tz, lg)
+    if report.help_replies is not None:  # a report frozen before the figure existed has none
+        _help_replies(book.create_sheet(lg.t("sheet.help")), report, tz, lg)
+    _satisfaction(book.create_sheet(lg.t("sheet.satisfaction")), report, lg)
+    _complaints(book.create_sheet(lg.t("sheet.complaints")), report, tz, lg)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -94,38 +176,33 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
 
 
-def _label(labels: dict[str, tuple[str, str]], key: str | None) -> str:
-    """The Chinese label of a code; an unknown code is shown as it is rather than dropped."""
-    if not key:
-        return ""
-    return labels.get(key, (key,))[0]
-
-
-def _rate_cells(rate: Rate) -> list[Any]:
+def _rate_cells(rate: Rate, lg: _Lang) -> list[Any]:
     value = UNDEFINED if rate.value is None else rate.value / 100
     if rate.target_percent is None:
         target = ""
     else:
         target = f"{'≤' if rate.target_is_ceiling else '≥'} {rate.target_percent:g}%"
-    met = {True: "达标", False: "未达标", None: UNDEFINED}[rate.met]
+    met = {True: lg.t("is_met"), False: lg.t("missed"), None: UNDEFINED}[rate.met]
+    definitions = (rate.definition_zh, rate.definition_en)
     return [
-        rate.label_zh,
+        lg.pick((rate.label_zh, rate.label_en)),
         rate.numerator,
         rate.denominator,
         value,
         target,
         met,
-        rate.definition_zh,
-        rate.definition_en,
+        definitions[lg.index],  # the workbook's language first, the other beside it (as on paper)
+        definitions[1 - lg.index],
     ]
 
 
-def _write_rates(sheet: Worksheet, rates: Iterable[Rate]) -> int:
+def _write_rates(sheet: Worksheet, rates: Iterable[Rate], lg: _Lang) -> int:
     """Writes the rate table and returns its header row."""
-    _header(sheet, ["指标", "分子", "分母", "数值", "目标", "达标", "定义", "Definition"])
+    _header(sheet, [lg.t(k) for k in ("rate", "numerator", "denominator", "value", "target", "met", "definition",
+                                      "definition_other")])
     header = sheet.max_row
     for rate in rates:
-        sheet.append(_rate_cells(rate))
+        sheet.append(_rate_cells(rate, lg))
         value_cell = sheet.cell(row=sheet.max_row, column=4)
         if rate.value is not None:
             value_cell.number_format = PERCENT_FORMAT
@@ -140,51 +217,53 @@ def _person(names: Mapping[str, str], user_id: str | None) -> str:
     return names.get(user_id, user_id) if user_id else ""
 
 
-def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, names: Mapping[str, str]) -> None:
-    sheet.title = SHEET_SUMMARY
-    sheet.append([f"{report.year}年{report.month}月 投诉调度记录月总结"])
+def _summary(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, names: Mapping[str, str], lg: _Lang) -> None:
+    sheet.title = lg.t("sheet.summary")
+    sheet.append([lg.t("title", y=report.year, m=report.month, month_en=MONTHS_EN[report.month - 1])])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in (
-        ("统计期间起", report.period_start),
-        ("统计截止", report.period_end),
-        ("上报期限", report.due_on),
-        ("状态", STATUS_ZH.get(report.status, report.status)),
-        ("填报人", _person(names, report.submitted_by)),
-        ("填报时间", report.submitted_at or ""),
-        ("逾期上报", "是" if report.submitted_late else "否"),
-        ("负责人评语", report.manager_comment),
-        ("签名", _person(names, report.signed_by)),
-        ("签名时间", report.signed_at or ""),
+        ("period_start", report.period_start),
+        ("period_end", report.period_end),
+        ("due_on", report.due_on),
+        ("status", lg.t(f"status.{report.status}") if f"status.{report.status}" in lg.text else report.status),
+        ("submitted_by", _person(names, report.submitted_by)),
+        ("submitted_at", report.submitted_at or ""),
+        ("submitted_late", lg.t("yes") if report.submitted_late else lg.t("no")),
+        ("comment", report.manager_comment),
+        ("signed_by", _person(names, report.signed_by)),
+        ("signed_at", report.signed_at or ""),
     ):
-        _append(sheet, [label, value], tz)
-    sheet.append(["特约服务收入(元)", report.special_service_revenue_cents / 100])
+        _append(sheet, [lg.t(label), value], tz)
+    sheet.append([lg.t("revenue"), report.special_service_revenue_cents / 100])
     sheet.cell(row=sheet.max_row, column=2).number_format = MONEY_FORMAT
     sheet.append([])
-    _write_rates(sheet, report.rates)
+    # The report's rates in one table; the help-reply rate (R-IN-5) after the four R-RV-5 / R-FU-10 ones.
+    help_rate = (report.help_replies.rate,) if report.help_replies is not None else ()
+    _write_rates(sheet, (*report.rates, *help_rate), lg)
     _widths(sheet, [22, 10, 10, 12, 10, 10, 60, 70])
 
 
-def _counts(sheet: Worksheet, report: MonthlyReport) -> None:
+def _counts(sheet: Worksheet, report: MonthlyReport, lg: _Lang) -> None:
     rows: dict[str, tuple[int, int]] = {}  # table -> (its header row, its last figure row)
     for key, title, counts, labels in (
-        ("kind", "按类型", report.counts_by_kind, KIND_LABELS),
-        ("category", "按投诉类别", report.counts_by_category, CATEGORY_LABELS),
-        ("channel", "按受理渠道", report.counts_by_channel, CHANNEL_LABELS),
+        ("kind", "by_kind", report.counts_by_kind, KIND_LABELS),
+        ("category", "by_category", report.counts_by_category, CATEGORY_LABELS),
+        ("channel", "by_channel", report.counts_by_channel, CHANNEL_LABELS),
     ):
-        _header(sheet, [title, "数量"])
+        _header(sheet, [lg.t(title), lg.t("count")])
         header = sheet.max_row
         for code, count in counts.items():
-            sheet.append([_label(labels, code), count])
+            sheet.append([lg.label(labels, code), count])
         rows[key] = (header, sheet.max_row)
-        sheet.append(["合计", sum(counts.values())])
+        sheet.append([lg.t("total"), sum(counts.values())])
         sheet.append([])
     _widths(sheet, [20, 10])
     # Beside their tables (columns A-B), from the figure rows only: a 合计 bar would dwarf the rest.
     header, last = rows["kind"]
-    sheet.add_chart(_kind_chart(sheet, header, last), f"D{header}")
+    sheet.add_chart(_kind_chart(sheet, header, last, lg), f"D{header}")
     header, last = rows["channel"]
     if last > header:  # channels are listed only when used: a month with no case has none to draw
-        sheet.add_chart(_channel_chart(sheet, header, last), f"D{header}")
+        sheet.add_chart(_channel_chart(sheet, header, last, lg), f"D{header}")
 
 
 def _categories(chart: BarChart | DoughnutChart, labels: Reference) -> None:
@@ -202,11 +281,11 @@ def _axis_titles(chart: BarChart, category: str, value: str) -> None:
     chart.y_axis.delete = False
 
 
-def _kind_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
+def _kind_chart(sheet: Worksheet, header: int, last: int, lg: _Lang) -> BarChart:
     chart = BarChart()
     chart.type = "col"
-    chart.title = CHART_KIND
-    _axis_titles(chart, "类型", "数量")
+    chart.title = lg.t("chart.kind")
+    _axis_titles(chart, lg.t("axis.kind"), lg.t("axis.count"))
     chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
     _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
     chart.legend = None  # one series, named by the value axis (the page hides it too)
@@ -218,9 +297,9 @@ def _kind_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
     return chart
 
 
-def _channel_chart(sheet: Worksheet, header: int, last: int) -> DoughnutChart:
+def _channel_chart(sheet: Worksheet, header: int, last: int, lg: _Lang) -> DoughnutChart:
     chart = DoughnutChart(holeSize=50)
-    chart.title = CHART_CHANNEL
+    chart.title = lg.t("chart.channel")
     chart.add_data(Reference(sheet, min_col=2, min_row=header, max_row=last), titles_from_data=True)
     _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
     # On paper there is no hovering for a figure: each ring segment carries its count.
@@ -231,22 +310,23 @@ def _channel_chart(sheet: Worksheet, header: int, last: int) -> DoughnutChart:
     return chart
 
 
-def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
+def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> None:
     # The title says what the list is read against, as the page's heading does: a written inquiry's
     # written reply (R-IN-5) as well as the repair and complaint limits.
-    sheet.append([OVERDUE_TITLE[0]])
+    sheet.append([lg.pick(OVERDUE_TITLE)])
     sheet["A1"].font = BOLD
-    _header(sheet, ["案件编号", "类型", "投诉类别", "受理时间", "时限", "完成或书面答复时间", "处理人", "超时(分钟)"])
+    _header(sheet, [lg.t(k) for k in ("case_no", "kind", "category", "received", "due", "done", "handler",
+                                      "late_min")])
     for line in report.overdue:
         _append(
             sheet,
             [
                 line.case_no,
-                _label(KIND_LABELS, line.kind),
-                _label(CATEGORY_LABELS, line.category),
+                lg.label(KIND_LABELS, line.kind),
+                lg.label(CATEGORY_LABELS, line.category),
                 line.received_at,
                 line.due_at or "",
-                line.closed_at or ("未书面答复" if line.kind == CaseKind.INQUIRY else "未完成"),
+                line.closed_at or lg.t("not_replied_written" if line.kind == CaseKind.INQUIRY else "open"),
                 line.handler,
                 line.late_minutes if line.late_minutes is not None else "",
             ],
@@ -256,27 +336,52 @@ def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
     _widths(sheet, [14, 10, 12, 18, 18, 20, 12, 12])
 
 
-def _satisfaction(sheet: Worksheet, report: MonthlyReport) -> None:
-    sheet.append(["发出票数", report.ballots_issued])
-    sheet.append(["回收票数", report.ballots_returned])
+def _help_replies(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> None:
+    """R-IN-5: the month's help requests, how many were replied to within 5 minutes, and the late ones.
+    The rate itself, with its definition, is in the summary's rate table."""
+    figure = report.help_replies
+    assert figure is not None
+    sheet.append([lg.t("help.title")])
+    sheet["A1"].font = BOLD
+    for key, count in (("help.received", figure.received), ("help.in_time", figure.in_time),
+                       ("help.late", figure.late), ("help.pending", figure.pending),
+                       ("help.not_opened", figure.not_opened)):
+        sheet.append([lg.t(key), count])
+    sheet.append([lg.pick((figure.rate.label_zh, figure.rate.label_en)),
+                  UNDEFINED if figure.rate.value is None else figure.rate.value / 100])
+    if figure.rate.value is not None:
+        sheet.cell(row=sheet.max_row, column=2).number_format = PERCENT_FORMAT
     sheet.append([])
-    header = _write_rates(sheet, report.satisfaction)
+    sheet.append([lg.t("help.list")])
+    sheet.cell(row=sheet.max_row, column=1).font = BOLD
+    _header(sheet, [lg.t(k) for k in ("case_no", "received", "help.due", "help.replied", "receiver", "late_min")])
+    for line in report.help_late:
+        _append(sheet, [line.case_no, line.received_at, line.due_at, line.replied_at or lg.t("help.not_replied"),
+                        line.receiver, line.late_minutes], tz)
+    _widths(sheet, [30, 18, 18, 18, 12, 12])
+
+
+def _satisfaction(sheet: Worksheet, report: MonthlyReport, lg: _Lang) -> None:
+    sheet.append([lg.t("ballots_issued"), report.ballots_issued])
+    sheet.append([lg.t("ballots_returned"), report.ballots_returned])
+    sheet.append([])
+    header = _write_rates(sheet, report.satisfaction, lg)
     last = sheet.max_row
     _widths(sheet, [26, 10, 10, 12, 10, 10, 60, 70])
     # No ballot back: every rate is "—" (R-RV-3) and the page shows a sentence, not a chart; a chart
     # over "—" cells would draw every area at 0 %.
     if report.ballots_returned > 0:
         # Below the table: beside it is past the two wide definition columns, off any screen.
-        sheet.add_chart(_satisfaction_chart(sheet, header, last), f"A{last + 2}")
+        sheet.add_chart(_satisfaction_chart(sheet, header, last, lg), f"A{last + 2}")
 
 
-def _satisfaction_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
+def _satisfaction_chart(sheet: Worksheet, header: int, last: int, lg: _Lang) -> BarChart:
     chart = BarChart()
     chart.type = "bar"  # horizontal: fourteen area names read across, as on the page
-    chart.title = CHART_SATISFACTION
-    _axis_titles(chart, "项目", "满意率")
+    chart.title = lg.t("chart.satisfaction")
+    _axis_titles(chart, lg.t("axis.area"), lg.t("axis.rate"))
     chart.add_data(Reference(sheet, min_col=4, min_row=header + 1, max_row=last))
-    chart.series[0].tx = SeriesLabel(v="满意率")
+    chart.series[0].tx = SeriesLabel(v=lg.t("axis.rate"))
     _categories(chart, Reference(sheet, min_col=1, min_row=header + 1, max_row=last))
     chart.legend = None
     areas: TextAxis = chart.x_axis
@@ -293,22 +398,9 @@ def _satisfaction_chart(sheet: Worksheet, header: int, last: int) -> BarChart:
     return chart
 
 
-def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
-    _header(
-        sheet,
-        [
-            "案件编号",
-            "受理时间",
-            "投诉人",
-            "类别",
-            "受理人",
-            "处理人",
-            "处理方式",
-            "处理结果",
-            "满意程度",
-            "有效投诉",
-        ],
-    )
+def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> None:
+    _header(sheet, [lg.t(k) for k in ("case_no", "received", "complainant", "complaint_category", "receiver",
+                                      "handler", "method", "result", "sat", "valid")])
     for line in report.complaints:
         _append(
             sheet,
@@ -316,13 +408,13 @@ def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo) -> None:
                 line.case_no,
                 line.received_at,
                 line.complainant,
-                _label(CATEGORY_LABELS, line.category),
+                lg.label(CATEGORY_LABELS, line.category),
                 line.receiver,
                 line.handler,
-                line.method,
+                line.method_en if lg.lang == "en" else line.method,
                 line.result,
-                GRADE_ZH.get(line.satisfaction, "") if line.satisfaction else "",
-                {True: "是", False: "否", None: ""}[line.valid],
+                lg.t(f"grade.{line.satisfaction}") if line.satisfaction else "",
+                {True: lg.t("yes"), False: lg.t("no"), None: ""}[line.valid],
             ],
             tz,
         )

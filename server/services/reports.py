@@ -38,6 +38,7 @@ _booking_dec = msgspec.json.Decoder(sp.Booking)
 
 REPAIR_LIMITS = (ClockCode.FU4_REPAIR_24H, ClockCode.FU4_GENERAL_72H)
 WRITTEN_REPLY = ClockCode.IN5_WRITTEN_REPLY_2D
+HELP_REPLY = ClockCode.IN5_HELP_REPLY_5M
 COMPLAINT_LIMITS = (ClockCode.FU8_FEEDBACK_DATE, ClockCode.FU9_COMPLAINT_15D)
 LOOKBACK = timedelta(days=62)
 GRADE_ORDER = {sv.Grade.C: 0, sv.Grade.B: 1, sv.Grade.A: 2}
@@ -85,6 +86,9 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         closed_at = reply.satisfied_at or (closed_at if not reply.running else None)
     elif case.kind == Kind.SPECIAL_SERVICE:
         closed_at = case.completed_at
+    # R-IN-5: a help request's reply within 5 minutes, read from its clock (the first reply recorded, or
+    # the close). A help request left unopened runs no clock, and carries no due time.
+    help_clock = next((c for c in clock_list if c.code == HELP_REPLY), None)
     revenue = 0
     if booking is not None and booking.settled_at is not None:
         revenue = booking.slip_fee_cents or 0
@@ -111,6 +115,8 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         result=case.close.result if case.close else "", deadline_at=deadline_at, closed_at=closed_at,
         reworked=call_back is not None and sv.counts_as_rework(call_back), satisfaction=satisfaction,
         valid_complaint=valid, revenue_cents=revenue,
+        help_reply_due_at=help_clock.due_at if help_clock else None,
+        help_replied_at=help_clock.satisfied_at if help_clock else None,
     )
 
 
@@ -255,11 +261,12 @@ async def sign(db: Database, who: Principal, year: int, month: int, comment: str
         return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
 
 
-async def export_xlsx(db: Database, who: Principal, year: int, month: int) -> bytes:
+async def export_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:
+    """The workbook in the desk's language (`lang`: "zh", the default, or "en"; D7x)."""
     from server.reports.xlsx import monthly_report_xlsx
 
     report = await monthly(db, who, year, month)
     async with db.read() as conn:
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
         names = await _signer_names(conn, who.compound_id, report)
-    return monthly_report_xlsx(report, tz=tz, names=names)
+    return monthly_report_xlsx(report, tz=tz, names=names, lang=lang)

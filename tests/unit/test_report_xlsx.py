@@ -72,8 +72,8 @@ def find(sheet, first: str) -> tuple:
     return next(r for r in rows_of(sheet) if r and r[0] == first)
 
 
-def test_workbook_has_the_report_sheets():  # R-RV-5
-    assert workbook().sheetnames == ["概要", "分类统计", "超时清单", "满意度", "投诉明细"]
+def test_workbook_has_the_report_sheets():  # R-RV-5 R-IN-5
+    assert workbook().sheetnames == ["概要", "分类统计", "超时清单", "求助答复", "满意度", "投诉明细"]
 
 
 def test_summary_shows_each_rate_with_numerator_denominator_and_definition():  # R-RV-5
