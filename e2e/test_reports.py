@@ -58,6 +58,40 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     expect(view.locator("[data-rate=timely_repair] [data-testid=rate-definition]")).to_contain_text("Timely-repair rate =")
     expect(view.get_by_role("cell", name="Decoration management").first).to_be_visible()
     expect(view.get_by_role("heading", name="Late against the repair and complaint limits and the 2-day written reply to a written inquiry")).to_be_visible()
+    # …and so does the workbook the page downloads (D7x): it follows the desk's language.
+    with page.expect_download() as info:
+        view.locator("[data-testid=download-xlsx]").click()
+    book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))  # noqa: SIM115
+    assert book.sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints"]
+    assert book["Late cases"]["A1"].value == "Late against the repair and complaint limits and the 2-day written reply to a written inquiry"
+    assert book["Summary"]["A1"].value.startswith("Monthly complaint and dispatch summary, ")
+    ctx.close()
+
+
+def test_the_report_page_shows_help_requests_replied_to_within_five_minutes(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-5
+    desk = Api(server.url, "dispatcher")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "求助业主", "phone": "13800000041",
+        "unit_id": "unit_1_101", "content": f"求助 {uuid.uuid4().hex[:4]}", "help_kind": "inquiry"})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/follow-up", {"kind": "reply", "note": "已答复", "medium": "phone"})
+    month = datetime.now(ZoneInfo("Asia/Shanghai"))
+    fig = Api(server.url, "manager").call("GET", f"/api/reports/monthly/{month.year}/{month.month}")["help_replies"]
+    assert fig["in_time"] >= 1
+    ctx, page = open_desk(browser, server, "manager", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.get_by_role("heading", name="求助5分钟内答复")).to_be_visible(timeout=15000)
+    card = view.locator("[data-rate=help_reply_5m]")
+    expect(card.get_by_test_id("rate-value")).to_have_text(f"{fig['rate']['value']:.2f}%")
+    expect(card).to_contain_text(f"{fig['in_time']} / {fig['in_time'] + fig['late']}")
+    expect(card.get_by_test_id("rate-definition")).to_contain_text("求助5分钟内答复率 =")
+    expect(view.get_by_test_id("help-counts")).to_contain_text(f"本月受理求助 {fig['received']} 件")
+    expect(view.get_by_role("heading", name="求助超时答复清单")).to_be_visible()
+    page.locator(".btn-lang").click()
+    expect(view.get_by_role("heading", name="Help requests: reply within 5 minutes")).to_be_visible()
+    expect(card.get_by_test_id("rate-definition")).to_contain_text("Help-reply rate =")
+    expect(view.get_by_test_id("help-counts")).to_contain_text(f"Help requests received this month: {fig['received']}")
+    page.emulate_media(media="print")
+    expect(view.get_by_role("heading", name="Help requests replied to late")).to_be_visible()
     ctx.close()
 
 
@@ -260,31 +294,51 @@ CATEGORIES = ("security", "cleaning", "greening", "engineering_repair", "mail_ne
               "staff_attitude", "other")
 
 
-@pytest.fixture(scope="module")
-def busy_month_server() -> Iterator[RunningServer]:
+def _busy_month(srv: RunningServer, comment: str) -> None:
     """A month with everything the printed page 1 can hold: cases of every kind through every channel,
     complaints in every category, a survey with ballots back (the third, tall chart) and the report
-    handed in and signed with the manager's comment. Its own server: a signed month is frozen."""
+    handed in and signed with the manager's comment."""
+    desk, mgr = Api(srv.url, "dispatcher"), Api(srv.url, "manager")
+    for i in range(28):
+        kind = ("complaint", "repair", "help", "inquiry")[i % 4]
+        body = {"kind": kind, "channel": CHANNELS[i % len(CHANNELS)], "contact_name": f"业主{i}",
+                "phone": f"1380000{i:04d}", "unit_id": "unit_1_101", "content": f"本月事项 {i}"}
+        if kind == "complaint":
+            body["complaint_category"] = CATEGORIES[(i // 4) % len(CATEGORIES)]
+        elif kind == "repair":
+            body |= {"repair_responsibility": "common", "repair_class": "small"}
+        elif kind == "help":
+            body["help_kind"] = "inquiry"
+        desk.call("POST", "/api/cases", body)
+    sid = mgr.call("POST", "/api/surveys", {"title": "本月综合回访", "issued": 40})["id"]
+    for i in range(12):
+        desk.call("POST", f"/api/surveys/{sid}/ballots", {"grades": {
+            "overall": "AB"[i % 2], "cleaning": "ABC"[i % 3], "security": "A", "parking": "C"}})
+    month = datetime.now(ZoneInfo("Asia/Shanghai"))  # the demo compound's month, as the page opens it
+    desk.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/submit", {})
+    mgr.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/sign", {"comment": comment})
+
+
+@pytest.fixture(scope="module")
+def busy_month_server() -> Iterator[RunningServer]:
+    """A busy month (`_busy_month`) signed with a short comment. Its own server: a signed month is frozen."""
     with serving("estatedesk-e2e-report-busy-") as srv:
-        desk, mgr = Api(srv.url, "dispatcher"), Api(srv.url, "manager")
-        for i in range(28):
-            kind = ("complaint", "repair", "help", "inquiry")[i % 4]
-            body = {"kind": kind, "channel": CHANNELS[i % len(CHANNELS)], "contact_name": f"业主{i}",
-                    "phone": f"1380000{i:04d}", "unit_id": "unit_1_101", "content": f"本月事项 {i}"}
-            if kind == "complaint":
-                body["complaint_category"] = CATEGORIES[(i // 4) % len(CATEGORIES)]
-            elif kind == "repair":
-                body |= {"repair_responsibility": "common", "repair_class": "small"}
-            elif kind == "help":
-                body["help_kind"] = "inquiry"
-            desk.call("POST", "/api/cases", body)
-        sid = mgr.call("POST", "/api/surveys", {"title": "本月综合回访", "issued": 40})["id"]
-        for i in range(12):
-            desk.call("POST", f"/api/surveys/{sid}/ballots", {"grades": {
-                "overall": "AB"[i % 2], "cleaning": "ABC"[i % 3], "security": "A", "parking": "C"}})
-        month = datetime.now(ZoneInfo("Asia/Shanghai"))  # the demo compound's month, as the page opens it
-        desk.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/submit", {})
-        mgr.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/sign", {"comment": COMMENT})
+        _busy_month(srv, COMMENT)
+        yield srv
+
+
+# A manager's comment far longer than what page 1 has room for (about 40 printed lines), each sentence
+# numbered so the printout can be checked for every one of them.
+LONG_COMMENT = "\n".join(
+    f"第{i}项意见：本月报修与投诉均已跟进，秩序维护部、工程部与清洁班须在下月例会前提交整改措施，并由调度员跟踪落实。"
+    for i in range(1, 41))
+
+
+@pytest.fixture(scope="module")
+def long_comment_server() -> Iterator[RunningServer]:
+    """The same busy month, signed with a very long comment."""
+    with serving("estatedesk-e2e-report-long-comment-") as srv:
+        _busy_month(srv, LONG_COMMENT)
         yield srv
 
 
@@ -302,7 +356,31 @@ def test_a_busy_month_prints_each_chart_whole_on_page_one_with_the_summary(
     # the top of their boxes, and the satisfaction chart went to page 2 leaving page 1's foot blank.
     # A chart's drawing is a bitmap in the PDF (pdfimages lists it with its page); Chromium moves a
     # canvas whole, so a chart is cut when its heading and its drawing land on different pages.
-    server = busy_month_server
+    pages = _print_busy_month(browser, busy_month_server, tmp_path, lang)
+    # A short comment still fits on page 1, printed after the charts.
+    assert re.sub(r"\s+", "", COMMENT) in re.sub(r"\s+", "", pages[0]), pages[0][-2000:]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_very_long_managers_comment_prints_whole_after_the_charts_which_stay_on_page_one(
+        browser: Browser, long_comment_server, tmp_path, lang) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
+    # The comment printed in the summary card at the top of page 1: a long one left no room under it,
+    # and the whole chart block (never cut, D65) moved to page 2. It now prints after the charts, in a
+    # section of its own that runs on to page 2, every line of it.
+    pages = _print_busy_month(browser, long_comment_server, tmp_path, lang)
+    assert len(pages) >= 2
+    printed = re.sub(r"\s+", "", "".join(pages))
+    for sentence in LONG_COMMENT.split("\n"):
+        assert printed.count(sentence) == 1, sentence  # every sentence, once (not also in the card above)
+    # The comment's heading follows the charts, and the comment runs over the page break.
+    heading = "负责人评语" if lang == "zh" else "Manager's comment"
+    first, last = LONG_COMMENT.split("\n")[0], LONG_COMMENT.split("\n")[-1]
+    assert first in re.sub(r"\s+", "", pages[0]) and last not in re.sub(r"\s+", "", pages[0])
+    assert re.sub(r"\s+", "", heading) in re.sub(r"\s+", "", pages[0])
+
+
+def _print_busy_month(browser: Browser, server: RunningServer, tmp_path, lang: str) -> list[str]:  # noqa: ANN001
+    """Prints the busy month's report; asserts each chart whole on page 1 after the summary and the rates."""
     ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.locator("canvas[data-testid=chart-satisfaction]")).to_be_visible(timeout=15000)
@@ -331,10 +409,15 @@ def test_a_busy_month_prints_each_chart_whole_on_page_one_with_the_summary(
         assert len(on) == 1 and on[0] in drawn, (title, "heading on", on, "drawing on", drawn)  # whole
         assert on == [1], (title, on)  # and on page 1, with the summary
     assert all(n == 1 for n, _, _ in images), images
-    # …and page 1 still opens with the summary: the title, the manager's comment and every rate.
+    # …and page 1 still opens with the summary: the title and every rate.
     summary = ("调度记录月总结", "有效投诉率", "投诉处理及时率", "维修及时率", "返修率") if lang == "zh" else (
         "Monthly dispatch summary", "Complaint validity rate", "Timely-handling rate", "Timely-repair rate", "Rework rate")
     flat = re.sub(r"\s+", "", pages[0])  # pdftotext -layout spreads a wrapped line over columns
-    for text in (*summary, COMMENT[:12]):
+    for text in summary:
         assert re.sub(r"\s+", "", text) in flat, (text, pages[0][:3000])
+    # The comment prints after the chart block (D7x), however long: the charts' headings come first.
+    comment_at = flat.find(re.sub(r"\s+", "", "负责人评语" if lang == "zh" else "Manager's comment"))
+    charts_at = max(flat.find(re.sub(r"\s+", "", title)) for title in titles.values())
+    assert 0 <= charts_at and (comment_at < 0 or comment_at > charts_at), (comment_at, charts_at)
     ctx.close()
+    return pages

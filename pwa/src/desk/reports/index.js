@@ -157,8 +157,9 @@ function drawDoughnut(canvas, labels, data, paper = false) {
   });
 }
 
+// The workbook is written in the language the desk shows (D7x); the server's default is Chinese.
 async function downloadXlsx(ctx, y, m) {
-  const res = await ctx.api.request('GET', `/api/reports/monthly/${y}/${m}/xlsx`, { raw: true, timeoutMs: 60000 });
+  const res = await ctx.api.request('GET', `/api/reports/monthly/${y}/${m}/xlsx?lang=${isEn() ? 'en' : 'zh'}`, { raw: true, timeoutMs: 60000 });
   const url = URL.createObjectURL(await res.blob());
   const a = ctx.h('a', { href: url, download: `monthly-report-${y}-${String(m).padStart(2, '0')}.xlsx`, hidden: true });
   document.body.append(a);
@@ -167,6 +168,23 @@ async function downloadXlsx(ctx, y, m) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+
+/**
+ * R-IN-5: the month's help requests and their reply within 5 minutes (its rate card, the counts behind
+ * it and the late ones). A report handed in before the figure existed carries none, and says so.
+ */
+function helpSection(h, t, rep) {
+  const fig = rep.help_replies;
+  const title = h('h2', { class: 'section-title', text: t('rpt.help_title') });
+  if (!fig) return [title, h('p', { class: 'muted', 'data-testid': 'help-replies-none', text: t('rpt.help_none') })];
+  return [title,
+    h('div', { class: 'rpt-rates rpt-help-rate', 'data-testid': 'help-replies' }, rateCard(h, t, fig.rate)),
+    h('p', { class: 'small', 'data-testid': 'help-counts', text: t('rpt.help_counts', { received: fig.received, in_time: fig.in_time, late: fig.late, pending: fig.pending, not_opened: fig.not_opened }) }),
+    h('h3', { class: 'rpt-subtitle', text: t('rpt.help_late') }),
+    h('div', { 'data-testid': 'help-late' }, table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.help_due'), t('rpt.help_replied'), t('rpt.receiver'), t('rpt.late_min')],
+      (rep.help_late || []).map((l) => [l.case_no, fmtFull(l.received_at), fmtFull(l.due_at), l.replied_at ? fmtFull(l.replied_at) : t('rpt.help_not_replied'), l.receiver, String(l.late_minutes)]),
+      t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'code']))];
+}
 
 /**
  * A form that says what is missing in the app's words, next to its own button (the page's error box
@@ -286,11 +304,18 @@ export async function renderReports(root, ctx) {
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
         rep.submitted_by_name ? h('div', { class: 'small' }, t('rpt.submitted_by', { name: rep.submitted_by_name, at: fmtFull(rep.submitted_at) })) : null,
         waiting,
-        rep.manager_comment ? h('div', null, colon(t('rpt.comment'), rep.manager_comment)) : null,
+        // On paper the comment prints after the charts (below): however long, it cannot push them off page 1.
+        rep.manager_comment ? h('div', { class: 'no-print rpt-comment' }, colon(t('rpt.comment'), rep.manager_comment)) : null,
         h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
       h('h2', { class: 'section-title', text: t('rpt.rates') }),
       h('div', { class: 'rpt-rates' }, rep.rates.map((r) => rateCard(h, t, r))),
       h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat ? sat.el : null),
+      // D65 keeps the charts whole on page 1 with the summary; a long comment at the top moved them all
+      // to page 2. Printed after them, in its own section, it flows onto page 2 when it must, whole.
+      rep.manager_comment ? h('section', { class: 'print-only rpt-print-comment-section', 'data-testid': 'report-print-comment' },
+        h('h2', { class: 'section-title', text: t('rpt.comment') }),
+        h('p', { class: 'rpt-comment-text', text: rep.manager_comment })) : null,
+      ...helpSection(h, t, rep),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
       h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
