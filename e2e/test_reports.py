@@ -58,7 +58,7 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     expect(view.locator("[data-rate=timely_repair] [data-testid=rate-definition]")).to_contain_text("Timely-repair rate =")
     expect(view.get_by_role("cell", name="Decoration management").first).to_be_visible()
     expect(view.get_by_role("heading", name="Late against the repair and complaint limits and the 2-day written reply to a written inquiry")).to_be_visible()
-    # …and so does the workbook the page downloads (D7x): it follows the desk's language.
+    # …and so does the workbook the page downloads (D71): it follows the desk's language.
     with page.expect_download() as info:
         view.locator("[data-testid=download-xlsx]").click()
     book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))  # noqa: SIM115
@@ -415,7 +415,7 @@ def _print_busy_month(browser: Browser, server: RunningServer, tmp_path, lang: s
     flat = re.sub(r"\s+", "", pages[0])  # pdftotext -layout spreads a wrapped line over columns
     for text in summary:
         assert re.sub(r"\s+", "", text) in flat, (text, pages[0][:3000])
-    # The comment prints after the chart block (D7x), however long: the charts' headings come first.
+    # The comment prints after the chart block (D71), however long: the charts' headings come first.
     comment_at = flat.find(re.sub(r"\s+", "", "负责人评语" if lang == "zh" else "Manager's comment"))
     charts_at = max(flat.find(re.sub(r"\s+", "", title)) for title in titles.values())
     assert 0 <= charts_at and (comment_at < 0 or comment_at > charts_at), (comment_at, charts_at)

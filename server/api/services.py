@@ -298,7 +298,7 @@ class ReportsController(Controller):
     @get("/monthly/{year:int}/{month:int}/xlsx", opt={**REPORT_READERS, **NO_COMPRESSION}, media_type=XLSX)
     async def xlsx(self, db: Database, principal: Principal, year: int, month: int,
                    lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
-                       "The workbook's language, the one the desk shows; Chinese unless asked (D7x)"))] = "zh",
+                       "The workbook's language, the one the desk shows; Chinese unless asked (D71)"))] = "zh",
                    ) -> Response[bytes]:
         body = await reports.export_xlsx(db, principal, year, month, lang)
         ascii_name = f"monthly-report-{year}-{month:02d}.xlsx"

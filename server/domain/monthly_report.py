@@ -5,7 +5,7 @@ preventive action), R-RV-5 (statistics by category, validity and timely-handling
 30th), R-FU-10 (timely-repair ≥ 98 %, rework ≤ 1 %), R-RV-3 (satisfaction rates). The overdue list is
 read against a repair's and a complaint's limits and a written inquiry's 2-day written reply (R-IN-5),
 each row carrying its own limit; no rate counts the written replies. A help request's reply within 5
-minutes (R-IN-5) is its own figure with its own list of late replies (`help_replies`, D7x).
+minutes (R-IN-5) is its own figure with its own list of late replies (`help_replies`, D71).
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     manager_comment: str = ""
     signed_by: str | None = None
     signed_at: datetime | None = None
-    # R-IN-5 help replies (D7x). None on a report frozen before the figure existed: it shows none,
+    # R-IN-5 help replies (D71). None on a report frozen before the figure existed: it shows none,
     # rather than a figure nobody handed in.
     help_replies: HelpReplies | None = None
     help_late: tuple[HelpReplyLine, ...] = ()

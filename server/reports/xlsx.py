@@ -3,7 +3,7 @@
 The workbook is in the language the desk shows (`lang`, "zh" by default, or "en"): sheet names, headings,
 labels, kind/channel/category/area names, chart and axis titles. Free text (names, results, the
 manager's comment) is written as it was entered. Each rate's definition is given in both languages,
-the chosen one first, as the printed report does (D7x).
+the chosen one first, as the printed report does (D71).
 """
 
 from __future__ import annotations

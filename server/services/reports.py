@@ -262,7 +262,7 @@ async def sign(db: Database, who: Principal, year: int, month: int, comment: str
 
 
 async def export_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:
-    """The workbook in the desk's language (`lang`: "zh", the default, or "en"; D7x)."""
+    """The workbook in the desk's language (`lang`: "zh", the default, or "en"; D71)."""
     from server.reports.xlsx import monthly_report_xlsx
 
     report = await monthly(db, who, year, month)

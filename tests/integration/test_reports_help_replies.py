@@ -1,4 +1,4 @@
-"""R-IN-5 in the monthly report through the API: a help request's reply within 5 minutes (D7x).
+"""R-IN-5 in the monthly report through the API: a help request's reply within 5 minutes (D71).
 
 November 2026, the clock starting Monday 23rd 10:00 Shanghai. Five help requests come in at 10:00:
   H1 replied at 10:03                 -> in time

@@ -1,4 +1,4 @@
-"""The monthly report's help-reply figure: a help request replied to within 5 minutes (R-IN-5, D7x).
+"""The monthly report's help-reply figure: a help request replied to within 5 minutes (R-IN-5, D71).
 
 Each row carries its IN5_HELP_REPLY_5M clock as the service reads it (due 5 minutes after receipt; the
 first reply or the close). A help request counts in the month it was received, judged on its reply.

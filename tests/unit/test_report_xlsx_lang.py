@@ -1,4 +1,4 @@
-"""The XLSX export in the desk's language (D7x), and its help-reply sheet (R-IN-5), read back with openpyxl."""
+"""The XLSX export in the desk's language (D71), and its help-reply sheet (R-IN-5), read back with openpyxl."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ function drawDoughnut(canvas, labels, data, paper = false) {
   });
 }
 
-// The workbook is written in the language the desk shows (D7x); the server's default is Chinese.
+// The workbook is written in the language the desk shows (D71); the server's default is Chinese.
 async function downloadXlsx(ctx, y, m) {
   const res = await ctx.api.request('GET', `/api/reports/monthly/${y}/${m}/xlsx?lang=${isEn() ? 'en' : 'zh'}`, { raw: true, timeoutMs: 60000 });
   const url = URL.createObjectURL(await res.blob());
