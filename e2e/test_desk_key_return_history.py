@@ -101,7 +101,7 @@ def test_a_keys_page_lists_its_loans_newest_first_and_prints_them(browser: Brows
     _lend_staff(server, desk, key["id"], "usr_tech", later)
     dispatcher.call("POST", f"/api/keys/{key['id']}/return", {})
     _lend_outsider(server, desk, key["id"], 5000)
-    dispatcher.call("POST", f"/api/keys/{key['id']}/return", {"refund_cents": 5000})
+    dispatcher.call("POST", f"/api/keys/{key['id']}/return", {"refund_cents": 5000, "refund_receipt_no": "TK-5"})
     _lend_staff(server, desk, key["id"], "usr_tech2", later)  # out now
 
     ctx, page = open_desk(browser, server, "frontdesk", f"keys/{key['id']}")

@@ -30,6 +30,7 @@ MONEY_ROLES = allow(Role.CASHIER, *DESK, *EXECUTORS, Role.TEAM_LEAD)
 MANAGEMENT = allow(Role.MANAGER, *LEADERSHIP)
 CALLERS = allow(*DESK, Role.TEAM_LEAD)
 REPORT_READERS = allow(*DESK, *LEADERSHIP)
+RETURN_CORRECTORS = allow(Role.DISPATCHER, Role.MANAGER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -66,6 +67,12 @@ class BookingView(msgspec.Struct, kw_only=True):
     case: dict[str, Any] | None = None
 
 
+class CorrectionView(dk.ReturnCorrection, kw_only=True):
+    # Who had taken the key back in the undone return, and who undid it, by name.
+    received_by_name: str | None = None
+    corrected_by_name: str | None = None
+
+
 class LoanView(dk.KeyLoan, kw_only=True):
     overdue: bool
     # Who handed the key out, took it back, reported it lost and settled the deposit, by name.
@@ -73,6 +80,10 @@ class LoanView(dk.KeyLoan, kw_only=True):
     received_by_name: str | None = None
     lost_reported_by_name: str | None = None
     settled_by_name: str | None = None
+    corrections: list[CorrectionView] = []
+    # On a key's loan history: this loan's return may still be undone (the key's latest loan, returned
+    # today, the key in the cabinet since; D7x).
+    return_correctable: bool = False
 
 
 class KeyView(msgspec.Struct, kw_only=True):
@@ -85,10 +96,15 @@ class KeyHistoryView(msgspec.Struct, kw_only=True):
     loans: list[LoanView]  # newest first
 
 
+class PhysicalCountView(dk.PhysicalCount, kw_only=True):
+    counted_by_name: str | None = None
+
+
 class PastKeyCountView(msgspec.Struct, kw_only=True):
     year: int
     month: int
     count: dk.KeyCount
+    physical: PhysicalCountView | None = None  # the count at the cabinet, once recorded (D7x)
 
 
 class KeyCountSheetView(PastKeyCountView, kw_only=True):
@@ -335,6 +351,12 @@ class KeysController(Controller):
     async def month_count(self, db: Database, principal: Principal, year: int, month: int) -> KeyCountSheetView:
         return _as(KeyCountSheetView, await keyring.month_count(db, principal, year, month))
 
+    # The count done at the cabinet for an ended month: who counted, the witness, what differed (D7x).
+    @post("/counts/{year:int}/{month:int}/physical", opt=DESK_ONLY, status_code=201)
+    async def record_count(self, db: Database, principal: Principal, year: int, month: int,
+                           data: JSONBody[keyring.PhysicalCountIn]) -> KeyCountSheetView:
+        return _as(KeyCountSheetView, await keyring.record_physical_count(db, principal, year, month, data))
+
     @get("/{key_id:str}/loans", opt=DESK_ONLY)
     async def history(self, db: Database, principal: Principal, key_id: str) -> KeyHistoryView:
         return _as(KeyHistoryView, await keyring.history(db, principal, key_id))
@@ -348,6 +370,12 @@ class KeysController(Controller):
     async def give_back(self, db: Database, principal: Principal, key_id: str,
                         data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
         return _key(await keyring.return_key(db, principal, key_id, data))
+
+    # Undoing a return recorded by mistake is the dispatcher's or the manager's, the same day (D7x).
+    @post("/{key_id:str}/loans/{loan_id:str}/correct-return", opt=RETURN_CORRECTORS, status_code=200)
+    async def correct_return(self, db: Database, principal: Principal, key_id: str, loan_id: str,
+                             data: JSONBody[keyring.CorrectReturnIn]) -> KeyView:
+        return _key(await keyring.correct_return(db, principal, key_id, loan_id, data))
 
     @post("/{key_id:str}/lost", opt=DESK_ONLY, status_code=200)
     async def lost(self, db: Database, principal: Principal, key_id: str,

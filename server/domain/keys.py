@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
 import msgspec
 
-from server.domain.errors import DomainError, fail
+from server.domain.errors import DomainError, Refusal, fail, refuse
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 ID_TAIL = re.compile(r"^[0-9A-Za-z]{4}$")
@@ -31,6 +31,18 @@ class KeyRefusal(StrEnum):
     REFUND_ABOVE_DEPOSIT = "key.refund_above_deposit"
     REFUND_NEGATIVE = "key.refund_negative"
     KEEP_REASON_REQUIRED = "key.keep_reason_required"
+    # A refund is handed over against a refund receipt, whose number is recorded (D7x).
+    REFUND_RECEIPT_REQUIRED = "key.refund_receipt_required"
+    # Correcting a return recorded by mistake (D7x).
+    NOT_RETURNED = "key.not_returned"
+    RETURN_NOT_CORRECTABLE = "key.return_not_correctable"
+    MOVED_SINCE_RETURN = "key.moved_since_return"
+    CORRECTION_REASON_REQUIRED = "key.correction_reason_required"
+    # The physical month-end count (D7x).
+    COUNT_MONTH_OPEN = "key.count_month_open"
+    COUNT_ALREADY_RECORDED = "key.count_already_recorded"
+    COUNT_VERDICT_REQUIRED = "key.count_verdict_required"
+    COUNT_DISCREPANCY_REQUIRED = "key.count_discrepancy_required"
 
 
 class KeyType(StrEnum):
@@ -87,8 +99,24 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
     refunded_cents: int
     kept_cents: int
     kept_reason: str | None = None
+    # The number of the refund receipt the borrower signed for the money handed back; None when
+    # nothing was refunded, and on settlements recorded before it was asked (D7x).
+    refund_receipt_no: str | None = None
     settled_by: str
     settled_at: datetime
+
+
+class ReturnCorrection(msgspec.Struct, frozen=True, kw_only=True):
+    """A return recorded by mistake and undone: what the return said (its time, who took the key back
+    and the deposit settled with it), why it was undone, by whom and when. Kept on the loan so the
+    register still shows the mistake and its correction (D7x)."""
+
+    returned_at: datetime
+    received_by: str | None = None
+    deposit_settlement: DepositSettlement | None = None
+    reason: str
+    corrected_by: str
+    corrected_at: datetime
 
 
 class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +142,8 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     # Set when a loan that took a deposit ends (returned or lost); None while it is open and for
     # loans without a deposit.
     deposit_settlement: DepositSettlement | None = None
+    # Returns recorded by mistake and undone, oldest first (D7x).
+    corrections: tuple[ReturnCorrection, ...] = ()
 
 
 class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -236,7 +266,13 @@ def _require_outsider_terms(id_shown: IdShown | None, deposit_cents: int, receip
 
 
 def settle_deposit(
-    loan: KeyLoan, *, refund_cents: int | None, kept_reason: str | None, by: str, now: datetime
+    loan: KeyLoan,
+    *,
+    refund_cents: int | None,
+    kept_reason: str | None,
+    by: str,
+    now: datetime,
+    refund_receipt_no: str | None = None,
 ) -> DepositSettlement | None:
     """How the deposit of a loan that is ending is settled: `refund_cents` handed back, the rest kept
     for the reason given. A loan without a deposit has nothing to settle (None).
@@ -273,9 +309,21 @@ def settle_deposit(
             missing=["kept_reason"],
             kept_cents=kept,
         )
-    # A reason only explains money kept; with a full refund there is nothing for it to explain.
+    receipt = (refund_receipt_no or "").strip()
+    if refund_cents and not receipt:
+        # Money handed back is signed for on a refund receipt; without its number the deposit book
+        # cannot be balanced against the receipt book (D7x).
+        raise fail(
+            KeyRefusal.REFUND_RECEIPT_REQUIRED,
+            "退还押金须登记退款收据号",
+            "Record the refund receipt number for the deposit handed back",
+            kind="invalid",
+            missing=["refund_receipt_no"],
+            refund_cents=refund_cents,
+        )
+    # A reason only explains money kept, a receipt only money handed back.
     return DepositSettlement(refunded_cents=refund_cents, kept_cents=kept, kept_reason=reason if kept else None,
-                             settled_by=by, settled_at=now)
+                             refund_receipt_no=receipt if refund_cents else None, settled_by=by, settled_at=now)
 
 
 def _refund_above(loan: KeyLoan, refund_cents: int) -> DomainError:
@@ -291,12 +339,14 @@ def return_key(
     now: datetime,
     refund_cents: int | None = None,
     kept_reason: str | None = None,
+    refund_receipt_no: str | None = None,
 ) -> tuple[Key, KeyLoan]:
     if loan.key_id != key.id:
         raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
     if key.state is not KeyState.ON_LOAN or loan.returned_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=received_by, now=now)
+    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=received_by, now=now,
+                                refund_receipt_no=refund_receipt_no)
     returned = msgspec.structs.replace(loan, returned_at=now, received_by=received_by, deposit_settlement=settlement)
     return msgspec.structs.replace(key, state=KeyState.IN_STORE), returned
 
@@ -315,6 +365,7 @@ def lost_on_loan(
     reported_by: str,
     refund_cents: int | None = None,
     kept_reason: str | None = None,
+    refund_receipt_no: str | None = None,
 ) -> tuple[Key, KeyLoan]:
     """A key reported lost while lent (the borrower lost it): the key is lost and its open loan ends
     with it, so the loan stops counting as on loan or overdue and still names who had the key. An
@@ -324,9 +375,79 @@ def lost_on_loan(
     if loan.returned_at is not None or loan.lost_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
     lost = report_lost(key, now=now)
-    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=reported_by, now=now)
+    settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=reported_by, now=now,
+                                refund_receipt_no=refund_receipt_no)
     return lost, msgspec.structs.replace(loan, lost_at=now, lost_reported_by=reported_by,
                                          deposit_settlement=settlement)
+
+
+# --- correcting a return recorded by mistake (D7x) -------------------------------------------------
+#
+# A return recorded against the wrong key, or before the key was really back, is undone rather than
+# edited: the loan is open again and the undone return stays on it as a ReturnCorrection. The window is
+# the calendar day (in the compound's zone) the return was recorded on: months end at local midnight,
+# so a correction can never change a month that has ended, whose count may already be recorded and
+# signed, nor the deposits a past month reported.
+
+
+def _local_day(at: datetime, tz: tzinfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def why_return_not_correctable(
+    key: Key, loan: KeyLoan, key_loans: Iterable[KeyLoan], *, now: datetime, tz: tzinfo
+) -> Refusal | None:
+    """Why the return that ended `loan` cannot be undone now (None if it can). `key_loans` are all the
+    key's loans: only the latest may be reopened, and only while the key has stayed in the cabinet."""
+    if loan.key_id != key.id:
+        return refuse(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
+    if loan.returned_at is None:
+        # Still out, or ended by a loss: there is no return to undo.
+        return refuse(KeyRefusal.NOT_RETURNED, "该次借用没有归还登记可更正", "That loan has no recorded return to correct")
+    latest = loan_history(key_loans)
+    if key.state is not KeyState.IN_STORE or not latest or latest[0].id != loan.id:
+        # Lent again (or recorded lost) since: reopening this loan would put the key out twice.
+        return refuse(KeyRefusal.MOVED_SINCE_RETURN, "钥匙归还后已再次借出或登记遗失，不能更正该次归还",
+                      "The key has been lent again or recorded lost since; that return cannot be corrected",
+                      state=str(key.state))
+    if _local_day(loan.returned_at, tz) != _local_day(now, tz):
+        return refuse(KeyRefusal.RETURN_NOT_CORRECTABLE, "归还登记只能在登记当天更正",
+                      "A return can be corrected only on the day it was recorded",
+                      returned_at=loan.returned_at.isoformat())
+    return None
+
+
+def correct_return(
+    key: Key,
+    loan: KeyLoan,
+    *,
+    key_loans: Iterable[KeyLoan],
+    reason: str | None,
+    by: str,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[Key, KeyLoan]:
+    """Undo the return that ended `loan`: the key is on loan again and the loan open, as before it.
+
+    The deposit settled with the return is undone with it. A settlement is what a loan's end did with
+    the deposit (D64); on an open loan the deposit is held again, and leaving the settlement in place
+    would count the same money as both held and refunded. What was settled stays on the record in the
+    correction (with its refund receipt, now void), and the real return settles the deposit afresh.
+    """
+    refusal = why_return_not_correctable(key, loan, key_loans, now=now, tz=tz)
+    if refusal is not None:
+        raise DomainError(refusal)
+    why = (reason or "").strip()
+    if not why:
+        raise fail(KeyRefusal.CORRECTION_REASON_REQUIRED, "更正归还登记须写明原因",
+                   "Give the reason the return is corrected", kind="invalid", missing=["correction_reason"])
+    assert loan.returned_at is not None  # checked above
+    correction = ReturnCorrection(returned_at=loan.returned_at, received_by=loan.received_by,
+                                  deposit_settlement=loan.deposit_settlement, reason=why, corrected_by=by,
+                                  corrected_at=now)
+    reopened = msgspec.structs.replace(loan, returned_at=None, received_by=None, deposit_settlement=None,
+                                       corrections=(*loan.corrections, correction))
+    return msgspec.structs.replace(key, state=KeyState.ON_LOAN), reopened
 
 
 def is_overdue(loan: KeyLoan, now: datetime) -> bool:
@@ -391,6 +512,8 @@ def loan_as_of(loan: KeyLoan, at: datetime) -> KeyLoan | None:
     ended at or after `at`."""
     if loan.lent_at >= at:
         return None
+    if any(c.corrected_at >= at for c in loan.corrections):
+        loan = msgspec.structs.replace(loan, corrections=tuple(c for c in loan.corrections if c.corrected_at < at))
     ended = loan.returned_at or loan.lost_at
     if ended is not None and ended >= at:
         return msgspec.structs.replace(loan, returned_at=None, received_by=None, lost_at=None,
@@ -443,3 +566,58 @@ def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int
         months.append((y, m))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return months[::-1]
+
+
+# --- the physical count at the cabinet (D7x) -------------------------------------------------------
+
+
+class PhysicalCount(msgspec.Struct, frozen=True, kw_only=True):
+    """A month's count done at the cabinet, keys in hand against the month-end sheet: who counted (an
+    account), who witnessed it (a name, optional), when it was recorded, and whether what was found
+    matched the register — if not, what was missing or extra. Recorded once per month."""
+
+    year: int
+    month: int
+    counted_by: str
+    witness_name: str | None = None
+    counted_at: datetime
+    matches_register: bool
+    discrepancy: str | None = None
+
+
+def record_physical_count(
+    *,
+    year: int,
+    month: int,
+    month_end: datetime,
+    already: PhysicalCount | None,
+    counted_by: str,
+    witness_name: str | None,
+    matches_register: bool | None,
+    discrepancy: str | None,
+    now: datetime,
+) -> PhysicalCount:
+    """Record the physical count of a month that has ended (`month_end` is its exclusive end).
+
+    A month still running has no month-end register to count against; a count already recorded is
+    not replaced (a recount is a discrepancy to note on the next one, not a rewrite). Whether the
+    cabinet matched is said explicitly, and a mismatch says what differed.
+    """
+    if already is not None:
+        raise fail(KeyRefusal.COUNT_ALREADY_RECORDED, "该月的实物盘点已登记", "That month's count is already recorded",
+                   year=year, month=month, counted_at=already.counted_at.isoformat())
+    if now < month_end:
+        raise fail(KeyRefusal.COUNT_MONTH_OPEN, "该月尚未结束，月末后才能登记实物盘点",
+                   "That month has not ended; its count is recorded after the month's end", kind="invalid",
+                   year=year, month=month)
+    if matches_register is None:
+        raise fail(KeyRefusal.COUNT_VERDICT_REQUIRED, "须选择实物与登记是否一致",
+                   "Say whether the keys found match the register", kind="invalid", missing=["count_verdict"])
+    note = (discrepancy or "").strip()
+    if not matches_register and not note:
+        raise fail(KeyRefusal.COUNT_DISCREPANCY_REQUIRED, "实物与登记不符时须写明差异（缺少或多出的钥匙）",
+                   "Say which keys were missing or extra against the register", kind="invalid",
+                   missing=["discrepancy"])
+    witness = (witness_name or "").strip()
+    return PhysicalCount(year=year, month=month, counted_by=counted_by, witness_name=witness or None,
+                         counted_at=now, matches_register=matches_register, discrepancy=note or None)

@@ -2,8 +2,11 @@
 
 A loan's signature is a content-addressed PNG uploaded first (PUT /api/blobs/{sha256}); the loan
 refers to it by hash. An outsider's ID is kept as its type and last four characters only; the
-deposit is settled (refunded, kept, or part of each) when the loan ends. Past months' counts are
-recomputed from the records as they stood at each month's end (server/domain/keys.py).
+deposit is settled (refunded, kept, or part of each, a refund against its receipt number) when the
+loan ends. A return recorded by mistake is undone the same day, the loan reopened and the undone
+return kept on it. Past months' counts are recomputed from the records as they stood at each month's
+end (server/domain/keys.py); the physical count at the cabinet — who counted, the witness, what
+differed — is the one part stored (key_counts), once per ended month.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
@@ -26,11 +30,12 @@ from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs as blobs_table
 from server.storage.schema import users
-from server.storage.tables_services import key_loans, keys
+from server.storage.tables_services import key_counts, key_loans, keys
 
 _enc = msgspec.json.Encoder()
 _key_dec = msgspec.json.Decoder(dk.Key)
 _loan_dec = msgspec.json.Decoder(dk.KeyLoan)
+_count_dec = msgspec.json.Decoder(dk.PhysicalCount)
 
 
 class KeyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -61,6 +66,24 @@ class SettleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     refund_cents: int | None = None
     kept_reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    # Required with any refund (key.refund_receipt_required).
+    refund_receipt_no: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
+class CorrectReturnIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why a recorded return is undone; a blank one is the rule's to refuse
+    (key.correction_reason_required)."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class PhysicalCountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The physical count of an ended month. `matches_register` is the verdict and must be said
+    (key.count_verdict_required); a mismatch needs its `discrepancy` (key.count_discrepancy_required)."""
+
+    matches_register: bool | None = None
+    discrepancy: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    witness_name: Annotated[str, msgspec.Meta(max_length=50)] | None = None
 
 
 # Months listed on the keys page: two years, the time records are kept (R-RC-1). Older months are
@@ -101,7 +124,8 @@ async def _open_loan(uow: UnitOfWork, key_id: str) -> dk.KeyLoan | None:
 
 def _people(loan: dk.KeyLoan) -> list[str]:
     s = loan.deposit_settlement
-    return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i]
+    undone = [i for c in loan.corrections for i in (c.received_by, c.corrected_by) if i]
+    return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i] + undone
 
 
 async def _names(conn: AsyncConnection, compound_id: str, loans: Iterable[dk.KeyLoan]) -> dict[str, str]:
@@ -125,6 +149,8 @@ def loan_view(loan: dk.KeyLoan, now: datetime, names: dict[str, str] | None = No
         "received_by_name": names.get(loan.received_by) if loan.received_by else None,
         "lost_reported_by_name": names.get(loan.lost_reported_by) if loan.lost_reported_by else None,
         "settled_by_name": names.get(s.settled_by) if s else None,
+        "corrections": [{**msgspec.to_builtins(c), "received_by_name": names.get(c.received_by or ""),
+                         "corrected_by_name": names.get(c.corrected_by)} for c in loan.corrections],
     }
 
 
@@ -206,7 +232,8 @@ async def return_key(db: Database, who: Principal, key_id: str, data: SettleIn |
         if loan is None:
             raise fail(dk.KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
         key, loan = dk.return_key(key, loan, received_by=who.user_id, now=uow.now,
-                                  refund_cents=data.refund_cents, kept_reason=data.kept_reason)
+                                  refund_cents=data.refund_cents, kept_reason=data.kept_reason,
+                                  refund_receipt_no=data.refund_receipt_no)
         await _save_key(uow, who.compound_id, key)
         await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
             returned_at=loan.returned_at, doc=_enc.encode(loan).decode()))
@@ -227,7 +254,8 @@ async def report_lost(db: Database, who: Principal, key_id: str, data: SettleIn 
             # ended (returned or lost), which is what the open-loan queries ask; the record itself
             # says lost_at, not returned.
             key, loan = dk.lost_on_loan(key, loan, now=uow.now, reported_by=who.user_id,
-                                        refund_cents=data.refund_cents, kept_reason=data.kept_reason)
+                                        refund_cents=data.refund_cents, kept_reason=data.kept_reason,
+                                        refund_receipt_no=data.refund_receipt_no)
             await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
                 returned_at=loan.lost_at, doc=_enc.encode(loan).decode()))
         await _save_key(uow, who.compound_id, key)
@@ -239,17 +267,53 @@ async def report_lost(db: Database, who: Principal, key_id: str, data: SettleIn 
                 "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
+async def _key_loans(conn: AsyncConnection, compound_id: str, key_id: str) -> list[dk.KeyLoan]:
+    return dk.loan_history(_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
+        key_loans.c.key_id == key_id, key_loans.c.compound_id == compound_id))).all())
+
+
 async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
-    """A key and every loan it has been out on, newest first (the 钥匙借用登记表 of that key)."""
+    """A key and every loan it has been out on, newest first (the 钥匙借用登记表 of that key); the loan
+    whose return may still be corrected says so (`return_correctable`)."""
+    now = db.clock.now()
     async with db.read() as conn:
         row = (await conn.execute(select(keys.c.doc).where(
             keys.c.id == key_id, keys.c.compound_id == who.compound_id))).first()
         if row is None:
             raise fail("key.not_found", "未找到该钥匙", "No such key", kind="not_found", key_id=key_id)
-        loans = dk.loan_history(_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
-            key_loans.c.key_id == key_id, key_loans.c.compound_id == who.compound_id))).all())
-        views = await _loan_views(conn, who.compound_id, loans, db.clock.now())
-    return {"key": msgspec.to_builtins(_key_dec.decode(row.doc)), "loans": views}
+        key = _key_dec.decode(row.doc)
+        loans = await _key_loans(conn, who.compound_id, key_id)
+        views = await _loan_views(conn, who.compound_id, loans, now)
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+    for loan, view in zip(loans, views, strict=True):
+        view["return_correctable"] = dk.why_return_not_correctable(key, loan, loans, now=now, tz=tz) is None
+    return {"key": msgspec.to_builtins(key), "loans": views}
+
+
+async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str,
+                         data: CorrectReturnIn) -> dict[str, Any]:
+    """Undo a return recorded by mistake, the same day: the key is on loan again under that loan, the
+    deposit settled with the return is undone, and the undone return stays on the loan (D7x)."""
+    async with db.transaction() as uow:
+        # The key row's lock orders this against a lend or a return of the same key.
+        key = await _load_key(uow, who, key_id)
+        loans = await _key_loans(uow.conn, who.compound_id, key_id)
+        loan = next((ln for ln in loans if ln.id == loan_id), None)
+        if loan is None:
+            raise fail("key.loan_not_found", "未找到该借用记录", "No such loan of that key", kind="not_found",
+                       loan_id=loan_id)
+        tz = (await compound_rules(uow, who.compound_id)).calendar.zone
+        undone = loan
+        key, loan = dk.correct_return(key, loan, key_loans=loans, reason=data.reason, by=who.user_id,
+                                      now=uow.now, tz=tz)
+        await _save_key(uow, who.compound_id, key)
+        await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
+            returned_at=None, doc=_enc.encode(loan).decode()))
+        _audit(uow, who, key.id, "key.return_corrected", loan_id=loan.id, reason=loan.corrections[-1].reason,
+               returned_at=undone.returned_at, received_by=undone.received_by,
+               deposit_undone=undone.deposit_settlement)
+        return {"key": msgspec.to_builtins(key),
+                "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
 async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:
@@ -313,11 +377,13 @@ async def past_counts(db: Database, who: Principal) -> list[dict[str, Any]]:
         oldest, _ = _month(*months[-1], tz)
         _, newest = _month(*months[0], tz)
         loans = await _loans_between(conn, who.compound_id, oldest, newest)
+        physical = await _physical_views(conn, who.compound_id, await _physical_counts(conn, who.compound_id, months))
     out = []
     for year, month in months:
         start, end = _month(year, month, tz)
         count = dk.month_end_count(ks, loans, start=start, end=end)
-        out.append({"year": year, "month": month, "count": msgspec.to_builtins(count)})
+        out.append({"year": year, "month": month, "count": msgspec.to_builtins(count),
+                    "physical": physical.get((year, month))})
     return out
 
 
@@ -337,13 +403,68 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
         rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, end), end)
         count = dk.monthly_count([k for k, _ in rows], loans_then, end, since=start)
         names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
+        physical = await _physical_counts(conn, who.compound_id, [(year, month)])
+        physical_view = await _physical_views(conn, who.compound_id, physical)
     return {
         "year": year,
         "month": month,
         "count": msgspec.to_builtins(count),
+        "physical": physical_view.get((year, month)),
         "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, end, names) if loan else None}
                  for k, loan in rows],
     }
+
+
+# --- the physical count at the cabinet (D7x) ---------------------------------------------------
+
+
+async def _physical_counts(conn: AsyncConnection, compound_id: str,
+                           months: list[tuple[int, int]]) -> dict[tuple[int, int], dk.PhysicalCount]:
+    if not months:
+        return {}
+    years = sorted({y for y, _ in months})
+    rows = (await conn.execute(select(key_counts.c.year, key_counts.c.month, key_counts.c.doc).where(
+        key_counts.c.compound_id == compound_id, key_counts.c.year.in_(years)))).all()
+    wanted = set(months)
+    return {(r.year, r.month): _count_dec.decode(r.doc) for r in rows if (r.year, r.month) in wanted}
+
+
+async def _physical_views(conn: AsyncConnection, compound_id: str,
+                          counts: dict[tuple[int, int], dk.PhysicalCount]) -> dict[tuple[int, int], dict[str, Any]]:
+    """Each count with who counted by name: an account id means nothing on the printed sheet."""
+    ids = sorted({c.counted_by for c in counts.values()})
+    names = {}
+    if ids:
+        names = {r.id: r.display_name for r in (await conn.execute(select(users.c.id, users.c.display_name).where(
+            users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()}
+    return {m: {**msgspec.to_builtins(c), "counted_by_name": names.get(c.counted_by)} for m, c in counts.items()}
+
+
+async def record_physical_count(db: Database, who: Principal, year: int, month: int,
+                                data: PhysicalCountIn) -> dict[str, Any]:
+    """Record who counted an ended month's keys at the cabinet, the witness and what differed; once."""
+    _check_month(year, month)
+    async with db.transaction() as uow:
+        tz = (await compound_rules(uow, who.compound_id)).calendar.zone
+        _, end = _month(year, month, tz)
+        already = (await _physical_counts(uow.conn, who.compound_id, [(year, month)])).get((year, month))
+        count = dk.record_physical_count(year=year, month=month, month_end=end, already=already,
+                                         counted_by=who.user_id, witness_name=data.witness_name,
+                                         matches_register=data.matches_register, discrepancy=data.discrepancy,
+                                         now=uow.now)
+        try:
+            await uow.conn.execute(insert(key_counts).values(
+                compound_id=who.compound_id, year=year, month=month, counted_at=count.counted_at,
+                doc=_enc.encode(count).decode()))
+        except IntegrityError:
+            # Two desks recording the same month at once (PostgreSQL): the primary key decides, the
+            # rule speaks.
+            raise fail(dk.KeyRefusal.COUNT_ALREADY_RECORDED, "该月的实物盘点已登记",
+                       "That month's count is already recorded", year=year, month=month) from None
+        _audit(uow, who, f"count:{year}-{month:02d}", "key.count_recorded", year=year, month=month,
+               matches_register=count.matches_register, witness_name=count.witness_name,
+               discrepancy=count.discrepancy)
+    return await month_count(db, who, year, month)
 
 
 async def seed_demo(db: Database, compound_id: str) -> None:

@@ -1,6 +1,6 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
-Mirrored by migrations/versions/0005_services.py and 0011_booking_no.py. Each aggregate is one msgspec
+Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py and 0015_key_counts.py. Each aggregate is one msgspec
 JSON document (the domain Struct) plus the columns queries filter on (decisions.md D1).
 """
 
@@ -124,6 +124,17 @@ key_loans = Table(
     Column("returned_at", TS, nullable=True),
     Column("doc", Text, nullable=False),  # domain KeyLoan
     Index("ix_key_loans_compound_open", "compound_id", "returned_at"),
+)
+
+# The physical month-end count at the cabinet, once per month (D7x): the key is the month.
+key_counts = Table(
+    "key_counts",
+    metadata,
+    Column("compound_id", String(40), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("month", Integer, primary_key=True, autoincrement=False),
+    Column("counted_at", TS, nullable=False),
+    Column("doc", Text, nullable=False),  # domain PhysicalCount
 )
 
 compensations = Table(

@@ -55,11 +55,12 @@ async def test_an_outsiders_deposit_is_settled_when_the_key_comes_back(client, c
         assert (r.status_code, r.json()["code"]) == (400, code), (body, r.text)
         assert r.json()["message"] and r.json()["message_en"]
         assert await _still_on_loan(client, desk, key["id"])  # nothing recorded
-    r = await client.post(url, headers=desk, json={"refund_cents": 6000, "kept_reason": "门锁损坏"})
+    r = await client.post(url, headers=desk, json={"refund_cents": 6000, "kept_reason": "门锁损坏",
+                                                   "refund_receipt_no": "TK-0042"})
     assert r.status_code == 200, r.text
     loan = r.json()["loan"]
     assert loan["deposit_settlement"] == {
-        "refunded_cents": 6000, "kept_cents": 4000, "kept_reason": "门锁损坏",
+        "refunded_cents": 6000, "kept_cents": 4000, "kept_reason": "门锁损坏", "refund_receipt_no": "TK-0042",
         "settled_by": "usr_frontdesk", "settled_at": "2026-11-23T04:00:00Z"}
     assert (loan["settled_by_name"], loan["received_by_name"], loan["lent_by_name"]) == ("李前台", "李前台", "李前台")
     assert r.json()["key"]["state"] == "in_store"
@@ -109,7 +110,8 @@ async def test_a_keys_page_lists_its_past_loans_newest_first(client, clock):  # 
     clock.advance(days=1)
     await _lend_outsider(client, desk, key["id"], sig, due="2026-11-24T08:00:00Z")
     clock.advance(hours=1)
-    r = await client.post(f"/api/keys/{key['id']}/return", headers=other_desk, json={"refund_cents": 10000})
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=other_desk, json={"refund_cents": 10000,
+                                                                                     "refund_receipt_no": "TK-1"})
     assert r.status_code == 200, r.text
     clock.advance(hours=1)
     await _lend_staff(client, desk, key["id"], sig, due="2026-11-24T09:00:00Z")  # out now
@@ -144,7 +146,7 @@ async def test_past_months_counts_are_listed_and_each_opens_as_the_cabinet_stood
     await _lend_outsider(client, desk, out_key["id"], sig, deposit=10000)  # due today 16:00, back 5 Dec
     clock.set(clock.now().replace(month=12, day=5))
     r = await client.post(f"/api/keys/{out_key['id']}/return", headers=desk,
-                          json={"refund_cents": 7000, "kept_reason": "钥匙磨损"})
+                          json={"refund_cents": 7000, "kept_reason": "钥匙磨损", "refund_receipt_no": "TK-2"})
     assert r.status_code == 200, r.text
     await _lend_staff(client, desk, late_key["id"], sig, due="2026-12-20T08:00:00Z")  # still out, overdue
     clock.set(clock.now().replace(year=2027, month=1, day=10))
@@ -190,7 +192,7 @@ async def test_this_months_count_sums_the_deposits_settled_so_far(client, clock)
     count = (await client.get("/api/keys/count", headers=desk)).json()
     assert (count["deposits_held_cents"], count["deposits_refunded_cents"]) == (8000, 0)
     clock.advance(hours=1)
-    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={"refund_cents": 8000})
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={"refund_cents": 8000, "refund_receipt_no": "TK-3"})
     assert r.status_code == 200, r.text
     count = (await client.get("/api/keys/count", headers=desk)).json()
     assert (count["deposits_held_cents"], count["deposits_refunded_cents"], count["deposits_kept_cents"]) == (

@@ -39,9 +39,11 @@ BACK = T0 + timedelta(hours=2)
 
 def test_an_outsiders_deposit_refunded_in_full_is_recorded_with_who_and_when():  # R-KY-1
     kk, loan = lend_outsider(key())
-    _, back = k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=10000, kept_reason="ignored")
+    _, back = k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=10000, kept_reason="ignored",
+                           refund_receipt_no=" TK-7 ")
     assert back.deposit_settlement == k.DepositSettlement(
-        refunded_cents=10000, kept_cents=0, kept_reason=None, settled_by="desk-2", settled_at=BACK)
+        refunded_cents=10000, kept_cents=0, kept_reason=None, refund_receipt_no="TK-7", settled_by="desk-2",
+        settled_at=BACK)
 
 
 def test_a_deposit_kept_in_whole_or_part_needs_its_reason():  # R-KY-1
@@ -49,10 +51,12 @@ def test_a_deposit_kept_in_whole_or_part_needs_its_reason():  # R-KY-1
     for refund in (0, 6000):
         for reason in (None, "", "   "):
             with pytest.raises(DomainError) as e:
-                k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=refund, kept_reason=reason)
+                k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=refund, kept_reason=reason,
+                             refund_receipt_no="TK-7")
             assert e.value.refusal.code == R.KEEP_REASON_REQUIRED
             assert e.value.refusal.details["missing"] == ["kept_reason"]
-    _, back = k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=6000, kept_reason=" 门锁损坏 ")
+    _, back = k.return_key(kk, loan, received_by="desk-2", now=BACK, refund_cents=6000, kept_reason=" 门锁损坏 ",
+                           refund_receipt_no="TK-7")
     s = back.deposit_settlement
     assert (s.refunded_cents, s.kept_cents, s.kept_reason) == (6000, 4000, "门锁损坏")
     assert s.refunded_cents + s.kept_cents == loan.deposit_cents
@@ -117,7 +121,7 @@ def _november_and_december():
     k4: filed 10 Dec, lent to staff at 23:00 on 31 Dec, due 1 Jan, still out."""
     k1, l1 = lend_outsider(key("k1"), deposit=10000)
     k1, l1 = k.return_key(k1, l1, received_by="desk-2", now=datetime(2026, 12, 5, 10, tzinfo=CST),
-                          refund_cents=6000, kept_reason="门锁损坏")
+                          refund_cents=6000, kept_reason="门锁损坏", refund_receipt_no="TK-1")
     k2 = key("k2", k.KeyType.PLANT_ROOM_SPARE)
     k2, l2 = lend_staff(k2, at=datetime(2026, 11, 20, 9, tzinfo=CST), loan_id="L2")
     k2, l2 = k.return_key(k2, l2, received_by="desk-2", now=datetime(2026, 11, 25, 9, tzinfo=CST))
