@@ -1,0 +1,220 @@
+"""The key cabinet through the API (R-KY-1): a month's physical count recorded once with who counted,
+the refund receipt of a deposit handed back, and a return recorded by mistake undone the same day."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import select
+
+from server.storage.schema import audit
+from tests.conftest import login
+from tests.integration.scenarios import signature_png, upload
+
+ID = {"doc_type": "passport", "last4": "9876"}
+
+
+async def _key(client, desk, label: str = "5栋-101 入户门") -> dict:  # noqa: ANN001
+    r = await client.post("/api/keys", headers=desk, json={
+        "building": "5栋", "floor": "1", "key_type": "resident_entrusted", "label": label})
+    assert r.status_code == 201, r.text
+    return r.json()["key"]
+
+
+async def _lend_outsider(client, desk, key_id: str, sig: str, deposit: int = 10000) -> dict:  # noqa: ANN001
+    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
+        "borrower_name": "装修工 王某", "borrower_kind": "outsider", "signature_sha256": sig,
+        "due_at": "2026-11-23T08:00:00Z", "id_shown": ID, "deposit_cents": deposit, "deposit_receipt_no": "YJ-01"})
+    assert r.status_code == 201, r.text
+    return r.json()["loan"]
+
+
+async def _lend_staff(client, desk, key_id: str, sig: str) -> dict:  # noqa: ANN001
+    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
+        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig,
+        "due_at": "2026-11-23T08:00:00Z"})
+    assert r.status_code == 201, r.text
+    return r.json()["loan"]
+
+
+async def _state(client, desk, key_id: str) -> str:  # noqa: ANN001
+    return next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key_id)["key"]["state"]
+
+
+# --- the refund receipt ------------------------------------------------------------------------
+
+
+async def test_a_refund_is_recorded_with_its_receipt_number_and_refused_without(client, clock):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    key = await _key(client, desk)
+    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("receipt")))
+    clock.advance(hours=1)
+    url = f"/api/keys/{key['id']}/return"
+    for body in ({"refund_cents": 10000}, {"refund_cents": 10000, "refund_receipt_no": "  "},
+                 {"refund_cents": 3000, "kept_reason": "门锁损坏"}):
+        r = await client.post(url, headers=desk, json=body)
+        assert (r.status_code, r.json()["code"]) == (400, "key.refund_receipt_required"), r.text
+        assert r.json()["message"] == "退还押金须登记退款收据号" and r.json()["message_en"]
+        assert r.json()["details"]["missing"] == ["refund_receipt_no"]
+        assert await _state(client, desk, key["id"]) == "on_loan"
+    r = await client.post(url, headers=desk, json={"refund_cents": 3000, "kept_reason": "门锁损坏",
+                                                   "refund_receipt_no": " TK-0007 "})
+    assert r.status_code == 200, r.text
+    assert r.json()["loan"]["deposit_settlement"]["refund_receipt_no"] == "TK-0007"
+    [loan] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert loan["deposit_settlement"]["refund_receipt_no"] == "TK-0007"
+
+
+async def test_a_lost_key_with_part_of_its_deposit_refunded_needs_the_receipt_too(client):  # R-KY-1
+    desk = await login(client, "dispatcher")
+    key = await _key(client, desk)
+    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("lost-rc")))
+    url = f"/api/keys/{key['id']}/lost"
+    r = await client.post(url, headers=desk, json={"refund_cents": 5000, "kept_reason": "钥匙遗失"})
+    assert (r.status_code, r.json()["code"]) == (400, "key.refund_receipt_required")
+    r = await client.post(url, headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    assert r.status_code == 200, r.text
+    assert r.json()["loan"]["deposit_settlement"]["refund_receipt_no"] is None
+
+
+# --- correcting a recorded return ------------------------------------------------------------------
+
+
+async def test_a_return_recorded_by_mistake_is_undone_the_same_day_and_stays_on_the_record(client, clock, demo_db):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    disp = await login(client, "dispatcher")
+    key = await _key(client, desk)
+    loan = await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("undo")))
+    clock.advance(hours=1)
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk,
+                          json={"refund_cents": 10000, "refund_receipt_no": "TK-1"})
+    assert r.status_code == 200, r.text
+    [listed] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert listed["return_correctable"] is True and listed["corrections"] == []
+    assert (await client.get("/api/keys/count", headers=desk)).json()["deposits_refunded_cents"] == 10000
+
+    clock.advance(hours=2)
+    url = f"/api/keys/{key['id']}/loans/{loan['id']}/correct-return"
+    r = await client.post(url, headers=disp, json={"reason": "  "})
+    assert (r.status_code, r.json()["code"]) == (400, "key.correction_reason_required")
+    assert await _state(client, desk, key["id"]) == "in_store"
+    r = await client.post(url, headers=disp, json={"reason": "登记错了钥匙，实际归还的是502"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["key"]["state"] == "on_loan"
+    reopened = body["loan"]
+    assert (reopened["returned_at"], reopened["received_by"], reopened["deposit_settlement"]) == (None, None, None)
+    [c] = reopened["corrections"]
+    assert (c["returned_at"], c["received_by_name"], c["reason"], c["corrected_by_name"], c["corrected_at"]) == (
+        "2026-11-23T03:00:00Z", "李前台", "登记错了钥匙，实际归还的是502", "王调度", "2026-11-23T05:00:00Z")
+    assert c["deposit_settlement"]["refund_receipt_no"] == "TK-1"
+    # The deposit is held again, no longer counted as refunded; the key is out on its loan again.
+    count = (await client.get("/api/keys/count", headers=desk)).json()
+    assert (count["on_loan"], count["deposits_held_cents"], count["deposits_refunded_cents"]) == (1, 10000, 0)
+    listed = next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key["id"])
+    assert listed["loan"]["id"] == loan["id"]
+    # Audited on the hash-chained trail, with what was undone.
+    async with demo_db.read() as conn:
+        rows = (await conn.execute(select(audit.c.actor_id, audit.c.data).where(
+            audit.c.entity_id == key["id"], audit.c.action == "key.return_corrected"))).all()
+    [(actor, data)] = rows
+    data = msgspec.json.decode(data)
+    assert actor == "usr_dispatcher" and data["loan_id"] == loan["id"] and data["reason"].startswith("登记错了钥匙")
+    assert data["deposit_undone"]["refund_receipt_no"] == "TK-1"
+
+    # Not twice: the loan is open again, there is no return left to undo.
+    r = await client.post(url, headers=disp, json={"reason": "再来一次"})
+    assert (r.status_code, r.json()["code"]) == (409, "key.not_returned")
+    # The real return later settles afresh; the history shows both.
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk,
+                          json={"refund_cents": 10000, "refund_receipt_no": "TK-2"})
+    assert r.status_code == 200, r.text
+    [listed] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert listed["deposit_settlement"]["refund_receipt_no"] == "TK-2" and len(listed["corrections"]) == 1
+
+
+async def test_a_return_is_not_correctable_the_next_day_or_after_the_key_went_out_again(client, clock):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    mgr = await login(client, "manager")
+    sig = await upload(client, desk, signature_png("late-undo"))
+    key = await _key(client, desk)
+    first = await _lend_staff(client, desk, key["id"], sig)
+    clock.advance(hours=1)  # 11:00 Shanghai
+    assert (await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})).status_code == 200
+    clock.advance(hours=1)
+    second = await _lend_staff(client, desk, key["id"], sig)
+    r = await client.post(f"/api/keys/{key['id']}/loans/{first['id']}/correct-return", headers=mgr,
+                          json={"reason": "错登"})
+    assert (r.status_code, r.json()["code"]) == (409, "key.moved_since_return"), r.text
+    assert (await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})).status_code == 200
+    loans = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert [x["return_correctable"] for x in loans] == [True, False]  # only the latest
+    clock.advance(hours=13)  # 01:00 the next day, Shanghai
+    r = await client.post(f"/api/keys/{key['id']}/loans/{second['id']}/correct-return", headers=mgr,
+                          json={"reason": "错登"})
+    assert (r.status_code, r.json()["code"]) == (409, "key.return_not_correctable"), r.text
+    assert r.json()["message"] == "归还登记只能在登记当天更正"
+    loans = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert [x["return_correctable"] for x in loans] == [False, False]
+    r = await client.post(f"/api/keys/{key['id']}/loans/kln_nope/correct-return", headers=mgr, json={"reason": "x"})
+    assert (r.status_code, r.json()["code"]) == (404, "key.loan_not_found")
+
+
+async def test_only_the_dispatcher_or_the_manager_corrects_a_return(client):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    key = await _key(client, desk)
+    loan = await _lend_staff(client, desk, key["id"], await upload(client, desk, signature_png("who-undo")))
+    assert (await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})).status_code == 200
+    url = f"/api/keys/{key['id']}/loans/{loan['id']}/correct-return"
+    for user in ("frontdesk", "control", "gm", "tech"):
+        r = await client.post(url, headers=await login(client, user), json={"reason": "错登"})
+        assert r.status_code == 403, (user, r.text)
+    assert await _state(client, desk, key["id"]) == "in_store"
+    r = await client.post(url, headers=await login(client, "manager"), json={"reason": "错登"})
+    assert r.status_code == 200, r.text
+
+
+# --- the physical count --------------------------------------------------------------------------
+
+
+async def test_an_ended_months_physical_count_is_recorded_once_with_who_counted(client, clock, demo_db):  # R-KY-1
+    desk = await login(client, "frontdesk")
+    url = "/api/keys/counts/2026/11/physical"
+    # November is still running on the 23rd: its count is taken after its end.
+    r = await client.post(url, headers=desk, json={"matches_register": True})
+    assert (r.status_code, r.json()["code"]) == (400, "key.count_month_open"), r.text
+    clock.set(clock.now().replace(month=12, day=1))  # 1 December, 10:00 Shanghai
+    for body, code in (({}, "key.count_verdict_required"),
+                       ({"matches_register": False, "discrepancy": " "}, "key.count_discrepancy_required")):
+        r = await client.post(url, headers=desk, json=body)
+        assert (r.status_code, r.json()["code"]) == (400, code), r.text
+        assert r.json()["message"] and r.json()["message_en"]
+    sheet = (await client.get("/api/keys/counts/2026/11", headers=desk)).json()
+    assert sheet["physical"] is None
+    r = await client.post(url, headers=desk, json={
+        "matches_register": False, "discrepancy": "3栋 信报箱总钥匙 不在柜内", "witness_name": " 保安 陈某 "})
+    assert r.status_code == 201, r.text
+    physical = r.json()["physical"]
+    assert physical == {
+        "year": 2026, "month": 11, "counted_by": "usr_frontdesk", "counted_by_name": "李前台",
+        "witness_name": "保安 陈某", "counted_at": "2026-12-01T02:00:00Z", "matches_register": False,
+        "discrepancy": "3栋 信报箱总钥匙 不在柜内"}
+    assert r.json()["count"]["total"] == 4  # the month's sheet comes back with it
+    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
+    [listed] = (await client.get("/api/keys/counts", headers=desk)).json()
+    assert listed["physical"] == physical
+    # Once: a second count of November is refused, whoever sends it, and changes nothing.
+    clock.advance(hours=1)
+    r = await client.post(url, headers=await login(client, "dispatcher"), json={"matches_register": True})
+    assert (r.status_code, r.json()["code"]) == (409, "key.count_already_recorded"), r.text
+    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
+    async with demo_db.read() as conn:
+        actors = (await conn.execute(select(audit.c.actor_id).where(
+            audit.c.action == "key.count_recorded"))).scalars().all()
+    assert actors == ["usr_frontdesk"]
+    # Leadership reads it; only the desk records it.
+    gm = await login(client, "gm")
+    assert (await client.get("/api/keys/counts/2026/11", headers=gm)).json()["physical"] == physical
+    r = await client.post("/api/keys/counts/2026/10/physical", headers=gm, json={"matches_register": True})
+    assert r.status_code == 403
+    r = await client.post("/api/keys/counts/2026/13/physical", headers=desk, json={"matches_register": True})
+    assert (r.status_code, r.json()["code"]) == (400, "key.bad_month")
