@@ -46,6 +46,7 @@ def test_an_outsiders_loan_records_the_id_kind_and_shows_the_deposit_to_refund(b
     row.get_by_role("button", name="归还（押金 ¥50.00）").click()
     dialog = page.locator("dialog[open]")
     expect(dialog.locator("input[name=refund]")).to_have_value("50.00")
+    dialog.locator("input[name=refund_receipt_no]").fill("TK-0002")  # the refund's own receipt
     dialog.get_by_test_id("key-end-ok").click()
     expect(row).to_contain_text("在柜", timeout=10000)
     ctx.close()

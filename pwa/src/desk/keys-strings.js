@@ -1,5 +1,6 @@
 // Strings for the key cabinet (R-KY-1): the register, loans and returns with the deposit, a key's
-// loan history and the monthly counts (Chinese first, English second).
+// loan history with corrected returns, the monthly counts and the physical count (Chinese first,
+// English second).
 export const STRINGS = {
   zh: {
     'key.title': '钥匙管理', 'key.building': '楼栋', 'key.floor': '楼层', 'key.type': '类型', 'key.label': '标签', 'key.state': '状态',
@@ -41,6 +42,27 @@ export const STRINGS = {
     'key.c.held': '押金借出中', 'key.c.refunded': '当月退押金', 'key.c.kept': '当月扣押金', 'key.open_month': '查看并打印',
     'key.count_month': '{period}月末：共 {total} 把，在柜 {in_store}，借出 {on_loan}（超期 {overdue}），遗失 {lost}',
     'key.month_title': '钥匙月度盘点表（{period}）', 'key.month_asof': '按登记记录统计至{period}月末',
+    // The refund receipt (D7x).
+    'key.refund_receipt': '退款收据号', 'key.refund_receipt_hint': '退还押金时必填：借用人签收的退款收据编号',
+    'key.receipt_needed': '退还押金须登记退款收据号', 'key.refunded_receipt': '已退 {amount}（退款收据号 {receipt}）',
+    // Correcting a return recorded by mistake (D7x).
+    'key.correct': '更正归还', 'key.correct_title': '更正归还登记',
+    'key.correct_body': '{at} 由 {name} 登记的归还将撤销：钥匙重新记为借给 {borrower}，原登记保留并标注“已更正”。',
+    'key.correct_deposit': '该次登记的押金结算（已退 {refunded}，扣留 {kept}，退款收据号 {receipt}）将一并撤销，押金重新记为借出中；实际归还时再结算。',
+    'key.correct_reason': '更正原因', 'key.correct_reason_hint': '例如：登记错了钥匙、钥匙实际尚未交回',
+    'key.correct_ok': '确认更正', 'key.correct_reason_needed': '请写明更正原因',
+    'key.corrected': '已更正：原登记 {at} 归还（经办 {by}）', 'key.corrected_why': '原因：{reason} · {name} 于 {at} 更正',
+    'key.corrected_deposit': '撤销的押金结算：已退 {refunded}，扣留 {kept}，退款收据号 {receipt}',
+    // The physical count at the cabinet (D7x).
+    'key.physical': '实物盘点', 'key.physical_none': '尚未登记实物盘点',
+    'key.p.counter': '盘点人', 'key.p.witness': '见证人', 'key.p.at': '盘点时间', 'key.p.discrepancy': '差异说明',
+    'key.p.matches': '实物与登记一致', 'key.p.differs': '实物与登记不符',
+    'key.p.record': '登记实物盘点', 'key.p.record_hint': '盘点人为当前登录账号；每月只能登记一次，登记后不能修改。',
+    'key.p.verdict': '核对结果', 'key.p.witness_hint': '选填：在场见证人的姓名',
+    'key.p.discrepancy_hint': '不符时必填：缺少或多出的钥匙（标签、楼栋），以及原因或去向',
+    'key.p.verdict_needed': '请选择实物与登记是否一致', 'key.p.discrepancy_needed': '实物与登记不符时须写明差异',
+    'key.p.ok': '登记盘点', 'key.c.physical': '实物盘点', 'key.p.not_yet': '未登记',
+    'key.p.done': '{at} · {name}',
   },
   en: {
     'key.title': 'Keys', 'key.building': 'Building', 'key.floor': 'Floor', 'key.type': 'Type', 'key.label': 'Label', 'key.state': 'State',
@@ -79,5 +101,23 @@ export const STRINGS = {
     'key.c.held': 'Deposits held', 'key.c.refunded': 'Refunded in month', 'key.c.kept': 'Kept in month', 'key.open_month': 'Open and print',
     'key.count_month': 'End of {period}: {total, plural, one {# key} other {# keys}}, {in_store} in store, {on_loan} on loan ({overdue} overdue), {lost} lost',
     'key.month_title': 'Monthly key count ({period})', 'key.month_asof': 'From the register as it stood at the end of {period}',
+    'key.refund_receipt': 'Refund receipt no.', 'key.refund_receipt_hint': 'Required with a refund: the number of the refund receipt the borrower signs',
+    'key.receipt_needed': 'Record the refund receipt number for the deposit handed back', 'key.refunded_receipt': 'refunded {amount} (refund receipt {receipt})',
+    'key.correct': 'Correct return', 'key.correct_title': 'Correct a recorded return',
+    'key.correct_body': 'The return recorded at {at} by {name} will be undone: the key is on loan to {borrower} again, and the original entry stays, marked corrected.',
+    'key.correct_deposit': 'The deposit settled with it (refunded {refunded}, kept {kept}, refund receipt {receipt}) is undone too and counts as held again; it is settled at the real return.',
+    'key.correct_reason': 'Reason for the correction', 'key.correct_reason_hint': 'e.g. the wrong key was recorded, the key has not actually come back',
+    'key.correct_ok': 'Confirm correction', 'key.correct_reason_needed': 'Give the reason for the correction',
+    'key.corrected': 'Corrected: return recorded {at} (by {by})', 'key.corrected_why': 'Reason: {reason} · corrected by {name} at {at}',
+    'key.corrected_deposit': 'Deposit settlement undone: refunded {refunded}, kept {kept}, refund receipt {receipt}',
+    'key.physical': 'Physical count', 'key.physical_none': 'No physical count recorded yet',
+    'key.p.counter': 'Counted by', 'key.p.witness': 'Witness', 'key.p.at': 'Counted at', 'key.p.discrepancy': 'Discrepancy',
+    'key.p.matches': 'Keys match the register', 'key.p.differs': 'Keys do not match the register',
+    'key.p.record': 'Record the physical count', 'key.p.record_hint': 'The counter is the signed-in account; a month is recorded once and cannot be changed.',
+    'key.p.verdict': 'Result', 'key.p.witness_hint': "Optional: the witness's name",
+    'key.p.discrepancy_hint': 'Required if they do not match: the keys missing or extra (label, building) and why or where',
+    'key.p.verdict_needed': 'Say whether the keys match the register', 'key.p.discrepancy_needed': 'Say what differs from the register',
+    'key.p.ok': 'Record count', 'key.c.physical': 'Physical count', 'key.p.not_yet': 'not recorded',
+    'key.p.done': '{at} · {name}',
   },
 };

@@ -1,8 +1,11 @@
 // The key cabinet (R-KY-1): keys filed by building, floor and type; signed loans; an outsider's ID
 // and deposit, settled (refunded, kept, or part of each) when the loan ends; each key's loans; this
 // month's count and the counts of the months that have ended, each printable as a signed sheet.
+// A refund is recorded against its refund receipt; a return recorded by mistake is undone the same
+// day from the key's loans (dispatcher, manager); an ended month's sheet records the physical count.
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
 import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
+import { DESK } from '../roles.js';
 import { joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
 import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, loadStaff, select } from './common.js';
@@ -24,6 +27,14 @@ const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(c
 // The ID kinds an outsider may show (server/domain/keys.py IdDocType).
 const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
 const KEY_TYPES = ['resident_entrusted', 'plant_room_spare', 'other'];
+// Who may undo a recorded return and who records the physical count: the roles of those routes
+// (docs/api-contract.md; pwa/test/key-roles.test.mjs holds these to it), so no one is offered a
+// button the server would refuse.
+export const KEY_ACTION_ROLES = {
+  correctReturn: ['dispatcher', 'manager'],
+  recordCount: DESK,
+};
+const mayDo = (ctx, action) => (ctx.user?.roles || []).some((r) => KEY_ACTION_ROLES[action].includes(r));
 
 // Each cell carries its column's header (data-label): on a phone the rows stack into cards that
 // show it beside the value (desk.css, desk/tables.js).
@@ -113,6 +124,9 @@ function endLoanDialog(ctx, k, loan, lost) {
     });
     const reason = h('input', { name: 'kept_reason', maxlength: 200, value: lost ? t('key.lost_reason_default') : '' });
     const reasonField = field(h, t('key.kept_reason'), reason, t('key.kept_reason_hint'));
+    // Money handed back is signed for on a refund receipt: its number goes on the record (D7x).
+    const receipt = h('input', { name: 'refund_receipt_no', maxlength: 40 });
+    const receiptField = field(h, t('key.refund_receipt'), receipt, t('key.refund_receipt_hint'));
     const line = h('p', { class: 'small', 'data-testid': 'key-settle-line' });
     const cents = () => (refund.value.trim() === '' ? NaN : Math.round(Number(refund.value) * 100));
     const sync = () => {
@@ -120,6 +134,7 @@ function endLoanDialog(ctx, k, loan, lost) {
       const valid = Number.isFinite(r) && r >= 0 && r <= deposit;
       line.textContent = valid ? t('key.settle_line', { refund: yuan(r), kept: yuan(deposit - r) }) : '';
       reasonField.hidden = !(valid && r < deposit);
+      receiptField.hidden = !(valid && r > 0);
     };
     refund.addEventListener('input', sync);
     sync();
@@ -133,7 +148,9 @@ function endLoanDialog(ctx, k, loan, lost) {
         if (!Number.isFinite(r) || r < 0) return err.show(t('key.refund_bad'), t);
         if (r > deposit) return err.show(t('key.refund_too_much', { deposit: yuan(deposit) }), t);
         if (r < deposit && !reason.value.trim()) return err.show(t('key.reason_needed'), t);
-        body = { refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}) };
+        if (r > 0 && !receipt.value.trim()) return err.show(t('key.receipt_needed'), t);
+        body = { refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}),
+          ...(r > 0 ? { refund_receipt_no: receipt.value.trim() } : {}) };
       }
       ok.disabled = true;
       try {
@@ -151,7 +168,7 @@ function endLoanDialog(ctx, k, loan, lost) {
         : t('key.return_body', { label: k.label, name: loan.borrower_name, at: fmtTime(loan.lent_at) }) }),
       deposit ? h('div', { class: 'desk-dialog-form', 'data-testid': 'key-deposit-settle' },
         h('p', { text: t('key.deposit_taken', { deposit: yuan(deposit), receipt: loan.deposit_receipt_no || '—' }) }),
-        field(h, t('key.refund'), refund), reasonField, line) : null,
+        field(h, t('key.refund'), refund), receiptField, reasonField, line) : null,
       err.el,
       h('div', { class: 'dialog-actions' },
         h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
@@ -319,12 +336,14 @@ async function renderCabinet(root, ctx) {
 function pastMonths(ctx, months) {
   const { h, t } = ctx;
   const head = ['key.month', 'key.c.total', 'key.c.in_store', 'key.c.on_loan', 'key.c.overdue', 'key.c.lost',
-    'key.c.held', 'key.c.refunded', 'key.c.kept', ''].map((k) => (k ? t(k) : ''));
+    'key.c.held', 'key.c.refunded', 'key.c.kept', 'key.c.physical', ''].map((k) => (k ? t(k) : ''));
   return h('section', { class: 'no-print', 'data-testid': 'key-past' },
     h('h2', { class: 'section-title', text: t('key.past') }),
-    table(h, head, months.map(({ year, month, count: c }) => [
+    table(h, head, months.map(({ year, month, count: c, physical: p }) => [
       t('key.month_label', { y: year, m: month }), c.total, c.in_store, c.on_loan, c.overdue, c.lost,
       yuan(c.deposits_held_cents), yuan(c.deposits_refunded_cents), yuan(c.deposits_kept_cents),
+      p ? h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: t('key.p.done', { at: fmtFull(p.counted_at), name: p.counted_by_name || p.counted_by }) })
+        : h('span', { class: 'muted', text: t('key.p.not_yet') }),
       h('a', { class: 'btn btn-small', href: `#/keys/month/${year}-${String(month).padStart(2, '0')}` }, t('key.open_month')),
     ]), { empty: t('key.past_none') }));
 }
@@ -339,14 +358,77 @@ async function renderMonth(root, ctx, year, month) {
   mount(root, h('section', { class: 'rpt', 'data-view': 'key-month' },
     h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back'))),
     h('h1', { text: t('key.month_title', { period }) }), err.el, body));
+  // The cabinet as it stood at the month's end (the server recomputes it from the register), with
+  // the same tick column and signature lines as this month's sheet, and the count done at the cabinet.
+  const show = (sheet) => mount(body, countCard(ctx, sheet.count, period),
+    physicalCount(ctx, sheet, year, month, show), countTable(ctx, sheet.keys, null), signLines(ctx, 'key.counter_sign'));
   try {
-    const sheet = await ctx.api.get(`/api/keys/counts/${year}/${month}`);
-    // The cabinet as it stood at the month's end (the server recomputes it from the register), with
-    // the same tick column and signature lines as this month's sheet.
-    mount(body, countCard(ctx, sheet.count, period), countTable(ctx, sheet.keys, null), signLines(ctx, 'key.counter_sign'));
+    show(await ctx.api.get(`/api/keys/counts/${year}/${month}`));
   } catch (e) {
     err.show(e, t);
   }
+}
+
+/**
+ * The physical count of an ended month (D7x): once recorded, who counted, the witness, when and what
+ * differed, on screen and on paper; until then the same four headings print empty to be filled in by
+ * hand, and the desk records it here — the counter is the signed-in account, the rest is asked.
+ */
+function physicalCount(ctx, sheet, year, month, show) {
+  const { h, t } = ctx;
+  const head = [t('key.p.counter'), t('key.p.witness'), t('key.p.at'), t('key.p.discrepancy')];
+  const p = sheet.physical;
+  if (p) {
+    const verdict = t(p.matches_register ? 'key.p.matches' : 'key.p.differs');
+    return h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
+      h('h2', { class: 'section-title', text: t('key.physical') }),
+      table(h, head, [[p.counted_by_name || p.counted_by, p.witness_name || '—', fmtFull(p.counted_at),
+        h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: p.discrepancy ? `${verdict}：${p.discrepancy}` : verdict })]],
+      { cls: 'key-physical-table' }));
+  }
+  const blank = h('div', { class: 'print-only' }, table(h, head, [['', '', '', '']], { cls: 'key-physical-table' }));
+  if (!mayDo(ctx, 'recordCount')) {
+    return h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
+      h('h2', { class: 'section-title', text: t('key.physical') }),
+      h('p', { class: 'muted no-print', text: t('key.physical_none') }), blank);
+  }
+  const err = errorBox(h);
+  const radio = (value, label) => h('label', { class: 'small' },
+    h('input', { type: 'radio', name: 'matches_register', value }), ' ', label);
+  const discrepancy = h('textarea', { name: 'discrepancy', maxlength: 1000, rows: 3 });
+  const witness = h('input', { name: 'witness_name', maxlength: 50 });
+  const ok = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'key-physical-ok' }, t('key.p.ok'));
+  const form = h('form', { class: 'card rpt-form no-print', novalidate: true, 'data-testid': 'key-physical-form' },
+    h('p', { class: 'small muted', text: t('key.p.record_hint') }),
+    h('div', { class: 'field desk-field' }, h('span', { class: 'field-label', text: t('key.p.verdict') }),
+      h('span', { class: 'rpt-controls' }, radio('true', t('key.p.matches')), radio('false', t('key.p.differs')))),
+    field(h, t('key.p.discrepancy'), discrepancy, t('key.p.discrepancy_hint')),
+    field(h, t('key.p.witness'), witness, t('key.p.witness_hint')),
+    err.el, ok);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.clear();
+    const picked = form.querySelector('input[name=matches_register]:checked')?.value;
+    if (!picked) return err.show(t('key.p.verdict_needed'), t);
+    const matches = picked === 'true';
+    if (!matches && !discrepancy.value.trim()) return err.show(t('key.p.discrepancy_needed'), t);
+    ok.disabled = true;
+    try {
+      show(await ctx.api.post(`/api/keys/counts/${year}/${month}/physical`, {
+        matches_register: matches,
+        ...(discrepancy.value.trim() ? { discrepancy: discrepancy.value.trim() } : {}),
+        ...(witness.value.trim() ? { witness_name: witness.value.trim() } : {}),
+      }));
+    } catch (e2) {
+      err.show(e2, t);
+      ok.disabled = false;
+    }
+    return undefined;
+  });
+  return h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
+    h('h2', { class: 'section-title no-print', text: t('key.p.record') }),
+    h('h2', { class: 'section-title print-only', text: t('key.physical') }),
+    form, blank);
 }
 
 // ---- a key's loans ----------------------------------------------------------------------------
@@ -362,7 +444,9 @@ function settlementText(ctx, loan) {
     return [taken, open ? null : h('div', { class: 'small muted', text: t('key.unrecorded') })];
   }
   return h('span', { 'data-testid': 'key-deposit-outcome' }, taken,
-    s.refunded_cents ? h('div', { text: t('key.refunded', { amount: yuan(s.refunded_cents) }) }) : null,
+    s.refunded_cents ? h('div', { text: s.refund_receipt_no
+      ? t('key.refunded_receipt', { amount: yuan(s.refunded_cents), receipt: s.refund_receipt_no })
+      : t('key.refunded', { amount: yuan(s.refunded_cents) }) }) : null,
     s.kept_cents ? h('div', { class: 'rpt-overdue', text: t('key.kept', { amount: yuan(s.kept_cents), reason: s.kept_reason || '' }) }) : null,
     h('div', { class: 'small muted', text: t('key.settled_by', { name: loan.settled_by_name || s.settled_by, at: fmtFull(s.settled_at) }) }));
 }
@@ -375,6 +459,58 @@ function backText(ctx, loan) {
   return h('span', { class: loan.overdue ? 'rpt-overdue' : '', text: loan.overdue ? `${t('key.not_back')} · ${t('key.overdue')}` : t('key.not_back') });
 }
 
+// A return recorded by mistake and undone stays on the register, struck through, with why, by whom and
+// when it was undone and the deposit settlement undone with it (D7x); it prints as it shows.
+function correctionsText(ctx, loan) {
+  const { h, t } = ctx;
+  return (loan.corrections || []).map((c) => {
+    const s = c.deposit_settlement;
+    return h('div', { class: 'small key-corrected', 'data-testid': 'key-corrected' },
+      h('div', { class: 'key-corrected-was', text: t('key.corrected', { at: fmtFull(c.returned_at), by: c.received_by_name || c.received_by || '—' }) }),
+      h('div', { class: 'muted', text: t('key.corrected_why', { reason: c.reason, name: c.corrected_by_name || c.corrected_by, at: fmtFull(c.corrected_at) }) }),
+      s ? h('div', { class: 'muted', text: t('key.corrected_deposit', { refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null);
+  });
+}
+
+/**
+ * Undoing a recorded return (dispatcher, manager; the same day): asks the reason and says what else is
+ * undone — the deposit settled with the return — then records it from inside the dialog so a refusal
+ * is read there. Resolves true once the server has recorded it.
+ */
+function correctReturnDialog(ctx, k, loan) {
+  const { h, t } = ctx;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const reason = h('textarea', { name: 'correction_reason', maxlength: 200, rows: 3 });
+    const s = loan.deposit_settlement;
+    const ok = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'key-correct-ok' }, t('key.correct_ok'));
+    ok.addEventListener('click', async () => {
+      err.clear();
+      if (!reason.value.trim()) return err.show(t('key.correct_reason_needed'), t);
+      ok.disabled = true;
+      try {
+        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/loans/${encodeURIComponent(loan.id)}/correct-return`, { reason: reason.value.trim() });
+        close(true);
+      } catch (e) {
+        err.show(e, t);
+        ok.disabled = false;
+      }
+      return undefined;
+    });
+    return [
+      h('h2', { class: 'dialog-title', text: t('key.correct_title') }),
+      h('p', { class: 'dialog-body', text: t('key.correct_body', {
+        at: fmtFull(loan.returned_at), name: loan.received_by_name || loan.received_by, borrower: loan.borrower_name }) }),
+      s ? h('p', { class: 'dialog-body rpt-overdue', 'data-testid': 'key-correct-deposit', text: t('key.correct_deposit', {
+        refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null,
+      h('div', { class: 'desk-dialog-form' }, field(h, t('key.correct_reason'), reason, t('key.correct_reason_hint'))),
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
+    ];
+  }, { className: 'desk-dialog' }).then(Boolean);
+}
+
 async function renderHistory(root, ctx, keyId) {
   const { h, t } = ctx;
   // A cell of several lines is one block, so a phone's stacked card keeps it beside its label.
@@ -384,8 +520,18 @@ async function renderHistory(root, ctx, keyId) {
   mount(root, h('section', { class: 'rpt', 'data-view': 'key-history' },
     h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back'))),
     err.el, body));
-  try {
+  const correcting = mayDo(ctx, 'correctReturn');
+  const load = async () => {
     const { key: k, loans } = await ctx.api.get(`/api/keys/${encodeURIComponent(keyId)}/loans`);
+    // The latest loan's return, while it may still be undone (the server says when: the same day, the
+    // key in the cabinet since), offers its correction to those who may make it.
+    const correctButton = (loan) => (correcting && loan.return_correctable ? h('button', {
+      type: 'button', class: 'btn btn-small btn-danger-outline no-print', 'data-testid': 'key-correct',
+      onclick: async () => {
+        err.clear();
+        if (await correctReturnDialog(ctx, k, loan)) await load().catch((e) => err.show(e, t));
+      },
+    }, t('key.correct')) : null);
     const sigs = [];
     const rows = loans.map((loan) => {
       const img = h('img', { class: 'key-history-sig', alt: t('key.h.signature') });
@@ -395,7 +541,7 @@ async function renderHistory(root, ctx, keyId) {
         loan.id_shown ? t('key.id_shown', { doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4 }) : '—',
         cell(fmtFull(loan.lent_at), h('div', { class: 'small muted', text: t('key.by', { name: loan.lent_by_name || loan.lent_by }) })),
         fmtFull(loan.due_at),
-        cell(backText(ctx, loan)),
+        cell(backText(ctx, loan), correctionsText(ctx, loan), correctButton(loan)),
         cell(settlementText(ctx, loan)),
         img,
       ];
@@ -418,6 +564,9 @@ async function renderHistory(root, ctx, keyId) {
         img.replaceWith(h('span', { class: 'muted small', text: '—' }));
       }
     }));
+  };
+  try {
+    await load();
   } catch (e) {
     err.show(e, t);
   }

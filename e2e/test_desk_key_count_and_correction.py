@@ -1,0 +1,132 @@
+"""The key cabinet's corrections and counts at the desk (R-KY-1): a return recorded by mistake is undone
+from the key's loans after a dialog that asks the reason and says the deposit settlement goes with it,
+the undone return staying on the register as corrected; an ended month's sheet records the physical
+count (who counted, the witness, when, what differed) once, on screen and on paper."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Browser, expect
+
+from e2e.api import Api
+from e2e.bookings import _upload
+from e2e.test_shell import open_desk
+from tests.images import signature_png
+
+
+def _lent_and_returned(server, desk: Api, label: str) -> dict:  # noqa: ANN001
+    key = desk.call("POST", "/api/keys", {"building": "8栋", "floor": "2", "key_type": "resident_entrusted",
+                                          "label": label})["key"]
+    sig = _upload(server.url, desk, signature_png(f"correct-{key['id']}"))
+    desk.call("POST", f"/api/keys/{key['id']}/loans", {
+        "borrower_name": "装修工 孙七", "borrower_kind": "outsider", "signature_sha256": sig,
+        "due_at": (datetime.now(UTC) + timedelta(hours=4)).isoformat(),
+        "id_shown": {"doc_type": "resident_id_card", "last4": "4321"}, "deposit_cents": 8000,
+        "deposit_receipt_no": "YJ-77"})
+    desk.call("POST", f"/api/keys/{key['id']}/return", {"refund_cents": 8000, "refund_receipt_no": "TK-9"})
+    return key
+
+
+def test_a_return_recorded_by_mistake_is_corrected_from_the_keys_loans(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    label = f"e2e-{uuid.uuid4().hex[:6]} 入户门"
+    frontdesk = Api(server.url, "frontdesk")
+    key = _lent_and_returned(server, frontdesk, label)
+
+    # The front desk reads the loans but is not offered the correction (the route is the dispatcher's
+    # and the manager's).
+    ctx, page = open_desk(browser, server, "frontdesk", f"keys/{key['id']}")
+    history = page.locator("[data-view=key-history]")
+    expect(history.locator("tbody tr")).to_have_count(1, timeout=15000)
+    expect(history).to_contain_text("已退 ¥80.00（退款收据号 TK-9）")
+    expect(history.get_by_test_id("key-correct")).to_have_count(0)
+    ctx.close()
+
+    ctx, page = open_desk(browser, server, "dispatcher", f"keys/{key['id']}")
+    history = page.locator("[data-view=key-history]")
+    row = history.locator("tbody tr").first
+    expect(row).to_contain_text("李前台", timeout=15000)
+    row.get_by_test_id("key-correct").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("装修工 孙七")
+    expect(dialog.get_by_test_id("key-correct-deposit")).to_contain_text("已退 ¥80.00，扣留 ¥0.00，退款收据号 TK-9")
+    # Cancelling records nothing.
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_have_count(0)
+    assert frontdesk.call("GET", f"/api/keys/{key['id']}/loans")["key"]["state"] == "in_store"
+
+    row.get_by_test_id("key-correct").click()
+    dialog.get_by_test_id("key-correct-ok").click()
+    expect(dialog.locator(".desk-error")).to_contain_text("请写明更正原因")
+    dialog.locator("textarea[name=correction_reason]").fill("登记错了钥匙，孙七尚未交回")
+    dialog.get_by_test_id("key-correct-ok").click()
+    expect(dialog).to_have_count(0, timeout=10000)
+
+    # The loan is out again; the undone return stays on it, struck through, with why and by whom.
+    expect(row).to_contain_text("未还", timeout=10000)
+    corrected = row.get_by_test_id("key-corrected")
+    expect(corrected).to_contain_text("已更正：原登记")
+    expect(corrected).to_contain_text("经办 李前台")
+    expect(corrected).to_contain_text("原因：登记错了钥匙，孙七尚未交回 · 王调度")
+    expect(corrected).to_contain_text("撤销的押金结算：已退 ¥80.00，扣留 ¥0.00，退款收据号 TK-9")
+    assert corrected.locator(".key-corrected-was").evaluate("(e) => getComputedStyle(e).textDecorationLine") == "line-through"
+    expect(row.get_by_test_id("key-correct")).to_have_count(0)
+    listed = frontdesk.call("GET", f"/api/keys/{key['id']}/loans")
+    assert listed["key"]["state"] == "on_loan" and listed["loans"][0]["deposit_settlement"] is None
+
+    # On paper: the correction prints with the register, the button does not.
+    page.emulate_media(media="print")
+    expect(corrected).to_be_visible()
+    assert history.locator("button, a").evaluate_all("(els) => els.filter((e) => e.offsetParent !== null).length") == 0
+    ctx.close()
+
+
+def test_an_ended_months_physical_count_is_recorded_once_and_printed(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+    route = f"keys/month/{year}-{month:02d}"
+    ctx, page = open_desk(browser, server, "frontdesk", route)
+    view = page.locator("[data-view=key-month]")
+    form = view.get_by_test_id("key-physical-form")
+    expect(form).to_be_visible(timeout=15000)
+
+    # The verdict is asked, and a mismatch says what differed, before anything is sent.
+    form.get_by_test_id("key-physical-ok").click()
+    expect(form.locator(".desk-error")).to_contain_text("请选择实物与登记是否一致")
+    form.get_by_label("实物与登记不符").check()
+    form.get_by_test_id("key-physical-ok").click()
+    expect(form.locator(".desk-error")).to_contain_text("实物与登记不符时须写明差异")
+    form.locator("textarea[name=discrepancy]").fill("3栋 信报箱总钥匙 不在柜内，已报遗失")
+    form.locator("input[name=witness_name]").fill("保安 陈某")
+    form.get_by_test_id("key-physical-ok").click()
+
+    physical = view.get_by_test_id("key-physical")
+    expect(physical.locator("tbody tr")).to_have_count(1, timeout=10000)
+    expect(form).to_have_count(0)
+    row = physical.locator("tbody tr")
+    expect(row.locator("td").nth(0)).to_have_text("李前台")  # the signed-in counter
+    expect(row.locator("td").nth(1)).to_have_text("保安 陈某")
+    expect(row.locator("td").nth(3)).to_have_text("实物与登记不符：3栋 信报箱总钥匙 不在柜内，已报遗失")
+    assert physical.locator("th").all_inner_texts() == ["盘点人", "见证人", "盘点时间", "差异说明"]
+
+    # A second count of the month is refused with its own code; the page shows the first one again.
+    answer = Api(server.url, "dispatcher").call("POST", f"/api/keys/counts/{year}/{month}/physical",
+                                                {"matches_register": True}, expect=409)
+    assert answer["code"] == "key.count_already_recorded"
+    page.reload()
+    expect(physical.locator("tbody tr td").nth(0)).to_have_text("李前台", timeout=15000)
+    expect(view.get_by_test_id("key-physical-form")).to_have_count(0)
+
+    # On paper: the four headings with what was recorded, above the sheet's signature lines.
+    page.emulate_media(media="print")
+    expect(physical.locator("table")).to_be_visible()
+    expect(physical).to_contain_text("保安 陈某")
+    expect(view.get_by_test_id("key-print-signs")).to_be_visible()
+    ctx.close()
+
+    # The running month is not counted yet: the API says so.
+    answer = Api(server.url, "frontdesk").call("POST", f"/api/keys/counts/{local.year}/{local.month}/physical",
+                                               {"matches_register": True}, expect=400)
+    assert answer["code"] == "key.count_month_open"
