@@ -42,7 +42,14 @@ from sqlalchemy import func, select
 
 from server.storage.schema import metadata
 from tests.conftest import login
-from tests.integration.scenarios import Phone, complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import (
+    Phone,
+    complete_on_phone,
+    new_repair,
+    open_and_dispatch,
+    signature_png,
+    upload,
+)
 from tests.integration.test_access_matrix import USER_FOR_ROLE
 
 DEFAULT_EXAMPLES = 30
@@ -64,6 +71,7 @@ ID_TABLES = {
     "survey_id": ("surveys", "id"),
     "task_id": ("call_backs", "id"),
     "key_id": ("keys", "id"),
+    "loan_id": ("key_loans", "id"),
     "slip_id": ("release_slips", "id"),
     "comp_id": ("compensations", "id"),
     "check_id": ("weekly_checks", "id"),
@@ -178,6 +186,14 @@ async def _world(client, db) -> dict[str, list]:  # noqa: ANN001
     for url, headers, body in made:
         r = await client.post(url, headers=headers, json=body)
         assert r.status_code == 201, (url, r.text)
+    # A key lent and taken back: a loan whose return the correction route can reach.
+    key_id = (await client.get("/api/keys", headers=desk)).json()[0]["key"]["id"]
+    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
+        "borrower_kind": "staff", "borrower_user_id": "usr_tech", "due_at": "2026-11-23T09:00:00Z",
+        "signature_sha256": await upload(client, desk, signature_png("fuzz-key"))})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"/api/keys/{key_id}/return", headers=desk, json={})
+    assert r.status_code == 200, r.text
     # A field record the push refused: a note from tech2's phone on the job dispatched to tech.
     async with db.read() as conn:
         doc = json.loads(
