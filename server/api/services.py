@@ -82,7 +82,7 @@ class LoanView(dk.KeyLoan, kw_only=True):
     settled_by_name: str | None = None
     corrections: list[CorrectionView] = []
     # On a key's loan history: this loan's return may still be undone (the key's latest loan, returned
-    # today, the key in the cabinet since; D7x).
+    # today, the key in the cabinet since; D72).
     return_correctable: bool = False
 
 
@@ -104,7 +104,7 @@ class PastKeyCountView(msgspec.Struct, kw_only=True):
     year: int
     month: int
     count: dk.KeyCount
-    physical: PhysicalCountView | None = None  # the count at the cabinet, once recorded (D7x)
+    physical: PhysicalCountView | None = None  # the count at the cabinet, once recorded (D72)
 
 
 class KeyCountSheetView(PastKeyCountView, kw_only=True):
@@ -351,7 +351,7 @@ class KeysController(Controller):
     async def month_count(self, db: Database, principal: Principal, year: int, month: int) -> KeyCountSheetView:
         return _as(KeyCountSheetView, await keyring.month_count(db, principal, year, month))
 
-    # The count done at the cabinet for an ended month: who counted, the witness, what differed (D7x).
+    # The count done at the cabinet for an ended month: who counted, the witness, what differed (D72).
     @post("/counts/{year:int}/{month:int}/physical", opt=DESK_ONLY, status_code=201)
     async def record_count(self, db: Database, principal: Principal, year: int, month: int,
                            data: JSONBody[keyring.PhysicalCountIn]) -> KeyCountSheetView:
@@ -371,7 +371,7 @@ class KeysController(Controller):
                         data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
         return _key(await keyring.return_key(db, principal, key_id, data))
 
-    # Undoing a return recorded by mistake is the dispatcher's or the manager's, the same day (D7x).
+    # Undoing a return recorded by mistake is the dispatcher's or the manager's, the same day (D72).
     @post("/{key_id:str}/loans/{loan_id:str}/correct-return", opt=RETURN_CORRECTORS, status_code=200)
     async def correct_return(self, db: Database, principal: Principal, key_id: str, loan_id: str,
                              data: JSONBody[keyring.CorrectReturnIn]) -> KeyView:

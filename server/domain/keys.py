@@ -31,14 +31,14 @@ class KeyRefusal(StrEnum):
     REFUND_ABOVE_DEPOSIT = "key.refund_above_deposit"
     REFUND_NEGATIVE = "key.refund_negative"
     KEEP_REASON_REQUIRED = "key.keep_reason_required"
-    # A refund is handed over against a refund receipt, whose number is recorded (D7x).
+    # A refund is handed over against a refund receipt, whose number is recorded (D72).
     REFUND_RECEIPT_REQUIRED = "key.refund_receipt_required"
-    # Correcting a return recorded by mistake (D7x).
+    # Correcting a return recorded by mistake (D72).
     NOT_RETURNED = "key.not_returned"
     RETURN_NOT_CORRECTABLE = "key.return_not_correctable"
     MOVED_SINCE_RETURN = "key.moved_since_return"
     CORRECTION_REASON_REQUIRED = "key.correction_reason_required"
-    # The physical month-end count (D7x).
+    # The physical month-end count (D72).
     COUNT_MONTH_OPEN = "key.count_month_open"
     COUNT_ALREADY_RECORDED = "key.count_already_recorded"
     COUNT_VERDICT_REQUIRED = "key.count_verdict_required"
@@ -100,7 +100,7 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
     kept_cents: int
     kept_reason: str | None = None
     # The number of the refund receipt the borrower signed for the money handed back; None when
-    # nothing was refunded, and on settlements recorded before it was asked (D7x).
+    # nothing was refunded, and on settlements recorded before it was asked (D72).
     refund_receipt_no: str | None = None
     settled_by: str
     settled_at: datetime
@@ -109,7 +109,7 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
 class ReturnCorrection(msgspec.Struct, frozen=True, kw_only=True):
     """A return recorded by mistake and undone: what the return said (its time, who took the key back
     and the deposit settled with it), why it was undone, by whom and when. Kept on the loan so the
-    register still shows the mistake and its correction (D7x)."""
+    register still shows the mistake and its correction (D72)."""
 
     returned_at: datetime
     received_by: str | None = None
@@ -142,7 +142,7 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     # Set when a loan that took a deposit ends (returned or lost); None while it is open and for
     # loans without a deposit.
     deposit_settlement: DepositSettlement | None = None
-    # Returns recorded by mistake and undone, oldest first (D7x).
+    # Returns recorded by mistake and undone, oldest first (D72).
     corrections: tuple[ReturnCorrection, ...] = ()
 
 
@@ -312,7 +312,7 @@ def settle_deposit(
     receipt = (refund_receipt_no or "").strip()
     if refund_cents and not receipt:
         # Money handed back is signed for on a refund receipt; without its number the deposit book
-        # cannot be balanced against the receipt book (D7x).
+        # cannot be balanced against the receipt book (D72).
         raise fail(
             KeyRefusal.REFUND_RECEIPT_REQUIRED,
             "退还押金须登记退款收据号",
@@ -381,7 +381,7 @@ def lost_on_loan(
                                          deposit_settlement=settlement)
 
 
-# --- correcting a return recorded by mistake (D7x) -------------------------------------------------
+# --- correcting a return recorded by mistake (D72) -------------------------------------------------
 #
 # A return recorded against the wrong key, or before the key was really back, is undone rather than
 # edited: the loan is open again and the undone return stays on it as a ReturnCorrection. The window is
@@ -568,7 +568,7 @@ def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int
     return months[::-1]
 
 
-# --- the physical count at the cabinet (D7x) -------------------------------------------------------
+# --- the physical count at the cabinet (D72) -------------------------------------------------------
 
 
 class PhysicalCount(msgspec.Struct, frozen=True, kw_only=True):

@@ -293,7 +293,7 @@ async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
 async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str,
                          data: CorrectReturnIn) -> dict[str, Any]:
     """Undo a return recorded by mistake, the same day: the key is on loan again under that loan, the
-    deposit settled with the return is undone, and the undone return stays on the loan (D7x)."""
+    deposit settled with the return is undone, and the undone return stays on the loan (D72)."""
     async with db.transaction() as uow:
         # The key row's lock orders this against a lend or a return of the same key.
         key = await _load_key(uow, who, key_id)
@@ -415,7 +415,7 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
     }
 
 
-# --- the physical count at the cabinet (D7x) ---------------------------------------------------
+# --- the physical count at the cabinet (D72) ---------------------------------------------------
 
 
 async def _physical_counts(conn: AsyncConnection, compound_id: str,

@@ -126,7 +126,7 @@ key_loans = Table(
     Index("ix_key_loans_compound_open", "compound_id", "returned_at"),
 )
 
-# The physical month-end count at the cabinet, once per month (D7x): the key is the month.
+# The physical month-end count at the cabinet, once per month (D72): the key is the month.
 key_counts = Table(
     "key_counts",
     metadata,

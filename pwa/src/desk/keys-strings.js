@@ -42,10 +42,10 @@ export const STRINGS = {
     'key.c.held': '押金借出中', 'key.c.refunded': '当月退押金', 'key.c.kept': '当月扣押金', 'key.open_month': '查看并打印',
     'key.count_month': '{period}月末：共 {total} 把，在柜 {in_store}，借出 {on_loan}（超期 {overdue}），遗失 {lost}',
     'key.month_title': '钥匙月度盘点表（{period}）', 'key.month_asof': '按登记记录统计至{period}月末',
-    // The refund receipt (D7x).
+    // The refund receipt (D72).
     'key.refund_receipt': '退款收据号', 'key.refund_receipt_hint': '退还押金时必填：借用人签收的退款收据编号',
     'key.receipt_needed': '退还押金须登记退款收据号', 'key.refunded_receipt': '已退 {amount}（退款收据号 {receipt}）',
-    // Correcting a return recorded by mistake (D7x).
+    // Correcting a return recorded by mistake (D72).
     'key.correct': '更正归还', 'key.correct_title': '更正归还登记',
     'key.correct_body': '{at} 由 {name} 登记的归还将撤销：钥匙重新记为借给 {borrower}，原登记保留并标注“已更正”。',
     'key.correct_deposit': '该次登记的押金结算（已退 {refunded}，扣留 {kept}，退款收据号 {receipt}）将一并撤销，押金重新记为借出中；实际归还时再结算。',
@@ -53,7 +53,7 @@ export const STRINGS = {
     'key.correct_ok': '确认更正', 'key.correct_reason_needed': '请写明更正原因',
     'key.corrected': '已更正：原登记 {at} 归还（经办 {by}）', 'key.corrected_why': '原因：{reason} · {name} 于 {at} 更正',
     'key.corrected_deposit': '撤销的押金结算：已退 {refunded}，扣留 {kept}，退款收据号 {receipt}',
-    // The physical count at the cabinet (D7x).
+    // The physical count at the cabinet (D72).
     'key.physical': '实物盘点', 'key.physical_none': '尚未登记实物盘点',
     'key.p.counter': '盘点人', 'key.p.witness': '见证人', 'key.p.at': '盘点时间', 'key.p.discrepancy': '差异说明',
     'key.p.matches': '实物与登记一致', 'key.p.differs': '实物与登记不符',

@@ -124,7 +124,7 @@ function endLoanDialog(ctx, k, loan, lost) {
     });
     const reason = h('input', { name: 'kept_reason', maxlength: 200, value: lost ? t('key.lost_reason_default') : '' });
     const reasonField = field(h, t('key.kept_reason'), reason, t('key.kept_reason_hint'));
-    // Money handed back is signed for on a refund receipt: its number goes on the record (D7x).
+    // Money handed back is signed for on a refund receipt: its number goes on the record (D72).
     const receipt = h('input', { name: 'refund_receipt_no', maxlength: 40 });
     const receiptField = field(h, t('key.refund_receipt'), receipt, t('key.refund_receipt_hint'));
     const line = h('p', { class: 'small', 'data-testid': 'key-settle-line' });
@@ -370,7 +370,7 @@ async function renderMonth(root, ctx, year, month) {
 }
 
 /**
- * The physical count of an ended month (D7x): once recorded, who counted, the witness, when and what
+ * The physical count of an ended month (D72): once recorded, who counted, the witness, when and what
  * differed, on screen and on paper; until then the same four headings print empty to be filled in by
  * hand, and the desk records it here — the counter is the signed-in account, the rest is asked.
  */
@@ -460,7 +460,7 @@ function backText(ctx, loan) {
 }
 
 // A return recorded by mistake and undone stays on the register, struck through, with why, by whom and
-// when it was undone and the deposit settlement undone with it (D7x); it prints as it shows.
+// when it was undone and the deposit settlement undone with it (D72); it prints as it shows.
 function correctionsText(ctx, loan) {
   const { h, t } = ctx;
   return (loan.corrections || []).map((c) => {

@@ -4,7 +4,7 @@ Revision ID: 0015_key_counts
 Revises: 0005_services
 Create Date: 2026-12-14
 
-Written by hand (mirrors `key_counts` in server/storage/tables_services.py, D7x). One row per
+Written by hand (mirrors `key_counts` in server/storage/tables_services.py, D72). One row per
 compound and month, the primary key being what makes a month's count recordable once. The month's
 figures are still recomputed from the register (D64); this row holds only what the register cannot
 know: who counted at the cabinet, the witness, when, and the discrepancy found. Nothing is
