@@ -105,3 +105,13 @@ test('the reply form starts with the medium the resident asked in: written for a
   assert.ok(!needsWrittenReply({ kind: 'inquiry', channel: 'phone' }));
   assert.ok(!needsWrittenReply({ kind: 'complaint', channel: 'written' }));
 });
+
+test('a written reply names who signed and issued it; one stored before that was asked shows —', () => { // R-IN-5
+  setLang('zh');
+  const reply = { kind: 'reply', at: '2026-12-07T01:00:00Z', by: 'usr_dispatcher', note: '书面答复已送达', medium: 'written', signer: '钱经理' };
+  assert.equal(followUpLine(reply, staff).text, '12/07 09:00 · 答复（书面） · 签发人 钱经理 · 王调度 · 书面答复已送达');
+  assert.equal(followUpLine({ ...reply, signer: undefined }, staff).text, '12/07 09:00 · 答复（书面） · 签发人 — · 王调度 · 书面答复已送达');
+  assert.doesNotMatch(followUpLine({ ...reply, medium: 'phone', signer: null }, staff).text, /签发人/); // an oral reply has none
+  setLang('en');
+  assert.match(followUpLine(reply, staff).text, / · Reply \(in writing\) · signed by 钱经理 · /);
+});

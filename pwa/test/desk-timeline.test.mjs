@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
 import { timelineSentence } from '../src/desk/timeline.js';
+import { setDisplayZone } from '../src/zone.js';
 
 registerDeskStrings(registerStrings);
 const staff = [{ id: 'usr_lead', display_name: '陈班长' }, { id: 'usr_tech', display_name: '张师傅' }];
@@ -119,4 +120,17 @@ test('a public emergency number called reads as the service and its number', () 
   setLang('en');
   assert.equal(timelineSentence(called, staff), 'Called Traffic 122');
   setLang('zh');
+});
+
+test('a call marked on the intake form says when it was made; a written reply names its signer', () => { // R-EM-5 R-IN-5
+  setDisplayZone('Asia/Shanghai'); // the compound's zone (D20)
+  const called = { action: 'emergency.public_called', data: { number: '119', called_at: '2026-12-07T01:02:00Z' } };
+  setLang('zh');
+  assert.equal(timelineSentence(called, staff), '12/07 09:02 拨打火警 119（受理登记前）');
+  assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written', signer: '钱经理' } }, staff),
+    '完成答复，答复方式：书面，签发人：钱经理');
+  setLang('en');
+  assert.equal(timelineSentence(called, staff), 'Called Fire 119 at 12/07, 09:02 (before the intake was registered)');
+  assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written', signer: '钱经理' } }, staff),
+    'Reply done; given in writing; signed by 钱经理');
 });

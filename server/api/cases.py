@@ -61,6 +61,8 @@ class FollowUpIn(DatedIn, kw_only=True):
     new_due_at: datetime | None = None
     # A reply's medium, required on a reply (R-IN-5): only a written one answers a written inquiry.
     medium: dc.ReplyMedium | None = None
+    # Who signed and issued a written reply (签发人), required on one; the desk offers its own user's name.
+    signer: Annotated[str, msgspec.Meta(max_length=60)] | None = None
 
 
 class NoteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -242,7 +244,8 @@ class CaseController(Controller):
                         data: JSONBody[FollowUpIn]) -> CaseView:
         return _view(await desk.follow_up(db, principal, case_id, kind=data.kind, note=data.note,
                                           reported_to_manager_id=data.reported_to_manager_id,
-                                          new_due_at=data.new_due_at, medium=data.medium))
+                                          new_due_at=data.new_due_at, medium=data.medium,
+                                          signer=data.signer))
 
     @post("/cases/{case_id:str}/note", opt=DESK_ROLES, status_code=200)
     async def note(self, db: Database, principal: Principal, case_id: str, data: JSONBody[NoteIn]) -> CaseView:

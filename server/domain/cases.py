@@ -7,7 +7,7 @@ and fans out. Nothing here touches storage, the network or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -246,6 +246,8 @@ class CaseReason(StrEnum):
     TEXT_REQUIRED = "case.text_required"
     REPLY_MEDIUM_REQUIRED = "case.reply_medium_required"
     MEDIUM_ONLY_FOR_REPLY = "case.medium_only_for_reply"
+    WRITTEN_REPLY_SIGNER_REQUIRED = "case.written_reply_signer_required"
+    SIGNER_ONLY_FOR_WRITTEN_REPLY = "case.signer_only_for_written_reply"
     APPROVAL_NOT_NEEDED = "case.approval_not_needed"
     APPROVAL_TOO_EARLY = "case.approval_too_early"
     SPECIAL_SERVICE_NEEDS_BOOKING = "case.special_service_needs_booking"
@@ -420,6 +422,9 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
     new_due_at: datetime | None = None
     # A reply's medium (R-IN-5). None on every other kind, and on replies stored before it was asked.
     medium: ReplyMedium | None = None
+    # Who signed and issued a written reply (签发人), by name as on the letter: a written reply is a
+    # document someone answers for (D7x). None on every other follow-up and on replies stored before.
+    signer: str | None = None
 
 
 class ReviewAnswer(msgspec.Struct, frozen=True, kw_only=True):
@@ -777,8 +782,15 @@ def intake(
     emergency_trigger: em.EmergencyTrigger | None = None,
     parent_case_id: str | None = None,
     booking_id: str | None = None,
+    public_calls: Sequence[em.CallAtIntake] = (),
+    form_opened_at: datetime | None = None,
+    sent_at: datetime | None = None,
 ) -> Transition | Refusal:
-    """Record a request at once (R-IN-1), classified (R-IN-2..4). Received time is `now`."""
+    """Record a request at once (R-IN-1), classified (R-IN-2..4). Received time is `now`.
+
+    `public_calls` are the public numbers the desk called while filling the form (R-EM-5), on the
+    desk's clock with the form's `form_opened_at` and `sent_at`: recorded with the intake, in the one
+    step, at the times they were made (`emergencies.calls_at_intake`), or the whole intake is refused."""
     missing = [
         name
         for name, ok in (
@@ -823,6 +835,12 @@ def intake(
             missing=["service_code"],
         )
     trigger = em.classify_emergency(help_kind=help_kind, trigger=emergency_trigger)
+    calls = em.calls_at_intake(
+        public_calls, numbers=em.numbers_to_call(help_kind=help_kind, trigger=trigger),
+        form_opened_at=form_opened_at, sent_at=sent_at, by=receiver_id, now=now,
+    )
+    if isinstance(calls, Refusal):
+        return calls
     case = Case(
         id=case_id,
         no=no,
@@ -847,14 +865,19 @@ def intake(
         is_major=is_major,
         follower_id=receiver_id,
         parent_case_id=parent_case_id,
-        emergency=None if trigger is None else em.declare(trigger=trigger, by=receiver_id, now=now),
+        emergency=None if trigger is None else replace(
+            em.declare(trigger=trigger, by=receiver_id, now=now), public_calls=calls),
     )
     # The history says how a repair was classed at intake (R-IN-6 a-d; None: to be judged on site);
     # entries written before this carry no such key, and the desk then says nothing about it.
     extra: dict[str, Any] = {}
     if kind == Kind.REPAIR:
         extra["repair_responsibility"] = str(repair_responsibility) if repair_responsibility else None
-    return _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency, **extra)
+    received = _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency, **extra)
+    # Each call made before the intake was registered is its own history entry, saying when it was made.
+    called = tuple(Event(name="emergency.public_called", at=now, by=receiver_id,
+                         data={"number": str(x.number), "called_at": x.at}) for x in calls)
+    return replace(received, events=(*received.events, *called))
 
 
 def classify(
@@ -1638,8 +1661,11 @@ def record_follow_up(
     manager_roles: Iterable[Role] = (),
     new_due_at: datetime | None = None,
     medium: ReplyMedium | None = None,
+    signer: str | None = None,
 ) -> Transition | Refusal:
     """Record a follow-up; the deadline engine reads these to stop its clocks.
+
+    A written reply names who signed and issued it (`signer`, 签发人); no other follow-up does.
 
     `manager_roles` are the roles of the account named as `reported_to_manager_id` (none when it is
     no active account of the compound). R-FU-2's and R-FU-3's "manager" is 管理处负责人: a record
@@ -1693,6 +1719,25 @@ def record_follow_up(
             kind="invalid",
             follow_up_kind=str(kind),
         )
+    written = kind == FollowUpKind.REPLY and medium == ReplyMedium.WRITTEN
+    signer = (signer or "").strip() or None
+    if written and signer is None:
+        # R-IN-5: a written reply is a letter or notice the resident keeps; someone signs and issues it.
+        return refuse(
+            CaseReason.WRITTEN_REPLY_SIGNER_REQUIRED,
+            "书面答复须填写签发人",
+            "A written reply needs the name of whoever signed and issued it",
+            kind="invalid",
+            missing=["signer"],
+        )
+    if signer is not None and not written:
+        return refuse(
+            CaseReason.SIGNER_ONLY_FOR_WRITTEN_REPLY,
+            "只有书面答复记录签发人",
+            "Only a written reply records who signed it",
+            kind="invalid",
+            follow_up_kind=str(kind),
+        )
     fu = FollowUp(
         kind=kind,
         at=now,
@@ -1701,8 +1746,11 @@ def record_follow_up(
         reported_to_manager_id=reported_to_manager_id,
         new_due_at=new_due_at,
         medium=medium,
+        signer=signer,
     )
-    said = {"medium": str(medium)} if medium is not None else {}
+    said: dict[str, Any] = {"medium": str(medium)} if medium is not None else {}
+    if signer is not None:
+        said["signer"] = signer
     return _step(
         replace(case, follow_ups=(*case.follow_ups, fu)), "case.followed_up", by, now, kind=str(kind), **said
     )

@@ -7,6 +7,7 @@ case transition. Every step returns a new EmergencyState or a Refusal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -85,6 +86,12 @@ class EmergencyReason(StrEnum):
     EMPTY_TEXT = "emergency.empty_text"
     NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
+    # A call marked on the intake form (D7x): its number must be one the matter calls for, and its
+    # time lie between the form's opening and its sending, both read on the desk's own clock.
+    CALL_NOT_CALLED_FOR = "emergency.call_not_called_for"
+    CALL_IN_FUTURE = "emergency.call_in_future"
+    CALL_BEFORE_FORM = "emergency.call_before_form"
+    CALL_TIME_MISSING = "emergency.call_time_missing"
 
 
 class EscalationAttempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -122,6 +129,16 @@ class PublicCall(msgspec.Struct, frozen=True, kw_only=True):
 
     number: PublicNumber
     by: str
+    at: datetime
+
+
+class CallAtIntake(msgspec.Struct, frozen=True, kw_only=True):
+    """R-EM-5: a public number the desk marked as called while the intake form was still open.
+
+    `at` is the desk's clock when the dispatcher pressed 已拨打, not the server's: the call comes
+    first and the record after, so it is placed in server time by `calls_at_intake`."""
+
+    number: PublicNumber
     at: datetime
 
 
@@ -223,6 +240,65 @@ def record_public_call(state: EmergencyState, *, number: str, by: str, now: date
         )
     call = PublicCall(number=PublicNumber(number), by=by, at=now)
     return msgspec.structs.replace(state, public_calls=(*state.public_calls, call))
+
+
+def calls_at_intake(
+    calls: Sequence[CallAtIntake],
+    *,
+    numbers: Sequence[PublicNumber],
+    form_opened_at: datetime | None,
+    sent_at: datetime | None,
+    by: str,
+    now: datetime,
+) -> tuple[PublicCall, ...] | Refusal:
+    """The calls marked on the intake form, placed in server time, or why they cannot be recorded.
+
+    Only the numbers the matter calls for (`numbers`, from `numbers_to_call`) are offered on the form,
+    so only those are taken; any other is recorded on the case afterwards, at the time it is recorded.
+    Each call's time, the form's opening and its sending are read on the desk's one clock, so their
+    differences are true whatever that clock's error: a call counts `sent_at - at` before `now`
+    (as the phone's steps do, D35). A call after the sending is in the future; one before the form was
+    opened was not made while filling it in. Kept in the order they were made."""
+    if not calls:
+        return ()
+    if form_opened_at is None or sent_at is None:
+        return refuse(
+            EmergencyReason.CALL_TIME_MISSING,
+            "登记时记录拨打须同时提交表单打开时间和发送时间",
+            "Calls recorded at intake need the form's opening time and its sending time",
+            kind="invalid",
+            missing=[n for n, v in (("form_opened_at", form_opened_at), ("sent_at", sent_at)) if v is None],
+        )
+    placed: list[PublicCall] = []
+    for call in calls:
+        if call.number not in numbers:
+            return refuse(
+                EmergencyReason.CALL_NOT_CALLED_FOR,
+                f"此类事件登记时只能记录拨打 {'、'.join(str(n) for n in numbers) or '（无）'}；其他号码请在登记后记录",
+                f"At intake this matter records calls to {', '.join(str(n) for n in numbers) or 'no number'} "
+                "only; record any other call on the case once registered",
+                kind="invalid",
+                number=str(call.number),
+                numbers=[str(n) for n in numbers],
+            )
+        if call.at > sent_at:
+            return refuse(
+                EmergencyReason.CALL_IN_FUTURE,
+                "拨打时间不能晚于提交时间",
+                "A call cannot be later than the form was sent",
+                kind="invalid",
+                number=str(call.number),
+            )
+        if call.at < form_opened_at:
+            return refuse(
+                EmergencyReason.CALL_BEFORE_FORM,
+                "拨打时间不能早于打开受理表单的时间",
+                "A call cannot be earlier than the intake form was opened",
+                kind="invalid",
+                number=str(call.number),
+            )
+        placed.append(PublicCall(number=call.number, by=by, at=now - (sent_at - call.at)))
+    return tuple(sorted(placed, key=lambda c: c.at))
 
 
 # --- escalation (R-EM-2) -----------------------------------------------------------------------

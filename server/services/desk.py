@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from sqlalchemy import and_, delete, insert, or_, select
@@ -257,7 +257,12 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
 # --- commands ----------------------------------------------------------------------------------
 
 
-class IntakeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class IntakeCallIn(DatedIn, kw_only=True):
+    number: em.PublicNumber
+    at: datetime  # the desk's clock when 已拨打 was pressed
+
+
+class IntakeIn(DatedIn, kw_only=True):
     kind: dc.Kind
     channel: dc.Channel
     contact_name: str
@@ -273,6 +278,12 @@ class IntakeIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     fee_quote_cents: int | None = None
     is_major: bool = False
     emergency_trigger: em.EmergencyTrigger | None = None
+    # R-EM-5: the public numbers called while the form was being filled in, each when it was marked,
+    # with when the form was opened and when it was sent, all on the desk's clock (D7x): recorded in
+    # the intake's own transaction, so a refused intake stores neither.
+    public_calls: Annotated[list[IntakeCallIn], msgspec.Meta(max_length=12)] = []
+    form_opened_at: datetime | None = None
+    sent_at: datetime | None = None
 
 
 async def intake(db: Database, who: Principal, data: IntakeIn) -> dict[str, Any]:
@@ -287,6 +298,8 @@ async def intake(db: Database, who: Principal, data: IntakeIn) -> dict[str, Any]
             repair_responsibility=data.repair_responsibility, repair_class=data.repair_class,
             service_code=data.service_code, fee_quote_cents=data.fee_quote_cents, is_major=data.is_major,
             emergency_trigger=data.emergency_trigger,
+            public_calls=[em.CallAtIntake(number=x.number, at=x.at) for x in data.public_calls],
+            form_opened_at=data.form_opened_at, sent_at=data.sent_at,
         )
         given = (data.repair_responsibility, data.repair_class, data.fee_quote_cents)
         if isinstance(out, dc.Transition) and any(v is not None for v in given):
@@ -545,13 +558,13 @@ async def _account_roles(uow: UnitOfWork, who: Principal, user_id: str) -> set[R
 
 async def follow_up(db: Database, who: Principal, case_id: str, *, kind: dc.FollowUpKind, note: str,
                     reported_to_manager_id: str | None, new_due_at: datetime | None,
-                    medium: dc.ReplyMedium | None = None) -> dict[str, Any]:
+                    medium: dc.ReplyMedium | None = None, signer: str | None = None) -> dict[str, Any]:
     """R-FU-1..3, R-FU-7, R-IN-5: record a follow-up; the manager it names must be one (the rule checks)."""
     async with db.transaction() as uow:
         manager_roles = await _account_roles(uow, who, reported_to_manager_id) if reported_to_manager_id else set()
         case = await apply(uow, who, case_id, lambda c: dc.record_follow_up(
             c, kind=kind, by=who.user_id, now=uow.now, note=note, reported_to_manager_id=reported_to_manager_id,
-            manager_roles=manager_roles, new_due_at=new_due_at, medium=medium))
+            manager_roles=manager_roles, new_due_at=new_due_at, medium=medium, signer=signer))
         return await case_view(uow, case)
 
 

@@ -170,7 +170,7 @@ async def test_a_written_inquiry_left_unopened_is_handed_over_until_it_is_answer
     assert r.status_code == 200, r.text
     # The incoming shift writes the reply; the morning review no longer presses on it.
     r = await client.post(f"/api/cases/{letter}/follow-up", headers=front,
-                          json={"kind": "reply", "medium": "written", "note": "书面答复已投入信箱"})
+                          json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面答复已投入信箱"})
     assert r.status_code == 200, r.text
     clock.advance(hours=9)
     r = await _review(client, "manager", sheet["id"])

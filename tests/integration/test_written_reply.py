@@ -66,7 +66,7 @@ async def test_a_phone_reply_to_a_written_inquiry_is_recorded_but_the_clock_wait
     assert any(e["action"] == "case.followed_up" and e["data"] == {"kind": "reply", "medium": "phone"}
                for e in view["timeline"])
 
-    r = await client.post(url, headers=desk, json={"kind": "reply", "note": "书面答复已送达", "medium": "written"})
+    r = await client.post(url, headers=desk, json={"kind": "reply", "note": "书面答复已送达", "medium": "written", "signer": "钱经理"})
     assert r.status_code == 200, r.text
     k = _clock(await _view(client, desk, cid))
     assert (k["running"], k["overdue"], k["label"]) == (False, True, "书面咨询两日内书面答复")
@@ -77,7 +77,7 @@ async def test_a_written_reply_in_time_meets_the_clock(client, clock) -> None:  
     desk = await login(client, "frontdesk")
     cid = await _written_inquiry(client, desk)
     clock.advance(hours=20)
-    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk, json={"kind": "reply", "medium": "written"})
+    r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk, json={"kind": "reply", "medium": "written", "signer": "钱经理"})
     assert r.status_code == 200, r.text
     k = _clock(await _view(client, desk, cid))
     assert (k["running"], k["overdue"]) == (False, False)
@@ -135,7 +135,7 @@ async def test_a_written_inquiry_left_unopened_is_queued_until_its_written_reply
     overdue = (await client.get("/api/cases", headers=desk, params={"overdue": "true"})).json()
     assert cid in [s["id"] for s in overdue]
 
-    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "note": "书面答复已邮寄"})
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面答复已邮寄"})
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["case"]["state"] == "not_opened"  # the reply opens nothing
@@ -175,7 +175,7 @@ async def test_late_written_replies_are_on_the_monthly_reports_overdue_list(clie
     assert r.status_code == 200, r.text
     clock.advance(days=2, minutes=45)  # the opened one is answered in writing 45 minutes late
     r = await client.post(f"/api/cases/{opened}/follow-up", headers=desk,
-                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+                          json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面答复已送达"})
     assert r.status_code == 200, r.text
     clock.advance(days=1)  # seen at Thu 26 Nov 10:45: the unopened one is 1 d 45 min late, unanswered
     manager = await login(client, "manager")
@@ -223,7 +223,7 @@ async def test_a_written_inquiry_is_not_closed_on_a_phone_reply(client, clock) -
     assert CLOCK in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
 
     r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,
-                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+                          json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面答复已送达"})
     assert r.status_code == 200 and r.json()["missing_to_close"] == [], r.text
     r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "已书面答复"})
     assert r.status_code == 200, r.text
@@ -241,7 +241,7 @@ async def test_a_written_inquiry_parked_as_cannot_handle_keeps_its_reply_queued(
     assert r.json()["case"]["state"] == "cannot_handle" and _clock(r.json())["running"]
     assert CLOCK in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
     r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,
-                          json={"kind": "reply", "medium": "written", "note": "书面告知须由业委会决定"})
+                          json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面告知须由业委会决定"})
     assert r.status_code == 200, r.text
     assert CLOCK not in _queued((await client.get("/api/followups", headers=desk)).json(), cid)
 
@@ -263,7 +263,7 @@ async def test_a_written_inquiry_left_unopened_before_d69_joins_the_queue_after_
     # Answered in writing while still undecided, then left unopened: it owes nothing.
     answered = await _written_inquiry(client, desk)
     r = await client.post(f"/api/cases/{answered}/follow-up", headers=desk,
-                          json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+                          json={"kind": "reply", "medium": "written", "signer": "钱经理", "note": "书面答复已送达"})
     assert r.status_code == 200, r.text
     await _not_opened(client, desk, answered)
     r = await client.post("/api/cases", headers=desk, json={
@@ -308,3 +308,28 @@ async def test_a_written_inquiry_left_unopened_before_d69_joins_the_queue_after_
     r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk", "notes": "夜班"})
     listed = [i["case_id"] for i in r.json()["items"]]
     assert owed in listed and answered not in listed and phoned not in listed
+
+
+async def test_a_written_reply_is_recorded_with_its_signer_and_refused_without_one(client) -> None:  # noqa: ANN001  # R-IN-5
+    desk = await login(client, "frontdesk")
+    cid = await _written_inquiry(client, desk)
+    url = f"/api/cases/{cid}/follow-up"
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "note": "书面答复已送达"})
+    assert (r.status_code, r.json()["code"]) == (400, "case.written_reply_signer_required"), r.text
+    assert r.json()["details"]["missing"] == ["signer"]
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "phone", "signer": "钱经理"})
+    assert (r.status_code, r.json()["code"]) == (400, "case.signer_only_for_written_reply"), r.text
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "signer": "x" * 61})
+    assert (r.status_code, r.json()["code"]) == (400, "request.invalid"), r.text
+    view = await _view(client, desk, cid)
+    assert view["case"]["follow_ups"] == [] and _clock(view)["running"]  # nothing refused was kept
+
+    r = await client.post(url, headers=desk, json={"kind": "reply", "medium": "written", "signer": "钱经理",
+                                                   "note": "书面答复已送达"})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    [fu] = view["case"]["follow_ups"]
+    assert (fu["medium"], fu["signer"], fu["by"]) == ("written", "钱经理", "usr_frontdesk")
+    assert any(e["action"] == "case.followed_up" and e["data"] == {"kind": "reply", "medium": "written", "signer": "钱经理"}
+               for e in view["timeline"])
+    assert not _clock(view)["running"]

@@ -324,3 +324,90 @@ def test_an_emergency_stored_before_calls_were_recorded_still_reads() -> None:  
     doc = msgspec.json.decode(old)
     doc.pop("public_calls", None)
     assert msgspec.json.decode(msgspec.json.encode(doc), type=em.EmergencyState).public_calls == ()
+
+
+# --- calls marked while the intake form was open (R-EM-5, D7x) ----------------------------------
+
+# The desk's clock runs 7 minutes fast: the server places the calls by differences on that clock.
+DESK_SKEW = timedelta(minutes=7)
+
+
+def intake_with_calls(*calls: tuple[str, timedelta], opened: timedelta = -5 * M, sent: timedelta = timedelta(0),
+                      help_kind: HelpKind = HelpKind.DISASTER, **kw) -> c.Transition | Refusal:  # noqa: ANN003
+    """A help request registered at T0; the form opened `opened` and was sent `sent` from T0, and each
+    call marked at its offset from T0, all as the desk's (fast) clock read them."""
+    desk = T0 + DESK_SKEW
+    return c.intake(
+        case_id="c1", no="2026-0001", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+        contact_name="罗业主", phone="13800000009", unit_id="u-3-104", content="地下车库有烟雾",
+        receiver_id="d1", now=T0, help_kind=help_kind,
+        public_calls=[em.CallAtIntake(number=em.PublicNumber(n), at=desk + off) for n, off in calls],
+        form_opened_at=desk + opened, sent_at=desk + sent, **kw)
+
+
+def test_a_call_marked_on_the_intake_form_is_recorded_when_it_was_made_not_when_registered() -> None:  # R-EM-5
+    # 119 pressed 3½ minutes before the form was sent: the call counts 3½ minutes before the receipt,
+    # whatever the desk's clock said, and the history says when it was made.
+    t = ok(intake_with_calls(("119", -4 * M), sent=-30 * timedelta(seconds=1)))
+    assert t.case.emergency is not None and t.case.received_at == T0
+    [call] = t.case.emergency.public_calls
+    assert (str(call.number), call.by, call.at) == ("119", "d1", T0 - 4 * M + 30 * timedelta(seconds=1))
+    assert [e.name for e in t.events] == ["case.received", "emergency.public_called"]
+    assert t.events[1].data == {"number": "119", "called_at": call.at}
+
+
+def test_calls_at_intake_are_kept_in_the_order_made_each_its_own_record() -> None:  # R-EM-5
+    t = ok(intake_with_calls(("122", -1 * M), ("110", -3 * M), ("122", -2 * M), help_kind=HelpKind.TRAFFIC_ACCIDENT))
+    assert t.case.emergency is not None
+    assert [(str(x.number), x.at) for x in t.case.emergency.public_calls] == [
+        ("110", T0 - 3 * M), ("122", T0 - 2 * M), ("122", T0 - 1 * M)]
+    assert [e.data["number"] for e in t.events[1:]] == ["110", "122", "122"]
+
+
+def test_an_intake_without_calls_needs_no_form_times() -> None:  # R-EM-5 R-IN-1
+    t = ok(c.intake(case_id="c1", no="n", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+                    contact_name="罗业主", phone="1", unit_id="u", content="烟雾", receiver_id="d1", now=T0,
+                    help_kind=HelpKind.DISASTER))
+    assert t.case.emergency is not None and t.case.emergency.public_calls == ()
+    assert [e.name for e in t.events] == ["case.received"]
+
+
+def test_only_a_number_the_matter_calls_for_is_taken_at_intake() -> None:  # R-EM-5 R-IN-4
+    r = intake_with_calls(("110", -1 * M))  # a fire: 119 only
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_NOT_CALLED_FOR and r.kind == "invalid"
+    assert (r.details["number"], r.details["numbers"]) == ("110", ["119"])
+    # An emergency type adds its service: a fire with an injury calls for 119 and 120.
+    ok(intake_with_calls(("119", -2 * M), ("120", -1 * M), emergency_trigger=EmergencyTrigger.INJURY))
+    # A matter that calls for no public service takes none at intake.
+    r = intake_with_calls(("110", -1 * M), help_kind=HelpKind.REPAIR)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_NOT_CALLED_FOR and r.details["numbers"] == []
+
+
+def test_a_call_after_the_form_was_sent_is_in_the_future() -> None:  # R-EM-5
+    r = intake_with_calls(("119", 1 * M))
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_IN_FUTURE and r.kind == "invalid"
+    ok(intake_with_calls(("119", timedelta(0))))  # pressed as the form was sent: now
+
+
+def test_a_call_before_the_form_was_opened_is_refused() -> None:  # R-EM-5
+    r = intake_with_calls(("119", -6 * M), opened=-5 * M)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_BEFORE_FORM and r.kind == "invalid"
+    t = ok(intake_with_calls(("119", -5 * M), opened=-5 * M))  # pressed as the form opened
+    assert t.case.emergency is not None and t.case.emergency.public_calls[0].at == T0 - 5 * M
+
+
+def test_calls_at_intake_need_the_form_times() -> None:  # R-EM-5
+    r = c.intake(case_id="c1", no="n", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+                 contact_name="罗业主", phone="1", unit_id="u", content="烟雾", receiver_id="d1", now=T0,
+                 help_kind=HelpKind.DISASTER, public_calls=[em.CallAtIntake(number=em.PublicNumber.FIRE, at=T0)],
+                 sent_at=T0)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_TIME_MISSING
+    assert r.details["missing"] == ["form_opened_at"]
+
+
+def test_an_incomplete_intake_with_calls_is_refused_whole() -> None:  # R-IN-1 R-EM-5
+    r = c.intake(
+        case_id="c1", no="n", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE, contact_name="",
+        phone="1", unit_id="u", content="烟雾", receiver_id="d1", now=T0, help_kind=HelpKind.DISASTER,
+        public_calls=[em.CallAtIntake(number=em.PublicNumber.FIRE, at=T0)], form_opened_at=T0 - M, sent_at=T0)
+    assert isinstance(r, Refusal) and r.code == CaseReason.INTAKE_INCOMPLETE

@@ -144,7 +144,7 @@ def test_a_written_inquiry_left_unopened_is_handed_over_until_its_written_reply(
     sheet = good(ho.sign_incoming(sheet, by="d2", signature_sha256="i" * 64, now=T0 + H))
     assert [i.case_id for i in ho.unfinished_items(sheet, [routine, letter])] == ["c1", "c5"]
     answered = ok(c.record_follow_up(letter, kind=c.FollowUpKind.REPLY, medium=c.ReplyMedium.WRITTEN,
-                                     note="书面答复已送达", by="d2", now=T0 + 2 * H)).case
+                                     signer="钱经理", note="书面答复已送达", by="d2", now=T0 + 2 * H)).case
     assert [i.case_id for i in ho.unfinished_items(sheet, [routine, answered])] == ["c1"]
     assert [i.case_id for i in sheet_of(routine, answered).items] == ["c1"]
     # An older sheet, stored before the flag, still reads.

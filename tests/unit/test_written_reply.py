@@ -30,7 +30,9 @@ def written_inquiry() -> Case:
 
 
 def reply(case: Case, medium: ReplyMedium | None, at: timedelta, note: str = "") -> Case:
-    return ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=medium, note=note, by="d1", now=T0 + at)).case
+    signer = "钱经理" if medium == ReplyMedium.WRITTEN else None
+    return ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=medium, signer=signer, note=note, by="d1",
+                                 now=T0 + at)).case
 
 
 def test_written_inquiry_clock_is_met_only_by_a_written_reply() -> None:  # R-IN-5
@@ -81,9 +83,9 @@ def test_only_a_reply_records_a_medium() -> None:  # R-IN-5
 
 def test_the_recorded_reply_and_its_event_carry_the_medium() -> None:  # R-IN-5
     t = ok(c.record_follow_up(written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN, by="d1",
-                              now=T0 + H))
+                              signer="钱经理", now=T0 + H))
     assert t.case.follow_ups[-1].medium is ReplyMedium.WRITTEN
-    assert t.events[0].data == {"kind": "reply", "medium": "written"}
+    assert t.events[0].data == {"kind": "reply", "medium": "written", "signer": "钱经理"}
     # Other follow-ups say nothing of a medium.
     t = ok(c.record_follow_up(opened(now=T0), kind=FollowUpKind.FIRST, by="d1", now=T0 + H))
     assert t.case.follow_ups[-1].medium is None and t.events[0].data == {"kind": "first"}
@@ -121,9 +123,9 @@ def test_a_written_inquiry_not_opened_keeps_its_two_day_written_reply_clock() ->
 
 def test_the_desk_records_the_written_reply_on_a_written_inquiry_not_opened() -> None:  # R-IN-5, R-OP-2
     t = ok(c.record_follow_up(not_opened_written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN,
-                              note="书面答复已邮寄", by="d1", now=T0 + D))
+                              signer="钱经理", note="书面答复已邮寄", by="d1", now=T0 + D))
     assert t.case.state == c.CaseState.NOT_OPENED  # recording the reply opens nothing
-    assert t.events[0].data == {"kind": "reply", "medium": "written"}
+    assert t.events[0].data == {"kind": "reply", "medium": "written", "signer": "钱经理"}
     k = clock(t.case, ClockCode.IN5_WRITTEN_REPLY_2D, now=T0 + 3 * D)
     assert (k.running, k.satisfied_at, k.overdue) == (False, T0 + D, False)
 
@@ -169,7 +171,7 @@ def test_late_written_replies_are_on_the_months_overdue_list_and_in_no_rate() ->
 
     def written(case: Case, at: datetime) -> Case:
         return ok(c.record_follow_up(case, kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN, note="书面答复",
-                                     by="d1", now=at)).case
+                                     signer="钱经理", by="d1", now=at)).case
 
     # 1: opened, answered by phone only: still unanswered at the period's end (8 May 10:00 -> 1 June
     #    00:00 = 23 d 14 h = 33,960 min late).
@@ -262,3 +264,33 @@ def test_a_written_inquiry_that_cannot_be_handled_still_gets_its_written_reply_f
     closed = ok(c.close_in_quarterly_review(answered, review=review, calendar=CAL, result="转业委会", by="d1",
                                             roles={Role.DISPATCHER}, now=at)).case
     assert closed.state == c.CaseState.CLOSED
+
+
+def test_a_written_reply_names_who_signed_and_issued_it() -> None:  # R-IN-5
+    t = ok(c.record_follow_up(written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN, by="d1",
+                              signer="  钱经理 ", note="书面答复已送达", now=T0 + H))
+    assert t.case.follow_ups[-1].signer == "钱经理"  # as on the letter, without stray spaces
+    for blank in (None, "", "   "):
+        r = refused(c.record_follow_up(written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.WRITTEN,
+                                       by="d1", signer=blank, now=T0 + H), "case.written_reply_signer_required")
+        assert r.kind == "invalid" and r.details["missing"] == ["signer"]
+
+
+def test_only_a_written_reply_records_a_signer() -> None:  # R-IN-5
+    for kind, medium in ((FollowUpKind.REPLY, ReplyMedium.PHONE), (FollowUpKind.REPLY, ReplyMedium.IN_PERSON),
+                         (FollowUpKind.FIRST, None)):
+        r = refused(c.record_follow_up(written_inquiry(), kind=kind, medium=medium, by="d1", signer="钱经理",
+                                       now=T0 + H), "case.signer_only_for_written_reply")
+        assert r.kind == "invalid"
+    # An oral reply without a signer is recorded as before.
+    t = ok(c.record_follow_up(written_inquiry(), kind=FollowUpKind.REPLY, medium=ReplyMedium.PHONE, by="d1", now=T0 + H))
+    assert t.case.follow_ups[-1].signer is None and "signer" not in t.events[0].data
+
+
+def test_a_reply_stored_before_signers_were_recorded_still_reads_without_one() -> None:  # R-IN-5
+    case = reply(written_inquiry(), ReplyMedium.WRITTEN, H)
+    doc = msgspec.json.decode(msgspec.json.encode(case))
+    for f in doc["follow_ups"]:
+        f.pop("signer", None)
+    old = msgspec.json.decode(msgspec.json.encode(doc), type=Case)
+    assert old.follow_ups[-1].signer is None and c.written_replies(old) == [T0 + H]

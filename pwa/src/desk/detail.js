@@ -106,7 +106,9 @@ export function followUpLine(f, staff, answers = []) {
 // stored before the medium was asked have none, and say so rather than guess.
 function followUpKindText(f) {
   if (f.kind !== 'reply') return label('follow_up', f.kind);
-  return paren(label('follow_up', f.kind), f.medium ? label('reply_medium', f.medium) : t('detail.medium_unknown'));
+  const how = paren(label('follow_up', f.kind), f.medium ? label('reply_medium', f.medium) : t('detail.medium_unknown'));
+  // A written reply is a document someone signed and issued (D7x); one stored before that was asked: —.
+  return f.medium === 'written' ? `${how} · ${t('detail.reply_signer', { who: f.signer || '—' })}` : how;
 }
 
 /**
@@ -226,6 +228,10 @@ export async function renderCase(body, ctx, caseId) {
     const medium = select(h, 'medium', options('reply_medium'), { value: defaultReplyMedium(view.case) });
     const mediumField = field(h, t('dlg.reply_medium'), medium);
     const mediumHint = h('p', { class: 'notice notice-warn small', 'data-testid': 'reply-not-written', text: t('dlg.reply_not_written') });
+    // A written reply names who signed and issued it (签发人): the desk's own user unless changed (D7x).
+    const signer = h('input', { type: 'text', name: 'signer', maxlength: 60, autocomplete: 'off',
+      value: ctx.user?.display_name || ctx.user?.username || '' });
+    const signerField = field(h, t('dlg.reply_signer'), signer);
     // R-FU-7: a delay notice is the reason told to the resident and the new time agreed with them;
     // the time is then required (the server refuses one without it), and the note is the reason.
     const hint = h('p', { class: 'muted small' });
@@ -241,6 +247,8 @@ export async function renderCase(body, ctx, caseId) {
       mediumField.hidden = !reply;
       medium.required = reply;
       mediumHint.hidden = !(reply && needsWrittenReply(view.case) && medium.value !== 'written');
+      signerField.hidden = !(reply && medium.value === 'written');
+      signer.required = !signerField.hidden;
     };
     kind.addEventListener('change', adapt);
     medium.addEventListener('change', adapt);
@@ -249,9 +257,13 @@ export async function renderCase(body, ctx, caseId) {
     // Nothing is followed up on an unopened intake: only the reply, so no manager and no new time.
     const rest = replyOnly ? [] : [field(h, t('dlg.reported_to_manager'), mgr), dueField];
     return actionDialog(ctx, title, [field(h, t('dlg.kind'), kind), hint,
-      mediumField, mediumHint, field(h, t('dlg.note'), note), ...rest], () => {
+      mediumField, mediumHint, signerField, field(h, t('dlg.note'), note), ...rest], () => {
       const body = { kind: kind.value, note: note.value.trim() };
       if (kind.value === 'reply') body.medium = medium.value; // R-IN-5
+      if (!signerField.hidden) {
+        if (!signer.value.trim()) throw t('dlg.reply_signer_required');
+        body.signer = signer.value.trim();
+      }
       if (mgr.value) body.reported_to_manager_id = mgr.value; // R-FU-2
       const iso = zonedToIso(due.value);
       if (iso) body.new_due_at = iso;

@@ -195,13 +195,30 @@ export async function renderIntake(body, ctx) {
   // R-EM-5: the moment the help kind or emergency type calls for a public service, the desk is told
   // which number to dial, before the record is complete: the call comes first, the form after.
   const callPrompt = h('div', { class: 'notice notice-error desk-call-prompt desk-span2', 'data-testid': 'intake-call-prompt', role: 'alert', hidden: true });
+  // R-EM-5 (D7x): the dispatcher marks 已拨打 as they call, before the form is complete; each mark keeps
+  // the moment it was pressed on this desk's clock, and registering sends them with the form's opening
+  // and sending times (same clock), so the server records each call when it was made.
+  const formOpenedAt = new Date();
+  const marked = [];
+  const markedList = h('div', { class: 'desk-span2 desk-intake-marked', 'data-testid': 'intake-marked-calls', hidden: true });
+  function drawMarked() {
+    markedList.hidden = !marked.length;
+    mount(markedList, marked.length ? h('ul', { class: 'plain-list small' }, marked.map((m, i) => h('li', { dataset: { number: m.number } },
+      t('intake.call_marked', { label: t(`desk.em.${m.number}`), t: fmtTime(m.at.toISOString()) }), ' ',
+      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('intake.call_unmark'), title: t('intake.call_unmark'),
+        onclick: () => { marked.splice(i, 1); drawMarked(); } }, '×')))) : []);
+  }
   function syncCallPrompt() {
     const numbers = numbersFor(toCall, kind === 'help' ? ctl.help_kind.value : null, ctl.emergency.value);
     callPrompt.hidden = !numbers.length;
     mount(callPrompt, numbers.length ? [
       h('strong', { text: t('em.call_prompt') }),
       callLinks(h, t, numbers),
-      h('p', { class: 'small', text: t('em.call_prompt_hint') }),
+      h('div', { class: 'desk-btn-row' }, numbers.map((n) => h('button', {
+        type: 'button', class: 'btn btn-small', dataset: { mark: n },
+        onclick: () => { marked.push({ number: n, at: new Date() }); drawMarked(); },
+      }, t('intake.call_mark', { n: t(`desk.em.${n}`) })))),
+      h('p', { class: 'small', text: t('intake.call_mark_hint') }),
     ] : []);
     callPrompt.dataset.numbers = numbers.join(' ');
   }
@@ -269,6 +286,11 @@ export async function renderIntake(body, ctx) {
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
+      if (marked.length) { // R-EM-5: recorded with the intake, or not at all
+        data.public_calls = marked.map((m) => ({ number: m.number, at: m.at.toISOString() }));
+        data.form_opened_at = formOpenedAt.toISOString();
+        data.sent_at = new Date().toISOString();
+      }
       submit.disabled = true;
       try {
         const view = await api.post('/api/cases', data); // R-IN-1: received time is the server's
@@ -295,7 +317,7 @@ export async function renderIntake(body, ctx) {
         kind = e.target.value;
         sync();
       })),
-    f.complaint_category, f.help_kind, callPrompt, f.repair_responsibility, f.repair_class, f.fee,
+    f.complaint_category, f.help_kind, callPrompt, markedList, f.repair_responsibility, f.repair_class, f.fee,
     wrap('building', 'intake.building', ctl.building),
     wrap('unit_id', 'intake.unit', ctl.unit),
     h('div', { class: 'desk-span2' }, wrap('address', 'intake.address', ctl.address)),

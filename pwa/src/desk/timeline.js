@@ -3,7 +3,7 @@
 // key/value pairs. False flags say nothing and are left out; ids become names. Entries written before
 // a key existed simply lack it (the intake's repair responsibility, say) and then say nothing of it.
 import { getLang, joinList, t } from '../i18n.js';
-import { label, staffName } from './common.js';
+import { fmtTime, label, staffName } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 
 const has = (d, k) => d[k] !== null && d[k] !== undefined && d[k] !== '';
@@ -43,6 +43,7 @@ const SENTENCES = {
   'case.followed_up': (d) => [
     has(d, 'kind') ? t('tl.followed_up', { kind: label('follow_up', d.kind) }) : '',
     has(d, 'medium') ? t('tl.reply_medium', { medium: label('reply_medium', d.medium) }) : '',
+    has(d, 'signer') ? t('tl.reply_signer', { who: d.signer }) : '', // a written reply's 签发人 (D7x)
   ],
   'case.complaint_judged': (d) => [has(d, 'fault') ? t('tl.judged', { fault: label('fault', d.fault) }) : ''],
   'case.closed': (d, s) => [
@@ -80,7 +81,10 @@ const SENTENCES = {
     has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', { who: label('role', d.target_role) }) : '',
   ],
   // R-EM-5: which public number; who called and when are the entry's own author and time.
-  'emergency.public_called': (d) => [has(d, 'number') ? t('tl.public_called', { label: t(`desk.em.${d.number}`) }) : ''],
+  // A call marked on the intake form carries when it was made, before the entry's own time (D7x).
+  'emergency.public_called': (d) => [has(d, 'number') ? (has(d, 'called_at')
+    ? t('tl.public_called_at', { label: t(`desk.em.${d.number}`), t: fmtTime(d.called_at) })
+    : t('tl.public_called', { label: t(`desk.em.${d.number}`) })) : ''],
   'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
   'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : ''],
   // R-EM-4: the instruction's words and the leader who gave it (entries before they were recorded
