@@ -4,9 +4,11 @@ recorded on the case (which number, who, when) and shown in its history."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.api import Api
 from e2e.test_shell import open_desk
 
 
@@ -72,4 +74,46 @@ def test_the_intake_prompts_the_number_to_call_and_the_call_is_recorded_on_the_c
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text("拨打交通 122")
     expect(entry).to_contain_text("王调度")
+    ctx.close()
+
+
+def test_a_call_marked_while_filling_the_intake_is_recorded_with_it_at_the_time_pressed(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
+    ctx, page = open_desk(browser, server, "dispatcher", "intake")
+    form = page.locator(".desk-intake-form")
+    expect(form).to_be_visible(timeout=10000)
+    form.get_by_role("radio", name="求助", exact=True).check()
+    form.locator("select[name=help_kind]").select_option("disaster")
+    prompt = page.get_by_test_id("intake-call-prompt")
+    expect(prompt.locator("button[data-mark]")).to_have_count(1)  # only the number a fire calls for
+    # The dispatcher dials 119 first and marks it, then types the rest.
+    prompt.locator("button[data-mark='119']").click()
+    marked = page.get_by_test_id("intake-marked-calls")
+    expect(marked).to_contain_text("已拨打火警 119")
+    pressed = page.evaluate("Date.now()")
+    # A mark made by mistake is taken back before registering.
+    prompt.locator("button[data-mark='119']").click()
+    expect(marked.locator("li")).to_have_count(2)
+    marked.locator("li").nth(1).get_by_role("button").click()
+    expect(marked.locator("li")).to_have_count(1)
+    page.wait_for_timeout(2500)  # the form takes a while to fill in
+    content = f"3栋地下室冒烟 {uuid.uuid4().hex[:6]}"
+    form.locator("input[name=address]").fill("3栋地下室")
+    form.locator("input[name=contact_name]").fill("罗业主")
+    form.locator("input[name=phone]").fill("13800000009")
+    form.locator("textarea[name=content]").fill(content)
+    page.get_by_test_id("intake-submit").click()
+
+    calls = page.locator(".desk-intake-done").get_by_test_id("em-calls")
+    expect(calls).to_contain_text("火警 119", timeout=10000)
+    expect(calls.locator("li")).to_have_count(1)
+    case_id = page.locator(".desk-intake-done a", has_text="稍后决定").get_attribute("href").split("/")[-1]
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    [call] = view["case"]["emergency"]["public_calls"]
+    called = datetime.fromisoformat(call["at"]).timestamp() * 1000
+    received = datetime.fromisoformat(view["case"]["received_at"]).timestamp() * 1000
+    assert received - called >= 2000, (call, view["case"]["received_at"])  # when pressed, not when registered
+    assert abs(called - pressed) < 1500
+    page.locator(".desk-intake-done").get_by_role("link", name="稍后决定").click()
+    entry = page.locator(".desk-timeline-list li", has_text="拨打公共救援电话")
+    expect(entry).to_contain_text("拨打火警 119（受理登记前）", timeout=10000)
     ctx.close()

@@ -141,3 +141,40 @@ def test_the_close_dialog_names_the_written_reply_a_written_inquiry_still_owes(b
     dialog.get_by_test_id("dialog-submit").click()
     expect(page.get_by_test_id("case-state")).to_have_class(re.compile(r"\bdesk-state-closed\b"), timeout=15000)
     ctx.close()
+
+
+def test_a_written_reply_names_its_signer_offered_as_the_desk_s_own_user_and_printed(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-5
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    case_id = desk.call("POST", "/api/cases", {
+        "kind": "inquiry", "channel": "written", "contact_name": "钟业主", "phone": "13800000024",
+        "unit_id": "unit_1_101", "content": f"来信询问外墙清洗时间 {tag}"})["case"]["id"]
+
+    ctx, page = open_desk(browser, server)
+    page.goto(f"{server.url}/#/case/{case_id}")
+    expect(page.locator("[data-code=IN5_WRITTEN_REPLY_2D]")).to_be_visible(timeout=15000)
+    page.locator("[data-action=follow_up]").click()
+    dialog = page.locator("dialog[open]")
+    signer = dialog.locator("input[name=signer]")
+    expect(signer).to_be_hidden()  # only a written reply is signed
+    dialog.locator("select[name=kind]").select_option("reply")
+    expect(signer).to_be_visible()
+    expect(signer).to_have_value("王调度")  # the signed-in user, unless changed
+    dialog.locator("select[name=medium]").select_option("phone")
+    expect(signer).to_be_hidden()
+    dialog.locator("select[name=medium]").select_option("written")
+    signer.fill("")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("签发人")  # not sent without one
+    signer.fill("钱经理")  # the office head signs the letter the desk sends
+    dialog.locator("textarea[name=note]").fill("书面答复已送达")
+    page.screenshot(path=str(SHOTS / "desk-reply-signer.png"))
+    dialog.get_by_test_id("dialog-submit").click()
+
+    line = page.get_by_test_id("follow-up").last
+    expect(line).to_contain_text("答复（书面） · 签发人 钱经理", timeout=15000)
+    expect(page.get_by_test_id("tl-sentence").filter(has_text="签发人：钱经理")).to_have_count(1)
+    page.emulate_media(media="print")  # the printed case page keeps who signed it
+    expect(line).to_be_visible()
+    assert "签发人 钱经理" in line.inner_text()
+    ctx.close()

@@ -160,6 +160,9 @@ async def _seed_cases(db: Database, clock: DemoClock) -> None:
     await field(136, "job.arrive", job_id=job)
     await field(95, "job.complete", job_id=job, work_done="疏通地漏，清理杂物", materials="无",
                 fee_cents=0, signature_sha256=sha, signer_name="谢业主", signer_relation="owner")
+    clock.minutes_ago(30)  # R-FU-1: the first follow-up, inside its 2 hours from the opening
+    await desk.follow_up(db, disp, cid, kind=dc.FollowUpKind.FIRST, note="已完工，住户已签字，服务单待交回",
+                         reported_to_manager_id=None, new_due_at=None)
     # Accepted and on site, 11 minutes after the dispatch: in time.
     cid = await intake(52, kind="repair", channel="walk_in", contact_name="林业主", phone="13800000004",
                        unit_id="unit_1_202", content="卫生间灯不亮", repair_responsibility="common",
