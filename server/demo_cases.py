@@ -1,7 +1,7 @@
 """Demo cases in different states, made through the same desk and field services as real work.
 
 Each step happens at its own scripted time before the seeding, minutes apart, as a morning at the desk
-would have them (D7x): the history of a case reads received, opened, dispatched, accepted, on site,
+would have them (D75): the history of a case reads received, opened, dispatched, accepted, on site,
 completed in order, and the rules' clocks judge them as they would real work — the repairs on site in
 time, one technician not yet there and late. The times are offsets from the moment of seeding, so the
 demo is the same every time it is seeded, only moved to that moment.

@@ -423,7 +423,7 @@ class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
     # A reply's medium (R-IN-5). None on every other kind, and on replies stored before it was asked.
     medium: ReplyMedium | None = None
     # Who signed and issued a written reply (签发人), by name as on the letter: a written reply is a
-    # document someone answers for (D7x). None on every other follow-up and on replies stored before.
+    # document someone answers for (D74). None on every other follow-up and on replies stored before.
     signer: str | None = None
 
 

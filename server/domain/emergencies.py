@@ -86,7 +86,7 @@ class EmergencyReason(StrEnum):
     EMPTY_TEXT = "emergency.empty_text"
     NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
-    # A call marked on the intake form (D7x): its number must be one the matter calls for, and its
+    # A call marked on the intake form (D73): its number must be one the matter calls for, and its
     # time lie between the form's opening and its sending, both read on the desk's own clock.
     CALL_NOT_CALLED_FOR = "emergency.call_not_called_for"
     CALL_IN_FUTURE = "emergency.call_in_future"

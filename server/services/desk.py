@@ -279,7 +279,7 @@ class IntakeIn(DatedIn, kw_only=True):
     is_major: bool = False
     emergency_trigger: em.EmergencyTrigger | None = None
     # R-EM-5: the public numbers called while the form was being filled in, each when it was marked,
-    # with when the form was opened and when it was sent, all on the desk's clock (D7x): recorded in
+    # with when the form was opened and when it was sent, all on the desk's clock (D73): recorded in
     # the intake's own transaction, so a refused intake stores neither.
     public_calls: Annotated[list[IntakeCallIn], msgspec.Meta(max_length=12)] = []
     form_opened_at: datetime | None = None

@@ -1,5 +1,5 @@
 """The demo compound's cases read like a real morning: each step at its own time, in order, and the
-rules' clocks judge them as intended (D7x) — on site in time where meant, one job late."""
+rules' clocks judge them as intended (D75) — on site in time where meant, one job late."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """R-EM-5 at intake: the public numbers the desk called while filling the form are recorded with the
-intake, in its one transaction, at the times they were made (D7x). A refused intake stores nothing.
+intake, in its one transaction, at the times they were made (D73). A refused intake stores nothing.
 
 The desk's clock in these tests runs 3 minutes slow, as a badly set desk PC would: the server places
 each call by its distance from the form's sending, read on that same clock.

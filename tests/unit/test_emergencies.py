@@ -326,7 +326,7 @@ def test_an_emergency_stored_before_calls_were_recorded_still_reads() -> None:  
     assert msgspec.json.decode(msgspec.json.encode(doc), type=em.EmergencyState).public_calls == ()
 
 
-# --- calls marked while the intake form was open (R-EM-5, D7x) ----------------------------------
+# --- calls marked while the intake form was open (R-EM-5, D73) ----------------------------------
 
 # The desk's clock runs 7 minutes fast: the server places the calls by differences on that clock.
 DESK_SKEW = timedelta(minutes=7)

@@ -107,7 +107,7 @@ export function followUpLine(f, staff, answers = []) {
 function followUpKindText(f) {
   if (f.kind !== 'reply') return label('follow_up', f.kind);
   const how = paren(label('follow_up', f.kind), f.medium ? label('reply_medium', f.medium) : t('detail.medium_unknown'));
-  // A written reply is a document someone signed and issued (D7x); one stored before that was asked: —.
+  // A written reply is a document someone signed and issued (D74); one stored before that was asked: —.
   return f.medium === 'written' ? `${how} · ${t('detail.reply_signer', { who: f.signer || '—' })}` : how;
 }
 
@@ -228,7 +228,7 @@ export async function renderCase(body, ctx, caseId) {
     const medium = select(h, 'medium', options('reply_medium'), { value: defaultReplyMedium(view.case) });
     const mediumField = field(h, t('dlg.reply_medium'), medium);
     const mediumHint = h('p', { class: 'notice notice-warn small', 'data-testid': 'reply-not-written', text: t('dlg.reply_not_written') });
-    // A written reply names who signed and issued it (签发人): the desk's own user unless changed (D7x).
+    // A written reply names who signed and issued it (签发人): the desk's own user unless changed (D74).
     const signer = h('input', { type: 'text', name: 'signer', maxlength: 60, autocomplete: 'off',
       value: ctx.user?.display_name || ctx.user?.username || '' });
     const signerField = field(h, t('dlg.reply_signer'), signer);

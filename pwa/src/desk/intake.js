@@ -195,7 +195,7 @@ export async function renderIntake(body, ctx) {
   // R-EM-5: the moment the help kind or emergency type calls for a public service, the desk is told
   // which number to dial, before the record is complete: the call comes first, the form after.
   const callPrompt = h('div', { class: 'notice notice-error desk-call-prompt desk-span2', 'data-testid': 'intake-call-prompt', role: 'alert', hidden: true });
-  // R-EM-5 (D7x): the dispatcher marks 已拨打 as they call, before the form is complete; each mark keeps
+  // R-EM-5 (D73): the dispatcher marks 已拨打 as they call, before the form is complete; each mark keeps
   // the moment it was pressed on this desk's clock, and registering sends them with the form's opening
   // and sending times (same clock), so the server records each call when it was made.
   const formOpenedAt = new Date();

@@ -43,7 +43,7 @@ const SENTENCES = {
   'case.followed_up': (d) => [
     has(d, 'kind') ? t('tl.followed_up', { kind: label('follow_up', d.kind) }) : '',
     has(d, 'medium') ? t('tl.reply_medium', { medium: label('reply_medium', d.medium) }) : '',
-    has(d, 'signer') ? t('tl.reply_signer', { who: d.signer }) : '', // a written reply's 签发人 (D7x)
+    has(d, 'signer') ? t('tl.reply_signer', { who: d.signer }) : '', // a written reply's 签发人 (D74)
   ],
   'case.complaint_judged': (d) => [has(d, 'fault') ? t('tl.judged', { fault: label('fault', d.fault) }) : ''],
   'case.closed': (d, s) => [
@@ -81,7 +81,7 @@ const SENTENCES = {
     has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', { who: label('role', d.target_role) }) : '',
   ],
   // R-EM-5: which public number; who called and when are the entry's own author and time.
-  // A call marked on the intake form carries when it was made, before the entry's own time (D7x).
+  // A call marked on the intake form carries when it was made, before the entry's own time (D73).
   'emergency.public_called': (d) => [has(d, 'number') ? (has(d, 'called_at')
     ? t('tl.public_called_at', { label: t(`desk.em.${d.number}`), t: fmtTime(d.called_at) })
     : t('tl.public_called', { label: t(`desk.em.${d.number}`) })) : ''],
