@@ -66,6 +66,14 @@ export function localErrorText(e) {
   return t('error.unknown', { msg: e?.message || String(e) });
 }
 
+/**
+ * "满意：服务很好" / "Satisfied: good service": a word and the words that follow it, with the
+ * language's colon; either one alone when the other is empty (a grade given without a comment).
+ */
+export function colonPair(first, second) {
+  return first && second ? colon(first, second) : String(first || second || '');
+}
+
 /** A list joined the way the language writes one: 、 in Chinese, ", " in English. */
 export function joinList(items) {
   return items.join(lang === 'en' ? ', ' : '、');

@@ -2,7 +2,7 @@
 // page's card (draft pre-filled from the case, on-site verification, issue, the developer's reply)
 // and the A4 print view at #/case/<case id>/contact-slip/<slip id>. Strings are registered here.
 import { ensureStylesheet, mount } from '../dom.js';
-import { registerStrings } from '../i18n.js';
+import { colon, registerStrings } from '../i18n.js';
 import { toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
 import { errorBox, field, fmtFull, isEn, loadStaff, staffName } from './common.js';
 
@@ -282,7 +282,7 @@ export async function renderContactSlipPrint(body, ctx, caseId, slipId) {
       h('div', { class: 'lx-print-head' },
         h('p', { class: 'lx-company', 'data-testid': 'lx-print-company', text: company }),
         h('h1', { text: t('lx.print_title') }),
-        h('p', { class: 'lx-print-no' }, `${t('lx.no')}：`, h('strong', { 'data-testid': 'lx-print-no', text: s.no || t('lx.draft_mark') }))),
+        h('p', { class: 'lx-print-no' }, colon(t('lx.no'), ''), h('strong', { 'data-testid': 'lx-print-no', text: s.no || t('lx.draft_mark') }))),
       s.state === 'draft' ? h('p', { class: 'notice notice-warn', text: t('lx.draft_mark') }) : null,
       h('table', { class: 'slip-table lx-table' }, h('tbody', null,
         row(t('lx.addressee'), s.addressee, 'lx-print-addressee'),

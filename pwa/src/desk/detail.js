@@ -1,11 +1,11 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { missingRequired, openDialog, mount } from '../dom.js';
-import { colon, joinList, paren, t } from '../i18n.js';
+import { colon, colonPair, joinList, paren, t } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, field, fmtFull, fmtTime, isEn, label, loadStaff,
+  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { sortedClocks } from './clock-order.js';
@@ -157,7 +157,7 @@ export async function renderCase(body, ctx, caseId) {
       ctx.toast(t('desk.saved'), 'ok');
     } catch (ex) {
       if (errBox) errBox.show(ex, t);
-      else ctx.toast(ex.message_zh || ex.message, 'error');
+      else ctx.toast(errorText(ex, t), 'error');
       throw ex;
     }
   }
@@ -622,7 +622,7 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
         slip.resident_grade === 'C' ? h('p', { class: 'notice notice-warn', 'data-testid': 'resident-unsatisfied', text: t('slip.resident_unsatisfied') }) : null,
-        kv(h, t('slip.resident_grade'), [label('resident_grade', slip.resident_grade), slip.resident_opinion].filter(Boolean).join('：')),
+        kv(h, t('slip.resident_grade'), colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
         kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),

@@ -2,7 +2,7 @@
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), the
 // desk the field records the server refused, until it has dealt with them, and the keys overdue.
 import { mount } from '../dom.js';
-import { colon } from '../i18n.js';
+import { colon, joinList } from '../i18n.js';
 import {
   canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, staffName,
 } from './common.js';
@@ -46,7 +46,7 @@ function ackPrompt(ctx, c) {
     return h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary desk-em-ack', 'data-testid': 'em-ack-prompt' },
       t('home.em_ack_mine'));
   }
-  const roles = [...new Set(waiting.map((a) => label('role', a.role)))].join('、');
+  const roles = joinList([...new Set(waiting.map((a) => label('role', a.role)))]);
   return h('span', { class: 'small desk-em-waiting', text: t('home.em_ack_waiting', { roles }) });
 }
 

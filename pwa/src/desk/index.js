@@ -2,7 +2,7 @@
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
 import { ensureStylesheet, mount } from '../dom.js';
-import { canOpen, loadServerOffset, startTicker } from './common.js';
+import { canOpen, errorText, loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
 import { watchTables } from './tables.js';
@@ -158,7 +158,7 @@ export async function renderDesk(root, ctx) {
     }
   } catch (e) {
     console.error(e);
-    mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: e?.message_zh || e?.message || String(e) })));
+    mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: errorText(e, ctx.t) })));
   }
   cleanups.push(startTicker(wrap, ctx));
   return () => {

@@ -3,7 +3,7 @@
 // the resident's signature, the note, the photos — is shown here so the desk can put it right on the
 // case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not.
 import { openDialog } from '../dom.js';
-import { colon, paren, serverMessage } from '../i18n.js';
+import { colon, colonPair, joinList, paren, serverMessage } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { mutationLabel } from '../views/outbox.js';
 import { blobObjectUrl, errorBox, field, fmtTime, label } from './common.js';
@@ -95,7 +95,7 @@ function recordRows(ctx, args) {
     row('work_done', args.work_done), row('materials', args.materials),
     args.fee_cents ? row('fee', t('rf.fee_yuan', { v: (args.fee_cents / 100).toFixed(2) })) : null,
     args.signer_name ? row('signer', args.signer_relation ? paren(args.signer_name, label('relation', args.signer_relation)) : args.signer_name) : null,
-    row('resident_grade', [label('resident_grade', args.resident_grade), args.resident_opinion].filter(Boolean).join('：')),
+    row('resident_grade', colonPair(label('resident_grade', args.resident_grade), args.resident_opinion)),
     args.signature_sha256 ? row('signature', image(ctx, args.signature_sha256, t('rf.arg.signature'))) : null,
     photos.length ? row('photos', h('div', { class: 'rf-photos' }, photos.map((s) => image(ctx, s, t('rf.arg.photos'))))) : null,
     Array.isArray(args.geo) ? row('geo', args.geo.map((x) => Number(x).toFixed(5)).join(', ')) : null,
@@ -154,7 +154,7 @@ function handleDialog(ctx, r) {
 /** "张师傅（维修工） 13900000000": a person as the desk calls them, the phone a tel: link. */
 function person(ctx, name, roles, phone) {
   const { h } = ctx;
-  const who = paren(name, (roles || []).map((r) => label('role', r)).join('、'));
+  const who = paren(name, joinList((roles || []).map((r) => label('role', r))));
   return [h('span', { text: who }), phone ? [' ', h('a', { class: 'rf-phone', href: `tel:${phone}`, text: phone })] : null];
 }
 

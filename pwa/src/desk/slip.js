@@ -2,7 +2,7 @@
 // by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
 import { countersignLine as line } from '../countersign.js';
 import { mount } from '../dom.js';
-import { colon, paren } from '../i18n.js';
+import { colon, colonPair, paren } from '../i18n.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
 // R-CL-6: countersigned in the system: who and when; otherwise blank lines to sign on the paper
@@ -51,7 +51,7 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
-        row(t('slip.resident_grade'), slip ? [label('resident_grade', slip.resident_grade), slip.resident_opinion].filter(Boolean).join('：') : ''),
+        row(t('slip.resident_grade'), slip ? colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion) : ''),
         row(t('slip.returned'), fmtFull(slip?.slip_returned_at)))),
       h('div', { class: 'slip-sign' },
         h('span', { class: 'muted small', text: t('dlg.signature') }), img),

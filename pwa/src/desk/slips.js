@@ -518,7 +518,7 @@ async function renderIssue(body, ctx) {
   let authItemsTouched = false;
   c.auth_items.addEventListener('input', () => { authItemsTouched = true; });
   function syncAuthItems() {
-    if (!authItemsTouched) c.auth_items.value = readItems().map((i) => i.name).join('、');
+    if (!authItemsTouched) c.auth_items.value = joinList(readItems().map((i) => i.name));
   }
   let delegateTouched = false;
   c.delegate_name.addEventListener('input', () => { delegateTouched = true; });

@@ -4,7 +4,7 @@ import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
 import { countersignLine } from '../countersign.js';
 import { h, mount } from '../dom.js';
-import { paren, registerStrings, t } from '../i18n.js';
+import { colonPair, paren, registerStrings, t } from '../i18n.js';
 import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
 import { contentLabel } from './job.js';
 import { currentUser } from '../session.js';
@@ -119,7 +119,7 @@ function showSlip(root, back, s, notice = null) {
         line(t('slip.completed'), formatFullDateTime(s.completed_at)),
         line(t('slip.staff'), staff),
         line(t('slip.signer'), paren(s.signer_name || '', relation)),
-        line(t('slip.grade'), [s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion].filter(Boolean).join('：')))),
+        line(t('slip.grade'), colonPair(s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion)))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null,
       countersignLine(h, t, countersigned(s))),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
