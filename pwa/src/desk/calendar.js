@@ -18,6 +18,7 @@ function registerStrings(ctx) {
       'cal.makeup': '调休上班日（周末上班）', 'cal.dates_hint': '每行一个日期，格式 2026-10-01',
       'cal.save': '保存', 'cal.saved': '工作日历已保存', 'cal.readonly': '仅管理处经理可修改工作日历',
       'cal.bad_date': '日期格式不正确：{d}', 'cal.explain': '跟进时限（当日下班前、每周一回顾）按此日历计算。',
+      'cal.work_start': '上班时间', 'cal.work_end': '下班时间', 'cal.lunch_start': '午休开始', 'cal.lunch_end': '午休结束',
     },
     en: {
       'cal.title': 'Business calendar', 'cal.tz': 'Time zone', 'cal.work': 'Working hours', 'cal.lunch': 'Lunch break',
@@ -25,6 +26,7 @@ function registerStrings(ctx) {
       'cal.makeup': 'Make-up working days (weekends worked)', 'cal.dates_hint': 'One date per line, e.g. 2026-10-01',
       'cal.save': 'Save', 'cal.saved': 'Calendar saved', 'cal.readonly': 'Only the manager may change the calendar',
       'cal.bad_date': 'Not a date: {d}', 'cal.explain': 'Follow-up limits (end of day, Monday review) count in this calendar.',
+      'cal.work_start': 'Work starts', 'cal.work_end': 'Work ends', 'cal.lunch_start': 'Lunch starts', 'cal.lunch_end': 'Lunch ends',
     },
   });
 }
@@ -51,10 +53,15 @@ export async function renderCalendar(body, ctx) {
   const err = errorBox(h);
   const dis = isManager ? null : true;
   const tz = h('input', { name: 'tz', value: cal.tz, disabled: dis });
-  const ws = h('input', { type: 'time', name: 'work_start', value: hhmm(cal.work_start), required: true, disabled: dis });
-  const we = h('input', { type: 'time', name: 'work_end', value: hhmm(cal.work_end), required: true, disabled: dis });
-  const ls = h('input', { type: 'time', name: 'lunch_start', value: hhmm(cal.lunch_start), disabled: dis });
-  const le = h('input', { type: 'time', name: 'lunch_end', value: hhmm(cal.lunch_end), disabled: dis });
+  // Two times share one field label ("上班时间 08:30 – 17:30"): each says which end it is, for a
+  // screen reader and for anyone told "set the lunch end".
+  const time = (name, value, required) => h('input', {
+    type: 'time', name, value: hhmm(value), required, disabled: dis, 'aria-label': t(`cal.${name}`),
+  });
+  const ws = time('work_start', cal.work_start, true);
+  const we = time('work_end', cal.work_end, true);
+  const ls = time('lunch_start', cal.lunch_start, false);
+  const le = time('lunch_end', cal.lunch_end, false);
   const noLunch = h('input', { type: 'checkbox', name: 'no_lunch', checked: !cal.lunch_start, disabled: dis });
   // A lunch break needs both ends; with "no lunch" ticked its times are not asked for (nor sent).
   const lunchRequired = () => {

@@ -197,7 +197,7 @@ const zh = {
 
 const en = {
   'desk.nav.slips': 'Release slips',
-  'rs.title': 'Release slips',
+  'rs.title': 'Release slip',
   'rs.issue': '+ Issue a slip',
   'rs.list': 'Slips',
   'rs.count': '{n, plural, one {# slip} other {# slips}}',

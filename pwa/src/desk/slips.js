@@ -150,9 +150,12 @@ function slipTable(ctx, slips) {
     h('td', { class: 'nowrap', text: s.unit_label }),
     h('td', null, s.requester_name, h('span', { class: 'muted small rs-sub', text: ` ${lbl('relation', s.relation)} · ${lbl('path', s.path)}` })),
     h('td', { class: 'nowrap', text: t('rs.items_n', { n: s.item_count }) }),
-    h('td', { class: 'small nowrap' }, `${fmtTime(s.valid_from)} – ${fmtTime(s.valid_until)}`, h('div', { class: 'muted', text: gatesText(t, s.gates) })),
+    // Each end of the validity keeps its line; the range (and the gates under it) may wrap, so in
+    // English at 1280 px the last column (开单时间 / Issued) is not cut off at the card's edge.
+    h('td', { class: 'small' }, h('span', { class: 'nowrap', text: `${fmtTime(s.valid_from)} –` }), ' ',
+      h('span', { class: 'nowrap', text: fmtTime(s.valid_until) }), h('div', { class: 'muted', text: gatesText(t, s.gates) })),
     h('td', null, stateBadge(h, s.state)),
-    h('td', { class: 'small nowrap' }, s.released_at ? t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtTime(s.released_at) }) : h('span', { class: 'muted', text: t('rs.not_released') })),
+    h('td', { class: 'small' }, s.released_at ? t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtTime(s.released_at) }) : h('span', { class: 'muted', text: t('rs.not_released') })),
     h('td', { class: 'small nowrap', text: fmtTime(s.issued_at) }))))));
 }
 
