@@ -6,7 +6,7 @@
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
 import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
 import { DESK } from '../roles.js';
-import { joinList } from '../i18n.js';
+import { colonPair, joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
 import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, loadStaff, select } from './common.js';
 import { STRINGS } from './keys-strings.js';
@@ -383,7 +383,7 @@ function physicalCount(ctx, sheet, year, month, show) {
     return h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
       h('h2', { class: 'section-title', text: t('key.physical') }),
       table(h, head, [[p.counted_by_name || p.counted_by, p.witness_name || '—', fmtFull(p.counted_at),
-        h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: p.discrepancy ? `${verdict}：${p.discrepancy}` : verdict })]],
+        h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: colonPair(verdict, p.discrepancy) })]],
       { cls: 'key-physical-table' }));
   }
   const blank = h('div', { class: 'print-only' }, table(h, head, [['', '', '', '']], { cls: 'key-physical-table' }));
