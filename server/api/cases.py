@@ -204,11 +204,16 @@ class CaseController(Controller):
             "Only the openings passed up to the caller and still waiting for their decision (R-OP-3)"))] = False,
         review_to_me: Annotated[bool, QueryParameter(description=(
             "Only the cases a Monday review passed to the caller and still unanswered, of any week (R-FU-3)"))] = False,
+        awaiting_any: Annotated[bool, QueryParameter(description=(
+            "Only the openings passed up to any supervisor and still waiting for a decision (R-OP-3)"))] = False,
+        review_to_any: Annotated[bool, QueryParameter(description=(
+            "Only the cases a Monday review passed to any manager and still unanswered, of any week (R-FU-3)"))] = False,
     ) -> list[dict[str, Any]]:
         return await desk.list_cases(db, principal, state=state_, kind=kind, category=category,
                                      building_id=building_id, overdue=overdue, q=q, limit=limit,
                                      open_only=open_only, before=before, attention=attention,
-                                     awaiting_me=awaiting_me, review_to_me=review_to_me)
+                                     awaiting_me=awaiting_me, review_to_me=review_to_me,
+                                     awaiting_any=awaiting_any, review_to_any=review_to_any)
 
     @get("/cases/{case_id:str}", opt=READERS)
     async def get_case(self, db: Database, principal: Principal, case_id: str) -> CaseView:

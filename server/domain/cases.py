@@ -1802,6 +1802,8 @@ def answer_review_referral(
         now,
         note=answer.approach,
         referred_by=referral.by,
+        # Whom the review named: the history then says when another manager answered in their place.
+        referred_to_id=referral.reported_to_manager_id,
     )
 
 

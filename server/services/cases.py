@@ -193,9 +193,11 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         "slip_signed": signature_covers_slip(case),
         # The desk's list flags a resident who signed but said they were not satisfied.
         "resident_grade": str(case.slip.resident_grade) if case.slip and case.slip.resident_grade else None,
-        # R-OP-3: the opening the dispatcher passed up, still waiting for this supervisor's decision.
+        # R-OP-3: the opening the dispatcher passed up, still waiting for a supervisor's decision.
+        # Who passed it up and when: a supervisor covering for the one named sees how long it waited.
         "awaiting_decision": (
-            {"to_id": case.awaiting_supervisor.to_id, "to_role": str(case.awaiting_supervisor.to_role)}
+            {"to_id": case.awaiting_supervisor.to_id, "to_role": str(case.awaiting_supervisor.to_role),
+             "by": case.awaiting_supervisor.by, "at": case.awaiting_supervisor.at}
             if case.awaiting_supervisor else None
         ),
         # R-FU-3: the Monday review that passed the case to a manager who has not answered yet — of

@@ -102,7 +102,8 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
                      category: str | None, building_id: str | None, overdue: bool | None,
                      q: str | None, limit: int, open_only: bool = False,
                      before: str | None = None, attention: bool = False,
-                     awaiting_me: bool = False, review_to_me: bool = False) -> list[dict[str, Any]]:
+                     awaiting_me: bool = False, review_to_me: bool = False,
+                     awaiting_any: bool = False, review_to_any: bool = False) -> list[dict[str, Any]]:
     """Newest first, at most `limit`; `before` (a case id from the previous page) pages back.
 
     Every filter is applied before the limit: a page holds the newest `limit` cases that match,
@@ -113,18 +114,28 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     case dispatched first (R-IN-7) can wait for its opening decision too. `review_to_me` keeps the
     cases a Monday review passed to the caller and still unanswered (R-FU-3), whichever week it was:
     a referral nobody answered by the next Monday still waits for the manager (D58).
+    `awaiting_any` and `review_to_any` keep the same referrals whoever they name: any supervisor may
+    decide such an opening (D50) and any manager may answer such a review (D58), so when the one named
+    is on leave or off shift the others must see what waits for them (D7x).
     """
     limit = min(limit, 1000)
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
     if state:
         stmt = stmt.where(cases.c.state == state)
-    if open_only or awaiting_me or review_to_me:
+    referrals = awaiting_me or review_to_me or awaiting_any or review_to_any
+    if open_only or referrals:
         stmt = stmt.where(cases.c.state.in_(OPEN_STATES))
     if awaiting_me or review_to_me:
         # The referral lives in the case's document; a case that never names the caller cannot wait
         # for them, so SQL rules most out and the exact check is below.
         stmt = stmt.where(cases.c.doc.like(f"%{who.user_id}%"))
-    elif overdue:
+    if awaiting_any:
+        # The document is msgspec's compact JSON: a case never passed up stores the field as null.
+        stmt = stmt.where(cases.c.doc.like('%"opening_referral":{%'))
+    if review_to_any:
+        # Any follow-up that named a manager (a Monday review, or R-FU-2's report); exact check below.
+        stmt = stmt.where(cases.c.doc.like('%"reported_to_manager_id":"%'))
+    if overdue and not referrals:
         # A closed case can still be overdue on the call-back it is owed (R-FU-6): its next_due_at
         # stays set until the call is recorded.
         stmt = stmt.where(or_(cases.c.state.in_(OPEN_STATES), cases.c.next_due_at.is_not(None)))
@@ -156,7 +167,7 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
             if cursor is None:
                 raise fail("case.not_found", "未找到该工单", "No such case", kind="not_found", case_id=before)
         now = db.clock.now()
-        filtered_here = overdue is not None or attention or awaiting_me or review_to_me
+        filtered_here = overdue is not None or attention or referrals
         # A small page filtered here would otherwise cost one query per case it skips.
         chunk = max(limit, FILTER_CHUNK) if filtered_here else limit
         while len(out) < limit:
@@ -174,6 +185,10 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
                 if awaiting_me and not (case.awaiting_supervisor and case.awaiting_supervisor.to_id == who.user_id):
                     continue
                 if review_to_me and not _review_waits_for(case, who.user_id):
+                    continue
+                if awaiting_any and case.awaiting_supervisor is None:
+                    continue
+                if review_to_any and dc.pending_review_referral(case) is None:
                     continue
                 summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy,
                                                               call_back=call_backs.get(case.id)))
@@ -244,14 +259,25 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
         done = [f for f in case.follow_ups if f.kind == dc.FollowUpKind.WEEKLY_REVIEW and f.at >= this_monday]
         last = done[-1] if done else None
         # A case passed to the manager carries the manager's answer once given (R-FU-3): the new
-        # approach, or the case's cannot-handle state; until then the manager's approvals page lists it.
-        answer = next((a for a in case.review_answers if last and a.referral_at == last.at), None)
+        # approach, or the case's cannot-handle state; until then the approvals page lists it. `by`
+        # is whoever answered, which need not be the manager named (any manager may, D58, D7x).
         summary["reviewed"] = {"at": last.at, "by": last.by, "note": last.note,
                                "reported_to_manager_id": last.reported_to_manager_id,
-                               "answer": {"at": answer.at, "by": answer.by, "approach": answer.approach} if answer else None,
-                               } if last else None
+                               "answer": _review_answer_doc(case, last)} if last else None
         out.append(summary)
     return out
+
+
+def _review_answer_doc(case: Case, review: dc.FollowUp) -> dict[str, Any] | None:
+    answer = next((a for a in case.review_answers if a.referral_at == review.at), None)
+    if answer is not None:
+        return {"at": answer.at, "by": answer.by, "approach": answer.approach, "cannot_handle_reason": None}
+    ch = case.cannot_handle
+    if (review.reported_to_manager_id and case.state == dc.CaseState.CANNOT_HANDLE and ch is not None
+            and ch.recorded_at >= review.at):
+        # Confirming that the case cannot be handled answers the referral too (R-CL-4).
+        return {"at": ch.recorded_at, "by": ch.confirmed_by, "approach": None, "cannot_handle_reason": ch.reason}
+    return None
 
 
 # --- commands ----------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ async def test_dispatcher_passes_opening_up_and_the_lead_decides_on_record(clien
     assert r.status_code == 200, r.text
     view = r.json()
     assert view["case"]["opening_referral"]["to_id"] == "usr_lead"
-    assert view["summary"]["awaiting_decision"] == {"to_id": "usr_lead", "to_role": "team_lead"}
+    waiting = view["summary"]["awaiting_decision"]
+    assert (waiting["to_id"], waiting["to_role"], waiting["by"]) == ("usr_lead", "team_lead", "usr_dispatcher")
+    assert waiting["at"]  # when it was passed up: how long it waited
     # The case list shows whom it waits for.
     listed = {c["id"]: c for c in (await client.get("/api/cases", headers=desk)).json()}
     assert listed[case_id]["awaiting_decision"]["to_id"] == "usr_lead"

@@ -45,3 +45,13 @@ def test_a_case_confirmed_as_cannot_handle_has_nothing_pending():  # R-FU-3 R-CL
     gone = ok(c.mark_cannot_handle(case, reason="产权不清", by="m1", roles=MANAGER, now=MONDAY)).case
     assert c.pending_review_referral(gone) is None
     refused(c.answer_review_referral(gone, approach="外包", by="m1", roles=MANAGER, now=MONDAY), c.CaseReason.WRONG_STATE)
+
+
+def test_another_manager_answers_in_place_of_the_one_named_and_the_record_says_both():  # R-FU-3
+    # Any manager may answer (D58); the history must show who did and whom the review had named.
+    case = passed(opened(), to="m1")
+    step = ok(c.answer_review_referral(case, approach="外包", by="m2", roles=MANAGER, now=MONDAY + timedelta(hours=2)))
+    assert step.case.review_answers[-1].by == "m2"
+    [event] = [e for e in step.events if e.name == "case.review_answered"]
+    assert event.data["referred_to_id"] == "m1"
+    assert event.by == "m2"
