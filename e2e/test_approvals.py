@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import DESK
 from e2e.repairs import completed_repair
 from e2e.test_desk import open_desk
 
@@ -199,3 +201,73 @@ def test_a_refused_announcement_shows_beside_its_own_item(browser: Browser, serv
     expect(panel.locator(".desk-error:visible")).to_have_count(1)  # the row's only, none at the top
     expect(panel.locator(f"tr[data-approval=announce][data-item=a{tag}] .desk-error:visible")).to_have_count(0)
     ctx.close()
+
+
+def _second_manager(server, tag: str) -> tuple[str, str]:  # noqa: ANN001
+    """A second 管理处负责人 on the running server (the demo has one), made with the CLI as a compound would."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    username, password = f"manager{tag}", "demo-pass-2"
+    env = dict(os.environ, ESTATEDESK_DATA_DIR=str(server.data_dir))
+    env.pop("ESTATEDESK_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "server", "create-user", username, "--role", "manager",
+                    "--display-name", f"孙经理{tag}", "--password", password],
+                   cwd=Path(__file__).resolve().parent.parent, env=env, check=True, capture_output=True)
+    return username, password
+
+
+def test_a_second_manager_sees_and_answers_a_case_passed_to_the_first_and_the_monday_review_says_so(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3 R-OP-3
+    # A case the Monday review passed to 钱经理 was listed only on 钱经理's approvals page, though any
+    # manager may answer it: with 钱经理 on leave nobody saw it waiting. Same for an opening passed up.
+    from e2e.test_desk import login
+    from e2e.test_desk_monday_review import _backdate
+
+    tag = uuid.uuid4().hex[:6]
+    username, password = _second_manager(server, tag)
+    desk = Api(server.url, "dispatcher")
+    case_id = _opened_repair(desk, f"地库渗水{tag}")
+    _backdate(server, case_id, 8)  # last week's case
+    desk.call("POST", f"/api/cases/{case_id}/follow-up", {
+        "kind": "weekly_review", "note": f"外包未定{tag}", "reported_to_manager_id": "usr_manager"})
+    opening = desk.call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "黄业主", "phone": "13800000001",
+        "unit_id": "unit_1_101", "content": f"门禁失灵{tag}", "repair_responsibility": "common", "repair_class": "small",
+    })["case"]["id"]
+    desk.call("POST", f"/api/cases/{opening}/refer-opening", {"to_id": "usr_lead", "note": "请定"})
+
+    ctx = browser.new_context(viewport=DESK, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, username, password)
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    # The home: the opening waits for 陈班长, and this manager may decide it in their place.
+    other = page.get_by_test_id("decide-others").locator(f"li[data-case='{opening}']")
+    expect(other).to_contain_text(f"门禁失灵{tag}", timeout=15000)
+    expect(other.get_by_test_id("decide-others-who")).to_contain_text("待陈班长决定 · 王调度于")
+    expect(other.get_by_test_id("decide-others-who")).to_contain_text("已等待")
+
+    page.goto(server.url + "/#/approvals")
+    panel = page.get_by_test_id("approvals")
+    expect(panel.locator(f"tr[data-approval=passed][data-case='{case_id}']")).to_have_count(0)  # not passed to me
+    row = panel.locator(f"tr[data-approval=passed-others][data-case='{case_id}']")
+    expect(row).to_contain_text(f"地库渗水{tag}", timeout=15000)
+    expect(row.get_by_test_id("approval-passed-to")).to_have_text("转交钱经理 · 尚未答复")
+    expect(row).to_contain_text(f"外包未定{tag}")
+    expect(row.get_by_test_id("approval-waited")).to_contain_text("已等待")
+    expect(panel.locator("tbody[data-group=passed_others] .desk-approvals-head")).to_contain_text("周一回顾转交其他经理 · 尚未答复")
+    row.locator("input[name=approach]").fill("联系防水公司报价")
+    row.get_by_test_id("approval-approach").click()
+    expect(panel.locator(f"tr[data-case='{case_id}']")).to_have_count(0, timeout=15000)
+
+    # Recorded as this manager's answer, for 钱经理: the Monday review says both.
+    page.goto(server.url + "/#/review")
+    answer = page.locator(f"tr[data-case='{case_id}']").get_by_test_id("review-answer")
+    expect(answer).to_have_text(re.compile(rf"^经理答复：联系防水公司报价（孙经理{tag}代钱经理 · "), timeout=15000)
+    ctx.close()
+    reviewed = next(c for c in desk.call("GET", "/api/review/monday") if c["id"] == case_id)["reviewed"]
+    assert reviewed["reported_to_manager_id"] == "usr_manager" and reviewed["answer"]["by"] != "usr_manager"
+    # The first manager, back, finds nothing left waiting for them.
+    assert case_id not in [c["id"] for c in Api(server.url, "manager").call("GET", "/api/cases?review_to_me=true")]

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { approvalGroups, approvesSomething } from '../src/desk/approvals.js';
-import { canOpen } from '../src/desk/common.js';
+import { canOpen, waitedText } from '../src/desk/common.js';
 
 const items = [
   { code: 'new', status: 'proposed', fee_cents: 100 },
@@ -47,4 +47,31 @@ test('a case the Monday review passed up waits only on the manager it was passed
   const rows = approvalGroups(['manager'], { passed, me: 'usr_manager' }).find((g) => g.key === 'passed').rows;
   assert.deepEqual(rows.map((c) => c.id), ['c_usr_manager_']);
   assert.ok(!approvalGroups(['general_manager'], { passed, me: 'usr_manager' }).some((g) => g.key === 'passed'));
+});
+
+test('a referral passed to another manager waits for every manager, longest waiting first, apart from mine', () => { // R-FU-3
+  // GET /api/cases?review_to_any=true: any manager may answer (D58); the one named may be on leave.
+  const one = (id, to, at, state = 'opened') => ({ id, state, review_referral: { by: 'usr_dispatcher', to_id: to, at } });
+  const passed = [
+    one('c_mine', 'usr_manager', '2026-11-30T02:00:00Z'),
+    one('c_new', 'usr_manager2', '2026-11-30T03:00:00Z'),
+    one('c_old', 'usr_manager3', '2026-11-23T02:00:00Z'),
+    one('c_done', 'usr_manager2', '2026-11-23T01:00:00Z', 'cannot_handle'),
+  ];
+  const groups = approvalGroups(['manager'], { passed, me: 'usr_manager' });
+  const rows = (key) => groups.find((g) => g.key === key).rows.map((c) => c.id);
+  assert.deepEqual(rows('passed'), ['c_mine']);
+  assert.deepEqual(rows('passed_others'), ['c_old', 'c_new']);
+  // Mine come first; the others' group follows it.
+  assert.equal(groups.findIndex((g) => g.key === 'passed_others'), groups.findIndex((g) => g.key === 'passed') + 1);
+  assert.ok(!approvalGroups(['general_manager'], { passed, me: 'usr_gm' }).some((g) => g.key.startsWith('passed')));
+});
+
+test('how long a referral has waited reads in days and hours, not seconds', () => { // R-FU-3 R-OP-3
+  const t = (key, p) => ({ 'desk.waited_dh': `${p.d}天${p.h}小时`, 'desk.waited_h': `${p.h}小时`, 'desk.waited_m': `${p.m}分钟` }[key]);
+  const min = 60000;
+  assert.equal(waitedText((2 * 1440 + 3 * 60 + 59) * min, t), '2天3小时');
+  assert.equal(waitedText(5 * 60 * min + 1, t), '5小时');
+  assert.equal(waitedText(40 * min, t), '40分钟');
+  assert.equal(waitedText(-5 * min, t), '0分钟'); // a skewed clock does not read as negative
 });

@@ -133,4 +133,23 @@ test('a call marked on the intake form says when it was made; a written reply na
   assert.equal(timelineSentence(called, staff), 'Called Fire 119 at 12/07, 09:02 (before the intake was registered)');
   assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written', signer: '钱经理' } }, staff),
     'Reply done; given in writing; signed by 钱经理');
+  setLang('zh');
+});
+
+test('a referral acted on by someone other than the one named says who did, in their place', () => { // R-OP-3 R-FU-3
+  // Any supervisor may decide a passed-up opening (D50), any manager answer a passed-up review (D58):
+  // the history said "decided by 陈班长 at the desk's request" though 钱经理 had decided it.
+  const people = [...staff, { id: 'usr_manager', display_name: '钱经理' }, { id: 'usr_manager2', display_name: '孙经理' }];
+  const opened = { action: 'case.opened', actor_id: 'usr_manager', data: { reason: 'A', escalated: true, referred_to_id: 'usr_lead' } };
+  const byLead = { ...opened, actor_id: 'usr_lead' };
+  const answered = { action: 'case.review_answered', actor_id: 'usr_manager2', data: { note: '外包', referred_by: 'usr_dispatcher', referred_to_id: 'usr_manager' } };
+  setLang('zh');
+  assert.equal(timelineSentence(opened, people), '按「A 需上门处理，需跟进和质检」立项，调度转交陈班长决定，由钱经理代为决定');
+  assert.equal(timelineSentence(byLead, people), '按「A 需上门处理，需跟进和质检」立项，应调度请求由陈班长决定');
+  assert.equal(timelineSentence(answered, people), '说明：外包，周一回顾转交钱经理，由孙经理代为答复');
+  assert.equal(timelineSentence({ ...answered, actor_id: 'usr_manager' }, people), '说明：外包');
+  setLang('en');
+  assert.equal(timelineSentence(opened, people), 'Opened under "A Site visit, follow-up and quality check"; the desk asked 陈班长; 钱经理 decided in their place');
+  assert.equal(timelineSentence(answered, people), 'Note: 外包; the Monday review passed it to 钱经理; 孙经理 answered in their place');
+  setLang('zh');
 });

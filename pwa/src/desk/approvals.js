@@ -7,15 +7,18 @@
 // the quarterly close needs a result and a drawn signature, so its row links to the case page.
 // Cases the dispatcher's Monday review passed to this manager (R-FU-3) wait for the manager to set a
 // new approach or to confirm that the case cannot be handled, both in place; the case page has the rest.
-// They are read with the case list's `review_to_me` filter, not from this week's Monday review: a
-// referral still unanswered the next Monday waits for the manager all the same.
+// They are read with the case list's `review_to_any` filter, not from this week's Monday review: a
+// referral still unanswered the next Monday waits for the manager all the same. Any manager may
+// answer (D58), so the ones passed to another manager and still unanswered follow, as a group of their
+// own, with whom they were passed to, when, and how long they have waited: a manager on leave or off
+// shift would otherwise leave them waiting unseen (D7x).
 // A poor week of the manager's quality check waits here for its corrective-and-preventive-action
 // report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 // The deputy GM may announce an approved item (the route admits them) and sees that group only.
 // All groups share one table, so their columns line up: a group is a header row over its rows.
-import { errorBox, closeApproved, fmtTime, isEn, label, loadStaff, staffName } from './common.js';
+import { errorBox, closeApproved, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
 
@@ -51,6 +54,9 @@ const STRINGS = {
     'apq.since': '自{at}',
     'apq.passed': '周一回顾转交经理 · 待确认或定新的处理方式',
     'apq.passed_by': '{who}于{at}转交',
+    'apq.passed_others': '周一回顾转交其他经理 · 尚未答复',
+    'apq.passed_to': '转交{who} · 尚未答复',
+    'apq.waited': '已等待{d}',
     'apq.approach': '新的处理方式',
     'apq.approach_set': '按新方式处理',
     'apq.approach_done': '处理方式已记录',
@@ -89,6 +95,9 @@ const STRINGS = {
     'apq.since': 'since {at}',
     'apq.passed': 'Passed to you in the Monday review: confirm or set a new approach',
     'apq.passed_by': 'passed by {who}, {at}',
+    'apq.passed_others': 'Passed to other managers in the Monday review, not yet answered',
+    'apq.passed_to': 'passed to {who}, not yet answered',
+    'apq.waited': 'waiting {d}',
     'apq.approach': 'New approach',
     'apq.approach_set': 'Set this approach',
     'apq.approach_done': 'Approach recorded',
@@ -125,8 +134,11 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'close', rows: (data.attention || []) });
     // R-FU-3: passed to this manager and not answered yet; a case confirmed as cannot-handle is
     // answered (it then waits in the quarterly group).
-    groups.push({ key: 'passed', rows: (data.passed || []).filter((c) => c.review_referral?.to_id
-      && c.review_referral.to_id === data.me && c.state !== 'cannot_handle') });
+    const passed = (data.passed || []).filter((c) => c.review_referral?.to_id && c.state !== 'cannot_handle');
+    groups.push({ key: 'passed', rows: passed.filter((c) => c.review_referral.to_id === data.me) });
+    // Any manager may answer (D58): passed to another and unanswered, the longest waiting first.
+    groups.push({ key: 'passed_others', rows: passed.filter((c) => c.review_referral.to_id !== data.me)
+      .sort((a, b) => Date.parse(a.review_referral.at) - Date.parse(b.review_referral.at)) });
     groups.push({ key: 'quarterly', rows: (data.cannotHandle || []) });
     // A plan the manager already approved waits for engineering, not for the manager.
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
@@ -157,7 +169,7 @@ async function loadData(ctx, attentionCases) {
     api.get('/api/services/items').catch(() => []),
     mgr ? api.get('/api/callbacks?status=review') : [],
     mgr ? api.get('/api/quality/weekly-checks') : [],
-    mgr ? api.get('/api/cases?review_to_me=true&limit=1000') : [],
+    mgr ? api.get('/api/cases?review_to_any=true&limit=1000') : [],
     mgr ? loadStaff(ctx).catch(() => []) : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
@@ -267,7 +279,7 @@ function reviewRow(ctx, err, c) {
 // confirming that it cannot be handled (its reason then goes to the quarterly review, R-CL-4).
 const WORKING = ['opened', 'dispatched', 'accepted', 'on_site']; // where the server takes cannot-handle
 // A refusal shows in the row that caused it.
-function passedRow(ctx, c, staff) {
+function passedRow(ctx, c, staff, others) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const r = c.review_referral;
@@ -290,11 +302,15 @@ function passedRow(ctx, c, staff) {
       e.target.disabled = false;
     }
   };
-  return h('tr', { dataset: { approval: 'passed', case: c.id } },
+  return h('tr', { dataset: { approval: others ? 'passed-others' : 'passed', case: c.id } },
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }),
       h('div', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }))),
     h('td', null, c.content, c.address ? h('div', { class: 'muted small', text: c.address }) : null),
-    h('td', { class: 'small' }, h('div', { class: 'muted', text: t('apq.passed_by', { who: staffName(staff, r.by), at: fmtTime(r.at) }) }),
+    h('td', { class: 'small' },
+      // Covering for another manager: whom it waits for comes first, then who passed it and when.
+      others ? h('div', { class: 'warn-text', 'data-testid': 'approval-passed-to', text: t('apq.passed_to', { who: staffName(staff, r.to_id) }) }) : null,
+      h('div', { class: 'muted', text: t('apq.passed_by', { who: staffName(staff, r.by), at: fmtTime(r.at) }) }),
+      h('div', { class: 'muted', 'data-testid': 'approval-waited', text: t('apq.waited', { d: waitedText(serverNow(ctx) - Date.parse(r.at), t) }) }),
       r.note ? h('div', { class: 'pre', text: r.note }) : null),
     h('td', null, h('div', { class: 'desk-inline' }, text,
       h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'approval-approach',
@@ -334,8 +350,9 @@ function capaRow(ctx, c) {
     h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));
 }
 
-const ROWS = { passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
-const TITLES = { passed: 'apq.passed', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
+const ROWS = { passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff, false),
+  passed_others: (ctx, err, c, data) => passedRow(ctx, c, data.staff, true), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
+const TITLES = { passed: 'apq.passed', passed_others: 'apq.passed_others', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page

@@ -95,6 +95,19 @@ export function formatCountdown(ms, t) {
   return (d ? t('desk.days', { n: d }) : '') + body;
 }
 
+/**
+ * How long something has waited, coarse ('2天3小时', '5小时', '40分钟'): a referral waiting for its
+ * supervisor is judged in days and hours, not seconds. A negative span (clock skew) reads as 0.
+ */
+export function waitedText(ms, t) {
+  const m = Math.max(0, Math.floor(ms / 60000));
+  const d = Math.floor(m / 1440);
+  const hh = Math.floor((m % 1440) / 60);
+  if (d) return t('desk.waited_dh', { d, h: hh });
+  if (hh) return t('desk.waited_h', { h: hh });
+  return t('desk.waited_m', { m });
+}
+
 /** A <span> the ticker keeps current: data-due carries the ISO due time. */
 export function countdownEl(h, dueIso, extraClass = '', { dueShown = false } = {}) {
   // On paper a ticking "超时 03:13" is meaningless: print shows the due time itself (unless the

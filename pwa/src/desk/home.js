@@ -4,8 +4,10 @@
 import { mount } from '../dom.js';
 import { colon, joinList } from '../i18n.js';
 import {
-  canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, staffName,
+  canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, serverNow, staffName,
+  waitedText,
 } from './common.js';
+import { LEADERSHIP } from '../roles.js';
 import { nameChosenOption } from './case-filters.js';
 import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
@@ -52,19 +54,36 @@ function ackPrompt(ctx, c) {
 
 // R-OP-3: the openings a dispatcher passed up to this user, waiting for their decision, in any
 // open state (a case dispatched first under R-IN-7 can wait too) and however old: the server
-// filters on the referral itself.
-const AWAITING = '/api/cases?awaiting_me=true&limit=1000';
+// filters on the referral itself. Any supervisor may decide (D50), so a supervisor also sees those
+// passed to another and still undecided, with whom, since when and how long (D7x): the one named may
+// be off shift. Other desk users see only their own (none: only supervisors are asked).
+const SUPERVISORS = ['team_lead', 'manager', ...LEADERSHIP]; // whom POST /decide admits beyond the desk
+const awaitingUrl = (ctx) => ((ctx.user?.roles || []).some((r) => SUPERVISORS.includes(r))
+  ? '/api/cases?awaiting_any=true&limit=1000' : '/api/cases?awaiting_me=true&limit=1000');
 
-function decideMinePanel(ctx, cases) {
+function decideMinePanel(ctx, cases, staff) {
   const { h, t } = ctx;
-  const mine = cases.filter((c) => c.awaiting_decision?.to_id === ctx.user?.id);
-  if (!mine.length) return '';
-  return h('section', { class: 'card desk-decide-mine', 'data-testid': 'decide-mine' },
-    h('div', { class: 'desk-section-head' }, h('h2', { text: t('home.decide_mine') }),
-      h('span', { class: 'muted small', text: String(mine.length) })),
-    h('ul', { class: 'plain-list' }, mine.map((c) => h('li', null,
-      h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }), ' ', c.content,
-      c.address ? h('span', { class: 'muted small', text: ` · ${c.address}` }) : null))));
+  const me = ctx.user?.id;
+  const mine = cases.filter((c) => c.awaiting_decision?.to_id === me);
+  // Passed to another supervisor, still undecided: the longest waiting first.
+  const others = cases.filter((c) => c.awaiting_decision?.to_id && c.awaiting_decision.to_id !== me)
+    .sort((a, b) => Date.parse(a.awaiting_decision.at) - Date.parse(b.awaiting_decision.at));
+  const item = (c, extra) => h('li', { dataset: { case: c.id } },
+    h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no }), ' ', c.content,
+    c.address ? h('span', { class: 'muted small', text: ` · ${c.address}` }) : null, extra ? extra(c) : null);
+  const section = (testid, title, list, extra) => h('section', { class: 'card desk-decide-mine', 'data-testid': testid },
+    h('div', { class: 'desk-section-head' }, h('h2', { text: t(title) }),
+      h('span', { class: 'muted small', text: String(list.length) })),
+    h('ul', { class: 'plain-list' }, list.map((c) => item(c, extra))));
+  return [
+    mine.length ? section('decide-mine', 'home.decide_mine', mine) : '',
+    others.length ? section('decide-others', 'home.decide_others', others, (c) => {
+      const a = c.awaiting_decision;
+      return h('div', { class: 'muted small', 'data-testid': 'decide-others-who', text: t('home.decide_others_who', {
+        who: staffName(staff, a.to_id), by: staffName(staff, a.by), at: fmtTime(a.at),
+        d: waitedText(serverNow(ctx) - Date.parse(a.at), t) }) });
+    }) : '',
+  ];
 }
 
 // R-KY-1: a key past its time due back is chased from the desk home too, not only when someone
@@ -264,10 +283,10 @@ export async function renderHome(body, ctx) {
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
-      const [items, all, received, keysOverdue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(AWAITING),
+      const [items, all, received, keysOverdue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(awaitingUrl(ctx)),
         canOpen(ctx, 'keys') ? api.get('/api/keys/overdue') : []]);
       mount(queueSlot, queuePanel(ctx, items));
-      mount(decideSlot, decideMinePanel(ctx, received));
+      mount(decideSlot, ...decideMinePanel(ctx, received, staff));
       mount(keysSlot, keysOverduePanel(ctx, keysOverdue));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));

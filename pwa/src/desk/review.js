@@ -11,6 +11,8 @@ registerStrings({
   zh: {
     'wq.capa_need_no': '请填写纠正预防措施报告编号',
     'review.answer': '经理答复：{approach}（{who} · {t}）',
+    'review.answer_cannot': '经理确认无法处理：{reason}（{who} · {t}）',
+    'review.on_behalf': '{who}代{named}',
     'wq.verdict': '本周处理质量',
     'wq.verdict_ok': '合格',
     'wq.verdict_poor': '不合格',
@@ -20,6 +22,8 @@ registerStrings({
   en: {
     'wq.capa_need_no': 'Enter the CAPA report number',
     'review.answer': 'Manager\'s answer: {approach} ({who}, {t})',
+    'review.answer_cannot': 'Manager confirmed it cannot be handled: {reason} ({who}, {t})',
+    'review.on_behalf': '{who} for {named}',
     'wq.verdict': 'This week\'s handling quality',
     'wq.verdict_ok': 'Good',
     'wq.verdict_poor': 'Poor',
@@ -148,9 +152,14 @@ function reviewedCell(ctx, r, staff) {
     h('div', { class: r.reported_to_manager_id ? 'small warn-text' : 'small muted',
       text: r.reported_to_manager_id ? t('review.passed', { who: staffName(staff, r.reported_to_manager_id) }) : t('review.kept') }),
     r.note ? h('div', { class: 'small pre', text: r.note }) : null,
-    // The manager's answer (R-FU-3), so the desk knows how to go on with the case.
-    r.answer ? h('div', { class: 'small', 'data-testid': 'review-answer', text: t('review.answer', {
-      approach: r.answer.approach, who: staffName(staff, r.answer.by), t: fmtTime(r.answer.at) }) }) : null);
+    // The manager's answer (R-FU-3), so the desk knows how to go on with the case: a new approach,
+    // or the confirmation that it cannot be handled; by whom, and for whom when another manager
+    // answered in place of the one named (any manager may, D58).
+    r.answer ? h('div', { class: 'small', 'data-testid': 'review-answer', text: t(r.answer.approach ? 'review.answer' : 'review.answer_cannot', {
+      approach: r.answer.approach, reason: r.answer.cannot_handle_reason, t: fmtTime(r.answer.at),
+      who: r.reported_to_manager_id && r.answer.by !== r.reported_to_manager_id
+        ? t('review.on_behalf', { who: staffName(staff, r.answer.by), named: staffName(staff, r.reported_to_manager_id) })
+        : staffName(staff, r.answer.by) }) }) : null);
 }
 
 // Not yet reviewed this week: the dispatcher keeps the case, or passes it to a named manager to

@@ -14,21 +14,34 @@ function responsibility(d) {
   return t('tl.responsibility', { r: d.repair_responsibility ? label('repair_responsibility', d.repair_responsibility) : t('cls.undecided') });
 }
 
+/**
+ * Whom a referral named, and — when someone else acted on it (any supervisor may decide an opening,
+ * D50; any manager may answer a Monday review, D58) — who did, in their place. Entries without an
+ * actor read as the named person's.
+ */
+function referredTo(d, s, entry, same, instead) {
+  const actor = entry?.actor_id;
+  if (actor && actor !== d.referred_to_id) return t(instead, { who: staffName(s, d.referred_to_id), by: staffName(s, actor) });
+  return same ? t(same, { who: staffName(s, d.referred_to_id) }) : '';
+}
+
 const SENTENCES = {
   'case.received': (d) => [
     has(d, 'kind') ? t('tl.received', { kind: label('kind', d.kind) }) : '',
     d.emergency ? t('tl.as_emergency') : '',
     responsibility(d),
   ],
-  'case.opened': (d, s) => [
+  'case.opened': (d, s, e) => [
     has(d, 'reason') ? t('tl.opened', { reason: label('open_reason', d.reason) }) : '',
-    // Passed up (R-OP-3): the referral names who decided; else a supervisor decided it directly.
-    has(d, 'referred_to_id') ? t('tl.was_referred', { who: staffName(s, d.referred_to_id) }) : d.escalated ? t('tl.by_supervisor') : '',
+    // Passed up (R-OP-3): whom the desk asked; any supervisor may decide (D50), so another who did
+    // says so. Else a supervisor decided it directly.
+    has(d, 'referred_to_id') ? referredTo(d, s, e, 'tl.was_referred', 'tl.decided_instead') : d.escalated ? t('tl.by_supervisor') : '',
   ],
-  'case.not_opened': (d, s) => [
+  'case.not_opened': (d, s, e) => [
     t('tl.not_opened', { reason: label('open_reason', d.reason || 'F') }),
-    // Passed up (R-OP-3): the referral names who decided; else a supervisor decided it directly.
-    has(d, 'referred_to_id') ? t('tl.was_referred', { who: staffName(s, d.referred_to_id) }) : d.escalated ? t('tl.by_supervisor') : '',
+    // Passed up (R-OP-3): whom the desk asked; any supervisor may decide (D50), so another who did
+    // says so. Else a supervisor decided it directly.
+    has(d, 'referred_to_id') ? referredTo(d, s, e, 'tl.was_referred', 'tl.decided_instead') : d.escalated ? t('tl.by_supervisor') : '',
   ],
   'case.opening_referred': (d, s) => [
     t('tl.referred', { who: whoWithRole(d.to_id, d.to_role, s) }),
@@ -51,6 +64,11 @@ const SENTENCES = {
     has(d, 'approver_id') ? t('tl.approved_by', { who: staffName(s, d.approver_id) }) : '',
   ],
   'case.cannot_handle': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
+  // R-FU-3: the new approach; a manager answering for the one the review named says so.
+  'case.review_answered': (d, s, e) => [
+    has(d, 'note') ? t('tl.note', { text: d.note }) : '',
+    has(d, 'referred_to_id') ? referredTo(d, s, e, '', 'tl.answered_instead') : '',
+  ],
   'case.reopened': (d) => [
     has(d, 'from_state') ? t('tl.reopened_from', { state: label('state', d.from_state) }) : '',
     has(d, 'reason') ? t('tl.reason', { text: d.reason }) : '',
@@ -144,7 +162,7 @@ export function timelineSentence(entry, staff) {
   const d = entry?.data;
   if (!d || typeof d !== 'object') return '';
   const make = SENTENCES[entry.action];
-  const parts = make ? make(d, staff) : Object.entries(PLAIN).filter(([k]) => has(d, k) && typeof d[k] === 'string').map(([k, key]) => t(key, { text: d[k] }));
+  const parts = make ? make(d, staff, entry) : Object.entries(PLAIN).filter(([k]) => has(d, k) && typeof d[k] === 'string').map(([k, key]) => t(key, { text: d[k] }));
   const text = parts.filter(Boolean).join(t('tl.sep'));
   return text.charAt(0).toUpperCase() + text.slice(1); // English reads as a sentence; Chinese has no case
 }
