@@ -116,7 +116,7 @@ async def list_cases(db: Database, who: Principal, *, state: str | None, kind: s
     a referral nobody answered by the next Monday still waits for the manager (D58).
     `awaiting_any` and `review_to_any` keep the same referrals whoever they name: any supervisor may
     decide such an opening (D50) and any manager may answer such a review (D58), so when the one named
-    is on leave or off shift the others must see what waits for them (D7x).
+    is on leave or off shift the others must see what waits for them (D77).
     """
     limit = min(limit, 1000)
     stmt = select(cases.c.id, cases.c.received_at, cases.c.doc).where(cases.c.compound_id == who.compound_id)
@@ -260,7 +260,7 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
         last = done[-1] if done else None
         # A case passed to the manager carries the manager's answer once given (R-FU-3): the new
         # approach, or the case's cannot-handle state; until then the approvals page lists it. `by`
-        # is whoever answered, which need not be the manager named (any manager may, D58, D7x).
+        # is whoever answered, which need not be the manager named (any manager may, D58, D77).
         summary["reviewed"] = {"at": last.at, "by": last.by, "note": last.note,
                                "reported_to_manager_id": last.reported_to_manager_id,
                                "answer": _review_answer_doc(case, last)} if last else None

@@ -11,7 +11,7 @@
 // referral still unanswered the next Monday waits for the manager all the same. Any manager may
 // answer (D58), so the ones passed to another manager and still unanswered follow, as a group of their
 // own, with whom they were passed to, when, and how long they have waited: a manager on leave or off
-// shift would otherwise leave them waiting unseen (D7x).
+// shift would otherwise leave them waiting unseen (D77).
 // A poor week of the manager's quality check waits here for its corrective-and-preventive-action
 // report number (R-RV-4) and is filed in place, as on the Monday review page.
 // Loss-making services (R-SS-4) are not listed: the server knows a loss only when the manager enters

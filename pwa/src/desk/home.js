@@ -55,7 +55,7 @@ function ackPrompt(ctx, c) {
 // R-OP-3: the openings a dispatcher passed up to this user, waiting for their decision, in any
 // open state (a case dispatched first under R-IN-7 can wait too) and however old: the server
 // filters on the referral itself. Any supervisor may decide (D50), so a supervisor also sees those
-// passed to another and still undecided, with whom, since when and how long (D7x): the one named may
+// passed to another and still undecided, with whom, since when and how long (D77): the one named may
 // be off shift. Other desk users see only their own (none: only supervisors are asked).
 const SUPERVISORS = ['team_lead', 'manager', ...LEADERSHIP]; // whom POST /decide admits beyond the desk
 const awaitingUrl = (ctx) => ((ctx.user?.roles || []).some((r) => SUPERVISORS.includes(r))
