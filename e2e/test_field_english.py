@@ -49,6 +49,9 @@ def test_the_call_link_and_the_action_buttons_keep_their_words_on_one_line_in_en
 
     # Chinese first: the two smaller actions share one row, as before.
     linked, unable = page.locator("[data-action=linked_problem]"), page.locator("[data-action=unable]")
+    # The pull after the push may still redraw the page on a loaded machine: measure once both are drawn.
+    expect(linked).to_be_visible(timeout=10000)
+    expect(unable).to_be_visible(timeout=10000)
     assert linked.bounding_box()["y"] == unable.bounding_box()["y"]
     zh_font = linked.evaluate("(el) => getComputedStyle(el).fontSize")
 

@@ -25,7 +25,10 @@ function kindBadges(ctx, c) {
 
 function emergencyBanner(ctx, cases) {
   const { h, t } = ctx;
-  const open = cases.filter((c) => c.is_emergency && !['closed', 'not_opened'].includes(c.state));
+  // Most urgent first: the one whose next clock runs out soonest heads the banner (no clock: last).
+  const due = (c) => (c.next_due ? Date.parse(c.next_due.due_at) : Infinity);
+  const open = cases.filter((c) => c.is_emergency && !['closed', 'not_opened'].includes(c.state))
+    .sort((a, b) => due(a) - due(b));
   if (!open.length) return null;
   return h('section', { class: 'desk-em-banner', 'aria-label': t('home.emergencies') },
     h('h2', { text: t('home.emergency_open', { n: open.length }) }),
