@@ -979,6 +979,10 @@ def judge_complaint(
 # --- opening (R-OP-1..4) -----------------------------------------------------------------------
 
 _SUPERVISORS = frozenset({Role.TEAM_LEAD, Role.MANAGER}) | LEADERSHIP
+# Who may decide an opening the desk passed up (R-OP-3, D50): the referral reminders read it too.
+OPENING_DECIDERS = _SUPERVISORS
+# Who may answer a case the Monday review passed up (R-FU-3, D58): any manager.
+REVIEW_ANSWERERS = frozenset({Role.MANAGER})
 _PRE_OPEN_WORK_STATES = frozenset(
     {CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE, CaseState.COMPLETED}
 )

@@ -14,11 +14,16 @@ The rules:
 - escalation (R-EM-2): an emergency nobody has acknowledged goes to the next person in the chain
   as soon as the domain says to try them (an unreached attempt at once, a reached but
   unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
+- referral / referral_others (R-OP-3, R-FU-3): an opening passed up, or a case the Monday review
+  passed up, still waiting goes first to the one it names, then to everyone else who may answer it,
+  at the times server/domain/referrals.py sets. Its due_at is when it was passed up: a new hand-up is
+  a new reminder, and an answer cancels what is not sent yet.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import msgspec
@@ -28,6 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.domain import deadlines
 from server.domain import emergencies as em
+from server.domain import referrals as rf
 from server.domain.calendar import BusinessCalendar
 from server.domain.cases import Case, CaseState, without_notes
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
@@ -43,6 +49,9 @@ OVERDUE = "overdue"
 ESCALATION = "escalation"
 ESCALATION_CODE = "EM_ESCALATION"
 ACK_CODE = "EM_ACK"  # the person reached is asked to confirm they have taken charge (R-EM-2)
+REFERRAL = "referral"  # to the one a waiting referral names
+REFERRAL_OTHERS = "referral_others"  # to everyone else who may answer it
+REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_REFERRAL"}
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
@@ -63,6 +72,10 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     title_en: str
     body_en: str
     job_id: str | None = None
+    # With recipient_id None: everyone holding recipient_role but this one (a referral's others).
+    except_id: str | None = None
+    # Where the notification and the inbox open; None: the job (job_id), else the inbox.
+    url: str | None = None
 
 
 def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
@@ -98,8 +111,13 @@ def plan(
     policy: DeadlinePolicy,
     *,
     unacked_after_minutes: int = em.DEFAULT_UNACKED_AFTER_MINUTES,
+    names: Mapping[str, str] | None = None,
 ) -> list[Planned]:
-    """Every reminder the case needs right now (sent or not); what is not listed is not needed."""
+    """Every reminder the case needs right now (sent or not); what is not listed is not needed.
+
+    `names` maps account ids to display names, for the referral reminders' text (who passed it up,
+    to whom); without it they name the role.
+    """
     if case.state in _ENDED:
         if case.state not in (CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE):
             return []
@@ -136,6 +154,54 @@ def plan(
                         f"responsible: {ROLE_LABELS_EN.get(c.responsible_role, str(c.responsible_role))})",
             ))
     out.extend(_escalation(case, subject, content, calendar, unacked_after_minutes))
+    out.extend(_referrals(case, subject, content, calendar, names or {}))
+    return out
+
+
+def _referrals(
+    case: Case, subject: str, content: str, calendar: BusinessCalendar, names: Mapping[str, str]
+) -> list[Planned]:
+    """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then everyone else who may answer."""
+    out: list[Planned] = []
+    for r in rf.referral_reminders(case, calendar):
+        named = names.get(r.named_id) or ROLE_LABELS_ZH.get(r.named_role, str(r.named_role))
+        named_en = names.get(r.named_id) or "the " + ROLE_LABELS_EN.get(r.named_role, str(r.named_role))
+        by, by_en = names.get(r.by) or "服务中心", names.get(r.by) or "the service desk"
+        at = _hhmm(calendar, r.referred_at)
+        if r.referral == rf.Referral.OPENING:
+            what = content
+            if r.audience == rf.Audience.NAMED:
+                title, title_en = "请决定是否立项", "Please decide whether to open this case"
+                body = f"{subject}：{what}（{by} {at} 转交您决定，尚未决定）"
+                body_en = f"{subject}: {what} (passed to you by {by_en} at {at}; not decided yet)"
+            else:
+                title, title_en = f"立项待决定：已转交{named}", f"Opening undecided: passed to {named_en}"
+                body = f"{subject}：{what}（{by} {at} 转交{named}，尚未决定；任何主管均可决定）"
+                body_en = (f"{subject}: {what} (passed to {named_en} by {by_en} at {at}, not decided yet; "
+                           "any supervisor may decide it)")
+        else:
+            # The desk's reason for passing it up says more to a manager than the resident's words.
+            what = r.note or content
+            if r.audience == rf.Audience.NAMED:
+                title, title_en = "请答复周一回顾转交的案件", "A Monday review waits for your answer"
+                body = f"{subject}：{what}（{by} {at} 转交您确认或定新的处理方式，尚未答复）"
+                body_en = (f"{subject}: {what} (passed to you by {by_en} at {at} to confirm or to set a new "
+                           "approach; not answered yet)")
+            else:
+                title, title_en = f"周一回顾转交{named}，尚未答复", f"Monday review passed to {named_en}, not answered"
+                body = f"{subject}：{what}（{by} {at} 转交{named}，尚未答复；任何经理均可答复）"
+                body_en = (f"{subject}: {what} (passed to {named_en} by {by_en} at {at}, not answered yet; "
+                           "any manager may answer it)")
+        common = dict(code=REFERRAL_CODES[r.referral], due_at=r.referred_at, send_at=r.send_at, title=title,
+                      body=body, title_en=title_en, body_en=body_en, url=f"/#/case/{case.id}")
+        if r.audience == rf.Audience.NAMED:
+            out.append(Planned(kind=REFERRAL, recipient_role=r.named_role, recipient_id=r.recipient_id,
+                               **common))  # type: ignore[arg-type]
+        else:
+            # One per role that may answer; a person holding two of them is reminded once (one key).
+            out.extend(Planned(kind=REFERRAL_OTHERS, recipient_role=role, recipient_id=None,
+                               except_id=r.except_id, **common)  # type: ignore[arg-type]
+                       for role in sorted(r.roles))
     return out
 
 
@@ -184,9 +250,10 @@ def payload_for(case_id: str, p: Planned) -> dict:
     payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
                                body=p.body, title_en=p.title_en, body_en=p.body_en)
     if p.job_id is None:
-        # Desk and leadership reminders have no job on the phone; they open the inbox.
+        # Desk and leadership reminders have no job on the phone; they open the inbox, or the page
+        # where what they are about is done (a referral: the case, where it is decided or answered).
         payload["job_id"] = None
-        payload["url"] = "/#/reminders"
+        payload["url"] = p.url or "/#/reminders"
     payload["code"] = p.code
     return payload
 
@@ -210,6 +277,20 @@ async def _staff_by_role(uow: UnitOfWork, compound_id: str) -> dict[str, list[st
             for role in json.loads(r.roles or "[]"):
                 by_role.setdefault(str(role), []).append(r.id)
         cache[compound_id] = by_role
+    return cache[compound_id]
+
+
+async def _names(uow: UnitOfWork, compound_id: str) -> dict[str, str]:
+    """Display names of the compound's accounts, active or not (a referral may name someone since left)."""
+    cache = getattr(uow, "_names_cache", None)
+    if cache is None:
+        cache = {}
+        uow._names_cache = cache  # type: ignore[attr-defined]
+    if compound_id not in cache:
+        rows = (await uow.conn.execute(
+            select(users.c.id, users.c.display_name).where(users.c.compound_id == compound_id)
+        )).all()
+        cache[compound_id] = {r.id: r.display_name for r in rows}
     return cache[compound_id]
 
 
@@ -240,12 +321,16 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
     from server.services.cases import compound_rules  # circular: cases imports this module
 
     rules = await compound_rules(uow, case.compound_id)
-    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy)
+    names = await _names(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
+    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy, names=names)
     staff = await _staff_by_role(uow, case.compound_id) if planned else {}
 
     wanted: dict[tuple, dict] = {}
     for p in planned:
-        recipients = [p.recipient_id] if p.recipient_id else staff.get(str(p.recipient_role), [])
+        if p.recipient_id:
+            recipients = [p.recipient_id]
+        else:
+            recipients = [u for u in staff.get(str(p.recipient_role), []) if u != p.except_id]
         payload = encode_payload(payload_for(case.id, p)).decode("utf-8")
         for rid in recipients:
             key = (p.code, p.kind, rid, p.due_at)

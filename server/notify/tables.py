@@ -45,10 +45,10 @@ reminders = Table(
     Column("compound_id", String(40), nullable=False),
     Column("case_id", String(40), nullable=False, index=True),
     Column("job_id", String(40), nullable=True),
-    Column("code", String(40), nullable=False),  # the clock code, or EM_ESCALATION
-    Column("kind", String(20), nullable=False),  # before_due | overdue | escalation
+    Column("code", String(40), nullable=False),  # the clock code, EM_ESCALATION, or OP3_/FU3_REFERRAL
+    Column("kind", String(20), nullable=False),  # before_due | overdue | escalation | referral | referral_others
     Column("recipient_id", String(40), nullable=False, index=True),
-    Column("due_at", TS, nullable=False),  # the deadline the reminder is about
+    Column("due_at", TS, nullable=False),  # the deadline the reminder is about (a referral: when passed up)
     Column("send_at", TS, nullable=False),  # when it was planned to go out
     Column("payload", Text, nullable=False),  # JSON: title, body, tag, url, case_id, job_id, kind
     # pending -> claimed -> sent | failed (or back to pending for a retry); pending -> cancelled

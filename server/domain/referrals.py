@@ -1,0 +1,102 @@
+"""When a referral left waiting is brought to whom: the one it names first, then everyone else who may answer.
+
+Two things wait on one person's word: an opening the desk could not decide and passed to a named
+supervisor (R-OP-3, D50), and a case the Monday review passed to a named manager (R-FU-3, D58). Any
+supervisor may decide the one and any manager answer the other (D50, D58, D77), but only the one named
+is asked. `referral_reminders(case, calendar)` says, for a referral still waiting, when the named person
+is reminded and when everyone else who may answer is told it is still waiting; the notifier
+(server/notify/reminders.py) stores each, sends it once, and cancels what is not sent yet once the
+referral is answered (a decision, an answer, a cannot-handle confirmation, a new hand-up).
+
+The times (D7x), on the compound's business calendar:
+- an opening: the named supervisor 2 working hours after it was passed up, the others 2 working hours
+  after that. R-OP-3 asks the supervisor "at once" and R-FU-1 presses on an opened case after 2 hours,
+  so an opening undecided for 2 working hours is already behind the pace the rules set.
+- a Monday review: the named manager when the next working day starts, the others when it ends. R-FU-3
+  asks the manager to confirm the case or set a new approach, which takes a day's thought, not minutes;
+  the named manager then has that whole working day before the others are told.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import msgspec
+
+from server.domain.calendar import BusinessCalendar
+from server.domain.cases import (
+    OPENING_DECIDERS,
+    REVIEW_ANSWERERS,
+    Case,
+    CaseState,
+    pending_review_referral,
+)
+from server.domain.roles import Role
+
+OPENING_NAMED_AFTER_MINUTES = 120  # working minutes from the hand-up to the named supervisor's reminder
+OPENING_OTHERS_AFTER_MINUTES = 120  # working minutes from that reminder to the other supervisors'
+
+_ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+
+
+class Referral(StrEnum):
+    OPENING = "opening"  # R-OP-3: whether to open the case
+    REVIEW = "review"  # R-FU-3: a Monday review passed up to the manager
+
+
+class Audience(StrEnum):
+    NAMED = "named"  # the person the referral names
+    OTHERS = "others"  # everyone else who may answer it
+
+
+class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):
+    """One reminder a waiting referral calls for: to whom, when, and about which hand-up."""
+
+    referral: Referral
+    audience: Audience
+    # NAMED: the named person alone. OTHERS: everyone holding one of `roles` except `except_id`.
+    recipient_id: str | None
+    roles: frozenset[Role]
+    except_id: str | None
+    send_at: datetime
+    # The hand-up itself: whom it names, who passed it up, when, and why (the desk's words).
+    named_id: str
+    named_role: Role
+    by: str
+    referred_at: datetime
+    note: str
+
+
+def _pair(
+    referral: Referral, roles: frozenset[Role], named_id: str, named_role: Role, by: str, at: datetime,
+    note: str, named_at: datetime, others_at: datetime,
+) -> list[ReferralReminder]:
+    common = dict(referral=referral, roles=roles, named_id=named_id, named_role=named_role, by=by,
+                  referred_at=at, note=note)
+    return [
+        ReferralReminder(audience=Audience.NAMED, recipient_id=named_id, except_id=None, send_at=named_at,
+                         **common),  # type: ignore[arg-type]
+        ReferralReminder(audience=Audience.OTHERS, recipient_id=None, except_id=named_id, send_at=others_at,
+                         **common),  # type: ignore[arg-type]
+    ]
+
+
+def referral_reminders(case: Case, calendar: BusinessCalendar) -> list[ReferralReminder]:
+    """The reminders the case's waiting referrals call for, sent or not; none once nothing waits."""
+    if case.state in _ENDED:
+        return []
+    out: list[ReferralReminder] = []
+    opening = case.awaiting_supervisor
+    if opening is not None:
+        named_at = calendar.add_working_minutes(opening.at, OPENING_NAMED_AFTER_MINUTES)
+        others_at = calendar.add_working_minutes(named_at, OPENING_OTHERS_AFTER_MINUTES)
+        out += _pair(Referral.OPENING, OPENING_DECIDERS, opening.to_id, opening.to_role, opening.by, opening.at,
+                     opening.note, named_at, others_at)
+    review = pending_review_referral(case)
+    if review is not None and review.reported_to_manager_id:
+        # A review passed up after hours belongs to the next working day (as every clock reads it).
+        day = calendar.next_working_day(calendar.working_day_of(review.at))
+        out += _pair(Referral.REVIEW, REVIEW_ANSWERERS, review.reported_to_manager_id, Role.MANAGER, review.by,
+                     review.at, review.note, calendar.at(day, calendar.work_start), calendar.at(day, calendar.work_end))
+    return out
