@@ -604,12 +604,22 @@ class Transition(msgspec.Struct, frozen=True, kw_only=True):
 # --- helpers -----------------------------------------------------------------------------------
 
 
+def _answers_in_writing(f: FollowUp) -> bool:
+    return f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None)
+
+
 def written_replies(case: Case) -> list[datetime]:
     """R-IN-5: when the replies that answer a written inquiry were given, first first. A reply stored
     before replies recorded their medium has none; it met the clock when it was recorded, and still
     does (D62). The clock, the close and the handover all read it here, so they cannot disagree."""
-    return sorted(f.at for f in case.follow_ups
-                  if f.kind == FollowUpKind.REPLY and f.medium in (ReplyMedium.WRITTEN, None))
+    return sorted(f.at for f in case.follow_ups if _answers_in_writing(f))
+
+
+def first_written_reply(case: Case) -> FollowUp | None:
+    """R-IN-5: the written reply that met the 2 days' clock (the first one, as `written_replies` reads it),
+    with its signer (D74); None while none is on record."""
+    replies = [f for f in case.follow_ups if _answers_in_writing(f)]
+    return min(replies, key=lambda f: f.at) if replies else None
 
 
 def without_notes(case: Case) -> Case:

@@ -115,6 +115,9 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
     # ran (a help request left unopened, R-OP-2 F, runs none).
     help_reply_due_at: datetime | None = None
     help_replied_at: datetime | None = None
+    # R-IN-5, a written inquiry only: who signed and issued the written reply `closed_at` is the time of
+    # (签发人, D74). None with no written reply yet, or one recorded before replies named their signer.
+    reply_signer: str | None = None
 
 
 class Rate(msgspec.Struct, frozen=True, kw_only=True):
@@ -166,6 +169,9 @@ class OverdueLine(msgspec.Struct, frozen=True, kw_only=True):
     closed_at: datetime | None
     handler: str
     late_minutes: int | None
+    # A written inquiry's row: who signed its (late) written reply (签发人, D74). Defaulted: reports
+    # frozen before it decode with none.
+    signer: str | None = None
 
 
 class HelpReplies(msgspec.Struct, frozen=True, kw_only=True):
@@ -372,6 +378,7 @@ def _overdue_line(row: CaseRow, cutoff: datetime) -> OverdueLine:
         closed_at=row.closed_at,
         handler=row.handler,
         late_minutes=late,
+        signer=row.reply_signer,
     )
 
 

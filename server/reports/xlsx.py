@@ -61,7 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "chart.kind": "按类型统计", "chart.channel": "按受理渠道统计", "chart.satisfaction": "各项满意率（%）",
         "axis.kind": "类型", "axis.count": "数量", "axis.area": "项目", "axis.rate": "满意率",
         "case_no": "案件编号", "kind": "类型", "category": "投诉类别", "received": "受理时间", "due": "时限",
-        "done": "完成或书面答复时间", "handler": "处理人", "late_min": "超时(分钟)",
+        "done": "完成或书面答复时间", "reply_signer": "签发人", "handler": "处理人", "late_min": "超时(分钟)",
         "not_replied_written": "未书面答复", "open": "未完成",
         "ballots_issued": "发出票数", "ballots_returned": "回收票数",
         "complainant": "投诉人", "complaint_category": "类别", "receiver": "受理人", "method": "处理方式",
@@ -89,7 +89,8 @@ TEXT: dict[str, dict[str, str]] = {
         "chart.kind": "By kind", "chart.channel": "By channel", "chart.satisfaction": "Satisfaction by area (%)",
         "axis.kind": "Kind", "axis.count": "Count", "axis.area": "Area", "axis.rate": "Satisfaction rate",
         "case_no": "Case no.", "kind": "Kind", "category": "Complaint category", "received": "Received", "due": "Due",
-        "done": "Done or answered in writing", "handler": "Handler", "late_min": "Late (min)",
+        "done": "Done or answered in writing", "reply_signer": "Reply signed by", "handler": "Handler",
+        "late_min": "Late (min)",
         "not_replied_written": "No written reply", "open": "Open",
         "ballots_issued": "Ballots issued", "ballots_returned": "Ballots returned",
         "complainant": "Complainant", "complaint_category": "Category", "receiver": "Receiver", "method": "Method",
@@ -315,8 +316,9 @@ def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> 
     # written reply (R-IN-5) as well as the repair and complaint limits.
     sheet.append([lg.pick(OVERDUE_TITLE)])
     sheet["A1"].font = BOLD
-    _header(sheet, [lg.t(k) for k in ("case_no", "kind", "category", "received", "due", "done", "handler",
-                                      "late_min")])
+    # A late written reply names who signed it (签发人, D74) beside its time.
+    _header(sheet, [lg.t(k) for k in ("case_no", "kind", "category", "received", "due", "done", "reply_signer",
+                                      "handler", "late_min")])
     for line in report.overdue:
         _append(
             sheet,
@@ -327,13 +329,14 @@ def _overdue(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> 
                 line.received_at,
                 line.due_at or "",
                 line.closed_at or lg.t("not_replied_written" if line.kind == CaseKind.INQUIRY else "open"),
+                line.signer or "",
                 line.handler,
                 line.late_minutes if line.late_minutes is not None else "",
             ],
             tz,
         )
     sheet.freeze_panes = "A3"
-    _widths(sheet, [14, 10, 12, 18, 18, 20, 12, 12])
+    _widths(sheet, [14, 10, 12, 18, 18, 20, 12, 12, 12])
 
 
 def _help_replies(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) -> None:

@@ -21,7 +21,7 @@ from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, ComplaintFault, Kind
+from server.domain.cases import Case, ComplaintFault, Kind, first_written_reply
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.errors import fail
 from server.domain.roles import Role
@@ -64,6 +64,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     kind = str(case.kind)
     deadline_at: datetime | None = None
     closed_at: datetime | None = case.close.closed_at if case.close else None
+    reply_signer: str | None = None
     if case.kind == Kind.REPAIR:
         # The R-FU-4 limit of its class; a major repair is held to its work order's agreed deadline.
         deadline_at = _limit(clock_list, REPAIR_LIMITS)
@@ -84,6 +85,10 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         reply = next(c for c in clock_list if c.code == WRITTEN_REPLY)
         deadline_at = reply.due_at
         closed_at = reply.satisfied_at or (closed_at if not reply.running else None)
+        # Who signed the reply whose time the row shows (D74): a late reply is answered for by name.
+        written = first_written_reply(case)
+        if written is not None and written.at == reply.satisfied_at:
+            reply_signer = written.signer
     elif case.kind == Kind.SPECIAL_SERVICE:
         closed_at = case.completed_at
     # R-IN-5: a help request's reply within 5 minutes, read from its clock (the first reply recorded, or
@@ -117,6 +122,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         valid_complaint=valid, revenue_cents=revenue,
         help_reply_due_at=help_clock.due_at if help_clock else None,
         help_replied_at=help_clock.satisfied_at if help_clock else None,
+        reply_signer=reply_signer,
     )
 
 

@@ -112,7 +112,8 @@ def test_overdue_sheet_lists_late_cases():  # R-RV-5
     assert (
         overdue[2][4] == datetime(2026, 11, 12, 14, 0)
         and overdue[2][5] == "未完成"
-        and overdue[2][7] == 26520
+        and overdue[2][6] is None  # a complaint has no written reply to sign
+        and overdue[2][8] == 26520
     )
     assert len(overdue) == 3
 
@@ -125,7 +126,7 @@ def test_overdue_sheet_lists_a_late_written_reply():  # R-IN-5, R-RV-5
     rep = mr.build_monthly_report([*ROWS, letter], year=2026, month=11, tz=CST, as_of=at(12, 1, 10))
     overdue = rows_of(load_workbook(BytesIO(monthly_report_xlsx(rep, tz=CST)))["超时清单"])
     assert [r[0] for r in overdue[2:]] == ["C2", "Q1"]
-    assert overdue[3][1:3] == ("咨询", None) and overdue[3][5:] == ("未书面答复", "王调度", 12420)
+    assert overdue[3][1:3] == ("咨询", None) and overdue[3][5:] == ("未书面答复", None, "王调度", 12420)
 
 
 def test_satisfaction_sheet_shows_dash_when_no_ballot_came_back():  # R-RV-3

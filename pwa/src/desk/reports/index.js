@@ -325,10 +325,11 @@ export async function renderReports(root, ctx) {
       table(h, [t('rpt.category'), t('rpt.count')],
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
       h('h2', { class: 'section-title', text: t('rpt.overdue') }),
-      table(h, [t('rpt.case_no'), t('rpt.kind'), t('rpt.received'), t('rpt.due_at'), t('rpt.closed'), t('rpt.handler'), t('rpt.late_min')],
-        // A written inquiry is on the list for its written reply (R-IN-5): its "done" is that reply.
-        rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t(o.kind === 'inquiry' ? 'rpt.not_replied' : 'rpt.open'), o.handler, o.late_minutes ?? '']),
-        t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'words', 'code']),
+      table(h, [t('rpt.case_no'), t('rpt.kind'), t('rpt.received'), t('rpt.due_at'), t('rpt.closed'), t('rpt.reply_signer'), t('rpt.handler'), t('rpt.late_min')],
+        // A written inquiry is on the list for its written reply (R-IN-5): its "done" is that reply, and
+        // the reply names who signed it (签发人, D74).
+        rep.overdue.map((o) => [o.case_no, labels.kind[o.kind] || o.kind, fmtFull(o.received_at), o.due_at ? fmtFull(o.due_at) : '', o.closed_at ? fmtFull(o.closed_at) : t(o.kind === 'inquiry' ? 'rpt.not_replied' : 'rpt.open'), o.signer || '', o.handler, o.late_minutes ?? '']),
+        t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'words', 'words', 'code']),
       h('h2', { class: 'section-title', text: t('rpt.complaints') }),
       table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.complainant'), t('rpt.category'), t('rpt.receiver'), t('rpt.handler'), t('rpt.method'), t('rpt.result'), t('rpt.sat'), t('rpt.valid')],
         rep.complaints.map((c) => [c.case_no, fmtFull(c.received_at), c.complainant, labels.category[c.category] || c.category || '', c.receiver, c.handler, isEn() ? c.method_en || c.method : c.method, c.result, c.satisfaction ? t(`grade.${c.satisfaction}`) : '', c.valid === null ? '' : c.valid ? t('rpt.yes') : t('rpt.no')]),
