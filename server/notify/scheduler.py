@@ -182,6 +182,13 @@ def _inbox_doc(r: _Claimed, now: datetime, state: str) -> bytes:
 
 async def _finish(db: Database, now: datetime, token: str, deliveries: list[_Delivery], stats: RunStats) -> None:
     async with db.transaction() as uow:
+        # Subscription rows are shared by every round that reaches the same person: written after the
+        # reminders, once each and in id order, so two rounds finishing at once never lock two of them
+        # in opposite orders (PostgreSQL aborted one as a deadlock, and its pushes, already delivered,
+        # went out again when its claims expired).
+        gone: set[str] = set()
+        reached: set[str] = set()
+        failed: dict[str, str] = {}
         for d in deliveries:
             r = d.reminder
             delivered = [*r.delivered_to, *d.delivered]
@@ -208,12 +215,9 @@ async def _finish(db: Database, now: datetime, token: str, deliveries: list[_Del
                 stats.lost_claims += 1
                 log.warning("reminder %s: claim %s expired before the round finished", r.id, token)
                 continue
-            for sub_id in d.gone:
-                await subscriptions.forget(uow, sub_id)
-            for sub_id in d.delivered:
-                await subscriptions.record_outcome(uow, sub_id, None)
-            for sub_id, err in d.failed_subs:
-                await subscriptions.record_outcome(uow, sub_id, err)
+            gone.update(d.gone)
+            reached.update(d.delivered)
+            failed.update(d.failed_subs)
             # The inbox copy goes out on the first round and is refreshed after: phones without
             # push, and phones whose push is being retried, still see the reminder now.
             uow.emit(user_scope(r.recipient_id), "reminder", r.id, "upsert", _inbox_doc(r, now, state))
@@ -225,6 +229,14 @@ async def _finish(db: Database, now: datetime, token: str, deliveries: list[_Del
                 stats.sent += 1
             else:
                 stats.failed += 1
+        for sub_id in sorted(gone | reached | failed.keys()):
+            if sub_id in gone:
+                await subscriptions.forget(uow, sub_id)
+                continue
+            if sub_id in reached:
+                await subscriptions.record_outcome(uow, sub_id, None)
+            if sub_id in failed:
+                await subscriptions.record_outcome(uow, sub_id, failed[sub_id])
 
 
 async def run_once(
