@@ -43,6 +43,11 @@ class KeyRefusal(StrEnum):
     COUNT_ALREADY_RECORDED = "key.count_already_recorded"
     COUNT_VERDICT_REQUIRED = "key.count_verdict_required"
     COUNT_DISCREPANCY_REQUIRED = "key.count_discrepancy_required"
+    # Correcting a loss reported by mistake, the same day; finding a key that was really lost (D7x).
+    NOT_LOST = "key.not_lost"
+    LOSS_NOT_CORRECTABLE = "key.loss_not_correctable"
+    LOSS_CORRECTION_REASON_REQUIRED = "key.loss_correction_reason_required"
+    FOUND_NOTE_REQUIRED = "key.found_note_required"
 
 
 class KeyType(StrEnum):
@@ -71,17 +76,6 @@ class IdDocType(StrEnum):
     OTHER = "other"
 
 
-class Key(msgspec.Struct, frozen=True, kw_only=True):
-    id: str
-    building: str
-    floor: str
-    key_type: KeyType
-    label: str  # what the tag says: a unit, a plant room
-    state: KeyState = KeyState.IN_STORE
-    registered_at: datetime
-    lost_at: datetime | None = None
-
-
 class IdShown(msgspec.Struct, frozen=True, kw_only=True):
     """The ID an outsider showed. Only its type and last four characters are kept, never the number."""
 
@@ -104,6 +98,59 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
     refund_receipt_no: str | None = None
     settled_by: str
     settled_at: datetime
+
+
+class KeyFound(msgspec.Struct, frozen=True, kw_only=True):
+    """A key really lost, found again (any day later) and put back in the cabinet (D7x)."""
+
+    found_at: datetime
+    found_by: str
+    note: str  # where it was found, who brought it back
+
+
+class LossCorrection(msgspec.Struct, frozen=True, kw_only=True):
+    """A loss reported by mistake and undone the same day: why, by whom, when, and the deposit settlement
+    the report made (on a loan that took one), undone with it and kept here with its refund receipt now
+    void (D7x)."""
+
+    deposit_settlement: DepositSettlement | None = None
+    reason: str
+    corrected_by: str
+    corrected_at: datetime
+
+
+class KeyLoss(msgspec.Struct, frozen=True, kw_only=True):
+    """One report of the key lost, and how it ended: not yet (the key is lost), found again (the loss
+    stands: it happened), or corrected as a mistake (as if never reported). `loan_id` is the loan it was
+    lost on, when it was lent."""
+
+    lost_at: datetime
+    reported_by: str | None = None  # None for a loss reported before this was kept
+    loan_id: str | None = None
+    found: KeyFound | None = None
+    correction: LossCorrection | None = None
+
+    @property
+    def ended_at(self) -> datetime | None:
+        if self.found is not None:
+            return self.found.found_at
+        if self.correction is not None:
+            return self.correction.corrected_at
+        return None
+
+
+class Key(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    building: str
+    floor: str
+    key_type: KeyType
+    label: str  # what the tag says: a unit, a plant room
+    state: KeyState = KeyState.IN_STORE
+    registered_at: datetime
+    lost_at: datetime | None = None  # the loss in force while the key is lost
+    # Every loss reported, oldest first, with how it ended (D7x). A key lost before this was kept has
+    # only `lost_at`; `key_losses` reads both.
+    losses: tuple[KeyLoss, ...] = ()
 
 
 class ReturnCorrection(msgspec.Struct, frozen=True, kw_only=True):
@@ -164,6 +211,10 @@ class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
     deposits_held_cents: int = 0
     deposits_refunded_cents: int = 0
     deposits_kept_cents: int = 0
+    # Losses reported from `since` to `counted_at` and not corrected as mistakes (a key found again
+    # since still counts: it was lost), and keys found again in that time (D7x).
+    lost_in_period: int = 0
+    found_in_period: int = 0
 
 
 def register_key(*, id: str, building: str, floor: str, key_type: KeyType, label: str, now: datetime) -> Key:
@@ -351,10 +402,13 @@ def return_key(
     return msgspec.structs.replace(key, state=KeyState.IN_STORE), returned
 
 
-def report_lost(key: Key, *, now: datetime) -> Key:
+def report_lost(key: Key, *, now: datetime, reported_by: str | None = None, loan_id: str | None = None) -> Key:
+    """The key recorded lost: in the cabinet, or (`loan_id`) while lent. The report joins the key's
+    losses, where it stays whether the key is found again or the report is corrected (D7x)."""
     if key.state is KeyState.LOST:
         raise fail(KeyRefusal.ALREADY_LOST, "钥匙已登记遗失", "The key is already recorded lost")
-    return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=now)
+    loss = KeyLoss(lost_at=now, reported_by=reported_by, loan_id=loan_id)
+    return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=now, losses=(*key.losses, loss))
 
 
 def lost_on_loan(
@@ -374,7 +428,7 @@ def lost_on_loan(
         raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
     if loan.returned_at is not None or loan.lost_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-    lost = report_lost(key, now=now)
+    lost = report_lost(key, now=now, reported_by=reported_by, loan_id=loan.id)
     settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=reported_by, now=now,
                                 refund_receipt_no=refund_receipt_no)
     return lost, msgspec.structs.replace(loan, lost_at=now, lost_reported_by=reported_by,
@@ -450,6 +504,113 @@ def correct_return(
     return msgspec.structs.replace(key, state=KeyState.ON_LOAN), reopened
 
 
+# --- a loss reported by mistake, and a key found again (D7x) ----------------------------------------
+#
+# Two different things. A loss reported by mistake (the wrong key marked, or the key was never missing)
+# is undone the same day as a D72 return correction is: as if it had not been reported — the key is back
+# where it was (in the cabinet, or out on the loan the report ended, reopened), the deposit settlement the
+# report made is undone, and the undone report stays on the key, marked corrected. A key really lost and
+# found again later is not a mistake: the loss stands in the month it happened, and finding it puts the
+# key back in the cabinet from then on.
+
+
+def key_losses(key: Key) -> tuple[KeyLoss, ...]:
+    """The key's losses, oldest first, including a loss in force recorded before losses were kept
+    (only `lost_at` then)."""
+    if key.lost_at is not None and not any(loss.lost_at == key.lost_at and loss.ended_at is None
+                                           for loss in key.losses):
+        return (*key.losses, KeyLoss(lost_at=key.lost_at))
+    return key.losses
+
+
+def current_loss(key: Key) -> KeyLoss | None:
+    """The loss in force, None unless the key is lost."""
+    if key.state is not KeyState.LOST:
+        return None
+    return next((loss for loss in reversed(key_losses(key)) if loss.ended_at is None), None)
+
+
+def _end_loss(key: Key, ended: KeyLoss, *, state: KeyState) -> Key:
+    losses = key_losses(key)
+    i = next(i for i in range(len(losses) - 1, -1, -1) if losses[i].ended_at is None)
+    return msgspec.structs.replace(key, state=state, lost_at=None, losses=(*losses[:i], ended, *losses[i + 1:]))
+
+
+def _not_lost(key: Key):  # noqa: ANN202
+    return refuse(KeyRefusal.NOT_LOST, "钥匙未登记遗失", "The key is not recorded lost", state=str(key.state))
+
+
+def why_loss_not_correctable(key: Key, *, now: datetime, tz: tzinfo) -> Refusal | None:
+    """Why the loss in force cannot be undone as a mistake now (None if it can): the key must still be
+    recorded lost (not found since) and the report made today, in the compound's zone."""
+    loss = current_loss(key)
+    if loss is None:
+        return _not_lost(key)
+    if _local_day(loss.lost_at, tz) != _local_day(now, tz):
+        return refuse(KeyRefusal.LOSS_NOT_CORRECTABLE, "遗失登记只能在登记当天更正；之后找到的钥匙请登记找回",
+                      "A loss can be corrected only on the day it was reported; a key found later is recorded found",
+                      lost_at=loss.lost_at.isoformat())
+    return None
+
+
+def lost_loan(key: Key, loans: Iterable[KeyLoan]) -> KeyLoan | None:
+    """The loan the loss in force ended (None when the key was lost in the cabinet)."""
+    loss = current_loss(key)
+    if loss is None:
+        return None
+    return next((loan for loan in loans if loan.key_id == key.id and loan.lost_at == loss.lost_at
+                 and (loss.loan_id is None or loan.id == loss.loan_id)), None)
+
+
+def correct_loss(
+    key: Key,
+    loan: KeyLoan | None,
+    *,
+    reason: str | None,
+    by: str,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[Key, KeyLoan | None]:
+    """Undo a loss reported by mistake, the same day. `loan` is the loan the report ended (`lost_loan`),
+    None if the key was lost in the cabinet. The key goes back where it was: in the cabinet, or on loan
+    under that loan, reopened. As with a corrected return (D72) the deposit settlement the report made
+    is undone — the deposit is held again — and kept in the correction with its refund receipt, now void.
+    """
+    refusal = why_loss_not_correctable(key, now=now, tz=tz)
+    if refusal is not None:
+        raise DomainError(refusal)
+    why = (reason or "").strip()
+    if not why:
+        raise fail(KeyRefusal.LOSS_CORRECTION_REASON_REQUIRED, "更正遗失登记须写明原因",
+                   "Give the reason the loss report is corrected", kind="invalid", missing=["correction_reason"])
+    loss = current_loss(key)
+    assert loss is not None  # checked above
+    if loan is not None and (loan.key_id != key.id or loan.lost_at != loss.lost_at):
+        raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
+    correction = LossCorrection(deposit_settlement=loan.deposit_settlement if loan else None, reason=why,
+                                corrected_by=by, corrected_at=now)
+    undone = msgspec.structs.replace(loss, reported_by=loss.reported_by or (loan.lost_reported_by if loan else None),
+                                     loan_id=loan.id if loan else None, correction=correction)
+    if loan is None:
+        return _end_loss(key, undone, state=KeyState.IN_STORE), None
+    reopened = msgspec.structs.replace(loan, lost_at=None, lost_reported_by=None, deposit_settlement=None)
+    return _end_loss(key, undone, state=KeyState.ON_LOAN), reopened
+
+
+def record_found(key: Key, *, note: str | None, by: str, now: datetime) -> Key:
+    """A key really lost, found again: back in the cabinet and lendable. The loss stays on the key and in
+    the count of the month it happened; a loan it ended stays ended, its deposit as it was settled."""
+    loss = current_loss(key)
+    if loss is None:
+        raise DomainError(_not_lost(key))
+    text = (note or "").strip()
+    if not text:
+        raise fail(KeyRefusal.FOUND_NOTE_REQUIRED, "登记找回须写明在何处找到、由谁交回",
+                   "Say where the key was found and who brought it back", kind="invalid", missing=["found_note"])
+    found = msgspec.structs.replace(loss, found=KeyFound(found_at=now, found_by=by, note=text))
+    return _end_loss(key, found, state=KeyState.IN_STORE)
+
+
 def is_overdue(loan: KeyLoan, now: datetime) -> bool:
     return loan.returned_at is None and loan.lost_at is None and now > loan.due_at
 
@@ -484,6 +645,8 @@ def monthly_count(
     overdue = {loan.key_id for loan in open_loans if is_overdue(loan, now)}
     by_state = {state: sum(1 for k in keys if k.state is state) for state in KeyState}
     settled = [s for s in (_settled_between(loan, since, now) for loan in loans) if s is not None]
+    # A loss corrected as a mistake was never one; a loss whose key was found again was (D7x).
+    losses = [loss for k in keys for loss in key_losses(k) if loss.correction is None and loss.lost_at <= now]
     return KeyCount(
         counted_at=now,
         total=len(keys),
@@ -496,7 +659,80 @@ def monthly_count(
         deposits_held_cents=sum(loan.deposit_cents for loan in open_loans),
         deposits_refunded_cents=sum(s.refunded_cents for s in settled),
         deposits_kept_cents=sum(s.kept_cents for s in settled),
+        lost_in_period=sum(1 for loss in losses if since is None or loss.lost_at >= since),
+        found_in_period=sum(1 for loss in losses if loss.found is not None and loss.found.found_at <= now
+                            and (since is None or loss.found.found_at >= since)),
     )
+
+
+# --- the deposits settled in a period, one by one (D7x) -------------------------------------------
+
+
+class LoanEnd(StrEnum):
+    RETURNED = "returned"
+    LOST = "lost"
+
+
+class SettlementUndone(msgspec.Struct, frozen=True, kw_only=True):
+    """The correction that undid a settlement: the return or loss report it came with was a mistake."""
+
+    reason: str
+    corrected_by: str
+    corrected_at: datetime
+
+
+class SettledDeposit(msgspec.Struct, frozen=True, kw_only=True):
+    """One deposit settled in a period, for the accountant to tick against the receipt book: the loan
+    (key, borrower, deposit and its receipt), how it ended, and the settlement. An `undone` one was
+    voided by a correction: it is listed so its refund receipt number is accounted for, and is not in
+    the period's sums."""
+
+    key_id: str
+    loan_id: str
+    borrower_name: str
+    deposit_cents: int
+    deposit_receipt_no: str | None = None
+    ended: LoanEnd
+    settlement: DepositSettlement
+    undone: SettlementUndone | None = None
+
+
+def _in_period(at: datetime, since: datetime | None, until: datetime) -> bool:
+    return at <= until and (since is None or at >= since)
+
+
+def settled_deposits(
+    keys: Iterable[Key], loans: Iterable[KeyLoan], until: datetime, *, since: datetime | None = None
+) -> list[SettledDeposit]:
+    """Every deposit settled from `since` to `until`, oldest first: those in force (their sums are the
+    count's refunded and kept), then, in time order with them, those undone by a corrected return (D72)
+    or a corrected loss report (D7x) made by `until`. `keys` and `loans` as for `monthly_count`."""
+    loans = list(loans)
+    by_id = {loan.id: loan for loan in loans}
+    out: list[SettledDeposit] = []
+
+    def row(loan: KeyLoan, s: DepositSettlement, ended: LoanEnd, undone: SettlementUndone | None = None) -> None:
+        out.append(SettledDeposit(key_id=loan.key_id, loan_id=loan.id, borrower_name=loan.borrower_name,
+                                  deposit_cents=loan.deposit_cents, deposit_receipt_no=loan.deposit_receipt_no,
+                                  ended=ended, settlement=s, undone=undone))
+
+    for loan in loans:
+        if (s := _settled_between(loan, since, until)) is not None:
+            row(loan, s, LoanEnd.LOST if loan.lost_at is not None else LoanEnd.RETURNED)
+        for c in loan.corrections:
+            if c.deposit_settlement is not None and c.corrected_at <= until and _in_period(
+                    c.deposit_settlement.settled_at, since, until):
+                row(loan, c.deposit_settlement, LoanEnd.RETURNED,
+                    SettlementUndone(reason=c.reason, corrected_by=c.corrected_by, corrected_at=c.corrected_at))
+    for key in keys:
+        for loss in key_losses(key):
+            c = loss.correction
+            if c is None or c.deposit_settlement is None or loss.loan_id not in by_id:
+                continue
+            if c.corrected_at <= until and _in_period(c.deposit_settlement.settled_at, since, until):
+                row(by_id[loss.loan_id], c.deposit_settlement, LoanEnd.LOST,
+                    SettlementUndone(reason=c.reason, corrected_by=c.corrected_by, corrected_at=c.corrected_at))
+    return sorted(out, key=lambda d: (d.settlement.settled_at, d.loan_id))
 
 
 # --- the register as it stood at an earlier instant (past months' counts) -------------------------
@@ -525,10 +761,22 @@ def key_as_of(key: Key, loans_then: Iterable[KeyLoan], at: datetime) -> Key | No
     """The key just before `at` (None if not yet registered), given its loans as of `at`."""
     if key.registered_at >= at:
         return None
-    if key.lost_at is not None and key.lost_at < at:
-        return msgspec.structs.replace(key, state=KeyState.LOST)
+    # The losses reported before `at`, each as it then stood: found or corrected only if that came before.
+    losses = tuple(_loss_as_of(loss, at) for loss in key_losses(key) if loss.lost_at < at)
+    lost = next((loss for loss in reversed(losses) if loss.ended_at is None), None)
+    if lost is not None:
+        return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=lost.lost_at, losses=losses)
     lent = any(loan.key_id == key.id and loan.returned_at is None and loan.lost_at is None for loan in loans_then)
-    return msgspec.structs.replace(key, state=KeyState.ON_LOAN if lent else KeyState.IN_STORE, lost_at=None)
+    return msgspec.structs.replace(key, state=KeyState.ON_LOAN if lent else KeyState.IN_STORE, lost_at=None,
+                                   losses=losses)
+
+
+def _loss_as_of(loss: KeyLoss, at: datetime) -> KeyLoss:
+    if loss.found is not None and loss.found.found_at >= at:
+        loss = msgspec.structs.replace(loss, found=None)
+    if loss.correction is not None and loss.correction.corrected_at >= at:
+        loss = msgspec.structs.replace(loss, correction=None)
+    return loss
 
 
 def register_as_of(
