@@ -30,6 +30,7 @@ MONEY_ROLES = allow(Role.CASHIER, *DESK, *EXECUTORS, Role.TEAM_LEAD)
 MANAGEMENT = allow(Role.MANAGER, *LEADERSHIP)
 CALLERS = allow(*DESK, Role.TEAM_LEAD)
 REPORT_READERS = allow(*DESK, *LEADERSHIP)
+# Who undoes a return or a loss report recorded by mistake (D72, D7x).
 RETURN_CORRECTORS = allow(Role.DISPATCHER, Role.MANAGER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -89,11 +90,53 @@ class LoanView(dk.KeyLoan, kw_only=True):
 class KeyView(msgspec.Struct, kw_only=True):
     key: dk.Key
     loan: LoanView | None
+    # A lost key whose loss may still be undone as a mistake now (reported today; D7x).
+    loss_correctable: bool = False
+
+
+class LossView(dk.KeyLoss, kw_only=True):
+    # Who reported the loss, found the key and corrected the report, by name (D7x).
+    reported_by_name: str | None = None
+    found_by_name: str | None = None
+    corrected_by_name: str | None = None
 
 
 class KeyHistoryView(msgspec.Struct, kw_only=True):
     key: dk.Key
     loans: list[LoanView]  # newest first
+    losses: list[LossView] = []  # newest first, each found, corrected or in force (D7x)
+    loss_correctable: bool = False
+
+
+class SettlementUndoneView(dk.SettlementUndone, kw_only=True):
+    corrected_by_name: str | None = None
+
+
+class SettlementView(msgspec.Struct, kw_only=True):
+    """One deposit settled in the month, for the accountant: an `undone` one was voided by a correction
+    and is not in the month's sums (D7x)."""
+
+    key_id: str
+    key_label: str | None
+    key_building: str | None
+    key_floor: str | None
+    loan_id: str
+    borrower_name: str
+    deposit_cents: int
+    deposit_receipt_no: str | None
+    ended: dk.LoanEnd
+    refunded_cents: int
+    refund_receipt_no: str | None
+    kept_cents: int
+    kept_reason: str | None
+    settled_at: datetime
+    settled_by: str
+    settled_by_name: str | None
+    undone: SettlementUndoneView | None = None
+
+
+class LiveKeyCountView(dk.KeyCount, kw_only=True):
+    settlements: list[SettlementView] = []  # this month's so far, oldest first
 
 
 class PhysicalCountView(dk.PhysicalCount, kw_only=True):
@@ -109,6 +152,7 @@ class PastKeyCountView(msgspec.Struct, kw_only=True):
 
 class KeyCountSheetView(PastKeyCountView, kw_only=True):
     keys: list[KeyView]  # the cabinet at the month's end, in filing order
+    settlements: list[SettlementView] = []  # the deposits settled in the month, oldest first (D7x)
 
 
 class MonthlyReportView(mr.MonthlyReport, kw_only=True):
@@ -340,8 +384,8 @@ class KeysController(Controller):
         return [_as(LoanView, x) for x in await keyring.overdue(db, principal)]
 
     @get("/count", opt=allow(*DESK, *LEADERSHIP))
-    async def count(self, db: Database, principal: Principal) -> dk.KeyCount:
-        return _as(dk.KeyCount, await keyring.monthly_count(db, principal))
+    async def count(self, db: Database, principal: Principal) -> LiveKeyCountView:
+        return _as(LiveKeyCountView, await keyring.monthly_count(db, principal))
 
     @get("/counts", opt=allow(*DESK, *LEADERSHIP))
     async def past_counts(self, db: Database, principal: Principal) -> list[PastKeyCountView]:
@@ -381,6 +425,17 @@ class KeysController(Controller):
     async def lost(self, db: Database, principal: Principal, key_id: str,
                    data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
         return _key(await keyring.report_lost(db, principal, key_id, data))
+
+    # Undoing a loss reported by mistake: the same roles and day as a return's correction (D72, D7x).
+    @post("/{key_id:str}/correct-loss", opt=RETURN_CORRECTORS, status_code=200)
+    async def correct_loss(self, db: Database, principal: Principal, key_id: str,
+                           data: JSONBody[keyring.CorrectLossIn]) -> KeyView:
+        return _key(await keyring.correct_loss(db, principal, key_id, data))
+
+    # A key really lost, found again any day later, back in the cabinet (D7x).
+    @post("/{key_id:str}/found", opt=DESK_ONLY, status_code=200)
+    async def found(self, db: Database, principal: Principal, key_id: str, data: JSONBody[keyring.FoundIn]) -> KeyView:
+        return _key(await keyring.record_found(db, principal, key_id, data))
 
 
 class RecordsController(Controller):

@@ -77,6 +77,20 @@ class CorrectReturnIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
+class CorrectLossIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why a loss report is undone as a mistake; a blank one is the rule's to refuse
+    (key.loss_correction_reason_required)."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class FoundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Where a lost key was found and who brought it back; a blank one is the rule's to refuse
+    (key.found_note_required)."""
+
+    note: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
 class PhysicalCountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The physical count of an ended month. `matches_register` is the verdict and must be said
     (key.count_verdict_required); a mismatch needs its `discrepancy` (key.count_discrepancy_required)."""
@@ -124,19 +138,69 @@ async def _open_loan(uow: UnitOfWork, key_id: str) -> dk.KeyLoan | None:
 
 def _people(loan: dk.KeyLoan) -> list[str]:
     s = loan.deposit_settlement
-    undone = [i for c in loan.corrections for i in (c.received_by, c.corrected_by) if i]
+    undone = [i for c in loan.corrections for i in (c.received_by, c.corrected_by,
+                                                     c.deposit_settlement.settled_by if c.deposit_settlement else None) if i]
     return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i] + undone
 
 
-async def _names(conn: AsyncConnection, compound_id: str, loans: Iterable[dk.KeyLoan]) -> dict[str, str]:
-    """Who handed a key out, took it back or settled its deposit, by name: an account id means
-    nothing on the register page or on paper."""
-    ids = sorted({i for loan in loans for i in _people(loan)})
+def _loss_people(key: dk.Key) -> list[str]:
+    out = []
+    for loss in dk.key_losses(key):
+        c = loss.correction
+        out += [loss.reported_by, loss.found.found_by if loss.found else None, c.corrected_by if c else None,
+                c.deposit_settlement.settled_by if c and c.deposit_settlement else None]
+    return [i for i in out if i]
+
+
+async def _names_of(conn: AsyncConnection, compound_id: str, ids: Iterable[str]) -> dict[str, str]:
+    ids = sorted(set(ids))
     if not ids:
         return {}
     rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
         users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()
     return {r.id: r.display_name for r in rows}
+
+
+async def _names(conn: AsyncConnection, compound_id: str, loans: Iterable[dk.KeyLoan],
+                 keys_: Iterable[dk.Key] = ()) -> dict[str, str]:
+    """Who handed a key out, took it back, settled its deposit, reported it lost, found it or corrected a
+    record, by name: an account id means nothing on the register page or on paper."""
+    return await _names_of(conn, compound_id, [*(i for loan in loans for i in _people(loan)),
+                                               *(i for k in keys_ for i in _loss_people(k))])
+
+
+def loss_view(loss: dk.KeyLoss, names: dict[str, str]) -> dict[str, Any]:
+    """A loss with everyone in it by name: who reported it, found the key, corrected the report."""
+    c = loss.correction
+    return {**msgspec.to_builtins(loss),
+            "reported_by_name": names.get(loss.reported_by or ""),
+            "found_by_name": names.get(loss.found.found_by) if loss.found else None,
+            "corrected_by_name": names.get(c.corrected_by) if c else None}
+
+
+def settlement_view(d: dk.SettledDeposit, key: dk.Key | None, names: dict[str, str]) -> dict[str, Any]:
+    """One settled deposit as the accountant reads it: the key, the borrower, the deposit and its
+    receipt, refunded (and its refund receipt) or kept (and why), when and by whom; voided ones say so."""
+    s = d.settlement
+    return {
+        "key_id": d.key_id, "key_label": key.label if key else None, "key_building": key.building if key else None,
+        "key_floor": key.floor if key else None, "loan_id": d.loan_id, "borrower_name": d.borrower_name,
+        "deposit_cents": d.deposit_cents, "deposit_receipt_no": d.deposit_receipt_no, "ended": str(d.ended),
+        "refunded_cents": s.refunded_cents, "refund_receipt_no": s.refund_receipt_no, "kept_cents": s.kept_cents,
+        "kept_reason": s.kept_reason, "settled_at": s.settled_at, "settled_by": s.settled_by,
+        "settled_by_name": names.get(s.settled_by),
+        "undone": {**msgspec.to_builtins(d.undone), "corrected_by_name": names.get(d.undone.corrected_by)}
+        if d.undone else None,
+    }
+
+
+async def _settlement_views(conn: AsyncConnection, compound_id: str, keys_: list[dk.Key], loans: list[dk.KeyLoan],
+                            until: datetime, since: datetime) -> list[dict[str, Any]]:
+    listed = dk.settled_deposits(keys_, loans, until, since=since)
+    ids = [i for d in listed for i in (d.settlement.settled_by, d.undone.corrected_by if d.undone else None) if i]
+    names = await _names_of(conn, compound_id, ids)
+    by_id = {k.id: k for k in keys_}
+    return [settlement_view(d, by_id.get(d.key_id), names) for d in listed]
 
 
 def loan_view(loan: dk.KeyLoan, now: datetime, names: dict[str, str] | None = None) -> dict[str, Any]:
@@ -152,12 +216,6 @@ def loan_view(loan: dk.KeyLoan, now: datetime, names: dict[str, str] | None = No
         "corrections": [{**msgspec.to_builtins(c), "received_by_name": names.get(c.received_by or ""),
                          "corrected_by_name": names.get(c.corrected_by)} for c in loan.corrections],
     }
-
-
-async def _loan_views(conn: AsyncConnection, compound_id: str, loans: list[dk.KeyLoan],
-                      now: datetime) -> list[dict[str, Any]]:
-    names = await _names(conn, compound_id, loans)
-    return [loan_view(loan, now, names) for loan in loans]
 
 
 async def register(db: Database, who: Principal, data: KeyIn) -> dict[str, Any]:
@@ -183,8 +241,11 @@ async def list_keys(db: Database, who: Principal) -> list[dict[str, Any]]:
             select(key_loans.c.doc).where(key_loans.c.compound_id == who.compound_id,
                                           key_loans.c.returned_at.is_(None)))).all())}
         names = await _names(conn, who.compound_id, loans.values())
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
     now = db.clock.now()
-    return [{"key": msgspec.to_builtins(k), "loan": loan_view(loans[k.id], now, names) if k.id in loans else None}
+    # A lost key says whether its loss may still be undone as a mistake today (D7x).
+    return [{"key": msgspec.to_builtins(k), "loan": loan_view(loans[k.id], now, names) if k.id in loans else None,
+             "loss_correctable": k.state is dk.KeyState.LOST and dk.why_loss_not_correctable(k, now=now, tz=tz) is None}
             for k in dk.filing_order(ks)]
 
 
@@ -248,7 +309,7 @@ async def report_lost(db: Database, who: Principal, key_id: str, data: SettleIn 
         key = await _load_key(uow, who, key_id)
         loan = await _open_loan(uow, key_id)
         if loan is None:
-            key = dk.report_lost(key, now=uow.now)
+            key = dk.report_lost(key, now=uow.now, reported_by=who.user_id)
         else:
             # Lost while lent: the loan ends with the key. The returned_at column marks when a loan
             # ended (returned or lost), which is what the open-loan queries ask; the record itself
@@ -283,11 +344,15 @@ async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
             raise fail("key.not_found", "未找到该钥匙", "No such key", kind="not_found", key_id=key_id)
         key = _key_dec.decode(row.doc)
         loans = await _key_loans(conn, who.compound_id, key_id)
-        views = await _loan_views(conn, who.compound_id, loans, now)
+        names = await _names(conn, who.compound_id, loans, [key])
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+    views = [loan_view(loan, now, names) for loan in loans]
     for loan, view in zip(loans, views, strict=True):
         view["return_correctable"] = dk.why_return_not_correctable(key, loan, loans, now=now, tz=tz) is None
-    return {"key": msgspec.to_builtins(key), "loans": views}
+    # Its losses newest first, each with how it ended: found again, corrected as a mistake, or not yet (D7x).
+    return {"key": msgspec.to_builtins(key), "loans": views,
+            "losses": [loss_view(loss, names) for loss in reversed(dk.key_losses(key))],
+            "loss_correctable": dk.why_loss_not_correctable(key, now=now, tz=tz) is None}
 
 
 async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str,
@@ -316,6 +381,45 @@ async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str
                 "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
+async def correct_loss(db: Database, who: Principal, key_id: str, data: CorrectLossIn) -> dict[str, Any]:
+    """Undo a loss reported by mistake, the same day: the key back in the cabinet, or on the loan the
+    report ended (reopened, its deposit settlement undone); the undone report stays on the key (D7x)."""
+    async with db.transaction() as uow:
+        # The key row's lock orders this against a find, a lend or a return of the same key.
+        key = await _load_key(uow, who, key_id)
+        loans = await _key_loans(uow.conn, who.compound_id, key_id)
+        tz = (await compound_rules(uow, who.compound_id)).calendar.zone
+        lost = dk.current_loss(key)
+        loan = dk.lost_loan(key, loans)
+        key, reopened = dk.correct_loss(key, loan, reason=data.reason, by=who.user_id, now=uow.now, tz=tz)
+        await _save_key(uow, who.compound_id, key)
+        if reopened is not None:
+            # Open again: the returned_at column (when a loan ended, returned or lost) is cleared.
+            await uow.conn.execute(update(key_loans).where(key_loans.c.id == reopened.id).values(
+                returned_at=None, doc=_enc.encode(reopened).decode()))
+        assert lost is not None  # the rule refused otherwise
+        _audit(uow, who, key.id, "key.loss_corrected", loan_id=loan.id if loan else None,
+               reason=key.losses[-1].correction.reason if key.losses[-1].correction else None,
+               lost_at=lost.lost_at, reported_by=lost.reported_by or (loan.lost_reported_by if loan else None),
+               deposit_undone=loan.deposit_settlement if loan else None)
+        names = await _names(uow.conn, who.compound_id, [reopened] if reopened else [], [key])
+        return {"key": msgspec.to_builtins(key), "loan": loan_view(reopened, uow.now, names) if reopened else None}
+
+
+async def record_found(db: Database, who: Principal, key_id: str, data: FoundIn) -> dict[str, Any]:
+    """A lost key found again: back in the cabinet and lendable, with who found it, when and the note;
+    the loss stays on the key and in its month's count (D7x)."""
+    async with db.transaction() as uow:
+        key = await _load_key(uow, who, key_id)
+        lost = dk.current_loss(key)
+        key = dk.record_found(key, note=data.note, by=who.user_id, now=uow.now)
+        await _save_key(uow, who.compound_id, key)
+        assert lost is not None  # the rule refused otherwise
+        _audit(uow, who, key.id, "key.found", lost_at=lost.lost_at, loan_id=lost.loan_id,
+               note=key.losses[-1].found.note if key.losses[-1].found else None)
+        return {"key": msgspec.to_builtins(key), "loan": None}
+
+
 async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:
     async with db.read() as conn:
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
@@ -337,7 +441,8 @@ async def monthly_count(db: Database, who: Principal) -> dict[str, Any]:
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
             key_loans.c.compound_id == who.compound_id,
             or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since)))).all()]
-    return msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since))
+        settlements = await _settlement_views(conn, who.compound_id, ks, loans, now, since)
+    return {**msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since)), "settlements": settlements}
 
 
 def _month(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -401,7 +506,10 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
                        kind="invalid")
         ks = await _all_keys(conn, who.compound_id)
         rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, end), end)
-        count = dk.monthly_count([k for k, _ in rows], loans_then, end, since=start)
+        keys_then = [k for k, _ in rows]
+        count = dk.monthly_count(keys_then, loans_then, end, since=start)
+        # Each deposit settled in the month, recomputed as the count is (D7x).
+        settlements = await _settlement_views(conn, who.compound_id, keys_then, loans_then, end, start)
         names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
         physical = await _physical_counts(conn, who.compound_id, [(year, month)])
         physical_view = await _physical_views(conn, who.compound_id, physical)
@@ -410,6 +518,7 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
         "month": month,
         "count": msgspec.to_builtins(count),
         "physical": physical_view.get((year, month)),
+        "settlements": settlements,
         "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, end, names) if loan else None}
                  for k, loan in rows],
     }
