@@ -18,7 +18,7 @@ def test_an_outsiders_loan_records_the_id_kind_and_shows_the_deposit_to_refund(b
     desk = Api(server.url, "frontdesk")
     key = desk.call("POST", "/api/keys", {"building": "5栋", "floor": "2", "key_type": "resident_entrusted", "label": label})["key"]
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
-    row = page.locator("[data-view=keys] tr", has_text=label)
+    row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row).to_be_visible(timeout=15000)
 
     row.locator(f"[data-outsider='{key['id']}']").check()
@@ -56,7 +56,7 @@ def test_the_desk_records_a_key_lost_after_confirming(browser: Browser, server) 
     label = f"e2e-{uuid.uuid4().hex[:6]} 配电房"
     Api(server.url, "frontdesk").call("POST", "/api/keys", {"building": "6栋", "floor": "B1", "key_type": "plant_room_spare", "label": label})
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
-    row = page.locator("[data-view=keys] tr", has_text=label)
+    row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row).to_be_visible(timeout=15000)
     row.get_by_test_id("key-lost").click()
     dialog = page.locator("dialog[open]")

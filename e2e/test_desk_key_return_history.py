@@ -48,7 +48,7 @@ def test_a_return_is_confirmed_first_and_a_kept_deposit_needs_its_reason(browser
     key = _key(desk, label)
     _lend_outsider(server, desk, key["id"], 8000)
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
-    row = page.locator("[data-view=keys] tr", has_text=label)
+    row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row).to_be_visible(timeout=15000)
 
     # One tap opens the question, not the return: cancelling records nothing.
@@ -151,7 +151,7 @@ def test_the_desk_home_shows_the_keys_overdue_to_those_who_lend_keys(browser: Br
     expect(panel.get_by_test_id("keys-overdue-count")).to_have_text(str(overdue))
     expect(panel).to_contain_text(f"{overdue} 把钥匙已过应还时间仍未归还")
     panel.get_by_test_id("keys-overdue-link").click()
-    row = page.locator("[data-view=keys] tr", has_text=label)
+    row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row.get_by_test_id("key-loan")).to_contain_text("超期未还", timeout=15000)
     ctx.close()
 

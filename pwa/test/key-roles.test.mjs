@@ -1,4 +1,4 @@
-// The key cabinet offers its correction of a recorded return and its physical-count form only to the
+// The key cabinet offers its correction of a recorded return or loss, its 找回 and its physical-count form only to the
 // roles those routes admit (docs/api-contract.md, held to the app's route table by
 // tests/integration/test_route_roles.py): a button the server would refuse is not shown (D54).
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { routeRoles } from './route-table.mjs';
 const ANCHORS = {
   correctReturn: 'POST /api/keys/{key_id:str}/loans/{loan_id:str}/correct-return',
   recordCount: 'POST /api/keys/counts/{year:int}/{month:int}/physical',
+  correctLoss: 'POST /api/keys/{key_id:str}/correct-loss',
+  recordFound: 'POST /api/keys/{key_id:str}/found',
 };
 
 test('the key actions are offered to exactly the desk users their routes admit', () => {  // R-KY-1

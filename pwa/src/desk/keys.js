@@ -3,6 +3,8 @@
 // month's count and the counts of the months that have ended, each printable as a signed sheet.
 // A refund is recorded against its refund receipt; a return recorded by mistake is undone the same
 // day from the key's loans (dispatcher, manager); an ended month's sheet records the physical count.
+// A loss reported by mistake is undone the same day (dispatcher, manager); a key really lost and found
+// again is put back in the cabinet (找回), its loss kept. Each count lists the deposits settled in it.
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
 import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
 import { DESK } from '../roles.js';
@@ -33,6 +35,8 @@ const KEY_TYPES = ['resident_entrusted', 'plant_room_spare', 'other'];
 export const KEY_ACTION_ROLES = {
   correctReturn: ['dispatcher', 'manager'],
   recordCount: DESK,
+  correctLoss: ['dispatcher', 'manager'],
+  recordFound: DESK,
 };
 const mayDo = (ctx, action) => (ctx.user?.roles || []).some((r) => KEY_ACTION_ROLES[action].includes(r));
 
@@ -62,7 +66,10 @@ function countCard(ctx, count, period = null) {
   return h('div', { class: 'card rpt-key-count', 'data-testid': 'key-count' },
     h('span', { class: 'rpt-key-figures' },
       h('span', { text: period ? t('key.count_month', { ...count, period }) : t('key.count', count) }),
-      h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) })),
+      h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) }),
+      // Losses reported in the month (a key found since still counts: it was lost) and keys found (D7x).
+      h('span', { class: 'small', 'data-testid': 'key-losses', text: t(period ? 'key.losses_month' : 'key.losses',
+        { lost: count.lost_in_period ?? 0, found: count.found_in_period ?? 0 }) })),
     h('span', { class: 'print-only small', text: period ? t('key.month_asof', { period }) : t('key.counted_at', { at: fmtFull(count.counted_at) }) }),
     h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-print', onclick: () => window.print() }, t('key.print')));
 }
@@ -94,12 +101,15 @@ function loanText(ctx, loan) {
  */
 function countTable(ctx, rows, controls) {
   const { h, t } = ctx;
-  const el = table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], rows.map(({ key: k, loan }) => [
-    k.building, k.floor, t(`key.type.${k.key_type}`),
-    h('a', { href: `#/keys/${encodeURIComponent(k.id)}`, 'data-testid': 'key-history-link', title: t('key.history') }, k.label),
-    loan ? loanText(ctx, loan) : t(`key.state.${k.state}`),
-    controls ? controls(k, loan) : '',
-  ]), { empty: t('key.none'), cls: 'key-count-table' });
+  const el = table(h, [t('key.building'), t('key.floor'), t('key.type'), t('key.label'), t('key.state'), ''], rows.map((row) => {
+    const { key: k, loan } = row;
+    return [
+      k.building, k.floor, t(`key.type.${k.key_type}`),
+      h('a', { href: `#/keys/${encodeURIComponent(k.id)}`, 'data-testid': 'key-history-link', title: t('key.history') }, k.label),
+      loan ? loanText(ctx, loan) : t(`key.state.${k.state}`),
+      controls ? controls(k, loan, row) : '',
+    ];
+  }), { empty: t('key.none'), cls: 'key-count-table' });
   const lastHead = el.querySelector('th:last-child');
   if (lastHead) lastHead.dataset.print = t('key.checked');
   return el;
@@ -174,6 +184,136 @@ function endLoanDialog(ctx, k, loan, lost) {
         h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
     ];
   }, { className: 'desk-dialog' }).then(Boolean);
+}
+
+// ---- a loss reported by mistake, and a key found again (D7x) -------------------------------------
+
+/**
+ * Undoing a loss reported by mistake (dispatcher, manager; the day it was reported). `hist` is the key's
+ * loans and losses: the dialog says what the report did — the loan it ended and the deposit settled
+ * with it — and that it is undone, then records from inside itself. Resolves true once recorded.
+ */
+function correctLossDialog(ctx, k, hist) {
+  const { h, t } = ctx;
+  const loss = (hist.losses || []).find((l) => !l.found && !l.correction);
+  const loan = loss?.loan_id ? hist.loans.find((l) => l.id === loss.loan_id) : null;
+  const s = loan?.deposit_settlement;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const reason = h('textarea', { name: 'correction_reason', maxlength: 200, rows: 3 });
+    const ok = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'key-correct-loss-ok' }, t('key.correct_ok'));
+    ok.addEventListener('click', async () => {
+      err.clear();
+      if (!reason.value.trim()) return err.show(t('key.correct_reason_needed'), t);
+      ok.disabled = true;
+      try {
+        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/correct-loss`, { reason: reason.value.trim() });
+        close(true);
+      } catch (e) {
+        err.show(e, t);
+        ok.disabled = false;
+      }
+      return undefined;
+    });
+    const who = { at: fmtFull(loss?.lost_at || k.lost_at), name: loss?.reported_by_name || loss?.reported_by || '—' };
+    return [
+      h('h2', { class: 'dialog-title', text: t('key.correct_loss_title') }),
+      h('p', { class: 'dialog-body', text: loan ? t('key.correct_loss_body_loan', { ...who, borrower: loan.borrower_name })
+        : t('key.correct_loss_body', who) }),
+      s ? h('p', { class: 'dialog-body rpt-overdue', 'data-testid': 'key-correct-deposit', text: t('key.correct_deposit', {
+        refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null,
+      h('div', { class: 'desk-dialog-form' }, field(h, t('key.correct_reason'), reason, t('key.correct_loss_hint'))),
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
+    ];
+  }, { className: 'desk-dialog' }).then(Boolean);
+}
+
+/** A key really lost, found again: asks where and who brought it back. Resolves true once recorded. */
+function foundDialog(ctx, k) {
+  const { h, t } = ctx;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const note = h('textarea', { name: 'found_note', maxlength: 200, rows: 2 });
+    const ok = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'key-found-ok' }, t('key.found_ok'));
+    ok.addEventListener('click', async () => {
+      err.clear();
+      if (!note.value.trim()) return err.show(t('key.found_note_needed'), t);
+      ok.disabled = true;
+      try {
+        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/found`, { note: note.value.trim() });
+        close(true);
+      } catch (e) {
+        err.show(e, t);
+        ok.disabled = false;
+      }
+      return undefined;
+    });
+    return [
+      h('h2', { class: 'dialog-title', text: t('key.found_title') }),
+      h('p', { class: 'dialog-body', text: t('key.found_body', { label: k.label, at: fmtFull(k.lost_at) }) }),
+      h('p', { class: 'dialog-body small muted', 'data-testid': 'key-found-mistake', text: t('key.found_mistake') }),
+      h('div', { class: 'desk-dialog-form' }, field(h, t('key.found_note'), note, t('key.found_note_hint'))),
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
+    ];
+  }, { className: 'desk-dialog' }).then(Boolean);
+}
+
+/**
+ * A lost key's buttons: 找回 for the desk, and — while the loss may still be undone as a mistake (the
+ * server says: reported today) — 更正遗失 for the dispatcher and the manager. `done` reloads the page.
+ */
+function lossButtons(ctx, k, correctable, err, done) {
+  const { h, t } = ctx;
+  const found = mayDo(ctx, 'recordFound') ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'key-found', onclick: async () => {
+    err.clear();
+    if (await foundDialog(ctx, k)) await done();
+  } }, t('key.found')) : null;
+  const correct = correctable && mayDo(ctx, 'correctLoss') ? h('button', {
+    type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-correct-loss', onclick: async () => {
+      err.clear();
+      try {
+        const hist = await ctx.api.get(`/api/keys/${encodeURIComponent(k.id)}/loans`);
+        if (await correctLossDialog(ctx, k, hist)) await done();
+      } catch (e) {
+        err.show(e, t);
+      }
+    },
+  }, t('key.correct_loss')) : null;
+  return found || correct ? h('span', { class: 'rpt-controls no-print' }, correct, found) : '';
+}
+
+// ---- the deposits settled in a month, one by one (D7x) ---------------------------------------------
+
+/**
+ * Each deposit the month settled, for the accountant to tick against the receipt books: the key, the
+ * borrower, the deposit and its receipt, what was refunded (with the refund receipt) or kept (with the
+ * reason), when and by whom. One voided by a corrected return or loss report is struck through, says
+ * so, and is not in the month's sums. It prints with the sheet.
+ */
+function settlementsSection(ctx, list, period = null) {
+  const { h, t } = ctx;
+  const head = ['key.s.at', 'key.s.key', 'key.s.borrower', 'key.s.deposit', 'key.s.refunded', 'key.s.kept', 'key.s.by'].map((x) => t(x));
+  const rows = (list || []).map((s) => {
+    const was = (text) => (s.undone ? h('span', { class: 'key-corrected-was', text }) : text);
+    return [
+      was(fmtFull(s.settled_at)),
+      was(s.key_label || s.key_id),
+      h('span', { class: 'key-cell' }, was(s.borrower_name), h('div', { class: 'small muted', text: t(`key.s.ended.${s.ended}`) })),
+      was(t('key.deposit_of', { deposit: yuan(s.deposit_cents), receipt: s.deposit_receipt_no || '—' })),
+      was(s.refunded_cents ? t('key.s.refund', { amount: yuan(s.refunded_cents), receipt: s.refund_receipt_no || '—' }) : '—'),
+      was(s.kept_cents ? colonPair(yuan(s.kept_cents), s.kept_reason || '') : '—'),
+      h('span', { class: 'key-cell' }, was(s.settled_by_name || s.settled_by),
+        s.undone ? h('div', { class: 'small rpt-overdue', 'data-testid': 'key-settlement-undone', text: t('key.s.undone', {
+          reason: s.undone.reason, name: s.undone.corrected_by_name || s.undone.corrected_by, at: fmtFull(s.undone.corrected_at) }) }) : null),
+    ];
+  });
+  return h('section', { class: 'key-settlements', 'data-testid': 'key-settlements' },
+    h('h2', { class: 'section-title', text: t(period ? 'key.s.title_month' : 'key.s.title') }),
+    table(h, head, rows, { empty: t('key.s.none'), cls: 'key-settlements-table' }));
 }
 
 // ---- the cabinet ------------------------------------------------------------------------------
@@ -264,8 +404,8 @@ async function renderCabinet(root, ctx) {
   }
 
   // A key lost (in the cabinet or by its borrower) is recorded as such, after a confirmation: it
-  // leaves the lendable keys for good, a loan ends with it (its deposit settled), and the month's
-  // count says lost (R-KY-1).
+  // leaves the lendable keys until found again (D7x), a loan ends with it (its deposit settled), and the
+  // month's count says lost (R-KY-1).
   function lostButton(k, loan) {
     return h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-lost', onclick: async () => {
       err.clear();
@@ -313,9 +453,10 @@ async function renderCabinet(root, ctx) {
   async function load() {
     const [keys, count, past, staff] = await Promise.all([
       ctx.api.get('/api/keys'), ctx.api.get('/api/keys/count'), ctx.api.get('/api/keys/counts'), loadStaff(ctx)]);
-    const controls = (k, loan) => {
+    const controls = (k, loan, row) => {
       if (k.state === 'in_store') return h('span', { class: 'rpt-controls' }, lendControls(k, staff), lostButton(k, null));
       if (k.state === 'on_loan' && loan) return h('span', { class: 'rpt-controls' }, returnButton(k, loan), lostButton(k, loan));
+      if (k.state === 'lost') return lossButtons(ctx, k, row.loss_correctable, err, reload);
       return '';
     };
     // The month-end count is reported on paper (R-KY-1): the sheet prints the cabinet in filing
@@ -325,6 +466,7 @@ async function renderCabinet(root, ctx) {
       h('h1', { class: 'print-only', text: t('key.print_title') }),
       countCard(ctx, count),
       countTable(ctx, keys, controls),
+      settlementsSection(ctx, count.settlements),
       signLines(ctx, 'key.counter_sign'),
       pastMonths(ctx, past),
       h('h2', { class: 'section-title no-print', text: t('key.register') }), h('div', { class: 'no-print' }, registerForm()));
@@ -335,12 +477,13 @@ async function renderCabinet(root, ctx) {
 /** The months that have ended, newest first: each opens as its own count sheet to print. */
 function pastMonths(ctx, months) {
   const { h, t } = ctx;
-  const head = ['key.month', 'key.c.total', 'key.c.in_store', 'key.c.on_loan', 'key.c.overdue', 'key.c.lost',
+  const head = ['key.month', 'key.c.total', 'key.c.in_store', 'key.c.on_loan', 'key.c.overdue', 'key.c.lost', 'key.c.lost_found',
     'key.c.held', 'key.c.refunded', 'key.c.kept', 'key.c.physical', ''].map((k) => (k ? t(k) : ''));
   return h('section', { class: 'no-print', 'data-testid': 'key-past' },
     h('h2', { class: 'section-title', text: t('key.past') }),
     table(h, head, months.map(({ year, month, count: c, physical: p }) => [
       t('key.month_label', { y: year, m: month }), c.total, c.in_store, c.on_loan, c.overdue, c.lost,
+      `${c.lost_in_period ?? 0} / ${c.found_in_period ?? 0}`,
       yuan(c.deposits_held_cents), yuan(c.deposits_refunded_cents), yuan(c.deposits_kept_cents),
       p ? h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: t('key.p.done', { at: fmtFull(p.counted_at), name: p.counted_by_name || p.counted_by }) })
         : h('span', { class: 'muted', text: t('key.p.not_yet') }),
@@ -361,7 +504,8 @@ async function renderMonth(root, ctx, year, month) {
   // The cabinet as it stood at the month's end (the server recomputes it from the register), with
   // the same tick column and signature lines as this month's sheet, and the count done at the cabinet.
   const show = (sheet) => mount(body, countCard(ctx, sheet.count, period),
-    physicalCount(ctx, sheet, year, month, show), countTable(ctx, sheet.keys, null), signLines(ctx, 'key.counter_sign'));
+    physicalCount(ctx, sheet, year, month, show), countTable(ctx, sheet.keys, null),
+    settlementsSection(ctx, sheet.settlements, period), signLines(ctx, 'key.counter_sign'));
   try {
     show(await ctx.api.get(`/api/keys/counts/${year}/${month}`));
   } catch (e) {
@@ -472,6 +616,47 @@ function correctionsText(ctx, loan) {
   });
 }
 
+// A loss reported by mistake while the key was lent, undone: the loan is out again and the undone report
+// stays on its row, struck through, with why and by whom, and the deposit settlement undone (D7x).
+function lossCorrectionsText(ctx, losses) {
+  const { h, t } = ctx;
+  return losses.filter((l) => l.correction).map((l) => {
+    const c = l.correction;
+    const s = c.deposit_settlement;
+    return h('div', { class: 'small key-corrected', 'data-testid': 'key-loss-corrected' },
+      h('div', { class: 'key-corrected-was', text: t('key.loss_corrected', { at: fmtFull(l.lost_at), by: l.reported_by_name || l.reported_by || '—' }) }),
+      h('div', { class: 'muted', text: t('key.corrected_why', { reason: c.reason, name: l.corrected_by_name || c.corrected_by, at: fmtFull(c.corrected_at) }) }),
+      s ? h('div', { class: 'muted', text: t('key.corrected_deposit', { refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null);
+  });
+}
+
+/** Every loss of the key, newest first, and how it ended: still lost, found again, or corrected (D7x). */
+function lossesSection(ctx, losses, loans) {
+  const { h, t } = ctx;
+  if (!losses.length) return null;
+  const rows = losses.map((l) => {
+    const loan = l.loan_id ? loans.find((x) => x.id === l.loan_id) : null;
+    const was = (text) => (l.correction ? h('span', { class: 'key-corrected-was', text }) : text);
+    let outcome;
+    if (l.correction) {
+      outcome = h('span', { class: 'small', text: `${t('key.l.corrected')} · ${t('key.corrected_why', {
+        reason: l.correction.reason, name: l.corrected_by_name || l.correction.corrected_by, at: fmtFull(l.correction.corrected_at) })}` });
+    } else if (l.found) {
+      outcome = t('key.l.found', { at: fmtFull(l.found.found_at), name: l.found_by_name || l.found.found_by, note: l.found.note });
+    } else {
+      outcome = h('span', { class: 'rpt-overdue', text: t('key.l.still_lost') });
+    }
+    return [
+      h('span', { class: 'key-cell' }, was(fmtFull(l.lost_at)), h('div', { class: 'small muted', text: t('key.by', { name: l.reported_by_name || l.reported_by || '—' }) })),
+      was(loan ? t('key.l.on_loan', { name: loan.borrower_name }) : t('key.l.in_cabinet')),
+      outcome,
+    ];
+  });
+  return h('section', { class: 'key-losses', 'data-testid': 'key-losses-record' },
+    h('h2', { class: 'section-title', text: t('key.losses_title') }),
+    table(h, [t('key.l.reported'), t('key.l.loan'), t('key.l.outcome')], rows, { cls: 'key-losses-table' }));
+}
+
 /**
  * Undoing a recorded return (dispatcher, manager; the same day): asks the reason and says what else is
  * undone — the deposit settled with the return — then records it from inside the dialog so a refusal
@@ -522,7 +707,7 @@ async function renderHistory(root, ctx, keyId) {
     err.el, body));
   const correcting = mayDo(ctx, 'correctReturn');
   const load = async () => {
-    const { key: k, loans } = await ctx.api.get(`/api/keys/${encodeURIComponent(keyId)}/loans`);
+    const { key: k, loans, losses = [], loss_correctable: lossCorrectable } = await ctx.api.get(`/api/keys/${encodeURIComponent(keyId)}/loans`);
     // The latest loan's return, while it may still be undone (the server says when: the same day, the
     // key in the cabinet since), offers its correction to those who may make it.
     const correctButton = (loan) => (correcting && loan.return_correctable ? h('button', {
@@ -541,7 +726,8 @@ async function renderHistory(root, ctx, keyId) {
         loan.id_shown ? t('key.id_shown', { doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4 }) : '—',
         cell(fmtFull(loan.lent_at), h('div', { class: 'small muted', text: t('key.by', { name: loan.lent_by_name || loan.lent_by }) })),
         fmtFull(loan.due_at),
-        cell(backText(ctx, loan), correctionsText(ctx, loan), correctButton(loan)),
+        cell(backText(ctx, loan), correctionsText(ctx, loan), lossCorrectionsText(ctx, losses.filter((l) => l.loan_id === loan.id)),
+          correctButton(loan)),
         cell(settlementText(ctx, loan)),
         img,
       ];
@@ -553,9 +739,11 @@ async function renderHistory(root, ctx, keyId) {
         h('span', { class: 'rpt-key-figures' },
           h('strong', { text: t('key.history_of', { label: k.label }) }),
           h('span', { class: 'small', text: `${k.building} · ${k.floor} · ${t(`key.type.${k.key_type}`)} · ${t(`key.state.${k.state}`)}` })),
+        k.state === 'lost' ? lossButtons(ctx, k, lossCorrectable, err, () => load().catch((e) => err.show(e, t))) : null,
         h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-history-print', onclick: () => window.print() }, t('key.print_history'))),
       table(h, ['key.h.borrower', 'key.h.id', 'key.h.out', 'key.h.due', 'key.h.back', 'key.h.deposit', 'key.h.signature'].map((x) => t(x)), rows,
-        { empty: t('key.history_none'), cls: 'key-history-table' }));
+        { empty: t('key.history_none'), cls: 'key-history-table' }),
+      lossesSection(ctx, losses, loans));
     // The signatures come after the table is up: each is an authorised fetch (blobObjectUrl).
     await Promise.all(sigs.map(async ([img, sha]) => {
       try {
