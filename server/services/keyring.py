@@ -3,10 +3,11 @@
 A loan's signature is a content-addressed PNG uploaded first (PUT /api/blobs/{sha256}); the loan
 refers to it by hash. An outsider's ID is kept as its type and last four characters only; the
 deposit is settled (refunded, kept, or part of each, a refund against its receipt number) when the
-loan ends. A return recorded by mistake is undone the same day, the loan reopened and the undone
-return kept on it. Past months' counts are recomputed from the records as they stood at each month's
+loan ends. A return or a loss report recorded by mistake is undone the same day, the undone record
+kept; a lost key found again is back in the cabinet, its loss kept (D7x). Past months' counts are recomputed from the records as they stood at each month's
 end (server/domain/keys.py); the physical count at the cabinet — who counted, the witness, what
-differed — is the one part stored (key_counts), once per ended month.
+differed — is the one part stored (key_counts), once per ended month. Each count lists the deposits
+it settled one by one.
 """
 
 from __future__ import annotations
