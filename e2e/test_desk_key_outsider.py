@@ -81,7 +81,7 @@ def test_the_monthly_key_count_prints_as_a_signed_sheet_without_the_controls(bro
     expect(view.get_by_test_id("key-count")).to_contain_text("盘点时间")
     expect(signs).to_contain_text("盘点人签字")
     expect(signs).to_contain_text("管理处负责人审阅")
-    assert view.locator("th").last.evaluate("(th) => getComputedStyle(th, '::after').content") == '"实物核对"'
+    assert view.locator(".key-count-table th").last.evaluate("(th) => getComputedStyle(th, '::after').content") == '"实物核对"'
     # Nothing to press or fill on paper: the lending boxes, the buttons and the register form are gone.
     for control in ("button", "select", "input"):
         assert view.locator(control).evaluate_all("(els) => els.filter((e) => e.offsetParent !== null).length") == 0, control
