@@ -30,7 +30,7 @@ MONEY_ROLES = allow(Role.CASHIER, *DESK, *EXECUTORS, Role.TEAM_LEAD)
 MANAGEMENT = allow(Role.MANAGER, *LEADERSHIP)
 CALLERS = allow(*DESK, Role.TEAM_LEAD)
 REPORT_READERS = allow(*DESK, *LEADERSHIP)
-# Who undoes a return or a loss report recorded by mistake (D72, D7x).
+# Who undoes a return or a loss report recorded by mistake (D72, D80).
 RETURN_CORRECTORS = allow(Role.DISPATCHER, Role.MANAGER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,12 +90,12 @@ class LoanView(dk.KeyLoan, kw_only=True):
 class KeyView(msgspec.Struct, kw_only=True):
     key: dk.Key
     loan: LoanView | None
-    # A lost key whose loss may still be undone as a mistake now (reported today; D7x).
+    # A lost key whose loss may still be undone as a mistake now (reported today; D80).
     loss_correctable: bool = False
 
 
 class LossView(dk.KeyLoss, kw_only=True):
-    # Who reported the loss, found the key and corrected the report, by name (D7x).
+    # Who reported the loss, found the key and corrected the report, by name (D80).
     reported_by_name: str | None = None
     found_by_name: str | None = None
     corrected_by_name: str | None = None
@@ -104,7 +104,7 @@ class LossView(dk.KeyLoss, kw_only=True):
 class KeyHistoryView(msgspec.Struct, kw_only=True):
     key: dk.Key
     loans: list[LoanView]  # newest first
-    losses: list[LossView] = []  # newest first, each found, corrected or in force (D7x)
+    losses: list[LossView] = []  # newest first, each found, corrected or in force (D80)
     loss_correctable: bool = False
 
 
@@ -114,7 +114,7 @@ class SettlementUndoneView(dk.SettlementUndone, kw_only=True):
 
 class SettlementView(msgspec.Struct, kw_only=True):
     """One deposit settled in the month, for the accountant: an `undone` one was voided by a correction
-    and is not in the month's sums (D7x)."""
+    and is not in the month's sums (D80)."""
 
     key_id: str
     key_label: str | None
@@ -152,7 +152,7 @@ class PastKeyCountView(msgspec.Struct, kw_only=True):
 
 class KeyCountSheetView(PastKeyCountView, kw_only=True):
     keys: list[KeyView]  # the cabinet at the month's end, in filing order
-    settlements: list[SettlementView] = []  # the deposits settled in the month, oldest first (D7x)
+    settlements: list[SettlementView] = []  # the deposits settled in the month, oldest first (D80)
 
 
 class MonthlyReportView(mr.MonthlyReport, kw_only=True):
@@ -426,13 +426,13 @@ class KeysController(Controller):
                    data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
         return _key(await keyring.report_lost(db, principal, key_id, data))
 
-    # Undoing a loss reported by mistake: the same roles and day as a return's correction (D72, D7x).
+    # Undoing a loss reported by mistake: the same roles and day as a return's correction (D72, D80).
     @post("/{key_id:str}/correct-loss", opt=RETURN_CORRECTORS, status_code=200)
     async def correct_loss(self, db: Database, principal: Principal, key_id: str,
                            data: JSONBody[keyring.CorrectLossIn]) -> KeyView:
         return _key(await keyring.correct_loss(db, principal, key_id, data))
 
-    # A key really lost, found again any day later, back in the cabinet (D7x).
+    # A key really lost, found again any day later, back in the cabinet (D80).
     @post("/{key_id:str}/found", opt=DESK_ONLY, status_code=200)
     async def found(self, db: Database, principal: Principal, key_id: str, data: JSONBody[keyring.FoundIn]) -> KeyView:
         return _key(await keyring.record_found(db, principal, key_id, data))

@@ -43,7 +43,7 @@ class KeyRefusal(StrEnum):
     COUNT_ALREADY_RECORDED = "key.count_already_recorded"
     COUNT_VERDICT_REQUIRED = "key.count_verdict_required"
     COUNT_DISCREPANCY_REQUIRED = "key.count_discrepancy_required"
-    # Correcting a loss reported by mistake, the same day; finding a key that was really lost (D7x).
+    # Correcting a loss reported by mistake, the same day; finding a key that was really lost (D80).
     NOT_LOST = "key.not_lost"
     LOSS_NOT_CORRECTABLE = "key.loss_not_correctable"
     LOSS_CORRECTION_REASON_REQUIRED = "key.loss_correction_reason_required"
@@ -101,7 +101,7 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class KeyFound(msgspec.Struct, frozen=True, kw_only=True):
-    """A key really lost, found again (any day later) and put back in the cabinet (D7x)."""
+    """A key really lost, found again (any day later) and put back in the cabinet (D80)."""
 
     found_at: datetime
     found_by: str
@@ -111,7 +111,7 @@ class KeyFound(msgspec.Struct, frozen=True, kw_only=True):
 class LossCorrection(msgspec.Struct, frozen=True, kw_only=True):
     """A loss reported by mistake and undone the same day: why, by whom, when, and the deposit settlement
     the report made (on a loan that took one), undone with it and kept here with its refund receipt now
-    void (D7x)."""
+    void (D80)."""
 
     deposit_settlement: DepositSettlement | None = None
     reason: str
@@ -148,7 +148,7 @@ class Key(msgspec.Struct, frozen=True, kw_only=True):
     state: KeyState = KeyState.IN_STORE
     registered_at: datetime
     lost_at: datetime | None = None  # the loss in force while the key is lost
-    # Every loss reported, oldest first, with how it ended (D7x). A key lost before this was kept has
+    # Every loss reported, oldest first, with how it ended (D80). A key lost before this was kept has
     # only `lost_at`; `key_losses` reads both.
     losses: tuple[KeyLoss, ...] = ()
 
@@ -212,7 +212,7 @@ class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
     deposits_refunded_cents: int = 0
     deposits_kept_cents: int = 0
     # Losses reported from `since` to `counted_at` and not corrected as mistakes (a key found again
-    # since still counts: it was lost), and keys found again in that time (D7x).
+    # since still counts: it was lost), and keys found again in that time (D80).
     lost_in_period: int = 0
     found_in_period: int = 0
 
@@ -404,7 +404,7 @@ def return_key(
 
 def report_lost(key: Key, *, now: datetime, reported_by: str | None = None, loan_id: str | None = None) -> Key:
     """The key recorded lost: in the cabinet, or (`loan_id`) while lent. The report joins the key's
-    losses, where it stays whether the key is found again or the report is corrected (D7x)."""
+    losses, where it stays whether the key is found again or the report is corrected (D80)."""
     if key.state is KeyState.LOST:
         raise fail(KeyRefusal.ALREADY_LOST, "钥匙已登记遗失", "The key is already recorded lost")
     loss = KeyLoss(lost_at=now, reported_by=reported_by, loan_id=loan_id)
@@ -504,7 +504,7 @@ def correct_return(
     return msgspec.structs.replace(key, state=KeyState.ON_LOAN), reopened
 
 
-# --- a loss reported by mistake, and a key found again (D7x) ----------------------------------------
+# --- a loss reported by mistake, and a key found again (D80) ----------------------------------------
 #
 # Two different things. A loss reported by mistake (the wrong key marked, or the key was never missing)
 # is undone the same day as a D72 return correction is: as if it had not been reported — the key is back
@@ -645,7 +645,7 @@ def monthly_count(
     overdue = {loan.key_id for loan in open_loans if is_overdue(loan, now)}
     by_state = {state: sum(1 for k in keys if k.state is state) for state in KeyState}
     settled = [s for s in (_settled_between(loan, since, now) for loan in loans) if s is not None]
-    # A loss corrected as a mistake was never one; a loss whose key was found again was (D7x).
+    # A loss corrected as a mistake was never one; a loss whose key was found again was (D80).
     losses = [loss for k in keys for loss in key_losses(k) if loss.correction is None and loss.lost_at <= now]
     return KeyCount(
         counted_at=now,
@@ -665,7 +665,7 @@ def monthly_count(
     )
 
 
-# --- the deposits settled in a period, one by one (D7x) -------------------------------------------
+# --- the deposits settled in a period, one by one (D80) -------------------------------------------
 
 
 class LoanEnd(StrEnum):
@@ -706,7 +706,7 @@ def settled_deposits(
 ) -> list[SettledDeposit]:
     """Every deposit settled from `since` to `until`, oldest first: those in force (their sums are the
     count's refunded and kept), then, in time order with them, those undone by a corrected return (D72)
-    or a corrected loss report (D7x) made by `until`. `keys` and `loans` as for `monthly_count`."""
+    or a corrected loss report (D80) made by `until`. `keys` and `loans` as for `monthly_count`."""
     loans = list(loans)
     by_id = {loan.id: loan for loan in loans}
     out: list[SettledDeposit] = []

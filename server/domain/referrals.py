@@ -8,7 +8,7 @@ is reminded and when everyone else who may answer is told it is still waiting; t
 (server/notify/reminders.py) stores each, sends it once, and cancels what is not sent yet once the
 referral is answered (a decision, an answer, a cannot-handle confirmation, a new hand-up).
 
-The times (D7x), on the compound's business calendar:
+The times (D78), on the compound's business calendar:
 - an opening: the named supervisor 2 working hours after it was passed up, the others 2 working hours
   after that. R-OP-3 asks the supervisor "at once" and R-FU-1 presses on an opened case after 2 hours,
   so an opening undecided for 2 working hours is already behind the pace the rules set.

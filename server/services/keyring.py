@@ -4,7 +4,7 @@ A loan's signature is a content-addressed PNG uploaded first (PUT /api/blobs/{sh
 refers to it by hash. An outsider's ID is kept as its type and last four characters only; the
 deposit is settled (refunded, kept, or part of each, a refund against its receipt number) when the
 loan ends. A return or a loss report recorded by mistake is undone the same day, the undone record
-kept; a lost key found again is back in the cabinet, its loss kept (D7x). Past months' counts are recomputed from the records as they stood at each month's
+kept; a lost key found again is back in the cabinet, its loss kept (D80). Past months' counts are recomputed from the records as they stood at each month's
 end (server/domain/keys.py); the physical count at the cabinet — who counted, the witness, what
 differed — is the one part stored (key_counts), once per ended month. Each count lists the deposits
 it settled one by one.
@@ -244,7 +244,7 @@ async def list_keys(db: Database, who: Principal) -> list[dict[str, Any]]:
         names = await _names(conn, who.compound_id, loans.values())
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
     now = db.clock.now()
-    # A lost key says whether its loss may still be undone as a mistake today (D7x).
+    # A lost key says whether its loss may still be undone as a mistake today (D80).
     return [{"key": msgspec.to_builtins(k), "loan": loan_view(loans[k.id], now, names) if k.id in loans else None,
              "loss_correctable": k.state is dk.KeyState.LOST and dk.why_loss_not_correctable(k, now=now, tz=tz) is None}
             for k in dk.filing_order(ks)]
@@ -350,7 +350,7 @@ async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
     views = [loan_view(loan, now, names) for loan in loans]
     for loan, view in zip(loans, views, strict=True):
         view["return_correctable"] = dk.why_return_not_correctable(key, loan, loans, now=now, tz=tz) is None
-    # Its losses newest first, each with how it ended: found again, corrected as a mistake, or not yet (D7x).
+    # Its losses newest first, each with how it ended: found again, corrected as a mistake, or not yet (D80).
     return {"key": msgspec.to_builtins(key), "loans": views,
             "losses": [loss_view(loss, names) for loss in reversed(dk.key_losses(key))],
             "loss_correctable": dk.why_loss_not_correctable(key, now=now, tz=tz) is None}
@@ -384,7 +384,7 @@ async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str
 
 async def correct_loss(db: Database, who: Principal, key_id: str, data: CorrectLossIn) -> dict[str, Any]:
     """Undo a loss reported by mistake, the same day: the key back in the cabinet, or on the loan the
-    report ended (reopened, its deposit settlement undone); the undone report stays on the key (D7x)."""
+    report ended (reopened, its deposit settlement undone); the undone report stays on the key (D80)."""
     async with db.transaction() as uow:
         # The key row's lock orders this against a find, a lend or a return of the same key.
         key = await _load_key(uow, who, key_id)
@@ -409,7 +409,7 @@ async def correct_loss(db: Database, who: Principal, key_id: str, data: CorrectL
 
 async def record_found(db: Database, who: Principal, key_id: str, data: FoundIn) -> dict[str, Any]:
     """A lost key found again: back in the cabinet and lendable, with who found it, when and the note;
-    the loss stays on the key and in its month's count (D7x)."""
+    the loss stays on the key and in its month's count (D80)."""
     async with db.transaction() as uow:
         key = await _load_key(uow, who, key_id)
         lost = dk.current_loss(key)
@@ -509,7 +509,7 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
         rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, end), end)
         keys_then = [k for k, _ in rows]
         count = dk.monthly_count(keys_then, loans_then, end, since=start)
-        # Each deposit settled in the month, recomputed as the count is (D7x).
+        # Each deposit settled in the month, recomputed as the count is (D80).
         settlements = await _settlement_views(conn, who.compound_id, keys_then, loans_then, end, start)
         names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
         physical = await _physical_counts(conn, who.compound_id, [(year, month)])

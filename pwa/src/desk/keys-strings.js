@@ -63,7 +63,7 @@ export const STRINGS = {
     'key.p.verdict_needed': '请选择实物与登记是否一致', 'key.p.discrepancy_needed': '实物与登记不符时须写明差异',
     'key.p.ok': '登记盘点', 'key.c.physical': '实物盘点', 'key.p.not_yet': '未登记',
     'key.p.done': '{at} · {name}',
-    // A loss reported by mistake, a key found again, and the deposits a month settled (D7x).
+    // A loss reported by mistake, a key found again, and the deposits a month settled (D80).
     'key.losses': '本月登记遗失 {lost}，找回 {found}', 'key.losses_month': '当月登记遗失 {lost}，找回 {found}',
     'key.found': '找回', 'key.found_title': '登记钥匙找回', 'key.found_ok': '确认找回',
     'key.found_body': '“{label}”于 {at} 登记遗失。找回后放回钥匙柜，可再借出；遗失记录保留，仍计入遗失当月的盘点。',

@@ -67,7 +67,7 @@ function countCard(ctx, count, period = null) {
     h('span', { class: 'rpt-key-figures' },
       h('span', { text: period ? t('key.count_month', { ...count, period }) : t('key.count', count) }),
       h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) }),
-      // Losses reported in the month (a key found since still counts: it was lost) and keys found (D7x).
+      // Losses reported in the month (a key found since still counts: it was lost) and keys found (D80).
       h('span', { class: 'small', 'data-testid': 'key-losses', text: t(period ? 'key.losses_month' : 'key.losses',
         { lost: count.lost_in_period ?? 0, found: count.found_in_period ?? 0 }) })),
     h('span', { class: 'print-only small', text: period ? t('key.month_asof', { period }) : t('key.counted_at', { at: fmtFull(count.counted_at) }) }),
@@ -186,7 +186,7 @@ function endLoanDialog(ctx, k, loan, lost) {
   }, { className: 'desk-dialog' }).then(Boolean);
 }
 
-// ---- a loss reported by mistake, and a key found again (D7x) -------------------------------------
+// ---- a loss reported by mistake, and a key found again (D80) -------------------------------------
 
 /**
  * Undoing a loss reported by mistake (dispatcher, manager; the day it was reported). `hist` is the key's
@@ -286,7 +286,7 @@ function lossButtons(ctx, k, correctable, err, done) {
   return found || correct ? h('span', { class: 'rpt-controls no-print' }, correct, found) : '';
 }
 
-// ---- the deposits settled in a month, one by one (D7x) ---------------------------------------------
+// ---- the deposits settled in a month, one by one (D80) ---------------------------------------------
 
 /**
  * Each deposit the month settled, for the accountant to tick against the receipt books: the key, the
@@ -404,7 +404,7 @@ async function renderCabinet(root, ctx) {
   }
 
   // A key lost (in the cabinet or by its borrower) is recorded as such, after a confirmation: it
-  // leaves the lendable keys until found again (D7x), a loan ends with it (its deposit settled), and the
+  // leaves the lendable keys until found again (D80), a loan ends with it (its deposit settled), and the
   // month's count says lost (R-KY-1).
   function lostButton(k, loan) {
     return h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-lost', onclick: async () => {
@@ -617,7 +617,7 @@ function correctionsText(ctx, loan) {
 }
 
 // A loss reported by mistake while the key was lent, undone: the loan is out again and the undone report
-// stays on its row, struck through, with why and by whom, and the deposit settlement undone (D7x).
+// stays on its row, struck through, with why and by whom, and the deposit settlement undone (D80).
 function lossCorrectionsText(ctx, losses) {
   const { h, t } = ctx;
   return losses.filter((l) => l.correction).map((l) => {
@@ -630,7 +630,7 @@ function lossCorrectionsText(ctx, losses) {
   });
 }
 
-/** Every loss of the key, newest first, and how it ended: still lost, found again, or corrected (D7x). */
+/** Every loss of the key, newest first, and how it ended: still lost, found again, or corrected (D80). */
 function lossesSection(ctx, losses, loans) {
   const { h, t } = ctx;
   if (!losses.length) return null;
