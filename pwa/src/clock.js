@@ -3,7 +3,7 @@
 import { on } from './bus.js';
 import { getServerOffsetMs } from './db.js';
 import { locale, t, registerStrings } from './i18n.js';
-import { displayZone } from './zone.js';
+import { formatInstant } from './zone.js';
 
 let offsetMs = 0;
 
@@ -74,18 +74,14 @@ export function countdown(dueIso, now = serverNow()) {
     : { ms, overdue: true, text: t('clock.overdue', { d: formatDuration(ms) }) };
 }
 
+/** A time as the desk writes it (zone.js formatInstant, D7x): '12/07 16:50', another year '2025/12/07 16:50'. */
 export function formatDateTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(locale(), { timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  return formatInstant(iso, { nowMs: serverNow() });
 }
 
+/** A time on a document the resident signs or keeps (the service slip): always with the year. */
 export function formatFullDateTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(locale(), { timeZone: displayZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+  return formatInstant(iso, { nowMs: serverNow(), year: true });
 }
 
 /** '3分钟前' for the sync bar (device clock is fine here: both times are the device's). */

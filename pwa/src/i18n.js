@@ -79,6 +79,11 @@ export function joinList(items) {
   return items.join(lang === 'en' ? ', ' : '、');
 }
 
+/** Clauses a person typed, joined as the language writes them: '；' in Chinese, '; ' in English. */
+export function joinClauses(items) {
+  return items.filter(Boolean).join(t('fmt.clauses'));
+}
+
 export function getLang() {
   return lang;
 }
@@ -150,6 +155,7 @@ registerStrings({
     'error.storage_full': '手机存储空间已满，这条记录没有保存。已填写的内容还在：请删除一些照片或文件，腾出空间后再保存一次。',
     'fmt.paren': '{main}（{aside}）',
     'fmt.colon': '{label}：{value}',
+    'fmt.clauses': '；',
   },
   en: {
     'app.name': 'EstateDesk',
@@ -169,5 +175,6 @@ registerStrings({
     'error.storage_full': "This phone's storage is full, so this record was not saved. What you entered is still here: free some space (photos, files) and save again.",
     'fmt.paren': '{main} ({aside})',
     'fmt.colon': '{label}: {value}',
+    'fmt.clauses': '; ',
   },
 });

@@ -80,3 +80,30 @@ export function zonedToIso(local) {
   const d = zonedToDate(local);
   return d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
 }
+
+// How the app writes a time, the same in Chinese and English (D7x): '12/07 16:50' in the current
+// year, '2025/12/07 16:50' in another one, month before day as both languages' screens already had
+// it, 24-hour, no seconds and no locale commas. A printed document (`year: true`) always carries the
+// year: paper is filed and read years later. "The current year" is the display zone's year at
+// `nowMs`, which callers pass as the server's clock (guarantee 4).
+function dayText(y, m, d, nowMs, year) {
+  const sameYear = !year && y === zonedParts(new Date(nowMs)).year;
+  return sameYear ? `${pad(m)}/${pad(d)}` : `${y}/${pad(m)}/${pad(d)}`;
+}
+
+/** An instant as shown: '12/07 16:50', '2025/12/07 16:50'; `year: true` always with the year. '' for none. */
+export function formatInstant(iso, { nowMs = Date.now(), year = false, seconds = false } = {}) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const p = zonedParts(date);
+  const time = `${pad(p.hour)}:${pad(p.minute)}${seconds ? `:${pad(p.second)}` : ''}`;
+  return `${dayText(p.year, p.month, p.day, nowMs, year)} ${time}`;
+}
+
+/** A calendar day ('2026-11-21', as the server names days) as shown: '11/21', '2025/11/21'. */
+export function formatDay(day, { nowMs = Date.now(), year = false } = {}) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return day ? String(day) : '';
+  return dayText(+m[1], +m[2], +m[3], nowMs, year);
+}

@@ -2,12 +2,15 @@
 // decided the opening, when and why, and — when the dispatcher passed it up — by whom to whom
 // (R-OP-3); a follow-up reported to the manager names the manager (R-FU-2, R-FU-3).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
 import { defaultReplyMedium, followUpLine, needsWrittenReply, openingLines } from '../src/desk/detail.js';
 import { setDisplayZone } from '../src/zone.js';
+
+// The times below are in 2026 and written without their year: the year the app takes as the current one.
+mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-07T08:00:00Z') });
 
 registerDeskStrings(registerStrings);
 setDisplayZone('Asia/Shanghai');
@@ -36,7 +39,7 @@ test('an opening decided after a referral names the decider and the referral onc
   assert.equal(detail, '陈班长 于 12/07 11:57 决定 · 王调度 于 12/07 11:50 转交：不确定是否公共部位');
   setLang('en');
   assert.equal(openingLines(decidedByLead, ref, staff).detail,
-    'Decided by 陈班长 at 12/07, 11:57 · passed up by 王调度 at 12/07, 11:50: 不确定是否公共部位');
+    'Decided by 陈班长 at 12/07 11:57 · passed up by 王调度 at 12/07 11:50: 不确定是否公共部位');
 });
 
 test('a referral decided by someone other than the one asked says whom it was passed to', () => { // R-OP-3
@@ -51,7 +54,7 @@ test('an opening still waiting says whom it waits for and who passed it up, once
   assert.equal(decision, '待陈班长决定立项');
   assert.equal(detail, '王调度 于 12/07 11:50 转交：不确定是否公共部位');
   setLang('en');
-  assert.equal(openingLines(null, { ...ref, note: '' }, staff).detail, 'Passed up by 王调度 at 12/07, 11:50');
+  assert.equal(openingLines(null, { ...ref, note: '' }, staff).detail, 'Passed up by 王调度 at 12/07 11:50');
 });
 
 test('an opening the dispatcher decided alone has no referral text', () => { // R-OP-4
@@ -82,7 +85,7 @@ test('a review passed to the manager shows the manager\'s answer under it: who, 
   assert.equal(followUpLine({ ...review, at: '2026-12-14T01:00:00Z' }, staff, answers).answer, '');
   assert.equal(followUpLine(review, staff).answer, '');
   setLang('en');
-  assert.equal(followUpLine(review, staff, answers).answer, "Manager's answer: 钱经理 12/07, 14:30 · new approach: 联系防水公司报价，周三前定");
+  assert.equal(followUpLine(review, staff, answers).answer, "Manager's answer: 钱经理 12/07 14:30 · new approach: 联系防水公司报价，周三前定");
 });
 
 test('a reply says how it was given; one stored before that was asked says it is not recorded', () => { // R-IN-5

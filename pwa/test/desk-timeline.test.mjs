@@ -1,12 +1,15 @@
 // The case history reads as sentences, in Chinese and English: no raw flags ("紧急：✗", "escalated:
 // ✗"), names instead of ids, and a repair's responsibility class on its intake entry (R-IN-6).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
 import { timelineSentence } from '../src/desk/timeline.js';
 import { setDisplayZone } from '../src/zone.js';
+
+// The times below are in 2026 and written without their year: the year the app takes as the current one.
+mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-07T08:00:00Z') });
 
 registerDeskStrings(registerStrings);
 const staff = [{ id: 'usr_lead', display_name: '陈班长' }, { id: 'usr_tech', display_name: '张师傅' }];
@@ -130,7 +133,7 @@ test('a call marked on the intake form says when it was made; a written reply na
   assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written', signer: '钱经理' } }, staff),
     '完成答复，答复方式：书面，签发人：钱经理');
   setLang('en');
-  assert.equal(timelineSentence(called, staff), 'Called Fire 119 at 12/07, 09:02 (before the intake was registered)');
+  assert.equal(timelineSentence(called, staff), 'Called Fire 119 at 12/07 09:02 (before the intake was registered)');
   assert.equal(timelineSentence({ action: 'case.followed_up', data: { kind: 'reply', medium: 'written', signer: '钱经理' } }, staff),
     'Reply done; given in writing; signed by 钱经理');
   setLang('zh');

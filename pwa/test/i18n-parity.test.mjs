@@ -342,6 +342,7 @@ const BUILT = {
   'sync.': ['syncing', 'offline', 'error', 'auth', 'online'], // shell.js syncbar
   'emergency.': ['110', '119', '120', '122'], // R-EM-5
   'desk.em.': ['110', '119', '120', '122'],
+  'desk.em_word.': ['110', '119', '120', '122'], // the desk header's compact buttons
   'job.': ['assigned_at', 'accepted_at', 'arrived_at', 'completed_at'], // views/job.js times
 };
 

@@ -18,7 +18,7 @@
 // the month's cost in the loss review on the services page, so there is nothing here to wait on.
 // The deputy GM may announce an approved item (the route admits them) and sees that group only.
 // All groups share one table, so their columns line up: a group is a header row over its rows.
-import { errorBox, closeApproved, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
+import { errorBox, closeApproved, fmtDay, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
 
@@ -344,7 +344,7 @@ function announceRow(ctx, err, i) {
 function capaRow(ctx, c) {
   const { h, t } = ctx;
   return h('tr', { dataset: { approval: 'capa', check: c.id } },
-    h('td', null, h('a', { href: '#/review', text: t('wq.week_of', { d: c.week_start }) })),
+    h('td', null, h('a', { href: '#/review', text: t('wq.week_of', { d: fmtDay(c.week_start) }) })),
     h('td', { class: 'pre small', text: c.findings }),
     h('td', { class: 'small muted', text: t('apq.capa_checked', { n: c.cases_checked, at: fmtTime(c.checked_at) }) }),
     h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));

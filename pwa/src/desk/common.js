@@ -2,7 +2,7 @@
 // staff and unit directories, authorised blob images and small form builders.
 import { getLang } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
-import { displayZone } from '../zone.js';
+import { formatDay, formatInstant } from '../zone.js';
 import { ENUMS } from './strings.js';
 
 // Who may open each desk page: the desk-home users among the roles of the server route the page
@@ -108,6 +108,17 @@ export function waitedText(ms, t) {
   return t('desk.waited_m', { m });
 }
 
+/**
+ * A floor as it is read aloud: '1' → '1层' / 'Floor 1', 'B1' → 'B1层' / 'Floor B1'. The key cabinet
+ * files a floor as typed, so one already written as a floor ('3层', '1F', 'Floor 2', '地下一层') is
+ * left as it is rather than doubled.
+ */
+export function floorText(floor, t) {
+  const f = String(floor ?? '').trim();
+  if (!f) return '';
+  return /[层楼]|^B?\d+F$|floor/i.test(f) ? f : t('desk.floor_n', { f });
+}
+
 /** A <span> the ticker keeps current: data-due carries the ISO due time. */
 export function countdownEl(h, dueIso, extraClass = '', { dueShown = false } = {}) {
   // On paper a ticking "超时 03:13" is meaningless: print shows the due time itself (unless the
@@ -118,7 +129,7 @@ export function countdownEl(h, dueIso, extraClass = '', { dueShown = false } = {
     h('span', { class: 'desk-due-print', dataset: { printDue: dueIso, dueShown: dueShown ? '1' : '' } }));
 }
 
-/** The printed form of a countdown: '截止 12/07 12:02 · 已超时' / 'due 12/07, 12:02 · not yet due when printed'. */
+/** The printed form of a countdown: '截止 12/07 12:02 · 已超时' / 'Due 12/07 12:02 · Not yet due when printed'. */
 export function printedDue(t, dueIso, overdue, dueShown) {
   const status = t(overdue ? 'desk.print_late' : 'desk.print_open');
   return dueShown ? status : t('desk.print_due', { t: fmtTime(dueIso), status });
@@ -149,22 +160,27 @@ export function startTicker(root, ctx) {
   return () => clearInterval(id);
 }
 
+/**
+ * A time on a screen: '12/07 16:50', with the year only when it is not this year ('2025/12/07
+ * 16:50'); the same in both languages (zone.js formatInstant, D7x).
+ */
 export function fmtTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
-    timeZone: displayZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
-  });
+  return formatInstant(iso, { nowMs: serverNow() });
 }
 
+/** A time on a printed document (a slip, a statement, a signed sheet): always with the year. */
 export function fmtFull(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString(getLang() === 'en' ? 'en' : 'zh-CN', {
-    timeZone: displayZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-  });
+  return formatInstant(iso, { nowMs: serverNow(), year: true });
+}
+
+/** The exact instant, to the second: only where a record is examined (the case history's tooltip). */
+export function fmtExact(iso) {
+  return formatInstant(iso, { nowMs: serverNow(), year: true, seconds: true });
+}
+
+/** A calendar day the server names as '2026-11-21': '11/21' this year, '2025/11/21' another. */
+export function fmtDay(day) {
+  return formatDay(day, { nowMs: serverNow() });
 }
 
 /** The text of a refused request: the server's message plus "缺少：…" for the details.missing it does not name. */

@@ -4,7 +4,7 @@
 import { ensureStylesheet, mount } from '../dom.js';
 import { colon, registerStrings } from '../i18n.js';
 import { toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
-import { errorBox, field, fmtFull, isEn, loadStaff, staffName } from './common.js';
+import { errorBox, field, fmtFull, fmtTime, isEn, loadStaff, staffName } from './common.js';
 
 const STRINGS = {
   zh: {
@@ -219,9 +219,9 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
       kv(h, t('lx.description'), s.description),
       kv(h, t('lx.requested_action'), s.requested_action),
       kv(h, t('lx.reply_by'), s.reply_by),
-      v ? kv(h, t('lx.verification'), `${v.verified_by} · ${fmtFull(v.verified_at)} · ${v.note}`, 'lx-verification')
+      v ? kv(h, t('lx.verification'), `${v.verified_by} · ${fmtTime(v.verified_at)} · ${v.note}`, 'lx-verification')
         : (s.state === 'draft' ? h('p', { class: 'notice notice-warn small', 'data-testid': 'lx-not-verified', text: t('lx.not_verified') }) : null),
-      s.issued_at ? kv(h, t('lx.issued'), `${staffName(staff, s.issued_by)} · ${fmtFull(s.issued_at)}`) : null,
+      s.issued_at ? kv(h, t('lx.issued'), `${staffName(staff, s.issued_by)} · ${fmtTime(s.issued_at)}`) : null,
       s.reply ? kv(h, t('lx.reply_text'), `${s.reply.replied_on} · ${s.reply.text}`, 'lx-reply-text') : null,
       h('div', { class: 'desk-btn-row no-print' }, ...buttons,
         h('a', { class: 'btn btn-small', 'data-testid': 'lx-print', href: `#/case/${enc(c.id)}/contact-slip/${enc(s.id)}` }, t('lx.print'))),

@@ -5,7 +5,7 @@ import { colon, colonPair, joinList, paren, t } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff,
+  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { sortedClocks } from './clock-order.js';
@@ -375,9 +375,9 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
         kv(h, t('slip.case_no'), c.no),
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
-        kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
+        kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
-        kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),
+        kv(h, t('slip.returned'), fmtTime(slip.slip_returned_at)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         // Leaving for the full slip closes the question: it is asked again on the way back.
         h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(false) }, t('confirm.view_slip'))),
@@ -461,7 +461,7 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.phone'), c.phone ? h('a', { href: `tel:${c.phone}`, text: c.phone }) : ''),
       kv(h, t('detail.address'), c.address),
       kv(h, t('detail.channel'), label('channel', c.channel)),
-      kv(h, t('detail.received'), fmtFull(c.received_at)),
+      kv(h, t('detail.received'), fmtTime(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
       kv(h, t('detail.opening'), opening ? h('div', { 'data-testid': op ? 'opening-decided' : 'opening-awaiting' },
@@ -470,7 +470,7 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
       kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
       kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
-      kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtFull(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
+      kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtTime(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
   }
 
   // R-IN-6: who answers for a repair, the fee told where the owner pays, the R-FU-4 class, what
@@ -569,10 +569,16 @@ export async function renderCase(body, ctx, caseId) {
       m.length ? h('p', { text: m.map((x) => label('missing', x)).join(sep) }) : h('p', { class: 'ok-text', text: t('detail.can_close') }));
   }
 
+  // Kinds whose work is done on site by someone dispatched: an open one without a work order says
+  // it has not been dispatched yet, rather than the card being missing or titled over nothing.
+  const DISPATCHED_KINDS = ['repair', 'help', 'special_service'];
+
   function workOrdersCard() {
     const c = view.case;
-    if (!c.work_orders.length && !c.dispatches.length && !c.reports_up.length) return null;
-    return h('section', { class: 'card desk-wos' },
+    const awaiting = !c.work_orders.length && !TERMINAL.includes(c.state) && c.state !== 'cannot_handle'
+      && DISPATCHED_KINDS.includes(c.kind) && !!c.opening?.opened;
+    if (!c.work_orders.length && !c.dispatches.length && !awaiting) return null;
+    return h('section', { class: 'card desk-wos', 'data-testid': 'work-orders-card' },
       h('h2', { text: t('detail.work_orders') }),
       c.work_orders.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'work-orders' },
         h('thead', null, h('tr', null, ['detail.wo_job', 'detail.wo_assignee', 'detail.wo_assigned', 'detail.wo_deadline', 'detail.wo_state',
@@ -589,13 +595,21 @@ export async function renderCase(body, ctx, caseId) {
             h('td', { text: fmtTime(w.accepted_at) }),
             h('td', { text: fmtTime(w.arrived_at) }),
             h('td', { text: fmtTime(w.completed_at) }));
-        })))) : null,
+        })))) : h('p', { class: 'muted small', 'data-testid': 'work-orders-none', text: t('detail.not_dispatched') }),
       c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
         `${fmtTime(d.at)} · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
-        d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null,
-      c.reports_up.length ? [h('h3', { text: t('detail.reports_up') }), h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', {
+        d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null);
+  }
+
+  // R-DI-2: who the matter was reported up to is not a work order: its own card, under its own title.
+  function reportsUpCard() {
+    const c = view.case;
+    if (!c.reports_up.length) return null;
+    return h('section', { class: 'card desk-reports-up', 'data-testid': 'reports-up' },
+      h('h2', { text: t('detail.reports_up') }),
+      h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', {
         text: `${fmtTime(r.at)} · ${label('role', r.to_role)} ${r.to_id ? staffName(staff, r.to_id) : ''} · ${label('means', r.means)}`,
-      })))] : null);
+      }))));
   }
 
   function slipCard() {
@@ -620,13 +634,13 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
         kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
-        kv(h, t('slip.signed_at'), fmtFull(slip.signed_at)),
+        kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
         slip.resident_grade === 'C' ? h('p', { class: 'notice notice-warn', 'data-testid': 'resident-unsatisfied', text: t('slip.resident_unsatisfied') }) : null,
         kv(h, t('slip.resident_grade'), colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
-        kv(h, t('slip.returned'), fmtFull(slip.slip_returned_at)),
-        kv(h, t('slip.countersigned'), slip.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtFull(slip.countersigned_at)}` : ''),
+        kv(h, t('slip.returned'), fmtTime(slip.slip_returned_at)),
+        kv(h, t('slip.countersigned'), slip.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtTime(slip.countersigned_at)}` : ''),
       ] : h('p', { class: 'muted small', text: t('detail.no_slip') }));
   }
 
@@ -643,7 +657,7 @@ export async function renderCase(body, ctx, caseId) {
     if (c.feedback_promises.length) {
       parts.push(h('h3', { text: t('detail.feedback') }), h('ul', { class: 'plain-list small' }, c.feedback_promises.map((p, i) => h('li', {
         class: i === c.feedback_promises.length - 1 ? '' : 'desk-struck',
-        text: `${p.promised}${p.reason ? ' · ' + p.reason : ''} · ${fmtTime(p.set_at)}`,
+        text: `${fmtDay(p.promised)}${p.reason ? ' · ' + p.reason : ''} · ${fmtTime(p.set_at)}`,
       }))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
     }
     if (c.follow_ups.length) {
@@ -683,7 +697,7 @@ export async function renderCase(body, ctx, caseId) {
     return h('section', { class: 'card desk-timeline' },
       h('h2', { text: t('detail.timeline') }),
       view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, view.timeline.map((e) => h('li', null,
-        h('span', { class: 'desk-tl-time', text: fmtFull(e.at) }),
+        h('time', { class: 'desk-tl-time', datetime: e.at, title: fmtExact(e.at), text: fmtTime(e.at) }),
         h('strong', { text: label('action', e.action) }),
         h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
         timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence', text: timelineSentence(e, staff) }) : null))) :
@@ -709,7 +723,7 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-case-grid' },
         h('div', { class: 'desk-case-main' },
           c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
-          infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(),
+          infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(), reportsUpCard(),
           refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id), selection: refusalsSelection }),
           slipCard(), timelineCard()),
         h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));

@@ -3,6 +3,7 @@
 // leadership instructions tracked one by one, and settling the event.
 import { confirmDialog } from '../dom.js';
 import { mayAct } from './case-actions.js';
+import { colon } from '../i18n.js';
 import { errorBox, fmtTime, label, options, staffName } from './common.js';
 
 const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
@@ -94,34 +95,40 @@ export function emergencyPanel(ctx, view, staff, run) {
         pendingAck ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('chain', '/ack') }, t('em.ack')) : null) : null);
   }));
 
+  // Each input has a label of its own, not a placeholder that disappears as one types; a row's
+  // input also names its row ("Report: Engineering"), so two of them are told apart by a reader.
+  const inlineField = (text, input, short = false) => h('label', { class: ['desk-inline-field', short ? 'is-short' : ''] },
+    h('span', { class: 'desk-inline-label', text }), input);
+
   const summoned = new Map(em.summons.map((s) => [s.role, s]));
   const summons = h('ul', { class: 'desk-summons' }, options('summoned').map(([role, text]) => {
     const s = summoned.get(role);
-    const report = h('input', { type: 'text', name: `report_${role}`, placeholder: t('em.report_text'), class: 'desk-inline-input' });
+    const report = h('input', { type: 'text', name: `report_${role}`, 'aria-label': colon(t('em.report_text'), text), class: 'desk-inline-input' });
     return h('li', { class: ['desk-summon', s ? 'is-summoned' : '', s?.arrived_at ? 'is-arrived' : ''], dataset: { role } },
       h('span', { class: 'desk-summon-role', text }),
       s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
       s?.arrived_at ? h('span', { class: 'small' }, t('em.arrived', { t: fmtTime(s.arrived_at) }), s.report ? ` · ${s.report}` : '') : null,
       !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('summons', '/summon', { role }) }, t('em.summon')) : null,
-      s && !s.reported_at ? h('span', { class: 'desk-inline' }, report,
+      s && !s.reported_at ? h('span', { class: 'desk-inline desk-inline-labelled' }, inlineField(t('em.report_text'), report),
         h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('summons', '/arrival', { role, report: report.value.trim() || null }) }, t('em.report_arrival'))) : null);
   }));
 
-  const insText = h('input', { type: 'text', name: 'instruction_text', placeholder: t('em.instruction_text'), class: 'desk-inline-input' });
-  const insBy = h('input', { type: 'text', name: 'instruction_by', placeholder: t('em.given_by'), class: 'desk-inline-input desk-input-short' });
+  const insText = h('input', { type: 'text', name: 'instruction_text', class: 'desk-inline-input' });
+  const insBy = h('input', { type: 'text', name: 'instruction_by', class: 'desk-inline-input desk-input-short' });
   const instructions = h('div', null,
     h('ul', { class: 'desk-instructions' }, em.instructions.map((ins) => {
-      const result = h('input', { type: 'text', placeholder: t('dlg.result'), class: 'desk-inline-input' });
+      const result = h('input', { type: 'text', name: 'instruction_result', 'aria-label': colon(t('dlg.result'), ins.text), class: 'desk-inline-input' });
       return h('li', { class: ['desk-instruction', ins.done_at ? 'is-done' : ''] },
         h('div', null, h('strong', { text: ins.text }), h('span', { class: 'muted small', text: ` — ${ins.given_by} · ${fmtTime(ins.given_at)}` })),
         ins.done_at ? h('div', { class: 'small ok-text', text: `${t('em.done_at', { t: fmtTime(ins.done_at) })}${ins.result ? ' · ' + ins.result : ''}` }) :
-          h('div', { class: 'desk-inline' }, result,
+          h('div', { class: 'desk-inline desk-inline-labelled' }, inlineField(t('dlg.result'), result),
             h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('instructions', `/instructions/${encodeURIComponent(ins.id)}/done`, { result: result.value.trim() }) }, t('em.done'))));
     })),
-    h('form', { class: 'desk-inline', onsubmit: (e) => {
+    h('form', { class: 'desk-inline desk-inline-labelled', onsubmit: (e) => {
       e.preventDefault();
       act('instructions', '/instructions', { text: insText.value.trim(), given_by: insBy.value.trim() });
-    } }, insText, insBy, h('button', { type: 'submit', class: 'btn btn-small' }, t('em.add_instruction'))));
+    } }, inlineField(t('em.instruction_text'), insText), inlineField(t('em.given_by'), insBy, true),
+    h('button', { type: 'submit', class: 'btn btn-small' }, t('em.add_instruction'))));
 
   return h('section', { class: 'card desk-emergency', 'aria-label': t('em.title'), 'data-testid': 'emergency-panel' },
     h('div', { class: 'desk-section-head' },

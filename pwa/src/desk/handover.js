@@ -173,7 +173,7 @@ export async function renderHandover(body, ctx) {
     const canIn = s.incoming_id === me && s.outgoing_signed_at && !s.incoming_signed_at;
     return h('article', { class: 'card desk-ho-sheet', dataset: { sheet: s.id } },
       h('div', { class: 'desk-section-head' },
-        h('h3', { text: fmtFull(s.built_at) }),
+        h('h3', { text: fmtTime(s.built_at) }),
         h('span', { class: 'small', text: `${colon(t('ho.outgoing'), staffName(staff, s.outgoing_id))} → ${colon(t('ho.incoming'), staffName(staff, s.incoming_id))}` })),
       s.notes ? h('p', { class: 'pre small', text: s.notes }) : null,
       h('p', { class: 'muted small', text: t('ho.items', { n: s.items.length }) }),

@@ -15,6 +15,14 @@ import { loadRefusals, refusalsPanel } from './refusals.js';
 import { approvalsPanel, approvesSomething } from './approvals.js';
 
 
+/**
+ * A label of parts joined by '/' may break after each '/': "Flood/fire/disaster" was one unbreakable
+ * word that widened the English case list past its card at 1024 px (<wbr>, so the text is unchanged).
+ */
+export function slashBreaks(h, text) {
+  return String(text).split('/').flatMap((part, i) => (i ? ['/', h('wbr'), part] : [part]));
+}
+
 function kindBadges(ctx, c) {
   const { h, t } = ctx;
   return [
@@ -136,8 +144,8 @@ function caseTable(ctx, cases, staff) {
       },
     },
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'desk-case-no', text: c.no })),
-    h('td', { class: 'nowrap', text: fmtTime(c.received_at) }),
-    h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small', text: categoryLabel(c.kind, c.category) }) : null),
+    h('td', { class: 'nowrap desk-cell-received', text: fmtTime(c.received_at) }),
+    h('td', { class: 'desk-cell-kind' }, label('kind', c.kind), c.category ? h('div', { class: 'muted small' }, slashBreaks(h, categoryLabel(c.kind, c.category))) : null),
     h('td', { class: 'desk-cell-content' }, kindBadges(ctx, c), ' ', c.content),
     h('td', { class: 'desk-cell-address', text: c.address || '' }),
     h('td', { class: 'desk-cell-state' }, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) }),

@@ -63,7 +63,11 @@ function header(ctx, page) {
         'aria-current': page === (route || 'home') ? 'page' : null,
       }, t(key)))),
     h('div', { class: 'desk-tels', 'aria-label': t('desk.em_numbers') },
-      EMERGENCY_NUMBERS.map((n) => h('a', { class: 'desk-tel', href: `tel:${n}`, dataset: { number: n } }, t(`desk.em.${n}`)))));
+      // The number large and what it is for small under it: four of them beside the nav on one line
+      // at 1280 px in English too, where "Ambulance 120" in a row pushed them onto a line of their own.
+      EMERGENCY_NUMBERS.map((n) => h('a', {
+        class: 'desk-tel desk-tel-compact', href: `tel:${n}`, dataset: { number: n }, 'aria-label': t(`desk.em.${n}`), title: t(`desk.em.${n}`),
+      }, h('span', { class: 'desk-tel-no', text: n }), h('span', { class: 'desk-tel-word', text: t(`desk.em_word.${n}`) })))));
 }
 
 async function loadReports(ctx, body, fnName, ...args) {

@@ -1,6 +1,6 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
 import { mount } from '../dom.js';
-import { colon, paren } from '../i18n.js';
+import { colon, joinClauses, paren } from '../i18n.js';
 import { errorBox, errorText, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker } from './common.js';
 import { callLinks, loadNumbersToCall, numbersFor, publicCallsBlock } from './emergency.js';
 
@@ -15,6 +15,16 @@ function radioGroup(h, name, opts, value, onchange) {
     opts.map(([v, text]) => h('label', { class: 'segmented-item' },
       h('input', { type: 'radio', name, value: v, checked: v === value, onchange }),
       h('span', { text }))));
+}
+
+/**
+ * R-OP-2 (F): the note an intake left unopened is stored with: the explanation the resident accepted,
+ * then the desk's own note, in one text as the person typed them, so joined the way the desk's
+ * language writes two clauses (D7x): "已解释为市政停水；住户表示理解" / "Explained: mains cut; the
+ * resident understood". The server keeps one note for the decision; nothing parses it.
+ */
+export function notOpenedNote(reason, note) {
+  return joinClauses([reason, note]);
 }
 
 // R-OP-3: who decides an opening the dispatcher could not; the server holds the same list.
@@ -97,7 +107,7 @@ export function decidePanel(ctx, view, onDone, staff = []) {
           if (r) body.reason = r.value; // R-OP-1 A–E; the server refuses without one
         } else {
           // R-OP-2 (F): the server takes no reason code for not opening; the F text is the note.
-          body.note = [fReason.value.trim(), body.note].filter(Boolean).join('；');
+          body.note = notOpenedNote(fReason.value.trim(), body.note);
         }
       }
       submit.disabled = true;

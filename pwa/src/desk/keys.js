@@ -10,7 +10,7 @@ import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } f
 import { DESK } from '../roles.js';
 import { colonPair, joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
-import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, loadStaff, select } from './common.js';
+import { blobObjectUrl, errorBox, field, floorText, fmtFull, fmtTime, loadStaff, select } from './common.js';
 import { STRINGS } from './keys-strings.js';
 import { signatureDialog } from './signature.js';
 
@@ -738,7 +738,7 @@ async function renderHistory(root, ctx, keyId) {
       h('div', { class: 'card rpt-key-count' },
         h('span', { class: 'rpt-key-figures' },
           h('strong', { text: t('key.history_of', { label: k.label }) }),
-          h('span', { class: 'small', text: `${k.building} · ${k.floor} · ${t(`key.type.${k.key_type}`)} · ${t(`key.state.${k.state}`)}` })),
+          h('span', { class: 'small', text: `${k.building} · ${floorText(k.floor, t)} · ${t(`key.type.${k.key_type}`)} · ${t(`key.state.${k.state}`)}` })),
         k.state === 'lost' ? lossButtons(ctx, k, lossCorrectable, err, () => load().catch((e) => err.show(e, t))) : null,
         h('button', { type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-history-print', onclick: () => window.print() }, t('key.print_history'))),
       table(h, ['key.h.borrower', 'key.h.id', 'key.h.out', 'key.h.due', 'key.h.back', 'key.h.deposit', 'key.h.signature'].map((x) => t(x)), rows,

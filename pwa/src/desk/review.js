@@ -4,7 +4,7 @@
 import { missingRequired, mount } from '../dom.js';
 import { joinList, registerStrings } from '../i18n.js';
 import { toZonedDate } from '../zone.js';
-import { clockText, countdownEl, errorBox, field, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
+import { clockText, countdownEl, errorBox, field, fmtDay, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
 
 // The quality check's own strings beyond strings.js (the approvals page files the CAPA number too).
 registerStrings({
@@ -131,7 +131,7 @@ function weeklyChecks(ctx) {
     mount(list, checks.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
       h('thead', null, h('tr', null, ['wq.week', 'wq.cases_checked', 'wq.result', 'wq.findings', 'wq.capa'].map((k) => h('th', { text: t(k) })))),
       h('tbody', null, checks.map((c) => h('tr', { class: c.poor_quality ? 'is-overdue' : '' },
-        h('td', { text: t('wq.week_of', { d: c.week_start }) }),
+        h('td', { text: t('wq.week_of', { d: fmtDay(c.week_start) }) }),
         h('td', { text: String(c.cases_checked) }),
         h('td', { text: t(c.poor_quality ? 'wq.result_poor' : 'wq.result_ok') }),
         h('td', { class: 'pre small', text: c.findings }),

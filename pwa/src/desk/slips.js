@@ -6,7 +6,7 @@ import { downscalePhoto, sha256Hex } from '../blobs.js';
 import { colon, getLang, joinList, paren } from '../i18n.js';
 import { ensureStylesheet, openDialog, mount } from '../dom.js';
 import { toZonedDate, toZonedInput, zonedParts, zonedToIso } from '../zone.js';
-import { blobObjectUrl, field, fmtFull, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
+import { blobObjectUrl, field, fmtDay, fmtTime, loadStaff, loadUnits, serverNow } from './common.js';
 import { slipGateChoices, unknownGates } from './gate-list.js';
 import { gatesCard } from './gates.js';
 import { signatureDialog } from './signature.js';
@@ -197,6 +197,11 @@ export function periodDays(key) {
   return { from: `${y}-${pad(m)}-${pad((i - 1) * 10 + 1)}`, to: `${y}-${pad(m)}-${pad(last)}` };
 }
 
+/** A ten-day period's days as the desk writes days: '11/21 至 11/30' (fmtDay). */
+function periodText(t, { from, to }) {
+  return t('rs.period', { from: fmtDay(from), to: fmtDay(to) });
+}
+
 function handinBlock(ctx, titleKey, periodKey, views, codes, reload) {
   const { h, t, api } = ctx;
   const err = alertBox(h);
@@ -205,7 +210,7 @@ function handinBlock(ctx, titleKey, periodKey, views, codes, reload) {
   // the key ('2026-11-2' reads as a date in Chinese, 2 November).
   const head = h('div', { class: 'rs-period-head' },
     h('h3', { text: t(titleKey) }),
-    h('span', { class: 'muted small', text: t('rs.period', first ? { from: first.first_day, to: first.last_day } : periodDays(periodKey)) }));
+    h('span', { class: 'muted small', text: periodText(t, first ? { from: first.first_day, to: first.last_day } : periodDays(periodKey)) }));
   if (!views.length) return h('div', { class: 'rs-period', dataset: { period: periodKey } }, head, h('p', { class: 'muted small rs-empty-line', text: t('rs.handin_none') }));
   return h('div', { class: 'rs-period', dataset: { period: periodKey } }, head, err.el, views.map((v) => {
     const boxes = v.slip_ids.map((sid) => {
@@ -238,7 +243,7 @@ function handinBlock(ctx, titleKey, periodKey, views, codes, reload) {
         btn),
       boxes.length ? h('div', { class: 'rs-handin-slips' }, boxes) : null,
       !v.period_over ? h('p', { class: 'muted small rs-empty-line', text: t('rs.period_open') }) : null,
-      r ? h('p', { class: 'muted small rs-empty-line', text: t('rs.handin_by', { time: fmtFull(r.received_at) }) }) : null);
+      r ? h('p', { class: 'muted small rs-empty-line', text: t('rs.handin_by', { time: fmtTime(r.received_at) }) }) : null);
   }));
 }
 
@@ -1027,15 +1032,15 @@ async function renderDetail(body, ctx, id) {
           row('rs.detail.requester', paren(s.requester_name, lbl('relation', s.relation))),
           row('rs.detail.path', lbl('path', s.path)),
           row('rs.detail.gates', gatesText(t, s.gates)),
-          row('rs.detail.validity', `${fmtFull(s.valid_from)} – ${fmtFull(s.valid_until)}`),
-          row('rs.detail.issued', `${s.issued_by?.name || ''} · ${fmtFull(s.issued_at)}`),
+          row('rs.detail.validity', `${fmtTime(s.valid_from)} – ${fmtTime(s.valid_until)}`),
+          row('rs.detail.issued', `${s.issued_by?.name || ''} · ${fmtTime(s.issued_at)}`),
           s.id_check ? row('rs.detail.id_check', `${lbl('id_type', s.id_check.id_type)} ****${s.id_check.last4}`) : null,
-          s.released_at ? row('rs.detail.released', t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtFull(s.released_at) })) : null,
-          s.revoked_at ? row('rs.detail.revoked', `${fmtFull(s.revoked_at)} · ${staffName(s.revoked_by)} · ${s.revoke_reason || ''}`) : null,
-          row('rs.detail.copies', security?.handed_in_at ? t('rs.detail.copy_security_in', { time: fmtFull(security.handed_in_at) }) : t('rs.detail.copy_security_out')),
-          a ? row('rs.detail.auth', t('rs.detail.auth_line', { name: a.delegate_name, date: a.visit_date || '', items: (a.items || []).join(sep) })) : null,
-          s.engineering_confirmation ? row('rs.detail.eng', `${s.engineering_confirmation.confirmed_by?.name || ''} · ${fmtFull(s.engineering_confirmation.confirmed_at)} ${s.engineering_confirmation.note || ''}`) : null,
-          s.owner_confirmation ? row('rs.detail.owner_conf', `${s.owner_confirmation.owner_name} · ${lbl('channel', s.owner_confirmation.channel)} · ${fmtFull(s.owner_confirmation.confirmed_at)}`) : null)),
+          s.released_at ? row('rs.detail.released', t('rs.released_at', { gate: gateText(t, s.released_gate), time: fmtTime(s.released_at) })) : null,
+          s.revoked_at ? row('rs.detail.revoked', `${fmtTime(s.revoked_at)} · ${staffName(s.revoked_by)} · ${s.revoke_reason || ''}`) : null,
+          row('rs.detail.copies', security?.handed_in_at ? t('rs.detail.copy_security_in', { time: fmtTime(security.handed_in_at) }) : t('rs.detail.copy_security_out')),
+          a ? row('rs.detail.auth', t('rs.detail.auth_line', { name: a.delegate_name, date: fmtDay(a.visit_date), items: (a.items || []).join(sep) })) : null,
+          s.engineering_confirmation ? row('rs.detail.eng', `${s.engineering_confirmation.confirmed_by?.name || ''} · ${fmtTime(s.engineering_confirmation.confirmed_at)} ${s.engineering_confirmation.note || ''}`) : null,
+          s.owner_confirmation ? row('rs.detail.owner_conf', `${s.owner_confirmation.owner_name} · ${lbl('channel', s.owner_confirmation.channel)} · ${fmtTime(s.owner_confirmation.confirmed_at)}`) : null)),
         h('h3', { text: t('rs.detail.items') }),
         h('div', { class: 'table-wrap' }, h('table', { class: 'table rs-items-view' },
           h('thead', null, h('tr', null, h('th', { text: t('rs.form.item_name') }), h('th', { text: t('rs.form.qty') }), h('th'))),

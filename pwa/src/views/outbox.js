@@ -12,7 +12,7 @@ registerStrings({
   zh: {
     'outbox.title': '待发送记录',
     'outbox.explain': '所有操作先保存在本机，联网后按顺序发送到服务器。退出登录不会删除未发送的记录。',
-    'outbox.empty': '没有记录。',
+    'outbox.empty': '你的记录都已发送，没有待发送的。',
     'outbox.sync_now': '立即同步',
     'outbox.state.waiting': '待发送',
     'outbox.state.sent': '已发送',
@@ -40,7 +40,7 @@ registerStrings({
   en: {
     'outbox.title': 'Outbox',
     'outbox.explain': 'Every action is saved on this phone first and sent in order when online. Signing out never deletes unsent records.',
-    'outbox.empty': 'Nothing here.',
+    'outbox.empty': 'All your records have been sent; nothing is waiting.',
     'outbox.sync_now': 'Sync now',
     'outbox.state.waiting': 'Waiting',
     'outbox.state.sent': 'Sent',

@@ -28,7 +28,7 @@ const pad = (n) => String(n).padStart(2, '0');
 
 /**
  * The server writes the deadline into the body in its own short form ("11-23 08:01", the compound's
- * zone); shown here the way the rest of the app writes times (formatDateTime: "11/23, 08:01").
+ * zone); shown here the way the rest of the app writes times (formatDateTime: "11/23 08:01").
  */
 function restamp(text, dueIso) {
   const due = new Date(dueIso || '');

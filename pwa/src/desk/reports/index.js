@@ -502,7 +502,7 @@ export async function renderServices(root, ctx) {
         h('span', null, `${a.resident_name} `, h('span', { class: 'nowrap', 'data-testid': 'svc-agreement-unit', text: a.unit }),
           h('br'), h('span', { class: 'small muted', text: a.phone })),
         item ? `${yuan(a.fee_cents)}/${unitLabel(item)}` : yuan(a.fee_cents),
-        h('span', { class: active ? '' : 'muted', text: active ? fmtFull(a.valid_until) : `${fmtFull(a.valid_until)} ${t('svc.agreement_expired')}` }),
+        h('span', { class: active ? '' : 'muted', text: active ? fmtTime(a.valid_until) : `${fmtTime(a.valid_until)} ${t('svc.agreement_expired')}` }),
         h('span', { class: 'rpt-controls' }, active && booker && item?.bookable
           ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-agreement-book', onclick: book }, t('svc.agreement_book')) : null,
         rowErr.el),
@@ -627,7 +627,7 @@ export async function renderServices(root, ctx) {
     const status = t(`svc.item_status.${i.status}`);
     if (i.status !== 'approved') return status;
     return h('span', null, status, h('div', { class: i.announced_at ? 'small muted' : 'small warn-text', 'data-testid': 'svc-announced',
-      text: i.announced_at ? t('svc.announced_at', { at: fmtFull(i.announced_at) }) : t('svc.not_announced') }));
+      text: i.announced_at ? t('svc.announced_at', { at: fmtTime(i.announced_at) }) : t('svc.not_announced') }));
   }
 
   function announceButton(i, row) {
@@ -662,7 +662,8 @@ export async function renderServices(root, ctx) {
         items.map((i) => [
           itemName(i), `${yuan(i.fee_cents)}/${unitLabel(i)}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, statusCell(i),
-          i.price_history.map((p) => `${yuan(p.fee_cents)} ${fmtFull(p.approved_at)}`).join(';'),
+          // One approved fee a line, newest last: '¥20.00 · 12/07 16:50'.
+          h('span', { 'data-testid': 'svc-price-history' }, i.price_history.map((p) => h('div', { class: 'nowrap', text: `${yuan(p.fee_cents)} · ${fmtTime(p.approved_at)}` }))),
           has(ctx, 'manager') && i.status === 'approved' ? managerControls(i) : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
             ? (() => {
               const row = rowAction(h, t, err, load);
