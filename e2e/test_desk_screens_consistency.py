@@ -7,26 +7,29 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
 from e2e.bookings import approved_item
-from e2e.conftest import PHONE
+from e2e.conftest import PHONE, RunningServer, serving
 from e2e.test_shell import login
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    """A server of this module's own: its tests leave open emergencies behind, which would fill the
+    desk home's emergency banner for the tests that share the session's server."""
+    with serving() as srv:
+        yield srv
+
 
 LAPTOP = {"width": 1280, "height": 800}
 SMALL_DESK = {"width": 1024, "height": 768}
 # A time this year, as every screen writes it (D7x): month/day, 24-hour, no seconds, no comma.
 TIME = r"\d\d/\d\d \d\d:\d\d"
-
-_LINES = """(el) => {
-    const r = document.createRange();
-    r.selectNodeContents(el);
-    return new Set([...r.getClientRects()].map((q) => Math.round(q.top))).size;
-}"""
-
 
 def _desk(browser: Browser, server, lang: str, username: str = "dispatcher", viewport: dict | None = None,  # noqa: ANN001
           route: str = "") -> Page:

@@ -3,8 +3,8 @@
 // and the A4 print view at #/case/<case id>/contact-slip/<slip id>. Strings are registered here.
 import { ensureStylesheet, mount } from '../dom.js';
 import { colon, registerStrings } from '../i18n.js';
-import { toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
-import { errorBox, field, fmtFull, fmtTime, isEn, loadStaff, staffName } from './common.js';
+import { formatDay, toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
+import { errorBox, field, fmtDay, fmtFull, fmtTime, isEn, loadStaff, staffName } from './common.js';
 
 const STRINGS = {
   zh: {
@@ -218,11 +218,11 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
       kv(h, t('lx.location'), s.location),
       kv(h, t('lx.description'), s.description),
       kv(h, t('lx.requested_action'), s.requested_action),
-      kv(h, t('lx.reply_by'), s.reply_by),
+      kv(h, t('lx.reply_by'), fmtDay(s.reply_by)),
       v ? kv(h, t('lx.verification'), `${v.verified_by} · ${fmtTime(v.verified_at)} · ${v.note}`, 'lx-verification')
         : (s.state === 'draft' ? h('p', { class: 'notice notice-warn small', 'data-testid': 'lx-not-verified', text: t('lx.not_verified') }) : null),
       s.issued_at ? kv(h, t('lx.issued'), `${staffName(staff, s.issued_by)} · ${fmtTime(s.issued_at)}`) : null,
-      s.reply ? kv(h, t('lx.reply_text'), `${s.reply.replied_on} · ${s.reply.text}`, 'lx-reply-text') : null,
+      s.reply ? kv(h, t('lx.reply_text'), `${fmtDay(s.reply.replied_on)} · ${s.reply.text}`, 'lx-reply-text') : null,
       h('div', { class: 'desk-btn-row no-print' }, ...buttons,
         h('a', { class: 'btn btn-small', 'data-testid': 'lx-print', href: `#/case/${enc(c.id)}/contact-slip/${enc(s.id)}` }, t('lx.print'))),
       err.el, slot);
@@ -293,9 +293,9 @@ export async function renderContactSlipPrint(body, ctx, caseId, slipId) {
         row(t('lx.description'), s.description),
         row(t('lx.verification'), v ? `${v.verified_by} · ${fmtFull(v.verified_at)}\n${v.note}` : ''),
         row(t('lx.requested_action'), s.requested_action),
-        row(t('lx.reply_by'), s.reply_by, 'lx-print-reply-by'),
+        row(t('lx.reply_by'), formatDay(s.reply_by, { year: true }), 'lx-print-reply-by'),
         row(t('lx.issued_at'), fmtFull(s.issued_at)),
-        s.reply ? row(t('lx.reply_text'), `${s.reply.replied_on} · ${s.reply.text}`) : null)),
+        s.reply ? row(t('lx.reply_text'), `${formatDay(s.reply.replied_on, { year: true })} · ${s.reply.text}`) : null)),
       h('div', { class: 'lx-signs' },
         sign('lx.issuer_sign', s.issued_by ? staffName(staff, s.issued_by) : ''),
         sign('lx.receipt_sign', ''))));
