@@ -288,7 +288,7 @@ def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_cl
     expect(confirm).to_contain_text("黄业主")
     expect(confirm).to_contain_text(slip["content_hash"])
     signed = datetime.fromisoformat(slip["signed_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
-    expect(confirm).to_contain_text(signed.strftime("%m/%d %H:%M"))  # a screen's time: this year's without its year (D7x)
+    expect(confirm).to_contain_text(signed.strftime("%m/%d %H:%M"))  # a screen's time: this year's without its year (D81)
     expect(confirm.get_by_role("link", name="查看完整服务单")).to_have_attribute("href", f"#/case/{case_id}/slip")
     page.locator("dialog").get_by_role("button", name="取消").click()
     expect(page.locator("dialog")).to_have_count(0)

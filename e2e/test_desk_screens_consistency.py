@@ -28,7 +28,7 @@ def server() -> Iterator[RunningServer]:
 
 LAPTOP = {"width": 1280, "height": 800}
 SMALL_DESK = {"width": 1024, "height": 768}
-# A time this year, as every screen writes it (D7x): month/day, 24-hour, no seconds, no comma.
+# A time this year, as every screen writes it (D81): month/day, 24-hour, no seconds, no comma.
 TIME = r"\d\d/\d\d \d\d:\d\d"
 
 def _desk(browser: Browser, server, lang: str, username: str = "dispatcher", viewport: dict | None = None,  # noqa: ANN001

@@ -74,7 +74,7 @@ export function countdown(dueIso, now = serverNow()) {
     : { ms, overdue: true, text: t('clock.overdue', { d: formatDuration(ms) }) };
 }
 
-/** A time as the desk writes it (zone.js formatInstant, D7x): '12/07 16:50', another year '2025/12/07 16:50'. */
+/** A time as the desk writes it (zone.js formatInstant, D81): '12/07 16:50', another year '2025/12/07 16:50'. */
 export function formatDateTime(iso) {
   return formatInstant(iso, { nowMs: serverNow() });
 }

@@ -81,7 +81,7 @@ export function zonedToIso(local) {
   return d && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
 }
 
-// How the app writes a time, the same in Chinese and English (D7x): '12/07 16:50' in the current
+// How the app writes a time, the same in Chinese and English (D81): '12/07 16:50' in the current
 // year, '2025/12/07 16:50' in another one, month before day as both languages' screens already had
 // it, 24-hour, no seconds and no locale commas. A printed document (`year: true`) always carries the
 // year: paper is filed and read years later. "The current year" is the display zone's year at

@@ -1,4 +1,4 @@
-// Words on the desk a second pass over every screen found wrong (D7x): a bare floor number on the
+// Words on the desk a second pass over every screen found wrong (D81): a bare floor number on the
 // keys page, an unopened intake's note joined with a Chinese semicolon on an English desk, and
 // English status words that began in lower case beside ones that did not ("not tried" next to
 // "Not reached").

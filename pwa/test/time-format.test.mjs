@@ -1,4 +1,4 @@
-// One way to write a time, on every screen and in both languages (D7x): '12/07 16:50' in the current
+// One way to write a time, on every screen and in both languages (D81): '12/07 16:50' in the current
 // year, '2025/12/07 16:50' in another, always with the year on a printed document, and seconds
 // only in the case history's exact time. The services page, the case page and its history showed
 // "12/07/2026, 16:50:24" beside "12/07, 16:50" elsewhere, and the hand-in periods "2026-11-21".

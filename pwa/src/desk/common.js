@@ -162,7 +162,7 @@ export function startTicker(root, ctx) {
 
 /**
  * A time on a screen: '12/07 16:50', with the year only when it is not this year ('2025/12/07
- * 16:50'); the same in both languages (zone.js formatInstant, D7x).
+ * 16:50'); the same in both languages (zone.js formatInstant, D81).
  */
 export function fmtTime(iso) {
   return formatInstant(iso, { nowMs: serverNow() });

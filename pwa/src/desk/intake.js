@@ -20,7 +20,7 @@ function radioGroup(h, name, opts, value, onchange) {
 /**
  * R-OP-2 (F): the note an intake left unopened is stored with: the explanation the resident accepted,
  * then the desk's own note, in one text as the person typed them, so joined the way the desk's
- * language writes two clauses (D7x): "已解释为市政停水；住户表示理解" / "Explained: mains cut; the
+ * language writes two clauses (D81): "已解释为市政停水；住户表示理解" / "Explained: mains cut; the
  * resident understood". The server keeps one note for the decision; nothing parses it.
  */
 export function notOpenedNote(reason, note) {
