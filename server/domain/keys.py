@@ -459,7 +459,10 @@ def why_return_not_correctable(
         # Still out, or ended by a loss: there is no return to undo.
         return refuse(KeyRefusal.NOT_RETURNED, "该次借用没有归还登记可更正", "That loan has no recorded return to correct")
     latest = loan_history(key_loans)
-    if key.state is not KeyState.IN_STORE or not latest or latest[0].id != loan.id:
+    # A loss recorded in the cabinet since the return (found again by now, or the key would not be in
+    # store) says the key was in the cabinet then; a loss corrected as a mistake never happened (D80).
+    lost_since = any(loss.correction is None and loss.lost_at >= loan.returned_at for loss in key_losses(key))
+    if key.state is not KeyState.IN_STORE or not latest or latest[0].id != loan.id or lost_since:
         # Lent again (or recorded lost) since: reopening this loan would put the key out twice.
         return refuse(KeyRefusal.MOVED_SINCE_RETURN, "钥匙归还后已再次借出或登记遗失，不能更正该次归还",
                       "The key has been lent again or recorded lost since; that return cannot be corrected",

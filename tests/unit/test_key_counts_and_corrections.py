@@ -139,6 +139,21 @@ def test_a_return_cannot_be_corrected_once_the_key_was_lent_again_or_lost():  # 
                    now=BACK + timedelta(minutes=10), tz=CST).code == R.MOVED_SINCE_RETURN
 
 
+def test_a_return_cannot_be_corrected_once_the_key_was_recorded_lost_since_even_if_found_again():  # R-KY-1
+    # Returned, then lost from the cabinet and found the same day: the key is in the cabinet and the loan is
+    # still its latest, but it was recorded lost in the cabinet since the return. Reopening the loan would
+    # put the key out on loan through a loss recorded in the cabinet (D72: "recorded lost since").
+    kk, loan = _returned_outsider()
+    lost = k.report_lost(kk, now=BACK + timedelta(minutes=5), reported_by="desk-2")
+    found = k.record_found(lost, note="保洁在柜旁拾到", by="desk-2", now=BACK + timedelta(minutes=20))
+    assert found.state is k.KeyState.IN_STORE
+    assert refused(k.correct_return, found, loan, key_loans=[loan], reason="x", by="u",
+                   now=BACK + timedelta(minutes=30), tz=CST).code == R.MOVED_SINCE_RETURN
+    # A loss report itself undone as a mistake never happened: the return can still be corrected.
+    corrected = k.correct_loss(lost, None, reason="误报", by="u", now=BACK + timedelta(minutes=20), tz=CST)[0]
+    assert k.why_return_not_correctable(corrected, loan, [loan], now=BACK + timedelta(minutes=30), tz=CST) is None
+
+
 def test_only_a_recorded_return_can_be_corrected():  # R-KY-1
     kk, loan = lend_outsider(key())
     assert refused(k.correct_return, kk, loan, key_loans=[loan], reason="x", by="u", now=BACK,
