@@ -3,41 +3,20 @@ the refund receipt of a deposit handed back, and a return recorded by mistake un
 
 from __future__ import annotations
 
-import msgspec
-from sqlalchemy import select
+import asyncio
 
-from server.storage.schema import audit
-from tests.conftest import login
+from server.services import keyring
+from tests.conftest import TEST_DB, login
+from tests.integration.key_cabinet import audited, lend_outsider, lend_staff, listed, new_key
 from tests.integration.scenarios import signature_png, upload
-
-ID = {"doc_type": "passport", "last4": "9876"}
 
 
 async def _key(client, desk, label: str = "5栋-101 入户门") -> dict:  # noqa: ANN001
-    r = await client.post("/api/keys", headers=desk, json={
-        "building": "5栋", "floor": "1", "key_type": "resident_entrusted", "label": label})
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
-
-
-async def _lend_outsider(client, desk, key_id: str, sig: str, deposit: int = 10000) -> dict:  # noqa: ANN001
-    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
-        "borrower_name": "装修工 王某", "borrower_kind": "outsider", "signature_sha256": sig,
-        "due_at": "2026-11-23T08:00:00Z", "id_shown": ID, "deposit_cents": deposit, "deposit_receipt_no": "YJ-01"})
-    assert r.status_code == 201, r.text
-    return r.json()["loan"]
-
-
-async def _lend_staff(client, desk, key_id: str, sig: str) -> dict:  # noqa: ANN001
-    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
-        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig,
-        "due_at": "2026-11-23T08:00:00Z"})
-    assert r.status_code == 201, r.text
-    return r.json()["loan"]
+    return await new_key(client, desk, building="5栋", floor="1", label=label)
 
 
 async def _state(client, desk, key_id: str) -> str:  # noqa: ANN001
-    return next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key_id)["key"]["state"]
+    return (await listed(client, desk, key_id))["key"]["state"]
 
 
 # --- the refund receipt ------------------------------------------------------------------------
@@ -46,7 +25,7 @@ async def _state(client, desk, key_id: str) -> str:  # noqa: ANN001
 async def test_a_refund_is_recorded_with_its_receipt_number_and_refused_without(client, clock):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("receipt")))
+    await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("receipt")))
     clock.advance(hours=1)
     url = f"/api/keys/{key['id']}/return"
     for body in ({"refund_cents": 10000}, {"refund_cents": 10000, "refund_receipt_no": "  "},
@@ -67,7 +46,7 @@ async def test_a_refund_is_recorded_with_its_receipt_number_and_refused_without(
 async def test_a_lost_key_with_part_of_its_deposit_refunded_needs_the_receipt_too(client):  # R-KY-1
     desk = await login(client, "dispatcher")
     key = await _key(client, desk)
-    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("lost-rc")))
+    await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("lost-rc")))
     url = f"/api/keys/{key['id']}/lost"
     r = await client.post(url, headers=desk, json={"refund_cents": 5000, "kept_reason": "钥匙遗失"})
     assert (r.status_code, r.json()["code"]) == (400, "key.refund_receipt_required")
@@ -83,13 +62,13 @@ async def test_a_return_recorded_by_mistake_is_undone_the_same_day_and_stays_on_
     desk = await login(client, "frontdesk")
     disp = await login(client, "dispatcher")
     key = await _key(client, desk)
-    loan = await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("undo")))
+    loan = await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("undo")))
     clock.advance(hours=1)
     r = await client.post(f"/api/keys/{key['id']}/return", headers=desk,
                           json={"refund_cents": 10000, "refund_receipt_no": "TK-1"})
     assert r.status_code == 200, r.text
-    [listed] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
-    assert listed["return_correctable"] is True and listed["corrections"] == []
+    [row] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert row["return_correctable"] is True and row["corrections"] == []
     assert (await client.get("/api/keys/count", headers=desk)).json()["deposits_refunded_cents"] == 10000
 
     clock.advance(hours=2)
@@ -110,14 +89,9 @@ async def test_a_return_recorded_by_mistake_is_undone_the_same_day_and_stays_on_
     # The deposit is held again, no longer counted as refunded; the key is out on its loan again.
     count = (await client.get("/api/keys/count", headers=desk)).json()
     assert (count["on_loan"], count["deposits_held_cents"], count["deposits_refunded_cents"]) == (1, 10000, 0)
-    listed = next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key["id"])
-    assert listed["loan"]["id"] == loan["id"]
+    assert (await listed(client, desk, key["id"]))["loan"]["id"] == loan["id"]
     # Audited on the hash-chained trail, with what was undone.
-    async with demo_db.read() as conn:
-        rows = (await conn.execute(select(audit.c.actor_id, audit.c.data).where(
-            audit.c.entity_id == key["id"], audit.c.action == "key.return_corrected"))).all()
-    [(actor, data)] = rows
-    data = msgspec.json.decode(data)
+    [(actor, data)] = await audited(demo_db, key["id"], "key.return_corrected")
     assert actor == "usr_dispatcher" and data["loan_id"] == loan["id"] and data["reason"].startswith("登记错了钥匙")
     assert data["deposit_undone"]["refund_receipt_no"] == "TK-1"
 
@@ -128,8 +102,8 @@ async def test_a_return_recorded_by_mistake_is_undone_the_same_day_and_stays_on_
     r = await client.post(f"/api/keys/{key['id']}/return", headers=desk,
                           json={"refund_cents": 10000, "refund_receipt_no": "TK-2"})
     assert r.status_code == 200, r.text
-    [listed] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
-    assert listed["deposit_settlement"]["refund_receipt_no"] == "TK-2" and len(listed["corrections"]) == 1
+    [row] = (await client.get(f"/api/keys/{key['id']}/loans", headers=desk)).json()["loans"]
+    assert row["deposit_settlement"]["refund_receipt_no"] == "TK-2" and len(row["corrections"]) == 1
 
 
 async def test_a_return_is_not_correctable_the_next_day_or_after_the_key_went_out_again(client, clock):  # R-KY-1
@@ -137,11 +111,11 @@ async def test_a_return_is_not_correctable_the_next_day_or_after_the_key_went_ou
     mgr = await login(client, "manager")
     sig = await upload(client, desk, signature_png("late-undo"))
     key = await _key(client, desk)
-    first = await _lend_staff(client, desk, key["id"], sig)
+    first = await lend_staff(client, desk, key["id"], sig)
     clock.advance(hours=1)  # 11:00 Shanghai
     assert (await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})).status_code == 200
     clock.advance(hours=1)
-    second = await _lend_staff(client, desk, key["id"], sig)
+    second = await lend_staff(client, desk, key["id"], sig)
     r = await client.post(f"/api/keys/{key['id']}/loans/{first['id']}/correct-return", headers=mgr,
                           json={"reason": "错登"})
     assert (r.status_code, r.json()["code"]) == (409, "key.moved_since_return"), r.text
@@ -162,7 +136,7 @@ async def test_a_return_is_not_correctable_the_next_day_or_after_the_key_went_ou
 async def test_only_the_dispatcher_or_the_manager_corrects_a_return(client):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    loan = await _lend_staff(client, desk, key["id"], await upload(client, desk, signature_png("who-undo")))
+    loan = await lend_staff(client, desk, key["id"], await upload(client, desk, signature_png("who-undo")))
     assert (await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})).status_code == 200
     url = f"/api/keys/{key['id']}/loans/{loan['id']}/correct-return"
     for user in ("frontdesk", "control", "gm", "tech"):
@@ -200,17 +174,15 @@ async def test_an_ended_months_physical_count_is_recorded_once_with_who_counted(
         "discrepancy": "3栋 信报箱总钥匙 不在柜内"}
     assert r.json()["count"]["total"] == 4  # the month's sheet comes back with it
     assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
-    [listed] = (await client.get("/api/keys/counts", headers=desk)).json()
-    assert listed["physical"] == physical
+    [month] = (await client.get("/api/keys/counts", headers=desk)).json()
+    assert month["physical"] == physical
     # Once: a second count of November is refused, whoever sends it, and changes nothing.
     clock.advance(hours=1)
     r = await client.post(url, headers=await login(client, "dispatcher"), json={"matches_register": True})
     assert (r.status_code, r.json()["code"]) == (409, "key.count_already_recorded"), r.text
     assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
-    async with demo_db.read() as conn:
-        actors = (await conn.execute(select(audit.c.actor_id).where(
-            audit.c.action == "key.count_recorded"))).scalars().all()
-    assert actors == ["usr_frontdesk"]
+    [(actor, data)] = await audited(demo_db, "count:2026-11", "key.count_recorded")
+    assert (actor, data["matches_register"], data["witness_name"]) == ("usr_frontdesk", False, "保安 陈某")
     # Leadership reads it; only the desk records it.
     gm = await login(client, "gm")
     assert (await client.get("/api/keys/counts/2026/11", headers=gm)).json()["physical"] == physical
@@ -218,3 +190,29 @@ async def test_an_ended_months_physical_count_is_recorded_once_with_who_counted(
     assert r.status_code == 403
     r = await client.post("/api/keys/counts/2026/13/physical", headers=desk, json={"matches_register": True})
     assert (r.status_code, r.json()["code"]) == (400, "key.bad_month")
+
+
+async def test_two_desks_recording_the_same_months_count_at_once_record_it_once(client, clock, demo_db, monkeypatch):  # R-KY-1
+    # On PostgreSQL both may read "not recorded yet" before either writes (made certain here: each waits
+    # for the other's read): the primary key decides, and the loser is told the month is counted (409),
+    # never a 500 or a second row. SQLite's writers queue, so there the second reads the first's row.
+    clock.set(clock.now().replace(month=12, day=1))
+    desk, disp = await login(client, "frontdesk"), await login(client, "dispatcher")
+    real, reads, both_read = keyring._physical_counts, [], asyncio.Event()
+
+    async def read_together(conn, compound_id, months):  # noqa: ANN001, ANN202
+        out = await real(conn, compound_id, months)
+        reads.append(months)
+        if TEST_DB == "pg" and len(reads) <= 2:
+            if len(reads) == 2:
+                both_read.set()
+            await asyncio.wait_for(both_read.wait(), 10)
+        return out
+
+    monkeypatch.setattr(keyring, "_physical_counts", read_together)
+    url = "/api/keys/counts/2026/11/physical"
+    rs = await asyncio.gather(*(client.post(url, headers=h, json={"matches_register": True}) for h in (desk, disp)))
+    assert sorted(r.status_code for r in rs) == [201, 409], [r.text for r in rs]
+    [lost] = [r for r in rs if r.status_code == 409]
+    assert lost.json()["code"] == "key.count_already_recorded"
+    assert len(await audited(demo_db, "count:2026-11", "key.count_recorded")) == 1

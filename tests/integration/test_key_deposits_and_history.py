@@ -4,43 +4,23 @@ history, and the counts of months that have ended (R-KY-1)."""
 from __future__ import annotations
 
 from tests.conftest import login
+from tests.integration.key_cabinet import OUTSIDER_ID, lend_outsider, lend_staff, listed, new_key
 from tests.integration.scenarios import signature_png, upload
-
-ID = {"doc_type": "passport", "last4": "9876"}
 
 
 async def _key(client, desk, label: str = "2栋-301 入户门") -> dict:  # noqa: ANN001
-    r = await client.post("/api/keys", headers=desk, json={
-        "building": "2栋", "floor": "3", "key_type": "resident_entrusted", "label": label})
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
-
-
-async def _lend_outsider(client, desk, key_id: str, sig: str, deposit: int = 10000,  # noqa: ANN001
-                         due: str = "2026-11-23T08:00:00Z") -> dict:
-    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
-        "borrower_name": "装修工 王某", "borrower_kind": "outsider", "signature_sha256": sig, "due_at": due,
-        "id_shown": ID, "deposit_cents": deposit, "deposit_receipt_no": "YJ-01"})
-    assert r.status_code == 201, r.text
-    return r.json()["loan"]
-
-
-async def _lend_staff(client, desk, key_id: str, sig: str, due: str = "2026-11-23T08:00:00Z") -> dict:  # noqa: ANN001
-    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
-        "borrower_user_id": "usr_tech", "borrower_kind": "staff", "signature_sha256": sig, "due_at": due})
-    assert r.status_code == 201, r.text
-    return r.json()["loan"]
+    return await new_key(client, desk, building="2栋", floor="3", label=label)
 
 
 async def _still_on_loan(client, desk, key_id: str) -> bool:  # noqa: ANN001
-    listed = next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key_id)
-    return listed["key"]["state"] == "on_loan" and listed["loan"] is not None
+    row = await listed(client, desk, key_id)
+    return row["key"]["state"] == "on_loan" and row["loan"] is not None
 
 
 async def test_an_outsiders_deposit_is_settled_when_the_key_comes_back(client, clock):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-return")))
+    await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-return")))
     clock.advance(hours=2)
     url = f"/api/keys/{key['id']}/return"
     for body, code in (
@@ -69,7 +49,7 @@ async def test_an_outsiders_deposit_is_settled_when_the_key_comes_back(client, c
 async def test_a_staff_loan_comes_back_with_no_deposit_to_settle(client):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    await _lend_staff(client, desk, key["id"], await upload(client, desk, signature_png("dep-staff")))
+    await lend_staff(client, desk, key["id"], await upload(client, desk, signature_png("dep-staff")))
     r = await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={"refund_cents": 100})
     assert (r.status_code, r.json()["code"]) == (400, "key.refund_above_deposit")
     r = await client.post(f"/api/keys/{key['id']}/return", headers=desk, json={})
@@ -80,7 +60,7 @@ async def test_a_staff_loan_comes_back_with_no_deposit_to_settle(client):  # R-K
 async def test_a_lost_keys_deposit_is_settled_with_the_loss(client, clock):  # R-KY-1
     desk = await login(client, "dispatcher")
     key = await _key(client, desk)
-    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-lost")), deposit=5000)
+    await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-lost")), deposit=5000)
     clock.advance(hours=1)
     url = f"/api/keys/{key['id']}/lost"
     r = await client.post(url, headers=desk)
@@ -104,17 +84,17 @@ async def test_a_keys_page_lists_its_past_loans_newest_first(client, clock):  # 
     other_desk = await login(client, "dispatcher")
     key = await _key(client, desk)
     sig = await upload(client, desk, signature_png("history"))
-    await _lend_staff(client, desk, key["id"], sig)
+    await lend_staff(client, desk, key["id"], sig)
     clock.advance(hours=1)
     assert (await client.post(f"/api/keys/{key['id']}/return", headers=other_desk)).status_code == 200
     clock.advance(days=1)
-    await _lend_outsider(client, desk, key["id"], sig, due="2026-11-24T08:00:00Z")
+    await lend_outsider(client, desk, key["id"], sig, due="2026-11-24T08:00:00Z")
     clock.advance(hours=1)
     r = await client.post(f"/api/keys/{key['id']}/return", headers=other_desk, json={"refund_cents": 10000,
                                                                                      "refund_receipt_no": "TK-1"})
     assert r.status_code == 200, r.text
     clock.advance(hours=1)
-    await _lend_staff(client, desk, key["id"], sig, due="2026-11-24T09:00:00Z")  # out now
+    await lend_staff(client, desk, key["id"], sig, due="2026-11-24T09:00:00Z")  # out now
 
     r = await client.get(f"/api/keys/{key['id']}/loans", headers=desk)
     assert r.status_code == 200, r.text
@@ -125,7 +105,7 @@ async def test_a_keys_page_lists_its_past_loans_newest_first(client, clock):  # 
     newest, outsider, oldest = loans
     assert newest["overdue"] is False and newest["lent_by_name"] == "李前台" and newest["received_by_name"] is None
     assert (outsider["borrower_name"], outsider["id_shown"], outsider["lent_at"]) == (
-        "装修工 王某", ID, "2026-11-24T03:00:00Z")
+        "装修工 王某", OUTSIDER_ID, "2026-11-24T03:00:00Z")
     assert (outsider["lent_by_name"], outsider["received_by_name"]) == ("李前台", "王调度")
     assert outsider["deposit_settlement"]["refunded_cents"] == 10000 and outsider["settled_by_name"] == "王调度"
     assert (oldest["borrower_name"], oldest["id_shown"], oldest["deposit_settlement"]) == ("张师傅", None, None)
@@ -143,12 +123,12 @@ async def test_past_months_counts_are_listed_and_each_opens_as_the_cabinet_stood
     out_key = await _key(client, desk, label="2栋-301 入户门")
     late_key = await _key(client, desk, label="2栋-302 入户门")
     sig = await upload(client, desk, signature_png("months"))
-    await _lend_outsider(client, desk, out_key["id"], sig, deposit=10000)  # due today 16:00, back 5 Dec
+    await lend_outsider(client, desk, out_key["id"], sig, deposit=10000)  # due today 16:00, back 5 Dec
     clock.set(clock.now().replace(month=12, day=5))
     r = await client.post(f"/api/keys/{out_key['id']}/return", headers=desk,
                           json={"refund_cents": 7000, "kept_reason": "钥匙磨损", "refund_receipt_no": "TK-2"})
     assert r.status_code == 200, r.text
-    await _lend_staff(client, desk, late_key["id"], sig, due="2026-12-20T08:00:00Z")  # still out, overdue
+    await lend_staff(client, desk, late_key["id"], sig, due="2026-12-20T08:00:00Z")  # still out, overdue
     clock.set(clock.now().replace(year=2027, month=1, day=10))
 
     counts = (await client.get("/api/keys/counts", headers=desk)).json()
@@ -188,7 +168,7 @@ async def test_past_months_counts_are_listed_and_each_opens_as_the_cabinet_stood
 async def test_this_months_count_sums_the_deposits_settled_so_far(client, clock):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    await _lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("live")), deposit=8000)
+    await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("live")), deposit=8000)
     count = (await client.get("/api/keys/count", headers=desk)).json()
     assert (count["deposits_held_cents"], count["deposits_refunded_cents"]) == (8000, 0)
     clock.advance(hours=1)

@@ -4,43 +4,15 @@ cabinet with its loss still counted in its month; and each month's settled depos
 
 from __future__ import annotations
 
-import msgspec
 from sqlalchemy import select
 
-from server.storage.schema import audit
 from server.storage.tables_services import key_loans
 from tests.conftest import login
-from tests.integration.scenarios import signature_png, upload
-
-ID = {"doc_type": "passport", "last4": "9876"}
+from tests.integration.key_cabinet import audited, lend_outsider, listed, new_key
 
 
 async def _key(client, desk, label: str = "6栋-201 入户门") -> dict:  # noqa: ANN001
-    r = await client.post("/api/keys", headers=desk, json={
-        "building": "6栋", "floor": "2", "key_type": "resident_entrusted", "label": label})
-    assert r.status_code == 201, r.text
-    return r.json()["key"]
-
-
-async def _lend_outsider(client, desk, key_id: str, name: str = "装修工 王某", deposit: int = 10000,  # noqa: ANN001
-                         receipt: str = "YJ-01", due_at: str = "2026-11-23T08:00:00Z") -> dict:
-    sig = await upload(client, desk, signature_png(f"loss-{key_id}-{name}"))
-    r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
-        "borrower_name": name, "borrower_kind": "outsider", "signature_sha256": sig,
-        "due_at": due_at, "id_shown": ID, "deposit_cents": deposit, "deposit_receipt_no": receipt})
-    assert r.status_code == 201, r.text
-    return r.json()["loan"]
-
-
-async def _listed(client, desk, key_id: str) -> dict:  # noqa: ANN001
-    return next(k for k in (await client.get("/api/keys", headers=desk)).json() if k["key"]["id"] == key_id)
-
-
-async def _audit(demo_db, key_id: str, action: str) -> list[tuple[str, dict]]:  # noqa: ANN001
-    async with demo_db.read() as conn:
-        rows = (await conn.execute(select(audit.c.actor_id, audit.c.data).where(
-            audit.c.entity_id == key_id, audit.c.action == action))).all()
-    return [(actor, msgspec.json.decode(data)) for actor, data in rows]
+    return await new_key(client, desk, building="6栋", floor="2", label=label)
 
 
 # --- a loss reported by mistake ---------------------------------------------------------------------
@@ -51,7 +23,7 @@ async def test_a_loss_reported_by_mistake_on_loan_is_undone_the_same_day_and_sta
     desk = await login(client, "frontdesk")
     disp = await login(client, "dispatcher")
     key = await _key(client, desk)
-    loan = await _lend_outsider(client, desk, key["id"])
+    loan = await lend_outsider(client, desk, key["id"])
     clock.advance(hours=1)
     r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={
         "refund_cents": 2000, "kept_reason": "钥匙遗失", "refund_receipt_no": "TK-5"})
@@ -61,7 +33,7 @@ async def test_a_loss_reported_by_mistake_on_loan_is_undone_the_same_day_and_sta
     count = (await client.get("/api/keys/count", headers=desk)).json()
     assert (count["lost"], count["lost_in_period"], count["deposits_refunded_cents"], count["deposits_kept_cents"]) == (
         1, 1, 2000, 8000)
-    assert (await _listed(client, desk, key["id"]))["loss_correctable"] is True
+    assert (await listed(client, desk, key["id"]))["loss_correctable"] is True
 
     clock.advance(hours=1)
     url = f"/api/keys/{key['id']}/correct-loss"
@@ -78,7 +50,7 @@ async def test_a_loss_reported_by_mistake_on_loan_is_undone_the_same_day_and_sta
     assert body["loan"]["id"] == loan["id"]
     assert (body["loan"]["lost_at"], body["loan"]["deposit_settlement"]) == (None, None)
     # Open again in the register (the returned_at column cleared), the deposit held again, nothing lost.
-    assert (await _listed(client, desk, key["id"]))["loan"]["id"] == loan["id"]
+    assert (await listed(client, desk, key["id"]))["loan"]["id"] == loan["id"]
     async with demo_db.read() as conn:
         assert (await conn.execute(select(key_loans.c.returned_at).where(key_loans.c.id == loan["id"]))).scalar() is None
     count = (await client.get("/api/keys/count", headers=desk)).json()
@@ -97,7 +69,7 @@ async def test_a_loss_reported_by_mistake_on_loan_is_undone_the_same_day_and_sta
     assert (c["reason"], loss["corrected_by_name"], c["corrected_at"], c["deposit_settlement"]["refund_receipt_no"]) == (
         "借用人仍持有钥匙，误报遗失", "王调度", "2026-11-23T04:00:00Z", "TK-5")
     assert history["loss_correctable"] is False
-    [(actor, data)] = await _audit(demo_db, key["id"], "key.loss_corrected")
+    [(actor, data)] = await audited(demo_db, key["id"], "key.loss_corrected")
     assert (actor, data["loan_id"], data["reported_by"]) == ("usr_dispatcher", loan["id"], "usr_frontdesk")
     assert data["deposit_undone"]["refund_receipt_no"] == "TK-5"
     # Not twice; the real return then settles the deposit afresh.
@@ -115,11 +87,11 @@ async def test_a_loss_in_the_cabinet_is_corrected_only_on_the_day_it_was_reporte
     clock.advance(hours=10)  # 20:00 Shanghai
     assert (await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={})).status_code == 200
     clock.advance(hours=5)  # 01:00 the next day, Shanghai
-    assert (await _listed(client, desk, key["id"]))["loss_correctable"] is False
+    assert (await listed(client, desk, key["id"]))["loss_correctable"] is False
     r = await client.post(f"/api/keys/{key['id']}/correct-loss", headers=mgr, json={"reason": "错登"})
     assert (r.status_code, r.json()["code"]) == (409, "key.loss_not_correctable"), r.text
     assert r.json()["message"] == "遗失登记只能在登记当天更正；之后找到的钥匙请登记找回"
-    assert (await _listed(client, desk, key["id"]))["key"]["state"] == "lost"
+    assert (await listed(client, desk, key["id"]))["key"]["state"] == "lost"
     # The same day it is the manager's to correct too.
     other = await _key(client, desk, "6栋-202 入户门")
     assert (await client.post(f"/api/keys/{other['id']}/lost", headers=desk, json={})).status_code == 200
@@ -136,7 +108,7 @@ async def test_a_loss_in_the_cabinet_is_corrected_only_on_the_day_it_was_reporte
 async def test_a_found_key_is_back_in_the_cabinet_and_its_month_still_counts_it_lost(client, clock, demo_db):  # R-KY-1
     desk = await login(client, "frontdesk")
     key = await _key(client, desk)
-    loan = await _lend_outsider(client, desk, key["id"], deposit=5000)
+    loan = await lend_outsider(client, desk, key["id"], deposit=5000)
     clock.advance(hours=1)
     r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
     assert r.status_code == 200, r.text
@@ -163,13 +135,13 @@ async def test_a_found_key_is_back_in_the_cabinet_and_its_month_still_counts_it_
     assert next(k for k in nov["keys"] if k["key"]["id"] == key["id"])["key"]["state"] == "lost"
     dec = (await client.get("/api/keys/count", headers=desk)).json()
     assert (dec["lost"], dec["lost_in_period"], dec["found_in_period"]) == (0, 0, 1)
-    [(actor, data)] = await _audit(demo_db, key["id"], "key.found")
+    [(actor, data)] = await audited(demo_db, key["id"], "key.found")
     assert (actor, data["lost_at"], data["loan_id"], data["note"]) == (
         "usr_frontdesk", "2026-11-23T03:00:00Z", loan["id"], "借用人在车里找到后交回")
     # Lendable again; not found twice.
     r = await client.post(url, headers=desk, json={"note": "again"})
     assert (r.status_code, r.json()["code"]) == (409, "key.not_lost")
-    await _lend_outsider(client, desk, key["id"], name="保洁 赵某", receipt="YJ-02", due_at="2026-12-02T08:00:00Z")
+    await lend_outsider(client, desk, key["id"], name="保洁 赵某", receipt="YJ-02", due="2026-12-02T08:00:00Z")
 
 
 # --- the month's settled deposits ---------------------------------------------------------------------
@@ -180,8 +152,8 @@ async def test_a_months_settled_deposits_are_listed_with_their_receipts_reasons_
     disp = await login(client, "dispatcher")
     a = await _key(client, desk, "6栋-301 入户门")
     b = await _key(client, desk, "6栋-302 入户门")
-    await _lend_outsider(client, desk, a["id"], name="甲", deposit=10000, receipt="YJ-A")
-    lb = await _lend_outsider(client, desk, b["id"], name="乙", deposit=5000, receipt="YJ-B")
+    await lend_outsider(client, desk, a["id"], name="甲", deposit=10000, receipt="YJ-A")
+    lb = await lend_outsider(client, desk, b["id"], name="乙", deposit=5000, receipt="YJ-B")
     clock.advance(hours=1)
     assert (await client.post(f"/api/keys/{a['id']}/return", headers=desk, json={
         "refund_cents": 6000, "kept_reason": "门锁损坏", "refund_receipt_no": "TK-1"})).status_code == 200
