@@ -261,36 +261,29 @@ def payload_for(case_id: str, p: Planned) -> dict:
 # --- storage -----------------------------------------------------------------------------------
 
 
-async def _staff_by_role(uow: UnitOfWork, compound_id: str) -> dict[str, list[str]]:
-    cache = getattr(uow, "_staff_cache", None)
+class _Accounts(msgspec.Struct, frozen=True, kw_only=True):
+    by_role: dict[str, list[str]]  # active accounts' ids per role, in id order: who a role's reminder reaches
+    names: dict[str, str]  # every account's display name, active or not (a referral may name someone since left)
+
+
+async def _accounts(uow: UnitOfWork, compound_id: str) -> _Accounts:
+    """The compound's accounts, read once per transaction however many cases it reschedules."""
+    cache = getattr(uow, "_accounts_cache", None)
     if cache is None:
         cache = {}
-        uow._staff_cache = cache  # type: ignore[attr-defined]
+        uow._accounts_cache = cache  # type: ignore[attr-defined]
     if compound_id not in cache:
         rows = (await uow.conn.execute(
-            select(users.c.id, users.c.roles)
-            .where(users.c.compound_id == compound_id, users.c.active.is_(True))
+            select(users.c.id, users.c.roles, users.c.display_name, users.c.active)
+            .where(users.c.compound_id == compound_id)
             .order_by(users.c.id)
         )).all()
         by_role: dict[str, list[str]] = {}
         for r in rows:
-            for role in json.loads(r.roles or "[]"):
-                by_role.setdefault(str(role), []).append(r.id)
-        cache[compound_id] = by_role
-    return cache[compound_id]
-
-
-async def _names(uow: UnitOfWork, compound_id: str) -> dict[str, str]:
-    """Display names of the compound's accounts, active or not (a referral may name someone since left)."""
-    cache = getattr(uow, "_names_cache", None)
-    if cache is None:
-        cache = {}
-        uow._names_cache = cache  # type: ignore[attr-defined]
-    if compound_id not in cache:
-        rows = (await uow.conn.execute(
-            select(users.c.id, users.c.display_name).where(users.c.compound_id == compound_id)
-        )).all()
-        cache[compound_id] = {r.id: r.display_name for r in rows}
+            if r.active:
+                for role in json.loads(r.roles or "[]"):
+                    by_role.setdefault(str(role), []).append(r.id)
+        cache[compound_id] = _Accounts(by_role=by_role, names={r.id: r.display_name for r in rows})
     return cache[compound_id]
 
 
@@ -321,9 +314,11 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
     from server.services.cases import compound_rules  # circular: cases imports this module
 
     rules = await compound_rules(uow, case.compound_id)
-    names = await _names(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
-    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy, names=names)
-    staff = await _staff_by_role(uow, case.compound_id) if planned else {}
+    accounts = await _accounts(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
+    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy, names=accounts.names if accounts else None)
+    if planned and accounts is None:
+        accounts = await _accounts(uow, case.compound_id)
+    staff = accounts.by_role if accounts else {}
 
     wanted: dict[tuple, dict] = {}
     for p in planned:
