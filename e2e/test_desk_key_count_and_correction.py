@@ -6,26 +6,19 @@ count (who counted, the witness, when, what differed) once, on screen and on pap
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.bookings import _upload
+from e2e.keys import lend_outsider, new_key
 from e2e.test_shell import open_desk
-from tests.images import signature_png
 
 
 def _lent_and_returned(server, desk: Api, label: str) -> dict:  # noqa: ANN001
-    key = desk.call("POST", "/api/keys", {"building": "8栋", "floor": "2", "key_type": "resident_entrusted",
-                                          "label": label})["key"]
-    sig = _upload(server.url, desk, signature_png(f"correct-{key['id']}"))
-    desk.call("POST", f"/api/keys/{key['id']}/loans", {
-        "borrower_name": "装修工 孙七", "borrower_kind": "outsider", "signature_sha256": sig,
-        "due_at": (datetime.now(UTC) + timedelta(hours=4)).isoformat(),
-        "id_shown": {"doc_type": "resident_id_card", "last4": "4321"}, "deposit_cents": 8000,
-        "deposit_receipt_no": "YJ-77"})
+    key = new_key(desk, label, building="8栋", floor="2")
+    lend_outsider(server, desk, key["id"], name="装修工 孙七", deposit_cents=8000, receipt="YJ-77", last4="4321")
     desk.call("POST", f"/api/keys/{key['id']}/return", {"refund_cents": 8000, "refund_receipt_no": "TK-9"})
     return key
 

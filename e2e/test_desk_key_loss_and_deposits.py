@@ -7,29 +7,23 @@ on paper, a voided one struck through."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.bookings import _upload
+from e2e.keys import lend_outsider, new_key
 from e2e.test_shell import open_desk
-from tests.images import signature_png
 
 
 def _key(desk: Api, label: str) -> dict:
-    return desk.call("POST", "/api/keys", {"building": "9栋", "floor": "4", "key_type": "resident_entrusted",
-                                           "label": label})["key"]
+    return new_key(desk, label, building="9栋", floor="4")
 
 
 def _lend_outsider(server, desk: Api, key: dict, name: str, deposit_cents: int, receipt: str) -> dict:  # noqa: ANN001
-    sig = _upload(server.url, desk, signature_png(f"loss-{key['id']}"))
-    return desk.call("POST", f"/api/keys/{key['id']}/loans", {
-        "borrower_name": name, "borrower_kind": "outsider", "signature_sha256": sig,
-        "due_at": (datetime.now(UTC) + timedelta(hours=4)).isoformat(),
-        "id_shown": {"doc_type": "resident_id_card", "last4": "5678"}, "deposit_cents": deposit_cents,
-        "deposit_receipt_no": receipt})["loan"]
+    return lend_outsider(server, desk, key["id"], name=name, deposit_cents=deposit_cents, receipt=receipt,
+                         last4="5678")
 
 
 def _label() -> str:

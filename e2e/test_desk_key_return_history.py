@@ -13,22 +13,18 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import _upload
+from e2e.keys import lend_outsider, new_key
 from e2e.test_shell import open_desk
 from tests.images import signature_png
 
 
 def _key(desk: Api, label: str) -> dict:
-    return desk.call("POST", "/api/keys", {"building": "7栋", "floor": "3", "key_type": "resident_entrusted",
-                                           "label": label})["key"]
+    return new_key(desk, label, building="7栋", floor="3")
 
 
 def _lend_outsider(server, desk: Api, key_id: str, deposit_cents: int) -> None:  # noqa: ANN001
-    sig = _upload(server.url, desk, signature_png(f"outsider-{key_id}"))
-    desk.call("POST", f"/api/keys/{key_id}/loans", {
-        "borrower_name": "装修工 赵六", "borrower_kind": "outsider", "signature_sha256": sig,
-        "due_at": (datetime.now(UTC) + timedelta(hours=4)).isoformat(),
-        "id_shown": {"doc_type": "passport", "last4": "1234"}, "deposit_cents": deposit_cents,
-        "deposit_receipt_no": "SJ-9"})
+    lend_outsider(server, desk, key_id, name="装修工 赵六", deposit_cents=deposit_cents, receipt="SJ-9",
+                  doc_type="passport")
 
 
 def _lend_staff(server, desk: Api, key_id: str, user_id: str, due: datetime) -> None:  # noqa: ANN001

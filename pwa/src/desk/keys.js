@@ -189,25 +189,22 @@ function endLoanDialog(ctx, k, loan, lost) {
 // ---- a loss reported by mistake, and a key found again (D80) -------------------------------------
 
 /**
- * Undoing a loss reported by mistake (dispatcher, manager; the day it was reported). `hist` is the key's
- * loans and losses: the dialog says what the report did — the loan it ended and the deposit settled
- * with it — and that it is undone, then records from inside itself. Resolves true once recorded.
+ * A dialog that records one written reason or note (why a record is undone, where a lost key was found):
+ * what it is about (`body`), the text asked, and the record made from inside the dialog, so a refusal is
+ * read there. `send(text)` records it. Resolves true once the server has recorded it.
  */
-function correctLossDialog(ctx, k, hist) {
+function textDialog(ctx, { title, body, name, rows, label, hint, needed, okText, okClass, okTestId, send }) {
   const { h, t } = ctx;
-  const loss = (hist.losses || []).find((l) => !l.found && !l.correction);
-  const loan = loss?.loan_id ? hist.loans.find((l) => l.id === loss.loan_id) : null;
-  const s = loan?.deposit_settlement;
   return openDialog((close) => {
     const err = errorBox(h);
-    const reason = h('textarea', { name: 'correction_reason', maxlength: 200, rows: 3 });
-    const ok = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'key-correct-loss-ok' }, t('key.correct_ok'));
+    const input = h('textarea', { name, maxlength: 200, rows });
+    const ok = h('button', { type: 'button', class: `btn ${okClass}`, 'data-testid': okTestId }, okText);
     ok.addEventListener('click', async () => {
       err.clear();
-      if (!reason.value.trim()) return err.show(t('key.correct_reason_needed'), t);
+      if (!input.value.trim()) return err.show(needed, t);
       ok.disabled = true;
       try {
-        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/correct-loss`, { reason: reason.value.trim() });
+        await send(input.value.trim());
         close(true);
       } catch (e) {
         err.show(e, t);
@@ -215,14 +212,10 @@ function correctLossDialog(ctx, k, hist) {
       }
       return undefined;
     });
-    const who = { at: fmtFull(loss?.lost_at || k.lost_at), name: loss?.reported_by_name || loss?.reported_by || '—' };
     return [
-      h('h2', { class: 'dialog-title', text: t('key.correct_loss_title') }),
-      h('p', { class: 'dialog-body', text: loan ? t('key.correct_loss_body_loan', { ...who, borrower: loan.borrower_name })
-        : t('key.correct_loss_body', who) }),
-      s ? h('p', { class: 'dialog-body rpt-overdue', 'data-testid': 'key-correct-deposit', text: t('key.correct_deposit', {
-        refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null,
-      h('div', { class: 'desk-dialog-form' }, field(h, t('key.correct_reason'), reason, t('key.correct_loss_hint'))),
+      h('h2', { class: 'dialog-title', text: title }),
+      ...body,
+      h('div', { class: 'desk-dialog-form' }, field(h, label, input, hint)),
       err.el,
       h('div', { class: 'dialog-actions' },
         h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
@@ -230,36 +223,50 @@ function correctLossDialog(ctx, k, hist) {
   }, { className: 'desk-dialog' }).then(Boolean);
 }
 
+/** What a correction undoes with its record: the deposit settled with it, its refund receipt now void. */
+function undoneDeposit(ctx, s) {
+  const { h, t } = ctx;
+  return s ? h('p', { class: 'dialog-body rpt-overdue', 'data-testid': 'key-correct-deposit', text: t('key.correct_deposit', {
+    refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null;
+}
+
+/**
+ * Undoing a loss reported by mistake (dispatcher, manager; the day it was reported). `hist` is the key's
+ * loans and losses: the dialog says what the report did — the loan it ended and the deposit settled
+ * with it — and that it is undone. Resolves true once recorded.
+ */
+function correctLossDialog(ctx, k, hist) {
+  const { h, t } = ctx;
+  const loss = (hist.losses || []).find((l) => !l.found && !l.correction);
+  const loan = loss?.loan_id ? hist.loans.find((l) => l.id === loss.loan_id) : null;
+  const who = { at: fmtFull(loss?.lost_at || k.lost_at), name: loss?.reported_by_name || loss?.reported_by || '—' };
+  return textDialog(ctx, {
+    title: t('key.correct_loss_title'),
+    body: [
+      h('p', { class: 'dialog-body', text: loan ? t('key.correct_loss_body_loan', { ...who, borrower: loan.borrower_name })
+        : t('key.correct_loss_body', who) }),
+      undoneDeposit(ctx, loan?.deposit_settlement),
+    ],
+    name: 'correction_reason', rows: 3, label: t('key.correct_reason'), hint: t('key.correct_loss_hint'),
+    needed: t('key.correct_reason_needed'), okText: t('key.correct_ok'), okClass: 'btn-danger',
+    okTestId: 'key-correct-loss-ok',
+    send: (reason) => ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/correct-loss`, { reason }),
+  });
+}
+
 /** A key really lost, found again: asks where and who brought it back. Resolves true once recorded. */
 function foundDialog(ctx, k) {
   const { h, t } = ctx;
-  return openDialog((close) => {
-    const err = errorBox(h);
-    const note = h('textarea', { name: 'found_note', maxlength: 200, rows: 2 });
-    const ok = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'key-found-ok' }, t('key.found_ok'));
-    ok.addEventListener('click', async () => {
-      err.clear();
-      if (!note.value.trim()) return err.show(t('key.found_note_needed'), t);
-      ok.disabled = true;
-      try {
-        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/found`, { note: note.value.trim() });
-        close(true);
-      } catch (e) {
-        err.show(e, t);
-        ok.disabled = false;
-      }
-      return undefined;
-    });
-    return [
-      h('h2', { class: 'dialog-title', text: t('key.found_title') }),
+  return textDialog(ctx, {
+    title: t('key.found_title'),
+    body: [
       h('p', { class: 'dialog-body', text: t('key.found_body', { label: k.label, at: fmtFull(k.lost_at) }) }),
       h('p', { class: 'dialog-body small muted', 'data-testid': 'key-found-mistake', text: t('key.found_mistake') }),
-      h('div', { class: 'desk-dialog-form' }, field(h, t('key.found_note'), note, t('key.found_note_hint'))),
-      err.el,
-      h('div', { class: 'dialog-actions' },
-        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
-    ];
-  }, { className: 'desk-dialog' }).then(Boolean);
+    ],
+    name: 'found_note', rows: 2, label: t('key.found_note'), hint: t('key.found_note_hint'),
+    needed: t('key.found_note_needed'), okText: t('key.found_ok'), okClass: 'btn-primary', okTestId: 'key-found-ok',
+    send: (note) => ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/found`, { note }),
+  });
 }
 
 /**
@@ -659,41 +666,22 @@ function lossesSection(ctx, losses, loans) {
 
 /**
  * Undoing a recorded return (dispatcher, manager; the same day): asks the reason and says what else is
- * undone — the deposit settled with the return — then records it from inside the dialog so a refusal
- * is read there. Resolves true once the server has recorded it.
+ * undone — the deposit settled with the return. Resolves true once the server has recorded it.
  */
 function correctReturnDialog(ctx, k, loan) {
   const { h, t } = ctx;
-  return openDialog((close) => {
-    const err = errorBox(h);
-    const reason = h('textarea', { name: 'correction_reason', maxlength: 200, rows: 3 });
-    const s = loan.deposit_settlement;
-    const ok = h('button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'key-correct-ok' }, t('key.correct_ok'));
-    ok.addEventListener('click', async () => {
-      err.clear();
-      if (!reason.value.trim()) return err.show(t('key.correct_reason_needed'), t);
-      ok.disabled = true;
-      try {
-        await ctx.api.post(`/api/keys/${encodeURIComponent(k.id)}/loans/${encodeURIComponent(loan.id)}/correct-return`, { reason: reason.value.trim() });
-        close(true);
-      } catch (e) {
-        err.show(e, t);
-        ok.disabled = false;
-      }
-      return undefined;
-    });
-    return [
-      h('h2', { class: 'dialog-title', text: t('key.correct_title') }),
+  return textDialog(ctx, {
+    title: t('key.correct_title'),
+    body: [
       h('p', { class: 'dialog-body', text: t('key.correct_body', {
         at: fmtFull(loan.returned_at), name: loan.received_by_name || loan.received_by, borrower: loan.borrower_name }) }),
-      s ? h('p', { class: 'dialog-body rpt-overdue', 'data-testid': 'key-correct-deposit', text: t('key.correct_deposit', {
-        refunded: yuan(s.refunded_cents), kept: yuan(s.kept_cents), receipt: s.refund_receipt_no || '—' }) }) : null,
-      h('div', { class: 'desk-dialog-form' }, field(h, t('key.correct_reason'), reason, t('key.correct_reason_hint'))),
-      err.el,
-      h('div', { class: 'dialog-actions' },
-        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
-    ];
-  }, { className: 'desk-dialog' }).then(Boolean);
+      undoneDeposit(ctx, loan.deposit_settlement),
+    ],
+    name: 'correction_reason', rows: 3, label: t('key.correct_reason'), hint: t('key.correct_reason_hint'),
+    needed: t('key.correct_reason_needed'), okText: t('key.correct_ok'), okClass: 'btn-danger', okTestId: 'key-correct-ok',
+    send: (reason) => ctx.api.post(
+      `/api/keys/${encodeURIComponent(k.id)}/loans/${encodeURIComponent(loan.id)}/correct-return`, { reason }),
+  });
 }
 
 async function renderHistory(root, ctx, keyId) {
