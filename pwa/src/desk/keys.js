@@ -162,15 +162,7 @@ function endLoanDialog(ctx, k, loan, lost) {
         body = { refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}),
           ...(r > 0 ? { refund_receipt_no: receipt.value.trim() } : {}) };
       }
-      ok.disabled = true;
-      try {
-        await ctx.api.post(`/api/keys/${k.id}/${lost ? 'lost' : 'return'}`, body);
-        close(true);
-      } catch (e) {
-        err.show(e, t);
-        ok.disabled = false;
-      }
-      return undefined;
+      return record(ok, err, t, close, () => ctx.api.post(`/api/keys/${k.id}/${lost ? 'lost' : 'return'}`, body));
     });
     return [
       h('h2', { class: 'dialog-title', text: t(lost ? 'key.lost_title' : 'key.return_title') }),
@@ -189,6 +181,21 @@ function endLoanDialog(ctx, k, loan, lost) {
 // ---- a loss reported by mistake, and a key found again (D80) -------------------------------------
 
 /**
+ * Sends a dialog's record with its button held down: the dialog closes (true) once the server has it,
+ * or says the refusal inside itself and lets the desk try again.
+ */
+async function record(ok, err, t, close, send) {
+  ok.disabled = true;
+  try {
+    await send();
+    close(true);
+  } catch (e) {
+    err.show(e, t);
+    ok.disabled = false;
+  }
+}
+
+/**
  * A dialog that records one written reason or note (why a record is undone, where a lost key was found):
  * what it is about (`body`), the text asked, and the record made from inside the dialog, so a refusal is
  * read there. `send(text)` records it. Resolves true once the server has recorded it.
@@ -202,15 +209,7 @@ function textDialog(ctx, { title, body, name, rows, label, hint, needed, okText,
     ok.addEventListener('click', async () => {
       err.clear();
       if (!input.value.trim()) return err.show(needed, t);
-      ok.disabled = true;
-      try {
-        await send(input.value.trim());
-        close(true);
-      } catch (e) {
-        err.show(e, t);
-        ok.disabled = false;
-      }
-      return undefined;
+      return record(ok, err, t, close, () => send(input.value.trim()));
     });
     return [
       h('h2', { class: 'dialog-title', text: title }),
