@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import msgspec
 import pytest
 
 from server.domain import keys as k
@@ -176,6 +177,29 @@ def test_a_key_lost_before_losses_were_kept_can_be_found_and_corrected():  # R-K
     assert (found.state, loss.lost_at, loss.found.found_by) == (k.KeyState.IN_STORE, T0 + timedelta(hours=1), "u")
     back, _ = k.correct_loss(legacy, None, reason="错登", by="u", now=LATER, tz=CST)
     assert back.state is k.KeyState.IN_STORE and back.losses[0].correction.reason == "错登"
+
+
+def test_a_key_lost_on_loan_stored_before_losses_and_receipts_were_kept_still_loads_counts_and_corrects():  # R-KY-1
+    # The documents as stored before D72/D80: a key with only `lost_at`, a loan and its settlement without
+    # `corrections` or `refund_receipt_no`.
+    kk, loan = lost_out(refund=0)
+    key_doc, loan_doc = msgspec.to_builtins(kk), msgspec.to_builtins(loan)
+    del key_doc["losses"], loan_doc["corrections"], loan_doc["deposit_settlement"]["refund_receipt_no"]
+    old_key = msgspec.json.decode(msgspec.json.encode(key_doc), type=k.Key)
+    old_loan = msgspec.json.decode(msgspec.json.encode(loan_doc), type=k.KeyLoan)
+    assert (old_key.losses, old_loan.corrections, old_loan.deposit_settlement.refund_receipt_no) == ((), (), None)
+    # Its loss is read from `lost_at`, counted in its month, and its loan is the one it ended.
+    count = k.monthly_count([old_key], [old_loan], T0 + timedelta(hours=2), since=NOV[0])
+    assert (count.lost, count.lost_in_period, count.deposits_kept_cents) == (1, 1, 10000)
+    [listed] = k.settled_deposits([old_key], [old_loan], T0 + timedelta(hours=2), since=NOV[0])
+    assert (listed.ended, listed.settlement.refund_receipt_no, listed.undone) == (k.LoanEnd.LOST, None, None)
+    assert k.lost_loan(old_key, [old_loan]) == old_loan
+    # Corrected the same day, the loan reopens and the undone report names who reported it and on which loan.
+    back, reopened = k.correct_loss(old_key, old_loan, reason="错登", by="u", now=LATER, tz=CST)
+    [undone] = back.losses
+    assert (back.state, reopened.lost_at, reopened.deposit_settlement) == (k.KeyState.ON_LOAN, None, None)
+    assert (undone.reported_by, undone.loan_id, undone.correction.deposit_settlement.kept_cents) == (
+        "desk-2", "L1", 10000)
 
 
 # --- the deposits settled in a month, one by one ------------------------------------------------------
