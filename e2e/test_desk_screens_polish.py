@@ -32,7 +32,7 @@ def _desk(browser: Browser, server, lang: str, username: str = "dispatcher", vie
     return page
 
 
-def test_a_unit_label_stays_on_one_line_in_the_chinese_case_list_at_1280(browser: Browser, server) -> None:  # noqa: ANN001
+def test_a_unit_label_stays_on_one_line_in_the_chinese_case_list_at_1280(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # "3栋-104" broke after the 3 (4.5em was narrower than the label) on the desk's main list.
     page = _desk(browser, server, "zh")
     cells = page.locator("[data-testid=case-list] td.desk-cell-address")
@@ -70,7 +70,7 @@ def test_the_slip_list_fits_its_card_at_1280_and_a_slip_is_titled_in_the_singula
     page.context.close()
 
 
-def test_a_stacked_desk_card_puts_a_second_line_under_the_value_not_under_the_label(browser: Browser, server) -> None:  # noqa: ANN001
+def test_a_stacked_desk_card_puts_a_second_line_under_the_value_not_under_the_label(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # A manager on a phone: the case list stacks into cards. "Repair" and its category "Small"
     # under it were split: the category sat at the card's left edge, under the label "Kind".
     page = _desk(browser, server, "en", "manager", PHONE)
@@ -88,7 +88,7 @@ def test_a_stacked_desk_card_puts_a_second_line_under_the_value_not_under_the_la
     page.context.close()
 
 
-def test_a_desk_page_that_cannot_load_says_why_in_english(browser: Browser, server) -> None:  # noqa: ANN001
+def test_a_desk_page_that_cannot_load_says_why_in_english(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # The page-level error and the case page's toasts read the Chinese message first, whatever the
     # language: "出错：未找到该案件" on an English screen.
     page = _desk(browser, server, "en")
