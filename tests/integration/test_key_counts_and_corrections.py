@@ -4,6 +4,7 @@ the refund receipt of a deposit handed back, and a return recorded by mistake un
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from server.services import keyring
 from tests.conftest import TEST_DB, login
@@ -216,3 +217,32 @@ async def test_two_desks_recording_the_same_months_count_at_once_record_it_once(
     [lost] = [r for r in rs if r.status_code == 409]
     assert lost.json()["code"] == "key.count_already_recorded"
     assert len(await audited(demo_db, "count:2026-11", "key.count_recorded")) == 1
+
+
+async def test_two_desks_correcting_the_same_return_at_once_undo_it_once(client, clock, demo_db, monkeypatch):  # R-KY-1
+    # Each waits (a second at most) for the other to have read the key's loans: without the key row's lock
+    # on PostgreSQL both would read the return and both undo it (two corrections audited, one stored).
+    desk, disp, mgr = await login(client, "frontdesk"), await login(client, "dispatcher"), await login(client, "manager")
+    key = await _key(client, desk)
+    loan = await lend_outsider(client, desk, key["id"])
+    clock.advance(hours=1)
+    r = await client.post(f"/api/keys/{key['id']}/return", headers=desk,
+                          json={"refund_cents": 10000, "refund_receipt_no": "TK-1"})
+    assert r.status_code == 200, r.text
+    real, reads, both_read = keyring._key_loans, [], asyncio.Event()
+
+    async def read_together(conn, compound_id, key_id):  # noqa: ANN001, ANN202
+        out = await real(conn, compound_id, key_id)
+        reads.append(key_id)
+        if len(reads) == 2:
+            both_read.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(both_read.wait(), 1)
+        return out
+
+    monkeypatch.setattr(keyring, "_key_loans", read_together)
+    url = f"/api/keys/{key['id']}/loans/{loan['id']}/correct-return"
+    rs = await asyncio.gather(*(client.post(url, headers=h, json={"reason": "错登"}) for h in (disp, mgr)))
+    assert sorted((r.status_code, r.json().get("code")) for r in rs) == [(200, None), (409, "key.not_returned")], [
+        r.text for r in rs]
+    assert len(await audited(demo_db, key["id"], "key.return_corrected")) == 1
