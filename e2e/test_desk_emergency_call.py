@@ -117,3 +117,51 @@ def test_a_call_marked_while_filling_the_intake_is_recorded_with_it_at_the_time_
     entry = page.locator(".desk-timeline-list li", has_text="拨打公共救援电话")
     expect(entry).to_contain_text("拨打火警 119（受理登记前）", timeout=10000)
     ctx.close()
+
+
+def test_a_call_marked_for_a_number_the_changed_request_no_longer_calls_for_is_shown_and_not_sent(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-5 D73
+    ctx, page = open_desk(browser, server, "dispatcher", "intake")
+    form = page.locator(".desk-intake-form")
+    expect(form).to_be_visible(timeout=10000)
+    form.get_by_role("radio", name="求助", exact=True).check()
+    help_kind = form.locator("select[name=help_kind]")
+    help_kind.select_option("disaster")
+    prompt = page.get_by_test_id("intake-call-prompt")
+    prompt.locator("button[data-mark='119']").click()
+    marked = page.get_by_test_id("intake-marked-calls")
+    mark = marked.locator("li[data-number='119']")
+    expect(mark).to_have_attribute("data-applies", "yes")
+    # The desk then learns it is a medical emergency: 119 is no longer called for, 120 is.
+    help_kind.select_option("medical_emergency")
+    expect(mark).to_have_attribute("data-applies", "no")
+    expect(mark.get_by_test_id("intake-mark-not-applicable")).to_have_text(
+        "该事项无需拨打火警 119，登记时不提交；如确已拨打，请登记后在案件页记录")
+    # Changed back, the mark applies again, with the time it was pressed; changed again, it does not.
+    help_kind.select_option("disaster")
+    expect(mark).to_have_attribute("data-applies", "yes")
+    expect(mark.get_by_test_id("intake-mark-not-applicable")).to_have_count(0)
+    # A repair with no emergency type: nothing to record the call on later, so the note says where.
+    form.get_by_role("radio", name="报修", exact=True).check()
+    expect(mark.get_by_test_id("intake-mark-not-applicable")).to_contain_text("请在事项内容中写明")
+    form.get_by_role("radio", name="求助", exact=True).check()
+    help_kind.select_option("medical_emergency")
+    expect(mark).to_have_attribute("data-applies", "no")
+    prompt.locator("button[data-mark='120']").click()
+    expect(marked.locator("li[data-number='120']")).to_have_attribute("data-applies", "yes")
+    content = f"2栋电梯厅老人晕倒 {uuid.uuid4().hex[:6]}"
+    form.locator("input[name=address]").fill("2栋电梯厅")
+    form.locator("input[name=contact_name]").fill("保安李师傅")
+    form.locator("input[name=phone]").fill("13800000066")
+    form.locator("textarea[name=content]").fill(content)
+    page.get_by_test_id("intake-submit").click()
+
+    # Registered (not refused with emergency.call_not_called_for), with only the call still called for.
+    done = page.locator(".desk-intake-done")
+    calls = done.get_by_test_id("em-calls")
+    expect(calls).to_contain_text("急救 120", timeout=10000)
+    expect(calls.locator("li")).to_have_count(1)
+    expect(calls).not_to_contain_text("119")
+    case_id = done.get_by_role("link", name="稍后决定").get_attribute("href").split("/")[-1]
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    assert [c["number"] for c in view["case"]["emergency"]["public_calls"]] == ["120"]
+    ctx.close()

@@ -210,16 +210,34 @@ export async function renderIntake(body, ctx) {
   // and sending times (same clock), so the server records each call when it was made.
   const formOpenedAt = new Date();
   const marked = [];
+  // The numbers the matter calls for now. A mark for a number the matter no longer calls for (the help
+  // kind or emergency type was changed after it) is kept but shown as not applicable and not sent: the
+  // server takes only the numbers the matter calls for (emergency.call_not_called_for), and a choice
+  // changed back makes it applicable again, with the time it was pressed (D7x).
+  let callable = [];
+  let emergencyNow = false;
+  const applies = (m) => callable.includes(m.number);
   const markedList = h('div', { class: 'desk-span2 desk-intake-marked', 'data-testid': 'intake-marked-calls', hidden: true });
   function drawMarked() {
     markedList.hidden = !marked.length;
-    mount(markedList, marked.length ? h('ul', { class: 'plain-list small' }, marked.map((m, i) => h('li', { dataset: { number: m.number } },
-      t('intake.call_marked', { label: t(`desk.em.${m.number}`), t: fmtTime(m.at.toISOString()) }), ' ',
-      h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('intake.call_unmark'), title: t('intake.call_unmark'),
-        onclick: () => { marked.splice(i, 1); drawMarked(); } }, '×')))) : []);
+    mount(markedList, marked.length ? h('ul', { class: 'plain-list small' }, marked.map((m, i) => {
+      const ok = applies(m);
+      const text = t('intake.call_marked', { label: t(`desk.em.${m.number}`), t: fmtTime(m.at.toISOString()) });
+      return h('li', { class: ok ? '' : 'is-not-applicable', dataset: { number: m.number, applies: ok ? 'yes' : 'no' } },
+        ok ? text : h('s', { text }), ' ',
+        h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('intake.call_unmark'), title: t('intake.call_unmark'),
+          onclick: () => { marked.splice(i, 1); drawMarked(); } }, '×'),
+        ok ? null : h('div', { class: 'warn-text', 'data-testid': 'intake-mark-not-applicable',
+          text: t(emergencyNow ? 'intake.call_not_applicable' : 'intake.call_not_applicable_no_em', { label: t(`desk.em.${m.number}`) }) }));
+    })) : []);
   }
   function syncCallPrompt() {
-    const numbers = numbersFor(toCall, kind === 'help' ? ctl.help_kind.value : null, ctl.emergency.value);
+    const helpKind = kind === 'help' ? ctl.help_kind.value : null;
+    const numbers = numbersFor(toCall, helpKind, ctl.emergency.value);
+    callable = numbers;
+    // R-EM-1: an emergency type chosen, or a help kind that is one (each of those calls for a number):
+    // the case page then has its emergency panel, where a call is recorded once registered.
+    emergencyNow = Boolean(ctl.emergency.value) || numbersFor(toCall, helpKind, null).length > 0;
     callPrompt.hidden = !numbers.length;
     mount(callPrompt, numbers.length ? [
       h('strong', { text: t('em.call_prompt') }),
@@ -231,6 +249,7 @@ export async function renderIntake(body, ctx) {
       h('p', { class: 'small', text: t('intake.call_mark_hint') }),
     ] : []);
     callPrompt.dataset.numbers = numbers.join(' ');
+    drawMarked();
   }
   ctl.help_kind.addEventListener('change', syncCallPrompt);
   ctl.emergency.addEventListener('change', syncCallPrompt);
@@ -296,8 +315,9 @@ export async function renderIntake(body, ctx) {
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
-      if (marked.length) { // R-EM-5: recorded with the intake, or not at all
-        data.public_calls = marked.map((m) => ({ number: m.number, at: m.at.toISOString() }));
+      const sent = marked.filter(applies); // R-EM-5 (D7x): only the numbers the matter calls for
+      if (sent.length) { // R-EM-5: recorded with the intake, or not at all
+        data.public_calls = sent.map((m) => ({ number: m.number, at: m.at.toISOString() }));
         data.form_opened_at = formOpenedAt.toISOString();
         data.sent_at = new Date().toISOString();
       }

@@ -352,6 +352,8 @@ const zh = {
   'intake.call_mark_hint': '拨打后立即点「已拨打」：记录的是点下的时间，登记时与受理一并保存',
   'intake.call_marked': '已拨打{label}（{t}）',
   'intake.call_unmark': '撤销此条拨打记录',
+  'intake.call_not_applicable': '该事项无需拨打{label}，登记时不提交；如确已拨打，请登记后在案件页记录',
+  'intake.call_not_applicable_no_em': '该事项无需拨打{label}，登记时不提交；如确已拨打，请在事项内容中写明',
 
   // slip
   'slip.title': '服务单',
@@ -854,6 +856,8 @@ const en = {
   'intake.call_mark_hint': 'Press "Called" as you dial: the moment pressed is recorded, and saved with the intake',
   'intake.call_marked': 'Called {label} at {t}',
   'intake.call_unmark': 'Remove this call',
+  'intake.call_not_applicable': 'This request does not call for {label}, so the call is not sent with it; if it was made, record it on the case page once registered',
+  'intake.call_not_applicable_no_em': 'This request does not call for {label}, so the call is not sent with it; if it was made, say so in the details',
   'slip.title': 'Service slip',
   'slip.case_no': 'Case no.',
   'slip.work_done': 'Work done',
