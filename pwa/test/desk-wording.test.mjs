@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { floorText } from '../src/desk/common.js';
 import { notOpenedNote } from '../src/desk/intake.js';
+import { STRINGS as KEY_STRINGS } from '../src/desk/keys-strings.js';
 import { registerSlipStrings } from '../src/desk/slips-strings.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
 import { registerStrings, setLang, stringTables, t } from '../src/i18n.js';
@@ -57,4 +58,25 @@ test('an English status starts with a capital, as the others beside it do', () =
   assert.deepEqual(missing, []);
   const lower = STATUSES.filter((k) => /^[a-z]/.test(en[k])).map((k) => `${k}: ${en[k]}`);
   assert.deepEqual(lower, []);
+});
+
+// The key cabinet's own statuses (D81 left them to that page): a loan's "Not back" / "Lost {at}", a
+// deposit's "Refunded …" / "Kept …", a loss's outcome, who did it under a time, a borrower's kind.
+const KEY_STATUSES = [
+  'key.overdue', 'key.not_back', 'key.lost_at', 'key.by', 'key.unrecorded',
+  'key.refunded', 'key.refunded_receipt', 'key.kept', 'key.kind.staff', 'key.kind.outsider', 'key.outsider_terms',
+  'key.p.not_yet', 'key.l.in_cabinet', 'key.l.on_loan', 'key.l.still_lost', 'key.l.found', 'key.l.corrected',
+  'key.s.ended.returned', 'key.s.ended.lost',
+];
+
+test('the key cabinet\'s English statuses start with a capital, as the rest of the desk\'s do', () => { // R-KY-1
+  const en = KEY_STRINGS.en;
+  const missing = KEY_STATUSES.filter((k) => !(k in en));
+  assert.deepEqual(missing, []);
+  const lower = KEY_STATUSES.filter((k) => /^[a-z]/.test(en[k])).map((k) => `${k}: ${en[k]}`);
+  assert.deepEqual(lower, []);
+  // And none added since in lower case: the page puts no key string inside a sentence of another
+  // (a hint beginning "e.g." is written so in any case).
+  const inSentence = Object.entries(en).filter(([k, v]) => /^[a-z]/.test(v) && !/^e\.g\./.test(v)).map(([k]) => k);
+  assert.deepEqual(inSentence, []);
 });
