@@ -145,11 +145,35 @@ def test_the_emergency_numbers_stay_on_the_headers_first_line_at_1280(browser: B
     assert len(set(geo["tels"])) == 1, geo
     assert geo["tels"][0] < geo["firstBottom"], geo  # beside the nav, not under it
     assert geo["telsRight"] <= geo["headerRight"], geo
-    if username == "dispatcher":
-        assert geo["navRows"] == 1, geo  # the whole header is one line
+    # The whole header is one line, the manager's ten pages in English too (they took two rows).
+    assert geo["navRows"] == 1, geo
     # Each button still says what it calls, to a screen reader as on the intake's prompt.
     name = "Fire 119" if lang == "en" else "火警 119"
     expect(page.locator(".desk-header").get_by_role("link", name=name, exact=True)).to_have_attribute("href", "tel:119")
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_at_1024_the_managers_nav_wraps_inside_itself_and_the_numbers_stay_top_right(browser: Browser, server, lang: str) -> None:  # noqa: ANN001  # R-EM-5
+    # The tighter links that fit a manager's English nav on one row at 1280 px must not spill the nav
+    # out of the header or under the numbers on a 1024 px desk; Chinese still fits one row there.
+    page = _desk(browser, server, lang, "manager", viewport=SMALL_DESK)
+    geo = page.evaluate("""() => {
+        const box = (e) => e.getBoundingClientRect();
+        const links = [...document.querySelectorAll('.desk-nav-link')].map(box);
+        const tels = box(document.querySelector('.desk-header .desk-tels'));
+        const header = box(document.querySelector('.desk-header'));
+        return {
+            rows: new Set(links.map((b) => Math.round(b.top))).size, linksRight: Math.max(...links.map((b) => b.right)),
+            firstBottom: links[0].bottom, telsLeft: tels.left, telsRight: tels.right, telsTop: tels.top,
+            headerRight: header.right, scroll: document.documentElement.scrollWidth,
+        };
+    }""")
+    assert geo["linksRight"] <= geo["telsLeft"], geo  # no link under or beside-over the numbers
+    assert geo["telsTop"] < geo["firstBottom"], geo  # the numbers on the first line
+    assert geo["telsRight"] <= geo["headerRight"], geo
+    assert geo["scroll"] <= 1024, geo
+    assert geo["rows"] == (2 if lang == "en" else 1), geo
     page.context.close()
 
 
