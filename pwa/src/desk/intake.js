@@ -213,7 +213,7 @@ export async function renderIntake(body, ctx) {
   // The numbers the matter calls for now. A mark for a number the matter no longer calls for (the help
   // kind or emergency type was changed after it) is kept but shown as not applicable and not sent: the
   // server takes only the numbers the matter calls for (emergency.call_not_called_for), and a choice
-  // changed back makes it applicable again, with the time it was pressed (D7x).
+  // changed back makes it applicable again, with the time it was pressed (D82).
   let callable = [];
   let emergencyNow = false;
   const applies = (m) => callable.includes(m.number);
@@ -315,7 +315,7 @@ export async function renderIntake(body, ctx) {
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
-      const sent = marked.filter(applies); // R-EM-5 (D7x): only the numbers the matter calls for
+      const sent = marked.filter(applies); // R-EM-5 (D82): only the numbers the matter calls for
       if (sent.length) { // R-EM-5: recorded with the intake, or not at all
         data.public_calls = sent.map((m) => ({ number: m.number, at: m.at.toISOString() }));
         data.form_opened_at = formOpenedAt.toISOString();
