@@ -10,12 +10,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import approved_item
 from e2e.conftest import PHONE, RunningServer, serving
-from e2e.test_shell import login
+from e2e.test_shell import desk_in, login
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +26,10 @@ def server() -> Iterator[RunningServer]:
         yield srv
 
 
-LAPTOP = {"width": 1280, "height": 800}
 SMALL_DESK = {"width": 1024, "height": 768}
 # A time this year, as every screen writes it (D81): month/day, 24-hour, no seconds, no comma.
 TIME = r"\d\d/\d\d \d\d:\d\d"
 
-def _desk(browser: Browser, server, lang: str, username: str = "dispatcher", viewport: dict | None = None,  # noqa: ANN001
-          route: str = "") -> Page:
-    ctx = browser.new_context(viewport=viewport or LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
-    ctx.add_init_script(f"localStorage.setItem('estatedesk.lang', '{lang}')")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, username)
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    if route:
-        page.goto(f"{server.url}/#/{route}")
-    return page
 
 
 def _emergency(server, content: str, *, opened: bool = True) -> dict:  # noqa: ANN001
@@ -62,7 +50,7 @@ def test_the_services_page_writes_announcement_and_price_times_like_every_other_
     code, fee = f"fmt_{tag}", 100000 + int(tag, 16) % 90000  # a fee no other row has
     approved_item(server.url, code, fee)
     Api(server.url, "manager").call("POST", f"/api/services/items/{code}/announce", {})
-    page = _desk(browser, server, lang, "manager", route="services")
+    page = desk_in(browser, server, lang, "manager", route="services")
     yuan = f"¥{fee // 100}.{fee % 100:02d}"
     row = page.locator("[data-view=services] tr", has_text=f"{yuan}/")
     expect(row.get_by_test_id("svc-announced")).to_have_text(
@@ -75,7 +63,7 @@ def test_the_services_page_writes_announcement_and_price_times_like_every_other_
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_case_page_and_its_history_write_times_without_seconds(browser: Browser, server, lang: str) -> None:  # noqa: ANN001
     case = _emergency(server, f"时间格式 {uuid.uuid4().hex[:6]}")
-    page = _desk(browser, server, lang, route=f"case/{case['id']}")
+    page = desk_in(browser, server, lang, route=f"case/{case['id']}")
     times = page.locator(".desk-timeline time.desk-tl-time")
     expect(times.first).to_be_visible(timeout=15000)
     for t in times.all():
@@ -91,7 +79,7 @@ def test_the_case_page_and_its_history_write_times_without_seconds(browser: Brow
 @pytest.mark.parametrize(("lang", "sep"), [("en", " – "), ("zh", " 至 ")])
 def test_the_hand_in_periods_are_written_as_days_like_the_rest(browser: Browser, server, lang: str, sep: str) -> None:  # noqa: ANN001  # R-RS-4
     # "2026-11-21 至 2026-11-30" beside times written "11/21 09:00".
-    page = _desk(browser, server, lang, route="slips")
+    page = desk_in(browser, server, lang, route="slips")
     heads = page.get_by_test_id("slip-handins").locator(".rs-period-head .muted")
     expect(heads.first).to_be_visible(timeout=15000)
     for head in heads.all():
@@ -103,7 +91,7 @@ def test_the_hand_in_periods_are_written_as_days_like_the_rest(browser: Browser,
 def test_a_keys_page_names_its_floor(browser: Browser, server, lang: str, floor: str) -> None:  # noqa: ANN001  # R-KY-1
     # The subtitle read "1栋 · B1 · 设备房备用钥匙": a bare "B1" (or "1") is not read as a floor.
     key = next(r["key"] for r in Api(server.url, "dispatcher").call("GET", "/api/keys") if r["key"]["floor"] == "B1")
-    page = _desk(browser, server, lang, route=f"keys/{key['id']}")
+    page = desk_in(browser, server, lang, route=f"keys/{key['id']}")
     subtitle = page.locator(".rpt-key-figures .small")
     expect(subtitle).to_contain_text(f"{key['building']} · {floor} · ", timeout=15000)
     page.context.close()
@@ -115,7 +103,7 @@ def test_an_emergency_not_yet_dispatched_says_so_and_its_reports_up_have_their_o
     # The card was titled "Work orders" and held only "Reported up".
     case = _emergency(server, f"未派工 {uuid.uuid4().hex[:6]}")
     Api(server.url, "dispatcher").call("POST", f"/api/cases/{case['id']}/report-up", {"to_role": "manager", "to_id": "usr_manager"})
-    page = _desk(browser, server, lang, route=f"case/{case['id']}")
+    page = desk_in(browser, server, lang, route=f"case/{case['id']}")
     wos = page.get_by_test_id("work-orders-card")
     expect(wos.get_by_test_id("work-orders-none")).to_have_text("Not dispatched yet" if lang == "en" else "尚未派工", timeout=15000)
     expect(wos.get_by_test_id("work-orders")).to_have_count(0)
@@ -130,7 +118,7 @@ def test_an_emergency_not_yet_dispatched_says_so_and_its_reports_up_have_their_o
 @pytest.mark.parametrize("username", ["dispatcher", "manager"])
 def test_the_emergency_numbers_stay_on_the_headers_first_line_at_1280(browser: Browser, server, lang: str, username: str) -> None:  # noqa: ANN001  # R-EM-5
     # In English the four buttons ("Ambulance 120") went onto a line of their own under the nav.
-    page = _desk(browser, server, lang, username)
+    page = desk_in(browser, server, lang, username)
     geo = page.evaluate("""() => {
         const top = (e) => Math.round(e.getBoundingClientRect().top);
         const header = document.querySelector('.desk-header').getBoundingClientRect();
@@ -157,7 +145,7 @@ def test_the_emergency_numbers_stay_on_the_headers_first_line_at_1280(browser: B
 def test_at_1024_the_managers_nav_wraps_inside_itself_and_the_numbers_stay_top_right(browser: Browser, server, lang: str) -> None:  # noqa: ANN001  # R-EM-5
     # The tighter links that fit a manager's English nav on one row at 1280 px must not spill the nav
     # out of the header or under the numbers on a 1024 px desk; Chinese still fits one row there.
-    page = _desk(browser, server, lang, "manager", viewport=SMALL_DESK)
+    page = desk_in(browser, server, lang, "manager", viewport=SMALL_DESK)
     geo = page.evaluate("""() => {
         const box = (e) => e.getBoundingClientRect();
         const links = [...document.querySelectorAll('.desk-nav-link')].map(box);
@@ -185,7 +173,7 @@ def test_the_emergency_panel_names_its_inputs_and_says_its_states_in_sentence_ca
     desk.call("POST", f"/api/cases/{case['id']}/emergency/summon", {"role": "security_manager"})
     desk.call("POST", f"/api/cases/{case['id']}/emergency/instructions", {"text": "封锁楼道", "given_by": "钱经理"})
     desk.call("POST", f"/api/cases/{case['id']}/emergency/attempt", {"target_role": "manager", "reached": False})
-    page = _desk(browser, server, "en", route=f"case/{case['id']}")
+    page = desk_in(browser, server, "en", route=f"case/{case['id']}")
     panel = page.get_by_test_id("emergency-panel")
     expect(panel).to_be_visible(timeout=15000)
     for name in ["Instruction", "Given by"]:
@@ -236,7 +224,7 @@ def test_the_case_list_fits_its_card_at_1024(browser: Browser, server, lang: str
     # In English the table was 779 px wide in a 693 px card: "Flood/fire/disaster" was one word, and
     # "Dispatched" and "Emergency" are wider than 已派工 and 紧急.
     _emergency(server, f"窄屏宽度 {uuid.uuid4().hex[:6]}")
-    page = _desk(browser, server, lang, viewport=SMALL_DESK)
+    page = desk_in(browser, server, lang, viewport=SMALL_DESK)
     table = page.get_by_test_id("case-list")
     expect(table.locator("tbody tr").first).to_be_visible(timeout=15000)
     expect(table).to_contain_text("Flood/fire/disaster" if lang == "en" else "水浸/火灾/灾害")

@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from e2e.conftest import PHONE
-from e2e.test_shell import login
+from e2e.test_shell import desk_in
 
 # A common office screen, narrower than conftest's DESK (1366 px).
-LAPTOP = {"width": 1280, "height": 800}
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 _LINES = """(el) => {
@@ -22,19 +21,11 @@ _LINES = """(el) => {
 }"""
 
 
-def _desk(browser: Browser, server, lang: str, username: str = "dispatcher", viewport: dict | None = None) -> Page:  # noqa: ANN001
-    ctx = browser.new_context(viewport=viewport or LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
-    ctx.add_init_script(f"localStorage.setItem('estatedesk.lang', '{lang}')")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, username)
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
-    return page
 
 
 def test_a_unit_label_stays_on_one_line_in_the_chinese_case_list_at_1280(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # "3栋-104" broke after the 3 (4.5em was narrower than the label) on the desk's main list.
-    page = _desk(browser, server, "zh")
+    page = desk_in(browser, server, "zh")
     cells = page.locator("[data-testid=case-list] td.desk-cell-address")
     expect(cells.first).to_be_visible(timeout=15000)
     units = [c for c in cells.all() if re.fullmatch(r"\d+栋-\d+", c.inner_text().strip())]
@@ -50,7 +41,7 @@ def test_a_unit_label_stays_on_one_line_in_the_chinese_case_list_at_1280(browser
 def test_the_slip_list_fits_its_card_at_1280_and_a_slip_is_titled_in_the_singular(browser: Browser, server, lang: str) -> None:  # noqa: ANN001  # R-RS-1
     # In English the validity range ("12/07, 16:50 – 12/10, 16:50") did not wrap and pushed the
     # Issued column past the card: "12/07, 16:5".
-    page = _desk(browser, server, lang)
+    page = desk_in(browser, server, lang)
     page.goto(f"{server.url}/#/slips")
     table = page.get_by_test_id("slip-list")
     expect(table.locator("tbody tr").first).to_be_visible(timeout=15000)
@@ -73,7 +64,7 @@ def test_the_slip_list_fits_its_card_at_1280_and_a_slip_is_titled_in_the_singula
 def test_a_stacked_desk_card_puts_a_second_line_under_the_value_not_under_the_label(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # A manager on a phone: the case list stacks into cards. "Repair" and its category "Small"
     # under it were split: the category sat at the card's left edge, under the label "Kind".
-    page = _desk(browser, server, "en", "manager", PHONE)
+    page = desk_in(browser, server, "en", "manager", PHONE)
     # A row with a category: the newest case need not have one (a contact slip's repair has no class yet).
     cell = page.locator("[data-testid=case-list] td.desk-cell-kind").filter(has=page.locator("div")).first
     expect(cell).to_be_visible(timeout=15000)
@@ -91,7 +82,7 @@ def test_a_stacked_desk_card_puts_a_second_line_under_the_value_not_under_the_la
 def test_a_desk_page_that_cannot_load_says_why_in_english(browser: Browser, server) -> None:  # noqa: ANN001  # D76
     # The page-level error and the case page's toasts read the Chinese message first, whatever the
     # language: "出错：未找到该案件" on an English screen.
-    page = _desk(browser, server, "en")
+    page = desk_in(browser, server, "en")
     page.goto(f"{server.url}/#/case/case_does_not_exist")
     error = page.locator(".desk-body .notice-error")
     expect(error).to_be_visible(timeout=15000)
@@ -105,7 +96,7 @@ def test_a_desk_page_that_cannot_load_says_why_in_english(browser: Browser, serv
 ])
 def test_each_time_on_the_calendar_is_named(browser: Browser, server, lang: str, names: list[str]) -> None:  # noqa: ANN001  # R-FU-2
     # Two times share one field label ("Working hours 08:30 – 17:30"): neither input had a name of its own.
-    page = _desk(browser, server, lang, "manager")
+    page = desk_in(browser, server, lang, "manager")
     page.goto(f"{server.url}/#/calendar")
     expect(page.get_by_test_id("calendar-form")).to_be_visible(timeout=15000)
     for name in names:

@@ -107,6 +107,19 @@ export function missingRequired(form) {
  * links only styles.css, so phones never download the desk's styles. Precached like every sheet.
  */
 export function ensureStylesheet(href) {
-  if (document.querySelector(`link[rel="stylesheet"][href="${href}"]`)) return;
-  document.head.append(h('link', { rel: 'stylesheet', href }));
+  let link = document.querySelector(`link[rel="stylesheet"][href="${href}"]`);
+  if (!link) {
+    link = h('link', { rel: 'stylesheet', href });
+    document.head.append(link);
+  }
+  if (link.sheet) return Promise.resolve();
+  // Resolves once the sheet applies, so a page can wait for it rather than flash unstyled; a sheet
+  // that fails (or never answers) must not keep the page from drawing, hence error and the timeout.
+  return new Promise((resolve) => {
+    link.addEventListener('load', resolve, { once: true });
+    link.addEventListener('error', resolve, { once: true });
+    setTimeout(resolve, STYLESHEET_WAIT_MS);
+  });
 }
+
+const STYLESHEET_WAIT_MS = 3000;

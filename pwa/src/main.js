@@ -203,6 +203,7 @@ export async function route() {
       const kind = homeKind(user);
       if (kind === 'field') return navigate('#/jobs', { replace: true });
       const mod = kind === 'desk' ? await import('./desk/index.js') : await import('./gate/index.js');
+      await mod.ready?.(); // its stylesheet, so the first paint is already laid out
       if (seq !== renderSeq) return;
       mount(view);
       // Desk and gate modules own their container for as long as their routes are shown.

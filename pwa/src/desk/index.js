@@ -96,6 +96,15 @@ function parseRoute(route) {
   return { page: parts[0] };
 }
 
+/**
+ * Resolves once desk.css applies. The header and the home are laid out by it: drawn before, they
+ * flash unstyled (the emergency numbers on a line of their own, the nav unwrapped) and jump when it
+ * lands. The shell awaits this before it mounts, so a newer route still wins the race (renderSeq).
+ */
+export function ready() {
+  return ensureStylesheet('/desk.css');
+}
+
 export async function renderDesk(root, ctx) {
   if (!stringsDone) {
     registerDeskStrings(ctx.registerStrings);
