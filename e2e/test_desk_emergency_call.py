@@ -12,6 +12,16 @@ from e2e.api import Api
 from e2e.test_shell import open_desk
 
 
+def _register(page: Page, *, address: str, contact: str, phone: str, content: str) -> None:
+    """Fill the rest of the intake form and register it (the kind and its choices are already set)."""
+    form = page.locator(".desk-intake-form")
+    form.locator("input[name=address]").fill(address)
+    form.locator("input[name=contact_name]").fill(contact)
+    form.locator("input[name=phone]").fill(phone)
+    form.locator("textarea[name=content]").fill(content)
+    page.get_by_test_id("intake-submit").click()
+
+
 def _numbers(page: Page) -> list[str]:
     prompt = page.get_by_test_id("intake-call-prompt")
     return prompt.locator("a[href^='tel:']").evaluate_all("els => els.map((a) => a.getAttribute('href').slice(4))")
@@ -50,11 +60,7 @@ def test_the_intake_prompts_the_number_to_call_and_the_call_is_recorded_on_the_c
     expect(prompt).to_contain_text("交通 122")
     assert _numbers(page) == ["122", "110"]
     content = f"小区北门两车相撞，一人受伤 {uuid.uuid4().hex[:6]}"
-    form.locator("input[name=address]").fill("北门车道")
-    form.locator("input[name=contact_name]").fill("保安张队长")
-    form.locator("input[name=phone]").fill("13800000055")
-    form.locator("textarea[name=content]").fill(content)
-    page.get_by_test_id("intake-submit").click()
+    _register(page, address="北门车道", contact="保安张队长", phone="13800000055", content=content)
 
     # Once registered, the desk records the call it made on the case just created.
     done = page.locator(".desk-intake-done")
@@ -97,11 +103,7 @@ def test_a_call_marked_while_filling_the_intake_is_recorded_with_it_at_the_time_
     expect(marked.locator("li")).to_have_count(1)
     page.wait_for_timeout(2500)  # the form takes a while to fill in
     content = f"3栋地下室冒烟 {uuid.uuid4().hex[:6]}"
-    form.locator("input[name=address]").fill("3栋地下室")
-    form.locator("input[name=contact_name]").fill("罗业主")
-    form.locator("input[name=phone]").fill("13800000009")
-    form.locator("textarea[name=content]").fill(content)
-    page.get_by_test_id("intake-submit").click()
+    _register(page, address="3栋地下室", contact="罗业主", phone="13800000009", content=content)
 
     calls = page.locator(".desk-intake-done").get_by_test_id("em-calls")
     expect(calls).to_contain_text("火警 119", timeout=10000)
@@ -149,11 +151,7 @@ def test_a_call_marked_for_a_number_the_changed_request_no_longer_calls_for_is_s
     prompt.locator("button[data-mark='120']").click()
     expect(marked.locator("li[data-number='120']")).to_have_attribute("data-applies", "yes")
     content = f"2栋电梯厅老人晕倒 {uuid.uuid4().hex[:6]}"
-    form.locator("input[name=address]").fill("2栋电梯厅")
-    form.locator("input[name=contact_name]").fill("保安李师傅")
-    form.locator("input[name=phone]").fill("13800000066")
-    form.locator("textarea[name=content]").fill(content)
-    page.get_by_test_id("intake-submit").click()
+    _register(page, address="2栋电梯厅", contact="保安李师傅", phone="13800000066", content=content)
 
     # Registered (not refused with emergency.call_not_called_for), with only the call still called for.
     done = page.locator(".desk-intake-done")
