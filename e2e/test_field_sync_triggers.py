@@ -398,8 +398,8 @@ def _countdown_texts(minutes_left: float, slack: int = 2) -> re.Pattern:
     def fmt(m: int) -> str:
         d, rest = divmod(abs(m), 1440)
         h, mins = divmod(rest, 60)
-        parts = ([f"{d}天"] if d else []) + ([f"{h}小时"] if h or d else []) + ([] if d else [f"{mins}分钟"])
-        return ("剩余 " if m >= 0 else "已超时 ") + "".join(parts[:2])
+        parts = ([f"{d} 天"] if d else []) + ([f"{h} 小时"] if h or d else []) + ([] if d else [f"{mins} 分钟"])
+        return ("剩余 " if m >= 0 else "已超时 ") + " ".join(parts[:2])
 
     centre = int(minutes_left)
     return re.compile(

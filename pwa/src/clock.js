@@ -2,7 +2,7 @@
 // Date.now() + serverOffsetMs, the offset that sync.js estimates from server_time.
 import { on } from './bus.js';
 import { getServerOffsetMs } from './db.js';
-import { locale, t, registerStrings } from './i18n.js';
+import { t, registerStrings } from './i18n.js';
 import { formatInstant } from './zone.js';
 
 let offsetMs = 0;
@@ -34,24 +34,27 @@ registerStrings({
   zh: {
     'clock.left': '剩余 {d}',
     'clock.overdue': '已超时 {d}',
-    'clock.days': '{n}天',
-    'clock.hours': '{n}小时',
-    'clock.minutes': '{n}分钟',
+    'clock.days': '{n} 天',
+    'clock.hours': '{n} 小时',
+    'clock.minutes': '{n} 分钟',
     'clock.just_now': '刚刚',
     'clock.ago': '{d}前',
   },
   en: {
     'clock.left': '{d} left',
-    'clock.overdue': 'overdue by {d}',
-    'clock.days': '{n}d',
-    'clock.hours': '{n}h',
-    'clock.minutes': '{n}min',
+    'clock.overdue': 'Overdue by {d}',
+    'clock.days': '{n} d',
+    'clock.hours': '{n} h',
+    'clock.minutes': '{n} min',
     'clock.just_now': 'just now',
     'clock.ago': '{d} ago',
   },
 });
 
-/** '2小时5分钟' / '2h 5min' — the two largest units. */
+/**
+ * '2 小时 5 分钟' / '2 h 5 min' — the two largest units, each number spaced from its unit as the desk
+ * writes a span ('20 min', D81); the countdown shown on its own starts with a capital (D83, D7x).
+ */
 export function formatDuration(ms) {
   const m = Math.max(0, Math.floor(Math.abs(ms) / 60000));
   const days = Math.floor(m / 1440);
@@ -61,7 +64,7 @@ export function formatDuration(ms) {
   if (days) parts.push(t('clock.days', { n: days }));
   if (hours || days) parts.push(t('clock.hours', { n: hours }));
   if (!days) parts.push(t('clock.minutes', { n: mins }));
-  return parts.slice(0, 2).join(locale() === 'en' ? ' ' : '');
+  return parts.slice(0, 2).join(' ');
 }
 
 /** {text, overdue, ms} for a deadline given as an ISO string, against server time. */
