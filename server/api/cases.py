@@ -141,6 +141,10 @@ class NumbersToCall(msgspec.Struct, kw_only=True):
 
     help_kind: dict[str, list[str]]
     trigger: dict[str, list[str]]
+    # D7x: a call marked on the intake form longer than this before sending is sent only once the desk
+    # confirmed it, and one older than `call_max_age_minutes` is not sent at all (the domain's limits).
+    call_confirm_after_minutes: int
+    call_max_age_minutes: int
 
 
 class SummonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -418,6 +422,8 @@ class CaseController(Controller):
         return NumbersToCall(
             help_kind={k: [str(n) for n in v] for k, v in em.NUMBERS_BY_HELP_KIND.items()},
             trigger={str(k): [str(n) for n in v] for k, v in em.NUMBERS_BY_TRIGGER.items()},
+            call_confirm_after_minutes=int(em.INTAKE_CALL_CONFIRM_AFTER.total_seconds() // 60),
+            call_max_age_minutes=int(em.INTAKE_CALL_MAX_AGE.total_seconds() // 60),
         )
 
     # --- queues, directory, calendar, handover ---

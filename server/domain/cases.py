@@ -886,7 +886,8 @@ def intake(
     received = _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency, **extra)
     # Each call made before the intake was registered is its own history entry, saying when it was made.
     called = tuple(Event(name="emergency.public_called", at=now, by=receiver_id,
-                         data={"number": str(x.number), "called_at": x.at}) for x in calls)
+                         data={"number": str(x.number), "called_at": x.at, **({"confirmed": True} if x.confirmed else {})})
+                   for x in calls)
     return replace(received, events=(*received.events, *called))
 
 

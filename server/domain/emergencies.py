@@ -92,6 +92,9 @@ class EmergencyReason(StrEnum):
     CALL_IN_FUTURE = "emergency.call_in_future"
     CALL_BEFORE_FORM = "emergency.call_before_form"
     CALL_TIME_MISSING = "emergency.call_time_missing"
+    # D7x: a mark long before the sending is taken only once the desk confirmed it, and never past a shift.
+    CALL_NOT_CONFIRMED = "emergency.call_not_confirmed"
+    CALL_TOO_OLD = "emergency.call_too_old"
 
 
 class EscalationAttempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -130,6 +133,9 @@ class PublicCall(msgspec.Struct, frozen=True, kw_only=True):
     number: PublicNumber
     by: str
     at: datetime
+    # D7x: marked on the intake form more than INTAKE_CALL_CONFIRM_AFTER before it was sent, and
+    # taken as this request's call because the desk confirmed it (defaulted: stored calls decode).
+    confirmed: bool = False
 
 
 class CallAtIntake(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +146,20 @@ class CallAtIntake(msgspec.Struct, frozen=True, kw_only=True):
 
     number: PublicNumber
     at: datetime
+    # D7x: the desk was asked, for a mark made more than INTAKE_CALL_CONFIRM_AFTER before sending,
+    # whether it was this request's call, and said yes.
+    confirmed: bool = False
+
+
+# D7x: how long before the form is sent a call marked on it is taken as this request's call without
+# asking. The desk calls first and types after, and R-EM-2 has it reach the manager and summon people
+# before it records, so half an hour is a busy emergency; a mark older than that is as likely to be
+# one left on a form the desk walked away from, and belongs to this request only if the desk says so.
+INTAKE_CALL_CONFIRM_AFTER = timedelta(minutes=30)
+# D7x: the oldest mark placed at its own time at all, confirmed or not: a shift (R-SH-1 hands over
+# open work at its end), and the longest span over which a difference on the desk's clock is trusted
+# (a clock reset by the network while the form stood open moves the call by the whole correction).
+INTAKE_CALL_MAX_AGE = timedelta(hours=12)
 
 
 class EmergencyState(msgspec.Struct, frozen=True, kw_only=True):
@@ -258,7 +278,11 @@ def calls_at_intake(
     Each call's time, the form's opening and its sending are read on the desk's one clock, so their
     differences are true whatever that clock's error: a call counts `sent_at - at` before `now`
     (as the phone's steps do, D35). A call after the sending is in the future; one before the form was
-    opened was not made while filling it in. Kept in the order they were made."""
+    opened was not made while filling it in. Kept in the order they were made.
+
+    How long the form stood open refuses nothing by itself (the request is received now, R-IN-1);
+    each call is judged by how long before the sending it was marked (D7x): more than
+    INTAKE_CALL_CONFIRM_AFTER only if the desk confirmed it, more than INTAKE_CALL_MAX_AGE never."""
     if not calls:
         return ()
     if form_opened_at is None or sent_at is None:
@@ -297,7 +321,33 @@ def calls_at_intake(
                 kind="invalid",
                 number=str(call.number),
             )
-        placed.append(PublicCall(number=call.number, by=by, at=now - (sent_at - call.at)))
+        age = sent_at - call.at
+        minutes_ago = int(age.total_seconds() // 60)
+        if age > INTAKE_CALL_MAX_AGE:
+            hours = int(INTAKE_CALL_MAX_AGE.total_seconds() // 3600)
+            return refuse(
+                EmergencyReason.CALL_TOO_OLD,
+                f"拨打 {call.number} 的标记已超过 {hours} 小时，不能按标记时间记录；请撤销该标记，如确已拨打，请在事项内容中写明拨打时间",
+                f"The call to {call.number} was marked more than {hours} h ago and cannot be recorded at that time; "
+                "remove the mark and, if the call was made, give its time in the details",
+                kind="invalid",
+                number=str(call.number),
+                minutes_ago=minutes_ago,
+                max_hours=hours,
+            )
+        if age > INTAKE_CALL_CONFIRM_AFTER and not call.confirmed:
+            after = int(INTAKE_CALL_CONFIRM_AFTER.total_seconds() // 60)
+            return refuse(
+                EmergencyReason.CALL_NOT_CONFIRMED,
+                f"拨打 {call.number} 的标记已超过 {after} 分钟，请确认是为本次事项拨打的",
+                f"The call to {call.number} was marked more than {after} min ago; confirm it was made for this request",
+                kind="invalid",
+                number=str(call.number),
+                minutes_ago=minutes_ago,
+                confirm_after_minutes=after,
+            )
+        placed.append(PublicCall(number=call.number, by=by, at=now - age,
+                                 confirmed=call.confirmed and age > INTAKE_CALL_CONFIRM_AFTER))
     return tuple(sorted(placed, key=lambda c: c.at))
 
 

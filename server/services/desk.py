@@ -286,6 +286,8 @@ def _review_answer_doc(case: Case, review: dc.FollowUp) -> dict[str, Any] | None
 class IntakeCallIn(DatedIn, kw_only=True):
     number: em.PublicNumber
     at: datetime  # the desk's clock when 已拨打 was pressed
+    # D7x: the desk confirmed a mark made long before sending is this request's call.
+    confirmed: bool = False
 
 
 class IntakeIn(DatedIn, kw_only=True):
@@ -324,7 +326,7 @@ async def intake(db: Database, who: Principal, data: IntakeIn) -> dict[str, Any]
             repair_responsibility=data.repair_responsibility, repair_class=data.repair_class,
             service_code=data.service_code, fee_quote_cents=data.fee_quote_cents, is_major=data.is_major,
             emergency_trigger=data.emergency_trigger,
-            public_calls=[em.CallAtIntake(number=x.number, at=x.at) for x in data.public_calls],
+            public_calls=[em.CallAtIntake(number=x.number, at=x.at, confirmed=x.confirmed) for x in data.public_calls],
             form_opened_at=data.form_opened_at, sent_at=data.sent_at,
         )
         given = (data.repair_responsibility, data.repair_class, data.fee_quote_cents)

@@ -80,3 +80,42 @@ async def test_a_refused_intake_stores_neither_the_case_nor_its_calls(client, cl
     r = await client.post("/api/cases", headers=desk, json={**_FIRE, **_desk_times(now, ("119", 60))})
     assert r.status_code == 201, r.text
     assert r.json()["case"]["no"].endswith("-0001")
+
+
+async def test_a_call_marked_long_before_sending_is_recorded_only_once_the_desk_confirmed_it(client, clock, demo_db) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
+    # D7x: the dispatcher marked 119 and left the form open; 45 minutes later it is sent.
+    desk = await login(client, "dispatcher")
+    r = await client.get("/api/emergency-numbers/to-call", headers=desk)
+    assert (r.json()["call_confirm_after_minutes"], r.json()["call_max_age_minutes"]) == (30, 12 * 60)
+    now = clock.now()
+    before = await _counts(demo_db)
+    late = _desk_times(now, ("119", 45 * 60), opened_min=50)
+    r = await client.post("/api/cases", headers=desk, json={**_FIRE, **late})
+    assert (r.status_code, r.json()["code"]) == (400, "emergency.call_not_confirmed"), r.text
+    assert {k: r.json()["details"][k] for k in ("number", "minutes_ago", "confirm_after_minutes")} == {
+        "number": "119", "minutes_ago": 45, "confirm_after_minutes": 30}
+    # Past a shift, not even a confirmed mark is placed at its time.
+    old = _desk_times(now, ("119", 13 * 3600), opened_min=14 * 60)
+    old["public_calls"][0]["confirmed"] = True
+    r = await client.post("/api/cases", headers=desk, json={**_FIRE, **old})
+    assert (r.status_code, r.json()["code"]) == (400, "emergency.call_too_old"), r.text
+    assert await _counts(demo_db) == before  # neither refusal stored a case or used its number
+
+    late["public_calls"][0]["confirmed"] = True
+    r = await client.post("/api/cases", headers=desk, json={**_FIRE, **late})
+    assert r.status_code == 201, r.text
+    view = r.json()
+    assert view["case"]["no"].endswith("-0001")
+    [call] = view["case"]["emergency"]["public_calls"]
+    assert (datetime.fromisoformat(call["at"]), call["confirmed"]) == (now - timedelta(minutes=45), True)
+    [entry] = [e for e in view["timeline"] if e["action"] == "emergency.public_called"]
+    assert entry["data"]["confirmed"] is True
+
+
+async def test_a_form_open_for_days_records_a_call_just_made(client, clock) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
+    desk = await login(client, "dispatcher")
+    now = clock.now()
+    r = await client.post("/api/cases", headers=desk, json={**_FIRE, **_desk_times(now, ("119", 120), opened_min=3 * 24 * 60)})
+    assert r.status_code == 201, r.text
+    [call] = r.json()["case"]["emergency"]["public_calls"]
+    assert (datetime.fromisoformat(call["at"]), call["confirmed"]) == (now - timedelta(minutes=2), False)

@@ -411,3 +411,65 @@ def test_an_incomplete_intake_with_calls_is_refused_whole() -> None:  # R-IN-1 R
         phone="1", unit_id="u", content="烟雾", receiver_id="d1", now=T0, help_kind=HelpKind.DISASTER,
         public_calls=[em.CallAtIntake(number=em.PublicNumber.FIRE, at=T0)], form_opened_at=T0 - M, sent_at=T0)
     assert isinstance(r, Refusal) and r.code == CaseReason.INTAKE_INCOMPLETE
+
+
+# --- a call marked long before the form was sent (R-EM-5, D73, D7x) ---------------------------
+
+H = timedelta(hours=1)
+
+
+def confirmed_call(n: str, off: timedelta) -> em.CallAtIntake:
+    return em.CallAtIntake(number=em.PublicNumber(n), at=T0 + DESK_SKEW + off, confirmed=True)
+
+
+def test_a_call_marked_up_to_30_minutes_before_sending_needs_no_confirming() -> None:  # R-EM-5 R-IN-1
+    t = ok(intake_with_calls(("119", -30 * M), opened=-40 * M))
+    assert t.case.emergency is not None and t.case.emergency.public_calls[0].at == T0 - 30 * M
+    assert "confirmed" not in t.events[1].data
+
+
+def test_a_call_marked_more_than_30_minutes_before_sending_is_refused_unless_the_desk_confirmed_it() -> None:  # R-EM-5
+    # The dispatcher marked 119 and went to lunch: the mark may belong to the next request, not this one.
+    r = intake_with_calls(("119", -2 * H), opened=-3 * H)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_NOT_CONFIRMED and r.kind == "invalid"
+    assert (r.details["number"], r.details["minutes_ago"], r.details["confirm_after_minutes"]) == ("119", 120, 30)
+    # Asked, the desk says it was this request's call: recorded when it was made, and the history says
+    # the desk confirmed it (R-EM-2 has the desk escalate first and record after, which can take a while).
+    desk = T0 + DESK_SKEW
+    t = ok(c.intake(
+        case_id="c1", no="2026-0001", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+        contact_name="罗业主", phone="13800000009", unit_id="u-3-104", content="地下车库有烟雾",
+        receiver_id="d1", now=T0, help_kind=HelpKind.DISASTER, public_calls=[confirmed_call("119", -2 * H)],
+        form_opened_at=desk - 3 * H, sent_at=desk))
+    assert t.case.emergency is not None and t.case.emergency.public_calls[0].at == T0 - 2 * H
+    assert t.events[1].data == {"number": "119", "called_at": T0 - 2 * H, "confirmed": True}
+
+
+def test_a_call_marked_more_than_12_hours_before_sending_is_refused_even_confirmed() -> None:  # R-EM-5
+    # Past a shift (R-SH-1) a mark is not placed at its time on the desk's say-so: the desk's clock may
+    # have been reset in between, and the shift that pressed it has handed over.
+    desk = T0 + DESK_SKEW
+    r = c.intake(
+        case_id="c1", no="2026-0001", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+        contact_name="罗业主", phone="13800000009", unit_id="u-3-104", content="地下车库有烟雾",
+        receiver_id="d1", now=T0, help_kind=HelpKind.DISASTER, public_calls=[confirmed_call("119", -12 * H - M)],
+        form_opened_at=desk - 20 * H, sent_at=desk)
+    assert isinstance(r, Refusal) and r.code == EmergencyReason.CALL_TOO_OLD and r.kind == "invalid"
+    assert (r.details["number"], r.details["max_hours"]) == ("119", 12)
+    ok(c.intake(
+        case_id="c1", no="2026-0001", compound_id="cp1", kind=Kind.HELP, channel=c.Channel.PHONE,
+        contact_name="罗业主", phone="13800000009", unit_id="u-3-104", content="地下车库有烟雾",
+        receiver_id="d1", now=T0, help_kind=HelpKind.DISASTER, public_calls=[confirmed_call("119", -12 * H)],
+        form_opened_at=desk - 20 * H, sent_at=desk))
+
+
+def test_a_form_open_for_days_still_records_a_call_just_made() -> None:  # R-EM-5 R-IN-1
+    # The form's opening only bounds its calls; how long it stood open refuses nothing by itself.
+    t = ok(intake_with_calls(("119", -5 * M), opened=-3 * 24 * H))
+    assert t.case.emergency is not None and t.case.emergency.public_calls[0].at == T0 - 5 * M
+    assert t.case.received_at == T0
+
+
+def test_a_form_sent_before_it_was_opened_records_no_call() -> None:  # R-EM-5
+    r = intake_with_calls(("119", -1 * M), opened=1 * M)
+    assert isinstance(r, Refusal) and r.code in (EmergencyReason.CALL_IN_FUTURE, EmergencyReason.CALL_BEFORE_FORM)
