@@ -163,3 +163,66 @@ def test_a_call_marked_for_a_number_the_changed_request_no_longer_calls_for_is_s
     view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
     assert [c["number"] for c in view["case"]["emergency"]["public_calls"]] == ["120"]
     ctx.close()
+
+
+def test_a_call_marked_long_before_the_form_is_sent_is_confirmed_by_the_desk_or_set_aside(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
+    # D7x: the dispatcher marks 119 and the form stays open (a long call, lunch): the desk's clock is
+    # the page's, moved on by the test.
+    ctx, page = open_desk(browser, server, "dispatcher", "intake")
+    page.clock.install()
+    page.reload()
+    form = page.locator(".desk-intake-form")
+    expect(form).to_be_visible(timeout=10000)
+    form.get_by_role("radio", name="求助", exact=True).check()
+    form.locator("select[name=help_kind]").select_option("disaster")
+    prompt = page.get_by_test_id("intake-call-prompt")
+    prompt.locator("button[data-mark='119']").click()
+    pressed = page.evaluate("Date.now()")
+    mark = page.get_by_test_id("intake-marked-calls").locator("li[data-number='119']")
+    expect(mark).to_have_attribute("data-state", "sent")
+    page.clock.fast_forward("31:00")
+    content = f"5栋配电房冒烟 {uuid.uuid4().hex[:6]}"
+    _register(page, address="5栋配电房", contact="值班电工", phone="13800000077", content=content)
+
+    # Not sent: the desk is asked whether the mark is this request's call, and nothing is lost.
+    expect(form.locator(".desk-error")).to_have_text(
+        "有拨打标记已超过 30 分钟：请逐条确认是为本次事项拨打的，或点 × 撤销，再登记")
+    expect(mark).to_have_attribute("data-state", "needs_confirm")
+    expect(mark.get_by_test_id("intake-mark-stale")).to_contain_text("火警 119标记于 31分钟前，是为本次事项拨打的吗？")
+    expect(page.locator(".desk-intake-done")).to_have_count(0)
+    mark.get_by_test_id("intake-mark-confirm").click()
+    expect(mark).to_have_attribute("data-state", "sent")
+    expect(mark.get_by_test_id("intake-mark-confirmed")).to_be_visible()
+    page.get_by_test_id("intake-submit").click()
+
+    done = page.locator(".desk-intake-done")
+    expect(done.get_by_test_id("em-calls")).to_contain_text("火警 119", timeout=10000)
+    case_id = done.get_by_role("link", name="稍后决定").get_attribute("href").split("/")[-1]
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    [call] = view["case"]["emergency"]["public_calls"]
+    assert call["confirmed"] is True
+    received = datetime.fromisoformat(view["case"]["received_at"]).timestamp() * 1000
+    called = datetime.fromisoformat(call["at"]).timestamp() * 1000
+    sent_after = page.evaluate("Date.now()") - pressed  # the desk clock's span, mark to sending
+    assert abs((received - called) - sent_after) < 3000, (call, view["case"]["received_at"], sent_after)
+
+    # The next request: a mark left more than 12 hours is kept on the form but not sent, and the
+    # request is registered at once without it.
+    page.get_by_test_id("intake-next").click()
+    form = page.locator(".desk-intake-form")
+    form.get_by_role("radio", name="求助", exact=True).check()
+    form.locator("select[name=help_kind]").select_option("disaster")
+    page.get_by_test_id("intake-call-prompt").locator("button[data-mark='119']").click()
+    page.clock.fast_forward("12:01:00")
+    content = f"5栋配电房又冒烟 {uuid.uuid4().hex[:6]}"
+    _register(page, address="5栋配电房", contact="值班电工", phone="13800000077", content=content)
+    done = page.locator(".desk-intake-done")
+    expect(done).to_be_visible(timeout=10000)
+    mark = page.get_by_test_id("intake-marked-calls").locator("li[data-number='119']")
+    expect(mark).to_have_attribute("data-state", "too_old")
+    expect(mark.get_by_test_id("intake-mark-too-old")).to_have_text(
+        "火警 119标记已超过 12 小时，登记时不提交；如确已拨打，请在事项内容中写明拨打时间")
+    case_id = done.get_by_role("link", name="稍后决定").get_attribute("href").split("/")[-1]
+    view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
+    assert view["case"]["emergency"]["public_calls"] == []
+    ctx.close()

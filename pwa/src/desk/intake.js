@@ -1,7 +1,7 @@
 // Intake 受理登记 (R-IN-1..6) and the opening decision 立项 that follows it (R-OP-1..3).
 import { mount } from '../dom.js';
 import { colon, joinClauses, paren } from '../i18n.js';
-import { errorBox, errorText, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker } from './common.js';
+import { errorBox, errorText, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker, waitedText } from './common.js';
 import { callLinks, loadNumbersToCall, numbersFor, publicCallsBlock } from './emergency.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
@@ -25,6 +25,24 @@ function radioGroup(h, name, opts, value, onchange) {
  */
 export function notOpenedNote(reason, note) {
   return joinClauses([reason, note]);
+}
+
+/**
+ * What registering does with a call marked on the intake form (R-EM-5, D73, D82, D7x), judged at `ref`
+ * (the moment the form is sent, or now while it is drawn): 'sent' with the intake; 'not_applicable'
+ * when the matter no longer calls for the number (D82); 'too_old' when marked more than the server's
+ * `call_max_age_minutes` before, never placed at its time; 'needs_confirm' when marked more than
+ * `call_confirm_after_minutes` before and the desk has not said it was this request's call. The
+ * limits come from the server's table (GET /api/emergency-numbers/to-call), as the numbers do.
+ */
+export function markState(mark, { ref, callable, table }) {
+  if (!callable.includes(mark.number)) return 'not_applicable';
+  const age = ref - mark.at;
+  const max = table?.call_max_age_minutes;
+  const after = table?.call_confirm_after_minutes;
+  if (Number.isFinite(max) && age > max * 60000) return 'too_old';
+  if (Number.isFinite(after) && age > after * 60000 && !mark.confirmed) return 'needs_confirm';
+  return 'sent';
 }
 
 // R-OP-3: who decides an opening the dispatcher could not; the server holds the same list.
@@ -217,18 +235,41 @@ export async function renderIntake(body, ctx) {
   let callable = [];
   let emergencyNow = false;
   const applies = (m) => callable.includes(m.number);
+  // D7x: a mark made long before sending (the form left open over lunch) is sent only once the desk
+  // confirms it was this request's call, and one past the server's limit not at all; neither is
+  // dropped: it stays on the form, with its time, for the desk to confirm, remove or write down.
+  const stateOf = (m, ref = new Date()) => markState(m, { ref, callable, table: toCall });
   const markedList = h('div', { class: 'desk-span2 desk-intake-marked', 'data-testid': 'intake-marked-calls', hidden: true });
-  function drawMarked() {
+  function markNote(m, state, ref) {
+    const name = t(`desk.em.${m.number}`);
+    if (state === 'not_applicable') {
+      return h('div', { class: 'warn-text', 'data-testid': 'intake-mark-not-applicable',
+        text: t(emergencyNow ? 'intake.call_not_applicable' : 'intake.call_not_applicable_no_em', { label: name }) });
+    }
+    if (state === 'too_old') {
+      return h('div', { class: 'warn-text', 'data-testid': 'intake-mark-too-old',
+        text: t('intake.call_too_old', { label: name, h: Math.round(toCall.call_max_age_minutes / 60) }) });
+    }
+    if (state === 'needs_confirm') {
+      return h('div', { class: 'warn-text', 'data-testid': 'intake-mark-stale' },
+        t('intake.call_stale_q', { label: name, ago: waitedText(ref - m.at, t) }), ' ',
+        h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'intake-mark-confirm',
+          onclick: () => { m.confirmed = true; drawMarked(); } }, t('intake.call_confirm', { t: fmtTime(m.at.toISOString()) })));
+    }
+    // The confirm button is offered only on a mark that needed it, so a confirmed mark is a stale one.
+    return m.confirmed ? h('div', { class: 'small muted', 'data-testid': 'intake-mark-confirmed', text: t('intake.call_confirmed') }) : null;
+  }
+  function drawMarked(ref = new Date()) {
     markedList.hidden = !marked.length;
     mount(markedList, marked.length ? h('ul', { class: 'plain-list small' }, marked.map((m, i) => {
-      const ok = applies(m);
+      const state = stateOf(m, ref);
+      const ok = state !== 'not_applicable' && state !== 'too_old';
       const text = t('intake.call_marked', { label: t(`desk.em.${m.number}`), t: fmtTime(m.at.toISOString()) });
-      return h('li', { class: ok ? '' : 'is-not-applicable', dataset: { number: m.number, applies: ok ? 'yes' : 'no' } },
+      return h('li', { class: ok ? '' : 'is-not-applicable', dataset: { number: m.number, applies: applies(m) ? 'yes' : 'no', state } },
         ok ? text : h('s', { text }), ' ',
         h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('intake.call_unmark'), title: t('intake.call_unmark'),
           onclick: () => { marked.splice(i, 1); drawMarked(); } }, '×'),
-        ok ? null : h('div', { class: 'warn-text', 'data-testid': 'intake-mark-not-applicable',
-          text: t(emergencyNow ? 'intake.call_not_applicable' : 'intake.call_not_applicable_no_em', { label: t(`desk.em.${m.number}`) }) }));
+        markNote(m, state, ref));
     })) : []);
   }
   function syncCallPrompt() {
@@ -315,11 +356,20 @@ export async function renderIntake(body, ctx) {
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
-      const sent = marked.filter(applies); // R-EM-5 (D82): only the numbers the matter calls for
+      // R-EM-5 (D82, D7x): only the numbers the matter calls for, marked recently enough or confirmed;
+      // the marks are judged at the very moment sent as `sent_at`, as the server will judge them.
+      const sentAt = new Date();
+      drawMarked(sentAt);
+      if (marked.some((m) => stateOf(m, sentAt) === 'needs_confirm')) {
+        err.show(t('intake.call_confirm_needed', { min: toCall.call_confirm_after_minutes }), t);
+        markedList.querySelector('[data-testid=intake-mark-confirm]')?.focus();
+        return;
+      }
+      const sent = marked.filter((m) => stateOf(m, sentAt) === 'sent');
       if (sent.length) { // R-EM-5: recorded with the intake, or not at all
-        data.public_calls = sent.map((m) => ({ number: m.number, at: m.at.toISOString() }));
+        data.public_calls = sent.map((m) => ({ number: m.number, at: m.at.toISOString(), ...(m.confirmed ? { confirmed: true } : {}) }));
         data.form_opened_at = formOpenedAt.toISOString();
-        data.sent_at = new Date().toISOString();
+        data.sent_at = sentAt.toISOString();
       }
       submit.disabled = true;
       try {

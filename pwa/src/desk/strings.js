@@ -354,6 +354,12 @@ const zh = {
   'intake.call_unmark': '撤销此条拨打记录',
   'intake.call_not_applicable': '该事项无需拨打{label}，登记时不提交；如确已拨打，请登记后在案件页记录',
   'intake.call_not_applicable_no_em': '该事项无需拨打{label}，登记时不提交；如确已拨打，请在事项内容中写明',
+  // D7x: a mark made long before the form is sent may be one left on a form the desk walked away from.
+  'intake.call_stale_q': '{label}标记于 {ago}前，是为本次事项拨打的吗？确认后按标记时间登记，不是请点 × 撤销',
+  'intake.call_confirm': '是本次拨打的，按 {t} 登记',
+  'intake.call_confirmed': '已确认为本次事项拨打，按标记时间登记',
+  'intake.call_confirm_needed': '有拨打标记已超过 {min} 分钟：请逐条确认是为本次事项拨打的，或点 × 撤销，再登记',
+  'intake.call_too_old': '{label}标记已超过 {h} 小时，登记时不提交；如确已拨打，请在事项内容中写明拨打时间',
 
   // slip
   'slip.title': '服务单',
@@ -858,6 +864,11 @@ const en = {
   'intake.call_unmark': 'Remove this call',
   'intake.call_not_applicable': 'This request does not call for {label}, so the call is not sent with it; if it was made, record it on the case page once registered',
   'intake.call_not_applicable_no_em': 'This request does not call for {label}, so the call is not sent with it; if it was made, say so in the details',
+  'intake.call_stale_q': '{label} was marked {ago} ago. Was it called for this request? Confirm to record it at that time, or remove it with ×',
+  'intake.call_confirm': 'Yes, record it at {t}',
+  'intake.call_confirmed': 'Confirmed as called for this request, recorded at the time marked',
+  'intake.call_confirm_needed': 'A call was marked more than {min} min ago: confirm each was made for this request, or remove it with ×, then register',
+  'intake.call_too_old': '{label} was marked more than {h} h ago, so it is not sent; if the call was made, give its time in the details',
   'slip.title': 'Service slip',
   'slip.case_no': 'Case no.',
   'slip.work_done': 'Work done',
