@@ -53,7 +53,7 @@ registerStrings({
 
 /**
  * '2 小时 5 分钟' / '2 h 5 min' — the two largest units, each number spaced from its unit as the desk
- * writes a span ('20 min', D81); the countdown shown on its own starts with a capital (D83, D7x).
+ * writes a span ('20 min', D81); the countdown shown on its own starts with a capital (D83, D84).
  */
 export function formatDuration(ms) {
   const m = Math.max(0, Math.floor(Math.abs(ms) / 60000));

@@ -141,7 +141,7 @@ class NumbersToCall(msgspec.Struct, kw_only=True):
 
     help_kind: dict[str, list[str]]
     trigger: dict[str, list[str]]
-    # D7x: a call marked on the intake form longer than this before sending is sent only once the desk
+    # D85: a call marked on the intake form longer than this before sending is sent only once the desk
     # confirmed it, and one older than `call_max_age_minutes` is not sent at all (the domain's limits).
     call_confirm_after_minutes: int
     call_max_age_minutes: int

@@ -92,7 +92,7 @@ class EmergencyReason(StrEnum):
     CALL_IN_FUTURE = "emergency.call_in_future"
     CALL_BEFORE_FORM = "emergency.call_before_form"
     CALL_TIME_MISSING = "emergency.call_time_missing"
-    # D7x: a mark long before the sending is taken only once the desk confirmed it, and never past a shift.
+    # D85: a mark long before the sending is taken only once the desk confirmed it, and never past a shift.
     CALL_NOT_CONFIRMED = "emergency.call_not_confirmed"
     CALL_TOO_OLD = "emergency.call_too_old"
 
@@ -133,7 +133,7 @@ class PublicCall(msgspec.Struct, frozen=True, kw_only=True):
     number: PublicNumber
     by: str
     at: datetime
-    # D7x: marked on the intake form more than INTAKE_CALL_CONFIRM_AFTER before it was sent, and
+    # D85: marked on the intake form more than INTAKE_CALL_CONFIRM_AFTER before it was sent, and
     # taken as this request's call because the desk confirmed it (defaulted: stored calls decode).
     confirmed: bool = False
 
@@ -146,17 +146,17 @@ class CallAtIntake(msgspec.Struct, frozen=True, kw_only=True):
 
     number: PublicNumber
     at: datetime
-    # D7x: the desk was asked, for a mark made more than INTAKE_CALL_CONFIRM_AFTER before sending,
+    # D85: the desk was asked, for a mark made more than INTAKE_CALL_CONFIRM_AFTER before sending,
     # whether it was this request's call, and said yes.
     confirmed: bool = False
 
 
-# D7x: how long before the form is sent a call marked on it is taken as this request's call without
+# D85: how long before the form is sent a call marked on it is taken as this request's call without
 # asking. The desk calls first and types after, and R-EM-2 has it reach the manager and summon people
 # before it records, so half an hour is a busy emergency; a mark older than that is as likely to be
 # one left on a form the desk walked away from, and belongs to this request only if the desk says so.
 INTAKE_CALL_CONFIRM_AFTER = timedelta(minutes=30)
-# D7x: the oldest mark placed at its own time at all, confirmed or not: a shift (R-SH-1 hands over
+# D85: the oldest mark placed at its own time at all, confirmed or not: a shift (R-SH-1 hands over
 # open work at its end), and the longest span over which a difference on the desk's clock is trusted
 # (a clock reset by the network while the form stood open moves the call by the whole correction).
 INTAKE_CALL_MAX_AGE = timedelta(hours=12)
@@ -281,7 +281,7 @@ def calls_at_intake(
     opened was not made while filling it in. Kept in the order they were made.
 
     How long the form stood open refuses nothing by itself (the request is received now, R-IN-1);
-    each call is judged by how long before the sending it was marked (D7x): more than
+    each call is judged by how long before the sending it was marked (D85): more than
     INTAKE_CALL_CONFIRM_AFTER only if the desk confirmed it, more than INTAKE_CALL_MAX_AGE never."""
     if not calls:
         return ()

@@ -286,7 +286,7 @@ def _review_answer_doc(case: Case, review: dc.FollowUp) -> dict[str, Any] | None
 class IntakeCallIn(DatedIn, kw_only=True):
     number: em.PublicNumber
     at: datetime  # the desk's clock when 已拨打 was pressed
-    # D7x: the desk confirmed a mark made long before sending is this request's call.
+    # D85: the desk confirmed a mark made long before sending is this request's call.
     confirmed: bool = False
 
 

@@ -354,7 +354,7 @@ const zh = {
   'intake.call_unmark': '撤销此条拨打记录',
   'intake.call_not_applicable': '该事项无需拨打{label}，登记时不提交；如确已拨打，请登记后在案件页记录',
   'intake.call_not_applicable_no_em': '该事项无需拨打{label}，登记时不提交；如确已拨打，请在事项内容中写明',
-  // D7x: a mark made long before the form is sent may be one left on a form the desk walked away from.
+  // D85: a mark made long before the form is sent may be one left on a form the desk walked away from.
   'intake.call_stale_q': '{label}标记于 {ago}前，是为本次事项拨打的吗？确认后按标记时间登记，不是请点 × 撤销',
   'intake.call_confirm': '是本次拨打的，按 {t} 登记',
   'intake.call_confirmed': '已确认为本次事项拨打，按标记时间登记',
