@@ -166,7 +166,7 @@ def test_a_call_marked_for_a_number_the_changed_request_no_longer_calls_for_is_s
 
 
 def test_a_call_marked_long_before_the_form_is_sent_is_confirmed_by_the_desk_or_set_aside(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
-    # D7x: the dispatcher marks 119 and the form stays open (a long call, lunch): the desk's clock is
+    # D85: the dispatcher marks 119 and the form stays open (a long call, lunch): the desk's clock is
     # the page's, moved on by the test.
     ctx, page = open_desk(browser, server, "dispatcher", "intake")
     page.clock.install()

@@ -1,4 +1,4 @@
-// What registering does with a call marked on the intake form (R-EM-5, D73, D82, D7x): a mark made
+// What registering does with a call marked on the intake form (R-EM-5, D73, D82, D85): a mark made
 // more than the server's 30 minutes before sending waits for the desk to confirm it, one past 12 hours
 // is set aside (kept on the form, not sent), as the server would refuse them otherwise.
 import assert from 'node:assert/strict';

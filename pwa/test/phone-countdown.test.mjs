@@ -1,4 +1,4 @@
-// The phone's job countdown in the desk's wording (D81, D83; D7x): sentence case, a space between a
+// The phone's job countdown in the desk's wording (D81, D83; D84): sentence case, a space between a
 // number and its unit in both languages. English read "overdue by 20min" after a "·" where every
 // other status starts with a capital, and "2h 5min" where the desk writes "2 h" and "20 min".
 import assert from 'node:assert/strict';

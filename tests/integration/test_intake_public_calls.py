@@ -83,7 +83,7 @@ async def test_a_refused_intake_stores_neither_the_case_nor_its_calls(client, cl
 
 
 async def test_a_call_marked_long_before_sending_is_recorded_only_once_the_desk_confirmed_it(client, clock, demo_db) -> None:  # noqa: ANN001  # R-EM-5 R-IN-1
-    # D7x: the dispatcher marked 119 and left the form open; 45 minutes later it is sent.
+    # D85: the dispatcher marked 119 and left the form open; 45 minutes later it is sent.
     desk = await login(client, "dispatcher")
     r = await client.get("/api/emergency-numbers/to-call", headers=desk)
     assert (r.json()["call_confirm_after_minutes"], r.json()["call_max_age_minutes"]) == (30, 12 * 60)

@@ -413,7 +413,7 @@ def test_an_incomplete_intake_with_calls_is_refused_whole() -> None:  # R-IN-1 R
     assert isinstance(r, Refusal) and r.code == CaseReason.INTAKE_INCOMPLETE
 
 
-# --- a call marked long before the form was sent (R-EM-5, D73, D7x) ---------------------------
+# --- a call marked long before the form was sent (R-EM-5, D73, D85) ---------------------------
 
 H = timedelta(hours=1)
 

@@ -28,7 +28,7 @@ export function notOpenedNote(reason, note) {
 }
 
 /**
- * What registering does with a call marked on the intake form (R-EM-5, D73, D82, D7x), judged at `ref`
+ * What registering does with a call marked on the intake form (R-EM-5, D73, D82, D85), judged at `ref`
  * (the moment the form is sent, or now while it is drawn): 'sent' with the intake; 'not_applicable'
  * when the matter no longer calls for the number (D82); 'too_old' when marked more than the server's
  * `call_max_age_minutes` before, never placed at its time; 'needs_confirm' when marked more than
@@ -235,7 +235,7 @@ export async function renderIntake(body, ctx) {
   let callable = [];
   let emergencyNow = false;
   const applies = (m) => callable.includes(m.number);
-  // D7x: a mark made long before sending (the form left open over lunch) is sent only once the desk
+  // D85: a mark made long before sending (the form left open over lunch) is sent only once the desk
   // confirms it was this request's call, and one past the server's limit not at all; neither is
   // dropped: it stays on the form, with its time, for the desk to confirm, remove or write down.
   const stateOf = (m, ref = new Date()) => markState(m, { ref, callable, table: toCall });
@@ -356,7 +356,7 @@ export async function renderIntake(body, ctx) {
       }
       if (!f.fee.hidden && ctl.fee.value !== '') data.fee_quote_cents = Math.round(Number(ctl.fee.value) * 100);
       if (ctl.emergency.value) data.emergency_trigger = ctl.emergency.value; // R-EM-1
-      // R-EM-5 (D82, D7x): only the numbers the matter calls for, marked recently enough or confirmed;
+      // R-EM-5 (D82, D85): only the numbers the matter calls for, marked recently enough or confirmed;
       // the marks are judged at the very moment sent as `sent_at`, as the server will judge them.
       const sentAt = new Date();
       drawMarked(sentAt);
