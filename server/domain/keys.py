@@ -48,6 +48,19 @@ class KeyRefusal(StrEnum):
     LOSS_NOT_CORRECTABLE = "key.loss_not_correctable"
     LOSS_CORRECTION_REASON_REQUIRED = "key.loss_correction_reason_required"
     FOUND_NOTE_REQUIRED = "key.found_note_required"
+    # Refunding a deposit kept for a key lost on loan, once the key is found (D7x).
+    NOT_LOST_ON_LOAN = "key.not_lost_on_loan"
+    NOT_FOUND_YET = "key.not_found_yet"
+    NOTHING_KEPT = "key.nothing_kept"
+    KEPT_ALREADY_REFUNDED = "key.kept_already_refunded"
+    KEPT_REFUND_REQUIRED = "key.kept_refund_required"
+    REFUND_ABOVE_KEPT = "key.refund_above_kept"
+    KEPT_REFUND_REASON_REQUIRED = "key.kept_refund_reason_required"
+    # Amending a recorded physical count the day it was recorded (D7x).
+    COUNT_NOT_RECORDED = "key.count_not_recorded"
+    COUNT_NOT_AMENDABLE = "key.count_not_amendable"
+    COUNT_NOT_AMENDER = "key.count_not_amender"
+    COUNT_AMEND_REASON_REQUIRED = "key.count_amend_reason_required"
 
 
 class KeyType(StrEnum):
@@ -98,6 +111,18 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
     refund_receipt_no: str | None = None
     settled_by: str
     settled_at: datetime
+
+
+class KeptRefund(msgspec.Struct, frozen=True, kw_only=True):
+    """Money from a deposit kept for a key lost on loan, handed back after the key was found (D7x): how
+    much (at most what was kept), against which refund receipt, why, by whom and when. The settlement
+    made at the loss stays as it was: this is a later entry in the deposit book, in its own month."""
+
+    refunded_cents: int
+    refund_receipt_no: str
+    reason: str
+    refunded_by: str
+    refunded_at: datetime
 
 
 class KeyFound(msgspec.Struct, frozen=True, kw_only=True):
@@ -191,6 +216,8 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     deposit_settlement: DepositSettlement | None = None
     # Returns recorded by mistake and undone, oldest first (D72).
     corrections: tuple[ReturnCorrection, ...] = ()
+    # What was kept of the deposit at a loss, handed back once the key was found; once only (D7x).
+    kept_refund: KeptRefund | None = None
 
 
 class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -215,6 +242,11 @@ class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
     # since still counts: it was lost), and keys found again in that time (D80).
     lost_in_period: int = 0
     found_in_period: int = 0
+    # Deposits kept in an earlier settlement and handed back in this period once the key was found (D7x).
+    # They are in `deposits_refunded_cents` (money handed back) and taken off `deposits_kept_cents`, which
+    # is therefore what the period kept net and may be negative: held at the start + taken in = held at
+    # the end + refunded + kept, month by month.
+    deposits_kept_refunded_cents: int = 0
 
 
 def register_key(*, id: str, building: str, floor: str, key_type: KeyType, label: str, now: datetime) -> Key:
@@ -614,6 +646,84 @@ def record_found(key: Key, *, note: str | None, by: str, now: datetime) -> Key:
     return _end_loss(key, found, state=KeyState.IN_STORE)
 
 
+# --- a deposit kept for a key lost on loan, refunded once the key is found (D7x) ------------------------
+#
+# The loss stands (D80): the loan stays ended by it and the settlement made then stays in its month. What
+# is handed back later is a new entry in the deposit book, dated when it happens and signed for on its own
+# refund receipt, so a signed month never changes and the later month explains the receipt it issued.
+
+
+def loss_of_loan(key: Key, loan: KeyLoan) -> KeyLoss | None:
+    """The loss report that ended `loan` (not one corrected as a mistake: that reopened the loan)."""
+    if loan.lost_at is None:
+        return None
+    return next((loss for loss in key_losses(key) if loss.correction is None and loss.lost_at == loan.lost_at
+                 and (loss.loan_id is None or loss.loan_id == loan.id)), None)
+
+
+def why_kept_not_refundable(key: Key, loan: KeyLoan) -> Refusal | None:
+    """Why what was kept of `loan`'s deposit cannot be handed back now (None if it can): the loan must have
+    been ended by a loss, the key found since, something kept, and nothing handed back yet."""
+    if loan.key_id != key.id:
+        return refuse(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
+    if loan.kept_refund is not None:
+        return refuse(KeyRefusal.KEPT_ALREADY_REFUNDED, "该次借用扣留的押金已办理退还",
+                      "The deposit kept on that loan has already been refunded",
+                      refunded_at=loan.kept_refund.refunded_at.isoformat())
+    loss = loss_of_loan(key, loan)
+    if loss is None:
+        return refuse(KeyRefusal.NOT_LOST_ON_LOAN, "只有借出期间遗失的钥匙，找回后才能退还扣留的押金",
+                      "Only a deposit kept for a key lost on loan is refunded when the key is found")
+    s = loan.deposit_settlement
+    if s is None or s.kept_cents <= 0:
+        return refuse(KeyRefusal.NOTHING_KEPT, "该次借用没有扣留押金", "Nothing of that loan's deposit was kept")
+    if loss.found is None:
+        return refuse(KeyRefusal.NOT_FOUND_YET, "钥匙尚未登记找回，先登记找回再退还扣留的押金",
+                      "The key is not recorded found yet; record it found before refunding the kept deposit",
+                      state=str(key.state))
+    return None
+
+
+def refund_kept_deposit(
+    key: Key,
+    loan: KeyLoan,
+    *,
+    refund_cents: int | None,
+    refund_receipt_no: str | None,
+    reason: str | None,
+    by: str,
+    now: datetime,
+) -> KeyLoan:
+    """Hand back what was kept of the deposit of a loan a loss ended, the key found since: all of it or
+    part (the borrower may still owe for a lock changed meanwhile), against its refund receipt (D72), with
+    the reason. Once only."""
+    refusal = why_kept_not_refundable(key, loan)
+    if refusal is not None:
+        raise DomainError(refusal)
+    s = loan.deposit_settlement
+    assert s is not None  # checked above
+    if refund_cents is not None and refund_cents < 0:
+        raise fail(KeyRefusal.REFUND_NEGATIVE, "退还金额不能为负数", "The refund cannot be negative",
+                   kind="invalid", refund_cents=refund_cents)
+    if not refund_cents:
+        raise fail(KeyRefusal.KEPT_REFUND_REQUIRED, "须登记退还的扣留押金金额", "Say how much of the kept deposit is refunded",
+                   kind="invalid", missing=["refund_cents"], kept_cents=s.kept_cents)
+    if refund_cents > s.kept_cents:
+        raise fail(KeyRefusal.REFUND_ABOVE_KEPT, "退还金额超过扣留的押金", "The refund is more than the deposit kept",
+                   kind="invalid", kept_cents=s.kept_cents, refund_cents=refund_cents)
+    receipt = (refund_receipt_no or "").strip()
+    if not receipt:
+        raise fail(KeyRefusal.REFUND_RECEIPT_REQUIRED, "退还押金须登记退款收据号",
+                   "Record the refund receipt number for the deposit handed back", kind="invalid",
+                   missing=["refund_receipt_no"], refund_cents=refund_cents)
+    why = (reason or "").strip()
+    if not why:
+        raise fail(KeyRefusal.KEPT_REFUND_REASON_REQUIRED, "退还扣留的押金须写明原因",
+                   "Give the reason the kept deposit is refunded", kind="invalid", missing=["refund_reason"])
+    return msgspec.structs.replace(loan, kept_refund=KeptRefund(
+        refunded_cents=refund_cents, refund_receipt_no=receipt, reason=why, refunded_by=by, refunded_at=now))
+
+
 def is_overdue(loan: KeyLoan, now: datetime) -> bool:
     return loan.returned_at is None and loan.lost_at is None and now > loan.due_at
 
@@ -634,6 +744,13 @@ def _settled_between(loan: KeyLoan, since: datetime | None, until: datetime) -> 
     return s
 
 
+def _kept_refunded_between(loan: KeyLoan, since: datetime | None, until: datetime) -> KeptRefund | None:
+    r = loan.kept_refund
+    if r is None or r.refunded_at > until or (since is not None and r.refunded_at < since):
+        return None
+    return r
+
+
 def monthly_count(
     keys: Iterable[Key], loans: Iterable[KeyLoan], now: datetime, *, since: datetime | None = None
 ) -> KeyCount:
@@ -648,6 +765,7 @@ def monthly_count(
     overdue = {loan.key_id for loan in open_loans if is_overdue(loan, now)}
     by_state = {state: sum(1 for k in keys if k.state is state) for state in KeyState}
     settled = [s for s in (_settled_between(loan, since, now) for loan in loans) if s is not None]
+    kept_refunded = sum(r.refunded_cents for r in (_kept_refunded_between(loan, since, now) for loan in loans) if r)
     # A loss corrected as a mistake was never one; a loss whose key was found again was (D80).
     losses = [loss for k in keys for loss in key_losses(k) if loss.correction is None and loss.lost_at <= now]
     return KeyCount(
@@ -660,8 +778,9 @@ def monthly_count(
         by_type={t: sum(1 for k in keys if k.key_type is t) for t in KeyType},
         since=since,
         deposits_held_cents=sum(loan.deposit_cents for loan in open_loans),
-        deposits_refunded_cents=sum(s.refunded_cents for s in settled),
-        deposits_kept_cents=sum(s.kept_cents for s in settled),
+        deposits_refunded_cents=sum(s.refunded_cents for s in settled) + kept_refunded,
+        deposits_kept_cents=sum(s.kept_cents for s in settled) - kept_refunded,
+        deposits_kept_refunded_cents=kept_refunded,
         lost_in_period=sum(1 for loss in losses if since is None or loss.lost_at >= since),
         found_in_period=sum(1 for loss in losses if loss.found is not None and loss.found.found_at <= now
                             and (since is None or loss.found.found_at >= since)),
@@ -684,11 +803,21 @@ class SettlementUndone(msgspec.Struct, frozen=True, kw_only=True):
     corrected_at: datetime
 
 
+class SettlementEntry(StrEnum):
+    SETTLED = "settled"  # the deposit settled as the loan ended
+    KEPT_REFUNDED = "kept_refunded"  # what was kept at a loss, handed back after the key was found (D7x)
+
+
 class SettledDeposit(msgspec.Struct, frozen=True, kw_only=True):
     """One deposit settled in a period, for the accountant to tick against the receipt book: the loan
     (key, borrower, deposit and its receipt), how it ended, and the settlement. An `undone` one was
     voided by a correction: it is listed so its refund receipt number is accounted for, and is not in
-    the period's sums."""
+    the period's sums.
+
+    A `kept_refunded` entry is a deposit kept at a loss and handed back later (D7x): its `settlement` is
+    that movement — `refunded_cents` handed back on its refund receipt, `kept_cents` the same amount taken
+    off what was kept (negative), its reason, who and when — so the period's sums are the sums of its
+    entries in force, as for any other."""
 
     key_id: str
     loan_id: str
@@ -698,6 +827,7 @@ class SettledDeposit(msgspec.Struct, frozen=True, kw_only=True):
     ended: LoanEnd
     settlement: DepositSettlement
     undone: SettlementUndone | None = None
+    entry: SettlementEntry = SettlementEntry.SETTLED
 
 
 def _in_period(at: datetime, since: datetime | None, until: datetime) -> bool:
@@ -722,6 +852,14 @@ def settled_deposits(
     for loan in loans:
         if (s := _settled_between(loan, since, until)) is not None:
             row(loan, s, LoanEnd.LOST if loan.lost_at is not None else LoanEnd.RETURNED)
+        if (r := _kept_refunded_between(loan, since, until)) is not None:
+            out.append(SettledDeposit(
+                key_id=loan.key_id, loan_id=loan.id, borrower_name=loan.borrower_name,
+                deposit_cents=loan.deposit_cents, deposit_receipt_no=loan.deposit_receipt_no, ended=LoanEnd.LOST,
+                settlement=DepositSettlement(refunded_cents=r.refunded_cents, kept_cents=-r.refunded_cents,
+                                             kept_reason=r.reason, refund_receipt_no=r.refund_receipt_no,
+                                             settled_by=r.refunded_by, settled_at=r.refunded_at),
+                entry=SettlementEntry.KEPT_REFUNDED))
         for c in loan.corrections:
             if c.deposit_settlement is not None and c.corrected_at <= until and _in_period(
                     c.deposit_settlement.settled_at, since, until):
@@ -753,10 +891,12 @@ def loan_as_of(loan: KeyLoan, at: datetime) -> KeyLoan | None:
         return None
     if any(c.corrected_at >= at for c in loan.corrections):
         loan = msgspec.structs.replace(loan, corrections=tuple(c for c in loan.corrections if c.corrected_at < at))
+    if loan.kept_refund is not None and loan.kept_refund.refunded_at >= at:
+        loan = msgspec.structs.replace(loan, kept_refund=None)  # handed back in a later month (D7x)
     ended = loan.returned_at or loan.lost_at
     if ended is not None and ended >= at:
         return msgspec.structs.replace(loan, returned_at=None, received_by=None, lost_at=None,
-                                       lost_reported_by=None, deposit_settlement=None)
+                                       lost_reported_by=None, deposit_settlement=None, kept_refund=None)
     return loan
 
 
@@ -822,6 +962,18 @@ def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int
 # --- the physical count at the cabinet (D72) -------------------------------------------------------
 
 
+class CountAmendment(msgspec.Struct, frozen=True, kw_only=True):
+    """What a same-day amendment of a physical count replaced — the verdict, discrepancy and witness as
+    they stood — and why, by whom, when (D7x). Kept so the sheet shows the first entry struck through."""
+
+    matches_register: bool
+    discrepancy: str | None = None
+    witness_name: str | None = None
+    reason: str
+    amended_by: str
+    amended_at: datetime
+
+
 class PhysicalCount(msgspec.Struct, frozen=True, kw_only=True):
     """A month's count done at the cabinet, keys in hand against the month-end sheet: who counted (an
     account), who witnessed it (a name, optional), when it was recorded, and whether what was found
@@ -834,6 +986,21 @@ class PhysicalCount(msgspec.Struct, frozen=True, kw_only=True):
     counted_at: datetime
     matches_register: bool
     discrepancy: str | None = None
+    # Same-day amendments, oldest first, each with what it replaced (D7x).
+    amendments: tuple[CountAmendment, ...] = ()
+
+
+def _count_verdict(matches_register: bool | None, discrepancy: str | None) -> str | None:
+    """The verdict must be said and a mismatch say what differed; returns the discrepancy, trimmed."""
+    if matches_register is None:
+        raise fail(KeyRefusal.COUNT_VERDICT_REQUIRED, "须选择实物与登记是否一致",
+                   "Say whether the keys found match the register", kind="invalid", missing=["count_verdict"])
+    note = (discrepancy or "").strip()
+    if not matches_register and not note:
+        raise fail(KeyRefusal.COUNT_DISCREPANCY_REQUIRED, "实物与登记不符时须写明差异（缺少或多出的钥匙）",
+                   "Say which keys were missing or extra against the register", kind="invalid",
+                   missing=["discrepancy"])
+    return note or None
 
 
 def record_physical_count(
@@ -861,14 +1028,64 @@ def record_physical_count(
         raise fail(KeyRefusal.COUNT_MONTH_OPEN, "该月尚未结束，月末后才能登记实物盘点",
                    "That month has not ended; its count is recorded after the month's end", kind="invalid",
                    year=year, month=month)
-    if matches_register is None:
-        raise fail(KeyRefusal.COUNT_VERDICT_REQUIRED, "须选择实物与登记是否一致",
-                   "Say whether the keys found match the register", kind="invalid", missing=["count_verdict"])
-    note = (discrepancy or "").strip()
-    if not matches_register and not note:
-        raise fail(KeyRefusal.COUNT_DISCREPANCY_REQUIRED, "实物与登记不符时须写明差异（缺少或多出的钥匙）",
-                   "Say which keys were missing or extra against the register", kind="invalid",
-                   missing=["discrepancy"])
+    note = _count_verdict(matches_register, discrepancy)
+    assert matches_register is not None  # checked above
     witness = (witness_name or "").strip()
     return PhysicalCount(year=year, month=month, counted_by=counted_by, witness_name=witness or None,
-                         counted_at=now, matches_register=matches_register, discrepancy=note or None)
+                         counted_at=now, matches_register=matches_register, discrepancy=note)
+
+
+# A recorded count is amended, not re-recorded, and only on the calendar day it was recorded (in the
+# compound's zone), by its counter or a manager (D7x): the desk's daily window of D72 and D80. The count
+# is printed and signed as the month's report (R-KY-1); a slip noticed while the sheet is still at the
+# desk is put right on the record, the first entry kept struck through, while a difference found on a
+# later day is a finding of that day — a recount noted on the next month's count — and never rewrites a
+# report already handed in.
+
+
+def why_count_not_amendable(count: PhysicalCount, *, by: str, by_manager: bool, now: datetime,
+                            tz: tzinfo) -> Refusal | None:
+    """Why `by` cannot amend `count` now (None if they can)."""
+    if by != count.counted_by and not by_manager:
+        return refuse(KeyRefusal.COUNT_NOT_AMENDER, "实物盘点只能由盘点人本人或经理更正",
+                      "Only the counter or a manager may amend the count", kind="forbidden")
+    if _local_day(count.counted_at, tz) != _local_day(now, tz):
+        return refuse(KeyRefusal.COUNT_NOT_AMENDABLE, "实物盘点只能在登记当天更正；之后发现的差异记入下月盘点",
+                      "A count can be amended only on the day it was recorded; a difference found later goes on "
+                      "the next month's count", counted_at=count.counted_at.isoformat())
+    return None
+
+
+def amend_physical_count(
+    count: PhysicalCount | None,
+    *,
+    year: int,
+    month: int,
+    by: str,
+    by_manager: bool,
+    matches_register: bool | None,
+    discrepancy: str | None,
+    witness_name: str | None,
+    reason: str | None,
+    now: datetime,
+    tz: tzinfo,
+) -> PhysicalCount:
+    """Amend the verdict, discrepancy and witness of a recorded count the day it was recorded; the counter
+    and the time of the count stay, what was replaced is kept in the amendment with the reason."""
+    if count is None:
+        raise fail(KeyRefusal.COUNT_NOT_RECORDED, "该月尚未登记实物盘点", "That month's count has not been recorded",
+                   kind="not_found", year=year, month=month)
+    refusal = why_count_not_amendable(count, by=by, by_manager=by_manager, now=now, tz=tz)
+    if refusal is not None:
+        raise DomainError(refusal)
+    note = _count_verdict(matches_register, discrepancy)
+    assert matches_register is not None  # checked above
+    why = (reason or "").strip()
+    if not why:
+        raise fail(KeyRefusal.COUNT_AMEND_REASON_REQUIRED, "更正实物盘点须写明原因", "Give the reason the count is amended",
+                   kind="invalid", missing=["amend_reason"])
+    was = CountAmendment(matches_register=count.matches_register, discrepancy=count.discrepancy,
+                         witness_name=count.witness_name, reason=why, amended_by=by, amended_at=now)
+    witness = (witness_name or "").strip()
+    return msgspec.structs.replace(count, matches_register=matches_register, discrepancy=note,
+                                   witness_name=witness or None, amendments=(*count.amendments, was))
