@@ -25,6 +25,7 @@ from server.auth.principal import Principal
 from server.domain import keys as dk
 from server.domain.errors import fail
 from server.domain.monthly_report import month_bounds
+from server.domain.roles import Role
 from server.ids import new_id
 from server.input_guard import DatedIn
 from server.services.cases import compound_rules
@@ -92,6 +93,15 @@ class FoundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
+class KeptRefundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What is handed back of a deposit kept at a loss, the key found since (D7x): the amount (at most what
+    was kept), the refund receipt and the reason; each missing one is the rule's to refuse."""
+
+    refund_cents: int | None = None
+    refund_receipt_no: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
 class PhysicalCountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The physical count of an ended month. `matches_register` is the verdict and must be said
     (key.count_verdict_required); a mismatch needs its `discrepancy` (key.count_discrepancy_required)."""
@@ -99,6 +109,13 @@ class PhysicalCountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     matches_register: bool | None = None
     discrepancy: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     witness_name: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+
+
+class AmendCountIn(PhysicalCountIn, kw_only=True, forbid_unknown_fields=True):
+    """A recorded count's verdict, discrepancy and witness as they should read, and why (D7x): the amendment
+    replaces all three, so the desk sends what stays as well as what changes."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 # Months listed on the keys page: two years, the time records are kept (R-RC-1). Older months are
@@ -141,7 +158,9 @@ def _people(loan: dk.KeyLoan) -> list[str]:
     s = loan.deposit_settlement
     undone = [i for c in loan.corrections for i in (c.received_by, c.corrected_by,
                                                      c.deposit_settlement.settled_by if c.deposit_settlement else None) if i]
-    return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i] + undone
+    kept = [loan.kept_refund.refunded_by] if loan.kept_refund else []
+    return [i for i in (loan.lent_by, loan.received_by, loan.lost_reported_by, s.settled_by if s else None) if i] + \
+        undone + kept
 
 
 def _loss_people(key: dk.Key) -> list[str]:
@@ -189,7 +208,7 @@ def settlement_view(d: dk.SettledDeposit, key: dk.Key | None, names: dict[str, s
         "deposit_cents": d.deposit_cents, "deposit_receipt_no": d.deposit_receipt_no, "ended": str(d.ended),
         "refunded_cents": s.refunded_cents, "refund_receipt_no": s.refund_receipt_no, "kept_cents": s.kept_cents,
         "kept_reason": s.kept_reason, "settled_at": s.settled_at, "settled_by": s.settled_by,
-        "settled_by_name": names.get(s.settled_by),
+        "settled_by_name": names.get(s.settled_by), "entry": str(d.entry),
         "undone": {**msgspec.to_builtins(d.undone), "corrected_by_name": names.get(d.undone.corrected_by)}
         if d.undone else None,
     }
@@ -214,6 +233,7 @@ def loan_view(loan: dk.KeyLoan, now: datetime, names: dict[str, str] | None = No
         "received_by_name": names.get(loan.received_by) if loan.received_by else None,
         "lost_reported_by_name": names.get(loan.lost_reported_by) if loan.lost_reported_by else None,
         "settled_by_name": names.get(s.settled_by) if s else None,
+        "kept_refunded_by_name": names.get(loan.kept_refund.refunded_by) if loan.kept_refund else None,
         "corrections": [{**msgspec.to_builtins(c), "received_by_name": names.get(c.received_by or ""),
                          "corrected_by_name": names.get(c.corrected_by)} for c in loan.corrections],
     }
@@ -350,6 +370,8 @@ async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
     views = [loan_view(loan, now, names) for loan in loans]
     for loan, view in zip(loans, views, strict=True):
         view["return_correctable"] = dk.why_return_not_correctable(key, loan, loans, now=now, tz=tz) is None
+        # A deposit kept at a loss, the key found since, may be handed back (D7x).
+        view["kept_refundable"] = dk.why_kept_not_refundable(key, loan) is None
     # Its losses newest first, each with how it ended: found again, corrected as a mistake, or not yet (D80).
     return {"key": msgspec.to_builtins(key), "loans": views,
             "losses": [loss_view(loss, names) for loss in reversed(dk.key_losses(key))],
@@ -421,6 +443,31 @@ async def record_found(db: Database, who: Principal, key_id: str, data: FoundIn)
         return {"key": msgspec.to_builtins(key), "loan": None}
 
 
+async def refund_kept(db: Database, who: Principal, key_id: str, loan_id: str, data: KeptRefundIn) -> dict[str, Any]:
+    """Hand back what was kept of a deposit when the key, lost on that loan, was found: its own entry in
+    the deposit book, in the month it is made; once (D7x)."""
+    async with db.transaction() as uow:
+        # The key row's lock orders two desks refunding the same loan: the second reads the first's refund.
+        key = await _load_key(uow, who, key_id)
+        loans = await _key_loans(uow.conn, who.compound_id, key_id)
+        loan = next((ln for ln in loans if ln.id == loan_id), None)
+        if loan is None:
+            raise fail("key.loan_not_found", "未找到该借用记录", "No such loan of that key", kind="not_found",
+                       loan_id=loan_id)
+        loan = dk.refund_kept_deposit(key, loan, refund_cents=data.refund_cents,
+                                      refund_receipt_no=data.refund_receipt_no, reason=data.reason,
+                                      by=who.user_id, now=uow.now)
+        r = loan.kept_refund
+        assert r is not None
+        await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
+            kept_refunded_at=r.refunded_at, doc=_enc.encode(loan).decode()))
+        _audit(uow, who, key.id, "key.kept_refunded", loan_id=loan.id, refunded_cents=r.refunded_cents,
+               refund_receipt_no=r.refund_receipt_no, reason=r.reason,
+               kept_cents=loan.deposit_settlement.kept_cents if loan.deposit_settlement else None)
+        return {"key": msgspec.to_builtins(key),
+                "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
+
+
 async def overdue(db: Database, who: Principal) -> list[dict[str, Any]]:
     async with db.read() as conn:
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
@@ -438,10 +485,12 @@ async def monthly_count(db: Database, who: Principal) -> dict[str, Any]:
         since, _ = _month(local.year, local.month, tz)
         ks = await _all_keys(conn, who.compound_id)
         # The returned_at column is when a loan ended (returned or lost): open loans, and those that
-        # ended this month, whose deposits were settled this month.
+        # ended this month, whose deposits were settled this month, and those whose kept deposit was
+        # handed back this month (D7x).
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
             key_loans.c.compound_id == who.compound_id,
-            or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since)))).all()]
+            or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since,
+                key_loans.c.kept_refunded_at >= since)))).all()]
         settlements = await _settlement_views(conn, who.compound_id, ks, loans, now, since)
     return {**msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since)), "settlements": settlements}
 
@@ -464,10 +513,12 @@ async def _all_keys(conn: AsyncConnection, compound_id: str) -> list[dk.Key]:
 
 async def _loans_between(conn: AsyncConnection, compound_id: str, start: datetime, end: datetime) -> list[dk.KeyLoan]:
     """The loans that bear on a count of a month inside [start, end): lent before `end` and not ended
-    before `start` (the returned_at column is when a loan ended, returned or lost)."""
+    before `start` (the returned_at column is when a loan ended, returned or lost), or with a kept deposit
+    handed back since `start` (D7x)."""
     return [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
         key_loans.c.compound_id == compound_id, key_loans.c.lent_at < end,
-        or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= start)))).all()]
+        or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= start,
+            key_loans.c.kept_refunded_at >= start)))).all()]
 
 
 async def past_counts(db: Database, who: Principal) -> list[dict[str, Any]]:
@@ -514,11 +565,16 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
         names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
         physical = await _physical_counts(conn, who.compound_id, [(year, month)])
         physical_view = await _physical_views(conn, who.compound_id, physical)
+    view = physical_view.get((year, month))
+    if view is not None:
+        # The caller may still amend it: its counter or a manager, the day it was recorded (D7x).
+        view["amendable"] = dk.why_count_not_amendable(physical[(year, month)], by=who.user_id,
+                                                       by_manager=_is_manager(who), now=now, tz=tz) is None
     return {
         "year": year,
         "month": month,
         "count": msgspec.to_builtins(count),
-        "physical": physical_view.get((year, month)),
+        "physical": view,
         "settlements": settlements,
         "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, end, names) if loan else None}
                  for k, loan in rows],
@@ -541,13 +597,18 @@ async def _physical_counts(conn: AsyncConnection, compound_id: str,
 
 async def _physical_views(conn: AsyncConnection, compound_id: str,
                           counts: dict[tuple[int, int], dk.PhysicalCount]) -> dict[tuple[int, int], dict[str, Any]]:
-    """Each count with who counted by name: an account id means nothing on the printed sheet."""
-    ids = sorted({c.counted_by for c in counts.values()})
-    names = {}
-    if ids:
-        names = {r.id: r.display_name for r in (await conn.execute(select(users.c.id, users.c.display_name).where(
-            users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()}
-    return {m: {**msgspec.to_builtins(c), "counted_by_name": names.get(c.counted_by)} for m, c in counts.items()}
+    """Each count with who counted, and who amended it (D7x), by name: an account id means nothing on the
+    printed sheet."""
+    names = await _names_of(conn, compound_id, [i for c in counts.values()
+                                                for i in (c.counted_by, *(a.amended_by for a in c.amendments))])
+    return {m: {**msgspec.to_builtins(c), "counted_by_name": names.get(c.counted_by),
+                "amendments": [{**msgspec.to_builtins(a), "amended_by_name": names.get(a.amended_by)}
+                               for a in c.amendments]}
+            for m, c in counts.items()}
+
+
+def _is_manager(who: Principal) -> bool:
+    return Role.MANAGER in who.roles
 
 
 async def record_physical_count(db: Database, who: Principal, year: int, month: int,
@@ -575,6 +636,47 @@ async def record_physical_count(db: Database, who: Principal, year: int, month: 
                matches_register=count.matches_register, witness_name=count.witness_name,
                discrepancy=count.discrepancy)
     return await month_count(db, who, year, month)
+
+
+async def amend_physical_count(db: Database, who: Principal, year: int, month: int,
+                               data: AmendCountIn) -> dict[str, Any]:
+    """Amend a recorded count the day it was recorded, by its counter or a manager, with the reason; what
+    it replaced stays on the count (D7x)."""
+    _check_month(year, month)
+    async with db.transaction() as uow:
+        tz = (await compound_rules(uow, who.compound_id)).calendar.zone
+        # The row's lock orders two amendments of one count: each keeps what the other left.
+        row = (await uow.conn.execute(uow.for_update(select(key_counts.c.doc).where(
+            key_counts.c.compound_id == who.compound_id, key_counts.c.year == year,
+            key_counts.c.month == month)))).first()
+        was = _count_dec.decode(row.doc) if row is not None else None
+        count = dk.amend_physical_count(was, year=year, month=month, by=who.user_id, by_manager=_is_manager(who),
+                                        matches_register=data.matches_register, discrepancy=data.discrepancy,
+                                        witness_name=data.witness_name, reason=data.reason, now=uow.now, tz=tz)
+        await uow.conn.execute(update(key_counts).where(
+            key_counts.c.compound_id == who.compound_id, key_counts.c.year == year,
+            key_counts.c.month == month).values(doc=_enc.encode(count).decode()))
+        a = count.amendments[-1]
+        _audit(uow, who, f"count:{year}-{month:02d}", "key.count_amended", year=year, month=month, reason=a.reason,
+               was={"matches_register": a.matches_register, "discrepancy": a.discrepancy,
+                    "witness_name": a.witness_name},
+               now={"matches_register": count.matches_register, "discrepancy": count.discrepancy,
+                    "witness_name": count.witness_name})
+    return await month_count(db, who, year, month)
+
+
+async def export_month_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:
+    """An ended month's count sheet as a workbook for the accountant: its figures, the physical count and
+    the deposits it settled one by one, in the desk's language (D71, D7x)."""
+    from server.reports.key_count_xlsx import key_count_xlsx
+
+    sheet = await month_count(db, who, year, month)
+    async with db.read() as conn:
+        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
+    start, end = _month(year, month, tz)
+    return key_count_xlsx(year=year, month=month, start=start, end=end,
+                          count=msgspec.convert(sheet["count"], dk.KeyCount), physical=sheet["physical"],
+                          settlements=sheet["settlements"], tz=tz, lang=lang)
 
 
 async def seed_demo(db: Database, compound_id: str) -> None:

@@ -1,7 +1,8 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
-Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py and 0015_key_counts.py. Each aggregate is one msgspec
-JSON document (the domain Struct) plus the columns queries filter on (decisions.md D1).
+Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py and
+0016_key_loan_kept_refunds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
+the columns queries filter on (decisions.md D1).
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ key_loans = Table(
     Column("key_id", String(40), nullable=False, index=True),
     Column("lent_at", TS, nullable=False),
     Column("due_at", TS, nullable=False),
-    Column("returned_at", TS, nullable=True),
+    Column("returned_at", TS, nullable=True),  # when the loan ended, returned or lost (D61)
+    # When a deposit kept at a loss was handed back, the key found (D7x): a month reads the loans whose
+    # refund falls in it, though they ended earlier.
+    Column("kept_refunded_at", TS, nullable=True),
     Column("doc", Text, nullable=False),  # domain KeyLoan
     Index("ix_key_loans_compound_open", "compound_id", "returned_at"),
 )

@@ -169,24 +169,26 @@ async def test_an_ended_months_physical_count_is_recorded_once_with_who_counted(
         "matches_register": False, "discrepancy": "3栋 信报箱总钥匙 不在柜内", "witness_name": " 保安 陈某 "})
     assert r.status_code == 201, r.text
     physical = r.json()["physical"]
+    # The counter may still amend it today (D7x); whether one may is the caller's, not the count's.
+    assert physical.pop("amendable") is True
     assert physical == {
         "year": 2026, "month": 11, "counted_by": "usr_frontdesk", "counted_by_name": "李前台",
         "witness_name": "保安 陈某", "counted_at": "2026-12-01T02:00:00Z", "matches_register": False,
-        "discrepancy": "3栋 信报箱总钥匙 不在柜内"}
+        "discrepancy": "3栋 信报箱总钥匙 不在柜内", "amendments": []}
     assert r.json()["count"]["total"] == 4  # the month's sheet comes back with it
-    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
+    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == {**physical, "amendable": True}
     [month] = (await client.get("/api/keys/counts", headers=desk)).json()
-    assert month["physical"] == physical
+    assert month["physical"] == {**physical, "amendable": False}
     # Once: a second count of November is refused, whoever sends it, and changes nothing.
     clock.advance(hours=1)
     r = await client.post(url, headers=await login(client, "dispatcher"), json={"matches_register": True})
     assert (r.status_code, r.json()["code"]) == (409, "key.count_already_recorded"), r.text
-    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == physical
+    assert (await client.get("/api/keys/counts/2026/11", headers=desk)).json()["physical"] == {**physical, "amendable": True}
     [(actor, data)] = await audited(demo_db, "count:2026-11", "key.count_recorded")
     assert (actor, data["matches_register"], data["witness_name"]) == ("usr_frontdesk", False, "保安 陈某")
     # Leadership reads it; only the desk records it.
     gm = await login(client, "gm")
-    assert (await client.get("/api/keys/counts/2026/11", headers=gm)).json()["physical"] == physical
+    assert (await client.get("/api/keys/counts/2026/11", headers=gm)).json()["physical"] == {**physical, "amendable": False}
     r = await client.post("/api/keys/counts/2026/10/physical", headers=gm, json={"matches_register": True})
     assert r.status_code == 403
     r = await client.post("/api/keys/counts/2026/13/physical", headers=desk, json={"matches_register": True})

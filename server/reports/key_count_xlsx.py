@@ -1,0 +1,164 @@
+"""Export an ended month's key count to an XLSX workbook (bytes) for the accountant (R-KY-1, D7x).
+
+Two sheets: the month's figures with the physical count at the cabinet, and the deposits it settled one by
+one, to tick against the deposit and refund receipt books, with their totals. In the desk's language
+(`lang`, "zh" by default, or "en", as the monthly report's workbook, D71); names, reasons and receipt
+numbers are written as typed. Money is in yuan, as numbers the accountant can add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from server.domain.keys import KeyCount
+from server.reports.xlsx import BOLD, MONEY_FORMAT, MONTHS_EN, _append, _header, _Lang, _widths
+
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "sheet.count": "盘点汇总", "sheet.deposits": "押金结算明细",
+        "title": "{y}年{m}月 钥匙月度盘点", "as_of": "按登记记录统计至月末", "period_start": "统计期间起",
+        "period_end": "统计截止",
+        "total": "钥匙总数", "in_store": "在柜", "on_loan": "借出", "overdue": "其中超期", "lost": "遗失",
+        "lost_in_period": "当月登记遗失", "found_in_period": "当月找回",
+        "held": "月末押金借出中（元）", "refunded": "当月退押金（元）", "kept_refunded": "其中找回后退还扣留押金（元）",
+        "kept": "当月扣押金净额（元）",
+        "physical": "实物盘点", "counter": "盘点人", "witness": "见证人", "counted_at": "盘点时间", "verdict": "核对结果",
+        "discrepancy": "差异说明", "matches": "实物与登记一致", "differs": "实物与登记不符", "not_counted": "尚未登记实物盘点",
+        "amended": "已更正：原登记", "amend_reason": "更正原因", "amended_by": "更正人", "amended_at": "更正时间",
+        "d.at": "结算时间", "d.key": "钥匙", "d.building": "楼栋", "d.floor": "楼层", "d.borrower": "借用人",
+        "d.entry": "结算事项", "d.deposit": "押金（元）", "d.deposit_receipt": "押金收据号", "d.refunded": "退还（元）",
+        "d.refund_receipt": "退款收据号", "d.kept": "扣留（元）", "d.reason": "扣留或退还原因", "d.by": "经办",
+        "d.void": "作废（已更正）",
+        "entry.returned": "归还结算", "entry.lost": "遗失结算", "entry.kept_refunded": "找回后退还扣留押金",
+        "void": "{reason} · {name} · {at}", "totals": "合计（不含作废）", "none": "当月无押金结算",
+    },
+    "en": {
+        "sheet.count": "Count", "sheet.deposits": "Deposits settled",
+        "title": "Monthly key count, {month_en} {y}", "as_of": "From the register as it stood at the month's end",
+        "period_start": "Period from", "period_end": "Counted up to",
+        "total": "Keys", "in_store": "In store", "on_loan": "On loan", "overdue": "of which overdue", "lost": "Lost",
+        "lost_in_period": "Reported lost in the month", "found_in_period": "Found in the month",
+        "held": "Deposits held at month end (yuan)", "refunded": "Deposits refunded in the month (yuan)",
+        "kept_refunded": "of which kept deposits refunded, key found (yuan)", "kept": "Deposits kept in the month, net (yuan)",
+        "physical": "Physical count", "counter": "Counted by", "witness": "Witness", "counted_at": "Counted at",
+        "verdict": "Result", "discrepancy": "Discrepancy", "matches": "Keys match the register",
+        "differs": "Keys do not match the register", "not_counted": "No physical count recorded yet",
+        "amended": "Amended: first entry", "amend_reason": "Reason", "amended_by": "Amended by", "amended_at": "Amended at",
+        "d.at": "Settled", "d.key": "Key", "d.building": "Building", "d.floor": "Floor", "d.borrower": "Borrower",
+        "d.entry": "Entry", "d.deposit": "Deposit (yuan)", "d.deposit_receipt": "Deposit receipt",
+        "d.refunded": "Refunded (yuan)", "d.refund_receipt": "Refund receipt", "d.kept": "Kept (yuan)",
+        "d.reason": "Reason kept or refunded", "d.by": "By", "d.void": "Void (corrected)",
+        "entry.returned": "Returned", "entry.lost": "Lost", "entry.kept_refunded": "Kept deposit refunded, key found",
+        "void": "{reason} · {name} · {at}", "totals": "Totals (void excluded)", "none": "No deposit settled in the month",
+    },
+}
+DATETIME = "%Y-%m-%d %H:%M"
+
+
+def _yuan(cents: int | None) -> float | str:
+    return "" if cents is None else cents / 100
+
+
+def _money(sheet: Worksheet, columns: Sequence[int]) -> None:
+    for col in columns:
+        sheet.cell(row=sheet.max_row, column=col).number_format = MONEY_FORMAT
+
+
+def key_count_xlsx(*, year: int, month: int, start: datetime, end: datetime, count: KeyCount,
+                   physical: Mapping[str, Any] | None, settlements: Sequence[Mapping[str, Any]], tz: tzinfo,
+                   lang: str = "zh") -> bytes:
+    """`physical` and `settlements` as the month's sheet gives them (services.keyring.month_count), with
+    everyone by name. Times are written in `tz`, the compound's zone: Excel cells cannot hold a zone."""
+    lg = _Lang(lang)
+    lg.text = TEXT[lang]
+    book = Workbook()
+    _count_sheet(book.active, year, month, start, end, count, physical, tz, lg)
+    _deposits_sheet(book.create_sheet(lg.t("sheet.deposits")), settlements, tz, lg)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _count_sheet(sheet: Worksheet, year: int, month: int, start: datetime, end: datetime, c: KeyCount,
+                 physical: Mapping[str, Any] | None, tz: tzinfo, lg: _Lang) -> None:
+    sheet.title = lg.t("sheet.count")
+    sheet.append([lg.t("title", y=year, m=month, month_en=MONTHS_EN[month - 1])])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([lg.t("as_of")])
+    _append(sheet, [lg.t("period_start"), start], tz)
+    _append(sheet, [lg.t("period_end"), end], tz)
+    sheet.append([])
+    for label, value in (("total", c.total), ("in_store", c.in_store), ("on_loan", c.on_loan),
+                         ("overdue", c.overdue), ("lost", c.lost), ("lost_in_period", c.lost_in_period),
+                         ("found_in_period", c.found_in_period)):
+        sheet.append([lg.t(label), value])
+    for label, cents in (("held", c.deposits_held_cents), ("refunded", c.deposits_refunded_cents),
+                         ("kept_refunded", c.deposits_kept_refunded_cents), ("kept", c.deposits_kept_cents)):
+        sheet.append([lg.t(label), _yuan(cents)])
+        _money(sheet, [2])
+    sheet.append([])
+    sheet.append([lg.t("physical")])
+    sheet.cell(row=sheet.max_row, column=1).font = BOLD
+    if physical is None:
+        sheet.append([lg.t("not_counted")])
+    else:
+        verdict = lambda matches: lg.t("matches" if matches else "differs")  # noqa: E731
+        for label, value in (("counter", physical.get("counted_by_name") or physical["counted_by"]),
+                             ("witness", physical.get("witness_name") or ""),
+                             ("counted_at", _instant(physical["counted_at"])),
+                             ("verdict", verdict(physical["matches_register"])),
+                             ("discrepancy", physical.get("discrepancy") or "")):
+            _append(sheet, [lg.t(label), value], tz)
+        # What a same-day amendment replaced stays on the record, as on the sheet (D7x).
+        amendments = physical.get("amendments") or []
+        if amendments:
+            sheet.append([])
+            _header(sheet, [lg.t(k) for k in ("amended", "discrepancy", "witness", "amend_reason", "amended_by",
+                                              "amended_at")])
+            for a in amendments:
+                _append(sheet, [verdict(a["matches_register"]), a.get("discrepancy") or "", a.get("witness_name") or "",
+                                a["reason"], a.get("amended_by_name") or a["amended_by"], _instant(a["amended_at"])], tz)
+    _widths(sheet, [34, 30, 16, 24, 14, 18])
+
+
+def _instant(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _deposits_sheet(sheet: Worksheet, settlements: Sequence[Mapping[str, Any]], tz: tzinfo, lg: _Lang) -> None:
+    _header(sheet, [lg.t(k) for k in ("d.at", "d.key", "d.building", "d.floor", "d.borrower", "d.entry", "d.deposit",
+                                      "d.deposit_receipt", "d.refunded", "d.refund_receipt", "d.kept", "d.reason",
+                                      "d.by", "d.void")])
+    refunded = kept = 0
+    for s in settlements:
+        entry = "kept_refunded" if s.get("entry") == "kept_refunded" else s["ended"]
+        undone = s.get("undone")
+        void = ""
+        if undone:
+            void = lg.t("void", reason=undone["reason"], name=undone.get("corrected_by_name") or undone["corrected_by"],
+                        at=_instant(undone["corrected_at"]).astimezone(tz).strftime(DATETIME))
+        else:
+            refunded += s["refunded_cents"]
+            kept += s["kept_cents"]
+        _append(sheet, [_instant(s["settled_at"]), s.get("key_label") or s["key_id"], s.get("key_building") or "",
+                        s.get("key_floor") or "", s["borrower_name"], lg.t(f"entry.{entry}"),
+                        _yuan(s["deposit_cents"]), s.get("deposit_receipt_no") or "", _yuan(s["refunded_cents"]),
+                        s.get("refund_receipt_no") or "", _yuan(s["kept_cents"]), s.get("kept_reason") or "",
+                        s.get("settled_by_name") or s["settled_by"], void], tz)
+        _money(sheet, [7, 9, 11])
+    if not settlements:
+        sheet.append([lg.t("none")])
+    # The totals are the month's refunded and kept figures on the count sheet: only entries in force.
+    sheet.append([lg.t("totals"), "", "", "", "", "", "", "", _yuan(refunded), "", _yuan(kept)])
+    _money(sheet, [9, 11])
+    for cell in sheet[sheet.max_row]:
+        cell.font = BOLD
+    sheet.freeze_panes = "A2"
+    _widths(sheet, [18, 20, 10, 8, 14, 22, 12, 14, 12, 14, 12, 24, 12, 36])
