@@ -1,7 +1,8 @@
 """The key cabinet's corrections and counts at the desk (R-KY-1): a return recorded by mistake is undone
 from the key's loans after a dialog that asks the reason and says the deposit settlement goes with it,
 the undone return staying on the register as corrected; an ended month's sheet records the physical
-count (who counted, the witness, when, what differed) once, on screen and on paper."""
+count (who counted, the witness, when, what differed) once, on screen and on paper, and its counter amends
+it the same day, the first entry kept struck through (D7x)."""
 
 from __future__ import annotations
 
@@ -112,10 +113,33 @@ def test_an_ended_months_physical_count_is_recorded_once_and_printed(browser: Br
     expect(physical.locator("tbody tr td").nth(0)).to_have_text("李前台", timeout=15000)
     expect(view.get_by_test_id("key-physical-form")).to_have_count(0)
 
+    # The counter amends it the same day (D7x): the reason is asked, the first entry stays struck through.
+    physical.get_by_test_id("key-physical-amend").click()
+    amend = physical.get_by_test_id("key-physical-amend-form")
+    expect(amend.locator("textarea[name=amend_discrepancy]")).to_have_value("3栋 信报箱总钥匙 不在柜内，已报遗失")
+    amend.get_by_label("实物与登记一致").check()
+    amend.get_by_test_id("key-physical-amend-ok").click()
+    expect(amend.locator(".desk-error")).to_contain_text("请写明更正原因")
+    amend.locator("textarea[name=amend_discrepancy]").fill("")
+    amend.locator("textarea[name=amend_reason]").fill("信报箱钥匙在维修班，已核对")
+    amend.get_by_test_id("key-physical-amend-ok").click()
+    expect(row.get_by_test_id("key-physical-verdict")).to_have_text("实物与登记一致", timeout=10000)
+    amended = row.get_by_test_id("key-physical-amended")
+    expect(amended).to_contain_text("已更正：原登记 实物与登记不符：3栋 信报箱总钥匙 不在柜内，已报遗失")
+    expect(amended).to_contain_text("原因：信报箱钥匙在维修班，已核对 · 李前台")
+    assert amended.locator(".key-corrected-was").evaluate("(e) => getComputedStyle(e).textDecorationLine") == "line-through"
+    # Not the dispatcher's: the counter's or a manager's (the server says who may, today).
+    answer = Api(server.url, "dispatcher").call("POST", f"/api/keys/counts/{year}/{month}/physical/amend",
+                                                {"matches_register": True, "reason": "x"}, expect=403)
+    assert answer["code"] == "key.count_not_amender"
+    expect(view.get_by_test_id("key-xlsx")).to_have_text("导出 XLSX")
+
     # On paper: the four headings with what was recorded, above the sheet's signature lines.
     page.emulate_media(media="print")
     expect(physical.locator("table")).to_be_visible()
     expect(physical).to_contain_text("保安 陈某")
+    expect(amended).to_be_visible()
+    expect(physical.get_by_test_id("key-physical-amend")).to_be_hidden()
     expect(view.get_by_test_id("key-print-signs")).to_be_visible()
     ctx.close()
 

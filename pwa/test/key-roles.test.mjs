@@ -1,6 +1,6 @@
-// The key cabinet offers its correction of a recorded return or loss, its 找回 and its physical-count form only to the
-// roles those routes admit (docs/api-contract.md, held to the app's route table by
-// tests/integration/test_route_roles.py): a button the server would refuse is not shown (D54).
+// The key cabinet offers its correction of a recorded return or loss, its 找回, its physical-count form, the refund
+// of a kept deposit and the count's amendment only to the roles those routes admit (docs/api-contract.md, held to the app's
+// route table by tests/integration/test_route_roles.py): a button the server would refuse is not shown (D54).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -13,6 +13,9 @@ const ANCHORS = {
   recordCount: 'POST /api/keys/counts/{year:int}/{month:int}/physical',
   correctLoss: 'POST /api/keys/{key_id:str}/correct-loss',
   recordFound: 'POST /api/keys/{key_id:str}/found',
+  // The server narrows these further per loan and per count (kept_refundable, amendable; D7x).
+  refundKept: 'POST /api/keys/{key_id:str}/loans/{loan_id:str}/refund-kept',
+  amendCount: 'POST /api/keys/counts/{year:int}/{month:int}/physical/amend',
 };
 
 test('the key actions are offered to exactly the desk users their routes admit', () => {  // R-KY-1

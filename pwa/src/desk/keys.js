@@ -5,12 +5,14 @@
 // day from the key's loans (dispatcher, manager); an ended month's sheet records the physical count.
 // A loss reported by mistake is undone the same day (dispatcher, manager); a key really lost and found
 // again is put back in the cabinet (找回), its loss kept. Each count lists the deposits settled in it.
+// A deposit kept at a loss is refunded once the key is found, in the month it is handed back; a recorded
+// physical count is amended the day it was recorded; an ended month's sheet downloads as a workbook (D7x).
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
 import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
 import { DESK } from '../roles.js';
 import { colonPair, joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
-import { blobObjectUrl, errorBox, field, floorText, fmtFull, fmtTime, loadStaff, select } from './common.js';
+import { blobObjectUrl, errorBox, field, floorText, fmtFull, fmtTime, isEn, loadStaff, select } from './common.js';
 import { STRINGS } from './keys-strings.js';
 import { signatureDialog } from './signature.js';
 
@@ -25,7 +27,8 @@ function setup(ctx) {
   ensureStylesheet('/reports.css');
 }
 
-const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
+// A kept deposit handed back is a negative kept amount (D7x): the sign goes before the currency.
+const yuan = (cents) => (cents === null || cents === undefined ? '—' : `${cents < 0 ? '-' : ''}¥${(Math.abs(cents) / 100).toFixed(2)}`);
 // The ID kinds an outsider may show (server/domain/keys.py IdDocType).
 const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
 const KEY_TYPES = ['resident_entrusted', 'plant_room_spare', 'other'];
@@ -37,6 +40,9 @@ export const KEY_ACTION_ROLES = {
   recordCount: DESK,
   correctLoss: ['dispatcher', 'manager'],
   recordFound: DESK,
+  // The server also says, per loan and per count, whether it may be done now (kept_refundable, amendable).
+  refundKept: DESK,
+  amendCount: DESK,
 };
 const mayDo = (ctx, action) => (ctx.user?.roles || []).some((r) => KEY_ACTION_ROLES[action].includes(r));
 
@@ -67,6 +73,9 @@ function countCard(ctx, count, period = null) {
     h('span', { class: 'rpt-key-figures' },
       h('span', { text: period ? t('key.count_month', { ...count, period }) : t('key.count', count) }),
       h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) }),
+      // Kept deposits handed back this month, the keys found: in the refunds, off the kept (D7x).
+      count.deposits_kept_refunded_cents ? h('span', { class: 'small', 'data-testid': 'key-kept-refunded',
+        text: t('key.deposits_kept_refunded', { amount: yuan(count.deposits_kept_refunded_cents) }) }) : null,
       // Losses reported in the month (a key found since still counts: it was lost) and keys found (D80).
       h('span', { class: 'small', 'data-testid': 'key-losses', text: t(period ? 'key.losses_month' : 'key.losses',
         { lost: count.lost_in_period ?? 0, found: count.found_in_period ?? 0 }) })),
@@ -308,10 +317,13 @@ function settlementsSection(ctx, list, period = null) {
     return [
       was(fmtFull(s.settled_at)),
       was(s.key_label || s.key_id),
-      h('span', { class: 'key-cell' }, was(s.borrower_name), h('div', { class: 'small muted', text: t(`key.s.ended.${s.ended}`) })),
+      h('span', { class: 'key-cell' }, was(s.borrower_name), h('div', { class: 'small muted', 'data-testid': 'key-settlement-entry',
+        text: t(s.entry === 'kept_refunded' ? 'key.s.ended.kept_refunded' : `key.s.ended.${s.ended}`) })),
       was(t('key.deposit_of', { deposit: yuan(s.deposit_cents), receipt: s.deposit_receipt_no || '—' })),
       was(s.refunded_cents ? t('key.s.refund', { amount: yuan(s.refunded_cents), receipt: s.refund_receipt_no || '—' }) : '—'),
-      was(s.kept_cents ? colonPair(yuan(s.kept_cents), s.kept_reason || '') : '—'),
+      // A kept deposit handed back takes its amount off what was kept: shown negative, with the refund's reason (D7x).
+      was(s.entry === 'kept_refunded' ? colonPair(t('key.s.kept_back', { amount: yuan(s.kept_cents) }), s.kept_reason || '')
+        : (s.kept_cents ? colonPair(yuan(s.kept_cents), s.kept_reason || '') : '—')),
       h('span', { class: 'key-cell' }, was(s.settled_by_name || s.settled_by),
         s.undone ? h('div', { class: 'small rpt-overdue', 'data-testid': 'key-settlement-undone', text: t('key.s.undone', {
           reason: s.undone.reason, name: s.undone.corrected_by_name || s.undone.corrected_by, at: fmtFull(s.undone.corrected_at) }) }) : null),
@@ -505,7 +517,15 @@ async function renderMonth(root, ctx, year, month) {
   const body = h('div');
   const period = t('key.month_label', { y: year, m: month });
   mount(root, h('section', { class: 'rpt', 'data-view': 'key-month' },
-    h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back'))),
+    h('div', { class: 'view-head no-print' }, h('a', { href: '#/keys', class: 'btn btn-small' }, t('key.back')),
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'key-xlsx', onclick: async () => {
+        err.clear();
+        try {
+          await downloadXlsx(ctx, year, month);
+        } catch (e) {
+          err.show(e, t);
+        }
+      } }, t('key.xlsx'))),
     h('h1', { text: t('key.month_title', { period }) }), err.el, body));
   // The cabinet as it stood at the month's end (the server recomputes it from the register), with
   // the same tick column and signature lines as this month's sheet, and the count done at the cabinet.
@@ -530,11 +550,16 @@ function physicalCount(ctx, sheet, year, month, show) {
   const p = sheet.physical;
   if (p) {
     const verdict = t(p.matches_register ? 'key.p.matches' : 'key.p.differs');
-    return h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
+    const section = h('section', { class: 'key-physical', 'data-testid': 'key-physical' },
       h('h2', { class: 'section-title', text: t('key.physical') }),
       table(h, head, [[p.counted_by_name || p.counted_by, p.witness_name || '—', fmtFull(p.counted_at),
-        h('span', { class: p.matches_register ? '' : 'rpt-overdue', text: colonPair(verdict, p.discrepancy) })]],
+        h('span', { class: 'key-cell' },
+          h('span', { class: p.matches_register ? '' : 'rpt-overdue', 'data-testid': 'key-physical-verdict', text: colonPair(verdict, p.discrepancy) }),
+          amendmentsText(ctx, p.amendments || []))]],
       { cls: 'key-physical-table' }));
+    // The counter or a manager, the day it was recorded (the server says: amendable), puts a slip right (D7x).
+    if (p.amendable && mayDo(ctx, 'amendCount')) section.append(amendCountForm(ctx, p, year, month, show));
+    return section;
   }
   const blank = h('div', { class: 'print-only' }, table(h, head, [['', '', '', '']], { cls: 'key-physical-table' }));
   if (!mayDo(ctx, 'recordCount')) {
@@ -581,6 +606,74 @@ function physicalCount(ctx, sheet, year, month, show) {
     form, blank);
 }
 
+/** What each same-day amendment replaced, struck through, with why, by whom and when (D7x); it prints. */
+function amendmentsText(ctx, amendments) {
+  const { h, t } = ctx;
+  return amendments.map((a) => h('div', { class: 'small key-corrected', 'data-testid': 'key-physical-amended' },
+    h('div', { class: 'key-corrected-was', text: t('key.p.amended', {
+      verdict: joinList([colonPair(t(a.matches_register ? 'key.p.matches' : 'key.p.differs'), a.discrepancy),
+        a.witness_name ? colonPair(t('key.p.witness'), a.witness_name) : null].filter(Boolean)) }) }),
+    h('div', { class: 'muted', text: t('key.p.amended_why', { reason: a.reason, name: a.amended_by_name || a.amended_by, at: fmtFull(a.amended_at) }) })));
+}
+
+/**
+ * Amending a recorded count (D7x): the verdict, discrepancy and witness as they should read, prefilled with
+ * what is recorded, and the reason. The month's sheet comes back and is shown again.
+ */
+function amendCountForm(ctx, p, year, month, show) {
+  const { h, t } = ctx;
+  const err = errorBox(h);
+  const radio = (value, label) => h('label', { class: 'small' },
+    h('input', { type: 'radio', name: 'amend_matches_register', value, checked: String(p.matches_register) === value }), ' ', label);
+  const discrepancy = h('textarea', { name: 'amend_discrepancy', maxlength: 1000, rows: 3 });
+  discrepancy.value = p.discrepancy || '';
+  const witness = h('input', { name: 'amend_witness_name', maxlength: 50, value: p.witness_name || '' });
+  const reason = h('textarea', { name: 'amend_reason', maxlength: 200, rows: 2 });
+  const ok = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'key-physical-amend-ok' }, t('key.p.amend_ok'));
+  const form = h('form', { class: 'card rpt-form', novalidate: true, 'data-testid': 'key-physical-amend-form', hidden: true },
+    h('p', { class: 'small muted', text: t('key.p.amend_hint') }),
+    h('div', { class: 'field desk-field' }, h('span', { class: 'field-label', text: t('key.p.verdict') }),
+      h('span', { class: 'rpt-controls' }, radio('true', t('key.p.matches')), radio('false', t('key.p.differs')))),
+    field(h, t('key.p.discrepancy'), discrepancy, t('key.p.discrepancy_hint')),
+    field(h, t('key.p.witness'), witness, t('key.p.witness_hint')),
+    field(h, t('key.p.amend_reason'), reason, t('key.p.amend_reason_hint')),
+    err.el, ok);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    err.clear();
+    const matches = form.querySelector('input[name=amend_matches_register]:checked')?.value === 'true';
+    if (!matches && !discrepancy.value.trim()) return err.show(t('key.p.discrepancy_needed'), t);
+    if (!reason.value.trim()) return err.show(t('key.p.amend_reason_needed'), t);
+    ok.disabled = true;
+    try {
+      show(await ctx.api.post(`/api/keys/counts/${year}/${month}/physical/amend`, {
+        matches_register: matches, reason: reason.value.trim(),
+        ...(discrepancy.value.trim() ? { discrepancy: discrepancy.value.trim() } : {}),
+        ...(witness.value.trim() ? { witness_name: witness.value.trim() } : {}),
+      }));
+    } catch (e2) {
+      err.show(e2, t);
+      ok.disabled = false;
+    }
+    return undefined;
+  });
+  const open = h('button', { type: 'button', class: 'btn btn-small btn-danger-outline', 'data-testid': 'key-physical-amend',
+    onclick: () => { form.hidden = false; open.hidden = true; } }, t('key.p.amend'));
+  return h('div', { class: 'no-print' }, open, form);
+}
+
+// The month's sheet as a workbook for the accountant, in the language the desk shows (D71, D7x).
+async function downloadXlsx(ctx, year, month) {
+  const mm = String(month).padStart(2, '0');
+  const res = await ctx.api.request('GET', `/api/keys/counts/${year}/${month}/xlsx?lang=${isEn() ? 'en' : 'zh'}`, { raw: true, timeoutMs: 60000 });
+  const url = URL.createObjectURL(await res.blob());
+  const a = ctx.h('a', { href: url, download: `key-count-${year}-${mm}.xlsx`, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 // ---- a key's loans ----------------------------------------------------------------------------
 
 function settlementText(ctx, loan) {
@@ -598,7 +691,57 @@ function settlementText(ctx, loan) {
       ? t('key.refunded_receipt', { amount: yuan(s.refunded_cents), receipt: s.refund_receipt_no })
       : t('key.refunded', { amount: yuan(s.refunded_cents) }) }) : null,
     s.kept_cents ? h('div', { class: 'rpt-overdue', text: t('key.kept', { amount: yuan(s.kept_cents), reason: s.kept_reason || '' }) }) : null,
-    h('div', { class: 'small muted', text: t('key.settled_by', { name: loan.settled_by_name || s.settled_by, at: fmtFull(s.settled_at) }) }));
+    h('div', { class: 'small muted', text: t('key.settled_by', { name: loan.settled_by_name || s.settled_by, at: fmtFull(s.settled_at) }) }),
+    keptRefundText(ctx, loan));
+}
+
+/** What was handed back of the kept deposit once the key was found, by whom and when (D7x). */
+function keptRefundText(ctx, loan) {
+  const { h, t } = ctx;
+  const r = loan.kept_refund;
+  if (!r) return null;
+  return h('div', { class: 'small', 'data-testid': 'key-kept-refunded' },
+    h('div', { text: t('key.kept_refunded', { amount: yuan(r.refunded_cents), receipt: r.refund_receipt_no, reason: r.reason }) }),
+    h('div', { class: 'muted', text: t('key.settled_by', { name: loan.kept_refunded_by_name || r.refunded_by, at: fmtFull(r.refunded_at) }) }));
+}
+
+/**
+ * Handing back a deposit kept when the key was lost on `loan`, the key found since (D7x): the amount (all
+ * that was kept offered), the refund receipt and the reason, recorded from inside the dialog. Resolves true
+ * once the server has recorded it.
+ */
+function refundKeptDialog(ctx, k, loan) {
+  const { h, t } = ctx;
+  const kept = loan.deposit_settlement?.kept_cents || 0;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const amount = h('input', { name: 'refund', type: 'number', min: '0.01', step: '0.01', inputmode: 'decimal', value: (kept / 100).toFixed(2) });
+    const receipt = h('input', { name: 'refund_receipt_no', maxlength: 40 });
+    const reason = h('textarea', { name: 'refund_reason', maxlength: 200, rows: 2 });
+    const ok = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'key-refund-kept-ok' }, t('key.refund_kept_ok'));
+    ok.addEventListener('click', async () => {
+      err.clear();
+      const cents = amount.value.trim() === '' ? NaN : Math.round(Number(amount.value) * 100);
+      if (!Number.isFinite(cents) || cents <= 0 || cents > kept) return err.show(t('key.refund_kept_bad', { kept: yuan(kept) }), t);
+      if (!receipt.value.trim()) return err.show(t('key.receipt_needed'), t);
+      if (!reason.value.trim()) return err.show(t('key.refund_kept_reason_needed'), t);
+      return record(ok, err, t, close, () => ctx.api.post(
+        `/api/keys/${encodeURIComponent(k.id)}/loans/${encodeURIComponent(loan.id)}/refund-kept`,
+        { refund_cents: cents, refund_receipt_no: receipt.value.trim(), reason: reason.value.trim() }));
+    });
+    return [
+      h('h2', { class: 'dialog-title', text: t('key.refund_kept_title') }),
+      h('p', { class: 'dialog-body', text: t('key.refund_kept_body', {
+        label: k.label, name: loan.borrower_name, kept: yuan(kept), reason: loan.deposit_settlement?.kept_reason || '—' }) }),
+      h('div', { class: 'desk-dialog-form', 'data-testid': 'key-refund-kept-form' },
+        field(h, t('key.refund_kept_amount'), amount),
+        field(h, t('key.refund_receipt'), receipt, t('key.refund_receipt_hint')),
+        field(h, t('key.refund_kept_reason'), reason, t('key.refund_kept_reason_hint'))),
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
+    ];
+  }, { className: 'desk-dialog' }).then(Boolean);
 }
 
 function backText(ctx, loan) {
@@ -704,6 +847,14 @@ async function renderHistory(root, ctx, keyId) {
         if (await correctReturnDialog(ctx, k, loan)) await load().catch((e) => err.show(e, t));
       },
     }, t('key.correct')) : null);
+    // A deposit kept at a loss, the key found since, is handed back from its loan's row (D7x).
+    const refundButton = (loan) => (mayDo(ctx, 'refundKept') && loan.kept_refundable ? h('button', {
+      type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-refund-kept',
+      onclick: async () => {
+        err.clear();
+        if (await refundKeptDialog(ctx, k, loan)) await load().catch((e) => err.show(e, t));
+      },
+    }, t('key.refund_kept')) : null);
     const sigs = [];
     const rows = loans.map((loan) => {
       const img = h('img', { class: 'key-history-sig', alt: t('key.h.signature') });
@@ -715,7 +866,7 @@ async function renderHistory(root, ctx, keyId) {
         fmtFull(loan.due_at),
         cell(backText(ctx, loan), correctionsText(ctx, loan), lossCorrectionsText(ctx, losses.filter((l) => l.loan_id === loan.id)),
           correctButton(loan)),
-        cell(settlementText(ctx, loan)),
+        cell(settlementText(ctx, loan), refundButton(loan)),
         img,
       ];
     });
