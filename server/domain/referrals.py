@@ -15,10 +15,20 @@ The times (D78), on the compound's business calendar:
 - a Monday review: the named manager when the next working day starts, the others when it ends. R-FU-3
   asks the manager to confirm the case or set a new approach, which takes a day's thought, not minutes;
   the named manager then has that whole working day before the others are told.
+
+Who "the others" are pushed (D7x) is narrower than who may answer (D77, unchanged: every supervisor
+still sees an opening passed to another on their home and may decide it). For an opening: the managers
+(管理处负责人, whom the desk asks besides the supervisor, seed 000 3.2.2B) and the team leads the desk
+already told of this case (R-DI-1: a repair dispatched first under R-IN-7 is theirs) — not every team
+lead of the compound, who would hear of a plumbing question as cleaning or guard captain; and the deputy
+GM, then the GM, only when none of those is there to tell, as R-EM-2 climbs from the manager. For a
+review: the other managers (only they may answer it). `recipients(reminder, staff)` resolves this
+against the compound's active accounts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -36,6 +46,12 @@ from server.domain.roles import Role
 
 OPENING_NAMED_AFTER_MINUTES = 120  # working minutes from the hand-up to the named supervisor's reminder
 OPENING_OTHERS_AFTER_MINUTES = 120  # working minutes from that reminder to the other supervisors'
+
+# D7x: an opening's others are pushed to the managers and the case's own team leads; when none of them
+# is there, to the first of these someone holds (R-EM-2's order above the manager).
+OPENING_PUSHED = frozenset({Role.MANAGER})
+OPENING_FALLBACK = (Role.DEPUTY_GM, Role.GENERAL_MANAGER)
+REVIEW_PUSHED = frozenset({Role.MANAGER})
 
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
 
@@ -55,10 +71,15 @@ class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):
 
     referral: Referral
     audience: Audience
-    # NAMED: the named person alone. OTHERS: everyone holding one of `roles` except `except_id`.
+    # NAMED: the named person alone. OTHERS: see `recipients`; never `except_id` (the named one).
     recipient_id: str | None
-    roles: frozenset[Role]
+    roles: frozenset[Role]  # who may answer it (D77): every holder sees it waiting
     except_id: str | None
+    # OTHERS (D7x): who is pushed — everyone holding one of `pushed_roles`, and `pushed_ids` while they
+    # still hold a role in `roles`; when that is nobody, the holders of the first `fallback` role held.
+    pushed_roles: frozenset[Role] = frozenset()
+    pushed_ids: tuple[str, ...] = ()
+    fallback: tuple[Role, ...] = ()
     send_at: datetime
     # The hand-up itself: whom it names, who passed it up, when, and why (the desk's words).
     named_id: str
@@ -70,7 +91,8 @@ class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):
 
 def _pair(
     referral: Referral, roles: frozenset[Role], named_id: str, named_role: Role, by: str, at: datetime,
-    note: str, named_at: datetime, others_at: datetime,
+    note: str, named_at: datetime, others_at: datetime, *, pushed_roles: frozenset[Role],
+    pushed_ids: tuple[str, ...] = (), fallback: tuple[Role, ...] = (),
 ) -> list[ReferralReminder]:
     common = dict(referral=referral, roles=roles, named_id=named_id, named_role=named_role, by=by,
                   referred_at=at, note=note)
@@ -78,8 +100,38 @@ def _pair(
         ReferralReminder(audience=Audience.NAMED, recipient_id=named_id, except_id=None, send_at=named_at,
                          **common),  # type: ignore[arg-type]
         ReferralReminder(audience=Audience.OTHERS, recipient_id=None, except_id=named_id, send_at=others_at,
-                         **common),  # type: ignore[arg-type]
+                         pushed_roles=pushed_roles, pushed_ids=tuple(i for i in pushed_ids if i != named_id),
+                         fallback=fallback, **common),  # type: ignore[arg-type]
     ]
+
+
+def case_team_leads(case: Case) -> tuple[str, ...]:
+    """The team leads the desk reached about this case (R-DI-1), in the order they were told."""
+    out: list[str] = []
+    for d in case.dispatches:
+        if d.told_role == Role.TEAM_LEAD and d.reached and d.told_id and d.told_id not in out:
+            out.append(d.told_id)
+    return tuple(out)
+
+
+def recipients(r: ReferralReminder, staff: Mapping[str, Sequence[str]]) -> list[str]:
+    """Whom the reminder reaches, given the compound's active accounts by role (ids); sorted, once each.
+
+    The named person is reminded even if since made inactive (the desk named them; the others follow).
+    """
+    if r.audience == Audience.NAMED:
+        return [r.recipient_id] if r.recipient_id else []
+    may_answer = {u for role in r.roles for u in staff.get(role, ())}
+    first = {u for role in r.pushed_roles for u in staff.get(role, ())}
+    first |= {u for u in r.pushed_ids if u in may_answer}
+    first.discard(r.except_id)  # type: ignore[arg-type]
+    if first:
+        return sorted(first)
+    for role in r.fallback:
+        tier = set(staff.get(role, ())) - {r.except_id}
+        if tier:
+            return sorted(tier)
+    return []
 
 
 def referral_reminders(case: Case, calendar: BusinessCalendar) -> list[ReferralReminder]:
@@ -92,11 +144,13 @@ def referral_reminders(case: Case, calendar: BusinessCalendar) -> list[ReferralR
         named_at = calendar.add_working_minutes(opening.at, OPENING_NAMED_AFTER_MINUTES)
         others_at = calendar.add_working_minutes(named_at, OPENING_OTHERS_AFTER_MINUTES)
         out += _pair(Referral.OPENING, OPENING_DECIDERS, opening.to_id, opening.to_role, opening.by, opening.at,
-                     opening.note, named_at, others_at)
+                     opening.note, named_at, others_at, pushed_roles=OPENING_PUSHED,
+                     pushed_ids=case_team_leads(case), fallback=OPENING_FALLBACK)
     review = pending_review_referral(case)
     if review is not None and review.reported_to_manager_id:
         # A review passed up after hours belongs to the next working day (as every clock reads it).
         day = calendar.next_working_day(calendar.working_day_of(review.at))
         out += _pair(Referral.REVIEW, REVIEW_ANSWERERS, review.reported_to_manager_id, Role.MANAGER, review.by,
-                     review.at, review.note, calendar.at(day, calendar.work_start), calendar.at(day, calendar.work_end))
+                     review.at, review.note, calendar.at(day, calendar.work_start), calendar.at(day, calendar.work_end),
+                     pushed_roles=REVIEW_PUSHED)
     return out

@@ -15,8 +15,9 @@ The rules:
   as soon as the domain says to try them (an unreached attempt at once, a reached but
   unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
 - referral / referral_others (R-OP-3, R-FU-3): an opening passed up, or a case the Monday review
-  passed up, still waiting goes first to the one it names, then to everyone else who may answer it,
-  at the times server/domain/referrals.py sets. Its due_at is when it was passed up: a new hand-up is
+  passed up, still waiting goes first to the one it names, then to the others who would answer it
+  (D7x: the managers and the case's own team leads; leadership only when none of them is there),
+  at the times and to the people server/domain/referrals.py sets. Its due_at is when it was passed up: a new hand-up is
   a new reminder, and an answer cancels what is not sent yet.
 """
 
@@ -50,7 +51,7 @@ ESCALATION = "escalation"
 ESCALATION_CODE = "EM_ESCALATION"
 ACK_CODE = "EM_ACK"  # the person reached is asked to confirm they have taken charge (R-EM-2)
 REFERRAL = "referral"  # to the one a waiting referral names
-REFERRAL_OTHERS = "referral_others"  # to everyone else who may answer it
+REFERRAL_OTHERS = "referral_others"  # to the others who would answer it (D7x)
 REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_REFERRAL"}
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
@@ -72,8 +73,9 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     title_en: str
     body_en: str
     job_id: str | None = None
-    # With recipient_id None: everyone holding recipient_role but this one (a referral's others).
-    except_id: str | None = None
+    # A referral's others (D7x): whom it reaches is resolved against the compound's active staff by
+    # rf.recipients, not by recipient_role.
+    others: rf.ReferralReminder | None = None
     # Where the notification and the inbox open; None: the job (job_id), else the inbox.
     url: str | None = None
 
@@ -198,10 +200,9 @@ def _referrals(
             out.append(Planned(kind=REFERRAL, recipient_role=r.named_role, recipient_id=r.recipient_id,
                                **common))  # type: ignore[arg-type]
         else:
-            # One per role that may answer; a person holding two of them is reminded once (one key).
-            out.extend(Planned(kind=REFERRAL_OTHERS, recipient_role=role, recipient_id=None,
-                               except_id=r.except_id, **common)  # type: ignore[arg-type]
-                       for role in sorted(r.roles))
+            # One for all the others; a person holding two of the roles is reminded once (rf.recipients).
+            out.append(Planned(kind=REFERRAL_OTHERS, recipient_role=Role.MANAGER, recipient_id=None,
+                               others=r, **common))  # type: ignore[arg-type]
     return out
 
 
@@ -324,8 +325,10 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
     for p in planned:
         if p.recipient_id:
             recipients = [p.recipient_id]
+        elif p.others is not None:
+            recipients = rf.recipients(p.others, staff)
         else:
-            recipients = [u for u in staff.get(str(p.recipient_role), []) if u != p.except_id]
+            recipients = staff.get(str(p.recipient_role), [])
         payload = encode_payload(payload_for(case.id, p)).decode("utf-8")
         for rid in recipients:
             key = (p.code, p.kind, rid, p.due_at)

@@ -44,7 +44,7 @@ async def _second_manager(db: Database) -> None:
                       roles=["manager"], compound_id="cmp_demo", user_id="usr_manager2")
 
 
-async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_every_other_supervisor(api, demo_db, clock):  # noqa: ANN001  # R-OP-3
+async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_the_manager(api, demo_db, clock):  # noqa: ANN001  # R-OP-3
     with PushServiceDouble() as push_service:
         lead = await subscribe(api, push_service, "lead")
         manager = await subscribe(api, push_service, "manager")
@@ -54,9 +54,8 @@ async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_every_ot
         rows = await reminder_rows(demo_db, case_id, code=OPENING)
         assert [(r.kind, r.recipient_id, r.send_at, r.state) for r in rows] == [
             ("referral", "usr_lead", T0 + 2 * H, "pending"),
-            # 2 working hours after that, lunch (12:00–13:30) left out: 15:30.
-            ("referral_others", "usr_deputy", T0 + 5.5 * H, "pending"),
-            ("referral_others", "usr_gm", T0 + 5.5 * H, "pending"),
+            # 2 working hours after that, lunch (12:00–13:30) left out: 15:30. The manager, not the
+            # deputy GM and the GM while a manager is there to decide (D7x).
             ("referral_others", "usr_manager", T0 + 5.5 * H, "pending"),
         ]
 
@@ -75,9 +74,10 @@ async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_every_ot
         [msg] = _msgs(manager)
         assert msg["title"] == "立项待决定：已转交陈班长" and msg["title_en"] == "Opening undecided: passed to 陈班长"
         assert "任何主管均可决定" in msg["body"]
-        # The GM and the deputy have no push subscription: their inbox has it.
+        [item] = [i for i in await inbox(demo_db, "usr_manager") if i["code"] == OPENING]
+        assert item["title"] == msg["title"]
         for user in ("usr_gm", "usr_deputy"):
-            assert [i["title"] for i in await inbox(demo_db, user) if i["code"] == OPENING] == [msg["title"]]
+            assert [i for i in await inbox(demo_db, user) if i["code"] == OPENING] == []
         # The named lead is not told again that it waits for the lead.
         assert len(_msgs(lead)) == 1
 
@@ -120,9 +120,8 @@ async def test_passing_the_opening_to_someone_else_moves_the_reminders_to_the_ne
                                                                                 state="pending")]
     assert pending == [
         ("referral", "usr_manager", T0 + 4.5 * H),  # 11:00 + 1 h before lunch + 1 h after: 14:30
+        # The only manager is the one named and no lead has the case: the deputy GM (D7x).
         ("referral_others", "usr_deputy", T0 + 6.5 * H),
-        ("referral_others", "usr_gm", T0 + 6.5 * H),
-        ("referral_others", "usr_lead", T0 + 6.5 * H),
     ]
     cancelled = await reminder_rows(demo_db, case_id, code=OPENING, state="cancelled")
     assert {r.due_at for r in cancelled} == {T0}  # every reminder of the first hand-up
@@ -191,9 +190,53 @@ async def test_two_schedulers_send_each_referral_reminder_exactly_once(api, demo
         finally:
             await other.dispose()
         sent = [r for cid in case_ids for r in await reminder_rows(demo_db, cid, code=OPENING, state="sent")]
-        assert len(sent) == 6 * 4  # per hand-up: the named one, then the three other supervisors
+        assert len(sent) == 6 * 2  # per hand-up: the named one, then the manager (or the deputy GM)
         assert all(r.attempts == 1 for r in sent)
         received = [m["reminder_id"] for p in phones.values() for m in p.json_messages() if m["code"] == OPENING]
         assert sorted(received) == sorted(r.id for r in sent)  # every one, and none twice
         assert push_service.refusals() == []
         assert await reminder_rows(demo_db, state="claimed") == []
+
+
+async def _staff(db: Database) -> None:
+    """A second manager and a second team lead, the guard captain, beside the demo's repair lead."""
+    await _second_manager(db)
+    await create_user(db, username="captain", password="demo-pass-3", display_name="马队长",
+                      roles=["team_lead"], compound_id="cmp_demo", user_id="usr_captain")
+
+
+async def _opening_inboxes(db: Database) -> dict[str, int]:
+    users = ("usr_lead", "usr_captain", "usr_manager", "usr_manager2", "usr_deputy", "usr_gm")
+    return {u: n for u in users if (n := len([i for i in await inbox(db, u) if i["code"] == OPENING]))}
+
+
+async def test_an_opening_left_undecided_tells_the_managers_not_the_other_team_leads_nor_leadership(api, demo_db, clock):  # noqa: ANN001  # R-OP-3
+    # D7x: a plumbing opening passed to the repair lead is not the guard captain's to answer, and the
+    # deputy GM and the GM are not paged while a manager is there.
+    await _staff(demo_db)
+    desk = await login(api, "dispatcher")
+    case_id = await _refer(api, desk, "usr_lead", "二楼水管爆裂")
+    others = await reminder_rows(demo_db, case_id, code=OPENING, kind="referral_others")
+    assert [r.recipient_id for r in others] == ["usr_manager", "usr_manager2"]
+    await run_once(demo_db, T0 + 6 * H)
+    assert await _opening_inboxes(demo_db) == {"usr_lead": 1, "usr_manager": 1, "usr_manager2": 1}
+    # Who may see and decide it is unchanged (D77): the guard captain still may.
+    captain = await login(api, "captain", "demo-pass-3")
+    r = await api.post(f"/api/cases/{case_id}/decide", headers=captain, json={"open": True, "reason": "A"})
+    assert r.status_code == 200, r.text
+
+
+async def test_an_opening_passed_to_a_manager_tells_the_lead_already_on_the_case(api, demo_db, clock):  # noqa: ANN001  # R-OP-3
+    # An urgent repair goes to the repair lead first (R-IN-7); the desk then asks the manager whether it
+    # is a case: the lead who has it is told beside the other manager, the guard captain is not.
+    await _staff(demo_db)
+    desk = await login(api, "dispatcher")
+    case_id = (await new_repair(api, desk, content="电梯困人后异响", repair_class="urgent"))["case"]["id"]
+    r = await api.post(f"/api/cases/{case_id}/dispatch", headers=desk, json={"assignee_id": "usr_lead"})
+    assert r.status_code == 200, r.text
+    r = await api.post(f"/api/cases/{case_id}/refer-opening", headers=desk, json={"to_id": "usr_manager"})
+    assert r.status_code == 200, r.text
+    others = await reminder_rows(demo_db, case_id, code=OPENING, kind="referral_others")
+    assert [r.recipient_id for r in others] == ["usr_lead", "usr_manager2"]
+    await run_once(demo_db, T0 + 6 * H)
+    assert await _opening_inboxes(demo_db) == {"usr_manager": 1, "usr_lead": 1, "usr_manager2": 1}

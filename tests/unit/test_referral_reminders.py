@@ -15,7 +15,7 @@ import msgspec
 from server.domain import cases as c
 from server.domain.cases import Case, CaseState, FollowUpKind, OpenReason
 from server.domain.deadlines import DeadlinePolicy, clocks
-from server.domain.referrals import Audience, Referral, ReferralReminder, referral_reminders
+from server.domain.referrals import Audience, Referral, ReferralReminder, recipients, referral_reminders
 from server.domain.roles import LEADERSHIP, Role
 from server.notify.reminders import REFERRAL, REFERRAL_OTHERS, Planned, payload_for, plan
 from tests.unit.test_cases import CAL, DISPATCHER, T0, make_case, ok, opened, sh
@@ -23,6 +23,10 @@ from tests.unit.test_cases import CAL, DISPATCHER, T0, make_case, ok, opened, sh
 SUPERVISORS = frozenset({Role.TEAM_LEAD, Role.MANAGER}) | LEADERSHIP
 POLICY = DeadlinePolicy()
 NAMES = {"d1": "王调度", "l1": "陈班长", "m1": "钱经理"}
+# A compound's active accounts by role: the repair lead l1, the guard captain l2 and the cleaning lead
+# l3; two managers; the deputy GM and the GM; a dispatcher.
+STAFF = {"team_lead": ["l1", "l2", "l3"], "manager": ["m1", "m2"], "deputy_gm": ["dg"],
+         "general_manager": ["gm"], "dispatcher": ["d1"]}
 
 
 def passed_up(at: datetime = T0, to: str = "l1", role: Role = Role.TEAM_LEAD, received: datetime | None = None) -> Case:
@@ -138,6 +142,62 @@ def test_an_answered_review_or_one_kept_at_the_desk_wants_no_reminder():  # R-FU
     assert referral_reminders(kept, CAL) == []
 
 
+# --- who is pushed (D7x) ---------------------------------------------------------------------------
+
+
+def others(case: Case, staff: dict[str, list[str]] = STAFF) -> list[str]:
+    [r] = [r for r in referral_reminders(case, CAL) if r.audience == Audience.OTHERS]
+    return recipients(r, staff)
+
+
+def test_an_opening_passed_to_a_lead_pushes_the_managers_not_the_other_leads_nor_leadership():  # R-OP-3
+    # The guard captain and the cleaning lead have nothing to say on a plumbing opening; the managers
+    # decide what the desk cannot (seed 000 3.2.2B). Leadership is not paged while a manager is there.
+    assert others(passed_up(T0, to="l1")) == ["m1", "m2"]
+    # Who may see and decide it is unchanged (D77): every supervisor.
+    [_, other] = referral_reminders(passed_up(T0), CAL)
+    assert other.roles == SUPERVISORS == c.OPENING_DECIDERS
+
+
+def test_an_opening_passed_to_a_manager_pushes_the_other_manager_and_the_lead_already_on_the_case():  # R-OP-3
+    assert others(passed_up(T0, to="m1", role=Role.MANAGER)) == ["m2"]
+    # An urgent repair dispatched first to the repair lead (R-IN-7) is that lead's case too.
+    case = make_case(now=T0)
+    case = msgspec.structs.replace(case, dispatches=(
+        c.DispatchRecord(told_id="l3", told_role=Role.TEAM_LEAD, at=T0, by="d1", reached=False),
+        c.DispatchRecord(told_id="l1", told_role=Role.TEAM_LEAD, at=T0, by="d1"),
+        c.DispatchRecord(told_id="t1", told_role=Role.TECHNICIAN, at=T0, by="l1"),
+    ))
+    case = ok(c.refer_opening(case, to_id="m1", to_role=Role.MANAGER, by="d1", roles=DISPATCHER, now=T0)).case
+    assert others(case) == ["l1", "m2"]  # not l3, who was not reached, nor the technician
+    # A lead since made inactive, or no longer a team lead, is not pushed.
+    assert others(case, {**STAFF, "team_lead": ["l2", "l3"]}) == ["m2"]
+
+
+def test_an_opening_passed_to_the_only_manager_goes_up_to_the_deputy_then_the_gm():  # R-OP-3
+    one_manager = {**STAFF, "manager": ["m1"]}
+    case = passed_up(T0, to="m1", role=Role.MANAGER)
+    # Nobody else who would answer it: R-EM-2's order above the manager, the deputy GM first.
+    assert others(case, one_manager) == ["dg"]
+    assert others(case, {**one_manager, "deputy_gm": []}) == ["gm"]
+    assert others(case, {"manager": ["m1"], "team_lead": ["l1"]}) == []
+    # Passed to the deputy GM in a compound without a manager: the GM.
+    to_deputy = passed_up(T0, to="dg", role=Role.DEPUTY_GM)
+    assert others(to_deputy, {**STAFF, "manager": []}) == ["gm"]
+
+
+def test_a_review_passed_up_pushes_the_other_managers_only():  # R-FU-3
+    monday = sh(2026, 5, 11, 10, 0)
+    assert others(reviewed(monday)) == ["m2"]
+    # Only managers answer a review (D58): with one manager nobody else is told (D78), not leadership.
+    assert others(reviewed(monday), {**STAFF, "manager": ["m1"]}) == []
+
+
+def test_the_named_one_is_reminded_whoever_the_staff_are():  # R-OP-3
+    [named, _] = referral_reminders(passed_up(T0), CAL)
+    assert recipients(named, {}) == ["l1"]
+
+
 # --- the plan: what is stored and sent -------------------------------------------------------------
 
 
@@ -146,15 +206,17 @@ def planned(case: Case, now: datetime, names: dict[str, str] | None = NAMES) -> 
             if p.kind in (REFERRAL, REFERRAL_OTHERS)]
 
 
-def test_the_plan_sends_the_named_one_then_one_per_deciding_role_without_the_named():  # R-OP-3
+def test_the_plan_sends_the_named_one_then_one_to_the_others_without_the_named():  # R-OP-3
     ps = planned(passed_up(T0), T0)
     named = [p for p in ps if p.kind == REFERRAL]
     others = [p for p in ps if p.kind == REFERRAL_OTHERS]
     assert [(p.code, p.recipient_id, p.send_at, p.due_at) for p in named] == [
         ("OP3_REFERRAL", "l1", sh(2026, 5, 6, 12, 0), T0)]
-    assert sorted(p.recipient_role for p in others) == sorted(SUPERVISORS)
-    assert {(p.recipient_id, p.except_id, p.send_at, p.due_at) for p in others} == {
-        (None, "l1", sh(2026, 5, 6, 15, 30), T0)}
+    # One for all the others: whom it reaches is resolved against the staff (D7x, rf.recipients).
+    [other] = others
+    assert (other.recipient_id, other.send_at, other.due_at) == (None, sh(2026, 5, 6, 15, 30), T0)
+    assert other.others is not None and other.others.except_id == "l1"
+    assert recipients(other.others, STAFF) == ["m1", "m2"]
     # In both languages (the phone and the inbox show the one the person chose), opening the case.
     assert named[0].title == "请决定是否立项" and named[0].title_en == "Please decide whether to open this case"
     assert "王调度 05-06 10:00 转交您决定" in named[0].body and "厨房水管漏水" in named[0].body
@@ -177,10 +239,11 @@ def test_the_plan_names_the_role_when_names_are_not_known():  # R-OP-3
 def test_the_plan_reminds_of_a_review_with_the_desks_reason():  # R-FU-3
     monday = sh(2026, 5, 11, 10, 0)
     ps = planned(reviewed(monday), monday)
-    assert [(p.code, p.kind, p.recipient_role, p.recipient_id, p.except_id, p.send_at) for p in ps] == [
-        ("FU3_REFERRAL", REFERRAL, Role.MANAGER, "m1", None, sh(2026, 5, 12, 8, 30)),
-        ("FU3_REFERRAL", REFERRAL_OTHERS, Role.MANAGER, None, "m1", sh(2026, 5, 12, 17, 30)),
+    assert [(p.code, p.kind, p.recipient_id, p.send_at) for p in ps] == [
+        ("FU3_REFERRAL", REFERRAL, "m1", sh(2026, 5, 12, 8, 30)),
+        ("FU3_REFERRAL", REFERRAL_OTHERS, None, sh(2026, 5, 12, 17, 30)),
     ]
+    assert [recipients(p.others, STAFF) for p in ps if p.others] == [["m2"]]
     assert ps[0].title == "请答复周一回顾转交的案件" and ps[0].title_en == "A Monday review waits for your answer"
     assert "外包单位未定，请经理定方案" in ps[0].body and "外包单位未定，请经理定方案" in ps[0].body_en
     assert ps[1].title == "周一回顾转交钱经理，尚未答复"
