@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from server.notify import subscriptions
+from server.notify.catch_up import plan_waiting_referrals
 from server.notify.subscriptions import StoredSubscription
 from server.notify.tables import reminders
 from server.notify.vapid_store import shared_vapid_keys
@@ -273,6 +274,14 @@ async def run_once(
 async def run_forever(db: Database, *, key_dir: Path | None, subject: str, interval_s: float = INTERVAL_S) -> None:
     """The background task started with the server (server/runtime.py)."""
     log.info("reminder scheduler %s started", INSTANCE)
+    try:
+        # Referrals left waiting from before their reminders were planned get them now, not at
+        # their case's next save; once per database, whichever process starts first (D7x).
+        await plan_waiting_referrals(db, instance=INSTANCE)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("planning the waiting referrals' reminders failed; the next start tries again")
     while True:
         busy = False
         try:

@@ -312,6 +312,18 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
     return values
 
 
+async def replan_reminders(uow: UnitOfWork, case: Case) -> None:
+    """Bring the case's stored reminders in line with it as a save would, without saving it.
+
+    For reminders a case needed before the code that plans them existed (server/notify/catch_up.py):
+    the same clocks `_prepare_case` computes, the same planner.
+    """
+    rules = await compound_rules(uow, case.compound_id)
+    call_back = (await call_backs_deciding(uow.conn, [case])).get(case.id)
+    clock_list = deadlines.clocks(case, rules.calendar, uow.now, rules.policy, call_back=call_back)
+    await reminders.schedule_for_case(uow, case, clock_list)
+
+
 async def _countersigner_name(conn: AsyncConnection, case: Case) -> str | None:
     """The name of the dispatcher who countersigned the slip (R-CL-6); no query until someone has."""
     by = case.slip.countersigned_by if case.slip is not None else None

@@ -202,6 +202,19 @@ change_counter = Table(
     Column("seq", BigInteger, nullable=False),
 )
 
+# Work a database needs done once, whichever server process gets to it first (e.g. planning the
+# reminders of referrals made before reminders were planned for them, D7x): the row is the claim,
+# inserted in the same transaction as the work, so a second process waits for the first's commit and
+# then finds it done, and a failed attempt leaves no row and is tried again at the next start.
+one_time_tasks = Table(
+    "one_time_tasks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("done_at", TS, nullable=False),
+    Column("done_by", String(120), nullable=False),  # the process that did it (host:pid)
+    Column("detail", Text, nullable=True),  # what it did, for the operator (e.g. how many cases)
+)
+
 sync_clients = Table(
     "sync_clients",
     metadata,
