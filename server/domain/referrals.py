@@ -1,10 +1,10 @@
-"""When a referral left waiting is brought to whom: the one it names first, then everyone else who may answer.
+"""When a referral left waiting is brought to whom: the one it names first, then the others who would answer it.
 
 Two things wait on one person's word: an opening the desk could not decide and passed to a named
 supervisor (R-OP-3, D50), and a case the Monday review passed to a named manager (R-FU-3, D58). Any
 supervisor may decide the one and any manager answer the other (D50, D58, D77), but only the one named
 is asked. `referral_reminders(case, calendar)` says, for a referral still waiting, when the named person
-is reminded and when everyone else who may answer is told it is still waiting; the notifier
+is reminded and when the others who would answer it are told it is still waiting; the notifier
 (server/notify/reminders.py) stores each, sends it once, and cancels what is not sent yet once the
 referral is answered (a decision, an answer, a cannot-handle confirmation, a new hand-up).
 
@@ -63,7 +63,7 @@ class Referral(StrEnum):
 
 class Audience(StrEnum):
     NAMED = "named"  # the person the referral names
-    OTHERS = "others"  # everyone else who may answer it
+    OTHERS = "others"  # the others who would answer it (D7x: see `recipients`)
 
 
 class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):

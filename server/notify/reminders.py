@@ -163,7 +163,7 @@ def plan(
 def _referrals(
     case: Case, subject: str, content: str, calendar: BusinessCalendar, names: Mapping[str, str]
 ) -> list[Planned]:
-    """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then everyone else who may answer."""
+    """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then the others who would answer it (D7x)."""
     out: list[Planned] = []
     for r in rf.referral_reminders(case, calendar):
         named = names.get(r.named_id) or ROLE_LABELS_ZH.get(r.named_role, str(r.named_role))

@@ -1,4 +1,4 @@
-"""R-OP-3, R-FU-3: a referral left waiting reminds the one it names, then everyone else who may answer.
+"""R-OP-3, R-FU-3: a referral left waiting reminds the one it names, then the others who would answer (D7x).
 
 Stored with the case's other reminders (one row per person, claimed through the database and sent
 once by the scheduler, server/notify/scheduler.py), pushed through the push service double and written

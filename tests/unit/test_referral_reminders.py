@@ -1,7 +1,8 @@
 """Who is reminded of a waiting referral, and when (server/domain/referrals.py, server/notify/reminders.plan).
 
-An opening passed up (R-OP-3) reminds the named supervisor 2 working hours later and every other
-supervisor 2 working hours after that; a case the Monday review passed up (R-FU-3) reminds the named
+An opening passed up (R-OP-3) reminds the named supervisor 2 working hours later and the others who
+would answer it 2 working hours after that (the managers and the leads already on the case; the deputy GM,
+then the GM, only when none is there, D7x); a case the Monday review passed up (R-FU-3) reminds the named
 manager when the next working day starts and the other managers when it ends. All on the business
 calendar: nights, lunch, weekends, holidays and make-up working days (调休) count as the desk counts them.
 """
