@@ -2,7 +2,7 @@
 from the key's loans after a dialog that asks the reason and says the deposit settlement goes with it,
 the undone return staying on the register as corrected; an ended month's sheet records the physical
 count (who counted, the witness, when, what differed) once, on screen and on paper, and its counter amends
-it the same day, the first entry kept struck through (D7x)."""
+it the same day, the first entry kept struck through (D86)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def test_an_ended_months_physical_count_is_recorded_once_and_printed(browser: Br
     expect(physical.locator("tbody tr td").nth(0)).to_have_text("李前台", timeout=15000)
     expect(view.get_by_test_id("key-physical-form")).to_have_count(0)
 
-    # The counter amends it the same day (D7x): the reason is asked, the first entry stays struck through.
+    # The counter amends it the same day (D86): the reason is asked, the first entry stays struck through.
     physical.get_by_test_id("key-physical-amend").click()
     amend = physical.get_by_test_id("key-physical-amend-form")
     expect(amend.locator("textarea[name=amend_discrepancy]")).to_have_value("3栋 信报箱总钥匙 不在柜内，已报遗失")

@@ -1,4 +1,4 @@
-"""A deposit kept for a key lost on loan, handed back once the key is found (R-KY-1, D7x): the desk records
+"""A deposit kept for a key lost on loan, handed back once the key is found (R-KY-1, D86): the desk records
 the key found from the cabinet, then refunds the kept deposit from the key's loans against its refund
 receipt, with the reason; the loan row says so and the month's settled deposits list it as its own entry,
 in Chinese and in English."""

@@ -13,7 +13,7 @@ const ANCHORS = {
   recordCount: 'POST /api/keys/counts/{year:int}/{month:int}/physical',
   correctLoss: 'POST /api/keys/{key_id:str}/correct-loss',
   recordFound: 'POST /api/keys/{key_id:str}/found',
-  // The server narrows these further per loan and per count (kept_refundable, amendable; D7x).
+  // The server narrows these further per loan and per count (kept_refundable, amendable; D86).
   refundKept: 'POST /api/keys/{key_id:str}/loans/{loan_id:str}/refund-kept',
   amendCount: 'POST /api/keys/counts/{year:int}/{month:int}/physical/amend',
 };

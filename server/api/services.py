@@ -81,13 +81,13 @@ class LoanView(dk.KeyLoan, kw_only=True):
     received_by_name: str | None = None
     lost_reported_by_name: str | None = None
     settled_by_name: str | None = None
-    kept_refunded_by_name: str | None = None  # who handed back a deposit kept at a loss (D7x)
+    kept_refunded_by_name: str | None = None  # who handed back a deposit kept at a loss (D86)
     corrections: list[CorrectionView] = []
     # On a key's loan history: this loan's return may still be undone (the key's latest loan, returned
     # today, the key in the cabinet since; D72).
     return_correctable: bool = False
     # On a key's loan history: the deposit kept when the key was lost on this loan may be handed back,
-    # the key found since and nothing handed back yet (D7x).
+    # the key found since and nothing handed back yet (D86).
     kept_refundable: bool = False
 
 
@@ -138,7 +138,7 @@ class SettlementView(msgspec.Struct, kw_only=True):
     settled_by_name: str | None
     undone: SettlementUndoneView | None = None
     # `kept_refunded`: a deposit kept at a loss handed back after the key was found, its kept_cents
-    # negative (D7x); `settled`: the deposit settled as the loan ended.
+    # negative (D86); `settled`: the deposit settled as the loan ended.
     entry: dk.SettlementEntry = dk.SettlementEntry.SETTLED
 
 
@@ -152,7 +152,7 @@ class CountAmendmentView(dk.CountAmendment, kw_only=True):
 
 class PhysicalCountView(dk.PhysicalCount, kw_only=True):
     counted_by_name: str | None = None
-    amendments: list[CountAmendmentView] = []  # what each same-day amendment replaced, oldest first (D7x)
+    amendments: list[CountAmendmentView] = []  # what each same-day amendment replaced, oldest first (D86)
     # On a month's sheet: the caller may amend it now (its counter or a manager, the day it was recorded).
     amendable: bool = False
 
@@ -415,13 +415,13 @@ class KeysController(Controller):
                            data: JSONBody[keyring.PhysicalCountIn]) -> KeyCountSheetView:
         return _as(KeyCountSheetView, await keyring.record_physical_count(db, principal, year, month, data))
 
-    # Amending it the day it was recorded, by its counter or a manager (the rule refuses anyone else, D7x).
+    # Amending it the day it was recorded, by its counter or a manager (the rule refuses anyone else, D86).
     @post("/counts/{year:int}/{month:int}/physical/amend", opt=DESK_ONLY, status_code=200)
     async def amend_count(self, db: Database, principal: Principal, year: int, month: int,
                           data: JSONBody[keyring.AmendCountIn]) -> KeyCountSheetView:
         return _as(KeyCountSheetView, await keyring.amend_physical_count(db, principal, year, month, data))
 
-    # An ended month's sheet as a workbook for the accountant, in the desk's language (D71, D7x).
+    # An ended month's sheet as a workbook for the accountant, in the desk's language (D71, D86).
     @get("/counts/{year:int}/{month:int}/xlsx", opt={**allow(*DESK, *LEADERSHIP), **NO_COMPRESSION}, media_type=XLSX)
     async def month_xlsx(self, db: Database, principal: Principal, year: int, month: int,
                          lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
@@ -453,7 +453,7 @@ class KeysController(Controller):
                              data: JSONBody[keyring.CorrectReturnIn]) -> KeyView:
         return _key(await keyring.correct_return(db, principal, key_id, loan_id, data))
 
-    # A deposit kept when the key was lost on that loan, handed back once the key is found (D7x).
+    # A deposit kept when the key was lost on that loan, handed back once the key is found (D86).
     @post("/{key_id:str}/loans/{loan_id:str}/refund-kept", opt=DESK_ONLY, status_code=200)
     async def refund_kept(self, db: Database, principal: Principal, key_id: str, loan_id: str,
                           data: JSONBody[keyring.KeptRefundIn]) -> KeyView:

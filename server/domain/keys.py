@@ -48,7 +48,7 @@ class KeyRefusal(StrEnum):
     LOSS_NOT_CORRECTABLE = "key.loss_not_correctable"
     LOSS_CORRECTION_REASON_REQUIRED = "key.loss_correction_reason_required"
     FOUND_NOTE_REQUIRED = "key.found_note_required"
-    # Refunding a deposit kept for a key lost on loan, once the key is found (D7x).
+    # Refunding a deposit kept for a key lost on loan, once the key is found (D86).
     NOT_LOST_ON_LOAN = "key.not_lost_on_loan"
     NOT_FOUND_YET = "key.not_found_yet"
     NOTHING_KEPT = "key.nothing_kept"
@@ -56,7 +56,7 @@ class KeyRefusal(StrEnum):
     KEPT_REFUND_REQUIRED = "key.kept_refund_required"
     REFUND_ABOVE_KEPT = "key.refund_above_kept"
     KEPT_REFUND_REASON_REQUIRED = "key.kept_refund_reason_required"
-    # Amending a recorded physical count the day it was recorded (D7x).
+    # Amending a recorded physical count the day it was recorded (D86).
     COUNT_NOT_RECORDED = "key.count_not_recorded"
     COUNT_NOT_AMENDABLE = "key.count_not_amendable"
     COUNT_NOT_AMENDER = "key.count_not_amender"
@@ -114,7 +114,7 @@ class DepositSettlement(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class KeptRefund(msgspec.Struct, frozen=True, kw_only=True):
-    """Money from a deposit kept for a key lost on loan, handed back after the key was found (D7x): how
+    """Money from a deposit kept for a key lost on loan, handed back after the key was found (D86): how
     much (at most what was kept), against which refund receipt, why, by whom and when. The settlement
     made at the loss stays as it was: this is a later entry in the deposit book, in its own month."""
 
@@ -216,7 +216,7 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     deposit_settlement: DepositSettlement | None = None
     # Returns recorded by mistake and undone, oldest first (D72).
     corrections: tuple[ReturnCorrection, ...] = ()
-    # What was kept of the deposit at a loss, handed back once the key was found; once only (D7x).
+    # What was kept of the deposit at a loss, handed back once the key was found; once only (D86).
     kept_refund: KeptRefund | None = None
 
 
@@ -242,7 +242,7 @@ class KeyCount(msgspec.Struct, frozen=True, kw_only=True):
     # since still counts: it was lost), and keys found again in that time (D80).
     lost_in_period: int = 0
     found_in_period: int = 0
-    # Deposits kept in an earlier settlement and handed back in this period once the key was found (D7x).
+    # Deposits kept in an earlier settlement and handed back in this period once the key was found (D86).
     # They are in `deposits_refunded_cents` (money handed back) and taken off `deposits_kept_cents`, which
     # is therefore what the period kept net and may be negative: held at the start + taken in = held at
     # the end + refunded + kept, month by month.
@@ -646,7 +646,7 @@ def record_found(key: Key, *, note: str | None, by: str, now: datetime) -> Key:
     return _end_loss(key, found, state=KeyState.IN_STORE)
 
 
-# --- a deposit kept for a key lost on loan, refunded once the key is found (D7x) ------------------------
+# --- a deposit kept for a key lost on loan, refunded once the key is found (D86) ------------------------
 #
 # The loss stands (D80): the loan stays ended by it and the settlement made then stays in its month. What
 # is handed back later is a new entry in the deposit book, dated when it happens and signed for on its own
@@ -805,7 +805,7 @@ class SettlementUndone(msgspec.Struct, frozen=True, kw_only=True):
 
 class SettlementEntry(StrEnum):
     SETTLED = "settled"  # the deposit settled as the loan ended
-    KEPT_REFUNDED = "kept_refunded"  # what was kept at a loss, handed back after the key was found (D7x)
+    KEPT_REFUNDED = "kept_refunded"  # what was kept at a loss, handed back after the key was found (D86)
 
 
 class SettledDeposit(msgspec.Struct, frozen=True, kw_only=True):
@@ -814,7 +814,7 @@ class SettledDeposit(msgspec.Struct, frozen=True, kw_only=True):
     voided by a correction: it is listed so its refund receipt number is accounted for, and is not in
     the period's sums.
 
-    A `kept_refunded` entry is a deposit kept at a loss and handed back later (D7x): its `settlement` is
+    A `kept_refunded` entry is a deposit kept at a loss and handed back later (D86): its `settlement` is
     that movement — `refunded_cents` handed back on its refund receipt, `kept_cents` the same amount taken
     off what was kept (negative), its reason, who and when — so the period's sums are the sums of its
     entries in force, as for any other."""
@@ -892,7 +892,7 @@ def loan_as_of(loan: KeyLoan, at: datetime) -> KeyLoan | None:
     if any(c.corrected_at >= at for c in loan.corrections):
         loan = msgspec.structs.replace(loan, corrections=tuple(c for c in loan.corrections if c.corrected_at < at))
     if loan.kept_refund is not None and loan.kept_refund.refunded_at >= at:
-        loan = msgspec.structs.replace(loan, kept_refund=None)  # handed back in a later month (D7x)
+        loan = msgspec.structs.replace(loan, kept_refund=None)  # handed back in a later month (D86)
     ended = loan.returned_at or loan.lost_at
     if ended is not None and ended >= at:
         return msgspec.structs.replace(loan, returned_at=None, received_by=None, lost_at=None,
@@ -964,7 +964,7 @@ def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int
 
 class CountAmendment(msgspec.Struct, frozen=True, kw_only=True):
     """What a same-day amendment of a physical count replaced — the verdict, discrepancy and witness as
-    they stood — and why, by whom, when (D7x). Kept so the sheet shows the first entry struck through."""
+    they stood — and why, by whom, when (D86). Kept so the sheet shows the first entry struck through."""
 
     matches_register: bool
     discrepancy: str | None = None
@@ -986,7 +986,7 @@ class PhysicalCount(msgspec.Struct, frozen=True, kw_only=True):
     counted_at: datetime
     matches_register: bool
     discrepancy: str | None = None
-    # Same-day amendments, oldest first, each with what it replaced (D7x).
+    # Same-day amendments, oldest first, each with what it replaced (D86).
     amendments: tuple[CountAmendment, ...] = ()
 
 
@@ -1036,7 +1036,7 @@ def record_physical_count(
 
 
 # A recorded count is amended, not re-recorded, and only on the calendar day it was recorded (in the
-# compound's zone), by its counter or a manager (D7x): the desk's daily window of D72 and D80. The count
+# compound's zone), by its counter or a manager (D86): the desk's daily window of D72 and D80. The count
 # is printed and signed as the month's report (R-KY-1); a slip noticed while the sheet is still at the
 # desk is put right on the record, the first entry kept struck through, while a difference found on a
 # later day is a finding of that day — a recount noted on the next month's count — and never rewrites a

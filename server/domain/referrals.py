@@ -16,7 +16,7 @@ The times (D78), on the compound's business calendar:
   asks the manager to confirm the case or set a new approach, which takes a day's thought, not minutes;
   the named manager then has that whole working day before the others are told.
 
-Who "the others" are pushed (D7x) is narrower than who may answer (D77, unchanged: every supervisor
+Who "the others" are pushed (D87) is narrower than who may answer (D77, unchanged: every supervisor
 still sees an opening passed to another on their home and may decide it). For an opening: the managers
 (管理处负责人, whom the desk asks besides the supervisor, seed 000 3.2.2B) and the team leads the desk
 already told of this case (R-DI-1: a repair dispatched first under R-IN-7 is theirs) — not every team
@@ -47,7 +47,7 @@ from server.domain.roles import Role
 OPENING_NAMED_AFTER_MINUTES = 120  # working minutes from the hand-up to the named supervisor's reminder
 OPENING_OTHERS_AFTER_MINUTES = 120  # working minutes from that reminder to the other supervisors'
 
-# D7x: an opening's others are pushed to the managers and the case's own team leads; when none of them
+# D87: an opening's others are pushed to the managers and the case's own team leads; when none of them
 # is there, to the first of these someone holds (R-EM-2's order above the manager).
 OPENING_PUSHED = frozenset({Role.MANAGER})
 OPENING_FALLBACK = (Role.DEPUTY_GM, Role.GENERAL_MANAGER)
@@ -63,7 +63,7 @@ class Referral(StrEnum):
 
 class Audience(StrEnum):
     NAMED = "named"  # the person the referral names
-    OTHERS = "others"  # the others who would answer it (D7x: see `recipients`)
+    OTHERS = "others"  # the others who would answer it (D87: see `recipients`)
 
 
 class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,7 +75,7 @@ class ReferralReminder(msgspec.Struct, frozen=True, kw_only=True):
     recipient_id: str | None
     roles: frozenset[Role]  # who may answer it (D77): every holder sees it waiting
     except_id: str | None
-    # OTHERS (D7x): who is pushed — everyone holding one of `pushed_roles`, and `pushed_ids` while they
+    # OTHERS (D87): who is pushed — everyone holding one of `pushed_roles`, and `pushed_ids` while they
     # still hold a role in `roles`; when that is nobody, the holders of the first `fallback` role held.
     pushed_roles: frozenset[Role] = frozenset()
     pushed_ids: tuple[str, ...] = ()

@@ -3,8 +3,8 @@
 Reminders are planned when a case is saved (server/notify/reminders.py). A referral passed up before
 D78 — an opening waiting for a supervisor (R-OP-3) or a Monday review waiting for a manager (R-FU-3) —
 was stored with no reminder, and would get one only when something else changed its case. The
-scheduler's start plans them (D7x): every case with a referral still waiting is planned as a save
-would plan it, which also moves the D78 "everyone else" rows to the people D7x pushes.
+scheduler's start plans them (D88): every case with a referral still waiting is planned as a save
+would plan it, which also moves the D78 "everyone else" rows to the people D88 pushes.
 
 Once per database, whatever the number of server processes: the work runs in one transaction that
 first inserts its `one_time_tasks` row. On PostgreSQL a second process's insert waits on that key
@@ -30,7 +30,7 @@ from server.storage.schema import cases, one_time_tasks
 log = logging.getLogger(__name__)
 
 # Named for the decision that made it needed: a later change of who is reminded would add its own.
-WAITING_REFERRALS = "plan-waiting-referral-reminders-D7x"
+WAITING_REFERRALS = "plan-waiting-referral-reminders-D88"
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
 
 

@@ -16,7 +16,7 @@ The rules:
   unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
 - referral / referral_others (R-OP-3, R-FU-3): an opening passed up, or a case the Monday review
   passed up, still waiting goes first to the one it names, then to the others who would answer it
-  (D7x: the managers and the case's own team leads; leadership only when none of them is there),
+  (D87: the managers and the case's own team leads; leadership only when none of them is there),
   at the times and to the people server/domain/referrals.py sets. Its due_at is when it was passed up: a new hand-up is
   a new reminder, and an answer cancels what is not sent yet.
 """
@@ -51,7 +51,7 @@ ESCALATION = "escalation"
 ESCALATION_CODE = "EM_ESCALATION"
 ACK_CODE = "EM_ACK"  # the person reached is asked to confirm they have taken charge (R-EM-2)
 REFERRAL = "referral"  # to the one a waiting referral names
-REFERRAL_OTHERS = "referral_others"  # to the others who would answer it (D7x)
+REFERRAL_OTHERS = "referral_others"  # to the others who would answer it (D87)
 REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_REFERRAL"}
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
@@ -73,7 +73,7 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     title_en: str
     body_en: str
     job_id: str | None = None
-    # A referral's others (D7x): whom it reaches is resolved against the compound's active staff by
+    # A referral's others (D87): whom it reaches is resolved against the compound's active staff by
     # rf.recipients, not by recipient_role.
     others: rf.ReferralReminder | None = None
     # Where the notification and the inbox open; None: the job (job_id), else the inbox.
@@ -163,7 +163,7 @@ def plan(
 def _referrals(
     case: Case, subject: str, content: str, calendar: BusinessCalendar, names: Mapping[str, str]
 ) -> list[Planned]:
-    """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then the others who would answer it (D7x)."""
+    """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then the others who would answer it (D87)."""
     out: list[Planned] = []
     for r in rf.referral_reminders(case, calendar):
         named = names.get(r.named_id) or ROLE_LABELS_ZH.get(r.named_role, str(r.named_role))

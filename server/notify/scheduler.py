@@ -276,7 +276,7 @@ async def run_forever(db: Database, *, key_dir: Path | None, subject: str, inter
     log.info("reminder scheduler %s started", INSTANCE)
     try:
         # Referrals left waiting from before their reminders were planned get them now, not at
-        # their case's next save; once per database, whichever process starts first (D7x).
+        # their case's next save; once per database, whichever process starts first (D88).
         await plan_waiting_referrals(db, instance=INSTANCE)
     except asyncio.CancelledError:
         raise

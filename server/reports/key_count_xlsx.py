@@ -1,4 +1,4 @@
-"""Export an ended month's key count to an XLSX workbook (bytes) for the accountant (R-KY-1, D7x).
+"""Export an ended month's key count to an XLSX workbook (bytes) for the accountant (R-KY-1, D86).
 
 Two sheets: the month's figures with the physical count at the cabinet, and the deposits it settled one by
 one, to tick against the deposit and refund receipt books, with their totals. In the desk's language
@@ -116,7 +116,7 @@ def _count_sheet(sheet: Worksheet, year: int, month: int, start: datetime, end: 
                              ("verdict", verdict(physical["matches_register"])),
                              ("discrepancy", physical.get("discrepancy") or "")):
             _append(sheet, [lg.t(label), value], tz)
-        # What a same-day amendment replaced stays on the record, as on the sheet (D7x).
+        # What a same-day amendment replaced stays on the record, as on the sheet (D86).
         amendments = physical.get("amendments") or []
         if amendments:
             sheet.append([])

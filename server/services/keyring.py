@@ -94,7 +94,7 @@ class FoundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class KeptRefundIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """What is handed back of a deposit kept at a loss, the key found since (D7x): the amount (at most what
+    """What is handed back of a deposit kept at a loss, the key found since (D86): the amount (at most what
     was kept), the refund receipt and the reason; each missing one is the rule's to refuse."""
 
     refund_cents: int | None = None
@@ -112,7 +112,7 @@ class PhysicalCountIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class AmendCountIn(PhysicalCountIn, kw_only=True, forbid_unknown_fields=True):
-    """A recorded count's verdict, discrepancy and witness as they should read, and why (D7x): the amendment
+    """A recorded count's verdict, discrepancy and witness as they should read, and why (D86): the amendment
     replaces all three, so the desk sends what stays as well as what changes."""
 
     reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
@@ -370,7 +370,7 @@ async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
     views = [loan_view(loan, now, names) for loan in loans]
     for loan, view in zip(loans, views, strict=True):
         view["return_correctable"] = dk.why_return_not_correctable(key, loan, loans, now=now, tz=tz) is None
-        # A deposit kept at a loss, the key found since, may be handed back (D7x).
+        # A deposit kept at a loss, the key found since, may be handed back (D86).
         view["kept_refundable"] = dk.why_kept_not_refundable(key, loan) is None
     # Its losses newest first, each with how it ended: found again, corrected as a mistake, or not yet (D80).
     return {"key": msgspec.to_builtins(key), "loans": views,
@@ -445,7 +445,7 @@ async def record_found(db: Database, who: Principal, key_id: str, data: FoundIn)
 
 async def refund_kept(db: Database, who: Principal, key_id: str, loan_id: str, data: KeptRefundIn) -> dict[str, Any]:
     """Hand back what was kept of a deposit when the key, lost on that loan, was found: its own entry in
-    the deposit book, in the month it is made; once (D7x)."""
+    the deposit book, in the month it is made; once (D86)."""
     async with db.transaction() as uow:
         # The key row's lock orders two desks refunding the same loan: the second reads the first's refund.
         key = await _load_key(uow, who, key_id)
@@ -486,7 +486,7 @@ async def monthly_count(db: Database, who: Principal) -> dict[str, Any]:
         ks = await _all_keys(conn, who.compound_id)
         # The returned_at column is when a loan ended (returned or lost): open loans, and those that
         # ended this month, whose deposits were settled this month, and those whose kept deposit was
-        # handed back this month (D7x).
+        # handed back this month (D86).
         loans = [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
             key_loans.c.compound_id == who.compound_id,
             or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since,
@@ -514,7 +514,7 @@ async def _all_keys(conn: AsyncConnection, compound_id: str) -> list[dk.Key]:
 async def _loans_between(conn: AsyncConnection, compound_id: str, start: datetime, end: datetime) -> list[dk.KeyLoan]:
     """The loans that bear on a count of a month inside [start, end): lent before `end` and not ended
     before `start` (the returned_at column is when a loan ended, returned or lost), or with a kept deposit
-    handed back since `start` (D7x)."""
+    handed back since `start` (D86)."""
     return [_loan_dec.decode(r.doc) for r in (await conn.execute(select(key_loans.c.doc).where(
         key_loans.c.compound_id == compound_id, key_loans.c.lent_at < end,
         or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= start,
@@ -567,7 +567,7 @@ async def month_count(db: Database, who: Principal, year: int, month: int) -> di
         physical_view = await _physical_views(conn, who.compound_id, physical)
     view = physical_view.get((year, month))
     if view is not None:
-        # The caller may still amend it: its counter or a manager, the day it was recorded (D7x).
+        # The caller may still amend it: its counter or a manager, the day it was recorded (D86).
         view["amendable"] = dk.why_count_not_amendable(physical[(year, month)], by=who.user_id,
                                                        by_manager=_is_manager(who), now=now, tz=tz) is None
     return {
@@ -597,7 +597,7 @@ async def _physical_counts(conn: AsyncConnection, compound_id: str,
 
 async def _physical_views(conn: AsyncConnection, compound_id: str,
                           counts: dict[tuple[int, int], dk.PhysicalCount]) -> dict[tuple[int, int], dict[str, Any]]:
-    """Each count with who counted, and who amended it (D7x), by name: an account id means nothing on the
+    """Each count with who counted, and who amended it (D86), by name: an account id means nothing on the
     printed sheet."""
     names = await _names_of(conn, compound_id, [i for c in counts.values()
                                                 for i in (c.counted_by, *(a.amended_by for a in c.amendments))])
@@ -641,7 +641,7 @@ async def record_physical_count(db: Database, who: Principal, year: int, month: 
 async def amend_physical_count(db: Database, who: Principal, year: int, month: int,
                                data: AmendCountIn) -> dict[str, Any]:
     """Amend a recorded count the day it was recorded, by its counter or a manager, with the reason; what
-    it replaced stays on the count (D7x)."""
+    it replaced stays on the count (D86)."""
     _check_month(year, month)
     async with db.transaction() as uow:
         tz = (await compound_rules(uow, who.compound_id)).calendar.zone
@@ -667,7 +667,7 @@ async def amend_physical_count(db: Database, who: Principal, year: int, month: i
 
 async def export_month_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:
     """An ended month's count sheet as a workbook for the accountant: its figures, the physical count and
-    the deposits it settled one by one, in the desk's language (D71, D7x)."""
+    the deposits it settled one by one, in the desk's language (D71, D86)."""
     from server.reports.key_count_xlsx import key_count_xlsx
 
     sheet = await month_count(db, who, year, month)

@@ -203,7 +203,7 @@ change_counter = Table(
 )
 
 # Work a database needs done once, whichever server process gets to it first (e.g. planning the
-# reminders of referrals made before reminders were planned for them, D7x): the row is the claim,
+# reminders of referrals made before reminders were planned for them, D88): the row is the claim,
 # inserted in the same transaction as the work, so a second process waits for the first's commit and
 # then finds it done, and a failed attempt leaves no row and is tried again at the next start.
 one_time_tasks = Table(

@@ -123,7 +123,7 @@ key_loans = Table(
     Column("lent_at", TS, nullable=False),
     Column("due_at", TS, nullable=False),
     Column("returned_at", TS, nullable=True),  # when the loan ended, returned or lost (D61)
-    # When a deposit kept at a loss was handed back, the key found (D7x): a month reads the loans whose
+    # When a deposit kept at a loss was handed back, the key found (D86): a month reads the loans whose
     # refund falls in it, though they ended earlier.
     Column("kept_refunded_at", TS, nullable=True),
     Column("doc", Text, nullable=False),  # domain KeyLoan

@@ -169,7 +169,7 @@ async def test_an_ended_months_physical_count_is_recorded_once_with_who_counted(
         "matches_register": False, "discrepancy": "3栋 信报箱总钥匙 不在柜内", "witness_name": " 保安 陈某 "})
     assert r.status_code == 201, r.text
     physical = r.json()["physical"]
-    # The counter may still amend it today (D7x); whether one may is the caller's, not the count's.
+    # The counter may still amend it today (D86); whether one may is the caller's, not the count's.
     assert physical.pop("amendable") is True
     assert physical == {
         "year": 2026, "month": 11, "counted_by": "usr_frontdesk", "counted_by_name": "李前台",

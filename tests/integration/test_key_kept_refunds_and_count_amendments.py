@@ -1,4 +1,4 @@
-"""The key cabinet through the API (R-KY-1, D7x): a deposit kept for a key lost on loan handed back once the
+"""The key cabinet through the API (R-KY-1, D86): a deposit kept for a key lost on loan handed back once the
 key is found, listed in the month it was handed back with the months still balancing; a recorded physical
 count amended the day it was recorded by its counter or a manager; and an ended month's count and settled
 deposits as a workbook for the accountant, read back with the library that wrote it."""

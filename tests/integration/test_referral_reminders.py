@@ -1,4 +1,4 @@
-"""R-OP-3, R-FU-3: a referral left waiting reminds the one it names, then the others who would answer (D7x).
+"""R-OP-3, R-FU-3: a referral left waiting reminds the one it names, then the others who would answer (D87).
 
 Stored with the case's other reminders (one row per person, claimed through the database and sent
 once by the scheduler, server/notify/scheduler.py), pushed through the push service double and written
@@ -55,7 +55,7 @@ async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_the_mana
         assert [(r.kind, r.recipient_id, r.send_at, r.state) for r in rows] == [
             ("referral", "usr_lead", T0 + 2 * H, "pending"),
             # 2 working hours after that, lunch (12:00–13:30) left out: 15:30. The manager, not the
-            # deputy GM and the GM while a manager is there to decide (D7x).
+            # deputy GM and the GM while a manager is there to decide (D87).
             ("referral_others", "usr_manager", T0 + 5.5 * H, "pending"),
         ]
 
@@ -120,7 +120,7 @@ async def test_passing_the_opening_to_someone_else_moves_the_reminders_to_the_ne
                                                                                 state="pending")]
     assert pending == [
         ("referral", "usr_manager", T0 + 4.5 * H),  # 11:00 + 1 h before lunch + 1 h after: 14:30
-        # The only manager is the one named and no lead has the case: the deputy GM (D7x).
+        # The only manager is the one named and no lead has the case: the deputy GM (D87).
         ("referral_others", "usr_deputy", T0 + 6.5 * H),
     ]
     cancelled = await reminder_rows(demo_db, case_id, code=OPENING, state="cancelled")
@@ -211,7 +211,7 @@ async def _opening_inboxes(db: Database) -> dict[str, int]:
 
 
 async def test_an_opening_left_undecided_tells_the_managers_not_the_other_team_leads_nor_leadership(api, demo_db, clock):  # noqa: ANN001  # R-OP-3
-    # D7x: a plumbing opening passed to the repair lead is not the guard captain's to answer, and the
+    # D87: a plumbing opening passed to the repair lead is not the guard captain's to answer, and the
     # deputy GM and the GM are not paged while a manager is there.
     await _staff(demo_db)
     desk = await login(api, "dispatcher")

@@ -2,7 +2,7 @@
 
 Before D78 a referral was stored with no reminder; reminders are planned at a case's save, so such a
 referral waited for something else to change its case. A scheduler's start plans every waiting
-referral once per database (server/notify/catch_up.py, D7x), claimed through the database: two
+referral once per database (server/notify/catch_up.py, D88), claimed through the database: two
 processes starting together plan it once. T0 is Monday 23 November 2026, 10:00 in Shanghai.
 """
 
@@ -73,7 +73,7 @@ async def _task(db: Database):  # noqa: ANN202
 
 async def test_a_scheduler_start_plans_the_reminders_of_a_referral_stored_without_them(api, demo_db, clock):  # noqa: ANN001  # R-OP-3, R-FU-3
     opening, _ = await _stored_before_d78(api, demo_db)
-    # And a pending D78 "everyone else" row to the GM, whom D7x no longer pushes while a manager is there.
+    # And a pending D78 "everyone else" row to the GM, whom D88 no longer pushes while a manager is there.
     async with demo_db.transaction() as uow:
         await uow.conn.execute(insert(reminders).values(
             id="rem_d78_gm", compound_id="cmp_demo", case_id=opening, code=OPENING, kind="referral_others",

@@ -1,6 +1,6 @@
 """The key cabinet's later entries (R-KY-1): a deposit kept for a key lost on loan, handed back once the key
 is found, in the month it is handed back, the months' sums still balancing; and a recorded physical count
-amended the day it was recorded by its counter or a manager, what it replaced kept (D7x)."""
+amended the day it was recorded by its counter or a manager, what it replaced kept (D86)."""
 
 from __future__ import annotations
 

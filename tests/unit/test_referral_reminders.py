@@ -2,7 +2,7 @@
 
 An opening passed up (R-OP-3) reminds the named supervisor 2 working hours later and the others who
 would answer it 2 working hours after that (the managers and the leads already on the case; the deputy GM,
-then the GM, only when none is there, D7x); a case the Monday review passed up (R-FU-3) reminds the named
+then the GM, only when none is there, D87); a case the Monday review passed up (R-FU-3) reminds the named
 manager when the next working day starts and the other managers when it ends. All on the business
 calendar: nights, lunch, weekends, holidays and make-up working days (调休) count as the desk counts them.
 """
@@ -143,7 +143,7 @@ def test_an_answered_review_or_one_kept_at_the_desk_wants_no_reminder():  # R-FU
     assert referral_reminders(kept, CAL) == []
 
 
-# --- who is pushed (D7x) ---------------------------------------------------------------------------
+# --- who is pushed (D87) ---------------------------------------------------------------------------
 
 
 def others(case: Case, staff: dict[str, list[str]] = STAFF) -> list[str]:
@@ -213,7 +213,7 @@ def test_the_plan_sends_the_named_one_then_one_to_the_others_without_the_named()
     others = [p for p in ps if p.kind == REFERRAL_OTHERS]
     assert [(p.code, p.recipient_id, p.send_at, p.due_at) for p in named] == [
         ("OP3_REFERRAL", "l1", sh(2026, 5, 6, 12, 0), T0)]
-    # One for all the others: whom it reaches is resolved against the staff (D7x, rf.recipients).
+    # One for all the others: whom it reaches is resolved against the staff (D87, rf.recipients).
     [other] = others
     assert (other.recipient_id, other.send_at, other.due_at) == (None, sh(2026, 5, 6, 15, 30), T0)
     assert other.others is not None and other.others.except_id == "l1"

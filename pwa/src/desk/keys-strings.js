@@ -83,7 +83,7 @@ export const STRINGS = {
     'key.s.refund': '{amount}（{receipt}）', 'key.s.ended.returned': '归还', 'key.s.ended.lost': '遗失',
     'key.s.undone': '已更正，作废：{reason} · {name} 于 {at}', 'key.c.lost_found': '当月遗失/找回',
     // A deposit kept at a loss handed back once the key is found; a count amended the day it was recorded;
-    // the month's workbook (D7x).
+    // the month's workbook (D86).
     'key.refund_kept': '退还扣留押金', 'key.refund_kept_title': '找回后退还扣留的押金',
     'key.refund_kept_body': '“{label}”借给 {name} 期间遗失，扣留押金 {kept}（{reason}）；钥匙已找回。退还的金额登记在本月的押金结算中，遗失当月的盘点不变。',
     'key.refund_kept_amount': '退还金额（元）', 'key.refund_kept_reason': '退还原因', 'key.refund_kept_reason_hint': '必填：例如钥匙找回，借用人交回',

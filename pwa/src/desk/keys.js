@@ -6,7 +6,7 @@
 // A loss reported by mistake is undone the same day (dispatcher, manager); a key really lost and found
 // again is put back in the cabinet (找回), its loss kept. Each count lists the deposits settled in it.
 // A deposit kept at a loss is refunded once the key is found, in the month it is handed back; a recorded
-// physical count is amended the day it was recorded; an ended month's sheet downloads as a workbook (D7x).
+// physical count is amended the day it was recorded; an ended month's sheet downloads as a workbook (D86).
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
 import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
 import { DESK } from '../roles.js';
@@ -27,7 +27,7 @@ function setup(ctx) {
   ensureStylesheet('/reports.css');
 }
 
-// A kept deposit handed back is a negative kept amount (D7x): the sign goes before the currency.
+// A kept deposit handed back is a negative kept amount (D86): the sign goes before the currency.
 const yuan = (cents) => (cents === null || cents === undefined ? '—' : `${cents < 0 ? '-' : ''}¥${(Math.abs(cents) / 100).toFixed(2)}`);
 // The ID kinds an outsider may show (server/domain/keys.py IdDocType).
 const KEY_ID_DOCS = ['resident_id_card', 'passport', 'hk_macao_permit', 'taiwan_permit', 'driving_licence', 'other'];
@@ -73,7 +73,7 @@ function countCard(ctx, count, period = null) {
     h('span', { class: 'rpt-key-figures' },
       h('span', { text: period ? t('key.count_month', { ...count, period }) : t('key.count', count) }),
       h('span', { class: 'small', 'data-testid': 'key-deposits', text: t(period ? 'key.deposits_month' : 'key.deposits', money) }),
-      // Kept deposits handed back this month, the keys found: in the refunds, off the kept (D7x).
+      // Kept deposits handed back this month, the keys found: in the refunds, off the kept (D86).
       count.deposits_kept_refunded_cents ? h('span', { class: 'small', 'data-testid': 'key-kept-refunded',
         text: t('key.deposits_kept_refunded', { amount: yuan(count.deposits_kept_refunded_cents) }) }) : null,
       // Losses reported in the month (a key found since still counts: it was lost) and keys found (D80).
@@ -321,7 +321,7 @@ function settlementsSection(ctx, list, period = null) {
         text: t(s.entry === 'kept_refunded' ? 'key.s.ended.kept_refunded' : `key.s.ended.${s.ended}`) })),
       was(t('key.deposit_of', { deposit: yuan(s.deposit_cents), receipt: s.deposit_receipt_no || '—' })),
       was(s.refunded_cents ? t('key.s.refund', { amount: yuan(s.refunded_cents), receipt: s.refund_receipt_no || '—' }) : '—'),
-      // A kept deposit handed back takes its amount off what was kept: shown negative, with the refund's reason (D7x).
+      // A kept deposit handed back takes its amount off what was kept: shown negative, with the refund's reason (D86).
       was(s.entry === 'kept_refunded' ? colonPair(t('key.s.kept_back', { amount: yuan(s.kept_cents) }), s.kept_reason || '')
         : (s.kept_cents ? colonPair(yuan(s.kept_cents), s.kept_reason || '') : '—')),
       h('span', { class: 'key-cell' }, was(s.settled_by_name || s.settled_by),
@@ -557,7 +557,7 @@ function physicalCount(ctx, sheet, year, month, show) {
           h('span', { class: p.matches_register ? '' : 'rpt-overdue', 'data-testid': 'key-physical-verdict', text: colonPair(verdict, p.discrepancy) }),
           amendmentsText(ctx, p.amendments || []))]],
       { cls: 'key-physical-table' }));
-    // The counter or a manager, the day it was recorded (the server says: amendable), puts a slip right (D7x).
+    // The counter or a manager, the day it was recorded (the server says: amendable), puts a slip right (D86).
     if (p.amendable && mayDo(ctx, 'amendCount')) section.append(amendCountForm(ctx, p, year, month, show));
     return section;
   }
@@ -606,7 +606,7 @@ function physicalCount(ctx, sheet, year, month, show) {
     form, blank);
 }
 
-/** What each same-day amendment replaced, struck through, with why, by whom and when (D7x); it prints. */
+/** What each same-day amendment replaced, struck through, with why, by whom and when (D86); it prints. */
 function amendmentsText(ctx, amendments) {
   const { h, t } = ctx;
   return amendments.map((a) => h('div', { class: 'small key-corrected', 'data-testid': 'key-physical-amended' },
@@ -617,7 +617,7 @@ function amendmentsText(ctx, amendments) {
 }
 
 /**
- * Amending a recorded count (D7x): the verdict, discrepancy and witness as they should read, prefilled with
+ * Amending a recorded count (D86): the verdict, discrepancy and witness as they should read, prefilled with
  * what is recorded, and the reason. The month's sheet comes back and is shown again.
  */
 function amendCountForm(ctx, p, year, month, show) {
@@ -662,7 +662,7 @@ function amendCountForm(ctx, p, year, month, show) {
   return h('div', { class: 'no-print' }, open, form);
 }
 
-// The month's sheet as a workbook for the accountant, in the language the desk shows (D71, D7x).
+// The month's sheet as a workbook for the accountant, in the language the desk shows (D71, D86).
 async function downloadXlsx(ctx, year, month) {
   const mm = String(month).padStart(2, '0');
   const res = await ctx.api.request('GET', `/api/keys/counts/${year}/${month}/xlsx?lang=${isEn() ? 'en' : 'zh'}`, { raw: true, timeoutMs: 60000 });
@@ -695,7 +695,7 @@ function settlementText(ctx, loan) {
     keptRefundText(ctx, loan));
 }
 
-/** What was handed back of the kept deposit once the key was found, by whom and when (D7x). */
+/** What was handed back of the kept deposit once the key was found, by whom and when (D86). */
 function keptRefundText(ctx, loan) {
   const { h, t } = ctx;
   const r = loan.kept_refund;
@@ -706,7 +706,7 @@ function keptRefundText(ctx, loan) {
 }
 
 /**
- * Handing back a deposit kept when the key was lost on `loan`, the key found since (D7x): the amount (all
+ * Handing back a deposit kept when the key was lost on `loan`, the key found since (D86): the amount (all
  * that was kept offered), the refund receipt and the reason, recorded from inside the dialog. Resolves true
  * once the server has recorded it.
  */
@@ -847,7 +847,7 @@ async function renderHistory(root, ctx, keyId) {
         if (await correctReturnDialog(ctx, k, loan)) await load().catch((e) => err.show(e, t));
       },
     }, t('key.correct')) : null);
-    // A deposit kept at a loss, the key found since, is handed back from its loan's row (D7x).
+    // A deposit kept at a loss, the key found since, is handed back from its loan's row (D86).
     const refundButton = (loan) => (mayDo(ctx, 'refundKept') && loan.kept_refundable ? h('button', {
       type: 'button', class: 'btn btn-small no-print', 'data-testid': 'key-refund-kept',
       onclick: async () => {

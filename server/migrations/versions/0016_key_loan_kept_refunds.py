@@ -4,7 +4,7 @@ Revision ID: 0016_key_loan_kept_refunds
 Revises: 0015_key_counts
 Create Date: 2026-12-21
 
-Written by hand (mirrors `key_loans` in server/storage/tables_services.py, D7x). A deposit kept when a
+Written by hand (mirrors `key_loans` in server/storage/tables_services.py, D86). A deposit kept when a
 lent key was lost may be handed back once the key is found, months later; the refund lives in the loan's
 document (`KeyLoan.kept_refund`, D1) and is listed in the month it was made. The month's queries read
 loans by when they ended (`returned_at`), which would miss a loan that ended in an earlier month and

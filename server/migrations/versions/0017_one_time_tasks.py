@@ -1,4 +1,4 @@
-"""one_time_tasks: work a database needs done once, claimed by the process that does it (D7x)
+"""one_time_tasks: work a database needs done once, claimed by the process that does it (D88)
 
 Revision ID: 0017_one_time_tasks
 Revises: 0001
