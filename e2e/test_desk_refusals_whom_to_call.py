@@ -48,7 +48,7 @@ def test_the_case_page_says_whom_to_call_and_handles_one_reasons_records_togethe
     expect(note.get_by_test_id("rf-sender")).to_contain_text("张师傅（维修工）")
     expect(note.get_by_test_id("rf-holder")).to_contain_text("刘师傅（维修工）")
     expect(note.get_by_test_id("rf-holder")).to_contain_text("工单已派工")
-    expect(note.get_by_test_id("rf-holder").locator("a[href='tel:13900000000']")).to_have_count(1)
+    expect(note.get_by_test_id("rf-holder").locator("a[href='tel:13900000006']")).to_have_count(1)  # 刘师傅's own number
     expect(note.get_by_test_id("rf-case-state").locator(".badge")).to_have_text("已派工")
     # 刘师傅's own refused note: he holds the job himself.
     expect(item(other, 1).get_by_test_id("rf-holder")).to_contain_text("上报人本人")

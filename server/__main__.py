@@ -110,7 +110,7 @@ def _create_user(args: argparse.Namespace) -> int:
         try:
             return await create_user(
                 db, username=args.username, password=password, display_name=args.display_name or args.username,
-                roles=args.role,
+                roles=args.role, phone=args.phone or "", posts=args.post or [],
             )
         finally:
             await db.dispose()
@@ -246,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("username")
     c.add_argument("--role", action="append", default=None, help="role (repeatable); default manager")
     c.add_argument("--display-name")
+    c.add_argument("--phone", help="the number the desk calls this person on (tap to call)")
+    c.add_argument("--post", action="append", default=None,
+                   help="emergency post held (repeatable): security_manager, engineering_manager, guard_captain, "
+                        "elevator_captain, repair_lead, guard_shift_lead")
     c.add_argument("--password", help="omit to be asked")
     c.set_defaults(func=_create_user)
     m = sub.add_parser("migrate", help="bring the database schema up to date")

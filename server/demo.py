@@ -16,7 +16,8 @@ from server.storage.schema import buildings, compounds, people, units
 DEMO_COMPOUND = "cmp_demo"
 DEMO_PASSWORD = "demo"
 
-# username, display name, roles
+# username, display name, roles. The security manager and the guard captain are there for the emergency
+# directory (R-EM-2, D7x): the panel names and calls the people it summons.
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("dispatcher", "王调度", [Role.DISPATCHER]),
     ("frontdesk", "李前台", [Role.FRONT_DESK]),
@@ -31,7 +32,28 @@ DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("gm", "郑总经理", [Role.GENERAL_MANAGER]),
     ("engineering", "冯工程", [Role.ENGINEERING]),
     ("cashier", "何收银", [Role.CASHIER]),
+    ("security", "蒋保安经理", [Role.GUARD]),
+    ("guardcap", "韩队长", [Role.GUARD]),
 ]
+
+# R-EM-2 (D7x): each demo person's own number, so the emergency panel's tap-to-call reaches someone
+# (the technician keeps the number the field-refusal tests know him by); anyone not listed: none.
+DEMO_PHONES: dict[str, str] = {
+    "dispatcher": "13900000001", "frontdesk": "13900000002", "control": "13900000003", "lead": "13900000004",
+    "tech": "13900000000", "tech2": "13900000006", "cleaner": "13900000007", "guard": "13900000008",
+    "manager": "13900000009", "deputy": "13900000010", "gm": "13900000011", "engineering": "13900000012",
+    "cashier": "13900000013", "security": "13900000014", "guardcap": "13900000015",
+}
+
+# R-EM-2 (D7x): the posts summoned to the scene, as the demo compound fills them. Nobody holds the
+# elevator captain's post (the lifts are under a maintenance contract): the panel shows that too.
+DEMO_POSTS: dict[str, list[str]] = {
+    "security": ["security_manager"],
+    "engineering": ["engineering_manager"],
+    "guardcap": ["guard_captain"],
+    "lead": ["repair_lead"],
+    "guard": ["guard_shift_lead"],
+}
 
 # building, units per floor, floors
 BUILDINGS = [("1栋", 2, 6), ("2栋", 2, 6), ("3栋", 4, 3)]
@@ -95,8 +117,8 @@ async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
     for username, display, roles in DEMO_STAFF:
         await create_user(
             db, username=username, password=DEMO_PASSWORD, display_name=display, roles=roles,
-            compound_id=DEMO_COMPOUND, user_id=f"usr_{username}", phone="13900000000",
-            password_hash=shared_hash,
+            compound_id=DEMO_COMPOUND, user_id=f"usr_{username}", phone=DEMO_PHONES.get(username, ""),
+            password_hash=shared_hash, posts=DEMO_POSTS.get(username, []),
         )
     from server import demo_content
 

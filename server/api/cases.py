@@ -363,11 +363,8 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/emergency/attempt", opt=DESK_ROLES, status_code=200)
     async def attempt(self, db: Database, principal: Principal, case_id: str, data: JSONBody[AttemptIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.record_attempt(s, target_role=data.target_role, target_id=data.target_id,
-                                           means=data.means, reached=data.reached, now=u.now),
-            name="emergency.attempt", by=principal.user_id, now=u.now, target_role=str(data.target_role),
-            reached=data.reached)))
+        return _view(await desk.escalation_attempt(db, principal, case_id, target_role=data.target_role,
+                                                   target_id=data.target_id, means=data.means, reached=data.reached))
 
     @post("/cases/{case_id:str}/emergency/ack", opt=allow(*em.ESCALATION_CHAIN), status_code=200)
     async def acknowledge(self, db: Database, principal: Principal, case_id: str) -> CaseView:

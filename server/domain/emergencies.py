@@ -7,7 +7,7 @@ case transition. Every step returns a new EmergencyState or a Refusal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -86,6 +86,8 @@ class EmergencyReason(StrEnum):
     EMPTY_TEXT = "emergency.empty_text"
     NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
+    # D7x: a person named on a rung of the chain must hold that rung's role.
+    TARGET_NOT_IN_ROLE = "emergency.target_not_in_role"
     # A call marked on the intake form (D73): its number must be one the matter calls for, and its
     # time lie between the form's opening and its sending, both read on the desk's own clock.
     CALL_NOT_CALLED_FOR = "emergency.call_not_called_for"
@@ -386,8 +388,14 @@ def record_attempt(
     means: Means,
     reached: bool,
     now: datetime,
+    target_roles: Iterable[str] | None = None,
 ) -> EmergencyState | Refusal:
-    """Record one attempt to reach someone in the chain, refusing to skip a level (R-EM-2)."""
+    """Record one attempt to reach someone in the chain, refusing to skip a level (R-EM-2).
+
+    `target_roles` are the roles of the account named as `target_id` (none when it is no active account
+    of the compound); the service always looks them up. A named person must hold the rung's role
+    (D7x): the desk now calls people by name from the directory, and only the person named may confirm
+    taking charge, so a name that is not the manager's would leave the rung waiting on nobody."""
     if target_role not in ESCALATION_CHAIN:
         return refuse(
             EmergencyReason.OUT_OF_CHAIN,
@@ -395,6 +403,15 @@ def record_attempt(
             "Emergencies escalate only to the manager, deputy GM or general manager",
             kind="invalid",
             target_role=str(target_role),
+        )
+    if target_id is not None and target_roles is not None and str(target_role) not in {str(r) for r in target_roles}:
+        return refuse(
+            EmergencyReason.TARGET_NOT_IN_ROLE,
+            "所选人员不担任该级职务，请按通讯录选择",
+            "The person chosen does not hold this level's role; choose from the directory",
+            kind="invalid",
+            target_role=str(target_role),
+            target_id=target_id[:64],
         )
     idx = ESCALATION_CHAIN.index(target_role)
     if idx > 0:

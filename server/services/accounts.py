@@ -11,6 +11,7 @@ from server.auth.passwords import hash_password, verify_password
 from server.auth.principal import Principal
 from server.auth.tokens import issue_token
 from server.domain.calendar import CN_2026_HOLIDAYS, CN_2026_MAKEUP_WORKDAYS, BusinessCalendar
+from server.domain.emergencies import SummonedRole
 from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
@@ -140,11 +141,17 @@ async def revoke_device(db: Database, who: Principal, device_id: str) -> DeviceV
 async def create_user(
     db: Database, *, username: str, password: str, display_name: str, roles: list[Role | str],
     compound_id: str | None = None, phone: str = "", user_id: str | None = None,
-    password_hash: str | None = None,
+    password_hash: str | None = None, posts: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """Create a staff account. With no compound given, the only compound (created if none) is used."""
+    """Create a staff account. With no compound given, the only compound (created if none) is used.
+
+    `posts` are the emergency posts the person holds (R-EM-2's people summoned to the scene, D7x)."""
     for r in roles:
         Role(r)
+    for p in posts:
+        if p not in {str(x) for x in SummonedRole}:
+            raise fail("user.unknown_post", f"没有这个岗位：{p}", f"No such post: {p}", kind="invalid",
+                       post=p[:64], posts=[str(x) for x in SummonedRole])
     async with db.transaction() as uow:
         conn = uow.conn
         if compound_id is None:
@@ -159,11 +166,13 @@ async def create_user(
             insert(users).values(
                 id=uid, compound_id=compound_id, username=username, display_name=display_name,
                 password_hash=password_hash or hash_password(password), roles=msgspec.json.encode([str(r) for r in roles]).decode(),
-                phone=phone, active=True, created_at=uow.now,
+                phone=phone, posts=msgspec.json.encode([str(p) for p in posts]).decode(), active=True,
+                created_at=uow.now,
             )
         )
         uow.audit(entity="user", entity_id=uid, action="create", actor_id=None, actor_role=None,
-                  device_id=None, data={"username": username, "roles": [str(r) for r in roles]},
+                  device_id=None, data={"username": username, "roles": [str(r) for r in roles],
+                                        **({"posts": [str(p) for p in posts]} if posts else {})},
                   compound_id=compound_id)
         return uid
 

@@ -523,7 +523,7 @@ async def put_calendar(db: Database, who: Principal, cal: BusinessCalendar) -> B
 async def staff(db: Database, who: Principal, role: str | None) -> list[dict[str, Any]]:
     async with db.read() as conn:
         rows = (await conn.execute(select(users.c.id, users.c.display_name, users.c.username, users.c.roles,
-                                          users.c.phone)
+                                          users.c.phone, users.c.posts)
                                    .where(users.c.compound_id == who.compound_id, users.c.active.is_(True))
                                    .order_by(users.c.username))).all()
     out = []
@@ -531,8 +531,9 @@ async def staff(db: Database, who: Principal, role: str | None) -> list[dict[str
         roles = msgspec.json.decode(r.roles)
         if role and role not in roles:
             continue
+        # `posts`: the emergency posts held (R-EM-2, D7x), so the emergency panel names and calls them.
         out.append({"id": r.id, "username": r.username, "display_name": r.display_name, "roles": roles,
-                    "phone": r.phone})
+                    "phone": r.phone, "posts": msgspec.json.decode(r.posts or "[]")})
     return out
 
 
@@ -593,6 +594,19 @@ async def follow_up(db: Database, who: Principal, case_id: str, *, kind: dc.Foll
         case = await apply(uow, who, case_id, lambda c: dc.record_follow_up(
             c, kind=kind, by=who.user_id, now=uow.now, note=note, reported_to_manager_id=reported_to_manager_id,
             manager_roles=manager_roles, new_due_at=new_due_at, medium=medium, signer=signer))
+        return await case_view(uow, case)
+
+
+async def escalation_attempt(db: Database, who: Principal, case_id: str, *, target_role: Role, target_id: str | None,
+                             means: em.Means, reached: bool) -> dict[str, Any]:
+    """R-EM-2: one try to reach a rung of the chain; a person named must hold its role (D7x)."""
+    async with db.transaction() as uow:
+        target_roles = await _account_roles(uow, who, target_id) if target_id else None
+        case = await apply(uow, who, case_id, lambda c: dc.emergency_step(
+            c, lambda s: em.record_attempt(s, target_role=target_role, target_id=target_id, means=means,
+                                           reached=reached, now=uow.now, target_roles=target_roles),
+            name="emergency.attempt", by=who.user_id, now=uow.now, target_role=str(target_role), reached=reached,
+            **({"target_id": target_id} if target_id else {})))
         return await case_view(uow, case)
 
 

@@ -65,7 +65,7 @@ async def test_each_refused_record_names_who_holds_the_job_now_beside_who_sent_i
         holder = x["holder"]
         assert (holder["user_id"], holder["name"], holder["role"], holder["work_order_state"]) == (
             "usr_tech2", "刘师傅", "technician", "dispatched")
-        assert holder["phone"] == "13900000000" and holder["work_order_id"] != x["args"]["job_id"]
+        assert holder["phone"] == "13900000006" and holder["work_order_id"] != x["args"]["job_id"]
     # The case's own list (its whole history) says the same.
     by_case = (await client.get("/api/field-refusals", headers=desk,
                                 params={"case_id": case["id"], "include_handled": True})).json()

@@ -473,3 +473,15 @@ def test_a_form_open_for_days_still_records_a_call_just_made() -> None:  # R-EM-
 def test_a_form_sent_before_it_was_opened_records_no_call() -> None:  # R-EM-5
     r = intake_with_calls(("119", -1 * M), opened=1 * M)
     assert isinstance(r, Refusal) and r.code in (EmergencyReason.CALL_IN_FUTURE, EmergencyReason.CALL_BEFORE_FORM)
+
+
+def test_a_person_named_on_a_rung_must_hold_that_rungs_role() -> None:  # R-EM-2
+    # The desk calls people by name from the directory (D7x); a name on the manager's rung that is not
+    # a manager's would leave the rung waiting for a confirmation nobody may give.
+    refused(em.record_attempt(state(), target_role=Role.MANAGER, target_id="v1", means=Means.PHONE, reached=True,
+                              now=T0, target_roles=frozenset({Role.DEPUTY_GM})), EmergencyReason.TARGET_NOT_IN_ROLE)
+    refused(em.record_attempt(state(), target_role=Role.MANAGER, target_id="gone", means=Means.PHONE, reached=False,
+                              now=T0, target_roles=frozenset()), EmergencyReason.TARGET_NOT_IN_ROLE)
+    s = step(em.record_attempt(state(), target_role=Role.MANAGER, target_id="m1", means=Means.PHONE, reached=False,
+                               now=T0, target_roles=frozenset({Role.MANAGER})))
+    assert s.attempts[0].target_id == "m1"
