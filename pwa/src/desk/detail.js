@@ -1,17 +1,19 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
-import { missingRequired, openDialog, mount } from '../dom.js';
-import { colon, colonPair, joinList, paren, t } from '../i18n.js';
+import { openDialog, mount } from '../dom.js';
+import { colon, colonPair, paren, t } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
   blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
+import { actionDialog } from './action-dialog.js';
 import { sortedClocks } from './clock-order.js';
 import { mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
 import { emergencyPanel } from './emergency.js';
+import { HELP_REPLY_CLOCK, helpReplyButton } from './help-reply.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
@@ -23,47 +25,6 @@ const EXECUTOR_ROLES = ['technician', 'cleaner', 'guard'];
 
 function hasRole(ctx, r) {
   return (ctx.user?.roles || []).includes(r);
-}
-
-/**
- * A form dialog. build() returns {fields, body()}; body() gives the JSON to send or throws a
- * string to show. submit(body) posts and resolves with the new view. `rule` names the rules the
- * dialog serves as the title's tooltip only: desk staff do not read rule numbers.
- */
-function actionDialog(ctx, title, fields, submit, { hint, rule, submitText, danger } = {}) {
-  const { h, t } = ctx;
-  return openDialog((close) => {
-    const err = errorBox(h);
-    const btn = h('button', { type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], 'data-testid': 'dialog-submit' }, submitText || t('desk.submit'));
-    const form = h('form', {
-      class: 'desk-dialog-form',
-      novalidate: true,
-      onsubmit: async (e) => {
-        e.preventDefault();
-        err.clear();
-        const missing = missingRequired(form);
-        if (missing.length) {
-          err.show(t('desk.missing', { list: joinList(missing) }), t);
-          return;
-        }
-        btn.disabled = true;
-        try {
-          close(await submit());
-        } catch (ex) {
-          err.show(typeof ex === 'string' ? ex : ex, t);
-          btn.disabled = false;
-        }
-      },
-    },
-    h('h2', { class: 'dialog-title', text: title, title: rule }),
-    hint ? h('p', { class: 'muted small', text: hint }) : null,
-    fields,
-    err.el,
-    h('div', { class: 'dialog-actions' },
-      h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')),
-      btn));
-    return form;
-  }, { className: 'desk-dialog' });
 }
 
 /**
@@ -556,7 +517,9 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-clock-foot small' },
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
         c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
-          text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') }))))) :
+          text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') })),
+      // R-IN-5 (D7x): the help request's answer is recorded right at the clock that counts it.
+      c.code === HELP_REPLY_CLOCK ? helpReplyButton(ctx, view, () => reload()) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }
 
@@ -722,7 +685,7 @@ export async function renderCase(body, ctx, caseId) {
       actionsBar(),
       h('div', { class: 'desk-case-grid' },
         h('div', { class: 'desk-case-main' },
-          c.emergency ? emergencyPanel(ctx, view, staff, runQuiet) : null,
+          c.emergency ? emergencyPanel(ctx, view, staff, runQuiet, { onReplied: () => reload() }) : null,
           infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(), reportsUpCard(),
           refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id), selection: refusalsSelection }),
           slipCard(), timelineCard()),

@@ -3,8 +3,9 @@
 // leadership instructions tracked one by one, and settling the event.
 import { confirmDialog } from '../dom.js';
 import { mayAct } from './case-actions.js';
-import { colon } from '../i18n.js';
+import { colon, paren } from '../i18n.js';
 import { errorBox, fmtTime, label, options, staffName } from './common.js';
+import { helpReplyStrip } from './help-reply.js';
 
 const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
 const NUMBERS = ['110', '119', '120', '122']; // R-EM-5
@@ -29,6 +30,43 @@ export function callLinks(h, t, numbers) {
 }
 
 /**
+ * R-EM-2 (D7x): the people of the staff directory holding a rung of the chain (its role: manager,
+ * deputy GM, GM) or a post summoned to the scene (security manager, guard captain …), in the
+ * directory's order. Empty when nobody holds it: the panel says so rather than showing a bare title.
+ */
+export function rungHolders(staff, role) {
+  return (staff || []).filter((p) => (p.roles || []).includes(role));
+}
+
+export function postHolders(staff, post) {
+  return (staff || []).filter((p) => (p.posts || []).includes(post));
+}
+
+/**
+ * R-EM-5 (D7x): the record-a-call buttons, the numbers the case calls for first. A number the case
+ * calls for and not yet recorded is the primary action; once a call to it is recorded it is done, and
+ * its button only records another call (a second call to the same service does happen, D66), as a
+ * secondary action that says so. Other numbers stay secondary.
+ */
+export function callButtons(prompted, calls) {
+  const called = new Set((calls || []).map((c) => String(c.number)));
+  const order = [...(prompted || []), ...NUMBERS.filter((n) => !(prompted || []).includes(n))];
+  return order.map((number) => ({
+    number,
+    again: called.has(number),
+    primary: (prompted || []).includes(number) && !called.has(number),
+  }));
+}
+
+/** A person as the desk calls them: the name, and their number as a tap-to-call link (or that none is on file). */
+export function personToCall(h, t, p) {
+  return h('span', { class: 'desk-person', dataset: { personId: p.id } },
+    h('span', { class: 'desk-person-name', text: p.display_name }), ' ',
+    p.phone ? h('a', { class: 'desk-person-tel', href: `tel:${p.phone}`, text: p.phone })
+      : h('span', { class: 'muted small', text: t('em.no_phone') }));
+}
+
+/**
  * R-EM-5: the public numbers called for this emergency (which, when, who) and a button per number to
  * record a call just made; the numbers the case calls for come first and stand out. `post(number)`
  * records it and redraws.
@@ -38,7 +76,6 @@ export function publicCallsBlock(ctx, view, staff, post) {
   const em = view.case.emergency;
   if (!em) return null;
   const prompted = view.summary?.numbers_to_call || [];
-  const order = [...prompted, ...NUMBERS.filter((n) => !prompted.includes(n))];
   const calls = em.public_calls || [];
   const may = mayAct(ctx.user?.roles, 'public_call');
   return h('div', { class: 'desk-public-calls', 'data-testid': 'em-public-calls' },
@@ -48,15 +85,15 @@ export function publicCallsBlock(ctx, view, staff, post) {
         text: t('em.called', { label: t(`desk.em.${c.number}`), t: fmtTime(c.at), who: staffName(staff, c.by) }),
       })))
       : h('p', { class: 'muted small', text: t('em.no_calls') }),
-    may ? h('div', { class: 'desk-btn-row' }, order.map((n) => h('button', {
+    may ? h('div', { class: 'desk-btn-row' }, callButtons(prompted, calls).map((b) => h('button', {
       type: 'button',
-      class: ['btn', 'btn-small', prompted.includes(n) ? 'btn-primary' : ''],
-      dataset: { record: n },
-      onclick: () => post(n),
-    }, t('em.record_call', { n: t(`desk.em.${n}`) })))) : null);
+      class: ['btn', 'btn-small', b.primary ? 'btn-primary' : ''],
+      dataset: { record: b.number, ...(b.again ? { again: '' } : {}) },
+      onclick: () => post(b.number),
+    }, t(b.again ? 'em.record_call_again' : 'em.record_call', { n: t(`desk.em.${b.number}`) })))) : null);
 }
 
-export function emergencyPanel(ctx, view, staff, run) {
+export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
   const { h, t } = ctx;
   const em = view.case.emergency;
   if (!em) return null;
@@ -75,6 +112,23 @@ export function emergencyPanel(ctx, view, staff, run) {
   for (const a of em.attempts) nextIdx = Math.max(nextIdx, CHAIN.indexOf(a.target_role) + (a.reached ? 0 : 1));
   nextIdx = Math.min(nextIdx, CHAIN.length - 1);
 
+  // R-EM-2, D7x: each rung names who holds it, with the number to call, and records the outcome of
+  // calling that person. The outcome is evidence of the escalation and cannot be undone, so it is asked
+  // once more, naming the person and the outcome: 已联系上 and 联系不上 sit side by side.
+  const attempt = async (role, person, reached) => {
+    const who = person ? paren(person.display_name, label('role', role)) : label('role', role);
+    const ok = await confirmDialog({
+      title: t('em.attempt_title', { who }),
+      body: t(reached ? 'em.attempt_body_reached' : 'em.attempt_body_unreached', { who }),
+      ok: t(reached ? 'em.attempt_reached' : 'em.attempt_unreached'),
+      cancel: t('common.cancel'),
+    });
+    if (ok) act('chain', '/attempt', { target_role: role, reached, means: 'phone', ...(person ? { target_id: person.id } : {}) });
+  };
+  const outcomeButtons = (role, person) => h('div', { class: 'desk-btn-row desk-attempt-buttons' },
+    h('button', { type: 'button', class: 'btn btn-small', dataset: { attempt: 'reached' }, onclick: () => attempt(role, person, true) }, t('em.attempt_reached')),
+    h('button', { type: 'button', class: 'btn btn-small', dataset: { attempt: 'unreached' }, onclick: () => attempt(role, person, false) }, t('em.attempt_unreached')));
+
   const chain = h('ol', { class: 'desk-chain' }, CHAIN.map((role, i) => {
     const attempts = em.attempts.filter((a) => a.target_role === role);
     // Only the person reached confirms taking charge (R-EM-2); the desk sees who it is waiting for.
@@ -82,6 +136,8 @@ export function emergencyPanel(ctx, view, staff, run) {
     const pendingAck = attempts.find((a) => a.reached && !a.acknowledged_at
       && (a.target_id ? a.target_id === me.id : (me.roles || []).includes(a.target_role)));
     const isNext = !acked && i === nextIdx;
+    const holders = rungHolders(staff, role);
+    const open = !acked && !em.settled_at;
     return h('li', { class: ['desk-chain-step', isNext ? 'is-next' : '', attempts.some((a) => a.acknowledged_at) ? 'is-acked' : ''], dataset: { role } },
       h('div', { class: 'desk-chain-role' }, h('strong', { text: label('role', role) })),
       attempts.length ? h('ul', { class: 'plain-list small' }, attempts.map((a) => h('li', null,
@@ -89,10 +145,12 @@ export function emergencyPanel(ctx, view, staff, run) {
         a.reached ? h('span', { class: 'ok-text', text: t('em.attempt_reached') }) : h('span', { class: 'warn-text', text: t('em.attempt_unreached') }),
         a.acknowledged_at ? ` · ${t('em.acked', { t: fmtTime(a.acknowledged_at) })}` : a.reached ? ` · ${t('em.waiting_ack')}` : '',
         a.target_id ? ` · ${staffName(staff, a.target_id)}` : ''))) : h('p', { class: 'muted small', text: t('em.not_tried') }),
-      !acked && !em.settled_at ? h('div', { class: 'desk-btn-row' },
-        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('chain', '/attempt', { target_role: role, reached: true, means: 'phone' }) }, t('em.attempt_reached')),
-        h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('chain', '/attempt', { target_role: role, reached: false, means: 'phone' }) }, t('em.attempt_unreached')),
-        pendingAck ? h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('chain', '/ack') }, t('em.ack')) : null) : null);
+      holders.length ? h('ul', { class: 'plain-list desk-rung-people', 'data-testid': 'em-rung-people' }, holders.map((p) => h('li', { class: 'desk-rung-person' },
+        personToCall(h, t, p), open ? outcomeButtons(role, p) : null)))
+        : h('div', { class: 'desk-rung-people' },
+          h('p', { class: 'muted small', 'data-testid': 'em-rung-nobody', text: t('em.nobody_holds') }),
+          open ? outcomeButtons(role, null) : null),
+      pendingAck ? h('div', { class: 'desk-btn-row' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('chain', '/ack') }, t('em.ack'))) : null);
   }));
 
   // Each input has a label of its own, not a placeholder that disappears as one types; a row's
@@ -104,8 +162,13 @@ export function emergencyPanel(ctx, view, staff, run) {
   const summons = h('ul', { class: 'desk-summons' }, options('summoned').map(([role, text]) => {
     const s = summoned.get(role);
     const report = h('input', { type: 'text', name: `report_${role}`, 'aria-label': colon(t('em.report_text'), text), class: 'desk-inline-input' });
+    const people = postHolders(staff, role);
     return h('li', { class: ['desk-summon', s ? 'is-summoned' : '', s?.arrived_at ? 'is-arrived' : ''], dataset: { role } },
       h('span', { class: 'desk-summon-role', text }),
+      // R-EM-2, D7x: who holds the post and the number to call them on.
+      h('span', { class: 'desk-summon-people small', 'data-testid': 'em-post-people' }, people.length
+        ? people.map((p) => personToCall(h, t, p))
+        : h('span', { class: 'muted', 'data-testid': 'em-post-nobody', text: t('em.nobody_holds') })),
       s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
       s?.arrived_at ? h('span', { class: 'small' }, t('em.arrived', { t: fmtTime(s.arrived_at) }), s.report ? ` · ${s.report}` : '') : null,
       !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('summons', '/summon', { role }) }, t('em.summon')) : null,
@@ -138,6 +201,8 @@ export function emergencyPanel(ctx, view, staff, run) {
     // R-EM-5: the numbers this emergency calls for stand out among the four.
     h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
       NUMBERS.map((n) => h('a', { class: ['desk-tel', (view.summary?.numbers_to_call || []).includes(n) ? 'is-prompted' : ''], href: `tel:${n}` }, t(`desk.em.${n}`)))),
+    // R-IN-5 (D7x): the caller is answered within 5 minutes; the calls below are not that answer.
+    helpReplyStrip(ctx, view, (next) => onReplied?.(next)),
     publicCallsBlock(ctx, view, staff, (number) => act('calls', '/public-call', { number })),
     errs.calls.el,
     h('p', { class: 'small', text: t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) }),

@@ -3,6 +3,7 @@ import { mount } from '../dom.js';
 import { colon, joinClauses, paren } from '../i18n.js';
 import { errorBox, errorText, field, fmtTime, label, loadStaff, loadUnits, options, select, staffName, unitPicker, waitedText } from './common.js';
 import { callLinks, loadNumbersToCall, numbersFor, publicCallsBlock } from './emergency.js';
+import { helpReplyStrip } from './help-reply.js';
 
 const KINDS = ['repair', 'complaint', 'help', 'inquiry', 'special_service', 'daily_affair']; // R-IN-2
 // The intake's "to be decided on site" choice for a repair's responsibility: the form's value only.
@@ -426,8 +427,13 @@ export async function renderIntake(body, ctx) {
       }
     }) : []);
     loadStaff(ctx).catch(() => []).then((staff) => drawCalls(view, staff));
+    // R-IN-5 (D7x): a help request is answered within 5 minutes, most often right after registering it.
+    const reply = h('div', { class: 'desk-intake-reply' });
+    const drawReply = (v) => mount(reply, helpReplyStrip(ctx, v, drawReply) || []);
+    drawReply(view);
     const done = h('div', { class: 'card desk-intake-done' },
       h('p', null, h('strong', { text: t('intake.received', { no: view.case.no }) })),
+      reply,
       calls,
       decidePanel(ctx, view, (v) => ctx.navigate(`#/case/${v.case.id}`)),
       h('div', { class: 'dialog-actions' },

@@ -2,7 +2,7 @@
 // ("按 A 立项，经主管决定（陈班长）" / "Opened under A …; decided by a supervisor (Chen)"), not as
 // key/value pairs. False flags say nothing and are left out; ids become names. Entries written before
 // a key existed simply lack it (the intake's repair responsibility, say) and then say nothing of it.
-import { getLang, joinList, t } from '../i18n.js';
+import { getLang, joinList, paren, t } from '../i18n.js';
 import { fmtTime, label, staffName } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 
@@ -95,8 +95,11 @@ const SENTENCES = {
   'work_order.completed': (d) => [d.signed ? t('tl.signed') : ''],
   'work_order.unable': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
   'emergency.declared': (d) => [has(d, 'trigger') ? t('tl.trigger', { trigger: label('trigger', d.trigger) }) : ''],
-  'emergency.attempt': (d) => [
-    has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', { who: label('role', d.target_role) }) : '',
+  // D7x: the person tried, when the desk named one from the directory (entries before name only the level).
+  'emergency.attempt': (d, s) => [
+    has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', {
+      who: has(d, 'target_id') ? paren(label('role', d.target_role), staffName(s, d.target_id)) : label('role', d.target_role),
+    }) : '',
   ],
   // R-EM-5: which public number; who called and when are the entry's own author and time.
   // A call marked on the intake form carries when it was made, before the entry's own time (D73).
