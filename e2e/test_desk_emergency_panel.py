@@ -1,4 +1,4 @@
-"""The emergency panel and the help reply at the desk (D7x): 已答复求助人 next to the 5-minute clock
+"""The emergency panel and the help reply at the desk (D89): 已答复求助人 next to the 5-minute clock
 (R-IN-5), the people and phones of the escalation chain and the posts summoned (R-EM-2), and a public
 number whose call is recorded shown as done (R-EM-5)."""
 

@@ -17,7 +17,7 @@ DEMO_COMPOUND = "cmp_demo"
 DEMO_PASSWORD = "demo"
 
 # username, display name, roles. The security manager and the guard captain are there for the emergency
-# directory (R-EM-2, D7x): the panel names and calls the people it summons.
+# directory (R-EM-2, D89): the panel names and calls the people it summons.
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("dispatcher", "王调度", [Role.DISPATCHER]),
     ("frontdesk", "李前台", [Role.FRONT_DESK]),
@@ -36,7 +36,7 @@ DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("guardcap", "韩队长", [Role.GUARD]),
 ]
 
-# R-EM-2 (D7x): each demo person's own number, so the emergency panel's tap-to-call reaches someone
+# R-EM-2 (D89): each demo person's own number, so the emergency panel's tap-to-call reaches someone
 # (the technician keeps the number the field-refusal tests know him by); anyone not listed: none.
 DEMO_PHONES: dict[str, str] = {
     "dispatcher": "13900000001", "frontdesk": "13900000002", "control": "13900000003", "lead": "13900000004",
@@ -45,7 +45,7 @@ DEMO_PHONES: dict[str, str] = {
     "cashier": "13900000013", "security": "13900000014", "guardcap": "13900000015",
 }
 
-# R-EM-2 (D7x): the posts summoned to the scene, as the demo compound fills them. Nobody holds the
+# R-EM-2 (D89): the posts summoned to the scene, as the demo compound fills them. Nobody holds the
 # elevator captain's post (the lifts are under a maintenance contract): the panel shows that too.
 DEMO_POSTS: dict[str, list[str]] = {
     "security": ["security_manager"],

@@ -1,4 +1,4 @@
-// The emergency panel and the help reply (D7x): who holds each rung and post of R-EM-2, the public
+// The emergency panel and the help reply (D89): who holds each rung and post of R-EM-2, the public
 // number whose call is recorded shown as done (R-EM-5), the help request's reply owed until a reply
 // follow-up is recorded (R-IN-5), and whom an escalation attempt named in the case history.
 import assert from 'node:assert/strict';

@@ -86,7 +86,7 @@ class EmergencyReason(StrEnum):
     EMPTY_TEXT = "emergency.empty_text"
     NO_GIVER = "emergency.instruction_giver_missing"
     ACK_BY_OTHER = "emergency.ack_by_other"
-    # D7x: a person named on a rung of the chain must hold that rung's role.
+    # D89: a person named on a rung of the chain must hold that rung's role.
     TARGET_NOT_IN_ROLE = "emergency.target_not_in_role"
     # A call marked on the intake form (D73): its number must be one the matter calls for, and its
     # time lie between the form's opening and its sending, both read on the desk's own clock.
@@ -394,7 +394,7 @@ def record_attempt(
 
     `target_roles` are the roles of the account named as `target_id` (none when it is no active account
     of the compound); the service always looks them up. A named person must hold the rung's role
-    (D7x): the desk now calls people by name from the directory, and only the person named may confirm
+    (D89): the desk now calls people by name from the directory, and only the person named may confirm
     taking charge, so a name that is not the manager's would leave the rung waiting on nobody."""
     if target_role not in ESCALATION_CHAIN:
         return refuse(

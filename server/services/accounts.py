@@ -145,7 +145,7 @@ async def create_user(
 ) -> str:
     """Create a staff account. With no compound given, the only compound (created if none) is used.
 
-    `posts` are the emergency posts the person holds (R-EM-2's people summoned to the scene, D7x)."""
+    `posts` are the emergency posts the person holds (R-EM-2's people summoned to the scene, D89)."""
     for r in roles:
         Role(r)
     for p in posts:

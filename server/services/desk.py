@@ -531,7 +531,7 @@ async def staff(db: Database, who: Principal, role: str | None) -> list[dict[str
         roles = msgspec.json.decode(r.roles)
         if role and role not in roles:
             continue
-        # `posts`: the emergency posts held (R-EM-2, D7x), so the emergency panel names and calls them.
+        # `posts`: the emergency posts held (R-EM-2, D89), so the emergency panel names and calls them.
         out.append({"id": r.id, "username": r.username, "display_name": r.display_name, "roles": roles,
                     "phone": r.phone, "posts": msgspec.json.decode(r.posts or "[]")})
     return out
@@ -599,7 +599,7 @@ async def follow_up(db: Database, who: Principal, case_id: str, *, kind: dc.Foll
 
 async def escalation_attempt(db: Database, who: Principal, case_id: str, *, target_role: Role, target_id: str | None,
                              means: em.Means, reached: bool) -> dict[str, Any]:
-    """R-EM-2: one try to reach a rung of the chain; a person named must hold its role (D7x)."""
+    """R-EM-2: one try to reach a rung of the chain; a person named must hold its role (D89)."""
     async with db.transaction() as uow:
         target_roles = await _account_roles(uow, who, target_id) if target_id else None
         case = await apply(uow, who, case_id, lambda c: dc.emergency_step(

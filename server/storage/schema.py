@@ -112,7 +112,7 @@ users = Table(
     Column("roles", Text, nullable=False),  # JSON list of Role values
     Column("phone", String(40), nullable=False, default=""),
     # JSON list of emergencies.SummonedRole values: the posts R-EM-2 summons to the scene that this
-    # person holds (保安经理, 电梯队长 …). Not roles: they grant no rights, they say whom to call (D7x).
+    # person holds (保安经理, 电梯队长 …). Not roles: they grant no rights, they say whom to call (D89).
     Column("posts", Text, nullable=False, default="[]", server_default="[]"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", TS, nullable=False),

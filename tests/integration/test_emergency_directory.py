@@ -20,7 +20,7 @@ async def test_the_directory_names_who_holds_each_emergency_post_with_a_number_t
     r = await client.get("/api/staff", headers=desk)
     assert r.status_code == 200, r.text
     staff = {u["username"]: u for u in r.json()}
-    # The chain's rungs are roles; the people summoned to the scene are posts some staff hold (D7x).
+    # The chain's rungs are roles; the people summoned to the scene are posts some staff hold (D89).
     assert (staff["manager"]["roles"], staff["manager"]["phone"]) == (["manager"], "13900000009")
     assert (staff["security"]["posts"], staff["security"]["phone"]) == (["security_manager"], "13900000014")
     assert staff["engineering"]["posts"] == ["engineering_manager"] and staff["guardcap"]["posts"] == ["guard_captain"]
@@ -63,7 +63,7 @@ async def test_a_public_call_or_an_escalation_is_not_the_reply_to_the_person_ask
     r = await client.post(f"/api/cases/{cid}/emergency/attempt", headers=desk,
                           json={"target_role": "manager", "target_id": "usr_manager", "reached": True})
     assert r.status_code == 200, r.text
-    # The ambulance and the manager were called; the caller has not been answered yet (D7x).
+    # The ambulance and the manager were called; the caller has not been answered yet (D89).
     assert reply_clock(r.json())["running"] is True
     # The reply is the existing follow-up of kind reply, as the desk's 已答复求助人 button records it.
     r = await client.post(f"/api/cases/{cid}/follow-up", headers=desk,

@@ -476,7 +476,7 @@ def test_a_form_sent_before_it_was_opened_records_no_call() -> None:  # R-EM-5
 
 
 def test_a_person_named_on_a_rung_must_hold_that_rungs_role() -> None:  # R-EM-2
-    # The desk calls people by name from the directory (D7x); a name on the manager's rung that is not
+    # The desk calls people by name from the directory (D89); a name on the manager's rung that is not
     # a manager's would leave the rung waiting for a confirmation nobody may give.
     refused(em.record_attempt(state(), target_role=Role.MANAGER, target_id="v1", means=Means.PHONE, reached=True,
                               now=T0, target_roles=frozenset({Role.DEPUTY_GM})), EmergencyReason.TARGET_NOT_IN_ROLE)

@@ -518,7 +518,7 @@ export async function renderCase(body, ctx, caseId) {
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
         c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
           text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') })),
-      // R-IN-5 (D7x): the help request's answer is recorded right at the clock that counts it.
+      // R-IN-5 (D89): the help request's answer is recorded right at the clock that counts it.
       c.code === HELP_REPLY_CLOCK ? helpReplyButton(ctx, view, () => reload()) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }

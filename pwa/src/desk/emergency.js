@@ -30,7 +30,7 @@ export function callLinks(h, t, numbers) {
 }
 
 /**
- * R-EM-2 (D7x): the people of the staff directory holding a rung of the chain (its role: manager,
+ * R-EM-2 (D89): the people of the staff directory holding a rung of the chain (its role: manager,
  * deputy GM, GM) or a post summoned to the scene (security manager, guard captain …), in the
  * directory's order. Empty when nobody holds it: the panel says so rather than showing a bare title.
  */
@@ -43,7 +43,7 @@ export function postHolders(staff, post) {
 }
 
 /**
- * R-EM-5 (D7x): the record-a-call buttons, the numbers the case calls for first. A number the case
+ * R-EM-5 (D89): the record-a-call buttons, the numbers the case calls for first. A number the case
  * calls for and not yet recorded is the primary action; once a call to it is recorded it is done, and
  * its button only records another call (a second call to the same service does happen, D66), as a
  * secondary action that says so. Other numbers stay secondary.
@@ -112,7 +112,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
   for (const a of em.attempts) nextIdx = Math.max(nextIdx, CHAIN.indexOf(a.target_role) + (a.reached ? 0 : 1));
   nextIdx = Math.min(nextIdx, CHAIN.length - 1);
 
-  // R-EM-2, D7x: each rung names who holds it, with the number to call, and records the outcome of
+  // R-EM-2, D89: each rung names who holds it, with the number to call, and records the outcome of
   // calling that person. The outcome is evidence of the escalation and cannot be undone, so it is asked
   // once more, naming the person and the outcome: 已联系上 and 联系不上 sit side by side.
   const attempt = async (role, person, reached) => {
@@ -165,7 +165,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     const people = postHolders(staff, role);
     return h('li', { class: ['desk-summon', s ? 'is-summoned' : '', s?.arrived_at ? 'is-arrived' : ''], dataset: { role } },
       h('span', { class: 'desk-summon-role', text }),
-      // R-EM-2, D7x: who holds the post and the number to call them on.
+      // R-EM-2, D89: who holds the post and the number to call them on.
       h('span', { class: 'desk-summon-people small', 'data-testid': 'em-post-people' }, people.length
         ? people.map((p) => personToCall(h, t, p))
         : h('span', { class: 'muted', 'data-testid': 'em-post-nobody', text: t('em.nobody_holds') })),
@@ -201,7 +201,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     // R-EM-5: the numbers this emergency calls for stand out among the four.
     h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
       NUMBERS.map((n) => h('a', { class: ['desk-tel', (view.summary?.numbers_to_call || []).includes(n) ? 'is-prompted' : ''], href: `tel:${n}` }, t(`desk.em.${n}`)))),
-    // R-IN-5 (D7x): the caller is answered within 5 minutes; the calls below are not that answer.
+    // R-IN-5 (D89): the caller is answered within 5 minutes; the calls below are not that answer.
     helpReplyStrip(ctx, view, (next) => onReplied?.(next)),
     publicCallsBlock(ctx, view, staff, (number) => act('calls', '/public-call', { number })),
     errs.calls.el,

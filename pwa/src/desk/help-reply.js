@@ -1,6 +1,6 @@
 // R-IN-5: a help request is answered within 5 minutes. The desk records that answer next to the clock
 // that counts those minutes (case page, emergency panel, the intake's done panel), as the existing
-// reply follow-up (POST …/follow-up, kind reply): one way to record a reply, reached in one click (D7x).
+// reply follow-up (POST …/follow-up, kind reply): one way to record a reply, reached in one click (D89).
 // A public number called or a leader reached is not the answer to the person asking, and does not
 // stop the clock; the dialog says so.
 import { actionDialog } from './action-dialog.js';

@@ -427,7 +427,7 @@ export async function renderIntake(body, ctx) {
       }
     }) : []);
     loadStaff(ctx).catch(() => []).then((staff) => drawCalls(view, staff));
-    // R-IN-5 (D7x): a help request is answered within 5 minutes, most often right after registering it.
+    // R-IN-5 (D89): a help request is answered within 5 minutes, most often right after registering it.
     const reply = h('div', { class: 'desk-intake-reply' });
     const drawReply = (v) => mount(reply, helpReplyStrip(ctx, v, drawReply) || []);
     drawReply(view);

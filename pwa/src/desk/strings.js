@@ -348,15 +348,15 @@ const zh = {
   'em.record_call': '记录拨打 {n}',
   'em.called': '{label}：{t}，{who}拨打',
   'em.call_recorded': '已记录拨打 {n}',
-  // D7x: a number whose call is recorded is done; its button records a second call only.
+  // D89: a number whose call is recorded is done; its button records a second call only.
   'em.record_call_again': '再次拨打记录 {n}',
-  // R-EM-2, D7x: the staff directory's people on each rung and post.
+  // R-EM-2, D89: the staff directory's people on each rung and post.
   'em.nobody_holds': '通讯录中无人担任此职，请按应急预案联系',
   'em.no_phone': '通讯录无电话',
   'em.attempt_title': '记录联系{who}的结果',
   'em.attempt_body_reached': '已联系上{who}，之后等待其确认接手。上报记录是事件的凭据，保存后不能撤销。',
   'em.attempt_body_unreached': '联系不上{who}，上报链转到下一级。上报记录是事件的凭据，保存后不能撤销。',
-  // R-IN-5, D7x: the help request's answer, recorded next to its 5-minute clock.
+  // R-IN-5, D89: the help request's answer, recorded next to its 5-minute clock.
   'hr.clock': '求助5分钟内答复',
   'hr.button': '已答复求助人',
   'hr.title': '已答复求助人',

@@ -95,7 +95,7 @@ const SENTENCES = {
   'work_order.completed': (d) => [d.signed ? t('tl.signed') : ''],
   'work_order.unable': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
   'emergency.declared': (d) => [has(d, 'trigger') ? t('tl.trigger', { trigger: label('trigger', d.trigger) }) : ''],
-  // D7x: the person tried, when the desk named one from the directory (entries before name only the level).
+  // D89: the person tried, when the desk named one from the directory (entries before name only the level).
   'emergency.attempt': (d, s) => [
     has(d, 'target_role') ? t(d.reached ? 'tl.reached' : 'tl.not_reached', {
       who: has(d, 'target_id') ? paren(label('role', d.target_role), staffName(s, d.target_id)) : label('role', d.target_role),
