@@ -160,6 +160,13 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
     limits = [case.received_at + timedelta(hours=h) for h in hours]
     return next((t for t in limits if t > now), limits[-1])
 
+class ClockStop(StrEnum):
+    """Why a clock stopped without being met (D7x)."""
+
+    CLOSED = "closed"  # the case was closed (销项)
+    CANNOT_HANDLE = "cannot_handle"  # the case was parked as cannot-handle
+
+
 class Clock(msgspec.Struct, frozen=True, kw_only=True):
     code: ClockCode
     rule: str
@@ -176,6 +183,10 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
     # Whether the clock still needs someone: unsatisfied on a case that is still open.
     running: bool = True
     remind_at: datetime | None = None
+    # Stopped unmet by the case's end (D7x): when, and by what. Never set together with satisfied_at,
+    # so a follow-up nobody recorded is not read as done on the case page or in any figure.
+    stopped_at: datetime | None = None
+    stopped_by: ClockStop | None = None
 
 
 # R-IN-5: a written inquiry answered only by phone or in person still owes its written reply.
@@ -280,11 +291,30 @@ def _first_arrival(case: Case) -> datetime | None:
 
 def _end_of_case(case: Case) -> datetime | None:
     """When the case stopped needing follow-up: closed, or parked as cannot-handle."""
+    stop = _stop_of_case(case)
+    return stop[0] if stop is not None else None
+
+
+def _stop_of_case(case: Case) -> tuple[datetime, ClockStop] | None:
     if case.close is not None:
-        return case.close.closed_at
+        return case.close.closed_at, ClockStop.CLOSED
     if case.cannot_handle is not None:
-        return case.cannot_handle.recorded_at
+        return case.cannot_handle.recorded_at, ClockStop.CANNOT_HANDLE
     return None
+
+
+def second_follow_up_due(opened_at: datetime, calendar: BusinessCalendar, policy: DeadlinePolicy) -> datetime:
+    """R-FU-2: the end of the working day the first follow-up (R-FU-1) falls in (D7x).
+
+    The seed has the second follow-up come "before the end of that day", after the first one 2 hours
+    from the opening. A case opened late in the afternoon (17:23, the day ending 17:30) had its second
+    follow-up due 7 minutes after opening, before its first. Counting the day from the first follow-up's
+    due time keeps the order: opened before work_end minus 2 h it is that day's work_end; later, or after
+    hours, it is the next working day's (over a weekend, holidays and 调休 as the calendar says). The first
+    follow-up itself stays 2 plain hours, as every other hour-counted clock: the night duty officer
+    follows up too (roles: 值班人员)."""
+    first_due = opened_at + timedelta(minutes=policy.first_follow_up_minutes)
+    return calendar.end_of_working_day(first_due)
 
 
 class _Builder:
@@ -311,7 +341,8 @@ class _Builder:
         if labels is not None:
             zh, en = labels
         # A clock that outlives the case (the R-FU-6 call-back) keeps running after the close.
-        end = None if outlives_case else _end_of_case(self.case)
+        stop = None if outlives_case else _stop_of_case(self.case)
+        end = stop[0] if stop is not None else None
         # A closed case stops its clocks: judge lateness at the close, not at now.
         judged_at = self.now if end is None else min(self.now, end)
         overdue = satisfied > due if satisfied is not None else judged_at > due
@@ -329,6 +360,9 @@ class _Builder:
                 overdue=overdue,
                 running=satisfied is None and (self.case_open or outlives_case),
                 remind_at=due - timedelta(minutes=self.policy.reminder_lead_minutes),
+                # Unmet at the case's end: stopped, not met (D7x).
+                stopped_at=end if satisfied is None and stop is not None else None,
+                stopped_by=stop[1] if satisfied is None and stop is not None else None,
             )
         )
 
@@ -383,7 +417,6 @@ def clocks(
         _written_reply_clock(b, case, policy)
         return b.out
     b = _Builder(case, now, policy)
-    end = _end_of_case(case)
     closed_at = case.close.closed_at if case.close is not None else None
     follower = case.follower_id
 
@@ -422,15 +455,16 @@ def clocks(
             ClockCode.FU1_FIRST_FOLLOW_UP,
             start=opened_at,
             due=opened_at + timedelta(minutes=policy.first_follow_up_minutes),
-            satisfied=_first([*_follow_ups(case, FollowUpKind.FIRST, opened_at), end]),
+            # Closing the case stops the follow-ups, it does not make them: stopped, not met (D7x).
+            satisfied=_first(_follow_ups(case, FollowUpKind.FIRST, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,
         )
         b.add(
             ClockCode.FU2_END_OF_DAY,
             start=opened_at,
-            due=calendar.end_of_working_day(opened_at),
-            satisfied=_first([*_follow_ups(case, FollowUpKind.SECOND, opened_at), end]),
+            due=second_follow_up_due(opened_at, calendar, policy),
+            satisfied=_first(_follow_ups(case, FollowUpKind.SECOND, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,
         )
@@ -441,7 +475,8 @@ def clocks(
             ClockCode.FU3_MONDAY_REVIEW,
             start=anchor,
             due=calendar.next_monday(anchor),
-            satisfied=end,
+            # Recurring until the case ends; the end stops it (stopped_at), it is never "met".
+            satisfied=None,
             role=Role.DISPATCHER,
             user_id=follower,
         )

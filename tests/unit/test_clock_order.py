@@ -23,12 +23,13 @@ def _order(all_clocks) -> list:  # noqa: ANN001
 
 
 def test_clocks_come_soonest_due_first_for_a_late_afternoon_case():  # R-FU-1 R-FU-2
-    # Wednesday 16:45: end of day (17:30) falls before the 2-hour follow-up (18:45).
+    # Wednesday 16:45: the 2-hour follow-up (18:45) falls after the day, so the second one is due at
+    # the end of Thursday and still comes after it (D7x), and after the complaint's own clocks due sooner.
     at = sh(2026, 5, 6, 16, 45)
     ks = clocks(opened(Kind.COMPLAINT, now=at), CAL, at)
     assert _order(ks) == sorted(_order(ks), key=lambda p: p[0])
     codes = [k.code for k in ks]
-    assert codes.index(ClockCode.FU2_END_OF_DAY) < codes.index(ClockCode.FU1_FIRST_FOLLOW_UP)
+    assert codes.index(ClockCode.FU1_FIRST_FOLLOW_UP) < codes.index(ClockCode.FU2_END_OF_DAY)
 
 
 def test_clocks_come_soonest_due_first_for_a_morning_case_with_a_met_follow_up():  # R-FU-1 R-FU-2

@@ -64,8 +64,9 @@ def codes(case: Case, now: datetime | None = None) -> set[ClockCode]:
 @pytest.mark.parametrize(
     ("opened_at", "fu1_due", "fu2_due", "fu3_due"),
     [
-        # Friday 16:45: end of day is that Friday 17:30; the 2-hour follow-up runs into the evening.
-        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 8, 18, 45), sh(2026, 5, 8, 17, 30), sh(2026, 5, 11, 8, 30)),
+        # Friday 16:45: the 2-hour follow-up runs into the evening, so the second one is the next
+        # working day's, here the make-up Saturday 2026-05-09 (D7x).
+        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 8, 18, 45), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 8, 30)),
         # Thursday 22:00 belongs to Friday.
         (sh(2026, 5, 7, 22, 0), sh(2026, 5, 8, 0, 0), sh(2026, 5, 8, 17, 30), sh(2026, 5, 11, 8, 30)),
         # Friday 22:00 before a make-up Saturday (2026-05-09) belongs to that Saturday.
