@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { sortedClocks } from '../src/desk/clock-order.js';
+import { sortedClocks, stoppedClockText } from '../src/desk/clock-order.js';
+import { registerStrings, setLang, t } from '../src/i18n.js';
+import { registerDeskStrings } from '../src/desk/strings.js';
 
 const fu1 = (over) => ({ code: 'FU1_FIRST_FOLLOW_UP', rule: 'R-FU-1', due_at: '2026-05-06T04:00:00Z', running: true, ...over });
 const fu2 = (over) => ({ code: 'FU2_END_OF_DAY', rule: 'R-FU-2', due_at: '2026-05-06T09:30:00Z', running: true, ...over });
@@ -29,4 +31,24 @@ test('equal due times go by rule number, R-FU-4 before R-FU-10', () => {
   const at = '2026-05-06T09:30:00Z';
   const got = sortedClocks([{ code: 'X10', rule: 'R-FU-10', due_at: at }, { code: 'X4', rule: 'R-FU-4', due_at: at }]);
   assert.deepEqual(got.map((c) => c.rule), ['R-FU-4', 'R-FU-10']);
+});
+
+// A clock the close stopped is not one that was met (D7x): the demo's case closed at 19:53 read
+// "当日下班前第二次跟进 … 已完成 12/07 19:53" though no second follow-up was recorded.
+test('a follow-up stopped by the close reads as stopped at closing, never as done', () => {  // R-FU-2
+  const fmt = (iso) => `<${iso}>`;
+  registerDeskStrings(registerStrings);
+  const stopped = fu2({ running: false, overdue: true, stopped_at: 'X', stopped_by: 'closed' });
+  const parked = fu2({ running: false, stopped_at: 'Y', stopped_by: 'cannot_handle' });
+  const met = fu2({ running: false, satisfied_at: 'Z' });
+  setLang('zh');
+  assert.equal(stoppedClockText(stopped, t, fmt), '结案时停止 <X>');
+  assert.equal(stoppedClockText(parked, t, fmt), '列为无法处理时停止 <Y>');
+  assert.equal(stoppedClockText(met, t, fmt), '已完成 <Z>');
+  assert.equal(stoppedClockText(fu2({ running: false }), t, fmt), '已停止');
+  setLang('en');
+  assert.equal(stoppedClockText(stopped, t, fmt), 'Stopped at closing <X>');
+  assert.equal(stoppedClockText(parked, t, fmt), 'Stopped when marked cannot be handled <Y>');
+  assert.equal(stoppedClockText(met, t, fmt), 'Done <Z>');
+  setLang('zh');
 });

@@ -6,3 +6,17 @@ export function sortedClocks(clocks) {
   return [...clocks].sort((a, b) => (Date.parse(a.due_at) - Date.parse(b.due_at))
     || String(a.rule).localeCompare(String(b.rule), 'en', { numeric: true }) || String(a.code).localeCompare(String(b.code)));
 }
+
+/**
+ * What a clock that no longer runs says on the case page: met when its event was recorded, or stopped
+ * unmet by the case's close or cannot-handle (D7x). Closing stopped the second follow-up of a case and
+ * the page called it 已完成 at the close, though none was ever recorded.
+ */
+export function stoppedClockText(c, t, fmt) {
+  if (c.satisfied_at) return t('detail.clock_done', { t: fmt(c.satisfied_at) });
+  if (c.stopped_at) {
+    const key = c.stopped_by === 'cannot_handle' ? 'detail.clock_stopped_cannot_handle' : 'detail.clock_stopped_closed';
+    return t(key, { t: fmt(c.stopped_at) });
+  }
+  return t('detail.clock_stopped');
+}

@@ -9,7 +9,7 @@ import {
   options, select, staffName,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
-import { sortedClocks } from './clock-order.js';
+import { sortedClocks, stoppedClockText } from './clock-order.js';
 import { mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
 import { emergencyPanel } from './emergency.js';
@@ -516,8 +516,10 @@ export async function renderCase(body, ctx, caseId) {
         h('span', { class: 'desk-clock-label', text: clockText(c), title: c.rule })),
       h('div', { class: 'desk-clock-foot small' },
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
-        c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', { class: c.overdue ? 'warn-text' : 'ok-text',
-          text: c.satisfied_at ? t('detail.clock_done', { t: fmtTime(c.satisfied_at) }) : t('detail.clock_stopped') })),
+        // Stopped unmet by the close is not done (D7x): it reads so, muted unless it was missed.
+        c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', {
+          class: c.overdue ? 'warn-text' : c.satisfied_at ? 'ok-text' : 'muted',
+          text: stoppedClockText(c, t, fmtTime) })),
       // R-IN-5 (D89): the help request's answer is recorded right at the clock that counts it.
       c.code === HELP_REPLY_CLOCK ? helpReplyButton(ctx, view, () => reload()) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
