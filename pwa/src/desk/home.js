@@ -13,6 +13,7 @@ import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { approvalsPanel, approvesSomething } from './approvals.js';
+import { splitQueue } from './queue.js';
 
 
 /**
@@ -43,7 +44,11 @@ function emergencyBanner(ctx, cases) {
     h('ul', { class: 'desk-em-list' }, open.map((c) => h('li', null,
       h('a', { href: `#/case/${c.id}`, class: 'desk-em-link' },
         h('strong', { text: c.no }), ' ', c.content, ' · ', c.address || ''),
-      c.next_due ? countdownEl(h, c.next_due.due_at) : null,
+      // What the countdown counts down to: the help reply's 5 minutes and the first follow-up's 2
+      // hours read alike without it (D7x).
+      c.next_due ? h('span', { class: 'desk-em-due' },
+        h('span', { class: 'desk-em-clock', 'data-testid': 'em-clock-label', title: c.next_due.rule }, clockText(c.next_due)),
+        ' ', countdownEl(h, c.next_due.due_at)) : null,
       ackPrompt(ctx, c)))));
 }
 
@@ -110,23 +115,43 @@ function keysOverduePanel(ctx, overdue) {
       h('a', { href: '#/keys', class: 'btn btn-small desk-head-btn', 'data-testid': 'keys-overdue-link' }, t('home.keys_open'))));
 }
 
+// Whether the desk opened the "later" group: the 30-s refresh re-draws the panel and must not fold it.
+let laterOpen = false;
+
+function queueItem(ctx, it) {
+  const { h } = ctx;
+  return h('li', {
+    class: ['desk-queue-item', it.overdue ? 'is-overdue' : '', it.is_emergency ? 'is-emergency' : ''],
+    dataset: { dueRow: '', case: it.case_id, clock: it.clock.code },
+  },
+  h('a', { href: `#/case/${it.case_id}`, class: 'desk-queue-link' },
+    h('span', { class: 'desk-queue-top' },
+      h('span', { class: 'desk-case-no', text: it.case_no }),
+      countdownEl(h, it.due_at, 'desk-queue-countdown')),
+    h('span', { class: 'desk-queue-clock', title: it.clock.rule }, clockText(it.clock)),
+    h('span', { class: 'desk-queue-content muted small', text: `${it.content}${it.address ? ' · ' + it.address : ''}` })));
+}
+
+// What needs the desk now (overdue, due today in the compound's zone or within 2 hours) is listed and
+// counted; the clocks due later (a Monday review, a 15-day limit) are folded into one group (D7x).
 function queuePanel(ctx, items) {
   const { h, t } = ctx;
+  const { now, later } = splitQueue(items, serverNow(ctx));
+  const laterGroup = later.length ? h('details', {
+    class: 'desk-queue-later', 'data-testid': 'followup-queue-later', open: laterOpen,
+    ontoggle: (e) => { laterOpen = e.target.open; },
+  },
+  h('summary', { class: 'small', text: t('home.queue_later', { n: later.length }) }),
+  h('ol', { class: 'desk-queue-list' }, later.map((it) => queueItem(ctx, it)))) : null;
   return h('section', { class: 'card desk-queue', 'aria-label': t('home.queue') },
     h('div', { class: 'desk-section-head' },
       h('h2', { text: t('home.queue') }),
-      h('span', { class: 'muted small', text: String(items.length) })),
-    items.length ? h('ol', { class: 'desk-queue-list', 'data-testid': 'followup-queue' }, items.map((it) => h('li', {
-      class: ['desk-queue-item', it.overdue ? 'is-overdue' : '', it.is_emergency ? 'is-emergency' : ''],
-      dataset: { dueRow: '', case: it.case_id, clock: it.clock.code },
-    },
-    h('a', { href: `#/case/${it.case_id}`, class: 'desk-queue-link' },
-      h('span', { class: 'desk-queue-top' },
-        h('span', { class: 'desk-case-no', text: it.case_no }),
-        countdownEl(h, it.due_at, 'desk-queue-countdown')),
-      h('span', { class: 'desk-queue-clock', title: it.clock.rule }, clockText(it.clock)),
-      h('span', { class: 'desk-queue-content muted small', text: `${it.content}${it.address ? ' · ' + it.address : ''}` }))))) :
-      h('p', { class: 'empty', text: t('home.queue_empty') }));
+      h('span', { class: ['badge', now.some((it) => it.overdue) ? 'desk-badge-overdue' : 'desk-queue-badge'],
+        'data-testid': 'followup-queue-count', title: t('home.queue_count', { n: now.length }), text: String(now.length) })),
+    !items.length ? h('p', { class: 'empty', text: t('home.queue_empty') })
+      : now.length ? h('ol', { class: 'desk-queue-list', 'data-testid': 'followup-queue' }, now.map((it) => queueItem(ctx, it)))
+        : h('p', { class: 'empty', 'data-testid': 'followup-queue-none-now', text: t('home.queue_none_now') }),
+    laterGroup);
 }
 
 function caseTable(ctx, cases, staff) {
