@@ -1,4 +1,4 @@
-"""The desk home's follow-up queue shows what needs the desk now; the banner says what it counts down to (D7x).
+"""The desk home's follow-up queue shows what needs the desk now; the banner says what it counts down to (D90).
 
 The reviewer's desk listed every running clock ("跟进队列 35" for 10 cases, a Monday review six days off
 among them), so only about six cards of 35 fitted at 1366x768; and the emergency banner's "剩余 01:54:45"

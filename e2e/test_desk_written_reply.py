@@ -70,7 +70,7 @@ def test_a_written_inquiry_left_unopened_is_queued_and_takes_its_written_reply(b
     desk.call("POST", f"/api/cases/{case_id}/decide", {"open": False, "reason": "F", "note": "已当面解释年检安排，业主接受"})
 
     # Explained and not opened, it still waits in the follow-up queue for its written reply: due in
-    # 2 days, among the clocks due later, folded until the desk opens them (D7x).
+    # 2 days, among the clocks due later, folded until the desk opens them (D90).
     ctx, page = open_desk(browser, server)
     later = page.get_by_test_id("followup-queue-later")
     queued = later.locator("li", has_text=content)

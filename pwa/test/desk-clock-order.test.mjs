@@ -33,7 +33,7 @@ test('equal due times go by rule number, R-FU-4 before R-FU-10', () => {
   assert.deepEqual(got.map((c) => c.rule), ['R-FU-4', 'R-FU-10']);
 });
 
-// A clock the close stopped is not one that was met (D7x): the demo's case closed at 19:53 read
+// A clock the close stopped is not one that was met (D90): the demo's case closed at 19:53 read
 // "当日下班前第二次跟进 … 已完成 12/07 19:53" though no second follow-up was recorded.
 test('a follow-up stopped by the close reads as stopped at closing, never as done', () => {  // R-FU-2
   const fmt = (iso) => `<${iso}>`;

@@ -1,4 +1,4 @@
-// The desk home's follow-up queue shows what needs the desk now and folds the later clocks away (D7x).
+// The desk home's follow-up queue shows what needs the desk now and folds the later clocks away (D90).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

@@ -161,7 +161,7 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
     return next((t for t in limits if t > now), limits[-1])
 
 class ClockStop(StrEnum):
-    """Why a clock stopped without being met (D7x)."""
+    """Why a clock stopped without being met (D90)."""
 
     CLOSED = "closed"  # the case was closed (销项)
     CANNOT_HANDLE = "cannot_handle"  # the case was parked as cannot-handle
@@ -183,7 +183,7 @@ class Clock(msgspec.Struct, frozen=True, kw_only=True):
     # Whether the clock still needs someone: unsatisfied on a case that is still open.
     running: bool = True
     remind_at: datetime | None = None
-    # Stopped unmet by the case's end (D7x): when, and by what. Never set together with satisfied_at,
+    # Stopped unmet by the case's end (D90): when, and by what. Never set together with satisfied_at,
     # so a follow-up nobody recorded is not read as done on the case page or in any figure.
     stopped_at: datetime | None = None
     stopped_by: ClockStop | None = None
@@ -304,7 +304,7 @@ def _stop_of_case(case: Case) -> tuple[datetime, ClockStop] | None:
 
 
 def second_follow_up_due(opened_at: datetime, calendar: BusinessCalendar, policy: DeadlinePolicy) -> datetime:
-    """R-FU-2: the end of the working day the first follow-up (R-FU-1) falls in (D7x).
+    """R-FU-2: the end of the working day the first follow-up (R-FU-1) falls in (D90).
 
     The seed has the second follow-up come "before the end of that day", after the first one 2 hours
     from the opening. A case opened late in the afternoon (17:23, the day ending 17:30) had its second
@@ -360,7 +360,7 @@ class _Builder:
                 overdue=overdue,
                 running=satisfied is None and (self.case_open or outlives_case),
                 remind_at=due - timedelta(minutes=self.policy.reminder_lead_minutes),
-                # Unmet at the case's end: stopped, not met (D7x).
+                # Unmet at the case's end: stopped, not met (D90).
                 stopped_at=end if satisfied is None and stop is not None else None,
                 stopped_by=stop[1] if satisfied is None and stop is not None else None,
             )
@@ -455,7 +455,7 @@ def clocks(
             ClockCode.FU1_FIRST_FOLLOW_UP,
             start=opened_at,
             due=opened_at + timedelta(minutes=policy.first_follow_up_minutes),
-            # Closing the case stops the follow-ups, it does not make them: stopped, not met (D7x).
+            # Closing the case stops the follow-ups, it does not make them: stopped, not met (D90).
             satisfied=_first(_follow_ups(case, FollowUpKind.FIRST, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,

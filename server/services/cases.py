@@ -150,7 +150,7 @@ def _clock_doc(c: Clock) -> dict[str, Any]:
     return {
         "code": str(c.code), "rule": c.rule, "label": c.label_zh, "label_en": c.label_en,
         "due_at": c.due_at, "overdue": c.overdue, "running": c.running, "satisfied_at": c.satisfied_at,
-        # Stopped unmet by the close or cannot-handle (D7x): the desk must not read it as done.
+        # Stopped unmet by the close or cannot-handle (D90): the desk must not read it as done.
         "stopped_at": c.stopped_at, "stopped_by": str(c.stopped_by) if c.stopped_by else None,
         "responsible_role": str(c.responsible_role), "responsible_id": c.responsible_id,
     }

@@ -35,7 +35,7 @@ async def test_repair_runs_from_intake_to_close_with_a_signed_slip(client):  # R
     closed = r.json()
     assert closed["case"]["state"] == "closed"
     assert closed["case"]["close"]["dispatcher_id"] == "usr_dispatcher"  # R-CL-5
-    # No second follow-up was recorded: the close stopped its clock, it did not meet it (R-FU-2, D7x).
+    # No second follow-up was recorded: the close stopped its clock, it did not meet it (R-FU-2, D90).
     [fu2] = [k for k in closed["clocks"] if k["code"] == "FU2_END_OF_DAY"]
     assert fu2["satisfied_at"] is None and fu2["stopped_by"] == "closed" and not fu2["running"]
     assert fu2["stopped_at"] == closed["case"]["close"]["closed_at"]

@@ -24,7 +24,7 @@ def _order(all_clocks) -> list:  # noqa: ANN001
 
 def test_clocks_come_soonest_due_first_for_a_late_afternoon_case():  # R-FU-1 R-FU-2
     # Wednesday 16:45: the 2-hour follow-up (18:45) falls after the day, so the second one is due at
-    # the end of Thursday and still comes after it (D7x), and after the complaint's own clocks due sooner.
+    # the end of Thursday and still comes after it (D90), and after the complaint's own clocks due sooner.
     at = sh(2026, 5, 6, 16, 45)
     ks = clocks(opened(Kind.COMPLAINT, now=at), CAL, at)
     assert _order(ks) == sorted(_order(ks), key=lambda p: p[0])

@@ -65,7 +65,7 @@ def codes(case: Case, now: datetime | None = None) -> set[ClockCode]:
     ("opened_at", "fu1_due", "fu2_due", "fu3_due"),
     [
         # Friday 16:45: the 2-hour follow-up runs into the evening, so the second one is the next
-        # working day's, here the make-up Saturday 2026-05-09 (D7x).
+        # working day's, here the make-up Saturday 2026-05-09 (D90).
         (sh(2026, 5, 8, 16, 45), sh(2026, 5, 8, 18, 45), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 8, 30)),
         # Thursday 22:00 belongs to Friday.
         (sh(2026, 5, 7, 22, 0), sh(2026, 5, 8, 0, 0), sh(2026, 5, 8, 17, 30), sh(2026, 5, 11, 8, 30)),

@@ -2,7 +2,7 @@
 
 A case opened at 17:23 with the day ending at 17:30 had its "当日下班前第二次跟进" due 7 minutes after
 opening, before its 2-hour first follow-up (19:23), and headed the queue as overdue. And closing the
-case marked both follow-ups done at the close, though none was ever recorded (D7x).
+case marked both follow-ups done at the close, though none was ever recorded (D90).
 """
 
 from __future__ import annotations

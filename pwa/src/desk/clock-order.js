@@ -9,7 +9,7 @@ export function sortedClocks(clocks) {
 
 /**
  * What a clock that no longer runs says on the case page: met when its event was recorded, or stopped
- * unmet by the case's close or cannot-handle (D7x). Closing stopped the second follow-up of a case and
+ * unmet by the case's close or cannot-handle (D90). Closing stopped the second follow-up of a case and
  * the page called it 已完成 at the close, though none was ever recorded.
  */
 export function stoppedClockText(c, t, fmt) {

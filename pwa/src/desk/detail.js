@@ -516,7 +516,7 @@ export async function renderCase(body, ctx, caseId) {
         h('span', { class: 'desk-clock-label', text: clockText(c), title: c.rule })),
       h('div', { class: 'desk-clock-foot small' },
         h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
-        // Stopped unmet by the close is not done (D7x): it reads so, muted unless it was missed.
+        // Stopped unmet by the close is not done (D90): it reads so, muted unless it was missed.
         c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', {
           class: c.overdue ? 'warn-text' : c.satisfied_at ? 'ok-text' : 'muted',
           text: stoppedClockText(c, t, fmtTime) })),

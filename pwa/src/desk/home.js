@@ -45,7 +45,7 @@ function emergencyBanner(ctx, cases) {
       h('a', { href: `#/case/${c.id}`, class: 'desk-em-link' },
         h('strong', { text: c.no }), ' ', c.content, ' · ', c.address || ''),
       // What the countdown counts down to: the help reply's 5 minutes and the first follow-up's 2
-      // hours read alike without it (D7x).
+      // hours read alike without it (D90).
       c.next_due ? h('span', { class: 'desk-em-due' },
         h('span', { class: 'desk-em-clock', 'data-testid': 'em-clock-label', title: c.next_due.rule }, clockText(c.next_due)),
         ' ', countdownEl(h, c.next_due.due_at)) : null,
@@ -133,7 +133,7 @@ function queueItem(ctx, it) {
 }
 
 // What needs the desk now (overdue, due today in the compound's zone or within 2 hours) is listed and
-// counted; the clocks due later (a Monday review, a 15-day limit) are folded into one group (D7x).
+// counted; the clocks due later (a Monday review, a 15-day limit) are folded into one group (D90).
 function queuePanel(ctx, items) {
   const { h, t } = ctx;
   const { now, later } = splitQueue(items, serverNow(ctx));

@@ -1,4 +1,4 @@
-// The desk home's follow-up queue (R-FU-1..9, D7x): what needs the desk now, with the clocks due later
+// The desk home's follow-up queue (R-FU-1..9, D90): what needs the desk now, with the clocks due later
 // folded away. Every running clock used to be listed, so a case's Monday review six days off and a
 // complaint's 15-day limit took the places of the clocks due this evening, and the badge counted them.
 import { zonedParts, zonedToDate } from '../zone.js';
