@@ -26,6 +26,11 @@
 //   slip_revocations  keyPath 'id'                                               — entity 'slip_revocation'
 //   docs              keyPath ['entity', 'id'] — any other entity in the change feed, so a feed
 //                     entity this build does not know yet is still kept, never skipped.
+// Stores (version 2):
+//   drafts            keyPath ['user_id', 'form', 'id'] {user_id, form, id, saved_at, ...fields}
+//                     a form filled on the phone and not yet sent (form 'complete': the completion
+//                     and sign-off of job `id`, its signature as signature_pad point data). Per user,
+//                     so the next worker signing in on a shared phone never gets it (D7x).
 //
 // Migrations: append a function to MIGRATIONS; the database version is its length. Each runs
 // inside the upgrade transaction exactly once per browser. Never edit a released migration.
@@ -49,6 +54,10 @@ const MIGRATIONS = [
     db.createObjectStore('slip_keys', { keyPath: 'id' });
     db.createObjectStore('slip_revocations', { keyPath: 'id' });
     db.createObjectStore('docs', { keyPath: ['entity', 'id'] });
+  },
+  // v2: drafts of forms the worker has not sent yet (D7x).
+  (db) => {
+    db.createObjectStore('drafts', { keyPath: ['user_id', 'form', 'id'] });
   },
 ];
 
@@ -169,6 +178,21 @@ export async function claimDataFor(userId) {
   tx.objectStore('kv').put(userId, 'dataOwner');
   await tx.done;
   return true;
+}
+
+// ---- drafts ---------------------------------------------------------------------------------
+// A form the worker is filling (the completion at the resident's door): saved as they type, so
+// leaving the screen, a reload or a killed app loses nothing; deleted once the form is sent (D7x).
+export async function getDraft(userId, form, id) {
+  return (await db()).get('drafts', [String(userId), form, String(id)]);
+}
+export async function putDraft(userId, form, id, fields) {
+  const rec = { ...fields, user_id: String(userId), form, id: String(id), saved_at: new Date().toISOString() };
+  await (await db()).put('drafts', rec);
+  return rec;
+}
+export async function deleteDraft(userId, form, id) {
+  return (await db()).delete('drafts', [String(userId), form, String(id)]);
 }
 
 // ---- blobs ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // job.complete intent references the hashes; sync uploads the blobs before sending it.
 import SignaturePad from 'signature_pad';
 import { canvasToBlob, storeBlob } from '../blobs.js';
+import { deleteDraft, getDraft, putDraft } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { localErrorText, registerStrings, t } from '../i18n.js';
 import { formatFee } from '../clock.js';
@@ -136,9 +137,40 @@ function fitCanvas(canvas, pad) {
   if (data.length) pad.fromData(data);
 }
 
+/** The form's fields as kept in its draft (D7x); the signature is signature_pad's point data. */
+export function draftOf(form, pad) {
+  const v = (name) => form.elements.namedItem(name)?.value ?? '';
+  return {
+    work_done: v('work_done'),
+    materials: v('materials'),
+    fee: v('fee'),
+    fee_over_reason: v('fee_over_reason'),
+    signer_name: v('signer_name'),
+    signer_relation: form.querySelector('input[name=signer_relation]:checked')?.value || 'owner',
+    resident_grade: form.querySelector('input[name=resident_grade]:checked')?.value || '',
+    resident_opinion: v('resident_opinion'),
+    photo_sha256s: [],
+    signature: pad.toData(),
+  };
+}
+
+/** Puts a draft back into the form: only the fields it has, so an older draft leaves the rest. */
+export function applyDraft(form, draft) {
+  for (const name of ['work_done', 'materials', 'fee', 'fee_over_reason', 'signer_name', 'resident_opinion']) {
+    const el = form.elements.namedItem(name);
+    if (el && typeof draft[name] === 'string') el.value = draft[name];
+  }
+  for (const name of ['signer_relation', 'resident_grade']) {
+    if (typeof draft[name] !== 'string') continue;
+    for (const radio of form.querySelectorAll(`input[name=${name}]`)) radio.checked = radio.value === draft[name];
+  }
+}
+
 export async function render(root, [id], app) {
   const job = await loadJob(id);
+  const userId = app.user?.id;
   if (!job || job.is_done) {
+    if (userId) deleteDraft(userId, 'complete', id).catch(() => {}); // nothing left to complete
     mount(root, h('a', { class: 'back-link', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') }), h('p', { class: 'empty', text: t('complete.not_allowed') }));
     return null;
   }
@@ -229,6 +261,10 @@ export async function render(root, [id], app) {
           // Only a fee above the one told is explained (and the reason covered by the signature).
           fee_over_reason: feeAboveTold(job, feeCents) ? overReason.value.trim() : '',
         });
+        // Queued: the draft has done its work. Stop any pending save first, so it cannot come back.
+        sent = true;
+        clearTimeout(saveTimer);
+        if (userId) await deleteDraft(userId, 'complete', job.id).catch(() => {});
         toast(t('complete.saved'), 'ok');
         app.navigate(`#/job/${encodeURIComponent(job.id)}`);
       } catch (e) {
@@ -259,12 +295,49 @@ export async function render(root, [id], app) {
   error,
   submit);
 
+  // The draft (D7x): a completion is filled at the resident's door, and the worker may step away to
+  // the inbox, the phone may reload or kill the app; what was typed and signed comes back. Saved a
+  // moment after each change and when the screen is left; deleted once the completion is queued.
+  let sent = false;
+  let saveTimer = null;
+  const saveNow = () => {
+    clearTimeout(saveTimer);
+    if (sent || !userId) return;
+    putDraft(userId, 'complete', job.id, { ...draftOf(form, pad), photo_sha256s: [...photos.shas] }).catch(() => {});
+  };
+  const saveSoon = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(saveNow, 300);
+  };
+  form.addEventListener('input', saveSoon);
+  form.addEventListener('change', saveSoon);
+  pad.addEventListener('endStroke', saveSoon);
+  clear.addEventListener('click', saveSoon);
+  const onHide = () => {
+    if (document.visibilityState === 'hidden') saveNow();
+  };
+  document.addEventListener('visibilitychange', onHide);
+  window.addEventListener('pagehide', saveNow);
+  const draft = userId ? await getDraft(userId, 'complete', job.id).catch(() => null) : null;
+  if (draft) {
+    applyDraft(form, draft);
+    if (Array.isArray(draft.photo_sha256s)) photos.restore(draft.photo_sha256s);
+    // Drawn before the canvas is sized is fine: fitCanvas keeps the points across the resize.
+    if (Array.isArray(draft.signature) && draft.signature.length) pad.fromData(draft.signature);
+    showOver();
+  }
+  // A photo taken changes no form field: its picker's input is reset; keep the draft's list current.
+  photos.element.addEventListener('change', () => photos.settled().then(saveSoon));
+
   mount(root, form);
   // Sized when it is on screen and whenever its box changes (rotation, split screen); a height-
   // only change such as a mobile address bar hiding leaves the backing store, and the ink, alone.
   const ro = new ResizeObserver(() => fitCanvas(canvas, pad));
   ro.observe(canvas);
   return () => {
+    saveNow(); // leaving the screen (inbox tab, back): keep what was typed since the last save
+    document.removeEventListener('visibilitychange', onHide);
+    window.removeEventListener('pagehide', saveNow);
     ro.disconnect();
     pad.off();
   };

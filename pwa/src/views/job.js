@@ -311,7 +311,15 @@ export function photoPicker({ multiple = false } = {}) {
       }
     }
   }
-  return { element: h('div', { class: 'photo-picker' }, button, status, previews), shas, settled: () => processing };
+  // restore: photos already stored on this phone (a completion draft, D7x) shown as if just taken.
+  const restore = (stored) => {
+    for (const sha of stored) {
+      if (shas.includes(sha)) continue;
+      shas.push(sha);
+      previews.append(photoThumb(sha));
+    }
+  };
+  return { element: h('div', { class: 'photo-picker' }, button, status, previews), shas, settled: () => processing, restore };
 }
 
 function noteDialog() {
