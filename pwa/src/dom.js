@@ -52,6 +52,12 @@ export function toast(message, kind = 'info') {
   toastTimer = setTimeout(() => box.classList.remove('show'), 3500);
 }
 
+/** Takes a toast down at once: it was about the screen or the lookup the person has just left. */
+export function dismissToast() {
+  clearTimeout(toastTimer);
+  document.getElementById('toast')?.classList.remove('show');
+}
+
 /** A modal <dialog>; resolves when closed. build(close) returns the dialog's content. */
 export function openDialog(build, { className = '' } = {}) {
   return new Promise((resolve) => {

@@ -19,7 +19,7 @@ import { findOffline, gateNames, indexGateDocs, slipDetails } from './details.js
 import { normalizeShortCode, shortCode } from './payload.js';
 import { effectiveGate, requireGate, Verdict, verifySlip } from './verify.js';
 import { formatDateTime } from '../clock.js';
-import { ensureStylesheet } from '../dom.js';
+import { dismissToast, ensureStylesheet, openDialog } from '../dom.js';
 import { joinList, paren } from '../i18n.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
@@ -100,6 +100,13 @@ export const STRINGS = {
     'gate.released': '已在{gate}登记放行，待同步到服务中心',
     'gate.need_gate': '请先选择本岗出入口',
     'gate.clear': '核验下一张',
+    'gate.used_when': '已于 {at} 在{gate}放行',
+    'gate.used_where': '已在{gate}放行',
+    'gate.confirm_title': '确认放行以下物品出门？',
+    'gate.confirm_gate': '出门：{gate}',
+    'gate.confirm_once': '放行后本单即作废，不能再次使用',
+    'gate.confirm_ok': '是，放行出门',
+    'gate.confirm_cancel': '返回',
   },
   en: {
     'gate.title': 'Gate: release slips',
@@ -172,6 +179,13 @@ export const STRINGS = {
     'gate.released': 'Release recorded at {gate}; waiting to sync to the desk',
     'gate.need_gate': 'Choose your gate first',
     'gate.clear': 'Next slip',
+    'gate.used_when': 'Released {at} at {gate}',
+    'gate.used_where': 'Released at {gate}',
+    'gate.confirm_title': 'Let these items leave?',
+    'gate.confirm_gate': 'Leaving by {gate}',
+    'gate.confirm_once': 'Once released, the slip cannot be used again',
+    'gate.confirm_ok': 'Yes, let them leave',
+    'gate.confirm_cancel': 'Back',
   },
 };
 
@@ -194,9 +208,15 @@ async function loadCache(ctx) {
   for (const k of keyRows) keys[k.id] = { public: k.public, verify_until: k.verify_until ?? null };
   const revoked = new Set([...(kvKeys?.revoked || []), ...revokedRows.map((r) => r.id)]);
   const usedIds = new Set(Object.keys(used || {}));
+  // When and where each used slip left, for "已于 … 在北门（N）放行": this phone's own releases, then
+  // the feed's slip_use documents (the server's record, released here or at another gate).
+  const usedInfo = new Map(Object.entries(used || {}).map(([id, u]) => [id, { gate: u.gate, at: u.at }]));
   const notices = {};
   for (const d of docs) {
-    if (d.entity === 'slip_use') usedIds.add(d.id);
+    if (d.entity === 'slip_use') {
+      usedIds.add(d.id);
+      if (d.doc?.gate) usedInfo.set(d.id, { gate: d.doc.gate, at: d.doc.released_at || null });
+    }
     else if (d.entity === 'gate_notice') notices[d.id] = d.doc;
   }
   const { slipsByCode, slipsById, revokedCodes } = indexGateDocs(docs, revokedRows);
@@ -204,7 +224,7 @@ async function loadCache(ctx) {
   // Device milliseconds of the newest download of keys + revocations (a full pull or GET /api/gate/keys).
   const fetchedDeviceMs = Math.max(Number(lastPullAt) || 0, Number(kvKeys?.fetched_device_ms) || 0);
   return {
-    keys, revoked, usedIds, notices, slipsByCode, slipsById, revokedCodes, fetchedDeviceMs, names,
+    keys, revoked, usedIds, usedInfo, notices, slipsByCode, slipsById, revokedCodes, fetchedDeviceMs, names,
     hasAny: Object.keys(keys).length > 0,
   };
 }
@@ -350,6 +370,17 @@ export function signatureText(s, t) {
 }
 
 /**
+ * "已于 12/07 19:57 在北门（N）放行": when and where a slip already used left (gate.verdict.already_used
+ * says only that it did). info {gate, at}; gateLabel names the gate; null when the phone does not know.
+ */
+export function usedWhenText(info, t, gateLabel, formatTime) {
+  if (!info?.gate) return null;
+  const gate = gateLabel(info.gate);
+  const at = info.at && !Number.isNaN(Date.parse(info.at)) ? formatTime(info.at) : '';
+  return at ? t('gate.used_when', { at, gate }) : t('gate.used_where', { gate });
+}
+
+/**
  * `text` split around each of `names`, so a caller can keep every name whole: a Chinese name inside an
  * English sentence may otherwise break between any two of its characters on a 360 px phone ("高业 / 主").
  * Returns [{text, name: bool}] in order; names that do not occur are ignored.
@@ -451,7 +482,14 @@ export async function renderGate(root, ctx) {
       'data-verdict': verdict,
       'data-testid': 'gate-verdict',
     });
-    card.append(h('h2', { class: ok ? 'ok-text' : 'warn-text', text: t(`gate.verdict.${verdict}`, { gates: joinList((claims?.gates ?? []).map(gateLabel)) }) }));
+    card.append(h('h2', {
+      class: ok ? 'ok-text' : 'warn-text', tabindex: '-1', 'data-testid': 'gate-verdict-title',
+      text: t(`gate.verdict.${verdict}`, { gates: joinList((claims?.gates ?? []).map(gateLabel)) }),
+    }));
+    if (current.note) card.append(h('p', { class: 'notice notice-warn', 'data-testid': 'gate-note', text: current.note }));
+    const usedWhen = verdict === Verdict.ALREADY_USED && !released
+      ? usedWhenText(current.usedInfo, t, gateLabel, formatDateTime) : null;
+    if (usedWhen) card.append(h('p', { class: 'warn-text', 'data-testid': 'gate-used-when', text: usedWhen }));
     if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: gateLabel(released) }) }));
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {
@@ -482,6 +520,18 @@ export async function renderGate(root, ctx) {
     actions.append(h('button', { type: 'button', class: 'btn', 'data-action': 'clear', onclick: clear }, t('gate.clear')));
     card.append(actions);
     resultBox.append(card);
+  }
+
+  // After a lookup or a scan the verdict may sit below a 360x740 screen, and 查询 looked dead: bring
+  // it up under the sticky bars and move focus to it (screen readers read it out too).
+  function revealResult() {
+    const card = resultBox.firstElementChild;
+    // A slip waiting for this phone's gate keeps the focus on the gate control (renderResult, R-RS-1).
+    if (!card || current?.result?.verdict === Verdict.GATE_UNSET) return;
+    const bars = [...document.querySelectorAll('.topbar, .syncbar')].map((el) => el.getBoundingClientRect().bottom);
+    const covered = Math.max(0, ...bars.filter((b) => b > 0 && b < window.innerHeight / 2));
+    window.scrollBy({ top: card.getBoundingClientRect().top - covered - 8, behavior: 'instant' });
+    (card.querySelector('[tabindex="-1"]') || card).focus({ preventScroll: true });
   }
 
   function requesterText({ name, relation }) {
@@ -560,9 +610,15 @@ export async function renderGate(root, ctx) {
 
   // doc: the slip's gate_slip document or by-code answer, when the code was typed; a scan looks its
   // document up by the signed slip id.
-  async function show(payload, doc = null) {
+  async function show(payload, doc = null, { reveal = false } = {}) {
     const text = String(payload || '').trim();
     cache = await loadCache(ctx);
+    // The server's answer to a typed code knows a release this phone has not synced yet: it is used.
+    const slipId = doc?.slip_id || doc?.id;
+    if (slipId && doc?.released_at && doc?.released_gate) {
+      cache.usedIds.add(slipId);
+      if (!cache.usedInfo.has(slipId)) cache.usedInfo.set(slipId, { gate: doc.released_gate, at: doc.released_at });
+    }
     const result = verify(ctx, cache, text);
     if (result.verdict === Verdict.VALID || result.slip) {
       const seen = (await ctx.db.kvGet('gate.seen')) || {};
@@ -572,13 +628,16 @@ export async function renderGate(root, ctx) {
     // A key the phone has never seen may simply be newer than its cache: the desk can confirm.
     if (result.verdict === Verdict.UNKNOWN_KEY) result.verdict = Verdict.CANNOT_VERIFY_OFFLINE;
     const details = result.slip ? await slipDetails(result.slip, doc || cache.slipsById.get(result.slip.slipId)) : null;
-    current = { payload: text, result, details, released: null, error: null };
+    const usedInfo = result.slip ? cache.usedInfo.get(result.slip.slipId) || null : null;
+    current = { payload: text, result, details, released: null, error: null, usedInfo };
     renderResult();
+    if (reveal) revealResult();
   }
 
   function showError(message) {
     current = { error: message };
     renderResult();
+    revealResult();
   }
 
   async function release() {
@@ -590,6 +649,8 @@ export async function renderGate(root, ctx) {
       ctx.toast(t('gate.need_gate'), 'error');
       return;
     }
+    if (!(await confirmRelease(claims, current.details, gate))) return;
+    if (current?.result?.slip !== claims || current.released) return; // another slip came up meanwhile
     // Remember first, so this phone refuses a second release at once even if the app is killed now.
     const used = (await ctx.db.kvGet('gate.used')) || {};
     if (used[claims.slipId]) {
@@ -606,6 +667,32 @@ export async function renderGate(root, ctx) {
     renderResult();
   }
 
+  // D7x: 确认放行 sits beside 核验下一张 and uses the slip for good, so one tap only asks. The dialog
+  // lists what leaves and by which gate, its button says something else, and it takes no tap in its
+  // first half second: the second tap of a double tap cannot release.
+  function confirmRelease(claims, details, gate) {
+    return openDialog((close) => {
+      const ok = h('button', {
+        type: 'button', class: 'btn btn-primary', 'data-action': 'release-confirm', disabled: true, onclick: () => close(true),
+      }, t('gate.confirm_ok'));
+      setTimeout(() => {
+        ok.disabled = false;
+      }, 500);
+      const goods = details?.proven
+        ? goodsRow(details.items, claims.itemCount)
+        : row(t('gate.items'), t('gate.items_n', { n: claims.itemCount }));
+      return h('div', { 'data-testid': 'gate-release-confirm' },
+        h('h2', { class: 'dialog-title', text: t('gate.confirm_title') }),
+        row(t('gate.unit'), claims.unitLabel),
+        goods,
+        h('p', { class: 'ok-text', text: t('gate.confirm_gate', { gate: gateLabel(gate) }) }),
+        h('p', { class: 'small muted', text: t('gate.confirm_once') }),
+        h('div', { class: 'dialog-actions' },
+          h('button', { type: 'button', class: 'btn', 'data-action': 'release-cancel', onclick: () => close(false) }, t('gate.confirm_cancel')),
+          ok));
+    }, { className: 'dialog-release' }).then(Boolean);
+  }
+
   function clear() {
     current = null;
     codeInput.value = '';
@@ -615,6 +702,11 @@ export async function renderGate(root, ctx) {
 
   async function lookupCode(ev) {
     ev.preventDefault();
+    // A new lookup: what the last one said (its verdict, its error, a message about it) goes now, so
+    // nothing of it can sit over the next verdict.
+    dismissToast();
+    current = null;
+    renderResult();
     const code = normalizeShortCode(codeInput.value);
     if (!code) return showError(t('gate.code_invalid'));
     const seen = (await ctx.db.kvGet('gate.seen')) || {};
@@ -622,7 +714,7 @@ export async function renderGate(root, ctx) {
       try {
         const res = await ctx.api.get(`/api/slips/by-code/${encodeURIComponent(code)}`, { timeoutMs: 10000 });
         await refreshKeys(ctx);
-        return show(res.payload, { ...res, slip_id: res.id });
+        return show(res.payload, { ...res, slip_id: res.id }, { reveal: true });
       } catch (e) {
         if (e?.status === 404) return showError(t('gate.code_not_found'));
         if (e?.status === 400) return showError(t('gate.code_invalid'));
@@ -633,12 +725,14 @@ export async function renderGate(root, ctx) {
     // verified exactly like a scan: keys, revocations, uses, validity, gate.
     cache = await loadCache(ctx);
     const found = findOffline(code, { ...cache, seen });
-    if (found?.payload) return show(found.payload, found.doc);
+    if (found?.payload) return show(found.payload, found.doc, { reveal: true });
     // The desk revoked it and the phone synced since: refuse it by name rather than as unknown.
     const verdict = found?.revokedSlipId ? Verdict.REVOKED : Verdict.CANNOT_VERIFY_OFFLINE;
-    current = { payload: '', result: { verdict }, details: null, released: null, error: null };
+    // Why it cannot be verified goes in the verdict itself, not a toast that outlives it.
+    const note = found ? null : t('gate.code_not_cached');
+    current = { payload: '', result: { verdict }, details: null, released: null, error: null, note };
     renderResult();
-    if (!found) ctx.toast(t('gate.code_not_cached'), 'error');
+    revealResult();
   }
 
   scanBtn.addEventListener('click', () => {
@@ -657,7 +751,7 @@ export async function renderGate(root, ctx) {
         stopCamera = null;
         scanBtn.textContent = t('gate.scan');
         scanMsg.textContent = '';
-        show(text);
+        show(text, null, { reveal: true });
       },
       (e) => {
         stopCamera = null;
@@ -677,7 +771,7 @@ export async function renderGate(root, ctx) {
       text = null;
     }
     if (!text) return showError(t('gate.no_qr_in_image'));
-    await show(text);
+    await show(text, null, { reveal: true });
   });
 
   // A typed code is taken on 'input', not 'change': a guard who edits the gate and scans at once must
