@@ -71,3 +71,20 @@ def test_a_half_filled_completion_comes_back_after_leaving_the_screen_and_a_relo
     expect(page.get_by_test_id("job-state")).to_be_visible(timeout=10000)
     assert page.evaluate(_DRAFTS) == 0, "the draft outlived the completion it was for"
     ctx.close()
+
+
+def test_a_toast_does_not_follow_onto_the_next_screen(browser: Browser, server) -> None:  # noqa: ANN001
+    # design guarantee 6: what the phone says is about the screen in front of the worker
+    content = f"楼道灯不亮 {uuid.uuid4().hex[:6]}"
+    _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content)
+    page.locator(".job-card", has_text=content).click()
+    ctx.set_offline(True)
+    page.locator("[data-action=accept]").click()
+    expect(page.locator("#toast.show")).to_be_visible(timeout=5000)
+    page.wait_for_timeout(900)
+    page.locator(".topnav a[href='#/reminders']").click()
+    expect(page.locator("h1")).to_have_text("提醒", timeout=10000)
+    expect(page.locator("#toast.show")).to_have_count(0, timeout=500)
+    ctx.set_offline(False)
+    ctx.close()

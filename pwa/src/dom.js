@@ -39,6 +39,7 @@ export function mount(el, ...children) {
 }
 
 let toastTimer = null;
+let toastShownAt = 0;
 /** A short message at the bottom of the screen (role=status, so screen readers announce it). */
 export function toast(message, kind = 'info') {
   let box = document.getElementById('toast');
@@ -48,12 +49,17 @@ export function toast(message, kind = 'info') {
   }
   box.className = `toast toast-${kind} show`;
   box.textContent = message;
+  toastShownAt = Date.now();
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => box.classList.remove('show'), 3500);
 }
 
-/** Takes a toast down at once: it was about the screen or the lookup the person has just left. */
-export function dismissToast() {
+/**
+ * Takes a toast down at once: it was about the screen or the lookup the person has just left.
+ * olderThanMs spares one shown just now — "已完工，待同步" is shown and the next screen opened at once.
+ */
+export function dismissToast({ olderThanMs = 0 } = {}) {
+  if (olderThanMs && Date.now() - toastShownAt < olderThanMs) return;
   clearTimeout(toastTimer);
   document.getElementById('toast')?.classList.remove('show');
 }

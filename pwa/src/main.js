@@ -9,7 +9,7 @@ import { api, setUnauthorizedHandler } from './api.js';
 import { on } from './bus.js';
 import { loadOffset, serverNow } from './clock.js';
 import { dbApi, kvGet, kvSet } from './db.js';
-import { h, mount, toast } from './dom.js';
+import { dismissToast, h, mount, toast } from './dom.js';
 import { getLang, onLangChange, registerStrings, serverMessage, setLang, t } from './i18n.js';
 import { enqueue } from './outbox.js';
 import { DESK_HOME_ROLES, JOB_ROLES } from './roles.js';
@@ -123,6 +123,9 @@ export async function route() {
     shell.user = user;
   }
   shell.markNav();
+  // A toast belongs to the screen it was about: it does not follow onto the next one (D7x), unless it
+  // was raised just now by the action that opened this screen.
+  dismissToast({ olderThanMs: 800 });
   if (cleanup) {
     try {
       cleanup();
