@@ -149,6 +149,17 @@ export function residentMayBeCharged(job) {
 }
 
 /**
+ * The completion form's fee line where the resident pays nothing, as i18n keys (D7x): a free repair
+ * says so with the hint to have its class changed first if the owner pays; a kind that never carries
+ * a fee (a cleaner's complaint, a help request) reads a plain 不收费 — the repair hint meant nothing
+ * there. Null where the resident may be charged (the form offers the amount).
+ */
+export function noFeeNote(job) {
+  if (residentMayBeCharged(job)) return null;
+  return job?.kind === 'repair' ? { label: 'complete.no_fee', hint: 'complete.no_fee_hint' } : { label: 'complete.no_charge', hint: null };
+}
+
+/**
  * Whether a fee may go on this job's slip as it stands, before the resident signs (the server decides
  * the same, cases.slip_fee_refusal): 'over_agreed' for a per-visit special service above the fee the
  * resident agreed to (R-SS-2), 'reason_needed' for a repair above the fee told without a reason

@@ -7,7 +7,7 @@ import { deleteDraft, getDraft, putDraft } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { localErrorText, registerStrings, t } from '../i18n.js';
 import { formatFee } from '../clock.js';
-import { completeJob, feeAboveTold, feeProblem, loadJob, residentMayBeCharged } from '../jobs.js';
+import { completeJob, feeAboveTold, feeProblem, loadJob, noFeeNote, residentMayBeCharged } from '../jobs.js';
 import { photoPicker } from './job.js';
 
 registerStrings({
@@ -30,6 +30,7 @@ registerStrings({
     'complete.over_agreed': '收费不得超过住户认可的约定收费 {fee}',
     'complete.reason_needed': '收费高于告知住户的 {fee}，请填写原因',
     'complete.no_fee': '不向住户收费',
+    'complete.no_charge': '不收费',
     'complete.no_fee_hint': '公共设施、开发商遗留问题和非有偿服务不收费；如属业主付费，请先联系服务中心更改分类',
     'complete.photos': '完工照片',
     'complete.signer': '签字人姓名（必填）',
@@ -75,6 +76,7 @@ registerStrings({
     'complete.over_agreed': 'The fee cannot exceed the {fee} the resident agreed to',
     'complete.reason_needed': 'The fee is above the {fee} told to the resident: give the reason',
     'complete.no_fee': 'No charge to the resident',
+    'complete.no_charge': 'No charge',
     'complete.no_fee_hint': 'Common facilities, developer defects and unpaid work are free; if the owner pays, ask the service centre to change the class first',
     'complete.photos': 'Photos',
     'complete.signer': "Signer's name (required)",
@@ -194,11 +196,12 @@ export async function render(root, [id], app) {
   };
   fee.addEventListener('input', showOver);
   showOver();
+  const noFee = noFeeNote(job);
   const feeField = chargeable
     ? [h('label', { class: 'field' }, h('span', { class: 'field-label', text: t('complete.fee') }), fee, h('span', { class: 'field-hint', text: feeHint })),
       overField]
     : h('div', { class: 'field', 'data-testid': 'no-fee' }, h('span', { class: 'field-label', text: t('complete.fee') }),
-      h('strong', { text: t('complete.no_fee') }), h('span', { class: 'field-hint', text: t('complete.no_fee_hint') }));
+      h('strong', { text: t(noFee.label) }), noFee.hint ? h('span', { class: 'field-hint', text: t(noFee.hint) }) : null);
   const signer = h('input', { name: 'signer_name', required: true, maxlength: 60, value: job.contact_name || '', autocomplete: 'off' });
   const relations = ['owner', 'household', 'other'];
   const relationGroup = h('div', { class: 'segmented', role: 'radiogroup' },
