@@ -1,4 +1,4 @@
-"""The completion form keeps its draft (D7x): what the technician typed and the resident drew at the
+"""The completion form keeps its draft (D91): what the technician typed and the resident drew at the
 door comes back after the inbox and back, and after a reload; it is gone once the completion is queued."""
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_guard_verifies_offline_refuses_a_tampered_slip_and_the_release_reaches_
     page.get_by_test_id("gate-qr-image").set_input_files(str(valid_png))
     expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
     verdict.locator("[data-action=release]").click()
-    page.locator("[data-action=release-confirm]").click()  # the second, different tap (D7x)
+    page.locator("[data-action=release-confirm]").click()  # the second, different tap (D92)
     expect(page.get_by_test_id("gate-released")).to_be_visible()
     # The gate reads once, with its code in one pair of brackets.  # R-RS-1
     expect(page.get_by_test_id("gate-released")).to_contain_text("已在北门（N）登记放行")

@@ -89,7 +89,7 @@ def test_the_guard_chooses_the_gate_from_the_list_and_chooses_again_when_it_is_r
     expect(here).to_have_text("本岗：北门（N）")
     expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
     verdict.locator("[data-action=release]").click()
-    page.locator("[data-action=release-confirm]").click()  # the second, different tap (D7x)
+    page.locator("[data-action=release-confirm]").click()  # the second, different tap (D92)
     expect(page.get_by_test_id("gate-released")).to_contain_text("北门（N）")
     view = _wait_released(api, desk, slip["id"])
     assert view["slip"]["released_gate"] == "N"

@@ -1,5 +1,5 @@
 """The guard's verdict at 360x740: brought into view and focused after a lookup, released only after a
-second, different confirmation that lists what leaves (D7x), an earlier release said with its time and
+second, different confirmation that lists what leaves (D92), an earlier release said with its time and
 gate, and a lookup's leftover message gone when the next lookup starts."""
 
 from __future__ import annotations

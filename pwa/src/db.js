@@ -30,7 +30,7 @@
 //   drafts            keyPath ['user_id', 'form', 'id'] {user_id, form, id, saved_at, ...fields}
 //                     a form filled on the phone and not yet sent (form 'complete': the completion
 //                     and sign-off of job `id`, its signature as signature_pad point data). Per user,
-//                     so the next worker signing in on a shared phone never gets it (D7x).
+//                     so the next worker signing in on a shared phone never gets it (D91).
 //
 // Migrations: append a function to MIGRATIONS; the database version is its length. Each runs
 // inside the upgrade transaction exactly once per browser. Never edit a released migration.
@@ -55,7 +55,7 @@ const MIGRATIONS = [
     db.createObjectStore('slip_revocations', { keyPath: 'id' });
     db.createObjectStore('docs', { keyPath: ['entity', 'id'] });
   },
-  // v2: drafts of forms the worker has not sent yet (D7x).
+  // v2: drafts of forms the worker has not sent yet (D91).
   (db) => {
     db.createObjectStore('drafts', { keyPath: ['user_id', 'form', 'id'] });
   },
@@ -182,7 +182,7 @@ export async function claimDataFor(userId) {
 
 // ---- drafts ---------------------------------------------------------------------------------
 // A form the worker is filling (the completion at the resident's door): saved as they type, so
-// leaving the screen, a reload or a killed app loses nothing; deleted once the form is sent (D7x).
+// leaving the screen, a reload or a killed app loses nothing; deleted once the form is sent (D91).
 export async function getDraft(userId, form, id) {
   return (await db()).get('drafts', [String(userId), form, String(id)]);
 }

@@ -149,7 +149,7 @@ export function residentMayBeCharged(job) {
 }
 
 /**
- * The completion form's fee line where the resident pays nothing, as i18n keys (D7x): a free repair
+ * The completion form's fee line where the resident pays nothing, as i18n keys (D95): a free repair
  * says so with the hint to have its class changed first if the owner pays; a kind that never carries
  * a fee (a cleaner's complaint, a help request) reads a plain 不收费 — the repair hint meant nothing
  * there. Null where the resident may be charged (the form offers the amount).

@@ -123,7 +123,7 @@ export async function route() {
     shell.user = user;
   }
   shell.markNav();
-  // A toast belongs to the screen it was about: it does not follow onto the next one (D7x), unless it
+  // A toast belongs to the screen it was about: it does not follow onto the next one (D94), unless it
   // was raised just now by the action that opened this screen.
   dismissToast({ olderThanMs: 800 });
   if (cleanup) {

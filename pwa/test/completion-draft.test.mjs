@@ -1,4 +1,4 @@
-// The completion form's draft (D7x): kept in IndexedDB through db.js, in a store its schema migration
+// The completion form's draft (D91): kept in IndexedDB through db.js, in a store its schema migration
 // adds, so a form half filled at the door survives leaving the screen, a reload and a killed app.
 import 'fake-indexeddb/auto';
 import assert from 'node:assert/strict';

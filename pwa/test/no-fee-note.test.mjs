@@ -1,4 +1,4 @@
-// The completion form's fee line where the resident pays nothing (R-IN-2, D7x): a repair classed as
+// The completion form's fee line where the resident pays nothing (R-IN-2, D95): a repair classed as
 // common or a developer defect keeps the hint to have the class changed first; a cleaner's complaint or
 // any other kind with no fee reads a plain 不收费 / No charge.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // An inbox reminder sent after its deadline says 已超时 / Overdue, not 即将到期 / Due soon; one whose
-// clock has been met since, or whose job is done, says so (D7x). Both times are the server's: due_at is
+// clock has been met since, or whose job is done, says so (D93). Both times are the server's: due_at is
 // the clock's deadline and created_at the server's time when the reminder was sent.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

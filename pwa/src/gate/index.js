@@ -667,7 +667,7 @@ export async function renderGate(root, ctx) {
     renderResult();
   }
 
-  // D7x: 确认放行 sits beside 核验下一张 and uses the slip for good, so one tap only asks. The dialog
+  // D92: 确认放行 sits beside 核验下一张 and uses the slip for good, so one tap only asks. The dialog
   // lists what leaves and by which gate, its button says something else, and it takes no tap in its
   // first half second: the second tap of a double tap cannot release.
   function confirmRelease(claims, details, gate) {

@@ -139,7 +139,7 @@ function fitCanvas(canvas, pad) {
   if (data.length) pad.fromData(data);
 }
 
-/** The form's fields as kept in its draft (D7x); the signature is signature_pad's point data. */
+/** The form's fields as kept in its draft (D91); the signature is signature_pad's point data. */
 export function draftOf(form, pad) {
   const v = (name) => form.elements.namedItem(name)?.value ?? '';
   return {
@@ -298,7 +298,7 @@ export async function render(root, [id], app) {
   error,
   submit);
 
-  // The draft (D7x): a completion is filled at the resident's door, and the worker may step away to
+  // The draft (D91): a completion is filled at the resident's door, and the worker may step away to
   // the inbox, the phone may reload or kill the app; what was typed and signed comes back. Saved a
   // moment after each change and when the screen is left; deleted once the completion is queued.
   let sent = false;

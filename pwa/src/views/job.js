@@ -311,7 +311,7 @@ export function photoPicker({ multiple = false } = {}) {
       }
     }
   }
-  // restore: photos already stored on this phone (a completion draft, D7x) shown as if just taken.
+  // restore: photos already stored on this phone (a completion draft, D91) shown as if just taken.
   const restore = (stored) => {
     for (const sha of stored) {
       if (shas.includes(sha)) continue;

@@ -23,7 +23,7 @@ const DUE_SOON = { zh: '即将到期：', en: 'Due soon: ' };
 const OVERDUE = { zh: '已超时：', en: 'Overdue: ' };
 
 /**
- * What the inbox knows beyond the reminder's text (D7x). late: a "due soon" sent at or after its
+ * What the inbox knows beyond the reminder's text (D93). late: a "due soon" sent at or after its
  * deadline (a scheduler that was down, a job dispatched already late) — both times the server's:
  * due_at is the clock's deadline, created_at when the server sent it. met: 'clock' when the job on
  * this phone shows that clock satisfied, 'job' when the job is done, null when the phone cannot tell.
