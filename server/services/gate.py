@@ -1211,7 +1211,7 @@ def _evidence_rows(slip: ReleaseSlip) -> list[tuple[str, str]]:
     if auth is not None and auth.kind is rs.AuthorisationKind.WRITTEN:
         parts = [f"受托人 {auth.delegate_name or slip.requester_name}"]
         if auth.visit_date is not None:
-            parts.append(f"日期 {auth.visit_date.isoformat()}")
+            parts.append(f"日期 {auth.visit_date.strftime('%Y/%m/%d')}")  # as paper writes a day (D81)
         if auth.items:
             parts.append(f"物品 {'、'.join(auth.items)}")
         attached = [name for name, sha in (("委托书", auth.letter_sha256), ("业主身份证复印件", auth.owner_id_copy_sha256))
@@ -1234,7 +1234,11 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
     esc = html.escape
 
     def when(instant: datetime | None) -> str:
-        return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M") if instant else ""
+        # Paper writes a time one way, the year always (D81: 2026/12/07 19:55, as the service slip
+        # prints it), and never breaks it across lines: a span the stylesheet keeps unbroken (D7x).
+        if instant is None:
+            return ""
+        return f"<span class=\"t\">{instant.astimezone(tz).strftime('%Y/%m/%d %H:%M')}</span>"
 
     qr = signing.qr_svg(row.payload, scale=3)
     items = "".join(
@@ -1258,11 +1262,11 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
             ("申请人", f"{slip.requester_name}（{_RELATION_ZH.get(slip.relation, str(slip.relation))}）"),
             ("办理方式", _PATH_ZH.get(slip.path, str(slip.path))),
             ("出入口", "、".join(gate_label(g, names) for g in slip.gates)),
-            ("有效期", f"{when(slip.valid_from)} 至 {when(slip.valid_until)}"),
-            ("开单", f"{slip.issued_by.name} {when(slip.issued_at)}"),
+            ("有效期", _Html(f"{when(slip.valid_from)} 至 {when(slip.valid_until)}")),
+            ("开单", _Html(f"{esc(slip.issued_by.name)} {when(slip.issued_at)}")),
             *_evidence_rows(slip),
         ):
-            buf.write(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
+            buf.write(f"<tr><th>{esc(k)}</th><td>{v if isinstance(v, _Html) else esc(v)}</td></tr>")
         buf.write(f"</table><div class=\"qr\">{qr}</div></div>")
         buf.write(f"<table class=\"items\"><thead><tr><th>物品</th><th>数量</th><th>备注</th></tr></thead>"
                   f"<tbody>{items}</tbody></table>")
@@ -1277,6 +1281,10 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
         buf.write("<footer>本单一式两联；安全护卫部联每十天交回服务中心存档。</footer></section>")
     buf.write("</body></html>")
     return buf.getvalue()
+
+
+class _Html(str):
+    """Text already escaped for the print page (it holds the time spans)."""
 
 
 _SIGNER_ZH = {rs.Signer.REQUESTER: "申请人签名", rs.Signer.OWNER: "业主签名",
@@ -1294,7 +1302,7 @@ def _signature_html(ref: rs.SignatureRef, blob: tuple[str, bytes] | None, signed
     else:
         image = "<span class=\"line\">已电子签名（图像不可用）</span>"
     return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>{image}"
-            f"<p class=\"sig-who\">{esc(who)} · 签于 {esc(signed_at)}</p></div>")
+            f"<p class=\"sig-who\">{esc(who)} · 签于 {signed_at}</p></div>")  # signed_at: a time span, escaped
 
 
 # --- demo ----------------------------------------------------------------------------------------

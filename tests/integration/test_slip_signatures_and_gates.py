@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import re
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 
@@ -159,7 +160,7 @@ async def test_a_delegates_printed_slip_records_the_id_shown_and_the_owners_lett
     slip = await issue(client, desk, {**tenant_request(sig, auth), "id_check": {"id_type": "passport", "last4": "7788"}})
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert page.count("<th>查验证件</th><td>护照 ****7788</td>") == 2
-    assert page.count("<th>书面授权</th><td>受托人 杨租户 · 日期 2026-11-23 · 物品 电视机 · 附 委托书、业主身份证复印件</td>") == 2
+    assert page.count("<th>书面授权</th><td>受托人 杨租户 · 日期 2026/11/23 · 物品 电视机 · 附 委托书、业主身份证复印件</td>") == 2
 
 
 async def test_an_owners_printed_slip_records_the_id_shown_and_no_letter(client, desk, sig):  # noqa: ANN001, F811  # R-RS-2
@@ -175,3 +176,18 @@ async def test_a_revoked_slips_printed_stamp_is_in_chinese(client, desk, sig):  
     assert r.status_code == 200, r.text
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert page.count('<p class="stamp">已作废</p>') == 2 and "REVOKED" not in page
+
+
+async def test_the_printed_slip_writes_each_time_as_paper_does_and_keeps_it_on_one_line(client, desk, sig):  # noqa: ANN001, F811  # R-RS-4, D81
+    # The A6 copy broke "2026-12-07 19:55 至 2026-12-" from "08 19:55", in dashes while the service
+    # slip prints 2026/12/07 17:21: one way to write a time on paper (year always), each unbroken (D7x).
+    slip = await issue(client, desk, owner_request(sig))
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", page), "a date in dashes"
+    stamps = re.findall(r'<span class="t">(\d{4}/\d{2}/\d{2} \d{2}:\d{2})</span>', page)
+    validity = re.search(r"<th>有效期</th><td>(.*?)</td>", page)[1]
+    assert re.fullmatch(r'<span class="t">[\d/: ]+</span> 至 <span class="t">[\d/: ]+</span>', validity), validity
+    # Per copy: validity from and until, the issue time, the signature's time.
+    assert len(stamps) == 2 * 4, stamps
+    css = (Path(__file__).resolve().parents[2] / "pwa" / "print-slip.css").read_text(encoding="utf-8")
+    assert re.search(r"\.t\s*\{[^}]*white-space:\s*nowrap", css)
