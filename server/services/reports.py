@@ -21,7 +21,7 @@ from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, ComplaintFault, Kind, first_written_reply
+from server.domain.cases import Case, ComplaintFault, FollowUpKind, Kind, first_written_reply
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.errors import fail
 from server.domain.roles import Role
@@ -102,8 +102,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     if call_back is not None and call_back.grades:
         satisfaction = call_back.grades.get(sv.SurveyArea.OVERALL) or min(
             call_back.grades.values(), key=lambda g: GRADE_ORDER[g])
-    handler_ids = [wo.assignee_id for wo in case.work_orders if wo.state != "cancelled"]
-    handler_id = handler_ids[-1] if handler_ids else case.follower_id
+    handler_id = report_handler_id(case)
     valid = None
     method = method_en = ""
     if case.judgement is not None:
@@ -116,7 +115,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         received_at=case.received_at,
         complaint_category=str(case.complaint_category) if case.complaint_category else None,
         complainant=case.contact_name, receiver=names.get(case.receiver_id, case.receiver_id),
-        handler=names.get(handler_id, handler_id), method=method, method_en=method_en,
+        handler=names.get(handler_id, handler_id) if handler_id else "", method=method, method_en=method_en,
         result=case.close.result if case.close else "", deadline_at=deadline_at, closed_at=closed_at,
         reworked=call_back is not None and sv.counts_as_rework(call_back), satisfaction=satisfaction,
         valid_complaint=valid, revenue_cents=revenue,
@@ -124,6 +123,21 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         help_replied_at=help_clock.satisfied_at if help_clock else None,
         reply_signer=reply_signer,
     )
+
+
+def report_handler_id(case: Case) -> str | None:
+    """Who handled the case, for the report's 处理人 (R-RV-5; docs/report-definitions.md, D7x).
+
+    The executor of the current or last work order; with none, whoever handled it at the desk: closed
+    it, else last answered the resident (a reply). Nobody before either: the follower watches the case,
+    the handler does the work (the list named the receiver as the handler of complaints never sent).
+    """
+    sent = [wo.assignee_id for wo in case.work_orders if wo.state != "cancelled"]
+    if sent:
+        return sent[-1]
+    if case.close is not None:
+        return case.close.dispatcher_id
+    return next((f.by for f in reversed(case.follow_ups) if f.kind == FollowUpKind.REPLY), None)
 
 
 async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: datetime) -> list[mr.CaseRow]:

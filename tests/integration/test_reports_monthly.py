@@ -237,3 +237,40 @@ async def test_the_report_names_every_kind_category_and_channel_in_both_language
 
 def test_t0_is_in_november():
     assert T0.month == 11
+
+
+async def test_a_complaints_handler_is_the_one_dispatched_to_and_nobody_before(client, clock):  # R-RV-5
+    # The list named the receiver (王调度) as the handler of a complaint nobody had been sent to yet:
+    # the handler is the executor of the current or last work order; one closed at the desk without
+    # a work order was handled by whoever closed it; one not yet dispatched has none (D7x).
+    desk = await login(client, "dispatcher")
+    mgr = await login(client, "manager")
+
+    async def complaint(content: str) -> str:  # noqa: ANN202
+        r = await client.post("/api/cases", headers=desk, json={
+            "kind": "complaint", "channel": "phone", "contact_name": "周业主", "phone": "13800000004",
+            "unit_id": "unit_1_202", "content": content, "complaint_category": "cleaning"})
+        assert r.status_code == 201, r.text
+        return r.json()["case"]["id"]
+
+    received = await complaint("楼道有垃圾")  # 已受理, not opened
+    opened = await complaint("草坪没修剪")
+    assert (await client.post(f"/api/cases/{opened}/decide", headers=desk, json={"open": True, "reason": "A"})).status_code == 200
+    sent = await complaint("电梯厅地面脏")
+    await open_and_dispatch(client, desk, sent)  # to the technician 张师傅
+    closed = await _complaint(client, desk, mgr, category="cleaning", channel="phone", fault="company")
+    assert (await client.post(f"/api/cases/{closed}/verify", headers=desk, json={"text": "已清理"})).status_code == 200
+    assert (await client.post(f"/api/cases/{closed}/close", headers=desk, json={"result": "已整改"})).status_code == 200
+    clock.advance(minutes=5)
+    no = {cid: (await client.get(f"/api/cases/{cid}", headers=mgr)).json()["case"]["no"]
+          for cid in (received, opened, sent, closed)}
+    rep = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
+    handler = {c["case_no"]: c["handler"] for c in rep["complaints"]}
+    receiver = {c["case_no"]: c["receiver"] for c in rep["complaints"]}
+    assert handler == {no[received]: "", no[opened]: "", no[sent]: "张师傅", no[closed]: "王调度"}
+    assert set(receiver.values()) == {"王调度"}
+    book = load_workbook(io.BytesIO((await client.get("/api/reports/monthly/2026/11/xlsx", headers=mgr)).content))
+    sheet = book["投诉明细"]
+    head = [c.value for c in sheet[1]]
+    cells = {row[0]: row[head.index("处理人")] or "" for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+    assert cells == handler
