@@ -28,6 +28,15 @@ test('the intake entry of a repair names its responsibility class, or that it is
     'Received as Repair; handled as an emergency; responsibility: b Common facilities');
 });
 
+test('the intake entry of a paid repair says the fee told, in both languages', () => { // R-IN-6 a
+  // It read "登记为报修，维修责任：a 业主自用部分 · 有偿" without the ¥80 told at intake (D7x).
+  const entry = { action: 'case.received', data: { kind: 'repair', emergency: false, repair_responsibility: 'owner_private', fee_quote_cents: 8000 } };
+  setLang('zh');
+  assert.equal(timelineSentence(entry, staff), '登记为报修，维修责任：a 业主自用部分 · 有偿，已告知收费 ¥80.00');
+  setLang('en');
+  assert.equal(timelineSentence(entry, staff), 'Received as Repair; responsibility: a Owner\'s private part · paid; fee told: ¥80.00');
+});
+
 test('false flags are left out and ids read as names, in both languages', () => { // R-OP-3
   const entries = [
     { action: 'case.opened', data: { reason: 'A', escalated: false, referred_to_id: null } },

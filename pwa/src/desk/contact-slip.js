@@ -91,6 +91,10 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
     h('h2', { text: t('lx.title'), title: 'R-IN-6' }),
     isDefect ? h('p', { class: 'muted small', text: t('lx.hint') }) : null,
     content);
+  // A work-contact slip is for a developer's defect (d) only: on any other repair the card said
+  // "尚未发工作联系单" about a slip nobody would send. It shows there only when one was sent before
+  // the repair was classed otherwise (the slip stays on record, D44) (D7x).
+  section.hidden = !isDefect;
 
   const base = `/api/contact-slips`;
   async function act(fn, err, btn) {
@@ -231,6 +235,11 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
   api.get(`/api/cases/${enc(c.id)}/contact-slips`).then((data) => {
     const slips = [...data.slips].reverse(); // newest first
     const anyOpen = slips.some((s) => s.open);
+    if (!isDefect && !slips.length) {
+      section.remove();
+      return;
+    }
+    section.hidden = false;
     const parts = slips.map(slipBlock);
     if (!slips.length) parts.push(h('p', { class: 'muted small', text: t('lx.none') }));
     if (isDefect && !anyOpen && !['closed', 'not_opened'].includes(c.state)) {
