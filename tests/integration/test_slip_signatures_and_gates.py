@@ -24,6 +24,7 @@ from tests.integration.test_gate_slips import (  # noqa: F401
     upload_png,
 )
 
+PRINT_CSS = (Path(__file__).resolve().parents[2] / "pwa" / "print-slip.css").read_text(encoding="utf-8")
 PNG_DATA_URI = re.compile(r"^data:image/png;base64,([A-Za-z0-9+/]+={0,2})$")
 
 
@@ -189,5 +190,4 @@ async def test_the_printed_slip_writes_each_time_as_paper_does_and_keeps_it_on_o
     assert re.fullmatch(r'<span class="t">[\d/: ]+</span> 至 <span class="t">[\d/: ]+</span>', validity), validity
     # Per copy: validity from and until, the issue time, the signature's time.
     assert len(stamps) == 2 * 4, stamps
-    css = (Path(__file__).resolve().parents[2] / "pwa" / "print-slip.css").read_text(encoding="utf-8")
-    assert re.search(r"\.t\s*\{[^}]*white-space:\s*nowrap", css)
+    assert re.search(r"\.t\s*\{[^}]*white-space:\s*nowrap", PRINT_CSS)
