@@ -74,3 +74,22 @@ def test_desk_creates_verifies_issues_and_prints_a_contact_slip(browser: Browser
     row = page.locator(f"[data-testid=case-list] tr[data-case='{case['id']}']")
     expect(row.get_by_test_id("contact-slip-badge")).to_have_text(f"联系单待回复 {no}", timeout=10000)
     ctx.close()
+
+
+def test_a_paid_repair_shows_no_contact_slip_card_and_its_history_says_the_fee_told(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-6
+    # "工作联系单 — 尚未发工作联系单" on an owner-paid (a) repair: the card is for (d) only; the intake
+    # entry left out the ¥80 told (D7x).
+    case = Api(server.url, "dispatcher").call("POST", "/api/cases", {
+        "kind": "repair", "channel": "phone", "contact_name": "李先生", "phone": "13800001111",
+        "unit_id": "unit_1_101", "content": f"卧室空调不制冷 {uuid.uuid4().hex[:6]}",
+        "repair_responsibility": "owner_private", "repair_class": "small", "fee_quote_cents": 8000})["case"]
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case['id']}")
+    expect(page.locator(".desk-timeline")).to_contain_text("登记为报修，维修责任：a 业主自用部分 · 有偿，已告知收费 ¥80.00", timeout=10000)
+    expect(page.get_by_test_id("repair-classify")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("contact-slip")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("尚未发工作联系单")
+    page.locator(".btn-lang").click()
+    expect(page.locator(".desk-timeline")).to_contain_text("fee told: ¥80.00", timeout=10000)
+    ctx.close()

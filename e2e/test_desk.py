@@ -286,27 +286,72 @@ def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_cl
     page.locator("[data-action=return_slip]").click()
     confirm = page.get_by_test_id("slip-confirm")
     expect(confirm).to_contain_text("黄业主")
-    expect(confirm).to_contain_text(slip["content_hash"])
+    # The short check code the slip prints, not the 64-digit hash (D7x).
+    code = slip["content_hash"][:12].upper()
+    expect(confirm.get_by_test_id("slip-check-code")).to_have_text(f"{code[:4]} {code[4:8]} {code[8:]}")
+    expect(confirm).not_to_contain_text(slip["content_hash"])
     signed = datetime.fromisoformat(slip["signed_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
     expect(confirm).to_contain_text(signed.strftime("%m/%d %H:%M"))  # a screen's time: this year's without its year (D81)
     expect(confirm.get_by_role("link", name="查看完整服务单")).to_have_attribute("href", f"#/case/{case_id}/slip")
     page.locator("dialog").get_by_role("button", name="取消").click()
     expect(page.locator("dialog")).to_have_count(0)
     assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["slip_returned_at"] is None
+
+    # Only the hand-back ticked (countersign unticks with it): one step, then countersign is next.
     page.locator("[data-action=return_slip]").click()
-    page.get_by_test_id("confirm-ok").click()
+    flow = page.get_by_test_id("slip-flow")
+    flow.locator("input[name=step-countersign]").uncheck()
+    expect(flow.locator("input[name=step-close]")).not_to_be_checked()
+    page.get_by_test_id("flow-submit").click()
+    expect(page.get_by_test_id("flow-status-return_slip")).to_contain_text("服务单已交回", timeout=10000)
+    page.locator("dialog").get_by_role("button", name="取消").click()
     expect(page.locator("[data-action=countersign]")).to_be_visible(timeout=10000)
     assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["slip_returned_at"]
 
     page.locator("[data-action=countersign]").click()
-    expect(page.get_by_test_id("slip-confirm")).to_contain_text(slip["content_hash"])
     expect(page.get_by_test_id("slip-confirm")).to_contain_text("黄业主")
-    page.get_by_test_id("confirm-ok").click()
+    page.get_by_test_id("slip-flow").locator("input[name=step-close]").uncheck()
+    page.get_by_test_id("flow-submit").click()
+    expect(page.get_by_test_id("flow-status-countersign")).to_contain_text("已会签", timeout=10000)
+    page.locator("dialog").get_by_role("button", name="取消").click()
     expect(page.locator("[data-action=countersign]")).to_have_count(0, timeout=10000)
     assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["countersigned_by"]
     # Nothing is missing now: 销项 is the thing to do.
     expect(page.get_by_test_id("missing-to-close")).to_contain_text("已满足销项条件", timeout=10000)
     expect(page.locator("[data-action=close]")).to_have_class(re.compile(r"\bbtn-primary\b"))
+    ctx.close()
+
+
+def test_one_dialog_takes_the_slip_back_countersigns_and_closes_each_step_recorded(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-1 R-CL-5 R-CL-6 R-FU-6
+    # Three dialogs each repeating a 64-digit hash became one: the facts printed on the slip, its
+    # check code, and the three steps, each its own request and history entry (D7x).
+    case_id = completed_repair(server.url, f"阳台地漏堵塞 {uuid.uuid4().hex[:6]}", work_done="疏通地漏，清理杂物")
+    desk = Api(server.url, "dispatcher")
+    case = desk.call("GET", f"/api/cases/{case_id}")["case"]
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}")
+    page.locator("[data-action=close]").click()  # 销项 waits only for the slip: the slip dialog opens
+    confirm = page.get_by_test_id("slip-confirm")
+    for fact in (case["no"], "黄业主（业主）", "疏通地漏，清理杂物", "¥0.00", "张师傅"):
+        expect(confirm).to_contain_text(fact)
+    completed = datetime.fromisoformat(case["work_orders"][-1]["completed_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    expect(confirm).to_contain_text(completed.strftime("%m/%d %H:%M"))
+    # No result, no close: nothing is sent.
+    page.get_by_test_id("flow-submit").click()
+    expect(page.locator("dialog .desk-error")).to_contain_text("销项须填写处理结果")
+    assert desk.call("GET", f"/api/cases/{case_id}")["case"]["slip"]["slip_returned_at"] is None
+    page.locator("dialog textarea[name=result]").fill("已疏通，住户确认")
+    page.get_by_test_id("flow-submit").click()
+    expect(page.get_by_test_id("flow-status-close")).to_contain_text(f"已销项 {case['no']}", timeout=10000)
+    expect(page.get_by_test_id("flow-status-return_slip")).to_contain_text("服务单已交回")
+    expect(page.get_by_test_id("flow-status-countersign")).to_contain_text("已会签 王调度")
+    expect(page.locator(".toast").last).to_contain_text(f"服务单已交回、已会签、已销项 {case['no']}")
+    page.get_by_test_id("flow-finish").click()
+    after = desk.call("GET", f"/api/cases/{case_id}")
+    assert after["case"]["state"] == "closed" and after["case"]["close"]["result"] == "已疏通，住户确认"
+    actions = [e["action"] for e in after["timeline"]]
+    assert actions.index("slip.returned") < actions.index("slip.countersigned") < actions.index("case.closed")
     ctx.close()
 
 

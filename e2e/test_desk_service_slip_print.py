@@ -127,3 +127,19 @@ def test_printed_slip_shows_why_the_fee_is_above_the_one_told(browser: Browser, 
     expect(printed).to_contain_text("¥50.00", timeout=10000)
     expect(printed.locator("tr", has_text="超出告知收费原因")).to_contain_text("地漏芯老化开裂，需更换配件")
     ctx.close()
+
+
+def test_printed_slip_carries_the_check_code_the_desk_dialog_shows(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6 R-CL-1
+    # The desk compares the paper with its dialog by a short code both show, not by 64 hex digits (D7x).
+    case_id = completed_repair(server.url, f"卫生间漏水 {uuid.uuid4().hex[:6]}")
+    slip = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["slip"]
+    code = slip["content_hash"][:12].upper()
+    code = f"{code[:4]} {code[4:8]} {code[8:]}"
+    ctx, page = open_desk(browser, server)
+    page.goto(server.url + f"/#/case/{case_id}/slip")
+    sheet = page.get_by_test_id("slip-print")
+    expect(sheet.get_by_test_id("slip-check-code")).to_have_text(f"核对码 {code}", timeout=10000)
+    page.goto(server.url + f"/#/case/{case_id}")
+    page.locator("[data-action=return_slip]").click()
+    expect(page.get_by_test_id("slip-check-code")).to_have_text(code)
+    ctx.close()

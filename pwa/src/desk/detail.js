@@ -17,6 +17,7 @@ import { HELP_REPLY_CLOCK, helpReplyButton } from './help-reply.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
+import { closeWaitsOnlyForSlip, slipCheckCode, slipFlowSteps } from '../slip-check.js';
 import { timelineSentence } from './timeline.js';
 
 const TERMINAL = ['closed', 'not_opened'];
@@ -111,18 +112,24 @@ export async function renderCase(body, ctx, caseId) {
   const refusalsSelection = new Set(); // the records ticked, kept while the page re-draws
 
   // Runs one command; the response's timeline lags the command, so re-read the case (GET).
-  async function run(fn, errBox) {
+  // `done` names what was done for the toast (已销项 GD…); plain 已保存 otherwise.
+  async function run(fn, errBox, done) {
     try {
       await fn();
       await reload();
-      ctx.toast(t('desk.saved'), 'ok');
+      ctx.toast(done || t('desk.saved'), 'ok');
     } catch (ex) {
       if (errBox) errBox.show(ex, t);
       else ctx.toast(errorText(ex, t), 'error');
       throw ex;
     }
   }
-  const runQuiet = (fn, errBox) => run(fn, errBox).catch(() => {});
+  const runQuiet = (fn, errBox, done) => run(fn, errBox, done).catch(() => {});
+  // The toast after steps were done: what, on which case (已销项 GD…), not only 已保存.
+  const doneToast = (keys) => {
+    const steps = joinList(keys.map((k) => t(`toast.step.${k}`)));
+    return t('toast.done', { steps: steps.charAt(0).toUpperCase() + steps.slice(1), no: view.case.no });
+  };
 
   async function reload() {
     [view, refused] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadRefusals(ctx, { caseId })]);
@@ -265,12 +272,18 @@ export async function renderCase(body, ctx, caseId) {
   const closeMissing = () => view.missing_to_close.filter((m) => !(m === 'manager_approval' && hasRole(ctx, 'manager')));
 
   function closeDialog() {
+    // Only the slip's own steps stand in the way: the one dialog takes them and the close together.
+    if (closeWaitsOnlyForSlip(view.case.slip, closeMissing())) return slipFlow();
     const result = h('textarea', { name: 'result', rows: 3 });
     const sep = isEn() ? ', ' : '、';
     const missing = closeMissing();
     const state = missing.length ? h('p', { class: 'notice notice-warn', text: t('desk.missing', { list: missing.map((m) => label('missing', m)).join(sep) }) }) : null;
     return actionDialog(ctx, t('act.close'), [state, field(h, t('dlg.result'), result)],
-      () => post('/close', { result: result.value.trim() }), { hint: t('dlg.close_hint'), submitText: t('act.close') }).then(afterDialog);
+      () => post('/close', { result: result.value.trim() }), { hint: t('dlg.close_hint'), submitText: t('act.close') })
+      .then((v) => {
+        if (v) ctx.toast(doneToast(['close']), 'ok');
+        return afterDialog(v);
+      });
   }
 
   function linkedDialog() {
@@ -313,14 +326,17 @@ export async function renderCase(body, ctx, caseId) {
   }
 
   /**
-   * 服务单交回 / 调度员会签 are the desk's word that it holds the signed paper slip and that it matches
-   * the record: asked once, with the slip in front of the dispatcher (signer, time signed, the
-   * content hash the signature covers, the signature itself, a link to the full slip), never on a
-   * single stray click. Built like dom.js confirmDialog, whose body can only be text.
+   * 服务单交回 → 调度员会签 → 销项 in one dialog (R-CL-1 A, R-CL-6, R-CL-5; D7x). The desk holds the
+   * paper slip and compares what is printed on it — number, the short check code (核对码, the same the
+   * slip prints), signer, completion, work, materials, fee — not a 64-digit hash. Each ticked step is
+   * its own request, so its own history entry and audit record, in the server's order; the dialog
+   * shows each step's result and stops at the first the server refuses. Close is offered only when
+   * nothing but the slip's steps stands in its way; otherwise the dialog says what else is missing.
    */
-  function slipConfirm(key, path) {
+  function slipFlow() {
     const c = view.case;
     const slip = c.slip;
+    const { steps, closeBlockers } = slipFlowSteps(slip, closeMissing());
     const img = h('img', { class: 'desk-signature-img', alt: t('dlg.signature') });
     img.hidden = true;
     if (slip.signature_sha256) {
@@ -329,23 +345,102 @@ export async function renderCase(body, ctx, caseId) {
         img.hidden = false;
       }).catch(() => {});
     }
-    return openDialog((close) => [
-      h('h2', { class: 'dialog-title', text: t(`act.${key}`) }),
-      h('p', { class: 'dialog-body', text: t(`confirm.${key}`) }),
-      !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
-      h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
-        kv(h, t('slip.case_no'), c.no),
-        kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
-        kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
-        kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
-        kv(h, t('slip.returned'), fmtTime(slip.slip_returned_at)),
-        slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
-        // Leaving for the full slip closes the question: it is asked again on the way back.
-        h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(false) }, t('confirm.view_slip'))),
-      h('div', { class: 'dialog-actions' },
-        h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('desk.cancel')),
-        h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'confirm-ok', onclick: () => close(true) }, t(`act.${key}`))),
-    ], { className: 'desk-dialog' }).then((ok) => (ok ? runQuiet(() => post(path)) : undefined));
+    const completed = [...c.work_orders].reverse().find((w) => w.completed_at)?.completed_at;
+    const code = slipCheckCode(slip.content_hash);
+    const result = h('textarea', { name: 'result', rows: 2 });
+    const err = errorBox(h);
+    const rows = steps.map((st) => {
+      const box = h('input', { type: 'checkbox', name: `step-${st.key}`, checked: true });
+      const status = h('span', { class: 'small', 'data-testid': `flow-status-${st.key}` });
+      if (st.done) {
+        box.checked = true;
+        box.disabled = true;
+        status.className = 'small ok-text';
+        status.textContent = stepDoneText(st.key);
+      }
+      return { ...st, box, status };
+    });
+    // A later step needs the earlier ones: untick one and those after it untick too.
+    rows.forEach((r, i) => r.box.addEventListener('change', () => {
+      if (!r.box.checked) rows.slice(i + 1).forEach((x) => { if (!x.done) x.box.checked = false; });
+      else rows.slice(0, i).forEach((x) => { x.box.checked = true; });
+      resultField.hidden = !closeRow()?.box.checked;
+    }));
+    const closeRow = () => rows.find((r) => r.key === 'close');
+    const resultField = field(h, t('dlg.result'), result);
+    resultField.hidden = !closeRow();
+    function stepDoneText(key) {
+      const s2 = view.case.slip;
+      if (key === 'return_slip') return t('flow.done.return_slip', { t: fmtTime(s2.slip_returned_at) });
+      if (key === 'countersign') return t('flow.done.countersign', { who: staffName(staff, s2.countersigned_by), t: fmtTime(s2.countersigned_at) });
+      return t('flow.done.close', { no: view.case.no });
+    }
+    const paths = { return_slip: () => post('/return-slip'), countersign: () => post('/countersign'),
+      close: () => post('/close', { result: result.value.trim() }) };
+    return openDialog((close) => {
+      const submit = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'flow-submit' }, t('flow.submit'));
+      const cancel = h('button', { type: 'button', class: 'btn', onclick: () => close(done.length > 0) }, t('desk.cancel'));
+      const done = [];
+      submit.addEventListener('click', async () => {
+        err.clear();
+        const todo = rows.filter((r) => !r.done && r.box.checked);
+        if (!todo.length) return;
+        if (todo.some((r) => r.key === 'close') && !result.value.trim()) {
+          err.show(t('flow.result_required'), t);
+          result.focus();
+          return;
+        }
+        submit.disabled = true;
+        for (const r of todo) {
+          try {
+            view = await paths[r.key]();
+            r.done = true;
+            r.box.disabled = true;
+            r.status.className = 'small ok-text';
+            r.status.textContent = `✓ ${stepDoneText(r.key)}`;
+            done.push(r.key);
+          } catch (ex) {
+            r.status.className = 'small warn-text';
+            r.status.textContent = `✗ ${errorText(ex, t)}`;
+            err.show(t('flow.stopped'), t);
+            break;
+          }
+        }
+        if (done.length) ctx.toast(doneToast(done), 'ok');
+        if (rows.every((r) => r.done)) {
+          submit.hidden = true;
+          cancel.textContent = t('flow.finish');
+          cancel.dataset.testid = 'flow-finish';
+        } else submit.disabled = false;
+      });
+      return [
+        h('h2', { class: 'dialog-title', text: t(closeRow() ? 'flow.title' : 'flow.title_slip'), title: 'R-CL-1 A / R-CL-6 / R-CL-5' }),
+        h('p', { class: 'dialog-body', text: t('flow.intro') }),
+        !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
+        h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
+          kv(h, t('slip.case_no'), c.no),
+          kv(h, t('slip.check_code'), code ? h('strong', { class: 'desk-check-code', 'data-testid': 'slip-check-code', text: code }) : ''),
+          kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
+          kv(h, t('flow.completed_at'), fmtTime(completed)),
+          kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
+          kv(h, t('slip.work_done'), slip.work_done),
+          kv(h, t('slip.materials'), slip.materials || '—'),
+          kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
+          slip.fee_over_reason ? kv(h, t('slip.fee_over_reason'), slip.fee_over_reason) : null,
+          kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
+          slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
+          // Leaving for the full slip closes the dialog; the steps done so far stay done.
+          h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(done.length > 0) }, t('confirm.view_slip'))),
+        h('fieldset', { class: 'desk-fieldset desk-flow', 'data-testid': 'slip-flow' }, h('legend', { text: t('flow.steps') }),
+          rows.map((r) => h('div', { class: 'desk-flow-step', dataset: { step: r.key } },
+            h('label', { class: 'desk-check' }, r.box, t(`flow.step.${r.key}`)), r.status))),
+        resultField,
+        closeBlockers.length ? h('p', { class: 'notice notice-warn small', 'data-testid': 'flow-close-blocked',
+          text: t('flow.close_blocked', { list: joinList(closeBlockers.map((m) => label('missing', m))) }) }) : null,
+        err.el,
+        h('div', { class: 'dialog-actions' }, cancel, submit),
+      ];
+    }, { className: 'desk-dialog' }).then(afterDialog);
   }
 
   function decideDialog() {
@@ -381,8 +476,9 @@ export async function renderCase(body, ctx, caseId) {
       b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
       b('judge', judgeDialog, '', open && c.kind === 'complaint' && !c.judgement),
-      b('return_slip', () => slipConfirm('return_slip', '/return-slip'), 'btn-primary', !!slip && !slip.slip_returned_at), // R-FU-6
-      b('countersign', () => slipConfirm('countersign', '/countersign'), 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by), // R-CL-6
+      // R-FU-6, R-CL-6: both open the one slip dialog, which goes on to 销项 where nothing else is missing (D7x).
+      b('return_slip', slipFlow, 'btn-primary', !!slip && !!slip.signature_sha256 && !slip.slip_returned_at),
+      b('countersign', slipFlow, 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by),
       b('verify', () => textDialog(t('act.verify'), '/verify', 'text', t('dlg.note'), { hint: t('dlg.verify_hint') }), '', open && !needsSlip && !c.verification && s !== 'cannot_handle'),
       // 销项 is the next step only once nothing is missing: before that it is offered (the dialog
       // says what is missing) but not styled as the thing to do.

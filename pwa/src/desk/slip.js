@@ -1,6 +1,7 @@
 // The printable service slip 服务单 of a case (R-CL-1 A, R-CL-6, R-RC-1): laid out for A5 paper
 // by the shell's @media print rules plus desk.css; shows the content hash the signature covers.
 import { countersignLine as line } from '../countersign.js';
+import { slipCheckCode } from '../slip-check.js';
 import { mount } from '../dom.js';
 import { colon, colonPair, paren } from '../i18n.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
@@ -35,7 +36,11 @@ export async function renderSlip(body, ctx, caseId) {
       h('button', { type: 'button', class: 'btn btn-primary btn-small', onclick: () => window.print() }, t('slip.print'))),
     h('article', { class: 'slip desk-slip-print', 'data-testid': 'slip-print' },
       h('div', { class: 'slip-head' },
-        h('div', null, h('h1', { 'data-testid': 'slip-title', text: `${me?.compound_name || t('app.full_name')} · ${t('slip.title')}` }), h('p', { class: 'muted', text: `${t('slip.case_no')} ${c.no}` }))),
+        h('div', null, h('h1', { 'data-testid': 'slip-title', text: `${me?.compound_name || t('app.full_name')} · ${t('slip.title')}` }),
+          h('p', { class: 'muted' }, `${t('slip.case_no')} ${c.no}`,
+            // The short code the desk compares with its dialog, on the number's line (D7x); the full hash stays at the foot.
+            slipCheckCode(slip?.content_hash) ? [' · ', h('span', { class: 'slip-check-code', 'data-testid': 'slip-check-code' },
+              `${t('slip.check_code')} `, h('strong', { text: slipCheckCode(slip.content_hash) }))] : null))),
       h('table', { class: 'slip-table' }, h('tbody', null,
         row(t('detail.address'), c.address),
         row(t('detail.contact'), `${c.contact_name}  ${c.phone || ''}`),

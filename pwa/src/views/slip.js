@@ -3,6 +3,7 @@
 import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
 import { countersignLine } from '../countersign.js';
+import { slipCheckCode } from '../slip-check.js';
 import { h, mount } from '../dom.js';
 import { colonPair, paren, registerStrings, t } from '../i18n.js';
 import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
@@ -108,6 +109,8 @@ function showSlip(root, back, s, notice = null) {
       s.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
       h('table', { class: 'slip-table' }, h('tbody', {},
         line(t('slip.case_no'), s.case_no || s.id),
+        // The check code the desk compares when the slip comes back (D7x); none before the server has it.
+        line(t('slip.check_code'), slipCheckCode(s.content_hash)),
         line(t('slip.unit'), s.unit_label || s.address),
         line(t('slip.contact'), [s.contact_name, s.phone].filter(Boolean).join(' ')),
         line(contentLabel(s.kind), s.content),
