@@ -78,7 +78,7 @@ def test_desk_creates_verifies_issues_and_prints_a_contact_slip(browser: Browser
 
 def test_a_paid_repair_shows_no_contact_slip_card_and_its_history_says_the_fee_told(browser: Browser, server) -> None:  # noqa: ANN001  # R-IN-6
     # "工作联系单 — 尚未发工作联系单" on an owner-paid (a) repair: the card is for (d) only; the intake
-    # entry left out the ¥80 told (D7x).
+    # entry left out the ¥80 told (D96).
     case = Api(server.url, "dispatcher").call("POST", "/api/cases", {
         "kind": "repair", "channel": "phone", "contact_name": "李先生", "phone": "13800001111",
         "unit_id": "unit_1_101", "content": f"卧室空调不制冷 {uuid.uuid4().hex[:6]}",

@@ -286,7 +286,7 @@ def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_cl
     page.locator("[data-action=return_slip]").click()
     confirm = page.get_by_test_id("slip-confirm")
     expect(confirm).to_contain_text("黄业主")
-    # The short check code the slip prints, not the 64-digit hash (D7x).
+    # The short check code the slip prints, not the 64-digit hash (D96).
     code = slip["content_hash"][:12].upper()
     expect(confirm.get_by_test_id("slip-check-code")).to_have_text(f"{code[:4]} {code[4:8]} {code[8:]}")
     expect(confirm).not_to_contain_text(slip["content_hash"])
@@ -325,7 +325,7 @@ def test_slip_handed_in_and_countersign_ask_first_showing_the_signed_slip_and_cl
 def test_one_dialog_takes_the_slip_back_countersigns_and_closes_each_step_recorded(
         browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-1 R-CL-5 R-CL-6 R-FU-6
     # Three dialogs each repeating a 64-digit hash became one: the facts printed on the slip, its
-    # check code, and the three steps, each its own request and history entry (D7x).
+    # check code, and the three steps, each its own request and history entry (D96).
     case_id = completed_repair(server.url, f"阳台地漏堵塞 {uuid.uuid4().hex[:6]}", work_done="疏通地漏，清理杂物")
     desk = Api(server.url, "dispatcher")
     case = desk.call("GET", f"/api/cases/{case_id}")["case"]

@@ -50,7 +50,7 @@ TEXT_WIDTH = """(e, text) => { const s = document.createElement('span'); s.style
 
 def test_the_lending_boxes_show_their_whole_text_at_1366_px(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
     # At 1366 px a due time typed in read "12/08/2026, 10:3" and the staff picker "员工借用：选择员工"
-    # / "Staff: pick the person" was cut: each box is as wide as what it shows (D7x).
+    # / "Staff: pick the person" was cut: each box is as wide as what it shows (D96).
     label = f"e2e-{uuid.uuid4().hex[:6]} 入户门"
     Api(server.url, "frontdesk").call("POST", "/api/keys", {
         "building": "3栋", "floor": "9", "key_type": "resident_entrusted", "label": label})

@@ -130,7 +130,7 @@ def test_printed_slip_shows_why_the_fee_is_above_the_one_told(browser: Browser, 
 
 
 def test_printed_slip_carries_the_check_code_the_desk_dialog_shows(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6 R-CL-1
-    # The desk compares the paper with its dialog by a short code both show, not by 64 hex digits (D7x).
+    # The desk compares the paper with its dialog by a short code both show, not by 64 hex digits (D96).
     case_id = completed_repair(server.url, f"卫生间漏水 {uuid.uuid4().hex[:6]}")
     slip = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["slip"]
     code = slip["content_hash"][:12].upper()

@@ -1,7 +1,7 @@
 // R-CL-1 A, R-CL-6: the desk compares the paper service slip with the record before it takes the slip
 // back, countersigns it and closes the case. Nobody compares 64 hex digits with paper: the slip prints
 // a short check code (核对码), the first 12 digits of the content hash the signature covers (D12), and
-// the desk's dialog shows the same code beside the facts printed on the slip (D7x). Pure: node-tested.
+// the desk's dialog shows the same code beside the facts printed on the slip (D96). Pure: node-tested.
 import { registerStrings } from './i18n.js';
 
 registerStrings({

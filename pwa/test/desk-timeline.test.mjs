@@ -29,7 +29,7 @@ test('the intake entry of a repair names its responsibility class, or that it is
 });
 
 test('the intake entry of a paid repair says the fee told, in both languages', () => { // R-IN-6 a
-  // It read "登记为报修，维修责任：a 业主自用部分 · 有偿" without the ¥80 told at intake (D7x).
+  // It read "登记为报修，维修责任：a 业主自用部分 · 有偿" without the ¥80 told at intake (D96).
   const entry = { action: 'case.received', data: { kind: 'repair', emergency: false, repair_responsibility: 'owner_private', fee_quote_cents: 8000 } };
   setLang('zh');
   assert.equal(timelineSentence(entry, staff), '登记为报修，维修责任：a 业主自用部分 · 有偿，已告知收费 ¥80.00');

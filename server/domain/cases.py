@@ -884,7 +884,7 @@ def intake(
     if kind == Kind.REPAIR:
         extra["repair_responsibility"] = str(repair_responsibility) if repair_responsibility else None
     if fee_quote_cents is not None:
-        # The fee told at intake (R-IN-6 a) belongs in the sentence the history tells of it (D7x).
+        # The fee told at intake (R-IN-6 a) belongs in the sentence the history tells of it (D96).
         extra["fee_quote_cents"] = fee_quote_cents
     received = _step(case, "case.received", receiver_id, now, kind=str(kind), emergency=case.is_emergency, **extra)
     # Each call made before the intake was registered is its own history entry, saying when it was made.

@@ -1235,7 +1235,7 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
 
     def when(instant: datetime | None) -> str:
         # Paper writes a time one way, the year always (D81: 2026/12/07 19:55, as the service slip
-        # prints it), and never breaks it across lines: a span the stylesheet keeps unbroken (D7x).
+        # prints it), and never breaks it across lines: a span the stylesheet keeps unbroken (D96).
         if instant is None:
             return ""
         return f"<span class=\"t\">{instant.astimezone(tz).strftime('%Y/%m/%d %H:%M')}</span>"

@@ -126,7 +126,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
 
 
 def report_handler_id(case: Case) -> str | None:
-    """Who handled the case, for the report's 处理人 (R-RV-5; docs/report-definitions.md, D7x).
+    """Who handled the case, for the report's 处理人 (R-RV-5; docs/report-definitions.md, D96).
 
     The executor of the current or last work order; with none, whoever handled it at the desk: closed
     it, else last answered the resident (a reply). Nobody before either: the follower watches the case,

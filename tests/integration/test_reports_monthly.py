@@ -242,7 +242,7 @@ def test_t0_is_in_november():
 async def test_a_complaints_handler_is_the_one_dispatched_to_and_nobody_before(client, clock):  # R-RV-5
     # The list named the receiver (王调度) as the handler of a complaint nobody had been sent to yet:
     # the handler is the executor of the current or last work order; one closed at the desk without
-    # a work order was handled by whoever closed it; one not yet dispatched has none (D7x).
+    # a work order was handled by whoever closed it; one not yet dispatched has none (D96).
     desk = await login(client, "dispatcher")
     mgr = await login(client, "manager")
 

@@ -181,7 +181,7 @@ async def test_a_revoked_slips_printed_stamp_is_in_chinese(client, desk, sig):  
 
 async def test_the_printed_slip_writes_each_time_as_paper_does_and_keeps_it_on_one_line(client, desk, sig):  # noqa: ANN001, F811  # R-RS-4, D81
     # The A6 copy broke "2026-12-07 19:55 至 2026-12-" from "08 19:55", in dashes while the service
-    # slip prints 2026/12/07 17:21: one way to write a time on paper (year always), each unbroken (D7x).
+    # slip prints 2026/12/07 17:21: one way to write a time on paper (year always), each unbroken (D96).
     slip = await issue(client, desk, owner_request(sig))
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", page), "a date in dashes"

@@ -196,7 +196,7 @@ def test_intake_event_records_a_repairs_responsibility_class_or_that_it_is_judge
 
 
 def test_intake_event_records_the_fee_told_to_the_owner_when_one_was() -> None:  # R-IN-6 a
-    # The history said "登记为报修，维修责任：a 业主自用部分 · 有偿" and not the ¥80 told at intake (D7x).
+    # The history said "登记为报修，维修责任：a 业主自用部分 · 有偿" and not the ¥80 told at intake (D96).
     base: dict[str, Any] = dict(case_id="c9", no="N9", compound_id="cp1", kind=Kind.REPAIR, channel=Channel.PHONE,
                                 contact_name="王先生", phone="139", unit_id="u1", content="空调不制冷",
                                 receiver_id="d1", now=T0, repair_class=RepairClass.SMALL,

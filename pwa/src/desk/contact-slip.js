@@ -93,7 +93,7 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
     content);
   // A work-contact slip is for a developer's defect (d) only: on any other repair the card said
   // "尚未发工作联系单" about a slip nobody would send. It shows there only when one was sent before
-  // the repair was classed otherwise (the slip stays on record, D44) (D7x).
+  // the repair was classed otherwise (the slip stays on record, D44) (D96).
   section.hidden = !isDefect;
 
   const base = `/api/contact-slips`;

@@ -326,7 +326,7 @@ export async function renderCase(body, ctx, caseId) {
   }
 
   /**
-   * 服务单交回 → 调度员会签 → 销项 in one dialog (R-CL-1 A, R-CL-6, R-CL-5; D7x). The desk holds the
+   * 服务单交回 → 调度员会签 → 销项 in one dialog (R-CL-1 A, R-CL-6, R-CL-5; D96). The desk holds the
    * paper slip and compares what is printed on it — number, the short check code (核对码, the same the
    * slip prints), signer, completion, work, materials, fee — not a 64-digit hash. Each ticked step is
    * its own request, so its own history entry and audit record, in the server's order; the dialog
@@ -476,7 +476,7 @@ export async function renderCase(body, ctx, caseId) {
       b('delay_notice', () => followUpDialog('delay_notice'), '', open && c.kind === 'special_service' && !c.work_orders.some((w) => w.arrived_at)),
       b('feedback', feedbackDialog, '', open && c.kind === 'complaint'),
       b('judge', judgeDialog, '', open && c.kind === 'complaint' && !c.judgement),
-      // R-FU-6, R-CL-6: both open the one slip dialog, which goes on to 销项 where nothing else is missing (D7x).
+      // R-FU-6, R-CL-6: both open the one slip dialog, which goes on to 销项 where nothing else is missing (D96).
       b('return_slip', slipFlow, 'btn-primary', !!slip && !!slip.signature_sha256 && !slip.slip_returned_at),
       b('countersign', slipFlow, 'btn-primary', !!slip && !!slip.slip_returned_at && !slip.countersigned_by),
       b('verify', () => textDialog(t('act.verify'), '/verify', 'text', t('dlg.note'), { hint: t('dlg.verify_hint') }), '', open && !needsSlip && !c.verification && s !== 'cannot_handle'),

@@ -38,7 +38,7 @@ export async function renderSlip(body, ctx, caseId) {
       h('div', { class: 'slip-head' },
         h('div', null, h('h1', { 'data-testid': 'slip-title', text: `${me?.compound_name || t('app.full_name')} · ${t('slip.title')}` }),
           h('p', { class: 'muted' }, `${t('slip.case_no')} ${c.no}`,
-            // The short code the desk compares with its dialog, on the number's line (D7x); the full hash stays at the foot.
+            // The short code the desk compares with its dialog, on the number's line (D96); the full hash stays at the foot.
             slipCheckCode(slip?.content_hash) ? [' · ', h('span', { class: 'slip-check-code', 'data-testid': 'slip-check-code' },
               `${t('slip.check_code')} `, h('strong', { text: slipCheckCode(slip.content_hash) }))] : null))),
       h('table', { class: 'slip-table' }, h('tbody', null,

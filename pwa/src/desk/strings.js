@@ -252,7 +252,7 @@ const zh = {
   'confirm.return_slip': '确认已收到住户签字的纸质服务单，且与下列记录一致？',
   'confirm.countersign': '会签即确认服务单已交回、内容与住户签字时一致。请核对后会签：',
   'confirm.view_slip': '查看完整服务单',
-  // One dialog for the slip and the close (R-CL-1 A, R-CL-6, R-CL-5; D7x): each step its own request.
+  // One dialog for the slip and the close (R-CL-1 A, R-CL-6, R-CL-5; D96): each step its own request.
   'flow.title': '核对服务单并销项',
   'flow.title_slip': '核对服务单',
   'flow.intro': '请拿着住户签字的纸质服务单，核对单号、核对码和下列内容：',

@@ -30,7 +30,7 @@ const SENTENCES = {
     has(d, 'kind') ? t('tl.received', { kind: label('kind', d.kind) }) : '',
     d.emergency ? t('tl.as_emergency') : '',
     responsibility(d),
-    // R-IN-6 a: the fee told at intake, as a reclassification's entry says it (D7x).
+    // R-IN-6 a: the fee told at intake, as a reclassification's entry says it (D96).
     has(d, 'fee_quote_cents') ? t('tl.fee', { fee: (Number(d.fee_quote_cents) / 100).toFixed(2) }) : '',
   ],
   'case.opened': (d, s, e) => [

@@ -109,7 +109,7 @@ function showSlip(root, back, s, notice = null) {
       s.local ? h('p', { class: 'notice notice-warn no-print', text: t('slip.pending') }) : null,
       h('table', { class: 'slip-table' }, h('tbody', {},
         line(t('slip.case_no'), s.case_no || s.id),
-        // The check code the desk compares when the slip comes back (D7x); none before the server has it.
+        // The check code the desk compares when the slip comes back (D96); none before the server has it.
         line(t('slip.check_code'), slipCheckCode(s.content_hash)),
         line(t('slip.unit'), s.unit_label || s.address),
         line(t('slip.contact'), [s.contact_name, s.phone].filter(Boolean).join(' ')),
