@@ -266,8 +266,10 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 class Note(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     photo_sha256: str | None = None
-    at: datetime
+    at: datetime  # when it was written: an offline phone's note placed in server time (D35, D7x)
     by: str
+    # When the server heard of it, kept only when that was later than `at` (a note synced late).
+    received_at: datetime | None = None
 
 
 class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
@@ -287,6 +289,7 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     geo: tuple[float, float] | None = None
     notes: tuple[Note, ...] = ()
     unable_reason: str | None = None
+    unable_at: datetime | None = None  # when the executor reported it (placed like arrival, D7x)
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
 
@@ -1351,6 +1354,23 @@ def field_time(acted_at: datetime | None, now: datetime, floor: datetime) -> dat
     return min(now, max(acted_at, floor))
 
 
+def field_step_time(wo: WorkOrder, *, acted_at: datetime | None, now: datetime) -> datetime:
+    """When a phone's next step on `wo` counts (D35, D7x): never before the last step already on it.
+
+    A note, an unable report, a linked problem or the completion cannot precede the dispatch, the
+    acceptance or the arrival they follow (R-CL-3: completion after arrival), whatever the phone says.
+    """
+    steps = [t for t in (wo.assigned_at, wo.accepted_at, wo.arrived_at, wo.completed_at) if t is not None]
+    return field_time(acted_at, now, max(steps))
+
+
+def _field_step(case: Case, name: str, by: str, at: datetime, now: datetime, **data: Any) -> Transition:
+    """A step placed at `at`; the receive time is kept in its data when the phone reported it late."""
+    if at != now:
+        data["received_at"] = now.isoformat()
+    return _step(case, name, by, at, **data)
+
+
 def accept(
     case: Case, *, work_order_id: str, by: str, now: datetime, acted_at: datetime | None = None
 ) -> Transition | Refusal:
@@ -1416,7 +1436,9 @@ def add_note(
     now: datetime,
     photo_sha256: str | None = None,
     work_order_id: str | None = None,
+    acted_at: datetime | None = None,
 ) -> Transition | Refusal:
+    """A note on the case or on one work order; a phone's note counts when it was written (D7x)."""
     if not text.strip() and photo_sha256 is None:
         return _text_required("text")
     note = Note(text=text, photo_sha256=photo_sha256, at=now, by=by)
@@ -1431,18 +1453,21 @@ def add_note(
         # withdrawn order nobody reads, and the technician never learnt why. Refused, it is shown on
         # the phone and lands in the desk's field refusals with its text and photo (D28).
         return _wo_state_refusal(wo, "add a note to", ACTIVE_WORK_ORDER_STATES)
+    at = field_step_time(wo, acted_at=acted_at, now=now)
+    note = replace(note, at=at, received_at=now if at != now else None)
     wo = replace(wo, notes=(*wo.notes, note))
-    return _step(
+    return _field_step(
         replace(case, work_orders=_with_wo(case, i, wo)),
         "work_order.note_added",
         by,
+        at,
         now,
         work_order_id=wo.id,
     )
 
 
 def mark_unable(
-    case: Case, *, work_order_id: str, reason: str, by: str, now: datetime
+    case: Case, *, work_order_id: str, reason: str, by: str, now: datetime, acted_at: datetime | None = None
 ) -> Transition | Refusal:
     """The executor cannot do the job; the case goes back to the desk for another dispatch."""
     found = _assignee_wo(case, work_order_id, by)
@@ -1453,16 +1478,21 @@ def mark_unable(
         return _wo_state_refusal(wo, "mark unable", ACTIVE_WORK_ORDER_STATES)
     if not reason.strip():
         return _text_required("reason")
-    wo = replace(wo, state=WorkOrderState.UNABLE, unable_reason=reason)
+    at = field_step_time(wo, acted_at=acted_at, now=now)
+    wo = replace(wo, state=WorkOrderState.UNABLE, unable_reason=reason, unable_at=at)
     new = replace(case, work_orders=_with_wo(case, i, wo), state=_undispatched_state(case))
-    return _step(new, "work_order.unable", by, now, work_order_id=wo.id, reason=reason)
+    return _field_step(new, "work_order.unable", by, at, now, work_order_id=wo.id, reason=reason)
 
 
 def complete(
     case: Case, *, work_order_id: str, by: str, now: datetime, slip: ServiceSlip | None = None,
-    fee_unit: str | None = None,
+    fee_unit: str | None = None, acted_at: datetime | None = None,
 ) -> Transition | Refusal:
     """Finish the job on site. Repairs and paid services need the resident's signed slip.
+
+    A phone's completion counts when it was done (`field_step_time`, D7x): the slip the resident
+    signed offline says that time, and R-FU-6's 24 hours run from it. The caller signs the slip at
+    the same `field_step_time`.
 
     `fee_unit` is a booked special service's item unit (per_visit, per_piece, per_hour), for the
     agreed-fee check (`slip_fee_refusal`).
@@ -1534,9 +1564,10 @@ def complete(
         slip = replace(
             slip, executor_id=by, countersigned_by=None, countersigned_at=None, slip_returned_at=None
         )
-    wo = replace(wo, state=WorkOrderState.COMPLETED, completed_at=now)
+    at = field_step_time(wo, acted_at=acted_at, now=now)
+    wo = replace(wo, state=WorkOrderState.COMPLETED, completed_at=at)
     new = replace(case, work_orders=_with_wo(case, i, wo), state=CaseState.COMPLETED, slip=slip or case.slip)
-    return _step(new, "work_order.completed", by, now, work_order_id=wo.id, signed=slip is not None)
+    return _field_step(new, "work_order.completed", by, at, now, work_order_id=wo.id, signed=slip is not None)
 
 
 def return_slip(case: Case, *, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
@@ -1585,28 +1616,33 @@ def report_linked_problem(
     kind: Kind = Kind.REPAIR,
     problem_id: str | None = None,
     work_order_id: str | None = None,
+    acted_at: datetime | None = None,
 ) -> Transition | Refusal:
     """A problem found on the job: its own case when it can be (C), otherwise held on this one (D).
 
     `work_order_id` names the job it was found on, when a phone reports it: a job the desk has
     reassigned meanwhile is refused like its note (the desk gets it from the field refusals, D28).
+    Found offline, it counts when it was reported on the phone (D7x); a new case is still received
+    when the service centre heard of it (`now`): its own clocks cannot start before anyone knew.
     """
     if not description.strip():
         return _text_required("description")
+    found_at = now
     if work_order_id is not None:
         found = _find_wo(case, work_order_id)
         if isinstance(found, Refusal):
             return found
         if found[1].state == WorkOrderState.CANCELLED:
             return _wo_state_refusal(found[1], "report a linked problem on", ACTIVE_WORK_ORDER_STATES)
+        found_at = field_step_time(found[1], acted_at=acted_at, now=now)
     if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return _wrong_state(case, "report a linked problem on", ())
     if not separately:
         if not problem_id:
             return refuse(CaseReason.TEXT_REQUIRED, "缺少编号", "problem_id is required", kind="invalid")
-        lp = LinkedProblem(id=problem_id, description=description, found_at=now, found_by=by)
+        lp = LinkedProblem(id=problem_id, description=description, found_at=found_at, found_by=by)
         new = replace(case, linked_problems=(*case.linked_problems, lp))
-        return _step(new, "case.linked_problem_held", by, now, problem_id=problem_id)
+        return _field_step(new, "case.linked_problem_held", by, found_at, now, problem_id=problem_id)
     if not child_id or not child_no:
         return refuse(
             CaseReason.TEXT_REQUIRED, "缺少新案件编号", "child_id and child_no are required", kind="invalid"
@@ -1638,11 +1674,9 @@ def report_linked_problem(
     parent = replace(case, linked_case_ids=(*case.linked_case_ids, child_id))
     # The child's own "received" belongs to the child's timeline (the caller records it there); the
     # parent records the link, by number as people know the case.
-    events = (
-        Event(name="case.linked_case_created", at=now, by=by,
-              data={"child_id": child_id, "child_no": child_no, "kind": str(kind)}),
-    )
-    return Transition(case=parent, events=events, new_cases=(child,))
+    step = _field_step(parent, "case.linked_case_created", by, found_at, now,
+                       child_id=child_id, child_no=child_no, kind=str(kind))
+    return replace(step, new_cases=(child,))
 
 
 def resolve_linked_problem(case: Case, *, problem_id: str, by: str, now: datetime) -> Transition | Refusal:

@@ -110,7 +110,7 @@ async def note(ctx: MutationContext, args: dict) -> None:
     case, wo = await _my_case(ctx, a.job_id)
     await store_transition(ctx.uow, ctx.principal, dc.add_note(
         case, text=a.text or "（照片）", by=ctx.principal.user_id, now=ctx.now,
-        photo_sha256=a.photo_sha256, work_order_id=wo.id,
+        photo_sha256=a.photo_sha256, work_order_id=wo.id, acted_at=ctx.acted_at,
     ))
 
 
@@ -123,7 +123,7 @@ async def linked_problem(ctx: MutationContext, args: dict) -> None:
     await store_transition(ctx.uow, ctx.principal, dc.report_linked_problem(
         case, description=a.content, by=ctx.principal.user_id, now=ctx.now, separately=a.separately,
         child_id=child_id if a.separately else None, child_no=no,
-        problem_id=None if a.separately else new_id("lp_"), work_order_id=wo.id,
+        problem_id=None if a.separately else new_id("lp_"), work_order_id=wo.id, acted_at=ctx.acted_at,
     ))
 
 
@@ -133,6 +133,7 @@ async def unable(ctx: MutationContext, args: dict) -> None:
     case, wo = await _my_case(ctx, a.job_id)
     await store_transition(ctx.uow, ctx.principal, dc.mark_unable(
         case, work_order_id=wo.id, reason=a.reason, by=ctx.principal.user_id, now=ctx.now,
+        acted_at=ctx.acted_at,
     ))
 
 
@@ -156,7 +157,10 @@ async def complete(ctx: MutationContext, args: dict) -> None:
     await blobs.require_blobs(ctx.uow.conn, [a.signature_sha256, *a.photo_sha256s])
     case, wo = await _my_case(ctx, a.job_id)
     await _signature_unused(ctx, a.signature_sha256, case.id)
-    signed_at = ctx.now
+    # The resident signed when the phone says the job was done, placed in server time and kept
+    # after the arrival (D35, D7x): the slip the phone showed offline and the stored one agree, and
+    # the hash covers that time. The receive time stays in the event and the audit row.
+    signed_at = dc.field_step_time(wo, acted_at=ctx.acted_at, now=ctx.now)
     slip = ServiceSlip(
         work_done=a.work_done, materials=a.materials, fee_cents=a.fee_cents,
         photo_sha256s=tuple(a.photo_sha256s), executor_id=ctx.principal.user_id,
@@ -168,7 +172,7 @@ async def complete(ctx: MutationContext, args: dict) -> None:
     slip = msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
     terms = await booking_terms(ctx.uow, case)
     out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip,
-                      fee_unit=terms["fee_unit_code"])
+                      fee_unit=terms["fee_unit_code"], acted_at=ctx.acted_at)
     stored = await store_transition(ctx.uow, ctx.principal, out)
     from sqlalchemy import insert
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from server.domain import cases as c
 from server.domain.cases import Kind
 from server.sync.push import acted_at
-from tests.unit.test_cases import T0, dispatched, make_case, ok, opened
+from tests.unit.test_cases import T0, dispatched, make_case, ok, opened, signed_slip
 
 M = timedelta(minutes=1)
 
@@ -48,3 +48,66 @@ def test_a_phone_clock_error_cancels_out_and_only_the_wire_time_counts_against_i
     assert acted_at(None, sent + skew, received) is None
     # A device_time after its own batch's send time cannot land after the receive time.
     assert acted_at(sent + skew + 60 * M, sent + skew, received) == received
+
+
+def _on_site(arrived_min: int = 10):
+    case = ok(c.arrive(_dispatched_repair(), work_order_id="wo1", by="t1", now=T0 + arrived_min * M)).case
+    assert case.work_orders[-1].arrived_at == T0 + arrived_min * M
+    return case
+
+
+def test_a_completion_signed_offline_counts_when_the_resident_signed() -> None:  # R-CL-1 R-FU-6
+    # Signed at 30 minutes, synced at 43 (D7x): the work order, its event and the slip's signed_at all
+    # say 30; the receive time stays in the event's data.
+    at = c.field_step_time(_on_site().work_orders[-1], acted_at=T0 + 30 * M, now=T0 + 43 * M)
+    assert at == T0 + 30 * M
+    t = ok(c.complete(_on_site(), work_order_id="wo1", by="t1", now=T0 + 43 * M,
+                      slip=signed_slip(at), acted_at=T0 + 30 * M))
+    assert t.case.work_orders[-1].completed_at == T0 + 30 * M
+    assert t.case.slip is not None and t.case.slip.signed_at == T0 + 30 * M
+    [ev] = t.events
+    assert ev.at == T0 + 30 * M and ev.data["received_at"] == (T0 + 43 * M).isoformat()
+
+
+def test_a_completion_is_never_placed_before_the_arrival_nor_after_the_receive_time() -> None:  # R-CL-3 design 4
+    wo = _on_site(arrived_min=10).work_orders[-1]
+    assert c.field_step_time(wo, acted_at=T0 + 2 * M, now=T0 + 43 * M) == T0 + 10 * M
+    assert c.field_step_time(wo, acted_at=T0 + 90 * M, now=T0 + 43 * M) == T0 + 43 * M
+    assert c.field_step_time(wo, acted_at=None, now=T0 + 43 * M) == T0 + 43 * M
+    early = ok(c.complete(_on_site(), work_order_id="wo1", by="t1", now=T0 + 43 * M,
+                          slip=signed_slip(T0 + 10 * M), acted_at=T0 - 60 * M)).case
+    assert early.work_orders[-1].completed_at == T0 + 10 * M
+    # Counted at the receive time, the event carries no second time.
+    [ev] = ok(c.complete(_on_site(), work_order_id="wo1", by="t1", now=T0 + 43 * M,
+                         slip=signed_slip(T0 + 43 * M))).events
+    assert ev.at == T0 + 43 * M and "received_at" not in ev.data
+
+
+def test_a_note_written_offline_keeps_its_time_and_its_receipt() -> None:  # R-FU-4 design 4
+    case = _on_site(arrived_min=10)
+    t = ok(c.add_note(case, text="等物业开水阀", by="t1", now=T0 + 50 * M, work_order_id="wo1",
+                      acted_at=T0 + 20 * M))
+    note = t.case.work_orders[-1].notes[-1]
+    assert (note.at, note.received_at) == (T0 + 20 * M, T0 + 50 * M)
+    assert t.events[0].at == T0 + 20 * M
+    # Not before the arrival it follows; a note heard at once has no separate receipt.
+    t = ok(c.add_note(case, text="x", by="t1", now=T0 + 50 * M, work_order_id="wo1", acted_at=T0))
+    assert t.case.work_orders[-1].notes[-1].at == T0 + 10 * M
+    note = ok(c.add_note(case, text="x", by="t1", now=T0 + 50 * M, work_order_id="wo1")).case.work_orders[-1].notes[-1]
+    assert (note.at, note.received_at) == (T0 + 50 * M, None)
+
+
+def test_unable_and_a_linked_problem_found_offline_count_when_reported() -> None:  # R-CL-1 R-CL-2
+    case = _on_site(arrived_min=10)
+    t = ok(c.mark_unable(case, work_order_id="wo1", reason="缺配件", by="t1", now=T0 + 50 * M,
+                         acted_at=T0 + 25 * M))
+    assert t.events[0].at == T0 + 25 * M and t.case.work_orders[-1].unable_at == T0 + 25 * M
+    t = ok(c.report_linked_problem(case, description="楼上渗水", by="t1", now=T0 + 50 * M, separately=False,
+                                   problem_id="lp1", work_order_id="wo1", acted_at=T0 + 3 * M))
+    assert t.case.linked_problems[-1].found_at == T0 + 10 * M  # not before the arrival
+    t = ok(c.report_linked_problem(case, description="楼上渗水", by="t1", now=T0 + 50 * M, child_id="case_c",
+                                   child_no="GD20260506-0002", work_order_id="wo1", acted_at=T0 + 30 * M))
+    [ev] = t.events
+    assert ev.at == T0 + 30 * M and ev.data["received_at"] == (T0 + 50 * M).isoformat()
+    # The new case is received when the service centre heard of it: its own clocks cannot start earlier.
+    assert t.new_cases[0].received_at == T0 + 50 * M
