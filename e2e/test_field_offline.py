@@ -73,10 +73,12 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     _accept_arrive_and_complete(page, content, "更换水泵轴承")
     pending = page.locator("[data-testid=pending-count]")
     expect(pending).to_have_attribute("data-count", "3", timeout=15000)
+    signed_by = datetime.now(UTC)  # the resident has signed by now
 
     # The phone is restarted while still offline: the outbox survives in IndexedDB.
     page.reload()
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "3", timeout=15000)
+    time.sleep(4)  # still in the basement: the sync comes well after the signature
 
     # Back upstairs: the outbox drains by itself.
     ctx.set_offline(False)
@@ -92,6 +94,11 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     # Arrival counts at server receive time; the phone's own clock is kept beside it.
     wo = view["case"]["work_orders"][-1]
     assert wo["arrived_at"] and wo["arrived_device_at"]
+    # The job and the slip count when the resident signed, not when the phone synced (D7x): the slip the
+    # phone showed offline and the stored one say the same time.
+    done = datetime.fromisoformat(wo["completed_at"].replace("Z", "+00:00"))
+    assert done <= signed_by, (done, signed_by)
+    assert datetime.fromisoformat(slip["signed_at"].replace("Z", "+00:00")) == done
     desk.call("POST", f"/api/cases/{case_id}/return-slip")
     desk.call("POST", f"/api/cases/{case_id}/countersign")
     closed = desk.call("POST", f"/api/cases/{case_id}/close", {"result": "已修复"})
@@ -372,4 +379,31 @@ def test_the_technicians_list_puts_the_job_nearest_its_deadline_on_top(browser: 
     # Finished jobs come after every open one.
     done = page.locator(".job-card").evaluate_all("cards => cards.map((c) => c.classList.contains('is-done'))")
     assert done == sorted(done), done
+    ctx.close()
+
+
+def test_a_linked_problem_reported_offline_shows_its_new_case_number_after_the_sync(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-1 C
+    content = f"厨房水龙头漏水 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content, PHONE)
+    ctx.set_offline(True)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=linked_problem]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("textarea").fill("楼上卫生间渗水")
+    dialog.locator("button[type=submit]").click()
+    item = page.locator(".note", has_text="楼上卫生间渗水")
+    expect(item).to_contain_text("待同步", timeout=10000)
+    expect(item).to_contain_text("同步后显示新报修单号")
+
+    ctx.set_offline(False)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    [child_id] = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")["case"]["linked_case_ids"]
+    child_no = Api(server.url, "dispatcher").call("GET", f"/api/cases/{child_id}")["case"]["no"]
+    # Still on the job after the sync, with the number the resident will quote.
+    expect(item.locator("[data-testid=linked-case-no]")).to_have_text(f"已另开报修单 {child_no}，请告知住户此单号",
+                                                                     timeout=30000)
+    expect(item).not_to_contain_text("待同步")
     ctx.close()

@@ -20,8 +20,15 @@ function overlayEntries(entries, lastPullAt) {
 // "15 minutes to be on site" countdown running, and turning red, until the next sync.
 const ARRIVAL_CLOCKS = new Set(['FU4_ON_SITE_15M', 'FU7_PAID_ARRIVE_20M', 'FU7_PAID_PROMISE_25M', 'FU7_LAUNDRY_15M', 'FU7_GAMES_10M']);
 
+// The linked problems the server recorded on this job (D7x), listed among its notes by time: each
+// with the number of the case opened for it (the technician tells the resident), or held on this one.
+function serverLinked(doc) {
+  return (doc.linked_problems || []).map((p) => ({ kind: 'linked_problem', text: p.text, at: p.at, case_no: p.case_no || null, held: Boolean(p.held) }));
+}
+
 export function applyIntents(doc, entries, lastPullAt) {
-  const job = { ...doc, notes: [...(doc.notes || [])], pending: [], refused: [] };
+  const notes = [...(doc.notes || []), ...serverLinked(doc)].sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
+  const job = { ...doc, notes, pending: [], refused: [] };
   for (const e of entries) {
     if (String(e.args?.job_id) !== String(doc.id)) continue;
     if (e.state === 'refused' && !e.dismissed_at) job.refused.push(e);
@@ -46,7 +53,7 @@ export function applyIntents(doc, entries, lastPullAt) {
         job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, at, local: true });
         break;
       case 'job.linked_problem':
-        job.notes.push({ kind: 'linked_problem', text: a.content, at, local: true });
+        job.notes.push({ kind: 'linked_problem', text: a.content, at, local: true, held: a.separately === false });
         break;
       case 'job.unable':
         job.state = 'unable';

@@ -272,6 +272,20 @@ class Note(msgspec.Struct, frozen=True, kw_only=True):
     received_at: datetime | None = None
 
 
+class LinkedReport(msgspec.Struct, frozen=True, kw_only=True):
+    """A problem the executor reported on this work order (R-CL-1 C, R-CL-2 D), as the phone shows it.
+
+    The new case's number when it was opened separately, so the technician can tell the resident
+    (D7x); the held problem's id when it stays on this case.
+    """
+
+    description: str
+    at: datetime
+    case_id: str | None = None
+    case_no: str | None = None
+    problem_id: str | None = None
+
+
 class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     """A 派工单 (R-DI-3): job, unit, executor, deadline; the assignee confirms receipt."""
 
@@ -288,6 +302,7 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     arrived_device_at: datetime | None = None  # the phone's clock, kept for the offset estimate
     geo: tuple[float, float] | None = None
     notes: tuple[Note, ...] = ()
+    linked: tuple[LinkedReport, ...] = ()  # problems reported on this order, each with its new case (D7x)
     unable_reason: str | None = None
     unable_at: datetime | None = None  # when the executor reported it (placed like arrival, D7x)
     completed_at: datetime | None = None
@@ -1628,6 +1643,7 @@ def report_linked_problem(
     if not description.strip():
         return _text_required("description")
     found_at = now
+    on: tuple[int, WorkOrder] | None = None
     if work_order_id is not None:
         found = _find_wo(case, work_order_id)
         if isinstance(found, Refusal):
@@ -1635,13 +1651,22 @@ def report_linked_problem(
         if found[1].state == WorkOrderState.CANCELLED:
             return _wo_state_refusal(found[1], "report a linked problem on", ACTIVE_WORK_ORDER_STATES)
         found_at = field_step_time(found[1], acted_at=acted_at, now=now)
+        on = found
+
+    def on_order(c: Case, report: LinkedReport) -> Case:
+        # Kept on the job it was found on: the phone shows it there, with the new case's number.
+        if on is None:
+            return c
+        i, wo = on
+        return replace(c, work_orders=_with_wo(c, i, replace(wo, linked=(*wo.linked, report))))
     if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return _wrong_state(case, "report a linked problem on", ())
     if not separately:
         if not problem_id:
             return refuse(CaseReason.TEXT_REQUIRED, "缺少编号", "problem_id is required", kind="invalid")
         lp = LinkedProblem(id=problem_id, description=description, found_at=found_at, found_by=by)
-        new = replace(case, linked_problems=(*case.linked_problems, lp))
+        new = on_order(replace(case, linked_problems=(*case.linked_problems, lp)),
+                       LinkedReport(description=description, at=found_at, problem_id=problem_id))
         return _field_step(new, "case.linked_problem_held", by, found_at, now, problem_id=problem_id)
     if not child_id or not child_no:
         return refuse(
@@ -1671,7 +1696,8 @@ def report_linked_problem(
     # by whoever follows the original case: a technician cannot open or dispatch it, and their phone
     # got the desk's 5-minute and follow-up reminders while the desk got none (R-IN-9, R-FU-1).
     child = replace(child_t.case, follower_id=case.follower_id or by)
-    parent = replace(case, linked_case_ids=(*case.linked_case_ids, child_id))
+    parent = on_order(replace(case, linked_case_ids=(*case.linked_case_ids, child_id)),
+                      LinkedReport(description=description, at=found_at, case_id=child_id, case_no=child_no))
     # The child's own "received" belongs to the child's timeline (the caller records it there); the
     # parent records the link, by number as people know the case.
     step = _field_step(parent, "case.linked_case_created", by, found_at, now,

@@ -232,6 +232,10 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "arrived_at": wo.arrived_at, "completed_at": wo.completed_at, "is_emergency": case.is_emergency,
         "fee_cents": case.fee_quote_cents or 0, "unable_reason": wo.unable_reason,
         "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
+        # Problems reported on this job, with the case opened for each: the technician tells the
+        # resident the number (D7x). `case_no` null: held on this case (R-CL-2 D).
+        "linked_problems": [{"text": r.description, "at": r.at, "case_no": r.case_no, "held": r.case_no is None}
+                            for r in wo.linked],
         "clocks": [_clock_doc(c) for c in mine],
         "slip": msgspec.to_builtins(slip) if slip is not None else None,
         # The phone prints the dispatcher's countersign line (R-CL-6) by name; it has no staff list.

@@ -102,3 +102,20 @@ async def test_unable_and_a_linked_problem_reported_offline_count_when_reported(
     child = (await client.get(f"/api/cases/{child_id}", headers=desk)).json()["case"]
     # The new case is received when the service centre heard of it: its clocks start then.
     assert datetime.fromisoformat(child["received_at"]) == clock.now()
+
+
+async def test_a_linked_problem_reaches_the_phone_with_its_new_case_number(client):  # R-CL-1 C R-CL-2 D
+    # The technician reported it offline; after the sync the job still shows it, now with the number
+    # the resident can quote (D7x), and a problem held on this case says so.
+    desk, case_id, phone, job_id = await _job_for(client)
+    res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
+                           phone.mutation("job.linked_problem", job_id=job_id, content="楼上渗水"),
+                           phone.mutation("job.linked_problem", job_id=job_id, content="墙面空鼓", separately=False))
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3
+    case = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()["case"]
+    [child_id] = case["linked_case_ids"]
+    child_no = (await client.get(f"/api/cases/{child_id}", headers=desk)).json()["case"]["no"]
+    await phone.pull()
+    linked = phone.jobs()[job_id]["linked_problems"]
+    assert [(x["text"], x["case_no"], x["held"]) for x in linked] == [("楼上渗水", child_no, False),
+                                                                      ("墙面空鼓", None, True)]

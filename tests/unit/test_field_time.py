@@ -111,3 +111,16 @@ def test_unable_and_a_linked_problem_found_offline_count_when_reported() -> None
     assert ev.at == T0 + 30 * M and ev.data["received_at"] == (T0 + 50 * M).isoformat()
     # The new case is received when the service centre heard of it: its own clocks cannot start earlier.
     assert t.new_cases[0].received_at == T0 + 50 * M
+
+
+def test_a_linked_problem_stays_on_the_job_it_was_found_on_with_its_new_case_number() -> None:  # R-CL-1 C R-CL-2 D
+    # The technician must be able to tell the resident the new number (D7x): the work order keeps it.
+    case = _on_site(arrived_min=10)
+    case = ok(c.report_linked_problem(case, description="楼上渗水", by="t1", now=T0 + 50 * M, child_id="case_c",
+                                      child_no="GD20260506-0002", work_order_id="wo1", acted_at=T0 + 30 * M)).case
+    case = ok(c.report_linked_problem(case, description="墙面空鼓", by="t1", now=T0 + 55 * M, separately=False,
+                                      problem_id="lp1", work_order_id="wo1")).case
+    [opened_, held] = case.work_orders[-1].linked
+    assert (opened_.description, opened_.at, opened_.case_id, opened_.case_no, opened_.problem_id) == (
+        "楼上渗水", T0 + 30 * M, "case_c", "GD20260506-0002", None)
+    assert (held.description, held.at, held.case_no, held.problem_id) == ("墙面空鼓", T0 + 55 * M, None, "lp1")

@@ -43,6 +43,9 @@ registerStrings({
     'job.notes': '备注与照片',
     'job.no_notes': '暂无备注',
     'job.linked_problem_tag': '关联问题',
+    'job.linked_case': '已另开报修单 {no}，请告知住户此单号',
+    'job.linked_held': '留在本单一并处理',
+    'job.linked_no_after_sync': '同步后显示新报修单号',
     'job.pending_title': '待同步（已保存在本机）',
     'job.refused_title': '服务器拒绝了以下操作',
     'job.dismiss': '知道了',
@@ -120,6 +123,9 @@ registerStrings({
     'job.notes': 'Notes and photos',
     'job.no_notes': 'No notes yet',
     'job.linked_problem_tag': 'Linked problem',
+    'job.linked_case': 'Opened as case {no}: give the resident this number',
+    'job.linked_held': 'Kept on this job',
+    'job.linked_no_after_sync': 'The new case number shows after sync',
     'job.pending_title': 'Not yet synced (saved on this phone)',
     'job.refused_title': 'The server refused these actions',
     'job.dismiss': 'Dismiss',
@@ -353,6 +359,14 @@ function noteDialog() {
   });
 }
 
+// What became of a linked problem (D7x): the new case's number, which the resident will quote when
+// calling about it, or that it stays on this job; before the sync, that the number is coming.
+function linkedOutcome(n) {
+  if (n.case_no) return h('div', { class: 'note-linked', 'data-testid': 'linked-case-no', text: t('job.linked_case', { no: n.case_no }) });
+  if (n.held) return h('div', { class: 'muted small', text: t('job.linked_held') });
+  return n.local ? h('div', { class: 'muted small', text: t('job.linked_no_after_sync') }) : null;
+}
+
 function noteItem(n) {
   const isLinked = n.kind === 'linked_problem' || n.type === 'linked_problem';
   const shas = [n.photo_sha256, ...(n.photo_sha256s || [])].filter(Boolean);
@@ -362,6 +376,7 @@ function noteItem(n) {
       h('span', { class: 'muted', text: [n.author_name || '', formatDateTime(n.at || n.created_at)].filter(Boolean).join(' · ') }),
       n.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
     h('div', { class: 'note-text', text: n.text || n.content || (shas.length ? t('note.photo_only') : '') }),
+    isLinked ? linkedOutcome(n) : null,
     shas.length ? h('div', { class: 'photo-row' }, shas.map(photoThumb)) : null);
 }
 
