@@ -407,3 +407,30 @@ def test_a_linked_problem_reported_offline_shows_its_new_case_number_after_the_s
                                                                      timeout=30000)
     expect(item).not_to_contain_text("待同步")
     ctx.close()
+
+
+def test_an_unable_job_stays_open_says_what_happens_next_and_takes_notes(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-3
+    content = f"阳台地漏反水 {uuid.uuid4().hex[:6]}"
+    _dispatched_repair(server, content)
+    ctx, page = _phone_showing(browser, server, content, PHONE)
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    page.locator("[data-action=arrive]").click()
+    page.locator("[data-action=unable]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("textarea").fill("需更换整段排水管，缺配件")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=unable-next]")).to_contain_text("调度将重新派工或改期", timeout=15000)
+    expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
+    page.reload()
+    expect(page.locator("[data-testid=unable-next]")).to_be_visible(timeout=15000)
+    page.locator("[data-action=note]").click()
+    dialog = page.locator("dialog[open]")
+    dialog.locator("textarea").fill("排水管型号 DN50，长约 2 米")
+    dialog.locator("button[type=submit]").click()
+    expect(page.locator(".note", has_text="排水管型号 DN50")).to_be_visible(timeout=10000)
+    expect(page.locator("[data-action=complete]")).to_have_count(0)
+    # Still an open job in the list, not among the finished ones.
+    page.goto(server.url + "/#/jobs")
+    expect(page.locator(".job-list").first.locator(".job-card", has_text=content)).to_be_visible(timeout=15000)
+    ctx.close()

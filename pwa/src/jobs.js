@@ -68,7 +68,10 @@ export function applyIntents(doc, entries, lastPullAt) {
         break;
     }
   }
-  job.is_done = DONE_STATES.has(job.state);
+  // Unable is not the end (D7x): until the desk reassigns or reschedules, the job stays open and takes
+  // notes and photos. The server says when the desk has acted; an unsent report has not reached it yet.
+  job.awaiting_desk = job.state === 'unable' && (doc.state !== 'unable' || doc.awaiting_desk !== false);
+  job.is_done = DONE_STATES.has(job.state) && !job.awaiting_desk;
   job.local = job.pending.length > 0;
   return job;
 }
@@ -188,6 +191,7 @@ export function feeAboveTold(job, feeCents) {
 
 /** What the person may do next (the server still decides; this only guides the buttons). */
 export function nextActions(job) {
+  if (job.awaiting_desk) return ['note'];
   if (job.is_done) return [];
   const acts = [];
   if (!job.accepted_at) acts.push('accept');

@@ -231,6 +231,10 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "assigned_at": wo.assigned_at, "deadline_at": wo.deadline_at, "accepted_at": wo.accepted_at,
         "arrived_at": wo.arrived_at, "completed_at": wo.completed_at, "is_emergency": case.is_emergency,
         "fee_cents": case.fee_quote_cents or 0, "unable_reason": wo.unable_reason,
+        # Reported unable and the desk has not acted yet (no newer dispatch, not closed): the phone keeps
+        # the job open, takes notes and photos on it and says the desk will reassign or reschedule (D7x).
+        "awaiting_desk": wo.state == WorkOrderState.UNABLE and case.work_orders[-1].id == wo.id
+        and case.state not in (CaseState.CLOSED, CaseState.CANNOT_HANDLE),
         "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
         # Problems reported on this job, with the case opened for each: the technician tells the
         # resident the number (D7x). `case_no` null: held on this case (R-CL-2 D).

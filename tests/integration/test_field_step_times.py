@@ -119,3 +119,22 @@ async def test_a_linked_problem_reaches_the_phone_with_its_new_case_number(clien
     linked = phone.jobs()[job_id]["linked_problems"]
     assert [(x["text"], x["case_no"], x["held"]) for x in linked] == [("楼上渗水", child_no, False),
                                                                       ("墙面空鼓", None, True)]
+
+
+async def test_an_unable_job_waits_for_the_desk_and_still_takes_notes_until_it_acts(client):  # R-CL-3 R-FU-4
+    # Unable is not finished: the phone keeps it open, the technician can add notes and photos, until
+    # the desk dispatches again (D7x).
+    desk, case_id, phone, job_id = await _job_for(client)
+    res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
+                           phone.mutation("job.unable", job_id=job_id, reason="缺配件"),
+                           phone.mutation("job.note", job_id=job_id, text="配件型号 DN20"))
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3
+    await phone.pull()
+    job = phone.jobs()[job_id]
+    assert job["state"] == "unable" and job["awaiting_desk"] is True
+    assert [n["text"] for n in job["notes"]] == ["配件型号 DN20"]
+    r = await client.post(f"/api/cases/{case_id}/dispatch", headers=desk,
+                          json={"assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"]})
+    assert r.status_code == 200, r.text
+    await phone.pull()
+    assert phone.jobs()[job_id]["awaiting_desk"] is False

@@ -51,6 +51,7 @@ registerStrings({
     'job.dismiss': '知道了',
     'job.desk_has_it': '服务中心也收到了被拒绝记录所带的内容，会跟进处理。',
     'job.unable_reason': '无法完成原因：{reason}',
+    'job.unable_next': '已报无法完成，调度将重新派工或改期，请等待安排。在此之前仍可添加备注和照片。',
     'job.clock_met': '已完成 {at}',
     'act.accept': '接单',
     'act.arrive': '到场',
@@ -131,6 +132,7 @@ registerStrings({
     'job.dismiss': 'Dismiss',
     'job.desk_has_it': 'The service centre has also received what the refused records carried and will follow them up.',
     'job.unable_reason': 'Unable: {reason}',
+    'job.unable_next': 'Reported as unable: the desk will reassign or reschedule this job. Until then you can still add notes and photos.',
     'job.clock_met': 'met {at}',
     'act.accept': 'Accept',
     'act.arrive': 'Record arrival',
@@ -390,7 +392,7 @@ export async function render(root, [id], app) {
       own ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(id)}/slip` }, t('act.slip')) : null);
     return null;
   }
-  const due = job.is_done ? null : nextDue(job);
+  const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D7x)
   const cd = due ? countdown(due) : null;
 
   const run = async (fn, button) => {
@@ -468,6 +470,7 @@ export async function render(root, [id], app) {
         : h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
+      job.awaiting_desk ? h('p', { class: 'notice', 'data-testid': 'unable-next', text: t('job.unable_next') }) : null,
       repeats ? null : row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone
