@@ -94,7 +94,7 @@ def test_offline_arrival_and_signed_completion_reach_the_desk(browser: Browser, 
     # Arrival counts at server receive time; the phone's own clock is kept beside it.
     wo = view["case"]["work_orders"][-1]
     assert wo["arrived_at"] and wo["arrived_device_at"]
-    # The job and the slip count when the resident signed, not when the phone synced (D7x): the slip the
+    # The job and the slip count when the resident signed, not when the phone synced (D97): the slip the
     # phone showed offline and the stored one say the same time.
     done = datetime.fromisoformat(wo["completed_at"].replace("Z", "+00:00"))
     assert done <= signed_by, (done, signed_by)

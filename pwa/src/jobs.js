@@ -20,7 +20,7 @@ function overlayEntries(entries, lastPullAt) {
 // "15 minutes to be on site" countdown running, and turning red, until the next sync.
 const ARRIVAL_CLOCKS = new Set(['FU4_ON_SITE_15M', 'FU7_PAID_ARRIVE_20M', 'FU7_PAID_PROMISE_25M', 'FU7_LAUNDRY_15M', 'FU7_GAMES_10M']);
 
-// The linked problems the server recorded on this job (D7x), listed among its notes by time: each
+// The linked problems the server recorded on this job (D98), listed among its notes by time: each
 // with the number of the case opened for it (the technician tells the resident), or held on this one.
 function serverLinked(doc) {
   return (doc.linked_problems || []).map((p) => ({ kind: 'linked_problem', text: p.text, at: p.at, case_no: p.case_no || null, held: Boolean(p.held) }));
@@ -68,7 +68,7 @@ export function applyIntents(doc, entries, lastPullAt) {
         break;
     }
   }
-  // Unable is not the end (D7x): until the desk reassigns or reschedules, the job stays open and takes
+  // Unable is not the end (D99): until the desk reassigns or reschedules, the job stays open and takes
   // notes and photos. The server says when the desk has acted; an unsent report has not reached it yet.
   job.awaiting_desk = job.state === 'unable' && (doc.state !== 'unable' || doc.awaiting_desk !== false);
   job.is_done = DONE_STATES.has(job.state) && !job.awaiting_desk;

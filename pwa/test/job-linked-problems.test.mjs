@@ -1,5 +1,5 @@
 // A linked problem reported on the phone stays on the job after the sync, now with the number of the
-// case the server opened for it (D7x): the technician tells the resident that number.
+// case the server opened for it (D98): the technician tells the resident that number.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

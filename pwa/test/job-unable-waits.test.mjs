@@ -1,4 +1,4 @@
-// A job reported unable is not finished (D7x): until the desk reassigns or reschedules it stays among
+// A job reported unable is not finished (D99): until the desk reassigns or reschedules it stays among
 // the open jobs and takes notes and photos; once the desk has acted it is done on this phone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

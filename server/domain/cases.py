@@ -266,7 +266,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 class Note(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     photo_sha256: str | None = None
-    at: datetime  # when it was written: an offline phone's note placed in server time (D35, D7x)
+    at: datetime  # when it was written: an offline phone's note placed in server time (D35, D97)
     by: str
     # When the server heard of it, kept only when that was later than `at` (a note synced late).
     received_at: datetime | None = None
@@ -276,7 +276,7 @@ class LinkedReport(msgspec.Struct, frozen=True, kw_only=True):
     """A problem the executor reported on this work order (R-CL-1 C, R-CL-2 D), as the phone shows it.
 
     The new case's number when it was opened separately, so the technician can tell the resident
-    (D7x); the held problem's id when it stays on this case.
+    (D98); the held problem's id when it stays on this case.
     """
 
     description: str
@@ -302,9 +302,9 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     arrived_device_at: datetime | None = None  # the phone's clock, kept for the offset estimate
     geo: tuple[float, float] | None = None
     notes: tuple[Note, ...] = ()
-    linked: tuple[LinkedReport, ...] = ()  # problems reported on this order, each with its new case (D7x)
+    linked: tuple[LinkedReport, ...] = ()  # problems reported on this order, each with its new case (D98)
     unable_reason: str | None = None
-    unable_at: datetime | None = None  # when the executor reported it (placed like arrival, D7x)
+    unable_at: datetime | None = None  # when the executor reported it (placed like arrival, D97)
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
 
@@ -1370,7 +1370,7 @@ def field_time(acted_at: datetime | None, now: datetime, floor: datetime) -> dat
 
 
 def field_step_time(wo: WorkOrder, *, acted_at: datetime | None, now: datetime) -> datetime:
-    """When a phone's next step on `wo` counts (D35, D7x): never before the last step already on it.
+    """When a phone's next step on `wo` counts (D35, D97): never before the last step already on it.
 
     A note, an unable report, a linked problem or the completion cannot precede the dispatch, the
     acceptance or the arrival they follow (R-CL-3: completion after arrival), whatever the phone says.
@@ -1453,7 +1453,7 @@ def add_note(
     work_order_id: str | None = None,
     acted_at: datetime | None = None,
 ) -> Transition | Refusal:
-    """A note on the case or on one work order; a phone's note counts when it was written (D7x)."""
+    """A note on the case or on one work order; a phone's note counts when it was written (D97)."""
     if not text.strip() and photo_sha256 is None:
         return _text_required("text")
     note = Note(text=text, photo_sha256=photo_sha256, at=now, by=by)
@@ -1505,7 +1505,7 @@ def complete(
 ) -> Transition | Refusal:
     """Finish the job on site. Repairs and paid services need the resident's signed slip.
 
-    A phone's completion counts when it was done (`field_step_time`, D7x): the slip the resident
+    A phone's completion counts when it was done (`field_step_time`, D97): the slip the resident
     signed offline says that time, and R-FU-6's 24 hours run from it. The caller signs the slip at
     the same `field_step_time`.
 
@@ -1637,7 +1637,7 @@ def report_linked_problem(
 
     `work_order_id` names the job it was found on, when a phone reports it: a job the desk has
     reassigned meanwhile is refused like its note (the desk gets it from the field refusals, D28).
-    Found offline, it counts when it was reported on the phone (D7x); a new case is still received
+    Found offline, it counts when it was reported on the phone (D97); a new case is still received
     when the service centre heard of it (`now`): its own clocks cannot start before anyone knew.
     """
     if not description.strip():

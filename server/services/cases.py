@@ -232,12 +232,12 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "arrived_at": wo.arrived_at, "completed_at": wo.completed_at, "is_emergency": case.is_emergency,
         "fee_cents": case.fee_quote_cents or 0, "unable_reason": wo.unable_reason,
         # Reported unable and the desk has not acted yet (no newer dispatch, not closed): the phone keeps
-        # the job open, takes notes and photos on it and says the desk will reassign or reschedule (D7x).
+        # the job open, takes notes and photos on it and says the desk will reassign or reschedule (D99).
         "awaiting_desk": wo.state == WorkOrderState.UNABLE and case.work_orders[-1].id == wo.id
         and case.state not in (CaseState.CLOSED, CaseState.CANNOT_HANDLE),
         "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in wo.notes],
         # Problems reported on this job, with the case opened for each: the technician tells the
-        # resident the number (D7x). `case_no` null: held on this case (R-CL-2 D).
+        # resident the number (D98). `case_no` null: held on this case (R-CL-2 D).
         "linked_problems": [{"text": r.description, "at": r.at, "case_no": r.case_no, "held": r.case_no is None}
                             for r in wo.linked],
         "clocks": [_clock_doc(c) for c in mine],

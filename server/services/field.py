@@ -158,7 +158,7 @@ async def complete(ctx: MutationContext, args: dict) -> None:
     case, wo = await _my_case(ctx, a.job_id)
     await _signature_unused(ctx, a.signature_sha256, case.id)
     # The resident signed when the phone says the job was done, placed in server time and kept
-    # after the arrival (D35, D7x): the slip the phone showed offline and the stored one agree, and
+    # after the arrival (D35, D97): the slip the phone showed offline and the stored one agree, and
     # the hash covers that time. The receive time stays in the event and the audit row.
     signed_at = dc.field_step_time(wo, acted_at=ctx.acted_at, now=ctx.now)
     slip = ServiceSlip(

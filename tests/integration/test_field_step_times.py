@@ -1,4 +1,4 @@
-"""Every field step a phone pushes counts when the person acted, placed by the batch's clock (D35, D7x).
+"""Every field step a phone pushes counts when the person acted, placed by the batch's clock (D35, D97).
 
 The phone below has a clock an hour slow and syncs an hour after the work: the steps count at the
 hour they were done, the resident's slip says that time, and R-FU-6's 24 hours run from it.
@@ -106,7 +106,7 @@ async def test_unable_and_a_linked_problem_reported_offline_count_when_reported(
 
 async def test_a_linked_problem_reaches_the_phone_with_its_new_case_number(client):  # R-CL-1 C R-CL-2 D
     # The technician reported it offline; after the sync the job still shows it, now with the number
-    # the resident can quote (D7x), and a problem held on this case says so.
+    # the resident can quote (D98), and a problem held on this case says so.
     desk, case_id, phone, job_id = await _job_for(client)
     res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
                            phone.mutation("job.linked_problem", job_id=job_id, content="楼上渗水"),
@@ -123,7 +123,7 @@ async def test_a_linked_problem_reaches_the_phone_with_its_new_case_number(clien
 
 async def test_an_unable_job_waits_for_the_desk_and_still_takes_notes_until_it_acts(client):  # R-CL-3 R-FU-4
     # Unable is not finished: the phone keeps it open, the technician can add notes and photos, until
-    # the desk dispatches again (D7x).
+    # the desk dispatches again (D99).
     desk, case_id, phone, job_id = await _job_for(client)
     res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
                            phone.mutation("job.unable", job_id=job_id, reason="缺配件"),

@@ -57,7 +57,7 @@ def _on_site(arrived_min: int = 10):
 
 
 def test_a_completion_signed_offline_counts_when_the_resident_signed() -> None:  # R-CL-1 R-FU-6
-    # Signed at 30 minutes, synced at 43 (D7x): the work order, its event and the slip's signed_at all
+    # Signed at 30 minutes, synced at 43 (D97): the work order, its event and the slip's signed_at all
     # say 30; the receive time stays in the event's data.
     at = c.field_step_time(_on_site().work_orders[-1], acted_at=T0 + 30 * M, now=T0 + 43 * M)
     assert at == T0 + 30 * M
@@ -114,7 +114,7 @@ def test_unable_and_a_linked_problem_found_offline_count_when_reported() -> None
 
 
 def test_a_linked_problem_stays_on_the_job_it_was_found_on_with_its_new_case_number() -> None:  # R-CL-1 C R-CL-2 D
-    # The technician must be able to tell the resident the new number (D7x): the work order keeps it.
+    # The technician must be able to tell the resident the new number (D98): the work order keeps it.
     case = _on_site(arrived_min=10)
     case = ok(c.report_linked_problem(case, description="楼上渗水", by="t1", now=T0 + 50 * M, child_id="case_c",
                                       child_no="GD20260506-0002", work_order_id="wo1", acted_at=T0 + 30 * M)).case

@@ -361,7 +361,7 @@ function noteDialog() {
   });
 }
 
-// What became of a linked problem (D7x): the new case's number, which the resident will quote when
+// What became of a linked problem (D98): the new case's number, which the resident will quote when
 // calling about it, or that it stays on this job; before the sync, that the number is coming.
 function linkedOutcome(n) {
   if (n.case_no) return h('div', { class: 'note-linked', 'data-testid': 'linked-case-no', text: t('job.linked_case', { no: n.case_no }) });
@@ -392,7 +392,7 @@ export async function render(root, [id], app) {
       own ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(id)}/slip` }, t('act.slip')) : null);
     return null;
   }
-  const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D7x)
+  const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D99)
   const cd = due ? countdown(due) : null;
 
   const run = async (fn, button) => {

@@ -58,7 +58,7 @@ export function stateLabel(state) {
 }
 
 function card(job) {
-  const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D7x)
+  const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D99)
   const cd = due ? countdown(due) : null;
   return h('a', { class: ['card', 'job-card', job.is_done ? 'is-done' : '', cd?.overdue ? 'is-overdue' : ''], href: `#/job/${encodeURIComponent(job.id)}`, dataset: { jobId: job.id } },
     h('div', { class: 'job-card-top' },
