@@ -66,6 +66,11 @@ class BookingView(msgspec.Struct, kw_only=True):
     balance_due_cents: int | None
     missing_to_dispatch: list[str]
     case: dict[str, Any] | None = None
+    # The total told to the resident: the approved unit fee × the quoted quantity (R-SS-2, D7x).
+    told_fee_cents: int = 0
+    content: str = ""  # the desk's notes on the request, the case's content at dispatch
+    # The resident's arrival promise and where it stands, before and after dispatch (R-FU-7, D7x).
+    promise: sp.PromiseView | None = None
 
 
 class CorrectionView(dk.ReturnCorrection, kw_only=True):
@@ -304,8 +309,9 @@ class VisitsController(Controller):
     tags = ["return visits"]
 
     @get("/callbacks", opt=allow(*DESK, *LEADERSHIP, Role.TEAM_LEAD))
-    async def call_backs(self, db: Database, principal: Principal, status: str | None = None) -> list[dict[str, Any]]:
-        return await visits.list_call_backs(db, principal, status)
+    async def call_backs(self, db: Database, principal: Principal, status: str | None = None,
+                         case_id: str | None = None) -> list[dict[str, Any]]:
+        return await visits.list_call_backs(db, principal, status, case_id)
 
     @post("/callbacks/{task_id:str}", opt=CALLERS, status_code=200)
     async def record(self, db: Database, principal: Principal, task_id: str,

@@ -32,6 +32,9 @@ TEAM_ARRIVAL_MINUTES = 20  # the team's own order: on site 20 min after dispatch
 # unbounded one would overflow the clock on every booking of the item.
 MAX_PROMISE_MINUTES = 7 * 24 * 60
 DELAY_NOTICE_MINUTES = 20  # if the promise cannot be kept, the resident hears why within 20 of it
+# The most units one booking quotes (appliances, hours, pieces of laundry): a typo of 1000 would be
+# told to the resident as a fee a hundred times too high (D7x).
+MAX_QUOTED_QUANTITY = 99
 
 PROPOSERS = frozenset({Role.MANAGER})
 APPROVER = Role.GENERAL_MANAGER
@@ -186,6 +189,11 @@ class Booking(msgspec.Struct, frozen=True, kw_only=True):
     case_no: str | None = None  # the case the dispatch opened, as people quote it (GD20261123-0001)
     dispatched_to: tuple[str, ...] = ()
     completed_at: datetime | None = None
+    # What the resident was told at booking (R-SS-2, D7x): the number of units the unit fee is quoted
+    # for (1 for a per-visit item) and, once they accept it, the total they accepted. The slip's
+    # quantity below is what was really done; the statement prints both.
+    quoted_quantity: int = 1
+    told_fee_cents: int | None = None
     quantity: int = 0
     slip_fee_cents: int | None = None  # what is billed: the approved unit fee × quantity
     # The fee on the slip as the resident signed it. Equal to slip_fee_cents unless the desk had to
@@ -387,11 +395,14 @@ def book(
     by_role: Role,
     by_id: str,
     now: datetime,
+    quantity: int = 1,
 ) -> Booking:
-    """A one-off booking. The fee is quoted from the catalogue; consent comes separately."""
+    """A one-off booking. The fee is quoted from the catalogue for `quantity` units; consent comes
+    separately, for the total (D7x)."""
     _require_bookable(item)
     _require_booker(by_role)
     _require_contact(resident_name, unit, phone)
+    _require_quantity(item, quantity)
     return Booking(
         id=id,
         item_code=item.code,
@@ -405,15 +416,18 @@ def book(
         promise_minutes=item.promise_minutes,
         advance=item.advance,
         advance_required_cents=item.advance_cents,
+        quoted_quantity=quantity,
     )
 
 
 def book_under_agreement(
-    item: ServiceItem, agreement: Agreement, *, id: str, by_role: Role, by_id: str, now: datetime
+    item: ServiceItem, agreement: Agreement, *, id: str, by_role: Role, by_id: str, now: datetime,
+    quantity: int = 1,
 ) -> Booking:
     """A booking under a long-term agreement: its fee and consent are the agreement's."""
     _require_bookable(item)
     _require_booker(by_role)
+    _require_quantity(item, quantity)
     if agreement.item_code != item.code or not (agreement.signed_at <= now < agreement.valid_until):
         raise fail(
             SpecialServiceRefusal.AGREEMENT_NOT_ACTIVE,
@@ -437,7 +451,29 @@ def book_under_agreement(
         arrive_by=now + timedelta(minutes=item.promise_minutes),
         advance=item.advance,
         advance_required_cents=item.advance_cents,
+        quoted_quantity=quantity,
+        # The resident accepted the agreement's fee when signing it; this visit's total follows.
+        told_fee_cents=agreement.fee_cents * quantity,
     )
+
+
+def _require_quantity(item: ServiceItem, quantity: int) -> None:
+    """A per-piece or per-hour fee is quoted for a number of units; a per-visit fee for one visit."""
+    most = 1 if item.unit is ServiceUnit.PER_VISIT else MAX_QUOTED_QUANTITY
+    if not 1 <= quantity <= most:
+        raise fail(
+            SpecialServiceRefusal.INVALID_QUANTITY,
+            f"数量须为 1 至 {most} {UNIT_LABELS_ZH[item.unit]}",
+            f"The quantity must be 1 to {most} ({UNIT_LABELS_EN[item.unit]})",
+            kind="invalid",
+            quantity=quantity,
+            max_quantity=most,
+        )
+
+
+def told_fee(booking: Booking) -> int:
+    """The total the resident is told before dispatch: the quoted unit fee × the quoted quantity."""
+    return booking.unit_fee_cents * booking.quoted_quantity
 
 
 def _require_booker(by_role: Role) -> None:
@@ -480,20 +516,37 @@ _PHONE = re.compile(r"\+?[0-9 ()\-]{5,30}")
 
 
 def record_consent(booking: Booking, *, shown_fee_cents: int, now: datetime) -> Booking:
-    """The resident agreed to the fee they were told; it must be the fee quoted on the booking."""
+    """The resident agreed to the total they were told: the approved unit fee quoted on the booking
+    × the quoted quantity, computed here; a desk showing any other figure is refused (D7x)."""
     _require_state(booking, BookingState.BOOKED)
-    if shown_fee_cents != booking.unit_fee_cents:
+    if booking.consent_at is not None:
+        # A second click, or a second tab: the first consent started the promise; a second would
+        # move it later than what the resident was told.
+        raise fail(
+            SpecialServiceRefusal.WRONG_STATE,
+            "住户已同意收费",
+            "The resident has already agreed to the fee",
+            kind="conflict",
+            state=str(booking.state),
+        )
+    total = told_fee(booking)
+    if shown_fee_cents != total:
         raise fail(
             SpecialServiceRefusal.FEE_NOT_AS_QUOTED,
             "告知的收费与标准不符",
             "The fee told differs from the approved fee",
             kind="invalid",
             shown_fee_cents=shown_fee_cents,
-            fee_cents=booking.unit_fee_cents,
+            fee_cents=total,
+            unit_fee_cents=booking.unit_fee_cents,
+            quantity=booking.quoted_quantity,
         )
     # The resident is told "within N minutes" in the same breath as accepting the fee (R-FU-7).
     return msgspec.structs.replace(
-        booking, consent_at=now, arrive_by=now + timedelta(minutes=booking.promise_minutes)
+        booking,
+        consent_at=now,
+        arrive_by=now + timedelta(minutes=booking.promise_minutes),
+        told_fee_cents=total,
     )
 
 
@@ -585,6 +638,52 @@ def promised_arrival(booking: Booking) -> datetime | None:
     return None if start is None else start + timedelta(minutes=booking.promise_minutes)
 
 
+class PromiseState(StrEnum):
+    """Where the resident's arrival promise stands (R-FU-7)."""
+
+    RUNNING = "running"  # not yet due, nobody on site yet
+    MET = "met"  # on site by the promised time
+    MISSED = "missed"  # past it: on site late, or still nobody there
+
+
+class PromiseView(msgspec.Struct, frozen=True, kw_only=True):
+    """The promise as the desk's bookings table shows it, before and after dispatch (D7x)."""
+
+    due_at: datetime
+    state: PromiseState
+    arrived_at: datetime | None = None
+    agreed: bool = False  # a new time agreed with the resident after a delay notice replaced it
+
+
+def promise_state(*, due_at: datetime, arrived_at: datetime | None, now: datetime) -> PromiseState:
+    """Met when the team was on site by the promised time; missed once it passed without them."""
+    if arrived_at is not None:
+        return PromiseState.MET if arrived_at <= due_at else PromiseState.MISSED
+    return PromiseState.MISSED if now > due_at else PromiseState.RUNNING
+
+
+def booking_promise(
+    booking: Booking,
+    *,
+    now: datetime,
+    case_due_at: datetime | None = None,
+    arrived_at: datetime | None = None,
+    agreed: bool = False,
+) -> PromiseView | None:
+    """The resident's promise on a booking: None before they accepted the fee. Once dispatched, the
+    case's promise clock decides (`case_due_at`, which a delay notice may have moved) and the first
+    arrival on site meets it; before that, the booking's own promised arrival."""
+    due = case_due_at or promised_arrival(booking)
+    if due is None:
+        return None
+    return PromiseView(
+        due_at=due,
+        state=promise_state(due_at=due, arrived_at=arrived_at, now=now),
+        arrived_at=arrived_at,
+        agreed=agreed,
+    )
+
+
 def dispatch(booking: Booking, *, to: Iterable[str], now: datetime, case_no: str | None = None) -> Booking:
     """Send the job out. The resident's promise keeps running from the fee's acceptance, not from now."""
     if refusal := dispatch_refusal(booking):
@@ -599,7 +698,7 @@ def dispatch(booking: Booking, *, to: Iterable[str], now: datetime, case_no: str
     )
 
 
-def opening_note(booking: Booking, *, item_name: str, tz: tzinfo) -> str:
+def opening_note(booking: Booking, *, item_name: str, tz: tzinfo, unit_label: str = "") -> str:
     """The note on the case a booking opens: what was booked, for whom, and the promise, in words.
 
     The desk reads it in the case's timeline next to the others; a booking id there meant nothing to
@@ -609,6 +708,11 @@ def opening_note(booking: Booking, *, item_name: str, tz: tzinfo) -> str:
     # The booking number is what the resident and the cashier quote (D39), so the case names it too.
     booked = f"特约服务预约 {booking.booking_no}" if booking.booking_no else "特约服务预约"
     parts = [f"{booked}：{item_name}", f"住户 {who}" if who else ""]
+    if booking.quoted_quantity > 1:
+        # Several units quoted (D7x): the case says how many and the total the resident accepted.
+        total = booking.told_fee_cents if booking.told_fee_cents is not None else told_fee(booking)
+        parts[0] += f" {booking.quoted_quantity} {unit_label}".rstrip()
+        parts.append(f"已告知收费 ¥{total / 100:.2f}")
     arrive = promised_arrival(booking)
     if arrive is not None:
         local = arrive.astimezone(tz)

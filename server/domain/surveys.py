@@ -73,6 +73,33 @@ AREA_LABELS: dict[SurveyArea, tuple[str, str]] = {
 }
 
 
+# The area a call-back asks about first, from what the case was (R-RV-2, D7x). Keys are the case's
+# kind and, where it decides, its category (the values of cases.Kind, PaidService and HelpKind; this
+# module cannot import cases, which imports it). The caller may still pick another area.
+_AREA_BY_KIND: dict[str, SurveyArea] = {
+    # R-RV-1: the dispatcher's call-back on a complaint asks how it was handled, whatever it was about.
+    "complaint": SurveyArea.COMPLAINT_HANDLING,
+    "repair": SurveyArea.BUILDING_REPAIR,
+}
+_AREA_BY_CATEGORY: dict[tuple[str, str], SurveyArea] = {
+    ("special_service", "home_repair"): SurveyArea.BUILDING_REPAIR,
+    ("special_service", "home_cleaning"): SurveyArea.CLEANING,
+    ("help", "repair"): SurveyArea.BUILDING_REPAIR,
+    ("help", "complaint"): SurveyArea.COMPLAINT_HANDLING,
+    ("help", "crime"): SurveyArea.SECURITY,
+    ("help", "traffic_accident"): SurveyArea.SECURITY,
+    ("help", "disaster"): SurveyArea.FIRE_SAFETY,
+}
+
+
+def call_back_area(kind: str, category: str | None) -> SurveyArea:
+    """The survey area a call-back on this case is about (R-RV-2): a repair's is building repair, a
+    complaint's its handling; a job no single area fits (laundry, games, an inquiry) is graded overall."""
+    if (area := _AREA_BY_KIND.get(str(kind))) is not None:
+        return area
+    return _AREA_BY_CATEGORY.get((str(kind), str(category)), SurveyArea.OVERALL)
+
+
 class Grade(StrEnum):
     A = "A"  # satisfied
     B = "B"  # fairly satisfied

@@ -88,10 +88,14 @@ class BookIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     phone: str = ""
     unit_id: str | None = None
     agreement_id: str | None = None
-    content: str = ""
+    # The desk's notes on the request (what, where in the home, access): the case's content at dispatch.
+    content: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    # Units the fee is quoted for (appliances, hours, pieces): 1 for a per-visit item (D7x).
+    quantity: int = 1
 
 
 class ConsentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # The total the desk told the resident: the approved unit fee × the quoted quantity (D7x).
     shown_fee_cents: int
 
 
@@ -179,7 +183,8 @@ async def _save_booking(uow: UnitOfWork, compound_id: str, b: sp.Booking, *, cas
         await uow.conn.execute(update(service_bookings).where(service_bookings.c.id == b.id).values(**values))
 
 
-def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None = None) -> dict[str, Any]:
+def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None = None, *,
+                 content: str = "", promise: sp.PromiseView | None = None) -> dict[str, Any]:
     refusal = sp.dispatch_refusal(b) if b.state is sp.BookingState.BOOKED else None
     return {
         "booking": msgspec.to_builtins(b),
@@ -188,7 +193,50 @@ def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None
         "item_name_en": item.name_en if item else b.item_code,
         "balance_due_cents": sp.balance_due(b) if b.state is sp.BookingState.COMPLETED else None,
         "missing_to_dispatch": list(refusal.details.get("missing", [])) if refusal else [],
+        # What the desk tells (or told) the resident, computed here from the approved unit fee (D7x).
+        "told_fee_cents": b.told_fee_cents if b.told_fee_cents is not None else sp.told_fee(b),
+        "content": content,
+        "promise": msgspec.to_builtins(promise) if promise is not None else None,
     }
+
+
+async def _promises(conn, bookings: list[tuple[sp.Booking, str | None]], now: datetime,  # noqa: ANN001
+                    compound_id: str, known: Case | None = None) -> dict[str, sp.PromiseView | None]:
+    """Each booking's arrival promise (R-FU-7) and where it stands, by booking id (D7x).
+
+    Before dispatch the booking's own promised arrival; once its case is open, the case's promise
+    clock (a delay notice's new agreed time moves it) and the first arrival on site: one query for
+    the cases per 500 bookings, the compound's rules read once."""
+    from server.services.cases import compound_rules, decode_case
+    from server.storage.schema import cases
+
+    found: dict[str, Case] = {known.id: known} if known is not None else {}
+    ids = [case_id for _, case_id in bookings if case_id and case_id not in found]
+    for i in range(0, len(ids), 500):
+        for row in (await conn.execute(select(cases.c.id, cases.c.doc).where(cases.c.id.in_(ids[i:i + 500])))).all():
+            found[row.id] = decode_case(row.doc)
+    rules = await compound_rules(conn, compound_id) if found else None
+    out: dict[str, sp.PromiseView | None] = {}
+    for b, case_id in bookings:
+        case = found.get(case_id) if case_id else None
+        if case is None or rules is None:
+            out[b.id] = sp.booking_promise(b, now=now)
+            continue
+        clock = next((c for c in deadlines.clocks(case, rules.calendar, now, rules.policy)
+                      if c.code in _PROMISE_CLOCKS), None)
+        if clock is None:
+            out[b.id] = sp.booking_promise(b, now=now)
+            continue
+        agreed = clock.code is deadlines.ClockCode.FU7_PAID_PROMISE_25M and deadlines.paid_promise_due(
+            case, rules.policy)[1]
+        out[b.id] = sp.booking_promise(b, now=now, case_due_at=clock.due_at, arrived_at=clock.satisfied_at,
+                                       agreed=agreed)
+    return out
+
+
+# The case clock that carries the resident's promise, per service class (R-FU-7).
+_PROMISE_CLOCKS = frozenset({deadlines.ClockCode.FU7_PAID_PROMISE_25M, deadlines.ClockCode.FU7_LAUNDRY_15M,
+                             deadlines.ClockCode.FU7_GAMES_10M})
 
 
 # --- catalogue (R-SS-1) ----------------------------------------------------------------------
@@ -353,7 +401,8 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
             if row is None:
                 raise _not_found("special_service.agreement", agreement_id=data.agreement_id)
             ag = _agreement_dec.decode(row.doc)
-            b = sp.book_under_agreement(item, ag, id=new_id("bkg_"), by_role=role, by_id=who.user_id, now=uow.now)
+            b = sp.book_under_agreement(item, ag, id=new_id("bkg_"), by_role=role, by_id=who.user_id, now=uow.now,
+                                        quantity=data.quantity)
             # The agreement names the door for its whole term, so its case gets the unit. One signed
             # before agreements named a unit keeps booking; its text gives the unit if it is a label.
             unit_id = ag.unit_id
@@ -363,16 +412,17 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
             if unit_id or unit.strip():
                 unit, unit_id = await registered_unit(uow, who.compound_id, unit_id, unit)
             b = sp.book(item, id=new_id("bkg_"), resident_name=data.resident_name, unit=unit, phone=data.phone,
-                        by_role=role, by_id=who.user_id, now=uow.now)
+                        by_role=role, by_id=who.user_id, now=uow.now, quantity=data.quantity)
         # Numbered once the booking is accepted, so a refused booking uses up no number.
         b = msgspec.structs.replace(b, booking_no=await next_booking_no(uow, who.compound_id))
         await _save_booking(uow, who.compound_id, b, created=True, unit_id=unit_id, content=data.content)
-        _audit(uow, who, "service_booking", b.id, "service_booking.booked", item_code=item.code, mode=str(b.mode))
-        return booking_view(b, None, item)
+        _audit(uow, who, "service_booking", b.id, "service_booking.booked", item_code=item.code, mode=str(b.mode),
+               quantity=b.quoted_quantity)
+        return booking_view(b, None, item, content=data.content.strip(), promise=sp.booking_promise(b, now=uow.now))
 
 
 async def list_bookings(db: Database, who: Principal, state: str | None = None) -> list[dict[str, Any]]:
-    q = select(service_bookings.c.doc, service_bookings.c.case_id).where(
+    q = select(service_bookings.c.doc, service_bookings.c.case_id, service_bookings.c.content).where(
         service_bookings.c.compound_id == who.compound_id)
     if state:
         q = q.where(service_bookings.c.state == state)
@@ -380,24 +430,26 @@ async def list_bookings(db: Database, who: Principal, state: str | None = None) 
         rows = (await conn.execute(q.order_by(service_bookings.c.booked_at.desc()).limit(500))).all()
         items = {i.code: i for i in [_item_dec.decode(r.doc) for r in (await conn.execute(
             select(service_items.c.doc).where(service_items.c.compound_id == who.compound_id))).all()]}
-    out = []
-    for r in rows:
-        b = _booking_dec.decode(r.doc)
-        out.append(booking_view(b, r.case_id, items.get(b.item_code)))
-    return out
+        found = [(_booking_dec.decode(r.doc), r) for r in rows]
+        promises = await _promises(conn, [(b, r.case_id) for b, r in found], db.clock.now(), who.compound_id)
+    return [booking_view(b, r.case_id, items.get(b.item_code), content=r.content or "", promise=promises[b.id])
+            for b, r in found]
 
 
 async def get_booking(db: Database, who: Principal, booking_id: str) -> dict[str, Any]:
     """One booking however old (the list holds the newest 500): what its statement prints."""
     async with db.read() as conn:
-        row = (await conn.execute(select(service_bookings.c.doc, service_bookings.c.case_id).where(
+        row = (await conn.execute(select(service_bookings.c.doc, service_bookings.c.case_id,
+                                         service_bookings.c.content).where(
             service_bookings.c.id == booking_id, service_bookings.c.compound_id == who.compound_id))).first()
         if row is None:
             raise _not_found("special_service.booking", booking_id=booking_id)
         b = _booking_dec.decode(row.doc)
         item_row = (await conn.execute(select(service_items.c.doc).where(
             service_items.c.compound_id == who.compound_id, service_items.c.code == b.item_code))).first()
-    return booking_view(b, row.case_id, _item_dec.decode(item_row.doc) if item_row else None)
+        promise = (await _promises(conn, [(b, row.case_id)], db.clock.now(), who.compound_id))[b.id]
+    return booking_view(b, row.case_id, _item_dec.decode(item_row.doc) if item_row else None,
+                        content=row.content or "", promise=promise)
 
 
 async def _booking_step(db: Database, who: Principal, booking_id: str, step, action: str) -> dict[str, Any]:  # noqa: ANN001
@@ -405,8 +457,13 @@ async def _booking_step(db: Database, who: Principal, booking_id: str, step, act
         b, case_id = await _load_booking(uow, who, booking_id)
         b = step(b, uow)
         await _save_booking(uow, who.compound_id, b)
-        _audit(uow, who, "service_booking", b.id, action, case_id=case_id, state=str(b.state))
-        return booking_view(b, case_id, await load_item(uow, who.compound_id, b.item_code))
+        _audit(uow, who, "service_booking", b.id, action, case_id=case_id, state=str(b.state),
+               **({"told_fee_cents": b.told_fee_cents, "quantity": b.quoted_quantity}
+                  if action == "service_booking.consented" else {}))
+        _, content = await _booking_unit_id(uow, b.id)
+        promise = (await _promises(uow.conn, [(b, case_id)], uow.now, who.compound_id))[b.id]
+        return booking_view(b, case_id, await load_item(uow, who.compound_id, b.item_code), content=content,
+                            promise=promise)
 
 
 async def consent(db: Database, who: Principal, booking_id: str, shown_fee_cents: int) -> dict[str, Any]:
@@ -479,7 +536,8 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         rules = await compound_rules(uow, who.compound_id)
         case = await store_transition(uow, who, dc.decide_opening(
             case, open=True, by=who.user_id, roles=roles, now=uow.now, reason=dc.OpenReason.A_SITE_FOLLOW_UP,
-            note=sp.opening_note(b, item_name=item.name_zh, tz=rules.calendar.zone)))
+            note=sp.opening_note(b, item_name=item.name_zh, tz=rules.calendar.zone,
+                                 unit_label=sp.UNIT_LABELS_ZH[item.unit])))
         role = await _staff_role(uow, who, data.assignee_id)
         attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
                                       reached=False) for lid in data.unreached_lead_ids]
@@ -495,7 +553,8 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         await _save_booking(uow, who.compound_id, b, case_id=case.id)
         _audit(uow, who, "service_booking", b.id, "service_booking.dispatched", case_id=case.id,
                assignee_id=data.assignee_id)
-        view = booking_view(b, case.id, item)
+        promise = (await _promises(uow.conn, [(b, case.id)], uow.now, who.compound_id, known=case))[b.id]
+        view = booking_view(b, case.id, item, content=content, promise=promise)
         view["case"] = (await case_view(uow, case))["summary"]
         return view
 
@@ -527,7 +586,10 @@ async def complete(db: Database, who: Principal, booking_id: str, quantity: int)
         await _save_booking(uow, who.compound_id, b)
         _audit(uow, who, "service_booking", b.id, "service_booking.completed", case_id=case_id,
                quantity=quantity)
-        return booking_view(b, case_id, await load_item(uow, who.compound_id, b.item_code))
+        _, content = await _booking_unit_id(uow, b.id)
+        promise = (await _promises(uow.conn, [(b, case_id)], uow.now, who.compound_id))[b.id]
+        return booking_view(b, case_id, await load_item(uow, who.compound_id, b.item_code), content=content,
+                            promise=promise)
 
 
 async def on_case_saved(uow: UnitOfWork, case: Case) -> None:

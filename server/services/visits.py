@@ -149,14 +149,14 @@ def _view(rec: CallBackRecord, now: datetime, about: dict[str, Any] | None = Non
 # it is now, so a corrected phone number reaches the caller.
 _NOTHING_ABOUT: dict[str, Any] = {
     "kind": None, "resident_name": "", "unit": "", "phone": "", "content": "", "work_done": "",
-    "executors": [], "resident_grade": None, "resident_opinion": "",
+    "executors": [], "resident_grade": None, "resident_opinion": "", "area": str(sv.SurveyArea.OVERALL),
 }
 
 
 async def _about(conn, recs: list[CallBackRecord]) -> dict[str, dict[str, Any]]:  # noqa: ANN001
     """Per case id: the call's who and what, read in chunks of 500 (one query for the cases, one
     for the staff names)."""
-    from server.services.cases import decode_case
+    from server.services.cases import case_category, decode_case
     from server.storage.schema import cases, users
 
     ids = list(dict.fromkeys(r.case_id for r in recs))
@@ -186,12 +186,20 @@ async def _about(conn, recs: list[CallBackRecord]) -> dict[str, dict[str, Any]]:
             # The resident's own grade on the signed slip (C = 住户不满意), as the case view shows it.
             "resident_grade": str(slip.resident_grade) if slip and slip.resident_grade else None,
             "resident_opinion": slip.resident_opinion if slip else "",
+            # The survey area the call asks about first, from the case's kind and category (R-RV-2, D7x).
+            "area": str(sv.call_back_area(str(case.kind), case_category(case))),
         }
     return out
 
 
-async def list_call_backs(db: Database, who: Principal, status: str | None = None) -> list[dict[str, Any]]:
+async def list_call_backs(db: Database, who: Principal, status: str | None = None,
+                          case_id: str | None = None) -> list[dict[str, Any]]:
+    """The compound's call-backs, or one case's (the case page shows its own, D7x)."""
     q = select(call_backs.c.doc).where(call_backs.c.compound_id == who.compound_id)
+    if case_id:
+        # Keyed by (subject, subject_id): naming every subject lets the unique index find the case's.
+        q = q.where(call_backs.c.subject.in_([str(x) for x in sv.CallBackSubject]),
+                    call_backs.c.subject_id == case_id)
     if status == "due":
         q = q.where(call_backs.c.called_back_at.is_(None))
     elif status == "done":

@@ -24,7 +24,7 @@ _item_dec = msgspec.json.Decoder(sp.ServiceItem)
 # Every job document has the keys, so the phone never tells "absent" from "none".
 NO_BOOKING: dict[str, Any] = {
     "booking_no": None, "service_name": None, "service_name_en": None, "fee_unit": None, "fee_unit_en": None,
-    "fee_unit_code": None,
+    "fee_unit_code": None, "quantity_told": None, "fee_told_cents": None,
 }
 
 
@@ -51,4 +51,9 @@ async def booking_terms(uow: UnitOfWork, case: Case) -> dict[str, Any]:
         "fee_unit_en": sp.UNIT_LABELS_EN[item.unit] if item else None,
         # per_visit: the slip's fee never exceeds the agreed one (R-SS-2, `cases.slip_fee_refusal`).
         "fee_unit_code": str(item.unit) if item else None,
+        # How many units were quoted and the total the resident accepted (D7x): the phone's slip starts
+        # from that total, so three appliances are not signed for at the price of one.
+        "quantity_told": b.quoted_quantity,
+        "fee_told_cents": b.told_fee_cents if b.told_fee_cents is not None else sp.told_fee(b),
+        "fee_cents": b.told_fee_cents if b.told_fee_cents is not None else sp.told_fee(b),
     }

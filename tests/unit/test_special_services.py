@@ -446,6 +446,7 @@ def test_booking_has_no_place_for_tips_or_private_payment():  # R-SS-3
     # The only money a booking can record: the quote, the advance (cashier) and the settlement (cashier).
     assert money_fields == {
         "unit_fee_cents",
+        "told_fee_cents",  # the quote × the quoted quantity the resident accepted: told, never collected
         "advance_required_cents",
         "advance_paid_cents",
         "slip_fee_cents",
@@ -620,3 +621,62 @@ def test_the_money_events_keep_who_took_the_money_and_when():  # R-SS-3
     settled = ss.settle(done, amount_cents=ss.balance_due(done), receipt_no="SJ-2", by_role=Role.CASHIER,
                         by_id="cash-1", by_name="刘收银", now=paid_at)
     assert (settled.settled_by, settled.settled_by_name, settled.settled_cents) == ("cash-1", "刘收银", 8000)
+
+
+# --- quantity, total told, promise state (D7x) --------------------------------------------------
+
+
+def test_consent_is_to_the_unit_fee_times_the_quoted_quantity():  # R-SS-2
+    b = ss.book(approved(), id="bk-3", resident_name="黄业主", unit="1-101", phone="13800000001",
+                by_role=Role.FRONT_DESK, by_id="desk-1", now=T0, quantity=3)
+    assert (b.quoted_quantity, ss.told_fee(b), b.told_fee_cents) == (3, 15000, None)
+    # The unit fee alone is not what the resident was told for three hours: refused.
+    with pytest.raises(DomainError) as e:
+        ss.record_consent(b, shown_fee_cents=5000, now=T0)
+    assert code_of(e) == R.FEE_NOT_AS_QUOTED
+    assert e.value.refusal.details["fee_cents"] == 15000
+    agreed = ss.record_consent(b, shown_fee_cents=15000, now=T0)
+    assert agreed.told_fee_cents == 15000
+    # A second click would restart the promise later than the resident was told.
+    with pytest.raises(DomainError) as e:
+        ss.record_consent(agreed, shown_fee_cents=15000, now=T0 + timedelta(minutes=5))
+    assert code_of(e) == R.WRONG_STATE
+
+
+def test_a_per_visit_item_is_quoted_for_one_visit_and_a_quantity_is_bounded():  # R-SS-2
+    visit = ss.approve(ss.propose_item(code="unlock", name_zh="开锁", name_en="Unlock", fee_cents=5000,
+                                       unit=ss.ServiceUnit.PER_VISIT, promise_minutes=25, by_role=Role.MANAGER,
+                                       by_id="m", now=T0), by_role=Role.GENERAL_MANAGER, by_id="g", now=T0)
+    args = dict(id="bk-4", resident_name="黄业主", unit="1-101", phone="13800000001", by_role=Role.FRONT_DESK,
+                by_id="d", now=T0)
+    for item, quantity in ((visit, 2), (approved(), 0), (approved(), ss.MAX_QUOTED_QUANTITY + 1)):
+        with pytest.raises(DomainError) as e:
+            ss.book(item, quantity=quantity, **args)
+        assert code_of(e) == R.INVALID_QUANTITY
+    assert ss.book(visit, **args).quoted_quantity == 1
+
+
+def test_the_case_a_several_unit_booking_opens_names_the_quantity_and_the_total():  # R-SS-2
+    b = ss.book(approved(), id="bk-5", resident_name="王女士", unit="3-2-501", phone="13800000000",
+                by_role=Role.FRONT_DESK, by_id="d", now=T0, quantity=2)
+    b = ss.record_consent(b, shown_fee_cents=10000, now=T0)
+    assert ss.opening_note(b, item_name="水电维修", tz=CST, unit_label="小时") == (
+        "特约服务预约：水电维修 2 小时，住户 王女士 3-2-501，已告知收费 ¥100.00，承诺 11月2日 09:25 前到达")
+
+
+def test_the_promise_is_running_met_or_missed():  # R-FU-7
+    due = T0 + timedelta(minutes=25)
+    assert ss.promise_state(due_at=due, arrived_at=None, now=T0) is ss.PromiseState.RUNNING
+    assert ss.promise_state(due_at=due, arrived_at=None, now=due + timedelta(seconds=1)) is ss.PromiseState.MISSED
+    assert ss.promise_state(due_at=due, arrived_at=due, now=due + timedelta(hours=1)) is ss.PromiseState.MET
+    late = due + timedelta(minutes=3)
+    assert ss.promise_state(due_at=due, arrived_at=late, now=late) is ss.PromiseState.MISSED
+    b = booked(at=T0)
+    assert ss.booking_promise(b, now=T0) is None  # no promise before the fee is accepted
+    b = ss.record_consent(b, shown_fee_cents=5000, now=T0)
+    p = ss.booking_promise(b, now=T0 + timedelta(minutes=1))
+    assert (p.due_at, p.state) == (due, ss.PromiseState.RUNNING)
+    # Once dispatched the case's clock decides: a new time agreed after a delay notice, and the arrival.
+    moved = ss.booking_promise(b, now=due + timedelta(minutes=10), case_due_at=due + timedelta(hours=1),
+                               arrived_at=due + timedelta(minutes=5), agreed=True)
+    assert (moved.state, moved.agreed) == (ss.PromiseState.MET, True)

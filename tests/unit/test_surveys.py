@@ -232,3 +232,17 @@ def test_grades_feed_each_staff_members_review():  # R-SS-5
 def test_survey_round_trips_through_json():
     s = survey_with(EIGHT_BALLOTS)
     assert msgspec.json.decode(msgspec.json.encode(s), type=sv.PeriodicSurvey) == s
+
+
+def test_a_call_back_asks_first_about_the_area_the_case_was_about():  # R-RV-2 R-FU-6
+    from server.domain.surveys import SurveyArea, call_back_area
+
+    assert call_back_area("repair", "small") is SurveyArea.BUILDING_REPAIR  # 房屋维修保养, not 综合评议
+    assert call_back_area("repair", None) is SurveyArea.BUILDING_REPAIR
+    assert call_back_area("complaint", "cleaning") is SurveyArea.COMPLAINT_HANDLING  # R-RV-1: how it was handled
+    assert call_back_area("special_service", "home_cleaning") is SurveyArea.CLEANING
+    assert call_back_area("special_service", "home_repair") is SurveyArea.BUILDING_REPAIR
+    assert call_back_area("special_service", "laundry") is SurveyArea.OVERALL  # no single area fits
+    assert call_back_area("help", "crime") is SurveyArea.SECURITY
+    assert call_back_area("help", "disaster") is SurveyArea.FIRE_SAFETY
+    assert call_back_area("daily_affair", None) is SurveyArea.OVERALL
