@@ -1,14 +1,16 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
-import { colon, colonPair, paren, t } from '../i18n.js';
-import { DESK } from '../roles.js';
+import { colon, colonPair, joinList, paren, t } from '../i18n.js';
+import { DESK, LEADERSHIP } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
   blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
+import { assigneeChooser } from './assignee.js';
+import { CALLER_ROLES, callBackCard } from './callback.js';
 import { sortedClocks, stoppedClockText } from './clock-order.js';
 import { mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
@@ -22,7 +24,6 @@ import { timelineSentence } from './timeline.js';
 
 const TERMINAL = ['closed', 'not_opened'];
 const WORKING = ['opened', 'dispatched', 'accepted', 'on_site'];
-const EXECUTOR_ROLES = ['technician', 'cleaner', 'guard'];
 
 function hasRole(ctx, r) {
   return (ctx.user?.roles || []).includes(r);
@@ -109,6 +110,8 @@ export async function renderCase(body, ctx, caseId) {
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
   // Records phones sent about this case that the server refused (handled ones too: the history).
   let refused = await loadRefusals(ctx, { caseId });
+  // The call-back this case is owed once its job is done (R-FU-6), recorded here too (D7x).
+  let callBacks = await loadCallBacks();
   const refusalsSelection = new Set(); // the records ticked, kept while the page re-draws
 
   // Runs one command; the response's timeline lags the command, so re-read the case (GET).
@@ -133,7 +136,21 @@ export async function renderCase(body, ctx, caseId) {
 
   async function reload() {
     [view, refused] = await Promise.all([api.get(`/api/cases/${encodeURIComponent(caseId)}`), loadRefusals(ctx, { caseId })]);
+    callBacks = await loadCallBacks();
     draw();
+  }
+
+  // Readers of GET /api/callbacks: the desk, leadership and the team lead; nothing to ask before the
+  // job is done (a call-back task is made when the case completes).
+  async function loadCallBacks() {
+    if (!(ctx.user?.roles || []).some((r) => [...DESK, ...LEADERSHIP, 'team_lead'].includes(r))) return [];
+    if (!view.case.completed_at && !['completed', 'closed'].includes(view.case.state)) return [];
+    return api.get(`/api/callbacks?case_id=${encodeURIComponent(caseId)}`).catch(() => []);
+  }
+
+  function callBackCards() {
+    const canCall = (ctx.user?.roles || []).some((r) => CALLER_ROLES.includes(r));
+    return callBacks.map((c) => callBackCard(ctx, c, { canCall, onDone: reload }));
   }
 
   const post = (path, json) => api.post(`/api/cases/${view.case.id}${path}`, json || {});
@@ -143,28 +160,22 @@ export async function renderCase(body, ctx, caseId) {
 
   // ---- dialogs -------------------------------------------------------------------------------
   function dispatchDialog() {
-    const leads = staff.filter((s) => s.roles.includes('team_lead'));
-    const execs = staff.filter((s) => s.roles.some((r) => EXECUTOR_ROLES.includes(r)));
-    const assignee = h('select', { name: 'assignee_id', required: true },
-      h('option', { value: '' }, t('intake.choose')),
-      h('optgroup', { label: t('dlg.leads') }, leads.map((s) => h('option', { value: s.id }, paren(s.display_name, label('role', 'team_lead'))))),
-      h('optgroup', { label: t('dlg.executors') }, execs.map((s) => h('option', { value: s.id },
-        paren(s.display_name, s.roles.filter((r) => EXECUTOR_ROLES.includes(r)).map((r) => label('role', r)).join('/'))))));
-    const unreached = leads.map((s) => h('label', { class: 'desk-check' }, h('input', { type: 'checkbox', name: 'unreached', value: s.id }), s.display_name));
+    // The same chooser as a booking's row (desk/assignee.js): the leads tried are asked beside the choice.
+    const who = assigneeChooser(h, t, staff);
     const job = h('input', { type: 'text', name: 'job', value: view.case.content.slice(0, 100) });
     const deadline = h('input', { type: 'datetime-local', name: 'deadline_at' });
     const means = select(h, 'means', options('means'), { value: 'phone' });
     const fields = [
-      field(h, t('dlg.assignee'), assignee, t('dlg.direct_hint')),
-      h('fieldset', { class: 'desk-fieldset' }, h('legend', { text: t('dlg.unreached') }), unreached),
+      field(h, t('dlg.assignee'), who.select, t('dlg.direct_hint')),
+      who.tried,
       field(h, t('dlg.job'), job),
       h('div', { class: 'desk-form-grid' }, field(h, t('dlg.deadline'), deadline), field(h, t('dlg.means'), means)),
     ];
     return actionDialog(ctx, view.case.work_orders.some((w) => ['dispatched', 'accepted', 'on_site'].includes(w.state)) ? t('act.redispatch') : t('act.dispatch'), fields, () => {
-      if (!assignee.value) throw t('desk.missing', { list: t('dlg.assignee') });
+      if (!who.select.value) throw t('desk.missing', { list: t('dlg.assignee') });
       const body = {
-        assignee_id: assignee.value, job: job.value.trim(), means: means.value,
-        unreached_lead_ids: [...fields[1].querySelectorAll('input:checked')].map((i) => i.value).filter((id) => id !== assignee.value), // R-DI-1
+        assignee_id: who.select.value, job: job.value.trim(), means: means.value,
+        unreached_lead_ids: who.unreached(), // R-DI-1
       };
       const iso = zonedToIso(deadline.value);
       if (iso) body.deadline_at = iso; // R-DI-3
@@ -787,7 +798,7 @@ export async function renderCase(body, ctx, caseId) {
           infoCard(), classifyCard(), contactSlipCard(ctx, view, staff, reload), workOrdersCard(), reportsUpCard(),
           refusalsPanel(ctx, refused, { inCase: true, onChanged: reload, staffName: (id) => staffName(staff, id), selection: refusalsSelection }),
           slipCard(), timelineCard()),
-        h('div', { class: 'desk-case-side' }, clocksCard(), missingCard(), extrasCard())));
+        h('div', { class: 'desk-case-side' }, clocksCard(), callBackCards(), missingCard(), extrasCard())));
     window.scrollTo(0, scroll);
   }
 

@@ -13,6 +13,7 @@ import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
 import { approvalsPanel, approvesSomething } from './approvals.js';
+import { CALLER_ROLES, callBackPanel } from './callback.js';
 import { splitQueue } from './queue.js';
 
 
@@ -319,11 +320,13 @@ export async function renderHome(body, ctx) {
   async function loadQueueAndEmergencies() {
     try {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
-      const [items, all, received, keysOverdue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(awaitingUrl(ctx)),
-        canOpen(ctx, 'keys') ? api.get('/api/keys/overdue') : []]);
+      const [items, all, received, keysOverdue, callBacksDue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(awaitingUrl(ctx)),
+        canOpen(ctx, 'keys') ? api.get('/api/keys/overdue') : [],
+        // R-FU-6: the call-backs due, for those who make them (D7x); each case is a click away.
+        (ctx.user?.roles || []).some((r) => CALLER_ROLES.includes(r)) ? api.get('/api/callbacks?status=due') : []]);
       mount(queueSlot, queuePanel(ctx, items));
       mount(decideSlot, ...decideMinePanel(ctx, received, staff));
-      mount(keysSlot, keysOverduePanel(ctx, keysOverdue));
+      mount(keysSlot, keysOverduePanel(ctx, keysOverdue), callBackPanel(ctx, callBacksDue));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every

@@ -82,6 +82,7 @@ registerStrings({
     'terms.service': '服务项目',
     'terms.fee': '约定收费',
     'terms.fee_per': '{fee}/{unit}',
+    'terms.fee_total': '{fee}/{unit} × {qty}，共 {total}',
     'terms.fee_agreed_note': '住户派工前已认可此收费，不得另收其他费用',
     'terms.class': '责任分类',
     'terms.class.owner_private': '业主自用部分（有偿）',
@@ -163,6 +164,7 @@ registerStrings({
     'terms.service': 'Service',
     'terms.fee': 'Agreed fee',
     'terms.fee_per': '{fee} per {unit}',
+    'terms.fee_total': '{fee} per {unit} × {qty}, {total} in all',
     'terms.fee_agreed_note': 'The resident agreed to this fee before dispatch; charge nothing else',
     'terms.class': 'Responsibility',
     'terms.class.owner_private': "Owner's private part (paid)",
@@ -222,7 +224,10 @@ export function termsRows(job) {
     return [
       job.booking_no ? ['booking_no', t('terms.booking_no'), job.booking_no] : null,
       ['service', t('terms.service'), (en && job.service_name_en) || job.service_name || job.title || ''],
-      ['fee', t('terms.fee'), unit ? t('terms.fee_per', { fee: formatFee(fee), unit }) : formatFee(fee), t('terms.fee_agreed_note')],
+      // Several units quoted at the desk (D7x): the total the resident accepted, as it was told.
+      ['fee', t('terms.fee'), unit && job.quantity_told > 1 && job.fee_told_cents
+        ? t('terms.fee_total', { fee: formatFee(fee), unit, qty: job.quantity_told, total: formatFee(job.fee_told_cents) })
+        : unit ? t('terms.fee_per', { fee: formatFee(fee), unit }) : formatFee(fee), t('terms.fee_agreed_note')],
     ].filter(Boolean);
   }
   if (job.kind !== 'repair') return null;

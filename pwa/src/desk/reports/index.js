@@ -1,11 +1,13 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view) and special services
 // (catalogue, bookings, cashier settlement, call-backs). The desk links to renderReports /
 // renderServices at #/reports, #/services; the key cabinet is desk/keys.js.
-import { ensureStylesheet, missingRequired, mount } from '../../dom.js';
+import { confirmDialog, ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
 import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
+import { assigneeChooser } from '../assignee.js';
+import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
 
 let stringsDone = false;
@@ -363,8 +365,20 @@ export async function renderReports(root, ctx) {
 
 // ---- special services -----------------------------------------------------------------------
 
-const AREAS = ['complaint_handling', 'equipment', 'building_repair', 'security', 'fire_safety', 'cleaning', 'greening',
-  'parking', 'clubhouse', 'staff_efficiency', 'staff_attitude', 'manager_courtesy', 'overall', 'other'];
+/** What the desk tells the resident before dispatch (R-SS-2, D7x): the total, and how it is made up
+ *  when more than one unit was quoted ('¥360.00（¥120.00/件 × 3）'). The server computed the total. */
+export function toldFeeText(t, v, unit) {
+  const b = v.booking;
+  const total = v.told_fee_cents ?? b.unit_fee_cents;
+  const qty = b.quoted_quantity || 1;
+  const per = unit ? `${yuan(b.unit_fee_cents)}/${unit}` : yuan(b.unit_fee_cents);
+  return qty > 1 ? t('svc.told_total', { total: yuan(total), per, qty }) : per;
+}
+
+/** A unit fee is quoted for a number of units unless it is charged per visit. */
+export function takesQuantity(item) {
+  return Boolean(item) && item.unit !== 'per_visit';
+}
 
 export async function renderServices(root, ctx) {
   setup(ctx);
@@ -376,32 +390,35 @@ export async function renderServices(root, ctx) {
   // Only the desk dispatches; a cashier may not read the staff list (the server answers 403).
   const staff = booker ? await loadStaff(ctx).catch(() => []) : [];
   const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
-  const leads = executors.filter((s) => s.roles.includes('team_lead'));
   // The booking's unit is a registered one, picked as at intake (D41); the server refuses any other.
   const units = booker ? await loadUnits(ctx).catch(() => []) : [];
   const agreementReader = booker || has(ctx, 'cashier', 'general_manager', 'deputy_gm');
 
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
 
-  /** Until dispatch, when the resident was promised the team, once they accepted the fee (R-FU-7).
-   *  Once dispatched the case's clocks speak (a delay notice moves the promise there, not here). */
-  function promiseText(b) {
-    if (b.state !== 'booked') return '';
-    if (!b.arrive_by) return h('span', { class: 'small muted', text: t('svc.promise_after_consent', { min: b.promise_minutes }) });
-    return h('span', { class: 'small', 'data-testid': 'svc-arrive-by', text: t('svc.arrive_by', { at: fmtTime(b.arrive_by) }) });
+  /** The resident's arrival promise (R-FU-7), before and after dispatch, with where it stands (D7x):
+   *  the server reads it off the case's clock once dispatched (a delay notice's new time moves it). */
+  function promiseText(v) {
+    const b = v.booking;
+    const p = v.promise;
+    if (!p) {
+      return b.state === 'booked' ? h('span', { class: 'small muted', text: t('svc.promise_after_consent', { min: b.promise_minutes }) }) : '';
+    }
+    const at = t(p.agreed ? 'svc.arrive_by_agreed' : 'svc.arrive_by', { at: fmtTime(p.due_at) });
+    const state = p.state === 'running' ? t('svc.promise.running')
+      : t(`svc.promise.${p.state}${p.arrived_at ? '_at' : ''}`, { at: fmtTime(p.arrived_at) });
+    return h('span', { class: 'small', 'data-testid': 'svc-promise', dataset: { state: p.state } },
+      h('span', { 'data-testid': 'svc-arrive-by', text: at }), h('br'),
+      h('span', { class: ['svc-promise-state', p.state === 'missed' ? 'rpt-overdue' : p.state === 'met' ? 'ok-text' : 'muted'], text: state }));
   }
 
   // R-DI-1: the team lead first; straight to a technician only when no lead could be reached, and
-  // then the desk says which leads it tried. Nothing is recorded as tried that the desk did not tick.
+  // then the desk says which leads it tried, asked beside the choice as in the case's 派工 dialog
+  // (desk/assignee.js, D7x). Nothing is recorded as tried that the desk did not tick.
   function dispatchControls(b) {
-    const who = select(h, 'assignee', executors.map((s) => [s.id, s.display_name]), { empty: t('svc.assignee') });
-    who.setAttribute('aria-label', t('svc.assignee'));
-    const tried = leads.map((s) => h('label', { class: 'desk-check small' },
-      h('input', { type: 'checkbox', name: 'unreached', value: s.id }), s.display_name));
-    const triedBox = h('span', { class: 'rpt-controls', hidden: true }, h('span', { class: 'small muted', text: t('svc.leads_unreached') }), tried);
-    who.addEventListener('change', () => {
-      triedBox.hidden = !who.value || leads.some((s) => s.id === who.value);
-    });
+    const who = assigneeChooser(h, t, executors, { name: 'assignee', empty: t('svc.assignee'), executorRoles: ['technician', 'cleaner'] });
+    who.select.setAttribute('aria-label', t('svc.assignee'));
+    who.tried.classList.add('svc-tried-leads');
     // The refusal shows beside this row's button: the page's error box sits above the tables, off
     // screen once the desk has scrolled down to the bookings, so a click seemed to do nothing.
     const rowErr = errorBox(h);
@@ -409,14 +426,13 @@ export async function renderServices(root, ctx) {
     const go = async () => {
       err.clear();
       rowErr.clear();
-      if (!who.value) {
+      if (!who.select.value) {
         rowErr.show(t('svc.need_assignee'), t);
-        who.focus();
+        who.select.focus();
         return;
       }
-      const unreached = triedBox.hidden ? [] : [...triedBox.querySelectorAll('input:checked')].map((i) => i.value);
       try {
-        await ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.value, unreached_lead_ids: unreached });
+        await ctx.api.post(`/api/services/bookings/${b.id}/dispatch`, { assignee_id: who.select.value, unreached_lead_ids: who.unreached() });
       } catch (e) {
         rowErr.show(e, t);
         rowErr.el.scrollIntoView({ block: 'nearest' });
@@ -424,57 +440,38 @@ export async function renderServices(root, ctx) {
       }
       await load().catch((e) => err.show(e, t));
     };
-    return [who, triedBox, h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-dispatch', onclick: go }, t('svc.dispatch')), rowErr.el];
+    return [who.select, who.tried, h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-dispatch', onclick: go }, t('svc.dispatch')), rowErr.el];
+  }
+
+  /** R-SS-2 / R-FU-7: the desk tells the total and the arrival promise, and records the resident's yes
+   *  only after confirming what was said (D7x); the server checks the total against the approved fee. */
+  function consentButton(v, item, row) {
+    const b = v.booking;
+    const told = toldFeeText(t, v, item ? unitLabel(item) : '');
+    const total = v.told_fee_cents ?? b.unit_fee_cents;
+    const ask = async () => {
+      const yes = await confirmDialog({
+        title: t('svc.consent_title'),
+        body: t('svc.consent_body', { resident: `${b.resident_name} ${b.unit}`, fee: told, min: b.promise_minutes }),
+        ok: t('svc.consent_ok'), cancel: t('desk.cancel'),
+      });
+      if (!yes) return;
+      await row.run(async () => {
+        const out = await ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: total });
+        ctx.toast?.(t('svc.consent_recorded', { fee: toldFeeText(t, out, item ? unitLabel(item) : ''), at: fmtTime(out.booking.arrive_by) }), 'ok');
+      });
+    };
+    return h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-consent', onclick: ask },
+      t('svc.consent', { fee: told, min: b.promise_minutes }));
   }
 
   // One call-back due (R-FU-6): the resident, the unit and a phone to tap; what the case was about,
-  // who did the work and when; what the resident already said on the slip they signed (D33). No
-  // grade is chosen for the caller: recording without one is refused beside the row (the server
-  // refuses a blank grade too, survey.grade_missing).
+  // who did the work and when; what the resident already said on the slip they signed (D33). The
+  // form (desk/callback.js) starts on the case's own survey area and on no grade.
   function callBackRow(c) {
-    const area = select(h, 'area', AREAS.map((a) => [a, t(`area.${a}`)]), { value: 'overall' });
-    area.setAttribute('aria-label', t('rpt.area'));
-    const grade = select(h, 'grade', [['A', t('grade.A')], ['B', t('grade.B')], ['C', t('grade.C')]], { empty: t('cb.choose_grade') });
-    grade.setAttribute('aria-label', t('cb.grade'));
-    const note = prompt(t('svc.comment'));
-    note.setAttribute('aria-label', t('svc.comment'));
-    const rowErr = errorBox(h);
-    rowErr.el.classList.add('rpt-row-error');
-    grade.addEventListener('change', () => rowErr.clear());
-    const go = async () => {
-      err.clear();
-      rowErr.clear();
-      if (!grade.value) {
-        rowErr.show(t('cb.need_grade'), t);
-        grade.focus();
-        return;
-      }
-      try {
-        await ctx.api.post(`/api/callbacks/${encodeURIComponent(c.id)}`, { grades: { [area.value]: grade.value }, comment: note.value });
-      } catch (e) {
-        rowErr.show(e, t);
-        return;
-      }
-      await load().catch((e) => err.show(e, t));
-    };
-    const names = joinList((c.executors || []).map((x) => x.name));
     const caseNo = h('a', { href: `#/case/${encodeURIComponent(c.case_id)}`, class: 'nowrap', 'data-testid': 'cb-case', text: c.case_no });
-    // Name, unit and phone each on a line of their own: a narrow column broke "1栋-101" mid-label.
-    const resident = h('span', { 'data-testid': 'cb-resident' },
-      h('span', { text: c.resident_name || '—' }), c.unit ? [h('br'), h('span', { class: 'nowrap', text: c.unit })] : null, h('br'),
-      c.phone ? h('a', { href: `tel:${c.phone}`, 'data-testid': 'cb-phone', text: c.phone }) : h('span', { class: 'small muted', text: t('cb.no_phone') }));
-    const slipGrade = c.resident_grade
-      ? h('span', { class: ['small', c.resident_grade === 'C' ? 'rpt-overdue' : ''], 'data-testid': 'cb-slip-grade',
-        text: colon(t('cb.slip_grade'), [t(`grade.${c.resident_grade}`), c.resident_opinion].filter(Boolean).join(' — ')) })
-      : h('span', { class: 'small muted', 'data-testid': 'cb-slip-grade', text: t('cb.slip_no_grade') });
-    const about = h('span', null,
-      h('span', { 'data-testid': 'cb-content', text: c.content }),
-      c.work_done ? [h('br'), h('span', { class: 'small', text: colon(t('cb.work_done'), c.work_done) })] : null,
-      h('br'), h('span', { class: 'small muted', 'data-testid': 'cb-done-by', text: t('cb.done_by', { at: fmtTime(c.completed_at), names: names || '—' }) }),
-      h('br'), slipGrade);
-    const due = h('span', { class: c.overdue ? 'rpt-overdue' : '', text: `${fmtTime(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}` });
-    return [caseNo, resident, about, due, h('span', { class: 'rpt-controls rpt-callback-controls' }, area, grade, note,
-      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cb-record', onclick: go }, t('svc.record')), rowErr.el)];
+    return [caseNo, callBackResident(ctx, c), callBackAbout(ctx, c), callBackDue(ctx, c),
+      callBackForm(ctx, c, () => load().catch((e) => err.show(e, t)))];
   }
 
   // Long-term agreements (R-SS-2): the resident consented to the fee once, when signing. The unit is
@@ -692,16 +689,35 @@ export async function renderServices(root, ctx) {
     // Booking (R-SS-2).
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
       const picker = unitPicker(h, t, units, { required: true });
+      const bookable = items.filter((i) => i.bookable);
+      const itemSel = select(h, 'item_code', bookable.map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') });
+      // A per-piece or per-hour fee is quoted for a number of units (R-SS-2, D7x); a per-visit one for one.
+      const qty = h('input', { name: 'quantity', type: 'number', min: '1', max: '99', step: '1', value: '1', required: true });
+      const qtyField = field(h, t('svc.quantity'), qty);
+      const qtyLabel = qtyField.querySelector('.field-label');
+      const showQty = () => {
+        const i = bookable.find((x) => x.code === itemSel.value);
+        qtyField.hidden = !takesQuantity(i);
+        qty.disabled = qtyField.hidden;
+        if (qtyField.hidden) qty.value = '1';
+        qtyLabel.textContent = i && takesQuantity(i) ? paren(t('svc.quantity'), unitLabel(i)) : t('svc.quantity');
+      };
+      itemSel.addEventListener('change', showQty);
+      showQty();
+      const notes = h('textarea', { name: 'content', rows: 1, maxlength: 2000, placeholder: t('svc.notes_hint'), class: 'svc-notes' });
       const f = checkedForm(h, t, { class: 'card rpt-form' }, [
-        field(h, t('svc.item'), select(h, 'item_code', items.filter((i) => i.bookable).map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') })),
+        field(h, t('svc.item'), itemSel),
+        qtyField,
         field(h, t('svc.resident'), h('input', { name: 'resident_name', required: true })),
         field(h, t('intake.building'), picker.building),
         field(h, t('svc.unit'), picker.unit),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
+        field(h, t('svc.notes'), notes),
       ], t('svc.book'), (form) => {
         const d = new FormData(form);
         return ctx.api.post('/api/services/bookings', {
           item_code: d.get('item_code'), resident_name: d.get('resident_name'), unit_id: d.get('unit_id'), phone: d.get('phone'),
+          quantity: Number(d.get('quantity') || 1), content: String(d.get('content') || '').trim(),
         });
       }, load);
       sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
@@ -718,8 +734,7 @@ export async function renderServices(root, ctx) {
           if (!b.consent_at) {
             // R-FU-7: the resident hears the fee and the arrival promise in the same breath (R-SS-2).
             usesRow = true;
-            controls.push(h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-consent', onclick: () => row.run(() => ctx.api.post(`/api/services/bookings/${b.id}/consent`, { shown_fee_cents: b.unit_fee_cents })) },
-              t('svc.consent', { fee: item ? `${yuan(b.unit_fee_cents)}/${unitLabel(item)}` : yuan(b.unit_fee_cents), min: b.promise_minutes })));
+            controls.push(consentButton(v, item, row));
           } else {
             controls.push(...dispatchControls(b));
           }
@@ -743,18 +758,21 @@ export async function renderServices(root, ctx) {
         const statementLink = hasStatement(b) ? h('a', { href: `#/services/${encodeURIComponent(b.id)}/statement`, class: 'small', 'data-testid': 'svc-statement-link' }, t('svc.statement')) : null;
         return [
           h('span', { class: 'nowrap', 'data-testid': 'svc-booking-no', text: bookingNo(t, b) }),
-          isEn() ? v.item_name_en : v.item_name_zh,
+          h('span', null, isEn() ? v.item_name_en : v.item_name_zh,
+            v.content ? [h('br'), h('span', { class: 'small muted svc-booking-notes', 'data-testid': 'svc-booking-notes', text: v.content })] : null),
           h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
-          yuan(b.slip_fee_cents ?? b.unit_fee_cents),
+          // The signed slip's fee once done; before that the total told, with its make-up (D7x).
+          b.slip_fee_cents !== null && b.slip_fee_cents !== undefined ? yuan(b.slip_fee_cents)
+            : h('span', { 'data-testid': 'svc-told-fee', text: toldFeeText(t, v, item ? unitLabel(item) : '') }),
           h('span', null, status, caseLink ? [h('br'), caseLink] : null, statementLink ? [h('br'), statementLink] : null),
-          promiseText(b),
+          promiseText(v),
           h('span', { class: 'rpt-controls' }, controls),
         ];
       }), t('rpt.none')));
     if (agreements) sections.push(...agreementSection(agreements, items, itemsByCode));
     // Call-backs due (R-FU-6, R-RV-2): each row says whom to ring and about what.
     if (callbacks.length) {
-      sections.push(h('h2', { class: 'section-title', text: t('svc.callbacks') }),
+      sections.push(h('h2', { class: 'section-title', id: 'callbacks', text: t('svc.callbacks') }),
         h('div', { 'data-testid': 'callbacks' }, table(h, [t('rpt.case_no'), t('cb.resident'), t('cb.about'), t('cb.due'), ''],
           callbacks.map(callBackRow), '')));
     }
@@ -841,6 +859,9 @@ export async function renderStatement(root, ctx, bookingId) {
         row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
         row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
         row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
+        // What the resident was told and accepted before dispatch (R-SS-2, D7x), beside what was done.
+        b.told_fee_cents !== null && b.told_fee_cents !== undefined
+          ? row(t('stmt.told'), t('stmt.fee_line', { fee: yuan(b.unit_fee_cents), unit, qty: b.quoted_quantity || 1, total: yuan(b.told_fee_cents) }), 'stmt-told') : null,
         row(t('stmt.quantity'), b.quantity ? t('stmt.qty', { qty: b.quantity, unit }) : h('span', { class: 'muted', text: t('stmt.not_done') }), 'stmt-quantity'),
         row(t('stmt.slip_fee'), b.slip_fee_cents === null || b.slip_fee_cents === undefined ? h('span', { class: 'muted', text: t('stmt.not_done') })
           : t('stmt.fee_line', { fee: yuan(b.unit_fee_cents), unit, qty: b.quantity, total: yuan(b.slip_fee_cents) }), 'stmt-slip-fee'),
