@@ -37,8 +37,9 @@ def _book_on_the_services_page(page: Page, server, resident: str) -> None:  # no
     # The booking is numbered as it is taken (D39): the row shows the number the server gave it.
     expect(row.get_by_test_id("svc-booking-no")).to_have_text(re.compile(r"^TY\d{8}-\d{3}$"), timeout=10000)
     assert row.get_by_test_id("svc-booking-no").inner_text() == _booking(server, resident)["booking"]["booking_no"]
-    # R-SS-2 / R-FU-7: the fee and the arrival promise are told in one breath.
+    # R-SS-2 / R-FU-7: the fee and the arrival promise are told in one breath, then confirmed (D7x).
     row.get_by_test_id("svc-consent").click()
+    page.locator("dialog[open]").get_by_role("button", name="住户同意，记录").click()
     expect(row.get_by_test_id("svc-arrive-by")).to_contain_text("前到达", timeout=10000)
 
 
@@ -66,12 +67,12 @@ def test_dispatching_a_booking_records_only_the_leads_the_desk_tried(browser: Br
     row = page.locator("tr", has_text=resident)
     row.get_by_role("button", name="派工").click()
     expect(row.locator(".desk-error")).to_contain_text("请先选择派给谁")  # not "未找到该员工"
-    row.locator("select[name=assignee]").select_option(label="周阿姨")
+    row.locator("select[name=assignee]").select_option(label="周阿姨（清洁工）")
     row.get_by_role("button", name="派工").click()
     # Straight to the cleaner with no lead tried: the rule refuses, in Chinese, naming what is missing.
     expect(row.locator(".desk-error")).to_contain_text("须先通知班组主管")
     assert _booking(server, resident)["booking"]["state"] == "booked"
-    row.locator("select[name=assignee]").select_option(label="周阿姨")
+    row.locator("select[name=assignee]").select_option(label="周阿姨（清洁工）")
     row.get_by_label("陈班长").check()
     row.get_by_role("button", name="派工").click()
     link = page.locator("tr", has_text=resident).get_by_test_id("svc-case-link")
@@ -86,7 +87,7 @@ def test_dispatching_a_booking_records_only_the_leads_the_desk_tried(browser: Br
     other = f"钱先生{uuid.uuid4().hex[:4]}"
     _book_on_the_services_page(page, server, other)
     row = page.locator("tr", has_text=other)
-    row.locator("select[name=assignee]").select_option(label="陈班长")
+    row.locator("select[name=assignee]").select_option(label="陈班长（班组主管）")
     expect(row.get_by_label("陈班长")).to_be_hidden()
     row.get_by_role("button", name="派工").click()
     expect(page.locator("tr", has_text=other).get_by_test_id("svc-case-link")).to_be_visible(timeout=10000)
@@ -106,7 +107,7 @@ def test_a_refused_dispatch_is_told_beside_the_rows_button_not_above_the_page(br
     row.get_by_role("button", name="派工").click()
     expect(row.locator(".desk-error")).to_contain_text("请先选择派给谁")
     expect(row.locator(".desk-error")).to_be_in_viewport()
-    row.locator("select[name=assignee]").select_option(label="周阿姨")
+    row.locator("select[name=assignee]").select_option(label="周阿姨（清洁工）")
     row.get_by_role("button", name="派工").click()  # 陈班长 not ticked as tried
     expect(row.locator(".desk-error")).to_contain_text("须先通知班组主管")
     expect(row.locator(".desk-error")).to_be_in_viewport()
@@ -119,7 +120,7 @@ def test_the_phone_shows_the_promise_and_the_new_time_agreed_after_a_delay(brows
     ctx, page = open_desk(browser, server, "frontdesk")
     _book_on_the_services_page(page, server, resident)
     row = page.locator("tr", has_text=resident)
-    row.locator("select[name=assignee]").select_option(label="周阿姨")
+    row.locator("select[name=assignee]").select_option(label="周阿姨（清洁工）")
     row.get_by_label("陈班长").check()
     row.get_by_role("button", name="派工").click()
     expect(page.locator("tr", has_text=resident).get_by_test_id("svc-case-link")).to_be_visible(timeout=10000)
