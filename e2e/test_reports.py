@@ -163,7 +163,7 @@ def test_call_back_row_names_resident_and_content(browser: Browser, server) -> N
     # No grade is chosen for the caller: a careless click records nothing and says why, beside the row.
     grade = row.locator("select[name=grade]")
     expect(grade).to_have_value("")
-    expect(row.locator("select[name=area]")).to_have_value("building_repair")  # the repair's area (D7x)
+    expect(row.locator("select[name=area]")).to_have_value("building_repair")  # the repair's area (D100)
     expect(grade.locator("option").first).to_have_text("请选择评价")
     row.get_by_test_id("cb-record").click()
     expect(row.locator(".desk-error")).to_have_text("请先选择评价（A/B/C）再记录回访")

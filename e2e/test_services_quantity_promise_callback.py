@@ -1,5 +1,5 @@
 """The special-service booking's quantity and notes, the consent to the total told, the tried leads
-asked up front, the promise after dispatch, and a repair's call-back from its case page (D7x).
+asked up front, the promise after dispatch, and a repair's call-back from its case page (D100).
 
 R-SS-2 (the fee told and consented before dispatch), R-DI-1 (the team lead first), R-FU-7 (the
 resident's arrival promise), R-FU-6 / R-RV-2 (the call-back, its survey area).

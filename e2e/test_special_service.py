@@ -37,7 +37,7 @@ def _book_on_the_services_page(page: Page, server, resident: str) -> None:  # no
     # The booking is numbered as it is taken (D39): the row shows the number the server gave it.
     expect(row.get_by_test_id("svc-booking-no")).to_have_text(re.compile(r"^TY\d{8}-\d{3}$"), timeout=10000)
     assert row.get_by_test_id("svc-booking-no").inner_text() == _booking(server, resident)["booking"]["booking_no"]
-    # R-SS-2 / R-FU-7: the fee and the arrival promise are told in one breath, then confirmed (D7x).
+    # R-SS-2 / R-FU-7: the fee and the arrival promise are told in one breath, then confirmed (D100).
     row.get_by_test_id("svc-consent").click()
     page.locator("dialog[open]").get_by_role("button", name="住户同意，记录").click()
     expect(row.get_by_test_id("svc-arrive-by")).to_contain_text("前到达", timeout=10000)

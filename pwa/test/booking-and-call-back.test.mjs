@@ -1,4 +1,4 @@
-// The special-service booking row and the call-back form (D7x): the total told is the server's
+// The special-service booking row and the call-back form (D100): the total told is the server's
 // (unit fee × quantity) with its make-up; a per-visit item takes no quantity (R-SS-2); the tried
 // team leads are asked up front unless a lead is chosen, never the one chosen (R-DI-1); a call-back
 // starts on the case's own survey area (R-RV-2) and the desk home counts the ones due (R-FU-6).

@@ -66,10 +66,10 @@ class BookingView(msgspec.Struct, kw_only=True):
     balance_due_cents: int | None
     missing_to_dispatch: list[str]
     case: dict[str, Any] | None = None
-    # The total told to the resident: the approved unit fee × the quoted quantity (R-SS-2, D7x).
+    # The total told to the resident: the approved unit fee × the quoted quantity (R-SS-2, D100).
     told_fee_cents: int = 0
     content: str = ""  # the desk's notes on the request, the case's content at dispatch
-    # The resident's arrival promise and where it stands, before and after dispatch (R-FU-7, D7x).
+    # The resident's arrival promise and where it stands, before and after dispatch (R-FU-7, D100).
     promise: sp.PromiseView | None = None
 
 

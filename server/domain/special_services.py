@@ -33,7 +33,7 @@ TEAM_ARRIVAL_MINUTES = 20  # the team's own order: on site 20 min after dispatch
 MAX_PROMISE_MINUTES = 7 * 24 * 60
 DELAY_NOTICE_MINUTES = 20  # if the promise cannot be kept, the resident hears why within 20 of it
 # The most units one booking quotes (appliances, hours, pieces of laundry): a typo of 1000 would be
-# told to the resident as a fee a hundred times too high (D7x).
+# told to the resident as a fee a hundred times too high (D100).
 MAX_QUOTED_QUANTITY = 99
 
 PROPOSERS = frozenset({Role.MANAGER})
@@ -189,7 +189,7 @@ class Booking(msgspec.Struct, frozen=True, kw_only=True):
     case_no: str | None = None  # the case the dispatch opened, as people quote it (GD20261123-0001)
     dispatched_to: tuple[str, ...] = ()
     completed_at: datetime | None = None
-    # What the resident was told at booking (R-SS-2, D7x): the number of units the unit fee is quoted
+    # What the resident was told at booking (R-SS-2, D100): the number of units the unit fee is quoted
     # for (1 for a per-visit item) and, once they accept it, the total they accepted. The slip's
     # quantity below is what was really done; the statement prints both.
     quoted_quantity: int = 1
@@ -398,7 +398,7 @@ def book(
     quantity: int = 1,
 ) -> Booking:
     """A one-off booking. The fee is quoted from the catalogue for `quantity` units; consent comes
-    separately, for the total (D7x)."""
+    separately, for the total (D100)."""
     _require_bookable(item)
     _require_booker(by_role)
     _require_contact(resident_name, unit, phone)
@@ -517,7 +517,7 @@ _PHONE = re.compile(r"\+?[0-9 ()\-]{5,30}")
 
 def record_consent(booking: Booking, *, shown_fee_cents: int, now: datetime) -> Booking:
     """The resident agreed to the total they were told: the approved unit fee quoted on the booking
-    × the quoted quantity, computed here; a desk showing any other figure is refused (D7x)."""
+    × the quoted quantity, computed here; a desk showing any other figure is refused (D100)."""
     _require_state(booking, BookingState.BOOKED)
     if booking.consent_at is not None:
         # A second click, or a second tab: the first consent started the promise; a second would
@@ -647,7 +647,7 @@ class PromiseState(StrEnum):
 
 
 class PromiseView(msgspec.Struct, frozen=True, kw_only=True):
-    """The promise as the desk's bookings table shows it, before and after dispatch (D7x)."""
+    """The promise as the desk's bookings table shows it, before and after dispatch (D100)."""
 
     due_at: datetime
     state: PromiseState
@@ -709,7 +709,7 @@ def opening_note(booking: Booking, *, item_name: str, tz: tzinfo, unit_label: st
     booked = f"特约服务预约 {booking.booking_no}" if booking.booking_no else "特约服务预约"
     parts = [f"{booked}：{item_name}", f"住户 {who}" if who else ""]
     if booking.quoted_quantity > 1:
-        # Several units quoted (D7x): the case says how many and the total the resident accepted.
+        # Several units quoted (D100): the case says how many and the total the resident accepted.
         total = booking.told_fee_cents if booking.told_fee_cents is not None else told_fee(booking)
         parts[0] += f" {booking.quoted_quantity} {unit_label}".rstrip()
         parts.append(f"已告知收费 ¥{total / 100:.2f}")

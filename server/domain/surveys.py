@@ -73,7 +73,7 @@ AREA_LABELS: dict[SurveyArea, tuple[str, str]] = {
 }
 
 
-# The area a call-back asks about first, from what the case was (R-RV-2, D7x). Keys are the case's
+# The area a call-back asks about first, from what the case was (R-RV-2, D100). Keys are the case's
 # kind and, where it decides, its category (the values of cases.Kind, PaidService and HelpKind; this
 # module cannot import cases, which imports it). The caller may still pick another area.
 _AREA_BY_KIND: dict[str, SurveyArea] = {

@@ -90,12 +90,12 @@ class BookIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     agreement_id: str | None = None
     # The desk's notes on the request (what, where in the home, access): the case's content at dispatch.
     content: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    # Units the fee is quoted for (appliances, hours, pieces): 1 for a per-visit item (D7x).
+    # Units the fee is quoted for (appliances, hours, pieces): 1 for a per-visit item (D100).
     quantity: int = 1
 
 
 class ConsentIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    # The total the desk told the resident: the approved unit fee × the quoted quantity (D7x).
+    # The total the desk told the resident: the approved unit fee × the quoted quantity (D100).
     shown_fee_cents: int
 
 
@@ -193,7 +193,7 @@ def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None
         "item_name_en": item.name_en if item else b.item_code,
         "balance_due_cents": sp.balance_due(b) if b.state is sp.BookingState.COMPLETED else None,
         "missing_to_dispatch": list(refusal.details.get("missing", [])) if refusal else [],
-        # What the desk tells (or told) the resident, computed here from the approved unit fee (D7x).
+        # What the desk tells (or told) the resident, computed here from the approved unit fee (D100).
         "told_fee_cents": b.told_fee_cents if b.told_fee_cents is not None else sp.told_fee(b),
         "content": content,
         "promise": msgspec.to_builtins(promise) if promise is not None else None,
@@ -202,7 +202,7 @@ def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None
 
 async def _promises(conn, bookings: list[tuple[sp.Booking, str | None]], now: datetime,  # noqa: ANN001
                     compound_id: str, known: Case | None = None) -> dict[str, sp.PromiseView | None]:
-    """Each booking's arrival promise (R-FU-7) and where it stands, by booking id (D7x).
+    """Each booking's arrival promise (R-FU-7) and where it stands, by booking id (D100).
 
     Before dispatch the booking's own promised arrival; once its case is open, the case's promise
     clock (a delay notice's new agreed time moves it) and the first arrival on site: one query for

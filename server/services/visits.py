@@ -186,7 +186,7 @@ async def _about(conn, recs: list[CallBackRecord]) -> dict[str, dict[str, Any]]:
             # The resident's own grade on the signed slip (C = 住户不满意), as the case view shows it.
             "resident_grade": str(slip.resident_grade) if slip and slip.resident_grade else None,
             "resident_opinion": slip.resident_opinion if slip else "",
-            # The survey area the call asks about first, from the case's kind and category (R-RV-2, D7x).
+            # The survey area the call asks about first, from the case's kind and category (R-RV-2, D100).
             "area": str(sv.call_back_area(str(case.kind), case_category(case))),
         }
     return out
@@ -194,7 +194,7 @@ async def _about(conn, recs: list[CallBackRecord]) -> dict[str, dict[str, Any]]:
 
 async def list_call_backs(db: Database, who: Principal, status: str | None = None,
                           case_id: str | None = None) -> list[dict[str, Any]]:
-    """The compound's call-backs, or one case's (the case page shows its own, D7x)."""
+    """The compound's call-backs, or one case's (the case page shows its own, D100)."""
     q = select(call_backs.c.doc).where(call_backs.c.compound_id == who.compound_id)
     if case_id:
         # Keyed by (subject, subject_id): naming every subject lets the unique index find the case's.

@@ -51,7 +51,7 @@ async def booking_terms(uow: UnitOfWork, case: Case) -> dict[str, Any]:
         "fee_unit_en": sp.UNIT_LABELS_EN[item.unit] if item else None,
         # per_visit: the slip's fee never exceeds the agreed one (R-SS-2, `cases.slip_fee_refusal`).
         "fee_unit_code": str(item.unit) if item else None,
-        # How many units were quoted and the total the resident accepted (D7x): the phone's slip starts
+        # How many units were quoted and the total the resident accepted (D100): the phone's slip starts
         # from that total, so three appliances are not signed for at the price of one.
         "quantity_told": b.quoted_quantity,
         "fee_told_cents": b.told_fee_cents if b.told_fee_cents is not None else sp.told_fee(b),

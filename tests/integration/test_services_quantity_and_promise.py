@@ -1,5 +1,5 @@
 """A booking quoted for several units, the total told and consented, and its promise before and after
-dispatch; a case's own call-back and the survey area it asks about first (D7x)."""
+dispatch; a case's own call-back and the survey area it asks about first (D100)."""
 
 from __future__ import annotations
 

@@ -623,7 +623,7 @@ def test_the_money_events_keep_who_took_the_money_and_when():  # R-SS-3
     assert (settled.settled_by, settled.settled_by_name, settled.settled_cents) == ("cash-1", "刘收银", 8000)
 
 
-# --- quantity, total told, promise state (D7x) --------------------------------------------------
+# --- quantity, total told, promise state (D100) --------------------------------------------------
 
 
 def test_consent_is_to_the_unit_fee_times_the_quoted_quantity():  # R-SS-2

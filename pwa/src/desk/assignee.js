@@ -1,6 +1,6 @@
 // Whom a job goes to (R-DI-1): the team lead first; straight to an executor only when no lead could be
 // reached, and then the desk ticks the leads it tried. One chooser for the case page's 派工 dialog and a
-// special-service booking's row (D7x): the leads it tried are asked for up front, beside the choice,
+// special-service booking's row (D100): the leads it tried are asked for up front, beside the choice,
 // whenever the one chosen is not a team lead, never only after the server refused the dispatch.
 import { paren } from '../i18n.js';
 import { label } from './common.js';

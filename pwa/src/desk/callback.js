@@ -1,6 +1,6 @@
 // A call-back owed after a job (R-FU-6, R-RV-1..3): whom to ring, about what, and the form that
 // records the resident's grade. One form for the special-services page's 待回访 list, the case page of
-// the case it belongs to and the desk home's count (D7x), so the area it asks about first is the one
+// the case it belongs to and the desk home's count (D100), so the area it asks about first is the one
 // the server chose from the case (a repair's is 房屋维修保养), wherever the call is recorded.
 import { colon, joinList } from '../i18n.js';
 import { errorBox, fmtTime } from './common.js';
@@ -26,7 +26,7 @@ export function presetArea(c) {
   return AREAS.includes(c?.area) ? c.area : 'overall';
 }
 
-/** Due call-backs and how many of them are overdue: the desk home's line (D7x). */
+/** Due call-backs and how many of them are overdue: the desk home's line (D100). */
 export function callBackCounts(list) {
   const due = (list || []).filter((c) => !c.called_back_at);
   return { due: due.length, overdue: due.filter((c) => c.overdue).length };
@@ -103,7 +103,7 @@ export function callBackDue(ctx, c) {
   return h('span', { class: c.overdue ? 'rpt-overdue' : '', 'data-testid': 'cb-due', text: `${fmtTime(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}` });
 }
 
-/** The case page's card (D7x): the call-back this case is owed, recorded right there; once made, what
+/** The case page's card (D100): the call-back this case is owed, recorded right there; once made, what
  *  the resident said. `canCall` is whether this user may record it (CALLER_ROLES). */
 export function callBackCard(ctx, c, { canCall, onDone }) {
   const { h, t } = ctx;
@@ -121,7 +121,7 @@ export function callBackCard(ctx, c, { canCall, onDone }) {
         canCall ? callBackForm(ctx, c, onDone) : null]);
 }
 
-/** The desk home's line (D7x): how many call-backs are due and overdue, each case one click away. */
+/** The desk home's line (D100): how many call-backs are due and overdue, each case one click away. */
 export function callBackPanel(ctx, list) {
   const { h, t } = ctx;
   callBackStrings(ctx);

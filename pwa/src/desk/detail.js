@@ -110,7 +110,7 @@ export async function renderCase(body, ctx, caseId) {
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
   // Records phones sent about this case that the server refused (handled ones too: the history).
   let refused = await loadRefusals(ctx, { caseId });
-  // The call-back this case is owed once its job is done (R-FU-6), recorded here too (D7x).
+  // The call-back this case is owed once its job is done (R-FU-6), recorded here too (D100).
   let callBacks = await loadCallBacks();
   const refusalsSelection = new Set(); // the records ticked, kept while the page re-draws
 

@@ -322,7 +322,7 @@ export async function renderHome(body, ctx) {
       // Open cases only, however old: an emergency open for weeks stays on the banner (D31).
       const [items, all, received, keysOverdue, callBacksDue] = await Promise.all([api.get('/api/followups'), api.get(OPEN_CASES), api.get(awaitingUrl(ctx)),
         canOpen(ctx, 'keys') ? api.get('/api/keys/overdue') : [],
-        // R-FU-6: the call-backs due, for those who make them (D7x); each case is a click away.
+        // R-FU-6: the call-backs due, for those who make them (D100); each case is a click away.
         (ctx.user?.roles || []).some((r) => CALLER_ROLES.includes(r)) ? api.get('/api/callbacks?status=due') : []]);
       mount(queueSlot, queuePanel(ctx, items));
       mount(decideSlot, ...decideMinePanel(ctx, received, staff));

@@ -224,7 +224,7 @@ export function termsRows(job) {
     return [
       job.booking_no ? ['booking_no', t('terms.booking_no'), job.booking_no] : null,
       ['service', t('terms.service'), (en && job.service_name_en) || job.service_name || job.title || ''],
-      // Several units quoted at the desk (D7x): the total the resident accepted, as it was told.
+      // Several units quoted at the desk (D100): the total the resident accepted, as it was told.
       ['fee', t('terms.fee'), unit && job.quantity_told > 1 && job.fee_told_cents
         ? t('terms.fee_total', { fee: formatFee(fee), unit, qty: job.quantity_told, total: formatFee(job.fee_told_cents) })
         : unit ? t('terms.fee_per', { fee: formatFee(fee), unit }) : formatFee(fee), t('terms.fee_agreed_note')],

@@ -365,7 +365,7 @@ export async function renderReports(root, ctx) {
 
 // ---- special services -----------------------------------------------------------------------
 
-/** What the desk tells the resident before dispatch (R-SS-2, D7x): the total, and how it is made up
+/** What the desk tells the resident before dispatch (R-SS-2, D100): the total, and how it is made up
  *  when more than one unit was quoted ('¥360.00（¥120.00/件 × 3）'). The server computed the total. */
 export function toldFeeText(t, v, unit) {
   const b = v.booking;
@@ -396,7 +396,7 @@ export async function renderServices(root, ctx) {
 
   const prompt = (ph, type = 'text') => h('input', { type, placeholder: ph, class: 'rpt-inline' });
 
-  /** The resident's arrival promise (R-FU-7), before and after dispatch, with where it stands (D7x):
+  /** The resident's arrival promise (R-FU-7), before and after dispatch, with where it stands (D100):
    *  the server reads it off the case's clock once dispatched (a delay notice's new time moves it). */
   function promiseText(v) {
     const b = v.booking;
@@ -414,7 +414,7 @@ export async function renderServices(root, ctx) {
 
   // R-DI-1: the team lead first; straight to a technician only when no lead could be reached, and
   // then the desk says which leads it tried, asked beside the choice as in the case's 派工 dialog
-  // (desk/assignee.js, D7x). Nothing is recorded as tried that the desk did not tick.
+  // (desk/assignee.js, D100). Nothing is recorded as tried that the desk did not tick.
   function dispatchControls(b) {
     const who = assigneeChooser(h, t, executors, { name: 'assignee', empty: t('svc.assignee'), executorRoles: ['technician', 'cleaner'] });
     who.select.setAttribute('aria-label', t('svc.assignee'));
@@ -444,7 +444,7 @@ export async function renderServices(root, ctx) {
   }
 
   /** R-SS-2 / R-FU-7: the desk tells the total and the arrival promise, and records the resident's yes
-   *  only after confirming what was said (D7x); the server checks the total against the approved fee. */
+   *  only after confirming what was said (D100); the server checks the total against the approved fee. */
   function consentButton(v, item, row) {
     const b = v.booking;
     const told = toldFeeText(t, v, item ? unitLabel(item) : '');
@@ -691,7 +691,7 @@ export async function renderServices(root, ctx) {
       const picker = unitPicker(h, t, units, { required: true });
       const bookable = items.filter((i) => i.bookable);
       const itemSel = select(h, 'item_code', bookable.map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') });
-      // A per-piece or per-hour fee is quoted for a number of units (R-SS-2, D7x); a per-visit one for one.
+      // A per-piece or per-hour fee is quoted for a number of units (R-SS-2, D100); a per-visit one for one.
       const qty = h('input', { name: 'quantity', type: 'number', min: '1', max: '99', step: '1', value: '1', required: true });
       const qtyField = field(h, t('svc.quantity'), qty);
       const qtyLabel = qtyField.querySelector('.field-label');
@@ -761,7 +761,7 @@ export async function renderServices(root, ctx) {
           h('span', null, isEn() ? v.item_name_en : v.item_name_zh,
             v.content ? [h('br'), h('span', { class: 'small muted svc-booking-notes', 'data-testid': 'svc-booking-notes', text: v.content })] : null),
           h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
-          // The signed slip's fee once done; before that the total told, with its make-up (D7x).
+          // The signed slip's fee once done; before that the total told, with its make-up (D100).
           b.slip_fee_cents !== null && b.slip_fee_cents !== undefined ? yuan(b.slip_fee_cents)
             : h('span', { 'data-testid': 'svc-told-fee', text: toldFeeText(t, v, item ? unitLabel(item) : '') }),
           h('span', null, status, caseLink ? [h('br'), caseLink] : null, statementLink ? [h('br'), statementLink] : null),
@@ -859,7 +859,7 @@ export async function renderStatement(root, ctx, bookingId) {
         row(t('stmt.item'), isEn() ? v.item_name_en : v.item_name_zh, 'stmt-item'),
         row(t('stmt.resident'), `${b.resident_name} ${b.unit} ${b.phone}`),
         row(t('stmt.unit_fee'), `${yuan(b.unit_fee_cents)}/${unit}`, 'stmt-unit-fee'),
-        // What the resident was told and accepted before dispatch (R-SS-2, D7x), beside what was done.
+        // What the resident was told and accepted before dispatch (R-SS-2, D100), beside what was done.
         b.told_fee_cents !== null && b.told_fee_cents !== undefined
           ? row(t('stmt.told'), t('stmt.fee_line', { fee: yuan(b.unit_fee_cents), unit, qty: b.quoted_quantity || 1, total: yuan(b.told_fee_cents) }), 'stmt-told') : null,
         row(t('stmt.quantity'), b.quantity ? t('stmt.qty', { qty: b.quantity, unit }) : h('span', { class: 'muted', text: t('stmt.not_done') }), 'stmt-quantity'),
