@@ -110,6 +110,8 @@ function makeCtx(path) {
   };
 }
 
+let lastToastPath = null;
+
 export async function route() {
   const seq = ++renderSeq;
   const path = currentPath();
@@ -124,8 +126,10 @@ export async function route() {
   }
   shell.markNav();
   // A toast belongs to the screen it was about: it does not follow onto the next one (D94), unless it
-  // was raised just now by the action that opened this screen.
-  dismissToast({ olderThanMs: 800 });
+  // was raised just now by the action that opened this screen. Drawing the same screen again (a save
+  // that re-renders the case) is not a new screen, so its toast stays.
+  if (path !== lastToastPath) dismissToast({ olderThanMs: 800 });
+  lastToastPath = path;
   if (cleanup) {
     try {
       cleanup();
