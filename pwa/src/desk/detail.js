@@ -424,24 +424,21 @@ export async function renderCase(body, ctx, caseId) {
           cancel.dataset.testid = 'flow-finish';
         } else submit.disabled = false;
       });
-      return [
-        h('h2', { class: 'dialog-title', text: t(closeRow() ? 'flow.title' : 'flow.title_slip'), title: 'R-CL-1 A / R-CL-6 / R-CL-5' }),
-        h('p', { class: 'dialog-body', text: t('flow.intro') }),
-        !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
-        h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
-          kv(h, t('slip.case_no'), c.no),
-          kv(h, t('slip.check_code'), code ? h('strong', { class: 'desk-check-code', 'data-testid': 'slip-check-code', text: code }) : ''),
-          kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
-          kv(h, t('flow.completed_at'), fmtTime(completed)),
-          kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
-          kv(h, t('slip.work_done'), slip.work_done),
-          kv(h, t('slip.materials'), slip.materials || '—'),
-          kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
-          slip.fee_over_reason ? kv(h, t('slip.fee_over_reason'), slip.fee_over_reason) : null,
-          kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
-          slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
-          // Leaving for the full slip closes the dialog; the steps done so far stay done.
-          h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(done.length > 0) }, t('confirm.view_slip'))),
+      const facts = h('div', { class: 'desk-confirm-slip', 'data-testid': 'slip-confirm' },
+        kv(h, t('slip.case_no'), c.no),
+        kv(h, t('slip.check_code'), code ? h('strong', { class: 'desk-check-code', 'data-testid': 'slip-check-code', text: code }) : ''),
+        kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
+        kv(h, t('flow.completed_at'), fmtTime(completed)),
+        kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
+        kv(h, t('slip.work_done'), slip.work_done),
+        kv(h, t('slip.materials'), slip.materials || '—'),
+        kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
+        slip.fee_over_reason ? kv(h, t('slip.fee_over_reason'), slip.fee_over_reason) : null,
+        kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
+        slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
+        // Leaving for the full slip closes the dialog; the steps done so far stay done.
+        h('a', { href: `#/case/${encodeURIComponent(c.id)}/slip`, class: 'small', onclick: () => close(done.length > 0) }, t('confirm.view_slip')));
+      const side = h('div', { class: 'desk-slipcheck-side' },
         h('fieldset', { class: 'desk-fieldset desk-flow', 'data-testid': 'slip-flow' }, h('legend', { text: t('flow.steps') }),
           rows.map((r) => h('div', { class: 'desk-flow-step', dataset: { step: r.key } },
             h('label', { class: 'desk-check' }, r.box, t(`flow.step.${r.key}`)), r.status))),
@@ -449,9 +446,16 @@ export async function renderCase(body, ctx, caseId) {
         closeBlockers.length ? h('p', { class: 'notice notice-warn small', 'data-testid': 'flow-close-blocked',
           text: t('flow.close_blocked', { list: joinList(closeBlockers.map((m) => label('missing', m))) }) }) : null,
         err.el,
-        h('div', { class: 'dialog-actions' }, cancel, submit),
+        h('div', { class: 'dialog-actions' }, cancel, submit));
+      return [
+        h('h2', { class: 'dialog-title', text: t(closeRow() ? 'flow.title' : 'flow.title_slip'), title: 'R-CL-1 A / R-CL-6 / R-CL-5' }),
+        h('p', { class: 'dialog-body', text: t('flow.intro') }),
+        !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
+        // Two columns (D7x): the slip's facts beside the steps, the result and the button, so the
+        // whole dialog fits a 1366x768 or 1280x800 screen and 销项 is reached without scrolling.
+        h('div', { class: 'desk-slipcheck-cols' }, facts, side),
       ];
-    }, { className: 'desk-dialog' }).then(afterDialog);
+    }, { className: 'desk-dialog desk-slipcheck' }).then(afterDialog);
   }
 
   function decideDialog() {
