@@ -36,3 +36,19 @@ test('a reminder whose clock was met since, or whose job is done, says so', () =
   assert.equal(reminderState(r, running).met, null);
   assert.equal(reminderState(r, null).met, null); // the phone does not know: it says nothing
 });
+
+test('a late reminder the server already worded as overdue reads the same, not relabelled twice', () => { // R-FU-4
+  // Since D7x the scheduler words a late "due soon" as overdue itself (server/notify/reminders.py
+  // text_at_send); the inbox still reads it late (red) and does not relabel it twice.
+  const sent = {
+    ...dueSoon, created_at: '2026-12-07T11:51:00Z',
+    title: '已超时：派工后15分钟到场', body: 'GD1 1栋-101：漏水（已超时，截止 12-07 19:31）',
+    title_en: 'Overdue: On site 15 min after the work order', body_en: 'GD1 1栋-101: 漏水 (overdue, was due 12-07 19:31)',
+  };
+  const state = reminderState(sent, null);
+  assert.equal(state.late, true);
+  assert.equal(reminderText(sent, 'zh', state).title, '已超时：派工后15分钟到场');
+  assert.equal(reminderText(sent, 'en', state).title, 'Overdue: On site 15 min after the work order');
+  assert.match(reminderText(sent, 'zh', state).body, /已超时，截止/);
+  assert.match(reminderText(sent, 'en', state).body, /overdue, was due/);
+});

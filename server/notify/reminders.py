@@ -41,7 +41,7 @@ from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, Role
 from server.ids import new_id
 from server.notify.tables import reminders
-from server.notify.webpush import encode_payload, reminder_payload
+from server.notify.webpush import encode_payload, fit_payload, reminder_payload
 from server.storage.db import UnitOfWork
 from server.storage.schema import users
 
@@ -57,6 +57,18 @@ REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+# The titles' lead words; the phone's inbox reads the same ones (pwa/src/views/reminders.js, D93).
+DUE_SOON_ZH, DUE_SOON_EN = "即将到期：", "Due soon: "
+OVERDUE_ZH, OVERDUE_EN = "已超时：", "Overdue: "
+
+
+class Texts(msgspec.Struct, frozen=True, kw_only=True):
+    """A reminder's words, in Chinese and in English."""
+
+    title: str
+    body: str
+    title_en: str
+    body_en: str
 
 
 class Planned(msgspec.Struct, frozen=True, kw_only=True):
@@ -78,6 +90,9 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     others: rf.ReferralReminder | None = None
     # Where the notification and the inbox open; None: the job (job_id), else the inbox.
     url: str | None = None
+    # A before_due's words should it go out at or after its deadline (D7x): the scheduler was down,
+    # or its push was retried past the limit. The scheduler chooses at send time (text_at_send).
+    late: Texts | None = None
 
 
 def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
@@ -135,23 +150,30 @@ def plan(
             continue
         job_id = _job_for(case, c)
         if now < c.due_at:
+            due = _hhmm(calendar, c.due_at)
             out.append(Planned(
                 code=str(c.code), kind=BEFORE_DUE, recipient_role=c.responsible_role,
                 recipient_id=c.responsible_id, due_at=c.due_at, send_at=c.due_at - lead_time(c, policy),
-                title=f"即将到期：{c.label_zh}",
-                body=f"{subject}：{content}（截止 {_hhmm(calendar, c.due_at)}）",
-                title_en=f"Due soon: {c.label_en}",
-                body_en=f"{subject}: {content} (due {_hhmm(calendar, c.due_at)})",
+                title=f"{DUE_SOON_ZH}{c.label_zh}",
+                body=f"{subject}：{content}（截止 {due}）",
+                title_en=f"{DUE_SOON_EN}{c.label_en}",
+                body_en=f"{subject}: {content} (due {due})",
                 job_id=job_id,
+                late=Texts(
+                    title=f"{OVERDUE_ZH}{c.label_zh}",
+                    body=f"{subject}：{content}（已超时，截止 {due}）",
+                    title_en=f"{OVERDUE_EN}{c.label_en}",
+                    body_en=f"{subject}: {content} (overdue, was due {due})",
+                ),
             ))
         if now - c.due_at <= OVERDUE_STALE_AFTER:
             out.append(Planned(
                 code=str(c.code), kind=OVERDUE, recipient_role=Role.MANAGER, recipient_id=None,
                 due_at=c.due_at, send_at=c.due_at,
-                title=f"已超时：{c.label_zh}",
+                title=f"{OVERDUE_ZH}{c.label_zh}",
                 body=f"{subject}：{content}（时限 {_hhmm(calendar, c.due_at)}，"
                      f"负责：{ROLE_LABELS_ZH.get(c.responsible_role, str(c.responsible_role))}）",
-                title_en=f"Overdue: {c.label_en}",
+                title_en=f"{OVERDUE_EN}{c.label_en}",
                 body_en=f"{subject}: {content} (limit {_hhmm(calendar, c.due_at)}, "
                         f"responsible: {ROLE_LABELS_EN.get(c.responsible_role, str(c.responsible_role))})",
             ))
@@ -256,7 +278,31 @@ def payload_for(case_id: str, p: Planned) -> dict:
         payload["job_id"] = None
         payload["url"] = p.url or "/#/reminders"
     payload["code"] = p.code
+    if p.late is not None:
+        # Kept with the reminder, never pushed: text_at_send takes it out.
+        payload["late"] = msgspec.to_builtins(p.late)
     return payload
+
+
+def text_at_send(payload: dict, kind: str, due_at: datetime, now: datetime) -> dict:
+    """The payload as sent at `now` (D7x): a before_due sent at or after its deadline says overdue.
+
+    Pure. The test is the one the phone's inbox makes (D93): the server's send time (the inbox
+    row's created_at) at or after due_at. A reminder planned before the late text was kept has
+    only its title's lead word changed, as the inbox does.
+    """
+    out = {k: v for k, v in payload.items() if k != "late"}
+    if kind != BEFORE_DUE or now < due_at:
+        return out
+    late = payload.get("late")
+    if isinstance(late, dict):
+        out.update({k: late[k] for k in ("title", "body", "title_en", "body_en") if late.get(k)})
+    else:
+        for key, soon, over in (("title", DUE_SOON_ZH, OVERDUE_ZH), ("title_en", DUE_SOON_EN, OVERDUE_EN)):
+            text = out.get(key)
+            if isinstance(text, str) and text.startswith(soon):
+                out[key] = over + text[len(soon):]
+    return fit_payload(out)
 
 
 # --- storage -----------------------------------------------------------------------------------

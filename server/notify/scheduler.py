@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, select, update
 
 from server.notify import subscriptions
 from server.notify.catch_up import plan_waiting_referrals
+from server.notify.reminders import text_at_send
 from server.notify.subscriptions import StoredSubscription
 from server.notify.tables import reminders
 from server.notify.vapid_store import shared_vapid_keys
@@ -260,6 +261,10 @@ async def run_once(
     stats.claimed = len(claimed)
     if not claimed:
         return stats
+    # Its words as true now: a "due soon" going out past its deadline says overdue, in the push and
+    # in the inbox row alike (D7x).
+    for r in claimed:
+        r.payload = text_at_send(r.payload, r.kind, r.due_at, now)
     subs = await subscriptions.for_users(db, sorted({r.recipient_id for r in claimed}))
     limit = asyncio.Semaphore(SEND_CONCURRENCY)
     deliveries = await asyncio.gather(*(

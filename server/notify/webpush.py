@@ -88,6 +88,11 @@ def reminder_payload(*, case_id: int, job_id: int, kind: str, title: str, body: 
         payload["title_en"] = title_en
     if body_en is not None:
         payload["body_en"] = body_en
+    return fit_payload(payload)
+
+
+def fit_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Cuts the texts, English body first, until the payload is under MAX_PAYLOAD_BYTES (in place)."""
     for field in ("body_en", "body", "title_en", "title"):
         if field in payload:
             _shorten(payload, field)

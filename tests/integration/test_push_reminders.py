@@ -206,11 +206,55 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
         assert len(phone.messages) == 1
 
 
+async def test_a_due_soon_reminder_sent_after_its_deadline_says_overdue_in_push_and_inbox(api, demo_db, clock):  # noqa: ANN001  # R-FU-4
+    # The scheduler was down, or the push was retried past the limit: "即将到期" planned at dispatch
+    # would be wrong by the time it is sent. The text is chosen at send time, by the server's clock
+    # against the clock's deadline, the same comparison the phone's inbox makes (D93, D7x).
+    with PushServiceDouble() as push_service:
+        phone = await subscribe(api, push_service, "tech")
+        case_id, job_id = await new_dispatched_repair(demo_db)
+        clock.advance(minutes=20)  # the 15-minute arrival limit passed 5 minutes ago, nothing sent yet
+        stats = await run_once(demo_db)
+        assert stats.pushes == 1 and push_service.refusals() == []
+        [msg] = phone.json_messages()
+        assert msg["kind"] == "before_due" and msg["url"] == f"/#/job/{job_id}"
+        assert msg["title"] == "已超时：派工后15分钟到场"
+        assert "已超时，截止 11-23 10:15" in msg["body"] and "即将到期" not in msg["body"]
+        assert msg["title_en"] == "Overdue: On site 15 min after the work order"
+        assert "(overdue, was due 11-23 10:15)" in msg["body_en"]
+        assert "late" not in msg  # the phone gets one text, the one that is true now
+        [item] = await inbox(demo_db, "usr_tech")
+        assert [item[k] for k in ("title", "body", "title_en", "body_en")] == [
+            msg["title"], msg["body"], msg["title_en"], msg["body_en"]]
+        assert item["created_at"] >= item["due_at"]  # the phone's D93 reading agrees: late
+        [row] = await reminder_rows(demo_db, case_id, code="FU4_ON_SITE_15M", kind="before_due")
+        assert msg["reminder_id"] == row.id and row.state == "sent"
+
+
+async def test_a_due_soon_push_retried_past_its_deadline_turns_overdue_in_the_inbox_too(api, demo_db, clock):  # noqa: ANN001  # R-FU-4
+    with PushServiceDouble() as push_service:
+        phone = await subscribe(api, push_service, "tech")
+        push_service.respond_with(phone, 503, retry_after="600", times=1)
+        case_id, _ = await new_dispatched_repair(demo_db)
+        clock.advance(minutes=10)  # on time: the push service is down, the inbox gets "due soon"
+        await run_once(demo_db)
+        assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["即将到期：派工后15分钟到场"]
+        clock.advance(minutes=10)  # the retry goes out after the limit
+        stats = await run_once(demo_db)
+        assert stats.pushes == 1
+        [msg] = phone.json_messages()
+        assert (msg["title"], msg["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
+        latest = (await inbox(demo_db, "usr_tech"))[-1]
+        assert (latest["title"], latest["state"]) == ("已超时：派工后15分钟到场", "sent")
+        assert "已超时" in latest["body"]
+
+
 async def test_reminders_reach_the_inbox_of_people_without_push(demo_db, clock):  # noqa: ANN001
     case_id, _ = await new_dispatched_repair(demo_db)
     stats = await run_once(demo_db, T0 + timedelta(minutes=16))
     assert stats.pushes == 0 and stats.sent >= 2
-    assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["即将到期：派工后15分钟到场"]
+    # Sent a minute after the arrival limit: the technician's "due soon" says overdue (D7x).
+    assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["已超时：派工后15分钟到场"]
     manager = await inbox(demo_db, "usr_manager")
     assert [i["title"] for i in manager] == ["已超时：派工后15分钟到场"]
     assert manager[0]["case_id"] == case_id and manager[0]["url"] == "/#/reminders"

@@ -21,6 +21,7 @@ from server.notify.reminders import (
     lead_time,
     payload_for,
     plan,
+    text_at_send,
 )
 from tests.unit.test_cases import CAL, T0, make_case, ok, opened
 
@@ -195,3 +196,29 @@ def test_every_reminder_reads_in_english_apart_from_the_residents_own_words() ->
             payload = payload_for("c1", p)
             assert (payload["title_en"], payload["body_en"]) == (p.title_en, p.body_en)
     assert kinds == {BEFORE_DUE, OVERDUE, ESCALATION}
+
+
+def test_a_due_soon_sent_at_or_after_its_deadline_says_overdue_and_before_it_due_soon() -> None:  # R-FU-4
+    # Chosen at send time by the server's clock (D7x), the comparison the inbox makes (D93): at the
+    # deadline itself it is already late.
+    [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    stored = payload_for("cs1", p)
+    on_time = text_at_send(stored, BEFORE_DUE, p.due_at, p.send_at)
+    assert (on_time["title"], on_time["title_en"]) == ("即将到期：派工后15分钟到场", "Due soon: On site 15 min after the work order")
+    assert "late" not in on_time and on_time["body"] == stored["body"]
+    for at in (p.due_at, p.due_at + 30 * M):
+        late = text_at_send(stored, BEFORE_DUE, p.due_at, at)
+        assert (late["title"], late["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
+        due = on_time["body_en"].rsplit("(due ", 1)[1].rstrip(")")
+        assert late["body"].endswith(f"（已超时，截止 {due}）") and late["body_en"].endswith(f"(overdue, was due {due})")
+        assert "late" not in late and (late["url"], late["tag"], late["kind"]) == (stored["url"], stored["tag"], BEFORE_DUE)
+    # The managers' overdue reminder is sent at the limit and already says so: left as it is.
+    [o] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, OVERDUE)
+    assert text_at_send(payload_for("cs1", o), OVERDUE, o.due_at, o.due_at + M) == payload_for("cs1", o)
+
+
+def test_a_due_soon_planned_before_the_late_text_was_kept_has_its_title_relabelled() -> None:  # R-FU-4
+    [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    stored = {k: v for k, v in payload_for("cs1", p).items() if k != "late"}
+    late = text_at_send(stored, BEFORE_DUE, p.due_at, p.due_at + M)
+    assert (late["title"], late["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
