@@ -38,7 +38,7 @@ test('a reminder whose clock was met since, or whose job is done, says so', () =
 });
 
 test('a late reminder the server already worded as overdue reads the same, not relabelled twice', () => { // R-FU-4
-  // Since D7x the scheduler words a late "due soon" as overdue itself (server/notify/reminders.py
+  // Since D102 the scheduler words a late "due soon" as overdue itself (server/notify/reminders.py
   // text_at_send); the inbox still reads it late (red) and does not relabel it twice.
   const sent = {
     ...dueSoon, created_at: '2026-12-07T11:51:00Z',

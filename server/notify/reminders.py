@@ -90,7 +90,7 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     others: rf.ReferralReminder | None = None
     # Where the notification and the inbox open; None: the job (job_id), else the inbox.
     url: str | None = None
-    # A before_due's words should it go out at or after its deadline (D7x): the scheduler was down,
+    # A before_due's words should it go out at or after its deadline (D102): the scheduler was down,
     # or its push was retried past the limit. The scheduler chooses at send time (text_at_send).
     late: Texts | None = None
 
@@ -285,7 +285,7 @@ def payload_for(case_id: str, p: Planned) -> dict:
 
 
 def text_at_send(payload: dict, kind: str, due_at: datetime, now: datetime) -> dict:
-    """The payload as sent at `now` (D7x): a before_due sent at or after its deadline says overdue.
+    """The payload as sent at `now` (D102): a before_due sent at or after its deadline says overdue.
 
     Pure. The test is the one the phone's inbox makes (D93): the server's send time (the inbox
     row's created_at) at or after due_at. A reminder planned before the late text was kept has

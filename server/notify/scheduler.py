@@ -262,7 +262,7 @@ async def run_once(
     if not claimed:
         return stats
     # Its words as true now: a "due soon" going out past its deadline says overdue, in the push and
-    # in the inbox row alike (D7x).
+    # in the inbox row alike (D102).
     for r in claimed:
         r.payload = text_at_send(r.payload, r.kind, r.due_at, now)
     subs = await subscriptions.for_users(db, sorted({r.recipient_id for r in claimed}))

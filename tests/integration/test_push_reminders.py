@@ -209,7 +209,7 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
 async def test_a_due_soon_reminder_sent_after_its_deadline_says_overdue_in_push_and_inbox(api, demo_db, clock):  # noqa: ANN001  # R-FU-4
     # The scheduler was down, or the push was retried past the limit: "即将到期" planned at dispatch
     # would be wrong by the time it is sent. The text is chosen at send time, by the server's clock
-    # against the clock's deadline, the same comparison the phone's inbox makes (D93, D7x).
+    # against the clock's deadline, the same comparison the phone's inbox makes (D93, D102).
     with PushServiceDouble() as push_service:
         phone = await subscribe(api, push_service, "tech")
         case_id, job_id = await new_dispatched_repair(demo_db)
@@ -253,7 +253,7 @@ async def test_reminders_reach_the_inbox_of_people_without_push(demo_db, clock):
     case_id, _ = await new_dispatched_repair(demo_db)
     stats = await run_once(demo_db, T0 + timedelta(minutes=16))
     assert stats.pushes == 0 and stats.sent >= 2
-    # Sent a minute after the arrival limit: the technician's "due soon" says overdue (D7x).
+    # Sent a minute after the arrival limit: the technician's "due soon" says overdue (D102).
     assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["已超时：派工后15分钟到场"]
     manager = await inbox(demo_db, "usr_manager")
     assert [i["title"] for i in manager] == ["已超时：派工后15分钟到场"]

@@ -199,7 +199,7 @@ def test_every_reminder_reads_in_english_apart_from_the_residents_own_words() ->
 
 
 def test_a_due_soon_sent_at_or_after_its_deadline_says_overdue_and_before_it_due_soon() -> None:  # R-FU-4
-    # Chosen at send time by the server's clock (D7x), the comparison the inbox makes (D93): at the
+    # Chosen at send time by the server's clock (D102), the comparison the inbox makes (D93): at the
     # deadline itself it is already late.
     [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
     stored = payload_for("cs1", p)

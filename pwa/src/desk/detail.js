@@ -451,7 +451,7 @@ export async function renderCase(body, ctx, caseId) {
         h('h2', { class: 'dialog-title', text: t(closeRow() ? 'flow.title' : 'flow.title_slip'), title: 'R-CL-1 A / R-CL-6 / R-CL-5' }),
         h('p', { class: 'dialog-body', text: t('flow.intro') }),
         !view.slip_valid && slip.signature_sha256 ? h('p', { class: 'notice notice-error', text: t('detail.slip_invalid') }) : null,
-        // Two columns (D7x): the slip's facts beside the steps, the result and the button, so the
+        // Two columns (D101): the slip's facts beside the steps, the result and the button, so the
         // whole dialog fits a 1366x768 or 1280x800 screen and 销项 is reached without scrolling.
         h('div', { class: 'desk-slipcheck-cols' }, facts, side),
       ];

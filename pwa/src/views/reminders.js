@@ -19,7 +19,7 @@ registerStrings({
 });
 
 // The server's title of a reminder before its deadline, and of one past it (server/notify/reminders.py).
-// Since D7x the server words a late one as overdue itself when it sends it; relabelling here still
+// Since D102 the server words a late one as overdue itself when it sends it; relabelling here still
 // fixes the reminders stored before, and leaves an already overdue title as it is.
 const DUE_SOON = { zh: '即将到期：', en: 'Due soon: ' };
 const OVERDUE = { zh: '已超时：', en: 'Overdue: ' };
