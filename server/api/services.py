@@ -181,6 +181,9 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     labels_en: dict[str, dict[str, str]]  # the same in English
     submitted_by_name: str | None = None  # the filler and the signer by name, for screen and print
     signed_by_name: str | None = None
+    people: dict[str, str] = {}  # account id -> name for everyone in `history`
+    covers_whole_month: bool = True  # False while the month is not over: the figures still grow (D7x)
+    submission_opens_on: str = ""  # the day the dispatcher may hand it in (the 30th)
 
 
 class RateDefinition(msgspec.Struct, kw_only=True):
@@ -374,6 +377,17 @@ class ReportsController(Controller):
     async def sign(self, db: Database, principal: Principal, year: int, month: int,
                    data: JSONBody[reports.SignIn]) -> MonthlyReportView:
         return _report(await reports.sign(db, principal, year, month, data.comment))
+
+    # The manager sends a submitted report back before signing; the GM takes back a signature (D7x).
+    @post("/monthly/{year:int}/{month:int}/return", opt=REPORT_READERS, status_code=200)
+    async def return_report(self, db: Database, principal: Principal, year: int, month: int,
+                            data: JSONBody[reports.ReasonIn]) -> MonthlyReportView:
+        return _report(await reports.return_report(db, principal, year, month, data.reason))
+
+    @post("/monthly/{year:int}/{month:int}/reopen", opt=REPORT_READERS, status_code=200)
+    async def reopen(self, db: Database, principal: Principal, year: int, month: int,
+                     data: JSONBody[reports.ReasonIn]) -> MonthlyReportView:
+        return _report(await reports.reopen(db, principal, year, month, data.reason))
 
     @get("/monthly/{year:int}/{month:int}/xlsx", opt={**REPORT_READERS, **NO_COMPRESSION}, media_type=XLSX)
     async def xlsx(self, db: Database, principal: Principal, year: int, month: int,

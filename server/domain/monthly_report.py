@@ -53,6 +53,10 @@ class ReportRefusal(StrEnum):
     CAPA_REPORT_NO_REQUIRED = "monthly_report.capa_report_no_required"
     CAPA_ALREADY_FILED = "monthly_report.capa_already_filed"
     VERDICT_REQUIRED = "monthly_report.verdict_required"
+    TOO_EARLY = "monthly_report.too_early"
+    MONTH_NOT_OVER = "monthly_report.month_not_over"
+    REASON_REQUIRED = "monthly_report.reason_required"
+    NOT_GENERAL_MANAGER = "monthly_report.not_general_manager"
 
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -203,6 +207,23 @@ class ReportStatus(StrEnum):
     SIGNED = "signed"
 
 
+class ReportAction(StrEnum):
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # the manager sent a submitted report back to the dispatcher (D7x)
+    SIGNED = "signed"
+    REOPENED = "reopened"  # the GM took back a signature given by mistake (D7x)
+
+
+class ReportEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of the report's sign-off, kept for good: a signature taken back stays on record."""
+
+    action: ReportAction
+    by: str
+    at: datetime
+    reason: str = ""  # why it was returned or reopened
+    comment: str = ""  # the manager's comment that went with a signature
+
+
 class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     year: int
     month: int
@@ -231,6 +252,7 @@ class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     # rather than a figure nobody handed in.
     help_replies: HelpReplies | None = None
     help_late: tuple[HelpReplyLine, ...] = ()
+    history: tuple[ReportEvent, ...] = ()  # submitted, returned, signed, reopened, oldest first (D7x)
 
 
 class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -589,8 +611,44 @@ def _require_status(report: MonthlyReport, status: ReportStatus) -> None:
         )
 
 
+def submission_opens_on(report: MonthlyReport) -> date:
+    """The first day the summary may be handed in: its due day, the 30th (R-RV-5, D7x).
+
+    The seed has the month counted at its end and handed in on the 30th; earlier, most of the month
+    is still to come, and a report frozen then left out every case received after it.
+    """
+    return report.due_on
+
+
+def month_end(report: MonthlyReport) -> datetime:
+    """The instant the report's month ends, in the compound's zone (exclusive)."""
+    return month_bounds(report.year, report.month, report.period_start.tzinfo)[1]  # type: ignore[arg-type]
+
+
+def covers_whole_month(report: MonthlyReport) -> bool:
+    """Whether the figures run to the month's end; a report handed in on the 30th of a 31-day month
+    does not yet, and its figures are recomputed until the manager signs after the month (D7x)."""
+    return report.period_end >= month_end(report)
+
+
+def with_workflow_of(fresh: MonthlyReport, old: MonthlyReport) -> MonthlyReport:
+    """Fresh figures carrying the stored report's sign-off state and history."""
+    return msgspec.structs.replace(
+        fresh,
+        status=old.status,
+        submitted_by=old.submitted_by,
+        submitted_at=old.submitted_at,
+        submitted_late=old.submitted_late,
+        manager_comment=old.manager_comment,
+        signed_by=old.signed_by,
+        signed_at=old.signed_at,
+        history=old.history,
+    )
+
+
 def submit_report(report: MonthlyReport, *, by_role: Role, by_id: str, now: datetime) -> MonthlyReport:
-    """The dispatcher hands the summary in; after the 30th it is still accepted but marked late."""
+    """The dispatcher hands the summary in, from the 30th on; after the 30th it is still accepted but
+    marked late. Before the 30th it is refused (D7x)."""
     if by_role not in FILLERS:
         raise fail(
             ReportRefusal.NOT_A_FILLER,
@@ -600,21 +658,47 @@ def submit_report(report: MonthlyReport, *, by_role: Role, by_id: str, now: date
             role=str(by_role),
         )
     _require_status(report, ReportStatus.DRAFT)
+    # The 30th is a date in the compound's zone (the period's own), not in UTC: 00:30 on the
+    # 31st in Beijing is still the 30th in UTC.
+    today = now.astimezone(report.period_start.tzinfo).date()
+    opens = submission_opens_on(report)
+    if today < opens:
+        raise fail(
+            ReportRefusal.TOO_EARLY,
+            f"{report.year}年{report.month}月的月报自{opens.month}月{opens.day}日起才能提交",
+            f"The report for {report.year}-{report.month:02d} can be submitted from {opens.isoformat()}",
+            kind="invalid",
+            opens_on=opens.isoformat(),
+        )
     return msgspec.structs.replace(
         report,
         status=ReportStatus.SUBMITTED,
         submitted_by=by_id,
         submitted_at=now,
-        # The 30th is a date in the compound's zone (the period's own), not in UTC: 00:30 on the
-        # 31st in Beijing is still the 30th in UTC.
-        submitted_late=now.astimezone(report.period_start.tzinfo).date() > report.due_on,
+        submitted_late=today > report.due_on,
+        history=(*report.history, ReportEvent(action=ReportAction.SUBMITTED, by=by_id, at=now)),
     )
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise fail(
+            ReportRefusal.REASON_REQUIRED,
+            "须填写原因",
+            "A reason is required",
+            kind="invalid",
+            missing=["reason"],
+        )
+    return reason.strip()
 
 
 def sign_report(
     report: MonthlyReport, *, by_role: Role, by_id: str, comment: str, now: datetime
 ) -> MonthlyReport:
-    """The manager comments on the dispatcher's service quality and signs; a signature alone is not enough."""
+    """The manager comments on the dispatcher's service quality and signs; a signature alone is not enough.
+
+    Not before the month is over: the signature closes the figures, and they must hold the whole month
+    (D7x). The caller passes figures that run to the month's end (`covers_whole_month`)."""
     if by_role is not SIGNER:
         raise fail(
             ReportRefusal.NOT_MANAGER,
@@ -624,6 +708,15 @@ def sign_report(
             role=str(by_role),
         )
     _require_status(report, ReportStatus.SUBMITTED)
+    end = month_end(report)
+    if now < end:
+        raise fail(
+            ReportRefusal.MONTH_NOT_OVER,
+            f"{report.year}年{report.month}月尚未结束，月末后才能签批",
+            f"{report.year}-{report.month:02d} is not over yet; the report is signed after the month ends",
+            kind="invalid",
+            opens_at=end.isoformat(),
+        )
     if not comment.strip():
         raise fail(
             ReportRefusal.COMMENT_REQUIRED,
@@ -633,7 +726,64 @@ def sign_report(
             missing=["comment"],
         )
     return msgspec.structs.replace(
-        report, status=ReportStatus.SIGNED, manager_comment=comment.strip(), signed_by=by_id, signed_at=now
+        report,
+        status=ReportStatus.SIGNED,
+        manager_comment=comment.strip(),
+        signed_by=by_id,
+        signed_at=now,
+        history=(
+            *report.history,
+            ReportEvent(action=ReportAction.SIGNED, by=by_id, at=now, comment=comment.strip()),
+        ),
+    )
+
+
+def return_report(report: MonthlyReport, *, by_role: Role, by_id: str, reason: str, now: datetime) -> MonthlyReport:
+    """The manager sends a submitted report back to the dispatcher, with a reason, before signing it (D7x).
+
+    It is a draft again: its figures are live until it is handed in anew."""
+    if by_role is not SIGNER:
+        raise fail(
+            ReportRefusal.NOT_MANAGER,
+            "月报由管理处负责人退回",
+            "Only the manager returns a submitted report",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    _require_status(report, ReportStatus.SUBMITTED)
+    why = _reason(reason)
+    return msgspec.structs.replace(
+        report,
+        status=ReportStatus.DRAFT,
+        submitted_by=None,
+        submitted_at=None,
+        submitted_late=False,
+        history=(*report.history, ReportEvent(action=ReportAction.RETURNED, by=by_id, at=now, reason=why)),
+    )
+
+
+def reopen_report(report: MonthlyReport, *, by_role: Role, by_id: str, reason: str, now: datetime) -> MonthlyReport:
+    """The general manager takes back a signature given by mistake, with a reason (D7x).
+
+    The report is submitted again and waits for the manager's signature; the old signature and its
+    comment stay in the history."""
+    if by_role is not Role.GENERAL_MANAGER:
+        raise fail(
+            ReportRefusal.NOT_GENERAL_MANAGER,
+            "已签批的月报只有总经理可以撤回重签",
+            "Only the general manager can reopen a signed report",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    _require_status(report, ReportStatus.SIGNED)
+    why = _reason(reason)
+    return msgspec.structs.replace(
+        report,
+        status=ReportStatus.SUBMITTED,
+        manager_comment="",
+        signed_by=None,
+        signed_at=None,
+        history=(*report.history, ReportEvent(action=ReportAction.REOPENED, by=by_id, at=now, reason=why)),
     )
 
 

@@ -48,6 +48,10 @@ class SignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     comment: str
 
 
+class ReasonIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: str
+
+
 def _limit(clock_list: list[Clock], codes: tuple[ClockCode, ...]) -> datetime | None:
     for code in codes:
         for c in clock_list:
@@ -199,8 +203,9 @@ async def _save(uow: UnitOfWork, compound_id: str, report: mr.MonthlyReport, *, 
 
 
 async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.MonthlyReport) -> dict[str, str]:
-    """Who handed the report in and who signed it, by name: an account id means nothing on paper."""
-    ids = [i for i in (report.submitted_by, report.signed_by) if i]
+    """Who handed the report in and who signed it, and everyone in its history, by name: an account id
+    means nothing on paper."""
+    ids = sorted({i for i in (report.submitted_by, report.signed_by, *(e.by for e in report.history)) if i})
     if not ids:
         return {}
     rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
@@ -214,6 +219,9 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
     names = names or {}
     out["submitted_by_name"] = names.get(report.submitted_by) if report.submitted_by else None
     out["signed_by_name"] = names.get(report.signed_by) if report.signed_by else None
+    out["people"] = {e.by: names.get(e.by, e.by) for e in report.history}
+    out["covers_whole_month"] = mr.covers_whole_month(report)
+    out["submission_opens_on"] = mr.submission_opens_on(report).isoformat()
     out["quality_poor"] = mr.quality_poor(report)
     # The report's own wording (the seed's report form), in both languages: the desk shows the one
     # its language switch selects.
@@ -226,11 +234,23 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
     return out
 
 
+async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> tuple[mr.MonthlyReport, bool]:
+    """The report as it stands, and whether a row is stored for it.
+
+    Only figures that cover the whole month stay frozen (D7x): a draft (never handed in, or returned)
+    is live, and so is one handed in on the 30th of a month that had not ended; those carry their
+    sign-off state and history over fresh figures, so a case received on the 31st is in them."""
+    stored = await _stored(uow, compound_id, year, month)
+    if stored is not None and stored.status is not mr.ReportStatus.DRAFT and mr.covers_whole_month(stored):
+        return stored, True
+    fresh = await _compute(uow, compound_id, year, month)
+    return (mr.with_workflow_of(fresh, stored) if stored is not None else fresh), stored is not None
+
+
 async def monthly(db: Database, who: Principal, year: int, month: int) -> mr.MonthlyReport:
     _check_month(year, month)
     async with db.transaction(write=False) as uow:
-        return await _stored(uow, who.compound_id, year, month) or await _compute(
-            uow, who.compound_id, year, month)
+        return (await _current(uow, who.compound_id, year, month))[0]
 
 
 async def monthly_view(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
@@ -241,44 +261,47 @@ async def monthly_view(db: Database, who: Principal, year: int, month: int) -> d
     return report_view(report, tz, names)
 
 
-async def _month_begun(uow: UnitOfWork, compound_id: str, year: int, month: int) -> None:
-    """A month's summary is of its cases; one that has not begun has none. Submitting it early froze
-    an empty report the manager could then sign, and the real one could no longer be handed in."""
-    start, _ = mr.month_bounds(year, month, (await compound_rules(uow, compound_id)).calendar.zone)
-    if uow.now < start:
-        raise fail("monthly_report.month_not_begun", "该月尚未开始，不能提交月报",
-                   "That month has not begun yet; its report cannot be submitted", kind="invalid")
+async def _step(db: Database, who: Principal, year: int, month: int, action: str, step) -> dict[str, Any]:  # noqa: ANN001
+    """One sign-off step on the report as it stands, saved and audited in one transaction."""
+    _check_month(year, month)
+    async with db.transaction() as uow:
+        current, stored = await _current(uow, who.compound_id, year, month)
+        report = step(current, uow.now)
+        await _save(uow, who.compound_id, report, created=not stored)
+        last = report.history[-1] if report.history else None
+        uow.audit(entity="monthly_report", entity_id=f"{year}-{month:02d}", action=f"monthly_report.{action}",
+                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                  compound_id=who.compound_id,
+                  data={"late": report.submitted_late, "reason": last.reason if last else "",
+                        # a signature taken back is named in the audit as well as kept in the history
+                        "previous_signed_by": current.signed_by, "previous_signed_at":
+                            current.signed_at.isoformat() if current.signed_at else None})
+        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
+        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
 
 
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
-    _check_month(year, month)
-    async with db.transaction() as uow:
-        await _month_begun(uow, who.compound_id, year, month)
-        stored = await _stored(uow, who.compound_id, year, month)
-        report = stored or await _compute(uow, who.compound_id, year, month)
-        report = mr.submit_report(report, by_role=acting_role(who, sorted(mr.FILLERS)), by_id=who.user_id,
-                                  now=uow.now)
-        await _save(uow, who.compound_id, report, created=stored is None)
-        uow.audit(entity="monthly_report", entity_id=f"{year}-{month:02d}", action="monthly_report.submitted",
-                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
-                  compound_id=who.compound_id, data={"late": report.submitted_late})
-        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
+    role = acting_role(who, sorted(mr.FILLERS))
+    return await _step(db, who, year, month, "submitted", lambda rep, now: mr.submit_report(
+        rep, by_role=role, by_id=who.user_id, now=now))
 
 
 async def sign(db: Database, who: Principal, year: int, month: int, comment: str) -> dict[str, Any]:
-    _check_month(year, month)
-    async with db.transaction() as uow:
-        stored = await _stored(uow, who.compound_id, year, month)
-        report = stored or await _compute(uow, who.compound_id, year, month)
-        report = mr.sign_report(report, by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id,
-                                comment=comment, now=uow.now)
-        await _save(uow, who.compound_id, report, created=stored is None)
-        uow.audit(entity="monthly_report", entity_id=f"{year}-{month:02d}", action="monthly_report.signed",
-                  actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
-                  compound_id=who.compound_id)
-        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
+    role = acting_role(who, (Role.MANAGER,))
+    return await _step(db, who, year, month, "signed", lambda rep, now: mr.sign_report(
+        rep, by_role=role, by_id=who.user_id, comment=comment, now=now))
+
+
+async def return_report(db: Database, who: Principal, year: int, month: int, reason: str) -> dict[str, Any]:
+    role = acting_role(who, (Role.MANAGER,))
+    return await _step(db, who, year, month, "returned", lambda rep, now: mr.return_report(
+        rep, by_role=role, by_id=who.user_id, reason=reason, now=now))
+
+
+async def reopen(db: Database, who: Principal, year: int, month: int, reason: str) -> dict[str, Any]:
+    role = acting_role(who, (Role.GENERAL_MANAGER,))
+    return await _step(db, who, year, month, "reopened", lambda rep, now: mr.reopen_report(
+        rep, by_role=role, by_id=who.user_id, reason=reason, now=now))
 
 
 async def export_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:

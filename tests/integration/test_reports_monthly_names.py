@@ -8,6 +8,7 @@ account ids that mean nothing to the leadership the sheet is sent to (R-RV-4: th
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
@@ -23,6 +24,7 @@ async def test_signed_report_names_the_filler_and_the_signer(client, clock):  # 
     desk = await login(client, "dispatcher")
     mgr = await login(client, "manager")
     filler, signer = await _display_name(client, desk), await _display_name(client, mgr)
+    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # handed in and signed after the month (D7x)
     assert (await client.post("/api/reports/monthly/2026/11/submit", headers=desk)).status_code == 200
     r = await client.post("/api/reports/monthly/2026/11/sign", headers=mgr, json={"comment": "调度及时"})
     assert r.status_code == 200, r.text
@@ -47,9 +49,12 @@ async def test_a_month_that_has_not_begun_cannot_be_submitted(client, clock):  #
     # the manager could then sign. The clock starts 2026-11-23.
     desk = await login(client, "dispatcher")
     r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
-    assert r.status_code == 400 and r.json()["code"] == "monthly_report.month_not_begun", r.text
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
     mgr = await login(client, "manager")
     assert (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()["status"] == "draft"
-    clock.advance(days=8)  # 1 December, Shanghai
+    clock.advance(days=8)  # 1 December, Shanghai: begun, but not yet the 30th (D7x)
+    r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
+    clock.advance(days=29)  # 30 December
     r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
