@@ -74,3 +74,60 @@ def test_the_printed_complaint_list_fits_an_a4_page(browser: Browser, server) ->
         (w) => [w.scrollWidth, w.clientWidth, w.querySelector('table').getBoundingClientRect().right])""")
     assert widths and all(scroll <= client + 1 and right <= 794 for scroll, client, right in widths), widths
     ctx.close()
+
+
+def test_the_month_is_handed_in_from_its_30th_with_a_confirmation_returned_signed_and_reopened(
+        browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
+    # Found in review: the current month could be submitted and signed on the 7th with no question
+    # asked, then stayed frozen without the cases that came later, and nothing could undo it (D7x).
+    ctx, page = open_desk(browser, server, "dispatcher", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.get_by_test_id("submit-opens")).to_contain_text("起可以提交", timeout=15000)
+    expect(view.get_by_test_id("report-submit")).to_have_count(0)
+    _month(page, "2025-04")
+    view.get_by_test_id("report-submit").click()
+    dialog = page.locator("dialog")
+    expect(dialog.locator(".dialog-title")).to_have_text("提交2025年4月月报？")
+    dialog.get_by_role("button", name="提交月报").click()
+    expect(view.get_by_test_id("report-status")).to_have_text("已提交")
+    ctx.close()
+
+    ctx, page = open_desk(browser, server, "manager", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible(timeout=15000)
+    _month(page, "2025-04")
+    view.get_by_test_id("report-return").click()
+    dialog = page.locator("dialog")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(dialog).to_contain_text("原因")  # the reason is required
+    dialog.locator("textarea[name=reason]").fill("投诉明细缺处理结果")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(view.get_by_test_id("report-status")).to_have_text("草稿（实时计算）")
+    expect(view.get_by_test_id("report-history")).to_contain_text("钱经理 于")
+    expect(view.get_by_test_id("report-history")).to_contain_text("投诉明细缺处理结果")
+    Api(server.url, "dispatcher").call("POST", "/api/reports/monthly/2025/4/submit", {})
+    _month(page, "2025-03")
+    _month(page, "2025-04")
+    view.locator("textarea[name=comment]").fill("四月调度及时")
+    view.get_by_test_id("report-sign").click()
+    dialog = page.locator("dialog")
+    expect(dialog.locator(".dialog-title")).to_have_text("签批2025年4月月报？")
+    dialog.get_by_role("button", name="评语并签名").click()
+    expect(view.get_by_test_id("report-status")).to_have_text("已签批")
+    expect(view.get_by_test_id("report-reopen")).to_have_count(0)  # only the GM reopens
+    ctx.close()
+
+    ctx, page = open_desk(browser, server, "gm", "reports")
+    view = page.locator("[data-view=reports]")
+    expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible(timeout=15000)
+    _month(page, "2025-04")
+    view.get_by_test_id("report-reopen").click()
+    dialog = page.locator("dialog")
+    dialog.locator("textarea[name=reason]").fill("经理误签，重新审阅")
+    dialog.get_by_test_id("dialog-submit").click()
+    expect(view.get_by_test_id("report-status")).to_have_text("已提交")
+    history = view.get_by_test_id("report-history")
+    expect(history).to_contain_text("四月调度及时")  # the old signature stays on record
+    expect(history).to_contain_text("郑总经理 于")
+    expect(history).to_contain_text("撤回签批")
+    ctx.close()

@@ -316,8 +316,34 @@ def _busy_month(srv: RunningServer, comment: str) -> None:
         desk.call("POST", f"/api/surveys/{sid}/ballots", {"grades": {
             "overall": "AB"[i % 2], "cleaning": "ABC"[i % 3], "security": "A", "parking": "C"}})
     month = datetime.now(ZoneInfo("Asia/Shanghai"))  # the demo compound's month, as the page opens it
-    desk.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/submit", {})
-    mgr.call("POST", f"/api/reports/monthly/{month.year}/{month.month}/sign", {"comment": comment})
+    _store_as_signed_after_the_month(srv, mgr, month.year, month.month, comment)
+
+
+def _store_as_signed_after_the_month(srv: RunningServer, mgr: Api, year: int, month: int, comment: str) -> None:
+    """The month the page opens on, stored as it will be once handed in and signed after it ends.
+
+    A month is signed only once it is over (D7x) and the e2e server runs on the real clock, so the API
+    cannot sign the current month; these print tests need its figures signed with a comment, so the
+    fixture writes the report the manager would sign, whole-month and frozen, into the server's database."""
+    import msgspec
+    from sqlalchemy import create_engine
+
+    from server.demo import DEMO_COMPOUND
+    from server.domain import monthly_report as mr
+    from server.storage.tables_services import monthly_reports
+
+    live = msgspec.json.decode(msgspec.json.encode(mgr.call("GET", f"/api/reports/monthly/{year}/{month}")),
+                               type=mr.MonthlyReport)
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    signed = msgspec.structs.replace(
+        live, period_end=mr.month_end(live), status=mr.ReportStatus.SIGNED, submitted_by="usr_dispatcher",
+        submitted_at=now, manager_comment=comment, signed_by="usr_manager", signed_at=now)
+    engine = create_engine(f"sqlite:///{srv.data_dir / 'estatedesk.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(monthly_reports.insert().values(
+            compound_id=DEMO_COMPOUND, year=year, month=month, status="signed", updated_at=now,
+            doc=msgspec.json.encode(signed).decode()))
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -184,6 +184,8 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     people: dict[str, str] = {}  # account id -> name for everyone in `history`
     covers_whole_month: bool = True  # False while the month is not over: the figures still grow (D7x)
     submission_opens_on: str = ""  # the day the dispatcher may hand it in (the 30th)
+    submission_open: bool = False  # by the server's clock: the 30th has come
+    signing_open: bool = False  # by the server's clock: the month is over
 
 
 class RateDefinition(msgspec.Struct, kw_only=True):

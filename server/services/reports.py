@@ -213,7 +213,8 @@ async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.Mont
     return {r.id: r.display_name for r in rows}
 
 
-def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | None = None) -> dict[str, Any]:
+def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | None = None,
+                now: datetime | None = None) -> dict[str, Any]:
     out = msgspec.to_builtins(report)
     out["tz"] = tz_name
     names = names or {}
@@ -222,6 +223,10 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
     out["people"] = {e.by: names.get(e.by, e.by) for e in report.history}
     out["covers_whole_month"] = mr.covers_whole_month(report)
     out["submission_opens_on"] = mr.submission_opens_on(report).isoformat()
+    # What the server's clock allows now, so the page offers no button the rule would refuse (D7x).
+    if now is not None:
+        out["submission_open"] = now.astimezone(report.period_start.tzinfo).date() >= mr.submission_opens_on(report)
+        out["signing_open"] = now >= mr.month_end(report)
     out["quality_poor"] = mr.quality_poor(report)
     # The report's own wording (the seed's report form), in both languages: the desk shows the one
     # its language switch selects.
@@ -254,11 +259,12 @@ async def monthly(db: Database, who: Principal, year: int, month: int) -> mr.Mon
 
 
 async def monthly_view(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
-    report = await monthly(db, who, year, month)
-    async with db.read() as conn:
-        tz = (await compound_rules(conn, who.compound_id)).calendar.tz
-        names = await _signer_names(conn, who.compound_id, report)
-    return report_view(report, tz, names)
+    _check_month(year, month)
+    async with db.transaction(write=False) as uow:
+        report = (await _current(uow, who.compound_id, year, month))[0]
+        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
+        names = await _signer_names(uow.conn, who.compound_id, report)
+        return report_view(report, tz, names, now=uow.now)
 
 
 async def _step(db: Database, who: Principal, year: int, month: int, action: str, step) -> dict[str, Any]:  # noqa: ANN001
@@ -277,7 +283,7 @@ async def _step(db: Database, who: Principal, year: int, month: int, action: str
                         "previous_signed_by": current.signed_by, "previous_signed_at":
                             current.signed_at.isoformat() if current.signed_at else None})
         tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report))
+        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report), now=uow.now)
 
 
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:

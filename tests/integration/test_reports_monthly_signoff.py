@@ -33,8 +33,10 @@ async def test_the_month_is_handed_in_from_its_30th_and_signed_over_the_whole_mo
     await _complaint(client, desk, "周业主")
     r = await client.post(f"{DEC}/submit", headers=desk)
     assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
-    assert (await client.get(DEC, headers=mgr)).json()["status"] == "draft"
+    draft = (await client.get(DEC, headers=mgr)).json()
+    assert (draft["status"], draft["submission_open"], draft["submission_opens_on"]) == ("draft", False, "2026-12-30")
     clock.set(sh(12, 30, 9))
+    assert (await client.get(DEC, headers=mgr)).json()["submission_open"] is True
     r = await client.post(f"{DEC}/submit", headers=desk)
     assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
     assert r.json()["covers_whole_month"] is False
@@ -47,6 +49,7 @@ async def test_the_month_is_handed_in_from_its_30th_and_signed_over_the_whole_mo
     assert late_no in {c["case_no"] for c in rep["complaints"]} and rep["counts_by_category"]["cleaning"] == 2
     r = await client.post(f"{DEC}/sign", headers=mgr, json={"comment": "好"})
     assert r.status_code == 400 and r.json()["code"] == "monthly_report.month_not_over", r.text
+    assert rep["signing_open"] is False
     clock.set(sh(1, 2, 9, y=2027))
     r = await client.post(f"{DEC}/sign", headers=mgr, json={"comment": "本月及时"})
     assert r.status_code == 200, r.text

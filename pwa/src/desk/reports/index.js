@@ -7,6 +7,7 @@ import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
 import { assigneeChooser } from '../assignee.js';
+import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
 
@@ -273,16 +274,39 @@ export async function renderReports(root, ctx) {
     const status = t(`rpt.status.${rep.status}`);
     const act = actThenReload(err, t, load);
     const comment = h('textarea', { name: 'comment', rows: 2, placeholder: t('rpt.comment_ph') });
+    const period = t('rpt.period', { y, m });
+    const post = (step, body) => ctx.api.post(`/api/reports/monthly/${y}/${m}/${step}`, body);
+    // Submitting and signing each close a step of the month's sign-off: both ask first, naming the
+    // month (D7x). The server refuses a month before its 30th, and a signature before the month ends.
+    const submit = () => act(async () => {
+      if (await confirmDialog({ title: t('rpt.submit_confirm', { period }), body: t('rpt.submit_confirm_body', { period }),
+        ok: t('rpt.submit'), cancel: t('desk.cancel') })) await post('submit', {});
+    });
+    const sign = () => act(async () => {
+      if (!comment.value.trim()) throw t('rpt.comment_needed');
+      if (await confirmDialog({ title: t('rpt.sign_confirm', { period }), body: t('rpt.sign_confirm_body', { period }),
+        ok: t('rpt.sign'), cancel: t('desk.cancel') })) await post('sign', { comment: comment.value });
+    });
+    // The manager sends a submitted report back; the GM takes back a signature: each with a reason.
+    const withReason = (title, hint, step, testid) => h('button', { type: 'button', class: 'btn', 'data-testid': testid, onclick: () => {
+      const reason = h('textarea', { name: 'reason', rows: 3, required: true });
+      actionDialog(ctx, title, [field(h, t('rpt.reason'), reason)], () => post(step, { reason: reason.value.trim() }), { hint, danger: true, submitText: title })
+        .then((out) => (out ? load() : null)).catch((e) => err.show(e, t));
+    } }, title);
     mount(actions,
       h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, y, m)) }, t('rpt.xlsx')),
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('rpt.print')),
-      rep.status === 'draft' && has(ctx, 'dispatcher', 'front_desk')
-        ? h('button', { type: 'button', class: 'btn btn-primary', onclick: () => act(() => ctx.api.post(`/api/reports/monthly/${y}/${m}/submit`, {})) }, t('rpt.submit'))
+      rep.status === 'draft' && has(ctx, 'dispatcher', 'front_desk') && rep.submission_open
+        ? h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'report-submit', onclick: submit }, t('rpt.submit'))
         : null,
       rep.status === 'submitted' && has(ctx, 'manager')
+        ? withReason(t('rpt.return'), t('rpt.return_hint', { period }), 'return', 'report-return') : null,
+      rep.status === 'submitted' && has(ctx, 'manager') && rep.signing_open
         ? h('span', { class: 'rpt-sign' }, comment,
-          h('button', { type: 'button', class: 'btn btn-primary', onclick: () => act(() => ctx.api.post(`/api/reports/monthly/${y}/${m}/sign`, { comment: comment.value })) }, t('rpt.sign')))
-        : null);
+          h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'report-sign', onclick: sign }, t('rpt.sign')))
+        : null,
+      rep.status === 'signed' && has(ctx, 'general_manager')
+        ? withReason(t('rpt.reopen'), t('rpt.reopen_hint', { period }), 'reopen', 'report-reopen') : null);
 
     const kind = chartCanvas(h, t('rpt.chart_kind'), 'chart-kind');
     const channel = chartCanvas(h, t('rpt.chart_channel'), 'chart-channel');
@@ -306,6 +330,17 @@ export async function renderReports(root, ctx) {
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
         rep.submitted_by_name ? h('div', { class: 'small' }, t('rpt.submitted_by', { name: rep.submitted_by_name, at: fmtFull(rep.submitted_at) })) : null,
         waiting,
+        // When the month's sign-off opens, and why the figures still move (D7x).
+        rep.status === 'draft' && !rep.submission_open
+          ? h('div', { class: 'small muted no-print', 'data-testid': 'submit-opens', text: t('rpt.submit_opens', { d: rep.submission_opens_on }) }) : null,
+        rep.status === 'submitted' && !rep.signing_open
+          ? h('div', { class: 'small muted no-print', 'data-testid': 'sign-opens', text: t('rpt.sign_opens') }) : null,
+        rep.covers_whole_month === false && rep.status !== 'draft'
+          ? h('div', { class: 'small muted', 'data-testid': 'figures-live', text: t('rpt.figures_live') }) : null,
+        rep.history?.length ? h('ul', { class: 'small rpt-history', 'data-testid': 'report-history' }, rep.history.map((e) => h('li', null,
+          t(`rpt.event.${e.action}`, { name: rep.people?.[e.by] || e.by, at: fmtFull(e.at) }),
+          e.reason ? ` ${paren(colon(t('rpt.reason'), e.reason))}` : '',
+          e.action === 'signed' && e.comment ? ` ${paren(colon(t('rpt.comment'), e.comment))}` : ''))) : null,
         // On paper the comment prints after the charts (below): however long, it cannot push them off page 1.
         rep.manager_comment ? h('div', { class: 'no-print rpt-comment' }, colon(t('rpt.comment'), rep.manager_comment)) : null,
         h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
