@@ -49,3 +49,25 @@ def test_reviewed_rows_show_who_when_and_that_the_case_went_to_the_manager(brows
     expect(other.get_by_test_id("reviewed")).to_have_count(0)
     expect(other.get_by_role("button", name="记录已复查")).to_be_visible()
     ctx.close()
+
+
+def test_a_missing_reason_is_shown_on_the_row_naming_the_case(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3
+    # Found in review: passing a case up without its reason showed the error at the top of the page,
+    # naming no case, far from the row it was about (D7x).
+    desk = Api(server.url, "dispatcher")
+    case = desk.call("POST", "/api/cases", {"kind": "repair", "channel": "phone", "contact_name": "回顾测试",
+                                            "phone": "13800000042", "address": "5栋", "content": "周一回顾-无说明",
+                                            "repair_responsibility": "common", "repair_class": "general"})["case"]
+    _backdate(server, case["id"], 8)
+    ctx, page = open_desk(browser, server, "dispatcher")
+    page.goto(f"{server.url}/#/review")
+    row = page.locator(f"[data-testid=monday-review] tr[data-case='{case['id']}']")
+    expect(row).to_be_visible(timeout=10000)
+    row.locator("select[name=reported_to_manager_id]").select_option("usr_manager")
+    row.get_by_role("button", name="记录已复查").click()
+    error = row.get_by_test_id("review-row-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text(case["no"])
+    expect(error).to_contain_text("说明")
+    expect(page.locator("section.card > .desk-error:visible")).to_have_count(0)  # not at the top
+    ctx.close()

@@ -2,9 +2,9 @@
 // (a weekly_review follow-up) or opened to pass it to the manager. For the manager, the same screen
 // records the week's quality check and files the CAPA report a poor week calls for (R-RV-4).
 import { missingRequired, mount } from '../dom.js';
-import { joinList, registerStrings } from '../i18n.js';
+import { colon, joinList, registerStrings } from '../i18n.js';
 import { toZonedDate } from '../zone.js';
-import { clockText, countdownEl, errorBox, field, fmtDay, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
+import { clockText, countdownEl, errorBox, errorText, field, fmtDay, fmtTime, label, loadStaff, serverNow, staffName } from './common.js';
 
 // The quality check's own strings beyond strings.js (the approvals page files the CAPA number too).
 registerStrings({
@@ -164,8 +164,11 @@ function reviewedCell(ctx, r, staff) {
 
 // Not yet reviewed this week: the dispatcher keeps the case, or passes it to a named manager to
 // confirm or set a new approach (saying why, which the manager needs).
-function reviewForm(ctx, c, staff, err, done) {
+// Its errors show on its own row, naming the case (D7x): at the top of a long list they named nothing.
+function reviewForm(ctx, c, staff, done) {
   const { h, t, api } = ctx;
+  const err = errorBox(h);
+  err.el.dataset.testid = 'review-row-error';
   const outcome = h('select', { name: 'reported_to_manager_id', 'aria-label': t('review.outcome') },
     h('option', { value: '' }, t('review.keep')),
     staff.filter((s) => s.roles.includes('manager')).map((s) => h('option', { value: s.id }, t('review.pass_to', { who: s.display_name }))));
@@ -175,7 +178,10 @@ function reviewForm(ctx, c, staff, err, done) {
   const button = h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
     err.clear();
     sync();
-    if (note.required && !note.value.trim()) return err.show(t('desk.missing', { list: t('review.note') }), t);
+    if (note.required && !note.value.trim()) {
+      note.focus();
+      return err.show(t('review.note_missing', { no: c.no }), t);
+    }
     button.disabled = true;
     try {
       const body = { kind: 'weekly_review', note: note.value.trim() }; // R-FU-3
@@ -184,11 +190,11 @@ function reviewForm(ctx, c, staff, err, done) {
       ctx.toast(t('desk.saved'), 'ok');
       await done();
     } catch (ex) {
-      err.show(ex, t);
+      err.show(colon(c.no, errorText(ex, t)), t);
       button.disabled = false;
     }
   } }, t('review.record'));
-  return h('div', { class: 'desk-review-form' }, outcome, note, button);
+  return h('div', { class: 'desk-review-form' }, outcome, note, button, err.el);
 }
 
 export async function renderReview(body, ctx) {
@@ -209,7 +215,7 @@ export async function renderReview(body, ctx) {
           h('td', { text: `${c.content} · ${c.address || ''}` }),
           h('td', null, h('span', { class: `badge desk-state desk-state-${c.state}`, text: label('state', c.state) })),
           h('td', null, c.next_due ? [h('div', { class: 'small', text: clockText(c.next_due) }), countdownEl(h, c.next_due.due_at)] : null),
-          h('td', { class: 'desk-review-cell' }, c.reviewed ? reviewedCell(ctx, c.reviewed, staff) : reviewForm(ctx, c, staff, err, load)))))))]
+          h('td', { class: 'desk-review-cell' }, c.reviewed ? reviewedCell(ctx, c.reviewed, staff) : reviewForm(ctx, c, staff, load)))))))]
       : h('p', { class: 'empty', text: t('review.empty') }));
   }
   const quality = (ctx.user?.roles || []).includes('manager') ? weeklyChecks(ctx) : null;
