@@ -53,7 +53,7 @@ def test_reviewed_rows_show_who_when_and_that_the_case_went_to_the_manager(brows
 
 def test_a_missing_reason_is_shown_on_the_row_naming_the_case(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3
     # Found in review: passing a case up without its reason showed the error at the top of the page,
-    # naming no case, far from the row it was about (D7x).
+    # naming no case, far from the row it was about (D104).
     desk = Api(server.url, "dispatcher")
     case = desk.call("POST", "/api/cases", {"kind": "repair", "channel": "phone", "contact_name": "回顾测试",
                                             "phone": "13800000042", "address": "5栋", "content": "周一回顾-无说明",

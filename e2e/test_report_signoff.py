@@ -79,7 +79,7 @@ def test_the_printed_complaint_list_fits_an_a4_page(browser: Browser, server) ->
 def test_the_month_is_handed_in_from_its_30th_with_a_confirmation_returned_signed_and_reopened(
         browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
     # Found in review: the current month could be submitted and signed on the 7th with no question
-    # asked, then stayed frozen without the cases that came later, and nothing could undo it (D7x).
+    # asked, then stayed frozen without the cases that came later, and nothing could undo it (D103).
     ctx, page = open_desk(browser, server, "dispatcher", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.get_by_test_id("submit-opens")).to_contain_text("起可以提交", timeout=15000)

@@ -322,7 +322,7 @@ def _busy_month(srv: RunningServer, comment: str) -> None:
 def _store_as_signed_after_the_month(srv: RunningServer, mgr: Api, year: int, month: int, comment: str) -> None:
     """The month the page opens on, stored as it will be once handed in and signed after it ends.
 
-    A month is signed only once it is over (D7x) and the e2e server runs on the real clock, so the API
+    A month is signed only once it is over (D103) and the e2e server runs on the real clock, so the API
     cannot sign the current month; these print tests need its figures signed with a comment, so the
     fixture writes the report the manager would sign, whole-month and frozen, into the server's database."""
     import msgspec

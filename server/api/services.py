@@ -182,7 +182,7 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     submitted_by_name: str | None = None  # the filler and the signer by name, for screen and print
     signed_by_name: str | None = None
     people: dict[str, str] = {}  # account id -> name for everyone in `history`
-    covers_whole_month: bool = True  # False while the month is not over: the figures still grow (D7x)
+    covers_whole_month: bool = True  # False while the month is not over: the figures still grow (D103)
     submission_opens_on: str = ""  # the day the dispatcher may hand it in (the 30th)
     submission_open: bool = False  # by the server's clock: the 30th has come
     signing_open: bool = False  # by the server's clock: the month is over
@@ -380,7 +380,7 @@ class ReportsController(Controller):
                    data: JSONBody[reports.SignIn]) -> MonthlyReportView:
         return _report(await reports.sign(db, principal, year, month, data.comment))
 
-    # The manager sends a submitted report back before signing; the GM takes back a signature (D7x).
+    # The manager sends a submitted report back before signing; the GM takes back a signature (D103).
     @post("/monthly/{year:int}/{month:int}/return", opt=REPORT_READERS, status_code=200)
     async def return_report(self, db: Database, principal: Principal, year: int, month: int,
                             data: JSONBody[reports.ReasonIn]) -> MonthlyReportView:

@@ -209,9 +209,9 @@ class ReportStatus(StrEnum):
 
 class ReportAction(StrEnum):
     SUBMITTED = "submitted"
-    RETURNED = "returned"  # the manager sent a submitted report back to the dispatcher (D7x)
+    RETURNED = "returned"  # the manager sent a submitted report back to the dispatcher (D103)
     SIGNED = "signed"
-    REOPENED = "reopened"  # the GM took back a signature given by mistake (D7x)
+    REOPENED = "reopened"  # the GM took back a signature given by mistake (D103)
 
 
 class ReportEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -252,7 +252,7 @@ class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     # rather than a figure nobody handed in.
     help_replies: HelpReplies | None = None
     help_late: tuple[HelpReplyLine, ...] = ()
-    history: tuple[ReportEvent, ...] = ()  # submitted, returned, signed, reopened, oldest first (D7x)
+    history: tuple[ReportEvent, ...] = ()  # submitted, returned, signed, reopened, oldest first (D103)
 
 
 class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -612,7 +612,7 @@ def _require_status(report: MonthlyReport, status: ReportStatus) -> None:
 
 
 def submission_opens_on(report: MonthlyReport) -> date:
-    """The first day the summary may be handed in: its due day, the 30th (R-RV-5, D7x).
+    """The first day the summary may be handed in: its due day, the 30th (R-RV-5, D103).
 
     The seed has the month counted at its end and handed in on the 30th; earlier, most of the month
     is still to come, and a report frozen then left out every case received after it.
@@ -627,7 +627,7 @@ def month_end(report: MonthlyReport) -> datetime:
 
 def covers_whole_month(report: MonthlyReport) -> bool:
     """Whether the figures run to the month's end; a report handed in on the 30th of a 31-day month
-    does not yet, and its figures are recomputed until the manager signs after the month (D7x)."""
+    does not yet, and its figures are recomputed until the manager signs after the month (D103)."""
     return report.period_end >= month_end(report)
 
 
@@ -648,7 +648,7 @@ def with_workflow_of(fresh: MonthlyReport, old: MonthlyReport) -> MonthlyReport:
 
 def submit_report(report: MonthlyReport, *, by_role: Role, by_id: str, now: datetime) -> MonthlyReport:
     """The dispatcher hands the summary in, from the 30th on; after the 30th it is still accepted but
-    marked late. Before the 30th it is refused (D7x)."""
+    marked late. Before the 30th it is refused (D103)."""
     if by_role not in FILLERS:
         raise fail(
             ReportRefusal.NOT_A_FILLER,
@@ -698,7 +698,7 @@ def sign_report(
     """The manager comments on the dispatcher's service quality and signs; a signature alone is not enough.
 
     Not before the month is over: the signature closes the figures, and they must hold the whole month
-    (D7x). The caller passes figures that run to the month's end (`covers_whole_month`)."""
+    (D103). The caller passes figures that run to the month's end (`covers_whole_month`)."""
     if by_role is not SIGNER:
         raise fail(
             ReportRefusal.NOT_MANAGER,
@@ -739,7 +739,7 @@ def sign_report(
 
 
 def return_report(report: MonthlyReport, *, by_role: Role, by_id: str, reason: str, now: datetime) -> MonthlyReport:
-    """The manager sends a submitted report back to the dispatcher, with a reason, before signing it (D7x).
+    """The manager sends a submitted report back to the dispatcher, with a reason, before signing it (D103).
 
     It is a draft again: its figures are live until it is handed in anew."""
     if by_role is not SIGNER:
@@ -763,7 +763,7 @@ def return_report(report: MonthlyReport, *, by_role: Role, by_id: str, reason: s
 
 
 def reopen_report(report: MonthlyReport, *, by_role: Role, by_id: str, reason: str, now: datetime) -> MonthlyReport:
-    """The general manager takes back a signature given by mistake, with a reason (D7x).
+    """The general manager takes back a signature given by mistake, with a reason (D103).
 
     The report is submitted again and waits for the manager's signature; the old signature and its
     comment stay in the history."""

@@ -223,7 +223,7 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
     out["people"] = {e.by: names.get(e.by, e.by) for e in report.history}
     out["covers_whole_month"] = mr.covers_whole_month(report)
     out["submission_opens_on"] = mr.submission_opens_on(report).isoformat()
-    # What the server's clock allows now, so the page offers no button the rule would refuse (D7x).
+    # What the server's clock allows now, so the page offers no button the rule would refuse (D103).
     if now is not None:
         out["submission_open"] = now.astimezone(report.period_start.tzinfo).date() >= mr.submission_opens_on(report)
         out["signing_open"] = now >= mr.month_end(report)
@@ -242,7 +242,7 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
 async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> tuple[mr.MonthlyReport, bool]:
     """The report as it stands, and whether a row is stored for it.
 
-    Only figures that cover the whole month stay frozen (D7x): a draft (never handed in, or returned)
+    Only figures that cover the whole month stay frozen (D103): a draft (never handed in, or returned)
     is live, and so is one handed in on the 30th of a month that had not ended; those carry their
     sign-off state and history over fresh figures, so a case received on the 31st is in them."""
     stored = await _stored(uow, compound_id, year, month)

@@ -183,12 +183,12 @@ async def test_dispatcher_submits_and_the_manager_comments_and_signs(client, clo
     r = await client.post("/api/reports/monthly/2026/11/sign", headers=mgr, json={"comment": "好"})
     assert r.status_code == 409 and r.json()["code"] == "monthly_report.wrong_status"
     r = await client.post("/api/reports/monthly/2026/11/submit", headers=desk)
-    assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early"  # before the 30th (D7x)
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early"  # before the 30th (D103)
     clock.set(datetime(2026, 11, 30, 2, 0, tzinfo=UTC))  # 10:00 on the 30th in Shanghai
     r = await client.post("/api/reports/monthly/2026/11/submit", headers=desk)
     assert r.status_code == 200 and r.json()["status"] == "submitted"
     assert r.json()["submitted_late"] is False  # on the 30th (R-RV-5)
-    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # the month is over: the manager may sign (D7x)
+    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # the month is over: the manager may sign (D103)
     r = await client.post("/api/reports/monthly/2026/11/sign", headers=desk, json={"comment": "好"})
     assert r.status_code == 403 and r.json()["code"] == "monthly_report.not_manager"
     r = await client.post("/api/reports/monthly/2026/11/sign", headers=mgr, json={"comment": " "})

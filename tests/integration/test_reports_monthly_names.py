@@ -24,7 +24,7 @@ async def test_signed_report_names_the_filler_and_the_signer(client, clock):  # 
     desk = await login(client, "dispatcher")
     mgr = await login(client, "manager")
     filler, signer = await _display_name(client, desk), await _display_name(client, mgr)
-    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # handed in and signed after the month (D7x)
+    clock.set(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # handed in and signed after the month (D103)
     assert (await client.post("/api/reports/monthly/2026/11/submit", headers=desk)).status_code == 200
     r = await client.post("/api/reports/monthly/2026/11/sign", headers=mgr, json={"comment": "调度及时"})
     assert r.status_code == 200, r.text
@@ -52,7 +52,7 @@ async def test_a_month_that_has_not_begun_cannot_be_submitted(client, clock):  #
     assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
     mgr = await login(client, "manager")
     assert (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()["status"] == "draft"
-    clock.advance(days=8)  # 1 December, Shanghai: begun, but not yet the 30th (D7x)
+    clock.advance(days=8)  # 1 December, Shanghai: begun, but not yet the 30th (D103)
     r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
     assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
     clock.advance(days=29)  # 30 December

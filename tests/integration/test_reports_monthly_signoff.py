@@ -1,5 +1,5 @@
 """The monthly report is handed in from the 30th, signed after its month, returned or reopened with a
-reason (R-RV-4, R-RV-5, D7x). The server clock is fixed; Shanghai is UTC+8."""
+reason (R-RV-4, R-RV-5, D103). The server clock is fixed; Shanghai is UTC+8."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """When the monthly summary may be handed in and signed, and how a hand-in or a signature is taken back
-(R-RV-4, R-RV-5, D7x)."""
+(R-RV-4, R-RV-5, D103)."""
 
 from __future__ import annotations
 

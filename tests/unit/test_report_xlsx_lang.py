@@ -34,7 +34,7 @@ def report(lang_rows=(), survey: sv.PeriodicSurvey | None = None) -> mr.MonthlyR
     rep = mr.build_monthly_report([*ROWS, *HELP, *lang_rows], year=2026, month=11, tz=CST, as_of=at(12, 1, 10),
                                   survey=survey)
     rep = mr.submit_report(rep, by_role=Role.DISPATCHER, by_id="disp-1", now=at(11, 30, 17))
-    return mr.sign_report(rep, by_role=Role.MANAGER, by_id="mgr-1", comment="本月处理及时", now=at(12, 1, 9))  # signed after the month ends (D7x)
+    return mr.sign_report(rep, by_role=Role.MANAGER, by_id="mgr-1", comment="本月处理及时", now=at(12, 1, 9))  # signed after the month ends (D103)
 
 
 def book_of(rep: mr.MonthlyReport, **kw):  # noqa: ANN003, ANN201

@@ -164,7 +164,7 @@ function reviewedCell(ctx, r, staff) {
 
 // Not yet reviewed this week: the dispatcher keeps the case, or passes it to a named manager to
 // confirm or set a new approach (saying why, which the manager needs).
-// Its errors show on its own row, naming the case (D7x): at the top of a long list they named nothing.
+// Its errors show on its own row, naming the case (D104): at the top of a long list they named nothing.
 function reviewForm(ctx, c, staff, done) {
   const { h, t, api } = ctx;
   const err = errorBox(h);

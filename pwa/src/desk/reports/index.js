@@ -277,7 +277,7 @@ export async function renderReports(root, ctx) {
     const period = t('rpt.period', { y, m });
     const post = (step, body) => ctx.api.post(`/api/reports/monthly/${y}/${m}/${step}`, body);
     // Submitting and signing each close a step of the month's sign-off: both ask first, naming the
-    // month (D7x). The server refuses a month before its 30th, and a signature before the month ends.
+    // month (D103). The server refuses a month before its 30th, and a signature before the month ends.
     const submit = () => act(async () => {
       if (await confirmDialog({ title: t('rpt.submit_confirm', { period }), body: t('rpt.submit_confirm_body', { period }),
         ok: t('rpt.submit'), cancel: t('desk.cancel') })) await post('submit', {});
@@ -330,7 +330,7 @@ export async function renderReports(root, ctx) {
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
         rep.submitted_by_name ? h('div', { class: 'small' }, t('rpt.submitted_by', { name: rep.submitted_by_name, at: fmtFull(rep.submitted_at) })) : null,
         waiting,
-        // When the month's sign-off opens, and why the figures still move (D7x).
+        // When the month's sign-off opens, and why the figures still move (D103).
         rep.status === 'draft' && !rep.submission_open
           ? h('div', { class: 'small muted no-print', 'data-testid': 'submit-opens', text: t('rpt.submit_opens', { d: rep.submission_opens_on }) }) : null,
         rep.status === 'submitted' && !rep.signing_open
