@@ -241,6 +241,15 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "linked_problems": [{"text": r.description, "at": r.at, "case_no": r.case_no, "held": r.case_no is None}
                             for r in wo.linked],
         "clocks": [_clock_doc(c) for c in mine],
+        # The same person's earlier orders on this case that this one replaced (an unable job dispatched
+        # again to them): they leave the phone, their reason and notes are shown on this job (D7x).
+        "earlier": [
+            {"job_id": w.id, "state": str(w.state), "assigned_at": w.assigned_at, "arrived_at": w.arrived_at,
+             "unable_reason": w.unable_reason, "unable_at": w.unable_at,
+             "notes": [{"text": n.text, "photo_sha256": n.photo_sha256, "at": n.at, "by": n.by} for n in w.notes]}
+            for w in case.work_orders
+            if w.id != wo.id and (gone := job_removal(case, w)) is not None and gone["new_job_id"] == wo.id
+        ],
         "slip": msgspec.to_builtins(slip) if slip is not None else None,
         # The phone prints the dispatcher's countersign line (R-CL-6) by name; it has no staff list.
         "countersigned_by_name": countersigner if slip is not None and slip.countersigned_by else None,
@@ -251,6 +260,31 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "repair_responsibility": str(case.repair_responsibility) if case.repair_responsibility else None,
         **(booking or NO_BOOKING),
     }
+
+
+def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
+    """Why a work order leaves its assignee's phone, or None while it stays (D7x).
+
+    The pull's `remove` carries it, so a phone whose signed completion was refused can say "the desk
+    gave this job to someone else" rather than guess between closed and reassigned. `closed`: the case
+    was closed; `reassigned`: the desk dispatched it again to someone else; `redispatched`: again to the
+    same person, whose new job is `new_job_id` (an unable job goes too: one job on the phone, its notes
+    carried by the new one); `cancelled`: withdrawn with no new dispatch (the case cannot be handled).
+    """
+    ids = [w.id for w in case.work_orders]
+    later = case.work_orders[ids.index(wo.id) + 1:]
+    again = next((w for w in reversed(later) if w.assignee_id == wo.assignee_id
+                  and w.state != WorkOrderState.CANCELLED), None)
+    if case.state == CaseState.CLOSED:
+        reason = "closed"
+    elif wo.state == WorkOrderState.CANCELLED:
+        reason = "redispatched" if again is not None else "reassigned" if later else "cancelled"
+    elif wo.state == WorkOrderState.UNABLE and again is not None:
+        reason = "redispatched"
+    else:
+        return None
+    return {"reason": reason, "case_no": case.no,
+            "new_job_id": again.id if reason == "redispatched" and again is not None else None}
 
 
 async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> None:
@@ -314,9 +348,10 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
     countersigner = await _countersigner_name(uow.conn, case)
     for wo in case.work_orders:
         scope = user_scope(wo.assignee_id)
-        if wo.state == WorkOrderState.CANCELLED or case.state == CaseState.CLOSED:
-            # Reassigned away, or done and closed: take it off that phone.
-            uow.emit(scope, "job", wo.id, "remove", None)
+        gone = job_removal(case, wo)
+        if gone is not None:
+            # Reassigned away, cancelled, or done and closed: take it off that phone, saying why (D7x).
+            uow.emit(scope, "job", wo.id, "remove", _enc.encode(gone))
         else:
             uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list, booking, countersigner)))
     return values
