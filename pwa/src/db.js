@@ -25,7 +25,8 @@
 //   slip_keys         keyPath 'id'                                               — entity 'slip_key'
 //   slip_revocations  keyPath 'id'                                               — entity 'slip_revocation'
 //   docs              keyPath ['entity', 'id'] — any other entity in the change feed, so a feed
-//                     entity this build does not know yet is still kept, never skipped.
+//                     entity this build does not know yet is still kept, never skipped; and
+//                     ['job_gone', job id] {doc: {reason, case_no, new_job_id}}: why a job was removed.
 // Stores (version 2):
 //   drafts            keyPath ['user_id', 'form', 'id'] {user_id, form, id, saved_at, ...fields}
 //                     a form filled on the phone and not yet sent (form 'complete': the completion
@@ -127,6 +128,10 @@ export async function getOne(store, key) {
 }
 export const listJobs = () => getAll('jobs');
 export const getJob = (id) => getOne('jobs', String(id));
+/** Why job `id` left this phone, as the pull said ({reason, case_no, new_job_id}), or undefined. */
+export async function getJobGone(id) {
+  return (await getOne('docs', ['job_gone', String(id)]))?.doc;
+}
 export const listCases = () => getAll('cases');
 export const getCase = (id) => getOne('cases', String(id));
 export const listReminders = () => getAll('reminders');
@@ -148,6 +153,12 @@ export async function applyChanges(changes, cursor, userId, { reset = false } = 
       const store = tx.objectStore(storeName);
       if (ch.op === 'remove') store.delete(id);
       else store.put({ ...(ch.doc || {}), id, _seq: ch.seq });
+      // Why a job left this phone (reassigned, closed …, D7x): kept so its page can say so. A job back
+      // on the phone (a reopened case) is no longer gone.
+      if (ch.entity === 'job') {
+        if (ch.op === 'remove' && ch.doc) tx.objectStore('docs').put({ entity: 'job_gone', id, doc: ch.doc, _seq: ch.seq });
+        else tx.objectStore('docs').delete(['job_gone', id]);
+      }
     } else {
       const store = tx.objectStore('docs');
       if (ch.op === 'remove') store.delete([ch.entity, id]);

@@ -3,7 +3,7 @@
 // doc stays untouched; when the push is answered and the next pull lands, the overlay falls away
 // and the server's truth shows (including a refusal, which is listed with its reason).
 import { emit } from './bus.js';
-import { getJob, kvGet, listJobs } from './db.js';
+import { getJob, getJobGone, kvGet, listJobs } from './db.js';
 import { entriesOfUser, enqueue } from './outbox.js';
 import { currentUser } from './session.js';
 import { toServerTime } from './clock.js';
@@ -26,8 +26,14 @@ function serverLinked(doc) {
   return (doc.linked_problems || []).map((p) => ({ kind: 'linked_problem', text: p.text, at: p.at, case_no: p.case_no || null, held: Boolean(p.held) }));
 }
 
+// The notes of the same person's earlier orders this job replaced (an unable job dispatched again to
+// them, D7x): the part number and the photo taken then belong to the visit they are on now.
+function earlierNotes(doc) {
+  return (doc.earlier || []).flatMap((w) => (w.notes || []).map((n) => ({ ...n, earlier: true })));
+}
+
 export function applyIntents(doc, entries, lastPullAt) {
-  const notes = [...(doc.notes || []), ...serverLinked(doc)].sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
+  const notes = [...earlierNotes(doc), ...(doc.notes || []), ...serverLinked(doc)].sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
   const job = { ...doc, notes, pending: [], refused: [] };
   for (const e of entries) {
     if (String(e.args?.job_id) !== String(doc.id)) continue;
@@ -136,10 +142,35 @@ export function ownCompletion(entries, jobId) {
   return { ...slip, id, case_no: e.case_no || null, completed_at: toServerTime(e.device_time), local: e.state === 'waiting' };
 }
 
+/**
+ * What the job page says about a job no longer on this phone (D7x): the pull's reason for taking it off
+ * (`gone`: {reason, case_no, new_job_id}, kept by db.js), and the outbox entry still holding what this
+ * phone recorded on it — a refused signed completion first. {key, case_no, new_job_id, entry}: `key` an
+ * i18n key, `entry` the outbox entry to link to (null when there is none).
+ */
+export function goneNotice(gone, entries, jobId) {
+  const mine = entries.filter((e) => String(e.args?.job_id) === String(jobId) && !(e.state === 'refused' && e.dismissed_at));
+  const completion = [...mine].reverse().find((e) => e.type === 'job.complete');
+  const refused = [...mine].reverse().find((e) => e.state === 'refused');
+  const reason = ['reassigned', 'redispatched', 'cancelled', 'closed'].includes(gone?.reason) ? gone.reason : null;
+  return {
+    key: reason ? `job.gone.${reason}` : 'job.not_found',
+    case_no: gone?.case_no || completion?.case_no || null,
+    new_job_id: reason === 'redispatched' ? gone.new_job_id || null : null,
+    entry: (completion?.state === 'refused' ? completion : null) || refused || null,
+  };
+}
+
 /** ownCompletion for the signed-in person's outbox. */
 export async function loadOwnCompletion(jobId) {
   const { entries } = await context();
   return ownCompletion(entries, jobId);
+}
+
+/** goneNotice for a job of the signed-in person that is not on this phone. */
+export async function loadGoneNotice(jobId) {
+  const [gone, { entries }] = await Promise.all([getJobGone(jobId), context()]);
+  return goneNotice(gone, entries, jobId);
 }
 
 /** A service slip exists only for work actually completed (not for an unable or cancelled job). */

@@ -3,7 +3,7 @@
 // get the job list as home; desk roles get desk/index.js and guards gate/index.js (lazy chunks).
 //
 // Routes owned here (for every role): #/login, #/jobs, #/job/<id>, #/job/<id>/complete,
-// #/job/<id>/slip, #/outbox, #/reminders, #/settings. Every other hash — including #/ — is the
+// #/job/<id>/slip, #/outbox, #/outbox/<mutation id>, #/reminders, #/settings. Every other hash — including #/ — is the
 // role home: renderDesk / renderGate is called again on each such hash change with ctx.route set.
 import { api, setUnauthorizedHandler } from './api.js';
 import { on } from './bus.js';
@@ -49,6 +49,7 @@ const ROUTES = [
   { re: /^job\/([^/]+)\/complete$/, mod: completeView },
   { re: /^job\/([^/]+)\/slip$/, mod: slipView },
   { re: /^outbox$/, mod: outboxView, live: true },
+  { re: /^outbox\/(\d+)$/, mod: outboxView, live: true }, // one entry picked out (a job's page links to it, D7x)
   { re: /^reminders$/, mod: remindersView, live: true },
   { re: /^settings$/, mod: settingsView },
 ];

@@ -7,7 +7,12 @@ the pull's `remove` is the only word it gets from the desk.
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch, reassigned_before_sync
+from tests.integration.scenarios import (
+    complete_on_phone,
+    new_repair,
+    open_and_dispatch,
+    reassigned_before_sync,
+)
 from tests.integration.test_sync_protocol import _job_for
 
 

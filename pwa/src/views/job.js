@@ -6,7 +6,7 @@ import { countdown, formatDateTime, formatFee, toServerTime } from '../clock.js'
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
-  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadJob, loadOwnCompletion, markUnable, nextActions,
+  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadGoneNotice, loadJob, loadOwnCompletion, markUnable, nextActions,
   nextDue, reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
@@ -17,6 +17,15 @@ registerStrings({
   zh: {
     'job.not_found': '本机没有这个工单（已完工销项，或已转派给他人）。',
     'job.closed': '此工单已完工并销项，已从工单列表移除。',
+    'job.gone.reassigned': '调度已将此工单转派给他人，已从本机移除。',
+    'job.gone.redispatched': '调度已重新派工给你，请在新工单上继续处理。',
+    'job.gone.cancelled': '此工单已撤销（服务中心确认无法处理），已从本机移除。',
+    'job.gone.closed': '此工单已销项，已从工单列表移除。',
+    'job.gone.open_new': '打开新工单',
+    'job.gone.signed_entry': '查看本机保存的完工签字记录',
+    'job.gone.entry': '查看本机保存的记录',
+    'job.earlier_tag': '上次派工',
+    'job.earlier_unable': '上次派工无法完成：{reason}',
     'job.back': '‹ 我的工单',
     'job.content': '内容',
     'job.content.repair': '报修内容',
@@ -99,6 +108,15 @@ registerStrings({
   en: {
     'job.not_found': 'This job is not on this phone (completed and closed, or reassigned).',
     'job.closed': 'This job is completed and closed, and has left the job list.',
+    'job.gone.reassigned': 'The desk reassigned this job to someone else; it has left this phone.',
+    'job.gone.redispatched': 'The desk dispatched this job to you again: carry on with the new job.',
+    'job.gone.cancelled': 'This job was withdrawn (the service centre confirmed it cannot be handled); it has left this phone.',
+    'job.gone.closed': 'This job is closed and has left the job list.',
+    'job.gone.open_new': 'Open the new job',
+    'job.gone.signed_entry': 'See the signed completion kept on this phone',
+    'job.gone.entry': 'See the record kept on this phone',
+    'job.earlier_tag': 'Earlier dispatch',
+    'job.earlier_unable': 'Earlier dispatch unable: {reason}',
     'job.back': '‹ My jobs',
     'job.content': 'Details',
     'job.content.repair': 'Repair request',
@@ -380,6 +398,7 @@ function noteItem(n) {
   return h('li', { class: ['note', n.local ? 'is-local' : ''] },
     h('div', { class: 'note-meta' },
       isLinked ? h('span', { class: 'badge badge-warn', text: t('job.linked_problem_tag') }) : null,
+      n.earlier ? h('span', { class: 'badge', text: t('job.earlier_tag') }) : null,
       h('span', { class: 'muted', text: [n.author_name || '', formatDateTime(n.at || n.created_at)].filter(Boolean).join(' · ') }),
       n.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
     h('div', { class: 'note-text', text: n.text || n.content || (shas.length ? t('note.photo_only') : '') }),
@@ -392,9 +411,16 @@ export async function render(root, [id], app) {
   if (!job) {
     // Completed here and closed since: the signed slip this phone recorded is still one tap away.
     const own = await loadOwnCompletion(id);
+    // Otherwise say why it left (the pull's reason, D7x) and where the record this phone kept on it is:
+    // a signed completion refused after a reassignment is in the outbox, not lost.
+    const gone = await loadGoneNotice(id);
+    const key = own && (gone.key === 'job.gone.closed' || gone.key === 'job.not_found') ? 'job.closed' : gone.key;
     mount(root, h('a', { class: 'back-link', href: '#/jobs', text: t('job.back') }),
-      h('p', { class: 'empty', text: t(own ? 'job.closed' : 'job.not_found') }),
-      own ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(id)}/slip` }, t('act.slip')) : null);
+      h('p', { class: 'empty', 'data-testid': 'job-gone', dataset: { reason: key }, text: t(key) }),
+      gone.new_job_id ? h('a', { class: 'btn btn-block btn-primary', 'data-testid': 'job-gone-new', href: `#/job/${encodeURIComponent(gone.new_job_id)}` }, t('job.gone.open_new')) : null,
+      own ? h('a', { class: 'btn btn-block', href: `#/job/${encodeURIComponent(id)}/slip` }, t('act.slip')) : null,
+      gone.entry ? h('a', { class: 'btn btn-block', 'data-testid': 'job-gone-entry', href: `#/outbox/${gone.entry.mutation_id}` },
+        t(gone.entry.type === 'job.complete' ? 'job.gone.signed_entry' : 'job.gone.entry')) : null);
     return null;
   }
   const due = job.is_done || job.awaiting_desk ? null : nextDue(job); // the desk owns the deadline now (D99)
@@ -476,6 +502,8 @@ export async function render(root, [id], app) {
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
       job.awaiting_desk ? h('p', { class: 'notice', 'data-testid': 'unable-next', text: t('job.unable_next') }) : null,
+      // Dispatched again after an unable report (D7x): why the last visit stopped, on the job that continues it.
+      ...(job.earlier || []).filter((w) => w.unable_reason).map((w) => h('p', { class: 'notice', 'data-testid': 'earlier-unable', text: t('job.earlier_unable', { reason: w.unable_reason }) })),
       repeats ? null : row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
       job.contact_name || job.phone

@@ -114,8 +114,20 @@ function jobRef(e, onPhone) {
   return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 
-export async function render(root) {
+// The entry a job's page linked to (#/outbox/<mutation id>, D7x) is brought into view once, not on
+// every redraw a sync causes while the page is open.
+let shownTarget = null;
+
+export async function render(root, [target] = []) {
   const user = currentUser();
+  if (!target) shownTarget = null;
+  else if (target !== shownTarget) {
+    root.addEventListener('view-attached', () => {
+      shownTarget = target;
+      // After the router's own scroll to the top of a new screen.
+      setTimeout(() => root.querySelector('.outbox-item.is-target')?.scrollIntoView({ block: 'center' }), 0);
+    }, { once: true });
+  }
   const entries = (await entriesOfUser(user.id)).filter((e) => !(e.state === 'refused' && e.dismissed_at)).reverse();
   const others = await othersPendingCount(user.id);
   const caseNo = new Map((await listJobs()).map((j) => [String(j.id), j.case_no || j.id]));
@@ -129,7 +141,7 @@ export async function render(root) {
     st.state === 'error' && st.error ? h('p', { class: 'notice notice-error', text: t('outbox.sync_error', { msg: serverMessage(st.error) }) }) : null,
     others ? h('p', { class: 'notice notice-warn', text: t('outbox.others', { n: others }) }) : null,
     entries.length ? null : h('p', { class: 'empty', text: t('outbox.empty') }),
-    h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
+    h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`, String(e.mutation_id) === target ? 'is-target' : ''], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
         h('span', { class: 'outbox-what' }, h('strong', { text: mutationLabel(e.type) }), jobRef(e, caseNo)),
         h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
