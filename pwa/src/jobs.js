@@ -32,6 +32,28 @@ function earlierNotes(doc) {
   return (doc.earlier || []).flatMap((w) => (w.notes || []).map((n) => ({ ...n, earlier: true })));
 }
 
+// A clock met at `at` (server time) until the server says: on time, or missed by whole minutes, as
+// server/domain/deadlines.py phone_clock_state decides it (a part minute late counts as one).
+function metAt(c, at) {
+  const lateMs = Date.parse(at) - Date.parse(c.due_at);
+  const late = lateMs > 0 ? Math.ceil(lateMs / 60000) : null;
+  return { satisfied_at: at, overdue: Boolean(late), running: false, state: late ? 'missed' : 'met', late_min: late };
+}
+
+/**
+ * How the job page shows one of its clocks (D7x), the same before and after a sync: 'running' (a live
+ * countdown, red once overdue), 'met' (when, on time), 'missed' (when, late by `late_min` minutes, red),
+ * or 'ended' (a finished job's clock nobody met: its time only). The server's `state` decides; a clock
+ * of an older document without it is read from its times alike.
+ */
+export function clockStatus(c, job) {
+  if (c.satisfied_at) {
+    const s = c.state === 'met' || c.state === 'missed' ? c : metAt(c, c.satisfied_at);
+    return s.state === 'missed' ? { state: 'missed', at: c.satisfied_at, late_min: s.late_min } : { state: 'met', at: c.satisfied_at };
+  }
+  return !job.is_done && c.running !== false ? { state: 'running' } : { state: 'ended' };
+}
+
 export function applyIntents(doc, entries, lastPullAt) {
   const notes = [...earlierNotes(doc), ...(doc.notes || []), ...serverLinked(doc)].sort((a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0));
   const job = { ...doc, notes, pending: [], refused: [] };
@@ -53,7 +75,7 @@ export function applyIntents(doc, entries, lastPullAt) {
         job.arrived_at = job.arrived_at || at;
         job.state = 'on_site';
         job.clocks = (job.clocks || []).map((c) => (ARRIVAL_CLOCKS.has(c.code) && !c.satisfied_at
-          ? { ...c, satisfied_at: job.arrived_at, overdue: Date.parse(job.arrived_at) > Date.parse(c.due_at) } : c));
+          ? { ...c, ...metAt(c, job.arrived_at) } : c));
         break;
       case 'job.note':
         job.notes.push({ text: a.text, photo_sha256: a.photo_sha256 || null, at, local: true });

@@ -256,10 +256,25 @@ _SHOWN_TO_EVERY_EXECUTOR = frozenset({ClockCode.FU7_PAID_PROMISE_25M})
 
 
 def shown_on_phone(clock: Clock, assignee_id: str) -> bool:
-    """Whether a running clock belongs on the phone of the work order's assignee."""
-    if not clock.running:
+    """Whether a clock belongs on the phone of the work order's assignee: running, or met (on time or
+    late, D7x) — a met clock staying on the job says when, and whether in time. One stopped unmet by the
+    close is not (the job leaves the phone then anyway)."""
+    if not clock.running and clock.satisfied_at is None:
         return False
     return clock.responsible_id in (None, assignee_id) or clock.code in _SHOWN_TO_EVERY_EXECUTOR
+
+
+def phone_clock_state(clock: Clock) -> tuple[str, int | None]:
+    """How the phone shows a clock (D7x): ("running", None) while it counts down (overdue or not — the
+    phone counts the minutes itself), ("met", None) when met in time, ("missed", n) when met n whole
+    minutes late (a part minute counts as one: 15:20 past a 15-minute limit is late). Decided here, from
+    server times, so a phone with a wrong clock cannot call a late arrival on time."""
+    if clock.satisfied_at is None:
+        return "running", None
+    late = clock.satisfied_at - clock.due_at
+    if late <= timedelta(0):
+        return "met", None
+    return "missed", -(-late // timedelta(minutes=1))
 
 
 # --- helpers -----------------------------------------------------------------------------------

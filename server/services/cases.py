@@ -240,7 +240,9 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         # resident the number (D98). `case_no` null: held on this case (R-CL-2 D).
         "linked_problems": [{"text": r.description, "at": r.at, "case_no": r.case_no, "held": r.case_no is None}
                             for r in wo.linked],
-        "clocks": [_clock_doc(c) for c in mine],
+        # Each with how the phone shows it (D7x): running, met, or missed by `late_min` minutes.
+        "clocks": [{**_clock_doc(c), "state": st, "late_min": late}
+                   for c in mine for st, late in [deadlines.phone_clock_state(c)]],
         # The same person's earlier orders on this case that this one replaced (an unable job dispatched
         # again to them): they leave the phone, their reason and notes are shown on this job (D7x).
         "earlier": [

@@ -2,11 +2,11 @@
 // of the visit — accept, arrive, note/photo, unable, linked problem, complete. Every action is
 // written to the outbox first, so it works in a basement with no signal.
 import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
-import { countdown, formatDateTime, formatFee, toServerTime } from '../clock.js';
+import { countdown, formatDateTime, formatDuration, formatFee, toServerTime } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
-  acceptJob, addNote, arriveJob, currentPosition, isCompleted, loadGoneNotice, loadJob, loadOwnCompletion, markUnable, nextActions,
+  acceptJob, addNote, arriveJob, clockStatus, currentPosition, isCompleted, loadGoneNotice, loadJob, loadOwnCompletion, markUnable, nextActions,
   nextDue, reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
@@ -61,7 +61,8 @@ registerStrings({
     'job.desk_has_it': '服务中心也收到了被拒绝记录所带的内容，会跟进处理。',
     'job.unable_reason': '无法完成原因：{reason}',
     'job.unable_next': '已报无法完成，调度将重新派工或改期，请等待安排。在此之前仍可添加备注和照片。',
-    'job.clock_met': '已完成 {at}',
+    'job.clock_met': '{at} 按时达成',
+    'job.clock_missed': '{at} 达成，超时 {d}',
     'act.accept': '接单',
     'act.arrive': '到场',
     'act.arriving': '正在记录到场…',
@@ -152,7 +153,8 @@ registerStrings({
     'job.desk_has_it': 'The service centre has also received what the refused records carried and will follow them up.',
     'job.unable_reason': 'Unable: {reason}',
     'job.unable_next': 'Reported as unable: the desk will reassign or reschedule this job. Until then you can still add notes and photos.',
-    'job.clock_met': 'met {at}',
+    'job.clock_met': 'Met on time, {at}',
+    'job.clock_missed': 'Met {at}, {d} late',
     'act.accept': 'Accept',
     'act.arrive': 'Record arrival',
     'act.arriving': 'Recording arrival…',
@@ -544,15 +546,22 @@ export async function render(root, [id], app) {
     (job.clocks || []).length
       ? h('section', { class: 'card' }, h('h2', { text: t('job.clocks') }),
         (job.clocks || []).map((c) => {
-          const live = !job.is_done && c.running !== false && !c.satisfied_at;
+          // Running, met or missed, the same before and after a sync (D7x): a met clock stays listed.
+          const st = clockStatus(c, job);
+          const live = st.state === 'running';
           const ccd = live ? countdown(c.due_at) : null;
-          const over = live && (c.overdue || ccd?.overdue);
+          const over = (live && (c.overdue || ccd?.overdue)) || st.state === 'missed';
           const label = (getLang() === 'en' && c.label_en) || c.label || c.code;
+          const at = st.at ? formatDateTime(st.at) : '';
           // Each part stays whole on a 360 px screen ('剩余 14' / '分钟' split across lines otherwise).
-          const after = ccd ? ccd.text : c.satisfied_at ? t('job.clock_met', { at: formatDateTime(c.satisfied_at) }) : '';
-          return row(label, h('span', { class: ['countdown', over ? 'overdue' : '', live ? '' : 'muted'] },
-            h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }),
-            after ? [' · ', h('span', { class: 'nowrap', dataset: live ? { due: c.due_at } : {}, text: after })] : null));
+          const after = ccd ? ccd.text
+            : st.state === 'met' ? t('job.clock_met', { at })
+              : st.state === 'missed' ? t('job.clock_missed', { at, d: formatDuration(st.late_min * 60000) }) : '';
+          return h('div', { class: 'kv-row', dataset: { clock: c.code, clockState: st.state } },
+            h('span', { class: 'kv-label', text: label }),
+            h('span', { class: 'kv-value' }, h('span', { class: ['countdown', over ? 'overdue' : '', live || over ? '' : 'muted'] },
+              h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }),
+              after ? [' · ', h('span', { class: 'nowrap', dataset: live ? { due: c.due_at } : {}, text: after })] : null)));
         }))
       : null,
     times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,
