@@ -121,6 +121,17 @@ export function nextDue(job) {
   return dues[0] || null;
 }
 
+/**
+ * The clock nextDue counts down to, for the countdown's label (D7x: "剩余 23 小时 32 分钟" said not which
+ * deadline): the open clock due then, or null when it is the work order's own deadline.
+ */
+export function nextDueClock(job) {
+  const due = nextDue(job);
+  if (!due) return null;
+  const open = (job.clocks || []).filter((c) => c.running !== false && !c.satisfied_at);
+  return open.find((c) => Date.parse(c.due_at) === Date.parse(due)) || null;
+}
+
 const LAST = Number.MAX_SAFE_INTEGER;
 const ms = (iso) => (iso ? Date.parse(iso) : NaN);
 const orLast = (n) => (Number.isFinite(n) ? n : LAST);

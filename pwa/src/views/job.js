@@ -7,7 +7,7 @@ import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
   acceptJob, addNote, arriveJob, clockStatus, currentPosition, isCompleted, loadGoneNotice, loadJob, loadOwnCompletion, markUnable, nextActions,
-  nextDue, reportLinkedProblem,
+  nextDue, nextDueClock, reportLinkedProblem,
 } from '../jobs.js';
 import { dismiss } from '../outbox.js';
 import { stateLabel } from './jobs.js';
@@ -44,6 +44,7 @@ registerStrings({
     'job.contact': '联系人',
     'job.call': '拨打 {phone}',
     'job.clocks': '时限',
+    'job.own_deadline': '派工单完成时限',
     'job.times': '进度',
     'job.assigned_at': '派单',
     'job.accepted_at': '接单',
@@ -136,6 +137,7 @@ registerStrings({
     'job.contact': 'Contact',
     'job.call': 'Call {phone}',
     'job.clocks': 'Time limits',
+    'job.own_deadline': 'Work order deadline',
     'job.times': 'Progress',
     'job.assigned_at': 'Assigned',
     'job.accepted_at': 'Accepted',
@@ -222,6 +224,12 @@ export function titleRepeatsContent(job) {
   const title = (job.title || '').trim();
   const content = (job.content || '').trim();
   return Boolean(title) && Boolean(content) && content.startsWith(title);
+}
+
+/** The name of the deadline the job's big countdown counts down to: its clock's, or the work order's own. */
+export function countdownLabel(job) {
+  const c = nextDueClock(job);
+  return c ? (getLang() === 'en' && c.label_en) || c.label || c.code : t('job.own_deadline');
 }
 
 function row(label, ...value) {
@@ -501,6 +509,8 @@ export async function render(root, [id], app) {
       repeats
         ? h('h1', { class: ['job-title', 'pre', job.content.length > 40 ? 'job-title-long' : ''], 'data-testid': 'job-content', title: contentLabel(job.kind), text: job.content })
         : h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
+      // Which deadline it counts down to, by the name the 时限 card gives it (D7x).
+      cd ? h('p', { class: 'countdown-label muted small', 'data-testid': 'countdown-label', text: countdownLabel(job) }) : null,
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
       job.awaiting_desk ? h('p', { class: 'notice', 'data-testid': 'unable-next', text: t('job.unable_next') }) : null,
