@@ -1,4 +1,4 @@
-"""The job page's big countdown names the deadline it counts down to (D7x)."""
+"""The job page's big countdown names the deadline it counts down to (D107)."""
 
 from __future__ import annotations
 

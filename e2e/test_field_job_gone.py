@@ -1,4 +1,4 @@
-"""A job that left the phone says why, and where the record the phone kept on it is (D7x).
+"""A job that left the phone says why, and where the record the phone kept on it is (D105).
 
 A completion refused because the desk had reassigned the job left "This job is not on this phone
 (completed and closed, or reassigned)": the technician could not tell which, nor find the signed slip.

@@ -124,7 +124,7 @@ def test_an_arrival_recorded_offline_stops_the_on_site_countdown_at_once(browser
     assert due() > on_site
     on_site_row = page.locator("[data-clock=FU4_ON_SITE_15M]")
     expect(on_site_row).to_contain_text("按时达成")
-    # Back in signal: the server's job says the same, the met clock stays listed (it vanished, D7x).
+    # Back in signal: the server's job says the same, the met clock stays listed (it vanished, D106).
     ctx.set_offline(False)
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
     expect(page.locator("[data-testid=job-state]")).to_have_text("已到场", timeout=15000)

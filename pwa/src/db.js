@@ -153,7 +153,7 @@ export async function applyChanges(changes, cursor, userId, { reset = false } = 
       const store = tx.objectStore(storeName);
       if (ch.op === 'remove') store.delete(id);
       else store.put({ ...(ch.doc || {}), id, _seq: ch.seq });
-      // Why a job left this phone (reassigned, closed …, D7x): kept so its page can say so. A job back
+      // Why a job left this phone (reassigned, closed …, D105): kept so its page can say so. A job back
       // on the phone (a reopened case) is no longer gone.
       if (ch.entity === 'job') {
         if (ch.op === 'remove' && ch.doc) tx.objectStore('docs').put({ entity: 'job_gone', id, doc: ch.doc, _seq: ch.seq });

@@ -27,7 +27,7 @@ function serverLinked(doc) {
 }
 
 // The notes of the same person's earlier orders this job replaced (an unable job dispatched again to
-// them, D7x): the part number and the photo taken then belong to the visit they are on now.
+// them, D105): the part number and the photo taken then belong to the visit they are on now.
 function earlierNotes(doc) {
   return (doc.earlier || []).flatMap((w) => (w.notes || []).map((n) => ({ ...n, earlier: true })));
 }
@@ -41,7 +41,7 @@ function metAt(c, at) {
 }
 
 /**
- * How the job page shows one of its clocks (D7x), the same before and after a sync: 'running' (a live
+ * How the job page shows one of its clocks (D106), the same before and after a sync: 'running' (a live
  * countdown, red once overdue), 'met' (when, on time), 'missed' (when, late by `late_min` minutes, red),
  * or 'ended' (a finished job's clock nobody met: its time only). The server's `state` decides; a clock
  * of an older document without it is read from its times alike.
@@ -122,7 +122,7 @@ export function nextDue(job) {
 }
 
 /**
- * The clock nextDue counts down to, for the countdown's label (D7x: "剩余 23 小时 32 分钟" said not which
+ * The clock nextDue counts down to, for the countdown's label (D107: "剩余 23 小时 32 分钟" said not which
  * deadline): the open clock due then, or null when it is the work order's own deadline.
  */
 export function nextDueClock(job) {
@@ -176,7 +176,7 @@ export function ownCompletion(entries, jobId) {
 }
 
 /**
- * What the job page says about a job no longer on this phone (D7x): the pull's reason for taking it off
+ * What the job page says about a job no longer on this phone (D105): the pull's reason for taking it off
  * (`gone`: {reason, case_no, new_job_id}, kept by db.js), and the outbox entry still holding what this
  * phone recorded on it — a refused signed completion first. {key, case_no, new_job_id, entry}: `key` an
  * i18n key, `entry` the outbox entry to link to (null when there is none).

@@ -49,7 +49,7 @@ const ROUTES = [
   { re: /^job\/([^/]+)\/complete$/, mod: completeView },
   { re: /^job\/([^/]+)\/slip$/, mod: slipView },
   { re: /^outbox$/, mod: outboxView, live: true },
-  { re: /^outbox\/(\d+)$/, mod: outboxView, live: true }, // one entry picked out (a job's page links to it, D7x)
+  { re: /^outbox\/(\d+)$/, mod: outboxView, live: true }, // one entry picked out (a job's page links to it, D105)
   { re: /^reminders$/, mod: remindersView, live: true },
   { re: /^settings$/, mod: settingsView },
 ];

@@ -1,4 +1,4 @@
-// The job page's big countdown says which deadline it counts down to (D7x): a cleaner's job read
+// The job page's big countdown says which deadline it counts down to (D107): a cleaner's job read
 // "剩余 23 小时 32 分钟 · 12/08 19:29" with no name, where the 时限 card names each clock.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 // A job no longer on this phone says why it left — the pull's reason — and links to the outbox entry
-// still holding what this phone recorded on it (D7x): a signed completion refused after a reassignment
+// still holding what this phone recorded on it (D105): a signed completion refused after a reassignment
 // read "completed and closed, or reassigned", and the technician could not tell which.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Each of a job's clocks reads the same before and after a sync (D7x): running (a countdown), met (when,
+// Each of a job's clocks reads the same before and after a sync (D106): running (a countdown), met (when,
 // on time), missed (when, late by N min, in red). Before a sync a met clock read "已完成 19:54"; after it
 // the met clocks vanished, and an arrival 20 minutes after dispatch never showed the 15-minute clock missed.
 import assert from 'node:assert/strict';

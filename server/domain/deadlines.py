@@ -257,7 +257,7 @@ _SHOWN_TO_EVERY_EXECUTOR = frozenset({ClockCode.FU7_PAID_PROMISE_25M})
 
 def shown_on_phone(clock: Clock, assignee_id: str) -> bool:
     """Whether a clock belongs on the phone of the work order's assignee: running, or met (on time or
-    late, D7x) — a met clock staying on the job says when, and whether in time. One stopped unmet by the
+    late, D106) — a met clock staying on the job says when, and whether in time. One stopped unmet by the
     close is not (the job leaves the phone then anyway)."""
     if not clock.running and clock.satisfied_at is None:
         return False
@@ -265,7 +265,7 @@ def shown_on_phone(clock: Clock, assignee_id: str) -> bool:
 
 
 def phone_clock_state(clock: Clock) -> tuple[str, int | None]:
-    """How the phone shows a clock (D7x): ("running", None) while it counts down (overdue or not — the
+    """How the phone shows a clock (D106): ("running", None) while it counts down (overdue or not — the
     phone counts the minutes itself), ("met", None) when met in time, ("missed", n) when met n whole
     minutes late (a part minute counts as one: 15:20 past a 15-minute limit is late). Decided here, from
     server times, so a phone with a wrong clock cannot call a late arrival on time."""

@@ -240,11 +240,11 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         # resident the number (D98). `case_no` null: held on this case (R-CL-2 D).
         "linked_problems": [{"text": r.description, "at": r.at, "case_no": r.case_no, "held": r.case_no is None}
                             for r in wo.linked],
-        # Each with how the phone shows it (D7x): running, met, or missed by `late_min` minutes.
+        # Each with how the phone shows it (D106): running, met, or missed by `late_min` minutes.
         "clocks": [{**_clock_doc(c), "state": st, "late_min": late}
                    for c in mine for st, late in [deadlines.phone_clock_state(c)]],
         # The same person's earlier orders on this case that this one replaced (an unable job dispatched
-        # again to them): they leave the phone, their reason and notes are shown on this job (D7x).
+        # again to them): they leave the phone, their reason and notes are shown on this job (D105).
         "earlier": [
             {"job_id": w.id, "state": str(w.state), "assigned_at": w.assigned_at, "arrived_at": w.arrived_at,
              "unable_reason": w.unable_reason, "unable_at": w.unable_at,
@@ -265,7 +265,7 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
 
 
 def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
-    """Why a work order leaves its assignee's phone, or None while it stays (D7x).
+    """Why a work order leaves its assignee's phone, or None while it stays (D105).
 
     The pull's `remove` carries it, so a phone whose signed completion was refused can say "the desk
     gave this job to someone else" rather than guess between closed and reassigned. `closed`: the case
@@ -352,7 +352,7 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
         scope = user_scope(wo.assignee_id)
         gone = job_removal(case, wo)
         if gone is not None:
-            # Reassigned away, cancelled, or done and closed: take it off that phone, saying why (D7x).
+            # Reassigned away, cancelled, or done and closed: take it off that phone, saying why (D105).
             uow.emit(scope, "job", wo.id, "remove", _enc.encode(gone))
         else:
             uow.emit(scope, "job", wo.id, "upsert", _enc.encode(job_doc(case, wo, clock_list, booking, countersigner)))

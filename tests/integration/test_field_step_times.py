@@ -138,5 +138,5 @@ async def test_an_unable_job_waits_for_the_desk_and_still_takes_notes_until_it_a
     assert r.status_code == 200, r.text
     await phone.pull()
     # Dispatched again to the same technician: the new job replaces it on the phone, carrying its history
-    # (test_job_removal_reasons.py, D7x).
+    # (test_job_removal_reasons.py, D105).
     assert job_id not in phone.jobs()

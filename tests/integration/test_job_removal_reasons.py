@@ -1,4 +1,4 @@
-"""A job leaving a phone says why: reassigned, redispatched to the same person, cancelled or closed (D7x).
+"""A job leaving a phone says why: reassigned, redispatched to the same person, cancelled or closed (D105).
 
 The phone whose signed completion was refused needs to tell the technician what happened to the job;
 the pull's `remove` is the only word it gets from the desk.
@@ -50,7 +50,7 @@ async def test_a_case_that_cannot_be_handled_cancels_its_job_on_the_phone(client
 
 async def test_an_unable_job_dispatched_again_to_the_same_technician_is_one_job_with_its_history(client):  # R-CL-3 R-FU-4
     # Two jobs for one visit — the finished unable one and the new one — read as two tasks; the new job
-    # is the one to work, and it carries what the technician reported on the first (D7x, D99).
+    # is the one to work, and it carries what the technician reported on the first (D105, D99).
     desk, case_id, phone, job_id = await _job_for(client)
     res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
                            phone.mutation("job.unable", job_id=job_id, reason="缺配件"),

@@ -1,4 +1,4 @@
-"""The job document carries each of the job's clocks with how the phone shows it: running, met, missed (D7x).
+"""The job document carries each of the job's clocks with how the phone shows it: running, met, missed (D106).
 
 Before the sync a met clock read "已完成 19:54"; after it the met clocks vanished from the job, and a job
 arrived at 20 minutes never showed that it missed the 15-minute clock.

@@ -46,7 +46,7 @@ def test_other_desk_clocks_stay_off_the_phone() -> None:
 
 
 def test_after_arrival_the_promise_stops_counting_and_stays_on_the_phone_as_met() -> None:  # R-FU-7
-    # A met clock stays listed with when it was met, no longer counted down (D7x; it used to vanish).
+    # A met clock stays listed with when it was met, no longer counted down (D106; it used to vanish).
     case = dispatched(opened(Kind.SPECIAL_SERVICE, now=T0), T0 + 2 * M, to="t1")
     case = ok(c.arrive(case, work_order_id="wo1", by="t1", now=T0 + 15 * M)).case
     promise = _job_clocks(case, T0 + 16 * M)[ClockCode.FU7_PAID_PROMISE_25M]

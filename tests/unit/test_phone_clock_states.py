@@ -1,4 +1,4 @@
-"""The phone shows each of a job's clocks as running, met on time, or missed by so many minutes (D7x)."""
+"""The phone shows each of a job's clocks as running, met on time, or missed by so many minutes (D106)."""
 
 from __future__ import annotations
 

@@ -421,7 +421,7 @@ export async function render(root, [id], app) {
   if (!job) {
     // Completed here and closed since: the signed slip this phone recorded is still one tap away.
     const own = await loadOwnCompletion(id);
-    // Otherwise say why it left (the pull's reason, D7x) and where the record this phone kept on it is:
+    // Otherwise say why it left (the pull's reason, D105) and where the record this phone kept on it is:
     // a signed completion refused after a reassignment is in the outbox, not lost.
     const gone = await loadGoneNotice(id);
     const key = own && (gone.key === 'job.gone.closed' || gone.key === 'job.not_found') ? 'job.closed' : gone.key;
@@ -509,12 +509,12 @@ export async function render(root, [id], app) {
       repeats
         ? h('h1', { class: ['job-title', 'pre', job.content.length > 40 ? 'job-title-long' : ''], 'data-testid': 'job-content', title: contentLabel(job.kind), text: job.content })
         : h('h1', { class: 'job-title', text: job.title || job.case_no || '' }),
-      // Which deadline it counts down to, by the name the 时限 card gives it (D7x).
+      // Which deadline it counts down to, by the name the 时限 card gives it (D107).
       cd ? h('p', { class: 'countdown-label muted small', 'data-testid': 'countdown-label', text: countdownLabel(job) }) : null,
       cd ? h('p', { class: ['countdown', 'countdown-big', cd.overdue ? 'overdue' : ''], dataset: { due }, text: `${cd.text} · ${formatDateTime(due)}` }) : null,
       job.unable_reason ? h('p', { class: 'notice notice-warn', role: 'status', 'data-testid': 'unable-reason', text: t('job.unable_reason', { reason: job.unable_reason }) }) : null,
       job.awaiting_desk ? h('p', { class: 'notice', 'data-testid': 'unable-next', text: t('job.unable_next') }) : null,
-      // Dispatched again after an unable report (D7x): why the last visit stopped, on the job that continues it.
+      // Dispatched again after an unable report (D105): why the last visit stopped, on the job that continues it.
       ...(job.earlier || []).filter((w) => w.unable_reason).map((w) => h('p', { class: 'notice', 'data-testid': 'earlier-unable', text: t('job.earlier_unable', { reason: w.unable_reason }) })),
       repeats ? null : row(contentLabel(job.kind), h('span', { class: 'pre', 'data-testid': 'job-content', text: job.content || '' })),
       row(t('job.unit'), job.unit_label || job.address || ''),
@@ -556,7 +556,7 @@ export async function render(root, [id], app) {
     (job.clocks || []).length
       ? h('section', { class: 'card' }, h('h2', { text: t('job.clocks') }),
         (job.clocks || []).map((c) => {
-          // Running, met or missed, the same before and after a sync (D7x): a met clock stays listed.
+          // Running, met or missed, the same before and after a sync (D106): a met clock stays listed.
           const st = clockStatus(c, job);
           const live = st.state === 'running';
           const ccd = live ? countdown(c.due_at) : null;

@@ -114,7 +114,7 @@ function jobRef(e, onPhone) {
   return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 
-// The entry a job's page linked to (#/outbox/<mutation id>, D7x) is brought into view once, not on
+// The entry a job's page linked to (#/outbox/<mutation id>, D105) is brought into view once, not on
 // every redraw a sync causes while the page is open.
 let shownTarget = null;
 
