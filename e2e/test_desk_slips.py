@@ -334,3 +334,47 @@ def test_the_manager_adds_and_renames_gates_and_a_refused_removal_changes_nothin
     finally:
         ctx.close()
         manager_api.call("PUT", "/api/gates", {"gates": original}, expect=200)  # other tests read the demo's gates
+
+
+def test_a_nannys_slip_on_a_letter_the_owner_signed_on_paper_issues_with_its_scan(browser: Browser, server, tmp_path) -> None:  # noqa: ANN001  # R-RS-3, D7x
+    # The owner signed the letter at home: the desk must not make her sign the tablet, must ask for
+    # the scan by the name the form shows, and the printed copies must not say she signed at issue.
+    from PIL import Image, ImageDraw
+
+    scan = tmp_path / "letter.png"
+    img = Image.new("RGB", (600, 400), "white")
+    ImageDraw.Draw(img).line([(60, 300), (200, 250), (320, 330), (520, 260)], fill="black", width=5)
+    img.save(scan)
+    ctx, page = open_slip_form(browser, server)
+    fill_common(page, "nanny", "王阿姨", "行李箱")
+    form = page.locator(".rs-form")
+    form.locator("input[name=id_last4]").fill("5678")
+    how = form.locator("select[name=owner_sig_how]")
+    expect(how.locator("option[value=scanned]")).to_have_text("业主已在书面委托书上签名（附扫描件）")
+    how.select_option("scanned")
+    expect(page.get_by_test_id("sign-owner-auth")).to_be_hidden()  # nothing to draw
+    expect(form.locator("[data-field=letter_sha256] .field-label")).to_have_text("委托书扫描件（须能看到业主签名）")
+    form.locator("[data-field=owner_id_copy_sha256] input[type=file]").set_input_files(str(scan))
+    expect(form.locator("[data-field=owner_id_copy_sha256]")).to_contain_text("已上传", timeout=10000)
+    sign(page, "sign-requester")
+    page.get_by_test_id("slip-submit").click()
+    error = page.locator(".rs-form-side .rs-error")
+    expect(error).to_contain_text("委托书扫描件", timeout=10000)
+    expect(error).not_to_contain_text("签名方式")
+    expect(form.locator("[data-field=letter_sha256]")).to_have_class(re.compile("is-missing"))
+
+    form.locator("[data-field=letter_sha256] input[type=file]").set_input_files(str(scan))
+    expect(form.locator("[data-field=letter_sha256]")).to_contain_text("已上传", timeout=10000)
+    page.get_by_test_id("slip-submit").click()
+    expect(page.get_by_test_id("slip-code")).to_be_visible(timeout=10000)
+    with ctx.expect_page() as popup_info:
+        page.locator("[data-action=print]").click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    letter_sig = popup.locator(".sig[data-signer=letter_owner]")
+    expect(letter_sig).to_have_count(2, timeout=10000)
+    expect(letter_sig.first).to_contain_text("书面委托书签名，见附件")
+    expect(letter_sig.first).to_contain_text("黄业主（业主本人）")
+    expect(letter_sig.first).not_to_contain_text("签于")
+    popup.close()
+    ctx.close()

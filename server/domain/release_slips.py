@@ -332,6 +332,9 @@ class SignatureRef(msgspec.Struct, frozen=True, kw_only=True):
     sha256: str
     name: str
     relation: Relation
+    # Signed on the paper letter before the visit (SignatureSource.SCANNED): not signed at the desk at
+    # issue, so nothing may print it as "签于 <issue time>" (D7x).
+    on_paper: bool = False
 
 
 def signatures(slip: ReleaseSlip) -> tuple[SignatureRef, ...]:
@@ -346,9 +349,13 @@ def signatures(slip: ReleaseSlip) -> tuple[SignatureRef, ...]:
         out.append(SignatureRef(signer=Signer.OWNER, sha256=slip.owner_signature_sha256, name=slip.owner_name,
                                 relation=Relation.OWNER))
     auth = slip.authorisation
-    if auth is not None and auth.owner_signature_sha256:
-        out.append(SignatureRef(signer=Signer.LETTER_OWNER, sha256=auth.owner_signature_sha256,
-                                name=slip.owner_name, relation=Relation.OWNER))
+    if auth is not None:
+        on_paper = auth.owner_signature_source is SignatureSource.SCANNED
+        # On paper without a separate crop, the letter's scan is the image that shows the signature.
+        sha = auth.owner_signature_sha256 or (auth.letter_sha256 if on_paper else None)
+        if sha:
+            out.append(SignatureRef(signer=Signer.LETTER_OWNER, sha256=sha, name=slip.owner_name,
+                                    relation=Relation.OWNER, on_paper=on_paper))
     return tuple(out)
 
 
@@ -504,6 +511,19 @@ def _check_self(request: SlipRequest) -> Refusal | None:
     return None
 
 
+def _owner_signature_on_letter(auth: Authorisation) -> tuple[tuple[str, bool], ...]:
+    """The owner's own signature on the letter (R-RS-3), as the field the desk has to fill (D7x): drawn
+    on the desk device, or already on the paper letter, whose scan then carries it. A missing signature
+    names the signature, never the "source" alone, which is no field on the form."""
+    if auth.owner_signature_source is SignatureSource.SCANNED:
+        # The scan of the whole letter shows the signature; a scan of the signature alone also does.
+        return (("letter_sha256", auth.letter_sha256 is not None or auth.owner_signature_sha256 is not None),)
+    if auth.owner_signature_source is SignatureSource.DEVICE or auth.owner_signature_sha256 is None:
+        return (("owner_signature_sha256", auth.owner_signature_sha256 is not None),)
+    # An image with no word on how it was made: an API client's omission.
+    return (("owner_signature_source", False),)
+
+
 def _check_delegate(request: SlipRequest, now: datetime, tz: tzinfo) -> Refusal | None:
     """R-RS-3: anyone else needs the owner's written authorisation and shows their own ID."""
     auth = request.authorisation
@@ -533,8 +553,7 @@ def _check_delegate(request: SlipRequest, now: datetime, tz: tzinfo) -> Refusal 
             ("delegate_name", bool(_clean(auth.delegate_name))),
             ("visit_date", auth.visit_date is not None),
             ("items", any(_clean(i) for i in auth.items)),
-            ("owner_signature_sha256", auth.owner_signature_sha256 is not None),
-            ("owner_signature_source", auth.owner_signature_source is not None),
+            *_owner_signature_on_letter(auth),
             ("owner_id_copy_sha256", auth.owner_id_copy_sha256 is not None),
         )
         if not present

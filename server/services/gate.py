@@ -1230,7 +1230,7 @@ async def print_html(db: Database, who: Principal, slip_id: str) -> str:
         tz = await _tz(conn, who.compound_id)
         slip = _slip_dec.decode(row.doc)
         names = {g.code: g.name for g in await gate_names(conn, who.compound_id)}
-        signed = [(ref, await _blob(conn, ref.sha256)) for ref in rs.signatures(slip)]
+        signed = [(ref, None if ref.on_paper else await _blob(conn, ref.sha256)) for ref in rs.signatures(slip)]
     esc = html.escape
 
     def when(instant: datetime | None) -> str:
@@ -1295,6 +1295,11 @@ def _signature_html(ref: rs.SignatureRef, blob: tuple[str, bytes] | None, signed
     esc = html.escape
     label = "业主签名" if ref.signer is rs.Signer.REQUESTER and ref.relation is Relation.OWNER else _SIGNER_ZH[ref.signer]
     who = f"{ref.name}（{_RELATION_ZH[ref.relation]}）" if ref.name else _RELATION_ZH[ref.relation]
+    if ref.on_paper:
+        # Signed on the paper letter before the visit (D7x): the slip points to the attached letter and
+        # names no time, since the owner did not sign at the desk when the slip was issued.
+        return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>"
+                f"<p class=\"sig-paper\">书面委托书签名，见附件</p><p class=\"sig-who\">{esc(who)}</p></div>")
     if blob is not None and blob[0] in _PRINTABLE_TYPES:
         # A data URI: the print page is opened as a blob document and the CSP allows img-src data:.
         src = f"data:{blob[0]};base64,{base64.b64encode(blob[1]).decode()}"

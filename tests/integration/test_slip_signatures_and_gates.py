@@ -116,12 +116,37 @@ async def test_a_household_members_slip_lists_the_owners_signature_beside_theirs
 async def test_the_printed_letter_signature_names_the_registered_owner(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3, R-RS-4
     # The owner's signature on the written authorisation once read only "业主本人": the archived copy
     # must say whose letter it was, the unit's registered owner (2栋-301: 高业主), not the tenant.
-    auth = await authorisation(client, desk)
+    # Signed on the desk device: signed when the slip was issued, so the time is printed.
+    auth = await authorisation(client, desk, owner_signature_source="device")
     slip = await issue(client, desk, tenant_request(sig, auth))
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     blocks = re.findall(r'<div class="sig" data-signer="letter_owner">(.*?)</div>', page)
     assert len(blocks) == 2
     assert all('<p class="sig-who">高业主（业主本人） · 签于' in b for b in blocks), blocks
+
+
+async def test_a_letter_signed_on_paper_issues_with_the_scan_and_prints_where_the_signature_is(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3, R-RS-4
+    # The owner signed the letter at home, days before: nobody signs the tablet, the scan carries the
+    # signature, and the copies never claim the owner signed at the desk at issue time (D7x).
+    auth = await authorisation(client, desk, owner_signature_sha256=None, owner_signature_source="scanned",
+                               letter_sha256=await upload_png(client, desk, 70))
+    slip = await issue(client, desk, tenant_request(sig, auth))
+    page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
+    blocks = re.findall(r'<div class="sig" data-signer="letter_owner">(.*?)</div>', page)
+    assert len(blocks) == 2
+    for b in blocks:
+        assert "书面委托书签名，见附件" in b and "高业主（业主本人）" in b, b
+        assert "签于" not in b and "sig-img" not in b, b
+    guard = await login(client, "guard")
+    r = await client.get(f"/api/slips/by-code/{slip['short_code']}", headers=guard)
+    assert [s["signer"] for s in r.json()["signatures"]] == ["requester", "letter_owner"]
+
+
+async def test_a_letter_signed_on_paper_without_the_scan_names_the_scan(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3
+    auth = await authorisation(client, desk, owner_signature_sha256=None, owner_signature_source="scanned")
+    r = await client.post("/api/slips", json=tenant_request(sig, auth), headers=desk)
+    assert r.status_code == 409 and r.json()["code"] == "slip.authorisation_incomplete", r.text
+    assert r.json()["details"]["missing"] == ["letter_sha256"]
 
 
 async def test_gates_are_read_by_name_with_the_code_kept(client, desk, sig):  # noqa: ANN001, F811

@@ -236,7 +236,8 @@ def test_written_authorisation_is_attached_to_the_slip():  # R-RS-3
         ({"delegate_name": " "}, "delegate_name"),
         ({"visit_date": None}, "visit_date"),
         ({"items": ()}, "items"),
-        ({"owner_signature_sha256": None}, "owner_signature_sha256"),
+        ({"owner_signature_sha256": None, "owner_signature_source": SignatureSource.DEVICE}, "owner_signature_sha256"),
+        ({"owner_signature_sha256": None}, "letter_sha256"),  # on paper: the scan shows it (D7x)
         ({"owner_signature_source": None}, "owner_signature_source"),
         ({"owner_id_copy_sha256": None}, "owner_id_copy_sha256"),
     ],
@@ -535,3 +536,46 @@ def test_only_an_unused_slip_is_revoked_and_only_by_the_desk():
     assert isinstance(refusal, Refusal) and refusal.code == SlipReason.NOT_REVOCABLE
     by_guard = revoke(_slip(), by=GUARD, at=NOW, reason="x")
     assert isinstance(by_guard, Refusal) and by_guard.kind == "forbidden"
+
+
+# --- R-RS-3: the owner's signature on the paper letter (D7x) --------------------------------------
+
+LETTER_SCAN = "d" * 64
+
+
+def test_letter_signed_on_paper_with_the_scan_attached_is_enough():  # R-RS-3
+    # The owner signed the letter at home: the desk attaches the scan, nobody signs the tablet.
+    letter = _letter(owner_signature_sha256=None, letter_sha256=LETTER_SCAN)
+    slip = _ok(_delegate(authorisation=letter)).slip
+    assert slip.authorisation == letter
+
+
+def test_letter_signed_on_paper_needs_the_scan():  # R-RS-3
+    letter = _letter(owner_signature_sha256=None, letter_sha256=None)
+    refusal = _refused(_delegate(authorisation=letter), SlipReason.AUTHORISATION_INCOMPLETE)
+    # The form's own field, not "signature source", which no form shows.
+    assert refusal.details["missing"] == ["letter_sha256"]
+
+
+def test_owner_signing_on_the_device_needs_the_drawn_signature():  # R-RS-3
+    letter = _letter(owner_signature_sha256=None, owner_signature_source=SignatureSource.DEVICE,
+                     letter_sha256=LETTER_SCAN)
+    refusal = _refused(_delegate(authorisation=letter), SlipReason.AUTHORISATION_INCOMPLETE)
+    assert refusal.details["missing"] == ["owner_signature_sha256"]
+
+
+def test_no_owner_signature_at_all_names_only_the_signature():  # R-RS-3
+    letter = _letter(owner_signature_sha256=None, owner_signature_source=None)
+    refusal = _refused(_delegate(authorisation=letter), SlipReason.AUTHORISATION_INCOMPLETE)
+    assert refusal.details["missing"] == ["owner_signature_sha256"]
+
+
+def test_signature_on_the_paper_letter_is_listed_as_on_paper():  # R-RS-3
+    from server.domain.release_slips import Signer, signatures
+
+    on_paper = _ok(_delegate(authorisation=_letter(owner_signature_sha256=None, letter_sha256=LETTER_SCAN))).slip
+    (ref,) = [r for r in signatures(on_paper) if r.signer is Signer.LETTER_OWNER]
+    assert ref.on_paper and ref.sha256 == LETTER_SCAN  # the guard sees the signed letter
+    drawn = _ok(_delegate(authorisation=_letter(owner_signature_source=SignatureSource.DEVICE))).slip
+    (ref,) = [r for r in signatures(drawn) if r.signer is Signer.LETTER_OWNER]
+    assert not ref.on_paper and ref.sha256 == SIG_OWNER

@@ -444,6 +444,9 @@ async function renderIssue(body, ctx) {
     delegate_name: h('input', { type: 'text', name: 'delegate_name', autocomplete: 'off', maxlength: '50' }),
     visit_date: h('input', { type: 'date', name: 'visit_date', value: toZonedDate(now) }),
     auth_items: h('input', { type: 'text', name: 'auth_items', autocomplete: 'off' }),
+    // R-RS-3 (D7x): the owner signs the tablet, or has already signed the paper letter, whose scan then
+    // carries the signature (the server's SignatureSource.SCANNED).
+    owner_sig_how: sel('owner_sig_how', [['device', t('rs.form.sig_how_device')], ['scanned', t('rs.form.sig_how_paper')]], { value: 'device' }),
     handover: h('input', { type: 'checkbox', name: 'handover_period' }),
     eng_by: sel('engineering_by', engineers.map((p) => [p.id, p.display_name || p.username]), { empty: t('rs.form.choose') }),
     eng_at: h('input', { type: 'datetime-local', name: 'engineering_at', value: toZonedInput(now) }),
@@ -617,7 +620,9 @@ async function renderIssue(body, ctx) {
       wrap('delegate_name', 'rs.form.delegate_name', c.delegate_name),
       wrap('visit_date', 'rs.form.visit_date', c.visit_date),
       wrap('items', 'rs.form.auth_items', c.auth_items, t('rs.form.auth_items_hint')),
+      wrap('owner_signature_source', 'rs.form.sig_how', c.owner_sig_how),
       sigOwnerAuth.el, idCopy.el, letter.el));
+  c.owner_sig_how.addEventListener('change', sync);
   const engFields = h('div', { class: 'desk-form-grid' },
     wrap('engineering_confirmation', 'rs.form.eng_by', c.eng_by),
     wrap('engineering_at', 'rs.form.eng_at', c.eng_at),
@@ -656,6 +661,10 @@ async function renderIssue(body, ctx) {
     engFields.hidden = !c.handover.checked;
     secTools.hidden = rel !== 'renovation_worker';
     secAuth.hidden = p !== 'delegate';
+    // Signed on paper: nothing to draw, and the scan is no longer optional.
+    const onPaper = c.owner_sig_how.value === 'scanned';
+    sigOwnerAuth.el.hidden = onPaper;
+    letter.el.querySelector('.field-label').textContent = t(onPaper ? 'rs.form.letter_required' : 'rs.form.letter');
     sigOwnerSlip.el.hidden = !(rel === 'household_member' && p === 'self');
     for (const cell of itemsBody.querySelectorAll('.rs-tool-cell')) cell.hidden = rel !== 'renovation_worker';
     headTool.hidden = rel !== 'renovation_worker';
@@ -725,7 +734,7 @@ async function renderIssue(body, ctx) {
   function markMissing(list) {
     const map = {
       id_check: ['id_check'], requester_signature_sha256: ['requester_signature_sha256'],
-      owner_signature_sha256: ['owner_signature_sha256', 'auth_owner_signature_sha256'], owner_signature_source: ['auth_owner_signature_sha256'],
+      owner_signature_sha256: ['owner_signature_sha256', 'auth_owner_signature_sha256'], owner_signature_source: ['owner_signature_source'],
       authorisation: ['authorisation'], delegate_name: ['delegate_name'], visit_date: ['visit_date'], items: ['items'],
       gates_unknown: ['gates'],
       owner_id_copy_sha256: ['owner_id_copy_sha256'], engineering_confirmation: ['engineering_confirmation'], owner_confirmation: ['owner_confirmation'],
@@ -747,9 +756,11 @@ async function renderIssue(body, ctx) {
     if (!gates.length || !gates.every((g) => GATE_RE.test(g))) localMissing.push('gates');
     else if (unknownGates(gates, named).length) localMissing.push('gates_unknown');
     if (last4 && !LAST4_RE.test(last4)) localMissing.push('id_check');
+    const onPaper = c.owner_sig_how.value === 'scanned';
+    if (path() === 'delegate' && onPaper && !letter.sha) localMissing.push('letter_sha256'); // R-RS-3
     if (localMissing.length) {
       markMissing(localMissing);
-      const words = { unit_id: t('rs.form.unit'), requester_name: t('rs.form.requester'), items_list: t('rs.form.items'), gates: t('rs.form.gates_bad'), gates_unknown: t('rs.form.gates_unknown', { codes: joinList(unknownGates(gates, named)) }), id_check: t('rs.form.last4_bad') };
+      const words = { unit_id: t('rs.form.unit'), requester_name: t('rs.form.requester'), items_list: t('rs.form.items'), gates: t('rs.form.gates_bad'), gates_unknown: t('rs.form.gates_unknown', { codes: joinList(unknownGates(gates, named)) }), id_check: t('rs.form.last4_bad'), letter_sha256: t('rs.form.letter_required') };
       err.show(t('rs.form.check', { list: localMissing.map((m) => words[m]).join(en() ? '; ' : '；') }), t);
       return;
     }
@@ -777,15 +788,15 @@ async function renderIssue(body, ctx) {
     }
     if (p === 'delegate') { // R-RS-3: sent only when the desk has something of the letter
       const letterItems = c.auth_items.value.split(/[,，、;；\n]+/).map((s) => s.trim()).filter(Boolean);
-      const anything = sigOwnerAuth.sha || idCopy.sha || letter.sha || delegateTouched;
+      const anything = sigOwnerAuth.sha || idCopy.sha || letter.sha || delegateTouched || onPaper;
       if (anything) {
         data.authorisation = {
           kind: c.auth_kind.value,
           delegate_name: c.delegate_name.value.trim(),
           visit_date: c.visit_date.value || null,
           items: letterItems,
-          owner_signature_sha256: sigOwnerAuth.sha,
-          owner_signature_source: sigOwnerAuth.sha ? 'device' : null,
+          owner_signature_sha256: onPaper ? null : sigOwnerAuth.sha,
+          owner_signature_source: onPaper ? 'scanned' : 'device',
           owner_id_copy_sha256: idCopy.sha,
           letter_sha256: letter.sha,
         };
