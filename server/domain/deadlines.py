@@ -165,6 +165,9 @@ class ClockStop(StrEnum):
 
     CLOSED = "closed"  # the case was closed (销项)
     CANNOT_HANDLE = "cannot_handle"  # the case was parked as cannot-handle
+    # The work was completed: the first and second follow-ups (R-FU-1/2) check and press the handling,
+    # and finished work leaves nothing to press (D7x). Only those two clocks stop at the completion.
+    COMPLETED = "completed"
 
 
 class Clock(msgspec.Struct, frozen=True, kw_only=True):
@@ -318,6 +321,14 @@ def _stop_of_case(case: Case) -> tuple[datetime, ClockStop] | None:
     return None
 
 
+def _work_completed(case: Case) -> tuple[datetime, ClockStop] | None:
+    """When the work was first completed (D7x): the follow-ups of R-FU-1/2 ("了解处理与安排情况，并催促
+    处理进度", seed 000 §3.1.4–3.1.5) have nothing left to press once it is done. A later rework order is
+    followed through its own clocks (R-DI-3, R-FU-5) and the Monday review (R-FU-3)."""
+    done = _first(wo.completed_at for wo in case.work_orders)
+    return (done, ClockStop.COMPLETED) if done is not None else None
+
+
 def second_follow_up_due(opened_at: datetime, calendar: BusinessCalendar, policy: DeadlinePolicy) -> datetime:
     """R-FU-2: the end of the working day the first follow-up (R-FU-1) falls in (D90).
 
@@ -351,12 +362,18 @@ class _Builder:
         user_id: str | None = None,
         labels: tuple[str, str] | None = None,
         outlives_case: bool = False,
+        stops_at_completion: bool = False,
     ) -> None:
         rule, zh, en = CLOCK_INFO[code]
         if labels is not None:
             zh, en = labels
         # A clock that outlives the case (the R-FU-6 call-back) keeps running after the close.
         stop = None if outlives_case else _stop_of_case(self.case)
+        stopped_by_completion = False
+        if stops_at_completion:
+            done = _work_completed(self.case)
+            if done is not None and (stop is None or done[0] < stop[0]):
+                stop, stopped_by_completion = done, True
         end = stop[0] if stop is not None else None
         # A closed case stops its clocks: judge lateness at the close, not at now.
         judged_at = self.now if end is None else min(self.now, end)
@@ -373,7 +390,7 @@ class _Builder:
                 responsible_id=user_id,
                 satisfied_at=satisfied,
                 overdue=overdue,
-                running=satisfied is None and (self.case_open or outlives_case),
+                running=satisfied is None and (self.case_open or outlives_case) and not stopped_by_completion,
                 remind_at=due - timedelta(minutes=self.policy.reminder_lead_minutes),
                 # Unmet at the case's end: stopped, not met (D90).
                 stopped_at=end if satisfied is None and stop is not None else None,
@@ -474,6 +491,7 @@ def clocks(
             satisfied=_first(_follow_ups(case, FollowUpKind.FIRST, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,
+            stops_at_completion=True,  # nothing to press once the work is done (D7x)
         )
         b.add(
             ClockCode.FU2_END_OF_DAY,
@@ -482,6 +500,7 @@ def clocks(
             satisfied=_first(_follow_ups(case, FollowUpKind.SECOND, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,
+            stops_at_completion=True,
         )
         # Recurring: each recorded review re-arms the clock for the following Monday.
         reviews = _follow_ups(case, FollowUpKind.WEEKLY_REVIEW, opened_at)

@@ -148,3 +148,36 @@ def test_a_case_marked_cannot_handle_stops_its_follow_ups_as_such():  # R-FU-2 R
     for code in (ClockCode.FU2_END_OF_DAY, ClockCode.FU3_MONDAY_REVIEW):
         k = _clock(case, code, parked_at)
         assert (k.satisfied_at, k.stopped_at, k.stopped_by) == (None, parked_at, ClockStop.CANNOT_HANDLE)
+
+
+# --- the work completed: the follow-ups of R-FU-1/2 have nothing left to press (D7x) ---------------
+
+from tests.unit.test_cases import T0, completed_repair  # noqa: E402
+
+
+def test_completing_the_work_stops_the_first_and_second_follow_ups_unmet():  # R-FU-1 R-FU-2
+    # Done 50 minutes after opening, before the 2-hour follow-up: nothing left to chase, so the
+    # follow-up queue no longer counts down "立项后2小时首次跟进" on finished work; not met either.
+    case = completed_repair(T0)
+    done_at = T0 + 50 * M
+    for code in (ClockCode.FU1_FIRST_FOLLOW_UP, ClockCode.FU2_END_OF_DAY):
+        k = _clock(case, code, T0 + 3 * H)
+        assert (k.satisfied_at, k.stopped_at, k.stopped_by, k.running) == (None, done_at, ClockStop.COMPLETED, False)
+        assert not k.overdue  # judged at the completion, before the due time
+
+
+def test_a_follow_up_already_missed_when_the_work_completed_stays_missed():  # R-FU-1
+    case = completed_repair(T0)  # completed at +50 min; here the first follow-up was due at +30 min
+    k = _clock_with(case, ClockCode.FU1_FIRST_FOLLOW_UP, T0 + 3 * H, DeadlinePolicy(first_follow_up_minutes=30))
+    assert (k.stopped_by, k.running, k.overdue) == (ClockStop.COMPLETED, False, True)
+
+
+def test_completing_the_work_leaves_the_monday_review_running_until_the_close():  # R-FU-3
+    # The weekly review still looks at a finished case whose slip is not back (R-FU-3, R-CL-1).
+    k = _clock(completed_repair(T0), ClockCode.FU3_MONDAY_REVIEW, T0 + 3 * H)
+    assert (k.stopped_at, k.running) == (None, True)
+
+
+def _clock_with(case: c.Case, code: ClockCode, now: datetime, policy: DeadlinePolicy) -> Clock:
+    [k] = [k for k in clocks(case, CAL, now, policy) if k.code == code]
+    return k

@@ -15,7 +15,9 @@ export function sortedClocks(clocks) {
 export function stoppedClockText(c, t, fmt) {
   if (c.satisfied_at) return t('detail.clock_done', { t: fmt(c.satisfied_at) });
   if (c.stopped_at) {
-    const key = c.stopped_by === 'cannot_handle' ? 'detail.clock_stopped_cannot_handle' : 'detail.clock_stopped_closed';
+    // D7x: finished work stops the first and second follow-ups (nothing left to press).
+    const key = { cannot_handle: 'detail.clock_stopped_cannot_handle', completed: 'detail.clock_stopped_completed' }[c.stopped_by]
+      || 'detail.clock_stopped_closed';
     return t(key, { t: fmt(c.stopped_at) });
   }
   return t('detail.clock_stopped');
