@@ -34,6 +34,7 @@ class SurveyRefusal(StrEnum):
     BALLOTS_EXCEED_ISSUED = "survey.ballots_exceed_issued"
     INVALID_ISSUED = "survey.invalid_issued"
     EMPTY_BALLOT = "survey.empty_ballot"
+    UNSATISFIED_NEEDS_COMMENT = "survey.unsatisfied_needs_comment"
 
 
 class SurveyArea(StrEnum):
@@ -228,7 +229,7 @@ def call_back_overdue(task: CallBackTask, now: datetime) -> bool:
 
 
 def call_back_refusal(
-    task: CallBackTask, *, by_role: Role, grades: Mapping[SurveyArea, Grade]
+    task: CallBackTask, *, by_role: Role, grades: Mapping[SurveyArea, Grade], comment: str = ""
 ) -> Refusal | None:
     if by_role not in CALL_BACK_ROLES:
         return refuse(
@@ -244,6 +245,15 @@ def call_back_refusal(
         return refuse(
             SurveyRefusal.NO_GRADES, "回访须记录评价", "A call-back needs at least one grade", kind="invalid"
         )
+    # A C reopens the case for review (R-RV-3): the reviewer needs the resident's own words on why (D7x).
+    if any(Grade(g) is Grade.C for g in grades.values()) and not comment.strip():
+        return refuse(
+            SurveyRefusal.UNSATISFIED_NEEDS_COMMENT,
+            "评为不满意(C)时须记录住户的意见",
+            "An unsatisfied (C) grade needs the resident's comment",
+            kind="invalid",
+            missing=["comment"],
+        )
     return None
 
 
@@ -257,7 +267,7 @@ def record_call_back(
     now: datetime,
 ) -> CallBackTask:
     """Record the resident's grades; one C reopens the case for review (counted as rework)."""
-    if refusal := call_back_refusal(task, by_role=by_role, grades=grades):
+    if refusal := call_back_refusal(task, by_role=by_role, grades=grades, comment=comment):
         raise DomainError(refusal)
     graded = {SurveyArea(k): Grade(v) for k, v in grades.items()}
     return msgspec.structs.replace(
@@ -265,7 +275,7 @@ def record_call_back(
         called_back_at=now,
         called_back_by=by_id,
         grades=graded,
-        comment=comment,
+        comment=comment.strip(),
         reopen_for_review=Grade.C in graded.values(),
     )
 

@@ -62,7 +62,7 @@ async def _settled_booking(client) -> None:  # noqa: ANN001
 
 async def _call_back(client, desk, case_id: str, grades: dict) -> dict:  # noqa: ANN001
     task = next(t for t in (await client.get("/api/callbacks", headers=desk)).json() if t["case_id"] == case_id)
-    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": grades})
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": grades, "comment": "住户意见"})
     assert r.status_code == 200, r.text
     return r.json()
 

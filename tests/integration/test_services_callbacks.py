@@ -78,7 +78,8 @@ async def test_the_case_history_records_the_review_conclusion_and_who_reached_it
     await open_and_dispatch(client, desk, cid)
     await complete_on_phone(client, cid)
     task = await _task(client, desk, cid)
-    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"building_repair": "C"}})
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk,
+                          json={"grades": {"building_repair": "C"}, "comment": "仍有滴水"})
     assert r.status_code == 200, r.text
     mgr = await login(client, "manager")
     r = await client.post(f"/api/callbacks/{task['id']}/review", headers=mgr, json={"note": " 已返修，住户确认不再滴水 "})
@@ -146,3 +147,18 @@ async def test_a_call_back_without_a_grade_is_refused_with_its_code(client):  # 
         r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json=body)
         assert r.status_code == 400 and r.json()["code"] == "survey.no_grades", (body, r.text)
     assert (await _task(client, desk, cid))["called_back_at"] is None
+
+
+async def test_an_unsatisfied_call_back_without_the_residents_comment_is_refused(client):  # R-RV-3 R-FU-6
+    desk = await login(client, "dispatcher")
+    cid = (await new_repair(client, desk))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    await complete_on_phone(client, cid)
+    task = await _task(client, desk, cid)
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": "C"}, "comment": "  "})
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "survey.unsatisfied_needs_comment" and r.json()["details"]["missing"] == ["comment"]
+    assert (await _task(client, desk, cid))["called_back_at"] is None  # nothing recorded
+    r = await client.post(f"/api/callbacks/{task['id']}", headers=desk, json={"grades": {"overall": "C"}, "comment": "门还是卡"})
+    assert r.status_code == 200, r.text
+    assert r.json()["comment"] == "门还是卡"

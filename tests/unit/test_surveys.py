@@ -107,7 +107,8 @@ def test_slip_cannot_come_back_twice_or_before_completion():  # R-FU-6
 )
 def test_call_back_with_any_c_reopens_the_case_as_rework(grades, reopen):  # R-RV-3
     t = sv.record_call_back(
-        task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="", now=DONE + timedelta(hours=30)
+        task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="师傅迟到" if reopen else "",
+        now=DONE + timedelta(hours=30),
     )
     assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
     assert t.called_back_by == "d" and t.grades == grades
@@ -223,7 +224,7 @@ def test_grades_feed_each_staff_members_review():  # R-SS-5
         completed_at=DONE,
         staff_ids=["tech-7", "guard-2"],
     )
-    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={OV: C}, comment="", now=DONE)
+    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={OV: C}, comment="没修好", now=DONE)
     tally = sv.grades_by_staff([t1, t2])
     assert (tally["tech-7"].a, tally["tech-7"].b, tally["tech-7"].c) == (1, 1, 1)
     assert (tally["guard-2"].a, tally["guard-2"].b, tally["guard-2"].c) == (0, 0, 1)
@@ -246,3 +247,16 @@ def test_a_call_back_asks_first_about_the_area_the_case_was_about():  # R-RV-2 R
     assert call_back_area("help", "crime") is SurveyArea.SECURITY
     assert call_back_area("help", "disaster") is SurveyArea.FIRE_SAFETY
     assert call_back_area("daily_affair", None) is SurveyArea.OVERALL
+
+
+@pytest.mark.parametrize("comment", ["", "   ", "\n"])
+def test_an_unsatisfied_grade_needs_the_residents_comment(comment):  # R-RV-3 R-FU-6
+    # A C sends the case back for review: the manager needs to know what the resident was unhappy about.
+    with pytest.raises(DomainError) as e:
+        sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C},
+                            comment=comment, now=DONE)
+    assert e.value.refusal.code == R.UNSATISFIED_NEEDS_COMMENT and e.value.refusal.kind == "invalid"
+    assert e.value.refusal.details["missing"] == ["comment"]
+    t = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C},
+                            comment=" 维修后仍漏水 ", now=DONE)
+    assert t.comment == "维修后仍漏水" and t.reopen_for_review

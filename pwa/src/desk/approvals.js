@@ -43,6 +43,7 @@ const STRINGS = {
     'apq.review_closed': '复查已记录',
     'apq.review_need_note': '请填写复查结论',
     'apq.called': '{at} 回访',
+    'apq.called_by': '{who} {at} 回访',
     'apq.items': '特约服务项目及收费 · 待总经理审批',
     'apq.item_new': '新项目',
     'apq.item_new_fee': '调价 {old} → {fee}',
@@ -84,6 +85,7 @@ const STRINGS = {
     'apq.review_closed': 'Review recorded',
     'apq.review_need_note': 'Enter the review conclusion',
     'apq.called': 'called {at}',
+    'apq.called_by': 'called by {who} {at}',
     'apq.items': 'Special-service items and fees awaiting the GM',
     'apq.item_new': 'New item',
     'apq.item_new_fee': 'New fee {old} → {fee}',
@@ -245,7 +247,7 @@ function planRow(ctx, err, v) {
 
 // A C on a call-back sent the work back for review (counted as rework); the manager closes that
 // review with a conclusion, here — no other screen offers it.
-function reviewRow(ctx, err, c) {
+function reviewRow(ctx, err, c, data) {
   const { h, t, api } = ctx;
   const grades = Object.entries(c.grades || {}).map(([area, g]) => `${t(`area.${area}`)} ${g}`).join(' · ');
   const note = h('input', { type: 'text', name: 'review_note', class: 'desk-inline-input', maxlength: '500',
@@ -271,7 +273,10 @@ function reviewRow(ctx, err, c) {
     h('td', null, h('a', { href: `#/case/${c.case_id}`, class: 'desk-case-no', text: c.case_no })),
     h('td', null, c.content || '', h('div', { class: 'muted small', text: [c.resident_name, c.unit].filter(Boolean).join(' · ') })),
     h('td', { class: 'small' }, grades, c.comment ? h('div', { class: 'muted', text: c.comment }) : null,
-      c.called_back_at ? h('div', { class: 'muted', text: t('apq.called', { at: fmtTime(c.called_back_at) }) }) : null),
+      // Who called and when: the manager asks that person about the resident's words (D7x).
+      c.called_back_at ? h('div', { class: 'muted', 'data-testid': 'approval-review-caller', text: c.called_back_by
+        ? t('apq.called_by', { at: fmtTime(c.called_back_at), who: staffName(data?.staff || [], c.called_back_by) })
+        : t('apq.called', { at: fmtTime(c.called_back_at) }) }) : null),
     h('td', null, h('div', { class: 'desk-inline' }, note, button)));
 }
 

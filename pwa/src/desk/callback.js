@@ -59,6 +59,12 @@ export function callBackForm(ctx, c, onDone) {
       grade.focus();
       return;
     }
+    // A C sends the work back for review: the resident's words are required (the server says so too).
+    if (grade.value === 'C' && !note.value.trim()) {
+      rowErr.show(t('cb.need_comment'), t);
+      note.focus();
+      return;
+    }
     let view;
     try {
       view = await ctx.api.post(`/api/callbacks/${encodeURIComponent(c.id)}`, { grades: { [area.value]: grade.value }, comment: note.value });
