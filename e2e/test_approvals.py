@@ -79,7 +79,7 @@ def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Brow
     ctx, page = open_desk(browser, server, "manager")
     row = page.get_by_test_id("approvals").locator("tr[data-approval=review]", has_text=content)
     expect(row).to_contain_text("综合评议 C", timeout=15000)
-    # The resident's words and who called (D7x): the manager once saw only "Overall C · called …".
+    # The resident's words and who called (D111): the manager once saw only "Overall C · called …".
     expect(row).to_contain_text("门还是卡")
     expect(row.get_by_test_id("approval-review-caller")).to_contain_text("王调度")
     row.get_by_test_id("approval-review-close").click()

@@ -336,7 +336,7 @@ def test_the_manager_adds_and_renames_gates_and_a_refused_removal_changes_nothin
         manager_api.call("PUT", "/api/gates", {"gates": original}, expect=200)  # other tests read the demo's gates
 
 
-def test_a_nannys_slip_on_a_letter_the_owner_signed_on_paper_issues_with_its_scan(browser: Browser, server, tmp_path) -> None:  # noqa: ANN001  # R-RS-3, D7x
+def test_a_nannys_slip_on_a_letter_the_owner_signed_on_paper_issues_with_its_scan(browser: Browser, server, tmp_path) -> None:  # noqa: ANN001  # R-RS-3, D108
     # The owner signed the letter at home: the desk must not make her sign the tablet, must ask for
     # the scan by the name the form shows, and the printed copies must not say she signed at issue.
     from PIL import Image, ImageDraw

@@ -1,4 +1,4 @@
-"""The printed handover sheet (R-SH-1) and the key count sheet (R-KY-1) on A4 (D7x): on the shell's A5
+"""The printed handover sheet (R-SH-1) and the key count sheet (R-KY-1) on A4 (D110): on the shell's A5
 page the handover's status printed one character per line, case numbers broke (GD20261207-/0005) and
 8 items took 3 pages; the key sheet broke dates (2026/1 2/07) and printed 李前台 down a column."""
 

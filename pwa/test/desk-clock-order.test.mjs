@@ -53,7 +53,7 @@ test('a follow-up stopped by the close reads as stopped at closing, never as don
   setLang('zh');
 });
 
-// Finished work stops the first and second follow-ups (D7x): a paid special service, 已完工, read
+// Finished work stops the first and second follow-ups (D109): a paid special service, 已完工, read
 // "立项后2小时首次跟进 剩余 01:54:11"; now it says the completion stopped it, and never 已完成.
 test('a follow-up stopped by the completion of the work reads as stopped at completion', () => {  // R-FU-1 R-FU-2
   const fmt = (iso) => `<${iso}>`;

@@ -166,7 +166,7 @@ class ClockStop(StrEnum):
     CLOSED = "closed"  # the case was closed (销项)
     CANNOT_HANDLE = "cannot_handle"  # the case was parked as cannot-handle
     # The work was completed: the first and second follow-ups (R-FU-1/2) check and press the handling,
-    # and finished work leaves nothing to press (D7x). Only those two clocks stop at the completion.
+    # and finished work leaves nothing to press (D109). Only those two clocks stop at the completion.
     COMPLETED = "completed"
 
 
@@ -322,7 +322,7 @@ def _stop_of_case(case: Case) -> tuple[datetime, ClockStop] | None:
 
 
 def _work_completed(case: Case) -> tuple[datetime, ClockStop] | None:
-    """When the work was first completed (D7x): the follow-ups of R-FU-1/2 ("了解处理与安排情况，并催促
+    """When the work was first completed (D109): the follow-ups of R-FU-1/2 ("了解处理与安排情况，并催促
     处理进度", seed 000 §3.1.4–3.1.5) have nothing left to press once it is done. A later rework order is
     followed through its own clocks (R-DI-3, R-FU-5) and the Monday review (R-FU-3)."""
     done = _first(wo.completed_at for wo in case.work_orders)
@@ -491,7 +491,7 @@ def clocks(
             satisfied=_first(_follow_ups(case, FollowUpKind.FIRST, opened_at)),
             role=Role.DISPATCHER,
             user_id=follower,
-            stops_at_completion=True,  # nothing to press once the work is done (D7x)
+            stops_at_completion=True,  # nothing to press once the work is done (D109)
         )
         b.add(
             ClockCode.FU2_END_OF_DAY,

@@ -333,7 +333,7 @@ class SignatureRef(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     relation: Relation
     # Signed on the paper letter before the visit (SignatureSource.SCANNED): not signed at the desk at
-    # issue, so nothing may print it as "签于 <issue time>" (D7x).
+    # issue, so nothing may print it as "签于 <issue time>" (D108).
     on_paper: bool = False
 
 
@@ -512,7 +512,7 @@ def _check_self(request: SlipRequest) -> Refusal | None:
 
 
 def _owner_signature_on_letter(auth: Authorisation) -> tuple[tuple[str, bool], ...]:
-    """The owner's own signature on the letter (R-RS-3), as the field the desk has to fill (D7x): drawn
+    """The owner's own signature on the letter (R-RS-3), as the field the desk has to fill (D108): drawn
     on the desk device, or already on the paper letter, whose scan then carries it. A missing signature
     names the signature, never the "source" alone, which is no field on the form."""
     if auth.owner_signature_source is SignatureSource.SCANNED:

@@ -245,7 +245,7 @@ def call_back_refusal(
         return refuse(
             SurveyRefusal.NO_GRADES, "回访须记录评价", "A call-back needs at least one grade", kind="invalid"
         )
-    # A C reopens the case for review (R-RV-3): the reviewer needs the resident's own words on why (D7x).
+    # A C reopens the case for review (R-RV-3): the reviewer needs the resident's own words on why (D111).
     if any(Grade(g) is Grade.C for g in grades.values()) and not comment.strip():
         return refuse(
             SurveyRefusal.UNSATISFIED_NEEDS_COMMENT,

@@ -1296,7 +1296,7 @@ def _signature_html(ref: rs.SignatureRef, blob: tuple[str, bytes] | None, signed
     label = "业主签名" if ref.signer is rs.Signer.REQUESTER and ref.relation is Relation.OWNER else _SIGNER_ZH[ref.signer]
     who = f"{ref.name}（{_RELATION_ZH[ref.relation]}）" if ref.name else _RELATION_ZH[ref.relation]
     if ref.on_paper:
-        # Signed on the paper letter before the visit (D7x): the slip points to the attached letter and
+        # Signed on the paper letter before the visit (D108): the slip points to the attached letter and
         # names no time, since the owner did not sign at the desk when the slip was issued.
         return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>"
                 f"<p class=\"sig-paper\">书面委托书签名，见附件</p><p class=\"sig-who\">{esc(who)}</p></div>")

@@ -127,7 +127,7 @@ async def test_the_printed_letter_signature_names_the_registered_owner(client, d
 
 async def test_a_letter_signed_on_paper_issues_with_the_scan_and_prints_where_the_signature_is(client, desk, sig):  # noqa: ANN001, F811  # R-RS-3, R-RS-4
     # The owner signed the letter at home, days before: nobody signs the tablet, the scan carries the
-    # signature, and the copies never claim the owner signed at the desk at issue time (D7x).
+    # signature, and the copies never claim the owner signed at the desk at issue time (D108).
     auth = await authorisation(client, desk, owner_signature_sha256=None, owner_signature_source="scanned",
                                letter_sha256=await upload_png(client, desk, 70))
     slip = await issue(client, desk, tenant_request(sig, auth))

@@ -237,7 +237,7 @@ def test_written_authorisation_is_attached_to_the_slip():  # R-RS-3
         ({"visit_date": None}, "visit_date"),
         ({"items": ()}, "items"),
         ({"owner_signature_sha256": None, "owner_signature_source": SignatureSource.DEVICE}, "owner_signature_sha256"),
-        ({"owner_signature_sha256": None}, "letter_sha256"),  # on paper: the scan shows it (D7x)
+        ({"owner_signature_sha256": None}, "letter_sha256"),  # on paper: the scan shows it (D108)
         ({"owner_signature_source": None}, "owner_signature_source"),
         ({"owner_id_copy_sha256": None}, "owner_id_copy_sha256"),
     ],
@@ -538,7 +538,7 @@ def test_only_an_unused_slip_is_revoked_and_only_by_the_desk():
     assert isinstance(by_guard, Refusal) and by_guard.kind == "forbidden"
 
 
-# --- R-RS-3: the owner's signature on the paper letter (D7x) --------------------------------------
+# --- R-RS-3: the owner's signature on the paper letter (D108) --------------------------------------
 
 LETTER_SCAN = "d" * 64
 

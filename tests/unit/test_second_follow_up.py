@@ -150,7 +150,7 @@ def test_a_case_marked_cannot_handle_stops_its_follow_ups_as_such():  # R-FU-2 R
         assert (k.satisfied_at, k.stopped_at, k.stopped_by) == (None, parked_at, ClockStop.CANNOT_HANDLE)
 
 
-# --- the work completed: the follow-ups of R-FU-1/2 have nothing left to press (D7x) ---------------
+# --- the work completed: the follow-ups of R-FU-1/2 have nothing left to press (D109) ---------------
 
 from tests.unit.test_cases import T0, completed_repair  # noqa: E402
 

@@ -273,7 +273,7 @@ function reviewRow(ctx, err, c, data) {
     h('td', null, h('a', { href: `#/case/${c.case_id}`, class: 'desk-case-no', text: c.case_no })),
     h('td', null, c.content || '', h('div', { class: 'muted small', text: [c.resident_name, c.unit].filter(Boolean).join(' · ') })),
     h('td', { class: 'small' }, grades, c.comment ? h('div', { class: 'muted', text: c.comment }) : null,
-      // Who called and when: the manager asks that person about the resident's words (D7x).
+      // Who called and when: the manager asks that person about the resident's words (D111).
       c.called_back_at ? h('div', { class: 'muted', 'data-testid': 'approval-review-caller', text: c.called_back_by
         ? t('apq.called_by', { at: fmtTime(c.called_back_at), who: staffName(data?.staff || [], c.called_back_by) })
         : t('apq.called', { at: fmtTime(c.called_back_at) }) }) : null),

@@ -15,7 +15,7 @@ export function sortedClocks(clocks) {
 export function stoppedClockText(c, t, fmt) {
   if (c.satisfied_at) return t('detail.clock_done', { t: fmt(c.satisfied_at) });
   if (c.stopped_at) {
-    // D7x: finished work stops the first and second follow-ups (nothing left to press).
+    // D109: finished work stops the first and second follow-ups (nothing left to press).
     const key = { cannot_handle: 'detail.clock_stopped_cannot_handle', completed: 'detail.clock_stopped_completed' }[c.stopped_by]
       || 'detail.clock_stopped_closed';
     return t(key, { t: fmt(c.stopped_at) });

@@ -444,7 +444,7 @@ async function renderIssue(body, ctx) {
     delegate_name: h('input', { type: 'text', name: 'delegate_name', autocomplete: 'off', maxlength: '50' }),
     visit_date: h('input', { type: 'date', name: 'visit_date', value: toZonedDate(now) }),
     auth_items: h('input', { type: 'text', name: 'auth_items', autocomplete: 'off' }),
-    // R-RS-3 (D7x): the owner signs the tablet, or has already signed the paper letter, whose scan then
+    // R-RS-3 (D108): the owner signs the tablet, or has already signed the paper letter, whose scan then
     // carries the signature (the server's SignatureSource.SCANNED).
     owner_sig_how: sel('owner_sig_how', [['device', t('rs.form.sig_how_device')], ['scanned', t('rs.form.sig_how_paper')]], { value: 'device' }),
     handover: h('input', { type: 'checkbox', name: 'handover_period' }),
