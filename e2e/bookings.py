@@ -24,12 +24,15 @@ def _upload(base: str, api: Api, data: bytes) -> str:
     return sha
 
 
-def approved_item(base: str, code: str, fee_cents: int, **extra) -> None:  # noqa: ANN003
-    """A catalogue item proposed by the manager and approved by the general manager (R-SS-1)."""
+def approved_item(base: str, code: str, fee_cents: int, *, announced: bool = True, **extra) -> None:  # noqa: ANN003
+    """A catalogue item proposed by the manager, approved by the general manager and, unless told
+    otherwise, announced to residents, so the desk may book it (R-SS-1, D7x)."""
     Api(base, "manager").call("POST", "/api/services/items", {
         "code": code, "name_zh": "搬家协助", "name_en": "Moving help", "fee_cents": fee_cents,
         "unit": "per_hour", "promise_minutes": 25, **extra})
     Api(base, "gm").call("POST", f"/api/services/items/{code}/approve", {})
+    if announced:
+        Api(base, "manager").call("POST", f"/api/services/items/{code}/announce", {})
 
 
 def booked(base: str, resident: str, item_code: str = "appliance_cleaning") -> dict:

@@ -211,7 +211,7 @@ def test_the_manager_proposes_a_new_fee_and_it_applies_once_the_gm_approves(brow
 
 def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(browser: Browser, server) -> None:  # noqa: ANN001  # R-SS-1
     code = f"ann_{uuid.uuid4().hex[:6]}"
-    approved_item(server.url, code, 4321)
+    approved_item(server.url, code, 4321, announced=False)
     ctx, page = open_desk(browser, server, "manager", "services")
     row = page.locator("[data-view=services] tr", has_text="¥43.21/小时")
     expect(row.get_by_test_id("svc-announced")).to_have_text("未向住户公告", timeout=15000)

@@ -56,6 +56,11 @@ class ItemView(msgspec.Struct, kw_only=True):
     pending_fee_cents: int | None = None
     price_history: list[sp.PriceEntry] = []
     announced_at: datetime | None = None
+    # The fee residents were last told and what a booking quotes now (None unless approved); a newer
+    # approved fee waits for its notice (R-SS-1, D7x).
+    announced_fee_cents: int | None = None
+    quoted_fee_cents: int | None = None
+    sent_back: sp.SentBack | None = None  # the GM's refusal, with its reason, until answered (D7x)
 
 
 class BookingView(msgspec.Struct, kw_only=True):
@@ -239,6 +244,16 @@ class ServicesController(Controller):
     @post("/services/items/{code:str}/approve", opt=CATALOGUE_WRITERS, status_code=200)
     async def approve(self, db: Database, principal: Principal, code: str) -> ItemView:
         return _item(await catalogue.approve_item(db, principal, code))
+
+    @post("/services/items/{code:str}/send-back", opt=CATALOGUE_WRITERS, status_code=200)
+    async def send_back(self, db: Database, principal: Principal, code: str,
+                        data: JSONBody[catalogue.SendBackIn]) -> ItemView:
+        return _item(await catalogue.send_back_item(db, principal, code, data.reason))
+
+    @post("/services/items/{code:str}/revise", opt=CATALOGUE_WRITERS, status_code=200)
+    async def revise(self, db: Database, principal: Principal, code: str,
+                     data: JSONBody[catalogue.ItemIn]) -> ItemView:
+        return _item(await catalogue.revise_item(db, principal, code, data))
 
     @post("/services/items/{code:str}/announce", opt=MANAGEMENT, status_code=200)
     async def announce(self, db: Database, principal: Principal, code: str) -> ItemView:

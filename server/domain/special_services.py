@@ -69,6 +69,11 @@ class SpecialServiceRefusal(StrEnum):
     ADVANCE_ALREADY_PAID = "special_service.advance_already_paid"
     NOT_LOSS_MAKING = "special_service.not_loss_making"
     PRICE_NOT_RAISED = "special_service.price_not_raised"
+    # R-SS-1 (D7x): approved but not yet announced to residents, so not offered.
+    ITEM_NOT_ANNOUNCED = "special_service.item_not_announced"
+    NAME_EN_REQUIRED = "special_service.name_en_required"
+    REASON_REQUIRED = "special_service.reason_required"
+    NOT_SENT_BACK = "special_service.not_sent_back"
 
 
 class ServiceUnit(StrEnum):
@@ -101,12 +106,23 @@ class ItemStatus(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     WITHDRAWN = "withdrawn"
+    RETURNED = "returned"  # a new item the GM sent back with a reason; the manager revises it (D7x)
 
 
 class PriceEntry(msgspec.Struct, frozen=True, kw_only=True):
     fee_cents: int
     approved_by: str
     approved_at: datetime
+
+
+class SentBack(msgspec.Struct, frozen=True, kw_only=True):
+    """The GM's "no" to a proposal, with the reason the manager revises against (R-SS-1, D7x)."""
+
+    price: bool  # a new fee for an approved item (True) or the new item itself (False)
+    fee_cents: int  # the fee that was refused
+    reason: str
+    by: str
+    at: datetime
 
 
 class ServiceItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,6 +142,11 @@ class ServiceItem(msgspec.Struct, frozen=True, kw_only=True):
     pending_fee_cents: int | None = None  # a new price the manager proposed, awaiting the GM
     price_history: tuple[PriceEntry, ...] = ()
     announced_at: datetime | None = None
+    # The fee residents were last told (D7x): bookings quote it while a newer approved fee waits for
+    # its notice. None on an item never announced, or announced before this was kept (then, if
+    # `announced_at` is set, the current fee is the announced one).
+    announced_fee_cents: int | None = None
+    sent_back: SentBack | None = None  # the GM's last refusal, until the manager answers it
 
 
 class BookingMode(StrEnum):
@@ -260,6 +281,32 @@ def _require_valid_fee(fee_cents: int) -> None:
         )
 
 
+def _require_item_terms(
+    *, name_en: str, fee_cents: int, promise_minutes: int, advance: Advance, advance_cents: int
+) -> None:
+    _require_valid_fee(fee_cents)
+    if not name_en.strip():
+        # English screens, the statement and the phone show it; the Chinese name copied in its place
+        # read as Chinese on every English screen (D7x).
+        raise fail(
+            SpecialServiceRefusal.NAME_EN_REQUIRED,
+            "须填写英文名称",
+            "The English name is required",
+            kind="invalid",
+            missing=["name_en"],
+        )
+    if promise_minutes <= 0 or (advance is Advance.NONE) != (advance_cents == 0) or advance_cents < 0:
+        raise fail(
+            SpecialServiceRefusal.INVALID_ITEM,
+            "时限或预付金额不正确",
+            "The time promise or the advance amount is wrong",
+            kind="invalid",
+            promise_minutes=promise_minutes,
+            advance=str(advance),
+            advance_cents=advance_cents,
+        )
+
+
 def propose_item(
     *,
     code: str,
@@ -275,21 +322,12 @@ def propose_item(
     now: datetime,
 ) -> ServiceItem:
     _require_manager(by_role)
-    _require_valid_fee(fee_cents)
-    if promise_minutes <= 0 or (advance is Advance.NONE) != (advance_cents == 0) or advance_cents < 0:
-        raise fail(
-            SpecialServiceRefusal.INVALID_ITEM,
-            "时限或预付金额不正确",
-            "The time promise or the advance amount is wrong",
-            kind="invalid",
-            promise_minutes=promise_minutes,
-            advance=str(advance),
-            advance_cents=advance_cents,
-        )
+    _require_item_terms(name_en=name_en, fee_cents=fee_cents, promise_minutes=promise_minutes,
+                        advance=advance, advance_cents=advance_cents)
     return ServiceItem(
         code=code,
         name_zh=name_zh,
-        name_en=name_en,
+        name_en=name_en.strip(),
         fee_cents=fee_cents,
         unit=unit,
         promise_minutes=promise_minutes,
@@ -298,6 +336,35 @@ def propose_item(
         proposed_by=by_id,
         proposed_at=now,
     )
+
+
+def revise_item(
+    item: ServiceItem,
+    *,
+    name_zh: str,
+    name_en: str,
+    fee_cents: int,
+    unit: ServiceUnit,
+    promise_minutes: int,
+    advance: Advance = Advance.NONE,
+    advance_cents: int = 0,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+) -> ServiceItem:
+    """The manager answers a sent-back item with a revised proposal; it waits for the GM again (D7x)."""
+    _require_manager(by_role)
+    if item.status is not ItemStatus.RETURNED:
+        raise fail(
+            SpecialServiceRefusal.NOT_SENT_BACK,
+            "只有被退回的项目可以修改后重新提出",
+            "Only an item sent back can be revised and proposed again",
+            status=str(item.status),
+        )
+    # A fresh proposal under the same code: the reason it answers is in the audit trail.
+    return propose_item(code=item.code, name_zh=name_zh, name_en=name_en, fee_cents=fee_cents, unit=unit,
+                        promise_minutes=promise_minutes, advance=advance, advance_cents=advance_cents,
+                        by_role=by_role, by_id=by_id, now=now)
 
 
 def propose_price(item: ServiceItem, *, fee_cents: int, by_role: Role) -> ServiceItem:
@@ -311,7 +378,8 @@ def propose_price(item: ServiceItem, *, fee_cents: int, by_role: Role) -> Servic
             "The item is not approved",
             status=str(item.status),
         )
-    return msgspec.structs.replace(item, pending_fee_cents=fee_cents)
+    # A new fee answers the GM's refusal of the last one.
+    return msgspec.structs.replace(item, pending_fee_cents=fee_cents, sent_back=None)
 
 
 def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> ServiceItem:
@@ -343,14 +411,62 @@ def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> S
         pending_fee_cents=None,
         price_history=(*item.price_history, entry),
         # Residents were told the old fee (or nothing): the approved one is announced anew (R-SS-1).
+        # The old one stays what bookings quote until then (D7x).
         announced_at=None,
+        announced_fee_cents=quoted_fee(item),
+        sent_back=None,
     )
+
+
+def send_back(item: ServiceItem, *, reason: str, by_role: Role, by_id: str, now: datetime) -> ServiceItem:
+    """The general manager refuses a proposed item or a new fee, saying why (R-SS-1, D7x).
+
+    A new item becomes `returned` for the manager to revise; a refused fee is dropped and the item
+    keeps its approved fee. Either way the reason stays on the item until the manager answers it.
+    """
+    if by_role is not APPROVER:
+        raise fail(
+            SpecialServiceRefusal.NOT_GENERAL_MANAGER,
+            "服务项目及收费须总经理审批",
+            "Only the general manager approves items and fees",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if not reason.strip():
+        raise fail(
+            SpecialServiceRefusal.REASON_REQUIRED,
+            "退回须说明原因",
+            "Sending back needs a reason",
+            kind="invalid",
+            missing=["reason"],
+        )
+    if item.status is ItemStatus.PROPOSED:
+        back = SentBack(price=False, fee_cents=item.fee_cents, reason=reason.strip(), by=by_id, at=now)
+        return msgspec.structs.replace(item, status=ItemStatus.RETURNED, sent_back=back)
+    if item.status is ItemStatus.APPROVED and item.pending_fee_cents is not None:
+        back = SentBack(price=True, fee_cents=item.pending_fee_cents, reason=reason.strip(), by=by_id, at=now)
+        return msgspec.structs.replace(item, pending_fee_cents=None, sent_back=back)
+    raise fail(
+        SpecialServiceRefusal.NOTHING_TO_APPROVE,
+        "没有待审批的项目或价格",
+        "There is no item or price awaiting approval",
+        status=str(item.status),
+    )
+
+
+def quoted_fee(item: ServiceItem) -> int | None:
+    """The fee residents were told, which a booking quotes (R-SS-1, D7x): the current fee once it is
+    announced; while a newer approved fee waits for its notice, the last one announced; None for an
+    item never announced."""
+    if item.announced_at is not None:
+        return item.fee_cents
+    return item.announced_fee_cents
 
 
 def announce(item: ServiceItem, *, now: datetime) -> ServiceItem:
     """Residents are told only about approved items and fees."""
-    _require_bookable(item)
-    return msgspec.structs.replace(item, announced_at=now)
+    _require_approved(item)
+    return msgspec.structs.replace(item, announced_at=now, announced_fee_cents=item.fee_cents)
 
 
 def withdraw(item: ServiceItem, *, by_role: Role) -> ServiceItem:
@@ -365,7 +481,26 @@ def withdraw(item: ServiceItem, *, by_role: Role) -> ServiceItem:
     return msgspec.structs.replace(item, status=ItemStatus.WITHDRAWN, pending_fee_cents=None)
 
 
-def _require_bookable(item: ServiceItem) -> None:
+def offered(item: ServiceItem) -> bool:
+    """Approved and announced to residents: what the desk may book (R-SS-1)."""
+    return item.status is ItemStatus.APPROVED and quoted_fee(item) is not None
+
+
+def require_offered(item: ServiceItem) -> int:
+    """The fee a booking of the item quotes now; refused unless the item is approved and announced."""
+    _require_approved(item)
+    fee = quoted_fee(item)
+    if fee is None:
+        raise fail(
+            SpecialServiceRefusal.ITEM_NOT_ANNOUNCED,
+            "项目尚未向住户公告，不能预约",
+            "The item has not been announced to residents yet and cannot be booked",
+            item_code=item.code,
+        )
+    return fee
+
+
+def _require_approved(item: ServiceItem) -> None:
     if item.status is ItemStatus.WITHDRAWN:
         raise fail(
             SpecialServiceRefusal.ITEM_WITHDRAWN,
@@ -398,8 +533,8 @@ def book(
     quantity: int = 1,
 ) -> Booking:
     """A one-off booking. The fee is quoted from the catalogue for `quantity` units; consent comes
-    separately, for the total (D100)."""
-    _require_bookable(item)
+    separately, for the total (D100). The unit fee is the one residents were told (D7x)."""
+    fee = require_offered(item)
     _require_booker(by_role)
     _require_contact(resident_name, unit, phone)
     _require_quantity(item, quantity)
@@ -412,7 +547,7 @@ def book(
         phone=phone.strip(),
         booked_at=now,
         booked_by=by_id,
-        unit_fee_cents=item.fee_cents,
+        unit_fee_cents=fee,
         promise_minutes=item.promise_minutes,
         advance=item.advance,
         advance_required_cents=item.advance_cents,
@@ -425,7 +560,7 @@ def book_under_agreement(
     quantity: int = 1,
 ) -> Booking:
     """A booking under a long-term agreement: its fee and consent are the agreement's."""
-    _require_bookable(item)
+    require_offered(item)
     _require_booker(by_role)
     _require_quantity(item, quantity)
     if agreement.item_code != item.code or not (agreement.signed_at <= now < agreement.valid_until):

@@ -61,6 +61,11 @@ class PriceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     fee_cents: int
 
 
+class SendBackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Why the GM refuses the proposal: the manager revises against it (D7x).
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
 class LossDecisionIn(DatedIn, kw_only=True):
     start: datetime
     end: datetime
@@ -156,7 +161,9 @@ def item_view(item: sp.ServiceItem) -> dict[str, Any]:
     out = msgspec.to_builtins(item)
     out["unit_label"] = sp.UNIT_LABELS_ZH[item.unit]
     out["unit_label_en"] = sp.UNIT_LABELS_EN[item.unit]
-    out["bookable"] = item.status is sp.ItemStatus.APPROVED
+    # Approved and announced (R-SS-1, D7x); a booking quotes the fee residents were told.
+    out["bookable"] = sp.offered(item)
+    out["quoted_fee_cents"] = sp.quoted_fee(item) if item.status is sp.ItemStatus.APPROVED else None
     return out
 
 
@@ -249,10 +256,14 @@ async def list_items(db: Database, who: Principal) -> list[dict[str, Any]]:
     return [item_view(_item_dec.decode(r.doc)) for r in rows]
 
 
-async def propose_item(db: Database, who: Principal, data: ItemIn) -> dict[str, Any]:
+def _require_code_and_name(data: ItemIn) -> None:
     if not data.code.strip() or not data.name_zh.strip():
         raise fail("special_service.invalid_item", "须填写项目编号和名称", "Code and name are required",
                    kind="invalid", missing=[n for n in ("code", "name_zh") if not getattr(data, n).strip()])
+
+
+async def propose_item(db: Database, who: Principal, data: ItemIn) -> dict[str, Any]:
+    _require_code_and_name(data)
     async with db.transaction() as uow:
         item = sp.propose_item(
             code=data.code.strip(), name_zh=data.name_zh.strip(), name_en=data.name_en.strip(),
@@ -282,6 +293,34 @@ async def approve_item(db: Database, who: Principal, code: str) -> dict[str, Any
     return await _item_step(db, who, code, lambda i, u: sp.approve(
         i, by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=u.now),
         "service_item.approved")
+
+
+async def send_back_item(db: Database, who: Principal, code: str, reason: str) -> dict[str, Any]:
+    """The GM refuses a proposed item or fee with a reason, audited (R-SS-1, D7x)."""
+    async with db.transaction() as uow:
+        item = sp.send_back(await load_item(uow, who.compound_id, code), reason=reason,
+                            by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=uow.now)
+        await _save_item(uow, who.compound_id, item)
+        back = item.sent_back
+        _audit(uow, who, "service_item", code, "service_item.sent_back", status=str(item.status),
+               price=back.price if back else None, fee_cents=back.fee_cents if back else None,
+               reason=back.reason if back else "")
+        return item_view(item)
+
+
+async def revise_item(db: Database, who: Principal, code: str, data: ItemIn) -> dict[str, Any]:
+    """The manager proposes a sent-back item again, revised; it waits for the GM (D7x)."""
+    data = msgspec.structs.replace(data, code=code)
+    _require_code_and_name(data)
+    async with db.transaction() as uow:
+        item = sp.revise_item(
+            await load_item(uow, who.compound_id, code), name_zh=data.name_zh.strip(), name_en=data.name_en,
+            fee_cents=data.fee_cents, unit=data.unit, promise_minutes=data.promise_minutes, advance=data.advance,
+            advance_cents=data.advance_cents, by_role=acting_role(who, MANAGERS), by_id=who.user_id, now=uow.now)
+        await _save_item(uow, who.compound_id, item)
+        _audit(uow, who, "service_item", code, "service_item.revised", fee_cents=item.fee_cents,
+               advance=str(item.advance), advance_cents=item.advance_cents)
+        return item_view(item)
 
 
 async def announce_item(db: Database, who: Principal, code: str) -> dict[str, Any]:
@@ -353,9 +392,8 @@ async def registered_unit(uow: UnitOfWork, compound_id: str, unit_id: str | None
 async def create_agreement(db: Database, who: Principal, data: AgreementIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         item = await load_item(uow, who.compound_id, data.item_code)
-        if item.status is not sp.ItemStatus.APPROVED:
-            raise fail(sp.SpecialServiceRefusal.ITEM_NOT_APPROVED, "项目未经总经理批准,不能提供",
-                       "The item is not approved by the general manager", item_code=item.code)
+        # Approved and announced, as for a one-off booking (R-SS-1, D7x).
+        sp.require_offered(item)
         if str(acting_role(who, BOOKER_ROLES)) not in {str(r) for r in sp.BOOKERS}:
             raise fail(sp.SpecialServiceRefusal.NOT_A_BOOKER, "特约服务由服务中心受理",
                        "Special services are booked at the service desk", kind="forbidden")
@@ -619,12 +657,15 @@ async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
 # --- demo ------------------------------------------------------------------------------------
 
 DEMO_ITEMS = [
-    # code, zh, en, fee (fen), unit, promise minutes
-    ("drain_unblock", "疏通下水道", "Drain unblocking", 8000, sp.ServiceUnit.PER_VISIT, 25),
-    ("appliance_cleaning", "家电清洗", "Appliance cleaning", 12000, sp.ServiceUnit.PER_PIECE, 25),
-    ("unlock", "开锁", "Lock opening", 5000, sp.ServiceUnit.PER_VISIT, 25),
-    ("laundry", "洗衣取送", "Laundry pick-up and delivery", 1500, sp.ServiceUnit.PER_PIECE, 15),
-    ("games", "游戏配送", "Games delivery", 2000, sp.ServiceUnit.PER_VISIT, 10),
+    # code, zh, en, fee (fen), unit, promise minutes, advance, advance (fen)
+    ("drain_unblock", "疏通下水道", "Drain unblocking", 8000, sp.ServiceUnit.PER_VISIT, 25, sp.Advance.NONE, 0),
+    ("appliance_cleaning", "家电清洗", "Appliance cleaning", 12000, sp.ServiceUnit.PER_PIECE, 25, sp.Advance.NONE, 0),
+    ("unlock", "开锁", "Lock opening", 5000, sp.ServiceUnit.PER_VISIT, 25, sp.Advance.NONE, 0),
+    ("laundry", "洗衣取送", "Laundry pick-up and delivery", 1500, sp.ServiceUnit.PER_PIECE, 15, sp.Advance.NONE, 0),
+    ("games", "游戏配送", "Games delivery", 2000, sp.ServiceUnit.PER_VISIT, 10, sp.Advance.NONE, 0),
+    # Paid partly in advance at the cashier (R-SS-2), so the demo reaches the cashier's 收预付 (D7x).
+    ("deep_cleaning", "深度保洁", "Deep home cleaning", 30000, sp.ServiceUnit.PER_VISIT, 25,
+     sp.Advance.PREPAYMENT, 10000),
 ]
 
 
@@ -635,9 +676,10 @@ async def seed_demo(db: Database, compound_id: str) -> None:
             users.c.compound_id == compound_id, users.c.username == "manager"))).scalar() or "usr_manager"
         gm = (await uow.conn.execute(select(users.c.id).where(
             users.c.compound_id == compound_id, users.c.username == "gm"))).scalar() or "usr_gm"
-        for code, zh, en, fee, unit, promise in DEMO_ITEMS:
+        for code, zh, en, fee, unit, promise, advance, advance_cents in DEMO_ITEMS:
             item = sp.propose_item(code=code, name_zh=zh, name_en=en, fee_cents=fee, unit=unit,
-                                   promise_minutes=promise, by_role=Role.MANAGER, by_id=mgr, now=uow.now)
+                                   promise_minutes=promise, advance=advance, advance_cents=advance_cents,
+                                   by_role=Role.MANAGER, by_id=mgr, now=uow.now)
             item = sp.announce(sp.approve(item, by_role=Role.GENERAL_MANAGER, by_id=gm, now=uow.now), now=uow.now)
             await _save_item(uow, compound_id, item, created=True)
 

@@ -20,6 +20,9 @@ async def _approved_item(client, code: str = "window_clean", fee: int = 6000, **
     assert r.status_code == 201, r.text
     r = await client.post(f"/api/services/items/{code}/approve", headers=gm)
     assert r.status_code == 200, r.text
+    # Offered once residents were told (R-SS-1).
+    r = await client.post(f"/api/services/items/{code}/announce", headers=mgr)
+    assert r.status_code == 200, r.text
     return r.json()
 
 
@@ -62,6 +65,9 @@ async def test_manager_proposes_and_only_the_general_manager_approves(client):  
     assert r.status_code == 403 and r.json()["code"] == "special_service.not_manager"
     gm = await login(client, "gm")
     r = await client.post("/api/services/items/carpet/approve", headers=gm)
+    # Approved, and offered once announced to residents (D7x).
+    assert r.status_code == 200 and r.json()["bookable"] is False
+    r = await client.post("/api/services/items/carpet/announce", headers=mgr)
     assert r.status_code == 200 and r.json()["bookable"] is True
 
 

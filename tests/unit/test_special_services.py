@@ -41,7 +41,11 @@ def proposed(
 
 
 def approved(**kw) -> ss.ServiceItem:
-    return ss.approve(proposed(**kw), by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0 + timedelta(days=1))
+    """Approved by the GM and announced to residents: what the desk may book (R-SS-1)."""
+    return ss.announce(
+        ss.approve(proposed(**kw), by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0 + timedelta(days=1)),
+        now=T0 + timedelta(days=1),
+    )
 
 
 def booked(item: ss.ServiceItem | None = None, at: datetime = T0 + timedelta(days=2)) -> ss.Booking:
@@ -132,7 +136,9 @@ def test_only_general_manager_can_approve_a_price():  # R-SS-1
         (5000, T0 + timedelta(days=1)),
         (6000, later),
     ]
-    assert booked(raised).unit_fee_cents == 6000
+    # Residents were told ¥50: bookings quote it until the ¥60 is announced (D7x).
+    assert booked(raised).unit_fee_cents == 5000
+    assert booked(ss.announce(raised, now=later)).unit_fee_cents == 6000
 
 
 def test_nothing_to_approve_once_approved():  # R-SS-1
@@ -644,9 +650,10 @@ def test_consent_is_to_the_unit_fee_times_the_quoted_quantity():  # R-SS-2
 
 
 def test_a_per_visit_item_is_quoted_for_one_visit_and_a_quantity_is_bounded():  # R-SS-2
-    visit = ss.approve(ss.propose_item(code="unlock", name_zh="开锁", name_en="Unlock", fee_cents=5000,
-                                       unit=ss.ServiceUnit.PER_VISIT, promise_minutes=25, by_role=Role.MANAGER,
-                                       by_id="m", now=T0), by_role=Role.GENERAL_MANAGER, by_id="g", now=T0)
+    visit = ss.announce(ss.approve(ss.propose_item(
+        code="unlock", name_zh="开锁", name_en="Unlock", fee_cents=5000, unit=ss.ServiceUnit.PER_VISIT,
+        promise_minutes=25, by_role=Role.MANAGER, by_id="m", now=T0), by_role=Role.GENERAL_MANAGER, by_id="g",
+        now=T0), now=T0)
     args = dict(id="bk-4", resident_name="黄业主", unit="1-101", phone="13800000001", by_role=Role.FRONT_DESK,
                 by_id="d", now=T0)
     for item, quantity in ((visit, 2), (approved(), 0), (approved(), ss.MAX_QUOTED_QUANTITY + 1)):
@@ -680,3 +687,95 @@ def test_the_promise_is_running_met_or_missed():  # R-FU-7
     moved = ss.booking_promise(b, now=due + timedelta(minutes=10), case_due_at=due + timedelta(hours=1),
                                arrived_at=due + timedelta(minutes=5), agreed=True)
     assert (moved.state, moved.agreed) == (ss.PromiseState.MET, True)
+
+
+# --- between the GM's word and the residents' notice; sending back (R-SS-1, D7x) ----------------
+
+
+def gm_approved(**kw) -> ss.ServiceItem:
+    return ss.approve(proposed(**kw), by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0)
+
+
+def test_an_approved_item_is_not_booked_before_it_is_announced():  # R-SS-1
+    item = gm_approved()
+    assert not ss.offered(item) and ss.quoted_fee(item) is None
+    with pytest.raises(DomainError) as e:
+        booked(item)
+    assert code_of(e) == R.ITEM_NOT_ANNOUNCED
+    agreement = ss.Agreement(id="ag", item_code=item.code, resident_name="王女士", unit="3-2-501",
+                             phone="13800000000", fee_cents=4000, signed_at=T0, valid_until=T0 + timedelta(days=90))
+    with pytest.raises(DomainError) as e:
+        ss.book_under_agreement(item, agreement, id="b", by_role=Role.FRONT_DESK, by_id="d", now=T0)
+    assert code_of(e) == R.ITEM_NOT_ANNOUNCED
+    told = ss.announce(item, now=T0)
+    assert ss.offered(told) and booked(told).unit_fee_cents == 5000
+
+
+def test_a_new_fee_is_quoted_only_once_announced_the_last_announced_one_until_then():  # R-SS-1 R-SS-2
+    told = approved(fee=5000)
+    raised = ss.approve(ss.propose_price(told, fee_cents=6000, by_role=Role.MANAGER), by_role=Role.GENERAL_MANAGER,
+                        by_id="gm-1", now=T0 + timedelta(days=3))
+    assert raised.fee_cents == 6000 and raised.announced_at is None
+    assert ss.offered(raised) and ss.quoted_fee(raised) == 5000
+    assert booked(raised).unit_fee_cents == 5000
+    # A second rise approved before the first was announced still quotes what residents were told.
+    again = ss.approve(ss.propose_price(raised, fee_cents=7000, by_role=Role.MANAGER), by_role=Role.GENERAL_MANAGER,
+                       by_id="gm-1", now=T0 + timedelta(days=4))
+    assert ss.quoted_fee(again) == 5000
+    assert booked(ss.announce(again, now=T0 + timedelta(days=5))).unit_fee_cents == 7000
+
+
+def test_an_item_announced_before_the_announced_fee_was_kept_quotes_its_fee():  # R-SS-1
+    # Stored before D7x: announced_at set, no announced_fee_cents.
+    old = msgspec.structs.replace(approved(fee=8000), announced_fee_cents=None)
+    assert ss.quoted_fee(old) == 8000 and booked(old).unit_fee_cents == 8000
+
+
+def test_an_item_needs_its_english_name():  # R-SS-1
+    with pytest.raises(DomainError) as e:
+        ss.propose_item(code="ac", name_zh="空调加氟", name_en=" ", fee_cents=15000, unit=ss.ServiceUnit.PER_VISIT,
+                        promise_minutes=25, by_role=Role.MANAGER, by_id="m", now=T0)
+    assert code_of(e) == R.NAME_EN_REQUIRED and e.value.refusal.kind == "invalid"
+
+
+def test_only_the_gm_sends_back_and_only_with_a_reason():  # R-SS-1
+    item = proposed()
+    for role in (Role.MANAGER, Role.DEPUTY_GM):
+        with pytest.raises(DomainError) as e:
+            ss.send_back(item, reason="太贵", by_role=role, by_id="x", now=T0)
+        assert code_of(e) == R.NOT_GENERAL_MANAGER
+    with pytest.raises(DomainError) as e:
+        ss.send_back(item, reason="  ", by_role=Role.GENERAL_MANAGER, by_id="gm", now=T0)
+    assert code_of(e) == R.REASON_REQUIRED
+    with pytest.raises(DomainError) as e:
+        ss.send_back(approved(), reason="太贵", by_role=Role.GENERAL_MANAGER, by_id="gm", now=T0)
+    assert code_of(e) == R.NOTHING_TO_APPROVE
+
+
+def test_a_sent_back_item_is_revised_by_the_manager_and_waits_for_the_gm_again():  # R-SS-1
+    back = ss.send_back(proposed(fee=15000), reason="收费偏高", by_role=Role.GENERAL_MANAGER, by_id="gm", now=T0)
+    assert back.status is ss.ItemStatus.RETURNED and back.sent_back is not None
+    assert (back.sent_back.reason, back.sent_back.price, back.sent_back.fee_cents) == ("收费偏高", False, 15000)
+    for step in (lambda: booked(back), lambda: ss.approve(back, by_role=Role.GENERAL_MANAGER, by_id="gm", now=T0)):
+        with pytest.raises(DomainError):
+            step()
+    terms = dict(name_zh="水电维修", name_en="Plumbing", fee_cents=12000, unit=ss.ServiceUnit.PER_VISIT,
+                 promise_minutes=25, advance=ss.Advance.DEPOSIT, advance_cents=5000)
+    with pytest.raises(DomainError) as e:
+        ss.revise_item(back, **terms, by_role=Role.DISPATCHER, by_id="d", now=T0)
+    assert code_of(e) == R.NOT_MANAGER
+    again = ss.revise_item(back, **terms, by_role=Role.MANAGER, by_id="mgr-1", now=T0 + timedelta(hours=1))
+    assert again.status is ss.ItemStatus.PROPOSED and again.sent_back is None and again.code == back.code
+    assert (again.fee_cents, again.advance, again.advance_cents) == (12000, ss.Advance.DEPOSIT, 5000)
+    with pytest.raises(DomainError) as e:
+        ss.revise_item(again, **terms, by_role=Role.MANAGER, by_id="mgr-1", now=T0)
+    assert code_of(e) == R.NOT_SENT_BACK
+
+
+def test_a_sent_back_fee_leaves_the_approved_fee_until_a_new_one_is_proposed():  # R-SS-1
+    pending = ss.propose_price(approved(fee=5000), fee_cents=6000, by_role=Role.MANAGER)
+    back = ss.send_back(pending, reason="本季不调价", by_role=Role.GENERAL_MANAGER, by_id="gm", now=T0)
+    assert back.status is ss.ItemStatus.APPROVED and back.pending_fee_cents is None and back.fee_cents == 5000
+    assert back.sent_back is not None and back.sent_back.price and back.sent_back.fee_cents == 6000
+    assert ss.offered(back) and booked(back).unit_fee_cents == 5000
+    assert ss.propose_price(back, fee_cents=5500, by_role=Role.MANAGER).sent_back is None
