@@ -56,10 +56,18 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
     ctx, page = open_desk(browser, server, "gm")
     panel = page.get_by_test_id("approvals")
     row = panel.locator(f"tr[data-approval=item][data-item={code}]")
-    expect(row).to_contain_text("新项目 ¥120.00", timeout=15000)
+    expect(row).to_contain_text("新项目 ¥120.00/次", timeout=15000)
+    # The rule's number is a tooltip, not row text (D7x).
+    expect(row).not_to_contain_text("R-SS-1")
     row.get_by_test_id("approval-item-approve").click()
+    # Approved only after a confirmation naming the item and the fee (D7x).
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(f"沙发清洗{code}")
+    expect(dialog).to_contain_text("¥120.00/次")
+    dialog.get_by_role("button", name="批准").click()
     announce = panel.locator(f"tr[data-approval=announce][data-item={code}]")
     expect(announce).to_be_visible(timeout=15000)
+    expect(announce.get_by_test_id("approval-announce")).to_have_text("向住户公告")
     announce.get_by_test_id("approval-announce").click()
     expect(panel.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
     item = next(i for i in manager.call("GET", "/api/services/items") if i["code"] == code)
@@ -104,6 +112,7 @@ def test_the_general_manager_and_deputy_open_the_approvals_page_and_see_only_wha
     expect(page).to_have_url(server.url + "/#/approvals")
     row = page.locator(f"tr[data-approval=item][data-item={code}]")
     row.get_by_test_id("approval-item-approve").click()
+    page.locator("dialog[open]").get_by_role("button", name="批准").click()
     expect(page.locator(f"tr[data-approval=announce][data-item={code}]")).to_be_visible(timeout=15000)
     ctx.close()
 

@@ -21,6 +21,7 @@
 import { errorBox, closeApproved, fmtDay, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler } from './review.js';
+import { CATALOGUE_STRINGS, announceText, approveItem, proposalText, sendBackItem, sentBackText } from './catalogue.js';
 
 const STRINGS = {
   zh: {
@@ -45,13 +46,13 @@ const STRINGS = {
     'apq.called': '{at} 回访',
     'apq.called_by': '{who} {at} 回访',
     'apq.items': '特约服务项目及收费 · 待总经理审批',
-    'apq.item_new': '新项目',
-    'apq.item_new_fee': '调价 {old} → {fee}',
     'apq.item_approve': '批准',
     'apq.item_approved': '已批准',
     'apq.announce': '特约服务 · 已批准待公告',
-    'apq.announce_btn': '已向住户公告',
-    'apq.announced': '已公告',
+    'apq.announce_btn': '向住户公告',
+    'apq.announced': '已公告，可以预约',
+    'apq.announce_hint': '向住户公告后才能预约',
+    'apq.announce_fee_hint': '向住户公告后才按新收费预约',
     'apq.since': '自{at}',
     'apq.passed': '周一回顾转交经理 · 待确认或定新的处理方式',
     'apq.passed_by': '{who}于{at}转交',
@@ -87,13 +88,13 @@ const STRINGS = {
     'apq.called': 'called {at}',
     'apq.called_by': 'called by {who} {at}',
     'apq.items': 'Special-service items and fees awaiting the GM',
-    'apq.item_new': 'New item',
-    'apq.item_new_fee': 'New fee {old} → {fee}',
     'apq.item_approve': 'Approve',
     'apq.item_approved': 'Approved',
     'apq.announce': 'Special services approved, not yet announced',
-    'apq.announce_btn': 'Announced to residents',
-    'apq.announced': 'Announced',
+    'apq.announce_btn': 'Announce to residents',
+    'apq.announced': 'Announced; it can be booked',
+    'apq.announce_hint': 'Bookable once announced to residents',
+    'apq.announce_fee_hint': 'The new fee applies once announced to residents',
     'apq.since': 'since {at}',
     'apq.passed': 'Passed to you in the Monday review: confirm or set a new approach',
     'apq.passed_by': 'passed by {who}, {at}',
@@ -111,7 +112,6 @@ const STRINGS = {
 
 let stringsDone = false;
 const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
-const yuan = (cents) => `¥${(cents / 100).toFixed(2)}`;
 const itemName = (i) => (isEn() ? i.name_en || i.name_zh : i.name_zh);
 
 /** Does this login have anything the approvals panel would list (the home page asks before loading)? */
@@ -147,6 +147,8 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
     // R-RV-4: only the manager files the CAPA report (server: monthly_report.file_capa).
     groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && !c.capa_report_no) });
+    // R-SS-1 (D7x): what the GM sent back waits for the manager to revise it (a refused fee until a new one is proposed).
+    groups.push({ key: 'returned', rows: (data.items || []).filter((i) => i.sent_back && i.status !== 'withdrawn') });
   }
   if (gm) {
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
@@ -325,24 +327,55 @@ function passedRow(ctx, c, staff, others) {
     err.el));
 }
 
+// A button whose act asks first (a dialog); `act` resolves with a falsy value when cancelled.
+function actButton(ctx, err, text, testid, act, done, cls = 'btn-primary') {
+  const { h, t } = ctx;
+  return h('button', { type: 'button', class: `btn btn-small ${cls}`, 'data-testid': testid, onclick: async (e) => {
+    e.target.disabled = true;
+    err.clear();
+    try {
+      if (await act()) {
+        ctx.toast(done, 'ok');
+        ctx.navigate(location.hash || '#/');
+        return;
+      }
+    } catch (ex) {
+      err.show(ex, t);
+    }
+    e.target.disabled = false;
+  } }, text);
+}
+
+// R-SS-1 (D7x): the GM approves after a confirmation naming the item and the fee, or sends it back
+// with a reason; the rule's number is a tooltip, not row text.
 function itemRow(ctx, err, i) {
   const { h, t } = ctx;
-  const code = encodeURIComponent(i.code);
-  const what = i.status === 'proposed' ? `${t('apq.item_new')} ${yuan(i.fee_cents)}` : t('apq.item_new_fee', { old: yuan(i.fee_cents), fee: yuan(i.pending_fee_cents) });
   return h('tr', { dataset: { approval: 'item', item: i.code } },
     h('td', null, h('a', { href: '#/services', text: itemName(i) })),
-    h('td', null, what),
-    h('td', { class: 'small muted', text: 'R-SS-1' }),
-    h('td', null, postButton(ctx, err, t('apq.item_approve'), `/api/services/items/${code}/approve`, 'approval-item-approve', t('apq.item_approved'))));
+    h('td', { 'data-testid': 'approval-item-what' }, proposalText(i, t)),
+    h('td', { class: 'small muted', title: 'R-SS-1', text: t('cat.rule_hint') }),
+    h('td', null, h('div', { class: 'desk-inline' },
+      actButton(ctx, err, t('apq.item_approve'), 'approval-item-approve', () => approveItem(ctx, i), t('cat.approved')),
+      actButton(ctx, err, t('cat.send_back'), 'approval-item-send-back', () => sendBackItem(ctx, i), t('cat.sent_back'), ''))));
 }
 
 function announceRow(ctx, err, i) {
   const { h, t } = ctx;
   return h('tr', { dataset: { approval: 'announce', item: i.code } },
     h('td', null, h('a', { href: '#/services', text: itemName(i) })),
-    h('td', null, yuan(i.fee_cents)),
-    h('td', { class: 'small muted', text: 'R-SS-1' }),
+    h('td', null, announceText(i, t)),
+    h('td', { class: 'small muted', title: 'R-SS-1', text: i.announced_fee_cents ? t('apq.announce_fee_hint') : t('apq.announce_hint') }),
     h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
+}
+
+// The GM's reason, for the manager to revise against on the services page (D7x).
+function returnedRow(ctx, err, i) {
+  const { h, t } = ctx;
+  return h('tr', { dataset: { approval: 'returned', item: i.code } },
+    h('td', null, h('a', { href: '#/services', text: itemName(i) })),
+    h('td', { class: 'warn-text', 'data-testid': 'approval-sent-back', text: sentBackText(i, t) }),
+    h('td', { class: 'small muted', text: fmtTime(i.sent_back.at) }),
+    h('td', null, h('a', { href: '#/services', class: 'btn btn-small', 'data-testid': 'approval-go-revise', text: t('cat.go_revise') })));
 }
 
 // R-RV-4: a poor week's check, its CAPA report number filed in place (the refusal shows in the row).
@@ -356,8 +389,8 @@ function capaRow(ctx, c) {
 }
 
 const ROWS = { passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff, false),
-  passed_others: (ctx, err, c, data) => passedRow(ctx, c, data.staff, true), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow };
-const TITLES = { passed: 'apq.passed', passed_others: 'apq.passed_others', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce' };
+  passed_others: (ctx, err, c, data) => passedRow(ctx, c, data.staff, true), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow, returned: returnedRow };
+const TITLES = { passed: 'apq.passed', passed_others: 'apq.passed_others', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce', returned: 'cat.returned_group' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page
@@ -368,6 +401,7 @@ export async function approvalsPanel(ctx, attentionCases, compact) {
   if (!stringsDone) {
     ctx.registerStrings(REPORT_STRINGS);
     ctx.registerStrings(STRINGS);
+    ctx.registerStrings(CATALOGUE_STRINGS);
     stringsDone = true;
   }
   const data = await loadData(ctx, attentionCases);

@@ -10,12 +10,14 @@ import { assigneeChooser } from '../assignee.js';
 import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
+import { CATALOGUE_STRINGS, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
 
 let stringsDone = false;
 
 function setup(ctx) {
   if (!stringsDone) {
     ctx.registerStrings(STRINGS);
+    ctx.registerStrings(CATALOGUE_STRINGS);
     stringsDone = true;
   }
   ensureStylesheet('/reports.css');
@@ -552,12 +554,13 @@ export async function renderServices(root, ctx) {
     const open = () => {
       const picker = unitPicker(h, t, units, { required: true });
       const bookable = items.filter((i) => i.bookable);
-      const item = select(h, 'item_code', bookable.map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') });
+      // Approved and announced only, at the fee residents were told (R-SS-1, D7x).
+      const item = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       const fee = h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true });
-      // The approved fee is where the agreed one starts; the desk may agree less for a long term.
+      // The announced fee is where the agreed one starts; the desk may agree less for a long term.
       item.addEventListener('change', () => {
         const i = bookable.find((x) => x.code === item.value);
-        if (i && !fee.value) fee.value = (i.fee_cents / 100).toFixed(2);
+        if (i && !fee.value) fee.value = (i.quoted_fee_cents / 100).toFixed(2);
       });
       const f = checkedForm(h, t, { class: 'card rpt-form', 'data-testid': 'svc-agreement-form' }, [
         field(h, t('svc.item'), item),
@@ -657,9 +660,11 @@ export async function renderServices(root, ctx) {
   // they were, and the management announces it here once the notice is up.
   function statusCell(i) {
     const status = t(`svc.item_status.${i.status}`);
-    if (i.status !== 'approved') return status;
+    // The GM's reason, until the manager answers it (D7x).
+    const back = i.sent_back ? h('div', { class: 'small warn-text', 'data-testid': 'svc-sent-back', text: sentBackText(i, t) }) : null;
+    if (i.status !== 'approved') return h('span', null, status, back);
     return h('span', null, status, h('div', { class: i.announced_at ? 'small muted' : 'small warn-text', 'data-testid': 'svc-announced',
-      text: i.announced_at ? t('svc.announced_at', { at: fmtTime(i.announced_at) }) : t('svc.not_announced') }));
+      text: i.announced_at ? t('svc.announced_at', { at: fmtTime(i.announced_at) }) : t('svc.not_announced') }), back);
   }
 
   function announceButton(i, row) {
@@ -671,7 +676,23 @@ export async function renderServices(root, ctx) {
   /** The manager's controls on an approved item: announce it, propose a new fee; one error box. */
   function managerControls(i) {
     const row = rowAction(h, t, err, load);
+    if (i.status === 'returned') {
+      // Sent back by the GM: revised and proposed again in a dialog (D7x).
+      return h('span', { class: 'rpt-controls' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'svc-revise',
+        onclick: () => row.run(async () => {
+          if (await reviseItem(ctx, i)) ctx.toast?.(t('cat.revised'), 'ok');
+        }) }, t('cat.revise')), row.el);
+    }
     return h('span', { class: 'rpt-controls' }, announceButton(i, row), priceControls(i, row), row.el);
+  }
+
+  /** The GM's word on a proposal: approve after a confirmation naming item and fee, or send back (D7x). */
+  function gmControls(i) {
+    const row = rowAction(h, t, err, load);
+    return h('span', { class: 'rpt-controls' },
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-approve', onclick: () => row.run(() => approveItem(ctx, i)) }, t('svc.approve')),
+      h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-send-back', onclick: () => row.run(() => sendBackItem(ctx, i)) }, t('cat.send_back')),
+      row.el);
   }
 
   function announceControls(i) {
@@ -692,32 +713,20 @@ export async function renderServices(root, ctx) {
     sections.push(h('h2', { class: 'section-title', text: t('svc.catalogue') }),
       table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
         items.map((i) => [
-          itemName(i), `${yuan(i.fee_cents)}/${unitLabel(i)}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
+          // An approved fee awaiting its notice says what bookings quote until then (D7x).
+          itemName(i), `${i.status === 'approved' ? announceText(i, t) : `${yuan(i.fee_cents)}/${unitLabel(i)}`}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, statusCell(i),
           // One approved fee a line, newest last: '¥20.00 · 12/07 16:50'.
           h('span', { 'data-testid': 'svc-price-history' }, i.price_history.map((p) => h('div', { class: 'nowrap', text: `${yuan(p.fee_cents)} · ${fmtTime(p.approved_at)}` }))),
-          has(ctx, 'manager') && i.status === 'approved' ? managerControls(i) : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents)
-            ? (() => {
-              const row = rowAction(h, t, err, load);
-              return h('span', { class: 'rpt-controls' },
-                h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'svc-approve', onclick: () => row.run(() => ctx.api.post(`/api/services/items/${i.code}/approve`, {})) }, t('svc.approve')),
-                row.el);
-            })()
-            : has(ctx, 'general_manager', 'deputy_gm') ? announceControls(i) : '',
+          has(ctx, 'manager') && (i.status === 'approved' || i.status === 'returned') ? managerControls(i)
+            : has(ctx, 'general_manager') && (i.status === 'proposed' || i.pending_fee_cents) ? gmControls(i)
+              : has(ctx, 'general_manager', 'deputy_gm') ? announceControls(i) : '',
         ]), t('rpt.none')));
     if (has(ctx, 'manager')) {
-      const f = checkedForm(h, t, { class: 'card rpt-form' }, [
-        field(h, t('svc.code'), h('input', { name: 'code', required: true })),
-        field(h, t('svc.item'), h('input', { name: 'name_zh', required: true })),
-        field(h, t('svc.item_en'), h('input', { name: 'name_en', lang: 'en' })),
-        field(h, t('svc.fee_yuan'), h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true })),
-        field(h, t('svc.promise'), h('input', { name: 'promise', type: 'number', min: '1', value: '25' })),
-      ], t('svc.propose'), (form) => {
+      // The English name, the fee's unit and any advance are asked for (R-SS-2, D7x).
+      const f = checkedForm(h, t, { class: 'card rpt-form', 'data-testid': 'svc-propose-form' }, itemFields(h, t), t('svc.propose'), (form) => {
         const d = new FormData(form);
-        return ctx.api.post('/api/services/items', {
-          code: d.get('code'), name_zh: d.get('name_zh'), name_en: String(d.get('name_en') || '').trim() || d.get('name_zh'),
-          fee_cents: Math.round(Number(d.get('fee')) * 100), promise_minutes: Number(d.get('promise')) || 25,
-        });
+        return ctx.api.post('/api/services/items', itemBody((n) => d.get(n)));
       }, load);
       sections.push(h('h3', { text: t('svc.propose') }), f, ...lossSection(items));
     }
@@ -725,7 +734,9 @@ export async function renderServices(root, ctx) {
     if (has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager')) {
       const picker = unitPicker(h, t, units, { required: true });
       const bookable = items.filter((i) => i.bookable);
-      const itemSel = select(h, 'item_code', bookable.map((i) => [i.code, `${itemName(i)} ${yuan(i.fee_cents)}/${unitLabel(i)}`]), { required: true, empty: t('svc.choose_item') });
+      // Approved and announced items at the fee residents were told; one awaiting its notice is
+      // listed disabled as 待公告 (R-SS-1, D7x).
+      const itemSel = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       // A per-piece or per-hour fee is quoted for a number of units (R-SS-2, D100); a per-visit one for one.
       const qty = h('input', { name: 'quantity', type: 'number', min: '1', max: '99', step: '1', value: '1', required: true });
       const qtyField = field(h, t('svc.quantity'), qty);
