@@ -26,7 +26,7 @@ def _upload(base: str, api: Api, data: bytes) -> str:
 
 def approved_item(base: str, code: str, fee_cents: int, *, announced: bool = True, **extra) -> None:  # noqa: ANN003
     """A catalogue item proposed by the manager, approved by the general manager and, unless told
-    otherwise, announced to residents, so the desk may book it (R-SS-1, D7x)."""
+    otherwise, announced to residents, so the desk may book it (R-SS-1, D112)."""
     Api(base, "manager").call("POST", "/api/services/items", {
         "code": code, "name_zh": "搬家协助", "name_en": "Moving help", "fee_cents": fee_cents,
         "unit": "per_hour", "promise_minutes": 25, **extra})

@@ -57,10 +57,10 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
     panel = page.get_by_test_id("approvals")
     row = panel.locator(f"tr[data-approval=item][data-item={code}]")
     expect(row).to_contain_text("新项目 ¥120.00/次", timeout=15000)
-    # The rule's number is a tooltip, not row text (D7x).
+    # The rule's number is a tooltip, not row text (D112).
     expect(row).not_to_contain_text("R-SS-1")
     row.get_by_test_id("approval-item-approve").click()
-    # Approved only after a confirmation naming the item and the fee (D7x).
+    # Approved only after a confirmation naming the item and the fee (D112).
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text(f"沙发清洗{code}")
     expect(dialog).to_contain_text("¥120.00/次")

@@ -1,4 +1,4 @@
-"""The catalogue between the GM's word and the residents' notice (R-SS-1, R-SS-2, D7x): the desk cannot
+"""The catalogue between the GM's word and the residents' notice (R-SS-1, R-SS-2, D112): the desk cannot
 book an approved item before it is announced, nor quote an approved fee before its notice; the GM sends
 a proposal back with a reason and the manager revises it; the manager's form asks for the English name,
 the unit and the advance."""

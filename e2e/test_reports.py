@@ -205,7 +205,7 @@ def test_the_manager_proposes_a_new_fee_and_it_applies_once_the_gm_approves(brow
     row = page.locator("[data-view=services] tr", has_text="¥61.23/小时 → ¥74.56?").last
     row.get_by_test_id("svc-approve").click()
     page.locator("dialog[open]").get_by_role("button", name="批准").click()
-    # Approved, not yet announced: bookings quote the announced ¥61.23 until then (D7x).
+    # Approved, not yet announced: bookings quote the announced ¥61.23 until then (D112).
     expect(page.locator("[data-view=services] tr", has_text="¥74.56/小时（现按 ¥61.23 预约）").last).to_be_visible(timeout=10000)
     assert next(i for i in Api(server.url, "frontdesk").call("GET", "/api/services/items") if i["code"] == code)["fee_cents"] == 7456
     ctx.close()

@@ -1,4 +1,4 @@
-// The catalogue between the GM's word and the residents' notice (R-SS-1, D7x): the desk books only
+// The catalogue between the GM's word and the residents' notice (R-SS-1, D112): the desk books only
 // what was announced, at the fee residents were told; the GM sees what is asked without rule codes;
 // the manager's form sends the English name, the unit and the advance, never the Chinese name twice.
 import assert from 'node:assert/strict';

@@ -57,10 +57,10 @@ class ItemView(msgspec.Struct, kw_only=True):
     price_history: list[sp.PriceEntry] = []
     announced_at: datetime | None = None
     # The fee residents were last told and what a booking quotes now (None unless approved); a newer
-    # approved fee waits for its notice (R-SS-1, D7x).
+    # approved fee waits for its notice (R-SS-1, D112).
     announced_fee_cents: int | None = None
     quoted_fee_cents: int | None = None
-    sent_back: sp.SentBack | None = None  # the GM's refusal, with its reason, until answered (D7x)
+    sent_back: sp.SentBack | None = None  # the GM's refusal, with its reason, until answered (D112)
 
 
 class BookingView(msgspec.Struct, kw_only=True):

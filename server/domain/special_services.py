@@ -69,7 +69,7 @@ class SpecialServiceRefusal(StrEnum):
     ADVANCE_ALREADY_PAID = "special_service.advance_already_paid"
     NOT_LOSS_MAKING = "special_service.not_loss_making"
     PRICE_NOT_RAISED = "special_service.price_not_raised"
-    # R-SS-1 (D7x): approved but not yet announced to residents, so not offered.
+    # R-SS-1 (D112): approved but not yet announced to residents, so not offered.
     ITEM_NOT_ANNOUNCED = "special_service.item_not_announced"
     NAME_EN_REQUIRED = "special_service.name_en_required"
     REASON_REQUIRED = "special_service.reason_required"
@@ -106,7 +106,7 @@ class ItemStatus(StrEnum):
     PROPOSED = "proposed"
     APPROVED = "approved"
     WITHDRAWN = "withdrawn"
-    RETURNED = "returned"  # a new item the GM sent back with a reason; the manager revises it (D7x)
+    RETURNED = "returned"  # a new item the GM sent back with a reason; the manager revises it (D112)
 
 
 class PriceEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,7 +116,7 @@ class PriceEntry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SentBack(msgspec.Struct, frozen=True, kw_only=True):
-    """The GM's "no" to a proposal, with the reason the manager revises against (R-SS-1, D7x)."""
+    """The GM's "no" to a proposal, with the reason the manager revises against (R-SS-1, D112)."""
 
     price: bool  # a new fee for an approved item (True) or the new item itself (False)
     fee_cents: int  # the fee that was refused
@@ -142,7 +142,7 @@ class ServiceItem(msgspec.Struct, frozen=True, kw_only=True):
     pending_fee_cents: int | None = None  # a new price the manager proposed, awaiting the GM
     price_history: tuple[PriceEntry, ...] = ()
     announced_at: datetime | None = None
-    # The fee residents were last told (D7x): bookings quote it while a newer approved fee waits for
+    # The fee residents were last told (D112): bookings quote it while a newer approved fee waits for
     # its notice. None on an item never announced, or announced before this was kept (then, if
     # `announced_at` is set, the current fee is the announced one).
     announced_fee_cents: int | None = None
@@ -287,7 +287,7 @@ def _require_item_terms(
     _require_valid_fee(fee_cents)
     if not name_en.strip():
         # English screens, the statement and the phone show it; the Chinese name copied in its place
-        # read as Chinese on every English screen (D7x).
+        # read as Chinese on every English screen (D112).
         raise fail(
             SpecialServiceRefusal.NAME_EN_REQUIRED,
             "须填写英文名称",
@@ -352,7 +352,7 @@ def revise_item(
     by_id: str,
     now: datetime,
 ) -> ServiceItem:
-    """The manager answers a sent-back item with a revised proposal; it waits for the GM again (D7x)."""
+    """The manager answers a sent-back item with a revised proposal; it waits for the GM again (D112)."""
     _require_manager(by_role)
     if item.status is not ItemStatus.RETURNED:
         raise fail(
@@ -411,7 +411,7 @@ def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> S
         pending_fee_cents=None,
         price_history=(*item.price_history, entry),
         # Residents were told the old fee (or nothing): the approved one is announced anew (R-SS-1).
-        # The old one stays what bookings quote until then (D7x).
+        # The old one stays what bookings quote until then (D112).
         announced_at=None,
         announced_fee_cents=quoted_fee(item),
         sent_back=None,
@@ -419,7 +419,7 @@ def approve(item: ServiceItem, *, by_role: Role, by_id: str, now: datetime) -> S
 
 
 def send_back(item: ServiceItem, *, reason: str, by_role: Role, by_id: str, now: datetime) -> ServiceItem:
-    """The general manager refuses a proposed item or a new fee, saying why (R-SS-1, D7x).
+    """The general manager refuses a proposed item or a new fee, saying why (R-SS-1, D112).
 
     A new item becomes `returned` for the manager to revise; a refused fee is dropped and the item
     keeps its approved fee. Either way the reason stays on the item until the manager answers it.
@@ -455,7 +455,7 @@ def send_back(item: ServiceItem, *, reason: str, by_role: Role, by_id: str, now:
 
 
 def quoted_fee(item: ServiceItem) -> int | None:
-    """The fee residents were told, which a booking quotes (R-SS-1, D7x): the current fee once it is
+    """The fee residents were told, which a booking quotes (R-SS-1, D112): the current fee once it is
     announced; while a newer approved fee waits for its notice, the last one announced; None for an
     item never announced."""
     if item.announced_at is not None:
@@ -533,7 +533,7 @@ def book(
     quantity: int = 1,
 ) -> Booking:
     """A one-off booking. The fee is quoted from the catalogue for `quantity` units; consent comes
-    separately, for the total (D100). The unit fee is the one residents were told (D7x)."""
+    separately, for the total (D100). The unit fee is the one residents were told (D112)."""
     fee = require_offered(item)
     _require_booker(by_role)
     _require_contact(resident_name, unit, phone)

@@ -62,7 +62,7 @@ class PriceIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class SendBackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    # Why the GM refuses the proposal: the manager revises against it (D7x).
+    # Why the GM refuses the proposal: the manager revises against it (D112).
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
@@ -161,7 +161,7 @@ def item_view(item: sp.ServiceItem) -> dict[str, Any]:
     out = msgspec.to_builtins(item)
     out["unit_label"] = sp.UNIT_LABELS_ZH[item.unit]
     out["unit_label_en"] = sp.UNIT_LABELS_EN[item.unit]
-    # Approved and announced (R-SS-1, D7x); a booking quotes the fee residents were told.
+    # Approved and announced (R-SS-1, D112); a booking quotes the fee residents were told.
     out["bookable"] = sp.offered(item)
     out["quoted_fee_cents"] = sp.quoted_fee(item) if item.status is sp.ItemStatus.APPROVED else None
     return out
@@ -296,7 +296,7 @@ async def approve_item(db: Database, who: Principal, code: str) -> dict[str, Any
 
 
 async def send_back_item(db: Database, who: Principal, code: str, reason: str) -> dict[str, Any]:
-    """The GM refuses a proposed item or fee with a reason, audited (R-SS-1, D7x)."""
+    """The GM refuses a proposed item or fee with a reason, audited (R-SS-1, D112)."""
     async with db.transaction() as uow:
         item = sp.send_back(await load_item(uow, who.compound_id, code), reason=reason,
                             by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=uow.now)
@@ -309,7 +309,7 @@ async def send_back_item(db: Database, who: Principal, code: str, reason: str) -
 
 
 async def revise_item(db: Database, who: Principal, code: str, data: ItemIn) -> dict[str, Any]:
-    """The manager proposes a sent-back item again, revised; it waits for the GM (D7x)."""
+    """The manager proposes a sent-back item again, revised; it waits for the GM (D112)."""
     data = msgspec.structs.replace(data, code=code)
     _require_code_and_name(data)
     async with db.transaction() as uow:
@@ -392,7 +392,7 @@ async def registered_unit(uow: UnitOfWork, compound_id: str, unit_id: str | None
 async def create_agreement(db: Database, who: Principal, data: AgreementIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         item = await load_item(uow, who.compound_id, data.item_code)
-        # Approved and announced, as for a one-off booking (R-SS-1, D7x).
+        # Approved and announced, as for a one-off booking (R-SS-1, D112).
         sp.require_offered(item)
         if str(acting_role(who, BOOKER_ROLES)) not in {str(r) for r in sp.BOOKERS}:
             raise fail(sp.SpecialServiceRefusal.NOT_A_BOOKER, "特约服务由服务中心受理",
@@ -663,7 +663,7 @@ DEMO_ITEMS = [
     ("unlock", "开锁", "Lock opening", 5000, sp.ServiceUnit.PER_VISIT, 25, sp.Advance.NONE, 0),
     ("laundry", "洗衣取送", "Laundry pick-up and delivery", 1500, sp.ServiceUnit.PER_PIECE, 15, sp.Advance.NONE, 0),
     ("games", "游戏配送", "Games delivery", 2000, sp.ServiceUnit.PER_VISIT, 10, sp.Advance.NONE, 0),
-    # Paid partly in advance at the cashier (R-SS-2), so the demo reaches the cashier's 收预付 (D7x).
+    # Paid partly in advance at the cashier (R-SS-2), so the demo reaches the cashier's 收预付 (D112).
     ("deep_cleaning", "深度保洁", "Deep home cleaning", 30000, sp.ServiceUnit.PER_VISIT, 25,
      sp.Advance.PREPAYMENT, 10000),
 ]

@@ -1,4 +1,4 @@
-"""The catalogue between the GM's word and the residents' notice (R-SS-1, D7x): nothing is booked, and no
+"""The catalogue between the GM's word and the residents' notice (R-SS-1, D112): nothing is booked, and no
 fee quoted, before residents were told; the GM may send a proposal back with a reason the manager
 revises against; an item needs its English name."""
 

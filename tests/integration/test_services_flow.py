@@ -65,7 +65,7 @@ async def test_manager_proposes_and_only_the_general_manager_approves(client):  
     assert r.status_code == 403 and r.json()["code"] == "special_service.not_manager"
     gm = await login(client, "gm")
     r = await client.post("/api/services/items/carpet/approve", headers=gm)
-    # Approved, and offered once announced to residents (D7x).
+    # Approved, and offered once announced to residents (D112).
     assert r.status_code == 200 and r.json()["bookable"] is False
     r = await client.post("/api/services/items/carpet/announce", headers=mgr)
     assert r.status_code == 200 and r.json()["bookable"] is True

@@ -136,7 +136,7 @@ def test_only_general_manager_can_approve_a_price():  # R-SS-1
         (5000, T0 + timedelta(days=1)),
         (6000, later),
     ]
-    # Residents were told ¥50: bookings quote it until the ¥60 is announced (D7x).
+    # Residents were told ¥50: bookings quote it until the ¥60 is announced (D112).
     assert booked(raised).unit_fee_cents == 5000
     assert booked(ss.announce(raised, now=later)).unit_fee_cents == 6000
 
@@ -689,7 +689,7 @@ def test_the_promise_is_running_met_or_missed():  # R-FU-7
     assert (moved.state, moved.agreed) == (ss.PromiseState.MET, True)
 
 
-# --- between the GM's word and the residents' notice; sending back (R-SS-1, D7x) ----------------
+# --- between the GM's word and the residents' notice; sending back (R-SS-1, D112) ----------------
 
 
 def gm_approved(**kw) -> ss.ServiceItem:
@@ -726,7 +726,7 @@ def test_a_new_fee_is_quoted_only_once_announced_the_last_announced_one_until_th
 
 
 def test_an_item_announced_before_the_announced_fee_was_kept_quotes_its_fee():  # R-SS-1
-    # Stored before D7x: announced_at set, no announced_fee_cents.
+    # Stored before D112: announced_at set, no announced_fee_cents.
     old = msgspec.structs.replace(approved(fee=8000), announced_fee_cents=None)
     assert ss.quoted_fee(old) == 8000 and booked(old).unit_fee_cents == 8000
 

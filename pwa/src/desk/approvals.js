@@ -147,7 +147,7 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
     // R-RV-4: only the manager files the CAPA report (server: monthly_report.file_capa).
     groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && !c.capa_report_no) });
-    // R-SS-1 (D7x): what the GM sent back waits for the manager to revise it (a refused fee until a new one is proposed).
+    // R-SS-1 (D112): what the GM sent back waits for the manager to revise it (a refused fee until a new one is proposed).
     groups.push({ key: 'returned', rows: (data.items || []).filter((i) => i.sent_back && i.status !== 'withdrawn') });
   }
   if (gm) {
@@ -346,7 +346,7 @@ function actButton(ctx, err, text, testid, act, done, cls = 'btn-primary') {
   } }, text);
 }
 
-// R-SS-1 (D7x): the GM approves after a confirmation naming the item and the fee, or sends it back
+// R-SS-1 (D112): the GM approves after a confirmation naming the item and the fee, or sends it back
 // with a reason; the rule's number is a tooltip, not row text.
 function itemRow(ctx, err, i) {
   const { h, t } = ctx;
@@ -368,7 +368,7 @@ function announceRow(ctx, err, i) {
     h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
 }
 
-// The GM's reason, for the manager to revise against on the services page (D7x).
+// The GM's reason, for the manager to revise against on the services page (D112).
 function returnedRow(ctx, err, i) {
   const { h, t } = ctx;
   return h('tr', { dataset: { approval: 'returned', item: i.code } },

@@ -1,5 +1,5 @@
 // The special-service catalogue between the manager's proposal, the GM's word and the residents'
-// notice (R-SS-1, D7x), shared by the services page and the approvals page:
+// notice (R-SS-1, D112), shared by the services page and the approvals page:
 // - what the desk may book: an item approved and announced, at the fee residents were told
 //   (`quoted_fee_cents`); an approved item not yet announced is listed disabled as 待公告;
 // - the GM approves after a confirmation naming the item and the fee, or sends it back with a reason;
@@ -96,7 +96,7 @@ const unitOf = (i) => (isEn() ? i.unit_label_en : i.unit_label);
 
 /**
  * The booking list's choices (pure): every approved item, those announced at the fee residents were
- * told (`quoted_fee_cents`, D7x), those not yet announced disabled and marked. Returns
+ * told (`quoted_fee_cents`, D112), those not yet announced disabled and marked. Returns
  * [{value, label, disabled}].
  */
 export function bookingChoices(items, t) {
@@ -195,7 +195,7 @@ export function itemBody(get) {
   return {
     ...(get('code') !== null && get('code') !== undefined ? { code: String(get('code')).trim() } : {}),
     name_zh: String(get('name_zh') || '').trim(),
-    // No fallback to the Chinese name: English screens showed 空调加氟 (D7x); the server requires it.
+    // No fallback to the Chinese name: English screens showed 空调加氟 (D112); the server requires it.
     name_en: String(get('name_en') || '').trim(),
     fee_cents: Math.round(Number(get('fee')) * 100),
     unit: String(get('unit') || 'per_visit'),

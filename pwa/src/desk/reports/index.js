@@ -554,7 +554,7 @@ export async function renderServices(root, ctx) {
     const open = () => {
       const picker = unitPicker(h, t, units, { required: true });
       const bookable = items.filter((i) => i.bookable);
-      // Approved and announced only, at the fee residents were told (R-SS-1, D7x).
+      // Approved and announced only, at the fee residents were told (R-SS-1, D112).
       const item = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       const fee = h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true });
       // The announced fee is where the agreed one starts; the desk may agree less for a long term.
@@ -660,7 +660,7 @@ export async function renderServices(root, ctx) {
   // they were, and the management announces it here once the notice is up.
   function statusCell(i) {
     const status = t(`svc.item_status.${i.status}`);
-    // The GM's reason, until the manager answers it (D7x).
+    // The GM's reason, until the manager answers it (D112).
     const back = i.sent_back ? h('div', { class: 'small warn-text', 'data-testid': 'svc-sent-back', text: sentBackText(i, t) }) : null;
     if (i.status !== 'approved') return h('span', null, status, back);
     return h('span', null, status, h('div', { class: i.announced_at ? 'small muted' : 'small warn-text', 'data-testid': 'svc-announced',
@@ -677,7 +677,7 @@ export async function renderServices(root, ctx) {
   function managerControls(i) {
     const row = rowAction(h, t, err, load);
     if (i.status === 'returned') {
-      // Sent back by the GM: revised and proposed again in a dialog (D7x).
+      // Sent back by the GM: revised and proposed again in a dialog (D112).
       return h('span', { class: 'rpt-controls' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'svc-revise',
         onclick: () => row.run(async () => {
           if (await reviseItem(ctx, i)) ctx.toast?.(t('cat.revised'), 'ok');
@@ -686,7 +686,7 @@ export async function renderServices(root, ctx) {
     return h('span', { class: 'rpt-controls' }, announceButton(i, row), priceControls(i, row), row.el);
   }
 
-  /** The GM's word on a proposal: approve after a confirmation naming item and fee, or send back (D7x). */
+  /** The GM's word on a proposal: approve after a confirmation naming item and fee, or send back (D112). */
   function gmControls(i) {
     const row = rowAction(h, t, err, load);
     return h('span', { class: 'rpt-controls' },
@@ -713,7 +713,7 @@ export async function renderServices(root, ctx) {
     sections.push(h('h2', { class: 'section-title', text: t('svc.catalogue') }),
       table(h, [t('svc.item'), t('svc.fee'), t('svc.promise'), t('svc.status'), t('svc.history'), ''],
         items.map((i) => [
-          // An approved fee awaiting its notice says what bookings quote until then (D7x).
+          // An approved fee awaiting its notice says what bookings quote until then (D112).
           itemName(i), `${i.status === 'approved' ? announceText(i, t) : `${yuan(i.fee_cents)}/${unitLabel(i)}`}${i.pending_fee_cents ? ` → ${yuan(i.pending_fee_cents)}?` : ''}`,
           `${i.promise_minutes} ${t('svc.min')}`, statusCell(i),
           // One approved fee a line, newest last: '¥20.00 · 12/07 16:50'.
@@ -723,7 +723,7 @@ export async function renderServices(root, ctx) {
               : has(ctx, 'general_manager', 'deputy_gm') ? announceControls(i) : '',
         ]), t('rpt.none')));
     if (has(ctx, 'manager')) {
-      // The English name, the fee's unit and any advance are asked for (R-SS-2, D7x).
+      // The English name, the fee's unit and any advance are asked for (R-SS-2, D112).
       const f = checkedForm(h, t, { class: 'card rpt-form', 'data-testid': 'svc-propose-form' }, itemFields(h, t), t('svc.propose'), (form) => {
         const d = new FormData(form);
         return ctx.api.post('/api/services/items', itemBody((n) => d.get(n)));
@@ -735,7 +735,7 @@ export async function renderServices(root, ctx) {
       const picker = unitPicker(h, t, units, { required: true });
       const bookable = items.filter((i) => i.bookable);
       // Approved and announced items at the fee residents were told; one awaiting its notice is
-      // listed disabled as 待公告 (R-SS-1, D7x).
+      // listed disabled as 待公告 (R-SS-1, D112).
       const itemSel = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       // A per-piece or per-hour fee is quoted for a number of units (R-SS-2, D100); a per-visit one for one.
       const qty = h('input', { name: 'quantity', type: 'number', min: '1', max: '99', step: '1', value: '1', required: true });
