@@ -150,6 +150,13 @@ def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(
     expect(dialog).to_contain_text("1 条记录没有发送")
     page.get_by_role("button", name="仍然退出").click()
     expect(page.locator("input[name=username]")).to_be_visible(timeout=15000)
+    # The sign-in page says whose record waits, in words that agree with its count (D7x).
+    notice = page.locator(".login-form .notice-warn")
+    expect(notice).to_have_text("本机还有 1 条未发送的记录，将在张师傅（tech）重新登录后发送。")
+    page.locator(".btn-lang").click()
+    expect(notice).to_have_text("1 unsent record is on this phone; it is sent when 张师傅 (tech) signs in again.")
+    page.locator(".btn-lang").click()
+    expect(page.locator(".btn-lang")).to_have_text("EN")
 
     # Back in signal, the same technician signs in again: the acceptance recorded before is sent.
     ctx.set_offline(False)

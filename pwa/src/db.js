@@ -115,6 +115,22 @@ export const getSession = () => kvGet('session');
 export const setSession = (s) => kvSet('session', s);
 export const clearSession = () => kvDel('session');
 
+// Who each account on this phone is, by user id ({display_name, username}): the outbox keeps only
+// a user id on an entry, and after a sign-out the session with the name is gone, yet the sign-in
+// page must say whose records wait (D7x). Kept across sign-outs, like the outbox it describes.
+export async function rememberAccount(user) {
+  if (!user?.id) return;
+  const d = await db();
+  const tx = d.transaction('kv', 'readwrite');
+  const map = (await tx.store.get('accounts')) || {};
+  map[user.id] = { display_name: user.display_name || '', username: user.username || '' };
+  await tx.store.put(map, 'accounts');
+  await tx.done;
+}
+export async function knownAccounts() {
+  return (await kvGet('accounts')) || {};
+}
+
 export async function getServerOffsetMs() {
   return (await kvGet('serverOffsetMs')) || 0;
 }

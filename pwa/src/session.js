@@ -2,7 +2,7 @@
 // views read synchronously. The session itself lives in IndexedDB (kv 'session').
 import { del, post, setToken } from './api.js';
 import { emit } from './bus.js';
-import { claimDataFor, clearSession, getSession, setSession } from './db.js';
+import { claimDataFor, clearSession, getSession, rememberAccount, setSession } from './db.js';
 import { setDisplayZone } from './zone.js';
 
 let current = null;
@@ -28,6 +28,7 @@ export async function login(username, password, deviceName) {
   current = { token: res.token, device_id: res.device_id, user: res.user, logged_in_at: new Date().toISOString() };
   setDisplayZone(res.user.time_zone);
   await setSession(current);
+  await rememberAccount(res.user);
   setToken(current.token);
   emit('session', { user_id: res.user.id });
   requestPersistentStorage();
@@ -59,6 +60,9 @@ export async function logout() {
   } catch {
     /* offline or already revoked: the token is forgotten locally either way */
   }
+  // Also here, not only at sign-in: a session begun before accounts were recorded still leaves its
+  // name for the sign-in page to say whose unsent records wait (D7x).
+  if (current?.user) await rememberAccount(current.user).catch(() => null);
   await clearSession();
   current = null;
   setToken(null);
