@@ -38,7 +38,7 @@ def test_manager_sees_quarterly_closes_and_long_repair_plans_and_approves_a_plan
     expect(quarterly.get_by_test_id("approval-quarterly-go")).to_have_attribute("href", f"#/case/{stuck}")
 
     plan = panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")
-    expect(plan).to_contain_text("预计5天")
+    expect(plan).to_contain_text("预计 5 天")
     plan.get_by_test_id("approval-plan-approve").click()
     expect(panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")).to_have_count(0, timeout=15000)
     assert manager.call("GET", f"/api/cases/{long_job}")["case"]["plan"]["manager_approved_by"]

@@ -188,7 +188,7 @@ def test_a_call_marked_long_before_the_form_is_sent_is_confirmed_by_the_desk_or_
     expect(form.locator(".desk-error")).to_have_text(
         "有拨打标记已超过 30 分钟：请逐条确认是为本次事项拨打的，或点 × 撤销，再登记")
     expect(mark).to_have_attribute("data-state", "needs_confirm")
-    expect(mark.get_by_test_id("intake-mark-stale")).to_contain_text("火警 119标记于 31分钟前，是为本次事项拨打的吗？")
+    expect(mark.get_by_test_id("intake-mark-stale")).to_contain_text("火警 119标记于 31 分钟前，是为本次事项拨打的吗？")
     expect(page.locator(".desk-intake-done")).to_have_count(0)
     mark.get_by_test_id("intake-mark-confirm").click()
     expect(mark).to_have_attribute("data-state", "sent")

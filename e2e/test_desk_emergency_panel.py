@@ -34,7 +34,7 @@ def test_a_help_request_is_answered_from_the_done_panel_and_a_recorded_call_is_n
 
     # The 5-minute clock and its answer, right in the done panel.
     strip = done.get_by_test_id("help-reply-strip")
-    expect(strip).to_contain_text("求助5分钟内答复")
+    expect(strip).to_contain_text("求助 5 分钟内答复")
     expect(strip.locator("[data-due]")).to_contain_text("剩余")
     strip.get_by_test_id("help-reply").click()
     dialog = page.locator("dialog[open]")

@@ -35,14 +35,14 @@ def test_desk_classifies_repair_then_dispatches(browser: Browser, server) -> Non
     card = page.get_by_test_id("repair-classify")
     facts = card.get_by_test_id("repair-class-facts")
     expect(facts).to_contain_text("待现场判定", timeout=10000)
-    expect(facts).to_contain_text("未定类别按一般维修72小时内修好")  # R-FU-4: the general limit holds it
+    expect(facts).to_contain_text("未定类别按一般维修 72 小时内修好")  # R-FU-4: the general limit holds it
 
     # Verified on site: the owner's private part, urgent. No fee told yet: dispatch is blocked.
     card.locator("select[name=repair_responsibility]").select_option("owner_private")
     card.locator("select[name=repair_class]").select_option("urgent")
     card.get_by_test_id("classify-submit").click()
     expect(facts).to_contain_text("a 业主自用部分 · 有偿", timeout=10000)
-    expect(facts).to_contain_text("力争2小时内修好，最长不超过24小时")
+    expect(facts).to_contain_text("力争 2 小时内修好，最长不超过 24 小时")
     expect(card.get_by_test_id("fee-told")).to_have_text("尚未告知费用")
     expect(card.get_by_test_id("fee-blocks-dispatch")).to_be_visible()
     page.locator("[data-action=dispatch]").click()
@@ -98,7 +98,7 @@ def test_intake_asks_who_answers_for_a_repair_and_takes_to_be_decided_on_site(br
     expect(fee).to_be_visible()
     form.locator("select[name=repair_responsibility]").select_option(label="待现场判定")
     expect(fee).to_be_hidden()
-    expect(form.locator("select[name=repair_class] option[value='']")).to_have_text("未定（按一般维修72小时）")
+    expect(form.locator("select[name=repair_class] option[value='']")).to_have_text("未定（按一般维修 72 小时）")
     page.get_by_test_id("intake-submit").click()
     expect(page.locator(".desk-intake-done")).to_contain_text("已受理", timeout=10000)
     case = next(c for c in desk.call("GET", "/api/cases?limit=20") if c.get("content") == content)

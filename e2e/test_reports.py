@@ -79,7 +79,7 @@ def test_the_report_page_shows_help_requests_replied_to_within_five_minutes(brow
     assert fig["in_time"] >= 1
     ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
-    expect(view.get_by_role("heading", name="求助5分钟内答复")).to_be_visible(timeout=15000)
+    expect(view.get_by_role("heading", name="求助 5 分钟内答复")).to_be_visible(timeout=15000)
     card = view.locator("[data-rate=help_reply_5m]")
     expect(card.get_by_test_id("rate-value")).to_have_text(f"{fig['rate']['value']:.2f}%")
     expect(card).to_contain_text(f"{fig['in_time']} / {fig['in_time'] + fig['late']}")

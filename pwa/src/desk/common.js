@@ -1,5 +1,6 @@
 // Shared desk plumbing: server-time offset, live countdowns, enum labels, error display, the
 // staff and unit directories, authorised blob images and small form builders.
+import { formatDuration } from '../clock.js';
 import { getLang } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { formatDay, formatInstant } from '../zone.js';
@@ -84,7 +85,7 @@ export function options(group) {
 
 const pad = (n) => String(n).padStart(2, '0');
 
-/** '1天 02:03:04' / '12:34' — second resolution for the live countdowns. */
+/** '1 天 02:03:04' / '12:34' — second resolution for the live countdowns. */
 export function formatCountdown(ms, t) {
   const s = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(s / 86400);
@@ -96,16 +97,13 @@ export function formatCountdown(ms, t) {
 }
 
 /**
- * How long something has waited, coarse ('2天3小时', '5小时', '40分钟'): a referral waiting for its
- * supervisor is judged in days and hours, not seconds. A negative span (clock skew) reads as 0.
+ * How long something has waited ('2 天 3 小时', '5 小时 3 分钟', '40 分钟'): a referral waiting for its
+ * supervisor is judged in days and hours, not seconds. The phone's span formatter (clock.js), so the
+ * desk and the phone write a span one way (D84, D7x); callers may still pass their t, it is the same
+ * one. A negative span (clock skew) reads as 0.
  */
-export function waitedText(ms, t) {
-  const m = Math.max(0, Math.floor(ms / 60000));
-  const d = Math.floor(m / 1440);
-  const hh = Math.floor((m % 1440) / 60);
-  if (d) return t('desk.waited_dh', { d, h: hh });
-  if (hh) return t('desk.waited_h', { h: hh });
-  return t('desk.waited_m', { m });
+export function waitedText(ms) {
+  return formatDuration(Math.max(0, ms));
 }
 
 /**

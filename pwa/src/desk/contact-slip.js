@@ -9,7 +9,7 @@ import { errorBox, field, fmtDay, fmtFull, fmtTime, isEn, loadStaff, staffName }
 const STRINGS = {
   zh: {
     'lx.title': '工作联系单',
-    'lx.hint': '开发商遗留问题：向住户致歉，现场核实后向开发商发工作联系单，工单仍须5分钟内送达维修班组。',
+    'lx.hint': '开发商遗留问题：向住户致歉，现场核实后向开发商发工作联系单，工单仍须 5 分钟内送达维修班组。',
     'lx.none': '尚未发工作联系单。',
     'lx.new': '新建工作联系单', 'lx.create': '保存草稿', 'lx.edit': '修改', 'lx.save': '保存修改', 'lx.cancel': '取消',
     'lx.verify': '登记现场核实', 'lx.verify_save': '保存核实情况', 'lx.issue': '发出', 'lx.reply': '登记开发商回复',

@@ -7,7 +7,7 @@ export const STRINGS = {
     'key.type.resident_entrusted': '用户托管钥匙', 'key.type.plant_room_spare': '设备用房备用钥匙', 'key.type.other': '其他',
     'key.state.in_store': '在柜', 'key.state.on_loan': '借出', 'key.state.lost': '遗失', 'key.register': '登记钥匙',
     'key.count': '本月盘点：共 {total} 把，在柜 {in_store}，借出 {on_loan}（超期 {overdue}），遗失 {lost}',
-    'key.borrower': '借用人', 'key.staff_pick': '员工借用：选择员工', 'key.outsider_name': '外来人员姓名', 'key.due': '应还', 'key.due_by': '应还时间（不填为4小时后）', 'key.overdue': '超期未还', 'key.outsider': '非公司人员', 'key.last4': '证件后四位',
+    'key.borrower': '借用人', 'key.staff_pick': '员工借用：选择员工', 'key.outsider_name': '外来人员姓名', 'key.due': '应还', 'key.due_by': '应还时间（不填为 4 小时后）', 'key.overdue': '超期未还', 'key.outsider': '非公司人员', 'key.last4': '证件后四位',
     'key.deposit': '押金（元）', 'key.lend': '签名借出', 'key.return': '归还', 'key.sign': '借用人签名',
     'key.need_staff': '请先选择借钥匙的员工', 'key.need_outsider': '请先填写外来人员的姓名、证件后四位、押金和收据号',
     'key.doc_type': '证件类型', 'key.doc.resident_id_card': '居民身份证', 'key.doc.passport': '护照', 'key.doc.hk_macao_permit': '港澳通行证',

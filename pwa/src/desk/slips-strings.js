@@ -437,7 +437,7 @@ export const RS_CODES = {
   'slip.unknown_gate': ['所选出入口不是本小区的出入口', "A gate is not one of the compound's gates"],
   'gate.in_use': ['该出入口仍被未到期的放行条指定，不能删除', 'Unexpired slips still name this gate'],
   'gate.duplicate_code': ['出入口代码重复', 'A gate code is listed twice'],
-  'slip.bad_validity_window': ['有效期须在将来结束且不超过7天', 'The validity window must end in the future, at most 7 days'],
+  'slip.bad_validity_window': ['有效期须在将来结束且不超过 7 天', 'The validity window must end in the future, at most 7 days'],
   'slip.id_not_checked': ['未查验有效身份证件', 'The ID has not been checked'],
   'slip.full_id_number_refused': ['只记录证件号码后四位,请勿录入完整证件号码', 'Record only the last four characters'],
   'slip.bad_id_last4': ['证件号码后四位应为四个字母或数字', 'The last four must be letters or digits'],
