@@ -150,7 +150,7 @@ def test_signing_out_with_unsent_work_warns_and_keeps_it_until_the_next_sign_in(
     expect(dialog).to_contain_text("1 条记录没有发送")
     page.get_by_role("button", name="仍然退出").click()
     expect(page.locator("input[name=username]")).to_be_visible(timeout=15000)
-    # The sign-in page says whose record waits, in words that agree with its count (D7x).
+    # The sign-in page says whose record waits, in words that agree with its count (D113).
     notice = page.locator(".login-form .notice-warn")
     expect(notice).to_have_text("本机还有 1 条未发送的记录，将在张师傅（tech）重新登录后发送。")
     page.locator(".btn-lang").click()

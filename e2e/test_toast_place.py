@@ -1,5 +1,5 @@
 """Where a toast shows: over the sync bar's line at the top, covering no control, on the phone and the
-desk (D94 left it at the bottom centre, over the job page's action buttons while it showed; D7x)."""
+desk (D94 left it at the bottom centre, over the job page's action buttons while it showed; D115)."""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ export const clearSession = () => kvDel('session');
 
 // Who each account on this phone is, by user id ({display_name, username}): the outbox keeps only
 // a user id on an entry, and after a sign-out the session with the name is gone, yet the sign-in
-// page must say whose records wait (D7x). Kept across sign-outs, like the outbox it describes.
+// page must say whose records wait (D113). Kept across sign-outs, like the outbox it describes.
 export async function rememberAccount(user) {
   if (!user?.id) return;
   const d = await db();

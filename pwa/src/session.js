@@ -61,7 +61,7 @@ export async function logout() {
     /* offline or already revoked: the token is forgotten locally either way */
   }
   // Also here, not only at sign-in: a session begun before accounts were recorded still leaves its
-  // name for the sign-in page to say whose unsent records wait (D7x).
+  // name for the sign-in page to say whose unsent records wait (D113).
   if (current?.user) await rememberAccount(current.user).catch(() => null);
   await clearSession();
   current = null;

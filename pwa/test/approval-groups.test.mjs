@@ -68,7 +68,7 @@ test('a referral passed to another manager waits for every manager, longest wait
 });
 
 test('how long a referral has waited reads in days and hours, not seconds', () => { // R-FU-3 R-OP-3
-  // The phone's span formatter, spaced as it writes a countdown (D84, D7x).
+  // The phone's span formatter, spaced as it writes a countdown (D84, D114).
   const min = 60000;
   assert.equal(waitedText((2 * 1440 + 3 * 60 + 59) * min), '2 天 3 小时');
   assert.equal(waitedText(5 * 60 * min + 1), '5 小时 0 分钟');

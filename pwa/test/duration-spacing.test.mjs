@@ -1,4 +1,4 @@
-// One way to write a span of time on every screen, in both languages (D84, D7x): a space between the
+// One way to write a span of time on every screen, in both languages (D84, D114): a space between the
 // number and its unit, '14 分钟' / '14 min', '72 小时' / '72 h', '3 天' / '3 d'. The phone's countdown
 // read 剩余 14 分钟 beside the desk's "waited 40分钟", 超时 1天 02:03:04 and the rules' 派工后15分钟内.
 //

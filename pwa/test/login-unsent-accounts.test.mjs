@@ -1,7 +1,7 @@
 // After signing out with records unsent, the sign-in page says how many wait and whose they are: a
 // record is sent only with its own account's next session (outbox.js), so "when their user signs in
 // again" left the person guessing which account to sign in with, and "1 unsent record is …; they
-// are sent" did not agree with its count (D7x).
+// are sent" did not agree with its count (D113).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

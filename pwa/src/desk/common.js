@@ -99,7 +99,7 @@ export function formatCountdown(ms, t) {
 /**
  * How long something has waited ('2 天 3 小时', '5 小时 3 分钟', '40 分钟'): a referral waiting for its
  * supervisor is judged in days and hours, not seconds. The phone's span formatter (clock.js), so the
- * desk and the phone write a span one way (D84, D7x); callers may still pass their t, it is the same
+ * desk and the phone write a span one way (D84, D114); callers may still pass their t, it is the same
  * one. A negative span (clock skew) reads as 0.
  */
 export function waitedText(ms) {

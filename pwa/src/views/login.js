@@ -58,7 +58,7 @@ export function defaultDeviceName() {
 /**
  * What waits unsent on this phone and whose it is: a record goes only with its own account's next
  * session (outbox.js), so the person is told which account to sign in with, "张师傅 (tech)", and each
- * account with its count when there are several, the most first (D7x). `accounts` is db.js
+ * account with its count when there are several, the most first (D113). `accounts` is db.js
  * knownAccounts(); an account without a recorded name is still counted. '' when nothing waits.
  */
 export function unsentNotice(entries, accounts) {
