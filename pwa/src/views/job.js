@@ -562,7 +562,9 @@ export async function render(root, [id], app) {
           const ccd = live ? countdown(c.due_at) : null;
           const over = (live && (c.overdue || ccd?.overdue)) || st.state === 'missed';
           const label = (getLang() === 'en' && c.label_en) || c.label || c.code;
-          const at = st.at ? formatDateTime(st.at) : '';
+          // The time stays whole (a no-break space) but a met/missed sentence may wrap: "Met on time,
+          // 12/07 21:13" on one unbreakable line pushed an English page 38 px sideways at 360 px.
+          const at = st.at ? formatDateTime(st.at).replace(/ /g, '\u00a0') : '';
           // Each part stays whole on a 360 px screen ('剩余 14' / '分钟' split across lines otherwise).
           const after = ccd ? ccd.text
             : st.state === 'met' ? t('job.clock_met', { at })
@@ -571,7 +573,7 @@ export async function render(root, [id], app) {
             h('span', { class: 'kv-label', text: label }),
             h('span', { class: 'kv-value' }, h('span', { class: ['countdown', over ? 'overdue' : '', live || over ? '' : 'muted'] },
               h('span', { class: 'nowrap', text: formatDateTime(c.due_at) }),
-              after ? [' · ', h('span', { class: 'nowrap', dataset: live ? { due: c.due_at } : {}, text: after })] : null)));
+              after ? [' · ', h('span', { class: live ? 'nowrap' : '', dataset: live ? { due: c.due_at } : {}, text: after })] : null)));
         }))
       : null,
     times.length ? h('section', { class: 'card' }, h('h2', { text: t('job.times') }), times.map((k) => row(t(`job.${k}`), formatDateTime(job[k])))) : null,
