@@ -171,7 +171,7 @@ def test_a_case_the_monday_review_passed_to_the_manager_waits_on_their_approvals
     expect(row.locator(f"a[href='#/case/{new_way}']")).to_be_visible()
     # An empty answer is refused beside the row, not at the top of the page.
     row.get_by_test_id("approval-approach").click()
-    expect(row.locator(".desk-error")).to_have_text("请填写新的处理方式，或确认无法处理的原因")
+    expect(row.locator(".desk-error")).to_have_text("请填写新的处理方式")
     row.locator("input[name=approach]").fill("联系防水公司报价")
     row.get_by_test_id("approval-approach").click()
     expect(panel.locator(f"tr[data-approval=passed][data-case='{new_way}']")).to_have_count(0, timeout=15000)
@@ -180,7 +180,7 @@ def test_a_case_the_monday_review_passed_to_the_manager_waits_on_their_approvals
 
     # Confirming the case cannot be handled answers too: it moves to the quarterly-close group.
     row = panel.locator(f"tr[data-approval=passed][data-case='{stuck}']")
-    row.locator("input[name=approach]").fill("产权方不同意施工")
+    row.locator("input[name=cannot_reason]").fill("产权方不同意施工")
     row.get_by_test_id("approval-cannot-handle").click()
     expect(panel.locator(f"tr[data-approval=quarterly][data-case='{stuck}']")).to_contain_text("产权方不同意施工", timeout=15000)
     expect(panel.locator("tr[data-approval=passed]", has_text=tag)).to_have_count(0)
@@ -283,3 +283,45 @@ def test_a_second_manager_sees_and_answers_a_case_passed_to_the_first_and_the_mo
     assert reviewed["reported_to_manager_id"] == "usr_manager" and reviewed["answer"]["by"] != "usr_manager"
     # The first manager, back, finds nothing left waiting for them.
     assert case_id not in [c["id"] for c in Api(server.url, "manager").call("GET", "/api/cases?review_to_me=true")]
+
+
+def test_a_received_case_passed_up_offers_both_answers_and_goes_to_the_quarterly_close_when_it_cannot_be_handled(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3 R-CL-4
+    # The manager's row had one input, "New approach", and one button, though the group asks to
+    # "confirm or set a new approach"; a case still 已受理 had no way to cannot-handle at all (D7x).
+    from e2e.test_desk_monday_review import _backdate
+
+    tag = uuid.uuid4().hex[:6]
+    desk = Api(server.url, "dispatcher")
+    case_id = desk.call("POST", "/api/cases", {
+        "kind": "complaint", "channel": "phone", "contact_name": "杨租户", "phone": "13800000006",
+        "unit_id": "unit_2_301", "content": f"楼上夜间装修噪音{tag}", "complaint_category": "decoration"})["case"]["id"]
+    _backdate(server, case_id, 8)
+    desk.call("POST", f"/api/cases/{case_id}/follow-up", {
+        "kind": "weekly_review", "note": f"业主不配合{tag}", "reported_to_manager_id": "usr_manager"})
+
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    panel = page.get_by_test_id("approvals")
+    row = panel.locator(f"tr[data-approval=passed][data-case='{case_id}']")
+    expect(row).to_contain_text("已受理", timeout=15000)
+    expect(row.get_by_test_id("approval-approach")).to_have_text("设定新的处理方式")
+    expect(row.get_by_test_id("approval-cannot-handle")).to_have_text("确认无法处理")
+    expect(row.locator("input[name=approach]")).to_have_attribute("placeholder", "新的处理方式")
+    expect(row.locator("input[name=cannot_reason]")).to_have_attribute("placeholder", "无法处理的原因")
+    # Each answer asks for its own text.
+    row.get_by_test_id("approval-cannot-handle").click()
+    expect(row.locator(".desk-error")).to_have_text("请填写无法处理的原因")
+    row.locator("input[name=cannot_reason]").fill(f"业主拒绝整改{tag}")
+    row.get_by_test_id("approval-cannot-handle").click()
+    # It now waits for the quarterly close, with its reason.
+    quarterly = panel.locator(f"tr[data-approval=quarterly][data-case='{case_id}']")
+    expect(quarterly).to_contain_text(f"业主拒绝整改{tag}", timeout=15000)
+    expect(panel.locator(f"tr[data-approval=passed][data-case='{case_id}']")).to_have_count(0)
+
+    # The case's history says the confirmation answered the Monday review.
+    page.goto(server.url + f"/#/case/{case_id}")
+    expect(page.locator("[data-view=desk]")).to_contain_text(f"原因：业主拒绝整改{tag}，答复周一回顾", timeout=15000)
+    ctx.close()
+    assert desk.call("GET", f"/api/cases/{case_id}")["case"]["state"] == "cannot_handle"
+    reviewed = next(c for c in desk.call("GET", "/api/review/monday") if c["id"] == case_id)["reviewed"]
+    assert reviewed["answer"]["cannot_handle_reason"] == f"业主拒绝整改{tag}"

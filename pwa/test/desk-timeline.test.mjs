@@ -165,3 +165,16 @@ test('a referral acted on by someone other than the one named says who did, in t
   assert.equal(timelineSentence(answered, people), 'Note: 外包; the Monday review passed it to 钱经理; 孙经理 answered in their place');
   setLang('zh');
 });
+
+test('confirming cannot-handle for a case the Monday review passed up says it answered the review', () => { // R-FU-3 R-CL-4
+  // The manager's other answer to a passed-up case (D7x): the history said only the reason.
+  const people = [...staff, { id: 'usr_manager', display_name: '钱经理' }, { id: 'usr_manager2', display_name: '孙经理' }];
+  const confirmed = { action: 'case.cannot_handle', actor_id: 'usr_manager', data: { reason: '业主拒绝整改', referred_by: 'usr_dispatcher', referred_to_id: 'usr_manager' } };
+  setLang('zh');
+  assert.equal(timelineSentence(confirmed, people), '原因：业主拒绝整改，答复周一回顾');
+  assert.equal(timelineSentence({ ...confirmed, actor_id: 'usr_manager2' }, people), '原因：业主拒绝整改，答复周一回顾，周一回顾转交钱经理，由孙经理代为答复');
+  assert.equal(timelineSentence({ action: 'case.cannot_handle', actor_id: 'usr_manager', data: { reason: '无' } }, people), '原因：无');
+  setLang('en');
+  assert.equal(timelineSentence(confirmed, people), 'Reason: 业主拒绝整改; answers the Monday review');
+  setLang('zh');
+});

@@ -2240,10 +2240,19 @@ def reopen_for_review(case: Case, *, reason: str, by: str, now: datetime) -> Tra
 def mark_cannot_handle(
     case: Case, *, reason: str, by: str, roles: Iterable[Role], now: datetime
 ) -> Transition | Refusal:
-    """Record that the case cannot be handled, with the manager's confirmation (R-FU-3, R-CL-4)."""
+    """Record that the case cannot be handled, with the manager's confirmation (R-FU-3, R-CL-4).
+
+    This is also one of the manager's two answers to a case the Monday review passed up (the other is
+    `answer_review_referral`): such a case may still be 已受理, its opening never decided, and the
+    review is where R-FU-3 puts this confirmation, so it is accepted then (D7x). The opening stays
+    undecided and its clock shows as stopped unmet; the case is kept and closes at the quarterly review.
+    """
     if not _is_manager(roles):
         return _forbidden("confirm a case cannot be handled", {Role.MANAGER})
+    referral = pending_review_referral(case)
     open_states = {CaseState.OPENED, CaseState.DISPATCHED, CaseState.ACCEPTED, CaseState.ON_SITE}
+    if referral is not None:
+        open_states.add(CaseState.RECEIVED)
     if case.state not in open_states:
         return _wrong_state(case, "mark cannot-handle", open_states)
     if not reason.strip():
@@ -2257,7 +2266,9 @@ def mark_cannot_handle(
     removed = [wo.assignee_id for wo in case.work_orders if wo.state in ACTIVE_WORK_ORDER_STATES]
     record = CannotHandleRecord(reason=reason, recorded_by=by, recorded_at=now, confirmed_by=by)
     new = replace(case, state=CaseState.CANNOT_HANDLE, cannot_handle=record, work_orders=work_orders)
-    return _step(new, "case.cannot_handle", by, now, reason=reason, removed_assignee_ids=removed)
+    # The history says when the confirmation answered a Monday review, and whose (R-FU-3).
+    answered = {"referred_by": referral.by, "referred_to_id": referral.reported_to_manager_id} if referral else {}
+    return _step(new, "case.cannot_handle", by, now, reason=reason, removed_assignee_ids=removed, **answered)
 
 
 def close_in_quarterly_review(

@@ -93,3 +93,47 @@ async def test_a_referral_unanswered_by_the_next_monday_still_waits_for_the_mana
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["review_referral"] is None
     assert (await client.get(waiting, headers=manager)).json() == []
+
+
+async def test_a_received_case_passed_up_can_be_confirmed_cannot_handle_and_then_waits_for_the_quarterly_close(client, clock):  # noqa: ANN001  # R-FU-3 R-CL-4
+    # The case the reviewer passed up was still 已受理 (no opening decision yet): the manager's
+    # "it cannot be handled" was refused as the wrong state, so only a new approach could be set (D7x).
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = (await new_repair(client, desk, content="楼上夜间装修噪音"))["case"]["id"]
+    clock.advance(days=7)
+    r = await client.post(f"/api/cases/{case_id}/follow-up", headers=desk, json={
+        "kind": "weekly_review", "note": "业主不配合，需经理出面", "reported_to_manager_id": "usr_manager"})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "received"
+
+    r = await client.post(f"/api/cases/{case_id}/cannot-handle", headers=manager, json={"reason": "业主拒绝整改"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["case"]["state"] == "cannot_handle"
+    event = next(e for e in body["timeline"] if e["action"] == "case.cannot_handle")
+    # The history says this confirmation answered the Monday review that passed the case up.
+    assert event["data"]["referred_by"] == "usr_dispatcher"
+    answer = (await _reviewed(client, desk, case_id))["answer"]
+    assert (answer["by"], answer["approach"], answer["cannot_handle_reason"]) == ("usr_manager", None, "业主拒绝整改")
+    rows = (await client.get("/api/cases?review_to_me=true", headers=manager)).json()
+    assert case_id not in [c["id"] for c in rows]
+
+    # It now closes only at the quarterly review, with the manager's signature (R-CL-4).
+    r = await client.post(f"/api/cases/{case_id}/close", headers=desk, json={"result": "结束"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "case.use_quarterly_review"
+    clock.advance(days=28)  # 2026-12-28, in the last ten days of the quarter
+    r = await client.post(f"/api/cases/{case_id}/quarterly-close", headers=manager,
+                          json={"result": "季度评审：业主拒绝整改，存档", "signature_sha256": "a" * 64})
+    assert r.status_code == 200, r.text
+    assert r.json()["case"]["state"] == "closed"
+
+
+async def test_a_received_case_not_passed_up_still_needs_its_opening_before_cannot_handle(client, clock):  # noqa: ANN001  # R-CL-4 R-OP-4
+    desk = await login(client, "dispatcher")
+    manager = await login(client, "manager")
+    case_id = (await new_repair(client, desk, content="门禁卡失灵"))["case"]["id"]
+    r = await client.post(f"/api/cases/{case_id}/cannot-handle", headers=manager, json={"reason": "无"})
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "case.wrong_state"

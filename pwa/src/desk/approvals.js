@@ -60,11 +60,13 @@ const STRINGS = {
     'apq.passed_to': '转交{who} · 尚未答复',
     'apq.waited': '已等待{d}',
     'apq.approach': '新的处理方式',
-    'apq.approach_set': '按新方式处理',
+    'apq.approach_set': '设定新的处理方式',
     'apq.approach_done': '处理方式已记录',
     'apq.cannot_handle': '确认无法处理',
     'apq.cannot_handle_done': '已确认无法处理，待季度评审销项',
-    'apq.approach_need': '请填写新的处理方式，或确认无法处理的原因',
+    'apq.approach_need': '请填写新的处理方式',
+    'apq.cannot_reason': '无法处理的原因',
+    'apq.cannot_reason_need': '请填写无法处理的原因',
   },
   en: {
     'apq.title': 'Waiting for your approval',
@@ -102,11 +104,13 @@ const STRINGS = {
     'apq.passed_to': 'passed to {who}, not yet answered',
     'apq.waited': 'waiting {d}',
     'apq.approach': 'New approach',
-    'apq.approach_set': 'Set this approach',
+    'apq.approach_set': 'Set a new approach',
     'apq.approach_done': 'Approach recorded',
     'apq.cannot_handle': 'Confirm it cannot be handled',
     'apq.cannot_handle_done': 'Confirmed as not possible to handle; closed at the quarterly review',
-    'apq.approach_need': 'Enter the new approach, or why the case cannot be handled',
+    'apq.approach_need': 'Enter the new approach',
+    'apq.cannot_reason': 'Why it cannot be handled',
+    'apq.cannot_reason_need': 'Enter why the case cannot be handled',
   },
 };
 
@@ -282,26 +286,30 @@ function reviewRow(ctx, err, c, data) {
     h('td', null, h('div', { class: 'desk-inline' }, note, button)));
 }
 
-// R-FU-3: the Monday review passed this case up; the manager answers with a new approach, or by
-// confirming that it cannot be handled (its reason then goes to the quarterly review, R-CL-4).
-const WORKING = ['opened', 'dispatched', 'accepted', 'on_site']; // where the server takes cannot-handle
+// R-FU-3: the Monday review passed this case up; the manager answers with one of two outcomes, each
+// with its own text: a new approach, or confirming that it cannot be handled (its reason then goes to
+// the quarterly review, R-CL-4). One shared "new approach" box hid the second outcome (D7x).
+// Where the server takes cannot-handle: a case passed up may still be 已受理 (D7x).
+const CAN_CONFIRM = ['received', 'opened', 'dispatched', 'accepted', 'on_site'];
 // A refusal shows in the row that caused it.
 function passedRow(ctx, c, staff, others) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const r = c.review_referral;
-  const text = h('input', { type: 'text', name: 'approach', class: 'desk-inline-input', maxlength: '1000',
-    placeholder: t('apq.approach'), 'aria-label': t('apq.approach') });
-  const send = (path, body, done) => async (e) => {
+  const box = (name, key) => h('input', { type: 'text', name, class: 'desk-inline-input', maxlength: '1000',
+    placeholder: t(key), 'aria-label': t(key) });
+  const approach = box('approach', 'apq.approach');
+  const reason = box('cannot_reason', 'apq.cannot_reason');
+  const send = (input, need, path, body, done) => async (e) => {
     err.clear();
-    if (!text.value.trim()) {
-      err.show(t('apq.approach_need'), t);
-      text.focus();
+    if (!input.value.trim()) {
+      err.show(t(need), t);
+      input.focus();
       return;
     }
     e.target.disabled = true;
     try {
-      await api.post(`/api/cases/${c.id}/${path}`, body(text.value.trim()));
+      await api.post(`/api/cases/${c.id}/${path}`, body(input.value.trim()));
       ctx.toast(done, 'ok');
       ctx.navigate(location.hash || '#/');
     } catch (ex) {
@@ -319,12 +327,14 @@ function passedRow(ctx, c, staff, others) {
       h('div', { class: 'muted', text: t('apq.passed_by', { who: staffName(staff, r.by), at: fmtTime(r.at) }) }),
       h('div', { class: 'muted', 'data-testid': 'approval-waited', text: t('apq.waited', { d: waitedText(serverNow(ctx) - Date.parse(r.at), t) }) }),
       r.note ? h('div', { class: 'pre', text: r.note }) : null),
-    h('td', null, h('div', { class: 'desk-inline' }, text,
-      h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'approval-approach',
-        onclick: send('review-answer', (v) => ({ approach: v }), t('apq.approach_done')) }, t('apq.approach_set')),
-      WORKING.includes(c.state) ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'approval-cannot-handle',
-        onclick: send('cannot-handle', (v) => ({ reason: v }), t('apq.cannot_handle_done')) }, t('apq.cannot_handle')) : null),
-    err.el));
+    h('td', null,
+      h('div', { class: 'desk-inline' }, approach,
+        h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'approval-approach',
+          onclick: send(approach, 'apq.approach_need', 'review-answer', (v) => ({ approach: v }), t('apq.approach_done')) }, t('apq.approach_set'))),
+      CAN_CONFIRM.includes(c.state) ? h('div', { class: 'desk-inline' }, reason,
+        h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'approval-cannot-handle',
+          onclick: send(reason, 'apq.cannot_reason_need', 'cannot-handle', (v) => ({ reason: v }), t('apq.cannot_handle_done')) }, t('apq.cannot_handle'))) : null,
+      err.el));
 }
 
 // A button whose act asks first (a dialog); `act` resolves with a falsy value when cancelled.

@@ -65,7 +65,12 @@ const SENTENCES = {
     d.quarterly ? t('tl.quarterly') : '',
     has(d, 'approver_id') ? t('tl.approved_by', { who: staffName(s, d.approver_id) }) : '',
   ],
-  'case.cannot_handle': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
+  // Confirming cannot-handle is also the manager's other answer to a passed-up Monday review (D7x).
+  'case.cannot_handle': (d, s, e) => [
+    has(d, 'reason') ? t('tl.reason', { text: d.reason }) : '',
+    has(d, 'referred_by') ? t('tl.answers_review') : '',
+    has(d, 'referred_to_id') ? referredTo(d, s, e, '', 'tl.answered_instead') : '',
+  ],
   // R-FU-3: the new approach; a manager answering for the one the review named says so.
   'case.review_answered': (d, s, e) => [
     has(d, 'note') ? t('tl.note', { text: d.note }) : '',
