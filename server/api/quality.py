@@ -43,4 +43,10 @@ class QualityController(Controller):
     @post("/weekly-checks/{check_id:str}/capa", opt=QUALITY_ROLES, status_code=200)
     async def capa(self, db: Database, principal: Principal, check_id: str,
                    data: JSONBody[quality.CapaIn]) -> WeeklyCheckView:
-        return _view(*await quality.file_capa(db, principal, check_id, data.report_no))
+        return _view(*await quality.file_capa(db, principal, check_id, data))
+
+    @post("/weekly-checks/{check_id:str}/capa/decision", opt=QUALITY_ROLES, status_code=200)
+    async def capa_decision(self, db: Database, principal: Principal, check_id: str,
+                            data: JSONBody[quality.CapaDecisionIn]) -> WeeklyCheckView:
+        """The general manager signs a filed CAPA report off, or sends it back with a reason (D7x)."""
+        return _view(*await quality.decide_capa(db, principal, check_id, data))

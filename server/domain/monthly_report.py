@@ -57,6 +57,10 @@ class ReportRefusal(StrEnum):
     MONTH_NOT_OVER = "monthly_report.month_not_over"
     REASON_REQUIRED = "monthly_report.reason_required"
     NOT_GENERAL_MANAGER = "monthly_report.not_general_manager"
+    NO_CASES_CHECKED = "monthly_report.no_cases_checked"
+    CAPA_INCOMPLETE = "monthly_report.capa_incomplete"
+    CAPA_DUE_PASSED = "monthly_report.capa_due_passed"
+    CAPA_NOT_SUBMITTED = "monthly_report.capa_not_submitted"
 
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -255,8 +259,38 @@ class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
     history: tuple[ReportEvent, ...] = ()  # submitted, returned, signed, reopened, oldest first (D103)
 
 
+class CapaStatus(StrEnum):
+    SUBMITTED = "submitted"  # filed by the manager, waiting for the general manager's sign-off
+    ACCEPTED = "accepted"
+    RETURNED = "returned"  # sent back with a reason; the manager files it again
+
+
+class CapaContent(msgspec.Struct, frozen=True, kw_only=True):
+    """What a corrective-and-preventive-action report says (《纠正与预防措施》, R-RV-4, D7x)."""
+
+    problem: str = ""  # the problem found
+    cause: str = ""
+    corrective_action: str = ""
+    preventive_action: str = ""
+    owner_id: str = ""  # the staff member who carries the actions out
+    due_on: date | None = None
+
+
+class CapaEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of a CAPA report: filed, accepted or returned (with its reason), oldest first."""
+
+    action: CapaStatus
+    by: str
+    at: datetime
+    reason: str = ""
+
+
 class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
-    """The manager's weekly look at handling quality; poor quality calls for a CAPA report (R-RV-4)."""
+    """The manager's weekly look at handling quality; poor quality calls for a CAPA report (R-RV-4).
+
+    A report filed before D7x has only its number (`capa_report_no`) and no `capa_status`: it is
+    taken as filed, with nothing to sign off.
+    """
 
     week_start: date
     checked_by: str
@@ -268,6 +302,12 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
     capa_report_no: str | None = None
     capa_filed_by: str | None = None
     capa_filed_at: datetime | None = None
+    capa: CapaContent | None = None
+    capa_status: CapaStatus | None = None
+    capa_decided_by: str | None = None
+    capa_decided_at: datetime | None = None
+    capa_return_reason: str | None = None
+    capa_history: tuple[CapaEvent, ...] = ()
 
 
 # --- definitions shown next to every rate (the report prints them) ---------------------------
@@ -838,6 +878,15 @@ def record_weekly_check(
             kind="invalid",
             missing=["verdict"],
         )
+    if cases_checked < 1:
+        # "抽查单数 0" judged a week on no cases at all: a check looks at some (D7x).
+        raise fail(
+            ReportRefusal.NO_CASES_CHECKED,
+            "抽查单数至少为 1：质量检查须抽查案件",
+            "Check at least one case: the quality check looks at cases",
+            kind="invalid",
+            missing=["cases_checked"],
+        )
     if poor_quality and not findings.strip():
         raise fail(
             ReportRefusal.FINDINGS_REQUIRED,
@@ -860,8 +909,23 @@ def record_weekly_check(
     )
 
 
-def file_capa(check: WeeklyCheck, *, report_no: str, by_role: Role, by_id: str, now: datetime) -> WeeklyCheck:
-    """The manager files the corrective-and-preventive-action report a poor week calls for (R-RV-4)."""
+def file_capa(
+    check: WeeklyCheck,
+    *,
+    report_no: str,
+    content: CapaContent,
+    today: date,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+) -> WeeklyCheck:
+    """The manager files the corrective-and-preventive-action report a poor week calls for (R-RV-4).
+
+    The report says the problem, its cause, the corrective and the preventive action, who carries them
+    out (an active staff account; the service checks it) and by when; it then waits for the general
+    manager's sign-off (the seed has it 上报公司). One sent back is filed again; the number stays the
+    paper reference (D7x). `today` is the compound's date, for the due date.
+    """
     if by_role is not SIGNER:
         raise fail(
             ReportRefusal.NOT_MANAGER,
@@ -874,7 +938,7 @@ def file_capa(check: WeeklyCheck, *, report_no: str, by_role: Role, by_id: str, 
         raise fail(
             ReportRefusal.NO_CAPA_NEEDED, "该周检查无需纠正预防措施", "This check needs no CAPA report"
         )
-    if check.capa_report_no is not None:
+    if check.capa_report_no is not None and check.capa_status is not CapaStatus.RETURNED:
         raise fail(
             ReportRefusal.CAPA_ALREADY_FILED,
             "该周的纠正预防措施报告已提交",
@@ -889,11 +953,75 @@ def file_capa(check: WeeklyCheck, *, report_no: str, by_role: Role, by_id: str, 
             kind="invalid",
             missing=["capa_report_no"],
         )
-    return msgspec.structs.replace(check, capa_report_no=report_no.strip(), capa_filed_by=by_id, capa_filed_at=now)
+    texts = ("problem", "cause", "corrective_action", "preventive_action", "owner_id")
+    missing = [f for f in texts if not getattr(content, f).strip()] + (["due_on"] if content.due_on is None else [])
+    if missing:
+        raise fail(
+            ReportRefusal.CAPA_INCOMPLETE,
+            "纠正预防措施报告须写明：发现的问题、原因、纠正措施、预防措施、责任人和完成期限",
+            "The CAPA report needs the problem, its cause, the corrective and preventive actions, "
+            "who carries them out and by when",
+            kind="invalid",
+            missing=missing,
+        )
+    if content.due_on is not None and content.due_on < today:
+        raise fail(
+            ReportRefusal.CAPA_DUE_PASSED,
+            "完成期限不能早于今天",
+            "The due date cannot be before today",
+            kind="invalid",
+            due_on=content.due_on.isoformat(),
+        )
+    clean = CapaContent(problem=content.problem.strip(), cause=content.cause.strip(),
+                        corrective_action=content.corrective_action.strip(),
+                        preventive_action=content.preventive_action.strip(), owner_id=content.owner_id.strip(),
+                        due_on=content.due_on)
+    return msgspec.structs.replace(
+        check, capa_report_no=report_no.strip(), capa_filed_by=by_id, capa_filed_at=now, capa=clean,
+        capa_status=CapaStatus.SUBMITTED, capa_decided_by=None, capa_decided_at=None, capa_return_reason=None,
+        capa_history=(*check.capa_history, CapaEvent(action=CapaStatus.SUBMITTED, by=by_id, at=now)),
+    )
+
+
+def decide_capa(
+    check: WeeklyCheck, *, accept: bool, reason: str, by_role: Role, by_id: str, now: datetime
+) -> WeeklyCheck:
+    """The general manager accepts a filed CAPA report, or sends it back with a reason (R-RV-4, D7x)."""
+    if by_role is not Role.GENERAL_MANAGER:
+        raise fail(
+            ReportRefusal.NOT_GENERAL_MANAGER,
+            "纠正预防措施报告由总经理审批",
+            "Only the general manager signs off a CAPA report",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if check.capa_status is not CapaStatus.SUBMITTED:
+        raise fail(
+            ReportRefusal.CAPA_NOT_SUBMITTED,
+            "该周没有待审批的纠正预防措施报告",
+            "No CAPA report of this week waits for sign-off",
+            status=str(check.capa_status) if check.capa_status else None,
+        )
+    if not accept and not reason.strip():
+        raise fail(
+            ReportRefusal.REASON_REQUIRED,
+            "退回须写明原因",
+            "Sending it back needs a reason",
+            kind="invalid",
+            missing=["reason"],
+        )
+    status = CapaStatus.ACCEPTED if accept else CapaStatus.RETURNED
+    why = "" if accept else reason.strip()
+    return msgspec.structs.replace(
+        check, capa_status=status, capa_decided_by=by_id, capa_decided_at=now, capa_return_reason=why or None,
+        capa_history=(*check.capa_history, CapaEvent(action=status, by=by_id, at=now, reason=why)),
+    )
 
 
 def open_capas(checks: Iterable[WeeklyCheck]) -> list[WeeklyCheck]:
-    return [c for c in checks if c.capa_required and c.capa_report_no is None]
+    """Poor weeks whose CAPA report the manager still owes: never filed, or sent back."""
+    return [c for c in checks if c.capa_required
+            and (c.capa_report_no is None or c.capa_status is CapaStatus.RETURNED)]
 
 
 def weeks_unchecked(checks: Iterable[WeeklyCheck], year: int, month: int) -> list[date]:

@@ -22,7 +22,7 @@ from server.input_guard import DatedIn
 from server.services.acting import acting_role
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import weekly_checks
+from server.storage.schema import users, weekly_checks
 
 _enc = msgspec.json.Encoder()
 _dec = msgspec.json.Decoder(mr.WeeklyCheck)
@@ -39,7 +39,21 @@ class WeeklyCheckIn(DatedIn, kw_only=True):
 
 
 class CapaIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The report's paper number and what it says (D7x). The texts default to empty so that a missing
+    one is refused by the rule with its own code (monthly_report.capa_incomplete), naming it."""
+
     report_no: Annotated[str, msgspec.Meta(max_length=60)]
+    problem: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    cause: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    corrective_action: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    preventive_action: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    owner_id: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    due_on: date | None = None
+
+
+class CapaDecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    accept: bool
+    reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
 
 
 async def _checked_weeks(uow: UnitOfWork, compound_id: str) -> set[date]:
@@ -90,18 +104,52 @@ async def list_checks(db: Database, who: Principal) -> list[tuple[str, mr.Weekly
     return [(r.id, _dec.decode(r.doc)) for r in rows]
 
 
-async def file_capa(db: Database, who: Principal, check_id: str, report_no: str) -> tuple[str, mr.WeeklyCheck]:
+async def _locked_check(uow: UnitOfWork, who: Principal, check_id: str) -> mr.WeeklyCheck:
+    q = select(weekly_checks.c.doc).where(weekly_checks.c.id == check_id,
+                                          weekly_checks.c.compound_id == who.compound_id)
+    row = (await uow.conn.execute(uow.for_update(q))).first()
+    if row is None:
+        raise fail("monthly_report.weekly_check_not_found", "未找到该周质量检查", "No such weekly check",
+                   kind="not_found")
+    return _dec.decode(row.doc)
+
+
+async def _save(uow: UnitOfWork, check_id: str, check: mr.WeeklyCheck) -> None:
+    await uow.conn.execute(update(weekly_checks).where(weekly_checks.c.id == check_id)
+                           .values(doc=_enc.encode(check).decode()))
+
+
+async def file_capa(db: Database, who: Principal, check_id: str, data: CapaIn) -> tuple[str, mr.WeeklyCheck]:
     async with db.transaction() as uow:
-        q = select(weekly_checks.c.doc).where(weekly_checks.c.id == check_id,
-                                              weekly_checks.c.compound_id == who.compound_id)
-        q = uow.for_update(q)
-        row = (await uow.conn.execute(q)).first()
-        if row is None:
-            raise fail("monthly_report.weekly_check_not_found", "未找到该周质量检查", "No such weekly check",
-                       kind="not_found")
-        check = mr.file_capa(_dec.decode(row.doc), report_no=report_no, by_role=acting_role(who, (Role.MANAGER,)),
+        check = await _locked_check(uow, who, check_id)
+        zone = (await compound_rules(uow, who.compound_id)).calendar.zone
+        content = mr.CapaContent(problem=data.problem, cause=data.cause, corrective_action=data.corrective_action,
+                                 preventive_action=data.preventive_action, owner_id=data.owner_id, due_on=data.due_on)
+        check = mr.file_capa(check, report_no=data.report_no, content=content,
+                             today=uow.now.astimezone(zone).date(), by_role=acting_role(who, (Role.MANAGER,)),
                              by_id=who.user_id, now=uow.now)
-        await uow.conn.execute(update(weekly_checks).where(weekly_checks.c.id == check_id)
-                               .values(doc=_enc.encode(check).decode()))
-        _audit(uow, who, check_id, "weekly_check.capa_filed", {"capa_report_no": check.capa_report_no})
+        # The owner carries the actions out: an active staff account of this compound, not a typed name.
+        owner = (await uow.conn.execute(select(users.c.roles).where(
+            users.c.id == check.capa.owner_id, users.c.compound_id == who.compound_id,
+            users.c.active.is_(True)))).scalar()
+        if owner is None or Role.RESIDENT.value in msgspec.json.decode(owner):
+            raise fail("monthly_report.capa_owner_unknown", "责任人须为本管理处在职员工",
+                       "The owner must be an active staff member of this compound", kind="invalid",
+                       owner_id=check.capa.owner_id)
+        await _save(uow, check_id, check)
+        _audit(uow, who, check_id, "weekly_check.capa_filed",
+               {"capa_report_no": check.capa_report_no, "owner_id": check.capa.owner_id,
+                "due_on": check.capa.due_on.isoformat() if check.capa.due_on else None})
+        return check_id, check
+
+
+async def decide_capa(db: Database, who: Principal, check_id: str,
+                      data: CapaDecisionIn) -> tuple[str, mr.WeeklyCheck]:
+    """The general manager accepts a filed CAPA report or sends it back with a reason (D7x)."""
+    async with db.transaction() as uow:
+        check = mr.decide_capa(await _locked_check(uow, who, check_id), accept=data.accept, reason=data.reason,
+                               by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=uow.now)
+        await _save(uow, check_id, check)
+        _audit(uow, who, check_id, f"weekly_check.capa_{check.capa_status}",
+               {"capa_report_no": check.capa_report_no, "reason": check.capa_return_reason})
         return check_id, check

@@ -16,6 +16,9 @@ from tests.conftest import T0, login
 
 GOOD = {"week_start": "2026-11-25", "cases_checked": 12, "poor_quality": False, "findings": ""}
 POOR = {"week_start": "2026-11-16", "cases_checked": 9, "poor_quality": True, "findings": "两单未按时回访"}
+# What a CAPA report says besides its number (D7x).
+CONTENT = {"problem": "两单未按时回访", "cause": "回访无人跟进", "corrective_action": "补做回访",
+           "preventive_action": "列入交接班检查", "owner_id": "usr_dispatcher", "due_on": "2026-12-04"}
 
 
 async def _rows(db) -> list:  # noqa: ANN001
@@ -67,12 +70,12 @@ async def test_poor_quality_needs_findings_then_a_capa_report_filed_once(client,
     r = await client.post(url, headers=mgr, json={"report_no": "  "})
     assert (r.status_code, r.json()["code"]) == (400, "monthly_report.capa_report_no_required")
     clock.advance(hours=3)
-    r = await client.post(url, headers=mgr, json={"report_no": "CAPA-2026-47"})
+    r = await client.post(url, headers=mgr, json={"report_no": "CAPA-2026-47", **CONTENT})
     assert r.status_code == 200, r.text
     filed = r.json()
     assert (filed["capa_report_no"], filed["capa_filed_by"]) == ("CAPA-2026-47", "usr_manager")
     assert msgspec.convert(filed["capa_filed_at"], type=type(T0)) == clock.now()
-    r = await client.post(url, headers=mgr, json={"report_no": "CAPA-2026-48"})
+    r = await client.post(url, headers=mgr, json={"report_no": "CAPA-2026-48", **CONTENT})
     assert (r.status_code, r.json()["code"]) == (409, "monthly_report.capa_already_filed")
     listed = (await client.get("/api/quality/weekly-checks", headers=mgr)).json()
     assert [c["capa_report_no"] for c in listed] == ["CAPA-2026-47"]

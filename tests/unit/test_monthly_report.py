@@ -413,18 +413,22 @@ def weekly(poor: bool, findings: str = "", role: Role = Role.MANAGER, week: date
     )
 
 
+CONTENT = mr.CapaContent(problem="两单未按时回访", cause="回访无人跟进", corrective_action="补做回访",
+                         preventive_action="列入交接班检查", owner_id="usr_dispatcher", due_on=date(2026, 11, 20))
+
+
 def test_poor_weekly_check_requires_a_corrective_and_preventive_action_report():  # R-RV-4
     good = weekly(False)
     assert not good.capa_required
     with pytest.raises(DomainError) as e:
-        mr.file_capa(good, report_no="CAPA-1", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
+        mr.file_capa(good, report_no="CAPA-1", content=CONTENT, today=date(2026, 11, 13), by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
     assert e.value.refusal.code == R.NO_CAPA_NEEDED
     with pytest.raises(DomainError) as e:
         weekly(True)
     assert e.value.refusal.code == R.FINDINGS_REQUIRED
     poor = weekly(True, "两单未按时回访")
     assert poor.capa_required and mr.open_capas([good, poor]) == [poor]
-    filed = mr.file_capa(poor, report_no="CAPA-2026-11", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
+    filed = mr.file_capa(poor, report_no="CAPA-2026-11", content=CONTENT, today=date(2026, 11, 13), by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 18))
     assert mr.open_capas([good, filed]) == []
 
 
@@ -461,15 +465,15 @@ def test_capa_is_filed_once_by_the_manager_with_a_report_number():  # R-RV-4
     poor = weekly(True, "回访记录缺失")
     for role, code in ((Role.DISPATCHER, R.NOT_MANAGER), (Role.GENERAL_MANAGER, R.NOT_MANAGER)):
         with pytest.raises(DomainError) as e:
-            mr.file_capa(poor, report_no="CAPA-7", by_role=role, by_id="x", now=at(11, 14))
+            mr.file_capa(poor, report_no="CAPA-7", content=CONTENT, today=date(2026, 11, 13), by_role=role, by_id="x", now=at(11, 14))
         assert e.value.refusal.code == code and e.value.refusal.kind == "forbidden"
     with pytest.raises(DomainError) as e:
-        mr.file_capa(poor, report_no="   ", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+        mr.file_capa(poor, report_no="   ", content=CONTENT, today=date(2026, 11, 13), by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
     assert e.value.refusal.code == R.CAPA_REPORT_NO_REQUIRED
-    filed = mr.file_capa(poor, report_no=" CAPA-7 ", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+    filed = mr.file_capa(poor, report_no=" CAPA-7 ", content=CONTENT, today=date(2026, 11, 13), by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
     assert (filed.capa_report_no, filed.capa_filed_by, filed.capa_filed_at) == ("CAPA-7", "mgr-1", at(11, 14))
     with pytest.raises(DomainError) as e:
-        mr.file_capa(filed, report_no="CAPA-8", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 15))
+        mr.file_capa(filed, report_no="CAPA-8", content=CONTENT, today=date(2026, 11, 13), by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 15))
     assert e.value.refusal.code == R.CAPA_ALREADY_FILED
 
 
@@ -487,3 +491,31 @@ def test_a_feedback_date_promised_past_15_days_does_not_extend_the_complaint_lim
     row = case_row(case, calendar=CAL, policy=DeadlinePolicy(), now=T0 + timedelta(days=25), names={},
                    call_back=None, booking=None)
     assert row.deadline_at == case.received_at + timedelta(days=15)
+
+
+def test_a_weekly_check_looks_at_at_least_one_case():  # R-RV-4
+    # "抽查单数 0" with a verdict judged a week on nothing (D7x).
+    with pytest.raises(DomainError) as e:
+        mr.record_weekly_check(week_start=date(2026, 11, 9), cases_checked=0, poor_quality=True, findings="x",
+                               by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 17))
+    assert (e.value.refusal.code, e.value.refusal.details["missing"]) == (R.NO_CASES_CHECKED, ["cases_checked"])
+
+
+def test_a_capa_report_is_complete_and_the_general_manager_signs_it_off_or_returns_it():  # R-RV-4
+    poor = weekly(True, "回访记录缺失")
+    with pytest.raises(DomainError) as e:
+        mr.file_capa(poor, report_no="C-1", content=mr.CapaContent(problem="x"), today=date(2026, 11, 13),
+                     by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+    assert e.value.refusal.details["missing"] == ["cause", "corrective_action", "preventive_action", "owner_id", "due_on"]
+    filed = mr.file_capa(poor, report_no="C-1", content=CONTENT, today=date(2026, 11, 13),
+                         by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 14))
+    assert filed.capa_status is mr.CapaStatus.SUBMITTED and mr.open_capas([filed]) == []
+    with pytest.raises(DomainError) as e:
+        mr.decide_capa(filed, accept=True, reason="", by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 15))
+    assert e.value.refusal.code == R.NOT_GENERAL_MANAGER
+    back = mr.decide_capa(filed, accept=False, reason="措施不具体", by_role=Role.GENERAL_MANAGER, by_id="gm", now=at(11, 15))
+    assert back.capa_status is mr.CapaStatus.RETURNED and mr.open_capas([back]) == [back]
+    again = mr.file_capa(back, report_no="C-1", content=CONTENT, today=date(2026, 11, 15),
+                         by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 16))
+    ok = mr.decide_capa(again, accept=True, reason="", by_role=Role.GENERAL_MANAGER, by_id="gm", now=at(11, 17))
+    assert [e.action for e in ok.capa_history] == ["submitted", "returned", "submitted", "accepted"]
