@@ -33,10 +33,81 @@ def test_a_poor_week_waits_on_the_approvals_page_and_its_capa_number_is_filed_th
     error = row.locator(".desk-error")
     expect(error).to_have_text("请填写纠正预防措施报告编号")
     row.locator("input[name=capa_report_no]").fill("CAPA-2026-07")
+    _fill_capa(row)
     row.get_by_test_id("capa-file").click()
     expect(page.locator(f"tr[data-check={check['id']}]")).to_have_count(0, timeout=15000)
     filed = next(c for c in manager.call("GET", "/api/quality/weekly-checks") if c["id"] == check["id"])
     assert filed["capa_report_no"] == "CAPA-2026-07"
+    ctx.close()
+
+
+def _fill_capa(row, cause: str = "回访无人跟进") -> None:  # noqa: ANN001
+    row.locator("textarea[name=capa_cause]").fill(cause)
+    row.locator("textarea[name=capa_corrective]").fill("补做两单回访")
+    row.locator("textarea[name=capa_preventive]").fill("回访列入交接班检查")
+    row.locator("select[name=capa_owner]").select_option(label="王调度")
+    row.locator("input[name=capa_due_on]").fill((date.today() + timedelta(days=7)).isoformat())
+
+
+def test_the_capa_report_says_what_was_found_and_done_and_the_general_manager_signs_it_off(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    # The report was a number in a box, and nothing reached the general manager's approvals page (D7x).
+    manager = Api(server.url, "manager")
+    check = _poor_week(manager)
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=capa][data-check={check['id']}]")
+    expect(row.locator("textarea[name=capa_problem]")).to_have_value(check["findings"], timeout=15000)
+    row.locator("input[name=capa_report_no]").fill("CAPA-X1")
+    row.get_by_test_id("capa-file").click()
+    expect(row.locator(".desk-error")).to_contain_text("原因分析")  # each part is asked for
+    _fill_capa(row)
+    row.get_by_test_id("capa-file").click()
+    expect(page.locator(f"tr[data-approval=capa][data-check={check['id']}]")).to_have_count(0, timeout=15000)
+    ctx.close()
+
+    ctx, page = open_desk(browser, server, "gm")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=capa-signoff][data-check={check['id']}]")
+    expect(row).to_contain_text("原因分析：回访无人跟进", timeout=15000)
+    expect(row).to_contain_text("责任人：王调度")
+    row.get_by_test_id("capa-return").click()
+    expect(row.locator(".desk-error")).to_have_text("请填写退回原因")
+    row.locator("input[name=capa_return_reason]").fill("原因不够具体")
+    row.get_by_test_id("capa-return").click()
+    expect(page.locator(f"tr[data-approval=capa-signoff][data-check={check['id']}]")).to_have_count(0, timeout=15000)
+    ctx.close()
+
+    # Sent back, it is the manager's again, with the reason; filed again, the GM accepts it.
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=capa][data-check={check['id']}]")
+    expect(row.get_by_test_id("capa-returned")).to_contain_text("原因不够具体", timeout=15000)
+    row.locator("textarea[name=capa_cause]").fill("回访任务未分派到人")
+    row.get_by_test_id("capa-file").click()
+    expect(page.locator(f"tr[data-approval=capa][data-check={check['id']}]")).to_have_count(0, timeout=15000)
+    ctx.close()
+    ctx, page = open_desk(browser, server, "gm")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=capa-signoff][data-check={check['id']}]")
+    expect(row).to_contain_text("回访任务未分派到人", timeout=15000)
+    row.get_by_test_id("capa-accept").click()
+    expect(page.locator(f"tr[data-approval=capa-signoff][data-check={check['id']}]")).to_have_count(0, timeout=15000)
+    ctx.close()
+    done = next(c for c in manager.call("GET", "/api/quality/weekly-checks") if c["id"] == check["id"])
+    assert (done["capa_status"], done["capa_decided_by"]) == ("accepted", "usr_gm")
+
+
+def test_a_check_of_no_cases_is_refused_on_the_page(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    week = date(2001, 1, 1) + timedelta(weeks=random.randrange(1200))  # noqa: S311
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/review")
+    section = page.get_by_test_id("weekly-quality")
+    expect(section.locator("input[name=cases_checked]")).to_have_value("", timeout=15000)
+    section.locator("input[name=week_start]").fill(week.isoformat())
+    section.locator("input[name=cases_checked]").fill("0")
+    section.get_by_test_id("quality-verdict").get_by_label("合格", exact=True).check()
+    section.get_by_role("button", name="记录本周检查").click()
+    expect(section.locator("form .desk-error")).to_have_text("抽查单数至少为 1")
     ctx.close()
 
 

@@ -75,3 +75,18 @@ test('how long a referral has waited reads in days and hours, not seconds', () =
   assert.equal(waitedText(40 * min), '40 分钟');
   assert.equal(waitedText(-5 * min), '0 分钟'); // a skewed clock does not read as negative
 });
+
+test('a filed CAPA report waits on the general manager\'s page; one sent back is the manager\'s again', () => { // R-RV-4
+  // Filing the report's number ended it: nobody signed it off (D7x).
+  const filed = [
+    { id: 'wck_sent', capa_required: true, capa_report_no: 'C-1', capa_status: 'submitted' },
+    { id: 'wck_back', capa_required: true, capa_report_no: 'C-2', capa_status: 'returned', capa_return_reason: '原因不清' },
+    { id: 'wck_ok', capa_required: true, capa_report_no: 'C-3', capa_status: 'accepted' },
+    { id: 'wck_old', capa_required: true, capa_report_no: 'C-4' }, // filed before sign-off existed
+  ];
+  const rows = (roles, key) => approvalGroups(roles, { checks: filed }).find((g) => g.key === key)?.rows.map((c) => c.id);
+  assert.deepEqual(rows(['general_manager'], 'capa_signoff'), ['wck_sent']);
+  assert.deepEqual(rows(['manager'], 'capa'), ['wck_back']);
+  assert.equal(rows(['manager'], 'capa_signoff'), undefined);
+  assert.equal(rows(['deputy_gm'], 'capa_signoff'), undefined);
+});

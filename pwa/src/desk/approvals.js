@@ -20,7 +20,7 @@
 // All groups share one table, so their columns line up: a group is a header row over its rows.
 import { errorBox, closeApproved, fmtDay, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
-import { capaFiler } from './review.js';
+import { capaFiler, capaSummary } from './review.js';
 import { CATALOGUE_STRINGS, announceText, approveItem, proposalText, sendBackItem, sentBackText } from './catalogue.js';
 
 const STRINGS = {
@@ -32,6 +32,14 @@ const STRINGS = {
     'apq.quarterly_go': '去季度评审销项',
     'apq.quarterly_reason': '无法处理原因：{reason}',
     'apq.capa': '每周质量检查不合格 · 待提交纠正预防措施报告',
+    'apq.capa_signoff': '纠正预防措施报告 · 待总经理审批',
+    'apq.capa_by': '{who}提交',
+    'apq.capa_accept': '审批通过',
+    'apq.capa_accepted': '纠正预防措施报告已审批通过',
+    'apq.capa_return': '退回',
+    'apq.capa_returned': '纠正预防措施报告已退回',
+    'apq.capa_return_reason': '退回原因',
+    'apq.capa_return_need': '请填写退回原因',
     'apq.capa_checked': '抽查{n}单 · {at}记录',
     'apq.plans': '超过 3 天的维修方案 · 待审批',
     'apq.plan_days': '预计 {n} 天',
@@ -76,6 +84,14 @@ const STRINGS = {
     'apq.quarterly_go': 'Quarterly close',
     'apq.quarterly_reason': 'Cannot be handled: {reason}',
     'apq.capa': 'Poor weekly quality checks awaiting the CAPA report',
+    'apq.capa_signoff': 'CAPA reports awaiting the general manager\'s sign-off',
+    'apq.capa_by': 'filed by {who}',
+    'apq.capa_accept': 'Accept',
+    'apq.capa_accepted': 'CAPA report accepted',
+    'apq.capa_return': 'Send back',
+    'apq.capa_returned': 'CAPA report sent back',
+    'apq.capa_return_reason': 'Reason for sending it back',
+    'apq.capa_return_need': 'Enter why it is sent back',
     'apq.capa_checked': '{n} cases checked · recorded {at}',
     'apq.plans': 'Repair plans over 3 days awaiting approval',
     'apq.plan_days': '{n} days expected',
@@ -150,11 +166,14 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
     groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
     // R-RV-4: only the manager files the CAPA report (server: monthly_report.file_capa).
-    groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && !c.capa_report_no) });
+    // Never filed, or sent back by the general manager (D7x).
+    groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && (!c.capa_report_no || c.capa_status === 'returned')) });
     // R-SS-1 (D112): what the GM sent back waits for the manager to revise it (a refused fee until a new one is proposed).
     groups.push({ key: 'returned', rows: (data.items || []).filter((i) => i.sent_back && i.status !== 'withdrawn') });
   }
   if (gm) {
+    // R-RV-4: the report goes to the company (上报公司): the general manager signs it off (D7x).
+    groups.push({ key: 'capa_signoff', rows: (data.checks || []).filter((c) => c.capa_status === 'submitted') });
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
   }
   if (mgr || gm || deputy) {
@@ -167,6 +186,7 @@ export function approvalGroups(roles, data) {
 async function loadData(ctx, attentionCases) {
   const { api } = ctx;
   const mgr = has(ctx, 'manager');
+  const gm = has(ctx, 'general_manager');
   const caseView = (id) => api.get(`/api/cases/${id}`).catch(() => null);
   const [attention, cannotHandle, followups, items, reviews, checks, passed, staff] = await Promise.all([
     mgr ? Promise.all(attentionCases
@@ -176,9 +196,9 @@ async function loadData(ctx, attentionCases) {
     mgr ? api.get('/api/followups') : [],
     api.get('/api/services/items').catch(() => []),
     mgr ? api.get('/api/callbacks?status=review') : [],
-    mgr ? api.get('/api/quality/weekly-checks') : [],
+    mgr || gm ? api.get('/api/quality/weekly-checks') : [],
     mgr ? api.get('/api/cases?review_to_any=true&limit=1000') : [],
-    mgr ? loadStaff(ctx).catch(() => []) : [],
+    mgr || gm ? loadStaff(ctx).catch(() => []) : [],
   ]);
   // The R-FU-5 plan clock runs from submission until both approvals are in.
   const planIds = [...new Set(followups.filter((f) => f.clock.code === 'FU5_PLAN').map((f) => f.case_id))];
@@ -398,9 +418,45 @@ function capaRow(ctx, c) {
     h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));
 }
 
-const ROWS = { passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff, false),
+// R-RV-4: a filed CAPA report, for the general manager to accept or send back with a reason (D7x).
+function capaSignoffRow(ctx, c, staff) {
+  const { h, t, api } = ctx;
+  const err = errorBox(h);
+  const reason = h('input', { type: 'text', name: 'capa_return_reason', class: 'desk-inline-input', maxlength: '2000',
+    placeholder: t('apq.capa_return_reason'), 'aria-label': t('apq.capa_return_reason') });
+  const decide = (accept) => async (e) => {
+    err.clear();
+    if (!accept && !reason.value.trim()) {
+      err.show(t('apq.capa_return_need'), t);
+      reason.focus();
+      return;
+    }
+    e.target.disabled = true;
+    try {
+      await api.post(`/api/quality/weekly-checks/${c.id}/capa/decision`, { accept, reason: accept ? '' : reason.value.trim() });
+      ctx.toast(t(accept ? 'apq.capa_accepted' : 'apq.capa_returned'), 'ok');
+      ctx.navigate(location.hash || '#/');
+    } catch (ex) {
+      err.show(ex, t);
+      e.target.disabled = false;
+    }
+  };
+  return h('tr', { dataset: { approval: 'capa-signoff', check: c.id } },
+    h('td', null, t('wq.week_of', { d: fmtDay(c.week_start) })),
+    h('td', { class: 'pre small', text: c.findings }),
+    h('td', null, capaSummary(ctx, c, staff),
+      h('div', { class: 'small muted', text: t('apq.capa_by', { who: staffName(staff, c.capa_filed_by) }) })),
+    h('td', null,
+      h('div', { class: 'desk-inline' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'capa-accept',
+        onclick: decide(true) }, t('apq.capa_accept'))),
+      h('div', { class: 'desk-inline' }, reason, h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'capa-return',
+        onclick: decide(false) }, t('apq.capa_return'))),
+      err.el));
+}
+
+const ROWS = { capa_signoff: (ctx, err, c, data) => capaSignoffRow(ctx, c, data.staff), passed: (ctx, err, c, data) => passedRow(ctx, c, data.staff, false),
   passed_others: (ctx, err, c, data) => passedRow(ctx, c, data.staff, true), close: closeRow, quarterly: (ctx, err, c) => quarterlyRow(ctx, c), plans: planRow, reviews: reviewRow, capa: (ctx, err, c) => capaRow(ctx, c), items: itemRow, announce: announceRow, returned: returnedRow };
-const TITLES = { passed: 'apq.passed', passed_others: 'apq.passed_others', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce', returned: 'cat.returned_group' };
+const TITLES = { capa_signoff: 'apq.capa_signoff', passed: 'apq.passed', passed_others: 'apq.passed_others', close: 'apq.close', quarterly: 'apq.quarterly', plans: 'apq.plans', reviews: 'apq.reviews', capa: 'apq.capa', items: 'apq.items', announce: 'apq.announce', returned: 'cat.returned_group' };
 
 /**
  * The approvals panel. `attentionCases`: the open emergency and major case summaries the home page

@@ -18,6 +18,17 @@ registerStrings({
     'wq.verdict_poor': '不合格',
     'wq.verdict_poor_hint': '须写明问题，并提交纠正预防措施报告',
     'wq.verdict_need': '请选择本周处理质量：合格或不合格',
+    'wq.capa_problem': '发现的问题',
+    'wq.capa_cause': '原因分析',
+    'wq.capa_corrective': '纠正措施',
+    'wq.capa_preventive': '预防措施',
+    'wq.capa_owner': '责任人',
+    'wq.capa_owner_pick': '选择责任人',
+    'wq.capa_due': '完成期限',
+    'wq.capa_waiting': '待总经理审批',
+    'wq.capa_accepted': '总经理已审批通过（{who} · {t}）',
+    'wq.capa_returned': '总经理退回：{reason}。请修改后重新提交',
+    'wq.checked_need': '抽查单数至少为 1',
   },
   en: {
     'wq.capa_need_no': 'Enter the CAPA report number',
@@ -29,6 +40,17 @@ registerStrings({
     'wq.verdict_poor': 'Poor',
     'wq.verdict_poor_hint': 'needs the findings and a CAPA report',
     'wq.verdict_need': 'Choose this week\'s handling quality: good or poor',
+    'wq.capa_problem': 'Problem found',
+    'wq.capa_cause': 'Cause',
+    'wq.capa_corrective': 'Corrective action',
+    'wq.capa_preventive': 'Preventive action',
+    'wq.capa_owner': 'Owner',
+    'wq.capa_owner_pick': 'Choose the owner',
+    'wq.capa_due': 'Due date',
+    'wq.capa_waiting': 'Waiting for the general manager\'s sign-off',
+    'wq.capa_accepted': 'Accepted by the general manager ({who}, {t})',
+    'wq.capa_returned': 'Sent back by the general manager: {reason}. Revise it and file it again',
+    'wq.checked_need': 'Check at least one case',
   },
 });
 
@@ -42,7 +64,21 @@ export function capaFiler(ctx, c, done) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const no = h('input', { type: 'text', name: 'capa_report_no', class: 'desk-inline-input desk-input-short', maxlength: '60',
-    placeholder: t('wq.capa_no'), 'aria-label': t('wq.capa_no') });
+    placeholder: t('wq.capa_no'), 'aria-label': t('wq.capa_no'), value: c.capa_report_no || '' });
+  // What the report says (D7x): the problem found starts from the week's findings.
+  const prev = c.capa || {};
+  const area = (name, key, value) => field(h, t(key), h('textarea', { name, rows: 2, maxlength: '4000', required: true, value: value || '' }));
+  const owner = h('select', { name: 'capa_owner', required: true }, h('option', { value: '', text: t('wq.capa_owner_pick') }));
+  loadStaff(ctx).then((staff) => {
+    for (const p of staff || []) owner.append(h('option', { value: p.id, text: p.display_name }));
+    owner.value = prev.owner_id || '';
+  }).catch(() => {});
+  const due = h('input', { type: 'date', name: 'capa_due_on', required: true, value: prev.due_on || '' });
+  const fields = h('div', { class: 'desk-capa-fields' },
+    area('capa_problem', 'wq.capa_problem', prev.problem || c.findings), area('capa_cause', 'wq.capa_cause', prev.cause),
+    area('capa_corrective', 'wq.capa_corrective', prev.corrective_action), area('capa_preventive', 'wq.capa_preventive', prev.preventive_action),
+    field(h, t('wq.capa_owner'), owner), field(h, t('wq.capa_due'), due));
+  const val = (name) => fields.querySelector(`[name=${name}]`).value.trim();
   const button = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'capa-file', onclick: async () => {
     err.clear();
     if (!no.value.trim()) {
@@ -50,9 +86,15 @@ export function capaFiler(ctx, c, done) {
       no.focus();
       return;
     }
+    const missing = missingRequired(fields);
+    if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
     button.disabled = true;
     try {
-      await api.post(`/api/quality/weekly-checks/${c.id}/capa`, { report_no: no.value.trim() });
+      await api.post(`/api/quality/weekly-checks/${c.id}/capa`, {
+        report_no: no.value.trim(), problem: val('capa_problem'), cause: val('capa_cause'),
+        corrective_action: val('capa_corrective'), preventive_action: val('capa_preventive'),
+        owner_id: owner.value, due_on: due.value || null,
+      });
       ctx.toast(t('wq.capa_done'), 'ok');
       await done();
     } catch (ex) {
@@ -61,7 +103,24 @@ export function capaFiler(ctx, c, done) {
     }
   } }, t('wq.capa_file'));
   return h('div', { 'data-testid': 'capa-filer' },
-    h('div', { class: 'desk-inline' }, h('span', { class: 'badge desk-badge-emergency', text: t('wq.capa_open') }), no, button), err.el);
+    c.capa_status === 'returned' ? h('div', { class: 'small warn-text', 'data-testid': 'capa-returned', text: t('wq.capa_returned', { reason: c.capa_return_reason }) }) : null,
+    h('div', { class: 'desk-inline' }, h('span', { class: 'badge desk-badge-emergency', text: t('wq.capa_open') }), no), fields,
+    h('div', { class: 'desk-inline' }, button), err.el);
+}
+
+// A filed CAPA report's content and where it stands (D7x): waiting for the general manager, or accepted.
+export function capaSummary(ctx, c, staff) {
+  const { h, t } = ctx;
+  const r = c.capa;
+  const status = c.capa_status === 'accepted' ? t('wq.capa_accepted', { who: staffName(staff, c.capa_decided_by), t: fmtTime(c.capa_decided_at) })
+    : c.capa_status === 'submitted' ? t('wq.capa_waiting') : '';
+  return h('div', { class: 'small', 'data-testid': 'capa-summary' },
+    h('div', { text: t('wq.capa_filed', { no: c.capa_report_no, t: fmtTime(c.capa_filed_at) }) }),
+    status ? h('div', { class: c.capa_status === 'accepted' ? 'muted' : 'warn-text', 'data-testid': 'capa-status', text: status }) : null,
+    r ? h('dl', { class: 'desk-capa-content' }, ...[['wq.capa_problem', r.problem], ['wq.capa_cause', r.cause],
+      ['wq.capa_corrective', r.corrective_action], ['wq.capa_preventive', r.preventive_action],
+      ['wq.capa_owner', staffName(staff, r.owner_id) || r.owner_id], ['wq.capa_due', r.due_on ? fmtDay(r.due_on) : '']]
+      .map(([k, v]) => h('div', { class: 'pre', text: colon(t(k), v) }))) : null);
 }
 
 // R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
@@ -75,7 +134,8 @@ function weeklyChecks(ctx) {
   const listErr = errorBox(h);
   const list = h('div');
   const week = h('input', { type: 'date', name: 'week_start', required: true, value: toZonedDate(serverNow(ctx)) });
-  const checked = h('input', { type: 'number', name: 'cases_checked', min: '0', step: '1', required: true, value: '0' });
+  // A check looks at one case at least (the server refuses 0, D7x): the box starts empty, not at 0.
+  const checked = h('input', { type: 'number', name: 'cases_checked', min: '1', step: '1', required: true, value: '' });
   const choice = (value, text, hint) => h('label', { class: `desk-verdict-choice desk-verdict-${value}` },
     h('input', { type: 'radio', name: 'quality_verdict', value }), h('span', { class: 'desk-verdict-text', text }),
     hint ? h('span', { class: 'small muted', text: hint }) : null);
@@ -98,6 +158,7 @@ function weeklyChecks(ctx) {
       return err.show(missing.length ? `${t('wq.verdict_need')} — ${t('desk.missing', { list: joinList(missing) })}` : t('wq.verdict_need'), t);
     }
     if (missing.length) return err.show(t('desk.missing', { list: joinList(missing) }), t);
+    if (!(Number(checked.value) >= 1)) return err.show(t('wq.checked_need'), t);
     try {
       await api.post('/api/quality/weekly-checks', {
         week_start: week.value, cases_checked: Number(checked.value), poor_quality: chosen() === 'poor', findings: findings.value.trim(),
@@ -121,12 +182,14 @@ function weeklyChecks(ctx) {
 
   function capaCell(c) {
     if (!c.capa_required) return h('span', { class: 'muted small', text: t('wq.capa_none') });
-    if (c.capa_report_no) return h('span', { class: 'small', text: t('wq.capa_filed', { no: c.capa_report_no, t: fmtTime(c.capa_filed_at) }) });
+    if (c.capa_report_no && c.capa_status !== 'returned') return capaSummary(ctx, c, staffList);
     return capaFiler(ctx, c, load);
   }
 
+  let staffList = [];
   async function load() {
     listErr.clear();
+    staffList = await loadStaff(ctx).catch(() => []);
     const checks = await api.get('/api/quality/weekly-checks');
     mount(list, checks.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table desk-table', 'data-testid': 'weekly-checks' },
       h('thead', null, h('tr', null, ['wq.week', 'wq.cases_checked', 'wq.result', 'wq.findings', 'wq.capa'].map((k) => h('th', { text: t(k) })))),
