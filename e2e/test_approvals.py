@@ -287,7 +287,7 @@ def test_a_second_manager_sees_and_answers_a_case_passed_to_the_first_and_the_mo
 
 def test_a_received_case_passed_up_offers_both_answers_and_goes_to_the_quarterly_close_when_it_cannot_be_handled(browser: Browser, server) -> None:  # noqa: ANN001  # R-FU-3 R-CL-4
     # The manager's row had one input, "New approach", and one button, though the group asks to
-    # "confirm or set a new approach"; a case still 已受理 had no way to cannot-handle at all (D7x).
+    # "confirm or set a new approach"; a case still 已受理 had no way to cannot-handle at all (D116).
     from e2e.test_desk_monday_review import _backdate
 
     tag = uuid.uuid4().hex[:6]

@@ -50,7 +50,7 @@ def _fill_capa(row, cause: str = "回访无人跟进") -> None:  # noqa: ANN001
 
 
 def test_the_capa_report_says_what_was_found_and_done_and_the_general_manager_signs_it_off(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
-    # The report was a number in a box, and nothing reached the general manager's approvals page (D7x).
+    # The report was a number in a box, and nothing reached the general manager's approvals page (D117).
     manager = Api(server.url, "manager")
     check = _poor_week(manager)
     ctx, page = open_desk(browser, server, "manager")

@@ -77,7 +77,7 @@ test('how long a referral has waited reads in days and hours, not seconds', () =
 });
 
 test('a filed CAPA report waits on the general manager\'s page; one sent back is the manager\'s again', () => { // R-RV-4
-  // Filing the report's number ended it: nobody signed it off (D7x).
+  // Filing the report's number ended it: nobody signed it off (D117).
   const filed = [
     { id: 'wck_sent', capa_required: true, capa_report_no: 'C-1', capa_status: 'submitted' },
     { id: 'wck_back', capa_required: true, capa_report_no: 'C-2', capa_status: 'returned', capa_return_reason: '原因不清' },

@@ -167,7 +167,7 @@ test('a referral acted on by someone other than the one named says who did, in t
 });
 
 test('confirming cannot-handle for a case the Monday review passed up says it answered the review', () => { // R-FU-3 R-CL-4
-  // The manager's other answer to a passed-up case (D7x): the history said only the reason.
+  // The manager's other answer to a passed-up case (D116): the history said only the reason.
   const people = [...staff, { id: 'usr_manager', display_name: '钱经理' }, { id: 'usr_manager2', display_name: '孙经理' }];
   const confirmed = { action: 'case.cannot_handle', actor_id: 'usr_manager', data: { reason: '业主拒绝整改', referred_by: 'usr_dispatcher', referred_to_id: 'usr_manager' } };
   setLang('zh');

@@ -48,5 +48,5 @@ class QualityController(Controller):
     @post("/weekly-checks/{check_id:str}/capa/decision", opt=QUALITY_ROLES, status_code=200)
     async def capa_decision(self, db: Database, principal: Principal, check_id: str,
                             data: JSONBody[quality.CapaDecisionIn]) -> WeeklyCheckView:
-        """The general manager signs a filed CAPA report off, or sends it back with a reason (D7x)."""
+        """The general manager signs a filed CAPA report off, or sends it back with a reason (D117)."""
         return _view(*await quality.decide_capa(db, principal, check_id, data))

@@ -2244,7 +2244,7 @@ def mark_cannot_handle(
 
     This is also one of the manager's two answers to a case the Monday review passed up (the other is
     `answer_review_referral`): such a case may still be 已受理, its opening never decided, and the
-    review is where R-FU-3 puts this confirmation, so it is accepted then (D7x). The opening stays
+    review is where R-FU-3 puts this confirmation, so it is accepted then (D116). The opening stays
     undecided and its clock shows as stopped unmet; the case is kept and closes at the quarterly review.
     """
     if not _is_manager(roles):

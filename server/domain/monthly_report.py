@@ -266,7 +266,7 @@ class CapaStatus(StrEnum):
 
 
 class CapaContent(msgspec.Struct, frozen=True, kw_only=True):
-    """What a corrective-and-preventive-action report says (《纠正与预防措施》, R-RV-4, D7x)."""
+    """What a corrective-and-preventive-action report says (《纠正与预防措施》, R-RV-4, D117)."""
 
     problem: str = ""  # the problem found
     cause: str = ""
@@ -288,7 +288,7 @@ class CapaEvent(msgspec.Struct, frozen=True, kw_only=True):
 class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
     """The manager's weekly look at handling quality; poor quality calls for a CAPA report (R-RV-4).
 
-    A report filed before D7x has only its number (`capa_report_no`) and no `capa_status`: it is
+    A report filed before D117 has only its number (`capa_report_no`) and no `capa_status`: it is
     taken as filed, with nothing to sign off.
     """
 
@@ -879,7 +879,7 @@ def record_weekly_check(
             missing=["verdict"],
         )
     if cases_checked < 1:
-        # "抽查单数 0" judged a week on no cases at all: a check looks at some (D7x).
+        # "抽查单数 0" judged a week on no cases at all: a check looks at some (D117).
         raise fail(
             ReportRefusal.NO_CASES_CHECKED,
             "抽查单数至少为 1：质量检查须抽查案件",
@@ -924,7 +924,7 @@ def file_capa(
     The report says the problem, its cause, the corrective and the preventive action, who carries them
     out (an active staff account; the service checks it) and by when; it then waits for the general
     manager's sign-off (the seed has it 上报公司). One sent back is filed again; the number stays the
-    paper reference (D7x). `today` is the compound's date, for the due date.
+    paper reference (D117). `today` is the compound's date, for the due date.
     """
     if by_role is not SIGNER:
         raise fail(
@@ -986,7 +986,7 @@ def file_capa(
 def decide_capa(
     check: WeeklyCheck, *, accept: bool, reason: str, by_role: Role, by_id: str, now: datetime
 ) -> WeeklyCheck:
-    """The general manager accepts a filed CAPA report, or sends it back with a reason (R-RV-4, D7x)."""
+    """The general manager accepts a filed CAPA report, or sends it back with a reason (R-RV-4, D117)."""
     if by_role is not Role.GENERAL_MANAGER:
         raise fail(
             ReportRefusal.NOT_GENERAL_MANAGER,

@@ -39,7 +39,7 @@ class WeeklyCheckIn(DatedIn, kw_only=True):
 
 
 class CapaIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """The report's paper number and what it says (D7x). The texts default to empty so that a missing
+    """The report's paper number and what it says (D117). The texts default to empty so that a missing
     one is refused by the rule with its own code (monthly_report.capa_incomplete), naming it."""
 
     report_no: Annotated[str, msgspec.Meta(max_length=60)]
@@ -145,7 +145,7 @@ async def file_capa(db: Database, who: Principal, check_id: str, data: CapaIn) -
 
 async def decide_capa(db: Database, who: Principal, check_id: str,
                       data: CapaDecisionIn) -> tuple[str, mr.WeeklyCheck]:
-    """The general manager accepts a filed CAPA report or sends it back with a reason (D7x)."""
+    """The general manager accepts a filed CAPA report or sends it back with a reason (D117)."""
     async with db.transaction() as uow:
         check = mr.decide_capa(await _locked_check(uow, who, check_id), accept=data.accept, reason=data.reason,
                                by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=uow.now)

@@ -1,4 +1,4 @@
-"""The weekly check looks at cases, and its CAPA report says what it must and is signed off (R-RV-4, D7x).
+"""The weekly check looks at cases, and its CAPA report says what it must and is signed off (R-RV-4, D117).
 
 The clock starts Monday 2026-11-23; the poor week checked is the one before.
 """

@@ -16,7 +16,7 @@ from tests.conftest import T0, login
 
 GOOD = {"week_start": "2026-11-25", "cases_checked": 12, "poor_quality": False, "findings": ""}
 POOR = {"week_start": "2026-11-16", "cases_checked": 9, "poor_quality": True, "findings": "两单未按时回访"}
-# What a CAPA report says besides its number (D7x).
+# What a CAPA report says besides its number (D117).
 CONTENT = {"problem": "两单未按时回访", "cause": "回访无人跟进", "corrective_action": "补做回访",
            "preventive_action": "列入交接班检查", "owner_id": "usr_dispatcher", "due_on": "2026-12-04"}
 

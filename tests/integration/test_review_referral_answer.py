@@ -97,7 +97,7 @@ async def test_a_referral_unanswered_by_the_next_monday_still_waits_for_the_mana
 
 async def test_a_received_case_passed_up_can_be_confirmed_cannot_handle_and_then_waits_for_the_quarterly_close(client, clock):  # noqa: ANN001  # R-FU-3 R-CL-4
     # The case the reviewer passed up was still 已受理 (no opening decision yet): the manager's
-    # "it cannot be handled" was refused as the wrong state, so only a new approach could be set (D7x).
+    # "it cannot be handled" was refused as the wrong state, so only a new approach could be set (D116).
     desk = await login(client, "dispatcher")
     manager = await login(client, "manager")
     case_id = (await new_repair(client, desk, content="楼上夜间装修噪音"))["case"]["id"]

@@ -494,7 +494,7 @@ def test_a_feedback_date_promised_past_15_days_does_not_extend_the_complaint_lim
 
 
 def test_a_weekly_check_looks_at_at_least_one_case():  # R-RV-4
-    # "抽查单数 0" with a verdict judged a week on nothing (D7x).
+    # "抽查单数 0" with a verdict judged a week on nothing (D117).
     with pytest.raises(DomainError) as e:
         mr.record_weekly_check(week_start=date(2026, 11, 9), cases_checked=0, poor_quality=True, findings="x",
                                by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 13, 17))

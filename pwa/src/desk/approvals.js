@@ -166,13 +166,13 @@ export function approvalGroups(roles, data) {
     groups.push({ key: 'plans', rows: (data.plans || []).filter((v) => v.case.plan && !v.case.plan.manager_approved_by) });
     groups.push({ key: 'reviews', rows: (data.reviews || []).filter((c) => c.review === 'open') });
     // R-RV-4: only the manager files the CAPA report (server: monthly_report.file_capa).
-    // Never filed, or sent back by the general manager (D7x).
+    // Never filed, or sent back by the general manager (D117).
     groups.push({ key: 'capa', rows: (data.checks || []).filter((c) => c.capa_required && (!c.capa_report_no || c.capa_status === 'returned')) });
     // R-SS-1 (D112): what the GM sent back waits for the manager to revise it (a refused fee until a new one is proposed).
     groups.push({ key: 'returned', rows: (data.items || []).filter((i) => i.sent_back && i.status !== 'withdrawn') });
   }
   if (gm) {
-    // R-RV-4: the report goes to the company (上报公司): the general manager signs it off (D7x).
+    // R-RV-4: the report goes to the company (上报公司): the general manager signs it off (D117).
     groups.push({ key: 'capa_signoff', rows: (data.checks || []).filter((c) => c.capa_status === 'submitted') });
     groups.push({ key: 'items', rows: (data.items || []).filter((i) => i.status === 'proposed' || (i.status === 'approved' && i.pending_fee_cents)) });
   }
@@ -308,8 +308,8 @@ function reviewRow(ctx, err, c, data) {
 
 // R-FU-3: the Monday review passed this case up; the manager answers with one of two outcomes, each
 // with its own text: a new approach, or confirming that it cannot be handled (its reason then goes to
-// the quarterly review, R-CL-4). One shared "new approach" box hid the second outcome (D7x).
-// Where the server takes cannot-handle: a case passed up may still be 已受理 (D7x).
+// the quarterly review, R-CL-4). One shared "new approach" box hid the second outcome (D116).
+// Where the server takes cannot-handle: a case passed up may still be 已受理 (D116).
 const CAN_CONFIRM = ['received', 'opened', 'dispatched', 'accepted', 'on_site'];
 // A refusal shows in the row that caused it.
 function passedRow(ctx, c, staff, others) {
@@ -418,7 +418,7 @@ function capaRow(ctx, c) {
     h('td', null, capaFiler(ctx, c, () => ctx.navigate(location.hash || '#/'))));
 }
 
-// R-RV-4: a filed CAPA report, for the general manager to accept or send back with a reason (D7x).
+// R-RV-4: a filed CAPA report, for the general manager to accept or send back with a reason (D117).
 function capaSignoffRow(ctx, c, staff) {
   const { h, t, api } = ctx;
   const err = errorBox(h);

@@ -500,7 +500,7 @@ export async function renderCase(body, ctx, caseId) {
       b('close', closeDialog, closeMissing().length ? '' : 'btn-primary', open && s !== 'cannot_handle'),
       b('approve_close', simple('/approve-close'), '', mgr && (c.is_emergency || c.is_major) && open && !closeApproved(view)
         && view.missing_to_close.every((m) => m === 'manager_approval')),
-      // A case the Monday review passed up may be confirmed cannot-handle while still 已受理 (D7x).
+      // A case the Monday review passed up may be confirmed cannot-handle while still 已受理 (D116).
       b('cannot_handle', () => textDialog(t('act.cannot_handle'), '/cannot-handle', 'reason', t('dlg.reason'), { rule: 'R-CL-4 / R-FU-3' }), '',
         mgr && (WORKING.includes(s) || (s === 'received' && !!view.summary?.review_referral))),
       b('quarterly_close', quarterlyClose, 'btn-primary', mgr && s === 'cannot_handle'),

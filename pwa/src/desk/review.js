@@ -65,7 +65,7 @@ export function capaFiler(ctx, c, done) {
   const err = errorBox(h);
   const no = h('input', { type: 'text', name: 'capa_report_no', class: 'desk-inline-input desk-input-short', maxlength: '60',
     placeholder: t('wq.capa_no'), 'aria-label': t('wq.capa_no'), value: c.capa_report_no || '' });
-  // What the report says (D7x): the problem found starts from the week's findings.
+  // What the report says (D117): the problem found starts from the week's findings.
   const prev = c.capa || {};
   const area = (name, key, value) => field(h, t(key), h('textarea', { name, rows: 2, maxlength: '4000', required: true, value: value || '' }));
   const owner = h('select', { name: 'capa_owner', required: true }, h('option', { value: '', text: t('wq.capa_owner_pick') }));
@@ -108,7 +108,7 @@ export function capaFiler(ctx, c, done) {
     h('div', { class: 'desk-inline' }, button), err.el);
 }
 
-// A filed CAPA report's content and where it stands (D7x): waiting for the general manager, or accepted.
+// A filed CAPA report's content and where it stands (D117): waiting for the general manager, or accepted.
 export function capaSummary(ctx, c, staff) {
   const { h, t } = ctx;
   const r = c.capa;
@@ -134,7 +134,7 @@ function weeklyChecks(ctx) {
   const listErr = errorBox(h);
   const list = h('div');
   const week = h('input', { type: 'date', name: 'week_start', required: true, value: toZonedDate(serverNow(ctx)) });
-  // A check looks at one case at least (the server refuses 0, D7x): the box starts empty, not at 0.
+  // A check looks at one case at least (the server refuses 0, D117): the box starts empty, not at 0.
   const checked = h('input', { type: 'number', name: 'cases_checked', min: '1', step: '1', required: true, value: '' });
   const choice = (value, text, hint) => h('label', { class: `desk-verdict-choice desk-verdict-${value}` },
     h('input', { type: 'radio', name: 'quality_verdict', value }), h('span', { class: 'desk-verdict-text', text }),

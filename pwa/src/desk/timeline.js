@@ -65,7 +65,7 @@ const SENTENCES = {
     d.quarterly ? t('tl.quarterly') : '',
     has(d, 'approver_id') ? t('tl.approved_by', { who: staffName(s, d.approver_id) }) : '',
   ],
-  // Confirming cannot-handle is also the manager's other answer to a passed-up Monday review (D7x).
+  // Confirming cannot-handle is also the manager's other answer to a passed-up Monday review (D116).
   'case.cannot_handle': (d, s, e) => [
     has(d, 'reason') ? t('tl.reason', { text: d.reason }) : '',
     has(d, 'referred_by') ? t('tl.answers_review') : '',
