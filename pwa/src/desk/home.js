@@ -211,7 +211,11 @@ export async function renderHome(body, ctx) {
   const { h, t, api } = ctx;
   const err = errorBox(h);
   const emSlot = h('div');
-  const queueSlot = h('div', { class: 'desk-col-queue' });
+  const queueSlot = h('div');
+  // Call-backs due (R-FU-6) head the follow-up column rather than taking a full-width card above
+  // it: with emergencies and refused records on screen, a card more pushed the queue and the case
+  // list below a 768 px screen (D28).
+  const callBacksSlot = h('div');
   const listSlot = h('div');
   const countEl = h('span', { class: 'muted small' });
   const approvalsSlot = h('div');
@@ -258,7 +262,7 @@ export async function renderHome(body, ctx) {
     approvalsSlot,
     refusalsSlot,
     h('div', { class: 'desk-home-grid' },
-      queueSlot,
+      h('div', { class: 'desk-col-queue' }, callBacksSlot, queueSlot),
       h('section', { class: 'card desk-cases' },
         h('div', { class: 'desk-section-head' },
           h('h2', { text: t('home.cases') }), countEl,
@@ -326,7 +330,8 @@ export async function renderHome(body, ctx) {
         (ctx.user?.roles || []).some((r) => CALLER_ROLES.includes(r)) ? api.get('/api/callbacks?status=due') : []]);
       mount(queueSlot, queuePanel(ctx, items));
       mount(decideSlot, ...decideMinePanel(ctx, received, staff));
-      mount(keysSlot, keysOverduePanel(ctx, keysOverdue), callBackPanel(ctx, callBacksDue));
+      mount(keysSlot, keysOverduePanel(ctx, keysOverdue));
+      mount(callBacksSlot, callBackPanel(ctx, callBacksDue));
       mount(emSlot, emergencyBanner(ctx, all) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every
