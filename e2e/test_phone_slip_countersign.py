@@ -72,11 +72,24 @@ def test_phone_slip_prints_a_blank_countersign_line_then_the_dispatchers_name_an
 
 
 def _label_and_blank_share_a_line(line, label: str) -> bool:  # noqa: ANN001
-    """The blank sits on the label's last text line (a long label may wrap above it; the two never part)."""
-    head = line.locator("span", has_text=label).last
-    blank = head.locator("xpath=following-sibling::span[1]")
-    a, b = head.bounding_box(), blank.bounding_box()
-    return abs((a["y"] + a["height"]) - (b["y"] + b["height"])) < 4 and b["x"] > a["x"]
+    """The blank sits on the label's last text line (a long label may wrap above it; the two never part).
+
+    Both boxes are read in one layout pass, and for up to 5 s: the slip is drawn from the phone's copy
+    and drawn again when a sync brings the job, so two separate reads could straddle the redraw."""
+    js = """(el, label) => {
+      const head = [...el.querySelectorAll('span')].filter((s) => s.textContent.includes(label)).pop();
+      const blank = head && head.nextElementSibling;
+      if (!head || !blank) return false;
+      const a = head.getBoundingClientRect(), b = blank.getBoundingClientRect();
+      return Math.abs(a.bottom - b.bottom) < 4 && b.left > a.left;
+    }"""
+    deadline = time.monotonic() + 5
+    while True:
+        if line.evaluate(js, label):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        line.page.wait_for_timeout(100)
 
 
 def test_phone_slip_keeps_each_countersign_label_with_its_blank_at_360_px(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-6
