@@ -60,7 +60,7 @@ def test_the_emergency_banner_names_the_clock_it_counts_down(browser: Browser, s
     ctx, page = open_desk(browser, server)
     item = page.locator(".desk-em-list li", has_text=content)
     label = item.get_by_test_id("em-clock-label")
-    expect(label).to_have_text("求助5分钟内答复", timeout=15000)
+    expect(label).to_have_text("求助 5 分钟内答复", timeout=15000)
     expect(item.locator(".desk-countdown")).to_have_text(re.compile(r"^剩余 "))
     page.get_by_role("button", name="EN").click()
     item = page.locator(".desk-em-list li", has_text=content)

@@ -17,10 +17,10 @@ def test_the_big_countdown_is_labelled_with_its_clocks_name(browser: Browser, se
     ctx, page = _phone_showing(browser, server, content, PHONE)
     page.locator(".job-card", has_text=content).click()
     label = page.get_by_test_id("countdown-label")
-    expect(label).to_have_text("派工后15分钟到场")
+    expect(label).to_have_text("派工后 15 分钟到场")
     expect(label).to_be_in_viewport()
     # The same name as the 时限 card's row for the clock.
-    expect(page.locator("[data-clock=FU4_ON_SITE_15M] .kv-label")).to_have_text("派工后15分钟到场")
+    expect(page.locator("[data-clock=FU4_ON_SITE_15M] .kv-label")).to_have_text("派工后 15 分钟到场")
     _switch_language(page, "en")
     expect(label).to_have_text("On site 15 min after the work order")
     ctx.close()

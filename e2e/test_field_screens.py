@@ -54,7 +54,7 @@ def test_the_job_page_countdown_runs_on_while_offline(browser: Browser, server) 
     page.locator(".job-card", has_text=content).click()
     big = page.locator(".countdown-big")
     expect(big).to_contain_text("剩余")
-    on_site = page.locator(".kv-row", has_text="派工后15分钟到场").locator(".countdown")
+    on_site = page.locator(".kv-row", has_text="派工后 15 分钟到场").locator(".countdown")
     expect(on_site).to_contain_text("剩余")
 
     page.clock.fast_forward("20:00")

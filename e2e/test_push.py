@@ -78,7 +78,7 @@ def _push_channel(ctx, page, server):  # noqa: ANN001, ANN202
 def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser: Browser, server) -> None:  # noqa: ANN001
     case_id, job_id = _dispatch_repair_to_tech(server)
     payload = reminder_payload(case_id=case_id, job_id=job_id, kind="before_due",  # type: ignore[arg-type]
-                               title="即将到期：派工后15分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水")
+                               title="即将到期：派工后 15 分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水")
 
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
     ctx.grant_permissions(["notifications"], origin=server.url)
@@ -94,15 +94,15 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
     cdp.send("ServiceWorker.deliverPushMessage",
              {"origin": server.url, "registrationId": reg_id, "data": json.dumps(payload, ensure_ascii=False)})
     shown = _notifications(page, lambda ns: len(ns) > 0)
-    assert [(n["title"], n["tag"]) for n in shown] == [("即将到期：派工后15分钟到场", f"case-{case_id}")]
+    assert [(n["title"], n["tag"]) for n in shown] == [("即将到期：派工后 15 分钟到场", f"case-{case_id}")]
     assert shown[0]["body"] == payload["body"]
     assert shown[0]["data"]["url"] == f"/#/job/{job_id}"
 
     # A second reminder about the same case replaces the first (one notification per case).
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": server.url, "registrationId": reg_id,
-                                                  "data": json.dumps({**payload, "title": "已超时：派工后15分钟到场"})})
+                                                  "data": json.dumps({**payload, "title": "已超时：派工后 15 分钟到场"})})
     replaced = _notifications(page, lambda ns: ns and ns[0]["title"].startswith("已超时"))
-    assert [(n["title"], n["tag"]) for n in replaced] == [("已超时：派工后15分钟到场", f"case-{case_id}")]
+    assert [(n["title"], n["tag"]) for n in replaced] == [("已超时：派工后 15 分钟到场", f"case-{case_id}")]
 
     # The click half: a notificationclick event for the shown notification goes through the service
     # worker's own handler (it navigates the open app before focusing it, so the headless browser's
@@ -124,7 +124,7 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
 def test_a_phone_switched_to_english_shows_the_reminder_in_english(browser: Browser, server) -> None:  # noqa: ANN001
     case_id, job_id = _dispatch_repair_to_tech(server)
     payload = reminder_payload(case_id=case_id, job_id=job_id, kind="before_due",  # type: ignore[arg-type]
-                               title="即将到期：派工后15分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水（截止 11-23 09:15）",
+                               title="即将到期：派工后 15 分钟到场", body="GD-推送测试 1栋-101：卫生间水管漏水（截止 11-23 09:15）",
                                title_en="Due soon: On site 15 min after the work order",
                                body_en="GD-推送测试 1栋-101: 卫生间水管漏水 (due 11-23 09:15)")
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")

@@ -132,8 +132,8 @@ def test_the_phone_shows_the_promise_and_the_new_time_agreed_after_a_delay(brows
     login(ph, "cleaner")
     ph.locator(".job-card", has_text=case_no).click()
     clocks = ph.locator("section.card", has=ph.locator("h2", has_text="时限"))
-    expect(clocks).to_contain_text("有偿服务20分钟内到达", timeout=15000)
-    expect(clocks).to_contain_text("向住户承诺25分钟内到达")
+    expect(clocks).to_contain_text("有偿服务 20 分钟内到达", timeout=15000)
+    expect(clocks).to_contain_text("向住户承诺 25 分钟内到达")
 
     # The 25 minutes cannot be kept: the desk tells the resident why and agrees a new time.
     page.locator("tr", has_text=resident).get_by_test_id("svc-case-link").click()

@@ -12,10 +12,10 @@ const clock = (code, label, labelEn, due, extra = {}) => ({ code, label, label_e
 test('the countdown is labelled with the clock it counts down to, in both languages', () => {
   const job = applyIntents({
     id: 'wo_1', kind: 'complaint', state: 'dispatched', notes: [], deadline_at: '2026-12-10T11:29:00Z',
-    clocks: [clock('FU4_GENERAL_72H', '一般问题72小时内处理', 'General issue: 72 h', '2026-12-08T11:29:00Z'),
-      clock('FU4_ON_SITE_15M', '派工后15分钟到场', 'On site 15 min after the work order', '2026-12-07T11:54:00Z', { satisfied_at: '2026-12-07T11:50:00Z', running: false })],
+    clocks: [clock('FU4_GENERAL_72H', '一般问题 72 小时内处理', 'General issue: 72 h', '2026-12-08T11:29:00Z'),
+      clock('FU4_ON_SITE_15M', '派工后 15 分钟到场', 'On site 15 min after the work order', '2026-12-07T11:54:00Z', { satisfied_at: '2026-12-07T11:50:00Z', running: false })],
   }, [], 0);
-  assert.equal(countdownLabel(job), '一般问题72小时内处理');
+  assert.equal(countdownLabel(job), '一般问题 72 小时内处理');
   setLang('en');
   assert.equal(countdownLabel(job), 'General issue: 72 h');
   setLang('zh');

@@ -10,7 +10,7 @@ mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-07T08:00:00Z') });
 
 const r = {
   kind: 'before_due',
-  title: '即将到期：派工后15分钟到场',
+  title: '即将到期：派工后 15 分钟到场',
   body: 'GD20261123-0002 1栋-101：厨房水龙头漏水（截止 11-23 05:53）',
   title_en: 'Due soon: On site 15 min after the work order',
   body_en: 'GD20261123-0002 1栋-101: 厨房水龙头漏水 (due 11-23 05:53)',
@@ -25,7 +25,7 @@ test('a Chinese inbox shows the Chinese title and body', () => {
 });
 
 test('a reminder without English text shows its Chinese in an English inbox', () => {
-  const old = { kind: 'overdue', title: '已超时：求助5分钟内答复', body: '…' };
+  const old = { kind: 'overdue', title: '已超时：求助 5 分钟内答复', body: '…' };
   assert.deepEqual(reminderText(old, 'en'), { title: old.title, body: old.body });
   assert.deepEqual(reminderText({ kind: 'escalation' }, 'en'), { title: 'escalation', body: '' });
 });

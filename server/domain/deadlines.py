@@ -60,35 +60,35 @@ class ClockCode(StrEnum):
 
 # code -> (rule, label_zh, label_en)
 CLOCK_INFO: dict[ClockCode, tuple[str, str, str]] = {
-    ClockCode.FU1_FIRST_FOLLOW_UP: ("R-FU-1", "立项后2小时首次跟进", "First follow-up 2 h after opening"),
+    ClockCode.FU1_FIRST_FOLLOW_UP: ("R-FU-1", "立项后 2 小时首次跟进", "First follow-up 2 h after opening"),
     ClockCode.FU2_END_OF_DAY: ("R-FU-2", "当日下班前第二次跟进", "Second follow-up before end of day"),
     ClockCode.FU3_MONDAY_REVIEW: ("R-FU-3", "周一复查上周案件", "Monday review of last week's cases"),
-    ClockCode.FU4_ON_SITE_15M: ("R-FU-4", "派工后15分钟到场", "On site 15 min after the work order"),
-    ClockCode.FU4_REPAIR_2H: ("R-FU-4", "小修/公共/急修2小时内完成", "Small, common-area or urgent repair: 2 h aim"),
+    ClockCode.FU4_ON_SITE_15M: ("R-FU-4", "派工后 15 分钟到场", "On site 15 min after the work order"),
+    ClockCode.FU4_REPAIR_2H: ("R-FU-4", "小修/公共/急修 2 小时内完成", "Small, common-area or urgent repair: 2 h aim"),
     ClockCode.FU4_REPAIR_24H: (
         "R-FU-4",
-        "小修/公共/急修不超过24小时",
+        "小修/公共/急修不超过 24 小时",
         "Small, common-area or urgent repair: 24 h cap",
     ),
-    ClockCode.FU4_GENERAL_72H: ("R-FU-4", "一般维修72小时内完成", "General repair within 72 h"),
+    ClockCode.FU4_GENERAL_72H: ("R-FU-4", "一般维修 72 小时内完成", "General repair within 72 h"),
     ClockCode.FU4_MAJOR_NOTICE_48H: (
         "R-FU-4",
-        "重大/外委/外购件维修48小时内告知预计完成时间",
+        "重大/外委/外购件维修 48 小时内告知预计完成时间",
         "Major/outsourced/parts repair: tell the expected completion within 48 h",
     ),
-    ClockCode.FU5_PLAN: ("R-FU-5", "超过3天的维修方案审批", "Plan approval for a repair over 3 days"),
+    ClockCode.FU5_PLAN: ("R-FU-5", "超过 3 天的维修方案审批", "Plan approval for a repair over 3 days"),
     ClockCode.FU5_DAILY_PROGRESS: ("R-FU-5", "每日进度记录", "Daily progress entry"),
     ClockCode.FU6_SLIP_BACK_24H: (
         "R-FU-6",
-        "完工后24小时内交回服务单",
+        "完工后 24 小时内交回服务单",
         "Slip back within 24 h of completion",
     ),
-    ClockCode.FU6_CALLBACK_72H: ("R-FU-6", "服务单交回后72小时内回访", "Call-back within 72 h of the slip"),
-    ClockCode.FU7_PAID_ARRIVE_20M: ("R-FU-7", "有偿服务20分钟内到达", "Paid service: arrive within 20 min"),
-    ClockCode.FU7_PAID_PROMISE_25M: ("R-FU-7", "向住户承诺25分钟内到达", "Paid service: 25 min promise"),
-    ClockCode.FU7_LAUNDRY_15M: ("R-FU-7", "洗衣15分钟内上门收取", "Laundry pick-up within 15 min"),
-    ClockCode.FU7_GAMES_10M: ("R-FU-7", "棋牌用品10分钟内送到", "Games delivered within 10 min"),
-    ClockCode.IN5_HELP_REPLY_5M: ("R-IN-5", "求助5分钟内答复", "Help request: reply within 5 min"),
+    ClockCode.FU6_CALLBACK_72H: ("R-FU-6", "服务单交回后 72 小时内回访", "Call-back within 72 h of the slip"),
+    ClockCode.FU7_PAID_ARRIVE_20M: ("R-FU-7", "有偿服务 20 分钟内到达", "Paid service: arrive within 20 min"),
+    ClockCode.FU7_PAID_PROMISE_25M: ("R-FU-7", "向住户承诺 25 分钟内到达", "Paid service: 25 min promise"),
+    ClockCode.FU7_LAUNDRY_15M: ("R-FU-7", "洗衣 15 分钟内上门收取", "Laundry pick-up within 15 min"),
+    ClockCode.FU7_GAMES_10M: ("R-FU-7", "棋牌用品 10 分钟内送到", "Games delivered within 10 min"),
+    ClockCode.IN5_HELP_REPLY_5M: ("R-IN-5", "求助 5 分钟内答复", "Help request: reply within 5 min"),
     ClockCode.IN5_WRITTEN_REPLY_2D: (
         "R-IN-5",
         "书面咨询两日内书面答复",
@@ -98,7 +98,7 @@ CLOCK_INFO: dict[ClockCode, tuple[str, str, str]] = {
     ClockCode.FU9_COMPLAINT_15D: ("R-FU-9", "投诉期限内结案", "Complaint closed within the limit"),
     ClockCode.IN6_ORDER_TO_TEAM_5M: (
         "R-IN-6",
-        "5分钟内将派工单送达维修组",
+        "5 分钟内将派工单送达维修组",
         "Work order reaches the team in 5 min",
     ),
 }

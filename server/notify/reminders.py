@@ -242,7 +242,7 @@ def _escalation(
         who_en = ROLE_LABELS_EN.get(last.target_role, str(last.target_role))
         if last.reached:
             at = last.at + timedelta(minutes=unacked_after_minutes)
-            why = f"{who}{unacked_after_minutes}分钟内未确认，紧急事件转报给您"
+            why = f"{who} {unacked_after_minutes} 分钟内未确认，紧急事件转报给您"
             why_en = f"The {who_en} did not acknowledge within {unacked_after_minutes} minutes; the emergency passes to you"
         else:
             at, why = last.at, f"未能联系到{who}，紧急事件转报给您"
@@ -253,7 +253,7 @@ def _escalation(
         out.append(Planned(
             code=ACK_CODE, kind=ESCALATION, recipient_role=a.target_role, recipient_id=a.target_id,
             due_at=a.at, send_at=a.at, title=f"紧急事件：{subject}",
-            body=f"服务中心已联系您，请在{unacked_after_minutes}分钟内确认接手：{content}",
+            body=f"服务中心已联系您，请在 {unacked_after_minutes} 分钟内确认接手：{content}",
             title_en=f"Emergency: {subject}",
             body_en=f"The service desk reached you; confirm within {unacked_after_minutes} minutes that you "
                     f"have taken charge: {content}",

@@ -183,7 +183,7 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
         assert (stats.claimed, stats.sent, stats.pushes) == (1, 1, 1)
         assert push_service.refusals() == []
         [msg] = phone.json_messages()
-        assert msg["title"] == "即将到期：派工后15分钟到场"
+        assert msg["title"] == "即将到期：派工后 15 分钟到场"
         assert "厨房水管漏水" in msg["body"] and "截止 11-23 10:15" in msg["body"]
         assert msg["tag"] == f"case-{case_id}"
         assert msg["url"] == f"/#/job/{job_id}"
@@ -218,7 +218,7 @@ async def test_a_due_soon_reminder_sent_after_its_deadline_says_overdue_in_push_
         assert stats.pushes == 1 and push_service.refusals() == []
         [msg] = phone.json_messages()
         assert msg["kind"] == "before_due" and msg["url"] == f"/#/job/{job_id}"
-        assert msg["title"] == "已超时：派工后15分钟到场"
+        assert msg["title"] == "已超时：派工后 15 分钟到场"
         assert "已超时，截止 11-23 10:15" in msg["body"] and "即将到期" not in msg["body"]
         assert msg["title_en"] == "Overdue: On site 15 min after the work order"
         assert "(overdue, was due 11-23 10:15)" in msg["body_en"]
@@ -238,14 +238,14 @@ async def test_a_due_soon_push_retried_past_its_deadline_turns_overdue_in_the_in
         case_id, _ = await new_dispatched_repair(demo_db)
         clock.advance(minutes=10)  # on time: the push service is down, the inbox gets "due soon"
         await run_once(demo_db)
-        assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["即将到期：派工后15分钟到场"]
+        assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["即将到期：派工后 15 分钟到场"]
         clock.advance(minutes=10)  # the retry goes out after the limit
         stats = await run_once(demo_db)
         assert stats.pushes == 1
         [msg] = phone.json_messages()
-        assert (msg["title"], msg["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
+        assert (msg["title"], msg["title_en"]) == ("已超时：派工后 15 分钟到场", "Overdue: On site 15 min after the work order")
         latest = (await inbox(demo_db, "usr_tech"))[-1]
-        assert (latest["title"], latest["state"]) == ("已超时：派工后15分钟到场", "sent")
+        assert (latest["title"], latest["state"]) == ("已超时：派工后 15 分钟到场", "sent")
         assert "已超时" in latest["body"]
 
 
@@ -254,9 +254,9 @@ async def test_reminders_reach_the_inbox_of_people_without_push(demo_db, clock):
     stats = await run_once(demo_db, T0 + timedelta(minutes=16))
     assert stats.pushes == 0 and stats.sent >= 2
     # Sent a minute after the arrival limit: the technician's "due soon" says overdue (D102).
-    assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["已超时：派工后15分钟到场"]
+    assert [i["title"] for i in await inbox(demo_db, "usr_tech")] == ["已超时：派工后 15 分钟到场"]
     manager = await inbox(demo_db, "usr_manager")
-    assert [i["title"] for i in manager] == ["已超时：派工后15分钟到场"]
+    assert [i["title"] for i in manager] == ["已超时：派工后 15 分钟到场"]
     assert manager[0]["case_id"] == case_id and manager[0]["url"] == "/#/reminders"
 
 
@@ -376,6 +376,6 @@ async def test_an_unacknowledged_emergency_goes_to_the_next_in_the_chain(api, de
         assert deputy.messages == []
         await run_once(demo_db, T0 + timedelta(minutes=6))
         [msg] = deputy.json_messages()
-        assert "5分钟内未确认" in msg["body"] and msg["tag"] == f"case-{case.id}"
+        assert "5 分钟内未确认" in msg["body"] and msg["tag"] == f"case-{case.id}"
         assert [r.status for r in push_service.received if r.path == deputy.path] == [201]
         assert push_service.received[-1].headers.get("urgency") == "high"

@@ -24,7 +24,7 @@ def test_the_phone_shows_the_team_20_minutes_and_the_residents_25() -> None:  # 
     shown = _job_clocks(case, T0 + 3 * M)
     assert shown[ClockCode.FU7_PAID_ARRIVE_20M]["due_at"] == T0 + 22 * M
     promise = shown[ClockCode.FU7_PAID_PROMISE_25M]
-    assert promise["due_at"] == T0 + 25 * M and promise["label"] == "向住户承诺25分钟内到达"
+    assert promise["due_at"] == T0 + 25 * M and promise["label"] == "向住户承诺 25 分钟内到达"
     # Still the desk's clock: the desk owes the resident the delay notice.
     assert promise["responsible_role"] == str(Role.FRONT_DESK)
 

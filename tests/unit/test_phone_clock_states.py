@@ -12,7 +12,7 @@ M = timedelta(minutes=1)
 
 
 def _on_site(**kw) -> dl.Clock:  # noqa: ANN003
-    return dl.Clock(code=dl.ClockCode.FU4_ON_SITE_15M, rule="R-FU-4", label_zh="派工后15分钟到场",
+    return dl.Clock(code=dl.ClockCode.FU4_ON_SITE_15M, rule="R-FU-4", label_zh="派工后 15 分钟到场",
                     label_en="On site 15 min after the work order", started_at=T0, due_at=T0 + 15 * M,
                     responsible_role=Role.TECHNICIAN, responsible_id="t1", **kw)
 

@@ -50,7 +50,7 @@ def test_technician_is_reminded_5_minutes_before_the_15_minute_arrival_limit() -
     [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
     assert (p.recipient_role, p.recipient_id, p.job_id) == (Role.TECHNICIAN, "t1", "wo1")
     assert (p.send_at, p.due_at) == (T0 + 10 * M, T0 + 15 * M)
-    assert p.title == "即将到期：派工后15分钟到场"
+    assert p.title == "即将到期：派工后 15 分钟到场"
 
 
 def test_lead_is_a_third_of_the_span_at_most_the_policy_lead() -> None:
@@ -72,7 +72,7 @@ def test_the_follower_is_reminded_of_the_first_and_second_follow_up() -> None:  
 def test_managers_are_told_when_a_limit_passes() -> None:
     [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, OVERDUE)
     assert (p.recipient_role, p.recipient_id, p.send_at) == (Role.MANAGER, None, T0 + 15 * M)
-    assert p.title == "已超时：派工后15分钟到场"
+    assert p.title == "已超时：派工后 15 分钟到场"
 
 
 def test_a_passed_limit_gets_no_before_reminder_and_a_long_passed_one_no_overdue_one() -> None:
@@ -122,7 +122,7 @@ def test_an_unacknowledged_escalation_passes_to_the_next_person_after_5_minutes(
     case = attempt(emergency(), Role.MANAGER, reached=True, at=T0 + M)
     [p] = [p for p in planned(case, T0 + M) if p.kind == ESCALATION and p.code == ESCALATION_CODE]
     assert (p.recipient_role, p.send_at) == (Role.DEPUTY_GM, T0 + 6 * M)
-    assert "5分钟内未确认" in p.body
+    assert "5 分钟内未确认" in p.body
 
 
 def test_the_person_reached_is_asked_at_once_to_confirm_taking_charge() -> None:  # R-EM-2
@@ -204,11 +204,11 @@ def test_a_due_soon_sent_at_or_after_its_deadline_says_overdue_and_before_it_due
     [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
     stored = payload_for("cs1", p)
     on_time = text_at_send(stored, BEFORE_DUE, p.due_at, p.send_at)
-    assert (on_time["title"], on_time["title_en"]) == ("即将到期：派工后15分钟到场", "Due soon: On site 15 min after the work order")
+    assert (on_time["title"], on_time["title_en"]) == ("即将到期：派工后 15 分钟到场", "Due soon: On site 15 min after the work order")
     assert "late" not in on_time and on_time["body"] == stored["body"]
     for at in (p.due_at, p.due_at + 30 * M):
         late = text_at_send(stored, BEFORE_DUE, p.due_at, at)
-        assert (late["title"], late["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
+        assert (late["title"], late["title_en"]) == ("已超时：派工后 15 分钟到场", "Overdue: On site 15 min after the work order")
         due = on_time["body_en"].rsplit("(due ", 1)[1].rstrip(")")
         assert late["body"].endswith(f"（已超时，截止 {due}）") and late["body_en"].endswith(f"(overdue, was due {due})")
         assert "late" not in late and (late["url"], late["tag"], late["kind"]) == (stored["url"], stored["tag"], BEFORE_DUE)
@@ -221,4 +221,4 @@ def test_a_due_soon_planned_before_the_late_text_was_kept_has_its_title_relabell
     [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
     stored = {k: v for k, v in payload_for("cs1", p).items() if k != "late"}
     late = text_at_send(stored, BEFORE_DUE, p.due_at, p.due_at + M)
-    assert (late["title"], late["title_en"]) == ("已超时：派工后15分钟到场", "Overdue: On site 15 min after the work order")
+    assert (late["title"], late["title_en"]) == ("已超时：派工后 15 分钟到场", "Overdue: On site 15 min after the work order")
