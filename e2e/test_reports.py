@@ -83,7 +83,7 @@ def test_the_report_page_shows_help_requests_replied_to_within_five_minutes(brow
     card = view.locator("[data-rate=help_reply_5m]")
     expect(card.get_by_test_id("rate-value")).to_have_text(f"{fig['rate']['value']:.2f}%")
     expect(card).to_contain_text(f"{fig['in_time']} / {fig['in_time'] + fig['late']}")
-    expect(card.get_by_test_id("rate-definition")).to_contain_text("求助5分钟内答复率 =")
+    expect(card.get_by_test_id("rate-definition")).to_contain_text("求助 5 分钟内答复率 =")
     expect(view.get_by_test_id("help-counts")).to_contain_text(f"本月受理求助 {fig['received']} 件")
     expect(view.get_by_role("heading", name="求助超时答复清单")).to_be_visible()
     page.locator(".btn-lang").click()

@@ -319,7 +319,7 @@ VALIDITY_DEF = (
 )
 TIMELY_HANDLING_DEF = (
     "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%;"
-    "时限为约定的反馈日期，且不晚于受理后15天;未约定反馈日期的投诉以受理后15天为时限",
+    "时限为约定的反馈日期，且不晚于受理后 15 天;未约定反馈日期的投诉以受理后 15 天为时限",
     "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
     "month × 100 %; the limit is the agreed feedback date, never later than 15 days after acceptance; a "
     "complaint with no agreed date is due 15 days after acceptance",
@@ -340,11 +340,11 @@ SATISFACTION_DEF = (
     "ballot was returned",
 )
 
-HELP_REPLY_LABELS = ("求助5分钟内答复率", "Help replies within 5 minutes")
+HELP_REPLY_LABELS = ("求助 5 分钟内答复率", "Help replies within 5 minutes")
 HELP_REPLY_DEF = (
-    "求助5分钟内答复率 = 当月受理的求助中5分钟内答复的件数 ÷ 当月受理且已答复或已过5分钟的求助件数 × 100%;"
-    "答复以第一次答复记录(或结案)为准，恰好第5分钟答复算及时;未答复且未满5分钟的不计入;"
-    "不立项的求助不计时，不计入;目标：每件求助5分钟内答复(R-IN-5)",
+    "求助 5 分钟内答复率 = 当月受理的求助中 5 分钟内答复的件数 ÷ 当月受理且已答复或已过 5 分钟的求助件数 × 100%;"
+    "答复以第一次答复记录(或结案)为准，恰好第 5 分钟答复算及时;未答复且未满 5 分钟的不计入;"
+    "不立项的求助不计时，不计入;目标：每件求助 5 分钟内答复(R-IN-5)",
     "Help-reply rate = help requests received in the month and replied to within 5 minutes ÷ help requests "
     "received in the month that were replied to or whose 5 minutes are over × 100 %; the reply is the first "
     "one recorded (or the close), and one at 5:00 exactly is in time; one not replied yet and still within "

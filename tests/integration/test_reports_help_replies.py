@@ -71,7 +71,7 @@ async def test_the_report_counts_the_months_help_requests_replied_to_within_five
     assert rep["counts_by_kind"]["help"] == fig["received"]
     rate = fig["rate"]
     assert (rate["key"], rate["numerator"], rate["denominator"], rate["value"]) == ("help_reply_5m", 3, 5, 60.0)
-    assert rate["definition_zh"].startswith("求助5分钟内答复率 =") and rate["definition_en"]
+    assert rate["definition_zh"].startswith("求助 5 分钟内答复率 =") and rate["definition_en"]
     late = {line["case_no"]: line for line in rep["help_late"]}
     assert list(late) == [nos["h3"], nos["h4"]]
     assert late[nos["h3"]]["late_minutes"] == 2 and late[nos["h3"]]["replied_at"]
@@ -110,7 +110,7 @@ async def test_the_workbook_follows_the_language_asked_for_and_is_chinese_by_def
     assert books["default"].sheetnames == books["zh"].sheetnames == [
         "概要", "分类统计", "超时清单", "求助答复", "满意度", "投诉明细"]
     assert books["en"].sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints"]
-    for lang, sheet, rate_label in (("zh", "求助答复", "求助5分钟内答复率"),
+    for lang, sheet, rate_label in (("zh", "求助答复", "求助 5 分钟内答复率"),
                                     ("en", "Help replies", "Help replies within 5 minutes")):
         rows = list(books[lang][sheet].iter_rows(values_only=True))
         assert next(r for r in rows if r[0] == rate_label)[1] == 0.6
@@ -124,5 +124,5 @@ async def test_the_workbook_follows_the_language_asked_for_and_is_chinese_by_def
 async def test_the_help_reply_definition_is_published(client):  # R-IN-5
     desk = await login(client, "dispatcher")
     defs = {d["key"]: d for d in (await client.get("/api/reports/definitions", headers=desk)).json()}
-    assert defs["help_reply_5m"]["label_zh"] == "求助5分钟内答复率"
+    assert defs["help_reply_5m"]["label_zh"] == "求助 5 分钟内答复率"
     assert defs["help_reply_5m"]["definition_en"].startswith("Help-reply rate =")

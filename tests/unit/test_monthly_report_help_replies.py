@@ -91,7 +91,7 @@ def test_the_late_help_replies_are_not_on_the_overdue_list_and_other_kinds_are_n
 def test_a_month_with_no_help_request_shows_the_rate_as_undefined():  # R-IN-5
     fig = november([], at(12, 1)).help_replies
     assert (fig.received, fig.rate.denominator, fig.rate.value) == (0, 0, None)
-    assert fig.rate.definition_zh.startswith("求助5分钟内答复率 =")
+    assert fig.rate.definition_zh.startswith("求助 5 分钟内答复率 =")
     assert fig.rate.definition_en.startswith("Help-reply rate =")
 
 
