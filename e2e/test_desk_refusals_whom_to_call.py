@@ -76,7 +76,7 @@ def test_the_case_page_says_whom_to_call_and_handles_one_reasons_records_togethe
     expect(dialog.get_by_test_id("rf-batch-list").locator("li")).to_have_count(3)
     dialog.locator("textarea[name=note]").fill("已改派刘师傅，明早上门请业主补签")
     dialog.get_by_test_id("dialog-submit").click()
-    expect(dialog.locator(".desk-error")).to_contain_text("所选记录中有1条已处理，本次未作任何标记")
+    expect(dialog.locator(".desk-error")).to_contain_text("所选记录中有 1 条已处理，本次未作任何标记")
     page.screenshot(path=str(SHOTS / "desk-refusals-batch-refused.png"))
     dialog.get_by_role("button", name="取消").click()
     expect(item(client, 3)).to_have_class(re.compile(r"\bis-handled\b"), timeout=15000)

@@ -1531,7 +1531,7 @@ def complete(
     if case.plan is not None and case.plan.expected_days > PLAN_THRESHOLD_DAYS and not case.plan.approved:
         return refuse(
             CaseReason.PLAN_NOT_APPROVED,
-            "超过3天的维修方案尚未审批",
+            "超过 3 天的维修方案尚未审批",
             "The plan for a repair over 3 days is not approved",
             missing=["plan_approval"],
         )

@@ -100,7 +100,7 @@ def _refuse_not_defect(case: Case) -> None:
 def _check_lengths(**texts: str | None) -> None:
     long = sorted(k for k, v in texts.items() if v is not None and len(v) > TEXT_MAX)
     if long:
-        raise fail(ContactSlipRefusal.TOO_LONG, f"内容过长（每项最多{TEXT_MAX}字）",
+        raise fail(ContactSlipRefusal.TOO_LONG, f"内容过长（每项最多 {TEXT_MAX} 字）",
                    f"Too long (at most {TEXT_MAX} characters each)", kind="invalid", fields=long)
 
 

@@ -78,7 +78,7 @@ def _note(note: str) -> str:
         raise fail(FieldRefusalRefusal.NOTE_REQUIRED, "请写明如何处理了这条记录", "Say what was done about this record",
                    kind="invalid")
     if len(text) > NOTE_MAX:
-        raise fail(FieldRefusalRefusal.NOTE_TOO_LONG, f"处理说明不能超过{NOTE_MAX}字",
+        raise fail(FieldRefusalRefusal.NOTE_TOO_LONG, f"处理说明不能超过 {NOTE_MAX} 字",
                    f"The note may not exceed {NOTE_MAX} characters", kind="invalid")
     return text
 
@@ -98,7 +98,7 @@ def check_selection(keys: list[tuple[str, int]]) -> None:
         raise fail(FieldRefusalRefusal.NONE_SELECTED, "请选择要标记为已处理的记录", "Select the records to mark handled",
                    kind="invalid")
     if len(keys) > BATCH_MAX:
-        raise fail(FieldRefusalRefusal.TOO_MANY, f"一次最多处理{BATCH_MAX}条记录",
+        raise fail(FieldRefusalRefusal.TOO_MANY, f"一次最多处理 {BATCH_MAX} 条记录",
                    f"At most {BATCH_MAX} records can be handled at once", kind="invalid", max=BATCH_MAX)
     seen: set[tuple[str, int]] = set()
     twice = []
@@ -133,7 +133,7 @@ def handle_many(refusals: list[FieldRefusal], *, by: str, note: str, now: dateti
     handled = [r for r in refusals if r.handled_at is not None]
     if handled:
         raise fail(FieldRefusalRefusal.ALREADY_HANDLED,
-                   f"所选记录中有{len(handled)}条已处理，本次未作任何标记",
+                   f"所选记录中有 {len(handled)} 条已处理，本次未作任何标记",
                    f"{len(handled)} of the selected records have already been handled; none was marked",
                    items=[{**_key_doc(key_of(r)), "handled_at": r.handled_at.isoformat() if r.handled_at else None,
                            "handled_by": r.handled_by} for r in handled])

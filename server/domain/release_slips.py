@@ -465,7 +465,7 @@ def _check_common(request: SlipRequest, now: datetime, max_validity: timedelta) 
     ):
         return refuse(
             SlipReason.BAD_VALIDITY,
-            f"有效期须在将来结束且不超过{max_validity.days}天",
+            f"有效期须在将来结束且不超过 {max_validity.days} 天",
             f"The validity window must end in the future and last at most {max_validity.days} days",
             kind="invalid",
         )

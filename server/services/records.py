@@ -39,7 +39,7 @@ RECORD_RULES = {
     rc.RecordKind.HELP_LOG: ("每年归档,保存两年", "Archived yearly, kept two years"),
     rc.RecordKind.SERVICE_SLIP: ("调度员会签后即归档,作为收费依据,长期保存",
                                  "Archived once the dispatcher countersigns; the billing basis, kept"),
-    rc.RecordKind.RELEASE_SLIP: ("保安每10天交回服务中心归档,长期保存",
+    rc.RecordKind.RELEASE_SLIP: ("保安每 10 天交回服务中心归档,长期保存",
                                  "Security hands its copies in every 10 days; kept"),
 }
 
