@@ -1,4 +1,4 @@
-"""Every text the server shows spaces a number from its unit the way the PWA does (D84, D114, D7x).
+"""Every text the server shows spaces a number from its unit the way the PWA does (D84, D114, D118).
 
 The desk showed its own 求助 5 分钟内答复 beside the server's clock label 求助5分钟内答复. This scan
 reads every string literal in server/ (f-strings with their {expressions} read as {}) and fails naming
