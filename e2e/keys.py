@@ -23,4 +23,4 @@ def lend_outsider(server, desk: Api, key_id: str, *, name: str, deposit_cents: i
         "borrower_name": name, "borrower_kind": "outsider", "signature_sha256": sig,
         "due_at": (datetime.now(UTC) + timedelta(hours=4)).isoformat(),
         "id_shown": {"doc_type": doc_type, "last4": last4}, "deposit_cents": deposit_cents,
-        "deposit_receipt_no": receipt})["loan"]
+        "deposit_receipt_no": receipt, "borrower_phone": "13800138000"})["loan"]

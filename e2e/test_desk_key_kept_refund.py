@@ -18,7 +18,7 @@ def _lost_on_loan(server, desk: Api, label: str, name: str) -> dict:  # noqa: AN
     """Lent to an outsider against ¥80.00 and lost, the whole deposit kept."""
     key = new_key(desk, label, building="10栋", floor="3")
     lend_outsider(server, desk, key["id"], name=name, deposit_cents=8000, receipt="YJ-K1", last4="2468")
-    desk.call("POST", f"/api/keys/{key['id']}/lost", {"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    desk.call("POST", f"/api/keys/{key['id']}/lost", {"account": "钥匙遗失", "refund_cents": 0, "kept_reason": "钥匙遗失"})
     return key
 
 

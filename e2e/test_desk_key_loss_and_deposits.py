@@ -35,7 +35,7 @@ def test_a_loss_reported_by_mistake_is_corrected_from_the_cabinet(browser: Brows
     frontdesk = Api(server.url, "frontdesk")
     key = _key(frontdesk, label)
     _lend_outsider(server, frontdesk, key, "装修工 钱八", 6000, "YJ-61")
-    frontdesk.call("POST", f"/api/keys/{key['id']}/lost", {"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    frontdesk.call("POST", f"/api/keys/{key['id']}/lost", {"account": "钥匙遗失", "refund_cents": 0, "kept_reason": "钥匙遗失"})
 
     # The front desk may record the key found, not undo the report.
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
@@ -82,7 +82,7 @@ def test_a_lost_key_is_found_again_and_back_in_the_cabinet(browser: Browser, ser
     label = _label()
     frontdesk = Api(server.url, "frontdesk")
     key = _key(frontdesk, label)
-    frontdesk.call("POST", f"/api/keys/{key['id']}/lost", {})
+    frontdesk.call("POST", f"/api/keys/{key['id']}/lost", {"account": "钥匙遗失"})
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
     row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row).to_contain_text("遗失", timeout=15000)

@@ -498,7 +498,7 @@ class KeysController(Controller):
 
     @post("/{key_id:str}/lost", opt=DESK_ONLY, status_code=200)
     async def lost(self, db: Database, principal: Principal, key_id: str,
-                   data: JSONBody[keyring.SettleIn | None] = None) -> KeyView:
+                   data: JSONBody[keyring.LostIn | None] = None) -> KeyView:
         return _key(await keyring.report_lost(db, principal, key_id, data))
 
     # Undoing a loss reported by mistake: the same roles and day as a return's correction (D72, D80).

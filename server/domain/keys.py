@@ -9,10 +9,14 @@ from enum import StrEnum
 
 import msgspec
 
+from server.domain.calendar import BusinessCalendar
 from server.domain.errors import DomainError, Refusal, fail, refuse
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 ID_TAIL = re.compile(r"^[0-9A-Za-z]{4}$")
+# A number someone can be rung on: digits with the usual separators, at least 5 digits (an extension),
+# at most 20 characters (an international number with spaces).
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{3,18}[0-9]$")
 
 
 class KeyRefusal(StrEnum):
@@ -61,6 +65,9 @@ class KeyRefusal(StrEnum):
     COUNT_NOT_AMENDABLE = "key.count_not_amendable"
     COUNT_NOT_AMENDER = "key.count_not_amender"
     COUNT_AMEND_REASON_REQUIRED = "key.count_amend_reason_required"
+    # What the desk needs to chase a key (D7x): an outsider's phone, and what happened at a loss.
+    PHONE_REQUIRED = "key.phone_required"
+    LOSS_ACCOUNT_REQUIRED = "key.loss_account_required"
 
 
 class KeyType(StrEnum):
@@ -152,6 +159,8 @@ class KeyLoss(msgspec.Struct, frozen=True, kw_only=True):
     lost_at: datetime
     reported_by: str | None = None  # None for a loss reported before this was kept
     loan_id: str | None = None
+    # What happened, as the desk was told it (经过, D7x); None on losses reported before it was asked.
+    account: str | None = None
     found: KeyFound | None = None
     correction: LossCorrection | None = None
 
@@ -201,6 +210,9 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     borrower_user_id: str | None = None
     signature_sha256: str  # the signature image is a content-addressed blob
     id_shown: IdShown | None = None
+    # An outsider's phone, to chase an overdue key (D7x); None for staff (reached through their account)
+    # and on loans made before it was asked.
+    borrower_phone: str | None = None
     deposit_cents: int = 0
     deposit_receipt_no: str | None = None
     lent_by: str
@@ -272,6 +284,7 @@ def lend_key(
     deposit_cents: int = 0,
     deposit_receipt_no: str | None = None,
     borrower_user_id: str | None = None,
+    borrower_phone: str | None = None,
 ) -> tuple[Key, KeyLoan]:
     """Lend a key. `borrower_user_id` is the staff account of a staff borrower, already checked to
     be one of the compound's active staff by the caller."""
@@ -300,8 +313,10 @@ def lend_key(
             "The return time must be after the loan",
             kind="invalid",
         )
+    phone = None
     if borrower_kind is BorrowerKind.OUTSIDER:
         _require_outsider_terms(id_shown, deposit_cents, deposit_receipt_no)
+        phone = _outsider_phone(borrower_phone)
         borrower_user_id = None
     loan = KeyLoan(
         id=loan_id,
@@ -311,6 +326,7 @@ def lend_key(
         borrower_user_id=borrower_user_id,
         signature_sha256=signature_sha256,
         id_shown=id_shown,
+        borrower_phone=phone,
         deposit_cents=deposit_cents,
         deposit_receipt_no=deposit_receipt_no,
         lent_by=lent_by,
@@ -346,6 +362,33 @@ def _require_outsider_terms(id_shown: IdShown | None, deposit_cents: int, receip
             kind="invalid",
             missing=["deposit"],
         )
+
+
+def _outsider_phone(phone: str | None) -> str:
+    """An outsider's number, trimmed: an overdue key is chased by ringing its borrower, and an outsider has
+    no account to reach them through (D7x)."""
+    p = (phone or "").strip()
+    if not PHONE.match(p) or sum(c.isdigit() for c in p) < 5:
+        raise fail(
+            KeyRefusal.PHONE_REQUIRED,
+            "非公司人员借用须登记联系电话",
+            "An outsider's loan needs a phone number to reach them",
+            kind="invalid",
+            missing=["borrower_phone"],
+        )
+    return p
+
+
+def default_due(now: datetime, calendar: BusinessCalendar) -> datetime:
+    """When a loan is due back if the desk gives no time (D7x): the close of the working day it is lent in
+    (before the desk opens, that same day's close), or, lent after the close or on a day off, the next
+    working day's opening — an overdue key is chased by the desk, so it falls due when the desk is there
+    to chase it, never at midnight."""
+    local = calendar.local(now)
+    day = local.date()
+    if calendar.is_working_day(day) and local.time().replace(tzinfo=None) < calendar.work_end:
+        return calendar.at(day, calendar.work_end)
+    return calendar.at(calendar.next_working_day(day), calendar.work_start)
 
 
 def settle_deposit(
@@ -434,12 +477,19 @@ def return_key(
     return msgspec.structs.replace(key, state=KeyState.IN_STORE), returned
 
 
-def report_lost(key: Key, *, now: datetime, reported_by: str | None = None, loan_id: str | None = None) -> Key:
-    """The key recorded lost: in the cabinet, or (`loan_id`) while lent. The report joins the key's
-    losses, where it stays whether the key is found again or the report is corrected (D80)."""
+def report_lost(key: Key, *, now: datetime, reported_by: str | None = None, loan_id: str | None = None,
+                account: str | None = None) -> Key:
+    """The key recorded lost: in the cabinet, or (`loan_id`) while lent, with what happened (`account`,
+    D7x). The report joins the key's losses, where it stays whether the key is found again or the report
+    is corrected (D80)."""
     if key.state is KeyState.LOST:
         raise fail(KeyRefusal.ALREADY_LOST, "钥匙已登记遗失", "The key is already recorded lost")
-    loss = KeyLoss(lost_at=now, reported_by=reported_by, loan_id=loan_id)
+    told = (account or "").strip()
+    if not told:
+        # Where and how it went missing is what a search, a lock change or a kept deposit rests on.
+        raise fail(KeyRefusal.LOSS_ACCOUNT_REQUIRED, "登记遗失须写明经过", "Say what happened to the key",
+                   kind="invalid", missing=["loss_account"])
+    loss = KeyLoss(lost_at=now, reported_by=reported_by, loan_id=loan_id, account=told)
     return msgspec.structs.replace(key, state=KeyState.LOST, lost_at=now, losses=(*key.losses, loss))
 
 
@@ -452,6 +502,7 @@ def lost_on_loan(
     refund_cents: int | None = None,
     kept_reason: str | None = None,
     refund_receipt_no: str | None = None,
+    account: str | None = None,
 ) -> tuple[Key, KeyLoan]:
     """A key reported lost while lent (the borrower lost it): the key is lost and its open loan ends
     with it, so the loan stops counting as on loan or overdue and still names who had the key. An
@@ -460,7 +511,7 @@ def lost_on_loan(
         raise fail(KeyRefusal.WRONG_LOAN, "借用记录与钥匙不符", "The loan is for another key", kind="invalid")
     if loan.returned_at is not None or loan.lost_at is not None:
         raise fail(KeyRefusal.NOT_ON_LOAN, "钥匙未借出", "The key is not on loan", state=str(key.state))
-    lost = report_lost(key, now=now, reported_by=reported_by, loan_id=loan.id)
+    lost = report_lost(key, now=now, reported_by=reported_by, loan_id=loan.id, account=account)
     settlement = settle_deposit(loan, refund_cents=refund_cents, kept_reason=kept_reason, by=reported_by, now=now,
                                 refund_receipt_no=refund_receipt_no)
     return lost, msgspec.structs.replace(loan, lost_at=now, lost_reported_by=reported_by,

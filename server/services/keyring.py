@@ -53,8 +53,11 @@ class LoanIn(DatedIn, kw_only=True):
     borrower_name: str = ""  # an outsider's name; a staff borrower's comes from their account
     borrower_user_id: str | None = None
     signature_sha256: str
-    due_at: datetime
+    # Left out: the close of the working day it is lent in, or the next working day's opening (D7x).
+    due_at: datetime | None = None
     id_shown: dk.IdShown | None = None
+    # An outsider's phone, required for one (key.phone_required, D7x).
+    borrower_phone: Annotated[str, msgspec.Meta(max_length=30)] | None = None
     deposit_cents: int = 0
     deposit_receipt_no: str | None = None
 
@@ -70,6 +73,13 @@ class SettleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kept_reason: Annotated[str, msgspec.Meta(max_length=200)] | None = None
     # Required with any refund (key.refund_receipt_required).
     refund_receipt_no: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+
+
+class LostIn(SettleIn, kw_only=True, forbid_unknown_fields=True):
+    """A key reported lost: what happened (经过), which the rule requires (key.loss_account_required, D7x),
+    and, lost while lent, how the deposit is settled."""
+
+    account: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 class CorrectReturnIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -291,11 +301,15 @@ async def lend(db: Database, who: Principal, key_id: str, data: LoanIn) -> dict[
             if name is None:
                 raise fail("key.staff_unknown", "该员工账号不存在或已停用", "No active staff account with that id",
                            kind="invalid", borrower_user_id=data.borrower_user_id)
+        due_at = data.due_at
+        if due_at is None:
+            due_at = dk.default_due(uow.now, (await compound_rules(uow, who.compound_id)).calendar)
         key, loan = dk.lend_key(key, loan_id=new_id("kln_"), borrower_name=name,
                                 borrower_user_id=data.borrower_user_id,
                                 borrower_kind=data.borrower_kind, signature_sha256=data.signature_sha256,
-                                lent_by=who.user_id, due_at=data.due_at, now=uow.now, id_shown=data.id_shown,
-                                deposit_cents=data.deposit_cents, deposit_receipt_no=data.deposit_receipt_no)
+                                lent_by=who.user_id, due_at=due_at, now=uow.now, id_shown=data.id_shown,
+                                deposit_cents=data.deposit_cents, deposit_receipt_no=data.deposit_receipt_no,
+                                borrower_phone=data.borrower_phone)
         await _save_key(uow, who.compound_id, key)
         await uow.conn.execute(insert(key_loans).values(
             id=loan.id, compound_id=who.compound_id, key_id=key.id, lent_at=loan.lent_at, due_at=loan.due_at,
@@ -324,24 +338,24 @@ async def return_key(db: Database, who: Principal, key_id: str, data: SettleIn |
                 "loan": loan_view(loan, uow.now, await _names(uow.conn, who.compound_id, [loan]))}
 
 
-async def report_lost(db: Database, who: Principal, key_id: str, data: SettleIn | None = None) -> dict[str, Any]:
-    data = data or SettleIn()
+async def report_lost(db: Database, who: Principal, key_id: str, data: LostIn | None = None) -> dict[str, Any]:
+    data = data or LostIn()
     async with db.transaction() as uow:
         key = await _load_key(uow, who, key_id)
         loan = await _open_loan(uow, key_id)
         if loan is None:
-            key = dk.report_lost(key, now=uow.now, reported_by=who.user_id)
+            key = dk.report_lost(key, now=uow.now, reported_by=who.user_id, account=data.account)
         else:
             # Lost while lent: the loan ends with the key. The returned_at column marks when a loan
             # ended (returned or lost), which is what the open-loan queries ask; the record itself
             # says lost_at, not returned.
             key, loan = dk.lost_on_loan(key, loan, now=uow.now, reported_by=who.user_id,
                                         refund_cents=data.refund_cents, kept_reason=data.kept_reason,
-                                        refund_receipt_no=data.refund_receipt_no)
+                                        refund_receipt_no=data.refund_receipt_no, account=data.account)
             await uow.conn.execute(update(key_loans).where(key_loans.c.id == loan.id).values(
                 returned_at=loan.lost_at, doc=_enc.encode(loan).decode()))
         await _save_key(uow, who.compound_id, key)
-        _audit(uow, who, key.id, "key.lost", loan_id=loan.id if loan else None,
+        _audit(uow, who, key.id, "key.lost", loan_id=loan.id if loan else None, account=key.losses[-1].account,
                deposit=loan.deposit_settlement if loan else None)
         if loan is None:
             return {"key": msgspec.to_builtins(key), "loan": None}

@@ -26,7 +26,8 @@ async def lend_outsider(client, desk, key_id: str, sig: str | None = None, *, na
     sig = sig or await upload(client, desk, signature_png(f"outsider-{key_id}-{name}"))
     r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
         "borrower_name": name, "borrower_kind": "outsider", "signature_sha256": sig, "due_at": due,
-        "id_shown": OUTSIDER_ID, "deposit_cents": deposit, "deposit_receipt_no": receipt})
+        "id_shown": OUTSIDER_ID, "deposit_cents": deposit, "deposit_receipt_no": receipt,
+        "borrower_phone": "13800138000"})
     assert r.status_code == 201, r.text
     return r.json()["loan"]
 

@@ -49,9 +49,9 @@ async def test_a_lost_key_with_part_of_its_deposit_refunded_needs_the_receipt_to
     key = await _key(client, desk)
     await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("lost-rc")))
     url = f"/api/keys/{key['id']}/lost"
-    r = await client.post(url, headers=desk, json={"refund_cents": 5000, "kept_reason": "钥匙遗失"})
+    r = await client.post(url, headers=desk, json={"account": "钥匙遗失", "refund_cents": 5000, "kept_reason": "钥匙遗失"})
     assert (r.status_code, r.json()["code"]) == (400, "key.refund_receipt_required")
-    r = await client.post(url, headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    r = await client.post(url, headers=desk, json={"account": "钥匙遗失", "refund_cents": 0, "kept_reason": "钥匙遗失"})
     assert r.status_code == 200, r.text
     assert r.json()["loan"]["deposit_settlement"]["refund_receipt_no"] is None
 

@@ -63,20 +63,21 @@ async def test_a_lost_keys_deposit_is_settled_with_the_loss(client, clock):  # R
     await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-lost")), deposit=5000)
     clock.advance(hours=1)
     url = f"/api/keys/{key['id']}/lost"
-    r = await client.post(url, headers=desk)
+    told = {"account": "王某称在工地丢失"}  # what happened, required with every loss (D7x)
+    r = await client.post(url, headers=desk, json=told)
     assert (r.status_code, r.json()["code"]) == (400, "key.deposit_unsettled")
-    r = await client.post(url, headers=desk, json={"refund_cents": 0})
+    r = await client.post(url, headers=desk, json={**told, "refund_cents": 0})
     assert (r.status_code, r.json()["code"]) == (400, "key.keep_reason_required")
     assert await _still_on_loan(client, desk, key["id"])
-    r = await client.post(url, headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    r = await client.post(url, headers=desk, json={**told, "refund_cents": 0, "kept_reason": "钥匙遗失"})
     assert r.status_code == 200, r.text
     loan = r.json()["loan"]
     assert loan["deposit_settlement"]["kept_cents"] == 5000 and loan["deposit_settlement"]["kept_reason"] == "钥匙遗失"
     assert (loan["lost_reported_by"], loan["lost_reported_by_name"], loan["settled_by_name"]) == (
         "usr_dispatcher", "王调度", "王调度")
-    # A key lost in the cabinet has no loan and no deposit: no body needed.
+    # A key lost in the cabinet has no loan and no deposit: only what happened.
     other = await _key(client, desk, label="2栋-302 入户门")
-    assert (await client.post(f"/api/keys/{other['id']}/lost", headers=desk)).status_code == 200
+    assert (await client.post(f"/api/keys/{other['id']}/lost", headers=desk, json={"account": "钥匙遗失"})).status_code == 200
 
 
 async def test_a_keys_page_lists_its_past_loans_newest_first(client, clock):  # R-KY-1

@@ -25,7 +25,7 @@ async def _lost_kept(client, desk, clock, *, label: str = "7栋-101 入户门", 
     key = await _key(client, desk, label)
     loan = await lend_outsider(client, desk, key["id"], deposit=deposit)
     clock.advance(hours=1)
-    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失", "refund_cents": 0, "kept_reason": "钥匙遗失"})
     assert r.status_code == 200, r.text
     return key, loan
 
@@ -110,7 +110,7 @@ async def test_only_a_deposit_kept_at_a_loss_is_refunded_when_found(client, cloc
     assert (r.status_code, r.json()["code"]) == (409, "key.not_lost_on_loan")
     # Everything refunded at the loss: nothing kept.
     clock.advance(hours=1)
-    assert (await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={
+    assert (await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失",
         "refund_cents": 10000, "refund_receipt_no": "TK-0"})).status_code == 200
     assert (await client.post(f"/api/keys/{key['id']}/found", headers=desk, json={"note": "找到"})).status_code == 200
     r = await client.post(url, headers=desk, json=body)
@@ -211,7 +211,7 @@ async def test_an_ended_months_count_and_settled_deposits_are_a_workbook_in_the_
     clock.advance(minutes=30)
     assert (await client.post(f"/api/keys/{b['id']}/loans/{lb['id']}/correct-return", headers=disp,
                               json={"reason": "登记错了钥匙"})).status_code == 200
-    assert (await client.post(f"/api/keys/{b['id']}/lost", headers=disp, json={
+    assert (await client.post(f"/api/keys/{b['id']}/lost", headers=disp, json={"account": "钥匙遗失",
         "refund_cents": 0, "kept_reason": "钥匙遗失"})).status_code == 200
     url = "/api/keys/counts/2026/11/xlsx"
     r = await client.get(url, headers=desk)

@@ -25,7 +25,7 @@ async def test_a_loss_reported_by_mistake_on_loan_is_undone_the_same_day_and_sta
     key = await _key(client, desk)
     loan = await lend_outsider(client, desk, key["id"])
     clock.advance(hours=1)
-    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={
+    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失",
         "refund_cents": 2000, "kept_reason": "钥匙遗失", "refund_receipt_no": "TK-5"})
     assert r.status_code == 200, r.text
     assert (r.json()["key"]["losses"][0]["reported_by"], r.json()["key"]["losses"][0]["loan_id"]) == (
@@ -85,7 +85,7 @@ async def test_a_loss_in_the_cabinet_is_corrected_only_on_the_day_it_was_reporte
     mgr = await login(client, "manager")
     key = await _key(client, desk)
     clock.advance(hours=10)  # 20:00 Shanghai
-    assert (await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={})).status_code == 200
+    assert (await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失"})).status_code == 200
     clock.advance(hours=5)  # 01:00 the next day, Shanghai
     assert (await listed(client, desk, key["id"]))["loss_correctable"] is False
     r = await client.post(f"/api/keys/{key['id']}/correct-loss", headers=mgr, json={"reason": "错登"})
@@ -94,7 +94,7 @@ async def test_a_loss_in_the_cabinet_is_corrected_only_on_the_day_it_was_reporte
     assert (await listed(client, desk, key["id"]))["key"]["state"] == "lost"
     # The same day it is the manager's to correct too.
     other = await _key(client, desk, "6栋-202 入户门")
-    assert (await client.post(f"/api/keys/{other['id']}/lost", headers=desk, json={})).status_code == 200
+    assert (await client.post(f"/api/keys/{other['id']}/lost", headers=desk, json={"account": "钥匙遗失"})).status_code == 200
     r = await client.post(f"/api/keys/{other['id']}/correct-loss", headers=mgr, json={"reason": "标错了钥匙"})
     assert r.status_code == 200, r.text
     assert (r.json()["key"]["state"], r.json()["loan"]) == ("in_store", None)
@@ -110,7 +110,7 @@ async def test_a_found_key_is_back_in_the_cabinet_and_its_month_still_counts_it_
     key = await _key(client, desk)
     loan = await lend_outsider(client, desk, key["id"], deposit=5000)
     clock.advance(hours=1)
-    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"refund_cents": 0, "kept_reason": "钥匙遗失"})
+    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失", "refund_cents": 0, "kept_reason": "钥匙遗失"})
     assert r.status_code == 200, r.text
     clock.set(clock.now().replace(month=12, day=2))  # 2 December, 11:00 Shanghai
     url = f"/api/keys/{key['id']}/found"
@@ -164,7 +164,7 @@ async def test_a_months_settled_deposits_are_listed_with_their_receipts_reasons_
     assert (await client.post(f"/api/keys/{b['id']}/loans/{lb['id']}/correct-return", headers=disp,
                               json={"reason": "登记错了钥匙"})).status_code == 200
     clock.advance(minutes=30)
-    assert (await client.post(f"/api/keys/{b['id']}/lost", headers=disp, json={
+    assert (await client.post(f"/api/keys/{b['id']}/lost", headers=disp, json={"account": "钥匙遗失",
         "refund_cents": 0, "kept_reason": "钥匙遗失"})).status_code == 200
 
     def rows(settlements: list[dict]) -> list[tuple]:

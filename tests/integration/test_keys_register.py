@@ -82,7 +82,7 @@ async def test_an_outsider_shows_id_kept_as_last_four_and_pays_a_deposit(client)
     assert r.status_code == 400 and r.json()["code"] == "key.deposit_required"
     r = await client.post(f"/api/keys/{key['id']}/loans", headers=desk, json={
         **base, "id_shown": {"doc_type": "resident_id_card", "last4": "123X"}, "deposit_cents": 10000,
-        "deposit_receipt_no": "YJ-01"})
+        "deposit_receipt_no": "YJ-01", "borrower_phone": "13800138000"})
     assert r.status_code == 201, r.text
     loan = r.json()["loan"]
     assert loan["id_shown"] == {"doc_type": "resident_id_card", "last4": "123X"} and loan["deposit_cents"] == 10000
@@ -153,7 +153,7 @@ async def test_a_key_lost_while_lent_leaves_the_overdue_list_and_counts_as_lost(
         "due_at": "2026-11-23T04:00:00Z"})
     assert r.status_code == 201
     clock.advance(hours=3)
-    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk)
+    r = await client.post(f"/api/keys/{key['id']}/lost", headers=desk, json={"account": "钥匙遗失"})
     assert r.status_code == 200, r.text
     assert r.json()["key"]["state"] == "lost" and r.json()["loan"]["lost_at"] and r.json()["loan"]["overdue"] is False
     # Neither overdue nor on loan any more, for ever; the count says lost.

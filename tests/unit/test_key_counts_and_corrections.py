@@ -25,7 +25,7 @@ def key(id: str = "k1", at: datetime = T0) -> k.Key:
 
 
 def lend_outsider(kk: k.Key, *, at: datetime = T0, loan_id: str = "L1", deposit: int = 10000):
-    return k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER,
+    return k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                       signature_sha256=SIG, lent_by="desk-1", due_at=at + timedelta(hours=4), now=at,
                       id_shown=ID, deposit_cents=deposit, deposit_receipt_no="YJ-01")
 
@@ -55,7 +55,7 @@ def test_a_refund_is_refused_without_its_receipt_number(receipt):  # R-KY-1
         r = refused(k.return_key, kk, loan, received_by="desk-2", now=BACK, refund_cents=refund,
                     kept_reason="门锁损坏", refund_receipt_no=receipt)
         assert (r.code, r.kind, r.details["missing"]) == (R.REFUND_RECEIPT_REQUIRED, "invalid", ["refund_receipt_no"])
-    r = refused(k.lost_on_loan, kk, loan, reported_by="desk-2", now=BACK, refund_cents=5000, kept_reason="遗失",
+    r = refused(k.lost_on_loan, kk, loan, reported_by="desk-2", account="钥匙遗失", now=BACK, refund_cents=5000, kept_reason="遗失",
                 refund_receipt_no=receipt)
     assert r.code == R.REFUND_RECEIPT_REQUIRED
 
@@ -134,7 +134,7 @@ def test_a_return_cannot_be_corrected_once_the_key_was_lent_again_or_lost():  # 
     # The latest one can be.
     assert k.why_return_not_correctable(back, second, [first, second], now=BACK + timedelta(minutes=10), tz=CST) is None
     # Recorded lost in the cabinet since.
-    lost = k.report_lost(back, now=BACK + timedelta(minutes=9))
+    lost = k.report_lost(back, account="钥匙遗失", now=BACK + timedelta(minutes=9))
     assert refused(k.correct_return, lost, second, key_loans=[first, second], reason="x", by="u",
                    now=BACK + timedelta(minutes=10), tz=CST).code == R.MOVED_SINCE_RETURN
 
@@ -144,7 +144,7 @@ def test_a_return_cannot_be_corrected_once_the_key_was_recorded_lost_since_even_
     # still its latest, but it was recorded lost in the cabinet since the return. Reopening the loan would
     # put the key out on loan through a loss recorded in the cabinet (D72: "recorded lost since").
     kk, loan = _returned_outsider()
-    lost = k.report_lost(kk, now=BACK + timedelta(minutes=5), reported_by="desk-2")
+    lost = k.report_lost(kk, account="钥匙遗失", now=BACK + timedelta(minutes=5), reported_by="desk-2")
     found = k.record_found(lost, note="保洁在柜旁拾到", by="desk-2", now=BACK + timedelta(minutes=20))
     assert found.state is k.KeyState.IN_STORE
     assert refused(k.correct_return, found, loan, key_loans=[loan], reason="x", by="u",
@@ -158,7 +158,7 @@ def test_only_a_recorded_return_can_be_corrected():  # R-KY-1
     kk, loan = lend_outsider(key())
     assert refused(k.correct_return, kk, loan, key_loans=[loan], reason="x", by="u", now=BACK,
                    tz=CST).code == R.NOT_RETURNED
-    lost, ended = k.lost_on_loan(kk, loan, now=BACK, reported_by="desk-2", refund_cents=0, kept_reason="遗失")
+    lost, ended = k.lost_on_loan(kk, loan, account="钥匙遗失", now=BACK, reported_by="desk-2", refund_cents=0, kept_reason="遗失")
     assert refused(k.correct_return, lost, ended, key_loans=[ended], reason="x", by="u", now=BACK,
                    tz=CST).code == R.NOT_RETURNED
 

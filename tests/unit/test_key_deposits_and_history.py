@@ -23,7 +23,7 @@ def key(id: str = "k1", key_type: k.KeyType = k.KeyType.RESIDENT_ENTRUSTED, at: 
 
 
 def lend_outsider(kk: k.Key, *, deposit: int = 10000, at: datetime = T0, hours: int = 4, loan_id: str = "L1"):
-    return k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER,
+    return k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                       signature_sha256=SIG, lent_by="desk-1", due_at=at + timedelta(hours=hours), now=at,
                       id_shown=ID, deposit_cents=deposit, deposit_receipt_no="YJ-01")
 
@@ -87,12 +87,12 @@ def test_a_loan_without_a_deposit_has_nothing_to_settle():  # R-KY-1
 def test_a_lost_keys_deposit_is_settled_with_the_loss():  # R-KY-1
     kk, loan = lend_outsider(key())
     with pytest.raises(DomainError) as e:
-        k.lost_on_loan(kk, loan, now=BACK, reported_by="desk-2")
+        k.lost_on_loan(kk, loan, account="钥匙遗失", now=BACK, reported_by="desk-2")
     assert e.value.refusal.code == R.DEPOSIT_UNSETTLED
     with pytest.raises(DomainError) as e:
-        k.lost_on_loan(kk, loan, now=BACK, reported_by="desk-2", refund_cents=0)
+        k.lost_on_loan(kk, loan, account="钥匙遗失", now=BACK, reported_by="desk-2", refund_cents=0)
     assert e.value.refusal.code == R.KEEP_REASON_REQUIRED
-    lost, ended = k.lost_on_loan(kk, loan, now=BACK, reported_by="desk-2", refund_cents=0, kept_reason="钥匙遗失")
+    lost, ended = k.lost_on_loan(kk, loan, account="钥匙遗失", now=BACK, reported_by="desk-2", refund_cents=0, kept_reason="钥匙遗失")
     assert lost.state is k.KeyState.LOST and ended.lost_reported_by == "desk-2"
     assert ended.deposit_settlement == k.DepositSettlement(
         refunded_cents=0, kept_cents=10000, kept_reason="钥匙遗失", settled_by="desk-2", settled_at=BACK)
@@ -127,7 +127,7 @@ def _november_and_december():
     k2, l2 = k.return_key(k2, l2, received_by="desk-2", now=datetime(2026, 11, 25, 9, tzinfo=CST))
     k3 = key("k3", k.KeyType.OTHER)
     k3, l3 = lend_outsider(k3, deposit=5000, at=datetime(2026, 12, 28, 9, tzinfo=CST), loan_id="L3")
-    k3, l3 = k.lost_on_loan(k3, l3, now=datetime(2026, 12, 29, 9, tzinfo=CST), reported_by="desk-2",
+    k3, l3 = k.lost_on_loan(k3, l3, account="钥匙遗失", now=datetime(2026, 12, 29, 9, tzinfo=CST), reported_by="desk-2",
                             refund_cents=0, kept_reason="钥匙遗失")
     k4 = key("k4", at=datetime(2026, 12, 10, 9, tzinfo=CST))
     k4, l4 = lend_staff(k4, at=datetime(2026, 12, 31, 23, tzinfo=CST), hours=2, loan_id="L4")

@@ -33,10 +33,10 @@ def refused(fn, *args, **kwargs):  # noqa: ANN001, ANN201
 def lost_on_loan(*, refund: int = 0, deposit: int = 10000, loan_id: str = "L1", kid: str = "k1"):  # noqa: ANN201
     kk = k.register_key(id=kid, building="3", floor="02", key_type=k.KeyType.RESIDENT_ENTRUSTED,
                         label=f"{kid} 入户门", now=LENT - timedelta(days=30))
-    kk, loan = k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER,
+    kk, loan = k.lend_key(kk, loan_id=loan_id, borrower_name="装修工 王某", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                           signature_sha256=SIG, lent_by="desk-1", due_at=LENT + timedelta(hours=4), now=LENT,
                           id_shown=ID, deposit_cents=deposit, deposit_receipt_no=f"YJ-{loan_id}")
-    return k.lost_on_loan(kk, loan, now=LOST, reported_by="desk-2", refund_cents=refund,
+    return k.lost_on_loan(kk, loan, account="钥匙遗失", now=LOST, reported_by="desk-2", refund_cents=refund,
                           kept_reason="钥匙遗失" if refund < deposit else None,
                           refund_receipt_no="TK-1" if refund else None)
 
@@ -73,7 +73,7 @@ def test_only_a_deposit_kept_at_a_loss_is_refunded_later():  # R-KY-1
     assert refused(refund, found, loan).code == R.NOTHING_KEPT
     # A returned loan (its deposit kept for a damaged lock) and an open one were not ended by a loss.
     kk = k.register_key(id="k2", building="3", floor="02", key_type=k.KeyType.OTHER, label="k2", now=LENT)
-    kk, open_loan = k.lend_key(kk, loan_id="L2", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER,
+    kk, open_loan = k.lend_key(kk, loan_id="L2", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                                signature_sha256=SIG, lent_by="d", due_at=LOST, now=LENT, id_shown=ID,
                                deposit_cents=5000, deposit_receipt_no="Y")
     assert refused(refund, kk, open_loan).code == R.NOT_LOST_ON_LOAN

@@ -31,7 +31,7 @@ def key(id: str = "k1", at: datetime = T0) -> k.Key:
 
 def lend_outsider(kk: k.Key, *, at: datetime = T0, loan_id: str = "L1", deposit: int = 10000,
                   name: str = "装修工 王某"):
-    return k.lend_key(kk, loan_id=loan_id, borrower_name=name, borrower_kind=k.BorrowerKind.OUTSIDER,
+    return k.lend_key(kk, loan_id=loan_id, borrower_name=name, borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                       signature_sha256=SIG, lent_by="desk-1", due_at=at + timedelta(hours=4), now=at,
                       id_shown=ID, deposit_cents=deposit, deposit_receipt_no=f"YJ-{loan_id}")
 
@@ -44,7 +44,7 @@ def refused(fn, *args, **kwargs) -> k.KeyRefusal:  # noqa: ANN001
 
 def lost_out(at: datetime = T0 + timedelta(hours=1), *, refund: int = 2000):
     kk, loan = lend_outsider(key())
-    return k.lost_on_loan(kk, loan, now=at, reported_by="desk-2", refund_cents=refund, kept_reason="钥匙遗失",
+    return k.lost_on_loan(kk, loan, account="钥匙遗失", now=at, reported_by="desk-2", refund_cents=refund, kept_reason="钥匙遗失",
                           refund_receipt_no="TK-5" if refund else None)
 
 
@@ -52,7 +52,7 @@ def lost_out(at: datetime = T0 + timedelta(hours=1), *, refund: int = 2000):
 
 
 def test_a_loss_reported_in_the_cabinet_by_mistake_is_undone_the_same_day_and_kept_as_corrected():  # R-KY-1
-    lost = k.report_lost(key(), now=T0 + timedelta(hours=1), reported_by="desk-2")
+    lost = k.report_lost(key(), account="钥匙遗失", now=T0 + timedelta(hours=1), reported_by="desk-2")
     [loss] = lost.losses
     assert (loss.lost_at, loss.reported_by, loss.loan_id) == (T0 + timedelta(hours=1), "desk-2", None)
     back, none = k.correct_loss(lost, None, reason=" 标错了钥匙，应为502 ", by="usr_disp", now=LATER, tz=CST)
@@ -67,7 +67,7 @@ def test_a_loss_reported_in_the_cabinet_by_mistake_is_undone_the_same_day_and_ke
     assert (c.in_store, c.lost, c.lost_in_period, c.found_in_period) == (1, 0, 0, 0)
     nov = k.month_end_count([back], [], start=NOV[0], end=NOV[1])
     assert (nov.in_store, nov.lost, nov.lost_in_period) == (1, 0, 0)
-    assert k.lend_key(back, loan_id="L9", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER,
+    assert k.lend_key(back, loan_id="L9", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                       signature_sha256=SIG, lent_by="d", due_at=LATER + timedelta(hours=1), now=LATER,
                       id_shown=ID, deposit_cents=100, deposit_receipt_no="Y")[0].state is k.KeyState.ON_LOAN
 
@@ -126,7 +126,7 @@ def test_a_loss_needs_a_reason_to_be_corrected_and_the_loan_it_ended():  # R-KY-
 def test_a_found_key_is_back_in_the_cabinet_and_its_loss_stays_in_the_month_it_happened():  # R-KY-1
     # Lent 20 Nov, lost 21 Nov (deposit kept), found 3 Dec.
     kk, loan = lend_outsider(key(), at=datetime(2026, 11, 20, 9, tzinfo=CST))
-    kk, loan = k.lost_on_loan(kk, loan, now=datetime(2026, 11, 21, 9, tzinfo=CST), reported_by="desk-2",
+    kk, loan = k.lost_on_loan(kk, loan, account="钥匙遗失", now=datetime(2026, 11, 21, 9, tzinfo=CST), reported_by="desk-2",
                               refund_cents=0, kept_reason="钥匙遗失")
     dec3 = datetime(2026, 12, 3, 15, tzinfo=CST)
     found = k.record_found(kk, note=" 借用人在车里找到后交回 ", by="desk-3", now=dec3)
@@ -143,18 +143,18 @@ def test_a_found_key_is_back_in_the_cabinet_and_its_loss_stays_in_the_month_it_h
         1, 0, 0, 1, 0)
     # The loan stays ended by the loss, its deposit as settled; the key can be lent again.
     assert loan.lost_at is not None and loan.deposit_settlement.kept_cents == 10000
-    assert k.lend_key(found, loan_id="L2", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER,
+    assert k.lend_key(found, loan_id="L2", borrower_name="x", borrower_kind=k.BorrowerKind.OUTSIDER, borrower_phone="13800138000",
                       signature_sha256=SIG, lent_by="d", due_at=dec3 + timedelta(hours=1), now=dec3,
                       id_shown=ID, deposit_cents=100, deposit_receipt_no="Y")[0].state is k.KeyState.ON_LOAN
 
 
 def test_a_key_lost_and_found_in_one_month_counts_the_loss_and_the_find():  # R-KY-1
-    lost = k.report_lost(key(), now=datetime(2026, 11, 5, 9, tzinfo=CST), reported_by="desk-2")
+    lost = k.report_lost(key(), account="钥匙遗失", now=datetime(2026, 11, 5, 9, tzinfo=CST), reported_by="desk-2")
     found = k.record_found(lost, note="柜底找到", by="desk-2", now=datetime(2026, 11, 9, 9, tzinfo=CST))
     nov = k.month_end_count([found], [], start=NOV[0], end=NOV[1])
     assert (nov.in_store, nov.lost, nov.lost_in_period, nov.found_in_period) == (1, 0, 1, 1)
     # Lost again later and still lost: two losses on record, the second in force.
-    again = k.report_lost(found, now=datetime(2026, 12, 2, 9, tzinfo=CST), reported_by="desk-2")
+    again = k.report_lost(found, account="钥匙遗失", now=datetime(2026, 12, 2, 9, tzinfo=CST), reported_by="desk-2")
     assert [loss.found is None for loss in again.losses] == [False, True]
     dec = k.month_end_count([again], [], start=DEC[0], end=DEC[1])
     assert (dec.lost, dec.lost_in_period, dec.found_in_period) == (1, 1, 0)
@@ -162,7 +162,7 @@ def test_a_key_lost_and_found_in_one_month_counts_the_loss_and_the_find():  # R-
 
 def test_finding_needs_a_lost_key_and_a_note():  # R-KY-1
     assert refused(k.record_found, key(), note="x", by="u", now=LATER).code == R.NOT_LOST
-    lost = k.report_lost(key(), now=T0)
+    lost = k.report_lost(key(), account="钥匙遗失", now=T0)
     for note in (None, "", "  "):
         r = refused(k.record_found, lost, note=note, by="u", now=LATER)
         assert (r.code, r.kind, r.details["missing"]) == (R.FOUND_NOTE_REQUIRED, "invalid", ["found_note"])
@@ -220,14 +220,14 @@ def _november():
                           refund_receipt_no="TK-1")
     kb, lb = lend_outsider(key("kB", datetime(2026, 10, 1, tzinfo=CST)), at=at(2), loan_id="LB", name="乙",
                            deposit=5000)
-    kb, lb = k.lost_on_loan(kb, lb, now=at(8), reported_by="desk-2", refund_cents=0, kept_reason="钥匙遗失")
+    kb, lb = k.lost_on_loan(kb, lb, account="钥匙遗失", now=at(8), reported_by="desk-2", refund_cents=0, kept_reason="钥匙遗失")
     kc, lc = lend_outsider(key("kC", datetime(2026, 10, 1, tzinfo=CST)), at=at(3), loan_id="LC", name="丙",
                            deposit=8000)
     kc, lc = k.return_key(kc, lc, received_by="desk-2", now=at(10), refund_cents=8000, refund_receipt_no="TK-2")
     kc, lc = k.correct_return(kc, lc, key_loans=[lc], reason="登记错了钥匙", by="usr_disp", now=at(10, 11), tz=CST)
     kd, ld = lend_outsider(key("kD", datetime(2026, 10, 1, tzinfo=CST)), at=at(4), loan_id="LD", name="丁",
                            deposit=3000)
-    kd, ld = k.lost_on_loan(kd, ld, now=at(12), reported_by="desk-2", refund_cents=3000,
+    kd, ld = k.lost_on_loan(kd, ld, account="钥匙遗失", now=at(12), reported_by="desk-2", refund_cents=3000,
                             refund_receipt_no="TK-3")
     kd, ld = k.correct_loss(kd, ld, reason="钥匙并未丢失", by="usr_disp", now=at(12, 15), tz=CST)
     kd, ld = k.return_key(kd, ld, received_by="desk-2", now=at(13), refund_cents=3000, refund_receipt_no="TK-4")

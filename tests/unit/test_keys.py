@@ -111,7 +111,8 @@ def test_outsider_must_show_id_and_pay_a_deposit(extra, code):  # R-KY-1
 
 def test_outsider_loan_keeps_only_id_type_and_last_four():  # R-KY-1
     _, loan = lend(
-        key(), kind=k.BorrowerKind.OUTSIDER, id_shown=ID, deposit_cents=10000, deposit_receipt_no="D-1"
+        key(), kind=k.BorrowerKind.OUTSIDER, id_shown=ID, deposit_cents=10000, deposit_receipt_no="D-1",
+        borrower_phone="13800138000",
     )
     assert loan.id_shown == ID and loan.deposit_cents == 10000
     encoded = msgspec.json.encode(loan)
@@ -160,7 +161,7 @@ def test_monthly_count_hand_computed():  # R-KY-1
         key("k3", key_type=k.KeyType.PLANT_ROOM_SPARE), loan_id="L3", hours=24 * 60
     )  # due in January
     k4, loan4 = lend(key("k4"), loan_id="L4", hours=2)  # due 3 Nov 11:00, still out: overdue
-    k5 = k.report_lost(key("k5", key_type=k.KeyType.OTHER), now=T0)
+    k5 = k.report_lost(key("k5", key_type=k.KeyType.OTHER), account="钥匙遗失", now=T0)
     # k1 was lent and returned late in the month: its old loan is history, not overdue
     k1_out, loan1 = lend(k1, loan_id="L1", hours=1)
     k1, loan1 = k.return_key(k1_out, loan1, received_by="d", now=T0 + timedelta(days=2))
@@ -176,12 +177,12 @@ def test_monthly_count_hand_computed():  # R-KY-1
 
 
 def test_lost_key_cannot_be_lent_or_lost_twice():  # R-KY-1
-    lost = k.report_lost(key(), now=T0)
+    lost = k.report_lost(key(), account="钥匙遗失", now=T0)
     with pytest.raises(DomainError) as e:
         lend(lost)
     assert e.value.refusal.code == R.NOT_IN_STORE
     with pytest.raises(DomainError) as e:
-        k.report_lost(lost, now=T0)
+        k.report_lost(lost, account="钥匙遗失", now=T0)
     assert e.value.refusal.code == R.ALREADY_LOST
 
 
@@ -189,12 +190,12 @@ def test_a_key_lost_while_lent_ends_its_loan_and_is_no_longer_overdue():  # R-KY
     kk, loan = lend(key(), hours=1)
     later = T0 + timedelta(hours=5)
     assert k.is_overdue(loan, later)
-    lost, ended = k.lost_on_loan(kk, loan, now=later, reported_by="desk-2")
+    lost, ended = k.lost_on_loan(kk, loan, account="钥匙遗失", now=later, reported_by="desk-2")
     assert lost.state is k.KeyState.LOST and ended.lost_at == later and ended.returned_at is None
     assert not k.is_overdue(ended, later + timedelta(days=30))
     assert ended.borrower_name == loan.borrower_name  # who had it stays on the record
     count = k.monthly_count([lost], [ended], later)
     assert (count.on_loan, count.overdue, count.lost) == (0, 0, 1)
     with pytest.raises(DomainError) as e:
-        k.lost_on_loan(lost, ended, now=later, reported_by="desk-2")
+        k.lost_on_loan(lost, ended, account="钥匙遗失", now=later, reported_by="desk-2")
     assert e.value.refusal.code == R.NOT_ON_LOAN
