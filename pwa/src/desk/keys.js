@@ -8,7 +8,7 @@
 // A deposit kept at a loss is refunded once the key is found, in the month it is handed back; a recorded
 // physical count is amended the day it was recorded; an ended month's sheet downloads as a workbook (D86).
 // Routes: #/keys, #/keys/<key id> (the key's loans), #/keys/month/<yyyy-mm> (an ended month's sheet).
-import { confirmDialog, ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
+import { ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js';
 import { DESK } from '../roles.js';
 import { colonPair, joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
@@ -101,7 +101,10 @@ function loanText(ctx, loan) {
   }) : null;
   return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
     `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
-    terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null);
+    terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null,
+    // The number an overdue key is chased on (D7x); loans made before it was asked have none.
+    loan.borrower_phone ? h('span', { class: 'small muted rpt-loan-terms', 'data-testid': 'key-loan-phone',
+      text: t('key.phone_of', { phone: loan.borrower_phone }) }) : null);
 }
 
 /**
@@ -147,6 +150,8 @@ function endLoanDialog(ctx, k, loan, lost) {
     const receipt = h('input', { name: 'refund_receipt_no', maxlength: 40 });
     const receiptField = field(h, t('key.refund_receipt'), receipt, t('key.refund_receipt_hint'));
     const line = h('p', { class: 'small', 'data-testid': 'key-settle-line' });
+    // What happened, asked with every loss (D7x): a search, a lock change or a kept deposit rests on it.
+    const account = lost ? lossAccount(ctx) : null;
     const cents = () => (refund.value.trim() === '' ? NaN : Math.round(Number(refund.value) * 100));
     const sync = () => {
       const r = cents();
@@ -161,14 +166,15 @@ function endLoanDialog(ctx, k, loan, lost) {
       t(lost ? 'key.lost_ok' : 'key.return_ok'));
     ok.addEventListener('click', async () => {
       err.clear();
-      let body = {};
+      if (account && !account.value()) return err.show(t('key.loss_account_needed'), t);
+      let body = account ? { account: account.value() } : {};
       if (deposit) {
         const r = cents();
         if (!Number.isFinite(r) || r < 0) return err.show(t('key.refund_bad'), t);
         if (r > deposit) return err.show(t('key.refund_too_much', { deposit: yuan(deposit) }), t);
         if (r < deposit && !reason.value.trim()) return err.show(t('key.reason_needed'), t);
         if (r > 0 && !receipt.value.trim()) return err.show(t('key.receipt_needed'), t);
-        body = { refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}),
+        body = { ...body, refund_cents: r, ...(r < deposit ? { kept_reason: reason.value.trim() } : {}),
           ...(r > 0 ? { refund_receipt_no: receipt.value.trim() } : {}) };
       }
       return record(ok, err, t, close, () => ctx.api.post(`/api/keys/${k.id}/${lost ? 'lost' : 'return'}`, body));
@@ -177,6 +183,7 @@ function endLoanDialog(ctx, k, loan, lost) {
       h('h2', { class: 'dialog-title', text: t(lost ? 'key.lost_title' : 'key.return_title') }),
       h('p', { class: 'dialog-body', text: lost ? t('key.lost_body_loan', { label: k.label, name: loan.borrower_name })
         : t('key.return_body', { label: k.label, name: loan.borrower_name, at: fmtTime(loan.lent_at) }) }),
+      account ? h('div', { class: 'desk-dialog-form' }, account.field) : null,
       deposit ? h('div', { class: 'desk-dialog-form', 'data-testid': 'key-deposit-settle' },
         h('p', { text: t('key.deposit_taken', { deposit: yuan(deposit), receipt: loan.deposit_receipt_no || '—' }) }),
         field(h, t('key.refund'), refund), receiptField, reasonField, line) : null,
@@ -185,6 +192,13 @@ function endLoanDialog(ctx, k, loan, lost) {
         h('button', { type: 'button', class: 'btn', onclick: () => close(false) }, t('key.cancel')), ok),
     ];
   }, { className: 'desk-dialog' }).then(Boolean);
+}
+
+/** The loss dialogs' 经过 box (D7x): `value()` is what was typed, trimmed. */
+function lossAccount(ctx) {
+  const { h, t } = ctx;
+  const input = h('textarea', { name: 'loss_account', maxlength: 500, rows: 3 });
+  return { field: field(h, t('key.loss_account'), input, t('key.loss_account_hint')), value: () => input.value.trim() };
 }
 
 // ---- a loss reported by mistake, and a key found again (D80) -------------------------------------
@@ -209,11 +223,11 @@ async function record(ok, err, t, close, send) {
  * what it is about (`body`), the text asked, and the record made from inside the dialog, so a refusal is
  * read there. `send(text)` records it. Resolves true once the server has recorded it.
  */
-function textDialog(ctx, { title, body, name, rows, label, hint, needed, okText, okClass, okTestId, send }) {
+function textDialog(ctx, { title, body, name, rows, maxlength = 200, label, hint, needed, okText, okClass, okTestId, send }) {
   const { h, t } = ctx;
   return openDialog((close) => {
     const err = errorBox(h);
-    const input = h('textarea', { name, maxlength: 200, rows });
+    const input = h('textarea', { name, maxlength, rows });
     const ok = h('button', { type: 'button', class: `btn ${okClass}`, 'data-testid': okTestId }, okText);
     ok.addEventListener('click', async () => {
       err.clear();
@@ -353,7 +367,8 @@ async function renderCabinet(root, ctx) {
     // The borrower first: the server would refuse a loan without one only after the signature.
     err.clear();
     rowErr.clear();
-    const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim();
+    const outsiderOk = val('borrower').trim() && /^[0-9A-Za-z]{4}$/.test(val('last4').trim()) && Number(val('deposit')) > 0 && val('receipt').trim()
+      && (val('phone').match(/[0-9]/g) || []).length >= 5;
     if (isOut ? !outsiderOk : !val('borrower_user')) {
       rowErr.show(t(isOut ? 'key.need_outsider' : 'key.need_staff'), t);
       rowErr.el.scrollIntoView({ block: 'nearest' });
@@ -366,8 +381,11 @@ async function renderCabinet(root, ctx) {
       await ctx.api.post(`/api/keys/${k.id}/loans`, {
         ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
         borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
-        due_at: zonedToIso(val('due')) || new Date(Date.now() + 4 * 3600e3).toISOString(),
+        // Left blank, the server sets it inside the compound's working hours (D7x): the close of the
+        // working day, or the next opening when lent after hours.
+        ...(val('due') ? { due_at: zonedToIso(val('due')) } : {}),
         ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
+          borrower_phone: val('phone').trim(),
           deposit_cents: Math.round(Number(val('deposit')) * 100), deposit_receipt_no: val('receipt') } : {}),
       });
     } catch (e) {
@@ -387,6 +405,8 @@ async function renderCabinet(root, ctx) {
     const labelled = (text, control) => h('label', { class: 'rpt-due small' }, h('span', { text }), control);
     const outsiderOnly = [
       labelled(t('key.outsider_name'), h('input', { name: 'borrower', class: 'rpt-inline' })),
+      // The number an overdue key is chased on: an outsider has no account to reach them through (D7x).
+      labelled(t('key.phone'), h('input', { name: 'phone', type: 'tel', maxlength: 30, autocomplete: 'off', class: 'rpt-inline' })),
       labelled(t('key.doc_type'), h('select', { name: 'doc_type', class: 'rpt-inline' },
         KEY_ID_DOCS.map((d) => h('option', { value: d }, t(`key.doc.${d}`))))),
       labelled(t('key.last4'), h('input', { name: 'last4', maxlength: 4, class: 'rpt-inline rpt-short' })),
@@ -431,17 +451,14 @@ async function renderCabinet(root, ctx) {
         if (await endLoanDialog(ctx, k, loan, true)) await reload();
         return;
       }
-      const ok = await confirmDialog({
-        title: t('key.lost_title'), danger: true, ok: t('key.lost'), cancel: t('key.cancel'), body: t('key.lost_body', { label: k.label }),
+      // The report is sent from inside the dialog, with what happened (D7x), so a refusal is read there.
+      const ok = await textDialog(ctx, {
+        title: t('key.lost_title'), body: [h('p', { class: 'dialog-body', text: t('key.lost_body', { label: k.label }) })],
+        name: 'loss_account', rows: 3, maxlength: 500, label: t('key.loss_account'), hint: t('key.loss_account_hint'),
+        needed: t('key.loss_account_needed'), okText: t('key.lost'), okClass: 'btn-danger', okTestId: 'key-lost-ok',
+        send: (account) => ctx.api.post(`/api/keys/${k.id}/lost`, { account }),
       });
-      if (!ok) return;
-      try {
-        await ctx.api.post(`/api/keys/${k.id}/lost`, {});
-      } catch (e) {
-        err.show(e, t);
-        return;
-      }
-      await reload();
+      if (ok) await reload();
     } }, t('key.lost'));
   }
 
@@ -796,7 +813,8 @@ function lossesSection(ctx, losses, loans) {
       outcome = h('span', { class: 'rpt-overdue', text: t('key.l.still_lost') });
     }
     return [
-      h('span', { class: 'key-cell' }, was(fmtFull(l.lost_at)), h('div', { class: 'small muted', text: t('key.by', { name: l.reported_by_name || l.reported_by || '—' }) })),
+      h('span', { class: 'key-cell' }, was(fmtFull(l.lost_at)), h('div', { class: 'small muted', text: t('key.by', { name: l.reported_by_name || l.reported_by || '—' }) }),
+        l.account ? h('div', { class: 'small', 'data-testid': 'key-loss-account', text: colonPair(t('key.loss_account'), l.account) }) : null),
       was(loan ? t('key.l.on_loan', { name: loan.borrower_name }) : t('key.l.in_cabinet')),
       outcome,
     ];
@@ -860,7 +878,8 @@ async function renderHistory(root, ctx, keyId) {
       const img = h('img', { class: 'key-history-sig', alt: t('key.h.signature') });
       sigs.push([img, loan.signature_sha256]);
       return [
-        cell(loan.borrower_name, h('div', { class: 'small muted', text: t(`key.kind.${loan.borrower_kind}`) })),
+        cell(loan.borrower_name, h('div', { class: 'small muted', text: t(`key.kind.${loan.borrower_kind}`) }),
+          loan.borrower_phone ? h('div', { class: 'small muted', text: t('key.phone_of', { phone: loan.borrower_phone }) }) : null),
         loan.id_shown ? t('key.id_shown', { doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4 }) : '—',
         cell(fmtFull(loan.lent_at), h('div', { class: 'small muted', text: t('key.by', { name: loan.lent_by_name || loan.lent_by }) })),
         fmtFull(loan.due_at),

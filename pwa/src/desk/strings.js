@@ -1209,6 +1209,7 @@ export const ENUMS = {
     code: ['项目编号', 'code'], name_zh: ['服务项目名称', 'item name'], borrower_user_id: ['借用员工', 'staff borrower'],
     refund_cents: ['押金退还金额', 'deposit refund'], kept_reason: ['扣留押金的原因', 'reason the deposit is kept'],
     refund_receipt_no: ['退款收据号', 'refund receipt number'], correction_reason: ['更正原因', 'reason for the correction'], found_note: ['找回说明', 'where the key was found'],
+    borrower_phone: ['借用人联系电话', "the borrower's phone"], loss_account: ['遗失经过', 'what happened to the key'],
     count_verdict: ['实物与登记是否一致', 'whether the keys match the register'], discrepancy: ['差异说明', 'the discrepancy'],
     deposit: ['押金', 'deposit'], id_shown: ['证件（类型及后四位）', 'ID shown'], capa_report_no: ['纠正预防措施报告编号', 'CAPA report number'],
     comment: ['负责人评语', "manager's comment"], findings: ['发现的问题', 'findings'],
