@@ -57,7 +57,7 @@ def test_an_outsiders_loan_asks_a_phone_and_falls_due_within_working_hours(brows
 def test_a_loss_in_the_cabinet_asks_what_happened_and_the_key_page_shows_it(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
     label = _label()
     desk = Api(server.url, "frontdesk")
-    key = new_key(desk, label, building="8栋", floor="7")
+    new_key(desk, label, building="8栋", floor="7")
     ctx, page = open_desk(browser, server, "frontdesk", "keys")
     row = page.locator("[data-view=keys] .key-count-table tr", has_text=label)
     expect(row).to_be_visible(timeout=15000)

@@ -670,6 +670,9 @@ TEXT_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "explanation": ("说明", "an explanation"),
     "approach": ("新的处理方式", "the new approach"),
     "note": ("备注", "a note"),
+    # Not opening (R-OP-2): the F reason travels as the decision's note, but the form asks it as its own
+    # field, and the refusal names that one (D7x).
+    "not_open_reason": ("不立项原因（F）", "the reason for not opening (F)"),
     "reason": ("原因", "the reason"),
     "result": ("处理结果", "the result"),
     "text": ("内容", "the text"),
@@ -1099,7 +1102,7 @@ def decide_opening(
     if case.state != CaseState.RECEIVED:
         return _wrong_state(case, "leave unopened", [CaseState.RECEIVED])
     if not note.strip():
-        return _text_required("note")
+        return _text_required("not_open_reason")
     decision = OpeningDecision(
         opened=False,
         not_open_reason=NotOpenReason.F_EXPLAINED_ACCEPTED,

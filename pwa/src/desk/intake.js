@@ -71,6 +71,16 @@ export function decidePanel(ctx, view, onDone, staff = []) {
       h('span', { text: label('open_reason', r) }))));
   const fReason = h('textarea', { name: 'not_open_note', rows: 2, placeholder: label('open_reason', 'F') });
   const fWrap = field(h, t('decide.f_reason'), fReason);
+  // R-OP-2: the F reason is what not opening needs, checked here and said under its own box (D7x); the
+  // 备注 below is optional and never stands in for it.
+  const fError = h('span', { class: 'field-hint desk-field-error', role: 'alert', 'data-testid': 'f-reason-error', hidden: true });
+  fWrap.append(fError);
+  const fMissing = (on) => {
+    fError.hidden = !on;
+    fError.textContent = on ? t('decide.f_reason_needed') : '';
+    fWrap.classList.toggle('is-missing', on);
+  };
+  fReason.addEventListener('input', () => { if (fReason.value.trim()) fMissing(false); });
   const note = h('input', { type: 'text', name: 'decide_note' });
   const noteWrap = field(h, t('decide.note'), note);
   // A supervisor deciding what a dispatcher asked in person (no hand-up on record) says so here.
@@ -125,6 +135,11 @@ export function decidePanel(ctx, view, onDone, staff = []) {
           const r = reasons.querySelector('input:checked');
           if (r) body.reason = r.value; // R-OP-1 A–E; the server refuses without one
         } else {
+          if (!fReason.value.trim()) {
+            fMissing(true);
+            fReason.focus();
+            return;
+          }
           // R-OP-2 (F): the server takes no reason code for not opening; the F text is the note.
           body.note = notOpenedNote(fReason.value.trim(), body.note);
         }
@@ -135,7 +150,9 @@ export function decidePanel(ctx, view, onDone, staff = []) {
         ctx.toast(t({ open: 'decide.done_open', not_open: 'decide.done_not_open', refer: 'decide.done_refer' }[mode]), 'ok');
         onDone(v);
       } catch (ex) {
-        err.show(ex, t);
+        // The server's word on a missing F reason goes under that box too.
+        if (mode === 'not_open' && ex?.details?.field === 'not_open_reason') fMissing(true);
+        else err.show(ex, t);
       } finally {
         submit.disabled = false;
       }
