@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
+from datetime import datetime
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -40,13 +41,25 @@ def test_the_printed_handover_sheet_is_one_a4_page_with_whole_case_numbers_and_s
     assert 3 <= len(sheet["items"]) <= 12, len(sheet["items"])
     ctx, page = open_desk(browser, server, "dispatcher")
     page.goto(f"{server.url}/#/handover/{sheet['id']}")
-    expect(page.get_by_test_id("ho-print-sheet").locator("tbody tr")).to_have_count(len(sheet["items"]), timeout=15000)
+    rows = page.get_by_test_id("ho-print-sheet").locator("tbody tr")
+    expect(rows).to_have_count(len(sheet["items"]), timeout=15000)
+    # Each item whose deadline had passed when the sheet was built says 已超时 beside it (D7x).
+    built = datetime.fromisoformat(sheet["built_at"])
+    late = {i["case_no"] for i in sheet["items"] if i["next_due_at"] and datetime.fromisoformat(i["next_due_at"]) < built}
+    assert late, "the demo compound has open work past its deadline"  # else this proves nothing
+    for item in sheet["items"]:
+        due = rows.filter(has_text=item["case_no"]).get_by_test_id("ho-print-due")
+        if item["case_no"] in late:
+            expect(due).to_contain_text("已超时")
+        else:
+            expect(due).not_to_contain_text("已超时")
     page.emulate_media(media="print")
     boxes, texts = _pdf_pages(page, tmp_path)
     assert _all_a4(boxes), boxes
     assert len(texts) == 1, [t[:200] for t in texts]  # a dozen items and both signatures fit one page
     for item in sheet["items"]:
         assert item["case_no"] in texts[0], (item["case_no"], texts[0])  # never GD20261207-/0005
+    assert texts[0].count("已超时") == len(late), texts[0]
     # Each row on one line: the state word is whole, not one character per line.
     for row in page.get_by_test_id("ho-print-sheet").locator("tbody tr").all():
         for cell in row.locator("td").all()[:2]:
@@ -75,3 +88,4 @@ def test_the_printed_key_count_sheet_is_a4_and_keeps_dates_and_names_whole(brows
     assert re.search(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}", line), text
     assert "YJ-0001" in line and "李前台" in line, text
     ctx.close()
+

@@ -3,10 +3,22 @@
 // the incoming one signs on their own login, explicitly taking over each open emergency (R-EM-3).
 // Each morning a supervisor reviews the signed sheet and presses on the items still open.
 import { missingRequired, mount } from '../dom.js';
-import { colon, joinList, paren } from '../i18n.js';
+import { colon, joinList, paren, t as tr } from '../i18n.js';
 import { DESK } from '../roles.js';
 import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
+
+/** The item's next deadline had passed when the sheet was built (D7x): the sheet is a snapshot, so it is
+ * judged at `builtAt`, not now, on screen and on paper alike. */
+export function overdueWhenBuilt(item, builtAt) {
+  return Boolean(item.next_due_at) && Date.parse(item.next_due_at) < Date.parse(builtAt);
+}
+
+/** The sheet's due cell: the time, with 已超时 beside it when it had passed as the sheet was built. */
+export function dueWhenBuilt(item, builtAt) {
+  if (!item.next_due_at) return '';
+  return overdueWhenBuilt(item, builtAt) ? paren(fmtTime(item.next_due_at), tr('ho.overdue_at_build')) : fmtTime(item.next_due_at);
+}
 
 // Who reviews a sheet (server/domain/handover.py _SUPERVISORS); the server refuses anyone else.
 const SUPERVISOR_ROLES = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
@@ -43,7 +55,7 @@ async function renderSheetPrint(body, ctx, sheetId, staff) {
         h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
         h('tbody', null, sheet.items.map((i) => h('tr', null,
           h('td', { text: i.case_no }), h('td', { text: i.written_reply_due ? `${label('state', i.state)} · ${t('ho.written_reply_due')}` : label('state', i.state) }), h('td', { text: i.summary }),
-          h('td', { text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
+          h('td', { class: overdueWhenBuilt(i, sheet.built_at) ? 'ho-overdue' : '', 'data-testid': 'ho-print-due', text: dueWhenBuilt(i, sheet.built_at) }),
           h('td', { text: i.is_emergency ? (taken.includes(i.case_id) ? t('ho.taken_over', { who: staffName(staff, sheet.incoming_id) }) : t('list.emergency_badge')) : '' }))))) : null,
       h('div', { class: 'ho-print-signs' },
         side('out', sheet.outgoing_id, sheet.outgoing_signed_at, sheet.outgoing_signature_sha256),
@@ -185,7 +197,7 @@ export async function renderHandover(body, ctx) {
             // R-IN-5: a written inquiry (left unopened, or not) whose written reply this shift still owes.
             i.written_reply_due ? [' ', h('span', { class: 'badge badge-warn', 'data-testid': 'ho-written-reply-due', text: t('ho.written_reply_due') })] : null),
           h('td', { text: i.summary }),
-          h('td', { class: 'small', text: i.next_due_at ? fmtTime(i.next_due_at) : '' }),
+          h('td', { class: ['small', overdueWhenBuilt(i, s.built_at) ? 'ho-overdue' : ''], 'data-testid': 'ho-due', text: dueWhenBuilt(i, s.built_at) }),
           h('td', null, i.is_emergency && canIn ? h('label', { class: 'desk-check' },
             h('input', { type: 'checkbox', name: 'take_over', value: i.case_id }), t('ho.take_over')) :
             i.is_emergency ? [h('span', { class: 'badge desk-badge-emergency', text: t('list.emergency_badge') }),
