@@ -80,3 +80,12 @@ test('the key cabinet\'s English statuses start with a capital, as the rest of t
   const inSentence = Object.entries(en).filter(([k, v]) => /^[a-z]/.test(v) && !/^e\.g\./.test(v)).map(([k]) => k);
   assert.deepEqual(inSentence, []);
 });
+
+test('a hand-in period with no releases says "that period": the block is also the previous one, not this one', () => { // R-RS-4
+  // Under 上一期（待签收） the old "本期没有放行记录" read as if this period were empty (D7x).
+  setLang('zh');
+  assert.equal(t('rs.handin_none'), '该期没有放行记录');
+  setLang('en');
+  assert.equal(t('rs.handin_none'), 'No releases in that period');
+  setLang('zh');
+});
