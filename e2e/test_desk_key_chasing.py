@@ -1,4 +1,4 @@
-"""What the desk records at the key cabinet so a key can be chased (R-KY-1, D7x): an outsider's phone, asked
+"""What the desk records at the key cabinet so a key can be chased (R-KY-1, D119): an outsider's phone, asked
 before the signature and shown on the loan; what happened, asked in the loss dialog, in the cabinet or on loan,
 and shown on the key's page; and a loan left without a due time falls due inside working hours."""
 

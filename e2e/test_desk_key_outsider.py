@@ -65,7 +65,7 @@ def test_the_desk_records_a_key_lost_after_confirming(browser: Browser, server) 
     dialog.get_by_role("button", name="取消").click()
     expect(row).to_contain_text("在柜")  # nothing recorded without the confirmation
     row.get_by_test_id("key-lost").click()
-    page.locator("dialog[open] textarea[name=loss_account]").fill("挂钩上没有，当班同事未见")  # what happened (D7x)
+    page.locator("dialog[open] textarea[name=loss_account]").fill("挂钩上没有，当班同事未见")  # what happened (D119)
     page.locator("dialog[open]").get_by_role("button", name="登记遗失").click()
     expect(row).to_contain_text("遗失", timeout=10000)
     expect(row.get_by_role("button", name="签名借出")).to_have_count(0)

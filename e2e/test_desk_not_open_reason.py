@@ -1,5 +1,5 @@
 """Not opening a case (R-OP-2): with the F reason left empty, 确认不立项 is stopped in the browser and the
-error names the F reason, under that field, not the optional 备注 (D7x)."""
+error names the F reason, under that field, not the optional 备注 (D120)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def test_the_printed_handover_sheet_is_one_a4_page_with_whole_case_numbers_and_s
     page.goto(f"{server.url}/#/handover/{sheet['id']}")
     rows = page.get_by_test_id("ho-print-sheet").locator("tbody tr")
     expect(rows).to_have_count(len(sheet["items"]), timeout=15000)
-    # Each item whose deadline had passed when the sheet was built says 已超时 beside it (D7x).
+    # Each item whose deadline had passed when the sheet was built says 已超时 beside it (D121).
     built = datetime.fromisoformat(sheet["built_at"])
     late = {i["case_no"] for i in sheet["items"] if i["next_due_at"] and datetime.fromisoformat(i["next_due_at"]) < built}
     assert late, "the demo compound has open work past its deadline"  # else this proves nothing

@@ -82,7 +82,7 @@ test('the key cabinet\'s English statuses start with a capital, as the rest of t
 });
 
 test('a hand-in period with no releases says "that period": the block is also the previous one, not this one', () => { // R-RS-4
-  // Under 上一期（待签收） the old "本期没有放行记录" read as if this period were empty (D7x).
+  // Under 上一期（待签收） the old "本期没有放行记录" read as if this period were empty (D122).
   setLang('zh');
   assert.equal(t('rs.handin_none'), '该期没有放行记录');
   setLang('en');

@@ -1,5 +1,5 @@
 // The handover sheet marks each item whose next deadline had passed when the sheet was built (已超时), on
-// screen and on paper (R-SH-1, D7x): the next shift presses on those first.
+// screen and on paper (R-SH-1, D121): the next shift presses on those first.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 

@@ -671,7 +671,7 @@ TEXT_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "approach": ("新的处理方式", "the new approach"),
     "note": ("备注", "a note"),
     # Not opening (R-OP-2): the F reason travels as the decision's note, but the form asks it as its own
-    # field, and the refusal names that one (D7x).
+    # field, and the refusal names that one (D120).
     "not_open_reason": ("不立项原因（F）", "the reason for not opening (F)"),
     "reason": ("原因", "the reason"),
     "result": ("处理结果", "the result"),

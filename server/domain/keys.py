@@ -65,7 +65,7 @@ class KeyRefusal(StrEnum):
     COUNT_NOT_AMENDABLE = "key.count_not_amendable"
     COUNT_NOT_AMENDER = "key.count_not_amender"
     COUNT_AMEND_REASON_REQUIRED = "key.count_amend_reason_required"
-    # What the desk needs to chase a key (D7x): an outsider's phone, and what happened at a loss.
+    # What the desk needs to chase a key (D119): an outsider's phone, and what happened at a loss.
     PHONE_REQUIRED = "key.phone_required"
     LOSS_ACCOUNT_REQUIRED = "key.loss_account_required"
 
@@ -159,7 +159,7 @@ class KeyLoss(msgspec.Struct, frozen=True, kw_only=True):
     lost_at: datetime
     reported_by: str | None = None  # None for a loss reported before this was kept
     loan_id: str | None = None
-    # What happened, as the desk was told it (经过, D7x); None on losses reported before it was asked.
+    # What happened, as the desk was told it (经过, D119); None on losses reported before it was asked.
     account: str | None = None
     found: KeyFound | None = None
     correction: LossCorrection | None = None
@@ -210,7 +210,7 @@ class KeyLoan(msgspec.Struct, frozen=True, kw_only=True):
     borrower_user_id: str | None = None
     signature_sha256: str  # the signature image is a content-addressed blob
     id_shown: IdShown | None = None
-    # An outsider's phone, to chase an overdue key (D7x); None for staff (reached through their account)
+    # An outsider's phone, to chase an overdue key (D119); None for staff (reached through their account)
     # and on loans made before it was asked.
     borrower_phone: str | None = None
     deposit_cents: int = 0
@@ -366,7 +366,7 @@ def _require_outsider_terms(id_shown: IdShown | None, deposit_cents: int, receip
 
 def _outsider_phone(phone: str | None) -> str:
     """An outsider's number, trimmed: an overdue key is chased by ringing its borrower, and an outsider has
-    no account to reach them through (D7x)."""
+    no account to reach them through (D119)."""
     p = (phone or "").strip()
     if not PHONE.match(p) or sum(c.isdigit() for c in p) < 5:
         raise fail(
@@ -380,7 +380,7 @@ def _outsider_phone(phone: str | None) -> str:
 
 
 def default_due(now: datetime, calendar: BusinessCalendar) -> datetime:
-    """When a loan is due back if the desk gives no time (D7x): the close of the working day it is lent in
+    """When a loan is due back if the desk gives no time (D119): the close of the working day it is lent in
     (before the desk opens, that same day's close), or, lent after the close or on a day off, the next
     working day's opening — an overdue key is chased by the desk, so it falls due when the desk is there
     to chase it, never at midnight."""
@@ -480,7 +480,7 @@ def return_key(
 def report_lost(key: Key, *, now: datetime, reported_by: str | None = None, loan_id: str | None = None,
                 account: str | None = None) -> Key:
     """The key recorded lost: in the cabinet, or (`loan_id`) while lent, with what happened (`account`,
-    D7x). The report joins the key's losses, where it stays whether the key is found again or the report
+    D119). The report joins the key's losses, where it stays whether the key is found again or the report
     is corrected (D80)."""
     if key.state is KeyState.LOST:
         raise fail(KeyRefusal.ALREADY_LOST, "钥匙已登记遗失", "The key is already recorded lost")

@@ -53,10 +53,10 @@ class LoanIn(DatedIn, kw_only=True):
     borrower_name: str = ""  # an outsider's name; a staff borrower's comes from their account
     borrower_user_id: str | None = None
     signature_sha256: str
-    # Left out: the close of the working day it is lent in, or the next working day's opening (D7x).
+    # Left out: the close of the working day it is lent in, or the next working day's opening (D119).
     due_at: datetime | None = None
     id_shown: dk.IdShown | None = None
-    # An outsider's phone, required for one (key.phone_required, D7x).
+    # An outsider's phone, required for one (key.phone_required, D119).
     borrower_phone: Annotated[str, msgspec.Meta(max_length=30)] | None = None
     deposit_cents: int = 0
     deposit_receipt_no: str | None = None
@@ -76,7 +76,7 @@ class SettleIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class LostIn(SettleIn, kw_only=True, forbid_unknown_fields=True):
-    """A key reported lost: what happened (经过), which the rule requires (key.loss_account_required, D7x),
+    """A key reported lost: what happened (经过), which the rule requires (key.loss_account_required, D119),
     and, lost while lent, how the deposit is settled."""
 
     account: Annotated[str, msgspec.Meta(max_length=500)] | None = None

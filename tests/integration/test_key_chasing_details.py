@@ -1,4 +1,4 @@
-"""What the desk records so a key can be chased, through the API (R-KY-1, D7x): an outsider's phone, what
+"""What the desk records so a key can be chased, through the API (R-KY-1, D119): an outsider's phone, what
 happened when a key is reported lost, and a due time inside the compound's working hours when none is given."""
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ async def test_a_lost_keys_deposit_is_settled_with_the_loss(client, clock):  # R
     await lend_outsider(client, desk, key["id"], await upload(client, desk, signature_png("dep-lost")), deposit=5000)
     clock.advance(hours=1)
     url = f"/api/keys/{key['id']}/lost"
-    told = {"account": "王某称在工地丢失"}  # what happened, required with every loss (D7x)
+    told = {"account": "王某称在工地丢失"}  # what happened, required with every loss (D119)
     r = await client.post(url, headers=desk, json=told)
     assert (r.status_code, r.json()["code"]) == (400, "key.deposit_unsettled")
     r = await client.post(url, headers=desk, json={**told, "refund_cents": 0})

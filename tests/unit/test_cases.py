@@ -427,7 +427,7 @@ def test_emergency_cannot_be_left_unopened() -> None:  # R-OP-1
 def test_not_opened_intake_stays_with_reason_f() -> None:  # R-OP-2
     case = make_case(Kind.INQUIRY)
     r = refused(c.decide_opening(case, open=False, by="d1", roles=DISPATCHER, now=T0), CaseReason.TEXT_REQUIRED)
-    # The refusal names the F reason the form asks for, not its optional 备注 (D7x).
+    # The refusal names the F reason the form asks for, not its optional 备注 (D120).
     assert (r.zh, r.en, r.details["field"]) == (
         "请填写不立项原因（F）", "Please enter the reason for not opening (F)", "not_open_reason")
     case = ok(

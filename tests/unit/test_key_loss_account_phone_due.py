@@ -1,4 +1,4 @@
-"""What the desk must record so a key can be chased (R-KY-1, D7x): what happened when a key is reported
+"""What the desk must record so a key can be chased (R-KY-1, D119): what happened when a key is reported
 lost, an outsider's phone number, and a default due time inside the compound's working hours."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import { DESK } from '../roles.js';
 import { blobObjectUrl, errorBox, field, fmtFull, fmtTime, label, loadStaff, staffName } from './common.js';
 import { signatureDialog } from './signature.js';
 
-/** The item's next deadline had passed when the sheet was built (D7x): the sheet is a snapshot, so it is
+/** The item's next deadline had passed when the sheet was built (D121): the sheet is a snapshot, so it is
  * judged at `builtAt`, not now, on screen and on paper alike. */
 export function overdueWhenBuilt(item, builtAt) {
   return Boolean(item.next_due_at) && Date.parse(item.next_due_at) < Date.parse(builtAt);

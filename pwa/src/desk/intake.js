@@ -71,7 +71,7 @@ export function decidePanel(ctx, view, onDone, staff = []) {
       h('span', { text: label('open_reason', r) }))));
   const fReason = h('textarea', { name: 'not_open_note', rows: 2, placeholder: label('open_reason', 'F') });
   const fWrap = field(h, t('decide.f_reason'), fReason);
-  // R-OP-2: the F reason is what not opening needs, checked here and said under its own box (D7x); the
+  // R-OP-2: the F reason is what not opening needs, checked here and said under its own box (D120); the
   // 备注 below is optional and never stands in for it.
   const fError = h('span', { class: 'field-hint desk-field-error', role: 'alert', 'data-testid': 'f-reason-error', hidden: true });
   fWrap.append(fError);

@@ -102,7 +102,7 @@ function loanText(ctx, loan) {
   return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
     `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
     terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null,
-    // The number an overdue key is chased on (D7x); loans made before it was asked have none.
+    // The number an overdue key is chased on (D119); loans made before it was asked have none.
     loan.borrower_phone ? h('span', { class: 'small muted rpt-loan-terms', 'data-testid': 'key-loan-phone',
       text: t('key.phone_of', { phone: loan.borrower_phone }) }) : null);
 }
@@ -150,7 +150,7 @@ function endLoanDialog(ctx, k, loan, lost) {
     const receipt = h('input', { name: 'refund_receipt_no', maxlength: 40 });
     const receiptField = field(h, t('key.refund_receipt'), receipt, t('key.refund_receipt_hint'));
     const line = h('p', { class: 'small', 'data-testid': 'key-settle-line' });
-    // What happened, asked with every loss (D7x): a search, a lock change or a kept deposit rests on it.
+    // What happened, asked with every loss (D119): a search, a lock change or a kept deposit rests on it.
     const account = lost ? lossAccount(ctx) : null;
     const cents = () => (refund.value.trim() === '' ? NaN : Math.round(Number(refund.value) * 100));
     const sync = () => {
@@ -194,7 +194,7 @@ function endLoanDialog(ctx, k, loan, lost) {
   }, { className: 'desk-dialog' }).then(Boolean);
 }
 
-/** The loss dialogs' 经过 box (D7x): `value()` is what was typed, trimmed. */
+/** The loss dialogs' 经过 box (D119): `value()` is what was typed, trimmed. */
 function lossAccount(ctx) {
   const { h, t } = ctx;
   const input = h('textarea', { name: 'loss_account', maxlength: 500, rows: 3 });
@@ -381,7 +381,7 @@ async function renderCabinet(root, ctx) {
       await ctx.api.post(`/api/keys/${k.id}/loans`, {
         ...(isOut ? { borrower_name: val('borrower') } : { borrower_user_id: val('borrower_user') || null }),
         borrower_kind: isOut ? 'outsider' : 'staff', signature_sha256: sig,
-        // Left blank, the server sets it inside the compound's working hours (D7x): the close of the
+        // Left blank, the server sets it inside the compound's working hours (D119): the close of the
         // working day, or the next opening when lent after hours.
         ...(val('due') ? { due_at: zonedToIso(val('due')) } : {}),
         ...(isOut ? { id_shown: { doc_type: val('doc_type') || 'resident_id_card', last4: val('last4') },
@@ -405,7 +405,7 @@ async function renderCabinet(root, ctx) {
     const labelled = (text, control) => h('label', { class: 'rpt-due small' }, h('span', { text }), control);
     const outsiderOnly = [
       labelled(t('key.outsider_name'), h('input', { name: 'borrower', class: 'rpt-inline' })),
-      // The number an overdue key is chased on: an outsider has no account to reach them through (D7x).
+      // The number an overdue key is chased on: an outsider has no account to reach them through (D119).
       labelled(t('key.phone'), h('input', { name: 'phone', type: 'tel', maxlength: 30, autocomplete: 'off', class: 'rpt-inline' })),
       labelled(t('key.doc_type'), h('select', { name: 'doc_type', class: 'rpt-inline' },
         KEY_ID_DOCS.map((d) => h('option', { value: d }, t(`key.doc.${d}`))))),
@@ -451,7 +451,7 @@ async function renderCabinet(root, ctx) {
         if (await endLoanDialog(ctx, k, loan, true)) await reload();
         return;
       }
-      // The report is sent from inside the dialog, with what happened (D7x), so a refusal is read there.
+      // The report is sent from inside the dialog, with what happened (D119), so a refusal is read there.
       const ok = await textDialog(ctx, {
         title: t('key.lost_title'), body: [h('p', { class: 'dialog-body', text: t('key.lost_body', { label: k.label }) })],
         name: 'loss_account', rows: 3, maxlength: 500, label: t('key.loss_account'), hint: t('key.loss_account_hint'),
