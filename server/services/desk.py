@@ -671,10 +671,15 @@ async def sign_handover(db: Database, who: Principal, sheet_id: str, side: str, 
         else:
             sheet = _sheet_or_raise(ho.sign_incoming(sheet, by=who.user_id, signature_sha256=signature_sha256,
                                                      now=uow.now, takes_over_case_ids=takes_over_case_ids))
-            # The incoming person now holds the post for each open emergency (R-EM-3).
+            # The incoming person now holds the post for each open emergency (R-EM-3). One they hold
+            # already (an earlier sheet handed it to them) stays theirs: the sheet still names it, and
+            # the signature confirms it, but nobody takes a post over from themselves.
             for cid in sheet.taken_over_case_ids:
-                await apply(uow, who, cid, lambda c: dc.emergency_step(
-                    c, lambda st: em.take_over(st, by=who.user_id, now=uow.now),
+                case = await load_case(uow, cid, who)
+                if case.emergency is not None and case.emergency.at_post_id == who.user_id:
+                    continue
+                await store_transition(uow, who, dc.emergency_step(
+                    case, lambda st: em.take_over(st, by=who.user_id, now=uow.now),
                     name="emergency.taken_over", by=who.user_id, now=uow.now))
         await _store_sheet(uow, who, sheet, f"handover.signed_{side}")
         return msgspec.to_builtins(sheet)

@@ -178,3 +178,26 @@ async def test_a_written_inquiry_left_unopened_is_handed_over_until_it_is_answer
     assert letter not in [i["case_id"] for i in r.json()["unfinished"]]
     r = await client.post("/api/handovers", headers=front, json={"incoming_id": "usr_dispatcher", "notes": "白班"})
     assert letter not in [i["case_id"] for i in r.json()["items"]]
+
+
+async def test_an_emergency_the_incoming_desk_already_holds_is_signed_for_and_stays_theirs(client):  # noqa: ANN001  # R-SH-1 R-EM-3
+    # Two sheets in a row to the same front desk: the second still lists the fire it holds since the
+    # first, and signing it must neither be refused as "taking over from oneself" nor move the post.
+    desk = await login(client, "dispatcher")
+    r = await client.post("/api/cases", headers=desk, json={
+        "kind": "help", "channel": "phone", "contact_name": "值班保安", "phone": "13800000032", "address": "地下车库",
+        "content": "车库冒烟", "help_kind": "disaster", "emergency_trigger": "fire"})
+    assert r.status_code == 201, r.text
+    em_id = r.json()["case"]["id"]
+    front = await login(client, "frontdesk")
+    for _ in range(2):
+        r = await client.post("/api/handovers", headers=desk, json={"incoming_id": "usr_frontdesk", "notes": "夜班"})
+        sheet = r.json()
+        assert em_id in {i["case_id"] for i in sheet["items"] if i["is_emergency"]}
+        r = await client.post(f"/api/handovers/{sheet['id']}/sign-outgoing", headers=desk, json={"signature_sha256": SIG})
+        assert r.status_code == 200, r.text
+        r = await client.post(f"/api/handovers/{sheet['id']}/sign-incoming", headers=front,
+                              json={"signature_sha256": SIG, "takes_over_case_ids": [em_id]})
+        assert r.status_code == 200, r.text
+    case = (await client.get(f"/api/cases/{em_id}", headers=desk)).json()["case"]
+    assert case["emergency"]["at_post_id"] == "usr_frontdesk"
