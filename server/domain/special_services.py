@@ -74,6 +74,8 @@ class SpecialServiceRefusal(StrEnum):
     NAME_EN_REQUIRED = "special_service.name_en_required"
     REASON_REQUIRED = "special_service.reason_required"
     NOT_SENT_BACK = "special_service.not_sent_back"
+    # R-SS-1 (D7x): a long-term agreement's fee above the one residents were told was never approved.
+    AGREEMENT_FEE_ABOVE_ANNOUNCED = "special_service.agreement_fee_above_announced"
 
 
 class ServiceUnit(StrEnum):
@@ -467,6 +469,26 @@ def announce(item: ServiceItem, *, now: datetime) -> ServiceItem:
     """Residents are told only about approved items and fees."""
     _require_approved(item)
     return msgspec.structs.replace(item, announced_at=now, announced_fee_cents=item.fee_cents)
+
+
+def require_agreement_fee(item: ServiceItem, fee_cents: int) -> int:
+    """The fee per unit a long-term agreement may be signed at (R-SS-1, R-SS-2, D7x): at most the fee
+    residents were told. The GM approves the fee standard; a higher fee is one nobody approved, and
+    no reason typed at the desk approves it. Less is the desk's to agree for a long term (004 4.3.1:
+    an agreement is settled by its own terms). The item must be offered, as for a booking."""
+    announced = require_offered(item)
+    if fee_cents > announced:
+        unit_zh, unit_en = UNIT_LABELS_ZH[item.unit], UNIT_LABELS_EN[item.unit]
+        raise fail(
+            SpecialServiceRefusal.AGREEMENT_FEE_ABOVE_ANNOUNCED,
+            f"协议收费不得高于向住户公告的 {announced / 100:.2f} 元/{unit_zh}",
+            f"The agreement's fee cannot be above the {announced / 100:.2f} yuan per {unit_en} announced to residents",
+            kind="invalid",
+            field="fee_cents",
+            announced_fee_cents=announced,
+            fee_cents=fee_cents,
+        )
+    return fee_cents
 
 
 def withdraw(item: ServiceItem, *, by_role: Role) -> ServiceItem:

@@ -779,3 +779,29 @@ def test_a_sent_back_fee_leaves_the_approved_fee_until_a_new_one_is_proposed(): 
     assert back.sent_back is not None and back.sent_back.price and back.sent_back.fee_cents == 6000
     assert ss.offered(back) and booked(back).unit_fee_cents == 5000
     assert ss.propose_price(back, fee_cents=5500, by_role=Role.MANAGER).sent_back is None
+
+
+def test_an_agreement_fee_may_be_the_announced_fee_or_below_it():  # R-SS-1 R-SS-2
+    # The desk may agree less for a long term (D7x); the fee checked is the one residents were told.
+    item = approved(fee=5000)
+    assert ss.require_agreement_fee(item, 5000) == 5000
+    assert ss.require_agreement_fee(item, 4500) == 4500
+
+
+def test_an_agreement_fee_above_the_announced_fee_is_refused():  # R-SS-1 R-SS-2
+    # A fee above the announced one is a fee the GM never approved (D7x).
+    with pytest.raises(DomainError) as e:
+        ss.require_agreement_fee(approved(fee=5000), 5001)
+    assert code_of(e) == R.AGREEMENT_FEE_ABOVE_ANNOUNCED
+    assert e.value.refusal.details["announced_fee_cents"] == 5000
+    assert e.value.refusal.kind == "invalid"
+
+
+def test_an_agreement_fee_is_checked_against_the_announced_fee_not_an_unannounced_raise():  # R-SS-1
+    # ¥50 announced, ¥60 approved but not yet announced: ¥60 is above what residents were told.
+    item = ss.approve(ss.propose_price(approved(fee=5000), fee_cents=6000, by_role=Role.MANAGER),
+                      by_role=Role.GENERAL_MANAGER, by_id="gm-1", now=T0 + timedelta(days=3))
+    assert item.fee_cents == 6000 and ss.quoted_fee(item) == 5000
+    with pytest.raises(DomainError) as e:
+        ss.require_agreement_fee(item, 6000)
+    assert code_of(e) == R.AGREEMENT_FEE_ABOVE_ANNOUNCED
