@@ -69,6 +69,11 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
     expect(announce).to_be_visible(timeout=15000)
     expect(announce.get_by_test_id("approval-announce")).to_have_text("向住户公告")
     announce.get_by_test_id("approval-announce").click()
+    # Confirmed first, naming the item and the fee residents will be told (D7x).
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(f"沙发清洗{code}")
+    expect(dialog).to_contain_text("¥120.00/次")
+    dialog.get_by_role("button", name="向住户公告").click()
     expect(panel.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
     item = next(i for i in manager.call("GET", "/api/services/items") if i["code"] == code)
     assert item["status"] == "approved" and item["announced_at"]
@@ -122,6 +127,7 @@ def test_the_general_manager_and_deputy_open_the_approvals_page_and_see_only_wha
     expect(announce).to_be_visible(timeout=15000)
     expect(page.get_by_test_id("approval-item-approve")).to_have_count(0)
     announce.get_by_test_id("approval-announce").click()
+    page.locator("dialog[open]").get_by_role("button", name="向住户公告").click()
     expect(page.locator(f"tr[data-item={code}]")).to_have_count(0, timeout=15000)
     ctx.close()
 
@@ -209,6 +215,7 @@ def test_a_refused_announcement_shows_beside_its_own_item(browser: Browser, serv
 
     page.route(f"**/api/services/items/b{tag}/announce", withdraw_then_send)
     row.get_by_test_id("approval-announce").click()
+    page.locator("dialog[open]").get_by_role("button", name="向住户公告").click()
     expect(row.locator(".desk-error")).to_contain_text("该服务已停止")
     expect(panel.locator(".desk-error:visible")).to_have_count(1)  # the row's only, none at the top
     expect(panel.locator(f"tr[data-approval=announce][data-item=a{tag}] .desk-error:visible")).to_have_count(0)

@@ -217,7 +217,16 @@ def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(br
     ctx, page = open_desk(browser, server, "manager", "services")
     row = page.locator("[data-view=services] tr", has_text="¥43.21/小时")
     expect(row.get_by_test_id("svc-announced")).to_have_text("未向住户公告", timeout=15000)
+    # Announcing changes what the desk books at once (D112): it asks first, naming the item and the fee (D7x).
     row.get_by_test_id("svc-announce").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text("搬家协助")
+    expect(dialog).to_contain_text("¥43.21/小时")
+    dialog.get_by_role("button", name="取消").click()
+    expect(row.get_by_test_id("svc-announced")).to_have_text("未向住户公告")
+    assert not next(i for i in Api(server.url, "manager").call("GET", "/api/services/items") if i["code"] == code)["announced_at"]
+    row.get_by_test_id("svc-announce").click()
+    page.locator("dialog[open]").get_by_role("button", name="向住户公告").click()
     expect(row.get_by_test_id("svc-announced")).to_contain_text("已公告", timeout=10000)
     expect(row.get_by_test_id("svc-announce")).to_have_count(0)
     assert next(i for i in Api(server.url, "manager").call("GET", "/api/services/items") if i["code"] == code)["announced_at"]

@@ -225,7 +225,9 @@ def test_a_long_term_agreement_names_a_picked_unit_and_its_booking_opens_a_case_
     form = page.get_by_test_id("svc-agreement-form")
     form.locator("select[name=item_code]").select_option(label="洗衣取送 ¥15.00/件")
     expect(form.locator("input[name=fee]")).to_have_value("15.00")  # the approved fee to start from
-    form.locator("input[name=fee]").fill("12")
+    # …and its ceiling: a higher fee was never approved; the server refuses it, naming it (R-SS-1, D7x).
+    expect(form.get_by_test_id("svc-agreement-fee-max")).to_have_text("不高于公告收费 ¥15.00/件")
+    form.locator("input[name=fee]").fill("18")
     form.locator("input[name=resident_name]").fill(resident)
     form.locator("input[name=phone]").fill("13700008888")
     form.locator("input[name=valid_until]").fill("2030-12-31")
@@ -234,6 +236,9 @@ def test_a_long_term_agreement_names_a_picked_unit_and_its_booking_opens_a_case_
     # A registered unit, picked as for a one-off booking (D41): the agreement form has no free-text unit.
     form.locator("select[name=building]").select_option(label="2栋")
     form.locator("select[name=unit_id]").select_option(label="2栋-201")
+    form.get_by_role("button", name="登记协议").click()
+    expect(form.locator(".desk-error")).to_contain_text("协议收费不得高于向住户公告的 15.00 元/件")
+    form.locator("input[name=fee]").fill("12")
     form.get_by_role("button", name="登记协议").click()
     row = page.get_by_test_id("svc-agreements").locator("tr", has_text=resident)
     expect(row.get_by_test_id("svc-agreement-unit")).to_have_text("2栋-201", timeout=10000)

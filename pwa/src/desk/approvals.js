@@ -21,7 +21,7 @@
 import { errorBox, closeApproved, fmtDay, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler, capaSummary } from './review.js';
-import { CATALOGUE_STRINGS, announceText, approveItem, proposalText, sendBackItem, sentBackText } from './catalogue.js';
+import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, proposalText, sendBackItem, sentBackText } from './catalogue.js';
 
 const STRINGS = {
   zh: {
@@ -395,7 +395,8 @@ function announceRow(ctx, err, i) {
     h('td', null, h('a', { href: '#/services', text: itemName(i) })),
     h('td', null, announceText(i, t)),
     h('td', { class: 'small muted', title: 'R-SS-1', text: i.announced_fee_cents ? t('apq.announce_fee_hint') : t('apq.announce_hint') }),
-    h('td', null, postButton(ctx, err, t('apq.announce_btn'), `/api/services/items/${encodeURIComponent(i.code)}/announce`, 'approval-announce', t('apq.announced'))));
+    // Confirmed naming the item and the fee: the desk books it at once (D112, D7x).
+    h('td', null, actButton(ctx, err, t('apq.announce_btn'), 'approval-announce', () => announceItem(ctx, i), t('apq.announced'))));
 }
 
 // The GM's reason, for the manager to revise against on the services page (D112).

@@ -32,6 +32,9 @@ export const CATALOGUE_STRINGS = {
     'cat.returned_fee': '调价 {fee} 已退回：{reason}',
     'cat.announce': '向住户公告',
     'cat.announce_fee': '{fee}/{unit}（现按 {old} 预约）',
+    'cat.announce_title': '向住户公告',
+    'cat.announce_item_body': '向住户公告「{name}」，收费 {fee}/{unit}？公告后即可按此收费预约。',
+    'cat.announce_fee_body': '向住户公告「{name}」新收费：{old} → {fee}/{unit}？公告后新的预约按新收费。',
     'cat.revise': '修改后重新提出',
     'cat.revise_title': '修改「{name}」并重新提出',
     'cat.revised': '已重新提出，待总经理审批',
@@ -71,6 +74,9 @@ export const CATALOGUE_STRINGS = {
     'cat.returned_fee': 'New fee {fee} sent back: {reason}',
     'cat.announce': 'Announce to residents',
     'cat.announce_fee': '{fee} per {unit} (booked at {old} until then)',
+    'cat.announce_title': 'Announce to residents',
+    'cat.announce_item_body': 'Announce "{name}" to residents at {fee} per {unit}? It can be booked at that fee at once.',
+    'cat.announce_fee_body': 'Announce the new fee for "{name}" to residents: {old} → {fee} per {unit}? New bookings quote it at once.',
     'cat.revise': 'Revise and propose again',
     'cat.revise_title': 'Revise "{name}" and propose it again',
     'cat.revised': 'Proposed again; awaiting the general manager',
@@ -148,6 +154,18 @@ export async function approveItem(ctx, i) {
     ok: t('cat.approve'), cancel: t('desk.cancel') });
   if (!ok) return null;
   return api.post(`/api/services/items/${encodeURIComponent(i.code)}/approve`, {});
+}
+
+/** Announcing changes what the desk books at once (D112), so it is confirmed naming the item and the
+ *  fee told (and the fee it replaces, for a new fee); resolves with the item, or null if cancelled (D7x). */
+export async function announceItem(ctx, i) {
+  const { t, api } = ctx;
+  const old = i.quoted_fee_cents && i.quoted_fee_cents !== i.fee_cents ? yuan(i.quoted_fee_cents) : null;
+  const args = { name: itemName(i), fee: yuan(i.fee_cents), old, unit: unitOf(i) };
+  const ok = await confirmDialog({ title: t('cat.announce_title'), body: t(old ? 'cat.announce_fee_body' : 'cat.announce_item_body', args),
+    ok: t('cat.announce'), cancel: t('desk.cancel') });
+  if (!ok) return null;
+  return api.post(`/api/services/items/${encodeURIComponent(i.code)}/announce`, {});
 }
 
 /** The GM sends the proposal back with a reason (required); resolves with the item, or undefined. */

@@ -10,7 +10,7 @@ import { assigneeChooser } from '../assignee.js';
 import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
-import { CATALOGUE_STRINGS, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
+import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
 
 let stringsDone = false;
 
@@ -557,10 +557,17 @@ export async function renderServices(root, ctx) {
       // Approved and announced only, at the fee residents were told (R-SS-1, D112).
       const item = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       const fee = h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true });
-      // The announced fee is where the agreed one starts; the desk may agree less for a long term.
+      // The announced fee is where the agreed one starts and its ceiling: the desk may agree less for a
+      // long term, never more (R-SS-1, D7x; the server refuses a higher one). The hint names it.
+      const feeField = field(h, t('svc.agreement_fee'), fee, t('svc.agreement_fee_rule'));
+      const feeHint = feeField.querySelector('.field-hint');
+      feeHint.dataset.testid = 'svc-agreement-fee-max';
       item.addEventListener('change', () => {
         const i = bookable.find((x) => x.code === item.value);
-        if (i && !fee.value) fee.value = (i.quoted_fee_cents / 100).toFixed(2);
+        if (!i) return;
+        fee.max = (i.quoted_fee_cents / 100).toFixed(2);
+        feeHint.textContent = t('svc.agreement_fee_max', { fee: `${yuan(i.quoted_fee_cents)}/${unitLabel(i)}` });
+        if (!fee.value || Number(fee.value) > Number(fee.max)) fee.value = fee.max;
       });
       const f = checkedForm(h, t, { class: 'card rpt-form', 'data-testid': 'svc-agreement-form' }, [
         field(h, t('svc.item'), item),
@@ -568,7 +575,7 @@ export async function renderServices(root, ctx) {
         field(h, t('intake.building'), picker.building),
         field(h, t('svc.unit'), picker.unit),
         field(h, t('svc.phone'), h('input', { name: 'phone', type: 'tel', required: true })),
-        field(h, t('svc.agreement_fee'), fee),
+        feeField,
         field(h, t('svc.valid_until'), h('input', { name: 'valid_until', type: 'date', required: true })),
       ], t('svc.agreement_sign'), (form) => {
         const d = new FormData(form);
@@ -670,7 +677,8 @@ export async function renderServices(root, ctx) {
   function announceButton(i, row) {
     if (i.status !== 'approved' || i.announced_at || i.pending_fee_cents) return '';
     return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'svc-announce',
-      onclick: () => row.run(() => ctx.api.post(`/api/services/items/${encodeURIComponent(i.code)}/announce`, {})) }, t('svc.announce'));
+      // Confirmed naming the item and the fee: the desk books it at once (D112, D7x).
+      onclick: () => row.run(() => announceItem(ctx, i)) }, t('svc.announce'));
   }
 
   /** The manager's controls on an approved item: announce it, propose a new fee; one error box. */
@@ -769,7 +777,7 @@ export async function renderServices(root, ctx) {
       sections.push(h('h2', { class: 'section-title', text: t('svc.book') }), f);
     }
     const itemsByCode = new Map(items.map((i) => [i.code, i]));
-    sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }),
+    sections.push(h('h2', { class: 'section-title', text: t('svc.bookings') }), h('div', { 'data-testid': 'svc-bookings' },
       table(h, [t('svc.booking_no'), t('svc.item'), t('svc.resident'), t('svc.fee'), t('svc.status'), t('svc.promise'), ''], bookings.map((v) => {
         const b = v.booking;
         const item = itemsByCode.get(b.item_code);
@@ -804,9 +812,12 @@ export async function renderServices(root, ctx) {
         const statementLink = hasStatement(b) ? h('a', { href: `#/services/${encodeURIComponent(b.id)}/statement`, class: 'small', 'data-testid': 'svc-statement-link' }, t('svc.statement')) : null;
         return [
           h('span', { class: 'nowrap', 'data-testid': 'svc-booking-no', text: bookingNo(t, b) }),
-          h('span', null, isEn() ? v.item_name_en : v.item_name_zh,
+          // A label breaks between words only (疏通下/水道 split in a narrow column); notes wrap freely.
+          h('span', null, h('span', { class: 'svc-label', text: isEn() ? v.item_name_en : v.item_name_zh }),
             v.content ? [h('br'), h('span', { class: 'small muted svc-booking-notes', 'data-testid': 'svc-booking-notes', text: v.content })] : null),
-          h('span', null, `${b.resident_name} ${b.unit}`, h('br'), h('span', { class: 'small muted', text: b.phone })),
+          // The unit is never split (陈先生 1 / 栋-102 at 1366 px); the name is a label too (D7x).
+          h('span', null, h('span', { class: 'svc-label', text: b.resident_name }), ' ',
+            h('span', { class: 'nowrap', 'data-testid': 'svc-booking-unit', text: b.unit }), h('br'), h('span', { class: 'small muted', text: b.phone })),
           // The signed slip's fee once done; before that the total told, with its make-up (D100).
           b.slip_fee_cents !== null && b.slip_fee_cents !== undefined ? yuan(b.slip_fee_cents)
             : h('span', { 'data-testid': 'svc-told-fee', text: toldFeeText(t, v, item ? unitLabel(item) : '') }),
@@ -814,7 +825,7 @@ export async function renderServices(root, ctx) {
           promiseText(v),
           h('span', { class: 'rpt-controls' }, controls),
         ];
-      }), t('rpt.none')));
+      }), t('rpt.none'))));
     if (agreements) sections.push(...agreementSection(agreements, items, itemsByCode));
     // Call-backs due (R-FU-6, R-RV-2): each row says whom to ring and about what.
     if (callbacks.length) {
