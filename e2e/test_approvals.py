@@ -69,7 +69,7 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
     expect(announce).to_be_visible(timeout=15000)
     expect(announce.get_by_test_id("approval-announce")).to_have_text("向住户公告")
     announce.get_by_test_id("approval-announce").click()
-    # Confirmed first, naming the item and the fee residents will be told (D7x).
+    # Confirmed first, naming the item and the fee residents will be told (D123).
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text(f"沙发清洗{code}")
     expect(dialog).to_contain_text("¥120.00/次")

@@ -217,7 +217,7 @@ def test_the_manager_announces_an_approved_item_and_the_catalogue_says_it_was(br
     ctx, page = open_desk(browser, server, "manager", "services")
     row = page.locator("[data-view=services] tr", has_text="¥43.21/小时")
     expect(row.get_by_test_id("svc-announced")).to_have_text("未向住户公告", timeout=15000)
-    # Announcing changes what the desk books at once (D112): it asks first, naming the item and the fee (D7x).
+    # Announcing changes what the desk books at once (D112): it asks first, naming the item and the fee (D123).
     row.get_by_test_id("svc-announce").click()
     dialog = page.locator("dialog[open]")
     expect(dialog).to_contain_text("搬家协助")

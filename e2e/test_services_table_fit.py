@@ -1,4 +1,4 @@
-"""The special-services bookings table on a desk screen (D7x): at 1366 and 1280 px, in Chinese and English,
+"""The special-services bookings table on a desk screen (D123): at 1366 and 1280 px, in Chinese and English,
 no unit label (陈先生 1 / 栋-102) is broken over two lines, nor a header or an item's or resident's name
 inside a word (服务项 / 目, 疏通下 / 水道); English names wrap between words, notes and states wrap freely."""
 

@@ -225,7 +225,7 @@ def test_a_long_term_agreement_names_a_picked_unit_and_its_booking_opens_a_case_
     form = page.get_by_test_id("svc-agreement-form")
     form.locator("select[name=item_code]").select_option(label="洗衣取送 ¥15.00/件")
     expect(form.locator("input[name=fee]")).to_have_value("15.00")  # the approved fee to start from
-    # …and its ceiling: a higher fee was never approved; the server refuses it, naming it (R-SS-1, D7x).
+    # …and its ceiling: a higher fee was never approved; the server refuses it, naming it (R-SS-1, D123).
     expect(form.get_by_test_id("svc-agreement-fee-max")).to_have_text("不高于公告收费 ¥15.00/件")
     form.locator("input[name=fee]").fill("18")
     form.locator("input[name=resident_name]").fill(resident)

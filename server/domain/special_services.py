@@ -74,7 +74,7 @@ class SpecialServiceRefusal(StrEnum):
     NAME_EN_REQUIRED = "special_service.name_en_required"
     REASON_REQUIRED = "special_service.reason_required"
     NOT_SENT_BACK = "special_service.not_sent_back"
-    # R-SS-1 (D7x): a long-term agreement's fee above the one residents were told was never approved.
+    # R-SS-1 (D123): a long-term agreement's fee above the one residents were told was never approved.
     AGREEMENT_FEE_ABOVE_ANNOUNCED = "special_service.agreement_fee_above_announced"
 
 
@@ -472,7 +472,7 @@ def announce(item: ServiceItem, *, now: datetime) -> ServiceItem:
 
 
 def require_agreement_fee(item: ServiceItem, fee_cents: int) -> int:
-    """The fee per unit a long-term agreement may be signed at (R-SS-1, R-SS-2, D7x): at most the fee
+    """The fee per unit a long-term agreement may be signed at (R-SS-1, R-SS-2, D123): at most the fee
     residents were told. The GM approves the fee standard; a higher fee is one nobody approved, and
     no reason typed at the desk approves it. Less is the desk's to agree for a long term (004 4.3.1:
     an agreement is settled by its own terms). The item must be offered, as for a booking."""

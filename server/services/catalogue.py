@@ -400,7 +400,7 @@ async def create_agreement(db: Database, who: Principal, data: AgreementIn) -> d
         if data.fee_cents <= 0 or data.valid_until <= uow.now:
             raise fail(sp.SpecialServiceRefusal.INVALID_FEE, "协议收费或期限不正确",
                        "The agreement's fee or term is wrong", kind="invalid")
-        # At most the announced fee per unit: a higher one was never approved (R-SS-1, D7x).
+        # At most the announced fee per unit: a higher one was never approved (R-SS-1, D123).
         sp.require_agreement_fee(item, data.fee_cents)
         # Typed text would be kept for the agreement's whole term and every case it opens (R-SS-2).
         unit, unit_id = await registered_unit(uow, who.compound_id, data.unit_id, data.unit)

@@ -1,4 +1,4 @@
-"""A long-term agreement's fee (R-SS-1, R-SS-2, D7x): at most the fee announced to residents, per unit;
+"""A long-term agreement's fee (R-SS-1, R-SS-2, D123): at most the fee announced to residents, per unit;
 above it the agreement is refused and nothing is stored."""
 
 from __future__ import annotations

@@ -782,14 +782,14 @@ def test_a_sent_back_fee_leaves_the_approved_fee_until_a_new_one_is_proposed(): 
 
 
 def test_an_agreement_fee_may_be_the_announced_fee_or_below_it():  # R-SS-1 R-SS-2
-    # The desk may agree less for a long term (D7x); the fee checked is the one residents were told.
+    # The desk may agree less for a long term (D123); the fee checked is the one residents were told.
     item = approved(fee=5000)
     assert ss.require_agreement_fee(item, 5000) == 5000
     assert ss.require_agreement_fee(item, 4500) == 4500
 
 
 def test_an_agreement_fee_above_the_announced_fee_is_refused():  # R-SS-1 R-SS-2
-    # A fee above the announced one is a fee the GM never approved (D7x).
+    # A fee above the announced one is a fee the GM never approved (D123).
     with pytest.raises(DomainError) as e:
         ss.require_agreement_fee(approved(fee=5000), 5001)
     assert code_of(e) == R.AGREEMENT_FEE_ABOVE_ANNOUNCED

@@ -395,7 +395,7 @@ function announceRow(ctx, err, i) {
     h('td', null, h('a', { href: '#/services', text: itemName(i) })),
     h('td', null, announceText(i, t)),
     h('td', { class: 'small muted', title: 'R-SS-1', text: i.announced_fee_cents ? t('apq.announce_fee_hint') : t('apq.announce_hint') }),
-    // Confirmed naming the item and the fee: the desk books it at once (D112, D7x).
+    // Confirmed naming the item and the fee: the desk books it at once (D112, D123).
     h('td', null, actButton(ctx, err, t('apq.announce_btn'), 'approval-announce', () => announceItem(ctx, i), t('apq.announced'))));
 }
 

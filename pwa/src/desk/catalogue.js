@@ -157,7 +157,7 @@ export async function approveItem(ctx, i) {
 }
 
 /** Announcing changes what the desk books at once (D112), so it is confirmed naming the item and the
- *  fee told (and the fee it replaces, for a new fee); resolves with the item, or null if cancelled (D7x). */
+ *  fee told (and the fee it replaces, for a new fee); resolves with the item, or null if cancelled (D123). */
 export async function announceItem(ctx, i) {
   const { t, api } = ctx;
   const old = i.quoted_fee_cents && i.quoted_fee_cents !== i.fee_cents ? yuan(i.quoted_fee_cents) : null;

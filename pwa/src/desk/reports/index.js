@@ -558,7 +558,7 @@ export async function renderServices(root, ctx) {
       const item = bookingSelect(h, t, items, { empty: t('svc.choose_item') });
       const fee = h('input', { name: 'fee', type: 'number', min: '0.01', step: '0.01', required: true });
       // The announced fee is where the agreed one starts and its ceiling: the desk may agree less for a
-      // long term, never more (R-SS-1, D7x; the server refuses a higher one). The hint names it.
+      // long term, never more (R-SS-1, D123; the server refuses a higher one). The hint names it.
       const feeField = field(h, t('svc.agreement_fee'), fee, t('svc.agreement_fee_rule'));
       const feeHint = feeField.querySelector('.field-hint');
       feeHint.dataset.testid = 'svc-agreement-fee-max';
@@ -677,7 +677,7 @@ export async function renderServices(root, ctx) {
   function announceButton(i, row) {
     if (i.status !== 'approved' || i.announced_at || i.pending_fee_cents) return '';
     return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'svc-announce',
-      // Confirmed naming the item and the fee: the desk books it at once (D112, D7x).
+      // Confirmed naming the item and the fee: the desk books it at once (D112, D123).
       onclick: () => row.run(() => announceItem(ctx, i)) }, t('svc.announce'));
   }
 
@@ -815,7 +815,7 @@ export async function renderServices(root, ctx) {
           // A label breaks between words only (疏通下/水道 split in a narrow column); notes wrap freely.
           h('span', null, h('span', { class: 'svc-label', text: isEn() ? v.item_name_en : v.item_name_zh }),
             v.content ? [h('br'), h('span', { class: 'small muted svc-booking-notes', 'data-testid': 'svc-booking-notes', text: v.content })] : null),
-          // The unit is never split (陈先生 1 / 栋-102 at 1366 px); the name is a label too (D7x).
+          // The unit is never split (陈先生 1 / 栋-102 at 1366 px); the name is a label too (D123).
           h('span', null, h('span', { class: 'svc-label', text: b.resident_name }), ' ',
             h('span', { class: 'nowrap', 'data-testid': 'svc-booking-unit', text: b.unit }), h('br'), h('span', { class: 'small muted', text: b.phone })),
           // The signed slip's fee once done; before that the total told, with its make-up (D100).
