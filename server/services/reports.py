@@ -244,9 +244,12 @@ async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
 
     Only figures that cover the whole month stay frozen (D103): a draft (never handed in, or returned)
     is live, and so is one handed in on the 30th of a month that had not ended; those carry their
-    sign-off state and history over fresh figures, so a case received on the 31st is in them."""
+    sign-off state and history over fresh figures, so a case received on the 31st is in them.
+    A signed report is always frozen, whole month or not: one signed mid-month before D103 holds the
+    figures that were signed, and today's numbers under that signature would be a forgery (D103)."""
     stored = await _stored(uow, compound_id, year, month)
-    if stored is not None and stored.status is not mr.ReportStatus.DRAFT and mr.covers_whole_month(stored):
+    if stored is not None and (stored.status is mr.ReportStatus.SIGNED or (
+            stored.status is mr.ReportStatus.SUBMITTED and mr.covers_whole_month(stored))):
         return stored, True
     fresh = await _compute(uow, compound_id, year, month)
     return (mr.with_workflow_of(fresh, stored) if stored is not None else fresh), stored is not None

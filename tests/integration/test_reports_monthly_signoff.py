@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+import msgspec
+from sqlalchemy import insert, select
 
 from server.storage.schema import audit
 from tests.conftest import login
@@ -104,3 +105,34 @@ async def test_only_the_gm_reopens_a_signed_report_and_the_old_signature_is_kept
     # The manager signs again.
     r = await client.post(f"{DEC}/sign", headers=mgr, json={"comment": "复核无误"})
     assert r.status_code == 200 and r.json()["status"] == "signed"
+
+
+async def test_a_report_signed_mid_month_before_d103_keeps_the_figures_it_was_signed_with(client, clock, demo_db):  # noqa: ANN001  # R-RV-4
+    # Before D103 nothing stopped a signature on the 20th: the row holds figures to the 20th, SIGNED.
+    from server.domain import monthly_report as mr
+    from server.services import reports
+    from server.storage.tables_services import monthly_reports
+
+    desk, mgr = await login(client, "dispatcher"), await login(client, "manager")
+    clock.set(sh(12, 20, 9))
+    first_no = await _complaint(client, desk, "周业主")
+    clock.advance(minutes=5)
+    async with demo_db.transaction() as uow:
+        live = await reports._compute(uow, "cmp_demo", 2026, 12)
+        history = (mr.ReportEvent(action=mr.ReportAction.SUBMITTED, by="usr_dispatcher", at=uow.now),
+                   mr.ReportEvent(action=mr.ReportAction.SIGNED, by="usr_manager", at=uow.now, comment="本月及时"))
+        old = msgspec.structs.replace(
+            live, status=mr.ReportStatus.SIGNED, submitted_by="usr_dispatcher", submitted_at=uow.now,
+            signed_by="usr_manager", signed_at=uow.now, manager_comment="本月及时", history=history)
+        await uow.conn.execute(insert(monthly_reports).values(
+            compound_id="cmp_demo", year=2026, month=12, status="signed", updated_at=uow.now,
+            doc=msgspec.json.encode(old).decode()))
+    assert not mr.covers_whole_month(old)
+    # A complaint after the signature, read after the month: the signed figures stand as signed.
+    clock.set(sh(12, 28, 10))
+    await _complaint(client, desk, "晚业主")
+    clock.set(sh(1, 5, 9, y=2027))
+    rep = (await client.get(DEC, headers=mgr)).json()
+    assert (rep["status"], rep["manager_comment"]) == ("signed", "本月及时")
+    assert [c["case_no"] for c in rep["complaints"]] == [first_no] and rep["counts_by_category"]["cleaning"] == 1
+    assert rep["covers_whole_month"] is False
