@@ -172,7 +172,10 @@ export async function render(root, [id], app) {
   const job = await loadJob(id);
   const userId = app.user?.id;
   if (!job || job.is_done) {
-    if (userId) deleteDraft(userId, 'complete', id).catch(() => {}); // nothing left to complete
+    // Only a job done has nothing left to complete (D91). A job missing from this phone (the store
+    // cleared when another worker signed in, before this one's pull; or removed by a pull) is no proof
+    // the signed slip left: the draft holds the resident's signature, so it stays.
+    if (userId && job?.is_done) deleteDraft(userId, 'complete', id).catch(() => {});
     mount(root, h('a', { class: 'back-link', href: `#/job/${encodeURIComponent(id)}`, text: t('common.back') }), h('p', { class: 'empty', text: t('complete.not_allowed') }));
     return null;
   }
