@@ -206,8 +206,9 @@ def test_a_call_marked_long_before_the_form_is_sent_is_confirmed_by_the_desk_or_
     sent_after = page.evaluate("Date.now()") - pressed  # the desk clock's span, mark to sending
     assert abs((received - called) - sent_after) < 3000, (call, view["case"]["received_at"], sent_after)
 
-    # The next request: a mark left more than 12 hours is kept on the form but not sent, and the
-    # request is registered at once without it.
+    # The next request: a mark left more than 12 hours cannot be recorded as this request's call. It
+    # stops the sending and stays on the form (sending would replace the form, mark and all); the desk
+    # removes it and writes the time into the details.
     page.get_by_test_id("intake-next").click()
     form = page.locator(".desk-intake-form")
     form.get_by_role("radio", name="求助", exact=True).check()
@@ -216,12 +217,19 @@ def test_a_call_marked_long_before_the_form_is_sent_is_confirmed_by_the_desk_or_
     page.clock.fast_forward("12:01:00")
     content = f"5栋配电房又冒烟 {uuid.uuid4().hex[:6]}"
     _register(page, address="5栋配电房", contact="值班电工", phone="13800000077", content=content)
-    done = page.locator(".desk-intake-done")
-    expect(done).to_be_visible(timeout=10000)
+    expect(form.locator(".desk-error")).to_have_text(
+        "有拨打标记已超过 12 小时，不能按本次拨打登记：请点 × 撤销，并在事项内容中写明拨打时间，再登记")
+    expect(page.locator(".desk-intake-done")).to_have_count(0)
     mark = page.get_by_test_id("intake-marked-calls").locator("li[data-number='119']")
     expect(mark).to_have_attribute("data-state", "too_old")
     expect(mark.get_by_test_id("intake-mark-too-old")).to_have_text(
-        "火警 119标记已超过 12 小时，登记时不提交；如确已拨打，请在事项内容中写明拨打时间")
+        "火警 119标记已超过 12 小时，不能按本次拨打登记：请点 × 撤销；如确已拨打，请在事项内容中写明拨打时间")
+    mark.get_by_role("button", name="撤销").click()
+    expect(mark).to_have_count(0)
+    form.locator("textarea[name=content]").fill(f"{content}，昨晚 23:10 已拨打火警 119")
+    page.get_by_test_id("intake-submit").click()
+    done = page.locator(".desk-intake-done")
+    expect(done).to_be_visible(timeout=10000)
     case_id = done.get_by_role("link", name="稍后决定").get_attribute("href").split("/")[-1]
     view = Api(server.url, "dispatcher").call("GET", f"/api/cases/{case_id}")
     assert view["case"]["emergency"]["public_calls"] == []

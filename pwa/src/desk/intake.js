@@ -46,6 +46,18 @@ export function markState(mark, { ref, callable, table }) {
   return 'sent';
 }
 
+/**
+ * What stops the form from being sent, judged at `ref` as `markState` judges each mark (R-EM-5, D85):
+ * 'too_old' while a mark past the server's limit stands on the form (it cannot be recorded as this
+ * request's call, and sending would replace the form, mark and all, with the done panel: the desk
+ * removes it and writes the time into the details); 'needs_confirm' while one waits for the desk's
+ * word; else null. A too-old mark is named first: confirming would not let it through.
+ */
+export function submitBlock(marks, opts) {
+  const states = marks.map((m) => markState(m, opts));
+  return ['too_old', 'needs_confirm'].find((s) => states.includes(s)) ?? null;
+}
+
 // R-OP-3: who decides an opening the dispatcher could not; the server holds the same list.
 export const OPENING_SUPERVISORS = ['team_lead', 'manager', 'deputy_gm', 'general_manager'];
 
@@ -255,7 +267,8 @@ export async function renderIntake(body, ctx) {
   const applies = (m) => callable.includes(m.number);
   // D85: a mark made long before sending (the form left open over lunch) is sent only once the desk
   // confirms it was this request's call, and one past the server's limit not at all; neither is
-  // dropped: it stays on the form, with its time, for the desk to confirm, remove or write down.
+  // dropped: it stays on the form, with its time, and stops the sending until the desk confirms it or
+  // removes it (a too-old one is removed, its time written into the details).
   const stateOf = (m, ref = new Date()) => markState(m, { ref, callable, table: toCall });
   const markedList = h('div', { class: 'desk-span2 desk-intake-marked', 'data-testid': 'intake-marked-calls', hidden: true });
   function markNote(m, state, ref) {
@@ -378,7 +391,13 @@ export async function renderIntake(body, ctx) {
       // the marks are judged at the very moment sent as `sent_at`, as the server will judge them.
       const sentAt = new Date();
       drawMarked(sentAt);
-      if (marked.some((m) => stateOf(m, sentAt) === 'needs_confirm')) {
+      const blocked = submitBlock(marked, { ref: sentAt, callable, table: toCall });
+      if (blocked === 'too_old') { // D85: kept on the form, never lost with it, until the desk removes it
+        err.show(t('intake.call_too_old_block', { h: Math.round(toCall.call_max_age_minutes / 60) }), t);
+        markedList.querySelector('li[data-state=too_old] button')?.focus();
+        return;
+      }
+      if (blocked === 'needs_confirm') {
         err.show(t('intake.call_confirm_needed', { min: toCall.call_confirm_after_minutes }), t);
         markedList.querySelector('[data-testid=intake-mark-confirm]')?.focus();
         return;

@@ -402,7 +402,8 @@ const zh = {
   'intake.call_confirm': '是本次拨打的，按 {t} 登记',
   'intake.call_confirmed': '已确认为本次事项拨打，按标记时间登记',
   'intake.call_confirm_needed': '有拨打标记已超过 {min} 分钟：请逐条确认是为本次事项拨打的，或点 × 撤销，再登记',
-  'intake.call_too_old': '{label}标记已超过 {h} 小时，登记时不提交；如确已拨打，请在事项内容中写明拨打时间',
+  'intake.call_too_old': '{label}标记已超过 {h} 小时，不能按本次拨打登记：请点 × 撤销；如确已拨打，请在事项内容中写明拨打时间',
+  'intake.call_too_old_block': '有拨打标记已超过 {h} 小时，不能按本次拨打登记：请点 × 撤销，并在事项内容中写明拨打时间，再登记',
 
   // slip
   'slip.title': '服务单',
@@ -953,7 +954,8 @@ const en = {
   'intake.call_confirm': 'Yes, record it at {t}',
   'intake.call_confirmed': 'Confirmed as called for this request, recorded at the time marked',
   'intake.call_confirm_needed': 'A call was marked more than {min} min ago: confirm each was made for this request, or remove it with ×, then register',
-  'intake.call_too_old': '{label} was marked more than {h} h ago, so it is not sent; if the call was made, give its time in the details',
+  'intake.call_too_old': '{label} was marked more than {h} h ago and cannot be recorded as this request\'s call: remove it with ×; if the call was made, give its time in the details',
+  'intake.call_too_old_block': 'A call was marked more than {h} h ago and cannot be recorded as this request\'s call: remove it with × and give the call\'s time in the details, then register',
   'slip.title': 'Service slip',
   'slip.case_no': 'Case no.',
   'slip.work_done': 'Work done',
