@@ -281,8 +281,10 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
         reason = "closed"
     elif wo.state == WorkOrderState.CANCELLED:
         reason = "redispatched" if again is not None else "reassigned" if later else "cancelled"
-    elif wo.state == WorkOrderState.UNABLE and again is not None:
-        reason = "redispatched"
+    elif wo.state == WorkOrderState.UNABLE and later:
+        # Unable waits for the desk (D99); once it dispatches, to anyone, the job leaves the phone
+        # saying to whom (D105): kept as finished, it never said what became of it.
+        reason = "redispatched" if again is not None else "reassigned"
     else:
         return None
     return {"reason": reason, "case_no": case.no,

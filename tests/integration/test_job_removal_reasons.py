@@ -69,7 +69,9 @@ async def test_an_unable_job_dispatched_again_to_the_same_technician_is_one_job_
     assert [n["text"] for n in earlier["notes"]] == ["配件型号 DN20"]
 
 
-async def test_an_unable_job_given_to_someone_else_stays_on_the_first_phone_as_finished(client):  # R-CL-3 D99
+async def test_an_unable_job_given_to_someone_else_leaves_the_first_phone_as_reassigned(client):  # R-CL-3 D99
+    # Kept as finished, the unable job stayed on the first phone for good and never said what became of
+    # it; the desk gave it to someone else, and the phone says so (D105).
     desk, case_id, phone, job_id = await _job_for(client)
     res = await phone.push(phone.mutation("job.arrive", job_id=job_id),
                            phone.mutation("job.unable", job_id=job_id, reason="需工程部处理"))
@@ -77,6 +79,6 @@ async def test_an_unable_job_given_to_someone_else_stays_on_the_first_phone_as_f
     r = await client.post(f"/api/cases/{case_id}/dispatch", headers=desk,
                           json={"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
     assert r.status_code == 200, r.text
-    await phone.pull()
-    job = phone.jobs()[job_id]
-    assert job["state"] == "unable" and job["awaiting_desk"] is False and job["earlier"] == []
+    gone = _removal(await phone.pull(), job_id)
+    assert gone["reason"] == "reassigned" and gone["new_job_id"] is None
+    assert job_id not in phone.jobs()
