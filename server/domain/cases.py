@@ -1376,9 +1376,11 @@ def field_step_time(wo: WorkOrder, *, acted_at: datetime | None, now: datetime) 
     """When a phone's next step on `wo` counts (D35, D97): never before the last step already on it.
 
     A note, an unable report, a linked problem or the completion cannot precede the dispatch, the
-    acceptance or the arrival they follow (R-CL-3: completion after arrival), whatever the phone says.
+    acceptance or the arrival they follow (R-CL-3: completion after arrival), whatever the phone says;
+    nor can a note on an unable job (D99) precede the unable report it follows.
     """
-    steps = [t for t in (wo.assigned_at, wo.accepted_at, wo.arrived_at, wo.completed_at) if t is not None]
+    steps = [t for t in (wo.assigned_at, wo.accepted_at, wo.arrived_at, wo.completed_at, wo.unable_at)
+             if t is not None]
     return field_time(acted_at, now, max(steps))
 
 

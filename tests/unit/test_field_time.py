@@ -113,6 +113,18 @@ def test_unable_and_a_linked_problem_found_offline_count_when_reported() -> None
     assert t.new_cases[0].received_at == T0 + 50 * M
 
 
+def test_a_note_after_an_unable_report_is_never_placed_before_the_report() -> None:  # R-CL-3 design 4
+    # An unable job still takes notes (D99): one the phone claims before the unable report follows it all
+    # the same, as a note follows the arrival (D97).
+    case = ok(c.mark_unable(_on_site(arrived_min=10), work_order_id="wo1", reason="缺配件", by="t1",
+                            now=T0 + 50 * M, acted_at=T0 + 25 * M)).case
+    wo = case.work_orders[-1]
+    assert c.field_step_time(wo, acted_at=T0 + 15 * M, now=T0 + 60 * M) == T0 + 25 * M
+    t = ok(c.add_note(case, text="配件型号 DN20", by="t1", now=T0 + 60 * M, work_order_id="wo1",
+                      acted_at=T0 + 15 * M))
+    assert t.case.work_orders[-1].notes[-1].at == T0 + 25 * M
+
+
 def test_a_linked_problem_stays_on_the_job_it_was_found_on_with_its_new_case_number() -> None:  # R-CL-1 C R-CL-2 D
     # The technician must be able to tell the resident the new number (D98): the work order keeps it.
     case = _on_site(arrived_min=10)
