@@ -183,10 +183,14 @@ async def _compute(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
     return mr.build_monthly_report(rows, year=year, month=month, tz=tz, as_of=uow.now, survey=survey)
 
 
-async def _stored(uow: UnitOfWork, compound_id: str, year: int, month: int) -> mr.MonthlyReport | None:
+async def _stored(uow: UnitOfWork, compound_id: str, year: int, month: int, *,
+                  lock: bool = True) -> mr.MonthlyReport | None:
+    """The stored report, its row locked until commit for a sign-off step (`lock`). A read takes no lock
+    (D103): on PostgreSQL it would hold a submit or a signature back while it computes the month."""
     q = select(monthly_reports.c.doc).where(monthly_reports.c.compound_id == compound_id,
                                             monthly_reports.c.year == year, monthly_reports.c.month == month)
-    q = uow.for_update(q)
+    if lock:
+        q = uow.for_update(q)
     row = (await uow.conn.execute(q)).first()
     return _report_dec.decode(row.doc) if row is not None else None
 
@@ -239,7 +243,8 @@ def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | 
     return out
 
 
-async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> tuple[mr.MonthlyReport, bool]:
+async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int, *,
+                   lock: bool = True) -> tuple[mr.MonthlyReport, bool]:
     """The report as it stands, and whether a row is stored for it.
 
     Only figures that cover the whole month stay frozen (D103): a draft (never handed in, or returned)
@@ -247,7 +252,7 @@ async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
     sign-off state and history over fresh figures, so a case received on the 31st is in them.
     A signed report is always frozen, whole month or not: one signed mid-month before D103 holds the
     figures that were signed, and today's numbers under that signature would be a forgery (D103)."""
-    stored = await _stored(uow, compound_id, year, month)
+    stored = await _stored(uow, compound_id, year, month, lock=lock)
     if stored is not None and (stored.status is mr.ReportStatus.SIGNED or (
             stored.status is mr.ReportStatus.SUBMITTED and mr.covers_whole_month(stored))):
         return stored, True
@@ -258,13 +263,13 @@ async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
 async def monthly(db: Database, who: Principal, year: int, month: int) -> mr.MonthlyReport:
     _check_month(year, month)
     async with db.transaction(write=False) as uow:
-        return (await _current(uow, who.compound_id, year, month))[0]
+        return (await _current(uow, who.compound_id, year, month, lock=False))[0]
 
 
 async def monthly_view(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
     _check_month(year, month)
     async with db.transaction(write=False) as uow:
-        report = (await _current(uow, who.compound_id, year, month))[0]
+        report = (await _current(uow, who.compound_id, year, month, lock=False))[0]
         tz = (await compound_rules(uow, who.compound_id)).calendar.tz
         names = await _signer_names(uow.conn, who.compound_id, report)
         return report_view(report, tz, names, now=uow.now)

@@ -136,3 +136,20 @@ async def test_a_report_signed_mid_month_before_d103_keeps_the_figures_it_was_si
     assert (rep["status"], rep["manager_comment"]) == ("signed", "本月及时")
     assert [c["case_no"] for c in rep["complaints"]] == [first_no] and rep["counts_by_category"]["cleaning"] == 1
     assert rep["covers_whole_month"] is False
+
+
+async def test_reading_the_report_waits_for_no_sign_off_in_progress(client, clock, demo_db):  # noqa: ANN001  # R-RV-4
+    # A sign-off step locks the stored row while it works; a read (the page, the print) takes no lock,
+    # so it neither waits for one nor holds a submit back while it computes the month (D103).
+    import asyncio
+
+    from server.services import reports
+
+    desk, mgr = await login(client, "dispatcher"), await login(client, "manager")
+    clock.set(sh(12, 30, 9))
+    assert (await client.post(f"{DEC}/submit", headers=desk)).status_code == 200
+    assert (await client.get(DEC, headers=mgr)).status_code == 200  # the manager's device seen: no touch to write
+    async with demo_db.transaction() as uow:
+        assert (await reports._stored(uow, "cmp_demo", 2026, 12)) is not None  # locked until commit
+        r = await asyncio.wait_for(client.get(DEC, headers=mgr), timeout=5)
+        assert r.status_code == 200 and r.json()["status"] == "submitted", r.text
