@@ -368,6 +368,15 @@ async def _key_loans(conn: AsyncConnection, compound_id: str, key_id: str) -> li
         key_loans.c.key_id == key_id, key_loans.c.compound_id == compound_id))).all())
 
 
+def _loan_of(loans: list[dk.KeyLoan], loan_id: str) -> dk.KeyLoan:
+    """The key's loan named by the request, or `key.loan_not_found` (D72 corrections, D86 refunds)."""
+    loan = next((ln for ln in loans if ln.id == loan_id), None)
+    if loan is None:
+        raise fail("key.loan_not_found", "未找到该借用记录", "No such loan of that key", kind="not_found",
+                   loan_id=loan_id)
+    return loan
+
+
 async def history(db: Database, who: Principal, key_id: str) -> dict[str, Any]:
     """A key and every loan it has been out on, newest first (the 钥匙借用登记表 of that key); the loan
     whose return may still be corrected says so (`return_correctable`)."""
@@ -400,10 +409,7 @@ async def correct_return(db: Database, who: Principal, key_id: str, loan_id: str
         # The key row's lock orders this against a lend or a return of the same key.
         key = await _load_key(uow, who, key_id)
         loans = await _key_loans(uow.conn, who.compound_id, key_id)
-        loan = next((ln for ln in loans if ln.id == loan_id), None)
-        if loan is None:
-            raise fail("key.loan_not_found", "未找到该借用记录", "No such loan of that key", kind="not_found",
-                       loan_id=loan_id)
+        loan = _loan_of(loans, loan_id)
         tz = (await compound_rules(uow, who.compound_id)).calendar.zone
         undone = loan
         key, loan = dk.correct_return(key, loan, key_loans=loans, reason=data.reason, by=who.user_id,
@@ -464,10 +470,7 @@ async def refund_kept(db: Database, who: Principal, key_id: str, loan_id: str, d
         # The key row's lock orders two desks refunding the same loan: the second reads the first's refund.
         key = await _load_key(uow, who, key_id)
         loans = await _key_loans(uow.conn, who.compound_id, key_id)
-        loan = next((ln for ln in loans if ln.id == loan_id), None)
-        if loan is None:
-            raise fail("key.loan_not_found", "未找到该借用记录", "No such loan of that key", kind="not_found",
-                       loan_id=loan_id)
+        loan = _loan_of(loans, loan_id)
         loan = dk.refund_kept_deposit(key, loan, refund_cents=data.refund_cents,
                                       refund_receipt_no=data.refund_receipt_no, reason=data.reason,
                                       by=who.user_id, now=uow.now)
