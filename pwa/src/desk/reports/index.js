@@ -260,7 +260,11 @@ export async function renderReports(root, ctx) {
     h('h1', { class: 'print-only', text: t('rpt.title') }),
     err.el, body));
 
+  // Months picked in quick succession race: only the answer to the newest request is drawn, or a
+  // slower March could land after April and show March under April's picker.
+  let loadSeq = 0;
   async function load() {
+    const mine = ++loadSeq;
     err.clear();
     destroyCharts();
     const [y, m] = monthInput.value.split('-').map(Number);
@@ -269,9 +273,10 @@ export async function renderReports(root, ctx) {
     try {
       rep = await ctx.api.get(`/api/reports/monthly/${y}/${m}`);
     } catch (e) {
-      err.show(e, t);
+      if (mine === loadSeq) err.show(e, t);
       return;
     }
+    if (mine !== loadSeq) return;
     const labels = (isEn() && rep.labels_en) || rep.labels;
     const status = t(`rpt.status.${rep.status}`);
     const act = actThenReload(err, t, load);
