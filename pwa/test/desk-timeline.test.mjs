@@ -5,7 +5,7 @@ import { mock, test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
-import { timelineSentence } from '../src/desk/timeline.js';
+import { actedAt, inActedOrder, syncedNote, timelineSentence } from '../src/desk/timeline.js';
 import { setDisplayZone } from '../src/zone.js';
 
 // The times below are in 2026 and written without their year: the year the app takes as the current one.
@@ -177,4 +177,26 @@ test('confirming cannot-handle for a case the Monday review passed up says it an
   setLang('en');
   assert.equal(timelineSentence(confirmed, people), 'Reason: 业主拒绝整改; answers the Monday review');
   setLang('zh');
+});
+
+test('an offline phone step shows when it was done, says when it synced, and sits in the order it was done', () => { // R-DI-3 R-CL-1 D97 D7x
+  // The history read "12/07 21:32 接单 … 21:32 到场 … 21:32 完工" (the sync) while the slip said 21:31.
+  const timeline = [
+    { at: '2026-12-07T13:00:00Z', action: 'case.dispatched', data: {} },
+    { at: '2026-12-07T13:20:00Z', action: 'case.note_added', data: {} }, // the desk, online, in between
+    { at: '2026-12-07T13:32:00Z', action: 'work_order.accepted', data: { acted_at: '2026-12-07T13:05:00+00:00' } },
+    { at: '2026-12-07T13:32:00Z', action: 'work_order.arrived', data: { acted_at: '2026-12-07T13:10:00+00:00' } },
+    { at: '2026-12-07T13:32:00Z', action: 'work_order.completed', data: { acted_at: '2026-12-07T13:31:30+00:00', received_at: '2026-12-07T13:32:00+00:00' } },
+  ];
+  setDisplayZone('Asia/Shanghai');
+  assert.deepEqual(inActedOrder(timeline).map((e) => e.action),
+    ['case.dispatched', 'work_order.accepted', 'work_order.arrived', 'case.note_added', 'work_order.completed']);
+  assert.equal(actedAt(timeline[2]), '2026-12-07T13:05:00+00:00');
+  assert.equal(actedAt(timeline[0]), '2026-12-07T13:00:00Z');
+  setLang('zh');
+  assert.match(syncedNote(timeline[2]), /^（同步于 .*21:32）$/);
+  assert.equal(syncedNote(timeline[0]), ''); // online: done when received
+  assert.equal(syncedNote(timeline[4]), ''); // under a minute apart says nothing
+  setLang('en');
+  assert.match(syncedNote(timeline[3]), /\(synced .*21:32\)$/);
 });

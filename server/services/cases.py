@@ -383,9 +383,14 @@ async def _countersigner_name(conn: AsyncConnection, case: Case) -> str | None:
 
 def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition) -> None:
     for ev in transition.events:
+        data = msgspec.to_builtins(ev.data)
+        # The audit row's `at` is the receipt (D97); a phone's step placed earlier also says when it
+        # was done, so the case history can show the act and order by it (D7x).
+        if ev.at != uow.now:
+            data["acted_at"] = ev.at.isoformat()
         uow.audit(entity="case", entity_id=case.id, action=ev.name, actor_id=who.user_id,
                   actor_role=who.primary_role, device_id=who.device_id, case_id=case.id,
-                  compound_id=case.compound_id, data=msgspec.to_builtins(ev.data))
+                  compound_id=case.compound_id, data=data)
 
 
 async def store_transition(uow: UnitOfWork, who: Principal, out: Transition | Refusal, *,

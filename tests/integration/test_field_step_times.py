@@ -63,6 +63,30 @@ async def test_a_job_completed_offline_counts_when_the_resident_signed(client, c
     assert datetime.fromisoformat(ev["data"]["received_at"]) == clock.now()
 
 
+async def test_the_case_history_carries_when_each_offline_step_was_done(client, clock):  # R-DI-3 R-CL-1 design 4
+    # The desk's 处理记录 showed every step at the sync time (21:32) while the slip said 21:31: each
+    # field event placed earlier than its receipt now carries the acted time too (D7x).
+    desk, case_id, phone, job_id = await _job_for(client)
+    t0 = clock.now()
+    sig = await upload(client, phone.headers, signature_png("history-times"))
+    ms = [_at(phone.mutation("job.accept", job_id=job_id), t0 + 2 * M),
+          _at(phone.mutation("job.arrive", job_id=job_id), t0 + 5 * M),
+          _at(phone.mutation("job.complete", job_id=job_id, work_done="更换阀门", signature_sha256=sig,
+                             signer_name="黄业主", signer_relation="owner"), t0 + 20 * M)]
+    clock.advance(minutes=80)
+    assert await _push(client, clock, phone, *ms) == ["applied"] * 3
+
+    view = (await client.get(f"/api/cases/{case_id}", headers=desk)).json()
+    acted = {e["action"]: e for e in view["timeline"] if e["action"].startswith("work_order.")}
+    for action, done in (("work_order.accepted", t0 + 2 * M), ("work_order.arrived", t0 + 5 * M),
+                         ("work_order.completed", t0 + 20 * M)):
+        assert datetime.fromisoformat(acted[action]["data"]["acted_at"]) == done, action
+        assert datetime.fromisoformat(acted[action]["at"]) == clock.now(), action  # the receipt stays
+    # A step the desk takes online happened when it was received: nothing extra.
+    dispatched = next(e for e in view["timeline"] if e["action"] == "case.dispatched")
+    assert "acted_at" not in dispatched["data"]
+
+
 async def test_a_wrong_phone_clock_cannot_place_a_completion_before_the_arrival_or_after_now(client, clock):  # R-CL-3 design 4
     desk, case_id, phone, job_id = await _job_for(client)
     t0 = clock.now()

@@ -20,7 +20,7 @@ import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
 import { closeWaitsOnlyForSlip, slipCheckCode, slipFlowSteps } from '../slip-check.js';
-import { timelineSentence } from './timeline.js';
+import { actedAt, inActedOrder, syncedNote, timelineSentence } from './timeline.js';
 
 const TERMINAL = ['closed', 'not_opened'];
 const WORKING = ['opened', 'dispatched', 'accepted', 'on_site'];
@@ -774,8 +774,10 @@ export async function renderCase(body, ctx, caseId) {
   function timelineCard() {
     return h('section', { class: 'card desk-timeline' },
       h('h2', { text: t('detail.timeline') }),
-      view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, view.timeline.map((e) => h('li', null,
-        h('time', { class: 'desk-tl-time', datetime: e.at, title: fmtExact(e.at), text: fmtTime(e.at) }),
+      // A phone's step shows when it was done, with when it synced, in the order done (D97, D7x).
+      view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, inActedOrder(view.timeline).map((e) => h('li', null,
+        h('time', { class: 'desk-tl-time', datetime: actedAt(e), title: fmtExact(actedAt(e)), text: fmtTime(actedAt(e)) }),
+        syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at), text: syncedNote(e) }) : null,
         h('strong', { text: label('action', e.action) }),
         h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
         timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence', text: timelineSentence(e, staff) }) : null))) :

@@ -428,6 +428,7 @@ const zh = {
   // review
   // The case history's sentences (desk/timeline.js).
   'tl.sep': '，',
+  'tl.synced': '同步于 {t}',
   'tl.received': '登记为{kind}',
   'tl.as_emergency': '按紧急事件处理',
   'tl.responsibility': '维修责任：{r}',
@@ -976,6 +977,7 @@ const en = {
   'slip.not_signed': 'Not signed',
   // The case history's sentences (desk/timeline.js).
   'tl.sep': '; ',
+  'tl.synced': 'synced {t}',
   'tl.received': 'received as {kind}',
   'tl.as_emergency': 'handled as an emergency',
   'tl.responsibility': 'responsibility: {r}',

@@ -176,3 +176,26 @@ export function timelineSentence(entry, staff) {
   const text = parts.filter(Boolean).join(t('tl.sep'));
   return text.charAt(0).toUpperCase() + text.slice(1); // English reads as a sentence; Chinese has no case
 }
+
+// A phone's step synced late happened before the server heard of it: the entry's `at` is the receipt
+// (D97) and its data carries when it was done (D7x). The history shows and orders by the act.
+const MINUTE_MS = 60 * 1000;
+
+/** When the entry happened: the act for a phone's step placed earlier, else the entry's own time. */
+export function actedAt(entry) {
+  return entry?.data?.acted_at || entry?.at;
+}
+
+/** "（同步于 12/07 21:32）" when the server heard of the step a minute or more after it was done, else ''. */
+export function syncedNote(entry) {
+  const acted = Date.parse(actedAt(entry));
+  const received = Date.parse(entry?.at);
+  if (!(received - acted >= MINUTE_MS)) return '';
+  return paren('', t('tl.synced', { t: fmtTime(entry.at) }));
+}
+
+/** The history in the order things were done; entries done at the same instant keep the server's order. */
+export function inActedOrder(timeline) {
+  return (timeline || []).map((e, i) => [Date.parse(actedAt(e)), i, e])
+    .sort((a, b) => (a[0] - b[0]) || (a[1] - b[1])).map(([, , e]) => e);
+}
