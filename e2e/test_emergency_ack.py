@@ -7,7 +7,7 @@ import uuid
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
-from e2e.test_desk import open_desk
+from e2e.test_desk import login, open_desk
 
 
 def test_a_reached_deputy_is_prompted_on_the_desk_home_and_the_prompt_goes_once_they_take_charge(
@@ -59,4 +59,30 @@ def test_an_emergency_panel_refusal_shows_beside_the_control_that_caused_it(brow
     expect(error).to_contain_text("指示内容不能为空")
     expect(error).to_be_in_viewport()
     expect(panel.get_by_test_id("em-chain").locator(".desk-error")).to_be_hidden()
+    ctx.close()
+
+
+def test_the_manager_prompted_on_a_phone_lands_on_the_acknowledge_button(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-2
+    # The prompt opened the case at its top; 确认已接手 sat ~1,470 px down on a 360x740 phone (D7x).
+    desk = Api(server.url, "dispatcher")
+    content = f"水管爆裂 {uuid.uuid4().hex[:6]}"
+    case = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": content, "help_kind": "disaster"})["case"]
+    desk.call("POST", f"/api/cases/{case['id']}/decide", {"open": True, "reason": "D"})
+    desk.call("POST", f"/api/cases/{case['id']}/emergency/attempt", {"target_role": "manager", "reached": True})
+
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "manager")
+    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
+    prompt = page.locator(".desk-em-list li", has_text=content).get_by_test_id("em-ack-prompt")
+    expect(prompt).to_be_visible(timeout=15000)
+    prompt.click()
+    ack = page.get_by_role("button", name="确认已接手")
+    expect(ack).to_be_in_viewport(timeout=15000)
+    expect(ack).to_be_focused()
+    ack.click()
+    expect(page.locator(".desk-chain-step.is-acked")).to_have_count(1, timeout=15000)
     ctx.close()

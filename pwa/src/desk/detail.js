@@ -811,6 +811,17 @@ export async function renderCase(body, ctx, caseId) {
   }
 
   draw();
+  // #/case/<id>?focus=ack (the home's 请确认接手): the confirm button sits far down on a phone, so
+  // bring it into view and focus it. After the shell focuses its view (a macrotask later), which
+  // would otherwise take the focus back (D7x).
+  if (/[?&]focus=ack\b/.test(ctx.route || '')) {
+    setTimeout(() => {
+      const ack = body.querySelector('[data-testid="em-ack"]');
+      if (!ack) return;
+      ack.scrollIntoView({ block: 'center' });
+      ack.focus({ preventScroll: true });
+    }, 0);
+  }
   const refresh = setInterval(() => {
     if (document.querySelector('dialog[open]')) return;
     api.get(`/api/cases/${encodeURIComponent(caseId)}`).then((v) => {

@@ -150,7 +150,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
         : h('div', { class: 'desk-rung-people' },
           h('p', { class: 'muted small', 'data-testid': 'em-rung-nobody', text: t('em.nobody_holds') }),
           open ? outcomeButtons(role, null) : null),
-      pendingAck ? h('div', { class: 'desk-btn-row' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('chain', '/ack') }, t('em.ack'))) : null);
+      pendingAck ? h('div', { class: 'desk-btn-row' }, h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'em-ack', onclick: () => act('chain', '/ack') }, t('em.ack'))) : null);
   }));
 
   // Each input has a label of its own, not a placeholder that disappears as one types; a row's

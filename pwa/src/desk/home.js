@@ -62,7 +62,8 @@ function ackPrompt(ctx, c) {
   const me = ctx.user || {};
   const mine = waiting.some((a) => (a.target_id ? a.target_id === me.id : (me.roles || []).includes(a.role)));
   if (mine) {
-    return h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary desk-em-ack', 'data-testid': 'em-ack-prompt' },
+    // Straight to the confirm button, far down the case page on a phone (D7x).
+    return h('a', { href: `#/case/${c.id}?focus=ack`, class: 'btn btn-small btn-primary desk-em-ack', 'data-testid': 'em-ack-prompt' },
       t('home.em_ack_mine'));
   }
   const roles = joinList([...new Set(waiting.map((a) => label('role', a.role)))]);

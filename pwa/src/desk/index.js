@@ -85,7 +85,8 @@ async function loadReports(ctx, body, fnName, ...args) {
 }
 
 function parseRoute(route) {
-  const parts = (route || '').split('/').filter(Boolean);
+  // A query (#/case/<id>?focus=ack) is the page's own business: the page reads ctx.route (D7x).
+  const parts = (route || '').split('?')[0].split('/').filter(Boolean);
   if (!parts.length) return { page: 'home' };
   if (parts[0] === 'slips') return { page: 'slips', id: parts[1] };
   // #/services/<booking id>/statement: the booking's printable settlement statement (结算单).
