@@ -39,7 +39,17 @@ def test_manager_sees_quarterly_closes_and_long_repair_plans_and_approves_a_plan
 
     plan = panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")
     expect(plan).to_contain_text("预计 5 天")
+    # Asked once, naming the case and the plan, like the GM's fee approval (D7x); cancel keeps the row.
+    plan_no = manager.call("GET", f"/api/cases/{long_job}")["case"]["no"]
     plan.get_by_test_id("approval-plan-approve").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(plan_no)
+    expect(dialog).to_contain_text("预计 5 天")
+    dialog.get_by_role("button", name="取消").click()
+    expect(plan).to_be_visible()
+    assert not manager.call("GET", f"/api/cases/{long_job}")["case"]["plan"]["manager_approved_by"]
+    plan.get_by_test_id("approval-plan-approve").click()
+    page.locator("dialog[open]").get_by_role("button", name="批准方案").click()
     expect(panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")).to_have_count(0, timeout=15000)
     assert manager.call("GET", f"/api/cases/{long_job}")["case"]["plan"]["manager_approved_by"]
     # The approvals page lists the same rows.
@@ -332,3 +342,41 @@ def test_a_received_case_passed_up_offers_both_answers_and_goes_to_the_quarterly
     assert desk.call("GET", f"/api/cases/{case_id}")["case"]["state"] == "cannot_handle"
     reviewed = next(c for c in desk.call("GET", "/api/review/monday") if c["id"] == case_id)["reviewed"]
     assert reviewed["answer"]["cannot_handle_reason"] == f"业主拒绝整改{tag}"
+
+
+def test_manager_approves_an_emergency_close_after_one_confirmation_naming_the_case(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-2 R-EM-4
+    # It was one tap with no dialog, while the GM's fee approval asks (D7x).
+    tag = uuid.uuid4().hex[:6]
+    desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
+    case = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": f"楼道冒烟{tag}", "help_kind": "disaster"})["case"]
+    cid = case["id"]
+    for path, body in (("decide", {"open": True, "reason": "D"}),
+                       ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
+                       ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
+                       ("emergency/summon", {"role": "security_manager"}),
+                       ("emergency/arrival", {"role": "security_manager", "report": "现场已封锁"}),
+                       ("emergency/settle", None),
+                       ("verify", {"text": "消防确认为误报烟雾"})):
+        desk.call("POST", f"/api/cases/{cid}/{path}", body)
+    manager.call("POST", f"/api/cases/{cid}/emergency/ack", None)
+    assert manager.call("GET", f"/api/cases/{cid}")["missing_to_close"] == ["manager_approval"]
+
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=close][data-case='{cid}']")
+    expect(row).to_be_visible(timeout=15000)
+    row.get_by_test_id("approve-close").click()
+    dialog = page.locator("dialog[open]")
+    expect(dialog).to_contain_text(case["no"])
+    expect(dialog).to_contain_text(f"楼道冒烟{tag}")
+    dialog.get_by_role("button", name="取消").click()
+    approved = lambda: any(e["action"] == "case.close_approved"  # noqa: E731
+                           for e in manager.call("GET", f"/api/cases/{cid}")["timeline"])
+    assert not approved()
+    row.get_by_test_id("approve-close").click()
+    page.locator("dialog[open]").get_by_role("button", name="批准销项").click()
+    expect(row.locator(".badge-completed")).to_be_visible(timeout=15000)
+    assert approved()
+    ctx.close()

@@ -21,6 +21,7 @@
 import { errorBox, closeApproved, fmtDay, fmtTime, isEn, label, loadStaff, serverNow, staffName, waitedText } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 import { capaFiler, capaSummary } from './review.js';
+import { confirmDialog } from '../dom.js';
 import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, proposalText, sendBackItem, sentBackText } from './catalogue.js';
 
 const STRINGS = {
@@ -45,6 +46,10 @@ const STRINGS = {
     'apq.plan_days': '预计 {n} 天',
     'apq.plan_approve': '批准方案',
     'apq.plan_approved': '方案已批准',
+    'apq.plan_confirm_title': '批准 {no} 的维修方案？',
+    'apq.plan_confirm_body': '{content}：预计 {n} 天，{text}。批准后按此方案施工。',
+    'apq.close_confirm_title': '批准 {no} 销项？',
+    'apq.close_confirm_body': '{content}：确认处理结果，同意服务中心销项。',
     'apq.plan_waiting_other': '您已批准，待{role}审批',
     'apq.reviews': '回访不满意 · 待经理复查',
     'apq.review_note': '复查结论',
@@ -97,6 +102,10 @@ const STRINGS = {
     'apq.plan_days': '{n} days expected',
     'apq.plan_approve': 'Approve plan',
     'apq.plan_approved': 'Plan approved',
+    'apq.plan_confirm_title': 'Approve the repair plan of {no}?',
+    'apq.plan_confirm_body': '{content}: {n} days expected, {text}. The work goes ahead on this plan.',
+    'apq.close_confirm_title': 'Approve closing {no}?',
+    'apq.close_confirm_body': '{content}: you accept the handled outcome and the service desk may close the case.',
     'apq.plan_waiting_other': 'You approved; waiting for {role}',
     'apq.reviews': 'Unsatisfied call-backs awaiting the manager\'s review',
     'apq.review_note': 'Review conclusion',
@@ -216,9 +225,12 @@ function kindBadges(ctx, c) {
 }
 
 /** One button that posts, says so, and reloads the page; a refusal shows in the button's row (`err`). */
-function postButton(ctx, err, text, path, testid, done) {
+// `ask` ({title, body}): an approval that cannot be taken back is confirmed once, naming the case
+// and what is approved, as the GM's fee approval is (D7x); the dialog's button says the action.
+function postButton(ctx, err, text, path, testid, done, ask = null) {
   const { h, t, api } = ctx;
   return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': testid, onclick: async (e) => {
+    if (ask && !(await confirmDialog({ ...ask, ok: text, cancel: t('desk.cancel') }))) return;
     e.target.disabled = true;
     err.clear();
     try {
@@ -244,7 +256,8 @@ function closeRow(ctx, err, v) {
     // The manager approves the handled outcome (R-EM-4), so not before the rest is done.
     h('td', null, approved ? h('span', { class: 'badge badge-completed', text: t('ap.approved') }) :
       other.length ? h('span', { class: 'small muted', text: t('ap.after_rest') }) :
-        postButton(ctx, err, t('ap.approve'), `/api/cases/${v.case.id}/approve-close`, 'approve-close', t('ap.approved'))));
+        postButton(ctx, err, t('ap.approve'), `/api/cases/${v.case.id}/approve-close`, 'approve-close', t('ap.approved'), {
+          title: t('apq.close_confirm_title', { no: v.case.no }), body: t('apq.close_confirm_body', { content: v.case.content }) })));
 }
 
 function quarterlyRow(ctx, c) {
@@ -268,7 +281,9 @@ function planRow(ctx, err, v) {
       p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '',
       t('apq.since', { at: fmtTime(p.submitted_at) }),
     ].filter(Boolean).join(' · ') }),
-    h('td', null, postButton(ctx, err, t('apq.plan_approve'), `/api/cases/${v.case.id}/plan/approve`, 'approval-plan-approve', t('apq.plan_approved'))));
+    h('td', null, postButton(ctx, err, t('apq.plan_approve'), `/api/cases/${v.case.id}/plan/approve`, 'approval-plan-approve', t('apq.plan_approved'), {
+      title: t('apq.plan_confirm_title', { no: v.case.no }),
+      body: t('apq.plan_confirm_body', { content: v.case.content, n: p.expected_days, text: p.text }) })));
 }
 
 // A C on a call-back sent the work back for review (counted as rework); the manager closes that
