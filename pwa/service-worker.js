@@ -4,14 +4,17 @@
 // Versioning: this file is static. scripts/build_pwa.mjs writes /dist/sw-version.js, which sets
 // self.ESTATEDESK_BUILD = {version, precache}; the page registers this worker with
 // updateViaCache:'none', so the browser byte-compares the imported scripts on every update check
-// and a new build (new version hash) installs a new worker with a new cache name. Old shell caches
-// are deleted on activate. /dist/sw-lib.js is the app's own db/outbox/sync code (same source as
+// and a new build (new version hash) installs a new worker with a new cache name. On activate the
+// previous build's shell cache is kept and only older ones are deleted: the new worker takes over
+// pages still running the previous build, and their lazy chunks (hashed names the server no longer
+// has) are answered from it until the user reloads (D7x). /dist/sw-lib.js is the app's own db/outbox/sync code (same source as
 // the page bundle), used for the 'sync' and 'pushsubscriptionchange' events.
 /* global self, caches, clients */
 importScripts('/dist/sw-version.js', '/dist/sw-lib.js');
 
 const BUILD = self.ESTATEDESK_BUILD || { version: 'dev', precache: ['/', '/index.html', '/styles.css'] };
-const SHELL_CACHE = `estatedesk-shell-${BUILD.version}`;
+const SHELL_PREFIX = 'estatedesk-shell-';
+const SHELL_CACHE = `${SHELL_PREFIX}${BUILD.version}`;
 const BLOB_CACHE = 'estatedesk-blobs-v1'; // content-addressed, so never needs a version bump
 const NAV_TIMEOUT_MS = 3000;
 const BLOB_PATH = /^\/api\/blobs\/[0-9a-f]{64}$/;
@@ -30,10 +33,13 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      const names = await caches.keys();
-      await Promise.all(
-        names.filter((n) => n.startsWith('estatedesk-shell-') && n !== SHELL_CACHE).map((n) => caches.delete(n)),
-      );
+      // caches.keys() lists names in the order the caches were created (Cache Storage spec), so the
+      // last shell cache other than ours is the build the pages we are about to claim were loaded
+      // from. It stays; anything older has no page left to serve (a page open across two deploys gets
+      // the reload notice instead, D7x).
+      const older = (await caches.keys()).filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL_CACHE);
+      older.pop();
+      await Promise.all(older.map((n) => caches.delete(n)));
       await self.clients.claim();
     })(),
   );
@@ -64,15 +70,33 @@ async function handleNavigation(event) {
   }
 }
 
-/** Cache first: shell files are versioned as a set by the cache name. */
+/**
+ * Cache first: shell files are versioned as a set by the cache name. A miss in this build's cache is
+ * looked up in the previous build's kept cache before the network: a page still running that build
+ * asks for its own hashed chunks, which this build does not have and the server no longer serves
+ * (D7x). Files both builds have are always answered from this build's cache, so only names unique to
+ * the old build are served from it.
+ */
 async function handleShellAsset(req) {
   const cache = await caches.open(SHELL_CACHE);
   const hit = await cache.match(req, { ignoreSearch: true });
   if (hit) return hit;
+  const old = await matchPreviousBuild(req);
+  if (old) return old;
   const res = await fetch(req);
   // Lazy chunks and source maps that were not precached are kept once fetched.
   if (res.ok && res.type === 'basic') cache.put(req, res.clone());
   return res;
+}
+
+/** The request in a shell cache of an earlier build, if one is kept (only names that exist: caches.open would create one). */
+async function matchPreviousBuild(req) {
+  const names = (await caches.keys()).filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL_CACHE).reverse();
+  for (const name of names) {
+    const hit = await (await caches.open(name)).match(req, { ignoreSearch: true });
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** Network only: the app keeps its own data in IndexedDB, so API reads are never served stale. */

@@ -15,6 +15,7 @@ import { enqueue } from './outbox.js';
 import { DESK_HOME_ROLES, JOB_ROLES } from './roles.js';
 import { currentSession, currentUser, loadSession, markRevoked } from './session.js';
 import { buildShell } from './shell.js';
+import { chunkFailedNotice, isChunkLoadError } from './lazy.js';
 import { getStatus, loadStatus, syncNow } from './sync.js';
 import * as completeView from './views/complete.js';
 import * as jobView from './views/job.js';
@@ -91,6 +92,7 @@ function buildFrame() {
     homeLinks: user ? navLinks(user) : [],
     onToggleLang: () => setLang(getLang() === 'zh' ? 'en' : 'zh'),
   });
+  showUpdateBanner();
 }
 
 function makeCtx(path) {
@@ -227,7 +229,9 @@ export async function route() {
     }
   } catch (e) {
     console.error(e);
-    mount(view, h('div', { class: 'card error-card' }, t('error.unknown', { msg: e?.message || String(e) })));
+    // The desk or gate chunk of the build this page runs is gone (a new build since it opened, D7x).
+    if (isChunkLoadError(e)) mount(view, chunkFailedNotice());
+    else mount(view, h('div', { class: 'card error-card' }, t('error.unknown', { msg: e?.message || String(e) })));
   }
   if (seq === renderSeq && location.hash !== '') view.focus({ preventScroll: true });
 }
@@ -268,9 +272,18 @@ function startTriggers() {
 }
 
 // ---- service worker ---------------------------------------------------------------------------
+let updateReady = false;
+
+/** The 新版本已就绪 / 刷新 banner, in the current shell (a rebuilt frame shows it again). */
+function showUpdateBanner() {
+  if (!updateReady || !shell) return;
+  mount(shell.banner, h('span', { text: t('update.ready') }),
+    h('button', { type: 'button', class: 'btn btn-small', onclick: () => location.reload() }, t('update.reload')));
+  shell.banner.hidden = false;
+}
+
 async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
-  const hadController = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.addEventListener('message', (ev) => {
     if (ev.data?.type === 'navigate' && ev.data.url) {
       const url = new URL(ev.data.url, location.href);
@@ -278,11 +291,19 @@ async function registerServiceWorker() {
       else location.href = url.href;
     }
   });
+  // The first worker ever installed claims this page too (a controllerchange), but the page already
+  // runs that build: nothing to reload for. Every later controllerchange is a new build. A page with
+  // no controller at load is a first visit only if no worker was active either (a shift-reload also
+  // loads a page uncontrolled), and it must still get the banner for any later update (D7x).
+  const before = await navigator.serviceWorker.getRegistration().catch(() => undefined);
+  let firstInstall = !navigator.serviceWorker.controller && !before?.active;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
-    if (!hadController || !shell) return; // first install: nothing to refresh
-    mount(shell.banner, h('span', { text: t('update.ready') }),
-      h('button', { type: 'button', class: 'btn btn-small', onclick: () => location.reload() }, t('update.reload')));
-    shell.banner.hidden = false;
+    if (firstInstall) {
+      firstInstall = false;
+      return;
+    }
+    updateReady = true;
+    showUpdateBanner();
   });
   try {
     await navigator.serviceWorker.register('/service-worker.js', { scope: '/', updateViaCache: 'none' });

@@ -2,6 +2,7 @@
 // case detail with every desk action, emergencies, Monday review, shift handover, and the
 // manager's approvals. main.js calls renderDesk(root, ctx) for every hash it does not own.
 import { ensureStylesheet, mount } from '../dom.js';
+import { chunkFailedNotice, isChunkLoadError } from '../lazy.js';
 import { canOpen, errorText, loadServerOffset, startTicker } from './common.js';
 import { registerSlipStrings } from './slips-strings.js';
 import { registerDeskStrings } from './strings.js';
@@ -78,7 +79,9 @@ async function loadReports(ctx, body, fnName, ...args) {
   try {
     mod = await import('./reports/index.js');
   } catch (e) {
-    mount(body, h('div', { class: 'notice notice-error', role: 'alert' }, t('desk.module_failed', { msg: e?.message || String(e) })));
+    // Never the browser's message: it is English and carries the chunk's URL (D7x).
+    console.error(e);
+    mount(body, chunkFailedNotice(fnName === 'renderReports' ? t('desk.module_failed') : undefined));
     return null;
   }
   return mod[fnName](body, ctx, ...args);
@@ -172,7 +175,9 @@ export async function renderDesk(root, ctx) {
     }
   } catch (e) {
     console.error(e);
-    mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: errorText(e, ctx.t) })));
+    // A page's chunk that cannot be loaded (a new build since this page was opened): reload, not an error text (D7x).
+    if (isChunkLoadError(e)) mount(body, chunkFailedNotice());
+    else mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: errorText(e, ctx.t) })));
   }
   cleanups.push(startTicker(wrap, ctx));
   return () => {
