@@ -1,5 +1,5 @@
 """A new build deployed while the app is open: the open page keeps working until the user reloads
-(D7x). The server serves a copy of pwa/ (ESTATEDESK_PWA_DIR) and each test "deploys" a new build into
+(D127). The server serves a copy of pwa/ (ESTATEDESK_PWA_DIR) and each test "deploys" a new build into
 that copy the way scripts/build_pwa.mjs would: a renamed lazy chunk, a new version in sw-version.js,
 the old file gone from the server."""
 

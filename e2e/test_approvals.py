@@ -39,7 +39,7 @@ def test_manager_sees_quarterly_closes_and_long_repair_plans_and_approves_a_plan
 
     plan = panel.locator("tr[data-approval=plan]", has_text=f"屋面翻修{tag}")
     expect(plan).to_contain_text("预计 5 天")
-    # Asked once, naming the case and the plan, like the GM's fee approval (D7x); cancel keeps the row.
+    # Asked once, naming the case and the plan, like the GM's fee approval (D126); cancel keeps the row.
     plan_no = manager.call("GET", f"/api/cases/{long_job}")["case"]["no"]
     plan.get_by_test_id("approval-plan-approve").click()
     dialog = page.locator("dialog[open]")
@@ -345,7 +345,7 @@ def test_a_received_case_passed_up_offers_both_answers_and_goes_to_the_quarterly
 
 
 def test_manager_approves_an_emergency_close_after_one_confirmation_naming_the_case(browser: Browser, server) -> None:  # noqa: ANN001  # R-CL-2 R-EM-4
-    # It was one tap with no dialog, while the GM's fee approval asks (D7x).
+    # It was one tap with no dialog, while the GM's fee approval asks (D126).
     tag = uuid.uuid4().hex[:6]
     desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
     case = desk.call("POST", "/api/cases", {

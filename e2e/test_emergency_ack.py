@@ -63,7 +63,7 @@ def test_an_emergency_panel_refusal_shows_beside_the_control_that_caused_it(brow
 
 
 def test_the_manager_prompted_on_a_phone_lands_on_the_acknowledge_button(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-2
-    # The prompt opened the case at its top; 确认已接手 sat ~1,470 px down on a 360x740 phone (D7x).
+    # The prompt opened the case at its top; 确认已接手 sat ~1,470 px down on a 360x740 phone (D125).
     desk = Api(server.url, "dispatcher")
     content = f"水管爆裂 {uuid.uuid4().hex[:6]}"
     case = desk.call("POST", "/api/cases", {

@@ -7,7 +7,7 @@
 // and a new build (new version hash) installs a new worker with a new cache name. On activate the
 // previous build's shell cache is kept and only older ones are deleted: the new worker takes over
 // pages still running the previous build, and their lazy chunks (hashed names the server no longer
-// has) are answered from it until the user reloads (D7x). /dist/sw-lib.js is the app's own db/outbox/sync code (same source as
+// has) are answered from it until the user reloads (D127). /dist/sw-lib.js is the app's own db/outbox/sync code (same source as
 // the page bundle), used for the 'sync' and 'pushsubscriptionchange' events.
 /* global self, caches, clients */
 importScripts('/dist/sw-version.js', '/dist/sw-lib.js');
@@ -36,7 +36,7 @@ self.addEventListener('activate', (event) => {
       // caches.keys() lists names in the order the caches were created (Cache Storage spec), so the
       // last shell cache other than ours is the build the pages we are about to claim were loaded
       // from. It stays; anything older has no page left to serve (a page open across two deploys gets
-      // the reload notice instead, D7x).
+      // the reload notice instead, D127).
       const older = (await caches.keys()).filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL_CACHE);
       older.pop();
       await Promise.all(older.map((n) => caches.delete(n)));
@@ -74,7 +74,7 @@ async function handleNavigation(event) {
  * Cache first: shell files are versioned as a set by the cache name. A miss in this build's cache is
  * looked up in the previous build's kept cache before the network: a page still running that build
  * asks for its own hashed chunks, which this build does not have and the server no longer serves
- * (D7x). Files both builds have are always answered from this build's cache, so only names unique to
+ * (D127). Files both builds have are always answered from this build's cache, so only names unique to
  * the old build are served from it.
  */
 async function handleShellAsset(req) {

@@ -1,10 +1,10 @@
 // A lazy module (a desk page, the reports with Chart.js, the gate) that cannot be loaded. The usual
 // cause is a new build on the server while this page still runs the previous one: the page asks for
 // its own hashed chunk, which the server no longer has. The service worker answers that from the
-// previous build's cache it keeps (service-worker.js, D7x); this is the safety net when it cannot
+// previous build's cache it keeps (service-worker.js, D127); this is the safety net when it cannot
 // (no service worker, or a page left open across two deploys). The browser's message is an English
 // sentence with the chunk's URL, of no use to the person and too long for a 360 px card, so it is not
-// shown: a plain sentence and a 刷新 button, which loads the current build (D7x).
+// shown: a plain sentence and a 刷新 button, which loads the current build (D127).
 import { h } from './dom.js';
 import { registerStrings, t } from './i18n.js';
 

@@ -229,7 +229,7 @@ export async function route() {
     }
   } catch (e) {
     console.error(e);
-    // The desk or gate chunk of the build this page runs is gone (a new build since it opened, D7x).
+    // The desk or gate chunk of the build this page runs is gone (a new build since it opened, D127).
     if (isChunkLoadError(e)) mount(view, chunkFailedNotice());
     else mount(view, h('div', { class: 'card error-card' }, t('error.unknown', { msg: e?.message || String(e) })));
   }
@@ -294,7 +294,7 @@ async function registerServiceWorker() {
   // The first worker ever installed claims this page too (a controllerchange), but the page already
   // runs that build: nothing to reload for. Every later controllerchange is a new build. A page with
   // no controller at load is a first visit only if no worker was active either (a shift-reload also
-  // loads a page uncontrolled), and it must still get the banner for any later update (D7x).
+  // loads a page uncontrolled), and it must still get the banner for any later update (D127).
   const before = await navigator.serviceWorker.getRegistration().catch(() => undefined);
   let firstInstall = !navigator.serviceWorker.controller && !before?.active;
   navigator.serviceWorker.addEventListener('controllerchange', () => {

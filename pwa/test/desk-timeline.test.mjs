@@ -179,7 +179,7 @@ test('confirming cannot-handle for a case the Monday review passed up says it an
   setLang('zh');
 });
 
-test('an offline phone step shows when it was done, says when it synced, and sits in the order it was done', () => { // R-DI-3 R-CL-1 D97 D7x
+test('an offline phone step shows when it was done, says when it synced, and sits in the order it was done', () => { // R-DI-3 R-CL-1 D97 D124
   // The history read "12/07 21:32 接单 … 21:32 到场 … 21:32 完工" (the sync) while the slip said 21:31.
   const timeline = [
     { at: '2026-12-07T13:00:00Z', action: 'case.dispatched', data: {} },

@@ -385,7 +385,7 @@ def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Trans
     for ev in transition.events:
         data = msgspec.to_builtins(ev.data)
         # The audit row's `at` is the receipt (D97); a phone's step placed earlier also says when it
-        # was done, so the case history can show the act and order by it (D7x).
+        # was done, so the case history can show the act and order by it (D124).
         if ev.at != uow.now:
             data["acted_at"] = ev.at.isoformat()
         uow.audit(entity="case", entity_id=case.id, action=ev.name, actor_id=who.user_id,

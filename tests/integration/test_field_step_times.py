@@ -65,7 +65,7 @@ async def test_a_job_completed_offline_counts_when_the_resident_signed(client, c
 
 async def test_the_case_history_carries_when_each_offline_step_was_done(client, clock):  # R-DI-3 R-CL-1 design 4
     # The desk's 处理记录 showed every step at the sync time (21:32) while the slip said 21:31: each
-    # field event placed earlier than its receipt now carries the acted time too (D7x).
+    # field event placed earlier than its receipt now carries the acted time too (D124).
     desk, case_id, phone, job_id = await _job_for(client)
     t0 = clock.now()
     sig = await upload(client, phone.headers, signature_png("history-times"))

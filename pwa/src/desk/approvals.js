@@ -226,7 +226,7 @@ function kindBadges(ctx, c) {
 
 /** One button that posts, says so, and reloads the page; a refusal shows in the button's row (`err`). */
 // `ask` ({title, body}): an approval that cannot be taken back is confirmed once, naming the case
-// and what is approved, as the GM's fee approval is (D7x); the dialog's button says the action.
+// and what is approved, as the GM's fee approval is (D126); the dialog's button says the action.
 function postButton(ctx, err, text, path, testid, done, ask = null) {
   const { h, t, api } = ctx;
   return h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': testid, onclick: async (e) => {

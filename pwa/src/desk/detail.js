@@ -774,7 +774,7 @@ export async function renderCase(body, ctx, caseId) {
   function timelineCard() {
     return h('section', { class: 'card desk-timeline' },
       h('h2', { text: t('detail.timeline') }),
-      // A phone's step shows when it was done, with when it synced, in the order done (D97, D7x).
+      // A phone's step shows when it was done, with when it synced, in the order done (D97, D124).
       view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, inActedOrder(view.timeline).map((e) => h('li', null,
         h('time', { class: 'desk-tl-time', datetime: actedAt(e), title: fmtExact(actedAt(e)), text: fmtTime(actedAt(e)) }),
         syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at), text: syncedNote(e) }) : null,
@@ -813,7 +813,7 @@ export async function renderCase(body, ctx, caseId) {
   draw();
   // #/case/<id>?focus=ack (the home's 请确认接手): the confirm button sits far down on a phone, so
   // bring it into view and focus it. After the shell focuses its view (a macrotask later), which
-  // would otherwise take the focus back (D7x).
+  // would otherwise take the focus back (D125).
   if (/[?&]focus=ack\b/.test(ctx.route || '')) {
     setTimeout(() => {
       const ack = body.querySelector('[data-testid="em-ack"]');

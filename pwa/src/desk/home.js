@@ -62,7 +62,7 @@ function ackPrompt(ctx, c) {
   const me = ctx.user || {};
   const mine = waiting.some((a) => (a.target_id ? a.target_id === me.id : (me.roles || []).includes(a.role)));
   if (mine) {
-    // Straight to the confirm button, far down the case page on a phone (D7x).
+    // Straight to the confirm button, far down the case page on a phone (D125).
     return h('a', { href: `#/case/${c.id}?focus=ack`, class: 'btn btn-small btn-primary desk-em-ack', 'data-testid': 'em-ack-prompt' },
       t('home.em_ack_mine'));
   }

@@ -79,7 +79,7 @@ async function loadReports(ctx, body, fnName, ...args) {
   try {
     mod = await import('./reports/index.js');
   } catch (e) {
-    // Never the browser's message: it is English and carries the chunk's URL (D7x).
+    // Never the browser's message: it is English and carries the chunk's URL (D127).
     console.error(e);
     mount(body, chunkFailedNotice(fnName === 'renderReports' ? t('desk.module_failed') : undefined));
     return null;
@@ -88,7 +88,7 @@ async function loadReports(ctx, body, fnName, ...args) {
 }
 
 function parseRoute(route) {
-  // A query (#/case/<id>?focus=ack) is the page's own business: the page reads ctx.route (D7x).
+  // A query (#/case/<id>?focus=ack) is the page's own business: the page reads ctx.route (D125).
   const parts = (route || '').split('?')[0].split('/').filter(Boolean);
   if (!parts.length) return { page: 'home' };
   if (parts[0] === 'slips') return { page: 'slips', id: parts[1] };
@@ -175,7 +175,7 @@ export async function renderDesk(root, ctx) {
     }
   } catch (e) {
     console.error(e);
-    // A page's chunk that cannot be loaded (a new build since this page was opened): reload, not an error text (D7x).
+    // A page's chunk that cannot be loaded (a new build since this page was opened): reload, not an error text (D127).
     if (isChunkLoadError(e)) mount(body, chunkFailedNotice());
     else mount(body, ctx.h('div', { class: 'notice notice-error' }, ctx.t('desk.error', { msg: errorText(e, ctx.t) })));
   }

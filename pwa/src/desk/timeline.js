@@ -178,7 +178,7 @@ export function timelineSentence(entry, staff) {
 }
 
 // A phone's step synced late happened before the server heard of it: the entry's `at` is the receipt
-// (D97) and its data carries when it was done (D7x). The history shows and orders by the act.
+// (D97) and its data carries when it was done (D124). The history shows and orders by the act.
 const MINUTE_MS = 60 * 1000;
 
 /** When the entry happened: the act for a phone's step placed earlier, else the entry's own time. */
