@@ -176,7 +176,9 @@ def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_
 
     # The technician does the job offline and the resident signs on the phone ...
     ctx.set_offline(True)
-    _accept_arrive_and_complete(page, content, "疏通排水沟")
+    # The work done is this test's own: another test on the shared server completes "疏通排水沟" too.
+    work_done = f"疏通排水沟 {content[-6:]}"
+    _accept_arrive_and_complete(page, content, work_done)
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "3", timeout=15000)
     # ... while the desk, not reaching them, gives the job to another technician.
     Api(server.url, "dispatcher").call("POST", f"/api/cases/{case_id}/dispatch",
@@ -196,7 +198,7 @@ def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_
     login(desk, "dispatcher")
     panel = desk.locator("[data-testid=field-refusals]")
     expect(panel).to_be_visible(timeout=20000)
-    completion = panel.locator(".rf-item", has_text="完工签字").filter(has_text="疏通排水沟")
+    completion = panel.locator(".rf-item", has_text="完工签字").filter(has_text=work_done)
     expect(completion).to_have_count(1)
     expect(completion).to_contain_text("黄业主")
     signature = completion.locator("img.rf-img")
@@ -211,7 +213,7 @@ def test_a_signed_completion_refused_after_a_reassignment_reaches_the_desk_with_
     expect(dialog.locator(".desk-error")).to_have_text("请写明如何处理了这条记录")
     dialog.locator("textarea[name=note]").fill("已请二号维修工上门复核并由业主重新签字")
     dialog.locator("[data-testid=dialog-submit]").click()
-    expect(panel.locator(".rf-item", has_text="疏通排水沟")).to_have_count(0, timeout=15000)
+    expect(panel.locator(".rf-item", has_text=work_done)).to_have_count(0, timeout=15000)
     desk.goto(server.url + f"/#/case/{case_id}")
     in_case = desk.locator("[data-testid=field-refusals]")
     expect(in_case.locator(".rf-item")).to_have_count(3, timeout=15000)

@@ -35,6 +35,7 @@ def test_manager_reviews_a_losing_service_and_the_gm_approves_the_higher_fee(bro
     row = page.locator("tr", has_text="游戏配送").first
     expect(row).to_contain_text("→ ¥30.00?", timeout=15000)
     row.get_by_role("button", name="总经理批准").click()
+    page.locator("dialog[open] .btn-primary").click()  # approving a fee asks once, naming it (D112)
     expect(row).to_contain_text(re.compile(r"¥30\.00/次(?!\s*→)"))
     expect(page.get_by_test_id("svc-loss")).to_have_count(0)  # the GM approves; the manager decides
     ctx.close()
