@@ -2143,8 +2143,10 @@ def missing_to_close(case: Case) -> list[str]:
         # phone call was never answered in writing. No way a case ends makes the reply moot (D70).
         missing.append("written_reply")
     if needs_manager_approval(case):
-        if not case.reports_up:
-            missing.append("reported_up")  # R-DI-2
+        if not case.reports_up and not (case.emergency is not None and em.reached_someone(case.emergency)):
+            # R-DI-2: an emergency's escalation chain that reached the manager or a leader is that
+            # report, recorded with who and how; a second 上报 record would only repeat it.
+            missing.append("reported_up")
         if case.emergency is not None:
             missing.extend(em.missing_to_close(case.emergency))  # R-EM-2..4
         missing.append("manager_approval")  # R-CL-2 E, R-EM-4

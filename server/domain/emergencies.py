@@ -356,6 +356,11 @@ def calls_at_intake(
 # --- escalation (R-EM-2) -----------------------------------------------------------------------
 
 
+def reached_someone(state: EmergencyState) -> bool:
+    """Whether the escalation chain reached the manager or a leader (R-DI-2's report, R-EM-2)."""
+    return any(a.reached for a in state.attempts)
+
+
 def _acknowledged(state: EmergencyState) -> bool:
     return any(a.reached and a.acknowledged_at is not None for a in state.attempts)
 

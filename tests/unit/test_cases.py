@@ -1022,6 +1022,29 @@ def test_emergency_closed_without_manager_is_refused() -> None:  # R-EM-4
     )
 
 
+def _attempt(case, *, reached: bool, role=Role.MANAGER, who="m1"):
+    return ok(
+        c.emergency_step(
+            case,
+            lambda s: em.record_attempt(s, target_role=role, target_id=who, means=em.Means.PHONE, reached=reached, now=T0),
+            name="emergency.attempt",
+            by="d1",
+            now=T0,
+        )
+    ).case
+
+
+def test_emergency_chain_that_reached_the_manager_counts_as_reported_up() -> None:  # R-DI-2 R-EM-2
+    # Reaching the manager through the escalation chain is the report R-DI-2 asks for; the close
+    # checklist used to list 上报 as missing until the desk pressed a second, separate 上报.
+    case = opened(Kind.HELP, help_kind=HelpKind.MEDICAL_EMERGENCY)
+    assert "reported_up" in c.missing_to_close(case)
+    unreached = _attempt(case, reached=False)
+    assert "reported_up" in c.missing_to_close(unreached)  # a call nobody answered reported nothing
+    reached = _attempt(unreached, reached=True, role=Role.DEPUTY_GM, who="g1")
+    assert "reported_up" not in c.missing_to_close(reached)
+
+
 # --- storage contract --------------------------------------------------------------------------
 
 
