@@ -381,25 +381,32 @@ async def _countersigner_name(conn: AsyncConnection, case: Case) -> str | None:
     return (await conn.execute(select(users.c.display_name).where(users.c.id == by))).scalar_one_or_none() or by
 
 
-def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition) -> None:
+def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Transition,
+                  evidence: dict[str, Any] | None = None) -> None:
     for ev in transition.events:
         data = msgspec.to_builtins(ev.data)
         # The audit row's `at` is the receipt (D97); a phone's step placed earlier also says when it
         # was done, so the case history can show the act and order by it (D124).
         if ev.at != uow.now:
             data["acted_at"] = ev.at.isoformat()
+        # What the sync saw of the phone's clock (DNEW-clock): kept with the step, not in the domain,
+        # which knows only when the step counts. A key the step already holds (arrival's device_at)
+        # is its own.
+        for k, v in (evidence or {}).items():
+            data.setdefault(k, v)
         uow.audit(entity="case", entity_id=case.id, action=ev.name, actor_id=who.user_id,
                   actor_role=who.primary_role, device_id=who.device_id, case_id=case.id,
                   compound_id=case.compound_id, data=data)
 
 
 async def store_transition(uow: UnitOfWork, who: Principal, out: Transition | Refusal, *,
-                           created: bool = False) -> Case:
+                           created: bool = False, evidence: dict[str, Any] | None = None) -> Case:
+    """Save the step's case and audit its events; `evidence` joins each event's audit data."""
     if isinstance(out, Refusal):
         raise DomainError(out)
     await save_case(uow, out.case, created=created)
     await visits.on_case_saved(uow, out.case)  # R-FU-6 call-back; special-service booking completion
-    _audit_events(uow, who, out.case, out)
+    _audit_events(uow, who, out.case, out, evidence)
     for child in out.new_cases:
         await save_case(uow, child, created=True)
         uow.audit(entity="case", entity_id=child.id, action="case.received", actor_id=who.user_id,

@@ -12,7 +12,7 @@ import msgspec
 
 from server.domain import cases as dc
 from server.domain.cases import Case, ServiceSlip, SignerRelation
-from server.domain.errors import fail
+from server.domain.errors import Refusal, fail
 from server.domain.roles import EXECUTORS, Role
 from server.domain.service_slips import slip_hash
 from server.domain.surveys import Grade
@@ -81,11 +81,21 @@ async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrde
                job_id=job_id)
 
 
+async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
+    """Store a field step; a phone whose clock changed between the act and the send says so in the
+    step's history, with the raw reading (DNEW-clock, design guarantee 4)."""
+    evidence = None
+    if ctx.clock_changed_s is not None:
+        evidence = {"clock_changed_s": ctx.clock_changed_s,
+                    "device_at": ctx.device_time.isoformat() if ctx.device_time else None}
+    return await store_transition(ctx.uow, ctx.principal, out, evidence=evidence)
+
+
 @mutation("job.accept", roles=FIELD, direct_writes=False, case_of=_case_of_job)
 async def accept(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
-    await store_transition(ctx.uow, ctx.principal,
+    await _store(ctx,
                            dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
                                      acted_at=ctx.acted_at))
 
@@ -96,7 +106,7 @@ async def arrive(ctx: MutationContext, args: dict) -> None:
     case, wo = await _my_case(ctx, a.job_id)
     # Arrival counts when the technician tapped it (in server time, D35), not when a basement let
     # the phone sync; the phone's own clock reading is kept as evidence.
-    await store_transition(ctx.uow, ctx.principal, dc.arrive(
+    await _store(ctx, dc.arrive(
         case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
         device_at=ctx.device_time, geo=a.geo, acted_at=ctx.acted_at,
     ))
@@ -108,7 +118,7 @@ async def note(ctx: MutationContext, args: dict) -> None:
     if a.photo_sha256:
         await blobs.require_blobs(ctx.uow.conn, [a.photo_sha256])
     case, wo = await _my_case(ctx, a.job_id)
-    await store_transition(ctx.uow, ctx.principal, dc.add_note(
+    await _store(ctx, dc.add_note(
         case, text=a.text or "（照片）", by=ctx.principal.user_id, now=ctx.now,
         photo_sha256=a.photo_sha256, work_order_id=wo.id, acted_at=ctx.acted_at,
     ))
@@ -120,7 +130,7 @@ async def linked_problem(ctx: MutationContext, args: dict) -> None:
     case, wo = await _my_case(ctx, a.job_id)
     child_id = new_id("case_")
     no = await next_case_no(ctx.uow, case.compound_id) if a.separately else None
-    await store_transition(ctx.uow, ctx.principal, dc.report_linked_problem(
+    await _store(ctx, dc.report_linked_problem(
         case, description=a.content, by=ctx.principal.user_id, now=ctx.now, separately=a.separately,
         child_id=child_id if a.separately else None, child_no=no,
         problem_id=None if a.separately else new_id("lp_"), work_order_id=wo.id, acted_at=ctx.acted_at,
@@ -131,7 +141,7 @@ async def linked_problem(ctx: MutationContext, args: dict) -> None:
 async def unable(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, UnableArgs)
     case, wo = await _my_case(ctx, a.job_id)
-    await store_transition(ctx.uow, ctx.principal, dc.mark_unable(
+    await _store(ctx, dc.mark_unable(
         case, work_order_id=wo.id, reason=a.reason, by=ctx.principal.user_id, now=ctx.now,
         acted_at=ctx.acted_at,
     ))
@@ -173,7 +183,7 @@ async def complete(ctx: MutationContext, args: dict) -> None:
     terms = await booking_terms(ctx.uow, case)
     out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip,
                       fee_unit=terms["fee_unit_code"], acted_at=ctx.acted_at)
-    stored = await store_transition(ctx.uow, ctx.principal, out)
+    stored = await _store(ctx, out)
     from sqlalchemy import insert
 
     from server.storage.schema import slip_signatures

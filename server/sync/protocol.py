@@ -36,9 +36,14 @@ class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # The phone's own clock when the person acted. With the batch's `sent_at` it places the act in
     # server time (D35); alone it is only evidence.
     device_time: datetime | None = None
+    # The phone's estimate of server time when the person acted: the offset of its last sync carried
+    # on a clock a change of the wall clock cannot move (pwa/src/clock.js serverNow). Sent only by a
+    # phone that has synced; when present the step counts at it, not at the D35 reading (DNEW-clock).
+    server_time_est: datetime | None = None
 
     def __post_init__(self) -> None:
         self.device_time = phone_instant(self.device_time)
+        self.server_time_est = phone_instant(self.server_time_est)
 
 
 class PushIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -11,6 +11,9 @@
 - A phone whose clock is off by more than CLOCK_SKEW_FLAG from the server's receive time is flagged
   with one audit entry per batch (`sync.clock_skew`, data `clock_skew_s` = device - server, seconds).
   Its mutations still apply: its time is stored as evidence only, deadlines use server time.
+- A mutation whose `server_time_est` and D35 reading disagree by more than CLOCK_SKEW_FLAG came from a
+  phone whose clock was changed between the act and the send: the step counts at the estimate and
+  carries `clock_changed_s` (and the raw `device_at`) in its history data (DNEW-clock).
 """
 
 from __future__ import annotations
@@ -39,15 +42,49 @@ from server.sync.protocol import MutationResult, PushIn, PushOut
 CLOCK_SKEW_FLAG = timedelta(minutes=5)
 
 
-def acted_at(device_time: datetime | None, sent_at: datetime | None, now: datetime) -> datetime | None:
-    """device_time in server time: moved by the offset `now - sent_at`, and never later than now.
-
-    Both readings come from the same phone clock, so its error cancels out; only the time the batch
-    spent on the wire counts against the phone (the act looks that much later, never earlier).
-    """
+def _batch_placed(device_time: datetime | None, sent_at: datetime | None, now: datetime) -> datetime | None:
+    """D35: device_time moved by the batch's offset `now - sent_at` (unbounded)."""
     if device_time is None or sent_at is None:
         return None
-    return min(now, device_time + (now - sent_at))
+    return device_time + (now - sent_at)
+
+
+def acted_at(device_time: datetime | None, sent_at: datetime | None, now: datetime,
+             server_time_est: datetime | None = None) -> datetime | None:
+    """When the person acted, in server time, never later than now (design guarantee 4).
+
+    With the phone's own estimate of server time at the tap (`server_time_est`, DNEW-clock) that is
+    the time: the phone measured it against its last sync with a clock a change of the wall clock
+    cannot move, so a clock corrected (or set back and forward) between the tap and the send leaves it
+    right. It replaces the D35 reading rather than being bounded by it: the two differ only when the
+    clock changed, and then D35's is the wrong one; a forged client could forge device_time anyway,
+    and the domain's bounds (the step it follows, the receipt) hold for either (R-FU-4).
+
+    Without it (an older app, a phone that never synced), D35: device_time moved by the offset
+    `now - sent_at`. Both readings come from the same phone clock, so a constant error cancels out;
+    only the time the batch spent on the wire counts against the phone (the act looks that much later,
+    never earlier).
+    """
+    if server_time_est is not None:
+        return min(now, server_time_est)
+    placed = _batch_placed(device_time, sent_at, now)
+    return None if placed is None else min(now, placed)
+
+
+def clock_changed(device_time: datetime | None, sent_at: datetime | None, now: datetime,
+                  server_time_est: datetime | None) -> timedelta | None:
+    """How far the phone's clock moved between the tap and the send, when more than CLOCK_SKEW_FLAG.
+
+    The estimate minus the D35 reading: +20 min for a clock 20 min slow corrected before the send (or
+    set back for the tap and forward again), negative for a fast one set back. Kept as evidence on the
+    step (`clock_changed_s`) so the desk's history can say the phone's clock was changed; None when
+    either reading is missing or the two agree within drift.
+    """
+    placed = _batch_placed(device_time, sent_at, now)
+    if placed is None or server_time_est is None:
+        return None
+    moved = server_time_est - placed
+    return moved if abs(moved) > CLOCK_SKEW_FLAG else None
 
 
 def _clock_skew(device_time: datetime | None, now: datetime) -> timedelta | None:
@@ -182,9 +219,11 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                 refusal = Refusal(code="auth.forbidden", zh="您的角色无权执行此操作",
                                   en="Your role may not do this", kind="forbidden")
             else:
+                moved = clock_changed(m.device_time, data.sent_at, uow.now, m.server_time_est)
                 ctx = MutationContext(uow=uow, principal=who, client_id=data.client_id,
                                       mutation_id=m.mutation_id, device_time=m.device_time,
-                                      acted_at=acted_at(m.device_time, data.sent_at, uow.now))
+                                      acted_at=acted_at(m.device_time, data.sent_at, uow.now, m.server_time_est),
+                                      clock_changed_s=None if moved is None else round(moved.total_seconds()))
                 mark = uow.checkpoint()
                 inner: list[DBAPIError] = []
                 # A savepoint only where the handler writes to the database itself; staged
