@@ -1,19 +1,36 @@
 // Server time on the phone (guarantee 4): every deadline and countdown is measured against
-// Date.now() + serverOffsetMs, the offset that sync.js estimates from server_time.
+// serverNow(), built from the offset that sync.js estimates from server_time; an outbox entry keeps
+// serverNow() at the tap, which places the step on the server (DNEW-clock).
 import { on } from './bus.js';
-import { getServerOffsetMs } from './db.js';
+import { kvGet } from './db.js';
 import { t, registerStrings } from './i18n.js';
 import { formatInstant } from './zone.js';
 
 let offsetMs = 0;
+// Whether this phone has ever measured its offset (a sync reached the server, here or before a reload).
+let offsetKnown = false;
+// This page load's last sync, on the monotonic clock: {serverMs, monoMs}. In memory only, since
+// performance.now() starts again with each page.
+let anchor = null;
+
+const monoNow = () => globalThis.performance?.now?.();
 
 export async function loadOffset() {
-  offsetMs = await getServerOffsetMs();
+  const stored = await kvGet('serverOffsetMs');
+  if (Number.isFinite(stored) && !anchor) {
+    offsetMs = stored;
+    offsetKnown = true;
+  }
   return offsetMs;
 }
-// sync.js (here, in another tab or in the SW) publishes each new estimate.
+// sync.js (here, in another tab or in the SW) publishes each new estimate the moment it makes it, so
+// the wall clock read here is the one it was measured against.
 on('clock', (d) => {
-  if (Number.isFinite(d.offsetMs)) offsetMs = d.offsetMs;
+  if (!Number.isFinite(d.offsetMs)) return;
+  offsetMs = d.offsetMs;
+  offsetKnown = true;
+  const mono = monoNow();
+  anchor = Number.isFinite(mono) ? { serverMs: Date.now() + offsetMs, monoMs: mono } : null;
 });
 
 /** A device-clock ISO time as the server clock would have read it (for optimistic display). */
@@ -22,8 +39,35 @@ export function toServerTime(deviceIso) {
   return Number.isFinite(ms) ? new Date(ms + offsetMs).toISOString() : deviceIso;
 }
 
+/**
+ * Server time now, as well as this phone can tell (design guarantee 4). Two readings:
+ * - the anchor of this page load's last sync moved on by performance.now(): immune to anyone changing
+ *   the wall clock, but performance.now() may pause while the device sleeps, so it can lag (read too
+ *   early), never run ahead;
+ * - the wall clock plus the offset: right unless the wall clock was changed since the last sync.
+ * The later of the two is right in both cases: asleep, the wall clock wins; a wall clock set back
+ * (to tap "arrived" as if on time, or a fast clock corrected) cannot pull the estimate earlier while
+ * the page lives. What it cannot catch: a clock set forward since the sync (then it reads late, which
+ * counts against the phone, and the server never places a step after it heard of it), and a clock set
+ * back before a reload (no anchor; the server's D35 reading is no better then).
+ */
 export function serverNow() {
-  return Date.now() + offsetMs;
+  const wall = Date.now() + offsetMs;
+  if (!anchor) return wall;
+  return Math.max(wall, anchor.serverMs + (monoNow() - anchor.monoMs));
+}
+
+/** Whether serverNow() is more than the bare wall clock: an offset was measured on this phone. */
+export function hasOffset() {
+  return offsetKnown;
+}
+
+/**
+ * When an outbox entry's step happened, on the server's clock: the phone's estimate at the tap when
+ * it made one (what the server counts, DNEW-clock), else its device_time moved by today's offset.
+ */
+export function entryTime(entry) {
+  return entry?.server_time_est || toServerTime(entry?.device_time);
 }
 
 export function getOffsetMs() {

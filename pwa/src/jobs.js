@@ -6,7 +6,7 @@ import { emit } from './bus.js';
 import { getJob, getJobGone, kvGet, listJobs } from './db.js';
 import { entriesOfUser, enqueue } from './outbox.js';
 import { currentUser } from './session.js';
-import { toServerTime } from './clock.js';
+import { entryTime } from './clock.js';
 
 export const DONE_STATES = new Set(['completed', 'done', 'closed', 'cancelled', 'canceled', 'unable', 'finished']);
 
@@ -65,7 +65,7 @@ export function applyIntents(doc, entries, lastPullAt) {
     if (String(e.args?.job_id) !== String(doc.id)) continue;
     if (e.state === 'waiting') job.pending.push(e);
     const a = e.args;
-    const at = toServerTime(e.device_time); // shown on the server's clock, like the rest of the job
+    const at = entryTime(e); // shown on the server's clock, as the server will count it (DNEW-clock)
     switch (e.type) {
       case 'job.accept':
         job.accepted_at = job.accepted_at || at;
@@ -172,7 +172,7 @@ export function ownCompletion(entries, jobId) {
   const e = mine[mine.length - 1];
   if (!e) return null;
   const { job_id: id, ...slip } = e.args;
-  return { ...slip, id, case_no: e.case_no || null, completed_at: toServerTime(e.device_time), local: e.state === 'waiting' };
+  return { ...slip, id, case_no: e.case_no || null, completed_at: entryTime(e), local: e.state === 'waiting' };
 }
 
 /**

@@ -11,6 +11,7 @@
 //   are pruned only after 7 days.
 import { db, kvGet } from './db.js';
 import { emit } from './bus.js';
+import { hasOffset, serverNow } from './clock.js';
 
 const PRUNE_AFTER_MS = 7 * 24 * 3600 * 1000;
 
@@ -63,6 +64,11 @@ export async function enqueue(userId, type, args, { blobs = [] } = {}) {
     type,
     args,
     device_time: now.toISOString(),
+    // Server time at the tap, which the server counts the step at (DNEW-clock, guarantee 4): kept
+    // across a later change of this phone's clock. Only once an offset was ever measured here: a
+    // never-synced phone's estimate would be its bare wall clock. Entries from before lack it and
+    // are placed by device_time as before (D35).
+    ...(hasOffset() ? { server_time_est: new Date(serverNow()).toISOString() } : {}),
     state: 'waiting',
     code: null,
     message: null,

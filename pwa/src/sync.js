@@ -5,7 +5,7 @@
 //
 // Server time: every push/pull answer carries server_time; offset = server_time − midpoint of the
 // request, keeping the sample with the shortest round trip of each run (guarantee 4: countdowns
-// use Date.now() + serverOffsetMs, never the bare device clock).
+// use clock.js serverNow(), built on this offset, never the bare device clock).
 import { ApiError, get, post, request, setToken, syncFailure } from './api.js';
 import { emit } from './bus.js';
 import {
@@ -127,6 +127,17 @@ async function sampleClock(clock, serverTime, t0, t1) {
   emit('clock', { offsetMs: offset });
 }
 
+/**
+ * An outbox entry as the push sends it. `server_time_est` (the phone's server time at the tap) is sent
+ * when the entry has one: the server then counts the step at it, so a clock changed between the tap
+ * and this send cannot move it (DNEW-clock); without it the server reads device_time against sent_at.
+ */
+export function wireMutation(e) {
+  const m = { mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time };
+  if (e.server_time_est) m.server_time_est = e.server_time_est;
+  return m;
+}
+
 /** A failure that retrying will not fix: a 4xx other than 401 (sign in again), 408 and 429. */
 function isPermanent(e) {
   return e instanceof ApiError && e.status >= 400 && e.status < 500 && ![401, 408, 429].includes(e.status);
@@ -229,7 +240,7 @@ async function pushOutbox(userId, clock) {
     try {
       res = await post('/api/sync/push', {
         client_id: clientId,
-        mutations: batch.map((e) => ({ mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time })),
+        mutations: batch.map(wireMutation),
         // This clock's reading now: the server takes its own time minus this as the phone's offset
         // and places each device_time in server time, so an arrival tapped offline counts when it
         // happened, whatever this phone's clock says (D35).

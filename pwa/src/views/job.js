@@ -2,7 +2,7 @@
 // of the visit — accept, arrive, note/photo, unable, linked problem, complete. Every action is
 // written to the outbox first, so it works in a basement with no signal.
 import { blobUrl, downscalePhoto, storeBlob } from '../blobs.js';
-import { countdown, formatDateTime, formatDuration, formatFee, toServerTime } from '../clock.js';
+import { countdown, entryTime, formatDateTime, formatDuration, formatFee } from '../clock.js';
 import { h, mount, openDialog, toast } from '../dom.js';
 import { getLang, localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
 import {
@@ -541,7 +541,7 @@ export async function render(root, [id], app) {
     job.pending.length
       ? h('section', { class: 'card pending-card' },
         h('h2', { text: t('job.pending_title') }),
-        h('ul', { class: 'plain-list' }, job.pending.map((e) => h('li', { text: `${mutationLabel(e.type)} · ${formatDateTime(toServerTime(e.device_time))}` }))))
+        h('ul', { class: 'plain-list' }, job.pending.map((e) => h('li', { text: `${mutationLabel(e.type)} · ${formatDateTime(entryTime(e))}` }))))
       : null,
 
     acts.length

@@ -1,6 +1,6 @@
 // Everything this user queued on this phone, newest first: waiting, sent, or refused with the
 // server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
-import { formatAgo, formatDateTime, toServerTime } from '../clock.js';
+import { entryTime, formatAgo, formatDateTime } from '../clock.js';
 import { listJobs } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { registerStrings, serverMessage, t } from '../i18n.js';
@@ -145,7 +145,7 @@ export async function render(root, [target] = []) {
       h('div', { class: 'outbox-top' },
         h('span', { class: 'outbox-what' }, h('strong', { text: mutationLabel(e.type) }), jobRef(e, caseNo)),
         h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
-      h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(toServerTime(e.device_time))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
+      h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(entryTime(e))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
       e.state === 'refused'
         ? h('div', { class: 'refusal' },
