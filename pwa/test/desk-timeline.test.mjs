@@ -5,7 +5,7 @@ import { mock, test } from 'node:test';
 
 import { registerStrings, setLang } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
-import { actedAt, inActedOrder, syncedNote, timelineSentence } from '../src/desk/timeline.js';
+import { actedAt, clockChangedNote, inActedOrder, syncedNote, timelineSentence } from '../src/desk/timeline.js';
 import { setDisplayZone } from '../src/zone.js';
 
 // The times below are in 2026 and written without their year: the year the app takes as the current one.
@@ -199,4 +199,16 @@ test('an offline phone step shows when it was done, says when it synced, and sit
   assert.equal(syncedNote(timeline[4]), ''); // under a minute apart says nothing
   setLang('en');
   assert.match(syncedNote(timeline[3]), /\(synced .*21:32\)$/);
+});
+
+test("a step from a phone whose clock was changed while offline says so; others say nothing", () => { // R-FU-4 design 4 DNEW-clock
+  const changed = { at: '2026-12-07T13:32:00Z', action: 'work_order.arrived',
+    data: { acted_at: '2026-12-07T13:25:00+00:00', device_at: '2026-12-07T13:05:00+00:00', clock_changed_s: 1200 } };
+  setLang('zh');
+  assert.equal(clockChangedNote(changed), '（手机时钟在离线期间被调整）');
+  assert.equal(clockChangedNote({ ...changed, data: { acted_at: '2026-12-07T13:25:00+00:00' } }), '');
+  assert.equal(clockChangedNote({ at: '2026-12-07T13:00:00Z', action: 'case.dispatched', data: {} }), '');
+  setLang('en');
+  assert.equal(clockChangedNote(changed), " (the phone's clock was changed while offline)"); // spaced from the time, as syncedNote
+  setLang('zh');
 });

@@ -20,7 +20,7 @@ import { loadRefusals, refusalsPanel } from './refusals.js';
 import { PAID_RESPONSIBILITIES, decidePanel } from './intake.js';
 import { signatureDialog } from './signature.js';
 import { closeWaitsOnlyForSlip, slipCheckCode, slipFlowSteps } from '../slip-check.js';
-import { actedAt, inActedOrder, syncedNote, timelineSentence } from './timeline.js';
+import { actedAt, clockChangedNote, inActedOrder, syncedNote, timelineSentence } from './timeline.js';
 
 const TERMINAL = ['closed', 'not_opened'];
 const WORKING = ['opened', 'dispatched', 'accepted', 'on_site'];
@@ -778,6 +778,10 @@ export async function renderCase(body, ctx, caseId) {
       view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, inActedOrder(view.timeline).map((e) => h('li', null,
         h('time', { class: 'desk-tl-time', datetime: actedAt(e), title: fmtExact(actedAt(e)), text: fmtTime(actedAt(e)) }),
         syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at), text: syncedNote(e) }) : null,
+        // The phone's clock moved between the step and its sync: the time shown is the phone's own
+        // server-time estimate; its raw reading is in the title (DNEW-clock).
+        clockChangedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-clock-changed',
+          title: e.data?.device_at ? t('tl.phone_read', { t: fmtExact(e.data.device_at) }) : undefined, text: clockChangedNote(e) }) : null,
         h('strong', { text: label('action', e.action) }),
         h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
         timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence', text: timelineSentence(e, staff) }) : null))) :

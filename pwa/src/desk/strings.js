@@ -429,6 +429,8 @@ const zh = {
   // The case history's sentences (desk/timeline.js).
   'tl.sep': '，',
   'tl.synced': '同步于 {t}',
+  'tl.clock_changed': '手机时钟在离线期间被调整',
+  'tl.phone_read': '手机时钟当时显示 {t}',
   'tl.received': '登记为{kind}',
   'tl.as_emergency': '按紧急事件处理',
   'tl.responsibility': '维修责任：{r}',
@@ -978,6 +980,8 @@ const en = {
   // The case history's sentences (desk/timeline.js).
   'tl.sep': '; ',
   'tl.synced': 'synced {t}',
+  'tl.clock_changed': 'the phone\'s clock was changed while offline',
+  'tl.phone_read': 'the phone\'s clock read {t}',
   'tl.received': 'received as {kind}',
   'tl.as_emergency': 'handled as an emergency',
   'tl.responsibility': 'responsibility: {r}',

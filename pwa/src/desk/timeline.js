@@ -194,6 +194,15 @@ export function syncedNote(entry) {
   return paren('', t('tl.synced', { t: fmtTime(entry.at) }));
 }
 
+/**
+ * "（手机时钟在离线期间被调整）" when the phone's clock moved between the step and its sync (the server kept
+ * `clock_changed_s`, DNEW-clock): the step counts at the phone's own server-time estimate, and its raw
+ * clock reading (device_at) no longer agrees with it. Else ''.
+ */
+export function clockChangedNote(entry) {
+  return has(entry?.data || {}, 'clock_changed_s') ? paren('', t('tl.clock_changed')) : '';
+}
+
 /** The history in the order things were done; entries done at the same instant keep the server's order. */
 export function inActedOrder(timeline) {
   return (timeline || []).map((e, i) => [Date.parse(actedAt(e)), i, e])
