@@ -85,9 +85,8 @@ async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
     """Store a field step; a phone whose clock changed between the act and the send says so in the
     step's history, with the raw reading (DNEW-clock, design guarantee 4)."""
     evidence = None
-    if ctx.clock_changed_s is not None:
-        evidence = {"clock_changed_s": ctx.clock_changed_s,
-                    "device_at": ctx.device_time.isoformat() if ctx.device_time else None}
+    if ctx.clock_changed_s is not None and ctx.device_time is not None:  # both set together (push.py)
+        evidence = {"clock_changed_s": ctx.clock_changed_s, "device_at": ctx.device_time.isoformat()}
     return await store_transition(ctx.uow, ctx.principal, out, evidence=evidence)
 
 
@@ -95,9 +94,8 @@ async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
 async def accept(ctx: MutationContext, args: dict) -> None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
-    await _store(ctx,
-                           dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
-                                     acted_at=ctx.acted_at))
+    await _store(ctx, dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
+                                acted_at=ctx.acted_at))
 
 
 @mutation("job.arrive", roles=FIELD, direct_writes=False, case_of=_case_of_job)
