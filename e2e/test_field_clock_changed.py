@@ -1,6 +1,6 @@
 """A phone whose clock is set back for the tap and forward again before the sync cannot move the arrival.
 
-Design guarantee 4, R-FU-4, DNEW-clock. The phone synced (its page holds a server-time anchor on the
+Design guarantee 4, R-FU-4, D128. The phone synced (its page holds a server-time anchor on the
 monotonic clock), goes offline, the technician sets the clock back 20 minutes, taps 接单 and 到场, sets it
 right again and the phone syncs. The batch's own clock (D35) would have placed both taps 20 minutes
 before they happened — before the dispatch, so at it. The phone's server-time estimate places them when

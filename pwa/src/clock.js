@@ -1,6 +1,6 @@
 // Server time on the phone (guarantee 4): every deadline and countdown is measured against
 // serverNow(), built from the offset that sync.js estimates from server_time; an outbox entry keeps
-// serverNow() at the tap, which places the step on the server (DNEW-clock).
+// serverNow() at the tap, which places the step on the server (D128).
 import { on } from './bus.js';
 import { kvGet } from './db.js';
 import { t, registerStrings } from './i18n.js';
@@ -64,7 +64,7 @@ export function hasOffset() {
 
 /**
  * When an outbox entry's step happened, on the server's clock: the phone's estimate at the tap when
- * it made one (what the server counts, DNEW-clock), else its device_time moved by today's offset.
+ * it made one (what the server counts, D128), else its device_time moved by today's offset.
  */
 export function entryTime(entry) {
   return entry?.server_time_est || toServerTime(entry?.device_time);

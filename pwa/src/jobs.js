@@ -65,7 +65,7 @@ export function applyIntents(doc, entries, lastPullAt) {
     if (String(e.args?.job_id) !== String(doc.id)) continue;
     if (e.state === 'waiting') job.pending.push(e);
     const a = e.args;
-    const at = entryTime(e); // shown on the server's clock, as the server will count it (DNEW-clock)
+    const at = entryTime(e); // shown on the server's clock, as the server will count it (D128)
     switch (e.type) {
       case 'job.accept':
         job.accepted_at = job.accepted_at || at;

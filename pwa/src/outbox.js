@@ -64,7 +64,7 @@ export async function enqueue(userId, type, args, { blobs = [] } = {}) {
     type,
     args,
     device_time: now.toISOString(),
-    // Server time at the tap, which the server counts the step at (DNEW-clock, guarantee 4): kept
+    // Server time at the tap, which the server counts the step at (D128, guarantee 4): kept
     // across a later change of this phone's clock. Only once an offset was ever measured here: a
     // never-synced phone's estimate would be its bare wall clock. Entries from before lack it and
     // are placed by device_time as before (D35).

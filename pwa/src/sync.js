@@ -130,7 +130,7 @@ async function sampleClock(clock, serverTime, t0, t1) {
 /**
  * An outbox entry as the push sends it. `server_time_est` (the phone's server time at the tap) is sent
  * when the entry has one: the server then counts the step at it, so a clock changed between the tap
- * and this send cannot move it (DNEW-clock); without it the server reads device_time against sent_at.
+ * and this send cannot move it (D128); without it the server reads device_time against sent_at.
  */
 export function wireMutation(e) {
   const m = { mutation_id: e.mutation_id, type: e.type, args: e.args, device_time: e.device_time };

@@ -201,7 +201,7 @@ test('an offline phone step shows when it was done, says when it synced, and sit
   assert.match(syncedNote(timeline[3]), /\(synced .*21:32\)$/);
 });
 
-test("a step from a phone whose clock was changed while offline says so; others say nothing", () => { // R-FU-4 design 4 DNEW-clock
+test("a step from a phone whose clock was changed while offline says so; others say nothing", () => { // R-FU-4 design 4 D128
   const changed = { at: '2026-12-07T13:32:00Z', action: 'work_order.arrived',
     data: { acted_at: '2026-12-07T13:25:00+00:00', device_at: '2026-12-07T13:05:00+00:00', clock_changed_s: 1200 } };
   setLang('zh');

@@ -1,4 +1,4 @@
-// An outbox entry carries the phone's estimate of server time at the tap (DNEW-clock, guarantee 4),
+// An outbox entry carries the phone's estimate of server time at the tap (D128, guarantee 4),
 // but only once this phone has ever measured its offset from the server: before that the estimate
 // would be the bare wall clock, which the server must not take for server time. R-FU-4.
 import 'fake-indexeddb/auto';

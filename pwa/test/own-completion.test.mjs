@@ -33,7 +33,7 @@ test('a refused completion, another job or another kind of entry gives no slip',
   assert.equal(ownCompletion(entries, 'wo_1'), null);
 });
 
-test("the phone's slip says the time the server counts: its server-time estimate at the signing", () => { // R-CL-1 DNEW-clock
+test("the phone's slip says the time the server counts: its server-time estimate at the signing", () => { // R-CL-1 D128
   const slip = ownCompletion([complete('wo_1', 'waiting', { server_time_est: '2026-11-23T07:18:00.000Z' })], 'wo_1');
   assert.equal(slip.completed_at, '2026-11-23T07:18:00.000Z');
 });

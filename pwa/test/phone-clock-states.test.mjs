@@ -42,7 +42,7 @@ test('a running clock counts down; on a finished job an unmet one only shows its
   assert.equal(clockStatus(onSite(), done).state, 'ended');
 });
 
-test('an arrival whose phone clock was corrected before the sync reads as the server will count it', () => { // R-FU-4 DNEW-clock
+test('an arrival whose phone clock was corrected before the sync reads as the server will count it', () => { // R-FU-4 D128
   // Tapped at 11:59 with the clock 20 min slow (device_time 11:39); the phone's server-time estimate at
   // the tap is what the server counts, so the phone shows the clock missed, not met at 11:39.
   const e = { ...arrive('2026-12-07T11:39:00Z'), server_time_est: '2026-12-07T11:59:00.000Z' };

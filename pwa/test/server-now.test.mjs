@@ -1,4 +1,4 @@
-// The phone's one estimate of server time (guarantee 4, DNEW-clock): a wall clock changed after the
+// The phone's one estimate of server time (guarantee 4, D128): a wall clock changed after the
 // last sync cannot pull it earlier while the page lives, and a device asleep (its monotonic clock
 // paused) does not hold it back. R-FU-4's arrival is placed by it when the phone was offline.
 import 'fake-indexeddb/auto';

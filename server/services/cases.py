@@ -389,7 +389,7 @@ def _audit_events(uow: UnitOfWork, who: Principal, case: Case, transition: Trans
         # was done, so the case history can show the act and order by it (D124).
         if ev.at != uow.now:
             data["acted_at"] = ev.at.isoformat()
-        # What the sync saw of the phone's clock (DNEW-clock): kept with the step, not in the domain,
+        # What the sync saw of the phone's clock (D128): kept with the step, not in the domain,
         # which knows only when the step counts. A key the step already holds (arrival's device_at)
         # is its own.
         for k, v in (evidence or {}).items():

@@ -83,7 +83,7 @@ async def _my_case(ctx: MutationContext, job_id: str) -> tuple[Case, dc.WorkOrde
 
 async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
     """Store a field step; a phone whose clock changed between the act and the send says so in the
-    step's history, with the raw reading (DNEW-clock, design guarantee 4)."""
+    step's history, with the raw reading (D128, design guarantee 4)."""
     evidence = None
     if ctx.clock_changed_s is not None and ctx.device_time is not None:  # both set together (push.py)
         evidence = {"clock_changed_s": ctx.clock_changed_s, "device_at": ctx.device_time.isoformat()}

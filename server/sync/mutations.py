@@ -23,12 +23,12 @@ class MutationContext:
     client_id: str
     mutation_id: int
     device_time: datetime | None
-    # When the person acted, in server time: the phone's own server-time estimate (DNEW-clock), else
+    # When the person acted, in server time: the phone's own server-time estimate (D128), else
     # device_time moved by the batch's clock offset (D35); never after the receive time; None when
     # the phone sent no clock readings.
     acted_at: datetime | None = None
     # Seconds the phone's clock moved between the act and the send, when beyond drift (the phone's
-    # server-time estimate minus the D35 reading); kept on the step as evidence (DNEW-clock).
+    # server-time estimate minus the D35 reading); kept on the step as evidence (D128).
     clock_changed_s: int | None = None
 
     @property

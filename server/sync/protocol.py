@@ -38,7 +38,7 @@ class MutationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     device_time: datetime | None = None
     # The phone's estimate of server time when the person acted: the offset of its last sync carried
     # on a clock a change of the wall clock cannot move (pwa/src/clock.js serverNow). Sent only by a
-    # phone that has synced; when present the step counts at it, not at the D35 reading (DNEW-clock).
+    # phone that has synced; when present the step counts at it, not at the D35 reading (D128).
     server_time_est: datetime | None = None
 
     def __post_init__(self) -> None:

@@ -13,7 +13,7 @@
   Its mutations still apply: its time is stored as evidence only, deadlines use server time.
 - A mutation whose `server_time_est` and D35 reading disagree by more than CLOCK_SKEW_FLAG came from a
   phone whose clock was changed between the act and the send: the step counts at the estimate and
-  carries `clock_changed_s` (and the raw `device_at`) in its history data (DNEW-clock).
+  carries `clock_changed_s` (and the raw `device_at`) in its history data (D128).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def acted_at(device_time: datetime | None, sent_at: datetime | None, now: dateti
              server_time_est: datetime | None = None) -> datetime | None:
     """When the person acted, in server time, never later than now (design guarantee 4).
 
-    With the phone's own estimate of server time at the tap (`server_time_est`, DNEW-clock) that is
+    With the phone's own estimate of server time at the tap (`server_time_est`, D128) that is
     the time: the phone measured it against its last sync with a clock a change of the wall clock
     cannot move, so a clock corrected (or set back and forward) between the tap and the send leaves it
     right. It replaces the D35 reading rather than being bounded by it: the two differ only when the

@@ -1,4 +1,4 @@
-"""A phone whose clock was changed between the tap and the send cannot move the step (design 4, DNEW-clock).
+"""A phone whose clock was changed between the tap and the send cannot move the step (design 4, D128).
 
 The technician's phone is 20 minutes slow when the arrival is tapped offline, 25 minutes after the
 dispatch (late for R-FU-4's 15). Its clock is corrected before the send. The batch's own clock (D35)

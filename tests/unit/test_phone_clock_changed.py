@@ -1,4 +1,4 @@
-"""A phone clock changed between the tap and the send cannot move a field step (design 4, DNEW-clock).
+"""A phone clock changed between the tap and the send cannot move a field step (design 4, D128).
 
 D35 reads `device_time` and `sent_at` from the same phone clock, so a constant error cancels out; a
 clock CHANGED in between does not. The phone's own estimate of server time at the tap

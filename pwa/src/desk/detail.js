@@ -779,7 +779,7 @@ export async function renderCase(body, ctx, caseId) {
         h('time', { class: 'desk-tl-time', datetime: actedAt(e), title: fmtExact(actedAt(e)), text: fmtTime(actedAt(e)) }),
         syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at), text: syncedNote(e) }) : null,
         // The phone's clock moved between the step and its sync: the time shown is the phone's own
-        // server-time estimate; its raw reading is in the title (DNEW-clock).
+        // server-time estimate; its raw reading is in the title (D128).
         clockChangedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-clock-changed',
           title: e.data?.device_at ? t('tl.phone_read', { t: fmtExact(e.data.device_at) }) : undefined, text: clockChangedNote(e) }) : null,
         h('strong', { text: label('action', e.action) }),

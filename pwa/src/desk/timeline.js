@@ -196,7 +196,7 @@ export function syncedNote(entry) {
 
 /**
  * "（手机时钟在离线期间被调整）" when the phone's clock moved between the step and its sync (the server kept
- * `clock_changed_s`, DNEW-clock): the step counts at the phone's own server-time estimate, and its raw
+ * `clock_changed_s`, D128): the step counts at the phone's own server-time estimate, and its raw
  * clock reading (device_at) no longer agrees with it. Else ''.
  */
 export function clockChangedNote(entry) {
