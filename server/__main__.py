@@ -93,6 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
+    from server.domain.accounts import MIN_PASSWORD_LENGTH
     from server.domain.errors import DomainError
     from server.services.accounts import create_user
     from server.storage.db import Database
@@ -100,8 +101,8 @@ def _create_user(args: argparse.Namespace) -> int:
 
     settings = from_env()
     password = args.password or getpass.getpass("密码 / password: ")
-    if len(password) < 8:
-        print("密码至少 8 位 / password must have at least 8 characters", file=sys.stderr)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"密码至少 {MIN_PASSWORD_LENGTH} 位 / password must have at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
         return 2
 
     async def run() -> str:
