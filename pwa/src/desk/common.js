@@ -22,6 +22,7 @@ export const PAGE_ANCHORS = {
   reports: 'GET /api/reports/monthly/{year:int}/{month:int}',
   services: 'GET /api/services/bookings',
   keys: 'GET /api/keys',
+  staff: 'GET /api/staff/accounts',
 };
 export const PAGE_ROLES = {
   home: [...DESK, ...LEADERSHIP, 'team_lead', 'engineering'],
@@ -34,6 +35,7 @@ export const PAGE_ROLES = {
   reports: [...DESK, ...LEADERSHIP],
   services: [...DESK, ...LEADERSHIP, 'cashier'],
   keys: DESK,
+  staff: ['manager'],
 };
 
 /** canOpen(ctx, 'keys'): may this user's roles open the desk page (nav links, page buttons)? */
@@ -226,6 +228,14 @@ let unitsCache = null;
 export async function loadStaff(ctx, { fresh = false } = {}) {
   if (!staffCache || fresh) staffCache = await ctx.api.get('/api/staff');
   return staffCache;
+}
+
+/**
+ * The directory changed (the manager's staff page saved a phone, a post, a person): the next page
+ * reads it afresh, so the emergency panel dials the number just saved, not the one this page loaded.
+ */
+export function forgetStaff() {
+  staffCache = null;
 }
 
 export async function loadUnits(ctx) {

@@ -44,6 +44,7 @@ const NAV = [
   ['reports', 'desk.nav.reports'],
   ['services', 'desk.nav.services'],
   ['keys', 'desk.nav.keys'],
+  ['staff', 'desk.nav.staff'], // 员工: the manager's people, phones and emergency posts (DNEW-staff)
 ];
 
 /** Only the pages this user's roles may open: a link the server would answer with 403 is not offered. */
@@ -169,6 +170,9 @@ export async function renderDesk(root, ctx) {
         break;
       case 'keys':
         pageCleanup = await (await import('./keys.js')).renderKeys(body, ctx, id);
+        break;
+      case 'staff':
+        pageCleanup = await (await import('./staff.js')).renderStaff(body, ctx);
         break;
       default:
         mount(body, ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));
