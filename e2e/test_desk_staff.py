@@ -1,4 +1,4 @@
-"""The manager's staff page 员工 (DNEW-staff): a guard captain added with a phone and the post is who the
+"""The manager's staff page 员工 (D129): a guard captain added with a phone and the post is who the
 next emergency's panel calls, and a phone changed in the row is the number it dials (R-EM-2, D89);
 deactivation is confirmed, refused while the person holds an open job (R-OP-4), and the page works on a
 manager's phone at 360 px."""

@@ -1,4 +1,4 @@
-"""The manager's staff page: people, their phones and emergency posts, sign-in on and off (DNEW-staff)."""
+"""The manager's staff page: people, their phones and emergency posts, sign-in on and off (D129)."""
 
 from __future__ import annotations
 

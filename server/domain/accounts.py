@@ -1,7 +1,7 @@
 """Staff accounts as the manager keeps them: what a new account and an edit may say, and who may be deactivated.
 
 Pure: the services read what is needed (the open cases a person holds, how many other managers are
-active, the login names taken) and pass it in. Every refusal is one of `AccountReason` (DNEW-staff).
+active, the login names taken) and pass it in. Every refusal is one of `AccountReason` (D129).
 """
 
 from __future__ import annotations

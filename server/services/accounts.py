@@ -189,7 +189,7 @@ async def ensure_compound(conn, now: datetime, *, name: str, compound_id: str | 
     return cid
 
 
-# --- the manager's staff page (DNEW-staff) -------------------------------------------------------
+# --- the manager's staff page (D129) -------------------------------------------------------
 
 
 class OpenCase(msgspec.Struct, kw_only=True):

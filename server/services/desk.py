@@ -353,7 +353,7 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                                     users.c.active.is_(True))
     # Shared-locked on PostgreSQL until the dispatch commits: a deactivation (which locks the row for
     # update, then counts the person's open jobs) waits for it and sees the job, or, had it come first,
-    # this read waits and finds the person inactive. Never a deactivated person holding a job (DNEW-staff).
+    # this read waits and finds the person inactive. Never a deactivated person holding a job (D129).
     row = (await uow.conn.execute(q.with_for_update(read=True) if uow.dialect == "postgresql" else q)).first()
     if row is None:
         raise fail("staff.not_found", "未找到该员工", "No such staff member", kind="invalid", user_id=user_id)

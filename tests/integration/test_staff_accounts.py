@@ -1,4 +1,4 @@
-"""The manager's staff page through HTTP (DNEW-staff): add a person, edit their phone and emergency posts
+"""The manager's staff page through HTTP (D129): add a person, edit their phone and emergency posts
 (R-EM-2, D89), deactivate and reactivate them, reset their password; on SQLite and PostgreSQL."""
 
 from __future__ import annotations

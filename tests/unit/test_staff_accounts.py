@@ -1,5 +1,5 @@
 """The manager's staff page, as pure rules: who may be added, what an edit may say, and when a person
-may not be deactivated (open work orders, the compound's last manager) (DNEW-staff, D89)."""
+may not be deactivated (open work orders, the compound's last manager) (D129, D89)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_leadership_accounts_are_not_the_managers_to_lock_or_unlock():  # R-SS-1
     assert code(a.may_administer(["deputy_gm"])) == "user.leadership_account"
 
 
-def test_a_person_holding_open_work_orders_is_not_deactivated():  # R-OP-4 DNEW-staff
+def test_a_person_holding_open_work_orders_is_not_deactivated():  # R-OP-4 D129
     # An opened case is followed until it is closed (R-OP-4): its job must be dispatched to someone
     # else first, or it would sit on the phone of a person who can no longer sign in.
     refusal = a.check_deactivation(target_roles=["technician"], open_cases=["GD20261123-0001", "GD20261123-0004"],
@@ -102,7 +102,7 @@ def test_a_person_holding_open_work_orders_is_not_deactivated():  # R-OP-4 DNEW-
     assert a.check_deactivation(target_roles=["technician"], open_cases=[], other_active_managers=1) is None
 
 
-def test_the_last_active_manager_is_not_deactivated():  # R-EM-2 R-CL-2 DNEW-staff
+def test_the_last_active_manager_is_not_deactivated():  # R-EM-2 R-CL-2 D129
     # The manager is the first rung of the emergency chain and the one who approves closes: a compound
     # must keep one. Another active manager is enough.
     assert code(a.check_deactivation(target_roles=["manager"], open_cases=[], other_active_managers=0)) \

@@ -44,7 +44,7 @@ const NAV = [
   ['reports', 'desk.nav.reports'],
   ['services', 'desk.nav.services'],
   ['keys', 'desk.nav.keys'],
-  ['staff', 'desk.nav.staff'], // 员工: the manager's people, phones and emergency posts (DNEW-staff)
+  ['staff', 'desk.nav.staff'], // 员工: the manager's people, phones and emergency posts (D129)
 ];
 
 /** Only the pages this user's roles may open: a link the server would answer with 403 is not offered. */

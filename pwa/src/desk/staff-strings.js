@@ -1,4 +1,4 @@
-// Strings for the manager's staff page 员工 (DNEW-staff): people, their phones and emergency posts
+// Strings for the manager's staff page 员工 (D129): people, their phones and emergency posts
 // (R-EM-2, D89), sign-in on and off, a new password (Chinese first, English second).
 export const STRINGS = {
   zh: {

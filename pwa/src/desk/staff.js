@@ -1,4 +1,4 @@
-// 员工 / Staff (DNEW-staff): the manager keeps the compound's people — adds a person with an initial
+// 员工 / Staff (D129): the manager keeps the compound's people — adds a person with an initial
 // password, edits a name, phone and emergency posts in the row (R-EM-2, D89: what the emergency panel
 // lists and dials), deactivates or reactivates an account and sets a new password. The server decides
 // (/api/staff/accounts): a person holding open work orders, or the last active manager, is refused, and
