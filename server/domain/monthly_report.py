@@ -126,6 +126,13 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
     # R-IN-5, a written inquiry only: who signed and issued the written reply `closed_at` is the time of
     # (签发人, D74). None with no written reply yet, or one recorded before replies named their signer.
     reply_signer: str | None = None
+    # Where it came from (R-IN-1), for the yearly complaint report's places and repeat units (R-RV-5):
+    # the registered unit's id and label and its building's name; a case with only an address has none.
+    unit_id: str | None = None
+    unit: str = ""
+    building: str = ""
+    # Left unopened (R-OP-2 F): explained at intake, nothing to follow, so never open at a year's end.
+    not_opened: bool = False
 
 
 class Rate(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,6 +165,9 @@ class ComplaintLine(msgspec.Struct, frozen=True, kw_only=True):
     result: str
     satisfaction: Grade | None
     valid: bool | None
+    # The unit it is about (its label; the address typed when no unit was picked). Defaulted: reports
+    # frozen before it decode with none.
+    unit: str = ""
 
 
 # The overdue list's title: what it is read against (the page and the print say it from their own
@@ -484,7 +494,7 @@ def help_replies(
     return figure, tuple(sorted(late_lines, key=lambda line: (line.received_at, line.case_no)))
 
 
-def _complaint_line(row: CaseRow) -> ComplaintLine:
+def complaint_line(row: CaseRow) -> ComplaintLine:
     return ComplaintLine(
         case_no=row.case_no,
         received_at=row.received_at,
@@ -497,7 +507,44 @@ def _complaint_line(row: CaseRow) -> ComplaintLine:
         result=row.result,
         satisfaction=row.satisfaction,
         valid=row.valid_complaint,
+        unit=row.unit,
     )
+
+
+# --- the two complaint rates (R-RV-5), shared with the yearly complaint report ----------------
+
+VALIDITY_LABELS = ("有效投诉率", "Complaint validity rate")
+TIMELY_HANDLING_LABELS = ("投诉处理及时率", "Timely-handling rate")
+
+
+def complaints_received(rows: Iterable[CaseRow], start: datetime, cutoff: datetime) -> list[CaseRow]:
+    """The complaints received in [start, cutoff), oldest first."""
+    return sorted((r for r in rows if r.kind == CaseKind.COMPLAINT and _within(r.received_at, start, cutoff)),
+                  key=lambda r: (r.received_at, r.case_no))
+
+
+def validity_counts(rows: Iterable[CaseRow], start: datetime, cutoff: datetime) -> tuple[int, int]:
+    """(valid, judged) among the complaints received in [start, cutoff).
+
+    R-IN-8: a complaint not yet judged is neither valid nor invalid; counting it in the denominator
+    showed a month of unjudged complaints as 0 % valid."""
+    received = complaints_received(rows, start, cutoff)
+    return (sum(1 for r in received if r.valid_complaint),
+            sum(1 for r in received if r.valid_complaint is not None))
+
+
+def timely_counts(rows: Iterable[CaseRow], start: datetime, cutoff: datetime) -> tuple[int, int]:
+    """(handled in time, due) among the complaints whose limit falls in [start, cutoff)."""
+    due = [r for r in rows if r.kind == CaseKind.COMPLAINT and _within(due_at(r), start, cutoff)]
+    return sum(1 for r in due if in_time(r)), len(due)
+
+
+def complaint_validity(rows: Iterable[CaseRow], start: datetime, cutoff: datetime) -> Rate:
+    return make_rate("complaint_validity", VALIDITY_LABELS, VALIDITY_DEF, *validity_counts(rows, start, cutoff))
+
+
+def timely_handling(rows: Iterable[CaseRow], start: datetime, cutoff: datetime) -> Rate:
+    return make_rate("timely_handling", TIMELY_HANDLING_LABELS, TIMELY_HANDLING_DEF, *timely_counts(rows, start, cutoff))
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -514,7 +561,8 @@ def report_due_on(year: int, month: int) -> date:
     return date(year, month, min(REPORT_DAY, calendar.monthrange(year, month)[1]))
 
 
-def _counts(values: Iterable[str], zero_filled: Iterable[str]) -> dict[str, int]:
+def counts_of(values: Iterable[str], zero_filled: Iterable[str]) -> dict[str, int]:
+    """How often each value occurs: every `zero_filled` key first (0 when absent), then the rest by name."""
     tally = Counter(values)
     out = {str(k): tally.pop(str(k), 0) for k in zero_filled}
     out.update(sorted(tally.items()))
@@ -559,26 +607,11 @@ def build_monthly_report(
     start, month_end = month_bounds(year, month, tz)
     cutoff = min(month_end, as_of)
     received = [r for r in rows if _within(r.received_at, start, cutoff)]
-    complaints = [r for r in received if r.kind == CaseKind.COMPLAINT]
-    complaints_due = [r for r in rows if r.kind == CaseKind.COMPLAINT and _within(due_at(r), start, cutoff)]
+    complaints = complaints_received(rows, start, cutoff)
     repairs_done = [r for r in rows if r.kind == CaseKind.REPAIR and _within(r.closed_at, start, cutoff)]
     rates = (
-        make_rate(
-            "complaint_validity",
-            ("有效投诉率", "Complaint validity rate"),
-            VALIDITY_DEF,
-            sum(1 for r in complaints if r.valid_complaint),
-            # R-IN-8: a complaint not yet judged is neither valid nor invalid; counting it in the
-            # denominator showed a month of unjudged complaints as 0 % valid.
-            sum(1 for r in complaints if r.valid_complaint is not None),
-        ),
-        make_rate(
-            "timely_handling",
-            ("投诉处理及时率", "Timely-handling rate"),
-            TIMELY_HANDLING_DEF,
-            sum(1 for r in complaints_due if in_time(r)),
-            len(complaints_due),
-        ),
+        complaint_validity(rows, start, cutoff),
+        timely_handling(rows, start, cutoff),
         make_rate(
             "timely_repair",
             ("维修及时率", "Timely-repair rate"),
@@ -609,16 +642,16 @@ def build_monthly_report(
         period_end=cutoff,
         generated_at=as_of,
         due_on=report_due_on(year, month),
-        counts_by_kind=_counts((r.kind for r in received), CaseKind),
-        counts_by_category=_counts(
+        counts_by_kind=counts_of((r.kind for r in received), CaseKind),
+        counts_by_category=counts_of(
             (r.complaint_category or ComplaintCategory.OTHER for r in complaints), ComplaintCategory
         ),
-        counts_by_channel=_counts((r.channel for r in received), ()),
+        counts_by_channel=counts_of((r.channel for r in received), ()),
         rates=rates,
         ballots_issued=survey.issued if survey else 0,
         ballots_returned=len(survey.ballots) if survey else 0,
         satisfaction=satisfaction_rates(survey, target_percent=satisfaction_target_percent),
-        complaints=tuple(_complaint_line(r) for r in sorted(complaints, key=lambda r: r.received_at)),
+        complaints=tuple(complaint_line(r) for r in complaints),
         overdue=tuple(_overdue_line(r, cutoff) for r in overdue),
         special_service_revenue_cents=sum(
             r.revenue_cents for r in rows if _within(r.closed_at, start, cutoff)
