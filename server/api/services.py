@@ -13,12 +13,13 @@ from litestar.params import JSONBody, QueryParameter
 from server.api.compression import NO_COMPRESSION
 from server.auth.guards import allow
 from server.auth.principal import Principal
+from server.domain import complaint_report as cr
 from server.domain import keys as dk
 from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
 from server.input_guard import check_instants
-from server.services import catalogue, keyring, records, reports, visits
+from server.services import catalogue, complaint_reports, keyring, records, reports, visits
 from server.storage.db import Database
 
 DESK_ONLY = allow(*DESK)
@@ -193,6 +194,19 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     signing_open: bool = False  # by the server's clock: the month is over
 
 
+class YearlyReportView(cr.YearlyComplaintReport, kw_only=True):
+    tz: str
+    labels: dict[str, str]  # complaint category -> Chinese label
+    labels_en: dict[str, str]  # the same in English
+    submitted_by_name: str | None = None  # the author, the deputy GM and the last editor by name
+    acknowledged_by_name: str | None = None
+    analysis_saved_by_name: str | None = None
+    people: dict[str, str] = {}  # account id -> name for everyone in `history`
+    year_over: bool = False  # by the server's clock: the year has ended and it may be handed in
+    opens_at: str = ""  # the instant the year ends in the compound's zone (ISO)
+    covers_whole_year: bool = False  # False while the year runs: the figures still grow
+
+
 class RateDefinition(msgspec.Struct, kw_only=True):
     key: str
     label_zh: str
@@ -220,6 +234,10 @@ def _key(d: dict) -> KeyView:
 
 def _report(d: dict) -> MonthlyReportView:
     return _as(MonthlyReportView, d)
+
+
+def _yearly(d: dict) -> YearlyReportView:
+    return _as(YearlyReportView, d)
 
 
 class ServicesController(Controller):
@@ -367,16 +385,20 @@ class ReportsController(Controller):
 
     @get("/definitions", opt=REPORT_READERS)
     async def definitions(self) -> list[RateDefinition]:
-        """Every rate the monthly report shows, with the definition printed beside it."""
+        """Every rate the monthly report shows, with the definition printed beside it, then the yearly
+        complaint report's own: its two complaint rates are these, summed over the year (R-RV-5)."""
         out = []
         for key, labels, (zh, en), target in (
-            ("complaint_validity", ("有效投诉率", "Complaint validity rate"), mr.VALIDITY_DEF, None),
-            ("timely_handling", ("投诉处理及时率", "Timely-handling rate"), mr.TIMELY_HANDLING_DEF, None),
+            ("complaint_validity", mr.VALIDITY_LABELS, mr.VALIDITY_DEF, None),
+            ("timely_handling", mr.TIMELY_HANDLING_LABELS, mr.TIMELY_HANDLING_DEF, None),
             ("timely_repair", ("维修及时率", "Timely-repair rate"), mr.TIMELY_REPAIR_DEF,
              f"≥ {mr.TIMELY_REPAIR_TARGET:g}%"),
             ("rework", ("返修率", "Rework rate"), mr.REWORK_DEF, f"≤ {mr.REWORK_TARGET:g}%"),
             ("satisfaction", ("单项满意率", "Item satisfaction rate"), mr.SATISFACTION_DEF, None),
             ("help_reply_5m", mr.HELP_REPLY_LABELS, mr.HELP_REPLY_DEF, None),
+            ("complaint_call_back_satisfaction", cr.CALL_BACK_LABELS, cr.CALL_BACK_DEF, None),
+            ("repeat_units", ("重复投诉", "Repeat complaints"), cr.REPEAT_DEF, None),
+            ("open_at_year_end", ("年末未结投诉", "Open at the year's end"), cr.OPEN_DEF, None),
         ):
             out.append(RateDefinition(key=key, label_zh=labels[0], label_en=labels[1], definition_zh=zh,
                                       definition_en=en, target=target))
@@ -414,6 +436,46 @@ class ReportsController(Controller):
         body = await reports.export_xlsx(db, principal, year, month, lang)
         ascii_name = f"monthly-report-{year}-{month:02d}.xlsx"
         local_name = quote(f"{year}年{month}月调度月总结.xlsx" if lang == "zh" else ascii_name)
+        return Response(content=body, media_type=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{local_name}"})
+
+
+    # --- the yearly complaint analysis report (客户投诉报告, R-RV-5, DNEW-yearly) ---
+    # Every step is open to the report's readers: the rule, not the route, refuses a wrong role, so the
+    # caller learns its own code (yearly_report.not_author, yearly_report.not_deputy_gm).
+
+    @get("/yearly/{year:int}", opt=REPORT_READERS)
+    async def yearly(self, db: Database, principal: Principal, year: int) -> YearlyReportView:
+        return _yearly(await complaint_reports.yearly_view(db, principal, year))
+
+    @post("/yearly/{year:int}/analysis", opt=REPORT_READERS, status_code=200)
+    async def yearly_analysis(self, db: Database, principal: Principal, year: int,
+                              data: JSONBody[complaint_reports.AnalysisIn]) -> YearlyReportView:
+        return _yearly(await complaint_reports.save_analysis(db, principal, year, data))
+
+    @post("/yearly/{year:int}/submit", opt=REPORT_READERS, status_code=200)
+    async def yearly_submit(self, db: Database, principal: Principal, year: int,
+                            data: JSONBody[complaint_reports.AnalysisIn]) -> YearlyReportView:
+        return _yearly(await complaint_reports.submit(db, principal, year, data))
+
+    @post("/yearly/{year:int}/acknowledge", opt=REPORT_READERS, status_code=200)
+    async def yearly_acknowledge(self, db: Database, principal: Principal, year: int,
+                                 data: JSONBody[complaint_reports.AcknowledgeIn]) -> YearlyReportView:
+        return _yearly(await complaint_reports.acknowledge(db, principal, year, data))
+
+    @post("/yearly/{year:int}/return", opt=REPORT_READERS, status_code=200)
+    async def yearly_return(self, db: Database, principal: Principal, year: int,
+                            data: JSONBody[complaint_reports.ReturnIn]) -> YearlyReportView:
+        return _yearly(await complaint_reports.return_report(db, principal, year, data))
+
+    @get("/yearly/{year:int}/xlsx", opt={**REPORT_READERS, **NO_COMPRESSION}, media_type=XLSX)
+    async def yearly_xlsx(self, db: Database, principal: Principal, year: int,
+                          lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
+                              "The workbook's language, the one the desk shows; Chinese unless asked (D71)"))] = "zh",
+                          ) -> Response[bytes]:
+        body = await complaint_reports.export_xlsx(db, principal, year, lang)
+        ascii_name = f"complaint-report-{year}.xlsx"
+        local_name = quote(f"{year}年度客户投诉报告.xlsx" if lang == "zh" else ascii_name)
         return Response(content=body, media_type=XLSX, headers={
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{local_name}"})
 

@@ -8,6 +8,7 @@ handed in, and the manager signs exactly those.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from server.domain import monthly_report as mr
 from server.domain import special_services as sp
 from server.domain import surveys as sv
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, ComplaintFault, FollowUpKind, Kind, first_written_reply
+from server.domain.cases import Case, CaseState, ComplaintFault, FollowUpKind, Kind, first_written_reply
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.errors import fail
 from server.domain.roles import Role
@@ -29,7 +30,7 @@ from server.services.acting import acting_role
 from server.services.cases import OPEN_STATES, compound_rules, decode_case
 from server.services.visits import call_backs_for, survey_of_month
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import cases, users
+from server.storage.schema import buildings, cases, units, users
 from server.storage.tables_services import monthly_reports, service_bookings
 
 _enc = msgspec.json.Encoder()
@@ -61,7 +62,8 @@ def _limit(clock_list: list[Clock], codes: tuple[ClockCode, ...]) -> datetime | 
 
 
 def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, now: datetime,
-             names: dict[str, str], call_back: sv.CallBackTask | None, booking: sp.Booking | None) -> mr.CaseRow:
+             names: dict[str, str], call_back: sv.CallBackTask | None, booking: sp.Booking | None,
+             places: dict[str, tuple[str, str]] | None = None) -> mr.CaseRow:
     """One stored case as the report sees it. Limits come from the deadline engine, so the report
     and the desk's clocks can never disagree about when something was due."""
     clock_list = deadlines.clocks(case, calendar, now, policy)
@@ -107,6 +109,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         satisfaction = call_back.grades.get(sv.SurveyArea.OVERALL) or min(
             call_back.grades.values(), key=lambda g: GRADE_ORDER[g])
     handler_id = report_handler_id(case)
+    place = (places or {}).get(case.unit_id) if case.unit_id else None
     valid = None
     method = method_en = ""
     if case.judgement is not None:
@@ -126,6 +129,10 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         help_reply_due_at=help_clock.due_at if help_clock else None,
         help_replied_at=help_clock.satisfied_at if help_clock else None,
         reply_signer=reply_signer,
+        # The registered unit by its label and building (R-IN-1), for the yearly report's places; with no
+        # unit picked, the address typed at intake.
+        unit_id=case.unit_id if place else None, unit=place[0] if place else case.address,
+        building=place[1] if place else "", not_opened=case.state == CaseState.NOT_OPENED,
     )
 
 
@@ -144,7 +151,17 @@ def report_handler_id(case: Case) -> str | None:
     return next((f.by for f in reversed(case.follow_ups) if f.kind == FollowUpKind.REPLY), None)
 
 
-async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: datetime) -> list[mr.CaseRow]:
+async def _places(conn: AsyncConnection, compound_id: str) -> dict[str, tuple[str, str]]:
+    """unit id -> (its label, its building's name), for the report's places."""
+    rows = (await conn.execute(select(units.c.id, units.c.label, buildings.c.name).join(
+        buildings, buildings.c.id == units.c.building_id).where(units.c.compound_id == compound_id))).all()
+    return {r.id: (r.label, r.name) for r in rows}
+
+
+async def load_rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: datetime,
+                    kinds: tuple[Kind, ...] = ()) -> list[mr.CaseRow]:
+    """The stored cases that can touch [start, cutoff) as report rows, only of `kinds` when given (the yearly
+    complaint report reads a year of complaints, not a year of everything)."""
     rules = await compound_rules(uow, compound_id)
     # Everything that can touch the month: received before its end, and still open, changed since it
     # began, or recent enough that its limit (a complaint's 15 days, a promised date) may fall in it;
@@ -154,9 +171,12 @@ async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: date
         cases.c.compound_id == compound_id, cases.c.received_at < cutoff,
         or_(cases.c.state.in_(OPEN_STATES), cases.c.next_due_at.is_not(None),
             cases.c.updated_at >= start, cases.c.received_at >= start - LOOKBACK))
+    if kinds:
+        stmt = stmt.where(cases.c.kind.in_([str(k) for k in kinds]))
     all_cases = [decode_case(r.doc) for r in (await uow.conn.execute(stmt)).all()]
     names = {r.id: r.display_name for r in (await uow.conn.execute(
         select(users.c.id, users.c.display_name).where(users.c.compound_id == compound_id))).all()}
+    places = await _places(uow.conn, compound_id)
     ids = [c.id for c in all_cases]
     tasks = await call_backs_for(uow.conn, ids)
     bookings: dict[str, sp.Booking] = {}
@@ -165,7 +185,7 @@ async def _rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: date
                 service_bookings.c.case_id.in_(ids[i:i + 500])))).all():
             bookings[r.case_id] = _booking_dec.decode(r.doc)
     return [case_row(c, calendar=rules.calendar, policy=rules.policy, now=uow.now, names=names,
-                     call_back=tasks.get(c.id), booking=bookings.get(c.id)) for c in all_cases]
+                     call_back=tasks.get(c.id), booking=bookings.get(c.id), places=places) for c in all_cases]
 
 
 def _check_month(year: int, month: int) -> None:
@@ -178,7 +198,7 @@ async def _compute(uow: UnitOfWork, compound_id: str, year: int, month: int) -> 
     tz = rules.calendar.zone
     start, end = mr.month_bounds(year, month, tz)
     cutoff = min(end, uow.now)
-    rows = await _rows(uow, compound_id, start, cutoff)
+    rows = await load_rows(uow, compound_id, start, cutoff)
     survey = await survey_of_month(uow.conn, compound_id, start, end)
     return mr.build_monthly_report(rows, year=year, month=month, tz=tz, as_of=uow.now, survey=survey)
 
@@ -206,15 +226,20 @@ async def _save(uow: UnitOfWork, compound_id: str, report: mr.MonthlyReport, *, 
             monthly_reports.c.month == report.month).values(**values))
 
 
-async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.MonthlyReport) -> dict[str, str]:
-    """Who handed the report in and who signed it, and everyone in its history, by name: an account id
-    means nothing on paper."""
-    ids = sorted({i for i in (report.submitted_by, report.signed_by, *(e.by for e in report.history)) if i})
-    if not ids:
+async def people_names(conn: AsyncConnection, compound_id: str, ids: Iterable[str | None]) -> dict[str, str]:
+    """Account ids by the names people know: an account id means nothing on paper."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
         return {}
     rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
-        users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()
+        users.c.compound_id == compound_id, users.c.id.in_(wanted)))).all()
     return {r.id: r.display_name for r in rows}
+
+
+async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.MonthlyReport) -> dict[str, str]:
+    """Who handed the report in and who signed it, and everyone in its history."""
+    return await people_names(conn, compound_id, (report.submitted_by, report.signed_by,
+                                                  *(e.by for e in report.history)))
 
 
 def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | None = None,

@@ -101,6 +101,18 @@ monthly_reports = Table(
     Column("doc", Text, nullable=False),  # domain MonthlyReport, frozen when submitted
 )
 
+# The yearly complaint analysis report (客户投诉报告, R-RV-5): stored once the manager writes its analysis;
+# frozen as handed in to the deputy GM (DNEW-yearly). Mirrored by migrations/versions/0019_yearly_complaint_reports.py.
+yearly_complaint_reports = Table(
+    "yearly_complaint_reports",
+    metadata,
+    Column("compound_id", String(40), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(20), nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("doc", Text, nullable=False),  # domain YearlyComplaintReport
+)
+
 keys = Table(
     "keys",
     metadata,
