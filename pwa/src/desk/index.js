@@ -82,7 +82,7 @@ async function loadReports(ctx, body, fnName, ...args) {
   } catch (e) {
     // Never the browser's message: it is English and carries the chunk's URL (D127).
     console.error(e);
-    mount(body, chunkFailedNotice(fnName === 'renderReports' ? t('desk.module_failed') : undefined));
+    mount(body, chunkFailedNotice(fnName === 'renderReports' || fnName === 'renderYearly' ? t('desk.module_failed') : undefined));
     return null;
   }
   return mod[fnName](body, ctx, ...args);
@@ -96,6 +96,8 @@ function parseRoute(route) {
   // #/services/<booking id>/statement: the booking's printable settlement statement (结算单).
   if (parts[0] === 'services' && parts[1] && parts[2] === 'statement') return { page: 'services', id: decodeURIComponent(parts[1]) };
   if (parts[0] === 'case' && parts[1]) return { page: parts[2] === 'slip' ? 'slip' : 'case', id: parts[1] };
+  // #/reports/yearly: the yearly complaint report, the reports page's second tab (R-RV-5).
+  if (parts[0] === 'reports' && parts[1]) return { page: 'reports', id: parts[1] };
   // #/keys/<key id>: a key's loans; #/keys/month/2026-11: an ended month's count sheet.
   if (parts[0] === 'keys' && parts[1]) return { page: 'keys', id: parts.slice(1).map(decodeURIComponent).join('/') };
   return { page: parts[0] };
@@ -163,7 +165,7 @@ export async function renderDesk(root, ctx) {
         pageCleanup = await (await import('./home.js')).renderApprovals(body, ctx);
         break;
       case 'reports':
-        pageCleanup = await loadReports(ctx, body, 'renderReports');
+        pageCleanup = await loadReports(ctx, body, id === 'yearly' ? 'renderYearly' : 'renderReports');
         break;
       case 'services':
         pageCleanup = await (id ? loadReports(ctx, body, 'renderStatement', id) : loadReports(ctx, body, 'renderServices'));

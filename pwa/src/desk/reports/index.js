@@ -1,16 +1,21 @@
 // Monthly report (charts, rate definitions, submit/sign, XLSX, print view) and special services
 // (catalogue, bookings, cashier settlement, call-backs). The desk links to renderReports /
-// renderServices at #/reports, #/services; the key cabinet is desk/keys.js.
+// renderServices at #/reports, #/services, and to the yearly complaint report (yearly.js, the same
+// chunk) at #/reports/yearly; the key cabinet is desk/keys.js. What both reports draw with is parts.js.
 import { confirmDialog, ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
-import Chart from 'chart.js/auto';
 import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
 import { colon, joinList, paren } from '../../i18n.js';
 import { assigneeChooser } from '../assignee.js';
 import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
+import { actThenReload, barBoxHeight, chartCanvas, downloadXlsx, drawBar, drawDoughnut, has, inLang, paperBarHeight, pct, rateCard, reportTabs, table, wrapLabel } from './parts.js';
 import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
+
+// The chart helpers' tests (pwa/test) import them from here, where they were first written.
+export { PAPER, barBoxHeight, paperBarHeight, wrapLabel } from './parts.js';
+export { renderYearly } from './yearly.js';
 
 let stringsDone = false;
 
@@ -23,11 +28,7 @@ function setup(ctx) {
   ensureStylesheet('/reports.css');
 }
 
-const has = (ctx, ...roles) => (ctx.user?.roles || []).some((r) => roles.includes(r));
 const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
-// A rate's name or definition in the desk's language (the API sends both: label_zh / label_en …).
-const inLang = (r, field) => (isEn() ? r[`${field}_en`] : r[`${field}_zh`]);
-const pct = (v) => (v === null || v === undefined ? '—' : `${v.toFixed(2)}%`);
 
 function thisMonth() {
   const d = zonedParts(new Date());
@@ -41,138 +42,8 @@ export function monthRange(value) {
   return { start: zonedToIso(`${value}-01T00:00`), end: zonedToIso(`${next}-01T00:00`) };
 }
 
-// Each cell carries its column's header (data-label): on a phone the rows stack into cards that
-// show it beside the value (desk.css, desk/tables.js).
-// `keep`: per column, how a cell may wrap on a narrow (printed) column: 'code' never (a case
-// number), 'words' only between words (names, times, categories: 周业/主 split a name), else freely.
-const KEEP = { code: 'rpt-nowrap', words: 'rpt-words' };
-function table(h, head, rows, empty, keep = []) {
-  if (!rows.length) return h('p', { class: 'muted', text: empty });
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'rpt-table' },
-    h('thead', null, h('tr', null, head.map((x) => h('th', { text: x })))),
-    h('tbody', null, rows.map((r) => h('tr', null, r.map((c, i) => h('td', { 'data-label': head[i] ?? '', class: KEEP[keep[i]] || null }, c)))))));
-}
 
 // ---- monthly report -------------------------------------------------------------------------
-
-function rateCard(h, t, r) {
-  const target = r.target_percent === null || r.target_percent === undefined ? null
-    : `${t('rpt.target')} ${r.target_is_ceiling ? '≤' : '≥'} ${r.target_percent}%`;
-  const met = r.met === true ? t('rpt.met') : r.met === false ? t('rpt.missed') : null;
-  return h('div', { class: ['card', 'rpt-rate', r.met === false ? 'rpt-missed' : ''], dataset: { rate: r.key } },
-    h('div', { class: 'rpt-rate-head' },
-      h('strong', { text: inLang(r, 'label') }),
-      h('span', { class: 'rpt-rate-value', 'data-testid': 'rate-value', text: pct(r.value) })),
-    h('div', { class: 'muted small' }, `${r.numerator} / ${r.denominator}`, target ? ` · ${target}` : '', met ? ` · ${met}` : ''),
-    // The definition in the desk's language; the printed report, which goes to people who read
-    // either, adds the other one (on screen it only doubled every card's height).
-    h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: inLang(r, 'definition') }),
-    h('p', { class: 'rpt-definition small muted print-only', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en }));
-}
-
-// On paper a chart is a drawing of its own. The screen's canvas is drawn for the screen's width and
-// was shrunk into an A4 column: it filled the top half of its box, in about 5 pt type. Each chart is
-// drawn once more, not responsive, at the size it prints (CSS px of a column of A4's 186 mm text
-// width, twice the pixels for the printer), and only that copy prints; reports.css scales it to the
-// column, keeping its shape, so the printed box is as tall as the drawing and no taller.
-export const PAPER = { width: 320, height: 150, dpr: 2 };
-
-function chartCanvas(h, title, testid, { boxClass = '', paperHeight = PAPER.height } = {}) {
-  const canvas = h('canvas', { 'data-testid': testid, role: 'img', 'aria-label': title });
-  const paper = h('canvas', { 'data-testid': `${testid}-print`, width: PAPER.width, height: paperHeight, role: 'img', 'aria-label': title });
-  return {
-    canvas,
-    paper,
-    el: h('div', { class: ['card', 'rpt-chart', boxClass ? `${boxClass}-card` : ''] }, h('h3', { text: title }),
-      h('div', { class: ['rpt-chart-box', 'no-print', boxClass] }, canvas),
-      h('div', { class: 'rpt-chart-paper print-only' }, paper)),
-  };
-}
-
-// Chart.js gives a category axis at most a share of the canvas and clips longer labels at the edge:
-// on a phone "Security and disaster prevention" lost its first letters, and so did
-// "管理人员文明程度与应变能力". Labels with spaces (English) break between words into lines of about
-// `width` characters (an array is Chart.js's multi-line label); labels without spaces (Chinese,
-// whose characters are about twice as wide) break into lines of `width / 2` characters.
-export function wrapLabel(text, width = 16) {
-  // Only Chinese breaks between characters: one English word ("Equipment") was cut into "Equipmen" / "t".
-  if (/[\u3400-\u9fff]/.test(text) && !text.includes(' ')) {
-    const per = Math.max(1, Math.floor(width / 2));
-    if (text.length <= per) return text;
-    const lines = [];
-    for (let i = 0; i < text.length; i += per) lines.push(text.slice(i, i + per));
-    return lines;
-  }
-  if (text.length <= width) return text;
-  const lines = [];
-  let cur = '';
-  for (const word of text.split(' ')) {
-    if (cur && cur.length + 1 + word.length > width) {
-      lines.push(cur);
-      cur = word;
-    } else cur = cur ? `${cur} ${word}` : word;
-  }
-  if (cur) lines.push(cur);
-  return lines;
-}
-
-// Each category of a horizontal bar chart needs room for all of its label's lines: 14 survey areas in a
-// fixed 400 px box drew the wrapped English names ("Service and / complaint / handling") over each
-// other. The box grows with the lines it must show (about 14 px a line, 10 px between areas).
-export function barBoxHeight(labels, min = 400) {
-  const lines = labels.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
-  return Math.max(min, lines * 14 + labels.length * 10 + 60);
-}
-
-// The same on paper, in 10 px type and tighter: the satisfaction chart sits beside the other two,
-// and together they must fit under the rates on page 1 of a busy month.
-export function paperBarHeight(labels, min = 300) {
-  const lines = labels.reduce((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
-  return Math.max(min, lines * 12 + labels.length * 6 + 40);
-}
-
-// A screen chart follows its box; a paper chart keeps the size it was given (see PAPER).
-const sizing = (paper) => (paper
-  ? { responsive: false, devicePixelRatio: PAPER.dpr, animation: false }
-  : { responsive: true, maintainAspectRatio: false, animation: false });
-
-function drawBar(canvas, labels, data, label, { horizontal = false, paper = false } = {}) {
-  const font = paper ? { size: 10 } : horizontal ? { size: 11 } : undefined;
-  return new Chart(canvas, {
-    type: 'bar',
-    data: { labels, datasets: [{ label, data, backgroundColor: '#0e7490' }] },
-    options: {
-      ...sizing(paper),
-      indexAxis: horizontal ? 'y' : 'x',
-      plugins: { legend: { display: false } },
-      // Every survey area is named: Chart.js would otherwise skip every other label on a phone. On
-      // paper every kind is named too, level (the labels come wrapped), not tilted into the plot.
-      scales: horizontal ? { x: { min: 0, max: 100, ticks: { font } }, y: { ticks: { autoSkip: false, font } } }
-        : { x: { ticks: paper ? { autoSkip: false, maxRotation: 0, font } : {} }, y: { beginAtZero: true, ticks: { precision: 0, font } } },
-    },
-  });
-}
-
-function drawDoughnut(canvas, labels, data, paper = false) {
-  return new Chart(canvas, {
-    type: 'doughnut',
-    data: { labels, datasets: [{ data }] },
-    // On a paper column the legend goes beside the ring: above it, seven channels left a thumbnail.
-    options: { ...sizing(paper), plugins: paper ? { legend: { position: 'right', labels: { boxWidth: 10, font: { size: 10 } } } } : {} },
-  });
-}
-
-// The workbook is written in the language the desk shows (D71); the server's default is Chinese.
-async function downloadXlsx(ctx, y, m) {
-  const res = await ctx.api.request('GET', `/api/reports/monthly/${y}/${m}/xlsx?lang=${isEn() ? 'en' : 'zh'}`, { raw: true, timeoutMs: 60000 });
-  const url = URL.createObjectURL(await res.blob());
-  const a = ctx.h('a', { href: url, download: `monthly-report-${y}-${String(m).padStart(2, '0')}.xlsx`, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
 
 /**
  * R-IN-5: the month's help requests and their reply within 5 minutes (its rate card, the counts behind
@@ -233,18 +104,6 @@ function rowAction(h, t, pageErr, load) {
   return { el: rowErr.el, run };
 }
 
-/** Runs an action, then reloads the page's data; a failure is shown in the page's error box. */
-function actThenReload(err, t, load) {
-  return async (fn) => {
-    err.clear();
-    try {
-      await fn();
-      await load();
-    } catch (e) {
-      err.show(e, t);
-    }
-  };
-}
 
 export async function renderReports(root, ctx) {
   setup(ctx);
@@ -256,6 +115,7 @@ export async function renderReports(root, ctx) {
   const err = errorBox(h);
   const actions = h('div', { class: 'rpt-actions no-print' });
   mount(root, h('section', { class: 'rpt', 'data-view': 'reports' },
+    reportTabs(h, t, 'monthly'),
     h('div', { class: 'view-head no-print' }, h('h1', { text: t('rpt.title') }), monthInput, actions),
     h('h1', { class: 'print-only', text: t('rpt.title') }),
     err.el, body));
@@ -301,7 +161,7 @@ export async function renderReports(root, ctx) {
         .then((out) => (out ? load() : null)).catch((e) => err.show(e, t));
     } }, title);
     mount(actions,
-      h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, y, m)) }, t('rpt.xlsx')),
+      h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, `/api/reports/monthly/${y}/${m}/xlsx`, `monthly-report-${y}-${String(m).padStart(2, '0')}.xlsx`)) }, t('rpt.xlsx')),
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('rpt.print')),
       rep.status === 'draft' && has(ctx, 'dispatcher', 'front_desk') && rep.submission_open
         ? h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'report-submit', onclick: submit }, t('rpt.submit'))
