@@ -136,6 +136,7 @@ def test_the_manager_hands_in_last_year_and_the_deputy_gm_returns_then_acknowled
     expect(view.get_by_test_id("yearly-status")).to_have_text("已提交分管副总经理")
     view.get_by_test_id("yearly-acknowledge").click()
     dialog = page.locator("dialog")
+    expect(dialog.locator(".dialog-title")).to_have_text(f"签收{LAST_YEAR}年度客户投诉报告？")
     dialog.locator("textarea[name=comment]").fill("同意，按措施落实")
     dialog.get_by_test_id("dialog-submit").click()
     expect(view.get_by_test_id("yearly-status")).to_have_text("分管副总经理已签收")

@@ -94,20 +94,21 @@ export async function renderYearly(root, ctx) {
       if (await confirmDialog({ title: t('yr.submit_confirm', { period }), body: t('yr.submit_confirm_body', { period }),
         ok: t('yr.submit'), cancel: t('desk.cancel') })) await post('submit', text());
     });
-    const dialogButton = (title, testid, fieldEl, hint, step, bodyOf, danger) => h('button', { type: 'button', class: ['btn', danger ? '' : 'btn-primary'], 'data-testid': testid, onclick: () => {
-      actionDialog(ctx, title, [fieldEl()], () => post(step, bodyOf()), { hint, danger, submitText: title })
+    // Each asks once, naming the year, as the monthly sign-off does (D103).
+    const dialogButton = (label, title, testid, fieldEl, hint, step, bodyOf, danger) => h('button', { type: 'button', class: ['btn', danger ? '' : 'btn-primary'], 'data-testid': testid, onclick: () => {
+      actionDialog(ctx, title, [fieldEl()], () => post(step, bodyOf()), { hint, danger, submitText: label })
         .then((out) => (out ? load() : null)).catch((e) => err.show(e, t));
-    } }, title);
+    } }, label);
     let ackComment;
     let reason;
     mount(actions,
       h('button', { type: 'button', class: 'btn', 'data-testid': 'download-xlsx', onclick: () => act(() => downloadXlsx(ctx, `/api/reports/yearly/${y}/xlsx`, `complaint-report-${y}.xlsx`)) }, t('rpt.xlsx')),
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, t('rpt.print')),
-      deputy ? dialogButton(t('yr.acknowledge'), 'yearly-acknowledge', () => {
+      deputy ? dialogButton(t('yr.acknowledge'), t('yr.ack_title', { period }), 'yearly-acknowledge', () => {
         ackComment = h('textarea', { name: 'comment', rows: 3, maxlength: 2000 });
         return field(h, t('yr.ack_comment'), ackComment);
       }, t('yr.ack_hint', { period }), 'acknowledge', () => ({ comment: ackComment.value.trim() }), false) : null,
-      deputy ? dialogButton(t('yr.return'), 'yearly-return', () => {
+      deputy ? dialogButton(t('yr.return'), t('yr.return_title', { period }), 'yearly-return', () => {
         reason = h('textarea', { name: 'reason', rows: 3, required: true, maxlength: 2000 });
         return field(h, t('yr.reason'), reason);
       }, t('yr.return_hint', { period }), 'return', () => ({ reason: reason.value.trim() }), true) : null);
