@@ -440,7 +440,7 @@ class ReportsController(Controller):
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{local_name}"})
 
 
-    # --- the yearly complaint analysis report (客户投诉报告, R-RV-5, DNEW-yearly) ---
+    # --- the yearly complaint analysis report (客户投诉报告, R-RV-5, D130) ---
     # Every step is open to the report's readers: the rule, not the route, refuses a wrong role, so the
     # caller learns its own code (yearly_report.not_author, yearly_report.not_deputy_gm).
 

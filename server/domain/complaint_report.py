@@ -4,7 +4,7 @@ manager's analysis, and the deputy general manager's acknowledgement.
 Rules: R-RV-5 ("Yearly (or per project) complaint analysis report"; the validity and timely-handling rates
 are the monthly report's, summed over the year's months), R-RV-3 (satisfaction of the complaints' call-backs:
 A + B over those graded). Seed 001 八: after the year the complaints are summed up and analysed, and the
-report goes to the deputy general manager in charge (分管副总经理). DNEW-yearly.
+report goes to the deputy general manager in charge (分管副总经理). D130.
 
 Input is the monthly report's `CaseRow`: one flattening of stored cases serves both reports, so a complaint
 cannot count one way in a month and another in its year.

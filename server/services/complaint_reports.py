@@ -1,5 +1,5 @@
 """The yearly complaint analysis report per compound (客户投诉报告): compute it, keep the manager's analysis,
-hand it to the deputy GM, who acknowledges or returns it (R-RV-5, R-RV-3, DNEW-yearly).
+hand it to the deputy GM, who acknowledges or returns it (R-RV-5, R-RV-3, D130).
 
 The year's complaints are flattened into report rows by the monthly report's own loader (one reading of a
 stored case for both). A draft is computed live on every read and carries only its analysis and history;

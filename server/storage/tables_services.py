@@ -102,7 +102,7 @@ monthly_reports = Table(
 )
 
 # The yearly complaint analysis report (客户投诉报告, R-RV-5): stored once the manager writes its analysis;
-# frozen as handed in to the deputy GM (DNEW-yearly). Mirrored by migrations/versions/0019_yearly_complaint_reports.py.
+# frozen as handed in to the deputy GM (D130). Mirrored by migrations/versions/0019_yearly_complaint_reports.py.
 yearly_complaint_reports = Table(
     "yearly_complaint_reports",
     metadata,

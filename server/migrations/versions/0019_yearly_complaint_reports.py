@@ -4,7 +4,7 @@ Revision ID: 0019_yearly_complaint_reports
 Revises: 0001
 Create Date: 2026-12-07
 
-Written by hand (mirrors `yearly_complaint_reports` in server/storage/tables_services.py, DNEW-yearly). One row
+Written by hand (mirrors `yearly_complaint_reports` in server/storage/tables_services.py, D130). One row
 per compound and year, stored once the manager saves the analysis: the domain YearlyComplaintReport as JSON,
 its figures frozen from the hand-in on. Nothing to backfill: a year without a row is computed live.
 Branches off 0001, like the other feature migrations; the server upgrades to `heads`.
