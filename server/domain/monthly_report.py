@@ -323,43 +323,43 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
 # --- definitions shown next to every rate (the report prints them) ---------------------------
 
 VALIDITY_DEF = (
-    "有效投诉率 = 当月受理的有效投诉数 ÷ 当月受理且已判定责任的投诉数 × 100%;尚未判定的投诉不计入",
+    "有效投诉率 = 当月受理的有效投诉数 ÷ 当月受理且已判定责任的投诉数 × 100%；尚未判定的投诉不计入",
     "Complaint validity rate = valid complaints received in the month ÷ complaints received in the month whose "
     "responsibility has been judged × 100 %; complaints not yet judged are left out",
 )
 TIMELY_HANDLING_DEF = (
-    "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%;"
-    "时限为约定的反馈日期，且不晚于受理后 15 天;未约定反馈日期的投诉以受理后 15 天为时限",
+    "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%；"
+    "时限为约定的反馈日期，且不晚于受理后 15 天；未约定反馈日期的投诉以受理后 15 天为时限",
     "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
     "month × 100 %; the limit is the agreed feedback date, never later than 15 days after acceptance; a "
     "complaint with no agreed date is due 15 days after acceptance",
 )
 TIMELY_REPAIR_DEF = (
-    "维修及时率 = 当月完成且在规定时限内完成的维修数 ÷ 当月完成的维修数 × 100%;没有时限记录的不计为及时;目标 ≥ 98%",
+    "维修及时率 = 当月完成且在规定时限内完成的维修数 ÷ 当月完成的维修数 × 100%；没有时限记录的不计为及时；目标 ≥ 98%",
     "Timely-repair rate = repairs completed in the month within their time limit ÷ repairs completed in the "
     "month × 100 %; a repair with no recorded limit does not count as timely; target ≥ 98 %",
 )
 REWORK_DEF = (
-    "返修率 = 当月完成的维修中需返修的数量 ÷ 当月完成的维修数 × 100%;目标 ≤ 1%",
+    "返修率 = 当月完成的维修中需返修的数量 ÷ 当月完成的维修数 × 100%；目标 ≤ 1%",
     "Rework rate = repairs completed in the month that needed rework ÷ repairs completed in the month × 100 %; "
     "target ≤ 1 %",
 )
 SATISFACTION_DEF = (
-    "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%;无回收票时不计算(显示“—”)",
+    "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%；无回收票时不计算（显示“—”）",
     "Item satisfaction rate = A + B votes on the item ÷ ballots returned × 100 %; undefined (“—”) when no "
     "ballot was returned",
 )
 
 HELP_REPLY_LABELS = ("求助 5 分钟内答复率", "Help replies within 5 minutes")
 HELP_REPLY_DEF = (
-    "求助 5 分钟内答复率 = 当月受理的求助中 5 分钟内答复的件数 ÷ 当月受理且已答复或已过 5 分钟的求助件数 × 100%;"
-    "答复以第一次答复记录(或结案)为准，恰好第 5 分钟答复算及时;未答复且未满 5 分钟的不计入;"
-    "不立项的求助不计时，不计入;目标：每件求助 5 分钟内答复(R-IN-5)",
+    "求助 5 分钟内答复率 = 当月受理的求助中 5 分钟内答复的件数 ÷ 当月受理且已答复或已过 5 分钟的求助件数 × 100%；"
+    "答复以第一次答复记录（或结案）为准，恰好第 5 分钟答复算及时；未答复且未满 5 分钟的不计入；"
+    "不立项的求助不计时，不计入；目标：每件求助 5 分钟内答复",
     "Help-reply rate = help requests received in the month and replied to within 5 minutes ÷ help requests "
     "received in the month that were replied to or whose 5 minutes are over × 100 %; the reply is the first "
     "one recorded (or the close), and one at 5:00 exactly is in time; one not replied yet and still within "
     "its 5 minutes is left out; a help request left unopened runs no clock and is left out; every help "
-    "request is to be replied to within 5 minutes (R-IN-5)",
+    "request is to be replied to within 5 minutes",
 )
 
 

@@ -215,7 +215,7 @@ async def test_xlsx_export_is_an_attachment_with_the_rates(client, clock):  # R-
     summary = book["概要"]
     rows = {row[0]: row for row in summary.iter_rows(values_only=True) if row and row[0]}
     assert rows["有效投诉率"][3] == 0.5 and rows["投诉处理及时率"][3] == "—"
-    assert rows["特约服务收入(元)"][1] == 80
+    assert rows["特约服务收入（元）"][1] == 80
     tech = await login(client, "tech")
     assert (await client.get("/api/reports/monthly/2026/11/xlsx", headers=tech)).status_code == 403
 

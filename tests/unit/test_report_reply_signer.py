@@ -80,7 +80,7 @@ def test_the_workbook_names_the_signer_under_its_heading_in_either_language():  
     rep = report(replied(letter(1), sh(2026, 5, 9, 12, 30), signer="钱经理"), letter(2))
     zh = rows_of(load_workbook(BytesIO(monthly_report_xlsx(rep, tz=CAL.zone)))["超时清单"])
     assert zh[1] == ("案件编号", "类型", "投诉类别", "受理时间", "时限", "完成或书面答复时间", "签发人", "处理人",
-                     "超时(分钟)")
+                     "超时（分钟）")
     # 9 May 12:30 against 8 May 10:00: 1 d 2 h 30 min = 1,590 min late.
     assert zh[2][5:] == (datetime(2026, 5, 9, 12, 30), "钱经理", "王调度", 1590)
     assert zh[3][5:7] == ("未书面答复", None)

@@ -89,7 +89,7 @@ def test_summary_shows_each_rate_with_numerator_denominator_and_definition():  #
     assert find(summary, "返修率")[1:6] == (0, 1, 0.0, "≤ 1%", "达标")
     value_cell = next(row[3] for row in summary.iter_rows() if row[0].value == "有效投诉率")
     assert value_cell.number_format == "0.00%"
-    assert find(summary, "特约服务收入(元)")[1] == pytest.approx(123.45)
+    assert find(summary, "特约服务收入（元）")[1] == pytest.approx(123.45)
     assert find(summary, "填报人")[1] == "disp-1"
     # times are written in the compound's zone, without a zone (Excel has none)
     assert find(summary, "填报时间")[1] == datetime(2026, 11, 30, 17, 0)

@@ -136,9 +136,9 @@ def test_the_chinese_workbook_names_its_charts_and_axes_in_chinese():  # R-RV-5 
 def test_the_help_reply_sheet_counts_the_months_help_requests_and_lists_the_late_ones(lang):  # R-IN-5
     book = book_of(report(), lang=lang)
     words = {
-        "zh": ("求助答复", "求助 5 分钟内答复（R-IN-5）", "当月受理求助", "5 分钟内答复", "超过 5 分钟答复或未答复",
+        "zh": ("求助答复", "求助 5 分钟内答复", "当月受理求助", "5 分钟内答复", "超过 5 分钟答复或未答复",
                "未答复，未满 5 分钟", "不立项（不计时）", "求助 5 分钟内答复率", "求助超时答复清单", "未答复"),
-        "en": ("Help replies", "Help requests: reply within 5 minutes (R-IN-5)", "Help requests received",
+        "en": ("Help replies", "Help requests: reply within 5 minutes", "Help requests received",
                "Replied within 5 minutes", "Replied after 5 minutes, or not replied",
                "Not replied, 5 minutes not over yet", "Left unopened (no clock)", "Help replies within 5 minutes",
                "Help requests replied to late", "Not replied"),
