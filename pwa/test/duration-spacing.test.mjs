@@ -6,8 +6,8 @@
 // lazily registered ones included, and the formatters' own text) and fails naming each one where a
 // digit or a {placeholder} is glued to a unit. Comments are skipped: they quote the old wording.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -15,53 +15,9 @@ import { formatDuration } from '../src/clock.js';
 import { formatCountdown, waitedText } from '../src/desk/common.js';
 import { registerStrings, setLang, t } from '../src/i18n.js';
 import { registerDeskStrings } from '../src/desk/strings.js';
+import { literals, walk } from './source-literals.mjs';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
-
-function walk(dir) {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return walk(p);
-    return p.endsWith('.js') ? [p] : [];
-  });
-}
-
-/** The string and template literals of a source file, comments and regex literals skipped. */
-function literals(src) {
-  const out = [];
-  let i = 0;
-  let prev = '';
-  while (i < src.length) {
-    const c = src[i];
-    if (c === '/' && src[i + 1] === '/') {
-      i = src.indexOf('\n', i) + 1 || src.length;
-    } else if (c === '/' && src[i + 1] === '*') {
-      i = src.indexOf('*/', i + 2) + 2;
-    } else if (c === '/' && /[(,=:[!&|?{};]|^$/.test(prev)) {
-      // A regex literal: skip to its closing slash (classes may hold a slash).
-      let j = i + 1;
-      let inClass = false;
-      while (j < src.length && (src[j] !== '/' || inClass)) {
-        if (src[j] === '\\') j += 1;
-        else if (src[j] === '[') inClass = true;
-        else if (src[j] === ']') inClass = false;
-        j += 1;
-      }
-      i = j + 1;
-      prev = '/';
-    } else if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < src.length && src[j] !== c) j += src[j] === '\\' ? 2 : 1;
-      out.push(src.slice(i + 1, j));
-      i = j + 1;
-      prev = 'x';
-    } else {
-      if (!/\s/.test(c)) prev = c;
-      i += 1;
-    }
-  }
-  return out;
-}
 
 // A number (digits, a {placeholder}, a ${expression} or ICU's #) right before a unit. A hex colour
 // ('#14532d') is not a span.

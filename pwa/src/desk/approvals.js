@@ -29,7 +29,7 @@ const STRINGS = {
     'apq.title': '待审批事项',
     'apq.close': '重大/紧急事件销项审批',
     'apq.quarterly': '无法处理的案件 · 季度评审销项',
-    'apq.quarterly_hint': '须在季度评审时由经理审批并签名后销项（R-CL-4）',
+    'apq.quarterly_hint': '须在季度评审时由经理审批并签名后销项',
     'apq.quarterly_go': '去季度评审销项',
     'apq.quarterly_reason': '无法处理原因：{reason}',
     'apq.capa': '每周质量检查不合格 · 待提交纠正预防措施报告',
@@ -71,7 +71,7 @@ const STRINGS = {
     'apq.passed_by': '{who}于{at}转交',
     'apq.passed_others': '周一回顾转交其他经理 · 尚未答复',
     'apq.passed_to': '转交{who} · 尚未答复',
-    'apq.waited': '已等待{d}',
+    'apq.waited': '已等待 {d}',
     'apq.approach': '新的处理方式',
     'apq.approach_set': '设定新的处理方式',
     'apq.approach_done': '处理方式已记录',
@@ -85,7 +85,7 @@ const STRINGS = {
     'apq.title': 'Waiting for your approval',
     'apq.close': 'Emergencies and major cases: close approval',
     'apq.quarterly': 'Cases that cannot be handled: quarterly close',
-    'apq.quarterly_hint': 'Closed only at the quarterly review, with the manager\'s approval and signature (R-CL-4)',
+    'apq.quarterly_hint': 'Closed only at the quarterly review, with the manager\'s approval and signature',
     'apq.quarterly_go': 'Quarterly close',
     'apq.quarterly_reason': 'Cannot be handled: {reason}',
     'apq.capa': 'Poor weekly quality checks awaiting the CAPA report',
@@ -267,7 +267,7 @@ function quarterlyRow(ctx, c) {
     h('td', null, c.content, c.address ? h('div', { class: 'muted small', text: c.address }) : null),
     // Why it could not be handled is what the quarterly review judges.
     h('td', { class: 'small' }, c.cannot_handle_reason ? h('div', { text: t('apq.quarterly_reason', { reason: c.cannot_handle_reason }) }) : null,
-      h('div', { class: 'muted', text: t('apq.quarterly_hint') })),
+      h('div', { class: 'muted', title: 'R-CL-4', text: t('apq.quarterly_hint') })),
     h('td', null, h('a', { href: `#/case/${c.id}`, class: 'btn btn-small btn-primary', 'data-testid': 'approval-quarterly-go' }, t('apq.quarterly_go'))));
 }
 

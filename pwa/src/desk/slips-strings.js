@@ -439,7 +439,7 @@ export const RS_CODES = {
   'gate.duplicate_code': ['出入口代码重复', 'A gate code is listed twice'],
   'slip.bad_validity_window': ['有效期须在将来结束且不超过 7 天', 'The validity window must end in the future, at most 7 days'],
   'slip.id_not_checked': ['未查验有效身份证件', 'The ID has not been checked'],
-  'slip.full_id_number_refused': ['只记录证件号码后四位,请勿录入完整证件号码', 'Record only the last four characters'],
+  'slip.full_id_number_refused': ['只记录证件号码后四位，请勿录入完整证件号码', 'Record only the last four characters'],
   'slip.bad_id_last4': ['证件号码后四位应为四个字母或数字', 'The last four must be letters or digits'],
   'slip.requester_not_signed': ['来办理人尚未签名', 'The requester has not signed'],
   'slip.owner_signature_required': ['贵重或大件物品须业主本人签名', "Valuable or large items need the owner's signature"],
@@ -454,7 +454,7 @@ export const RS_CODES = {
   'slip.owner_tool_confirmation_required': ['装修工具带离须先经业主确认', 'The owner must confirm the tools'],
   'slip.confirmation_after_issue': ['确认时间晚于开单时间', 'The confirmation is dated after issuing'],
   'slip.not_revocable': ['该放行通知单已放行或已作废', 'Already released or revoked'],
-  'slip.handin_before_period_end': ['本期尚未结束,不能签收', 'The period has not ended'],
+  'slip.handin_before_period_end': ['本期尚未结束，不能签收', 'The period has not ended'],
   'blob.missing': ['签名或附件尚未上传', 'An attachment has not been uploaded'],
   'unit.not_found': ['未找到该房号', 'No such unit'],
 };

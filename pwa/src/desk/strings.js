@@ -149,7 +149,7 @@ const zh = {
   'detail.not_decidable': '调度员无法判断，由主管决定',
   'home.decide_mine': '请您决定是否立项',
   'home.decide_others': '转交其他主管 · 尚未决定是否立项',
-  'home.decide_others_who': '待{who}决定 · {by}于{at}转交 · 已等待{d}',
+  'home.decide_others_who': '待{who}决定 · {by}于{at}转交 · 已等待 {d}',
   'home.keys_overdue': '钥匙超期未还',
   'home.keys_overdue_n': '{n} 把钥匙已过应还时间仍未归还',
   'home.keys_open': '去钥匙管理',

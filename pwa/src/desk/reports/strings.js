@@ -24,7 +24,7 @@ export const STRINGS = {
     'rpt.satisfaction': '满意度调查', 'rpt.ballots': '发出票数 {issued}，回收票数 {back}', 'rpt.area': '项目',
     'rpt.returned': '回收票数', 'rpt.rate': '满意率', 'rpt.by_category': '投诉分类统计', 'rpt.category': '类别',
     'rpt.count': '数量', 'rpt.overdue': '超时清单（维修、投诉时限及书面咨询两日内书面答复）', 'rpt.case_no': '案件编号', 'rpt.kind': '类型', 'rpt.received': '受理时间',
-    'rpt.due_at': '时限', 'rpt.closed': '完成或书面答复时间', 'rpt.reply_signer': '签发人', 'rpt.handler': '处理人', 'rpt.late_min': '超时(分钟)', 'rpt.open': '未完成', 'rpt.not_replied': '未书面答复',
+    'rpt.due_at': '时限', 'rpt.closed': '完成或书面答复时间', 'rpt.reply_signer': '签发人', 'rpt.handler': '处理人', 'rpt.late_min': '超时（分钟）', 'rpt.open': '未完成', 'rpt.not_replied': '未书面答复',
     'rpt.complaints': '投诉明细', 'rpt.complainant': '投诉人', 'rpt.receiver': '受理人', 'rpt.method': '处理方式',
     'rpt.result': '处理结果', 'rpt.sat': '满意程度', 'rpt.valid': '有效投诉', 'rpt.yes': '是', 'rpt.no': '否', 'rpt.none': '无',
     'rpt.print_filled_by': '填表人（调度员）', 'rpt.print_signed_by': '管理处负责人签名', 'rpt.print_date': '日期',
