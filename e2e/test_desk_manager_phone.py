@@ -193,3 +193,17 @@ def test_the_managers_pages_fit_a_phone_and_take_a_thumb(browser: Browser, compo
     _no_sideways_scroll(page, route)
     _thumb_sized(page, route)
     page.context.close()
+
+
+def test_a_sheet_printed_from_a_phone_keeps_its_compact_rows(browser: Browser, compound) -> None:  # noqa: ANN001  # R-KY-1
+    # An A4 page is 794 px wide, under the phone width: the touch sizes are the screen's, not the paper's,
+    # or each key on the count sheet would take a 44-px row.
+    srv, _ = compound
+    page = _manager_phone(browser, srv)
+    page.goto(srv.url + "/#/keys")
+    link = page.get_by_test_id("key-history-link").first
+    expect(link).to_be_visible(timeout=15000)
+    assert link.bounding_box()["height"] >= MIN_TAP  # on the phone's screen, a thumb's size
+    page.emulate_media(media="print")
+    assert link.bounding_box()["height"] < 30, link.bounding_box()
+    page.context.close()
