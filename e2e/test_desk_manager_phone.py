@@ -1,6 +1,6 @@
 """The manager's desk on a phone (360 x 740, a touch screen): the follow-up queue flows in the page
 instead of scrolling in a box of its own, every control is at least 40 px each way, no page scrolls
-sideways, and the report's definitions read as Chinese with no rule numbers (DNEW-mgrphone).
+sideways, and the report's definitions read as Chinese with no rule numbers (D131).
 
 A product review found the queue a scroller inside the scrolling page (two scrollbars under one thumb),
 approve buttons and tabs 36 px tall and case numbers 17 px tall, and definitions reading
@@ -23,7 +23,7 @@ from e2e.repairs import completed_repair
 from e2e.test_approvals import _opened_repair
 from e2e.test_desk import login
 
-MIN_TAP = 40  # CSS px, each way (DNEW-mgrphone; the rule gives 44, the app's --tap)
+MIN_TAP = 40  # CSS px, each way (D131; the rule gives 44, the app's --tap)
 
 _SIDEWAYS = "document.documentElement.scrollWidth - window.innerWidth"
 # Every control the desk draws, as the finger meets it: a checkbox or radio through its label.

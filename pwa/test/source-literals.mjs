@@ -1,5 +1,5 @@
 // The string and template literals of pwa/src, for the scans that read every interface text
-// (duration-spacing: D114; zh-punctuation: DNEW-mgrphone). Not a test itself.
+// (duration-spacing: D114; zh-punctuation: D131). Not a test itself.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

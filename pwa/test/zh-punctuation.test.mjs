@@ -1,4 +1,4 @@
-// Chinese text is punctuated in Chinese, and no screen shows a rule number (DNEW-mgrphone).
+// Chinese text is punctuated in Chinese, and no screen shows a rule number (D131).
 // The monthly report's overdue list headed its column 超时(分钟), and the approvals page told the manager
 // 须在季度评审时由经理审批并签名后销项（R-CL-4）: an ASCII bracket in a Chinese heading, and a rule number
 // the reader has no use for (a rule stays as a title tooltip, as the action dialogs do).

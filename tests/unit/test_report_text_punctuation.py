@@ -1,4 +1,4 @@
-"""The monthly report's Chinese wording uses Chinese punctuation and shows no rule numbers (DNEW-mgrphone).
+"""The monthly report's Chinese wording uses Chinese punctuation and shows no rule numbers (D131).
 
 The rate definitions the report page prints beside every rate (server/domain/monthly_report.py) read
 "× 100%;尚未判定的投诉不计入", "无回收票时不计算(显示“—”)" and ended "目标：每件求助 5 分钟内答复(R-IN-5)":
@@ -36,7 +36,7 @@ def shows_rule_number(text: str) -> bool:
     return bool(RULE_NO.search(text))
 
 
-def test_the_scan_tells_chinese_punctuation_from_ascii():  # DNEW-mgrphone
+def test_the_scan_tells_chinese_punctuation_from_ascii():  # D131
     assert ascii_in_chinese("× 100%;尚未判定的投诉不计入") == [";"]
     assert ascii_in_chinese("无回收票时不计算(显示“—”)") == ["(", ")"]
     assert ascii_in_chinese("特约服务收入(元)") == ["(", ")"]
@@ -51,7 +51,7 @@ def test_the_scan_tells_chinese_punctuation_from_ascii():  # DNEW-mgrphone
     assert not shows_rule_number("求助 5 分钟内答复")
 
 
-def test_report_texts_use_chinese_punctuation_and_show_no_rule_numbers():  # DNEW-mgrphone R-RV-5
+def test_report_texts_use_chinese_punctuation_and_show_no_rule_numbers():  # D131 R-RV-5
     found = []
     for path in REPORT_MODULES:
         for line, text in _texts(ast.parse(path.read_text(encoding="utf-8"))):
