@@ -7,7 +7,7 @@ Pure rule functions return a `Refusal` (or raise `DomainError` wrapping one). Th
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -23,6 +23,17 @@ class Refusal(msgspec.Struct, frozen=True, kw_only=True):
     # The HTTP layer picks the status from this kind: invalid -> 400/422, forbidden -> 403,
     # not_found -> 404, conflict -> 409.
     kind: str = "conflict"
+
+
+class Notice(NamedTuple):
+    """What the server tells a phone about a mutation it applied, not refused: it is recorded, and yet
+    something about it is for the person to know (a guard's release recorded as an incident). The push
+    answer carries it beside "applied" in the refusal's fields, so the phone shows it the same way."""
+
+    code: str
+    zh: str
+    en: str
+    details: dict[str, Any]
 
 
 class DomainError(Exception):

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import msgspec
 
-from server.domain.errors import DomainError, Refusal, fail, refuse
+from server.domain.errors import DomainError, Notice, Refusal, fail, refuse
 from server.domain.roles import DESK, Role
 
 # The gate's QR carries the validity window; rotation overlap of the signing keys must cover it.
@@ -808,6 +808,30 @@ def apply_release(
         slip, state=state, released_gate=gate, released_by=by.id, released_at=at
     )
     return released, incident
+
+
+# What the guard's phone is told when its release is recorded as an incident (R-RS-1): the goods left, so the
+# release stands, but the guard must not read "all sent" as "all well" — the desk will ask about it.
+RELEASE_INCIDENT_NOTICE = "slip.release_incident"
+_INCIDENT_WORDS: dict[IncidentKind, tuple[str, str]] = {
+    IncidentKind.DOUBLE_RELEASE: ("该单此前已放行过", "the slip had already been released"),
+    IncidentKind.RELEASED_WHILE_REVOKED: ("放行时该单已作废", "the slip had been revoked"),
+    IncidentKind.RELEASED_OUTSIDE_VALIDITY: ("放行时不在该单的有效期内", "it was outside the slip's validity"),
+    IncidentKind.WRONG_GATE: ("该单不能在本出入口放行", "the slip does not name this gate"),
+    IncidentKind.UNKNOWN_GATE: ("本岗出入口不在本小区登记的出入口中", "this gate is not one of the compound's gates"),
+}
+
+
+def incident_notice(incident: ReleaseIncident) -> Notice:
+    """The guard's phone's word on a release the server recorded as `incident`: why, in both languages."""
+    zh = "；".join(_INCIDENT_WORDS[k][0] for k in incident.kinds)
+    en = "; ".join(_INCIDENT_WORDS[k][1] for k in incident.kinds)
+    return Notice(
+        code=RELEASE_INCIDENT_NOTICE,
+        zh=f"服务中心已将此次放行记为异常：{zh}。请向服务中心说明情况。",
+        en=f"The service centre has recorded this release as an incident: {en}. Tell the service centre what happened.",
+        details={"kinds": [str(k) for k in incident.kinds]},
+    )
 
 
 def _releaser_not_guard() -> DomainError:

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
 from server.domain import release_slips as rs
-from server.domain.errors import DomainError, Refusal, fail
+from server.domain.errors import DomainError, Notice, Refusal, fail
 from server.domain.release_slips import (
     Authorisation,
     AuthorisationKind,
@@ -1002,11 +1002,12 @@ def _release_time(ctx: MutationContext, slip: ReleaseSlip) -> datetime:
 
 
 @mutation("slip.release", roles=[Role.GUARD])
-async def release(ctx: MutationContext, args: dict[str, Any]) -> None:
+async def release(ctx: MutationContext, args: dict[str, Any]) -> Notice | None:
     """Record that goods left by a gate. The first release counts; a second one (two gates offline at
     once), a revoked or out-of-window slip, a gate the slip does not name or the compound's gate
     directory does not list is accepted as a fact and recorded as an incident for the desk and the
-    manager. Refused only for an unknown slip."""
+    manager, and the guard's phone is told so (the notice beside "applied"). Refused only for an
+    unknown slip."""
     a = msgspec.convert(args, ReleaseArgs)
     who = ctx.principal
     uow = ctx.uow
@@ -1027,8 +1028,10 @@ async def release(ctx: MutationContext, args: dict[str, Any]) -> None:
            {"gate": a.gate, "at": at.isoformat(), "device_time": ctx.device_time.isoformat()
             if ctx.device_time else None, "client_id": ctx.client_id, "mutation_id": ctx.mutation_id,
             "counted": updated is not slip})
-    if incident is not None:
-        await _record_incident(uow, row, incident, ctx)
+    if incident is None:
+        return None
+    await _record_incident(uow, row, incident, ctx)
+    return rs.incident_notice(incident)
 
 
 async def _record_incident(uow: UnitOfWork, row, incident: ReleaseIncident, ctx: MutationContext) -> None:  # noqa: ANN001

@@ -1,7 +1,8 @@
 """The registry of mutation types a phone may push, each with the roles allowed to send it.
 
 Feature services register handlers with @mutation("job.arrive", roles=...). A handler receives the
-open unit of work and the decoded args, applies domain rules, and raises DomainError to refuse.
+open unit of work and the decoded args, applies domain rules, and raises DomainError to refuse. It
+returns None, or a Notice when the mutation applied but the person must still be told something.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from server.auth.principal import Principal
+from server.domain.errors import Notice
 from server.domain.roles import Role
 from server.storage.db import UnitOfWork
 
@@ -36,7 +38,7 @@ class MutationContext:
         return self.uow.now
 
 
-Handler = Callable[[MutationContext, dict[str, Any]], Awaitable[None]]
+Handler = Callable[[MutationContext, dict[str, Any]], Awaitable[Notice | None]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.auth.principal import Principal
-from server.domain.errors import DomainError, Refusal, fail
+from server.domain.errors import DomainError, Notice, Refusal, fail
 from server.services.cases import preload_cases
 from server.storage.db import Database, execute_many
 from server.storage.schema import field_refusals, sync_clients, sync_mutations
@@ -211,6 +211,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                 stopped = "gap"
                 break
             refusal: Refusal | None = None
+            notice: Notice | None = None
             entry = handlers.get(m.type)
             if entry is None:
                 refusal = Refusal(code="sync.unknown_type", zh="未知的操作类型",
@@ -232,7 +233,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                 try:
                     async with guard:
                         try:
-                            await entry.handler(ctx, m.args)
+                            notice = await entry.handler(ctx, m.args)
                         except DBAPIError as e:
                             inner.append(e)
                             raise
@@ -267,21 +268,24 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                     "args": msgspec.json.encode(m.args).decode(), "device_time": m.device_time,
                     "received_at": uow.now,
                 })
+            # What the phone is told: a refusal's reason, or an applied mutation's notice (kept with the
+            # record, so a resend answered "duplicate" says it again).
+            said = refusal or (notice if isinstance(notice, Notice) else None)
             records.append(
                 {
                     "client_id": data.client_id, "mutation_id": m.mutation_id, "type": m.type,
                     "status": "rejected" if refusal else "applied",
-                    "code": refusal.code if refusal else None,
-                    "message": refusal.zh if refusal else None,
-                    "message_en": refusal.en if refusal else None,
+                    "code": said.code if said else None,
+                    "message": said.zh if said else None,
+                    "message_en": said.en if said else None,
                     "received_at": uow.now, "device_time": m.device_time,
                 }
             )
             results.append(
-                MutationResult(mutation_id=m.mutation_id, status="applied")
-                if refusal is None
-                else MutationResult(mutation_id=m.mutation_id, status="rejected", code=refusal.code,
-                                    message=refusal.zh, message_en=refusal.en, details=refusal.details or None)
+                MutationResult(mutation_id=m.mutation_id, status="rejected" if refusal else "applied",
+                               code=said.code, message=said.zh, message_en=said.en, details=said.details or None)
+                if said is not None
+                else MutationResult(mutation_id=m.mutation_id, status="applied")
             )
             expected += 1
         skewed = [(r["mutation_id"], skew) for r in records

@@ -412,6 +412,27 @@ async def test_a_revocation_reaches_the_guards_feed_and_fails_verification(clien
     assert incidents[0]["kinds"] == ["released_while_revoked"]
 
 
+async def test_a_release_recorded_as_an_incident_tells_the_phone_so(client, desk, sig):  # noqa: ANN001
+    # R-RS-1: the release stands (the goods left), but the phone learns the desk will follow it up; a resend
+    # of the same release is answered the same way.
+    slip = await issue(client, desk, owner_request(sig))
+    r = await client.post(f"/api/slips/{slip['id']}/revoke", json={"reason": "业主取消"}, headers=desk)
+    assert r.status_code == 200, r.text
+    guard = await login(client, "guard")
+    result = await push_release(client, guard, "late-phone", 1, slip["id"], "N")
+    assert (result["status"], result["code"]) == ("applied", "slip.release_incident")
+    assert "放行时该单已作废" in result["message"]
+    assert "the slip had been revoked" in result["message_en"]
+    assert result["details"] == {"kinds": ["released_while_revoked"]}
+    again = await push_release(client, guard, "late-phone", 1, slip["id"], "N")
+    assert (again["status"], again["original"], again["code"]) == ("duplicate", "applied", "slip.release_incident")
+    assert again["message"] == result["message"] and again["message_en"] == result["message_en"]
+    # A release with nothing wrong says nothing more than "applied".
+    clean = await issue(client, desk, owner_request(sig))
+    fine = await push_release(client, guard, "late-phone", 2, clean["id"], "N")
+    assert fine == {"mutation_id": 2, "status": "applied"}
+
+
 async def test_the_guard_looks_up_a_typed_short_code(client, desk, sig):  # noqa: ANN001
     slip = await issue(client, desk, owner_request(sig))
     guard = await login(client, "guard")
