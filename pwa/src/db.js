@@ -20,7 +20,9 @@
 //                       {client_id, user_id, mutation_id, type, args, device_time,
 //                        server_time_est? (the phone's server time at the tap, once an offset was
 //                        measured; older entries lack it), state: 'waiting'|'sent'|'refused', code,
-//                        message, message_en, attempts, created_at, sent_at, dismissed_at, blobs: [sha256]}
+//                        message, message_en, attempts, created_at, sent_at, dismissed_at, blobs: [sha256],
+//                        notice?: {code, message, message_en, details} what the server said about an
+//                        applied entry}
 //   blobs             keyPath 'sha256' {sha256, blob, type, size, uploaded: 0|1, created_at, error?}
 //   reminders         keyPath 'id'                                               — entity 'reminder'
 //   slip_keys         keyPath 'id'                                               — entity 'slip_key'

@@ -9,6 +9,9 @@
 // - Nothing is deleted silently: applied/duplicate → 'sent'; rejected → 'refused' with the server's
 //   code and message, visible until the person dismisses it. Sent entries and dismissed refusals
 //   are pruned only after 7 days.
+// - An applied entry the server still had something to say about (a guard's release recorded as an
+//   incident, R-RS-1) stays 'sent' — it is not resent, the record stands — and keeps what was said in
+//   `notice` {code, message, message_en, details}, counted as unseen until the person dismisses it.
 import { db, kvGet } from './db.js';
 import { emit } from './bus.js';
 import { hasOffset, serverNow } from './clock.js';
@@ -138,6 +141,9 @@ export async function recordResults(clientId, results) {
       entry.state = 'sent';
       entry.sent_at = entry.sent_at || now;
       entry.result = r.status;
+      if (r.code) {
+        entry.notice = { code: r.code, message: r.message || null, message_en: r.message_en || null, details: r.details || null };
+      }
     } else if (refused) {
       entry.state = 'refused';
       entry.sent_at = entry.sent_at || now;
@@ -169,12 +175,20 @@ export async function noteAttempt(clientId, mutationIds, error) {
   await tx.done;
 }
 
-/** The person acknowledges a refusal; it disappears from the list but is kept for 7 days. */
+/** Sent entries with a notice the person has not dismissed yet (the sync bar counts them). */
+export function unseenNotices(entries) {
+  return entries.filter((e) => e.state === 'sent' && e.notice && !e.dismissed_at);
+}
+
+/**
+ * The person acknowledges a refusal, which then disappears from the list but is kept for 7 days, or a
+ * sent entry's notice, which then stays on its line but is no longer counted.
+ */
 export async function dismiss(clientId, mutationId) {
   const d = await db();
   const tx = d.transaction('outbox', 'readwrite');
   const entry = await tx.store.get([clientId, mutationId]);
-  if (entry && entry.state === 'refused') {
+  if (entry && (entry.state === 'refused' || (entry.state === 'sent' && entry.notice))) {
     entry.dismissed_at = new Date().toISOString();
     await tx.store.put(entry);
   }
@@ -182,14 +196,17 @@ export async function dismiss(clientId, mutationId) {
   emit('outbox', { client_id: clientId });
 }
 
-/** Deletes sent entries and dismissed refusals older than 7 days; waiting entries are never pruned. */
+/**
+ * Deletes sent entries and dismissed refusals older than 7 days; waiting entries are never pruned, nor
+ * is a sent entry's notice before it was dismissed (like a refusal).
+ */
 export async function prune(now = Date.now()) {
   const d = await db();
   const tx = d.transaction('outbox', 'readwrite');
   let cursor = await tx.store.openCursor();
   while (cursor) {
     const e = cursor.value;
-    const doneAt = e.state === 'sent' ? e.sent_at : e.state === 'refused' ? e.dismissed_at : null;
+    const doneAt = e.state === 'sent' ? (e.notice ? e.dismissed_at : e.sent_at) : e.state === 'refused' ? e.dismissed_at : null;
     if (doneAt && now - Date.parse(doneAt) > PRUNE_AFTER_MS) await cursor.delete();
     cursor = await cursor.continue();
   }

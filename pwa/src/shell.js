@@ -5,7 +5,7 @@ import { on } from './bus.js';
 import { formatAgo } from './clock.js';
 import { h, mount, openDialog } from './dom.js';
 import { getLang, registerStrings, t } from './i18n.js';
-import { entriesOfUser, othersPendingCount } from './outbox.js';
+import { entriesOfUser, othersPendingCount, unseenNotices } from './outbox.js';
 import { currentUser } from './session.js';
 import { getStatus } from './sync.js';
 
@@ -35,6 +35,7 @@ registerStrings({
     'sync.uploading': '正在上传图片 {pct}%',
     'sync.all_sent': '全部已发送',
     'sync.refused': '被拒 {n} 条',
+    'sync.notices': '异常 {n} 条',
     'sync.last': '上次同步 {ago}',
     'sync.never': '尚未同步',
     'sync.others': '另有其他账号 {n} 条',
@@ -68,6 +69,7 @@ registerStrings({
     'sync.uploading': 'uploading an image {pct}%',
     'sync.all_sent': 'All sent',
     'sync.refused': '{n} refused',
+    'sync.notices': '{n, plural, one {# incident} other {# incidents}}',
     'sync.last': 'synced {ago}',
     'sync.never': 'never synced',
     'sync.others': '+{n} of other accounts',
@@ -116,6 +118,8 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
     const entries = await entriesOfUser(user.id);
     const pending = entries.filter((e) => e.state === 'waiting').length;
     const refused = entries.filter((e) => e.state === 'refused' && !e.dismissed_at).length;
+    // Sent, but recorded by the server as an incident (R-RS-1): "All sent" alone would read as all well.
+    const notices = unseenNotices(entries).length;
     const others = await othersPendingCount(user.id);
     const st = getStatus();
     const offline = navigator.onLine === false || st.state === 'offline';
@@ -128,6 +132,7 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
         pending ? t('sync.pending', { n: pending }) : t('sync.all_sent')),
       st.upload?.total ? h('span', { class: 'syncbar-upload', 'data-testid': 'upload-progress', text: t('sync.uploading', { pct: Math.floor((100 * st.upload.sent) / st.upload.total) }) }) : null,
       refused ? h('span', { class: 'syncbar-refused', text: t('sync.refused', { n: refused }) }) : null,
+      notices ? h('span', { class: 'syncbar-notices', 'data-testid': 'notice-count', text: t('sync.notices', { n: notices }) }) : null,
       others ? h('span', { class: 'syncbar-others', text: t('sync.others', { n: others }) }) : null,
       // The inner span is what wraps below the line and is clipped when it does not fit (styles.css).
       h('span', { class: 'syncbar-last' }, h('span', { text: st.lastSyncAt ? t('sync.last', { ago: formatAgo(st.lastSyncAt) }) : t('sync.never') })));

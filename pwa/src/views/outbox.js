@@ -17,6 +17,7 @@ registerStrings({
     'outbox.state.waiting': '待发送',
     'outbox.state.sent': '已发送',
     'outbox.state.refused': '被拒绝',
+    'outbox.state.notice': '已发送 · 记为异常',
     'outbox.attempts': '已尝试 {n} 次',
     'outbox.last_error': '上次失败：{msg}',
     'outbox.dismiss': '知道了',
@@ -45,6 +46,7 @@ registerStrings({
     'outbox.state.waiting': 'Waiting',
     'outbox.state.sent': 'Sent',
     'outbox.state.refused': 'Refused',
+    'outbox.state.notice': 'Sent · incident',
     'outbox.attempts': '{n, plural, one {# attempt} other {# attempts}}',
     'outbox.last_error': 'Last failure: {msg}',
     'outbox.dismiss': 'Dismiss',
@@ -114,6 +116,8 @@ function jobRef(e, onPhone) {
   return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 
+const noticed = (e) => e.state === 'sent' && Boolean(e.notice);
+
 // The entry a job's page linked to (#/outbox/<mutation id>, D105) is brought into view once, not on
 // every redraw a sync causes while the page is open.
 let shownTarget = null;
@@ -141,10 +145,10 @@ export async function render(root, [target] = []) {
     st.state === 'error' && st.error ? h('p', { class: 'notice notice-error', text: t('outbox.sync_error', { msg: serverMessage(st.error) }) }) : null,
     others ? h('p', { class: 'notice notice-warn', text: t('outbox.others', { n: others }) }) : null,
     entries.length ? null : h('p', { class: 'empty', text: t('outbox.empty') }),
-    h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`, String(e.mutation_id) === target ? 'is-target' : ''], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
+    h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`, noticed(e) ? 'has-notice' : '', String(e.mutation_id) === target ? 'is-target' : ''], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
         h('span', { class: 'outbox-what' }, h('strong', { text: mutationLabel(e.type) }), jobRef(e, caseNo)),
-        h('span', { class: ['badge', `badge-outbox-${e.state}`], text: t(`outbox.state.${e.state}`) })),
+        h('span', { class: ['badge', `badge-outbox-${noticed(e) ? 'notice' : e.state}`], text: t(`outbox.state.${noticed(e) ? 'notice' : e.state}`) })),
       h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(entryTime(e))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
       e.state === 'refused'
@@ -152,6 +156,14 @@ export async function render(root, [target] = []) {
           h('p', { class: 'refusal-reason', text: serverMessage(e) || e.code }),
           h('p', { class: 'muted small', text: t('outbox.desk_has_it') }),
           h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
+        : null,
+      // Sent and recorded, but the server said more (a release recorded as an incident, R-RS-1): what it
+      // said stays on the line; 知道了 stops it being counted in the sync bar.
+      noticed(e)
+        ? h('div', { class: 'refusal' },
+          h('p', { class: 'notice-reason', text: serverMessage(e.notice) || e.notice.code }),
+          e.dismissed_at ? null
+            : h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
         : null))));
   return null;
 }
