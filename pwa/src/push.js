@@ -45,7 +45,7 @@ export async function pushState() {
 
 /**
  * Must be called from a user gesture (a button click). Resolves to
- * {ok: true} or {ok: false, reason: 'unsupported'|'denied'|'subscribe_failed'|'server', error}.
+ * {ok: true} or {ok: false, reason: 'unsupported'|'denied'|'subscribe_failed'|'server', error, wire?}.
  */
 export async function enablePush() {
   const env = pushEnvironment();
@@ -64,7 +64,8 @@ export async function enablePush() {
   try {
     await registerSubscription(sub);
   } catch (error) {
-    return { ok: false, reason: 'server', error: String(error?.message || error) };
+    // wire: the server's answer in both languages, so the page says it in its own (not the English one).
+    return { ok: false, reason: 'server', error: String(error?.message || error), wire: error?.wire || null };
   }
   return { ok: true };
 }

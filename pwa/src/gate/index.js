@@ -17,14 +17,20 @@ import jsQR from 'jsqr';
 
 import { findOffline, gateNames, indexGateDocs, slipDetails } from './details.js';
 import { normalizeShortCode, shortCode } from './payload.js';
-import { effectiveGate, requireGate, Verdict, verifySlip } from './verify.js';
+import { effectiveGate, offlineDataState, Verdict, verifyForRelease } from './verify.js';
 import { formatDateTime } from '../clock.js';
 import { dismissToast, ensureStylesheet, openDialog } from '../dom.js';
-import { joinList, paren } from '../i18n.js';
+import { joinList, paren, serverMessage } from '../i18n.js';
 
 // Keys and revocations older than this are not trusted: the guard calls the desk instead.
 export const MAX_CACHE_AGE_MS = 24 * 3600 * 1000;
 const SCAN_INTERVAL_MS = 250;
+// How often the screen checks again, with no tap and no sync, what time alone changes: the offline data
+// passing its age, a slip on screen reaching the end of its validity (R-RS-1).
+const RECHECK_INTERVAL_MS = 15_000;
+// At the confirmation the server is asked about the slip first; a guard waits at most this long for it
+// before the phone's own verdict decides (a weak signal at the gate must not hold the goods up).
+const RELEASE_ASK_TIMEOUT_MS = 4000;
 const MAX_DECODE_SIDE = 1600;
 
 export const STRINGS = {
@@ -49,11 +55,21 @@ export const STRINGS = {
     'gate.signature': '签字',
     'gate.signature_img': '{who}的签字',
     'gate.cache_ok': '离线核验数据：{keys} 个密钥，{revoked} 张已作废，更新于 {ago}',
-    'gate.cache_stale': '离线核验数据已过期或尚未下载，请联网同步后再核验',
+    // R-RS-1: past MAX_CACHE_AGE_MS the line turns to a warning by itself (renderStatus runs on a timer).
+    'gate.cache_stale': '离线核验数据已过期（更新于 {at}，已超过 {hours} 小时），请联网同步后再核验',
+    'gate.cache_missing': '本机还没有离线核验数据，请联网同步后再核验',
+    'gate.note.stale': '本机离线核验数据已超过 {hours} 小时未更新，无法离线核验：请联网同步后再查，或致电服务中心',
+    'gate.note.missing': '本机还没有离线核验数据，无法离线核验：请联网同步后再查，或致电服务中心',
+    'gate.note.unknown_key': '该单的签名密钥比本机的离线数据新，无法离线核验：请联网同步后再查，或致电服务中心',
     'gate.scan': '扫码核验',
     'gate.scan_stop': '停止扫码',
     'gate.scan_hint': '将放行通知单上的二维码对准镜头',
-    'gate.camera_failed': '无法打开摄像头：{msg}。可改用“从图片识别”或输入放行码。',
+    // The browser's own words (often English) go on a detail line below, never inside this sentence.
+    'gate.camera_failed': '无法打开摄像头。可改用“从图片识别”或输入放行码。',
+    'gate.camera_failed_why': '无法打开摄像头：{why}。可改用“从图片识别”或输入放行码。',
+    'gate.camera.not_found': '本机没有可用的摄像头',
+    'gate.camera.denied': '没有使用摄像头的权限',
+    'gate.camera.busy': '摄像头被其他应用占用或无法启动',
     'gate.from_image': '从图片识别',
     'gate.no_qr_in_image': '图片中没有识别到二维码，请重新拍摄',
     'gate.code_label': '放行码（9位）',
@@ -69,7 +85,9 @@ export const STRINGS = {
     'gate.verdict.already_used': '已放行过 · 不得重复放行',
     'gate.verdict.released': '已确认放行 · 物品可以出门',
     'gate.verdict.wrong_gate': '非本出入口的放行单 · 不得放行',
-    'gate.verdict.gate_unset': '请先设置本岗出入口（本单限 {gates}）',
+    // {control}: the gate control's label as shown (a list, or a typed code before the compound names its gates).
+    'gate.verdict.gate_unset': '请先设置{control}（本单限 {gates}）',
+    'gate.verdict.gate_unset_typed': '请先设置{control}（本单限 {gates}）',
     'gate.verdict.malformed': '不是放行通知单的二维码',
     'gate.verdict.cannot_verify_offline': '无法离线核验 · 请致电服务中心确认',
     'gate.unit': '房号',
@@ -98,6 +116,11 @@ export const STRINGS = {
     'gate.release': '确认放行',
     // The gate's label already carries its code in brackets (北门（N）): no second pair round it.
     'gate.released': '已在{gate}登记放行，待同步到服务中心',
+    'gate.released_sent': '已在{gate}登记放行，已同步到服务中心',
+    'gate.released_notice': '已在{gate}放行。{msg}',
+    'gate.released_refused': '已在{gate}放行，但服务中心未接受这条记录：{msg}',
+    'gate.recheck_changed': '确认放行时再次核验，结果已变化：未登记放行',
+    'gate.rechecking': '正在核验…',
     'gate.need_gate': '请先选择本岗出入口',
     'gate.clear': '核验下一张',
     'gate.used_when': '已于 {at} 在{gate}放行',
@@ -129,11 +152,19 @@ export const STRINGS = {
     'gate.signature': 'Signature',
     'gate.signature_img': "{who}'s signature",
     'gate.cache_ok': 'Offline data: {keys, plural, one {# key} other {# keys}}, {revoked, plural, one {# revoked slip} other {# revoked slips}}, updated {ago}',
-    'gate.cache_stale': 'Offline data is out of date or missing: sync online before verifying',
+    'gate.cache_stale': 'Offline data is out of date (updated {at}, over {hours} h ago): sync online before verifying',
+    'gate.cache_missing': 'This phone has no offline data yet: sync online before verifying',
+    'gate.note.stale': 'This phone’s offline data is over {hours} h old, so it cannot verify offline: sync online and look again, or call the service desk',
+    'gate.note.missing': 'This phone has no offline data yet, so it cannot verify offline: sync online and look again, or call the service desk',
+    'gate.note.unknown_key': 'The slip is signed with a key newer than this phone’s offline data, so it cannot verify offline: sync online and look again, or call the service desk',
     'gate.scan': 'Scan',
     'gate.scan_stop': 'Stop scanning',
     'gate.scan_hint': 'Point the camera at the QR code on the slip',
-    'gate.camera_failed': 'Cannot open the camera: {msg}. Use “From a picture” or type the code.',
+    'gate.camera_failed': 'Cannot open the camera. Use “From a picture” or type the code.',
+    'gate.camera_failed_why': 'Cannot open the camera: {why}. Use “From a picture” or type the code.',
+    'gate.camera.not_found': 'this phone has no camera available',
+    'gate.camera.denied': 'the camera is not allowed',
+    'gate.camera.busy': 'the camera is in use or would not start',
     'gate.from_image': 'From a picture',
     'gate.no_qr_in_image': 'No QR code found in the picture; take it again',
     'gate.code_label': 'Slip code (9 characters)',
@@ -149,7 +180,8 @@ export const STRINGS = {
     'gate.verdict.already_used': 'Already released · do not release again',
     'gate.verdict.released': 'Release confirmed · the items may leave',
     'gate.verdict.wrong_gate': 'Not for this gate · do not release',
-    'gate.verdict.gate_unset': "Set this gate's code first (slip is for {gates})",
+    'gate.verdict.gate_unset': 'Choose this phone’s gate under “{control}” first (the slip is for {gates})',
+    'gate.verdict.gate_unset_typed': 'Type this gate’s code under “{control}” first (the slip is for {gates})',
     'gate.verdict.malformed': 'Not a release slip QR code',
     'gate.verdict.cannot_verify_offline': 'Cannot verify offline · call the service desk',
     'gate.unit': 'Unit',
@@ -177,6 +209,11 @@ export const STRINGS = {
     'gate.code': 'Code',
     'gate.release': 'Release',
     'gate.released': 'Release recorded at {gate}; waiting to sync to the desk',
+    'gate.released_sent': 'Release recorded at {gate} and sent to the desk',
+    'gate.released_notice': 'Released at {gate}. {msg}',
+    'gate.released_refused': 'Released at {gate}, but the desk did not accept the record: {msg}',
+    'gate.recheck_changed': 'Checked again at the confirmation: the verdict has changed, so nothing was released',
+    'gate.rechecking': 'Checking…',
     'gate.need_gate': 'Choose your gate first',
     'gate.clear': 'Next slip',
     'gate.used_when': 'Released {at} at {gate}',
@@ -240,20 +277,30 @@ async function refreshKeys(ctx) {
   }
 }
 
-function verify(ctx, cache, payload) {
+// server: what the server said about this slip when asked online (serverAnswer), or null. Its
+// refusals stand whenever the slip is checked again; its "issued" counts as fresh only as of when it
+// was asked (verifyForRelease). requireGate is applied: no plain "valid" for a gated slip until the gate
+// is set (R-RS-1).
+function verify(ctx, cache, payload, server = null) {
   const now = ctx.serverNow();
   const offset = now - Date.now();
-  const gate = currentGate(cache) || undefined;
-  const result = verifySlip(payload, {
+  return verifyForRelease(payload, {
     keys: cache.hasAny ? cache.keys : null,
     revoked: cache.revoked,
     usedIds: cache.usedIds,
     now,
     cacheFetchedAt: cache.fetchedDeviceMs ? cache.fetchedDeviceMs + offset : NaN,
     maxCacheAgeMs: MAX_CACHE_AGE_MS,
-    gate,
-  });
-  return requireGate(result, gate); // R-RS-1: no plain "valid" for a gated slip until the gate is set
+    gate: currentGate(cache),
+  }, server);
+}
+
+/** The server's answer to GET /api/slips/by-code, as verify() takes it; asked_ms in server time. */
+function serverAnswer(res, askedMs) {
+  return {
+    id: res.id, state: res.state, released_at: res.released_at || null, released_gate: res.released_gate || null,
+    asked_ms: askedMs,
+  };
 }
 
 let gateCode = '';
@@ -380,6 +427,60 @@ export function usedWhenText(info, t, gateLabel, formatTime) {
   return at ? t('gate.used_when', { at, gate }) : t('gate.used_where', { gate });
 }
 
+const CACHE_AGE_HOURS = MAX_CACHE_AGE_MS / 3_600_000;
+
+/** R-RS-1: the offline data line once the data is past its age: out of date since `at`, sync first. */
+export function staleText(t, at) {
+  return t('gate.cache_stale', { at, hours: CACHE_AGE_HOURS });
+}
+
+/**
+ * R-RS-1: the "set your gate first" verdict, naming the gate control as it is labelled: a list of the
+ * compound's gates (本岗出入口 / My gate), or a code typed before the compound named them.
+ */
+export function gateUnsetText(t, listed, gates) {
+  return listed
+    ? t('gate.verdict.gate_unset', { control: t('gate.my_gate_choose'), gates })
+    : t('gate.verdict.gate_unset_typed', { control: t('gate.my_gate'), gates });
+}
+
+const CAMERA_WHY = {
+  NotFoundError: 'gate.camera.not_found',
+  OverconstrainedError: 'gate.camera.not_found',
+  NotAllowedError: 'gate.camera.denied',
+  SecurityError: 'gate.camera.denied',
+  NotReadableError: 'gate.camera.busy',
+  AbortError: 'gate.camera.busy',
+};
+
+/**
+ * Why the camera did not open, in the app's language ({text}), and the browser's own words apart
+ * ({detail}, shown small below): they are in the browser's language, often English on a Chinese screen.
+ */
+export function cameraFailedText(e, t) {
+  const key = CAMERA_WHY[e?.name];
+  const text = key ? t('gate.camera_failed_why', { why: t(key) }) : t('gate.camera_failed');
+  const message = String(e?.message || '');
+  const detail = key ? message || e.name : [e?.name, message].filter(Boolean).join(': ') || String(e ?? '');
+  return { text, detail };
+}
+
+/**
+ * R-RS-1: the line under a slip released on this phone, from its outbox entry: waiting to sync, sent, or
+ * what the server said about it — recorded as an incident (a notice beside "applied") or refused.
+ * Returns {text, tone: 'ok'|'warn'}.
+ */
+export function releasedLine(entry, gate, t, serverMessage) {
+  if (entry?.state === 'sent' && entry.notice) {
+    return { text: t('gate.released_notice', { gate, msg: serverMessage(entry.notice) || entry.notice.code }), tone: 'warn' };
+  }
+  if (entry?.state === 'sent') return { text: t('gate.released_sent', { gate }), tone: 'ok' };
+  if (entry?.state === 'refused') {
+    return { text: t('gate.released_refused', { gate, msg: serverMessage(entry) || entry.code }), tone: 'warn' };
+  }
+  return { text: t('gate.released', { gate }), tone: 'ok' };
+}
+
 /**
  * `text` split around each of `names`, so a caller can keep every name whole: a Chinese name inside an
  * English sentence may otherwise break between any two of its characters on a 360 px phone ("高业 / 主").
@@ -418,7 +519,9 @@ export async function renderGate(root, ctx) {
   const statusLine = h('p', { class: 'small', 'data-testid': 'gate-cache' });
   const resultBox = h('div', { class: 'gate-result', 'aria-live': 'polite', 'data-testid': 'gate-result' });
   const video = h('video', { class: 'gate-video', playsinline: true, muted: true, hidden: true });
-  const scanMsg = h('p', { class: 'small muted', role: 'status' });
+  const scanMsg = h('p', { class: 'small muted', role: 'status', 'data-testid': 'gate-scan-msg' });
+  // The browser's own words about a camera failure, apart from the sentence above (often English).
+  const scanDetail = h('p', { class: 'small muted gate-scan-detail', 'data-testid': 'gate-scan-detail', hidden: true });
   const scanBtn = h('button', { type: 'button', class: 'btn btn-primary btn-block', 'data-action': 'scan' }, t('gate.scan'));
   const fileInput = h('input', {
     type: 'file', accept: 'image/*', capture: 'environment', class: 'file-input', name: 'qr-image',
@@ -434,17 +537,34 @@ export async function renderGate(root, ctx) {
   const gateField = h('div', { 'data-testid': 'gate-field' });
   const gateHere = h('p', { 'data-testid': 'gate-here' });
 
-  function renderStatus() {
-    const fresh = cache.hasAny && Date.now() - cache.fetchedDeviceMs <= MAX_CACHE_AGE_MS;
-    statusLine.className = fresh ? 'small muted' : 'small warn-text';
-    statusLine.textContent = fresh
-      ? t('gate.cache_ok', {
-          keys: Object.keys(cache.keys).length,
-          revoked: cache.revoked.size,
-          ago: formatDateTime(new Date(cache.fetchedDeviceMs).toISOString()), // the app's language, not the browser's
-        })
-      : t('gate.cache_stale');
+  // 'fresh' | 'stale' | 'missing', as verifySlip will judge the offline data now (both times the device's).
+  function dataState() {
+    return offlineDataState({
+      hasAny: cache.hasAny, fetchedMs: cache.fetchedDeviceMs, nowMs: Date.now(), maxAgeMs: MAX_CACHE_AGE_MS,
+    });
   }
+
+  // R-RS-1: re-run on a timer too, so data that passes its age while the phone is offline turns to the
+  // warning by itself rather than staying grey until a lookup is refused.
+  function renderStatus() {
+    const state = dataState();
+    const at = cache.fetchedDeviceMs ? formatDateTime(new Date(cache.fetchedDeviceMs).toISOString()) : ''; // the app's language
+    statusLine.className = state === 'fresh' ? 'small muted' : 'small notice notice-warn';
+    statusLine.dataset.state = state;
+    statusLine.textContent = state === 'fresh'
+      ? t('gate.cache_ok', { keys: Object.keys(cache.keys).length, revoked: cache.revoked.size, ago: at })
+      : state === 'stale' ? staleText(t, at) : t('gate.cache_missing');
+  }
+
+  // Why a slip "cannot be verified offline", said on its verdict (not a toast that outlives it). Notes
+  // are kept as {key, params} and worded when drawn: the slip stays on screen across a language switch.
+  function cannotVerifyNote(result) {
+    const state = dataState();
+    if (state !== 'fresh') return { key: `gate.note.${state}`, params: { hours: CACHE_AGE_HOURS } };
+    return result?.unknownKey ? { key: 'gate.note.unknown_key' } : null;
+  }
+
+  const noteText = (note) => (note ? t(note.key, note.params) : '');
 
   function fmt(unixS) {
     return formatDateTime(new Date(unixS * 1000).toISOString());
@@ -482,15 +602,28 @@ export async function renderGate(root, ctx) {
       'data-verdict': verdict,
       'data-testid': 'gate-verdict',
     });
+    const gates = joinList((claims?.gates ?? []).map(gateLabel));
     card.append(h('h2', {
       class: ok ? 'ok-text' : 'warn-text', tabindex: '-1', 'data-testid': 'gate-verdict-title',
-      text: t(`gate.verdict.${verdict}`, { gates: joinList((claims?.gates ?? []).map(gateLabel)) }),
+      text: verdict === Verdict.GATE_UNSET ? gateUnsetText(t, cache.names.size > 0, gates) : t(`gate.verdict.${verdict}`, { gates }),
     }));
-    if (current.note) card.append(h('p', { class: 'notice notice-warn', 'data-testid': 'gate-note', text: current.note }));
+    // R-RS-1: the verdict changed between the lookup and the confirmation, and nothing was released.
+    if (current.recheckNote) card.append(h('p', { class: 'notice notice-warn', 'data-testid': 'gate-recheck', text: noteText(current.recheckNote) }));
+    if (current.note) card.append(h('p', { class: 'notice notice-warn', 'data-testid': 'gate-note', text: noteText(current.note) }));
     const usedWhen = verdict === Verdict.ALREADY_USED && !released
       ? usedWhenText(current.usedInfo, t, gateLabel, formatDateTime) : null;
     if (usedWhen) card.append(h('p', { class: 'warn-text', 'data-testid': 'gate-used-when', text: usedWhen }));
-    if (released) card.append(h('p', { class: 'ok-text', 'data-testid': 'gate-released', text: t('gate.released', { gate: gateLabel(released) }) }));
+    // What became of this phone's release: waiting, sent, or recorded by the server as an incident (R-RS-1).
+    if (released) {
+      const line = releasedLine(current.releaseEntry, gateLabel(released), t, serverMessage);
+      card.append(h('p', {
+        class: line.tone === 'warn' ? 'notice notice-warn' : 'ok-text', 'data-testid': 'gate-released', text: line.text,
+      }));
+    } else if (verdict === Verdict.ALREADY_USED && current.releaseEntry?.notice) {
+      // Released from this phone before, and the server recorded that release as an incident.
+      const line = releasedLine(current.releaseEntry, gateLabel(current.usedInfo?.gate || ''), t, serverMessage);
+      card.append(h('p', { class: 'notice notice-warn', 'data-testid': 'gate-release-notice', text: line.text }));
+    }
     // A tampered payload's contents are not to be trusted, so they are never shown.
     if (claims) {
       const notice = cache.notices[claims.slipId];
@@ -515,7 +648,11 @@ export async function renderGate(root, ctx) {
     }
     const actions = h('div', { class: 'actions' });
     if (ok && !released) {
-      actions.append(h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'release', onclick: release }, t('gate.release')));
+      // While the confirmation is checked again (the server asked first) the button says so and waits.
+      actions.append(h('button', {
+        type: 'button', class: 'btn btn-primary', 'data-action': 'release', onclick: release,
+        disabled: Boolean(current.checking), 'aria-busy': current.checking ? 'true' : null,
+      }, t(current.checking ? 'gate.rechecking' : 'gate.release')));
     }
     actions.append(h('button', { type: 'button', class: 'btn', 'data-action': 'clear', onclick: clear }, t('gate.clear')));
     card.append(actions);
@@ -610,28 +747,84 @@ export async function renderGate(root, ctx) {
 
   // doc: the slip's gate_slip document or by-code answer, when the code was typed; a scan looks its
   // document up by the signed slip id.
-  async function show(payload, doc = null, { reveal = false } = {}) {
+  // A key the phone has never seen may simply be newer than its cache: the desk can confirm.
+  function shownResult(result) {
+    return result.verdict === Verdict.UNKNOWN_KEY
+      ? { ...result, verdict: Verdict.CANNOT_VERIFY_OFFLINE, unknownKey: true } : result;
+  }
+
+  // This phone's own release of a slip, as its outbox entry ({client_id, mutation_id} kept in gate.used).
+  async function releaseEntryOf(slipId) {
+    const mine = slipId ? ((await ctx.db.kvGet('gate.used')) || {})[slipId] : null;
+    if (!mine?.client_id || !Number.isInteger(mine.mutation_id)) return null;
+    return (await ctx.db.getOne('outbox', [mine.client_id, mine.mutation_id])) || null;
+  }
+
+  // doc: the slip's gate_slip document or by-code answer, when the code was typed; a scan looks its
+  // document up by the signed slip id. server: the server's answer when it was asked online (serverAnswer).
+  async function show(payload, doc = null, { reveal = false, server = null } = {}) {
     const text = String(payload || '').trim();
     cache = await loadCache(ctx);
-    // The server's answer to a typed code knows a release this phone has not synced yet: it is used.
-    const slipId = doc?.slip_id || doc?.id;
-    if (slipId && doc?.released_at && doc?.released_gate) {
-      cache.usedIds.add(slipId);
-      if (!cache.usedInfo.has(slipId)) cache.usedInfo.set(slipId, { gate: doc.released_gate, at: doc.released_at });
-    }
-    const result = verify(ctx, cache, text);
+    const result = shownResult(verify(ctx, cache, text, server));
     if (result.verdict === Verdict.VALID || result.slip) {
       const seen = (await ctx.db.kvGet('gate.seen')) || {};
       seen[safeShortCode(text)] = text;
       await ctx.db.kvSet('gate.seen', seen);
     }
-    // A key the phone has never seen may simply be newer than its cache: the desk can confirm.
-    if (result.verdict === Verdict.UNKNOWN_KEY) result.verdict = Verdict.CANNOT_VERIFY_OFFLINE;
-    const details = result.slip ? await slipDetails(result.slip, doc || cache.slipsById.get(result.slip.slipId)) : null;
-    const usedInfo = result.slip ? cache.usedInfo.get(result.slip.slipId) || null : null;
-    current = { payload: text, result, details, released: null, error: null, usedInfo };
+    const slipId = result.slip?.slipId;
+    const details = result.slip ? await slipDetails(result.slip, doc || cache.slipsById.get(slipId)) : null;
+    const usedInfo = result.slip ? cache.usedInfo.get(slipId) || result.usedInfo || null : null;
+    const releaseEntry = result.verdict === Verdict.ALREADY_USED ? await releaseEntryOf(slipId) : null;
+    const note = result.verdict === Verdict.CANNOT_VERIFY_OFFLINE ? cannotVerifyNote(result) : null;
+    current = { payload: text, doc, result, details, released: null, error: null, usedInfo, server, note, releaseEntry };
     renderResult();
     if (reveal) revealResult();
+  }
+
+  /**
+   * R-RS-1: check the slip on screen again against what the phone knows now — the revocations and uses a
+   * sync brought, the gate, server time — keeping what the server said at its lookup. A slip released
+   * here stays released (the goods have left); otherwise a changed verdict replaces the one shown.
+   */
+  async function recheckShown() {
+    const shown = current;
+    if (!shown?.payload || shown.released || shown.checking) return;
+    const fresh = shownResult(verify(ctx, cache, shown.payload, shown.server));
+    if (fresh.verdict === shown.result?.verdict) return;
+    // "Cannot verify offline" that a sync made verifiable: the goods and the person come up too.
+    const details = shown.details || (fresh.slip
+      ? await slipDetails(fresh.slip, shown.doc || cache.slipsById.get(fresh.slip.slipId)) : null);
+    if (current !== shown || shown.released || shown.checking) return;
+    shown.result = fresh;
+    shown.details = details;
+    shown.usedInfo = cache.usedInfo.get(fresh.slip?.slipId) || fresh.usedInfo || shown.usedInfo;
+    shown.note = fresh.verdict === Verdict.CANNOT_VERIFY_OFFLINE ? cannotVerifyNote(fresh) : null;
+    if (fresh.verdict === Verdict.ALREADY_USED) shown.releaseEntry = await releaseEntryOf(fresh.slip?.slipId);
+    if (current === shown) renderResult();
+  }
+
+  /**
+   * R-RS-1: the verdict at the moment of confirmation. Online, the server is asked first (the lookup's
+   * endpoint, a short wait); offline, or with no answer in time, the phone's own check against the
+   * revocation list as now known and server time now decides.
+   */
+  async function verdictAtRelease(shown) {
+    let server = null;
+    if (navigator.onLine !== false) {
+      const code = safeShortCode(shown.payload);
+      try {
+        const res = await ctx.api.get(`/api/slips/by-code/${encodeURIComponent(code)}`, { timeoutMs: RELEASE_ASK_TIMEOUT_MS });
+        server = serverAnswer(res, ctx.serverNow());
+      } catch (e) {
+        // The server knows no slip by this code: nothing is released on it.
+        if (e?.status === 404) return { result: { verdict: Verdict.CANNOT_VERIFY_OFFLINE }, note: { key: 'gate.code_not_found' } };
+        // No answer (network, timeout, server trouble): the offline verdict decides.
+      }
+    }
+    cache = await loadCache(ctx);
+    if (server) shown.server = server;
+    const result = shownResult(verify(ctx, cache, shown.payload, server || shown.server));
+    return { result, note: result.verdict === Verdict.CANNOT_VERIFY_OFFLINE ? cannotVerifyNote(result) : null };
   }
 
   function showError(message) {
@@ -641,28 +834,54 @@ export async function renderGate(root, ctx) {
   }
 
   async function release() {
-    const claims = current?.result?.slip;
-    if (!claims || current.result.verdict !== Verdict.VALID || current.released) return;
+    const shown = current;
+    const claims = shown?.result?.slip;
+    if (!claims || shown.result.verdict !== Verdict.VALID || shown.released || shown.checking) return;
     const gate = currentGate(cache) || (claims.gates.length === 1 ? claims.gates[0] : '');
     if (!gate) {
       gateInput.focus();
       ctx.toast(t('gate.need_gate'), 'error');
       return;
     }
-    if (!(await confirmRelease(claims, current.details, gate))) return;
-    if (current?.result?.slip !== claims || current.released) return; // another slip came up meanwhile
+    if (!(await confirmRelease(claims, shown.details, gate))) return;
+    if (current !== shown || shown.released) return; // another slip came up meanwhile
+    // R-RS-1: the verdict on screen may be minutes old. Check again now; a changed verdict is shown and
+    // nothing is released.
+    shown.checking = true;
+    renderResult();
+    let fresh;
+    try {
+      fresh = await verdictAtRelease(shown);
+    } finally {
+      shown.checking = false;
+    }
+    if (current !== shown || shown.released) return;
+    if (fresh.result.verdict !== Verdict.VALID) {
+      shown.result = fresh.result;
+      shown.usedInfo = cache.usedInfo.get(claims.slipId) || fresh.result.usedInfo || shown.usedInfo;
+      shown.note = fresh.note;
+      shown.recheckNote = { key: 'gate.recheck_changed' };
+      renderResult();
+      revealResult();
+      return;
+    }
     // Remember first, so this phone refuses a second release at once even if the app is killed now.
     const used = (await ctx.db.kvGet('gate.used')) || {};
     if (used[claims.slipId]) {
-      current.released = used[claims.slipId].gate;
+      shown.released = used[claims.slipId].gate;
+      shown.releaseEntry = await releaseEntryOf(claims.slipId);
       renderResult();
       return;
     }
     used[claims.slipId] = { gate, at: new Date(ctx.serverNow()).toISOString() };
     await ctx.db.kvSet('gate.used', used);
-    await ctx.outbox.enqueue('slip.release', { slip_id: claims.slipId, gate });
-    current.released = gate;
-    current.releasedNow = true;
+    const entry = await ctx.outbox.enqueue('slip.release', { slip_id: claims.slipId, gate });
+    // Which outbox entry carries this release: its line follows what the server makes of it.
+    used[claims.slipId] = { ...used[claims.slipId], client_id: entry.client_id, mutation_id: entry.mutation_id };
+    await ctx.db.kvSet('gate.used', used);
+    shown.released = gate;
+    shown.releasedNow = true;
+    shown.releaseEntry = entry;
     cache = await loadCache(ctx);
     renderResult();
   }
@@ -713,8 +932,10 @@ export async function renderGate(root, ctx) {
     if (navigator.onLine !== false) {
       try {
         const res = await ctx.api.get(`/api/slips/by-code/${encodeURIComponent(code)}`, { timeoutMs: 10000 });
+        const askedMs = ctx.serverNow();
         await refreshKeys(ctx);
-        return show(res.payload, { ...res, slip_id: res.id }, { reveal: true });
+        // The server's answer knows a revocation or a release this phone has not synced yet (R-RS-1).
+        return show(res.payload, { ...res, slip_id: res.id }, { reveal: true, server: serverAnswer(res, askedMs) });
       } catch (e) {
         if (e?.status === 404) return showError(t('gate.code_not_found'));
         if (e?.status === 400) return showError(t('gate.code_invalid'));
@@ -728,8 +949,9 @@ export async function renderGate(root, ctx) {
     if (found?.payload) return show(found.payload, found.doc, { reveal: true });
     // The desk revoked it and the phone synced since: refuse it by name rather than as unknown.
     const verdict = found?.revokedSlipId ? Verdict.REVOKED : Verdict.CANNOT_VERIFY_OFFLINE;
-    // Why it cannot be verified goes in the verdict itself, not a toast that outlives it.
-    const note = found ? null : t('gate.code_not_cached');
+    // Why it cannot be verified goes in the verdict itself, not a toast that outlives it: data past its
+    // age first (nothing can be verified then), else a code this phone has no slip for.
+    const note = found ? null : dataState() !== 'fresh' ? cannotVerifyNote(null) : { key: 'gate.code_not_cached' };
     current = { payload: '', result: { verdict }, details: null, released: null, error: null, note };
     renderResult();
     revealResult();
@@ -745,6 +967,8 @@ export async function renderGate(root, ctx) {
     }
     scanBtn.textContent = t('gate.scan_stop');
     scanMsg.textContent = t('gate.scan_hint');
+    scanDetail.hidden = true;
+    scanDetail.textContent = '';
     stopCamera = startCamera(
       video,
       (text) => {
@@ -756,7 +980,10 @@ export async function renderGate(root, ctx) {
       (e) => {
         stopCamera = null;
         scanBtn.textContent = t('gate.scan');
-        scanMsg.textContent = t('gate.camera_failed', { msg: e?.message || e?.name || String(e) });
+        const said = cameraFailedText(e, t);
+        scanMsg.textContent = said.text;
+        scanDetail.textContent = said.detail;
+        scanDetail.hidden = !said.detail;
       },
     );
   });
@@ -781,7 +1008,8 @@ export async function renderGate(root, ctx) {
     if (gateInput.tagName === 'INPUT') gateInput.value = gateCode;
     await ctx.db.kvSet('gate.code', gateCode);
     renderGateHere();
-    if (current?.payload) await show(current.payload);
+    // The slip on screen is checked again for this gate, keeping what the server said at its lookup.
+    if (current?.payload) await show(current.payload, current.doc, { server: current.server });
   }
 
   const page = h('section', { class: 'view-gate', 'data-view': 'gate' },
@@ -791,7 +1019,7 @@ export async function renderGate(root, ctx) {
       gateHere,
       gateField),
     h('div', { class: 'card' },
-      scanBtn, video, scanMsg,
+      scanBtn, video, scanMsg, scanDetail,
       h('label', { class: 'btn btn-block btn-file', for: 'gate-qr-image' }, t('gate.from_image'), fileInput),
       h('form', { class: 'form', onsubmit: lookupCode },
         h('label', { class: 'field', for: 'gate-short-code' }, h('span', { class: 'field-label', text: t('gate.code_label') }), codeInput),
@@ -803,21 +1031,40 @@ export async function renderGate(root, ctx) {
   renderGateField();
   renderResult();
 
+  // The line under a slip released here follows its outbox entry (sent, recorded as an incident).
+  async function refreshReleaseLine() {
+    const shown = current;
+    const slipId = shown?.result?.slip?.slipId;
+    if (!slipId || !(shown.released || shown.result.verdict === Verdict.ALREADY_USED)) return;
+    const entry = await releaseEntryOf(slipId);
+    if (current !== shown) return;
+    shown.releaseEntry = entry || shown.releaseEntry;
+    renderResult();
+  }
+
   const refresh = async () => {
-    const before = currentGate(cache);
     cache = await loadCache(ctx);
     renderStatus();
     renderGateField();
-    // The directory changed what this phone's gate is (a gate removed): check the slip on screen again,
-    // unless it has just been released here.
-    if (currentGate(cache) !== before && current?.payload && !current.released) await show(current.payload);
-    else renderResult(); // the new gate control gets the result's marks (aria-invalid) again
+    renderResult(); // the new gate control gets the result's marks (aria-invalid) again
+    // R-RS-1: what the sync brought (a revocation, a release at another gate, the directory changing
+    // this phone's gate) may change the verdict on screen; a slip released here stays released.
+    await recheckShown();
+    await refreshReleaseLine();
   };
   const offData = ctx.sync.on('data', refresh);
+  const offOutbox = ctx.sync.on('outbox', refreshReleaseLine);
   refreshKeys(ctx).then((ok) => ok && refresh());
+  // R-RS-1: time alone ages the offline data and ends a slip's validity; neither waits for a tap.
+  const ticker = setInterval(() => {
+    renderStatus();
+    recheckShown();
+  }, RECHECK_INTERVAL_MS);
 
   return () => {
     offData?.();
+    offOutbox?.();
+    clearInterval(ticker);
     stopCamera?.();
   };
 }

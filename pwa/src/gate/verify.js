@@ -120,3 +120,61 @@ export function effectiveGate(code, names) {
   const g = String(code || '').trim().toUpperCase();
   return names?.size && !names.has(g) ? '' : g;
 }
+
+function withId(collection, id) {
+  return new Set([...(collection || []), id]);
+}
+
+/**
+ * R-RS-1: the verdict at the moment of release. The slip on screen was checked at its lookup; by the
+ * tap that releases it the desk may have revoked it, another gate may have released it, or its validity
+ * may have ended. `opts` are verifySlip's, read now (the revocation list as now known, `now` server time
+ * now); `gate` may be '' (unset: requireGate). `server` is the server's answer about this slip asked just
+ * now — {id, state, released_at, released_gate} as GET /api/slips/by-code gives, and asked_ms, the
+ * server time it was asked (default: now) — or null when the phone is offline or got no answer: then
+ * the offline verdict is the answer.
+ *
+ * The server's word can only refuse: revoked, released or expired there is that verdict here, whatever
+ * the cache says; its "issued" never makes valid what this phone refuses (a forged QR, another gate, the
+ * end of the window by server time). An answer about this very slip, given just now, is fresher than
+ * any cached list, so an old cache does not make "cannot verify offline" of it; an answer kept from the
+ * lookup vouches only as of when it was asked.
+ * @returns {{verdict: string, slip?: object, usedInfo?: {gate: string, at: string|null}}}
+ */
+export function verifyForRelease(payloadStr, opts, server = null) {
+  let slipId = null;
+  try {
+    slipId = parsePayload(payloadStr).claims.slipId;
+  } catch {
+    slipId = null;
+  }
+  const answer = server && slipId && server.id === slipId ? server : null;
+  const o = { ...opts, gate: opts?.gate || undefined };
+  if (answer) {
+    // The answer is as good as offline data downloaded when it was asked, for this slip.
+    const asked = Number.isFinite(answer.asked_ms) ? answer.asked_ms : o.now;
+    o.cacheFetchedAt = Number.isFinite(o.cacheFetchedAt) ? Math.max(o.cacheFetchedAt, asked) : asked;
+    if (answer.state === 'revoked') o.revoked = withId(o.revoked, slipId);
+    if (answer.state === 'released' || answer.released_at) o.usedIds = withId(o.usedIds, slipId);
+  }
+  const result = requireGate(verifySlip(payloadStr, o), o.gate);
+  if (!answer || !result.slip) return result;
+  if (result.verdict === Verdict.ALREADY_USED && answer.released_gate) {
+    return { ...result, usedInfo: { gate: answer.released_gate, at: answer.released_at || null } };
+  }
+  if (answer.state === 'expired' && (result.verdict === Verdict.VALID || result.verdict === Verdict.GATE_UNSET)) {
+    return { ...result, verdict: Verdict.EXPIRED };
+  }
+  return result;
+}
+
+/**
+ * Whether the phone's offline data (keys and revocations) can be trusted now, as verifySlip judges it:
+ * 'missing' (never downloaded), 'stale' (older than maxAgeMs, or the clock went back past its download
+ * so its age cannot be told) or 'fresh'. Both times are the same clock's milliseconds.
+ */
+export function offlineDataState({ hasAny, fetchedMs, nowMs, maxAgeMs }) {
+  if (!hasAny || !Number(fetchedMs)) return 'missing';
+  if (nowMs - fetchedMs > maxAgeMs || nowMs < fetchedMs - CLOCK_BACKWARD_TOLERANCE_MS) return 'stale';
+  return 'fresh';
+}

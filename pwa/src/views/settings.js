@@ -2,7 +2,7 @@
 // failure), storage persistence, and sign-out — which warns about, and never deletes, unsent work.
 import { formatAgo } from '../clock.js';
 import { confirmDialog, h, mount, toast } from '../dom.js';
-import { colon, getLang, joinList, registerStrings, setLang, t } from '../i18n.js';
+import { colon, getLang, joinList, registerStrings, serverMessage, setLang, t } from '../i18n.js';
 import { entriesOfUser } from '../outbox.js';
 import { enablePush, pushEnvironment, pushState } from '../push.js';
 import { currentUser, logout, requestPersistentStorage } from '../session.js';
@@ -38,7 +38,8 @@ registerStrings({
     'settings.notify_on': '通知已开启',
     'settings.notify_denied': '通知已被浏览器禁止。请在浏览器的网站设置中允许通知。',
     'settings.notify_unsupported': '此浏览器不支持推送通知，请在“提醒”中查看消息。',
-    'settings.notify_failed': '推送服务不可用（{msg}）。提醒仍会显示在“提醒”页面中。',
+    // The push service's own words (often English) go on a detail line below, never inside this sentence.
+    'settings.notify_failed': '推送服务不可用，提醒仍会显示在“提醒”页面中。',
     'settings.notify_server': '通知订阅未能保存到服务器（{msg}），请稍后重试。',
     'settings.storage': '离线数据',
     'settings.storage_persisted': '已申请持久存储：浏览器不会自动清除本机的离线数据。',
@@ -62,7 +63,7 @@ registerStrings({
     'settings.notify_on': 'Notifications are on',
     'settings.notify_denied': 'Notifications are blocked by the browser. Allow them in the site settings.',
     'settings.notify_unsupported': 'This browser has no push notifications; use the Inbox.',
-    'settings.notify_failed': 'Push is unavailable ({msg}). Reminders still appear in the Inbox.',
+    'settings.notify_failed': 'Push is unavailable. Reminders still appear in the Inbox.',
     'settings.notify_server': 'The subscription could not be saved on the server ({msg}). Try again later.',
     'settings.storage': 'Offline data',
     'settings.storage_persisted': 'Persistent storage granted: the browser will not evict offline data.',
@@ -77,13 +78,21 @@ registerStrings({
   },
 });
 
+/** The push failure in the app's words ({text}) and the browser's own apart ({detail}, a small line below). */
+export function pushFailedText(msg) {
+  return { text: t('settings.notify_failed'), detail: String(msg || '') };
+}
+
 async function notifySection() {
   const env = pushEnvironment();
   const state = await pushState();
   const status = h('p', { class: 'notify-status', role: 'status' });
+  const detail = h('p', { class: 'small muted notify-detail', 'data-testid': 'notify-detail', hidden: true });
   const button = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'enable-push' }, t('settings.notify_enable'));
   const show = (s, msg) => {
     status.className = 'notify-status';
+    detail.hidden = true;
+    detail.textContent = '';
     if (s === 'subscribed') {
       status.textContent = t('settings.notify_on');
       status.classList.add('ok-text');
@@ -96,8 +105,11 @@ async function notifySection() {
       status.classList.add('warn-text');
       button.hidden = true;
     } else if (s === 'subscribe_failed') {
-      status.textContent = t('settings.notify_failed', { msg });
+      const said = pushFailedText(msg);
+      status.textContent = said.text;
       status.classList.add('warn-text');
+      detail.textContent = said.detail;
+      detail.hidden = !said.detail;
     } else if (s === 'server') {
       status.textContent = t('settings.notify_server', { msg });
       status.classList.add('warn-text');
@@ -108,14 +120,15 @@ async function notifySection() {
     button.disabled = true;
     const r = await enablePush(); // inside the click: the permission prompt needs a user gesture
     button.disabled = false;
-    show(r.ok ? 'subscribed' : r.reason, r.error || '');
+    show(r.ok ? 'subscribed' : r.reason, r.wire ? serverMessage(r.wire) : r.error || '');
   });
   return h('section', { class: 'card' },
     h('h2', { text: t('settings.notify') }),
     h('p', { class: 'muted', text: t('settings.notify_explain') }),
     env.isIOS && !env.standalone ? h('p', { class: 'notice notice-info', text: t('settings.notify_ios') }) : null,
     button,
-    status);
+    status,
+    detail);
 }
 
 async function storageSection() {
