@@ -274,10 +274,17 @@ def phone_clock_state(clock: Clock) -> tuple[str, int | None]:
     server times, so a phone with a wrong clock cannot call a late arrival on time."""
     if clock.satisfied_at is None:
         return "running", None
-    late = clock.satisfied_at - clock.due_at
-    if late <= timedelta(0):
+    if clock.satisfied_at <= clock.due_at:
         return "met", None
-    return "missed", -(-late // timedelta(minutes=1))
+    return "missed", minutes_late(clock.due_at, clock.satisfied_at)
+
+
+def minutes_late(due: datetime, until: datetime) -> int:
+    """Whole minutes from `due` to `until`, a started minute counting as one (20 seconds late is 1 minute
+    late, never 0); 0 when `until` is not after `due`. The one rounding of lateness: the phone's missed
+    clocks, the monthly report's overdue list and its late help replies (R-RV-5, R-IN-5)."""
+    late = until - due
+    return 0 if late <= timedelta(0) else -(-late // timedelta(minutes=1))
 
 
 # --- helpers -----------------------------------------------------------------------------------

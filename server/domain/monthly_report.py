@@ -11,7 +11,6 @@ minutes (R-IN-5) is its own figure with its own list of late replies (`help_repl
 from __future__ import annotations
 
 import calendar
-import math
 from collections import Counter
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta, tzinfo
@@ -22,6 +21,7 @@ import msgspec
 # The report counts cases in the cases module's own vocabulary (R-IN-1..3): one set of names.
 from server.domain.cases import Channel, ComplaintCategory
 from server.domain.cases import Kind as CaseKind
+from server.domain.deadlines import minutes_late
 from server.domain.errors import DomainError, fail
 from server.domain.roles import Role
 from server.domain.surveys import (
@@ -440,7 +440,7 @@ def _overdue_line(row: CaseRow, cutoff: datetime) -> OverdueLine:
     late: int | None = None
     if due is not None:
         seen_until = row.closed_at if row.closed_at is not None and row.closed_at < cutoff else cutoff
-        late = max(0, int((seen_until - due).total_seconds() // 60))
+        late = minutes_late(due, seen_until)
     return OverdueLine(
         case_no=row.case_no,
         kind=row.kind,
@@ -478,10 +478,9 @@ def help_replies(
             pending += 1
         else:
             late += 1
-            seconds = ((replied or as_of) - due).total_seconds()
             late_lines.append(HelpReplyLine(
                 case_no=row.case_no, received_at=row.received_at, due_at=due, replied_at=replied,
-                receiver=row.receiver, late_minutes=max(1, math.ceil(seconds / 60)),
+                receiver=row.receiver, late_minutes=minutes_late(due, replied or as_of),
             ))
     figure = HelpReplies(
         received=received,
