@@ -91,8 +91,7 @@ def test_general_manager_approves_a_proposed_item_and_it_then_waits_to_be_announ
 
 
 def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-2 R-FU-6
-    # A C on the call-back sends the work back for review; only the manager closes that review, and
-    # no screen offered it.
+    # A C on the call-back opens a review; only the manager closes that review, and no screen offered it.
     content = f"推拉门卡滞{uuid.uuid4().hex[:6]}"
     case_id = completed_repair(server.url, content)
     desk = Api(server.url, "dispatcher")
@@ -105,6 +104,9 @@ def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Brow
     # The resident's words and who called (D111): the manager once saw only "Overall C · called …".
     expect(row).to_contain_text("门还是卡")
     expect(row.get_by_test_id("approval-review-caller")).to_contain_text("王调度")
+    # Overall C alone is the manager's to take up: the repair itself was not graded C, so it was not
+    # sent back to be redone (DNEW-rework).
+    expect(row.get_by_test_id("approval-review-rework")).to_have_text("工作本身未评不满意，未退回")
     row.get_by_test_id("approval-review-close").click()
     expect(row.locator(".desk-error")).to_have_text("请填写复查结论")  # beside its row
     row.locator("input[name=review_note]").fill("已上门调整滑轮，住户认可")

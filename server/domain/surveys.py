@@ -6,7 +6,7 @@ within 24 h, call-back within 72 h after that), R-SS-5 (results feed staff revie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -101,6 +101,35 @@ def call_back_area(kind: str, category: str | None) -> SurveyArea:
     return _AREA_BY_CATEGORY.get((str(kind), str(category)), SurveyArea.OVERALL)
 
 
+# A repair's work is graded under building repair, and under equipment when the work was on a plant or
+# a lift (R-RV-2 lists both): a C on either says the repair must be redone (DNEW-rework).
+_REPAIR_WORK = frozenset({SurveyArea.BUILDING_REPAIR, SurveyArea.EQUIPMENT})
+# What a complaint was about (R-IN-3 categories), where one survey area grades it: a C there says the
+# problem complained of is still there. Mail, decoration and "other" have no area of their own.
+_AREA_OF_COMPLAINT: dict[str, frozenset[SurveyArea]] = {
+    "security": frozenset({SurveyArea.SECURITY}),
+    "cleaning": frozenset({SurveyArea.CLEANING}),
+    "greening": frozenset({SurveyArea.GREENING}),
+    "engineering_repair": _REPAIR_WORK,
+    "staff_attitude": frozenset({SurveyArea.STAFF_ATTITUDE}),
+}
+
+
+def work_areas(kind: str, category: str | None) -> frozenset[SurveyArea]:
+    """The survey areas that grade the work itself on this case (R-RV-2; DNEW-rework): a C on one of them
+    means the work must be redone (返修), so the case is reopened and, for a repair, counted as rework.
+    A C on any other area (a technician's attitude on a repair done well) goes to the manager's review
+    only. A repair's are building repair and equipment; a complaint's, how it was handled and the area it
+    was about; any other job's, the area its call-back asks about (`call_back_area`: cleaning for home
+    cleaning, overall for laundry)."""
+    area = call_back_area(kind, category)
+    if area is SurveyArea.BUILDING_REPAIR:
+        return _REPAIR_WORK
+    if str(kind) == "complaint":
+        return frozenset({area}) | _AREA_OF_COMPLAINT.get(str(category), frozenset())
+    return frozenset({area})
+
+
 class Grade(StrEnum):
     A = "A"  # satisfied
     B = "B"  # fairly satisfied
@@ -131,7 +160,8 @@ class CallBackTask(msgspec.Struct, frozen=True, kw_only=True):
     called_back_by: str | None = None
     grades: dict[SurveyArea, Grade] = {}
     comment: str = ""
-    # Any C sends the case back for review and counts it as rework.
+    # A C on an area that grades the work itself: the case is reopened for the work to be redone, and
+    # counts as rework (DNEW-rework). A C elsewhere only opens the manager's review (`needs_review`).
     reopen_for_review: bool = False
 
 
@@ -265,8 +295,12 @@ def record_call_back(
     grades: Mapping[SurveyArea, Grade],
     comment: str,
     now: datetime,
+    work_areas: Collection[SurveyArea],
 ) -> CallBackTask:
-    """Record the resident's grades; one C reopens the case for review (counted as rework)."""
+    """Record the resident's grades. Any C goes to the manager's review (`needs_review`); a C on an area that
+    grades the work itself (`work_areas` of the case) also reopens the case for the work to be redone,
+    counted as rework (R-FU-10; DNEW-rework). A C on how the technician behaved, on a repair done well,
+    is the manager's to take up: redoing the repair would fix nothing."""
     if refusal := call_back_refusal(task, by_role=by_role, grades=grades, comment=comment):
         raise DomainError(refusal)
     graded = {SurveyArea(k): Grade(v) for k, v in grades.items()}
@@ -276,12 +310,17 @@ def record_call_back(
         called_back_by=by_id,
         grades=graded,
         comment=comment.strip(),
-        reopen_for_review=Grade.C in graded.values(),
+        reopen_for_review=any(g is Grade.C and area in work_areas for area, g in graded.items()),
     )
 
 
 def counts_as_rework(task: CallBackTask) -> bool:
     return task.reopen_for_review
+
+
+def needs_review(task: CallBackTask) -> bool:
+    """Any C goes to the manager's review (R-RV-4), whichever area it was on."""
+    return Grade.C in task.grades.values()
 
 
 def grades_by_staff(tasks: Iterable[CallBackTask]) -> dict[str, StaffGrades]:

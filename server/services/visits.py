@@ -2,7 +2,8 @@
 
 Rules: R-FU-6 (slip back within 24 h, call-back within 72 h after the slip returned), R-RV-1..3,
 R-SS-5. A case that reaches `completed` gets one call-back task (idempotent: the task is keyed by
-the case). A C grade opens a review of the case; the review counts the case as rework.
+the case). A C grade opens the manager's review; a C on the work itself also reopens the case, and
+counts it as rework (DNEW-rework).
 """
 
 from __future__ import annotations
@@ -223,6 +224,18 @@ async def _load(uow: UnitOfWork, who: Principal, task_id: str) -> CallBackRecord
     return _rec_dec.decode(row.doc)
 
 
+async def _work_areas(uow: UnitOfWork, case_id: str) -> frozenset[sv.SurveyArea]:
+    """The survey areas that grade this case's work (DNEW-rework), from its kind and category."""
+    from server.services.cases import case_category, decode_case
+    from server.storage.schema import cases
+
+    row = (await uow.conn.execute(select(cases.c.doc).where(cases.c.id == case_id))).first()
+    if row is None:
+        return frozenset()
+    case = decode_case(row.doc)
+    return sv.work_areas(str(case.kind), case_category(case))
+
+
 async def record_call_back(db: Database, who: Principal, task_id: str, data: CallBackIn) -> dict[str, Any]:
     """Grades per survey area (R-RV-2); any C opens a review of the case and counts it as rework."""
     from server.services.cases import apply
@@ -236,28 +249,31 @@ async def record_call_back(db: Database, who: Principal, task_id: str, data: Cal
             raise fail("survey.grade_missing", "请选择回访评价(A/B/C)", "Choose a grade (A, B or C) for the call-back",
                        kind="invalid", missing=blank)
         grades = {k: sv.Grade(v) for k, v in data.grades.items() if v}
+        work = await _work_areas(uow, rec.case_id)
         task = sv.record_call_back(rec.task, by_role=role, by_id=who.user_id,
-                                   grades=grades, comment=data.comment, now=uow.now)
-        rec = msgspec.structs.replace(rec, task=task, review="open" if task.reopen_for_review else None)
+                                   grades=grades, comment=data.comment, now=uow.now, work_areas=work)
+        review = sv.needs_review(task)
+        rec = msgspec.structs.replace(rec, task=task, review="open" if review else None)
         await _save(uow, rec)
         uow.audit(entity="call_back", entity_id=task.id, action="call_back.recorded", actor_id=who.user_id,
                   actor_role=who.primary_role, device_id=who.device_id, case_id=rec.case_id,
                   compound_id=who.compound_id,
                   data={"grades": {str(k): str(v) for k, v in task.grades.items()},
-                        "reopen_for_review": task.reopen_for_review})
+                        "reopen_for_review": task.reopen_for_review, "review_opened": review})
         grades = " ".join(f"{sv.AREA_LABELS[k][0]}:{v}" for k, v in task.grades.items())
         note = f"回访结果 {grades}" + (f";{data.comment}" if data.comment.strip() else "")
+        # A C on the work itself sends it back to be redone; a C elsewhere only to the manager (DNEW-rework).
+        outcome = ";不满意,退回返修并转经理复查" if task.reopen_for_review else ";不满意,转经理复查" if review else ""
 
         def step(case: Case):  # noqa: ANN202
             if task.reopen_for_review and case.state in (dc.CaseState.COMPLETED, dc.CaseState.CLOSED):
-                # A C: the work goes back to the desk for review and counts as rework.
-                return dc.reopen_for_review(case, reason=note + ";不满意,转复查", by=who.user_id, now=uow.now)
+                # The work goes back to the desk to be redone, and counts as rework.
+                return dc.reopen_for_review(case, reason=note + outcome, by=who.user_id, now=uow.now)
             if case.state in (dc.CaseState.CLOSED, dc.CaseState.NOT_OPENED):
-                return dc.add_note(case, text=note + (";不满意,转复查" if task.reopen_for_review else ""),
-                                   by=who.user_id, now=uow.now)
+                return dc.add_note(case, text=note + outcome, by=who.user_id, now=uow.now)
             # Still open: the follow-up stops the deadline engine's call-back clock (R-FU-6).
             return dc.record_follow_up(case, kind=dc.FollowUpKind.CALLBACK, by=who.user_id, now=uow.now,
-                                       note=note)
+                                       note=note + outcome)
 
         await apply(uow, who, rec.case_id, step)
         return _view(rec, uow.now, (await _about(uow.conn, [rec])).get(rec.case_id))

@@ -11,6 +11,7 @@ from server.domain import special_services as ss
 from server.domain.errors import DomainError
 from server.domain.roles import EXECUTORS, Role
 from server.domain.surveys import CallBackSubject, Grade, SurveyArea, grades_by_staff, record_call_back
+from server.domain.surveys import work_areas as sv_work_areas
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=CST)
@@ -593,6 +594,7 @@ def test_completed_service_gets_a_return_visit_that_feeds_staff_reviews():  # R-
         grades={SurveyArea.STAFF_ATTITUDE: Grade.A, SurveyArea.STAFF_EFFICIENCY: Grade.C},
         comment="late",
         now=done.completed_at + timedelta(hours=30),
+        work_areas=sv_work_areas("special_service", "home_repair"),
     )
     tally = grades_by_staff([graded])["tech-7"]
     assert (tally.a, tally.b, tally.c) == (1, 0, 1)

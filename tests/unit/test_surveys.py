@@ -16,6 +16,7 @@ CST = timezone(timedelta(hours=8))
 DONE = datetime(2026, 11, 5, 10, 0, tzinfo=CST)
 R = sv.SurveyRefusal
 A, B, C = Grade.A, Grade.B, Grade.C
+WORK = sv.work_areas("repair", "small")  # what grades a repair's work: building repair, equipment
 
 
 def task() -> sv.CallBackTask:
@@ -82,6 +83,7 @@ def test_call_back_overdue_only_after_due_and_while_not_done():  # R-FU-6
         grades={SurveyArea.OVERALL: A},
         comment="",
         now=t.due_at + timedelta(hours=1),
+        work_areas=WORK,
     )
     assert not sv.call_back_overdue(done, t.due_at + timedelta(days=3))
 
@@ -96,52 +98,30 @@ def test_slip_cannot_come_back_twice_or_before_completion():  # R-FU-6
     assert e.value.refusal.code == R.BEFORE_COMPLETION
 
 
-@pytest.mark.parametrize(
-    ("grades", "reopen"),
-    [
-        ({SurveyArea.OVERALL: A}, False),
-        ({SurveyArea.OVERALL: B, SurveyArea.STAFF_ATTITUDE: A}, False),
-        ({SurveyArea.OVERALL: A, SurveyArea.STAFF_ATTITUDE: C}, True),
-        ({SurveyArea.BUILDING_REPAIR: C}, True),
-    ],
-)
-def test_call_back_with_any_c_reopens_the_case_as_rework(grades, reopen):  # R-RV-3
-    t = sv.record_call_back(
-        task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="师傅迟到" if reopen else "",
-        now=DONE + timedelta(hours=30),
-    )
-    assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
-    assert t.called_back_by == "d" and t.grades == grades
-
-
 @pytest.mark.parametrize("role", sorted(EXECUTORS | {Role.RESIDENT, Role.CASHIER}))
 def test_executors_and_residents_cannot_record_a_call_back(role):  # R-RV-1
     with pytest.raises(DomainError) as e:
         sv.record_call_back(
-            task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
-        )
+            task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE, work_areas=WORK)
     assert e.value.refusal.code == R.NOT_ALLOWED_TO_CALL_BACK and e.value.refusal.kind == "forbidden"
 
 
 @pytest.mark.parametrize("role", [Role.DISPATCHER, Role.FRONT_DESK, Role.TEAM_LEAD, Role.MANAGER])
 def test_dispatcher_supervisor_and_manager_record_call_backs(role):  # R-RV-1
     t = sv.record_call_back(
-        task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
-    )
+        task(), by_role=role, by_id="x", grades={SurveyArea.OVERALL: A}, comment="", now=DONE, work_areas=WORK)
     assert t.called_back_at == DONE
 
 
 def test_call_back_needs_grades_and_happens_once():  # R-RV-3
     with pytest.raises(DomainError) as e:
-        sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={}, comment="", now=DONE)
+        sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={}, comment="", now=DONE, work_areas=WORK)
     assert e.value.refusal.code == R.NO_GRADES
     once = sv.record_call_back(
-        task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: A}, comment="", now=DONE
-    )
+        task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: A}, comment="", now=DONE, work_areas=WORK)
     with pytest.raises(DomainError) as e:
         sv.record_call_back(
-            once, by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C}, comment="", now=DONE
-        )
+            once, by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C}, comment="", now=DONE, work_areas=WORK)
     assert e.value.refusal.code == R.ALREADY_CALLED_BACK
 
 
@@ -215,8 +195,7 @@ def test_percent_of_is_undefined_for_an_empty_denominator(num, den, value):  # R
 
 def test_grades_feed_each_staff_members_review():  # R-SS-5
     t1 = sv.record_call_back(
-        task(), by_role=Role.DISPATCHER, by_id="d", grades={OV: A, CL: B}, comment="", now=DONE
-    )
+        task(), by_role=Role.DISPATCHER, by_id="d", grades={OV: A, CL: B}, comment="", now=DONE, work_areas=WORK)
     t2 = sv.open_call_back(
         id="cb-2",
         subject=sv.CallBackSubject.COMPLAINT,
@@ -224,7 +203,7 @@ def test_grades_feed_each_staff_members_review():  # R-SS-5
         completed_at=DONE,
         staff_ids=["tech-7", "guard-2"],
     )
-    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={OV: C}, comment="没修好", now=DONE)
+    t2 = sv.record_call_back(t2, by_role=Role.DISPATCHER, by_id="d", grades={OV: C}, comment="没修好", now=DONE, work_areas=WORK)
     tally = sv.grades_by_staff([t1, t2])
     assert (tally["tech-7"].a, tally["tech-7"].b, tally["tech-7"].c) == (1, 1, 1)
     assert (tally["guard-2"].a, tally["guard-2"].b, tally["guard-2"].c) == (0, 0, 1)
@@ -254,9 +233,43 @@ def test_an_unsatisfied_grade_needs_the_residents_comment(comment):  # R-RV-3 R-
     # A C sends the case back for review: the manager needs to know what the resident was unhappy about.
     with pytest.raises(DomainError) as e:
         sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C},
-                            comment=comment, now=DONE)
+                            comment=comment, now=DONE, work_areas=WORK)
     assert e.value.refusal.code == R.UNSATISFIED_NEEDS_COMMENT and e.value.refusal.kind == "invalid"
     assert e.value.refusal.details["missing"] == ["comment"]
     t = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades={SurveyArea.OVERALL: C},
-                            comment=" 维修后仍漏水 ", now=DONE)
-    assert t.comment == "维修后仍漏水" and t.reopen_for_review
+                            comment=" 维修后仍漏水 ", now=DONE, work_areas=WORK)
+    assert t.comment == "维修后仍漏水" and sv.needs_review(t)
+
+
+def test_the_areas_that_grade_the_work_itself():  # R-RV-2 DNEW-rework
+    S = SurveyArea
+    assert sv.work_areas("repair", "small") == {S.BUILDING_REPAIR, S.EQUIPMENT}
+    assert sv.work_areas("repair", None) == {S.BUILDING_REPAIR, S.EQUIPMENT}
+    assert sv.work_areas("special_service", "home_repair") == {S.BUILDING_REPAIR, S.EQUIPMENT}
+    assert sv.work_areas("help", "repair") == {S.BUILDING_REPAIR, S.EQUIPMENT}
+    # A complaint: how it was handled, and the area it was about where one fits.
+    assert sv.work_areas("complaint", "cleaning") == {S.COMPLAINT_HANDLING, S.CLEANING}
+    assert sv.work_areas("complaint", "staff_attitude") == {S.COMPLAINT_HANDLING, S.STAFF_ATTITUDE}
+    assert sv.work_areas("complaint", "engineering_repair") == {S.COMPLAINT_HANDLING, S.BUILDING_REPAIR, S.EQUIPMENT}
+    assert sv.work_areas("complaint", "decoration") == {S.COMPLAINT_HANDLING}
+    assert sv.work_areas("special_service", "home_cleaning") == {S.CLEANING}
+    assert sv.work_areas("special_service", "laundry") == {S.OVERALL}  # graded overall: no single area fits
+
+
+@pytest.mark.parametrize(
+    ("grades", "reopen", "review"),
+    [
+        ({SurveyArea.BUILDING_REPAIR: A, SurveyArea.OVERALL: B}, False, False),
+        # 师傅态度不好，但修得很好: the manager reviews the attitude, the repair is not redone.
+        ({SurveyArea.BUILDING_REPAIR: A, SurveyArea.STAFF_ATTITUDE: C}, False, True),
+        ({SurveyArea.OVERALL: C}, False, True),
+        ({SurveyArea.BUILDING_REPAIR: C, SurveyArea.OVERALL: B}, True, True),
+        ({SurveyArea.EQUIPMENT: C}, True, True),
+    ],
+)
+def test_only_a_c_on_the_work_itself_reopens_it_as_rework(grades, reopen, review):  # R-RV-2 R-FU-10
+    t = sv.record_call_back(task(), by_role=Role.DISPATCHER, by_id="d", grades=grades, comment="意见",
+                            now=DONE, work_areas=sv.work_areas("repair", "small"))
+    assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
+    assert sv.needs_review(t) is review
+    assert t.called_back_by == "d" and t.grades == grades

@@ -58,6 +58,8 @@ const STRINGS = {
     'apq.review_need_note': '请填写复查结论',
     'apq.called': '{at} 回访',
     'apq.called_by': '{who} {at} 回访',
+    'apq.review_sent_back': '工作本身不满意，已退回重新处理',
+    'apq.review_not_sent_back': '工作本身未评不满意，未退回',
     'apq.items': '特约服务项目及收费 · 待总经理审批',
     'apq.item_approve': '批准',
     'apq.item_approved': '已批准',
@@ -114,6 +116,8 @@ const STRINGS = {
     'apq.review_need_note': 'Enter the review conclusion',
     'apq.called': 'called {at}',
     'apq.called_by': 'called by {who} {at}',
+    'apq.review_sent_back': 'The work itself was graded unsatisfied and sent back to be redone',
+    'apq.review_not_sent_back': 'The work itself was not graded unsatisfied: not sent back',
     'apq.items': 'Special-service items and fees awaiting the GM',
     'apq.item_approve': 'Approve',
     'apq.item_approved': 'Approved',
@@ -314,6 +318,9 @@ function reviewRow(ctx, err, c, data) {
     h('td', null, h('a', { href: `#/case/${c.case_id}`, class: 'desk-case-no', text: c.case_no })),
     h('td', null, c.content || '', h('div', { class: 'muted small', text: [c.resident_name, c.unit].filter(Boolean).join(' · ') })),
     h('td', { class: 'small' }, grades, c.comment ? h('div', { class: 'muted', text: c.comment }) : null,
+      // A C on the work itself reopened the case; a C elsewhere (attitude) is the manager's alone (DNEW-rework).
+      h('div', { class: c.reopen_for_review ? 'warn-text' : 'muted', 'data-testid': 'approval-review-rework',
+        text: t(c.reopen_for_review ? 'apq.review_sent_back' : 'apq.review_not_sent_back') }),
       // Who called and when: the manager asks that person about the resident's words (D111).
       c.called_back_at ? h('div', { class: 'muted', 'data-testid': 'approval-review-caller', text: c.called_back_by
         ? t('apq.called_by', { at: fmtTime(c.called_back_at), who: staffName(data?.staff || [], c.called_back_by) })

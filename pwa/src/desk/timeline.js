@@ -141,11 +141,12 @@ const SENTENCES = {
     has(d, 'quantity') ? t('tl.quantity', { n: d.quantity }) : '',
     has(d, 'slip_fee_cents') ? t('tl.slip_fee', { fee: (Number(d.slip_fee_cents) / 100).toFixed(2) }) : '',
   ],
-  // R-FU-6: the call-back's grades by survey area; a C sends the work back for review.
+  // R-FU-6: the call-back's grades by survey area. A C on the work itself sends it back to be redone; a C
+  // on another area (the technician's attitude) only to the manager's review (DNEW-rework).
   'call_back.recorded': (d) => [
     d.grades && Object.keys(d.grades).length
       ? t('tl.grades', { list: joinList(Object.entries(d.grades).map(([area, g]) => `${areaLabel(area)} ${g}`)) }) : '',
-    d.reopen_for_review ? t('tl.to_review') : '',
+    d.reopen_for_review ? t('tl.to_rework') : d.review_opened ? t('tl.to_review') : '',
   ],
   // The manager's conclusion on the review a C opened (entries before it was recorded say nothing).
   'call_back.review_closed': (d, s) => [
