@@ -591,9 +591,33 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
         return None
 
     @property
-    def completed_at(self) -> datetime | None:
+    def first_completed_at(self) -> datetime | None:
+        """When the work was first completed: what its timeliness is judged on (R-FU-4, R-FU-10). A rework
+        after an unsatisfied call-back is counted as rework; it does not re-judge this (DNEW-rework)."""
+        done = [wo.completed_at for wo in self.work_orders if wo.completed_at is not None]
+        return min(done) if done else None
+
+    @property
+    def last_completed_at(self) -> datetime | None:
+        """The latest completion (a rework's, once redone): the slip and call-back of the latest round of
+        work run from it (R-FU-6)."""
         done = [wo.completed_at for wo in self.work_orders if wo.completed_at is not None]
         return max(done) if done else None
+
+    @property
+    def first_close(self) -> CloseRecord | None:
+        """The case's first close, kept on the reopening when a call-back reopened it: what a complaint's
+        handling (R-FU-8, R-FU-9) and a help request's reply are judged on (DNEW-rework)."""
+        earlier = next((r.previous_close for r in self.reopenings if r.previous_close is not None), None)
+        return earlier or self.close
+
+    @property
+    def last_close(self) -> CloseRecord | None:
+        """The latest close on record, the current one or the one a reopening set aside: who closed it and
+        with what result, for the report's complaint list (R-RV-5)."""
+        if self.close is not None:
+            return self.close
+        return next((r.previous_close for r in reversed(self.reopenings) if r.previous_close is not None), None)
 
     @property
     def is_open(self) -> bool:

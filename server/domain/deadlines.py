@@ -144,7 +144,11 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
     general clock holds an unclassified repair); when all have passed the last one stands, and the
     order is overdue from the start. A complaint's or a request's order gets a day from the order.
     A paid service gets the team's 20 minutes, never past the resident's promise, which runs from the
-    fee's acceptance, the case's received time (R-FU-7)."""
+    fee's acceptance, the case's received time (R-FU-7).
+
+    A repair reopened by an unsatisfied call-back has its rework order counted the same way from the
+    reopening, the moment the resident reported it still broken (DNEW-rework): counted from the first
+    report every limit has long passed, and an order due before it is sent cannot be sent."""
     policy = policy or DeadlinePolicy()
     if case.kind == Kind.SPECIAL_SERVICE:
         return paid_order_deadline(case, now, policy)
@@ -157,7 +161,8 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
         hours = (policy.major_notice_hours,)
     else:
         hours = (policy.general_repair_hours,)
-    limits = [case.received_at + timedelta(hours=h) for h in hours]
+    reported = case.reopenings[-1].at if case.reopenings else case.received_at
+    limits = [reported + timedelta(hours=h) for h in hours]
     return next((t for t in limits if t > now), limits[-1])
 
 class ClockStop(StrEnum):
@@ -331,9 +336,18 @@ def _stop_of_case(case: Case) -> tuple[datetime, ClockStop] | None:
 def _work_completed(case: Case) -> tuple[datetime, ClockStop] | None:
     """When the work was first completed (D109): the follow-ups of R-FU-1/2 ("了解处理与安排情况，并催促
     处理进度", seed 000 §3.1.4–3.1.5) have nothing left to press once it is done. A later rework order is
-    followed through its own clocks (R-DI-3, R-FU-5) and the Monday review (R-FU-3)."""
+    followed through its own clocks (R-DI-3, R-FU-5) and the Monday review (R-FU-3).
+
+    A case handled without a work order (a complaint answered at the desk) was done when it was first
+    closed: reopened by a call-back, its follow-ups stay stopped there rather than run again, days
+    overdue, from the opening (DNEW-rework)."""
     done = _first(wo.completed_at for wo in case.work_orders)
-    return (done, ClockStop.COMPLETED) if done is not None else None
+    if done is not None:
+        return done, ClockStop.COMPLETED
+    first_close = case.first_close
+    if first_close is not None and case.close is None:
+        return first_close.closed_at, ClockStop.CLOSED
+    return None
 
 
 def second_follow_up_due(opened_at: datetime, calendar: BusinessCalendar, policy: DeadlinePolicy) -> datetime:
@@ -456,7 +470,11 @@ def clocks(
         _written_reply_clock(b, case, policy)
         return b.out
     b = _Builder(case, now, policy)
-    closed_at = case.close.closed_at if case.close is not None else None
+    # The handling (a complaint's close, a help request's reply) is judged on the first close: a case a
+    # call-back reopened was handled then, and the reopening is counted as such, not as lateness
+    # (R-FU-8, R-FU-9, R-IN-5; DNEW-rework).
+    first_close = case.first_close
+    closed_at = first_close.closed_at if first_close is not None else None
     follower = case.follower_id
 
     # R-IN-5
@@ -522,7 +540,11 @@ def clocks(
             user_id=follower,
         )
 
-    completed_at = case.completed_at
+    # Timeliness is the first completion's (R-FU-4): a redo after an unsatisfied call-back is rework,
+    # counted as such (R-FU-10), and does not re-judge it (DNEW-rework). The slip and the call-back of
+    # R-FU-6 follow the latest round of work.
+    first_done = case.first_completed_at
+    completed_at = case.last_completed_at
     wo = _current_work_order(case)
 
     # R-FU-4
@@ -543,7 +565,7 @@ def clocks(
                 ClockCode.FU4_REPAIR_2H,
                 start=case.received_at,
                 due=case.received_at + timedelta(hours=policy.repair_aim_hours),
-                satisfied=completed_at,
+                satisfied=first_done,
                 role=exec_role,
                 user_id=exec_id,
             )
@@ -551,7 +573,7 @@ def clocks(
                 ClockCode.FU4_REPAIR_24H,
                 start=case.received_at,
                 due=case.received_at + timedelta(hours=policy.repair_cap_hours),
-                satisfied=completed_at,
+                satisfied=first_done,
                 role=exec_role,
                 user_id=exec_id,
             )
@@ -560,7 +582,7 @@ def clocks(
                 ClockCode.FU4_MAJOR_NOTICE_48H,
                 start=case.received_at,
                 due=case.received_at + timedelta(hours=policy.major_notice_hours),
-                satisfied=_first([*_follow_ups(case, FollowUpKind.COMPLETION_NOTICE), completed_at]),
+                satisfied=_first([*_follow_ups(case, FollowUpKind.COMPLETION_NOTICE), first_done]),
                 role=Role.DISPATCHER,
                 user_id=follower,
             )
@@ -570,7 +592,7 @@ def clocks(
                 ClockCode.FU4_GENERAL_72H,
                 start=case.received_at,
                 due=case.received_at + timedelta(hours=policy.general_repair_hours),
-                satisfied=completed_at,
+                satisfied=first_done,
                 role=exec_role,
                 user_id=exec_id,
             )

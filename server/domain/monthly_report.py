@@ -329,20 +329,28 @@ VALIDITY_DEF = (
 )
 TIMELY_HANDLING_DEF = (
     "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%；"
-    "时限为约定的反馈日期，且不晚于受理后 15 天；未约定反馈日期的投诉以受理后 15 天为时限",
+    "时限为约定的反馈日期，且不晚于受理后 15 天；未约定反馈日期的投诉以受理后 15 天为时限；"
+    "以首次销项为准，回访不满意后重新处理不改变及时与否",
     "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
     "month × 100 %; the limit is the agreed feedback date, never later than 15 days after acceptance; a "
-    "complaint with no agreed date is due 15 days after acceptance",
+    "complaint with no agreed date is due 15 days after acceptance; judged on the first close: handling it "
+    "again after an unsatisfied call-back does not change it",
 )
 TIMELY_REPAIR_DEF = (
-    "维修及时率 = 当月完成且在规定时限内完成的维修数 ÷ 当月完成的维修数 × 100%；没有时限记录的不计为及时；目标 ≥ 98%",
-    "Timely-repair rate = repairs completed in the month within their time limit ÷ repairs completed in the "
-    "month × 100 %; a repair with no recorded limit does not count as timely; target ≥ 98 %",
+    "维修及时率 = 当月首次完工且在规定时限内完工的维修数 ÷ 当月首次完工的维修数 × 100%；以首次完工为准，"
+    "回访不满意后的返修不改变及时与否，也不移到返修的月份；没有时限记录的不计为及时；目标 ≥ 98%",
+    "Timely-repair rate = repairs first completed in the month within their time limit ÷ repairs first "
+    "completed in the month × 100 %; judged on the first completion: a redo after an unsatisfied call-back "
+    "neither changes it nor moves it to the redo's month; a repair with no recorded limit does not count as "
+    "timely; target ≥ 98 %",
 )
 REWORK_DEF = (
-    "返修率 = 当月完成的维修中需返修的数量 ÷ 当月完成的维修数 × 100%；目标 ≤ 1%",
-    "Rework rate = repairs completed in the month that needed rework ÷ repairs completed in the month × 100 %; "
-    "target ≤ 1 %",
+    "返修率 = 当月首次完工的维修中需返修的数量 ÷ 当月首次完工的维修数 × 100%；回访中“房屋维修保养”或“设备管理”"
+    "评为不满意（C）即需返修，无论返修几次只计一次；其他项目（如员工服务态度）评 C 转经理复查，不计返修；目标 ≤ 1%",
+    "Rework rate = repairs first completed in the month that needed rework ÷ repairs first completed in the "
+    "month × 100 %; a repair needs rework when a call-back graded building repair or equipment C (unsatisfied), "
+    "counted once however often it is redone; a C on another area (staff attitude, …) goes to the manager's "
+    "review and is not rework; target ≤ 1 %",
 )
 SATISFACTION_DEF = (
     "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%；无回收票时不计算（显示“—”）",

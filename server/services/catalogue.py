@@ -638,7 +638,7 @@ async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
     The quantity is read off the slip's fee; a fee that is not a whole number of units is left for
     the desk to complete by hand, never guessed.
     """
-    if case.kind != dc.Kind.SPECIAL_SERVICE or case.completed_at is None or case.slip is None:
+    if case.kind != dc.Kind.SPECIAL_SERVICE or case.last_completed_at is None or case.slip is None:
         return
     row = (await uow.conn.execute(select(service_bookings.c.doc).where(
         service_bookings.c.case_id == case.id, service_bookings.c.state == str(sp.BookingState.DISPATCHED)))

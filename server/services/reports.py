@@ -8,7 +8,7 @@ handed in, and the manager signs exactly those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,22 +62,28 @@ def _limit(clock_list: list[Clock], codes: tuple[ClockCode, ...]) -> datetime | 
 
 
 def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, now: datetime,
-             names: dict[str, str], call_back: sv.CallBackTask | None, booking: sp.Booking | None,
+             names: dict[str, str], call_backs: Sequence[sv.CallBackTask], booking: sp.Booking | None,
              places: dict[str, tuple[str, str]] | None = None) -> mr.CaseRow:
     """One stored case as the report sees it. Limits come from the deadline engine, so the report
-    and the desk's clocks can never disagree about when something was due."""
+    and the desk's clocks can never disagree about when something was due. `call_backs` are the case's
+    call-backs, one per round of work, in round order (R-FU-6).
+
+    A case an unsatisfied call-back reopened is judged on its first completion (a repair) or first close
+    (a complaint), in the month that came, and its rework is counted there, once (DNEW-rework): the redo
+    neither moves it to a later month nor makes it late."""
     clock_list = deadlines.clocks(case, calendar, now, policy)
     kind = str(case.kind)
     deadline_at: datetime | None = None
-    closed_at: datetime | None = case.close.closed_at if case.close else None
+    first_close = case.first_close
+    closed_at: datetime | None = first_close.closed_at if first_close else None
     reply_signer: str | None = None
     if case.kind == Kind.REPAIR:
         # The R-FU-4 limit of its class; a major repair is held to its work order's agreed deadline.
         deadline_at = _limit(clock_list, REPAIR_LIMITS)
         done = [wo for wo in case.work_orders if wo.completed_at is not None]
         if deadline_at is None and done:
-            deadline_at = done[-1].deadline_at
-        closed_at = case.completed_at
+            deadline_at = min(done, key=lambda wo: wo.completed_at or now).deadline_at  # the first one done
+        closed_at = case.first_completed_at
     elif case.kind == Kind.COMPLAINT:
         # The agreed feedback date, but never past the close limit: a late promise does not make a
         # complaint closed on day 25 timely (R-FU-9).
@@ -96,7 +102,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         if written is not None and written.at == reply.satisfied_at:
             reply_signer = written.signer
     elif case.kind == Kind.SPECIAL_SERVICE:
-        closed_at = case.completed_at
+        closed_at = case.last_completed_at
     # R-IN-5: a help request's reply within 5 minutes, read from its clock (the first reply recorded, or
     # the close). A help request left unopened runs no clock, and carries no due time.
     help_clock = next((c for c in clock_list if c.code == HELP_REPLY), None)
@@ -104,8 +110,10 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     if booking is not None and booking.settled_at is not None:
         revenue = booking.slip_fee_cents or 0
         closed_at = booking.settled_at  # revenue counts in the month it was collected
+    # The resident's word as it stands: the latest call-back made (after a rework, whether it fixed it).
     satisfaction = None
-    if call_back is not None and call_back.grades:
+    call_back = next((t for t in reversed(call_backs) if t.grades), None)
+    if call_back is not None:
         satisfaction = call_back.grades.get(sv.SurveyArea.OVERALL) or min(
             call_back.grades.values(), key=lambda g: GRADE_ORDER[g])
     handler_id = report_handler_id(case)
@@ -123,8 +131,8 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
         complaint_category=str(case.complaint_category) if case.complaint_category else None,
         complainant=case.contact_name, receiver=names.get(case.receiver_id, case.receiver_id),
         handler=names.get(handler_id, handler_id) if handler_id else "", method=method, method_en=method_en,
-        result=case.close.result if case.close else "", deadline_at=deadline_at, closed_at=closed_at,
-        reworked=call_back is not None and sv.counts_as_rework(call_back), satisfaction=satisfaction,
+        result=last_close.result if (last_close := case.last_close) else "", deadline_at=deadline_at,
+        closed_at=closed_at, reworked=any(sv.counts_as_rework(t) for t in call_backs), satisfaction=satisfaction,
         valid_complaint=valid, revenue_cents=revenue,
         help_reply_due_at=help_clock.due_at if help_clock else None,
         help_replied_at=help_clock.satisfied_at if help_clock else None,
@@ -146,8 +154,9 @@ def report_handler_id(case: Case) -> str | None:
     sent = [wo.assignee_id for wo in case.work_orders if wo.state != "cancelled"]
     if sent:
         return sent[-1]
-    if case.close is not None:
-        return case.close.dispatcher_id
+    # A case a call-back reopened was handled at the desk by whoever closed it (the close it set aside).
+    if (closed := case.last_close) is not None:
+        return closed.dispatcher_id
     return next((f.by for f in reversed(case.follow_ups) if f.kind == FollowUpKind.REPLY), None)
 
 
@@ -185,7 +194,8 @@ async def load_rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: 
                 service_bookings.c.case_id.in_(ids[i:i + 500])))).all():
             bookings[r.case_id] = _booking_dec.decode(r.doc)
     return [case_row(c, calendar=rules.calendar, policy=rules.policy, now=uow.now, names=names,
-                     call_back=tasks.get(c.id), booking=bookings.get(c.id), places=places) for c in all_cases]
+                     call_backs=[t] if (t := tasks.get(c.id)) else [],
+                     booking=bookings.get(c.id), places=places) for c in all_cases]
 
 
 def _check_month(year: int, month: int) -> None:

@@ -82,8 +82,8 @@ def _subject(case: Case) -> sv.CallBackSubject:
 
 def _done_at(case: Case) -> datetime | None:
     """When the job was done: the work order's completion; a complaint handled without one, at close."""
-    if case.completed_at is not None:
-        return case.completed_at
+    if case.last_completed_at is not None:
+        return case.last_completed_at
     if case.kind == Kind.COMPLAINT and case.close is not None:
         return case.close.closed_at
     return None

@@ -19,7 +19,7 @@ def _closed_case_and_task() -> tuple[c.Case, sv.CallBackTask]:
     case = closable_repair(T0)
     case = ok(c.close(case, result="已修好", by="d1", roles=DISPATCHER, now=T0 + 4 * H)).case
     task = sv.open_call_back(id="cbk1", subject=sv.CallBackSubject.REPAIR, subject_id=case.id,
-                             completed_at=case.completed_at)
+                             completed_at=case.last_completed_at)
     return case, sv.record_slip_returned(task, at=RETURNED)
 
 

@@ -489,7 +489,7 @@ def test_a_feedback_date_promised_past_15_days_does_not_extend_the_complaint_lim
     case = ok(c.set_feedback_date(case, promised=CAL.local(T0 + timedelta(days=35)).date(), calendar=CAL,
                                   by="d1", now=T0)).case
     row = case_row(case, calendar=CAL, policy=DeadlinePolicy(), now=T0 + timedelta(days=25), names={},
-                   call_back=None, booking=None)
+                   call_backs=(), booking=None)
     assert row.deadline_at == case.received_at + timedelta(days=15)
 
 

@@ -36,7 +36,7 @@ def replied(case: Case, at: datetime, medium: ReplyMedium = ReplyMedium.WRITTEN,
 
 
 def report(*cases: Case) -> mr.MonthlyReport:
-    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=NOW, names={"d1": "王调度"}, call_back=None,
+    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=NOW, names={"d1": "王调度"}, call_backs=(),
                      booking=None) for k in cases]
     return mr.build_monthly_report(rows, year=2026, month=5, tz=CAL.zone, as_of=NOW)
 

@@ -188,7 +188,7 @@ def test_late_written_replies_are_on_the_months_overdue_list_and_in_no_rate() ->
     april = numbered(written(opened(Kind.INQUIRY, now=sh(2026, 4, 20, 10), channel=Channel.WRITTEN),
                              sh(2026, 4, 25, 9)), 6)
     now = sh(2026, 6, 1, 0)
-    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=now, names={"d1": "王调度"}, call_back=None,
+    rows = [case_row(k, calendar=CAL, policy=DeadlinePolicy(), now=now, names={"d1": "王调度"}, call_backs=(),
                      booking=None) for k in (phone_only, late, in_time, phoned, next_month, april)]
     assert [(r.deadline_at, r.closed_at) for r in rows[:4]] == [
         (sh(2026, 5, 8, 10), None), (sh(2026, 5, 8, 10), sh(2026, 5, 9, 12, 30)),
