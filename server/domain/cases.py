@@ -664,6 +664,32 @@ def first_written_reply(case: Case) -> FollowUp | None:
     return min(replies, key=lambda f: f.at) if replies else None
 
 
+class RoundDone(msgspec.Struct, frozen=True, kw_only=True):
+    """The current round of work on a case, done: 0 is the first round, n the work redone after the n-th
+    reopening by an unsatisfied call-back."""
+
+    round: int
+    at: datetime
+    staff_ids: tuple[str, ...] = ()
+
+
+def round_done(case: Case) -> RoundDone | None:
+    """The case's current round of work if it is done, else None: each round gets its own call-back, so
+    the resident is asked whether the rework fixed it (R-FU-6; DNEW-rework). A round is done at its latest
+    completion since the case was last reopened; a complaint handled without a work order in that round,
+    at its close. The staff are who completed the round's work orders: its grades are theirs (R-SS-5)."""
+    n = len(case.reopenings)
+    since = case.reopenings[-1].at if case.reopenings else None
+    orders = [wo for wo in case.work_orders
+              if wo.completed_at is not None and (since is None or wo.completed_at >= since)]
+    if orders:
+        return RoundDone(round=n, at=max(wo.completed_at for wo in orders if wo.completed_at is not None),
+                         staff_ids=tuple(dict.fromkeys(wo.assignee_id for wo in orders)))
+    if case.kind == Kind.COMPLAINT and case.close is not None:
+        return RoundDone(round=n, at=case.close.closed_at)
+    return None
+
+
 def without_notes(case: Case) -> Case:
     """The case with every note removed: notes are evidence for people, and no clock or reminder
     reads them, so two cases equal here have the same deadlines and the same reminder plan."""

@@ -153,6 +153,8 @@ class CallBackTask(msgspec.Struct, frozen=True, kw_only=True):
     subject_id: str
     staff_ids: tuple[str, ...] = ()  # who did the work: the grades feed their reviews (R-SS-5)
     completed_at: datetime
+    # Which round of work it asks about: 0 the first, n the work redone after the n-th reopening (R-FU-6).
+    completion_round: int = 0
     slip_due_at: datetime
     slip_returned_at: datetime | None = None
     due_at: datetime
@@ -220,6 +222,7 @@ def open_call_back(
     subject_id: str,
     completed_at: datetime,
     staff_ids: Iterable[str] = (),
+    completion_round: int = 0,
 ) -> CallBackTask:
     """Create the call-back the moment a job completes; until the slip is back, the latest date stands."""
     slip_due = completed_at + SLIP_RETURN_LIMIT
@@ -229,6 +232,7 @@ def open_call_back(
         subject_id=subject_id,
         staff_ids=tuple(staff_ids),
         completed_at=completed_at,
+        completion_round=completion_round,
         slip_due_at=slip_due,
         due_at=slip_due + CALL_BACK_LIMIT,
     )

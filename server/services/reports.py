@@ -28,7 +28,7 @@ from server.domain.errors import fail
 from server.domain.roles import Role
 from server.services.acting import acting_role
 from server.services.cases import OPEN_STATES, compound_rules, decode_case
-from server.services.visits import call_backs_for, survey_of_month
+from server.services.visits import call_back_rounds, survey_of_month
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import buildings, cases, units, users
 from server.storage.tables_services import monthly_reports, service_bookings
@@ -187,15 +187,15 @@ async def load_rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: 
         select(users.c.id, users.c.display_name).where(users.c.compound_id == compound_id))).all()}
     places = await _places(uow.conn, compound_id)
     ids = [c.id for c in all_cases]
-    tasks = await call_backs_for(uow.conn, ids)
+    tasks = await call_back_rounds(uow.conn, ids)
     bookings: dict[str, sp.Booking] = {}
     for i in range(0, len(ids), 500):
         for r in (await uow.conn.execute(select(service_bookings.c.doc, service_bookings.c.case_id).where(
                 service_bookings.c.case_id.in_(ids[i:i + 500])))).all():
             bookings[r.case_id] = _booking_dec.decode(r.doc)
     return [case_row(c, calendar=rules.calendar, policy=rules.policy, now=uow.now, names=names,
-                     call_backs=[t] if (t := tasks.get(c.id)) else [],
-                     booking=bookings.get(c.id), places=places) for c in all_cases]
+                     call_backs=tasks.get(c.id, []), booking=bookings.get(c.id), places=places)
+                for c in all_cases]
 
 
 def _check_month(year: int, month: int) -> None:

@@ -1,9 +1,10 @@
 """Return visits: the call-back owed after each job, the caller's A/B/C grades, periodic surveys.
 
 Rules: R-FU-6 (slip back within 24 h, call-back within 72 h after the slip returned), R-RV-1..3,
-R-SS-5. A case that reaches `completed` gets one call-back task (idempotent: the task is keyed by
-the case). A C grade opens the manager's review; a C on the work itself also reopens the case, and
-counts it as rework (DNEW-rework).
+R-SS-5. Each round of work on a case gets one call-back task when it is done (idempotent: keyed by
+the case and the round): the first work, and each redo after an unsatisfied call-back reopened the
+case, so the resident is asked whether the rework fixed it (DNEW-rework). A C grade opens the manager's
+review; a C on the work itself also reopens the case, and counts it as rework.
 """
 
 from __future__ import annotations
@@ -80,45 +81,36 @@ def _subject(case: Case) -> sv.CallBackSubject:
     return sv.CallBackSubject.REPAIR
 
 
-def _done_at(case: Case) -> datetime | None:
-    """When the job was done: the work order's completion; a complaint handled without one, at close."""
-    if case.last_completed_at is not None:
-        return case.last_completed_at
-    if case.kind == Kind.COMPLAINT and case.close is not None:
-        return case.close.closed_at
-    return None
-
-
 async def _save(uow: UnitOfWork, rec: CallBackRecord, *, created: bool = False) -> None:
     values = dict(due_at=rec.task.due_at, called_back_at=rec.task.called_back_at, review=rec.review,
                   doc=_enc.encode(rec).decode())
     if created:
         await uow.conn.execute(insert(call_backs).values(
             id=rec.task.id, compound_id=rec.compound_id, subject=str(rec.task.subject),
-            subject_id=rec.case_id, **values))
+            subject_id=rec.case_id, completion_round=rec.task.completion_round, **values))
     else:
         await uow.conn.execute(update(call_backs).where(call_backs.c.id == rec.task.id).values(**values))
 
 
 async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
-    """Called after every case save: opens the call-back the first time the job is done, and moves
-    its due time to 72 h after the slip came back (R-FU-6). Saving the case again changes nothing."""
+    """Called after every case save: opens the call-back of the current round of work once it is done,
+    and moves its due time to 72 h after the slip came back (R-FU-6). Saving the case again changes
+    nothing; a round redone after a reopening gets a call-back of its own (DNEW-rework)."""
     from server.services import catalogue
 
     await catalogue.on_case_saved(uow, case)
-    done = _done_at(case)
+    done = dc.round_done(case)
     if done is None:
         return
     row = (await uow.conn.execute(select(call_backs.c.doc).where(
-        call_backs.c.subject == str(_subject(case)), call_backs.c.subject_id == case.id))).first()
+        call_backs.c.subject == str(_subject(case)), call_backs.c.subject_id == case.id,
+        call_backs.c.completion_round == done.round))).first()
     returned = case.slip.slip_returned_at if case.slip is not None else None
     if case.kind == Kind.COMPLAINT and case.slip is None and case.close is not None:
         returned = case.close.closed_at  # a complaint has no slip: the close is its paperwork
     if row is None:
-        staff = tuple(dict.fromkeys(wo.assignee_id for wo in case.work_orders
-                                    if wo.state == dc.WorkOrderState.COMPLETED))
         task = sv.open_call_back(id=new_id("cbk_"), subject=_subject(case), subject_id=case.id,
-                                 completed_at=done, staff_ids=staff)
+                                 completed_at=done.at, staff_ids=done.staff_ids, completion_round=done.round)
         if returned is not None:
             task = sv.record_slip_returned(task, at=returned)
         await _save(uow, CallBackRecord(task=task, compound_id=case.compound_id, case_id=case.id,
@@ -135,6 +127,7 @@ def _view(rec: CallBackRecord, now: datetime, about: dict[str, Any] | None = Non
     return {
         **(about if about is not None else _NOTHING_ABOUT),
         "id": t.id, "case_id": rec.case_id, "case_no": rec.case_no, "subject": str(t.subject),
+        "completion_round": t.completion_round,
         "completed_at": t.completed_at, "slip_due_at": t.slip_due_at, "slip_returned_at": t.slip_returned_at,
         "slip_late": sv.slip_late(t, now), "due_at": t.due_at, "overdue": sv.call_back_overdue(t, now),
         "called_back_at": t.called_back_at, "called_back_by": t.called_back_by,
@@ -298,9 +291,10 @@ async def close_review(db: Database, who: Principal, task_id: str, note: str) ->
         return _view(rec, uow.now, (await _about(uow.conn, [rec])).get(rec.case_id))
 
 
-async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask]:  # noqa: ANN001
-    out: dict[str, sv.CallBackTask] = {}
-    # Naming every subject lets both engines look the ids up in the (subject, subject_id) unique
+async def call_back_rounds(conn, case_ids: list[str]) -> dict[str, list[sv.CallBackTask]]:  # noqa: ANN001
+    """Each case's call-backs, one per round of work, in round order."""
+    out: dict[str, list[sv.CallBackTask]] = {}
+    # Naming every subject lets both engines look the ids up in the (subject, subject_id, round) unique
     # index; without it each chunk scanned the whole table (the monthly report at a year's scale).
     subjects = [str(s) for s in sv.CallBackSubject]
     for i in range(0, len(case_ids), 500):
@@ -308,8 +302,15 @@ async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask
             call_backs.c.subject.in_(subjects), call_backs.c.subject_id.in_(case_ids[i:i + 500])))).all()
         for r in rows:
             rec = _rec_dec.decode(r.doc)
-            out[rec.case_id] = rec.task
+            out.setdefault(rec.case_id, []).append(rec.task)
+    for tasks in out.values():
+        tasks.sort(key=lambda t: t.completion_round)
     return out
+
+
+async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask]:  # noqa: ANN001
+    """Each case's call-back on its latest round of work: the one its R-FU-6 call-back clock follows."""
+    return {case_id: tasks[-1] for case_id, tasks in (await call_back_rounds(conn, case_ids)).items()}
 
 
 # --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------

@@ -1,7 +1,7 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
-Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py and
-0016_key_loan_kept_refunds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
+Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py,
+0016_key_loan_kept_refunds.py and 0019_call_back_rounds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
 the columns queries filter on (decisions.md D1).
 """
 
@@ -71,13 +71,15 @@ call_backs = Table(
     Column("subject", String(20), nullable=False),
     # The case the call-back is about (for a special service: the booking's case).
     Column("subject_id", String(40), nullable=False),
+    # The round of work it asks about: 0 the first, n the work redone after the n-th reopening (0019).
+    Column("completion_round", Integer, nullable=False, default=0, server_default="0"),
     Column("due_at", TS, nullable=False),
     Column("called_back_at", TS, nullable=True),
     # open | done: a C grade opens a review the manager closes.
     Column("review", String(10), nullable=True),
     Column("doc", Text, nullable=False),  # domain CallBackTask + review fields
-    # One call-back per subject: creating it again on a later save of the case is a no-op.
-    UniqueConstraint("subject", "subject_id", name="uq_call_backs_subject"),
+    # One call-back per round of work on a subject: creating it again on a later save is a no-op.
+    UniqueConstraint("subject", "subject_id", "completion_round", name="uq_call_backs_round"),
     Index("ix_call_backs_compound_due", "compound_id", "due_at"),
 )
 

@@ -79,16 +79,17 @@ class Phone:
 
 
 async def complete_on_phone(client, case_id: str, username: str = "tech", *, device: str = "phone",  # noqa: ANN001
-                            **slip) -> tuple[Phone, str]:  # noqa: ANN003
+                            signature_seed: str | None = None, **slip) -> tuple[Phone, str]:  # noqa: ANN003
     """On `username`'s phone: accept, arrive and complete the case's job with a drawn signature.
 
-    `slip` overrides the completion's arguments (work done, materials, fee).
+    `slip` overrides the completion's arguments (work done, materials, fee). `signature_seed` draws a
+    different signature (a case's rework is signed again; one drawing belongs to one slip).
     """
     headers = await login(client, username, device=device)
     phone = Phone(client, headers)
     await phone.pull()
     job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == case_id)
-    sig = await upload(client, headers, signature_png(case_id))
+    sig = await upload(client, headers, signature_png(signature_seed or case_id))
     args = {"work_done": "更换阀芯", "materials": "阀芯1个", "fee_cents": 0, "signer_name": "黄业主",
             "signer_relation": "owner", **slip}
     res = await phone.push(

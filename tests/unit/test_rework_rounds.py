@@ -62,7 +62,7 @@ def test_the_report_counts_a_reworked_repair_once_in_the_month_of_its_first_comp
                               completed_at=FIRST_DONE)
     first = _graded(first, {sv.SurveyArea.BUILDING_REPAIR: sv.Grade.C}, T0 + 24 * H)
     second = sv.open_call_back(id="cb1", subject=sv.CallBackSubject.REPAIR, subject_id=case.id,
-                               completed_at=T0 + 35 * H)
+                               completed_at=T0 + 35 * H, completion_round=1)
     second = _graded(second, {sv.SurveyArea.BUILDING_REPAIR: sv.Grade.A}, T0 + 40 * H)
     row = case_row(case, calendar=CAL, policy=DeadlinePolicy(), now=T0 + 40 * H, names=NAMES,
                    call_backs=(first, second), booking=None)
@@ -112,3 +112,21 @@ def test_a_rework_order_is_due_within_the_repairs_limits_counted_from_the_reopen
     case = ok(c.reopen_for_review(case, reason="回访结果 房屋维修保养:C;又漏水了", by="d1", now=T0 + 24 * H)).case
     assert work_order_deadline(case, T0 + 26 * H) == T0 + (24 + 24) * H  # the 2 hours gone, the 24 stand
     assert work_order_deadline(case, T0 + 25 * H) == T0 + (24 + 2) * H
+
+
+def test_each_round_of_work_is_called_back_when_it_is_done():  # R-FU-6 R-SS-5
+    case = closable_repair(T0)
+    case = ok(c.close(case, result="已修好", by="d1", roles=DISPATCHER, now=T0 + 4 * H)).case
+    assert c.round_done(case) == c.RoundDone(round=0, at=FIRST_DONE, staff_ids=("t1",))
+    case = ok(c.reopen_for_review(case, reason="回访结果 房屋维修保养:C;又漏水了", by="d1", now=T0 + 24 * H)).case
+    assert c.round_done(case) is None  # the redo is not done yet: nothing to call back about
+    case = _redo(case, T0 + 35 * H)
+    # The redo's call-back asks about the redo, and its grades are the one who redid it (R-SS-5).
+    assert c.round_done(case) == c.RoundDone(round=1, at=T0 + 35 * H, staff_ids=("lead1",))
+
+
+def test_a_complaint_handled_at_the_desk_is_called_back_at_each_close():  # R-FU-6 R-RV-1
+    case = _reopened_complaint()
+    assert c.round_done(case) is None
+    case = ok(c.close(case, result="重新安排保洁，已确认", by="d1", roles=DISPATCHER, now=T0 + 30 * H)).case
+    assert c.round_done(case) == c.RoundDone(round=1, at=T0 + 30 * H)

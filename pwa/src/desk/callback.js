@@ -110,17 +110,19 @@ export function callBackDue(ctx, c) {
 }
 
 /** The case page's card (D100): the call-back this case is owed, recorded right there; once made, what
- *  the resident said. `canCall` is whether this user may record it (CALLER_ROLES). */
+ *  the resident said. `canCall` is whether this user may record it (CALLER_ROLES). A round of work redone
+ *  after an unsatisfied call-back has a call-back of its own, titled as such (DNEW-rework). */
 export function callBackCard(ctx, c, { canCall, onDone }) {
   const { h, t } = ctx;
   callBackStrings(ctx);
   const done = Boolean(c.called_back_at);
   const grades = Object.entries(c.grades || {}).map(([a, g]) => `${t(`area.${a}`)} ${g}`).join(' · ');
   return h('section', { class: 'card desk-callback', 'data-testid': 'case-callback', dataset: { done: done ? 'yes' : 'no' } },
-    h('h2', { text: t('cb.title'), title: 'R-FU-6' }),
+    h('h2', { text: t(c.completion_round > 0 ? 'cb.title_rework' : 'cb.title'), title: 'R-FU-6' }),
     done
       ? [h('p', { class: 'small', 'data-testid': 'cb-done', text: t('cb.done', { at: fmtTime(c.called_back_at), grades }) }),
         c.comment ? h('p', { class: 'small muted', text: c.comment }) : null,
+        c.reopen_for_review ? h('p', { class: 'small warn-text', 'data-testid': 'cb-sent-back', text: t('cb.sent_back') }) : null,
         c.review === 'open' ? h('p', { class: 'small warn-text', text: t('cb.review_open') }) : null]
       : [h('p', { class: 'small' }, colon(t('cb.due'), ''), callBackDue(ctx, c)),
         h('p', { class: 'small' }, callBackResident(ctx, c)),
