@@ -105,7 +105,7 @@ def test_manager_closes_the_review_an_unsatisfied_call_back_opened(browser: Brow
     expect(row).to_contain_text("门还是卡")
     expect(row.get_by_test_id("approval-review-caller")).to_contain_text("王调度")
     # Overall C alone is the manager's to take up: the repair itself was not graded C, so it was not
-    # sent back to be redone (DNEW-rework).
+    # sent back to be redone (D133).
     expect(row.get_by_test_id("approval-review-rework")).to_have_text("工作本身未评不满意，未退回")
     row.get_by_test_id("approval-review-close").click()
     expect(row.locator(".desk-error")).to_have_text("请填写复查结论")  # beside its row

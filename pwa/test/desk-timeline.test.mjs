@@ -84,7 +84,7 @@ test("a contact slip's, a booking's and a call-back's entries read as sentences"
     { action: 'service_booking.dispatched', data: { assignee_id: 'usr_tech' } },
     { action: 'service_booking.completed', data: { quantity: 2, slip_fee_cents: 6000 } },
     { action: 'call_back.recorded', data: { grades: { building_repair: 'A', staff_attitude: 'C' }, reopen_for_review: true } },
-    // DNEW-rework: a C on the work itself sends it back to be redone; a C elsewhere only to the manager.
+    // D133: a C on the work itself sends it back to be redone; a C elsewhere only to the manager.
     { action: 'call_back.recorded', data: { grades: { building_repair: 'C' }, reopen_for_review: true, review_opened: true } },
     { action: 'call_back.recorded', data: { grades: { building_repair: 'A', staff_attitude: 'C' }, reopen_for_review: false, review_opened: true } },
   ];
@@ -96,7 +96,7 @@ test("a contact slip's, a booking's and a call-back's entries read as sentences"
     '开发商回复：下周派人维修',
     '派给张师傅',
     '数量 2，服务单金额 ¥60.00',
-    '评价：房屋维修保养 A、员工服务态度 C，不满意，退回重新处理', // recorded before DNEW-rework: it was reopened then
+    '评价：房屋维修保养 A、员工服务态度 C，不满意，退回重新处理', // recorded before D133: it was reopened then
     '评价：房屋维修保养 C，不满意，退回重新处理',
     '评价：房屋维修保养 A、员工服务态度 C，不满意，转经理复查',
   ]);

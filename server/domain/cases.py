@@ -593,7 +593,7 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def first_completed_at(self) -> datetime | None:
         """When the work was first completed: what its timeliness is judged on (R-FU-4, R-FU-10). A rework
-        after an unsatisfied call-back is counted as rework; it does not re-judge this (DNEW-rework)."""
+        after an unsatisfied call-back is counted as rework; it does not re-judge this (D133)."""
         done = [wo.completed_at for wo in self.work_orders if wo.completed_at is not None]
         return min(done) if done else None
 
@@ -607,7 +607,7 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def first_close(self) -> CloseRecord | None:
         """The case's first close, kept on the reopening when a call-back reopened it: what a complaint's
-        handling (R-FU-8, R-FU-9) and a help request's reply are judged on (DNEW-rework)."""
+        handling (R-FU-8, R-FU-9) and a help request's reply are judged on (D133)."""
         earlier = next((r.previous_close for r in self.reopenings if r.previous_close is not None), None)
         return earlier or self.close
 
@@ -675,7 +675,7 @@ class RoundDone(msgspec.Struct, frozen=True, kw_only=True):
 
 def round_done(case: Case) -> RoundDone | None:
     """The case's current round of work if it is done, else None: each round gets its own call-back, so
-    the resident is asked whether the rework fixed it (R-FU-6; DNEW-rework). A round is done at its latest
+    the resident is asked whether the rework fixed it (R-FU-6; D133). A round is done at its latest
     completion since the case was last reopened; a complaint handled without a work order in that round,
     at its close. The staff are who completed the round's work orders: its grades are theirs (R-SS-5)."""
     n = len(case.reopenings)

@@ -147,7 +147,7 @@ def work_order_deadline(case: Case, now: datetime, policy: DeadlinePolicy | None
     fee's acceptance, the case's received time (R-FU-7).
 
     A repair reopened by an unsatisfied call-back has its rework order counted the same way from the
-    reopening, the moment the resident reported it still broken (DNEW-rework): counted from the first
+    reopening, the moment the resident reported it still broken (D133): counted from the first
     report every limit has long passed, and an order due before it is sent cannot be sent."""
     policy = policy or DeadlinePolicy()
     if case.kind == Kind.SPECIAL_SERVICE:
@@ -340,7 +340,7 @@ def _work_completed(case: Case) -> tuple[datetime, ClockStop] | None:
 
     A case handled without a work order (a complaint answered at the desk) was done when it was first
     closed: reopened by a call-back, its follow-ups stay stopped there rather than run again, days
-    overdue, from the opening (DNEW-rework)."""
+    overdue, from the opening (D133)."""
     done = _first(wo.completed_at for wo in case.work_orders)
     if done is not None:
         return done, ClockStop.COMPLETED
@@ -472,7 +472,7 @@ def clocks(
     b = _Builder(case, now, policy)
     # The handling (a complaint's close, a help request's reply) is judged on the first close: a case a
     # call-back reopened was handled then, and the reopening is counted as such, not as lateness
-    # (R-FU-8, R-FU-9, R-IN-5; DNEW-rework).
+    # (R-FU-8, R-FU-9, R-IN-5; D133).
     first_close = case.first_close
     closed_at = first_close.closed_at if first_close is not None else None
     follower = case.follower_id
@@ -541,7 +541,7 @@ def clocks(
         )
 
     # Timeliness is the first completion's (R-FU-4): a redo after an unsatisfied call-back is rework,
-    # counted as such (R-FU-10), and does not re-judge it (DNEW-rework). The slip and the call-back of
+    # counted as such (R-FU-10), and does not re-judge it (D133). The slip and the call-back of
     # R-FU-6 follow the latest round of work.
     first_done = case.first_completed_at
     completed_at = case.last_completed_at

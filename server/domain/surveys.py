@@ -102,7 +102,7 @@ def call_back_area(kind: str, category: str | None) -> SurveyArea:
 
 
 # A repair's work is graded under building repair, and under equipment when the work was on a plant or
-# a lift (R-RV-2 lists both): a C on either says the repair must be redone (DNEW-rework).
+# a lift (R-RV-2 lists both): a C on either says the repair must be redone (D133).
 _REPAIR_WORK = frozenset({SurveyArea.BUILDING_REPAIR, SurveyArea.EQUIPMENT})
 # What a complaint was about (R-IN-3 categories), where one survey area grades it: a C there says the
 # problem complained of is still there. Mail, decoration and "other" have no area of their own.
@@ -116,7 +116,7 @@ _AREA_OF_COMPLAINT: dict[str, frozenset[SurveyArea]] = {
 
 
 def work_areas(kind: str, category: str | None) -> frozenset[SurveyArea]:
-    """The survey areas that grade the work itself on this case (R-RV-2; DNEW-rework): a C on one of them
+    """The survey areas that grade the work itself on this case (R-RV-2; D133): a C on one of them
     means the work must be redone (返修), so the case is reopened and, for a repair, counted as rework.
     A C on any other area (a technician's attitude on a repair done well) goes to the manager's review
     only. A repair's are building repair and equipment; a complaint's, how it was handled and the area it
@@ -163,7 +163,7 @@ class CallBackTask(msgspec.Struct, frozen=True, kw_only=True):
     grades: dict[SurveyArea, Grade] = {}
     comment: str = ""
     # A C on an area that grades the work itself: the case is reopened for the work to be redone, and
-    # counts as rework (DNEW-rework). A C elsewhere only opens the manager's review (`needs_review`).
+    # counts as rework (D133). A C elsewhere only opens the manager's review (`needs_review`).
     reopen_for_review: bool = False
 
 
@@ -303,7 +303,7 @@ def record_call_back(
 ) -> CallBackTask:
     """Record the resident's grades. Any C goes to the manager's review (`needs_review`); a C on an area that
     grades the work itself (`work_areas` of the case) also reopens the case for the work to be redone,
-    counted as rework (R-FU-10; DNEW-rework). A C on how the technician behaved, on a repair done well,
+    counted as rework (R-FU-10; D133). A C on how the technician behaved, on a repair done well,
     is the manager's to take up: redoing the repair would fix nothing."""
     if refusal := call_back_refusal(task, by_role=by_role, grades=grades, comment=comment):
         raise DomainError(refusal)

@@ -69,7 +69,7 @@ def case_row(case: Case, *, calendar: BusinessCalendar, policy: DeadlinePolicy, 
     call-backs, one per round of work, in round order (R-FU-6).
 
     A case an unsatisfied call-back reopened is judged on its first completion (a repair) or first close
-    (a complaint), in the month that came, and its rework is counted there, once (DNEW-rework): the redo
+    (a complaint), in the month that came, and its rework is counted there, once (D133): the redo
     neither moves it to a later month nor makes it late."""
     clock_list = deadlines.clocks(case, calendar, now, policy)
     kind = str(case.kind)

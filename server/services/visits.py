@@ -3,7 +3,7 @@
 Rules: R-FU-6 (slip back within 24 h, call-back within 72 h after the slip returned), R-RV-1..3,
 R-SS-5. Each round of work on a case gets one call-back task when it is done (idempotent: keyed by
 the case and the round): the first work, and each redo after an unsatisfied call-back reopened the
-case, so the resident is asked whether the rework fixed it (DNEW-rework). A C grade opens the manager's
+case, so the resident is asked whether the rework fixed it (D133). A C grade opens the manager's
 review; a C on the work itself also reopens the case, and counts it as rework.
 """
 
@@ -95,7 +95,7 @@ async def _save(uow: UnitOfWork, rec: CallBackRecord, *, created: bool = False) 
 async def on_case_saved(uow: UnitOfWork, case: Case) -> None:
     """Called after every case save: opens the call-back of the current round of work once it is done,
     and moves its due time to 72 h after the slip came back (R-FU-6). Saving the case again changes
-    nothing; a round redone after a reopening gets a call-back of its own (DNEW-rework)."""
+    nothing; a round redone after a reopening gets a call-back of its own (D133)."""
     from server.services import catalogue
 
     await catalogue.on_case_saved(uow, case)
@@ -218,7 +218,7 @@ async def _load(uow: UnitOfWork, who: Principal, task_id: str) -> CallBackRecord
 
 
 async def _work_areas(uow: UnitOfWork, case_id: str) -> frozenset[sv.SurveyArea]:
-    """The survey areas that grade this case's work (DNEW-rework), from its kind and category."""
+    """The survey areas that grade this case's work (D133), from its kind and category."""
     from server.services.cases import case_category, decode_case
     from server.storage.schema import cases
 
@@ -255,7 +255,7 @@ async def record_call_back(db: Database, who: Principal, task_id: str, data: Cal
                         "reopen_for_review": task.reopen_for_review, "review_opened": review})
         grades = " ".join(f"{sv.AREA_LABELS[k][0]}:{v}" for k, v in task.grades.items())
         note = f"回访结果 {grades}" + (f";{data.comment}" if data.comment.strip() else "")
-        # A C on the work itself sends it back to be redone; a C elsewhere only to the manager (DNEW-rework).
+        # A C on the work itself sends it back to be redone; a C elsewhere only to the manager (D133).
         outcome = ";不满意,退回返修并转经理复查" if task.reopen_for_review else ";不满意,转经理复查" if review else ""
 
         def step(case: Case):  # noqa: ANN202

@@ -1,5 +1,5 @@
 """A call-back's C reopens the work only when it grades the work itself; any C reaches the manager's review
-(R-RV-2, R-FU-10, R-RV-4; DNEW-rework)."""
+(R-RV-2, R-FU-10, R-RV-4; D133)."""
 
 from __future__ import annotations
 

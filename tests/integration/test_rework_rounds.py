@@ -1,6 +1,6 @@
 """Rework across months through the API: the repair stays timely in the month it was first done and is
 counted as rework there; a C on attitude is reviewed, not redone; the redo gets its own call-back; a
-reopened complaint keeps its first close (R-FU-4, R-FU-6, R-FU-9, R-FU-10, R-RV-2, R-RV-5; DNEW-rework)."""
+reopened complaint keeps its first close (R-FU-4, R-FU-6, R-FU-9, R-FU-10, R-RV-2, R-RV-5; D133)."""
 
 from __future__ import annotations
 

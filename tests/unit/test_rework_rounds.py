@@ -1,5 +1,5 @@
 """Work reopened by an unsatisfied call-back: timeliness stays with the first completion or close, the
-rework is counted once, with the repair that needed it (R-FU-4, R-FU-9, R-FU-10, R-RV-5; DNEW-rework).
+rework is counted once, with the repair that needed it (R-FU-4, R-FU-9, R-FU-10, R-RV-5; D133).
 Pure: the case is built through the domain, the report row through the report's own flattening."""
 
 from __future__ import annotations

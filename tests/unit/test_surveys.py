@@ -241,7 +241,7 @@ def test_an_unsatisfied_grade_needs_the_residents_comment(comment):  # R-RV-3 R-
     assert t.comment == "维修后仍漏水" and sv.needs_review(t)
 
 
-def test_the_areas_that_grade_the_work_itself():  # R-RV-2 DNEW-rework
+def test_the_areas_that_grade_the_work_itself():  # R-RV-2 D133
     S = SurveyArea
     assert sv.work_areas("repair", "small") == {S.BUILDING_REPAIR, S.EQUIPMENT}
     assert sv.work_areas("repair", None) == {S.BUILDING_REPAIR, S.EQUIPMENT}

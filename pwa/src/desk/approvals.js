@@ -318,7 +318,7 @@ function reviewRow(ctx, err, c, data) {
     h('td', null, h('a', { href: `#/case/${c.case_id}`, class: 'desk-case-no', text: c.case_no })),
     h('td', null, c.content || '', h('div', { class: 'muted small', text: [c.resident_name, c.unit].filter(Boolean).join(' · ') })),
     h('td', { class: 'small' }, grades, c.comment ? h('div', { class: 'muted', text: c.comment }) : null,
-      // A C on the work itself reopened the case; a C elsewhere (attitude) is the manager's alone (DNEW-rework).
+      // A C on the work itself reopened the case; a C elsewhere (attitude) is the manager's alone (D133).
       h('div', { class: c.reopen_for_review ? 'warn-text' : 'muted', 'data-testid': 'approval-review-rework',
         text: t(c.reopen_for_review ? 'apq.review_sent_back' : 'apq.review_not_sent_back') }),
       // Who called and when: the manager asks that person about the resident's words (D111).

@@ -111,7 +111,7 @@ export function callBackDue(ctx, c) {
 
 /** The case page's card (D100): the call-back this case is owed, recorded right there; once made, what
  *  the resident said. `canCall` is whether this user may record it (CALLER_ROLES). A round of work redone
- *  after an unsatisfied call-back has a call-back of its own, titled as such (DNEW-rework). */
+ *  after an unsatisfied call-back has a call-back of its own, titled as such (D133). */
 export function callBackCard(ctx, c, { canCall, onDone }) {
   const { h, t } = ctx;
   callBackStrings(ctx);

@@ -142,7 +142,7 @@ const SENTENCES = {
     has(d, 'slip_fee_cents') ? t('tl.slip_fee', { fee: (Number(d.slip_fee_cents) / 100).toFixed(2) }) : '',
   ],
   // R-FU-6: the call-back's grades by survey area. A C on the work itself sends it back to be redone; a C
-  // on another area (the technician's attitude) only to the manager's review (DNEW-rework).
+  // on another area (the technician's attitude) only to the manager's review (D133).
   'call_back.recorded': (d) => [
     d.grades && Object.keys(d.grades).length
       ? t('tl.grades', { list: joinList(Object.entries(d.grades).map(([area, g]) => `${areaLabel(area)} ${g}`)) }) : '',

@@ -6,7 +6,7 @@ Create Date: 2026-12-16
 
 R-FU-6 asks for a call-back after each completion. A case reopened by an unsatisfied call-back is
 redone, and the resident must be asked whether the rework fixed it; the call-back was keyed by the case
-alone, so the redo got none (DNEW-rework). Rounds are numbered from 0 (the first work); n is the work
+alone, so the redo got none (D133). Rounds are numbered from 0 (the first work); n is the work
 redone after the n-th reopening. Every stored call-back asked about the first round: 0. The unique key
 becomes (subject, subject_id, completion_round); batch mode rebuilds the table on SQLite, which cannot
 drop a constraint in place.
