@@ -1,7 +1,7 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
 Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py,
-0016_key_loan_kept_refunds.py and 0019_call_back_rounds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
+0016_key_loan_kept_refunds.py and 0020_call_back_rounds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
 the columns queries filter on (decisions.md D1).
 """
 
