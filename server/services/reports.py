@@ -176,10 +176,17 @@ async def load_rows(uow: UnitOfWork, compound_id: str, start: datetime, cutoff: 
     # began, or recent enough that its limit (a complaint's 15 days, a promised date) may fall in it;
     # and any case a clock still runs on, as a written inquiry left unopened still owed its written
     # reply (R-IN-5): late in every month until it is answered, however long ago it came in.
+    # And every case whose booking the cashier settled in the month: settling writes the booking, not
+    # the case, so a case closed long before its money came in was none of the above, and its revenue
+    # was lost from the month it was collected in (R-SS-3; the loss review reads the same settlements).
+    settled_in_month = select(service_bookings.c.case_id).where(
+        service_bookings.c.compound_id == compound_id, service_bookings.c.case_id.is_not(None),
+        service_bookings.c.settled_at >= start, service_bookings.c.settled_at < cutoff)
     stmt = select(cases.c.doc).where(
         cases.c.compound_id == compound_id, cases.c.received_at < cutoff,
         or_(cases.c.state.in_(OPEN_STATES), cases.c.next_due_at.is_not(None),
-            cases.c.updated_at >= start, cases.c.received_at >= start - LOOKBACK))
+            cases.c.updated_at >= start, cases.c.received_at >= start - LOOKBACK,
+            cases.c.id.in_(settled_in_month)))
     if kinds:
         stmt = stmt.where(cases.c.kind.in_([str(k) for k in kinds]))
     all_cases = [decode_case(r.doc) for r in (await uow.conn.execute(stmt)).all()]
