@@ -14,7 +14,26 @@ def _month(page, value: str) -> None:  # noqa: ANN001
     page.locator("input[name=month]").dispatch_event("change")
 
 
+def _running_since_2025(server) -> None:  # noqa: ANN001
+    """The demo compound as one set up in January 2025. A month before a compound's first has no report
+    (R-RV-4), the demo is set up today and the server runs on the real clock: without this no month
+    would be over, to hand in and sign."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import create_engine, update
+
+    from server.demo import DEMO_COMPOUND
+    from server.storage.schema import compounds
+
+    engine = create_engine(f"sqlite:///{server.data_dir / 'estatedesk.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(update(compounds).where(compounds.c.id == DEMO_COMPOUND).values(
+            created_at=datetime(2024, 12, 31, 16, 0, tzinfo=UTC)))  # 1 January 2025 in Shanghai
+    engine.dispose()
+
+
 def test_a_month_without_ballots_says_so_instead_of_an_empty_chart(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-3
+    _running_since_2025(server)
     ctx, page = open_desk(browser, server, "manager", "reports")
     view = page.locator("[data-view=reports]")
     expect(view.locator("canvas[data-testid=chart-kind]")).to_be_visible(timeout=15000)
@@ -43,6 +62,7 @@ def test_the_english_satisfaction_chart_has_room_for_every_wrapped_area(browser:
 
 
 def test_the_signed_report_names_who_submitted_and_who_signed(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    _running_since_2025(server)
     Api(server.url, "dispatcher").call("POST", "/api/reports/monthly/2025/2/submit", {})
     Api(server.url, "manager").call("POST", "/api/reports/monthly/2025/2/sign", {"comment": "调度及时，继续保持"})
     ctx, page = open_desk(browser, server, "manager", "reports")
@@ -78,6 +98,7 @@ def test_the_printed_complaint_list_fits_an_a4_page(browser: Browser, server) ->
 
 def test_the_month_is_handed_in_from_its_30th_with_a_confirmation_returned_signed_and_reopened(
         browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4 R-RV-5
+    _running_since_2025(server)
     # Found in review: the current month could be submitted and signed on the 7th with no question
     # asked, then stayed frozen without the cases that came later, and nothing could undo it (D103).
     ctx, page = open_desk(browser, server, "dispatcher", "reports")

@@ -192,6 +192,7 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     submission_opens_on: str = ""  # the day the dispatcher may hand it in (the 30th)
     submission_open: bool = False  # by the server's clock: the 30th has come
     signing_open: bool = False  # by the server's clock: the month is over
+    first_month: str | None = None  # the compound's first month ("2026-11"): none is reported before it
 
 
 class YearlyReportView(cr.YearlyComplaintReport, kw_only=True):

@@ -61,6 +61,8 @@ class ReportRefusal(StrEnum):
     CAPA_INCOMPLETE = "monthly_report.capa_incomplete"
     CAPA_DUE_PASSED = "monthly_report.capa_due_passed"
     CAPA_NOT_SUBMITTED = "monthly_report.capa_not_submitted"
+    BEFORE_COMPOUND = "monthly_report.before_compound"
+    MONTH_NOT_BEGUN = "monthly_report.month_not_begun"
 
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -561,6 +563,39 @@ def month_bounds(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=tz)
     return start, end
+
+
+def first_month(first_day: date) -> str:
+    """The compound's first month as the wire names it ("2026-11")."""
+    return f"{first_day.year}-{first_day.month:02d}"
+
+
+def refuse_unlived_month(year: int, month: int, *, first_day: date, today: date) -> None:
+    """A report exists only for a month the compound has lived through, or is living through.
+
+    `first_day` is the compound's first day (its creation, or its first case if that is older) and
+    `today` the compound's date, both in its zone. A month before the first one had no cases to count
+    (2001 was signed for a compound set up in 2026), and a month not begun would be a draft whose
+    cut-off comes before its start; each is refused with its own code, so the desk can say which.
+    """
+    asked = date(year, month, 1)
+    if asked < first_day.replace(day=1):
+        raise fail(
+            ReportRefusal.BEFORE_COMPOUND,
+            f"{year}年{month}月早于本管理处启用的月份（{first_day.year}年{first_day.month}月），没有月报",
+            f"{year}-{month:02d} is before this compound's first month ({first_month(first_day)}): "
+            "there is no report for it",
+            kind="invalid",
+            first_month=first_month(first_day),
+        )
+    if asked > today:
+        raise fail(
+            ReportRefusal.MONTH_NOT_BEGUN,
+            f"{year}年{month}月尚未开始，还没有月报",
+            f"{year}-{month:02d} has not begun yet: there is no report for it",
+            kind="invalid",
+            opens_on=asked.isoformat(),
+        )
 
 
 def report_due_on(year: int, month: int) -> date:

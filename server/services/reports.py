@@ -9,11 +9,11 @@ handed in, and the manager signs exactly those.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
@@ -30,7 +30,7 @@ from server.services.acting import acting_role
 from server.services.cases import OPEN_STATES, compound_rules, decode_case
 from server.services.visits import call_back_rounds, survey_of_month
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import buildings, cases, units, users
+from server.storage.schema import buildings, cases, compounds, units, users
 from server.storage.tables_services import monthly_reports, service_bookings
 
 _enc = msgspec.json.Encoder()
@@ -210,6 +210,24 @@ def _check_month(year: int, month: int) -> None:
         raise fail("monthly_report.bad_month", "月份不正确", "No such month", kind="invalid")
 
 
+async def _first_day(conn: AsyncConnection, compound_id: str, zone: Any) -> date:  # noqa: ANN401
+    """The compound's first day in its zone: when it was set up, or its first case if that is older
+    (cases brought over from paper keep the time they came in)."""
+    created = (await conn.execute(select(compounds.c.created_at).where(compounds.c.id == compound_id))).scalar()
+    oldest = (await conn.execute(select(func.min(cases.c.received_at)).where(
+        cases.c.compound_id == compound_id))).scalar()
+    return min(t for t in (created, oldest) if t is not None).astimezone(zone).date()
+
+
+async def _require_lived(uow: UnitOfWork, compound_id: str, year: int, month: int) -> date:
+    """Refuses a month before the compound's first or not begun (R-RV-4); returns the first day."""
+    _check_month(year, month)
+    zone = (await compound_rules(uow, compound_id)).calendar.zone
+    first = await _first_day(uow.conn, compound_id, zone)
+    mr.refuse_unlived_month(year, month, first_day=first, today=uow.now.astimezone(zone).date())
+    return first
+
+
 async def _compute(uow: UnitOfWork, compound_id: str, year: int, month: int) -> mr.MonthlyReport:
     rules = await compound_rules(uow, compound_id)
     tz = rules.calendar.zone
@@ -260,9 +278,11 @@ async def _signer_names(conn: AsyncConnection, compound_id: str, report: mr.Mont
 
 
 def report_view(report: mr.MonthlyReport, tz_name: str, names: dict[str, str] | None = None,
-                now: datetime | None = None) -> dict[str, Any]:
+                now: datetime | None = None, first_day: date | None = None) -> dict[str, Any]:
     out = msgspec.to_builtins(report)
     out["tz"] = tz_name
+    # The compound's first month: the page offers no month before it (R-RV-4).
+    out["first_month"] = mr.first_month(first_day) if first_day is not None else None
     names = names or {}
     out["submitted_by_name"] = names.get(report.submitted_by) if report.submitted_by else None
     out["signed_by_name"] = names.get(report.signed_by) if report.signed_by else None
@@ -303,24 +323,28 @@ async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int, *,
 
 
 async def monthly(db: Database, who: Principal, year: int, month: int) -> mr.MonthlyReport:
-    _check_month(year, month)
     async with db.transaction(write=False) as uow:
+        await _require_lived(uow, who.compound_id, year, month)
         return (await _current(uow, who.compound_id, year, month, lock=False))[0]
 
 
+async def _view(uow: UnitOfWork, who: Principal, report: mr.MonthlyReport, first: date) -> dict[str, Any]:
+    tz = (await compound_rules(uow, who.compound_id)).calendar.tz
+    names = await _signer_names(uow.conn, who.compound_id, report)
+    return report_view(report, tz, names, now=uow.now, first_day=first)
+
+
 async def monthly_view(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
-    _check_month(year, month)
     async with db.transaction(write=False) as uow:
+        first = await _require_lived(uow, who.compound_id, year, month)
         report = (await _current(uow, who.compound_id, year, month, lock=False))[0]
-        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        names = await _signer_names(uow.conn, who.compound_id, report)
-        return report_view(report, tz, names, now=uow.now)
+        return await _view(uow, who, report, first)
 
 
 async def _step(db: Database, who: Principal, year: int, month: int, action: str, step) -> dict[str, Any]:  # noqa: ANN001
     """One sign-off step on the report as it stands, saved and audited in one transaction."""
-    _check_month(year, month)
     async with db.transaction() as uow:
+        first = await _require_lived(uow, who.compound_id, year, month)
         current, stored = await _current(uow, who.compound_id, year, month)
         report = step(current, uow.now)
         await _save(uow, who.compound_id, report, created=not stored)
@@ -332,8 +356,7 @@ async def _step(db: Database, who: Principal, year: int, month: int, action: str
                         # a signature taken back is named in the audit as well as kept in the history
                         "previous_signed_by": current.signed_by, "previous_signed_at":
                             current.signed_at.isoformat() if current.signed_at else None})
-        tz = (await compound_rules(uow, who.compound_id)).calendar.tz
-        return report_view(report, tz, await _signer_names(uow.conn, who.compound_id, report), now=uow.now)
+        return await _view(uow, who, report, first)
 
 
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:

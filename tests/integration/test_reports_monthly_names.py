@@ -48,10 +48,12 @@ async def test_a_month_that_has_not_begun_cannot_be_submitted(client, clock):  #
     # Found in the demo: December's report could be submitted in November, freezing empty figures
     # the manager could then sign. The clock starts 2026-11-23.
     desk = await login(client, "dispatcher")
+    # A month not begun has no report at all, not even a draft (test_reports_impossible_months.py).
     r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
-    assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.month_not_begun", r.text
     mgr = await login(client, "manager")
-    assert (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()["status"] == "draft"
+    r = await client.get("/api/reports/monthly/2026/12", headers=mgr)
+    assert r.status_code == 400 and r.json()["code"] == "monthly_report.month_not_begun", r.text
     clock.advance(days=8)  # 1 December, Shanghai: begun, but not yet the 30th (D103)
     r = await client.post("/api/reports/monthly/2026/12/submit", headers=desk)
     assert r.status_code == 400 and r.json()["code"] == "monthly_report.too_early", r.text
