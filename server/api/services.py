@@ -193,6 +193,9 @@ class MonthlyReportView(mr.MonthlyReport, kw_only=True):
     submission_open: bool = False  # by the server's clock: the 30th has come
     signing_open: bool = False  # by the server's clock: the month is over
     first_month: str | None = None  # the compound's first month ("2026-11"): none is reported before it
+    # The month's weekly quality checks, unchecked weeks, missed targets and what signing warns of,
+    # read live beside the figures (R-RV-4, R-FU-10). None only where no view computes it.
+    quality: mr.MonthQuality | None = None
 
 
 class YearlyReportView(cr.YearlyComplaintReport, kw_only=True):

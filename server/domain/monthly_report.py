@@ -230,6 +230,13 @@ class ReportAction(StrEnum):
     REOPENED = "reopened"  # the GM took back a signature given by mistake (D103)
 
 
+class SignWarning(StrEnum):
+    """What the manager is told before signing a month, and signs knowing (a warning, not a refusal)."""
+
+    WEEKS_UNCHECKED = "weeks_unchecked"  # a week of the month has no quality check on record
+    CAPA_MISSING = "capa_missing"  # poor quality with no CAPA report filed (or one sent back)
+
+
 class ReportEvent(msgspec.Struct, frozen=True, kw_only=True):
     """One step of the report's sign-off, kept for good: a signature taken back stays on record."""
 
@@ -238,6 +245,9 @@ class ReportEvent(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     reason: str = ""  # why it was returned or reopened
     comment: str = ""  # the manager's comment that went with a signature
+    # What the manager was warned of and signed regardless: weeks unchecked, poor quality without a
+    # CAPA report (R-RV-4). A warning, not a refusal (DNEW-repmisc); kept so the signature says so.
+    warnings: tuple[SignWarning, ...] = ()
 
 
 class MonthlyReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -808,12 +818,14 @@ def _reason(reason: str) -> str:
 
 
 def sign_report(
-    report: MonthlyReport, *, by_role: Role, by_id: str, comment: str, now: datetime
+    report: MonthlyReport, *, by_role: Role, by_id: str, comment: str, now: datetime,
+    warnings: Iterable[SignWarning] = (),
 ) -> MonthlyReport:
     """The manager comments on the dispatcher's service quality and signs; a signature alone is not enough.
 
     Not before the month is over: the signature closes the figures, and they must hold the whole month
-    (D103). The caller passes figures that run to the month's end (`covers_whole_month`)."""
+    (D103). The caller passes figures that run to the month's end (`covers_whole_month`).
+    `warnings` (`month_quality`) do not stop the signature: they are recorded with it (R-RV-4)."""
     if by_role is not SIGNER:
         raise fail(
             ReportRefusal.NOT_MANAGER,
@@ -848,7 +860,8 @@ def sign_report(
         signed_at=now,
         history=(
             *report.history,
-            ReportEvent(action=ReportAction.SIGNED, by=by_id, at=now, comment=comment.strip()),
+            ReportEvent(action=ReportAction.SIGNED, by=by_id, at=now, comment=comment.strip(),
+                        warnings=tuple(warnings)),
         ),
     )
 
@@ -1105,3 +1118,90 @@ def weeks_unchecked(checks: Iterable[WeeklyCheck], year: int, month: int) -> lis
     days = calendar.monthrange(year, month)[1]
     mondays = [date(year, month, d) for d in range(1, days + 1) if date(year, month, d).weekday() == 0]
     return [m for m in mondays if m not in done]
+
+
+# --- the month's weekly checks as the report shows them (R-RV-4, R-FU-10) ----------------------
+
+
+class CapaState(StrEnum):
+    """Where a week's corrective-and-preventive-action report stands, as the monthly report says it."""
+
+    NOT_REQUIRED = "not_required"  # a good week
+    OWED = "owed"  # a poor week with no report filed
+    RETURNED = "returned"  # sent back by the general manager: owed again
+    SUBMITTED = "submitted"  # filed, waiting for the general manager
+    ACCEPTED = "accepted"
+    FILED = "filed"  # filed before reports were signed off (D117): its number only
+
+
+class QualityWeek(msgspec.Struct, frozen=True, kw_only=True):
+    """One week of the month (named by its Monday) in the report: its check, or that it has none."""
+
+    week_start: date
+    checked: bool
+    checked_by: str = ""  # the manager's name
+    checked_at: datetime | None = None
+    cases_checked: int = 0
+    poor_quality: bool | None = None  # None: not checked
+    findings: str = ""
+    capa_state: CapaState | None = None  # None: not checked
+    capa_report_no: str | None = None
+
+
+class MonthQuality(msgspec.Struct, frozen=True, kw_only=True):
+    """The month's weekly quality checks beside its figures, read live: the checks are the manager's
+    record and a CAPA report moves on after the summary is handed in (R-RV-4)."""
+
+    weeks: tuple[QualityWeek, ...]  # every week of the month begun since the compound's first, oldest first
+    unchecked_weeks: tuple[date, ...]  # of those, the ones with no check on record
+    targets_missed: tuple[str, ...]  # the rates that missed their R-FU-10 target (keys)
+    capa_owed: tuple[date, ...]  # poor weeks whose CAPA report is not filed, or was sent back
+    # The month missed a target and no week of it has a CAPA report filed: the poor quality the figures
+    # show has no corrective action on record (R-RV-4).
+    capa_needed: bool
+    sign_warnings: tuple[SignWarning, ...]
+
+
+def capa_state(check: WeeklyCheck) -> CapaState:
+    if not check.capa_required:
+        return CapaState.NOT_REQUIRED
+    if check.capa_report_no is None:
+        return CapaState.OWED
+    if check.capa_status is None:
+        return CapaState.FILED
+    return CapaState(str(check.capa_status))
+
+
+def month_quality(report: MonthlyReport, checks: Iterable[WeeklyCheck], *, first_day: date, today: date,
+                  names: dict[str, str] | None = None) -> MonthQuality:
+    """The weeks of the report's month with their checks (R-RV-4), the targets it missed (R-FU-10) and
+    what the manager is warned of before signing it.
+
+    A week belongs to the month its Monday falls in (as `weeks_unchecked`). Only weeks that have begun
+    (by `today`, the compound's date) and that the compound lived in (from the week of `first_day`)
+    are listed, and any week checked: a week to come is not unchecked yet, and one before the compound
+    existed never will be.
+    """
+    names = names or {}
+    by_week = {c.week_start: c for c in checks}
+    mondays = [m for m in weeks_unchecked((), report.year, report.month)
+               if m in by_week or week_of(first_day) <= m <= today]
+    weeks: list[QualityWeek] = []
+    for monday in mondays:
+        c = by_week.get(monday)
+        if c is None:
+            weeks.append(QualityWeek(week_start=monday, checked=False))
+            continue
+        weeks.append(QualityWeek(
+            week_start=monday, checked=True, checked_by=names.get(c.checked_by, c.checked_by),
+            checked_at=c.checked_at, cases_checked=c.cases_checked, poor_quality=c.poor_quality,
+            findings=c.findings, capa_state=capa_state(c), capa_report_no=c.capa_report_no))
+    unchecked = tuple(w.week_start for w in weeks if not w.checked)
+    owed = tuple(w.week_start for w in weeks if w.capa_state in (CapaState.OWED, CapaState.RETURNED))
+    missed = tuple(r.key for r in report.rates if r.met is False)
+    filed = any(w.capa_report_no and w.capa_state is not CapaState.RETURNED for w in weeks)
+    needed = bool(missed) and not filed
+    warnings = ((SignWarning.WEEKS_UNCHECKED,) if unchecked else ()) + (
+        (SignWarning.CAPA_MISSING,) if owed or needed else ())
+    return MonthQuality(weeks=tuple(weeks), unchecked_weeks=unchecked, targets_missed=missed, capa_owed=owed,
+                        capa_needed=needed, sign_warnings=warnings)

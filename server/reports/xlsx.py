@@ -30,6 +30,7 @@ from server.domain.monthly_report import (
     KIND_LABELS,
     OVERDUE_TITLE,
     MonthlyReport,
+    MonthQuality,
     Rate,
 )
 
@@ -71,6 +72,15 @@ TEXT: dict[str, dict[str, str]] = {
         "help.late": "超过 5 分钟答复或未答复", "help.pending": "未答复，未满 5 分钟", "help.not_opened": "不立项（不计时）",
         "help.list": "求助超时答复清单", "help.due": "答复时限", "help.replied": "答复时间",
         "help.not_replied": "未答复",
+        "sheet.quality": "质量检查", "quality.title": "每周处理质量检查（R-RV-4）", "quality.week": "周（周一）",
+        "quality.checked_by": "检查人", "quality.checked_at": "检查时间", "quality.cases": "抽查单数",
+        "quality.result": "结果", "quality.ok": "合格", "quality.poor": "不合格", "quality.unchecked": "未检查",
+        "quality.findings": "发现的问题", "quality.capa": "纠正预防措施报告", "quality.capa_no": "报告编号",
+        "capa.not_required": "无需", "capa.owed": "待提交", "capa.returned": "已退回，待重新提交",
+        "capa.submitted": "待总经理审批", "capa.accepted": "已审批通过", "capa.filed": "已提交",
+        "quality.targets": "未达标指标（R-FU-10）", "quality.targets_none": "无",
+        "quality.capa_needed": "指标未达标，本月尚无纠正预防措施报告",
+        "quality.unchecked_weeks": "未做质量检查的周",
     },
     "en": {
         "sheet.summary": "Summary", "sheet.counts": "Counts", "sheet.overdue": "Late cases", "sheet.help": "Help replies",
@@ -101,6 +111,16 @@ TEXT: dict[str, dict[str, str]] = {
         "help.pending": "Not replied, 5 minutes not over yet", "help.not_opened": "Left unopened (no clock)",
         "help.list": "Help requests replied to late", "help.due": "Reply due", "help.replied": "Replied at",
         "help.not_replied": "Not replied",
+        "sheet.quality": "Quality checks", "quality.title": "Weekly checks of handling quality (R-RV-4)",
+        "quality.week": "Week (Monday)", "quality.checked_by": "Checked by", "quality.checked_at": "Checked at",
+        "quality.cases": "Cases checked", "quality.result": "Result", "quality.ok": "Good", "quality.poor": "Poor",
+        "quality.unchecked": "Not checked", "quality.findings": "Findings", "quality.capa": "CAPA report",
+        "quality.capa_no": "Report no.",
+        "capa.not_required": "Not required", "capa.owed": "Owed", "capa.returned": "Sent back, owed again",
+        "capa.submitted": "Waiting for the general manager", "capa.accepted": "Accepted", "capa.filed": "Filed",
+        "quality.targets": "Targets missed (R-FU-10)", "quality.targets_none": "None",
+        "quality.capa_needed": "Targets missed and no CAPA report filed this month",
+        "quality.unchecked_weeks": "Weeks not checked",
     },
 }
 BOLD = Font(bold=True)
@@ -131,11 +151,12 @@ class _Lang:
 
 
 def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC, names: Mapping[str, str] | None = None,
-                        lang: str = "zh") -> bytes:
+                        lang: str = "zh", quality: MonthQuality | None = None) -> bytes:
     """Times are written in `tz` (the compound's zone) because Excel cells cannot hold a zone.
 
     `names` maps the filler's and signer's account ids to their names: the sheet goes to leadership
     on paper, where "usr_manager" names nobody. `lang` is the desk's language ("zh" or "en").
+    `quality`, the month's weekly checks (R-RV-4), adds their sheet.
     """
     lg = _Lang(lang)
     book = Workbook()
@@ -146,6 +167,8 @@ def monthly_report_xlsx(report: MonthlyReport, *, tz: tzinfo = UTC, names: Mappi
         _help_replies(book.create_sheet(lg.t("sheet.help")), report, tz, lg)
     _satisfaction(book.create_sheet(lg.t("sheet.satisfaction")), report, lg)
     _complaints(book.create_sheet(lg.t("sheet.complaints")), report, tz, lg)
+    if quality is not None:
+        _quality(book.create_sheet(lg.t("sheet.quality")), report, quality, tz, lg)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -423,3 +446,37 @@ def _complaints(sheet: Worksheet, report: MonthlyReport, tz: tzinfo, lg: _Lang) 
         )
     sheet.freeze_panes = "A2"
     _widths(sheet, [14, 18, 12, 12, 12, 12, 16, 24, 12, 10])
+
+
+def _quality(sheet: Worksheet, report: MonthlyReport, quality: MonthQuality, tz: tzinfo, lg: _Lang) -> None:
+    """R-RV-4: the month's weekly checks, each week never checked flagged, the CAPA report of each poor
+    week as it stands, and the R-FU-10 targets the month missed, as the page lists them."""
+    sheet.append([lg.t("quality.title")])
+    sheet["A1"].font = BOLD
+    _header(sheet, [lg.t(k) for k in ("quality.week", "quality.checked_by", "quality.checked_at", "quality.cases",
+                                      "quality.result", "quality.findings", "quality.capa", "quality.capa_no")])
+    for week in quality.weeks:
+        if not week.checked:
+            _append(sheet, [week.week_start, "", "", "", lg.t("quality.unchecked")], tz)
+            continue
+        _append(sheet, [week.week_start, week.checked_by, week.checked_at or "", week.cases_checked,
+                        lg.t("quality.poor" if week.poor_quality else "quality.ok"), week.findings,
+                        lg.t(f"capa.{week.capa_state}") if week.capa_state else "", week.capa_report_no or ""], tz)
+    sheet.append([])
+    sheet.append([lg.t("quality.unchecked_weeks"), ", ".join(d.isoformat() for d in quality.unchecked_weeks)
+                  or lg.t("quality.targets_none")])
+    sheet.append([])
+    sheet.append([lg.t("quality.targets")])
+    sheet.cell(row=sheet.max_row, column=1).font = BOLD
+    missed = [r for r in report.rates if r.key in quality.targets_missed]
+    for rate in missed:
+        cells = _rate_cells(rate, lg)
+        sheet.append(cells[:6])
+        if rate.value is not None:
+            sheet.cell(row=sheet.max_row, column=4).number_format = PERCENT_FORMAT
+    if not missed:
+        sheet.append([lg.t("quality.targets_none")])
+    if quality.capa_needed:
+        sheet.append([lg.t("quality.capa_needed")])
+    sheet.freeze_panes = "A3"
+    _widths(sheet, [16, 12, 18, 10, 10, 30, 22, 16])

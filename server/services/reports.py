@@ -30,12 +30,13 @@ from server.services.acting import acting_role
 from server.services.cases import OPEN_STATES, compound_rules, decode_case
 from server.services.visits import call_back_rounds, survey_of_month
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import buildings, cases, compounds, units, users
+from server.storage.schema import buildings, cases, compounds, units, users, weekly_checks
 from server.storage.tables_services import monthly_reports, service_bookings
 
 _enc = msgspec.json.Encoder()
 _report_dec = msgspec.json.Decoder(mr.MonthlyReport)
 _booking_dec = msgspec.json.Decoder(sp.Booking)
+_check_dec = msgspec.json.Decoder(mr.WeeklyCheck)
 
 REPAIR_LIMITS = (ClockCode.FU4_REPAIR_24H, ClockCode.FU4_GENERAL_72H)
 WRITTEN_REPLY = ClockCode.IN5_WRITTEN_REPLY_2D
@@ -328,10 +329,27 @@ async def monthly(db: Database, who: Principal, year: int, month: int) -> mr.Mon
         return (await _current(uow, who.compound_id, year, month, lock=False))[0]
 
 
+async def _quality(uow: UnitOfWork, compound_id: str, report: mr.MonthlyReport, first: date) -> mr.MonthQuality:
+    """The month's weekly checks beside the report (R-RV-4), read live: the checks are the manager's
+    record, and a CAPA report filed or signed off after the summary was handed in shows as it stands."""
+    zone = (await compound_rules(uow, compound_id)).calendar.zone
+    month_days = mr.month_bounds(report.year, report.month, zone)
+    first_of_month, last_day = month_days[0].date(), (month_days[1] - timedelta(days=1)).date()
+    rows = (await uow.conn.execute(select(weekly_checks.c.doc).where(
+        weekly_checks.c.compound_id == compound_id, weekly_checks.c.week_start >= first_of_month,
+        weekly_checks.c.week_start <= last_day))).all()
+    checks = [_check_dec.decode(r.doc) for r in rows]
+    names = {r.id: r.display_name for r in (await uow.conn.execute(select(users.c.id, users.c.display_name).where(
+        users.c.compound_id == compound_id, users.c.id.in_({c.checked_by for c in checks})))).all()} if checks else {}
+    return mr.month_quality(report, checks, first_day=first, today=uow.now.astimezone(zone).date(), names=names)
+
+
 async def _view(uow: UnitOfWork, who: Principal, report: mr.MonthlyReport, first: date) -> dict[str, Any]:
     tz = (await compound_rules(uow, who.compound_id)).calendar.tz
     names = await _signer_names(uow.conn, who.compound_id, report)
-    return report_view(report, tz, names, now=uow.now, first_day=first)
+    view = report_view(report, tz, names, now=uow.now, first_day=first)
+    view["quality"] = msgspec.to_builtins(await _quality(uow, who.compound_id, report, first))
+    return view
 
 
 async def monthly_view(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
@@ -346,13 +364,15 @@ async def _step(db: Database, who: Principal, year: int, month: int, action: str
     async with db.transaction() as uow:
         first = await _require_lived(uow, who.compound_id, year, month)
         current, stored = await _current(uow, who.compound_id, year, month)
-        report = step(current, uow.now)
+        report = step(current, uow.now, await _quality(uow, who.compound_id, current, first))
         await _save(uow, who.compound_id, report, created=not stored)
         last = report.history[-1] if report.history else None
         uow.audit(entity="monthly_report", entity_id=f"{year}-{month:02d}", action=f"monthly_report.{action}",
                   actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
                   compound_id=who.compound_id,
                   data={"late": report.submitted_late, "reason": last.reason if last else "",
+                        # what the manager signed knowing: weeks unchecked, poor quality without CAPA
+                        "warnings": [str(w) for w in last.warnings] if last else [],
                         # a signature taken back is named in the audit as well as kept in the history
                         "previous_signed_by": current.signed_by, "previous_signed_at":
                             current.signed_at.isoformat() if current.signed_at else None})
@@ -361,25 +381,27 @@ async def _step(db: Database, who: Principal, year: int, month: int, action: str
 
 async def submit(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
     role = acting_role(who, sorted(mr.FILLERS))
-    return await _step(db, who, year, month, "submitted", lambda rep, now: mr.submit_report(
+    return await _step(db, who, year, month, "submitted", lambda rep, now, _q: mr.submit_report(
         rep, by_role=role, by_id=who.user_id, now=now))
 
 
 async def sign(db: Database, who: Principal, year: int, month: int, comment: str) -> dict[str, Any]:
     role = acting_role(who, (Role.MANAGER,))
-    return await _step(db, who, year, month, "signed", lambda rep, now: mr.sign_report(
-        rep, by_role=role, by_id=who.user_id, comment=comment, now=now))
+    # Weeks unchecked and poor quality without a CAPA report are recorded with the signature, not
+    # refused: the page warns the manager first, who may have reasons (DNEW-repmisc).
+    return await _step(db, who, year, month, "signed", lambda rep, now, quality: mr.sign_report(
+        rep, by_role=role, by_id=who.user_id, comment=comment, now=now, warnings=quality.sign_warnings))
 
 
 async def return_report(db: Database, who: Principal, year: int, month: int, reason: str) -> dict[str, Any]:
     role = acting_role(who, (Role.MANAGER,))
-    return await _step(db, who, year, month, "returned", lambda rep, now: mr.return_report(
+    return await _step(db, who, year, month, "returned", lambda rep, now, _q: mr.return_report(
         rep, by_role=role, by_id=who.user_id, reason=reason, now=now))
 
 
 async def reopen(db: Database, who: Principal, year: int, month: int, reason: str) -> dict[str, Any]:
     role = acting_role(who, (Role.GENERAL_MANAGER,))
-    return await _step(db, who, year, month, "reopened", lambda rep, now: mr.reopen_report(
+    return await _step(db, who, year, month, "reopened", lambda rep, now, _q: mr.reopen_report(
         rep, by_role=role, by_id=who.user_id, reason=reason, now=now))
 
 
@@ -387,8 +409,10 @@ async def export_xlsx(db: Database, who: Principal, year: int, month: int, lang:
     """The workbook in the desk's language (`lang`: "zh", the default, or "en"; D71)."""
     from server.reports.xlsx import monthly_report_xlsx
 
-    report = await monthly(db, who, year, month)
-    async with db.read() as conn:
-        tz = (await compound_rules(conn, who.compound_id)).calendar.zone
-        names = await _signer_names(conn, who.compound_id, report)
-    return monthly_report_xlsx(report, tz=tz, names=names, lang=lang)
+    async with db.transaction(write=False) as uow:
+        first = await _require_lived(uow, who.compound_id, year, month)
+        report = (await _current(uow, who.compound_id, year, month, lock=False))[0]
+        tz = (await compound_rules(uow, who.compound_id)).calendar.zone
+        names = await _signer_names(uow.conn, who.compound_id, report)
+        quality = await _quality(uow, who.compound_id, report, first)
+    return monthly_report_xlsx(report, tz=tz, names=names, lang=lang, quality=quality)

@@ -108,8 +108,9 @@ async def test_the_workbook_follows_the_language_asked_for_and_is_chinese_by_def
         assert r.status_code == 200, r.text
         books[lang] = load_workbook(io.BytesIO(r.content))
     assert books["default"].sheetnames == books["zh"].sheetnames == [
-        "概要", "分类统计", "超时清单", "求助答复", "满意度", "投诉明细"]
-    assert books["en"].sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints"]
+        "概要", "分类统计", "超时清单", "求助答复", "满意度", "投诉明细", "质量检查"]
+    assert books["en"].sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints",
+                                      "Quality checks"]
     for lang, sheet, rate_label in (("zh", "求助答复", "求助 5 分钟内答复率"),
                                     ("en", "Help replies", "Help replies within 5 minutes")):
         rows = list(books[lang][sheet].iter_rows(values_only=True))
