@@ -86,6 +86,25 @@ def serving(prefix: str = "estatedesk-e2e-") -> Iterator[RunningServer]:
                 srv.proc.kill()
 
 
+def running_since(server: RunningServer, year: int, month: int) -> None:
+    """The demo compound as one set up on the 1st of `month` (Shanghai). The demo is set up today and
+    the server runs on the real clock, and a month before a compound's first has no report (R-RV-4):
+    a test that hands in or signs a month long over needs a compound that lived through it."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import create_engine, update
+
+    from server.demo import DEMO_COMPOUND
+    from server.storage.schema import compounds
+
+    engine = create_engine(f"sqlite:///{server.data_dir / 'estatedesk.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(update(compounds).where(compounds.c.id == DEMO_COMPOUND).values(
+            created_at=datetime(year, month, 1, tzinfo=ZoneInfo("Asia/Shanghai"))))
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[RunningServer]:
     with serving() as srv:

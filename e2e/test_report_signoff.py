@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
+from e2e.conftest import running_since
 from e2e.test_shell import login, open_desk
 
 
@@ -15,21 +16,8 @@ def _month(page, value: str) -> None:  # noqa: ANN001
 
 
 def _running_since_2025(server) -> None:  # noqa: ANN001
-    """The demo compound as one set up in January 2025. A month before a compound's first has no report
-    (R-RV-4), the demo is set up today and the server runs on the real clock: without this no month
-    would be over, to hand in and sign."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import create_engine, update
-
-    from server.demo import DEMO_COMPOUND
-    from server.storage.schema import compounds
-
-    engine = create_engine(f"sqlite:///{server.data_dir / 'estatedesk.sqlite3'}")
-    with engine.begin() as conn:
-        conn.execute(update(compounds).where(compounds.c.id == DEMO_COMPOUND).values(
-            created_at=datetime(2024, 12, 31, 16, 0, tzinfo=UTC)))  # 1 January 2025 in Shanghai
-    engine.dispose()
+    # Months long over, to hand in and sign on the real clock, need a compound that lived through them.
+    running_since(server, 2025, 1)
 
 
 def test_a_month_without_ballots_says_so_instead_of_an_empty_chart(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-3
@@ -133,7 +121,9 @@ def test_the_month_is_handed_in_from_its_30th_with_a_confirmation_returned_signe
     view.get_by_test_id("report-sign").click()
     dialog = page.locator("dialog")
     expect(dialog.locator(".dialog-title")).to_have_text("签批2025年4月月报？")
-    dialog.get_by_role("button", name="评语并签名").click()
+    # No weekly quality check was recorded in April 2025: the manager is told, and signs regardless (R-RV-4).
+    expect(dialog).to_contain_text("请注意：有 4 周未做质量检查")
+    dialog.get_by_role("button", name="知悉并签批").click()
     expect(view.get_by_test_id("report-status")).to_have_text("已签批")
     expect(view.get_by_test_id("report-reopen")).to_have_count(0)  # only the GM reopens
     ctx.close()

@@ -62,7 +62,8 @@ def test_manager_sees_charts_and_definitions_and_downloads_the_xlsx(browser: Bro
     with page.expect_download() as info:
         view.locator("[data-testid=download-xlsx]").click()
     book = load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))  # noqa: SIM115
-    assert book.sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints"]
+    assert book.sheetnames == ["Summary", "Counts", "Late cases", "Help replies", "Satisfaction", "Complaints",
+                               "Quality checks"]
     assert book["Late cases"]["A1"].value == "Late against the repair and complaint limits and the 2-day written reply to a written inquiry"
     assert book["Summary"]["A1"].value.startswith("Monthly complaint and dispatch summary, ")
     ctx.close()

@@ -201,7 +201,7 @@ function weeklyChecks(ctx) {
         h('td', null, capaCell(c))))))) : h('p', { class: 'empty', text: t('wq.empty') }));
   }
 
-  const section = h('section', { class: 'card', 'data-testid': 'weekly-quality' },
+  const section = h('section', { class: 'card', 'data-testid': 'weekly-quality', tabindex: '-1' },
     h('h2', { text: t('wq.title') }), h('p', { class: 'muted small', text: t('wq.hint') }), form, listErr.el, list);
   return { section, load, listErr };
 }
@@ -294,6 +294,15 @@ export async function renderReview(body, ctx) {
       await quality.load();
     } catch (e) {
       quality.listErr.show(e, t);
+    }
+    // #/review?focus=quality: the monthly report's 填写纠正预防措施报告 lands on the weekly checks, where
+    // a poor week's CAPA report is filed, below the Monday review (R-RV-4). After the shell focuses
+    // its view (a macrotask later), which would otherwise take the focus back (as D125).
+    if (/[?&]focus=quality\b/.test(ctx.route || '')) {
+      setTimeout(() => {
+        quality.section.scrollIntoView({ block: 'start' });
+        quality.section.focus({ preventScroll: true });
+      }, 0);
     }
   }
 }

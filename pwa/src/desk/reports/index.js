@@ -4,8 +4,8 @@
 // chunk) at #/reports/yearly; the key cabinet is desk/keys.js. What both reports draw with is parts.js.
 import { confirmDialog, ensureStylesheet, missingRequired, mount } from '../../dom.js';
 import { zonedParts, zonedToIso } from '../../zone.js';
-import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, unitPicker } from '../common.js';
-import { colon, joinList, paren } from '../../i18n.js';
+import { errorBox, errorText, field, fmtFull, fmtTime, isEn, label, loadStaff, loadUnits, select, serverNow, unitPicker } from '../common.js';
+import { colon, joinClauses, joinList, paren } from '../../i18n.js';
 import { assigneeChooser } from '../assignee.js';
 import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
@@ -30,9 +30,54 @@ function setup(ctx) {
 
 const yuan = (cents) => (cents === null || cents === undefined ? '—' : `¥${(cents / 100).toFixed(2)}`);
 
-function thisMonth() {
-  const d = zonedParts(new Date());
+// The server's month, not the device's: a desk whose clock is a day off opened a month not begun.
+function thisMonth(ctx) {
+  const d = zonedParts(new Date(serverNow(ctx)));
   return `${d.year}-${String(d.month).padStart(2, '0')}`;
+}
+
+// A day the server names '2026-11-23' as printed: always with the year (a report is a signed paper).
+const dayText = (day) => String(day).replace(/-/g, '/');
+
+/**
+ * 统计截止: how far the figures run. A live draft (or one handed in before the month ended) is
+ * counted up to the moment it was computed; a whole month up to its last day. Page 1 of a printed
+ * live draft said only 草稿（实时计算）, with no time to read the figures against.
+ */
+export function asOfText(t, rep) {
+  if (rep.covers_whole_month !== false) {
+    const last = new Date(Date.UTC(rep.year, rep.month, 0)).getUTCDate();
+    return t('rpt.as_of_month', { d: `${rep.year}/${String(rep.month).padStart(2, '0')}/${String(last).padStart(2, '0')}` });
+  }
+  return t('rpt.as_of_live', { at: fmtFull(rep.period_end) });
+}
+
+/**
+ * What the manager is told before signing (R-RV-4): weeks with no quality check, poor quality with no
+ * corrective-and-preventive-action report. A warning to confirm, not a refusal (DNEW-repmisc).
+ */
+export function signWarnings(t, rep) {
+  const q = rep.quality;
+  if (!q) return [];
+  const out = [];
+  if (q.sign_warnings.includes('weeks_unchecked')) {
+    out.push(t('rpt.warn_unchecked', { n: q.unchecked_weeks.length, list: joinList(q.unchecked_weeks.map(dayText)) }));
+  }
+  if (q.sign_warnings.includes('capa_missing')) {
+    out.push(q.capa_owed.length ? t('rpt.warn_capa_owed', { n: q.capa_owed.length, list: joinList(q.capa_owed.map(dayText)) })
+      : t('rpt.warn_capa_needed'));
+  }
+  return out;
+}
+
+/** A refused month (before the compound's first, or not begun) as the page labels it; null for others. */
+export function unavailableMonthText(t, e) {
+  if (e?.code === 'monthly_report.before_compound') {
+    const [y, m] = String(e.details?.first_month || '').split('-').map(Number);
+    return t('rpt.before_compound', { first: y && m ? t('rpt.period', { y, m }) : '' });
+  }
+  if (e?.code === 'monthly_report.month_not_begun') return t('rpt.month_not_begun');
+  return null;
 }
 
 /** A month input's value ('2026-11') as the instants it starts and ends at in the compound's zone. */
@@ -60,6 +105,49 @@ function helpSection(h, t, rep) {
     h('div', { 'data-testid': 'help-late' }, table(h, [t('rpt.case_no'), t('rpt.received'), t('rpt.help_due'), t('rpt.help_replied'), t('rpt.receiver'), t('rpt.late_min')],
       (rep.help_late || []).map((l) => [l.case_no, fmtFull(l.received_at), fmtFull(l.due_at), l.replied_at ? fmtFull(l.replied_at) : t('rpt.help_not_replied'), l.receiver, String(l.late_minutes)]),
       t('rpt.none'), ['code', 'words', 'words', 'words', 'words', 'code']))];
+}
+
+/**
+ * R-RV-4: the month's weekly checks of handling quality (who checked, when, how many cases, the
+ * verdict and where its CAPA report stands), each week with no check flagged as such. Read live
+ * beside the figures: a CAPA report filed after the summary was handed in shows as it stands.
+ */
+function qualitySection(h, t, rep) {
+  const q = rep.quality;
+  if (!q) return [];
+  const capa = (w) => (w.capa_state ? [t(`rpt.capa.${w.capa_state}`), w.capa_report_no || ''].filter(Boolean).join(' ') : '');
+  return [
+    h('h2', { class: 'section-title', text: t('rpt.quality') }),
+    h('div', { 'data-testid': 'quality-weeks' }, table(h, [t('rpt.q_week'), t('rpt.q_checked_by'), t('rpt.q_checked_at'), t('rpt.q_cases'), t('rpt.q_result'), t('rpt.q_capa')],
+      q.weeks.map((w) => (w.checked
+        ? [dayText(w.week_start), w.checked_by, fmtFull(w.checked_at), String(w.cases_checked),
+          h('span', { class: w.poor_quality ? 'rpt-overdue' : null, text: t(w.poor_quality ? 'rpt.q_poor' : 'rpt.q_ok') }),
+          h('span', { class: ['owed', 'returned'].includes(w.capa_state) ? 'rpt-overdue' : null, 'data-testid': 'quality-capa', text: capa(w) })]
+        : [dayText(w.week_start), '', '', '', h('strong', { class: 'rpt-overdue', 'data-testid': 'quality-unchecked', text: t('rpt.q_unchecked') }), ''])),
+      t('rpt.q_none'), ['code', 'words', 'words', 'code', 'words', 'words'])),
+  ];
+}
+
+/**
+ * What the month's figures and checks ask of the manager, at the top of the report: the R-FU-10
+ * targets missed, the weeks never checked, and the CAPA report poor quality calls for, with the way
+ * to it (the weekly checks on the review page, #/review?focus=quality).
+ */
+function qualityNotes(h, t, ctx, rep) {
+  const q = rep.quality;
+  if (!q) return [];
+  const missed = rep.rates.filter((r) => q.targets_missed.includes(r.key));
+  const target = (r) => `${t('rpt.target')} ${r.target_is_ceiling ? '≤' : '≥'} ${r.target_percent}%`;
+  const capaText = q.capa_owed.length ? t('rpt.warn_capa_owed', { n: q.capa_owed.length, list: joinList(q.capa_owed.map(dayText)) })
+    : q.capa_needed ? t('rpt.warn_capa_needed') : '';
+  return [
+    missed.length ? h('div', { class: 'rpt-quality-note rpt-overdue', 'data-testid': 'targets-missed' },
+      colon(t('rpt.targets_missed'), joinList(missed.map((r) => paren(`${inLang(r, 'label')} ${pct(r.value)}`, target(r)))))) : null,
+    q.unchecked_weeks.length ? h('div', { class: 'rpt-quality-note rpt-overdue', 'data-testid': 'weeks-unchecked' },
+      t('rpt.warn_unchecked', { n: q.unchecked_weeks.length, list: joinList(q.unchecked_weeks.map(dayText)) })) : null,
+    capaText ? h('div', { class: 'rpt-quality-note rpt-overdue', 'data-testid': 'capa-prompt' }, capaText,
+      has(ctx, 'manager') ? [' ', h('a', { href: '#/review?focus=quality', class: 'btn btn-small no-print', 'data-testid': 'capa-link', text: t('rpt.capa_go') })] : null) : null,
+  ];
 }
 
 /**
@@ -110,7 +198,7 @@ export async function renderReports(root, ctx) {
   const { h, t } = ctx;
   const charts = [];
   const destroyCharts = () => charts.splice(0).forEach((c) => c.destroy());
-  const monthInput = h('input', { type: 'month', name: 'month', value: thisMonth(), 'aria-label': t('rpt.month') });
+  const monthInput = h('input', { type: 'month', name: 'month', value: thisMonth(ctx), max: thisMonth(ctx), 'aria-label': t('rpt.month') });
   const body = h('div', { class: 'rpt-body' });
   const err = errorBox(h);
   const actions = h('div', { class: 'rpt-actions no-print' });
@@ -133,10 +221,21 @@ export async function renderReports(root, ctx) {
     try {
       rep = await ctx.api.get(`/api/reports/monthly/${y}/${m}`);
     } catch (e) {
-      if (mine === loadSeq) err.show(e, t);
+      if (mine !== loadSeq) return;
+      // A month before the compound's first or not begun has no report: say so in place of figures,
+      // rather than the previous month's under this month's picker (R-RV-4).
+      const why = unavailableMonthText(t, e);
+      if (!why) {
+        err.show(e, t);
+        return;
+      }
+      if (e.details?.first_month) monthInput.min = e.details.first_month;
+      mount(actions);
+      mount(body, h('p', { class: 'card empty', 'data-testid': 'month-unavailable', text: why }));
       return;
     }
     if (mine !== loadSeq) return;
+    if (rep.first_month) monthInput.min = rep.first_month;
     const labels = (isEn() && rep.labels_en) || rep.labels;
     const status = t(`rpt.status.${rep.status}`);
     const act = actThenReload(err, t, load);
@@ -149,10 +248,15 @@ export async function renderReports(root, ctx) {
       if (await confirmDialog({ title: t('rpt.submit_confirm', { period }), body: t('rpt.submit_confirm_body', { period }),
         ok: t('rpt.submit'), cancel: t('desk.cancel') })) await post('submit', {});
     });
+    // Weeks unchecked or poor quality without a CAPA report are said before the confirmation: the
+    // manager may sign regardless, and the signature records them (R-RV-4, DNEW-repmisc).
+    const warnings = signWarnings(t, rep);
     const sign = () => act(async () => {
       if (!comment.value.trim()) throw t('rpt.comment_needed');
-      if (await confirmDialog({ title: t('rpt.sign_confirm', { period }), body: t('rpt.sign_confirm_body', { period }),
-        ok: t('rpt.sign'), cancel: t('desk.cancel') })) await post('sign', { comment: comment.value });
+      const confirmBody = t('rpt.sign_confirm_body', { period });
+      const body = warnings.length ? t('rpt.sign_warn_body', { warnings: joinClauses(warnings), body: confirmBody }) : confirmBody;
+      if (await confirmDialog({ title: t('rpt.sign_confirm', { period }), body,
+        ok: t(warnings.length ? 'rpt.sign_anyway' : 'rpt.sign'), cancel: t('desk.cancel') })) await post('sign', { comment: comment.value });
     });
     // The manager sends a submitted report back; the GM takes back a signature: each with a reason.
     const withReason = (title, hint, step, testid) => h('button', { type: 'button', class: 'btn', 'data-testid': testid, onclick: () => {
@@ -194,6 +298,9 @@ export async function renderReports(root, ctx) {
     mount(body,
       h('div', { class: 'card rpt-meta' },
         h('div', null, t('rpt.period', { y, m }), ' · ', colon(t('rpt.status'), ''), h('strong', { 'data-testid': 'report-status', text: status })),
+        // How far the figures run, and on paper when it was printed (refreshed as the print starts).
+        h('div', { class: 'small' }, h('span', { 'data-testid': 'report-as-of', text: asOfText(t, rep) }),
+          h('span', { class: 'print-only', 'data-testid': 'report-printed-at', text: ` · ${printedAt()}` })),
         h('div', { class: 'small muted' }, t('rpt.due', { d: rep.due_on }), rep.submitted_late ? ` · ${t('rpt.late')}` : ''),
         rep.submitted_by_name ? h('div', { class: 'small' }, t('rpt.submitted_by', { name: rep.submitted_by_name, at: fmtFull(rep.submitted_at) })) : null,
         waiting,
@@ -207,10 +314,13 @@ export async function renderReports(root, ctx) {
         rep.history?.length ? h('ul', { class: 'small rpt-history', 'data-testid': 'report-history' }, rep.history.map((e) => h('li', null,
           t(`rpt.event.${e.action}`, { name: rep.people?.[e.by] || e.by, at: fmtFull(e.at) }),
           e.reason ? ` ${paren(colon(t('rpt.reason'), e.reason))}` : '',
-          e.action === 'signed' && e.comment ? ` ${paren(colon(t('rpt.comment'), e.comment))}` : ''))) : null,
+          e.action === 'signed' && e.comment ? ` ${paren(colon(t('rpt.comment'), e.comment))}` : '',
+          // What the signature was given knowing (R-RV-4).
+          e.warnings?.length ? ` ${paren(colon(t('rpt.signed_warned'), joinList(e.warnings.map((w) => t(`rpt.warning.${w}`)))))}` : ''))) : null,
         // On paper the comment prints after the charts (below): however long, it cannot push them off page 1.
         rep.manager_comment ? h('div', { class: 'no-print rpt-comment' }, colon(t('rpt.comment'), rep.manager_comment)) : null,
-        h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) }))),
+        h('div', null, colon(t('rpt.revenue'), ''), h('strong', { text: yuan(rep.special_service_revenue_cents) })),
+        ...qualityNotes(h, t, ctx, rep)),
       h('h2', { class: 'section-title', text: t('rpt.rates') }),
       h('div', { class: 'rpt-rates' }, rep.rates.map((r) => rateCard(h, t, r))),
       h('div', { class: 'rpt-charts' }, kind.el, channel.el, sat ? sat.el : null),
@@ -220,6 +330,7 @@ export async function renderReports(root, ctx) {
         h('h2', { class: 'section-title', text: t('rpt.comment') }),
         h('p', { class: 'rpt-comment-text', text: rep.manager_comment })) : null,
       ...helpSection(h, t, rep),
+      ...qualitySection(h, t, rep),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
       h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
@@ -260,9 +371,21 @@ export async function renderReports(root, ctx) {
     }
   }
 
+  // 打印于: the moment the paper is printed, not when the page was opened (it may stay open for hours).
+  const stampPrint = () => {
+    for (const el of root.querySelectorAll('[data-testid="report-printed-at"]')) el.textContent = ` · ${printedAt()}`;
+  };
+  window.addEventListener('beforeprint', stampPrint);
   monthInput.addEventListener('change', load);
   await load();
-  return destroyCharts;
+  return () => {
+    window.removeEventListener('beforeprint', stampPrint);
+    destroyCharts();
+  };
+
+  function printedAt() {
+    return t('rpt.printed_at', { at: fmtFull(new Date(serverNow(ctx)).toISOString()) });
+  }
 }
 
 // ---- special services -----------------------------------------------------------------------
