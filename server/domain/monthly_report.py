@@ -246,7 +246,7 @@ class ReportEvent(msgspec.Struct, frozen=True, kw_only=True):
     reason: str = ""  # why it was returned or reopened
     comment: str = ""  # the manager's comment that went with a signature
     # What the manager was warned of and signed regardless: weeks unchecked, poor quality without a
-    # CAPA report (R-RV-4). A warning, not a refusal (DNEW-repmisc); kept so the signature says so.
+    # CAPA report (R-RV-4). A warning, not a refusal (D134); kept so the signature says so.
     warnings: tuple[SignWarning, ...] = ()
 
 

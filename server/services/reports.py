@@ -388,7 +388,7 @@ async def submit(db: Database, who: Principal, year: int, month: int) -> dict[st
 async def sign(db: Database, who: Principal, year: int, month: int, comment: str) -> dict[str, Any]:
     role = acting_role(who, (Role.MANAGER,))
     # Weeks unchecked and poor quality without a CAPA report are recorded with the signature, not
-    # refused: the page warns the manager first, who may have reasons (DNEW-repmisc).
+    # refused: the page warns the manager first, who may have reasons (D134).
     return await _step(db, who, year, month, "signed", lambda rep, now, quality: mr.sign_report(
         rep, by_role=role, by_id=who.user_id, comment=comment, now=now, warnings=quality.sign_warnings))
 

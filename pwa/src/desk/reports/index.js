@@ -54,7 +54,7 @@ export function asOfText(t, rep) {
 
 /**
  * What the manager is told before signing (R-RV-4): weeks with no quality check, poor quality with no
- * corrective-and-preventive-action report. A warning to confirm, not a refusal (DNEW-repmisc).
+ * corrective-and-preventive-action report. A warning to confirm, not a refusal (D134).
  */
 export function signWarnings(t, rep) {
   const q = rep.quality;
@@ -249,7 +249,7 @@ export async function renderReports(root, ctx) {
         ok: t('rpt.submit'), cancel: t('desk.cancel') })) await post('submit', {});
     });
     // Weeks unchecked or poor quality without a CAPA report are said before the confirmation: the
-    // manager may sign regardless, and the signature records them (R-RV-4, DNEW-repmisc).
+    // manager may sign regardless, and the signature records them (R-RV-4, D134).
     const warnings = signWarnings(t, rep);
     const sign = () => act(async () => {
       if (!comment.value.trim()) throw t('rpt.comment_needed');
