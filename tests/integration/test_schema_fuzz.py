@@ -76,6 +76,7 @@ ID_TABLES = {
     "comp_id": ("compensations", "id"),
     "check_id": ("weekly_checks", "id"),
     "device_id": ("devices", "id"),
+    "user_id": ("users", "id"),
     "client_id": ("field_refusals", "client_id"),
     "mutation_id": ("field_refusals", "mutation_id"),
 }
