@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -153,10 +153,6 @@ class SettlementView(msgspec.Struct, kw_only=True):
     entry: dk.SettlementEntry = dk.SettlementEntry.SETTLED
 
 
-class LiveKeyCountView(dk.KeyCount, kw_only=True):
-    settlements: list[SettlementView] = []  # this month's so far, oldest first
-
-
 class CountAmendmentView(dk.CountAmendment, kw_only=True):
     amended_by_name: str | None = None
 
@@ -166,6 +162,17 @@ class PhysicalCountView(dk.PhysicalCount, kw_only=True):
     amendments: list[CountAmendmentView] = []  # what each same-day amendment replaced, oldest first (D86)
     # On a month's sheet: the caller may amend it now (its counter or a manager, the day it was recorded).
     amendable: bool = False
+
+
+class LiveKeyCountView(dk.KeyCount, kw_only=True):
+    settlements: list[SettlementView] = []  # this month's so far, oldest first
+    # The running month, and its physical count: recorded from its 30th (`physical_opens_on`), on the cabinet's
+    # page while the month runs; `physical_recordable` says it may be recorded now (not yet, and the day has come).
+    year: int
+    month: int
+    physical: PhysicalCountView | None = None
+    physical_opens_on: date
+    physical_recordable: bool = False
 
 
 class PastKeyCountView(msgspec.Struct, kw_only=True):

@@ -11,6 +11,7 @@ import msgspec
 
 from server.domain.calendar import BusinessCalendar
 from server.domain.errors import DomainError, Refusal, fail, refuse
+from server.domain.monthly_report import report_due_on
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 ID_TAIL = re.compile(r"^[0-9A-Za-z]{4}$")
@@ -998,6 +999,67 @@ def month_end_count(keys: Iterable[Key], loans: Iterable[KeyLoan], *, start: dat
     return monthly_count([key for key, _ in rows], loans_then, end, since=start)
 
 
+class DepositBook(msgspec.Struct, frozen=True, kw_only=True):
+    """A period's deposits receipt by receipt, for the accountant to reconcile against the deposit and refund
+    receipt books (R-KY-1): the loans holding a deposit at `since`, those that took one in the period, the
+    settlements in force in it (refunds and what was kept, a kept deposit handed back later included, D86; a
+    voided one moved no money) and the loans holding one at `until`. Every period balances:
+    held at the start + taken = held at the end + refunded + kept."""
+
+    since: datetime
+    until: datetime
+    held_at_start: tuple[KeyLoan, ...]
+    taken: tuple[KeyLoan, ...]
+    settled: tuple[SettledDeposit, ...]
+    held_at_end: tuple[KeyLoan, ...]
+
+    @property
+    def held_at_start_cents(self) -> int:
+        return sum(loan.deposit_cents for loan in self.held_at_start)
+
+    @property
+    def taken_cents(self) -> int:
+        return sum(loan.deposit_cents for loan in self.taken)
+
+    @property
+    def refunded_cents(self) -> int:
+        return sum(d.settlement.refunded_cents for d in self.settled)
+
+    @property
+    def kept_cents(self) -> int:
+        return sum(d.settlement.kept_cents for d in self.settled)
+
+    @property
+    def held_at_end_cents(self) -> int:
+        return sum(loan.deposit_cents for loan in self.held_at_end)
+
+    @property
+    def balances(self) -> bool:
+        return self.held_at_start_cents + self.taken_cents == (
+            self.held_at_end_cents + self.refunded_cents + self.kept_cents)
+
+
+def _holding(rows: Iterable[tuple[Key, KeyLoan | None]]) -> tuple[KeyLoan, ...]:
+    """The open loans that hold a deposit, oldest first."""
+    return tuple(sorted((loan for _, loan in rows if loan is not None and loan.deposit_cents),
+                        key=lambda loan: (loan.lent_at, loan.id)))
+
+
+def deposit_book(keys: Iterable[Key], loans: Iterable[KeyLoan], *, start: datetime, end: datetime) -> DepositBook:
+    """The deposits of the period [start, end) as the register stood at its end: what was held at each end is
+    what the count of that instant holds (`register_as_of`), so a month opens on what the last one closed on.
+    `loans` must hold every loan open at `start` or lent before `end`, as for `month_end_count`."""
+    keys, loans = list(keys), list(loans)
+    at_start, _ = register_as_of(keys, loans, start)
+    at_end, loans_then = register_as_of(keys, loans, end)
+    taken = sorted((loan for loan in loans_then if loan.lent_at >= start and loan.deposit_cents),
+                   key=lambda loan: (loan.lent_at, loan.id))
+    listed = settled_deposits([key for key, _ in at_end], loans_then, end, since=start)
+    settled = [d for d in listed if d.undone is None]
+    return DepositBook(since=start, until=end, held_at_start=_holding(at_start), taken=tuple(taken),
+                       settled=tuple(settled), held_at_end=_holding(at_end))
+
+
 def counted_months(first: datetime, now: datetime, tz: tzinfo) -> list[tuple[int, int]]:
     """The months that have ended since the one `first` (the first key's registration) fell in,
     newest first: the months whose count can be looked back on."""
@@ -1054,31 +1116,40 @@ def _count_verdict(matches_register: bool | None, discrepancy: str | None) -> st
     return note or None
 
 
+def count_opens_on(year: int, month: int) -> date:
+    """The first day a month's physical count may be recorded: the 30th, or the month's last day when it is
+    shorter. The seed has the keys counted at the month's end and the count handed in to the customer-service
+    supervisor on the 30th (003 4.5.6), the day the monthly report is handed in too (D103)."""
+    return report_due_on(year, month)
+
+
 def record_physical_count(
     *,
     year: int,
     month: int,
-    month_end: datetime,
     already: PhysicalCount | None,
     counted_by: str,
     witness_name: str | None,
     matches_register: bool | None,
     discrepancy: str | None,
     now: datetime,
+    tz: tzinfo,
 ) -> PhysicalCount:
-    """Record the physical count of a month that has ended (`month_end` is its exclusive end).
+    """Record the physical count of a month, from its 30th (`count_opens_on`, a day in `tz`, the compound's
+    zone) on: earlier, most of the month's loans and returns are still to come.
 
-    A month still running has no month-end register to count against; a count already recorded is
-    not replaced (a recount is a discrepancy to note on the next one, not a rewrite). Whether the
-    cabinet matched is said explicitly, and a mismatch says what differed.
+    A count already recorded is not replaced (a recount is a discrepancy to note on the next one, not a
+    rewrite; a slip is amended the same day, D86). Whether the cabinet matched is said explicitly, and a
+    mismatch says what differed.
     """
     if already is not None:
         raise fail(KeyRefusal.COUNT_ALREADY_RECORDED, "该月的实物盘点已登记", "That month's count is already recorded",
                    year=year, month=month, counted_at=already.counted_at.isoformat())
-    if now < month_end:
-        raise fail(KeyRefusal.COUNT_MONTH_OPEN, "该月尚未结束，月末后才能登记实物盘点",
-                   "That month has not ended; its count is recorded after the month's end", kind="invalid",
-                   year=year, month=month)
+    opens = count_opens_on(year, month)
+    if _local_day(now, tz) < opens:
+        raise fail(KeyRefusal.COUNT_MONTH_OPEN, f"{year}年{month}月的实物盘点自{opens.month}月{opens.day}日起登记",
+                   f"The count for {year}-{month:02d} can be recorded from {opens.isoformat()}", kind="invalid",
+                   year=year, month=month, opens_on=opens.isoformat())
     note = _count_verdict(matches_register, discrepancy)
     assert matches_register is not None  # checked above
     witness = (witness_name or "").strip()

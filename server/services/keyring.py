@@ -509,7 +509,12 @@ async def monthly_count(db: Database, who: Principal) -> dict[str, Any]:
             or_(key_loans.c.returned_at.is_(None), key_loans.c.returned_at >= since,
                 key_loans.c.kept_refunded_at >= since)))).all()]
         settlements = await _settlement_views(conn, who.compound_id, ks, loans, now, since)
-    return {**msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since)), "settlements": settlements}
+        physical = await _physical_sheet_view(conn, who, local.year, local.month, now, tz)
+    opens = dk.count_opens_on(local.year, local.month)
+    # The month's physical count is recorded from its 30th, on this page while the month runs (003 4.5.6).
+    return {**msgspec.to_builtins(dk.monthly_count(ks, loans, now, since=since)), "settlements": settlements,
+            "year": local.year, "month": local.month, "physical": physical, "physical_opens_on": opens.isoformat(),
+            "physical_recordable": physical is None and local.date() >= opens}
 
 
 def _month(year: int, month: int, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -561,41 +566,50 @@ async def past_counts(db: Database, who: Principal) -> list[dict[str, Any]]:
     return out
 
 
-async def month_count(db: Database, who: Principal, year: int, month: int) -> dict[str, Any]:
-    """One ended month's count with the cabinet as it stood at the month's end, for its count sheet."""
+async def month_count(db: Database, who: Principal, year: int, month: int, *, so_far: bool = False) -> dict[str, Any]:
+    """One ended month's count with the cabinet as it stood at the month's end, for its count sheet. With
+    `so_far`, the month still running is given up to now: the sheet a physical count recorded from its 30th
+    answers with (the month's own sheet is read once it has ended)."""
     _check_month(year, month)
     now = db.clock.now()
     async with db.read() as conn:
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
         start, end = _month(year, month, tz)
-        if end > now:
+        if end > now and not so_far:
             # The month still running is counted live (GET /api/keys/count); a figure "at its end"
             # would be a guess.
             raise fail("key.month_not_ended", "该月尚未结束，本月盘点见钥匙管理页", "That month has not ended yet",
                        kind="invalid")
+        until = min(end, now)
         ks = await _all_keys(conn, who.compound_id)
-        rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, end), end)
+        rows, loans_then = dk.register_as_of(ks, await _loans_between(conn, who.compound_id, start, until), until)
         keys_then = [k for k, _ in rows]
-        count = dk.monthly_count(keys_then, loans_then, end, since=start)
+        count = dk.monthly_count(keys_then, loans_then, until, since=start)
         # Each deposit settled in the month, recomputed as the count is (D80).
-        settlements = await _settlement_views(conn, who.compound_id, keys_then, loans_then, end, start)
+        settlements = await _settlement_views(conn, who.compound_id, keys_then, loans_then, until, start)
         names = await _names(conn, who.compound_id, [loan for _, loan in rows if loan is not None])
-        physical = await _physical_counts(conn, who.compound_id, [(year, month)])
-        physical_view = await _physical_views(conn, who.compound_id, physical)
-    view = physical_view.get((year, month))
-    if view is not None:
-        # The caller may still amend it: its counter or a manager, the day it was recorded (D86).
-        view["amendable"] = dk.why_count_not_amendable(physical[(year, month)], by=who.user_id,
-                                                       by_manager=_is_manager(who), now=now, tz=tz) is None
+        view = await _physical_sheet_view(conn, who, year, month, now, tz)
     return {
         "year": year,
         "month": month,
         "count": msgspec.to_builtins(count),
         "physical": view,
         "settlements": settlements,
-        "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, end, names) if loan else None}
+        "keys": [{"key": msgspec.to_builtins(k), "loan": loan_view(loan, until, names) if loan else None}
                  for k, loan in rows],
     }
+
+
+async def _physical_sheet_view(conn: AsyncConnection, who: Principal, year: int, month: int, now: datetime,
+                               tz: tzinfo) -> dict[str, Any] | None:
+    """A month's physical count as its sheet shows it, None until recorded, with whether the caller may still
+    amend it: its counter or a manager, the day it was recorded (D86)."""
+    physical = await _physical_counts(conn, who.compound_id, [(year, month)])
+    view = (await _physical_views(conn, who.compound_id, physical)).get((year, month))
+    if view is not None:
+        view["amendable"] = dk.why_count_not_amendable(physical[(year, month)], by=who.user_id,
+                                                       by_manager=_is_manager(who), now=now, tz=tz) is None
+    return view
 
 
 # --- the physical count at the cabinet (D72) ---------------------------------------------------
@@ -630,16 +644,15 @@ def _is_manager(who: Principal) -> bool:
 
 async def record_physical_count(db: Database, who: Principal, year: int, month: int,
                                 data: PhysicalCountIn) -> dict[str, Any]:
-    """Record who counted an ended month's keys at the cabinet, the witness and what differed; once."""
+    """Record who counted a month's keys at the cabinet, the witness and what differed; once, from the month's
+    30th (dk.count_opens_on). Answers with the month's sheet, so far while the month runs."""
     _check_month(year, month)
     async with db.transaction() as uow:
         tz = (await compound_rules(uow, who.compound_id)).calendar.zone
-        _, end = _month(year, month, tz)
         already = (await _physical_counts(uow.conn, who.compound_id, [(year, month)])).get((year, month))
-        count = dk.record_physical_count(year=year, month=month, month_end=end, already=already,
-                                         counted_by=who.user_id, witness_name=data.witness_name,
-                                         matches_register=data.matches_register, discrepancy=data.discrepancy,
-                                         now=uow.now)
+        count = dk.record_physical_count(year=year, month=month, already=already, counted_by=who.user_id,
+                                         witness_name=data.witness_name, matches_register=data.matches_register,
+                                         discrepancy=data.discrepancy, now=uow.now, tz=tz)
         try:
             await uow.conn.execute(insert(key_counts).values(
                 compound_id=who.compound_id, year=year, month=month, counted_at=count.counted_at,
@@ -652,7 +665,7 @@ async def record_physical_count(db: Database, who: Principal, year: int, month: 
         _audit(uow, who, f"count:{year}-{month:02d}", "key.count_recorded", year=year, month=month,
                matches_register=count.matches_register, witness_name=count.witness_name,
                discrepancy=count.discrepancy)
-    return await month_count(db, who, year, month)
+    return await month_count(db, who, year, month, so_far=True)
 
 
 async def amend_physical_count(db: Database, who: Principal, year: int, month: int,
@@ -679,7 +692,7 @@ async def amend_physical_count(db: Database, who: Principal, year: int, month: i
                     "witness_name": a.witness_name},
                now={"matches_register": count.matches_register, "discrepancy": count.discrepancy,
                     "witness_name": count.witness_name})
-    return await month_count(db, who, year, month)
+    return await month_count(db, who, year, month, so_far=True)
 
 
 async def export_month_xlsx(db: Database, who: Principal, year: int, month: int, lang: str = "zh") -> bytes:
@@ -690,10 +703,15 @@ async def export_month_xlsx(db: Database, who: Principal, year: int, month: int,
     sheet = await month_count(db, who, year, month)
     async with db.read() as conn:
         tz = (await compound_rules(conn, who.compound_id)).calendar.zone
-    start, end = _month(year, month, tz)
+        start, end = _month(year, month, tz)
+        ks = await _all_keys(conn, who.compound_id)
+        # Every deposit held at the month's start, taken, settled and held at its end, receipt by receipt: the
+        # accountant checks held at the start + taken = held at the end + refunded + kept (R-KY-1).
+        book = dk.deposit_book(ks, await _loans_between(conn, who.compound_id, start, end), start=start, end=end)
     return key_count_xlsx(year=year, month=month, start=start, end=end,
                           count=msgspec.convert(sheet["count"], dk.KeyCount), physical=sheet["physical"],
-                          settlements=sheet["settlements"], tz=tz, lang=lang)
+                          settlements=sheet["settlements"], book=book, key_labels={k.id: k.label for k in ks},
+                          tz=tz, lang=lang)
 
 
 async def seed_demo(db: Database, compound_id: str) -> None:

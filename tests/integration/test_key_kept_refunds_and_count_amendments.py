@@ -233,7 +233,8 @@ async def test_an_ended_months_count_and_settled_deposits_are_a_workbook_in_the_
     assert (await client.get(url, headers=await login(client, "tech"))).status_code == 403
 
     zh, en = books["zh"], books["en"]
-    assert zh.sheetnames == ["盘点汇总", "押金结算明细"] and en.sheetnames == ["Count", "Deposits settled"]
+    assert zh.sheetnames == ["盘点汇总", "押金结算明细", "押金收支核对"]
+    assert en.sheetnames == ["Count", "Deposits settled", "Deposit reconciliation"]
     figures = {row[0]: row[1] for row in zh["盘点汇总"].iter_rows(values_only=True) if row and row[0]}
     c = sheet["count"]
     assert figures["钥匙总数"] == c["total"] and figures["遗失"] == c["lost"] == 1

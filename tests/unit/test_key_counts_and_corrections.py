@@ -181,8 +181,8 @@ NOV_START, NOV_END = month_bounds(2026, 11, CST)
 
 
 def count(**kw):  # noqa: ANN201
-    args = dict(year=2026, month=11, month_end=NOV_END, already=None, counted_by="usr_desk", witness_name=None,
-                matches_register=True, discrepancy=None, now=NOV_END + timedelta(hours=9))
+    args = dict(year=2026, month=11, already=None, counted_by="usr_desk", witness_name=None,
+                matches_register=True, discrepancy=None, now=NOV_END + timedelta(hours=9), tz=CST)
     return k.record_physical_count(**{**args, **kw})
 
 
@@ -203,9 +203,11 @@ def test_a_count_that_does_not_match_the_register_says_what_differed():  # R-KY-
     assert refused(count, matches_register=None).code == R.COUNT_VERDICT_REQUIRED
 
 
-def test_a_month_is_counted_once_and_only_after_it_ends():  # R-KY-1
-    r = refused(count, now=NOV_END - timedelta(minutes=1))
+def test_a_month_is_counted_once_and_only_from_its_30th():  # R-KY-1
+    # Handed in on the 30th (003 4.5.6, D103): the day before is too early (test_key_deposit_book_and_count_day).
+    r = refused(count, now=NOV_END - timedelta(days=1, minutes=1))
     assert (r.code, r.kind) == (R.COUNT_MONTH_OPEN, "invalid")
-    assert count(now=NOV_END).counted_at == NOV_END  # the month's end instant is already the next month
+    assert count(now=NOV_END - timedelta(days=1)).counted_at == NOV_END - timedelta(days=1)
+    assert count(now=NOV_END).counted_at == NOV_END
     r = refused(count, already=count())
     assert (r.code, r.kind) == (R.COUNT_ALREADY_RECORDED, "conflict")

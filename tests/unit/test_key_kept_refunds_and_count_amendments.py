@@ -132,8 +132,8 @@ def test_a_kept_refund_is_in_the_month_it_is_made_and_every_month_still_balances
 
 
 def counted(at: datetime = datetime(2026, 12, 1, 10, tzinfo=CST)) -> k.PhysicalCount:
-    return k.record_physical_count(year=2026, month=11, month_end=NOV[1], already=None, counted_by="desk-1",
-                                   witness_name="保安 陈某", matches_register=True, discrepancy=None, now=at)
+    return k.record_physical_count(year=2026, month=11, already=None, counted_by="desk-1", witness_name="保安 陈某",
+                                   matches_register=True, discrepancy=None, now=at, tz=CST)
 
 
 def amend(c: k.PhysicalCount | None, **kw) -> k.PhysicalCount:  # noqa: ANN003
