@@ -367,6 +367,12 @@ def test_the_key_register_shows_due_times_to_the_minute_and_labels_the_due_box(b
     row = page.locator("tr", has_text=key["label"])
     expect(row).to_contain_text(f"应还 {due.strftime('%m/%d %H:%M')}", timeout=10000)
     expect(row).not_to_contain_text(due.strftime("%H:%M:%S"))
+    # On paper the due time carries its year, as every printed sheet's times (R-KY-1, D110).
+    page.emulate_media(media="print")
+    expect(row.get_by_test_id("key-loan-due-print")).to_have_text(due.strftime("%Y/%m/%d %H:%M"))
+    expect(row.get_by_test_id("key-loan").locator(".no-print")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(row.get_by_test_id("key-loan-due-print")).to_be_hidden()
     # Every key still in the cabinet has a due box with a visible label.
     in_store = page.locator("tr", has=page.locator("input[name=due]"))
     expect(in_store.first.get_by_label(re.compile("^应还时间"))).to_be_visible()

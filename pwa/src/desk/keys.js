@@ -93,14 +93,19 @@ function signLines(ctx, first) {
 
 // An outsider's loan says what was taken against it — the ID shown and the deposit with its
 // receipt — so whoever takes the key back knows what to settle and against which receipt.
-function loanText(ctx, loan) {
+// The due time reads as every time on screen ('12/31 17:30' this year, D81) and prints with its year, as on
+// every printed sheet (fmtFull, D110): a sheet filed in January cannot say which "01/01" it meant (R-KY-1).
+export function loanText(ctx, loan) {
   const { h, t } = ctx;
   const terms = loan.borrower_kind === 'outsider' && loan.id_shown ? t('key.outsider_terms', {
     doc: t(`key.doc.${loan.id_shown.doc_type}`), last4: loan.id_shown.last4,
     deposit: yuan(loan.deposit_cents), receipt: loan.deposit_receipt_no || '',
   }) : null;
   return h('span', { class: loan.overdue ? 'rpt-overdue' : '', 'data-testid': 'key-loan' },
-    `${loan.borrower_name} · ${t('key.due')} ${fmtTime(loan.due_at)}${loan.overdue ? ` · ${t('key.overdue')}` : ''}`,
+    `${loan.borrower_name} · ${t('key.due')} `,
+    h('span', { class: 'no-print', text: fmtTime(loan.due_at) }),
+    h('span', { class: 'print-only-inline', 'data-testid': 'key-loan-due-print', text: fmtFull(loan.due_at) }),
+    loan.overdue ? ` · ${t('key.overdue')}` : '',
     terms ? h('span', { class: 'small muted rpt-loan-terms', text: terms }) : null,
     // The number an overdue key is chased on (D119); loans made before it was asked have none.
     loan.borrower_phone ? h('span', { class: 'small muted rpt-loan-terms', 'data-testid': 'key-loan-phone',
