@@ -2,15 +2,17 @@
 from the key's loans after a dialog that asks the reason and says the deposit settlement goes with it,
 the undone return staying on the register as corrected; an ended month's sheet records the physical
 count (who counted, the witness, when, what differed) once, on screen and on paper, and its counter amends
-it the same day, the first entry kept struck through (D86)."""
+it the same day, the first entry kept struck through (D86); the running month's count is recorded on the
+cabinet's page from its 30th, the day the seed has it handed in (003 4.5.6)."""
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from e2e.api import Api
 from e2e.keys import lend_outsider, new_key
@@ -143,7 +145,45 @@ def test_an_ended_months_physical_count_is_recorded_once_and_printed(browser: Br
     expect(view.get_by_test_id("key-print-signs")).to_be_visible()
     ctx.close()
 
-    # The running month is not counted yet: the API says so.
-    answer = Api(server.url, "frontdesk").call("POST", f"/api/keys/counts/{local.year}/{local.month}/physical",
+    # A month is counted from its 30th (003 4.5.6): next month's is not open yet, whatever today is.
+    ny, nm = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    answer = Api(server.url, "frontdesk").call("POST", f"/api/keys/counts/{ny}/{nm}/physical",
                                                {"matches_register": True}, expect=400)
-    assert answer["code"] == "key.count_month_open"
+    assert answer["code"] == "key.count_month_open" and answer["details"]["opens_on"].startswith(f"{ny}-{nm:02d}-")
+
+
+def test_this_months_count_is_offered_on_the_cabinet_page_when_the_server_says_its_day_has_come(browser: Browser, server) -> None:  # noqa: ANN001  # R-KY-1
+    # The server decides from its own clock (tests/integration/test_key_deposit_book_and_count_day.py); here the
+    # page is shown next month's answer, whose 30th has not come whatever today is, so both answers are seen.
+    local = datetime.now(ZoneInfo("Asia/Shanghai"))
+    ny, nm = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    day = min(30, calendar.monthrange(ny, nm)[1])
+    answer = {"year": ny, "month": nm, "physical": None, "physical_opens_on": f"{ny}-{nm:02d}-{day:02d}",
+              "physical_recordable": False}
+
+    def as_next_month(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), **answer})
+
+    ctx, page = open_desk(browser, server, "frontdesk")
+    # On the context: once the service worker controls the page, its fetches pass the context's routes only.
+    ctx.route("**/api/keys/count", as_next_month)
+    page.goto(f"{server.url}/#/keys")
+    view = page.locator("[data-view=keys]")
+    form = view.get_by_test_id("key-physical-form")
+    # Before its 30th the page says from when, and offers no form.
+    shown = f"{nm:02d}/{day:02d}" if ny == local.year else f"{ny}/{nm:02d}/{day:02d}"
+    expect(view.get_by_test_id("key-physical-opens")).to_have_text(f"本月实物盘点自 {shown}（上报日）起登记。",
+                                                                   timeout=15000)
+    expect(form).to_have_count(0)
+
+    # From it the form is on the cabinet's page and records that month's count; a refusal is read where it was
+    # typed (the server's clock has the last word: next month's 30th has not come).
+    answer["physical_recordable"] = True
+    page.reload()
+    expect(form).to_be_visible(timeout=15000)
+    expect(view.get_by_test_id("key-physical-opens")).to_have_count(0)
+    form.get_by_label("实物与登记一致").check()
+    form.get_by_test_id("key-physical-ok").click()
+    expect(form.locator(".desk-error")).to_contain_text(f"{ny}年{nm}月的实物盘点自{nm}月{day}日起登记")
+    ctx.close()

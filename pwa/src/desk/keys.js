@@ -12,7 +12,7 @@ import { ensureStylesheet, missingRequired, mount, openDialog } from '../dom.js'
 import { DESK } from '../roles.js';
 import { colonPair, joinList } from '../i18n.js';
 import { zonedToIso } from '../zone.js';
-import { blobObjectUrl, errorBox, field, floorText, fmtFull, fmtTime, isEn, loadStaff, select } from './common.js';
+import { blobObjectUrl, errorBox, field, floorText, fmtDay, fmtFull, fmtTime, isEn, loadStaff, select } from './common.js';
 import { STRINGS } from './keys-strings.js';
 import { signatureDialog } from './signature.js';
 
@@ -505,6 +505,7 @@ async function renderCabinet(root, ctx) {
     mount(body,
       h('h1', { class: 'print-only', text: t('key.print_title') }),
       countCard(ctx, count),
+      monthPhysical(ctx, count, reload),
       countTable(ctx, keys, controls),
       settlementsSection(ctx, count.settlements),
       signLines(ctx, 'key.counter_sign'),
@@ -512,6 +513,17 @@ async function renderCabinet(root, ctx) {
       h('h2', { class: 'section-title no-print', text: t('key.register') }), h('div', { class: 'no-print' }, registerForm()));
   }
   await reload();
+}
+
+/**
+ * This month's physical count on the cabinet's page: the keys are counted at the month's end and the count handed
+ * in on the 30th (003 4.5.6), so it is recorded here from that day (the server says when: physical_recordable,
+ * physical_opens_on) and amended that day as on a month's sheet (D86); before then the page says from when.
+ */
+function monthPhysical(ctx, count, reload) {
+  const { h, t } = ctx;
+  if (count.physical || count.physical_recordable) return physicalCount(ctx, count, count.year, count.month, () => reload());
+  return h('p', { class: 'small muted no-print', 'data-testid': 'key-physical-opens', text: t('key.p.opens', { d: fmtDay(count.physical_opens_on) }) });
 }
 
 /** The months that have ended, newest first: each opens as its own count sheet to print. */
@@ -562,7 +574,7 @@ async function renderMonth(root, ctx, year, month) {
 }
 
 /**
- * The physical count of an ended month (D72): once recorded, who counted, the witness, when and what
+ * The physical count of a month (D72), from its 30th: once recorded, who counted, the witness, when and what
  * differed, on screen and on paper; until then the same four headings print empty to be filled in by
  * hand, and the desk records it here — the counter is the signed-in account, the rest is asked.
  */
