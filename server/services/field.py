@@ -152,11 +152,17 @@ async def _signature_unused(ctx: MutationContext, sha: str, case_id: str) -> Non
 
     row = (await ctx.uow.conn.execute(
         select(slip_signatures.c.case_id).where(slip_signatures.c.signature_sha256 == sha))).first()
-    if row is not None and row.case_id != case_id:
-        # One drawn signature belongs to one slip: replaying it onto another job is forgery.
+    if row is None:
+        return
+    # One drawn signature belongs to one slip: replaying it onto another job is forgery, and onto the
+    # same case's redo (D133) it is the resident's word on the first round, not on the work redone.
+    if row.case_id != case_id:
         raise fail("slip.signature_reused", "该签名已用于其他工单，请住户重新签字",
                    "This signature belongs to another job's slip; the resident must sign again",
                    kind="forbidden", signature_sha256=sha)
+    raise fail("slip.signature_reused", "该签名是上一次完工时签的，返修后请住户重新签字",
+               "This signature was given for the earlier completion; the resident must sign the redone work again",
+               kind="forbidden", signature_sha256=sha)
 
 
 @mutation("job.complete", roles=FIELD, case_of=_case_of_job)

@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import login
-from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
+from tests.integration.scenarios import (
+    Phone,
+    complete_on_phone,
+    new_repair,
+    open_and_dispatch,
+    signature_png,
+    upload,
+)
 
 
 def _utc(*a: int) -> datetime:
@@ -126,3 +133,36 @@ async def test_a_reopened_complaint_is_judged_on_its_first_close_and_its_reclose
     first, second = await _call_backs(client, desk, cid)
     assert (first["completion_round"], second["completion_round"]) == (0, 1)
     assert _at(second["completed_at"]) == _utc(2027, 1, 20, 2, 0)
+
+
+async def test_a_redo_signed_with_the_first_rounds_drawing_is_refused_not_a_server_error(client, clock):  # R-CL-1 R-FU-6
+    # The resident signs the slip of the work that was redone (D133); the first round's drawing replayed
+    # onto the redo is not their signature for it. It was a 500 (the signature's unique key), and a
+    # phone kept resending it.
+    desk = await login(client, "dispatcher")
+    clock.set(_utc(2026, 11, 30, 2, 0))
+    cid = (await new_repair(client, desk, content="门锁坏了"))["case"]["id"]
+    await open_and_dispatch(client, desk, cid)
+    clock.set(_utc(2026, 11, 30, 2, 30))
+    await complete_on_phone(client, cid)
+    await _finish_at_desk(client, desk, cid)
+    clock.set(_utc(2026, 12, 1, 3, 0))
+    [first] = await _call_backs(client, desk, cid)
+    await _grade(client, desk, first["id"], {"building_repair": "C", "overall": "C"}, "还是打不开")
+    r = await client.post(f"/api/cases/{cid}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"], "job": "返修：门锁"})
+    assert r.status_code == 200, r.text
+    clock.set(_utc(2026, 12, 1, 4, 0))
+    headers = await login(client, "tech", device="phone")
+    phone = Phone(client, headers)
+    await phone.pull()
+    job_id = next(j for j, d in phone.jobs().items() if d["case_id"] == cid and d["state"] != "completed")
+    old = await upload(client, headers, signature_png(cid))  # the first round's drawing, byte for byte
+    args = {"work_done": "更换门锁", "signer_name": "黄业主", "signer_relation": "owner"}
+    res = await phone.push(phone.mutation("job.accept", job_id=job_id), phone.mutation("job.arrive", job_id=job_id),
+                           phone.mutation("job.complete", job_id=job_id, signature_sha256=old, **args))
+    assert [x["status"] for x in res["results"]] == ["applied", "applied", "rejected"], res
+    assert res["results"][2]["code"] == "slip.signature_reused"
+    new = await upload(client, headers, signature_png("signed again"))
+    res = await phone.push(phone.mutation("job.complete", job_id=job_id, signature_sha256=new, **args))
+    assert [x["status"] for x in res["results"]] == ["applied"], res
