@@ -5,7 +5,7 @@ and fetches the keys it verifies with offline. The guard's release itself is the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
@@ -97,8 +97,11 @@ class GateController(Controller):
         return await gate.get_slip(db, principal, slip_id)
 
     @get("/slips/{slip_id:str}/print", opt=DESK, media_type="text/html")
-    async def print_slip(self, db: Database, principal: Principal, slip_id: str) -> Response[str]:
-        body = await gate.print_html(db, principal, slip_id)
+    async def print_slip(self, db: Database, principal: Principal, slip_id: str,
+                         lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
+                             "The slip's language, the one the desk shows; Chinese unless asked (DNEW-prints)"))] = "zh",
+                         ) -> Response[str]:
+        body = await gate.print_html(db, principal, slip_id, lang)
         return Response(content=body, media_type="text/html; charset=utf-8")
 
     @post("/slips/{slip_id:str}/revoke", opt=ISSUE, status_code=200)

@@ -393,6 +393,15 @@ def _clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def letter_names_just_the_items(slip: ReleaseSlip) -> bool:
+    """The written letter names exactly the slip's items, no more (it must name at least them, R-RS-3),
+    so a printed copy may point to its item table instead of listing the names twice."""
+    auth = slip.authorisation
+    if auth is None:
+        return False
+    return sorted(_clean(i) for i in auth.items) == sorted(_clean(i.name) for i in slip.items)
+
+
 def _has_control(text: str) -> bool:
     return any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in text)
 

@@ -11,7 +11,6 @@ short code stands for: the signed payload, the items and the requester, D36).
 from __future__ import annotations
 
 import base64
-import html
 import io
 import os
 import re
@@ -55,6 +54,7 @@ from server.gate.tables import gates as gate_rows
 from server.gate.tables import release_slips, slip_handins, slip_incidents, slip_revocations
 from server.ids import new_id
 from server.input_guard import DatedIn
+from server.services import slip_print
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import blobs, changes, compounds, people, units, users
@@ -410,7 +410,6 @@ def _gate_slip_doc(slip: ReleaseSlip, short_code: str, payload: str,
 # signature travels there only as a small thumbnail: 1-bit PNG, at most this many bytes, else none.
 GATE_SIGNATURE_MAX_BYTES = 4096
 GATE_SIGNATURE_BOX = (240, 90)
-_PRINTABLE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
 async def _blob(conn: AsyncConnection, sha: str) -> tuple[str, bytes] | None:
@@ -479,9 +478,8 @@ async def gate_names(conn: AsyncConnection, compound_id: str) -> list[GateInfo]:
 
 def gate_label(code: str, names: dict[str, str]) -> str:
     """"东门（E）": the name people read, with the code the slip and the QR carry; a code the
-    compound has not named is shown bare. Chinese parentheses: only the printed slip uses it."""
-    name = names.get(code)
-    return f"{name}（{code}）" if name else code
+    compound has not named is shown bare (Chinese refusals; the printed slip's own is slip_print's)."""
+    return slip_print.gate_text(code, names, "zh")
 
 
 async def _lock_directory(conn: AsyncConnection, compound_id: str, *, replace: bool) -> None:
@@ -1183,134 +1181,22 @@ async def confirm_handin(db: Database, who: Principal, data: HandInConfirmIn) ->
 
 # --- printing ------------------------------------------------------------------------------------
 
-_RELATION_ZH = {
-    Relation.OWNER: "业主本人", Relation.HOUSEHOLD_MEMBER: "登记家属", Relation.TENANT: "租户",
-    Relation.NANNY: "保姆", Relation.FRIEND: "亲友", Relation.EMPLOYEE: "雇员",
-    Relation.UNREGISTERED_RELATIVE: "未登记亲属", Relation.CONTRACTOR: "施工人员",
-    Relation.RENOVATION_WORKER: "装修工人",
-}
-_PATH_ZH = {
-    rs.IssuePath.SELF: "业主/登记家属本人办理", rs.IssuePath.DELEGATE: "凭业主书面授权办理",
-    rs.IssuePath.HANDOVER_CONTRACTOR: "交接验收期·工程部确认", rs.IssuePath.RENOVATION_TOOLS: "装修工具·业主确认",
-}
-_STATE_ZH = {SlipState.RELEASED: "已放行", SlipState.REVOKED: "已作废", SlipState.EXPIRED: "已过期"}
-_COPIES = (("service_centre", "第一联 服务中心联"), ("security", "第二联 安全护卫部联"))
-_ID_TYPE_ZH = {
-    rs.IdType.RESIDENT_ID_CARD: "居民身份证", rs.IdType.PASSPORT: "护照",
-    rs.IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证", rs.IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
-    rs.IdType.FOREIGN_RESIDENCE_PERMIT: "外国人永久居留身份证", rs.IdType.OTHER: "其他证件",
-}
 
-
-def _evidence_rows(slip: ReleaseSlip) -> list[tuple[str, str]]:
-    """What the desk checked, printed on both copies: the ID shown (type and last four only) and, for
-    a delegate, the owner's written authorisation and what is attached to it (R-RS-3). The archived
-    copy is the record that the letter was seen; without these lines it read like an owner's slip."""
-    rows: list[tuple[str, str]] = []
-    if slip.id_check is not None:
-        rows.append(("查验证件", f"{_ID_TYPE_ZH.get(slip.id_check.id_type, str(slip.id_check.id_type))} "
-                                 f"****{slip.id_check.last4}"))
-    auth = slip.authorisation
-    if auth is not None and auth.kind is rs.AuthorisationKind.WRITTEN:
-        parts = [f"受托人 {auth.delegate_name or slip.requester_name}"]
-        if auth.visit_date is not None:
-            parts.append(f"日期 {auth.visit_date.strftime('%Y/%m/%d')}")  # as paper writes a day (D81)
-        if auth.items:
-            parts.append(f"物品 {'、'.join(auth.items)}")
-        attached = [name for name, sha in (("委托书", auth.letter_sha256), ("业主身份证复印件", auth.owner_id_copy_sha256))
-                    if sha]
-        if attached:
-            parts.append(f"附 {'、'.join(attached)}")
-        rows.append(("书面授权", " · ".join(parts)))
-    return rows
-
-
-async def print_html(db: Database, who: Principal, slip_id: str) -> str:
-    """Both copies of the slip (R-RS-4) on A6 pages; styles come from /print-slip.css (the CSP allows
-    no inline style), the QR is inline SVG."""
+async def print_html(db: Database, who: Principal, slip_id: str, lang: slip_print.Lang = "zh") -> str:
+    """Both copies of the slip (R-RS-4) in the desk's language, each sized for an A6 page
+    (server/services/slip_print.py lays them out); the QR is inline SVG."""
     async with db.read() as conn:
         row = await _load(conn, slip_id, who.compound_id)
         tz = await _tz(conn, who.compound_id)
         slip = _slip_dec.decode(row.doc)
         names = {g.code: g.name for g in await gate_names(conn, who.compound_id)}
         signed = [(ref, None if ref.on_paper else await _blob(conn, ref.sha256)) for ref in rs.signatures(slip)]
-    esc = html.escape
-
-    def when(instant: datetime | None) -> str:
-        # Paper writes a time one way, the year always (D81: 2026/12/07 19:55, as the service slip
-        # prints it), and never breaks it across lines: a span the stylesheet keeps unbroken (D96).
-        if instant is None:
-            return ""
-        return f"<span class=\"t\">{instant.astimezone(tz).strftime('%Y/%m/%d %H:%M')}</span>"
-
-    qr = signing.qr_svg(row.payload, scale=3)
-    items = "".join(
-        f"<tr><td>{esc(i.name)}</td><td class=\"num\">{i.quantity}</td>"
-        f"<td>{'贵重 ' if i.valuable else ''}{'大件 ' if i.large else ''}{'工具' if i.tool else ''}</td></tr>"
-        for i in slip.items
-    )
-    state = rs.state_at(slip, db.clock.now())
-    # The stamp is read by the desk and the guard on a Chinese form: 已放行, not RELEASED.
-    stamp = "" if state is SlipState.ISSUED else f"<p class=\"stamp\">{esc(_STATE_ZH.get(state, str(state)))}</p>"
-    buf = io.StringIO()
-    buf.write("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-              f"<title>放行通知单 {esc(row.short_code)}</title>"
-              "<link rel=\"stylesheet\" href=\"/print-slip.css\"></head><body>")
-    for holder, label in _COPIES:
-        buf.write(f"<section class=\"copy copy-{holder}\">")
-        buf.write(f"<header><h1>放行通知单</h1><p class=\"copy-label\">{label}</p></header>{stamp}")
-        buf.write("<div class=\"top\"><table class=\"fields\">")
-        for k, v in (
-            ("放行码", row.short_code), ("房号", slip.unit_label),
-            ("申请人", f"{slip.requester_name}（{_RELATION_ZH.get(slip.relation, str(slip.relation))}）"),
-            ("办理方式", _PATH_ZH.get(slip.path, str(slip.path))),
-            ("出入口", "、".join(gate_label(g, names) for g in slip.gates)),
-            ("有效期", _Html(f"{when(slip.valid_from)} 至 {when(slip.valid_until)}")),
-            ("开单", _Html(f"{esc(slip.issued_by.name)} {when(slip.issued_at)}")),
-            *_evidence_rows(slip),
-        ):
-            buf.write(f"<tr><th>{esc(k)}</th><td>{v if isinstance(v, _Html) else esc(v)}</td></tr>")
-        buf.write(f"</table><div class=\"qr\">{qr}</div></div>")
-        buf.write(f"<table class=\"items\"><thead><tr><th>物品</th><th>数量</th><th>备注</th></tr></thead>"
-                  f"<tbody>{items}</tbody></table>")
-        buf.write("<div class=\"signs\">")
-        # R-RS-1/R-RS-4: both copies carry the signature captured at the desk, with who signed and when,
-        # so the archived copies show the owner's (or household member's) signature, not a blank line.
-        for ref, blob in signed:
-            buf.write(_signature_html(ref, blob, when(slip.issued_at)))
-        if not signed:
-            buf.write("<p>申请人签名：<span class=\"line\"></span></p>")
-        buf.write("<p>护卫员：<span class=\"line\"></span> 放行时间：<span class=\"line\"></span></p></div>")
-        buf.write("<footer>本单一式两联；安全护卫部联每十天交回服务中心存档。</footer></section>")
-    buf.write("</body></html>")
-    return buf.getvalue()
-
-
-class _Html(str):
-    """Text already escaped for the print page (it holds the time spans)."""
-
-
-_SIGNER_ZH = {rs.Signer.REQUESTER: "申请人签名", rs.Signer.OWNER: "业主签名",
-              rs.Signer.LETTER_OWNER: "业主授权签名（书面授权委托书）"}
-
-
-def _signature_html(ref: rs.SignatureRef, blob: tuple[str, bytes] | None, signed_at: str) -> str:
-    esc = html.escape
-    label = "业主签名" if ref.signer is rs.Signer.REQUESTER and ref.relation is Relation.OWNER else _SIGNER_ZH[ref.signer]
-    who = f"{ref.name}（{_RELATION_ZH[ref.relation]}）" if ref.name else _RELATION_ZH[ref.relation]
-    if ref.on_paper:
-        # Signed on the paper letter before the visit (D108): the slip points to the attached letter and
-        # names no time, since the owner did not sign at the desk when the slip was issued.
-        return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>"
-                f"<p class=\"sig-paper\">书面委托书签名，见附件</p><p class=\"sig-who\">{esc(who)}</p></div>")
-    if blob is not None and blob[0] in _PRINTABLE_TYPES:
-        # A data URI: the print page is opened as a blob document and the CSP allows img-src data:.
-        src = f"data:{blob[0]};base64,{base64.b64encode(blob[1]).decode()}"
-        image = f"<img class=\"sig-img\" alt=\"{esc(label)}\" src=\"{src}\">"
-    else:
-        image = "<span class=\"line\">已电子签名（图像不可用）</span>"
-    return (f"<div class=\"sig\" data-signer=\"{ref.signer}\"><p class=\"sig-label\">{esc(label)}：</p>{image}"
-            f"<p class=\"sig-who\">{esc(who)} · 签于 {signed_at}</p></div>")  # signed_at: a time span, escaped
+        guard = None
+        if slip.released_by is not None:
+            guard = (await conn.execute(select(users.c.display_name).where(users.c.id == slip.released_by))).scalar()
+    return slip_print.render(slip, short_code=row.short_code, qr_svg=signing.qr_svg(row.payload, scale=3),
+                             state=rs.state_at(slip, db.clock.now()), tz=tz, gate_names=names, signed=signed,
+                             released_by_name=guard, lang=lang)
 
 
 # --- demo ----------------------------------------------------------------------------------------

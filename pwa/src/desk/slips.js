@@ -910,13 +910,15 @@ function cleanSvg(src) {
 }
 
 async function fetchPrintHtml(ctx, id) {
-  const res = await ctx.api.request('GET', `/api/slips/${encodeURIComponent(id)}/print`, { raw: true });
+  // In the language the desk shows, like the service slip (the server's default is Chinese).
+  const lang = getLang() === 'en' ? 'en' : 'zh';
+  const res = await ctx.api.request('GET', `/api/slips/${encodeURIComponent(id)}/print?lang=${lang}`, { raw: true });
   return res.text();
 }
 
 /**
- * Opens the server's A6 print page (it needs the bearer token, so it is fetched, not linked) as a
- * blob URL in a new window and prints it. A blob document has no base URL of its own, so the
+ * Opens the server's print page, a copy per A6 page (it needs the bearer token, so it is fetched, not
+ * linked), as a blob URL in a new window and prints it. A blob document has no base URL of its own, so the
  * stylesheet link is made absolute (still same-origin, as the inherited CSP requires).
  */
 async function printSlip(ctx, id, errBox) {
