@@ -5,7 +5,7 @@ import { colon, colonPair, joinList, paren, t } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtTime, isEn, label, loadStaff,
+  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtFull, fmtTime, isEn, label, loadStaff,
   options, select, staffName,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
@@ -14,6 +14,7 @@ import { CALLER_ROLES, callBackCard } from './callback.js';
 import { sortedClocks, stoppedClockText } from './clock-order.js';
 import { mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
+import { renderWorkOrderPrint, workOrderPrintId, workOrderPrintLink } from './work-order.js';
 import { emergencyPanel } from './emergency.js';
 import { HELP_REPLY_CLOCK, helpReplyButton } from './help-reply.js';
 import { loadRefusals, refusalsPanel } from './refusals.js';
@@ -105,6 +106,8 @@ function kv(h, k, v) {
 export async function renderCase(body, ctx, caseId) {
   // #/case/<id>/contact-slip/<slip id>: the work-contact slip's print view (R-IN-6 d).
   if (contactSlipPrintId(ctx.route)) return renderContactSlipPrint(body, ctx, caseId, contactSlipPrintId(ctx.route));
+  // #/case/<id>/work-order/<work order id>: one work order's printable sheet (R-DI-3).
+  if (workOrderPrintId(ctx.route)) return renderWorkOrderPrint(body, ctx, caseId, workOrderPrintId(ctx.route));
   const { h, t, api } = ctx;
   const staff = await loadStaff(ctx).catch(() => []);
   let view = await api.get(`/api/cases/${encodeURIComponent(caseId)}`);
@@ -651,6 +654,12 @@ export async function renderCase(body, ctx, caseId) {
   // it has not been dispatched yet, rather than the card being missing or titled over nothing.
   const DISPATCHED_KINDS = ['repair', 'help', 'special_service'];
 
+  // "12/07 20:47" on screen, as every desk time this year; on paper always with the year (D81).
+  function printedTime(iso) {
+    if (!iso) return null;
+    return [h('span', { class: 'desk-when-screen', text: fmtTime(iso) }), h('span', { class: 'desk-when-print', text: fmtFull(iso) })];
+  }
+
   function workOrdersCard() {
     const c = view.case;
     const awaiting = !c.work_orders.length && !TERMINAL.includes(c.state) && c.state !== 'cannot_handle'
@@ -664,15 +673,16 @@ export async function renderCase(body, ctx, caseId) {
         h('tbody', null, c.work_orders.map((w) => {
           const active = ['dispatched', 'accepted', 'on_site'].includes(w.state);
           return h('tr', { dataset: active ? { dueRow: '' } : {} },
-            h('td', { text: w.job }),
+            // R-DI-3: each order prints as its own sheet; the link is not printed with the page.
+            h('td', { class: 'desk-wo-job' }, h('div', { text: w.job }), workOrderPrintLink(h, t, c.id, w)),
             h('td', { text: paren(staffName(staff, w.assignee_id), label('role', w.assignee_role)) }),
-            h('td', { text: fmtTime(w.assigned_at) }),
-            h('td', null, fmtTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
+            h('td', null, printedTime(w.assigned_at)),
+            h('td', null, printedTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
             h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
               w.unable_reason ? h('div', { class: 'small warn-text', text: w.unable_reason }) : null),
-            h('td', { text: fmtTime(w.accepted_at) }),
-            h('td', { text: fmtTime(w.arrived_at) }),
-            h('td', { text: fmtTime(w.completed_at) }));
+            h('td', null, printedTime(w.accepted_at)),
+            h('td', null, printedTime(w.arrived_at)),
+            h('td', null, printedTime(w.completed_at)));
         })))) : h('p', { class: 'muted small', 'data-testid': 'work-orders-none', text: t('detail.not_dispatched') }),
       c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
         `${fmtTime(d.at)} · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
