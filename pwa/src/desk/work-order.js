@@ -11,7 +11,7 @@ registerStrings({
   zh: {
     'wo.print': '打印派工单', 'wo.title': '派工单', 'wo.back': '← 返回案件', 'wo.print_now': '打印',
     'wo.seq': '第 {n} 次派工', 'wo.case_no': '工单编号', 'wo.unit': '房号 / 地址', 'wo.contact': '联系人',
-    'wo.classification': '分类', 'wo.job': '工作内容', 'wo.executor': '实施人', 'wo.lead': '已通知班组主管',
+    'wo.classification': '分类', 'wo.job': '工作内容', 'wo.executor': '实施人', 'wo.lead': '通知班组主管',
     'wo.lead_is_executor': '派给班组主管本人', 'wo.dispatched_by': '派工人', 'wo.assigned': '派工时间',
     'wo.deadline': '完成时限', 'wo.accepted': '接单时间（确认收到）', 'wo.arrived': '到场时间', 'wo.completed': '完工时间',
     'wo.state': '状态', 'wo.not_found': '此案件没有这张派工单。', 'wo.sign_dispatcher': '派工人签字',
