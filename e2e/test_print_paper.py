@@ -1,4 +1,4 @@
-"""Printed slips fit the paper they are printed on, in Chinese and in English (DNEW-prints): the release slip
+"""Printed slips fit the paper they are printed on, in Chinese and in English (D136): the release slip
 one 105 × 148 mm (A6) page per copy (R-RS-4), the service slip one A5 page from the desk and from the
 technician's phone (R-CL-6), and the work order 派工单 one A5 sheet from the case page (R-DI-3).
 

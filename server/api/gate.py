@@ -99,7 +99,7 @@ class GateController(Controller):
     @get("/slips/{slip_id:str}/print", opt=DESK, media_type="text/html")
     async def print_slip(self, db: Database, principal: Principal, slip_id: str,
                          lang: Annotated[Literal["zh", "en"], QueryParameter(description=(
-                             "The slip's language, the one the desk shows; Chinese unless asked (DNEW-prints)"))] = "zh",
+                             "The slip's language, the one the desk shows; Chinese unless asked (D136)"))] = "zh",
                          ) -> Response[str]:
         body = await gate.print_html(db, principal, slip_id, lang)
         return Response(content=body, media_type="text/html; charset=utf-8")

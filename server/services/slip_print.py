@@ -3,7 +3,7 @@
 Pure: `render` is given everything it prints (the slip, its QR, the gate names, the signature images,
 the guard's name) and reads no database or clock; server/services/gate.py `print_html` loads them.
 Styles come from /print-slip.css: the CSP allows no inline style. Each copy is laid out to fit one
-105 × 148 mm (A6) page (DNEW-prints); a longer one runs on with its signature blocks kept whole.
+105 × 148 mm (A6) page (D136); a longer one runs on with its signature blocks kept whole.
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ async def test_a_delegates_printed_slip_records_the_id_shown_and_the_owners_lett
     slip = await issue(client, desk, {**tenant_request(sig, auth), "id_check": {"id_type": "passport", "last4": "7788"}})
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     assert page.count("<th>查验证件</th><td>护照 ****7788</td>") == 2
-    # The letter names just the slip's one item, which the table below lists (DNEW-prints).
+    # The letter names just the slip's one item, which the table below lists (D136).
     assert page.count("<th>书面授权</th><td>受托人 杨租户 · 日期 2026/11/23 · 物品 同下表 · 附 委托书、业主身份证复印件</td>") == 2
 
 

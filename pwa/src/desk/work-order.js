@@ -2,7 +2,7 @@
 // #/case/<case id>/work-order/<work order id>, opened from the case page's work-order table. It names
 // the job, the unit, the executor and the deadline, who of the team leads was told, and the receiving
 // side's confirmation of receipt (accepted on the phone, and a line to sign on paper). Every time is
-// written with its year, as on any printed sheet (DNEW-prints). Strings are registered here.
+// written with its year, as on any printed sheet (D136). Strings are registered here.
 import { mount } from '../dom.js';
 import { colon, paren, registerStrings } from '../i18n.js';
 import { fmtFull, label, loadStaff, staffName } from './common.js';
