@@ -342,11 +342,12 @@ VALIDITY_DEF = (
 TIMELY_HANDLING_DEF = (
     "投诉处理及时率 = 当月到期且在时限内处理完毕的投诉数 ÷ 当月到期的投诉数 × 100%；"
     "时限为约定的反馈日期，且不晚于受理后 15 天；未约定反馈日期的投诉以受理后 15 天为时限；"
-    "以首次销项为准，回访不满意后重新处理不改变及时与否",
+    "以首次销项为准，回访不满意后重新处理不改变及时与否；受理时已解释、未立项的投诉没有时限，不计入",
     "Timely-handling rate = complaints due in the month and handled within their limit ÷ complaints due in the "
     "month × 100 %; the limit is the agreed feedback date, never later than 15 days after acceptance; a "
     "complaint with no agreed date is due 15 days after acceptance; judged on the first close: handling it "
-    "again after an unsatisfied call-back does not change it",
+    "again after an unsatisfied call-back does not change it; a complaint explained at intake and left unopened "
+    "has no limit and is left out",
 )
 TIMELY_REPAIR_DEF = (
     "维修及时率 = 当月首次完工且在规定时限内完工的维修数 ÷ 当月首次完工的维修数 × 100%；以首次完工为准，"
@@ -427,7 +428,9 @@ def percent_text(value: float | None) -> str:
 def due_at(row: CaseRow) -> datetime | None:
     if row.deadline_at is not None:
         return row.deadline_at
-    if row.kind == CaseKind.COMPLAINT:
+    if row.kind == CaseKind.COMPLAINT and not row.not_opened:
+        # A complaint explained at intake and left unopened (R-OP-2 F) had nothing left to handle: no
+        # 15-day limit ran, as no 5-minute clock runs on a help request left unopened.
         return row.received_at + COMPLAINT_LIMIT
     return None
 

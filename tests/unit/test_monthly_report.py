@@ -519,3 +519,14 @@ def test_a_capa_report_is_complete_and_the_general_manager_signs_it_off_or_retur
                          by_role=Role.MANAGER, by_id="mgr-1", now=at(11, 16))
     ok = mr.decide_capa(again, accept=True, reason="", by_role=Role.GENERAL_MANAGER, by_id="gm", now=at(11, 17))
     assert [e.action for e in ok.capa_history] == ["submitted", "returned", "submitted", "accepted"]
+
+
+def test_a_complaint_left_unopened_at_intake_is_neither_due_nor_late():  # R-OP-2 R-RV-5
+    # Explained at intake and accepted by the complainant (R-OP-2 F): nothing was left to handle, so no
+    # 15-day limit ran. It was counted due and never closed, i.e. late, in the month of its 15th day.
+    rows = [complaint("C10", at(10, 25, 10), channel="phone", not_opened=True),
+            complaint("C11", at(10, 25, 11), channel="phone", closed_at=at(11, 2, 10))]
+    rep = mr.build_monthly_report(rows, year=2026, month=11, tz=CST, as_of=AFTER_MONTH)
+    t = mr.rate(rep, "timely_handling")
+    assert (t.numerator, t.denominator) == (1, 1)
+    assert [o.case_no for o in rep.overdue] == []

@@ -81,9 +81,9 @@ def test_the_rates_are_the_monthly_definitions_summed_over_the_year() -> None:  
     # Validity: Y1 Y3 Y5 Y6 valid, Y2 not, Y4 unjudged (left out) -> 4 / 5.
     assert (rep.validity.numerator, rep.validity.denominator, rep.validity.value) == (4, 5, 80.0)
     assert rep.validity.numerator == sum(f.validity.numerator for f in rep.months)
-    # Due in 2026: Y0 (4 Jan, closed the 3rd), Y1 (7 Jan), Y2 (15 Feb), Y3 (12 Jun, closed late), Y4 (26 Jun),
-    # Y5 (16 Aug, never closed: explained at intake, late on the monthly definition as well). Y6 is due in 2027.
-    assert (rep.timely_handling.numerator, rep.timely_handling.denominator) == (4, 6)
+    # Due in 2026: Y0 (4 Jan, closed the 3rd), Y1 (7 Jan), Y2 (15 Feb), Y3 (12 Jun, closed late), Y4 (26 Jun).
+    # Y5 was explained at intake (R-OP-2 F): no limit ran, so it is not due at all. Y6 is due in 2027.
+    assert (rep.timely_handling.numerator, rep.timely_handling.denominator) == (4, 5)
     assert rep.timely_handling.denominator == sum(f.timely_handling.denominator for f in rep.months)
     assert rep.months[0].timely_handling.denominator == 2  # Y0 and Y1, both in time
 
