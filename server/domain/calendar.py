@@ -111,6 +111,13 @@ class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         """The UTC instant of a local wall-clock time on a day."""
         return datetime.combine(day, clock, tzinfo=self.zone).astimezone(UTC)
 
+    def shown(self, instant: datetime, now: datetime) -> str:
+        """An instant as every screen writes it (D81), for the texts the server writes (reminders):
+        "12/07 16:50" in the current year — the compound's, at the server's `now` — and
+        "2025/12/07 16:50" in another; the same digits in both languages, 24-hour, no seconds."""
+        local = self.local(instant)
+        return local.strftime("%m/%d %H:%M" if local.year == self.local(now).year else "%Y/%m/%d %H:%M")
+
     def is_working_day(self, day: date) -> bool:
         if day in self.holidays:
             return False
@@ -177,18 +184,26 @@ class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
                 return self.at(day, self.lunch_end)
         return self.at(self.next_working_day(day), self.work_start)
 
-    def next_monday(self, instant: datetime) -> datetime:
-        """The weekly review moment (R-FU-3) for something that happened at `instant`.
+    def week_start(self, instant: datetime) -> datetime:
+        """Local midnight starting the Monday of the instant's week: where the Monday review's "this
+        week" begins (R-FU-3). A review recorded since then is this week's; a case received before it
+        is one of the cases the review looks at."""
+        day = self.local(instant).date()
+        return self.at(day - timedelta(days=day.weekday()), time(0))
 
-        The review looks at *last week's* cases, so the moment is the Monday strictly after the
+    def monday_review_due(self, instant: datetime) -> datetime:
+        """When the weekly review (R-FU-3) of something that happened at `instant` is due.
+
+        The review looks at *last week's* cases, so its day is the Monday strictly after the
         instant's local date — a case of Monday morning is reviewed a week later, not the same
         morning. If that Monday is not a working day (e.g. a public holiday), the review moves to
-        the first working day on or after it, at work_start: nobody reviews on a holiday, and
-        moving later rather than earlier keeps "the whole of last week" in scope.
+        the first working day on or after it: nobody reviews on a holiday, and moving later rather
+        than earlier keeps "the whole of last week" in scope. "Every Monday" gives the desk that
+        day: the review is due by its work_end, not at its first minute.
         """
         day = self.local(instant).date()
         monday = day + timedelta(days=(7 - day.weekday()) % 7 or 7)
-        return self.at(self.working_day_on_or_after(monday), self.work_start)
+        return self.at(self.working_day_on_or_after(monday), self.work_end)
 
     def end_of_quarter(self, instant: datetime) -> datetime:
         """work_end on the last working day of the calendar quarter containing the instant."""

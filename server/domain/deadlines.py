@@ -505,7 +505,7 @@ def clocks(
             user_id=follower,
         )
 
-    # R-FU-1..3: only an opened case is followed up.
+    # R-FU-1, R-FU-2: only an opened case is followed up.
     opened_at = case.opened_at
     if opened_at is not None:
         b.add(
@@ -527,18 +527,20 @@ def clocks(
             user_id=follower,
             stops_at_completion=True,
         )
-        # Recurring: each recorded review re-arms the clock for the following Monday.
-        reviews = _follow_ups(case, FollowUpKind.WEEKLY_REVIEW, opened_at)
-        anchor = reviews[-1] if reviews else opened_at
-        b.add(
-            ClockCode.FU3_MONDAY_REVIEW,
-            start=anchor,
-            due=calendar.next_monday(anchor),
-            # Recurring until the case ends; the end stops it (stopped_at), it is never "met".
-            satisfied=None,
-            role=Role.DISPATCHER,
-            user_id=follower,
-        )
+
+    # R-FU-3: every case the Monday review lists — last week's by its receipt, as the review page counts
+    # them, and one still waiting for its opening decision too (D116: the review passes those up).
+    # Recurring: each recorded review re-arms the clock for the following week's review.
+    anchor = monday_review_anchor(case)
+    b.add(
+        ClockCode.FU3_MONDAY_REVIEW,
+        start=anchor,
+        due=calendar.monday_review_due(anchor),
+        # Recurring until the case ends; the end stops it (stopped_at), it is never "met".
+        satisfied=None,
+        role=Role.DISPATCHER,
+        user_id=follower,
+    )
 
     # Timeliness is the first completion's (R-FU-4): a redo after an unsatisfied call-back is rework,
     # counted as such (R-FU-10), and does not re-judge it (D133). The slip and the call-back of
@@ -731,3 +733,39 @@ def follow_up_queue(all_clocks: Iterable[Clock]) -> list[Clock]:
 def reminders_due(all_clocks: Iterable[Clock], now: datetime) -> list[Clock]:
     """Running clocks whose reminder moment has come (the notifier claims each once, in storage)."""
     return [c for c in follow_up_queue(all_clocks) if c.remind_at is not None and c.remind_at <= now]
+
+
+# --- the Monday review (R-FU-3) -------------------------------------------------------------------
+# One answer to "is this case still to review this week?" for the three places that ask it: the case's
+# FU3 clock (the desk queue, the case page), the review page (server/services/desk.monday_review) and
+# the week's one reminder (server/notify/reminders.monday_review_plan). A case awaits the review exactly
+# when its FU3 clock runs and is due by this week's review (tests/unit/test_monday_review.py).
+
+_NOT_REVIEWED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+
+
+def monday_review_anchor(case: Case) -> datetime:
+    """What a case's next weekly review counts from: its last review, else its receipt."""
+    reviews = _follow_ups(case, FollowUpKind.WEEKLY_REVIEW, case.received_at)
+    return reviews[-1] if reviews else case.received_at
+
+
+def this_weeks_review_due(calendar: BusinessCalendar, now: datetime) -> datetime:
+    """When this week's review (of last week's cases) is due: by the end of Monday's working day, or of
+    the first working day after a holiday Monday."""
+    return calendar.monday_review_due(calendar.week_start(now) - timedelta(microseconds=1))
+
+
+def awaits_monday_review(case: Case, calendar: BusinessCalendar, now: datetime) -> bool:
+    """R-FU-3: this week's review has still to look at the case — received, or last reviewed, before
+    this week, and still in hand (a case parked as cannot-handle waits for the quarterly review, R-CL-4)."""
+    return case.state not in _NOT_REVIEWED and monday_review_anchor(case) < calendar.week_start(now)
+
+
+def on_monday_review(case: Case, calendar: BusinessCalendar, now: datetime) -> bool:
+    """A row of this week's review page: a case received before this week that awaits the review, or
+    was reviewed this week (shown as done, with the manager's answer when it was passed up)."""
+    start = calendar.week_start(now)
+    if case.received_at >= start or case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return False
+    return awaits_monday_review(case, calendar, now) or monday_review_anchor(case) >= start

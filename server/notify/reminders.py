@@ -11,6 +11,9 @@ The rules:
   running clock is due — a third of the clock's span, at most the policy's reminder lead
   (so 5 minutes before the 15-minute arrival limit, 15 minutes before the 2-hour follow-up).
 - overdue: the compound's managers when a running clock passes its limit.
+- the Monday review (R-FU-3) is not planned per case: one reminder a week to the dispatchers, naming
+  how many cases wait, and one to the managers if some are still not reviewed when it is due
+  (`monday_review_plan`, stored by server/notify/weekly.py).
 - escalation (R-EM-2): an emergency nobody has acknowledged goes to the next person in the chain
   as soon as the domain says to try them (an unreached attempt at once, a reached but
   unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
@@ -57,6 +60,12 @@ REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+# The reminders row's case_id for the weekly review, which no one case owns.
+MONDAY_REVIEW_CASE = "monday-review"
+# A phone shows one notification per tag, a new one replacing the one before. A clock's reminders of a
+# case share the case's tag (the overdue one replaces its due-soon); an emergency and a decision asked
+# of someone keep tags of their own, so a routine reminder about the same case cannot take their place.
+_TAG_PREFIX = {ESCALATION: "emergency", REFERRAL: "referral", REFERRAL_OTHERS: "referral"}
 # The titles' lead words; the phone's inbox reads the same ones (pwa/src/views/reminders.js, D93).
 DUE_SOON_ZH, DUE_SOON_EN = "即将到期：", "Due soon: "
 OVERDUE_ZH, OVERDUE_EN = "已超时：", "Overdue: "
@@ -93,6 +102,8 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     # A before_due's words should it go out at or after its deadline (D102): the scheduler was down,
     # or its push was retried past the limit. The scheduler chooses at send time (text_at_send).
     late: Texts | None = None
+    # The notification's tag when not the case's (notification_tag): the weekly review's.
+    tag: str | None = None
 
 
 def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
@@ -101,9 +112,8 @@ def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
     return min(timedelta(minutes=policy.reminder_lead_minutes), span / 3)
 
 
-def _hhmm(calendar: BusinessCalendar, at: datetime) -> str:
-    local = calendar.local(at)
-    return local.strftime("%m-%d %H:%M")
+def notification_tag(case_id: str, kind: str) -> str:
+    return f"{_TAG_PREFIX.get(kind, 'case')}-{case_id}"
 
 
 def _where(case: Case) -> str:
@@ -146,11 +156,13 @@ def plan(
     subject = " ".join(p for p in (case.no, _where(case)) if p)
     content = case.content if len(case.content) <= 60 else case.content[:60] + "…"
     for c in clock_list:
-        if not c.running:
+        # The Monday review is one reminder a week for all the cases it looks at (monday_review_plan):
+        # planned per case, a desk with 30 open cases got 30 "即将到期" and the managers 30 "已超时".
+        if not c.running or c.code == ClockCode.FU3_MONDAY_REVIEW:
             continue
         job_id = _job_for(case, c)
         if now < c.due_at:
-            due = _hhmm(calendar, c.due_at)
+            due = calendar.shown(c.due_at, now)
             out.append(Planned(
                 code=str(c.code), kind=BEFORE_DUE, recipient_role=c.responsible_role,
                 recipient_id=c.responsible_id, due_at=c.due_at, send_at=c.due_at - lead_time(c, policy),
@@ -171,19 +183,19 @@ def plan(
                 code=str(c.code), kind=OVERDUE, recipient_role=Role.MANAGER, recipient_id=None,
                 due_at=c.due_at, send_at=c.due_at,
                 title=f"{OVERDUE_ZH}{c.label_zh}",
-                body=f"{subject}：{content}（时限 {_hhmm(calendar, c.due_at)}，"
+                body=f"{subject}：{content}（时限 {calendar.shown(c.due_at, now)}，"
                      f"负责：{ROLE_LABELS_ZH.get(c.responsible_role, str(c.responsible_role))}）",
                 title_en=f"{OVERDUE_EN}{c.label_en}",
-                body_en=f"{subject}: {content} (limit {_hhmm(calendar, c.due_at)}, "
+                body_en=f"{subject}: {content} (limit {calendar.shown(c.due_at, now)}, "
                         f"responsible: {ROLE_LABELS_EN.get(c.responsible_role, str(c.responsible_role))})",
             ))
-    out.extend(_escalation(case, subject, content, calendar, unacked_after_minutes))
-    out.extend(_referrals(case, subject, content, calendar, names or {}))
+    out.extend(_escalation(case, subject, content, calendar, now, unacked_after_minutes))
+    out.extend(_referrals(case, subject, content, calendar, now, names or {}))
     return out
 
 
 def _referrals(
-    case: Case, subject: str, content: str, calendar: BusinessCalendar, names: Mapping[str, str]
+    case: Case, subject: str, content: str, calendar: BusinessCalendar, now: datetime, names: Mapping[str, str]
 ) -> list[Planned]:
     """R-OP-3, R-FU-3: a waiting referral reminds the one it names, then the others who would answer it (D87)."""
     out: list[Planned] = []
@@ -191,7 +203,7 @@ def _referrals(
         named = names.get(r.named_id) or ROLE_LABELS_ZH.get(r.named_role, str(r.named_role))
         named_en = names.get(r.named_id) or "the " + ROLE_LABELS_EN.get(r.named_role, str(r.named_role))
         by, by_en = names.get(r.by) or "服务中心", names.get(r.by) or "the service desk"
-        at = _hhmm(calendar, r.referred_at)
+        at = calendar.shown(r.referred_at, now)
         if r.referral == rf.Referral.OPENING:
             what = content
             if r.audience == rf.Audience.NAMED:
@@ -229,7 +241,7 @@ def _referrals(
 
 
 def _escalation(
-    case: Case, subject: str, content: str, calendar: BusinessCalendar, unacked_after_minutes: int
+    case: Case, subject: str, content: str, calendar: BusinessCalendar, now: datetime, unacked_after_minutes: int
 ) -> list[Planned]:
     state = case.emergency
     if state is None or state.settled_at is not None:
@@ -263,15 +275,56 @@ def _escalation(
         out.append(Planned(
             code=ESCALATION_CODE, kind=ESCALATION, recipient_role=target, recipient_id=None,
             due_at=at, send_at=at, title=f"紧急事件：{subject}",
-            body=f"{why}：{content}（{_hhmm(calendar, at)}）",
-            title_en=f"Emergency: {subject}", body_en=f"{why_en}: {content} ({_hhmm(calendar, at)})",
+            body=f"{why}：{content}（{calendar.shown(at, now)}）",
+            title_en=f"Emergency: {subject}", body_en=f"{why_en}: {content} ({calendar.shown(at, now)})",
         ))
     return out
 
 
-def payload_for(case_id: str, p: Planned) -> dict:
+def monday_review_plan(calendar: BusinessCalendar, now: datetime, awaiting: int) -> list[Planned]:
+    """R-FU-3: the week's one Monday-review reminder due now, naming how many cases `awaiting` review.
+
+    From the start of the review day's working hours until its end (this_weeks_review_due), one to
+    the dispatchers: the day's task and how many cases it holds. From its end, for a day, one to the
+    managers if cases are still not reviewed (older is stale news, as for every overdue reminder).
+    Nothing when nothing waits. `awaiting` is counted when the reminder is planned, which is when it is
+    sent (server/notify/weekly.py), so the number is the review page's at that moment.
+    """
+    if awaiting <= 0:
+        return []
+    due = deadlines.this_weeks_review_due(calendar, now)
+    opens = calendar.at(calendar.local(due).date(), calendar.work_start)
+    _, label_zh, label_en = deadlines.CLOCK_INFO[ClockCode.FU3_MONDAY_REVIEW]
+    at = calendar.shown(due, now)
+    cases_en = f"{awaiting} {'case' if awaiting == 1 else 'cases'} from last week"
+    common = dict(code=str(ClockCode.FU3_MONDAY_REVIEW), recipient_id=None, due_at=due, url="/#/review",
+                  tag=f"monday-review-{calendar.local(due).date().isoformat()}")
+    if opens <= now < due:
+        return [Planned(
+            kind=BEFORE_DUE, recipient_role=Role.DISPATCHER, send_at=opens,
+            title=f"{DUE_SOON_ZH}{label_zh}", body=f"上周案件 {awaiting} 件待复查（截止 {at}）",
+            title_en=f"{DUE_SOON_EN}{label_en}", body_en=f"{cases_en} to review (due {at})",
+            late=Texts(
+                title=f"{OVERDUE_ZH}{label_zh}", body=f"上周案件 {awaiting} 件待复查（已超时，截止 {at}）",
+                title_en=f"{OVERDUE_EN}{label_en}", body_en=f"{cases_en} to review (overdue, was due {at})",
+            ),
+            **common,  # type: ignore[arg-type]
+        )]
+    if due <= now and now - due <= OVERDUE_STALE_AFTER:
+        return [Planned(
+            kind=OVERDUE, recipient_role=Role.MANAGER, send_at=due,
+            title=f"{OVERDUE_ZH}{label_zh}", body=f"上周案件尚有 {awaiting} 件未复查（时限 {at}）",
+            title_en=f"{OVERDUE_EN}{label_en}", body_en=f"{cases_en} not reviewed (limit {at})",
+            **common,  # type: ignore[arg-type]
+        )]
+    return []
+
+
+def payload_for(case_id: str | None, p: Planned) -> dict:
+    """The push payload; `case_id` None for a reminder no one case owns (the weekly review)."""
     payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
                                body=p.body, title_en=p.title_en, body_en=p.body_en)
+    payload["tag"] = p.tag or notification_tag(str(case_id), p.kind)
     if p.job_id is None:
         # Desk and leadership reminders have no job on the phone; they open the inbox, or the page
         # where what they are about is done (a referral: the case, where it is decided or answered).
@@ -313,7 +366,7 @@ class _Accounts(msgspec.Struct, frozen=True, kw_only=True):
     names: dict[str, str]  # every account's display name, active or not (a referral may name someone since left)
 
 
-async def _accounts(uow: UnitOfWork, compound_id: str) -> _Accounts:
+async def compound_accounts(uow: UnitOfWork, compound_id: str) -> _Accounts:
     """The compound's accounts, read once per transaction however many cases it reschedules."""
     cache = getattr(uow, "_accounts_cache", None)
     if cache is None:
@@ -361,10 +414,10 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
     from server.services.cases import compound_rules  # circular: cases imports this module
 
     rules = await compound_rules(uow, case.compound_id)
-    accounts = await _accounts(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
+    accounts = await compound_accounts(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
     planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy, names=accounts.names if accounts else None)
     if planned and accounts is None:
-        accounts = await _accounts(uow, case.compound_id)
+        accounts = await compound_accounts(uow, case.compound_id)
     staff = accounts.by_role if accounts else {}
 
     wanted: dict[tuple, dict] = {}

@@ -1,6 +1,8 @@
 """Sends due reminders: claims them through the database so several servers send each exactly once.
 
 One round (`run_once`):
+0. Store the Monday review's weekly reminder when its moment has come (server/notify/weekly.py): it
+   belongs to no case, so no case's save plans it.
 1. Claim, in one short transaction, up to `batch` reminders that are pending and due, or whose
    earlier claim expired (the claimer crashed). PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`,
    then mark them claimed by this round's token in the same transaction, so a concurrent round
@@ -35,7 +37,7 @@ from sqlalchemy import and_, or_, select, update
 
 from server.notify import subscriptions
 from server.notify.catch_up import plan_waiting_referrals
-from server.notify.reminders import text_at_send
+from server.notify.reminders import MONDAY_REVIEW_CASE, text_at_send
 from server.notify.subscriptions import StoredSubscription
 from server.notify.tables import reminders
 from server.notify.vapid_store import shared_vapid_keys
@@ -47,6 +49,7 @@ from server.notify.webpush import (
     SendResult,
     send_async,
 )
+from server.notify.weekly import plan_monday_reviews
 from server.storage.db import Database
 from server.sync.scopes import user_scope
 
@@ -173,7 +176,7 @@ async def _deliver(
 def _inbox_doc(r: _Claimed, now: datetime, state: str) -> bytes:
     p = r.payload
     doc = {
-        "id": r.id, "case_id": r.case_id, "job_id": r.job_id, "code": r.code, "kind": r.kind,
+        "id": r.id, "case_id": None if r.case_id == MONDAY_REVIEW_CASE else r.case_id, "job_id": r.job_id, "code": r.code, "kind": r.kind,
         "title": p.get("title"), "body": p.get("body"), "url": p.get("url"), "tag": p.get("tag"),
         "title_en": p.get("title_en"), "body_en": p.get("body_en"),
         "due_at": r.due_at.isoformat().replace("+00:00", "Z"),
@@ -257,6 +260,10 @@ async def run_once(
     token = f"{instance}:{secrets.token_hex(6)}"
     # Before claiming: a key problem must not strand claimed reminders until their claims expire.
     keys = await shared_vapid_keys(db, key_dir)
+    try:
+        await plan_monday_reviews(db, now, instance=instance)
+    except Exception:  # the week's reminder must not hold up the reminders already due
+        log.exception("planning the Monday review's reminder failed; the next round tries again")
     claimed = await claim(db, now, token, batch)
     stats.claimed = len(claimed)
     if not claimed:

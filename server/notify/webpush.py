@@ -72,7 +72,8 @@ def reminder_payload(*, case_id: int, job_id: int, kind: str, title: str, body: 
     """The JSON the service worker's push handler reads.
 
     `tag` is per case so a repeated reminder replaces the earlier notification on the phone
-    instead of stacking; `url` opens the job in the app. `title_en`/`body_en` are shown on a phone
+    instead of stacking (server/notify/reminders.payload_for gives an emergency and a referral tags of
+    their own, so a routine reminder cannot replace them); `url` opens the job in the app. `title_en`/`body_en` are shown on a phone
     switched to English. Long text is cut to stay under the size limit, English body first.
     """
     payload: dict[str, Any] = {

@@ -238,12 +238,13 @@ async def follow_up_queue(db: Database, who: Principal) -> list[dict[str, Any]]:
 
 
 async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
-    """R-FU-3: last week's cases still open, for the dispatcher's Monday review."""
+    """R-FU-3: last week's cases still in hand, for the dispatcher's Monday review: those this week's
+    review has still to look at, and those it has looked at (deadlines.on_monday_review, the test the
+    cases' Monday-review clocks and the week's reminder make too)."""
     now = db.clock.now()
     async with db.transaction(write=False) as uow:
         rules = await compound_rules(uow.conn, who.compound_id)
-        local = rules.calendar.local(now)
-        this_monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        this_monday = rules.calendar.week_start(now)
         rows = (await uow.conn.execute(
             select(cases.c.doc).where(cases.c.compound_id == who.compound_id,
                                       cases.c.state.in_(OPEN_STATES),
@@ -253,6 +254,8 @@ async def monday_review(db: Database, who: Principal) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         case = decode_case(r.doc)
+        if not deadlines.on_monday_review(case, rules.calendar, now):
+            continue  # parked as cannot-handle before this week's review: the quarterly review's (R-CL-4)
         summary = case_summary(case, deadlines.clocks(case, rules.calendar, now, rules.policy))
         # This week's review of the case, if any: the dispatcher sees which of last week's cases are
         # done and whether one went to the manager; last week's review does not count for this one.

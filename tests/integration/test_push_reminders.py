@@ -184,7 +184,7 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
         assert push_service.refusals() == []
         [msg] = phone.json_messages()
         assert msg["title"] == "即将到期：派工后 15 分钟到场"
-        assert "厨房水管漏水" in msg["body"] and "截止 11-23 10:15" in msg["body"]
+        assert "厨房水管漏水" in msg["body"] and "截止 11/23 10:15" in msg["body"]
         assert msg["tag"] == f"case-{case_id}"
         assert msg["url"] == f"/#/job/{job_id}"
         [received] = [r for r in push_service.received if r.status == 201]
@@ -199,7 +199,7 @@ async def test_the_technicians_phone_gets_the_arrival_reminder_in_chinese_with_t
         assert (item["id"], item["title"], item["url"]) == (row.id, msg["title"], msg["url"])
         # Both carry the English text for a phone switched to English.
         assert msg["title_en"] == item["title_en"] == "Due soon: On site 15 min after the work order"
-        assert "(due 11-23 10:15)" in msg["body_en"] and item["body_en"] == msg["body_en"]
+        assert "(due 11/23 10:15)" in msg["body_en"] and item["body_en"] == msg["body_en"]
 
         # Sent once: later rounds never send it again.
         await run_once(demo_db, T0 + timedelta(minutes=11))
@@ -219,9 +219,9 @@ async def test_a_due_soon_reminder_sent_after_its_deadline_says_overdue_in_push_
         [msg] = phone.json_messages()
         assert msg["kind"] == "before_due" and msg["url"] == f"/#/job/{job_id}"
         assert msg["title"] == "已超时：派工后 15 分钟到场"
-        assert "已超时，截止 11-23 10:15" in msg["body"] and "即将到期" not in msg["body"]
+        assert "已超时，截止 11/23 10:15" in msg["body"] and "即将到期" not in msg["body"]
         assert msg["title_en"] == "Overdue: On site 15 min after the work order"
-        assert "(overdue, was due 11-23 10:15)" in msg["body_en"]
+        assert "(overdue, was due 11/23 10:15)" in msg["body_en"]
         assert "late" not in msg  # the phone gets one text, the one that is true now
         [item] = await inbox(demo_db, "usr_tech")
         assert [item[k] for k in ("title", "body", "title_en", "body_en")] == [
@@ -376,6 +376,7 @@ async def test_an_unacknowledged_emergency_goes_to_the_next_in_the_chain(api, de
         assert deputy.messages == []
         await run_once(demo_db, T0 + timedelta(minutes=6))
         [msg] = deputy.json_messages()
-        assert "5 分钟内未确认" in msg["body"] and msg["tag"] == f"case-{case.id}"
+        # Its own tag: a routine reminder about the same case cannot replace it on the phone.
+        assert "5 分钟内未确认" in msg["body"] and msg["tag"] == f"emergency-{case.id}"
         assert [r.status for r in push_service.received if r.path == deputy.path] == [201]
         assert push_service.received[-1].headers.get("urgency") == "high"

@@ -64,8 +64,8 @@ async def test_an_opening_left_undecided_goes_to_the_named_lead_then_to_the_mana
         await run_once(demo_db, T0 + 2 * H)
         [msg] = _msgs(lead)
         assert msg["title"] == "请决定是否立项" and msg["title_en"] == "Please decide whether to open this case"
-        assert "王调度 11-23 10:00 转交您决定" in msg["body"] and "passed to you by 王调度" in msg["body_en"]
-        assert (msg["url"], msg["tag"]) == (f"/#/case/{case_id}", f"case-{case_id}")
+        assert "王调度 11/23 10:00 转交您决定" in msg["body"] and "passed to you by 王调度" in msg["body_en"]
+        assert (msg["url"], msg["tag"]) == (f"/#/case/{case_id}", f"referral-{case_id}")
         assert _msgs(manager) == []
         [item] = [i for i in await inbox(demo_db, "usr_lead") if i["code"] == OPENING]
         assert (item["title"], item["title_en"], item["url"]) == (msg["title"], msg["title_en"], msg["url"])

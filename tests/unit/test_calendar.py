@@ -81,15 +81,39 @@ def test_next_working_moment_skips_lunch_nights_and_holidays(instant: datetime, 
 @pytest.mark.parametrize(
     ("instant", "expected"),
     [
-        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 11, 8, 30)),  # Friday -> Monday
-        (sh(2026, 5, 11, 9, 0), sh(2026, 5, 18, 8, 30)),  # a Monday case -> next week's Monday
-        (sh(2026, 9, 30, 10, 0), sh(2026, 10, 8, 8, 30)),  # Monday 10-05 is National Day -> Thu 10-08
+        # Due by the end of the review day's working hours, not at its first minute.
+        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 11, 17, 30)),  # Friday -> Monday
+        (sh(2026, 5, 11, 9, 0), sh(2026, 5, 18, 17, 30)),  # a Monday case -> next week's Monday
+        (sh(2026, 9, 30, 10, 0), sh(2026, 10, 8, 17, 30)),  # Monday 10-05 is National Day -> Thu 10-08
     ],
 )
-def test_monday_review_is_next_monday_or_first_working_day_after(
+def test_monday_review_is_due_by_the_end_of_next_monday_or_the_first_working_day_after(
     instant: datetime, expected: datetime
 ) -> None:  # R-FU-3
-    assert CAL.next_monday(instant) == expected
+    assert CAL.monday_review_due(instant) == expected
+
+
+@pytest.mark.parametrize(
+    ("instant", "expected"),
+    [
+        (sh(2026, 5, 11, 0, 0), sh(2026, 5, 11, 0, 0)),
+        (sh(2026, 5, 13, 15, 0), sh(2026, 5, 11, 0, 0)),
+        (sh(2026, 5, 17, 23, 59), sh(2026, 5, 11, 0, 0)),
+        (sh(2026, 5, 10, 23, 59), sh(2026, 5, 4, 0, 0)),
+    ],
+)
+def test_the_week_starts_at_mondays_local_midnight(instant: datetime, expected: datetime) -> None:  # R-FU-3
+    assert CAL.week_start(instant) == expected
+
+
+def test_a_time_is_written_as_every_screen_writes_it() -> None:  # D81
+    now = sh(2026, 12, 7, 10, 0)
+    assert CAL.shown(sh(2026, 12, 7, 22, 54), now) == "12/07 22:54"
+    assert CAL.shown(sh(2026, 1, 2, 8, 5), now) == "01/02 08:05"
+    # Another year than the server's now (in the compound's zone) carries the year.
+    assert CAL.shown(sh(2027, 1, 1, 0, 5), now) == "2027/01/01 00:05"
+    assert CAL.shown(sh(2025, 12, 31, 23, 59), now) == "2025/12/31 23:59"
+    assert CAL.shown(sh(2027, 1, 1, 0, 5), sh(2027, 1, 1, 0, 0)) == "01/01 00:05"
 
 
 def test_end_of_quarter_is_last_working_day_of_quarter() -> None:  # R-CL-4

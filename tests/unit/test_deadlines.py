@@ -66,17 +66,17 @@ def codes(case: Case, now: datetime | None = None) -> set[ClockCode]:
     [
         # Friday 16:45: the 2-hour follow-up runs into the evening, so the second one is the next
         # working day's, here the make-up Saturday 2026-05-09 (D90).
-        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 8, 18, 45), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 8, 30)),
+        (sh(2026, 5, 8, 16, 45), sh(2026, 5, 8, 18, 45), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 17, 30)),
         # Thursday 22:00 belongs to Friday.
-        (sh(2026, 5, 7, 22, 0), sh(2026, 5, 8, 0, 0), sh(2026, 5, 8, 17, 30), sh(2026, 5, 11, 8, 30)),
+        (sh(2026, 5, 7, 22, 0), sh(2026, 5, 8, 0, 0), sh(2026, 5, 8, 17, 30), sh(2026, 5, 11, 17, 30)),
         # Friday 22:00 before a make-up Saturday (2026-05-09) belongs to that Saturday.
-        (sh(2026, 5, 8, 22, 0), sh(2026, 5, 9, 0, 0), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 8, 30)),
+        (sh(2026, 5, 8, 22, 0), sh(2026, 5, 9, 0, 0), sh(2026, 5, 9, 17, 30), sh(2026, 5, 11, 17, 30)),
         # Eve of National Day: the next working day is 10-08; Monday 10-05 is a holiday too.
-        (sh(2026, 9, 30, 18, 0), sh(2026, 9, 30, 20, 0), sh(2026, 10, 8, 17, 30), sh(2026, 10, 8, 8, 30)),
+        (sh(2026, 9, 30, 18, 0), sh(2026, 9, 30, 20, 0), sh(2026, 10, 8, 17, 30), sh(2026, 10, 8, 17, 30)),
         # During the holiday.
-        (sh(2026, 10, 3, 9, 0), sh(2026, 10, 3, 11, 0), sh(2026, 10, 8, 17, 30), sh(2026, 10, 8, 8, 30)),
+        (sh(2026, 10, 3, 9, 0), sh(2026, 10, 3, 11, 0), sh(2026, 10, 8, 17, 30), sh(2026, 10, 8, 17, 30)),
         # Friday 10-09 evening: Saturday 10-10 is a make-up working day.
-        (sh(2026, 10, 9, 20, 0), sh(2026, 10, 9, 22, 0), sh(2026, 10, 10, 17, 30), sh(2026, 10, 12, 8, 30)),
+        (sh(2026, 10, 9, 20, 0), sh(2026, 10, 9, 22, 0), sh(2026, 10, 10, 17, 30), sh(2026, 10, 12, 17, 30)),
     ],
 )
 def test_follow_up_clocks_from_opening(
@@ -109,7 +109,7 @@ def test_monday_review_rearms_after_each_review_until_closed() -> None:  # R-FU-
     case = ok(
         c.record_follow_up(case, kind=FollowUpKind.WEEKLY_REVIEW, by="d1", now=sh(2026, 5, 11, 9, 0))
     ).case
-    assert clock(case, ClockCode.FU3_MONDAY_REVIEW).due_at == sh(2026, 5, 18, 8, 30)
+    assert clock(case, ClockCode.FU3_MONDAY_REVIEW).due_at == sh(2026, 5, 18, 17, 30)
 
 
 def test_unopened_intake_has_no_clocks() -> None:  # R-OP-2

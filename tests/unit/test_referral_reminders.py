@@ -220,19 +220,19 @@ def test_the_plan_sends_the_named_one_then_one_to_the_others_without_the_named()
     assert recipients(other.others, STAFF) == ["m1", "m2"]
     # In both languages (the phone and the inbox show the one the person chose), opening the case.
     assert named[0].title == "请决定是否立项" and named[0].title_en == "Please decide whether to open this case"
-    assert "王调度 05-06 10:00 转交您决定" in named[0].body and "厨房水管漏水" in named[0].body
-    assert "passed to you by 王调度 at 05-06 10:00" in named[0].body_en
+    assert "王调度 05/06 10:00 转交您决定" in named[0].body and "厨房水管漏水" in named[0].body
+    assert "passed to you by 王调度 at 05/06 10:00" in named[0].body_en
     assert others[0].title == "立项待决定：已转交陈班长"
     assert others[0].title_en == "Opening undecided: passed to 陈班长"
     assert "任何主管均可决定" in others[0].body and "any supervisor may decide it" in others[0].body_en
     payload = payload_for("c1", named[0])
     assert (payload["url"], payload["job_id"], payload["tag"], payload["code"]) == (
-        "/#/case/c1", None, "case-c1", "OP3_REFERRAL")
+        "/#/case/c1", None, "referral-c1", "OP3_REFERRAL")
 
 
 def test_the_plan_names_the_role_when_names_are_not_known():  # R-OP-3
     [named, *others] = planned(passed_up(T0), T0, names=None)
-    assert "服务中心 05-06 10:00 转交您决定" in named.body
+    assert "服务中心 05/06 10:00 转交您决定" in named.body
     assert others[0].title == "立项待决定：已转交班组主管"
     assert others[0].title_en.startswith("Opening undecided: passed to the ")
 

@@ -23,7 +23,7 @@ from server.notify.reminders import (
     plan,
     text_at_send,
 )
-from tests.unit.test_cases import CAL, T0, make_case, ok, opened
+from tests.unit.test_cases import CAL, T0, make_case, ok, opened, sh
 
 M = timedelta(minutes=1)
 POLICY = DeadlinePolicy()
@@ -222,3 +222,34 @@ def test_a_due_soon_planned_before_the_late_text_was_kept_has_its_title_relabell
     stored = {k: v for k, v in payload_for("cs1", p).items() if k != "late"}
     late = text_at_send(stored, BEFORE_DUE, p.due_at, p.due_at + M)
     assert (late["title"], late["title_en"]) == ("已超时：派工后 15 分钟到场", "Overdue: On site 15 min after the work order")
+
+
+def test_a_reminder_writes_its_times_as_every_screen_does() -> None:  # R-FU-4 (D81)
+    # "due 05-06 10:15" beside screens that write "05/06 10:15": the push said one thing, the app another.
+    [p] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    assert p.body.endswith("（截止 05/06 10:15）") and p.body_en.endswith("(due 05/06 10:15)")
+    assert p.late is not None and p.late.body.endswith("（已超时，截止 05/06 10:15）")
+    [o] = find(planned(with_technician(), T0), ClockCode.FU4_ON_SITE_15M, OVERDUE)
+    assert "（时限 05/06 10:15，" in o.body and "(limit 05/06 10:15, " in o.body_en
+    # A time in another year than the server's now carries its year, as on a screen.
+    eve = sh(2026, 12, 31, 23, 50)
+    [p] = find(planned(with_technician(eve), eve), ClockCode.FU4_ON_SITE_15M, BEFORE_DUE)
+    assert p.body.endswith("（截止 2027/01/01 00:05）") and p.body_en.endswith("(due 2027/01/01 00:05)")
+    [e] = [p for p in planned(attempt(emergency(), Role.MANAGER, reached=False, at=T0 + M), T0 + M)
+           if p.code == ESCALATION_CODE]
+    assert e.body.endswith("（05/06 10:01）") and e.body_en.endswith("(05/06 10:01)")
+
+
+def test_an_emergency_keeps_its_own_notification_beside_the_cases_routine_ones() -> None:  # R-EM-2
+    # A phone shows one notification per tag: an escalation tagged like every reminder of its case was
+    # replaced minutes later by that case's routine "已超时：求助 5 分钟内答复".
+    help_case = emergency()
+    ps = planned(help_case, T0)
+    [esc] = [p for p in ps if p.kind == ESCALATION]
+    [routine] = find(ps, ClockCode.IN5_HELP_REPLY_5M, BEFORE_DUE)
+    [over] = find(ps, ClockCode.IN5_HELP_REPLY_5M, OVERDUE)
+    assert payload_for("c1", esc)["tag"] == "emergency-c1"
+    assert payload_for("c1", routine)["tag"] == payload_for("c1", over)["tag"] == "case-c1"
+    reached = attempt(help_case, Role.MANAGER, reached=True, at=T0 + M)
+    [ack] = [p for p in planned(reached, T0 + M) if p.code == ACK_CODE]
+    assert payload_for("c1", ack)["tag"] == "emergency-c1"
