@@ -22,6 +22,8 @@ from playwright.sync_api import Browser, expect
 
 from e2e.conftest import PHONE
 from e2e.test_shell import login, wait_for_hash, wait_until_controlled
+from server.domain.roles import Role
+from server.notify.reminders import ESCALATION, ESCALATION_CODE, OVERDUE, Planned, payload_for
 from server.notify.webpush import reminder_payload
 
 
@@ -118,6 +120,49 @@ def test_a_push_reminder_shows_a_chinese_notification_that_opens_the_job(browser
     expect(page.locator("a.back-link")).to_be_visible(timeout=15000)  # the job page, not the list
     expect(page.get_by_text("推送测试：更换水管")).to_be_visible()
     expect(page.get_by_text("本机没有这个工单")).to_have_count(0)
+    ctx.close()
+
+
+def test_an_emergency_notification_stays_when_a_routine_reminder_about_the_same_case_arrives(browser: Browser, server) -> None:  # noqa: ANN001  # R-EM-2
+    # Both tagged case-<id> with renotify, "紧急事件，请立即处理" was replaced minutes later by the
+    # same case's "已超时：求助 5 分钟内答复". The payloads are the server's own (payload_for).
+    case_id, _ = _dispatch_repair_to_tech(server)
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    common = dict(recipient_id=None, due_at=now, send_at=now)
+    escalation = payload_for(case_id, Planned(
+        code=ESCALATION_CODE, kind=ESCALATION, recipient_role=Role.MANAGER, title="紧急事件：GD-推送测试 1栋-101",
+        body="紧急事件，请立即处理：电梯困人", title_en="Emergency: GD-推送测试 1栋-101", body_en="Emergency: act now: 电梯困人",
+        **common))  # type: ignore[arg-type]
+    routine = payload_for(case_id, Planned(
+        code="IN5_HELP_REPLY_5M", kind=OVERDUE, recipient_role=Role.MANAGER, title="已超时：求助 5 分钟内答复",
+        body="GD-推送测试 1栋-101：电梯困人", title_en="Overdue: Help request: reply within 5 min",
+        body_en="GD-推送测试 1栋-101: 电梯困人", **common))  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    ctx.grant_permissions(["notifications"], origin=server.url)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.get_by_text("推送测试：更换水管").first).to_be_visible(timeout=15000)
+    wait_until_controlled(page)
+    cdp, reg_id = _push_channel(ctx, page, server)
+    for payload in (escalation, routine):
+        cdp.send("ServiceWorker.deliverPushMessage",
+                 {"origin": server.url, "registrationId": reg_id, "data": json.dumps(payload, ensure_ascii=False)})
+        _notifications(page, lambda ns, p=payload: any(n["title"] == p["title"] for n in ns))
+    shown = _notifications(page, lambda ns: len(ns) >= 2)
+    assert sorted((n["title"], n["tag"]) for n in shown) == [
+        ("已超时：求助 5 分钟内答复", f"case-{case_id}"), ("紧急事件：GD-推送测试 1栋-101", f"emergency-{case_id}")]
+    # The emergency opens the inbox, as every desk and leadership reminder does.
+    assert next(n for n in shown if n["tag"].startswith("emergency-"))["data"]["url"] == "/#/reminders"
+    # One stored before the tags were kept apart (tagged like the case) is kept apart by the worker.
+    older = {**escalation, "tag": f"case-{case_id}", "title": "紧急事件：GD-推送测试 1栋-101（转报）"}
+    cdp.send("ServiceWorker.deliverPushMessage",
+             {"origin": server.url, "registrationId": reg_id, "data": json.dumps(older, ensure_ascii=False)})
+    shown = _notifications(page, lambda ns: any(n["title"] == older["title"] for n in ns))
+    assert sorted((n["title"], n["tag"]) for n in shown) == [
+        ("已超时：求助 5 分钟内答复", f"case-{case_id}"), (older["title"], f"emergency-{case_id}")]
     ctx.close()
 
 

@@ -123,6 +123,19 @@ function fetchWithTimeout(req, ms) {
 // ---- push -------------------------------------------------------------------------------------
 self.addEventListener('push', (event) => event.waitUntil(showReminder(event)));
 
+// A phone shows one notification per tag, a new one replacing the one before (renotify: it still
+// alerts). The server tags a case's clock reminders case-<id> (the overdue one replaces its due-soon),
+// an emergency emergency-<id> and a decision asked of someone referral-<id> (server/notify/reminders.py
+// payload_for), so a routine reminder about the same case never takes an urgent one's place. The kinds
+// are kept apart here too, whatever tag a reminder stored before that came with.
+const URGENT_TAG = { escalation: 'emergency', referral: 'referral', referral_others: 'referral' };
+
+function reminderTag(data) {
+  const urgent = URGENT_TAG[data.kind];
+  if (urgent && data.case_id) return `${urgent}-${data.case_id}`;
+  return data.tag || (data.case_id ? `case-${data.case_id}` : data.job_id ? `job-${data.job_id}` : 'estatedesk');
+}
+
 /** One notification per reminder, in the language the person chose in the app. */
 async function showReminder(event) {
   let data = {};
@@ -138,11 +151,11 @@ async function showReminder(event) {
     /* IndexedDB unavailable: Chinese, the app's default */
   }
   const en = lang === 'en';
-  const tag = data.tag || (data.case_id ? `case-${data.case_id}` : data.job_id ? `job-${data.job_id}` : 'estatedesk');
+  const tag = reminderTag(data);
   const url = data.url || (data.job_id ? `/#/job/${encodeURIComponent(data.job_id)}` : '/#/reminders');
   return self.registration.showNotification((en && data.title_en) || data.title || (en ? 'EstateDesk reminder' : '物业服务台提醒'), {
     body: (en && data.body_en) || data.body || (en ? 'You have a new job message' : '您有新的工单消息'),
-    tag, // one notification per case: a repeat replaces the previous one
+    tag, // one per case, emergency or referral (reminderTag): a repeat replaces the previous one
     renotify: true,
     icon: '/icons/icon-192.png',
     badge: '/icons/badge-96.png',
