@@ -44,14 +44,17 @@ export async function pushState() {
 }
 
 /**
- * Must be called from a user gesture (a button click). Resolves to
- * {ok: true} or {ok: false, reason: 'unsupported'|'denied'|'subscribe_failed'|'server', error, wire?}.
+ * Must be called from a user gesture (a button click). Resolves to {ok: true} or
+ * {ok: false, reason: 'unsupported'|'denied'|'dismissed'|'subscribe_failed'|'server', error, wire?}.
+ * 'dismissed': the permission prompt was closed without an answer ('default'); asking again works,
+ * unlike 'denied', which only the browser's site settings undo.
  */
 export async function enablePush() {
   const env = pushEnvironment();
   if (!env.supported) return { ok: false, reason: 'unsupported' };
   const permission = await Notification.requestPermission();
-  if (permission !== 'granted') return { ok: false, reason: 'denied' };
+  if (permission === 'denied') return { ok: false, reason: 'denied' };
+  if (permission !== 'granted') return { ok: false, reason: 'dismissed' };
   const reg = await navigator.serviceWorker.ready;
   let sub;
   try {

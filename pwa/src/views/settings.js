@@ -32,7 +32,18 @@ registerStrings({
     'settings.roles': '角色',
     'settings.lang': '语言 / Language',
     'settings.notify': '消息通知',
-    'settings.notify_explain': '开启后，派单、催办和即将超时的工单会以系统通知提醒您，即使应用没有打开。关闭时仍可在“提醒”中查看。',
+    'settings.notify_explain': '开启后，即使应用没有打开，以下提醒也会以系统通知送达：{list}。关闭时仍可在“提醒”中查看。',
+    'settings.notify_none': '您的岗位没有推送提醒。',
+    'settings.notify_topic_jobs': '派给您的工单临近时限（到场、完工、交回服务单）',
+    'settings.notify_topic_cases': '您跟进或受理的案件临近时限（跟进、派工、答复）',
+    'settings.notify_topic_review': '每周一复查上周案件',
+    'settings.notify_topic_overdue': '案件超过时限，以及周一复查当天未完成',
+    'settings.notify_topic_emergency': '转报给您的紧急事件',
+    'settings.notify_topic_review_answer': '周一复查转交您答复的案件',
+    'settings.notify_topic_opening': '转交您决定是否立项的案件',
+    'settings.notify_topic_callback': '完工后 72 小时内的回访',
+    'settings.notify_topic_plan': '待审批的长期维修方案',
+    'settings.notify_dismissed': '通知尚未开启：浏览器的询问被关闭了。请再点“开启通知”，并在询问中选择“允许”。',
     'settings.notify_ios': 'iPhone / iPad：请先在 Safari 中点“分享” → “添加到主屏幕”，从主屏幕图标打开后才能接收推送。',
     'settings.notify_enable': '开启通知',
     'settings.notify_on': '通知已开启',
@@ -57,7 +68,18 @@ registerStrings({
     'settings.roles': 'Roles',
     'settings.lang': 'Language / 语言',
     'settings.notify': 'Notifications',
-    'settings.notify_explain': 'When on, new assignments, chasers and jobs about to run late show as system notifications even when the app is closed. The Inbox always has them too.',
+    'settings.notify_explain': 'When on, these reminders show as system notifications even when the app is closed: {list}. The Inbox always has them too.',
+    'settings.notify_none': 'Your role gets no push reminders.',
+    'settings.notify_topic_jobs': 'jobs dispatched to you nearing a time limit (arrival, completion, returning the slip)',
+    'settings.notify_topic_cases': 'the cases you follow or took in nearing a time limit (follow-ups, dispatch, replies)',
+    'settings.notify_topic_review': 'the Monday review of last week\'s cases',
+    'settings.notify_topic_overdue': 'cases past a time limit, and a Monday review not finished that day',
+    'settings.notify_topic_emergency': 'emergencies passed up to you',
+    'settings.notify_topic_review_answer': 'Monday-review cases passed to you to answer',
+    'settings.notify_topic_opening': 'cases passed to you to decide whether to open',
+    'settings.notify_topic_callback': 'call-backs due within 72 hours of completion',
+    'settings.notify_topic_plan': 'long repair plans awaiting approval',
+    'settings.notify_dismissed': 'Notifications are not on: the browser\'s question was closed without an answer. Tap "Turn on notifications" again and choose Allow.',
     'settings.notify_ios': 'iPhone / iPad: in Safari tap Share → Add to Home Screen, then open the app from that icon to receive push.',
     'settings.notify_enable': 'Turn on notifications',
     'settings.notify_on': 'Notifications are on',
@@ -83,7 +105,44 @@ export function pushFailedText(msg) {
   return { text: t('settings.notify_failed'), detail: String(msg || '') };
 }
 
-async function notifySection() {
+// What each role is pushed, as the server plans it (server/notify/reminders.py): the executors the time
+// limits of the jobs dispatched to them; the desk those of the cases it follows or took in, and the
+// dispatcher the week's Monday review; the managers what went past a limit, escalated emergencies,
+// decisions and answers passed to them, and call-backs; the leaders escalations and openings passed up;
+// engineering the long repair plans. Nothing is pushed on a new assignment. A role missing here (a
+// cashier) is pushed nothing, and is not offered the option.
+const NOTIFY_TOPICS = {
+  technician: ['jobs'], cleaner: ['jobs'], guard: ['jobs'], team_lead: ['jobs', 'opening'],
+  dispatcher: ['cases', 'review'], front_desk: ['cases'], control_room: ['cases'],
+  manager: ['overdue', 'emergency', 'review_answer', 'opening', 'callback'],
+  deputy_gm: ['emergency', 'opening'], general_manager: ['emergency', 'opening'], engineering: ['plan'],
+};
+const TOPIC_ORDER = ['jobs', 'cases', 'review', 'overdue', 'emergency', 'review_answer', 'opening', 'callback', 'plan'];
+const TOPIC_TEXT = {
+  jobs: 'settings.notify_topic_jobs', cases: 'settings.notify_topic_cases', review: 'settings.notify_topic_review',
+  overdue: 'settings.notify_topic_overdue', emergency: 'settings.notify_topic_emergency',
+  review_answer: 'settings.notify_topic_review_answer', opening: 'settings.notify_topic_opening',
+  callback: 'settings.notify_topic_callback', plan: 'settings.notify_topic_plan',
+};
+
+/** The reminders a person holding `roles` is pushed, each once, in a fixed order. */
+export function notifyTopics(roles) {
+  const held = new Set((roles || []).flatMap((r) => NOTIFY_TOPICS[r] || []));
+  return TOPIC_ORDER.filter((k) => held.has(k));
+}
+
+/** The section's explanation for `roles`, or null when they are pushed nothing. */
+export function notifyExplain(roles) {
+  const topics = notifyTopics(roles);
+  return topics.length ? t('settings.notify_explain', { list: joinList(topics.map((k) => t(TOPIC_TEXT[k]))) }) : null;
+}
+
+async function notifySection(user) {
+  const explain = notifyExplain(user?.roles);
+  if (!explain) {
+    return h('section', { class: 'card', 'data-testid': 'notify' },
+      h('h2', { text: t('settings.notify') }), h('p', { class: 'muted', text: t('settings.notify_none') }));
+  }
   const env = pushEnvironment();
   const state = await pushState();
   const status = h('p', { class: 'notify-status', role: 'status' });
@@ -99,6 +158,10 @@ async function notifySection() {
       button.hidden = true;
     } else if (s === 'denied') {
       status.textContent = t('settings.notify_denied');
+      status.classList.add('warn-text');
+    } else if (s === 'dismissed') {
+      // The prompt was closed without an answer: asking again works, the browser blocked nothing.
+      status.textContent = t('settings.notify_dismissed');
       status.classList.add('warn-text');
     } else if (s === 'unsupported') {
       status.textContent = t('settings.notify_unsupported');
@@ -122,9 +185,9 @@ async function notifySection() {
     button.disabled = false;
     show(r.ok ? 'subscribed' : r.reason, r.wire ? serverMessage(r.wire) : r.error || '');
   });
-  return h('section', { class: 'card' },
+  return h('section', { class: 'card', 'data-testid': 'notify' },
     h('h2', { text: t('settings.notify') }),
-    h('p', { class: 'muted', text: t('settings.notify_explain') }),
+    h('p', { class: 'muted', text: explain }),
     env.isIOS && !env.standalone ? h('p', { class: 'notice notice-info', text: t('settings.notify_ios') }) : null,
     button,
     status,
@@ -175,7 +238,7 @@ export async function render(root, _params, app) {
       h('h2', { text: user.display_name || user.username }),
       h('p', { class: 'muted', text: `${user.username} · ${colon(t('settings.roles'), joinList((user.roles || []).map(roleLabel)))}` })),
     h('section', { class: 'card' }, h('h2', { text: t('settings.lang') }), langSel),
-    await notifySection(),
+    await notifySection(user),
     await storageSection(),
     logoutBtn);
   return null;
