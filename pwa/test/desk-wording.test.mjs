@@ -89,3 +89,18 @@ test('a hand-in period with no releases says "that period": the block is also th
   assert.equal(t('rs.handin_none'), 'No releases in that period');
   setLang('zh');
 });
+
+test('a repair class\'s time limits name the unit of every figure, in both languages', () => { // R-FU-4
+  // The English case page read "aim for 2 hours, never more than 24": 24 what?
+  const tables = stringTables();
+  for (const lang of ['zh', 'en']) {
+    const limits = Object.entries(tables[lang]).filter(([k]) => k.startsWith('cls.limit.'));
+    assert.ok(limits.length >= 4, lang);
+    for (const [key, text] of limits) {
+      const unit = lang === 'en' ? /^ (?:minutes?|hours?|days?)\b/ : /^ (?:分钟|小时|天)/;
+      for (const m of text.matchAll(/\d+/g)) {
+        assert.match(text.slice(m.index + m[0].length), unit, `${lang} ${key}: "${m[0]}" in ${text}`);
+      }
+    }
+  }
+});

@@ -243,7 +243,7 @@ export async function renderHome(body, ctx) {
   filters.category = fillCategorySelect(h, t, categorySel, filters.kind, filters.category);
   let searchTimer = null;
   const filterBar = h('form', { class: 'desk-filters', role: 'search', onsubmit: (e) => e.preventDefault() },
-    h('input', { type: 'search', name: 'q', placeholder: t('filter.search'), value: filters.q, 'aria-label': t('filter.search'),
+    h('input', { type: 'search', name: 'q', placeholder: t('filter.search'), value: filters.q, 'aria-label': t('filter.search_label'),
       oninput: (e) => {
         filters.q = e.target.value;
         clearTimeout(searchTimer);

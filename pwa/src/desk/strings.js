@@ -72,6 +72,7 @@ const zh = {
   'filter.building': '楼栋',
   'filter.overdue': '仅超时',
   'filter.search': '搜索单号、内容、住户、电话',
+  'filter.search_label': '按单号、内容、住户或电话搜索',
   'filter.all': '全部',
   'filter.group_complaint': '投诉类别',
   'filter.group_help': '求助类型',
@@ -643,7 +644,10 @@ const en = {
   'filter.category': 'Category',
   'filter.building': 'Building',
   'filter.overdue': 'Overdue only',
-  'filter.search': 'Search number, content, resident, phone',
+  // Short enough to be read whole in the box (234 px at 1366, beside the four filters); the box's
+  // accessible name says what it does in full.
+  'filter.search': 'No., content, name, phone',
+  'filter.search_label': 'Search by case number, content, resident or phone',
   'filter.all': 'All',
   'filter.group_complaint': 'Complaint category',
   'filter.group_help': 'Help kind',
@@ -799,7 +803,7 @@ const en = {
   'cls.means.owner_pays_defect': 'The owner pays: explain why (past warranty or caused by the owner)',
   'cls.means.developer_defect': "Developer's legacy defect: apologise, verify on site, send the developer a work-contact slip; the work order reaches the team within 5 minutes",
   'cls.means.undecided': 'The team verifies it on site; record the responsibility here afterwards. The order must still reach the team within 5 minutes',
-  'cls.limit.fast': 'On site within 15 minutes of the order; aim for 2 hours, never more than 24',
+  'cls.limit.fast': 'On site within 15 minutes of the order; aim for 2 hours, never more than 24 hours',
   'cls.limit.general': 'On site within 15 minutes of the order; repaired within 72 hours',
   'cls.limit.major': 'On site within 15 minutes of the order; within 48 hours tell the resident the expected completion, and keep them informed',
   'cls.limit.unset': 'On site within 15 minutes of the order; with no class yet, repaired within 72 hours like a general repair',

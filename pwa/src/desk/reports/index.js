@@ -640,7 +640,7 @@ export async function renderServices(root, ctx) {
     if (i.pending_fee_cents) {
       return h('span', { class: 'small muted', 'data-testid': 'svc-pending-fee', text: t('svc.pending_fee', { fee: yuan(i.pending_fee_cents) }) });
     }
-    const fee = h('input', { type: 'number', name: 'new_fee', min: '0.01', step: '0.01', class: 'rpt-inline rpt-short', placeholder: t('svc.new_fee'), 'aria-label': t('svc.new_fee') });
+    const fee = h('input', { type: 'number', name: 'new_fee', min: '0.01', step: '0.01', class: 'rpt-inline rpt-fee', placeholder: t('svc.new_fee'), 'aria-label': t('svc.new_fee') });
     const go = () => {
       row.run(async () => {
         if (!(Number(fee.value) > 0)) throw new Error(t('svc.need_new_fee'));
