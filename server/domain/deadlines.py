@@ -763,9 +763,10 @@ def awaits_monday_review(case: Case, calendar: BusinessCalendar, now: datetime) 
 
 
 def on_monday_review(case: Case, calendar: BusinessCalendar, now: datetime) -> bool:
-    """A row of this week's review page: a case received before this week that awaits the review, or
-    was reviewed this week (shown as done, with the manager's answer when it was passed up)."""
-    start = calendar.week_start(now)
-    if case.received_at >= start or case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+    """Whether a case received before this week (the page's query selects those) is a row of this
+    week's review page: every one still in hand, which awaits the review until reviewed this week (then
+    shown as done), and one parked as cannot-handle only if this week's review is what parked it (the
+    manager's answer, shown on its row); before that it waits for the quarterly review (R-CL-4)."""
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
         return False
-    return awaits_monday_review(case, calendar, now) or monday_review_anchor(case) >= start
+    return case.state != CaseState.CANNOT_HANDLE or monday_review_anchor(case) >= calendar.week_start(now)

@@ -61,6 +61,13 @@ async def test_one_reminder_a_week_names_the_cases_the_review_page_has_left(api,
             "unit_id": "unit_2_301", "content": "询问停水时间"})  # its opening left undecided: reviewed too
         assert r.status_code == 201, r.text
         mine.append(r.json()["case"]["id"])
+        # Parked as cannot-handle before the review: it waits for the quarterly review (R-CL-4), and is
+        # neither on the review page nor in the count, as its Monday-review clock has stopped.
+        parked = (await new_repair(api, desk, content="屋面整体翻新"))["case"]["id"]
+        await open_and_dispatch(api, desk, parked)
+        r = await api.post(f"/api/cases/{parked}/cannot-handle", headers=await login(api, "manager"),
+                           json={"reason": "须业主大会表决"})
+        assert r.status_code == 200, r.text
         # No case plans a Monday-review reminder of its own.
         for case_id in mine:
             assert await reminder_rows(demo_db, case_id, code=CODE) == []
@@ -72,6 +79,8 @@ async def test_one_reminder_a_week_names_the_cases_the_review_page_has_left(api,
         clock.set(REVIEW_OPENS)
         page, queue = await _to_review(api, desk)
         assert page == 3 and len(queue) == page
+        r = await api.get("/api/review/monday", headers=desk)
+        assert parked not in {c["id"] for c in r.json()}
         assert all(not i["overdue"] and i["due_at"] == REVIEW_DUE.isoformat().replace("+00:00", "Z") for i in queue)
         await run_once(demo_db, REVIEW_OPENS)
         [msg] = _weekly(dispatcher)

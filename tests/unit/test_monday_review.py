@@ -72,6 +72,10 @@ def _cases() -> dict[str, Case]:
                                                            cannot_handle=c.CannotHandleRecord(
                                                                reason="无法处理", recorded_by="m1", recorded_at=T0 + M,
                                                                confirmed_by="m1")),
+        "parked by this week's review": msgspec.structs.replace(
+            reviewed(last_week, sh(2026, 5, 11, 9, 30)), state=CaseState.CANNOT_HANDLE,
+            cannot_handle=c.CannotHandleRecord(reason="无法处理", recorded_by="m1", recorded_at=sh(2026, 5, 11, 9, 45),
+                                               confirmed_by="m1")),
         "closed": msgspec.structs.replace(last_week, state=CaseState.CLOSED),
     }
 
@@ -91,12 +95,15 @@ def test_the_review_page_and_the_queue_agree_on_the_cases_still_to_review(now: d
         if in_queue:
             awaiting.add(name)
             # The review page lists every case the queue holds for the review.
-            assert deadlines.on_monday_review(case, CAL, now), name
+            assert case.received_at < CAL.week_start(now) and deadlines.on_monday_review(case, CAL, now), name
     assert awaiting == expected
-    # The page also shows this week's reviews, done; not a case received this week, nor one parked as
-    # cannot-handle before the review (R-CL-4: it waits for the quarterly review), nor a closed one.
-    shown = {name for name, case in _cases().items() if deadlines.on_monday_review(case, CAL, now)}
-    assert shown == expected | {"reviewed this Monday"}
+    # The page (of the cases received before this week, as its query selects them) also shows this
+    # week's reviews, done (one the manager's answer then parked as cannot-handle among them, to show that
+    # answer); not one parked before the review (R-CL-4: it waits for the quarterly review), nor a closed one.
+    start = CAL.week_start(now)
+    shown = {name for name, case in _cases().items()
+             if case.received_at < start and deadlines.on_monday_review(case, CAL, now)}
+    assert shown == expected | {"reviewed this Monday", "parked by this week's review"}
 
 
 def test_one_reminder_a_week_tells_the_dispatchers_how_many_cases_to_review() -> None:  # R-FU-3
