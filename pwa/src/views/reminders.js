@@ -56,7 +56,7 @@ function link(r) {
 const pad = (n) => String(n).padStart(2, '0');
 
 /**
- * Reminders stored before DNEW-notify carry the deadline in the server's old short form ("11-23 08:01",
+ * Reminders stored before D137 carry the deadline in the server's old short form ("11-23 08:01",
  * the compound's zone); shown here the way the rest of the app writes times (formatDateTime:
  * "11/23 08:01"). The server now writes that form itself, so a newer body has nothing to replace.
  */

@@ -1,13 +1,13 @@
 """reminders: the Monday review's per-case reminders not sent yet are cancelled (one a week replaces them)
 
-Revision ID: 0020_monday_review_reminders
+Revision ID: 0021_monday_review_reminders
 Revises: 0004_push
 Create Date: 2026-12-14
 
 Written by hand; no schema change. Each open case used to plan its own Monday-review reminders (R-FU-3):
 a "due soon" to its follower at 08:15 and an "overdue" to every manager at 08:30, one pair per case. The
 review now has one reminder a week for all its cases, planned by the scheduler on the day
-(server/notify/weekly.py, DNEW-notify). The per-case ones already stored and still pending would go out
+(server/notify/weekly.py, D137). The per-case ones already stored and still pending would go out
 next Monday all the same, as each case is planned again only when it changes: they are cancelled here,
 as a case's save cancels the reminders it no longer needs. Sent ones stay as they were. Branches off
 0004_push, which created the table.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_monday_review_reminders"
+revision: str = "0021_monday_review_reminders"
 down_revision: str | Sequence[str] | None = "0004_push"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
