@@ -350,20 +350,9 @@ def test_manager_approves_an_emergency_close_after_one_confirmation_naming_the_c
     # It was one tap with no dialog, while the GM's fee approval asks (D126).
     tag = uuid.uuid4().hex[:6]
     desk, manager = Api(server.url, "dispatcher"), Api(server.url, "manager")
-    case = desk.call("POST", "/api/cases", {
-        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
-        "unit_id": "unit_3_104", "content": f"楼道冒烟{tag}", "help_kind": "disaster"})["case"]
-    cid = case["id"]
-    for path, body in (("decide", {"open": True, "reason": "D"}),
-                       ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
-                       ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
-                       ("emergency/summon", {"role": "security_manager"}),
-                       ("emergency/arrival", {"role": "security_manager", "report": "现场已封锁"}),
-                       ("emergency/settle", None),
-                       ("verify", {"text": "消防确认为误报烟雾"})):
-        desk.call("POST", f"/api/cases/{cid}/{path}", body)
-    manager.call("POST", f"/api/cases/{cid}/emergency/ack", None)
-    assert manager.call("GET", f"/api/cases/{cid}")["missing_to_close"] == ["manager_approval"]
+    cid = emergency_awaiting_approval(desk, manager, f"楼道冒烟{tag}")
+    view = manager.call("GET", f"/api/cases/{cid}")
+    assert view["missing_to_close"] == ["manager_approval"]
 
     ctx, page = open_desk(browser, server, "manager")
     page.goto(server.url + "/#/approvals")
@@ -371,7 +360,7 @@ def test_manager_approves_an_emergency_close_after_one_confirmation_naming_the_c
     expect(row).to_be_visible(timeout=15000)
     row.get_by_test_id("approve-close").click()
     dialog = page.locator("dialog[open]")
-    expect(dialog).to_contain_text(case["no"])
+    expect(dialog).to_contain_text(view["case"]["no"])
     expect(dialog).to_contain_text(f"楼道冒烟{tag}")
     dialog.get_by_role("button", name="取消").click()
     approved = lambda: any(e["action"] == "case.close_approved"  # noqa: E731
@@ -382,3 +371,21 @@ def test_manager_approves_an_emergency_close_after_one_confirmation_naming_the_c
     expect(row.locator(".badge-completed")).to_be_visible(timeout=15000)
     assert approved()
     ctx.close()
+
+
+def emergency_awaiting_approval(desk: Api, manager: Api, content: str) -> str:
+    """A smoke emergency handled to its end through the API, waiting only for the manager's close
+    approval (R-EM-2..4): registered, opened, escalated and acknowledged, summoned, settled, verified."""
+    cid = desk.call("POST", "/api/cases", {
+        "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
+        "unit_id": "unit_3_104", "content": content, "help_kind": "disaster"})["case"]["id"]
+    for path, body in (("decide", {"open": True, "reason": "D"}),
+                       ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
+                       ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
+                       ("emergency/summon", {"role": "security_manager"}),
+                       ("emergency/arrival", {"role": "security_manager", "report": "现场已封锁"}),
+                       ("emergency/settle", None),
+                       ("verify", {"text": "消防确认为误报烟雾"})):
+        desk.call("POST", f"/api/cases/{cid}/{path}", body)
+    manager.call("POST", f"/api/cases/{cid}/emergency/ack", None)
+    return cid

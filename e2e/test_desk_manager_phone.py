@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from e2e.api import Api
 from e2e.conftest import DESK, PHONE, RunningServer, serving
 from e2e.repairs import completed_repair
-from e2e.test_approvals import _opened_repair
+from e2e.test_approvals import _opened_repair, emergency_awaiting_approval
 from e2e.test_desk import login
 
 MIN_TAP = 40  # CSS px, each way (D131; the rule gives 44, the app's --tap)
@@ -57,18 +57,7 @@ def compound() -> Iterator[tuple[RunningServer, dict[str, str]]]:
         reviewed = completed_repair(srv.url, "推拉门卡滞（手机复查）")
         [task] = [c for c in desk.call("GET", "/api/callbacks?status=due") if c["case_id"] == reviewed]
         desk.call("POST", f"/api/callbacks/{task['id']}", {"grades": {"overall": "C"}, "comment": "门还是卡"})
-        smoke = desk.call("POST", "/api/cases", {
-            "kind": "help", "channel": "phone", "contact_name": "罗业主", "phone": "13800000009",
-            "unit_id": "unit_3_104", "content": "楼道冒烟（手机审批）", "help_kind": "disaster"})["case"]["id"]
-        for path, body in (("decide", {"open": True, "reason": "D"}),
-                           ("report-up", {"to_role": "manager", "to_id": "usr_manager"}),
-                           ("emergency/attempt", {"target_role": "manager", "target_id": "usr_manager", "reached": True}),
-                           ("emergency/summon", {"role": "security_manager"}),
-                           ("emergency/arrival", {"role": "security_manager", "report": "现场已封锁"}),
-                           ("emergency/settle", None),
-                           ("verify", {"text": "消防确认为误报烟雾"})):
-            desk.call("POST", f"/api/cases/{smoke}/{path}", body)
-        manager.call("POST", f"/api/cases/{smoke}/emergency/ack", None)
+        smoke = emergency_awaiting_approval(desk, manager, "楼道冒烟（手机审批）")
         yield srv, {"plan": plan, "emergency": smoke}
 
 

@@ -61,6 +61,15 @@ def _wait_for_gate_slip(page: Page, slip_id: str) -> None:
         page.wait_for_timeout(300)
 
 
+def _valid_on_screen(page: Page, code: str):  # noqa: ANN202
+    """At gate N, the slip looked up and shown valid: the verdict card."""
+    page.locator("select[name=gate]").select_option("N")
+    _look_up(page, code)
+    verdict = page.get_by_test_id("gate-verdict")
+    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    return verdict
+
+
 def _server_slip(api: httpx.Client, desk: dict[str, str], slip_id: str) -> dict:
     return api.get(f"/api/slips/{slip_id}", headers=desk).json()
 
@@ -72,10 +81,7 @@ def test_a_slip_revoked_while_on_screen_is_refused_at_the_confirmation_not_relea
     desk = _api_login(api, "frontdesk")
     slip = _issue(api, desk)
     ctx, page = _guard_phone(browser, server, PHONE)
-    page.locator("select[name=gate]").select_option("N")
-    _look_up(page, slip["short_code"])
-    verdict = page.get_by_test_id("gate-verdict")
-    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    verdict = _valid_on_screen(page, slip["short_code"])
 
     # The desk revokes it while the guard has "valid" on screen; the guard taps 确认放行, then 是，放行出门.
     r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
@@ -105,10 +111,7 @@ def test_a_sync_that_brings_the_revocation_turns_the_slip_on_screen_to_revoked( 
     desk = _api_login(api, "frontdesk")
     slip = _issue(api, desk)
     ctx, page = _guard_phone(browser, server, PHONE)
-    page.locator("select[name=gate]").select_option("N")
-    _look_up(page, slip["short_code"])
-    verdict = page.get_by_test_id("gate-verdict")
-    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    verdict = _valid_on_screen(page, slip["short_code"])
 
     r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
     assert r.status_code == 200, r.text
@@ -139,10 +142,7 @@ def test_a_slip_whose_validity_ends_while_the_guard_confirms_offline_is_refused(
     wait_until_controlled(page)
     _wait_for_gate_slip(page, slip["id"])
     ctx.set_offline(True)
-    page.locator("select[name=gate]").select_option("N")
-    _look_up(page, slip["short_code"])
-    verdict = page.get_by_test_id("gate-verdict")
-    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    verdict = _valid_on_screen(page, slip["short_code"])
 
     verdict.locator("[data-action=release]").click()
     confirm = page.locator("[data-action=release-confirm]")
@@ -167,10 +167,7 @@ def test_a_release_the_server_records_as_an_incident_says_so_on_the_phone(  # R-
     _wait_for_gate_slip(page, slip["id"])
     # Offline, the phone cannot learn the desk's revocation: it releases on the verdict it has.
     ctx.set_offline(True)
-    page.locator("select[name=gate]").select_option("N")
-    _look_up(page, slip["short_code"])
-    verdict = page.get_by_test_id("gate-verdict")
-    expect(verdict).to_have_attribute("data-verdict", "valid", timeout=10000)
+    verdict = _valid_on_screen(page, slip["short_code"])
     r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
     assert r.status_code == 200, r.text
     verdict.locator("[data-action=release]").click()
