@@ -128,7 +128,7 @@ self.addEventListener('push', (event) => event.waitUntil(showReminder(event)));
 // an emergency emergency-<id> and a decision asked of someone referral-<id> (server/notify/reminders.py
 // payload_for), so a routine reminder about the same case never takes an urgent one's place. The kinds
 // are kept apart here too, whatever tag a reminder stored before that came with.
-const URGENT_TAG = { escalation: 'emergency', referral: 'referral', referral_others: 'referral' };
+const URGENT_TAG = { escalation: 'emergency', summons: 'summons', referral: 'referral', referral_others: 'referral' };
 
 function reminderTag(data) {
   const urgent = URGENT_TAG[data.kind];

@@ -8,7 +8,7 @@ and fans out. Nothing here touches storage, the network or the clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -251,6 +251,8 @@ class CaseReason(StrEnum):
     APPROVAL_NOT_NEEDED = "case.approval_not_needed"
     APPROVAL_TOO_EARLY = "case.approval_too_early"
     SPECIAL_SERVICE_NEEDS_BOOKING = "case.special_service_needs_booking"
+    # An order from the government or the company's leadership comes to the desk, not from a guard's round.
+    NOT_FIELD_EMERGENCY = "case.not_field_emergency"
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -513,6 +515,21 @@ class Reopening(msgspec.Struct, frozen=True, kw_only=True):
     previous_close: CloseRecord | None = None
 
 
+class FieldReport(msgspec.Struct, frozen=True, kw_only=True):
+    """An emergency a member of staff raised on their phone (R-IN-1: found by staff; R-EM-1).
+
+    The case's receiver is the reporter, who recorded it; its received time is when they tapped. Nobody
+    at the service centre follows it or holds the emergency's post until someone there takes it
+    (`follower_id` and `at_post_id` are empty), so its desk clocks remind every dispatcher."""
+
+    by: str
+    reported_at: datetime  # when it was tapped, in server time (D35, D128): the case's received_at
+    received_at: datetime  # when the server heard of it
+    building_id: str | None = None
+    where: str = ""  # what the reporter typed: 地库 B2 配电间, 北门岗亭 …
+    photo_sha256: str | None = None
+
+
 class QuarterlyReview(msgspec.Struct, frozen=True, kw_only=True):
     at: datetime
     approver_id: str
@@ -573,6 +590,8 @@ class Case(msgspec.Struct, frozen=True, kw_only=True):
     close: CloseRecord | None = None
     cannot_handle: CannotHandleRecord | None = None
     reopenings: tuple[Reopening, ...] = ()
+    # Raised from a field phone (defaulted: cases stored before decode without it).
+    field_report: FieldReport | None = None
 
     @property
     def opened_at(self) -> datetime | None:
@@ -965,6 +984,106 @@ def intake(
     return replace(received, events=(*received.events, *called))
 
 
+# --- an emergency raised from a field phone (R-IN-1 found by staff, R-EM-1) -----------------------
+
+# What a guard or technician on their round can report, as the help kind of R-IN-4 the intake records
+# and the R-EM-1 type that makes it an emergency. A fire is a disaster to R-IN-4 (the fire brigade's,
+# R-EM-5) and an injury a medical emergency (the ambulance's); a public-safety danger names no service
+# (help kind other), the desk judges it. Orders from the government or leadership are not found on a
+# round: they reach the desk.
+FIELD_EMERGENCY_HELP: dict[em.EmergencyTrigger, HelpKind] = {
+    em.EmergencyTrigger.FIRE: HelpKind.DISASTER,
+    em.EmergencyTrigger.MEDICAL: HelpKind.MEDICAL_EMERGENCY,
+    em.EmergencyTrigger.INJURY: HelpKind.MEDICAL_EMERGENCY,
+    em.EmergencyTrigger.CRIME: HelpKind.CRIME,
+    em.EmergencyTrigger.TRAFFIC_ACCIDENT: HelpKind.TRAFFIC_ACCIDENT,
+    em.EmergencyTrigger.DISASTER: HelpKind.DISASTER,
+    em.EmergencyTrigger.PUBLIC_SAFETY: HelpKind.OTHER,
+}
+
+# The record's content when the reporter wrote no note: what they chose, as the desk's list names it.
+FIELD_EMERGENCY_LABELS: dict[em.EmergencyTrigger, str] = {
+    em.EmergencyTrigger.FIRE: "火警 / 火灾",
+    em.EmergencyTrigger.MEDICAL: "急病",
+    em.EmergencyTrigger.INJURY: "有人受伤",
+    em.EmergencyTrigger.CRIME: "盗窃 / 打架 / 抢劫等治安事件",
+    em.EmergencyTrigger.TRAFFIC_ACCIDENT: "交通事故",
+    em.EmergencyTrigger.DISASTER: "水浸 / 自然灾害",
+    em.EmergencyTrigger.PUBLIC_SAFETY: "危及人身财产安全的事件",
+}
+
+# The oldest a phone's tap is placed at: a shift (R-SH-1 hands open work over at its end), the longest
+# span over which a difference on the phone's own clock is trusted (as for a call marked on the desk's
+# intake form, D85). A report synced later still counts, at that bound, and its receipt is kept.
+FIELD_REPORT_MAX_AGE = timedelta(hours=12)
+
+
+def report_emergency(
+    *,
+    case_id: str,
+    no: str,
+    compound_id: str,
+    what: em.EmergencyTrigger,
+    reporter_id: str,
+    reporter_name: str,
+    reporter_phone: str,
+    building_id: str | None,
+    building_name: str,
+    where: str,
+    note: str,
+    photo_sha256: str | None,
+    now: datetime,
+    acted_at: datetime | None,
+) -> Transition | Refusal:
+    """A member of staff reports an emergency from their phone: the desk's own intake (R-IN-1), channel
+    found-by-staff, classified as the help kind and emergency type `what` stands for (R-IN-4, R-EM-1).
+
+    It is received when it was tapped (`acted_at`, D35/D128), never after `now` nor more than
+    FIELD_REPORT_MAX_AGE before it. The reporter's name and phone are the contact the desk calls back;
+    the building and the place they typed are the address. A photo is kept as a note, taken when reported."""
+    help_kind = FIELD_EMERGENCY_HELP.get(what)
+    if help_kind is None:
+        return refuse(
+            CaseReason.NOT_FIELD_EMERGENCY,
+            "政府或公司领导的紧急指令请由服务中心登记",
+            "An urgent order from the government or leadership is recorded at the service desk",
+            kind="invalid", what=str(what),
+        )
+    at = field_time(acted_at, now, now - FIELD_REPORT_MAX_AGE)
+    address = " ".join(p for p in (building_name.strip(), where.strip()) if p)
+    out = intake(
+        case_id=case_id, no=no, compound_id=compound_id, kind=Kind.HELP, channel=Channel.STAFF_FOUND,
+        contact_name=reporter_name, phone=reporter_phone, content=note.strip() or FIELD_EMERGENCY_LABELS[what],
+        receiver_id=reporter_id, now=at, address=address, help_kind=help_kind, emergency_trigger=what,
+    )
+    if isinstance(out, Refusal):
+        return out
+    late = {"received_at": now.isoformat()} if at != now else {}
+    photo = (Note(text="现场照片", photo_sha256=photo_sha256, at=at, by=reporter_id,
+                  received_at=now if at != now else None),) if photo_sha256 else ()
+    case = replace(
+        out.case,
+        field_report=FieldReport(by=reporter_id, reported_at=at, received_at=now, building_id=building_id,
+                                 where=where.strip(), photo_sha256=photo_sha256),
+        # R-IN-9, R-EM-3: the reporter is on their round, not at the desk; the desk takes it.
+        follower_id="",
+        emergency=replace(out.case.emergency, at_post_id="") if out.case.emergency else None,
+        notes=photo,
+    )
+    received, *rest = out.events
+    events = (replace(received, data={**received.data, "field_report": True, **late}), *rest)
+    if photo:
+        events = (*events, Event(name="case.note_added", at=at, by=reporter_id, data=dict(late)))
+    return Transition(case=case, events=events)
+
+
+def field_report_unanswered(case: Case) -> bool:
+    """An emergency raised from a phone that the desk has not yet answered (R-IN-5's reply): it heads
+    the desk's emergency banner, as the reporter on site is waiting for the desk's word."""
+    return (case.field_report is not None and case.is_open
+            and not any(f.kind == FollowUpKind.REPLY for f in case.follow_ups))
+
+
 def classify(
     case: Case,
     *,
@@ -1008,7 +1127,8 @@ def hand_over_follow(
         return refuse(
             CaseReason.NAMED_PERSON_REQUIRED, "须交给具体的人", "Hand over to a named person", kind="invalid"
         )
-    if by != case.follower_id and not _is_manager(roles):
+    # A case nobody follows yet (raised from a field phone) is taken by whoever at the desk names themself.
+    if case.follower_id and by != case.follower_id and not _is_manager(roles):
         return refuse(
             CaseReason.NOT_FOLLOWER,
             "只有当前跟进人可以移交",
@@ -2113,6 +2233,42 @@ def emergency_step(
     if isinstance(result, Refusal):
         return result
     return _step(replace(case, emergency=result), name, by, now, **data)
+
+
+def report_from_scene(
+    case: Case,
+    *,
+    role: em.SummonedRole,
+    by: str,
+    report: str | None,
+    now: datetime,
+    acted_at: datetime | None = None,
+) -> Transition | Refusal:
+    """R-EM-2: a person summoned to the scene reports back from their phone — arrived (`report` None) or
+    what they found. The step the desk records from the radio (`emergencies.report_arrival`), counted
+    when it was tapped (D35, D128): never before the summons, never after the server heard of it.
+
+    Who may send it (the person named, or a holder of the post) is the caller's to check
+    (`emergencies.summons_for`). A closed case takes no more reports: the phone is told, the desk sees it."""
+    if case.emergency is None:
+        return refuse(CaseReason.NOT_EMERGENCY, "不是紧急事件", "Not an emergency")
+    if case.state in (CaseState.CLOSED, CaseState.NOT_OPENED):
+        return _wrong_state(case, "report from the scene of", [s for s in CaseState if s not in (
+            CaseState.CLOSED, CaseState.NOT_OPENED)])
+    if report is not None and not report.strip():
+        return _text_required("text")
+    summons = next((s for s in case.emergency.summons if s.role == role), None)
+    if summons is None:
+        return refuse(em.EmergencyReason.NOT_SUMMONED, "该负责人未被通知", "Not summoned", role=str(role))
+    at = field_time(acted_at, now, summons.summoned_at)
+    text = report.strip() if report is not None else None
+    state = em.report_arrival(case.emergency, role=role, report=text, now=at, by=by)
+    if isinstance(state, Refusal):
+        return state
+    data: dict[str, Any] = {"role": str(role)}
+    if text is not None:
+        data["report"] = text
+    return _field_step(replace(case, emergency=state), "emergency.arrived", by, at, now, **data)
 
 
 def record_public_call(case: Case, *, number: str, by: str, now: datetime) -> Transition | Refusal:

@@ -475,7 +475,9 @@ def clocks(
     # (R-FU-8, R-FU-9, R-IN-5; D133).
     first_close = case.first_close
     closed_at = first_close.closed_at if first_close is not None else None
-    follower = case.follower_id
+    # Nobody follows a case raised from a field phone until someone at the desk takes it: until then its
+    # desk clocks are every dispatcher's, not the reporter's on their round.
+    follower = case.follower_id or None
 
     # R-IN-5
     if case.kind == Kind.HELP:
@@ -485,7 +487,8 @@ def clocks(
             due=case.received_at + timedelta(minutes=policy.help_reply_minutes),
             satisfied=_first([*_follow_ups(case, FollowUpKind.REPLY), closed_at]),
             role=Role.DISPATCHER,
-            user_id=case.receiver_id,
+            # Raised from a phone, the receiver on record is the reporter: the desk answers them.
+            user_id=None if case.field_report is not None else case.receiver_id,
         )
     if case.owes_written_reply:
         _written_reply_clock(b, case, policy)

@@ -115,6 +115,9 @@ class Summons(msgspec.Struct, frozen=True, kw_only=True):
     arrived_at: datetime | None = None
     report: str | None = None
     reported_at: datetime | None = None
+    # Who sent the report: the person summoned, from their phone, or the desk writing down what they
+    # said on the radio. Defaulted: summons stored before phones reported decode without it.
+    reported_by: str | None = None
 
 
 class Instruction(msgspec.Struct, frozen=True, kw_only=True):
@@ -489,17 +492,36 @@ def summon(
     return msgspec.structs.replace(state, summons=(*state.summons, item))
 
 
+def summons_for(state: EmergencyState, *, user_id: str, posts: Iterable[str]) -> tuple[Summons, ...]:
+    """The summons `user_id` answers: those naming them, and those naming nobody for a post they hold.
+
+    The desk summons a post (保安队长) and may name the person it reached; when it names nobody,
+    everyone holding the post is called (D89), and any of them may report back. A summons naming
+    someone else is not theirs, whatever post they hold."""
+    held = {str(p) for p in posts}
+    return tuple(s for s in state.summons
+                 if s.person_id == user_id or (s.person_id is None and str(s.role) in held))
+
+
 def report_arrival(
-    state: EmergencyState, *, role: SummonedRole, report: str | None, now: datetime
+    state: EmergencyState, *, role: SummonedRole, report: str | None, now: datetime, by: str | None = None
 ) -> EmergencyState | Refusal:
-    """A summoned person reports from the scene; R-EM-2 wants them to report back."""
+    """A summoned person reports from the scene; R-EM-2 wants them to report back.
+
+    `now` is when it happened: the desk records it as it hears it; a phone's step is placed when it was
+    tapped, and may reach the server after a later one (cases.report_from_scene). So the arrival is the
+    earliest one recorded, and a report replaces the one shown only if it is not older than it (the older
+    one stays in the history)."""
     for i, s in enumerate(state.summons):
         if s.role == role:
+            arrived = now if s.arrived_at is None else min(s.arrived_at, now)
+            newer = report is not None and (s.reported_at is None or now >= s.reported_at)
             updated = msgspec.structs.replace(
                 s,
-                arrived_at=s.arrived_at or now,
-                report=report if report is not None else s.report,
-                reported_at=now if report else s.reported_at,
+                arrived_at=arrived,
+                report=report if newer else s.report,
+                reported_at=now if newer and report else s.reported_at,
+                reported_by=by if newer and report else s.reported_by,
             )
             return msgspec.structs.replace(
                 state, summons=(*state.summons[:i], updated, *state.summons[i + 1 :])

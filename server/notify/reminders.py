@@ -17,6 +17,9 @@ The rules:
 - escalation (R-EM-2): an emergency nobody has acknowledged goes to the next person in the chain
   as soon as the domain says to try them (an unreached attempt at once, a reached but
   unacknowledged one after `unacked_after_minutes`); a fresh emergency goes to the first in the chain.
+- summons (R-EM-2): each person summoned to the scene of an emergency — the one the desk named, else
+  everyone holding the post — at once, until they arrive or the event settles; it opens the summons on
+  their phone, where they record their arrival and report back.
 - referral / referral_others (R-OP-3, R-FU-3): an opening passed up, or a case the Monday review
   passed up, still waiting goes first to the one it names, then to the others who would answer it
   (D87: the managers and the case's own team leads; leadership only when none of them is there),
@@ -56,6 +59,8 @@ ACK_CODE = "EM_ACK"  # the person reached is asked to confirm they have taken ch
 REFERRAL = "referral"  # to the one a waiting referral names
 REFERRAL_OTHERS = "referral_others"  # to the others who would answer it (D87)
 REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_REFERRAL"}
+SUMMONS = "summons"  # R-EM-2: a person summoned to the scene, told at once
+SUMMONS_CODE = "EM_SUMMONS"  # + ":" + the post summoned (one reminder per post a person is called to)
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
@@ -65,7 +70,7 @@ MONDAY_REVIEW_CASE = "monday-review"
 # A phone shows one notification per tag, a new one replacing the one before. A clock's reminders of a
 # case share the case's tag (the overdue one replaces its due-soon); an emergency and a decision asked
 # of someone keep tags of their own, so a routine reminder about the same case cannot take their place.
-_TAG_PREFIX = {ESCALATION: "emergency", REFERRAL: "referral", REFERRAL_OTHERS: "referral"}
+_TAG_PREFIX = {ESCALATION: "emergency", SUMMONS: "summons", REFERRAL: "referral", REFERRAL_OTHERS: "referral"}
 # The titles' lead words; the phone's inbox reads the same ones (pwa/src/views/reminders.js, D93).
 DUE_SOON_ZH, DUE_SOON_EN = "即将到期：", "Due soon: "
 OVERDUE_ZH, OVERDUE_EN = "已超时：", "Overdue: "
@@ -83,8 +88,8 @@ class Texts(msgspec.Struct, frozen=True, kw_only=True):
 class Planned(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     kind: str
-    recipient_role: Role
-    recipient_id: str | None  # None: everyone in the compound holding recipient_role
+    recipient_role: Role | None  # None: a post's holders (recipient_post)
+    recipient_id: str | None  # None: everyone in the compound holding recipient_role (or recipient_post)
     due_at: datetime
     send_at: datetime
     title: str
@@ -104,6 +109,9 @@ class Planned(msgspec.Struct, frozen=True, kw_only=True):
     late: Texts | None = None
     # The notification's tag when not the case's (notification_tag): the weekly review's.
     tag: str | None = None
+    # R-EM-2: an emergency post (emergencies.SummonedRole) whose holders are told, when the summons
+    # names nobody; posts are not roles (D89).
+    recipient_post: str | None = None
 
 
 def lead_time(clock: Clock, policy: DeadlinePolicy) -> timedelta:
@@ -190,6 +198,7 @@ def plan(
                         f"responsible: {ROLE_LABELS_EN.get(c.responsible_role, str(c.responsible_role))})",
             ))
     out.extend(_escalation(case, subject, content, calendar, now, unacked_after_minutes))
+    out.extend(_summons(case, content, calendar, now))
     out.extend(_referrals(case, subject, content, calendar, now, names or {}))
     return out
 
@@ -320,6 +329,29 @@ def monday_review_plan(calendar: BusinessCalendar, now: datetime, awaiting: int)
     return []
 
 
+def _summons(case: Case, content: str, calendar: BusinessCalendar, now: datetime) -> list[Planned]:
+    """R-EM-2: everyone summoned to the scene and not yet there is told at once, by push and in the inbox."""
+    state = case.emergency
+    if state is None or state.settled_at is not None:
+        return []
+    where = case.address or "事发地点"
+    where_en = case.address or "the scene"
+    out: list[Planned] = []
+    for s in state.summons:
+        if s.arrived_at is not None:
+            continue
+        at = calendar.shown(s.summoned_at, now)
+        out.append(Planned(
+            code=f"{SUMMONS_CODE}:{s.role}", kind=SUMMONS, recipient_role=None, recipient_id=s.person_id,
+            recipient_post=None if s.person_id else str(s.role), due_at=s.summoned_at, send_at=s.summoned_at,
+            title=f"紧急召集：{case.no}", body=f"你被召集到 {where} 现场：{content}（{at} 召集，到场后请报告）",
+            title_en=f"Emergency call-out: {case.no}",
+            body_en=f"You are summoned to the scene at {where_en}: {content} (called {at}; report back once there)",
+            url=f"/#/summons/{case.id}/{s.role}",
+        ))
+    return out
+
+
 def payload_for(case_id: str | None, p: Planned) -> dict:
     """The push payload; `case_id` None for a reminder no one case owns (the weekly review)."""
     payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
@@ -361,12 +393,14 @@ def text_at_send(payload: dict, kind: str, due_at: datetime, now: datetime) -> d
 # --- storage -----------------------------------------------------------------------------------
 
 
-class _Accounts(msgspec.Struct, frozen=True, kw_only=True):
+class Accounts(msgspec.Struct, frozen=True, kw_only=True):
     by_role: dict[str, list[str]]  # active accounts' ids per role, in id order: who a role's reminder reaches
     names: dict[str, str]  # every account's display name, active or not (a referral may name someone since left)
+    # Active accounts' ids per emergency post they hold (D89): who a summons naming nobody reaches.
+    by_post: dict[str, list[str]] = {}
 
 
-async def compound_accounts(uow: UnitOfWork, compound_id: str) -> _Accounts:
+async def compound_accounts(uow: UnitOfWork, compound_id: str) -> Accounts:
     """The compound's accounts, read once per transaction however many cases it reschedules."""
     cache = getattr(uow, "_accounts_cache", None)
     if cache is None:
@@ -374,16 +408,19 @@ async def compound_accounts(uow: UnitOfWork, compound_id: str) -> _Accounts:
         uow._accounts_cache = cache  # type: ignore[attr-defined]
     if compound_id not in cache:
         rows = (await uow.conn.execute(
-            select(users.c.id, users.c.roles, users.c.display_name, users.c.active)
+            select(users.c.id, users.c.roles, users.c.display_name, users.c.active, users.c.posts)
             .where(users.c.compound_id == compound_id)
             .order_by(users.c.id)
         )).all()
         by_role: dict[str, list[str]] = {}
+        by_post: dict[str, list[str]] = {}
         for r in rows:
             if r.active:
                 for role in json.loads(r.roles or "[]"):
                     by_role.setdefault(str(role), []).append(r.id)
-        cache[compound_id] = _Accounts(by_role=by_role, names={r.id: r.display_name for r in rows})
+                for post in json.loads(r.posts or "[]"):
+                    by_post.setdefault(str(post), []).append(r.id)
+        cache[compound_id] = Accounts(by_role=by_role, names={r.id: r.display_name for r in rows}, by_post=by_post)
     return cache[compound_id]
 
 
@@ -414,11 +451,13 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
     from server.services.cases import compound_rules  # circular: cases imports this module
 
     rules = await compound_rules(uow, case.compound_id)
-    accounts = await compound_accounts(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
-    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy, names=accounts.names if accounts else None)
-    if planned and accounts is None:
-        accounts = await compound_accounts(uow, case.compound_id)
-    staff = accounts.by_role if accounts else {}
+    staff_accounts = await compound_accounts(uow, case.compound_id) if rf.referral_reminders(case, rules.calendar) else None
+    planned = plan(case, clock_list, uow.now, rules.calendar, rules.policy,
+                   names=staff_accounts.names if staff_accounts else None)
+    if planned and staff_accounts is None:
+        staff_accounts = await compound_accounts(uow, case.compound_id)
+    staff = staff_accounts.by_role if staff_accounts else {}
+    posts = staff_accounts.by_post if staff_accounts else {}
 
     wanted: dict[tuple, dict] = {}
     for p in planned:
@@ -426,6 +465,8 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
             recipients = [p.recipient_id]
         elif p.others is not None:
             recipients = rf.recipients(p.others, staff)
+        elif p.recipient_post is not None:
+            recipients = posts.get(p.recipient_post, [])
         else:
             recipients = staff.get(str(p.recipient_role), [])
         payload = encode_payload(payload_for(case.id, p)).decode("utf-8")

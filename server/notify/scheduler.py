@@ -151,7 +151,7 @@ async def _deliver(
             try:
                 res = await send_async(
                     s.push, payload, vapid_private_key=private_key, subject=subject, ttl=DEFAULT_TTL_S,
-                    timeout=send_timeout_s, urgency="high" if r.kind == "escalation" else "normal",
+                    timeout=send_timeout_s, urgency="high" if r.kind in ("escalation", "summons") else "normal",
                     attempt=r.attempts, now=now,
                 )
             except Exception as exc:  # a bug in one send must not lose the others' outcomes
