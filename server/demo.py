@@ -5,7 +5,7 @@ Seeding is idempotent: it runs once per database and is skipped when the demo co
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from server.auth.passwords import hash_password
 from server.domain.roles import Role
@@ -55,6 +55,10 @@ DEMO_POSTS: dict[str, list[str]] = {
     "guard": ["guard_shift_lead"],
 }
 
+# The service centre's and the control room's numbers (fixed lines; the staff's own are mobiles).
+DEMO_SERVICE_CENTRE_PHONE = "0755-86000001"
+DEMO_CONTROL_ROOM_PHONE = "0755-86000002"
+
 # building, units per floor, floors
 BUILDINGS = [("1栋", 2, 6), ("2栋", 2, 6), ("3栋", 4, 3)]
 
@@ -88,6 +92,9 @@ async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
     async with db.transaction() as uow:
         conn = uow.conn
         await ensure_compound(conn, uow.now, name="翠湖花园（演示）", compound_id=DEMO_COMPOUND)
+        # The compound's own numbers on every phone's emergency sheet (R-EM-2; the control room at night, R-SH-1).
+        await conn.execute(update(compounds).where(compounds.c.id == DEMO_COMPOUND).values(
+            service_centre_phone=DEMO_SERVICE_CENTRE_PHONE, control_room_phone=DEMO_CONTROL_ROOM_PHONE))
         unit_ids: dict[str, str] = {}
         for b_index, (bname, per_floor, floors) in enumerate(BUILDINGS, start=1):
             bid = f"bld_{b_index}"

@@ -13,10 +13,11 @@ def handlers() -> list:
     from server.api.gate import GateController
     from server.api.quality import QualityController
     from server.api.services import CONTROLLERS as SERVICE_CONTROLLERS
-    from server.api.staff import StaffController
+    from server.api.staff import CompoundPhonesController, StaffController
     from server.api.sync import SyncController
     from server.notify.api import PushController
 
     return [CaseController, SyncController, GateController, PushController, *SERVICE_CONTROLLERS,
             QualityController, FieldRefusalController, ContactSlipController,
-            StaffController]
+            StaffController,
+            CompoundPhonesController]

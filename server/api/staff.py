@@ -7,9 +7,10 @@ from litestar.params import JSONBody
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
-from server.domain.roles import Role
-from server.services import accounts
+from server.domain.roles import ALL_STAFF, Role
+from server.services import accounts, field_emergency
 from server.services.accounts import PasswordIn, StaffAccount, StaffAccountIn, StaffDetailsIn
+from server.services.field_emergency import CompoundPhones
 from server.storage.db import Database
 
 # Only the office's manager keeps the staff list: these change who can sign in and whom the emergency
@@ -46,3 +47,19 @@ class StaffController(Controller):
     async def reset_password(self, db: Database, principal: Principal, user_id: str,
                              data: JSONBody[PasswordIn]) -> StaffAccount:
         return await accounts.reset_password(db, principal, user_id, data)
+
+
+class CompoundPhonesController(Controller):
+    """The compound's service-centre and control-room numbers: every staff phone's emergency sheet lists
+    them beside the public numbers (R-EM-2, R-EM-5); the manager keeps them with the staff list."""
+
+    path = "/api/compound/phones"
+    tags = ["staff"]
+
+    @get("", opt=allow(*ALL_STAFF))
+    async def get_phones(self, db: Database, principal: Principal) -> CompoundPhones:
+        return await field_emergency.get_phones(db, principal)
+
+    @put("", opt=MANAGER)
+    async def put_phones(self, db: Database, principal: Principal, data: JSONBody[CompoundPhones]) -> CompoundPhones:
+        return await field_emergency.put_phones(db, principal, data)

@@ -28,6 +28,7 @@ from server.domain.cases import (
     Kind,
     Transition,
     WorkOrderState,
+    field_report_unanswered,
     pending_review_referral,
 )
 from server.domain.deadlines import Clock, DeadlinePolicy
@@ -212,6 +213,13 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         # R-EM-5: the public emergency numbers this case calls for (the desk's prompt to call them).
         "numbers_to_call": [str(n) for n in em.numbers_to_call(
             help_kind=case.help_kind, trigger=case.emergency.trigger if case.emergency else None)],
+        # R-IN-1: raised on a staff phone (the contact is the reporter): when tapped, when the server heard
+        # of it, and whether the desk has answered them yet (unanswered ones head the emergency banner).
+        "field_report": (
+            {"by": case.field_report.by, "reported_at": case.field_report.reported_at,
+             "received_at": case.field_report.received_at, "unanswered": field_report_unanswered(case)}
+            if case.field_report else None
+        ),
         # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
         "awaiting_ack": [
             {"role": str(a.target_role), "target_id": a.target_id}
@@ -262,6 +270,34 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
         "repair_responsibility": str(case.repair_responsibility) if case.repair_responsibility else None,
         **(booking or NO_BOOKING),
     }
+
+
+def summons_doc(case: Case, s: em.Summons) -> dict[str, Any]:
+    """R-EM-2: a summons as the phone of the person summoned keeps it (entity `summons`, their scope), so
+    they can see where to go, mark their arrival and report back offline."""
+    state = case.emergency
+    return {
+        "id": f"{case.id}:{s.role}", "case_id": case.id, "case_no": case.no, "role": str(s.role),
+        "trigger": str(state.trigger) if state else None, "content": case.content, "address": case.address,
+        "contact_name": case.contact_name, "phone": case.phone, "summoned_at": s.summoned_at,
+        "arrived_at": s.arrived_at, "report": s.report, "reported_at": s.reported_at,
+        "settled_at": state.settled_at if state else None, "case_state": str(case.state),
+    }
+
+
+async def _emit_summons(uow: UnitOfWork, case: Case) -> None:
+    """Each summons to the phones of the people it calls: the one named, else everyone holding the post
+    (D89). A closed case's summonses leave the phones; a settled one stays, saying so."""
+    if case.emergency is None or not case.emergency.summons:
+        return
+    holders = (await reminders.accounts(uow, case.compound_id)).by_post
+    for s in case.emergency.summons:
+        doc = summons_doc(case, s)
+        for rid in ([s.person_id] if s.person_id else holders.get(str(s.role), [])):
+            if case.state == CaseState.CLOSED:
+                uow.emit(user_scope(rid), "summons", doc["id"], "remove", None)
+            else:
+                uow.emit(user_scope(rid), "summons", doc["id"], "upsert", _enc.encode(doc))
 
 
 def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
@@ -348,6 +384,7 @@ async def _prepare_case(uow: UnitOfWork, case: Case, *, before: Case | None) -> 
         updated_at=uow.now, doc=_enc.encode(case).decode(),
     )
     uow.emit(desk_scope(case.compound_id), "case", case.id, "upsert", _enc.encode(case_summary(case, clock_list)))
+    await _emit_summons(uow, case)
     booking = await booking_terms(uow, case) if case.work_orders else None
     countersigner = await _countersigner_name(uow.conn, case)
     for wo in case.work_orders:

@@ -2,5 +2,6 @@
 
 from server.services import (
     field,  # noqa: F401
+    field_emergency,  # noqa: F401
     gate,  # noqa: F401
 )
