@@ -29,7 +29,8 @@
 //   slip_revocations  keyPath 'id'                                               — entity 'slip_revocation'
 //   docs              keyPath ['entity', 'id'] — any other entity in the change feed, so a feed
 //                     entity this build does not know yet is still kept, never skipped; and
-//                     ['job_gone', job id] {doc: {reason, case_no, new_job_id}}: why a job was removed.
+//                     ['job_gone', job id] {doc: {reason, case_no, new_job_id}}: why a job was removed;
+//                     ['summons', '<case id>:<post>'] {doc}: an emergency this user was summoned to (R-EM-2).
 // Stores (version 2):
 //   drafts            keyPath ['user_id', 'form', 'id'] {user_id, form, id, saved_at, ...fields}
 //                     a form filled on the phone and not yet sent (form 'complete': the completion
@@ -154,6 +155,10 @@ export async function getJobGone(id) {
 export const listCases = () => getAll('cases');
 export const getCase = (id) => getOne('cases', String(id));
 export const listReminders = () => getAll('reminders');
+/** The kept feed documents of one entity without a store of its own ('summons' …), as {entity, id, doc}. */
+export async function listDocs(entity) {
+  return (await db()).getAll('docs', IDBKeyRange.bound([entity, ''], [entity, '\uffff']));
+}
 
 /**
  * Applies one pull page and stores the new cursor in the same transaction, so the cursor can

@@ -3,8 +3,9 @@
 // get the job list as home; desk roles get desk/index.js and guards gate/index.js (lazy chunks).
 //
 // Routes owned here (for every role): #/login, #/jobs, #/job/<id>, #/job/<id>/complete,
-// #/job/<id>/slip, #/outbox, #/outbox/<mutation id>, #/reminders, #/settings. Every other hash — including #/ — is the
-// role home: renderDesk / renderGate is called again on each such hash change with ctx.route set.
+// #/job/<id>/slip, #/outbox, #/outbox/<mutation id>, #/reminders, #/settings, #/summons/<case>/<post>.
+// Every other hash — including #/ — is the role home: renderDesk / renderGate is called again on each
+// such hash change with ctx.route set.
 import { api, setUnauthorizedHandler } from './api.js';
 import { on } from './bus.js';
 import { loadOffset, serverNow } from './clock.js';
@@ -25,6 +26,7 @@ import * as outboxView from './views/outbox.js';
 import * as remindersView from './views/reminders.js';
 import * as settingsView from './views/settings.js';
 import * as slipView from './views/slip.js';
+import * as summonsView from './views/summons.js';
 
 const DESK_HOME = new Set(DESK_HOME_ROLES);
 const JOB_ROLE_SET = new Set(JOB_ROLES);
@@ -53,6 +55,8 @@ const ROUTES = [
   { re: /^outbox\/(\d+)$/, mod: outboxView, live: true }, // one entry picked out (a job's page links to it, D105)
   { re: /^reminders$/, mod: remindersView, live: true },
   { re: /^settings$/, mod: settingsView },
+  // An emergency this person was summoned to (R-EM-2), whatever their home: the push and the strip open it.
+  { re: /^summons\/([^/]+)\/([^/]+)$/, mod: summonsView, live: true },
 ];
 
 let shell = null;

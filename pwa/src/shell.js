@@ -1,9 +1,11 @@
 // The frame around every view: header (title, navigation, language, emergency numbers) and the
 // sync status bar, which is always visible once signed in (guarantee 6: the person always sees
-// what is still unsent).
+// what is still unsent); under it, a red strip for each emergency this person is summoned to and
+// has not yet reported back from (R-EM-2), on every screen, whatever their home.
 import { on } from './bus.js';
 import { formatAgo } from './clock.js';
-import { h, mount, openDialog } from './dom.js';
+import { h, mount } from './dom.js';
+import { loadSummonses, openEmergency, refreshEmergencyInfo, summonsStrip } from './emergency.js';
 import { getLang, registerStrings, t } from './i18n.js';
 import { entriesOfUser, othersPendingCount, unseenNotices } from './outbox.js';
 import { currentUser } from './session.js';
@@ -79,19 +81,8 @@ registerStrings({
   },
 });
 
-const EMERGENCY = ['110', '119', '120', '122'];
-
-export function openEmergency() {
-  return openDialog((close) => [
-    h('h2', { class: 'dialog-title', text: t('emergency.title') }),
-    h('p', { class: 'muted', text: t('emergency.hint') }),
-    h('div', { class: 'emergency-grid' },
-      EMERGENCY.map((n) => h('a', { class: 'emergency-call', href: `tel:${n}` },
-        h('span', { class: 'emergency-number', text: n }),
-        h('span', { class: 'emergency-label', text: t(`emergency.${n}`) })))),
-    h('div', { class: 'dialog-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => close() }, t('common.close'))),
-  ], { className: 'dialog-emergency' });
-}
+// The ☎ sheet (public and compound numbers, the report form for staff on rounds) lives in emergency.js.
+export { openEmergency };
 
 /** Builds the frame into `app`; returns {view, refresh}. */
 export function buildShell(app, { onToggleLang, homeLinks }) {
@@ -109,9 +100,15 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
         h('span', { class: 'btn-emergency-icon', 'aria-hidden': 'true', text: '☎' }), t('emergency.button'))));
 
   const bar = h('a', { class: 'syncbar', href: '#/outbox', 'aria-label': t('sync.open_outbox'), role: 'status', 'aria-live': 'polite' });
+  const summons = h('div', { class: 'summons-strip', role: 'alert', hidden: true });
   const view = h('main', { class: 'view', id: 'view', tabindex: '-1' });
   const banner = h('div', { class: 'update-banner', hidden: true });
-  mount(app, header, user ? bar : null, banner, view);
+  mount(app, header, user ? bar : null, user ? summons : null, banner, view);
+
+  async function refreshSummons() {
+    if (!user || !summons.isConnected) return;
+    summonsStrip(summons, await loadSummonses(await entriesOfUser(user.id)));
+  }
 
   async function refreshBar() {
     if (!user || !bar.isConnected) return;
@@ -163,12 +160,15 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
   if (user) sizer?.observe(bar);
   setTopbarHeight();
 
-  const offs = [on('sync', refreshBar), on('outbox', refreshBar)];
+  const offs = [on('sync', refreshBar), on('outbox', refreshBar), on('data', refreshSummons), on('outbox', refreshSummons)];
   const onNet = () => refreshBar();
   window.addEventListener('online', onNet);
   window.addEventListener('offline', onNet);
   const tick = setInterval(refreshBar, 30000);
   refreshBar();
+  refreshSummons();
+  // The compound's numbers and buildings for the ☎ sheet, kept for a basement without signal.
+  if (user) refreshEmergencyInfo();
   markNav();
 
   return {

@@ -540,7 +540,8 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.channel'), label('channel', c.channel)),
       kv(h, t('detail.received'), fmtTime(c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
-      kv(h, t('detail.follower'), staffName(staff, c.follower_id)),
+      // Raised on a staff phone, nobody at the desk follows it until someone takes it (R-IN-9).
+      kv(h, t('detail.follower'), c.follower_id ? staffName(staff, c.follower_id) : t('detail.follower_none')),
       kv(h, t('detail.opening'), opening ? h('div', { 'data-testid': op ? 'opening-decided' : 'opening-awaiting' },
         h('div', { class: op ? '' : 'warn-text', text: opening.decision }),
         opening.detail ? h('div', { class: 'muted small', text: opening.detail }) : null) : ''), // R-OP-3

@@ -170,7 +170,10 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
         ? people.map((p) => personToCall(h, t, p))
         : h('span', { class: 'muted', 'data-testid': 'em-post-nobody', text: t('em.nobody_holds') })),
       s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
-      s?.arrived_at ? h('span', { class: 'small' }, t('em.arrived', { t: fmtTime(s.arrived_at) }), s.report ? ` · ${s.report}` : '') : null,
+      // R-EM-2: the report back, and who sent it (the person summoned, from their phone, or the desk).
+      s?.arrived_at ? h('span', { class: 'small', 'data-testid': 'em-summons-report' }, t('em.arrived', { t: fmtTime(s.arrived_at) }),
+        s.report ? ` · ${s.report}` : '',
+        s.report && s.reported_by ? ` · ${t('em.reported_by', { who: staffName(staff, s.reported_by) })}` : '') : null,
       !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('summons', '/summon', { role }) }, t('em.summon')) : null,
       s && !s.reported_at ? h('span', { class: 'desk-inline desk-inline-labelled' }, inlineField(t('em.report_text'), report),
         h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('summons', '/arrival', { role, report: report.value.trim() || null }) }, t('em.report_arrival'))) : null);
@@ -205,7 +208,9 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     helpReplyStrip(ctx, view, (next) => onReplied?.(next)),
     publicCallsBlock(ctx, view, staff, (number) => act('calls', '/public-call', { number })),
     errs.calls.el,
-    h('p', { class: 'small', text: t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) }),
+    // R-EM-3: raised on a staff phone, nobody at the desk holds the post until the handover gives it to someone.
+    h('p', { class: 'small', text: em.taken_over_by || em.at_post_id
+      ? t('em.at_post', { who: staffName(staff, em.taken_over_by || em.at_post_id) }) : t('em.at_post_nobody') }),
     h('div', { class: 'desk-em-grid' },
       h('div', { 'data-testid': 'em-chain' }, h('h3', { text: t('em.chain') }), chain, errs.chain.el),
       h('div', { 'data-testid': 'em-summons' }, h('h3', { text: t('em.summons') }), summons, errs.summons.el)),

@@ -33,18 +33,40 @@ function kindBadges(ctx, c) {
   ];
 }
 
+/**
+ * The open emergencies in the banner's order. One raised on a staff phone that the desk has not yet
+ * answered heads it, the newest first: the guard on site is waiting for the desk's word (R-IN-5) and the
+ * desk has not started its chain (R-EM-2). Then the most urgent: the one whose next clock runs out
+ * soonest (no clock: last).
+ */
+export function bannerOrder(cases) {
+  const due = (c) => (c.next_due ? Date.parse(c.next_due.due_at) : Infinity);
+  const waiting = (c) => (c.field_report?.unanswered ? 1 : 0);
+  return cases.filter((c) => c.is_emergency && !['closed', 'not_opened'].includes(c.state))
+    .sort((a, b) => waiting(b) - waiting(a)
+      || (waiting(a) ? Date.parse(b.received_at) - Date.parse(a.received_at) : due(a) - due(b)));
+}
+
+// R-IN-1: who reported it from their phone, with the number to call them back on.
+function reporter(ctx, c) {
+  const { h, t } = ctx;
+  if (!c.field_report) return null;
+  return h('span', { class: 'desk-em-reporter', 'data-testid': 'em-reporter' },
+    h('span', { class: 'badge desk-em-field', text: t(c.field_report.unanswered ? 'home.em_field_waiting' : 'home.em_field') }), ' ',
+    t('home.em_reporter', { who: c.contact_name }), ' ',
+    c.phone ? h('a', { class: 'desk-em-tel', href: `tel:${c.phone}`, text: c.phone }) : null);
+}
+
 function emergencyBanner(ctx, cases) {
   const { h, t } = ctx;
-  // Most urgent first: the one whose next clock runs out soonest heads the banner (no clock: last).
-  const due = (c) => (c.next_due ? Date.parse(c.next_due.due_at) : Infinity);
-  const open = cases.filter((c) => c.is_emergency && !['closed', 'not_opened'].includes(c.state))
-    .sort((a, b) => due(a) - due(b));
+  const open = bannerOrder(cases);
   if (!open.length) return null;
   return h('section', { class: 'desk-em-banner', 'aria-label': t('home.emergencies') },
     h('h2', { text: t('home.emergency_open', { n: open.length }) }),
-    h('ul', { class: 'desk-em-list' }, open.map((c) => h('li', null,
+    h('ul', { class: 'desk-em-list' }, open.map((c) => h('li', { dataset: { case: c.id } },
       h('a', { href: `#/case/${c.id}`, class: 'desk-em-link' },
         h('strong', { text: c.no }), ' ', c.content, ' · ', c.address || ''),
+      reporter(ctx, c),
       // What the countdown counts down to: the help reply's 5 minutes and the first follow-up's 2
       // hours read alike without it (D90).
       c.next_due ? h('span', { class: 'desk-em-due' },

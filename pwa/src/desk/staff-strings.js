@@ -3,6 +3,12 @@
 export const STRINGS = {
   zh: {
     'staff.title': '员工',
+    'staff.phones.title': '本小区紧急电话',
+    'staff.phones.hint': '每部员工手机的「紧急电话」里，与 110、119、120、122 一起列出、一键拨打的本小区号码。',
+    'staff.phones.service_centre': '服务中心电话',
+    'staff.phones.control_room': '中控室电话',
+    'staff.phones.save': '保存电话',
+    'staff.phones.saved': '已保存本小区紧急电话',
     'staff.hint': '电话和应急岗位就是紧急事件面板上列出、一键拨打的负责人。停用后此人不能登录，已登录的设备立即退出；可随时重新启用。',
     'staff.add': '新增员工',
     'staff.col.name': '姓名',
@@ -64,6 +70,12 @@ export const STRINGS = {
   },
   en: {
     'staff.title': 'Staff',
+    'staff.phones.title': 'The compound\'s emergency numbers',
+    'staff.phones.hint': 'Listed with 110, 119, 120 and 122 on every staff phone\'s emergency sheet, one tap to call.',
+    'staff.phones.service_centre': 'Service centre',
+    'staff.phones.control_room': 'Control room',
+    'staff.phones.save': 'Save numbers',
+    'staff.phones.saved': 'The compound\'s emergency numbers are saved',
     'staff.hint': 'The phone and emergency posts are the people the emergency panel lists and dials. A deactivated person cannot sign in and their devices are signed out at once; they can be reactivated at any time.',
     'staff.add': 'Add person',
     'staff.col.name': 'Name',

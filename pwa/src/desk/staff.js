@@ -223,8 +223,33 @@ export async function renderStaff(body, ctx) {
     ctx.toast(t('staff.added', { name: nameOf(person) }), 'ok');
   }
 
+  // The compound's own numbers every phone's emergency sheet lists (R-EM-2; the control room at night, R-SH-1).
+  const phonesErr = errorBox(h);
+  const centre = h('input', { type: 'tel', name: 'service_centre_phone', maxlength: '40', inputmode: 'tel', autocomplete: 'off' });
+  const control = h('input', { type: 'tel', name: 'control_room_phone', maxlength: '40', inputmode: 'tel', autocomplete: 'off' });
+  api.get('/api/compound/phones').then((p) => {
+    centre.value = p.service_centre_phone || '';
+    control.value = p.control_room_phone || '';
+  }).catch((ex) => phonesErr.show(ex, t));
+  const phonesCard = h('section', { class: 'card staff-phones', 'data-testid': 'compound-phones' },
+    h('h2', { text: t('staff.phones.title') }),
+    h('p', { class: 'muted small', text: t('staff.phones.hint') }),
+    h('form', { class: 'desk-form-grid', novalidate: true, onsubmit: async (e) => {
+      e.preventDefault();
+      phonesErr.clear();
+      try {
+        await api.put('/api/compound/phones', { service_centre_phone: centre.value.trim(), control_room_phone: control.value.trim() });
+        ctx.toast(t('staff.phones.saved'), 'ok');
+      } catch (ex) {
+        phonesErr.show(ex, t);
+      }
+    } },
+    field(h, t('staff.phones.service_centre'), centre),
+    field(h, t('staff.phones.control_room'), control),
+    h('div', { class: 'desk-span2' }, phonesErr.el, h('button', { type: 'submit', class: 'btn btn-small', 'data-action': 'save-phones' }, t('staff.phones.save')))));
+
   const head = ['staff.col.name', 'staff.col.roles', 'staff.col.phone', 'staff.col.posts', 'staff.col.status', 'staff.col.actions'];
-  mount(body, h('section', { class: 'card staff-card', 'data-testid': 'staff-page' },
+  mount(body, phonesCard, h('section', { class: 'card staff-card', 'data-testid': 'staff-page' },
     h('div', { class: 'desk-section-head' },
       h('h2', { text: t('staff.title') }),
       h('button', { type: 'button', class: 'btn btn-primary btn-small desk-head-btn', 'data-action': 'staff-add', onclick: addPerson }, t('staff.add'))),

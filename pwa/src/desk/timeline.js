@@ -29,6 +29,8 @@ const SENTENCES = {
   'case.received': (d) => [
     has(d, 'kind') ? t('tl.received', { kind: label('kind', d.kind) }) : '',
     d.emergency ? t('tl.as_emergency') : '',
+    // R-IN-1: raised on a staff phone (the reporter is the entry's author, its time when they tapped).
+    d.field_report ? t('tl.field_report') : '',
     responsibility(d),
     // R-IN-6 a: the fee told at intake, as a reclassification's entry says it (D96).
     has(d, 'fee_quote_cents') ? t('tl.fee', { fee: (Number(d.fee_quote_cents) / 100).toFixed(2) }) : '',
@@ -114,7 +116,9 @@ const SENTENCES = {
     ? t('tl.public_called_at', { label: t(`desk.em.${d.number}`), t: fmtTime(d.called_at) })
     : t('tl.public_called', { label: t(`desk.em.${d.number}`) })) : ''],
   'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
-  'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : ''],
+  // R-EM-2: a report back from the scene carries its words (from the phone, the author is the person summoned).
+  'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : '',
+    has(d, 'report') ? t('tl.scene_report', { text: d.report }) : ''],
   // R-EM-4: the instruction's words and the leader who gave it (entries before they were recorded
   // carry only an id and say nothing, or only the result).
   'emergency.instruction': (d) => [

@@ -37,6 +37,9 @@ registerStrings({
     'mut.job.unable': '无法完成',
     'mut.job.complete': '完工签字',
     'mut.slip.release': '放行',
+    'mut.emergency.report': '报告紧急情况',
+    'mut.summons.arrive': '紧急召集：已到场',
+    'mut.summons.report': '紧急召集：现场报告',
   },
   en: {
     'outbox.title': 'Outbox',
@@ -66,6 +69,9 @@ registerStrings({
     'mut.job.unable': 'Unable',
     'mut.job.complete': 'Completion & signature',
     'mut.slip.release': 'Release',
+    'mut.emergency.report': 'Emergency report',
+    'mut.summons.arrive': 'Call-out: on site',
+    'mut.summons.report': 'Call-out: report from the scene',
   },
 });
 
