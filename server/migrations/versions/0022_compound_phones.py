@@ -1,6 +1,6 @@
 """compounds.service_centre_phone, compounds.control_room_phone: the compound's own emergency numbers
 
-Revision ID: 0020_compound_phones
+Revision ID: 0022_compound_phones
 Revises: 0001
 Create Date: 2026-12-20
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020_compound_phones"
+revision: str = "0022_compound_phones"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
