@@ -290,7 +290,7 @@ async def _emit_summons(uow: UnitOfWork, case: Case) -> None:
     (D89). A closed case's summonses leave the phones; a settled one stays, saying so."""
     if case.emergency is None or not case.emergency.summons:
         return
-    holders = (await reminders.accounts(uow, case.compound_id)).by_post
+    holders = (await reminders.compound_accounts(uow, case.compound_id)).by_post
     for s in case.emergency.summons:
         doc = summons_doc(case, s)
         for rid in ([s.person_id] if s.person_id else holders.get(str(s.role), [])):
