@@ -151,6 +151,10 @@ class Rate(msgspec.Struct, frozen=True, kw_only=True):
     met: bool | None = None  # None: no target, or nothing to measure
     definition_zh: str
     definition_en: str
+    # Satisfaction rows only: the returned ballots that graded the item. 0 with ballots returned is
+    # 未评 / not graded (value None), shown apart from a graded 0 % (DNEW-survey). None on the other
+    # rates, and on a satisfaction row stored before the count existed (shown as it was then).
+    graded: int | None = None
 
 
 class ComplaintLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -366,10 +370,12 @@ REWORK_DEF = (
     "review and is not rework; target ≤ 1 %",
 )
 SATISFACTION_DEF = (
-    "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%；无回收票时不计算（显示“—”）",
+    "单项满意率 = 该项“满意”与“一般满意”票数之和 ÷ 回收票数 × 100%；无回收票时不计算（显示“—”）；"
+    "有回收票但无一张评该项的，显示“未评”，不计为 0%",
     "Item satisfaction rate = A + B votes on the item ÷ ballots returned × 100 %; undefined (“—”) when no "
-    "ballot was returned",
+    "ballot was returned; an item no returned ballot graded is shown as “not graded”, not as 0 %",
 )
+NOT_GRADED = ("未评", "not graded")
 
 HELP_REPLY_LABELS = ("求助 5 分钟内答复率", "Help replies within 5 minutes")
 HELP_REPLY_DEF = (
@@ -420,6 +426,16 @@ def make_rate(
 
 def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}%"
+
+
+def not_graded(rate: Rate) -> bool:
+    """A satisfaction row whose item no returned ballot graded (R-RV-3, DNEW-survey)."""
+    return rate.graded == 0 and rate.denominator > 0
+
+
+def satisfaction_text(rate: Rate, lang: str = "zh") -> str:
+    """A satisfaction row's figure: its percentage, "—" with no ballot back, 未评 when none graded it."""
+    return NOT_GRADED[lang == "en"] if not_graded(rate) else percent_text(rate.value)
 
 
 # --- per-row judgements ----------------------------------------------------------------------
@@ -630,20 +646,23 @@ def satisfaction_rates(
     """One rate per survey area (R-RV-2, R-RV-3); without a survey every rate is undefined."""
     rates = []
     for area in SurveyArea:
-        satisfied, back = 0, 0
+        satisfied, back, graded = 0, 0, 0
         if survey is not None:
             tally = area_satisfaction(survey, area)
-            satisfied, back = tally.a + tally.b, tally.returned
-        rates.append(
-            make_rate(
-                f"satisfaction.{area}",
-                AREA_LABELS[area],
-                SATISFACTION_DEF,
-                satisfied,
-                back,
-                target_percent=target_percent,
-            )
+            satisfied, back, graded = tally.a + tally.b, tally.returned, tally.graded
+        rate = make_rate(
+            f"satisfaction.{area}",
+            AREA_LABELS[area],
+            SATISFACTION_DEF,
+            satisfied,
+            back,
+            target_percent=target_percent,
         )
+        rate = msgspec.structs.replace(rate, graded=graded)
+        if not_graded(rate):
+            # Nobody graded it: no figure, so neither met nor missed (R-RV-3's formula is for graded items).
+            rate = msgspec.structs.replace(rate, value=None, met=None)
+        rates.append(rate)
     return tuple(rates)
 
 

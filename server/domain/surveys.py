@@ -6,8 +6,9 @@ within 24 h, call-back within 72 h after that), R-SS-5 (results feed staff revie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 import msgspec
@@ -35,6 +36,10 @@ class SurveyRefusal(StrEnum):
     INVALID_ISSUED = "survey.invalid_issued"
     EMPTY_BALLOT = "survey.empty_ballot"
     UNSATISFIED_NEEDS_COMMENT = "survey.unsatisfied_needs_comment"
+    INVALID_PERIOD = "survey.invalid_period"
+    SURVEY_CLOSED = "survey.closed"
+    ALREADY_CLOSED = "survey.already_closed"
+    BALLOT_NOT_FOUND = "survey.ballot_not_found"
 
 
 class SurveyArea(StrEnum):
@@ -168,8 +173,16 @@ class CallBackTask(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Ballot(msgspec.Struct, frozen=True, kw_only=True):
+    """One returned ballot: a grade per area the resident graded (an area left blank is absent)."""
+
     grades: dict[SurveyArea, Grade]
     comment: str = ""
+    # The desk's own id for the ballot, so a retried post records it once and a mistyped one can be
+    # withdrawn. Ballots entered before the desk page existed have none ("").
+    id: str = ""
+    unit: str = ""  # the resident's unit, when the ballot says it (ballots may be anonymous)
+    entered_by: str | None = None
+    entered_at: datetime | None = None
 
 
 class PeriodicSurvey(msgspec.Struct, frozen=True, kw_only=True):
@@ -181,10 +194,17 @@ class PeriodicSurvey(msgspec.Struct, frozen=True, kw_only=True):
     opened_by: str
     issued: int
     ballots: tuple[Ballot, ...] = ()
+    # The month whose report counts the survey, "YYYY-MM". "" on a survey opened before the month was
+    # asked for: it counts in the month it was opened in (`survey_period`).
+    period: str = ""
+    # Closed once the ballots are all in: its figures stand and no ballot is added or withdrawn.
+    closed_at: datetime | None = None
+    closed_by: str | None = None
 
 
 class AreaSatisfaction(msgspec.Struct, frozen=True, kw_only=True):
-    """One area's tally; `value` is a percentage, None when no ballot came back (shown as "—")."""
+    """One area's tally. `value` is a percentage; None when no ballot came back (shown as "—") and
+    when ballots came back but none graded the area (shown as 未评, `not_graded`)."""
 
     area: SurveyArea
     a: int
@@ -192,6 +212,7 @@ class AreaSatisfaction(msgspec.Struct, frozen=True, kw_only=True):
     c: int
     returned: int
     value: float | None
+    graded: int = 0  # returned ballots that gave the area a grade (a + b + c)
 
 
 class StaffGrades(msgspec.Struct, frozen=True, kw_only=True):
@@ -343,18 +364,55 @@ def grades_by_staff(tasks: Iterable[CallBackTask]) -> dict[str, StaffGrades]:
 
 # --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------
 
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """"2026-11" as (2026, 11); anything else is refused as survey.invalid_period."""
+    m = _PERIOD.fullmatch(period)
+    if m is None or not (2000 <= int(m[1]) <= 2100 and 1 <= int(m[2]) <= 12):
+        raise fail(
+            SurveyRefusal.INVALID_PERIOD,
+            "调查月份不正确",
+            "No such survey month",
+            kind="invalid",
+            period=period,
+        )
+    return int(m[1]), int(m[2])
+
+
+def survey_period(survey: PeriodicSurvey, tz: tzinfo) -> str:
+    """The month whose report counts the survey: the one it was opened for, else the one it was opened in."""
+    if survey.period:
+        return survey.period
+    opened = survey.opened_at.astimezone(tz)
+    return f"{opened.year:04d}-{opened.month:02d}"
+
+
+def _not_manager(by_role: Role) -> DomainError:
+    return fail(
+        SurveyRefusal.NOT_ALLOWED_TO_SURVEY,
+        "定期综合回访由管理处负责人组织",
+        "Only the manager runs a periodic survey",
+        kind="forbidden",
+        role=str(by_role),
+    )
+
 
 def open_survey(
-    *, id: str, title: str, issued: int, by_role: Role, by_id: str, now: datetime
+    *,
+    id: str,
+    title: str,
+    issued: int,
+    by_role: Role,
+    by_id: str,
+    now: datetime,
+    period: str | None = None,
 ) -> PeriodicSurvey:
     if by_role not in SURVEY_ROLES:
-        raise fail(
-            SurveyRefusal.NOT_ALLOWED_TO_SURVEY,
-            "定期综合回访由管理处负责人组织",
-            "Only the manager runs a periodic survey",
-            kind="forbidden",
-            role=str(by_role),
-        )
+        raise _not_manager(by_role)
+    if period is not None:
+        parse_period(period)
     if issued < 0:
         raise fail(
             SurveyRefusal.INVALID_ISSUED,
@@ -363,10 +421,34 @@ def open_survey(
             kind="invalid",
             issued=issued,
         )
-    return PeriodicSurvey(id=id, title=title, opened_at=now, opened_by=by_id, issued=issued)
+    return PeriodicSurvey(
+        id=id, title=title, opened_at=now, opened_by=by_id, issued=issued, period=period or ""
+    )
+
+
+def _closed() -> DomainError:
+    return fail(
+        SurveyRefusal.SURVEY_CLOSED,
+        "该调查已结束，不能再录入或撤回选票",
+        "This survey is closed: no ballot can be entered or withdrawn",
+    )
+
+
+def close_survey(survey: PeriodicSurvey, *, by_role: Role, by_id: str, now: datetime) -> PeriodicSurvey:
+    """The manager closes the survey when the ballots are in: from then on its figures stand (R-RV-1)."""
+    if by_role not in SURVEY_ROLES:
+        raise _not_manager(by_role)
+    if survey.closed_at is not None:
+        raise fail(SurveyRefusal.ALREADY_CLOSED, "该调查已结束", "This survey is already closed")
+    return msgspec.structs.replace(survey, closed_at=now, closed_by=by_id)
 
 
 def record_ballot(survey: PeriodicSurvey, ballot: Ballot) -> PeriodicSurvey:
+    # A retried post of a ballot already recorded changes nothing (its answer was lost, not the ballot).
+    if ballot.id and any(b.id == ballot.id for b in survey.ballots):
+        return survey
+    if survey.closed_at is not None:
+        raise _closed()
     if not ballot.grades:
         raise fail(SurveyRefusal.EMPTY_BALLOT, "空白选票", "The ballot has no grade", kind="invalid")
     # More ballots back than sent out means a miscount; the rate would silently be wrong.
@@ -380,6 +462,18 @@ def record_ballot(survey: PeriodicSurvey, ballot: Ballot) -> PeriodicSurvey:
     return msgspec.structs.replace(survey, ballots=(*survey.ballots, ballot))
 
 
+def withdraw_ballot(survey: PeriodicSurvey, ballot_id: str) -> PeriodicSurvey:
+    """Take back a ballot entered by mistake (a wrong grade, one typed twice) while the survey is open."""
+    if survey.closed_at is not None:
+        raise _closed()
+    kept = tuple(b for b in survey.ballots if not (ballot_id and b.id == ballot_id))
+    if len(kept) == len(survey.ballots):
+        raise fail(
+            SurveyRefusal.BALLOT_NOT_FOUND, "未找到该选票", "No such ballot", kind="not_found", ballot_id=ballot_id
+        )
+    return msgspec.structs.replace(survey, ballots=kept)
+
+
 def returned(survey: PeriodicSurvey) -> int:
     return len(survey.ballots)
 
@@ -388,12 +482,19 @@ def area_satisfaction(survey: PeriodicSurvey, area: SurveyArea) -> AreaSatisfact
     """(A + B on the area) / ballots returned × 100 % (R-RV-3).
 
     The denominator is every returned ballot, so a ballot that skipped the area lowers the rate:
-    the seed divides by ballots returned, not by answers to the item.
+    the seed divides by ballots returned, not by answers to the item. An area no returned ballot
+    graded has no rate: 0 % would read as every resident unsatisfied (DNEW-survey).
     """
     grades = [b.grades[area] for b in survey.ballots if area in b.grades]
     a, b, c = (grades.count(g) for g in (Grade.A, Grade.B, Grade.C))
     back = returned(survey)
-    return AreaSatisfaction(area=area, a=a, b=b, c=c, returned=back, value=percent_of(a + b, back))
+    value = percent_of(a + b, back) if grades else None
+    return AreaSatisfaction(area=area, a=a, b=b, c=c, returned=back, value=value, graded=len(grades))
+
+
+def not_graded(tally: AreaSatisfaction) -> bool:
+    """Ballots came back and none graded the area: shown as 未评, apart from a graded 0 % and from "—"."""
+    return tally.returned > 0 and tally.graded == 0
 
 
 def satisfaction_by_area(survey: PeriodicSurvey) -> tuple[AreaSatisfaction, ...]:

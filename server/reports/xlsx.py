@@ -28,10 +28,12 @@ from server.domain.monthly_report import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
     KIND_LABELS,
+    NOT_GRADED,
     OVERDUE_TITLE,
     MonthlyReport,
     MonthQuality,
     Rate,
+    not_graded,
 )
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -202,6 +204,8 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
 
 def _rate_cells(rate: Rate, lg: _Lang) -> list[Any]:
     value = UNDEFINED if rate.value is None else rate.value / 100
+    if not_graded(rate):
+        value = lg.pick(NOT_GRADED)  # ballots back, none graded the item: not a 0 % (DNEW-survey)
     if rate.target_percent is None:
         target = ""
     else:

@@ -309,6 +309,36 @@ def test_satisfaction_rates_from_the_months_survey():  # R-RV-3
     assert len(rep.satisfaction) == 14
 
 
+def test_an_area_no_ballot_graded_is_shown_not_graded_apart_from_a_graded_zero():  # R-RV-3
+    ballots = [{SurveyArea.OVERALL: A, SurveyArea.PARKING: C}, {SurveyArea.OVERALL: B, SurveyArea.PARKING: C},
+               {SurveyArea.OVERALL: A}]
+    rep = report(survey=survey(ballots, issued=10), satisfaction_target_percent=80.0)
+    parking, clubhouse = mr.rate(rep, "satisfaction.parking"), mr.rate(rep, "satisfaction.clubhouse")
+    # Parking graded C twice: 0 / 3 returned = 0.00 %, a measured failure against the target.
+    assert (parking.numerator, parking.denominator, parking.value, parking.met, parking.graded) == (0, 3, 0.0, False, 2)
+    # Nobody graded the clubhouse: not graded, no value and no verdict, though 3 ballots came back.
+    assert (clubhouse.numerator, clubhouse.denominator, clubhouse.value, clubhouse.met) == (0, 3, None, None)
+    assert clubhouse.graded == 0 and mr.not_graded(clubhouse) and not mr.not_graded(parking)
+    assert mr.satisfaction_text(clubhouse, "zh") == "未评" and mr.satisfaction_text(clubhouse, "en") == "not graded"
+    assert mr.satisfaction_text(parking, "zh") == "0.00%"
+    # Graded areas keep R-RV-3's formula, divided by every ballot returned.
+    overall = mr.rate(rep, "satisfaction.overall")
+    assert (overall.numerator, overall.denominator, overall.value, overall.graded) == (3, 3, 100.0, 3)
+    # The definition printed beside the rates says how a blank area is shown.
+    assert "未评" in clubhouse.definition_zh and "not graded" in clubhouse.definition_en
+    # Rates other than satisfaction carry no graded count.
+    assert all(r.graded is None for r in rep.rates)
+
+
+def test_a_report_frozen_before_not_graded_existed_still_shows_its_figures():  # R-RV-3
+    # A signed report keeps the figures it was signed with (D103): one stored before the graded count
+    # decodes with none, and its area is shown as it was then, never re-read as not graded.
+    stored = msgspec.json.encode(report(survey=survey([{SurveyArea.OVERALL: A}], issued=2)))
+    old = msgspec.json.decode(stored.replace(b',"graded":0', b"").replace(b',"graded":1', b""), type=mr.MonthlyReport)
+    parking = mr.rate(old, "satisfaction.parking")
+    assert parking.graded is None and not mr.not_graded(parking)
+
+
 @pytest.mark.parametrize("the_survey", [None, survey([], issued=30)], ids=["no survey", "no ballot returned"])
 def test_month_with_no_returned_ballots_has_undefined_satisfaction(the_survey):  # R-RV-3
     rep = report(survey=the_survey, satisfaction_target_percent=80.0)

@@ -148,6 +148,20 @@ def test_satisfaction_sheet_shows_rates_from_returned_ballots():  # R-RV-3
     assert overall[1:3] == (2, 3) and overall[3] == pytest.approx(0.6667)
 
 
+@pytest.mark.parametrize(("lang", "sheet_name", "not_graded"), [("zh", "满意度", "未评"), ("en", "Satisfaction", "not graded")])
+def test_satisfaction_sheet_marks_an_area_nobody_graded_apart_from_a_graded_zero(lang, sheet_name, not_graded):  # R-RV-3
+    s = sv.open_survey(id="s", title="t", issued=4, by_role=Role.MANAGER, by_id="m", now=at(11, 1))
+    for g in (Grade.A, Grade.C):
+        s = sv.record_ballot(s, Ballot(grades={SurveyArea.OVERALL: g, SurveyArea.PARKING: Grade.C}))
+    rep = mr.build_monthly_report(ROWS, year=2026, month=11, tz=CST, as_of=at(12, 1, 10), survey=s)
+    sheet = load_workbook(BytesIO(monthly_report_xlsx(rep, tz=CST, lang=lang)))[sheet_name]
+    label = 1 if lang == "en" else 0
+    row = {r[0]: r for r in rows_of(sheet) if r and r[0]}
+    parking, clubhouse = (row[sv.AREA_LABELS[a][label]] for a in (SurveyArea.PARKING, SurveyArea.CLUBHOUSE))
+    assert parking[1:4] == (0, 2, 0)  # graded C on both ballots: a real 0 %
+    assert clubhouse[1:4] == (0, 2, not_graded)  # on neither ballot: not graded, not 0 %
+
+
 def test_complaint_sheet_lists_each_complaint():  # R-RV-5
     lines = rows_of(workbook()["投诉明细"])
     assert [r[0] for r in lines[1:]] == ["C1", "C2"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -163,8 +163,8 @@ def test_item_and_overall_satisfaction_rates_hand_computed():  # R-RV-3
     cleaning = sv.area_satisfaction(s, CL)
     # cleaning: A 4 + B 3 = 7 of 8 → 87.50 %
     assert (cleaning.a, cleaning.b, cleaning.c, cleaning.value) == (4, 3, 1, 87.5)
-    # parking was on no ballot: 0 of 8 → 0.00 % (asked but not satisfied, unlike "no ballots")
-    assert sv.area_satisfaction(s, SurveyArea.PARKING).value == 0.0
+    # parking was on no ballot: not graded, no rate (not 0.00 %, which would read as all unsatisfied)
+    assert sv.area_satisfaction(s, SurveyArea.PARKING).value is None
     assert len(sv.satisfaction_by_area(s)) == 14
 
 
@@ -273,3 +273,75 @@ def test_only_a_c_on_the_work_itself_reopens_it_as_rework(grades, reopen, review
     assert t.reopen_for_review is reopen and sv.counts_as_rework(t) is reopen
     assert sv.needs_review(t) is review
     assert t.called_back_by == "d" and t.grades == grades
+
+
+# --- the desk's survey page (DNEW-survey) ------------------------------------------------------
+
+PK = SurveyArea.PARKING
+
+
+def test_an_area_no_returned_ballot_graded_is_not_graded_not_zero_percent():  # R-RV-3
+    s = survey_with([{OV: A, CL: C}, {OV: B, CL: C}, {OV: A}])
+    parking = sv.area_satisfaction(s, PK)
+    # Asked on three ballots, graded on none: there is no rate to give, and 0.00 % would read as
+    # three unsatisfied residents.
+    assert (parking.a, parking.b, parking.c, parking.graded, parking.returned) == (0, 0, 0, 0, 3)
+    assert parking.value is None and sv.not_graded(parking)
+    cleaning = sv.area_satisfaction(s, CL)
+    # Graded C twice: a real 0 %, on R-RV-3's denominator (every ballot returned, the blank one too).
+    assert (cleaning.a + cleaning.b, cleaning.graded, cleaning.returned, cleaning.value) == (0, 2, 3, 0.0)
+    assert not sv.not_graded(cleaning)
+    # No ballot back at all is "—", neither a rate nor "not graded".
+    empty = sv.area_satisfaction(survey_with([]), PK)
+    assert empty.value is None and not sv.not_graded(empty)
+
+
+def test_a_survey_is_opened_for_the_month_whose_report_counts_it():  # R-RV-1 R-RV-3
+    s = sv.open_survey(id="s", title="t", issued=5, period="2026-10", by_role=Role.MANAGER, by_id="m", now=DONE)
+    assert s.period == "2026-10" and sv.survey_period(s, CST) == "2026-10"
+    # A survey opened before it named a month is counted in the month it was opened in (the zone's).
+    legacy = msgspec.structs.replace(s, period="", opened_at=datetime(2026, 10, 31, 17, 0, tzinfo=UTC))
+    assert sv.survey_period(legacy, CST) == "2026-11"
+    for bad in ("2026-13", "2026-00", "26-11", "2026/11", "1999-12", "2026-1", " 2026-11"):
+        with pytest.raises(DomainError) as e:
+            sv.open_survey(id="s", title="t", issued=5, period=bad, by_role=Role.MANAGER, by_id="m", now=DONE)
+        assert e.value.refusal.code == R.INVALID_PERIOD and e.value.refusal.kind == "invalid"
+
+
+def test_a_closed_survey_takes_no_more_ballots_and_closes_once():  # R-RV-1 R-RV-3
+    s = survey_with([{OV: A}], issued=10)
+    with pytest.raises(DomainError) as e:
+        sv.close_survey(s, by_role=Role.DISPATCHER, by_id="d", now=DONE)
+    assert e.value.refusal.code == R.NOT_ALLOWED_TO_SURVEY and e.value.refusal.kind == "forbidden"
+    closed = sv.close_survey(s, by_role=Role.MANAGER, by_id="m", now=DONE + timedelta(days=3))
+    assert (closed.closed_at, closed.closed_by) == (DONE + timedelta(days=3), "m")
+    with pytest.raises(DomainError) as e:
+        sv.record_ballot(closed, Ballot(grades={OV: B}))
+    assert e.value.refusal.code == R.SURVEY_CLOSED
+    with pytest.raises(DomainError) as e:
+        sv.close_survey(closed, by_role=Role.MANAGER, by_id="m", now=DONE)
+    assert e.value.refusal.code == R.ALREADY_CLOSED
+
+
+def test_a_ballot_entered_twice_by_its_id_is_recorded_once():  # R-RV-3
+    s = survey_with([], issued=2)
+    ballot = Ballot(id="b-1", grades={OV: A}, unit="1栋-101", comment="很好")
+    once = sv.record_ballot(s, ballot)
+    # The desk retried a post whose answer it lost: the same ballot, not a second one.
+    assert sv.record_ballot(once, ballot) == once and sv.returned(once) == 1
+    assert once.ballots[0].unit == "1栋-101"
+
+
+def test_a_ballot_entered_by_mistake_is_withdrawn_while_the_survey_is_open():  # R-RV-3
+    s = survey_with([], issued=3)
+    s = sv.record_ballot(s, Ballot(id="b-1", grades={OV: A}))
+    s = sv.record_ballot(s, Ballot(id="b-2", grades={OV: C}))
+    after = sv.withdraw_ballot(s, "b-2")
+    assert [b.id for b in after.ballots] == ["b-1"] and sv.overall_satisfaction(after).value == 100.0
+    with pytest.raises(DomainError) as e:
+        sv.withdraw_ballot(after, "b-2")
+    assert e.value.refusal.code == R.BALLOT_NOT_FOUND and e.value.refusal.kind == "not_found"
+    closed = sv.close_survey(after, by_role=Role.MANAGER, by_id="m", now=DONE)
+    with pytest.raises(DomainError) as e:
+        sv.withdraw_ballot(closed, "b-1")
+    assert e.value.refusal.code == R.SURVEY_CLOSED
