@@ -389,6 +389,17 @@ class VisitsController(Controller):
                      data: JSONBody[visits.BallotIn]) -> dict[str, Any]:
         return await visits.add_ballot(db, principal, survey_id, data)
 
+    @post("/surveys/{survey_id:str}/ballots/{ballot_id:str}/withdraw", opt=DESK_ONLY, status_code=200)
+    async def withdraw_ballot(self, db: Database, principal: Principal, survey_id: str,
+                              ballot_id: str) -> dict[str, Any]:
+        """A ballot entered by mistake, taken out while the survey is open (DNEW-survey)."""
+        return await visits.withdraw_ballot(db, principal, survey_id, ballot_id)
+
+    @post("/surveys/{survey_id:str}/close", opt=REPORT_READERS, status_code=200)
+    async def close_survey(self, db: Database, principal: Principal, survey_id: str) -> dict[str, Any]:
+        """The manager closes the survey (R-RV-1); the domain refuses anyone else, as for opening it."""
+        return await visits.close_survey(db, principal, survey_id)
+
 
 class ReportsController(Controller):
     path = "/api/reports"

@@ -9,11 +9,11 @@ review; a C on the work itself also reopens the case, and counts it as rework.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, tzinfo
+from typing import Annotated, Any, Literal
 
 import msgspec
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from server.auth.principal import Principal
 from server.domain import cases as dc
@@ -64,13 +64,19 @@ class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class SurveyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    title: str
+    title: Annotated[str, msgspec.Meta(max_length=100)]
     issued: int
+    # The month whose report counts the survey, "2026-11"; none: the current month (DNEW-survey).
+    period: str | None = None
 
 
 class BallotIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # An area the resident left blank is simply not sent: it is not graded on this ballot (R-RV-3).
     grades: dict[sv.SurveyArea, sv.Grade]
-    comment: str = ""
+    comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    # The desk's own id for the ballot: a retried post records it once (DNEW-survey).
+    id: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = ""
+    unit: Annotated[str, msgspec.Meta(max_length=40)] = ""
 
 
 def _subject(case: Case) -> sv.CallBackSubject:
@@ -314,28 +320,84 @@ async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask
 
 
 # --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------
+# The manager opens a survey for a month, the desk enters the returned ballots one by one (a typed
+# mistake is withdrawn while the survey is open), the manager closes it; the month's report counts
+# the last survey opened for that month (DNEW-survey).
 
 
-def survey_view(s: sv.PeriodicSurvey) -> dict[str, Any]:
+def _period_of(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def survey_summary(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the list of surveys shows: the figures, not the ballots."""
+    names = names or {}
+    return {
+        "id": s.id, "title": s.title, "period": sv.survey_period(s, tz), "opened_at": s.opened_at,
+        "opened_by": s.opened_by, "opened_by_name": names.get(s.opened_by, s.opened_by),
+        "issued": s.issued, "returned": sv.returned(s), "closed_at": s.closed_at, "closed_by": s.closed_by,
+        "overall": msgspec.to_builtins(next(r for r in _rates(s) if r.key == f"satisfaction.{sv.SurveyArea.OVERALL}")),
+    }
+
+
+def _rates(s: sv.PeriodicSurvey):  # noqa: ANN202
     from server.domain.monthly_report import satisfaction_rates
 
+    return satisfaction_rates(s)
+
+
+def survey_view(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """The survey itself: its rates as the monthly report computes them (R-RV-3), each area's A/B/C,
+    its ballots, and the names of everyone who opened, closed or entered (an id names nobody)."""
+    names = names or {}
+    people = {x: names.get(x, x) for x in (s.opened_by, s.closed_by, *(b.entered_by for b in s.ballots)) if x}
     return {
-        "id": s.id, "title": s.title, "opened_at": s.opened_at, "opened_by": s.opened_by,
-        "issued": s.issued, "returned": sv.returned(s),
-        "rates": msgspec.to_builtins(satisfaction_rates(s)),
+        **survey_summary(s, tz, names),
+        "rates": msgspec.to_builtins(_rates(s)),
+        "tally": [{"area": str(t.area), "a": t.a, "b": t.b, "c": t.c, "graded": t.graded}
+                  for t in sv.satisfaction_by_area(s)],
+        "ballots": [{"id": b.id, "grades": {str(k): str(v) for k, v in b.grades.items()}, "comment": b.comment,
+                     "unit": b.unit, "entered_by": b.entered_by, "entered_at": b.entered_at} for b in s.ballots],
+        "people": people,
     }
+
+
+async def _names(conn, compound_id: str, surveys_: list[sv.PeriodicSurvey]) -> dict[str, str]:  # noqa: ANN001
+    from server.storage.schema import users
+
+    ids = sorted({x for s in surveys_ for x in (s.opened_by, s.closed_by, *(b.entered_by for b in s.ballots)) if x})
+    if not ids:
+        return {}
+    rows = (await conn.execute(select(users.c.id, users.c.display_name).where(
+        users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()
+    return {r.id: r.display_name for r in rows}
+
+
+async def _zone(uow_or_conn, compound_id: str) -> tzinfo:  # noqa: ANN001
+    from server.services.cases import compound_rules
+
+    return (await compound_rules(uow_or_conn, compound_id)).calendar.zone
+
+
+async def _answer(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey) -> dict[str, Any]:
+    return survey_view(s, await _zone(uow, who.compound_id), await _names(uow.conn, who.compound_id, [s]))
+
+
+def _audit(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey, action: str, data: dict[str, Any]) -> None:
+    uow.audit(entity="survey", entity_id=s.id, action=action, actor_id=who.user_id, actor_role=who.primary_role,
+              device_id=who.device_id, compound_id=who.compound_id, data=data)
 
 
 async def open_survey(db: Database, who: Principal, data: SurveyIn) -> dict[str, Any]:
     async with db.transaction() as uow:
+        tz = await _zone(uow, who.compound_id)
+        period = data.period if data.period is not None else _period_of(uow.now.astimezone(tz))
         s = sv.open_survey(id=new_id("srv_"), title=data.title.strip() or "定期综合回访", issued=data.issued,
-                           by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now)
+                           period=period, by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now)
         await uow.conn.execute(insert(surveys).values(id=s.id, compound_id=who.compound_id, opened_at=s.opened_at,
-                                                      doc=_enc.encode(s).decode()))
-        uow.audit(entity="survey", entity_id=s.id, action="survey.opened", actor_id=who.user_id,
-                  actor_role=who.primary_role, device_id=who.device_id, compound_id=who.compound_id,
-                  data={"issued": s.issued})
-        return survey_view(s)
+                                                      period=s.period, doc=_enc.encode(s).decode()))
+        _audit(uow, who, s, "survey.opened", {"issued": s.issued, "period": s.period})
+        return await _answer(uow, who, s)
 
 
 async def _load_survey(uow: UnitOfWork, who: Principal, survey_id: str) -> sv.PeriodicSurvey:
@@ -347,31 +409,75 @@ async def _load_survey(uow: UnitOfWork, who: Principal, survey_id: str) -> sv.Pe
     return _survey_dec.decode(row.doc)
 
 
+async def _store(uow: UnitOfWork, s: sv.PeriodicSurvey) -> None:
+    await uow.conn.execute(update(surveys).where(surveys.c.id == s.id).values(doc=_enc.encode(s).decode()))
+
+
 async def add_ballot(db: Database, who: Principal, survey_id: str, data: BallotIn) -> dict[str, Any]:
     async with db.transaction() as uow:
-        s = sv.record_ballot(await _load_survey(uow, who, survey_id),
-                             sv.Ballot(grades=dict(data.grades), comment=data.comment))
-        await uow.conn.execute(update(surveys).where(surveys.c.id == s.id).values(doc=_enc.encode(s).decode()))
-        return survey_view(s)
+        before = await _load_survey(uow, who, survey_id)
+        ballot = sv.Ballot(id=data.id or new_id("bal_"), grades=dict(data.grades), comment=data.comment.strip(),
+                           unit=data.unit.strip(), entered_by=who.user_id, entered_at=uow.now)
+        s = sv.record_ballot(before, ballot)
+        if s is not before:  # a retried ballot already recorded changes nothing
+            await _store(uow, s)
+            _audit(uow, who, s, "survey.ballot_entered", {"ballot_id": ballot.id, "returned": sv.returned(s)})
+        return await _answer(uow, who, s)
+
+
+async def withdraw_ballot(db: Database, who: Principal, survey_id: str, ballot_id: str) -> dict[str, Any]:
+    """A ballot typed by mistake is taken out while the survey is open; the audit trail keeps what it said."""
+    async with db.transaction() as uow:
+        before = await _load_survey(uow, who, survey_id)
+        s = sv.withdraw_ballot(before, ballot_id)
+        gone = next(b for b in before.ballots if b.id == ballot_id)
+        await _store(uow, s)
+        _audit(uow, who, s, "survey.ballot_withdrawn", {
+            "ballot_id": ballot_id, "grades": {str(k): str(v) for k, v in gone.grades.items()},
+            "comment": gone.comment, "unit": gone.unit, "returned": sv.returned(s)})
+        return await _answer(uow, who, s)
+
+
+async def close_survey(db: Database, who: Principal, survey_id: str) -> dict[str, Any]:
+    async with db.transaction() as uow:
+        s = sv.close_survey(await _load_survey(uow, who, survey_id), by_role=acting_role(who, (Role.MANAGER,)),
+                            by_id=who.user_id, now=uow.now)
+        await _store(uow, s)
+        _audit(uow, who, s, "survey.closed", {"issued": s.issued, "returned": sv.returned(s)})
+        return await _answer(uow, who, s)
 
 
 async def get_survey(db: Database, who: Principal, survey_id: str) -> dict[str, Any]:
     async with db.transaction(write=False) as uow:
-        return survey_view(await _load_survey(uow, who, survey_id))
+        return await _answer(uow, who, await _load_survey(uow, who, survey_id))
 
 
 async def list_surveys(db: Database, who: Principal) -> list[dict[str, Any]]:
+    """Newest opened first; `in_report` marks the one its month's report counts (the last opened for it)."""
     async with db.read() as conn:
         rows = (await conn.execute(select(surveys.c.doc).where(surveys.c.compound_id == who.compound_id)
-                                   .order_by(surveys.c.opened_at.desc()))).all()
-    return [survey_view(_survey_dec.decode(r.doc)) for r in rows]
+                                   .order_by(surveys.c.opened_at.desc(), surveys.c.id.desc()))).all()
+        found = [_survey_dec.decode(r.doc) for r in rows]
+        tz = await _zone(conn, who.compound_id)
+        names = await _names(conn, who.compound_id, [msgspec.structs.replace(s, ballots=()) for s in found])
+    counted: set[str] = set()
+    out = []
+    for s in found:
+        row = survey_summary(s, tz, names)
+        row["in_report"] = row["period"] not in counted
+        counted.add(row["period"])
+        out.append(row)
+    return out
 
 
 async def survey_of_month(conn, compound_id: str, start: datetime, end: datetime) -> sv.PeriodicSurvey | None:  # noqa: ANN001
-    """The month's survey: the last one opened in the month."""
+    """The month's survey: the last one opened for the month (`start` is its first instant in the
+    compound's zone); a survey opened before surveys named their month counts in the month it was opened."""
     row = (await conn.execute(select(surveys.c.doc).where(
-        surveys.c.compound_id == compound_id, surveys.c.opened_at >= start, surveys.c.opened_at < end)
-        .order_by(surveys.c.opened_at.desc()).limit(1))).first()
+        surveys.c.compound_id == compound_id,
+        or_(surveys.c.period == _period_of(start),
+            and_(surveys.c.period.is_(None), surveys.c.opened_at >= start, surveys.c.opened_at < end)))
+        .order_by(surveys.c.opened_at.desc(), surveys.c.id.desc()).limit(1))).first()
     return _survey_dec.decode(row.doc) if row is not None else None
 
 

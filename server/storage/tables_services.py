@@ -1,8 +1,8 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
 Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py,
-0016_key_loan_kept_refunds.py and 0020_call_back_rounds.py. Each aggregate is one msgspec JSON document (the domain Struct) plus
-the columns queries filter on (decisions.md D1).
+0016_key_loan_kept_refunds.py, 0020_call_back_rounds.py and 0019_survey_period.py. Each aggregate is one
+msgspec JSON document (the domain Struct) plus the columns queries filter on (decisions.md D1).
 """
 
 from __future__ import annotations
@@ -90,6 +90,10 @@ surveys = Table(
     Column("compound_id", String(40), nullable=False, index=True),
     Column("opened_at", TS, nullable=False),
     Column("doc", Text, nullable=False),  # domain PeriodicSurvey with its ballots
+    # The month whose report counts the survey ("2026-11"); NULL on surveys opened before it was asked
+    # for, which count in the month they were opened in (0019_survey_period, DNEW-survey).
+    Column("period", String(7), nullable=True),
+    Index("ix_surveys_compound_period", "compound_id", "period"),
 )
 
 monthly_reports = Table(

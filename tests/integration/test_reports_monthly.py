@@ -172,7 +172,9 @@ async def test_satisfaction_rates_divide_by_ballots_returned(client, clock):  # 
     cleaning = rate(rep, "satisfaction.cleaning")
     # Two ballots skipped cleaning: still divided by all 4 returned, as the seed says.
     assert (cleaning["numerator"], cleaning["denominator"], cleaning["value"]) == (1, 4, 25.0)
-    assert rate(rep, "satisfaction.parking")["value"] == 0.0
+    # No ballot graded parking: not graded (no figure), never a 0 % that reads as four unsatisfied.
+    parking = rate(rep, "satisfaction.parking")
+    assert (parking["numerator"], parking["denominator"], parking["value"], parking["graded"]) == (0, 4, None, 0)
 
 
 async def test_dispatcher_submits_and_the_manager_comments_and_signs(client, clock):  # R-RV-4

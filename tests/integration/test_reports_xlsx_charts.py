@@ -85,7 +85,10 @@ async def test_the_xlsx_charts_what_the_page_charts_from_the_cells_holding_the_f
     (series,) = sat.series
     assert _cells(book, _category_ref(series)) == [r["label_zh"] for r in rep["satisfaction"]]
     values = _cells(book, series.val.numRef.f)
-    assert [round(v * 100, 2) for v in values] == [r["value"] for r in rep["satisfaction"]]
+    # An area no ballot graded holds 未评, not a 0 (R-RV-3): Excel draws it no bar, as the page does.
+    assert [v if isinstance(v, str) else round(v * 100, 2) for v in values] == [
+        "未评" if r["graded"] == 0 else r["value"] for r in rep["satisfaction"]]
+    assert values.count("未评") == 10  # four of the fourteen areas were graded
     overall = next(r for r in rep["satisfaction"] if r["key"] == "satisfaction.overall")
     assert overall["value"] == 75.0  # (A + B) / returned = 3 / 4
     assert (_text(sat.x_axis.title), _text(sat.y_axis.title)) == ("项目", "满意率")

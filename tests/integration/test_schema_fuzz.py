@@ -187,6 +187,10 @@ async def _world(client, db) -> dict[str, list]:  # noqa: ANN001
     for url, headers, body in made:
         r = await client.post(url, headers=headers, json=body)
         assert r.status_code == 201, (url, r.text)
+    # A returned ballot on the survey: one the withdraw route can reach.
+    sid = (await client.get("/api/surveys", headers=mgr)).json()[0]["id"]
+    r = await client.post(f"/api/surveys/{sid}/ballots", headers=desk, json={"id": "fuzz-ballot", "grades": {"overall": "A"}})
+    assert r.status_code == 200, r.text
     # A key lent and taken back: a loan whose return the correction route can reach.
     key_id = (await client.get("/api/keys", headers=desk)).json()[0]["key"]["id"]
     r = await client.post(f"/api/keys/{key_id}/loans", headers=desk, json={
@@ -221,6 +225,7 @@ async def _world(client, db) -> dict[str, list]:  # noqa: ANN001
     ids["problem_id"] = [p["id"] for d in docs for p in d.get("linked_problems", [])]
     ids["iid"] = [i["id"] for d in docs for i in (d.get("emergency") or {}).get("instructions", [])]
     ids["job"] = [w["id"] for d in docs for w in d.get("work_orders", [])]
+    ids["ballot_id"] = ["fuzz-ballot"]
     ids["year"], ids["month"] = [2026], [11]
     assert ids["problem_id"] and ids["iid"] and ids["job"] and ids["agreement"], ids
     return ids
