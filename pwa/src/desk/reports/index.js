@@ -11,6 +11,7 @@ import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
 import { actThenReload, barBoxHeight, chartCanvas, downloadXlsx, drawBar, drawDoughnut, has, inLang, paperBarHeight, pct, rateCard, reportTabs, table, wrapLabel } from './parts.js';
+import { satisfactionLabel, satisfactionText } from '../satisfaction.js';
 import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
 
 // The chart helpers' tests (pwa/test) import them from here, where they were first written.
@@ -285,9 +286,10 @@ export async function renderReports(root, ctx) {
     // No ballot returned: every item rate is undefined (R-RV-3), so an empty chart and fourteen rows
     // of "0 / 0 —" said nothing; one sentence says why there are no figures.
     const surveyed = rep.ballots_returned > 0;
-    const satLabels = satRates.map((r) => wrapLabel(inLang(r, 'label')));
+    // An area no ballot graded has no bar; its name says 未评 so the gap does not read as 0 % (R-RV-3).
+    const satLabels = satRates.map((r) => satisfactionLabel(r, inLang(r, 'label'), wrapLabel));
     // 10 px paper type fits about 20 Latin (10 Chinese) characters a line in the label column.
-    const satPaperLabels = satRates.map((r) => wrapLabel(inLang(r, 'label'), 20));
+    const satPaperLabels = satRates.map((r) => satisfactionLabel(r, inLang(r, 'label'), (x) => wrapLabel(x, 20)));
     const sat = surveyed ? chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction',
       { boxClass: 'rpt-chart-tall', paperHeight: paperBarHeight(satPaperLabels) }) : null;
     if (sat) sat.canvas.parentElement.style.height = `${barBoxHeight(satLabels)}px`;
@@ -334,8 +336,10 @@ export async function renderReports(root, ctx) {
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
       h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
-      surveyed ? table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
-        satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator), pct(r.value)]), '') : noSurvey,
+      // An area no returned ballot graded reads 未评, apart from a graded 0 % (R-RV-3, DNEW-survey).
+      surveyed ? h('div', { 'data-testid': 'satisfaction-table' }, table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
+        satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator),
+          h('span', { 'data-testid': 'sat-rate', dataset: { area: r.key.replace('satisfaction.', '') }, text: satisfactionText(r) })]), '')) : noSurvey,
       h('h2', { class: 'section-title', text: t('rpt.by_category') }),
       table(h, [t('rpt.category'), t('rpt.count')],
         Object.entries(rep.counts_by_category).map(([k, v]) => [labels.category[k] || k, String(v)]), t('rpt.none')),
