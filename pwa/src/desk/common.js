@@ -23,6 +23,7 @@ export const PAGE_ANCHORS = {
   services: 'GET /api/services/bookings',
   keys: 'GET /api/keys',
   staff: 'GET /api/staff/accounts',
+  surveys: 'GET /api/surveys',
 };
 export const PAGE_ROLES = {
   home: [...DESK, ...LEADERSHIP, 'team_lead', 'engineering'],
@@ -36,6 +37,7 @@ export const PAGE_ROLES = {
   services: [...DESK, ...LEADERSHIP, 'cashier'],
   keys: DESK,
   staff: ['manager'],
+  surveys: [...DESK, ...LEADERSHIP],
 };
 
 /** canOpen(ctx, 'keys'): may this user's roles open the desk page (nav links, page buttons)? */

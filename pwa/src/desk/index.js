@@ -42,6 +42,7 @@ const NAV = [
   ['approvals', 'desk.nav.approvals'],
   ['calendar', 'desk.nav.calendar'],
   ['reports', 'desk.nav.reports'],
+  ['surveys', 'desk.nav.surveys'], // 满意度调查 R-RV-1..3
   ['services', 'desk.nav.services'],
   ['keys', 'desk.nav.keys'],
   ['staff', 'desk.nav.staff'], // 员工: the manager's people, phones and emergency posts (D129)
@@ -100,6 +101,8 @@ function parseRoute(route) {
   if (parts[0] === 'reports' && parts[1]) return { page: 'reports', id: parts[1] };
   // #/keys/<key id>: a key's loans; #/keys/month/2026-11: an ended month's count sheet.
   if (parts[0] === 'keys' && parts[1]) return { page: 'keys', id: parts.slice(1).map(decodeURIComponent).join('/') };
+  // #/surveys/<id>: one survey; #/surveys/<id>/ballot: its blank ballot to print.
+  if (parts[0] === 'surveys' && parts[1]) return { page: 'surveys', id: parts.slice(1).map(decodeURIComponent).join('/') };
   return { page: parts[0] };
 }
 
@@ -175,6 +178,9 @@ export async function renderDesk(root, ctx) {
         break;
       case 'staff':
         pageCleanup = await (await import('./staff.js')).renderStaff(body, ctx);
+        break;
+      case 'surveys':
+        pageCleanup = await (await import('./surveys.js')).renderSurveys(body, ctx, id);
         break;
       default:
         mount(body, ctx.h('p', { class: 'empty' }, ctx.t('desk.not_found')));
