@@ -10,8 +10,9 @@ import subprocess
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.api import Api
-from e2e.conftest import PHONE, serving
-from e2e.test_shell import login, open_desk
+from e2e.conftest import serving
+from e2e.test_desk_manager_phone import _manager_phone, _no_sideways_scroll, _thumb_sized
+from e2e.test_shell import open_desk
 
 
 def _ballot(page: Page, grades: dict[str, str], unit: str = "", comment: str = "") -> None:
@@ -124,22 +125,18 @@ def test_the_blank_ballot_prints_on_one_a4_page_with_every_area(browser: Browser
     ctx.close()
 
 
-def test_the_survey_pages_fit_a_phone(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-3
+def test_the_survey_pages_fit_a_phone_and_take_a_thumb(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-3
     mgr = Api(server.url, "manager")
     sid = mgr.call("POST", "/api/surveys", {"title": "手机查看", "issued": 4})["id"]
     Api(server.url, "dispatcher").call("POST", f"/api/surveys/{sid}/ballots", {"grades": {"overall": "A"}})
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(server.url + "/")
-    login(page, "manager")
-    expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
     for route, ready in ((f"surveys/{sid}", "ballot-form"), ("surveys", "survey-list"), (f"surveys/{sid}/ballot", "blank-ballot")):
+        # The manager's phone as D131 walks it: 360 px, a touch screen, every control 40 px or more.
+        page = _manager_phone(browser, server)
         page.goto(f"{server.url}/#/{route}")
         expect(page.get_by_test_id(ready)).to_be_visible(timeout=15000)
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], (route, width)
-    # The tally stays a table of six short columns, each area's figure on its row.
-    page.goto(f"{server.url}/#/surveys/{sid}")
-    expect(page.locator("[data-testid=survey-rate][data-area=overall]")).to_have_text("100.00%", timeout=15000)
-    expect(page.locator("[data-testid=survey-rate][data-area=parking]")).to_have_text("未评")
-    ctx.close()
+        if route == f"surveys/{sid}":
+            # The tally stays a table of six short columns, each area's figure on its row.
+            expect(page.locator("[data-testid=survey-rate][data-area=overall]")).to_have_text("100.00%")
+            expect(page.locator("[data-testid=survey-rate][data-area=parking]")).to_have_text("未评")
+        _no_sideways_scroll(page, route)
+        _thumb_sized(page, route)  # closes the page's context
