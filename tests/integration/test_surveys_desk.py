@@ -8,6 +8,8 @@ The clock stands at Monday 23 November 2026, 10:00 Shanghai (tests/conftest.py T
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from server.storage.schema import audit
@@ -128,18 +130,19 @@ async def test_the_manager_closes_the_survey_and_its_figures_then_stand(client):
     assert listed[0]["closed_at"] == closed["closed_at"] and listed[0]["returned"] == 1
 
 
-async def test_the_monthly_report_reads_the_survey_opened_for_its_month(client):  # noqa: ANN001  # R-RV-3
+async def test_the_monthly_report_reads_the_survey_opened_for_its_month(client, clock):  # noqa: ANN001  # R-RV-3
     mgr, desk = await login(client, "manager"), await login(client, "dispatcher")
-    # Opened on 23 November for October's report (the ballots came back late).
-    sid = (await _open(client, mgr, title="10月综合回访", issued=8, period="2026-10"))["id"]
+    # Opened on 3 December for November's report: the ballots came back after the month ended.
+    clock.set(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))  # 10:00 Shanghai
+    sid = (await _open(client, mgr, title="11月综合回访", issued=8, period="2026-11"))["id"]
     for grades in ({"overall": "A", "parking": "C"}, {"overall": "C", "parking": "C"}, {"overall": "B"}):
         r = await client.post(f"/api/surveys/{sid}/ballots", headers=desk, json={"grades": grades})
         assert r.status_code == 200, r.text
-    october = (await client.get("/api/reports/monthly/2026/10", headers=mgr)).json()
     november = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
-    assert (october["ballots_issued"], october["ballots_returned"]) == (8, 3)
-    assert (november["ballots_issued"], november["ballots_returned"]) == (0, 0)
-    sat = october["satisfaction"]
+    december = (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()
+    assert (november["ballots_issued"], november["ballots_returned"]) == (8, 3)
+    assert (december["ballots_issued"], december["ballots_returned"]) == (0, 0)
+    sat = november["satisfaction"]
     assert (rate(sat, "overall")["numerator"], rate(sat, "overall")["denominator"], rate(sat, "overall")["value"]) \
         == (2, 3, 66.67)
     # Parking graded C on two ballots is a measured 0 %; the clubhouse, on none, is not graded.
