@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { setLang } from '../src/i18n.js';
-import { notGraded, satisfactionLabel, satisfactionText } from '../src/desk/satisfaction.js';
+import { notGraded, notGradedMarks, satisfactionText } from '../src/desk/satisfaction.js';
 
 const row = (over) => ({ key: 'satisfaction.parking', numerator: 0, denominator: 3, value: 0, graded: 2, ...over });
 
@@ -32,19 +32,18 @@ test('a report stored before the graded count shows its figure as it was', () =>
   assert.equal(satisfactionText(old), '0.00%');
 });
 
-test('the chart names a not-graded area as such, where its missing bar would read as 0 %', () => {
+test('the chart writes 未评 where a not-graded area has no bar, and nothing on a graded 0 %', () => {
   setLang('zh');
-  const none = row({ value: null, graded: 0 });
-  assert.equal(satisfactionLabel(none, '停车场管理'), '停车场管理（未评）');
-  assert.equal(satisfactionLabel(row(), '停车场管理'), '停车场管理');
-  // Wrapped as the chart wraps: the mark shares the last line when it fits, else takes one of its own,
-  // never split over two lines (停车场管理（ / 未评）).
-  const wrap8 = (x) => (x.length <= 8 ? x : [x.slice(0, 8), x.slice(8)]);
-  assert.deepEqual(satisfactionLabel(none, '停车场管理', wrap8), ['停车场管理', '（未评）']);
-  const wrap10 = (x) => (x.length <= 10 ? x : [x.slice(0, 10), x.slice(10)]);
-  assert.equal(satisfactionLabel(none, '停车场管理', wrap10), '停车场管理（未评）');
-  assert.deepEqual(satisfactionLabel(row(), '停车场管理', wrap8), '停车场管理');
+  const rates = [row({ value: 50, numerator: 1, graded: 2 }), row({ value: null, graded: 0 }), row()];
+  const drawn = [];
+  const ctx = { save() {}, restore() {}, fillText: (text, x, y) => drawn.push([text, x, y]) };
+  const chart = { ctx, canvas: {}, scales: { x: { getPixelForValue: (v) => 100 + v }, y: { getPixelForValue: (i) => 20 * i + 10 } } };
+  notGradedMarks(rates).afterDatasetsDraw(chart);
+  // Row 1 only, at the start of its bar (the 0 % edge plus a gap), on the row's centre line.
+  assert.deepEqual(drawn, [['未评', 104, 30]]);
   setLang('en');
-  assert.equal(satisfactionLabel(none, 'Parking'), 'Parking (not graded)');
+  drawn.length = 0;
+  notGradedMarks(rates).afterDatasetsDraw(chart);
+  assert.deepEqual(drawn, [['not graded', 104, 30]]);
   setLang('zh');
 });

@@ -1,13 +1,13 @@
 // A satisfaction rate's figure, shared by the monthly report and the desk's survey page (R-RV-3,
 // DNEW-survey). An area no returned ballot graded has no rate: the server sends it with `graded: 0` and
 // no value, and it reads 未评 / not graded — 0.00 % would say every resident was unsatisfied, and the
-// chart's missing bar looks like a 0 % one, so its label says it too. With no ballot back at all every
+// chart's missing bar looks like a 0 % one, so the chart writes it there too. With no ballot back at all every
 // area is "—". A report signed before the graded count existed (D103) carries none: shown as it was.
 import { registerStrings, t } from '../i18n.js';
 
 registerStrings({
-  zh: { 'sat.not_graded': '未评', 'sat.not_graded_mark': '（未评）', 'sat.not_graded_label': '{name}（未评）' },
-  en: { 'sat.not_graded': 'not graded', 'sat.not_graded_mark': '(not graded)', 'sat.not_graded_label': '{name} (not graded)' },
+  zh: { 'sat.not_graded': '未评' },
+  en: { 'sat.not_graded': 'not graded' },
 });
 
 /** Ballots came back and none graded this area. */
@@ -22,14 +22,26 @@ export function satisfactionText(rate) {
 }
 
 /**
- * The area's chart label, made into lines by `wrap` (the chart's wrapLabel), saying 未评 when nobody
- * graded it: its bar is missing, which would otherwise read as 0 %. The mark goes on the name's last
- * line when it fits there (paper counts every line: the chart must stay on page 1), else on its own.
+ * A Chart.js plugin for the horizontal satisfaction chart: where an area nobody graded has no bar, it
+ * writes 未评 / not graded at the start of the bar's row, so the gap does not read as 0 % (R-RV-3). Drawn
+ * in the plot, not added to the labels: the chart keeps its height (on paper it must stay on page 1).
+ * `rates` are the chart's rows in order; `size` the label type's px.
  */
-export function satisfactionLabel(rate, name, wrap = (x) => x) {
-  const plain = wrap(name);
-  if (!notGraded(rate)) return plain;
-  const lines = (x) => [].concat(x).length;
-  const joined = wrap(t('sat.not_graded_label', { name }));
-  return lines(joined) === lines(plain) ? joined : [...[].concat(plain), t('sat.not_graded_mark')];
+export function notGradedMarks(rates, size = 11) {
+  return {
+    id: 'notGradedMarks',
+    afterDatasetsDraw(chart) {
+      const { ctx, scales } = chart;
+      const text = t('sat.not_graded');
+      ctx.save();
+      ctx.fillStyle = '#5f6b7a';
+      ctx.font = `${size}px ${globalThis.getComputedStyle?.(chart.canvas).fontFamily || 'sans-serif'}`;
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'left';
+      rates.forEach((r, i) => {
+        if (notGraded(r)) ctx.fillText(text, scales.x.getPixelForValue(0) + 4, scales.y.getPixelForValue(i));
+      });
+      ctx.restore();
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { actionDialog } from '../action-dialog.js';
 import { callBackAbout, callBackDue, callBackForm, callBackResident } from '../callback.js';
 import { STRINGS } from './strings.js';
 import { actThenReload, barBoxHeight, chartCanvas, downloadXlsx, drawBar, drawDoughnut, has, inLang, paperBarHeight, pct, rateCard, reportTabs, table, wrapLabel } from './parts.js';
-import { satisfactionLabel, satisfactionText } from '../satisfaction.js';
+import { notGradedMarks, satisfactionText } from '../satisfaction.js';
 import { CATALOGUE_STRINGS, announceItem, announceText, approveItem, bookingSelect, itemBody, itemFields, reviseItem, sendBackItem, sentBackText } from '../catalogue.js';
 
 // The chart helpers' tests (pwa/test) import them from here, where they were first written.
@@ -286,10 +286,9 @@ export async function renderReports(root, ctx) {
     // No ballot returned: every item rate is undefined (R-RV-3), so an empty chart and fourteen rows
     // of "0 / 0 —" said nothing; one sentence says why there are no figures.
     const surveyed = rep.ballots_returned > 0;
-    // An area no ballot graded has no bar; its name says 未评 so the gap does not read as 0 % (R-RV-3).
-    const satLabels = satRates.map((r) => satisfactionLabel(r, inLang(r, 'label'), wrapLabel));
+    const satLabels = satRates.map((r) => wrapLabel(inLang(r, 'label')));
     // 10 px paper type fits about 20 Latin (10 Chinese) characters a line in the label column.
-    const satPaperLabels = satRates.map((r) => satisfactionLabel(r, inLang(r, 'label'), (x) => wrapLabel(x, 20)));
+    const satPaperLabels = satRates.map((r) => wrapLabel(inLang(r, 'label'), 20));
     const sat = surveyed ? chartCanvas(h, t('rpt.chart_satisfaction'), 'chart-satisfaction',
       { boxClass: 'rpt-chart-tall', paperHeight: paperBarHeight(satPaperLabels) }) : null;
     if (sat) sat.canvas.parentElement.style.height = `${barBoxHeight(satLabels)}px`;
@@ -371,7 +370,9 @@ export async function renderReports(root, ctx) {
       charts.push(drawBar(on(kind), paper ? kindLabels.map((l) => wrapLabel(l, 8)) : kindLabels, Object.values(rep.counts_by_kind), t('rpt.count'), { paper }));
       charts.push(drawDoughnut(on(channel), channelLabels, Object.values(rep.counts_by_channel), paper));
       // An undefined rate ("—") is left out of the bar, never drawn as 0 %.
-      if (sat) charts.push(drawBar(on(sat), paper ? satPaperLabels : satLabels, satRates.map((r) => r.value), t('rpt.rate'), { horizontal: true, paper }));
+      // An area no ballot graded has no bar: 未评 is written where it would be (R-RV-3).
+      if (sat) charts.push(drawBar(on(sat), paper ? satPaperLabels : satLabels, satRates.map((r) => r.value), t('rpt.rate'),
+        { horizontal: true, paper, plugins: [notGradedMarks(satRates, paper ? 10 : 11)] }));
     }
   }
 

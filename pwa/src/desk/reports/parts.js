@@ -103,10 +103,11 @@ const sizing = (paper) => (paper
   ? { responsive: false, devicePixelRatio: PAPER.dpr, animation: false }
   : { responsive: true, maintainAspectRatio: false, animation: false });
 
-export function drawBar(canvas, labels, data, label, { horizontal = false, paper = false } = {}) {
+export function drawBar(canvas, labels, data, label, { horizontal = false, paper = false, plugins = [] } = {}) {
   const font = paper ? { size: 10 } : horizontal ? { size: 11 } : undefined;
   return new Chart(canvas, {
     type: 'bar',
+    plugins,
     data: { labels, datasets: [{ label, data, backgroundColor: '#0e7490' }] },
     options: {
       ...sizing(paper),
