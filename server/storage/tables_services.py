@@ -1,7 +1,7 @@
 """Storage for special services, return visits, surveys, keys, compensations and monthly reports.
 
 Mirrored by migrations/versions/0005_services.py, 0011_booking_no.py, 0015_key_counts.py,
-0016_key_loan_kept_refunds.py, 0020_call_back_rounds.py and 0021_survey_period.py. Each aggregate is one
+0016_key_loan_kept_refunds.py, 0020_call_back_rounds.py and 0023_survey_period.py. Each aggregate is one
 msgspec JSON document (the domain Struct) plus the columns queries filter on (decisions.md D1).
 """
 
@@ -91,7 +91,7 @@ surveys = Table(
     Column("opened_at", TS, nullable=False),
     Column("doc", Text, nullable=False),  # domain PeriodicSurvey with its ballots
     # The month whose report counts the survey ("2026-11"); NULL on surveys opened before it was asked
-    # for, which count in the month they were opened in (0021_survey_period, DNEW-survey).
+    # for, which count in the month they were opened in (0023_survey_period, DNEW-survey).
     Column("period", String(7), nullable=True),
     Index("ix_surveys_compound_period", "compound_id", "period"),
 )

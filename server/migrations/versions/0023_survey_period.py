@@ -1,6 +1,6 @@
 """surveys.period: the month whose monthly report counts a periodic survey (R-RV-3)
 
-Revision ID: 0021_survey_period
+Revision ID: 0023_survey_period
 Revises: 0005_services
 Create Date: 2026-12-07
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_survey_period"
+revision: str = "0023_survey_period"
 down_revision: str | Sequence[str] | None = "0005_services"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
