@@ -1,4 +1,4 @@
-"""The manager's satisfaction survey on the desk (R-RV-1..3, DNEW-survey): opened on the page, three
+"""The manager's satisfaction survey on the desk (R-RV-1..3, D139): opened on the page, three
 ballots entered one by one, the running tally, closed; the month's report then shows the rates, an
 area nobody graded as 未评. Printed: a blank A4 ballot on one page. On a phone nothing runs sideways."""
 

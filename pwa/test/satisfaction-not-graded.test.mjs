@@ -1,5 +1,5 @@
 // A survey area no returned ballot graded reads 未评 / not graded, never 0.00 %: on the monthly report
-// and the desk's survey page alike (R-RV-3, DNEW-survey). A graded 0 % (every grade a C) stays a figure,
+// and the desk's survey page alike (R-RV-3, D139). A graded 0 % (every grade a C) stays a figure,
 // and with no ballot back at all every area is "—".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -392,7 +392,7 @@ class VisitsController(Controller):
     @post("/surveys/{survey_id:str}/ballots/{ballot_id:str}/withdraw", opt=DESK_ONLY, status_code=200)
     async def withdraw_ballot(self, db: Database, principal: Principal, survey_id: str,
                               ballot_id: str) -> dict[str, Any]:
-        """A ballot entered by mistake, taken out while the survey is open (DNEW-survey)."""
+        """A ballot entered by mistake, taken out while the survey is open (D139)."""
         return await visits.withdraw_ballot(db, principal, survey_id, ballot_id)
 
     @post("/surveys/{survey_id:str}/close", opt=REPORT_READERS, status_code=200)

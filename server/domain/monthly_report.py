@@ -152,7 +152,7 @@ class Rate(msgspec.Struct, frozen=True, kw_only=True):
     definition_zh: str
     definition_en: str
     # Satisfaction rows only: the returned ballots that graded the item. 0 with ballots returned is
-    # 未评 / not graded (value None), shown apart from a graded 0 % (DNEW-survey). None on the other
+    # 未评 / not graded (value None), shown apart from a graded 0 % (D139). None on the other
     # rates, and on a satisfaction row stored before the count existed (shown as it was then).
     graded: int | None = None
 
@@ -429,7 +429,7 @@ def percent_text(value: float | None) -> str:
 
 
 def not_graded(rate: Rate) -> bool:
-    """A satisfaction row whose item no returned ballot graded (R-RV-3, DNEW-survey)."""
+    """A satisfaction row whose item no returned ballot graded (R-RV-3, D139)."""
     return rate.graded == 0 and rate.denominator > 0
 
 

@@ -483,7 +483,7 @@ def area_satisfaction(survey: PeriodicSurvey, area: SurveyArea) -> AreaSatisfact
 
     The denominator is every returned ballot, so a ballot that skipped the area lowers the rate:
     the seed divides by ballots returned, not by answers to the item. An area no returned ballot
-    graded has no rate: 0 % would read as every resident unsatisfied (DNEW-survey).
+    graded has no rate: 0 % would read as every resident unsatisfied (D139).
     """
     grades = [b.grades[area] for b in survey.ballots if area in b.grades]
     a, b, c = (grades.count(g) for g in (Grade.A, Grade.B, Grade.C))

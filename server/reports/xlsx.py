@@ -205,7 +205,7 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
 def _rate_cells(rate: Rate, lg: _Lang) -> list[Any]:
     value = UNDEFINED if rate.value is None else rate.value / 100
     if not_graded(rate):
-        value = lg.pick(NOT_GRADED)  # ballots back, none graded the item: not a 0 % (DNEW-survey)
+        value = lg.pick(NOT_GRADED)  # ballots back, none graded the item: not a 0 % (D139)
     if rate.target_percent is None:
         target = ""
     else:

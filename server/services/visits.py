@@ -66,7 +66,7 @@ class ReviewIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class SurveyIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(max_length=100)]
     issued: int
-    # The month whose report counts the survey, "2026-11"; none: the current month (DNEW-survey).
+    # The month whose report counts the survey, "2026-11"; none: the current month (D139).
     period: str | None = None
 
 
@@ -74,7 +74,7 @@ class BallotIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # An area the resident left blank is simply not sent: it is not graded on this ballot (R-RV-3).
     grades: dict[sv.SurveyArea, sv.Grade]
     comment: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    # The desk's own id for the ballot: a retried post records it once (DNEW-survey).
+    # The desk's own id for the ballot: a retried post records it once (D139).
     id: Annotated[str, msgspec.Meta(max_length=64, pattern=r"^[A-Za-z0-9_-]*$")] = ""
     unit: Annotated[str, msgspec.Meta(max_length=40)] = ""
 
@@ -322,7 +322,7 @@ async def call_backs_for(conn, case_ids: list[str]) -> dict[str, sv.CallBackTask
 # --- periodic surveys (R-RV-1, R-RV-3) -------------------------------------------------------
 # The manager opens a survey for a month, the desk enters the returned ballots one by one (a typed
 # mistake is withdrawn while the survey is open), the manager closes it; the month's report counts
-# the last survey opened for that month (DNEW-survey).
+# the last survey opened for that month (D139).
 
 
 def _period_of(moment: datetime) -> str:

@@ -91,7 +91,7 @@ surveys = Table(
     Column("opened_at", TS, nullable=False),
     Column("doc", Text, nullable=False),  # domain PeriodicSurvey with its ballots
     # The month whose report counts the survey ("2026-11"); NULL on surveys opened before it was asked
-    # for, which count in the month they were opened in (0023_survey_period, DNEW-survey).
+    # for, which count in the month they were opened in (0023_survey_period, D139).
     Column("period", String(7), nullable=True),
     Index("ix_surveys_compound_period", "compound_id", "period"),
 )

@@ -1,4 +1,4 @@
-"""The manager's periodic satisfaction survey from the desk (R-RV-1..3, DNEW-survey): opened for the
+"""The manager's periodic satisfaction survey from the desk (R-RV-1..3, D139): opened for the
 month whose report counts it, ballots entered one by one with blank areas and the resident's unit,
 tallied per area, withdrawn when typed by mistake, closed; the monthly report reads the survey of its
 month and shows an area nobody graded as not graded.

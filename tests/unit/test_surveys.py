@@ -275,7 +275,7 @@ def test_only_a_c_on_the_work_itself_reopens_it_as_rework(grades, reopen, review
     assert t.called_back_by == "d" and t.grades == grades
 
 
-# --- the desk's survey page (DNEW-survey) ------------------------------------------------------
+# --- the desk's survey page (D139) ------------------------------------------------------
 
 PK = SurveyArea.PARKING
 

@@ -1,5 +1,5 @@
 // A satisfaction rate's figure, shared by the monthly report and the desk's survey page (R-RV-3,
-// DNEW-survey). An area no returned ballot graded has no rate: the server sends it with `graded: 0` and
+// D139). An area no returned ballot graded has no rate: the server sends it with `graded: 0` and
 // no value, and it reads 未评 / not graded — 0.00 % would say every resident was unsatisfied, and the
 // chart's missing bar looks like a 0 % one, so the chart writes it there too. With no ballot back at all every
 // area is "—". A report signed before the graded count existed (D103) carries none: shown as it was.

@@ -1,4 +1,4 @@
-// The manager's periodic satisfaction survey (R-RV-1..3, DNEW-survey): the surveys with their figures,
+// The manager's periodic satisfaction survey (R-RV-1..3, D139): the surveys with their figures,
 // opening one for the month whose report counts it, entering the returned ballots one by one (a grade
 // A/B/C or blank per area, the comment, the unit when the ballot gives it), the running tally and rates,
 // withdrawing a ballot typed by mistake, closing the survey; a blank A4 ballot to print for paper

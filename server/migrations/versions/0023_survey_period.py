@@ -4,7 +4,7 @@ Revision ID: 0023_survey_period
 Revises: 0005_services
 Create Date: 2026-12-07
 
-Written by hand (mirrors `surveys` in server/storage/tables_services.py, DNEW-survey). The manager
+Written by hand (mirrors `surveys` in server/storage/tables_services.py, D139). The manager
 opens a survey for a month ("2026-11"); the month's report reads the last survey opened for it. Until
 now the report read the last survey opened *in* the month, so ballots collected after a month ended
 could not count in it. Existing surveys keep NULL and still count in the month they were opened in

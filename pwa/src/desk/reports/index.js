@@ -335,7 +335,7 @@ export async function renderReports(root, ctx) {
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
       h('p', null, t('rpt.ballots', { issued: rep.ballots_issued, back: rep.ballots_returned })),
       h('p', { class: 'rpt-definition small', 'data-testid': 'rate-definition', text: satRates[0] ? inLang(satRates[0], 'definition') : '' }),
-      // An area no returned ballot graded reads 未评, apart from a graded 0 % (R-RV-3, DNEW-survey).
+      // An area no returned ballot graded reads 未评, apart from a graded 0 % (R-RV-3, D139).
       surveyed ? h('div', { 'data-testid': 'satisfaction-table' }, table(h, [t('rpt.area'), 'A+B', t('rpt.returned'), t('rpt.rate')],
         satRates.map((r) => [inLang(r, 'label'), String(r.numerator), String(r.denominator),
           h('span', { 'data-testid': 'sat-rate', dataset: { area: r.key.replace('satisfaction.', '') }, text: satisfactionText(r) })]), '')) : noSurvey,
