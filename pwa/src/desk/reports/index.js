@@ -330,6 +330,13 @@ export async function renderReports(root, ctx) {
       rep.manager_comment ? h('section', { class: 'print-only rpt-print-comment-section', 'data-testid': 'report-print-comment' },
         h('h2', { class: 'section-title', text: t('rpt.comment') }),
         h('p', { class: 'rpt-comment-text', text: rep.manager_comment })) : null,
+      // On paper the rate cards hold the figures; their definitions print here, after the charts (D65).
+      h('section', { class: 'print-only rpt-print-definitions', 'data-testid': 'report-print-definitions' },
+        h('h2', { class: 'section-title', text: t('rpt.definitions') }),
+        h('dl', null, rep.rates.flatMap((r) => [
+          h('dt', { text: inLang(r, 'label') }),
+          h('dd', { text: inLang(r, 'definition') }),
+          h('dd', { class: 'muted', lang: isEn() ? 'zh-CN' : 'en', text: isEn() ? r.definition_zh : r.definition_en })]))),
       ...helpSection(h, t, rep),
       ...qualitySection(h, t, rep),
       h('h2', { class: 'section-title', text: t('rpt.satisfaction') }),
