@@ -70,6 +70,21 @@ def _valid_on_screen(page: Page, code: str):  # noqa: ANN202
     return verdict
 
 
+def _desk_and_guard(browser: Browser, server):  # noqa: ANN001, ANN202
+    """The front desk's API session with a slip it issued, and the guard's phone."""
+    api = httpx.Client(base_url=server.url, timeout=20)
+    desk = _api_login(api, "frontdesk")
+    slip = _issue(api, desk)
+    ctx, page = _guard_phone(browser, server, PHONE)
+    return api, desk, slip, ctx, page
+
+
+def _revoke(api: httpx.Client, desk: dict[str, str], slip: dict) -> None:
+    """The desk revokes the slip (the owner called it off)."""
+    r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
+    assert r.status_code == 200, r.text
+
+
 def _server_slip(api: httpx.Client, desk: dict[str, str], slip_id: str) -> dict:
     return api.get(f"/api/slips/{slip_id}", headers=desk).json()
 
@@ -77,15 +92,11 @@ def _server_slip(api: httpx.Client, desk: dict[str, str], slip_id: str) -> dict:
 def test_a_slip_revoked_while_on_screen_is_refused_at_the_confirmation_not_released(  # R-RS-1
     browser: Browser, server,  # noqa: ANN001
 ) -> None:
-    api = httpx.Client(base_url=server.url, timeout=20)
-    desk = _api_login(api, "frontdesk")
-    slip = _issue(api, desk)
-    ctx, page = _guard_phone(browser, server, PHONE)
+    api, desk, slip, ctx, page = _desk_and_guard(browser, server)
     verdict = _valid_on_screen(page, slip["short_code"])
 
     # The desk revokes it while the guard has "valid" on screen; the guard taps 确认放行, then 是，放行出门.
-    r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
-    assert r.status_code == 200, r.text
+    _revoke(api, desk, slip)
     verdict.locator("[data-action=release]").click()
     page.locator("[data-action=release-confirm]").click()
 
@@ -107,14 +118,10 @@ def test_a_slip_revoked_while_on_screen_is_refused_at_the_confirmation_not_relea
 def test_a_sync_that_brings_the_revocation_turns_the_slip_on_screen_to_revoked(  # R-RS-1
     browser: Browser, server,  # noqa: ANN001
 ) -> None:
-    api = httpx.Client(base_url=server.url, timeout=20)
-    desk = _api_login(api, "frontdesk")
-    slip = _issue(api, desk)
-    ctx, page = _guard_phone(browser, server, PHONE)
+    api, desk, slip, ctx, page = _desk_and_guard(browser, server)
     verdict = _valid_on_screen(page, slip["short_code"])
 
-    r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
-    assert r.status_code == 200, r.text
+    _revoke(api, desk, slip)
     # The phone comes back online (as after a dropped signal): its sync pulls the revocation, and the
     # slip still on screen is checked again without a tap.
     ctx.set_offline(True)
@@ -160,16 +167,12 @@ def test_a_slip_whose_validity_ends_while_the_guard_confirms_offline_is_refused(
 def test_a_release_the_server_records_as_an_incident_says_so_on_the_phone(  # R-RS-1
     browser: Browser, server,  # noqa: ANN001
 ) -> None:
-    api = httpx.Client(base_url=server.url, timeout=20)
-    desk = _api_login(api, "frontdesk")
-    slip = _issue(api, desk)
-    ctx, page = _guard_phone(browser, server, PHONE)
+    api, desk, slip, ctx, page = _desk_and_guard(browser, server)
     _wait_for_gate_slip(page, slip["id"])
     # Offline, the phone cannot learn the desk's revocation: it releases on the verdict it has.
     ctx.set_offline(True)
     verdict = _valid_on_screen(page, slip["short_code"])
-    r = api.post(f"/api/slips/{slip['id']}/revoke", headers=desk, json={"reason": "业主取消"})
-    assert r.status_code == 200, r.text
+    _revoke(api, desk, slip)
     verdict.locator("[data-action=release]").click()
     page.locator("[data-action=release-confirm]").click()
     released = page.get_by_test_id("gate-released")
