@@ -71,8 +71,8 @@ compounds = Table(
     # The compound's own numbers staff call in an emergency besides the public ones (R-EM-2, R-SH-1: the
     # control room takes calls at night): listed with 110/119/120/122 on every phone's emergency sheet.
     # "" while the manager has not recorded one.
-    Column("service_centre_phone", String(40), nullable=False, default="", server_default=""),
-    Column("control_room_phone", String(40), nullable=False, default="", server_default=""),
+    Column("service_centre_phone", String(40), nullable=False, server_default=""),
+    Column("control_room_phone", String(40), nullable=False, server_default=""),
 )
 
 buildings = Table(
