@@ -374,9 +374,7 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/emergency/summon", opt=DESK_ROLES, status_code=200)
     async def summon(self, db: Database, principal: Principal, case_id: str, data: JSONBody[SummonIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.summon(s, role=data.role, person_id=data.person_id, now=u.now),
-            name="emergency.summoned", by=principal.user_id, now=u.now, role=str(data.role))))
+        return _view(await desk.summon(db, principal, case_id, role=data.role, person_id=data.person_id))
 
     @post("/cases/{case_id:str}/emergency/arrival", opt=DESK_ROLES, status_code=200)
     async def arrival(self, db: Database, principal: Principal, case_id: str, data: JSONBody[ArrivalIn]) -> CaseView:

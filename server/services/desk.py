@@ -617,6 +617,23 @@ async def escalation_attempt(db: Database, who: Principal, case_id: str, *, targ
         return await case_view(uow, case)
 
 
+async def summon(db: Database, who: Principal, case_id: str, *, role: em.SummonedRole,
+                 person_id: str | None) -> dict[str, Any]:
+    """R-EM-2: summon a post to the scene; a person named must be an active account of the compound.
+
+    The summons reaches the person it names on their phone (D138): a name that is nobody's would be a
+    call-out to no one, and the desk would wait for a report that cannot come."""
+    async with db.transaction() as uow:
+        if person_id is not None and not await _account_roles(uow, who, person_id):
+            raise fail("emergency.person_unknown", "所选人员不是本小区的在职员工，请按通讯录选择",
+                       "The person chosen is no active staff account of this compound; choose from the directory",
+                       kind="invalid", person_id=person_id[:64])
+        case = await apply(uow, who, case_id, lambda c: dc.emergency_step(
+            c, lambda s: em.summon(s, role=role, person_id=person_id, now=uow.now),
+            name="emergency.summoned", by=who.user_id, now=uow.now, role=str(role)))
+        return await case_view(uow, case)
+
+
 async def _is_desk_account(uow: UnitOfWork, who: Principal, user_id: str) -> bool:
     """An active account of the caller's compound with a desk role (dispatcher, front desk, control room, manager)."""
     row = (await uow.conn.execute(select(users.c.roles).where(

@@ -218,3 +218,17 @@ async def test_the_compounds_own_numbers_are_read_by_every_phone_and_kept_by_the
     r = await client.put("/api/compound/phones", headers=manager,
                          json={"service_centre_phone": "call me", "control_room_phone": ""})
     assert r.status_code == 400, r.text
+
+
+async def test_a_summons_names_only_an_active_account_of_the_compound(client):  # R-EM-2
+    # The summons now reaches the person it names (D138), so a name that is nobody's would be a reminder
+    # to no one; an overlong one broke the reminders' recipient column on PostgreSQL (a 500).
+    desk = await login(client, "dispatcher")
+    cid = await _desk_emergency(client, desk)
+    for person in ("usr_nobody", "漏" * 5000):
+        r = await client.post(f"/api/cases/{cid}/emergency/summon", headers=desk,
+                              json={"role": "engineering_manager", "person_id": person})
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "emergency.person_unknown"
+    view = await _summon(client, desk, cid, "guard_captain", "usr_guard")
+    assert [s["person_id"] for s in view["case"]["emergency"]["summons"]] == ["usr_guard"]
