@@ -35,7 +35,7 @@ def test_the_manager_enters_three_ballots_and_the_monthly_report_shows_the_rates
         view = page.locator("[data-view=surveys]")
         form = view.get_by_test_id("survey-open-form")
         expect(form).to_be_visible(timeout=15000)
-        expect(page.locator(".desk-nav-link.active")).to_have_text("满意度调查")
+        expect(page.locator(".desk-nav-link.active")).to_have_text("满意度")
         form.locator("input[name=title]").fill("本月综合回访")
         form.locator("input[name=issued]").fill("5")
         form.get_by_role("button", name="发起调查").click()  # the month: this one, as the box starts

@@ -17,7 +17,7 @@ const zh = {
   'desk.nav.handover': '交接班',
   'desk.nav.approvals': '审批',
   'desk.nav.reports': '月报',
-  'desk.nav.surveys': '满意度调查',
+  'desk.nav.surveys': '满意度',
   'desk.nav.services': '特约服务',
   'desk.nav.keys': '钥匙',
   'desk.nav.staff': '员工',
