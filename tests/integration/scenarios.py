@@ -131,3 +131,16 @@ async def reassigned_before_sync(client, content: str = "卫生间地漏堵塞")
     assert r.status_code == 200, r.text
     sig = await upload(client, phone.headers, signature_png(case["id"]))
     return desk, case, phone, job_id, sig
+
+
+def rate_counts(report: dict, key: str) -> tuple[int, int]:
+    """(numerator, denominator) of one of a monthly report's rates."""
+    r = next(r for r in report["rates"] if r["key"] == key)
+    return r["numerator"], r["denominator"]
+
+
+async def call_backs(client, desk, case_id: str) -> list[dict]:  # noqa: ANN001
+    """A case's call-backs, one per round of work, in the order the rounds were completed (D133)."""
+    r = await client.get("/api/callbacks", headers=desk, params={"case_id": case_id})
+    assert r.status_code == 200, r.text
+    return sorted(r.json(), key=lambda t: t["completed_at"])

@@ -4,18 +4,13 @@
 from __future__ import annotations
 
 from tests.conftest import login
-from tests.integration.scenarios import complete_on_phone, new_repair, open_and_dispatch
-
-
-def _rate(report: dict, key: str) -> tuple[int, int]:
-    r = next(r for r in report["rates"] if r["key"] == key)
-    return r["numerator"], r["denominator"]
-
-
-async def _call_backs(client, desk, case_id: str) -> list[dict]:  # noqa: ANN001
-    r = await client.get("/api/callbacks", headers=desk, params={"case_id": case_id})
-    assert r.status_code == 200, r.text
-    return r.json()
+from tests.integration.scenarios import (
+    call_backs,
+    complete_on_phone,
+    new_repair,
+    open_and_dispatch,
+    rate_counts,
+)
 
 
 async def _grade(client, desk, task_id: str, grades: dict, comment: str = "") -> dict:  # noqa: ANN001
@@ -30,7 +25,7 @@ async def test_a_c_on_attitude_alone_goes_to_the_managers_review_not_to_rework(c
     cid = (await new_repair(client, desk))["case"]["id"]
     await open_and_dispatch(client, desk, cid)
     await complete_on_phone(client, cid)
-    [task] = await _call_backs(client, desk, cid)
+    [task] = await call_backs(client, desk, cid)
     graded = await _grade(client, desk, task["id"], {"building_repair": "A", "staff_attitude": "C"},
                           "师傅态度不好，但修得很好")
     assert graded["counts_as_rework"] is False and graded["reopen_for_review"] is False
@@ -40,7 +35,7 @@ async def test_a_c_on_attitude_alone_goes_to_the_managers_review_not_to_rework(c
     assert (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["state"] == "completed"
     clock.advance(hours=1)
     rep = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
-    assert _rate(rep, "rework") == (0, 1)
+    assert rate_counts(rep, "rework") == (0, 1)
 
 
 async def test_a_c_on_equipment_reopens_a_repair_as_rework(client, clock):  # R-RV-2 R-FU-10
@@ -49,11 +44,11 @@ async def test_a_c_on_equipment_reopens_a_repair_as_rework(client, clock):  # R-
     cid = (await new_repair(client, desk, content="电梯按钮失灵"))["case"]["id"]
     await open_and_dispatch(client, desk, cid)
     await complete_on_phone(client, cid)
-    [task] = await _call_backs(client, desk, cid)
+    [task] = await call_backs(client, desk, cid)
     graded = await _grade(client, desk, task["id"], {"equipment": "C"}, "按钮还是不灵")
     assert graded["counts_as_rework"] is True and graded["review"] == "open"
     view = (await client.get(f"/api/cases/{cid}", headers=desk)).json()
     assert view["case"]["state"] == "opened" and "退回返修" in view["case"]["reopenings"][-1]["reason"]
     clock.advance(hours=1)
     rep = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
-    assert _rate(rep, "rework") == (1, 1)
+    assert rate_counts(rep, "rework") == (1, 1)

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from tests.conftest import login
 from tests.integration.scenarios import (
     Phone,
+    call_backs,
     complete_on_phone,
     new_repair,
     open_and_dispatch,
+    rate_counts,
     signature_png,
     upload,
 )
@@ -25,15 +27,6 @@ def _at(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
-def _rate(report: dict, key: str) -> tuple[int, int]:
-    r = next(r for r in report["rates"] if r["key"] == key)
-    return r["numerator"], r["denominator"]
-
-
-async def _call_backs(client, desk, case_id: str) -> list[dict]:  # noqa: ANN001
-    r = await client.get("/api/callbacks", headers=desk, params={"case_id": case_id})
-    assert r.status_code == 200, r.text
-    return sorted(r.json(), key=lambda t: t["completed_at"])
 
 
 async def _grade(client, desk, task_id: str, grades: dict, comment: str = "") -> dict:  # noqa: ANN001
@@ -59,7 +52,7 @@ async def test_a_repair_redone_next_month_stays_timely_and_is_rework_in_its_own_
     await complete_on_phone(client, cid)
     await _finish_at_desk(client, desk, cid)
     clock.set(_utc(2026, 12, 1, 3, 0))
-    [first] = await _call_backs(client, desk, cid)
+    [first] = await call_backs(client, desk, cid)
     graded = await _grade(client, desk, first["id"], {"building_repair": "C", "overall": "B"}, "又漏水了")
     assert graded["counts_as_rework"] is True
     assert (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["state"] == "opened"
@@ -78,22 +71,22 @@ async def test_a_repair_redone_next_month_stays_timely_and_is_rework_in_its_own_
 
     clock.set(_utc(2026, 12, 10, 2, 0))
     nov = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
-    assert _rate(nov, "timely_repair") == (1, 1)  # judged on the first completion, in November
-    assert _rate(nov, "rework") == (1, 1)  # and the rework is counted with it, once
+    assert rate_counts(nov, "timely_repair") == (1, 1)  # judged on the first completion, in November
+    assert rate_counts(nov, "rework") == (1, 1)  # and the rework is counted with it, once
     assert nov["overdue"] == []
     dec = (await client.get("/api/reports/monthly/2026/12", headers=mgr)).json()
-    assert _rate(dec, "timely_repair") == (0, 0) and _rate(dec, "rework") == (0, 0)
+    assert rate_counts(dec, "timely_repair") == (0, 0) and rate_counts(dec, "rework") == (0, 0)
     assert dec["overdue"] == []  # the redo is not a late repair of December
 
     # R-FU-6: the redo has its own call-back, asking whether the rework fixed it.
-    first, second = await _call_backs(client, desk, cid)
+    first, second = await call_backs(client, desk, cid)
     assert (first["completion_round"], second["completion_round"]) == (0, 1)
     assert _at(second["completed_at"]) == _utc(2026, 12, 2, 1, 0) and second["called_back_at"] is None
     assert [x["id"] for x in second["executors"]] == ["usr_tech2"]
     graded = await _grade(client, desk, second["id"], {"building_repair": "A"})
     assert graded["counts_as_rework"] is False
     nov = (await client.get("/api/reports/monthly/2026/11", headers=mgr)).json()
-    assert _rate(nov, "rework") == (1, 1)  # the rework happened; a good redo does not undo it
+    assert rate_counts(nov, "rework") == (1, 1)  # the rework happened; a good redo does not undo it
 
 
 async def test_a_reopened_complaint_is_judged_on_its_first_close_and_its_reclose_is_called_back(  # R-FU-9 R-RV-5
@@ -115,14 +108,14 @@ async def test_a_reopened_complaint_is_judged_on_its_first_close_and_its_reclose
     r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "维保完成，异响消除"})
     assert r.status_code == 200, r.text
     clock.set(_utc(2027, 1, 5, 2, 0))
-    [task] = await _call_backs(client, desk, cid)
+    [task] = await call_backs(client, desk, cid)
     graded = await _grade(client, desk, task["id"], {"complaint_handling": "C"}, "还是有异响")
     assert graded["reopen_for_review"] is True
     assert (await client.get(f"/api/cases/{cid}", headers=desk)).json()["case"]["state"] == "opened"
 
     clock.set(_utc(2027, 1, 20, 2, 0))
     rep = (await client.get("/api/reports/monthly/2027/1", headers=mgr)).json()
-    assert _rate(rep, "timely_handling") == (1, 1)  # closed within its limit the first time
+    assert rate_counts(rep, "timely_handling") == (1, 1)  # closed within its limit the first time
     assert rep["overdue"] == []
     [line] = rep["complaints"]
     assert (line["handler"], line["result"], line["satisfaction"]) == ("王调度", "维保完成，异响消除", "C")
@@ -130,7 +123,7 @@ async def test_a_reopened_complaint_is_judged_on_its_first_close_and_its_reclose
     # Closed again after the rework: the resident is asked again, on a call-back of its own.
     r = await client.post(f"/api/cases/{cid}/close", headers=desk, json={"result": "更换导轨，异响消除"})
     assert r.status_code == 200, r.text
-    first, second = await _call_backs(client, desk, cid)
+    first, second = await call_backs(client, desk, cid)
     assert (first["completion_round"], second["completion_round"]) == (0, 1)
     assert _at(second["completed_at"]) == _utc(2027, 1, 20, 2, 0)
 
@@ -147,7 +140,7 @@ async def test_a_redo_signed_with_the_first_rounds_drawing_is_refused_not_a_serv
     await complete_on_phone(client, cid)
     await _finish_at_desk(client, desk, cid)
     clock.set(_utc(2026, 12, 1, 3, 0))
-    [first] = await _call_backs(client, desk, cid)
+    [first] = await call_backs(client, desk, cid)
     await _grade(client, desk, first["id"], {"building_repair": "C", "overall": "C"}, "还是打不开")
     r = await client.post(f"/api/cases/{cid}/dispatch", headers=desk, json={
         "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_lead"], "job": "返修：门锁"})
