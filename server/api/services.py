@@ -380,6 +380,12 @@ class VisitsController(Controller):
     async def surveys(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
         return await visits.list_surveys(db, principal)
 
+    @get("/surveys/closed-months", opt=REPORT_READERS)
+    async def survey_closed_months(self, db: Database, principal: Principal) -> list[dict[str, Any]]:
+        """The months whose report no longer reads a survey (handed in over the whole month, or signed),
+        oldest first: the open form does not offer them (R-RV-3)."""
+        return await visits.list_closed_months(db, principal)
+
     @get("/surveys/{survey_id:str}", opt=REPORT_READERS)
     async def survey(self, db: Database, principal: Principal, survey_id: str) -> dict[str, Any]:
         return await visits.get_survey(db, principal, survey_id)

@@ -26,7 +26,9 @@ from server.domain.errors import DomainError, fail
 from server.domain.roles import Role
 from server.domain.surveys import (
     AREA_LABELS,
+    ClosedMonth,
     Grade,
+    MonthClosed,
     PeriodicSurvey,
     SurveyArea,
     area_satisfaction,
@@ -776,6 +778,24 @@ def covers_whole_month(report: MonthlyReport) -> bool:
     """Whether the figures run to the month's end; a report handed in on the 30th of a 31-day month
     does not yet, and its figures are recomputed until the manager signs after the month (D103)."""
     return report.period_end >= month_end(report)
+
+
+def figures_frozen(report: MonthlyReport) -> bool:
+    """Whether the stored figures stand as they are (D103): signed (whole month or not: one signed
+    mid-month before D103 keeps what was signed), or handed in over the whole month. Otherwise the
+    report is recomputed whenever it is read."""
+    return report.status is ReportStatus.SIGNED or (
+        report.status is ReportStatus.SUBMITTED and covers_whole_month(report))
+
+
+def survey_month_closed(report: MonthlyReport | None) -> ClosedMonth | None:
+    """The month as a survey sees it: closed once its figures are frozen, since a ballot entered then would
+    show on the survey page and never in the report (R-RV-3). `report` is the stored one (None: none stored,
+    a live draft). The GM's reopening leaves it handed in and frozen; the manager's return opens it again."""
+    if report is None or not figures_frozen(report):
+        return None
+    state = MonthClosed.SIGNED if report.status is ReportStatus.SIGNED else MonthClosed.HANDED_IN
+    return ClosedMonth(period=f"{report.year:04d}-{report.month:02d}", state=state)
 
 
 def with_workflow_of(fresh: MonthlyReport, old: MonthlyReport) -> MonthlyReport:

@@ -40,6 +40,8 @@ class SurveyRefusal(StrEnum):
     SURVEY_CLOSED = "survey.closed"
     ALREADY_CLOSED = "survey.already_closed"
     BALLOT_NOT_FOUND = "survey.ballot_not_found"
+    PERIOD_SIGNED = "survey.period_signed"
+    PERIOD_HANDED_IN = "survey.period_handed_in"
 
 
 class SurveyArea(StrEnum):
@@ -389,6 +391,46 @@ def survey_period(survey: PeriodicSurvey, tz: tzinfo) -> str:
     return f"{opened.year:04d}-{opened.month:02d}"
 
 
+class MonthClosed(StrEnum):
+    """Why a month's report no longer reads its survey: its figures are frozen (D103)."""
+
+    HANDED_IN = "handed_in"  # handed in with the whole month's figures (a GM's reopening leaves it so)
+    SIGNED = "signed"
+
+
+class ClosedMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """A month whose report is frozen: a ballot entered for it now would show on the survey page only."""
+
+    period: str  # "2026-11"
+    state: MonthClosed
+
+
+def _refuse_closed(closed: ClosedMonth | None) -> None:
+    """R-RV-3, R-RV-4: a survey's ballots count in its month's report; once that report is frozen they
+    would not, and the survey page and the signed report would give two different rates for the month."""
+    if closed is None:
+        return
+    y, m = parse_period(closed.period)
+    if closed.state is MonthClosed.SIGNED:
+        raise fail(
+            SurveyRefusal.PERIOD_SIGNED,
+            f"{y}年{m}月的月报已签批，调查票不会再计入该月月报。如需补录，请总经理撤回签批，"
+            "再由管理处负责人退回月报后录入",
+            f"The monthly report for {closed.period} is signed: ballots would no longer count in it. To add them, "
+            "the general manager can reopen the report and the manager then return it to the dispatcher",
+            period=closed.period,
+            status=str(closed.state),
+        )
+    raise fail(
+        SurveyRefusal.PERIOD_HANDED_IN,
+        f"{y}年{m}月的月报已提交，数字已截止，调查票不会再计入该月月报。如需补录，请管理处负责人先退回月报",
+        f"The monthly report for {closed.period} is handed in with its figures final: ballots would no longer "
+        "count in it. To add them, the manager can first return the report to the dispatcher",
+        period=closed.period,
+        status=str(closed.state),
+    )
+
+
 def _not_manager(by_role: Role) -> DomainError:
     return fail(
         SurveyRefusal.NOT_ALLOWED_TO_SURVEY,
@@ -408,11 +450,14 @@ def open_survey(
     by_id: str,
     now: datetime,
     period: str | None = None,
+    closed: ClosedMonth | None = None,
 ) -> PeriodicSurvey:
+    """`closed`: the month `period` names, when its report is frozen (monthly_report.survey_month_closed)."""
     if by_role not in SURVEY_ROLES:
         raise _not_manager(by_role)
     if period is not None:
         parse_period(period)
+    _refuse_closed(closed)
     if issued < 0:
         raise fail(
             SurveyRefusal.INVALID_ISSUED,
@@ -443,12 +488,14 @@ def close_survey(survey: PeriodicSurvey, *, by_role: Role, by_id: str, now: date
     return msgspec.structs.replace(survey, closed_at=now, closed_by=by_id)
 
 
-def record_ballot(survey: PeriodicSurvey, ballot: Ballot) -> PeriodicSurvey:
+def record_ballot(survey: PeriodicSurvey, ballot: Ballot, *, closed: ClosedMonth | None = None) -> PeriodicSurvey:
+    """`closed`: the survey's month, when its report is frozen."""
     # A retried post of a ballot already recorded changes nothing (its answer was lost, not the ballot).
     if ballot.id and any(b.id == ballot.id for b in survey.ballots):
         return survey
     if survey.closed_at is not None:
         raise _closed()
+    _refuse_closed(closed)
     if not ballot.grades:
         raise fail(SurveyRefusal.EMPTY_BALLOT, "空白选票", "The ballot has no grade", kind="invalid")
     # More ballots back than sent out means a miscount; the rate would silently be wrong.
@@ -462,10 +509,12 @@ def record_ballot(survey: PeriodicSurvey, ballot: Ballot) -> PeriodicSurvey:
     return msgspec.structs.replace(survey, ballots=(*survey.ballots, ballot))
 
 
-def withdraw_ballot(survey: PeriodicSurvey, ballot_id: str) -> PeriodicSurvey:
-    """Take back a ballot entered by mistake (a wrong grade, one typed twice) while the survey is open."""
+def withdraw_ballot(survey: PeriodicSurvey, ballot_id: str, *, closed: ClosedMonth | None = None) -> PeriodicSurvey:
+    """Take back a ballot entered by mistake (a wrong grade, one typed twice) while the survey is open and
+    its month's report still reads it: a frozen report would go on counting the ballot taken out."""
     if survey.closed_at is not None:
         raise _closed()
+    _refuse_closed(closed)
     kept = tuple(b for b in survey.ballots if not (ballot_id and b.id == ballot_id))
     if len(kept) == len(survey.ballots):
         raise fail(

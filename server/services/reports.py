@@ -316,8 +316,7 @@ async def _current(uow: UnitOfWork, compound_id: str, year: int, month: int, *,
     A signed report is always frozen, whole month or not: one signed mid-month before D103 holds the
     figures that were signed, and today's numbers under that signature would be a forgery (D103)."""
     stored = await _stored(uow, compound_id, year, month, lock=lock)
-    if stored is not None and (stored.status is mr.ReportStatus.SIGNED or (
-            stored.status is mr.ReportStatus.SUBMITTED and mr.covers_whole_month(stored))):
+    if stored is not None and mr.figures_frozen(stored):
         return stored, True
     fresh = await _compute(uow, compound_id, year, month)
     return (mr.with_workflow_of(fresh, stored) if stored is not None else fresh), stored is not None

@@ -17,6 +17,7 @@ from sqlalchemy import and_, insert, or_, select, update
 
 from server.auth.principal import Principal
 from server.domain import cases as dc
+from server.domain import monthly_report as mr
 from server.domain import surveys as sv
 from server.domain.cases import Case, Kind
 from server.domain.errors import fail
@@ -24,7 +25,7 @@ from server.domain.roles import Role
 from server.ids import new_id
 from server.services.acting import acting_role
 from server.storage.db import Database, UnitOfWork
-from server.storage.tables_services import call_backs, surveys
+from server.storage.tables_services import call_backs, monthly_reports, surveys
 
 _enc = msgspec.json.Encoder()
 
@@ -44,6 +45,7 @@ class CallBackRecord(msgspec.Struct, frozen=True, kw_only=True):
 
 _rec_dec = msgspec.json.Decoder(CallBackRecord)
 _survey_dec = msgspec.json.Decoder(sv.PeriodicSurvey)
+_report_dec = msgspec.json.Decoder(mr.MonthlyReport)
 
 CALLERS = tuple(sorted(sv.CALL_BACK_ROLES))
 
@@ -329,11 +331,16 @@ def _period_of(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def survey_summary(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """What the list of surveys shows: the figures, not the ballots."""
+def survey_summary(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None,
+                   closed: dict[str, sv.ClosedMonth] | None = None) -> dict[str, Any]:
+    """What the list of surveys shows: the figures, not the ballots. `closed`: the months whose report is
+    frozen (closed_months); the survey's own is `month_closed`, and the page then offers no ballot entry."""
     names = names or {}
+    period = sv.survey_period(s, tz)
+    month_closed = (closed or {}).get(period)
     return {
-        "id": s.id, "title": s.title, "period": sv.survey_period(s, tz), "opened_at": s.opened_at,
+        "id": s.id, "title": s.title, "period": period, "opened_at": s.opened_at,
+        "month_closed": msgspec.to_builtins(month_closed) if month_closed else None,
         "opened_by": s.opened_by, "opened_by_name": names.get(s.opened_by, s.opened_by),
         "issued": s.issued, "returned": sv.returned(s), "closed_at": s.closed_at, "closed_by": s.closed_by,
         "overall": msgspec.to_builtins(next(r for r in _rates(s) if r.key == f"satisfaction.{sv.SurveyArea.OVERALL}")),
@@ -346,13 +353,14 @@ def _rates(s: sv.PeriodicSurvey):  # noqa: ANN202
     return satisfaction_rates(s)
 
 
-def survey_view(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None) -> dict[str, Any]:
+def survey_view(s: sv.PeriodicSurvey, tz: tzinfo, names: dict[str, str] | None = None,
+                closed: dict[str, sv.ClosedMonth] | None = None) -> dict[str, Any]:
     """The survey itself: its rates as the monthly report computes them (R-RV-3), each area's A/B/C,
     its ballots, and the names of everyone who opened, closed or entered (an id names nobody)."""
     names = names or {}
     people = {x: names.get(x, x) for x in (s.opened_by, s.closed_by, *(b.entered_by for b in s.ballots)) if x}
     return {
-        **survey_summary(s, tz, names),
+        **survey_summary(s, tz, names, closed),
         "rates": msgspec.to_builtins(_rates(s)),
         "tally": [{"area": str(t.area), "a": t.a, "b": t.b, "c": t.c, "graded": t.graded}
                   for t in sv.satisfaction_by_area(s)],
@@ -379,8 +387,35 @@ async def _zone(uow_or_conn, compound_id: str) -> tzinfo:  # noqa: ANN001
     return (await compound_rules(uow_or_conn, compound_id)).calendar.zone
 
 
-async def _answer(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey) -> dict[str, Any]:
-    return survey_view(s, await _zone(uow, who.compound_id), await _names(uow.conn, who.compound_id, [s]))
+async def _month_closed(uow: UnitOfWork, compound_id: str, period: str, *, lock: bool = True) -> sv.ClosedMonth | None:
+    """The survey month's report, if frozen (R-RV-3, D103). A step that changes the survey locks the row
+    (`lock`) until commit, so a hand-in, signature or reopening of that month waits for a ballot being
+    entered, and its figures then count it."""
+    year, month = sv.parse_period(period)
+    q = select(monthly_reports.c.doc).where(monthly_reports.c.compound_id == compound_id,
+                                            monthly_reports.c.year == year, monthly_reports.c.month == month)
+    row = (await uow.conn.execute(uow.for_update(q) if lock else q)).first()
+    return mr.survey_month_closed(_report_dec.decode(row.doc) if row is not None else None)
+
+
+async def closed_months(conn, compound_id: str) -> dict[str, sv.ClosedMonth]:  # noqa: ANN001
+    """Every month whose report no longer reads its survey, by period ("2026-11")."""
+    rows = (await conn.execute(select(monthly_reports.c.doc).where(
+        monthly_reports.c.compound_id == compound_id,
+        monthly_reports.c.status.in_([str(mr.ReportStatus.SUBMITTED), str(mr.ReportStatus.SIGNED)])))).all()
+    found = (mr.survey_month_closed(_report_dec.decode(r.doc)) for r in rows)
+    return {c.period: c for c in found if c is not None}
+
+
+async def _closed_now(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey) -> sv.ClosedMonth | None:
+    """The survey's month as it stands, for an answer that changes no ballot (no lock taken)."""
+    return await _month_closed(uow, who.compound_id, sv.survey_period(s, await _zone(uow, who.compound_id)), lock=False)
+
+
+async def _answer(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey, closed: sv.ClosedMonth | None) -> dict[str, Any]:
+    """The survey as the page shows it; `closed` is its month's state, read in the same transaction."""
+    return survey_view(s, await _zone(uow, who.compound_id), await _names(uow.conn, who.compound_id, [s]),
+                       {closed.period: closed} if closed else None)
 
 
 def _audit(uow: UnitOfWork, who: Principal, s: sv.PeriodicSurvey, action: str, data: dict[str, Any]) -> None:
@@ -392,12 +427,18 @@ async def open_survey(db: Database, who: Principal, data: SurveyIn) -> dict[str,
     async with db.transaction() as uow:
         tz = await _zone(uow, who.compound_id)
         period = data.period if data.period is not None else _period_of(uow.now.astimezone(tz))
+        role = acting_role(who, (Role.MANAGER,))
+        # The role first, then the month: a malformed month is refused before any report is read for it.
+        closed = None
+        if role in sv.SURVEY_ROLES:
+            sv.parse_period(period)
+            closed = await _month_closed(uow, who.compound_id, period)
         s = sv.open_survey(id=new_id("srv_"), title=data.title.strip() or "定期综合回访", issued=data.issued,
-                           period=period, by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now)
+                           period=period, by_role=role, by_id=who.user_id, now=uow.now, closed=closed)
         await uow.conn.execute(insert(surveys).values(id=s.id, compound_id=who.compound_id, opened_at=s.opened_at,
                                                       period=s.period, doc=_enc.encode(s).decode()))
         _audit(uow, who, s, "survey.opened", {"issued": s.issued, "period": s.period})
-        return await _answer(uow, who, s)
+        return await _answer(uow, who, s, closed)
 
 
 async def _load_survey(uow: UnitOfWork, who: Principal, survey_id: str) -> sv.PeriodicSurvey:
@@ -416,26 +457,28 @@ async def _store(uow: UnitOfWork, s: sv.PeriodicSurvey) -> None:
 async def add_ballot(db: Database, who: Principal, survey_id: str, data: BallotIn) -> dict[str, Any]:
     async with db.transaction() as uow:
         before = await _load_survey(uow, who, survey_id)
+        closed = await _month_closed(uow, who.compound_id, sv.survey_period(before, await _zone(uow, who.compound_id)))
         ballot = sv.Ballot(id=data.id or new_id("bal_"), grades=dict(data.grades), comment=data.comment.strip(),
                            unit=data.unit.strip(), entered_by=who.user_id, entered_at=uow.now)
-        s = sv.record_ballot(before, ballot)
+        s = sv.record_ballot(before, ballot, closed=closed)
         if s is not before:  # a retried ballot already recorded changes nothing
             await _store(uow, s)
             _audit(uow, who, s, "survey.ballot_entered", {"ballot_id": ballot.id, "returned": sv.returned(s)})
-        return await _answer(uow, who, s)
+        return await _answer(uow, who, s, closed)
 
 
 async def withdraw_ballot(db: Database, who: Principal, survey_id: str, ballot_id: str) -> dict[str, Any]:
     """A ballot typed by mistake is taken out while the survey is open; the audit trail keeps what it said."""
     async with db.transaction() as uow:
         before = await _load_survey(uow, who, survey_id)
-        s = sv.withdraw_ballot(before, ballot_id)
+        closed = await _month_closed(uow, who.compound_id, sv.survey_period(before, await _zone(uow, who.compound_id)))
+        s = sv.withdraw_ballot(before, ballot_id, closed=closed)
         gone = next(b for b in before.ballots if b.id == ballot_id)
         await _store(uow, s)
         _audit(uow, who, s, "survey.ballot_withdrawn", {
             "ballot_id": ballot_id, "grades": {str(k): str(v) for k, v in gone.grades.items()},
             "comment": gone.comment, "unit": gone.unit, "returned": sv.returned(s)})
-        return await _answer(uow, who, s)
+        return await _answer(uow, who, s, closed)
 
 
 async def close_survey(db: Database, who: Principal, survey_id: str) -> dict[str, Any]:
@@ -444,12 +487,13 @@ async def close_survey(db: Database, who: Principal, survey_id: str) -> dict[str
                             by_id=who.user_id, now=uow.now)
         await _store(uow, s)
         _audit(uow, who, s, "survey.closed", {"issued": s.issued, "returned": sv.returned(s)})
-        return await _answer(uow, who, s)
+        return await _answer(uow, who, s, await _closed_now(uow, who, s))
 
 
 async def get_survey(db: Database, who: Principal, survey_id: str) -> dict[str, Any]:
     async with db.transaction(write=False) as uow:
-        return await _answer(uow, who, await _load_survey(uow, who, survey_id))
+        s = await _load_survey(uow, who, survey_id)
+        return await _answer(uow, who, s, await _closed_now(uow, who, s))
 
 
 async def list_surveys(db: Database, who: Principal) -> list[dict[str, Any]]:
@@ -460,14 +504,21 @@ async def list_surveys(db: Database, who: Principal) -> list[dict[str, Any]]:
         found = [_survey_dec.decode(r.doc) for r in rows]
         tz = await _zone(conn, who.compound_id)
         names = await _names(conn, who.compound_id, [msgspec.structs.replace(s, ballots=()) for s in found])
+        closed = await closed_months(conn, who.compound_id) if found else {}
     counted: set[str] = set()
     out = []
     for s in found:
-        row = survey_summary(s, tz, names)
+        row = survey_summary(s, tz, names, closed)
         row["in_report"] = row["period"] not in counted
         counted.add(row["period"])
         out.append(row)
     return out
+
+
+async def list_closed_months(db: Database, who: Principal) -> list[dict[str, Any]]:
+    async with db.read() as conn:
+        closed = await closed_months(conn, who.compound_id)
+    return [msgspec.to_builtins(closed[p]) for p in sorted(closed)]
 
 
 async def survey_of_month(conn, compound_id: str, start: datetime, end: datetime) -> sv.PeriodicSurvey | None:  # noqa: ANN001
