@@ -140,3 +140,44 @@ def test_the_survey_pages_fit_a_phone_and_take_a_thumb(browser: Browser, server)
             expect(page.locator("[data-testid=survey-rate][data-area=parking]")).to_have_text("未评")
         _no_sideways_scroll(page, route)
         _thumb_sized(page, route)  # closes the page's context
+
+
+def test_a_signed_month_offers_no_survey_and_its_survey_no_ballot_form(browser: Browser) -> None:  # R-RV-3 R-RV-4
+    # DNEW-survey-capa: a ballot entered for a signed month showed on the survey page and never in the report.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from e2e.test_reports import _store_as_signed_after_the_month
+
+    with serving("estatedesk-e2e-survey-signed-") as srv:
+        mgr = Api(srv.url, "manager")
+        sid = mgr.call("POST", "/api/surveys", {"title": "本月综合回访", "issued": 5})["id"]
+        Api(srv.url, "dispatcher").call("POST", f"/api/surveys/{sid}/ballots", {"id": "b-1", "grades": {"overall": "A"}})
+        month = datetime.now(ZoneInfo("Asia/Shanghai"))
+        _store_as_signed_after_the_month(srv, mgr, month.year, month.month, "本月及时")
+        ctx, page = open_desk(browser, srv, "manager", "surveys")
+        form = page.get_by_test_id("survey-open-form")
+        expect(form).to_be_visible(timeout=15000)
+        # The box starts on this month, which is signed: the form says why and offers no button.
+        note = form.get_by_test_id("survey-period-closed")
+        expect(note).to_be_visible()
+        expect(note).to_contain_text(f"{month.year}年{month.month}月的月报已签批")
+        expect(note).to_contain_text("总经理撤回签批")
+        expect(form.get_by_role("button", name="发起调查")).to_be_disabled()
+        expect(page.get_by_test_id("survey-month-closed-aside")).to_have_text("该月月报已签批，不再录入")
+        # Another month is offered again.
+        nxt = f"{month.year + (month.month == 12)}-{month.month % 12 + 1:02d}"
+        form.locator("input[name=period]").fill(nxt)
+        expect(note).to_be_hidden()
+        expect(form.get_by_role("button", name="发起调查")).to_be_enabled()
+
+        # The survey itself: no ballot form and no withdrawal, the reason in their place.
+        page.goto(f"{srv.url}/#/surveys/{sid}")
+        survey = page.locator("[data-view=survey]")
+        expect(survey.get_by_test_id("survey-month-closed")).to_contain_text("月报已签批", timeout=15000)
+        expect(survey.get_by_test_id("ballot-form")).to_have_count(0)
+        expect(survey.get_by_test_id("ballot-withdraw")).to_have_count(0)
+        expect(survey.get_by_test_id("survey-summary")).to_have_text("发出票数 5，回收票数 1")
+        page.locator(".btn-lang").click()
+        expect(survey.get_by_test_id("survey-month-closed")).to_contain_text("general manager can reopen")
+        ctx.close()

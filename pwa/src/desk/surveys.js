@@ -43,6 +43,21 @@ export function periodText(t, period) {
   return y && m ? t('srv.period', { y, m: isEn() ? m : String(Number(m)) }) : '';
 }
 
+/** The closed month `period` names, from GET /api/surveys/closed-months, or null. */
+export function closedMonthOf(closed, period) {
+  return (closed || []).find((c) => c.period === period) || null;
+}
+
+/**
+ * Why a month takes no survey and no ballot (its report is frozen, DNEW-survey-capa), and who can open it
+ * again: for a signed one the general manager (reopening) and then the manager (returning it); for one
+ * handed in, the manager. '' when the month is open.
+ */
+export function monthClosedText(t, closed) {
+  if (!closed) return '';
+  return t(closed.state === 'signed' ? 'srv.month_signed' : 'srv.month_handed_in', { month: periodText(t, closed.period) });
+}
+
 function thisMonth() {
   const d = zonedParts(new Date());
   return `${d.year}-${String(d.month).padStart(2, '0')}`;
@@ -84,13 +99,27 @@ async function renderList(root, ctx) {
     const title = h('input', { name: 'title', required: true, maxlength: 100, placeholder: t('srv.f.title_ph') });
     const period = h('input', { name: 'period', type: 'month', required: true, value: thisMonth() });
     const issued = h('input', { name: 'issued', type: 'number', min: '1', step: '1', required: true, class: 'rpt-short' });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('srv.open'));
+    // A month whose report is frozen is not offered: the picker cannot hide one month, so the form says
+    // why beside it and its button waits for another month (the server refuses it all the same).
+    const closedNote = h('p', { class: 'small warn-text srv-month-closed', role: 'status', 'data-testid': 'survey-period-closed', hidden: true });
+    const checkMonth = () => {
+      const text = monthClosedText(t, closedMonthOf(closed, period.value));
+      closedNote.textContent = text;
+      closedNote.hidden = !text;
+      submit.disabled = !!text;
+    };
+    period.addEventListener('input', checkMonth);
+    period.addEventListener('change', checkMonth);
     const form = h('form', { class: 'card rpt-form srv-open-form', novalidate: true, 'data-testid': 'survey-open-form' },
       field(h, t('srv.f.title'), title), field(h, t('srv.f.period'), period), field(h, t('srv.f.issued'), issued),
-      h('button', { type: 'submit', class: 'btn btn-primary' }, t('srv.open')),
+      submit, closedNote,
       h('p', { class: 'small muted srv-form-hint', text: t('srv.f.hint') }), formErr.el);
+    checkMonth();
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       formErr.clear();
+      if (closedMonthOf(closed, period.value)) return undefined;
       const missing = missingRequired(form);
       if (missing.length) return formErr.show(t('desk.missing', { list: joinList(missing) }), t);
       try {
@@ -104,7 +133,7 @@ async function renderList(root, ctx) {
     return form;
   }
 
-  const list = await ctx.api.get('/api/surveys');
+  const [list, closed] = await Promise.all([ctx.api.get('/api/surveys'), ctx.api.get('/api/surveys/closed-months')]);
   mount(body,
     h('h2', { class: 'section-title', text: t('srv.open') }), openForm(),
     h('h2', { class: 'section-title', text: t('srv.list') }),
@@ -113,7 +142,9 @@ async function renderList(root, ctx) {
       list.map((s) => [
         h('a', { href: `#/surveys/${encodeURIComponent(s.id)}`, 'data-testid': 'survey-link' }, s.title),
         h('span', null, periodText(t, s.period),
-          s.in_report ? null : h('span', { class: 'small muted srv-aside', text: t('srv.not_in_report') })),
+          s.in_report ? null : h('span', { class: 'small muted srv-aside', text: t('srv.not_in_report') }),
+          s.month_closed ? h('span', { class: 'small muted srv-aside', 'data-testid': 'survey-month-closed-aside',
+            text: t(s.month_closed.state === 'signed' ? 'srv.aside_signed' : 'srv.aside_handed_in') }) : null),
         String(s.issued), String(s.returned),
         h('span', { 'data-testid': 'survey-overall', text: satisfactionText(s.overall) }),
         t(s.closed_at ? 'srv.state.closed' : 'srv.state.open'),
@@ -164,6 +195,8 @@ async function renderSurvey(root, ctx, id) {
     const overall = s.rates.find((r) => r.key === 'satisfaction.overall');
     const open = !s.closed_at;
     const full = s.returned >= s.issued;
+    // Its month's report is frozen: a ballot entered or withdrawn now would not reach it (DNEW-survey-capa).
+    const frozen = !!s.month_closed;
     const closeBtn = open && mayDo(ctx, 'close') ? h('button', { type: 'button', class: 'btn', 'data-testid': 'survey-close', onclick: async () => {
       err.clear();
       const ok = await confirmDialog({ title: t('srv.close_title', { title: s.title }), body: t('srv.close_body', s),
@@ -183,7 +216,7 @@ async function renderSurvey(root, ctx, id) {
     });
     const comments = s.ballots.filter((b) => b.comment);
 
-    if (open && !full && mayDo(ctx, 'enter')) entry ??= entryForm(s);
+    if (open && !full && !frozen && mayDo(ctx, 'enter')) entry ??= entryForm(s);
     else entry = null;
     mount(body,
       h('h1', { class: 'print-only', text: t('srv.sheet_title') }),
@@ -205,6 +238,7 @@ async function renderSurvey(root, ctx, id) {
       mayDo(ctx, 'enter') ? h('div', { class: 'no-print' },
         h('h2', { class: 'section-title', text: t('srv.enter') }),
         !open ? h('p', { class: 'muted', 'data-testid': 'survey-closed-note', text: t('srv.closed_note') })
+          : frozen ? h('p', { class: 'warn-text', 'data-testid': 'survey-month-closed', text: monthClosedText(t, s.month_closed) })
           : full ? h('p', { class: 'muted', 'data-testid': 'survey-full', text: t('srv.full', s) })
             : entry ? entry.el : null,
         lastEntered ? h('p', { class: 'small srv-entered', role: 'status', 'data-testid': 'survey-entered', text: lastEntered }) : null) : null,
@@ -223,7 +257,7 @@ async function renderSurvey(root, ctx, id) {
           [t('srv.col.no'), t('srv.col.unit'), t('srv.col.grades'), t('srv.col.comment'), t('srv.col.entered'), ''],
           s.ballots.map((b, i) => [String(i + 1), b.unit || '', gradesText(s, b.grades), b.comment || '',
             b.entered_at ? `${people[b.entered_by] || b.entered_by || ''} ${fmtFull(b.entered_at)}` : '',
-            open && b.id && mayDo(ctx, 'withdraw') ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'ballot-withdraw', onclick: async () => {
+            open && !frozen && b.id && mayDo(ctx, 'withdraw') ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'ballot-withdraw', onclick: async () => {
               err.clear();
               const ok = await confirmDialog({ title: t('srv.withdraw_title', { n: i + 1 }), body: t('srv.withdraw_body'),
                 ok: t('srv.withdraw'), cancel: t('srv.cancel'), danger: true });
