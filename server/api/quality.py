@@ -50,3 +50,9 @@ class QualityController(Controller):
                             data: JSONBody[quality.CapaDecisionIn]) -> WeeklyCheckView:
         """The general manager signs a filed CAPA report off, or sends it back with a reason (D117)."""
         return _view(*await quality.decide_capa(db, principal, check_id, data))
+
+    @post("/weekly-checks/{check_id:str}/capa/done", opt=QUALITY_ROLES, status_code=200)
+    async def capa_done(self, db: Database, principal: Principal, check_id: str,
+                        data: JSONBody[quality.CapaDoneIn]) -> WeeklyCheckView:
+        """The manager records the CAPA report's actions as carried out, and how; its reminders stop."""
+        return _view(*await quality.complete_capa(db, principal, check_id, data))

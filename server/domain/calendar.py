@@ -118,6 +118,10 @@ class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         local = self.local(instant)
         return local.strftime("%m/%d %H:%M" if local.year == self.local(now).year else "%Y/%m/%d %H:%M")
 
+    def shown_day(self, day: date, now: datetime) -> str:
+        """A date as the screens write it (D81): "12/07" in the compound's current year, "2025/12/07" in another."""
+        return day.strftime("%m/%d" if day.year == self.local(now).year else "%Y/%m/%d")
+
     def is_working_day(self, day: date) -> bool:
         if day in self.holidays:
             return False
@@ -136,6 +140,15 @@ class BusinessCalendar(msgspec.Struct, frozen=True, kw_only=True, dict=True):
 
     def working_day_on_or_after(self, day: date) -> date:
         return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def working_day_on_or_before(self, day: date) -> date:
+        """`day` if it is a working day, else the last working day before it."""
+        candidate = day
+        for _ in range(400):
+            if self.is_working_day(candidate):
+                return candidate
+            candidate -= timedelta(days=1)
+        raise ValueError("calendar has no working day within a year")
 
     # --- instants ---------------------------------------------------------------------------
 

@@ -63,6 +63,9 @@ class ReportRefusal(StrEnum):
     CAPA_INCOMPLETE = "monthly_report.capa_incomplete"
     CAPA_DUE_PASSED = "monthly_report.capa_due_passed"
     CAPA_NOT_SUBMITTED = "monthly_report.capa_not_submitted"
+    CAPA_NOT_FILED = "monthly_report.capa_not_filed"
+    CAPA_ALREADY_DONE = "monthly_report.capa_already_done"
+    CAPA_DONE_NOTE_REQUIRED = "monthly_report.capa_done_note_required"
     BEFORE_COMPOUND = "monthly_report.before_compound"
     MONTH_NOT_BEGUN = "monthly_report.month_not_begun"
 
@@ -336,6 +339,12 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
     capa_decided_at: datetime | None = None
     capa_return_reason: str | None = None
     capa_history: tuple[CapaEvent, ...] = ()
+    # The manager's record that the corrective and preventive actions were carried out (DNEW-survey-capa):
+    # until then the owner and the managers are reminded of the due date. Apart from the GM's sign-off,
+    # which approves the report, not the work.
+    capa_done_at: datetime | None = None
+    capa_done_by: str | None = None
+    capa_done_note: str | None = None
 
 
 # --- definitions shown next to every rate (the report prints them) ---------------------------
@@ -1110,6 +1119,8 @@ def file_capa(
         check, capa_report_no=report_no.strip(), capa_filed_by=by_id, capa_filed_at=now, capa=clean,
         capa_status=CapaStatus.SUBMITTED, capa_decided_by=None, capa_decided_at=None, capa_return_reason=None,
         capa_history=(*check.capa_history, CapaEvent(action=CapaStatus.SUBMITTED, by=by_id, at=now)),
+        # A report filed again says its actions anew: none of them is done yet.
+        capa_done_at=None, capa_done_by=None, capa_done_note=None,
     )
 
 
@@ -1146,6 +1157,49 @@ def decide_capa(
         check, capa_status=status, capa_decided_by=by_id, capa_decided_at=now, capa_return_reason=why or None,
         capa_history=(*check.capa_history, CapaEvent(action=status, by=by_id, at=now, reason=why)),
     )
+
+
+def capa_actions_open(check: WeeklyCheck) -> bool:
+    """A CAPA report whose actions are still to be carried out by its owner by its due date: filed with its
+    content (D117), not sent back (the manager then files it anew) and not recorded as done."""
+    return (check.capa is not None and check.capa.due_on is not None and bool(check.capa.owner_id)
+            and check.capa_status in (CapaStatus.SUBMITTED, CapaStatus.ACCEPTED) and check.capa_done_at is None)
+
+
+def complete_capa(check: WeeklyCheck, *, note: str, by_role: Role, by_id: str, now: datetime) -> WeeklyCheck:
+    """The manager records that the report's corrective and preventive actions were carried out, and how
+    (R-RV-4): the manager filed the report and checks it was acted on. Its reminders stop with it."""
+    if by_role is not SIGNER:
+        raise fail(
+            ReportRefusal.NOT_MANAGER,
+            "纠正预防措施的落实由管理处负责人确认",
+            "Only the manager records the corrective actions as done",
+            kind="forbidden",
+            role=str(by_role),
+        )
+    if check.capa is None or check.capa_status not in (CapaStatus.SUBMITTED, CapaStatus.ACCEPTED):
+        raise fail(
+            ReportRefusal.CAPA_NOT_FILED,
+            "该周没有待落实的纠正预防措施报告",
+            "No filed CAPA report of this week has actions to record as done",
+            status=str(check.capa_status) if check.capa_status else None,
+        )
+    if check.capa_done_at is not None:
+        raise fail(
+            ReportRefusal.CAPA_ALREADY_DONE,
+            "该周纠正预防措施已记录落实",
+            "The actions of this CAPA report are already recorded as done",
+            done_at=check.capa_done_at.isoformat(),
+        )
+    if not note.strip():
+        raise fail(
+            ReportRefusal.CAPA_DONE_NOTE_REQUIRED,
+            "须写明措施的落实情况",
+            "Say how the actions were carried out",
+            kind="invalid",
+            missing=["note"],
+        )
+    return msgspec.structs.replace(check, capa_done_at=now, capa_done_by=by_id, capa_done_note=note.strip())
 
 
 def open_capas(checks: Iterable[WeeklyCheck]) -> list[WeeklyCheck]:

@@ -67,6 +67,14 @@ OVERDUE_STALE_AFTER = timedelta(hours=24)
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
 # The reminders row's case_id for the weekly review, which no one case owns.
 MONDAY_REVIEW_CASE = "monday-review"
+# A CAPA report's reminders are owned by its weekly check: the row's case_id is the check's id
+# (server/notify/capa.py), whose prefix no case id has.
+CHECK_ID_PREFIX = "wck_"
+
+
+def case_of(subject_id: str) -> str | None:
+    """The case a reminders row is about, from its case_id: None for the weekly review and a CAPA report."""
+    return None if subject_id == MONDAY_REVIEW_CASE or subject_id.startswith(CHECK_ID_PREFIX) else subject_id
 # A phone shows one notification per tag, a new one replacing the one before. A clock's reminders of a
 # case share the case's tag (the overdue one replaces its due-soon); an emergency and a decision asked
 # of someone keep tags of their own, so a routine reminder about the same case cannot take their place.
@@ -456,8 +464,19 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
                    names=staff_accounts.names if staff_accounts else None)
     if planned and staff_accounts is None:
         staff_accounts = await compound_accounts(uow, case.compound_id)
-    staff = staff_accounts.by_role if staff_accounts else {}
-    posts = staff_accounts.by_post if staff_accounts else {}
+    await store_plan(uow, compound_id=case.compound_id, subject_id=case.id, payload_case_id=case.id,
+                     planned=planned, accounts=staff_accounts)
+
+
+async def store_plan(
+    uow: UnitOfWork, *, compound_id: str, subject_id: str, payload_case_id: str | None, planned: list[Planned],
+    accounts: Accounts | None,
+) -> None:
+    """Bring the stored reminders of one subject (a case, or what else owns reminders: a CAPA report) in line
+    with `planned`: new ones inserted, pending ones no longer planned cancelled, the rest left alone.
+    `subject_id` is the reminders row's case_id; `payload_case_id` the case the push names (None: no case)."""
+    staff = accounts.by_role if accounts else {}
+    posts = accounts.by_post if accounts else {}
 
     wanted: dict[tuple, dict] = {}
     for p in planned:
@@ -469,11 +488,11 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
             recipients = posts.get(p.recipient_post, [])
         else:
             recipients = staff.get(str(p.recipient_role), [])
-        payload = encode_payload(payload_for(case.id, p)).decode("utf-8")
+        payload = encode_payload(payload_for(payload_case_id, p)).decode("utf-8")
         for rid in recipients:
             key = (p.code, p.kind, rid, p.due_at)
             wanted[key] = dict(
-                id=new_id("rem"), compound_id=case.compound_id, case_id=case.id, job_id=p.job_id,
+                id=new_id("rem"), compound_id=compound_id, case_id=subject_id, job_id=p.job_id,
                 code=p.code, kind=p.kind, recipient_id=rid, due_at=p.due_at, send_at=p.send_at,
                 payload=payload, state="pending", attempts=0, next_attempt_at=p.send_at,
                 delivered_to="[]", created_at=uow.now, updated_at=uow.now,
@@ -483,7 +502,7 @@ async def schedule_for_case(uow: UnitOfWork, case: Case, clock_list: list[Clock]
         select(reminders.c.id, reminders.c.code, reminders.c.kind, reminders.c.recipient_id,
                reminders.c.due_at, reminders.c.state, reminders.c.attempts, reminders.c.payload,
                reminders.c.send_at)
-        .where(reminders.c.case_id == case.id)
+        .where(reminders.c.case_id == subject_id)
     )).all()
     stale: list[str] = []
     for r in existing:

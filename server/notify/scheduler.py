@@ -36,8 +36,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 
 from server.notify import subscriptions
+from server.notify.capa import plan_open_capas
 from server.notify.catch_up import plan_waiting_referrals
-from server.notify.reminders import MONDAY_REVIEW_CASE, text_at_send
+from server.notify.reminders import case_of, text_at_send
 from server.notify.subscriptions import StoredSubscription
 from server.notify.tables import reminders
 from server.notify.vapid_store import shared_vapid_keys
@@ -176,7 +177,7 @@ async def _deliver(
 def _inbox_doc(r: _Claimed, now: datetime, state: str) -> bytes:
     p = r.payload
     doc = {
-        "id": r.id, "case_id": None if r.case_id == MONDAY_REVIEW_CASE else r.case_id, "job_id": r.job_id, "code": r.code, "kind": r.kind,
+        "id": r.id, "case_id": case_of(r.case_id), "job_id": r.job_id, "code": r.code, "kind": r.kind,
         "title": p.get("title"), "body": p.get("body"), "url": p.get("url"), "tag": p.get("tag"),
         "title_en": p.get("title_en"), "body_en": p.get("body_en"),
         "due_at": r.due_at.isoformat().replace("+00:00", "Z"),
@@ -294,6 +295,13 @@ async def run_forever(db: Database, *, key_dir: Path | None, subject: str, inter
         raise
     except Exception:
         log.exception("planning the waiting referrals' reminders failed; the next start tries again")
+    try:
+        # CAPA reports filed before their reminders existed get them now, not at their next step.
+        await plan_open_capas(db, instance=INSTANCE)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("planning the open CAPA reports' reminders failed; the next start tries again")
     while True:
         busy = False
         try:

@@ -19,6 +19,7 @@ from server.domain.errors import fail
 from server.domain.roles import Role
 from server.ids import new_id
 from server.input_guard import DatedIn
+from server.notify import capa as capa_reminders
 from server.services.acting import acting_role
 from server.services.cases import compound_rules
 from server.storage.db import Database, UnitOfWork
@@ -54,6 +55,15 @@ class CapaIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class CapaDecisionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     accept: bool
     reason: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+
+class CapaDoneIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # Empty by default so that a missing one is refused by the rule with its own code, naming it.
+    note: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+
+
+def decode_check(doc: str) -> mr.WeeklyCheck:
+    return _dec.decode(doc)
 
 
 async def _checked_weeks(uow: UnitOfWork, compound_id: str) -> set[date]:
@@ -137,6 +147,7 @@ async def file_capa(db: Database, who: Principal, check_id: str, data: CapaIn) -
                        "The owner must be an active staff member of this compound", kind="invalid",
                        owner_id=check.capa.owner_id)
         await _save(uow, check_id, check)
+        await capa_reminders.schedule_for_check(uow, who.compound_id, check_id, check)
         _audit(uow, who, check_id, "weekly_check.capa_filed",
                {"capa_report_no": check.capa_report_no, "owner_id": check.capa.owner_id,
                 "due_on": check.capa.due_on.isoformat() if check.capa.due_on else None})
@@ -150,6 +161,20 @@ async def decide_capa(db: Database, who: Principal, check_id: str,
         check = mr.decide_capa(await _locked_check(uow, who, check_id), accept=data.accept, reason=data.reason,
                                by_role=acting_role(who, (Role.GENERAL_MANAGER,)), by_id=who.user_id, now=uow.now)
         await _save(uow, check_id, check)
+        # Sent back, its reminders stop until it is filed anew (with its owner and date as then written).
+        await capa_reminders.schedule_for_check(uow, who.compound_id, check_id, check)
         _audit(uow, who, check_id, f"weekly_check.capa_{check.capa_status}",
                {"capa_report_no": check.capa_report_no, "reason": check.capa_return_reason})
+        return check_id, check
+
+
+async def complete_capa(db: Database, who: Principal, check_id: str, data: CapaDoneIn) -> tuple[str, mr.WeeklyCheck]:
+    """The manager records the report's actions as carried out; their reminders not yet sent are cancelled."""
+    async with db.transaction() as uow:
+        check = mr.complete_capa(await _locked_check(uow, who, check_id), note=data.note,
+                                 by_role=acting_role(who, (Role.MANAGER,)), by_id=who.user_id, now=uow.now)
+        await _save(uow, check_id, check)
+        await capa_reminders.schedule_for_check(uow, who.compound_id, check_id, check)
+        _audit(uow, who, check_id, "weekly_check.capa_done",
+               {"capa_report_no": check.capa_report_no, "note": check.capa_done_note})
         return check_id, check
