@@ -168,3 +168,35 @@ def test_a_week_list_that_fails_to_load_says_so_above_the_list(browser: Browser,
     expect(section.locator(":scope > .desk-error")).to_have_text("服务器内部错误", timeout=15000)
     expect(section.locator("form .desk-error:visible")).to_have_count(0)  # not beside the submit button
     ctx.close()
+
+
+def test_the_manager_records_the_capa_actions_done_and_the_general_manager_sees_it(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
+    # DNEW-survey-capa: the owner and the managers are reminded until the actions are recorded as done.
+    manager = Api(server.url, "manager")
+    check = _poor_week(manager)
+    due = date.today() + timedelta(days=7)
+    manager.call("POST", f"/api/quality/weekly-checks/{check['id']}/capa", {
+        "report_no": "CAPA-D1", "problem": "回访超时", "cause": "无人跟进", "corrective_action": "补做两单回访",
+        "preventive_action": "回访列入交接班检查", "owner_id": "usr_dispatcher", "due_on": due.isoformat()})
+    ctx, page = open_desk(browser, server, "manager")
+    page.goto(server.url + "/#/review")
+    row = page.get_by_test_id("weekly-quality").locator("tr", has_text=check["findings"])
+    actions = row.get_by_test_id("capa-actions")
+    expect(actions).to_have_text(f"措施待落实，完成期限 {due:%m/%d}" if due.year == date.today().year
+                                 else f"措施待落实，完成期限 {due:%Y/%m/%d}", timeout=15000)
+    row.get_by_test_id("capa-done").click()
+    expect(row.locator(".desk-error")).to_have_text("请写明措施的落实情况")
+    row.locator("textarea[name=capa_done_note]").fill("两单已回访，交接班检查表已加回访一栏")
+    row.get_by_test_id("capa-done").click()
+    expect(actions).to_have_attribute("data-state", "done", timeout=15000)
+    expect(actions).to_contain_text("措施已落实：两单已回访，交接班检查表已加回访一栏（钱经理")
+    expect(row.get_by_test_id("capa-done")).to_have_count(0)
+    ctx.close()
+
+    # The general manager signs the report off knowing its actions are done; the step is the manager's.
+    ctx, page = open_desk(browser, server, "gm")
+    page.goto(server.url + "/#/approvals")
+    row = page.locator(f"tr[data-approval=capa-signoff][data-check={check['id']}]")
+    expect(row.get_by_test_id("capa-actions")).to_contain_text("措施已落实", timeout=15000)
+    expect(row.get_by_test_id("capa-done")).to_have_count(0)
+    ctx.close()

@@ -33,29 +33,34 @@ test('a permission prompt closed without an answer is not reported as blocked', 
 test('each role is told the reminders it gets, and no role is promised new assignments', () => {
   // The planner sends no reminder on a new assignment; "new assignments, chasers and jobs about to run
   // late" was shown to every role alike, the desk and a guard included.
-  assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review']);
-  assert.deepEqual(notifyTopics(['front_desk']), ['cases']);
-  assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'review_answer', 'opening', 'callback']);
-  assert.deepEqual(notifyTopics(['deputy_gm']), ['emergency', 'opening']);
-  assert.deepEqual(notifyTopics(['technician']), ['jobs']);
-  assert.deepEqual(notifyTopics(['guard']), ['jobs']); // a job dispatched to a guard has its limits too
-  assert.deepEqual(notifyTopics(['team_lead']), ['jobs', 'opening']);
-  assert.deepEqual(notifyTopics(['engineering']), ['plan']);
-  assert.deepEqual(notifyTopics(['team_lead', 'technician']), ['jobs', 'opening']); // each once
-  assert.deepEqual(notifyTopics(['cashier']), []);
+  // Any staff member may own a CAPA report and is reminded of its due date (DNEW-survey-capa).
+  assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review', 'capa']);
+  assert.deepEqual(notifyTopics(['front_desk']), ['cases', 'capa']);
+  assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'review_answer', 'opening', 'callback', 'capa']);
+  assert.deepEqual(notifyTopics(['deputy_gm']), ['emergency', 'opening', 'capa']);
+  assert.deepEqual(notifyTopics(['technician']), ['jobs', 'capa']);
+  assert.deepEqual(notifyTopics(['guard']), ['jobs', 'capa']); // a job dispatched to a guard has its limits too
+  assert.deepEqual(notifyTopics(['team_lead']), ['jobs', 'opening', 'capa']);
+  assert.deepEqual(notifyTopics(['engineering']), ['plan', 'capa']);
+  assert.deepEqual(notifyTopics(['team_lead', 'technician']), ['jobs', 'opening', 'capa']); // each once
+  assert.deepEqual(notifyTopics(['cashier']), ['capa']);
+  assert.deepEqual(notifyTopics(['resident']), []);
   for (const lang of ['zh', 'en']) {
     setLang(lang);
-    const texts = ['dispatcher', 'manager', 'guard', 'engineering'].map((r) => notifyExplain([r]));
+    const texts = ['dispatcher', 'manager', 'guard', 'engineering', 'cashier'].map((r) => notifyExplain([r]));
     assert.equal(new Set(texts).size, texts.length, lang);
     for (const text of texts) assert.doesNotMatch(text, /new assignments|派单/, lang);
     // Nothing to be reminded of: no option to turn on (the section says so instead).
-    assert.equal(notifyExplain(['cashier']), null);
+    assert.equal(notifyExplain(['resident']), null);
   }
   setLang('en');
   assert.equal(notifyExplain(['guard']),
-    'When on, these reminders show as system notifications even when the app is closed: jobs dispatched to you nearing a time limit (arrival, completion, returning the slip). The Inbox always has them too.');
-  assert.match(notifyExplain(['dispatcher']), /: the cases you follow or took in nearing a time limit \(follow-ups, dispatch, replies\), the Monday review of last week's cases\. /);
+    'When on, these reminders show as system notifications even when the app is closed: jobs dispatched to you nearing a time limit (arrival, completion, returning the slip), the corrective and preventive actions you own on their due date. The Inbox always has them too.');
+  assert.match(notifyExplain(['dispatcher']), /: the cases you follow or took in nearing a time limit \(follow-ups, dispatch, replies\), the Monday review of last week's cases, the corrective and preventive actions you own on their due date\. /);
+  assert.match(notifyExplain(['manager']), /cases past a time limit, a Monday review not finished that day, and corrective actions not done by their due date/);
   setLang('zh');
   assert.equal(notifyExplain(['dispatcher']),
-    '开启后，即使应用没有打开，以下提醒也会以系统通知送达：您跟进或受理的案件临近时限（跟进、派工、答复）、每周一复查上周案件。关闭时仍可在“提醒”中查看。');
+    '开启后，即使应用没有打开，以下提醒也会以系统通知送达：您跟进或受理的案件临近时限（跟进、派工、答复）、每周一复查上周案件、由您负责的纠正预防措施到期。关闭时仍可在“提醒”中查看。');
+  assert.equal(notifyExplain(['cashier']),
+    '开启后，即使应用没有打开，以下提醒也会以系统通知送达：由您负责的纠正预防措施到期。关闭时仍可在“提醒”中查看。');
 });

@@ -29,6 +29,14 @@ registerStrings({
     'wq.capa_accepted': '总经理已审批通过（{who} · {t}）',
     'wq.capa_returned': '总经理退回：{reason}。请修改后重新提交',
     'wq.checked_need': '抽查单数至少为 1',
+    // Carrying the actions out (DNEW-survey-capa): their owner is reminded on the due day, the managers after it.
+    'wq.capa_actions_open': '措施待落实，完成期限 {d}',
+    'wq.capa_actions_overdue': '已过完成期限 {d}，措施尚未落实',
+    'wq.capa_actions_done': '措施已落实：{note}（{who} · {t}）',
+    'wq.capa_done_note': '落实情况',
+    'wq.capa_done_record': '记录措施已落实',
+    'wq.capa_done_need': '请写明措施的落实情况',
+    'wq.capa_done_saved': '已记录措施落实，相关提醒不再发送',
   },
   en: {
     'wq.capa_need_no': 'Enter the CAPA report number',
@@ -51,6 +59,13 @@ registerStrings({
     'wq.capa_accepted': 'Accepted by the general manager ({who}, {t})',
     'wq.capa_returned': 'Sent back by the general manager: {reason}. Revise it and file it again',
     'wq.checked_need': 'Check at least one case',
+    'wq.capa_actions_open': 'Actions to carry out by {d}',
+    'wq.capa_actions_overdue': 'Past the due date {d}: the actions are not recorded as done',
+    'wq.capa_actions_done': 'Actions done: {note} ({who}, {t})',
+    'wq.capa_done_note': 'How they were carried out',
+    'wq.capa_done_record': 'Record the actions as done',
+    'wq.capa_done_need': 'Say how the actions were carried out',
+    'wq.capa_done_saved': 'Actions recorded as done; their reminders stop',
   },
 });
 
@@ -108,8 +123,22 @@ export function capaFiler(ctx, c, done) {
     h('div', { class: 'desk-inline' }, button), err.el);
 }
 
-// A filed CAPA report's content and where it stands (D117): waiting for the general manager, or accepted.
-export function capaSummary(ctx, c, staff) {
+/**
+ * Where a filed CAPA report's actions stand (DNEW-survey-capa), as the server's capa_actions_open decides
+ * its reminders: 'done' once the manager recorded them, else 'overdue' after the due day ('YYYY-MM-DD'
+ * `today` in the compound's zone) or 'open'; null while there is nothing to carry out on record (no
+ * report, one sent back, or one filed before D117 with a number only).
+ */
+export function capaActionsState(c, today) {
+  const r = c.capa;
+  if (!r || !r.due_on || !['submitted', 'accepted'].includes(c.capa_status)) return null;
+  if (c.capa_done_at) return 'done';
+  return today > r.due_on ? 'overdue' : 'open';
+}
+
+// A filed CAPA report's content and where it stands (D117): waiting for the general manager, or accepted;
+// and whether its actions were carried out. `onDone` (the manager's weekly checks) offers recording them.
+export function capaSummary(ctx, c, staff, { onDone = null } = {}) {
   const { h, t } = ctx;
   const r = c.capa;
   const status = c.capa_status === 'accepted' ? t('wq.capa_accepted', { who: staffName(staff, c.capa_decided_by), t: fmtTime(c.capa_decided_at) })
@@ -120,7 +149,43 @@ export function capaSummary(ctx, c, staff) {
     r ? h('dl', { class: 'desk-capa-content' }, ...[['wq.capa_problem', r.problem], ['wq.capa_cause', r.cause],
       ['wq.capa_corrective', r.corrective_action], ['wq.capa_preventive', r.preventive_action],
       ['wq.capa_owner', staffName(staff, r.owner_id) || r.owner_id], ['wq.capa_due', r.due_on ? fmtDay(r.due_on) : '']]
-      .map(([k, v]) => h('div', { class: 'pre', text: colon(t(k), v) }))) : null);
+      .map(([k, v]) => h('div', { class: 'pre', text: colon(t(k), v) }))) : null,
+    capaActions(ctx, c, staff, onDone));
+}
+
+/** The actions' state under the report, and for the manager the step that records them done. */
+function capaActions(ctx, c, staff, onDone) {
+  const { h, t, api } = ctx;
+  const state = capaActionsState(c, toZonedDate(serverNow(ctx)));
+  if (!state) return null;
+  if (state === 'done') {
+    return h('div', { class: 'pre', 'data-testid': 'capa-actions', dataset: { state },
+      text: t('wq.capa_actions_done', { note: c.capa_done_note, who: staffName(staff, c.capa_done_by), t: fmtTime(c.capa_done_at) }) });
+  }
+  const line = h('div', { class: state === 'overdue' ? 'warn-text' : 'muted', 'data-testid': 'capa-actions', dataset: { state },
+    text: t(state === 'overdue' ? 'wq.capa_actions_overdue' : 'wq.capa_actions_open', { d: fmtDay(c.capa.due_on) }) });
+  if (!onDone) return line;
+  const err = errorBox(h);
+  const note = h('textarea', { name: 'capa_done_note', rows: 2, maxlength: '4000', required: true });
+  const button = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'capa-done', onclick: async () => {
+    err.clear();
+    if (!note.value.trim()) {
+      note.focus();
+      return err.show(t('wq.capa_done_need'), t);
+    }
+    button.disabled = true;
+    try {
+      await api.post(`/api/quality/weekly-checks/${c.id}/capa/done`, { note: note.value.trim() });
+      ctx.toast(t('wq.capa_done_saved'), 'ok');
+      await onDone();
+    } catch (ex) {
+      err.show(ex, t);
+      button.disabled = false;
+    }
+    return undefined;
+  } }, t('wq.capa_done_record'));
+  return h('div', { class: 'desk-capa-done', 'data-testid': 'capa-done-form' }, line,
+    field(h, t('wq.capa_done_note'), note), h('div', { class: 'desk-inline' }, button), err.el);
 }
 
 // R-RV-4: the manager's weekly look at handling quality; a poor week needs a CAPA report number.
@@ -182,7 +247,7 @@ function weeklyChecks(ctx) {
 
   function capaCell(c) {
     if (!c.capa_required) return h('span', { class: 'muted small', text: t('wq.capa_none') });
-    if (c.capa_report_no && c.capa_status !== 'returned') return capaSummary(ctx, c, staffList);
+    if (c.capa_report_no && c.capa_status !== 'returned') return capaSummary(ctx, c, staffList, { onDone: load });
     return capaFiler(ctx, c, load);
   }
 

@@ -37,12 +37,13 @@ registerStrings({
     'settings.notify_topic_jobs': '派给您的工单临近时限（到场、完工、交回服务单）',
     'settings.notify_topic_cases': '您跟进或受理的案件临近时限（跟进、派工、答复）',
     'settings.notify_topic_review': '每周一复查上周案件',
-    'settings.notify_topic_overdue': '案件超过时限，以及周一复查当天未完成',
+    'settings.notify_topic_overdue': '案件超过时限，周一复查当天未完成，以及纠正预防措施到期未落实',
     'settings.notify_topic_emergency': '转报给您的紧急事件',
     'settings.notify_topic_review_answer': '周一复查转交您答复的案件',
     'settings.notify_topic_opening': '转交您决定是否立项的案件',
     'settings.notify_topic_callback': '完工后 72 小时内的回访',
     'settings.notify_topic_plan': '待审批的长期维修方案',
+    'settings.notify_topic_capa': '由您负责的纠正预防措施到期',
     'settings.notify_dismissed': '通知尚未开启：浏览器的询问被关闭了。请再点“开启通知”，并在询问中选择“允许”。',
     'settings.notify_ios': 'iPhone / iPad：请先在 Safari 中点“分享” → “添加到主屏幕”，从主屏幕图标打开后才能接收推送。',
     'settings.notify_enable': '开启通知',
@@ -73,12 +74,13 @@ registerStrings({
     'settings.notify_topic_jobs': 'jobs dispatched to you nearing a time limit (arrival, completion, returning the slip)',
     'settings.notify_topic_cases': 'the cases you follow or took in nearing a time limit (follow-ups, dispatch, replies)',
     'settings.notify_topic_review': 'the Monday review of last week\'s cases',
-    'settings.notify_topic_overdue': 'cases past a time limit, and a Monday review not finished that day',
+    'settings.notify_topic_overdue': 'cases past a time limit, a Monday review not finished that day, and corrective actions not done by their due date',
     'settings.notify_topic_emergency': 'emergencies passed up to you',
     'settings.notify_topic_review_answer': 'Monday-review cases passed to you to answer',
     'settings.notify_topic_opening': 'cases passed to you to decide whether to open',
     'settings.notify_topic_callback': 'call-backs due within 72 hours of completion',
     'settings.notify_topic_plan': 'long repair plans awaiting approval',
+    'settings.notify_topic_capa': 'the corrective and preventive actions you own on their due date',
     'settings.notify_dismissed': 'Notifications are not on: the browser\'s question was closed without an answer. Tap "Turn on notifications" again and choose Allow.',
     'settings.notify_ios': 'iPhone / iPad: in Safari tap Share → Add to Home Screen, then open the app from that icon to receive push.',
     'settings.notify_enable': 'Turn on notifications',
@@ -109,20 +111,25 @@ export function pushFailedText(msg) {
 // limits of the jobs dispatched to them; the desk those of the cases it follows or took in, and the
 // dispatcher the week's Monday review; the managers what went past a limit, escalated emergencies,
 // decisions and answers passed to them, and call-backs; the leaders escalations and openings passed up;
-// engineering the long repair plans. Nothing is pushed on a new assignment. A role missing here (a
-// cashier) is pushed nothing, and is not offered the option.
+// engineering the long repair plans; and any staff member the corrective and preventive actions of a
+// weekly check's CAPA report they own, on its due date (server/notify/capa.py), the managers those not done
+// by then. Nothing is pushed on a new assignment. A role missing here is pushed nothing, and is not
+// offered the option.
 const NOTIFY_TOPICS = {
   technician: ['jobs'], cleaner: ['jobs'], guard: ['jobs'], team_lead: ['jobs', 'opening'],
   dispatcher: ['cases', 'review'], front_desk: ['cases'], control_room: ['cases'],
   manager: ['overdue', 'emergency', 'review_answer', 'opening', 'callback'],
   deputy_gm: ['emergency', 'opening'], general_manager: ['emergency', 'opening'], engineering: ['plan'],
+  cashier: [],
 };
-const TOPIC_ORDER = ['jobs', 'cases', 'review', 'overdue', 'emergency', 'review_answer', 'opening', 'callback', 'plan'];
+// A CAPA report's owner is any active staff account (D117): every staff role may be one.
+for (const topics of Object.values(NOTIFY_TOPICS)) topics.push('capa');
+const TOPIC_ORDER = ['jobs', 'cases', 'review', 'overdue', 'emergency', 'review_answer', 'opening', 'callback', 'plan', 'capa'];
 const TOPIC_TEXT = {
   jobs: 'settings.notify_topic_jobs', cases: 'settings.notify_topic_cases', review: 'settings.notify_topic_review',
   overdue: 'settings.notify_topic_overdue', emergency: 'settings.notify_topic_emergency',
   review_answer: 'settings.notify_topic_review_answer', opening: 'settings.notify_topic_opening',
-  callback: 'settings.notify_topic_callback', plan: 'settings.notify_topic_plan',
+  callback: 'settings.notify_topic_callback', plan: 'settings.notify_topic_plan', capa: 'settings.notify_topic_capa',
 };
 
 /** The reminders a person holding `roles` is pushed, each once, in a fixed order. */
