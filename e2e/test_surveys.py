@@ -143,7 +143,7 @@ def test_the_survey_pages_fit_a_phone_and_take_a_thumb(browser: Browser, server)
 
 
 def test_a_signed_month_offers_no_survey_and_its_survey_no_ballot_form(browser: Browser) -> None:  # R-RV-3 R-RV-4
-    # DNEW-survey-capa: a ballot entered for a signed month showed on the survey page and never in the report.
+    # D140: a ballot entered for a signed month showed on the survey page and never in the report.
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

@@ -171,7 +171,7 @@ def test_a_week_list_that_fails_to_load_says_so_above_the_list(browser: Browser,
 
 
 def test_the_manager_records_the_capa_actions_done_and_the_general_manager_sees_it(browser: Browser, server) -> None:  # noqa: ANN001  # R-RV-4
-    # DNEW-survey-capa: the owner and the managers are reminded until the actions are recorded as done.
+    # D140: the owner and the managers are reminded until the actions are recorded as done.
     manager = Api(server.url, "manager")
     check = _poor_week(manager)
     due = date.today() + timedelta(days=7)

@@ -1,4 +1,4 @@
-// A filed CAPA report's actions on the weekly checks (DNEW-survey-capa): open until the manager records
+// A filed CAPA report's actions on the weekly checks (D140): open until the manager records
 // them done, past their due date once the due day is over, nothing while the report is owed or sent back
 // (the server's monthly_report.capa_actions_open, which also decides its reminders).
 import assert from 'node:assert/strict';

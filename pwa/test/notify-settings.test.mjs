@@ -33,7 +33,7 @@ test('a permission prompt closed without an answer is not reported as blocked', 
 test('each role is told the reminders it gets, and no role is promised new assignments', () => {
   // The planner sends no reminder on a new assignment; "new assignments, chasers and jobs about to run
   // late" was shown to every role alike, the desk and a guard included.
-  // Any staff member may own a CAPA report and is reminded of its due date (DNEW-survey-capa).
+  // Any staff member may own a CAPA report and is reminded of its due date (D140).
   assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review', 'capa']);
   assert.deepEqual(notifyTopics(['front_desk']), ['cases', 'capa']);
   assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'review_answer', 'opening', 'callback', 'capa']);

@@ -1,5 +1,5 @@
 // A survey month whose report is frozen (handed in over the whole month, or signed) takes no survey and
-// no ballot (DNEW-survey-capa): the open form says so for the month picked and offers no button, and the
+// no ballot (D140): the open form says so for the month picked and offers no button, and the
 // survey page says why instead of the ballot form, naming who can open the month again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

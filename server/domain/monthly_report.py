@@ -339,7 +339,7 @@ class WeeklyCheck(msgspec.Struct, frozen=True, kw_only=True):
     capa_decided_at: datetime | None = None
     capa_return_reason: str | None = None
     capa_history: tuple[CapaEvent, ...] = ()
-    # The manager's record that the corrective and preventive actions were carried out (DNEW-survey-capa):
+    # The manager's record that the corrective and preventive actions were carried out (D140):
     # until then the owner and the managers are reminded of the due date. Apart from the GM's sign-off,
     # which approves the report, not the work.
     capa_done_at: datetime | None = None

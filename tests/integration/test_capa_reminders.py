@@ -1,6 +1,6 @@
 """A CAPA report's owner is reminded on the morning of its due day, and the owner and the managers once
 the next morning if its actions are still not recorded as done; nothing once they are, or while the report
-is sent back (R-RV-4, D117, DNEW-survey-capa). Before this the report named an owner and a date and nobody
+is sent back (R-RV-4, D117, D140). Before this the report named an owner and a date and nobody
 was reminded of either.
 
 Sent through the push service double and written to the inbox, on SQLite and PostgreSQL

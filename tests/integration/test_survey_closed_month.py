@@ -1,5 +1,5 @@
 """A survey for a month whose report is frozen is refused, and allowed again once the report is live
-(R-RV-3, R-RV-4, D103, DNEW-survey-capa). Before this a survey could be opened and its ballots entered for
+(R-RV-3, R-RV-4, D103, D140). Before this a survey could be opened and its ballots entered for
 a signed month: they showed on the survey page and never in that month's report.
 
 Runs on SQLite and PostgreSQL (ESTATEDESK_TEST_DB). Shanghai is UTC+8.

@@ -1,5 +1,5 @@
 """A CAPA report's owner is reminded of its due date, and the owner and the managers once it has passed with
-the actions not recorded as done (R-RV-4, D117, DNEW-survey-capa). The plan is pure: who, what, when."""
+the actions not recorded as done (R-RV-4, D117, D140). The plan is pure: who, what, when."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A survey's month closes to new ballots once that month's report no longer reads the survey: handed in
-with the whole month's figures, or signed (R-RV-3, R-RV-4, D103, DNEW-survey-capa)."""
+with the whole month's figures, or signed (R-RV-3, R-RV-4, D103, D140)."""
 
 from __future__ import annotations
 

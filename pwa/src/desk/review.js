@@ -29,7 +29,7 @@ registerStrings({
     'wq.capa_accepted': '总经理已审批通过（{who} · {t}）',
     'wq.capa_returned': '总经理退回：{reason}。请修改后重新提交',
     'wq.checked_need': '抽查单数至少为 1',
-    // Carrying the actions out (DNEW-survey-capa): their owner is reminded on the due day, the managers after it.
+    // Carrying the actions out (D140): their owner is reminded on the due day, the managers after it.
     'wq.capa_actions_open': '措施待落实，完成期限 {d}',
     'wq.capa_actions_overdue': '已过完成期限 {d}，措施尚未落实',
     'wq.capa_actions_done': '措施已落实：{note}（{who} · {t}）',
@@ -124,7 +124,7 @@ export function capaFiler(ctx, c, done) {
 }
 
 /**
- * Where a filed CAPA report's actions stand (DNEW-survey-capa), as the server's capa_actions_open decides
+ * Where a filed CAPA report's actions stand (D140), as the server's capa_actions_open decides
  * its reminders: 'done' once the manager recorded them, else 'overdue' after the due day ('YYYY-MM-DD'
  * `today` in the compound's zone) or 'open'; null while there is nothing to carry out on record (no
  * report, one sent back, or one filed before D117 with a number only).

@@ -25,7 +25,7 @@ export const STRINGS = {
     'srv.unit': '房号（如有）', 'srv.comment': '意见和建议', 'srv.save_ballot': '录入这张选票',
     'srv.entered': '第 {n} 张选票已录入', 'srv.full': '回收票数已达发出票数 {issued}，不能再录入。',
     'srv.closed_note': '调查已结束，不能再录入或撤回选票。',
-    // The survey's month: its report is frozen, so no survey or ballot goes into it (DNEW-survey-capa).
+    // The survey's month: its report is frozen, so no survey or ballot goes into it (D140).
     'srv.month_signed': '{month}的月报已签批，调查票不会再计入该月月报。如需补录，请总经理撤回签批，再由管理处负责人退回月报后录入。',
     'srv.month_handed_in': '{month}的月报已提交，数字已截止，调查票不会再计入该月月报。如需补录，请管理处负责人先退回月报。',
     'srv.aside_signed': '该月月报已签批，不再录入', 'srv.aside_handed_in': '该月月报已提交，不再录入',

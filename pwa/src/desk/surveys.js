@@ -49,7 +49,7 @@ export function closedMonthOf(closed, period) {
 }
 
 /**
- * Why a month takes no survey and no ballot (its report is frozen, DNEW-survey-capa), and who can open it
+ * Why a month takes no survey and no ballot (its report is frozen, D140), and who can open it
  * again: for a signed one the general manager (reopening) and then the manager (returning it); for one
  * handed in, the manager. '' when the month is open.
  */
@@ -195,7 +195,7 @@ async function renderSurvey(root, ctx, id) {
     const overall = s.rates.find((r) => r.key === 'satisfaction.overall');
     const open = !s.closed_at;
     const full = s.returned >= s.issued;
-    // Its month's report is frozen: a ballot entered or withdrawn now would not reach it (DNEW-survey-capa).
+    // Its month's report is frozen: a ballot entered or withdrawn now would not reach it (D140).
     const frozen = !!s.month_closed;
     const closeBtn = open && mayDo(ctx, 'close') ? h('button', { type: 'button', class: 'btn', 'data-testid': 'survey-close', onclick: async () => {
       err.clear();
