@@ -1,4 +1,5 @@
-"""Desk endpoints for field records the push refused: the list, and marking one or several handled."""
+"""Desk endpoints for field records the push refused: the list, marking one or several handled, and accepting
+a refused completion as the work done."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.params import JSONBody, Parameter
 
 from server.auth.guards import allow
 from server.auth.principal import Principal
-from server.domain.roles import DESK, LEADERSHIP
+from server.domain.roles import DESK, LEADERSHIP, Role
 from server.services import field_refusals as service
 from server.services.field_refusals import FieldRefusalView, HandleIn, HandleManyIn
 from server.storage.db import Database
@@ -43,3 +44,11 @@ class FieldRefusalController(Controller):
                      data: JSONBody[HandleIn]) -> FieldRefusalView:
         """Say what the desk did about a refused record (once)."""
         return await service.handle(db, principal, client_id, mutation_id, data)
+
+    @post("/{client_id:str}/{mutation_id:int}/accept", opt=allow(Role.DISPATCHER, Role.MANAGER), status_code=200)
+    async def accept(self, db: Database, principal: Principal, client_id: str,
+                     mutation_id: Annotated[int, Parameter(ge=1, le=MAX_MUTATION_ID)]) -> FieldRefusalView:
+        """Accept a signed completion refused because its job was reassigned: the case is completed by the
+        technician at the time the phone recorded it, the order held now is withdrawn (once; refused with
+        its code when the case has moved on)."""
+        return await service.accept(db, principal, client_id, mutation_id)

@@ -309,6 +309,10 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     unable_at: datetime | None = None  # when the executor reported it (placed like arrival, D97)
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # The earlier order whose completion, refused on sync and then accepted at the desk, made this one
+    # unnecessary: the work was done before this order was worked (DNEW-refusal-accept). Defaulted: orders
+    # stored before decode without it.
+    withdrawn_for: str | None = None
 
 
 class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):

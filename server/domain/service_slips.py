@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from server.domain.cases import Case, ServiceSlip, WorkOrder
+from server.domain.cases import Case, ServiceSlip, WorkOrder, field_step_time
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -51,6 +51,16 @@ def canonical_slip(case: Case, wo: WorkOrder, slip: ServiceSlip) -> dict[str, An
 def slip_hash(case: Case, wo: WorkOrder, slip: ServiceSlip) -> str:
     body = msgspec.json.encode(canonical_slip(case, wo, slip), order="sorted")
     return hashlib.sha256(body).hexdigest()
+
+
+def signed_on_site(case: Case, wo: WorkOrder, slip: ServiceSlip, *, acted_at: datetime | None,
+                   now: datetime) -> ServiceSlip:
+    """The slip as the resident signed it on the phone: at the time the completion counts (D35, D97: the
+    phone's act in server time, never before the order's last step nor after `now`, the receipt), its
+    hash over that document. A completion synced and one accepted later from the desk's field refusals
+    are signed here alike, so the slip the phone showed and the stored one agree either way."""
+    slip = msgspec.structs.replace(slip, signed_at=field_step_time(wo, acted_at=acted_at, now=now))
+    return msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
 
 
 def signed_work_order(case: Case) -> WorkOrder | None:

@@ -307,7 +307,9 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     gave this job to someone else" rather than guess between closed and reassigned. `closed`: the case
     was closed; `reassigned`: the desk dispatched it again to someone else; `redispatched`: again to the
     same person, whose new job is `new_job_id` (an unable job goes too: one job on the phone, its notes
-    carried by the new one); `cancelled`: withdrawn with no new dispatch (the case cannot be handled).
+    carried by the new one); `cancelled`: withdrawn with no new dispatch (the case cannot be handled);
+    `done_earlier`: the work was done on an earlier order, whose refused completion the desk accepted
+    (DNEW-refusal-accept) — `new_job_id` is that order when it was this person's own.
     """
     ids = [w.id for w in case.work_orders]
     later = case.work_orders[ids.index(wo.id) + 1:]
@@ -315,6 +317,10 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
                   and w.state != WorkOrderState.CANCELLED), None)
     if case.state == CaseState.CLOSED:
         reason = "closed"
+    elif wo.withdrawn_for is not None:
+        done = next((w for w in case.work_orders if w.id == wo.withdrawn_for), None)
+        mine = done is not None and done.assignee_id == wo.assignee_id
+        return {"reason": "done_earlier", "case_no": case.no, "new_job_id": wo.withdrawn_for if mine else None}
     elif wo.state == WorkOrderState.CANCELLED:
         reason = "redispatched" if again is not None else "reassigned" if later else "cancelled"
     elif wo.state == WorkOrderState.UNABLE and later:

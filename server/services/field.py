@@ -9,16 +9,20 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.domain import cases as dc
 from server.domain.cases import Case, ServiceSlip, SignerRelation
 from server.domain.errors import Refusal, fail
 from server.domain.roles import EXECUTORS, Role
-from server.domain.service_slips import slip_hash
+from server.domain.service_slips import signed_on_site
 from server.domain.surveys import Grade
 from server.ids import new_id
 from server.services import blobs
 from server.services.cases import case_id_of_job, load_case, next_case_no, store_transition
+from server.storage.db import UnitOfWork
+from server.storage.schema import slip_signatures
 from server.sync.job_terms import booking_terms
 from server.sync.mutations import MutationContext, mutation
 
@@ -145,24 +149,42 @@ async def unable(ctx: MutationContext, args: dict) -> None:
     ))
 
 
+async def signature_owner(conn: AsyncConnection, sha: str) -> str | None:
+    """The case whose slip already carries this drawn signature, or None while it is on no slip."""
+    return (await conn.execute(
+        select(slip_signatures.c.case_id).where(slip_signatures.c.signature_sha256 == sha))).scalar_one_or_none()
+
+
 async def _signature_unused(ctx: MutationContext, sha: str, case_id: str) -> None:
-    from sqlalchemy import select
-
-    from server.storage.schema import slip_signatures
-
-    row = (await ctx.uow.conn.execute(
-        select(slip_signatures.c.case_id).where(slip_signatures.c.signature_sha256 == sha))).first()
-    if row is None:
+    owner = await signature_owner(ctx.uow.conn, sha)
+    if owner is None:
         return
     # One drawn signature belongs to one slip: replaying it onto another job is forgery, and onto the
     # same case's redo (D133) it is the resident's word on the first round, not on the work redone.
-    if row.case_id != case_id:
+    if owner != case_id:
         raise fail("slip.signature_reused", "该签名已用于其他工单，请住户重新签字",
                    "This signature belongs to another job's slip; the resident must sign again",
                    kind="forbidden", signature_sha256=sha)
     raise fail("slip.signature_reused", "该签名是上一次完工时签的，返修后请住户重新签字",
                "This signature was given for the earlier completion; the resident must sign the redone work again",
                kind="forbidden", signature_sha256=sha)
+
+
+def slip_from_args(a: CompleteArgs, executor_id: str) -> ServiceSlip:
+    """The slip a completion carries, unsigned: `service_slips.signed_on_site` gives it its time and hash."""
+    return ServiceSlip(
+        work_done=a.work_done, materials=a.materials, fee_cents=a.fee_cents,
+        photo_sha256s=tuple(a.photo_sha256s), executor_id=executor_id,
+        signer_name=a.signer_name.strip(), signer_relation=SignerRelation(a.signer_relation),
+        signature_sha256=a.signature_sha256,
+        resident_grade=None if a.resident_grade is None else Grade(a.resident_grade),
+        resident_opinion=a.resident_opinion.strip(), fee_over_reason=a.fee_over_reason.strip(),
+    )
+
+
+async def keep_signature(uow: UnitOfWork, sha: str, case_id: str) -> None:
+    """The drawn signature is now on this case's slip: no other completion may carry it."""
+    await uow.conn.execute(insert(slip_signatures).values(signature_sha256=sha, case_id=case_id, at=uow.now))
 
 
 @mutation("job.complete", roles=FIELD, case_of=_case_of_job)
@@ -174,23 +196,9 @@ async def complete(ctx: MutationContext, args: dict) -> None:
     # The resident signed when the phone says the job was done, placed in server time and kept
     # after the arrival (D35, D97): the slip the phone showed offline and the stored one agree, and
     # the hash covers that time. The receive time stays in the event and the audit row.
-    signed_at = dc.field_step_time(wo, acted_at=ctx.acted_at, now=ctx.now)
-    slip = ServiceSlip(
-        work_done=a.work_done, materials=a.materials, fee_cents=a.fee_cents,
-        photo_sha256s=tuple(a.photo_sha256s), executor_id=ctx.principal.user_id,
-        signer_name=a.signer_name.strip(), signer_relation=SignerRelation(a.signer_relation),
-        signature_sha256=a.signature_sha256, signed_at=signed_at,
-        resident_grade=None if a.resident_grade is None else Grade(a.resident_grade),
-        resident_opinion=a.resident_opinion.strip(), fee_over_reason=a.fee_over_reason.strip(),
-    )
-    slip = msgspec.structs.replace(slip, content_hash=slip_hash(case, wo, slip))
+    slip = signed_on_site(case, wo, slip_from_args(a, ctx.principal.user_id), acted_at=ctx.acted_at, now=ctx.now)
     terms = await booking_terms(ctx.uow, case)
     out = dc.complete(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now, slip=slip,
                       fee_unit=terms["fee_unit_code"], acted_at=ctx.acted_at)
     stored = await _store(ctx, out)
-    from sqlalchemy import insert
-
-    from server.storage.schema import slip_signatures
-
-    await ctx.uow.conn.execute(insert(slip_signatures).values(
-        signature_sha256=a.signature_sha256, case_id=stored.id, at=ctx.now))
+    await keep_signature(ctx.uow, a.signature_sha256, stored.id)

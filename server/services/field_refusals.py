@@ -1,11 +1,15 @@
-"""The desk's list of field records the push refused, and marking them handled (domain/field_refusals.py).
+"""The desk's list of field records the push refused, marking them handled, and accepting a refused
+completion as the work done (domain/field_refusals.py).
 
 Each record is shown with what the desk needs to put it right: the case's state now and who holds
-its job now (name, role, phone), beside who sent the record, so the dispatcher knows whom to call.
+its job now (name, role, phone), beside who sent the record, so the dispatcher knows whom to call;
+and, for a signed completion refused because the job was reassigned, whether it can be accepted now.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -14,10 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.auth.principal import Principal
 from server.domain import field_refusals as fr
-from server.domain.cases import Case
-from server.services.cases import decode_case
+from server.domain.cases import Case, ServiceSlip, Transition
+from server.domain.errors import DomainError, Refusal
+from server.services import visits
+from server.services.cases import decode_case, load_case, save_case
+from server.services.field import CompleteArgs, keep_signature, signature_owner, slip_from_args
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import cases, field_refusals, users
+from server.storage.schema import cases, field_refusals, slip_signatures, sync_clients, users
+from server.sync.job_terms import booking_terms
 from server.sync.protocol import MAX_MUTATION_ID
 
 LIST_LIMIT = 200
@@ -50,6 +58,14 @@ class JobHolder(msgspec.Struct, kw_only=True):
     work_order_state: str
 
 
+class NotAcceptable(msgspec.Struct, kw_only=True):
+    """Why a refused completion cannot be accepted now (the refusal the acceptance would answer)."""
+
+    code: str
+    message: str
+    message_en: str
+
+
 class FieldRefusalView(fr.FieldRefusal, kw_only=True):
     user_name: str
     user_roles: list[str] = []
@@ -58,6 +74,11 @@ class FieldRefusalView(fr.FieldRefusal, kw_only=True):
     # The case as it stands now, not as it was when the phone's record was refused.
     case_state: str | None = None
     holder: JobHolder | None = None
+    # An open signed completion refused because its order was withdrawn, read by someone who may accept
+    # one (dispatcher, manager): whether accepting it now would succeed — the acceptance's own check,
+    # run on the case as it stands — and if not, why. False and null for every other record or reader.
+    may_accept: bool = False
+    not_acceptable: NotAcceptable | None = None
 
 
 def _query(compound_id: str):  # noqa: ANN202
@@ -77,13 +98,18 @@ def _refusal(row) -> fr.FieldRefusal:  # noqa: ANN001
         case_id=row.case_id if row.case_no is not None else None, type=row.type, code=row.code,
         message=row.message, message_en=row.message_en, args=_args.decode(row.args),
         device_time=row.device_time, received_at=row.received_at, handled_at=row.handled_at,
-        handled_by=row.handled_by, handled_note=row.handled_note,
+        handled_by=row.handled_by, handled_note=row.handled_note, acted_at=row.acted_at,
+        clock_changed_s=row.clock_changed_s, accepted=bool(row.accepted),
     )
 
 
 async def _views(conn: AsyncConnection, compound_id: str, rows: list[Any],
-                 refusals: list[fr.FieldRefusal] | None = None) -> list[FieldRefusalView]:
-    """The rows as the desk reads them; `refusals` (one per row) replaces the stored record, e.g. just handled."""
+                 refusals: list[fr.FieldRefusal] | None = None, *, roles: Iterable[str] = (),
+                 now: datetime | None = None) -> list[FieldRefusalView]:
+    """The rows as the desk reads them; `refusals` (one per row) replaces the stored record, e.g. just handled.
+
+    With the reader's `roles` and `now`, each open withdrawn completion says whether the reader could
+    accept it now (`may_accept`, else `not_acceptable`)."""
     # Each case once, however many of its records were refused (a reassigned job's phone sends several).
     case_ids = sorted({r.case_id for r in rows if r.case_no is not None})
     decoded: dict[str, Case] = {}
@@ -99,9 +125,15 @@ async def _views(conn: AsyncConnection, compound_id: str, rows: list[Any],
         people = {p.id: p for p in (await conn.execute(
             select(users.c.id, users.c.display_name, users.c.phone)
             .where(users.c.compound_id == compound_id, users.c.id.in_(ids)))).all()}
+    bases = [refusals[i] if refusals is not None else _refusal(r) for i, r in enumerate(rows)]
+    verdicts: dict[tuple[str, int], Refusal | None] = {}
+    if now is not None and set(roles) & fr.ACCEPTORS:
+        verdicts = await _acceptance(conn, compound_id, [
+            (b, decoded.get(r.case_id) if r.case_no is not None else None) for b, r in zip(bases, rows, strict=True)
+            if b.handled_at is None and fr.is_withdrawn_completion(b)], roles=roles, now=now)
     out = []
     for i, r in enumerate(rows):
-        base = refusals[i] if refusals is not None else _refusal(r)
+        base = bases[i]
         case = decoded.get(r.case_id) if r.case_no is not None else None
         wo = holders.get(r.case_id) if case is not None else None
         holder = None
@@ -114,8 +146,69 @@ async def _views(conn: AsyncConnection, compound_id: str, rows: list[Any],
             **{f: getattr(base, f) for f in base.__struct_fields__},
             user_name=r.user_name, user_roles=_roles.decode(r.user_roles), user_phone=r.user_phone or "",
             case_no=r.case_no, case_state=str(case.state) if case is not None else None, holder=holder,
+            **_verdict_fields(verdicts, fr.key_of(base)),
         ))
     return out
+
+
+def _verdict_fields(verdicts: dict[tuple[str, int], Refusal | None], key: tuple[str, int]) -> dict[str, Any]:
+    if key not in verdicts:
+        return {}
+    why = verdicts[key]
+    if why is None:
+        return {"may_accept": True}
+    return {"not_acceptable": NotAcceptable(code=why.code, message=why.zh, message_en=why.en)}
+
+
+_LEAD_UP_COLUMNS = (field_refusals.c.type.in_(fr.LEAD_UP)
+                    & (field_refusals.c.code == str(fr.CaseReason.WORK_ORDER_WITHDRAWN)))
+
+
+async def _lead_ups(conn: AsyncConnection, compound_id: str, client_ids: list[str]) -> list[fr.FieldRefusal]:
+    """The acceptances and arrivals these phones sent on withdrawn orders: the lead-up of their completions."""
+    if not client_ids:
+        return []
+    rows = (await conn.execute(_query(compound_id).where(
+        field_refusals.c.client_id.in_(sorted(set(client_ids))), _LEAD_UP_COLUMNS))).all()
+    return [_refusal(r) for r in rows]
+
+
+async def _acceptance(conn: AsyncConnection, compound_id: str, items: list[tuple[fr.FieldRefusal, Case | None]], *,
+                      roles: Iterable[str], now: datetime) -> dict[tuple[str, int], Refusal | None]:
+    """For each open withdrawn completion on the page, what accepting it now would answer: None (it would be
+    accepted) or the refusal. The acceptance itself, run on the case as it stands (`fr.accept_completion`),
+    so the page offers 接受完工 exactly where the server takes it."""
+    if not items:
+        return {}
+    lead = await _lead_ups(conn, compound_id, [c.client_id for c, _ in items])
+    shas = sorted({s for c, _ in items if isinstance(s := c.args.get("signature_sha256"), str)})
+    owners = dict((await conn.execute(select(slip_signatures.c.signature_sha256, slip_signatures.c.case_id)
+                                       .where(slip_signatures.c.signature_sha256.in_(shas)))).all()) if shas else {}
+    out: dict[tuple[str, int], Refusal | None] = {}
+    for completion, case in items:
+        try:
+            slip = slip_from_args(msgspec.convert(completion.args, CompleteArgs), completion.user_id)
+        except (msgspec.ValidationError, ValueError):
+            slip = None
+        fee_unit = (await booking_terms(conn, case))["fee_unit_code"] if case is not None else None
+        got = _accept_on(case, completion, slip, fr.lead_up_of(completion, lead),
+                         owners.get(completion.args.get("signature_sha256")), roles=roles, by="", now=now,
+                         fee_unit=fee_unit)
+        out[fr.key_of(completion)] = got if isinstance(got, Refusal) else None
+    return out
+
+
+def _accept_on(case: Case | None, completion: fr.FieldRefusal, slip: ServiceSlip | None, lead_up: list[fr.FieldRefusal],
+               signature_case_id: str | None, *, roles: Iterable[str], by: str, now: datetime,
+               fee_unit: str | None) -> Transition | Refusal:
+    """`fr.accept_completion`, or the reason it cannot be tried: no such case here, or a record whose
+    arguments are not a completion's (refused as malformed before its order was ever looked at)."""
+    if case is None or slip is None:
+        why = fr.acceptance_refusal(None, completion, roles=roles, lead_up=lead_up, signature_case_id=signature_case_id)
+        assert why is not None  # without its case nothing is acceptable
+        return why
+    return fr.accept_completion(case, completion, slip=slip, lead_up=lead_up, signature_case_id=signature_case_id,
+                                by=by, roles=roles, now=now, fee_unit=fee_unit)
 
 
 async def list_refusals(db: Database, who: Principal, *, case_id: str | None = None,
@@ -128,7 +221,8 @@ async def list_refusals(db: Database, who: Principal, *, case_id: str | None = N
         q = q.where(field_refusals.c.handled_at.is_(None))
     q = q.order_by(field_refusals.c.received_at.desc(), field_refusals.c.mutation_id.desc()).limit(LIST_LIMIT)
     async with db.read() as conn:
-        return await _views(conn, who.compound_id, (await conn.execute(q)).all())
+        return await _views(conn, who.compound_id, (await conn.execute(q)).all(), roles=who.roles,
+                            now=db.clock.now())
 
 
 def _audit_handled(uow: UnitOfWork, who: Principal, done: fr.FieldRefusal, **extra: Any) -> None:
@@ -183,3 +277,99 @@ async def handle_many(db: Database, who: Principal, data: HandleManyIn) -> list[
         for d in done:
             _audit_handled(uow, who, d, batch=len(done))
         return await _views(uow.conn, who.compound_id, ordered, done)
+
+
+async def accept(db: Database, who: Principal, client_id: str, mutation_id: int) -> FieldRefusalView:
+    """Accept a signed completion refused because the desk reassigned its job: the work is done, by the
+    technician who did it, when the phone recorded it (DNEW-refusal-accept).
+
+    In one transaction: the completion and the same phone's refused acceptance and arrival on that job are
+    locked (in key order, as handle_many locks, so the two queue rather than deadlock on PostgreSQL), the case
+    is locked and the domain applies them (`fr.accept_completion`: refused with its code when the case has
+    moved on); the case is saved like any step (its clocks, the phones' jobs — the order withdrawn leaves its
+    holder's phone saying why — and the call-back), the resident's signature is kept against reuse, and the
+    records are marked handled as accepted, each audited.
+    """
+    async with db.transaction() as uow:
+        conn = uow.conn
+        mine = and_(field_refusals.c.compound_id == who.compound_id, field_refusals.c.client_id == client_id)
+        locked = (await conn.execute(uow.for_update(
+            select(field_refusals.c.mutation_id).where(mine, or_(field_refusals.c.mutation_id == mutation_id,
+                                                                  _LEAD_UP_COLUMNS))
+            .order_by(field_refusals.c.mutation_id)))).scalars().all()
+        if mutation_id not in locked:
+            raise fr.not_found([(client_id, mutation_id)])
+        key = and_(field_refusals.c.client_id == client_id, field_refusals.c.mutation_id == mutation_id)
+        row = (await conn.execute(_query(who.compound_id).where(key))).one()
+        completion = _refusal(row)
+        case = await load_case(uow, completion.case_id, who) if completion.case_id is not None else None
+        lead_up = fr.lead_up_of(completion, await _lead_ups(conn, who.compound_id, [client_id]))
+        try:
+            slip = slip_from_args(msgspec.convert(completion.args, CompleteArgs), completion.user_id)
+        except (msgspec.ValidationError, ValueError):
+            slip = None
+        sha = completion.args.get("signature_sha256")
+        owner = await signature_owner(conn, sha) if isinstance(sha, str) else None
+        fee_unit = (await booking_terms(uow, case))["fee_unit_code"] if case is not None else None
+        out = _accept_on(case, completion, slip, lead_up, owner, roles=who.roles, by=who.user_id, now=uow.now,
+                         fee_unit=fee_unit)
+        if isinstance(out, Refusal):
+            raise DomainError(out)
+        assert case is not None and slip is not None and slip.signature_sha256 is not None
+        applied = [completion, *(r for r in lead_up if r.handled_at is None)]
+        await _store_accepted(uow, who, out, {fr.key_of(r): r for r in [completion, *lead_up]})
+        await keep_signature(uow, slip.signature_sha256, case.id)
+        done = fr.mark_accepted(applied, by=who.user_id, now=uow.now)
+        await conn.execute(update(field_refusals).where(
+            field_refusals.c.client_id == client_id,
+            field_refusals.c.mutation_id.in_([r.mutation_id for r in done])).values(
+            handled_at=uow.now, handled_by=who.user_id, accepted=True))
+        wo = next(w for w in out.case.work_orders if w.id == fr.job_of(completion))
+        withdrawn = [w for w in out.case.work_orders if w.withdrawn_for == wo.id]
+        for d in done:
+            # The completion's entry is on the case's history too: who accepted it, and what it set aside.
+            uow.audit(entity="field_refusal", entity_id=f"{d.client_id}:{d.mutation_id}", action="refusal.accepted",
+                      actor_id=who.user_id, actor_role=who.primary_role, device_id=who.device_id,
+                      compound_id=who.compound_id, case_id=case.id if d is done[0] else None,
+                      data={"case_id": case.id, "type": d.type, "code": d.code, "work_order_id": wo.id,
+                            "done_by": wo.assignee_id, "received_at": d.received_at.isoformat(),
+                            **({"completed_at": wo.completed_at.isoformat() if wo.completed_at else None,
+                                "withdrawn": [{"work_order_id": w.id, "assignee_id": w.assignee_id}
+                                              for w in withdrawn]} if d is done[0] else
+                               {"with_completion": f"{completion.client_id}:{completion.mutation_id}"})})
+        await uow.flush()  # the case as saved: the answer reads its state and holder now
+        return (await _views(conn, who.compound_id, [row], [done[0]]))[0]
+
+
+async def _store_accepted(uow: UnitOfWork, who: Principal, out: Transition,
+                          records: dict[tuple[str, int], fr.FieldRefusal]) -> None:
+    """Save the case as any step saves it, and audit its events under who did each: the desk's withdrawal
+    under the caller, the phone's steps under the technician and their phone (the history names who did the
+    work), at the receipt like every audit row, with the acted time and the phone clock's evidence (D124,
+    D128) as a synced step has them."""
+    await save_case(uow, out.case)
+    await visits.on_case_saved(uow, out.case)
+    devices: dict[str, str | None] = {}
+    for client in sorted({k[0] for k in records}):
+        devices[client] = (await uow.conn.execute(select(sync_clients.c.device_id).where(
+            sync_clients.c.client_id == client))).scalar_one_or_none()
+    roles = {w.assignee_id: str(w.assignee_role) for w in out.case.work_orders}
+    for ev in out.events:
+        data = msgspec.to_builtins(ev.data)
+        if ev.at != uow.now:
+            data["acted_at"] = ev.at.isoformat()
+        rec = records.get(_key(data.get("refusal")))
+        if rec is not None and rec.clock_changed_s is not None and rec.device_time is not None:
+            data.setdefault("clock_changed_s", rec.clock_changed_s)
+            data.setdefault("device_at", rec.device_time.isoformat())
+        phone = rec is not None and ev.by != who.user_id
+        uow.audit(entity="case", entity_id=out.case.id, action=ev.name,
+                  actor_id=ev.by if phone else who.user_id,
+                  actor_role=roles.get(ev.by or "") if phone else who.primary_role,
+                  device_id=devices.get(rec.client_id) if phone and rec is not None else who.device_id,
+                  case_id=out.case.id, compound_id=out.case.compound_id, data=data)
+
+
+def _key(ref: Any) -> tuple[str, int]:
+    client, _, mid = str(ref or "").rpartition(":")
+    return client, int(mid) if mid.isdigit() else -1

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -267,6 +268,12 @@ field_refusals = Table(
     Column("handled_at", TS, nullable=True),
     Column("handled_by", String(40), nullable=True),
     Column("handled_note", Text, nullable=True),
+    # When the person acted, in server time (push.py acted_at, D35/D128), and the phone clock's move
+    # between the act and the send: a completion the desk accepts counts then (migration 0025).
+    Column("acted_at", TS, nullable=True),
+    Column("clock_changed_s", Integer, nullable=True),
+    # Handled by applying the record to its case (an accepted completion), not with a note.
+    Column("accepted", Boolean, nullable=False, server_default=false()),
     Index("ix_field_refusals_compound_case", "compound_id", "case_id"),
 )
 

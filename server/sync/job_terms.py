@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.domain import special_services as sp
 from server.domain.cases import Case, Kind
@@ -28,11 +29,12 @@ NO_BOOKING: dict[str, Any] = {
 }
 
 
-async def booking_terms(uow: UnitOfWork, case: Case) -> dict[str, Any]:
+async def booking_terms(uow: UnitOfWork | AsyncConnection, case: Case) -> dict[str, Any]:
     """The booking number, the item's names and its fee unit of a booking's case; none otherwise."""
     if case.kind != Kind.SPECIAL_SERVICE or case.booking_id is None:
         return NO_BOOKING
-    row = (await uow.conn.execute(
+    conn = uow.conn if isinstance(uow, UnitOfWork) else uow
+    row = (await conn.execute(
         select(service_bookings.c.doc, service_items.c.doc.label("item_doc"))
         .select_from(service_bookings.outerjoin(service_items, (
             service_items.c.compound_id == service_bookings.c.compound_id)

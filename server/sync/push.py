@@ -7,7 +7,8 @@
   block the queue, and the phone shows the reason.
 - Each mutation runs in a savepoint: a refused one leaves no partial write behind.
 - A refused mutation is also kept with its arguments in `field_refusals`, for the desk: the phone
-  shows the reason, but the record itself (a signature, a note) must reach someone who can act.
+  shows the reason, but the record itself (a signature, a note) must reach someone who can act. It
+  keeps when the person acted, placed as below, so a completion the desk accepts counts then.
 - A phone whose clock is off by more than CLOCK_SKEW_FLAG from the server's receive time is flagged
   with one audit entry per batch (`sync.clock_skew`, data `clock_skew_s` = device - server, seconds).
   Its mutations still apply: its time is stored as evidence only, deadlines use server time.
@@ -213,6 +214,9 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
             refusal: Refusal | None = None
             notice: Notice | None = None
             entry = handlers.get(m.type)
+            placed = acted_at(m.device_time, data.sent_at, uow.now, m.server_time_est)
+            moved = clock_changed(m.device_time, data.sent_at, uow.now, m.server_time_est)
+            moved_s = None if moved is None else round(moved.total_seconds())
             if entry is None:
                 refusal = Refusal(code="sync.unknown_type", zh="未知的操作类型",
                                   en=f"Unknown mutation type {m.type!r}", kind="invalid")
@@ -220,11 +224,9 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                 refusal = Refusal(code="auth.forbidden", zh="您的角色无权执行此操作",
                                   en="Your role may not do this", kind="forbidden")
             else:
-                moved = clock_changed(m.device_time, data.sent_at, uow.now, m.server_time_est)
                 ctx = MutationContext(uow=uow, principal=who, client_id=data.client_id,
                                       mutation_id=m.mutation_id, device_time=m.device_time,
-                                      acted_at=acted_at(m.device_time, data.sent_at, uow.now, m.server_time_est),
-                                      clock_changed_s=None if moved is None else round(moved.total_seconds()))
+                                      acted_at=placed, clock_changed_s=moved_s)
                 mark = uow.checkpoint()
                 inner: list[DBAPIError] = []
                 # A savepoint only where the handler writes to the database itself; staged
@@ -267,6 +269,9 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                     "code": refusal.code, "message": refusal.zh, "message_en": refusal.en,
                     "args": msgspec.json.encode(m.args).decode(), "device_time": m.device_time,
                     "received_at": uow.now,
+                    # When the person acted, placed as an applied step would be: a refused completion
+                    # the desk accepts later counts then, not at the sync (DNEW-refusal-accept).
+                    "acted_at": placed, "clock_changed_s": moved_s,
                 })
             # What the phone is told: a refusal's reason, or an applied mutation's notice (kept with the
             # record, so a resend answered "duplicate" says it again).
