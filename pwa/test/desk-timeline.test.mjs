@@ -219,3 +219,25 @@ test("a step from a phone whose clock was changed while offline says so; others 
   assert.equal(clockChangedNote(changed), " (the phone's clock was changed while offline)"); // spaced from the time, as syncedNote
   setLang('zh');
 });
+
+test('a completion refused at its sync and accepted at the desk says when it synced and who accepted it', () => { // DNEW-refusal-accept
+  const staff2 = [...staff, { id: 'usr_dispatcher', display_name: '王调度' }, { id: 'usr_tech2', display_name: '刘师傅' }];
+  const done = {
+    action: 'work_order.completed', at: '2026-12-07T08:40:00Z', actor_id: 'usr_tech',
+    data: { signed: true, acted_at: '2026-12-07T06:40:00Z', received_at: '2026-12-07T08:30:00Z',
+      accepted_by: 'usr_dispatcher', accepted_at: '2026-12-07T08:40:00Z' },
+  };
+  const withdrawn = { action: 'work_order.withdrawn', at: '2026-12-07T08:40:00Z', actor_id: 'usr_dispatcher',
+    data: { work_order_id: 'w2', assignee_id: 'usr_tech2', done_by: 'usr_tech', was: 'dispatched' } };
+  const entered = { action: 'refusal.accepted', at: '2026-12-07T08:40:00Z', actor_id: 'usr_dispatcher',
+    data: { done_by: 'usr_tech', completed_at: '2026-12-07T06:40:00Z' } };
+  setLang('zh');
+  assert.equal(timelineSentence(done, staff2), '住户已在服务单上签字，同步时因工单已改派被拒（12/07 16:30），由王调度于 12/07 16:40 接受');
+  assert.equal(syncedNote(done), ''); // the sentence says when it synced; the entry's own time is the acceptance
+  assert.equal(timelineSentence(withdrawn, staff2), '撤回刘师傅的工单：工作已由张师傅完成');
+  assert.equal(timelineSentence(entered, staff2), '张师傅在手机上记录的完工（12/07 14:40）已记入本案');
+  setLang('en');
+  assert.equal(timelineSentence(done, staff2), 'The resident signed the service slip; refused at its sync (12/07 16:30) as the job had been reassigned, accepted by 王调度 at 12/07 16:40');
+  assert.equal(timelineSentence(withdrawn, staff2), "Withdrew 刘师傅's work order: the work was done by 张师傅");
+  assert.equal(timelineSentence(entered, staff2), "张师傅's completion recorded on the phone (12/07 14:40) entered on the case");
+});

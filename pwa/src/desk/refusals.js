@@ -1,7 +1,8 @@
 // Field records the server refused (server/domain/field_refusals.py): a completion on a job that
 // was reassigned meanwhile, a note on a closed case. The phone shows the reason; the record itself —
 // the resident's signature, the note, the photos — is shown here so the desk can put it right on the
-// case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not.
+// case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not. A signed
+// completion refused because the job was reassigned can instead be accepted as the work done.
 import { openDialog } from '../dom.js';
 import { colon, colonPair, joinList, paren, serverMessage } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
@@ -32,6 +33,13 @@ const STRINGS = {
     'rf.handle_selected_title': '一并处理 {n} 条被拒的记录',
     'rf.mixed': '所选记录的拒绝原因不同，须分开处理',
     'rf.batch_note': '处理说明（对所选记录都适用）',
+    'rf.accept': '接受完工',
+    'rf.accept_title': '接受{name}的完工？',
+    'rf.accept_body': '按手机记录的时间 {t} 记为{name}完工，附住户签字的服务单；同一手机被拒的到场记录一并记入。',
+    'rf.accept_withdraws': '{holder}现在负责的工单将撤回，其手机会收到撤回原因。',
+    'rf.cannot_accept': '不能接受完工：{reason}',
+    'rf.accepted': '已接受：{who} {t}，完工已记入本案',
+    'rf.accepted_with': '已随完工一并接受：{who} {t}',
   },
   en: {
     'rf.title': 'Refused field records',
@@ -56,6 +64,13 @@ const STRINGS = {
     'rf.handle_selected_title': 'Handle {n} refused records together',
     'rf.mixed': 'The selected records were refused for different reasons; handle them separately',
     'rf.batch_note': 'What was done (true of every selected record)',
+    'rf.accept': 'Accept completion',
+    'rf.accept_title': "Accept {name}'s completion?",
+    'rf.accept_body': "It is recorded as {name}'s completion at {t}, the time on the phone, with the service slip the resident signed; the same phone's refused arrival goes with it.",
+    'rf.accept_withdraws': 'The work order {holder} holds now is withdrawn; their phone is told why.',
+    'rf.cannot_accept': 'Cannot accept the completion: {reason}',
+    'rf.accepted': 'Accepted: {who} {t}; the completion is on the case',
+    'rf.accepted_with': 'Accepted with the completion: {who} {t}',
   },
 };
 
@@ -149,6 +164,41 @@ function handleDialog(ctx, r) {
     noteLabel: t('rf.note'),
     send: (note) => ctx.api.post(`/api/field-refusals/${encodeURIComponent(r.client_id)}/${r.mutation_id}/handle`, { note }),
   });
+}
+
+/**
+ * Accepting a signed completion refused because the job was reassigned (DNEW-refusal-accept): offered only
+ * where the server's own check says it would be taken (`may_accept`). The dialog says at what time and whose
+ * completion it becomes, and whose order is withdrawn; a refusal (the case moved on meanwhile, someone else
+ * accepted it) shows in the dialog and nothing changes.
+ */
+function acceptDialog(ctx, r) {
+  const { h, t } = ctx;
+  const holder = r.holder && r.holder.user_id !== r.user_id && ['dispatched', 'accepted', 'on_site', 'unable'].includes(r.holder.work_order_state)
+    ? r.holder.name : null;
+  return openDialog((close) => {
+    const err = errorBox(h);
+    const btn = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'rf-accept-confirm',
+      onclick: async () => {
+        err.clear();
+        btn.disabled = true;
+        try {
+          close(await ctx.api.post(`/api/field-refusals/${encodeURIComponent(r.client_id)}/${r.mutation_id}/accept`, {}));
+        } catch (ex) {
+          err.show(ex, t);
+          btn.disabled = false;
+        }
+      } }, t('rf.accept'));
+    return [
+      h('h2', { class: 'dialog-title', text: t('rf.accept_title', { name: r.user_name }) }),
+      h('p', { class: 'muted small', text: recordLine(t, r) }),
+      h('p', { class: 'dialog-body', text: t('rf.accept_body', { name: r.user_name, t: fmtTime(r.acted_at || r.received_at) }) }),
+      holder ? h('p', { class: 'dialog-body warn-text', 'data-testid': 'rf-accept-withdraws', text: t('rf.accept_withdraws', { holder }) }) : null,
+      err.el,
+      h('div', { class: 'dialog-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: () => close(undefined) }, t('desk.cancel')), btn),
+    ];
+  }, { className: 'desk-dialog' });
 }
 
 /** "张师傅（维修工） 13900000000": a person as the desk calls them, the phone a tel: link. */
@@ -257,9 +307,17 @@ export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {},
       h('div', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(r)) }),
       peopleRows(ctx, r),
       h('div', { class: 'kv rf-record' }, recordRows(ctx, r.args || {})),
+      r.not_acceptable && !r.handled_at
+        ? h('div', { class: 'small muted', 'data-testid': 'rf-cannot-accept', text: t('rf.cannot_accept', { reason: serverMessage(r.not_acceptable) }) }) : null,
       r.handled_at
-        ? h('div', { class: 'small muted', text: t('rf.handled', { who: staffName(r.handled_by), t: fmtTime(r.handled_at), note: r.handled_note }) })
-        : (mayHandle ? h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
-          if (await handleDialog(ctx, r)) onChanged();
-        } }, t('rf.handle')) : null)))));
+        ? h('div', { class: 'small muted', 'data-testid': 'rf-outcome', text: r.accepted
+          ? t(r.type === 'job.complete' ? 'rf.accepted' : 'rf.accepted_with', { who: staffName(r.handled_by), t: fmtTime(r.handled_at) })
+          : t('rf.handled', { who: staffName(r.handled_by), t: fmtTime(r.handled_at), note: r.handled_note }) })
+        : h('div', { class: 'rf-actions' },
+          r.may_accept ? h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'rf-accept', onclick: async () => {
+            if (await acceptDialog(ctx, r)) onChanged();
+          } }, t('rf.accept')) : null,
+          mayHandle ? h('button', { type: 'button', class: 'btn btn-small', onclick: async () => {
+            if (await handleDialog(ctx, r)) onChanged();
+          } }, t('rf.handle')) : null)))));
 }

@@ -101,7 +101,14 @@ const SENTENCES = {
     d.is_major === 'True' || d.is_major === true ? t('tl.major') : '',
     d.is_major === 'False' || d.is_major === false ? t('tl.not_major') : '',
   ],
-  'work_order.completed': (d) => [d.signed ? t('tl.signed') : ''],
+  'work_order.accepted': (d, s) => [acceptedAtDesk(d, s)],
+  'work_order.arrived': (d, s) => [acceptedAtDesk(d, s)],
+  'work_order.completed': (d, s) => [d.signed ? t('tl.signed') : '', acceptedAtDesk(d, s)],
+  // The order held when the desk accepted an earlier completion of the work (DNEW-refusal-accept).
+  'work_order.withdrawn': (d, s) => [has(d, 'assignee_id')
+    ? t('tl.withdrawn', { who: staffName(s, d.assignee_id), done: staffName(s, d.done_by) || '—' }) : ''],
+  'refusal.accepted': (d, s) => [has(d, 'done_by')
+    ? t('tl.refusal_accepted', { who: staffName(s, d.done_by), t: has(d, 'completed_at') ? fmtTime(d.completed_at) : '—' }) : ''],
   'work_order.unable': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
   'emergency.declared': (d) => [has(d, 'trigger') ? t('tl.trigger', { trigger: label('trigger', d.trigger) }) : ''],
   // D89: the person tried, when the desk named one from the directory (entries before name only the level).
@@ -158,6 +165,16 @@ const SENTENCES = {
   ],
 };
 
+/**
+ * A phone's step refused at its sync because the desk had reassigned the job, and accepted at the desk later
+ * (DNEW-refusal-accept): when the phone synced and who accepted it when. The entry's own time is the acceptance.
+ */
+function acceptedAtDesk(d, s) {
+  if (!has(d, 'accepted_by')) return '';
+  return t('tl.accepted_refused', { synced: has(d, 'received_at') ? fmtTime(d.received_at) : '—',
+    who: staffName(s, d.accepted_by), t: has(d, 'accepted_at') ? fmtTime(d.accepted_at) : '—' });
+}
+
 function areaLabel(area) {
   return (REPORT_STRINGS[getLang()] || REPORT_STRINGS.zh)[`area.${area}`] || area;
 }
@@ -193,6 +210,9 @@ export function actedAt(entry) {
 
 /** "（同步于 12/07 21:32）" when the server heard of the step a minute or more after it was done, else ''. */
 export function syncedNote(entry) {
+  // Refused at its sync and accepted later: the sentence says when it synced (acceptedAtDesk), and the
+  // entry's own time is the acceptance, not a sync.
+  if (has(entry?.data || {}, 'accepted_by')) return '';
   const acted = Date.parse(actedAt(entry));
   const received = Date.parse(entry?.at);
   if (!(received - acted >= MINUTE_MS)) return '';
