@@ -185,11 +185,13 @@ export function goneNotice(gone, entries, jobId) {
   const mine = entries.filter((e) => String(e.args?.job_id) === String(jobId) && !(e.state === 'refused' && e.dismissed_at));
   const completion = [...mine].reverse().find((e) => e.type === 'job.complete');
   const refused = [...mine].reverse().find((e) => e.state === 'refused');
-  const reason = ['reassigned', 'redispatched', 'cancelled', 'closed'].includes(gone?.reason) ? gone.reason : null;
+  // done_earlier: the desk accepted an earlier completion of the work, refused at its sync (DNEW-refusal-accept);
+  // new_job_id is that completed job when it was this person's own.
+  const reason = ['reassigned', 'redispatched', 'cancelled', 'closed', 'done_earlier'].includes(gone?.reason) ? gone.reason : null;
   return {
     key: reason ? `job.gone.${reason}` : 'job.not_found',
     case_no: gone?.case_no || completion?.case_no || null,
-    new_job_id: reason === 'redispatched' ? gone.new_job_id || null : null,
+    new_job_id: reason === 'redispatched' || reason === 'done_earlier' ? gone.new_job_id || null : null,
     entry: (completion?.state === 'refused' ? completion : null) || refused || null,
   };
 }

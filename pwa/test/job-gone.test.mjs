@@ -17,7 +17,7 @@ test('a job reassigned away says so and links to its refused signed completion',
 });
 
 test('each reason the server gives has its own words; an unknown one falls back', () => {
-  for (const reason of ['reassigned', 'redispatched', 'cancelled', 'closed']) {
+  for (const reason of ['reassigned', 'redispatched', 'cancelled', 'closed', 'done_earlier']) {
     assert.equal(goneNotice({ reason }, [], 'wo_1').key, `job.gone.${reason}`);
   }
   assert.equal(goneNotice({ reason: 'something_new' }, [], 'wo_1').key, 'job.not_found');
@@ -42,4 +42,11 @@ test('a new job carries the notes of the unable order it replaced, marked as ear
   };
   const job = applyIntents(doc, [], 0);
   assert.deepEqual(job.notes.map((n) => [n.text, Boolean(n.earlier)]), [['配件型号 DN20', true], ['今天带配件', false]]);
+});
+
+test('withdrawn because an earlier completion was accepted: a job of the same person links to it, another\'s does not', () => {  // DNEW-refusal-accept
+  const own = goneNotice({ reason: 'done_earlier', case_no: 'GD1', new_job_id: 'wo_1' }, [], 'wo_3');
+  assert.equal(own.key, 'job.gone.done_earlier');
+  assert.equal(own.new_job_id, 'wo_1');
+  assert.equal(goneNotice({ reason: 'done_earlier', case_no: 'GD1', new_job_id: null }, [], 'wo_3').new_job_id, null);
 });
