@@ -191,3 +191,20 @@ async def test_only_the_dispatcher_or_the_manager_accepts(client, clock):  # R-C
     assert r.status_code == 404 and r.json()["code"] == "refusal.not_found"
     r = await client.post(f"/api/field-refusals/{phone.client_id}/3/accept", headers=mgr)
     assert r.status_code == 200, r.text
+
+
+async def test_two_desks_accepting_at_once_apply_it_once(client, clock, demo_db):  # R-CL-1
+    # The dispatcher and the manager press 接受完工 at the same moment: the record's row lock queues the
+    # second, which finds it accepted; the case is completed once and the signature kept once.
+    import asyncio
+
+    desk, case_id, phone, _, sig, _, _ = await _reassigned_and_refused(client, clock)
+    mgr = await login(client, "manager")
+    url = f"/api/field-refusals/{phone.client_id}/3/accept"
+    answers = await asyncio.gather(client.post(url, headers=desk), client.post(url, headers=mgr))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    assert next(r for r in answers if r.status_code == 409).json()["code"] == "refusal.already_handled"
+    async with demo_db.read() as conn:
+        completed = (await conn.execute(select(audit.c.id).where(
+            audit.c.case_id == case_id, audit.c.action == "work_order.completed"))).all()
+    assert len(completed) == 1
