@@ -191,8 +191,9 @@ async def _acceptance(conn: AsyncConnection, compound_id: str, items: list[tuple
         except (msgspec.ValidationError, ValueError):
             slip = None
         fee_unit = (await booking_terms(conn, case))["fee_unit_code"] if case is not None else None
+        sha = completion.args.get("signature_sha256")
         got = _accept_on(case, completion, slip, fr.lead_up_of(completion, lead),
-                         owners.get(completion.args.get("signature_sha256")), roles=roles, by="", now=now,
+                         owners.get(sha) if isinstance(sha, str) else None, roles=roles, by="", now=now,
                          fee_unit=fee_unit)
         out[fr.key_of(completion)] = got if isinstance(got, Refusal) else None
     return out
