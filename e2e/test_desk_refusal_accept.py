@@ -1,4 +1,4 @@
-"""Accepting a refused signed completion from the case page (DNEW-refusal-accept).
+"""Accepting a refused signed completion from the case page (D141).
 
 张师傅 accepted a repair, the desk gave it to 刘师傅 while his phone was offline, and his arrival, note and signed
 completion were refused (case.work_order_withdrawn). The dispatcher accepts the completion: the case is completed

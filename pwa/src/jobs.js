@@ -185,7 +185,7 @@ export function goneNotice(gone, entries, jobId) {
   const mine = entries.filter((e) => String(e.args?.job_id) === String(jobId) && !(e.state === 'refused' && e.dismissed_at));
   const completion = [...mine].reverse().find((e) => e.type === 'job.complete');
   const refused = [...mine].reverse().find((e) => e.state === 'refused');
-  // done_earlier: the desk accepted an earlier completion of the work, refused at its sync (DNEW-refusal-accept);
+  // done_earlier: the desk accepted an earlier completion of the work, refused at its sync (D141);
   // new_job_id is that completed job when it was this person's own.
   const reason = ['reassigned', 'redispatched', 'cancelled', 'closed', 'done_earlier'].includes(gone?.reason) ? gone.reason : null;
   return {

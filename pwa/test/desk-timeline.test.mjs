@@ -220,7 +220,7 @@ test("a step from a phone whose clock was changed while offline says so; others 
   setLang('zh');
 });
 
-test('a completion refused at its sync and accepted at the desk says when it synced and who accepted it', () => { // DNEW-refusal-accept
+test('a completion refused at its sync and accepted at the desk says when it synced and who accepted it', () => { // D141
   const staff2 = [...staff, { id: 'usr_dispatcher', display_name: '王调度' }, { id: 'usr_tech2', display_name: '刘师傅' }];
   const done = {
     action: 'work_order.completed', at: '2026-12-07T08:40:00Z', actor_id: 'usr_tech',

@@ -44,7 +44,7 @@ test('a new job carries the notes of the unable order it replaced, marked as ear
   assert.deepEqual(job.notes.map((n) => [n.text, Boolean(n.earlier)]), [['配件型号 DN20', true], ['今天带配件', false]]);
 });
 
-test('withdrawn because an earlier completion was accepted: a job of the same person links to it, another\'s does not', () => {  // DNEW-refusal-accept
+test('withdrawn because an earlier completion was accepted: a job of the same person links to it, another\'s does not', () => {  // D141
   const own = goneNotice({ reason: 'done_earlier', case_no: 'GD1', new_job_id: 'wo_1' }, [], 'wo_3');
   assert.equal(own.key, 'job.gone.done_earlier');
   assert.equal(own.new_job_id, 'wo_1');

@@ -310,7 +310,7 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
     # The earlier order whose completion, refused on sync and then accepted at the desk, made this one
-    # unnecessary: the work was done before this order was worked (DNEW-refusal-accept). Defaulted: orders
+    # unnecessary: the work was done before this order was worked (D141). Defaulted: orders
     # stored before decode without it.
     withdrawn_for: str | None = None
 

@@ -46,7 +46,7 @@ class FieldRefusalRefusal(StrEnum):
     LISTED_TWICE = "refusal.listed_twice"
     NONE_SELECTED = "refusal.none_selected"
     TOO_MANY = "refusal.too_many"
-    # Accepting a refused completion (DNEW-refusal-accept).
+    # Accepting a refused completion (D141).
     ACCEPT_FORBIDDEN = "refusal.accept_forbidden"
     NOT_ACCEPTABLE = "refusal.not_acceptable"
     CASE_CLOSED = "refusal.case_closed"
@@ -177,7 +177,7 @@ def handle_many(refusals: list[FieldRefusal], *, by: str, note: str, now: dateti
     return [msgspec.structs.replace(r, handled_at=now, handled_by=by, handled_note=text) for r in refusals]
 
 
-# --- accepting a refused completion (DNEW-refusal-accept) ---------------------------------------
+# --- accepting a refused completion (D141) ---------------------------------------
 
 # Who may put a refused completion on the case as the work done: the dispatcher, who countersigns the
 # slip (R-CL-6), and the manager. The front desk and the control room handle it with a note, as before.

@@ -309,7 +309,7 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     same person, whose new job is `new_job_id` (an unable job goes too: one job on the phone, its notes
     carried by the new one); `cancelled`: withdrawn with no new dispatch (the case cannot be handled);
     `done_earlier`: the work was done on an earlier order, whose refused completion the desk accepted
-    (DNEW-refusal-accept) — `new_job_id` is that order when it was this person's own.
+    (D141) — `new_job_id` is that order when it was this person's own.
     """
     ids = [w.id for w in case.work_orders]
     later = case.work_orders[ids.index(wo.id) + 1:]

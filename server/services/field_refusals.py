@@ -282,7 +282,7 @@ async def handle_many(db: Database, who: Principal, data: HandleManyIn) -> list[
 
 async def accept(db: Database, who: Principal, client_id: str, mutation_id: int) -> FieldRefusalView:
     """Accept a signed completion refused because the desk reassigned its job: the work is done, by the
-    technician who did it, when the phone recorded it (DNEW-refusal-accept).
+    technician who did it, when the phone recorded it (D141).
 
     In one transaction: the completion and the same phone's refused acceptance and arrival on that job are
     locked (in key order, as handle_many locks, so the two queue rather than deadlock on PostgreSQL), the case

@@ -270,7 +270,7 @@ async def _push_once(db: Database, who: Principal, data: PushIn) -> PushOut:
                     "args": msgspec.json.encode(m.args).decode(), "device_time": m.device_time,
                     "received_at": uow.now,
                     # When the person acted, placed as an applied step would be: a refused completion
-                    # the desk accepts later counts then, not at the sync (DNEW-refusal-accept).
+                    # the desk accepts later counts then, not at the sync (D141).
                     "acted_at": placed, "clock_changed_s": moved_s,
                 })
             # What the phone is told: a refusal's reason, or an applied mutation's notice (kept with the

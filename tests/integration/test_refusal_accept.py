@@ -1,4 +1,4 @@
-"""A signed completion refused because the desk reassigned the job is accepted from the desk (DNEW-refusal-accept).
+"""A signed completion refused because the desk reassigned the job is accepted from the desk (D141).
 
 张师傅 (tech) accepted a small repair, went down to the basement and lost signal; the desk gave the job to 刘师傅
 (tech2). 张师傅 arrived, did the work and took the resident's signature offline; when his phone synced two and a

@@ -167,7 +167,7 @@ function handleDialog(ctx, r) {
 }
 
 /**
- * Accepting a signed completion refused because the job was reassigned (DNEW-refusal-accept): offered only
+ * Accepting a signed completion refused because the job was reassigned (D141): offered only
  * where the server's own check says it would be taken (`may_accept`). The dialog says at what time and whose
  * completion it becomes, and whose order is withdrawn; a refusal (the case moved on meanwhile, someone else
  * accepted it) shows in the dialog and nothing changes.

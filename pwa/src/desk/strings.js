@@ -1274,7 +1274,7 @@ export const ENUMS = {
     'case.feedback_date_set': ['承诺反馈日期', 'Feedback date'], 'case.classified': ['重新分类', 'Reclassified'],
     'work_order.accepted': ['接单', 'Accepted'], 'work_order.arrived': ['到场', 'Arrived'], 'work_order.note_added': ['现场记录', 'Site note'],
     'work_order.unable': ['无法完成', 'Unable'], 'work_order.completed': ['完工', 'Completed'],
-    // An earlier completion, refused at its sync, accepted at the desk (DNEW-refusal-accept).
+    // An earlier completion, refused at its sync, accepted at the desk (D141).
     'work_order.withdrawn': ['撤回工单', 'Work order withdrawn'], 'refusal.accepted': ['接受被拒的完工记录', 'Refused completion accepted'],
     'slip.returned': ['服务单交回', 'Slip returned'], 'slip.countersigned': ['调度员会签', 'Countersigned'],
     'emergency.declared': ['升级为紧急事件', 'Emergency declared'], 'emergency.attempt': ['紧急上报', 'Escalation attempt'],

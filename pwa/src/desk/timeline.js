@@ -104,7 +104,7 @@ const SENTENCES = {
   'work_order.accepted': (d, s) => [acceptedAtDesk(d, s)],
   'work_order.arrived': (d, s) => [acceptedAtDesk(d, s)],
   'work_order.completed': (d, s) => [d.signed ? t('tl.signed') : '', acceptedAtDesk(d, s)],
-  // The order held when the desk accepted an earlier completion of the work (DNEW-refusal-accept).
+  // The order held when the desk accepted an earlier completion of the work (D141).
   'work_order.withdrawn': (d, s) => [has(d, 'assignee_id')
     ? t('tl.withdrawn', { who: staffName(s, d.assignee_id), done: staffName(s, d.done_by) || '—' }) : ''],
   'refusal.accepted': (d, s) => [has(d, 'done_by')
@@ -167,7 +167,7 @@ const SENTENCES = {
 
 /**
  * A phone's step refused at its sync because the desk had reassigned the job, and accepted at the desk later
- * (DNEW-refusal-accept): when the phone synced and who accepted it when. The entry's own time is the acceptance.
+ * (D141): when the phone synced and who accepted it when. The entry's own time is the acceptance.
  */
 function acceptedAtDesk(d, s) {
   if (!has(d, 'accepted_by')) return '';

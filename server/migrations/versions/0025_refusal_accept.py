@@ -4,7 +4,7 @@ Revision ID: 0025_refusal_accept
 Revises: 0008_field_refusals
 Create Date: 2026-12-21
 
-Written by hand (mirrors `field_refusals` in server/storage/schema.py, DNEW-refusal-accept). The push now
+Written by hand (mirrors `field_refusals` in server/storage/schema.py, D141). The push now
 keeps, with each refused mutation, when the person acted in server time (the phone's server-time estimate,
 else its clock moved by the batch's offset: D35, D128) and how far the phone's clock moved meanwhile, so a
 signed completion refused because the desk reassigned the job can be accepted later at the time it was done.
