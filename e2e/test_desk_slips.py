@@ -108,7 +108,7 @@ def test_dispatcher_issues_an_owner_slip_prints_it_and_a_nanny_is_refused(browse
     # Gates by name, the code beside it.
     expect(popup.locator("body")).to_contain_text("北门（N）、南门（S）")
     # The validity reads as paper writes a time, year first, each date whole on its line (D81, D96).
-    validity = popup.locator(".copy").first.locator("tr", has_text="有效期").locator("td")
+    validity = popup.locator(".copy").first.locator(".fields tr", has_text="有效期").locator("td")
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2} 至 \d{4}/\d{2}/\d{2} \d{2}:\d{2}", validity.inner_text().strip())
     for span in popup.locator(".copy .t").all():
         box = span.evaluate("e => e.getClientRects().length")

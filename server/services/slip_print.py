@@ -3,13 +3,17 @@
 Pure: `render` is given everything it prints (the slip, its QR, the gate names, the signature images,
 the guard's name) and reads no database or clock; server/services/gate.py `print_html` loads them.
 Styles come from /print-slip.css: the CSP allows no inline style. Each copy is laid out to fit one
-105 × 148 mm (A6) page (D136); a longer one runs on with its signature blocks kept whole.
+105 × 148 mm (A6) page (D136), a dozen long items included; a longer one runs on, each of its pages headed
+with the title, the slip's code and the copy's label, its signature blocks kept whole.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import math
+import re
+import unicodedata
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -75,6 +79,11 @@ _ID_TYPE = {
 _STAMP = {SlipState.RELEASED: "released", SlipState.REVOKED: "revoked", SlipState.EXPIRED: "expired"}
 _SIGNER = {rs.Signer.REQUESTER: "sig_requester", rs.Signer.OWNER: "sig_owner", rs.Signer.LETTER_OWNER: "sig_letter_owner"}
 _COPIES = ("service_centre", "security")
+# When a copy is set in smaller type (print-slip.css .copy-dense): past six items, or past the lines an
+# A6 copy holds at the normal 8 pt beside its fixed parts (header, signatures, guard's line, footer), as
+# estimated by `crowded`. A dozen items with 40-character names then still fit one page per copy.
+DENSE_AFTER_ITEMS = 6
+NORMAL_LINES = 22
 
 
 class _Html(str):
@@ -117,12 +126,13 @@ def render(slip: ReleaseSlip, *, short_code: str, qr_svg: str, state: SlipState,
         return " ".join(w[k] for k, on in (("valuable", item.valuable), ("large", item.large), ("tool", item.tool)) if on)
 
     items = "".join(
-        f"<tr><td>{esc(i.name)}</td><td class=\"num\">{i.quantity}</td><td>{esc(flags(i))}</td></tr>" for i in slip.items
+        f"<tr><td class=\"name\">{esc(i.name)}</td><td class=\"num\">{i.quantity}</td><td>{esc(flags(i))}</td></tr>"
+        for i in slip.items
     )
     # The stamp is read by the desk and the guard in the slip's language: 已放行 or Released, not RELEASED.
     stamp = "" if state is SlipState.ISSUED else f"<p class=\"stamp\">{esc(w[_STAMP.get(state, 'revoked')])}</p>"
     fields = [
-        (w["code"], short_code), (w["unit"], slip.unit_label),
+        (w["unit"], slip.unit_label),
         (w["requester"], _paren(slip.requester_name, _pick(_RELATION[slip.relation], lang), lang)),
         (w["path"], _pick(_PATH[slip.path], lang)),
         (w["gates"], _list([gate_text(g, gate_names, lang) for g in slip.gates], lang)),
@@ -131,6 +141,10 @@ def render(slip: ReleaseSlip, *, short_code: str, qr_svg: str, state: SlipState,
         *_evidence_rows(slip, lang),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{v if isinstance(v, _Html) else esc(v)}</td></tr>" for k, v in fields)
+    # A long copy is set smaller, so a dozen items with long names, long gate names and a written
+    # authorisation still leave the signatures, the guard's line and the footer on the copy's page.
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", v)) if isinstance(v, _Html) else v for _, v in fields]
+    dense = " copy-dense" if crowded(shown, [i.name for i in slip.items]) else ""
     # R-RS-1/R-RS-4: both copies carry the signature captured at the desk, with who signed and when,
     # so the archived copies show the owner's (or household member's) signature, not a blank line.
     signs = "".join(_signature_html(ref, blob, when(slip.issued_at), lang) for ref, blob in signed)
@@ -144,17 +158,37 @@ def render(slip: ReleaseSlip, *, short_code: str, qr_svg: str, state: SlipState,
         "<link rel=\"stylesheet\" href=\"/print-slip.css\"></head><body>",
     ]
     for holder in _COPIES:
+        # The header carries what names a page of the copy (title, code, copy). It is the head of a table
+        # framing the copy because the browser repeats a <thead> on every page a long copy runs onto, and
+        # nothing else (a CSS table header group is not repeated). The QR comes first: the fields flow around it.
         out += [
-            f"<section class=\"copy copy-{holder}\">",
-            f"<header><h1>{esc(w['title'])}</h1><p class=\"copy-label\">{esc(w['copy_' + holder])}</p></header>{stamp}",
-            f"<div class=\"top\"><table class=\"fields\">{rows}</table><div class=\"qr\">{qr_svg}</div></div>",
+            f"<section class=\"copy copy-{holder}{dense}\">{stamp}<table class=\"frame\"><thead><tr><td>"
+            f"<header><h1>{esc(w['title'])}</h1><p class=\"code\">{esc(w['code'])} <strong>{esc(short_code)}</strong></p>"
+            f"<p class=\"copy-label\">{esc(w['copy_' + holder])}</p></header></td></tr></thead><tbody><tr><td>",
+            f"<div class=\"top\"><div class=\"qr\">{qr_svg}</div><table class=\"fields\">{rows}</table></div>",
             f"<table class=\"items\"><thead><tr><th>{esc(w['item'])}</th><th>{esc(w['qty'])}</th>"
             f"<th>{esc(w['notes'])}</th></tr></thead><tbody>{items}</tbody></table>",
             f"<div class=\"signs signs-{min(len(signed), 2)}\">{signs}</div>{guard}",
-            f"<footer>{esc(w['footer'])}</footer></section>",
+            f"<footer>{esc(w['footer'])}</footer></td></tr></tbody></table></section>",
         ]
     out.append("</body></html>")
     return "".join(out)
+
+
+def _width(text: str) -> int:
+    """Width in narrow characters: a Chinese (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def crowded(values: list[str], item_names: list[str]) -> bool:
+    """Whether a copy needs the smaller type to stay on its page: more than six items, or more lines than
+    an A6 copy holds at 8 pt, roughly — a field value takes a line per 45 narrow characters (the column
+    beside the labels), an item a row per 40 (the name column), a row being a quarter taller than a line."""
+    if len(item_names) > DENSE_AFTER_ITEMS:
+        return True
+    lines = sum(max(1, math.ceil(_width(v) / 45)) for v in values)
+    rows = sum(max(1, math.ceil(_width(n) / 40)) for n in item_names)
+    return lines + 1.25 * rows > NORMAL_LINES
 
 
 def _colon(lang: Lang) -> str:

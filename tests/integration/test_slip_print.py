@@ -30,10 +30,10 @@ def _copies(page: str) -> list[str]:
 
 
 def _labels(page: str) -> list[str]:
-    """The words the slip itself prints: headings, row and column names, copy labels, the footer, the
-    signature labels and the stamp. Names, units and items are the record's own text, in any language."""
-    found = re.findall(r"<(?:h1|th|p class=\"(?:copy-label|stamp|sig-label|guard)\"|footer)[^>]*>([^<]*)", page)
-    return [f for f in found if f.strip()]
+    """The words the slip itself prints: headings, the code's label, row and column names, copy labels, the
+    footer, the signature labels and the stamp. Names, units and items are the record's own text, in any language."""
+    found = re.findall(r"<(?:h1|th|p class=\"(?:copy-label|code|stamp|sig-label|guard)\"|footer)[^>]*>([^<]*)", page)
+    return [f.strip() for f in found if f.strip()]
 
 
 async def test_a_released_slip_prints_the_guard_the_gate_and_the_release_time_on_both_copies(client, desk, sig):  # noqa: ANN001, F811  # R-RS-1, R-RS-4
