@@ -3,7 +3,7 @@
 // the case it belongs to and the desk home's count (D100), so the area it asks about first is the one
 // the server chose from the case (a repair's is 房屋维修保养), wherever the call is recorded.
 import { colon, joinList } from '../i18n.js';
-import { errorBox, fmtTime } from './common.js';
+import { errorBox, withWhen } from './common.js';
 import { STRINGS } from './reports/strings.js'; // the survey areas, grades and call-back words
 
 /** The survey areas in the seed's order (R-RV-2). */
@@ -91,7 +91,7 @@ export function callBackAbout(ctx, c) {
   return h('span', null,
     h('span', { 'data-testid': 'cb-content', text: c.content }),
     c.work_done ? [h('br'), h('span', { class: 'small', text: colon(t('cb.work_done'), c.work_done) })] : null,
-    h('br'), h('span', { class: 'small muted', 'data-testid': 'cb-done-by', text: t('cb.done_by', { at: fmtTime(c.completed_at), names: names || '—' }) }),
+    h('br'), h('span', { class: 'small muted', 'data-testid': 'cb-done-by' }, withWhen(h, (time) => t('cb.done_by', { at: time(c.completed_at), names: names || '—' }))),
     h('br'), slipGrade);
 }
 
@@ -106,7 +106,7 @@ export function callBackResident(ctx, c) {
 /** The call-back's due time, marked when overdue. */
 export function callBackDue(ctx, c) {
   const { h, t } = ctx;
-  return h('span', { class: c.overdue ? 'rpt-overdue' : '', 'data-testid': 'cb-due', text: `${fmtTime(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}` });
+  return h('span', { class: c.overdue ? 'rpt-overdue' : '', 'data-testid': 'cb-due' }, withWhen(h, (time) => `${time(c.due_at)}${c.overdue ? ` ${t('svc.overdue')}` : ''}`));
 }
 
 /** The case page's card (D100): the call-back this case is owed, recorded right there; once made, what
@@ -120,7 +120,7 @@ export function callBackCard(ctx, c, { canCall, onDone }) {
   return h('section', { class: 'card desk-callback', 'data-testid': 'case-callback', dataset: { done: done ? 'yes' : 'no' } },
     h('h2', { text: t(c.completion_round > 0 ? 'cb.title_rework' : 'cb.title'), title: 'R-FU-6' }),
     done
-      ? [h('p', { class: 'small', 'data-testid': 'cb-done', text: t('cb.done', { at: fmtTime(c.called_back_at), grades }) }),
+      ? [h('p', { class: 'small', 'data-testid': 'cb-done' }, withWhen(h, (time) => t('cb.done', { at: time(c.called_back_at), grades }))),
         c.comment ? h('p', { class: 'small muted', text: c.comment }) : null,
         c.reopen_for_review ? h('p', { class: 'small warn-text', 'data-testid': 'cb-sent-back', text: t('cb.sent_back') }) : null,
         c.review === 'open' ? h('p', { class: 'small warn-text', text: t('cb.review_open') }) : null]

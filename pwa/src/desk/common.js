@@ -131,10 +131,13 @@ export function countdownEl(h, dueIso, extraClass = '', { dueShown = false } = {
     h('span', { class: 'desk-due-print', dataset: { printDue: dueIso, dueShown: dueShown ? '1' : '' } }));
 }
 
-/** The printed form of a countdown: '截止 12/07 12:02 · 已超时' / 'Due 12/07 12:02 · Not yet due when printed'. */
+/**
+ * The printed form of a countdown: '截止 2026/12/07 12:02 · 已超时' / 'Due 2026/12/07 12:02 · Not yet due when
+ * printed'. It is only ever on paper, so its time carries the year, as every printed time does.
+ */
 export function printedDue(t, dueIso, overdue, dueShown) {
   const status = t(overdue ? 'desk.print_late' : 'desk.print_open');
-  return dueShown ? status : t('desk.print_due', { t: fmtTime(dueIso), status });
+  return dueShown ? status : t('desk.print_due', { t: fmtFull(dueIso), status });
 }
 
 /** Updates every [data-due] under `root` once a second (and right away). Returns the stop function. */
@@ -173,6 +176,48 @@ export function fmtTime(iso) {
 /** A time on a printed document (a slip, a statement, a signed sheet): always with the year. */
 export function fmtFull(iso) {
   return formatInstant(iso, { nowMs: serverNow(), year: true });
+}
+
+// What the year-less screen form leaves out: '2026/' when `full` is `shown` with the year before it.
+function yearBefore(full, shown) {
+  return full !== shown && full.endsWith(shown) ? { year: full.slice(0, full.length - shown.length) } : {};
+}
+
+/**
+ * A time on a page that is also printed (the case page and its cards): '12/07 16:50' on screen, as every
+ * desk time this year (D81, D137); on paper '2026/12/07 16:50'. The year rides in data-year and only the
+ * print stylesheet writes it before the time (desk.css .desk-when), so the text on screen — what is read,
+ * copied and matched — stays the screen's. `attrs` adds the caller's class, title or test id.
+ */
+export function whenEl(h, iso, attrs = {}) {
+  if (!iso) return '';
+  const shown = fmtTime(iso);
+  return h('time', { ...attrs, class: ['desk-when', attrs.class], datetime: iso, dataset: yearBefore(fmtFull(iso), shown), text: shown });
+}
+
+/** A calendar day ('2026-11-21') on a printed page, as `whenEl` writes a time: '11/21' on screen, '2026/11/21' on paper. */
+export function dayEl(h, day, attrs = {}) {
+  if (!day) return '';
+  const shown = fmtDay(day);
+  return h('time', { ...attrs, class: ['desk-when', attrs.class], datetime: day,
+    dataset: yearBefore(formatDay(day, { nowMs: serverNow(), year: true }), shown), text: shown });
+}
+
+/**
+ * A sentence with times or days in it, each written by `whenEl` / `dayEl` so that on paper it carries its
+ * year. `build(time, day)` writes the sentence with the two formatters it is given (the same callers use
+ * with fmtTime and fmtDay), which leave a mark where each value goes, so a translation keeps its own word
+ * order; the marks become the elements. Returns the parts to put in an element.
+ */
+export function withWhen(h, build) {
+  const marks = [];
+  const mark = (el) => (v) => {
+    if (!v) return '';
+    marks.push(el(h, v));
+    return `\u0000${marks.length - 1}\u0000`;
+  };
+  return String(build(mark(whenEl), mark(dayEl)) ?? '').split('\u0000').map((part, i) => (i % 2 ? marks[Number(part)] : part))
+    .filter((part) => part !== '');
 }
 
 /** The exact instant, to the second: only where a record is examined (the case history's tooltip). */

@@ -4,7 +4,7 @@
 import { ensureStylesheet, mount } from '../dom.js';
 import { colon, registerStrings } from '../i18n.js';
 import { formatDay, toZonedDate, toZonedInput, zonedToIso } from '../zone.js';
-import { errorBox, field, fmtDay, fmtFull, fmtTime, isEn, loadStaff, staffName } from './common.js';
+import { errorBox, field, fmtFull, isEn, loadStaff, staffName, withWhen } from './common.js';
 
 const STRINGS = {
   zh: {
@@ -52,7 +52,7 @@ const DAY = 86400000;
 const enc = encodeURIComponent;
 
 function kv(h, k, v, testid) {
-  if (v === null || v === undefined || v === '') return null;
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return null;
   return h('div', { class: 'kv-row', 'data-testid': testid }, h('div', { class: 'kv-label', text: k }), h('div', { class: 'kv-value pre' }, v));
 }
 
@@ -222,11 +222,11 @@ export function contactSlipCard(ctx, view, staff, onChanged) {
       kv(h, t('lx.location'), s.location),
       kv(h, t('lx.description'), s.description),
       kv(h, t('lx.requested_action'), s.requested_action),
-      kv(h, t('lx.reply_by'), fmtDay(s.reply_by)),
-      v ? kv(h, t('lx.verification'), `${v.verified_by} · ${fmtTime(v.verified_at)} · ${v.note}`, 'lx-verification')
+      kv(h, t('lx.reply_by'), withWhen(h, (time, day) => day(s.reply_by))),
+      v ? kv(h, t('lx.verification'), withWhen(h, (time) => `${v.verified_by} · ${time(v.verified_at)} · ${v.note}`), 'lx-verification')
         : (s.state === 'draft' ? h('p', { class: 'notice notice-warn small', 'data-testid': 'lx-not-verified', text: t('lx.not_verified') }) : null),
-      s.issued_at ? kv(h, t('lx.issued'), `${staffName(staff, s.issued_by)} · ${fmtTime(s.issued_at)}`) : null,
-      s.reply ? kv(h, t('lx.reply_text'), `${fmtDay(s.reply.replied_on)} · ${s.reply.text}`, 'lx-reply-text') : null,
+      s.issued_at ? kv(h, t('lx.issued'), withWhen(h, (time) => `${staffName(staff, s.issued_by)} · ${time(s.issued_at)}`)) : null,
+      s.reply ? kv(h, t('lx.reply_text'), withWhen(h, (time, day) => `${day(s.reply.replied_on)} · ${s.reply.text}`), 'lx-reply-text') : null,
       h('div', { class: 'desk-btn-row no-print' }, ...buttons,
         h('a', { class: 'btn btn-small', 'data-testid': 'lx-print', href: `#/case/${enc(c.id)}/contact-slip/${enc(s.id)}` }, t('lx.print'))),
       err.el, slot);

@@ -5,8 +5,8 @@ import { colon, colonPair, joinList, paren, t } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
-  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtDay, fmtExact, fmtFull, fmtTime, isEn, label, loadStaff,
-  options, select, staffName,
+  blobObjectUrl, clockText, closeApproved, countdownEl, errorBox, errorText, field, fmtExact, fmtTime, isEn, label, loadStaff,
+  options, select, staffName, whenEl, withWhen,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
 import { assigneeChooser } from './assignee.js';
@@ -33,21 +33,22 @@ function hasRole(ctx, r) {
 /**
  * The 立项 line, each fact said once (R-OP-3, R-OP-4): `decision` is what was decided and why (or
  * whom it waits for); `detail` who decided and when and, when the dispatcher passed it up, who did
- * and their reason — naming the one asked only when someone else decided.
+ * and their reason — naming the one asked only when someone else decided. `fmt` writes the times
+ * (the case page passes withWhen's, so that they print with the year).
  */
-export function openingLines(op, ref, staff) {
+export function openingLines(op, ref, staff, fmt = fmtTime) {
   const name = (id) => staffName(staff, id);
   let passed = '';
   if (ref) {
     const to = op && ref.to_id !== op.decided_by ? 'detail.passed_up_to' : 'detail.passed_up';
-    passed = t(to, { by: name(ref.by), at: fmtTime(ref.at), to: name(ref.to_id) });
+    passed = t(to, { by: name(ref.by), at: fmt(ref.at), to: name(ref.to_id) });
     if (ref.note) passed = colon(passed, ref.note);
   }
   const upper = (s) => s.charAt(0).toUpperCase() + s.slice(1); // English starts a line with a capital
   if (!op) return { decision: t('detail.awaiting', { who: name(ref.to_id) }), detail: upper(passed) };
   const decision = paren(label('open_reason', op.opened ? op.reason : 'F'), op.note);
   const how = passed || (op.escalated ? t('detail.not_decidable') : '');
-  const detail = [t('detail.decided_by', { who: name(op.decided_by), at: fmtTime(op.decided_at) }), how].filter(Boolean).join(' · ');
+  const detail = [t('detail.decided_by', { who: name(op.decided_by), at: fmt(op.decided_at) }), how].filter(Boolean).join(' · ');
   return { decision, detail: upper(detail) };
 }
 
@@ -55,14 +56,15 @@ export function openingLines(op, ref, staff) {
  * One follow-up as the list shows it: when, which, by whom, the note, a new agreed time, and —
  * apart, to stand out — the manager it was reported to (R-FU-2's "tell the manager", R-FU-3's
  * Monday review passed to the manager to confirm or set a new approach), and under a passed-up
- * review the manager's answer (`answers`: the case's review_answers), which the review is for.
+ * review the manager's answer (`answers`: the case's review_answers), which the review is for. `fmt`
+ * writes the times, as for openingLines.
  */
-export function followUpLine(f, staff, answers = []) {
-  const text = [fmtTime(f.at), followUpKindText(f), staffName(staff, f.by), f.note,
-    f.new_due_at ? t('detail.agreed_time', { at: fmtTime(f.new_due_at) }) : ''].filter(Boolean).join(' · ');
+export function followUpLine(f, staff, answers = [], fmt = fmtTime) {
+  const text = [fmt(f.at), followUpKindText(f), staffName(staff, f.by), f.note,
+    f.new_due_at ? t('detail.agreed_time', { at: fmt(f.new_due_at) }) : ''].filter(Boolean).join(' · ');
   const manager = f.reported_to_manager_id ? t('detail.told_manager', { who: staffName(staff, f.reported_to_manager_id) }) : '';
   const a = f.reported_to_manager_id ? (answers || []).find((x) => sameInstant(x.referral_at, f.at)) : null;
-  const answer = a ? t('detail.review_answer', { who: staffName(staff, a.by), at: fmtTime(a.at), approach: a.approach }) : '';
+  const answer = a ? t('detail.review_answer', { who: staffName(staff, a.by), at: fmt(a.at), approach: a.approach }) : '';
   return { text, manager, answer };
 }
 
@@ -531,6 +533,8 @@ export async function renderCase(body, ctx, caseId) {
     const op = c.opening;
     const ref = c.opening_referral; // R-OP-3: whom the dispatcher asked to decide
     const opening = op || ref ? openingLines(op, ref, staff) : null;
+    // Every time on the page prints with its year (whenEl, withWhen); on screen it reads as everywhere.
+    const when = (build) => withWhen(h, build);
     return h('section', { class: 'card desk-info' },
       h('p', { class: 'desk-content pre', text: c.content }),
       kv(h, t('detail.classification'), cls),
@@ -538,17 +542,17 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('detail.phone'), c.phone ? h('a', { href: `tel:${c.phone}`, text: c.phone }) : ''),
       kv(h, t('detail.address'), c.address),
       kv(h, t('detail.channel'), label('channel', c.channel)),
-      kv(h, t('detail.received'), fmtTime(c.received_at)),
+      kv(h, t('detail.received'), whenEl(h, c.received_at)),
       kv(h, t('detail.receiver'), staffName(staff, c.receiver_id)),
       // Raised on a staff phone, nobody at the desk follows it until someone takes it (R-IN-9).
       kv(h, t('detail.follower'), c.follower_id ? staffName(staff, c.follower_id) : t('detail.follower_none')),
       kv(h, t('detail.opening'), opening ? h('div', { 'data-testid': op ? 'opening-decided' : 'opening-awaiting' },
         h('div', { class: op ? '' : 'warn-text', text: opening.decision }),
-        opening.detail ? h('div', { class: 'muted small', text: opening.detail }) : null) : ''), // R-OP-3
-      kv(h, t('detail.verification'), c.verification ? `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${fmtTime(c.verification.at)}` : ''),
+        opening.detail ? h('div', { class: 'muted small' }, when((time) => openingLines(op, ref, staff, time).detail)) : null) : ''), // R-OP-3
+      kv(h, t('detail.verification'), c.verification ? when((time) => `${c.verification.note} · ${staffName(staff, c.verification.by)} · ${time(c.verification.at)}`) : ''),
       kv(h, t('detail.judgement'), c.judgement ? `${colon(label('fault', c.judgement.fault), c.judgement.explanation)}${c.judgement.agreed_solution ? ' → ' + c.judgement.agreed_solution : ''}` : ''),
-      kv(h, t('detail.cannot_handle'), c.cannot_handle ? `${c.cannot_handle.reason} · ${fmtTime(c.cannot_handle.recorded_at)}` : ''),
-      kv(h, t('detail.closed'), c.close ? `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${fmtTime(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}` : ''));
+      kv(h, t('detail.cannot_handle'), c.cannot_handle ? when((time) => `${c.cannot_handle.reason} · ${time(c.cannot_handle.recorded_at)}`) : ''),
+      kv(h, t('detail.closed'), c.close ? when((time) => `${c.close.result} · ${staffName(staff, c.close.dispatcher_id)} · ${time(c.close.closed_at)}${c.close.approver_id ? ' · ' + t('detail.approved_by', { who: staffName(staff, c.close.approver_id) }) : ''}`) : ''));
   }
 
   // R-IN-6: who answers for a repair, the fee told where the owner pays, the R-FU-4 class, what
@@ -566,7 +570,7 @@ export async function renderCase(body, ctx, caseId) {
     else if (['major', 'outsourced', 'parts_elsewhere'].includes(rc)) limit = 'major';
     else if (rc) limit = 'general';
     const dues = view.clocks.filter((k) => k.code.startsWith('FU4_') && k.code !== 'FU4_ON_SITE_15M')
-      .map((k) => `${clockText(k)} · ${t('detail.due', { t: fmtTime(k.due_at) })}`);
+      .map((k) => withWhen(h, (time) => `${clockText(k)} · ${t('detail.due', { t: time(k.due_at) })}`));
     const open = !TERMINAL.includes(c.state);
     const blocked = open && resp === 'owner_private' && !feeTold;
     const facts = h('div', { 'data-testid': 'repair-class-facts' },
@@ -574,7 +578,7 @@ export async function renderCase(body, ctx, caseId) {
       kv(h, t('cls.means'), t(`cls.means.${resp || 'undecided'}`)),
       kv(h, t('cls.repair_class'), rc ? label('repair_class', rc) : t('intake.class_open')),
       kv(h, t('cls.limit'), [h('div', { text: t(`cls.limit.${limit}`), title: 'R-FU-4' }),
-        ...dues.map((d) => h('div', { class: 'muted small', text: d }))]),
+        ...dues.map((d) => h('div', { class: 'muted small' }, d))]),
       PAID_RESPONSIBILITIES.includes(resp) || feeTold ? kv(h, t('cls.fee_status'), feeTold
         ? h('span', { class: 'ok-text', 'data-testid': 'fee-told', text: t('cls.fee_told', { fee: yuan(c.fee_quote_cents) }) })
         : h('span', { class: resp === 'owner_private' ? 'warn-text' : '', 'data-testid': 'fee-told', text: t('cls.fee_not_told') })) : null,
@@ -632,11 +636,11 @@ export async function renderCase(body, ctx, caseId) {
       h('div', { class: 'desk-clock-head' },
         h('span', { class: 'desk-clock-label', text: clockText(c), title: c.rule })),
       h('div', { class: 'desk-clock-foot small' },
-        h('span', { class: 'muted', text: t('detail.due', { t: fmtTime(c.due_at) }) }),
+        h('span', { class: 'muted' }, withWhen(h, (time) => t('detail.due', { t: time(c.due_at) }))),
         // Stopped unmet by the close is not done (D90): it reads so, muted unless it was missed.
         c.running ? countdownEl(h, c.due_at, '', { dueShown: true }) : h('span', {
           class: c.overdue ? 'warn-text' : c.satisfied_at ? 'ok-text' : 'muted',
-          text: stoppedClockText(c, t, fmtTime) })),
+        }, withWhen(h, (time) => stoppedClockText(c, t, time)))),
       // R-IN-5 (D89): the help request's answer is recorded right at the clock that counts it.
       c.code === HELP_REPLY_CLOCK ? helpReplyButton(ctx, view, () => reload()) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
@@ -655,12 +659,6 @@ export async function renderCase(body, ctx, caseId) {
   // it has not been dispatched yet, rather than the card being missing or titled over nothing.
   const DISPATCHED_KINDS = ['repair', 'help', 'special_service'];
 
-  // "12/07 20:47" on screen, as every desk time this year; on paper always with the year (D81).
-  function printedTime(iso) {
-    if (!iso) return null;
-    return [h('span', { class: 'desk-when-screen', text: fmtTime(iso) }), h('span', { class: 'desk-when-print', text: fmtFull(iso) })];
-  }
-
   function workOrdersCard() {
     const c = view.case;
     const awaiting = !c.work_orders.length && !TERMINAL.includes(c.state) && c.state !== 'cannot_handle'
@@ -677,16 +675,16 @@ export async function renderCase(body, ctx, caseId) {
             // R-DI-3: each order prints as its own sheet; the link is not printed with the page.
             h('td', { class: 'desk-wo-job' }, h('div', { text: w.job }), workOrderPrintLink(h, t, c.id, w)),
             h('td', { text: paren(staffName(staff, w.assignee_id), label('role', w.assignee_role)) }),
-            h('td', null, printedTime(w.assigned_at)),
-            h('td', null, printedTime(w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
+            h('td', null, whenEl(h, w.assigned_at)),
+            h('td', null, whenEl(h, w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
             h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
               w.unable_reason ? h('div', { class: 'small warn-text', text: w.unable_reason }) : null),
-            h('td', null, printedTime(w.accepted_at)),
-            h('td', null, printedTime(w.arrived_at)),
-            h('td', null, printedTime(w.completed_at)));
+            h('td', null, whenEl(h, w.accepted_at)),
+            h('td', null, whenEl(h, w.arrived_at)),
+            h('td', null, whenEl(h, w.completed_at)));
         })))) : h('p', { class: 'muted small', 'data-testid': 'work-orders-none', text: t('detail.not_dispatched') }),
       c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
-        `${fmtTime(d.at)} · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
+        whenEl(h, d.at), ` · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
         d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null);
   }
 
@@ -696,9 +694,8 @@ export async function renderCase(body, ctx, caseId) {
     if (!c.reports_up.length) return null;
     return h('section', { class: 'card desk-reports-up', 'data-testid': 'reports-up' },
       h('h2', { text: t('detail.reports_up') }),
-      h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', {
-        text: `${fmtTime(r.at)} · ${label('role', r.to_role)} ${r.to_id ? staffName(staff, r.to_id) : ''} · ${label('means', r.means)}`,
-      }))));
+      h('ul', { class: 'plain-list small' }, c.reports_up.map((r) => h('li', null,
+        whenEl(h, r.at), ` · ${label('role', r.to_role)} ${r.to_id ? staffName(staff, r.to_id) : ''} · ${label('means', r.means)}`))));
   }
 
   function slipCard() {
@@ -723,13 +720,13 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.fee'), `¥${((slip.fee_cents || 0) / 100).toFixed(2)}`),
         kv(h, t('slip.executor'), staffName(staff, slip.executor_id)),
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
-        kv(h, t('slip.signed_at'), fmtTime(slip.signed_at)),
+        kv(h, t('slip.signed_at'), whenEl(h, slip.signed_at)),
         slip.resident_grade === 'C' ? h('p', { class: 'notice notice-warn', 'data-testid': 'resident-unsatisfied', text: t('slip.resident_unsatisfied') }) : null,
         kv(h, t('slip.resident_grade'), colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
-        kv(h, t('slip.returned'), fmtTime(slip.slip_returned_at)),
-        kv(h, t('slip.countersigned'), slip.countersigned_by ? `${staffName(staff, slip.countersigned_by)} · ${fmtTime(slip.countersigned_at)}` : ''),
+        kv(h, t('slip.returned'), whenEl(h, slip.slip_returned_at)),
+        kv(h, t('slip.countersigned'), slip.countersigned_by ? [`${staffName(staff, slip.countersigned_by)} · `, whenEl(h, slip.countersigned_at)] : ''),
       ] : h('p', { class: 'muted small', text: t('detail.no_slip') }));
   }
 
@@ -746,17 +743,17 @@ export async function renderCase(body, ctx, caseId) {
     if (c.feedback_promises.length) {
       parts.push(h('h3', { text: t('detail.feedback') }), h('ul', { class: 'plain-list small' }, c.feedback_promises.map((p, i) => h('li', {
         class: i === c.feedback_promises.length - 1 ? '' : 'desk-struck',
-        text: `${fmtDay(p.promised)}${p.reason ? ' · ' + p.reason : ''} · ${fmtTime(p.set_at)}`,
-      }))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
+      }, withWhen(h, (time, day) => `${day(p.promised)}${p.reason ? ' · ' + p.reason : ''} · ${time(p.set_at)}`)))), h('p', { class: 'muted small', text: t('detail.changes_left', { n: Math.max(0, 3 - c.feedback_promises.length) }) }));
     }
     if (c.follow_ups.length) {
       const pending = view.summary?.review_referral;
       parts.push(h('h3', { text: t('detail.follow_ups') }), h('ul', { class: 'plain-list small' }, c.follow_ups.map((f) => {
-        const { text, manager, answer } = followUpLine(f, staff, c.review_answers);
+        const { manager, answer } = followUpLine(f, staff, c.review_answers);
+        const line = (part) => withWhen(h, (time) => followUpLine(f, staff, c.review_answers, time)[part]);
         const waits = !answer && f.reported_to_manager_id && pending && sameInstant(pending.at, f.at);
-        return h('li', { 'data-testid': 'follow-up' }, text,
+        return h('li', { 'data-testid': 'follow-up' }, line('text'),
           manager ? [' · ', h('strong', { class: 'warn-text', 'data-testid': 'follow-up-manager', text: manager })] : null,
-          answer ? h('div', { class: 'ok-text', 'data-testid': 'follow-up-answer', text: answer }) : null,
+          answer ? h('div', { class: 'ok-text', 'data-testid': 'follow-up-answer' }, line('answer')) : null,
           waits ? h('div', { class: 'warn-text', 'data-testid': 'follow-up-pending', text: t('detail.review_pending') }) : null);
       })));
     }
@@ -766,17 +763,17 @@ export async function renderCase(body, ctx, caseId) {
         h('p', { class: 'small muted', text: [p.engineering_approved_by ? `${label('role', 'engineering')} ✓` : '', p.manager_approved_by ? `${label('role', 'manager')} ✓` : ''].filter(Boolean).join(' · ') || t('detail.plan_pending') }));
     }
     if (c.progress.length) {
-      parts.push(h('h3', { text: t('detail.progress') }), h('ul', { class: 'plain-list small' }, c.progress.map((p) => h('li', { text: `${fmtTime(p.at)} · ${p.text}` }))));
+      parts.push(h('h3', { text: t('detail.progress') }), h('ul', { class: 'plain-list small' }, c.progress.map((p) => h('li', null, whenEl(h, p.at), ` · ${p.text}`))));
     }
     if (c.linked_problems.length || c.linked_case_ids.length) {
       parts.push(h('h3', { text: t('detail.linked') }), h('ul', { class: 'plain-list small' },
-        c.linked_problems.map((lp) => h('li', null, `${lp.description} · ${fmtTime(lp.found_at)} `,
-          lp.resolved_at ? h('span', { class: 'ok-text', text: `✓ ${fmtTime(lp.resolved_at)}` }) :
+        c.linked_problems.map((lp) => h('li', null, `${lp.description} · `, whenEl(h, lp.found_at), ' ',
+          lp.resolved_at ? h('span', { class: 'ok-text' }, '✓ ', whenEl(h, lp.resolved_at)) :
             h('button', { type: 'button', class: 'btn btn-small', onclick: () => runQuiet(() => post(`/linked-problem/${encodeURIComponent(lp.id)}/resolve`)) }, t('detail.resolve')))),
         c.linked_case_ids.map((id) => h('li', null, h('a', { href: `#/case/${id}`, text: linkedNo(id) })))));
     }
     if (c.notes.length) {
-      parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', { text: `${fmtTime(n.at)} · ${staffName(staff, n.by)} · ${n.text}` }))));
+      parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', null, whenEl(h, n.at), ` · ${staffName(staff, n.by)} · ${n.text}`))));
     }
     if (!parts.length) return null;
     return h('section', { class: 'card desk-extras' }, parts);
@@ -787,15 +784,16 @@ export async function renderCase(body, ctx, caseId) {
       h('h2', { text: t('detail.timeline') }),
       // A phone's step shows when it was done, with when it synced, in the order done (D97, D124).
       view.timeline.length ? h('ol', { class: 'desk-timeline-list' }, inActedOrder(view.timeline).map((e) => h('li', null,
-        h('time', { class: 'desk-tl-time', datetime: actedAt(e), title: fmtExact(actedAt(e)), text: fmtTime(actedAt(e)) }),
-        syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at), text: syncedNote(e) }) : null,
+        whenEl(h, actedAt(e), { class: 'desk-tl-time', title: fmtExact(actedAt(e)) }),
+        syncedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-synced', title: fmtExact(e.at) }, withWhen(h, (time) => syncedNote(e, time))) : null,
         // The phone's clock moved between the step and its sync: the time shown is the phone's own
         // server-time estimate; its raw reading is in the title (D128).
         clockChangedNote(e) ? h('span', { class: 'muted small', 'data-testid': 'tl-clock-changed',
           title: e.data?.device_at ? t('tl.phone_read', { t: fmtExact(e.data.device_at) }) : undefined, text: clockChangedNote(e) }) : null,
         h('strong', { text: label('action', e.action) }),
         h('span', { class: 'muted small', text: ` ${paren(staffName(staff, e.actor_id), e.actor_role ? label('role', e.actor_role) : '')}` }),
-        timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence', text: timelineSentence(e, staff) }) : null))) :
+        timelineSentence(e, staff) ? h('div', { class: 'small muted', 'data-testid': 'tl-sentence' },
+          withWhen(h, (time) => timelineSentence(e, staff, time))) : null))) :
         h('p', { class: 'muted small', text: t('desk.none') }));
   }
 

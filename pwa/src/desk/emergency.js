@@ -4,7 +4,7 @@
 import { confirmDialog } from '../dom.js';
 import { mayAct } from './case-actions.js';
 import { colon, paren } from '../i18n.js';
-import { errorBox, fmtTime, label, options, staffName } from './common.js';
+import { errorBox, label, options, staffName, whenEl, withWhen } from './common.js';
 import { helpReplyStrip } from './help-reply.js';
 
 const CHAIN = ['manager', 'deputy_gm', 'general_manager']; // R-EM-2
@@ -81,9 +81,8 @@ export function publicCallsBlock(ctx, view, staff, post) {
   return h('div', { class: 'desk-public-calls', 'data-testid': 'em-public-calls' },
     h('h3', { text: t('em.public_calls') }),
     calls.length
-      ? h('ul', { class: 'plain-list small', 'data-testid': 'em-calls' }, calls.map((c) => h('li', {
-        text: t('em.called', { label: t(`desk.em.${c.number}`), t: fmtTime(c.at), who: staffName(staff, c.by) }),
-      })))
+      ? h('ul', { class: 'plain-list small', 'data-testid': 'em-calls' }, calls.map((c) => h('li', null,
+        withWhen(h, (time) => t('em.called', { label: t(`desk.em.${c.number}`), t: time(c.at), who: staffName(staff, c.by) })))))
       : h('p', { class: 'muted small', text: t('em.no_calls') }),
     may ? h('div', { class: 'desk-btn-row' }, callButtons(prompted, calls).map((b) => h('button', {
       type: 'button',
@@ -141,9 +140,9 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     return h('li', { class: ['desk-chain-step', isNext ? 'is-next' : '', attempts.some((a) => a.acknowledged_at) ? 'is-acked' : ''], dataset: { role } },
       h('div', { class: 'desk-chain-role' }, h('strong', { text: label('role', role) })),
       attempts.length ? h('ul', { class: 'plain-list small' }, attempts.map((a) => h('li', null,
-        `${fmtTime(a.at)} · ${label('means', a.means)} · `,
+        whenEl(h, a.at), ` · ${label('means', a.means)} · `,
         a.reached ? h('span', { class: 'ok-text', text: t('em.attempt_reached') }) : h('span', { class: 'warn-text', text: t('em.attempt_unreached') }),
-        a.acknowledged_at ? ` · ${t('em.acked', { t: fmtTime(a.acknowledged_at) })}` : a.reached ? ` · ${t('em.waiting_ack')}` : '',
+        a.acknowledged_at ? withWhen(h, (time) => ` · ${t('em.acked', { t: time(a.acknowledged_at) })}`) : a.reached ? ` · ${t('em.waiting_ack')}` : '',
         a.target_id ? ` · ${staffName(staff, a.target_id)}` : ''))) : h('p', { class: 'muted small', text: t('em.not_tried') }),
       holders.length ? h('ul', { class: 'plain-list desk-rung-people', 'data-testid': 'em-rung-people' }, holders.map((p) => h('li', { class: 'desk-rung-person' },
         personToCall(h, t, p), open ? outcomeButtons(role, p) : null)))
@@ -169,9 +168,9 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
       h('span', { class: 'desk-summon-people small', 'data-testid': 'em-post-people' }, people.length
         ? people.map((p) => personToCall(h, t, p))
         : h('span', { class: 'muted', 'data-testid': 'em-post-nobody', text: t('em.nobody_holds') })),
-      s ? h('span', { class: 'small muted', text: t('em.summoned', { t: fmtTime(s.summoned_at) }) }) : null,
+      s ? h('span', { class: 'small muted' }, withWhen(h, (time) => t('em.summoned', { t: time(s.summoned_at) }))) : null,
       // R-EM-2: the report back, and who sent it (the person summoned, from their phone, or the desk).
-      s?.arrived_at ? h('span', { class: 'small', 'data-testid': 'em-summons-report' }, t('em.arrived', { t: fmtTime(s.arrived_at) }),
+      s?.arrived_at ? h('span', { class: 'small', 'data-testid': 'em-summons-report' }, withWhen(h, (time) => t('em.arrived', { t: time(s.arrived_at) })),
         s.report ? ` · ${s.report}` : '',
         s.report && s.reported_by ? ` · ${t('em.reported_by', { who: staffName(staff, s.reported_by) })}` : '') : null,
       !s ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act('summons', '/summon', { role }) }, t('em.summon')) : null,
@@ -185,8 +184,8 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     h('ul', { class: 'desk-instructions' }, em.instructions.map((ins) => {
       const result = h('input', { type: 'text', name: 'instruction_result', 'aria-label': colon(t('dlg.result'), ins.text), class: 'desk-inline-input' });
       return h('li', { class: ['desk-instruction', ins.done_at ? 'is-done' : ''] },
-        h('div', null, h('strong', { text: ins.text }), h('span', { class: 'muted small', text: ` — ${ins.given_by} · ${fmtTime(ins.given_at)}` })),
-        ins.done_at ? h('div', { class: 'small ok-text', text: `${t('em.done_at', { t: fmtTime(ins.done_at) })}${ins.result ? ' · ' + ins.result : ''}` }) :
+        h('div', null, h('strong', { text: ins.text }), h('span', { class: 'muted small' }, ` — ${ins.given_by} · `, whenEl(h, ins.given_at))),
+        ins.done_at ? h('div', { class: 'small ok-text' }, withWhen(h, (time) => `${t('em.done_at', { t: time(ins.done_at) })}${ins.result ? ' · ' + ins.result : ''}`)) :
           h('div', { class: 'desk-inline desk-inline-labelled' }, inlineField(t('dlg.result'), result),
             h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => act('instructions', `/instructions/${encodeURIComponent(ins.id)}/done`, { result: result.value.trim() }) }, t('em.done'))));
     })),
@@ -200,7 +199,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     h('div', { class: 'desk-section-head' },
       h('h2', { text: `⚠ ${t('em.title')}` }),
       h('span', { class: 'small', text: t('em.trigger', { t: label('trigger', em.trigger) }) }),
-      h('span', { class: 'small muted', text: t('em.declared', { t: fmtTime(em.declared_at) }) })),
+      h('span', { class: 'small muted' }, withWhen(h, (time) => t('em.declared', { t: time(em.declared_at) })))),
     // R-EM-5: the numbers this emergency calls for stand out among the four.
     h('div', { class: 'desk-tels desk-tels-panel', 'aria-label': t('em.numbers') },
       NUMBERS.map((n) => h('a', { class: ['desk-tel', (view.summary?.numbers_to_call || []).includes(n) ? 'is-prompted' : ''], href: `tel:${n}` }, t(`desk.em.${n}`)))),
@@ -217,7 +216,7 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
     h('div', { 'data-testid': 'em-instructions' }, h('h3', { text: t('em.instructions') }), instructions, errs.instructions.el),
     errs.settle.el,
     h('div', { class: 'desk-btn-row' },
-      em.settled_at ? h('span', { class: 'ok-text', text: t('em.settled', { t: fmtTime(em.settled_at) }) }) :
+      em.settled_at ? h('span', { class: 'ok-text' }, withWhen(h, (time) => t('em.settled', { t: time(em.settled_at) }))) :
         h('button', {
           type: 'button', class: 'btn btn-danger',
           // Settling ends the emergency for everyone (R-EM-3): asked once more, never on a stray click.

@@ -5,7 +5,7 @@
 // stop the clock; the dialog says so.
 import { actionDialog } from './action-dialog.js';
 import { mayAct } from './case-actions.js';
-import { countdownEl, field, fmtTime, label, select } from './common.js';
+import { countdownEl, field, label, select, withWhen } from './common.js';
 
 export const HELP_REPLY_CLOCK = 'IN5_HELP_REPLY_5M';
 // Said on the spot or on the phone: a help request is answered at once, not in writing (R-IN-5).
@@ -75,8 +75,7 @@ export function helpReplyStrip(ctx, view, onDone) {
     h('span', { class: 'desk-help-reply-label', text: t('hr.clock') }),
     owed ? countdownEl(h, clock.due_at, '', { dueShown: false }) : h('span', {
       class: clock.overdue ? 'warn-text' : 'ok-text', 'data-testid': 'help-replied',
-      text: reply ? t('hr.replied', { t: fmtTime(reply.at), how: reply.medium ? label('reply_medium', reply.medium) : t('detail.medium_unknown') })
-        : clock.satisfied_at ? t('detail.clock_done', { t: fmtTime(clock.satisfied_at) }) : t('detail.clock_stopped'),
-    }),
+    }, withWhen(h, (time) => (reply ? t('hr.replied', { t: time(reply.at), how: reply.medium ? label('reply_medium', reply.medium) : t('detail.medium_unknown') })
+      : clock.satisfied_at ? t('detail.clock_done', { t: time(clock.satisfied_at) }) : t('detail.clock_stopped')))),
     helpReplyButton(ctx, view, onDone));
 }

@@ -7,7 +7,7 @@ import { openDialog } from '../dom.js';
 import { colon, colonPair, joinList, paren, serverMessage } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { mutationLabel } from '../views/outbox.js';
-import { blobObjectUrl, errorBox, field, fmtTime, label } from './common.js';
+import { blobObjectUrl, errorBox, field, label, withWhen } from './common.js';
 
 const STRINGS = {
   zh: {
@@ -303,16 +303,16 @@ export function refusalsPanel(ctx, list, { inCase = false, onChanged = () => {},
         tick(r),
         h('strong', { text: mutationLabel(r.type) }), ' ',
         inCase ? null : (r.case_id ? h('a', { class: 'desk-case-no', href: `#/case/${r.case_id}`, text: r.case_no }) : h('span', { class: 'muted', text: t('rf.no_case') })), ' ',
-        h('span', { class: 'muted small', text: `${fmtTime(r.received_at)}${r.device_time ? ` · ${t('rf.device_time', { t: fmtTime(r.device_time) })}` : ''}` })),
+        h('span', { class: 'muted small' }, withWhen(h, (time) => `${time(r.received_at)}${r.device_time ? ` · ${t('rf.device_time', { t: time(r.device_time) })}` : ''}`))),
       h('div', { class: 'small warn-text', text: colon(t('rf.reason'), serverMessage(r)) }),
       peopleRows(ctx, r),
       h('div', { class: 'kv rf-record' }, recordRows(ctx, r.args || {})),
       r.not_acceptable && !r.handled_at
         ? h('div', { class: 'small muted', 'data-testid': 'rf-cannot-accept', text: t('rf.cannot_accept', { reason: serverMessage(r.not_acceptable) }) }) : null,
       r.handled_at
-        ? h('div', { class: 'small muted', 'data-testid': 'rf-outcome', text: r.accepted
-          ? t(r.type === 'job.complete' ? 'rf.accepted' : 'rf.accepted_with', { who: staffName(r.handled_by), t: fmtTime(r.handled_at) })
-          : t('rf.handled', { who: staffName(r.handled_by), t: fmtTime(r.handled_at), note: r.handled_note }) })
+        ? h('div', { class: 'small muted', 'data-testid': 'rf-outcome' }, withWhen(h, (time) => (r.accepted
+          ? t(r.type === 'job.complete' ? 'rf.accepted' : 'rf.accepted_with', { who: staffName(r.handled_by), t: time(r.handled_at) })
+          : t('rf.handled', { who: staffName(r.handled_by), t: time(r.handled_at), note: r.handled_note }))))
         : h('div', { class: 'rf-actions' },
           r.may_accept ? h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-testid': 'rf-accept', onclick: async () => {
             if (await acceptDialog(ctx, r)) onChanged();

@@ -101,14 +101,14 @@ const SENTENCES = {
     d.is_major === 'True' || d.is_major === true ? t('tl.major') : '',
     d.is_major === 'False' || d.is_major === false ? t('tl.not_major') : '',
   ],
-  'work_order.accepted': (d, s) => [acceptedAtDesk(d, s)],
-  'work_order.arrived': (d, s) => [acceptedAtDesk(d, s)],
-  'work_order.completed': (d, s) => [d.signed ? t('tl.signed') : '', acceptedAtDesk(d, s)],
+  'work_order.accepted': (d, s, e, fmt) => [acceptedAtDesk(d, s, fmt)],
+  'work_order.arrived': (d, s, e, fmt) => [acceptedAtDesk(d, s, fmt)],
+  'work_order.completed': (d, s, e, fmt) => [d.signed ? t('tl.signed') : '', acceptedAtDesk(d, s, fmt)],
   // The order held when the desk accepted an earlier completion of the work (D141).
   'work_order.withdrawn': (d, s) => [has(d, 'assignee_id')
     ? t('tl.withdrawn', { who: staffName(s, d.assignee_id), done: staffName(s, d.done_by) || '—' }) : ''],
-  'refusal.accepted': (d, s) => [has(d, 'done_by')
-    ? t('tl.refusal_accepted', { who: staffName(s, d.done_by), t: has(d, 'completed_at') ? fmtTime(d.completed_at) : '—' }) : ''],
+  'refusal.accepted': (d, s, e, fmt) => [has(d, 'done_by')
+    ? t('tl.refusal_accepted', { who: staffName(s, d.done_by), t: has(d, 'completed_at') ? fmt(d.completed_at) : '—' }) : ''],
   'work_order.unable': (d) => [has(d, 'reason') ? t('tl.reason', { text: d.reason }) : ''],
   'emergency.declared': (d) => [has(d, 'trigger') ? t('tl.trigger', { trigger: label('trigger', d.trigger) }) : ''],
   // D89: the person tried, when the desk named one from the directory (entries before name only the level).
@@ -119,8 +119,8 @@ const SENTENCES = {
   ],
   // R-EM-5: which public number; who called and when are the entry's own author and time.
   // A call marked on the intake form carries when it was made, before the entry's own time (D73).
-  'emergency.public_called': (d) => [has(d, 'number') ? (has(d, 'called_at')
-    ? t('tl.public_called_at', { label: t(`desk.em.${d.number}`), t: fmtTime(d.called_at) })
+  'emergency.public_called': (d, s, e, fmt) => [has(d, 'number') ? (has(d, 'called_at')
+    ? t('tl.public_called_at', { label: t(`desk.em.${d.number}`), t: fmt(d.called_at) })
     : t('tl.public_called', { label: t(`desk.em.${d.number}`) })) : ''],
   'emergency.summoned': (d) => [has(d, 'role') ? t('tl.summoned', { who: label('summoned', d.role) }) : ''],
   // R-EM-2: a report back from the scene carries its words (from the phone, the author is the person summoned).
@@ -169,10 +169,10 @@ const SENTENCES = {
  * A phone's step refused at its sync because the desk had reassigned the job, and accepted at the desk later
  * (D141): when the phone synced and who accepted it when. The entry's own time is the acceptance.
  */
-function acceptedAtDesk(d, s) {
+function acceptedAtDesk(d, s, fmt = fmtTime) {
   if (!has(d, 'accepted_by')) return '';
-  return t('tl.accepted_refused', { synced: has(d, 'received_at') ? fmtTime(d.received_at) : '—',
-    who: staffName(s, d.accepted_by), t: has(d, 'accepted_at') ? fmtTime(d.accepted_at) : '—' });
+  return t('tl.accepted_refused', { synced: has(d, 'received_at') ? fmt(d.received_at) : '—',
+    who: staffName(s, d.accepted_by), t: has(d, 'accepted_at') ? fmt(d.accepted_at) : '—' });
 }
 
 function areaLabel(area) {
@@ -189,12 +189,15 @@ function whoWithRole(id, role, staff) {
 // Other entries (a booking's, a call-back's, a contact slip's): the few keys that read well alone.
 const PLAIN = { text: 'tl.note', note: 'tl.note', reason: 'tl.reason', result: 'tl.result' };
 
-/** The sentence under an audit entry's title, '' when its data says nothing worth reading. */
-export function timelineSentence(entry, staff) {
+/**
+ * The sentence under an audit entry's title, '' when its data says nothing worth reading. `fmt` writes a
+ * time it names (the case page passes withWhen's, so that it prints with the year).
+ */
+export function timelineSentence(entry, staff, fmt = fmtTime) {
   const d = entry?.data;
   if (!d || typeof d !== 'object') return '';
   const make = SENTENCES[entry.action];
-  const parts = make ? make(d, staff, entry) : Object.entries(PLAIN).filter(([k]) => has(d, k) && typeof d[k] === 'string').map(([k, key]) => t(key, { text: d[k] }));
+  const parts = make ? make(d, staff, entry, fmt) : Object.entries(PLAIN).filter(([k]) => has(d, k) && typeof d[k] === 'string').map(([k, key]) => t(key, { text: d[k] }));
   const text = parts.filter(Boolean).join(t('tl.sep'));
   return text.charAt(0).toUpperCase() + text.slice(1); // English reads as a sentence; Chinese has no case
 }
@@ -209,14 +212,14 @@ export function actedAt(entry) {
 }
 
 /** "（同步于 12/07 21:32）" when the server heard of the step a minute or more after it was done, else ''. */
-export function syncedNote(entry) {
+export function syncedNote(entry, fmt = fmtTime) {
   // Refused at its sync and accepted later: the sentence says when it synced (acceptedAtDesk), and the
   // entry's own time is the acceptance, not a sync.
   if (has(entry?.data || {}, 'accepted_by')) return '';
   const acted = Date.parse(actedAt(entry));
   const received = Date.parse(entry?.at);
   if (!(received - acted >= MINUTE_MS)) return '';
-  return paren('', t('tl.synced', { t: fmtTime(entry.at) }));
+  return paren('', t('tl.synced', { t: fmt(entry.at) }));
 }
 
 /**
