@@ -71,6 +71,8 @@ def test_the_printed_handover_sheet_is_one_a4_page_with_whole_case_numbers_and_s
     for item in sheet["items"]:
         assert item["case_no"] in texts[0], (item["case_no"], texts[0])  # never GD20261207-/0005
     assert texts[0].count("已超时") == len(late), texts[0]
+    # Every time on the sheet carries its year, the due times too: never "12/07 17:30" (README, D81).
+    assert not re.search(r"(?<![\d/])\d{2}/\d{2}(?![\d/])", texts[0]), texts[0]
     # Each row on one line: the state word is whole, not one character per line.
     for row in page.get_by_test_id("ho-print-sheet").locator("tbody tr").all():
         for cell in row.locator("td").all()[:2]:

@@ -14,10 +14,11 @@ export function overdueWhenBuilt(item, builtAt) {
   return Boolean(item.next_due_at) && Date.parse(item.next_due_at) < Date.parse(builtAt);
 }
 
-/** The sheet's due cell: the time, with 已超时 beside it when it had passed as the sheet was built. */
-export function dueWhenBuilt(item, builtAt) {
+/** The sheet's due cell: the time, with 已超时 beside it when it had passed as the sheet was built. `fmt`
+ * writes the time: the screen's fmtTime, or fmtFull on the printed sheet, where every time has its year. */
+export function dueWhenBuilt(item, builtAt, fmt = fmtTime) {
   if (!item.next_due_at) return '';
-  return overdueWhenBuilt(item, builtAt) ? paren(fmtTime(item.next_due_at), tr('ho.overdue_at_build')) : fmtTime(item.next_due_at);
+  return overdueWhenBuilt(item, builtAt) ? paren(fmt(item.next_due_at), tr('ho.overdue_at_build')) : fmt(item.next_due_at);
 }
 
 // Who reviews a sheet (server/domain/handover.py _SUPERVISORS); the server refuses anyone else.
@@ -55,7 +56,7 @@ async function renderSheetPrint(body, ctx, sheetId, staff) {
         h('thead', null, h('tr', null, [t('list.no'), t('list.state'), t('list.content'), t('list.next_due'), t('ho.col_taken')].map((x) => h('th', { text: x })))),
         h('tbody', null, sheet.items.map((i) => h('tr', null,
           h('td', { text: i.case_no }), h('td', { text: i.written_reply_due ? `${label('state', i.state)} · ${t('ho.written_reply_due')}` : label('state', i.state) }), h('td', { text: i.summary }),
-          h('td', { class: overdueWhenBuilt(i, sheet.built_at) ? 'ho-overdue' : '', 'data-testid': 'ho-print-due', text: dueWhenBuilt(i, sheet.built_at) }),
+          h('td', { class: overdueWhenBuilt(i, sheet.built_at) ? 'ho-overdue' : '', 'data-testid': 'ho-print-due', text: dueWhenBuilt(i, sheet.built_at, fmtFull) }),
           h('td', { text: i.is_emergency ? (taken.includes(i.case_id) ? t('ho.taken_over', { who: staffName(staff, sheet.incoming_id) }) : t('list.emergency_badge')) : '' }))))) : null,
       h('div', { class: 'ho-print-signs' },
         side('out', sheet.outgoing_id, sheet.outgoing_signed_at, sheet.outgoing_signature_sha256),
