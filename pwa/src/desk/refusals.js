@@ -7,7 +7,7 @@ import { openDialog } from '../dom.js';
 import { colon, colonPair, joinList, paren, serverMessage } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { mutationLabel } from '../views/outbox.js';
-import { blobObjectUrl, errorBox, field, label, withWhen } from './common.js';
+import { blobObjectUrl, errorBox, field, fmtTime, label, withWhen } from './common.js';
 
 const STRINGS = {
   zh: {
