@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what tests need, then runs every test. Any failure fails the command.
 #   1. ruff   2. pytest on SQLite (unit + integration)   3. integration tests on PostgreSQL
-#   4. JavaScript tests (node --test)   5. Playwright e2e in Debian Chromium
+#   4. eslint and the JavaScript tests (node --test)   5. Playwright e2e in Debian Chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -30,6 +30,9 @@ if [ -z "${ESTATEDESK_TEST_PG_URL:-}" ]; then
   fi
 fi
 ESTATEDESK_TEST_DB=pg .venv/bin/pytest tests/integration -q
+
+echo "== eslint (PWA: names used but never defined or imported)"
+node_modules/.bin/eslint .
 
 echo "== node --test (PWA modules)"
 node --test pwa/test/
