@@ -107,9 +107,9 @@ async def emergency_in_progress(db: Database, disp: Principal, cid: str, clock: 
     for ago, role in ((12, em.SummonedRole.GUARD_CAPTAIN), (11, em.SummonedRole.ENGINEERING_MANAGER)):
         await step(ago, disp, on_state(lambda s, now, role=role: em.summon(s, role=role, person_id=None, now=now),
                                        "emergency.summoned", role=str(role)))
-    await step(7, disp, on_state(lambda s, now: em.report_arrival(
-        s, role=em.SummonedRole.GUARD_CAPTAIN, report="B2 配电间冒烟，已断电，地库人员已疏散", now=now),
-        "emergency.arrived", role=str(em.SummonedRole.GUARD_CAPTAIN)))
+    # The guard captain's report back by radio, written down at the desk (its words in the history).
+    await step(7, disp, lambda c, now: dc.record_scene_report(
+        c, role=em.SummonedRole.GUARD_CAPTAIN, report="B2 配电间冒烟，已断电，地库人员已疏散", by=disp.user_id, now=now))
     await step(6, disp, lambda c, now: dc.give_instruction(
         c, instruction_id="ins_demo_1", text="工程部排查配电间线路，今天内报告起因", given_by="吴副总",
         by=disp.user_id, now=now))
@@ -133,13 +133,14 @@ async def _seed_cases(db: Database, clock: DemoClock) -> None:
         view = await desk.intake(db, disp, msgspec.convert(kw, IntakeIn))
         return view["case"]["id"]
 
-    async def open_dispatch(cid: str, minutes_ago: float, assignee: str = "usr_tech") -> str:
-        """Opened under A, then dispatched a minute later (the team lead tried first, not reached)."""
+    async def open_dispatch(cid: str, minutes_ago: float, assignee: str = "usr_tech",
+                            tried: tuple[str, ...] = ("usr_lead",)) -> str:
+        """Opened under A, then dispatched a minute later (the lead of the work, `tried` first, not reached)."""
         clock.minutes_ago(minutes_ago)
         await desk.command(db, disp, cid, lambda c, u: desk.dc.decide_opening(
             c, open=True, by=disp.user_id, roles=desk.roles_of(disp), now=u.now, reason=desk.dc.OpenReason.A_SITE_FOLLOW_UP))
         clock.minutes_ago(minutes_ago - 1)
-        view = await desk.dispatch(db, disp, cid, DispatchIn(assignee_id=assignee, unreached_lead_ids=["usr_lead"]))
+        view = await desk.dispatch(db, disp, cid, DispatchIn(assignee_id=assignee, unreached_lead_ids=list(tried)))
         return view["case"]["work_orders"][-1]["id"]
 
     async def field(minutes_ago: float, type_: str, **args) -> None:  # noqa: ANN003
@@ -176,11 +177,12 @@ async def _seed_cases(db: Database, clock: DemoClock) -> None:
                        unit_id="unit_1_101", content="厨房水龙头漏水", repair_responsibility="common",
                        repair_class="small")
     await open_dispatch(cid, 36)
-    # A cleaning complaint dispatched to the cleaner, so their phone has work too.
+    # A cleaning complaint dispatched to the cleaner, so their phone has work too. Nobody leads cleaning
+    # in the demo compound (陈班长 is the repair lead), so she is told directly, no lead ticked (R-DI-1).
     cid = await intake(25, kind="complaint", channel="phone", contact_name="周业主", phone="13800000011",
                        unit_id="unit_3_104", content="3栋电梯厅地面有大片污渍，已两天没人清理",
                        complaint_category="cleaning")
-    await open_dispatch(cid, 23, assignee="usr_cleaner")
+    await open_dispatch(cid, 23, assignee="usr_cleaner", tried=())
     # An emergency in progress, as the desk works one (R-EM-2..5): the fire brigade called while the
     # intake form was still open and recorded with it (R-EM-5), the chain climbed (the manager not
     # reached, the deputy GM reached and in charge), reported up, the people responsible called to the

@@ -207,6 +207,8 @@ class CaseReason(StrEnum):
     AWAITING_SUPERVISOR = "case.awaiting_supervisor"
     NOT_OPENED = "case.not_opened"
     TEAM_LEAD_FIRST = "case.team_lead_first"
+    # R-DI-1: only a lead of the case's line of work is recorded as tried first.
+    NOT_A_LEAD = "case.not_a_lead"
     FEE_NOT_TOLD = "case.fee_not_told"
     WORK_ORDER_INCOMPLETE = "case.work_order_incomplete"
     UNKNOWN_WORK_ORDER = "case.unknown_work_order"
@@ -1353,16 +1355,22 @@ def dispatch(
     now: datetime,
     means: em.Means = em.Means.PHONE,
     attempts: Iterable[DispatchRecord] = (),
+    leads: Iterable[str] | None = None,
 ) -> Transition | Refusal:
     """Send the job to a team lead, or to an executor if no lead could be reached (R-DI-1).
 
     `attempts` are the unsuccessful tries made before this one (recorded as told/not reached).
-    Re-dispatching cancels the active work order; the event names the removed assignee so sync
-    can take the job off that person's phone. A team lead holding the active order may pass it to
-    an executor the same way.
+    `leads` are the people who lead this case's line of work (`leads.leads_for`): the one sent the job
+    takes it as the lead (a guard captain too), and only they may be recorded as tried; none at all
+    sends the job to the executor directly. None (no directory at hand) counts team leads only.
+    A lead already reached about this case answers for a later reassignment: the log never has to
+    say they were not. Re-dispatching cancels the active work order; the event names the removed
+    assignee so sync can take the job off that person's phone. A team lead holding the active order
+    may pass it to an executor the same way.
     """
     role_set = set(roles)
     attempts = tuple(attempts)
+    lead_ids = None if leads is None else frozenset(leads)
     active = case.active_work_order
     lead_delegating = (
         Role.TEAM_LEAD in role_set
@@ -1401,11 +1409,29 @@ def dispatch(
             kind="invalid",
             assignee_role=str(assignee_role),
         )
-    direct_ok = (
-        lead_delegating
-        or Role.CONTROL_ROOM in role_set
-        or any(a.told_role == Role.TEAM_LEAD and not a.reached for a in attempts)
-    )
+    if lead_ids is not None:
+        if strangers := [a.told_id for a in attempts if a.told_id not in lead_ids]:
+            # Ticking the repair lead "not reached" about a security job would be a false entry.
+            return refuse(
+                CaseReason.NOT_A_LEAD,
+                "所勾选的人不是本类工作的班组负责人",
+                "Someone ticked does not lead this kind of work",
+                kind="invalid",
+                told_ids=strangers,
+            )
+        if assignee_id in lead_ids:
+            # The lead of this line takes the job as its lead (保安队长 is a team lead, whatever the account).
+            assignee_role = Role.TEAM_LEAD
+    # Told as the lead (R-DI-1): the lead who took a dispatch on this case, or a tried lead the desk reached.
+    lead_reached = any(d.reached and d.told_role == Role.TEAM_LEAD for d in case.dispatches)
+    tried = any(a.told_role == Role.TEAM_LEAD and not a.reached for a in attempts)
+    direct = None
+    if assignee_role in EXECUTORS and not (lead_delegating or tried or Role.CONTROL_ROOM in role_set):
+        if lead_reached:
+            direct = "lead_reached"
+        elif lead_ids is not None and not lead_ids:
+            direct = "no_lead"
+    direct_ok = lead_delegating or tried or Role.CONTROL_ROOM in role_set or direct is not None
     if assignee_role in EXECUTORS and not direct_ok:
         return refuse(
             CaseReason.TEAM_LEAD_FIRST,
@@ -1466,6 +1492,8 @@ def dispatch(
         assignee_role=str(assignee_role),
         removed_assignee_id=removed.assignee_id if removed else None,
         cancelled_work_order_id=removed.id if removed else None,
+        # Why the executor was told with no lead tried this time: the history says so.
+        **({"direct": direct} if direct else {}),
     )
 
 
@@ -2237,6 +2265,23 @@ def emergency_step(
     if isinstance(result, Refusal):
         return result
     return _step(replace(case, emergency=result), name, by, now, **data)
+
+
+def record_scene_report(
+    case: Case, *, role: em.SummonedRole, report: str | None, by: str, now: datetime
+) -> Transition | Refusal:
+    """R-EM-2: the desk writes down an arrival, and what the person summoned found, as said on the radio.
+    The history carries the words as it does for a report from the phone (`report_from_scene`); the desk
+    is who wrote them down. No words (or only blanks) records the arrival alone."""
+    text = report.strip() if report is not None and report.strip() else None
+    data: dict[str, Any] = {"role": str(role)}
+    if text is not None:
+        data["report"] = text
+    return emergency_step(
+        case,
+        lambda s: em.report_arrival(s, role=role, report=text, now=now, by=by),
+        name="emergency.arrived", by=by, now=now, **data,
+    )
 
 
 def report_from_scene(

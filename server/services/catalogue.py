@@ -554,7 +554,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
     the promise.
     """
     from server.services.cases import compound_rules, new_work_order_id, next_case_no, store_transition
-    from server.services.desk import _staff_role, case_view, roles_of
+    from server.services.desk import _staff_role, case_view, dispatch_leads, lead_attempts, roles_of
 
     async with db.transaction() as uow:
         b, case_id = await _load_booking(uow, who, booking_id)
@@ -579,8 +579,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
             note=sp.opening_note(b, item_name=item.name_zh, tz=rules.calendar.zone,
                                  unit_label=sp.UNIT_LABELS_ZH[item.unit])))
         role = await _staff_role(uow, who, data.assignee_id)
-        attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
-                                      reached=False) for lid in data.unreached_lead_ids]
+        attempts = lead_attempts(who, data.unreached_lead_ids, uow.now)
         b = sp.dispatch(b, to=[data.assignee_id], now=uow.now, case_no=case.no)
         # The same deadline as the case's arrival clock and a desk re-dispatch (D41); the booking's own
         # promise caps it too, should the item promise less than the compound's deadline policy.
@@ -589,7 +588,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         case = await store_transition(uow, who, dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=item.name_zh, assignee_id=data.assignee_id,
             assignee_role=role, deadline_at=deadlines.order_deadline(case, uow.now, rules.policy, asked=own_cap),
-            by=who.user_id, roles=roles, now=uow.now, attempts=attempts))
+            by=who.user_id, roles=roles, now=uow.now, attempts=attempts, leads=await dispatch_leads(uow.conn, case)))
         await _save_booking(uow, who.compound_id, b, case_id=case.id)
         _audit(uow, who, "service_booking", b.id, "service_booking.dispatched", case_id=case.id,
                assignee_id=data.assignee_id)

@@ -19,6 +19,7 @@ from server.domain import cases as dc
 from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import handover as ho
+from server.domain import leads as dl
 from server.domain.calendar import BusinessCalendar, check_calendar
 from server.domain.cases import Case
 from server.domain.errors import DomainError, Refusal, fail, refuse
@@ -70,6 +71,8 @@ async def case_view(uow_or_db: Any, case: Case) -> dict[str, Any]:
     summary = case_summary(case, clock_list)
     # R-IN-6 (d): a work-contact slip sent to the developer and not yet answered (D44).
     summary["contact_slip"] = (await open_slips_for(conn, case.compound_id, [case.id], now)).get(case.id)
+    # R-DI-1: whom the dispatch dialog offers as the leads to tell first about this case's work.
+    summary["leads"] = list(await dispatch_leads(conn, case))
     return {
         "case": msgspec.to_builtins(case),
         "summary": summary,
@@ -368,6 +371,25 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                kind="invalid", user_id=user_id)
 
 
+async def dispatch_leads(conn: Any, case: Case) -> tuple[str, ...]:
+    """The active accounts leading this case's line of work (R-DI-1), by the roles and posts the staff list
+    gives them now: the dispatch checks the leads tried against them and the dialog offers them."""
+    rows = (await conn.execute(select(users.c.id, users.c.roles, users.c.posts)
+                               .where(users.c.compound_id == case.compound_id, users.c.active.is_(True))
+                               .order_by(users.c.username))).all()
+    known = {str(r) for r in Role}
+    staff = [dl.StaffMember(id=r.id, roles=frozenset(Role(x) for x in msgspec.json.decode(r.roles) if x in known),
+                            posts=frozenset(str(p) for p in msgspec.json.decode(r.posts or "[]"))) for r in rows]
+    return dl.leads_for(case, staff)
+
+
+def lead_attempts(who: Principal, ids: list[str], now: datetime,
+                  means: em.Means = em.Means.PHONE) -> list[dc.DispatchRecord]:
+    """The leads the desk tried and did not reach (R-DI-1), as told in the lead's capacity."""
+    return [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=now, by=who.user_id, means=means,
+                              reached=False) for lid in ids]
+
+
 # The roles that decide an opening the desk passed up (R-OP-3), most senior first.
 _DECIDING_ROLES = (Role.GENERAL_MANAGER, Role.DEPUTY_GM, Role.MANAGER, Role.TEAM_LEAD)
 
@@ -401,13 +423,13 @@ async def dispatch(db: Database, who: Principal, case_id: str, data: DispatchIn)
         case = await load_case(uow, case_id, who)
         role = await _staff_role(uow, who, data.assignee_id)
         policy = (await compound_rules(uow, case.compound_id)).policy
-        attempts = [dc.DispatchRecord(told_id=lid, told_role=Role.TEAM_LEAD, at=uow.now, by=who.user_id,
-                                      means=data.means, reached=False) for lid in data.unreached_lead_ids]
         out = dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=data.job or case.content[:100],
             assignee_id=data.assignee_id, assignee_role=role,
             deadline_at=deadlines.order_deadline(case, uow.now, policy, asked=data.deadline_at), by=who.user_id,
-            roles=roles_of(who), now=uow.now, means=data.means, attempts=attempts,
+            roles=roles_of(who), now=uow.now, means=data.means,
+            attempts=lead_attempts(who, data.unreached_lead_ids, uow.now, data.means),
+            leads=await dispatch_leads(uow.conn, case),
         )
         case = await store_transition(uow, who, out)
         return await case_view(uow, case)
@@ -632,6 +654,13 @@ async def summon(db: Database, who: Principal, case_id: str, *, role: em.Summone
             c, lambda s: em.summon(s, role=role, person_id=person_id, now=uow.now),
             name="emergency.summoned", by=who.user_id, now=uow.now, role=str(role)))
         return await case_view(uow, case)
+
+
+async def scene_report(db: Database, who: Principal, case_id: str, *, role: em.SummonedRole,
+                       report: str | None) -> dict[str, Any]:
+    """R-EM-2: the desk records an arrival and the report back told it by radio, the words in the history."""
+    return await command(db, who, case_id, lambda c, u: dc.record_scene_report(
+        c, role=role, report=report, by=who.user_id, now=u.now))
 
 
 async def _is_desk_account(uow: UnitOfWork, who: Principal, user_id: str) -> bool:

@@ -77,3 +77,19 @@ async def test_the_demo_repairs_are_on_site_in_time_but_one_is_late(empty_db_url
     overdue = {(c.content, str(k.code)) for c in by_content.values()
                for k in deadlines.clocks(c, rules.calendar, SEEDED, rules.policy) if k.running and k.overdue}
     assert overdue == {("厨房水龙头漏水", "FU4_ON_SITE_15M")}
+
+
+async def test_the_demo_records_only_who_was_told_and_what_the_scene_reported(empty_db_url) -> None:  # noqa: ANN001  # R-DI-1 R-EM-2
+    by_content, timelines, _ = await _seeded(empty_db_url)
+    # A repair: the repair lead tried first, not reached, then the technician.
+    assert [(d.told_id, d.reached) for d in by_content["阳台地漏堵塞"].dispatches] == [("usr_lead", False), ("usr_tech", True)]
+    # Cleaning, which nobody leads in the demo compound: the cleaner told directly, the repair lead not
+    # ticked as "not reached" about work he does not lead.
+    cleaning = by_content["3栋电梯厅地面有大片污渍，已两天没人清理"]
+    assert [(d.told_id, d.reached) for d in cleaning.dispatches] == [("usr_cleaner", True)]
+    [sent] = [e for e in timelines[cleaning.id] if e["action"] == "case.dispatched"]
+    assert sent["data"]["direct"] == "no_lead"
+    # The guard captain's report back, written down at the desk, is in the emergency's history.
+    fire = by_content["地下车库有烟雾"]
+    [arrived] = [e for e in timelines[fire.id] if e["action"] == "emergency.arrived"]
+    assert arrived["data"] == {"role": "guard_captain", "report": "B2 配电间冒烟，已断电，地库人员已疏散"}

@@ -263,7 +263,10 @@ async def test_a_complaints_handler_is_the_one_dispatched_to_and_nobody_before(c
     opened = await complaint("草坪没修剪")
     assert (await client.post(f"/api/cases/{opened}/decide", headers=desk, json={"open": True, "reason": "A"})).status_code == 200
     sent = await complaint("电梯厅地面脏")
-    await open_and_dispatch(client, desk, sent)  # to the technician 张师傅
+    assert (await client.post(f"/api/cases/{sent}/decide", headers=desk, json={"open": True, "reason": "A"})).status_code == 200
+    # To the technician 张师傅, directly: nobody leads cleaning in the demo compound (R-DI-1).
+    r = await client.post(f"/api/cases/{sent}/dispatch", headers=desk, json={"assignee_id": "usr_tech"})
+    assert r.status_code == 200, r.text
     closed = await _complaint(client, desk, mgr, category="cleaning", channel="phone", fault="company")
     assert (await client.post(f"/api/cases/{closed}/verify", headers=desk, json={"text": "已清理"})).status_code == 200
     assert (await client.post(f"/api/cases/{closed}/close", headers=desk, json={"result": "已整改"})).status_code == 200
