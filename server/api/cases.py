@@ -378,9 +378,7 @@ class CaseController(Controller):
 
     @post("/cases/{case_id:str}/emergency/arrival", opt=DESK_ROLES, status_code=200)
     async def arrival(self, db: Database, principal: Principal, case_id: str, data: JSONBody[ArrivalIn]) -> CaseView:
-        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.emergency_step(
-            c, lambda s: em.report_arrival(s, role=data.role, report=data.report, now=u.now),
-            name="emergency.arrived", by=principal.user_id, now=u.now, role=str(data.role))))
+        return _view(await desk.scene_report(db, principal, case_id, role=data.role, report=data.report))
 
     @post("/cases/{case_id:str}/emergency/public-call", opt=DESK_ROLES, status_code=200)
     async def public_call(self, db: Database, principal: Principal, case_id: str,
