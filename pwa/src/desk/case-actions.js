@@ -68,3 +68,17 @@ export function mayAct(roles, action) {
   const allowed = ACTION_ROLES[action];
   return !!allowed && (roles || []).some((r) => allowed.includes(r));
 }
+
+// The states the server dispatches from (server/domain/cases.py dispatch): a case still 已受理 only when it
+// goes before its opening (R-IN-7: an urgent repair, an emergency, a call the control room took, or the
+// control room itself dispatching); a special service only through its booking (R-SS-2). The case view
+// carries no list of what the caller may do, so this mirrors the server's rule; the test holds it.
+const DISPATCHABLE = ['opened', 'dispatched', 'accepted', 'on_site'];
+
+/** dispatchAllowed(case, ['dispatcher']): would the server take a dispatch of this case from these roles? */
+export function dispatchAllowed(c, roles) {
+  if (c.kind === 'special_service' && !c.booking_id) return false;
+  if (DISPATCHABLE.includes(c.state)) return true;
+  return c.state === 'received'
+    && (c.repair_class === 'urgent' || !!c.is_emergency || c.channel === 'control_room' || (roles || []).includes('control_room'));
+}

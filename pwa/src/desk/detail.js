@@ -9,10 +9,10 @@ import {
   options, select, staffName, whenEl, withWhen,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
-import { assigneeChooser } from './assignee.js';
+import { assigneeChooser, leadsReached } from './assignee.js';
 import { CALLER_ROLES, callBackCard } from './callback.js';
 import { sortedClocks, stoppedClockText } from './clock-order.js';
-import { mayAct } from './case-actions.js';
+import { dispatchAllowed, mayAct } from './case-actions.js';
 import { contactSlipBadge, contactSlipCard, contactSlipPrintId, renderContactSlipPrint } from './contact-slip.js';
 import { renderWorkOrderPrint, workOrderPrintId, workOrderPrintLink } from './work-order.js';
 import { emergencyPanel } from './emergency.js';
@@ -165,14 +165,16 @@ export async function renderCase(body, ctx, caseId) {
 
   // ---- dialogs -------------------------------------------------------------------------------
   function dispatchDialog() {
-    // The same chooser as a booking's row (desk/assignee.js): the leads tried are asked beside the choice.
-    const who = assigneeChooser(h, t, staff);
+    // The same chooser as a booking's row (desk/assignee.js): the leads tried are asked beside the choice,
+    // the leads being those the server names for the case's line of work (R-DI-1).
+    const who = assigneeChooser(h, t, staff, { leads: view.summary?.leads ?? null, reached: leadsReached(view.case) });
     const job = h('input', { type: 'text', name: 'job', value: view.case.content.slice(0, 100) });
     const deadline = h('input', { type: 'datetime-local', name: 'deadline_at' });
     const means = select(h, 'means', options('means'), { value: 'phone' });
     const fields = [
       field(h, t('dlg.assignee'), who.select, t('dlg.direct_hint')),
       who.tried,
+      who.note,
       field(h, t('dlg.job'), job),
       h('div', { class: 'desk-form-grid' }, field(h, t('dlg.deadline'), deadline), field(h, t('dlg.means'), means)),
     ];
@@ -484,7 +486,8 @@ export async function renderCase(body, ctx, caseId) {
     const simple = (path, errMsgBox) => () => runQuiet(() => post(path), errMsgBox);
     const bar = h('div', { class: 'desk-actions no-print', 'aria-label': t('detail.actions') },
       b('decide', decideDialog, 'btn-primary', !c.opening && open && s !== 'cannot_handle'),
-      b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened && !feeUntold ? 'btn-primary' : '', open && !['completed', 'cannot_handle'].includes(s)),
+      // Only where the server dispatches: not a case still 已受理 unless it goes first (R-IN-7).
+      b(hasActiveWo ? 'redispatch' : 'dispatch', dispatchDialog, !hasActiveWo && c.opening?.opened && !feeUntold ? 'btn-primary' : '', dispatchAllowed(c, ctx.user?.roles)),
       b('report_up', reportUpDialog, '', open),
       b('follow_up', () => followUpDialog(), '', open && s !== 'cannot_handle'),
       // R-IN-5: left unopened (R-OP-2), a written inquiry still owes its written reply within 2 days;

@@ -54,6 +54,8 @@ const SENTENCES = {
   'case.dispatched': (d, s) => [
     has(d, 'assignee_id') ? t('tl.dispatched', { who: whoWithRole(d.assignee_id, d.assignee_role, s) }) : '',
     has(d, 'removed_assignee_id') ? t('tl.replaces', { who: staffName(s, d.removed_assignee_id) }) : '',
+    // R-DI-1: why the executor was told with no lead tried this time.
+    d.direct === 'no_lead' ? t('tl.no_lead') : d.direct === 'lead_reached' ? t('tl.lead_reached') : '',
   ],
   'case.reported_up': (d, s) => [t('tl.reported_up', { who: whoWithRole(d.to_id, d.to_role, s) })],
   // R-IN-5: a reply says how it was given (entries before the medium was recorded say nothing of it).
