@@ -3,7 +3,7 @@
 The seed (000 3.1.2) has the dispatcher tell the supervisor of the matter (有关主管/队长), or directly the
 repair lead (维修班长) or the duty guard captain (当值保安队长), and go to the executor only when none can be
 found. Accounts carry no department (D87), so the line a lead answers for is read off the posts the staff
-list gives them (D89, DNEW-desk-fixes): the repair lead's post leads repairs, the guard captain's leads security work, and a
+list gives them (D89, D144): the repair lead's post leads repairs, the guard captain's leads security work, and a
 team lead holding neither is a supervisor of no one trade, whom the desk may tell about any work.
 """
 
