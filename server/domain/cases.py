@@ -17,7 +17,7 @@ from msgspec.structs import replace
 
 from server.domain import emergencies as em
 from server.domain.calendar import BusinessCalendar
-from server.domain.errors import Refusal, refuse
+from server.domain.errors import Notice, Refusal, refuse
 from server.domain.roles import DESK, EXECUTORS, LEADERSHIP, Role
 from server.domain.surveys import Grade
 
@@ -1562,6 +1562,34 @@ _WO_STATE_WORDS = {
 }
 
 
+# An acceptance or an arrival sent for an order that already has it: the assignee is the only one who takes
+# these steps, so it is the same person's step sent again from another phone (one tapped offline while the
+# other phone sent its own). Recorded once; the phone is told so, and nothing goes to the desk's field
+# refusals. Not for an order reported unable (the two phones disagree about the job: the desk must hear of
+# it) nor a withdrawn one, which stay refused.
+STEP_ALREADY_RECORDED = "case.step_already_recorded"
+_REPEATABLE = {
+    "accept": (("接单", "acceptance"),
+               (WorkOrderState.ACCEPTED, WorkOrderState.ON_SITE, WorkOrderState.COMPLETED)),
+    "arrive": (("到场", "arrival"), (WorkOrderState.ON_SITE, WorkOrderState.COMPLETED)),
+}
+
+
+def step_already_recorded(wo: WorkOrder, step: str) -> Notice | None:
+    """The word for the phone when `step` ("accept" or "arrive") is already on `wo`, else None."""
+    (zh_step, en_step), states = _REPEATABLE[step]
+    if wo.state not in states:
+        return None
+    zh_state, en_state = _WO_STATE_WORDS[wo.state]
+    return Notice(
+        code=STEP_ALREADY_RECORDED,
+        zh=f"派工单已是「{zh_state}」：{zh_step}此前已记录（可能来自您的另一台手机），本次不再重复记录",
+        en=f"The work order is already {en_state}: the {en_step} was recorded before (perhaps from your "
+        "other phone), so it was not recorded again",
+        details={"work_order_state": str(wo.state), "step": step},
+    )
+
+
 def field_time(acted_at: datetime | None, now: datetime, floor: datetime) -> datetime:
     """When a field step counts: the phone's act in server time, kept between `floor` and `now` (D35).
 
@@ -1723,9 +1751,10 @@ def complete(
     if isinstance(found, Refusal):
         return found
     i, wo = found
-    if wo.state == WorkOrderState.CANCELLED:
+    if wo.state not in (WorkOrderState.DISPATCHED, WorkOrderState.ACCEPTED, WorkOrderState.ON_SITE):
         # Reassigned while the phone was offline, perhaps after the arrival: "record arrival first"
-        # would send the technician back to a job that is no longer theirs.
+        # would send the technician back to a job that is no longer theirs. Completed or reported
+        # unable meanwhile (the same person on another phone): the arrival was recorded, so say the state.
         return _wo_state_refusal(wo, "complete", [WorkOrderState.ON_SITE])
     if wo.state != WorkOrderState.ON_SITE:
         # R-CL-3: completion is only believable after an arrival was recorded.

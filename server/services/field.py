@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.domain import cases as dc
 from server.domain.cases import Case, ServiceSlip, SignerRelation
-from server.domain.errors import Refusal, fail
+from server.domain.errors import Notice, Refusal, fail
 from server.domain.roles import EXECUTORS, Role
 from server.domain.service_slips import signed_on_site
 from server.domain.surveys import Grade
@@ -95,23 +95,31 @@ async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
 
 
 @mutation("job.accept", roles=FIELD, direct_writes=False, case_of=_case_of_job)
-async def accept(ctx: MutationContext, args: dict) -> None:
+async def accept(ctx: MutationContext, args: dict) -> Notice | None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
+    # Accepted already, from this person's other phone: recorded once, and the phone is told (DNEW-field-fixes).
+    if (said := dc.step_already_recorded(wo, "accept")) is not None:
+        return said
     await _store(ctx, dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
                                 acted_at=ctx.acted_at))
+    return None
 
 
 @mutation("job.arrive", roles=FIELD, direct_writes=False, case_of=_case_of_job)
-async def arrive(ctx: MutationContext, args: dict) -> None:
+async def arrive(ctx: MutationContext, args: dict) -> Notice | None:
     a = msgspec.convert(args, ArriveArgs)
     case, wo = await _my_case(ctx, a.job_id)
+    # On site already (or done), from this person's other phone: the first arrival stands.
+    if (said := dc.step_already_recorded(wo, "arrive")) is not None:
+        return said
     # Arrival counts when the technician tapped it (in server time, D35), not when a basement let
     # the phone sync; the phone's own clock reading is kept as evidence.
     await _store(ctx, dc.arrive(
         case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
         device_at=ctx.device_time, geo=a.geo, acted_at=ctx.acted_at,
     ))
+    return None
 
 
 @mutation("job.note", roles=FIELD, direct_writes=False, case_of=_case_of_job)

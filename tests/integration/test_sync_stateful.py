@@ -174,14 +174,16 @@ class Oracle:
         state = states[job]
         if m["type"] == "job.note":
             return "applied", None
+        # The job's own assignee sending a step the order already has (DNEW-field-fixes): recorded once,
+        # answered applied with a word for the phone.
         if m["type"] == "job.accept":
             if state != "dispatched":
-                return "rejected", "case.wrong_state"
+                return "applied", "case.step_already_recorded"
             states[job] = "accepted"
             return "applied", None
         if m["type"] == "job.arrive":
             if state not in ("dispatched", "accepted"):
-                return "rejected", "case.wrong_state"
+                return "applied", "case.step_already_recorded"
             states[job] = "on_site"
             return "applied", None
         raise AssertionError(m)
@@ -209,7 +211,7 @@ class Oracle:
             self._domain(phone, m, self.job_state)
             if status == "applied" and m["type"] == "job.note":
                 self.notes[m["args"]["job_id"]].append(m["args"]["text"])
-            if status == "applied" and m["type"] == "job.accept":
+            if status == "applied" and code is None and m["type"] == "job.accept":
                 self.accepts[m["args"]["job_id"]] += 1
             if code == "scope.not_assigned":
                 self.refused.append(key)
