@@ -128,8 +128,9 @@ async def note(ctx: MutationContext, args: dict) -> None:
     if a.photo_sha256:
         await blobs.require_blobs(ctx.uow.conn, [a.photo_sha256])
     case, wo = await _my_case(ctx, a.job_id)
+    # A photo alone keeps no words: each view says "photo" in its own language (DNEW-field-fixes).
     await _store(ctx, dc.add_note(
-        case, text=a.text or "（照片）", by=ctx.principal.user_id, now=ctx.now,
+        case, text=a.text, by=ctx.principal.user_id, now=ctx.now,
         photo_sha256=a.photo_sha256, work_order_id=wo.id, acted_at=ctx.acted_at,
     ))
 

@@ -2,6 +2,7 @@
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
 import { colon, colonPair, joinList, paren, t } from '../i18n.js';
+import { noteText } from '../notes.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
@@ -776,7 +777,7 @@ export async function renderCase(body, ctx, caseId) {
         c.linked_case_ids.map((id) => h('li', null, h('a', { href: `#/case/${id}`, text: linkedNo(id) })))));
     }
     if (c.notes.length) {
-      parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', null, whenEl(h, n.at), ` · ${staffName(staff, n.by)} · ${n.text}`))));
+      parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', null, whenEl(h, n.at), ` · ${staffName(staff, n.by)} · ${noteText(n)}`))));
     }
     if (!parts.length) return null;
     return h('section', { class: 'card desk-extras' }, parts);

@@ -9,6 +9,7 @@ import {
   acceptJob, addNote, arriveJob, clockStatus, currentPosition, isCompleted, loadGoneNotice, loadJob, loadOwnCompletion, markUnable, nextActions,
   nextDue, nextDueClock, reportLinkedProblem,
 } from '../jobs.js';
+import { noteText } from '../notes.js';
 import { dismiss } from '../outbox.js';
 import { stateLabel } from './jobs.js';
 import { mutationLabel } from './outbox.js';
@@ -81,7 +82,6 @@ registerStrings({
     'note.photo_busy': '正在处理照片…',
     'note.photo_ready': '照片已压缩（{kb} KB）',
     'note.empty': '请填写备注或添加照片',
-    'note.photo_only': '（照片）',
     'unable.title': '无法完成',
     'unable.reason': '原因（必填）',
     'unable.placeholder': '例如：住户不在家、需要更换的配件缺货、需要工程部处理',
@@ -176,7 +176,6 @@ registerStrings({
     'note.photo_busy': 'Processing photo…',
     'note.photo_ready': 'Photo compressed ({kb} KB)',
     'note.empty': 'Write a note or add a photo',
-    'note.photo_only': '(photo)',
     'unable.title': 'Unable to complete',
     'unable.reason': 'Reason (required)',
     'unable.placeholder': 'e.g. resident not home, part out of stock, needs engineering',
@@ -415,7 +414,7 @@ function noteItem(n) {
       n.earlier ? h('span', { class: 'badge', text: t('job.earlier_tag') }) : null,
       h('span', { class: 'muted', text: [n.author_name || '', formatDateTime(n.at || n.created_at)].filter(Boolean).join(' · ') }),
       n.local ? h('span', { class: 'badge badge-pending', text: t('common.pending_sync') }) : null),
-    h('div', { class: 'note-text', text: n.text || n.content || (shas.length ? t('note.photo_only') : '') }),
+    h('div', { class: 'note-text', text: noteText({ ...n, photo_sha256s: shas }) }),
     isLinked ? linkedOutcome(n) : null,
     shas.length ? h('div', { class: 'photo-row' }, shas.map(photoThumb)) : null);
 }
