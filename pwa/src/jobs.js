@@ -176,6 +176,32 @@ export function ownCompletion(entries, jobId) {
 }
 
 /**
+ * The slip this phone recorded for `jobId` when its latest completion was refused (the same person's other
+ * phone completed the job first, or the desk reassigned it): this phone's own signed slip, with the
+ * server's reason in `refusal`, so its slip page shows what the resident signed here as refused rather than
+ * the server's slip under the same job (DNEW-field-fixes). Its arrival is this phone's too. No check code or
+ * countersign: the server never took it. Null when the latest completion was not refused, or none was made.
+ */
+export function refusedCompletion(entries, jobId) {
+  const mine = entries.filter((e) => String(e.args?.job_id) === String(jobId));
+  const e = mine.filter((x) => x.type === 'job.complete').pop();
+  if (e?.state !== 'refused') return null;
+  const arrival = mine.filter((x) => x.type === 'job.arrive').pop();
+  const { job_id: id, ...slip } = e.args;
+  return {
+    ...slip, id, case_no: e.case_no || null, completed_at: entryTime(e), arrived_at: arrival ? entryTime(arrival) : null,
+    content_hash: null, countersigned_by: null, countersigned_at: null, local: false,
+    refusal: { code: e.code, message: e.message, message_en: e.message_en },
+  };
+}
+
+/** refusedCompletion for the signed-in person's outbox. */
+export async function loadRefusedCompletion(jobId) {
+  const { entries } = await context();
+  return refusedCompletion(entries, jobId);
+}
+
+/**
  * What the job page says about a job no longer on this phone (D105): the pull's reason for taking it off
  * (`gone`: {reason, case_no, new_job_id}, kept by db.js), and the outbox entry still holding what this
  * phone recorded on it — a refused signed completion first. {key, case_no, new_job_id, entry}: `key` an

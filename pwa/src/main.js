@@ -3,7 +3,7 @@
 // get the job list as home; desk roles get desk/index.js and guards gate/index.js (lazy chunks).
 //
 // Routes owned here (for every role): #/login, #/jobs, #/job/<id>, #/job/<id>/complete,
-// #/job/<id>/slip, #/outbox, #/outbox/<mutation id>, #/reminders, #/settings, #/summons/<case>/<post>.
+// #/job/<id>/slip (and /slip/server), #/outbox, #/outbox/<mutation id>, #/reminders, #/settings, #/summons/<case>/<post>.
 // Every other hash — including #/ — is the role home: renderDesk / renderGate is called again on each
 // such hash change with ctx.route set.
 import { api, setUnauthorizedHandler } from './api.js';
@@ -50,7 +50,7 @@ const ROUTES = [
   { re: /^jobs$/, mod: jobsView, live: true },
   { re: /^job\/([^/]+)$/, mod: jobView, live: true },
   { re: /^job\/([^/]+)\/complete$/, mod: completeView },
-  { re: /^job\/([^/]+)\/slip$/, mod: slipView },
+  { re: /^job\/([^/]+)\/slip(?:\/(server))?$/, mod: slipView }, // /server: the server's slip beside a refused one
   { re: /^outbox$/, mod: outboxView, live: true },
   { re: /^outbox\/(\d+)$/, mod: outboxView, live: true }, // one entry picked out (a job's page links to it, D105)
   { re: /^reminders$/, mod: remindersView, live: true },

@@ -11,7 +11,8 @@
 //   are pruned only after 7 days.
 // - An applied entry the server still had something to say about (a guard's release recorded as an
 //   incident, R-RS-1) stays 'sent' — it is not resent, the record stands — and keeps what was said in
-//   `notice` {code, message, message_en, details}, counted as unseen until the person dismisses it.
+//   `notice` {code, message, message_en, details}, counted as unseen until the person dismisses it. A
+//   step already recorded from the person's other phone is said the same way but only informs (isIncident).
 import { db, kvGet } from './db.js';
 import { emit } from './bus.js';
 import { hasOffset, serverNow } from './clock.js';
@@ -175,9 +176,18 @@ export async function noteAttempt(clientId, mutationIds, error) {
   await tx.done;
 }
 
-/** Sent entries with a notice the person has not dismissed yet (the sync bar counts them). */
+// Notices that only inform: a step the same person already recorded from another phone (DNEW-field-fixes).
+// Shown on the entry, but not an incident: nothing to count in the sync bar, nothing to acknowledge.
+const INFO_NOTICES = new Set(['case.step_already_recorded']);
+
+/** A sent entry the server recorded with something the person must see (a release recorded as an incident). */
+export function isIncident(e) {
+  return e.state === 'sent' && Boolean(e.notice) && !INFO_NOTICES.has(e.notice.code);
+}
+
+/** Sent entries with an incident the person has not dismissed yet (the sync bar counts them). */
 export function unseenNotices(entries) {
-  return entries.filter((e) => e.state === 'sent' && e.notice && !e.dismissed_at);
+  return entries.filter((e) => isIncident(e) && !e.dismissed_at);
 }
 
 /**
@@ -188,7 +198,7 @@ export async function dismiss(clientId, mutationId) {
   const d = await db();
   const tx = d.transaction('outbox', 'readwrite');
   const entry = await tx.store.get([clientId, mutationId]);
-  if (entry && (entry.state === 'refused' || (entry.state === 'sent' && entry.notice))) {
+  if (entry && (entry.state === 'refused' || isIncident(entry))) {
     entry.dismissed_at = new Date().toISOString();
     await tx.store.put(entry);
   }
@@ -206,7 +216,7 @@ export async function prune(now = Date.now()) {
   let cursor = await tx.store.openCursor();
   while (cursor) {
     const e = cursor.value;
-    const doneAt = e.state === 'sent' ? (e.notice ? e.dismissed_at : e.sent_at) : e.state === 'refused' ? e.dismissed_at : null;
+    const doneAt = e.state === 'sent' ? (isIncident(e) ? e.dismissed_at : e.sent_at) : e.state === 'refused' ? e.dismissed_at : null;
     if (doneAt && now - Date.parse(doneAt) > PRUNE_AFTER_MS) await cursor.delete();
     cursor = await cursor.continue();
   }

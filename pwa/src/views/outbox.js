@@ -4,7 +4,7 @@ import { entryTime, formatAgo, formatDateTime } from '../clock.js';
 import { listJobs } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { registerStrings, serverMessage, t } from '../i18n.js';
-import { dismiss, entriesOfUser, othersPendingCount } from '../outbox.js';
+import { dismiss, entriesOfUser, isIncident, othersPendingCount } from '../outbox.js';
 import { currentUser } from '../session.js';
 import { getStatus, syncNow } from '../sync.js';
 
@@ -18,6 +18,7 @@ registerStrings({
     'outbox.state.sent': '已发送',
     'outbox.state.refused': '被拒绝',
     'outbox.state.notice': '已发送 · 记为异常',
+    'outbox.state.recorded_before': '已发送 · 此前已记录',
     'outbox.attempts': '已尝试 {n} 次',
     'outbox.last_error': '上次失败：{msg}',
     'outbox.dismiss': '知道了',
@@ -50,6 +51,7 @@ registerStrings({
     'outbox.state.sent': 'Sent',
     'outbox.state.refused': 'Refused',
     'outbox.state.notice': 'Sent · incident',
+    'outbox.state.recorded_before': 'Sent · recorded before',
     'outbox.attempts': '{n, plural, one {# attempt} other {# attempts}}',
     'outbox.last_error': 'Last failure: {msg}',
     'outbox.dismiss': 'Dismiss',
@@ -122,7 +124,10 @@ function jobRef(e, onPhone) {
   return h('span', { class: 'muted', text: t('outbox.job_gone', { id: e.case_no || jobId }) });
 }
 
-const noticed = (e) => e.state === 'sent' && Boolean(e.notice);
+const noticed = isIncident;
+// A step the person's other phone had already recorded (DNEW-field-fixes): said on the line, nothing to acknowledge.
+const informed = (e) => e.state === 'sent' && Boolean(e.notice) && !isIncident(e);
+const badgeState = (e) => (noticed(e) ? 'notice' : informed(e) ? 'recorded_before' : e.state);
 
 // The entry a job's page linked to (#/outbox/<mutation id>, D105) is brought into view once, not on
 // every redraw a sync causes while the page is open.
@@ -154,7 +159,7 @@ export async function render(root, [target] = []) {
     h('ul', { class: 'outbox-list' }, entries.map((e) => h('li', { class: ['card', 'outbox-item', `outbox-${e.state}`, noticed(e) ? 'has-notice' : '', String(e.mutation_id) === target ? 'is-target' : ''], dataset: { state: e.state, mutationId: String(e.mutation_id) } },
       h('div', { class: 'outbox-top' },
         h('span', { class: 'outbox-what' }, h('strong', { text: mutationLabel(e.type) }), jobRef(e, caseNo)),
-        h('span', { class: ['badge', `badge-outbox-${noticed(e) ? 'notice' : e.state}`], text: t(`outbox.state.${noticed(e) ? 'notice' : e.state}`) })),
+        h('span', { class: ['badge', `badge-outbox-${badgeState(e)}`], text: t(`outbox.state.${badgeState(e)}`) })),
       h('div', { class: 'muted small', text: `#${e.mutation_id} · ${formatDateTime(entryTime(e))}${e.attempts ? ` · ${t('outbox.attempts', { n: e.attempts })}` : ''}` }),
       e.state === 'waiting' && e.last_error ? h('div', { class: 'small warn-text', text: t('outbox.last_error', { msg: serverMessage(e.last_error) }) }) : null,
       e.state === 'refused'
@@ -170,6 +175,7 @@ export async function render(root, [target] = []) {
           h('p', { class: 'notice-reason', text: serverMessage(e.notice) || e.notice.code }),
           e.dismissed_at ? null
             : h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
-        : null))));
+        : null,
+      informed(e) ? h('p', { class: 'muted small notice-reason', text: serverMessage(e.notice) || e.notice.code }) : null))));
   return null;
 }

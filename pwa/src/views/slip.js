@@ -5,8 +5,8 @@ import { formatFee, formatFullDateTime } from '../clock.js';
 import { countersignLine } from '../countersign.js';
 import { slipCheckCode } from '../slip-check.js';
 import { h, mount } from '../dom.js';
-import { colonPair, paren, registerStrings, t } from '../i18n.js';
-import { isCompleted, loadJob, loadOwnCompletion } from '../jobs.js';
+import { colonPair, paren, registerStrings, serverMessage, t } from '../i18n.js';
+import { isCompleted, loadJob, loadOwnCompletion, loadRefusedCompletion } from '../jobs.js';
 import { contentLabel } from './job.js';
 import { currentUser } from '../session.js';
 
@@ -24,14 +24,19 @@ registerStrings({
     'slip.completed': '完工时间',
     'slip.staff': '服务人员',
     'slip.signer': '签字人',
-    'slip.grade': '住户评价',
     'slip.signature': '住户签名',
     'slip.print': '打印',
+    'slip.grade': '住户评价',
     'slip.not_completed': '暂无服务单：此工单尚未完工。',
     'slip.gone': '此工单已不在本机：工单完工销项（或转派他人）后会从手机上移除。签字的服务单存于服务中心，可向调度查阅。',
     'slip.closed_copy': '此工单已完工并销项，已从工单列表移除。以下是本机保存的签字服务单。',
     'slip.pending': '本服务单尚未同步到服务器',
     'slip.free': '免费',
+    'slip.refused': '本机签的这份服务单被服务器拒绝：{reason}',
+    'slip.refused_desk': '服务中心已收到这份服务单（含住户签名），会跟进处理。',
+    'slip.see_server': '查看服务器上记录的服务单',
+    'slip.server_copy': '这是服务器上记录的服务单，不是本机被拒绝的那份。',
+    'slip.see_own': '查看本机被拒绝的服务单',
   },
   en: {
     'slip.title': 'Service slip',
@@ -46,21 +51,39 @@ registerStrings({
     'slip.completed': 'Completed',
     'slip.staff': 'Staff',
     'slip.signer': 'Signed by',
-    'slip.grade': "Resident's rating",
     'slip.signature': "Resident's signature",
     'slip.print': 'Print',
+    'slip.grade': "Resident's rating",
     'slip.not_completed': 'No service slip: this job has not been completed.',
     'slip.gone': 'This job is no longer on this phone: a job leaves the phone once it is completed and closed (or reassigned). The signed slip is kept at the service centre; ask the desk.',
     'slip.closed_copy': 'This job is completed and closed, and has left the job list. Below is the signed slip this phone kept.',
     'slip.pending': 'This slip has not reached the server yet',
     'slip.free': 'Free of charge',
+    'slip.refused': 'The server refused the slip signed on this phone: {reason}',
+    'slip.refused_desk': 'The service centre has this slip, with the resident\'s signature, and will follow it up.',
+    'slip.see_server': 'See the slip the server recorded',
+    'slip.server_copy': 'This is the slip the server recorded, not the one this phone sent and the server refused.',
+    'slip.see_own': 'See the refused slip from this phone',
   },
 });
 
 const line = (label, value) => (value || value === 0 ? h('tr', {}, h('th', { scope: 'row', text: label }), h('td', { class: 'pre', text: String(value) })) : null);
 
-export async function render(root, [id]) {
-  const job = await loadJob(id);
+export async function render(root, [id, which]) {
+  const [job, refused] = await Promise.all([loadJob(id), loadRefusedCompletion(id)]);
+  // This phone's signed completion was refused (the same person's other phone completed the job first, or the
+  // desk reassigned it): its slip page keeps the slip signed here, marked refused, and links to the server's
+  // (DNEW-field-fixes). Showing the server's words under this phone's job read as if they were this slip.
+  if (refused && which !== 'server') {
+    const back = h('a', { class: 'back-link no-print', href: job ? `#/job/${encodeURIComponent(id)}` : '#/jobs', text: t('common.back') });
+    const server = job && isCompleted(job) && job.slip;
+    showSlip(root, back, { ...(job || {}), ...refused, arrived_at: refused.arrived_at || job?.arrived_at },
+      h('div', { class: 'notice notice-error', role: 'status', 'data-testid': 'slip-refused' },
+        h('p', { text: t('slip.refused', { reason: serverMessage(refused.refusal) }) }),
+        h('p', { class: 'small', text: t('slip.refused_desk') }),
+        server ? h('p', { class: 'no-print' }, h('a', { href: `#/job/${encodeURIComponent(id)}/slip/server`, 'data-testid': 'slip-see-server', text: t('slip.see_server') })) : null));
+    return null;
+  }
   if (!job) {
     // The job left the phone: the desk closed its case (or reassigned it). Not "not completed":
     // the phone shows the slip it recorded itself, or says where the signed slip now is.
@@ -79,7 +102,10 @@ export async function render(root, [id]) {
     return null;
   }
   // Local completion (not yet synced) first, then the server's slip, then the job's own fields.
-  showSlip(root, back, { ...job, ...(job.slip || {}), ...(job.completion || {}) });
+  const serverCopy = refused ? h('div', { class: 'notice notice-info', 'data-testid': 'slip-server-copy' },
+    h('p', { text: t('slip.server_copy') }),
+    h('p', { class: 'no-print' }, h('a', { href: `#/job/${encodeURIComponent(id)}/slip`, text: t('slip.see_own') }))) : null;
+  showSlip(root, back, { ...job, ...(job.slip || {}), ...(job.completion || {}) }, serverCopy);
   return null;
 }
 
