@@ -437,3 +437,44 @@ def test_countdowns_on_a_phone_with_a_wrong_clock_follow_the_servers_time(browse
     minutes_left = (due - datetime.now(UTC)).total_seconds() / 60
     expect(page.locator(".countdown-big")).to_have_text(_countdown_texts(minutes_left), timeout=15000)
     ctx.close()
+
+
+# Every state the sync bar shows, in order (its syncbar-<state> class), recorded from the first paint.
+_RECORD_BAR_STATES = """(() => {
+    window.__barStates = [];
+    new MutationObserver(() => {
+        const bar = document.querySelector('.syncbar');
+        const state = bar && (bar.className.match(/\\bsyncbar-(\\w+)/) || [])[1];
+        if (state && window.__barStates[window.__barStates.length - 1] !== state) window.__barStates.push(state);
+    }).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
+})();"""
+
+
+def test_the_bar_says_what_background_sync_sent_without_waiting_for_the_pages_next_run(
+    browser: Browser, server
+) -> None:  # noqa: ANN001  # design guarantee 6 (DNEW-field-fixes)
+    content = f"地库照明不亮 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    ctx = browser.new_context(viewport=PHONE, locale="zh-CN")
+    ctx.add_init_script(script=_RECORD_BAR_STATES)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    login(page, "tech")
+    expect(page.locator(".job-card", has_text=content)).to_be_visible(timeout=20000)
+    wait_until_controlled(page)
+
+    # The page's own push fails at the network (it then says 离线 and hands the outbox to Background Sync);
+    # the service worker's push gets through (page routes do not reach it).
+    page.route(PUSH, lambda route: route.abort())
+    page.evaluate("window.__barStates = []")
+    page.locator(".job-card", has_text=content).click()
+    page.locator("[data-action=accept]").click()
+    _eventually(page, lambda: _work_order(server, case_id)["state"] == "accepted",
+                "the service worker did not send the acceptance")
+    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=15000)
+    # The bar leaves 离线 as soon as the service worker reports, not at the page's next run a minute on.
+    expect(page.locator(".syncbar")).to_have_class(re.compile(r"\bsyncbar-online\b"), timeout=5000)
+    expect(page.locator(".syncbar-state")).to_have_text("在线")
+    states = page.evaluate("window.__barStates")
+    assert "offline" in states and states[-1] == "online", states
+    ctx.close()

@@ -14,8 +14,10 @@ if (channel) {
   };
 }
 
-export function emit(type, detail = {}) {
+/** `local`: for this context's listeners only (a state taken over from another context, not to echo back). */
+export function emit(type, detail = {}, { local = false } = {}) {
   target.dispatchEvent(new CustomEvent(type, { detail }));
+  if (local) return;
   try {
     channel?.postMessage({ type, detail });
   } catch {

@@ -17,7 +17,7 @@ import { DESK_HOME_ROLES, JOB_ROLES } from './roles.js';
 import { currentSession, currentUser, loadSession, markRevoked } from './session.js';
 import { buildShell } from './shell.js';
 import { chunkFailedNotice, isChunkLoadError } from './lazy.js';
-import { getStatus, loadStatus, syncNow } from './sync.js';
+import { followOthers, getStatus, loadStatus, syncNow } from './sync.js';
 import * as completeView from './views/complete.js';
 import * as jobView from './views/job.js';
 import * as jobsView from './views/jobs.js';
@@ -262,6 +262,9 @@ async function registerBackgroundSync() {
 }
 
 function startTriggers() {
+  // The bar says what the service worker's Background Sync (or another tab) did, and the network's state,
+  // not only this page's last run (DNEW-field-fixes).
+  followOthers(window);
   window.addEventListener('online', () => syncSoon(0));
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') syncSoon(0);

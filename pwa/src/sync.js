@@ -7,7 +7,7 @@
 // request, keeping the sample with the shortest round trip of each run (guarantee 4: countdowns
 // use clock.js serverNow(), built on this offset, never the bare device clock).
 import { ApiError, get, post, request, setToken, syncFailure } from './api.js';
-import { emit } from './bus.js';
+import { emit, on } from './bus.js';
 import {
   applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs, setBlobError,
 } from './db.js';
@@ -25,6 +25,8 @@ const PULL_LIMIT = 1000;
 let status = { state: 'idle', lastSyncAt: null, error: null, upload: null };
 let inflight = null;
 let again = false;
+// A run of this context holds the sync lock now (not merely waits for it while another context runs).
+let running = false;
 
 export function getStatus() {
   return status;
@@ -33,6 +35,55 @@ export function getStatus() {
 function setStatus(patch) {
   status = { ...status, ...patch };
   emit('sync', status);
+}
+
+// States another context's report may give this page: signed out is for the session to say.
+const FOLLOWED = new Set(['idle', 'syncing', 'offline', 'error', 'auth']);
+const later = (a, b) => (!a ? b || null : !b ? a : Date.parse(b) > Date.parse(a) ? b : a);
+
+/**
+ * This page's status after a word from outside its own runs (DNEW-field-fixes): `{type: 'remote', status}`
+ * — the service worker's Background Sync, or another tab, reporting its run — or the browser's `online` /
+ * `offline`. A page whose own push failed at the network said 离线 until its next run, up to a minute, though
+ * the service worker had meanwhile sent everything. While this page runs a sync itself, its own run decides.
+ */
+export function followedStatus(current, event, { running: busy }) {
+  if (busy) return current;
+  if (event.type === 'remote') {
+    const r = event.status;
+    if (!r || !FOLLOWED.has(r.state)) return current;
+    return { ...current, state: r.state, error: r.error ?? null, upload: r.upload ?? null, lastSyncAt: later(current.lastSyncAt, r.lastSyncAt) };
+  }
+  if (current.state === 'auth' || current.state === 'signed_out') return current;
+  if (event.type === 'online' && current.state === 'offline') return { ...current, state: 'idle', error: null };
+  if (event.type === 'offline') return { ...current, state: 'offline' };
+  return current;
+}
+
+/**
+ * Makes this page's status follow the other contexts' runs (over the app's BroadcastChannel, bus.js) and the
+ * network's events on `net` (the window). Pages only: the service worker reports, it does not follow.
+ */
+export function followOthers(net = globalThis.window) {
+  const follow = (event) => {
+    const next = followedStatus(status, event, { running });
+    if (next === status) return;
+    status = next;
+    emit('sync', status, { local: true }); // not echoed back to the context it came from
+  };
+  const offs = [on('sync', (d) => {
+    if (!d.remote) return;
+    const { remote, ...reported } = d;
+    follow({ type: 'remote', status: reported });
+  })];
+  if (net?.addEventListener) {
+    const online = () => follow({ type: 'online' });
+    const offline = () => follow({ type: 'offline' });
+    net.addEventListener('online', online);
+    net.addEventListener('offline', offline);
+    offs.push(() => net.removeEventListener('online', online), () => net.removeEventListener('offline', offline));
+  }
+  return () => offs.forEach((f) => f());
 }
 
 function isOffline() {
@@ -53,7 +104,14 @@ export function syncNow({ throwOnFailure = false } = {}) {
     let lastError = null;
     do {
       again = false;
-      lastError = await exclusive(runOnce);
+      lastError = await exclusive(async () => {
+        running = true;
+        try {
+          return await runOnce();
+        } finally {
+          running = false;
+        }
+      });
     } while (again && !lastError);
     if (lastError && throwOnFailure) throw lastError;
     return status;
