@@ -311,7 +311,8 @@ def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Br
     expect(page.get_by_text("已完工，待同步")).to_be_visible(timeout=10000)
     # The phone's own slip shows it before it is sent.
     page.goto(page.url + "/slip")
-    expect(page.locator(".slip-table")).to_contain_text("不满意：等了很久")
+    expect(page.locator(".slip-table tr", has_text="住户评价").locator("td")).to_have_text("不满意")
+    expect(page.locator(".slip-table tr", has_text="住户意见").locator("td")).to_have_text("等了很久")
     ctx.set_offline(False)
     expect(page.locator("[data-testid=pending-count]")).to_have_attribute("data-count", "0", timeout=30000)
     ctx.close()
@@ -323,9 +324,13 @@ def test_the_residents_rating_travels_with_the_signature_to_the_desk(browser: Br
     expect(row.locator("[data-testid=badge-unsatisfied]")).to_have_text("住户不满意", timeout=15000)
     row.click()
     expect(desk.locator("[data-testid=resident-unsatisfied]")).to_be_visible(timeout=10000)
-    expect(desk.locator("[data-testid=slip]")).to_contain_text("不满意：等了很久")
+    card = desk.locator("[data-testid=slip]")
+    expect(card.locator(".kv-row", has_text="住户评价").locator(".kv-value")).to_have_text("不满意")
+    expect(card.locator(".kv-row", has_text="住户意见").locator(".kv-value")).to_have_text("等了很久")
     desk.goto(f"{server.url}/#/case/{case_id}/slip")
-    expect(desk.locator("[data-testid=slip-print]")).to_contain_text("不满意：等了很久", timeout=10000)
+    sheet = desk.locator("[data-testid=slip-print]")
+    expect(sheet.locator("tr", has_text="住户评价").locator("td")).to_have_text("不满意", timeout=10000)
+    expect(sheet.locator("tr", has_text="住户意见").locator("td")).to_have_text("等了很久")
     desk_ctx.close()
 
 

@@ -1,8 +1,9 @@
 // Case detail: content, state, clocks with live countdowns, work orders, the service slip, the
 // audit timeline, and every desk action valid for the case's state (R-OP, R-DI, R-FU, R-CL, R-EM).
 import { openDialog, mount } from '../dom.js';
-import { colon, colonPair, joinList, paren, t } from '../i18n.js';
+import { colon, joinList, paren, t } from '../i18n.js';
 import { noteText } from '../notes.js';
+import { ratingRows } from '../slip-rating.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { zonedToIso } from '../zone.js';
 import {
@@ -726,7 +727,7 @@ export async function renderCase(body, ctx, caseId) {
         kv(h, t('slip.signer'), slip.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         kv(h, t('slip.signed_at'), whenEl(h, slip.signed_at)),
         slip.resident_grade === 'C' ? h('p', { class: 'notice notice-warn', 'data-testid': 'resident-unsatisfied', text: t('slip.resident_unsatisfied') }) : null,
-        kv(h, t('slip.resident_grade'), colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion)),
+        ...ratingRows(slip, (g) => label('resident_grade', g)).map(([k, v]) => kv(h, k, v)),
         slip.signature_sha256 ? h('div', { class: 'desk-signature-wrap' }, img) : null,
         kv(h, t('slip.hash'), slip.content_hash ? h('code', { class: 'desk-hash', text: slip.content_hash }) : ''),
         kv(h, t('slip.returned'), whenEl(h, slip.slip_returned_at)),

@@ -3,7 +3,8 @@
 import { countersignLine as line } from '../countersign.js';
 import { slipCheckCode } from '../slip-check.js';
 import { mount } from '../dom.js';
-import { colon, colonPair, paren } from '../i18n.js';
+import { colon, paren } from '../i18n.js';
+import { ratingRows } from '../slip-rating.js';
 import { blobObjectUrl, fmtFull, label, loadStaff, staffName } from './common.js';
 
 // R-CL-6: countersigned in the system: who and when; otherwise blank lines to sign on the paper
@@ -56,7 +57,8 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
-        row(t('slip.resident_grade'), slip ? colonPair(label('resident_grade', slip.resident_grade), slip.resident_opinion) : ''),
+        // The grade, or 未评价, and the resident's words on their own row (DNEW-field-fixes); blank without a slip.
+        ...(slip ? ratingRows(slip, (g) => label('resident_grade', g)) : [[t('slip.rating'), '']]).map(([k, v]) => row(k, v)),
         row(t('slip.returned'), fmtFull(slip?.slip_returned_at)))),
       h('div', { class: 'slip-sign' },
         h('span', { class: 'muted small', text: t('dlg.signature') }), img),

@@ -4,8 +4,9 @@ import { blobUrl } from '../blobs.js';
 import { formatFee, formatFullDateTime } from '../clock.js';
 import { countersignLine } from '../countersign.js';
 import { slipCheckCode } from '../slip-check.js';
+import { ratingRows } from '../slip-rating.js';
 import { h, mount } from '../dom.js';
-import { colonPair, paren, registerStrings, serverMessage, t } from '../i18n.js';
+import { paren, registerStrings, serverMessage, t } from '../i18n.js';
 import { isCompleted, loadJob, loadOwnCompletion, loadRefusedCompletion } from '../jobs.js';
 import { contentLabel } from './job.js';
 import { currentUser } from '../session.js';
@@ -26,7 +27,6 @@ registerStrings({
     'slip.signer': '签字人',
     'slip.signature': '住户签名',
     'slip.print': '打印',
-    'slip.grade': '住户评价',
     'slip.not_completed': '暂无服务单：此工单尚未完工。',
     'slip.gone': '此工单已不在本机：工单完工销项（或转派他人）后会从手机上移除。签字的服务单存于服务中心，可向调度查阅。',
     'slip.closed_copy': '此工单已完工并销项，已从工单列表移除。以下是本机保存的签字服务单。',
@@ -53,7 +53,6 @@ registerStrings({
     'slip.signer': 'Signed by',
     'slip.signature': "Resident's signature",
     'slip.print': 'Print',
-    'slip.grade': "Resident's rating",
     'slip.not_completed': 'No service slip: this job has not been completed.',
     'slip.gone': 'This job is no longer on this phone: a job leaves the phone once it is completed and closed (or reassigned). The signed slip is kept at the service centre; ask the desk.',
     'slip.closed_copy': 'This job is completed and closed, and has left the job list. Below is the signed slip this phone kept.',
@@ -148,7 +147,8 @@ function showSlip(root, back, s, notice = null) {
         line(t('slip.completed'), formatFullDateTime(s.completed_at)),
         line(t('slip.staff'), staff),
         line(t('slip.signer'), paren(s.signer_name || '', relation)),
-        line(t('slip.grade'), colonPair(s.resident_grade ? t(`rating.${s.resident_grade}`) : '', s.resident_opinion)))),
+        // The grade, or 未评价, and the resident's words on their own row (DNEW-field-fixes).
+        ...ratingRows(s, (g) => t(`rating.${g}`)).map(([k, v]) => line(k, v)))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null,
       countersignLine(h, t, countersigned(s))),
     h('button', { type: 'button', class: 'btn btn-primary btn-block no-print', onclick: () => window.print() }, t('slip.print')));
