@@ -452,7 +452,7 @@ _RECORD_BAR_STATES = """(() => {
 
 def test_the_bar_says_what_background_sync_sent_without_waiting_for_the_pages_next_run(
     browser: Browser, server
-) -> None:  # noqa: ANN001  # design guarantee 6 (DNEW-field-fixes)
+) -> None:  # noqa: ANN001  # design guarantee 6 (D145)
     content = f"地库照明不亮 {uuid.uuid4().hex[:6]}"
     case_id = _dispatched_repair(server, content)
     ctx = browser.new_context(viewport=PHONE, locale="zh-CN")

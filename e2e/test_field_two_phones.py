@@ -1,4 +1,4 @@
-"""One technician on two phones working the same job (DNEW-field-fixes).
+"""One technician on two phones working the same job (D145).
 
 Phone A, offline, taps 接单, 到场 and 完工 with the resident's signature; phone B (here the API, signed in as the
 same technician) does the same online first; then A comes back. A's outbox says its acceptance and arrival

@@ -1,4 +1,4 @@
-"""The service slip's rating rows (DNEW-field-fixes): a resident who wrote words but gave no grade.
+"""The service slip's rating rows (D145): a resident who wrote words but gave no grade.
 
 The phone's slip showed the words alone under 住户评价 / "Resident's rating", as if they were the grade. The
 grade row says 未评价 / Not rated and the words have their own row, on the phone's slip (screen and print) and on

@@ -179,7 +179,7 @@ export function ownCompletion(entries, jobId) {
  * The slip this phone recorded for `jobId` when its latest completion was refused (the same person's other
  * phone completed the job first, or the desk reassigned it): this phone's own signed slip, with the
  * server's reason in `refusal`, so its slip page shows what the resident signed here as refused rather than
- * the server's slip under the same job (DNEW-field-fixes). Its arrival is this phone's too. No check code or
+ * the server's slip under the same job (D145). Its arrival is this phone's too. No check code or
  * countersign: the server never took it. Null when the latest completion was not refused, or none was made.
  */
 export function refusedCompletion(entries, jobId) {

@@ -263,7 +263,7 @@ async function registerBackgroundSync() {
 
 function startTriggers() {
   // The bar says what the service worker's Background Sync (or another tab) did, and the network's state,
-  // not only this page's last run (DNEW-field-fixes).
+  // not only this page's last run (D145).
   followOthers(window);
   window.addEventListener('online', () => syncSoon(0));
   document.addEventListener('visibilitychange', () => {

@@ -1,5 +1,5 @@
 // What a note says, on the phone and at the desk. A note that is only a photo is stored without words
-// (DNEW-field-fixes), and each screen names it in its own language. Notes stored before that carry the
+// (D145), and each screen names it in its own language. Notes stored before that carry the
 // server's Chinese placeholder as their text: with a photo, it is read as the label too, so an English
 // screen never shows "（照片）" or "现场照片" as if someone had written it.
 import { registerStrings, t } from './i18n.js';

@@ -176,7 +176,7 @@ export async function noteAttempt(clientId, mutationIds, error) {
   await tx.done;
 }
 
-// Notices that only inform: a step the same person already recorded from another phone (DNEW-field-fixes).
+// Notices that only inform: a step the same person already recorded from another phone (D145).
 // Shown on the entry, but not an incident: nothing to count in the sync bar, nothing to acknowledge.
 const INFO_NOTICES = new Set(['case.step_already_recorded']);
 

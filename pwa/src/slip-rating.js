@@ -1,6 +1,6 @@
 // The resident's rating on a service slip (R-RV-3's grade, and their words), as the phone's slip and the
 // desk's slip card and print show it: the grade on its row — 未评价 when the resident gave none — and the
-// words on a row of their own (DNEW-field-fixes). Words alone under 住户评价 read as if they were the grade.
+// words on a row of their own (D145). Words alone under 住户评价 read as if they were the grade.
 import { registerStrings, t } from './i18n.js';
 
 registerStrings({

@@ -42,7 +42,7 @@ const FOLLOWED = new Set(['idle', 'syncing', 'offline', 'error', 'auth']);
 const later = (a, b) => (!a ? b || null : !b ? a : Date.parse(b) > Date.parse(a) ? b : a);
 
 /**
- * This page's status after a word from outside its own runs (DNEW-field-fixes): `{type: 'remote', status}`
+ * This page's status after a word from outside its own runs (D145): `{type: 'remote', status}`
  * — the service worker's Background Sync, or another tab, reporting its run — or the browser's `online` /
  * `offline`. A page whose own push failed at the network said 离线 until its next run, up to a minute, though
  * the service worker had meanwhile sent everything. While this page runs a sync itself, its own run decides.

@@ -1,5 +1,5 @@
 // A note that is only a photo reads "photo" in the screen's language, on the phone and at the desk
-// (DNEW-field-fixes): the server stores no words for it, and a note stored before with the server's Chinese
+// (D145): the server stores no words for it, and a note stored before with the server's Chinese
 // placeholder reads the same, never "（照片）" on an English screen.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

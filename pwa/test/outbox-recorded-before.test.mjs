@@ -1,4 +1,4 @@
-// One technician on two phones (DNEW-field-fixes): an acceptance or arrival the other phone already sent is
+// One technician on two phones (D145): an acceptance or arrival the other phone already sent is
 // answered `applied` with the server's word that it was recorded before. The outbox keeps the word on the
 // entry, but it is no incident: the sync bar does not count it, nothing waits for 知道了, and the entry goes
 // after a week like any sent one.

@@ -1,4 +1,4 @@
-// One technician on two phones (DNEW-field-fixes): phone B's completion reached the server first, and phone
+// One technician on two phones (D145): phone B's completion reached the server first, and phone
 // A's signed completion was refused (派工单当前为「已完工」). A's slip page must keep showing A's own slip, as
 // refused, not B's words under A's job: refusedCompletion gives it from A's outbox.
 import assert from 'node:assert/strict';

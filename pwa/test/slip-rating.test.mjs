@@ -1,4 +1,4 @@
-// The service slip's rating rows (DNEW-field-fixes): the resident's words without a grade read under
+// The service slip's rating rows (D145): the resident's words without a grade read under
 // 住户评价 as if they were the grade. The grade row says 未评价 / Not rated, and the words have their own row
 // (住户意见 / Resident's comments), on the phone's slip and the desk's.
 import assert from 'node:assert/strict';

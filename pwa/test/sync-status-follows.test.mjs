@@ -1,4 +1,4 @@
-// The sync bar's state on a page whose outbox the service worker sent (DNEW-field-fixes): a page push that
+// The sync bar's state on a page whose outbox the service worker sent (D145): a page push that
 // failed at the network left the page 'offline' (离线), and when Background Sync then sent everything the
 // bar still said 离线 until the page's own next run, up to a minute later. The page now follows what the
 // service worker (or another tab) reports over the app's BroadcastChannel while it runs no sync of its

@@ -1065,7 +1065,7 @@ def report_emergency(
     if isinstance(out, Refusal):
         return out
     late = {"received_at": now.isoformat()} if at != now else {}
-    # No words of its own: the desk labels a photo in its language (DNEW-field-fixes).
+    # No words of its own: the desk labels a photo in its language (D145).
     photo = (Note(text="", photo_sha256=photo_sha256, at=at, by=reporter_id,
                   received_at=now if at != now else None),) if photo_sha256 else ()
     case = replace(

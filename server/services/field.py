@@ -98,7 +98,7 @@ async def _store(ctx: MutationContext, out: dc.Transition | Refusal) -> Case:
 async def accept(ctx: MutationContext, args: dict) -> Notice | None:
     a = msgspec.convert(args, JobRef)
     case, wo = await _my_case(ctx, a.job_id)
-    # Accepted already, from this person's other phone: recorded once, and the phone is told (DNEW-field-fixes).
+    # Accepted already, from this person's other phone: recorded once, and the phone is told (D145).
     if (said := dc.step_already_recorded(wo, "accept")) is not None:
         return said
     await _store(ctx, dc.accept(case, work_order_id=wo.id, by=ctx.principal.user_id, now=ctx.now,
@@ -128,7 +128,7 @@ async def note(ctx: MutationContext, args: dict) -> None:
     if a.photo_sha256:
         await blobs.require_blobs(ctx.uow.conn, [a.photo_sha256])
     case, wo = await _my_case(ctx, a.job_id)
-    # A photo alone keeps no words: each view says "photo" in its own language (DNEW-field-fixes).
+    # A photo alone keeps no words: each view says "photo" in its own language (D145).
     await _store(ctx, dc.add_note(
         case, text=a.text, by=ctx.principal.user_id, now=ctx.now,
         photo_sha256=a.photo_sha256, work_order_id=wo.id, acted_at=ctx.acted_at,

@@ -77,7 +77,7 @@ async def test_a_guard_raises_an_emergency_offline_and_the_desk_gets_it_found_by
 
     view = (await client.get(f"/api/cases/{row['id']}", headers=desk)).json()
     assert view["case"]["notes"][0]["photo_sha256"] == photo
-    # The photo's note has no words of its own: the desk labels it in its language (DNEW-field-fixes).
+    # The photo's note has no words of its own: the desk labels it in its language (D145).
     assert view["case"]["notes"][0]["text"] == ""
     assert (await client.get(f"/api/blobs/{photo}", headers=desk)).status_code == 200  # the desk sees the photo
     reply = next(k for k in view["clocks"] if k["code"] == "IN5_HELP_REPLY_5M")

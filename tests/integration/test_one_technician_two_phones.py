@@ -1,4 +1,4 @@
-"""One technician signed in on two phones, both working the same job (DNEW-field-fixes).
+"""One technician signed in on two phones, both working the same job (D145).
 
 Phone A, offline, taps 接单, 到场 and 完工 with the resident's signature; phone B, online, does the same;
 then A comes back. A's acceptance and arrival are the same person's steps already on the order: recorded

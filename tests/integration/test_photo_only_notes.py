@@ -1,4 +1,4 @@
-"""A note that is only a photo is stored without words (DNEW-field-fixes).
+"""A note that is only a photo is stored without words (D145).
 
 The server used to store the Chinese placeholder "（照片）" as its text, which an English phone and desk then
 showed as if someone had written it. Each view says "photo" in its own language instead. Runs on SQLite and

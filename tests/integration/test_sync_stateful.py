@@ -174,7 +174,7 @@ class Oracle:
         state = states[job]
         if m["type"] == "job.note":
             return "applied", None
-        # The job's own assignee sending a step the order already has (DNEW-field-fixes): recorded once,
+        # The job's own assignee sending a step the order already has (D145): recorded once,
         # answered applied with a word for the phone.
         if m["type"] == "job.accept":
             if state != "dispatched":

@@ -91,7 +91,7 @@ def test_a_photo_taken_with_the_report_is_kept_on_the_case_when_taken() -> None:
     case = report(photo_sha256="a" * 64).case
     [note] = case.notes
     assert (note.photo_sha256, note.at, note.by, note.received_at) == ("a" * 64, T0 + 5 * M, "g1", T0 + 20 * M)
-    # Words of no language: the desk labels the photo in its own (DNEW-field-fixes).
+    # Words of no language: the desk labels the photo in its own (D145).
     assert note.text == ""
 
 

@@ -57,7 +57,7 @@ export async function renderSlip(body, ctx, caseId) {
         row(t('slip.executor'), staffName(staff, slip?.executor_id)),
         row(t('slip.signer'), slip?.signer_name ? paren(slip.signer_name, label('relation', slip.signer_relation)) : t('slip.not_signed')),
         row(t('slip.signed_at'), fmtFull(slip?.signed_at)),
-        // The grade, or 未评价, and the resident's words on their own row (DNEW-field-fixes); blank without a slip.
+        // The grade, or 未评价, and the resident's words on their own row (D145); blank without a slip.
         ...(slip ? ratingRows(slip, (g) => label('resident_grade', g)) : [[t('slip.rating'), '']]).map(([k, v]) => row(k, v)),
         row(t('slip.returned'), fmtFull(slip?.slip_returned_at)))),
       h('div', { class: 'slip-sign' },

@@ -125,7 +125,7 @@ function jobRef(e, onPhone) {
 }
 
 const noticed = isIncident;
-// A step the person's other phone had already recorded (DNEW-field-fixes): said on the line, nothing to acknowledge.
+// A step the person's other phone had already recorded (D145): said on the line, nothing to acknowledge.
 const informed = (e) => e.state === 'sent' && Boolean(e.notice) && !isIncident(e);
 const badgeState = (e) => (noticed(e) ? 'notice' : informed(e) ? 'recorded_before' : e.state);
 

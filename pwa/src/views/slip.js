@@ -72,7 +72,7 @@ export async function render(root, [id, which]) {
   const [job, refused] = await Promise.all([loadJob(id), loadRefusedCompletion(id)]);
   // This phone's signed completion was refused (the same person's other phone completed the job first, or the
   // desk reassigned it): its slip page keeps the slip signed here, marked refused, and links to the server's
-  // (DNEW-field-fixes). Showing the server's words under this phone's job read as if they were this slip.
+  // (D145). Showing the server's words under this phone's job read as if they were this slip.
   if (refused && which !== 'server') {
     const back = h('a', { class: 'back-link no-print', href: job ? `#/job/${encodeURIComponent(id)}` : '#/jobs', text: t('common.back') });
     const server = job && isCompleted(job) && job.slip;
@@ -147,7 +147,7 @@ function showSlip(root, back, s, notice = null) {
         line(t('slip.completed'), formatFullDateTime(s.completed_at)),
         line(t('slip.staff'), staff),
         line(t('slip.signer'), paren(s.signer_name || '', relation)),
-        // The grade, or 未评价, and the resident's words on their own row (DNEW-field-fixes).
+        // The grade, or 未评价, and the resident's words on their own row (D145).
         ...ratingRows(s, (g) => t(`rating.${g}`)).map(([k, v]) => line(k, v)))),
       sigSha ? h('div', { class: 'slip-sign' }, h('span', { class: 'muted', text: t('slip.signature') }), sig) : null,
       countersignLine(h, t, countersigned(s))),
