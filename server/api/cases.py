@@ -353,6 +353,13 @@ class CaseController(Controller):
                                data: JSONBody[HandFollowIn]) -> CaseView:
         return _view(await desk.hand_over_follow(db, principal, case_id, data.to_id))
 
+    @post("/cases/{case_id:str}/emergency/take", opt=DESK_ROLES, status_code=200)
+    async def take_emergency(self, db: Database, principal: Principal, case_id: str) -> CaseView:
+        """R-IN-9, R-EM-3: the caller takes an emergency raised on a staff phone that nobody at the desk has
+        taken: they follow it and hold its post. 409 `case.already_taken` once someone has."""
+        return _view(await desk.command(db, principal, case_id, lambda c, u: dc.take_emergency(
+            c, by=principal.user_id, roles=roles_of(principal), now=u.now)))
+
     # --- emergencies (R-EM-1..5) ---
 
     @post("/cases/{case_id:str}/emergency", opt=DESK_ROLES, status_code=200)

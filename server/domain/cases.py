@@ -255,6 +255,8 @@ class CaseReason(StrEnum):
     SPECIAL_SERVICE_NEEDS_BOOKING = "case.special_service_needs_booking"
     # An order from the government or the company's leadership comes to the desk, not from a guard's round.
     NOT_FIELD_EMERGENCY = "case.not_field_emergency"
+    # Someone at the desk already follows the emergency or holds its post: there is nothing to take.
+    ALREADY_TAKEN = "case.already_taken"
 
 
 # --- value types -------------------------------------------------------------------------------
@@ -2341,13 +2343,79 @@ def report_from_scene(
         return refuse(em.EmergencyReason.NOT_SUMMONED, "该负责人未被通知", "Not summoned", role=str(role))
     at = field_time(acted_at, now, summons.summoned_at)
     text = report.strip() if report is not None else None
-    state = em.report_arrival(case.emergency, role=role, report=text, now=at, by=by)
+    state = em.report_arrival(case.emergency, role=role, report=text, now=at, by=by, on_scene=by)
     if isinstance(state, Refusal):
         return state
     data: dict[str, Any] = {"role": str(role)}
     if text is not None:
         data["report"] = text
     return _field_step(replace(case, emergency=state), "emergency.arrived", by, at, now, **data)
+
+
+def pass_summons(
+    case: Case, *, post: em.SummonedRole, gained: Sequence[str], lost: Sequence[str], by: str, now: datetime
+) -> Transition | None:
+    """R-EM-2: the post a summons naming nobody calls changed hands (the manager's staff page, D129); the
+    summons follows it. The new holders are called; a former holder no longer is, unless they already said
+    from their phone that they are on the scene (`kept_ids`: their report counts). None when the case has
+    no such summons for `post` or is no longer open: a summons naming a person stays with that person."""
+    if case.emergency is None or not case.is_open:
+        return None
+    s = next((x for x in case.emergency.summons if x.person_id is None and x.role == post), None)
+    state = em.post_changed_hands(case.emergency, post=post, gained=gained, lost=lost, by=by, now=now)
+    if s is None or state is None:
+        return None
+    return _step(replace(case, emergency=state), "emergency.summons_passed", by, now, role=str(post),
+                 to_ids=list(gained), from_ids=[p for p in lost if p not in s.on_scene],
+                 kept_ids=[p for p in lost if p in s.on_scene])
+
+
+def unowned_emergency(case: Case) -> bool:
+    """An emergency raised on a staff phone that nobody at the desk has taken: nobody follows it and
+    nobody holds its post (D138). The desk's banner offers to take it, and its reminders run until then."""
+    return (case.field_report is not None and case.is_open and case.emergency is not None
+            and not case.follower_id and not case.emergency.at_post_id)
+
+
+# An emergency nobody at the desk has taken is pushed to the dispatchers and the control room this long
+# after it reached the desk, then every UNOWNED_REPEAT (the managers too from the second), until taken.
+UNOWNED_FIRST = timedelta(minutes=5)
+UNOWNED_REPEAT = timedelta(minutes=15)
+
+
+def unowned_reminder_times(case: Case, now: datetime) -> tuple[datetime, ...]:
+    """When the desk is reminded of an emergency nobody has taken, as seen at `now`: the last reminder
+    due (if any) and the next one — never the ones missed before it, so a scheduler that was down sends
+    one. Counted from when the report reached the desk (`field_report.received_at`): it could not be
+    taken before. Empty once someone has taken it."""
+    if not unowned_emergency(case) or case.field_report is None:
+        return ()
+    first = case.field_report.received_at + UNOWNED_FIRST
+    if now < first:
+        return (first,)
+    k = (now - first) // UNOWNED_REPEAT
+    return (first + k * UNOWNED_REPEAT, first + (k + 1) * UNOWNED_REPEAT)
+
+
+def take_emergency(case: Case, *, by: str, roles: Iterable[Role], now: datetime) -> Transition | Refusal:
+    """R-IN-9, R-EM-3: someone at the desk takes an emergency nobody has taken (接手): they follow it, as
+    naming oneself follower does (`hand_over_follow`), and hold its post, as the handover's incoming
+    person does (`emergencies.take_over`). Two at once: the second is told who has it."""
+    if not set(roles) & DESK:
+        return _forbidden("take an emergency", DESK)
+    if not unowned_emergency(case):
+        return refuse(
+            CaseReason.ALREADY_TAKEN, "此紧急事件已有人接手", "Someone already took this emergency",
+            follower_id=case.follower_id, at_post_id=case.emergency.at_post_id if case.emergency else "",
+        )
+    followed = hand_over_follow(case, to_id=by, by=by, roles=roles, now=now)
+    if isinstance(followed, Refusal):
+        return followed
+    posted = emergency_step(followed.case, lambda s: em.take_over(s, by=by, now=now),
+                            name="emergency.taken_over", by=by, now=now)
+    if isinstance(posted, Refusal):
+        return posted
+    return Transition(case=posted.case, events=(*followed.events, *posted.events))
 
 
 def record_public_call(case: Case, *, number: str, by: str, now: datetime) -> Transition | Refusal:

@@ -108,6 +108,15 @@ class EscalationAttempt(msgspec.Struct, frozen=True, kw_only=True):
     acknowledged_at: datetime | None = None
 
 
+class HolderChange(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone took up (`held`) or left the post a summons naming nobody calls, while it called them."""
+
+    person_id: str
+    held: bool
+    at: datetime
+    by: str  # who changed it: the manager on the staff page (D129)
+
+
 class Summons(msgspec.Struct, frozen=True, kw_only=True):
     role: SummonedRole
     person_id: str | None = None
@@ -118,6 +127,13 @@ class Summons(msgspec.Struct, frozen=True, kw_only=True):
     # Who sent the report: the person summoned, from their phone, or the desk writing down what they
     # said on the radio. Defaulted: summons stored before phones reported decode without it.
     reported_by: str | None = None
+    # Who said from their own phone that they are on the scene (已到场 or a report): the summons stays
+    # with them when the post passes to someone else, as their report counts. The desk writing down an
+    # arrival heard on the radio puts nobody here. Defaulted: stored summonses decode without it.
+    on_scene: tuple[str, ...] = ()
+    # A summons naming nobody follows its post: each time someone took it up or left it while the summons
+    # called its holders, so a step tapped offline is judged by who held the post when it was tapped.
+    holder_changes: tuple[HolderChange, ...] = ()
 
 
 class Instruction(msgspec.Struct, frozen=True, kw_only=True):
@@ -492,26 +508,64 @@ def summon(
     return msgspec.structs.replace(state, summons=(*state.summons, item))
 
 
-def summons_for(state: EmergencyState, *, user_id: str, posts: Iterable[str]) -> tuple[Summons, ...]:
+def held_post(s: Summons, person_id: str, *, holds_now: bool, at: datetime | None = None) -> bool:
+    """Whether `person_id` held the post of summons `s` at `at` (None: now), from whether they hold it
+    now and the changes recorded on the summons: the first change after `at` says what was before it."""
+    if at is None:
+        return holds_now
+    later = next((ch for ch in s.holder_changes if ch.person_id == person_id and ch.at > at), None)
+    return holds_now if later is None else not later.held
+
+
+def summons_for(
+    state: EmergencyState, *, user_id: str, posts: Iterable[str], at: datetime | None = None
+) -> tuple[Summons, ...]:
     """The summons `user_id` answers: those naming them, and those naming nobody for a post they hold.
 
     The desk summons a post (保安队长) and may name the person it reached; when it names nobody,
     everyone holding the post is called (D89), and any of them may report back. A summons naming
-    someone else is not theirs, whatever post they hold."""
+    someone else is not theirs, whatever post they hold. Such a summons follows its post: `at`, when a
+    step was tapped, judges it by who held the post then (a phone syncs later); whoever already said
+    from their phone that they are on the scene keeps it after leaving the post."""
     held = {str(p) for p in posts}
     return tuple(s for s in state.summons
-                 if s.person_id == user_id or (s.person_id is None and str(s.role) in held))
+                 if s.person_id == user_id or (s.person_id is None and (
+                     user_id in s.on_scene or held_post(s, user_id, holds_now=str(s.role) in held, at=at))))
+
+
+def summons_recipients(s: Summons, holders: Sequence[str]) -> tuple[str, ...]:
+    """Whose phones keep summons `s`: the person it names; else the post's `holders` now and whoever is
+    on the scene from it (who may have left the post since), each once."""
+    if s.person_id:
+        return (s.person_id,)
+    return tuple(dict.fromkeys((*holders, *s.on_scene)))
+
+
+def post_changed_hands(
+    state: EmergencyState, *, post: SummonedRole, gained: Sequence[str], lost: Sequence[str], by: str,
+    now: datetime,
+) -> EmergencyState | None:
+    """The people who took up (`gained`) or left (`lost`) `post` are recorded on the summons naming
+    nobody that calls it; None when there is none (a summons naming a person stays with that person)."""
+    for i, s in enumerate(state.summons):
+        if s.person_id is None and s.role == post and (gained or lost):
+            changes = (*(HolderChange(person_id=p, held=False, at=now, by=by) for p in lost),
+                       *(HolderChange(person_id=p, held=True, at=now, by=by) for p in gained))
+            moved = msgspec.structs.replace(s, holder_changes=(*s.holder_changes, *changes))
+            return msgspec.structs.replace(state, summons=(*state.summons[:i], moved, *state.summons[i + 1 :]))
+    return None
 
 
 def report_arrival(
-    state: EmergencyState, *, role: SummonedRole, report: str | None, now: datetime, by: str | None = None
+    state: EmergencyState, *, role: SummonedRole, report: str | None, now: datetime, by: str | None = None,
+    on_scene: str | None = None,
 ) -> EmergencyState | Refusal:
     """A summoned person reports from the scene; R-EM-2 wants them to report back.
 
     `now` is when it happened: the desk records it as it hears it; a phone's step is placed when it was
     tapped, and may reach the server after a later one (cases.report_from_scene). So the arrival is the
     earliest one recorded, and a report replaces the one shown only if it is not older than it (the older
-    one stays in the history)."""
+    one stays in the history). `on_scene`: the person who said so from their own phone (not the desk)."""
     for i, s in enumerate(state.summons):
         if s.role == role:
             arrived = now if s.arrived_at is None else min(s.arrived_at, now)
@@ -522,6 +576,7 @@ def report_arrival(
                 report=report if newer else s.report,
                 reported_at=now if newer and report else s.reported_at,
                 reported_by=by if newer and report else s.reported_by,
+                on_scene=s.on_scene if on_scene is None or on_scene in s.on_scene else (*s.on_scene, on_scene),
             )
             return msgspec.structs.replace(
                 state, summons=(*state.summons[:i], updated, *state.summons[i + 1 :])

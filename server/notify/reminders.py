@@ -20,6 +20,10 @@ The rules:
 - summons (R-EM-2): each person summoned to the scene of an emergency — the one the desk named, else
   everyone holding the post — at once, until they arrive or the event settles; it opens the summons on
   their phone, where they record their arrival and report back.
+- unowned (R-IN-9, R-EM-3): an emergency raised on a staff phone that nobody at the desk has taken
+  (cases.unowned_emergency) goes to the dispatchers and the control room 5 minutes after it reached the
+  desk and every 15 minutes after, to the managers as well from the second; each stage is planned when
+  the one before it is sent (the scheduler replans the case), so it repeats until someone takes it.
 - referral / referral_others (R-OP-3, R-FU-3): an opening passed up, or a case the Monday review
   passed up, still waiting goes first to the one it names, then to the others who would answer it
   (D87: the managers and the case's own team leads; leadership only when none of them is there),
@@ -42,7 +46,7 @@ from server.domain import deadlines
 from server.domain import emergencies as em
 from server.domain import referrals as rf
 from server.domain.calendar import BusinessCalendar
-from server.domain.cases import Case, CaseState, without_notes
+from server.domain.cases import UNOWNED_FIRST, Case, CaseState, unowned_reminder_times, without_notes
 from server.domain.deadlines import Clock, ClockCode, DeadlinePolicy
 from server.domain.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, Role
 from server.ids import new_id
@@ -61,6 +65,8 @@ REFERRAL_OTHERS = "referral_others"  # to the others who would answer it (D87)
 REFERRAL_CODES = {rf.Referral.OPENING: "OP3_REFERRAL", rf.Referral.REVIEW: "FU3_REFERRAL"}
 SUMMONS = "summons"  # R-EM-2: a person summoned to the scene, told at once
 SUMMONS_CODE = "EM_SUMMONS"  # + ":" + the post summoned (one reminder per post a person is called to)
+UNOWNED = "unowned"  # R-IN-9, R-EM-3: an emergency from a staff phone nobody at the desk has taken
+UNOWNED_CODE = "EM_UNOWNED"
 # An overdue reminder planned more than this after the limit is stale news: the desk's overdue
 # list already shows it. Keeps a first deployment from paging managers about last month's cases.
 OVERDUE_STALE_AFTER = timedelta(hours=24)
@@ -78,7 +84,8 @@ def case_of(subject_id: str) -> str | None:
 # A phone shows one notification per tag, a new one replacing the one before. A clock's reminders of a
 # case share the case's tag (the overdue one replaces its due-soon); an emergency and a decision asked
 # of someone keep tags of their own, so a routine reminder about the same case cannot take their place.
-_TAG_PREFIX = {ESCALATION: "emergency", SUMMONS: "summons", REFERRAL: "referral", REFERRAL_OTHERS: "referral"}
+_TAG_PREFIX = {ESCALATION: "emergency", SUMMONS: "summons", REFERRAL: "referral", REFERRAL_OTHERS: "referral",
+               UNOWNED: "unowned"}
 # The titles' lead words; the phone's inbox reads the same ones (pwa/src/views/reminders.js, D93).
 DUE_SOON_ZH, DUE_SOON_EN = "即将到期：", "Due soon: "
 OVERDUE_ZH, OVERDUE_EN = "已超时：", "Overdue: "
@@ -207,6 +214,7 @@ def plan(
             ))
     out.extend(_escalation(case, subject, content, calendar, now, unacked_after_minutes))
     out.extend(_summons(case, content, calendar, now))
+    out.extend(_unowned(case, content, calendar, now))
     out.extend(_referrals(case, subject, content, calendar, now, names or {}))
     return out
 
@@ -360,6 +368,35 @@ def _summons(case: Case, content: str, calendar: BusinessCalendar, now: datetime
     return out
 
 
+def _unowned(case: Case, content: str, calendar: BusinessCalendar, now: datetime) -> list[Planned]:
+    """R-IN-9, R-EM-3: an emergency raised on a staff phone that nobody at the desk has taken: the
+    dispatchers and the control room (who take the calls at night) are told, the managers as well from the
+    second reminder on; one tag, so each replaces the last on a phone. It opens the desk's home, whose
+    emergency banner offers 接手."""
+    fr = case.field_report
+    if fr is None:
+        return []
+    where = f"，{case.address}" if case.address else ""
+    where_en = f", {case.address}" if case.address else ""
+    at = calendar.shown(fr.reported_at, now)
+    out: list[Planned] = []
+    for send_at in unowned_reminder_times(case, now):
+        minutes = int((send_at - fr.received_at).total_seconds() // 60)
+        roles = (Role.DISPATCHER, Role.CONTROL_ROOM) + ((Role.MANAGER,) if send_at > fr.received_at + UNOWNED_FIRST else ())
+        for role in roles:
+            out.append(Planned(
+                code=UNOWNED_CODE, kind=UNOWNED, recipient_role=role, recipient_id=None,
+                due_at=send_at, send_at=send_at, url="/#/",
+                title=f"紧急事件无人接手：{case.no}",
+                body=f"{case.contact_name} {at} 从现场报告：{content}{where}。已 {minutes} 分钟无人接手，"
+                     "请在服务中心首页的紧急事件栏点「接手」",
+                title_en=f"Emergency nobody has taken: {case.no}",
+                body_en=f"{case.contact_name} reported from the scene at {at}: {content}{where_en}. Nobody at the "
+                        f"desk has taken it for {minutes} min: press \"Take it\" on the desk's emergency banner",
+            ))
+    return out
+
+
 def payload_for(case_id: str | None, p: Planned) -> dict:
     """The push payload; `case_id` None for a reminder no one case owns (the weekly review)."""
     payload = reminder_payload(case_id=case_id, job_id=p.job_id or "", kind=p.kind, title=p.title,  # type: ignore[arg-type]
@@ -406,6 +443,13 @@ class Accounts(msgspec.Struct, frozen=True, kw_only=True):
     names: dict[str, str]  # every account's display name, active or not (a referral may name someone since left)
     # Active accounts' ids per emergency post they hold (D89): who a summons naming nobody reaches.
     by_post: dict[str, list[str]] = {}
+
+
+def forget_accounts(uow: UnitOfWork, compound_id: str) -> None:
+    """Drop this transaction's copy of the compound's accounts, after it changed who holds a post."""
+    cache = getattr(uow, "_accounts_cache", None)
+    if cache is not None:
+        cache.pop(compound_id, None)
 
 
 async def compound_accounts(uow: UnitOfWork, compound_id: str) -> Accounts:

@@ -38,7 +38,7 @@ from sqlalchemy import and_, or_, select, update
 from server.notify import subscriptions
 from server.notify.capa import plan_open_capas
 from server.notify.catch_up import plan_waiting_referrals
-from server.notify.reminders import case_of, text_at_send
+from server.notify.reminders import UNOWNED, case_of, text_at_send
 from server.notify.subscriptions import StoredSubscription
 from server.notify.tables import reminders
 from server.notify.vapid_store import shared_vapid_keys
@@ -152,7 +152,7 @@ async def _deliver(
             try:
                 res = await send_async(
                     s.push, payload, vapid_private_key=private_key, subject=subject, ttl=DEFAULT_TTL_S,
-                    timeout=send_timeout_s, urgency="high" if r.kind in ("escalation", "summons") else "normal",
+                    timeout=send_timeout_s, urgency="high" if r.kind in ("escalation", "summons", UNOWNED) else "normal",
                     attempt=r.attempts, now=now,
                 )
             except Exception as exc:  # a bug in one send must not lose the others' outcomes
@@ -281,7 +281,24 @@ async def run_once(
         for r in claimed
     ))
     await _finish(db, now, token, list(deliveries), stats)
+    # An emergency nobody has taken is reminded again 15 minutes on: each stage is planned once the one
+    # before it went out, by the round that sent it (claimed once, so planned once).
+    unowned = sorted({r.case_id for r in claimed if r.kind == UNOWNED})
+    if unowned:
+        try:
+            await plan_next_unowned(db, unowned)
+        except Exception:  # the reminders already sent stay sent; the case's next save plans the next one
+            log.exception("planning the next reminder of an emergency nobody has taken failed")
     return stats
+
+
+async def plan_next_unowned(db: Database, case_ids: list[str]) -> None:
+    """Plan each case's reminders again as a save would: for an emergency still nobody's, the next stage."""
+    from server.services.cases import load_case, replan_reminders  # circular: services import the notifier
+
+    for case_id in case_ids:
+        async with db.transaction() as uow:
+            await replan_reminders(uow, await load_case(uow, case_id))
 
 
 async def run_forever(db: Database, *, key_dir: Path | None, subject: str, interval_s: float = INTERVAL_S) -> None:

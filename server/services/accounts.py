@@ -18,6 +18,7 @@ from server.domain.errors import DomainError, fail
 from server.domain.roles import Role
 from server.ids import new_id
 from server.ratelimit import LOGIN_THROTTLE
+from server.services import summons
 from server.services.cases import OPEN_STATES, compound_rules
 from server.storage.db import Database, UnitOfWork
 from server.storage.schema import cases, compounds, devices, users
@@ -329,6 +330,9 @@ async def add_staff(db: Database, who: Principal, data: StaffAccountIn) -> Staff
     # Hashing is deliberately slow (Argon2): done before the write transaction takes the lock.
     password_hash = hash_password(data.password)
     async with db.transaction() as uow:
+        if data.posts:
+            # Before the new row: the open emergencies come first in this module's lock order (summons.py).
+            await summons.lock_open_emergencies(uow, who.compound_id)
         taken = (await uow.conn.execute(
             select(users.c.username).where(func.lower(users.c.username) == username.lower()))).scalars()
         if (refusal := acc.check_username_free(username, taken)) is not None:
@@ -342,8 +346,11 @@ async def add_staff(db: Database, who: Principal, data: StaffAccountIn) -> Staff
         except IntegrityError:
             # Two managers adding the same login at the same moment: the unique index decides.
             raise fail(acc.AccountReason.EXISTS, "用户名已存在", "That username is taken", kind="conflict") from None
+        # A summons naming nobody of a post the newcomer holds calls them too (R-EM-2, D89).
+        moved = await summons.follow_posts(uow, who, uid, [], data.posts)
         _audit(uow, who, uid, "create", {"username": username, "display_name": name, "roles": roles,
-                                          "phone": phone, "posts": data.posts})
+                                          "phone": phone, "posts": data.posts,
+                                          **({"summons_passed": moved} if moved else {})})
         return await _staff_view(uow.conn, who.compound_id, uid)
 
 
@@ -353,14 +360,23 @@ async def edit_staff(db: Database, who: Principal, user_id: str, data: StaffDeta
     if (refusal := acc.check_details(display_name=name, phone=phone, posts=data.posts)) is not None:
         raise DomainError(refusal)
     async with db.transaction() as uow:
+        held = (await uow.conn.execute(select(users.c.posts).where(
+            users.c.id == user_id, users.c.compound_id == who.compound_id))).scalar()
+        if held is not None and summons.posts_touched(msgspec.json.decode(held or "[]"), data.posts):
+            # A post changing hands moves the summonses that call it: the open emergencies are locked
+            # before the person (summons.py's lock order).
+            await summons.lock_open_emergencies(uow, who.compound_id)
         row = await _locked_person(uow, who, user_id)
         before = {"display_name": row.display_name, "phone": row.phone or "",
                   "posts": msgspec.json.decode(row.posts or "[]")}
         after = {"display_name": name, "phone": phone, "posts": list(data.posts)}
-        changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        changed: dict[str, Any] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changed:
             await uow.conn.execute(update(users).where(users.c.id == user_id).values(
                 display_name=name, phone=phone, posts=msgspec.json.encode(after["posts"]).decode()))
+            # R-EM-2: a summons naming nobody follows its post to whoever holds it now (D89).
+            if moved := await summons.follow_posts(uow, who, user_id, before["posts"], after["posts"]):
+                changed["summons_passed"] = moved
             _audit(uow, who, user_id, "update", changed)
         return await _staff_view(uow.conn, who.compound_id, user_id)
 

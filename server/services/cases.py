@@ -30,6 +30,7 @@ from server.domain.cases import (
     WorkOrderState,
     field_report_unanswered,
     pending_review_referral,
+    unowned_emergency,
 )
 from server.domain.deadlines import Clock, DeadlinePolicy
 from server.domain.errors import DomainError, Refusal, fail
@@ -217,7 +218,9 @@ def case_summary(case: Case, clock_list: list[Clock]) -> dict[str, Any]:
         # of it, and whether the desk has answered them yet (unanswered ones head the emergency banner).
         "field_report": (
             {"by": case.field_report.by, "reported_at": case.field_report.reported_at,
-             "received_at": case.field_report.received_at, "unanswered": field_report_unanswered(case)}
+             "received_at": case.field_report.received_at, "unanswered": field_report_unanswered(case),
+             # Nobody at the desk has taken it yet (no follower, nobody at its post): the banner offers 接手.
+             "unowned": unowned_emergency(case)}
             if case.field_report else None
         ),
         # R-EM-2: who was reached and has not yet confirmed taking charge (their desk asks them to).
@@ -285,17 +288,29 @@ def summons_doc(case: Case, s: em.Summons) -> dict[str, Any]:
     }
 
 
+def summons_removal(case: Case, s: em.Summons, reason: str, *, to_names: list[str] | None = None) -> dict[str, Any]:
+    """Why a summons leaves a phone, carried by the pull's `remove` (as a job's, D105): `closed` (the case
+    was closed) or `post_passed` (a summons naming nobody followed its post to `to_names`, the holders now;
+    none when the post was left empty)."""
+    out: dict[str, Any] = {"reason": reason, "case_no": case.no, "role": str(s.role)}
+    if to_names is not None:
+        out["to_names"] = to_names
+    return out
+
+
 async def _emit_summons(uow: UnitOfWork, case: Case) -> None:
     """Each summons to the phones of the people it calls: the one named, else everyone holding the post
-    (D89). A closed case's summonses leave the phones; a settled one stays, saying so."""
+    (D89) and whoever is on the scene from it. A closed case's summonses leave the phones, saying why; a
+    settled one stays, saying so. (Leaving the post takes it off a phone when the post changes hands:
+    services/summons.py.)"""
     if case.emergency is None or not case.emergency.summons:
         return
     holders = (await reminders.compound_accounts(uow, case.compound_id)).by_post
     for s in case.emergency.summons:
         doc = summons_doc(case, s)
-        for rid in ([s.person_id] if s.person_id else holders.get(str(s.role), [])):
+        for rid in em.summons_recipients(s, holders.get(str(s.role), [])):
             if case.state == CaseState.CLOSED:
-                uow.emit(user_scope(rid), "summons", doc["id"], "remove", None)
+                uow.emit(user_scope(rid), "summons", doc["id"], "remove", _enc.encode(summons_removal(case, s, "closed")))
             else:
                 uow.emit(user_scope(rid), "summons", doc["id"], "upsert", _enc.encode(doc))
 

@@ -97,8 +97,18 @@ async def report(ctx: MutationContext, args: dict) -> None:
 async def _my_summons(ctx: MutationContext, a: SummonsArgs) -> dc.Case:
     case = await load_case(ctx.uow, a.case_id, ctx.principal)
     _, _, posts = await _reporter(ctx)
-    mine = em.summons_for(case.emergency, user_id=ctx.principal.user_id, posts=posts) if case.emergency else ()
+    me = ctx.principal.user_id
+    # Judged by who held the post when it was tapped: a step the former holder tapped before the post
+    # passed on counts when it syncs (and, an arrival, keeps the summons theirs).
+    mine = em.summons_for(case.emergency, user_id=me, posts=posts, at=ctx.acted_at) if case.emergency else ()
     if not any(s.role == a.role for s in mine):
+        left = case.emergency is not None and any(
+            s.role == a.role and any(ch.person_id == me and not ch.held for ch in s.holder_changes)
+            for s in case.emergency.summons)
+        if left:
+            raise fail("scope.not_summoned", "您已不再担任该岗位，此次召集已随岗位转给现任者",
+                       "You no longer hold this post: the call-out passed to whoever holds it now",
+                       kind="forbidden", case_id=a.case_id, role=str(a.role), post_passed=True)
         raise fail("scope.not_summoned", "您未被召集到该紧急事件现场", "You were not summoned to this emergency",
                    kind="forbidden", case_id=a.case_id, role=str(a.role))
     return case
