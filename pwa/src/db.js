@@ -30,7 +30,9 @@
 //   docs              keyPath ['entity', 'id'] — any other entity in the change feed, so a feed
 //                     entity this build does not know yet is still kept, never skipped; and
 //                     ['job_gone', job id] {doc: {reason, case_no, new_job_id}}: why a job was removed;
-//                     ['summons', '<case id>:<post>'] {doc}: an emergency this user was summoned to (R-EM-2).
+//                     ['summons', '<case id>:<post>'] {doc}: an emergency this user was summoned to (R-EM-2);
+//                     ['summons_gone', '<case id>:<post>'] {doc: {reason, case_no, role, to_names?}}: why a
+//                     summons left this phone (the case closed; the post it called passed to someone else).
 // Stores (version 2):
 //   drafts            keyPath ['user_id', 'form', 'id'] {user_id, form, id, saved_at, ...fields}
 //                     a form filled on the phone and not yet sent (form 'complete': the completion
@@ -152,6 +154,10 @@ export const getJob = (id) => getOne('jobs', String(id));
 export async function getJobGone(id) {
   return (await getOne('docs', ['job_gone', String(id)]))?.doc;
 }
+/** Why summons `id` ('<case id>:<post>') left this phone, as the pull said ({reason, case_no, role, to_names}). */
+export async function getSummonsGone(id) {
+  return (await getOne('docs', ['summons_gone', String(id)]))?.doc;
+}
 export const listCases = () => getAll('cases');
 export const getCase = (id) => getOne('cases', String(id));
 export const listReminders = () => getAll('reminders');
@@ -187,6 +193,12 @@ export async function applyChanges(changes, cursor, userId, { reset = false } = 
       const store = tx.objectStore('docs');
       if (ch.op === 'remove') store.delete([ch.entity, id]);
       else store.put({ entity: ch.entity, id, doc: ch.doc, _seq: ch.seq });
+      // Why a summons left this phone (its post passed to someone else, the case closed): kept so its page
+      // and the inbox item that opens it can say so. Back on the phone, it is no longer gone.
+      if (ch.entity === 'summons') {
+        if (ch.op === 'remove' && ch.doc) store.put({ entity: 'summons_gone', id, doc: ch.doc, _seq: ch.seq });
+        else store.delete(['summons_gone', id]);
+      }
     }
   }
   tx.objectStore('kv').put({ user_id: userId, value: cursor }, 'cursor');

@@ -13,7 +13,7 @@
 import { get } from './api.js';
 import { kvGet, kvSet, listDocs } from './db.js';
 import { h, mount, openDialog, toast } from './dom.js';
-import { localErrorText, registerStrings, t } from './i18n.js';
+import { joinList, localErrorText, registerStrings, t } from './i18n.js';
 import { enqueue } from './outbox.js';
 import { currentUser } from './session.js';
 import { photoPicker } from './views/job.js';
@@ -55,6 +55,10 @@ registerStrings({
     'sm.role.elevator_captain': '电梯队长',
     'sm.role.repair_lead': '维修班长',
     'sm.role.guard_shift_lead': '保安领班',
+    'sm.gone_passed': '你已不再担任{role}，此次召集已随岗位转给{who}，已从本机移除。',
+    'sm.gone_left': '你已不再担任{role}，此次召集已从本机移除。',
+    'sm.gone_closed': '此紧急事件已销项，召集已结束。',
+    'sm.gone_passed_toast': '{case_no}：你已不再担任{role}，召集已转给{who}',
   },
   en: {
     'emergency.public': 'Public emergency numbers',
@@ -92,6 +96,10 @@ registerStrings({
     'sm.role.elevator_captain': 'Elevator captain',
     'sm.role.repair_lead': 'Repair lead',
     'sm.role.guard_shift_lead': 'Guard shift lead',
+    'sm.gone_passed': 'You no longer hold the post of {role}: this call-out passed with the post to {who} and has left this phone.',
+    'sm.gone_left': 'You no longer hold the post of {role}: this call-out has left this phone.',
+    'sm.gone_closed': 'This emergency is closed; the call-out is over.',
+    'sm.gone_passed_toast': '{case_no}: you no longer hold the post of {role}; the call-out passed to {who}',
   },
 });
 
@@ -272,6 +280,31 @@ export function stillCalling(s) {
 export async function loadSummonses(entries) {
   const docs = (await listDocs('summons').catch(() => [])).map((d) => d.doc).filter(Boolean);
   return docs.map((d) => summonsState(d, entries)).sort((a, b) => Date.parse(b.summoned_at) - Date.parse(a.summoned_at));
+}
+
+/**
+ * Why a summons left this phone, in words, from the pull's removal (server summons_removal): the post it
+ * called passed to someone else (naming who holds it now), or the case closed; null when the pull said
+ * nothing (a summons removed before reasons were sent).
+ */
+export function summonsGoneText(gone) {
+  if (!gone) return null;
+  const role = t(`sm.role.${gone.role}`);
+  if (gone.reason === 'post_passed') {
+    const names = gone.to_names || [];
+    return names.length ? t('sm.gone_passed', { role, who: joinList(names) }) : t('sm.gone_left', { role });
+  }
+  if (gone.reason === 'closed') return t('sm.gone_closed');
+  return null;
+}
+
+/** The toast when a summons shown in the strip left it because its post passed to someone else; else null. */
+export function summonsPassedToast(gone) {
+  if (gone?.reason !== 'post_passed') return null;
+  const names = gone.to_names || [];
+  return names.length
+    ? t('sm.gone_passed_toast', { case_no: gone.case_no || '', role: t(`sm.role.${gone.role}`), who: joinList(names) })
+    : t('sm.gone_left', { role: t(`sm.role.${gone.role}`) });
 }
 
 export function summonsHref(s) {

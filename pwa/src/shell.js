@@ -4,8 +4,11 @@
 // has not yet reported back from (R-EM-2), on every screen, whatever their home.
 import { on } from './bus.js';
 import { formatAgo } from './clock.js';
-import { h, mount } from './dom.js';
-import { loadSummonses, openEmergency, refreshEmergencyInfo, summonsStrip } from './emergency.js';
+import { getSummonsGone } from './db.js';
+import { h, mount, toast } from './dom.js';
+import {
+  loadSummonses, openEmergency, refreshEmergencyInfo, stillCalling, summonsPassedToast, summonsStrip,
+} from './emergency.js';
 import { getLang, registerStrings, t } from './i18n.js';
 import { entriesOfUser, othersPendingCount, unseenNotices } from './outbox.js';
 import { currentUser } from './session.js';
@@ -105,9 +108,19 @@ export function buildShell(app, { onToggleLang, homeLinks }) {
   const banner = h('div', { class: 'update-banner', hidden: true });
   mount(app, header, user ? bar : null, user ? summons : null, banner, view);
 
+  // The summonses last drawn in the strip: one gone from it because its post passed to someone else says so.
+  let stripIds = null;
   async function refreshSummons() {
     if (!user || !summons.isConnected) return;
-    summonsStrip(summons, await loadSummonses(await entriesOfUser(user.id)));
+    const list = await loadSummonses(await entriesOfUser(user.id));
+    summonsStrip(summons, list);
+    const ids = new Set(list.filter(stillCalling).map((s) => s.id));
+    for (const id of stripIds || []) {
+      if (ids.has(id)) continue;
+      const text = summonsPassedToast(await getSummonsGone(id));
+      if (text) toast(text, 'info');
+    }
+    stripIds = ids;
   }
 
   async function refreshBar() {

@@ -34,9 +34,11 @@ test('each role is told the reminders it gets, and no role is promised new assig
   // The planner sends no reminder on a new assignment; "new assignments, chasers and jobs about to run
   // late" was shown to every role alike, the desk and a guard included.
   // Any staff member may own a CAPA report and is reminded of its due date (D140).
-  assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review', 'capa']);
+  assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review', 'unowned', 'capa']);
   assert.deepEqual(notifyTopics(['front_desk']), ['cases', 'capa']);
-  assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'review_answer', 'opening', 'callback', 'capa']);
+  assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'unowned', 'review_answer', 'opening', 'callback', 'capa']);
+  // An emergency raised on a staff phone and taken by nobody at the desk (DNEW-summons-post).
+  assert.deepEqual(notifyTopics(['control_room']), ['cases', 'unowned', 'capa']);
   assert.deepEqual(notifyTopics(['deputy_gm']), ['emergency', 'opening', 'capa']);
   assert.deepEqual(notifyTopics(['technician']), ['jobs', 'capa']);
   assert.deepEqual(notifyTopics(['guard']), ['jobs', 'capa']); // a job dispatched to a guard has its limits too
@@ -56,11 +58,11 @@ test('each role is told the reminders it gets, and no role is promised new assig
   setLang('en');
   assert.equal(notifyExplain(['guard']),
     'When on, these reminders show as system notifications even when the app is closed: jobs dispatched to you nearing a time limit (arrival, completion, returning the slip), the corrective and preventive actions you own on their due date. The Inbox always has them too.');
-  assert.match(notifyExplain(['dispatcher']), /: the cases you follow or took in nearing a time limit \(follow-ups, dispatch, replies\), the Monday review of last week's cases, the corrective and preventive actions you own on their due date\. /);
+  assert.match(notifyExplain(['dispatcher']), /: the cases you follow or took in nearing a time limit \(follow-ups, dispatch, replies\), the Monday review of last week's cases, emergencies reported from a staff phone that nobody at the desk has taken \(every 15 minutes until someone does\), the corrective and preventive actions you own on their due date\. /);
   assert.match(notifyExplain(['manager']), /cases past a time limit, a Monday review not finished that day, and corrective actions not done by their due date/);
   setLang('zh');
   assert.equal(notifyExplain(['dispatcher']),
-    '开启后，即使应用没有打开，以下提醒也会以系统通知送达：您跟进或受理的案件临近时限（跟进、派工、答复）、每周一复查上周案件、由您负责的纠正预防措施到期。关闭时仍可在“提醒”中查看。');
+    '开启后，即使应用没有打开，以下提醒也会以系统通知送达：您跟进或受理的案件临近时限（跟进、派工、答复）、每周一复查上周案件、服务中心尚无人接手的员工现场紧急报告（每 15 分钟提醒一次，直到有人接手）、由您负责的纠正预防措施到期。关闭时仍可在“提醒”中查看。');
   assert.equal(notifyExplain(['cashier']),
     '开启后，即使应用没有打开，以下提醒也会以系统通知送达：由您负责的纠正预防措施到期。关闭时仍可在“提醒”中查看。');
 });

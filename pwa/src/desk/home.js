@@ -1,13 +1,13 @@
 // Desk home: open emergencies on top, the follow-up queue with live countdowns (R-FU-1..9) beside
 // the filterable case list; managers also get the close-approval queue (R-CL-2 E, R-EM-4), the
 // desk the field records the server refused, until it has dealt with them, and the keys overdue.
-import { mount } from '../dom.js';
+import { mount, toast } from '../dom.js';
 import { colon, joinList } from '../i18n.js';
 import {
-  canOpen, clockText, countdownEl, errorBox, fmtTime, label, loadStaff, loadUnits, options, select, serverNow, staffName,
-  waitedText,
+  canOpen, clockText, countdownEl, errorBox, errorText, fmtTime, label, loadStaff, loadUnits, options, select, serverNow,
+  staffName, waitedText,
 } from './common.js';
-import { LEADERSHIP } from '../roles.js';
+import { DESK, LEADERSHIP } from '../roles.js';
 import { nameChosenOption } from './case-filters.js';
 import { categoryGroups, categoryKind, categoryLabel } from './categories.js';
 import { contactSlipBadge } from './contact-slip.js';
@@ -57,7 +57,45 @@ function reporter(ctx, c) {
     c.phone ? h('a', { class: 'desk-em-tel', href: `tel:${c.phone}`, text: c.phone }) : null);
 }
 
-function emergencyBanner(ctx, cases) {
+/** Whether `roles` may take emergency summary `c` here: nobody has taken it and the user is at the desk. */
+export function mayTake(c, roles) {
+  return Boolean(c.field_report?.unowned) && (roles || []).some((r) => DESK.includes(r));
+}
+
+// R-IN-9, R-EM-3: raised on a staff phone, nobody at the desk follows it or holds its post (D138). Anyone at
+// the desk takes it here (接手): they follow it and hold its post. Until someone does, the dispatchers and
+// the control room are pushed every 15 minutes; leadership reading the desk sees that nobody has it.
+function takePrompt(ctx, c, onTaken) {
+  const { h, t } = ctx;
+  if (!c.field_report?.unowned) return null;
+  const badge = h('span', { class: 'badge badge-warn desk-em-unowned', 'data-testid': 'em-unowned', text: t('home.em_unowned') });
+  if (!mayTake(c, ctx.user?.roles)) return badge;
+  const err = errorBox(h);
+  const button = h('button', {
+    type: 'button', class: 'btn btn-small btn-primary desk-em-take', 'data-testid': 'em-take',
+    onclick: async () => {
+      button.disabled = true;
+      err.clear();
+      try {
+        await ctx.api.post(`/api/cases/${encodeURIComponent(c.id)}/emergency/take`, {});
+        toast(t('home.em_taken', { no: c.no }), 'ok');
+        await onTaken();
+      } catch (e) {
+        // Taken by someone else meanwhile: say so, and redraw the banner without the button.
+        if (e?.code === 'case.already_taken') {
+          toast(errorText(e, t), 'info');
+          await onTaken();
+          return;
+        }
+        err.show(e, t);
+        button.disabled = false;
+      }
+    },
+  }, t('home.em_take'));
+  return h('span', { class: 'desk-em-take-wrap' }, badge, ' ', button, err.el);
+}
+
+function emergencyBanner(ctx, cases, onTaken) {
   const { h, t } = ctx;
   const open = bannerOrder(cases);
   if (!open.length) return null;
@@ -72,6 +110,7 @@ function emergencyBanner(ctx, cases) {
       c.next_due ? h('span', { class: 'desk-em-due' },
         h('span', { class: 'desk-em-clock', 'data-testid': 'em-clock-label', title: c.next_due.rule }, clockText(c.next_due)),
         ' ', countdownEl(h, c.next_due.due_at)) : null,
+      takePrompt(ctx, c, onTaken),
       ackPrompt(ctx, c)))));
 }
 
@@ -355,7 +394,7 @@ export async function renderHome(body, ctx) {
       mount(decideSlot, ...decideMinePanel(ctx, received, staff));
       mount(keysSlot, keysOverduePanel(ctx, keysOverdue));
       mount(callBacksSlot, callBackPanel(ctx, callBacksDue));
-      mount(emSlot, emergencyBanner(ctx, all) || '');
+      mount(emSlot, emergencyBanner(ctx, all, loadQueueAndEmergencies) || '');
       if (approvesSomething(ctx)) mount(approvalsSlot, await approvalsPanel(ctx, all, true));
       // Re-drawn only when the open refusals change: the 30-s tick would otherwise fetch every
       // signature again and throw the panel's scroll back to the top while the desk reads it.

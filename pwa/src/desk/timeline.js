@@ -128,6 +128,16 @@ const SENTENCES = {
   // R-EM-2: a report back from the scene carries its words (from the phone, the author is the person summoned).
   'emergency.arrived': (d) => [has(d, 'role') ? t('tl.arrived', { who: label('summoned', d.role) }) : '',
     has(d, 'report') ? t('tl.scene_report', { text: d.report }) : ''],
+  // R-EM-2: a summons naming nobody followed its post when the staff page changed who holds it: to whom, who
+  // it left, and who kept it as they were already on the scene.
+  'emergency.summons_passed': (d, s) => {
+    const names = (ids) => joinList((ids || []).map((id) => staffName(s, id) || id));
+    return [
+      d.to_ids?.length ? t('tl.summons_passed_to', { who: label('summoned', d.role), to: names(d.to_ids) }) : '',
+      d.from_ids?.length ? t('tl.summons_passed_from', { from: names(d.from_ids) }) : '',
+      d.kept_ids?.length ? t('tl.summons_kept', { kept: names(d.kept_ids) }) : '',
+    ];
+  },
   // R-EM-4: the instruction's words and the leader who gave it (entries before they were recorded
   // carry only an id and say nothing, or only the result).
   'emergency.instruction': (d) => [

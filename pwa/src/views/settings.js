@@ -39,6 +39,7 @@ registerStrings({
     'settings.notify_topic_review': '每周一复查上周案件',
     'settings.notify_topic_overdue': '案件超过时限，周一复查当天未完成，以及纠正预防措施到期未落实',
     'settings.notify_topic_emergency': '转报给您的紧急事件',
+    'settings.notify_topic_unowned': '服务中心尚无人接手的员工现场紧急报告（每 15 分钟提醒一次，直到有人接手）',
     'settings.notify_topic_review_answer': '周一复查转交您答复的案件',
     'settings.notify_topic_opening': '转交您决定是否立项的案件',
     'settings.notify_topic_callback': '完工后 72 小时内的回访',
@@ -76,6 +77,7 @@ registerStrings({
     'settings.notify_topic_review': 'the Monday review of last week\'s cases',
     'settings.notify_topic_overdue': 'cases past a time limit, a Monday review not finished that day, and corrective actions not done by their due date',
     'settings.notify_topic_emergency': 'emergencies passed up to you',
+    'settings.notify_topic_unowned': 'emergencies reported from a staff phone that nobody at the desk has taken (every 15 minutes until someone does)',
     'settings.notify_topic_review_answer': 'Monday-review cases passed to you to answer',
     'settings.notify_topic_opening': 'cases passed to you to decide whether to open',
     'settings.notify_topic_callback': 'call-backs due within 72 hours of completion',
@@ -110,24 +112,26 @@ export function pushFailedText(msg) {
 // What each role is pushed, as the server plans it (server/notify/reminders.py): the executors the time
 // limits of the jobs dispatched to them; the desk those of the cases it follows or took in, and the
 // dispatcher the week's Monday review; the managers what went past a limit, escalated emergencies,
-// decisions and answers passed to them, and call-backs; the leaders escalations and openings passed up;
+// decisions and answers passed to them, and call-backs; the dispatchers, the control room and the managers
+// an emergency raised on a staff phone that nobody at the desk has taken (DNEW-summons-post); the leaders escalations and openings passed up;
 // engineering the long repair plans; and any staff member the corrective and preventive actions of a
 // weekly check's CAPA report they own, on its due date (server/notify/capa.py), the managers those not done
 // by then. Nothing is pushed on a new assignment. A role missing here is pushed nothing, and is not
 // offered the option.
 const NOTIFY_TOPICS = {
   technician: ['jobs'], cleaner: ['jobs'], guard: ['jobs'], team_lead: ['jobs', 'opening'],
-  dispatcher: ['cases', 'review'], front_desk: ['cases'], control_room: ['cases'],
-  manager: ['overdue', 'emergency', 'review_answer', 'opening', 'callback'],
+  dispatcher: ['cases', 'review', 'unowned'], front_desk: ['cases'], control_room: ['cases', 'unowned'],
+  manager: ['overdue', 'emergency', 'unowned', 'review_answer', 'opening', 'callback'],
   deputy_gm: ['emergency', 'opening'], general_manager: ['emergency', 'opening'], engineering: ['plan'],
   cashier: [],
 };
 // A CAPA report's owner is any active staff account (D117): every staff role may be one.
 for (const topics of Object.values(NOTIFY_TOPICS)) topics.push('capa');
-const TOPIC_ORDER = ['jobs', 'cases', 'review', 'overdue', 'emergency', 'review_answer', 'opening', 'callback', 'plan', 'capa'];
+const TOPIC_ORDER = ['jobs', 'cases', 'review', 'overdue', 'emergency', 'unowned', 'review_answer', 'opening', 'callback', 'plan', 'capa'];
 const TOPIC_TEXT = {
   jobs: 'settings.notify_topic_jobs', cases: 'settings.notify_topic_cases', review: 'settings.notify_topic_review',
   overdue: 'settings.notify_topic_overdue', emergency: 'settings.notify_topic_emergency',
+  unowned: 'settings.notify_topic_unowned',
   review_answer: 'settings.notify_topic_review_answer', opening: 'settings.notify_topic_opening',
   callback: 'settings.notify_topic_callback', plan: 'settings.notify_topic_plan', capa: 'settings.notify_topic_capa',
 };

@@ -4,10 +4,10 @@
 // 待同步; the server counts them when they were tapped (D35, D128) and the desk's emergency panel shows
 // them. The push and the inbox item open this page.
 import { entryTime, formatDateTime } from '../clock.js';
-import { listDocs } from '../db.js';
+import { getSummonsGone, listDocs } from '../db.js';
 import { h, mount, toast } from '../dom.js';
 import { localErrorText, registerStrings, serverMessage, t } from '../i18n.js';
-import { cachedEmergencyInfo, summonsState, telLink } from '../emergency.js';
+import { cachedEmergencyInfo, summonsGoneText, summonsState, telLink } from '../emergency.js';
 import { entriesOfUser, enqueue } from '../outbox.js';
 import { currentUser } from '../session.js';
 
@@ -74,11 +74,14 @@ const step = (type, args) => enqueue(currentUser().id, type, args);
 export async function render(root, [caseId, role]) {
   const user = currentUser();
   const id = `${caseId}:${role}`;
-  const [rec, entries, info] = await Promise.all([
-    (await listDocs('summons')).find((d) => d.id === id), entriesOfUser(user.id), cachedEmergencyInfo()]);
+  const [rec, entries, info, gone] = await Promise.all([
+    (await listDocs('summons')).find((d) => d.id === id), entriesOfUser(user.id), cachedEmergencyInfo(),
+    getSummonsGone(id)]);
   const back = h('a', { class: 'back-link', href: '#/', text: t('sm.back') });
   if (!rec?.doc) {
-    mount(root, back, h('p', { class: 'empty', 'data-testid': 'summons-gone', text: t('sm.gone') }));
+    // Why it left, as the pull said (the post passed to someone else, the case closed), else the guess.
+    mount(root, back, h('p', { class: 'empty', 'data-testid': 'summons-gone', dataset: { reason: gone?.reason || '' },
+      text: summonsGoneText(gone) || t('sm.gone') }));
     return null;
   }
   const s = summonsState(rec.doc, entries, entryTime);
