@@ -37,7 +37,7 @@ test('each role is told the reminders it gets, and no role is promised new assig
   assert.deepEqual(notifyTopics(['dispatcher']), ['cases', 'review', 'unowned', 'capa']);
   assert.deepEqual(notifyTopics(['front_desk']), ['cases', 'capa']);
   assert.deepEqual(notifyTopics(['manager']), ['overdue', 'emergency', 'unowned', 'review_answer', 'opening', 'callback', 'capa']);
-  // An emergency raised on a staff phone and taken by nobody at the desk (DNEW-summons-post).
+  // An emergency raised on a staff phone and taken by nobody at the desk (D146).
   assert.deepEqual(notifyTopics(['control_room']), ['cases', 'unowned', 'capa']);
   assert.deepEqual(notifyTopics(['deputy_gm']), ['emergency', 'opening', 'capa']);
   assert.deepEqual(notifyTopics(['technician']), ['jobs', 'capa']);

@@ -1,5 +1,5 @@
 // A summons naming nobody follows its post, and an emergency from a staff phone that nobody at the desk has
-// taken (R-EM-2, R-EM-3, R-IN-9; DNEW-summons-post): what the phone says when a summons left it, what the
+// taken (R-EM-2, R-EM-3, R-IN-9; D146): what the phone says when a summons left it, what the
 // desk's banner offers, and how the case history tells the post changing hands.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -113,7 +113,7 @@ export function pushFailedText(msg) {
 // limits of the jobs dispatched to them; the desk those of the cases it follows or took in, and the
 // dispatcher the week's Monday review; the managers what went past a limit, escalated emergencies,
 // decisions and answers passed to them, and call-backs; the dispatchers, the control room and the managers
-// an emergency raised on a staff phone that nobody at the desk has taken (DNEW-summons-post); the leaders escalations and openings passed up;
+// an emergency raised on a staff phone that nobody at the desk has taken (D146); the leaders escalations and openings passed up;
 // engineering the long repair plans; and any staff member the corrective and preventive actions of a
 // weekly check's CAPA report they own, on its due date (server/notify/capa.py), the managers those not done
 // by then. Nothing is pushed on a new assignment. A role missing here is pushed nothing, and is not
