@@ -57,17 +57,17 @@ def _serve(args: argparse.Namespace) -> int:
     settings = from_env(**given)
     url = settings.effective_database_url
 
-    async def prepare() -> None:
+    async def prepare() -> str | None:
         await upgrade(url)
         if args.demo:
             from server.demo import seed_demo
 
             db = Database(url)
             try:
-                created = await seed_demo(db)
+                return await seed_demo(db)
             finally:
                 await db.dispose()
-            print("演示小区已创建 / demo compound created" if created else "演示小区已存在 / demo compound present")
+        return None
 
     try:
         sock = _listen(settings.host, settings.port)
@@ -76,14 +76,18 @@ def _serve(args: argparse.Namespace) -> int:
               f"ESTATEDESK_PORT=8001 / cannot listen on {settings.host}:{settings.port} ({e.strerror or e}); "
               "if the port is taken, choose another with --port or ESTATEDESK_PORT", file=sys.stderr)
         return 1
-    asyncio.run(prepare())
+    demo = asyncio.run(prepare())
+    if demo is not None:
+        from server.demo import DEMO_MESSAGES
+
+        print(DEMO_MESSAGES[demo])
     print()
     print(f"EstateDesk 运行于 / running at: http://{settings.host}:{settings.port}/")
     print(f"数据库 / database: {settings.dialect} ({url.split('@')[-1]})")
-    if args.demo:
-        print("演示账号 / demo logins (password: demo):")
-        print("  dispatcher 调度员 · manager 经理 · tech 维修工 · cleaner 清洁工 · guard 护卫员")
-        print("  also: frontdesk lead tech2 control deputy gm engineering cashier")
+    if demo in ("created", "present"):
+        from server.demo import demo_logins
+
+        print("\n".join(demo_logins()))
     print(flush=True)
     app = create_app(settings, migrate=False)
     _tune_gc()

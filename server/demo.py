@@ -1,14 +1,18 @@
 """The demo compound: buildings, households, staff for every role, price list and sample cases.
 
-Seeding is idempotent: it runs once per database and is skipped when the demo compound exists.
+Seeding is idempotent: it runs once per database and is skipped when the demo compound exists. It
+never goes into a database that holds a real compound: its fifteen accounts share the password
+`demo`, and `scripts/run.sh` always passes --demo (D146).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import insert, select, update
 
 from server.auth.passwords import hash_password
-from server.domain.roles import Role
+from server.domain.roles import ROLE_LABELS_ZH, Role
 from server.services.accounts import create_user, ensure_compound
 from server.storage.db import Database
 from server.storage.schema import buildings, compounds, people, units
@@ -80,15 +84,46 @@ HOUSEHOLDS = [
 ]
 
 
-async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
-    """Seed once. Returns True when it created the compound, False when it was already there.
+class DemoSeed(StrEnum):
+    CREATED = "created"  # seeded now, into a database that held no compound
+    PRESENT = "present"  # seeded before: nothing done
+    # Another compound is here (a real one, the operator's): the demo's shared-password accounts
+    # are not added next to it.
+    REFUSED = "refused"
+
+
+DEMO_MESSAGES = {
+    DemoSeed.CREATED: "演示小区已创建 / demo compound created",
+    DemoSeed.PRESENT: "演示小区已存在 / demo compound present",
+    DemoSeed.REFUSED: "数据库中已有小区，未添加演示小区及其演示账号（密码 demo）/ this database already holds a "
+                      "compound: the demo compound and its demo logins (password demo) were not added",
+}
+
+
+def demo_logins() -> list[str]:
+    """The start banner's lines naming every demo login: built from DEMO_STAFF, as README's table is
+    checked against it (tests/integration/test_setup_cli.py), so neither leaves anyone out."""
+    main = {"dispatcher", "manager", "tech", "cleaner", "guard"}
+    first = [f"{u} {ROLE_LABELS_ZH[r[0]]}" for u, _, r in DEMO_STAFF if u in main]
+    rest = [u for u, _, _ in DEMO_STAFF if u not in main]
+    return [
+        f"演示账号 / demo logins (password: {DEMO_PASSWORD}):",
+        "  " + " · ".join(first),
+        "  also: " + " ".join(rest),
+    ]
+
+
+async def seed_demo(db: Database, *, sample_cases: bool = True) -> DemoSeed:
+    """Seed once, and only into a database holding no compound at all.
 
     `sample_cases=False` leaves out the cases in progress (tests start from an empty case book).
     """
     async with db.read() as conn:
-        exists = (await conn.execute(select(compounds.c.id).where(compounds.c.id == DEMO_COMPOUND))).scalar()
-    if exists:
-        return False
+        present = set((await conn.execute(select(compounds.c.id))).scalars())
+    if DEMO_COMPOUND in present:
+        return DemoSeed.PRESENT
+    if present:
+        return DemoSeed.REFUSED
     async with db.transaction() as uow:
         conn = uow.conn
         await ensure_compound(conn, uow.now, name="翠湖花园（演示）", compound_id=DEMO_COMPOUND)
@@ -130,4 +165,4 @@ async def seed_demo(db: Database, *, sample_cases: bool = True) -> bool:
     from server import demo_content
 
     await demo_content.seed(db, sample_cases=sample_cases)
-    return True
+    return DemoSeed.CREATED

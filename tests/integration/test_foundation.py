@@ -212,7 +212,7 @@ async def test_openapi_document_is_public_and_lists_the_api(client):
 async def test_demo_seed_is_idempotent(demo_db):
     from server.demo import seed_demo
 
-    assert await seed_demo(demo_db) is False
+    assert await seed_demo(demo_db) == "present"
     async with demo_db.read() as conn:
         n = (await conn.execute(text("SELECT count(*) FROM users WHERE username = 'dispatcher'"))).scalar()
     assert n == 1
@@ -232,8 +232,8 @@ async def test_served_demo_has_cases_in_different_states(empty_db_url):
     await upgrade(empty_db_url)
     db = Database(empty_db_url)
     try:
-        assert await seed_demo(db) is True
-        assert await seed_demo(db) is False  # a restart seeds nothing twice
+        assert await seed_demo(db) == "created"
+        assert await seed_demo(db) == "present"  # a restart seeds nothing twice
         async with db.read() as conn:
             states = set((await conn.execute(text("SELECT DISTINCT state FROM cases"))).scalars())
             users = (await conn.execute(text("SELECT count(*) FROM users"))).scalar()
