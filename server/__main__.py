@@ -1,4 +1,5 @@
-"""Command line: `python -m server serve|create-user|migrate|verify-audit|backup|restore`."""
+"""Command line: `python -m server serve|create-user|create-compound|list-compounds|import-units|migrate|
+verify-audit|backup|restore`."""
 
 from __future__ import annotations
 
@@ -96,37 +97,133 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_user(args: argparse.Namespace) -> int:
-    from server.domain.accounts import MIN_PASSWORD_LENGTH
+def _refusal_text(refusal) -> str:  # noqa: ANN001
+    """A refusal for the terminal: both languages, and the choices or rows it names (never a stored value
+    such as a password hash: refusals carry only what the checks put in them)."""
+    lines = [f"{refusal.zh} / {refusal.en}"]
+    d = refusal.details
+    if d.get("roles") and refusal.code == "user.unknown_role":
+        lines.append("角色 / roles: " + ", ".join(d["roles"]))
+    if d.get("posts") and refusal.code == "user.unknown_post":
+        lines.append("岗位 / posts: " + ", ".join(d["posts"]))
+    if "compounds" in d:
+        lines.append("小区 / compounds:" if d["compounds"] else "（还没有小区 / no compound yet: create-compound）")
+        lines += [f"  {c}" for c in d["compounds"]]
+    lines += [f"  {e}" for e in d.get("errors", [])]
+    return "\n".join(lines)
+
+
+def _run_db(work):  # noqa: ANN001, ANN202
+    """Migrate, then run `work(db)`; a refusal is printed (exit 1), never a traceback."""
     from server.domain.errors import DomainError
-    from server.services.accounts import create_user
     from server.storage.db import Database
     from server.storage.migrate import upgrade
 
-    settings = from_env()
-    password = args.password or getpass.getpass("密码 / password: ")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        print(f"密码至少 {MIN_PASSWORD_LENGTH} 位 / password must have at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
-        return 2
+    url = from_env().effective_database_url
 
-    async def run() -> str:
-        await upgrade(settings.effective_database_url)
-        db = Database(settings.effective_database_url)
+    async def run():  # noqa: ANN202
+        await upgrade(url)
+        db = Database(url)
         try:
-            return await create_user(
-                db, username=args.username, password=password, display_name=args.display_name or args.username,
-                roles=args.role, phone=args.phone or "", posts=args.post or [],
-            )
+            return await work(db)
         finally:
             await db.dispose()
 
     try:
-        uid = asyncio.run(run())
+        return 0, asyncio.run(run())
     except DomainError as e:
-        print(f"{e.refusal.zh} / {e.refusal.en}", file=sys.stderr)
+        print(_refusal_text(e.refusal), file=sys.stderr)
+        return 1, None
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from server.domain import accounts as acc
+    from server.services.accounts import create_user
+
+    username, display = args.username, (args.display_name or args.username).strip()
+    # The checks that need no database first: a typo in a role is not met after typing a password.
+    refusal = (acc.check_username(username) or acc.check_roles(args.role)
+               or acc.check_details(display_name=display, phone=args.phone or "", posts=args.post or []))
+    if refusal is not None:
+        print(_refusal_text(refusal), file=sys.stderr)
         return 1
-    print(f"created user {args.username} ({uid})")
-    return 0
+    password = args.password or getpass.getpass("密码 / password: ")
+    if (refusal := acc.check_password(password)) is not None:
+        print(f"{refusal.zh} / {refusal.en}", file=sys.stderr)
+        return 2
+    code, uid = _run_db(lambda db: create_user(
+        db, username=username, password=password, display_name=display, roles=args.role,
+        phone=args.phone or "", posts=args.post or [], compound_id=args.compound))
+    if code == 0:
+        print(f"created user {username} ({uid})")
+    return code
+
+
+def _create_compound(args: argparse.Namespace) -> int:
+    from server.services.setup import create_compound
+
+    code, cid = _run_db(lambda db: create_compound(db, name=args.name, time_zone=args.timezone))
+    if code == 0:
+        print(cid)
+    return code
+
+
+def _list_compounds(_: argparse.Namespace) -> int:
+    from server.services.setup import list_compounds
+
+    code, rows = _run_db(list_compounds)
+    for r in rows or []:
+        print(f"{r.id}\t{r.name}\t{r.time_zone}\tbuildings={r.buildings} units={r.units} staff={r.staff}")
+    return code
+
+
+def _read_table(path: Path) -> list[list[object]]:
+    """A CSV (UTF-8, or GB18030 as Excel saves it on a Chinese Windows) or the first sheet of an XLSX."""
+    import csv
+
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return [list(r) for r in csv.reader(text.splitlines())]
+
+
+def _import_units(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from server.domain.errors import refuse
+    from server.domain.setup import SetupReason, bad_rows, parse_register
+    from server.services.setup import import_units
+
+    path = Path(args.file)
+    try:
+        table = _read_table(path)
+    except Exception as e:  # noqa: BLE001 -- any unreadable file is one clear line, not a traceback
+        print(_refusal_text(refuse(SetupReason.IMPORT_BAD_FILE, f"无法读取 {path}（{type(e).__name__}: {e}）",
+                                   f"cannot read {path} ({type(e).__name__}: {e})", kind="invalid")), file=sys.stderr)
+        return 1
+    parsed = parse_register(table)
+    if parsed.errors:
+        print(_refusal_text(bad_rows(parsed.errors)), file=sys.stderr)
+        return 1
+
+    async def work(db):  # noqa: ANN001, ANN202
+        return await import_units(db, args.compound, parsed.rows)
+
+    code, counts = _run_db(work)
+    if code == 0:
+        print(f"imported {len(parsed.rows)} units into {args.compound}: "
+              + ", ".join(f"{k}={v}" for k, v in asdict(counts).items()))
+    return code
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -256,7 +353,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="emergency post held (repeatable): security_manager, engineering_manager, guard_captain, "
                         "elevator_captain, repair_lead, guard_shift_lead")
     c.add_argument("--password", help="omit to be asked")
+    c.add_argument("--compound", help="the compound's id (list-compounds); needed when there are several")
     c.set_defaults(func=_create_user)
+    cc = sub.add_parser("create-compound", help="create a compound (prints its id)")
+    cc.add_argument("--name", required=True)
+    cc.add_argument("--timezone", default="Asia/Shanghai", help="IANA time zone (default Asia/Shanghai)")
+    cc.set_defaults(func=_create_compound)
+    lc = sub.add_parser("list-compounds", help="list the compounds: id, name, time zone, counts")
+    lc.set_defaults(func=_list_compounds)
+    iu = sub.add_parser("import-units", help="import buildings, units and the owner register from a CSV or XLSX")
+    iu.add_argument("--compound", required=True, help="the compound's id (list-compounds)")
+    iu.add_argument("file", help="columns: building, unit, [floor], owner name, owner phone, household members")
+    iu.set_defaults(func=_import_units)
     m = sub.add_parser("migrate", help="bring the database schema up to date")
     m.set_defaults(func=_migrate)
     v = sub.add_parser("verify-audit", help="verify the audit trail's hash chain")

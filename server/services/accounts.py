@@ -146,43 +146,54 @@ async def create_user(
     compound_id: str | None = None, phone: str = "", user_id: str | None = None,
     password_hash: str | None = None, posts: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """Create a staff account. With no compound given, the only compound (created if none) is used.
+    """Create a staff account: the CLI's first manager, a company (leadership) account, the demo's staff.
 
-    `posts` are the emergency posts the person holds (R-EM-2's people summoned to the scene, D89)."""
-    for r in roles:
-        Role(r)
-    if (refusal := acc.check_posts([str(p) for p in posts])) is not None:
+    With no compound given, the only compound is used (created, as 我的小区, if there is none); with several
+    the caller must name one (compound.ambiguous). The staff page's checks apply (D129): the login name's
+    form and its clash with another in any letter case, the roles, the name, phone and posts."""
+    from server.services.setup import resolve_compound
+
+    role_names = [str(r) for r in roles]
+    if (refusal := acc.check_username(username) or acc.check_roles(role_names)
+            or acc.check_details(display_name=display_name, phone=phone, posts=[str(p) for p in posts])) is not None:
         raise DomainError(refusal)
+    # Hashing is deliberately slow (Argon2): done before the write transaction takes the lock.
+    password_hash = password_hash or hash_password(password)
     async with db.transaction() as uow:
         conn = uow.conn
+        compound_id = await resolve_compound(conn, compound_id)
         if compound_id is None:
-            compound_id = (await conn.execute(select(compounds.c.id).limit(1))).scalar()
-            if compound_id is None:
-                compound_id = await ensure_compound(conn, uow.now, name="我的小区")
-        taken = (await conn.execute(select(func.count()).where(users.c.username == username))).scalar()
-        if taken:
-            raise fail("user.exists", "用户名已存在", "That username is taken", kind="conflict")
+            compound_id = await ensure_compound(conn, uow.now, name="我的小区")
+        taken = (await conn.execute(
+            select(users.c.username).where(func.lower(users.c.username) == username.lower()))).scalars()
+        if (refusal := acc.check_username_free(username, taken)) is not None:
+            raise DomainError(refusal)
         uid = user_id or new_id("usr_")
-        await conn.execute(
-            insert(users).values(
-                id=uid, compound_id=compound_id, username=username, display_name=display_name,
-                password_hash=password_hash or hash_password(password), roles=msgspec.json.encode([str(r) for r in roles]).decode(),
-                phone=phone, posts=msgspec.json.encode([str(p) for p in posts]).decode(), active=True,
-                created_at=uow.now,
+        try:
+            await conn.execute(
+                insert(users).values(
+                    id=uid, compound_id=compound_id, username=username, display_name=display_name,
+                    password_hash=password_hash, roles=msgspec.json.encode(role_names).decode(),
+                    phone=phone, posts=msgspec.json.encode([str(p) for p in posts]).decode(), active=True,
+                    created_at=uow.now,
+                )
             )
-        )
+        except IntegrityError:
+            # The unique index decided a race; the database's message would carry the row, hash included.
+            raise fail(acc.AccountReason.EXISTS, "用户名已存在", "That username is taken", kind="conflict") from None
         uow.audit(entity="user", entity_id=uid, action="create", actor_id=None, actor_role=None,
-                  device_id=None, data={"username": username, "roles": [str(r) for r in roles],
+                  device_id=None, data={"username": username, "roles": role_names,
                                         **({"posts": [str(p) for p in posts]} if posts else {})},
                   compound_id=compound_id)
         return uid
 
 
-async def ensure_compound(conn, now: datetime, *, name: str, compound_id: str | None = None) -> str:  # noqa: ANN001
+async def ensure_compound(conn, now: datetime, *, name: str, compound_id: str | None = None,  # noqa: ANN001
+                          time_zone: str = "Asia/Shanghai") -> str:
     cid = compound_id or new_id("cmp_")
     # A new compound starts with the national public holidays and make-up working days on file;
     # the manager keeps them up to date (PUT /api/calendar, the desk's 工作日历 page).
-    calendar = BusinessCalendar.build(holidays=CN_2026_HOLIDAYS, makeup_workdays=CN_2026_MAKEUP_WORKDAYS)
+    calendar = BusinessCalendar.build(tz=time_zone, holidays=CN_2026_HOLIDAYS, makeup_workdays=CN_2026_MAKEUP_WORKDAYS)
     await conn.execute(
         insert(compounds).values(id=cid, name=name, calendar=msgspec.json.encode(calendar).decode(),
                                  policy="{}", created_at=now)
