@@ -2,7 +2,7 @@
 
 Seeding is idempotent: it runs once per database and is skipped when the demo compound exists. It
 never goes into a database that holds a real compound: its fifteen accounts share the password
-`demo`, and `scripts/run.sh` always passes --demo (DNEW-ops-setup).
+`demo`, and `scripts/run.sh` always passes --demo (D147).
 """
 
 from __future__ import annotations

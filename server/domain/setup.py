@@ -1,5 +1,5 @@
 """Setting up a real compound from the command line: its name and time zone, and the unit and owner
-register read from a spreadsheet (DNEW-ops-setup).
+register read from a spreadsheet (D147).
 
 Pure: the CLI reads the file into rows of strings; what is stored is decided here, and every bad row is
 reported with its row number before anything is written.

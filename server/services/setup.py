@@ -1,4 +1,4 @@
-"""Setting up a real compound (the CLI's create-compound, list-compounds and import-units; DNEW-ops-setup)."""
+"""Setting up a real compound (the CLI's create-compound, list-compounds and import-units; D147)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Setting up a real compound from the command line, and the demo kept out of real databases (DNEW-ops-setup).
+"""Setting up a real compound from the command line, and the demo kept out of real databases (D147).
 
 The subcommands run in-process through `server.__main__.main`, against the engine under test."""
 
