@@ -27,7 +27,7 @@ def server() -> Iterator[RunningServer]:
     with serving("estatedesk-e2e-refusals-") as srv:
         yield srv
 
-def refused_job(base: str, content: str) -> tuple[str, str, str]:
+def refused_job(base: str, content: str, rating: dict | None = None) -> tuple[str, str, str]:
     """A repair the technician accepted, then the desk gave it to tech2 while the phone was offline;
     the phone's arrival, note and signed completion are all refused (case.work_order_withdrawn).
     Returns the case id, the withdrawn job's id and the phone's client id."""
@@ -49,7 +49,7 @@ def refused_job(base: str, content: str) -> tuple[str, str, str]:
         {"mutation_id": 3, "type": "job.note", "args": {"job_id": job_id, "text": "灯管老化，需更换"}, "device_time": now},
         {"mutation_id": 4, "type": "job.complete", "args": {
             "job_id": job_id, "work_done": "更换灯管", "fee_cents": 0, "signature_sha256": sig,
-            "signer_name": "黄业主", "signer_relation": "owner"}, "device_time": now}]})
+            "signer_name": "黄业主", "signer_relation": "owner", **(rating or {})}, "device_time": now}]})
     assert [r["code"] for r in res["results"]] == ["case.work_order_withdrawn"] * 3, res
     return case["id"], job_id, client
 
@@ -88,4 +88,15 @@ def test_many_refused_records_leave_the_case_list_on_the_desk_screen(browser: Br
     page.wait_for_timeout(1500)
     assert listed.evaluate("(el) => el.scrollTop") >= 350
     assert marker.evaluate("(el) => el.isConnected")  # the same panel, not a re-drawn one
+    ctx.close()
+
+
+def test_a_refused_completion_shows_its_rating_as_the_slip_does(browser: Browser, server) -> None:  # noqa: ANN001  # D145, R-RV-3
+    # Words without a grade read as the grade when printed under 住户评价; the card says 未评价 and
+    # gives the words their own row, as the slip does.
+    case_id, _, _ = refused_job(server.url, f"门铃不响 {uuid.uuid4().hex[:4]}", {"resident_opinion": "来得太晚了"})
+    ctx, page = open_desk(browser, server, "dispatcher", f"case/{case_id}")
+    record = page.get_by_test_id("field-refusals").locator(".rf-item").filter(has_text="更换灯管").locator(".rf-record")
+    expect(record.locator(".kv-row").filter(has_text="住户评价")).to_have_text("住户评价未评价", timeout=20000)
+    expect(record.locator(".kv-row").filter(has_text="住户意见")).to_have_text("住户意见来得太晚了")
     ctx.close()

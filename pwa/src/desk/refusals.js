@@ -4,9 +4,10 @@
 // case, then say what it did. Desk home lists the open ones; a case shows its own, handled or not. A signed
 // completion refused because the job was reassigned can instead be accepted as the work done.
 import { openDialog } from '../dom.js';
-import { colon, colonPair, joinList, paren, serverMessage } from '../i18n.js';
+import { colon, joinList, paren, serverMessage } from '../i18n.js';
 import { DESK, LEADERSHIP } from '../roles.js';
 import { mutationLabel } from '../views/outbox.js';
+import { ratingRows } from '../slip-rating.js';
 import { blobObjectUrl, errorBox, field, fmtTime, label, withWhen } from './common.js';
 
 const STRINGS = {
@@ -24,7 +25,7 @@ const STRINGS = {
     'rf.note_required': '请写明如何处理了这条记录',
     'rf.handled': '已处理：{who} {t} — {note}',
     'rf.arg.text': '内容', 'rf.arg.content': '问题描述', 'rf.arg.reason': '原因', 'rf.arg.work_done': '完成内容',
-    'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.resident_grade': '住户评价', 'rf.arg.signature': '住户签字',
+    'rf.arg.materials': '材料', 'rf.arg.fee': '费用', 'rf.arg.signer': '签字人', 'rf.arg.signature': '住户签字',
     'rf.arg.photos': '照片', 'rf.arg.geo': '位置', 'rf.fee_yuan': '¥{v}',
     'rf.sender': '上报人', 'rf.holder': '现在负责', 'rf.case_state': '案件状态',
     'rf.holder_order': '工单{state}', 'rf.holder_is_sender': '上报人本人', 'rf.no_holder': '无人（尚未派工）',
@@ -55,7 +56,7 @@ const STRINGS = {
     'rf.note_required': 'Say what was done about this record',
     'rf.handled': 'Handled: {who} {t} — {note}',
     'rf.arg.text': 'Text', 'rf.arg.content': 'Problem', 'rf.arg.reason': 'Reason', 'rf.arg.work_done': 'Work done',
-    'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.resident_grade': "Resident's rating", 'rf.arg.signature': 'Resident signature',
+    'rf.arg.materials': 'Materials', 'rf.arg.fee': 'Fee', 'rf.arg.signer': 'Signed by', 'rf.arg.signature': 'Resident signature',
     'rf.arg.photos': 'Photos', 'rf.arg.geo': 'Location', 'rf.fee_yuan': '¥{v}',
     'rf.sender': 'Sent by', 'rf.holder': 'Holds the job now', 'rf.case_state': 'Case',
     'rf.holder_order': 'order {state}', 'rf.holder_is_sender': 'the sender', 'rf.no_holder': 'nobody (not dispatched yet)',
@@ -102,15 +103,18 @@ function image(ctx, sha, alt) {
 /** What the record carried, as label/value rows (images fetched with the desk's token). */
 function recordRows(ctx, args) {
   const { h, t } = ctx;
-  const row = (k, v) => (v === null || v === undefined || v === '' ? null
-    : h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: t(`rf.arg.${k}`) }), h('div', { class: 'kv-value' }, v)));
+  const labelled = (name, v) => (v === null || v === undefined || v === '' ? null
+    : h('div', { class: 'kv-row' }, h('div', { class: 'kv-label', text: name }), h('div', { class: 'kv-value' }, v)));
+  const row = (k, v) => labelled(t(`rf.arg.${k}`), v);
   const photos = [...(args.photo_sha256s || []), ...(args.photo_sha256 ? [args.photo_sha256] : [])];
   return [
     row('text', args.text), row('content', args.content), row('reason', args.reason),
     row('work_done', args.work_done), row('materials', args.materials),
     args.fee_cents ? row('fee', t('rf.fee_yuan', { v: (args.fee_cents / 100).toFixed(2) })) : null,
     args.signer_name ? row('signer', args.signer_relation ? paren(args.signer_name, label('relation', args.signer_relation)) : args.signer_name) : null,
-    row('resident_grade', colonPair(label('resident_grade', args.resident_grade), args.resident_opinion)),
+    // A completion's rating as its slip shows it (D145): the grade, or 未评价, and the words on their own row.
+    ...(args.signer_name || args.signature_sha256
+      ? ratingRows(args, (g) => label('resident_grade', g)).map(([k, v]) => labelled(k, v)) : []),
     args.signature_sha256 ? row('signature', image(ctx, args.signature_sha256, t('rf.arg.signature'))) : null,
     photos.length ? row('photos', h('div', { class: 'rf-photos' }, photos.map((s) => image(ctx, s, t('rf.arg.photos'))))) : null,
     Array.isArray(args.geo) ? row('geo', args.geo.map((x) => Number(x).toFixed(5)).join(', ')) : null,
