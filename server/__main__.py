@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import socket
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
-from server.settings import from_env
+from server.settings import Settings, SettingsError, from_env
 
 
 def _tune_gc() -> None:
@@ -29,6 +30,54 @@ def _tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+_WILDCARDS = ("0.0.0.0", "::", "[::]")
+
+
+def _port(v: str) -> int:
+    try:
+        n = int(v)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1 到 65535 的整数 / must be a whole number from 1 to 65535: {v}")
+    return n
+
+
+def _database_problem(settings: Settings) -> str | None:
+    """Why the configured database cannot be opened, in words naming the setting; None when it can."""
+    url = settings.effective_database_url
+    if settings.dialect == "sqlite":
+        path = Path(url.split(":///", 1)[1])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Try a write rather than os.access: it also catches a read-only mount, and root.
+            probe = path.parent / f".estatedesk-write-check-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            return (f"数据目录不可用：{path.parent}（{e.strerror or e}）。请检查 ESTATEDESK_DATA_DIR 及其权限 / "
+                    f"the data directory {path.parent} cannot be written ({e.strerror or e}); check "
+                    "ESTATEDESK_DATA_DIR and its permissions")
+        return None
+
+    async def reach() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=15)
+        await conn.close()
+
+    from server.settings import _redact
+
+    try:
+        asyncio.run(reach())
+    except Exception as e:  # noqa: BLE001 - every way of failing to connect gets the same advice
+        why = str(e) or type(e).__name__
+        return (f"无法连接 PostgreSQL {_redact(url)}：{why}。请检查 ESTATEDESK_DATABASE_URL、数据库服务是否运行、数据库是否已创建 / "
+                f"cannot open PostgreSQL {_redact(url)}: {why}; check ESTATEDESK_DATABASE_URL, that the server is "
+                "running and that the database exists (createdb)")
+    return None
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -72,7 +121,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         sock = _listen(settings.host, settings.port)
-    except OSError as e:
+    except (OSError, OverflowError) as e:
+        e = e if isinstance(e, OSError) else OSError(str(e))
         print(f"无法监听 {settings.host}:{settings.port}（{e.strerror or e}）。端口被占用时请换一个：--port 8001 或 "
               f"ESTATEDESK_PORT=8001 / cannot listen on {settings.host}:{settings.port} ({e.strerror or e}); "
               "if the port is taken, choose another with --port or ESTATEDESK_PORT", file=sys.stderr)
@@ -84,6 +134,12 @@ def _serve(args: argparse.Namespace) -> int:
         print(DEMO_MESSAGES[demo])
     print()
     print(f"EstateDesk 运行于 / running at: http://{settings.host}:{settings.port}/")
+    if settings.host in _WILDCARDS and "*" not in settings.allowed_hosts:
+        # Phones on the LAN use this machine's address; the Host check refuses it unless listed.
+        print(f"其他设备用本机局域网地址访问时，请把该地址加入 ESTATEDESK_ALLOWED_HOSTS（现为 "
+              f"{','.join(settings.allowed_hosts)}），例如 ESTATEDESK_ALLOWED_HOSTS=192.168.1.20,localhost / "
+              "other devices reach this server by this machine's LAN address: add it to ESTATEDESK_ALLOWED_HOSTS "
+              "(comma-separated), or their requests are refused with request.bad_host")
     print(f"数据库 / database: {settings.dialect} ({url.split('@')[-1]})")
     if demo in ("created", "present"):
         from server.demo import demo_logins
@@ -93,7 +149,11 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(settings, migrate=False)
     _tune_gc()
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn has already shut down cleanly and re-raised the Ctrl-C; its traceback says nothing.
+        print("已停止 / server stopped", file=sys.stderr)
     return 0
 
 
@@ -341,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve", help="run the server (migrates first)")
     s.add_argument("--host", help="listen address (default ESTATEDESK_HOST, else 127.0.0.1)")
-    s.add_argument("--port", type=int, help="listen port (default ESTATEDESK_PORT, else 8000)")
+    s.add_argument("--port", type=_port, help="listen port (default ESTATEDESK_PORT, else 8000)")
     s.add_argument("--demo", action="store_true", help="seed the demo compound once")
     s.set_defaults(func=_serve)
     c = sub.add_parser("create-user", help="create a staff account (e.g. the first manager)")
@@ -378,7 +438,20 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if getattr(args, "role", None) is None and args.cmd == "create-user":
         args.role = ["manager"]
-    return args.func(args)
+    try:
+        # Settings and the database are checked before any command runs: a typo or an unreachable
+        # database is one clear line naming the setting (exit 2), not a traceback from deep inside.
+        problem = _database_problem(from_env()) if args.cmd not in ("backup", "restore") else None
+    except SettingsError as e:
+        problem = str(e)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -123,3 +123,42 @@ async def test_login_is_needed_for_the_api_but_not_for_the_shell(client):
     assert (await client.get("/index.html")).status_code == 200
     headers = await login(client, "dispatcher")
     assert (await client.get("/api/cases", headers=headers)).status_code == 200
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ESTATEDESK_")} | env
+    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name,value", [("ESTATEDESK_RUN_SCHEDULER", "ture"), ("ESTATEDESK_PORT", "80x0"),
+                                        ("ESTATEDESK_MAX_BODY_BYTES", "-5"),
+                                        ("ESTATEDESK_DATABASE_URL", "postgresql+psycopg://u@h/d")])
+def test_a_bad_setting_stops_every_command_with_one_line_naming_it(tmp_path, name, value):
+    r = _run("migrate", ESTATEDESK_DATA_DIR=str(tmp_path), **{name: value})
+    assert r.returncode == 2
+    assert name in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "estatedesk.sqlite3").exists()
+
+
+def test_serve_refuses_an_impossible_port_flag_without_a_traceback(tmp_path):
+    r = _run("serve", "--port", "99999", ESTATEDESK_DATA_DIR=str(tmp_path))
+    assert r.returncode == 2 and "65535" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_data_dir_that_cannot_be_written_is_named(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    r = _run("migrate", ESTATEDESK_DATA_DIR=str(blocker / "data"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert str(blocker / "data") in r.stderr and "ESTATEDESK_DATA_DIR" in r.stderr
+
+
+def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = _run("migrate", ESTATEDESK_DATABASE_URL=f"postgresql://ed:hunter2@127.0.0.1:{port}/estate")
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "ESTATEDESK_DATABASE_URL" in r.stderr and f"127.0.0.1:{port}/estate" in r.stderr
+    assert "hunter2" not in r.stderr
