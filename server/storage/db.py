@@ -18,6 +18,7 @@ a full disk; it is read when a connection opens, so change it and `dispose()` to
 from __future__ import annotations
 
 import asyncio
+import logging
 import operator
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,12 @@ class Database:
         self, url: str, *, echo: bool = False, clock: Any = None, sqlite_max_page_count: int | None = None
     ) -> None:
         self.url = url
+        if echo:
+            # ESTATEDESK_LOG_SQL: statements through the app's own log handler, once each. Not
+            # SQLAlchemy's echo, which adds a second (stdout) handler, so every line came out twice.
+            # Parameters are always hidden (hide_parameters): they carry password hashes, the VAPID
+            # private key and push subscription keys, and they would also appear in error messages.
+            logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
         self.dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
         self.clock = clock or SystemClock()
         if sqlite_max_page_count is None:
@@ -46,20 +53,20 @@ class Database:
         self.sqlite_max_page_count = sqlite_max_page_count
         if self.dialect == "sqlite":
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False}
+                url, hide_parameters=True, connect_args={"timeout": 30, "check_same_thread": False}
             )
             _install_sqlite_hooks(self.engine.sync_engine, self)
             # The write path: same file, stdlib driver, used from the loop thread and (for BEGIN and
             # COMMIT) from a worker thread, never both at once (the write lock is held throughout).
             self.write_engine: Engine | None = create_engine(
-                url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1), echo=echo,
+                url.replace("sqlite+aiosqlite", "sqlite+pysqlite", 1), hide_parameters=True,
                 connect_args={"timeout": 30, "check_same_thread": False},
             )
             _install_sqlite_hooks(self.write_engine, self)
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         else:
             self.engine = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+                url, hide_parameters=True, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
             )
             self._write_lock = None
             self.write_engine = None
