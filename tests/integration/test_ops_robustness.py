@@ -4,10 +4,16 @@ disk, a restore onto a running server (DNEW-ops-robust)."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import text
 
 from server.storage.db import Database
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_sql_log_hides_parameters_and_writes_each_statement_once(db_url, caplog, capsys):
@@ -27,3 +33,17 @@ async def test_sql_log_hides_parameters_and_writes_each_statement_once(db_url, c
     out = capsys.readouterr()
     assert "AS s" not in out.out and "PRIVATE-KEY-PEM-xyz" not in out.out + out.err
     assert not logging.getLogger("sqlalchemy.engine.Engine").handlers
+
+
+def test_two_servers_starting_on_an_empty_database_both_migrate(empty_db_url, tmp_path):
+    # Two processes started together on a fresh database used to race the migration: one crashed
+    # with UniqueViolationError on alembic_version (PostgreSQL). Each takes the migration lock now.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATEDESK_")}
+    env |= {"ESTATEDESK_DATABASE_URL": empty_db_url, "ESTATEDESK_DATA_DIR": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-m", "server", "migrate"], cwd=ROOT, env=env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    results = [(p.wait(timeout=180), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert [rc for rc, _ in results] == [0, 0, 0], "\n".join(err[-2000:] for _, err in results)
