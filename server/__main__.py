@@ -148,6 +148,10 @@ def _serve(args: argparse.Namespace) -> int:
     print(flush=True)
     app = create_app(settings, migrate=False)
     _tune_gc()
+    if settings.access_log:
+        from server.access_log import with_access_log
+
+        app = with_access_log(app)  # one line per request (ESTATEDESK_ACCESS_LOG=false turns it off)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", proxy_headers=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])

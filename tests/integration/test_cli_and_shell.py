@@ -162,3 +162,48 @@ def test_an_unreachable_postgresql_is_one_line_without_its_password(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert "ESTATEDESK_DATABASE_URL" in r.stderr and f"127.0.0.1:{port}/estate" in r.stderr
     assert "hunter2" not in r.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve_until_up(tmp_path, *args: str) -> tuple[subprocess.Popen, int]:
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESTATEDESK_")}
+    env |= {"ESTATEDESK_DATA_DIR": str(tmp_path), "ESTATEDESK_RUN_SCHEDULER": "false"}
+    p = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port), *args], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1).close()
+            return p, port
+        except OSError:
+            time.sleep(0.25)
+    p.kill()
+    raise AssertionError(p.communicate()[1])
+
+
+def test_ctrl_c_stops_serve_with_one_line_not_a_traceback(tmp_path):
+    import signal
+
+    p, _ = _serve_until_up(tmp_path)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert "server stopped" in err
+
+
+def test_serve_on_every_address_says_how_to_let_phones_in(tmp_path):
+    import signal
+
+    p, _ = _serve_until_up(tmp_path, "--host", "0.0.0.0")
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    assert "ESTATEDESK_ALLOWED_HOSTS" in out and "request.bad_host" in out

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from server.storage.db import Database
+from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,3 +48,23 @@ def test_two_servers_starting_on_an_empty_database_both_migrate(empty_db_url, tm
         p.stdout.close()
         p.stderr.close()
     assert [rc for rc, _ in results] == [0, 0, 0], "\n".join(err[-2000:] for _, err in results)
+
+
+async def test_access_log_has_one_line_per_request_without_query_or_token(client, caplog):
+    import httpx
+
+    from server.access_log import with_access_log
+
+    headers = await login(client, "dispatcher")
+    token = headers["Authorization"].split()[-1]
+    client._transport = httpx.ASGITransport(app=with_access_log(client._transport.app))
+    with caplog.at_level(logging.INFO, logger="estatedesk.access"):
+        await client.get("/api/health?probe=secret-query")
+        await client.get("/api/me", headers=headers)
+        await client.get("/api/health", headers={"Host": "evil.example"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "estatedesk.access"]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("GET /api/health 200 ") and "user=-" in lines[0]
+    assert lines[1].startswith("GET /api/me ") and "user=u" in lines[1], lines[1]
+    assert lines[2].startswith("GET /api/health 400 ")
+    assert not any("secret-query" in m or token in m for m in lines)
