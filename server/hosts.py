@@ -6,12 +6,29 @@ non-default port unless each port is listed; the server runs on any port, so por
 
 from __future__ import annotations
 
+import logging
+
 import msgspec
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 _BODY = msgspec.json.encode(
     {"code": "request.bad_host", "message": "不允许的主机名", "message_en": "Host not allowed", "details": {}}
 )
+
+
+log = logging.getLogger("estatedesk")
+# Hosts already reported, so a phone retrying every few seconds is one line, not thousands; bounded,
+# since the Host header is whatever a client sends.
+_REPORTED: set[str] = set()
+_REPORT_AT_MOST = 100
+
+
+def _report(host: str, allowed: tuple[str, ...]) -> None:
+    if host in _REPORTED or len(_REPORTED) >= _REPORT_AT_MOST:
+        return
+    _REPORTED.add(host)
+    log.warning("refused Host %r (request.bad_host): not in ESTATEDESK_ALLOWED_HOSTS=%s; add it there if "
+                "phones reach this server by that name", host[:200], ",".join(allowed))
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
@@ -38,6 +55,7 @@ def allowed_hosts_middleware(allowed: tuple[str, ...]):  # noqa: ANN201
                         host = v.decode("latin-1")
                         break
                 if not host_allowed(host, allowed):
+                    _report(host, allowed)
                     await send({"type": "http.response.start", "status": 400,
                                 "headers": [(b"content-type", b"application/json")]})
                     await send({"type": "http.response.body", "body": _BODY})

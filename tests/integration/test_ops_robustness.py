@@ -68,3 +68,12 @@ async def test_access_log_has_one_line_per_request_without_query_or_token(client
     assert lines[1].startswith("GET /api/me ") and "user=u" in lines[1], lines[1]
     assert lines[2].startswith("GET /api/health 400 ")
     assert not any("secret-query" in m or token in m for m in lines)
+
+
+async def test_a_refused_host_is_logged_once_naming_the_setting(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="estatedesk"):
+        for _ in range(3):
+            r = await client.get("/api/health", headers={"Host": "192.168.7.7:8838"})
+            assert r.status_code == 400
+    lines = [r.getMessage() for r in caplog.records if "192.168.7.7" in r.getMessage()]
+    assert len(lines) == 1 and "ESTATEDESK_ALLOWED_HOSTS" in lines[0], lines
