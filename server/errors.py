@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
 import asyncpg.exceptions as asyncpg_exc
@@ -124,10 +125,49 @@ _TRANSIENT = ("locked", "busy", "connection", "terminating", "shutting down", "a
               "cannot connect", "the database system is starting up")
 
 
+# A storage failure is logged at most once a minute per kind (a full disk fails every request), and
+# /api/health answers 503 "storage: full" for five minutes after the last full-disk error.
+STORAGE_WARN_EVERY = 60.0
+STORAGE_FULL_HEALTH_FOR = 300.0
+
+
+def _where(request: Request) -> str:
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return "the database"
+    if settings.dialect == "sqlite":
+        return f"data dir {settings.data_dir}"
+    return "PostgreSQL " + settings.effective_database_url.rsplit("@", 1)[-1]
+
+
+def _note_storage_failure(request: Request, kind: str, exc: DBAPIError) -> None:
+    db = getattr(request.app.state, "db", None)
+    now = time.monotonic()
+    if kind == "storage.full" and db is not None:
+        db.storage_full_until = now + STORAGE_FULL_HEALTH_FOR
+    warned = db.storage_warned_at if db is not None else {}
+    if now - warned.get(kind, -STORAGE_WARN_EVERY) < STORAGE_WARN_EVERY:
+        return
+    warned[kind] = now
+    log.warning("%s on %s %s (%s): %s", kind, request.method, request.url.path, _where(request),
+                getattr(exc, "orig", None) or exc)
+
+
 def storage_error_handler(request: Request, exc: DBAPIError) -> Response:
     orig = getattr(exc, "orig", None)
     text = str(orig or exc).lower()
-    if "database or disk is full" in text or "disk i/o" in text or isinstance(orig, sqlite3.DataError):
+    if "disk i/o" in text:
+        # Not "full": a failing disk or a vanished file needs the operator, not freed space.
+        _note_storage_failure(request, "storage.io_error", exc)
+        return _json(
+            503,
+            error_body("storage.io_error", "服务器存储读写出错，数据已保留在手机上，稍后自动重试",
+                       "Server storage had a read/write error; your data stays on the phone and will be retried",
+                       {}),
+            {"Retry-After": "30"},
+        )
+    if "database or disk is full" in text or isinstance(orig, sqlite3.DataError):
+        _note_storage_failure(request, "storage.full", exc)
         return _json(
             503,
             error_body("storage.full", "服务器存储空间不足，数据已保留在手机上，稍后自动重试",
@@ -135,6 +175,7 @@ def storage_error_handler(request: Request, exc: DBAPIError) -> Response:
             {"Retry-After": "30"},
         )
     if exc.connection_invalidated or any(m in text for m in _TRANSIENT):
+        _note_storage_failure(request, "storage.busy", exc)
         return _json(
             503,
             error_body("storage.busy", "服务器繁忙，请稍后重试", "The server is busy; please retry", {}),

@@ -45,6 +45,10 @@ class Database:
             logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
         self.dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
         self.clock = clock or SystemClock()
+        # Set by the storage error handler (server/errors.py): until this monotonic time /api/health
+        # says storage is full, and when each kind of storage failure was last logged.
+        self.storage_full_until = 0.0
+        self.storage_warned_at: dict[str, float] = {}
         if sqlite_max_page_count is None:
             from server.settings import from_env
 

@@ -77,3 +77,46 @@ async def test_a_refused_host_is_logged_once_naming_the_setting(client, caplog):
             assert r.status_code == 400
     lines = [r.getMessage() for r in caplog.records if "192.168.7.7" in r.getMessage()]
     assert len(lines) == 1 and "ESTATEDESK_ALLOWED_HOSTS" in lines[0], lines
+
+
+def _storage_error(message: str):  # noqa: ANN202
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError.instance("INSERT INTO x VALUES (?)", ("secret",), sqlite3.OperationalError(message),
+                               sqlite3.DatabaseError)
+
+
+def _request_on(app):  # noqa: ANN001, ANN202
+    from types import SimpleNamespace
+
+    return SimpleNamespace(app=app, method="POST", url=SimpleNamespace(path="/api/sync/push"))
+
+
+async def test_a_disk_io_error_is_its_own_code_and_is_logged_once_a_minute(client, settings, caplog):
+    from server.errors import storage_error_handler
+    from tests.conftest import _APP
+
+    request = _request_on(_APP["app"])
+    with caplog.at_level(logging.WARNING, logger="estatedesk"):
+        answers = [storage_error_handler(request, _storage_error("disk I/O error")) for _ in range(3)]
+    assert {a.status_code for a in answers} == {503}
+    assert answers[0].content["code"] == "storage.io_error"
+    lines = [r.getMessage() for r in caplog.records if "storage.io_error" in r.getMessage()]
+    assert len(lines) == 1 and str(settings.data_dir) in lines[0], lines
+    # An I/O error is not a full disk: health stays green.
+    assert (await client.get("/api/health")).status_code == 200
+
+
+async def test_after_a_full_disk_health_says_so_with_503(client, caplog):
+    from server.errors import storage_error_handler
+    from tests.conftest import _APP
+
+    assert (await client.get("/api/health")).json()["storage"] == "ok"
+    with caplog.at_level(logging.WARNING, logger="estatedesk"):
+        r = storage_error_handler(_request_on(_APP["app"]), _storage_error("database or disk is full"))
+    assert r.content["code"] == "storage.full"
+    assert any("storage.full" in x.getMessage() for x in caplog.records)
+    h = await client.get("/api/health")
+    assert h.status_code == 503 and h.json()["storage"] == "full"
