@@ -127,6 +127,13 @@ def _serve(args: argparse.Namespace) -> int:
               f"ESTATEDESK_PORT=8001 / cannot listen on {settings.host}:{settings.port} ({e.strerror or e}); "
               "if the port is taken, choose another with --port or ESTATEDESK_PORT", file=sys.stderr)
         return 1
+    if settings.dialect == "sqlite":
+        server_lock = _server_lock(Path(url.split(":///", 1)[1]), exclusive=False)
+        if server_lock is None:
+            sock.close()
+            print("正在恢复备份，请稍后再启动 / a restore is running on this database; start the server after it",
+                  file=sys.stderr)
+            return 1
     demo = asyncio.run(prepare())
     if demo is not None:
         from server.demo import DEMO_MESSAGES
@@ -358,6 +365,10 @@ def _copy(src: Path, dst: Path) -> None:
         s.close()
 
 
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
 def _backup(args: argparse.Namespace) -> int:
     db = _sqlite_path()
     if db is None:
@@ -366,10 +377,29 @@ def _backup(args: argparse.Namespace) -> int:
         print(f"no database at {db}", file=sys.stderr)
         return 1
     target = Path(args.path)
+    if target.resolve() in {db.resolve(), *(p.resolve() for p in _sidecars(db))}:
+        print(f"不能备份到正在使用的数据库文件 {target} / refusing to write the backup over the live database "
+              f"{target}; give another path", file=sys.stderr)
+        return 1
+    if not target.parent.is_dir() or target.is_dir():
+        print(f"目标目录不存在或目标是目录：{target} / cannot write the backup to {target}: "
+              f"{'it is a directory' if target.is_dir() else f'no directory {target.parent}'}", file=sys.stderr)
+        return 1
     tmp = target.with_name(target.name + ".partial")
-    tmp.unlink(missing_ok=True)
-    _copy(db, tmp)
-    problem = _check_copy(tmp)
+    try:
+        for p in (tmp, *_sidecars(tmp)):
+            p.unlink(missing_ok=True)
+        _copy(db, tmp)
+        # A backup is one self-contained file: out of WAL mode, so no -wal/-shm is left beside it.
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            con.close()
+        problem = _check_copy(tmp)
+    finally:
+        for p in _sidecars(tmp):
+            p.unlink(missing_ok=True)
     if problem:
         tmp.unlink(missing_ok=True)
         print(f"backup failed its check: {problem}", file=sys.stderr)
@@ -377,6 +407,21 @@ def _backup(args: argparse.Namespace) -> int:
     tmp.replace(target)
     print(f"backup written: {target} ({target.stat().st_size} bytes, integrity ok)")
     return 0
+
+
+def _server_lock(db: Path, *, exclusive: bool):  # noqa: ANN202
+    """The lock file beside a SQLite database: every `serve` holds it shared while it runs, `restore`
+    takes it exclusive, so neither can run under the other. The kernel drops it when a process
+    dies, so a crashed server leaves no stale lock. None when it is held the other way."""
+    import fcntl
+
+    f = open(db.with_name(db.name + ".serve-lock"), "a+b")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(f, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
 
 
 def _restore(args: argparse.Namespace) -> int:
@@ -388,6 +433,12 @@ def _restore(args: argparse.Namespace) -> int:
     if problem:
         print(f"refusing to restore: {problem}", file=sys.stderr)
         return 1
+    db.parent.mkdir(parents=True, exist_ok=True)
+    lock = _server_lock(db, exclusive=True)
+    if lock is None:
+        print(f"数据库正在被服务器使用，请先停止服务器 / refusing to restore: a server is using {db}; "
+              "stop the server first (docs/deploy.md)", file=sys.stderr)
+        return 1
     if db.exists():
         # Keep what is being replaced: a restore onto the wrong file must be undoable.
         kept = db.with_name(f"{db.stem}.before-restore-{time.strftime('%Y%m%d-%H%M%S')}{db.suffix}")
@@ -396,6 +447,7 @@ def _restore(args: argparse.Namespace) -> int:
     db.parent.mkdir(parents=True, exist_ok=True)
     _copy(source, db)
     _migrate(args)  # an older backup is brought up to the running code's schema
+    lock.close()
     print(f"restored {source} -> {db}; start the server again")
     return 0
 

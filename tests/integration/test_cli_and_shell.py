@@ -207,3 +207,39 @@ def test_serve_on_every_address_says_how_to_let_phones_in(tmp_path):
     p.send_signal(signal.SIGINT)
     out, _ = p.communicate(timeout=60)
     assert "ESTATEDESK_ALLOWED_HOSTS" in out and "request.bad_host" in out
+
+
+def test_backup_leaves_only_the_backup_and_refuses_the_live_file_or_a_missing_folder(tmp_path):
+    data = tmp_path / "data"
+    assert _run("migrate", ESTATEDESK_DATA_DIR=str(data)).returncode == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    ok = _run("backup", str(out / "b.sqlite3"), ESTATEDESK_DATA_DIR=str(data))
+    assert ok.returncode == 0, ok.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["b.sqlite3"]  # no b.sqlite3.partial-wal / -shm
+    live = _run("backup", str(data / "estatedesk.sqlite3"), ESTATEDESK_DATA_DIR=str(data))
+    assert live.returncode == 1 and "Traceback" not in live.stderr and "live database" in live.stderr, live.stderr
+    assert _run("verify-audit", ESTATEDESK_DATA_DIR=str(data)).returncode == 0
+    missing = _run("backup", str(tmp_path / "nowhere" / "b.sqlite3"), ESTATEDESK_DATA_DIR=str(data))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr, missing.stderr
+    assert str(tmp_path / "nowhere") in missing.stderr
+
+
+def test_restore_refuses_while_a_server_uses_the_database(tmp_path):
+    import signal
+
+    data = tmp_path / "data"
+    assert _run("migrate", ESTATEDESK_DATA_DIR=str(data)).returncode == 0
+    assert _run("backup", str(tmp_path / "b.sqlite3"), ESTATEDESK_DATA_DIR=str(data)).returncode == 0
+    p, _ = _serve_until_up(data)
+    try:
+        r = _run("restore", str(tmp_path / "b.sqlite3"), ESTATEDESK_DATA_DIR=str(data))
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "stop the server" in r.stderr
+    assert not list(data.glob("*before-restore*"))  # nothing was touched
+    # Once the server is stopped the same restore goes through.
+    again = _run("restore", str(tmp_path / "b.sqlite3"), ESTATEDESK_DATA_DIR=str(data))
+    assert again.returncode == 0, again.stderr
