@@ -156,10 +156,12 @@ async def rotate(
 def _main(argv: list[str] | None = None) -> int:
     import argparse
     import asyncio
+    import sys
 
-    from server.settings import from_env
+    from server.settings import SettingsError, from_env
     from server.storage.db import Database
     from server.storage.migrate import upgrade
+    from server.storage.schema import compounds
 
     parser = argparse.ArgumentParser(prog="python -m server.gate.keystore")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -168,20 +170,37 @@ def _main(argv: list[str] | None = None) -> int:
     rot.add_argument("--overlap-days", type=float, default=DEFAULT_OVERLAP.days)
     args = parser.parse_args(argv)
 
-    async def run() -> str:
+    overlap = timedelta(days=args.overlap_days)
+    if overlap < MIN_OVERLAP:
+        print(f"--overlap-days 至少 {MIN_OVERLAP.days} 天（放行条最长有效期） / --overlap-days must be at least "
+              f"{MIN_OVERLAP.days} (the longest a release slip stays valid): {args.overlap_days:g}", file=sys.stderr)
+        return 2
+    try:
         url = from_env().effective_database_url
+    except SettingsError as e:
+        print(e, file=sys.stderr)
+        return 2
+
+    async def run() -> str | list[str]:
         await upgrade(url)
         db = Database(url)
         try:
             async with db.transaction() as uow:
-                key = await rotate(uow, args.compound_id, overlap=timedelta(days=args.overlap_days))
+                known = (await uow.conn.execute(select(compounds.c.id).order_by(compounds.c.id))).scalars().all()
+                if args.compound_id not in known:
+                    return list(known)
+                key = await rotate(uow, args.compound_id, overlap=overlap)
             return key.kid
         finally:
             await db.dispose()
 
-    print(f"new signing key: {asyncio.run(run())}")
+    result = asyncio.run(run())
+    if isinstance(result, list):
+        print(f"没有小区 {args.compound_id} / no compound {args.compound_id}; compounds here: "
+              f"{', '.join(result) or '(none)'}", file=sys.stderr)
+        return 2
+    print(f"new signing key: {result}")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(_main())

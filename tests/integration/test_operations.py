@@ -178,3 +178,14 @@ async def test_vapid_key_rotation_statements(client, demo_db, db_url):  # noqa: 
     tech = await login(client, "tech", device="phone")
     r = await client.get("/api/push/vapid-key", headers=tech)
     assert r.status_code == 200
+
+
+async def test_key_rotation_command_answers_mistakes_in_one_line(client, db_url):  # noqa: ANN001
+    # An unknown compound was an IntegrityError traceback, a short overlap a ValueError traceback.
+    cmd = [sys.executable, "-m", "server.gate.keystore", "rotate"]
+    nosuch = await sh([*cmd, "cmp_nosuch"], db_url, ok=False)
+    assert nosuch.returncode == 2 and "Traceback" not in nosuch.stderr, nosuch.stderr
+    assert "cmp_nosuch" in nosuch.stderr and "cmp_demo" in nosuch.stderr  # names the compounds there are
+    short = await sh([*cmd, "cmp_demo", "--overlap-days", "3"], db_url, ok=False)
+    assert short.returncode == 2 and "Traceback" not in short.stderr, short.stderr
+    assert "--overlap-days" in short.stderr
