@@ -1,5 +1,5 @@
 """What an operator sees when things go wrong: SQL logs without secrets, migrations racing, a full
-disk, a restore onto a running server (DNEW-ops-robust)."""
+disk, a restore onto a running server (D148)."""
 
 from __future__ import annotations
 
