@@ -24,16 +24,15 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
 from server.domain import monthly_report as mr
 from server.domain.calendar import BusinessCalendar
 from server.domain.roles import Role
 from server.notify import reminders as rm
+from server.notify.catch_up import claim_task, record_task
 from server.storage.db import Database, UnitOfWork
-from server.storage.schema import one_time_tasks, weekly_checks
+from server.storage.schema import weekly_checks
 
 log = logging.getLogger(__name__)
 
@@ -118,13 +117,7 @@ async def plan_open_capas(db: Database, *, instance: str) -> int | None:
     from server.services.quality import decode_check  # circular: services import the notifier
 
     async with db.transaction() as uow:
-        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(one_time_tasks)
-        claimed = (await uow.conn.execute(
-            ins.values(name=OPEN_CAPAS_TASK, done_at=uow.now, done_by=instance)
-            .on_conflict_do_nothing(index_elements=[one_time_tasks.c.name])
-            .returning(one_time_tasks.c.name)
-        )).first()
-        if claimed is None:
+        if not await claim_task(uow, OPEN_CAPAS_TASK, instance):
             return None
         rows = (await uow.conn.execute(select(weekly_checks.c.id, weekly_checks.c.compound_id, weekly_checks.c.doc)
                                        .order_by(weekly_checks.c.id))).all()
@@ -138,10 +131,7 @@ async def plan_open_capas(db: Database, *, instance: str) -> int | None:
             if mr.capa_actions_open(check):
                 await schedule_for_check(uow, row.compound_id, row.id, check)
                 planned += 1
-        await uow.conn.execute(
-            update(one_time_tasks).where(one_time_tasks.c.name == OPEN_CAPAS_TASK)
-            .values(detail=f"{planned} CAPA reports with open actions planned")
-        )
+        await record_task(uow, OPEN_CAPAS_TASK, f"{planned} CAPA reports with open actions planned")
     log.info("planned the reminders of %d CAPA reports with open actions", planned)
     return planned
 

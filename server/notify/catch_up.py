@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.domain import referrals as rf
 from server.domain.cases import CaseState
-from server.storage.db import Database
+from server.storage.db import Database, UnitOfWork
 from server.storage.schema import cases, one_time_tasks
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,26 @@ log = logging.getLogger(__name__)
 # Named for the decision that made it needed: a later change of who is reminded would add its own.
 WAITING_REFERRALS = "plan-waiting-referral-reminders-D88"
 _ENDED = (CaseState.CLOSED, CaseState.NOT_OPENED, CaseState.CANNOT_HANDLE)
+
+
+async def claim_task(uow: UnitOfWork, name: str, instance: str) -> bool:
+    """Take a once-per-database task by inserting its row; False when another start already took it.
+
+    On PostgreSQL a second process's insert waits on the key until the first commits (then finds it
+    taken); if the first rolls back, its row goes too and the next start tries again.
+    """
+    ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(one_time_tasks)
+    claimed = (await uow.conn.execute(
+        ins.values(name=name, done_at=uow.now, done_by=instance)
+        .on_conflict_do_nothing(index_elements=[one_time_tasks.c.name])
+        .returning(one_time_tasks.c.name)
+    )).first()
+    return claimed is not None
+
+
+async def record_task(uow: UnitOfWork, name: str, detail: str) -> None:
+    """What a claimed task did, on its row (read by whoever wonders why a start planned nothing)."""
+    await uow.conn.execute(update(one_time_tasks).where(one_time_tasks.c.name == name).values(detail=detail))
 
 
 async def plan_waiting_referrals(db: Database, *, instance: str) -> int | None:
@@ -43,13 +63,7 @@ async def plan_waiting_referrals(db: Database, *, instance: str) -> int | None:
     from server.services import cases as svc  # circular: services import the notifier
 
     async with db.transaction() as uow:
-        ins = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(one_time_tasks)
-        claimed = (await uow.conn.execute(
-            ins.values(name=WAITING_REFERRALS, done_at=uow.now, done_by=instance)
-            .on_conflict_do_nothing(index_elements=[one_time_tasks.c.name])
-            .returning(one_time_tasks.c.name)
-        )).first()
-        if claimed is None:
+        if not await claim_task(uow, WAITING_REFERRALS, instance):
             return None
         rows = (await uow.conn.execute(
             select(cases.c.id, cases.c.compound_id, cases.c.doc)
@@ -66,9 +80,6 @@ async def plan_waiting_referrals(db: Database, *, instance: str) -> int | None:
             if rf.referral_reminders(case, (await svc.compound_rules(uow, case.compound_id)).calendar):
                 await svc.replan_reminders(uow, case)
                 planned += 1
-        await uow.conn.execute(
-            update(one_time_tasks).where(one_time_tasks.c.name == WAITING_REFERRALS)
-            .values(detail=f"{planned} cases with a referral waiting planned")
-        )
+        await record_task(uow, WAITING_REFERRALS, f"{planned} cases with a referral waiting planned")
     log.info("planned the reminders of %d waiting referrals", planned)
     return planned
