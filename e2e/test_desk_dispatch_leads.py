@@ -44,6 +44,18 @@ def test_a_security_job_offers_the_guard_captain_and_cleaning_goes_to_the_cleane
     expect(page.get_by_test_id("case-state")).to_have_text("已派工", timeout=10000)
     expect(page.locator(".desk-wos")).to_contain_text("韩队长")
     expect(page.locator(".desk-wos")).not_to_contain_text("未联系上")
+    # Titled by the post that made him the lead, as the dialog offered him — on the work-order table, the
+    # dispatch list and the history — never 班组主管, which he is not.
+    expect(page.get_by_test_id("wo-assignee")).to_have_text("韩队长（保安队长）")
+    expect(page.locator(".desk-wos li")).to_contain_text("韩队长（保安队长）")
+    expect(page.locator(".desk-wos")).not_to_contain_text("班组主管")
+    expect(page.locator(".desk-timeline-list li", has_text="韩队长（保安队长）")).to_have_count(1)
+    expect(page.locator(".desk-timeline-list")).not_to_contain_text("班组主管")
+    # And on the printed 派工单.
+    page.get_by_test_id("wo-print").click()
+    sheet = page.get_by_test_id("wo-sheet")
+    expect(sheet.get_by_test_id("wo-executor")).to_have_text("韩队长（保安队长）", timeout=10000)
+    expect(sheet).not_to_contain_text("班组主管")
 
     # Cleaning: nobody leads it in the demo compound, so 周阿姨 is told directly with nothing ticked.
     cleaning = _complaint(desk, "cleaning", "电梯厅地面有污渍")

@@ -7,7 +7,7 @@ and fans out. Nothing here touches storage, the network or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -317,6 +317,9 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     # unnecessary: the work was done before this order was worked (D141). Defaulted: orders
     # stored before decode without it.
     withdrawn_for: str | None = None
+    # The post that made the assignee the case's lead when the account is no team lead (guard_captain:
+    # 韩队长 takes a security job as 保安队长, D144); the order and the history title them by it.
+    lead_post: str | None = None
 
 
 class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):
@@ -354,6 +357,8 @@ class DispatchRecord(msgspec.Struct, frozen=True, kw_only=True):
     by: str
     means: em.Means = em.Means.PHONE
     reached: bool = True
+    # Told as the case's lead by the post held, not by a team lead's account (guard_captain), as on the order.
+    lead_post: str | None = None
 
 
 class ReportUp(msgspec.Struct, frozen=True, kw_only=True):
@@ -1359,6 +1364,7 @@ def dispatch(
     means: em.Means = em.Means.PHONE,
     attempts: Iterable[DispatchRecord] = (),
     leads: Iterable[str] | None = None,
+    lead_posts: Mapping[str, str] | None = None,
 ) -> Transition | Refusal:
     """Send the job to a team lead, or to an executor if no lead could be reached (R-DI-1).
 
@@ -1366,6 +1372,8 @@ def dispatch(
     `leads` are the people who lead this case's line of work (`leads.leads_for`): the one sent the job
     takes it as the lead (a guard captain too), and only they may be recorded as tried; none at all
     sends the job to the executor directly. None (no directory at hand) counts team leads only.
+    `lead_posts` (`leads.lead_posts_for`) names the post by which a lead who is no team lead by account
+    leads the work: the order and the records of them say so (`lead_post`), as their title.
     A lead already reached about this case answers for a later reassignment: the log never has to
     say they were not. Re-dispatching cancels the active work order; the event names the removed
     assignee so sync can take the job off that person's phone. A team lead holding the active order
@@ -1425,6 +1433,10 @@ def dispatch(
         if assignee_id in lead_ids:
             # The lead of this line takes the job as its lead (保安队长 is a team lead, whatever the account).
             assignee_role = Role.TEAM_LEAD
+    posts = dict(lead_posts or {}) if lead_ids is not None else {}
+    lead_post = posts.get(assignee_id) if assignee_role == Role.TEAM_LEAD else None
+    attempts = tuple(replace(a, lead_post=posts[a.told_id]) if a.told_id in posts and a.lead_post is None else a
+                     for a in attempts)
     # Told as the lead (R-DI-1): the lead who took a dispatch on this case, or a tried lead the desk reached.
     lead_reached = any(d.reached and d.told_role == Role.TEAM_LEAD for d in case.dispatches)
     tried = any(a.told_role == Role.TEAM_LEAD and not a.reached for a in attempts)
@@ -1475,9 +1487,10 @@ def dispatch(
         assigned_at=now,
         assigned_by=by,
         deadline_at=deadline_at,
+        lead_post=lead_post,
     )
     told = DispatchRecord(
-        told_id=assignee_id, told_role=assignee_role, at=now, by=by, means=means, reached=True
+        told_id=assignee_id, told_role=assignee_role, at=now, by=by, means=means, reached=True, lead_post=lead_post
     )
     new = replace(
         case,
@@ -1493,6 +1506,8 @@ def dispatch(
         work_order_id=work_order_id,
         assignee_id=assignee_id,
         assignee_role=str(assignee_role),
+        # The post a lead by post was told in (保安队长): the history titles them by it.
+        **({"assignee_post": lead_post} if lead_post else {}),
         removed_assignee_id=removed.assignee_id if removed else None,
         cancelled_work_order_id=removed.id if removed else None,
         # Why the executor was told with no lead tried this time: the history says so.

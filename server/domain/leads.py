@@ -83,3 +83,13 @@ def leads_for(case: Case, staff: Iterable[StaffMember]) -> tuple[str, ...]:
     executor is told directly, and the dispatch says so (cases.dispatch)."""
     return leads_of_line(work_line(case), staff)
 
+
+def lead_posts_for(case: Case, staff: Iterable[StaffMember]) -> dict[str, str]:
+    """The post that makes each of this case's leads its lead, for those who are not team leads by their
+    account (韩队长, a guard, leads security work as 保安队长): the dispatch records them in that capacity under
+    that title. A team lead by account keeps the team lead's title, as the dispatch dialog gives it."""
+    line = work_line(case)
+    posts = list(LINE_POSTS.values()) if line == WorkLine.GENERAL else [LINE_POSTS[line]] if line in LINE_POSTS else []
+    return {p.id: post for p in staff if Role.TEAM_LEAD not in p.roles
+            for post in [next((x for x in posts if x in p.posts), None)] if post is not None}
+

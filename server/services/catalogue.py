@@ -554,7 +554,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
     the promise.
     """
     from server.services.cases import compound_rules, new_work_order_id, next_case_no, store_transition
-    from server.services.desk import _staff_role, case_view, dispatch_leads, lead_attempts, roles_of
+    from server.services.desk import _staff_role, case_view, dispatch_terms, lead_attempts, roles_of
 
     async with db.transaction() as uow:
         b, case_id = await _load_booking(uow, who, booking_id)
@@ -588,7 +588,7 @@ async def dispatch(db: Database, who: Principal, booking_id: str, data: BookingD
         case = await store_transition(uow, who, dc.dispatch(
             case, work_order_id=new_work_order_id(case), job=item.name_zh, assignee_id=data.assignee_id,
             assignee_role=role, deadline_at=deadlines.order_deadline(case, uow.now, rules.policy, asked=own_cap),
-            by=who.user_id, roles=roles, now=uow.now, attempts=attempts, leads=await dispatch_leads(uow.conn, case)))
+            by=who.user_id, roles=roles, now=uow.now, attempts=attempts, **await dispatch_terms(uow.conn, case)))
         await _save_booking(uow, who.compound_id, b, case_id=case.id)
         _audit(uow, who, "service_booking", b.id, "service_booking.dispatched", case_id=case.id,
                assignee_id=data.assignee_id)

@@ -371,16 +371,28 @@ async def _staff_role(uow: UnitOfWork, who: Principal, user_id: str) -> Role:
                kind="invalid", user_id=user_id)
 
 
-async def dispatch_leads(conn: Any, case: Case) -> tuple[str, ...]:
-    """The active accounts leading this case's line of work (R-DI-1), by the roles and posts the staff list
-    gives them now: the dispatch checks the leads tried against them and the dialog offers them."""
+async def lead_directory(conn: Any, compound_id: str) -> list[dl.StaffMember]:
+    """The compound's active accounts with the roles and posts the staff list gives them now, in username
+    order: whom `server.domain.leads` reads a line of work's leads off (R-DI-1)."""
     rows = (await conn.execute(select(users.c.id, users.c.roles, users.c.posts)
-                               .where(users.c.compound_id == case.compound_id, users.c.active.is_(True))
+                               .where(users.c.compound_id == compound_id, users.c.active.is_(True))
                                .order_by(users.c.username))).all()
     known = {str(r) for r in Role}
-    staff = [dl.StaffMember(id=r.id, roles=frozenset(Role(x) for x in msgspec.json.decode(r.roles) if x in known),
-                            posts=frozenset(str(p) for p in msgspec.json.decode(r.posts or "[]"))) for r in rows]
-    return dl.leads_for(case, staff)
+    return [dl.StaffMember(id=r.id, roles=frozenset(Role(x) for x in msgspec.json.decode(r.roles) if x in known),
+                           posts=frozenset(str(p) for p in msgspec.json.decode(r.posts or "[]"))) for r in rows]
+
+
+async def dispatch_leads(conn: Any, case: Case) -> tuple[str, ...]:
+    """The active accounts leading this case's line of work (R-DI-1): the dispatch checks the leads tried
+    against them and the dialog offers them."""
+    return dl.leads_for(case, await lead_directory(conn, case.compound_id))
+
+
+async def dispatch_terms(conn: Any, case: Case) -> dict[str, Any]:
+    """What `cases.dispatch` is told of the case's leads: who they are, and the post that makes a lead who is
+    no team lead by account the lead (the records title him by it: 韩队长（保安队长）)."""
+    staff = await lead_directory(conn, case.compound_id)
+    return {"leads": dl.leads_for(case, staff), "lead_posts": dl.lead_posts_for(case, staff)}
 
 
 def lead_attempts(who: Principal, ids: list[str], now: datetime,
@@ -429,7 +441,7 @@ async def dispatch(db: Database, who: Principal, case_id: str, data: DispatchIn)
             deadline_at=deadlines.order_deadline(case, uow.now, policy, asked=data.deadline_at), by=who.user_id,
             roles=roles_of(who), now=uow.now, means=data.means,
             attempts=lead_attempts(who, data.unreached_lead_ids, uow.now, data.means),
-            leads=await dispatch_leads(uow.conn, case),
+            **await dispatch_terms(uow.conn, case),
         )
         case = await store_transition(uow, who, out)
         return await case_view(uow, case)

@@ -37,6 +37,12 @@ async def test_a_security_job_goes_to_the_guard_captain_as_its_lead(client) -> N
     view = r.json()
     assert view["case"]["work_orders"][-1]["assignee_role"] == "team_lead"
     assert _told(view) == [("usr_guardcap", "team_lead", True)]
+    # He leads it as the guard captain, not as a team lead by account: the order, the dispatch list and the
+    # history keep that post, which titles him (韩队长（保安队长）, not 班组主管).
+    assert view["case"]["work_orders"][-1]["lead_post"] == "guard_captain"
+    assert [d["lead_post"] for d in view["case"]["dispatches"]] == ["guard_captain"]
+    [entry] = [e for e in view["timeline"] if e["action"] == "case.dispatched"]
+    assert entry["data"]["assignee_post"] == "guard_captain"
 
 
 async def test_a_guard_gets_the_job_once_the_guard_captain_was_not_reached(client) -> None:  # noqa: ANN001  # R-DI-1
@@ -48,6 +54,7 @@ async def test_a_guard_gets_the_job_once_the_guard_captain_was_not_reached(clien
         "assignee_id": "usr_guard", "unreached_lead_ids": ["usr_guardcap"]})
     assert r.status_code == 200, r.text
     assert _told(r.json()) == [("usr_guardcap", "team_lead", False), ("usr_guard", "guard", True)]
+    assert [d["lead_post"] for d in r.json()["case"]["dispatches"]] == ["guard_captain", None]
 
 
 async def test_cleaning_goes_to_the_cleaner_without_a_false_tick(client) -> None:  # noqa: ANN001  # R-DI-1
@@ -86,5 +93,7 @@ async def test_reassigning_from_the_lead_reached_needs_no_false_unreached(client
     assert r.status_code == 200, r.text
     view = r.json()
     assert _told(view) == [("usr_lead", "team_lead", True), ("usr_tech2", "technician", True)]
+    # 陈班长 is a team lead by account: titled so, as the dialog titles him.
+    assert view["case"]["work_orders"][0]["lead_post"] is None
     last = [e for e in view["timeline"] if e["action"] == "case.dispatched"][-1]
     assert last["data"]["direct"] == "lead_reached"

@@ -141,3 +141,35 @@ def test_a_team_lead_of_other_work_may_still_be_sent_the_job() -> None:  # R-DI-
     case = open_(complaint(ComplaintCategory.CLEANING))
     done = ok(send(case, "usr_lead", Role.TEAM_LEAD, lead_ids=leads.leads_for(case, DEMO))).case
     assert done.work_orders[0].assignee_role == Role.TEAM_LEAD
+
+
+def test_a_lead_by_post_is_recorded_with_the_post_that_made_him_the_lead() -> None:  # R-DI-1
+    # 韩队长 leads security work as the guard captain, not as a team lead by his account: the work order, the
+    # dispatch list and the history title him 保安队长, so each record keeps the post he was told in.
+    case = open_(complaint(ComplaintCategory.SECURITY))
+    ids = leads.leads_for(case, DEMO)
+    posts = leads.lead_posts_for(case, DEMO)
+    assert posts == {"usr_guardcap": "guard_captain"}
+    t = ok(c.dispatch(case, work_order_id="wo1", job="x", assignee_id="usr_guardcap", assignee_role=Role.GUARD,
+                      deadline_at=T0 + timedelta(hours=1), by="d1", roles=DISPATCHER, now=T0, leads=ids,
+                      lead_posts=posts))
+    [wo] = t.case.work_orders
+    assert (wo.assignee_role, wo.lead_post) == (Role.TEAM_LEAD, "guard_captain")
+    assert [(d.told_role, d.lead_post) for d in t.case.dispatches] == [(Role.TEAM_LEAD, "guard_captain")]
+    assert t.events[0].data["assignee_post"] == "guard_captain"
+    # Tried and not reached, he is recorded so too; the guard given the job holds no lead's post.
+    tried = [DispatchRecord(told_id="usr_guardcap", told_role=Role.TEAM_LEAD, at=T0, by="d1", reached=False)]
+    t = ok(c.dispatch(case, work_order_id="wo1", job="x", assignee_id="usr_guard", assignee_role=Role.GUARD,
+                      deadline_at=T0 + timedelta(hours=1), by="d1", roles=DISPATCHER, now=T0, leads=ids,
+                      lead_posts=posts, attempts=tried))
+    assert [(d.told_id, d.lead_post) for d in t.case.dispatches] == [("usr_guardcap", "guard_captain"), ("usr_guard", None)]
+    assert t.case.work_orders[0].lead_post is None and "assignee_post" not in t.events[0].data
+
+
+def test_a_team_lead_by_role_keeps_the_team_leads_title() -> None:  # R-DI-1
+    # 陈班长 is a team lead by his account (and holds the repair lead's post): the dialog titles him 班组主管,
+    # and so do the records, whatever the work.
+    for case in (opened(), open_(complaint(ComplaintCategory.DECORATION))):
+        assert "usr_lead" not in leads.lead_posts_for(case, DEMO)
+    # Work of no one trade is led by the guard captain too, as the guard captain.
+    assert leads.lead_posts_for(open_(complaint(ComplaintCategory.DECORATION)), DEMO) == {"usr_guardcap": "guard_captain"}

@@ -52,6 +52,19 @@ function leadTitle(s) {
 }
 
 /**
+ * How a record titles the person it names as told or sent the job (the work-order table, the dispatch list,
+ * the printed 派工单, the history): by the post that made them the case's lead when the record names one
+ * (韩队长 took a security job as 保安队长, D144), else by the capacity recorded (班组主管, 维修工). A lead's
+ * record kept before the post was recorded names the capacity only: a lead who is no team lead by account
+ * then takes the title the dialog gives them.
+ */
+export function toldTitle(staff, id, role, post) {
+  if (post) return label('summoned', post);
+  const person = role === 'team_lead' ? (staff || []).find((s) => s.id === id) : null;
+  return person ? leadTitle(person) : label('role', role);
+}
+
+/**
  * The select (leads, then executors, each with their title) and the tried-leads fieldset, with a note
  * saying why none is asked when nobody leads the work or a lead was reached about the case already.
  * `executorRoles` narrows who besides the leads may be chosen (a paid service goes to a technician or a

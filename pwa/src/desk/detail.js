@@ -11,7 +11,7 @@ import {
   options, select, staffName, whenEl, withWhen,
 } from './common.js';
 import { actionDialog } from './action-dialog.js';
-import { assigneeChooser, leadsReached } from './assignee.js';
+import { assigneeChooser, leadsReached, toldTitle } from './assignee.js';
 import { CALLER_ROLES, callBackCard } from './callback.js';
 import { sortedClocks, stoppedClockText } from './clock-order.js';
 import { dispatchAllowed, mayAct } from './case-actions.js';
@@ -679,7 +679,8 @@ export async function renderCase(body, ctx, caseId) {
           return h('tr', { dataset: active ? { dueRow: '' } : {} },
             // R-DI-3: each order prints as its own sheet; the link is not printed with the page.
             h('td', { class: 'desk-wo-job' }, h('div', { text: w.job }), workOrderPrintLink(h, t, c.id, w)),
-            h('td', { text: paren(staffName(staff, w.assignee_id), label('role', w.assignee_role)) }),
+            // A lead by post by the post (韩队长（保安队长）), as the 派工 dialog titled him (D144).
+            h('td', { 'data-testid': 'wo-assignee', text: paren(staffName(staff, w.assignee_id), toldTitle(staff, w.assignee_id, w.assignee_role, w.lead_post)) }),
             h('td', null, whenEl(h, w.assigned_at)),
             h('td', null, whenEl(h, w.deadline_at), active ? h('div', null, countdownEl(h, w.deadline_at, '', { dueShown: true })) : null),
             h('td', null, h('span', { class: `badge desk-state desk-state-${w.state}`, text: label('wo_state', w.state) }),
@@ -689,7 +690,7 @@ export async function renderCase(body, ctx, caseId) {
             h('td', null, whenEl(h, w.completed_at)));
         })))) : h('p', { class: 'muted small', 'data-testid': 'work-orders-none', text: t('detail.not_dispatched') }),
       c.dispatches.length ? [h('h3', { text: t('detail.dispatches') }), h('ul', { class: 'plain-list small' }, c.dispatches.map((d) => h('li', null,
-        whenEl(h, d.at), ` · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), label('role', d.told_role))} · ${label('means', d.means)} · `,
+        whenEl(h, d.at), ` · ${paren(staffName(staff, d.told_id) || label('role', d.told_role), toldTitle(staff, d.told_id, d.told_role, d.lead_post))} · ${label('means', d.means)} · `,
         d.reached ? h('span', { class: 'ok-text', text: t('detail.reached') }) : h('span', { class: 'warn-text', text: t('detail.unreached') }))))] : null);
   }
 

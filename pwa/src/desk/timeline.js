@@ -3,6 +3,7 @@
 // key/value pairs. False flags say nothing and are left out; ids become names. Entries written before
 // a key existed simply lack it (the intake's repair responsibility, say) and then say nothing of it.
 import { getLang, joinList, paren, t } from '../i18n.js';
+import { toldTitle } from './assignee.js';
 import { fmtTime, label, staffName } from './common.js';
 import { STRINGS as REPORT_STRINGS } from './reports/strings.js'; // the call-back survey areas' names
 
@@ -52,7 +53,8 @@ const SENTENCES = {
     has(d, 'note') ? t('tl.note', { text: d.note }) : '',
   ],
   'case.dispatched': (d, s) => [
-    has(d, 'assignee_id') ? t('tl.dispatched', { who: whoWithRole(d.assignee_id, d.assignee_role, s) }) : '',
+    // A lead by post is titled by it (韩队长（保安队长）), as the dispatch dialog offered him (D144).
+    has(d, 'assignee_id') ? t('tl.dispatched', { who: whoWithRole(d.assignee_id, d.assignee_role, s, d.assignee_post) }) : '',
     has(d, 'removed_assignee_id') ? t('tl.replaces', { who: staffName(s, d.removed_assignee_id) }) : '',
     // R-DI-1: why the executor was told with no lead tried this time.
     d.direct === 'no_lead' ? t('tl.no_lead') : d.direct === 'lead_reached' ? t('tl.lead_reached') : '',
@@ -191,9 +193,9 @@ function areaLabel(area) {
   return (REPORT_STRINGS[getLang()] || REPORT_STRINGS.zh)[`area.${area}`] || area;
 }
 
-function whoWithRole(id, role, staff) {
+function whoWithRole(id, role, staff, post = null) {
   const name = staffName(staff, id);
-  const roleText = role ? label('role', role) : '';
+  const roleText = role ? toldTitle(staff, id, role, post) : '';
   if (name && roleText) return t('fmt.paren', { main: name, aside: roleText });
   return name || roleText;
 }
