@@ -83,6 +83,20 @@ def test_dispatching_a_booking_records_only_the_leads_the_desk_tried(browser: Br
     case = Api(server.url, "dispatcher").call("GET", f"/api/cases/{_booking(server, resident)['case_id']}")["case"]
     assert [(d["told_id"], d["reached"]) for d in case["dispatches"]] == [("usr_lead", False), ("usr_cleaner", True)]
 
+    # The chooser offers every lead the server takes for a special service (D144): the guard captain too,
+    # titled by his post, to choose and to tick as tried; it offered the team leads only.
+    guard_first = f"冯先生{uuid.uuid4().hex[:4]}"
+    _book_on_the_services_page(page, server, guard_first)
+    row = page.locator("tr", has_text=guard_first)
+    leads = row.locator("select[name=assignee] optgroup[label='班组主管'] option")
+    expect(leads).to_have_text(["韩队长（保安队长）", "陈班长（班组主管）"])
+    row.locator("select[name=assignee]").select_option(label="周阿姨（清洁工）")
+    row.get_by_label("韩队长").check()
+    row.get_by_role("button", name="派工").click()
+    expect(page.locator("tr", has_text=guard_first).get_by_test_id("svc-case-link")).to_be_visible(timeout=10000)
+    case = Api(server.url, "dispatcher").call("GET", f"/api/cases/{_booking(server, guard_first)['case_id']}")["case"]
+    assert [(d["told_id"], d["reached"]) for d in case["dispatches"]] == [("usr_guardcap", False), ("usr_cleaner", True)]
+
     # Dispatched to the team lead himself: nobody is recorded as "not reached".
     other = f"钱先生{uuid.uuid4().hex[:4]}"
     _book_on_the_services_page(page, server, other)

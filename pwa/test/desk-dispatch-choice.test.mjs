@@ -43,7 +43,9 @@ const STAFF = [
 test("the leads are the server's for the case's work, else every team lead", () => {
   assert.deepEqual(leadIds(STAFF, ['usr_guardcap']), ['usr_guardcap']); // security: the guard captain
   assert.deepEqual(leadIds(STAFF, []), []); // cleaning in the demo: nobody
-  assert.deepEqual(leadIds(STAFF, null), ['usr_lead']); // a booking's row: the team leads
+  assert.deepEqual(leadIds(STAFF, null), ['usr_lead']); // none given: the team leads
+  // A booking's row: the server's leads for a special service, every lead (D144).
+  assert.deepEqual(leadIds(STAFF, ['usr_guardcap', 'usr_lead']), ['usr_guardcap', 'usr_lead']);
   assert.equal(isLead(STAFF, 'usr_guardcap', ['usr_guardcap']), true);
   assert.equal(isLead(STAFF, 'usr_lead', ['usr_guardcap']), false);
 });

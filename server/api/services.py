@@ -77,6 +77,8 @@ class BookingView(msgspec.Struct, kw_only=True):
     content: str = ""  # the desk's notes on the request, the case's content at dispatch
     # The resident's arrival promise and where it stands, before and after dispatch (R-FU-7, D100).
     promise: sp.PromiseView | None = None
+    # While booked: the leads its dispatch tells first and accepts as tried (R-DI-1, D144), every lead.
+    leads: list[str] = []
 
 
 class CorrectionView(dk.ReturnCorrection, kw_only=True):

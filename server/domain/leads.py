@@ -54,9 +54,15 @@ class StaffMember(msgspec.Struct, frozen=True, kw_only=True):
     posts: frozenset[str] = frozenset()
 
 
+# A special service is work of no one trade: its booking is dispatched from the services page, whose chooser
+# offers every lead (D100), as the booking's view names them before any case exists (`leads_of_line`).
+SPECIAL_SERVICE_LINE = WorkLine.GENERAL
+
+
 def work_line(case: Case) -> WorkLine:
-    """The line of work a case's job belongs to. A special service stays GENERAL: its booking is dispatched
-    from the services page, whose chooser offers every lead (D100)."""
+    """The line of work a case's job belongs to."""
+    if case.kind == Kind.SPECIAL_SERVICE:
+        return SPECIAL_SERVICE_LINE
     if case.kind == Kind.REPAIR:
         return WorkLine.REPAIR
     if case.kind == Kind.COMPLAINT and case.complaint_category is not None:

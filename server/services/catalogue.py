@@ -8,6 +8,7 @@ A dispatched booking becomes a case of kind special_service, so the technician's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -191,9 +192,13 @@ async def _save_booking(uow: UnitOfWork, compound_id: str, b: sp.Booking, *, cas
 
 
 def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None = None, *,
-                 content: str = "", promise: sp.PromiseView | None = None) -> dict[str, Any]:
+                 content: str = "", promise: sp.PromiseView | None = None,
+                 leads: Sequence[str] = ()) -> dict[str, Any]:
     refusal = sp.dispatch_refusal(b) if b.state is sp.BookingState.BOOKED else None
     return {
+        # Whom its dispatch tells first (R-DI-1): every lead, a special service being of no one trade (D144).
+        # The chooser offers these and only these as leads, as the dispatch takes them; none once dispatched.
+        "leads": list(leads) if b.state is sp.BookingState.BOOKED else [],
         "booking": msgspec.to_builtins(b),
         "case_id": case_id,
         "item_name_zh": item.name_zh if item else b.item_code,
@@ -205,6 +210,14 @@ def booking_view(b: sp.Booking, case_id: str | None, item: sp.ServiceItem | None
         "content": content,
         "promise": msgspec.to_builtins(promise) if promise is not None else None,
     }
+
+
+async def _booking_leads(conn: Any, compound_id: str) -> list[str]:
+    """The leads a booking's dispatch accepts, from the staff list as it is now (D144)."""
+    from server.domain import leads as dl
+    from server.services.desk import lead_directory
+
+    return list(dl.leads_of_line(dl.SPECIAL_SERVICE_LINE, await lead_directory(conn, compound_id)))
 
 
 async def _promises(conn, bookings: list[tuple[sp.Booking, str | None]], now: datetime,  # noqa: ANN001
@@ -458,7 +471,8 @@ async def book(db: Database, who: Principal, data: BookIn) -> dict[str, Any]:
         await _save_booking(uow, who.compound_id, b, created=True, unit_id=unit_id, content=data.content)
         _audit(uow, who, "service_booking", b.id, "service_booking.booked", item_code=item.code, mode=str(b.mode),
                quantity=b.quoted_quantity)
-        return booking_view(b, None, item, content=data.content.strip(), promise=sp.booking_promise(b, now=uow.now))
+        return booking_view(b, None, item, content=data.content.strip(), promise=sp.booking_promise(b, now=uow.now),
+                            leads=await _booking_leads(uow.conn, who.compound_id))
 
 
 async def list_bookings(db: Database, who: Principal, state: str | None = None) -> list[dict[str, Any]]:
@@ -472,8 +486,9 @@ async def list_bookings(db: Database, who: Principal, state: str | None = None) 
             select(service_items.c.doc).where(service_items.c.compound_id == who.compound_id))).all()]}
         found = [(_booking_dec.decode(r.doc), r) for r in rows]
         promises = await _promises(conn, [(b, r.case_id) for b, r in found], db.clock.now(), who.compound_id)
-    return [booking_view(b, r.case_id, items.get(b.item_code), content=r.content or "", promise=promises[b.id])
-            for b, r in found]
+        leads = await _booking_leads(conn, who.compound_id)
+    return [booking_view(b, r.case_id, items.get(b.item_code), content=r.content or "", promise=promises[b.id],
+                         leads=leads) for b, r in found]
 
 
 async def get_booking(db: Database, who: Principal, booking_id: str) -> dict[str, Any]:
@@ -488,8 +503,9 @@ async def get_booking(db: Database, who: Principal, booking_id: str) -> dict[str
         item_row = (await conn.execute(select(service_items.c.doc).where(
             service_items.c.compound_id == who.compound_id, service_items.c.code == b.item_code))).first()
         promise = (await _promises(conn, [(b, row.case_id)], db.clock.now(), who.compound_id))[b.id]
+        leads = await _booking_leads(conn, who.compound_id)
     return booking_view(b, row.case_id, _item_dec.decode(item_row.doc) if item_row else None,
-                        content=row.content or "", promise=promise)
+                        content=row.content or "", promise=promise, leads=leads)
 
 
 async def _booking_step(db: Database, who: Principal, booking_id: str, step, action: str) -> dict[str, Any]:  # noqa: ANN001
@@ -503,7 +519,7 @@ async def _booking_step(db: Database, who: Principal, booking_id: str, step, act
         _, content = await _booking_unit_id(uow, b.id)
         promise = (await _promises(uow.conn, [(b, case_id)], uow.now, who.compound_id))[b.id]
         return booking_view(b, case_id, await load_item(uow, who.compound_id, b.item_code), content=content,
-                            promise=promise)
+                            promise=promise, leads=await _booking_leads(uow.conn, who.compound_id))
 
 
 async def consent(db: Database, who: Principal, booking_id: str, shown_fee_cents: int) -> dict[str, Any]:

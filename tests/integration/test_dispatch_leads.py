@@ -97,3 +97,35 @@ async def test_reassigning_from_the_lead_reached_needs_no_false_unreached(client
     assert view["case"]["work_orders"][0]["lead_post"] is None
     last = [e for e in view["timeline"] if e["action"] == "case.dispatched"][-1]
     assert last["data"]["direct"] == "lead_reached"
+
+
+async def _consented_booking(client, desk) -> dict:  # noqa: ANN001
+    r = await client.post("/api/services/bookings", headers=desk, json={
+        "item_code": "drain_unblock", "resident_name": "黄业主", "unit": "1栋-101", "unit_id": "unit_1_101",
+        "phone": "13800000001", "content": "卫生间下水道堵塞"})
+    assert r.status_code == 201, r.text
+    b = r.json()
+    r = await client.post(f"/api/services/bookings/{b['booking']['id']}/consent", headers=desk,
+                          json={"shown_fee_cents": b["told_fee_cents"]})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def test_a_booking_names_the_leads_its_dispatch_accepts(client) -> None:  # noqa: ANN001  # R-DI-1 R-SS-2
+    # A special service is work of no one trade: every lead leads it (D144). The booking's chooser offered the
+    # team leads only (陈班长), so the guard captain the server takes could be neither chosen nor ticked.
+    desk = await login(client, "frontdesk")
+    b = await _consented_booking(client, desk)
+    assert b["leads"] == ["usr_guardcap", "usr_lead"]
+    listed = next(v for v in (await client.get("/api/services/bookings", headers=desk)).json()
+                  if v["booking"]["id"] == b["booking"]["id"])
+    assert listed["leads"] == ["usr_guardcap", "usr_lead"]
+    # What it names is what the dispatch takes: the guard captain ticked as tried, the technician sent.
+    r = await client.post(f"/api/services/bookings/{b['booking']['id']}/dispatch", headers=desk, json={
+        "assignee_id": "usr_tech", "unreached_lead_ids": ["usr_guardcap"]})
+    assert r.status_code == 200, r.text
+    case = (await client.get(f"/api/cases/{r.json()['case_id']}", headers=desk)).json()
+    assert _told(case) == [("usr_guardcap", "team_lead", False), ("usr_tech", "technician", True)]
+    assert case["summary"]["leads"] == ["usr_guardcap", "usr_lead"]
+    # Dispatched, the booking is asked no more.
+    assert r.json()["leads"] == []

@@ -15,7 +15,7 @@ const LEAD_POSTS = ['repair_lead', 'guard_captain'];
 /**
  * The ids of the people to tell first, in directory order: those the server names as the case's leads
  * (`summary.leads`, the lead of its own line of work: the repair lead, the guard captain, a supervisor
- * of no one trade), or, where it names none (a booking's row), every team lead.
+ * of no one trade; a booking's `leads`, every lead), or, where none are given, every team lead.
  */
 export function leadIds(staff, leads = null) {
   return (staff || []).filter((s) => (leads ? leads.includes(s.id) : (s.roles || []).includes('team_lead'))).map((s) => s.id);

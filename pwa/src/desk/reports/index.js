@@ -426,7 +426,6 @@ export async function renderServices(root, ctx) {
   const booker = has(ctx, 'dispatcher', 'front_desk', 'control_room', 'manager');
   // Only the desk dispatches; a cashier may not read the staff list (the server answers 403).
   const staff = booker ? await loadStaff(ctx).catch(() => []) : [];
-  const executors = staff.filter((s) => s.roles.some((r) => ['technician', 'cleaner', 'team_lead'].includes(r)));
   // The booking's unit is a registered one, picked as at intake (D41); the server refuses any other.
   const units = booker ? await loadUnits(ctx).catch(() => []) : [];
   const agreementReader = booker || has(ctx, 'cashier', 'general_manager', 'deputy_gm');
@@ -449,11 +448,13 @@ export async function renderServices(root, ctx) {
       h('span', { class: ['svc-promise-state', p.state === 'missed' ? 'rpt-overdue' : p.state === 'met' ? 'ok-text' : 'muted'], text: state }));
   }
 
-  // R-DI-1: the team lead first; straight to a technician only when no lead could be reached, and
+  // R-DI-1: a lead first; straight to a technician only when no lead could be reached, and
   // then the desk says which leads it tried, asked beside the choice as in the case's 派工 dialog
-  // (desk/assignee.js, D100). Nothing is recorded as tried that the desk did not tick.
-  function dispatchControls(b) {
-    const who = assigneeChooser(h, t, executors, { name: 'assignee', empty: t('svc.assignee'), executorRoles: ['technician', 'cleaner'] });
+  // (desk/assignee.js, D100). Nothing is recorded as tried that the desk did not tick. The leads are the
+  // server's for the booking (`v.leads`, every lead: the guard captain too, D144), as its dispatch takes them.
+  function dispatchControls(v) {
+    const b = v.booking;
+    const who = assigneeChooser(h, t, staff, { name: 'assignee', empty: t('svc.assignee'), executorRoles: ['technician', 'cleaner'], leads: v.leads ?? null });
     who.select.setAttribute('aria-label', t('svc.assignee'));
     who.tried.classList.add('svc-tried-leads');
     // The refusal shows beside this row's button: the page's error box sits above the tables, off
@@ -790,7 +791,7 @@ export async function renderServices(root, ctx) {
             usesRow = true;
             controls.push(consentButton(v, item, row));
           } else {
-            controls.push(...dispatchControls(b));
+            controls.push(...dispatchControls(v));
           }
         }
         if (has(ctx, 'cashier') && (b.state === 'completed' || (b.state === 'booked' && b.advance_required_cents > b.advance_paid_cents))) {
