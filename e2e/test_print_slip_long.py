@@ -1,7 +1,8 @@
 """A long release slip on its 105 × 148 mm paper (R-RS-4, D136): the longest slip a desk really writes —
 a dozen items with 40-character English names, every one flagged, six gates with long names, issued to a
-nanny on the owner's written letter with both signatures — prints each copy whole on one page in Chinese
-and in English; the longest the server accepts (50 items of 50 characters, eight gates of 50) runs on,
+nanny on the owner's written letter with both signatures, or to a contractor during hand-over with
+engineering's confirmation and the longest note the form takes (R-RS-5) — prints each copy whole on one page
+in Chinese and in English; the longest the server accepts (50 items of 50 characters, eight gates of 50) runs on,
 each page of a copy headed with its copy label and the slip's code, nothing cut off at the paper's edge.
 
 The compound's gates are renamed for these slips, so the tests run on a server of their own."""
@@ -65,7 +66,8 @@ def _slip(base: str, items: list[dict], gates: list[str], requester: str) -> dic
     }, expect=201)
 
 
-def _printed(browser: Browser, server, slip: dict, lang: str, tmp_path) -> tuple[Page, list[tuple[float, float]], list[str]]:  # noqa: ANN001
+def _printed(browser: Browser, server, slip: dict, lang: str, tmp_path,  # noqa: ANN001
+             signatures: int = 4) -> tuple[Page, list[tuple[float, float]], list[str]]:
     """The slip's print page as the desk's 打印 opens it, laid out on its paper."""
     ctx, page = _signed_in(browser, server, "frontdesk", lang, DESK)
     expect(page.locator("[data-view=desk]")).to_be_visible(timeout=15000)
@@ -75,7 +77,7 @@ def _printed(browser: Browser, server, slip: dict, lang: str, tmp_path) -> tuple
         page.locator("[data-action=print]").click()
     popup = popup_info.value
     popup.wait_for_load_state()
-    expect(popup.locator(".copy .sig-img")).to_have_count(4, timeout=10000)
+    expect(popup.locator(".copy .sig-img")).to_have_count(signatures, timeout=10000)
     popup.emulate_media(media="print")
     boxes, texts = _pdf_pages(popup, tmp_path)
     return popup, boxes, [re.sub(r"\s+", " ", t) for t in texts]
@@ -107,6 +109,56 @@ def test_a_dozen_long_items_print_each_copy_whole_on_one_a6_page(browser: Browse
             assert str(1001 + i) in text and name.split()[0] in text, (name, text)
         for label in (*words["signs"], words["guard"], words["foot"]):
             assert label in text, (label, text)
+        assert "Huangshan Road" in text and "Block 7" in text, text
+    _nothing_past_the_edge(popup)
+    popup.context.close()
+
+
+def _squeezed(text: str) -> str:
+    """Without its spaces: pdftotext breaks the note's lines wherever the copy wrapped them."""
+    return re.sub(r"\s+", "", text)
+
+
+# The longest note the desk's form takes for engineering's confirmation (200 characters), in each language.
+ENG_NOTES = {
+    "en": ("Checked with the site manager against the contractor's delivery list: every item below is the "
+           "contractor's own equipment or packaging, none belongs to the owner or the developer; hand-over batch No. 7"),
+    "zh": "已与施工方现场负责人逐项核对进场清单：以下切割机、电焊机、脚手架及包装材料均为施工方自有设备与材料，不属于业主或开发商财产，已拍照留存；交接验收第七批次，请护卫员按单逐项核对数量及大件贵重标记后放行。",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_contractors_dozen_items_with_engineerings_longest_note_print_each_copy_whole_on_one_a6_page(
+        browser: Browser, server, tmp_path, lang: str) -> None:  # noqa: ANN001  # R-RS-5, R-RS-4
+    # Engineering's confirmation of a contractor's items during hand-over (who, when, the note they gave) was on
+    # neither copy (D142). Printed now on each, it must still leave the copy whole on its A6 page.
+    note = ENG_NOTES[lang]
+    assert len(note) == {"en": 200, "zh": 100}[lang]
+    desk = Api(server.url, "frontdesk")
+    at = datetime.now(UTC) - timedelta(minutes=10)
+    items = [{"name": n, "quantity": 1001 + i, "valuable": True, "large": True, "tool": i % 3 == 0} for i, n in enumerate(NAMES)]
+    slip = desk.call("POST", "/api/slips", {
+        "unit_id": "unit_1_101", "requester_name": "Maria Fernanda Dela Cruz-Santos Villanueva Reyes X"[:50],
+        "relation": "contractor", "handover_period": True, "items": items, "gates": [c for c, _ in GATES],
+        "valid_until": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "id_check": {"id_type": "passport", "last4": "5678"},
+        "requester_signature_sha256": _upload(server.url, desk, _drawn(uuid.uuid4().int % 40)),
+        "engineering_confirmation": {"confirmed_by_id": "usr_engineering", "confirmed_at": at.isoformat(), "note": note},
+    }, expect=201)
+    popup, boxes, texts = _printed(browser, server, slip, lang, tmp_path, signatures=2)
+    assert _all(boxes, A6), boxes
+    assert len(texts) == 2, texts
+    words = RELEASE_WORDS[lang]
+    label = {"zh": "确认人", "en": "Confirmed by"}[lang]
+    when = at.astimezone(SHANGHAI).strftime("%Y/%m/%d %H:%M")
+    for text, copy in zip(texts, words["copies"], strict=True):
+        assert copy in text and slip["short_code"] in text, text
+        assert label in text and when in text, text
+        assert _squeezed(note) in _squeezed(text), text
+        for i, name in enumerate(NAMES):
+            assert str(1001 + i) in text and name.split()[0] in text, (name, text)
+        for part in (words["signs"][0], words["guard"], words["foot"]):
+            assert part in text, (part, text)
         assert "Huangshan Road" in text and "Block 7" in text, text
     _nothing_past_the_edge(popup)
     popup.context.close()

@@ -30,7 +30,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "html_lang": "zh-CN", "title": "放行通知单", "code": "放行码", "unit": "房号", "requester": "申请人",
         "path": "办理方式", "gates": "出入口", "valid": "有效期", "valid_range": "{a} 至 {b}", "issued": "开单",
-        "id_check": "查验证件", "auth": "书面授权", "auth_delegate": "受托人 {name}", "auth_date": "日期 {date}",
+        "id_check": "查验证件", "eng": "确认人", "eng_note": "确认备注", "auth": "书面授权", "auth_delegate": "受托人 {name}", "auth_date": "日期 {date}",
         "auth_items": "物品 {items}", "auth_items_below": "物品 同下表", "auth_attached": "附 {files}",
         "letter": "委托书", "id_copy": "业主身份证复印件", "item": "物品", "qty": "数量", "notes": "备注",
         "valuable": "贵重", "large": "大件", "tool": "工具", "sig_requester": "申请人签名", "sig_owner": "业主签名",
@@ -43,7 +43,8 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "html_lang": "en", "title": "Release slip", "code": "Code", "unit": "Unit", "requester": "Requester",
         "path": "Issued as", "gates": "Gates", "valid": "Valid", "valid_range": "{a} to {b}", "issued": "Issued",
-        "id_check": "ID checked", "auth": "Written authorisation", "auth_delegate": "delegate {name}",
+        "id_check": "ID checked", "eng": "Confirmed by", "eng_note": "Note",
+        "auth": "Written authorisation", "auth_delegate": "delegate {name}",
         "auth_date": "date {date}", "auth_items": "items {items}", "auth_items_below": "items as listed below",
         "auth_attached": "attached: {files}", "letter": "letter", "id_copy": "owner's ID copy", "item": "Item",
         "qty": "Qty", "notes": "Notes", "valuable": "Valuable", "large": "Large", "tool": "Tool",
@@ -138,7 +139,7 @@ def render(slip: ReleaseSlip, *, short_code: str, qr_svg: str, state: SlipState,
         (w["gates"], _list([gate_text(g, gate_names, lang) for g in slip.gates], lang)),
         (w["valid"], _Html(esc(w["valid_range"]).format(a=when(slip.valid_from), b=when(slip.valid_until)))),
         (w["issued"], _Html(f"{esc(slip.issued_by.name)} {when(slip.issued_at)}")),
-        *_evidence_rows(slip, lang),
+        *_evidence_rows(slip, lang, when),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{v if isinstance(v, _Html) else esc(v)}</td></tr>" for k, v in fields)
     # A long copy is set smaller, so a dozen items with long names, long gate names and a written
@@ -211,14 +212,21 @@ def _guard_line(slip: ReleaseSlip, released_by_name: str | None, gate_names: dic
     return f"<p class=\"guard\">{body}</p>"
 
 
-def _evidence_rows(slip: ReleaseSlip, lang: Lang) -> list[tuple[str, str]]:
-    """What the desk checked, printed on both copies: the ID shown (type and last four only) and, for
-    a delegate, the owner's written authorisation and what is attached to it (R-RS-3). The archived
-    copy is the record that the letter was seen; without these lines it read like an owner's slip."""
+def _evidence_rows(slip: ReleaseSlip, lang: Lang, when) -> list[tuple[str, str]]:  # noqa: ANN001
+    """What the desk checked, printed on both copies: the ID shown (type and last four only); for a
+    contractor during hand-over, who of engineering confirmed the items, when, and the note they gave
+    (R-RS-5); for a delegate, the owner's written authorisation and what is attached to it (R-RS-3). The
+    archived copy is the record that the letter was seen, or the confirmation given; without these lines
+    it read like an owner's slip."""
     w = _WORDS[lang]
     rows: list[tuple[str, str]] = []
     if slip.id_check is not None:
         rows.append((w["id_check"], f"{_pick(_ID_TYPE[slip.id_check.id_type], lang)} ****{slip.id_check.last4}"))
+    eng = slip.engineering_confirmation
+    if eng is not None:
+        rows.append((w["eng"], _Html(f"{html.escape(eng.confirmed_by.name)} {when(eng.confirmed_at)}")))
+        if eng.note.strip():
+            rows.append((w["eng_note"], eng.note.strip()))
     auth = slip.authorisation
     if auth is not None and auth.kind is rs.AuthorisationKind.WRITTEN:
         parts = [w["auth_delegate"].format(name=auth.delegate_name or slip.requester_name)]

@@ -5,13 +5,14 @@ e2e/test_print_paper.py."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.conftest import login
+from tests.conftest import T0, login
 from tests.integration.test_gate_slips import (  # noqa: F401
     authorisation,
     desk,
+    iso,
     issue,
     owner_request,
     push_release,
@@ -98,3 +99,29 @@ async def test_a_letter_naming_just_the_slips_items_points_to_the_item_table(cli
     page = (await client.get(f"/api/slips/{slip['id']}/print", headers=desk)).text
     row = re.search(r"<th>书面授权</th><td>(.*?)</td>", page)[1]
     assert "物品 电视机、纸箱、音箱" in row, row
+
+
+async def test_engineerings_confirmation_and_its_note_print_on_both_copies(client, desk, sig):  # noqa: ANN001, F811  # R-RS-5, R-RS-4
+    # A contractor's slip during hand-over printed only "交接验收期·工程部确认": not who of engineering confirmed,
+    # when, nor the note they gave, though the archived copy is the record of it (D142 left it).
+    note = "已核对：切割机为施工方自有设备，非业主或开发商财产"
+    at = T0 - timedelta(minutes=5)
+    body = owner_request(sig, requester_name="王师傅", relation="contractor", handover_period=True,
+                         items=[{"name": "切割机"}], id_check=None, requester_signature_sha256=None,
+                         engineering_confirmation={"confirmed_by_id": "usr_engineering", "confirmed_at": iso(at),
+                                                   "note": note})
+    slip = await issue(client, desk, body)
+    who = slip["slip"]["engineering_confirmation"]["confirmed_by"]["name"]
+    when = at.astimezone(SHANGHAI).strftime("%Y/%m/%d %H:%M")
+    for lang, label, note_label in (("zh", "确认人", "确认备注"), ("en", "Confirmed by", "Note")):
+        page = (await client.get(f"/api/slips/{slip['id']}/print", params={"lang": lang}, headers=desk)).text
+        for copy in _copies(page):
+            row = re.search(rf"<th>{label}</th><td>(.*?)</td>", copy)
+            assert row, copy
+            assert who in row[1] and when in re.sub(r"<[^>]+>", "", row[1]), row[1]
+            assert re.search(rf"<th>{note_label}</th><td>{note}</td>", copy), copy
+        assert {label, note_label} <= set(_labels(page))
+    # Without a note, no empty row.
+    plain = {**body, "engineering_confirmation": {**body["engineering_confirmation"], "note": ""}}
+    page = (await client.get(f"/api/slips/{(await issue(client, desk, plain))['id']}/print", headers=desk)).text
+    assert "确认人" in _labels(page) and "确认备注" not in page
