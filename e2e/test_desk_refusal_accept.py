@@ -19,8 +19,11 @@ from playwright.sync_api import Browser, expect
 
 from e2e.api import Api
 from e2e.bookings import _upload
+from e2e.conftest import PHONE
 from e2e.test_desk_refusals_home import refused_job
 from e2e.test_field_english import _switch_language
+from e2e.test_field_offline import _accept_arrive_and_complete, _dispatched_repair, _phone_showing
+from e2e.test_field_sync_triggers import _pending, _work_order
 from e2e.test_shell import open_desk
 from tests.images import signature_png
 
@@ -95,4 +98,44 @@ def test_a_completion_the_new_holder_made_first_is_not_offered(browser: Browser,
     page.screenshot(path=str(SHOTS / "desk-refusal-not-acceptable.png"))
     _switch_language(page, "en")
     expect(item.get_by_test_id("rf-cannot-accept")).to_contain_text("Cannot accept the completion: The work on this case")
+    ctx.close()
+
+
+def test_the_phone_says_its_refused_completion_was_accepted_once_the_desk_did(browser: Browser, server) -> None:  # noqa: ANN001  # D141, design guarantee 1
+    # After the desk accepted it, the phone kept the completion as 被拒 (and counted it so in the sync bar) until
+    # dismissed, though the job had come back completed.
+    content = f"楼道窗户关不上 {uuid.uuid4().hex[:6]}"
+    case_id = _dispatched_repair(server, content)
+    job_id = _work_order(server, case_id)["id"]
+    ctx, page = _phone_showing(browser, server, content, PHONE)
+    ctx.set_offline(True)
+    _accept_arrive_and_complete(page, content, "调整窗户合页")
+    expect(_pending(page)).to_have_attribute("data-count", "3", timeout=15000)
+    desk = Api(server.url, "dispatcher")
+    desk.call("POST", f"/api/cases/{case_id}/dispatch", {"assignee_id": "usr_tech2", "unreached_lead_ids": ["usr_lead"]})
+    ctx.set_offline(False)
+    expect(_pending(page)).to_have_attribute("data-count", "0", timeout=30000)
+    refused = page.locator(".syncbar-refused")
+    expect(refused).to_have_text("被拒 3 条", timeout=15000)
+
+    [completion] = [r for r in desk.call("GET", "/api/field-refusals")
+                    if r["case_id"] == case_id and r["type"] == "job.complete"]
+    desk.call("POST", f"/api/field-refusals/{completion['client_id']}/{completion['mutation_id']}/accept")
+
+    page.goto(server.url + "/#/outbox")
+    page.locator("[data-action=sync-now]").click()
+    entry = page.locator(f".outbox-item[data-mutation-id='{completion['mutation_id']}']")
+    expect(entry).to_have_attribute("data-state", "accepted", timeout=20000)
+    expect(entry.locator(".badge")).to_have_text("已由服务台接受")
+    expect(entry.get_by_test_id("outbox-accepted-note")).to_contain_text("服务台随后接受为已完成的工作")
+    # The acceptance and arrival went with it: nothing is counted as refused any more, nothing was dropped.
+    expect(refused).to_have_count(0)
+    expect(page.locator(".outbox-item[data-state=accepted]")).to_have_count(3)
+    expect(page.locator(".outbox-item[data-state=refused]")).to_have_count(0)
+    # The job is back, completed, with no refusal card.
+    page.goto(server.url + f"/#/job/{job_id}")
+    expect(page.locator(".refused-card")).to_have_count(0, timeout=15000)
+    page.goto(server.url + "/#/outbox")
+    _switch_language(page, "en")
+    expect(entry.locator(".badge")).to_have_text("Accepted by the desk", timeout=15000)
     ctx.close()

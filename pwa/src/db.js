@@ -19,7 +19,8 @@
 //   outbox            keyPath ['client_id', 'mutation_id']; index by_state (state)
 //                       {client_id, user_id, mutation_id, type, args, device_time,
 //                        server_time_est? (the phone's server time at the tap, once an offset was
-//                        measured; older entries lack it), state: 'waiting'|'sent'|'refused', code,
+//                        measured; older entries lack it), state: 'waiting'|'sent'|'refused'|'accepted'
+//                        (refused, then accepted at the desk: accepted_at, D141), code,
 //                        message, message_en, attempts, created_at, sent_at, dismissed_at, blobs: [sha256],
 //                        notice?: {code, message, message_en, details} what the server said about an
 //                        applied entry}

@@ -9,6 +9,9 @@
 // - Nothing is deleted silently: applied/duplicate → 'sent'; rejected → 'refused' with the server's
 //   code and message, visible until the person dismisses it. Sent entries and dismissed refusals
 //   are pruned only after 7 days.
+// - A refused entry the desk later accepted as done (a signed completion refused because the job had been
+//   reassigned, D141), which this phone learns from its pull (the job's `accepted_refusals`) → 'accepted':
+//   shown as such, no longer counted as refused, pruned like a sent entry a week after it was accepted.
 // - An applied entry the server still had something to say about (a guard's release recorded as an
 //   incident, R-RS-1) stays 'sent' — it is not resent, the record stands — and keeps what was said in
 //   `notice` {code, message, message_en, details}, counted as unseen until the person dismisses it. A
@@ -207,8 +210,44 @@ export async function dismiss(clientId, mutationId) {
 }
 
 /**
- * Deletes sent entries and dismissed refusals older than 7 days; waiting entries are never pruned, nor
- * is a sent entry's notice before it was dismissed (like a refusal).
+ * The records the desk accepted after they were refused (D141), as the pull's job documents (and a removed
+ * job's reason, once the case was closed) name them: [{client_id, mutation_id}].
+ */
+export function acceptedRefs(changes) {
+  return (changes || []).filter((ch) => ch.entity === 'job' && Array.isArray(ch.doc?.accepted_refusals))
+    .flatMap((ch) => ch.doc.accepted_refusals)
+    .filter((r) => r && typeof r.client_id === 'string' && Number.isInteger(r.mutation_id));
+}
+
+/**
+ * Those refused entries become 'accepted': the server refused them at the sync, the desk then took them as the
+ * work done. Kept with the refusal's reason; a refusal dismissed before is accepted too (its slip is what the
+ * phone keeps of the job). Returns how many changed.
+ */
+export async function markAcceptedByDesk(refs) {
+  if (!refs?.length) return 0;
+  const d = await db();
+  const tx = d.transaction('outbox', 'readwrite');
+  const now = new Date().toISOString();
+  const clients = new Set();
+  let changed = 0;
+  for (const r of refs) {
+    const entry = await tx.store.get([r.client_id, r.mutation_id]);
+    if (!entry || entry.state !== 'refused') continue;
+    entry.state = 'accepted';
+    entry.accepted_at = now;
+    await tx.store.put(entry);
+    clients.add(entry.client_id);
+    changed += 1;
+  }
+  await tx.done;
+  for (const clientId of clients) emit('outbox', { client_id: clientId });
+  return changed;
+}
+/**
+ * Deletes sent entries, dismissed refusals and entries the desk accepted older than 7 days (an accepted one
+ * counted from when this phone learned it); waiting entries are never pruned, nor is a sent entry's notice
+ * before it was dismissed (like a refusal).
  */
 export async function prune(now = Date.now()) {
   const d = await db();
@@ -216,7 +255,8 @@ export async function prune(now = Date.now()) {
   let cursor = await tx.store.openCursor();
   while (cursor) {
     const e = cursor.value;
-    const doneAt = e.state === 'sent' ? (isIncident(e) ? e.dismissed_at : e.sent_at) : e.state === 'refused' ? e.dismissed_at : null;
+    const doneAt = e.state === 'sent' ? (isIncident(e) ? e.dismissed_at : e.sent_at)
+      : e.state === 'refused' ? e.dismissed_at : e.state === 'accepted' ? e.accepted_at : null;
     if (doneAt && now - Date.parse(doneAt) > PRUNE_AFTER_MS) await cursor.delete();
     cursor = await cursor.continue();
   }

@@ -12,7 +12,8 @@ import {
   applyChanges, getBlob, getCursor, getSession, kvGet, kvSet, markBlobUploaded, pendingBlobs, setBlobError,
 } from './db.js';
 import {
-  clientIdFor, noteAttempt, prune, rebaseToNewClient, recordResults, requeueRange, waitingFor,
+  acceptedRefs, clientIdFor, markAcceptedByDesk, noteAttempt, prune, rebaseToNewClient, recordResults, requeueRange,
+  waitingFor,
 } from './outbox.js';
 
 const PUSH_BATCH = 100;
@@ -354,6 +355,8 @@ async function pullChanges(userId, clock) {
     await sampleClock(clock, res.server_time, t0, Date.now());
     const changes = res.changes || [];
     await applyChanges(changes, res.cursor, userId, { reset: Boolean(res.reset) });
+    // A refused completion the desk accepted as done comes back on its job (D141): its outbox entries say so.
+    await markAcceptedByDesk(acceptedRefs(changes));
     applied += changes.length;
     cursor = res.cursor;
     if (!res.more) break;

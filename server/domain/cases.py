@@ -320,6 +320,9 @@ class WorkOrder(msgspec.Struct, frozen=True, kw_only=True):
     # The post that made the assignee the case's lead when the account is no team lead (guard_captain:
     # 韩队长 takes a security job as 保安队长, D144); the order and the history title them by it.
     lead_post: str | None = None
+    # The assignee's phone records, refused on sync, that the desk accepted onto this order as the work done
+    # ("client_id:mutation_id", D141): the phone's job names them, so its outbox says they were accepted.
+    accepted_refusals: tuple[str, ...] = ()
 
 
 class ServiceSlip(msgspec.Struct, frozen=True, kw_only=True):

@@ -295,6 +295,11 @@ def _as_accepted(events: Iterable[Event], record: FieldRefusal, by: str, now: da
             for ev in events]
 
 
+def accepted_with(completion: FieldRefusal, lead_up: Iterable[FieldRefusal]) -> list[FieldRefusal]:
+    """The records an acceptance marks accepted: the completion, and its lead-up not handled with a note before."""
+    return [completion, *(r for r in lead_up if r.handled_at is None)]
+
+
 def accept_completion(case: Case, completion: FieldRefusal, *, slip: ServiceSlip, lead_up: Sequence[FieldRefusal],
                       signature_case_id: str | None, by: str, roles: Iterable[Role | str], now: datetime,
                       fee_unit: str | None = None) -> Transition | Refusal:
@@ -352,7 +357,11 @@ def accept_completion(case: Case, completion: FieldRefusal, *, slip: ServiceSlip
     if isinstance(out, Refusal):
         return out
     events.extend(_as_accepted(out.events, completion, by, now))
-    return Transition(case=out.case, events=tuple(events))
+    # The phone that sent them learns from its job which of its refused records now stand (design 1).
+    refs = tuple(f"{r.client_id}:{r.mutation_id}" for r in accepted_with(completion, lead_up))
+    orders = tuple(msgspec.structs.replace(w, accepted_refusals=(*w.accepted_refusals, *refs)) if w.id == cur.id else w
+                   for w in out.case.work_orders)
+    return Transition(case=msgspec.structs.replace(out.case, work_orders=orders), events=tuple(events))
 
 
 def mark_accepted(records: Iterable[FieldRefusal], *, by: str, now: datetime) -> list[FieldRefusal]:

@@ -264,6 +264,9 @@ def job_doc(case: Case, wo, clock_list: list[Clock], booking: dict[str, Any] | N
             if w.id != wo.id and (gone := job_removal(case, w)) is not None and gone["new_job_id"] == wo.id
         ],
         "slip": msgspec.to_builtins(slip) if slip is not None else None,
+        # This phone's records refused on sync that the desk accepted onto this order (D141): its outbox then
+        # says 已由服务台接受 of them rather than 被拒.
+        "accepted_refusals": accepted_refs(wo),
         # The phone prints the dispatcher's countersign line (R-CL-6) by name; it has no staff list.
         "countersigned_by_name": countersigner if slip is not None and slip.countersigned_by else None,
         # Before accepting, the technician sees what was agreed at the desk (D41): the booking's number,
@@ -315,6 +318,12 @@ async def _emit_summons(uow: UnitOfWork, case: Case) -> None:
                 uow.emit(user_scope(rid), "summons", doc["id"], "upsert", _enc.encode(doc))
 
 
+def accepted_refs(wo) -> list[dict[str, Any]]:  # noqa: ANN001
+    """The records accepted onto an order (D141), as the phone keys its outbox: {client_id, mutation_id}."""
+    return [{"client_id": client, "mutation_id": int(mid)}
+            for client, _, mid in (ref.rpartition(":") for ref in wo.accepted_refusals)]
+
+
 def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     """Why a work order leaves its assignee's phone, or None while it stays (D105).
 
@@ -324,7 +333,8 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     same person, whose new job is `new_job_id` (an unable job goes too: one job on the phone, its notes
     carried by the new one); `cancelled`: withdrawn with no new dispatch (the case cannot be handled);
     `done_earlier`: the work was done on an earlier order, whose refused completion the desk accepted
-    (D141) — `new_job_id` is that order when it was this person's own.
+    (D141) — `new_job_id` is that order when it was this person's own. `accepted_refusals`, when the desk
+    accepted some of this phone's refused records onto the order (D141), as the job document has it.
     """
     ids = [w.id for w in case.work_orders]
     later = case.work_orders[ids.index(wo.id) + 1:]
@@ -335,7 +345,8 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     elif wo.withdrawn_for is not None:
         done = next((w for w in case.work_orders if w.id == wo.withdrawn_for), None)
         mine = done is not None and done.assignee_id == wo.assignee_id
-        return {"reason": "done_earlier", "case_no": case.no, "new_job_id": wo.withdrawn_for if mine else None}
+        return {"reason": "done_earlier", "case_no": case.no, "new_job_id": wo.withdrawn_for if mine else None,
+                **_accepted_on(wo)}
     elif wo.state == WorkOrderState.CANCELLED:
         reason = "redispatched" if again is not None else "reassigned" if later else "cancelled"
     elif wo.state == WorkOrderState.UNABLE and later:
@@ -345,7 +356,13 @@ def job_removal(case: Case, wo) -> dict[str, Any] | None:  # noqa: ANN001
     else:
         return None
     return {"reason": reason, "case_no": case.no,
-            "new_job_id": again.id if reason == "redispatched" and again is not None else None}
+            "new_job_id": again.id if reason == "redispatched" and again is not None else None, **_accepted_on(wo)}
+
+
+def _accepted_on(wo) -> dict[str, Any]:  # noqa: ANN001
+    """The accepted records on a job leaving the phone (a case closed before the phone pulled its completed
+    job still tells it, the feed keeping only the removal): nothing when there are none."""
+    return {"accepted_refusals": accepted_refs(wo)} if wo.accepted_refusals else {}
 
 
 async def save_case(uow: UnitOfWork, case: Case, *, created: bool = False) -> None:

@@ -317,7 +317,7 @@ async def accept(db: Database, who: Principal, client_id: str, mutation_id: int)
         if isinstance(out, Refusal):
             raise DomainError(out)
         assert case is not None and slip is not None and slip.signature_sha256 is not None
-        applied = [completion, *(r for r in lead_up if r.handled_at is None)]
+        applied = fr.accepted_with(completion, lead_up)
         await _store_accepted(uow, who, out, {fr.key_of(r): r for r in [completion, *lead_up]})
         await keep_signature(uow, slip.signature_sha256, case.id)
         done = fr.mark_accepted(applied, by=who.user_id, now=uow.now)

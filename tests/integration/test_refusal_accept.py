@@ -108,6 +108,8 @@ async def test_an_accepted_completion_completes_the_case_when_the_phone_recorded
     back = phone.jobs()[job_id]
     assert back["state"] == "completed" and _at(back["completed_at"]) == t0 + 40 * M
     assert _at(back["slip"]["signed_at"]) == t0 + 40 * M
+    # It names the records of this phone the desk accepted: its outbox says so of them, not 被拒 (D141).
+    assert back["accepted_refusals"] == [{"client_id": phone.client_id, "mutation_id": n} for n in (3, 2)]
 
     # Both records are handled as accepted; neither is open any more.
     assert _mine((await client.get("/api/field-refusals", headers=desk)).json(), phone) == {}

@@ -230,3 +230,24 @@ def test_the_lead_up_is_the_same_phones_steps_on_that_job_refused_for_the_same_r
     accept = _record(1, "job.accept", 4)
     got = lead_up_of(COMPLETION, [later, note, arrival, other_phone, other_job, accept])
     assert [(r.mutation_id, r.type) for r in got] == [(1, "job.accept"), (2, "job.arrive")]
+
+
+def test_the_completed_order_names_the_phones_records_the_desk_accepted():  # D141 design 1
+    # The technician's phone kept the completion in its outbox as 被拒 until dismissed, though the job came back
+    # completed: the order now names the records accepted onto it, and the phone's job (or its removal once the
+    # case is closed) carries them, so the phone can say 已由服务台接受 of exactly those entries.
+    from server.services.cases import job_doc
+
+    accept = _record(1, "job.accept", 4)
+    handled = msgspec.structs.replace(_record(0, "job.accept", 3), handled_at=RECEIVED)  # handled with a note before
+    case = ok(_accept(_reassigned_while_offline(), lead_up=(handled, accept, ARRIVAL))).case
+    wo2 = next(w for w in case.work_orders if w.id == "wo2")
+    assert wo2.accepted_refusals == ("cphone0001:3", "cphone0001:1", "cphone0001:2")
+    want = [{"client_id": "cphone0001", "mutation_id": n} for n in (3, 1, 2)]
+    assert job_doc(case, wo2, [])["accepted_refusals"] == want
+    closed = msgspec.structs.replace(case, state=CaseState.CLOSED)
+    assert job_removal(closed, wo2) == {"reason": "closed", "case_no": case.no, "new_job_id": None,
+                                        "accepted_refusals": want}
+    # An order the desk accepted nothing onto says nothing of it.
+    wo3 = next(w for w in case.work_orders if w.id == "wo3")
+    assert "accepted_refusals" not in job_removal(case, wo3)

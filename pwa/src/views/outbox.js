@@ -1,5 +1,6 @@
 // Everything this user queued on this phone, newest first: waiting, sent, or refused with the
-// server's reason (in the current language). Refusals stay until dismissed (guarantee 1 and 6).
+// server's reason (in the current language), or refused and then accepted at the desk (D141). Refusals
+// stay until dismissed (guarantee 1 and 6).
 import { entryTime, formatAgo, formatDateTime } from '../clock.js';
 import { listJobs } from '../db.js';
 import { h, mount, toast } from '../dom.js';
@@ -17,12 +18,14 @@ registerStrings({
     'outbox.state.waiting': '待发送',
     'outbox.state.sent': '已发送',
     'outbox.state.refused': '被拒绝',
+    'outbox.state.accepted': '已由服务台接受',
     'outbox.state.notice': '已发送 · 记为异常',
     'outbox.state.recorded_before': '已发送 · 此前已记录',
     'outbox.attempts': '已尝试 {n} 次',
     'outbox.last_error': '上次失败：{msg}',
     'outbox.dismiss': '知道了',
     'outbox.desk_has_it': '服务中心也收到了这条记录的内容，会跟进处理。',
+    'outbox.accepted_note': '同步时被拒绝（{reason}），服务台随后接受为已完成的工作，按本机记录的时间计。',
     'outbox.others': '本机另有其他账号的 {n} 条未发送记录，将在该账号登录后发送。',
     'outbox.job': '{id}',
     'outbox.job_gone': '{id}（已不在本机）',
@@ -50,12 +53,14 @@ registerStrings({
     'outbox.state.waiting': 'Waiting',
     'outbox.state.sent': 'Sent',
     'outbox.state.refused': 'Refused',
+    'outbox.state.accepted': 'Accepted by the desk',
     'outbox.state.notice': 'Sent · incident',
     'outbox.state.recorded_before': 'Sent · recorded before',
     'outbox.attempts': '{n, plural, one {# attempt} other {# attempts}}',
     'outbox.last_error': 'Last failure: {msg}',
     'outbox.dismiss': 'Dismiss',
     'outbox.desk_has_it': 'The service centre has this record too and will follow it up.',
+    'outbox.accepted_note': 'Refused at sync ({reason}); the desk then accepted it as work done, counted at the time this phone recorded it.',
     'outbox.others': '{n, plural, one {# unsent record of another account is} other {# unsent records of another account are}} on this phone; they are sent when it signs in.',
     'outbox.job': '{id}',
     'outbox.job_gone': '{id} (no longer on this phone)',
@@ -167,6 +172,10 @@ export async function render(root, [target] = []) {
           h('p', { class: 'refusal-reason', text: serverMessage(e) || e.code }),
           h('p', { class: 'muted small', text: t('outbox.desk_has_it') }),
           h('button', { type: 'button', class: 'btn btn-small', onclick: () => dismiss(e.client_id, e.mutation_id) }, t('outbox.dismiss')))
+        : null,
+      // Refused at the sync, then accepted at the desk (D141): what happened is said, nothing to dismiss.
+      e.state === 'accepted'
+        ? h('p', { class: 'muted small', 'data-testid': 'outbox-accepted-note', text: t('outbox.accepted_note', { reason: serverMessage(e) || e.code }) })
         : null,
       // Sent and recorded, but the server said more (a release recorded as an incident, R-RS-1): what it
       // said stays on the line; 知道了 stops it being counted in the sync bar.
