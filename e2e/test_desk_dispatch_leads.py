@@ -92,6 +92,9 @@ def test_a_reassignment_from_the_lead_reached_asks_no_tick(browser: Browser, ser
     expect(page.locator(".desk-wos")).to_contain_text("刘师傅")
     expect(page.locator(".desk-wos")).not_to_contain_text("未联系上")
     expect(page.locator(".desk-timeline-list li", has_text="班组负责人已在本案联系上")).to_have_count(1)
+    # The printed 派工单 gives the same basis instead of a bare dash, which would read as no lead told.
+    page.get_by_test_id("wo-print").last.click()
+    expect(page.get_by_test_id("wo-sheet").get_by_test_id("wo-lead")).to_have_text("班组负责人已在本案联系上", timeout=10000)
     ctx.close()
 
 

@@ -781,6 +781,23 @@ export async function renderCase(body, ctx, caseId) {
     if (c.notes.length) {
       parts.push(h('h3', { text: t('detail.notes') }), h('ul', { class: 'plain-list small' }, c.notes.map((n) => h('li', null, whenEl(h, n.at), ` · ${staffName(staff, n.by)} · ${noteText(n)}`))));
     }
+    // What the executors wrote and photographed on site (R-CL-1's record of the work): the desk checks it
+    // before closing, so each work order's notes show here with their photos, oldest first.
+    const siteNotes = c.work_orders.flatMap((w) => (w.notes || []).map((n) => ({ ...n, by: n.by || w.assignee_id })))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    if (siteNotes.length) {
+      parts.push(h('h3', { text: t('detail.site_notes') }), h('ul', { class: 'plain-list small', 'data-testid': 'site-notes' }, siteNotes.map((n) => {
+        const words = noteText(n);
+        const img = n.photo_sha256 ? h('img', { class: 'rf-img site-photo', alt: t('detail.photo'), loading: 'lazy' }) : null;
+        if (img) {
+          blobObjectUrl(ctx, n.photo_sha256).then((url) => {
+            img.src = url;
+            img.addEventListener('click', () => window.open(url, '_blank', 'noopener'));
+          }).catch(() => { img.alt = `${t('detail.photo')} (${n.photo_sha256.slice(0, 12)}…)`; });
+        }
+        return h('li', null, whenEl(h, n.at), ` · ${staffName(staff, n.by)}${words ? ` · ${words}` : ''}`, img ? h('div', null, img) : null);
+      })));
+    }
     if (!parts.length) return null;
     return h('section', { class: 'card desk-extras' }, parts);
   }

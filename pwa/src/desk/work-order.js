@@ -74,7 +74,11 @@ export async function renderWorkOrderPrint(body, ctx, caseId, woId) {
   const time = (iso) => (iso ? h('span', { class: 'wo-time', text: fmtFull(iso) }) : h('span', { class: 'wo-blank' }));
   const leads = leadsTold(c, wo).map((d) => [paren(staffName(staff, d.told_id) || label('role', d.told_role), toldTitle(staff, d.told_id, d.told_role, d.lead_post)), label('means', d.means),
     t(d.reached ? 'detail.reached' : 'detail.unreached'), fmtFull(d.at)].join(' · '));
-  const lead = leads.length ? leads.join('\n') : (wo.assignee_role === 'team_lead' ? t('wo.lead_is_executor') : '—');
+  // An executor told with no lead tried at that dispatch says why, as the history does (D144): nobody leads this
+  // kind of work, or a lead was already reached on the case. A bare dash would read as R-DI-1 skipped.
+  const direct = (view.timeline || []).find((e) => e.action === 'case.dispatched' && e.data?.work_order_id === wo.id)?.data?.direct;
+  const basis = direct === 'no_lead' ? t('tl.no_lead') : direct === 'lead_reached' ? t('tl.lead_reached') : '—';
+  const lead = leads.length ? leads.join('\n') : (wo.assignee_role === 'team_lead' ? t('wo.lead_is_executor') : basis);
   const kinds = [label('kind', c.kind), label('repair_responsibility', c.repair_responsibility), label('repair_class', c.repair_class),
     label('service_code', c.service_code)].filter(Boolean).join(' · ');
   const sign = (key, testid) => h('p', { class: 'wo-sign', 'data-testid': testid },
