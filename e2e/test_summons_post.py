@@ -66,6 +66,10 @@ def _post_passes(browser: Browser, server) -> None:  # noqa: ANN001
     desk_ctx, desk_page = open_desk(browser, server, "dispatcher", f"case/{case['id']}")
     expect(desk_page.locator("body")).to_contain_text("电梯队长的召集随岗位转给韩队长", timeout=15000)
     expect(desk_page.locator("body")).to_contain_text("孙护卫已不担任此岗位，召集已从其手机移除")
+    # The emergency panel names when the call reached the new holder, not only the summons' own time.
+    passed = desk_page.get_by_test_id("emergency-panel").get_by_test_id("em-summons-passed")
+    expect(passed).to_have_count(1)
+    expect(passed).to_contain_text("转给韩队长")
     desk_ctx.close()
 
 

@@ -169,6 +169,10 @@ export function emergencyPanel(ctx, view, staff, run, { onReplied } = {}) {
         ? people.map((p) => personToCall(h, t, p))
         : h('span', { class: 'muted', 'data-testid': 'em-post-nobody', text: t('em.nobody_holds') })),
       s ? h('span', { class: 'small muted' }, withWhen(h, (time) => t('em.summoned', { t: time(s.summoned_at) }))) : null,
+      // A summons naming nobody follows its post (D146): whoever took the post up later was called then, not at
+      // the summons' own time, so each is named with when it reached them.
+      ...(s && !s.person_id ? (s.holder_changes || []).filter((ch) => ch.held).map((ch) => h('span', { class: 'small muted', 'data-testid': 'em-summons-passed' },
+        withWhen(h, (time) => t('em.summons_passed', { who: staffName(staff, ch.person_id), t: time(ch.at) })))) : []),
       // R-EM-2: the report back, and who sent it (the person summoned, from their phone, or the desk).
       s?.arrived_at ? h('span', { class: 'small', 'data-testid': 'em-summons-report' }, withWhen(h, (time) => t('em.arrived', { t: time(s.arrived_at) })),
         s.report ? ` · ${s.report}` : '',
