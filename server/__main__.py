@@ -243,6 +243,8 @@ def _list_compounds(_: argparse.Namespace) -> int:
     from server.services.setup import list_compounds
 
     code, rows = _run_db(list_compounds)
+    if code == 0 and not rows:
+        print("还没有小区，请用 create-compound 创建 / no compounds yet: create one with create-compound")
     for r in rows or []:
         print(f"{r.id}\t{r.name}\t{r.time_zone}\tbuildings={r.buildings} units={r.units} staff={r.staff}")
     return code

@@ -330,3 +330,8 @@ def test_import_units_with_bad_rows_names_each_and_stores_nothing(empty_db_url, 
     code, _, err = _run(capsys, monkeypatch, empty_db_url, "import-units", "--compound", cid, str(junk))
     assert code == 1 and "cannot read" in err and "Traceback" not in err
     assert asyncio.run(_register(empty_db_url, cid)) == {}
+
+
+def test_list_compounds_on_an_empty_database_says_there_are_none(empty_db_url, capsys, monkeypatch):  # D147
+    code, out, _ = _run(capsys, monkeypatch, empty_db_url, "list-compounds")
+    assert code == 0 and "create-compound" in out and "没有小区" in out
